@@ -1,0 +1,532 @@
+//! Lessons: data files that teachers write without touching Rust.
+//!
+//! A lesson is a Markdown file with a small front matter (`key: value` lines between
+//! `---` fences), an optional ```` ```message ```` block with the body of the email that
+//! the scenario sends, and then one `## Title` section per step. The first line of a step
+//! that starts with `@` is its *anchor*: which trace event the step belongs to, by meaning
+//! ("the reply to RCPT"), never by position. A change in the engine that moves or removes
+//! that event makes the anchor fail, and so fails the lesson's test.
+//!
+//! ```text
+//! ---
+//! title: Sending an email
+//! from: Alice <alice@example.org>
+//! to: Bob <bob@example.net>
+//! subject: Lunch on Friday?
+//! ---
+//! ```message
+//! Hi Bob, ...
+//! ```
+//! ## The greeting
+//! @ reply 220 on smtp.example.org
+//! Narration in Markdown...
+//! ```
+//!
+//! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
+//! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply to VERB` ·
+//! `data` · `dns query [TYPE] [NAME]` · `dns answer [TYPE] [NAME]` · `queued` ·
+//! `delivery [MAILBOX]` · `bounce` · `note`, each optionally followed by
+//! `on HOST` (the server of the connection, or the host where it happens), `from HOST`,
+//! `to HOST` and `#n`. Host names may be DNS names or the short names `laptop` etc.
+
+use std::fmt;
+
+use crate::trace::{EventKind, Trace, TraceEvent};
+
+/// Lesson files larger than this are refused: a lesson is prose, not a data dump.
+pub const MAX_LESSON_BYTES: usize = 256 * 1024;
+/// More steps than this is surely a mistake in the file.
+pub const MAX_STEPS: usize = 200;
+
+/// A parsed lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lesson {
+    /// Short identifier used in URLs, e.g. `sending-an-email`.
+    pub id: String,
+    pub title: String,
+    /// One sentence for the lesson library.
+    pub summary: String,
+    /// Which built-in scenario the World runs (`send` for now).
+    pub scenario: String,
+    /// The email the scenario sends.
+    pub email: EmailSpec,
+    pub steps: Vec<Step>,
+}
+
+/// What the simulated person types into their mail client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailSpec {
+    /// `Display Name <addr>` or a bare address.
+    pub from: String,
+    /// One or more recipients, comma-separated in the file.
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The body, lines separated by `\n`.
+    pub body: String,
+}
+
+/// One step of a lesson's narration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub title: String,
+    pub anchor: Anchor,
+    /// The anchor as written, for error messages.
+    pub anchor_text: String,
+    /// Markdown narration (untrusted: the UI renders it into DOM nodes, never raw HTML).
+    pub body: String,
+    /// Line of the `## ` heading in the file, 1-based.
+    pub line: usize,
+}
+
+/// Which event a step is tied to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub what: AnchorKind,
+    pub on: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// 1-based: the n-th matching event.
+    pub nth: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnchorKind {
+    /// Before the first event.
+    Start,
+    Connect,
+    Close,
+    Command(String),
+    Reply(u16),
+    ReplyTo(String),
+    Data,
+    DnsQuery { qtype: Option<String>, name: Option<String> },
+    DnsAnswer { qtype: Option<String>, name: Option<String> },
+    Queued,
+    Delivery(Option<String>),
+    Bounce,
+    Note,
+}
+
+/// A problem in a lesson file, with the line it is on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LessonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for LessonError {}
+
+fn err(line: usize, message: impl Into<String>) -> LessonError {
+    LessonError { line, message: message.into() }
+}
+
+impl Lesson {
+    /// Parses a lesson file. `id` is its file stem.
+    pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
+        if text.len() > MAX_LESSON_BYTES {
+            return Err(err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes")));
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        let mut i = 0;
+        while i < lines.len() && lines[i].trim().is_empty() {
+            i += 1;
+        }
+        if lines.get(i).map(|l| l.trim()) != Some("---") {
+            return Err(err(i + 1, "a lesson starts with front matter between `---` lines"));
+        }
+        i += 1;
+        let mut title = None;
+        let mut summary = String::new();
+        let mut scenario = "send".to_string();
+        let mut from = None;
+        let mut to = None;
+        let mut subject = String::new();
+        loop {
+            let Some(line) = lines.get(i) else {
+                return Err(err(i, "the front matter is not closed with `---`"));
+            };
+            i += 1;
+            if line.trim() == "---" {
+                break;
+            }
+            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+                continue;
+            }
+            let Some((key, value)) = line.split_once(':') else {
+                return Err(err(i, format!("expected `key: value`, found `{}`", line.trim())));
+            };
+            let value = value.trim().to_string();
+            match key.trim().to_ascii_lowercase().as_str() {
+                "title" => title = Some(value),
+                "summary" => summary = value,
+                "scenario" => scenario = value,
+                "from" => from = Some(value),
+                "to" => {
+                    to = Some(
+                        value
+                            .split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect::<Vec<_>>(),
+                    )
+                }
+                "subject" => subject = value,
+                other => return Err(err(i, format!("unknown front matter key `{other}`"))),
+            }
+        }
+        let title = title.ok_or_else(|| err(0, "the front matter needs a `title:`"))?;
+        if scenario != "send" {
+            return Err(err(0, format!("unknown scenario `{scenario}` (known: send)")));
+        }
+        let from = from.ok_or_else(|| err(0, "the front matter needs `from:`"))?;
+        let to = to.filter(|t| !t.is_empty()).ok_or_else(|| err(0, "the front matter needs `to:`"))?;
+        for v in std::iter::once(&from).chain(to.iter()).chain(std::iter::once(&subject)) {
+            if v.chars().any(|c| c.is_control()) {
+                return Err(err(0, "header values may not contain control characters"));
+            }
+        }
+
+        let mut body = String::new();
+        let mut steps: Vec<Step> = Vec::new();
+        let mut fence: Option<&str> = None; // inside a fenced block of a step
+        while i < lines.len() {
+            let line = lines[i];
+            i += 1;
+            if fence.is_none() && steps.is_empty() && line.trim_start().starts_with("```message") {
+                let start = i;
+                let mut closed = false;
+                let mut msg = Vec::new();
+                while i < lines.len() {
+                    let l = lines[i];
+                    i += 1;
+                    if l.trim_start().starts_with("```") {
+                        closed = true;
+                        break;
+                    }
+                    msg.push(l);
+                }
+                if !closed {
+                    return Err(err(start, "the ```message block is not closed"));
+                }
+                body = msg.join("\n");
+                continue;
+            }
+            if let Some(f) = fence {
+                if line.trim_start().starts_with(f) {
+                    fence = None;
+                }
+            } else if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
+                fence = Some(&line.trim_start()[..3]);
+            } else if let Some(heading) = line.strip_prefix("## ") {
+                if steps.len() == MAX_STEPS {
+                    return Err(err(i, format!("a lesson has at most {MAX_STEPS} steps")));
+                }
+                let heading_line = i;
+                // The anchor: the first non-blank line after the heading, starting with `@`.
+                while i < lines.len() && lines[i].trim().is_empty() {
+                    i += 1;
+                }
+                let anchor_line = lines.get(i).map(|l| l.trim()).unwrap_or("");
+                let Some(anchor_text) = anchor_line.strip_prefix('@') else {
+                    return Err(err(
+                        heading_line,
+                        format!("step `{}` needs an anchor line such as `@ reply to RCPT`", heading.trim()),
+                    ));
+                };
+                i += 1;
+                let anchor = Anchor::parse(anchor_text).map_err(|m| err(i, m))?;
+                steps.push(Step {
+                    title: heading.trim().to_string(),
+                    anchor,
+                    anchor_text: anchor_text.trim().to_string(),
+                    body: String::new(),
+                    line: heading_line,
+                });
+                continue;
+            }
+            match steps.last_mut() {
+                Some(step) => {
+                    step.body.push_str(line);
+                    step.body.push('\n');
+                }
+                None if line.trim().is_empty() => {}
+                None => return Err(err(i, "text before the first `## ` step")),
+            }
+        }
+        if steps.is_empty() {
+            return Err(err(0, "a lesson needs at least one `## ` step"));
+        }
+        for s in &mut steps {
+            s.body = s.body.trim().to_string();
+        }
+        Ok(Lesson {
+            id: id.to_string(),
+            title,
+            summary,
+            scenario,
+            email: EmailSpec { from, to, subject, body },
+            steps,
+        })
+    }
+
+    /// Finds the event of every step in `trace`. Steps must follow the trace's order.
+    /// `Start` resolves to `None` (before the first event).
+    pub fn resolve(&self, trace: &Trace) -> Result<Vec<Option<usize>>, LessonError> {
+        let mut out = Vec::with_capacity(self.steps.len());
+        let mut last: Option<usize> = None;
+        for (n, step) in self.steps.iter().enumerate() {
+            let found = step
+                .anchor
+                .find(trace)
+                .map_err(|m| err(step.line, format!("step `{}`: @ {}: {m}", step.title, step.anchor_text)))?;
+            if n > 0 && found <= last {
+                return Err(err(
+                    step.line,
+                    format!(
+                        "step `{}` (@ {}) comes before the step above it in the trace",
+                        step.title, step.anchor_text
+                    ),
+                ));
+            }
+            last = found;
+            out.push(found);
+        }
+        Ok(out)
+    }
+}
+
+impl Anchor {
+    pub fn parse(text: &str) -> Result<Anchor, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let mut w = words.iter().copied().peekable();
+        let lower = |s: &str| s.to_ascii_lowercase();
+        let head = w.next().ok_or("empty anchor")?;
+        let is_qualifier = |s: &str| matches!(lower(s).as_str(), "on" | "from" | "to") || s.starts_with('#');
+        let what = match lower(head).as_str() {
+            "start" => AnchorKind::Start,
+            "connect" => AnchorKind::Connect,
+            "close" => AnchorKind::Close,
+            "data" => AnchorKind::Data,
+            "queued" => AnchorKind::Queued,
+            "bounce" => AnchorKind::Bounce,
+            "note" => AnchorKind::Note,
+            "command" => {
+                let verb = w.next().ok_or("`command` needs a verb, e.g. `command MAIL`")?;
+                AnchorKind::Command(verb.to_ascii_uppercase())
+            }
+            "reply" => {
+                let next = w.next().ok_or("`reply` needs a code or `to VERB`")?;
+                if lower(next) == "to" {
+                    let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
+                    AnchorKind::ReplyTo(verb.to_ascii_uppercase())
+                } else {
+                    let code: u16 = next
+                        .parse()
+                        .ok()
+                        .filter(|c| (200..600).contains(c))
+                        .ok_or_else(|| format!("`{next}` is not a reply code"))?;
+                    AnchorKind::Reply(code)
+                }
+            }
+            "dns" => {
+                let which = w.next().ok_or("`dns` needs `query` or `answer`")?;
+                let mut qtype = None;
+                let mut name = None;
+                if let Some(t) = w.next_if(|s| !is_qualifier(s)) {
+                    qtype = Some(t.to_ascii_uppercase());
+                }
+                if let Some(n) = w.next_if(|s| !is_qualifier(s)) {
+                    name = Some(n.trim_end_matches('.').to_ascii_lowercase());
+                }
+                match lower(which).as_str() {
+                    "query" => AnchorKind::DnsQuery { qtype, name },
+                    "answer" => AnchorKind::DnsAnswer { qtype, name },
+                    other => return Err(format!("`dns {other}`: expected `dns query` or `dns answer`")),
+                }
+            }
+            "delivery" => AnchorKind::Delivery(w.next_if(|s| !is_qualifier(s)).map(lower)),
+            other => return Err(format!("unknown anchor `{other}`")),
+        };
+        let mut anchor = Anchor { what, on: None, from: None, to: None, nth: 1 };
+        while let Some(word) = w.next() {
+            if let Some(n) = word.strip_prefix('#') {
+                anchor.nth = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| format!("`{word}`: expected #1, #2, ..."))?;
+                continue;
+            }
+            let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
+            let slot = match lower(word).as_str() {
+                "on" => &mut anchor.on,
+                "from" => &mut anchor.from,
+                "to" => &mut anchor.to,
+                _ => return Err(format!("unexpected `{word}`")),
+            };
+            *slot = Some(value.to_ascii_lowercase());
+        }
+        Ok(anchor)
+    }
+
+    /// The index of the event this anchor names, `None` for `start`.
+    pub fn find(&self, trace: &Trace) -> Result<Option<usize>, String> {
+        if self.what == AnchorKind::Start {
+            return Ok(None);
+        }
+        let host_matches = |id: usize, name: &Option<String>| match name {
+            None => true,
+            Some(n) => {
+                let h = &trace.hosts[id];
+                h.name.eq_ignore_ascii_case(n) || h.name.split('.').next().is_some_and(|s| s.eq_ignore_ascii_case(n))
+            }
+        };
+        for name in [&self.on, &self.from, &self.to].into_iter().flatten() {
+            if !trace.hosts.iter().enumerate().any(|(id, _)| host_matches(id, &Some(name.clone()))) {
+                return Err(format!("there is no host `{name}`"));
+            }
+        }
+        let matches = |e: &TraceEvent| -> bool {
+            let kind_ok = match (&self.what, &e.kind) {
+                (AnchorKind::Connect, EventKind::Connect { .. }) => true,
+                (AnchorKind::Close, EventKind::Close) => true,
+                (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
+                (AnchorKind::Reply(c), EventKind::Reply { code, .. }) => c == code,
+                (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => to_verb.as_deref() == Some(v.as_str()),
+                (AnchorKind::Data, EventKind::MessageData) => true,
+                (AnchorKind::DnsQuery { qtype, name }, EventKind::DnsQuery { name: n, qtype: t })
+                | (AnchorKind::DnsAnswer { qtype, name }, EventKind::DnsAnswer { name: n, qtype: t, .. }) => {
+                    qtype.as_ref().is_none_or(|q| q == t) && name.as_ref().is_none_or(|q| q.eq_ignore_ascii_case(n))
+                }
+                (AnchorKind::Queued, EventKind::Queued { .. }) => true,
+                (AnchorKind::Delivery(m), EventKind::Delivery { mailbox }) => {
+                    m.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(mailbox))
+                }
+                (AnchorKind::Bounce, EventKind::Bounce { .. }) => true,
+                (AnchorKind::Note, EventKind::Note) => true,
+                _ => false,
+            };
+            if !kind_ok {
+                return false;
+            }
+            // `on`: the server side of the connection, or the host of a local event.
+            let on_ok = match &self.on {
+                None => true,
+                Some(_) => {
+                    let server = match e.conn {
+                        Some(c) => trace.conns[c].server,
+                        None => e.to,
+                    };
+                    host_matches(server, &self.on)
+                }
+            };
+            on_ok && host_matches(e.from, &self.from) && host_matches(e.to, &self.to)
+        };
+        trace
+            .events
+            .iter()
+            .filter(|e| matches(e))
+            .nth(self.nth - 1)
+            .map(|e| Some(e.index))
+            .ok_or_else(|| {
+                if self.nth == 1 {
+                    "no such event in the trace".to_string()
+                } else {
+                    format!("the trace has fewer than {} such events", self.nth)
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "---\ntitle: T\nfrom: a@example.org\nto: b@example.net\n---\n## Go\n@ start\nHello *there*.\n";
+
+    #[test]
+    fn parses_a_minimal_lesson() {
+        let l = Lesson::parse("t", MINIMAL).unwrap();
+        assert_eq!(l.title, "T");
+        assert_eq!(l.email.to, vec!["b@example.net"]);
+        assert_eq!(l.steps.len(), 1);
+        assert_eq!(l.steps[0].anchor.what, AnchorKind::Start);
+        assert_eq!(l.steps[0].body, "Hello *there*.");
+    }
+
+    #[test]
+    fn anchors_parse() {
+        let cases: &[(&str, AnchorKind, Option<&str>, usize)] = &[
+            ("reply to RCPT", AnchorKind::ReplyTo("RCPT".into()), None, 1),
+            ("reply 250 on mx.example.net #2", AnchorKind::Reply(250), Some("mx.example.net"), 2),
+            ("command ehlo", AnchorKind::Command("EHLO".into()), None, 1),
+            (
+                "dns query MX example.net.",
+                AnchorKind::DnsQuery { qtype: Some("MX".into()), name: Some("example.net".into()) },
+                None,
+                1,
+            ),
+            ("dns answer on dns", AnchorKind::DnsAnswer { qtype: None, name: None }, Some("dns"), 1),
+            ("delivery bob@example.net", AnchorKind::Delivery(Some("bob@example.net".into())), None, 1),
+        ];
+        for (text, what, on, nth) in cases {
+            let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(&a.what, what, "{text}");
+            assert_eq!(a.on.as_deref(), *on, "{text}");
+            assert_eq!(a.nth, *nth, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_anchors_are_explained() {
+        let cases = [
+            ("", "empty anchor"),
+            ("jump", "unknown anchor `jump`"),
+            ("reply 99", "`99` is not a reply code"),
+            ("command", "`command` needs a verb"),
+            ("reply to RCPT #0", "expected #1, #2"),
+            ("data on", "`on` needs a host name"),
+        ];
+        for (text, want) in cases {
+            let e = Anchor::parse(text).unwrap_err();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn bad_files_are_explained() {
+        let cases = [
+            ("no front matter", "front matter"),
+            ("---\ntitle: T\n", "not closed"),
+            ("---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "needs a `title:`"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n", "unknown front matter key"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n", "needs an anchor line"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n", "text before the first"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n", "at least one"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n", "not closed"),
+            ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
+        ];
+        for (text, want) in cases {
+            let e = Lesson::parse("x", text).unwrap_err().to_string();
+            assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn headings_inside_code_blocks_are_not_steps() {
+        let text = format!("{MINIMAL}```\n## not a step\n```\n");
+        let l = Lesson::parse("t", &text).unwrap();
+        assert_eq!(l.steps.len(), 1);
+        assert!(l.steps[0].body.contains("## not a step"));
+    }
+}

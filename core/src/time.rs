@@ -1,0 +1,112 @@
+//! Virtual time. The core never reads a clock: time is data, passed in.
+
+use std::fmt;
+
+/// A moment in the simulation, in microseconds since the World started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+
+    pub const fn from_millis(ms: u64) -> SimTime {
+        SimTime(ms * 1_000)
+    }
+
+    pub const fn from_secs(s: u64) -> SimTime {
+        SimTime(s * 1_000_000)
+    }
+
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1_000
+    }
+
+    pub const fn plus(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+/// A span of virtual time, in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimDuration(pub u64);
+
+impl SimDuration {
+    pub const fn from_millis(ms: u64) -> SimDuration {
+        SimDuration(ms * 1_000)
+    }
+    pub const fn from_secs(s: u64) -> SimDuration {
+        SimDuration(s * 1_000_000)
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// `1.234 s` — milliseconds are what a student can relate to.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.as_millis();
+        write!(f, "{}.{:03} s", ms / 1000, ms % 1000)
+    }
+}
+
+/// The wall-clock date at `SimTime::ZERO`, as seconds since the Unix epoch:
+/// Monday 30 November 2026, 09:00:00 UTC. Fixed so that traces are reproducible.
+pub const EPOCH_UNIX: i64 = 1_796_029_200;
+
+/// Formats `t` as an RFC 5322 §3.3 date-time, e.g. `Mon, 30 Nov 2026 09:00:00 +0000`.
+pub fn rfc5322_date(t: SimTime) -> String {
+    let secs = EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    // 1970-01-01 was a Thursday.
+    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(m - 1) as usize];
+    format!(
+        "{weekday}, {d:02} {month} {y} {:02}:{:02}:{:02} +0000",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), Howard Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc5322() {
+        let cases = [
+            (SimTime::ZERO, "Mon, 30 Nov 2026 09:00:00 +0000"),
+            (SimTime::from_millis(1_500), "Mon, 30 Nov 2026 09:00:01 +0000"),
+            (SimTime::from_secs(15 * 3600 + 61), "Tue, 01 Dec 2026 00:01:01 +0000"),
+        ];
+        for (t, want) in cases {
+            assert_eq!(rfc5322_date(t), want);
+        }
+    }
+
+    #[test]
+    fn display_in_seconds() {
+        assert_eq!(SimTime::from_millis(1234).to_string(), "1.234 s");
+        assert_eq!(SimTime::from_millis(5).to_string(), "0.005 s");
+    }
+}
