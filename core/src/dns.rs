@@ -1,1 +1,167 @@
-//! placeholder
+//! DNS, as much as mail needs: MX and A records in one zone, and the answers a resolver
+//! gives (RFC 1035; mail routing RFC 5321 §5.1). Records are shown to students in the
+//! zone-file presentation form of RFC 1035 §5.1.
+
+use std::fmt;
+
+/// Record data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RData {
+    /// A mail exchanger: lower preference is tried first (RFC 1035 §3.3.9).
+    Mx { preference: u16, exchange: String },
+    /// An IPv4 address (RFC 1035 §3.4.1).
+    A(String),
+}
+
+impl RData {
+    pub fn qtype(&self) -> &'static str {
+        match self {
+            RData::Mx { .. } => "MX",
+            RData::A(_) => "A",
+        }
+    }
+}
+
+/// One resource record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub name: String,
+    pub ttl: u32,
+    pub data: RData,
+}
+
+impl fmt::Display for Record {
+    /// `example.net.  3600  IN  MX  10 mx.example.net.`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}. {} IN {} ", self.name, self.ttl, self.data.qtype())?;
+        match &self.data {
+            RData::Mx {
+                preference,
+                exchange,
+            } => write!(f, "{preference} {exchange}."),
+            RData::A(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+/// The answer to one question.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Records(Vec<Record>),
+    /// The name exists but has no record of that type (NOERROR with no data).
+    NoData,
+    /// The name does not exist (RCODE 3, RFC 1035 §4.1.1).
+    NxDomain,
+}
+
+impl Answer {
+    /// The lines shown in the trace.
+    pub fn presentation(&self, name: &str, qtype: &str) -> Vec<String> {
+        match self {
+            Answer::Records(rs) => rs.iter().map(Record::to_string).collect(),
+            Answer::NoData => vec![format!(
+                ";; {name}. has no {qtype} record (NOERROR, no data)"
+            )],
+            Answer::NxDomain => vec![format!(";; {name}. does not exist (NXDOMAIN)")],
+        }
+    }
+}
+
+/// All the records of the simulated Internet.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Zone {
+    pub records: Vec<Record>,
+}
+
+impl Zone {
+    pub fn add_mx(&mut self, domain: &str, preference: u16, exchange: &str) {
+        self.records.push(Record {
+            name: domain.to_string(),
+            ttl: 3600,
+            data: RData::Mx {
+                preference,
+                exchange: exchange.to_string(),
+            },
+        });
+    }
+
+    pub fn add_a(&mut self, name: &str, addr: &str) {
+        self.records.push(Record {
+            name: name.to_string(),
+            ttl: 3600,
+            data: RData::A(addr.to_string()),
+        });
+    }
+
+    /// Answers `name IN qtype`. MX answers are sorted by preference.
+    pub fn query(&self, name: &str, qtype: &str) -> Answer {
+        let name = name.trim_end_matches('.');
+        let exists = self
+            .records
+            .iter()
+            .any(|r| r.name.eq_ignore_ascii_case(name));
+        if !exists {
+            return Answer::NxDomain;
+        }
+        let mut found: Vec<Record> = self
+            .records
+            .iter()
+            .filter(|r| r.name.eq_ignore_ascii_case(name) && r.data.qtype() == qtype)
+            .cloned()
+            .collect();
+        if found.is_empty() {
+            return Answer::NoData;
+        }
+        found.sort_by_key(|r| match r.data {
+            RData::Mx { preference, .. } => preference,
+            RData::A(_) => 0,
+        });
+        Answer::Records(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries() {
+        let mut z = Zone::default();
+        z.add_mx("example.net", 20, "backup.example.net");
+        z.add_mx("example.net", 10, "mx.example.net");
+        z.add_a("mx.example.net", "198.51.100.25");
+        let cases = [
+            (
+                "example.net",
+                "MX",
+                vec![
+                    "example.net. 3600 IN MX 10 mx.example.net.",
+                    "example.net. 3600 IN MX 20 backup.example.net.",
+                ],
+            ),
+            (
+                "MX.example.net.",
+                "A",
+                vec!["mx.example.net. 3600 IN A 198.51.100.25"],
+            ),
+            (
+                "mx.example.net",
+                "MX",
+                vec![";; mx.example.net. has no MX record (NOERROR, no data)"],
+            ),
+            (
+                "nowhere.test",
+                "MX",
+                vec![";; nowhere.test. does not exist (NXDOMAIN)"],
+            ),
+        ];
+        for (name, qtype, want) in cases {
+            assert_eq!(
+                z.query(name, qtype)
+                    .presentation(name.trim_end_matches('.'), qtype),
+                want,
+                "{name} {qtype}"
+            );
+        }
+    }
+}

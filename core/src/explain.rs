@@ -36,156 +36,396 @@ pub fn rfc_url(rfc: &str) -> String {
             .trim_end_matches('.')
     });
     match section {
-        Some(s) if !s.is_empty() => format!("https://www.rfc-editor.org/rfc/rfc{number}#section-{s}"),
+        Some(s) if !s.is_empty() => {
+            format!("https://www.rfc-editor.org/rfc/rfc{number}#section-{s}")
+        }
         _ => format!("https://www.rfc-editor.org/rfc/rfc{number}"),
     }
 }
 
-const fn e(key: &'static str, title: &'static str, text: &'static str, rfc: &'static str) -> Explanation {
-    Explanation { key, title, text, rfc }
+const fn e(
+    key: &'static str,
+    title: &'static str,
+    text: &'static str,
+    rfc: &'static str,
+) -> Explanation {
+    Explanation {
+        key,
+        title,
+        text,
+        rfc,
+    }
 }
 
 /// SMTP commands (RFC 5321 §4.1.1, and the extensions the servers advertise).
 pub const SMTP_COMMANDS: &[Explanation] = &[
-    e("EHLO", "Say hello, and ask for extensions",
-      "The client names itself and asks the server which SMTP extensions it supports. The server answers with a multi-line 250 reply: its name on the first line, then one extension per line.",
-      "RFC 5321 §4.1.1.1"),
-    e("HELO", "Say hello (the original way)",
-      "The client names itself. HELO is the older greeting from RFC 821: it works everywhere but tells the client nothing about extensions.",
-      "RFC 5321 §4.1.1.1"),
-    e("MAIL", "Start a mail transaction",
-      "MAIL FROM gives the envelope sender: the address that bounces go back to. It may differ from the From: header that people see. An empty path, MAIL FROM:<>, is used by bounces themselves.",
-      "RFC 5321 §4.1.1.2"),
-    e("RCPT", "Name one recipient",
-      "RCPT TO names one envelope recipient. The client sends one RCPT per recipient; the server accepts or refuses each one on its own. These addresses, not the To: header, decide where the message goes.",
-      "RFC 5321 §4.1.1.3"),
-    e("DATA", "Ask to send the message itself",
-      "After at least one recipient was accepted, DATA asks to send the message. The server answers 354, the client sends the headers and body, and ends with a line holding a single dot.",
-      "RFC 5321 §4.1.1.4"),
-    e("RSET", "Abort the current transaction",
-      "RSET throws away the sender, the recipients and any data of the current transaction. The connection stays open and the client may start again with MAIL.",
-      "RFC 5321 §4.1.1.5"),
-    e("VRFY", "Ask whether an address exists",
-      "VRFY asks the server to confirm a user name or mailbox. Because spammers used it to harvest addresses, most servers answer 252: 'cannot verify, but I will try to deliver'.",
-      "RFC 5321 §4.1.1.6"),
-    e("EXPN", "Ask to expand a mailing list",
-      "EXPN asks for the members of a mailing list. Like VRFY it gives addresses away, so servers usually refuse it.",
-      "RFC 5321 §4.1.1.7"),
-    e("HELP", "Ask for help",
-      "HELP asks the server for information about its commands. The answer is meant for people reading the conversation.",
-      "RFC 5321 §4.1.1.8"),
-    e("NOOP", "Do nothing",
-      "NOOP changes nothing; the server just answers 250 OK. Clients use it to check that the connection is still alive.",
-      "RFC 5321 §4.1.1.9"),
-    e("QUIT", "Say goodbye",
-      "QUIT asks the server to answer 221 and close the connection. A transaction that was not finished with DATA is discarded.",
-      "RFC 5321 §4.1.1.10"),
-    e("STARTTLS", "Switch to an encrypted connection",
-      "STARTTLS asks to upgrade the connection to TLS. This simulated server does not offer it yet, so it answers 502.",
-      "RFC 3207 §4"),
-    e("AUTH", "Log in",
-      "AUTH starts an SMTP authentication exchange. This simulated server does not offer it yet, so it answers 502.",
-      "RFC 4954 §4"),
+    e(
+        "EHLO",
+        "Say hello, and ask for extensions",
+        "The client names itself and asks the server which SMTP extensions it supports. The server answers with a multi-line 250 reply: its name on the first line, then one extension per line.",
+        "RFC 5321 §4.1.1.1",
+    ),
+    e(
+        "HELO",
+        "Say hello (the original way)",
+        "The client names itself. HELO is the older greeting from RFC 821: it works everywhere but tells the client nothing about extensions.",
+        "RFC 5321 §4.1.1.1",
+    ),
+    e(
+        "MAIL",
+        "Start a mail transaction",
+        "MAIL FROM gives the envelope sender: the address that bounces go back to. It may differ from the From: header that people see. An empty path, MAIL FROM:<>, is used by bounces themselves.",
+        "RFC 5321 §4.1.1.2",
+    ),
+    e(
+        "RCPT",
+        "Name one recipient",
+        "RCPT TO names one envelope recipient. The client sends one RCPT per recipient; the server accepts or refuses each one on its own. These addresses, not the To: header, decide where the message goes.",
+        "RFC 5321 §4.1.1.3",
+    ),
+    e(
+        "DATA",
+        "Ask to send the message itself",
+        "After at least one recipient was accepted, DATA asks to send the message. The server answers 354, the client sends the headers and body, and ends with a line holding a single dot.",
+        "RFC 5321 §4.1.1.4",
+    ),
+    e(
+        "RSET",
+        "Abort the current transaction",
+        "RSET throws away the sender, the recipients and any data of the current transaction. The connection stays open and the client may start again with MAIL.",
+        "RFC 5321 §4.1.1.5",
+    ),
+    e(
+        "VRFY",
+        "Ask whether an address exists",
+        "VRFY asks the server to confirm a user name or mailbox. Because spammers used it to harvest addresses, most servers answer 252: 'cannot verify, but I will try to deliver'.",
+        "RFC 5321 §4.1.1.6",
+    ),
+    e(
+        "EXPN",
+        "Ask to expand a mailing list",
+        "EXPN asks for the members of a mailing list. Like VRFY it gives addresses away, so servers usually refuse it.",
+        "RFC 5321 §4.1.1.7",
+    ),
+    e(
+        "HELP",
+        "Ask for help",
+        "HELP asks the server for information about its commands. The answer is meant for people reading the conversation.",
+        "RFC 5321 §4.1.1.8",
+    ),
+    e(
+        "NOOP",
+        "Do nothing",
+        "NOOP changes nothing; the server just answers 250 OK. Clients use it to check that the connection is still alive.",
+        "RFC 5321 §4.1.1.9",
+    ),
+    e(
+        "QUIT",
+        "Say goodbye",
+        "QUIT asks the server to answer 221 and close the connection. A transaction that was not finished with DATA is discarded.",
+        "RFC 5321 §4.1.1.10",
+    ),
+    e(
+        "STARTTLS",
+        "Switch to an encrypted connection",
+        "STARTTLS asks to upgrade the connection to TLS. This simulated server does not offer it yet, so it answers 502.",
+        "RFC 3207 §4",
+    ),
+    e(
+        "AUTH",
+        "Log in",
+        "AUTH starts an SMTP authentication exchange. This simulated server does not offer it yet, so it answers 502.",
+        "RFC 4954 §4",
+    ),
 ];
 
 /// Reply codes (RFC 5321 §4.2, §4.3.2; RFC 1870; RFC 3463 enhanced codes in the text).
 pub const SMTP_REPLIES: &[Explanation] = &[
-    e("211", "System status", "A status or help reply.", "RFC 5321 §4.2.3"),
-    e("214", "Help message", "Information meant for a person, such as the list of commands the server knows.", "RFC 5321 §4.2.3"),
-    e("220", "Service ready",
-      "The server's greeting when a client connects: it names itself and is ready for EHLO. The 2 means success; every reply starts with three digits, and the first says whether it worked.",
-      "RFC 5321 §4.2, §3.1"),
-    e("221", "Closing the connection", "The server says goodbye after QUIT and closes the connection.", "RFC 5321 §4.2.3"),
-    e("250", "OK",
-      "The requested action worked. After EHLO the 250 reply spans several lines, each starting with 250, with a hyphen after the code on every line but the last. After the final dot of DATA, 250 means the server now owns the message: it must deliver it or bounce it, never lose it.",
-      "RFC 5321 §4.2.3, §4.1.1.4"),
-    e("251", "User not local; will forward", "The server accepts the recipient and will forward the message elsewhere.", "RFC 5321 §3.4"),
-    e("252", "Cannot verify the user, but will try",
-      "The answer to VRFY from servers that do not reveal which addresses exist: the message would still be accepted and delivery attempted.",
-      "RFC 5321 §3.5.3"),
-    e("354", "Start mail input",
-      "The server is ready for the message. The client now sends the headers, a blank line and the body, and ends with a line that holds only a dot. A 3 in front means: go on, I need more.",
-      "RFC 5321 §4.1.1.4"),
-    e("421", "Service not available, closing",
-      "The server must close the connection, for example because it is shutting down. The 4 means a temporary failure: try again later.",
-      "RFC 5321 §4.2.3"),
-    e("450", "Mailbox unavailable (for now)", "The mailbox is busy or temporarily blocked. The client should try again later.", "RFC 5321 §4.2.3"),
-    e("451", "Local error in processing", "Something went wrong on the server; try again later.", "RFC 5321 §4.2.3"),
-    e("452", "Insufficient storage, or too many recipients",
-      "A temporary problem: the server is short of room, or this transaction has as many recipients as it accepts. Recipients accepted earlier are kept; the rest can be sent in another transaction.",
-      "RFC 5321 §4.5.3.1.10"),
-    e("500", "Syntax error, command unrecognised",
-      "The server could not understand the line at all, or it was longer than the 512 octets a command line may have. The 5 means a permanent failure: sending the same thing again will not work.",
-      "RFC 5321 §4.2.3, §4.5.3.1.4"),
-    e("501", "Syntax error in parameters or arguments",
-      "The command is known, but what follows it is malformed: a missing or badly written address, or an argument where none is allowed.",
-      "RFC 5321 §4.2.3"),
-    e("502", "Command not implemented", "The server knows this command exists but does not offer it.", "RFC 5321 §4.2.3"),
-    e("503", "Bad sequence of commands",
-      "The command came at the wrong moment, for example RCPT before MAIL or DATA before any recipient was accepted. Nothing changed: the conversation is where it was before the command.",
-      "RFC 5321 §4.1.4"),
-    e("504", "Command parameter not implemented", "The command is fine, but the server does not support that parameter.", "RFC 5321 §4.2.3"),
-    e("550", "Mailbox unavailable",
-      "A permanent refusal: no such mailbox here (5.1.1), or the server will not relay mail for this destination (5.7.1). The client must not retry; a server that already accepted the message sends a bounce instead.",
-      "RFC 5321 §4.2.3, RFC 3463"),
-    e("551", "User not local", "The recipient is not here; the reply may say where to send instead.", "RFC 5321 §3.4"),
-    e("552", "Exceeded storage allocation",
-      "The message is larger than this server accepts (5.3.4). The size is announced with the SIZE extension.",
-      "RFC 5321 §4.2.3, RFC 1870"),
-    e("553", "Mailbox name not allowed", "The address is not acceptable, for example it is malformed.", "RFC 5321 §4.2.3"),
-    e("554", "Transaction failed",
-      "A permanent failure of the transaction, for example a message whose lines do not end with CRLF: accepting it could let one message be read as two (SMTP smuggling).",
-      "RFC 5321 §4.2.3, §4.1.1.4"),
-    e("555", "Parameters not recognised", "MAIL FROM or RCPT TO carried a parameter the server does not support.", "RFC 5321 §4.2.3"),
+    e(
+        "211",
+        "System status",
+        "A status or help reply.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "214",
+        "Help message",
+        "Information meant for a person, such as the list of commands the server knows.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "220",
+        "Service ready",
+        "The server's greeting when a client connects: it names itself and is ready for EHLO. The 2 means success; every reply starts with three digits, and the first says whether it worked.",
+        "RFC 5321 §4.2, §3.1",
+    ),
+    e(
+        "221",
+        "Closing the connection",
+        "The server says goodbye after QUIT and closes the connection.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "250",
+        "OK",
+        "The requested action worked. After EHLO the 250 reply spans several lines, each starting with 250, with a hyphen after the code on every line but the last. After the final dot of DATA, 250 means the server now owns the message: it must deliver it or bounce it, never lose it.",
+        "RFC 5321 §4.2.3, §4.1.1.4",
+    ),
+    e(
+        "251",
+        "User not local; will forward",
+        "The server accepts the recipient and will forward the message elsewhere.",
+        "RFC 5321 §3.4",
+    ),
+    e(
+        "252",
+        "Cannot verify the user, but will try",
+        "The answer to VRFY from servers that do not reveal which addresses exist: the message would still be accepted and delivery attempted.",
+        "RFC 5321 §3.5.3",
+    ),
+    e(
+        "354",
+        "Start mail input",
+        "The server is ready for the message. The client now sends the headers, a blank line and the body, and ends with a line that holds only a dot. A 3 in front means: go on, I need more.",
+        "RFC 5321 §4.1.1.4",
+    ),
+    e(
+        "421",
+        "Service not available, closing",
+        "The server must close the connection, for example because it is shutting down. The 4 means a temporary failure: try again later.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "450",
+        "Mailbox unavailable (for now)",
+        "The mailbox is busy or temporarily blocked. The client should try again later.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "451",
+        "Local error in processing",
+        "Something went wrong on the server; try again later.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "452",
+        "Insufficient storage, or too many recipients",
+        "A temporary problem: the server is short of room, or this transaction has as many recipients as it accepts. Recipients accepted earlier are kept; the rest can be sent in another transaction.",
+        "RFC 5321 §4.5.3.1.10",
+    ),
+    e(
+        "500",
+        "Syntax error, command unrecognised",
+        "The server could not understand the line at all, or it was longer than the 512 octets a command line may have. The 5 means a permanent failure: sending the same thing again will not work.",
+        "RFC 5321 §4.2.3, §4.5.3.1.4",
+    ),
+    e(
+        "501",
+        "Syntax error in parameters or arguments",
+        "The command is known, but what follows it is malformed: a missing or badly written address, or an argument where none is allowed.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "502",
+        "Command not implemented",
+        "The server knows this command exists but does not offer it.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "503",
+        "Bad sequence of commands",
+        "The command came at the wrong moment, for example RCPT before MAIL or DATA before any recipient was accepted. Nothing changed: the conversation is where it was before the command.",
+        "RFC 5321 §4.1.4",
+    ),
+    e(
+        "504",
+        "Command parameter not implemented",
+        "The command is fine, but the server does not support that parameter.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "550",
+        "Mailbox unavailable",
+        "A permanent refusal: no such mailbox here (5.1.1), or the server will not relay mail for this destination (5.7.1). The client must not retry; a server that already accepted the message sends a bounce instead.",
+        "RFC 5321 §4.2.3, RFC 3463",
+    ),
+    e(
+        "551",
+        "User not local",
+        "The recipient is not here; the reply may say where to send instead.",
+        "RFC 5321 §3.4",
+    ),
+    e(
+        "552",
+        "Exceeded storage allocation",
+        "The message is larger than this server accepts (5.3.4). The size is announced with the SIZE extension.",
+        "RFC 5321 §4.2.3, RFC 1870",
+    ),
+    e(
+        "553",
+        "Mailbox name not allowed",
+        "The address is not acceptable, for example it is malformed.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "554",
+        "Transaction failed",
+        "A permanent failure of the transaction, for example a message whose lines do not end with CRLF: accepting it could let one message be read as two (SMTP smuggling).",
+        "RFC 5321 §4.2.3, §4.1.1.4",
+    ),
+    e(
+        "555",
+        "Parameters not recognised",
+        "MAIL FROM or RCPT TO carried a parameter the server does not support.",
+        "RFC 5321 §4.2.3",
+    ),
 ];
 
 /// Enhanced status codes used by the servers (RFC 3463).
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
-    e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
-    e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
-    e("2.6.0", "Message accepted", "The message content was accepted.", "RFC 3463 §3.7"),
-    e("4.5.3", "Too many recipients", "Send the remaining recipients in another transaction.", "RFC 3463 §3.6"),
-    e("5.1.1", "Bad destination mailbox", "The mailbox does not exist at this domain.", "RFC 3463 §3.2"),
-    e("5.1.3", "Bad destination address syntax", "The address is not written correctly.", "RFC 3463 §3.2"),
-    e("5.1.7", "Bad sender address syntax", "The sender's address is not written correctly.", "RFC 3463 §3.2"),
-    e("5.3.4", "Message too big", "The message is larger than this server accepts.", "RFC 3463 §3.4"),
-    e("5.5.1", "Invalid command", "The command is not known or is not allowed now.", "RFC 3463 §3.6"),
-    e("5.5.2", "Syntax error", "The command is not written correctly.", "RFC 3463 §3.6"),
-    e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
-    e("5.6.0", "Other media error", "Something is wrong with the message content itself.", "RFC 3463 §3.7"),
-    e("5.7.1", "Delivery not authorised", "The server refuses: for example it will not relay mail for a client it does not know.", "RFC 3463 §3.8"),
+    e(
+        "2.1.0",
+        "Sender address accepted",
+        "The envelope sender is valid.",
+        "RFC 3463 §3.2",
+    ),
+    e(
+        "2.1.5",
+        "Recipient accepted",
+        "The destination address is valid.",
+        "RFC 3463 §3.2",
+    ),
+    e(
+        "2.6.0",
+        "Message accepted",
+        "The message content was accepted.",
+        "RFC 3463 §3.7",
+    ),
+    e(
+        "4.5.3",
+        "Too many recipients",
+        "Send the remaining recipients in another transaction.",
+        "RFC 3463 §3.6",
+    ),
+    e(
+        "5.1.1",
+        "Bad destination mailbox",
+        "The mailbox does not exist at this domain.",
+        "RFC 3463 §3.2",
+    ),
+    e(
+        "5.1.3",
+        "Bad destination address syntax",
+        "The address is not written correctly.",
+        "RFC 3463 §3.2",
+    ),
+    e(
+        "5.1.7",
+        "Bad sender address syntax",
+        "The sender's address is not written correctly.",
+        "RFC 3463 §3.2",
+    ),
+    e(
+        "5.3.4",
+        "Message too big",
+        "The message is larger than this server accepts.",
+        "RFC 3463 §3.4",
+    ),
+    e(
+        "5.5.1",
+        "Invalid command",
+        "The command is not known or is not allowed now.",
+        "RFC 3463 §3.6",
+    ),
+    e(
+        "5.5.2",
+        "Syntax error",
+        "The command is not written correctly.",
+        "RFC 3463 §3.6",
+    ),
+    e(
+        "5.5.4",
+        "Invalid command arguments",
+        "An argument or parameter is not valid.",
+        "RFC 3463 §3.6",
+    ),
+    e(
+        "5.6.0",
+        "Other media error",
+        "Something is wrong with the message content itself.",
+        "RFC 3463 §3.7",
+    ),
+    e(
+        "5.7.1",
+        "Delivery not authorised",
+        "The server refuses: for example it will not relay mail for a client it does not know.",
+        "RFC 3463 §3.8",
+    ),
 ];
 
 /// Other kinds of trace event.
 pub const OTHER: &[Explanation] = &[
-    e("connect", "Open a TCP connection",
-      "The client opens a TCP connection to the server. SMTP between servers uses port 25. Nothing is said until the server sends its 220 greeting.",
-      "RFC 5321 §3.1, §4.5.4.2"),
-    e("close", "Close the connection", "The TCP connection is closed. Nothing more is sent on it.", "RFC 5321 §3.8"),
-    e("data", "The message itself",
-      "Header lines, a blank line, then the body, exactly as the recipient will read it. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot.",
-      "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1"),
-    e("dns-mx", "Which server takes mail for this domain?",
-      "To deliver to bob@example.net, the sending server asks DNS for the MX (mail exchanger) records of example.net. Each names a mail server and a preference: lower numbers are tried first.",
-      "RFC 5321 §5.1; RFC 1035 §3.3.9"),
-    e("dns-a", "What is that server's address?",
-      "An MX record gives a name; an A record turns that name into the IP address to connect to.",
-      "RFC 5321 §5.1; RFC 1035 §3.4.1"),
-    e("delivery", "Filed in the mailbox",
-      "The final server stores the message in the recipient's mailbox. It adds a Return-Path: header with the envelope sender, so the recipient can see where bounces would go.",
-      "RFC 5321 §4.4"),
-    e("queued", "Queued for relay",
-      "The server has taken responsibility for the message and put it in its queue. It will look up the recipient's domain and pass the message on to that domain's server.",
-      "RFC 5321 §4.1.1.4, §6.1"),
-    e("bounce", "A bounce",
-      "Delivery failed after the message was accepted, so the server writes a delivery status notification back to the envelope sender. Bounces are sent with MAIL FROM:<> so that a bounce is never bounced.",
-      "RFC 5321 §4.5.5, §6.2; RFC 3464"),
-    e("note", "What happens now", "A note about the simulation.", ""),
+    e(
+        "connect",
+        "Open a TCP connection",
+        "The client opens a TCP connection to the server. SMTP between servers uses port 25. Nothing is said until the server sends its 220 greeting.",
+        "RFC 5321 §3.1, §4.5.4.2",
+    ),
+    e(
+        "close",
+        "Close the connection",
+        "The TCP connection is closed. Nothing more is sent on it.",
+        "RFC 5321 §3.8",
+    ),
+    e(
+        "data",
+        "The message itself",
+        "Header lines, a blank line, then the body, exactly as the recipient will read it. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot.",
+        "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+    ),
+    e(
+        "dns-mx",
+        "Which server takes mail for this domain?",
+        "To deliver to bob@example.net, the sending server asks DNS for the MX (mail exchanger) records of example.net. Each names a mail server and a preference: lower numbers are tried first.",
+        "RFC 5321 §5.1; RFC 1035 §3.3.9",
+    ),
+    e(
+        "dns-a",
+        "What is that server's address?",
+        "An MX record gives a name; an A record turns that name into the IP address to connect to.",
+        "RFC 5321 §5.1; RFC 1035 §3.4.1",
+    ),
+    e(
+        "delivery",
+        "Filed in the mailbox",
+        "The final server stores the message in the recipient's mailbox. It adds a Return-Path: header with the envelope sender, so the recipient can see where bounces would go.",
+        "RFC 5321 §4.4",
+    ),
+    e(
+        "queued",
+        "Queued for relay",
+        "The server has taken responsibility for the message and put it in its queue. It will look up the recipient's domain and pass the message on to that domain's server.",
+        "RFC 5321 §4.1.1.4, §6.1",
+    ),
+    e(
+        "bounce",
+        "A bounce",
+        "Delivery failed after the message was accepted, so the server writes a delivery status notification back to the envelope sender. Bounces are sent with MAIL FROM:<> so that a bounce is never bounced.",
+        "RFC 5321 §4.5.5, §6.2; RFC 3464",
+    ),
+    e(
+        "note",
+        "What happens now",
+        "A note about the simulation.",
+        "",
+    ),
 ];
 
 pub fn command(verb: &str) -> Option<&'static Explanation> {
-    SMTP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
+    SMTP_COMMANDS
+        .iter()
+        .find(|e| e.key.eq_ignore_ascii_case(verb))
 }
 
 pub fn reply(code: u16) -> Option<&'static Explanation> {
@@ -204,11 +444,17 @@ pub fn other(key: &str) -> Option<&'static Explanation> {
 /// Everything that explains the event at `index`: the main entry first, then any
 /// enhanced status code.
 pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
-    let Some(ev) = trace.events.get(index) else { return Vec::new() };
+    let Some(ev) = trace.events.get(index) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     match &ev.kind {
         EventKind::Command { verb } => out.extend(command(verb)),
-        EventKind::Reply { code, enhanced: enh, .. } => {
+        EventKind::Reply {
+            code,
+            enhanced: enh,
+            ..
+        } => {
             out.extend(reply(*code));
             out.extend(enh.as_deref().and_then(enhanced));
         }
@@ -233,9 +479,15 @@ mod tests {
     #[test]
     fn rfc_urls() {
         let cases = [
-            ("RFC 5321 §4.1.1.2", "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2"),
+            (
+                "RFC 5321 §4.1.1.2",
+                "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2",
+            ),
             // Only the first section is linked.
-            ("RFC 5321 §4.2, §3.1", "https://www.rfc-editor.org/rfc/rfc5321#section-4.2"),
+            (
+                "RFC 5321 §4.2, §3.1",
+                "https://www.rfc-editor.org/rfc/rfc5321#section-4.2",
+            ),
             ("RFC 3464", "https://www.rfc-editor.org/rfc/rfc3464"),
         ];
         for (rfc, url) in cases {
@@ -249,7 +501,11 @@ mod tests {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);
-                assert!(table[..i].iter().all(|y| y.key != x.key), "duplicate {}", x.key);
+                assert!(
+                    table[..i].iter().all(|y| y.key != x.key),
+                    "duplicate {}",
+                    x.key
+                );
             }
         }
     }

@@ -7,7 +7,7 @@
 //! ("the reply to RCPT"), never by position. A change in the engine that moves or removes
 //! that event makes the anchor fail, and so fails the lesson's test.
 //!
-//! ```text
+//! ~~~text
 //! ---
 //! title: Sending an email
 //! from: Alice <alice@example.org>
@@ -20,7 +20,7 @@
 //! ## The greeting
 //! @ reply 220 on smtp.example.org
 //! Narration in Markdown...
-//! ```
+//! ~~~
 //!
 //! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
 //! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply to VERB` ·
@@ -99,8 +99,14 @@ pub enum AnchorKind {
     Reply(u16),
     ReplyTo(String),
     Data,
-    DnsQuery { qtype: Option<String>, name: Option<String> },
-    DnsAnswer { qtype: Option<String>, name: Option<String> },
+    DnsQuery {
+        qtype: Option<String>,
+        name: Option<String>,
+    },
+    DnsAnswer {
+        qtype: Option<String>,
+        name: Option<String>,
+    },
     Queued,
     Delivery(Option<String>),
     Bounce,
@@ -127,14 +133,20 @@ impl fmt::Display for LessonError {
 impl std::error::Error for LessonError {}
 
 fn err(line: usize, message: impl Into<String>) -> LessonError {
-    LessonError { line, message: message.into() }
+    LessonError {
+        line,
+        message: message.into(),
+    }
 }
 
 impl Lesson {
     /// Parses a lesson file. `id` is its file stem.
     pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
         if text.len() > MAX_LESSON_BYTES {
-            return Err(err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes")));
+            return Err(err(
+                0,
+                format!("the lesson is larger than {MAX_LESSON_BYTES} bytes"),
+            ));
         }
         let lines: Vec<&str> = text.lines().collect();
         let mut i = 0;
@@ -142,7 +154,10 @@ impl Lesson {
             i += 1;
         }
         if lines.get(i).map(|l| l.trim()) != Some("---") {
-            return Err(err(i + 1, "a lesson starts with front matter between `---` lines"));
+            return Err(err(
+                i + 1,
+                "a lesson starts with front matter between `---` lines",
+            ));
         }
         i += 1;
         let mut title = None;
@@ -163,7 +178,10 @@ impl Lesson {
                 continue;
             }
             let Some((key, value)) = line.split_once(':') else {
-                return Err(err(i, format!("expected `key: value`, found `{}`", line.trim())));
+                return Err(err(
+                    i,
+                    format!("expected `key: value`, found `{}`", line.trim()),
+                ));
             };
             let value = value.trim().to_string();
             match key.trim().to_ascii_lowercase().as_str() {
@@ -186,11 +204,19 @@ impl Lesson {
         }
         let title = title.ok_or_else(|| err(0, "the front matter needs a `title:`"))?;
         if scenario != "send" {
-            return Err(err(0, format!("unknown scenario `{scenario}` (known: send)")));
+            return Err(err(
+                0,
+                format!("unknown scenario `{scenario}` (known: send)"),
+            ));
         }
         let from = from.ok_or_else(|| err(0, "the front matter needs `from:`"))?;
-        let to = to.filter(|t| !t.is_empty()).ok_or_else(|| err(0, "the front matter needs `to:`"))?;
-        for v in std::iter::once(&from).chain(to.iter()).chain(std::iter::once(&subject)) {
+        let to = to
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| err(0, "the front matter needs `to:`"))?;
+        for v in std::iter::once(&from)
+            .chain(to.iter())
+            .chain(std::iter::once(&subject))
+        {
             if v.chars().any(|c| c.is_control()) {
                 return Err(err(0, "header values may not contain control characters"));
             }
@@ -240,7 +266,10 @@ impl Lesson {
                 let Some(anchor_text) = anchor_line.strip_prefix('@') else {
                     return Err(err(
                         heading_line,
-                        format!("step `{}` needs an anchor line such as `@ reply to RCPT`", heading.trim()),
+                        format!(
+                            "step `{}` needs an anchor line such as `@ reply to RCPT`",
+                            heading.trim()
+                        ),
                     ));
                 };
                 i += 1;
@@ -274,7 +303,12 @@ impl Lesson {
             title,
             summary,
             scenario,
-            email: EmailSpec { from, to, subject, body },
+            email: EmailSpec {
+                from,
+                to,
+                subject,
+                body,
+            },
             steps,
         })
     }
@@ -285,10 +319,12 @@ impl Lesson {
         let mut out = Vec::with_capacity(self.steps.len());
         let mut last: Option<usize> = None;
         for (n, step) in self.steps.iter().enumerate() {
-            let found = step
-                .anchor
-                .find(trace)
-                .map_err(|m| err(step.line, format!("step `{}`: @ {}: {m}", step.title, step.anchor_text)))?;
+            let found = step.anchor.find(trace).map_err(|m| {
+                err(
+                    step.line,
+                    format!("step `{}`: @ {}: {m}", step.title, step.anchor_text),
+                )
+            })?;
             if n > 0 && found <= last {
                 return Err(err(
                     step.line,
@@ -311,7 +347,8 @@ impl Anchor {
         let mut w = words.iter().copied().peekable();
         let lower = |s: &str| s.to_ascii_lowercase();
         let head = w.next().ok_or("empty anchor")?;
-        let is_qualifier = |s: &str| matches!(lower(s).as_str(), "on" | "from" | "to") || s.starts_with('#');
+        let is_qualifier =
+            |s: &str| matches!(lower(s).as_str(), "on" | "from" | "to") || s.starts_with('#');
         let what = match lower(head).as_str() {
             "start" => AnchorKind::Start,
             "connect" => AnchorKind::Connect,
@@ -321,13 +358,17 @@ impl Anchor {
             "bounce" => AnchorKind::Bounce,
             "note" => AnchorKind::Note,
             "command" => {
-                let verb = w.next().ok_or("`command` needs a verb, e.g. `command MAIL`")?;
+                let verb = w
+                    .next()
+                    .ok_or("`command` needs a verb, e.g. `command MAIL`")?;
                 AnchorKind::Command(verb.to_ascii_uppercase())
             }
             "reply" => {
                 let next = w.next().ok_or("`reply` needs a code or `to VERB`")?;
                 if lower(next) == "to" {
-                    let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
+                    let verb = w
+                        .next()
+                        .ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
                     AnchorKind::ReplyTo(verb.to_ascii_uppercase())
                 } else {
                     let code: u16 = next
@@ -351,13 +392,23 @@ impl Anchor {
                 match lower(which).as_str() {
                     "query" => AnchorKind::DnsQuery { qtype, name },
                     "answer" => AnchorKind::DnsAnswer { qtype, name },
-                    other => return Err(format!("`dns {other}`: expected `dns query` or `dns answer`")),
+                    other => {
+                        return Err(format!(
+                            "`dns {other}`: expected `dns query` or `dns answer`"
+                        ));
+                    }
                 }
             }
             "delivery" => AnchorKind::Delivery(w.next_if(|s| !is_qualifier(s)).map(lower)),
             other => return Err(format!("unknown anchor `{other}`")),
         };
-        let mut anchor = Anchor { what, on: None, from: None, to: None, nth: 1 };
+        let mut anchor = Anchor {
+            what,
+            on: None,
+            from: None,
+            to: None,
+            nth: 1,
+        };
         while let Some(word) = w.next() {
             if let Some(n) = word.strip_prefix('#') {
                 anchor.nth = n
@@ -367,7 +418,9 @@ impl Anchor {
                     .ok_or_else(|| format!("`{word}`: expected #1, #2, ..."))?;
                 continue;
             }
-            let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
+            let value = w
+                .next()
+                .ok_or_else(|| format!("`{word}` needs a host name"))?;
             let slot = match lower(word).as_str() {
                 "on" => &mut anchor.on,
                 "from" => &mut anchor.from,
@@ -388,11 +441,20 @@ impl Anchor {
             None => true,
             Some(n) => {
                 let h = &trace.hosts[id];
-                h.name.eq_ignore_ascii_case(n) || h.name.split('.').next().is_some_and(|s| s.eq_ignore_ascii_case(n))
+                h.name.eq_ignore_ascii_case(n)
+                    || h.name
+                        .split('.')
+                        .next()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(n))
             }
         };
         for name in [&self.on, &self.from, &self.to].into_iter().flatten() {
-            if !trace.hosts.iter().enumerate().any(|(id, _)| host_matches(id, &Some(name.clone()))) {
+            if !trace
+                .hosts
+                .iter()
+                .enumerate()
+                .any(|(id, _)| host_matches(id, &Some(name.clone())))
+            {
                 return Err(format!("there is no host `{name}`"));
             }
         }
@@ -402,11 +464,22 @@ impl Anchor {
                 (AnchorKind::Close, EventKind::Close) => true,
                 (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
                 (AnchorKind::Reply(c), EventKind::Reply { code, .. }) => c == code,
-                (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => to_verb.as_deref() == Some(v.as_str()),
+                (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => {
+                    to_verb.as_deref() == Some(v.as_str())
+                }
                 (AnchorKind::Data, EventKind::MessageData) => true,
-                (AnchorKind::DnsQuery { qtype, name }, EventKind::DnsQuery { name: n, qtype: t })
-                | (AnchorKind::DnsAnswer { qtype, name }, EventKind::DnsAnswer { name: n, qtype: t, .. }) => {
-                    qtype.as_ref().is_none_or(|q| q == t) && name.as_ref().is_none_or(|q| q.eq_ignore_ascii_case(n))
+                (
+                    AnchorKind::DnsQuery { qtype, name },
+                    EventKind::DnsQuery { name: n, qtype: t },
+                )
+                | (
+                    AnchorKind::DnsAnswer { qtype, name },
+                    EventKind::DnsAnswer {
+                        name: n, qtype: t, ..
+                    },
+                ) => {
+                    qtype.as_ref().is_none_or(|q| q == t)
+                        && name.as_ref().is_none_or(|q| q.eq_ignore_ascii_case(n))
                 }
                 (AnchorKind::Queued, EventKind::Queued { .. }) => true,
                 (AnchorKind::Delivery(m), EventKind::Delivery { mailbox }) => {
@@ -468,16 +541,37 @@ mod tests {
     fn anchors_parse() {
         let cases: &[(&str, AnchorKind, Option<&str>, usize)] = &[
             ("reply to RCPT", AnchorKind::ReplyTo("RCPT".into()), None, 1),
-            ("reply 250 on mx.example.net #2", AnchorKind::Reply(250), Some("mx.example.net"), 2),
+            (
+                "reply 250 on mx.example.net #2",
+                AnchorKind::Reply(250),
+                Some("mx.example.net"),
+                2,
+            ),
             ("command ehlo", AnchorKind::Command("EHLO".into()), None, 1),
             (
                 "dns query MX example.net.",
-                AnchorKind::DnsQuery { qtype: Some("MX".into()), name: Some("example.net".into()) },
+                AnchorKind::DnsQuery {
+                    qtype: Some("MX".into()),
+                    name: Some("example.net".into()),
+                },
                 None,
                 1,
             ),
-            ("dns answer on dns", AnchorKind::DnsAnswer { qtype: None, name: None }, Some("dns"), 1),
-            ("delivery bob@example.net", AnchorKind::Delivery(Some("bob@example.net".into())), None, 1),
+            (
+                "dns answer on dns",
+                AnchorKind::DnsAnswer {
+                    qtype: None,
+                    name: None,
+                },
+                Some("dns"),
+                1,
+            ),
+            (
+                "delivery bob@example.net",
+                AnchorKind::Delivery(Some("bob@example.net".into())),
+                None,
+                1,
+            ),
         ];
         for (text, what, on, nth) in cases {
             let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -508,13 +602,31 @@ mod tests {
         let cases = [
             ("no front matter", "front matter"),
             ("---\ntitle: T\n", "not closed"),
-            ("---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "needs a `title:`"),
-            ("---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n", "unknown front matter key"),
-            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n", "needs an anchor line"),
-            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n", "text before the first"),
+            (
+                "---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
+                "needs a `title:`",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n",
+                "unknown front matter key",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n",
+                "needs an anchor line",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n",
+                "text before the first",
+            ),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n", "at least one"),
-            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n", "not closed"),
-            ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n",
+                "not closed",
+            ),
+            (
+                "---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
+                "unknown scenario",
+            ),
         ];
         for (text, want) in cases {
             let e = Lesson::parse("x", text).unwrap_err().to_string();

@@ -10,5 +10,8 @@ pub const BUILTIN: &[(&str, &str)] = &[(
 
 /// Parses the built-in lesson `id`.
 pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
-    BUILTIN.iter().find(|(i, _)| *i == id).map(|(i, text)| Lesson::parse(i, text))
+    BUILTIN
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(i, text)| Lesson::parse(i, text))
 }

@@ -96,8 +96,14 @@ mod tests {
     fn dates_are_rfc5322() {
         let cases = [
             (SimTime::ZERO, "Mon, 30 Nov 2026 09:00:00 +0000"),
-            (SimTime::from_millis(1_500), "Mon, 30 Nov 2026 09:00:01 +0000"),
-            (SimTime::from_secs(15 * 3600 + 61), "Tue, 01 Dec 2026 00:01:01 +0000"),
+            (
+                SimTime::from_millis(1_500),
+                "Mon, 30 Nov 2026 09:00:01 +0000",
+            ),
+            (
+                SimTime::from_secs(15 * 3600 + 61),
+                "Tue, 01 Dec 2026 00:01:01 +0000",
+            ),
         ];
         for (t, want) in cases {
             assert_eq!(rfc5322_date(t), want);

@@ -40,13 +40,21 @@ pub enum EventKind {
     Command { verb: String },
     /// One whole reply (all its lines). `to_verb` is the command it answers
     /// (`None` for the greeting).
-    Reply { code: u16, enhanced: Option<String>, to_verb: Option<String> },
+    Reply {
+        code: u16,
+        enhanced: Option<String>,
+        to_verb: Option<String>,
+    },
     /// The message content after `354`, through the terminating `CRLF.CRLF`.
     MessageData,
     /// A DNS question, e.g. `example.net. IN MX`.
     DnsQuery { name: String, qtype: String },
     /// A DNS answer; `records` are in zone-file presentation form.
-    DnsAnswer { name: String, qtype: String, records: Vec<String> },
+    DnsAnswer {
+        name: String,
+        qtype: String,
+        records: Vec<String>,
+    },
     /// A message is filed into `mailbox` (an address) on host `to`.
     Delivery { mailbox: String },
     /// The host `from` accepted responsibility for a message and queued it for relay.
@@ -146,8 +154,13 @@ pub struct HostInfo {
 /// The state of one host just after an event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostSnapshot {
-    /// The protocol state of its server side, named after the RFC (`ExpectMail`), or empty.
+    /// The protocol state of its server side, named after the RFC (`ExpectMail`), `Idle`
+    /// when no client is connected; for a client host (a laptop), its mail client's state.
+    /// Empty for hosts without a mail protocol (the DNS resolver).
     pub state: String,
+    /// For a mail server that is relaying: the state of its outgoing SMTP client
+    /// (`ExpectRcptReply`), else empty.
+    pub client_state: String,
     /// Mailboxes on this host and how many messages each holds.
     pub mailboxes: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
@@ -220,7 +233,9 @@ impl Trace {
 
     /// The host named `name` (DNS name), if any.
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
-        self.hosts.iter().position(|h| h.name.eq_ignore_ascii_case(name))
+        self.hosts
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case(name))
     }
 
     /// The command event that the reply at `index` answers, if any: the oldest command

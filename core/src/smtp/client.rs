@@ -1,0 +1,456 @@
+//! The SMTP client, sans-IO: delivers one message over one connection and reacts to
+//! every reply (RFC 5321 §3.3, §4.1.4; falls back to HELO when EHLO is refused, §3.2).
+//!
+//! Feed it what the server sends with [`SmtpClient::handle_input`], drain
+//! [`SmtpClient::poll_output`] for bytes to send, and read [`SmtpClient::outcome`] when
+//! it is done. A refusal ends the attempt cleanly (with QUIT) and keeps the reason.
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::smtp::data::stuff;
+use crate::smtp::reply::{Reply, ReplyError, ReplyReader};
+
+/// What to send and to whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// The reverse-path; empty for a bounce (`MAIL FROM:<>`).
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+}
+
+/// The client's state: which reply it waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientState {
+    ExpectGreeting,
+    ExpectEhloReply,
+    ExpectHeloReply,
+    ExpectMailReply,
+    /// Waiting for the reply to the RCPT of recipient `n`.
+    ExpectRcptReply(usize),
+    ExpectDataReply,
+    /// The message was sent; waiting for the reply to the final dot.
+    ExpectDataEndReply,
+    ExpectQuitReply,
+    Done,
+}
+
+impl fmt::Display for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientState::ExpectRcptReply(_) => write!(f, "ExpectRcptReply"),
+            other => fmt::Debug::fmt(other, f),
+        }
+    }
+}
+
+/// What became of one recipient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RcptStatus {
+    /// The server took the message for this recipient (250 after the final dot).
+    Delivered(Reply),
+    /// Refused; `Reply::is_permanent` tells whether to retry.
+    Failed(Reply),
+    /// The attempt ended without an answer (connection lost, unreadable reply).
+    Interrupted(String),
+}
+
+impl RcptStatus {
+    /// Worth trying again later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RcptStatus::Delivered(_) => false,
+            RcptStatus::Failed(r) => !r.is_permanent(),
+            RcptStatus::Interrupted(_) => true,
+        }
+    }
+}
+
+/// The result of the attempt, per recipient in envelope order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub recipients: Vec<(String, RcptStatus)>,
+}
+
+/// Something the client wants done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientOutput {
+    /// Send one command line (`verb` upper-case).
+    Command { verb: String, bytes: Vec<u8> },
+    /// Send the message, dot-stuffed, with the final `.CRLF`.
+    Data(Vec<u8>),
+    /// Close the connection.
+    Close,
+}
+
+/// One delivery attempt.
+#[derive(Clone, Debug)]
+pub struct SmtpClient {
+    helo_name: String,
+    envelope: Envelope,
+    message: Vec<u8>,
+    state: ClientState,
+    replies: ReplyReader,
+    out: VecDeque<ClientOutput>,
+    /// The server announced SIZE (RFC 1870): send SIZE= with MAIL.
+    server_size: bool,
+    /// The server announced 8BITMIME (RFC 6152): declare an 8-bit body with BODY=8BITMIME.
+    server_8bit: bool,
+    status: Vec<Option<RcptStatus>>,
+}
+
+impl SmtpClient {
+    /// `message` is the RFC 5322 message with CRLF line ends, not yet dot-stuffed.
+    pub fn new(helo_name: &str, envelope: Envelope, message: Vec<u8>) -> SmtpClient {
+        let n = envelope.rcpt_to.len();
+        SmtpClient {
+            helo_name: helo_name.to_string(),
+            envelope,
+            message,
+            state: ClientState::ExpectGreeting,
+            replies: ReplyReader::default(),
+            out: VecDeque::new(),
+            server_size: false,
+            server_8bit: false,
+            status: vec![None; n],
+        }
+    }
+
+    pub fn state(&self) -> ClientState {
+        self.state
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    pub fn poll_output(&mut self) -> Option<ClientOutput> {
+        self.out.pop_front()
+    }
+
+    /// When the attempt is over: what became of each recipient.
+    pub fn outcome(&self) -> Option<Outcome> {
+        if self.state != ClientState::Done {
+            return None;
+        }
+        let recipients = self
+            .envelope
+            .rcpt_to
+            .iter()
+            .zip(&self.status)
+            .map(|(r, s)| {
+                (
+                    r.clone(),
+                    s.clone()
+                        .unwrap_or_else(|| RcptStatus::Interrupted("no answer".into())),
+                )
+            })
+            .collect();
+        Some(Outcome { recipients })
+    }
+
+    /// Bytes from the server.
+    pub fn handle_input(&mut self, mut input: &[u8]) {
+        while self.state != ClientState::Done {
+            match self.replies.read(&mut input) {
+                None => return,
+                Some(Ok(reply)) => self.handle_reply(reply),
+                Some(Err(e)) => return self.protocol_error(e),
+            }
+        }
+    }
+
+    /// The connection was closed by the server or lost.
+    pub fn handle_close(&mut self) {
+        if self.state == ClientState::Done {
+            return;
+        }
+        let why = "connection closed before the transaction finished".to_string();
+        self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
+        self.state = ClientState::Done;
+    }
+
+    fn command(&mut self, verb: &str, line: String) {
+        let mut bytes = line.into_bytes();
+        bytes.extend_from_slice(b"\r\n");
+        self.out.push_back(ClientOutput::Command {
+            verb: verb.to_string(),
+            bytes,
+        });
+    }
+
+    fn quit(&mut self) {
+        self.command("QUIT", "QUIT".into());
+        self.state = ClientState::ExpectQuitReply;
+    }
+
+    fn fail_unresolved(&mut self, why: impl Fn() -> RcptStatus) {
+        for s in &mut self.status {
+            if s.is_none() {
+                *s = Some(why());
+            }
+        }
+    }
+
+    fn protocol_error(&mut self, e: ReplyError) {
+        let why = format!("unreadable reply: {e}");
+        self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
+        self.state = ClientState::Done;
+        self.out.push_back(ClientOutput::Close);
+    }
+
+    fn send_mail(&mut self) {
+        let mut params = String::new();
+        if self.server_size {
+            params.push_str(&format!(" SIZE={}", self.message.len()));
+        }
+        if self.server_8bit && !self.message.is_ascii() {
+            params.push_str(" BODY=8BITMIME");
+        }
+        self.command(
+            "MAIL",
+            format!("MAIL FROM:<{}>{params}", self.envelope.mail_from),
+        );
+        self.state = ClientState::ExpectMailReply;
+    }
+
+    fn send_rcpt(&mut self, n: usize) {
+        let to = self.envelope.rcpt_to[n].clone();
+        self.command("RCPT", format!("RCPT TO:<{to}>"));
+        self.state = ClientState::ExpectRcptReply(n);
+    }
+
+    fn handle_reply(&mut self, reply: Reply) {
+        match self.state {
+            ClientState::ExpectGreeting if reply.code == 220 => {
+                self.command("EHLO", format!("EHLO {}", self.helo_name));
+                self.state = ClientState::ExpectEhloReply;
+            }
+            ClientState::ExpectGreeting => {
+                // 554 (or anything else): the server will not talk to us (RFC 5321 §3.1).
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
+            ClientState::ExpectEhloReply if reply.is_positive() => {
+                let has = |ext: &str| {
+                    reply.lines.iter().skip(1).any(|l| {
+                        l.split_whitespace()
+                            .next()
+                            .is_some_and(|k| k.eq_ignore_ascii_case(ext))
+                    })
+                };
+                self.server_size = has("SIZE");
+                self.server_8bit = has("8BITMIME");
+                self.send_mail();
+            }
+            ClientState::ExpectEhloReply if reply.is_permanent() => {
+                // An old server that does not know EHLO: fall back to HELO (RFC 5321 §3.2).
+                self.command("HELO", format!("HELO {}", self.helo_name));
+                self.state = ClientState::ExpectHeloReply;
+            }
+            ClientState::ExpectEhloReply => {
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
+            ClientState::ExpectHeloReply if !reply.is_positive() => {
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
+            ClientState::ExpectHeloReply => self.send_mail(),
+            ClientState::ExpectMailReply if reply.is_positive() => self.send_rcpt(0),
+            ClientState::ExpectMailReply => {
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
+            ClientState::ExpectRcptReply(n) => {
+                // A refused recipient is kept with its reason; the others go on (§3.3).
+                // Accepted ones wait for the end of data (status None for now).
+                if !reply.is_positive() {
+                    self.status[n] = Some(RcptStatus::Failed(reply));
+                }
+                if n + 1 < self.envelope.rcpt_to.len() {
+                    self.send_rcpt(n + 1);
+                } else if self.status.iter().any(Option::is_none) {
+                    self.command("DATA", "DATA".into());
+                    self.state = ClientState::ExpectDataReply;
+                } else {
+                    self.quit();
+                }
+            }
+            ClientState::ExpectDataReply if reply.code == 354 => {
+                self.out.push_back(ClientOutput::Data(stuff(&self.message)));
+                self.state = ClientState::ExpectDataEndReply;
+            }
+            ClientState::ExpectDataReply | ClientState::ExpectDataEndReply => {
+                let status = if reply.is_positive() {
+                    RcptStatus::Delivered(reply)
+                } else {
+                    RcptStatus::Failed(reply)
+                };
+                self.fail_unresolved(|| status.clone());
+                self.quit();
+            }
+            ClientState::ExpectQuitReply => {
+                self.state = ClientState::Done;
+                self.out.push_back(ClientOutput::Close);
+            }
+            ClientState::Done => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs a client against scripted server replies; returns the commands it sent
+    /// (verbs, `DATA…` for the message) and the outcome.
+    fn run(rcpts: &[&str], server: &[&str]) -> (Vec<String>, Option<Outcome>) {
+        let env = Envelope {
+            mail_from: "alice@example.org".into(),
+            rcpt_to: rcpts.iter().map(|s| s.to_string()).collect(),
+        };
+        let mut c = SmtpClient::new(
+            "smtp.example.org",
+            env,
+            b"Subject: x\r\n\r\n.hi\r\n".to_vec(),
+        );
+        let mut sent = Vec::new();
+        for r in server {
+            c.handle_input(r.as_bytes());
+            while let Some(o) = c.poll_output() {
+                sent.push(match o {
+                    ClientOutput::Command { bytes, .. } => {
+                        String::from_utf8(bytes).unwrap().trim_end().to_string()
+                    }
+                    ClientOutput::Data(d) => String::from_utf8(d).unwrap(),
+                    ClientOutput::Close => "<close>".into(),
+                });
+            }
+        }
+        (sent, c.outcome())
+    }
+
+    #[test]
+    fn happy_path_sends_size_and_stuffs_the_body() {
+        let (sent, outcome) = run(
+            &["bob@example.net"],
+            &[
+                "220 mx\r\n",
+                "250-mx\r\n250 SIZE 1000\r\n",
+                "250 ok\r\n",
+                "250 ok\r\n",
+                "354 go\r\n",
+                "250 queued\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        assert_eq!(
+            sent,
+            [
+                "EHLO smtp.example.org",
+                "MAIL FROM:<alice@example.org> SIZE=19",
+                "RCPT TO:<bob@example.net>",
+                "DATA",
+                "Subject: x\r\n\r\n..hi\r\n.\r\n",
+                "QUIT",
+                "<close>"
+            ]
+        );
+        let o = outcome.unwrap();
+        assert!(matches!(o.recipients[0].1, RcptStatus::Delivered(_)));
+    }
+
+    #[test]
+    fn refusals_end_cleanly_with_the_reason() {
+        let cases: &[(&str, &[&str], &[&str], &[&str])] = &[
+            (
+                "unknown user",
+                &["bob@example.net"],
+                &[
+                    "220 mx\r\n",
+                    "250 mx\r\n",
+                    "250 ok\r\n",
+                    "550 5.1.1 no such user\r\n",
+                    "221 bye\r\n",
+                ],
+                &["Failed 550"],
+            ),
+            (
+                "one of two refused",
+                &["x@example.net", "bob@example.net"],
+                &[
+                    "220 mx\r\n",
+                    "250 mx\r\n",
+                    "250 ok\r\n",
+                    "550 5.1.1 no\r\n",
+                    "250 ok\r\n",
+                    "354 go\r\n",
+                    "250 ok\r\n",
+                    "221 bye\r\n",
+                ],
+                &["Failed 550", "Delivered 250"],
+            ),
+            (
+                "greeting refused",
+                &["bob@example.net"],
+                &["554 no service\r\n", "221 bye\r\n"],
+                &["Failed 554"],
+            ),
+            (
+                "temporary at MAIL",
+                &["bob@example.net"],
+                &["220 mx\r\n", "250 mx\r\n", "451 later\r\n", "221 bye\r\n"],
+                &["Failed 451"],
+            ),
+            (
+                "HELO fallback",
+                &["bob@example.net"],
+                &[
+                    "220 mx\r\n",
+                    "500 what\r\n",
+                    "250 mx\r\n",
+                    "250 ok\r\n",
+                    "250 ok\r\n",
+                    "354 go\r\n",
+                    "250 ok\r\n",
+                    "221 bye\r\n",
+                ],
+                &["Delivered 250"],
+            ),
+            (
+                "garbage reply",
+                &["bob@example.net"],
+                &["hello there\r\n"],
+                &["Interrupted"],
+            ),
+        ];
+        for (name, rcpts, server, want) in cases {
+            let (_, outcome) = run(rcpts, server);
+            let got: Vec<String> = outcome
+                .unwrap_or_else(|| panic!("{name}: not done"))
+                .recipients
+                .iter()
+                .map(|(_, s)| match s {
+                    RcptStatus::Delivered(r) => format!("Delivered {}", r.code),
+                    RcptStatus::Failed(r) => format!("Failed {}", r.code),
+                    RcptStatus::Interrupted(_) => "Interrupted".into(),
+                })
+                .collect();
+            assert_eq!(got, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn lost_connection_is_transient() {
+        let env = Envelope {
+            mail_from: "a@b.c".into(),
+            rcpt_to: vec!["bob@example.net".into()],
+        };
+        let mut c = SmtpClient::new("h", env, vec![]);
+        c.handle_input(b"220 mx\r\n");
+        c.handle_close();
+        let o = c.outcome().unwrap();
+        assert!(o.recipients[0].1.is_transient());
+    }
+}

@@ -1,0 +1,228 @@
+//! Receiving the message after `354` (RFC 5321 §4.1.1.4, §4.5.2).
+//!
+//! Data ends only at `CRLF . CRLF`. A bare LF or a bare CR anywhere in the data marks the
+//! message as bad: `<LF>.<LF>` or `<LF>.<CRLF>` never end it, so one message can never be
+//! read as two (SMTP smuggling, CVE-2023-51764). The whole message is then refused at the
+//! real end. Lines are dot-unstuffed; the stored size is capped.
+
+use crate::line::{Line, LineReader};
+use crate::smtp::MAX_TEXT_LINE;
+
+/// Why received data cannot be accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataProblem {
+    /// A line ended in a bare LF, or a bare CR was inside a line.
+    BareLineEnd,
+    /// A line was longer than 1000 octets with its CRLF.
+    LineTooLong,
+    /// The message is larger than the server's maximum.
+    TooBig,
+}
+
+/// The end of the data, and what came of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataEnd {
+    /// The message, unstuffed, with CRLF line ends.
+    Complete(Vec<u8>),
+    Rejected(DataProblem),
+}
+
+/// Collects the message lines after `354`.
+#[derive(Clone, Debug)]
+pub struct DataReader {
+    lines: LineReader,
+    max_size: usize,
+    message: Vec<u8>,
+    problem: Option<DataProblem>,
+    /// The previous line ended with CRLF (the DATA command line counts as one).
+    prev_crlf: bool,
+    /// Every byte received, stuffed as on the wire, for the trace.
+    wire: Vec<u8>,
+}
+
+impl DataReader {
+    pub fn new(max_size: usize) -> DataReader {
+        DataReader {
+            lines: LineReader::new(MAX_TEXT_LINE),
+            max_size,
+            message: Vec::new(),
+            problem: None,
+            prev_crlf: true,
+            wire: Vec::new(),
+        }
+    }
+
+    /// The bytes received so far exactly as sent, capped at the maximum size plus a line.
+    pub fn wire(&self) -> &[u8] {
+        &self.wire
+    }
+
+    /// Consumes data from the front of `input`. Returns the end when the terminating
+    /// `CRLF.CRLF` was read; the bytes after it stay in `input`.
+    pub fn read(&mut self, input: &mut &[u8]) -> Option<DataEnd> {
+        loop {
+            let before = *input;
+            let line = self.lines.read(input)?;
+            let used = before.len() - input.len();
+            if self.wire.len() < self.max_size + MAX_TEXT_LINE {
+                let room = self.max_size + MAX_TEXT_LINE - self.wire.len();
+                self.wire.extend_from_slice(&before[..used.min(room)]);
+            }
+            match line {
+                Line::TooLong => {
+                    self.problem.get_or_insert(DataProblem::LineTooLong);
+                    self.prev_crlf = true;
+                }
+                Line::Complete { text, bare_lf } => {
+                    let bare_cr = text.contains(&b'\r');
+                    if text == b"." && !bare_lf && self.prev_crlf {
+                        let message = std::mem::take(&mut self.message);
+                        return Some(match self.problem {
+                            Some(p) => DataEnd::Rejected(p),
+                            None => DataEnd::Complete(message),
+                        });
+                    }
+                    if bare_lf || bare_cr {
+                        self.problem = Some(DataProblem::BareLineEnd);
+                    }
+                    self.prev_crlf = !bare_lf;
+                    // Dot-unstuffing: a leading dot is removed (RFC 5321 §4.5.2).
+                    let text = text.strip_prefix(b".").unwrap_or(&text);
+                    if self.message.len() + text.len() + 2 > self.max_size {
+                        self.problem.get_or_insert(DataProblem::TooBig);
+                        self.message.clear();
+                    } else if self.problem.is_none() {
+                        self.message.extend_from_slice(text);
+                        self.message.extend_from_slice(b"\r\n");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Dot-stuffs a message for sending and adds the terminating `.CRLF` (RFC 5321 §4.5.2).
+/// The message must use CRLF line ends; a missing final CRLF is added.
+pub fn stuff(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 8);
+    let mut at_line_start = true;
+    for &b in message {
+        if at_line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        at_line_start = b == b'\n';
+    }
+    if !message.is_empty() && !message.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &[u8]) -> (Option<DataEnd>, Vec<u8>) {
+        let mut r = DataReader::new(1 << 20);
+        let mut rest = input;
+        let end = r.read(&mut rest);
+        (end, rest.to_vec())
+    }
+
+    #[test]
+    fn data_cases() {
+        let cases: &[(&str, &[u8], Option<DataEnd>, &[u8])] = &[
+            (
+                "simple",
+                b"Hi\r\n.\r\n",
+                Some(DataEnd::Complete(b"Hi\r\n".to_vec())),
+                b"",
+            ),
+            // Conformance 6: `.x`, `.`, `..` sent stuffed are stored unstuffed.
+            (
+                "unstuffing",
+                b"..x\r\n..\r\n...\r\n.\r\n",
+                Some(DataEnd::Complete(b".x\r\n.\r\n..\r\n".to_vec())),
+                b"",
+            ),
+            (
+                "empty message",
+                b".\r\n",
+                Some(DataEnd::Complete(vec![])),
+                b"",
+            ),
+            (
+                "rest is kept",
+                b"a\r\n.\r\nQUIT\r\n",
+                Some(DataEnd::Complete(b"a\r\n".to_vec())),
+                b"QUIT\r\n",
+            ),
+            ("incomplete", b"a\r\n.", None, b""),
+            // Conformance 7: <LF>.<CRLF> never ends data, and the message is refused at the real end.
+            (
+                "smuggling",
+                b"hi\n.\r\nMAIL FROM:<e@v>\r\nRCPT TO:<b@example.net>\r\nDATA\r\nevil\r\n.\r\n",
+                Some(DataEnd::Rejected(DataProblem::BareLineEnd)),
+                b"",
+            ),
+            (
+                "bare LF dot LF",
+                b"hi\r\n.\nstill data\r\n.\r\n",
+                Some(DataEnd::Rejected(DataProblem::BareLineEnd)),
+                b"",
+            ),
+            (
+                "bare CR",
+                b"a\rb\r\n.\r\n",
+                Some(DataEnd::Rejected(DataProblem::BareLineEnd)),
+                b"",
+            ),
+        ];
+        for (name, input, want_end, want_rest) in cases {
+            let (end, rest) = run(input);
+            assert_eq!(&end, want_end, "{name}");
+            assert_eq!(rest, *want_rest, "{name}");
+        }
+    }
+
+    #[test]
+    fn long_lines_and_big_messages_are_refused_without_buffering() {
+        let mut long = vec![b'a'; 1500];
+        long.extend_from_slice(b"\r\n.\r\n");
+        assert_eq!(
+            run(&long).0,
+            Some(DataEnd::Rejected(DataProblem::LineTooLong))
+        );
+
+        let mut r = DataReader::new(1000);
+        let line = [b'x'; 98]
+            .iter()
+            .chain(b"\r\n")
+            .copied()
+            .collect::<Vec<u8>>();
+        for _ in 0..1000 {
+            let mut input = line.as_slice();
+            assert_eq!(r.read(&mut input), None);
+        }
+        assert!(r.message.len() <= 1000 && r.wire().len() <= 2000);
+        let mut end: &[u8] = b".\r\n";
+        assert_eq!(
+            r.read(&mut end),
+            Some(DataEnd::Rejected(DataProblem::TooBig))
+        );
+    }
+
+    #[test]
+    fn stuffing_round_trips() {
+        let msg = b"Subject: x\r\n\r\n.x\r\n.\r\n..\r\nend\r\n";
+        let wire = stuff(msg);
+        assert_eq!(wire, b"Subject: x\r\n\r\n..x\r\n..\r\n...\r\nend\r\n.\r\n");
+        let mut input = wire.as_slice();
+        assert_eq!(
+            DataReader::new(1 << 20).read(&mut input),
+            Some(DataEnd::Complete(msg.to_vec()))
+        );
+    }
+}
