@@ -35,10 +35,7 @@ impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}. {} IN {} ", self.name, self.ttl, self.data.qtype())?;
         match &self.data {
-            RData::Mx {
-                preference,
-                exchange,
-            } => write!(f, "{preference} {exchange}."),
+            RData::Mx { preference, exchange } => write!(f, "{preference} {exchange}."),
             RData::A(addr) => write!(f, "{addr}"),
         }
     }
@@ -59,9 +56,7 @@ impl Answer {
     pub fn presentation(&self, name: &str, qtype: &str) -> Vec<String> {
         match self {
             Answer::Records(rs) => rs.iter().map(Record::to_string).collect(),
-            Answer::NoData => vec![format!(
-                ";; {name}. has no {qtype} record (NOERROR, no data)"
-            )],
+            Answer::NoData => vec![format!(";; {name}. has no {qtype} record (NOERROR, no data)")],
             Answer::NxDomain => vec![format!(";; {name}. does not exist (NXDOMAIN)")],
         }
     }
@@ -78,28 +73,18 @@ impl Zone {
         self.records.push(Record {
             name: domain.to_string(),
             ttl: 3600,
-            data: RData::Mx {
-                preference,
-                exchange: exchange.to_string(),
-            },
+            data: RData::Mx { preference, exchange: exchange.to_string() },
         });
     }
 
     pub fn add_a(&mut self, name: &str, addr: &str) {
-        self.records.push(Record {
-            name: name.to_string(),
-            ttl: 3600,
-            data: RData::A(addr.to_string()),
-        });
+        self.records.push(Record { name: name.to_string(), ttl: 3600, data: RData::A(addr.to_string()) });
     }
 
     /// Answers `name IN qtype`. MX answers are sorted by preference.
     pub fn query(&self, name: &str, qtype: &str) -> Answer {
         let name = name.trim_end_matches('.');
-        let exists = self
-            .records
-            .iter()
-            .any(|r| r.name.eq_ignore_ascii_case(name));
+        let exists = self.records.iter().any(|r| r.name.eq_ignore_ascii_case(name));
         if !exists {
             return Answer::NxDomain;
         }
@@ -139,26 +124,13 @@ mod tests {
                     "example.net. 3600 IN MX 20 backup.example.net.",
                 ],
             ),
-            (
-                "MX.example.net.",
-                "A",
-                vec!["mx.example.net. 3600 IN A 198.51.100.25"],
-            ),
-            (
-                "mx.example.net",
-                "MX",
-                vec![";; mx.example.net. has no MX record (NOERROR, no data)"],
-            ),
-            (
-                "nowhere.test",
-                "MX",
-                vec![";; nowhere.test. does not exist (NXDOMAIN)"],
-            ),
+            ("MX.example.net.", "A", vec!["mx.example.net. 3600 IN A 198.51.100.25"]),
+            ("mx.example.net", "MX", vec![";; mx.example.net. has no MX record (NOERROR, no data)"]),
+            ("nowhere.test", "MX", vec![";; nowhere.test. does not exist (NXDOMAIN)"]),
         ];
         for (name, qtype, want) in cases {
             assert_eq!(
-                z.query(name, qtype)
-                    .presentation(name.trim_end_matches('.'), qtype),
+                z.query(name, qtype).presentation(name.trim_end_matches('.'), qtype),
                 want,
                 "{name} {qtype}"
             );

@@ -43,18 +43,8 @@ pub fn rfc_url(rfc: &str) -> String {
     }
 }
 
-const fn e(
-    key: &'static str,
-    title: &'static str,
-    text: &'static str,
-    rfc: &'static str,
-) -> Explanation {
-    Explanation {
-        key,
-        title,
-        text,
-        rfc,
-    }
+const fn e(key: &'static str, title: &'static str, text: &'static str, rfc: &'static str) -> Explanation {
+    Explanation { key, title, text, rfc }
 }
 
 /// SMTP commands (RFC 5321 §4.1.1, and the extensions the servers advertise).
@@ -141,12 +131,7 @@ pub const SMTP_COMMANDS: &[Explanation] = &[
 
 /// Reply codes (RFC 5321 §4.2, §4.3.2; RFC 1870; RFC 3463 enhanced codes in the text).
 pub const SMTP_REPLIES: &[Explanation] = &[
-    e(
-        "211",
-        "System status",
-        "A status or help reply.",
-        "RFC 5321 §4.2.3",
-    ),
+    e("211", "System status", "A status or help reply.", "RFC 5321 §4.2.3"),
     e(
         "214",
         "Help message",
@@ -284,78 +269,28 @@ pub const SMTP_REPLIES: &[Explanation] = &[
 /// Enhanced status codes used by the servers (RFC 3463).
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
-    e(
-        "2.1.0",
-        "Sender address accepted",
-        "The envelope sender is valid.",
-        "RFC 3463 §3.2",
-    ),
-    e(
-        "2.1.5",
-        "Recipient accepted",
-        "The destination address is valid.",
-        "RFC 3463 §3.2",
-    ),
-    e(
-        "2.6.0",
-        "Message accepted",
-        "The message content was accepted.",
-        "RFC 3463 §3.7",
-    ),
+    e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
+    e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
+    e("2.6.0", "Message accepted", "The message content was accepted.", "RFC 3463 §3.7"),
     e(
         "4.5.3",
         "Too many recipients",
         "Send the remaining recipients in another transaction.",
         "RFC 3463 §3.6",
     ),
-    e(
-        "5.1.1",
-        "Bad destination mailbox",
-        "The mailbox does not exist at this domain.",
-        "RFC 3463 §3.2",
-    ),
-    e(
-        "5.1.3",
-        "Bad destination address syntax",
-        "The address is not written correctly.",
-        "RFC 3463 §3.2",
-    ),
+    e("5.1.1", "Bad destination mailbox", "The mailbox does not exist at this domain.", "RFC 3463 §3.2"),
+    e("5.1.3", "Bad destination address syntax", "The address is not written correctly.", "RFC 3463 §3.2"),
     e(
         "5.1.7",
         "Bad sender address syntax",
         "The sender's address is not written correctly.",
         "RFC 3463 §3.2",
     ),
-    e(
-        "5.3.4",
-        "Message too big",
-        "The message is larger than this server accepts.",
-        "RFC 3463 §3.4",
-    ),
-    e(
-        "5.5.1",
-        "Invalid command",
-        "The command is not known or is not allowed now.",
-        "RFC 3463 §3.6",
-    ),
-    e(
-        "5.5.2",
-        "Syntax error",
-        "The command is not written correctly.",
-        "RFC 3463 §3.6",
-    ),
-    e(
-        "5.5.4",
-        "Invalid command arguments",
-        "An argument or parameter is not valid.",
-        "RFC 3463 §3.6",
-    ),
-    e(
-        "5.6.0",
-        "Other media error",
-        "Something is wrong with the message content itself.",
-        "RFC 3463 §3.7",
-    ),
+    e("5.3.4", "Message too big", "The message is larger than this server accepts.", "RFC 3463 §3.4"),
+    e("5.5.1", "Invalid command", "The command is not known or is not allowed now.", "RFC 3463 §3.6"),
+    e("5.5.2", "Syntax error", "The command is not written correctly.", "RFC 3463 §3.6"),
+    e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
+    e("5.6.0", "Other media error", "Something is wrong with the message content itself.", "RFC 3463 §3.7"),
     e(
         "5.7.1",
         "Delivery not authorised",
@@ -414,18 +349,11 @@ pub const OTHER: &[Explanation] = &[
         "Delivery failed after the message was accepted, so the server writes a delivery status notification back to the envelope sender. Bounces are sent with MAIL FROM:<> so that a bounce is never bounced.",
         "RFC 5321 §4.5.5, §6.2; RFC 3464",
     ),
-    e(
-        "note",
-        "What happens now",
-        "A note about the simulation.",
-        "",
-    ),
+    e("note", "What happens now", "A note about the simulation.", ""),
 ];
 
 pub fn command(verb: &str) -> Option<&'static Explanation> {
-    SMTP_COMMANDS
-        .iter()
-        .find(|e| e.key.eq_ignore_ascii_case(verb))
+    SMTP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
 }
 
 pub fn reply(code: u16) -> Option<&'static Explanation> {
@@ -450,11 +378,7 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     let mut out = Vec::new();
     match &ev.kind {
         EventKind::Command { verb } => out.extend(command(verb)),
-        EventKind::Reply {
-            code,
-            enhanced: enh,
-            ..
-        } => {
+        EventKind::Reply { code, enhanced: enh, .. } => {
             out.extend(reply(*code));
             out.extend(enh.as_deref().and_then(enhanced));
         }
@@ -479,15 +403,9 @@ mod tests {
     #[test]
     fn rfc_urls() {
         let cases = [
-            (
-                "RFC 5321 §4.1.1.2",
-                "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2",
-            ),
+            ("RFC 5321 §4.1.1.2", "https://www.rfc-editor.org/rfc/rfc5321#section-4.1.1.2"),
             // Only the first section is linked.
-            (
-                "RFC 5321 §4.2, §3.1",
-                "https://www.rfc-editor.org/rfc/rfc5321#section-4.2",
-            ),
+            ("RFC 5321 §4.2, §3.1", "https://www.rfc-editor.org/rfc/rfc5321#section-4.2"),
             ("RFC 3464", "https://www.rfc-editor.org/rfc/rfc3464"),
         ];
         for (rfc, url) in cases {
@@ -501,11 +419,7 @@ mod tests {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);
-                assert!(
-                    table[..i].iter().all(|y| y.key != x.key),
-                    "duplicate {}",
-                    x.key
-                );
+                assert!(table[..i].iter().all(|y| y.key != x.key), "duplicate {}", x.key);
             }
         }
     }

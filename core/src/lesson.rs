@@ -133,20 +133,14 @@ impl fmt::Display for LessonError {
 impl std::error::Error for LessonError {}
 
 fn err(line: usize, message: impl Into<String>) -> LessonError {
-    LessonError {
-        line,
-        message: message.into(),
-    }
+    LessonError { line, message: message.into() }
 }
 
 impl Lesson {
     /// Parses a lesson file. `id` is its file stem.
     pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
         if text.len() > MAX_LESSON_BYTES {
-            return Err(err(
-                0,
-                format!("the lesson is larger than {MAX_LESSON_BYTES} bytes"),
-            ));
+            return Err(err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes")));
         }
         let lines: Vec<&str> = text.lines().collect();
         let mut i = 0;
@@ -154,10 +148,7 @@ impl Lesson {
             i += 1;
         }
         if lines.get(i).map(|l| l.trim()) != Some("---") {
-            return Err(err(
-                i + 1,
-                "a lesson starts with front matter between `---` lines",
-            ));
+            return Err(err(i + 1, "a lesson starts with front matter between `---` lines"));
         }
         i += 1;
         let mut title = None;
@@ -178,10 +169,7 @@ impl Lesson {
                 continue;
             }
             let Some((key, value)) = line.split_once(':') else {
-                return Err(err(
-                    i,
-                    format!("expected `key: value`, found `{}`", line.trim()),
-                ));
+                return Err(err(i, format!("expected `key: value`, found `{}`", line.trim())));
             };
             let value = value.trim().to_string();
             match key.trim().to_ascii_lowercase().as_str() {
@@ -204,19 +192,11 @@ impl Lesson {
         }
         let title = title.ok_or_else(|| err(0, "the front matter needs a `title:`"))?;
         if scenario != "send" {
-            return Err(err(
-                0,
-                format!("unknown scenario `{scenario}` (known: send)"),
-            ));
+            return Err(err(0, format!("unknown scenario `{scenario}` (known: send)")));
         }
         let from = from.ok_or_else(|| err(0, "the front matter needs `from:`"))?;
-        let to = to
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| err(0, "the front matter needs `to:`"))?;
-        for v in std::iter::once(&from)
-            .chain(to.iter())
-            .chain(std::iter::once(&subject))
-        {
+        let to = to.filter(|t| !t.is_empty()).ok_or_else(|| err(0, "the front matter needs `to:`"))?;
+        for v in std::iter::once(&from).chain(to.iter()).chain(std::iter::once(&subject)) {
             if v.chars().any(|c| c.is_control()) {
                 return Err(err(0, "header values may not contain control characters"));
             }
@@ -266,10 +246,7 @@ impl Lesson {
                 let Some(anchor_text) = anchor_line.strip_prefix('@') else {
                     return Err(err(
                         heading_line,
-                        format!(
-                            "step `{}` needs an anchor line such as `@ reply to RCPT`",
-                            heading.trim()
-                        ),
+                        format!("step `{}` needs an anchor line such as `@ reply to RCPT`", heading.trim()),
                     ));
                 };
                 i += 1;
@@ -303,12 +280,7 @@ impl Lesson {
             title,
             summary,
             scenario,
-            email: EmailSpec {
-                from,
-                to,
-                subject,
-                body,
-            },
+            email: EmailSpec { from, to, subject, body },
             steps,
         })
     }
@@ -319,12 +291,10 @@ impl Lesson {
         let mut out = Vec::with_capacity(self.steps.len());
         let mut last: Option<usize> = None;
         for (n, step) in self.steps.iter().enumerate() {
-            let found = step.anchor.find(trace).map_err(|m| {
-                err(
-                    step.line,
-                    format!("step `{}`: @ {}: {m}", step.title, step.anchor_text),
-                )
-            })?;
+            let found = step
+                .anchor
+                .find(trace)
+                .map_err(|m| err(step.line, format!("step `{}`: @ {}: {m}", step.title, step.anchor_text)))?;
             if n > 0 && found <= last {
                 return Err(err(
                     step.line,
@@ -347,8 +317,7 @@ impl Anchor {
         let mut w = words.iter().copied().peekable();
         let lower = |s: &str| s.to_ascii_lowercase();
         let head = w.next().ok_or("empty anchor")?;
-        let is_qualifier =
-            |s: &str| matches!(lower(s).as_str(), "on" | "from" | "to") || s.starts_with('#');
+        let is_qualifier = |s: &str| matches!(lower(s).as_str(), "on" | "from" | "to") || s.starts_with('#');
         let what = match lower(head).as_str() {
             "start" => AnchorKind::Start,
             "connect" => AnchorKind::Connect,
@@ -358,17 +327,13 @@ impl Anchor {
             "bounce" => AnchorKind::Bounce,
             "note" => AnchorKind::Note,
             "command" => {
-                let verb = w
-                    .next()
-                    .ok_or("`command` needs a verb, e.g. `command MAIL`")?;
+                let verb = w.next().ok_or("`command` needs a verb, e.g. `command MAIL`")?;
                 AnchorKind::Command(verb.to_ascii_uppercase())
             }
             "reply" => {
                 let next = w.next().ok_or("`reply` needs a code or `to VERB`")?;
                 if lower(next) == "to" {
-                    let verb = w
-                        .next()
-                        .ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
+                    let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
                     AnchorKind::ReplyTo(verb.to_ascii_uppercase())
                 } else {
                     let code: u16 = next
@@ -393,22 +358,14 @@ impl Anchor {
                     "query" => AnchorKind::DnsQuery { qtype, name },
                     "answer" => AnchorKind::DnsAnswer { qtype, name },
                     other => {
-                        return Err(format!(
-                            "`dns {other}`: expected `dns query` or `dns answer`"
-                        ));
+                        return Err(format!("`dns {other}`: expected `dns query` or `dns answer`"));
                     }
                 }
             }
             "delivery" => AnchorKind::Delivery(w.next_if(|s| !is_qualifier(s)).map(lower)),
             other => return Err(format!("unknown anchor `{other}`")),
         };
-        let mut anchor = Anchor {
-            what,
-            on: None,
-            from: None,
-            to: None,
-            nth: 1,
-        };
+        let mut anchor = Anchor { what, on: None, from: None, to: None, nth: 1 };
         while let Some(word) = w.next() {
             if let Some(n) = word.strip_prefix('#') {
                 anchor.nth = n
@@ -418,9 +375,7 @@ impl Anchor {
                     .ok_or_else(|| format!("`{word}`: expected #1, #2, ..."))?;
                 continue;
             }
-            let value = w
-                .next()
-                .ok_or_else(|| format!("`{word}` needs a host name"))?;
+            let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
             let slot = match lower(word).as_str() {
                 "on" => &mut anchor.on,
                 "from" => &mut anchor.from,
@@ -442,19 +397,11 @@ impl Anchor {
             Some(n) => {
                 let h = &trace.hosts[id];
                 h.name.eq_ignore_ascii_case(n)
-                    || h.name
-                        .split('.')
-                        .next()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(n))
+                    || h.name.split('.').next().is_some_and(|s| s.eq_ignore_ascii_case(n))
             }
         };
         for name in [&self.on, &self.from, &self.to].into_iter().flatten() {
-            if !trace
-                .hosts
-                .iter()
-                .enumerate()
-                .any(|(id, _)| host_matches(id, &Some(name.clone())))
-            {
+            if !trace.hosts.iter().enumerate().any(|(id, _)| host_matches(id, &Some(name.clone()))) {
                 return Err(format!("there is no host `{name}`"));
             }
         }
@@ -468,16 +415,8 @@ impl Anchor {
                     to_verb.as_deref() == Some(v.as_str())
                 }
                 (AnchorKind::Data, EventKind::MessageData) => true,
-                (
-                    AnchorKind::DnsQuery { qtype, name },
-                    EventKind::DnsQuery { name: n, qtype: t },
-                )
-                | (
-                    AnchorKind::DnsAnswer { qtype, name },
-                    EventKind::DnsAnswer {
-                        name: n, qtype: t, ..
-                    },
-                ) => {
+                (AnchorKind::DnsQuery { qtype, name }, EventKind::DnsQuery { name: n, qtype: t })
+                | (AnchorKind::DnsAnswer { qtype, name }, EventKind::DnsAnswer { name: n, qtype: t, .. }) => {
                     qtype.as_ref().is_none_or(|q| q == t)
                         && name.as_ref().is_none_or(|q| q.eq_ignore_ascii_case(n))
                 }
@@ -505,19 +444,13 @@ impl Anchor {
             };
             on_ok && host_matches(e.from, &self.from) && host_matches(e.to, &self.to)
         };
-        trace
-            .events
-            .iter()
-            .filter(|e| matches(e))
-            .nth(self.nth - 1)
-            .map(|e| Some(e.index))
-            .ok_or_else(|| {
-                if self.nth == 1 {
-                    "no such event in the trace".to_string()
-                } else {
-                    format!("the trace has fewer than {} such events", self.nth)
-                }
-            })
+        trace.events.iter().filter(|e| matches(e)).nth(self.nth - 1).map(|e| Some(e.index)).ok_or_else(|| {
+            if self.nth == 1 {
+                "no such event in the trace".to_string()
+            } else {
+                format!("the trace has fewer than {} such events", self.nth)
+            }
+        })
     }
 }
 
@@ -525,7 +458,8 @@ impl Anchor {
 mod tests {
     use super::*;
 
-    const MINIMAL: &str = "---\ntitle: T\nfrom: a@example.org\nto: b@example.net\n---\n## Go\n@ start\nHello *there*.\n";
+    const MINIMAL: &str =
+        "---\ntitle: T\nfrom: a@example.org\nto: b@example.net\n---\n## Go\n@ start\nHello *there*.\n";
 
     #[test]
     fn parses_a_minimal_lesson() {
@@ -541,37 +475,16 @@ mod tests {
     fn anchors_parse() {
         let cases: &[(&str, AnchorKind, Option<&str>, usize)] = &[
             ("reply to RCPT", AnchorKind::ReplyTo("RCPT".into()), None, 1),
-            (
-                "reply 250 on mx.example.net #2",
-                AnchorKind::Reply(250),
-                Some("mx.example.net"),
-                2,
-            ),
+            ("reply 250 on mx.example.net #2", AnchorKind::Reply(250), Some("mx.example.net"), 2),
             ("command ehlo", AnchorKind::Command("EHLO".into()), None, 1),
             (
                 "dns query MX example.net.",
-                AnchorKind::DnsQuery {
-                    qtype: Some("MX".into()),
-                    name: Some("example.net".into()),
-                },
+                AnchorKind::DnsQuery { qtype: Some("MX".into()), name: Some("example.net".into()) },
                 None,
                 1,
             ),
-            (
-                "dns answer on dns",
-                AnchorKind::DnsAnswer {
-                    qtype: None,
-                    name: None,
-                },
-                Some("dns"),
-                1,
-            ),
-            (
-                "delivery bob@example.net",
-                AnchorKind::Delivery(Some("bob@example.net".into())),
-                None,
-                1,
-            ),
+            ("dns answer on dns", AnchorKind::DnsAnswer { qtype: None, name: None }, Some("dns"), 1),
+            ("delivery bob@example.net", AnchorKind::Delivery(Some("bob@example.net".into())), None, 1),
         ];
         for (text, what, on, nth) in cases {
             let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -602,31 +515,13 @@ mod tests {
         let cases = [
             ("no front matter", "front matter"),
             ("---\ntitle: T\n", "not closed"),
-            (
-                "---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
-                "needs a `title:`",
-            ),
-            (
-                "---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n",
-                "unknown front matter key",
-            ),
-            (
-                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n",
-                "needs an anchor line",
-            ),
-            (
-                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n",
-                "text before the first",
-            ),
+            ("---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "needs a `title:`"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n", "unknown front matter key"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n", "needs an anchor line"),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n", "text before the first"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n", "at least one"),
-            (
-                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n",
-                "not closed",
-            ),
-            (
-                "---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
-                "unknown scenario",
-            ),
+            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n", "not closed"),
+            ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
         ];
         for (text, want) in cases {
             let e = Lesson::parse("x", text).unwrap_err().to_string();

@@ -3,15 +3,10 @@
 use crate::lesson::{Lesson, LessonError};
 
 /// `(id, file text)` of every built-in lesson, in library order.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "sending-an-email",
-    include_str!("../../lessons/sending-an-email.md"),
-)];
+pub const BUILTIN: &[(&str, &str)] =
+    &[("sending-an-email", include_str!("../../lessons/sending-an-email.md"))];
 
 /// Parses the built-in lesson `id`.
 pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
-    BUILTIN
-        .iter()
-        .find(|(i, _)| *i == id)
-        .map(|(i, text)| Lesson::parse(i, text))
+    BUILTIN.iter().find(|(i, _)| *i == id).map(|(i, text)| Lesson::parse(i, text))
 }

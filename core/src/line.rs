@@ -32,11 +32,7 @@ pub struct LineReader {
 impl LineReader {
     /// `max` counts the line end too, as the RFCs do.
     pub fn new(max: usize) -> LineReader {
-        LineReader {
-            max,
-            buf: Vec::new(),
-            discarding: false,
-        }
+        LineReader { max, buf: Vec::new(), discarding: false }
     }
 
     /// The bytes of an unfinished line held so far.
@@ -103,34 +99,20 @@ mod tests {
     use super::*;
 
     fn complete(s: &str) -> Line {
-        Line::Complete {
-            text: s.as_bytes().to_vec(),
-            bare_lf: false,
-        }
+        Line::Complete { text: s.as_bytes().to_vec(), bare_lf: false }
     }
 
     #[test]
     fn framing_cases() {
         let cases: &[(&str, &[&[u8]], Vec<Line>)] = &[
             ("one line", &[b"NOOP\r\n"], vec![complete("NOOP")]),
-            (
-                "split across writes",
-                &[b"NO", b"OP\r", b"\n"],
-                vec![complete("NOOP")],
-            ),
-            (
-                "two in one write",
-                &[b"A\r\nB\r\n"],
-                vec![complete("A"), complete("B")],
-            ),
+            ("split across writes", &[b"NO", b"OP\r", b"\n"], vec![complete("NOOP")]),
+            ("two in one write", &[b"A\r\nB\r\n"], vec![complete("A"), complete("B")]),
             ("incomplete waits", &[b"NOOP"], vec![]),
             (
                 "bare LF is reported",
                 &[b"NOOP\n"],
-                vec![Line::Complete {
-                    text: b"NOOP".to_vec(),
-                    bare_lf: true,
-                }],
+                vec![Line::Complete { text: b"NOOP".to_vec(), bare_lf: true }],
             ),
             ("empty line", &[b"\r\n"], vec![complete("")]),
         ];
@@ -150,13 +132,7 @@ mod tests {
         let mut r = LineReader::new(512);
         let mut line = vec![b'a'; 510];
         line.extend_from_slice(b"\r\n");
-        assert_eq!(
-            r.read_all(&line),
-            [Line::Complete {
-                text: vec![b'a'; 510],
-                bare_lf: false
-            }]
-        );
+        assert_eq!(r.read_all(&line), [Line::Complete { text: vec![b'a'; 510], bare_lf: false }]);
         // 511 + CRLF = 513: too long.
         let mut line = vec![b'a'; 511];
         line.extend_from_slice(b"\r\n");
@@ -171,9 +147,6 @@ mod tests {
             assert!(r.pending() <= 512);
         }
         // The tail of the long line is not a command; the next line is.
-        assert_eq!(
-            r.read_all(b"QUIT\r\nNOOP\r\n"),
-            [Line::TooLong, complete("NOOP")]
-        );
+        assert_eq!(r.read_all(b"QUIT\r\nNOOP\r\n"), [Line::TooLong, complete("NOOP")]);
     }
 }

@@ -30,22 +30,13 @@ pub fn addr_spec(mailbox: &str) -> &str {
 
 /// The domain of an address, lower-cased.
 pub fn domain_of(addr: &str) -> String {
-    addr.rsplit_once('@')
-        .map(|(_, d)| d.to_ascii_lowercase())
-        .unwrap_or_default()
+    addr.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default()
 }
 
 /// Checks an address as a mail client would before putting it into an envelope.
 pub fn check_address(addr: &str) -> Result<(), ComposeError> {
-    let bad = |why: &str| {
-        Err(ComposeError(format!(
-            "`{addr}` is not a usable address: {why}"
-        )))
-    };
-    if addr
-        .chars()
-        .any(|c| c.is_control() || c == ' ' || c == '<' || c == '>')
-    {
+    let bad = |why: &str| Err(ComposeError(format!("`{addr}` is not a usable address: {why}")));
+    if addr.chars().any(|c| c.is_control() || c == ' ' || c == '<' || c == '>') {
         return bad("it contains spaces, angle brackets or control characters");
     }
     let Some((local, domain)) = addr.rsplit_once('@') else {
@@ -64,9 +55,7 @@ pub fn check_address(addr: &str) -> Result<(), ComposeError> {
 /// let one header be read as two); encoded as an RFC 2047 word when it is not ASCII.
 fn header_value(name: &str, value: &str) -> Result<String, ComposeError> {
     if value.chars().any(|c| c.is_control()) {
-        return Err(ComposeError(format!(
-            "the {name} may not contain line breaks or control characters"
-        )));
+        return Err(ComposeError(format!("the {name} may not contain line breaks or control characters")));
     }
     if value.is_ascii() {
         Ok(value.to_string())
@@ -79,11 +68,7 @@ fn base64(data: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -116,14 +101,8 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     m.push_str(&format!("Date: {}\r\n", rfc5322_date(date)));
     m.push_str(&format!("Message-ID: <{message_id}>\r\n"));
     m.push_str(&format!("From: {}\r\n", header_value("From", draft.from)?));
-    m.push_str(&format!(
-        "To: {}\r\n",
-        header_value("To", &draft.to.join(", "))?
-    ));
-    m.push_str(&format!(
-        "Subject: {}\r\n",
-        header_value("Subject", draft.subject)?
-    ));
+    m.push_str(&format!("To: {}\r\n", header_value("To", &draft.to.join(", "))?));
+    m.push_str(&format!("Subject: {}\r\n", header_value("Subject", draft.subject)?));
     m.push_str("MIME-Version: 1.0\r\n");
     if draft.body.is_ascii() {
         m.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
@@ -136,9 +115,7 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     for line in draft.body.lines() {
         // RFC 5322 §2.1.1: at most 998 characters per line.
         if line.len() > 998 {
-            return Err(ComposeError(
-                "a line of the body is longer than 998 characters".into(),
-            ));
+            return Err(ComposeError("a line of the body is longer than 998 characters".into()));
         }
         m.push_str(line);
         m.push_str("\r\n");
@@ -148,11 +125,7 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
 
 /// The header section of a message (up to the first empty line).
 pub fn header_section(message: &[u8]) -> &[u8] {
-    let end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|p| p + 2)
-        .unwrap_or(message.len());
+    let end = message.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 2).unwrap_or(message.len());
     &message[..end]
 }
 
@@ -213,18 +186,11 @@ pub struct Bounce<'a> {
 /// with a part for people, a `message/delivery-status` part, and the original headers
 /// (RFC 3464 §2, RFC 6522).
 pub fn dsn(b: &Bounce) -> Vec<u8> {
-    let boundary = format!(
-        "{}/{}",
-        b.message_id.split('@').next().unwrap_or("dsn"),
-        b.reporting_mta
-    );
+    let boundary = format!("{}/{}", b.message_id.split('@').next().unwrap_or("dsn"), b.reporting_mta);
     let mut m = String::new();
     m.push_str(&format!("Date: {}\r\n", rfc5322_date(b.now)));
     m.push_str(&format!("Message-ID: <{}>\r\n", b.message_id));
-    m.push_str(&format!(
-        "From: Mail Delivery System <MAILER-DAEMON@{}>\r\n",
-        b.reporting_mta
-    ));
+    m.push_str(&format!("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", b.reporting_mta));
     m.push_str(&format!("To: <{}>\r\n", b.sender));
     m.push_str("Subject: Undelivered Mail Returned to Sender\r\n");
     m.push_str("Auto-Submitted: auto-replied\r\n");
@@ -233,9 +199,7 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
         "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{boundary}\"\r\n\r\n"
     ));
     m.push_str("This is a MIME-encapsulated message.\r\n\r\n");
-    m.push_str(&format!(
-        "--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
-    ));
+    m.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"));
     m.push_str(&format!(
         "This is the mail system at {}.\r\n\r\nYour message could not be delivered to one or more recipients.\r\n\r\n",
         b.reporting_mta
@@ -243,9 +207,7 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
     for f in b.failures {
         m.push_str(&format!("<{}>: {}\r\n", f.recipient, f.diagnostic));
     }
-    m.push_str(&format!(
-        "\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"
-    ));
+    m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"));
     m.push_str(&format!("Reporting-MTA: dns; {}\r\n", b.reporting_mta));
     m.push_str(&format!("Arrival-Date: {}\r\n", rfc5322_date(b.arrival)));
     for f in b.failures {
@@ -259,9 +221,7 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
         }
         m.push_str(&format!("Last-Attempt-Date: {}\r\n", rfc5322_date(b.now)));
     }
-    m.push_str(&format!(
-        "\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-    ));
+    m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"));
     let mut out = m.into_bytes();
     out.extend_from_slice(header_section(b.original));
     out.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
@@ -274,10 +234,7 @@ mod tests {
 
     #[test]
     fn addresses() {
-        assert_eq!(
-            addr_spec("Alice Liddell <alice@example.org>"),
-            "alice@example.org"
-        );
+        assert_eq!(addr_spec("Alice Liddell <alice@example.org>"), "alice@example.org");
         assert_eq!(addr_spec(" bob@example.net "), "bob@example.net");
         assert_eq!(domain_of("bob@Example.NET"), "example.net");
         for bad in ["bob", "bob@", "@x.y", "a b@x.y", "a@x\r\n.y", "a@localhost"] {
@@ -288,12 +245,7 @@ mod tests {
     #[test]
     fn compose_writes_the_headers_and_crlf() {
         let to = vec!["Bob <bob@example.net>".to_string()];
-        let d = Draft {
-            from: "Alice <alice@example.org>",
-            to: &to,
-            subject: "Lunch?",
-            body: "Hi\n.dot\n",
-        };
+        let d = Draft { from: "Alice <alice@example.org>", to: &to, subject: "Lunch?", body: "Hi\n.dot\n" };
         let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@example.org").unwrap()).unwrap();
         assert!(m.starts_with("Date: Mon, 30 Nov 2026 09:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nFrom: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Lunch?\r\n"));
         assert!(m.ends_with("\r\n\r\nHi\r\n.dot\r\n"));
@@ -303,32 +255,16 @@ mod tests {
     #[test]
     fn compose_refuses_header_injection_and_encodes_utf8() {
         let to = vec!["bob@example.net".to_string()];
-        let bad = Draft {
-            from: "a@example.org",
-            to: &to,
-            subject: "x\r\nBcc: eve@evil.example",
-            body: "",
-        };
+        let bad = Draft { from: "a@example.org", to: &to, subject: "x\r\nBcc: eve@evil.example", body: "" };
         assert!(compose(&bad, SimTime::ZERO, "1@x").is_err());
-        let utf = Draft {
-            from: "a@example.org",
-            to: &to,
-            subject: "Grüße",
-            body: "",
-        };
+        let utf = Draft { from: "a@example.org", to: &to, subject: "Grüße", body: "" };
         let m = String::from_utf8(compose(&utf, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"), "{m}");
     }
 
     #[test]
     fn base64_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-        ] {
+        for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
             assert_eq!(base64(i.as_bytes()), o);
         }
     }
@@ -371,9 +307,6 @@ mod tests {
         ] {
             assert!(m.contains(want), "missing {want:?} in\n{m}");
         }
-        assert!(
-            !m.contains("body\r\n--"),
-            "only the headers of the original"
-        );
+        assert!(!m.contains("body\r\n--"), "only the headers of the original");
     }
 }

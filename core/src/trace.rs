@@ -40,21 +40,13 @@ pub enum EventKind {
     Command { verb: String },
     /// One whole reply (all its lines). `to_verb` is the command it answers
     /// (`None` for the greeting).
-    Reply {
-        code: u16,
-        enhanced: Option<String>,
-        to_verb: Option<String>,
-    },
+    Reply { code: u16, enhanced: Option<String>, to_verb: Option<String> },
     /// The message content after `354`, through the terminating `CRLF.CRLF`.
     MessageData,
     /// A DNS question, e.g. `example.net. IN MX`.
     DnsQuery { name: String, qtype: String },
     /// A DNS answer; `records` are in zone-file presentation form.
-    DnsAnswer {
-        name: String,
-        qtype: String,
-        records: Vec<String>,
-    },
+    DnsAnswer { name: String, qtype: String, records: Vec<String> },
     /// A message is filed into `mailbox` (an address) on host `to`.
     Delivery { mailbox: String },
     /// The host `from` accepted responsibility for a message and queued it for relay.
@@ -92,9 +84,7 @@ impl EventKind {
             EventKind::Reply { .. } => Family::Reply,
             EventKind::MessageData => Family::Data,
             EventKind::DnsQuery { .. } | EventKind::DnsAnswer { .. } => Family::Dns,
-            EventKind::Delivery { .. } | EventKind::Queued { .. } | EventKind::Bounce { .. } => {
-                Family::Mail
-            }
+            EventKind::Delivery { .. } | EventKind::Queued { .. } | EventKind::Bounce { .. } => Family::Mail,
             EventKind::Note => Family::Note,
         }
     }
@@ -233,9 +223,7 @@ impl Trace {
 
     /// The host named `name` (DNS name), if any.
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
-        self.hosts
-            .iter()
-            .position(|h| h.name.eq_ignore_ascii_case(name))
+        self.hosts.iter().position(|h| h.name.eq_ignore_ascii_case(name))
     }
 
     /// The command event that the reply at `index` answers, if any: the oldest command

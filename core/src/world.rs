@@ -26,10 +26,7 @@ pub const DEFAULT_LATENCY: SimDuration = SimDuration::from_millis(30);
 /// Delays before the 2nd, 3rd, ... delivery attempt of a queued message. Real MTAs retry
 /// for days (RFC 5321 §4.5.4.1 suggests giving up after 4–5 days); virtual time is cheap
 /// but lessons should stay short, so the simulated queue gives up after three attempts.
-pub const RETRY_DELAYS: [SimDuration; 2] = [
-    SimDuration::from_secs(5 * 60),
-    SimDuration::from_secs(30 * 60),
-];
+pub const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
 /// The SMTP port between servers (RFC 5321 §4.5.4.2 — well-known port 25).
 pub const SMTP_PORT: u16 = 25;
 
@@ -45,25 +42,18 @@ pub struct Mta {
 
 impl Mta {
     pub fn new(config: ServerConfig) -> Mta {
-        let mailboxes = config
-            .mailboxes
-            .iter()
-            .map(|m| (m.clone(), Vec::new()))
-            .collect();
-        Mta {
-            config,
-            mailboxes,
-            queue: Vec::new(),
-            sessions: 0,
-        }
+        let mailboxes = config.mailboxes.iter().map(|m| (m.clone(), Vec::new())).collect();
+        Mta { config, mailboxes, queue: Vec::new(), sessions: 0 }
     }
 
     /// A fresh id for a server session (used in queue ids), deterministic.
     pub fn next_session_id(&mut self) -> String {
         self.sessions += 1;
-        let h = self.config.hostname.bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
+        let h = self
+            .config
+            .hostname
+            .bytes()
+            .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
         format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions & 0xFF)
     }
 
@@ -71,10 +61,7 @@ impl Mta {
     /// Returns the stored bytes.
     pub fn deliver_local(&mut self, mailbox: &str, mail_from: &str, message: &[u8]) -> Vec<u8> {
         let stored = mail::with_return_path(mail_from, message);
-        self.mailboxes
-            .entry(mailbox.to_string())
-            .or_default()
-            .push(stored.clone());
+        self.mailboxes.entry(mailbox.to_string()).or_default().push(stored.clone());
         stored
     }
 
@@ -125,19 +112,11 @@ struct Conn {
 #[derive(Clone, Debug)]
 enum Lookup {
     /// A mail client finds its server: then connects and sends.
-    Submit {
-        server_name: String,
-        envelope: Envelope,
-        message: Vec<u8>,
-    },
+    Submit { server_name: String, envelope: Envelope, message: Vec<u8> },
     /// A server looks for the MX of a queued message's domain.
     Mx { id: String },
     /// ... and then the address of exchange `idx` of `exchanges`.
-    Addr {
-        id: String,
-        exchanges: Vec<String>,
-        idx: usize,
-    },
+    Addr { id: String, exchanges: Vec<String>, idx: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -273,10 +252,7 @@ impl World {
     /// Adds a host; a host with a server configuration runs an SMTP server and an MTA.
     pub fn add_host(&mut self, info: HostInfo, server: Option<ServerConfig>) -> HostId {
         self.trace.hosts.push(info.clone());
-        self.hosts.push(Host {
-            info,
-            mta: server.map(Mta::new),
-        });
+        self.hosts.push(Host { info, mta: server.map(Mta::new) });
         self.hosts.len() - 1
     }
 
@@ -316,6 +292,11 @@ impl World {
             .map(Vec::as_slice)
     }
 
+    /// The server configuration of `host`, to change a World before it runs.
+    pub fn server_config_mut(&mut self, host: HostId) -> Option<&mut ServerConfig> {
+        self.hosts.get_mut(host)?.mta.as_mut().map(|m| &mut m.config)
+    }
+
     /// True when nothing is left to do.
     pub fn is_idle(&self) -> bool {
         self.agenda.is_empty()
@@ -325,23 +306,12 @@ impl World {
 
     /// A narrator's note at the current time, shown on `host`.
     pub fn note(&mut self, host: HostId, text: &str) {
-        self.schedule(
-            self.now,
-            Action::Note {
-                host,
-                text: text.to_string(),
-            },
-        );
+        self.schedule(self.now, Action::Note { host, text: text.to_string() });
     }
 
     /// A person on `host` writes `draft` and presses Send: the mail client looks up
     /// `server_name` and hands the message over with SMTP.
-    pub fn send_mail(
-        &mut self,
-        host: HostId,
-        server_name: &str,
-        draft: &Draft,
-    ) -> Result<(), ComposeError> {
+    pub fn send_mail(&mut self, host: HostId, server_name: &str, draft: &Draft) -> Result<(), ComposeError> {
         self.messages += 1;
         let from = mail::addr_spec(draft.from).to_string();
         let id = format!(
@@ -353,26 +323,10 @@ impl World {
         let message = mail::compose(draft, self.now, &id)?;
         let envelope = Envelope {
             mail_from: from,
-            rcpt_to: draft
-                .to
-                .iter()
-                .map(|t| mail::addr_spec(t).to_string())
-                .collect(),
+            rcpt_to: draft.to.iter().map(|t| mail::addr_spec(t).to_string()).collect(),
         };
-        let lookup = Lookup::Submit {
-            server_name: server_name.to_string(),
-            envelope,
-            message,
-        };
-        self.schedule(
-            self.now,
-            Action::Lookup {
-                host,
-                name: server_name.to_string(),
-                qtype: "A",
-                lookup,
-            },
-        );
+        let lookup = Lookup::Submit { server_name: server_name.to_string(), envelope, message };
+        self.schedule(self.now, Action::Lookup { host, name: server_name.to_string(), qtype: "A", lookup });
         Ok(())
     }
 
@@ -400,11 +354,7 @@ impl World {
 
     fn schedule(&mut self, at: SimTime, action: Action) {
         self.seq += 1;
-        self.agenda.push(Reverse(Scheduled {
-            at,
-            seq: self.seq,
-            action,
-        }));
+        self.agenda.push(Reverse(Scheduled { at, seq: self.seq, action }));
     }
 
     fn latency(&self, a: HostId, b: HostId) -> SimDuration {
@@ -426,14 +376,10 @@ impl World {
             .map(|(id, h)| {
                 let server = self.conns.iter().rev().find(|c| c.open && c.server == id);
                 let client = self.conns.iter().rev().find(|c| c.open && c.client == id);
-                let client_state = client
-                    .map(|c| c.client_sm.state().to_string())
-                    .unwrap_or_default();
+                let client_state = client.map(|c| c.client_sm.state().to_string()).unwrap_or_default();
                 let (state, client_state) = match h.info.role {
                     HostRole::Dns => (String::new(), String::new()),
-                    HostRole::Client if client_state.is_empty() => {
-                        ("Idle".to_string(), String::new())
-                    }
+                    HostRole::Client if client_state.is_empty() => ("Idle".to_string(), String::new()),
                     HostRole::Client => (client_state, String::new()),
                     HostRole::MailServer => {
                         let state = server
@@ -444,21 +390,10 @@ impl World {
                     }
                 };
                 let (mailboxes, queued) = match &h.mta {
-                    Some(m) => (
-                        m.mailboxes
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.len()))
-                            .collect(),
-                        m.queued(),
-                    ),
+                    Some(m) => (m.mailboxes.iter().map(|(k, v)| (k.clone(), v.len())).collect(), m.queued()),
                     None => (Vec::new(), 0),
                 };
-                HostSnapshot {
-                    state,
-                    client_state,
-                    mailboxes,
-                    queued,
-                }
+                HostSnapshot { state, client_state, mailboxes, queued }
             })
             .collect()
     }
@@ -492,81 +427,30 @@ impl World {
 
     fn run(&mut self, action: Action) {
         match action {
-            Action::Note { host, text } => self.record(
-                self.now,
-                host,
-                host,
-                Protocol::Local,
-                EventKind::Note,
-                None,
-                text.into_bytes(),
-            ),
-            Action::Lookup {
-                host,
-                name,
-                qtype,
-                lookup,
-            } => {
+            Action::Note { host, text } => {
+                self.record(self.now, host, host, Protocol::Local, EventKind::Note, None, text.into_bytes())
+            }
+            Action::Lookup { host, name, qtype, lookup } => {
                 let Some(resolver) = self.resolver else {
                     let answer = self.zone.query(&name, qtype);
                     return self.lookup_done(host, &name, qtype, answer, lookup);
                 };
                 let at = self.arrival(host, resolver);
-                self.schedule(
-                    at,
-                    Action::DnsQueryArrives {
-                        host,
-                        name,
-                        qtype,
-                        lookup,
-                        sent: self.now,
-                    },
-                );
+                self.schedule(at, Action::DnsQueryArrives { host, name, qtype, lookup, sent: self.now });
             }
-            Action::DnsQueryArrives {
-                host,
-                name,
-                qtype,
-                lookup,
-                sent,
-            } => {
+            Action::DnsQueryArrives { host, name, qtype, lookup, sent } => {
                 let resolver = self.resolver.unwrap_or(host);
                 let question = format!("{name}. IN {qtype}");
-                let kind = EventKind::DnsQuery {
-                    name: name.clone(),
-                    qtype: qtype.to_string(),
-                };
-                self.record(
-                    sent,
-                    host,
-                    resolver,
-                    Protocol::Dns,
-                    kind,
-                    None,
-                    question.into_bytes(),
-                );
+                let kind = EventKind::DnsQuery { name: name.clone(), qtype: qtype.to_string() };
+                self.record(sent, host, resolver, Protocol::Dns, kind, None, question.into_bytes());
                 let answer = self.zone.query(&name, qtype);
                 let at = self.arrival(resolver, host);
                 self.schedule(
                     at,
-                    Action::DnsAnswerArrives {
-                        host,
-                        name,
-                        qtype,
-                        answer,
-                        lookup,
-                        sent: self.now,
-                    },
+                    Action::DnsAnswerArrives { host, name, qtype, answer, lookup, sent: self.now },
                 );
             }
-            Action::DnsAnswerArrives {
-                host,
-                name,
-                qtype,
-                answer,
-                lookup,
-                sent,
-            } => {
+            Action::DnsAnswerArrives { host, name, qtype, answer, lookup, sent } => {
                 let resolver = self.resolver.unwrap_or(host);
                 let records = answer.presentation(&name, qtype);
                 let kind = EventKind::DnsAnswer {
@@ -576,23 +460,12 @@ impl World {
                 };
                 let mut text = records.join("\n");
                 text.push('\n');
-                self.record(
-                    sent,
-                    resolver,
-                    host,
-                    Protocol::Dns,
-                    kind,
-                    None,
-                    text.into_bytes(),
-                );
+                self.record(sent, resolver, host, Protocol::Dns, kind, None, text.into_bytes());
                 self.lookup_done(host, &name, qtype, answer, lookup);
             }
             Action::ConnectArrives { conn, sent } => {
                 let (client, server) = (self.conns[conn].client, self.conns[conn].server);
-                let peer = Peer {
-                    addr: self.hosts[client].info.addr.clone(),
-                    name: None,
-                };
+                let peer = Peer { addr: self.hosts[client].info.addr.clone(), name: None };
                 let sm = self.hosts[server].mta.as_mut().map(|m| {
                     let session = m.next_session_id();
                     SmtpServer::new(m.config.clone(), peer, &session)
@@ -609,45 +482,19 @@ impl World {
                 );
                 self.drain_server(conn);
             }
-            Action::ToServer {
-                conn,
-                bytes,
-                kind,
-                sent,
-            } => {
+            Action::ToServer { conn, bytes, kind, sent } => {
                 let now = self.now;
                 if let Some(s) = self.conns[conn].server_sm.as_mut() {
                     s.handle_input(&bytes, now);
                 }
                 let (client, server) = (self.conns[conn].client, self.conns[conn].server);
-                self.record(
-                    sent,
-                    client,
-                    server,
-                    Protocol::Smtp,
-                    kind,
-                    Some(conn),
-                    bytes,
-                );
+                self.record(sent, client, server, Protocol::Smtp, kind, Some(conn), bytes);
                 self.drain_server(conn);
             }
-            Action::ToClient {
-                conn,
-                bytes,
-                kind,
-                sent,
-            } => {
+            Action::ToClient { conn, bytes, kind, sent } => {
                 self.conns[conn].client_sm.handle_input(&bytes);
                 let (client, server) = (self.conns[conn].client, self.conns[conn].server);
-                self.record(
-                    sent,
-                    server,
-                    client,
-                    Protocol::Smtp,
-                    kind,
-                    Some(conn),
-                    bytes,
-                );
+                self.record(sent, server, client, Protocol::Smtp, kind, Some(conn), bytes);
                 self.drain_client(conn);
             }
             Action::CloseArrives { conn, sent } => {
@@ -656,15 +503,7 @@ impl World {
                 }
                 self.conns[conn].open = false;
                 let (client, server) = (self.conns[conn].client, self.conns[conn].server);
-                self.record(
-                    sent,
-                    client,
-                    server,
-                    Protocol::Smtp,
-                    EventKind::Close,
-                    Some(conn),
-                    Vec::new(),
-                );
+                self.record(sent, client, server, Protocol::Smtp, EventKind::Close, Some(conn), Vec::new());
             }
             Action::Attempt { host, id } => {
                 let Some(domain) = self.entry(host, &id).map(|e| e.domain.clone()) else {
@@ -675,33 +514,18 @@ impl World {
                 }
                 self.schedule(
                     self.now,
-                    Action::Lookup {
-                        host,
-                        name: domain,
-                        qtype: "MX",
-                        lookup: Lookup::Mx { id },
-                    },
+                    Action::Lookup { host, name: domain, qtype: "MX", lookup: Lookup::Mx { id } },
                 );
             }
         }
     }
 
     fn entry(&self, host: HostId, id: &str) -> Option<&QueueEntry> {
-        self.hosts[host]
-            .mta
-            .as_ref()?
-            .queue
-            .iter()
-            .find(|e| e.id == id)
+        self.hosts[host].mta.as_ref()?.queue.iter().find(|e| e.id == id)
     }
 
     fn entry_mut(&mut self, host: HostId, id: &str) -> Option<&mut QueueEntry> {
-        self.hosts[host]
-            .mta
-            .as_mut()?
-            .queue
-            .iter_mut()
-            .find(|e| e.id == id)
+        self.hosts[host].mta.as_mut()?.queue.iter_mut().find(|e| e.id == id)
     }
 
     fn host_by_addr(&self, addr: &str) -> Option<HostId> {
@@ -710,45 +534,16 @@ impl World {
 
     /// Opens an SMTP connection from `client` to `server`.
     fn connect(&mut self, client: HostId, server: HostId, sm: SmtpClient, job: ConnJob) {
-        self.conns.push(Conn {
-            client,
-            server,
-            client_sm: sm,
-            server_sm: None,
-            job,
-            open: true,
-        });
-        self.trace.conns.push(ConnInfo {
-            client,
-            server,
-            port: SMTP_PORT,
-            protocol: Protocol::Smtp,
-        });
+        self.conns.push(Conn { client, server, client_sm: sm, server_sm: None, job, open: true });
+        self.trace.conns.push(ConnInfo { client, server, port: SMTP_PORT, protocol: Protocol::Smtp });
         let conn = self.conns.len() - 1;
         let at = self.arrival(client, server);
-        self.schedule(
-            at,
-            Action::ConnectArrives {
-                conn,
-                sent: self.now,
-            },
-        );
+        self.schedule(at, Action::ConnectArrives { conn, sent: self.now });
     }
 
-    fn lookup_done(
-        &mut self,
-        host: HostId,
-        name: &str,
-        qtype: &str,
-        answer: Answer,
-        lookup: Lookup,
-    ) {
+    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
         match lookup {
-            Lookup::Submit {
-                server_name,
-                envelope,
-                message,
-            } => {
+            Lookup::Submit { server_name, envelope, message } => {
                 let addr = match &answer {
                     Answer::Records(rs) => rs.iter().find_map(|r| match &r.data {
                         RData::A(a) => Some(a.clone()),
@@ -771,12 +566,7 @@ impl World {
                     );
                 };
                 let helo = self.hosts[host].info.name.clone();
-                self.connect(
-                    host,
-                    server,
-                    SmtpClient::new(&helo, envelope, message),
-                    ConnJob::Submit,
-                );
+                self.connect(host, server, SmtpClient::new(&helo, envelope, message), ConnJob::Submit);
             }
             Lookup::Mx { id } => match answer {
                 Answer::Records(rs) => {
@@ -810,18 +600,14 @@ impl World {
                         let Some(e) = self.entry(host, &id) else {
                             return;
                         };
-                        let envelope = Envelope {
-                            mail_from: e.mail_from.clone(),
-                            rcpt_to: e.pending.clone(),
-                        };
+                        let envelope =
+                            Envelope { mail_from: e.mail_from.clone(), rcpt_to: e.pending.clone() };
                         let message = e.message.clone();
                         let helo = self.hosts[host].info.name.clone();
                         let sm = SmtpClient::new(&helo, envelope, message);
                         self.connect(host, server, sm, ConnJob::Relay { id });
                     }
-                    None if idx + 1 < exchanges.len() => {
-                        self.resolve_exchange(host, id, exchanges, idx + 1)
-                    }
+                    None if idx + 1 < exchanges.len() => self.resolve_exchange(host, id, exchanges, idx + 1),
                     None => {
                         let why = format!("no address found for the mail server of {qtype} {name}");
                         if let Some(e) = self.entry_mut(host, &id) {
@@ -838,40 +624,23 @@ impl World {
         let name = exchanges[idx].clone();
         self.schedule(
             self.now,
-            Action::Lookup {
-                host,
-                name,
-                qtype: "A",
-                lookup: Lookup::Addr { id, exchanges, idx },
-            },
+            Action::Lookup { host, name, qtype: "A", lookup: Lookup::Addr { id, exchanges, idx } },
         );
     }
 
     fn drain_server(&mut self, conn: usize) {
         loop {
-            let Some(out) = self.conns[conn]
-                .server_sm
-                .as_mut()
-                .and_then(SmtpServer::poll_output)
-            else {
+            let Some(out) = self.conns[conn].server_sm.as_mut().and_then(SmtpServer::poll_output) else {
                 return;
             };
             match out {
                 ServerOutput::Reply { reply, to_verb } => {
-                    let kind = EventKind::Reply {
-                        code: reply.code,
-                        enhanced: reply.enhanced.clone(),
-                        to_verb,
-                    };
+                    let kind =
+                        EventKind::Reply { code: reply.code, enhanced: reply.enhanced.clone(), to_verb };
                     let at = self.arrival(self.conns[conn].server, self.conns[conn].client);
                     self.schedule(
                         at,
-                        Action::ToClient {
-                            conn,
-                            bytes: reply.to_bytes(),
-                            kind,
-                            sent: self.now,
-                        },
+                        Action::ToClient { conn, bytes: reply.to_bytes(), kind, sent: self.now },
                     );
                 }
                 ServerOutput::Accepted(a) => {
@@ -889,24 +658,11 @@ impl World {
             let at = self.arrival(self.conns[conn].client, self.conns[conn].server);
             let sent = self.now;
             match out {
-                ClientOutput::Command { verb, bytes } => self.schedule(
-                    at,
-                    Action::ToServer {
-                        conn,
-                        bytes,
-                        kind: EventKind::Command { verb },
-                        sent,
-                    },
-                ),
-                ClientOutput::Data(bytes) => self.schedule(
-                    at,
-                    Action::ToServer {
-                        conn,
-                        bytes,
-                        kind: EventKind::MessageData,
-                        sent,
-                    },
-                ),
+                ClientOutput::Command { verb, bytes } => self
+                    .schedule(at, Action::ToServer { conn, bytes, kind: EventKind::Command { verb }, sent }),
+                ClientOutput::Data(bytes) => {
+                    self.schedule(at, Action::ToServer { conn, bytes, kind: EventKind::MessageData, sent })
+                }
                 ClientOutput::Close => self.schedule(at, Action::CloseArrives { conn, sent }),
             }
         }
@@ -932,8 +688,7 @@ impl World {
                         })
                         .collect();
                     if !refused.is_empty() {
-                        let text =
-                            format!("The mail client reports an error: {}", refused.join("; "));
+                        let text = format!("The mail client reports an error: {}", refused.join("; "));
                         self.record(
                             self.now,
                             client,
@@ -951,14 +706,7 @@ impl World {
         }
     }
 
-    fn relay_result(
-        &mut self,
-        host: HostId,
-        id: &str,
-        rcpt: &str,
-        status: RcptStatus,
-        server_name: &str,
-    ) {
+    fn relay_result(&mut self, host: HostId, id: &str, rcpt: &str, status: RcptStatus, server_name: &str) {
         let Some(e) = self.entry_mut(host, id) else {
             return;
         };
@@ -968,10 +716,7 @@ impl World {
                 e.pending.retain(|r| r != rcpt);
                 e.failures.push(Failure {
                     recipient: rcpt.to_string(),
-                    status: reply
-                        .enhanced
-                        .clone()
-                        .unwrap_or_else(|| format!("{}.0.0", reply.code / 100)),
+                    status: reply.enhanced.clone().unwrap_or_else(|| format!("{}.0.0", reply.code / 100)),
                     remote_mta: Some(server_name.to_string()),
                     diagnostic: reply.to_string(),
                 });
@@ -979,20 +724,11 @@ impl World {
             RcptStatus::Failed(reply) => {
                 e.last_error = Some((reply.to_string(), Some(server_name.to_string())))
             }
-            RcptStatus::Interrupted(why) => {
-                e.last_error = Some((why, Some(server_name.to_string())))
-            }
+            RcptStatus::Interrupted(why) => e.last_error = Some((why, Some(server_name.to_string()))),
         }
     }
 
-    fn fail_all(
-        &mut self,
-        host: HostId,
-        id: &str,
-        status: &str,
-        remote: Option<String>,
-        why: &str,
-    ) {
+    fn fail_all(&mut self, host: HostId, id: &str, status: &str, remote: Option<String>, why: &str) {
         if let Some(e) = self.entry_mut(host, id) {
             for r in std::mem::take(&mut e.pending) {
                 e.failures.push(Failure {
@@ -1014,24 +750,12 @@ impl World {
         if !e.pending.is_empty() {
             if let Some(delay) = RETRY_DELAYS.get(e.attempts - 1) {
                 let at = self.now.plus(*delay);
-                self.schedule(
-                    at,
-                    Action::Attempt {
-                        host,
-                        id: id.to_string(),
-                    },
-                );
+                self.schedule(at, Action::Attempt { host, id: id.to_string() });
                 return;
             }
             // Out of attempts: what is still pending fails (RFC 3463 4.4.7 → 5.4.7 expired).
             let (why, remote) = e.last_error.clone().unwrap_or(("no answer".into(), None));
-            self.fail_all(
-                host,
-                id,
-                "5.4.7",
-                remote,
-                &format!("delivery time expired; last error: {why}"),
-            );
+            self.fail_all(host, id, "5.4.7", remote, &format!("delivery time expired; last error: {why}"));
         }
         let Some(mta) = self.hosts[host].mta.as_mut() else {
             return;
@@ -1074,9 +798,7 @@ impl World {
             host,
             host,
             Protocol::Local,
-            EventKind::Bounce {
-                sender: e.mail_from.clone(),
-            },
+            EventKind::Bounce { sender: e.mail_from.clone() },
             None,
             dsn.clone(),
         );
@@ -1117,11 +839,7 @@ impl World {
         }
         let mut queued = Vec::new();
         for (i, (domain, rcpts)) in remote.into_iter().enumerate() {
-            let id = if i == 0 {
-                a.id.clone()
-            } else {
-                format!("{}-{i}", a.id)
-            };
+            let id = if i == 0 { a.id.clone() } else { format!("{}-{i}", a.id) };
             queued.push((id.clone(), rcpts.clone()));
             mta.queue.push(QueueEntry {
                 id,
@@ -1216,16 +934,7 @@ pub fn standard_world() -> (World, HostId) {
         role,
         position,
     };
-    let laptop = w.add_host(
-        host(
-            LAPTOP,
-            "Alice's laptop",
-            LAPTOP_ADDR,
-            HostRole::Client,
-            (10, 62),
-        ),
-        None,
-    );
+    let laptop = w.add_host(host(LAPTOP, "Alice's laptop", LAPTOP_ADDR, HostRole::Client, (10, 62)), None);
     let mut org = ServerConfig::new(ALICE_SERVER);
     org.local_domains = vec!["example.org".into()];
     org.mailboxes = vec!["alice@example.org".into()];
@@ -1233,36 +942,15 @@ pub fn standard_world() -> (World, HostId) {
     // (like Postfix's `permit_mynetworks`). Submission with AUTH comes in a later lesson.
     org.relay_clients = vec![LAPTOP_ADDR.into()];
     let smtp = w.add_host(
-        host(
-            ALICE_SERVER,
-            "Alice's provider",
-            ALICE_SERVER_ADDR,
-            HostRole::MailServer,
-            (38, 62),
-        ),
+        host(ALICE_SERVER, "Alice's provider", ALICE_SERVER_ADDR, HostRole::MailServer, (38, 62)),
         Some(org),
     );
-    let ns = w.add_host(
-        host(
-            RESOLVER,
-            "DNS resolver",
-            RESOLVER_ADDR,
-            HostRole::Dns,
-            (52, 16),
-        ),
-        None,
-    );
+    let ns = w.add_host(host(RESOLVER, "DNS resolver", RESOLVER_ADDR, HostRole::Dns, (52, 16)), None);
     let mut net = ServerConfig::new(BOB_SERVER);
     net.local_domains = vec!["example.net".into()];
     net.mailboxes = vec!["bob@example.net".into(), "carol@example.net".into()];
     let mx = w.add_host(
-        host(
-            BOB_SERVER,
-            "Bob's provider",
-            BOB_SERVER_ADDR,
-            HostRole::MailServer,
-            (78, 62),
-        ),
+        host(BOB_SERVER, "Bob's provider", BOB_SERVER_ADDR, HostRole::MailServer, (78, 62)),
         Some(net),
     );
     w.set_resolver(ns);
@@ -1287,14 +975,8 @@ pub fn run_send(email: &EmailSpec) -> Result<Trace, String> {
     let first = email.from.split(['<', '@']).next().unwrap_or("").trim();
     let who = if first.is_empty() { "Alice" } else { first };
     w.note(laptop, &format!("{who} writes an email and presses Send."));
-    let draft = Draft {
-        from: &email.from,
-        to: &email.to,
-        subject: &email.subject,
-        body: &email.body,
-    };
-    w.send_mail(laptop, names::ALICE_SERVER, &draft)
-        .map_err(|e| e.to_string())?;
+    let draft = Draft { from: &email.from, to: &email.to, subject: &email.subject, body: &email.body };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).map_err(|e| e.to_string())?;
     w.run_until_idle().map_err(|e| e.to_string())?;
     Ok(w.into_trace())
 }
@@ -1309,10 +991,129 @@ pub struct LessonRun {
 
 /// Runs a lesson's scenario and resolves every step's anchor.
 pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
-    let trace = run_send(&lesson.email).map_err(|m| LessonError {
-        line: 0,
-        message: m,
-    })?;
+    let trace = run_send(&lesson.email).map_err(|m| LessonError { line: 0, message: m })?;
     let anchors = lesson.resolve(&trace)?;
     Ok(LessonRun { trace, anchors })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
+        let (mut w, laptop) = standard_world();
+        tweak(&mut w);
+        let to = vec![to.to_string()];
+        let draft = Draft { from, to: &to, subject: "Test", body: "Hello" };
+        w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+        w.run_until_idle().unwrap();
+        w
+    }
+
+    fn kinds(w: &World) -> Vec<String> {
+        w.trace().events.iter().map(|e| e.kind.label()).collect()
+    }
+
+    #[test]
+    fn delivered_to_bob() {
+        let w = send("bob@example.net", "alice@example.org", |_| {});
+        assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1);
+        assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0);
+        assert!(w.is_idle());
+    }
+
+    #[test]
+    fn unknown_user_bounces_back_to_alice_with_a_dsn() {
+        let w = send("nobody@example.net", "alice@example.org", |_| {});
+        assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+        let alice = w.mailbox("alice@example.org").unwrap();
+        assert_eq!(alice.len(), 1, "{:?}", kinds(&w));
+        let dsn = String::from_utf8_lossy(&alice[0]);
+        // Bounces travel with a null reverse-path (RFC 5321 §4.5.5).
+        assert!(dsn.starts_with("Return-Path: <>\r\n"), "{dsn}");
+        for want in [
+            "report-type=delivery-status",
+            "Reporting-MTA: dns; smtp.example.org",
+            "Final-Recipient: rfc822; nobody@example.net",
+            "Action: failed",
+            "Status: 5.1.1",
+            "Remote-MTA: dns; mx.example.net",
+            "Diagnostic-Code: smtp; 550 5.1.1",
+        ] {
+            assert!(dsn.contains(want), "{want} missing in {dsn}");
+        }
+        assert!(kinds(&w).contains(&"bounce".to_string()));
+    }
+
+    #[test]
+    fn relay_refused_for_a_stranger_is_reported_by_the_client() {
+        let w = send("bob@example.net", "alice@example.org", |w| {
+            w.server_config_mut(1).unwrap().relay_clients.clear();
+        });
+        assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+        let last_note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
+        assert!(last_note.text().contains("550 5.7.1"), "{}", last_note.text());
+        assert!(!kinds(&w).contains(&"queued".to_string()));
+    }
+
+    #[test]
+    fn a_domain_that_does_not_exist_bounces_with_5_1_2() {
+        let w = send("bob@nowhere.test", "alice@example.org", |_| {});
+        let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+        assert!(dsn.contains("Status: 5.1.2") && dsn.contains("NXDOMAIN"), "{dsn}");
+    }
+
+    #[test]
+    fn a_failed_bounce_makes_no_bounce() {
+        // The sender's domain does not exist, so the bounce cannot be delivered; it has a
+        // null sender, so it is dropped, not bounced again (RFC 5321 §6.2).
+        let w = send("nobody@example.net", "ghost@nowhere.test", |_| {});
+        let bounces = kinds(&w).iter().filter(|k| *k == "bounce").count();
+        assert_eq!(bounces, 1, "{:?}", kinds(&w));
+        assert!(
+            w.trace().events.iter().any(|e| e.kind == EventKind::Note && e.text().contains("never bounced"))
+        );
+        assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0);
+        assert!(w.is_idle());
+    }
+
+    #[test]
+    fn temporary_failures_are_retried_then_bounced() {
+        let w = send("bob@example.net", "alice@example.org", |w| {
+            // Bob's server accepts no recipient at all: 452 4.5.3, a temporary failure.
+            w.server_config_mut(3).unwrap().max_recipients = 0;
+        });
+        let connects_to_mx = w
+            .trace()
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Connect { .. }) && e.to == 3)
+            .count();
+        assert_eq!(connects_to_mx, 1 + RETRY_DELAYS.len());
+        let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+        assert!(dsn.contains("Status: 5.4.7") && dsn.contains("452 4.5.3"), "{dsn}");
+        // The retries happen later in virtual time.
+        assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
+    }
+
+    #[test]
+    fn snapshots_follow_the_protocol_states() {
+        let w = send("bob@example.net", "alice@example.org", |_| {});
+        let t = w.trace();
+        let mail_cmd = t
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Command { verb: "MAIL".into() } && e.to == 1)
+            .unwrap();
+        assert_eq!(mail_cmd.hosts[1].state, "ExpectRcpt");
+        assert_eq!(mail_cmd.hosts[0].state, "ExpectMailReply");
+        let relay_rcpt = t
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Command { verb: "RCPT".into() } && e.to == 3)
+            .unwrap();
+        assert_eq!(relay_rcpt.hosts[1].client_state, "ExpectRcptReply");
+        assert_eq!(relay_rcpt.hosts[3].state, "ExpectRcptOrData");
+        assert_eq!(t.events.last().unwrap().hosts[3].state, "Idle");
+    }
 }

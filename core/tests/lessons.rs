@@ -21,11 +21,7 @@ fn every_builtin_lesson_runs_and_every_anchor_resolves() {
                 step.title
             );
             last = *anchor;
-            assert!(
-                !step.body.is_empty(),
-                "{id}: step {} has no narration",
-                step.title
-            );
+            assert!(!step.body.is_empty(), "{id}: step {} has no narration", step.title);
         }
     }
 }
@@ -48,16 +44,12 @@ fn lesson_files_are_found_on_disk() {
 
 #[test]
 fn sending_an_email_reaches_bobs_mailbox_with_trace_headers() {
-    let lesson = mailroom_core::lessons::builtin("sending-an-email")
-        .unwrap()
-        .unwrap();
+    let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
     let trace = run_send(&lesson.email).unwrap();
     let deliveries: Vec<_> = trace
         .events
         .iter()
-        .filter(
-            |e| matches!(&e.kind, EventKind::Delivery { mailbox } if mailbox == "bob@example.net"),
-        )
+        .filter(|e| matches!(&e.kind, EventKind::Delivery { mailbox } if mailbox == "bob@example.net"))
         .collect();
     assert_eq!(deliveries.len(), 1);
     let stored = deliveries[0].text();
@@ -65,51 +57,29 @@ fn sending_an_email_reaches_bobs_mailbox_with_trace_headers() {
         stored.starts_with("Return-Path: <alice@example.org>\r\nReceived: from smtp.example.org"),
         "{stored}"
     );
-    assert_eq!(
-        stored.matches("Received: ").count(),
-        2,
-        "one Received per hop"
-    );
+    assert_eq!(stored.matches("Received: ").count(), 2, "one Received per hop");
     assert!(stored.contains("\r\nSubject: Lunch on Friday?\r\n"));
     // The body line with leading dots is stored as written, unstuffed.
     assert!(stored.contains("\r\n...and this line starts with dots"));
     // ...and went over the wire stuffed.
-    let data = trace
-        .events
-        .iter()
-        .find(|e| e.kind == EventKind::MessageData)
-        .unwrap();
-    assert!(
-        data.text()
-            .contains("\r\n....and this line starts with dots")
-    );
+    let data = trace.events.iter().find(|e| e.kind == EventKind::MessageData).unwrap();
+    assert!(data.text().contains("\r\n....and this line starts with dots"));
     assert!(data.text().ends_with("\r\n.\r\n"));
     // The last snapshot shows Bob's mailbox with one message.
     let last = trace.events.last().unwrap();
     let mx = trace.host_by_name("mx.example.net").unwrap();
-    assert!(
-        last.hosts[mx]
-            .mailboxes
-            .contains(&("bob@example.net".to_string(), 1))
-    );
+    assert!(last.hosts[mx].mailboxes.contains(&("bob@example.net".to_string(), 1)));
 }
 
 #[test]
 fn the_same_inputs_give_the_same_trace() {
-    let lesson = mailroom_core::lessons::builtin("sending-an-email")
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        run_send(&lesson.email).unwrap(),
-        run_send(&lesson.email).unwrap()
-    );
+    let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
+    assert_eq!(run_send(&lesson.email).unwrap(), run_send(&lesson.email).unwrap());
 }
 
 #[test]
 fn events_are_in_time_order_and_replies_answer_commands() {
-    let lesson = mailroom_core::lessons::builtin("sending-an-email")
-        .unwrap()
-        .unwrap();
+    let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
     let trace = run_send(&lesson.email).unwrap();
     for w in trace.events.windows(2) {
         assert!(w[0].at <= w[1].at);
@@ -117,14 +87,8 @@ fn events_are_in_time_order_and_replies_answer_commands() {
     }
     for e in &trace.events {
         assert_eq!(e.hosts.len(), trace.hosts.len());
-        if let EventKind::Reply {
-            to_verb: Some(verb),
-            ..
-        } = &e.kind
-        {
-            let cmd = trace
-                .command_for_reply(e.index)
-                .expect("a reply answers a command");
+        if let EventKind::Reply { to_verb: Some(verb), .. } = &e.kind {
+            let cmd = trace.command_for_reply(e.index).expect("a reply answers a command");
             match &trace.events[cmd].kind {
                 EventKind::Command { verb: v } => assert_eq!(v, verb),
                 EventKind::MessageData => assert_eq!(verb, "DATA"),
@@ -139,13 +103,8 @@ fn a_lesson_whose_anchor_is_missing_fails_with_the_step_named() {
     let text = "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\n---\n## Never\n@ reply 421\nx\n";
     let lesson = Lesson::parse("t", text).unwrap();
     let e = run_lesson(&lesson).unwrap_err().to_string();
-    assert!(
-        e.contains("step `Never`") && e.contains("no such event"),
-        "{e}"
-    );
+    assert!(e.contains("step `Never`") && e.contains("no such event"), "{e}");
     let text = "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\n---\n## B\n@ close on mx.example.net\nx\n## A\n@ connect\ny\n";
-    let e = run_lesson(&Lesson::parse("t", text).unwrap())
-        .unwrap_err()
-        .to_string();
+    let e = run_lesson(&Lesson::parse("t", text).unwrap()).unwrap_err().to_string();
     assert!(e.contains("comes before the step above it"), "{e}");
 }

@@ -72,13 +72,8 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
                 std::process::exit(0);
             }
             "--smtp" => {
-                let v = it
-                    .next()
-                    .ok_or("--smtp needs an address, e.g. 127.0.0.1:2525")?;
-                smtp = Some(
-                    v.parse::<SocketAddr>()
-                        .map_err(|e| format!("--smtp {v}: {e}"))?,
-                );
+                let v = it.next().ok_or("--smtp needs an address, e.g. 127.0.0.1:2525")?;
+                smtp = Some(v.parse::<SocketAddr>().map_err(|e| format!("--smtp {v}: {e}"))?);
             }
             "--transcript" => transcript = true,
             "--print-messages" => print_messages = true,
@@ -86,11 +81,7 @@ fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
         }
     }
     let smtp = smtp.ok_or("nothing to serve: give --smtp ADDR (see --help)")?;
-    Ok(Some(Options {
-        smtp,
-        transcript,
-        print_messages,
-    }))
+    Ok(Some(Options { smtp, transcript, print_messages }))
 }
 
 fn config() -> ServerConfig {
@@ -136,10 +127,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let local = listener
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     println!("listening smtp {local}");
     let _ = std::io::stdout().flush();
     let shared = Arc::new(Shared {
@@ -155,9 +143,8 @@ fn main() -> ExitCode {
         let shared = Arc::clone(&shared);
         if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
             let mut stream = stream;
-            let _ = stream.write_all(
-                &Reply::new(421, "4.3.2", "Too many connections, try again later").to_bytes(),
-            );
+            let _ = stream
+                .write_all(&Reply::new(421, "4.3.2", "Too many connections, try again later").to_bytes());
             shared.clients.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
@@ -183,20 +170,8 @@ fn session(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     let peer_addr = stream.peer_addr()?.ip().to_string();
     let n = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
     let session_id = format!("{:06X}", n & 0xFF_FFFF);
-    let config = shared
-        .mta
-        .lock()
-        .map_err(|_| std::io::Error::other("lock poisoned"))?
-        .config
-        .clone();
-    let mut server = SmtpServer::new(
-        config,
-        Peer {
-            addr: peer_addr,
-            name: None,
-        },
-        &session_id,
-    );
+    let config = shared.mta.lock().map_err(|_| std::io::Error::other("lock poisoned"))?.config.clone();
+    let mut server = SmtpServer::new(config, Peer { addr: peer_addr, name: None }, &session_id);
     let mut buf = [0u8; 8192];
     loop {
         let mut closing = false;
@@ -222,18 +197,9 @@ fn session(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
                 return Ok(());
             }
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                let bytes = Reply::new(
-                    421,
-                    "4.4.2",
-                    format!("{HOSTNAME} timeout, closing connection"),
-                )
-                .to_bytes();
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                let bytes =
+                    Reply::new(421, "4.4.2", format!("{HOSTNAME} timeout, closing connection")).to_bytes();
                 let _ = stream.write_all(&bytes);
                 server.handle_close();
                 return Ok(());
@@ -256,21 +222,14 @@ fn deliver(shared: &Shared, a: mailroom_core::smtp::server::Accepted) {
     for rcpt in &a.rcpt_to {
         let Some(mailbox) = mta.config.local_mailbox(rcpt) else {
             // Cannot happen: RCPT only accepts local mailboxes here. Say so loudly.
-            eprintln!(
-                "mailroom-serve: BUG: accepted {} for non-local {rcpt}",
-                a.id
-            );
+            eprintln!("mailroom-serve: BUG: accepted {} for non-local {rcpt}", a.id);
             continue;
         };
         let stored = mta.deliver_local(&mailbox, &a.mail_from, &a.message);
         let count = mta.mailboxes.get(&mailbox).map(Vec::len).unwrap_or(0);
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(
-            out,
-            "delivered {} to {mailbox} ({} octets, {count} in mailbox)",
-            a.id,
-            stored.len()
-        );
+        let _ =
+            writeln!(out, "delivered {} to {mailbox} ({} octets, {count} in mailbox)", a.id, stored.len());
         if shared.print_messages {
             let _ = writeln!(out, "--- message {} for {mailbox} ---", a.id);
             let _ = out.write_all(&stored);

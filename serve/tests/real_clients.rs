@@ -23,10 +23,8 @@ impl Server {
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         out.read_line(&mut first).unwrap();
-        let addr = first
-            .trim()
-            .strip_prefix("listening smtp ")
-            .unwrap_or_else(|| panic!("first line: {first:?}"));
+        let addr =
+            first.trim().strip_prefix("listening smtp ").unwrap_or_else(|| panic!("first line: {first:?}"));
         let port = addr.rsplit(':').next().unwrap().parse().unwrap();
         let stdout = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&stdout);
@@ -36,16 +34,10 @@ impl Server {
                 if n == 0 {
                     break;
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
-        Server {
-            child,
-            port,
-            stdout,
-        }
+        Server { child, port, stdout }
     }
 
     /// Waits (bounded) until the server printed `needle`; returns everything printed.
@@ -88,14 +80,8 @@ fn python_smtplib_session() {
         .split("--- message ")
         .find(|m| m.contains("for bob@example.net") && m.contains("Dots from smtplib"))
         .unwrap_or_else(|| panic!("no message for Bob in:\n{printed}"));
-    assert!(
-        msg.contains("\r\nFirst line\r\n.x starts with a dot\r\n.\r\n..\r\nLast line\r\n"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("Return-Path: <alice@example.org>\r\nReceived: from "),
-        "{msg}"
-    );
+    assert!(msg.contains("\r\nFirst line\r\n.x starts with a dot\r\n.\r\n..\r\nLast line\r\n"), "{msg}");
+    assert!(msg.contains("Return-Path: <alice@example.org>\r\nReceived: from "), "{msg}");
     // Nothing was delivered by the smuggling attempt, and nothing for unknown users.
     assert!(!printed.contains("smuggled"), "{printed}");
     assert!(!printed.contains("nobody@"), "{printed}");
@@ -107,14 +93,7 @@ fn curl_sends_a_message() {
     let mut child = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10"])
         .arg(format!("smtp://127.0.0.1:{}/client.example", server.port))
-        .args([
-            "--mail-from",
-            "alice@example.org",
-            "--mail-rcpt",
-            "carol@example.net",
-            "--upload-file",
-            "-",
-        ])
+        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "carol@example.net", "--upload-file", "-"])
         .stdin(Stdio::piped())
         .spawn()
         .expect("curl runs");
@@ -122,14 +101,13 @@ fn curl_sends_a_message() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"From: alice@example.org\r\nTo: carol@example.net\r\nSubject: via curl\r\n\r\nHello Carol\r\n")
+        .write_all(
+            b"From: alice@example.org\r\nTo: carol@example.net\r\nSubject: via curl\r\n\r\nHello Carol\r\n",
+        )
         .unwrap();
     assert!(child.wait().unwrap().success());
     let printed = server.wait_for("Hello Carol");
-    assert!(
-        printed.contains("to carol@example.net") && printed.contains("Subject: via curl"),
-        "{printed}"
-    );
+    assert!(printed.contains("to carol@example.net") && printed.contains("Subject: via curl"), "{printed}");
 
     // curl reports the refusal of an unknown user as an error.
     let out = Command::new("curl")
@@ -146,50 +124,27 @@ fn curl_sends_a_message() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("550"),
-        "{out:?}"
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("550"), "{out:?}");
 }
 
 #[test]
 fn swaks_sends_a_message() {
     if Command::new("swaks").arg("--version").output().is_err() {
         // scripts/setup.sh installs swaks; only a developer machine may lack it.
-        assert!(
-            std::env::var("CI").is_err(),
-            "swaks must be installed in CI (scripts/setup.sh)"
-        );
+        assert!(std::env::var("CI").is_err(), "swaks must be installed in CI (scripts/setup.sh)");
         eprintln!("swaks is not installed: skipped (run scripts/setup.sh)");
         return;
     }
     let server = Server::start();
     let out = Command::new("swaks")
-        .args([
-            "--server",
-            "127.0.0.1",
-            "--port",
-            &server.port.to_string(),
-            "--helo",
-            "client.example",
-        ])
+        .args(["--server", "127.0.0.1", "--port", &server.port.to_string(), "--helo", "client.example"])
         .args(["--from", "alice@example.org", "--to", "bob@example.net"])
-        .args([
-            "--header",
-            "Subject: via swaks",
-            "--body",
-            "Hello from swaks",
-            "--timeout",
-            "10",
-        ])
+        .args(["--header", "Subject: via swaks", "--body", "Hello from swaks", "--timeout", "10"])
         .output()
         .expect("swaks runs");
     let transcript = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{transcript}");
-    assert!(
-        transcript.contains("<-  250 2.0.0 OK: queued as"),
-        "{transcript}"
-    );
+    assert!(transcript.contains("<-  250 2.0.0 OK: queued as"), "{transcript}");
     let printed = server.wait_for("Hello from swaks");
     assert!(printed.contains("Subject: via swaks"), "{printed}");
 }

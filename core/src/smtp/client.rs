@@ -139,11 +139,7 @@ impl SmtpClient {
             .iter()
             .zip(&self.status)
             .map(|(r, s)| {
-                (
-                    r.clone(),
-                    s.clone()
-                        .unwrap_or_else(|| RcptStatus::Interrupted("no answer".into())),
-                )
+                (r.clone(), s.clone().unwrap_or_else(|| RcptStatus::Interrupted("no answer".into())))
             })
             .collect();
         Some(Outcome { recipients })
@@ -173,10 +169,7 @@ impl SmtpClient {
     fn command(&mut self, verb: &str, line: String) {
         let mut bytes = line.into_bytes();
         bytes.extend_from_slice(b"\r\n");
-        self.out.push_back(ClientOutput::Command {
-            verb: verb.to_string(),
-            bytes,
-        });
+        self.out.push_back(ClientOutput::Command { verb: verb.to_string(), bytes });
     }
 
     fn quit(&mut self) {
@@ -207,10 +200,7 @@ impl SmtpClient {
         if self.server_8bit && !self.message.is_ascii() {
             params.push_str(" BODY=8BITMIME");
         }
-        self.command(
-            "MAIL",
-            format!("MAIL FROM:<{}>{params}", self.envelope.mail_from),
-        );
+        self.command("MAIL", format!("MAIL FROM:<{}>{params}", self.envelope.mail_from));
         self.state = ClientState::ExpectMailReply;
     }
 
@@ -233,11 +223,11 @@ impl SmtpClient {
             }
             ClientState::ExpectEhloReply if reply.is_positive() => {
                 let has = |ext: &str| {
-                    reply.lines.iter().skip(1).any(|l| {
-                        l.split_whitespace()
-                            .next()
-                            .is_some_and(|k| k.eq_ignore_ascii_case(ext))
-                    })
+                    reply
+                        .lines
+                        .iter()
+                        .skip(1)
+                        .any(|l| l.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case(ext)))
                 };
                 self.server_size = has("SIZE");
                 self.server_8bit = has("8BITMIME");
@@ -310,11 +300,7 @@ mod tests {
             mail_from: "alice@example.org".into(),
             rcpt_to: rcpts.iter().map(|s| s.to_string()).collect(),
         };
-        let mut c = SmtpClient::new(
-            "smtp.example.org",
-            env,
-            b"Subject: x\r\n\r\n.hi\r\n".to_vec(),
-        );
+        let mut c = SmtpClient::new("smtp.example.org", env, b"Subject: x\r\n\r\n.hi\r\n".to_vec());
         let mut sent = Vec::new();
         for r in server {
             c.handle_input(r.as_bytes());
@@ -367,13 +353,7 @@ mod tests {
             (
                 "unknown user",
                 &["bob@example.net"],
-                &[
-                    "220 mx\r\n",
-                    "250 mx\r\n",
-                    "250 ok\r\n",
-                    "550 5.1.1 no such user\r\n",
-                    "221 bye\r\n",
-                ],
+                &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "550 5.1.1 no such user\r\n", "221 bye\r\n"],
                 &["Failed 550"],
             ),
             (
@@ -418,12 +398,7 @@ mod tests {
                 ],
                 &["Delivered 250"],
             ),
-            (
-                "garbage reply",
-                &["bob@example.net"],
-                &["hello there\r\n"],
-                &["Interrupted"],
-            ),
+            ("garbage reply", &["bob@example.net"], &["hello there\r\n"], &["Interrupted"]),
         ];
         for (name, rcpts, server, want) in cases {
             let (_, outcome) = run(rcpts, server);
@@ -443,10 +418,7 @@ mod tests {
 
     #[test]
     fn lost_connection_is_transient() {
-        let env = Envelope {
-            mail_from: "a@b.c".into(),
-            rcpt_to: vec!["bob@example.net".into()],
-        };
+        let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec!["bob@example.net".into()] };
         let mut c = SmtpClient::new("h", env, vec![]);
         c.handle_input(b"220 mx\r\n");
         c.handle_close();

@@ -62,9 +62,8 @@ impl Command {
 
 /// Verbs that exist in SMTP and its extensions but that this server does not offer:
 /// they get `502`, not `500` (RFC 5321 §4.2.4).
-const KNOWN_NOT_OFFERED: &[&str] = &[
-    "STARTTLS", "AUTH", "BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO",
-];
+const KNOWN_NOT_OFFERED: &[&str] =
+    &["STARTTLS", "AUTH", "BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
 
 /// The verb of a command line, upper-cased: the first word, up to a space.
 pub fn verb_of(line: &[u8]) -> String {
@@ -79,18 +78,10 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
     }
     // A line is one command: CR, LF or NUL inside it is a syntax error (RFC 5321 §2.3.8).
     if line.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-        return Err(Reply::new(
-            501,
-            "5.5.2",
-            "Syntax error: CR, LF or NUL inside a command line",
-        ));
+        return Err(Reply::new(501, "5.5.2", "Syntax error: CR, LF or NUL inside a command line"));
     }
     let Ok(text) = std::str::from_utf8(line) else {
-        return Err(Reply::new(
-            500,
-            "5.5.2",
-            "Syntax error: a command line must be text",
-        ));
+        return Err(Reply::new(500, "5.5.2", "Syntax error: a command line must be text"));
     };
     let (verb, arg) = match text.split_once(' ') {
         Some((v, a)) => (v, a),
@@ -102,11 +93,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         if arg_trimmed.is_empty() {
             Ok(cmd)
         } else {
-            Err(Reply::new(
-                501,
-                "5.5.4",
-                format!("Syntax: {} (no arguments allowed)", cmd.verb()),
-            ))
+            Err(Reply::new(501, "5.5.4", format!("Syntax: {} (no arguments allowed)", cmd.verb())))
         }
     };
     match verb.as_str() {
@@ -116,11 +103,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
             if domain.is_empty() || domain.len() > MAX_DOMAIN || !is_domain_or_literal(domain) {
                 return Err(Reply::new(501, "5.5.4", format!("Syntax: {verb} domain")));
             }
-            Ok(if verb == "EHLO" {
-                Command::Ehlo(domain.into())
-            } else {
-                Command::Helo(domain.into())
-            })
+            Ok(if verb == "EHLO" { Command::Ehlo(domain.into()) } else { Command::Helo(domain.into()) })
         }
         "MAIL" => parse_mail(line),
         "RCPT" => parse_rcpt(line),
@@ -141,11 +124,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
             })
         }
         v if KNOWN_NOT_OFFERED.contains(&v) => Ok(Command::NotImplemented(verb)),
-        _ => Err(Reply::new(
-            500,
-            "5.5.1",
-            "Syntax error: command unrecognized",
-        )),
+        _ => Err(Reply::new(500, "5.5.1", "Syntax error: command unrecognized")),
     }
 }
 
@@ -156,9 +135,7 @@ fn is_domain_or_literal(s: &str) -> bool {
     s.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
 
@@ -174,11 +151,7 @@ fn check_path_limits(line: &[u8]) -> Result<(), Reply> {
     }
     let path = &text[open..=close];
     if path.len() > MAX_PATH {
-        return Err(Reply::new(
-            501,
-            "5.5.4",
-            format!("Path too long (at most {MAX_PATH} octets)"),
-        ));
+        return Err(Reply::new(501, "5.5.4", format!("Path too long (at most {MAX_PATH} octets)")));
     }
     let addr = &path[1..path.len() - 1];
     if let Some((local, domain)) = addr.rsplit_once('@') {
@@ -190,11 +163,7 @@ fn check_path_limits(line: &[u8]) -> Result<(), Reply> {
             ));
         }
         if domain.len() > MAX_DOMAIN {
-            return Err(Reply::new(
-                501,
-                "5.5.4",
-                format!("Domain too long (at most {MAX_DOMAIN} octets)"),
-            ));
+            return Err(Reply::new(501, "5.5.4", format!("Domain too long (at most {MAX_DOMAIN} octets)")));
         }
     }
     Ok(())
@@ -206,9 +175,7 @@ fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: &str) -> Reply {
         E::InvalidSenderAddress | E::InvalidRecipientAddress => {
             Reply::new(501, bad_addr, "Bad address syntax")
         }
-        E::InvalidParameter { param } => {
-            Reply::new(501, "5.5.4", format!("Invalid {param} parameter"))
-        }
+        E::InvalidParameter { param } => Reply::new(501, "5.5.4", format!("Invalid {param} parameter")),
         E::UnsupportedParameter { param } => {
             Reply::new(555, "5.5.4", format!("Unsupported parameter {param}"))
         }
@@ -263,11 +230,7 @@ fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
     };
     let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
     let size = upper.contains(" SIZE=").then_some(from.size);
-    Ok(Command::Mail {
-        from: from.address.into_owned(),
-        size,
-        body,
-    })
+    Ok(Command::Mail { from: from.address.into_owned(), size, body })
 }
 
 fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
@@ -320,48 +283,20 @@ mod tests {
     #[test]
     fn good_commands() {
         let cases = [
-            (
-                "EHLO laptop.example.org",
-                Command::Ehlo("laptop.example.org".into()),
-            ),
+            ("EHLO laptop.example.org", Command::Ehlo("laptop.example.org".into())),
             ("ehlo [192.0.2.10]", Command::Ehlo("[192.0.2.10]".into())),
             ("HELO laptop", Command::Helo("laptop".into())),
             (
                 "MAIL FROM:<alice@example.org>",
-                Command::Mail {
-                    from: "alice@example.org".into(),
-                    size: None,
-                    body: None,
-                },
+                Command::Mail { from: "alice@example.org".into(), size: None, body: None },
             ),
-            (
-                "mail from:<>",
-                Command::Mail {
-                    from: "".into(),
-                    size: None,
-                    body: None,
-                },
-            ),
+            ("mail from:<>", Command::Mail { from: "".into(), size: None, body: None }),
             (
                 "MAIL FROM:<a@b.c> SIZE=1000 BODY=8BITMIME",
-                Command::Mail {
-                    from: "a@b.c".into(),
-                    size: Some(1000),
-                    body: Some(Body::EightBitMime),
-                },
+                Command::Mail { from: "a@b.c".into(), size: Some(1000), body: Some(Body::EightBitMime) },
             ),
-            (
-                "RCPT TO:<bob@example.net>",
-                Command::Rcpt {
-                    to: "bob@example.net".into(),
-                },
-            ),
-            (
-                "RCPT TO:<Postmaster>",
-                Command::Rcpt {
-                    to: "postmaster".into(),
-                },
-            ),
+            ("RCPT TO:<bob@example.net>", Command::Rcpt { to: "bob@example.net".into() }),
+            ("RCPT TO:<Postmaster>", Command::Rcpt { to: "postmaster".into() }),
             ("DATA", Command::Data),
             ("rset", Command::Rset),
             ("NOOP", Command::Noop),

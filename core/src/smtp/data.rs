@@ -134,12 +134,7 @@ mod tests {
     #[test]
     fn data_cases() {
         let cases: &[(&str, &[u8], Option<DataEnd>, &[u8])] = &[
-            (
-                "simple",
-                b"Hi\r\n.\r\n",
-                Some(DataEnd::Complete(b"Hi\r\n".to_vec())),
-                b"",
-            ),
+            ("simple", b"Hi\r\n.\r\n", Some(DataEnd::Complete(b"Hi\r\n".to_vec())), b""),
             // Conformance 6: `.x`, `.`, `..` sent stuffed are stored unstuffed.
             (
                 "unstuffing",
@@ -147,18 +142,8 @@ mod tests {
                 Some(DataEnd::Complete(b".x\r\n.\r\n..\r\n".to_vec())),
                 b"",
             ),
-            (
-                "empty message",
-                b".\r\n",
-                Some(DataEnd::Complete(vec![])),
-                b"",
-            ),
-            (
-                "rest is kept",
-                b"a\r\n.\r\nQUIT\r\n",
-                Some(DataEnd::Complete(b"a\r\n".to_vec())),
-                b"QUIT\r\n",
-            ),
+            ("empty message", b".\r\n", Some(DataEnd::Complete(vec![])), b""),
+            ("rest is kept", b"a\r\n.\r\nQUIT\r\n", Some(DataEnd::Complete(b"a\r\n".to_vec())), b"QUIT\r\n"),
             ("incomplete", b"a\r\n.", None, b""),
             // Conformance 7: <LF>.<CRLF> never ends data, and the message is refused at the real end.
             (
@@ -173,12 +158,7 @@ mod tests {
                 Some(DataEnd::Rejected(DataProblem::BareLineEnd)),
                 b"",
             ),
-            (
-                "bare CR",
-                b"a\rb\r\n.\r\n",
-                Some(DataEnd::Rejected(DataProblem::BareLineEnd)),
-                b"",
-            ),
+            ("bare CR", b"a\rb\r\n.\r\n", Some(DataEnd::Rejected(DataProblem::BareLineEnd)), b""),
         ];
         for (name, input, want_end, want_rest) in cases {
             let (end, rest) = run(input);
@@ -191,27 +171,17 @@ mod tests {
     fn long_lines_and_big_messages_are_refused_without_buffering() {
         let mut long = vec![b'a'; 1500];
         long.extend_from_slice(b"\r\n.\r\n");
-        assert_eq!(
-            run(&long).0,
-            Some(DataEnd::Rejected(DataProblem::LineTooLong))
-        );
+        assert_eq!(run(&long).0, Some(DataEnd::Rejected(DataProblem::LineTooLong)));
 
         let mut r = DataReader::new(1000);
-        let line = [b'x'; 98]
-            .iter()
-            .chain(b"\r\n")
-            .copied()
-            .collect::<Vec<u8>>();
+        let line = [b'x'; 98].iter().chain(b"\r\n").copied().collect::<Vec<u8>>();
         for _ in 0..1000 {
             let mut input = line.as_slice();
             assert_eq!(r.read(&mut input), None);
         }
         assert!(r.message.len() <= 1000 && r.wire().len() <= 2000);
         let mut end: &[u8] = b".\r\n";
-        assert_eq!(
-            r.read(&mut end),
-            Some(DataEnd::Rejected(DataProblem::TooBig))
-        );
+        assert_eq!(r.read(&mut end), Some(DataEnd::Rejected(DataProblem::TooBig)));
     }
 
     #[test]
@@ -220,9 +190,6 @@ mod tests {
         let wire = stuff(msg);
         assert_eq!(wire, b"Subject: x\r\n\r\n..x\r\n..\r\n...\r\nend\r\n.\r\n");
         let mut input = wire.as_slice();
-        assert_eq!(
-            DataReader::new(1 << 20).read(&mut input),
-            Some(DataEnd::Complete(msg.to_vec()))
-        );
+        assert_eq!(DataReader::new(1 << 20).read(&mut input), Some(DataEnd::Complete(msg.to_vec())));
     }
 }

@@ -19,28 +19,16 @@ pub struct Reply {
 impl Reply {
     /// A one-line reply with an enhanced status code.
     pub fn new(code: u16, enhanced: &str, text: impl Into<String>) -> Reply {
-        Reply {
-            code,
-            enhanced: Some(enhanced.to_string()),
-            lines: vec![text.into()],
-        }
+        Reply { code, enhanced: Some(enhanced.to_string()), lines: vec![text.into()] }
     }
 
     /// A one-line reply without an enhanced status code (greeting, EHLO).
     pub fn plain(code: u16, text: impl Into<String>) -> Reply {
-        Reply {
-            code,
-            enhanced: None,
-            lines: vec![text.into()],
-        }
+        Reply { code, enhanced: None, lines: vec![text.into()] }
     }
 
     pub fn multi(code: u16, enhanced: Option<&str>, lines: Vec<String>) -> Reply {
-        Reply {
-            code,
-            enhanced: enhanced.map(str::to_string),
-            lines,
-        }
+        Reply { code, enhanced: enhanced.map(str::to_string), lines }
     }
 
     /// 2yz: the command worked.
@@ -124,10 +112,7 @@ pub struct ReplyReader {
 
 impl Default for ReplyReader {
     fn default() -> Self {
-        ReplyReader {
-            lines: LineReader::new(MAX_REPLY_LINE),
-            partial: None,
-        }
+        ReplyReader { lines: LineReader::new(MAX_REPLY_LINE), partial: None }
     }
 }
 
@@ -170,11 +155,7 @@ impl ReplyReader {
                 continue;
             }
             // An enhanced status code, when the first line starts with one (RFC 2034 §4).
-            let enhanced = texts[0]
-                .split(' ')
-                .next()
-                .filter(|e| is_enhanced(e, code))
-                .map(str::to_string);
+            let enhanced = texts[0].split(' ').next().filter(|e| is_enhanced(e, code)).map(str::to_string);
             if let Some(e) = &enhanced {
                 for t in &mut texts {
                     if let Some(rest) = t.strip_prefix(e.as_str()) {
@@ -182,11 +163,7 @@ impl ReplyReader {
                     }
                 }
             }
-            return Some(Ok(Reply {
-                code,
-                enhanced,
-                lines: texts,
-            }));
+            return Some(Ok(Reply { code, enhanced, lines: texts }));
         }
     }
 }
@@ -195,9 +172,7 @@ impl ReplyReader {
 fn is_enhanced(s: &str, code: u16) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
         && parts[0] == (code / 100).to_string()
 }
 
@@ -208,17 +183,10 @@ mod tests {
     #[test]
     fn wire_form() {
         let cases = [
-            (
-                Reply::new(250, "2.1.0", "Sender OK"),
-                "250 2.1.0 Sender OK\r\n",
-            ),
+            (Reply::new(250, "2.1.0", "Sender OK"), "250 2.1.0 Sender OK\r\n"),
             (Reply::plain(220, "mx ESMTP"), "220 mx ESMTP\r\n"),
             (
-                Reply::multi(
-                    250,
-                    None,
-                    vec!["mx".into(), "PIPELINING".into(), "8BITMIME".into()],
-                ),
+                Reply::multi(250, None, vec!["mx".into(), "PIPELINING".into(), "8BITMIME".into()]),
                 "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
             ),
         ];
@@ -230,21 +198,12 @@ mod tests {
     #[test]
     fn reading_replies() {
         let cases: &[(&str, Result<Reply, ReplyError>)] = &[
-            (
-                "250 2.1.0 Sender OK\r\n",
-                Ok(Reply::new(250, "2.1.0", "Sender OK")),
-            ),
+            ("250 2.1.0 Sender OK\r\n", Ok(Reply::new(250, "2.1.0", "Sender OK"))),
             ("220 mx ESMTP\r\n", Ok(Reply::plain(220, "mx ESMTP"))),
-            (
-                "250-mx\r\n250 SIZE 10\r\n",
-                Ok(Reply::multi(250, None, vec!["mx".into(), "SIZE 10".into()])),
-            ),
+            ("250-mx\r\n250 SIZE 10\r\n", Ok(Reply::multi(250, None, vec!["mx".into(), "SIZE 10".into()]))),
             ("354\r\n", Ok(Reply::plain(354, ""))),
             ("hello\r\n", Err(ReplyError::Malformed("hello".into()))),
-            (
-                "250-a\r\n251 b\r\n",
-                Err(ReplyError::Malformed("251 b".into())),
-            ),
+            ("250-a\r\n251 b\r\n", Err(ReplyError::Malformed("251 b".into()))),
             ("999 x\r\n", Err(ReplyError::Malformed("999 x".into()))),
         ];
         for (wire, want) in cases {
@@ -260,10 +219,7 @@ mod tests {
         let mut a: &[u8] = b"250-mx\r\n250 PIPE";
         assert_eq!(r.read(&mut a), None);
         let mut b: &[u8] = b"LINING\r\n";
-        assert_eq!(
-            r.read(&mut b).unwrap().unwrap().lines,
-            vec!["mx", "PIPELINING"]
-        );
+        assert_eq!(r.read(&mut b).unwrap().unwrap().lines, vec!["mx", "PIPELINING"]);
     }
 
     #[test]

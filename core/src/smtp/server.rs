@@ -45,9 +45,7 @@ impl ServerConfig {
     }
 
     pub fn is_local_domain(&self, domain: &str) -> bool {
-        self.local_domains
-            .iter()
-            .any(|d| d.eq_ignore_ascii_case(domain))
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     }
 
     /// The mailbox that `addr` is delivered to, if it is local and exists.
@@ -57,11 +55,7 @@ impl ServerConfig {
         if !self.is_local_domain(domain) {
             return None;
         }
-        if local == "postmaster" || self.mailboxes.contains(&addr) {
-            Some(addr)
-        } else {
-            None
-        }
+        if local == "postmaster" || self.mailboxes.contains(&addr) { Some(addr) } else { None }
     }
 }
 
@@ -130,10 +124,7 @@ pub struct Accepted {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServerOutput {
     /// Send this reply. `to_verb` is the command it answers (`None` for the greeting).
-    Reply {
-        reply: Reply,
-        to_verb: Option<String>,
-    },
+    Reply { reply: Reply, to_verb: Option<String> },
     /// A message was accepted. Comes out just before the 250 that confirms it.
     Accepted(Accepted),
     /// Close the connection (after 221).
@@ -170,10 +161,7 @@ impl SmtpServer {
     pub fn new(config: ServerConfig, peer: Peer, session_id: &str) -> SmtpServer {
         let greeting = Reply::plain(220, format!("{} ESMTP Mailroom ready", config.hostname));
         let mut out = VecDeque::new();
-        out.push_back(ServerOutput::Reply {
-            reply: greeting,
-            to_verb: None,
-        });
+        out.push_back(ServerOutput::Reply { reply: greeting, to_verb: None });
         SmtpServer {
             config,
             peer,
@@ -220,11 +208,7 @@ impl SmtpServer {
                 // never run as a command (RFC 5321 §4.5.3.1.10).
                 Line::TooLong => self.reply(
                     None,
-                    Reply::new(
-                        500,
-                        "5.5.2",
-                        format!("Line too long (at most {MAX_COMMAND_LINE} octets)"),
-                    ),
+                    Reply::new(500, "5.5.2", format!("Line too long (at most {MAX_COMMAND_LINE} octets)")),
                 ),
                 Line::Complete { text, .. } => self.handle_line(&text),
             }
@@ -239,10 +223,7 @@ impl SmtpServer {
     }
 
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
-        self.out.push_back(ServerOutput::Reply {
-            reply,
-            to_verb: verb.map(str::to_string),
-        });
+        self.out.push_back(ServerOutput::Reply { reply, to_verb: verb.map(str::to_string) });
     }
 
     fn handle_line(&mut self, line: &[u8]) {
@@ -288,11 +269,9 @@ impl SmtpServer {
                 Reply::plain(250, format!("{} greets {name}", self.config.hostname))
             }
             Command::Mail { .. } if !greeted => Reply::new(503, "5.5.1", "Send EHLO or HELO first"),
-            Command::Mail { .. } if self.tx.mail_from.is_some() => Reply::new(
-                503,
-                "5.5.1",
-                "Nested MAIL command: a transaction is already open",
-            ),
+            Command::Mail { .. } if self.tx.mail_from.is_some() => {
+                Reply::new(503, "5.5.1", "Nested MAIL command: a transaction is already open")
+            }
             Command::Mail { from, size, .. } => {
                 // SIZE over the fixed maximum: 552 5.3.4 (RFC 1870 §6.2).
                 if size.is_some_and(|s| s > self.config.max_message_size) {
@@ -305,11 +284,7 @@ impl SmtpServer {
                         ),
                     );
                 }
-                let shown = if from.is_empty() {
-                    "<>".to_string()
-                } else {
-                    format!("<{from}>")
-                };
+                let shown = if from.is_empty() { "<>".to_string() } else { format!("<{from}>") };
                 self.tx.mail_from = Some(from);
                 self.state = State::ExpectRcpt;
                 Reply::new(250, "2.1.0", format!("Sender {shown} OK"))
@@ -337,11 +312,9 @@ impl SmtpServer {
                 Reply::new(250, "2.0.0", "Reset OK")
             }
             // VRFY is answered 252 so that addresses cannot be harvested (RFC 5321 §3.5.3, §7.3).
-            Command::Vrfy(_) => Reply::new(
-                252,
-                "2.5.0",
-                "Cannot VRFY user, but will accept the message and attempt delivery",
-            ),
+            Command::Vrfy(_) => {
+                Reply::new(252, "2.5.0", "Cannot VRFY user, but will accept the message and attempt delivery")
+            }
             Command::Expn(_) => Reply::new(502, "5.5.1", "EXPN is not offered here"),
             Command::Help(_) => Reply::multi(
                 214,
@@ -356,15 +329,9 @@ impl SmtpServer {
             Command::Quit => {
                 self.tx = Transaction::default();
                 self.state = State::Closed;
-                Reply::new(
-                    221,
-                    "2.0.0",
-                    format!("{} closing connection", self.config.hostname),
-                )
+                Reply::new(221, "2.0.0", format!("{} closing connection", self.config.hostname))
             }
-            Command::NotImplemented(verb) => {
-                Reply::new(502, "5.5.1", format!("{verb} is not offered here"))
-            }
+            Command::NotImplemented(verb) => Reply::new(502, "5.5.1", format!("{verb} is not offered here")),
         }
     }
 
@@ -375,12 +342,8 @@ impl SmtpServer {
         }
         let to = if to == "postmaster" {
             // `<Postmaster>` without a domain means this host's postmaster (RFC 5321 §4.1.1.3).
-            let domain = self
-                .config
-                .local_domains
-                .first()
-                .cloned()
-                .unwrap_or_else(|| self.config.hostname.clone());
+            let domain =
+                self.config.local_domains.first().cloned().unwrap_or_else(|| self.config.hostname.clone());
             format!("postmaster@{domain}")
         } else {
             to
@@ -393,12 +356,7 @@ impl SmtpServer {
             self.accept_rcpt(mailbox.clone());
             return Reply::new(250, "2.1.5", format!("Recipient <{mailbox}> OK"));
         }
-        if self
-            .config
-            .relay_clients
-            .iter()
-            .any(|c| c == &self.peer.addr)
-        {
+        if self.config.relay_clients.iter().any(|c| c == &self.peer.addr) {
             self.accept_rcpt(to.clone());
             return Reply::new(250, "2.1.5", format!("Recipient <{to}> OK, will relay"));
         }
@@ -421,18 +379,13 @@ impl SmtpServer {
                 "5.6.0",
                 "Message refused: bare LF or CR in the data; lines must end with CRLF",
             ),
-            DataEnd::Rejected(DataProblem::LineTooLong) => Reply::new(
-                554,
-                "5.6.0",
-                "Message refused: a line is longer than 1000 octets",
-            ),
+            DataEnd::Rejected(DataProblem::LineTooLong) => {
+                Reply::new(554, "5.6.0", "Message refused: a line is longer than 1000 octets")
+            }
             DataEnd::Rejected(DataProblem::TooBig) => Reply::new(
                 552,
                 "5.3.4",
-                format!(
-                    "Message size exceeds the maximum of {} octets",
-                    self.config.max_message_size
-                ),
+                format!("Message size exceeds the maximum of {} octets", self.config.max_message_size),
             ),
             DataEnd::Complete(message) => {
                 self.accepted += 1;
@@ -488,10 +441,7 @@ mod tests {
     }
 
     fn peer(addr: &str) -> Peer {
-        Peer {
-            addr: addr.into(),
-            name: Some("client.example".into()),
-        }
+        Peer { addr: addr.into(), name: Some("client.example".into()) }
     }
 
     /// Feeds `writes` one after the other and returns every reply as `"code enhanced"` or
@@ -621,9 +571,7 @@ mod tests {
         let mut s = SmtpServer::new(config(), peer("198.51.100.1"), "A");
         s.poll_output();
         s.handle_input(b"EHLO c.example\r\n", SimTime::ZERO);
-        let Some(ServerOutput::Reply { reply, .. }) = s.poll_output() else {
-            panic!()
-        };
+        let Some(ServerOutput::Reply { reply, .. }) = s.poll_output() else { panic!() };
         let wire = String::from_utf8(reply.to_bytes()).unwrap();
         let lines: Vec<&str> = wire.split_terminator("\r\n").collect();
         assert!(lines.len() > 1);
@@ -643,22 +591,14 @@ mod tests {
             b"DATA\r\n",
             b"Subject: hi\r\n\r\n..x\r\n..\r\n...\r\n.\r\n",
         ]);
-        assert_eq!(
-            replies,
-            ["220", "250", "250 2.1.0", "250 2.1.5", "354", "250 2.0.0"]
-        );
+        assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354", "250 2.0.0"]);
         assert_eq!(s.state(), State::ExpectMail);
-        let [a] = accepted.as_slice() else {
-            panic!("{accepted:?}")
-        };
+        let [a] = accepted.as_slice() else { panic!("{accepted:?}") };
         assert_eq!(a.mail_from, "alice@example.org");
         assert_eq!(a.rcpt_to, ["bob@example.net"]);
         let text = String::from_utf8(a.message.clone()).unwrap();
         assert!(text.starts_with("Received: from laptop.example.org (client.example [203.0.113.7])\r\n\tby mx.example.net (Mailroom) with ESMTP id A01\r\n\tfor <bob@example.net>; Mon, 30 Nov 2026 09:00:00 +0000\r\n"), "{text}");
-        assert!(
-            text.ends_with("Subject: hi\r\n\r\n.x\r\n.\r\n..\r\n"),
-            "{text}"
-        );
+        assert!(text.ends_with("Subject: hi\r\n\r\n.x\r\n.\r\n..\r\n"), "{text}");
     }
 
     #[test]
@@ -668,18 +608,7 @@ mod tests {
             b"hi\n.\r\nMAIL FROM:<e@v.example>\r\nRCPT TO:<carol@example.net>\r\nDATA\r\nevil\r\n.\r\n",
             b"NOOP\r\n",
         ]);
-        assert_eq!(
-            replies,
-            [
-                "220",
-                "250",
-                "250 2.1.0",
-                "250 2.1.5",
-                "354",
-                "554 5.6.0",
-                "250 2.0.0"
-            ]
-        );
+        assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354", "554 5.6.0", "250 2.0.0"]);
         assert!(accepted.is_empty());
     }
 
@@ -700,11 +629,7 @@ mod tests {
             })
             .collect();
         assert_eq!(codes.iter().filter(|c| **c == 452).count(), 1);
-        assert_eq!(
-            codes.last(),
-            Some(&354),
-            "the 100 accepted recipients remain"
-        );
+        assert_eq!(codes.last(), Some(&354), "the 100 accepted recipients remain");
         assert_eq!(s.tx.rcpt_to.len(), MAX_RECIPIENTS);
     }
 
@@ -715,9 +640,7 @@ mod tests {
         for _ in 0..2000 {
             let mut chunk = Vec::new();
             for _ in 0..64 {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 chunk.push(match (seed >> 33) % 8 {
                     0 => b'\r',
                     1 => b'\n',
