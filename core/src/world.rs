@@ -981,6 +981,18 @@ pub fn run_send(email: &EmailSpec) -> Result<Trace, String> {
     Ok(w.into_trace())
 }
 
+/// The `send` scenario with `n` messages, one after the other: a long trace, for
+/// benchmarks of the engine and of the page.
+pub fn run_send_many(email: &EmailSpec, n: usize) -> Result<Trace, String> {
+    let (mut w, laptop) = standard_world();
+    let draft = Draft { from: &email.from, to: &email.to, subject: &email.subject, body: &email.body };
+    for _ in 0..n {
+        w.send_mail(laptop, names::ALICE_SERVER, &draft).map_err(|e| e.to_string())?;
+        w.run_until_idle().map_err(|e| e.to_string())?;
+    }
+    Ok(w.into_trace())
+}
+
 /// A lesson's World run to the end, and where each of its steps lands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LessonRun {
