@@ -1076,6 +1076,20 @@ mod tests {
     }
 
     #[test]
+    fn a_bounce_crosses_smtp_with_a_null_sender() {
+        // Carol (example.net) sends through smtp.example.org to an unknown user: the bounce
+        // goes back to mx.example.net with MAIL FROM:<> (RFC 5321 §4.5.5).
+        let w = send("nobody@example.net", "carol@example.net", |_| {});
+        let null_mail = w.trace().events.iter().find(|e| {
+            e.kind == EventKind::Command { verb: "MAIL".into() } && e.text().starts_with("MAIL FROM:<> ")
+        });
+        assert!(null_mail.is_some(), "{:?}", kinds(&w));
+        let carol = w.mailbox("carol@example.net").unwrap();
+        assert_eq!(carol.len(), 1);
+        assert!(String::from_utf8_lossy(&carol[0]).contains("Final-Recipient: rfc822; nobody@example.net"));
+    }
+
+    #[test]
     fn a_failed_bounce_makes_no_bounce() {
         // The sender's domain does not exist, so the bounce cannot be delivered; it has a
         // null sender, so it is dropped, not bounced again (RFC 5321 §6.2).
