@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Release build of the web app into dist/: trunk (offline), then wasm-opt -Oz.
+#
+# Assumes the tools are installed (scripts/setup.sh). Lessons are compiled into
+# the wasm, so dist/ is the whole app: serve it as static files.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$MAILROOM_ROOT"
+
+WASM_OPT="$MAILROOM_ROOT/node_modules/.bin/wasm-opt"
+[ -x "$WASM_OPT" ] || die "wasm-opt not found at $WASM_OPT: run scripts/setup.sh"
+
+# WebAssembly features that rustc (>= 1.87, LLVM 20) enables by default for
+# wasm32-unknown-unknown and that the wasm-bindgen output uses; wasm-opt must
+# be told, or it rejects the module ("invalid code after misc prefix" and the like).
+# Every browser we target (Chromium, Firefox, Safari of 2023+) supports them all.
+WASM_FEATURES=(
+  --enable-bulk-memory
+  --enable-bulk-memory-opt
+  --enable-nontrapping-float-to-int
+  --enable-sign-ext
+  --enable-mutable-globals
+  --enable-reference-types
+  --enable-multivalue
+)
+
+header "build: cargo fetch"
+cargo fetch
+
+header "build: trunk build --release --offline"
+trunk build --release --offline
+
+shopt -s nullglob
+wasm_files=(dist/*.wasm)
+[ "${#wasm_files[@]}" -gt 0 ] || die "trunk produced no .wasm in dist/"
+
+header "build: wasm-opt -Oz"
+for wasm in "${wasm_files[@]}"; do
+  before=$(stat -c %s "$wasm")
+  tmp="$wasm.opt.tmp"
+  "$WASM_OPT" -Oz "${WASM_FEATURES[@]}" "$wasm" -o "$tmp"
+  mv -f "$tmp" "$wasm"
+  after=$(stat -c %s "$wasm")
+  say "$wasm: $before -> $after bytes"
+done
+
+say "release build in dist/"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Raw and gzip -9 sizes of the release build in dist/ (run scripts/build.sh first).
+# Fails if the gzip total exceeds the budget: everything a first visit downloads,
+# lessons included (they are compiled into the wasm).
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$MAILROOM_ROOT"
+
+BUDGET_GZIP=307200 # 300 KB
+DIST="${1:-dist}"
+
+[ -f "$DIST/index.html" ] || die "no $DIST/index.html: run scripts/build.sh first"
+
+shopt -s nullglob
+kinds=(wasm js css html)
+declare -A raw gz
+for kind in "${kinds[@]}"; do
+  raw[$kind]=0
+  gz[$kind]=0
+done
+
+for f in "$DIST"/*.wasm "$DIST"/*.js "$DIST"/*.css "$DIST"/index.html; do
+  kind="${f##*.}"
+  r=$(stat -c %s "$f")
+  g=$(gzip -9 -c "$f" | wc -c)
+  raw[$kind]=$(( ${raw[$kind]} + r ))
+  gz[$kind]=$(( ${gz[$kind]} + g ))
+done
+
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f KB", b / 1024 }'; }
+
+total_raw=0
+total_gz=0
+printf '%-12s %12s %12s %12s\n' "file" "raw" "gzip -9" "gzip bytes"
+printf '%-12s %12s %12s %12s\n' "----" "---" "-------" "----------"
+for kind in "${kinds[@]}"; do
+  label="$kind"
+  [ "$kind" = html ] && label="index.html"
+  printf '%-12s %12s %12s %12d\n' "$label" "$(kb "${raw[$kind]}")" "$(kb "${gz[$kind]}")" "${gz[$kind]}"
+  total_raw=$(( total_raw + ${raw[$kind]} ))
+  total_gz=$(( total_gz + ${gz[$kind]} ))
+done
+printf '%-12s %12s %12s %12d\n' "total" "$(kb "$total_raw")" "$(kb "$total_gz")" "$total_gz"
+printf '\nbudget: %s gzip (%d bytes); used %d%%\n' "$(kb "$BUDGET_GZIP")" "$BUDGET_GZIP" $(( total_gz * 100 / BUDGET_GZIP ))
+
+if [ "$total_gz" -gt "$BUDGET_GZIP" ]; then
+  printf 'FAIL: gzip total %d bytes exceeds the budget of %d bytes\n' "$total_gz" "$BUDGET_GZIP" >&2
+  exit 1
+fi
+printf 'OK: within budget\n'

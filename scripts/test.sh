@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Run every Mailroom check, in order, stopping at the first failure:
+#
+#   setup        install what is missing (scripts/setup.sh)
+#   fmt          cargo fmt --all --check
+#   clippy       cargo clippy --workspace --all-targets -- -D warnings
+#   native       cargo test --workspace (core unit tests; serve's tests drive
+#                the binary with Python's smtplib)
+#   browser      wasm-bindgen tests of the web app in headless Chromium
+#   build        release build into dist/ (scripts/build.sh)
+#   size         size budget of dist/ (scripts/size.sh)
+#   e2e          the learner's journey in headless Chromium (node --test tests/e2e/)
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$MAILROOM_ROOT"
+
+started=$SECONDS
+stage_started=$SECONDS
+current_stage=""
+
+stage() {
+  if [ -n "$current_stage" ]; then
+    say "($current_stage took $(( SECONDS - stage_started ))s)"
+  fi
+  current_stage="$1"
+  stage_started=$SECONDS
+  header "test: $*"
+}
+
+on_exit() {
+  status=$?
+  if [ "$status" -ne 0 ]; then
+    printf '\nFAILED in stage "%s" (exit %d) after %ds\n' "$current_stage" "$status" $(( SECONDS - started )) >&2
+  fi
+}
+trap on_exit EXIT
+
+stage setup
+scripts/setup.sh
+
+stage fmt "cargo fmt --all --check"
+cargo fmt --all --check
+
+stage clippy "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+stage native "cargo test --workspace"
+cargo test --workspace
+
+stage browser "cargo test -p mailroom --target wasm32-unknown-unknown (headless Chromium)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p mailroom --target wasm32-unknown-unknown
+
+stage build "scripts/build.sh"
+scripts/build.sh
+
+stage size "scripts/size.sh"
+scripts/size.sh
+
+stage e2e "node --test tests/e2e/*.test.mjs"
+# A glob rather than the directory: Node >= 21 reads --test arguments as glob patterns.
+node --test tests/e2e/*.test.mjs
+
+say "($current_stage took $(( SECONDS - stage_started ))s)"
+printf '\nALL CHECKS PASSED in %ds\n' $(( SECONDS - started ))

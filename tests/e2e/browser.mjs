@@ -1,0 +1,69 @@
+// Launching Debian's Chromium for the end-to-end tests with playwright-core.
+// Never `npx playwright install`: we drive /usr/bin/chromium (scripts/setup.sh installs it).
+
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { repoRoot } from './server.mjs';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// --no-sandbox: CI runs as root. The rest keeps Chromium off the network.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export const ARTIFACTS = path.join(repoRoot, 'tests', 'e2e', 'artifacts');
+
+export async function launchBrowser() {
+  // playwright-core gives every launch a fresh temporary --user-data-dir.
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+export async function artifactPath(name) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
+
+/**
+ * A browser context whose pages may only talk to `origin`: any other request
+ * is aborted and recorded in `offsite` (the app must work offline).
+ * Page errors and console errors are recorded in `errors`.
+ */
+export async function isolatedContext(browser, origin, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, ...options });
+  const offsite = [];
+  const errors = [];
+  await context.route(
+    (url) => url.origin !== origin && (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:'),
+    (route) => {
+      offsite.push(route.request().url());
+      return route.abort();
+    },
+  );
+  context.on('page', (page) => watchPage(page, errors));
+  return { context, offsite, errors };
+}
+
+export function watchPage(page, errors) {
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => {
+    // Off-site requests (aborted by the route above) are reported through `offsite`;
+    // ERR_ABORTED is a request cut short by a navigation or reload.
+    const text = req.failure()?.errorText ?? '';
+    if (text !== 'net::ERR_FAILED' && text !== 'net::ERR_ABORTED') errors.push(`requestfailed: ${req.url()} ${text}`);
+  });
+}
