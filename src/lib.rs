@@ -1,1 +1,31 @@
+//! # Mailroom web app
+//!
+//! A view over `(trace, cursor, settings)`: the core runs a lesson's World to the end and
+//! records a [`mailroom_core::trace::Trace`]; the app shows the first `cursor` events of
+//! it on a network diagram, in a transcript and in the lesson's narration.
+//!
+//! - [`state`]: the [`state::Player`] and its pure reducer.
+//! - [`route`]: `#/lesson/<id>/step/<n>` parsing and formatting.
+//! - [`markdown`]: untrusted narration to DOM nodes.
+//! - [`present`]: how events read on screen.
+//! - [`components`]: one component per file; [`hooks`]: timers, keys, address, storage.
+#![forbid(unsafe_code)]
 
+pub mod components;
+pub mod hooks;
+pub mod markdown;
+pub mod present;
+pub mod route;
+pub mod state;
+
+pub use components::app::App;
+
+/// Renders the app into `root`.
+pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
+    yew::Renderer::<App>::with_root(root).render()
+}
+
+/// Renders the app into `<body>` (the entry point of the page).
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}

@@ -1,0 +1,125 @@
+use yew::prelude::*;
+
+use crate::components::controls::Controls;
+use crate::components::diagram::Diagram;
+use crate::components::explanation::ExplanationCard;
+use crate::components::mailboxes::Mailboxes;
+use crate::components::narration::Narration;
+use crate::components::top_bar::TopBar;
+use crate::components::transcript::Transcript;
+use crate::hooks::{
+    initial_route, load_settings, use_hash_route, use_keyboard_shortcuts, use_persist_settings,
+    use_play_timer,
+};
+use crate::present;
+use crate::state::{Action, Player, Speed};
+
+/// The whole player.
+#[component]
+pub fn App() -> Html {
+    let player = use_reducer(|| {
+        let route = initial_route();
+        Player::new(&route.lesson, route.step, load_settings())
+    });
+    let dispatcher = player.dispatcher();
+
+    use_keyboard_shortcuts(dispatcher.clone());
+    use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
+    use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
+    use_persist_settings(player.settings());
+    use_effect_with(player.lesson.title.clone(), |title| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title(&format!("{title} · Mailroom"));
+        }
+    });
+
+    // Callbacks that only depend on the dispatcher stay equal from render to render, so
+    // memoised children (transcript rows, narration) are not re-rendered for nothing.
+    let on_start = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToStart));
+    let on_back = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Back));
+    let on_toggle = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Toggle));
+    let on_step = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Step));
+    let on_end = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToEnd));
+    let on_line_ends = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleLineEnds));
+    let on_seek = use_callback(dispatcher.clone(), |n: usize, d| d.dispatch(Action::Seek(n)));
+    let on_speed = use_callback(dispatcher.clone(), |s: Speed, d| d.dispatch(Action::SetSpeed(s)));
+    let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
+    let on_select_row = use_callback(dispatcher.clone(), |i: usize, d| d.dispatch(Action::Select(Some(i))));
+    let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
+
+    let total = player.total();
+    let announce = match player.current() {
+        Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
+        None => format!("Step 0 of {total}. Nothing has happened yet."),
+    };
+
+    html! {
+        <main
+            class="player"
+            data-testid="player"
+            data-cursor={player.cursor.to_string()}
+            data-total={total.to_string()}
+            aria-labelledby="lesson-title"
+        >
+            <TopBar
+                lesson_id={player.lesson.id.clone()}
+                title={player.lesson.title.clone()}
+                summary={player.lesson.summary.clone()}
+                cursor={player.cursor}
+                {total}
+                onlesson={on_lesson}
+            />
+            <div class="stage">
+                <Diagram
+                    run={player.run.clone()}
+                    cursor={player.cursor}
+                    travel_ms={player.speed.travel_ms()}
+                />
+                <Transcript
+                    run={player.run.clone()}
+                    cursor={player.cursor}
+                    selected={player.selected}
+                    show_line_ends={player.show_line_ends}
+                    onselect={on_select_row}
+                />
+            </div>
+            <aside class="side" aria-label="Lesson">
+                if let Some(error) = &player.error {
+                    <p class="error-banner" role="alert">{ error.clone() }</p>
+                }
+                <Narration
+                    lesson={player.lesson.clone()}
+                    anchors={player.run.anchors.clone()}
+                    cursor={player.cursor}
+                    onseek={on_seek.clone()}
+                />
+                <ExplanationCard
+                    run={player.run.clone()}
+                    focused={player.focused()}
+                    selected={player.selected.is_some()}
+                    onselect={on_select}
+                />
+                <Mailboxes run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
+            </aside>
+            <Controls
+                cursor={player.cursor}
+                {total}
+                playing={player.playing}
+                speed={player.speed}
+                show_line_ends={player.show_line_ends}
+                anchors={player.run.anchors.clone()}
+                onstart={on_start}
+                onback={on_back}
+                ontoggle={on_toggle}
+                onstep={on_step}
+                onend={on_end}
+                onseek={on_seek}
+                onspeed={on_speed}
+                onlineends={on_line_ends}
+            />
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
+                { announce }
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,118 @@
+use yew::prelude::*;
+
+use crate::components::icons;
+use crate::present::LineEnd;
+use crate::state::{Speed, step_cursor};
+
+#[derive(Properties, PartialEq)]
+pub struct ControlsProps {
+    pub cursor: usize,
+    pub total: usize,
+    pub playing: bool,
+    pub speed: Speed,
+    pub show_line_ends: bool,
+    /// Where the lesson's steps are, drawn as marks on the timeline.
+    pub anchors: Vec<Option<usize>>,
+    pub onstart: Callback<()>,
+    pub onback: Callback<()>,
+    pub ontoggle: Callback<()>,
+    pub onstep: Callback<()>,
+    pub onend: Callback<()>,
+    pub onseek: Callback<usize>,
+    pub onspeed: Callback<Speed>,
+    pub onlineends: Callback<()>,
+}
+
+/// The bottom bar: transport buttons, timeline, speed and the line-ends switch.
+#[component]
+pub fn Controls(props: &ControlsProps) -> Html {
+    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    let oninput = {
+        let onseek = props.onseek.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(n) = input.value().parse::<usize>() {
+                onseek.emit(n);
+            }
+        })
+    };
+    let onspeed = {
+        let onspeed = props.onspeed.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Some(speed) = Speed::from_key(&select.value()) {
+                onspeed.emit(speed);
+            }
+        })
+    };
+    let at_start = props.cursor == 0;
+    let at_end = props.cursor >= props.total;
+    let total = props.total.max(1) as f64;
+    let marks = props.anchors.iter().map(|a| {
+        let left = step_cursor(*a) as f64 / total * 100.0;
+        html! { <span class="timeline-mark" style={format!("left: {left:.3}%")}></span> }
+    });
+
+    html! {
+        <footer class="controls" role="region" aria-label="Player controls">
+            <div class="transport" role="group" aria-label="Playback">
+                <button type="button" class="btn" data-testid="to-start" aria-label="Go to the start (Home)"
+                    title="Go to the start (Home)" disabled={at_start} onclick={click(&props.onstart)}>
+                    { icons::to_start() }
+                </button>
+                <button type="button" class="btn" data-testid="step-back" aria-label="Step back (←)"
+                    title="Step back (←)" disabled={at_start} onclick={click(&props.onback)}>
+                    { icons::step_back() }
+                </button>
+                <button type="button" class="btn btn-play" data-testid="play"
+                    aria-label={if props.playing { "Pause (Space)" } else { "Play (Space)" }}
+                    title={if props.playing { "Pause (Space)" } else { "Play (Space)" }}
+                    aria-pressed={props.playing.to_string()}
+                    disabled={props.total == 0}
+                    onclick={click(&props.ontoggle)}>
+                    if props.playing { { icons::pause() } } else { { icons::play() } }
+                    <span class="btn-text">{ if props.playing { "Pause" } else { "Play" } }</span>
+                </button>
+                <button type="button" class="btn" data-testid="step-forward" aria-label="Step forward (→)"
+                    title="Step forward (→)" disabled={at_end} onclick={click(&props.onstep)}>
+                    { icons::step_forward() }
+                </button>
+                <button type="button" class="btn" data-testid="to-end" aria-label="Go to the end (End)"
+                    title="Go to the end (End)" disabled={at_end} onclick={click(&props.onend)}>
+                    { icons::to_end() }
+                </button>
+            </div>
+            <div class="timeline">
+                <div class="timeline-marks" aria-hidden="true">{ for marks }</div>
+                <input
+                    type="range"
+                    data-testid="timeline"
+                    min="0"
+                    max={props.total.to_string()}
+                    step="1"
+                    value={props.cursor.to_string()}
+                    aria-label="Timeline"
+                    aria-valuetext={format!("Step {} of {}", props.cursor, props.total)}
+                    {oninput}
+                />
+            </div>
+            <label class="speed">
+                <span>{ "Speed" }</span>
+                <select data-testid="speed" onchange={onspeed}>
+                    { for Speed::ALL.iter().map(|s| html! {
+                        <option value={s.key()} selected={*s == props.speed}>{ s.label() }</option>
+                    }) }
+                </select>
+            </label>
+            <label class="line-ends" title="Show the invisible carriage return and line feed that end every line">
+                <input
+                    type="checkbox"
+                    data-testid="line-ends"
+                    checked={props.show_line_ends}
+                    onchange={props.onlineends.reform(|_: Event| ())}
+                />
+                <span>{ "Line ends " }<span aria-hidden="true">{ icons::line_end(LineEnd::CrLf, "eol-sample") }</span></span>
+            </label>
+        </footer>
+    }
+}

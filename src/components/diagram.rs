@@ -1,0 +1,365 @@
+use std::rc::Rc;
+
+use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, Trace, TraceEvent};
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::present;
+
+/// Width of the SVG's coordinate system; the height follows the hosts' layout.
+const W: f64 = 1000.0;
+const MARGIN_X: f64 = 120.0;
+const TOP: f64 = 62.0;
+/// Vertical distance between the highest and the lowest host.
+const SPAN_Y: f64 = 190.0;
+/// Room under the lowest row of hosts for their labels.
+const LABEL_ROOM: f64 = 178.0;
+/// Distance between two lines of a host's label.
+const LINE_HEIGHT: f64 = 24.0;
+/// Tokens leave and arrive this far from a host's centre (plus their own half size).
+const NODE_RADIUS: f64 = 56.0;
+
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    pub run: Rc<LessonRun>,
+    pub cursor: usize,
+    /// How long a token takes to travel, in milliseconds.
+    pub travel_ms: u32,
+}
+
+/// Where each host sits in the SVG, and the SVG's height.
+struct Layout {
+    pos: Vec<(f64, f64)>,
+    height: f64,
+    /// Hosts above the lowest row get their labels beside them, off the links.
+    side_labels: Vec<bool>,
+}
+
+fn layout(hosts: &[HostInfo]) -> Layout {
+    if hosts.is_empty() {
+        return Layout { pos: Vec::new(), height: 300.0, side_labels: Vec::new() };
+    }
+    let xs = hosts.iter().map(|h| f64::from(h.position.0));
+    let ys = hosts.iter().map(|h| f64::from(h.position.1));
+    let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+    let (ymin, ymax) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
+    let sx = if xmax > xmin { (W - 2.0 * MARGIN_X) / (xmax - xmin) } else { 0.0 };
+    let sy = if ymax > ymin { SPAN_Y / (ymax - ymin) } else { 0.0 };
+    let pos = hosts
+        .iter()
+        .map(|h| {
+            let x = if sx > 0.0 { MARGIN_X + (f64::from(h.position.0) - xmin) * sx } else { W / 2.0 };
+            (x, TOP + (f64::from(h.position.1) - ymin) * sy)
+        })
+        .collect();
+    let side_labels = hosts.iter().map(|h| f64::from(h.position.1) < ymax - 5.0).collect();
+    let height = TOP + if ymax > ymin { SPAN_Y } else { 0.0 } + LABEL_ROOM;
+    Layout { pos, height, side_labels }
+}
+
+/// The icon of a host, centred on (0, 0).
+fn host_icon(role: HostRole) -> Html {
+    match role {
+        HostRole::Client => html! {
+            <g class="icon-shape">
+                <rect x="-34" y="-30" width="68" height="44" rx="4" />
+                <rect class="icon-screen" x="-27" y="-23" width="54" height="30" rx="2" />
+                <path d="M-44 18 H44 L50 28 H-50 Z" />
+            </g>
+        },
+        HostRole::MailServer => html! {
+            <g class="icon-shape">
+                <rect x="-30" y="-36" width="60" height="72" rx="5" />
+                <line class="icon-detail" x1="-20" y1="-18" x2="12" y2="-18" />
+                <line class="icon-detail" x1="-20" y1="0" x2="12" y2="0" />
+                <line class="icon-detail" x1="-20" y1="18" x2="12" y2="18" />
+                <circle class="icon-led" cx="20" cy="-18" r="3" />
+                <circle class="icon-led" cx="20" cy="0" r="3" />
+                <circle class="icon-led" cx="20" cy="18" r="3" />
+            </g>
+        },
+        HostRole::Dns => html! {
+            <g class="icon-shape">
+                <rect x="-32" y="-32" width="64" height="64" rx="10" />
+                <text class="icon-text" x="0" y="7" text-anchor="middle">{ "DNS" }</text>
+            </g>
+        },
+    }
+}
+
+fn role_name(role: HostRole) -> &'static str {
+    match role {
+        HostRole::Client => "mail client",
+        HostRole::MailServer => "mail server",
+        HostRole::Dns => "DNS resolver",
+    }
+}
+
+fn token_width(ev: &TraceEvent) -> f64 {
+    (ev.kind.label().chars().count() as f64 * 11.0 + 26.0).max(52.0)
+}
+
+/// Half the width and height of a token.
+fn token_extent(ev: &TraceEvent) -> (f64, f64) {
+    match ev.kind.family() {
+        Family::Command | Family::Reply => (token_width(ev) / 2.0, 17.0),
+        Family::Dns => (token_width(ev) / 2.0 + 10.0, 19.0),
+        Family::Data | Family::Mail => (30.0, 20.0),
+        Family::Connection | Family::Note => (17.0, 17.0),
+    }
+}
+
+/// The token's shape, centred on (0, 0), by family, so it reads without colour.
+fn token_shape(ev: &TraceEvent) -> Html {
+    let label = ev.kind.label();
+    let width = token_width(ev);
+    let half = width / 2.0;
+    match ev.kind.family() {
+        Family::Command => html! {
+            <>
+                <rect class="token-body" x={format!("{}", -half)} y="-17" width={format!("{width}")} height="34" rx="3" />
+                <text class="token-text" y="6">{ label }</text>
+            </>
+        },
+        Family::Reply => html! {
+            <>
+                <rect class="token-body" x={format!("{}", -half)} y="-17" width={format!("{width}")} height="34" rx="17" />
+                <text class="token-text" y="6">{ label }</text>
+            </>
+        },
+        Family::Dns => {
+            let w = half + 10.0;
+            let points = format!("{} 0 {} -19 {} -19 {w} 0 {} 19 {} 19", -w, -half, half, half, -half);
+            html! {
+                <>
+                    <polygon class="token-body" {points} />
+                    <text class="token-text" y="6">{ label }</text>
+                </>
+            }
+        }
+        Family::Data | Family::Mail => html! {
+            <>
+                <rect class="token-body" x="-30" y="-20" width="60" height="40" rx="3" />
+                <path class="token-detail" d="M-30 -20 L0 4 L30 -20" />
+                <text class="token-caption" y="-30">{ label }</text>
+            </>
+        },
+        Family::Connection | Family::Note => html! {
+            <>
+                <circle class="token-body" r="17" />
+                if matches!(ev.kind, EventKind::Close) {
+                    <path class="token-detail" d="M-7 -7 L7 7 M7 -7 L-7 7" />
+                }
+                <text class="token-caption" y="-30">{ label }</text>
+            </>
+        },
+    }
+}
+
+fn host_node(
+    id: usize,
+    info: &HostInfo,
+    at: (f64, f64),
+    side: bool,
+    snap: &HostSnapshot,
+    class: Classes,
+) -> Html {
+    let (x, y) = at;
+    // Labels go under the icon, or beside it for hosts above the main row.
+    let (lx, ly, anchor) = if side { (x + 62.0, y - 16.0, "start") } else { (x, y + 72.0, "middle") };
+    let line = |n: f64| format!("{:.1}", ly + n * LINE_HEIGHT);
+    let lxs = format!("{lx:.1}");
+    let mut extra: Vec<Html> = Vec::new();
+    let mut row = 2.0;
+    if !snap.state.is_empty() {
+        extra.push(html! {
+            <text class="host-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
+                <title>{ format!("Protocol state: {}", snap.state) }</title>
+                { present::readable_state(&snap.state) }
+            </text>
+        });
+        row += 1.0;
+    }
+    if !snap.mailboxes.is_empty() {
+        let boxes = snap
+            .mailboxes
+            .iter()
+            .map(|(addr, n)| format!("{} {n}", addr.split('@').next().unwrap_or(addr)))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        extra.push(html! {
+            <text class="host-count" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
+                <title>{ snap.mailboxes.iter().map(|(a, n)| format!("{a}: {n}")).collect::<Vec<_>>().join(", ") }</title>
+                { format!("mailbox {boxes}") }
+            </text>
+        });
+        row += 1.0;
+    }
+    if snap.queued > 0 {
+        extra.push(html! {
+            <text class="host-count host-queue" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
+                { format!("queue: {} waiting", snap.queued) }
+            </text>
+        });
+    }
+    html! {
+        <g key={id} class={classes!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
+            <title>{ format!("{} ({}), {}, {}", info.label, role_name(info.role), info.name, info.addr) }</title>
+            <circle class="host-halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="52" />
+            <g transform={format!("translate({x:.1} {y:.1})")}>{ host_icon(info.role) }</g>
+            <text class="host-label" x={lxs.clone()} y={line(0.0)} text-anchor={anchor}>{ info.label.clone() }</text>
+            <text class="host-name" x={lxs.clone()} y={line(1.0)} text-anchor={anchor}>
+                { info.name.clone() }<tspan class="host-addr">{ format!("  {}", info.addr) }</tspan>
+            </text>
+            { for extra }
+        </g>
+    }
+}
+
+/// The token of the current event: travels from sender to receiver, or pulses on the
+/// host for a local event. Keyed by the cursor, so every step restarts its animation.
+fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
+    let Some(ev) = trace.events.get(index) else { return Html::default() };
+    let (Some(&from), Some(&to)) = (layout.pos.get(ev.from), layout.pos.get(ev.to)) else {
+        return Html::default();
+    };
+    let family = ev.kind.family().css_class();
+    if !ev.travels() {
+        let (x, y) = from;
+        return html! {
+            <g key={index} class={classes!("token-local", format!("fam-{family}"))}
+                style={format!("--dur: {}ms", travel_ms.max(400))}>
+                <circle class="pulse" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="58" />
+                <g transform={format!("translate({x:.1} {:.1})", y - 78.0)}>
+                    <rect class="badge" x="-50" y="-16" width="100" height="30" rx="15" />
+                    <text class="badge-text" y="5">{ ev.kind.label() }</text>
+                </g>
+            </g>
+        };
+    }
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let len = (dx * dx + dy * dy).sqrt().max(1.0);
+    // Stop outside the host's halo, whatever the token's size and the direction.
+    let (hw, hh) = token_extent(ev);
+    let inset = (NODE_RADIUS + (dx / len).abs() * hw + (dy / len).abs() * hh).min(len / 2.5);
+    let (ux, uy) = (dx / len * inset, dy / len * inset);
+    let (x0, y0, x1, y1) = (from.0 + ux, from.1 + uy, to.0 - ux, to.1 - uy);
+    let style =
+        format!("--x0: {x0:.1}px; --y0: {y0:.1}px; --x1: {x1:.1}px; --y1: {y1:.1}px; --dur: {travel_ms}ms");
+    html! {
+        <g key={index} class={classes!("token", format!("fam-{family}"))} {style}>
+            { token_shape(ev) }
+        </g>
+    }
+}
+
+/// The little key to the token shapes.
+fn legend(y: f64) -> Html {
+    let items: [(&str, Html); 5] = [
+        ("command", html! { <rect class="token-body" x="-14" y="-9" width="28" height="18" rx="2" /> }),
+        ("reply", html! { <rect class="token-body" x="-14" y="-9" width="28" height="18" rx="9" /> }),
+        ("DNS", html! { <polygon class="token-body" points="-16 0 -9 -9 9 -9 16 0 9 9 -9 9" /> }),
+        (
+            "message",
+            html! {
+                <>
+                    <rect class="token-body" x="-13" y="-9" width="26" height="18" rx="2" />
+                    <path class="token-detail" d="M-13 -9 L0 2 L13 -9" />
+                </>
+            },
+        ),
+        ("connection", html! { <circle class="token-body" r="9" /> }),
+    ];
+    let families = ["command", "reply", "dns", "data", "connection"];
+    html! {
+        <g class="legend" aria-hidden="true">
+            { for items.into_iter().zip(families).enumerate().map(|(i, ((name, shape), fam))| {
+                let x = 24.0 + i as f64 * 132.0;
+                html! {
+                    <g class={format!("fam-{fam}")} transform={format!("translate({x:.1} {y:.1})")}>
+                        <g transform="translate(16 0)">{ shape }</g>
+                        <text class="legend-text" x="38" y="5">{ name }</text>
+                    </g>
+                }
+            }) }
+        </g>
+    }
+}
+
+/// The network: hosts, links, and the current event travelling between them.
+#[component]
+pub fn Diagram(props: &DiagramProps) -> Html {
+    let trace = &props.run.trace;
+    let layout = use_memo(props.run.clone(), |run| layout(&run.trace.hosts));
+    let links = use_memo(props.run.clone(), |run| present::links(&run.trace));
+    let cursor = props.cursor.min(trace.len());
+    let current = cursor.checked_sub(1).and_then(|i| trace.events.get(i));
+    let snaps = present::snapshots(trace, cursor);
+    let open: Vec<(usize, usize)> = present::open_conns(trace, cursor)
+        .into_iter()
+        .filter_map(|c| trace.conns.get(c))
+        .map(|c| (c.client.min(c.server), c.client.max(c.server)))
+        .collect();
+    let active_link = current.filter(|e| e.travels()).map(|e| (e.from.min(e.to), e.from.max(e.to)));
+
+    let link_lines = links.iter().map(|&(a, b)| {
+        let (Some(p), Some(q)) = (layout.pos.get(a), layout.pos.get(b)) else { return Html::default() };
+        let class = classes!(
+            "link",
+            open.contains(&(a, b)).then_some("open"),
+            (active_link == Some((a, b))).then_some("active"),
+        );
+        html! {
+            <line key={format!("{a}-{b}")} {class}
+                x1={format!("{:.1}", p.0)} y1={format!("{:.1}", p.1)}
+                x2={format!("{:.1}", q.0)} y2={format!("{:.1}", q.1)} />
+        }
+    });
+
+    let empty = HostSnapshot::default();
+    let hosts = trace.hosts.iter().enumerate().map(|(id, info)| {
+        let class = classes!(
+            current.is_some_and(|e| e.from == id).then_some("sender"),
+            current.is_some_and(|e| e.to == id).then_some("receiver"),
+        );
+        host_node(
+            id,
+            info,
+            layout.pos[id],
+            layout.side_labels[id],
+            snaps.and_then(|s| s.get(id)).unwrap_or(&empty),
+            class,
+        )
+    });
+
+    let description = match cursor.checked_sub(1) {
+        Some(i) => present::summary(trace, i),
+        None => "Nothing has happened yet.".to_string(),
+    };
+    let height = layout.height + 34.0;
+    html! {
+        <section class="panel diagram-panel" aria-label="Network diagram">
+            <svg
+                class="diagram"
+                data-testid="diagram"
+                viewBox={format!("0 0 {W} {height:.0}")}
+                preserveAspectRatio="xMidYMid meet"
+                role="img"
+                aria-labelledby="diagram-title diagram-desc"
+            >
+                <title id="diagram-title">{ "Network diagram" }</title>
+                <desc id="diagram-desc">
+                    { format!("Hosts: {}. Now: {description}", trace.hosts.iter().map(|h| format!("{} ({})", h.label, h.name)).collect::<Vec<_>>().join(", ")) }
+                </desc>
+                <g class="links">{ for link_lines }</g>
+                <g class="hosts">{ for hosts }</g>
+                <g class="tokens">
+                    if let Some(i) = cursor.checked_sub(1) {
+                        { token(trace, i, &layout, props.travel_ms) }
+                    }
+                </g>
+                { legend(height - 20.0) }
+            </svg>
+        </section>
+    }
+}

@@ -1,0 +1,94 @@
+use std::rc::Rc;
+
+use mailroom_core::explain;
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::components::icons;
+use crate::present;
+
+#[derive(Properties, PartialEq)]
+pub struct ExplanationCardProps {
+    pub run: Rc<LessonRun>,
+    /// The event to explain: the selected one, else the current one.
+    pub focused: Option<usize>,
+    /// True when `focused` was chosen in the transcript (not simply the current event).
+    pub selected: bool,
+    /// Select an event (`None`: follow the current one again).
+    pub onselect: Callback<Option<usize>>,
+}
+
+/// What the event means, in a student's words, with the RFC section to read.
+#[component]
+pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
+    let trace = &props.run.trace;
+    let Some(ev) = props.focused.and_then(|i| trace.events.get(i)) else {
+        return html! {
+            <section class="panel explanation" aria-labelledby="explanation-title" data-testid="explanation">
+                <h2 id="explanation-title" class="panel-title">{ "What happens" }</h2>
+                <p class="muted">{ "Each step of the conversation is explained here." }</p>
+            </section>
+        };
+    };
+    let entries = explain::event(trace, ev.index);
+    let speaker = present::speaker(trace, ev);
+    let first_line = match present::wire(ev) {
+        present::Wire::Lines(l) | present::Wire::Message(l) => {
+            l.first().map(|(t, _)| t.clone()).unwrap_or_default()
+        }
+        present::Wire::Action(a) | present::Wire::Note(a) => a,
+    };
+    let answers = trace.command_for_reply(ev.index);
+    let answers_text = answers.and_then(|c| trace.events.get(c)).map(|c| match present::wire(c) {
+        present::Wire::Lines(l) | present::Wire::Message(l) => {
+            l.first().map(|(t, _)| t.clone()).unwrap_or_default()
+        }
+        present::Wire::Action(a) | present::Wire::Note(a) => a,
+    });
+
+    html! {
+        <section class={classes!("panel", "explanation", format!("fam-{}", ev.kind.family().css_class()))}
+            aria-labelledby="explanation-title" data-testid="explanation">
+            <div class="explanation-head">
+                <p class="eyebrow">
+                    { if props.selected { format!("Selected: step {}", ev.index + 1) } else { "Now".to_string() } }
+                </p>
+                if props.selected {
+                    <button type="button" class="link-button" onclick={props.onselect.reform(|_: MouseEvent| None)}>
+                        { "back to the current step" }
+                    </button>
+                }
+            </div>
+            <p class="explanation-wire"><span class="row-who">{ speaker.prefix() }</span>{ " " }<code>{ first_line }</code></p>
+            { for entries.iter().enumerate().map(|(i, x)| html! {
+                <div class={classes!("explain-entry", (i > 0).then_some("secondary"))}>
+                    if i == 0 {
+                        <h2 id="explanation-title" class="explanation-title">{ x.title }</h2>
+                    } else {
+                        <h3 class="explanation-subtitle">{ format!("{}: {}", x.key, x.title) }</h3>
+                    }
+                    <p>{ x.text }</p>
+                    if !x.rfc.is_empty() {
+                        <p class="rfc">
+                            <a href={x.url()} target="_blank" rel="noopener noreferrer">
+                                { x.rfc }{ " " }{ icons::external() }
+                                <span class="visually-hidden">{ " (opens in a new tab)" }</span>
+                            </a>
+                        </p>
+                    }
+                </div>
+            }) }
+            if entries.is_empty() {
+                <h2 id="explanation-title" class="explanation-title">{ ev.kind.label() }</h2>
+            }
+            if let (Some(c), Some(text)) = (answers, answers_text) {
+                <p class="answers">
+                    { "Answers " }
+                    <button type="button" class="link-button mono" onclick={props.onselect.reform(move |_: MouseEvent| Some(c))}>
+                        { text }
+                    </button>
+                </p>
+            }
+        </section>
+    }
+}

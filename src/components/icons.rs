@@ -1,0 +1,70 @@
+//! Small inline SVG icons (no icon font, no emoji: they look the same everywhere).
+
+use yew::prelude::*;
+
+use crate::present::LineEnd;
+
+fn icon(path: &'static str) -> Html {
+    html! {
+        <svg class="icon" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+            <path d={path} fill="currentColor" />
+        </svg>
+    }
+}
+
+pub fn to_start() -> Html {
+    icon("M6 5h2.5v14H6zM20 5v14L9.5 12z")
+}
+
+pub fn step_back() -> Html {
+    icon("M18 5v14L7 12zM5 5h2v14H5z")
+}
+
+pub fn play() -> Html {
+    icon("M7 4.5v15L20 12z")
+}
+
+pub fn pause() -> Html {
+    icon("M6 5h4.5v14H6zM13.5 5H18v14h-4.5z")
+}
+
+pub fn step_forward() -> Html {
+    icon("M6 5v14l11-7zM17 5h2v14h-2z")
+}
+
+pub fn to_end() -> Html {
+    icon("M15.5 5H18v14h-2.5zM4 5v14l10.5-7z")
+}
+
+pub fn external() -> Html {
+    html! {
+        <svg class="icon-small" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+            <path d="M14 4h6v6h-2V7.4l-7.3 7.3-1.4-1.4L16.6 6H14zM5 6h6v2H7v9h9v-4h2v6H5z" fill="currentColor" />
+        </svg>
+    }
+}
+
+/// Visible line ends, drawn like the Unicode control pictures ␍ and ␊ (two small
+/// letters on a diagonal) with plain letters and CSS, because many fonts (and so many
+/// classroom machines) have no glyph for U+240D and U+240A.
+pub fn line_end(end: LineEnd, class: &'static str) -> Html {
+    html! {
+        <span class={classes!("eol", class, (end != LineEnd::CrLf && class.is_empty()).then_some("eol-bare"))} title={end.describe()}>
+            { for end.parts().iter().map(|p| {
+                let mut letters = p.chars();
+                let (a, b) = (letters.next().unwrap_or(' '), letters.next().unwrap_or(' '));
+                html! { <span class="cp"><span class="cp-a">{ a }</span><span class="cp-b">{ b }</span></span> }
+            }) }
+        </span>
+    }
+}
+
+/// An envelope: the brand mark.
+pub fn logo() -> Html {
+    html! {
+        <svg class="logo" viewBox="0 0 32 24" width="32" height="24" aria-hidden="true" focusable="false">
+            <rect x="1.5" y="1.5" width="29" height="21" rx="3" fill="#fff" stroke="currentColor" stroke-width="2.5" />
+            <path d="M2.5 3.5 16 14 29.5 3.5" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linejoin="round" />
+        </svg>
+    }
+}

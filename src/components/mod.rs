@@ -1,0 +1,12 @@
+//! One component per file, each with its `XxxProps`.
+
+pub mod app;
+pub mod controls;
+pub mod diagram;
+pub mod explanation;
+pub mod icons;
+pub mod mailboxes;
+pub mod narration;
+pub mod top_bar;
+pub mod transcript;
+pub mod transcript_row;

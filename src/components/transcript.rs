@@ -1,0 +1,85 @@
+use std::rc::Rc;
+
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::components::transcript_row::TranscriptRow;
+
+/// Rows are rendered in memoised chunks of this many events, so a step on a long trace
+/// compares a few dozen chunk props instead of one props value per row.
+const CHUNK: usize = 64;
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptProps {
+    pub run: Rc<LessonRun>,
+    pub cursor: usize,
+    pub selected: Option<usize>,
+    pub show_line_ends: bool,
+    pub onselect: Callback<usize>,
+}
+
+/// Everything said so far, one row per event; the future stays hidden.
+#[component]
+pub fn Transcript(props: &TranscriptProps) -> Html {
+    let shown = props.cursor.min(props.run.trace.len());
+    let current = shown.checked_sub(1);
+    let within = |i: Option<usize>, start: usize| i.filter(|i| (start..start + CHUNK).contains(i));
+    html! {
+        <section class="panel transcript-panel" aria-labelledby="transcript-heading">
+            <h2 id="transcript-heading" class="panel-title">
+                { "Transcript" }
+                <span class="panel-hint">{ "click a line to explain it" }</span>
+            </h2>
+            // Not inside the list: an `if` next to a keyed list makes Yew rebuild every row.
+            if shown == 0 {
+                <p class="transcript-empty">{ "Nothing has been said yet. Press Play or → to begin." }</p>
+            }
+            <ol class="transcript" data-testid="transcript" aria-labelledby="transcript-heading">
+                { for (0..shown).step_by(CHUNK).map(|start| html! {
+                    <TranscriptChunk
+                        key={start}
+                        run={props.run.clone()}
+                        {start}
+                        end={(start + CHUNK).min(shown)}
+                        current={within(current, start)}
+                        selected={within(props.selected, start)}
+                        show_line_ends={props.show_line_ends}
+                        onselect={props.onselect.clone()}
+                    />
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptChunkProps {
+    pub run: Rc<LessonRun>,
+    pub start: usize,
+    /// One past the last row of the chunk.
+    pub end: usize,
+    /// The current event, when it is in this chunk.
+    pub current: Option<usize>,
+    /// The selected event, when it is in this chunk.
+    pub selected: Option<usize>,
+    pub show_line_ends: bool,
+    pub onselect: Callback<usize>,
+}
+
+/// Up to [`CHUNK`] rows, directly inside the transcript's `<ol>` (a fragment).
+#[component]
+pub fn TranscriptChunk(props: &TranscriptChunkProps) -> Html {
+    html! {
+        { for (props.start..props.end).map(|i| html! {
+            <TranscriptRow
+                key={i}
+                run={props.run.clone()}
+                index={i}
+                current={Some(i) == props.current}
+                selected={Some(i) == props.selected}
+                show_line_ends={props.show_line_ends}
+                onselect={props.onselect.clone()}
+            />
+        }) }
+    }
+}

@@ -1,0 +1,134 @@
+use std::rc::Rc;
+
+use mailroom_core::trace::Protocol;
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::components::icons;
+use crate::present::{self, LineEnd, Wire};
+
+/// Lines of a message shown before "show all".
+const MESSAGE_PREVIEW_LINES: usize = 4;
+
+#[derive(Properties, PartialEq)]
+pub struct TranscriptRowProps {
+    pub run: Rc<LessonRun>,
+    pub index: usize,
+    pub current: bool,
+    pub selected: bool,
+    pub show_line_ends: bool,
+    pub onselect: Callback<usize>,
+}
+
+fn line(text: &str, end: LineEnd, show_end: bool) -> Html {
+    html! {
+        <span class="wire-line">
+            { text.to_string() }
+            if show_end && end != LineEnd::None {
+                { icons::line_end(end, "") }
+            }
+        </span>
+    }
+}
+
+/// One event of the transcript. Its props only change when this row's own state does,
+/// so a step re-renders two rows (the old and the new current one), not the whole list.
+#[component]
+pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
+    let expanded = use_state(|| false);
+    let node = use_node_ref();
+    {
+        let node = node.clone();
+        // Re-run when line ends appear or vanish: the rows change height.
+        use_effect_with((props.current, props.show_line_ends), move |(current, _)| {
+            if *current && let Some(el) = node.cast::<web_sys::Element>() {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                el.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        });
+    }
+
+    let trace = &props.run.trace;
+    let Some(ev) = trace.events.get(props.index) else { return Html::default() };
+    let speaker = present::speaker(trace, ev);
+    let host = |id: usize| trace.hosts.get(id).map(|h| h.name.as_str()).unwrap_or("?");
+    let route_text = if ev.travels() {
+        format!("{} → {}", present::short_name(host(ev.from)), present::short_name(host(ev.to)))
+    } else {
+        present::short_name(host(ev.from)).to_string()
+    };
+    let route_title = if ev.travels() {
+        format!("from {} to {}", host(ev.from), host(ev.to))
+    } else {
+        host(ev.from).to_string()
+    };
+
+    // Line ends matter in SMTP; DNS is shown in presentation form, not as wire bytes.
+    let show_end = props.show_line_ends && ev.protocol == Protocol::Smtp;
+    let body = match present::wire(ev) {
+        Wire::Lines(lines) => html! {
+            <div class="wire">{ for lines.iter().map(|(t, e)| line(t, *e, show_end)) }</div>
+        },
+        Wire::Message(lines) => {
+            let all = *expanded || lines.len() <= MESSAGE_PREVIEW_LINES + 1;
+            let visible = if all { lines.len() } else { MESSAGE_PREVIEW_LINES };
+            let toggle = {
+                let expanded = expanded.clone();
+                Callback::from(move |e: MouseEvent| {
+                    e.stop_propagation();
+                    expanded.set(!*expanded);
+                })
+            };
+            html! {
+                <div class="wire wire-message">
+                    { for lines[..visible].iter().map(|(t, e)| line(t, *e, show_end)) }
+                    if lines.len() > MESSAGE_PREVIEW_LINES + 1 {
+                        <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}>
+                            { if *expanded { "show less".to_string() } else { format!("… show all {} lines", lines.len()) } }
+                        </button>
+                    }
+                </div>
+            }
+        }
+        Wire::Action(text) => html! { <div class="wire wire-action">{ text }</div> },
+        Wire::Note(text) => html! { <div class="wire wire-note">{ text }</div> },
+    };
+
+    let onclick = {
+        let (onselect, index) = (props.onselect.clone(), props.index);
+        Callback::from(move |_: MouseEvent| onselect.emit(index))
+    };
+    let onkeydown = {
+        let (onselect, index) = (props.onselect.clone(), props.index);
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                e.prevent_default();
+                onselect.emit(index);
+            }
+        })
+    };
+    let class = classes!(
+        "row",
+        format!("fam-{}", ev.kind.family().css_class()),
+        props.current.then_some("current"),
+        props.selected.then_some("selected"),
+    );
+    html! {
+        <li
+            ref={node}
+            {class}
+            data-testid="transcript-row"
+            data-index={props.index.to_string()}
+            aria-current={props.current.then_some("step")}
+            tabindex="0"
+            {onclick}
+            {onkeydown}
+        >
+            <span class="row-time">{ ev.at.to_string() }</span>
+            <span class="row-who" title={speaker.describe()}>{ speaker.prefix() }</span>
+            <span class="row-route" title={route_title}>{ route_text }</span>
+            { body }
+        </li>
+    }
+}

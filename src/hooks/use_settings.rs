@@ -1,0 +1,28 @@
+use yew::prelude::*;
+
+use crate::state::Settings;
+
+const KEY: &str = "mailroom.settings";
+
+fn storage() -> Option<web_sys::Storage> {
+    // `localStorage` may be missing or throw (private modes, sandboxed frames).
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The settings saved by an earlier visit, or the defaults.
+pub fn load_settings() -> Settings {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok().flatten())
+        .map(|text| Settings::from_storage(&text))
+        .unwrap_or_default()
+}
+
+/// Saves the settings whenever they change.
+#[hook]
+pub fn use_persist_settings(settings: Settings) {
+    use_effect_with(settings, |settings| {
+        if let Some(s) = storage() {
+            let _ = s.set_item(KEY, &settings.to_storage());
+        }
+    });
+}

@@ -1,0 +1,495 @@
+//! How trace events read on screen: pure functions from the trace to text, used by the
+//! components and tested natively. No protocol logic lives here: the core says what
+//! happened, this module only words it.
+
+use mailroom_core::lesson::Lesson;
+use mailroom_core::trace::{EventKind, HostId, HostSnapshot, Protocol, Trace, TraceEvent};
+
+/// Who is speaking in a transcript row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speaker {
+    Client,
+    Server,
+    Query,
+    Answer,
+    /// Something that happens inside one host.
+    Local,
+}
+
+impl Speaker {
+    /// The transcript prefix, as in RFC examples (`C:` / `S:`).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Speaker::Client => "C:",
+            Speaker::Server => "S:",
+            Speaker::Query => "Q:",
+            Speaker::Answer => "A:",
+            Speaker::Local => "··",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Speaker::Client => "client",
+            Speaker::Server => "server",
+            Speaker::Query => "DNS question",
+            Speaker::Answer => "DNS answer",
+            Speaker::Local => "inside the host",
+        }
+    }
+}
+
+pub fn speaker(trace: &Trace, ev: &TraceEvent) -> Speaker {
+    match ev.kind {
+        EventKind::DnsQuery { .. } => Speaker::Query,
+        EventKind::DnsAnswer { .. } => Speaker::Answer,
+        _ if !ev.travels() => Speaker::Local,
+        _ => match ev.conn.and_then(|c| trace.conns.get(c)) {
+            Some(conn) if conn.server == ev.from => Speaker::Server,
+            Some(_) => Speaker::Client,
+            None if ev.protocol == Protocol::Dns => Speaker::Query,
+            None => Speaker::Client,
+        },
+    }
+}
+
+/// How a line ended on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineEnd {
+    CrLf,
+    /// A bare LF: not a valid SMTP line end (and a smuggling risk).
+    Lf,
+    /// A bare CR.
+    Cr,
+    None,
+}
+
+impl LineEnd {
+    /// The control characters, by their short names: `["CR", "LF"]`.
+    pub fn parts(self) -> &'static [&'static str] {
+        match self {
+            LineEnd::CrLf => &["CR", "LF"],
+            LineEnd::Lf => &["LF"],
+            LineEnd::Cr => &["CR"],
+            LineEnd::None => &[],
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LineEnd::CrLf => "carriage return, line feed",
+            LineEnd::Lf => "bare line feed",
+            LineEnd::Cr => "bare carriage return",
+            LineEnd::None => "",
+        }
+    }
+}
+
+/// Splits bytes into lines, keeping how each ended. A final line without an end is kept
+/// only when it is not empty.
+pub fn wire_lines(bytes: &[u8]) -> Vec<(String, LineEnd)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                out.push((String::from_utf8_lossy(&bytes[start..i]).into_owned(), LineEnd::CrLf));
+                i += 2;
+                start = i;
+            }
+            b'\r' | b'\n' => {
+                let end = if bytes[i] == b'\r' { LineEnd::Cr } else { LineEnd::Lf };
+                out.push((String::from_utf8_lossy(&bytes[start..i]).into_owned(), end));
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        out.push((String::from_utf8_lossy(&bytes[start..]).into_owned(), LineEnd::None));
+    }
+    out
+}
+
+/// What a transcript row shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// Lines exactly as sent (commands, replies, DNS).
+    Lines(Vec<(String, LineEnd)>),
+    /// The message content after 354: shown collapsed.
+    Message(Vec<(String, LineEnd)>),
+    /// Something that is not bytes on the wire, in words.
+    Action(String),
+    /// A narrator's note.
+    Note(String),
+}
+
+pub fn wire(ev: &TraceEvent) -> Wire {
+    let lines = || wire_lines(&ev.bytes);
+    match &ev.kind {
+        EventKind::Command { .. } | EventKind::Reply { .. } if !ev.bytes.is_empty() => Wire::Lines(lines()),
+        EventKind::Command { verb } => Wire::Lines(vec![(verb.clone(), LineEnd::None)]),
+        EventKind::Reply { code, .. } => Wire::Lines(vec![(code.to_string(), LineEnd::None)]),
+        EventKind::MessageData => Wire::Message(lines()),
+        EventKind::DnsQuery { name, qtype } if ev.bytes.is_empty() => {
+            Wire::Lines(vec![(format!("{name} IN {qtype}"), LineEnd::None)])
+        }
+        EventKind::DnsAnswer { records, .. } if ev.bytes.is_empty() => {
+            if records.is_empty() {
+                Wire::Action("no such record".into())
+            } else {
+                Wire::Lines(records.iter().map(|r| (r.clone(), LineEnd::None)).collect())
+            }
+        }
+        EventKind::DnsQuery { .. } | EventKind::DnsAnswer { .. } => Wire::Lines(lines()),
+        EventKind::Connect { port } => Wire::Action(format!("opens a TCP connection to port {port}")),
+        EventKind::Close => Wire::Action("closes the connection".into()),
+        EventKind::Delivery { mailbox } => {
+            Wire::Action(format!("files the message in the mailbox of {mailbox}"))
+        }
+        EventKind::Queued { recipients } if recipients.is_empty() => {
+            Wire::Action("queues the message".into())
+        }
+        EventKind::Queued { recipients } => {
+            Wire::Action(format!("queues the message for {}", recipients.join(", ")))
+        }
+        EventKind::Bounce { sender } => Wire::Action(format!("writes a bounce back to {sender}")),
+        EventKind::Note => Wire::Note(ev.text().trim().to_string()),
+    }
+}
+
+/// The first DNS label: `smtp.example.org` → `smtp`.
+pub fn short_name(name: &str) -> &str {
+    name.split('.').next().unwrap_or(name)
+}
+
+/// One sentence about the event at `index`, for the screen reader's live region.
+pub fn summary(trace: &Trace, index: usize) -> String {
+    let Some(ev) = trace.events.get(index) else { return String::new() };
+    let label = |id: HostId| trace.hosts.get(id).map(|h| h.label.as_str()).unwrap_or("?");
+    let what = match wire(ev) {
+        Wire::Lines(lines) => {
+            let first = lines.first().map(|(l, _)| l.as_str()).unwrap_or("");
+            if lines.len() > 1 {
+                format!("{first} (and {} more lines)", lines.len() - 1)
+            } else {
+                first.to_string()
+            }
+        }
+        Wire::Message(lines) => format!("the message itself, {} lines", lines.len()),
+        Wire::Action(a) => a,
+        Wire::Note(n) => n,
+    };
+    if ev.travels() {
+        format!("{} to {}: {what}", label(ev.from), label(ev.to))
+    } else {
+        format!("{}: {what}", label(ev.from))
+    }
+}
+
+/// `ExpectRcptOrData` → `expects RCPT or DATA`: RFC state names, read aloud. Command
+/// verbs are written as commands only after "Expect" (`ReceivingData` → `receiving data`).
+pub fn readable_state(state: &str) -> String {
+    const VERBS: &[&str] =
+        &["HELO", "EHLO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "BDAT", "AUTH", "STARTTLS"];
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in state.chars() {
+        if c == '_'
+            || c == ' '
+            || (c.is_uppercase() && !word.is_empty() && !word.chars().all(char::is_uppercase))
+        {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            if c == '_' || c == ' ' {
+                continue;
+            }
+        }
+        word.push(c);
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let expects = words.first().is_some_and(|w| w.eq_ignore_ascii_case("expect"));
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let upper = w.to_ascii_uppercase();
+            if i == 0 && expects {
+                "expects".to_string()
+            } else if expects && VERBS.contains(&upper.as_str()) {
+                upper
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The host snapshots at `cursor` (after event `cursor - 1`); `None` before anything.
+pub fn snapshots(trace: &Trace, cursor: usize) -> Option<&[HostSnapshot]> {
+    cursor.checked_sub(1).and_then(|i| trace.events.get(i)).map(|e| e.hosts.as_slice())
+}
+
+/// Every mailbox in the trace, with the host that holds it, in order of appearance.
+pub fn mailboxes(trace: &Trace) -> Vec<(HostId, String)> {
+    let mut out: Vec<(HostId, String)> = Vec::new();
+    let mut add = |host: HostId, addr: &str| {
+        if !out.iter().any(|(_, a)| a.eq_ignore_ascii_case(addr)) {
+            out.push((host, addr.to_string()));
+        }
+    };
+    if let Some(last) = trace.events.last() {
+        for (host, snap) in last.hosts.iter().enumerate() {
+            for (addr, _) in &snap.mailboxes {
+                add(host, addr);
+            }
+        }
+    }
+    for ev in &trace.events {
+        if let EventKind::Delivery { mailbox } = &ev.kind {
+            add(ev.to, mailbox);
+        }
+    }
+    out
+}
+
+/// A message as stored in a mailbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// The delivery event.
+    pub index: usize,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+}
+
+/// The messages filed into `mailbox` by the events shown at `cursor`.
+pub fn messages(trace: &Trace, cursor: usize, mailbox: &str) -> Vec<StoredMessage> {
+    trace.events[..cursor.min(trace.len())]
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Delivery { mailbox: m } if m.eq_ignore_ascii_case(mailbox)))
+        .map(|e| {
+            let text = e.text();
+            StoredMessage {
+                index: e.index,
+                from: header(&text, "From").unwrap_or_default(),
+                subject: header(&text, "Subject").unwrap_or_else(|| "(no subject)".into()),
+                text,
+            }
+        })
+        .collect()
+}
+
+/// The value of header `name` in a message (first occurrence, folded lines joined),
+/// searching only the header section.
+pub fn header(message: &str, name: &str) -> Option<String> {
+    let mut value: Option<String> = None;
+    for line in message.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(v) = value.as_mut() {
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        if value.is_some() {
+            break;
+        }
+        if let Some((n, v)) = line.split_once(':')
+            && n.trim().eq_ignore_ascii_case(name)
+        {
+            value = Some(v.trim().to_string());
+        }
+    }
+    value
+}
+
+/// The address inside `Name <addr>`, or the whole string.
+pub fn address_of(mailbox: &str) -> &str {
+    match (mailbox.find('<'), mailbox.rfind('>')) {
+        (Some(a), Some(b)) if a < b => mailbox[a + 1..b].trim(),
+        _ => mailbox.trim(),
+    }
+}
+
+/// "Bob's mailbox" for `bob@example.net` when the lesson names Bob; else the address.
+pub fn mailbox_title(lesson: &Lesson, addr: &str) -> String {
+    let people = std::iter::once(&lesson.email.from).chain(lesson.email.to.iter());
+    for person in people {
+        if address_of(person).eq_ignore_ascii_case(addr)
+            && let Some(lt) = person.find('<')
+            && let Some(first) = person[..lt].split_whitespace().next()
+        {
+            let first = first.trim_matches('"');
+            if !first.is_empty() {
+                return format!("{first}’s mailbox");
+            }
+        }
+    }
+    format!("Mailbox of {addr}")
+}
+
+/// Pairs of hosts that talk to each other anywhere in the trace (each pair once, in order
+/// of first appearance): the links of the diagram.
+pub fn links(trace: &Trace) -> Vec<(HostId, HostId)> {
+    let mut out: Vec<(HostId, HostId)> = Vec::new();
+    let pairs = trace
+        .conns
+        .iter()
+        .map(|c| (c.client, c.server))
+        .chain(trace.events.iter().filter(|e| e.travels()).map(|e| (e.from, e.to)));
+    for (a, b) in pairs {
+        let key = (a.min(b), a.max(b));
+        if a != b && !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
+}
+
+/// Connections open after the events shown at `cursor` (connected and not yet closed).
+pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<usize> {
+    let mut open = Vec::new();
+    for e in &trace.events[..cursor.min(trace.len())] {
+        match (&e.kind, e.conn) {
+            (EventKind::Connect { .. }, Some(c)) if !open.contains(&c) => open.push(c),
+            (EventKind::Close, Some(c)) => open.retain(|o| *o != c),
+            _ => {}
+        }
+    }
+    open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailroom_core::time::SimTime;
+    use mailroom_core::trace::{ConnInfo, HostInfo, HostRole};
+
+    fn host(name: &str, role: HostRole) -> HostInfo {
+        HostInfo { name: name.into(), label: name.into(), addr: "192.0.2.1".into(), role, position: (0, 0) }
+    }
+
+    fn ev(index: usize, from: HostId, to: HostId, kind: EventKind, bytes: &str) -> TraceEvent {
+        TraceEvent {
+            index,
+            sent: SimTime::ZERO,
+            at: SimTime::ZERO,
+            from,
+            to,
+            protocol: Protocol::Smtp,
+            kind,
+            conn: Some(0),
+            bytes: bytes.as_bytes().to_vec(),
+            hosts: vec![HostSnapshot::default(); 2],
+        }
+    }
+
+    fn trace() -> Trace {
+        let msg = "Return-Path: <alice@example.org>\r\nReceived: from a\r\n by b\r\nFrom: Alice <alice@example.org>\r\nSubject: Lunch\r\n on Friday?\r\n\r\nSubject: not a header\r\n";
+        Trace {
+            hosts: vec![
+                host("laptop.example.org", HostRole::Client),
+                host("mx.example.net", HostRole::MailServer),
+            ],
+            conns: vec![ConnInfo { client: 0, server: 1, port: 25, protocol: Protocol::Smtp }],
+            events: vec![
+                ev(0, 0, 1, EventKind::Connect { port: 25 }, ""),
+                ev(1, 1, 0, EventKind::Reply { code: 220, enhanced: None, to_verb: None }, "220 hi\r\n"),
+                ev(2, 0, 1, EventKind::Command { verb: "QUIT".into() }, "QUIT\r\n"),
+                ev(3, 1, 1, EventKind::Delivery { mailbox: "bob@example.net".into() }, msg),
+                ev(4, 0, 1, EventKind::Close, ""),
+            ],
+        }
+    }
+
+    #[test]
+    fn speakers_follow_the_connection_roles() {
+        let t = trace();
+        let who: Vec<_> = t.events.iter().map(|e| speaker(&t, e).prefix()).collect();
+        assert_eq!(who, ["C:", "S:", "C:", "··", "C:"]);
+        assert_eq!(speaker(&t, &t.events[1]), Speaker::Server);
+    }
+
+    #[test]
+    fn line_ends_are_kept() {
+        assert_eq!(
+            wire_lines(b"250-a\r\n250 b\r\n"),
+            [("250-a".to_string(), LineEnd::CrLf), ("250 b".to_string(), LineEnd::CrLf)]
+        );
+        assert_eq!(
+            wire_lines(b"a\nb\rc"),
+            [
+                ("a".to_string(), LineEnd::Lf),
+                ("b".to_string(), LineEnd::Cr),
+                ("c".to_string(), LineEnd::None)
+            ]
+        );
+        assert!(wire_lines(b"").is_empty());
+    }
+
+    #[test]
+    fn readable_states() {
+        assert_eq!(readable_state("ExpectMail"), "expects MAIL");
+        assert_eq!(readable_state("ExpectRcptOrData"), "expects RCPT or DATA");
+        assert_eq!(readable_state("ExpectHelo"), "expects HELO");
+        assert_eq!(readable_state("ExpectEhloReply"), "expects EHLO reply");
+        assert_eq!(readable_state("ReceivingData"), "receiving data");
+        assert_eq!(readable_state("Authorization"), "authorization");
+        assert_eq!(readable_state(""), "");
+    }
+
+    #[test]
+    fn headers_unfold_and_stop_at_the_body() {
+        let t = trace();
+        let text = t.events[3].text();
+        assert_eq!(header(&text, "subject").as_deref(), Some("Lunch on Friday?"));
+        assert_eq!(header(&text, "Received").as_deref(), Some("from a by b"));
+        assert_eq!(header(&text, "To"), None);
+    }
+
+    #[test]
+    fn messages_appear_only_once_delivered() {
+        let t = trace();
+        assert!(messages(&t, 3, "bob@example.net").is_empty());
+        let m = messages(&t, 4, "bob@example.net");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].from, "Alice <alice@example.org>");
+        assert_eq!(m[0].subject, "Lunch on Friday?");
+        assert_eq!(mailboxes(&t), [(1, "bob@example.net".to_string())]);
+    }
+
+    #[test]
+    fn connections_open_and_close() {
+        let t = trace();
+        assert!(open_conns(&t, 0).is_empty());
+        assert_eq!(open_conns(&t, 1), [0]);
+        assert!(open_conns(&t, 5).is_empty());
+        assert_eq!(links(&t), [(0, 1)]);
+    }
+
+    #[test]
+    fn summaries_name_the_hosts() {
+        let t = trace();
+        assert_eq!(summary(&t, 1), "mx.example.net to laptop.example.org: 220 hi");
+        assert_eq!(summary(&t, 3), "mx.example.net: files the message in the mailbox of bob@example.net");
+        assert_eq!(summary(&t, 99), "");
+    }
+
+    #[test]
+    fn addresses_and_titles() {
+        assert_eq!(address_of("Bob Marley <bob@example.net>"), "bob@example.net");
+        assert_eq!(address_of(" bob@example.net "), "bob@example.net");
+        assert_eq!(short_name("smtp.example.org"), "smtp");
+    }
+}

@@ -1,0 +1,102 @@
+//! Hash routing by hand: `#/lesson/<id>/step/<n>`, where `n` is the cursor.
+//!
+//! Small enough that a router crate would cost more (in bytes) than it saves.
+
+/// Where the address points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub lesson: String,
+    pub step: usize,
+}
+
+/// Lesson ids are file stems: lower-case letters, digits, `-` and `_`.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+/// Parses `#/lesson/<id>` or `#/lesson/<id>/step/<n>` (the `#` is optional, a trailing
+/// `/` is allowed). Anything else is `None`; the caller falls back to the first lesson.
+/// A step number too large for `usize` becomes `usize::MAX` (the caller clamps it).
+pub fn parse(hash: &str) -> Option<Route> {
+    let path = hash.strip_prefix('#').unwrap_or(hash);
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let mut parts = path.split('/');
+    if parts.next()? != "lesson" {
+        return None;
+    }
+    let lesson = parts.next()?;
+    if !valid_id(lesson) {
+        return None;
+    }
+    let step = match (parts.next(), parts.next()) {
+        (None, _) => 0,
+        (Some("step"), Some(n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            n.parse().unwrap_or(usize::MAX)
+        }
+        _ => return None,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Route { lesson: lesson.to_string(), step })
+}
+
+/// The hash for `route`, e.g. `#/lesson/sending-an-email/step/3`.
+pub fn format(route: &Route) -> String {
+    format!("#/lesson/{}/step/{}", route.lesson, route.step)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(lesson: &str, step: usize) -> Option<Route> {
+        Some(Route { lesson: lesson.into(), step })
+    }
+
+    #[test]
+    fn parses_good_hashes() {
+        let cases = [
+            ("#/lesson/sending-an-email/step/20", r("sending-an-email", 20)),
+            ("#/lesson/sending-an-email/step/0", r("sending-an-email", 0)),
+            ("#/lesson/sending-an-email", r("sending-an-email", 0)),
+            ("#/lesson/sending-an-email/", r("sending-an-email", 0)),
+            ("/lesson/a_b-1/step/7/", r("a_b-1", 7)),
+            ("#/lesson/x/step/99999999999999999999999999", r("x", usize::MAX)),
+        ];
+        for (hash, want) in cases {
+            assert_eq!(parse(hash), want, "{hash}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_hashes() {
+        for hash in [
+            "",
+            "#",
+            "#/",
+            "#/lessons/x",
+            "#/lesson/",
+            "#/lesson/Bad!/step/1",
+            "#/lesson/../step/1",
+            "#/lesson/x/step/",
+            "#/lesson/x/step/-1",
+            "#/lesson/x/step/1e3",
+            "#/lesson/x/step/1/extra",
+            "#/lesson/x/page/1",
+            "#/lesson/<script>/step/1",
+        ] {
+            assert_eq!(parse(hash), None, "{hash}");
+        }
+    }
+
+    #[test]
+    fn format_round_trips() {
+        let route = Route { lesson: "sending-an-email".into(), step: 12 };
+        assert_eq!(format(&route), "#/lesson/sending-an-email/step/12");
+        assert_eq!(parse(&format(&route)), Some(route));
+    }
+}

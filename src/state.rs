@@ -1,0 +1,409 @@
+//! The player's state: a pure view over `(trace, cursor, settings)`.
+//!
+//! Everything the page draws is a function of [`Player`]; stepping back is moving the
+//! cursor. The reducer is plain Rust (no browser APIs) so it is unit-tested natively.
+
+use std::rc::Rc;
+
+use mailroom_core::lesson::{EmailSpec, Lesson};
+use mailroom_core::lessons;
+use mailroom_core::trace::Trace;
+use mailroom_core::world::{self, LessonRun};
+use yew::Reducible;
+
+/// Time per step at 1× speed, in milliseconds.
+pub const BASE_STEP_MS: u32 = 900;
+
+/// Playback speed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Speed {
+    Half,
+    #[default]
+    Normal,
+    Double,
+    Quadruple,
+}
+
+impl Speed {
+    pub const ALL: [Speed; 4] = [Speed::Half, Speed::Normal, Speed::Double, Speed::Quadruple];
+
+    /// The value used in the speed `<select>` and in storage.
+    pub fn key(self) -> &'static str {
+        match self {
+            Speed::Half => "0.5",
+            Speed::Normal => "1",
+            Speed::Double => "2",
+            Speed::Quadruple => "4",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Speed::Half => "0.5×",
+            Speed::Normal => "1×",
+            Speed::Double => "2×",
+            Speed::Quadruple => "4×",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Speed> {
+        Speed::ALL.into_iter().find(|s| s.key() == key.trim())
+    }
+
+    /// Milliseconds between two steps while playing.
+    pub fn step_ms(self) -> u32 {
+        match self {
+            Speed::Half => BASE_STEP_MS * 2,
+            Speed::Normal => BASE_STEP_MS,
+            Speed::Double => BASE_STEP_MS / 2,
+            Speed::Quadruple => BASE_STEP_MS / 4,
+        }
+    }
+
+    /// How long a token takes to travel across the diagram: most of a step, so the token
+    /// arrives before the next one leaves.
+    pub fn travel_ms(self) -> u32 {
+        (self.step_ms() * 7 / 10).clamp(150, 900)
+    }
+}
+
+/// The settings that outlive a page load (kept in `localStorage`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub speed: Speed,
+    pub show_line_ends: bool,
+}
+
+impl Settings {
+    /// `speed=2;line-ends=1`: small and readable, no JSON parser needed.
+    pub fn to_storage(self) -> String {
+        format!("speed={};line-ends={}", self.speed.key(), u8::from(self.show_line_ends))
+    }
+
+    /// Reads what [`Settings::to_storage`] wrote; unknown or broken parts keep their default.
+    pub fn from_storage(text: &str) -> Settings {
+        let mut s = Settings::default();
+        for part in text.split(';') {
+            match part.split_once('=') {
+                Some(("speed", v)) => s.speed = Speed::from_key(v).unwrap_or(s.speed),
+                Some(("line-ends", v)) => s.show_line_ends = v.trim() == "1",
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+/// Everything the player shows.
+#[derive(Clone, Debug)]
+pub struct Player {
+    pub lesson: Rc<Lesson>,
+    pub run: Rc<LessonRun>,
+    /// How many events are shown: 0 = before anything happened, `total()` = all done.
+    pub cursor: usize,
+    pub playing: bool,
+    pub speed: Speed,
+    pub show_line_ends: bool,
+    /// The event whose explanation is shown instead of the current one.
+    pub selected: Option<usize>,
+    /// Why the lesson could not be loaded, if it could not.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Step,
+    Back,
+    Seek(usize),
+    ToStart,
+    ToEnd,
+    Play,
+    Pause,
+    Toggle,
+    SetSpeed(Speed),
+    ToggleLineEnds,
+    Select(Option<usize>),
+    LoadLesson(String),
+}
+
+/// Parses and runs the built-in lesson `id`.
+pub fn load_lesson(id: &str) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
+    let lesson = match lessons::builtin(id) {
+        None => return Err(format!("There is no lesson called “{id}”.")),
+        Some(Err(e)) => return Err(format!("The lesson “{id}” has a mistake: {e}")),
+        Some(Ok(l)) => l,
+    };
+    let run = world::run_lesson(&lesson)
+        .map_err(|e| format!("The lesson “{id}” does not fit the simulation: {e}"))?;
+    Ok((Rc::new(lesson), Rc::new(run)))
+}
+
+/// The id of the first built-in lesson (the default when the address names none).
+pub fn first_lesson_id() -> &'static str {
+    lessons::BUILTIN.first().map(|(id, _)| *id).unwrap_or("")
+}
+
+fn empty_lesson(id: &str) -> (Rc<Lesson>, Rc<LessonRun>) {
+    let lesson = Lesson {
+        id: id.to_string(),
+        title: "No lesson".into(),
+        summary: String::new(),
+        scenario: "send".into(),
+        email: EmailSpec { from: String::new(), to: Vec::new(), subject: String::new(), body: String::new() },
+        steps: Vec::new(),
+    };
+    (Rc::new(lesson), Rc::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))
+}
+
+impl Player {
+    /// A player on lesson `id` (falling back to the first lesson), at `cursor` (clamped).
+    pub fn new(id: &str, cursor: usize, settings: Settings) -> Player {
+        let (lesson, run, error) = match load_lesson(id) {
+            Ok((l, r)) => (l, r, None),
+            Err(e) if id != first_lesson_id() => match load_lesson(first_lesson_id()) {
+                Ok((l, r)) => (l, r, Some(e)),
+                Err(e2) => {
+                    let (l, r) = empty_lesson(id);
+                    (l, r, Some(e2))
+                }
+            },
+            Err(e) => {
+                let (l, r) = empty_lesson(id);
+                (l, r, Some(e))
+            }
+        };
+        let total = run.trace.len();
+        Player {
+            lesson,
+            run,
+            cursor: cursor.min(total),
+            playing: false,
+            speed: settings.speed,
+            show_line_ends: settings.show_line_ends,
+            selected: None,
+            error,
+        }
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.run.trace
+    }
+
+    /// Number of events in the trace.
+    pub fn total(&self) -> usize {
+        self.run.trace.len()
+    }
+
+    /// The index of the current event (the last one shown), if any.
+    pub fn current(&self) -> Option<usize> {
+        self.cursor.checked_sub(1)
+    }
+
+    /// The event the explanation card is about: the selected one, else the current one.
+    pub fn focused(&self) -> Option<usize> {
+        self.selected.or(self.current())
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.cursor >= self.total()
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings { speed: self.speed, show_line_ends: self.show_line_ends }
+    }
+
+    /// The lesson step being narrated at this cursor: the last step whose event is shown.
+    pub fn current_step(&self) -> Option<usize> {
+        current_step(&self.run.anchors, self.cursor)
+    }
+
+    fn with_cursor(&self, cursor: usize) -> Player {
+        let cursor = cursor.min(self.total());
+        Player { cursor, selected: None, playing: self.playing && cursor < self.total(), ..self.clone() }
+    }
+}
+
+/// The cursor that shows the event a lesson step is anchored to (0 for `@ start`).
+pub fn step_cursor(anchor: Option<usize>) -> usize {
+    anchor.map_or(0, |i| i + 1)
+}
+
+/// The lesson step being narrated when `cursor` events are shown.
+pub fn current_step(anchors: &[Option<usize>], cursor: usize) -> Option<usize> {
+    anchors.iter().rposition(|a| step_cursor(*a) <= cursor)
+}
+
+impl Reducible for Player {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let total = self.total();
+        let next = match action {
+            Action::Step if self.cursor < total => self.with_cursor(self.cursor + 1),
+            Action::Step => Player { playing: false, ..(*self).clone() },
+            Action::Back if self.cursor > 0 => Player { playing: false, ..self.with_cursor(self.cursor - 1) },
+            Action::Back => return self,
+            Action::Seek(n) => self.with_cursor(n),
+            Action::ToStart => Player { playing: false, ..self.with_cursor(0) },
+            Action::ToEnd => self.with_cursor(total),
+            Action::Play if total == 0 => return self,
+            Action::Play if self.at_end() => Player { playing: true, ..self.with_cursor(0) },
+            Action::Play => Player { playing: true, ..(*self).clone() },
+            Action::Pause => Player { playing: false, ..(*self).clone() },
+            Action::Toggle => {
+                let action = if self.playing { Action::Pause } else { Action::Play };
+                return self.reduce(action);
+            }
+            Action::SetSpeed(speed) => Player { speed, ..(*self).clone() },
+            Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
+            Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
+            Action::Select(_) => Player { selected: None, ..(*self).clone() },
+            Action::LoadLesson(id) => match load_lesson(&id) {
+                Ok((lesson, run)) => Player {
+                    lesson,
+                    run,
+                    cursor: 0,
+                    playing: false,
+                    selected: None,
+                    error: None,
+                    ..(*self).clone()
+                },
+                Err(e) => Player { error: Some(e), playing: false, ..(*self).clone() },
+            },
+        };
+        Rc::new(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn player() -> Rc<Player> {
+        Rc::new(Player::new(first_lesson_id(), 0, Settings::default()))
+    }
+
+    fn run(p: Rc<Player>, actions: &[Action]) -> Rc<Player> {
+        actions.iter().cloned().fold(p, |p, a| p.reduce(a))
+    }
+
+    #[test]
+    fn the_first_lesson_loads_and_has_events() {
+        let p = player();
+        assert_eq!(p.error, None);
+        assert!(p.total() > 0);
+        assert_eq!(p.cursor, 0);
+    }
+
+    #[test]
+    fn step_and_back_move_the_cursor_within_bounds() {
+        let p = player();
+        let p = run(p, &[Action::Back]);
+        assert_eq!(p.cursor, 0);
+        let p = run(p, &[Action::Step, Action::Step]);
+        assert_eq!(p.cursor, 2);
+        let p = run(p, &[Action::Back]);
+        assert_eq!(p.cursor, 1);
+        let total = p.total();
+        let p = run(p, &vec![Action::Step; total + 5]);
+        assert_eq!(p.cursor, total);
+    }
+
+    #[test]
+    fn seek_clamps_and_ends_jump() {
+        let p = player();
+        let total = p.total();
+        assert_eq!(run(p.clone(), &[Action::Seek(10_000)]).cursor, total);
+        assert_eq!(run(p.clone(), &[Action::ToEnd]).cursor, total);
+        assert_eq!(run(p, &[Action::ToEnd, Action::ToStart]).cursor, 0);
+    }
+
+    #[test]
+    fn reaching_the_end_stops_playing() {
+        let p = run(player(), &[Action::Play]);
+        assert!(p.playing);
+        let total = p.total();
+        let p = run(p, &vec![Action::Step; total]);
+        assert_eq!(p.cursor, total);
+        assert!(!p.playing);
+    }
+
+    #[test]
+    fn play_at_the_end_restarts_from_the_start() {
+        let p = run(player(), &[Action::ToEnd, Action::Play]);
+        assert!(p.playing);
+        assert_eq!(p.cursor, 0);
+    }
+
+    #[test]
+    fn toggle_plays_and_pauses_and_back_pauses() {
+        let p = run(player(), &[Action::Toggle]);
+        assert!(p.playing);
+        let p = run(p, &[Action::Toggle]);
+        assert!(!p.playing);
+        let p = run(p, &[Action::Step, Action::Play, Action::Back]);
+        assert!(!p.playing);
+    }
+
+    #[test]
+    fn selection_is_only_of_shown_events_and_clears_on_move() {
+        let p = run(player(), &[Action::Select(Some(0))]);
+        assert_eq!(p.selected, None, "nothing is shown at cursor 0");
+        let p = run(p, &[Action::Step, Action::Step, Action::Select(Some(0))]);
+        assert_eq!(p.selected, Some(0));
+        assert_eq!(p.focused(), Some(0));
+        let p = run(p, &[Action::Step]);
+        assert_eq!(p.selected, None);
+        assert_eq!(p.focused(), Some(2));
+        let p = run(p, &[Action::Select(Some(1)), Action::Select(None)]);
+        assert_eq!(p.selected, None);
+    }
+
+    #[test]
+    fn settings_change_and_round_trip() {
+        let p = run(player(), &[Action::SetSpeed(Speed::Quadruple), Action::ToggleLineEnds]);
+        assert_eq!(p.speed, Speed::Quadruple);
+        assert!(p.show_line_ends);
+        let s = p.settings();
+        assert_eq!(Settings::from_storage(&s.to_storage()), s);
+        assert_eq!(Settings::from_storage("garbage;speed=7"), Settings::default());
+        assert_eq!(Settings::from_storage("speed=0.5").speed, Speed::Half);
+    }
+
+    #[test]
+    fn loading_an_unknown_lesson_keeps_the_current_one() {
+        let p = run(player(), &[Action::Step, Action::LoadLesson("nope".into())]);
+        assert!(p.error.is_some());
+        assert_eq!(p.cursor, 1);
+        let p = run(p, &[Action::LoadLesson(first_lesson_id().into())]);
+        assert_eq!(p.error, None);
+        assert_eq!(p.cursor, 0);
+    }
+
+    #[test]
+    fn new_falls_back_to_the_first_lesson_and_clamps() {
+        let p = Player::new("does-not-exist", 3, Settings::default());
+        assert!(p.error.is_some());
+        assert_eq!(p.lesson.id, first_lesson_id());
+        let p = Player::new(first_lesson_id(), 1_000_000, Settings::default());
+        assert_eq!(p.cursor, p.total());
+    }
+
+    #[test]
+    fn steps_follow_their_anchors() {
+        let anchors = [None, Some(1), Some(4)];
+        assert_eq!(current_step(&anchors, 0), Some(0));
+        assert_eq!(current_step(&anchors, 1), Some(0));
+        assert_eq!(current_step(&anchors, 2), Some(1));
+        assert_eq!(current_step(&anchors, 5), Some(2));
+        assert_eq!(current_step(&[Some(3)], 2), None);
+        assert_eq!(step_cursor(Some(4)), 5);
+    }
+
+    #[test]
+    fn speeds_are_ordered() {
+        assert!(Speed::Half.step_ms() > Speed::Normal.step_ms());
+        assert!(Speed::Double.step_ms() > Speed::Quadruple.step_ms());
+        assert!(Speed::ALL.iter().all(|s| s.travel_ms() < s.step_ms() || s.travel_ms() == 900));
+    }
+}

@@ -1,0 +1,295 @@
+//! The web app in a real browser (headless Chromium through wasm-bindgen-test-runner):
+//! it mounts, renders the diagram, the transcript and the controls, and answers clicks
+//! and keys. Waits on the renderer (`yew::scheduler::flush`), never on a clock.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Mounts a fresh app at step 0 of the first lesson, in its own div.
+async fn mount() -> (Element, yew::AppHandle<mailroom::App>) {
+    let window = web_sys::window().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#/lesson/sending-an-email/step/0"))
+        .unwrap();
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let handle = mailroom::mount(root.clone());
+    yew::scheduler::flush().await;
+    (root, handle)
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("no {selector}"))
+}
+
+fn count(root: &Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).unwrap().length()
+}
+
+fn attr(el: &Element, name: &str) -> String {
+    el.get_attribute(name).unwrap_or_default()
+}
+
+fn click(root: &Element, selector: &str) {
+    find(root, selector).dyn_into::<HtmlElement>().unwrap().click();
+}
+
+fn press(key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().body().unwrap().dispatch_event(&event).unwrap();
+}
+
+async fn finish(root: Element, handle: yew::AppHandle<mailroom::App>) {
+    handle.destroy();
+    yew::scheduler::flush().await;
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn renders_the_player_at_the_start() {
+    let (root, handle) = mount().await;
+    let player = find(&root, "main[data-testid=player]");
+    assert_eq!(attr(&player, "data-cursor"), "0");
+    let total: usize = attr(&player, "data-total").parse().unwrap();
+    assert!(total > 10, "the lesson's trace has events ({total})");
+
+    let diagram = find(&root, "[data-testid=diagram]");
+    assert_eq!(diagram.tag_name().to_lowercase(), "svg");
+    assert!(count(&root, "[data-testid=diagram] .host") >= 4, "every host is drawn");
+    find(&root, "[data-testid=transcript]");
+    assert_eq!(count(&root, "[data-testid=transcript-row]"), 0, "the future is hidden");
+    for id in
+        ["to-start", "step-back", "play", "step-forward", "to-end", "speed", "step-counter", "narration"]
+    {
+        find(&root, &format!("[data-testid={id}]"));
+    }
+    assert_eq!(attr(&find(&root, "[data-testid=play]"), "aria-pressed"), "false");
+    assert_eq!(
+        find(&root, "[data-testid=step-counter]").text_content().unwrap().trim(),
+        format!("Step 0 of {total}")
+    );
+    let bob = find(&root, r#"[data-testid=mailbox][data-owner="bob@example.net"]"#);
+    assert_eq!(attr(&bob, "data-count"), "0");
+    finish(root, handle).await;
+}
+
+#[wasm_bindgen_test]
+async fn step_forward_and_back_move_the_cursor() {
+    let (root, handle) = mount().await;
+    click(&root, "[data-testid=step-forward]");
+    yew::scheduler::flush().await;
+    let player = find(&root, "main[data-testid=player]");
+    assert_eq!(attr(&player, "data-cursor"), "1");
+    assert_eq!(count(&root, "[data-testid=transcript-row]"), 1);
+    assert_eq!(count(&root, "[data-testid=transcript-row][aria-current=step]"), 1);
+
+    let token = find(&root, "[data-testid=diagram] .tokens > g");
+    click(&root, "[data-testid=step-forward]");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), "2");
+    // The token of each step is a new element, so its CSS animation starts afresh.
+    assert!(!token.is_connected(), "the old token is gone");
+    let token = find(&root, "[data-testid=diagram] .tokens > g");
+    assert!(token.get_attribute("style").unwrap_or_default().contains("--x1"), "the token travels");
+    assert_eq!(count(&root, "[data-testid=transcript-row]"), 2);
+    assert_eq!(web_sys::window().unwrap().location().hash().unwrap(), "#/lesson/sending-an-email/step/2");
+
+    click(&root, "[data-testid=step-back]");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), "1");
+    finish(root, handle).await;
+}
+
+#[wasm_bindgen_test]
+async fn keys_step_and_jump_and_the_end_delivers_to_bob() {
+    let (root, handle) = mount().await;
+    let player = find(&root, "main[data-testid=player]");
+    let total = attr(&player, "data-total");
+    press("ArrowRight");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), "1");
+    press("End");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), total);
+    let bob = find(&root, r#"[data-testid=mailbox][data-owner="bob@example.net"]"#);
+    assert_eq!(attr(&bob, "data-count"), "1");
+    assert!(bob.text_content().unwrap().contains("Lunch on Friday?"));
+    press("Home");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), "0");
+    assert_eq!(attr(&bob, "data-count"), "0");
+    finish(root, handle).await;
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_row_explains_it() {
+    let (root, handle) = mount().await;
+    press("End");
+    yew::scheduler::flush().await;
+    click(&root, "[data-testid=transcript-row][data-index='4']");
+    yew::scheduler::flush().await;
+    let card = find(&root, "[data-testid=explanation]");
+    assert!(card.text_content().unwrap().contains("Selected: step 5"), "{:?}", card.text_content());
+    assert_eq!(count(&root, "[data-testid=transcript-row].selected"), 1);
+    finish(root, handle).await;
+}
+
+#[wasm_bindgen_test]
+async fn play_toggles_aria_pressed() {
+    let (root, handle) = mount().await;
+    click(&root, "[data-testid=play]");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&find(&root, "[data-testid=play]"), "aria-pressed"), "true");
+    click(&root, "[data-testid=play]");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&find(&root, "[data-testid=play]"), "aria-pressed"), "false");
+    finish(root, handle).await;
+}
+
+mod big_trace {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    use std::rc::Rc;
+
+    use mailroom::components::transcript::Transcript;
+    use mailroom_core::world::LessonRun;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    use wasm_bindgen_test::*;
+    use yew::prelude::*;
+
+    use super::{document, find};
+
+    /// The first lesson's trace, repeated until it has `n` events.
+    fn big_run(n: usize) -> Rc<LessonRun> {
+        let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
+        let mut run = mailroom_core::world::run_lesson(&lesson).unwrap();
+        let base = run.trace.events.clone();
+        run.trace.events = (0..n)
+            .map(|i| {
+                let mut e = base[i % base.len()].clone();
+                e.index = i;
+                e
+            })
+            .collect();
+        Rc::new(run)
+    }
+
+    #[derive(Properties, PartialEq)]
+    struct HarnessProps {
+        run: Rc<LessonRun>,
+    }
+
+    #[component]
+    fn Harness(props: &HarnessProps) -> Html {
+        let cursor = use_state(|| 999usize);
+        let onclick = {
+            let cursor = cursor.clone();
+            Callback::from(move |_: MouseEvent| cursor.set(*cursor + 1))
+        };
+        let onselect = use_callback((), |_: usize, _| ());
+        html! {
+            <>
+                <button id="harness-step" {onclick}>{ "step" }</button>
+                <Transcript run={props.run.clone()} cursor={*cursor} selected={None} show_line_ends={false} {onselect} />
+            </>
+        }
+    }
+
+    /// The last step of a 1,000-event trace (every row shown) touches only the rows whose
+    /// state changed: the old current row and the new one.
+    #[wasm_bindgen_test]
+    async fn a_step_rerenders_only_the_rows_that_changed() {
+        let root = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&root).unwrap();
+        let handle =
+            yew::Renderer::<Harness>::with_root_and_props(root.clone(), HarnessProps { run: big_run(1000) })
+                .render();
+        yew::scheduler::flush().await;
+        assert_eq!(root.query_selector_all("[data-testid=transcript-row]").unwrap().length(), 999);
+
+        // Records delivered to the callback (the renderer yields to microtasks) and
+        // those still pending at the end are both kept.
+        let seen: Rc<RefCell<Vec<web_sys::MutationRecord>>> = Rc::default();
+        let collect = {
+            let seen = seen.clone();
+            Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| {
+                seen.borrow_mut().extend(records.iter().map(|r| r.unchecked_into()));
+            })
+        };
+        let observer = web_sys::MutationObserver::new(collect.as_ref().unchecked_ref()).unwrap();
+        let options = web_sys::MutationObserverInit::new();
+        options.set_subtree(true);
+        options.set_child_list(true);
+        options.set_attributes(true);
+        options.set_character_data(true);
+        observer.observe_with_options(&find(&root, "[data-testid=transcript]"), &options).unwrap();
+
+        let performance = web_sys::window().unwrap().performance().unwrap();
+        let started = performance.now();
+        find(&root, "#harness-step").dyn_into::<web_sys::HtmlElement>().unwrap().click();
+        yew::scheduler::flush().await;
+        let took = performance.now() - started;
+        console_log!("the last step of a 1,000-event trace took {took:.1} ms");
+
+        seen.borrow_mut().extend(observer.take_records().iter().map(|r| r.unchecked_into()));
+        observer.disconnect();
+        let records: Vec<web_sys::MutationRecord> = seen.borrow().clone();
+        assert!(!records.is_empty(), "the step changed the transcript");
+        let mut kinds = std::collections::BTreeMap::new();
+        for r in records.iter() {
+            *kinds
+                .entry(format!(
+                    "{} {:?} {:?} +{} -{}",
+                    r.type_(),
+                    r.attribute_name(),
+                    r.target().map(|t| t.node_name()),
+                    r.added_nodes().length(),
+                    r.removed_nodes().length()
+                ))
+                .or_insert(0) += 1;
+        }
+
+        let mut touched = BTreeSet::new();
+        let mut added = 0;
+        for record in records.iter() {
+            added += record.added_nodes().length();
+            let target = record.target().unwrap();
+            let element = match target.dyn_ref::<web_sys::Element>() {
+                Some(e) => e.clone(),
+                None => target.parent_element().unwrap(),
+            };
+            if let Some(row) = element.closest("[data-testid=transcript-row]").unwrap() {
+                touched.insert(row.get_attribute("data-index").unwrap());
+            }
+        }
+        assert!(touched.contains("998"), "the old current row lost its highlight: {touched:?}\n{kinds:#?}");
+        assert!(
+            touched.iter().all(|i| i == "998" || i == "999"),
+            "rows touched by one step: {touched:?}\n{kinds:#?}"
+        );
+        assert!(added >= 1, "the new row was added");
+        assert_eq!(root.query_selector_all("[data-testid=transcript-row]").unwrap().length(), 1000);
+        // The budget is 16 ms in a release build (about 7 ms measured); tests run a debug
+        // build (about 20 ms), so only a gross regression (every row rebuilt: ~400 ms) fails.
+        assert!(took < 150.0, "a step took {took:.1} ms");
+
+        handle.destroy();
+        yew::scheduler::flush().await;
+        root.remove();
+    }
+}
