@@ -231,9 +231,10 @@ pub fn readable_state(state: &str) -> String {
         .join(" ")
 }
 
-/// The host snapshots at `cursor` (after event `cursor - 1`); `None` before anything.
+/// The host snapshots at `cursor` (after event `cursor - 1`, or the initial states at 0).
 pub fn snapshots(trace: &Trace, cursor: usize) -> Option<&[HostSnapshot]> {
-    cursor.checked_sub(1).and_then(|i| trace.events.get(i)).map(|e| e.hosts.as_slice())
+    let snaps = trace.snapshot_at(cursor);
+    (!snaps.is_empty()).then_some(snaps)
 }
 
 /// Every mailbox in the trace, with the host that holds it, in order of appearance.
@@ -289,37 +290,12 @@ pub fn messages(trace: &Trace, cursor: usize, mailbox: &str) -> Vec<StoredMessag
 /// The value of header `name` in a message (first occurrence, folded lines joined),
 /// searching only the header section.
 pub fn header(message: &str, name: &str) -> Option<String> {
-    let mut value: Option<String> = None;
-    for line in message.lines() {
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with([' ', '\t']) {
-            if let Some(v) = value.as_mut() {
-                v.push(' ');
-                v.push_str(line.trim());
-            }
-            continue;
-        }
-        if value.is_some() {
-            break;
-        }
-        if let Some((n, v)) = line.split_once(':')
-            && n.trim().eq_ignore_ascii_case(name)
-        {
-            value = Some(v.trim().to_string());
-        }
-    }
-    value
+    mailroom_core::mail::header(message.as_bytes(), name)
 }
 
 /// The address inside `Name <addr>`, or the whole string.
 pub fn address_of(mailbox: &str) -> &str {
-    match (mailbox.find('<'), mailbox.rfind('>')) {
-        (Some(a), Some(b)) if a < b => mailbox[a + 1..b].trim(),
-        _ => mailbox.trim(),
-    }
+    mailroom_core::mail::addr_spec(mailbox)
 }
 
 /// "Bob's mailbox" for `bob@example.net` when the lesson names Bob; else the address.
@@ -402,6 +378,7 @@ mod tests {
                 host("laptop.example.org", HostRole::Client),
                 host("mx.example.net", HostRole::MailServer),
             ],
+            initial: Vec::new(),
             conns: vec![ConnInfo { client: 0, server: 1, port: 25, protocol: Protocol::Smtp }],
             events: vec![
                 ev(0, 0, 1, EventKind::Connect { port: 25 }, ""),

@@ -128,12 +128,18 @@ pub enum Action {
 
 /// Parses and runs the built-in lesson `id`.
 pub fn load_lesson(id: &str) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
+    load_lesson_repeated(id, 1)
+}
+
+/// Parses and runs the built-in lesson `id`, its email sent `messages` times (a long
+/// trace, for the page benchmark: `?messages=27` in the address).
+pub fn load_lesson_repeated(id: &str, messages: usize) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
     let lesson = match lessons::builtin(id) {
         None => return Err(format!("There is no lesson called “{id}”.")),
         Some(Err(e)) => return Err(format!("The lesson “{id}” has a mistake: {e}")),
         Some(Ok(l)) => l,
     };
-    let run = world::run_lesson(&lesson)
+    let run = world::run_lesson_repeated(&lesson, messages)
         .map_err(|e| format!("The lesson “{id}” does not fit the simulation: {e}"))?;
     Ok((Rc::new(lesson), Rc::new(run)))
 }
@@ -158,9 +164,14 @@ fn empty_lesson(id: &str) -> (Rc<Lesson>, Rc<LessonRun>) {
 impl Player {
     /// A player on lesson `id` (falling back to the first lesson), at `cursor` (clamped).
     pub fn new(id: &str, cursor: usize, settings: Settings) -> Player {
-        let (lesson, run, error) = match load_lesson(id) {
+        Player::with_messages(id, cursor, settings, 1)
+    }
+
+    /// Like [`Player::new`], with the lesson's email sent `messages` times.
+    pub fn with_messages(id: &str, cursor: usize, settings: Settings, messages: usize) -> Player {
+        let (lesson, run, error) = match load_lesson_repeated(id, messages) {
             Ok((l, r)) => (l, r, None),
-            Err(e) if id != first_lesson_id() => match load_lesson(first_lesson_id()) {
+            Err(e) if id != first_lesson_id() => match load_lesson_repeated(first_lesson_id(), messages) {
                 Ok((l, r)) => (l, r, Some(e)),
                 Err(e2) => {
                     let (l, r) = empty_lesson(id);

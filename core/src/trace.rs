@@ -204,6 +204,8 @@ pub struct ConnInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Trace {
     pub hosts: Vec<HostInfo>,
+    /// Every host's state before the first event (what the view shows at the start).
+    pub initial: Vec<HostSnapshot>,
     pub conns: Vec<ConnInfo>,
     pub events: Vec<TraceEvent>,
 }
@@ -222,6 +224,14 @@ impl Trace {
     }
 
     /// The host named `name` (DNS name), if any.
+    /// Every host's state after `cursor` events: [`Trace::initial`] at 0.
+    pub fn snapshot_at(&self, cursor: usize) -> &[HostSnapshot] {
+        match cursor.checked_sub(1) {
+            None => &self.initial,
+            Some(i) => self.events.get(i).or(self.events.last()).map_or(&self.initial, |e| &e.hosts),
+        }
+    }
+
     pub fn host_by_name(&self, name: &str) -> Option<HostId> {
         self.hosts.iter().position(|h| h.name.eq_ignore_ascii_case(name))
     }

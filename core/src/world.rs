@@ -334,6 +334,9 @@ impl World {
 
     /// Runs the next action. Returns false when there was none.
     pub fn step(&mut self) -> bool {
+        if self.trace.events.is_empty() {
+            self.trace.initial = self.snapshot();
+        }
         let Some(Reverse(next)) = self.agenda.pop() else {
             return false;
         };
@@ -1003,7 +1006,18 @@ pub struct LessonRun {
 
 /// Runs a lesson's scenario and resolves every step's anchor.
 pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
-    let trace = run_send(&lesson.email).map_err(|m| LessonError { line: 0, message: m })?;
+    run_lesson_repeated(lesson, 1)
+}
+
+/// The most messages [`run_lesson_repeated`] sends: about 1,900 events.
+pub const MAX_REPEAT: usize = 50;
+
+/// Runs a lesson's scenario with its email sent `n` times (clamped to 1..=[`MAX_REPEAT`]),
+/// for a long trace; the steps' anchors land on the first message's events.
+pub fn run_lesson_repeated(lesson: &Lesson, n: usize) -> Result<LessonRun, LessonError> {
+    let n = n.clamp(1, MAX_REPEAT);
+    let trace = if n == 1 { run_send(&lesson.email) } else { run_send_many(&lesson.email, n) };
+    let trace = trace.map_err(|m| LessonError { line: 0, message: m })?;
     let anchors = lesson.resolve(&trace)?;
     Ok(LessonRun { trace, anchors })
 }
@@ -1126,6 +1140,9 @@ mod tests {
     fn snapshots_follow_the_protocol_states() {
         let w = send("bob@example.net", "alice@example.org", |_| {});
         let t = w.trace();
+        assert_eq!(t.snapshot_at(0)[1].state, "Idle");
+        assert!(t.snapshot_at(0)[3].mailboxes.contains(&("bob@example.net".to_string(), 0)));
+        assert_eq!(t.snapshot_at(t.len()), t.events.last().unwrap().hosts.as_slice());
         let mail_cmd = t
             .events
             .iter()

@@ -14,12 +14,24 @@ use crate::hooks::{
 use crate::present;
 use crate::state::{Action, Player, Speed};
 
+/// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
+/// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1.
+fn messages_param() -> usize {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("messages="))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
 /// The whole player.
 #[component]
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        Player::new(&route.lesson, route.step, load_settings())
+        Player::with_messages(&route.lesson, route.step, load_settings(), messages_param())
     });
     let dispatcher = player.dispatcher();
 

@@ -180,6 +180,16 @@ fn host_node(
         });
         row += 1.0;
     }
+    if !snap.client_state.is_empty() {
+        // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
+        extra.push(html! {
+            <text class="host-state host-client-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
+                <title>{ format!("Its SMTP client's state: {}", snap.client_state) }</title>
+                { format!("as client: {}", present::readable_state(&snap.client_state)) }
+            </text>
+        });
+        row += 1.0;
+    }
     if !snap.mailboxes.is_empty() {
         let boxes = snap
             .mailboxes
