@@ -4,6 +4,7 @@
 #   setup        install what is missing (scripts/setup.sh)
 #   fmt          cargo fmt --all --check
 #   clippy       cargo clippy --workspace --all-targets -- -D warnings
+#   deps         mailroom-core has no web dependency (cargo tree)
 #   native       cargo test --workspace (core unit tests; serve's tests drive
 #                the binary with Python's smtplib)
 #   browser      wasm-bindgen tests of the web app in headless Chromium
@@ -45,6 +46,13 @@ cargo fmt --all --check
 
 stage clippy "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+stage deps "mailroom-core has no web dependency"
+if cargo tree -p mailroom-core -e normal --prefix none | grep -E '^(yew|web-sys|js-sys|wasm-bindgen|gloo)'; then
+  echo "mailroom-core must not depend on web crates (see above)" >&2
+  exit 1
+fi
+say "ok: $(cargo tree -p mailroom-core -e normal --prefix none | sort -u | tr '\n' ' ')"
 
 stage native "cargo test --workspace"
 cargo test --workspace

@@ -271,7 +271,25 @@ pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
     e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
     e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
+    e(
+        "2.5.0",
+        "Other or undefined protocol status",
+        "Success, with nothing more specific to say (the answer to VRFY).",
+        "RFC 3463 §3.6",
+    ),
     e("2.6.0", "Message accepted", "The message content was accepted.", "RFC 3463 §3.7"),
+    e(
+        "4.3.2",
+        "System not accepting network messages",
+        "The server is busy or shutting down; try again later.",
+        "RFC 3463 §3.4",
+    ),
+    e(
+        "4.4.2",
+        "Bad connection",
+        "The connection was idle too long or broke; try again later.",
+        "RFC 3463 §3.5",
+    ),
     e(
         "4.5.3",
         "Too many recipients",
@@ -279,6 +297,12 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.6",
     ),
     e("5.1.1", "Bad destination mailbox", "The mailbox does not exist at this domain.", "RFC 3463 §3.2"),
+    e(
+        "5.1.2",
+        "Bad destination system address",
+        "The domain does not exist, so there is no server to deliver to.",
+        "RFC 3463 §3.2",
+    ),
     e("5.1.3", "Bad destination address syntax", "The address is not written correctly.", "RFC 3463 §3.2"),
     e(
         "5.1.7",
@@ -287,6 +311,12 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.2",
     ),
     e("5.3.4", "Message too big", "The message is larger than this server accepts.", "RFC 3463 §3.4"),
+    e(
+        "5.4.7",
+        "Delivery time expired",
+        "The server kept trying for as long as it may, and gave up.",
+        "RFC 3463 §3.5",
+    ),
     e("5.5.1", "Invalid command", "The command is not known or is not allowed now.", "RFC 3463 §3.6"),
     e("5.5.2", "Syntax error", "The command is not written correctly.", "RFC 3463 §3.6"),
     e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
@@ -410,6 +440,52 @@ mod tests {
         ];
         for (rfc, url) in cases {
             assert_eq!(rfc_url(rfc), url);
+        }
+    }
+
+    /// Every `Reply::new/plain/multi(code, "x.y.z", ...)` written in the servers' source.
+    fn replies_in(src: &str) -> Vec<(u16, Option<String>)> {
+        let mut out = Vec::new();
+        for (i, _) in src.match_indices("Reply::") {
+            let rest = &src[i..];
+            let Some(open) = rest.find('(') else { continue };
+            let args = rest[open + 1..].trim_start();
+            let Ok(code) = args.get(..3).unwrap_or("").parse::<u16>() else { continue };
+            let after = args[3..].trim_start_matches(',').trim_start();
+            let after = after.strip_prefix("Some(").unwrap_or(after);
+            let enhanced = after
+                .strip_prefix('"')
+                .and_then(|a| a.split('"').next())
+                .filter(|e| e.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+                .map(str::to_string);
+            out.push((code, enhanced));
+        }
+        out
+    }
+
+    #[test]
+    fn every_reply_the_servers_can_send_is_explained() {
+        let sources = [
+            include_str!("smtp/server.rs"),
+            include_str!("smtp/command.rs"),
+            include_str!("../../serve/src/main.rs"),
+        ];
+        let mut found = replies_in(&sources.concat());
+        // Codes passed through variables in command.rs (`bad_addr`) and bounces (world.rs).
+        found.extend([(501, Some("5.1.7".into())), (501, Some("5.1.3".into()))]);
+        for code in ["5.1.2", "5.4.7"] {
+            assert!(enhanced(code).is_some(), "{code}");
+        }
+        assert!(found.len() > 30, "the scan found too little: {found:?}");
+        for (code, enh) in found {
+            assert!(reply(code).is_some(), "reply {code} has no explanation");
+            if let Some(e) = enh {
+                assert!(enhanced(&e).is_some(), "enhanced code {e} (with {code}) has no explanation");
+                assert_eq!(e.as_bytes()[0] - b'0', (code / 100) as u8, "{code} {e}: class must match");
+            }
+        }
+        for verb in ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT"] {
+            assert!(command(verb).is_some(), "{verb}");
         }
     }
 
