@@ -101,18 +101,30 @@ pub struct SmtpClient {
 
 impl SmtpClient {
     /// `message` is the RFC 5322 message with CRLF line ends, not yet dot-stuffed.
+    ///
+    /// An address with CR, LF, a control character, a space or an angle bracket would let
+    /// one command line be read as two: such a client refuses at once, sends nothing, and
+    /// reports every recipient as failed (RFC 5321 §4.1.2 has no room for them).
     pub fn new(helo_name: &str, envelope: Envelope, message: Vec<u8>) -> SmtpClient {
         let n = envelope.rcpt_to.len();
+        let bad = |a: &String| a.chars().any(|c| c.is_control() || c == ' ' || c == '<' || c == '>');
+        let refused =
+            bad(&envelope.mail_from) || envelope.rcpt_to.iter().any(bad) || helo_name.contains(['\r', '\n']);
+        let status = if refused {
+            vec![Some(RcptStatus::Interrupted("refused: an address contains CR, LF or other characters that cannot go into a command line".into())); n]
+        } else {
+            vec![None; n]
+        };
         SmtpClient {
             helo_name: helo_name.to_string(),
             envelope,
             message,
-            state: ClientState::ExpectGreeting,
+            state: if refused { ClientState::Done } else { ClientState::ExpectGreeting },
             replies: ReplyReader::default(),
             out: VecDeque::new(),
             server_size: false,
             server_8bit: false,
-            status: vec![None; n],
+            status,
         }
     }
 
@@ -413,6 +425,19 @@ mod tests {
                 })
                 .collect();
             assert_eq!(got, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn addresses_with_line_breaks_are_refused_before_sending() {
+        for (from, to) in
+            [("a@b.c\r\nRCPT TO:<x@y.z>", "bob@example.net"), ("a@b.c", "bob@example.net>\r\nDATA")]
+        {
+            let env = Envelope { mail_from: from.into(), rcpt_to: vec![to.into()] };
+            let mut c = SmtpClient::new("h", env, vec![]);
+            c.handle_input(b"220 mx\r\n");
+            assert_eq!(c.poll_output(), None, "{from:?} {to:?}");
+            assert!(matches!(c.outcome().unwrap().recipients[0].1, RcptStatus::Interrupted(_)));
         }
     }
 
