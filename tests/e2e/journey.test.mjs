@@ -304,6 +304,39 @@ test('journey: Sending an email, start to finish, back, reload', { timeout: 300_
     }
   });
 
+  await step('stepping forward and back restores exactly the earlier page', async () => {
+    // Everything a student reads: the diagram's texts (host states, mailbox counts),
+    // the transcript, the narration, the explanation and the mailboxes.
+    const view = () =>
+      page.evaluate(() => {
+        const text = (sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent.replace(/\s+/g, ' ').trim());
+        return {
+          diagram: text('[data-testid=diagram] text'),
+          transcript: text('[data-testid=transcript-row]'),
+          current: text('[aria-current=step]'),
+          narration: text('[data-testid=narration]'),
+          mailboxes: text('[data-testid=mailbox]'),
+          main: document.querySelector('main').getAttribute('data-cursor'),
+        };
+      });
+    const k = Math.floor(total / 2);
+    await page.goto(`${server.url}/${hashFor(k)}`);
+    await expectStep(page, k, total, FIRST_LOAD_TIMEOUT);
+    const fresh = await view();
+    for (let i = 1; i <= 5; i++) {
+      await pressKey(page, 'ArrowRight');
+      await expectStep(page, k + i, total);
+    }
+    assert.notDeepEqual(await view(), fresh, 'five steps later the page shows something else');
+    for (let i = 4; i >= 0; i--) {
+      await pressKey(page, 'ArrowLeft');
+      await expectStep(page, k + i, total);
+    }
+    assert.deepEqual(await view(), fresh, 'back at the same step, the page is the same as when opened there');
+    await page.goto(`${server.url}/${remembered.hash}`);
+    await expectStep(page, total - 2, total, FIRST_LOAD_TIMEOUT);
+  });
+
   await step('screenshots at 1366x768 and 1920x1080', async () => {
     for (const [width, height] of [[1366, 768], [1920, 1080]]) {
       await page.setViewportSize({ width, height });
