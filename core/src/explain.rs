@@ -285,6 +285,12 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.4",
     ),
     e(
+        "4.3.1",
+        "Mail system full",
+        "The server has no room for more mail right now; try again later.",
+        "RFC 3463 §3.4",
+    ),
+    e(
         "4.4.2",
         "Bad connection",
         "The connection was idle too long or broke; try again later.",

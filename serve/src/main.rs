@@ -19,6 +19,9 @@ use mailroom_core::world::{Mta, names};
 const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// At most this many clients at once; more are told 421 and closed (RFC 5321 §3.8).
 const MAX_CLIENTS: usize = 64;
+/// All mailboxes together hold at most this much; then new mail gets `452 4.3.1` until
+/// the server restarts. Mail already past MAIL FROM is still delivered, never dropped.
+const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 /// The server's name in greetings and `Received:` headers.
 const HOSTNAME: &str = "mail.example.net";
 
@@ -101,6 +104,11 @@ struct Shared {
 }
 
 impl Shared {
+    /// The bytes held in all mailboxes.
+    fn stored_bytes(&self) -> usize {
+        self.mta.lock().map(|m| m.mailboxes.values().flatten().map(Vec::len).sum()).unwrap_or(usize::MAX)
+    }
+
     /// Simulation time: the time since the server started.
     fn now(&self) -> SimTime {
         SimTime(self.started.elapsed().as_micros() as u64)
@@ -209,6 +217,7 @@ fn session(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
         if shared.transcript {
             show("C: ", &buf[..n]);
         }
+        server.set_storage_available(shared.stored_bytes() < MAX_STORED_BYTES);
         server.handle_input(&buf[..n], shared.now());
     }
 }

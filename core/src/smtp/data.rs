@@ -36,8 +36,6 @@ pub struct DataReader {
     problem: Option<DataProblem>,
     /// The previous line ended with CRLF (the DATA command line counts as one).
     prev_crlf: bool,
-    /// Every byte received, stuffed as on the wire, for the trace.
-    wire: Vec<u8>,
 }
 
 impl DataReader {
@@ -48,26 +46,14 @@ impl DataReader {
             message: Vec::new(),
             problem: None,
             prev_crlf: true,
-            wire: Vec::new(),
         }
-    }
-
-    /// The bytes received so far exactly as sent, capped at the maximum size plus a line.
-    pub fn wire(&self) -> &[u8] {
-        &self.wire
     }
 
     /// Consumes data from the front of `input`. Returns the end when the terminating
     /// `CRLF.CRLF` was read; the bytes after it stay in `input`.
     pub fn read(&mut self, input: &mut &[u8]) -> Option<DataEnd> {
         loop {
-            let before = *input;
             let line = self.lines.read(input)?;
-            let used = before.len() - input.len();
-            if self.wire.len() < self.max_size + MAX_TEXT_LINE {
-                let room = self.max_size + MAX_TEXT_LINE - self.wire.len();
-                self.wire.extend_from_slice(&before[..used.min(room)]);
-            }
             match line {
                 Line::TooLong => {
                     self.problem.get_or_insert(DataProblem::LineTooLong);
@@ -179,7 +165,7 @@ mod tests {
             let mut input = line.as_slice();
             assert_eq!(r.read(&mut input), None);
         }
-        assert!(r.message.len() <= 1000 && r.wire().len() <= 2000);
+        assert!(r.message.len() <= 1000 && r.lines.pending() <= MAX_TEXT_LINE);
         let mut end: &[u8] = b".\r\n";
         assert_eq!(r.read(&mut end), Some(DataEnd::Rejected(DataProblem::TooBig)));
     }

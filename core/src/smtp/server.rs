@@ -153,6 +153,8 @@ pub struct SmtpServer {
     accepted: u32,
     /// Prefix of this session's queue ids.
     session_id: String,
+    /// False when the host's storage is full: new transactions get `452 4.3.1`.
+    storage_available: bool,
 }
 
 impl SmtpServer {
@@ -173,6 +175,7 @@ impl SmtpServer {
             out,
             accepted: 0,
             session_id: session_id.to_string(),
+            storage_available: true,
         }
     }
 
@@ -182,6 +185,13 @@ impl SmtpServer {
 
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// Tells the server whether its host can store more mail. When it cannot, MAIL is
+    /// answered `452 4.3.1` (a temporary lack of room, RFC 1870 §6.3, RFC 3463); a
+    /// transaction already past MAIL is still accepted, never lost.
+    pub fn set_storage_available(&mut self, available: bool) {
+        self.storage_available = available;
     }
 
     /// The next thing to do, in order.
@@ -283,6 +293,9 @@ impl SmtpServer {
                             self.config.max_message_size
                         ),
                     );
+                }
+                if !self.storage_available {
+                    return Reply::new(452, "4.3.1", "Insufficient system storage, try again later");
                 }
                 let shown = if from.is_empty() { "<>".to_string() } else { format!("<{from}>") };
                 self.tx.mail_from = Some(from);
@@ -555,6 +568,17 @@ mod tests {
             let (got, _, _) = run(&writes);
             assert_eq!(got, want, "{name}");
         }
+    }
+
+    #[test]
+    fn full_storage_refuses_new_mail_for_now() {
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A");
+        s.set_storage_available(false);
+        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n", SimTime::ZERO);
+        let last = std::iter::from_fn(|| s.poll_output()).last();
+        let Some(ServerOutput::Reply { reply, .. }) = last else { panic!() };
+        assert_eq!((reply.code, reply.enhanced.as_deref()), (452, Some("4.3.1")));
+        assert_eq!(s.state(), State::ExpectMail);
     }
 
     #[test]
