@@ -52,6 +52,31 @@ pub enum Answer {
 }
 
 impl Answer {
+    /// The first address of an A answer.
+    pub fn first_addr(&self) -> Option<&str> {
+        match self {
+            Answer::Records(rs) => rs.iter().find_map(|r| match &r.data {
+                RData::A(a) => Some(a.as_str()),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The exchanges of an MX answer, most preferred first.
+    pub fn exchanges(&self) -> Vec<String> {
+        match self {
+            Answer::Records(rs) => rs
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::Mx { exchange, .. } => Some(exchange.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The lines shown in the trace.
     pub fn presentation(&self, name: &str, qtype: &str) -> Vec<String> {
         match self {

@@ -9,7 +9,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use crate::dns::{Answer, RData, Zone};
+use crate::dns::{Answer, Zone};
 use crate::lesson::{EmailSpec, Lesson, LessonError};
 use crate::mail::{self, Bounce, ComposeError, Draft, Failure};
 use crate::smtp::client::{ClientOutput, Envelope, RcptStatus, SmtpClient};
@@ -428,11 +428,14 @@ impl World {
         });
     }
 
+    /// Records an event that happens inside `host`, now.
+    fn local(&mut self, host: HostId, kind: EventKind, bytes: Vec<u8>) {
+        self.record(self.now, host, host, Protocol::Local, kind, None, bytes);
+    }
+
     fn run(&mut self, action: Action) {
         match action {
-            Action::Note { host, text } => {
-                self.record(self.now, host, host, Protocol::Local, EventKind::Note, None, text.into_bytes())
-            }
+            Action::Note { host, text } => self.local(host, EventKind::Note, text.into_bytes()),
             Action::Lookup { host, name, qtype, lookup } => {
                 let Some(resolver) = self.resolver else {
                     let answer = self.zone.query(&name, qtype);
@@ -547,41 +550,17 @@ impl World {
     fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
         match lookup {
             Lookup::Submit { server_name, envelope, message } => {
-                let addr = match &answer {
-                    Answer::Records(rs) => rs.iter().find_map(|r| match &r.data {
-                        RData::A(a) => Some(a.clone()),
-                        _ => None,
-                    }),
-                    _ => None,
-                };
-                let Some(server) = addr.and_then(|a| self.host_by_addr(&a)) else {
+                let Some(server) = answer.first_addr().and_then(|a| self.host_by_addr(a)) else {
                     let text = format!(
                         "The mail client cannot find the server {server_name}: the message stays in the Outbox."
                     );
-                    return self.record(
-                        self.now,
-                        host,
-                        host,
-                        Protocol::Local,
-                        EventKind::Note,
-                        None,
-                        text.into_bytes(),
-                    );
+                    return self.local(host, EventKind::Note, text.into_bytes());
                 };
                 let helo = self.hosts[host].info.name.clone();
                 self.connect(host, server, SmtpClient::new(&helo, envelope, message), ConnJob::Submit);
             }
             Lookup::Mx { id } => match answer {
-                Answer::Records(rs) => {
-                    let exchanges = rs
-                        .iter()
-                        .filter_map(|r| match &r.data {
-                            RData::Mx { exchange, .. } => Some(exchange.clone()),
-                            _ => None,
-                        })
-                        .collect::<Vec<_>>();
-                    self.resolve_exchange(host, id, exchanges, 0);
-                }
+                Answer::Records(_) => self.resolve_exchange(host, id, answer.exchanges(), 0),
                 // No MX: the domain itself is the implicit MX (RFC 5321 §5.1).
                 Answer::NoData => self.resolve_exchange(host, id, vec![name.to_string()], 0),
                 Answer::NxDomain => {
@@ -591,14 +570,7 @@ impl World {
                 }
             },
             Lookup::Addr { id, exchanges, idx } => {
-                let addr = match &answer {
-                    Answer::Records(rs) => rs.iter().find_map(|r| match &r.data {
-                        RData::A(a) => Some(a.clone()),
-                        _ => None,
-                    }),
-                    _ => None,
-                };
-                match addr.and_then(|a| self.host_by_addr(&a)) {
+                match answer.first_addr().and_then(|a| self.host_by_addr(a)) {
                     Some(server) => {
                         let Some(e) = self.entry(host, &id) else {
                             return;
@@ -692,15 +664,7 @@ impl World {
                         .collect();
                     if !refused.is_empty() {
                         let text = format!("The mail client reports an error: {}", refused.join("; "));
-                        self.record(
-                            self.now,
-                            client,
-                            client,
-                            Protocol::Local,
-                            EventKind::Note,
-                            None,
-                            text.into_bytes(),
-                        );
+                        self.local(client, EventKind::Note, text.into_bytes());
                     }
                     // A submission is done once; mark the job consumed.
                     self.conns[conn].job = ConnJob::Relay { id: String::new() };
@@ -774,15 +738,7 @@ impl World {
         // with a note, as every MTA does.
         if e.mail_from.is_empty() {
             let text = "The bounce could not be delivered either. A bounce is never bounced: it is dropped.";
-            return self.record(
-                self.now,
-                host,
-                host,
-                Protocol::Local,
-                EventKind::Note,
-                None,
-                text.as_bytes().to_vec(),
-            );
+            return self.local(host, EventKind::Note, text.as_bytes().to_vec());
         }
         self.messages += 1;
         let reporting = self.hosts[host].info.name.clone();
@@ -796,15 +752,7 @@ impl World {
             original: &e.message,
             failures: &e.failures,
         });
-        self.record(
-            self.now,
-            host,
-            host,
-            Protocol::Local,
-            EventKind::Bounce { sender: e.mail_from.clone() },
-            None,
-            dsn.clone(),
-        );
+        self.local(host, EventKind::Bounce { sender: e.mail_from.clone() }, dsn.clone());
         let id = format!("{}B", e.id);
         self.accept(
             host,
@@ -857,27 +805,11 @@ impl World {
             });
         }
         for (mbox, stored) in delivered {
-            self.record(
-                self.now,
-                host,
-                host,
-                Protocol::Local,
-                EventKind::Delivery { mailbox: mbox },
-                None,
-                stored,
-            );
+            self.local(host, EventKind::Delivery { mailbox: mbox }, stored);
         }
         for (id, rcpts) in queued {
             let text = format!("Queued as {id} for {}", rcpts.join(", "));
-            self.record(
-                self.now,
-                host,
-                host,
-                Protocol::Local,
-                EventKind::Queued { recipients: rcpts },
-                None,
-                text.into_bytes(),
-            );
+            self.local(host, EventKind::Queued { recipients: rcpts }, text.into_bytes());
             self.schedule(self.now, Action::Attempt { host, id });
         }
         // A local recipient that vanished after RCPT was accepted (cannot happen with a
