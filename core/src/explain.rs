@@ -153,8 +153,8 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "250",
         "OK",
-        "The requested action worked. After EHLO the 250 reply spans several lines, each starting with 250, with a hyphen after the code on every line but the last. After the final dot of DATA, 250 means the server now owns the message: it must deliver it or bounce it, never lose it.",
-        "RFC 5321 §4.2.3, §4.1.1.4",
+        "The requested action worked: the sender, the recipient or the reset was accepted, and the conversation goes on. The 2 in front means success.",
+        "RFC 5321 §4.2.3",
     ),
     e(
         "251",
@@ -266,6 +266,37 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     ),
 ];
 
+/// Replies whose meaning depends on the command they answer: `"CODE VERB"`.
+pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
+    e(
+        "250 EHLO",
+        "Hello, and here is what I can do",
+        "The answer to EHLO spans several lines, each starting with 250, with a hyphen after the code on every line but the last and a space on the last. The first line names the server; each other line names one extension it supports, such as SIZE or PIPELINING.",
+        "RFC 5321 §4.1.1.1, §4.2.1",
+    ),
+    e(
+        "250 DATA",
+        "Message accepted: the server owns it now",
+        "After the final dot, 250 means the server has taken responsibility for the message. From now on it must deliver it or send a bounce, never lose it. The sender's part is done.",
+        "RFC 5321 §4.1.1.4, §6.1",
+    ),
+    e(
+        "221 QUIT",
+        "Goodbye",
+        "The server confirms QUIT and closes the connection. Anything not finished with a 250 after the final dot is forgotten.",
+        "RFC 5321 §4.1.1.10",
+    ),
+];
+
+/// The explanation of reply `code` when it answers `verb`, falling back to the code alone.
+pub fn reply_to(code: u16, verb: Option<&str>) -> Option<&'static Explanation> {
+    verb.and_then(|v| {
+        let key = format!("{code} {}", v.to_ascii_uppercase());
+        SMTP_REPLIES_IN_CONTEXT.iter().find(|e| e.key == key)
+    })
+    .or_else(|| reply(code))
+}
+
 /// Enhanced status codes used by the servers (RFC 3463).
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
@@ -352,7 +383,7 @@ pub const OTHER: &[Explanation] = &[
     e(
         "data",
         "The message itself",
-        "Header lines, a blank line, then the body, exactly as the recipient will read it. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot.",
+        "Header lines, a blank line, then the body. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot. Each server that takes the message adds a Received: line on top; the last one adds Return-Path:.",
         "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
     ),
     e(
@@ -364,7 +395,7 @@ pub const OTHER: &[Explanation] = &[
     e(
         "dns-a",
         "What is that server's address?",
-        "An MX record gives a name; an A record turns that name into the IP address to connect to.",
+        "An A record turns a host name into the IPv4 address to connect to. A mail client looks up its own server this way; a mail server looks up the name that an MX record gave it.",
         "RFC 5321 §5.1; RFC 1035 §3.4.1",
     ),
     e(
@@ -414,8 +445,8 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     let mut out = Vec::new();
     match &ev.kind {
         EventKind::Command { verb } => out.extend(command(verb)),
-        EventKind::Reply { code, enhanced: enh, .. } => {
-            out.extend(reply(*code));
+        EventKind::Reply { code, enhanced: enh, to_verb } => {
+            out.extend(reply_to(*code, to_verb.as_deref()));
             out.extend(enh.as_deref().and_then(enhanced));
         }
         EventKind::Connect { .. } => out.extend(other("connect")),
@@ -496,8 +527,16 @@ mod tests {
     }
 
     #[test]
+    fn replies_are_explained_in_context() {
+        assert_eq!(reply_to(250, Some("DATA")).unwrap().key, "250 DATA");
+        assert_eq!(reply_to(250, Some("ehlo")).unwrap().key, "250 EHLO");
+        assert_eq!(reply_to(250, Some("RCPT")).unwrap().key, "250");
+        assert_eq!(reply_to(354, None).unwrap().key, "354");
+    }
+
+    #[test]
     fn every_entry_is_complete_and_unique() {
-        for table in [SMTP_COMMANDS, SMTP_REPLIES, ENHANCED, OTHER] {
+        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER] {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);

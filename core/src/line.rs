@@ -18,7 +18,10 @@ pub enum Line {
         bare_lf: bool,
     },
     /// A line longer than the limit ended; its bytes were discarded.
-    TooLong,
+    TooLong {
+        /// True when it ended in a bare LF rather than CRLF.
+        bare_lf: bool,
+    },
 }
 
 /// Splits a byte stream into lines of at most `max` octets including the CRLF.
@@ -27,12 +30,14 @@ pub struct LineReader {
     max: usize,
     buf: Vec<u8>,
     discarding: bool,
+    /// While discarding: the last byte seen, to tell CRLF from a bare LF at the end.
+    last: u8,
 }
 
 impl LineReader {
     /// `max` counts the line end too, as the RFCs do.
     pub fn new(max: usize) -> LineReader {
-        LineReader { max, buf: Vec::new(), discarding: false }
+        LineReader { max, buf: Vec::new(), discarding: false, last: 0 }
     }
 
     /// The bytes of an unfinished line held so far.
@@ -64,17 +69,20 @@ impl LineReader {
             let room = (self.max - 1).saturating_sub(self.buf.len());
             if chunk.len() > room {
                 self.discarding = true;
+                self.last = chunk.last().copied().unwrap_or(0);
                 self.buf.clear();
             } else {
                 self.buf.extend_from_slice(chunk);
             }
+        } else if let Some(&b) = chunk.last() {
+            self.last = b;
         }
         if !ended {
             return None;
         }
         if std::mem::take(&mut self.discarding) {
             self.buf.clear();
-            return Some(Line::TooLong);
+            return Some(Line::TooLong { bare_lf: self.last != b'\r' });
         }
         let mut text = std::mem::take(&mut self.buf);
         let bare_lf = text.last() != Some(&b'\r');
@@ -136,7 +144,14 @@ mod tests {
         // 511 + CRLF = 513: too long.
         let mut line = vec![b'a'; 511];
         line.extend_from_slice(b"\r\n");
-        assert_eq!(r.read_all(&line), [Line::TooLong]);
+        assert_eq!(r.read_all(&line), [Line::TooLong { bare_lf: false }]);
+        let mut line = vec![b'a'; 600];
+        line.push(b'\n');
+        assert_eq!(r.read_all(&line), [Line::TooLong { bare_lf: true }]);
+        // The CR and the LF of a long line may come in different writes.
+        assert_eq!(r.read_all(&[b'a'; 600]), []);
+        assert_eq!(r.read_all(b"\r"), []);
+        assert_eq!(r.read_all(b"\n"), [Line::TooLong { bare_lf: false }]);
     }
 
     #[test]
@@ -147,6 +162,6 @@ mod tests {
             assert!(r.pending() <= 512);
         }
         // The tail of the long line is not a command; the next line is.
-        assert_eq!(r.read_all(b"QUIT\r\nNOOP\r\n"), [Line::TooLong, complete("NOOP")]);
+        assert_eq!(r.read_all(b"QUIT\r\nNOOP\r\n"), [Line::TooLong { bare_lf: false }, complete("NOOP")]);
     }
 }

@@ -149,6 +149,16 @@ fn check_path_limits(line: &[u8]) -> Result<(), Reply> {
     if close < open {
         return Ok(());
     }
+    // After `>` comes the end of the line or a space and parameters (RFC 5321 §4.1.2).
+    if text[close + 1..].chars().next().is_some_and(|c| c != ' ') {
+        let verb =
+            if text.to_ascii_uppercase().starts_with("MAIL") { "MAIL FROM:<path>" } else { "RCPT TO:<path>" };
+        return Err(Reply::new(
+            501,
+            "5.5.2",
+            format!("Syntax: {verb} [parameters], with a space before parameters"),
+        ));
+    }
     let path = &text[open..=close];
     if path.len() > MAX_PATH {
         return Err(Reply::new(501, "5.5.4", format!("Path too long (at most {MAX_PATH} octets)")));
@@ -331,6 +341,8 @@ mod tests {
             ("MAIL FROM:<a@b.c> FROB=1", 555, "5.5.4"),
             ("MAIL FROM:<a@b.c> SIZE=abc", 501, "5.5.4"),
             ("VRFY", 501, "5.5.4"),
+            ("RCPT TO:<bob@example.net>x", 501, "5.5.2"),
+            ("MAIL FROM:<a@b.c>SIZE=1", 501, "5.5.2"),
             ("NOOP\0", 501, "5.5.2"),
             ("NOOP a\rb", 501, "5.5.2"),
             (&long_local, 501, "5.5.4"),

@@ -55,9 +55,11 @@ impl DataReader {
         loop {
             let line = self.lines.read(input)?;
             match line {
-                Line::TooLong => {
+                Line::TooLong { bare_lf } => {
                     self.problem.get_or_insert(DataProblem::LineTooLong);
-                    self.prev_crlf = true;
+                    // A long line that ends in a bare LF must not let `.CRLF` end the
+                    // data after it: `<LF>.<CRLF>` is not the end (smuggling).
+                    self.prev_crlf = !bare_lf;
                 }
                 Line::Complete { text, bare_lf } => {
                     let bare_cr = text.contains(&b'\r');
@@ -146,6 +148,32 @@ mod tests {
             ),
             ("bare CR", b"a\rb\r\n.\r\n", Some(DataEnd::Rejected(DataProblem::BareLineEnd)), b""),
         ];
+        for (name, input, want_end, want_rest) in cases {
+            let (end, rest) = run(input);
+            assert_eq!(&end, want_end, "{name}");
+            assert_eq!(rest, *want_rest, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_long_line_ending_in_bare_lf_does_not_end_the_data() {
+        // Found in review: a line over 1000 octets ending in a bare LF, then `.CRLF`,
+        // must not end the data, or the rest is read as a second transaction.
+        let mut input = vec![b'x'; 1200];
+        input.extend_from_slice(b"\n.\r\nMAIL FROM:<e@v.example>\r\nDATA\r\nsmuggled\r\n.\r\nNOOP\r\n");
+        let (end, rest) = run(&input);
+        assert_eq!(end, Some(DataEnd::Rejected(DataProblem::LineTooLong)));
+        assert_eq!(rest, b"NOOP\r\n");
+    }
+
+    #[test]
+    fn data_cases_more() {
+        let cases: &[(&str, &[u8], Option<DataEnd>, &[u8])] = &[(
+            "long line then CRLF.CRLF",
+            &[&[b'y'; 1100][..], b"\r\n.\r\n"].concat(),
+            Some(DataEnd::Rejected(DataProblem::LineTooLong)),
+            b"",
+        )];
         for (name, input, want_end, want_rest) in cases {
             let (end, rest) = run(input);
             assert_eq!(&end, want_end, "{name}");

@@ -121,7 +121,7 @@ impl ReplyReader {
     pub fn read(&mut self, input: &mut &[u8]) -> Option<Result<Reply, ReplyError>> {
         loop {
             let line = match self.lines.read(input)? {
-                Line::TooLong => return Some(Err(ReplyError::TooLong)),
+                Line::TooLong { .. } => return Some(Err(ReplyError::TooLong)),
                 Line::Complete { text, .. } => String::from_utf8_lossy(&text).into_owned(),
             };
             let bytes = line.as_bytes();

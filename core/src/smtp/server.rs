@@ -216,11 +216,25 @@ impl SmtpServer {
             match line {
                 // Over-long lines are discarded to their end and answered; the tail is
                 // never run as a command (RFC 5321 §4.5.3.1.10).
-                Line::TooLong => self.reply(
+                Line::TooLong { .. } => self.reply(
                     None,
                     Reply::new(500, "5.5.2", format!("Line too long (at most {MAX_COMMAND_LINE} octets)")),
                 ),
-                Line::Complete { text, .. } => self.handle_line(&text),
+                // A command must end with CRLF; one ended by a bare LF is not run
+                // (RFC 5321 §2.3.8: a bare LF is not a line end in SMTP).
+                Line::Complete { text, bare_lf: true } => {
+                    let verb = command::verb_of(&text);
+                    let verb = (!verb.is_empty()).then_some(verb);
+                    self.reply(
+                        verb.as_deref(),
+                        Reply::new(
+                            500,
+                            "5.5.2",
+                            "Syntax error: a command line must end with CRLF, not a bare LF",
+                        ),
+                    )
+                }
+                Line::Complete { text, bare_lf: false } => self.handle_line(&text),
             }
         }
     }
@@ -281,6 +295,12 @@ impl SmtpServer {
             Command::Mail { .. } if !greeted => Reply::new(503, "5.5.1", "Send EHLO or HELO first"),
             Command::Mail { .. } if self.tx.mail_from.is_some() => {
                 Reply::new(503, "5.5.1", "Nested MAIL command: a transaction is already open")
+            }
+            // Parameters exist only in ESMTP, after EHLO (RFC 5321 §4.1.1.2, RFC 1870 §6).
+            Command::Mail { size, body, .. }
+                if (size.is_some() || body.is_some()) && self.helo.as_ref().is_some_and(|h| !h.1) =>
+            {
+                Reply::new(555, "5.5.4", "MAIL parameters need EHLO, not HELO")
             }
             Command::Mail { from, size, .. } => {
                 // SIZE over the fixed maximum: 552 5.3.4 (RFC 1870 §6.2).
@@ -366,8 +386,8 @@ impl SmtpServer {
             let Some(mailbox) = self.config.local_mailbox(&to) else {
                 return Reply::new(550, "5.1.1", format!("<{to}>: no such user here"));
             };
-            self.accept_rcpt(mailbox.clone());
-            return Reply::new(250, "2.1.5", format!("Recipient <{mailbox}> OK"));
+            self.accept_rcpt(mailbox);
+            return Reply::new(250, "2.1.5", format!("Recipient <{to}> OK"));
         }
         if self.config.relay_clients.iter().any(|c| c == &self.peer.addr) {
             self.accept_rcpt(to.clone());
@@ -563,6 +583,16 @@ mod tests {
                 vec!["220", "250", "250 2.1.0", "250", "503 5.5.1"],
             ),
             ("quit closes", vec![b"QUIT\r\nNOOP\r\n"], vec!["220", "221 2.0.0", "close"]),
+            (
+                "a bare LF does not end a command",
+                vec![b"NOOP\n", b"QUIT\nNOOP\r\n"],
+                vec!["220", "500 5.5.2", "500 5.5.2", "250 2.0.0"],
+            ),
+            (
+                "MAIL parameters need EHLO",
+                vec![b"HELO c\r\nMAIL FROM:<a@example.org> SIZE=10\r\nMAIL FROM:<a@example.org>\r\n"],
+                vec!["220", "250", "555 5.5.4", "250 2.1.0"],
+            ),
         ];
         for (name, writes, want) in cases {
             let (got, _, _) = run(&writes);
