@@ -136,6 +136,20 @@ class SmtplibAgainstMailroom(unittest.TestCase):
         )
         self.assertEqual([r[:3] for r in replies[6:]], ["250", "250", "354", "554", "250"])
 
+    def test_smuggling_after_an_over_long_line_is_one_rejection(self):
+        replies = raw(
+            b"EHLO c\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n"
+            + b"x" * 1200
+            + b"\n.\r\nMAIL FROM:<eve@evil.example>\r\nRCPT TO:<carol@example.net>\r\n"
+            b"DATA\r\nsmuggled\r\n.\r\nNOOP\r\n",
+            expect_replies=6 + 5,
+        )
+        self.assertEqual([r[:3] for r in replies[6:]], ["250", "250", "354", "554", "250"])
+
+    def test_bare_lf_does_not_end_a_command(self):
+        replies = raw(b"NOOP\nNOOP\r\n", expect_replies=2)
+        self.assertEqual([r[:3] for r in replies], ["500", "250"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
