@@ -239,7 +239,11 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
         return html! {
             <g key={index} class={classes!("token-local", format!("fam-{family}"))}
                 style={format!("--dur: {}ms", travel_ms.max(400))}>
-                <circle class="pulse" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="58" />
+                // Centred on the host by its parent, so the pulse scales about its own
+                // origin: a plain transform the compositor animates, no repaint per frame.
+                <g transform={format!("translate({x:.1} {y:.1})")}>
+                    <circle class="pulse" r="58" />
+                </g>
                 <g transform={format!("translate({x:.1} {:.1})", y - 78.0)}>
                     <rect class="badge" x="-50" y="-16" width="100" height="30" rx="15" />
                     <text class="badge-text" y="5">{ ev.kind.label() }</text>

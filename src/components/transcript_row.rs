@@ -2,6 +2,8 @@ use std::rc::Rc;
 
 use mailroom_core::trace::Protocol;
 use mailroom_core::world::LessonRun;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use crate::components::icons;
@@ -40,11 +42,22 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
     {
         let node = node.clone();
         // Re-run when line ends appear or vanish: the rows change height.
+        // Scrolling needs an up-to-date layout. Done at once, it would force a layout in the
+        // middle of the key press (the page is laid out again for the frame anyway); in the
+        // next animation frame the browser lays out once and paints the scrolled list.
         use_effect_with((props.current, props.show_line_ends), move |(current, _)| {
-            if *current && let Some(el) = node.cast::<web_sys::Element>() {
-                let options = web_sys::ScrollIntoViewOptions::new();
-                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                el.scroll_into_view_with_scroll_into_view_options(&options);
+            if *current && let Some(window) = web_sys::window() {
+                let scroll = Closure::once_into_js(move || {
+                    if let Some(el) = node
+                        .cast::<web_sys::Element>()
+                        .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
+                    {
+                        let options = web_sys::ScrollIntoViewOptions::new();
+                        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                        el.scroll_into_view_with_scroll_into_view_options(&options);
+                    }
+                });
+                let _ = window.request_animation_frame(scroll.unchecked_ref());
             }
         });
     }
