@@ -2,6 +2,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
 use crate::route::{self, Route};
@@ -16,21 +17,46 @@ pub fn initial_route() -> Route {
     route::parse(&location_hash()).unwrap_or_else(|| Route { lesson: first_lesson_id().to_string(), step: 0 })
 }
 
-/// Keeps the address in step with the player: every render writes the canonical hash
-/// with `history.replaceState` (no history entry per step), and a `hashchange` (the
+/// How long the address waits after a step before it follows: writing it is a
+/// same-document navigation that costs the browser ~10 ms, too much to pay inside a step
+/// (budget 16 ms) while a student holds an arrow key down.
+const HASH_DELAY_MS: u32 = 150;
+
+fn write_hash(wanted: &str) {
+    if location_hash() != wanted
+        && let Some(history) = web_sys::window().and_then(|w| w.history().ok())
+    {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(wanted));
+    }
+}
+
+/// Keeps the address in step with the player: shortly after each step it writes the
+/// canonical hash with `history.replaceState` (no history entry per step), and at once
+/// when the page is being left, so a reload opens the same moment; a `hashchange` (the
 /// user edits the address, or follows a link) loads and seeks.
 #[hook]
 pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatcher<Player>) {
     let current: Rc<RefCell<String>> = use_mut_ref(String::new);
     *current.borrow_mut() = lesson.to_string();
-
     let wanted = route::format(&Route { lesson: lesson.to_string(), step: cursor });
-    use_effect(move || {
-        if location_hash() != wanted
-            && let Some(history) = web_sys::window().and_then(|w| w.history().ok())
-        {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&wanted));
-        }
+    let latest: Rc<RefCell<String>> = use_mut_ref(String::new);
+    let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+
+    {
+        let latest = latest.clone();
+        use_effect_with(wanted, move |wanted| {
+            *latest.borrow_mut() = wanted.clone();
+            let wanted = wanted.clone();
+            // Dropping the previous timeout cancels it: only the last step is written.
+            *pending.borrow_mut() = Some(Timeout::new(HASH_DELAY_MS, move || write_hash(&wanted)));
+        });
+    }
+
+    // Leaving or reloading the page: write the address now.
+    use_effect_with((), move |_| {
+        let listener = web_sys::window()
+            .map(|window| EventListener::new(&window, "pagehide", move |_| write_hash(&latest.borrow())));
+        move || drop(listener)
     });
 
     use_effect_with(dispatcher, move |dispatcher| {
