@@ -3,8 +3,10 @@
 use crate::lesson::{Lesson, LessonError};
 
 /// `(id, file text)` of every built-in lesson, in library order.
-pub const BUILTIN: &[(&str, &str)] =
-    &[("sending-an-email", include_str!("../../lessons/sending-an-email.md"))];
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("sending-an-email", include_str!("../../lessons/sending-an-email.md")),
+    ("a-bounce", include_str!("../../lessons/a-bounce.md")),
+];
 
 /// Parses the built-in lesson `id`.
 pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
