@@ -124,6 +124,8 @@ pub enum Action {
     ToggleLineEnds,
     Select(Option<usize>),
     LoadLesson(String),
+    /// The notice about a lesson that could not be loaded was read and closed.
+    DismissError,
 }
 
 /// Parses and runs the built-in lesson `id`.
@@ -172,7 +174,10 @@ impl Player {
         let (lesson, run, error) = match load_lesson_repeated(id, messages) {
             Ok((l, r)) => (l, r, None),
             Err(e) if id != first_lesson_id() => match load_lesson_repeated(first_lesson_id(), messages) {
-                Ok((l, r)) => (l, r, Some(e)),
+                Ok((l, r)) => {
+                    let shown = format!("{e} Showing the first lesson, “{}”, instead.", l.title);
+                    (l, r, Some(shown))
+                }
                 Err(e2) => {
                     let (l, r) = empty_lesson(id);
                     (l, r, Some(e2))
@@ -279,8 +284,12 @@ impl Reducible for Player {
                     error: None,
                     ..(*self).clone()
                 },
-                Err(e) => Player { error: Some(e), playing: false, ..(*self).clone() },
+                Err(e) => {
+                    let error = format!("{e} Still showing “{}”.", self.lesson.title);
+                    Player { error: Some(error), playing: false, ..(*self).clone() }
+                }
             },
+            Action::DismissError => Player { error: None, ..(*self).clone() },
         };
         Rc::new(next)
     }
@@ -394,8 +403,13 @@ mod tests {
     #[test]
     fn new_falls_back_to_the_first_lesson_and_clamps() {
         let p = Player::new("does-not-exist", 3, Settings::default());
-        assert!(p.error.is_some());
+        let error = p.error.clone().unwrap_or_default();
+        assert!(error.contains("does-not-exist"), "{error}");
+        assert!(error.contains(&p.lesson.title), "the notice says which lesson is shown: {error}");
         assert_eq!(p.lesson.id, first_lesson_id());
+        assert_eq!(p.cursor, 3, "the step of the address is kept");
+        let p = Rc::new(p).reduce(Action::DismissError);
+        assert_eq!(p.error, None);
         let p = Player::new(first_lesson_id(), 1_000_000, Settings::default());
         assert_eq!(p.cursor, p.total());
     }

@@ -15,12 +15,13 @@ fn document() -> web_sys::Document {
 
 /// Mounts a fresh app at step 0 of the first lesson, in its own div.
 async fn mount() -> (Element, yew::AppHandle<mailroom::App>) {
+    mount_at("#/lesson/sending-an-email/step/0").await
+}
+
+/// Mounts a fresh app at the address `hash`, in its own div.
+async fn mount_at(hash: &str) -> (Element, yew::AppHandle<mailroom::App>) {
     let window = web_sys::window().unwrap();
-    window
-        .history()
-        .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("#/lesson/sending-an-email/step/0"))
-        .unwrap();
+    window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash)).unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let handle = mailroom::mount(root.clone());
@@ -40,17 +41,26 @@ fn attr(el: &Element, name: &str) -> String {
     el.get_attribute(name).unwrap_or_default()
 }
 
+fn has_class(el: &Element, class: &str) -> bool {
+    attr(el, "class").split_whitespace().any(|c| c == class)
+}
+
 fn click(root: &Element, selector: &str) {
     find(root, selector).dyn_into::<HtmlElement>().unwrap().click();
 }
 
 fn press(key: &str) {
+    press_on(&document().body().unwrap(), key);
+}
+
+/// A key pressed with `target` focused: the event starts there and bubbles up.
+fn press_on(target: &Element, key: &str) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key(key);
     init.set_bubbles(true);
     init.set_cancelable(true);
     let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-    document().body().unwrap().dispatch_event(&event).unwrap();
+    target.dispatch_event(&event).unwrap();
 }
 
 async fn finish(root: Element, handle: yew::AppHandle<mailroom::App>) {
@@ -153,6 +163,120 @@ async fn clicking_a_row_explains_it() {
     let card = find(&root, "[data-testid=explanation]");
     assert!(card.text_content().unwrap().contains("Selected: step 5"), "{:?}", card.text_content());
     assert_eq!(count(&root, "[data-testid=transcript-row].selected"), 1);
+    finish(root, handle).await;
+}
+
+/// Roving tabindex: one row is in the Tab order, so Tab reaches the controls quickly;
+/// Space and Enter select the focused row (Space does not also play); ↑ and ↓ move.
+#[wasm_bindgen_test]
+async fn the_transcript_is_one_tab_stop_with_arrow_keys() {
+    let (root, handle) = mount().await;
+    press("End");
+    yew::scheduler::flush().await;
+    let rows = count(&root, "[data-testid=transcript-row]");
+    assert!(rows > 10);
+    let tabbable = root.query_selector_all("[data-testid=transcript-row][tabindex='0']").unwrap();
+    assert_eq!(tabbable.length(), 1, "one row is in the Tab order");
+    let current = find(&root, "[data-testid=transcript-row][aria-current=step]");
+    assert_eq!(attr(&current, "tabindex"), "0", "the current row is the tabbable one");
+    assert_eq!(count(&root, "[data-testid=transcript-row][tabindex='-1']"), rows - 1);
+
+    let row = find(&root, "[data-testid=transcript-row][data-index='4']");
+    press_on(&row, " ");
+    yew::scheduler::flush().await;
+    assert_eq!(
+        attr(&find(&root, "[data-testid=play]"), "aria-pressed"),
+        "false",
+        "Space on a row does not play"
+    );
+    assert!(has_class(&row, "selected"), "Space selected the row");
+    assert_eq!(attr(&row, "tabindex"), "0", "the selected row is now the tabbable one");
+    assert_eq!(attr(&current, "tabindex"), "-1");
+
+    row.dyn_ref::<HtmlElement>().unwrap().focus().unwrap();
+    press_on(&row, "ArrowDown");
+    yew::scheduler::flush().await;
+    let next = find(&root, "[data-testid=transcript-row][data-index='5']");
+    assert!(has_class(&next, "selected"), "↓ selected the next row");
+    assert_eq!(document().active_element().as_ref(), Some(&next), "↓ moved the focus");
+    press_on(&next, "ArrowUp");
+    yew::scheduler::flush().await;
+    assert!(has_class(&row, "selected"), "↑ went back");
+    press_on(&row, "Enter");
+    yew::scheduler::flush().await;
+    let card = find(&root, "[data-testid=explanation]");
+    assert!(card.text_content().unwrap().contains("Selected: step 5"), "{:?}", card.text_content());
+    let player = find(&root, "main[data-testid=player]");
+    assert_eq!(
+        attr(&player, "data-cursor"),
+        attr(&player, "data-total"),
+        "arrows in the transcript do not step"
+    );
+
+    let list = find(&root, "[data-testid=transcript]");
+    assert_eq!(attr(&list, "aria-label"), "Transcript");
+    let hint = find(&root, &format!("#{}", attr(&list, "aria-describedby")));
+    assert!(hint.text_content().unwrap().contains("arrived"), "the hint says what the times are");
+    finish(root, handle).await;
+}
+
+/// A reply to the message names the message, not its first header line.
+#[wasm_bindgen_test]
+async fn the_reply_to_the_message_says_it_answers_the_message() {
+    let (root, handle) = mount().await;
+    press("End");
+    yew::scheduler::flush().await;
+    let rows = root.query_selector_all("[data-testid=transcript-row]").unwrap();
+    let after_message = (0..rows.length())
+        .map(|i| rows.item(i).unwrap().dyn_into::<Element>().unwrap())
+        .find(|r| r.text_content().unwrap().contains("queued as"))
+        .expect("the 250 after the message");
+    after_message.dyn_ref::<HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    let answers = find(&root, "[data-testid=explanation] .answers");
+    let text = answers.text_content().unwrap();
+    assert!(text.contains("the message (DATA)"), "{text}");
+    assert!(!text.contains("Date:"), "{text}");
+    finish(root, handle).await;
+}
+
+/// An unknown lesson in the address: the first lesson is shown, with a visible notice
+/// that says so, which can be dismissed.
+#[wasm_bindgen_test]
+async fn an_unknown_lesson_is_said_politely() {
+    let (root, handle) = mount_at("#/lesson/nope/step/3").await;
+    let notice = find(&root, "[data-testid=notice]");
+    let text = notice.text_content().unwrap();
+    assert!(text.contains("nope") && text.contains("Sending an email"), "{text}");
+    assert_eq!(attr(&notice.parent_element().unwrap(), "role"), "status", "a polite live region");
+    assert_eq!(attr(&find(&root, "main[data-testid=player]"), "data-cursor"), "3");
+    click(&root, "[data-testid=notice] button");
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=notice]"), 0, "dismissed");
+    finish(root, handle).await;
+}
+
+/// A stored message opens in a dialog, which Escape closes.
+#[wasm_bindgen_test]
+async fn a_stored_message_opens_in_a_dialog() {
+    let (root, handle) = mount().await;
+    press("End");
+    yew::scheduler::flush().await;
+    click(&root, r#"[data-testid=mailbox][data-owner="bob@example.net"] button"#);
+    yew::scheduler::flush().await;
+    let dialog = find(&root, "[data-testid=message-dialog]");
+    assert_eq!(attr(&dialog, "aria-modal"), "true");
+    assert!(dialog.text_content().unwrap().contains("Received: from"), "the message as stored");
+    let player = find(&root, "main[data-testid=player]");
+    let cursor = attr(&player, "data-cursor");
+    let focused = document().active_element().unwrap();
+    assert!(dialog.contains(Some(&focused)), "the focus is in the dialog");
+    press_on(&focused, "ArrowLeft");
+    yew::scheduler::flush().await;
+    assert_eq!(attr(&player, "data-cursor"), cursor, "the page's keys rest while the dialog is open");
+    press_on(&focused, "Escape");
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=message-dialog]"), 0, "Escape closed it");
     finish(root, handle).await;
 }
 

@@ -58,6 +58,7 @@ pub fn App() -> Html {
     let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
     let on_select_row = use_callback(dispatcher.clone(), |i: usize, d| d.dispatch(Action::Select(Some(i))));
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
+    let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
 
     let total = player.total();
     let announce = match player.current() {
@@ -80,6 +81,8 @@ pub fn App() -> Html {
                 cursor={player.cursor}
                 {total}
                 onlesson={on_lesson}
+                notice={player.error.clone()}
+                ondismiss={on_dismiss}
             />
             <div class="stage">
                 <Diagram
@@ -96,9 +99,6 @@ pub fn App() -> Html {
                 />
             </div>
             <aside class="side" aria-label="Lesson">
-                if let Some(error) = &player.error {
-                    <p class="error-banner" role="alert">{ error.clone() }</p>
-                }
                 <Narration
                     lesson={player.lesson.clone()}
                     anchors={player.run.anchors.clone()}

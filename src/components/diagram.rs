@@ -7,15 +7,20 @@ use yew::prelude::*;
 use crate::present;
 
 /// Width of the SVG's coordinate system; the height follows the hosts' layout.
+/// Shown about 0.75× at 1366×768: the smallest text (20 units) is 15 px on screen.
 const W: f64 = 1000.0;
-const MARGIN_X: f64 = 120.0;
-const TOP: f64 = 62.0;
+/// Room at the sides for the widest label under a host ("laptop.example.org" at 20
+/// units is about 220 wide): labels stay inside the viewBox, so nothing is clipped
+/// when the diagram is as wide as its panel.
+const MARGIN_X: f64 = 150.0;
+const TOP: f64 = 56.0;
 /// Vertical distance between the highest and the lowest host.
-const SPAN_Y: f64 = 190.0;
-/// Room under the lowest row of hosts for their labels.
-const LABEL_ROOM: f64 = 178.0;
+const SPAN_Y: f64 = 150.0;
+/// Room under the lowest row of hosts for their labels: name, host name, address,
+/// state, client state, mailboxes and queue.
+const LABEL_ROOM: f64 = 220.0;
 /// Distance between two lines of a host's label.
-const LINE_HEIGHT: f64 = 24.0;
+const LINE_HEIGHT: f64 = 26.0;
 /// Tokens leave and arrive this far from a host's centre (plus their own half size).
 const NODE_RADIUS: f64 = 56.0;
 
@@ -96,14 +101,14 @@ fn role_name(role: HostRole) -> &'static str {
 }
 
 fn token_width(ev: &TraceEvent) -> f64 {
-    (ev.kind.label().chars().count() as f64 * 11.0 + 26.0).max(52.0)
+    (ev.kind.label().chars().count() as f64 * 13.5 + 28.0).max(56.0)
 }
 
 /// Half the width and height of a token.
 fn token_extent(ev: &TraceEvent) -> (f64, f64) {
     match ev.kind.family() {
-        Family::Command | Family::Reply => (token_width(ev) / 2.0, 17.0),
-        Family::Dns => (token_width(ev) / 2.0 + 10.0, 19.0),
+        Family::Command | Family::Reply => (token_width(ev) / 2.0, 19.0),
+        Family::Dns => (token_width(ev) / 2.0 + 10.0, 21.0),
         Family::Data | Family::Mail => (30.0, 20.0),
         Family::Connection | Family::Note => (17.0, 17.0),
     }
@@ -117,23 +122,23 @@ fn token_shape(ev: &TraceEvent) -> Html {
     match ev.kind.family() {
         Family::Command => html! {
             <>
-                <rect class="token-body" x={format!("{}", -half)} y="-17" width={format!("{width}")} height="34" rx="3" />
-                <text class="token-text" y="6">{ label }</text>
+                <rect class="token-body" x={format!("{}", -half)} y="-19" width={format!("{width}")} height="38" rx="3" />
+                <text class="token-text" y="8">{ label }</text>
             </>
         },
         Family::Reply => html! {
             <>
-                <rect class="token-body" x={format!("{}", -half)} y="-17" width={format!("{width}")} height="34" rx="17" />
-                <text class="token-text" y="6">{ label }</text>
+                <rect class="token-body" x={format!("{}", -half)} y="-19" width={format!("{width}")} height="38" rx="19" />
+                <text class="token-text" y="8">{ label }</text>
             </>
         },
         Family::Dns => {
             let w = half + 10.0;
-            let points = format!("{} 0 {} -19 {} -19 {w} 0 {} 19 {} 19", -w, -half, half, half, -half);
+            let points = format!("{} 0 {} -21 {} -21 {w} 0 {} 21 {} 21", -w, -half, half, half, -half);
             html! {
                 <>
                     <polygon class="token-body" {points} />
-                    <text class="token-text" y="6">{ label }</text>
+                    <text class="token-text" y="8">{ label }</text>
                 </>
             }
         }
@@ -141,7 +146,7 @@ fn token_shape(ev: &TraceEvent) -> Html {
             <>
                 <rect class="token-body" x="-30" y="-20" width="60" height="40" rx="3" />
                 <path class="token-detail" d="M-30 -20 L0 4 L30 -20" />
-                <text class="token-caption" y="-30">{ label }</text>
+                <text class="token-caption" y="-32">{ label }</text>
             </>
         },
         Family::Connection | Family::Note => html! {
@@ -150,10 +155,37 @@ fn token_shape(ev: &TraceEvent) -> Html {
                 if matches!(ev.kind, EventKind::Close) {
                     <path class="token-detail" d="M-7 -7 L7 7 M7 -7 L-7 7" />
                 }
-                <text class="token-caption" y="-30">{ label }</text>
+                <text class="token-caption" y="-32">{ label }</text>
             </>
         },
     }
+}
+
+/// The host's state in words: what its server waits for, what its client (when it
+/// relays) waits for, its mailboxes and its queue.
+fn host_status(snap: &HostSnapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    if !snap.state.is_empty() {
+        out.push(present::readable_state(&snap.state));
+    }
+    if !snap.client_state.is_empty() {
+        out.push(format!("as a client: {}", present::readable_state(&snap.client_state)));
+    }
+    for (addr, n) in &snap.mailboxes {
+        out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
+    }
+    if snap.queued > 0 {
+        out.push(format!("{} waiting in the queue", snap.queued));
+    }
+    out
+}
+
+/// "smtp.example.org, Alice's provider, 192.0.2.25: expects MAIL; …": the host as a
+/// tooltip and for the diagram's description.
+fn host_sentence(info: &HostInfo, snap: &HostSnapshot) -> String {
+    let status = host_status(snap);
+    let who = format!("{}, {}, {}", info.name, info.label, info.addr);
+    if status.is_empty() { who } else { format!("{who}: {}", status.join("; ")) }
 }
 
 fn host_node(
@@ -162,19 +194,29 @@ fn host_node(
     at: (f64, f64),
     side: bool,
     snap: &HostSnapshot,
+    sentence: String,
     class: Classes,
 ) -> Html {
     let (x, y) = at;
     // Labels go under the icon, or beside it for hosts above the main row.
-    let (lx, ly, anchor) = if side { (x + 62.0, y - 16.0, "start") } else { (x, y + 72.0, "middle") };
-    let line = |n: f64| format!("{:.1}", ly + n * LINE_HEIGHT);
+    let (lx, ly, anchor) = if side { (x + 62.0, y - 10.0, "start") } else { (x, y + 72.0, "middle") };
+    // Baselines: the label, the host name and address close under it, then the states
+    // with a little air (they are what changes).
+    let line = |n: f64| {
+        let offset = match n as usize {
+            0 => 0.0,
+            1 => 30.0,
+            2 => 54.0,
+            n => 84.0 + (n - 3) as f64 * LINE_HEIGHT,
+        };
+        format!("{:.1}", ly + offset)
+    };
     let lxs = format!("{lx:.1}");
     let mut extra: Vec<Html> = Vec::new();
-    let mut row = 2.0;
+    let mut row = 3.0;
     if !snap.state.is_empty() {
         extra.push(html! {
             <text class="host-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                <title>{ format!("Protocol state: {}", snap.state) }</title>
                 { present::readable_state(&snap.state) }
             </text>
         });
@@ -184,43 +226,37 @@ fn host_node(
         // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
         extra.push(html! {
             <text class="host-state host-client-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                <title>{ format!("Its SMTP client's state: {}", snap.client_state) }</title>
                 { format!("as client: {}", present::readable_state(&snap.client_state)) }
             </text>
         });
         row += 1.0;
     }
-    if !snap.mailboxes.is_empty() {
-        let boxes = snap
-            .mailboxes
-            .iter()
-            .map(|(addr, n)| format!("{} {n}", addr.split('@').next().unwrap_or(addr)))
-            .collect::<Vec<_>>()
-            .join(" · ");
+    // Mailboxes and queue share one line, so the label never grows past its room.
+    let boxes = snap
+        .mailboxes
+        .iter()
+        .map(|(addr, n)| format!("{} {n}", addr.split('@').next().unwrap_or(addr)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    if !boxes.is_empty() || snap.queued > 0 {
         extra.push(html! {
             <text class="host-count" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                <title>{ snap.mailboxes.iter().map(|(a, n)| format!("{a}: {n}")).collect::<Vec<_>>().join(", ") }</title>
-                { format!("mailbox {boxes}") }
-            </text>
-        });
-        row += 1.0;
-    }
-    if snap.queued > 0 {
-        extra.push(html! {
-            <text class="host-count host-queue" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                { format!("queue: {} waiting", snap.queued) }
+                if !boxes.is_empty() { { format!("mailbox {boxes}") } }
+                if !boxes.is_empty() && snap.queued > 0 { { " · " } }
+                if snap.queued > 0 {
+                    <tspan class="host-queue">{ format!("queue {}", snap.queued) }</tspan>
+                }
             </text>
         });
     }
     html! {
         <g key={id} class={classes!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
-            <title>{ format!("{} ({}), {}, {}", info.label, role_name(info.role), info.name, info.addr) }</title>
+            <title>{ sentence }</title>
             <circle class="host-halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="52" />
             <g transform={format!("translate({x:.1} {y:.1})")}>{ host_icon(info.role) }</g>
             <text class="host-label" x={lxs.clone()} y={line(0.0)} text-anchor={anchor}>{ info.label.clone() }</text>
-            <text class="host-name" x={lxs.clone()} y={line(1.0)} text-anchor={anchor}>
-                { info.name.clone() }<tspan class="host-addr">{ format!("  {}", info.addr) }</tspan>
-            </text>
+            <text class="host-name" x={lxs.clone()} y={line(1.0)} text-anchor={anchor}>{ info.name.clone() }</text>
+            <text class="host-addr" x={lxs.clone()} y={line(2.0)} text-anchor={anchor}>{ info.addr.clone() }</text>
             { for extra }
         </g>
     }
@@ -236,6 +272,7 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
     let family = ev.kind.family().css_class();
     if !ev.travels() {
         let (x, y) = from;
+        let badge = (ev.kind.label().chars().count() as f64 * 12.0 + 32.0).max(100.0);
         return html! {
             <g key={index} class={classes!("token-local", format!("fam-{family}"))}
                 style={format!("--dur: {}ms", travel_ms.max(400))}>
@@ -244,9 +281,9 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
                 <g transform={format!("translate({x:.1} {y:.1})")}>
                     <circle class="pulse" r="58" />
                 </g>
-                <g transform={format!("translate({x:.1} {:.1})", y - 78.0)}>
-                    <rect class="badge" x="-50" y="-16" width="100" height="30" rx="15" />
-                    <text class="badge-text" y="5">{ ev.kind.label() }</text>
+                <g transform={format!("translate({x:.1} {:.1})", y - 80.0)}>
+                    <rect class="badge" x={format!("{:.1}", -badge / 2.0)} y="-18" width={format!("{badge:.1}")} height="34" rx="17" />
+                    <text class="badge-text" y="7">{ ev.kind.label() }</text>
                 </g>
             </g>
         };
@@ -267,8 +304,9 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
     }
 }
 
-/// The little key to the token shapes.
-fn legend(y: f64) -> Html {
+/// The little key to the token shapes: two columns in the top left corner, which the
+/// standard world leaves empty (the hosts' rows are below it, the resolver to its right).
+fn legend() -> Html {
     let items: [(&str, Html); 5] = [
         ("command", html! { <rect class="token-body" x="-14" y="-9" width="28" height="18" rx="2" /> }),
         ("reply", html! { <rect class="token-body" x="-14" y="-9" width="28" height="18" rx="9" /> }),
@@ -288,11 +326,11 @@ fn legend(y: f64) -> Html {
     html! {
         <g class="legend" aria-hidden="true">
             { for items.into_iter().zip(families).enumerate().map(|(i, ((name, shape), fam))| {
-                let x = 24.0 + i as f64 * 132.0;
+                let (x, y) = (6.0 + (i % 2) as f64 * 150.0, 20.0 + (i / 2) as f64 * 30.0);
                 html! {
                     <g class={format!("fam-{fam}")} transform={format!("translate({x:.1} {y:.1})")}>
                         <g transform="translate(16 0)">{ shape }</g>
-                        <text class="legend-text" x="38" y="5">{ name }</text>
+                        <text class="legend-text" x="38" y="7">{ name }</text>
                     </g>
                 }
             }) }
@@ -331,26 +369,24 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     });
 
     let empty = HostSnapshot::default();
-    let hosts = trace.hosts.iter().enumerate().map(|(id, info)| {
+    let snap = |id: usize| snaps.and_then(|s| s.get(id)).unwrap_or(&empty);
+    // Each host in one sentence: its tooltip, and the diagram's description.
+    let sentences: Vec<String> =
+        trace.hosts.iter().enumerate().map(|(id, h)| host_sentence(h, snap(id))).collect();
+    let hosts_text = sentences.join(". ");
+    let hosts = trace.hosts.iter().zip(sentences).enumerate().map(|(id, (info, sentence))| {
         let class = classes!(
             current.is_some_and(|e| e.from == id).then_some("sender"),
             current.is_some_and(|e| e.to == id).then_some("receiver"),
         );
-        host_node(
-            id,
-            info,
-            layout.pos[id],
-            layout.side_labels[id],
-            snaps.and_then(|s| s.get(id)).unwrap_or(&empty),
-            class,
-        )
+        host_node(id, info, layout.pos[id], layout.side_labels[id], snap(id), sentence, class)
     });
 
     let description = match cursor.checked_sub(1) {
         Some(i) => present::summary(trace, i),
         None => "Nothing has happened yet.".to_string(),
     };
-    let height = layout.height + 34.0;
+    let height = layout.height;
     html! {
         <section class="panel diagram-panel" aria-label="Network diagram">
             <svg
@@ -363,7 +399,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             >
                 <title id="diagram-title">{ "Network diagram" }</title>
                 <desc id="diagram-desc">
-                    { format!("Hosts: {}. Now: {description}", trace.hosts.iter().map(|h| format!("{} ({})", h.label, h.name)).collect::<Vec<_>>().join(", ")) }
+                    { format!("Now: {}. Hosts: {hosts_text}.", description.trim_end_matches('.')) }
                 </desc>
                 <g class="links">{ for link_lines }</g>
                 <g class="hosts">{ for hosts }</g>
@@ -372,7 +408,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                         { token(trace, i, &layout, props.travel_ms) }
                     }
                 </g>
-                { legend(height - 20.0) }
+                { legend() }
             </svg>
         </section>
     }

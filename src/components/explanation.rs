@@ -39,11 +39,12 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
         present::Wire::Action(a) | present::Wire::Note(a) => a,
     };
     let answers = trace.command_for_reply(ev.index);
+    // What the reply answers, as a student would name it: the command line, or the
+    // message as a whole (its first header line would read as if the reply answered it).
     let answers_text = answers.and_then(|c| trace.events.get(c)).map(|c| match present::wire(c) {
-        present::Wire::Lines(l) | present::Wire::Message(l) => {
-            l.first().map(|(t, _)| t.clone()).unwrap_or_default()
-        }
-        present::Wire::Action(a) | present::Wire::Note(a) => a,
+        present::Wire::Lines(l) => (l.first().map(|(t, _)| t.clone()).unwrap_or_default(), true),
+        present::Wire::Message(_) => ("the message (DATA)".to_string(), false),
+        present::Wire::Action(a) | present::Wire::Note(a) => (a, false),
     });
 
     html! {
@@ -53,13 +54,23 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 <p class="eyebrow">
                     { if props.selected { format!("Selected: step {}", ev.index + 1) } else { "Now".to_string() } }
                 </p>
+                <p class="explanation-wire"><span class="row-who">{ speaker.prefix() }</span>{ " " }<code>{ first_line }</code></p>
                 if props.selected {
                     <button type="button" class="link-button" onclick={props.onselect.reform(|_: MouseEvent| None)}>
                         { "back to the current step" }
                     </button>
                 }
             </div>
-            <p class="explanation-wire"><span class="row-who">{ speaker.prefix() }</span>{ " " }<code>{ first_line }</code></p>
+            if let (Some(c), Some((text, mono))) = (answers, answers_text) {
+                <p class="answers">
+                    { "Answers: " }
+                    <button type="button" class={classes!("link-button", mono.then_some("mono"))}
+                        title="Explain what this reply answers (for a message: everything up to the final dot)"
+                        onclick={props.onselect.reform(move |_: MouseEvent| Some(c))}>
+                        { text }
+                    </button>
+                </p>
+            }
             { for entries.iter().enumerate().map(|(i, x)| html! {
                 <div class={classes!("explain-entry", (i > 0).then_some("secondary"))}>
                     if i == 0 {
@@ -80,14 +91,6 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             }) }
             if entries.is_empty() {
                 <h2 id="explanation-title" class="explanation-title">{ ev.kind.label() }</h2>
-            }
-            if let (Some(c), Some(text)) = (answers, answers_text) {
-                <p class="answers">
-                    { "Answers " }
-                    <button type="button" class="link-button mono" onclick={props.onselect.reform(move |_: MouseEvent| Some(c))}>
-                        { text }
-                    </button>
-                </p>
             }
         </section>
     }

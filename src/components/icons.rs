@@ -44,17 +44,14 @@ pub fn external() -> Html {
     }
 }
 
-/// Visible line ends, drawn like the Unicode control pictures ␍ and ␊ (two small
-/// letters on a diagonal) with plain letters and CSS, because many fonts (and so many
-/// classroom machines) have no glyph for U+240D and U+240A.
+/// A visible line end: a one-line badge with the control characters' short names
+/// ("CRLF", or "LF" alone in red for a bare line feed). Letters, not the Unicode control
+/// pictures ␍ and ␊: many fonts (and so many classroom machines) have no glyph for them.
 pub fn line_end(end: LineEnd, class: &'static str) -> Html {
+    let bare = end != LineEnd::CrLf && class.is_empty();
     html! {
-        <span class={classes!("eol", class, (end != LineEnd::CrLf && class.is_empty()).then_some("eol-bare"))} title={end.describe()}>
-            { for end.parts().iter().map(|p| {
-                let mut letters = p.chars();
-                let (a, b) = (letters.next().unwrap_or(' '), letters.next().unwrap_or(' '));
-                html! { <span class="cp"><span class="cp-a">{ a }</span><span class="cp-b">{ b }</span></span> }
-            }) }
+        <span class={classes!("eol", class, bare.then_some("eol-bare"))} title={end.describe()}>
+            { end.parts().concat() }
         </span>
     }
 }

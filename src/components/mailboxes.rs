@@ -19,7 +19,7 @@ fn is_trace_header(line: &str) -> bool {
     lower.starts_with("return-path:") || lower.starts_with("received:")
 }
 
-fn message(m: &StoredMessage, cursor: usize) -> Html {
+fn message_lines(m: &StoredMessage) -> Html {
     let mut in_headers = true;
     let mut last_was_trace = false;
     let lines = m.text.lines().map(|l| {
@@ -34,17 +34,98 @@ fn message(m: &StoredMessage, cursor: usize) -> Html {
         }
         html! { <span class={classes!("msg-line", trace.then_some("trace-header"))}>{ l.to_string() }{ "\n" }</span> }
     });
+    html! { <>{ for lines }</> }
+}
+
+/// One stored message: its subject and sender; the button opens it in a dialog.
+fn message(m: &StoredMessage, cursor: usize, onopen: &Callback<usize>) -> Html {
+    let index = m.index;
     html! {
         <li key={m.index} class={classes!("message", (m.index + 1 == cursor).then_some("new"))}>
-            <details>
-                <summary>
-                    <span class="msg-subject">{ m.subject.clone() }</span>
-                    <span class="msg-from">{ "From: " }{ m.from.clone() }</span>
-                </summary>
-                <p class="msg-note">{ "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way:" }</p>
-                <pre class="msg-text">{ for lines }</pre>
-            </details>
+            <button type="button" class="message-open" aria-haspopup="dialog"
+                onclick={onopen.reform(move |_: MouseEvent| index)}>
+                <span class="msg-subject">{ m.subject.clone() }</span>
+                <span class="msg-from">{ "From: " }{ m.from.clone() }</span>
+                <span class="msg-read" aria-hidden="true">{ "Read ›" }</span>
+            </button>
         </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct MessageDialogProps {
+    message: StoredMessage,
+    /// "Bob’s mailbox".
+    mailbox: String,
+    onclose: Callback<()>,
+}
+
+/// A stored message, large, over the page: the side column is too small to read it in.
+/// A modal dialog by hand (`<dialog>` would need another web-sys feature): focus moves
+/// in and stays in, Escape or a click outside closes it, and the page's keys rest.
+#[component]
+fn MessageDialog(props: &MessageDialogProps) -> Html {
+    let close_ref = use_node_ref();
+    let text_ref = use_node_ref();
+    {
+        let close_ref = close_ref.clone();
+        use_effect_with((), move |_| {
+            if let Some(button) = close_ref.cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+    }
+    let onkeydown = {
+        let (onclose, close_ref, text_ref) = (props.onclose.clone(), close_ref.clone(), text_ref.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            // The player's shortcuts (Space, arrows, Home, End) do not reach the page.
+            e.stop_propagation();
+            match e.key().as_str() {
+                "Escape" => {
+                    e.prevent_default();
+                    onclose.emit(());
+                }
+                "Tab" => {
+                    // Two stops: the close button and the scrollable text.
+                    e.prevent_default();
+                    let close = close_ref.cast::<web_sys::HtmlElement>();
+                    let text = text_ref.cast::<web_sys::HtmlElement>();
+                    let on_close = web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.active_element())
+                        .zip(close_ref.cast::<web_sys::Element>())
+                        .is_some_and(|(a, c)| a == c);
+                    let target = if on_close { text } else { close };
+                    if let Some(t) = target {
+                        let _ = t.focus();
+                    }
+                }
+                _ => {}
+            }
+        })
+    };
+    let onbackdrop = props.onclose.reform(|_: MouseEvent| ());
+    let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    let m = &props.message;
+    html! {
+        <div class="modal-backdrop" onclick={onbackdrop}>
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="message-dialog-title"
+                aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} onclick={stop}>
+                <div class="modal-head">
+                    <div>
+                        <p class="eyebrow">{ props.mailbox.clone() }</p>
+                        <h2 id="message-dialog-title" class="modal-title">{ m.subject.clone() }</h2>
+                    </div>
+                    <button type="button" class="btn" ref={close_ref} onclick={props.onclose.reform(|_: MouseEvent| ())}>
+                        { "Close" }
+                    </button>
+                </div>
+                <p id="message-dialog-note" class="msg-note">
+                    { "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way:" }
+                </p>
+                <pre class="msg-text" ref={text_ref} tabindex="0">{ message_lines(m) }</pre>
+            </div>
+        </div>
     }
 }
 
@@ -58,10 +139,45 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
         |addr: &str| props.lesson.email.to.iter().any(|t| present::address_of(t).eq_ignore_ascii_case(addr));
     let (main, others): (Vec<_>, Vec<_>) = boxes.iter().partition(|(_, addr)| recipient(addr));
     let (main, others) = if main.is_empty() { (others, Vec::new()) } else { (main, others) };
+    // The message open in the dialog (its delivery event), and the button that opened it.
+    let open = use_state(|| None::<usize>);
+    let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
+    let onopen = {
+        let open = open.setter();
+        use_callback(opener.clone(), move |i: usize, opener| {
+            *opener.borrow_mut() = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .and_then(|a| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(a).ok());
+            open.set(Some(i));
+        })
+    };
+    let onclose = {
+        let open = open.setter();
+        use_callback(opener, move |_: (), opener| {
+            open.set(None);
+            if let Some(el) = opener.borrow_mut().take() {
+                let _ = el.focus();
+            }
+        })
+    };
+    // Shown only while the message is delivered at this cursor: stepping back before the
+    // delivery closes it.
+    let dialog = (*open).and_then(|i| {
+        let (_, addr) = main.iter().chain(others.iter()).find(|(_, a)| {
+            trace.events.get(i).is_some_and(|e| matches!(&e.kind, mailroom_core::trace::EventKind::Delivery { mailbox } if mailbox.eq_ignore_ascii_case(a)))
+        })?;
+        let m = present::messages(trace, props.cursor, addr).into_iter().find(|m| m.index == i)?;
+        Some(html! {
+            <MessageDialog message={m} mailbox={present::mailbox_title(&props.lesson, addr)} onclose={onclose.clone()} />
+        })
+    });
 
     html! {
         <section class="panel mailboxes" aria-labelledby="mailboxes-title">
-            <h2 id="mailboxes-title" class="panel-title">{ "Mailboxes" }</h2>
+            // Each mailbox is titled ("Bob’s mailbox"): the panel's heading is for screen
+            // readers, and its line on screen goes to the text of the column.
+            <h2 id="mailboxes-title" class="visually-hidden">{ "Mailboxes" }</h2>
             if boxes.is_empty() {
                 <p class="muted">{ "No mailboxes in this lesson." }</p>
             }
@@ -83,7 +199,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                             </span>
                         </h3>
                         if !messages.is_empty() {
-                            <ul class="messages">{ for messages.iter().map(|m| message(m, props.cursor)) }</ul>
+                            <ul class="messages">{ for messages.iter().map(|m| message(m, props.cursor, &onopen)) }</ul>
                         }
                     </div>
                 }
@@ -104,6 +220,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                     }) }
                 </p>
             }
+            if let Some(dialog) = dialog { { dialog } }
         </section>
     }
 }

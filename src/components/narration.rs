@@ -3,6 +3,9 @@ use std::rc::Rc;
 use mailroom_core::lesson::Lesson;
 use yew::prelude::*;
 
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
 use crate::markdown;
 use crate::state::{current_step, step_cursor};
 
@@ -16,6 +19,25 @@ pub struct NarrationProps {
     pub onseek: Callback<usize>,
 }
 
+/// Scrolls the parts strip sideways so that the current part's cell is in sight.
+fn reveal_current(strip: &NodeRef) {
+    let Some(strip) = strip.cast::<web_sys::HtmlElement>() else { return };
+    if strip.scroll_width() <= strip.client_width() {
+        return;
+    }
+    let Some(cell) = strip
+        .query_selector("[aria-current]")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // Centred, so the parts around it show too.
+    let left = cell.offset_left() - (strip.client_width() - cell.offset_width()) / 2;
+    strip.set_scroll_left(left.max(0));
+}
+
 /// The lesson's words for this moment, and its steps to jump between.
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
@@ -24,6 +46,25 @@ pub fn Narration(props: &NarrationProps) -> Html {
         let text = step.and_then(|s| lesson.steps.get(s)).map(|s| s.body.as_str()).unwrap_or("");
         markdown::parse(text)
     });
+    // A new part starts at the top of its text (the body scrolls when it is long), and
+    // its cell of the strip is in sight (the strip scrolls sideways when it is narrow).
+    let body_ref = use_node_ref();
+    let strip_ref = use_node_ref();
+    {
+        let (body_ref, strip_ref) = (body_ref.clone(), strip_ref.clone());
+        use_effect_with((props.lesson.id.clone(), step), move |_| {
+            // Both scroll positions need a layout: done in the next frame, not in the key press.
+            if let Some(window) = web_sys::window() {
+                let scroll = Closure::once_into_js(move || {
+                    if let Some(el) = body_ref.cast::<web_sys::Element>() {
+                        el.set_scroll_top(0);
+                    }
+                    reveal_current(&strip_ref);
+                });
+                let _ = window.request_animation_frame(scroll.unchecked_ref());
+            }
+        });
+    }
     let steps = &props.lesson.steps;
     let count = steps.len();
     let title = step.and_then(|s| steps.get(s)).map(|s| s.title.clone());
@@ -43,27 +84,28 @@ pub fn Narration(props: &NarrationProps) -> Html {
         })
     };
 
+    // "Part", not "step": the top bar counts the steps of the conversation.
     html! {
         <section class="panel narration" data-testid="narration" aria-labelledby="narration-title">
             <div class="narration-head">
                 <p class="eyebrow">
-                    { match step { Some(s) => format!("Lesson step {} of {count}", s + 1), None => format!("{count} lesson steps") } }
+                    { match step { Some(s) => format!("Part {} of {count}", s + 1), None => format!("{count} parts") } }
                 </p>
                 <div class="step-nav">
-                    <button type="button" class="btn-small" aria-label="Previous lesson step" title="Previous lesson step"
+                    <button type="button" class="btn-small" aria-label="Previous part" title="Previous part"
                         disabled={prev.is_none()} onclick={seek(prev)}>{ "‹" }</button>
-                    <button type="button" class="btn-small" aria-label="Next lesson step" title="Next lesson step"
+                    <button type="button" class="btn-small" aria-label="Next part" title="Next part"
                         disabled={next.is_none()} onclick={seek(next)}>{ "›" }</button>
                 </div>
             </div>
             <h2 id="narration-title" class="narration-title">
                 { title.unwrap_or_else(|| props.lesson.title.clone()) }
             </h2>
-            <div class="narration-body">
+            <div class="narration-body" ref={body_ref}>
                 { markdown::render(&body) }
             </div>
-            <nav class="outline" aria-label="Lesson steps">
-                <ol>
+            <nav class="outline" aria-label="Parts of the lesson">
+                <ol ref={strip_ref}>
                     { for steps.iter().enumerate().map(|(i, s)| {
                         let to = step_cursor(props.anchors.get(i).copied().flatten());
                         let state = match step {
@@ -75,8 +117,11 @@ pub fn Narration(props: &NarrationProps) -> Html {
                             <li key={i}>
                                 <button type="button" class={classes!("outline-step", state)}
                                     aria-current={(state == "current").then_some("step")}
-                                    aria-label={format!("Lesson step {}: {}", i + 1, s.title)}
-                                    title={s.title.clone()}
+                                    // One Tab stop for the strip (the current part); ‹ and ›
+                                    // move between parts, and ← → keep stepping everywhere.
+                                    tabindex={if state == "current" || (step.is_none() && i == 0) { "0" } else { "-1" }}
+                                    aria-label={format!("Part {}: {}", i + 1, s.title)}
+                                    title={format!("Part {}: {}", i + 1, s.title)}
                                     onclick={seek(Some(to))}>
                                     { i + 1 }
                                 </button>

@@ -13,6 +13,9 @@ pub struct TopBarProps {
     pub total: usize,
     /// Another lesson was chosen (only offered when there is more than one).
     pub onlesson: Callback<String>,
+    /// Why the lesson in the address could not be shown, until it is dismissed.
+    pub notice: Option<String>,
+    pub ondismiss: Callback<()>,
 }
 
 /// Brand, lesson title (or a lesson picker) and the step counter.
@@ -25,23 +28,49 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             onlesson.emit(select.value());
         })
     };
+    // The picker names lessons by their titles (parsed once), not by their file names.
+    let lessons = use_memo((), |_| {
+        BUILTIN
+            .iter()
+            .map(|(id, _)| {
+                let title = match mailroom_core::lessons::builtin(id) {
+                    Some(Ok(l)) => l.title,
+                    _ => (*id).to_string(),
+                };
+                (*id, title)
+            })
+            .collect::<Vec<_>>()
+    });
     html! {
         <header class="top-bar">
             <span class="brand">{ icons::logo() }<span>{ "Mailroom" }</span></span>
-            <h1 id="lesson-title" class="lesson-title">{ props.title.clone() }</h1>
-            if !props.summary.is_empty() {
-                <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
-            }
+            // With several lessons the picker shows the title (the heading stays for screen
+            // readers): one title on screen, not the same words twice.
+            <h1 id="lesson-title" class={classes!("lesson-title", (BUILTIN.len() > 1).then_some("visually-hidden"))}>
+                { props.title.clone() }
+            </h1>
             if BUILTIN.len() > 1 {
-                <label class="lesson-picker">
-                    <span class="visually-hidden">{ "Choose a lesson" }</span>
+                <label class="lesson-picker" title="Choose a lesson">
+                    <span class="visually-hidden">{ "Lesson" }</span>
                     <select {onchange}>
-                        { for BUILTIN.iter().map(|(id, _)| html! {
-                            <option value={*id} selected={*id == props.lesson_id}>{ *id }</option>
+                        { for lessons.iter().map(|(id, title)| html! {
+                            <option value={*id} selected={*id == props.lesson_id}>{ title.clone() }</option>
                         }) }
                     </select>
                 </label>
             }
+            // A polite live region that is always there, so a notice added later is read out.
+            <div class="notice-slot" role="status">
+                if let Some(notice) = &props.notice {
+                    <p class="notice" data-testid="notice">
+                        <span>{ notice.clone() }</span>
+                        <button type="button" class="notice-close" aria-label="Dismiss this notice" title="Dismiss"
+                            onclick={props.ondismiss.reform(|_: MouseEvent| ())}>{ "×" }</button>
+                    </p>
+                } else if !props.summary.is_empty() {
+                    <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
+                }
+            </div>
             <p class="step-counter" data-testid="step-counter">
                 { format!("Step {} of {}", props.cursor, props.total) }
             </p>

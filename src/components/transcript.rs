@@ -24,17 +24,22 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
     let shown = props.cursor.min(props.run.trace.len());
     let current = shown.checked_sub(1);
     let within = |i: Option<usize>, start: usize| i.filter(|i| (start..start + CHUNK).contains(i));
+    // Roving tabindex: one row is in the Tab order (the selected one, else the current
+    // one); ↑ and ↓ move between rows. Tab reaches the controls after one stop here.
+    let tabbable = props.selected.filter(|s| *s < shown).or(current);
     html! {
-        <section class="panel transcript-panel" aria-labelledby="transcript-heading">
-            <h2 id="transcript-heading" class="panel-title">
-                { "Transcript" }
-                <span class="panel-hint">{ "click a line to explain it" }</span>
-            </h2>
+        <section class="panel transcript-panel" aria-labelledby="transcript-heading" aria-describedby="transcript-hint">
+            <div class="panel-head">
+                <h2 id="transcript-heading" class="panel-title">{ "Transcript" }</h2>
+                <p id="transcript-hint" class="panel-hint">
+                    { "Time: when the line arrived. Click a line, or use ↑ ↓, to explain it." }
+                </p>
+            </div>
             // Not inside the list: an `if` next to a keyed list makes Yew rebuild every row.
             if shown == 0 {
                 <p class="transcript-empty">{ "Nothing has been said yet. Press Play or → to begin." }</p>
             }
-            <ol class="transcript" data-testid="transcript" aria-labelledby="transcript-heading">
+            <ol class="transcript" data-testid="transcript" aria-label="Transcript" aria-describedby="transcript-hint">
                 { for (0..shown).step_by(CHUNK).map(|start| html! {
                     <TranscriptChunk
                         key={start}
@@ -43,6 +48,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                         end={(start + CHUNK).min(shown)}
                         current={within(current, start)}
                         selected={within(props.selected, start)}
+                        tabbable={within(tabbable, start)}
                         show_line_ends={props.show_line_ends}
                         onselect={props.onselect.clone()}
                     />
@@ -62,6 +68,8 @@ pub struct TranscriptChunkProps {
     pub current: Option<usize>,
     /// The selected event, when it is in this chunk.
     pub selected: Option<usize>,
+    /// The row in the Tab order, when it is in this chunk.
+    pub tabbable: Option<usize>,
     pub show_line_ends: bool,
     pub onselect: Callback<usize>,
 }
@@ -77,6 +85,7 @@ pub fn TranscriptChunk(props: &TranscriptChunkProps) -> Html {
                 index={i}
                 current={Some(i) == props.current}
                 selected={Some(i) == props.selected}
+                tabbable={Some(i) == props.tabbable}
                 show_line_ends={props.show_line_ends}
                 onselect={props.onselect.clone()}
             />

@@ -18,6 +18,8 @@ pub struct TranscriptRowProps {
     pub index: usize,
     pub current: bool,
     pub selected: bool,
+    /// In the Tab order (roving tabindex: one row of the transcript is).
+    pub tabbable: bool,
     pub show_line_ends: bool,
     pub onselect: Callback<usize>,
 }
@@ -97,7 +99,8 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                 <div class="wire wire-message">
                     { for lines[..visible].iter().map(|(t, e)| line(t, *e, show_end)) }
                     if lines.len() > MESSAGE_PREVIEW_LINES + 1 {
-                        <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}>
+                        <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}
+                            tabindex={if props.tabbable { "0" } else { "-1" }}>
                             { if *expanded { "show less".to_string() } else { format!("… show all {} lines", lines.len()) } }
                         </button>
                     }
@@ -113,11 +116,37 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         Callback::from(move |_: MouseEvent| onselect.emit(index))
     };
     let onkeydown = {
-        let (onselect, index) = (props.onselect.clone(), props.index);
+        let (onselect, index, node) = (props.onselect.clone(), props.index, node.clone());
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                e.prevent_default();
-                onselect.emit(index);
+            let Some(row) = node.cast::<web_sys::Element>() else { return };
+            // Keys pressed on the row itself only: a button inside it keeps Enter and Space.
+            let on_row =
+                e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).is_some_and(|t| t == row);
+            if !on_row || e.alt_key() || e.ctrl_key() || e.meta_key() {
+                return;
+            }
+            // Marked as handled, so the page's shortcuts leave the key alone (Space
+            // selects the row here, it does not also play).
+            match e.key().as_str() {
+                "Enter" | " " | "Spacebar" => {
+                    e.prevent_default();
+                    onselect.emit(index);
+                }
+                "ArrowUp" | "ArrowDown" => {
+                    e.prevent_default();
+                    let (next, to) = if e.key() == "ArrowUp" {
+                        (row.previous_element_sibling(), index.checked_sub(1))
+                    } else {
+                        (row.next_element_sibling(), Some(index + 1))
+                    };
+                    if let (Some(next), Some(to)) =
+                        (next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()), to)
+                    {
+                        onselect.emit(to);
+                        let _ = next.focus();
+                    }
+                }
+                _ => {}
             }
         })
     };
@@ -134,11 +163,11 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             data-testid="transcript-row"
             data-index={props.index.to_string()}
             aria-current={props.current.then_some("step")}
-            tabindex="0"
+            tabindex={if props.tabbable { "0" } else { "-1" }}
             {onclick}
             {onkeydown}
         >
-            <span class="row-time">{ ev.at.to_string() }</span>
+            <span class="row-time" title="when this arrived (simulated time)">{ ev.at.to_string() }</span>
             <span class="row-who" title={speaker.describe()}>{ speaker.prefix() }</span>
             <span class="row-route" title={route_title}>{ route_text }</span>
             { body }
