@@ -383,7 +383,7 @@ pub const OTHER: &[Explanation] = &[
     e(
         "data",
         "The message itself",
-        "Header lines, a blank line, then the body. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot. Each server that takes the message adds a Received: line on top; the last one adds Return-Path:.",
+        "Header lines, a blank line, then the body. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot. Each server that takes the message adds a Received: line on top, and the last one adds a Return-Path: line.",
         "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
     ),
     e(

@@ -138,7 +138,16 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
     let recipient =
         |addr: &str| props.lesson.email.to.iter().any(|t| present::address_of(t).eq_ignore_ascii_case(addr));
     let (main, others): (Vec<_>, Vec<_>) = boxes.iter().partition(|(_, addr)| recipient(addr));
-    let (main, others) = if main.is_empty() { (others, Vec::new()) } else { (main, others) };
+    // No recipient has a mailbox here (a lesson about a bounce): the news comes back to
+    // the sender, so the sender's mailbox is the one to watch.
+    let (main, others) = if main.is_empty() {
+        let sender = present::address_of(&props.lesson.email.from);
+        let (main, others): (Vec<_>, Vec<_>) =
+            boxes.iter().partition(|(_, addr)| addr.eq_ignore_ascii_case(sender));
+        if main.is_empty() { (others, Vec::new()) } else { (main, others) }
+    } else {
+        (main, others)
+    };
     // The message open in the dialog (its delivery event), and the button that opened it.
     let open = use_state(|| None::<usize>);
     let opener = use_mut_ref(|| None::<web_sys::HtmlElement>);
