@@ -52,7 +52,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             if BUILTIN.len() > 1 {
                 <label class="lesson-picker" title="Choose a lesson">
                     <span class="visually-hidden">{ "Lesson" }</span>
-                    <select {onchange}>
+                    <select data-testid="lesson-picker" {onchange}>
                         { for lessons.iter().map(|(id, title)| html! {
                             <option value={*id} selected={*id == props.lesson_id}>{ title.clone() }</option>
                         }) }

@@ -351,3 +351,33 @@ test('journey: Sending an email, start to finish, back, reload', { timeout: 300_
     assert.deepEqual(offsite, [], 'requests to anything but the local server');
   });
 });
+
+// ------------------------------------------------------------ second lesson --
+
+test('the lesson picker opens "a-bounce", and the bounce reaches Alice', { timeout: 120_000 }, async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}/${hashFor(3)}`);
+    await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+    await page.locator('select[data-testid=lesson-picker]').selectOption('a-bounce');
+    await waitUntil(page, 'the hash of the bounce lesson', () => location.hash === '#/lesson/a-bounce/step/0');
+    await waitAttr(page, SEL.player, 'data-cursor', 0);
+    const alice = '[data-testid=mailbox][data-owner="alice@example.org"]';
+    await waitAttr(page, alice, 'data-count', 0);
+    await pressKey(page, 'End');
+    const total = Number((await readState(page)).total);
+    await expectStepIn(page, 'a-bounce', total);
+    await waitAttr(page, alice, 'data-count', 1);
+    await page.locator(alice).getByText('Undelivered Mail Returned to Sender').first().waitFor({ state: 'visible' });
+    // The transcript shows the refusal that caused it.
+    await page.locator(SEL.transcript).getByText('550 5.1.1 <bobby@example.net>').first().waitFor({ state: 'visible' });
+    assert.deepEqual(errors, [], 'page errors or console errors');
+  } finally {
+    await page.close();
+  }
+});
+
+async function expectStepIn(page, lesson, n) {
+  await waitAttr(page, SEL.player, 'data-cursor', n);
+  await waitUntil(page, `hash of step ${n}`, ([l, n]) => location.hash === `#/lesson/${l}/step/${n}`, [lesson, n]);
+}
