@@ -142,6 +142,8 @@ impl Lesson {
         if text.len() > MAX_LESSON_BYTES {
             return Err(err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes")));
         }
+        // Editors on Windows may start the file with a byte order mark.
+        let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let lines: Vec<&str> = text.lines().collect();
         let mut i = 0;
         while i < lines.len() && lines[i].trim().is_empty() {
@@ -527,6 +529,13 @@ mod tests {
             let e = Lesson::parse("x", text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn byte_order_mark_and_crlf_files_parse() {
+        let text = format!("\u{FEFF}{}", MINIMAL.replace('\n', "\r\n"));
+        let l = Lesson::parse("t", &text).unwrap();
+        assert_eq!((l.title.as_str(), l.steps[0].body.as_str()), ("T", "Hello *there*."));
     }
 
     #[test]

@@ -54,7 +54,9 @@ impl Mta {
             .hostname
             .bytes()
             .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions & 0xFF)
+        // The whole counter, never truncated: queue ids must not repeat (they name queue
+        // entries).
+        format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions)
     }
 
     /// Files `message` into the local `mailbox`, with `Return-Path:` (RFC 5321 §4.4).
@@ -476,6 +478,7 @@ impl World {
                     let session = m.next_session_id();
                     SmtpServer::new(m.config.clone(), peer, &session)
                 });
+                let refused = sm.is_none();
                 self.conns[conn].server_sm = sm;
                 self.record(
                     sent,
@@ -486,7 +489,22 @@ impl World {
                     Some(conn),
                     Vec::new(),
                 );
-                self.drain_server(conn);
+                if refused {
+                    // No SMTP server on that host: the connection is refused, a temporary
+                    // failure for the client (retry, then bounce), never a silent stall.
+                    let name = self.hosts[server].info.name.clone();
+                    self.local(
+                        client,
+                        EventKind::Note,
+                        format!("Connection refused: {name} runs no mail server on port {SMTP_PORT}.")
+                            .into_bytes(),
+                    );
+                    self.conns[conn].open = false;
+                    self.conns[conn].client_sm.handle_close();
+                    self.drain_client(conn);
+                } else {
+                    self.drain_server(conn);
+                }
             }
             Action::ToServer { conn, bytes, kind, sent } => {
                 let now = self.now;
@@ -1066,6 +1084,37 @@ mod tests {
         assert!(dsn.contains("Status: 5.4.7") && dsn.contains("452 4.5.3"), "{dsn}");
         // The retries happen later in virtual time.
         assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
+    }
+
+    #[test]
+    fn a_host_without_a_mail_server_refuses_and_the_message_bounces() {
+        // ns.example.org has an A record but no SMTP server: refused, retried, bounced.
+        let w = send("x@ns.example.org", "alice@example.org", |_| {});
+        let refusals = w.trace().events.iter().filter(|e| e.text().starts_with("Connection refused")).count();
+        assert_eq!(refusals, 1 + RETRY_DELAYS.len());
+        let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+        assert!(dsn.contains("Status: 5.4.7") && dsn.contains("closed"), "{dsn}");
+        assert!(
+            w.hosts.iter().filter_map(|h| h.mta.as_ref()).all(|m| m.queued() == 0),
+            "every queue is empty"
+        );
+    }
+
+    #[test]
+    fn queue_ids_stay_unique_over_many_sessions() {
+        let (mut w, laptop) = standard_world();
+        let to = vec!["bob@example.net".to_string()];
+        for i in 0..300 {
+            let subject = format!("msg {i}");
+            let draft = Draft { from: "alice@example.org", to: &to, subject: &subject, body: "x" };
+            w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+        }
+        w.run_until_idle().unwrap();
+        let bob = w.mailbox("bob@example.net").unwrap();
+        let mut subjects: Vec<String> = bob.iter().filter_map(|m| mail::header(m, "Subject")).collect();
+        subjects.sort();
+        subjects.dedup();
+        assert_eq!((bob.len(), subjects.len()), (300, 300));
     }
 
     #[test]

@@ -175,6 +175,8 @@ fn show(prefix: &str, bytes: &[u8]) {
 /// One client, from connect to close.
 fn session(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
+    // A client that stops reading must not hold this thread (and a client slot) forever.
+    stream.set_write_timeout(Some(IDLE_TIMEOUT))?;
     let peer_addr = stream.peer_addr()?.ip().to_string();
     let n = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
     let session_id = format!("{:06X}", n & 0xFF_FFFF);

@@ -108,8 +108,11 @@ impl SmtpClient {
     pub fn new(helo_name: &str, envelope: Envelope, message: Vec<u8>) -> SmtpClient {
         let n = envelope.rcpt_to.len();
         let bad = |a: &String| a.chars().any(|c| c.is_control() || c == ' ' || c == '<' || c == '>');
-        let refused =
-            bad(&envelope.mail_from) || envelope.rcpt_to.iter().any(bad) || helo_name.contains(['\r', '\n']);
+        // No recipient at all: nothing to send either.
+        let refused = envelope.rcpt_to.is_empty()
+            || bad(&envelope.mail_from)
+            || envelope.rcpt_to.iter().any(bad)
+            || helo_name.contains(['\r', '\n']);
         let status = if refused {
             vec![Some(RcptStatus::Interrupted("refused: an address contains CR, LF or other characters that cannot go into a command line".into())); n]
         } else {
@@ -283,6 +286,13 @@ impl SmtpClient {
                 self.out.push_back(ClientOutput::Data(stuff(&self.message)));
                 self.state = ClientState::ExpectDataEndReply;
             }
+            // Anything but 354 after DATA means the message was not sent: a 2xx here is a
+            // protocol error, never a delivery.
+            ClientState::ExpectDataReply if reply.is_positive() => {
+                let why = format!("the server answered DATA with {reply} instead of 354");
+                self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
+                self.quit();
+            }
             ClientState::ExpectDataReply | ClientState::ExpectDataEndReply => {
                 let status = if reply.is_positive() {
                     RcptStatus::Delivered(reply)
@@ -439,6 +449,20 @@ mod tests {
             assert_eq!(c.poll_output(), None, "{from:?} {to:?}");
             assert!(matches!(c.outcome().unwrap().recipients[0].1, RcptStatus::Interrupted(_)));
         }
+    }
+
+    #[test]
+    fn no_recipients_and_250_to_data_are_not_deliveries() {
+        let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec![] };
+        let mut c = SmtpClient::new("h", env, vec![]);
+        c.handle_input(b"220 mx\r\n250 mx\r\n250 ok\r\n");
+        assert_eq!(c.poll_output(), None);
+        assert_eq!(c.outcome().unwrap().recipients, vec![]);
+        let (_, outcome) = run(
+            &["bob@example.net"],
+            &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "250 what\r\n", "221 bye\r\n"],
+        );
+        assert!(matches!(outcome.unwrap().recipients[0].1, RcptStatus::Interrupted(_)));
     }
 
     #[test]
