@@ -290,7 +290,7 @@ pub fn messages(trace: &Trace, cursor: usize, mailbox: &str) -> Vec<StoredMessag
 /// The value of header `name` in a message (first occurrence, folded lines joined),
 /// searching only the header section.
 pub fn header(message: &str, name: &str) -> Option<String> {
-    mailroom_core::mail::header(message.as_bytes(), name)
+    mailroom_core::mail::header_text(message.as_bytes(), name)
 }
 
 /// The address inside `Name <addr>`, or the whole string.

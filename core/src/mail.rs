@@ -51,17 +51,77 @@ pub fn check_address(addr: &str) -> Result<(), ComposeError> {
     Ok(())
 }
 
-/// A header value: refused when it holds CR, LF or other control characters (they would
-/// let one header be read as two); encoded as an RFC 2047 word when it is not ASCII.
-fn header_value(name: &str, value: &str) -> Result<String, ComposeError> {
+/// Refuses CR, LF and other control characters in a header value: they would let one
+/// header be read as two.
+fn check_header_text(name: &str, value: &str) -> Result<(), ComposeError> {
     if value.chars().any(|c| c.is_control()) {
         return Err(ComposeError(format!("the {name} may not contain line breaks or control characters")));
     }
-    if value.is_ascii() {
-        Ok(value.to_string())
-    } else {
-        Ok(format!("=?UTF-8?B?{}?=", base64(value.as_bytes())))
+    Ok(())
+}
+
+/// Text that is not ASCII, as RFC 2047 encoded-words of at most 75 characters each
+/// (§2), separated by spaces so that the header can be folded between them.
+fn encoded_words(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_string();
     }
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        // 39 octets of UTF-8 give 52 characters of base64 + 12 of `=?UTF-8?B??=`: a word
+        // fits on a line with a header name, within 78 characters.
+        if chunk.len() + c.len_utf8() > 39 {
+            words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?UTF-8?B?{}?=", base64(chunk.as_bytes())));
+    }
+    words.join(" ")
+}
+
+/// `Zoë <zoe@example.org>` → `=?UTF-8?B?Wm/Dqw==?= <zoe@example.org>`: only the display
+/// name may be encoded; the address stays as it is (RFC 2047 §5).
+fn mailbox_value(name: &str, mailbox: &str) -> Result<String, ComposeError> {
+    check_header_text(name, mailbox)?;
+    let addr = addr_spec(mailbox);
+    match mailbox.rfind('<') {
+        Some(lt) => {
+            let display = mailbox[..lt].trim();
+            if display.is_empty() {
+                Ok(format!("<{addr}>"))
+            } else if display.is_ascii() {
+                Ok(format!("{display} <{addr}>"))
+            } else {
+                Ok(format!("{} <{addr}>", encoded_words(display)))
+            }
+        }
+        None => Ok(addr.to_string()),
+    }
+}
+
+/// A header field folded at spaces so that lines stay within 78 characters where the
+/// words allow it, and always within the hard limit of 998 (RFC 5322 §2.1.1, §2.2.3).
+fn folded(name: &str, value: &str) -> Result<String, ComposeError> {
+    let mut out = format!("{name}:");
+    let mut line_len = out.len();
+    for word in value.split(' ').filter(|w| !w.is_empty()) {
+        if word.len() + name.len() + 2 > 998 {
+            return Err(ComposeError(format!("the {name} has a word too long for one line")));
+        }
+        if line_len + 1 + word.len() > 78 && line_len > name.len() + 1 {
+            out.push_str("\r\n");
+            line_len = 0;
+        }
+        out.push(' ');
+        out.push_str(word);
+        line_len += 1 + word.len();
+    }
+    out.push_str("\r\n");
+    Ok(out)
 }
 
 fn base64(data: &[u8]) -> String {
@@ -100,9 +160,11 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     let mut m = String::new();
     m.push_str(&format!("Date: {}\r\n", rfc5322_date(date)));
     m.push_str(&format!("Message-ID: <{message_id}>\r\n"));
-    m.push_str(&format!("From: {}\r\n", header_value("From", draft.from)?));
-    m.push_str(&format!("To: {}\r\n", header_value("To", &draft.to.join(", "))?));
-    m.push_str(&format!("Subject: {}\r\n", header_value("Subject", draft.subject)?));
+    m.push_str(&folded("From", &mailbox_value("From", draft.from)?)?);
+    let to = draft.to.iter().map(|t| mailbox_value("To", t)).collect::<Result<Vec<_>, _>>()?;
+    m.push_str(&folded("To", &to.join(", "))?);
+    check_header_text("Subject", draft.subject)?;
+    m.push_str(&folded("Subject", &encoded_words(draft.subject))?);
     m.push_str("MIME-Version: 1.0\r\n");
     if draft.body.is_ascii() {
         m.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
@@ -116,6 +178,10 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
         // RFC 5322 §2.1.1: at most 998 characters per line.
         if line.len() > 998 {
             return Err(ComposeError("a line of the body is longer than 998 characters".into()));
+        }
+        // A bare CR (or another control character) would be refused by any careful server.
+        if line.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(ComposeError("the body may not contain control characters other than tabs".into()));
         }
         m.push_str(line);
         m.push_str("\r\n");
@@ -149,6 +215,62 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
         }
     }
     value
+}
+
+/// Like [`header`], with RFC 2047 `=?UTF-8?B?...?=` words decoded, for showing to people.
+/// Words in other charsets or encodings are left as they are.
+pub fn header_text(message: &[u8], name: &str) -> Option<String> {
+    let raw = header(message, name)?;
+    let mut out = String::new();
+    let mut prev_encoded = false;
+    for (i, word) in raw.split(' ').enumerate() {
+        let decoded = word
+            .strip_prefix("=?")
+            .and_then(|w| w.strip_suffix("?="))
+            .and_then(|w| {
+                let mut parts = w.splitn(3, '?');
+                let (charset, enc, text) = (parts.next()?, parts.next()?, parts.next()?);
+                (charset.eq_ignore_ascii_case("utf-8") && enc.eq_ignore_ascii_case("b")).then_some(text)
+            })
+            .and_then(unbase64)
+            .and_then(|b| String::from_utf8(b).ok());
+        // Spaces between two encoded-words are not part of the text (RFC 2047 §6.2).
+        if i > 0 && !(prev_encoded && decoded.is_some()) {
+            out.push(' ');
+        }
+        prev_encoded = decoded.is_some();
+        out.push_str(decoded.as_deref().unwrap_or(word));
+    }
+    Some(out)
+}
+
+fn unbase64(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = text.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        let take = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend_from_slice(&n.to_be_bytes()[1..1 + take]);
+    }
+    Some(out)
 }
 
 /// Prepends `Return-Path:` at final delivery (RFC 5321 §4.4).
@@ -260,6 +382,30 @@ mod tests {
         let utf = Draft { from: "a@example.org", to: &to, subject: "Grüße", body: "" };
         let m = String::from_utf8(compose(&utf, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"), "{m}");
+        // Only the display name is encoded; the address stays readable.
+        let zoe = Draft { from: "Zoë <alice@example.org>", to: &to, subject: "x", body: "" };
+        let m = String::from_utf8(compose(&zoe, SimTime::ZERO, "1@x").unwrap()).unwrap();
+        assert!(m.contains("From: =?UTF-8?B?Wm/Dqw==?= <alice@example.org>\r\n"), "{m}");
+        let bad_body = Draft { from: "a@example.org", to: &to, subject: "x", body: "a\rb" };
+        assert!(compose(&bad_body, SimTime::ZERO, "1@x").is_err());
+    }
+
+    #[test]
+    fn long_headers_are_folded_and_every_line_fits() {
+        let many: Vec<String> = (0..60).map(|i| format!("Bob Example <bob{i}@example.net>")).collect();
+        let subject = "word ".repeat(200);
+        let long_utf8 = "ÄÖÜ ".repeat(40);
+        for (to, subject) in [(&many, subject.as_str()), (&many, long_utf8.as_str())] {
+            let d = Draft { from: "Alice <alice@example.org>", to, subject, body: "hi" };
+            let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@x").unwrap()).unwrap();
+            for line in m.split("\r\n") {
+                assert!(line.len() <= 78 || !line.contains(' '), "{line:?}");
+                for w in line.split(' ').filter(|w| w.starts_with("=?")) {
+                    assert!(w.len() <= 75, "{w}");
+                }
+            }
+            assert_eq!(header(m.as_bytes(), "To").unwrap().matches('@').count(), 60);
+        }
     }
 
     #[test]
@@ -267,6 +413,22 @@ mod tests {
         for (i, o) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg==")] {
             assert_eq!(base64(i.as_bytes()), o);
         }
+    }
+
+    #[test]
+    fn encoded_headers_read_back() {
+        let to = vec!["bob@example.net".to_string()];
+        let subject = "Grüße aus Köln, und noch viel mehr Text: ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ";
+        let d = Draft { from: "Zoë <alice@example.org>", to: &to, subject, body: "" };
+        let m = compose(&d, SimTime::ZERO, "1@x").unwrap();
+        assert_eq!(header_text(&m, "Subject").as_deref(), Some(subject));
+        assert_eq!(header_text(&m, "From").as_deref(), Some("Zoë <alice@example.org>"));
+        assert_eq!(
+            header_text(b"Subject: =?ISO-8859-1?Q?x?= y\r\n\r\n", "Subject").as_deref(),
+            Some("=?ISO-8859-1?Q?x?= y")
+        );
+        assert_eq!(unbase64("Zm9vYg=="), Some(b"foob".to_vec()));
+        assert_eq!(unbase64("Z"), None);
     }
 
     #[test]
