@@ -5,7 +5,7 @@
 //! [`parse`] builds a small tree of allowed elements (tested natively); [`render`] turns
 //! that tree into Yew nodes.
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag};
 use yew::prelude::*;
 
 use crate::components::icons;
@@ -89,6 +89,12 @@ pub fn parse(markdown: &str) -> Vec<Node> {
                     Tag::Emphasis => Open::El(El::Emphasis, None),
                     Tag::Strong => Open::El(El::Strong, None),
                     Tag::Strikethrough => Open::El(El::Strikethrough, None),
+                    // `<bob@example.net>` arrives without its scheme.
+                    Tag::Link { link_type: LinkType::Email, dest_url, .. }
+                        if safe_url(&format!("mailto:{}", dest_url.trim())) =>
+                    {
+                        Open::El(El::Link, Some(format!("mailto:{}", dest_url.trim())))
+                    }
                     Tag::Link { dest_url, .. } if safe_url(&dest_url) => {
                         Open::El(El::Link, Some(dest_url.trim().to_string()))
                     }
@@ -267,6 +273,8 @@ mod tests {
         assert!(text(&n).contains("rel"));
         let n = parse("<javascript:alert(1)> <https://example.org>");
         assert_eq!(links(&n), ["https://example.org"]);
+        let n = parse("Write to <bob@example.net>.");
+        assert_eq!(links(&n), ["mailto:bob@example.net"]);
     }
 
     #[test]
