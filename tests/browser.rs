@@ -425,3 +425,37 @@ mod big_trace {
         root.remove();
     }
 }
+
+/// PROTOCOLS.md case 18: lesson Markdown with `<script>`, `<img onerror=...>` and a
+/// `javascript:` link renders inert in the real DOM.
+#[wasm_bindgen_test]
+async fn hostile_narration_renders_inert() {
+    use std::rc::Rc;
+
+    use mailroom::components::narration::{Narration, NarrationProps};
+    use mailroom_core::lesson::Lesson;
+
+    let text = "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\n---\n## Hostile\n@ start\n\
+        <script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
+        [x](javascript:alert(1)) [y](JAVASCRIPT:alert(2)) <javascript:alert(3)> [ok](https://example.org)\n\n\
+        <a href=\"javascript:alert(4)\">raw link</a> ![img](https://example.org/x.png)\n";
+    let lesson = Rc::new(Lesson::parse("hostile", text).unwrap());
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    let props = NarrationProps { lesson, anchors: vec![None], cursor: 0, onseek: yew::Callback::noop() };
+    let handle = yew::Renderer::<Narration>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert_eq!(count(&root, "script, img, iframe, [onerror]"), 0, "{}", root.inner_html());
+    let links = root.query_selector_all("a[href]").unwrap();
+    let hrefs: Vec<String> = (0..links.length())
+        .map(|i| links.item(i).unwrap().dyn_into::<Element>().unwrap().get_attribute("href").unwrap())
+        .collect();
+    assert_eq!(hrefs, ["https://example.org"]);
+    // The raw HTML is shown as the text it is.
+    assert!(root.text_content().unwrap().contains("<script>window.__pwned = 1</script>"));
+    let pwned = js_sys::Reflect::get(&web_sys::window().unwrap(), &"__pwned".into()).unwrap();
+    assert!(pwned.is_undefined());
+    handle.destroy();
+    root.remove();
+}
