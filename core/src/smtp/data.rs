@@ -167,21 +167,6 @@ mod tests {
     }
 
     #[test]
-    fn data_cases_more() {
-        let cases: &[(&str, &[u8], Option<DataEnd>, &[u8])] = &[(
-            "long line then CRLF.CRLF",
-            &[&[b'y'; 1100][..], b"\r\n.\r\n"].concat(),
-            Some(DataEnd::Rejected(DataProblem::LineTooLong)),
-            b"",
-        )];
-        for (name, input, want_end, want_rest) in cases {
-            let (end, rest) = run(input);
-            assert_eq!(&end, want_end, "{name}");
-            assert_eq!(rest, *want_rest, "{name}");
-        }
-    }
-
-    #[test]
     fn long_lines_and_big_messages_are_refused_without_buffering() {
         let mut long = vec![b'a'; 1500];
         long.extend_from_slice(b"\r\n.\r\n");
