@@ -45,13 +45,6 @@ impl LineReader {
         self.buf.len()
     }
 
-    /// Forgets everything buffered (used after STARTTLS-like resets and when switching
-    /// to another reader).
-    pub fn clear(&mut self) {
-        self.buf.clear();
-        self.discarding = false;
-    }
-
     /// Takes the next line out of `input`, consuming the bytes it used from the front.
     /// Returns `None` when `input` ran out before a line end: call again with more bytes.
     pub fn read(&mut self, input: &mut &[u8]) -> Option<Line> {

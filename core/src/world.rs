@@ -99,6 +99,8 @@ enum ConnJob {
     Submit,
     /// A server relays queue entry `id`.
     Relay { id: String },
+    /// The outcome was handled; nothing is left to report.
+    Reported,
 }
 
 struct Conn {
@@ -660,7 +662,7 @@ impl World {
             }
         }
         if let Some(outcome) = self.conns[conn].client_sm.outcome() {
-            let job = std::mem::replace(&mut self.conns[conn].job, ConnJob::Submit);
+            let job = std::mem::replace(&mut self.conns[conn].job, ConnJob::Reported);
             let client = self.conns[conn].client;
             let server_name = self.hosts[self.conns[conn].server].info.name.clone();
             match job {
@@ -684,9 +686,8 @@ impl World {
                         let text = format!("The mail client reports an error: {}", refused.join("; "));
                         self.local(client, EventKind::Note, text.into_bytes());
                     }
-                    // A submission is done once; mark the job consumed.
-                    self.conns[conn].job = ConnJob::Relay { id: String::new() };
                 }
+                ConnJob::Reported => {}
             }
         }
     }

@@ -135,10 +135,6 @@ impl SmtpClient {
         self.state
     }
 
-    pub fn envelope(&self) -> &Envelope {
-        &self.envelope
-    }
-
     pub fn poll_output(&mut self) -> Option<ClientOutput> {
         self.out.pop_front()
     }

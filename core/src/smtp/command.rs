@@ -193,21 +193,29 @@ fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: &str) -> Reply {
     }
 }
 
-fn with_lf(line: &[u8]) -> Vec<u8> {
-    let mut v = line.to_vec();
-    v.extend_from_slice(b"\r\n");
-    v
+/// MAIL and RCPT lines through smtp-proto's parser, after our own path limits.
+fn proto_request(line: &[u8], syntax: &str, bad_addr: &str) -> Result<smtp_proto::Request<String>, Reply> {
+    check_path_limits(line)?;
+    let mut bytes = line.to_vec();
+    bytes.extend_from_slice(b"\r\n");
+    smtp_proto::Request::<Cow<str>>::parse(&mut bytes.iter())
+        .map(smtp_proto::Request::into_owned)
+        .map_err(|e| proto_error(e, syntax, bad_addr))
+}
+
+/// Addresses must be ASCII: this server does not offer SMTPUTF8 (RFC 6531 §3.5).
+fn require_ascii(addr: &str, enhanced: &str) -> Result<(), Reply> {
+    if addr.is_ascii() {
+        Ok(())
+    } else {
+        Err(Reply::new(553, enhanced, "Non-ASCII address needs SMTPUTF8, which this server does not offer"))
+    }
 }
 
 fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
     const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
-    check_path_limits(line)?;
-    let bytes = with_lf(line);
-    let parsed = smtp_proto::Request::<Cow<str>>::parse(&mut bytes.iter());
-    let from = match parsed {
-        Ok(smtp_proto::Request::Mail { from }) => from,
-        Ok(_) => return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}"))),
-        Err(e) => return Err(proto_error(e, SYNTAX, "5.1.7")),
+    let smtp_proto::Request::Mail { from } = proto_request(line, SYNTAX, "5.1.7")? else {
+        return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}")));
     };
     // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152).
     let offered = smtp_proto::MAIL_BODY_7BIT | smtp_proto::MAIL_BODY_8BITMIME;
@@ -224,13 +232,7 @@ fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
     {
         return Err(Reply::new(555, "5.5.4", "Unsupported MAIL parameter"));
     }
-    if !from.address.is_ascii() {
-        return Err(Reply::new(
-            553,
-            "5.1.7",
-            "Non-ASCII address needs SMTPUTF8, which this server does not offer",
-        ));
-    }
+    require_ascii(&from.address, "5.1.7")?;
     let body = if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
         Some(Body::EightBitMime)
     } else if from.flags & smtp_proto::MAIL_BODY_7BIT != 0 {
@@ -240,29 +242,18 @@ fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
     };
     let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
     let size = upper.contains(" SIZE=").then_some(from.size);
-    Ok(Command::Mail { from: from.address.into_owned(), size, body })
+    Ok(Command::Mail { from: from.address, size, body })
 }
 
 fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
     const SYNTAX: &str = "RCPT TO:<forward-path>";
-    check_path_limits(line)?;
-    let bytes = with_lf(line);
-    let parsed = smtp_proto::Request::<Cow<str>>::parse(&mut bytes.iter());
-    let to = match parsed {
-        Ok(smtp_proto::Request::Rcpt { to }) => to,
-        Ok(_) => return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}"))),
-        Err(e) => return Err(proto_error(e, SYNTAX, "5.1.3")),
+    let smtp_proto::Request::Rcpt { to } = proto_request(line, SYNTAX, "5.1.3")? else {
+        return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}")));
     };
     if to.flags != 0 || to.orcpt.is_some() || to.rrvs != 0 {
         return Err(Reply::new(555, "5.5.4", "Unsupported RCPT parameter"));
     }
-    if !to.address.is_ascii() {
-        return Err(Reply::new(
-            553,
-            "5.1.3",
-            "Non-ASCII address needs SMTPUTF8, which this server does not offer",
-        ));
-    }
+    require_ascii(&to.address, "5.1.3")?;
     let address = if to.address.is_empty() {
         // smtp-proto reads `<Postmaster>` as the empty string; `<>` is no forward-path.
         let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
@@ -272,7 +263,7 @@ fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
             return Err(Reply::new(501, "5.1.3", "A recipient cannot be empty"));
         }
     } else {
-        to.address.into_owned()
+        to.address
     };
     Ok(Command::Rcpt { to: address })
 }

@@ -36,11 +36,6 @@ impl Reply {
         (200..300).contains(&self.code)
     }
 
-    /// 3yz: go on (354 after DATA).
-    pub fn is_intermediate(&self) -> bool {
-        (300..400).contains(&self.code)
-    }
-
     /// 4yz: failed for now, may work later.
     pub fn is_transient(&self) -> bool {
         (400..500).contains(&self.code)

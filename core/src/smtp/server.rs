@@ -86,20 +86,6 @@ pub enum State {
     Closed,
 }
 
-impl State {
-    /// In plain words, for the diagram.
-    pub fn describe(self) -> &'static str {
-        match self {
-            State::ExpectHelo => "waiting for EHLO",
-            State::ExpectMail => "waiting for MAIL",
-            State::ExpectRcpt => "waiting for RCPT",
-            State::ExpectRcptOrData => "waiting for RCPT or DATA",
-            State::ReceivingData => "receiving the message",
-            State::Closed => "closed",
-        }
-    }
-}
-
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
@@ -181,10 +167,6 @@ impl SmtpServer {
 
     pub fn state(&self) -> State {
         self.state
-    }
-
-    pub fn config(&self) -> &ServerConfig {
-        &self.config
     }
 
     /// Tells the server whether its host can store more mail. When it cannot, MAIL is
