@@ -3,7 +3,7 @@
 //! happened, this module only words it.
 
 use mailroom_core::lesson::Lesson;
-use mailroom_core::trace::{EventKind, HostId, HostSnapshot, Protocol, Trace, TraceEvent};
+use mailroom_core::trace::{ConnId, EventKind, HostId, HostRole, HostSnapshot, Protocol, Trace, TraceEvent};
 
 /// Who is speaking in a transcript row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn speaker(trace: &Trace, ev: &TraceEvent) -> Speaker {
         EventKind::DnsQuery { .. } => Speaker::Query,
         EventKind::DnsAnswer { .. } => Speaker::Answer,
         _ if !ev.travels() => Speaker::Local,
-        _ => match ev.conn.and_then(|c| trace.conns.get(c)) {
+        _ => match ev.conn.and_then(|c| trace.conn(c)) {
             Some(conn) if conn.server == ev.from => Speaker::Server,
             Some(_) => Speaker::Client,
             None if ev.protocol == Protocol::Dns => Speaker::Query,
@@ -131,7 +131,7 @@ pub fn wire(ev: &TraceEvent) -> Wire {
     match &ev.kind {
         EventKind::Command { .. } | EventKind::Reply { .. } if !ev.bytes.is_empty() => Wire::Lines(lines()),
         EventKind::Command { verb } => Wire::Lines(vec![(verb.clone(), LineEnd::None)]),
-        EventKind::Reply { code, .. } => Wire::Lines(vec![(code.to_string(), LineEnd::None)]),
+        EventKind::Reply { status, .. } => Wire::Lines(vec![(status.label(), LineEnd::None)]),
         EventKind::MessageData => Wire::Message(lines()),
         EventKind::DnsQuery { name, qtype } if ev.bytes.is_empty() => {
             Wire::Lines(vec![(format!("{name} IN {qtype}"), LineEnd::None)])
@@ -146,6 +146,9 @@ pub fn wire(ev: &TraceEvent) -> Wire {
         EventKind::DnsQuery { .. } | EventKind::DnsAnswer { .. } => Wire::Lines(lines()),
         EventKind::Connect { port } => Wire::Action(format!("opens a TCP connection to port {port}")),
         EventKind::Close => Wire::Action("closes the connection".into()),
+        EventKind::Refused { port } => {
+            Wire::Action(format!("refuses the connection: nothing listens on port {port} (TCP reset)"))
+        }
         EventKind::Delivery { mailbox } => {
             Wire::Action(format!("files the message in the mailbox of {mailbox}"))
         }
@@ -189,46 +192,20 @@ pub fn summary(trace: &Trace, index: usize) -> String {
     }
 }
 
-/// `ExpectRcptOrData` → `expects RCPT or DATA`: RFC state names, read aloud. Command
-/// verbs are written as commands only after "Expect" (`ReceivingData` → `receiving data`).
-pub fn readable_state(state: &str) -> String {
-    const VERBS: &[&str] =
-        &["HELO", "EHLO", "MAIL", "RCPT", "DATA", "QUIT", "RSET", "BDAT", "AUTH", "STARTTLS"];
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
-    for c in state.chars() {
-        if c == '_'
-            || c == ' '
-            || (c.is_uppercase() && !word.is_empty() && !word.chars().all(char::is_uppercase))
-        {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-            if c == '_' || c == ' ' {
-                continue;
-            }
+/// What a host is doing, in plain words: the state of its newest server session and of
+/// its newest client session (a mail program sending, a server relaying), as the engine
+/// describes them, never ahead of the transcript. A host with no session is idle.
+pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
+    let server = snap.server().map(|s| s.describe());
+    let client = snap.client().map(|s| s.describe());
+    match (role, server, client) {
+        (HostRole::Dns, _, _) => (String::new(), String::new()),
+        (HostRole::Client, _, Some(c)) => (c, String::new()),
+        (HostRole::Client, _, None) => ("idle".into(), String::new()),
+        (HostRole::MailServer, s, c) => {
+            (s.unwrap_or_else(|| "idle: no client connected".into()), c.unwrap_or_default())
         }
-        word.push(c);
     }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    let expects = words.first().is_some_and(|w| w.eq_ignore_ascii_case("expect"));
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let upper = w.to_ascii_uppercase();
-            if i == 0 && expects {
-                "expects".to_string()
-            } else if expects && VERBS.contains(&upper.as_str()) {
-                upper
-            } else {
-                w.to_lowercase()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The host snapshots at `cursor` (after event `cursor - 1`, or the initial states at 0).
@@ -333,16 +310,13 @@ pub fn links(trace: &Trace) -> Vec<(HostId, HostId)> {
     out
 }
 
-/// Connections open after the events shown at `cursor` (connected and not yet closed).
-pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<usize> {
-    let mut open = Vec::new();
-    for e in &trace.events[..cursor.min(trace.len())] {
-        match (&e.kind, e.conn) {
-            (EventKind::Connect { .. }, Some(c)) if !open.contains(&c) => open.push(c),
-            (EventKind::Close, Some(c)) => open.retain(|o| *o != c),
-            _ => {}
-        }
-    }
+/// Connections open after the events shown at `cursor` (connected and not yet closed),
+/// read from the snapshot: as cheap on a long trace as on a short one.
+pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<ConnId> {
+    let mut open: Vec<ConnId> =
+        trace.snapshot_at(cursor).iter().flat_map(|h| &h.sessions).map(|s| s.conn).collect();
+    open.sort();
+    open.dedup();
     open
 }
 
@@ -365,7 +339,7 @@ mod tests {
             to,
             protocol: Protocol::Smtp,
             kind,
-            conn: Some(0),
+            conn: Some(ConnId(0)),
             bytes: bytes.as_bytes().to_vec(),
             hosts: vec![HostSnapshot::default(); 2],
         }
@@ -382,7 +356,17 @@ mod tests {
             conns: vec![ConnInfo { client: 0, server: 1, port: 25, protocol: Protocol::Smtp }],
             events: vec![
                 ev(0, 0, 1, EventKind::Connect { port: 25 }, ""),
-                ev(1, 1, 0, EventKind::Reply { code: 220, enhanced: None, to_verb: None }, "220 hi\r\n"),
+                ev(
+                    1,
+                    1,
+                    0,
+                    EventKind::Reply {
+                        status: mailroom_core::trace::Status::Smtp { code: 220, enhanced: None },
+                        to_verb: None,
+                        answers: Some(0),
+                    },
+                    "220 hi\r\n",
+                ),
                 ev(2, 0, 1, EventKind::Command { verb: "QUIT".into() }, "QUIT\r\n"),
                 ev(3, 1, 1, EventKind::Delivery { mailbox: "bob@example.net".into() }, msg),
                 ev(4, 0, 1, EventKind::Close, ""),
@@ -415,15 +399,34 @@ mod tests {
         assert!(wire_lines(b"").is_empty());
     }
 
+    /// "Sending an email" as the engine runs it.
+    fn lesson_trace() -> Trace {
+        let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
+        mailroom_core::world::run_send(&lesson.email).unwrap()
+    }
+
     #[test]
-    fn readable_states() {
-        assert_eq!(readable_state("ExpectMail"), "expects MAIL");
-        assert_eq!(readable_state("ExpectRcptOrData"), "expects RCPT or DATA");
-        assert_eq!(readable_state("ExpectHelo"), "expects HELO");
-        assert_eq!(readable_state("ExpectEhloReply"), "expects EHLO reply");
-        assert_eq!(readable_state("ReceivingData"), "receiving data");
-        assert_eq!(readable_state("Authorization"), "authorization");
-        assert_eq!(readable_state(""), "");
+    fn host_states_are_plain_words_and_idle_without_a_session() {
+        let t = lesson_trace();
+        let roles: Vec<HostRole> = t.hosts.iter().map(|h| h.role).collect();
+        let at = |cursor: usize| -> Vec<(String, String)> {
+            t.snapshot_at(cursor).iter().zip(&roles).map(|(s, r)| host_states(*r, s)).collect()
+        };
+        let start = at(0);
+        assert_eq!(start[0].0, "idle");
+        assert_eq!(start[1].0, "idle: no client connected");
+        assert_eq!(start[2], (String::new(), String::new()));
+        let mail =
+            t.events.iter().position(|e| e.kind == EventKind::Command { verb: "MAIL".into() }).unwrap();
+        let states = at(mail + 1);
+        assert_eq!(states[0].0, "waits for the reply to MAIL FROM");
+        assert_eq!(states[1].0, "knows the sender: waits for a recipient (RCPT TO)");
+        // No RFC state name reaches the page.
+        for cursor in 0..=t.len() {
+            for (a, b) in at(cursor) {
+                assert!(!a.contains("Expect") && !b.contains("Expect"), "{a} / {b}");
+            }
+        }
     }
 
     #[test]
@@ -448,11 +451,13 @@ mod tests {
 
     #[test]
     fn connections_open_and_close() {
-        let t = trace();
+        assert_eq!(links(&trace()), [(0, 1)]);
+        let t = lesson_trace();
         assert!(open_conns(&t, 0).is_empty());
-        assert_eq!(open_conns(&t, 1), [0]);
-        assert!(open_conns(&t, 5).is_empty());
-        assert_eq!(links(&t), [(0, 1)]);
+        let connect = t.events.iter().position(|e| matches!(e.kind, EventKind::Connect { .. })).unwrap();
+        assert!(open_conns(&t, connect).is_empty(), "not before its connect is shown");
+        assert_eq!(open_conns(&t, connect + 1), [ConnId(0)]);
+        assert!(open_conns(&t, t.len()).is_empty());
     }
 
     #[test]

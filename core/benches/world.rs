@@ -3,6 +3,7 @@
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mailroom_core::lessons;
+use mailroom_core::session::{Directory, Session};
 use mailroom_core::smtp::server::{Peer, ServerConfig, SmtpServer};
 use mailroom_core::time::SimTime;
 use mailroom_core::world::{run_lesson, run_send_many};
@@ -19,9 +20,12 @@ fn benches(c: &mut Criterion) {
     c.bench_function(&format!("world: 27 messages ({n} events)"), |b| {
         b.iter(|| black_box(run_send_many(&lesson.email, 27).unwrap()))
     });
-    let mut config = ServerConfig::new("mx.example.net");
-    config.local_domains = vec!["example.net".into()];
-    config.mailboxes = vec!["bob@example.net".into()];
+    let config = ServerConfig::new("mx.example.net");
+    let directory = Directory {
+        local_domains: vec!["example.net".into()],
+        mailboxes: vec!["bob@example.net".into()],
+        ..Directory::default()
+    };
     let mut session =
         b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n".to_vec();
     for i in 0..1000 {
@@ -30,8 +34,9 @@ fn benches(c: &mut Criterion) {
     session.extend_from_slice(b".\r\nQUIT\r\n");
     c.bench_function("smtp server: one 50 KB transaction", |b| {
         b.iter(|| {
-            let mut s = SmtpServer::new(config.clone(), Peer { addr: "192.0.2.1".into(), name: None }, "B");
-            s.handle_input(black_box(&session), SimTime::ZERO);
+            let peer = Peer { addr: "192.0.2.1".into(), name: None };
+            let mut s = SmtpServer::new(config.clone(), peer, "B", SimTime::ZERO);
+            s.handle_input(black_box(&session), SimTime::ZERO, &mut directory.clone());
             while s.poll_output().is_some() {}
         })
     });

@@ -412,7 +412,7 @@ impl Anchor {
                 (AnchorKind::Connect, EventKind::Connect { .. }) => true,
                 (AnchorKind::Close, EventKind::Close) => true,
                 (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
-                (AnchorKind::Reply(c), EventKind::Reply { code, .. }) => c == code,
+                (AnchorKind::Reply(c), EventKind::Reply { status, .. }) => status.smtp_code() == Some(*c),
                 (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => {
                     to_verb.as_deref() == Some(v.as_str())
                 }
@@ -438,7 +438,7 @@ impl Anchor {
                 None => true,
                 Some(_) => {
                     let server = match e.conn {
-                        Some(c) => trace.conns[c].server,
+                        Some(c) => trace.conns[c.0].server,
                         None => e.to,
                     };
                     host_matches(server, &self.on)

@@ -286,10 +286,23 @@ pub struct Failure {
     pub recipient: String,
     /// RFC 3463 status, e.g. `5.1.1`.
     pub status: String,
-    /// The server that refused, if one answered.
-    pub remote_mta: Option<String>,
-    /// The reply as the remote server sent it, or our own words.
-    pub diagnostic: String,
+    /// Why, for the people reading the bounce, in the words of the event that failed it
+    /// ("mx.example.net answered: 550 5.1.1 ...", "the domain nowhere.test does not
+    /// exist (DNS: NXDOMAIN)").
+    pub reason: String,
+    /// The reply a remote server really sent, when one did. Only this goes into
+    /// `Remote-MTA` and `Diagnostic-Code: smtp;` (RFC 3464 §2.3.5, §2.3.6): a failure the
+    /// reporting MTA found itself (no MX, a refused connection, a timeout) has none.
+    pub remote: Option<RemoteReply>,
+}
+
+/// A reply from a remote server, as it was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteReply {
+    /// The server's name.
+    pub mta: String,
+    /// The reply line(s), e.g. `550 5.1.1 <x@example.net>: no such user here`.
+    pub reply: String,
 }
 
 /// What a bounce needs to know.
@@ -327,7 +340,7 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
         b.reporting_mta
     ));
     for f in b.failures {
-        m.push_str(&format!("<{}>: {}\r\n", f.recipient, f.diagnostic));
+        m.push_str(&format!("<{}>: {}\r\n", f.recipient, f.reason));
     }
     m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: message/delivery-status\r\n\r\n"));
     m.push_str(&format!("Reporting-MTA: dns; {}\r\n", b.reporting_mta));
@@ -337,9 +350,9 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
         m.push_str(&format!("Final-Recipient: rfc822; {}\r\n", f.recipient));
         m.push_str("Action: failed\r\n");
         m.push_str(&format!("Status: {}\r\n", f.status));
-        if let Some(r) = &f.remote_mta {
-            m.push_str(&format!("Remote-MTA: dns; {r}\r\n"));
-            m.push_str(&format!("Diagnostic-Code: smtp; {}\r\n", f.diagnostic));
+        if let Some(r) = &f.remote {
+            m.push_str(&format!("Remote-MTA: dns; {}\r\n", r.mta));
+            m.push_str(&format!("Diagnostic-Code: smtp; {}\r\n", r.reply));
         }
         m.push_str(&format!("Last-Attempt-Date: {}\r\n", rfc5322_date(b.now)));
     }
@@ -440,12 +453,23 @@ mod tests {
 
     #[test]
     fn dsn_has_the_rfc3464_parts() {
-        let f = [Failure {
-            recipient: "nobody@example.net".into(),
-            status: "5.1.1".into(),
-            remote_mta: Some("mx.example.net".into()),
-            diagnostic: "550 5.1.1 <nobody@example.net>: no such user here".into(),
-        }];
+        let f = [
+            Failure {
+                recipient: "nobody@example.net".into(),
+                status: "5.1.1".into(),
+                reason: "mx.example.net answered: 550 5.1.1 <nobody@example.net>: no such user here".into(),
+                remote: Some(RemoteReply {
+                    mta: "mx.example.net".into(),
+                    reply: "550 5.1.1 <nobody@example.net>: no such user here".into(),
+                }),
+            },
+            Failure {
+                recipient: "x@nowhere.test".into(),
+                status: "5.1.2".into(),
+                reason: "the domain nowhere.test does not exist (DNS: NXDOMAIN)".into(),
+                remote: None,
+            },
+        ];
         let b = Bounce {
             reporting_mta: "smtp.example.org",
             sender: "alice@example.org",
@@ -470,5 +494,10 @@ mod tests {
             assert!(m.contains(want), "missing {want:?} in\n{m}");
         }
         assert!(!m.contains("body\r\n--"), "only the headers of the original");
+        // A failure found by the reporting MTA itself names no remote server (RFC 3464 §2.3.5).
+        let second = &m[m.find("Final-Recipient: rfc822; x@nowhere.test").unwrap()..];
+        let second = &second[..second.find("\r\n\r\n").unwrap()];
+        assert!(!second.contains("Remote-MTA") && !second.contains("Diagnostic-Code"), "{second}");
+        assert!(m.contains("<x@nowhere.test>: the domain nowhere.test does not exist (DNS: NXDOMAIN)\r\n"));
     }
 }

@@ -4,15 +4,30 @@
 //! so every event carries what the view needs to draw that moment exactly: the bytes on
 //! the wire and a snapshot of every host's state after the event.
 
+use std::fmt;
+
+use crate::session::{SessionState, Side};
 use crate::time::SimTime;
 
 /// Index of a host in [`Trace::hosts`].
 pub type HostId = usize;
 
+/// A connection of the World: its index in [`Trace::conns`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(pub usize);
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "connection {}", self.0 + 1)
+    }
+}
+
 /// Which protocol an event belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
     Smtp,
+    Pop3,
+    Imap,
     Dns,
     /// Inside one host: filing a message into a mailbox, queueing, notes.
     Local,
@@ -22,8 +37,79 @@ impl Protocol {
     pub fn name(self) -> &'static str {
         match self {
             Protocol::Smtp => "SMTP",
+            Protocol::Pop3 => "POP3",
+            Protocol::Imap => "IMAP",
             Protocol::Dns => "DNS",
             Protocol::Local => "local",
+        }
+    }
+}
+
+/// The status a server's response carries, in each protocol's own form.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// SMTP: three digits and an optional enhanced status code (RFC 5321 §4.2, RFC 3463).
+    Smtp { code: u16, enhanced: Option<String> },
+    /// POP3: `+OK` or `-ERR`, with an optional response code such as `IN-USE`
+    /// (RFC 1939 §3, RFC 2449 §8).
+    Pop3 { ok: bool, code: Option<String> },
+    /// IMAP (RFC 9051 §7.1): a tagged status, untagged data, or a continuation request.
+    Imap(ImapResponse),
+}
+
+/// The three kinds of IMAP server response (RFC 9051 §2.2.2).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ImapResponse {
+    /// `a1 OK ...`: the command tagged `a1` is done.
+    Tagged { tag: String, condition: ImapCondition },
+    /// `* ...`: data, e.g. `* 3 EXISTS`; `name` is its keyword (`EXISTS`).
+    Untagged { name: String },
+    /// `+ ...`: go on (a literal, an AUTHENTICATE step, IDLE).
+    Continuation,
+}
+
+/// `OK`, `NO`, `BAD`, `PREAUTH` or `BYE` (RFC 9051 §7.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ImapCondition {
+    Ok,
+    No,
+    Bad,
+    Preauth,
+    Bye,
+}
+
+impl Status {
+    /// The SMTP reply code, for SMTP replies.
+    pub fn smtp_code(&self) -> Option<u16> {
+        match self {
+            Status::Smtp { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// A short label: `250`, `+OK`, `a1 OK`, `*`, `+`.
+    pub fn label(&self) -> String {
+        match self {
+            Status::Smtp { code, .. } => code.to_string(),
+            Status::Pop3 { ok: true, .. } => "+OK".into(),
+            Status::Pop3 { ok: false, .. } => "-ERR".into(),
+            Status::Imap(ImapResponse::Tagged { tag, condition }) => {
+                format!("{tag} {condition:?}").to_uppercase()
+            }
+            Status::Imap(ImapResponse::Untagged { name }) => format!("* {name}"),
+            Status::Imap(ImapResponse::Continuation) => "+".into(),
+        }
+    }
+
+    /// True for a positive outcome (2xx, `+OK`, `OK`).
+    pub fn is_positive(&self) -> bool {
+        match self {
+            Status::Smtp { code, .. } => (200..400).contains(code),
+            Status::Pop3 { ok, .. } => *ok,
+            Status::Imap(ImapResponse::Tagged { condition, .. }) => {
+                matches!(condition, ImapCondition::Ok | ImapCondition::Preauth)
+            }
+            Status::Imap(_) => true,
         }
     }
 }
@@ -38,9 +124,13 @@ pub enum EventKind {
     /// One command line from client to server. `verb` is upper-cased (`"MAIL"`), or
     /// empty when the line is not a command at all.
     Command { verb: String },
-    /// One whole reply (all its lines). `to_verb` is the command it answers
-    /// (`None` for the greeting).
-    Reply { code: u16, enhanced: Option<String>, to_verb: Option<String> },
+    /// One whole reply (all its lines). `to_verb` is the command it answers (`None` for
+    /// the greeting or a timeout); `answers` is the index of the event whose bytes made
+    /// the server send it (the command, the message data, the connect for a greeting),
+    /// set by the World as it happens, never guessed afterwards.
+    Reply { status: Status, to_verb: Option<String>, answers: Option<usize> },
+    /// The connection to `port` was refused: no service listens there (a TCP reset).
+    Refused { port: u16 },
     /// The message content after `354`, through the terminating `CRLF.CRLF`.
     MessageData,
     /// A DNS question, e.g. `example.net. IN MX`.
@@ -65,7 +155,8 @@ impl EventKind {
             EventKind::Close => "close".into(),
             EventKind::Command { verb } if verb.is_empty() => "?".into(),
             EventKind::Command { verb } => verb.clone(),
-            EventKind::Reply { code, .. } => code.to_string(),
+            EventKind::Reply { status, .. } => status.label(),
+            EventKind::Refused { .. } => "refused".into(),
             EventKind::MessageData => "message".into(),
             EventKind::DnsQuery { qtype, .. } => format!("{qtype}?"),
             EventKind::DnsAnswer { qtype, .. } => qtype.clone(),
@@ -79,7 +170,7 @@ impl EventKind {
     /// The broad family, for choosing a token shape in the UI.
     pub fn family(&self) -> Family {
         match self {
-            EventKind::Connect { .. } | EventKind::Close => Family::Connection,
+            EventKind::Connect { .. } | EventKind::Close | EventKind::Refused { .. } => Family::Connection,
             EventKind::Command { .. } => Family::Command,
             EventKind::Reply { .. } => Family::Reply,
             EventKind::MessageData => Family::Data,
@@ -141,20 +232,47 @@ pub struct HostInfo {
     pub position: (u8, u8),
 }
 
+/// One open session on a host: which connection, which side of it, and its state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionView {
+    pub conn: ConnId,
+    pub side: Side,
+    pub state: SessionState,
+    /// Bytes this side sent are still on their way: the state reads "sends QUIT" rather
+    /// than "waits for the reply to QUIT" until the QUIT is in the trace.
+    pub sending: bool,
+}
+
+impl SessionView {
+    /// The state in plain words, never ahead of the transcript.
+    pub fn describe(&self) -> String {
+        self.state.describe(self.sending)
+    }
+}
+
 /// The state of one host just after an event.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostSnapshot {
-    /// The protocol state of its server side, named after the RFC (`ExpectMail`), `Idle`
-    /// when no client is connected; for a client host (a laptop), its mail client's state.
-    /// Empty for hosts without a mail protocol (the DNS resolver).
-    pub state: String,
-    /// For a mail server that is relaying: the state of its outgoing SMTP client
-    /// (`ExpectRcptReply`), else empty.
-    pub client_state: String,
+    /// Its open sessions, oldest connection first, each with its own state: a server
+    /// with two clients shows both.
+    pub sessions: Vec<SessionView>,
     /// Mailboxes on this host and how many messages each holds.
     pub mailboxes: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
     pub queued: usize,
+}
+
+impl HostSnapshot {
+    /// The newest session in which this host is the server.
+    pub fn server(&self) -> Option<&SessionView> {
+        self.sessions.iter().rev().find(|s| s.side == Side::Server)
+    }
+
+    /// The newest session in which this host is the client (a mail program sending, a
+    /// server relaying).
+    pub fn client(&self) -> Option<&SessionView> {
+        self.sessions.iter().rev().find(|s| s.side == Side::Client)
+    }
 }
 
 /// One event of the trace.
@@ -171,7 +289,7 @@ pub struct TraceEvent {
     pub protocol: Protocol,
     pub kind: EventKind,
     /// The connection it belongs to, if any.
-    pub conn: Option<usize>,
+    pub conn: Option<ConnId>,
     /// The exact bytes on the wire (for DNS: the question or records in presentation form;
     /// for a delivery: the message as stored; for a note: its text).
     pub bytes: Vec<u8>,
@@ -236,24 +354,22 @@ impl Trace {
         self.hosts.iter().position(|h| h.name.eq_ignore_ascii_case(name))
     }
 
-    /// The command event that the reply at `index` answers, if any: the oldest command
-    /// on the same connection that has not been answered yet.
+    pub fn conn(&self, id: ConnId) -> Option<&ConnInfo> {
+        self.conns.get(id.0)
+    }
+
+    /// The command (or message data) event that the reply at `index` answers, if any, as
+    /// the World recorded it when the server answered.
     pub fn command_for_reply(&self, index: usize) -> Option<usize> {
-        let ev = self.events.get(index)?;
-        if !matches!(ev.kind, EventKind::Reply { .. }) {
+        let EventKind::Reply { answers: Some(cmd), .. } = self.events.get(index)?.kind else {
             return None;
-        }
-        let conn = ev.conn?;
-        let mut pending = std::collections::VecDeque::new();
-        for e in self.events[..index].iter().filter(|e| e.conn == Some(conn)) {
-            match e.kind {
-                EventKind::Command { .. } | EventKind::MessageData => pending.push_back(e.index),
-                EventKind::Reply { .. } => {
-                    pending.pop_front();
-                }
-                _ => {}
-            }
-        }
-        pending.pop_front()
+        };
+        let answered = self.events.get(cmd)?;
+        matches!(answered.kind, EventKind::Command { .. } | EventKind::MessageData).then_some(cmd)
+    }
+
+    /// The events from `from` on: what a live view appends after it drew `from` events.
+    pub fn events_since(&self, from: usize) -> &[TraceEvent] {
+        self.events.get(from..).unwrap_or_default()
     }
 }

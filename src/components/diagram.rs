@@ -163,13 +163,14 @@ fn token_shape(ev: &TraceEvent) -> Html {
 
 /// The host's state in words: what its server waits for, what its client (when it
 /// relays) waits for, its mailboxes and its queue.
-fn host_status(snap: &HostSnapshot) -> Vec<String> {
+fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
     let mut out = Vec::new();
-    if !snap.state.is_empty() {
-        out.push(present::readable_state(&snap.state));
+    let (state, client_state) = present::host_states(role, snap);
+    if !state.is_empty() {
+        out.push(state);
     }
-    if !snap.client_state.is_empty() {
-        out.push(format!("as a client: {}", present::readable_state(&snap.client_state)));
+    if !client_state.is_empty() {
+        out.push(format!("as a client: {client_state}"));
     }
     for (addr, n) in &snap.mailboxes {
         out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
@@ -183,7 +184,7 @@ fn host_status(snap: &HostSnapshot) -> Vec<String> {
 /// "smtp.example.org, Alice's provider, 192.0.2.25: expects MAIL; …": the host as a
 /// tooltip and for the diagram's description.
 fn host_sentence(info: &HostInfo, snap: &HostSnapshot) -> String {
-    let status = host_status(snap);
+    let status = host_status(info.role, snap);
     let who = format!("{}, {}, {}", info.name, info.label, info.addr);
     if status.is_empty() { who } else { format!("{who}: {}", status.join("; ")) }
 }
@@ -214,19 +215,20 @@ fn host_node(
     let lxs = format!("{lx:.1}");
     let mut extra: Vec<Html> = Vec::new();
     let mut row = 3.0;
-    if !snap.state.is_empty() {
+    let (state, client_state) = present::host_states(info.role, snap);
+    if !state.is_empty() {
         extra.push(html! {
             <text class="host-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                { present::readable_state(&snap.state) }
+                { state }
             </text>
         });
         row += 1.0;
     }
-    if !snap.client_state.is_empty() {
+    if !client_state.is_empty() {
         // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
         extra.push(html! {
             <text class="host-state host-client-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                { format!("as client: {}", present::readable_state(&snap.client_state)) }
+                { format!("as client: {client_state}") }
             </text>
         });
         row += 1.0;
@@ -349,7 +351,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     let snaps = present::snapshots(trace, cursor);
     let open: Vec<(usize, usize)> = present::open_conns(trace, cursor)
         .into_iter()
-        .filter_map(|c| trace.conns.get(c))
+        .filter_map(|c| trace.conn(c))
         .map(|c| (c.client.min(c.server), c.client.max(c.server)))
         .collect();
     let active_link = current.filter(|e| e.travels()).map(|e| (e.from.min(e.to), e.from.max(e.to)));

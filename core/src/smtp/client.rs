@@ -1,15 +1,31 @@
 //! The SMTP client, sans-IO: delivers one message over one connection and reacts to
 //! every reply (RFC 5321 §3.3, §4.1.4; falls back to HELO when EHLO is refused, §3.2).
 //!
-//! Feed it what the server sends with [`SmtpClient::handle_input`], drain
-//! [`SmtpClient::poll_output`] for bytes to send, and read [`SmtpClient::outcome`] when
-//! it is done. A refusal ends the attempt cleanly (with QUIT) and keeps the reason.
+//! It keeps the [`Session`] contract: feed it what the server sends with
+//! [`Session::handle_input`], drain [`Session::poll_output`] for bytes to send, wake it at
+//! [`Session::poll_timeout`], and read [`SmtpClient::outcome`] when it is done. A refusal
+//! ends the attempt cleanly (with QUIT) and keeps the reason; a server that does not
+//! answer in time (RFC 5321 §4.5.3.2) ends it too, as a temporary failure.
 
 use std::collections::VecDeque;
 use std::fmt;
 
+use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::data::stuff;
 use crate::smtp::reply::{Reply, ReplyError, ReplyReader};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{EventKind, Status};
+
+/// How long the client waits for each reply (RFC 5321 §4.5.3.2.1–6): the greeting, MAIL
+/// and RCPT 5 minutes, DATA 2 minutes, the end of data 10 minutes. EHLO, HELO and QUIT
+/// have no figure in the RFC; they get 5 minutes like the commands around them.
+pub fn reply_timeout(state: ClientState) -> SimDuration {
+    match state {
+        ClientState::ExpectDataReply => SimDuration::from_secs(2 * 60),
+        ClientState::ExpectDataEndReply => SimDuration::from_secs(10 * 60),
+        _ => SimDuration::from_secs(5 * 60),
+    }
+}
 
 /// What to send and to whom.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +36,7 @@ pub struct Envelope {
 }
 
 /// The client's state: which reply it waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ClientState {
     ExpectGreeting,
     ExpectEhloReply,
@@ -35,12 +51,43 @@ pub enum ClientState {
     Done,
 }
 
+impl ClientState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientState::ExpectGreeting => "ExpectGreeting",
+            ClientState::ExpectEhloReply => "ExpectEhloReply",
+            ClientState::ExpectHeloReply => "ExpectHeloReply",
+            ClientState::ExpectMailReply => "ExpectMailReply",
+            ClientState::ExpectRcptReply(_) => "ExpectRcptReply",
+            ClientState::ExpectDataReply => "ExpectDataReply",
+            ClientState::ExpectDataEndReply => "ExpectDataEndReply",
+            ClientState::ExpectQuitReply => "ExpectQuitReply",
+            ClientState::Done => "Done",
+        }
+    }
+
+    /// In plain words. While the command is still on its way (`sending`), the client
+    /// "sends" it; once it has arrived it "waits for the reply".
+    pub fn describe(self, sending: bool) -> String {
+        let what = match self {
+            ClientState::ExpectGreeting => return "connected: waits for the server's greeting".into(),
+            ClientState::Done => return "finished".into(),
+            ClientState::ExpectEhloReply => "EHLO",
+            ClientState::ExpectHeloReply => "HELO",
+            ClientState::ExpectMailReply => "MAIL FROM",
+            ClientState::ExpectRcptReply(_) => "RCPT TO",
+            ClientState::ExpectDataReply => "DATA",
+            ClientState::ExpectDataEndReply if sending => return "sends the message".into(),
+            ClientState::ExpectDataEndReply => return "waits for the server to take the message".into(),
+            ClientState::ExpectQuitReply => "QUIT",
+        };
+        if sending { format!("sends {what}") } else { format!("waits for the reply to {what}") }
+    }
+}
+
 impl fmt::Display for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ClientState::ExpectRcptReply(_) => write!(f, "ExpectRcptReply"),
-            other => fmt::Debug::fmt(other, f),
-        }
+        f.write_str(self.name())
     }
 }
 
@@ -97,6 +144,9 @@ pub struct SmtpClient {
     /// The server announced 8BITMIME (RFC 6152): declare an 8-bit body with BODY=8BITMIME.
     server_8bit: bool,
     status: Vec<Option<RcptStatus>>,
+    /// When the reply being waited for is overdue.
+    deadline: Option<SimTime>,
+    now: SimTime,
 }
 
 impl SmtpClient {
@@ -105,7 +155,9 @@ impl SmtpClient {
     /// An address with CR, LF, a control character, a space or an angle bracket would let
     /// one command line be read as two: such a client refuses at once, sends nothing, and
     /// reports every recipient as failed (RFC 5321 §4.1.2 has no room for them).
-    pub fn new(helo_name: &str, envelope: Envelope, message: Vec<u8>) -> SmtpClient {
+    ///
+    /// `now` is when the connection opened: the greeting is due 5 minutes later.
+    pub fn new(helo_name: &str, envelope: Envelope, message: Vec<u8>, now: SimTime) -> SmtpClient {
         let n = envelope.rcpt_to.len();
         let bad = |a: &String| a.chars().any(|c| c.is_control() || c == ' ' || c == '<' || c == '>');
         // No recipient at all: nothing to send either.
@@ -128,15 +180,13 @@ impl SmtpClient {
             server_size: false,
             server_8bit: false,
             status,
+            deadline: (!refused).then(|| now.plus(reply_timeout(ClientState::ExpectGreeting))),
+            now,
         }
     }
 
-    pub fn state(&self) -> ClientState {
+    pub fn client_state(&self) -> ClientState {
         self.state
-    }
-
-    pub fn poll_output(&mut self) -> Option<ClientOutput> {
-        self.out.pop_front()
     }
 
     /// When the attempt is over: what became of each recipient.
@@ -156,31 +206,15 @@ impl SmtpClient {
         Some(Outcome { recipients })
     }
 
-    /// Bytes from the server.
-    pub fn handle_input(&mut self, mut input: &[u8]) {
-        while self.state != ClientState::Done {
-            match self.replies.read(&mut input) {
-                None => return,
-                Some(Ok(reply)) => self.handle_reply(reply),
-                Some(Err(e)) => return self.protocol_error(e),
-            }
-        }
-    }
-
-    /// The connection was closed by the server or lost.
-    pub fn handle_close(&mut self) {
-        if self.state == ClientState::Done {
-            return;
-        }
-        let why = "connection closed before the transaction finished".to_string();
-        self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
-        self.state = ClientState::Done;
-    }
-
     fn command(&mut self, verb: &str, line: String) {
         let mut bytes = line.into_bytes();
         bytes.extend_from_slice(b"\r\n");
         self.out.push_back(ClientOutput::Command { verb: verb.to_string(), bytes });
+    }
+
+    /// After every reply: the next one is due within the timeout of the new state.
+    fn arm(&mut self) {
+        self.deadline = (self.state != ClientState::Done).then(|| self.now.plus(reply_timeout(self.state)));
     }
 
     fn quit(&mut self) {
@@ -198,8 +232,14 @@ impl SmtpClient {
 
     fn protocol_error(&mut self, e: ReplyError) {
         let why = format!("unreadable reply: {e}");
+        self.give_up(why);
+    }
+
+    /// Ends the attempt without a reply: every unresolved recipient is a temporary failure.
+    fn give_up(&mut self, why: String) {
         self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
         self.state = ClientState::Done;
+        self.deadline = None;
         self.out.push_back(ClientOutput::Close);
     }
 
@@ -307,9 +347,89 @@ impl SmtpClient {
     }
 }
 
+impl Session for SmtpClient {
+    /// Bytes from the server.
+    fn handle_input(&mut self, mut input: &[u8], now: SimTime, _env: &mut dyn Env) {
+        self.now = now;
+        while self.state != ClientState::Done {
+            match self.replies.read(&mut input) {
+                None => break,
+                Some(Ok(reply)) => {
+                    self.handle_reply(reply);
+                    self.arm();
+                }
+                Some(Err(e)) => return self.protocol_error(e),
+            }
+        }
+    }
+
+    /// The connection was closed by the server or lost.
+    fn handle_close(&mut self, _now: SimTime) {
+        self.deadline = None;
+        if self.state == ClientState::Done {
+            return;
+        }
+        let why = "connection closed before the transaction finished".to_string();
+        self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
+        self.state = ClientState::Done;
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front().map(|o| match o {
+            ClientOutput::Command { verb, bytes } => {
+                Output::Send { bytes, kind: EventKind::Command { verb } }
+            }
+            ClientOutput::Data(bytes) => Output::Send { bytes, kind: EventKind::MessageData },
+            ClientOutput::Close => Output::Close,
+        })
+    }
+
+    fn poll_timeout(&self) -> Option<SimTime> {
+        self.deadline
+    }
+
+    /// No reply in time: the attempt ends and every recipient not yet settled is a
+    /// temporary failure, to be retried (RFC 5321 §4.5.3.2, §4.5.4.1).
+    fn handle_timeout(&mut self, now: SimTime) {
+        if self.deadline.is_none_or(|d| now < d) || self.state == ClientState::Done {
+            return;
+        }
+        self.now = now;
+        let minutes = reply_timeout(self.state).0 / 60_000_000;
+        self.give_up(format!("no reply within {minutes} minutes (RFC 5321 §4.5.3.2)"));
+    }
+
+    fn state(&self) -> SessionState {
+        SessionState::SmtpClient(self.state)
+    }
+
+    fn classify(&self, input: &[u8]) -> EventKind {
+        let code = std::str::from_utf8(input.get(..3).unwrap_or_default()).ok().and_then(|c| c.parse().ok());
+        let enhanced = std::str::from_utf8(input.get(4..).unwrap_or_default())
+            .ok()
+            .and_then(|t| t.split_whitespace().next())
+            .filter(|e| e.split('.').count() == 3 && e.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .map(str::to_string);
+        EventKind::Reply {
+            status: Status::Smtp { code: code.unwrap_or(0), enhanced },
+            to_verb: None,
+            answers: None,
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ClientState::Done && self.out.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::Directory;
 
     /// Runs a client against scripted server replies; returns the commands it sent
     /// (verbs, `DATA…` for the message) and the outcome.
@@ -318,17 +438,19 @@ mod tests {
             mail_from: "alice@example.org".into(),
             rcpt_to: rcpts.iter().map(|s| s.to_string()).collect(),
         };
-        let mut c = SmtpClient::new("smtp.example.org", env, b"Subject: x\r\n\r\n.hi\r\n".to_vec());
+        let mut c =
+            SmtpClient::new("smtp.example.org", env, b"Subject: x\r\n\r\n.hi\r\n".to_vec(), SimTime::ZERO);
         let mut sent = Vec::new();
         for r in server {
-            c.handle_input(r.as_bytes());
+            c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
             while let Some(o) = c.poll_output() {
                 sent.push(match o {
-                    ClientOutput::Command { bytes, .. } => {
+                    Output::Send { bytes, kind: EventKind::Command { .. } } => {
                         String::from_utf8(bytes).unwrap().trim_end().to_string()
                     }
-                    ClientOutput::Data(d) => String::from_utf8(d).unwrap(),
-                    ClientOutput::Close => "<close>".into(),
+                    Output::Send { bytes, .. } => String::from_utf8(bytes).unwrap(),
+                    Output::Close => "<close>".into(),
+                    Output::Request(r) => panic!("{r:?}"),
                 });
             }
         }
@@ -440,8 +562,8 @@ mod tests {
             [("a@b.c\r\nRCPT TO:<x@y.z>", "bob@example.net"), ("a@b.c", "bob@example.net>\r\nDATA")]
         {
             let env = Envelope { mail_from: from.into(), rcpt_to: vec![to.into()] };
-            let mut c = SmtpClient::new("h", env, vec![]);
-            c.handle_input(b"220 mx\r\n");
+            let mut c = SmtpClient::new("h", env, vec![], SimTime::ZERO);
+            c.handle_input(b"220 mx\r\n", SimTime::ZERO, &mut Directory::default());
             assert_eq!(c.poll_output(), None, "{from:?} {to:?}");
             assert!(matches!(c.outcome().unwrap().recipients[0].1, RcptStatus::Interrupted(_)));
         }
@@ -450,8 +572,8 @@ mod tests {
     #[test]
     fn no_recipients_and_250_to_data_are_not_deliveries() {
         let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec![] };
-        let mut c = SmtpClient::new("h", env, vec![]);
-        c.handle_input(b"220 mx\r\n250 mx\r\n250 ok\r\n");
+        let mut c = SmtpClient::new("h", env, vec![], SimTime::ZERO);
+        c.handle_input(b"220 mx\r\n250 mx\r\n250 ok\r\n", SimTime::ZERO, &mut Directory::default());
         assert_eq!(c.poll_output(), None);
         assert_eq!(c.outcome().unwrap().recipients, vec![]);
         let (_, outcome) = run(
@@ -464,10 +586,39 @@ mod tests {
     #[test]
     fn lost_connection_is_transient() {
         let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec!["bob@example.net".into()] };
-        let mut c = SmtpClient::new("h", env, vec![]);
-        c.handle_input(b"220 mx\r\n");
-        c.handle_close();
+        let mut c = SmtpClient::new("h", env, vec![], SimTime::ZERO);
+        c.handle_input(b"220 mx\r\n", SimTime::ZERO, &mut Directory::default());
+        c.handle_close(SimTime::ZERO);
         let o = c.outcome().unwrap();
         assert!(o.recipients[0].1.is_transient());
+    }
+
+    #[test]
+    fn a_silent_server_times_out_as_a_temporary_failure() {
+        // RFC 5321 §4.5.3.2: 5 minutes for the greeting, MAIL and RCPT, 2 for DATA,
+        // 10 for the end of data.
+        let cases: &[(&str, &[&str], u64)] = &[
+            ("greeting", &[], 300),
+            ("mail", &["220 mx\r\n", "250 mx\r\n"], 300),
+            ("data", &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n"], 120),
+            ("end of data", &["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n"], 600),
+        ];
+        for (name, replies, secs) in cases {
+            let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec!["bob@example.net".into()] };
+            let mut c = SmtpClient::new("h", env, b"x\r\n".to_vec(), SimTime::ZERO);
+            for r in *replies {
+                c.handle_input(r.as_bytes(), SimTime::from_secs(10), &mut Directory::default());
+            }
+            while c.poll_output().is_some() {}
+            let due = SimTime::from_secs(if replies.is_empty() { 0 } else { 10 } + secs);
+            assert_eq!(c.poll_timeout(), Some(due), "{name}");
+            c.handle_timeout(SimTime(due.0 - 1));
+            assert!(c.outcome().is_none(), "{name}: not yet");
+            c.handle_timeout(due);
+            assert_eq!(c.poll_output(), Some(Output::Close), "{name}");
+            let o = c.outcome().unwrap();
+            assert!(o.recipients[0].1.is_transient(), "{name}");
+            assert_eq!(c.poll_timeout(), None);
+        }
     }
 }

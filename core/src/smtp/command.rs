@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use crate::smtp::reply::Reply;
+use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::{MAX_DOMAIN, MAX_LOCAL_PART, MAX_PATH};
 
 /// BODY= values of RFC 6152 (8BITMIME).
@@ -74,14 +74,14 @@ pub fn verb_of(line: &[u8]) -> String {
 /// Parses one command line (without its CRLF). An `Err` is the reply to send.
 pub fn parse(line: &[u8]) -> Result<Command, Reply> {
     if line.is_empty() {
-        return Err(Reply::new(500, "5.5.2", "Syntax error: empty command line"));
+        return Err(Reply::of(ReplyCode::LineError, "Syntax error: empty command line"));
     }
     // A line is one command: CR, LF or NUL inside it is a syntax error (RFC 5321 §2.3.8).
     if line.iter().any(|&b| b == b'\r' || b == b'\n' || b == 0) {
-        return Err(Reply::new(501, "5.5.2", "Syntax error: CR, LF or NUL inside a command line"));
+        return Err(Reply::of(ReplyCode::BadSyntax, "Syntax error: CR, LF or NUL inside a command line"));
     }
     let Ok(text) = std::str::from_utf8(line) else {
-        return Err(Reply::new(500, "5.5.2", "Syntax error: a command line must be text"));
+        return Err(Reply::of(ReplyCode::LineError, "Syntax error: a command line must be text"));
     };
     let (verb, arg) = match text.split_once(' ') {
         Some((v, a)) => (v, a),
@@ -93,7 +93,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         if arg_trimmed.is_empty() {
             Ok(cmd)
         } else {
-            Err(Reply::new(501, "5.5.4", format!("Syntax: {} (no arguments allowed)", cmd.verb())))
+            Err(Reply::of(ReplyCode::BadArguments, format!("Syntax: {} (no arguments allowed)", cmd.verb())))
         }
     };
     match verb.as_str() {
@@ -101,7 +101,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
             // The argument is a domain or an address literal (RFC 5321 §4.1.1.1).
             let domain = arg_trimmed.split(' ').next().unwrap_or("");
             if domain.is_empty() || domain.len() > MAX_DOMAIN || !is_domain_or_literal(domain) {
-                return Err(Reply::new(501, "5.5.4", format!("Syntax: {verb} domain")));
+                return Err(Reply::of(ReplyCode::BadArguments, format!("Syntax: {verb} domain")));
             }
             Ok(if verb == "EHLO" { Command::Ehlo(domain.into()) } else { Command::Helo(domain.into()) })
         }
@@ -115,7 +115,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         "HELP" => Ok(Command::Help(arg_trimmed.to_string())),
         "VRFY" | "EXPN" => {
             if arg_trimmed.is_empty() {
-                return Err(Reply::new(501, "5.5.4", format!("Syntax: {verb} string")));
+                return Err(Reply::of(ReplyCode::BadArguments, format!("Syntax: {verb} string")));
             }
             Ok(if verb == "VRFY" {
                 Command::Vrfy(arg_trimmed.to_string())
@@ -124,7 +124,7 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
             })
         }
         v if KNOWN_NOT_OFFERED.contains(&v) => Ok(Command::NotImplemented(verb)),
-        _ => Err(Reply::new(500, "5.5.1", "Syntax error: command unrecognized")),
+        _ => Err(Reply::of(ReplyCode::Unrecognized, "Syntax error: command unrecognized")),
     }
 }
 
@@ -153,48 +153,53 @@ fn check_path_limits(line: &[u8]) -> Result<(), Reply> {
     if text[close + 1..].chars().next().is_some_and(|c| c != ' ') {
         let verb =
             if text.to_ascii_uppercase().starts_with("MAIL") { "MAIL FROM:<path>" } else { "RCPT TO:<path>" };
-        return Err(Reply::new(
-            501,
-            "5.5.2",
+        return Err(Reply::of(
+            ReplyCode::BadSyntax,
             format!("Syntax: {verb} [parameters], with a space before parameters"),
         ));
     }
     let path = &text[open..=close];
     if path.len() > MAX_PATH {
-        return Err(Reply::new(501, "5.5.4", format!("Path too long (at most {MAX_PATH} octets)")));
+        return Err(Reply::of(ReplyCode::BadArguments, format!("Path too long (at most {MAX_PATH} octets)")));
     }
     let addr = &path[1..path.len() - 1];
     if let Some((local, domain)) = addr.rsplit_once('@') {
         if local.len() > MAX_LOCAL_PART {
-            return Err(Reply::new(
-                501,
-                "5.5.4",
+            return Err(Reply::of(
+                ReplyCode::BadArguments,
                 format!("Local part too long (at most {MAX_LOCAL_PART} octets)"),
             ));
         }
         if domain.len() > MAX_DOMAIN {
-            return Err(Reply::new(501, "5.5.4", format!("Domain too long (at most {MAX_DOMAIN} octets)")));
+            return Err(Reply::of(
+                ReplyCode::BadArguments,
+                format!("Domain too long (at most {MAX_DOMAIN} octets)"),
+            ));
         }
     }
     Ok(())
 }
 
-fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: &str) -> Reply {
+fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: ReplyCode) -> Reply {
     use smtp_proto::Error as E;
     match e {
-        E::InvalidSenderAddress | E::InvalidRecipientAddress => {
-            Reply::new(501, bad_addr, "Bad address syntax")
+        E::InvalidSenderAddress | E::InvalidRecipientAddress => Reply::of(bad_addr, "Bad address syntax"),
+        E::InvalidParameter { param } => {
+            Reply::of(ReplyCode::BadArguments, format!("Invalid {param} parameter"))
         }
-        E::InvalidParameter { param } => Reply::new(501, "5.5.4", format!("Invalid {param} parameter")),
         E::UnsupportedParameter { param } => {
-            Reply::new(555, "5.5.4", format!("Unsupported parameter {param}"))
+            Reply::of(ReplyCode::UnsupportedParameter, format!("Unsupported parameter {param}"))
         }
-        _ => Reply::new(501, "5.5.2", format!("Syntax: {syntax}")),
+        _ => Reply::of(ReplyCode::BadSyntax, format!("Syntax: {syntax}")),
     }
 }
 
 /// MAIL and RCPT lines through smtp-proto's parser, after our own path limits.
-fn proto_request(line: &[u8], syntax: &str, bad_addr: &str) -> Result<smtp_proto::Request<String>, Reply> {
+fn proto_request(
+    line: &[u8],
+    syntax: &str,
+    bad_addr: ReplyCode,
+) -> Result<smtp_proto::Request<String>, Reply> {
     check_path_limits(line)?;
     let mut bytes = line.to_vec();
     bytes.extend_from_slice(b"\r\n");
@@ -204,18 +209,18 @@ fn proto_request(line: &[u8], syntax: &str, bad_addr: &str) -> Result<smtp_proto
 }
 
 /// Addresses must be ASCII: this server does not offer SMTPUTF8 (RFC 6531 §3.5).
-fn require_ascii(addr: &str, enhanced: &str) -> Result<(), Reply> {
+fn require_ascii(addr: &str, refusal: ReplyCode) -> Result<(), Reply> {
     if addr.is_ascii() {
         Ok(())
     } else {
-        Err(Reply::new(553, enhanced, "Non-ASCII address needs SMTPUTF8, which this server does not offer"))
+        Err(Reply::of(refusal, "Non-ASCII address needs SMTPUTF8, which this server does not offer"))
     }
 }
 
 fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
     const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
-    let smtp_proto::Request::Mail { from } = proto_request(line, SYNTAX, "5.1.7")? else {
-        return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}")));
+    let smtp_proto::Request::Mail { from } = proto_request(line, SYNTAX, ReplyCode::BadSender)? else {
+        return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
     };
     // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152).
     let offered = smtp_proto::MAIL_BODY_7BIT | smtp_proto::MAIL_BODY_8BITMIME;
@@ -230,9 +235,9 @@ fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
         || from.hold_until != 0
         || from.mt_priority != 0
     {
-        return Err(Reply::new(555, "5.5.4", "Unsupported MAIL parameter"));
+        return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported MAIL parameter"));
     }
-    require_ascii(&from.address, "5.1.7")?;
+    require_ascii(&from.address, ReplyCode::SenderNeedsUtf8)?;
     let body = if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
         Some(Body::EightBitMime)
     } else if from.flags & smtp_proto::MAIL_BODY_7BIT != 0 {
@@ -247,20 +252,20 @@ fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
 
 fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
     const SYNTAX: &str = "RCPT TO:<forward-path>";
-    let smtp_proto::Request::Rcpt { to } = proto_request(line, SYNTAX, "5.1.3")? else {
-        return Err(Reply::new(501, "5.5.2", format!("Syntax: {SYNTAX}")));
+    let smtp_proto::Request::Rcpt { to } = proto_request(line, SYNTAX, ReplyCode::BadRecipient)? else {
+        return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
     };
     if to.flags != 0 || to.orcpt.is_some() || to.rrvs != 0 {
-        return Err(Reply::new(555, "5.5.4", "Unsupported RCPT parameter"));
+        return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported RCPT parameter"));
     }
-    require_ascii(&to.address, "5.1.3")?;
+    require_ascii(&to.address, ReplyCode::RecipientNeedsUtf8)?;
     let address = if to.address.is_empty() {
         // smtp-proto reads `<Postmaster>` as the empty string; `<>` is no forward-path.
         let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
         if upper.contains("<POSTMASTER>") {
             "postmaster".to_string()
         } else {
-            return Err(Reply::new(501, "5.1.3", "A recipient cannot be empty"));
+            return Err(Reply::of(ReplyCode::BadRecipient, "A recipient cannot be empty"));
         }
     } else {
         to.address

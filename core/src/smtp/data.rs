@@ -41,7 +41,10 @@ pub struct DataReader {
 impl DataReader {
     pub fn new(max_size: usize) -> DataReader {
         DataReader {
-            lines: LineReader::new(MAX_TEXT_LINE),
+            // One more octet than the text-line limit: the limit does not count the dot
+            // that stuffing adds (RFC 5321 §4.5.3.1.6); an unstuffed line that uses it
+            // is refused below.
+            lines: LineReader::new(MAX_TEXT_LINE + 1),
             max_size,
             message: Vec::new(),
             problem: None,
@@ -72,6 +75,10 @@ impl DataReader {
                     }
                     if bare_lf || bare_cr {
                         self.problem = Some(DataProblem::BareLineEnd);
+                    }
+                    // Only a stuffed line may use the extra octet (RFC 5321 §4.5.3.1.6).
+                    if !text.starts_with(b".") && text.len() + 2 > MAX_TEXT_LINE {
+                        self.problem.get_or_insert(DataProblem::LineTooLong);
                     }
                     self.prev_crlf = !bare_lf;
                     // Dot-unstuffing: a leading dot is removed (RFC 5321 §4.5.2).
@@ -178,9 +185,33 @@ mod tests {
             let mut input = line.as_slice();
             assert_eq!(r.read(&mut input), None);
         }
-        assert!(r.message.len() <= 1000 && r.lines.pending() <= MAX_TEXT_LINE);
+        assert!(r.message.len() <= 1000 && r.lines.pending() <= MAX_TEXT_LINE + 1);
         let mut end: &[u8] = b".\r\n";
         assert_eq!(r.read(&mut end), Some(DataEnd::Rejected(DataProblem::TooBig)));
+    }
+
+    #[test]
+    fn the_text_line_limit_does_not_count_the_stuffed_dot() {
+        // RFC 5321 §4.5.3.1.6: 998 characters + CRLF is the longest line; a line of 998
+        // that starts with a dot is sent with 999 (the added dot does not count).
+        let cases: &[(&str, usize, bool, bool)] = &[
+            ("998 plain", 998, false, true),
+            ("999 plain", 999, false, false),
+            ("998 with a leading dot, stuffed to 999", 998, true, true),
+            ("999 with a leading dot, stuffed to 1000", 999, true, false),
+        ];
+        for (name, len, dot, ok) in cases {
+            let mut line = if *dot { b".".to_vec() } else { Vec::new() };
+            line.extend(std::iter::repeat_n(b'x', len - usize::from(*dot)));
+            let wire = stuff(&[line.as_slice(), b"\r\n"].concat());
+            let (end, _) = run(&wire);
+            let want = if *ok {
+                DataEnd::Complete([line.as_slice(), b"\r\n"].concat())
+            } else {
+                DataEnd::Rejected(DataProblem::LineTooLong)
+            };
+            assert_eq!(end, Some(want), "{name}");
+        }
     }
 
     #[test]

@@ -16,18 +16,160 @@ pub struct Reply {
     pub lines: Vec<String>,
 }
 
+/// Every reply the SMTP servers can send, typed: the code and enhanced status code of each
+/// live here once, and the servers, `mailroom-serve` and the explanation catalogue all
+/// use these names. The catalogue's test walks [`ReplyCode::ALL`], so a reply built at run
+/// time cannot escape it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReplyCode {
+    /// `220`: the greeting (RFC 5321 §4.2, §3.1).
+    Greeting,
+    /// `221 2.0.0`: answer to QUIT.
+    Closing,
+    /// `214 2.0.0`: answer to HELP.
+    Help,
+    /// `250`: answer to EHLO and HELO (no enhanced code: RFC 2034 §3 starts them after EHLO).
+    Hello,
+    /// `250 2.0.0`: done (NOOP, RSET, the end of data).
+    Ok,
+    /// `250 2.1.0`: sender accepted.
+    SenderOk,
+    /// `250 2.1.5`: recipient accepted.
+    RecipientOk,
+    /// `252 2.5.0`: VRFY, cannot verify but will try (RFC 5321 §3.5.3).
+    CannotVerify,
+    /// `354`: go ahead with the message.
+    StartData,
+    /// `421 4.4.2`: the server's timeout ran out (RFC 5321 §4.5.3.2.7).
+    Timeout,
+    /// `421 4.3.2`: too busy, closing (RFC 5321 §3.8).
+    TooBusy,
+    /// `451 4.7.1`: greylisted, try again later.
+    Greylisted,
+    /// `452 4.3.1`: no room for more mail now (RFC 1870 §6.3).
+    StorageFull,
+    /// `452 4.2.2`: this mailbox is full (RFC 3463 §3.3).
+    MailboxFull,
+    /// `452 4.5.3`: too many recipients; earlier ones are kept (RFC 5321 §4.5.3.1.10).
+    TooManyRecipients,
+    /// `500 5.5.2`: a line too long, not text, or not ended by CRLF (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
+    LineError,
+    /// `500 5.5.1`: no such command.
+    Unrecognized,
+    /// `501 5.5.4`: bad arguments.
+    BadArguments,
+    /// `501 5.5.2`: bad syntax.
+    BadSyntax,
+    /// `501 5.1.7`: bad sender address.
+    BadSender,
+    /// `501 5.1.3`: bad recipient address.
+    BadRecipient,
+    /// `502 5.5.1`: a command this server does not offer.
+    NotOffered,
+    /// `503 5.5.1`: a command out of sequence (RFC 5321 §4.1.4).
+    BadSequence,
+    /// `550 5.1.1`: no such mailbox.
+    NoSuchUser,
+    /// `550 5.7.1`: relay access denied.
+    RelayDenied,
+    /// `552 5.3.4`: message too big (RFC 1870 §6.2).
+    TooBig,
+    /// `553 5.1.7`: a sender address that needs SMTPUTF8.
+    SenderNeedsUtf8,
+    /// `553 5.1.3`: a recipient address that needs SMTPUTF8.
+    RecipientNeedsUtf8,
+    /// `554 5.6.0`: the message content is refused (bare CR/LF, over-long line).
+    ContentRefused,
+    /// `555 5.5.4`: a MAIL or RCPT parameter this server does not offer.
+    UnsupportedParameter,
+}
+
+impl ReplyCode {
+    pub const ALL: [ReplyCode; 30] = [
+        ReplyCode::Greeting,
+        ReplyCode::Closing,
+        ReplyCode::Help,
+        ReplyCode::Hello,
+        ReplyCode::Ok,
+        ReplyCode::SenderOk,
+        ReplyCode::RecipientOk,
+        ReplyCode::CannotVerify,
+        ReplyCode::StartData,
+        ReplyCode::Timeout,
+        ReplyCode::TooBusy,
+        ReplyCode::Greylisted,
+        ReplyCode::StorageFull,
+        ReplyCode::MailboxFull,
+        ReplyCode::TooManyRecipients,
+        ReplyCode::LineError,
+        ReplyCode::Unrecognized,
+        ReplyCode::BadArguments,
+        ReplyCode::BadSyntax,
+        ReplyCode::BadSender,
+        ReplyCode::BadRecipient,
+        ReplyCode::NotOffered,
+        ReplyCode::BadSequence,
+        ReplyCode::NoSuchUser,
+        ReplyCode::RelayDenied,
+        ReplyCode::TooBig,
+        ReplyCode::SenderNeedsUtf8,
+        ReplyCode::RecipientNeedsUtf8,
+        ReplyCode::ContentRefused,
+        ReplyCode::UnsupportedParameter,
+    ];
+
+    /// The three-digit code and the enhanced status code (RFC 3463), if any.
+    pub const fn parts(self) -> (u16, Option<&'static str>) {
+        use ReplyCode::*;
+        match self {
+            Greeting => (220, None),
+            Closing => (221, Some("2.0.0")),
+            Help => (214, Some("2.0.0")),
+            Hello => (250, None),
+            Ok => (250, Some("2.0.0")),
+            SenderOk => (250, Some("2.1.0")),
+            RecipientOk => (250, Some("2.1.5")),
+            CannotVerify => (252, Some("2.5.0")),
+            StartData => (354, None),
+            Timeout => (421, Some("4.4.2")),
+            TooBusy => (421, Some("4.3.2")),
+            Greylisted => (451, Some("4.7.1")),
+            StorageFull => (452, Some("4.3.1")),
+            MailboxFull => (452, Some("4.2.2")),
+            TooManyRecipients => (452, Some("4.5.3")),
+            LineError => (500, Some("5.5.2")),
+            Unrecognized => (500, Some("5.5.1")),
+            BadArguments => (501, Some("5.5.4")),
+            BadSyntax => (501, Some("5.5.2")),
+            BadSender => (501, Some("5.1.7")),
+            BadRecipient => (501, Some("5.1.3")),
+            NotOffered => (502, Some("5.5.1")),
+            BadSequence => (503, Some("5.5.1")),
+            NoSuchUser => (550, Some("5.1.1")),
+            RelayDenied => (550, Some("5.7.1")),
+            TooBig => (552, Some("5.3.4")),
+            SenderNeedsUtf8 => (553, Some("5.1.7")),
+            RecipientNeedsUtf8 => (553, Some("5.1.3")),
+            ContentRefused => (554, Some("5.6.0")),
+            UnsupportedParameter => (555, Some("5.5.4")),
+        }
+    }
+}
+
 impl Reply {
-    /// A one-line reply with an enhanced status code.
-    pub fn new(code: u16, enhanced: &str, text: impl Into<String>) -> Reply {
-        Reply { code, enhanced: Some(enhanced.to_string()), lines: vec![text.into()] }
+    /// A one-line reply of a known kind.
+    pub fn of(id: ReplyCode, text: impl Into<String>) -> Reply {
+        Reply::lines(id, vec![text.into()])
     }
 
-    /// A one-line reply without an enhanced status code (greeting, EHLO).
-    pub fn plain(code: u16, text: impl Into<String>) -> Reply {
-        Reply { code, enhanced: None, lines: vec![text.into()] }
+    /// A multi-line reply of a known kind (EHLO, HELP).
+    pub fn lines(id: ReplyCode, lines: Vec<String>) -> Reply {
+        let (code, enhanced) = id.parts();
+        Reply { code, enhanced: enhanced.map(str::to_string), lines }
     }
 
-    pub fn multi(code: u16, enhanced: Option<&str>, lines: Vec<String>) -> Reply {
+    /// Any reply, e.g. one that a fault rule of a world description prescribes.
+    pub fn custom(code: u16, enhanced: Option<&str>, lines: Vec<String>) -> Reply {
         Reply { code, enhanced: enhanced.map(str::to_string), lines }
     }
 
@@ -178,10 +320,10 @@ mod tests {
     #[test]
     fn wire_form() {
         let cases = [
-            (Reply::new(250, "2.1.0", "Sender OK"), "250 2.1.0 Sender OK\r\n"),
-            (Reply::plain(220, "mx ESMTP"), "220 mx ESMTP\r\n"),
+            (Reply::of(ReplyCode::SenderOk, "Sender OK"), "250 2.1.0 Sender OK\r\n"),
+            (Reply::of(ReplyCode::Greeting, "mx ESMTP"), "220 mx ESMTP\r\n"),
             (
-                Reply::multi(250, None, vec!["mx".into(), "PIPELINING".into(), "8BITMIME".into()]),
+                Reply::lines(ReplyCode::Hello, vec!["mx".into(), "PIPELINING".into(), "8BITMIME".into()]),
                 "250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
             ),
         ];
@@ -193,10 +335,13 @@ mod tests {
     #[test]
     fn reading_replies() {
         let cases: &[(&str, Result<Reply, ReplyError>)] = &[
-            ("250 2.1.0 Sender OK\r\n", Ok(Reply::new(250, "2.1.0", "Sender OK"))),
-            ("220 mx ESMTP\r\n", Ok(Reply::plain(220, "mx ESMTP"))),
-            ("250-mx\r\n250 SIZE 10\r\n", Ok(Reply::multi(250, None, vec!["mx".into(), "SIZE 10".into()]))),
-            ("354\r\n", Ok(Reply::plain(354, ""))),
+            ("250 2.1.0 Sender OK\r\n", Ok(Reply::of(ReplyCode::SenderOk, "Sender OK"))),
+            ("220 mx ESMTP\r\n", Ok(Reply::of(ReplyCode::Greeting, "mx ESMTP"))),
+            (
+                "250-mx\r\n250 SIZE 10\r\n",
+                Ok(Reply::lines(ReplyCode::Hello, vec!["mx".into(), "SIZE 10".into()])),
+            ),
+            ("354\r\n", Ok(Reply::of(ReplyCode::StartData, ""))),
             ("hello\r\n", Err(ReplyError::Malformed("hello".into()))),
             ("250-a\r\n251 b\r\n", Err(ReplyError::Malformed("251 b".into()))),
             ("999 x\r\n", Err(ReplyError::Malformed("999 x".into()))),

@@ -1,61 +1,52 @@
 //! The SMTP server, sans-IO (RFC 5321 §4; SIZE RFC 1870; 8BITMIME RFC 6152;
 //! PIPELINING RFC 2920; ENHANCEDSTATUSCODES RFC 2034).
 //!
-//! Call [`SmtpServer::new`] when a client connects (the greeting is queued), then
-//! [`SmtpServer::handle_input`] with the bytes that arrive and the current time, then
-//! drain [`SmtpServer::poll_output`]. Replies come out in command order, one per command,
-//! however the commands were grouped into writes.
+//! It keeps the [`Session`] contract: create it with [`SmtpServer::new`] when a client
+//! connects (the greeting is queued), feed what arrives to [`Session::handle_input`],
+//! drain [`Session::poll_output`], and wake it at [`Session::poll_timeout`]. Replies come
+//! out in command order, one per command, however the commands were grouped into writes.
+//! Whether a recipient exists, whether this client may relay, whether there is room, and
+//! whether a fault rule answers a command instead are asked of the host through [`Env`].
 
 use std::collections::VecDeque;
-use std::fmt;
 
 use crate::line::{Line, LineReader};
+use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
 use crate::smtp::command::{self, Command};
 use crate::smtp::data::{DataEnd, DataProblem, DataReader};
-use crate::smtp::reply::Reply;
+use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::{MAX_COMMAND_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
-use crate::time::{SimTime, rfc5322_date};
+use crate::time::{SimDuration, SimTime, rfc5322_date};
+use crate::trace::{EventKind, Status};
 
-/// What a server accepts and for whom.
+/// A server closes a connection that has been idle this long: "An SMTP server SHOULD have
+/// a timeout of at least 5 minutes while it is awaiting the next command from the sender"
+/// (RFC 5321 §4.5.3.2.7).
+pub const SERVER_TIMEOUT: SimDuration = SimDuration::from_secs(5 * 60);
+
+/// How a server presents itself and its limits. Who may send what to whom is not here: it
+/// is asked of the host through [`Env`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerConfig {
     /// Its own name, used in the greeting, EHLO and `Received:`.
     pub hostname: String,
-    /// Domains whose mail is delivered here.
-    pub local_domains: Vec<String>,
-    /// Mailboxes (full addresses, lower case) on the local domains. `postmaster` of every
-    /// local domain is always accepted (RFC 5321 §4.5.1).
-    pub mailboxes: Vec<String>,
-    /// Client addresses allowed to relay to other domains (a provider's own network).
-    pub relay_clients: Vec<String>,
+    /// The first local domain, for `RCPT TO:<Postmaster>` without a domain (RFC 5321 §4.1.1.3).
+    pub postmaster_domain: Option<String>,
     pub max_message_size: usize,
     pub max_recipients: usize,
+    /// Idle time before the server says `421` and closes.
+    pub timeout: SimDuration,
 }
 
 impl ServerConfig {
     pub fn new(hostname: &str) -> ServerConfig {
         ServerConfig {
             hostname: hostname.to_string(),
-            local_domains: Vec::new(),
-            mailboxes: Vec::new(),
-            relay_clients: Vec::new(),
+            postmaster_domain: None,
             max_message_size: MAX_MESSAGE_SIZE,
             max_recipients: MAX_RECIPIENTS,
+            timeout: SERVER_TIMEOUT,
         }
-    }
-
-    pub fn is_local_domain(&self, domain: &str) -> bool {
-        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
-    }
-
-    /// The mailbox that `addr` is delivered to, if it is local and exists.
-    pub fn local_mailbox(&self, addr: &str) -> Option<String> {
-        let addr = addr.to_ascii_lowercase();
-        let (local, domain) = addr.rsplit_once('@')?;
-        if !self.is_local_domain(domain) {
-            return None;
-        }
-        if local == "postmaster" || self.mailboxes.contains(&addr) { Some(addr) } else { None }
     }
 }
 
@@ -70,7 +61,7 @@ pub struct Peer {
 
 /// The server's state, named after the step of RFC 5321 §4.1.4's command sequence it
 /// waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
     /// Greeting sent; EHLO or HELO must come first.
     ExpectHelo,
@@ -82,13 +73,32 @@ pub enum State {
     ExpectRcptOrData,
     /// After 354: reading the message until `CRLF.CRLF`.
     ReceivingData,
-    /// QUIT answered; the connection is closing.
+    /// QUIT answered (or the connection ended); the connection is closing.
     Closed,
 }
 
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::ExpectHelo => "ExpectHelo",
+            State::ExpectMail => "ExpectMail",
+            State::ExpectRcpt => "ExpectRcpt",
+            State::ExpectRcptOrData => "ExpectRcptOrData",
+            State::ReceivingData => "ReceivingData",
+            State::Closed => "Closed",
+        }
+    }
+
+    /// In plain words, for a student.
+    pub fn describe(self) -> &'static str {
+        match self {
+            State::ExpectHelo => "waits for the client to say hello (EHLO)",
+            State::ExpectMail => "ready for a message: waits for MAIL FROM",
+            State::ExpectRcpt => "knows the sender: waits for a recipient (RCPT TO)",
+            State::ExpectRcptOrData => "has a recipient: waits for another RCPT TO, or DATA",
+            State::ReceivingData => "reading the message until the line with a single dot",
+            State::Closed => "closing the connection",
+        }
     }
 }
 
@@ -106,21 +116,19 @@ pub struct Accepted {
     pub received_at: SimTime,
 }
 
-/// What the server wants done.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ServerOutput {
-    /// Send this reply. `to_verb` is the command it answers (`None` for the greeting).
-    Reply { reply: Reply, to_verb: Option<String> },
-    /// A message was accepted. Comes out just before the 250 that confirms it.
-    Accepted(Accepted),
-    /// Close the connection (after 221).
-    Close,
-}
-
 #[derive(Clone, Debug, Default)]
 struct Transaction {
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
+}
+
+/// What the server is reading now.
+#[derive(Clone, Debug)]
+enum Reading {
+    /// Command lines.
+    Commands,
+    /// The message after `354`, until `CRLF.CRLF`.
+    Data(DataReader),
 }
 
 /// One SMTP server session.
@@ -132,107 +140,65 @@ pub struct SmtpServer {
     /// What the client called itself, and whether it used EHLO.
     helo: Option<(String, bool)>,
     lines: LineReader,
-    data: Option<DataReader>,
+    reading: Reading,
     tx: Transaction,
-    out: VecDeque<ServerOutput>,
+    out: VecDeque<Output>,
     /// Messages accepted in this session, for queue ids.
     accepted: u32,
     /// Prefix of this session's queue ids.
     session_id: String,
-    /// False when the host's storage is full: new transactions get `452 4.3.1`.
-    storage_available: bool,
+    /// When the idle timeout runs out.
+    deadline: SimTime,
 }
 
 impl SmtpServer {
-    /// A client connected: queues the `220` greeting (RFC 5321 §4.2, §3.1).
+    /// A client connected at `now`: queues the `220` greeting (RFC 5321 §4.2, §3.1).
     /// `session_id` makes the queue ids unique (e.g. a connection counter).
-    pub fn new(config: ServerConfig, peer: Peer, session_id: &str) -> SmtpServer {
-        let greeting = Reply::plain(220, format!("{} ESMTP Mailroom ready", config.hostname));
-        let mut out = VecDeque::new();
-        out.push_back(ServerOutput::Reply { reply: greeting, to_verb: None });
-        SmtpServer {
+    pub fn new(config: ServerConfig, peer: Peer, session_id: &str, now: SimTime) -> SmtpServer {
+        let greeting = Reply::of(ReplyCode::Greeting, format!("{} ESMTP Mailroom ready", config.hostname));
+        let deadline = now.plus(config.timeout);
+        let mut s = SmtpServer {
             config,
             peer,
             state: State::ExpectHelo,
             helo: None,
             lines: LineReader::new(MAX_COMMAND_LINE),
-            data: None,
+            reading: Reading::Commands,
             tx: Transaction::default(),
-            out,
+            out: VecDeque::new(),
             accepted: 0,
             session_id: session_id.to_string(),
-            storage_available: true,
-        }
+            deadline,
+        };
+        s.reply(None, greeting);
+        s
     }
 
-    pub fn state(&self) -> State {
+    pub fn server_state(&self) -> State {
         self.state
     }
 
-    /// Tells the server whether its host can store more mail. When it cannot, MAIL is
-    /// answered `452 4.3.1` (a temporary lack of room, RFC 1870 §6.3, RFC 3463); a
-    /// transaction already past MAIL is still accepted, never lost.
-    pub fn set_storage_available(&mut self, available: bool) {
-        self.storage_available = available;
-    }
-
-    /// The next thing to do, in order.
-    pub fn poll_output(&mut self) -> Option<ServerOutput> {
-        self.out.pop_front()
-    }
-
-    /// Bytes from the client. Everything complete is handled now; an incomplete line waits.
-    pub fn handle_input(&mut self, mut input: &[u8], now: SimTime) {
-        while !input.is_empty() && self.state != State::Closed {
-            if let Some(data) = &mut self.data {
-                let Some(end) = data.read(&mut input) else {
-                    return;
-                };
-                self.data = None;
-                self.finish_data(end, now);
-                continue;
-            }
-            let Some(line) = self.lines.read(&mut input) else {
-                return;
-            };
-            match line {
-                // Over-long lines are discarded to their end and answered; the tail is
-                // never run as a command (RFC 5321 §4.5.3.1.10).
-                Line::TooLong { .. } => self.reply(
-                    None,
-                    Reply::new(500, "5.5.2", format!("Line too long (at most {MAX_COMMAND_LINE} octets)")),
-                ),
-                // A command must end with CRLF; one ended by a bare LF is not run
-                // (RFC 5321 §2.3.8: a bare LF is not a line end in SMTP).
-                Line::Complete { text, bare_lf: true } => {
-                    let verb = command::verb_of(&text);
-                    let verb = (!verb.is_empty()).then_some(verb);
-                    self.reply(
-                        verb.as_deref(),
-                        Reply::new(
-                            500,
-                            "5.5.2",
-                            "Syntax error: a command line must end with CRLF, not a bare LF",
-                        ),
-                    )
-                }
-                Line::Complete { text, bare_lf: false } => self.handle_line(&text),
-            }
-        }
-    }
-
-    /// The client went away: an unfinished transaction is discarded (RFC 5321 §3.8).
-    pub fn handle_close(&mut self) {
-        self.tx = Transaction::default();
-        self.data = None;
-        self.state = State::Closed;
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
     }
 
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
-        self.out.push_back(ServerOutput::Reply { reply, to_verb: verb.map(str::to_string) });
+        let kind = EventKind::Reply {
+            status: Status::Smtp { code: reply.code, enhanced: reply.enhanced.clone() },
+            to_verb: verb.map(str::to_string),
+            answers: None,
+        };
+        self.out.push_back(Output::Send { bytes: reply.to_bytes(), kind });
     }
 
-    fn handle_line(&mut self, line: &[u8]) {
+    fn close(&mut self) {
+        self.tx = Transaction::default();
+        self.reading = Reading::Commands;
+        self.state = State::Closed;
+        self.out.push_back(Output::Close);
+    }
+
+    fn handle_line(&mut self, line: &[u8], env: &mut dyn Env) {
         let cmd = match command::parse(line) {
             Ok(c) => c,
             Err(reply) => {
@@ -242,15 +208,29 @@ impl SmtpServer {
             }
         };
         let verb = cmd.verb().to_string();
-        let reply = self.handle_command(cmd);
+        let rcpt = match &cmd {
+            Command::Rcpt { to } => Some(to.as_str()),
+            _ => None,
+        };
+        let ctx = CommandContext {
+            verb: &verb,
+            client_addr: &self.peer.addr,
+            mail_from: self.tx.mail_from.as_deref(),
+            rcpt,
+        };
+        // A fault rule of the world may answer instead; the state stays as it was.
+        if let Some(reply) = env.intercept(&ctx) {
+            return self.reply(Some(&verb), reply);
+        }
+        let reply = self.handle_command(cmd, env);
         self.reply(Some(&verb), reply);
         if self.state == State::Closed {
-            self.out.push_back(ServerOutput::Close);
+            self.out.push_back(Output::Close);
         }
     }
 
     /// One command; a bad sequence leaves the state as it was (RFC 5321 §4.1.4).
-    fn handle_command(&mut self, cmd: Command) -> Reply {
+    fn handle_command(&mut self, cmd: Command, env: &mut dyn Env) -> Reply {
         let greeted = self.helo.is_some();
         match cmd {
             Command::Ehlo(name) => {
@@ -266,116 +246,122 @@ impl SmtpServer {
                     "ENHANCEDSTATUSCODES".to_string(),
                     "HELP".to_string(),
                 ];
-                Reply::multi(250, None, lines)
+                Reply::lines(ReplyCode::Hello, lines)
             }
             Command::Helo(name) => {
                 self.tx = Transaction::default();
                 self.state = State::ExpectMail;
                 self.helo = Some((name.clone(), false));
-                Reply::plain(250, format!("{} greets {name}", self.config.hostname))
+                Reply::of(ReplyCode::Hello, format!("{} greets {name}", self.config.hostname))
             }
-            Command::Mail { .. } if !greeted => Reply::new(503, "5.5.1", "Send EHLO or HELO first"),
+            Command::Mail { .. } if !greeted => Reply::of(ReplyCode::BadSequence, "Send EHLO or HELO first"),
             Command::Mail { .. } if self.tx.mail_from.is_some() => {
-                Reply::new(503, "5.5.1", "Nested MAIL command: a transaction is already open")
+                Reply::of(ReplyCode::BadSequence, "Nested MAIL command: a transaction is already open")
             }
             // Parameters exist only in ESMTP, after EHLO (RFC 5321 §4.1.1.2, RFC 1870 §6).
             Command::Mail { size, body, .. }
                 if (size.is_some() || body.is_some()) && self.helo.as_ref().is_some_and(|h| !h.1) =>
             {
-                Reply::new(555, "5.5.4", "MAIL parameters need EHLO, not HELO")
+                Reply::of(ReplyCode::UnsupportedParameter, "MAIL parameters need EHLO, not HELO")
             }
             Command::Mail { from, size, .. } => {
-                // SIZE over the fixed maximum: 552 5.3.4 (RFC 1870 §6.2).
+                // SIZE over the fixed maximum: 552 5.3.4 (RFC 1870 §6.1).
                 if size.is_some_and(|s| s > self.config.max_message_size) {
-                    return Reply::new(
-                        552,
-                        "5.3.4",
+                    return Reply::of(
+                        ReplyCode::TooBig,
                         format!(
                             "Message size exceeds the maximum of {} octets",
                             self.config.max_message_size
                         ),
                     );
                 }
-                if !self.storage_available {
-                    return Reply::new(452, "4.3.1", "Insufficient system storage, try again later");
+                // A temporary lack of room: 452 4.3.1 (RFC 1870 §6.1).
+                if !env.storage_available() {
+                    return Reply::of(ReplyCode::StorageFull, "Insufficient system storage, try again later");
                 }
                 let shown = if from.is_empty() { "<>".to_string() } else { format!("<{from}>") };
                 self.tx.mail_from = Some(from);
                 self.state = State::ExpectRcpt;
-                Reply::new(250, "2.1.0", format!("Sender {shown} OK"))
+                Reply::of(ReplyCode::SenderOk, format!("Sender {shown} OK"))
             }
             Command::Rcpt { .. } if self.tx.mail_from.is_none() => {
-                Reply::new(503, "5.5.1", "Need MAIL before RCPT")
+                Reply::of(ReplyCode::BadSequence, "Need MAIL before RCPT")
             }
-            Command::Rcpt { to } => self.rcpt(to),
+            Command::Rcpt { to } => self.rcpt(to, env),
             Command::Data if self.tx.mail_from.is_none() => {
-                Reply::new(503, "5.5.1", "Need MAIL and RCPT before DATA")
+                Reply::of(ReplyCode::BadSequence, "Need MAIL and RCPT before DATA")
             }
             Command::Data if self.tx.rcpt_to.is_empty() => {
-                Reply::new(503, "5.5.1", "No valid recipients: need RCPT before DATA")
+                Reply::of(ReplyCode::BadSequence, "No valid recipients: need RCPT before DATA")
             }
             Command::Data => {
                 self.state = State::ReceivingData;
-                self.data = Some(DataReader::new(self.config.max_message_size));
-                Reply::plain(354, "End data with <CR><LF>.<CR><LF>")
+                self.reading = Reading::Data(DataReader::new(self.config.max_message_size));
+                Reply::of(ReplyCode::StartData, "End data with <CR><LF>.<CR><LF>")
             }
             Command::Rset => {
                 self.tx = Transaction::default();
                 if greeted {
                     self.state = State::ExpectMail;
                 }
-                Reply::new(250, "2.0.0", "Reset OK")
+                Reply::of(ReplyCode::Ok, "Reset OK")
             }
             // VRFY is answered 252 so that addresses cannot be harvested (RFC 5321 §3.5.3, §7.3).
-            Command::Vrfy(_) => {
-                Reply::new(252, "2.5.0", "Cannot VRFY user, but will accept the message and attempt delivery")
-            }
-            Command::Expn(_) => Reply::new(502, "5.5.1", "EXPN is not offered here"),
-            Command::Help(_) => Reply::multi(
-                214,
-                Some("2.0.0"),
+            Command::Vrfy(_) => Reply::of(
+                ReplyCode::CannotVerify,
+                "Cannot VRFY user, but will accept the message and attempt delivery",
+            ),
+            Command::Expn(_) => Reply::of(ReplyCode::NotOffered, "EXPN is not offered here"),
+            Command::Help(_) => Reply::lines(
+                ReplyCode::Help,
                 vec![
                     "Mailroom's simulated SMTP server. Commands:".to_string(),
                     "EHLO HELO MAIL RCPT DATA RSET NOOP VRFY HELP QUIT".to_string(),
                     "Read RFC 5321 for what each of them does.".to_string(),
                 ],
             ),
-            Command::Noop => Reply::new(250, "2.0.0", "OK"),
+            Command::Noop => Reply::of(ReplyCode::Ok, "OK"),
             Command::Quit => {
                 self.tx = Transaction::default();
                 self.state = State::Closed;
-                Reply::new(221, "2.0.0", format!("{} closing connection", self.config.hostname))
+                Reply::of(ReplyCode::Closing, format!("{} closing connection", self.config.hostname))
             }
-            Command::NotImplemented(verb) => Reply::new(502, "5.5.1", format!("{verb} is not offered here")),
+            Command::NotImplemented(verb) => {
+                Reply::of(ReplyCode::NotOffered, format!("{verb} is not offered here"))
+            }
         }
     }
 
-    fn rcpt(&mut self, to: String) -> Reply {
+    fn rcpt(&mut self, to: String, env: &mut dyn Env) -> Reply {
         // Beyond the limit: 452, and the recipients accepted so far are kept (RFC 5321 §4.5.3.1.10).
         if self.tx.rcpt_to.len() >= self.config.max_recipients {
-            return Reply::new(452, "4.5.3", "Too many recipients");
+            return Reply::of(ReplyCode::TooManyRecipients, "Too many recipients");
         }
         let to = if to == "postmaster" {
             // `<Postmaster>` without a domain means this host's postmaster (RFC 5321 §4.1.1.3).
             let domain =
-                self.config.local_domains.first().cloned().unwrap_or_else(|| self.config.hostname.clone());
+                self.config.postmaster_domain.clone().unwrap_or_else(|| self.config.hostname.clone());
             format!("postmaster@{domain}")
         } else {
             to
         };
-        let domain = to.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-        if self.config.is_local_domain(domain) {
-            let Some(mailbox) = self.config.local_mailbox(&to) else {
-                return Reply::new(550, "5.1.1", format!("<{to}>: no such user here"));
-            };
-            self.accept_rcpt(mailbox);
-            return Reply::new(250, "2.1.5", format!("Recipient <{to}> OK"));
+        match env.recipient(&self.peer.addr, &to) {
+            RcptVerdict::Local(mailbox) => {
+                self.accept_rcpt(mailbox);
+                Reply::of(ReplyCode::RecipientOk, format!("Recipient <{to}> OK"))
+            }
+            RcptVerdict::Relay => {
+                self.accept_rcpt(to.clone());
+                Reply::of(ReplyCode::RecipientOk, format!("Recipient <{to}> OK, will relay"))
+            }
+            RcptVerdict::NoSuchUser => Reply::of(ReplyCode::NoSuchUser, format!("<{to}>: no such user here")),
+            RcptVerdict::Full => {
+                Reply::of(ReplyCode::MailboxFull, format!("<{to}>: mailbox full, try again later"))
+            }
+            RcptVerdict::RelayDenied => {
+                Reply::of(ReplyCode::RelayDenied, format!("<{to}>: relay access denied"))
+            }
         }
-        if self.config.relay_clients.iter().any(|c| c == &self.peer.addr) {
-            self.accept_rcpt(to.clone());
-            return Reply::new(250, "2.1.5", format!("Recipient <{to}> OK, will relay"));
-        }
-        Reply::new(550, "5.7.1", format!("<{to}>: relay access denied"))
     }
 
     fn accept_rcpt(&mut self, to: String) {
@@ -389,31 +375,29 @@ impl SmtpServer {
         let tx = std::mem::take(&mut self.tx);
         self.state = State::ExpectMail;
         let reply = match end {
-            DataEnd::Rejected(DataProblem::BareLineEnd) => Reply::new(
-                554,
-                "5.6.0",
+            DataEnd::Rejected(DataProblem::BareLineEnd) => Reply::of(
+                ReplyCode::ContentRefused,
                 "Message refused: bare LF or CR in the data; lines must end with CRLF",
             ),
             DataEnd::Rejected(DataProblem::LineTooLong) => {
-                Reply::new(554, "5.6.0", "Message refused: a line is longer than 1000 octets")
+                Reply::of(ReplyCode::ContentRefused, "Message refused: a line is longer than 1000 octets")
             }
-            DataEnd::Rejected(DataProblem::TooBig) => Reply::new(
-                552,
-                "5.3.4",
+            DataEnd::Rejected(DataProblem::TooBig) => Reply::of(
+                ReplyCode::TooBig,
                 format!("Message size exceeds the maximum of {} octets", self.config.max_message_size),
             ),
             DataEnd::Complete(message) => {
                 self.accepted += 1;
                 let id = format!("{}{:02}", self.session_id, self.accepted);
                 let message = self.add_received(&message, &id, &tx.rcpt_to, now);
-                self.out.push_back(ServerOutput::Accepted(Accepted {
+                self.out.push_back(Output::Request(Request::Accept(Accepted {
                     id: id.clone(),
                     mail_from: tx.mail_from.unwrap_or_default(),
                     rcpt_to: tx.rcpt_to,
                     message,
                     received_at: now,
-                }));
-                Reply::new(250, "2.0.0", format!("OK: queued as {id}"))
+                })));
+                Reply::of(ReplyCode::Ok, format!("OK: queued as {id}"))
             }
         };
         self.reply(Some("DATA"), reply);
@@ -443,16 +427,139 @@ impl SmtpServer {
     }
 }
 
+impl Session for SmtpServer {
+    fn handle_input(&mut self, mut input: &[u8], now: SimTime, env: &mut dyn Env) {
+        if self.state != State::Closed {
+            self.deadline = now.plus(self.config.timeout);
+        }
+        while !input.is_empty() && self.state != State::Closed {
+            if let Reading::Data(data) = &mut self.reading {
+                let Some(end) = data.read(&mut input) else {
+                    return;
+                };
+                self.reading = Reading::Commands;
+                self.finish_data(end, now);
+                continue;
+            }
+            let Some(line) = self.lines.read(&mut input) else {
+                return;
+            };
+            match line {
+                // Over-long lines are discarded to their end and answered; the tail is
+                // never run as a command (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
+                Line::TooLong { .. } => self.reply(
+                    None,
+                    Reply::of(
+                        ReplyCode::LineError,
+                        format!("Line too long (at most {MAX_COMMAND_LINE} octets)"),
+                    ),
+                ),
+                // A command must end with CRLF; one ended by a bare LF is not run
+                // (RFC 5321 §2.3.8: a bare LF is not a line end in SMTP).
+                Line::Complete { text, bare_lf: true } => {
+                    let verb = command::verb_of(&text);
+                    let verb = (!verb.is_empty()).then_some(verb);
+                    self.reply(
+                        verb.as_deref(),
+                        Reply::of(
+                            ReplyCode::LineError,
+                            "Syntax error: a command line must end with CRLF, not a bare LF",
+                        ),
+                    )
+                }
+                Line::Complete { text, bare_lf: false } => self.handle_line(&text, env),
+            }
+        }
+    }
+
+    /// The client went away: an unfinished transaction is discarded (RFC 5321 §3.8).
+    fn handle_close(&mut self, _now: SimTime) {
+        self.tx = Transaction::default();
+        self.reading = Reading::Commands;
+        self.state = State::Closed;
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<SimTime> {
+        (self.state != State::Closed).then_some(self.deadline)
+    }
+
+    /// An idle client is told `421` and the connection is closed (RFC 5321 §4.5.3.2.7,
+    /// §3.8): an unfinished transaction is discarded.
+    fn handle_timeout(&mut self, now: SimTime) {
+        if self.state == State::Closed || now < self.deadline {
+            return;
+        }
+        let minutes = self.config.timeout.0 / 60_000_000;
+        let text =
+            format!("{} timeout: no command for {minutes} minutes, closing connection", self.config.hostname);
+        self.reply(None, Reply::of(ReplyCode::Timeout, text));
+        self.close();
+    }
+
+    fn state(&self) -> SessionState {
+        SessionState::SmtpServer(self.state)
+    }
+
+    fn classify(&self, input: &[u8]) -> EventKind {
+        match self.reading {
+            Reading::Data(_) => EventKind::MessageData,
+            Reading::Commands => {
+                let line = input.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(input);
+                EventKind::Command { verb: command::verb_of(line) }
+            }
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::session::Directory;
+
     pub(crate) fn config() -> ServerConfig {
         let mut c = ServerConfig::new("mx.example.net");
-        c.local_domains = vec!["example.net".into()];
-        c.mailboxes = vec!["bob@example.net".into(), "carol@example.net".into()];
-        c.relay_clients = vec!["192.0.2.10".into()];
+        c.postmaster_domain = Some("example.net".into());
         c
+    }
+
+    pub(crate) fn directory() -> Directory {
+        Directory {
+            local_domains: vec!["example.net".into()],
+            mailboxes: vec!["bob@example.net".into(), "carol@example.net".into()],
+            relay_clients: vec!["192.0.2.10".into()],
+            full: false,
+        }
+    }
+
+    /// `"250 2.1.0"`, `"354"` or `"close"` for each output; accepted messages apart.
+    fn drain(s: &mut SmtpServer, replies: &mut Vec<String>, accepted: &mut Vec<Accepted>) {
+        while let Some(o) = s.poll_output() {
+            match o {
+                Output::Send {
+                    kind: EventKind::Reply { status: Status::Smtp { code, enhanced }, .. },
+                    ..
+                } => replies.push(match enhanced {
+                    Some(e) => format!("{code} {e}"),
+                    None => code.to_string(),
+                }),
+                Output::Send { kind, .. } => panic!("a server sends replies only: {kind:?}"),
+                Output::Request(Request::Accept(a)) => accepted.push(a),
+                Output::Close => replies.push("close".into()),
+            }
+        }
     }
 
     fn peer(addr: &str) -> Peer {
@@ -462,25 +569,14 @@ mod tests {
     /// Feeds `writes` one after the other and returns every reply as `"code enhanced"` or
     /// `"code"`, plus the accepted messages.
     fn run_from(addr: &str, writes: &[&[u8]]) -> (Vec<String>, Vec<Accepted>, SmtpServer) {
-        let mut s = SmtpServer::new(config(), peer(addr), "A");
+        let mut s = SmtpServer::new(config(), peer(addr), "A", SimTime::ZERO);
+        let mut env = directory();
         let mut replies = Vec::new();
         let mut accepted = Vec::new();
-        let mut drain = |s: &mut SmtpServer, replies: &mut Vec<String>| {
-            while let Some(o) = s.poll_output() {
-                match o {
-                    ServerOutput::Reply { reply, .. } => replies.push(match reply.enhanced {
-                        Some(e) => format!("{} {e}", reply.code),
-                        None => reply.code.to_string(),
-                    }),
-                    ServerOutput::Accepted(a) => accepted.push(a),
-                    ServerOutput::Close => replies.push("close".into()),
-                }
-            }
-        };
-        drain(&mut s, &mut replies);
+        drain(&mut s, &mut replies, &mut accepted);
         for w in writes {
-            s.handle_input(w, SimTime::ZERO);
-            drain(&mut s, &mut replies);
+            s.handle_input(w, SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
         }
         (replies, accepted, s)
     }
@@ -584,31 +680,31 @@ mod tests {
 
     #[test]
     fn full_storage_refuses_new_mail_for_now() {
-        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A");
-        s.set_storage_available(false);
-        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n", SimTime::ZERO);
-        let last = std::iter::from_fn(|| s.poll_output()).last();
-        let Some(ServerOutput::Reply { reply, .. }) = last else { panic!() };
-        assert_eq!((reply.code, reply.enhanced.as_deref()), (452, Some("4.3.1")));
-        assert_eq!(s.state(), State::ExpectMail);
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = Directory { full: true, ..directory() };
+        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n", SimTime::ZERO, &mut env);
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies.last().map(String::as_str), Some("452 4.3.1"));
+        assert_eq!(s.server_state(), State::ExpectMail);
     }
 
     #[test]
     fn bad_sequence_leaves_state_unchanged() {
         let (_, _, s) = run(&[b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n"]);
-        assert_eq!(s.state(), State::ExpectRcpt);
+        assert_eq!(s.server_state(), State::ExpectRcpt);
         let mut s = s;
-        s.handle_input(b"DATA\r\nMAIL FROM:<b@example.org>\r\n", SimTime::ZERO);
-        assert_eq!(s.state(), State::ExpectRcpt);
+        s.handle_input(b"DATA\r\nMAIL FROM:<b@example.org>\r\n", SimTime::ZERO, &mut directory());
+        assert_eq!(s.server_state(), State::ExpectRcpt);
     }
 
     #[test]
     fn ehlo_is_multiline_with_one_code() {
-        let mut s = SmtpServer::new(config(), peer("198.51.100.1"), "A");
+        let mut s = SmtpServer::new(config(), peer("198.51.100.1"), "A", SimTime::ZERO);
         s.poll_output();
-        s.handle_input(b"EHLO c.example\r\n", SimTime::ZERO);
-        let Some(ServerOutput::Reply { reply, .. }) = s.poll_output() else { panic!() };
-        let wire = String::from_utf8(reply.to_bytes()).unwrap();
+        s.handle_input(b"EHLO c.example\r\n", SimTime::ZERO, &mut directory());
+        let Some(Output::Send { bytes, .. }) = s.poll_output() else { panic!() };
+        let wire = String::from_utf8(bytes).unwrap();
         let lines: Vec<&str> = wire.split_terminator("\r\n").collect();
         assert!(lines.len() > 1);
         for (i, l) in lines.iter().enumerate() {
@@ -628,7 +724,7 @@ mod tests {
             b"Subject: hi\r\n\r\n..x\r\n..\r\n...\r\n.\r\n",
         ]);
         assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354", "250 2.0.0"]);
-        assert_eq!(s.state(), State::ExpectMail);
+        assert_eq!(s.server_state(), State::ExpectMail);
         let [a] = accepted.as_slice() else { panic!("{accepted:?}") };
         assert_eq!(a.mail_from, "alice@example.org");
         assert_eq!(a.rcpt_to, ["bob@example.net"]);
@@ -651,27 +747,24 @@ mod tests {
     #[test]
     fn too_many_recipients_keeps_the_earlier_ones() {
         // Distinct recipients, through the relay network.
-        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A");
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
         let mut input = b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n".to_vec();
         for i in 0..=MAX_RECIPIENTS {
             input.extend_from_slice(format!("RCPT TO:<u{i}@far.example>\r\n").as_bytes());
         }
         input.extend_from_slice(b"DATA\r\n");
-        s.handle_input(&input, SimTime::ZERO);
-        let codes: Vec<u16> = std::iter::from_fn(|| s.poll_output())
-            .filter_map(|o| match o {
-                ServerOutput::Reply { reply, .. } => Some(reply.code),
-                _ => None,
-            })
-            .collect();
-        assert_eq!(codes.iter().filter(|c| **c == 452).count(), 1);
-        assert_eq!(codes.last(), Some(&354), "the 100 accepted recipients remain");
+        s.handle_input(&input, SimTime::ZERO, &mut directory());
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies.iter().filter(|c| c.starts_with("452")).count(), 1);
+        assert_eq!(replies.last().map(String::as_str), Some("354"), "the 100 accepted recipients remain");
         assert_eq!(s.tx.rcpt_to.len(), MAX_RECIPIENTS);
     }
 
     #[test]
     fn garbage_never_panics_and_never_grows() {
-        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A");
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = directory();
         let mut seed = 12345u64;
         for _ in 0..2000 {
             let mut chunk = Vec::new();
@@ -685,9 +778,63 @@ mod tests {
                     _ => (seed >> 40) as u8,
                 });
             }
-            s.handle_input(&chunk, SimTime::ZERO);
+            s.handle_input(&chunk, SimTime::ZERO, &mut env);
             while s.poll_output().is_some() {}
             assert!(s.lines.pending() <= MAX_COMMAND_LINE);
         }
+    }
+
+    #[test]
+    fn an_idle_client_is_told_421_and_closed_at_the_timeout() {
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = directory();
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n", SimTime::from_secs(60), &mut env);
+        drain(&mut s, &mut replies, &mut accepted);
+        // Every input moves the deadline: 5 minutes after the last command.
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(60 + 300)));
+        s.handle_timeout(SimTime::from_secs(359));
+        assert_eq!(s.poll_output(), None, "not yet");
+        s.handle_timeout(SimTime::from_secs(360));
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies, ["220", "250", "250 2.1.0", "421 4.4.2", "close"]);
+        assert_eq!(s.server_state(), State::Closed);
+        assert_eq!(s.poll_timeout(), None);
+        assert!(accepted.is_empty(), "the unfinished transaction is discarded");
+    }
+
+    #[test]
+    fn fault_rules_answer_instead_and_leave_the_state() {
+        struct Greylist(Directory);
+        impl Env for Greylist {
+            fn recipient(&mut self, client: &str, rcpt: &str) -> RcptVerdict {
+                self.0.recipient(client, rcpt)
+            }
+            fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
+                (cmd.verb == "RCPT"
+                    && cmd.rcpt == Some("bob@example.net")
+                    && cmd.mail_from == Some("a@example.org"))
+                .then(|| Reply::of(ReplyCode::Greylisted, "Greylisted, try again later"))
+            }
+        }
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = Greylist(directory());
+        s.handle_input(
+            b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\n",
+            SimTime::ZERO,
+            &mut env,
+        );
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies, ["220", "250", "250 2.1.0", "451 4.7.1"]);
+        assert_eq!(s.server_state(), State::ExpectRcpt);
+    }
+
+    #[test]
+    fn classify_tells_commands_from_message_data() {
+        let (_, _, mut s) = run(&[b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\n"]);
+        assert_eq!(s.classify(b"data\r\n"), EventKind::Command { verb: "DATA".into() });
+        s.handle_input(b"DATA\r\n", SimTime::ZERO, &mut directory());
+        assert_eq!(s.classify(b"Subject: hi\r\n"), EventKind::MessageData);
     }
 }

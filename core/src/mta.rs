@@ -1,0 +1,688 @@
+//! The queue manager of a mail server (an MTA's `qmgr`), sans-IO.
+//!
+//! Once an SMTP server has answered `250` to the final dot, the host owns the message
+//! (RFC 5321 §4.1.1.4, §6.1): this part decides what becomes of it. Local recipients are
+//! filed into the host's store at once; the others wait in the queue, one entry per
+//! destination domain, until each recipient is delivered or has failed for good, and the
+//! sender gets one bounce (RFC 3464) for what failed.
+//!
+//! Inputs: [`Mta::accept`] (a message), [`Mta::dns_answer`] (an MX or A answer),
+//! [`Mta::attempt_result`] (what became of a connection), [`Mta::handle_timeout`]
+//! (retries). Outputs, drained with [`Mta::poll_output`]: lookups to make, connections
+//! to open, deliveries and bounces to record. [`Mta::poll_timeout`] says when the next
+//! retry is due. The driver (the World) moves the bytes; filing into a mailbox is asked of
+//! the host's store through [`LocalDelivery`].
+//!
+//! Routing follows RFC 5321 §5.1: the MX records of the domain in order of preference,
+//! equal preferences in a random order (from the World's seeded generator); no MX means
+//! the domain's own address is the implicit MX; a null MX (`0 .`, RFC 7505) means the
+//! domain takes no mail. A refused connection or a `4xx` from one MX moves on to the next
+//! before the message is deferred and retried later (§4.5.4.1).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::dns::{Answer, RData};
+use crate::mail::{self, Bounce, Failure, RemoteReply};
+use crate::rng::Rng;
+use crate::smtp::client::{Envelope, Outcome, RcptStatus};
+use crate::smtp::server::Accepted;
+use crate::time::{SimDuration, SimTime};
+
+/// Delays before the 2nd, 3rd, ... delivery attempt of a queued message. Real MTAs retry
+/// for days, at least 30 minutes apart (RFC 5321 §4.5.4.1 suggests giving up after 4–5
+/// days); virtual time is cheap but lessons should stay short, so the simulated queue
+/// retries after 5 and 30 minutes and then gives up.
+pub const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
+
+/// At most this many messages wait in one queue; more are refused by the World's
+/// servers (`452 4.3.1`) rather than grow memory without bound.
+pub const MAX_QUEUE: usize = 10_000;
+
+/// The RFC 3463 statuses this queue manager writes into bounces on its own (the others
+/// come from remote replies): no such mailbox, no such domain, mailbox full, null MX,
+/// delivery time expired.
+pub const DSN_STATUSES: [&str; 5] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.7"];
+
+/// Filing a message into a local mailbox: asked of the host's store.
+pub trait LocalDelivery {
+    /// Files `message` for `rcpt`, with `Return-Path: <mail_from>` (RFC 5321 §4.4).
+    /// Returns the mailbox and the bytes as stored, or why it cannot be filed.
+    fn deliver(
+        &mut self,
+        rcpt: &str,
+        mail_from: &str,
+        message: &[u8],
+    ) -> Result<(String, Vec<u8>), LocalFailure>;
+}
+
+/// Why a local delivery failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalFailure {
+    /// RFC 3463 status, e.g. `5.1.1` (no such mailbox) or `4.2.2` (mailbox full).
+    pub status: String,
+    pub reason: String,
+}
+
+/// Something the driver must do or record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MtaOutput {
+    /// A message was filed into a local mailbox (the bytes as stored).
+    Delivered { mailbox: String, stored: Vec<u8> },
+    /// A message waits in the queue for relay to these recipients.
+    Queued { id: String, recipients: Vec<String> },
+    /// Ask DNS `name IN qtype` for entry `id`; answer with [`Mta::dns_answer`].
+    Lookup { id: String, name: String, qtype: &'static str },
+    /// Open an SMTP connection to `addr` (the exchange `exchange`) on port 25 and deliver
+    /// the envelope; report with [`Mta::attempt_result`].
+    Connect { id: String, exchange: String, addr: String, envelope: Envelope, message: Vec<u8> },
+    /// A bounce was written for `sender`; it must be accepted like any message
+    /// (`resubmit`, with a null reverse-path).
+    Bounced { sender: String, dsn: Vec<u8>, resubmit: Accepted },
+    /// A bounce could not be delivered: it is dropped, never bounced (RFC 5321 §6.1).
+    Dropped { why: String },
+}
+
+/// What became of a connection the MTA asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptResult {
+    /// No connection: refused, unreachable, or no such host. In our own words.
+    NoConnection(String),
+    /// The SMTP conversation ended; what became of each recipient.
+    Finished(Outcome),
+}
+
+/// Why the last attempt did not deliver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct LastError {
+    reason: String,
+    remote: Option<RemoteReply>,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    id: String,
+    mail_from: String,
+    domain: String,
+    /// Recipients not yet delivered nor failed.
+    pending: Vec<String>,
+    failures: Vec<Failure>,
+    message: Vec<u8>,
+    arrival: SimTime,
+    attempts: usize,
+    last_error: Option<LastError>,
+    /// When the next attempt starts; `None` while one is under way.
+    due: Option<SimTime>,
+    /// The exchanges of this attempt, in the order to try them, and the one being tried.
+    route: Vec<String>,
+    hop: usize,
+}
+
+/// One host's queue manager.
+#[derive(Clone, Debug)]
+pub struct Mta {
+    hostname: String,
+    local_domains: Vec<String>,
+    queue: Vec<Entry>,
+    rng: Rng,
+    out: VecDeque<MtaOutput>,
+    bounces: u64,
+}
+
+impl Mta {
+    /// The queue manager of `hostname`, which delivers mail for `local_domains` into its
+    /// own store. `rng` orders equal-preference MX hosts.
+    pub fn new(hostname: &str, local_domains: Vec<String>, rng: Rng) -> Mta {
+        Mta {
+            hostname: hostname.to_string(),
+            local_domains,
+            queue: Vec::new(),
+            rng,
+            out: VecDeque::new(),
+            bounces: 0,
+        }
+    }
+
+    pub fn hostname(&self) -> &str {
+        &self.hostname
+    }
+
+    pub fn is_local_domain(&self, domain: &str) -> bool {
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    /// Messages waiting in the queue.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// True when the queue can take no more.
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= MAX_QUEUE
+    }
+
+    pub fn poll_output(&mut self) -> Option<MtaOutput> {
+        self.out.pop_front()
+    }
+
+    /// When the next queued attempt is due.
+    pub fn poll_timeout(&self) -> Option<SimTime> {
+        self.queue.iter().filter_map(|e| e.due).min()
+    }
+
+    /// The host owns `a` now: local recipients are filed at once, the others are queued
+    /// for relay, one entry per domain, with a first attempt due now.
+    pub fn accept(&mut self, a: Accepted, now: SimTime, store: &mut dyn LocalDelivery) {
+        let mut remote: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut failures = Vec::new();
+        for rcpt in &a.rcpt_to {
+            let domain = mail::domain_of(rcpt);
+            if !self.is_local_domain(&domain) {
+                remote.entry(domain).or_default().push(rcpt.clone());
+                continue;
+            }
+            match store.deliver(rcpt, &a.mail_from, &a.message) {
+                Ok((mailbox, stored)) => self.out.push_back(MtaOutput::Delivered { mailbox, stored }),
+                // The server checked the mailbox at RCPT; if it cannot be filed now (it is
+                // full, or it vanished), the sender still hears of it: nothing is lost.
+                Err(f) => failures.push(Failure {
+                    recipient: rcpt.clone(),
+                    status: if f.status.starts_with('4') { format!("5{}", &f.status[1..]) } else { f.status },
+                    reason: f.reason,
+                    remote: None,
+                }),
+            }
+        }
+        for (i, (domain, rcpts)) in remote.into_iter().enumerate() {
+            let id = if i == 0 { a.id.clone() } else { format!("{}-{i}", a.id) };
+            self.out.push_back(MtaOutput::Queued { id: id.clone(), recipients: rcpts.clone() });
+            self.queue.push(Entry {
+                id,
+                mail_from: a.mail_from.clone(),
+                domain,
+                pending: rcpts,
+                failures: Vec::new(),
+                message: a.message.clone(),
+                arrival: a.received_at,
+                attempts: 0,
+                last_error: None,
+                due: Some(now),
+                route: Vec::new(),
+                hop: 0,
+            });
+        }
+        if !failures.is_empty() {
+            let id = format!("{}-x", a.id);
+            self.queue.push(Entry {
+                id: id.clone(),
+                mail_from: a.mail_from,
+                domain: String::new(),
+                pending: Vec::new(),
+                failures,
+                message: a.message,
+                arrival: a.received_at,
+                attempts: 1,
+                last_error: None,
+                due: None,
+                route: Vec::new(),
+                hop: 0,
+            });
+            self.finish(&id, now);
+        }
+    }
+
+    /// Starts every attempt that is due.
+    pub fn handle_timeout(&mut self, now: SimTime) {
+        for e in &mut self.queue {
+            if e.due.is_some_and(|d| d <= now) {
+                e.due = None;
+                e.attempts += 1;
+                e.route.clear();
+                e.hop = 0;
+                self.out.push_back(MtaOutput::Lookup {
+                    id: e.id.clone(),
+                    name: e.domain.clone(),
+                    qtype: "MX",
+                });
+            }
+        }
+    }
+
+    /// The answer to a lookup this MTA asked for.
+    pub fn dns_answer(&mut self, id: &str, name: &str, qtype: &str, answer: &Answer, now: SimTime) {
+        let Some(e) = self.entry_mut(id) else {
+            return;
+        };
+        if qtype == "MX" {
+            match answer {
+                Answer::Records(records) => {
+                    let mut mx: Vec<(u16, String)> = records
+                        .iter()
+                        .filter_map(|r| match &r.data {
+                            RData::Mx { preference, exchange } => Some((*preference, exchange.clone())),
+                            RData::A(_) => None,
+                        })
+                        .collect();
+                    // A null MX: the domain says it takes no mail (RFC 7505 §3).
+                    if mx.len() == 1 && matches!(mx[0].1.trim_end_matches('.'), "") {
+                        let why = format!("the domain {name} accepts no mail (null MX, RFC 7505)");
+                        self.fail_pending(id, "5.1.10", why);
+                        return self.finish(id, now);
+                    }
+                    mx.sort_by_key(|(p, _)| *p);
+                    // Equal preferences in a random order (RFC 5321 §5.1), from the seeded generator.
+                    let mut route = Vec::new();
+                    for group in mx.chunk_by(|a, b| a.0 == b.0) {
+                        let mut names: Vec<String> = group.iter().map(|(_, n)| n.clone()).collect();
+                        self.rng.shuffle(&mut names);
+                        route.extend(names);
+                    }
+                    self.route(id, route);
+                }
+                // No MX: the domain's own address record is the implicit MX (RFC 5321 §5.1).
+                Answer::NoData => self.route(id, vec![name.to_string()]),
+                Answer::NxDomain => {
+                    let why = format!("the domain {name} does not exist (DNS: NXDOMAIN)");
+                    self.fail_pending(id, "5.1.2", why);
+                    self.finish(id, now);
+                }
+            }
+            return;
+        }
+        match answer.first_addr() {
+            Some(addr) => {
+                let envelope = Envelope { mail_from: e.mail_from.clone(), rcpt_to: e.pending.clone() };
+                let out = MtaOutput::Connect {
+                    id: id.to_string(),
+                    exchange: name.to_string(),
+                    addr: addr.to_string(),
+                    envelope,
+                    message: e.message.clone(),
+                };
+                self.out.push_back(out);
+            }
+            None => {
+                let why = format!("no address found for the mail server {name}");
+                e.last_error = Some(LastError { reason: why, remote: None });
+                self.next_hop_or_finish(id, now);
+            }
+        }
+    }
+
+    /// What became of the connection for entry `id` to the exchange `exchange`.
+    pub fn attempt_result(&mut self, id: &str, exchange: &str, result: AttemptResult, now: SimTime) {
+        let Some(e) = self.entry_mut(id) else {
+            return;
+        };
+        match result {
+            AttemptResult::NoConnection(why) => e.last_error = Some(LastError { reason: why, remote: None }),
+            AttemptResult::Finished(outcome) => {
+                for (rcpt, status) in outcome.recipients {
+                    match status {
+                        RcptStatus::Delivered(_) => e.pending.retain(|r| r != &rcpt),
+                        RcptStatus::Failed(reply) => {
+                            let remote = RemoteReply { mta: exchange.to_string(), reply: reply.to_string() };
+                            let reason = format!("{exchange} answered: {reply}");
+                            if reply.is_permanent() {
+                                e.pending.retain(|r| r != &rcpt);
+                                e.failures.push(Failure {
+                                    recipient: rcpt,
+                                    status: reply
+                                        .enhanced
+                                        .clone()
+                                        .unwrap_or_else(|| format!("{}.0.0", reply.code / 100)),
+                                    reason,
+                                    remote: Some(remote),
+                                });
+                            } else {
+                                e.last_error = Some(LastError { reason, remote: Some(remote) });
+                            }
+                        }
+                        RcptStatus::Interrupted(why) => {
+                            e.last_error =
+                                Some(LastError { reason: format!("with {exchange}: {why}"), remote: None })
+                        }
+                    }
+                }
+            }
+        }
+        self.next_hop_or_finish(id, now);
+    }
+
+    fn entry_mut(&mut self, id: &str) -> Option<&mut Entry> {
+        self.queue.iter_mut().find(|e| e.id == id)
+    }
+
+    fn route(&mut self, id: &str, route: Vec<String>) {
+        let Some(e) = self.entry_mut(id) else {
+            return;
+        };
+        e.route = route;
+        e.hop = 0;
+        let name = e.route[0].clone();
+        self.out.push_back(MtaOutput::Lookup { id: id.to_string(), name, qtype: "A" });
+    }
+
+    /// After a failed hop: the next exchange if recipients remain and one is left
+    /// (RFC 5321 §5.1), else the end of this attempt.
+    fn next_hop_or_finish(&mut self, id: &str, now: SimTime) {
+        let Some(e) = self.entry_mut(id) else {
+            return;
+        };
+        if !e.pending.is_empty() && e.hop + 1 < e.route.len() {
+            e.hop += 1;
+            let name = e.route[e.hop].clone();
+            self.out.push_back(MtaOutput::Lookup { id: id.to_string(), name, qtype: "A" });
+        } else {
+            self.finish(id, now);
+        }
+    }
+
+    fn fail_pending(&mut self, id: &str, status: &str, reason: String) {
+        if let Some(e) = self.entry_mut(id) {
+            for r in std::mem::take(&mut e.pending) {
+                e.failures.push(Failure {
+                    recipient: r,
+                    status: status.to_string(),
+                    reason: reason.clone(),
+                    remote: None,
+                });
+            }
+        }
+    }
+
+    /// After an attempt: retry what failed for now, bounce what failed for good, and take
+    /// the entry off the queue when nothing is left.
+    fn finish(&mut self, id: &str, now: SimTime) {
+        let Some(pos) = self.queue.iter().position(|e| e.id == id) else {
+            return;
+        };
+        let e = &mut self.queue[pos];
+        if !e.pending.is_empty() {
+            if let Some(delay) = RETRY_DELAYS.get(e.attempts.saturating_sub(1)) {
+                e.due = Some(now.plus(*delay));
+                return;
+            }
+            // Out of attempts: what is still pending fails (RFC 3463 §3.5: 4.4.7 becomes
+            // 5.4.7, delivery time expired). The last remote reply, if the last error was
+            // one, is what the remote server really said.
+            let last = e.last_error.clone().unwrap_or(LastError { reason: "no answer".into(), remote: None });
+            let reason = format!("delivery time expired; last error: {}", last.reason);
+            for r in std::mem::take(&mut e.pending) {
+                e.failures.push(Failure {
+                    recipient: r,
+                    status: "5.4.7".into(),
+                    reason: reason.clone(),
+                    remote: last.remote.clone(),
+                });
+            }
+        }
+        let e = self.queue.remove(pos);
+        if e.failures.is_empty() {
+            return;
+        }
+        // Never bounce a bounce (RFC 5321 §6.1, §4.5.5): a message with a null sender is
+        // dropped, as every MTA does.
+        if e.mail_from.is_empty() {
+            let why = "The bounce could not be delivered either. A bounce is never bounced: it is dropped.";
+            self.out.push_back(MtaOutput::Dropped { why: why.to_string() });
+            return;
+        }
+        self.bounces += 1;
+        let message_id = format!("bounce.{}.{}@{}", e.id, self.bounces, self.hostname);
+        let dsn = mail::dsn(&Bounce {
+            reporting_mta: &self.hostname,
+            sender: &e.mail_from,
+            arrival: e.arrival,
+            now,
+            message_id: &message_id,
+            original: &e.message,
+            failures: &e.failures,
+        });
+        let resubmit = Accepted {
+            id: format!("{}B", e.id),
+            mail_from: String::new(),
+            rcpt_to: vec![e.mail_from.clone()],
+            message: dsn.clone(),
+            received_at: now,
+        };
+        self.out.push_back(MtaOutput::Bounced { sender: e.mail_from, dsn, resubmit });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dns::Zone;
+    use crate::smtp::reply::Reply;
+
+    /// A store that takes mail for `bob@example.net` only.
+    struct Store(Vec<(String, Vec<u8>)>);
+    impl LocalDelivery for Store {
+        fn deliver(
+            &mut self,
+            rcpt: &str,
+            mail_from: &str,
+            message: &[u8],
+        ) -> Result<(String, Vec<u8>), LocalFailure> {
+            if rcpt != "bob@example.net" {
+                return Err(LocalFailure { status: "5.1.1".into(), reason: "no such mailbox".into() });
+            }
+            let stored = mail::with_return_path(mail_from, message);
+            self.0.push((rcpt.to_string(), stored.clone()));
+            Ok((rcpt.to_string(), stored))
+        }
+    }
+
+    fn accepted(rcpts: &[&str]) -> Accepted {
+        Accepted {
+            id: "Q1".into(),
+            mail_from: "alice@example.org".into(),
+            rcpt_to: rcpts.iter().map(|r| r.to_string()).collect(),
+            message: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
+            received_at: SimTime::ZERO,
+        }
+    }
+
+    fn drain(m: &mut Mta) -> Vec<MtaOutput> {
+        std::iter::from_fn(|| m.poll_output()).collect()
+    }
+
+    fn short(outs: &[MtaOutput]) -> Vec<String> {
+        outs.iter()
+            .map(|o| match o {
+                MtaOutput::Delivered { mailbox, .. } => format!("delivered {mailbox}"),
+                MtaOutput::Queued { id, .. } => format!("queued {id}"),
+                MtaOutput::Lookup { name, qtype, .. } => format!("{qtype}? {name}"),
+                MtaOutput::Connect { exchange, addr, .. } => format!("connect {exchange} {addr}"),
+                MtaOutput::Bounced { sender, .. } => format!("bounce to {sender}"),
+                MtaOutput::Dropped { .. } => "dropped".into(),
+            })
+            .collect()
+    }
+
+    fn zone() -> Zone {
+        let mut z = Zone::default();
+        z.add_mx("far.example", 10, "mx1.far.example");
+        z.add_mx("far.example", 20, "mx2.far.example");
+        z.add_a("mx1.far.example", "203.0.113.1");
+        z.add_a("mx2.far.example", "203.0.113.2");
+        z.add_mx("nomail.example", 0, ".");
+        z
+    }
+
+    /// Answers every lookup from `zone` and every connection with `result(exchange)`,
+    /// until the MTA has nothing left to do now; returns everything it said.
+    fn run(m: &mut Mta, now: SimTime, result: &dyn Fn(&str) -> AttemptResult) -> Vec<MtaOutput> {
+        let z = zone();
+        let mut all = Vec::new();
+        loop {
+            let outs = drain(m);
+            if outs.is_empty() {
+                return all;
+            }
+            for o in &outs {
+                match o {
+                    MtaOutput::Lookup { id, name, qtype } => {
+                        m.dns_answer(id, name, qtype, &z.query(name, qtype), now)
+                    }
+                    MtaOutput::Connect { id, exchange, .. } => {
+                        m.attempt_result(id, exchange, result(exchange), now)
+                    }
+                    _ => {}
+                }
+            }
+            all.extend(outs);
+        }
+    }
+
+    fn finished(rcpt: &str, reply: &str) -> AttemptResult {
+        let mut r = crate::smtp::reply::ReplyReader::default();
+        let reply: Reply = r.read(&mut reply.as_bytes()).unwrap().unwrap();
+        let status =
+            if reply.is_positive() { RcptStatus::Delivered(reply) } else { RcptStatus::Failed(reply) };
+        AttemptResult::Finished(Outcome { recipients: vec![(rcpt.to_string(), status)] })
+    }
+
+    #[test]
+    fn local_mail_is_filed_and_unknown_local_mail_bounces_at_once() {
+        let mut m = Mta::new("mx.example.net", vec!["example.net".into()], Rng::new(1));
+        let mut store = Store(Vec::new());
+        m.accept(accepted(&["bob@example.net", "nobody@example.net"]), SimTime::ZERO, &mut store);
+        let outs = drain(&mut m);
+        assert_eq!(short(&outs), ["delivered bob@example.net", "bounce to alice@example.org"]);
+        assert_eq!(m.queued(), 0);
+        assert!(store.0[0].1.starts_with(b"Return-Path: <alice@example.org>\r\n"));
+    }
+
+    #[test]
+    fn a_refused_or_deferring_mx_moves_on_to_the_next_before_deferring() {
+        let cases: &[(&str, fn(&str) -> AttemptResult, &[&str])] = &[
+            (
+                "refused, then the backup takes it",
+                |x| {
+                    if x == "mx1.far.example" {
+                        AttemptResult::NoConnection("connection refused".into())
+                    } else {
+                        finished("x@far.example", "250 2.0.0 ok\r\n")
+                    }
+                },
+                &[
+                    "queued Q1",
+                    "MX? far.example",
+                    "A? mx1.far.example",
+                    "connect mx1.far.example 203.0.113.1",
+                    "A? mx2.far.example",
+                    "connect mx2.far.example 203.0.113.2",
+                ],
+            ),
+            (
+                "451 from the first, then the backup takes it",
+                |x| {
+                    if x == "mx1.far.example" {
+                        finished("x@far.example", "451 4.7.1 greylisted\r\n")
+                    } else {
+                        finished("x@far.example", "250 2.0.0 ok\r\n")
+                    }
+                },
+                &[
+                    "queued Q1",
+                    "MX? far.example",
+                    "A? mx1.far.example",
+                    "connect mx1.far.example 203.0.113.1",
+                    "A? mx2.far.example",
+                    "connect mx2.far.example 203.0.113.2",
+                ],
+            ),
+            (
+                "550 from the first is final",
+                |_| finished("x@far.example", "550 5.1.1 no such user\r\n"),
+                &[
+                    "queued Q1",
+                    "MX? far.example",
+                    "A? mx1.far.example",
+                    "connect mx1.far.example 203.0.113.1",
+                    "bounce to alice@example.org",
+                ],
+            ),
+        ];
+        for (name, result, want) in cases {
+            let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+            m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+            let mut outs = drain(&mut m);
+            m.handle_timeout(SimTime::ZERO);
+            outs.extend(run(&mut m, SimTime::ZERO, result));
+            assert_eq!(short(&outs), *want, "{name}");
+            assert_eq!(m.queued(), 0, "{name}");
+        }
+    }
+
+    #[test]
+    fn both_mx_deferring_means_retries_then_a_bounce_with_the_last_remote_reply() {
+        let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+        m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+        drain(&mut m);
+        let mut now = SimTime::ZERO;
+        let mut connects = 0;
+        let mut last = Vec::new();
+        while let Some(due) = m.poll_timeout() {
+            assert!(due >= now);
+            now = due;
+            m.handle_timeout(now);
+            last = run(&mut m, now, &|_| finished("x@far.example", "452 4.2.2 mailbox full\r\n"));
+            connects += last.iter().filter(|o| matches!(o, MtaOutput::Connect { .. })).count();
+        }
+        assert_eq!(connects, 2 * (1 + RETRY_DELAYS.len()), "both exchanges, every attempt");
+        assert_eq!(now, SimTime::ZERO.plus(RETRY_DELAYS[0]).plus(RETRY_DELAYS[1]));
+        let Some(MtaOutput::Bounced { dsn, resubmit, .. }) = last.last() else {
+            panic!("{:?}", short(&last))
+        };
+        let dsn = String::from_utf8_lossy(dsn);
+        assert!(dsn.contains("Status: 5.4.7"), "{dsn}");
+        assert!(dsn.contains("Diagnostic-Code: smtp; 452 4.2.2 mailbox full"), "{dsn}");
+        assert_eq!(resubmit.mail_from, "");
+    }
+
+    #[test]
+    fn no_domain_and_null_mx_fail_without_a_remote_reply() {
+        for (rcpt, status) in [("x@nowhere.example", "5.1.2"), ("x@nomail.example", "5.1.10")] {
+            let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+            m.accept(accepted(&[rcpt]), SimTime::ZERO, &mut Store(Vec::new()));
+            m.handle_timeout(SimTime::ZERO);
+            let outs = run(&mut m, SimTime::ZERO, &|_| panic!("no connection expected"));
+            let Some(MtaOutput::Bounced { dsn, .. }) = outs.last() else { panic!("{:?}", short(&outs)) };
+            let dsn = String::from_utf8_lossy(dsn);
+            assert!(dsn.contains(&format!("Status: {status}")), "{dsn}");
+            assert!(!dsn.contains("Remote-MTA") && !dsn.contains("Diagnostic-Code"), "{dsn}");
+        }
+    }
+
+    #[test]
+    fn a_bounce_that_fails_is_dropped_not_bounced() {
+        let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+        let mut a = accepted(&["x@nowhere.example"]);
+        a.mail_from = String::new();
+        m.accept(a, SimTime::ZERO, &mut Store(Vec::new()));
+        m.handle_timeout(SimTime::ZERO);
+        let outs = run(&mut m, SimTime::ZERO, &|_| panic!());
+        assert_eq!(short(&outs), ["queued Q1", "MX? nowhere.example", "dropped"]);
+    }
+
+    #[test]
+    fn equal_preferences_are_shuffled_by_the_seed_and_reproducible() {
+        let order = |seed: u64| {
+            let mut m = Mta::new("smtp.example.org", vec![], Rng::new(seed));
+            m.accept(accepted(&["x@eq.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+            m.handle_timeout(SimTime::ZERO);
+            drain(&mut m);
+            let mut z = Zone::default();
+            for i in 0..5 {
+                z.add_mx("eq.example", 10, &format!("mx{i}.eq.example"));
+            }
+            m.dns_answer("Q1", "eq.example", "MX", &z.query("eq.example", "MX"), SimTime::ZERO);
+            m.queue[0].route.clone()
+        };
+        assert_eq!(order(3), order(3));
+        let orders: std::collections::BTreeSet<Vec<String>> = (0..20).map(order).collect();
+        assert!(orders.len() > 1, "different seeds give different orders");
+    }
+}

@@ -1,0 +1,254 @@
+//! The contract every protocol machine keeps, server and client alike, and what a machine
+//! may ask of the World.
+//!
+//! A machine is sans-IO: it never reads a clock, a socket or a random number. Its driver
+//! (the [`crate::world::World`], or `mailroom-serve` over TCP) moves bytes and time, and
+//! calls it in this order, as quinn-proto's `Connection` is called:
+//!
+//! 1. create it when the connection opens (a server queues its greeting at once);
+//! 2. drain [`Session::poll_output`] until it returns `None`: bytes to send (each with
+//!    what they mean, for the trace), requests to the World, or a close;
+//! 3. ask [`Session::poll_timeout`] when the machine next wants to be woken, and arm a
+//!    timer for it (replacing the previous one);
+//! 4. when bytes arrive: [`Session::handle_input`], then 2 and 3 again; when the timer
+//!    fires: [`Session::handle_timeout`], then 2 and 3; when the peer closes:
+//!    [`Session::handle_close`].
+//!
+//! Decisions that need outside state (does this mailbox exist, may this client relay, is
+//! there room for more mail, does a fault rule of the world answer this command) are
+//! asked of the driver through [`Env`], at the moment the machine needs them; what the
+//! machine wants done with outside state (store or relay this message) comes out of
+//! `poll_output` as a [`Request`].
+//!
+//! A machine's state is typed ([`SessionState`]) and describes itself in plain words, so
+//! no protocol state travels as a string for the UI to parse back.
+
+use std::fmt;
+
+use crate::smtp::client::ClientState;
+use crate::smtp::reply::Reply;
+use crate::smtp::server::{Accepted, State as SmtpServerState};
+use crate::time::SimTime;
+use crate::trace::{EventKind, Protocol};
+
+/// One side of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// What a machine wants done.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Send these bytes to the peer. `kind` says what they are, for the trace.
+    Send { bytes: Vec<u8>, kind: EventKind },
+    /// Something only the World can do.
+    Request(Request),
+    /// Close the connection (after the last `Send`).
+    Close,
+}
+
+/// What a machine asks the World to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// An SMTP server accepted a message (it is about to answer 250 to the final dot):
+    /// from now on the host owns it, to deliver or bounce, never to lose
+    /// (RFC 5321 §4.1.1.4, §6.1).
+    Accept(Accepted),
+}
+
+/// What a host says about a recipient named in `RCPT TO` (RFC 5321 §4.1.1.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RcptVerdict {
+    /// A mailbox on this host: deliver here. Carries the mailbox's address.
+    Local(String),
+    /// Another domain, and this client may relay through this host.
+    Relay,
+    /// A local domain, but no such mailbox: `550 5.1.1`.
+    NoSuchUser,
+    /// Another domain, and this client may not relay: `550 5.7.1` (RFC 5321 §3.6.2, §7.1).
+    RelayDenied,
+    /// A local mailbox that is full: `452 4.2.2`, try later (RFC 3463 §3.3).
+    Full,
+}
+
+/// What a command is about, for the World's fault rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandContext<'a> {
+    /// The command's verb, upper case (`RCPT`).
+    pub verb: &'a str,
+    /// The client's IP address.
+    pub client_addr: &'a str,
+    /// The reverse-path of the open transaction, if any (`""` for a bounce).
+    pub mail_from: Option<&'a str>,
+    /// The recipient a `RCPT` names.
+    pub rcpt: Option<&'a str>,
+}
+
+/// What a machine may ask of the host it runs on. The World answers from its mail store,
+/// its users and its fault rules; `mailroom-serve` from its own store.
+pub trait Env {
+    /// Where mail for `rcpt` goes, when `client_addr` names it in `RCPT TO`.
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict;
+    /// False when the host has no room for more mail right now (`452 4.3.1`, RFC 1870 §6.3,
+    /// RFC 3463 §3.4).
+    fn storage_available(&mut self) -> bool {
+        true
+    }
+    /// A fault rule of the world that answers this command instead of the protocol
+    /// (greylisting, "answer 451 to RCPT on this host"). The machine sends the reply and
+    /// leaves its state as it was, as for any refusal.
+    fn intercept(&mut self, _cmd: &CommandContext<'_>) -> Option<Reply> {
+        None
+    }
+}
+
+/// A fixed list of domains, mailboxes and trusted client addresses: the [`Env`] of a
+/// server that stands alone (tests, transcript fixtures, `mailroom-serve`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Directory {
+    /// Domains whose mail is delivered here.
+    pub local_domains: Vec<String>,
+    /// Mailboxes (full addresses, lower case) on the local domains. `postmaster` of every
+    /// local domain always exists (RFC 5321 §4.5.1).
+    pub mailboxes: Vec<String>,
+    /// Client addresses allowed to relay to other domains (a provider's own network).
+    pub relay_clients: Vec<String>,
+    /// False when the host's storage is full.
+    pub full: bool,
+}
+
+impl Directory {
+    pub fn is_local_domain(&self, domain: &str) -> bool {
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    /// The mailbox that `addr` is delivered to, if it is local and exists.
+    pub fn local_mailbox(&self, addr: &str) -> Option<String> {
+        let addr = addr.to_ascii_lowercase();
+        let (local, domain) = addr.rsplit_once('@')?;
+        if !self.is_local_domain(domain) {
+            return None;
+        }
+        if local == "postmaster" || self.mailboxes.contains(&addr) { Some(addr) } else { None }
+    }
+}
+
+impl Env for Directory {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        let domain = rcpt.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        if self.is_local_domain(domain) {
+            return match self.local_mailbox(rcpt) {
+                Some(m) => RcptVerdict::Local(m),
+                None => RcptVerdict::NoSuchUser,
+            };
+        }
+        if self.relay_clients.iter().any(|c| c == client_addr) {
+            RcptVerdict::Relay
+        } else {
+            RcptVerdict::RelayDenied
+        }
+    }
+
+    fn storage_available(&mut self) -> bool {
+        !self.full
+    }
+}
+
+/// The contract of a protocol machine. See the module doc for the call order.
+pub trait Session {
+    /// Bytes from the peer. Everything complete is handled now; an incomplete line waits.
+    fn handle_input(&mut self, input: &[u8], now: SimTime, env: &mut dyn Env);
+    /// The peer closed the connection, or it broke.
+    fn handle_close(&mut self, now: SimTime);
+    /// The next thing to do, in order.
+    fn poll_output(&mut self) -> Option<Output>;
+    /// When the machine wants [`Session::handle_timeout`] called, if at all.
+    fn poll_timeout(&self) -> Option<SimTime>;
+    /// Time has reached `now`; a machine whose deadline passed acts on it (an idle SMTP
+    /// server says `421` and closes, RFC 5321 §4.5.3.2.7). Calling it early is harmless.
+    fn handle_timeout(&mut self, now: SimTime);
+    /// The machine's state, typed.
+    fn state(&self) -> SessionState;
+    /// What `input` would be to this machine if it arrived now, for the trace: a command,
+    /// message data, a reply. Used when a person types raw bytes into a live World.
+    fn classify(&self, input: &[u8]) -> EventKind;
+    /// True once the machine has finished and wants nothing more.
+    fn is_closed(&self) -> bool;
+    /// The machine itself, for a driver that needs what only its protocol knows (the
+    /// outcome of an SMTP client's delivery attempt).
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// The state of a protocol machine, typed, named after its RFC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionState {
+    /// An SMTP server session (RFC 5321 §4.1.4).
+    SmtpServer(SmtpServerState),
+    /// An SMTP client delivering one message (RFC 5321 §3.3, §4.1.4).
+    SmtpClient(ClientState),
+    /// A connection driven by a person typing (the live World): no machine on that side.
+    Typed,
+}
+
+impl SessionState {
+    pub fn protocol(self) -> Protocol {
+        match self {
+            SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
+        }
+    }
+
+    /// The name used in the RFC's terms and in code (`ExpectRcptOrData`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SessionState::SmtpServer(s) => s.name(),
+            SessionState::SmtpClient(c) => c.name(),
+            SessionState::Typed => "Typed",
+        }
+    }
+
+    /// The state in plain words for a student. `sending` is true while bytes the machine
+    /// has sent are still on their way (the trace shows bytes when they arrive), so the
+    /// words never run ahead of the transcript: "sends QUIT" until the QUIT is on screen,
+    /// then "waits for the reply to QUIT".
+    pub fn describe(self, sending: bool) -> String {
+        match self {
+            SessionState::SmtpServer(s) => s.describe().to_string(),
+            SessionState::SmtpClient(c) => c.describe(sending),
+            SessionState::Typed => "typed by a person".to_string(),
+        }
+    }
+}
+
+impl fmt::Display for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_answers_recipients() {
+        let mut d = Directory {
+            local_domains: vec!["example.net".into()],
+            mailboxes: vec!["bob@example.net".into()],
+            relay_clients: vec!["192.0.2.10".into()],
+            full: false,
+        };
+        let cases = [
+            ("203.0.113.1", "Bob@Example.NET", RcptVerdict::Local("bob@example.net".into())),
+            ("203.0.113.1", "postmaster@example.net", RcptVerdict::Local("postmaster@example.net".into())),
+            ("203.0.113.1", "nobody@example.net", RcptVerdict::NoSuchUser),
+            ("203.0.113.1", "x@far.example", RcptVerdict::RelayDenied),
+            ("192.0.2.10", "x@far.example", RcptVerdict::Relay),
+        ];
+        for (client, rcpt, want) in cases {
+            assert_eq!(d.recipient(client, rcpt), want, "{rcpt} from {client}");
+        }
+        assert!(d.storage_available());
+    }
+}

@@ -1,0 +1,1349 @@
+//! The World: hosts, the network between them, DNS, services on ports and mail stores,
+//! driven by one deterministic scheduler in virtual time. Everything that happens is
+//! recorded in the [`Trace`], in one total order.
+//!
+//! The World only moves bytes and time. Protocols live in sans-IO machines that keep the
+//! [`Session`] contract ([`crate::smtp`] today; POP3 and IMAP are more services behind the
+//! same door), the queue of each mail server in its [`Mta`], the network in [`net`].
+//! How data flows, one way:
+//!
+//! ```text
+//! agenda pops an action -> the network delivers bytes -> the connection's machine
+//! consumes them -> its outputs (bytes, requests, timers) go back onto the agenda
+//! -> every step appends events to the Trace
+//! ```
+//!
+//! Two ways to drive it: give every input up front and [`World::run_until_idle`] (a
+//! lesson), or live, as a person types: [`World::open`] a connection from a host to a
+//! port, [`World::write`] bytes into it, [`World::advance_to`] a time or
+//! [`World::advance`] to the next wake-up, and read what happened from
+//! [`World::trace`] (`events_since`). Each call is one interaction with its own event
+//! budget; a World with a pending retry or an open session is simply not idle.
+
+mod agenda;
+pub mod net;
+mod scenario;
+
+use std::collections::BTreeMap;
+
+pub use scenario::*;
+
+use crate::dns::{Answer, Zone};
+use crate::mail::{self, ComposeError, Draft};
+use crate::mta::{AttemptResult, LocalDelivery, LocalFailure, Mta, MtaOutput};
+use crate::rng::Rng;
+use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState, Side};
+use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
+use crate::smtp::reply::{Reply, ReplyCode};
+use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer};
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{
+    ConnId, ConnInfo, EventKind, HostId, HostInfo, HostRole, HostSnapshot, Protocol, SessionView, Trace,
+    TraceEvent,
+};
+use agenda::Agenda;
+use net::{Down, Link, Network};
+
+/// One interaction (a `run_until_idle`, an `advance_to`) that records more events than
+/// this is stopped: some loop is wrong.
+pub const MAX_EVENTS: usize = 20_000;
+/// The SMTP port between servers (RFC 5321 §4.5.4.2 — well-known port 25).
+pub const SMTP_PORT: u16 = 25;
+/// The message submission port (RFC 6409 §3.1).
+pub const SUBMISSION_PORT: u16 = 587;
+/// How long a client waits for an answer to its connection attempt before it gives up
+/// (Postfix's `smtp_connect_timeout`: 30 s).
+pub const CONNECT_TIMEOUT: SimDuration = SimDuration::from_secs(30);
+/// How long a DNS client waits for an answer (the resolver's `timeout:5` of resolv.conf).
+pub const DNS_TIMEOUT: SimDuration = SimDuration::from_secs(5);
+/// A person typing into a live connection sees at most this much of what came back;
+/// older bytes are dropped from the view (they stay in the trace).
+pub const MAX_TYPED_INBOX: usize = 64 * 1024;
+
+/// What listens on a port of a host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// SMTP between servers, the MX (RFC 5321), usually port 25.
+    Smtp,
+    /// Message submission for a provider's own users (RFC 6409), usually port 587.
+    Submission,
+    /// POP3 (RFC 1939), usually port 110.
+    Pop3,
+    /// IMAP (RFC 9051), usually port 143.
+    Imap,
+    /// DNS (RFC 1035), port 53.
+    Dns,
+}
+
+impl Service {
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Service::Smtp | Service::Submission => Protocol::Smtp,
+            Service::Pop3 => Protocol::Pop3,
+            Service::Imap => Protocol::Imap,
+            Service::Dns => Protocol::Dns,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Smtp => "SMTP",
+            Service::Submission => "submission",
+            Service::Pop3 => "POP3",
+            Service::Imap => "IMAP",
+            Service::Dns => "DNS",
+        }
+    }
+}
+
+/// A mail host's own data: who it takes mail for, its mailboxes, its queue.
+pub struct MailHost {
+    pub config: ServerConfig,
+    /// Local domains, mailboxes and the clients it relays for.
+    pub directory: crate::session::Directory,
+    /// Messages as stored, per mailbox address, in arrival order.
+    pub mailboxes: BTreeMap<String, Vec<Vec<u8>>>,
+    /// Mailboxes that take no more mail (a fault rule).
+    pub full: Vec<String>,
+    pub mta: Mta,
+    sessions: u32,
+    /// When the MTA's timer is armed for.
+    mta_timer: Option<SimTime>,
+}
+
+impl MailHost {
+    /// A fresh id for a server session (used in queue ids), deterministic.
+    fn next_session_id(&mut self) -> String {
+        self.sessions += 1;
+        let h = self
+            .config
+            .hostname
+            .bytes()
+            .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        // The whole counter, never truncated: queue ids must not repeat.
+        format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions)
+    }
+}
+
+/// The store side of local delivery: files into the host's mailboxes.
+struct Mailboxes<'a> {
+    mailboxes: &'a mut BTreeMap<String, Vec<Vec<u8>>>,
+    directory: &'a crate::session::Directory,
+    full: &'a [String],
+}
+
+impl LocalDelivery for Mailboxes<'_> {
+    fn deliver(
+        &mut self,
+        rcpt: &str,
+        mail_from: &str,
+        message: &[u8],
+    ) -> Result<(String, Vec<u8>), LocalFailure> {
+        let Some(mailbox) = self.directory.local_mailbox(rcpt) else {
+            return Err(LocalFailure {
+                status: "5.1.1".into(),
+                reason: format!("there is no mailbox {rcpt}"),
+            });
+        };
+        if self.full.contains(&mailbox) {
+            return Err(LocalFailure {
+                status: "4.2.2".into(),
+                reason: format!("the mailbox {mailbox} is full"),
+            });
+        }
+        let stored = mail::with_return_path(mail_from, message);
+        self.mailboxes.entry(mailbox.clone()).or_default().push(stored.clone());
+        Ok((mailbox, stored))
+    }
+}
+
+/// A fault rule that answers a command on a host instead of the protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyRule {
+    pub host: HostId,
+    /// Upper case, e.g. `RCPT`.
+    pub verb: String,
+    pub reply: Reply,
+    /// How many more times it applies; `None`: always.
+    pub times: Option<u32>,
+}
+
+/// The fault rules of a World.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Hosts that greylist: the first attempt of each (client, sender, recipient) gets
+    /// `451 4.7.1`, a later one goes through.
+    pub greylist: Vec<HostId>,
+    seen: Vec<(HostId, String, String, String)>,
+    pub replies: Vec<ReplyRule>,
+}
+
+/// A host's answers to its machines' questions.
+struct HostEnv<'a> {
+    host: HostId,
+    mail: &'a MailHost,
+    faults: &'a mut Faults,
+}
+
+impl Env for HostEnv<'_> {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        let verdict = self.mail.directory.clone().recipient(client_addr, rcpt);
+        match verdict {
+            RcptVerdict::Local(m) if self.mail.full.contains(&m) => RcptVerdict::Full,
+            v => v,
+        }
+    }
+
+    fn storage_available(&mut self) -> bool {
+        !self.mail.mta.is_full()
+    }
+
+    fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
+        let host = self.host;
+        if let Some(rule) = self
+            .faults
+            .replies
+            .iter_mut()
+            .find(|r| r.host == host && r.verb == cmd.verb && r.times != Some(0))
+        {
+            if let Some(n) = &mut rule.times {
+                *n -= 1;
+            }
+            return Some(rule.reply.clone());
+        }
+        if cmd.verb == "RCPT" && self.faults.greylist.contains(&host) {
+            let key = (
+                host,
+                cmd.client_addr.to_string(),
+                cmd.mail_from.unwrap_or_default().to_ascii_lowercase(),
+                cmd.rcpt.unwrap_or_default().to_ascii_lowercase(),
+            );
+            if !self.faults.seen.contains(&key) {
+                self.faults.seen.push(key);
+                return Some(Reply::of(
+                    ReplyCode::Greylisted,
+                    "Greylisted: this sender is new here, please try again later",
+                ));
+            }
+        }
+        None
+    }
+}
+
+struct Host {
+    info: HostInfo,
+    services: BTreeMap<u16, Service>,
+    mail: Option<MailHost>,
+}
+
+/// Why a connection exists.
+#[derive(Clone, Debug)]
+enum ConnJob {
+    /// A person's mail client hands a message to its server.
+    Submit,
+    /// A server relays queue entry `id` to `exchange`.
+    Relay { id: String, exchange: String },
+    /// A person types into it (the live World).
+    Typed,
+    /// The outcome was handled; nothing is left to report.
+    Reported,
+}
+
+/// Per side of a connection: its machine (none for a person typing), bytes of it still on
+/// the wire, and the time its timer is armed for.
+#[derive(Default)]
+struct End {
+    machine: Option<Box<dyn Session>>,
+    in_flight: u32,
+    timer: Option<SimTime>,
+}
+
+struct Conn {
+    client: HostId,
+    server: HostId,
+    port: u16,
+    ends: [End; 2],
+    job: ConnJob,
+    /// The server side has accepted the connection.
+    established: bool,
+    /// Its Connect event is in the trace: from then on its sessions are shown.
+    shown: bool,
+    open: bool,
+    /// The last reply the server sent answered QUIT: the client closes (RFC 5321 §4.1.1.10).
+    quit_answered: bool,
+    /// What a person typing into this connection got back, most recent last.
+    inbox: Vec<u8>,
+}
+
+fn idx(side: Side) -> usize {
+    match side {
+        Side::Client => 0,
+        Side::Server => 1,
+    }
+}
+
+fn other(side: Side) -> Side {
+    match side {
+        Side::Client => Side::Server,
+        Side::Server => Side::Client,
+    }
+}
+
+/// What a DNS lookup is for.
+#[derive(Clone, Debug)]
+enum Lookup {
+    /// A mail client finds its server: then connects and sends.
+    Submit { server_name: String, port: u16, envelope: Envelope, message: Vec<u8> },
+    /// A server's queue manager routes entry `id`.
+    Mta { id: String },
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+    Note {
+        host: HostId,
+        text: String,
+    },
+    /// A person on `host` presses Send.
+    Send {
+        host: HostId,
+        server_name: String,
+        port: u16,
+        draft: OwnedDraft,
+    },
+    Lookup {
+        host: HostId,
+        name: String,
+        qtype: &'static str,
+        lookup: Lookup,
+    },
+    DnsQueryArrives {
+        host: HostId,
+        name: String,
+        qtype: &'static str,
+        lookup: Lookup,
+        sent: SimTime,
+    },
+    DnsAnswerArrives {
+        host: HostId,
+        name: String,
+        qtype: &'static str,
+        answer: Answer,
+        lookup: Lookup,
+        sent: SimTime,
+    },
+    DnsTimeout {
+        host: HostId,
+        name: String,
+        qtype: &'static str,
+        lookup: Lookup,
+    },
+    ConnectArrives {
+        conn: ConnId,
+        sent: SimTime,
+    },
+    ConnectTimeout {
+        conn: ConnId,
+    },
+    RefusedArrives {
+        conn: ConnId,
+        text: String,
+        sent: SimTime,
+    },
+    Bytes {
+        conn: ConnId,
+        from: Side,
+        bytes: Vec<u8>,
+        kind: Option<EventKind>,
+        sent: SimTime,
+    },
+    CloseArrives {
+        conn: ConnId,
+        from: Side,
+        sent: SimTime,
+    },
+    Timer {
+        conn: ConnId,
+        side: Side,
+    },
+    MtaTimer {
+        host: HostId,
+    },
+}
+
+/// A draft the World keeps until the person presses Send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedDraft {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// A problem running a World.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorldError {
+    /// One interaction recorded more than [`MAX_EVENTS`] events.
+    TooManyEvents,
+    /// A live call named something that does not exist, or a closed connection.
+    Live(String),
+}
+
+impl std::fmt::Display for WorldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorldError::TooManyEvents => {
+                write!(f, "the simulation produced more than {MAX_EVENTS} events in one go")
+            }
+            WorldError::Live(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for WorldError {}
+
+/// The simulated Internet.
+pub struct World {
+    now: SimTime,
+    seed: u64,
+    hosts: Vec<Host>,
+    net: Network,
+    zone: Zone,
+    resolver: Option<HostId>,
+    agenda: Agenda<(Action, SimTime)>,
+    conns: Vec<Conn>,
+    faults: Faults,
+    trace: Trace,
+    messages: u64,
+}
+
+impl Default for World {
+    fn default() -> Self {
+        World::new(0)
+    }
+}
+
+impl World {
+    /// An empty World whose random choices all come from `seed`.
+    pub fn new(seed: u64) -> World {
+        World {
+            now: SimTime::ZERO,
+            seed,
+            hosts: Vec::new(),
+            net: Network::new(Rng::derive(seed, "network")),
+            zone: Zone::default(),
+            resolver: None,
+            agenda: Agenda::default(),
+            conns: Vec::new(),
+            faults: Faults::default(),
+            trace: Trace::default(),
+            messages: 0,
+        }
+    }
+
+    // ----- building -------------------------------------------------------------------
+
+    /// Adds a host. A host with a server configuration is a mail host: it has mailboxes
+    /// and a queue, and serves SMTP on port 25 unless other services are declared.
+    pub fn add_host(&mut self, info: HostInfo, server: Option<ServerConfig>) -> HostId {
+        self.trace.hosts.push(info.clone());
+        let id = self.hosts.len();
+        let mail = server.map(|config| {
+            let rng = Rng::derive(self.seed, &config.hostname);
+            MailHost {
+                mta: Mta::new(&config.hostname, Vec::new(), rng),
+                config,
+                directory: Default::default(),
+                mailboxes: BTreeMap::new(),
+                full: Vec::new(),
+                sessions: 0,
+                mta_timer: None,
+            }
+        });
+        let mut services = BTreeMap::new();
+        if mail.is_some() {
+            services.insert(SMTP_PORT, Service::Smtp);
+        }
+        if info.role == HostRole::Dns {
+            services.insert(53, Service::Dns);
+        }
+        self.hosts.push(Host { info, services, mail });
+        id
+    }
+
+    /// Declares what listens on `port` of `host` (replacing what was there).
+    pub fn serve(&mut self, host: HostId, port: u16, service: Service) {
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.services.insert(port, service);
+        }
+    }
+
+    /// Takes `port` of `host` out of service: connections to it are refused.
+    pub fn unserve(&mut self, host: HostId, port: u16) {
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.services.remove(&port);
+        }
+    }
+
+    /// Mail for `domain` is delivered into `host`'s mailboxes.
+    pub fn add_domain(&mut self, host: HostId, domain: &str) {
+        let seed = self.seed;
+        if let Some(m) = self.mail_mut(host) {
+            m.directory.local_domains.push(domain.to_ascii_lowercase());
+            if m.config.postmaster_domain.is_none() {
+                m.config.postmaster_domain = Some(domain.to_ascii_lowercase());
+            }
+            let domains = m.directory.local_domains.clone();
+            let rng = Rng::derive(seed, &m.config.hostname);
+            m.mta = Mta::new(&m.config.hostname, domains, rng);
+        }
+    }
+
+    /// A mailbox on `host`.
+    pub fn add_mailbox(&mut self, host: HostId, address: &str) {
+        if let Some(m) = self.mail_mut(host) {
+            let a = address.to_ascii_lowercase();
+            m.directory.mailboxes.push(a.clone());
+            m.mailboxes.entry(a).or_default();
+        }
+    }
+
+    /// `host` relays mail for clients at `client_addr` (its own network).
+    pub fn relay_for(&mut self, host: HostId, client_addr: &str) {
+        if let Some(m) = self.mail_mut(host) {
+            m.directory.relay_clients.push(client_addr.to_string());
+        }
+    }
+
+    pub fn link(&mut self, a: HostId, b: HostId, latency: SimDuration) {
+        self.net.link(Link { a, b, latency, loss: 0 });
+    }
+
+    /// A link that loses `loss` percent of its segments (they are sent again, later).
+    pub fn lossy_link(&mut self, a: HostId, b: HostId, latency: SimDuration, loss: u8) {
+        self.net.link(Link { a, b, latency, loss: loss.min(100) });
+    }
+
+    /// `host` is unreachable from `from` until `until`.
+    pub fn down(&mut self, host: HostId, from: SimTime, until: SimTime) {
+        self.net.down(Down { host, from, until });
+    }
+
+    /// `host` greylists: the first attempt of each (client, sender, recipient) is told
+    /// `451 4.7.1` at RCPT.
+    pub fn greylist(&mut self, host: HostId) {
+        self.faults.greylist.push(host);
+    }
+
+    /// `host` answers `verb` with `reply` (`times` times, or always).
+    pub fn reply_rule(&mut self, host: HostId, verb: &str, reply: Reply, times: Option<u32>) {
+        self.faults.replies.push(ReplyRule { host, verb: verb.to_ascii_uppercase(), reply, times });
+    }
+
+    /// The mailbox `address` takes no more mail.
+    pub fn mailbox_full(&mut self, address: &str) {
+        let a = address.to_ascii_lowercase();
+        for h in &mut self.hosts {
+            if let Some(m) = &mut h.mail
+                && m.directory.mailboxes.contains(&a)
+            {
+                m.full.push(a.clone());
+            }
+        }
+    }
+
+    pub fn zone_mut(&mut self) -> &mut Zone {
+        &mut self.zone
+    }
+
+    /// The host that answers DNS questions for everybody.
+    pub fn set_resolver(&mut self, host: HostId) {
+        self.resolver = Some(host);
+    }
+
+    fn mail_mut(&mut self, host: HostId) -> Option<&mut MailHost> {
+        self.hosts.get_mut(host)?.mail.as_mut()
+    }
+
+    // ----- getters --------------------------------------------------------------------
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    pub fn into_trace(self) -> Trace {
+        self.trace
+    }
+
+    pub fn host_by_name(&self, name: &str) -> Option<HostId> {
+        self.hosts.iter().position(|h| h.info.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The messages stored in `addr`'s mailbox, wherever it lives.
+    pub fn mailbox(&self, addr: &str) -> Option<&[Vec<u8>]> {
+        self.hosts
+            .iter()
+            .filter_map(|h| h.mail.as_ref())
+            .find_map(|m| m.mailboxes.get(&addr.to_ascii_lowercase()))
+            .map(Vec::as_slice)
+    }
+
+    /// The server configuration of `host`, to change a World before it runs.
+    pub fn server_config_mut(&mut self, host: HostId) -> Option<&mut ServerConfig> {
+        self.mail_mut(host).map(|m| &mut m.config)
+    }
+
+    /// Messages waiting in the queues of all hosts.
+    pub fn queued(&self) -> usize {
+        self.hosts.iter().filter_map(|h| h.mail.as_ref()).map(|m| m.mta.queued()).sum()
+    }
+
+    /// True when nothing is left to do: no action waits, not even a timer.
+    pub fn is_idle(&self) -> bool {
+        self.next_wakeup().is_none()
+    }
+
+    /// When the World next has something to do. Timers that were re-armed or cancelled
+    /// since they were scheduled do not count.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        self.agenda.iter().filter(|(at, (a, _))| !self.is_stale(a, *at)).map(|(at, _)| at).min()
+    }
+
+    // ----- inputs ---------------------------------------------------------------------
+
+    /// A narrator's note at the current time, shown on `host`.
+    pub fn note(&mut self, host: HostId, text: &str) {
+        self.schedule(self.now, Action::Note { host, text: text.to_string() });
+    }
+
+    /// A person on `host` writes `draft` and presses Send now: the mail client looks up
+    /// `server_name` and hands the message over with SMTP on port 25.
+    pub fn send_mail(&mut self, host: HostId, server_name: &str, draft: &Draft) -> Result<(), ComposeError> {
+        self.send_mail_at(self.now, host, server_name, SMTP_PORT, draft)
+    }
+
+    /// The same, at time `at`, to `port` of the server (a scripted action of a lesson).
+    /// The draft is checked now, so a bad one is refused at once.
+    pub fn send_mail_at(
+        &mut self,
+        at: SimTime,
+        host: HostId,
+        server_name: &str,
+        port: u16,
+        draft: &Draft,
+    ) -> Result<(), ComposeError> {
+        mail::compose(draft, at, "check@example")?;
+        let draft = OwnedDraft {
+            from: draft.from.to_string(),
+            to: draft.to.to_vec(),
+            subject: draft.subject.to_string(),
+            body: draft.body.to_string(),
+        };
+        self.schedule(
+            at.max(self.now),
+            Action::Send { host, server_name: server_name.to_string(), port, draft },
+        );
+        Ok(())
+    }
+
+    /// Live: a person on `from` opens a TCP connection to `port` of `to`, to type into it.
+    pub fn open(&mut self, from: HostId, to: HostId, port: u16) -> Result<ConnId, WorldError> {
+        if from >= self.hosts.len() || to >= self.hosts.len() {
+            return Err(WorldError::Live("no such host".into()));
+        }
+        Ok(self.connect(from, to, port, End::default(), ConnJob::Typed))
+    }
+
+    /// Live: the person types `bytes` into `conn`; they arrive after the link's latency.
+    pub fn write(&mut self, conn: ConnId, bytes: &[u8]) -> Result<(), WorldError> {
+        let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
+        if !c.open || !matches!(c.job, ConnJob::Typed) {
+            return Err(WorldError::Live(format!("{conn} is closed or not typed by a person")));
+        }
+        self.send(conn, Side::Client, bytes.to_vec(), None);
+        Ok(())
+    }
+
+    /// Live: the person closes `conn`.
+    pub fn close(&mut self, conn: ConnId) -> Result<(), WorldError> {
+        let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
+        if c.open {
+            let at = self.net.transmit(c.client, c.server, self.now).at;
+            self.schedule(at, Action::CloseArrives { conn, from: Side::Client, sent: self.now });
+        }
+        Ok(())
+    }
+
+    /// Live: what came back to a person typing into `conn` (the most recent
+    /// [`MAX_TYPED_INBOX`] bytes).
+    pub fn received(&self, conn: ConnId) -> &[u8] {
+        self.conns.get(conn.0).map_or(&[], |c| c.inbox.as_slice())
+    }
+
+    /// Live: true while `conn` is open.
+    pub fn is_open(&self, conn: ConnId) -> bool {
+        self.conns.get(conn.0).is_some_and(|c| c.open)
+    }
+
+    // ----- running --------------------------------------------------------------------
+
+    /// Runs the next action. Returns false when there was none.
+    pub fn step(&mut self) -> bool {
+        if self.trace.events.is_empty() && self.trace.initial.is_empty() {
+            self.trace.initial = self.snapshot();
+        }
+        loop {
+            let Some((at, (action, _))) = self.agenda.pop() else {
+                return false;
+            };
+            // A timer that was re-armed or cancelled since is dropped without moving time.
+            if self.is_stale(&action, at) {
+                continue;
+            }
+            self.now = self.now.max(at);
+            self.run(action);
+            return true;
+        }
+    }
+
+    /// Runs until nothing is left to do, within one interaction's event budget.
+    pub fn run_until_idle(&mut self) -> Result<(), WorldError> {
+        let start = self.trace.events.len();
+        while self.step() {
+            if self.trace.events.len() - start > MAX_EVENTS {
+                return Err(WorldError::TooManyEvents);
+            }
+        }
+        Ok(())
+    }
+
+    /// Live: runs everything due up to `t`, then sets the clock to `t`. Returns how many
+    /// events were recorded.
+    pub fn advance_to(&mut self, t: SimTime) -> Result<usize, WorldError> {
+        let start = self.trace.events.len();
+        while self.agenda.peek_time().is_some_and(|at| at <= t) {
+            self.step();
+            if self.trace.events.len() - start > MAX_EVENTS {
+                return Err(WorldError::TooManyEvents);
+            }
+        }
+        self.now = self.now.max(t);
+        Ok(self.trace.events.len() - start)
+    }
+
+    /// Live: runs everything due at the next wake-up time. Returns the new time, or
+    /// `None` when nothing was left to do.
+    pub fn advance(&mut self) -> Result<Option<SimTime>, WorldError> {
+        let Some(t) = self.next_wakeup() else {
+            return Ok(None);
+        };
+        self.advance_to(t)?;
+        Ok(Some(t))
+    }
+
+    fn schedule(&mut self, at: SimTime, action: Action) {
+        self.agenda.schedule(at, (action, at));
+    }
+
+    fn is_stale(&self, action: &Action, at: SimTime) -> bool {
+        match action {
+            Action::Timer { conn, side } => self.conns[conn.0].ends[idx(*side)].timer != Some(at),
+            Action::MtaTimer { host } => {
+                self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
+            }
+            Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
+            Action::DnsQueryArrives { .. } | Action::DnsAnswerArrives { .. } | Action::Bytes { .. } => false,
+            _ => false,
+        }
+    }
+
+    fn snapshot(&self) -> Vec<HostSnapshot> {
+        let mut snaps: Vec<HostSnapshot> = self
+            .hosts
+            .iter()
+            .map(|h| match &h.mail {
+                Some(m) => HostSnapshot {
+                    sessions: Vec::new(),
+                    mailboxes: m.mailboxes.iter().map(|(k, v)| (k.clone(), v.len())).collect(),
+                    queued: m.mta.queued(),
+                },
+                None => HostSnapshot::default(),
+            })
+            .collect();
+        for (i, c) in self.conns.iter().enumerate().filter(|(_, c)| c.open && c.shown) {
+            for (side, host) in [(Side::Client, c.client), (Side::Server, c.server)] {
+                let end = &c.ends[idx(side)];
+                let state = match &end.machine {
+                    Some(m) => m.state(),
+                    None if side == Side::Client => SessionState::Typed,
+                    None => continue,
+                };
+                snaps[host].sessions.push(SessionView {
+                    conn: ConnId(i),
+                    side,
+                    state,
+                    sending: end.in_flight > 0,
+                });
+            }
+        }
+        snaps
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        sent: SimTime,
+        from: HostId,
+        to: HostId,
+        protocol: Protocol,
+        kind: EventKind,
+        conn: Option<ConnId>,
+        bytes: Vec<u8>,
+    ) {
+        let index = self.trace.events.len();
+        let hosts = self.snapshot();
+        self.trace.events.push(TraceEvent {
+            index,
+            sent,
+            at: self.now,
+            from,
+            to,
+            protocol,
+            kind,
+            conn,
+            bytes,
+            hosts,
+        });
+    }
+
+    /// Records an event that happens inside `host`, now.
+    fn local(&mut self, host: HostId, kind: EventKind, bytes: Vec<u8>) {
+        self.record(self.now, host, host, Protocol::Local, kind, None, bytes);
+    }
+
+    fn run(&mut self, action: Action) {
+        match action {
+            Action::Note { host, text } => self.local(host, EventKind::Note, text.into_bytes()),
+            Action::Send { host, server_name, port, draft } => {
+                self.compose_and_send(host, &server_name, port, draft)
+            }
+            Action::Lookup { host, name, qtype, lookup } => {
+                let Some(resolver) = self.resolver else {
+                    let answer = self.zone.query(&name, qtype);
+                    return self.lookup_done(host, &name, qtype, answer, lookup);
+                };
+                let t = self.net.transmit(host, resolver, self.now);
+                if self.net.is_down(resolver, t.at) {
+                    let at = self.now.plus(DNS_TIMEOUT);
+                    return self.schedule(at, Action::DnsTimeout { host, name, qtype, lookup });
+                }
+                self.schedule(t.at, Action::DnsQueryArrives { host, name, qtype, lookup, sent: self.now });
+            }
+            Action::DnsQueryArrives { host, name, qtype, lookup, sent } => {
+                let resolver = self.resolver.unwrap_or(host);
+                let question = format!("{name}. IN {qtype}");
+                let kind = EventKind::DnsQuery { name: name.clone(), qtype: qtype.to_string() };
+                self.record(sent, host, resolver, Protocol::Dns, kind, None, question.into_bytes());
+                let answer = self.zone.query(&name, qtype);
+                let at = self.net.transmit(resolver, host, self.now).at;
+                self.schedule(
+                    at,
+                    Action::DnsAnswerArrives { host, name, qtype, answer, lookup, sent: self.now },
+                );
+            }
+            Action::DnsAnswerArrives { host, name, qtype, answer, lookup, sent } => {
+                let resolver = self.resolver.unwrap_or(host);
+                let records = answer.presentation(&name, qtype);
+                let kind = EventKind::DnsAnswer {
+                    name: name.clone(),
+                    qtype: qtype.to_string(),
+                    records: records.clone(),
+                };
+                let mut text = records.join("\n");
+                text.push('\n');
+                self.record(sent, resolver, host, Protocol::Dns, kind, None, text.into_bytes());
+                self.lookup_done(host, &name, qtype, answer, lookup);
+            }
+            Action::DnsTimeout { host, name, qtype, lookup } => {
+                let resolver = self.resolver.map(|r| self.hosts[r].info.name.clone()).unwrap_or_default();
+                let why = format!("the DNS resolver {resolver} did not answer {name} {qtype} within 5 s");
+                self.local(host, EventKind::Note, format!("No answer: {why}.").into_bytes());
+                match lookup {
+                    Lookup::Submit { .. } => {}
+                    Lookup::Mta { id } => {
+                        self.mta_input(host, |m, now| {
+                            m.attempt_result(&id, &name, AttemptResult::NoConnection(why), now)
+                        });
+                    }
+                }
+            }
+            Action::ConnectArrives { conn, sent } => self.connect_arrives(conn, sent),
+            Action::RefusedArrives { conn, text, sent } => {
+                let c = &mut self.conns[conn.0];
+                c.open = false;
+                let (client, server, port) = (c.client, c.server, c.port);
+                let protocol = self.protocol_of(conn);
+                self.record(
+                    sent,
+                    server,
+                    client,
+                    protocol,
+                    EventKind::Refused { port },
+                    Some(conn),
+                    text.clone().into_bytes(),
+                );
+                self.no_connection(conn, text);
+            }
+            Action::ConnectTimeout { conn } => {
+                let c = &mut self.conns[conn.0];
+                c.open = false;
+                let (client, server, port) = (c.client, c.server, c.port);
+                let name = self.hosts[server].info.name.clone();
+                let addr = self.hosts[server].info.addr.clone();
+                let text = format!(
+                    "No answer from {name} ({addr}) on port {port}: the connection timed out after {} s.",
+                    CONNECT_TIMEOUT.0 / 1_000_000
+                );
+                self.local(client, EventKind::Note, text.clone().into_bytes());
+                self.no_connection(conn, text);
+            }
+            Action::Bytes { conn, from, bytes, kind, sent } => {
+                self.bytes_arrive(conn, from, bytes, kind, sent)
+            }
+            Action::CloseArrives { conn, from, sent } => {
+                let c = &mut self.conns[conn.0];
+                if !c.open {
+                    return;
+                }
+                c.open = false;
+                let (client, server) = (c.client, c.server);
+                let (src, dst) = if from == Side::Client { (client, server) } else { (server, client) };
+                let protocol = self.protocol_of(conn);
+                self.record(sent, src, dst, protocol, EventKind::Close, Some(conn), Vec::new());
+                self.end_closed(conn, other(from));
+            }
+            Action::Timer { conn, side } => {
+                let now = self.now;
+                let mut outs = Vec::new();
+                if let Some(m) = self.conns[conn.0].ends[idx(side)].machine.as_mut() {
+                    m.handle_timeout(now);
+                    outs.extend(std::iter::from_fn(|| m.poll_output()));
+                }
+                self.conns[conn.0].ends[idx(side)].timer = None;
+                self.after_outputs(conn, side, outs, None);
+            }
+            Action::MtaTimer { host } => {
+                if let Some(m) = self.mail_mut(host) {
+                    m.mta_timer = None;
+                }
+                self.mta_input(host, |m, now| m.handle_timeout(now));
+            }
+        }
+    }
+
+    fn protocol_of(&self, conn: ConnId) -> Protocol {
+        let c = &self.conns[conn.0];
+        self.hosts[c.server].services.get(&c.port).map_or(Protocol::Smtp, |s| s.protocol())
+    }
+
+    fn compose_and_send(&mut self, host: HostId, server_name: &str, port: u16, draft: OwnedDraft) {
+        self.messages += 1;
+        let from = mail::addr_spec(&draft.from).to_string();
+        let id = format!(
+            "{}.{}@{}",
+            20261130090000u64 + self.now.as_millis() / 1000,
+            self.messages,
+            mail::domain_of(&from)
+        );
+        let d = Draft { from: &draft.from, to: &draft.to, subject: &draft.subject, body: &draft.body };
+        let message = match mail::compose(&d, self.now, &id) {
+            Ok(m) => m,
+            Err(e) => {
+                return self.local(
+                    host,
+                    EventKind::Note,
+                    format!("The mail client refuses: {e}").into_bytes(),
+                );
+            }
+        };
+        let envelope = Envelope {
+            mail_from: from,
+            rcpt_to: draft.to.iter().map(|t| mail::addr_spec(t).to_string()).collect(),
+        };
+        let lookup = Lookup::Submit { server_name: server_name.to_string(), port, envelope, message };
+        self.run(Action::Lookup { host, name: server_name.to_string(), qtype: "A", lookup });
+    }
+
+    fn host_by_addr(&self, addr: &str) -> Option<HostId> {
+        self.hosts.iter().position(|h| h.info.addr == addr)
+    }
+
+    /// Opens a TCP connection from `client` to `port` of `server`; the SYN arrives after
+    /// the link's latency, or never when the server is down.
+    fn connect(
+        &mut self,
+        client: HostId,
+        server: HostId,
+        port: u16,
+        client_end: End,
+        job: ConnJob,
+    ) -> ConnId {
+        let id = ConnId(self.conns.len());
+        let protocol = self.hosts[server].services.get(&port).map_or(Protocol::Smtp, |s| s.protocol());
+        self.conns.push(Conn {
+            client,
+            server,
+            port,
+            ends: [client_end, End::default()],
+            job,
+            established: false,
+            shown: false,
+            open: true,
+            quit_answered: false,
+            inbox: Vec::new(),
+        });
+        self.trace.conns.push(ConnInfo { client, server, port, protocol });
+        let t = self.net.transmit(client, server, self.now);
+        if self.net.is_down(server, t.at) {
+            self.schedule(self.now.plus(CONNECT_TIMEOUT), Action::ConnectTimeout { conn: id });
+        } else {
+            self.schedule(t.at, Action::ConnectArrives { conn: id, sent: self.now });
+        }
+        self.arm(id, Side::Client);
+        id
+    }
+
+    /// The service on the port answers the connection, or the host refuses it.
+    fn connect_arrives(&mut self, conn: ConnId, sent: SimTime) {
+        let (client, server, port) =
+            (self.conns[conn.0].client, self.conns[conn.0].server, self.conns[conn.0].port);
+        let peer = Peer { addr: self.hosts[client].info.addr.clone(), name: None };
+        let now = self.now;
+        let service = self.hosts[server].services.get(&port).copied();
+        let machine: Option<Box<dyn Session>> = match (service, self.hosts[server].mail.as_mut()) {
+            (Some(Service::Smtp | Service::Submission), Some(m)) => {
+                let session = m.next_session_id();
+                Some(Box::new(SmtpServer::new(m.config.clone(), peer, &session, now)))
+            }
+            // POP3 and IMAP machines plug in here; until then their ports refuse.
+            _ => None,
+        };
+        let protocol = self.protocol_of(conn);
+        self.conns[conn.0].shown = machine.is_some();
+        self.record(sent, client, server, protocol, EventKind::Connect { port }, Some(conn), Vec::new());
+        let Some(mut machine) = machine else {
+            // Nothing listens there: the host answers the SYN with a reset, as TCP does.
+            let name = self.hosts[server].info.name.clone();
+            let text = format!("Connection refused: {name} runs no service on port {port}.");
+            let at = self.net.transmit(server, client, now).at;
+            self.conns[conn.0].established = true;
+            return self.schedule(at, Action::RefusedArrives { conn, text, sent: now });
+        };
+        self.conns[conn.0].established = true;
+        let outs: Vec<Output> = std::iter::from_fn(|| machine.poll_output()).collect();
+        self.conns[conn.0].ends[idx(Side::Server)].machine = Some(machine);
+        let answers = Some(self.trace.events.len() - 1);
+        self.after_outputs(conn, Side::Server, outs, answers);
+    }
+
+    /// Bytes from side `from` arrive at the other side.
+    fn bytes_arrive(
+        &mut self,
+        conn: ConnId,
+        from: Side,
+        bytes: Vec<u8>,
+        kind: Option<EventKind>,
+        sent: SimTime,
+    ) {
+        let to = other(from);
+        let now = self.now;
+        let c = &mut self.conns[conn.0];
+        if !c.open {
+            return;
+        }
+        c.ends[idx(from)].in_flight = c.ends[idx(from)].in_flight.saturating_sub(1);
+        let (client, server) = (c.client, c.server);
+        let kind = match (kind, &c.ends[idx(to)].machine) {
+            (Some(k), _) => k,
+            (None, Some(m)) => m.classify(&bytes),
+            (None, None) => EventKind::Command { verb: String::new() },
+        };
+        let index = self.trace.events.len();
+        let mut outs = Vec::new();
+        let c = &mut self.conns[conn.0];
+        match c.ends[idx(to)].machine.as_mut() {
+            Some(m) => {
+                let host = if to == Side::Server { server } else { client };
+                let h = &mut self.hosts[host];
+                match h.mail.as_ref() {
+                    Some(mail) => {
+                        let mut env = HostEnv { host, mail, faults: &mut self.faults };
+                        m.handle_input(&bytes, now, &mut env);
+                    }
+                    None => m.handle_input(&bytes, now, &mut crate::session::Directory::default()),
+                }
+                outs.extend(std::iter::from_fn(|| m.poll_output()));
+            }
+            None => {
+                // A person reads what came back.
+                c.inbox.extend_from_slice(&bytes);
+                if c.inbox.len() > MAX_TYPED_INBOX {
+                    let cut = c.inbox.len() - MAX_TYPED_INBOX;
+                    c.inbox.drain(..cut);
+                }
+            }
+        }
+        // The receiver's answers are on their way from now: count them before the
+        // snapshot, so its state never reads as if they had arrived.
+        let sends = outs.iter().filter(|o| matches!(o, Output::Send { .. })).count() as u32;
+        self.conns[conn.0].ends[idx(to)].in_flight += sends;
+        let (src, dst) = if from == Side::Client { (client, server) } else { (server, client) };
+        let protocol = self.protocol_of(conn);
+        self.record(sent, src, dst, protocol, kind, Some(conn), bytes);
+        self.conns[conn.0].ends[idx(to)].in_flight -= sends;
+        self.after_outputs(conn, to, outs, Some(index));
+    }
+
+    /// Schedules bytes from `side` of `conn`.
+    fn send(&mut self, conn: ConnId, side: Side, bytes: Vec<u8>, kind: Option<EventKind>) {
+        let c = &mut self.conns[conn.0];
+        let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
+        c.ends[idx(side)].in_flight += 1;
+        let t = self.net.transmit(a, b, self.now);
+        if self.net.is_down(b, t.at) || self.net.is_down(a, self.now) {
+            // The peer is gone: the connection breaks (no answer to the retransmissions).
+            let at = self.now.plus(CONNECT_TIMEOUT);
+            self.conns[conn.0].ends[idx(side)].in_flight -= 1;
+            return self.schedule(at, Action::CloseArrives { conn, from: other(side), sent: self.now });
+        }
+        self.schedule(t.at, Action::Bytes { conn, from: side, bytes, kind, sent: self.now });
+    }
+
+    /// Acts on what `side` of `conn` asked for, then re-arms its timer. `answers` is the
+    /// event whose bytes made it answer.
+    fn after_outputs(&mut self, conn: ConnId, side: Side, outs: Vec<Output>, answers: Option<usize>) {
+        for out in outs {
+            match out {
+                Output::Send { bytes, mut kind } => {
+                    if let EventKind::Reply { answers: a, to_verb, .. } = &mut kind {
+                        *a = if to_verb.is_some() || answers.is_some_and(|i| self.is_connect(i)) {
+                            answers
+                        } else {
+                            None
+                        };
+                        self.conns[conn.0].quit_answered = to_verb.as_deref() == Some("QUIT");
+                    }
+                    self.send(conn, side, bytes, Some(kind));
+                }
+                Output::Request(Request::Accept(a)) => {
+                    let host = self.conns[conn.0].server;
+                    self.accept(host, a);
+                }
+                Output::Close => {
+                    // After answering QUIT the server waits for the client to close
+                    // (RFC 5321 §4.1.1.10); otherwise it closes on its own (421).
+                    if side == Side::Server && self.conns[conn.0].quit_answered {
+                        continue;
+                    }
+                    let c = &self.conns[conn.0];
+                    let (a, b) =
+                        if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
+                    let at = self.net.transmit(a, b, self.now).at;
+                    self.schedule(at, Action::CloseArrives { conn, from: side, sent: self.now });
+                }
+            }
+        }
+        self.arm(conn, side);
+        if side == Side::Client {
+            self.report_outcome(conn);
+        }
+    }
+
+    fn is_connect(&self, index: usize) -> bool {
+        self.trace.events.get(index).is_some_and(|e| matches!(e.kind, EventKind::Connect { .. }))
+    }
+
+    /// Arms `side`'s timer for what its machine asks.
+    fn arm(&mut self, conn: ConnId, side: Side) {
+        let end = &mut self.conns[conn.0].ends[idx(side)];
+        let want = end.machine.as_ref().and_then(|m| m.poll_timeout());
+        if want != end.timer {
+            end.timer = want;
+            if let Some(t) = want {
+                self.schedule(t.max(self.now), Action::Timer { conn, side });
+                // `is_stale` compares with the scheduled time.
+                self.conns[conn.0].ends[idx(side)].timer = Some(t.max(self.now));
+            }
+        }
+    }
+
+    /// The connection ended for `side`: its machine hears of it.
+    fn end_closed(&mut self, conn: ConnId, side: Side) {
+        let now = self.now;
+        let end = &mut self.conns[conn.0].ends[idx(side)];
+        if let Some(m) = end.machine.as_mut() {
+            m.handle_close(now);
+        }
+        end.timer = None;
+        for s in [Side::Client, Side::Server] {
+            self.conns[conn.0].ends[idx(s)].timer = None;
+        }
+        self.report_outcome(conn);
+    }
+
+    /// When a mail client's attempt is over, its job hears what became of it.
+    fn report_outcome(&mut self, conn: ConnId) {
+        if matches!(self.conns[conn.0].job, ConnJob::Reported | ConnJob::Typed) {
+            return;
+        }
+        let Some(outcome) = self.client_outcome(conn) else {
+            return;
+        };
+        let job = std::mem::replace(&mut self.conns[conn.0].job, ConnJob::Reported);
+        let client = self.conns[conn.0].client;
+        match job {
+            ConnJob::Relay { id, exchange } => {
+                self.mta_input(client, |m, now| {
+                    m.attempt_result(&id, &exchange, AttemptResult::Finished(outcome), now)
+                });
+            }
+            ConnJob::Submit => {
+                let refused: Vec<String> = outcome
+                    .recipients
+                    .iter()
+                    .filter_map(|(r, s)| match s {
+                        RcptStatus::Delivered(_) => None,
+                        RcptStatus::Failed(reply) => Some(format!("{r}: {reply}")),
+                        RcptStatus::Interrupted(why) => Some(format!("{r}: {why}")),
+                    })
+                    .collect();
+                if !refused.is_empty() {
+                    let text = format!("The mail client reports an error: {}", refused.join("; "));
+                    self.local(client, EventKind::Note, text.into_bytes());
+                }
+            }
+            ConnJob::Typed | ConnJob::Reported => {}
+        }
+    }
+
+    fn client_outcome(&self, conn: ConnId) -> Option<crate::smtp::client::Outcome> {
+        let m = self.conns[conn.0].ends[idx(Side::Client)].machine.as_ref()?;
+        m.as_any().downcast_ref::<SmtpClient>()?.outcome()
+    }
+
+    /// The queue manager of `host` takes an input; what it asks for is done at once.
+    fn mta_input(&mut self, host: HostId, input: impl FnOnce(&mut Mta, SimTime)) {
+        let now = self.now;
+        let Some(m) = self.mail_mut(host) else {
+            return;
+        };
+        input(&mut m.mta, now);
+        self.drain_mta(host);
+    }
+
+    /// The server on `host` owns a message now: its queue manager delivers it locally or
+    /// queues it for relay.
+    fn accept(&mut self, host: HostId, a: Accepted) {
+        let now = self.now;
+        let Some(m) = self.hosts[host].mail.as_mut() else {
+            return;
+        };
+        let mut store = Mailboxes { mailboxes: &mut m.mailboxes, directory: &m.directory, full: &m.full };
+        m.mta.accept(a, now, &mut store);
+        self.drain_mta(host);
+    }
+
+    fn drain_mta(&mut self, host: HostId) {
+        loop {
+            let Some(out) = self.mail_mut(host).and_then(|m| m.mta.poll_output()) else {
+                break;
+            };
+            match out {
+                MtaOutput::Delivered { mailbox, stored } => {
+                    self.local(host, EventKind::Delivery { mailbox }, stored)
+                }
+                MtaOutput::Queued { id, recipients } => {
+                    let text = format!("Queued as {id} for {}", recipients.join(", "));
+                    self.local(host, EventKind::Queued { recipients }, text.into_bytes());
+                }
+                MtaOutput::Lookup { id, name, qtype } => {
+                    self.schedule(self.now, Action::Lookup { host, name, qtype, lookup: Lookup::Mta { id } })
+                }
+                MtaOutput::Connect { id, exchange, addr, envelope, message } => {
+                    match self.host_by_addr(&addr) {
+                        Some(server) => {
+                            let helo = self.hosts[host].info.name.clone();
+                            let client = SmtpClient::new(&helo, envelope, message, self.now);
+                            let end = End { machine: Some(Box::new(client)), ..End::default() };
+                            self.connect(host, server, SMTP_PORT, end, ConnJob::Relay { id, exchange });
+                        }
+                        None => {
+                            let why = format!("no host answers at {addr}");
+                            let now = self.now;
+                            if let Some(m) = self.mail_mut(host) {
+                                m.mta.attempt_result(&id, &exchange, AttemptResult::NoConnection(why), now);
+                            }
+                        }
+                    }
+                }
+                MtaOutput::Bounced { sender, dsn, resubmit } => {
+                    self.local(host, EventKind::Bounce { sender }, dsn);
+                    self.accept(host, resubmit);
+                }
+                MtaOutput::Dropped { why } => self.local(host, EventKind::Note, why.into_bytes()),
+            }
+        }
+        // Arm the queue's timer for its next retry.
+        let now = self.now;
+        let Some(m) = self.mail_mut(host) else {
+            return;
+        };
+        let want = m.mta.poll_timeout().map(|t| t.max(now));
+        if want.is_some() && want != m.mta_timer {
+            m.mta_timer = want;
+            if let Some(t) = want {
+                self.schedule(t, Action::MtaTimer { host });
+            }
+        }
+    }
+
+    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
+        match lookup {
+            Lookup::Submit { server_name, port, envelope, message } => {
+                let Some(server) = answer.first_addr().and_then(|a| self.host_by_addr(a)) else {
+                    let text = format!(
+                        "The mail client cannot find the server {server_name}: the message stays in the Outbox."
+                    );
+                    return self.local(host, EventKind::Note, text.into_bytes());
+                };
+                let helo = self.hosts[host].info.name.clone();
+                let client = SmtpClient::new(&helo, envelope, message, self.now);
+                let end = End { machine: Some(Box::new(client)), ..End::default() };
+                self.connect(host, server, port, end, ConnJob::Submit);
+            }
+            Lookup::Mta { id } => self.mta_input(host, |m, now| m.dns_answer(&id, name, qtype, &answer, now)),
+        }
+    }
+
+    /// No connection was made: the client's job hears it in the World's own words.
+    fn no_connection(&mut self, conn: ConnId, why: String) {
+        if let ConnJob::Relay { id, exchange } =
+            std::mem::replace(&mut self.conns[conn.0].job, ConnJob::Reported)
+        {
+            let client = self.conns[conn.0].client;
+            self.mta_input(client, |m, now| {
+                m.attempt_result(&id, &exchange, AttemptResult::NoConnection(why), now)
+            });
+        } else {
+            self.conns[conn.0].job = ConnJob::Submit;
+        }
+        self.end_closed(conn, Side::Client);
+    }
+}
+
+#[cfg(test)]
+mod tests;

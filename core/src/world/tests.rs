@@ -1,0 +1,397 @@
+//! The World's tests: delivery, bounces, retries, MX fallback, faults, the live API.
+
+use super::*;
+use crate::mta::RETRY_DELAYS;
+use crate::time::SimTime;
+
+fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
+    let (mut w, laptop) = standard_world();
+    tweak(&mut w);
+    let to = vec![to.to_string()];
+    let draft = Draft { from, to: &to, subject: "Test", body: "Hello" };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    w.run_until_idle().unwrap();
+    w
+}
+
+fn kinds(w: &World) -> Vec<String> {
+    w.trace().events.iter().map(|e| e.kind.label()).collect()
+}
+
+#[test]
+fn delivered_to_bob() {
+    let w = send("bob@example.net", "alice@example.org", |_| {});
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1);
+    assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0);
+    assert!(w.is_idle());
+}
+
+#[test]
+fn unknown_user_bounces_back_to_alice_with_a_dsn() {
+    let w = send("nobody@example.net", "alice@example.org", |_| {});
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    let alice = w.mailbox("alice@example.org").unwrap();
+    assert_eq!(alice.len(), 1, "{:?}", kinds(&w));
+    let dsn = String::from_utf8_lossy(&alice[0]);
+    // Bounces travel with a null reverse-path (RFC 5321 §4.5.5).
+    assert!(dsn.starts_with("Return-Path: <>\r\n"), "{dsn}");
+    for want in [
+        "report-type=delivery-status",
+        "Reporting-MTA: dns; smtp.example.org",
+        "Final-Recipient: rfc822; nobody@example.net",
+        "Action: failed",
+        "Status: 5.1.1",
+        "Remote-MTA: dns; mx.example.net",
+        "Diagnostic-Code: smtp; 550 5.1.1",
+    ] {
+        assert!(dsn.contains(want), "{want} missing in {dsn}");
+    }
+    assert!(kinds(&w).contains(&"bounce".to_string()));
+}
+
+#[test]
+fn relay_refused_for_a_stranger_is_reported_by_the_client() {
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.mail_mut(1).unwrap().directory.relay_clients.clear();
+    });
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    let last_note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
+    assert!(last_note.text().contains("550 5.7.1"), "{}", last_note.text());
+    assert!(!kinds(&w).contains(&"queued".to_string()));
+}
+
+#[test]
+fn a_domain_that_does_not_exist_bounces_with_5_1_2() {
+    let w = send("bob@nowhere.test", "alice@example.org", |_| {});
+    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    assert!(dsn.contains("Status: 5.1.2") && dsn.contains("NXDOMAIN"), "{dsn}");
+}
+
+#[test]
+fn a_bounce_crosses_smtp_with_a_null_sender() {
+    // Carol (example.net) sends through smtp.example.org to an unknown user: the bounce
+    // goes back to mx.example.net with MAIL FROM:<> (RFC 5321 §4.5.5).
+    let w = send("nobody@example.net", "carol@example.net", |_| {});
+    let null_mail = w.trace().events.iter().find(|e| {
+        e.kind == EventKind::Command { verb: "MAIL".into() } && e.text().starts_with("MAIL FROM:<> ")
+    });
+    assert!(null_mail.is_some(), "{:?}", kinds(&w));
+    let carol = w.mailbox("carol@example.net").unwrap();
+    assert_eq!(carol.len(), 1);
+    assert!(String::from_utf8_lossy(&carol[0]).contains("Final-Recipient: rfc822; nobody@example.net"));
+}
+
+#[test]
+fn a_failed_bounce_makes_no_bounce() {
+    // The sender's domain does not exist, so the bounce cannot be delivered; it has a
+    // null sender, so it is dropped, not bounced again (RFC 5321 §6.2).
+    let w = send("nobody@example.net", "ghost@nowhere.test", |_| {});
+    let bounces = kinds(&w).iter().filter(|k| *k == "bounce").count();
+    assert_eq!(bounces, 1, "{:?}", kinds(&w));
+    assert!(w.trace().events.iter().any(|e| e.kind == EventKind::Note && e.text().contains("never bounced")));
+    assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0);
+    assert!(w.is_idle());
+}
+
+#[test]
+fn temporary_failures_are_retried_then_bounced() {
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        // Bob's server accepts no recipient at all: 452 4.5.3, a temporary failure.
+        w.server_config_mut(3).unwrap().max_recipients = 0;
+    });
+    let retries: Vec<SimTime> = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connect { .. }) && e.to == 3)
+        .map(|e| e.sent)
+        .collect();
+    // At least the configured delays apart (RFC 5321 §4.5.4.1).
+    assert!(retries.windows(2).zip(RETRY_DELAYS).all(|(w, d)| w[1] >= w[0].plus(d)), "{retries:?}");
+    let connects_to_mx =
+        w.trace().events.iter().filter(|e| matches!(e.kind, EventKind::Connect { .. }) && e.to == 3).count();
+    assert_eq!(connects_to_mx, 1 + RETRY_DELAYS.len());
+    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    assert!(dsn.contains("Status: 5.4.7") && dsn.contains("452 4.5.3"), "{dsn}");
+    // The retries happen later in virtual time.
+    assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
+}
+
+#[test]
+fn a_host_without_a_mail_server_refuses_and_the_message_bounces() {
+    // ns.example.org has an A record but no SMTP server: refused, retried, bounced.
+    let w = send("x@ns.example.org", "alice@example.org", |_| {});
+    let refusals = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(e.kind, EventKind::Refused { port: 25 }) && e.text().starts_with("Connection refused")
+        })
+        .count();
+    assert_eq!(refusals, 1 + RETRY_DELAYS.len());
+    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    assert!(dsn.contains("Status: 5.4.7") && dsn.contains("refused"), "{dsn}");
+    // The World found that itself: no remote server said anything (RFC 3464 §2.3.5).
+    assert!(!dsn.contains("Remote-MTA") && !dsn.contains("Diagnostic-Code"), "{dsn}");
+    assert_eq!(w.queued(), 0, "every queue is empty");
+}
+
+#[test]
+fn queue_ids_stay_unique_over_many_sessions() {
+    let (mut w, laptop) = standard_world();
+    let to = vec!["bob@example.net".to_string()];
+    for i in 0..300 {
+        let subject = format!("msg {i}");
+        let draft = Draft { from: "alice@example.org", to: &to, subject: &subject, body: "x" };
+        w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    }
+    w.run_until_idle().unwrap();
+    let bob = w.mailbox("bob@example.net").unwrap();
+    let mut subjects: Vec<String> = bob.iter().filter_map(|m| mail::header(m, "Subject")).collect();
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!((bob.len(), subjects.len()), (300, 300));
+}
+
+#[test]
+fn snapshots_follow_the_protocol_states_per_connection() {
+    use crate::smtp::client::ClientState;
+    use crate::smtp::server::State;
+    let w = send("bob@example.net", "alice@example.org", |_| {});
+    let t = w.trace();
+    assert!(t.snapshot_at(0)[1].sessions.is_empty());
+    assert!(t.snapshot_at(0)[3].mailboxes.contains(&("bob@example.net".to_string(), 0)));
+    assert_eq!(t.snapshot_at(t.len()), t.events.last().unwrap().hosts.as_slice());
+    let mail_cmd =
+        t.events.iter().find(|e| e.kind == EventKind::Command { verb: "MAIL".into() } && e.to == 1).unwrap();
+    let conn = mail_cmd.conn.unwrap();
+    let server = mail_cmd.hosts[1].server().unwrap();
+    assert_eq!((server.conn, server.state), (conn, SessionState::SmtpServer(State::ExpectRcpt)));
+    // The laptop's MAIL has arrived: it waits for the reply, and says so.
+    let laptop = mail_cmd.hosts[0].client().unwrap();
+    assert_eq!(laptop.state, SessionState::SmtpClient(ClientState::ExpectMailReply));
+    assert_eq!(laptop.describe(), "waits for the reply to MAIL FROM");
+    let relay_rcpt =
+        t.events.iter().find(|e| e.kind == EventKind::Command { verb: "RCPT".into() } && e.to == 3).unwrap();
+    assert_eq!(
+        relay_rcpt.hosts[1].client().unwrap().state,
+        SessionState::SmtpClient(ClientState::ExpectRcptReply(0))
+    );
+    assert_eq!(
+        relay_rcpt.hosts[3].server().unwrap().state,
+        SessionState::SmtpServer(State::ExpectRcptOrData)
+    );
+    assert!(t.events.last().unwrap().hosts[3].sessions.is_empty());
+}
+
+#[test]
+fn a_state_is_never_ahead_of_the_transcript() {
+    // When the laptop reads the 250 after its message, it has already written QUIT, but
+    // the QUIT is not in the trace yet: its state says it sends QUIT, not that it waits
+    // for the reply to one.
+    let w = send("bob@example.net", "alice@example.org", |_| {});
+    let t = w.trace();
+    let end_reply = t
+        .events
+        .iter()
+        .find(|e| {
+            matches!(&e.kind, EventKind::Reply { to_verb: Some(v), .. } if v == "DATA")
+                && e.to == 0
+                && e.text().starts_with("250")
+        })
+        .unwrap();
+    let laptop = end_reply.hosts[0].client().unwrap();
+    assert!(laptop.sending);
+    assert_eq!(laptop.describe(), "sends QUIT");
+    let quit =
+        t.events.iter().find(|e| e.kind == EventKind::Command { verb: "QUIT".into() } && e.to == 1).unwrap();
+    assert_eq!(quit.hosts[0].client().unwrap().describe(), "waits for the reply to QUIT");
+    // Every state shown is the state of a machine whose last bytes are on screen or on their way.
+    for e in &t.events {
+        for s in e.hosts.iter().flat_map(|h| &h.sessions) {
+            assert!(t.conn(s.conn).is_some());
+        }
+    }
+}
+
+#[test]
+fn replies_know_the_event_they_answer() {
+    let w = send("bob@example.net", "alice@example.org", |_| {});
+    let t = w.trace();
+    let mut n = 0;
+    for e in &t.events {
+        let EventKind::Reply { to_verb, answers, .. } = &e.kind else { continue };
+        n += 1;
+        let a = &t.events[answers.expect("every reply here answers something")];
+        assert_eq!(a.conn, e.conn);
+        match (&a.kind, to_verb.as_deref()) {
+            (EventKind::Connect { .. }, None) => {}
+            (EventKind::Command { verb }, Some(v)) => assert_eq!(verb, v),
+            (EventKind::MessageData, Some("DATA")) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(n > 10);
+}
+
+#[test]
+fn mx_fallback_a_refusing_first_mx_hands_over_to_the_backup() {
+    // example.net gets a backup MX at preference 20; the primary refuses on port 25.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        let backup = w.add_host(
+            HostInfo {
+                name: "mx2.example.net".into(),
+                label: "Bob's backup".into(),
+                addr: "198.51.100.26".into(),
+                role: HostRole::MailServer,
+                position: (78, 30),
+            },
+            Some(ServerConfig::new("mx2.example.net")),
+        );
+        w.add_domain(backup, "example.net");
+        w.add_mailbox(backup, "bob@example.net");
+        w.zone_mut().add_mx("example.net", 20, "mx2.example.net");
+        w.zone_mut().add_a("mx2.example.net", "198.51.100.26");
+        w.unserve(3, SMTP_PORT);
+    });
+    let labels = kinds(&w);
+    assert!(labels.contains(&"refused".to_string()), "{labels:?}");
+    let mx2 = w.host_by_name("mx2.example.net").unwrap();
+    assert_eq!(w.hosts[mx2].mail.as_ref().unwrap().mailboxes["bob@example.net"].len(), 1);
+    // Both tries belong to the first attempt: no retry was needed.
+    assert!(w.now() < SimTime::from_secs(60), "{}", w.now());
+}
+
+#[test]
+fn greylisting_defers_and_the_retry_goes_through() {
+    let w = send("bob@example.net", "alice@example.org", |w| w.greylist(3));
+    let codes: Vec<String> = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.to == 1 && matches!(e.kind, EventKind::Reply { .. }))
+        .map(|e| e.kind.label())
+        .collect();
+    assert!(codes.contains(&"451".to_string()), "{codes:?}");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1);
+    assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
+    assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0, "no bounce");
+}
+
+#[test]
+fn a_reply_rule_and_a_full_mailbox() {
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.reply_rule(
+            3,
+            "MAIL",
+            Reply::custom(554, Some("5.7.1"), vec!["Your IP is on a block list".into()]),
+            Some(1),
+        );
+    });
+    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    assert!(dsn.contains("Diagnostic-Code: smtp; 554 5.7.1 Your IP is on a block list"), "{dsn}");
+    let w = send("bob@example.net", "alice@example.org", |w| w.mailbox_full("bob@example.net"));
+    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    assert!(dsn.contains("452 4.2.2") && dsn.contains("Status: 5.4.7"), "{dsn}");
+}
+
+#[test]
+fn a_host_that_is_down_times_out_and_the_queue_retries_after_it_is_back() {
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.down(3, SimTime::ZERO, SimTime::from_secs(60));
+    });
+    let notes: Vec<String> =
+        w.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(|e| e.text()).collect();
+    assert!(notes.iter().any(|n| n.contains("timed out after 30 s")), "{notes:?}");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered on the retry");
+}
+
+#[test]
+fn loss_delays_but_never_loses_and_is_reproducible() {
+    let run = || {
+        let w = send("bob@example.net", "alice@example.org", |w| {
+            w.lossy_link(1, 3, SimDuration::from_millis(40), 40);
+        });
+        (w.mailbox("bob@example.net").unwrap().len(), w.into_trace())
+    };
+    let (n, a) = run();
+    let (_, b) = run();
+    assert_eq!(n, 1);
+    assert_eq!(a, b);
+    let clean = send("bob@example.net", "alice@example.org", |_| {}).into_trace();
+    assert!(a.events.last().unwrap().at > clean.events.last().unwrap().at);
+}
+
+#[test]
+fn live_a_person_types_a_whole_transaction_line_by_line() {
+    let (mut w, _) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    w.advance_to(SimTime::from_secs(1)).unwrap();
+    assert!(String::from_utf8_lossy(w.received(conn)).starts_with("220 mx.example.net"));
+    let lines: &[&str] = &[
+        "EHLO laptop.example.org\r\n",
+        "MAIL FROM:<alice@example.org>\r\n",
+        "RCPT TO:<bob@example.net>\r\n",
+        "DATA\r\n",
+        "Subject: typed by hand\r\n\r\nHello Bob\r\n.\r\n",
+        "QUIT\r\n",
+    ];
+    for (i, line) in lines.iter().enumerate() {
+        // A person types slowly: 20 seconds between lines.
+        let t = SimTime::from_secs(20 * (i as u64 + 1));
+        w.advance_to(t).unwrap();
+        w.write(conn, line.as_bytes()).unwrap();
+        assert!(w.advance().unwrap().is_some());
+    }
+    w.run_until_idle().unwrap();
+    let got = String::from_utf8_lossy(w.received(conn)).into_owned();
+    assert!(
+        got.contains("\r\n354 ")
+            && got.contains("250 2.0.0 OK: queued as")
+            && got.ends_with("221 2.0.0 mx.example.net closing connection\r\n"),
+        "{got}"
+    );
+    let bob = w.mailbox("bob@example.net").unwrap();
+    assert_eq!(bob.len(), 1);
+    assert!(String::from_utf8_lossy(&bob[0]).contains("Subject: typed by hand"));
+    // The typed message data was recognised as such.
+    assert!(w.trace().events.iter().any(|e| e.kind == EventKind::MessageData && e.from == laptop));
+}
+
+#[test]
+fn live_an_idle_session_is_closed_by_the_server_with_421() {
+    let (mut w, _) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let conn = w.open(0, mx, SMTP_PORT).unwrap();
+    w.advance_to(SimTime::from_secs(10)).unwrap();
+    w.write(conn, b"EHLO laptop.example.org\r\n").unwrap();
+    w.advance_to(SimTime::from_secs(11)).unwrap();
+    assert!(w.is_open(conn));
+    assert!(!w.is_idle(), "an open session with a timer is not finished");
+    // Nothing more is typed: 5 minutes after the last command the server gives up.
+    let wake = w.next_wakeup().unwrap();
+    // The EHLO arrived at 10.030 s (the default 30 ms latency): the deadline is 5 minutes later.
+    assert_eq!(wake, SimTime::from_millis(10_030).plus(crate::smtp::server::SERVER_TIMEOUT), "{wake}");
+    w.advance().unwrap();
+    w.run_until_idle().unwrap();
+    let got = String::from_utf8_lossy(w.received(conn)).into_owned();
+    assert!(got.contains("421 4.4.2 mx.example.net timeout"), "{got}");
+    assert!(!w.is_open(conn));
+    assert!(w.is_idle());
+    let last = w.trace().events.last().unwrap();
+    assert_eq!((last.kind.clone(), last.from), (EventKind::Close, mx));
+}
+
+#[test]
+fn live_calls_on_unknown_or_closed_connections_are_errors() {
+    let (mut w, _) = standard_world();
+    assert!(w.write(ConnId(7), b"x").is_err());
+    assert!(w.open(0, 99, 25).is_err());
+    let c = w.open(0, 2, 25).unwrap();
+    w.run_until_idle().unwrap();
+    assert!(w.trace().events.iter().any(|e| e.kind == EventKind::Refused { port: 25 }));
+    assert!(w.write(c, b"NOOP\r\n").is_err());
+}
