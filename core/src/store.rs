@@ -490,8 +490,8 @@ impl Watcher {
 pub struct MailStore {
     mailboxes: BTreeMap<String, Mailbox>,
     watchers: BTreeMap<WatcherId, Watcher>,
-    /// The UIDVALIDITY the next folder gets.
-    next_uid_validity: u32,
+    /// The UIDVALIDITY the next folder gets (u64, so that 2^32 - 1 itself can be handed out).
+    next_uid_validity: u64,
     next_watcher: u64,
     used: u64,
     messages: usize,
@@ -550,6 +550,13 @@ fn parents(name: &str) -> impl Iterator<Item = &str> {
 /// True when `name` is `parent` or inside it.
 fn within(name: &str, parent: &str) -> bool {
     name == parent || name.strip_prefix(parent).is_some_and(|rest| rest.starts_with(SEPARATOR))
+}
+
+/// `uids` sorted, for binary search: a client's UID set may come in any order.
+fn sorted(uids: &[u32]) -> Vec<u32> {
+    let mut v = uids.to_vec();
+    v.sort_unstable();
+    v
 }
 
 /// Removes the messages `pred` picks; returns them in EXPUNGE order and the octets freed.
@@ -966,7 +973,8 @@ impl MailStore {
     /// UPDATE state (RFC 1939 §6). Returns them as [`MailStore::expunge`] does; UIDs that are
     /// not there are skipped. (IMAP's UID EXPUNGE is this, on the `\Deleted` ones of a set.)
     pub fn delete(&mut self, addr: &str, folder: &str, uids: &[u32]) -> Result<Vec<Expunged>, StoreError> {
-        self.remove(addr, folder, |m| uids.contains(&m.uid))
+        let uids = sorted(uids);
+        self.remove(addr, folder, |m| uids.binary_search(&m.uid).is_ok())
     }
 
     /// Claims the folder's recent messages for one session: returns the UIDs of the messages
@@ -1020,8 +1028,8 @@ impl MailStore {
     // ----- inside -----
 
     fn new_uid_validity(&mut self) -> Result<u32, StoreError> {
-        let v = self.next_uid_validity;
-        self.next_uid_validity = v.checked_add(1).ok_or(StoreError::UidValidityExhausted)?;
+        let v = u32::try_from(self.next_uid_validity).map_err(|_| StoreError::UidValidityExhausted)?;
+        self.next_uid_validity += 1;
         Ok(v)
     }
 
@@ -1044,10 +1052,10 @@ impl MailStore {
     fn check_room(&self, addr: &str, folder: &str, size: u64, count: usize) -> Result<(), StoreError> {
         let mb = self.mailbox(addr)?;
         self.check_uids(addr, folder, count)?;
-        if let Some(limit) = mb.quota {
-            if mb.used.saturating_add(size) > limit {
-                return Err(StoreError::MailboxFull { addr: key(addr), used: mb.used, limit, size });
-            }
+        if let Some(limit) = mb.quota
+            && mb.used.saturating_add(size) > limit
+        {
+            return Err(StoreError::MailboxFull { addr: key(addr), used: mb.used, limit, size });
         }
         if self.used.saturating_add(size) > self.max_bytes || self.messages + count > MAX_MESSAGES {
             return Err(StoreError::StoreFull);
@@ -1093,8 +1101,14 @@ impl MailStore {
         to: &str,
         moving: bool,
     ) -> Result<Vec<(u32, u32)>, StoreError> {
-        let originals: Vec<Message> =
-            self.folder(addr, from)?.messages.iter().filter(|m| uids.contains(&m.uid)).cloned().collect();
+        let uids = sorted(uids);
+        let originals: Vec<Message> = self
+            .folder(addr, from)?
+            .messages
+            .iter()
+            .filter(|m| uids.binary_search(&m.uid).is_ok())
+            .cloned()
+            .collect();
         self.folder(addr, to)?;
         let size: u64 = originals.iter().map(Message::size).sum();
         if moving {
@@ -1114,9 +1128,8 @@ impl MailStore {
             f.messages.push(Message { uid, ..m });
         }
         let exists = f.exists();
-        if !moving {
-            self.account(addr, size as i64, pairs.len() as isize);
-        }
+        // A move takes this back when it removes the originals.
+        self.account(addr, size as i64, pairs.len() as isize);
         self.notify(addr, to, [Change::Exists(exists)]);
         Ok(pairs)
     }
@@ -1131,5 +1144,702 @@ impl MailStore {
         self.account(addr, -(freed as i64), -(gone.len() as isize));
         self.notify(addr, folder, gone.iter().map(|&e| Change::Expunged(e)).collect::<Vec<_>>());
         Ok(gone)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOB: &str = "bob@example.net";
+
+    fn store() -> MailStore {
+        let mut s = MailStore::new();
+        s.create_mailbox("Bob@Example.NET").unwrap();
+        s
+    }
+
+    /// Delivers messages `m1`, `m2`, ... of 10 octets each into Bob's INBOX.
+    fn with_messages(n: u32) -> MailStore {
+        let mut s = store();
+        for i in 1..=n {
+            let uid =
+                s.deliver(BOB, format!("message{i:03}").into_bytes(), SimTime::from_secs(i.into())).unwrap();
+            assert_eq!(uid, i);
+        }
+        s
+    }
+
+    fn uids(s: &MailStore, folder: &str) -> Vec<u32> {
+        s.folder(BOB, folder).unwrap().messages().iter().map(|m| m.uid).collect()
+    }
+
+    fn names(s: &MailStore) -> Vec<String> {
+        s.folders(BOB).unwrap().into_iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    fn a_new_mailbox_has_inbox_and_the_special_use_folders() {
+        let s = store();
+        assert!(s.has_mailbox("BOB@example.net"));
+        assert_eq!(s.addresses().collect::<Vec<_>>(), [BOB]);
+        let got: Vec<(String, Option<&str>, bool)> = s
+            .folders(BOB)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.name, f.special_use.map(SpecialUse::attribute), f.subscribed))
+            .collect();
+        let want = [
+            ("INBOX", None),
+            ("Archive", Some("\\Archive")),
+            ("Drafts", Some("\\Drafts")),
+            ("Junk", Some("\\Junk")),
+            ("Sent", Some("\\Sent")),
+            ("Trash", Some("\\Trash")),
+        ];
+        assert_eq!(got, want.map(|(n, a)| (n.to_string(), a, true)));
+        // Every folder got its own UIDVALIDITY, none of them 0.
+        let mut validities: Vec<u32> =
+            want.iter().map(|(n, _)| s.folder(BOB, n).unwrap().uid_validity()).collect();
+        validities.sort();
+        validities.dedup();
+        assert_eq!(validities.len(), 6);
+        assert!(!validities.contains(&0));
+        for name in ["INBOX", "inbox", "InBoX"] {
+            assert_eq!(s.folder(BOB, name).unwrap().uid_next(), 1, "{name}");
+        }
+        assert_eq!(s.folder(BOB, "sent"), Err(StoreError::NoSuchFolder { folder: "sent".into() }));
+        let mut s = s;
+        assert_eq!(s.create_mailbox(BOB), Err(StoreError::MailboxExists { addr: BOB.into() }));
+    }
+
+    #[test]
+    fn folder_names() {
+        let long = "x".repeat(MAX_FOLDER_NAME + 1);
+        let cases: [(&str, Result<&str, &str>); 14] = [
+            ("Work", Ok("Work")),
+            ("Work/", Ok("Work")),
+            ("Work/2026/Q4", Ok("Work/2026/Q4")),
+            ("Été", Ok("Été")),
+            ("sent", Ok("sent")), // names other than INBOX are case-sensitive
+            ("inbox/Old", Ok("INBOX/Old")),
+            ("inbox", Err("exists")),
+            ("Sent", Err("exists")),
+            ("", Err("it is empty")),
+            ("/", Err("it is empty")),
+            ("/top", Err("a level between two / is empty")),
+            ("a//b", Err("a level between two / is empty")),
+            ("a\r\nb", Err("it contains a control character")),
+            ("100%", Err("* and % are LIST wildcards (RFC 9051 §6.3.9)")),
+        ];
+        for (name, want) in cases {
+            let mut s = store();
+            let got = s.create_folder(BOB, name);
+            match want {
+                Ok(stored) => {
+                    assert_eq!(got, Ok(()), "{name:?}");
+                    assert!(names(&s).contains(&stored.to_string()), "{name:?}");
+                    assert!(!s.folder(BOB, stored).unwrap().subscribed());
+                }
+                Err("exists") => assert!(matches!(got, Err(StoreError::FolderExists { .. })), "{name:?}"),
+                Err(reason) => assert_eq!(
+                    got,
+                    Err(StoreError::BadFolderName { folder: name.trim_end_matches('/').into(), reason }),
+                    "{name:?}"
+                ),
+            }
+        }
+        let mut s = store();
+        assert_eq!(
+            s.create_folder(BOB, &long),
+            Err(StoreError::BadFolderName { folder: long.clone(), reason: "it is longer than 255 octets" })
+        );
+    }
+
+    #[test]
+    fn create_makes_the_parents_and_list_marks_children() {
+        let mut s = store();
+        s.create_folder(BOB, "Work/2026/Q4").unwrap();
+        s.create_folder(BOB, "inbox/Old").unwrap();
+        assert_eq!(
+            names(&s),
+            [
+                "INBOX",
+                "Archive",
+                "Drafts",
+                "INBOX/Old",
+                "Junk",
+                "Sent",
+                "Trash",
+                "Work",
+                "Work/2026",
+                "Work/2026/Q4"
+            ]
+        );
+        let children: Vec<(String, bool)> =
+            s.folders(BOB).unwrap().into_iter().map(|f| (f.name, f.has_children)).collect();
+        for (name, has) in [("INBOX", true), ("Work", true), ("Work/2026", true), ("Work/2026/Q4", false)] {
+            assert!(children.contains(&(name.to_string(), has)), "{name}");
+        }
+    }
+
+    #[test]
+    fn delete_folder() {
+        // (folder, result, whether it is there afterwards)
+        type Case = (&'static str, Result<(), StoreError>, bool);
+        let cases: [Case; 6] = [
+            ("INBOX", Err(StoreError::InboxIsPermanent), true),
+            ("inbox", Err(StoreError::InboxIsPermanent), true),
+            ("Work", Err(StoreError::HasChildren { folder: "Work".into() }), true),
+            ("Nowhere", Err(StoreError::NoSuchFolder { folder: "Nowhere".into() }), false),
+            ("Work/Old", Ok(()), false),
+            ("Trash", Ok(()), false),
+        ];
+        for (name, want, after) in cases {
+            let mut s = store();
+            s.create_folder(BOB, "Work/Old").unwrap();
+            assert_eq!(s.delete_folder(BOB, name), want, "{name}");
+            assert_eq!(s.folder(BOB, name).is_ok(), after, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_folder_made_again_gets_a_new_uidvalidity() {
+        let mut s = store();
+        s.create_folder(BOB, "Work").unwrap();
+        s.append(BOB, "Work", &b"hello"[..], Flags::NONE, SimTime::ZERO).unwrap();
+        let old = s.folder(BOB, "Work").unwrap().uid_validity();
+        s.delete_folder(BOB, "Work").unwrap();
+        assert_eq!(s.quota(BOB).unwrap().used, 0);
+        s.create_folder(BOB, "Work").unwrap();
+        let f = s.folder(BOB, "Work").unwrap();
+        assert_ne!(f.uid_validity(), old);
+        assert_eq!(f.uid_next(), 1);
+    }
+
+    #[test]
+    fn rename_moves_the_children_and_the_watchers() {
+        let mut s = store();
+        s.create_folder(BOB, "Work/Old").unwrap();
+        s.append(BOB, "Work/Old", &b"kept"[..], Flags::SEEN, SimTime::ZERO).unwrap();
+        let validity = s.folder(BOB, "Work/Old").unwrap().uid_validity();
+        let w = s.watch(BOB, "Work/Old").unwrap();
+        s.rename_folder(BOB, "Work", "Archive/2026/Work").unwrap();
+        assert_eq!(
+            names(&s),
+            [
+                "INBOX",
+                "Archive",
+                "Archive/2026",
+                "Archive/2026/Work",
+                "Archive/2026/Work/Old",
+                "Drafts",
+                "Junk",
+                "Sent",
+                "Trash"
+            ]
+        );
+        let f = s.folder(BOB, "Archive/2026/Work/Old").unwrap();
+        assert_eq!((f.uid_validity(), f.exists()), (validity, 1));
+        assert_eq!(s.drain(w), [Change::Renamed { to: "Archive/2026/Work/Old".into() }]);
+        assert_eq!(s.watching(w), Some("Archive/2026/Work/Old"));
+        // A change under the new name reaches the watcher.
+        s.append(BOB, "Archive/2026/Work/Old", &b"new"[..], Flags::NONE, SimTime::ZERO).unwrap();
+        assert_eq!(s.drain(w), [Change::Exists(2)]);
+    }
+
+    #[test]
+    fn rename_refusals() {
+        let cases: [(&str, &str, StoreError); 6] = [
+            ("Nowhere", "X", StoreError::NoSuchFolder { folder: "Nowhere".into() }),
+            ("Work", "Sent", StoreError::FolderExists { folder: "Sent".into() }),
+            ("Work", "Work", StoreError::FolderExists { folder: "Work".into() }),
+            ("Work", "inbox", StoreError::FolderExists { folder: "INBOX".into() }),
+            (
+                "Work",
+                "Work/Inner",
+                StoreError::BadFolderName {
+                    folder: "Work/Inner".into(),
+                    reason: "a folder cannot move inside itself",
+                },
+            ),
+            (
+                "Work",
+                "a//b",
+                StoreError::BadFolderName { folder: "a//b".into(), reason: "a level between two / is empty" },
+            ),
+        ];
+        for (from, to, want) in cases {
+            let mut s = store();
+            s.create_folder(BOB, "Work").unwrap();
+            assert_eq!(s.rename_folder(BOB, from, to), Err(want), "{from} -> {to}");
+            assert!(s.folder(BOB, "Work").is_ok());
+        }
+    }
+
+    #[test]
+    fn renaming_inbox_moves_its_messages_and_leaves_it_empty() {
+        let mut s = with_messages(3);
+        s.create_folder(BOB, "INBOX/Sub").unwrap();
+        s.set_flags(BOB, "INBOX", 2, FlagOp::Add, Flags::SEEN).unwrap();
+        let w = s.watch(BOB, "inbox").unwrap();
+        let validity = s.folder(BOB, "INBOX").unwrap().uid_validity();
+        s.rename_folder(BOB, "INBOX", "Old mail").unwrap();
+        let inbox = s.folder(BOB, "INBOX").unwrap();
+        assert_eq!((inbox.exists(), inbox.uid_validity(), inbox.uid_next()), (0, validity, 4));
+        let old = s.folder(BOB, "Old mail").unwrap();
+        assert_ne!(old.uid_validity(), validity);
+        assert_eq!(uids(&s, "Old mail"), [1, 2, 3]);
+        assert_eq!(old.by_uid(2).unwrap().1.flags, Flags::SEEN);
+        assert!(names(&s).contains(&"INBOX/Sub".to_string()), "INBOX's children stay");
+        // INBOX's watchers saw every message leave; INBOX never reuses the UIDs.
+        let gone = [(3, 3), (2, 2), (1, 1)].map(|(seq, uid)| Change::Expunged(Expunged { seq, uid }));
+        assert_eq!(s.drain(w), gone);
+        assert_eq!(s.watching(w), Some("INBOX"));
+        assert_eq!(s.deliver(BOB, &b"next"[..], SimTime::ZERO), Ok(4));
+        assert_eq!(s.quota(BOB).unwrap().used, 34);
+    }
+
+    #[test]
+    fn uids_ascend_and_are_never_reused() {
+        let mut s = with_messages(3);
+        s.set_flags(BOB, "INBOX", 3, FlagOp::Add, Flags::DELETED).unwrap();
+        s.expunge(BOB, "INBOX").unwrap();
+        assert_eq!(s.deliver(BOB, &b"x"[..], SimTime::ZERO), Ok(4));
+        assert_eq!(uids(&s, "INBOX"), [1, 2, 4]);
+        let f = s.folder(BOB, "INBOX").unwrap();
+        assert_eq!(f.uid_next(), 5);
+        let lookups = [(0, None), (1, Some(1)), (3, None), (4, Some(3)), (u32::MAX, None)];
+        for (uid, seq) in lookups {
+            assert_eq!(f.by_uid(uid).map(|(seq, _)| seq), seq, "UID {uid}");
+        }
+        let by_seq = [(0, None), (1, Some(1)), (3, Some(4)), (4, None), (u32::MAX, None)];
+        for (seq, uid) in by_seq {
+            assert_eq!(f.by_seq(seq).map(|m| m.uid), uid, "seq {seq}");
+        }
+    }
+
+    #[test]
+    fn uidnext_exhaustion_is_an_error() {
+        let mut s = store();
+        s.mailboxes.get_mut(BOB).unwrap().folders.get_mut(INBOX).unwrap().uid_next = u32::MAX - 1;
+        assert_eq!(s.deliver(BOB, &b"last"[..], SimTime::ZERO), Ok(u32::MAX - 1));
+        assert_eq!(s.folder(BOB, INBOX).unwrap().uid_next(), u32::MAX);
+        assert_eq!(
+            s.deliver(BOB, &b"one too many"[..], SimTime::ZERO),
+            Err(StoreError::UidsExhausted { folder: "INBOX".into() })
+        );
+        assert_eq!(
+            s.copy(BOB, "INBOX", &[u32::MAX - 1], "INBOX"),
+            Err(StoreError::UidsExhausted { folder: "INBOX".into() })
+        );
+        assert_eq!(s.folder(BOB, INBOX).unwrap().exists(), 1);
+    }
+
+    #[test]
+    fn uidvalidity_exhaustion_is_an_error() {
+        let mut s = store();
+        s.next_uid_validity = u32::MAX.into();
+        assert_eq!(s.create_folder(BOB, "Last"), Ok(()));
+        assert_eq!(s.create_folder(BOB, "Next"), Err(StoreError::UidValidityExhausted));
+        assert_eq!(s.create_mailbox("carol@example.net"), Err(StoreError::UidValidityExhausted));
+    }
+
+    #[test]
+    fn flags() {
+        let cases = [
+            (FlagOp::Add, Flags::SEEN, Flags::SEEN | Flags::FLAGGED, "\\Seen \\Flagged"),
+            (
+                FlagOp::Add,
+                Flags::DELETED | Flags::DRAFT,
+                Flags::FLAGGED | Flags::DELETED | Flags::DRAFT,
+                "\\Flagged \\Deleted \\Draft",
+            ),
+            (FlagOp::Remove, Flags::FLAGGED | Flags::SEEN, Flags::NONE, ""),
+            (FlagOp::Replace, Flags::ANSWERED, Flags::ANSWERED, "\\Answered"),
+            (FlagOp::Replace, Flags::NONE, Flags::NONE, ""),
+        ];
+        for (op, arg, want, shown) in cases {
+            let mut s = store();
+            s.append(BOB, "INBOX", &b"x"[..], Flags::FLAGGED, SimTime::ZERO).unwrap();
+            assert_eq!(s.set_flags(BOB, "INBOX", 1, op, arg), Ok(want), "{op:?} {arg}");
+            assert_eq!(s.folder(BOB, "INBOX").unwrap().by_uid(1).unwrap().1.flags, want);
+            assert_eq!(want.to_string(), shown);
+        }
+        for (name, want) in [
+            ("\\Seen", Some(Flags::SEEN)),
+            ("\\DELETED", Some(Flags::DELETED)),
+            ("\\Recent", None),
+            ("Seen", None),
+        ] {
+            assert_eq!(Flags::parse(name), want, "{name}");
+        }
+        let mut s = with_messages(1);
+        assert_eq!(
+            s.set_flags(BOB, "INBOX", 0, FlagOp::Add, Flags::SEEN),
+            Err(StoreError::NoSuchMessage { uid: 0 })
+        );
+        assert_eq!(
+            s.set_flags(BOB, "INBOX", 2, FlagOp::Add, Flags::SEEN),
+            Err(StoreError::NoSuchMessage { uid: 2 })
+        );
+    }
+
+    /// Applies `* n EXPUNGE` responses to a client's list of UIDs, as a client does.
+    fn client_applies(mut view: Vec<u32>, gone: &[Expunged]) -> Vec<u32> {
+        for e in gone {
+            assert_eq!(view[e.seq as usize - 1], e.uid, "{e:?} names the message at that number");
+            view.remove(e.seq as usize - 1);
+        }
+        view
+    }
+
+    #[test]
+    fn expunge_reports_sequence_numbers_highest_first() {
+        // (messages flagged \Deleted, the responses, the UIDs left)
+        let cases: [(&[u32], &[(u32, u32)], &[u32]); 5] = [
+            (&[1, 3], &[(3, 3), (1, 1)], &[2, 4, 5]),
+            (&[], &[], &[1, 2, 3, 4, 5]),
+            (&[1, 2, 3, 4, 5], &[(5, 5), (4, 4), (3, 3), (2, 2), (1, 1)], &[]),
+            (&[2, 3, 5], &[(5, 5), (3, 3), (2, 2)], &[1, 4]),
+            (&[4], &[(4, 4)], &[1, 2, 3, 5]),
+        ];
+        for (deleted, want, left) in cases {
+            let mut s = with_messages(5);
+            let w = s.watch(BOB, "INBOX").unwrap();
+            for &uid in deleted {
+                s.set_flags(BOB, "INBOX", uid, FlagOp::Add, Flags::DELETED).unwrap();
+            }
+            s.drain(w);
+            let gone = s.expunge(BOB, "INBOX").unwrap();
+            let want: Vec<Expunged> = want.iter().map(|&(seq, uid)| Expunged { seq, uid }).collect();
+            assert_eq!(gone, want, "{deleted:?}");
+            assert_eq!(client_applies(vec![1, 2, 3, 4, 5], &gone), left);
+            assert_eq!(uids(&s, "INBOX"), left);
+            assert_eq!(s.drain(w), want.iter().map(|&e| Change::Expunged(e)).collect::<Vec<_>>());
+            assert_eq!(s.quota(BOB).unwrap().used, 10 * left.len() as u64);
+            assert_eq!(s.used(), 10 * left.len() as u64);
+        }
+    }
+
+    #[test]
+    fn pop3_update_deletes_by_uid_whatever_the_flags() {
+        let mut s = with_messages(4);
+        s.lock(BOB, SessionKey(7)).unwrap();
+        let gone = s.delete(BOB, "INBOX", &[4, 0, 2, 99]).unwrap();
+        assert_eq!(gone, [Expunged { seq: 4, uid: 4 }, Expunged { seq: 2, uid: 2 }]);
+        assert_eq!(uids(&s, "INBOX"), [1, 3]);
+        assert_eq!(s.delete(BOB, "INBOX", &[]), Ok(Vec::new()));
+        assert!(s.unlock(BOB, SessionKey(7)));
+    }
+
+    #[test]
+    fn copy_and_move_give_new_uids_in_the_target() {
+        let mut s = with_messages(3);
+        s.set_flags(BOB, "INBOX", 2, FlagOp::Add, Flags::FLAGGED).unwrap();
+        let trash = s.watch(BOB, "Trash").unwrap();
+        let inbox = s.watch(BOB, "INBOX").unwrap();
+        s.drain(inbox);
+
+        assert_eq!(s.copy(BOB, "INBOX", &[3, 2, 42], "Trash"), Ok(vec![(2, 1), (3, 2)]));
+        let copy = s.folder(BOB, "Trash").unwrap().by_uid(1).unwrap().1;
+        let original = s.folder(BOB, "INBOX").unwrap().by_uid(2).unwrap().1;
+        assert_eq!((copy.flags, copy.internal_date), (Flags::FLAGGED, original.internal_date));
+        assert!(Rc::ptr_eq(&copy.bytes, &original.bytes), "a copy shares the bytes");
+        assert_eq!(s.quota(BOB).unwrap().used, 50);
+
+        let (pairs, gone) = s.move_messages(BOB, "INBOX", &[1, 3], "Trash").unwrap();
+        assert_eq!(pairs, [(1, 3), (3, 4)]);
+        assert_eq!(gone, [Expunged { seq: 3, uid: 3 }, Expunged { seq: 1, uid: 1 }]);
+        assert_eq!(uids(&s, "INBOX"), [2]);
+        assert_eq!(uids(&s, "Trash"), [1, 2, 3, 4]);
+        assert_eq!(s.quota(BOB).unwrap().used, 50, "a move takes no room");
+        assert_eq!(s.drain(trash), [Change::Exists(2), Change::Exists(4)]);
+        assert_eq!(s.drain(inbox), gone.into_iter().map(Change::Expunged).collect::<Vec<_>>());
+
+        assert_eq!(s.copy(BOB, "INBOX", &[99], "Trash"), Ok(Vec::new()));
+        assert_eq!(s.drain(trash), [], "nothing copied, nothing to say");
+        assert_eq!(
+            s.copy(BOB, "INBOX", &[2], "Nowhere"),
+            Err(StoreError::NoSuchFolder { folder: "Nowhere".into() })
+        );
+        assert_eq!(
+            s.move_messages(BOB, "Nowhere", &[2], "Trash"),
+            Err(StoreError::NoSuchFolder { folder: "Nowhere".into() })
+        );
+    }
+
+    #[test]
+    fn quota() {
+        // (limit, sizes delivered one after the other, the results)
+        type Case = (Option<u64>, &'static [u64], &'static [Result<u32, (u64, u64)>]);
+        let cases: [Case; 5] = [
+            (None, &[100, 100], &[Ok(1), Ok(2)]),
+            (Some(150), &[100, 50, 1], &[Ok(1), Ok(2), Err((150, 1))]),
+            (Some(150), &[100, 51, 50], &[Ok(1), Err((100, 51)), Ok(2)]),
+            (Some(0), &[1, 0], &[Err((0, 1)), Ok(1)]),
+            (Some(10), &[11], &[Err((0, 11))]),
+        ];
+        for (limit, sizes, want) in cases {
+            let mut s = store();
+            s.set_quota(BOB, limit).unwrap();
+            for (&size, want) in sizes.iter().zip(want) {
+                let want = want.map_err(|(used, size)| StoreError::MailboxFull {
+                    addr: BOB.into(),
+                    used,
+                    limit: limit.unwrap_or(0),
+                    size,
+                });
+                assert_eq!(
+                    &s.deliver(BOB, vec![b'x'; size as usize], SimTime::ZERO),
+                    &want,
+                    "{limit:?} {sizes:?}"
+                );
+            }
+        }
+        // A limit below what is stored: full, but moving and deleting still work.
+        let mut s = with_messages(2);
+        s.set_quota(BOB, Some(5)).unwrap();
+        assert_eq!(s.quota(BOB), Ok(Quota { used: 20, limit: Some(5) }));
+        assert!(matches!(s.copy(BOB, "INBOX", &[1], "Archive"), Err(StoreError::MailboxFull { .. })));
+        assert!(matches!(
+            s.append(BOB, "Drafts", &b"draft"[..], Flags::DRAFT, SimTime::ZERO),
+            Err(StoreError::MailboxFull { .. })
+        ));
+        assert_eq!(s.move_messages(BOB, "INBOX", &[1], "Archive").map(|(p, _)| p), Ok(vec![(1, 1)]));
+        assert_eq!(s.delete(BOB, "INBOX", &[2]).map(|g| g.len()), Ok(1));
+        assert_eq!(s.quota(BOB), Ok(Quota { used: 10, limit: Some(5) }));
+        assert_eq!(uids(&s, "INBOX"), [] as [u32; 0]);
+    }
+
+    #[test]
+    fn the_store_has_a_ceiling() {
+        let mut s = store();
+        s.create_mailbox("carol@example.net").unwrap();
+        s.max_bytes = 100;
+        assert_eq!(s.deliver(BOB, vec![0; 60], SimTime::ZERO), Ok(1));
+        assert_eq!(s.deliver("carol@example.net", vec![0; 41], SimTime::ZERO), Err(StoreError::StoreFull));
+        assert_eq!(s.deliver("carol@example.net", vec![0; 40], SimTime::ZERO), Ok(1));
+        assert_eq!(s.copy(BOB, "INBOX", &[1], "Archive"), Err(StoreError::StoreFull), "copies count");
+        assert_eq!(s.used(), 100);
+        s.messages = MAX_MESSAGES;
+        assert_eq!(
+            s.deliver(BOB, Vec::new(), SimTime::ZERO),
+            Err(StoreError::StoreFull),
+            "empty messages count"
+        );
+    }
+
+    #[test]
+    fn too_many_folders() {
+        let mut s = store();
+        for i in 6..MAX_FOLDERS {
+            s.create_folder(BOB, &format!("f{i}")).unwrap();
+        }
+        assert_eq!(s.create_folder(BOB, "one more"), Err(StoreError::TooManyFolders));
+        assert_eq!(s.rename_folder(BOB, "f6", "new/parent"), Err(StoreError::TooManyFolders));
+        assert_eq!(s.rename_folder(BOB, "INBOX", "old"), Err(StoreError::TooManyFolders));
+        assert_eq!(s.rename_folder(BOB, "f6", "g6"), Ok(()));
+    }
+
+    #[test]
+    fn recent_belongs_to_the_first_session_that_claims_it() {
+        let mut s = with_messages(2);
+        assert_eq!(s.folder(BOB, "INBOX").unwrap().recent(), 2);
+        // Session A selects INBOX read-write: both are recent for it.
+        assert_eq!(s.take_recent(BOB, "INBOX"), Ok(vec![1, 2]));
+        // Session B selects next: nothing is recent for it.
+        assert_eq!(s.take_recent(BOB, "inbox"), Ok(vec![]));
+        assert_eq!(s.folder(BOB, "INBOX").unwrap().recent(), 0);
+        // New mail: recent for whichever session claims it first, once.
+        s.deliver(BOB, &b"3"[..], SimTime::ZERO).unwrap();
+        s.copy(BOB, "INBOX", &[1], "INBOX").unwrap();
+        assert_eq!(s.folder(BOB, "INBOX").unwrap().recent(), 2);
+        assert_eq!(s.take_recent(BOB, "INBOX"), Ok(vec![3, 4]));
+        assert_eq!(s.take_recent(BOB, "INBOX"), Ok(vec![]));
+        // Claims are per folder.
+        assert_eq!(s.take_recent(BOB, "Trash"), Ok(vec![]));
+    }
+
+    #[test]
+    fn the_pop3_lock() {
+        let (a, b) = (SessionKey(1), SessionKey(2));
+        let mut s = store();
+        assert_eq!(s.locked_by(BOB), None);
+        assert_eq!(s.lock(BOB, a), Ok(()));
+        assert_eq!(s.lock("BOB@example.net", a), Ok(()), "the holder may ask again");
+        assert_eq!(s.lock(BOB, b), Err(StoreError::Locked { addr: BOB.into() }));
+        assert!(!s.unlock(BOB, b), "only the holder unlocks");
+        assert_eq!(s.locked_by(BOB), Some(a));
+        assert_eq!(s.deliver(BOB, &b"still delivered"[..], SimTime::ZERO), Ok(1), "the lock is advisory");
+        assert!(s.unlock(BOB, a));
+        assert_eq!(s.lock(BOB, b), Ok(()));
+        assert_eq!(
+            s.lock("nobody@example.net", a),
+            Err(StoreError::NoSuchMailbox { addr: "nobody@example.net".into() })
+        );
+        assert!(!s.unlock("nobody@example.net", a));
+    }
+
+    #[test]
+    fn every_watcher_of_a_folder_gets_every_change_in_order() {
+        let mut s = with_messages(1);
+        s.create_mailbox("carol@example.net").unwrap();
+        let a = s.watch(BOB, "INBOX").unwrap();
+        let b = s.watch(BOB, "inbox").unwrap();
+        let sent = s.watch(BOB, "Sent").unwrap();
+        let carol = s.watch("carol@example.net", "INBOX").unwrap();
+        s.deliver(BOB, &b"second"[..], SimTime::ZERO).unwrap();
+        s.set_flags(BOB, "INBOX", 1, FlagOp::Add, Flags::DELETED).unwrap();
+        s.set_flags(BOB, "INBOX", 1, FlagOp::Add, Flags::DELETED).unwrap(); // no change, no news
+        s.expunge(BOB, "INBOX").unwrap();
+        let want = [
+            Change::Exists(2),
+            Change::Flags { uid: 1, flags: Flags::DELETED },
+            Change::Expunged(Expunged { seq: 1, uid: 1 }),
+        ];
+        assert_eq!(s.drain(a), want);
+        assert_eq!(s.drain(a), []);
+        assert_eq!(s.drain(b), want);
+        assert_eq!(s.drain(sent), []);
+        assert_eq!(s.drain(carol), []);
+        s.unwatch(b);
+        s.deliver(BOB, &b"third"[..], SimTime::ZERO).unwrap();
+        assert_eq!(s.drain(a), [Change::Exists(2)]);
+        assert_eq!(s.drain(b), [], "unwatched");
+        assert_eq!(s.watching(b), None);
+    }
+
+    #[test]
+    fn a_deleted_folder_tells_its_watchers_and_stays_silent() {
+        let mut s = store();
+        s.create_folder(BOB, "Work").unwrap();
+        let w = s.watch(BOB, "Work").unwrap();
+        s.delete_folder(BOB, "Work").unwrap();
+        assert_eq!(s.drain(w), [Change::Deleted]);
+        assert_eq!(s.watching(w), None);
+        s.create_folder(BOB, "Work").unwrap();
+        s.append(BOB, "Work", &b"x"[..], Flags::NONE, SimTime::ZERO).unwrap();
+        assert_eq!(s.drain(w), [], "a new folder of the same name is another folder");
+    }
+
+    #[test]
+    fn a_queue_that_is_not_drained_collapses_to_resync() {
+        let mut s = store();
+        let w = s.watch(BOB, "INBOX").unwrap();
+        for _ in 0..MAX_PENDING_CHANGES {
+            s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
+        }
+        assert_eq!(s.watchers[&w].changes.len(), MAX_PENDING_CHANGES);
+        s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
+        s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
+        assert_eq!(s.drain(w), [Change::Resync]);
+        s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
+        assert_eq!(s.drain(w), [Change::Exists(MAX_PENDING_CHANGES as u32 + 3)], "drained, it starts again");
+    }
+
+    #[test]
+    fn watchers_are_bounded() {
+        let mut s = store();
+        let first = s.watch(BOB, "INBOX").unwrap();
+        for _ in 1..MAX_WATCHERS {
+            s.watch(BOB, "INBOX").unwrap();
+        }
+        assert_eq!(s.watch(BOB, "INBOX"), Err(StoreError::TooManyWatchers));
+        s.unwatch(first);
+        assert!(s.watch(BOB, "INBOX").is_ok_and(|w| w != first), "ids are never reused");
+    }
+
+    #[test]
+    fn unknown_mailboxes_folders_and_watchers_are_errors_not_panics() {
+        let nobody = || StoreError::NoSuchMailbox { addr: "nobody@example.net".into() };
+        let nowhere = || StoreError::NoSuchFolder { folder: "Nowhere".into() };
+        let mut s = with_messages(1);
+        let who = "Nobody@example.net";
+        assert_eq!(s.deliver(who, &b"x"[..], SimTime::ZERO), Err(nobody()));
+        assert_eq!(s.folders(who), Err(nobody()));
+        assert_eq!(s.folder(who, "INBOX"), Err(nobody()));
+        assert_eq!(s.create_folder(who, "X"), Err(nobody()));
+        assert_eq!(s.delete_folder(who, "X"), Err(nobody()));
+        assert_eq!(s.rename_folder(who, "X", "Y"), Err(nobody()));
+        assert_eq!(s.set_quota(who, Some(1)), Err(nobody()));
+        assert_eq!(s.quota(who), Err(nobody()));
+        assert_eq!(s.expunge(who, "INBOX"), Err(nobody()));
+        assert_eq!(s.take_recent(who, "INBOX"), Err(nobody()));
+        assert_eq!(s.watch(who, "INBOX"), Err(nobody()));
+        assert_eq!(s.append(BOB, "Nowhere", &b"x"[..], Flags::NONE, SimTime::ZERO), Err(nowhere()));
+        assert_eq!(s.set_flags(BOB, "Nowhere", 1, FlagOp::Add, Flags::SEEN), Err(nowhere()));
+        assert_eq!(s.expunge(BOB, "Nowhere"), Err(nowhere()));
+        assert_eq!(s.delete(BOB, "Nowhere", &[1]), Err(nowhere()));
+        assert_eq!(s.take_recent(BOB, "Nowhere"), Err(nowhere()));
+        assert_eq!(s.set_subscribed(BOB, "Nowhere", true), Err(nowhere()));
+        assert_eq!(s.set_special_use(BOB, "Nowhere", None), Err(nowhere()));
+        assert_eq!(s.watch(BOB, "Nowhere"), Err(nowhere()));
+        assert_eq!(s.drain(WatcherId(999)), []);
+        assert_eq!(s.watching(WatcherId(999)), None);
+        s.unwatch(WatcherId(999));
+        assert_eq!(s.used(), 10, "nothing changed");
+    }
+
+    #[test]
+    fn subscriptions_and_special_use() {
+        let mut s = store();
+        s.create_folder(BOB, "Bin").unwrap();
+        s.set_subscribed(BOB, "Bin", true).unwrap();
+        s.set_special_use(BOB, "Bin", Some(SpecialUse::Trash)).unwrap();
+        s.set_special_use(BOB, "Trash", None).unwrap();
+        s.set_subscribed(BOB, "Trash", false).unwrap();
+        let bin = s.folder(BOB, "Bin").unwrap();
+        assert_eq!((bin.subscribed(), bin.special_use()), (true, Some(SpecialUse::Trash)));
+        let trash = s.folder(BOB, "Trash").unwrap();
+        assert_eq!((trash.subscribed(), trash.special_use()), (false, None));
+        s.rename_folder(BOB, "Bin", "Rubbish").unwrap();
+        let rubbish = s.folder(BOB, "Rubbish").unwrap();
+        assert_eq!(
+            (rubbish.subscribed(), rubbish.special_use()),
+            (true, Some(SpecialUse::Trash)),
+            "kept on rename"
+        );
+    }
+
+    #[test]
+    fn errors_teach() {
+        let cases = [
+            (
+                StoreError::MailboxFull { addr: BOB.into(), used: 900, limit: 1000, size: 200 },
+                "the mailbox of bob@example.net is full: 900 of 1000 octets used, a message of 200 octets \
+                 does not fit (RFC 3463 §3.3: X.2.2 mailbox full)",
+            ),
+            (
+                StoreError::NoSuchMessage { uid: 0 },
+                "UID 0 names no message: UIDs start at 1 (RFC 3501 §2.3.1.1)",
+            ),
+            (
+                StoreError::InboxIsPermanent,
+                "INBOX cannot be deleted: every mailbox has one (RFC 3501 §6.3.4)",
+            ),
+            (
+                StoreError::Locked { addr: BOB.into() },
+                "the mailbox of bob@example.net is in use by another session: only one may hold the maildrop \
+                 at a time (RFC 1939 §8, [IN-USE] RFC 2449 §8.1.2)",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn messages_report_their_size_and_date() {
+        let mut s = store();
+        let at = SimTime::from_millis(1_500);
+        s.append(BOB, "Drafts", &b"Subject: hi\r\n\r\nHello\r\n"[..], Flags::DRAFT | Flags::SEEN, at)
+            .unwrap();
+        let f = s.folder(BOB, "drafts");
+        assert!(f.is_err(), "only INBOX ignores case");
+        let f = s.folder(BOB, "Drafts").unwrap();
+        let m = f.by_seq(1).unwrap();
+        assert_eq!((m.uid, m.size(), m.internal_date, m.flags), (1, 22, at, Flags::DRAFT | Flags::SEEN));
+        assert_eq!((f.exists(), f.unseen(), f.size()), (1, 0, 22));
     }
 }
