@@ -36,6 +36,25 @@
 //!   RFC 2449 §8.1.2). It is advisory: SMTP still delivers into a locked mailbox.
 //! - **Change notifications** per open folder, for IMAP's untagged EXISTS, EXPUNGE and FETCH
 //!   responses and for IDLE (RFC 9051 §7.5, RFC 2177), bounded per watcher.
+//!
+//! ```
+//! use mailroom_core::store::{Change, Expunged, FlagOp, Flags, MailStore};
+//! use mailroom_core::time::SimTime;
+//!
+//! let mut store = MailStore::new();
+//! store.create_mailbox("bob@example.net").unwrap();
+//! // An IMAP session selects INBOX and watches it.
+//! let idle = store.watch("bob@example.net", "INBOX").unwrap();
+//! // SMTP delivers two messages.
+//! for body in ["Subject: one\r\n\r\nHi\r\n", "Subject: two\r\n\r\nHi\r\n"] {
+//!     store.deliver("bob@example.net", body.as_bytes(), SimTime::ZERO).unwrap();
+//! }
+//! assert_eq!(store.drain(idle), [Change::Exists(1), Change::Exists(2)]); // `* 2 EXISTS`
+//! // The session marks the first one deleted and expunges.
+//! store.set_flags("bob@example.net", "INBOX", 1, FlagOp::Add, Flags::DELETED).unwrap();
+//! let gone = store.expunge("bob@example.net", "INBOX").unwrap();
+//! assert_eq!(gone, [Expunged { seq: 1, uid: 1 }]); // `* 1 EXPUNGE`
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -739,13 +758,9 @@ impl MailStore {
         if mb.folders.keys().any(|n| n != name && within(n, name)) {
             return Err(StoreError::HasChildren { folder: name.to_string() });
         }
-        let Some(folder) = mb.folders.remove(name) else {
-            return Err(StoreError::NoSuchFolder { folder: name.to_string() });
-        };
-        let size = folder.size();
-        mb.used -= size;
-        self.used -= size;
-        self.messages -= folder.messages.len();
+        let folder =
+            mb.folders.remove(name).ok_or_else(|| StoreError::NoSuchFolder { folder: name.to_string() })?;
+        self.account(addr, -(folder.size() as i64), -(folder.messages.len() as isize));
         let k = key(addr);
         for w in self.watchers.values_mut() {
             if w.addr == k && w.folder.as_deref() == Some(name) {
