@@ -10,29 +10,29 @@
 //! Every operation checks its input and answers with a [`StoreError`] rather than panicking.
 //!
 //! What it keeps, and the rules it follows:
-//! - A **mailbox** per address (compared lower-cased, as `world.rs` does; RFC 5321 §2.4 lets
-//!   the receiving host decide), with **folders**. `INBOX` always exists and its name is
+//! - A **mailbox** per address (compared lower-cased, as `world.rs` does: only the host a
+//!   mailbox lives on interprets its local-part, RFC 5321 §2.3.11), with **folders**. `INBOX` always exists and its name is
 //!   case-insensitive; other names are case-sensitive, levels separated by `/`
 //!   (RFC 3501 §5.1, RFC 9051 §5.1). A new mailbox gets INBOX plus Sent, Drafts, Trash, Junk
 //!   and Archive, marked with their special-use attributes (RFC 6154 §2).
 //! - Folder operations as IMAP defines them: CREATE makes missing parents (RFC 3501 §6.3.3);
-//!   DELETE refuses INBOX and a folder with children (RFC 9051 §6.3.4, `[HASCHILDREN]`);
+//!   DELETE refuses INBOX and a folder with children (RFC 9051 §6.3.5, `[HASCHILDREN]`);
 //!   RENAME moves the children along, and renaming INBOX moves its messages into a new folder
-//!   and leaves INBOX empty (RFC 3501 §6.3.5).
+//!   and leaves INBOX empty (RFC 3501 §6.3.5, RFC 9051 §6.3.6).
 //! - Each **message** has a UID, strictly ascending in its folder and never reused within
 //!   one UIDVALIDITY (RFC 3501 §2.3.1.1); flags (§2.3.2); an internal date (§2.3.3); a size in
 //!   octets (§2.3.4); and its bytes as an `Rc<[u8]>`, so a session holds a message without
 //!   copying it (the core is single-threaded, so `Rc` rather than `Arc`). Sequence numbers
 //!   are positions: the n-th message of a folder has sequence number n (§2.3.1.2).
 //! - UIDVALIDITY comes from a store-wide counter, never from a clock: a folder created again
-//!   under an old name gets a new value, which is all RFC 3501 §2.3.1.1 asks.
+//!   under an old name gets a greater value, which is what RFC 3501 §2.3.1.1 asks.
 //! - `\Recent` the RFC 3501 way (§2.3.2): a message is recent for the first session that
 //!   claims it with [`MailStore::take_recent`], and for no other. (RFC 9051 dropped `\Recent`;
 //!   IMAP4rev1 clients still ask for it.)
 //! - A **quota** per mailbox and a store-wide ceiling: delivery over either fails with
 //!   [`StoreError::MailboxFull`] or [`StoreError::StoreFull`], which an SMTP server turns
 //!   into `452 4.2.2` / `552 5.2.2` (RFC 3463 §3.3) or `452 4.3.1` (RFC 3463 §3.4).
-//! - An exclusive **lock** per mailbox for POP3 (RFC 1939 §8; refused as `[IN-USE]`,
+//! - An exclusive **lock** per mailbox for POP3 (RFC 1939 §4; refused as `[IN-USE]`,
 //!   RFC 2449 §8.1.2). It is advisory: SMTP still delivers into a locked mailbox.
 //! - **Change notifications** per open folder, for IMAP's untagged EXISTS, EXPUNGE and FETCH
 //!   responses and for IDLE (RFC 9051 §7.5, RFC 2177), bounded per watcher.
@@ -354,8 +354,8 @@ pub enum Change {
     Flags { uid: u32, flags: Flags },
     /// The folder was renamed; the watcher follows it under its new name.
     Renamed { to: String },
-    /// The folder was deleted; the watcher sees nothing more (IMAP servers end the session
-    /// with `* BYE` or `* NO`, RFC 9051 §6.3.4).
+    /// The folder was deleted; the watcher sees nothing more. What the session tells its
+    /// client is its choice: RFC 2180 §3 describes ending it with `* BYE`.
     Deleted,
     /// More than [`MAX_PENDING_CHANGES`] changes were waiting, so they were dropped: the
     /// session must compare what it knows with the folder as it is now (its name is
@@ -384,7 +384,7 @@ pub enum StoreError {
     },
     /// INBOX can be renamed (its messages move) but never deleted.
     InboxIsPermanent,
-    /// DELETE of a folder with children (RFC 9051 §6.3.4: `NO [HASCHILDREN]`).
+    /// DELETE of a folder with children (RFC 9051 §6.3.5: `NO [HASCHILDREN]`).
     HasChildren {
         folder: String,
     },
@@ -409,7 +409,7 @@ pub enum StoreError {
     },
     /// The store-wide UIDVALIDITY counter reached 2^32 - 1.
     UidValidityExhausted,
-    /// Another session holds the mailbox (RFC 1939 §8; POP3 `-ERR [IN-USE]`, RFC 2449 §8.1.2).
+    /// Another session holds the mailbox (RFC 1939 §4; POP3 `-ERR [IN-USE]`, RFC 2449 §8.1.2).
     Locked {
         addr: String,
     },
@@ -431,7 +431,7 @@ impl fmt::Display for StoreError {
             }
             StoreError::HasChildren { folder } => write!(
                 f,
-                "\"{folder}\" has folders inside it: delete those first (RFC 9051 §6.3.4, [HASCHILDREN])"
+                "\"{folder}\" has folders inside it: delete those first (RFC 9051 §6.3.5, [HASCHILDREN])"
             ),
             StoreError::TooManyFolders => {
                 write!(f, "a mailbox holds at most {MAX_FOLDERS} folders on this server")
@@ -461,7 +461,7 @@ impl fmt::Display for StoreError {
             StoreError::Locked { addr } => write!(
                 f,
                 "the mailbox of {addr} is in use by another session: only one may hold the \
-                 maildrop at a time (RFC 1939 §8, [IN-USE] RFC 2449 §8.1.2)"
+                 maildrop at a time (RFC 1939 §4, [IN-USE] RFC 2449 §8.1.2)"
             ),
             StoreError::TooManyWatchers => {
                 write!(f, "at most {MAX_WATCHERS} sessions can have a folder open at once here")
@@ -661,7 +661,7 @@ impl MailStore {
 
     // ----- the POP3 lock -----
 
-    /// Takes the exclusive lock on the mailbox for `holder` (RFC 1939 §8). Taking it again
+    /// Takes the exclusive lock on the mailbox for `holder` (RFC 1939 §4). Taking it again
     /// by the same holder is fine; another holder gets [`StoreError::Locked`] until
     /// [`MailStore::unlock`].
     pub fn lock(&mut self, addr: &str, holder: SessionKey) -> Result<(), StoreError> {
@@ -743,7 +743,7 @@ impl MailStore {
         Ok(())
     }
 
-    /// Deletes a folder and its messages (RFC 9051 §6.3.4): never INBOX, never a folder with
+    /// Deletes a folder and its messages (RFC 9051 §6.3.5): never INBOX, never a folder with
     /// folders inside it. Its watchers get [`Change::Deleted`].
     pub fn delete_folder(&mut self, addr: &str, name: &str) -> Result<(), StoreError> {
         let name = canonical(name);
@@ -772,7 +772,7 @@ impl MailStore {
     }
 
     /// Renames a folder and the folders inside it, making missing parents of the new name
-    /// (RFC 3501 §6.3.5). Watchers follow and get [`Change::Renamed`].
+    /// (RFC 3501 §6.3.5, RFC 9051 §6.3.6). Watchers follow and get [`Change::Renamed`].
     ///
     /// Renaming INBOX is special: its messages move into a new folder `to` (with a new
     /// UIDVALIDITY, keeping their UIDs and flags), INBOX stays, empty, and its children stay
@@ -1836,7 +1836,7 @@ mod tests {
             (
                 StoreError::Locked { addr: BOB.into() },
                 "the mailbox of bob@example.net is in use by another session: only one may hold the maildrop \
-                 at a time (RFC 1939 §8, [IN-USE] RFC 2449 §8.1.2)",
+                 at a time (RFC 1939 §4, [IN-USE] RFC 2449 §8.1.2)",
             ),
         ];
         for (err, want) in cases {
