@@ -989,8 +989,15 @@ impl Builder {
                 h.services.push(s);
             }
         }
+        // Checks come in line order, so once more than MAX_ERRORS have failed, the later
+        // lines cannot be among the errors shown: stop there (the hints cost time).
+        let mut failed: Vec<usize> = Vec::new();
         for (line, col, check) in std::mem::take(&mut self.checks) {
+            if failed.len() > MAX_ERRORS && failed.last().is_some_and(|&l| l < line) {
+                break;
+            }
             if let Some(m) = self.problem(line, &check) {
+                failed.push(line);
                 self.error(line, col, m);
             }
         }

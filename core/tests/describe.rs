@@ -16,7 +16,7 @@ fn read(text: &str) -> Result<Description, Vec<DescribeError>> {
 }
 
 #[test]
-fn broken_descriptions_report_what_they_expect() {
+fn describe_broken_descriptions_report_what_they_expect() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/descriptions");
     let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "world"));
@@ -49,7 +49,7 @@ fn broken_descriptions_report_what_they_expect() {
 }
 
 #[test]
-fn the_standard_world_file_is_valid_on_its_own() {
+fn describe_the_standard_world_file_is_valid_on_its_own() {
     let text = include_str!("../worlds/standard.world");
     let d = Description::parse(text)
         .unwrap_or_else(|es| panic!("{}", es.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")));

@@ -361,11 +361,16 @@ pub fn enhanced(s: &str) -> Result<(u8, String), String> {
     }
 }
 
+/// Longer words get no "did you mean" hint: comparing them costs more than it helps.
+const HINT_MAX_LEN: usize = 64;
+
 /// The closest of `words` to `w`, when it is a likely typo (edit distance at most 2).
 pub fn did_you_mean<'w>(w: &str, words: &[&'w str]) -> Option<&'w str> {
     let w = w.to_ascii_lowercase();
     words
         .iter()
+        // Two edits change the length by two at most: skip the rest (and long words).
+        .filter(|k| w.len() <= HINT_MAX_LEN && k.len().abs_diff(w.len()) <= 2)
         .map(|k| (distance(&w, k), *k))
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
@@ -376,7 +381,7 @@ pub fn did_you_mean<'w>(w: &str, words: &[&'w str]) -> Option<&'w str> {
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate().take(64) {
+    for (i, ca) in a.chars().enumerate() {
         let mut prev = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {

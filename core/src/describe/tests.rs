@@ -626,3 +626,20 @@ fn token_soup_never_panics() {
     }
     assert!(ok > 0, "some soups are valid (blank ones at least)");
 }
+
+#[test]
+fn the_worst_input_within_the_cap_is_read_quickly_enough() {
+    // Many hosts with long names, then as many failing references as fit: each asks
+    // for a "did you mean" hint, so this is the parser's most expensive input.
+    let long = "x".repeat(60);
+    let mut text = String::new();
+    for i in 0..MAX_HOSTS {
+        text += &format!("host {long}{i:02}.example 10.0.0.{i} client H at 1,1\n");
+    }
+    while text.len() < MAX_DESCRIPTION_BYTES - 200 {
+        text += &format!("link {long}9a.example {long}9b.example 1ms\n");
+    }
+    let es = Description::parse(&text).unwrap_err();
+    assert_eq!(es.len(), MAX_ERRORS);
+    assert!(es[0].message.starts_with("there is no host"), "{}", es[0]);
+}
