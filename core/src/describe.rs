@@ -617,10 +617,10 @@ impl Builder {
                     c.value("a service kind (smtp, submission, pop3, imap, dns)", ServiceKind::parse)?;
                 c.done()?;
                 let port = port as u16;
+                // Services of this text are attached to their hosts at the end.
                 let base = self.d.host(&host).and_then(|h| h.services.iter().find(|s| s.port == port));
                 let here = self.services.iter().find(|(h, s)| *h == host && s.port == port).map(|(_, s)| s);
-                if let Some(s) = base.map(|s| (s, true)).or(here.map(|s| (s, false))) {
-                    let (s, in_base) = s;
+                if let Some((s, in_base)) = base.map(|s| (s, true)).or(here.map(|s| (s, false))) {
                     return Err((
                         pcol,
                         format!(
@@ -881,7 +881,7 @@ impl Builder {
                 Err(format!("expected a command to answer ({}), found `{s}`", REPLY_VERBS.join(", ")))
             }
         })?;
-        let (code, ccol) = c.value("a reply code such as 451", |s| number(s, "a reply code", 200, 599))?;
+        let (code, _) = c.value("a reply code such as 451", |s| number(s, "a reply code", 200, 599))?;
         let code = code as u16;
         let mut enh = None;
         let t = c.next("an enhanced code such as `4.7.1` or the reply text in quotes")?;
@@ -910,7 +910,6 @@ impl Builder {
             None
         };
         c.done()?;
-        let _ = ccol;
         let found = self
             .fault_line(|f| matches!(f, Fault::Reply { host: h, verb: v, .. } if *h == host && *v == verb));
         if let Some(w) = found {

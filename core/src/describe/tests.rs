@@ -480,6 +480,14 @@ at 1s send from laptop.example.org via smtp.example.org to carol@example.net
     assert_eq!(d.hosts.len(), 5);
     assert_eq!(d.host("backup.example.net").unwrap().line, 12);
     assert_eq!(d.faults[0].line(), 15);
+    let mut again = d.clone();
+    again.extend("resolver ns.example.org\nseed 9", 1).unwrap();
+    assert_eq!((again.seed, again.resolver.as_deref()), (9, Some("ns.example.org")));
+    let es = again.extend("resolver mx.example.net", 1).unwrap_err();
+    assert_eq!(
+        es[0].to_string(),
+        "line 1, column 10: the resolver must be a dns host, and `mx.example.net` is a mail host"
+    );
 
     let before = Description::standard();
     let mut d = before.clone();
