@@ -388,7 +388,7 @@ impl Description {
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let mut b = Builder::new(self.clone());
         for (i, line) in text.lines().enumerate() {
-            b.line(first_line + i, line);
+            b.line(first_line.saturating_add(i), line);
         }
         let (d, errors) = b.finish();
         if errors.is_empty() {
