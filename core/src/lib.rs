@@ -9,6 +9,7 @@
 //! same trace, byte for byte.
 #![forbid(unsafe_code)]
 
+pub mod describe;
 pub mod dns;
 pub mod explain;
 pub mod lesson;
