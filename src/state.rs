@@ -158,6 +158,7 @@ fn empty_lesson(id: &str) -> (Rc<Lesson>, Rc<LessonRun>) {
         summary: String::new(),
         scenario: "send".into(),
         email: EmailSpec { from: String::new(), to: Vec::new(), subject: String::new(), body: String::new() },
+        world: Default::default(),
         steps: Vec::new(),
     };
     (Rc::new(lesson), Rc::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))

@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+use crate::describe::Description;
 use crate::trace::{EventKind, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
@@ -50,6 +51,9 @@ pub struct Lesson {
     pub scenario: String,
     /// The email the scenario sends.
     pub email: EmailSpec,
+    /// The world it runs in: a named world (`world: standard`) with the lesson's own
+    /// ```` ```world ```` directives on top (hosts, faults, scripted sends).
+    pub world: Description,
     pub steps: Vec<Step>,
 }
 
@@ -156,6 +160,7 @@ impl Lesson {
         let mut title = None;
         let mut summary = String::new();
         let mut scenario = "send".to_string();
+        let mut world_name = ("standard".to_string(), 0);
         let mut from = None;
         let mut to = None;
         let mut subject = String::new();
@@ -178,6 +183,7 @@ impl Lesson {
                 "title" => title = Some(value),
                 "summary" => summary = value,
                 "scenario" => scenario = value,
+                "world" => world_name = (value, i),
                 "from" => from = Some(value),
                 "to" => {
                     to = Some(
@@ -204,12 +210,42 @@ impl Lesson {
             }
         }
 
+        let mut world = Description::named(&world_name.0).ok_or_else(|| {
+            err(
+                world_name.1,
+                format!("unknown world `{}` (known: {})", world_name.0, crate::describe::NAMED.join(", ")),
+            )
+        })?;
         let mut body = String::new();
         let mut steps: Vec<Step> = Vec::new();
         let mut fence: Option<&str> = None; // inside a fenced block of a step
         while i < lines.len() {
             let line = lines[i];
             i += 1;
+            if fence.is_none() && steps.is_empty() && line.trim_start().starts_with("```world") {
+                let start = i;
+                let mut closed = false;
+                let mut block = Vec::new();
+                while i < lines.len() {
+                    let l = lines[i];
+                    i += 1;
+                    if l.trim_start().starts_with("```") {
+                        closed = true;
+                        break;
+                    }
+                    block.push(l);
+                }
+                if !closed {
+                    return Err(err(start, "the ```world block is not closed"));
+                }
+                // Its directives add to the named world; errors point into this file.
+                world.extend(&block.join("\n"), start + 1).map_err(|errors| {
+                    let first = errors.first().map_or(start, |e| e.line);
+                    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    err(first, format!("in the ```world block: {}", all.join("; ")))
+                })?;
+                continue;
+            }
             if fence.is_none() && steps.is_empty() && line.trim_start().starts_with("```message") {
                 let start = i;
                 let mut closed = false;
@@ -283,6 +319,7 @@ impl Lesson {
             summary,
             scenario,
             email: EmailSpec { from, to, subject, body },
+            world,
             steps,
         })
     }

@@ -108,3 +108,78 @@ fn a_lesson_whose_anchor_is_missing_fails_with_the_step_named() {
     let e = run_lesson(&Lesson::parse("t", text).unwrap()).unwrap_err().to_string();
     assert!(e.contains("comes before the step above it"), "{e}");
 }
+
+/// The trace of a lesson as text: every event with its times, hosts, label, connection
+/// and bytes. Golden files pin the conversations byte for byte.
+fn dump(trace: &mailroom_core::trace::Trace) -> String {
+    let mut out = String::new();
+    for e in &trace.events {
+        out.push_str(&format!(
+            "#{} {}..{} {}->{} {} {:?}\n{}\n",
+            e.index,
+            e.sent.as_micros(),
+            e.at.as_micros(),
+            e.from,
+            e.to,
+            e.kind.label(),
+            e.conn.map(|c| c.0),
+            String::from_utf8_lossy(&e.bytes)
+        ));
+    }
+    out
+}
+
+#[test]
+fn lessons_give_the_same_conversation_byte_for_byte() {
+    // Regenerate after a deliberate change with MAILROOM_BLESS=1 and read the diff.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+    for (id, text) in BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap();
+        let got = dump(&run_lesson(&lesson).unwrap().trace);
+        let path = dir.join(format!("{id}.trace"));
+        if std::env::var_os("MAILROOM_BLESS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if got != want {
+            let line = got.lines().zip(want.lines()).position(|(a, b)| a != b).unwrap_or(0);
+            panic!(
+                "{id}: the trace changed at line {}:\n got: {}\nwant: {}",
+                line + 1,
+                got.lines().nth(line).unwrap_or(""),
+                want.lines().nth(line).unwrap_or("")
+            );
+        }
+    }
+}
+
+#[test]
+fn a_lesson_can_add_to_its_world_and_script_sends() {
+    let text = "---\ntitle: Greylisting\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\nworld: standard\n---\n```world\ngreylist mx.example.net\nat 0s send from laptop.example.org via smtp.example.org\nat 1m send from laptop.example.org via smtp.example.org to carol@example.net subject \"Second\"\n```\n## Try later\n@ reply 451 on mx.example.net\nGreylisted.\n## Delivered\n@ delivery bob@example.net\nOn the retry.\n";
+    let lesson = Lesson::parse("grey", text).unwrap();
+    let run = run_lesson(&lesson).unwrap();
+    let deliveries: Vec<String> = run
+        .trace
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Delivery { mailbox } => Some(mailbox.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deliveries.len(), 2, "{deliveries:?}");
+    assert!(deliveries.contains(&"carol@example.net".to_string()));
+}
+
+#[test]
+fn a_broken_world_block_names_its_line_in_the_lesson_file() {
+    let text = "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\n---\n```world\ngreylist mx.example.net\ndown nowhere.example from 0s to 1m\n```\n## S\n@ start\nx\n";
+    let e = Lesson::parse("t", text).unwrap_err();
+    assert_eq!(e.line, 8, "{e}");
+    assert!(e.message.contains("nowhere.example"), "{e}");
+    let text =
+        "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\nworld: moon\n---\n## S\n@ start\nx\n";
+    let e = Lesson::parse("t", text).unwrap_err();
+    assert_eq!(e.line, 5, "{e}");
+    assert!(e.message.contains("unknown world `moon`"), "{e}");
+}

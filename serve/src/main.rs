@@ -1,101 +1,133 @@
 //! `mailroom-serve`: Mailroom's SMTP server on a real TCP socket, so that real clients
 //! (Python's smtplib, curl, swaks, a mail program) talk to the very same server code that
-//! the lessons animate. Only the sockets and threads live here; every protocol decision is
-//! made by `mailroom-core`.
+//! the lessons animate. Only the sockets, threads and the clock live here; every protocol
+//! decision, the idle timeout included, is made by `mailroom-core`'s [`SmtpServer`], driven
+//! through the [`Session`] contract. This binary is its host: it answers the machine's
+//! questions ([`Env`]) from its in-memory store and carries out its requests (store this
+//! message).
 
-use std::io::{Read, Write};
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use mailroom_core::smtp::Reply;
-use mailroom_core::smtp::server::{Peer, ServerConfig, ServerOutput, SmtpServer};
-use mailroom_core::time::SimTime;
-use mailroom_core::world::{Mta, names};
+use clap::Parser;
+use mailroom_core::mail;
+use mailroom_core::session::{Directory, Env, Output, RcptVerdict, Request, Session};
+use mailroom_core::smtp::reply::{Reply, ReplyCode};
+use mailroom_core::smtp::server::{Accepted, Peer, SERVER_TIMEOUT, ServerConfig, SmtpServer};
+use mailroom_core::time::{SimDuration, SimTime};
+use mailroom_core::world::names;
 
-/// An idle client is dropped after 5 minutes, the server timeout of RFC 5321 §4.5.3.2.7.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-/// At most this many clients at once; more are told 421 and closed (RFC 5321 §3.8).
+/// At most this many clients at once; more are told `421 4.3.2` and closed (RFC 5321 §3.8).
 const MAX_CLIENTS: usize = 64;
 /// All mailboxes together hold at most this much; then new mail gets `452 4.3.1` until
-/// the server restarts. Mail already past MAIL FROM is still delivered, never dropped.
+/// the server restarts (RFC 1870 §6.3). Mail already past MAIL FROM is still delivered,
+/// never dropped.
 const MAX_STORED_BYTES: usize = 256 * 1024 * 1024;
 /// The server's name in greetings and `Received:` headers.
 const HOSTNAME: &str = "mail.example.net";
+/// The largest `--idle-timeout`: a day is longer than any client waits.
+const MAX_IDLE_TIMEOUT_SECS: u64 = 24 * 60 * 60;
+/// The domains this server is the final destination for; the first one is also the
+/// domain of a bare `RCPT TO:<Postmaster>` (RFC 5321 §4.1.1.3).
+const LOCAL_DOMAINS: [&str; 2] = ["example.org", "example.net"];
 
-const HELP: &str = "\
-mailroom-serve: Mailroom's simulated mail servers on loopback TCP, for real clients.
+/// Mailroom's simulated mail servers on loopback TCP, for real clients.
+#[derive(Parser, Debug)]
+#[command(name = "mailroom-serve", version, after_help = world_help())]
+struct Options {
+    /// Listen for SMTP on ADDR (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR")]
+    smtp: SocketAddr,
+    /// Print every command and reply (C: / S:) to standard error.
+    #[arg(long)]
+    transcript: bool,
+    /// Print every delivered message, as stored, to standard output.
+    #[arg(long)]
+    print_messages: bool,
+    /// For testing: seconds of silence before 421 4.4.2 and close
+    ///
+    /// For testing only: a client that sends nothing for SECS seconds is told
+    /// 421 4.4.2 and disconnected. RFC 5321 §4.5.3.2.7 asks a real server to wait at
+    /// least 5 minutes, the default.
+    #[arg(long, value_name = "SECS", default_value_t = SERVER_TIMEOUT.0 / 1_000_000,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_TIMEOUT_SECS))]
+    idle_timeout: u64,
+}
 
-USAGE:
-    mailroom-serve --smtp 127.0.0.1:2525 [--transcript] [--print-messages]
-
-OPTIONS:
-    --smtp ADDR        Listen for SMTP on ADDR (port 0 picks a free port).
-    --transcript       Print every command and reply (C: / S:) to standard error.
-    --print-messages   Print every delivered message, as stored, to standard output.
-    -h, --help         Show this help.
-    -V, --version      Show the version.
-
+/// The THE WORLD and EXAMPLE sections of `--help`; the users come from the same list as
+/// the lessons' world.
+fn world_help() -> String {
+    let users: String = names::USERS.iter().map(|u| format!("    {u}\n")).collect();
+    format!(
+        "\
 THE WORLD:
-    The server is the final destination for the domains example.org and example.net
-    and accepts mail for these users:
-        alice@example.org
-        bob@example.net
-        carol@example.net
-    (and postmaster@ of both domains). Mail for any other domain is refused with
-    550 5.7.1 (relay access denied); an unknown user gets 550 5.1.1.
+  The server is the final destination for the domains {domains}
+  and accepts mail for these users:
+{users}  (and postmaster@ of both domains). Mail for any other domain is refused with
+  550 5.7.1 (relay access denied); an unknown user gets 550 5.1.1.
 
-    Messages are kept in memory and lost when the server stops.
-    Dates in Received: headers are simulation time, starting Mon, 30 Nov 2026 09:00:00.
+  Messages are kept in memory and lost when the server stops.
+  Dates in Received: headers are simulation time, starting Mon, 30 Nov 2026 09:00:00.
 
 EXAMPLE:
-    mailroom-serve --smtp 127.0.0.1:2525 &
-    python3 -c 'import smtplib; s = smtplib.SMTP(\"127.0.0.1\", 2525); \\
-      s.sendmail(\"alice@example.org\", [\"bob@example.net\"], \"Subject: hi\\r\\n\\r\\nHello\\r\\n\"); s.quit()'
-";
-
-struct Options {
-    smtp: SocketAddr,
-    transcript: bool,
-    print_messages: bool,
+  mailroom-serve --smtp 127.0.0.1:2525 &
+  python3 -c 'import smtplib; s = smtplib.SMTP(\"127.0.0.1\", 2525); \\
+    s.sendmail(\"alice@example.org\", [\"bob@example.net\"], \"Subject: hi\\r\\n\\r\\nHello\\r\\n\"); s.quit()'",
+        domains = LOCAL_DOMAINS.join(" and "),
+    )
 }
 
-fn parse_args(args: &[String]) -> Result<Option<Options>, String> {
-    let mut smtp = None;
-    let mut transcript = false;
-    let mut print_messages = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "-V" | "--version" => {
-                println!("mailroom-serve {}", env!("CARGO_PKG_VERSION"));
-                std::process::exit(0);
-            }
-            "--smtp" => {
-                let v = it.next().ok_or("--smtp needs an address, e.g. 127.0.0.1:2525")?;
-                smtp = Some(v.parse::<SocketAddr>().map_err(|e| format!("--smtp {v}: {e}"))?);
-            }
-            "--transcript" => transcript = true,
-            "--print-messages" => print_messages = true,
-            other => return Err(format!("unknown argument {other} (see --help)")),
-        }
-    }
-    let smtp = smtp.ok_or("nothing to serve: give --smtp ADDR (see --help)")?;
-    Ok(Some(Options { smtp, transcript, print_messages }))
-}
-
-fn config() -> ServerConfig {
+fn config(idle_timeout_secs: u64) -> ServerConfig {
     let mut c = ServerConfig::new(HOSTNAME);
-    c.local_domains = vec!["example.org".into(), "example.net".into()];
-    c.mailboxes = names::USERS.iter().map(|s| s.to_string()).collect();
+    c.postmaster_domain = Some(LOCAL_DOMAINS[0].to_string());
+    c.timeout = SimDuration::from_secs(idle_timeout_secs);
     c
 }
 
+/// The host's mail store: who has a mailbox here, and what is in the mailboxes.
+struct Store {
+    directory: Directory,
+    /// Mailbox address → messages, each as stored (with `Return-Path:`).
+    mailboxes: BTreeMap<String, Vec<Vec<u8>>>,
+    /// The bytes held in all mailboxes together.
+    stored_bytes: usize,
+}
+
+impl Store {
+    fn new() -> Store {
+        Store {
+            directory: Directory {
+                local_domains: LOCAL_DOMAINS.iter().map(|d| d.to_string()).collect(),
+                mailboxes: names::USERS.iter().map(|u| u.to_string()).collect(),
+                // Nobody may relay: this server is only a final destination.
+                relay_clients: Vec::new(),
+                full: false,
+            },
+            mailboxes: BTreeMap::new(),
+            stored_bytes: 0,
+        }
+    }
+}
+
+/// The answers the SMTP server asks of its host.
+impl Env for Store {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        self.directory.recipient(client_addr, rcpt)
+    }
+
+    fn storage_available(&mut self) -> bool {
+        self.stored_bytes < MAX_STORED_BYTES
+    }
+}
+
 struct Shared {
-    mta: Mutex<Mta>,
+    store: Mutex<Store>,
+    config: ServerConfig,
     started: Instant,
     clients: AtomicUsize,
     sessions: AtomicUsize,
@@ -104,30 +136,59 @@ struct Shared {
 }
 
 impl Shared {
-    /// The bytes held in all mailboxes.
-    fn stored_bytes(&self) -> usize {
-        self.mta.lock().map(|m| m.mailboxes.values().flatten().map(Vec::len).sum()).unwrap_or(usize::MAX)
+    /// The store. A thread that panicked while holding it left it whole (every change is
+    /// a single push), so its mail is still served rather than lost.
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Simulation time: the time since the server started.
     fn now(&self) -> SimTime {
         SimTime(self.started.elapsed().as_micros() as u64)
     }
+
+    /// The server owns `a` now (it is about to answer 250): file it in every recipient's
+    /// mailbox and say so. All or nothing: if a recipient has no mailbox here, nothing is
+    /// stored and the caller must not send the 250, so the client keeps the message
+    /// (RFC 5321 §6.1).
+    fn deliver(&self, a: &Accepted) -> Result<(), String> {
+        let mut store = self.store();
+        let mut targets = Vec::with_capacity(a.rcpt_to.len());
+        for rcpt in &a.rcpt_to {
+            // Cannot happen: no client may relay, so RCPT accepts only local mailboxes.
+            let mailbox = store
+                .directory
+                .local_mailbox(rcpt)
+                .ok_or_else(|| format!("BUG: accepted {} for {rcpt}, which has no mailbox here", a.id))?;
+            targets.push(mailbox);
+        }
+        let stored = mail::with_return_path(&a.mail_from, &a.message);
+        let mut out = io::stdout().lock();
+        for mailbox in targets {
+            store.stored_bytes += stored.len();
+            let messages = store.mailboxes.entry(mailbox.clone()).or_default();
+            messages.push(stored.clone());
+            let count = messages.len();
+            let _ = writeln!(
+                out,
+                "delivered {} to {mailbox} ({} octets, {count} in mailbox)",
+                a.id,
+                stored.len()
+            );
+            if self.print_messages {
+                let _ = writeln!(out, "--- message {} for {mailbox} ---", a.id);
+                let _ = out.write_all(&stored);
+                let _ = writeln!(out, "--- end ---");
+            }
+        }
+        let _ = out.flush();
+        Ok(())
+    }
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let opts = match parse_args(&args) {
-        Ok(Some(o)) => o,
-        Ok(None) => {
-            print!("{HELP}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("mailroom-serve: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    // Bad arguments: clap prints the error and the usage, and exits with code 2.
+    let opts = Options::parse();
     let listener = match TcpListener::bind(opts.smtp) {
         Ok(l) => l,
         Err(e) => {
@@ -137,9 +198,10 @@ fn main() -> ExitCode {
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     println!("listening smtp {local}");
-    let _ = std::io::stdout().flush();
+    let _ = io::stdout().flush();
     let shared = Arc::new(Shared {
-        mta: Mutex::new(Mta::new(config())),
+        store: Mutex::new(Store::new()),
+        config: config(opts.idle_timeout),
         started: Instant::now(),
         clients: AtomicUsize::new(0),
         sessions: AtomicUsize::new(0),
@@ -147,12 +209,11 @@ fn main() -> ExitCode {
         print_messages: opts.print_messages,
     });
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
+        let Ok(mut stream) = stream else { continue };
         let shared = Arc::clone(&shared);
         if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
-            let mut stream = stream;
-            let _ = stream
-                .write_all(&Reply::new(421, "4.3.2", "Too many connections, try again later").to_bytes());
+            let busy = Reply::of(ReplyCode::TooBusy, "Too many connections, try again later");
+            let _ = stream.write_all(&busy.to_bytes());
             shared.clients.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
@@ -172,80 +233,81 @@ fn show(prefix: &str, bytes: &[u8]) {
     }
 }
 
+fn to_duration(d: SimDuration) -> Duration {
+    Duration::from_micros(d.0)
+}
+
 /// One client, from connect to close.
-fn session(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(IDLE_TIMEOUT))?;
-    // A client that stops reading must not hold this thread (and a client slot) forever.
-    stream.set_write_timeout(Some(IDLE_TIMEOUT))?;
-    let peer_addr = stream.peer_addr()?.ip().to_string();
+fn session(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
+    // A client that stops reading must not hold this thread (and a client slot) forever:
+    // a write may take as long as the machine lets a client be idle.
+    stream.set_write_timeout(Some(to_duration(shared.config.timeout)))?;
+    let peer = Peer { addr: stream.peer_addr()?.ip().to_string(), name: None };
     let n = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
     let session_id = format!("{:06X}", n & 0xFF_FFFF);
-    let config = shared.mta.lock().map_err(|_| std::io::Error::other("lock poisoned"))?.config.clone();
-    let mut server = SmtpServer::new(config, Peer { addr: peer_addr, name: None }, &session_id);
+    let mut server = SmtpServer::new(shared.config.clone(), peer, &session_id, shared.now());
+    let result = drive(&mut stream, &mut server, shared);
+    if !server.is_closed() {
+        server.handle_close(shared.now());
+    }
+    result
+}
+
+/// The [`Session`] call order: drain the outputs, arm the timer at the machine's
+/// deadline, then feed it what arrives, or the timeout, or the close.
+fn drive(stream: &mut TcpStream, server: &mut SmtpServer, shared: &Shared) -> io::Result<()> {
     let mut buf = [0u8; 8192];
     loop {
-        let mut closing = false;
-        while let Some(out) = server.poll_output() {
-            match out {
-                ServerOutput::Reply { reply, .. } => {
-                    let bytes = reply.to_bytes();
-                    if shared.transcript {
-                        show("S: ", &bytes);
-                    }
-                    stream.write_all(&bytes)?;
-                }
-                ServerOutput::Accepted(a) => deliver(shared, a),
-                ServerOutput::Close => closing = true,
-            }
-        }
-        if closing {
+        if flush(stream, server, shared)? {
             return Ok(());
         }
-        let n = match stream.read(&mut buf) {
-            Ok(0) => {
-                server.handle_close();
-                return Ok(());
-            }
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
-                let bytes =
-                    Reply::new(421, "4.4.2", format!("{HOSTNAME} timeout, closing connection")).to_bytes();
-                let _ = stream.write_all(&bytes);
-                server.handle_close();
-                return Ok(());
-            }
-            Err(e) => return Err(e),
+        let Some(deadline) = server.poll_timeout() else {
+            return Ok(());
         };
-        if shared.transcript {
-            show("C: ", &buf[..n]);
+        let now = shared.now();
+        if deadline <= now {
+            server.handle_timeout(now);
+            continue;
         }
-        server.set_storage_available(shared.stored_bytes() < MAX_STORED_BYTES);
-        server.handle_input(&buf[..n], shared.now());
+        stream.set_read_timeout(Some(to_duration(SimDuration(deadline.0 - now.0))))?;
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                if shared.transcript {
+                    show("C: ", &buf[..n]);
+                }
+                server.handle_input(&buf[..n], shared.now(), &mut *shared.store());
+            }
+            // The timer fired: the machine decides (421 and close once its deadline
+            // passed; nothing if the socket woke a little early).
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                server.handle_timeout(shared.now());
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
-/// The server owns the message now (it is about to answer 250): file it in every
-/// recipient's mailbox. Every recipient is local, since relaying is refused at RCPT.
-fn deliver(shared: &Shared, a: mailroom_core::smtp::server::Accepted) {
-    let Ok(mut mta) = shared.mta.lock() else {
-        return;
-    };
-    for rcpt in &a.rcpt_to {
-        let Some(mailbox) = mta.config.local_mailbox(rcpt) else {
-            // Cannot happen: RCPT only accepts local mailboxes here. Say so loudly.
-            eprintln!("mailroom-serve: BUG: accepted {} for non-local {rcpt}", a.id);
-            continue;
-        };
-        let stored = mta.deliver_local(&mailbox, &a.mail_from, &a.message);
-        let count = mta.mailboxes.get(&mailbox).map(Vec::len).unwrap_or(0);
-        let mut out = std::io::stdout().lock();
-        let _ =
-            writeln!(out, "delivered {} to {mailbox} ({} octets, {count} in mailbox)", a.id, stored.len());
-        if shared.print_messages {
-            let _ = writeln!(out, "--- message {} for {mailbox} ---", a.id);
-            let _ = out.write_all(&stored);
-            let _ = writeln!(out, "--- end ---");
+/// Carries out everything the machine wants done, in order; true once it closed.
+fn flush(stream: &mut TcpStream, server: &mut SmtpServer, shared: &Shared) -> io::Result<bool> {
+    // Replies to pipelined commands leave in one write (RFC 2920 §3.2).
+    let mut pending = Vec::new();
+    let mut closing = false;
+    while let Some(out) = server.poll_output() {
+        match out {
+            Output::Send { bytes, .. } => pending.extend_from_slice(&bytes),
+            // Stored before its 250 is sent; if it cannot be, the connection ends without
+            // the 250 and the client still holds the message.
+            Output::Request(Request::Accept(a)) => shared.deliver(&a).map_err(io::Error::other)?,
+            Output::Close => closing = true,
         }
-        let _ = out.flush();
     }
+    if !pending.is_empty() {
+        if shared.transcript {
+            show("S: ", &pending);
+        }
+        stream.write_all(&pending)?;
+    }
+    Ok(closing)
 }

@@ -2,6 +2,7 @@
 //! swaks. Each test starts its own server on a free port.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,8 +15,14 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// A server with `extra` options after `--smtp 127.0.0.1:0 --print-messages`.
+    fn start_with(extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom-serve"))
             .args(["--smtp", "127.0.0.1:0", "--print-messages"])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -147,4 +154,71 @@ fn swaks_sends_a_message() {
     assert!(transcript.contains("<-  250 2.0.0 OK: queued as"), "{transcript}");
     let printed = server.wait_for("Hello from swaks");
     assert!(printed.contains("Subject: via swaks"), "{printed}");
+}
+
+/// The idle timeout is the machine's (RFC 5321 §4.5.3.2.7): `--idle-timeout 1` makes it a
+/// second, and a silent client is told `421 4.4.2` and disconnected, no sooner.
+#[test]
+fn idle_client_gets_421_then_eof() {
+    let server = Server::start_with(&["--idle-timeout", "1"]);
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    // A bound on the test itself, should the server never time out.
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("220 "), "{line:?}");
+
+    // Activity restarts the clock: after 0.6 s of silence an EHLO buys a full second
+    // more, so the 421 comes a second after the EHLO, not 0.4 s.
+    std::thread::sleep(Duration::from_millis(600));
+    let sent = Instant::now();
+    (&stream).write_all(b"EHLO client.example\r\n").unwrap();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("250"), "{line:?}");
+        if line.starts_with("250 ") {
+            break;
+        }
+    }
+    let mut rest = String::new();
+    reader.read_to_string(&mut rest).expect("the server closes the connection");
+    let waited = sent.elapsed();
+    assert!(rest.starts_with("421 4.4.2 mail.example.net timeout"), "{rest:?}");
+    assert!(rest.ends_with("\r\n") && rest.lines().count() == 1, "one reply, then EOF: {rest:?}");
+    assert!(waited >= Duration::from_millis(990), "421 after only {waited:?}");
+    assert!(waited < Duration::from_secs(5), "421 after {waited:?}");
+}
+
+/// The command line: `--help` shows the world, bad options exit with 2, as documented.
+#[test]
+fn command_line() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_mailroom-serve")).args(args).output().unwrap();
+    let help = run(&["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success(), "{help:?}");
+    for needle in [
+        "--smtp <ADDR>",
+        "--transcript",
+        "--print-messages",
+        "--idle-timeout <SECS>",
+        "THE WORLD:",
+        "carol@example.net",
+        "EXAMPLE:",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from --help:\n{text}");
+    }
+    let version = run(&["-V"]);
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout),
+        format!("mailroom-serve {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for bad in
+        [&[][..], &["--smtp", "nowhere"], &["--smtp", "127.0.0.1:0", "--idle-timeout", "0"], &["--bogus"]]
+    {
+        let out = run(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("error:"), "{bad:?}: {out:?}");
+    }
 }

@@ -493,9 +493,13 @@ impl Session for SmtpServer {
         if self.state == State::Closed || now < self.deadline {
             return;
         }
-        let minutes = self.config.timeout.0 / 60_000_000;
-        let text =
-            format!("{} timeout: no command for {minutes} minutes, closing connection", self.config.hostname);
+        let secs = self.config.timeout.0 / 1_000_000;
+        let idle = if secs.is_multiple_of(60) {
+            format!("{} minutes", secs / 60)
+        } else {
+            format!("{secs} seconds")
+        };
+        let text = format!("{} timeout: no command for {idle}, closing connection", self.config.hostname);
         self.reply(None, Reply::of(ReplyCode::Timeout, text));
         self.close();
     }

@@ -61,14 +61,6 @@ impl<A> Agenda<A> {
     pub fn iter(&self) -> impl Iterator<Item = (SimTime, &A)> {
         self.heap.iter().map(|Reverse(s)| (s.at, &s.action))
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
 }
 
 #[cfg(test)]

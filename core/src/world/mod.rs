@@ -21,6 +21,7 @@
 //! budget; a World with a pending retry or an open session is simply not idle.
 
 mod agenda;
+mod build;
 pub mod net;
 mod scenario;
 
@@ -36,6 +37,7 @@ use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session,
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
 use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer};
+use crate::store::{MailStore, StoreError};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{
     ConnId, ConnInfo, EventKind, HostId, HostInfo, HostRole, HostSnapshot, Protocol, SessionView, Trace,
@@ -101,10 +103,11 @@ pub struct MailHost {
     pub config: ServerConfig,
     /// Local domains, mailboxes and the clients it relays for.
     pub directory: crate::session::Directory,
-    /// Messages as stored, per mailbox address, in arrival order.
-    pub mailboxes: BTreeMap<String, Vec<Vec<u8>>>,
-    /// Mailboxes that take no more mail (a fault rule).
-    pub full: Vec<String>,
+    /// The host's mail store: it, not the SMTP server, owns delivered mail; POP3 and IMAP
+    /// read it.
+    pub store: MailStore,
+    /// Users' passwords, for the services that ask for one (submission, POP3, IMAP).
+    pub passwords: BTreeMap<String, String>,
     pub mta: Mta,
     sessions: u32,
     /// When the MTA's timer is armed for.
@@ -127,9 +130,9 @@ impl MailHost {
 
 /// The store side of local delivery: files into the host's mailboxes.
 struct Mailboxes<'a> {
-    mailboxes: &'a mut BTreeMap<String, Vec<Vec<u8>>>,
+    store: &'a mut MailStore,
     directory: &'a crate::session::Directory,
-    full: &'a [String],
+    now: SimTime,
 }
 
 impl LocalDelivery for Mailboxes<'_> {
@@ -145,15 +148,18 @@ impl LocalDelivery for Mailboxes<'_> {
                 reason: format!("there is no mailbox {rcpt}"),
             });
         };
-        if self.full.contains(&mailbox) {
-            return Err(LocalFailure {
-                status: "4.2.2".into(),
-                reason: format!("the mailbox {mailbox} is full"),
-            });
+        if !self.store.has_mailbox(&mailbox) {
+            // postmaster@ exists on every mail host (RFC 5321 §4.5.1): made on first use.
+            let _ = self.store.create_mailbox(&mailbox);
         }
         let stored = mail::with_return_path(mail_from, message);
-        self.mailboxes.entry(mailbox.clone()).or_default().push(stored.clone());
-        Ok((mailbox, stored))
+        match self.store.deliver(&mailbox, stored.clone(), self.now) {
+            Ok(_) => Ok((mailbox, stored)),
+            Err(StoreError::MailboxFull { .. }) => {
+                Err(LocalFailure { status: "4.2.2".into(), reason: format!("the mailbox {mailbox} is full") })
+            }
+            Err(e) => Err(LocalFailure { status: "4.3.1".into(), reason: e.to_string() }),
+        }
     }
 }
 
@@ -189,7 +195,11 @@ impl Env for HostEnv<'_> {
     fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
         let verdict = self.mail.directory.clone().recipient(client_addr, rcpt);
         match verdict {
-            RcptVerdict::Local(m) if self.mail.full.contains(&m) => RcptVerdict::Full,
+            RcptVerdict::Local(m)
+                if self.mail.store.quota(&m).is_ok_and(|q| q.limit.is_some_and(|l| q.used >= l)) =>
+            {
+                RcptVerdict::Full
+            }
             v => v,
         }
     }
@@ -454,8 +464,8 @@ impl World {
                 mta: Mta::new(&config.hostname, Vec::new(), rng),
                 config,
                 directory: Default::default(),
-                mailboxes: BTreeMap::new(),
-                full: Vec::new(),
+                store: MailStore::new(),
+                passwords: BTreeMap::new(),
                 sessions: 0,
                 mta_timer: None,
             }
@@ -504,7 +514,7 @@ impl World {
         if let Some(m) = self.mail_mut(host) {
             let a = address.to_ascii_lowercase();
             m.directory.mailboxes.push(a.clone());
-            m.mailboxes.entry(a).or_default();
+            let _ = m.store.create_mailbox(&a);
         }
     }
 
@@ -540,14 +550,13 @@ impl World {
         self.faults.replies.push(ReplyRule { host, verb: verb.to_ascii_uppercase(), reply, times });
     }
 
-    /// The mailbox `address` takes no more mail.
+    /// The mailbox `address` takes no more mail: its quota is what it holds now.
     pub fn mailbox_full(&mut self, address: &str) {
-        let a = address.to_ascii_lowercase();
         for h in &mut self.hosts {
             if let Some(m) = &mut h.mail
-                && m.directory.mailboxes.contains(&a)
+                && let Ok(q) = m.store.quota(address)
             {
-                m.full.push(a.clone());
+                let _ = m.store.set_quota(address, Some(q.used));
             }
         }
     }
@@ -583,13 +592,18 @@ impl World {
         self.hosts.iter().position(|h| h.info.name.eq_ignore_ascii_case(name))
     }
 
-    /// The messages stored in `addr`'s mailbox, wherever it lives.
-    pub fn mailbox(&self, addr: &str) -> Option<&[Vec<u8>]> {
+    /// The messages in the INBOX of `addr`'s mailbox, wherever it lives.
+    pub fn mailbox(&self, addr: &str) -> Option<Vec<&[u8]>> {
         self.hosts
             .iter()
             .filter_map(|h| h.mail.as_ref())
-            .find_map(|m| m.mailboxes.get(&addr.to_ascii_lowercase()))
-            .map(Vec::as_slice)
+            .find_map(|m| m.store.folder(addr, crate::store::INBOX).ok())
+            .map(|f| f.messages().iter().map(|m| &*m.bytes).collect())
+    }
+
+    /// The mail store of `host`.
+    pub fn store(&self, host: HostId) -> Option<&MailStore> {
+        self.hosts.get(host)?.mail.as_ref().map(|m| &m.store)
     }
 
     /// The server configuration of `host`, to change a World before it runs.
@@ -768,7 +782,16 @@ impl World {
             .map(|h| match &h.mail {
                 Some(m) => HostSnapshot {
                     sessions: Vec::new(),
-                    mailboxes: m.mailboxes.iter().map(|(k, v)| (k.clone(), v.len())).collect(),
+                    mailboxes: m
+                        .store
+                        .addresses()
+                        .map(|a| {
+                            (
+                                a.to_string(),
+                                m.store.folder(a, crate::store::INBOX).map_or(0, |f| f.messages().len()),
+                            )
+                        })
+                        .collect(),
                     queued: m.mta.queued(),
                 },
                 None => HostSnapshot::default(),
@@ -1252,16 +1275,13 @@ impl World {
         let Some(m) = self.hosts[host].mail.as_mut() else {
             return;
         };
-        let mut store = Mailboxes { mailboxes: &mut m.mailboxes, directory: &m.directory, full: &m.full };
+        let mut store = Mailboxes { store: &mut m.store, directory: &m.directory, now };
         m.mta.accept(a, now, &mut store);
         self.drain_mta(host);
     }
 
     fn drain_mta(&mut self, host: HostId) {
-        loop {
-            let Some(out) = self.mail_mut(host).and_then(|m| m.mta.poll_output()) else {
-                break;
-            };
+        while let Some(out) = self.mail_mut(host).and_then(|m| m.mta.poll_output()) {
             match out {
                 MtaOutput::Delivered { mailbox, stored } => {
                     self.local(host, EventKind::Delivery { mailbox }, stored)

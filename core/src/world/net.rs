@@ -137,6 +137,6 @@ mod tests {
             (0..50).map(|i| n.transmit(0, 1, SimTime::from_secs(i)).retransmissions).collect::<Vec<_>>()
         };
         assert_eq!(run(9), run(9));
-        assert!(run(9).iter().any(|&r| r > 0) && run(9).iter().any(|&r| r == 0));
+        assert!(run(9).iter().any(|&r| r > 0) && run(9).contains(&0));
     }
 }

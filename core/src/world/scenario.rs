@@ -1,12 +1,12 @@
 //! Scenarios: the standard world of the lessons, and running a lesson in it.
 
+use crate::describe::{ActionDesc, Description};
 use crate::lesson::{EmailSpec, Lesson, LessonError};
 use crate::mail::Draft;
-use crate::smtp::server::ServerConfig;
-use crate::time::SimDuration;
-use crate::trace::{HostId, HostInfo, HostRole, Trace};
+use crate::time::SimTime;
+use crate::trace::{HostId, Trace};
 
-use super::World;
+use super::{SMTP_PORT, SUBMISSION_PORT, Service, World};
 
 // ----- the standard world of the lessons -----------------------------------------------
 
@@ -24,71 +24,113 @@ pub mod names {
     pub const USERS: &[&str] = &["alice@example.org", "bob@example.net", "carol@example.net"];
 }
 
-/// The standard world: Alice's laptop, her provider `smtp.example.org`, a DNS resolver,
-/// and Bob's provider `mx.example.net` with the mailboxes of Bob and Carol.
+/// The standard world (`core/worlds/standard.world`): Alice's laptop, her provider
+/// `smtp.example.org`, a DNS resolver, and Bob's provider `mx.example.net` with the
+/// mailboxes of Bob and Carol. Returns the laptop too.
 pub fn standard_world() -> (World, HostId) {
-    use names::*;
-    let mut w = World::new(0);
-    let host = |name: &str, label: &str, addr: &str, role, position| HostInfo {
-        name: name.into(),
-        label: label.into(),
-        addr: addr.into(),
-        role,
-        position,
-    };
-    let laptop = w.add_host(host(LAPTOP, "Alice's laptop", LAPTOP_ADDR, HostRole::Client, (10, 62)), None);
-    let smtp = w.add_host(
-        host(ALICE_SERVER, "Alice's provider", ALICE_SERVER_ADDR, HostRole::MailServer, (38, 62)),
-        Some(ServerConfig::new(ALICE_SERVER)),
-    );
-    w.add_domain(smtp, "example.org");
-    w.add_mailbox(smtp, "alice@example.org");
-    // Alice's laptop is on her provider's network, so the provider relays for it
-    // (like Postfix's `permit_mynetworks`). Submission with AUTH comes in a later lesson.
-    w.relay_for(smtp, LAPTOP_ADDR);
-    let ns = w.add_host(host(RESOLVER, "DNS resolver", RESOLVER_ADDR, HostRole::Dns, (52, 16)), None);
-    let mx = w.add_host(
-        host(BOB_SERVER, "Bob's provider", BOB_SERVER_ADDR, HostRole::MailServer, (78, 62)),
-        Some(ServerConfig::new(BOB_SERVER)),
-    );
-    w.add_domain(mx, "example.net");
-    w.add_mailbox(mx, "bob@example.net");
-    w.add_mailbox(mx, "carol@example.net");
-    w.set_resolver(ns);
-    w.link(laptop, smtp, SimDuration::from_millis(20));
-    w.link(laptop, ns, SimDuration::from_millis(15));
-    w.link(smtp, ns, SimDuration::from_millis(2));
-    w.link(smtp, mx, SimDuration::from_millis(40));
-    w.link(mx, ns, SimDuration::from_millis(25));
-    let z = w.zone_mut();
-    z.add_mx("example.org", 10, ALICE_SERVER);
-    z.add_a(ALICE_SERVER, ALICE_SERVER_ADDR);
-    z.add_mx("example.net", 10, BOB_SERVER);
-    z.add_a(BOB_SERVER, BOB_SERVER_ADDR);
-    z.add_a(RESOLVER, RESOLVER_ADDR);
-    z.add_a(LAPTOP, LAPTOP_ADDR);
+    let w = World::from_description(&Description::standard());
+    let laptop = w.host_by_name(names::LAPTOP).unwrap_or(0);
     (w, laptop)
 }
 
-/// Runs the `send` scenario: the person on the laptop sends `email` via smtp.example.org.
+/// One scripted send of a lesson: who sends, through which server, and what.
+struct Send<'a> {
+    at: SimTime,
+    from_host: String,
+    via: String,
+    email: &'a EmailSpec,
+    to: Vec<String>,
+    subject: String,
+}
+
+/// The sends of a lesson: its scripted actions, or by default the laptop sending the
+/// lesson's email through Alice's provider at once.
+fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
+    let scripted: Vec<Send> = world
+        .actions
+        .iter()
+        .map(|a| match a {
+            ActionDesc::Send { at, from_host, via, to, subject, .. } => Send {
+                at: *at,
+                from_host: from_host.clone(),
+                via: via.clone(),
+                email,
+                to: if to.is_empty() { email.to.clone() } else { to.clone() },
+                subject: subject.clone().unwrap_or_else(|| email.subject.clone()),
+            },
+        })
+        .collect();
+    if !scripted.is_empty() {
+        return scripted;
+    }
+    vec![Send {
+        at: SimTime::ZERO,
+        from_host: names::LAPTOP.into(),
+        via: names::ALICE_SERVER.into(),
+        email,
+        to: email.to.clone(),
+        subject: email.subject.clone(),
+    }]
+}
+
+/// Schedules the sends in `w`; `narrate` adds "Alice writes an email and presses Send."
+fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), String> {
+    for s in sends {
+        let host = w.host_by_name(&s.from_host).ok_or_else(|| format!("there is no host {}", s.from_host))?;
+        let via = w.host_by_name(&s.via).ok_or_else(|| format!("there is no host {}", s.via))?;
+        // A mail program uses the port its server offers: 25 on a trusted network (what
+        // these lessons show), else submission on 587 (RFC 6409).
+        let services = &w.hosts[via].services;
+        let port = if services.get(&SMTP_PORT) == Some(&Service::Smtp) {
+            SMTP_PORT
+        } else if services.contains_key(&SUBMISSION_PORT) {
+            SUBMISSION_PORT
+        } else {
+            SMTP_PORT
+        };
+        if narrate {
+            let first = s.email.from.split(['<', '@']).next().unwrap_or("").trim();
+            let who = if first.is_empty() { "Alice" } else { first };
+            let text = format!("{who} writes an email and presses Send.");
+            w.schedule(s.at, super::Action::Note { host, text });
+        }
+        let draft = Draft { from: &s.email.from, to: &s.to, subject: &s.subject, body: &s.email.body };
+        w.send_mail_at(s.at, host, &s.via, port, &draft).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Runs the `send` scenario in the standard world: the person on the laptop sends
+/// `email` via smtp.example.org.
 pub fn run_send(email: &EmailSpec) -> Result<Trace, String> {
-    let (mut w, laptop) = standard_world();
-    let first = email.from.split(['<', '@']).next().unwrap_or("").trim();
-    let who = if first.is_empty() { "Alice" } else { first };
-    w.note(laptop, &format!("{who} writes an email and presses Send."));
-    let draft = Draft { from: &email.from, to: &email.to, subject: &email.subject, body: &email.body };
-    w.send_mail(laptop, names::ALICE_SERVER, &draft).map_err(|e| e.to_string())?;
-    w.run_until_idle().map_err(|e| e.to_string())?;
-    Ok(w.into_trace())
+    run_world(&Description::standard(), email, 1)
 }
 
 /// The `send` scenario with `n` messages, one after the other: a long trace, for
 /// benchmarks of the engine and of the page.
 pub fn run_send_many(email: &EmailSpec, n: usize) -> Result<Trace, String> {
-    let (mut w, laptop) = standard_world();
-    let draft = Draft { from: &email.from, to: &email.to, subject: &email.subject, body: &email.body };
-    for _ in 0..n {
-        w.send_mail(laptop, names::ALICE_SERVER, &draft).map_err(|e| e.to_string())?;
+    run_world(&Description::standard(), email, n)
+}
+
+/// Runs a described world with a lesson's sends, `n` times over (each round after the
+/// previous one has finished).
+fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, String> {
+    let mut w = World::from_description(d);
+    let sends = sends(d, email);
+    for round in 0..n.max(1) {
+        let offset = w.now();
+        let shifted: Vec<Send> = sends
+            .iter()
+            .map(|s| Send {
+                at: offset.plus(crate::time::SimDuration(s.at.0)),
+                from_host: s.from_host.clone(),
+                via: s.via.clone(),
+                email: s.email,
+                to: s.to.clone(),
+                subject: s.subject.clone(),
+            })
+            .collect();
+        schedule_sends(&mut w, &shifted, n == 1 && round == 0)?;
         w.run_until_idle().map_err(|e| e.to_string())?;
     }
     Ok(w.into_trace())
@@ -102,7 +144,7 @@ pub struct LessonRun {
     pub anchors: Vec<Option<usize>>,
 }
 
-/// Runs a lesson's scenario and resolves every step's anchor.
+/// Runs a lesson's world and scripted actions, and resolves every step's anchor.
 pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
     run_lesson_repeated(lesson, 1)
 }
@@ -110,12 +152,12 @@ pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
 /// The most messages [`run_lesson_repeated`] sends: about 1,900 events.
 pub const MAX_REPEAT: usize = 50;
 
-/// Runs a lesson's scenario with its email sent `n` times (clamped to 1..=[`MAX_REPEAT`]),
-/// for a long trace; the steps' anchors land on the first message's events.
+/// Runs a lesson's scenario with its sends repeated `n` times (clamped to
+/// 1..=[`MAX_REPEAT`]), for a long trace; the steps' anchors land on the first round.
 pub fn run_lesson_repeated(lesson: &Lesson, n: usize) -> Result<LessonRun, LessonError> {
     let n = n.clamp(1, MAX_REPEAT);
-    let trace = if n == 1 { run_send(&lesson.email) } else { run_send_many(&lesson.email, n) };
-    let trace = trace.map_err(|m| LessonError { line: 0, message: m })?;
+    let trace =
+        run_world(&lesson.world, &lesson.email, n).map_err(|m| LessonError { line: 0, message: m })?;
     let anchors = lesson.resolve(&trace)?;
     Ok(LessonRun { trace, anchors })
 }

@@ -32,7 +32,7 @@ fn unknown_user_bounces_back_to_alice_with_a_dsn() {
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
     let alice = w.mailbox("alice@example.org").unwrap();
     assert_eq!(alice.len(), 1, "{:?}", kinds(&w));
-    let dsn = String::from_utf8_lossy(&alice[0]);
+    let dsn = String::from_utf8_lossy(alice[0]);
     // Bounces travel with a null reverse-path (RFC 5321 §4.5.5).
     assert!(dsn.starts_with("Return-Path: <>\r\n"), "{dsn}");
     for want in [
@@ -63,7 +63,7 @@ fn relay_refused_for_a_stranger_is_reported_by_the_client() {
 #[test]
 fn a_domain_that_does_not_exist_bounces_with_5_1_2() {
     let w = send("bob@nowhere.test", "alice@example.org", |_| {});
-    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("Status: 5.1.2") && dsn.contains("NXDOMAIN"), "{dsn}");
 }
 
@@ -78,7 +78,7 @@ fn a_bounce_crosses_smtp_with_a_null_sender() {
     assert!(null_mail.is_some(), "{:?}", kinds(&w));
     let carol = w.mailbox("carol@example.net").unwrap();
     assert_eq!(carol.len(), 1);
-    assert!(String::from_utf8_lossy(&carol[0]).contains("Final-Recipient: rfc822; nobody@example.net"));
+    assert!(String::from_utf8_lossy(carol[0]).contains("Final-Recipient: rfc822; nobody@example.net"));
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn temporary_failures_are_retried_then_bounced() {
     let connects_to_mx =
         w.trace().events.iter().filter(|e| matches!(e.kind, EventKind::Connect { .. }) && e.to == 3).count();
     assert_eq!(connects_to_mx, 1 + RETRY_DELAYS.len());
-    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("Status: 5.4.7") && dsn.contains("452 4.5.3"), "{dsn}");
     // The retries happen later in virtual time.
     assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
@@ -130,7 +130,7 @@ fn a_host_without_a_mail_server_refuses_and_the_message_bounces() {
         })
         .count();
     assert_eq!(refusals, 1 + RETRY_DELAYS.len());
-    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("Status: 5.4.7") && dsn.contains("refused"), "{dsn}");
     // The World found that itself: no remote server said anything (RFC 3464 §2.3.5).
     assert!(!dsn.contains("Remote-MTA") && !dsn.contains("Diagnostic-Code"), "{dsn}");
@@ -258,7 +258,7 @@ fn mx_fallback_a_refusing_first_mx_hands_over_to_the_backup() {
     let labels = kinds(&w);
     assert!(labels.contains(&"refused".to_string()), "{labels:?}");
     let mx2 = w.host_by_name("mx2.example.net").unwrap();
-    assert_eq!(w.hosts[mx2].mail.as_ref().unwrap().mailboxes["bob@example.net"].len(), 1);
+    assert_eq!(w.store(mx2).unwrap().folder("bob@example.net", "INBOX").unwrap().messages().len(), 1);
     // Both tries belong to the first attempt: no retry was needed.
     assert!(w.now() < SimTime::from_secs(60), "{}", w.now());
 }
@@ -289,10 +289,10 @@ fn a_reply_rule_and_a_full_mailbox() {
             Some(1),
         );
     });
-    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("Diagnostic-Code: smtp; 554 5.7.1 Your IP is on a block list"), "{dsn}");
     let w = send("bob@example.net", "alice@example.org", |w| w.mailbox_full("bob@example.net"));
-    let dsn = String::from_utf8_lossy(&w.mailbox("alice@example.org").unwrap()[0]).into_owned();
+    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("452 4.2.2") && dsn.contains("Status: 5.4.7"), "{dsn}");
 }
 
@@ -356,7 +356,7 @@ fn live_a_person_types_a_whole_transaction_line_by_line() {
     );
     let bob = w.mailbox("bob@example.net").unwrap();
     assert_eq!(bob.len(), 1);
-    assert!(String::from_utf8_lossy(&bob[0]).contains("Subject: typed by hand"));
+    assert!(String::from_utf8_lossy(bob[0]).contains("Subject: typed by hand"));
     // The typed message data was recognised as such.
     assert!(w.trace().events.iter().any(|e| e.kind == EventKind::MessageData && e.from == laptop));
 }

@@ -1,0 +1,100 @@
+//! A World built from a [`Description`]: worlds as data.
+
+use crate::describe::{Description, Fault, ServiceKind};
+use crate::smtp::reply::Reply;
+use crate::smtp::server::ServerConfig;
+use crate::trace::{HostInfo, HostRole};
+
+use super::{Service, World};
+
+impl From<ServiceKind> for Service {
+    fn from(k: ServiceKind) -> Service {
+        match k {
+            ServiceKind::Smtp => Service::Smtp,
+            ServiceKind::Submission => Service::Submission,
+            ServiceKind::Pop3 => Service::Pop3,
+            ServiceKind::Imap => Service::Imap,
+            ServiceKind::Dns => Service::Dns,
+        }
+    }
+}
+
+impl World {
+    /// Builds the World a description describes. The description has been checked when it
+    /// was parsed ([`Description::parse`]), so every name it uses exists; a name that does
+    /// not is skipped rather than trusted.
+    pub fn from_description(d: &Description) -> World {
+        let mut w = World::new(d.seed);
+        for h in &d.hosts {
+            let info = HostInfo {
+                name: h.name.clone(),
+                label: h.label.clone(),
+                addr: h.addr.clone(),
+                role: h.role,
+                position: h.position,
+            };
+            let server = (h.role == HostRole::MailServer).then(|| ServerConfig::new(&h.name));
+            let id = w.add_host(info, server);
+            // Exactly the services the description declares.
+            w.hosts[id].services.clear();
+            for s in &h.services {
+                w.serve(id, s.port, s.kind.into());
+            }
+        }
+        if let Some(r) = d.resolver.as_deref().and_then(|r| w.host_by_name(r)) {
+            w.set_resolver(r);
+        }
+        for dom in &d.domains {
+            if let Some(host) = w.host_by_name(&dom.host) {
+                w.add_domain(host, &dom.name);
+            }
+        }
+        for u in &d.users {
+            let domain = crate::mail::domain_of(&u.address);
+            let host = d
+                .domains
+                .iter()
+                .find(|x| x.name.eq_ignore_ascii_case(&domain))
+                .and_then(|x| w.host_by_name(&x.host));
+            if let Some(host) = host {
+                w.add_mailbox(host, &u.address);
+                if let (Some(m), Some(p)) = (w.mail_mut(host), &u.password) {
+                    m.passwords.insert(u.address.to_ascii_lowercase(), p.clone());
+                }
+            }
+        }
+        for r in &d.relays {
+            if let Some(host) = w.host_by_name(&r.host) {
+                w.relay_for(host, &r.client);
+            }
+        }
+        *w.zone_mut() = d.zone();
+        for l in &d.links {
+            if let (Some(a), Some(b)) = (w.host_by_name(&l.a), w.host_by_name(&l.b)) {
+                w.lossy_link(a, b, l.latency, l.loss_percent);
+            }
+        }
+        for f in &d.faults {
+            match f {
+                Fault::Down { host, from, until, .. } => {
+                    if let Some(h) = w.host_by_name(host) {
+                        w.down(h, *from, *until);
+                    }
+                }
+                Fault::Greylist { host, .. } => {
+                    if let Some(h) = w.host_by_name(host) {
+                        w.greylist(h);
+                    }
+                }
+                Fault::MailboxFull { address, .. } => w.mailbox_full(address),
+                Fault::Reply { host, verb, code, enhanced, text, times, .. } => {
+                    if let Some(h) = w.host_by_name(host) {
+                        let reply = Reply::custom(*code, enhanced.as_deref(), vec![text.clone()]);
+                        w.reply_rule(h, verb, reply, *times);
+                    }
+                }
+            }
+        }
+        w
+    }
+}
