@@ -268,8 +268,12 @@ impl SmtpClient {
                 self.state = ClientState::ExpectEhloReply;
             }
             ClientState::ExpectGreeting => {
-                // 554 (or anything else): the server will not talk to us (RFC 5321 §3.1).
-                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                // 554 (or anything else): this server will not talk to us (RFC 5321 §3.1).
+                // That says nothing about the recipients, so it is not a bounce: like
+                // Postfix (`smtp_skip_5xx_greeting = yes`), skip this server and try the
+                // next MX or later.
+                let why = format!("the server refused to talk: {reply}");
+                self.fail_unresolved(|| RcptStatus::Interrupted(why.clone()));
                 self.quit();
             }
             ClientState::ExpectEhloReply if reply.is_positive() => {
@@ -512,10 +516,10 @@ mod tests {
                 &["Failed 550", "Delivered 250"],
             ),
             (
-                "greeting refused",
+                "greeting refused: skip this server, no bounce",
                 &["bob@example.net"],
                 &["554 no service\r\n", "221 bye\r\n"],
-                &["Failed 554"],
+                &["Interrupted"],
             ),
             (
                 "temporary at MAIL",

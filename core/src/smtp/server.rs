@@ -73,6 +73,9 @@ pub enum State {
     ExpectRcptOrData,
     /// After 354: reading the message until `CRLF.CRLF`.
     ReceivingData,
+    /// The greeting refused service (`554`): only QUIT is answered, every other command
+    /// gets `503` (RFC 5321 §3.1).
+    NoService,
     /// QUIT answered (or the connection ended); the connection is closing.
     Closed,
 }
@@ -85,6 +88,7 @@ impl State {
             State::ExpectRcpt => "ExpectRcpt",
             State::ExpectRcptOrData => "ExpectRcptOrData",
             State::ReceivingData => "ReceivingData",
+            State::NoService => "NoService",
             State::Closed => "Closed",
         }
     }
@@ -97,6 +101,7 @@ impl State {
             State::ExpectRcpt => "knows the sender: waits for a recipient (RCPT TO)",
             State::ExpectRcptOrData => "has a recipient: waits for another RCPT TO, or DATA",
             State::ReceivingData => "reading the message until the line with a single dot",
+            State::NoService => "refused service: waits for QUIT",
             State::Closed => "closing the connection",
         }
     }
@@ -174,6 +179,28 @@ impl SmtpServer {
         s
     }
 
+    /// A server whose greeting is `greeting` instead of `220` (a fault rule of the world):
+    /// `554` refuses service and then answers only QUIT; `421` closes at once
+    /// (RFC 5321 §3.1, §3.8).
+    pub fn with_greeting(
+        config: ServerConfig,
+        peer: Peer,
+        session_id: &str,
+        now: SimTime,
+        greeting: Reply,
+    ) -> SmtpServer {
+        let mut s = SmtpServer::new(config, peer, session_id, now);
+        s.out.clear();
+        let code = greeting.code;
+        s.reply(None, greeting);
+        match code {
+            200..=299 => {}
+            421 => s.close(),
+            _ => s.state = State::NoService,
+        }
+        s
+    }
+
     pub fn server_state(&self) -> State {
         self.state
     }
@@ -208,6 +235,9 @@ impl SmtpServer {
             }
         };
         let verb = cmd.verb().to_string();
+        if self.state == State::NoService && !matches!(cmd, Command::Quit) {
+            return self.reply(Some(&verb), Reply::of(ReplyCode::BadSequence, "No service here: only QUIT"));
+        }
         let rcpt = match &cmd {
             Command::Rcpt { to } => Some(to.as_str()),
             _ => None,
@@ -371,9 +401,21 @@ impl SmtpServer {
         self.state = State::ExpectRcptOrData;
     }
 
-    fn finish_data(&mut self, end: DataEnd, now: SimTime) {
+    fn finish_data(&mut self, end: DataEnd, now: SimTime, env: &mut dyn Env) {
         let tx = std::mem::take(&mut self.tx);
         self.state = State::ExpectMail;
+        // A fault rule may answer the end of data instead (the message is then not taken).
+        if let DataEnd::Complete(_) = &end {
+            let ctx = CommandContext {
+                verb: "MESSAGE",
+                client_addr: &self.peer.addr,
+                mail_from: tx.mail_from.as_deref(),
+                rcpt: None,
+            };
+            if let Some(reply) = env.intercept(&ctx) {
+                return self.reply(Some("DATA"), reply);
+            }
+        }
         let reply = match end {
             DataEnd::Rejected(DataProblem::BareLineEnd) => Reply::of(
                 ReplyCode::ContentRefused,
@@ -438,7 +480,7 @@ impl Session for SmtpServer {
                     return;
                 };
                 self.reading = Reading::Commands;
-                self.finish_data(end, now);
+                self.finish_data(end, now, env);
                 continue;
             }
             let Some(line) = self.lines.read(&mut input) else {
@@ -840,5 +882,22 @@ mod tests {
         assert_eq!(s.classify(b"data\r\n"), EventKind::Command { verb: "DATA".into() });
         s.handle_input(b"DATA\r\n", SimTime::ZERO, &mut directory());
         assert_eq!(s.classify(b"Subject: hi\r\n"), EventKind::MessageData);
+    }
+
+    #[test]
+    fn a_554_greeting_answers_only_quit() {
+        // RFC 5321 §3.1: after a 554 greeting the server waits for QUIT and answers any
+        // other command with 503.
+        let reply = Reply::custom(554, None, vec!["mx.example.net no service".into()]);
+        let mut s = SmtpServer::with_greeting(config(), peer("192.0.2.10"), "A", SimTime::ZERO, reply);
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nQUIT\r\n", SimTime::ZERO, &mut directory());
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies, ["554", "503 5.5.1", "503 5.5.1", "221 2.0.0", "close"]);
+        let reply = Reply::custom(421, Some("4.3.2"), vec!["busy".into()]);
+        let mut s = SmtpServer::with_greeting(config(), peer("192.0.2.10"), "A", SimTime::ZERO, reply);
+        let mut replies = Vec::new();
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies, ["421 4.3.2", "close"]);
     }
 }

@@ -1050,7 +1050,21 @@ impl World {
         let machine: Option<Box<dyn Session>> = match (service, self.hosts[server].mail.as_mut()) {
             (Some(Service::Smtp | Service::Submission), Some(m)) => {
                 let session = m.next_session_id();
-                Some(Box::new(SmtpServer::new(m.config.clone(), peer, &session, now)))
+                // A fault rule may replace the greeting (`reply HOST GREETING 554 ...`).
+                let rule = self
+                    .faults
+                    .replies
+                    .iter_mut()
+                    .find(|r| r.host == server && r.verb == "GREETING" && r.times != Some(0));
+                Some(Box::new(match rule {
+                    Some(rule) => {
+                        if let Some(n) = &mut rule.times {
+                            *n -= 1;
+                        }
+                        SmtpServer::with_greeting(m.config.clone(), peer, &session, now, rule.reply.clone())
+                    }
+                    None => SmtpServer::new(m.config.clone(), peer, &session, now),
+                }))
             }
             // POP3 and IMAP machines plug in here; until then their ports refuse.
             _ => None,

@@ -395,3 +395,26 @@ fn live_calls_on_unknown_or_closed_connections_are_errors() {
     assert!(w.trace().events.iter().any(|e| e.kind == EventKind::Refused { port: 25 }));
     assert!(w.write(c, b"NOOP\r\n").is_err());
 }
+
+#[test]
+fn reply_rules_for_the_greeting_and_the_end_of_data() {
+    // 554 at the greeting: the relay says QUIT, the message waits and is retried, then the
+    // rule is used up and the retry goes through.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.reply_rule(
+            3,
+            "GREETING",
+            Reply::custom(554, None, vec!["mx.example.net no service for you".into()]),
+            Some(1),
+        );
+    });
+    let labels = kinds(&w);
+    assert!(labels.contains(&"554".to_string()), "{labels:?}");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1);
+    // A 451 after the final dot: the message is not taken, and is retried.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.reply_rule(3, "MESSAGE", Reply::custom(451, Some("4.3.0"), vec!["Try later".into()]), Some(1));
+    });
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered once, on the retry");
+    assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
+}
