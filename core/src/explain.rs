@@ -348,6 +348,12 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.3",
     ),
     e(
+        "5.4.6",
+        "Routing loop detected",
+        "The mail would go round in a circle: the server found itself as the best mail server for the domain, yet it does not keep that domain's mail.",
+        "RFC 3463 §3.5; RFC 5321 §5.1",
+    ),
+    e(
         "5.1.10",
         "Recipient address has null MX",
         "The recipient's domain publishes a null MX record (0 .): it says it accepts no mail at all.",

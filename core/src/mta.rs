@@ -40,8 +40,8 @@ pub const MAX_QUEUE: usize = 10_000;
 
 /// The RFC 3463 statuses this queue manager writes into bounces on its own (the others
 /// come from remote replies): no such mailbox, no such domain, mailbox full, null MX,
-/// delivery time expired.
-pub const DSN_STATUSES: [&str; 5] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.7"];
+/// routing loop, delivery time expired.
+pub const DSN_STATUSES: [&str; 6] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.6", "5.4.7"];
 
 /// Filing a message into a local mailbox: asked of the host's store.
 pub trait LocalDelivery {
@@ -269,6 +269,24 @@ impl Mta {
                         return self.finish(id, now);
                     }
                     mx.sort_by_key(|(p, _)| *p);
+                    // A relay that finds itself in the list discards itself and every MX
+                    // as preferred or less preferred: it only hands mail to better ones
+                    // (RFC 5321 §5.1), so mail never loops between backups.
+                    let me = self.hostname.clone();
+                    if let Some(own) = mx
+                        .iter()
+                        .find(|(_, n)| n.trim_end_matches('.').eq_ignore_ascii_case(&me))
+                        .map(|(p, _)| *p)
+                    {
+                        mx.retain(|(p, _)| *p < own);
+                        if mx.is_empty() {
+                            let why = format!(
+                                "{me} is the best mail server for {name} but does not take its mail (a routing loop)"
+                            );
+                            self.fail_pending(id, "5.4.6", why);
+                            return self.finish(id, now);
+                        }
+                    }
                     // Equal preferences in a random order (RFC 5321 §5.1), from the seeded generator.
                     let mut route = Vec::new();
                     for group in mx.chunk_by(|a, b| a.0 == b.0) {
@@ -684,5 +702,26 @@ mod tests {
         assert_eq!(order(3), order(3));
         let orders: std::collections::BTreeSet<Vec<String>> = (0..20).map(order).collect();
         assert!(orders.len() > 1, "different seeds give different orders");
+    }
+
+    #[test]
+    fn a_backup_mx_hands_mail_only_to_better_ones() {
+        let mut z = zone();
+        z.add_mx("far.example", 30, "smtp.example.org");
+        let mut m = Mta::new("smtp.example.org", vec![], Rng::new(1));
+        m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+        m.handle_timeout(SimTime::ZERO);
+        drain(&mut m);
+        m.dns_answer("Q1", "far.example", "MX", &z.query("far.example", "MX"), SimTime::ZERO);
+        assert_eq!(m.queue[0].route, ["mx1.far.example", "mx2.far.example"]);
+        // As the best MX itself, it has nobody to hand the mail to: a routing loop.
+        let mut m = Mta::new("mx1.far.example", vec![], Rng::new(1));
+        m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+        m.handle_timeout(SimTime::ZERO);
+        drain(&mut m);
+        m.dns_answer("Q1", "far.example", "MX", &z.query("far.example", "MX"), SimTime::ZERO);
+        let outs = drain(&mut m);
+        let Some(MtaOutput::Bounced { dsn, .. }) = outs.last() else { panic!("{:?}", short(&outs)) };
+        assert!(String::from_utf8_lossy(dsn).contains("Status: 5.4.6"));
     }
 }

@@ -183,3 +183,15 @@ fn a_broken_world_block_names_its_line_in_the_lesson_file() {
     assert_eq!(e.line, 5, "{e}");
     assert!(e.message.contains("unknown world `moon`"), "{e}");
 }
+
+#[test]
+fn the_world_block_example_in_the_docs_is_valid_and_runs() {
+    let doc = include_str!("../../docs/writing-lessons.md");
+    let start = doc.find("```world\n").expect("the docs show a world block") + "```world\n".len();
+    let block = &doc[start..start + doc[start..].find("```").unwrap()];
+    let text = format!(
+        "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\n---\n```world\n{block}```\n## S\n@ delivery carol@example.net\nx\n"
+    );
+    let lesson = Lesson::parse("docs", &text).unwrap_or_else(|e| panic!("{e}"));
+    run_lesson(&lesson).unwrap_or_else(|e| panic!("{e}"));
+}
