@@ -1,12 +1,27 @@
 //! # mailroom-core
 //!
-//! The simulation engine of Mailroom: sans-IO protocol state machines (bytes in, replies
-//! and events out), the mail model, a deterministic [`world::World`] driven by virtual
-//! time, the [`trace::Trace`] it records, lessons, and the explanation catalogue.
-//! [`store::MailStore`] holds a mail host's mailboxes, shared by its SMTP, POP3 and IMAP services.
+//! The simulation engine of Mailroom. No clock, socket, thread or unseeded randomness
+//! lives here: the same inputs give the same trace, byte for byte.
 //!
-//! No clock, socket, thread or unseeded randomness lives here: the same inputs give the
-//! same trace, byte for byte.
+//! The map:
+//! - [`session`]: the contract every protocol machine keeps (bytes in, outputs out,
+//!   timers, a typed state) and what a machine may ask of its host ([`session::Env`]).
+//! - [`smtp`]: the SMTP server and client, sans-IO; [`line`](mod@line): CRLF framing with limits.
+//! - [`mta`]: a mail server's queue manager, sans-IO: routing by MX, retries, bounces.
+//! - [`store`]: a mail host's mailboxes, folders, UIDs, flags, locks and notifications,
+//!   shared by its SMTP, POP3 and IMAP services.
+//! - [`mail`]: RFC 5322 messages and RFC 3464 bounces; [`dns`]: records and answers.
+//! - [`describe`]: worlds as data (hosts, services, users, records, links, faults,
+//!   scripted sends), parsed with errors that name the line.
+//! - [`world`]: the [`world::World`] that runs it all in virtual time ([`time`]) with a
+//!   seeded generator ([`rng`]), and records the [`trace::Trace`].
+//! - [`lesson`], [`lessons`]: lesson files and their anchors; [`explain`]: every command
+//!   and reply in plain words, with its RFC section.
+//!
+//! A World is driven in this order: build it ([`world::World::from_description`]), give
+//! it inputs (`send_mail_at`, or live: `open`, `write`, `close`), then let time run
+//! (`run_until_idle`, or live: `advance`, `advance_to`), and read the trace
+//! (`trace().events_since(n)`).
 #![forbid(unsafe_code)]
 
 pub mod describe;
