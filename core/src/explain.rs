@@ -240,7 +240,7 @@ pub const SMTP_REPLIES: &[Explanation] = &[
         "552",
         "Exceeded storage allocation",
         "The message is larger than this server accepts (5.3.4). The size is announced with the SIZE extension.",
-        "RFC 5321 §4.2.3, RFC 1870",
+        "RFC 5321 §4.2.3; RFC 1870 §6.1",
     ),
     e(
         "553",

@@ -91,7 +91,7 @@ pub struct CommandContext<'a> {
 pub trait Env {
     /// Where mail for `rcpt` goes, when `client_addr` names it in `RCPT TO`.
     fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict;
-    /// False when the host has no room for more mail right now (`452 4.3.1`, RFC 1870 §6.3,
+    /// False when the host has no room for more mail right now (`452 4.3.1`, RFC 1870 §6.1,
     /// RFC 3463 §3.4).
     fn storage_available(&mut self) -> bool {
         true

@@ -72,7 +72,7 @@ pub enum ReplyCode {
     NoSuchUser,
     /// `550 5.7.1`: relay access denied.
     RelayDenied,
-    /// `552 5.3.4`: message too big (RFC 1870 §6.2).
+    /// `552 5.3.4`: message too big (RFC 1870 §6.1).
     TooBig,
     /// `553 5.1.7`: a sender address that needs SMTPUTF8.
     SenderNeedsUtf8,

@@ -84,7 +84,7 @@ fn a_bounce_crosses_smtp_with_a_null_sender() {
 #[test]
 fn a_failed_bounce_makes_no_bounce() {
     // The sender's domain does not exist, so the bounce cannot be delivered; it has a
-    // null sender, so it is dropped, not bounced again (RFC 5321 §6.2).
+    // null sender, so it is dropped, not bounced again (RFC 5321 §6.1, §4.5.5).
     let w = send("nobody@example.net", "ghost@nowhere.test", |_| {});
     let bounces = kinds(&w).iter().filter(|k| *k == "bounce").count();
     assert_eq!(bounces, 1, "{:?}", kinds(&w));
