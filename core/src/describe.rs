@@ -881,7 +881,11 @@ impl Builder {
                 Err(format!("expected a command to answer ({}), found `{s}`", REPLY_VERBS.join(", ")))
             }
         })?;
-        let (code, _) = c.value("a reply code such as 451", |s| number(s, "a reply code", 200, 599))?;
+        // A rule can only refuse: a 2xx would tell the client "done" while the server did
+        // nothing (a message answered 250 and never kept would be lost).
+        let (code, _) = c.value("a reply code from 400 to 599, such as 451", |s| {
+            number(s, "a reply code of a rule (it refuses: 4xx try later, 5xx failed)", 400, 599)
+        })?;
         let code = code as u16;
         let mut enh = None;
         let t = c.next("an enhanced code such as `4.7.1` or the reply text in quotes")?;

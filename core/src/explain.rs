@@ -291,6 +291,30 @@ pub fn reply_to(code: u16, verb: Option<&str>) -> Option<&'static Explanation> {
         SMTP_REPLIES_IN_CONTEXT.iter().find(|e| e.key == key)
     })
     .or_else(|| reply(code))
+    .or_else(|| reply_class(code))
+}
+
+/// What the first digit of any reply code says (RFC 5321 §4.2.1): for codes a teacher's
+/// fault rule may send that the table does not list.
+pub const REPLY_CLASSES: &[Explanation] = &[
+    e(
+        "4xx",
+        "Transient failure",
+        "The first digit 4 means: not now. The command failed, but the same command may work later, so a mail server keeps the message in its queue and tries again.",
+        "RFC 5321 §4.2.1",
+    ),
+    e(
+        "5xx",
+        "Permanent failure",
+        "The first digit 5 means: no, and do not try the same again. A mail server that gets it for a recipient gives up on that recipient and tells the sender with a bounce.",
+        "RFC 5321 §4.2.1",
+    ),
+];
+
+/// The explanation of a reply's class (`4xx`, `5xx`).
+pub fn reply_class(code: u16) -> Option<&'static Explanation> {
+    let key = format!("{}xx", code / 100);
+    REPLY_CLASSES.iter().find(|e| e.key == key)
 }
 
 /// Enhanced status codes used by the servers (RFC 3463).
@@ -541,6 +565,14 @@ mod tests {
     }
 
     #[test]
+    fn any_code_a_fault_rule_may_send_is_explained() {
+        // World descriptions accept reply rules with codes 400..=599.
+        for code in 400..=599 {
+            assert!(reply_to(code, Some("RCPT")).is_some(), "{code}");
+        }
+    }
+
+    #[test]
     fn replies_are_explained_in_context() {
         assert_eq!(reply_to(250, Some("DATA")).unwrap().key, "250 DATA");
         assert_eq!(reply_to(250, Some("ehlo")).unwrap().key, "250 EHLO");
@@ -550,7 +582,7 @@ mod tests {
 
     #[test]
     fn every_entry_is_complete_and_unique() {
-        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER] {
+        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES] {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);

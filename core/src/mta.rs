@@ -34,6 +34,11 @@ use crate::time::{SimDuration, SimTime};
 /// retries after 5 and 30 minutes and then gives up.
 pub const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
 
+/// A message that has passed through more servers than this is in a mail loop and is
+/// bounced: RFC 5321 §6.3 counts `Received:` headers and says the limit "should be large",
+/// "typically at least 100".
+pub const MAX_HOPS: usize = 100;
+
 /// At most this many messages wait in one queue; more are refused by the World's
 /// servers (`452 4.3.1`) rather than grow memory without bound.
 pub const MAX_QUEUE: usize = 10_000;
@@ -109,12 +114,24 @@ struct Entry {
     message: Vec<u8>,
     arrival: SimTime,
     attempts: usize,
-    last_error: Option<LastError>,
+    /// Why the last try failed, per recipient still pending (RFC 3464 §2.3.6: the
+    /// diagnostic is per recipient).
+    errors: BTreeMap<String, LastError>,
     /// When the next attempt starts; `None` while one is under way.
     due: Option<SimTime>,
     /// The exchanges of this attempt, in the order to try them, and the one being tried.
     route: Vec<String>,
     hop: usize,
+}
+
+impl Entry {
+    /// Every pending recipient failed for now, for the same reason (no connection, no
+    /// address): the World's own words, no remote reply.
+    fn fail_all_for_now(&mut self, why: &str) {
+        for r in &self.pending {
+            self.errors.insert(r.clone(), LastError { reason: why.to_string(), remote: None });
+        }
+    }
 }
 
 /// One host's queue manager.
@@ -174,7 +191,22 @@ impl Mta {
     pub fn accept(&mut self, a: Accepted, now: SimTime, store: &mut dyn LocalDelivery) {
         let mut remote: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut failures = Vec::new();
-        for rcpt in &a.rcpt_to {
+        let hops = mail::header_section(&a.message)
+            .split(|&b| b == b'\n')
+            .filter(|l| l.len() >= 9 && l[..9].eq_ignore_ascii_case(b"Received:"))
+            .count();
+        if hops > MAX_HOPS {
+            let why = format!(
+                "a mail loop: the message passed through more than {MAX_HOPS} servers (RFC 5321 §6.3)"
+            );
+            failures.extend(a.rcpt_to.iter().map(|r| Failure {
+                recipient: r.clone(),
+                status: "5.4.6".into(),
+                reason: why.clone(),
+                remote: None,
+            }));
+        }
+        for rcpt in a.rcpt_to.iter().filter(|_| hops <= MAX_HOPS) {
             let domain = mail::domain_of(rcpt);
             if !self.is_local_domain(&domain) {
                 remote.entry(domain).or_default().push(rcpt.clone());
@@ -204,7 +236,7 @@ impl Mta {
                 message: a.message.clone(),
                 arrival: a.received_at,
                 attempts: 0,
-                last_error: None,
+                errors: BTreeMap::new(),
                 due: Some(now),
                 route: Vec::new(),
                 hop: 0,
@@ -221,7 +253,7 @@ impl Mta {
                 message: a.message,
                 arrival: a.received_at,
                 attempts: 1,
-                last_error: None,
+                errors: BTreeMap::new(),
                 due: None,
                 route: Vec::new(),
                 hop: 0,
@@ -320,7 +352,7 @@ impl Mta {
             }
             None => {
                 let why = format!("no address found for the mail server {name}");
-                e.last_error = Some(LastError { reason: why, remote: None });
+                e.fail_all_for_now(&why);
                 self.next_hop_or_finish(id, now);
             }
         }
@@ -332,7 +364,7 @@ impl Mta {
             return;
         };
         match result {
-            AttemptResult::NoConnection(why) => e.last_error = Some(LastError { reason: why, remote: None }),
+            AttemptResult::NoConnection(why) => e.fail_all_for_now(&why),
             AttemptResult::Finished(outcome) => {
                 for (rcpt, status) in outcome.recipients {
                     match status {
@@ -352,12 +384,12 @@ impl Mta {
                                     remote: Some(remote),
                                 });
                             } else {
-                                e.last_error = Some(LastError { reason, remote: Some(remote) });
+                                e.errors.insert(rcpt, LastError { reason, remote: Some(remote) });
                             }
                         }
                         RcptStatus::Interrupted(why) => {
-                            e.last_error =
-                                Some(LastError { reason: format!("with {exchange}: {why}"), remote: None })
+                            let reason = format!("with {exchange}: {why}");
+                            e.errors.insert(rcpt, LastError { reason, remote: None });
                         }
                     }
                 }
@@ -421,16 +453,16 @@ impl Mta {
                 return;
             }
             // Out of attempts: what is still pending fails (RFC 3463 §3.5: 4.4.7 becomes
-            // 5.4.7, delivery time expired). The last remote reply, if the last error was
-            // one, is what the remote server really said.
-            let last = e.last_error.clone().unwrap_or(LastError { reason: "no answer".into(), remote: None });
-            let reason = format!("delivery time expired; last error: {}", last.reason);
+            // 5.4.7, delivery time expired), each with its own last error. The last remote
+            // reply, if the last error was one, is what the remote server really said.
             for r in std::mem::take(&mut e.pending) {
+                let last =
+                    e.errors.remove(&r).unwrap_or(LastError { reason: "no answer".into(), remote: None });
                 e.failures.push(Failure {
                     recipient: r,
                     status: "5.4.7".into(),
-                    reason: reason.clone(),
-                    remote: last.remote.clone(),
+                    reason: format!("delivery time expired; last error: {}", last.reason),
+                    remote: last.remote,
                 });
             }
         }
@@ -723,5 +755,32 @@ mod tests {
         let outs = drain(&mut m);
         let Some(MtaOutput::Bounced { dsn, .. }) = outs.last() else { panic!("{:?}", short(&outs)) };
         assert!(String::from_utf8_lossy(dsn).contains("Status: 5.4.6"));
+    }
+
+    #[test]
+    fn each_recipient_keeps_its_own_last_error() {
+        let mut m = Mta::new("smtp.example.org", vec![], Rng::new(1));
+        m.accept(accepted(&["a@far.example", "b@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+        drain(&mut m);
+        let mut last = Vec::new();
+        let reply =
+            |r: &str| crate::smtp::reply::ReplyReader::default().read(&mut r.as_bytes()).unwrap().unwrap();
+        while let Some(now) = m.poll_timeout() {
+            m.handle_timeout(now);
+            last = run(&mut m, now, &|_| {
+                AttemptResult::Finished(Outcome {
+                    recipients: vec![
+                        ("a@far.example".into(), RcptStatus::Failed(reply("452 4.2.2 a is full\r\n"))),
+                        ("b@far.example".into(), RcptStatus::Failed(reply("451 4.7.1 b greylisted\r\n"))),
+                    ],
+                })
+            });
+        }
+        let Some(MtaOutput::Bounced { dsn, .. }) = last.last() else { panic!("{:?}", short(&last)) };
+        let dsn = String::from_utf8_lossy(dsn);
+        let a = &dsn[dsn.find("Final-Recipient: rfc822; a@far.example").unwrap()..];
+        let b = &dsn[dsn.find("Final-Recipient: rfc822; b@far.example").unwrap()..];
+        assert!(a[..a.find("\r\n\r\n").unwrap()].contains("452 4.2.2 a is full"), "{dsn}");
+        assert!(b[..b.find("\r\n\r\n").unwrap()].contains("451 4.7.1 b greylisted"), "{dsn}");
     }
 }

@@ -102,6 +102,12 @@ pub trait Env {
     fn intercept(&mut self, _cmd: &CommandContext<'_>) -> Option<Reply> {
         None
     }
+    /// Is `password` right for `user`? Asked by the services that log users in (AUTH on
+    /// submission, RFC 4954; POP3 USER/PASS, RFC 1939 §7; IMAP LOGIN, RFC 9051 §6.2.3).
+    /// Nobody has a password unless the host says so.
+    fn check_password(&mut self, _user: &str, _password: &str) -> bool {
+        false
+    }
 }
 
 /// A fixed list of domains, mailboxes and trusted client addresses: the [`Env`] of a
@@ -135,8 +141,9 @@ impl Directory {
     }
 }
 
-impl Env for Directory {
-    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+impl Directory {
+    /// Where mail for `rcpt` goes when `client_addr` names it (see [`Env::recipient`]).
+    pub fn verdict(&self, client_addr: &str, rcpt: &str) -> RcptVerdict {
         let domain = rcpt.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
         if self.is_local_domain(domain) {
             return match self.local_mailbox(rcpt) {
@@ -149,6 +156,12 @@ impl Env for Directory {
         } else {
             RcptVerdict::RelayDenied
         }
+    }
+}
+
+impl Env for Directory {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        self.verdict(client_addr, rcpt)
     }
 
     fn storage_available(&mut self) -> bool {

@@ -362,7 +362,15 @@ fn every_directive_broken() {
         ),
         (
             "reply smtp.example.org RCPT 651 \"No\"",
-            &["line 8, column 29: a reply code is a whole number from 200 to 599, found `651`"],
+            &[
+                "line 8, column 29: a reply code of a rule (it refuses: 4xx try later, 5xx failed) is a whole number from 400 to 599, found `651`",
+            ],
+        ),
+        (
+            "reply mx.example.net MESSAGE 250 \"OK\"",
+            &[
+                "line 8, column 30: a reply code of a rule (it refuses: 4xx try later, 5xx failed) is a whole number from 400 to 599, found `250`",
+            ],
         ),
         (
             "reply smtp.example.org RCTP 451 \"No\"",

@@ -1,6 +1,6 @@
 //! Parsing one SMTP command line (RFC 5321 §4.1.1, §4.1.2) into a [`Command`].
 //!
-//! The verb and the argument rules are ours (they decide between 500, 501, 502 and 504,
+//! The verb and the argument rules are ours (they decide between 500, 501 and 502,
 //! RFC 5321 §4.2.4); the paths and MAIL/RCPT parameters are read by `smtp-proto`, the
 //! parser of the Stalwart mail server, and then held to the limits of §4.5.3.1.
 

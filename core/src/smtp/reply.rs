@@ -46,7 +46,7 @@ pub enum ReplyCode {
     TooBusy,
     /// `451 4.7.1`: greylisted, try again later.
     Greylisted,
-    /// `452 4.3.1`: no room for more mail now (RFC 1870 §6.3).
+    /// `452 4.3.1`: no room for more mail now (RFC 1870 §6.1).
     StorageFull,
     /// `452 4.2.2`: this mailbox is full (RFC 3463 §3.3).
     MailboxFull,

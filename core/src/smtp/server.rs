@@ -248,14 +248,27 @@ impl SmtpServer {
             mail_from: self.tx.mail_from.as_deref(),
             rcpt,
         };
-        // A fault rule of the world may answer instead; the state stays as it was.
-        if let Some(reply) = env.intercept(&ctx) {
+        // A fault rule of the world may answer instead, the state staying as it was; only a
+        // command that would otherwise go ahead, so a bad sequence still gets its 503.
+        if self.in_sequence(&cmd)
+            && let Some(reply) = env.intercept(&ctx)
+        {
             return self.reply(Some(&verb), reply);
         }
         let reply = self.handle_command(cmd, env);
         self.reply(Some(&verb), reply);
         if self.state == State::Closed {
             self.out.push_back(Output::Close);
+        }
+    }
+
+    /// True when `cmd` comes at a moment where RFC 5321 §4.1.4 allows it.
+    fn in_sequence(&self, cmd: &Command) -> bool {
+        match cmd {
+            Command::Mail { .. } => self.helo.is_some() && self.tx.mail_from.is_none(),
+            Command::Rcpt { .. } => self.tx.mail_from.is_some(),
+            Command::Data => !self.tx.rcpt_to.is_empty(),
+            _ => true,
         }
     }
 
@@ -412,7 +425,8 @@ impl SmtpServer {
                 mail_from: tx.mail_from.as_deref(),
                 rcpt: None,
             };
-            if let Some(reply) = env.intercept(&ctx) {
+            // Only a refusal: a rule can never make the server claim a message it did not keep.
+            if let Some(reply) = env.intercept(&ctx).filter(|r| !r.is_positive()) {
                 return self.reply(Some("DATA"), reply);
             }
         }
@@ -866,13 +880,14 @@ mod tests {
         let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
         let mut env = Greylist(directory());
         s.handle_input(
-            b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\n",
+            b"EHLO c\r\nRCPT TO:<bob@example.net>\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\n",
             SimTime::ZERO,
             &mut env,
         );
         let (mut replies, mut accepted) = (Vec::new(), Vec::new());
         drain(&mut s, &mut replies, &mut accepted);
-        assert_eq!(replies, ["220", "250", "250 2.1.0", "451 4.7.1"]);
+        // Out of sequence, the RCPT gets its 503, not the rule's reply (RFC 5321 §4.1.4).
+        assert_eq!(replies, ["220", "250", "503 5.5.1", "250 2.1.0", "451 4.7.1"]);
         assert_eq!(s.server_state(), State::ExpectRcpt);
     }
 

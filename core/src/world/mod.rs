@@ -49,6 +49,8 @@ use net::{Down, Link, Network};
 /// One interaction (a `run_until_idle`, an `advance_to`) that records more events than
 /// this is stopped: some loop is wrong.
 pub const MAX_EVENTS: usize = 20_000;
+/// ... or runs more actions than this (actions that record nothing, such as timers).
+pub const MAX_ACTIONS: usize = 200_000;
 /// The SMTP port between servers (RFC 5321 §4.5.4.2 — well-known port 25).
 pub const SMTP_PORT: u16 = 25;
 /// The message submission port (RFC 6409 §3.1).
@@ -193,7 +195,7 @@ struct HostEnv<'a> {
 
 impl Env for HostEnv<'_> {
     fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
-        let verdict = self.mail.directory.clone().recipient(client_addr, rcpt);
+        let verdict = self.mail.directory.verdict(client_addr, rcpt);
         match verdict {
             RcptVerdict::Local(m)
                 if self.mail.store.quota(&m).is_ok_and(|q| q.limit.is_some_and(|l| q.used >= l)) =>
@@ -206,6 +208,10 @@ impl Env for HostEnv<'_> {
 
     fn storage_available(&mut self) -> bool {
         !self.mail.mta.is_full()
+    }
+
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        self.mail.passwords.get(&user.to_ascii_lowercase()).is_some_and(|p| p == password)
     }
 
     fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
@@ -279,10 +285,12 @@ struct Conn {
     /// Its Connect event is in the trace: from then on its sessions are shown.
     shown: bool,
     open: bool,
-    /// The last reply the server sent answered QUIT: the client closes (RFC 5321 §4.1.1.10).
-    quit_answered: bool,
     /// What a person typing into this connection got back, most recent last.
     inbox: Vec<u8>,
+    /// When the last segment each way arrives: TCP delivers a connection's bytes in
+    /// order, so a later segment never overtakes a retransmitted one (head-of-line
+    /// blocking), and a close comes after the data before it.
+    last_arrival: [SimTime; 2],
 }
 
 fn idx(side: Side) -> usize {
@@ -355,6 +363,11 @@ enum Action {
     ConnectTimeout {
         conn: ConnId,
     },
+    /// The peer of `side` stopped answering (it went down): the connection breaks.
+    Broken {
+        conn: ConnId,
+        side: Side,
+    },
     RefusedArrives {
         conn: ConnId,
         text: String,
@@ -422,6 +435,9 @@ pub struct World {
     resolver: Option<HostId>,
     agenda: Agenda<(Action, SimTime)>,
     conns: Vec<Conn>,
+    /// The open connections whose Connect is in the trace, oldest first: what a snapshot
+    /// shows (kept apart so a step costs the same however many connections have closed).
+    shown: Vec<ConnId>,
     faults: Faults,
     trace: Trace,
     messages: u64,
@@ -440,11 +456,12 @@ impl World {
             now: SimTime::ZERO,
             seed,
             hosts: Vec::new(),
-            net: Network::new(Rng::derive(seed, "network")),
+            net: Network::new(seed),
             zone: Zone::default(),
             resolver: None,
             agenda: Agenda::default(),
             conns: Vec::new(),
+            shown: Vec::new(),
             faults: Faults::default(),
             trace: Trace::default(),
             messages: 0,
@@ -687,6 +704,7 @@ impl World {
         let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
         if c.open {
             let at = self.net.transmit(c.client, c.server, self.now).at;
+            let at = self.in_order(conn, Side::Client, at);
             self.schedule(at, Action::CloseArrives { conn, from: Side::Client, sent: self.now });
         }
         Ok(())
@@ -707,10 +725,22 @@ impl World {
 
     /// Runs the next action. Returns false when there was none.
     pub fn step(&mut self) -> bool {
+        self.step_until(None)
+    }
+
+    /// Runs the next action due at or before `until` (any, when `None`). Stale timers on
+    /// the way are dropped without moving time.
+    fn step_until(&mut self, until: Option<SimTime>) -> bool {
         if self.trace.events.is_empty() && self.trace.initial.is_empty() {
             self.trace.initial = self.snapshot();
         }
         loop {
+            let Some(at) = self.agenda.peek_time() else {
+                return false;
+            };
+            if until.is_some_and(|u| at > u) {
+                return false;
+            }
             let Some((at, (action, _))) = self.agenda.pop() else {
                 return false;
             };
@@ -724,29 +754,30 @@ impl World {
         }
     }
 
-    /// Runs until nothing is left to do, within one interaction's event budget.
-    pub fn run_until_idle(&mut self) -> Result<(), WorldError> {
+    /// Runs actions up to `until` within one interaction's budget of events and actions.
+    fn run_budgeted(&mut self, until: Option<SimTime>) -> Result<usize, WorldError> {
         let start = self.trace.events.len();
-        while self.step() {
-            if self.trace.events.len() - start > MAX_EVENTS {
+        let mut actions = 0usize;
+        while self.step_until(until) {
+            actions += 1;
+            if self.trace.events.len() - start > MAX_EVENTS || actions > MAX_ACTIONS {
                 return Err(WorldError::TooManyEvents);
             }
         }
-        Ok(())
+        Ok(self.trace.events.len() - start)
+    }
+
+    /// Runs until nothing is left to do, within one interaction's event budget.
+    pub fn run_until_idle(&mut self) -> Result<(), WorldError> {
+        self.run_budgeted(None).map(|_| ())
     }
 
     /// Live: runs everything due up to `t`, then sets the clock to `t`. Returns how many
     /// events were recorded.
     pub fn advance_to(&mut self, t: SimTime) -> Result<usize, WorldError> {
-        let start = self.trace.events.len();
-        while self.agenda.peek_time().is_some_and(|at| at <= t) {
-            self.step();
-            if self.trace.events.len() - start > MAX_EVENTS {
-                return Err(WorldError::TooManyEvents);
-            }
-        }
+        let n = self.run_budgeted(Some(t))?;
         self.now = self.now.max(t);
-        Ok(self.trace.events.len() - start)
+        Ok(n)
     }
 
     /// Live: runs everything due at the next wake-up time. Returns the new time, or
@@ -797,7 +828,8 @@ impl World {
                 None => HostSnapshot::default(),
             })
             .collect();
-        for (i, c) in self.conns.iter().enumerate().filter(|(_, c)| c.open && c.shown) {
+        for &id in &self.shown {
+            let (i, c) = (id.0, &self.conns[id.0]);
             for (side, host) in [(Side::Client, c.client), (Side::Server, c.server)] {
                 let end = &c.ends[idx(side)];
                 let state = match &end.machine {
@@ -860,7 +892,7 @@ impl World {
                     return self.lookup_done(host, &name, qtype, answer, lookup);
                 };
                 let t = self.net.transmit(host, resolver, self.now);
-                if self.net.is_down(resolver, t.at) {
+                if self.net.is_down(resolver, t.at) || self.net.is_down(host, self.now) {
                     let at = self.now.plus(DNS_TIMEOUT);
                     return self.schedule(at, Action::DnsTimeout { host, name, qtype, lookup });
                 }
@@ -905,6 +937,25 @@ impl World {
                 }
             }
             Action::ConnectArrives { conn, sent } => self.connect_arrives(conn, sent),
+            Action::Broken { conn, side } => {
+                let c = &mut self.conns[conn.0];
+                if !c.open {
+                    return;
+                }
+                c.open = false;
+                self.shown.retain(|s| *s != conn);
+                let (me, peer) =
+                    if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
+                let text = format!(
+                    "The connection with {} broke: no answer for {} s (a host is down). Both ends give up on it.",
+                    self.hosts[peer].info.name,
+                    CONNECT_TIMEOUT.0 / 1_000_000
+                );
+                self.local(me, EventKind::Note, text.into_bytes());
+                // Both ends hear of it, so a relaying client reports to its queue.
+                self.end_closed(conn, Side::Server);
+                self.end_closed(conn, Side::Client);
+            }
             Action::RefusedArrives { conn, text, sent } => {
                 let c = &mut self.conns[conn.0];
                 c.open = false;
@@ -943,6 +994,7 @@ impl World {
                     return;
                 }
                 c.open = false;
+                self.shown.retain(|s| *s != conn);
                 let (client, server) = (c.client, c.server);
                 let (src, dst) = if from == Side::Client { (client, server) } else { (server, client) };
                 let protocol = self.protocol_of(conn);
@@ -1026,12 +1078,14 @@ impl World {
             established: false,
             shown: false,
             open: true,
-            quit_answered: false,
             inbox: Vec::new(),
+            last_arrival: [SimTime::ZERO; 2],
         });
         self.trace.conns.push(ConnInfo { client, server, port, protocol });
         let t = self.net.transmit(client, server, self.now);
-        if self.net.is_down(server, t.at) {
+        // Bytes written at once follow the SYN, never overtake it.
+        self.conns[id.0].last_arrival[idx(Side::Client)] = t.at;
+        if self.net.is_down(server, t.at) || self.net.is_down(client, self.now) {
             self.schedule(self.now.plus(CONNECT_TIMEOUT), Action::ConnectTimeout { conn: id });
         } else {
             self.schedule(t.at, Action::ConnectArrives { conn: id, sent: self.now });
@@ -1071,11 +1125,21 @@ impl World {
         };
         let protocol = self.protocol_of(conn);
         self.conns[conn.0].shown = machine.is_some();
+        if machine.is_some() {
+            self.shown.push(conn);
+        }
         self.record(sent, client, server, protocol, EventKind::Connect { port }, Some(conn), Vec::new());
         let Some(mut machine) = machine else {
             // Nothing listens there: the host answers the SYN with a reset, as TCP does.
             let name = self.hosts[server].info.name.clone();
-            let text = format!("Connection refused: {name} runs no service on port {port}.");
+            let text = match service {
+                Some(svc) => format!(
+                    "Connection refused: {name} declares {} on port {port}, but Mailroom does not simulate {} yet.",
+                    svc.name(),
+                    svc.name()
+                ),
+                None => format!("Connection refused: {name} runs no service on port {port}."),
+            };
             let at = self.net.transmit(server, client, now).at;
             self.conns[conn.0].established = true;
             return self.schedule(at, Action::RefusedArrives { conn, text, sent: now });
@@ -1125,6 +1189,8 @@ impl World {
                 }
                 outs.extend(std::iter::from_fn(|| m.poll_output()));
             }
+            // A server side without a machine (nothing listens): the bytes are dropped.
+            None if to == Side::Server => {}
             None => {
                 // A person reads what came back.
                 c.inbox.extend_from_slice(&bytes);
@@ -1152,12 +1218,26 @@ impl World {
         c.ends[idx(side)].in_flight += 1;
         let t = self.net.transmit(a, b, self.now);
         if self.net.is_down(b, t.at) || self.net.is_down(a, self.now) {
-            // The peer is gone: the connection breaks (no answer to the retransmissions).
+            // One end is gone: TCP retransmits in vain, then both ends lose the connection.
             let at = self.now.plus(CONNECT_TIMEOUT);
             self.conns[conn.0].ends[idx(side)].in_flight -= 1;
-            return self.schedule(at, Action::CloseArrives { conn, from: other(side), sent: self.now });
+            return self.schedule(at, Action::Broken { conn, side });
         }
-        self.schedule(t.at, Action::Bytes { conn, from: side, bytes, kind, sent: self.now });
+        let at = self.in_order(conn, side, t.at);
+        self.schedule(at, Action::Bytes { conn, from: side, bytes, kind, sent: self.now });
+    }
+
+    /// The hosts of `conn` as (the host of `side`, its peer).
+    fn ends_of(&self, conn: ConnId, side: Side) -> (HostId, HostId) {
+        let c = &self.conns[conn.0];
+        if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) }
+    }
+
+    /// The arrival time of the next segment from `side`, never before the previous one.
+    fn in_order(&mut self, conn: ConnId, side: Side, at: SimTime) -> SimTime {
+        let last = &mut self.conns[conn.0].last_arrival[idx(side)];
+        *last = (*last).max(at);
+        *last
     }
 
     /// Acts on what `side` of `conn` asked for, then re-arms its timer. `answers` is the
@@ -1172,7 +1252,6 @@ impl World {
                         } else {
                             None
                         };
-                        self.conns[conn.0].quit_answered = to_verb.as_deref() == Some("QUIT");
                     }
                     self.send(conn, side, bytes, Some(kind));
                 }
@@ -1181,15 +1260,12 @@ impl World {
                     self.accept(host, a);
                 }
                 Output::Close => {
-                    // After answering QUIT the server waits for the client to close
-                    // (RFC 5321 §4.1.1.10); otherwise it closes on its own (421).
-                    if side == Side::Server && self.conns[conn.0].quit_answered {
-                        continue;
-                    }
-                    let c = &self.conns[conn.0];
-                    let (a, b) =
-                        if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
+                    // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
+                    // it does after a 421; the client closes too, and whichever close
+                    // arrives first ends the connection.
+                    let (a, b) = self.ends_of(conn, side);
                     let at = self.net.transmit(a, b, self.now).at;
+                    let at = self.in_order(conn, side, at);
                     self.schedule(at, Action::CloseArrives { conn, from: side, sent: self.now });
                 }
             }
@@ -1365,16 +1441,16 @@ impl World {
 
     /// No connection was made: the client's job hears it in the World's own words.
     fn no_connection(&mut self, conn: ConnId, why: String) {
-        if let ConnJob::Relay { id, exchange } =
-            std::mem::replace(&mut self.conns[conn.0].job, ConnJob::Reported)
+        let job = &mut self.conns[conn.0].job;
+        if matches!(job, ConnJob::Relay { .. })
+            && let ConnJob::Relay { id, exchange } = std::mem::replace(job, ConnJob::Reported)
         {
             let client = self.conns[conn.0].client;
             self.mta_input(client, |m, now| {
                 m.attempt_result(&id, &exchange, AttemptResult::NoConnection(why), now)
             });
-        } else {
-            self.conns[conn.0].job = ConnJob::Submit;
         }
+        // A mail program or a person hears it from its own machine (or sees the note).
         self.end_closed(conn, Side::Client);
     }
 }

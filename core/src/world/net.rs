@@ -45,23 +45,25 @@ pub struct Transmit {
     pub retransmissions: u32,
 }
 
-/// Links, outages and the seeded generator that decides losses.
+/// Links, outages, and for each link its own seeded generator that decides its losses:
+/// traffic on one link never changes the losses of another.
 #[derive(Clone, Debug)]
 pub struct Network {
-    links: Vec<Link>,
+    links: Vec<(Link, Rng)>,
     downs: Vec<Down>,
-    rng: Rng,
+    seed: u64,
 }
 
 impl Network {
-    pub fn new(rng: Rng) -> Network {
-        Network { links: Vec::new(), downs: Vec::new(), rng }
+    pub fn new(seed: u64) -> Network {
+        Network { links: Vec::new(), downs: Vec::new(), seed }
     }
 
     /// Adds a link, or replaces the one between the same two hosts.
     pub fn link(&mut self, link: Link) {
-        self.links.retain(|l| !same_pair(l, link.a, link.b));
-        self.links.push(link);
+        self.links.retain(|(l, _)| !same_pair(l, link.a, link.b));
+        let rng = Rng::derive(self.seed, &format!("link {} {}", link.a.min(link.b), link.a.max(link.b)));
+        self.links.push((link, rng));
     }
 
     pub fn down(&mut self, down: Down) {
@@ -69,7 +71,7 @@ impl Network {
     }
 
     pub fn link_between(&self, a: HostId, b: HostId) -> Option<&Link> {
-        self.links.iter().find(|l| same_pair(l, a, b))
+        self.links.iter().map(|(l, _)| l).find(|l| same_pair(l, a, b))
     }
 
     pub fn latency(&self, a: HostId, b: HostId) -> SimDuration {
@@ -84,14 +86,15 @@ impl Network {
     /// Bytes leave `from` for `to` at `now`: when do they arrive? Every byte of the World
     /// goes through here, so latency and loss apply to all of them alike.
     pub fn transmit(&mut self, from: HostId, to: HostId, now: SimTime) -> Transmit {
-        let (latency, loss) =
-            self.link_between(from, to).map_or((DEFAULT_LATENCY, 0), |l| (l.latency, l.loss));
+        let Some((link, rng)) = self.links.iter_mut().find(|(l, _)| same_pair(l, from, to)) else {
+            return Transmit { at: now.plus(DEFAULT_LATENCY), retransmissions: 0 };
+        };
+        let (latency, loss) = (link.latency, link.loss);
         let mut at = now;
         let mut rto = INITIAL_RTO;
         let mut retransmissions = 0;
-        // No draw at all on a lossless link: adding loss to one link does not change the
-        // trace of the others.
-        while loss > 0 && retransmissions < MAX_RETRANSMISSIONS && self.rng.chance(loss) {
+        // No draw at all on a lossless link.
+        while loss > 0 && retransmissions < MAX_RETRANSMISSIONS && rng.chance(loss) {
             at = at.plus(rto);
             rto = SimDuration(rto.0 * 2);
             retransmissions += 1;
@@ -110,7 +113,7 @@ mod tests {
 
     #[test]
     fn latency_loss_and_outages() {
-        let mut n = Network::new(Rng::new(1));
+        let mut n = Network::new(1);
         n.link(Link { a: 0, b: 1, latency: SimDuration::from_millis(20), loss: 0 });
         n.link(Link { a: 1, b: 0, latency: SimDuration::from_millis(40), loss: 0 });
         assert_eq!(n.latency(0, 1), SimDuration::from_millis(40), "the second link replaced the first");
@@ -132,7 +135,7 @@ mod tests {
     #[test]
     fn loss_is_seeded() {
         let run = |seed| {
-            let mut n = Network::new(Rng::new(seed));
+            let mut n = Network::new(seed);
             n.link(Link { a: 0, b: 1, latency: SimDuration::from_millis(5), loss: 30 });
             (0..50).map(|i| n.transmit(0, 1, SimTime::from_secs(i)).retransmissions).collect::<Vec<_>>()
         };

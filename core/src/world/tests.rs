@@ -418,3 +418,76 @@ fn reply_rules_for_the_greeting_and_the_end_of_data() {
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered once, on the retry");
     assert!(w.now() >= SimTime::ZERO.plus(RETRY_DELAYS[0]));
 }
+
+#[test]
+fn a_mail_loop_ends_in_a_bounce_after_the_hop_limit() {
+    // loop.example has no MX, and its address is smtp.example.org's own, which relays for
+    // itself: every hop hands the message back to itself until RFC 5321 §6.3's limit.
+    let w = send("x@loop.example", "alice@example.org", |w| {
+        w.zone_mut().add_a("loop.example", names::ALICE_SERVER_ADDR);
+        w.relay_for(1, names::ALICE_SERVER_ADDR);
+    });
+    let alice = w.mailbox("alice@example.org").unwrap();
+    assert_eq!(alice.len(), 1);
+    let dsn = String::from_utf8_lossy(alice[0]);
+    assert!(dsn.contains("Status: 5.4.6") && dsn.contains("mail loop"), "{dsn}");
+    assert!(w.is_idle());
+}
+
+#[test]
+fn loss_never_reorders_the_bytes_of_a_connection() {
+    let (mut w, laptop) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    w.lossy_link(laptop, mx, SimDuration::from_millis(30), 50);
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    for i in 0..6 {
+        w.write(conn, format!("HELP {i}\r\n").as_bytes()).unwrap();
+    }
+    w.write(conn, b"QUIT\r\n").unwrap();
+    w.run_until_idle().unwrap();
+    let sent: Vec<String> = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.from == laptop && e.conn == Some(conn))
+        .map(|e| e.text())
+        .collect();
+    let want: Vec<String> = (0..6).map(|i| format!("HELP {i}\r\n")).chain(["QUIT\r\n".to_string()]).collect();
+    assert_eq!(sent.iter().filter(|t| !t.is_empty()).cloned().collect::<Vec<_>>(), want);
+    assert!(!w.is_open(conn), "the server closes after its 221 (RFC 5321 §4.1.1.10)");
+}
+
+#[test]
+fn live_advance_to_never_runs_past_the_time_asked() {
+    let (mut w, laptop) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    w.advance_to(SimTime::from_secs(1)).unwrap();
+    w.write(conn, b"NOOP\r\n").unwrap();
+    // The server's timer is re-armed by the NOOP: its first deadline is stale now.
+    w.advance_to(SimTime::from_millis(300_500)).unwrap();
+    assert_eq!(w.now(), SimTime::from_millis(300_500));
+    assert!(w.is_open(conn));
+    let typed = w.open(laptop, mx, 110).unwrap();
+    w.write(typed, b"USER bob\r\n").unwrap();
+    w.run_until_idle().unwrap();
+    assert!(w.received(typed).is_empty(), "typed bytes never come back as if the server sent them");
+    let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 110 }).unwrap();
+    assert!(refused.text().contains("does not simulate POP3 yet"), "{}", refused.text());
+}
+
+#[test]
+fn machines_ask_the_host_for_passwords_from_the_description() {
+    let (mut w, _) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let mail = w.hosts[mx].mail.as_ref().unwrap();
+    let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
+    assert!(env.check_password("Bob@example.net", "builder"));
+    assert!(!env.check_password("bob@example.net", "Builder"));
+    assert!(!env.check_password("alice@example.org", "wonderland"), "alice lives on another host");
+    assert!(matches!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Local(_)));
+    w.mailbox_full("bob@example.net");
+    let mail = w.hosts[mx].mail.as_ref().unwrap();
+    let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
+    assert_eq!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Full);
+}
