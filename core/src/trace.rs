@@ -78,6 +78,19 @@ pub enum ImapCondition {
     Bye,
 }
 
+impl ImapCondition {
+    /// As written on the wire: `OK`, `NO`, `BAD`, `PREAUTH`, `BYE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ImapCondition::Ok => "OK",
+            ImapCondition::No => "NO",
+            ImapCondition::Bad => "BAD",
+            ImapCondition::Preauth => "PREAUTH",
+            ImapCondition::Bye => "BYE",
+        }
+    }
+}
+
 impl Status {
     /// The SMTP reply code, for SMTP replies.
     pub fn smtp_code(&self) -> Option<u16> {
@@ -94,7 +107,7 @@ impl Status {
             Status::Pop3 { ok: true, .. } => "+OK".into(),
             Status::Pop3 { ok: false, .. } => "-ERR".into(),
             Status::Imap(ImapResponse::Tagged { tag, condition }) => {
-                format!("{tag} {condition:?}").to_uppercase()
+                format!("{tag} {}", condition.name())
             }
             Status::Imap(ImapResponse::Untagged { name }) => format!("* {name}"),
             Status::Imap(ImapResponse::Continuation) => "+".into(),
@@ -371,5 +384,32 @@ impl Trace {
     /// The events from `from` on: what a live view appends after it drew `from` events.
     pub fn events_since(&self, from: usize) -> &[TraceEvent] {
         self.events.get(from..).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_as_on_the_wire() {
+        let tagged = |condition| Status::Imap(ImapResponse::Tagged { tag: "a1".into(), condition });
+        let cases = [
+            (Status::Smtp { code: 250, enhanced: Some("2.0.0".into()) }, "250", true),
+            (Status::Smtp { code: 354, enhanced: None }, "354", true),
+            (Status::Smtp { code: 550, enhanced: Some("5.1.1".into()) }, "550", false),
+            (Status::Pop3 { ok: true, code: None }, "+OK", true),
+            (Status::Pop3 { ok: false, code: Some("IN-USE".into()) }, "-ERR", false),
+            (tagged(ImapCondition::Ok), "a1 OK", true),
+            (tagged(ImapCondition::No), "a1 NO", false),
+            (tagged(ImapCondition::Bad), "a1 BAD", false),
+            (Status::Imap(ImapResponse::Untagged { name: "EXISTS".into() }), "* EXISTS", true),
+            (Status::Imap(ImapResponse::Continuation), "+", true),
+        ];
+        for (status, label, positive) in cases {
+            assert_eq!((status.label(), status.is_positive()), (label.to_string(), positive), "{status:?}");
+        }
+        assert_eq!(Status::Pop3 { ok: true, code: None }.smtp_code(), None);
+        assert_eq!(ConnId(0).to_string(), "connection 1");
     }
 }
