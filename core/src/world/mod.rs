@@ -22,6 +22,7 @@
 
 mod agenda;
 mod build;
+mod host;
 pub mod net;
 mod scenario;
 
@@ -31,19 +32,21 @@ pub use scenario::*;
 
 use crate::dns::{Answer, Zone};
 use crate::mail::{self, ComposeError, Draft};
-use crate::mta::{AttemptResult, LocalDelivery, LocalFailure, Mta, MtaOutput};
+use crate::mta::{AttemptResult, Mta, MtaOutput};
 use crate::rng::Rng;
-use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState, Side};
+use crate::session::{Output, Request, Session, SessionState, Side};
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
-use crate::smtp::reply::{Reply, ReplyCode};
+use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer};
-use crate::store::{MailStore, StoreError};
+use crate::store::MailStore;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{
     ConnId, ConnInfo, EventKind, HostId, HostInfo, HostRole, HostSnapshot, Protocol, SessionView, Trace,
     TraceEvent,
 };
 use agenda::Agenda;
+pub use host::{Faults, MailHost, ReplyRule};
+use host::{HostEnv, Mailboxes};
 use net::{Down, Link, Network};
 
 /// One interaction (a `run_until_idle`, an `advance_to`) that records more events than
@@ -97,152 +100,6 @@ impl Service {
             Service::Imap => "IMAP",
             Service::Dns => "DNS",
         }
-    }
-}
-
-/// A mail host's own data: who it takes mail for, its mailboxes, its queue.
-pub struct MailHost {
-    pub config: ServerConfig,
-    /// Local domains, mailboxes and the clients it relays for.
-    pub directory: crate::session::Directory,
-    /// The host's mail store: it, not the SMTP server, owns delivered mail; POP3 and IMAP
-    /// read it.
-    pub store: MailStore,
-    /// Users' passwords, for the services that ask for one (submission, POP3, IMAP).
-    pub passwords: BTreeMap<String, String>,
-    pub mta: Mta,
-    sessions: u32,
-    /// When the MTA's timer is armed for.
-    mta_timer: Option<SimTime>,
-}
-
-impl MailHost {
-    /// A fresh id for a server session (used in queue ids), deterministic.
-    fn next_session_id(&mut self) -> String {
-        self.sessions += 1;
-        let h = self
-            .config
-            .hostname
-            .bytes()
-            .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        // The whole counter, never truncated: queue ids must not repeat.
-        format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions)
-    }
-}
-
-/// The store side of local delivery: files into the host's mailboxes.
-struct Mailboxes<'a> {
-    store: &'a mut MailStore,
-    directory: &'a crate::session::Directory,
-    now: SimTime,
-}
-
-impl LocalDelivery for Mailboxes<'_> {
-    fn deliver(
-        &mut self,
-        rcpt: &str,
-        mail_from: &str,
-        message: &[u8],
-    ) -> Result<(String, Vec<u8>), LocalFailure> {
-        let Some(mailbox) = self.directory.local_mailbox(rcpt) else {
-            return Err(LocalFailure {
-                status: "5.1.1".into(),
-                reason: format!("there is no mailbox {rcpt}"),
-            });
-        };
-        if !self.store.has_mailbox(&mailbox) {
-            // postmaster@ exists on every mail host (RFC 5321 §4.5.1): made on first use.
-            let _ = self.store.create_mailbox(&mailbox);
-        }
-        let stored = mail::with_return_path(mail_from, message);
-        match self.store.deliver(&mailbox, stored.clone(), self.now) {
-            Ok(_) => Ok((mailbox, stored)),
-            Err(StoreError::MailboxFull { .. }) => {
-                Err(LocalFailure { status: "4.2.2".into(), reason: format!("the mailbox {mailbox} is full") })
-            }
-            Err(e) => Err(LocalFailure { status: "4.3.1".into(), reason: e.to_string() }),
-        }
-    }
-}
-
-/// A fault rule that answers a command on a host instead of the protocol.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReplyRule {
-    pub host: HostId,
-    /// Upper case, e.g. `RCPT`.
-    pub verb: String,
-    pub reply: Reply,
-    /// How many more times it applies; `None`: always.
-    pub times: Option<u32>,
-}
-
-/// The fault rules of a World.
-#[derive(Clone, Debug, Default)]
-pub struct Faults {
-    /// Hosts that greylist: the first attempt of each (client, sender, recipient) gets
-    /// `451 4.7.1`, a later one goes through.
-    pub greylist: Vec<HostId>,
-    seen: Vec<(HostId, String, String, String)>,
-    pub replies: Vec<ReplyRule>,
-}
-
-/// A host's answers to its machines' questions.
-struct HostEnv<'a> {
-    host: HostId,
-    mail: &'a MailHost,
-    faults: &'a mut Faults,
-}
-
-impl Env for HostEnv<'_> {
-    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
-        let verdict = self.mail.directory.verdict(client_addr, rcpt);
-        match verdict {
-            RcptVerdict::Local(m)
-                if self.mail.store.quota(&m).is_ok_and(|q| q.limit.is_some_and(|l| q.used >= l)) =>
-            {
-                RcptVerdict::Full
-            }
-            v => v,
-        }
-    }
-
-    fn storage_available(&mut self) -> bool {
-        !self.mail.mta.is_full()
-    }
-
-    fn check_password(&mut self, user: &str, password: &str) -> bool {
-        self.mail.passwords.get(&user.to_ascii_lowercase()).is_some_and(|p| p == password)
-    }
-
-    fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
-        let host = self.host;
-        if let Some(rule) = self
-            .faults
-            .replies
-            .iter_mut()
-            .find(|r| r.host == host && r.verb == cmd.verb && r.times != Some(0))
-        {
-            if let Some(n) = &mut rule.times {
-                *n -= 1;
-            }
-            return Some(rule.reply.clone());
-        }
-        if cmd.verb == "RCPT" && self.faults.greylist.contains(&host) {
-            let key = (
-                host,
-                cmd.client_addr.to_string(),
-                cmd.mail_from.unwrap_or_default().to_ascii_lowercase(),
-                cmd.rcpt.unwrap_or_default().to_ascii_lowercase(),
-            );
-            if !self.faults.seen.contains(&key) {
-                self.faults.seen.push(key);
-                return Some(Reply::of(
-                    ReplyCode::Greylisted,
-                    "Greylisted: this sender is new here, please try again later",
-                ));
-            }
-        }
-        None
     }
 }
 
@@ -1105,18 +962,8 @@ impl World {
             (Some(Service::Smtp | Service::Submission), Some(m)) => {
                 let session = m.next_session_id();
                 // A fault rule may replace the greeting (`reply HOST GREETING 554 ...`).
-                let rule = self
-                    .faults
-                    .replies
-                    .iter_mut()
-                    .find(|r| r.host == server && r.verb == "GREETING" && r.times != Some(0));
-                Some(Box::new(match rule {
-                    Some(rule) => {
-                        if let Some(n) = &mut rule.times {
-                            *n -= 1;
-                        }
-                        SmtpServer::with_greeting(m.config.clone(), peer, &session, now, rule.reply.clone())
-                    }
+                Some(Box::new(match self.faults.take_reply(server, "GREETING") {
+                    Some(reply) => SmtpServer::with_greeting(m.config.clone(), peer, &session, now, reply),
                     None => SmtpServer::new(m.config.clone(), peer, &session, now),
                 }))
             }

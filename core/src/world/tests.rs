@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::mta::RETRY_DELAYS;
+use crate::session::{Env, RcptVerdict};
 use crate::time::SimTime;
 
 fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {

@@ -1,0 +1,163 @@
+//! A mail host's side of the World: its data (store, queue, users), how it files mail,
+//! its fault rules, and its answers to what its protocol machines ask ([`Env`]).
+
+use std::collections::BTreeMap;
+
+use crate::mail;
+use crate::mta::{LocalDelivery, LocalFailure, Mta};
+use crate::session::{CommandContext, Directory, Env, RcptVerdict};
+use crate::smtp::reply::{Reply, ReplyCode};
+use crate::smtp::server::ServerConfig;
+use crate::store::{MailStore, StoreError};
+use crate::time::SimTime;
+use crate::trace::HostId;
+
+/// A mail host's own data: who it takes mail for, its mailboxes, its queue.
+pub struct MailHost {
+    pub config: ServerConfig,
+    /// Local domains, mailboxes and the clients it relays for.
+    pub directory: Directory,
+    /// The host's mail store: it, not the SMTP server, owns delivered mail; POP3 and IMAP
+    /// read it.
+    pub store: MailStore,
+    /// Users' passwords, for the services that ask for one (submission, POP3, IMAP).
+    pub passwords: BTreeMap<String, String>,
+    pub mta: Mta,
+    pub(super) sessions: u32,
+    /// When the MTA's timer is armed for.
+    pub(super) mta_timer: Option<SimTime>,
+}
+
+impl MailHost {
+    /// A fresh id for a server session (used in queue ids), deterministic.
+    pub(super) fn next_session_id(&mut self) -> String {
+        self.sessions += 1;
+        let h = self
+            .config
+            .hostname
+            .bytes()
+            .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        // The whole counter, never truncated: queue ids must not repeat.
+        format!("{:06X}{:02X}", h & 0xFF_FFFF, self.sessions)
+    }
+}
+
+/// The store side of local delivery: files into the host's mailboxes.
+pub(super) struct Mailboxes<'a> {
+    pub store: &'a mut MailStore,
+    pub directory: &'a Directory,
+    pub now: SimTime,
+}
+
+impl LocalDelivery for Mailboxes<'_> {
+    fn deliver(
+        &mut self,
+        rcpt: &str,
+        mail_from: &str,
+        message: &[u8],
+    ) -> Result<(String, Vec<u8>), LocalFailure> {
+        let Some(mailbox) = self.directory.local_mailbox(rcpt) else {
+            return Err(LocalFailure {
+                status: "5.1.1".into(),
+                reason: format!("there is no mailbox {rcpt}"),
+            });
+        };
+        if !self.store.has_mailbox(&mailbox) {
+            // postmaster@ exists on every mail host (RFC 5321 §4.5.1): made on first use.
+            let _ = self.store.create_mailbox(&mailbox);
+        }
+        let stored = mail::with_return_path(mail_from, message);
+        match self.store.deliver(&mailbox, stored.clone(), self.now) {
+            Ok(_) => Ok((mailbox, stored)),
+            Err(StoreError::MailboxFull { .. }) => {
+                Err(LocalFailure { status: "4.2.2".into(), reason: format!("the mailbox {mailbox} is full") })
+            }
+            Err(e) => Err(LocalFailure { status: "4.3.1".into(), reason: e.to_string() }),
+        }
+    }
+}
+
+/// A fault rule that answers a command on a host instead of the protocol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplyRule {
+    pub host: HostId,
+    /// Upper case, e.g. `RCPT`.
+    pub verb: String,
+    pub reply: Reply,
+    /// How many more times it applies; `None`: always.
+    pub times: Option<u32>,
+}
+
+/// The fault rules of a World.
+#[derive(Clone, Debug, Default)]
+pub struct Faults {
+    /// Hosts that greylist: the first attempt of each (client, sender, recipient) gets
+    /// `451 4.7.1`, a later one goes through.
+    pub greylist: Vec<HostId>,
+    seen: Vec<(HostId, String, String, String)>,
+    pub replies: Vec<ReplyRule>,
+}
+
+impl Faults {
+    /// The reply a rule of `host` gives to `verb` now, if any; a rule with `times` is used up.
+    pub fn take_reply(&mut self, host: HostId, verb: &str) -> Option<Reply> {
+        let rule =
+            self.replies.iter_mut().find(|r| r.host == host && r.verb == verb && r.times != Some(0))?;
+        if let Some(n) = &mut rule.times {
+            *n -= 1;
+        }
+        Some(rule.reply.clone())
+    }
+}
+
+/// A host's answers to its machines' questions.
+pub(super) struct HostEnv<'a> {
+    pub host: HostId,
+    pub mail: &'a MailHost,
+    pub faults: &'a mut Faults,
+}
+
+impl Env for HostEnv<'_> {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        let verdict = self.mail.directory.verdict(client_addr, rcpt);
+        match verdict {
+            RcptVerdict::Local(m)
+                if self.mail.store.quota(&m).is_ok_and(|q| q.limit.is_some_and(|l| q.used >= l)) =>
+            {
+                RcptVerdict::Full
+            }
+            v => v,
+        }
+    }
+
+    fn storage_available(&mut self) -> bool {
+        !self.mail.mta.is_full()
+    }
+
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        self.mail.passwords.get(&user.to_ascii_lowercase()).is_some_and(|p| p == password)
+    }
+
+    fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
+        let host = self.host;
+        if let Some(reply) = self.faults.take_reply(host, cmd.verb) {
+            return Some(reply);
+        }
+        if cmd.verb == "RCPT" && self.faults.greylist.contains(&host) {
+            let key = (
+                host,
+                cmd.client_addr.to_string(),
+                cmd.mail_from.unwrap_or_default().to_ascii_lowercase(),
+                cmd.rcpt.unwrap_or_default().to_ascii_lowercase(),
+            );
+            if !self.faults.seen.contains(&key) {
+                self.faults.seen.push(key);
+                return Some(Reply::of(
+                    ReplyCode::Greylisted,
+                    "Greylisted: this sender is new here, please try again later",
+                ));
+            }
+        }
+        None
+    }
+}
