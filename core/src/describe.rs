@@ -402,8 +402,9 @@ impl Description {
     /// The standard world of the lessons: Alice's laptop, her provider, a resolver and
     /// Bob's provider ([`STANDARD`]).
     pub fn standard() -> Description {
-        // The file is part of the crate and checked by the tests.
-        Description::parse(STANDARD).unwrap_or_default()
+        // The file is part of the crate and checked by the tests; it is read once.
+        static STANDARD_WORLD: std::sync::OnceLock<Description> = std::sync::OnceLock::new();
+        STANDARD_WORLD.get_or_init(|| Description::parse(STANDARD).unwrap_or_default()).clone()
     }
 
     /// A built-in world by the name a lesson's front matter uses (`world: standard`).

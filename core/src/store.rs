@@ -641,6 +641,12 @@ impl MailStore {
         self.mailboxes.keys().map(String::as_str)
     }
 
+    /// Every mailbox with the number of messages in its INBOX, in address order: what a
+    /// view of the host shows after each event, so it allocates nothing and looks nothing up.
+    pub fn inbox_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.mailboxes.iter().map(|(a, m)| (a.as_str(), m.folders.get(INBOX).map_or(0, |f| f.messages.len())))
+    }
+
     /// Sets the mailbox's limit in octets (`None`: only the store-wide one). A limit below
     /// what is stored is allowed: the mailbox is then full, which is how a fault rule of the
     /// World makes it so.

@@ -1,11 +1,11 @@
 //! Parsing one SMTP command line (RFC 5321 §4.1.1, §4.1.2) into a [`Command`].
 //!
 //! The verb and the argument rules are ours (they decide between 500, 501 and 502,
-//! RFC 5321 §4.2.4); the paths and MAIL/RCPT parameters are read by `smtp-proto`, the
-//! parser of the Stalwart mail server, and then held to the limits of §4.5.3.1.
+//! RFC 5321 §4.2.4); the paths and MAIL/RCPT parameters are read by [`crate::smtp::path`]
+//! (a hand parser, checked against smtp-proto by the differential test below), after the
+//! limits of §4.5.3.1.
 
-use std::borrow::Cow;
-
+use crate::smtp::path::{self, Path, PathError};
 use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::{MAX_DOMAIN, MAX_LOCAL_PART, MAX_PATH};
 
@@ -105,8 +105,8 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
             }
             Ok(if verb == "EHLO" { Command::Ehlo(domain.into()) } else { Command::Helo(domain.into()) })
         }
-        "MAIL" => parse_mail(line),
-        "RCPT" => parse_rcpt(line),
+        "MAIL" => parse_mail(text),
+        "RCPT" => parse_rcpt(text),
         "DATA" => no_args(Command::Data),
         "RSET" => no_args(Command::Rset),
         "QUIT" => no_args(Command::Quit),
@@ -180,34 +180,6 @@ fn check_path_limits(line: &[u8]) -> Result<(), Reply> {
     Ok(())
 }
 
-fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: ReplyCode) -> Reply {
-    use smtp_proto::Error as E;
-    match e {
-        E::InvalidSenderAddress | E::InvalidRecipientAddress => Reply::of(bad_addr, "Bad address syntax"),
-        E::InvalidParameter { param } => {
-            Reply::of(ReplyCode::BadArguments, format!("Invalid {param} parameter"))
-        }
-        E::UnsupportedParameter { param } => {
-            Reply::of(ReplyCode::UnsupportedParameter, format!("Unsupported parameter {param}"))
-        }
-        _ => Reply::of(ReplyCode::BadSyntax, format!("Syntax: {syntax}")),
-    }
-}
-
-/// MAIL and RCPT lines through smtp-proto's parser, after our own path limits.
-fn proto_request(
-    line: &[u8],
-    syntax: &str,
-    bad_addr: ReplyCode,
-) -> Result<smtp_proto::Request<String>, Reply> {
-    check_path_limits(line)?;
-    let mut bytes = line.to_vec();
-    bytes.extend_from_slice(b"\r\n");
-    smtp_proto::Request::<Cow<str>>::parse(&mut bytes.iter())
-        .map(smtp_proto::Request::into_owned)
-        .map_err(|e| proto_error(e, syntax, bad_addr))
-}
-
 /// Addresses must be ASCII: this server does not offer SMTPUTF8 (RFC 6531 §3.5).
 fn require_ascii(addr: &str, refusal: ReplyCode) -> Result<(), Reply> {
     if addr.is_ascii() {
@@ -217,60 +189,85 @@ fn require_ascii(addr: &str, refusal: ReplyCode) -> Result<(), Reply> {
     }
 }
 
-fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
-    const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
-    let smtp_proto::Request::Mail { from } = proto_request(line, SYNTAX, ReplyCode::BadSender)? else {
-        return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
-    };
-    // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152).
-    let offered = smtp_proto::MAIL_BODY_7BIT | smtp_proto::MAIL_BODY_8BITMIME;
-    if from.flags & !offered != 0
-        || from.trans_id.is_some()
-        || from.env_id.is_some()
-        || from.solicit.is_some()
-        || from.mtrk.is_some()
-        || from.auth.is_some()
-        || from.by != 0
-        || from.hold_for != 0
-        || from.hold_until != 0
-        || from.mt_priority != 0
-    {
-        return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported MAIL parameter"));
-    }
-    require_ascii(&from.address, ReplyCode::SenderNeedsUtf8)?;
-    let body = if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
-        Some(Body::EightBitMime)
-    } else if from.flags & smtp_proto::MAIL_BODY_7BIT != 0 {
-        Some(Body::SevenBit)
-    } else {
-        None
-    };
-    let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
-    let size = upper.contains(" SIZE=").then_some(from.size);
-    Ok(Command::Mail { from: from.address, size, body })
+/// The path after `FROM:` or `TO:` (verb already read), after our own path limits.
+fn read_path<'a>(
+    text: &'a str,
+    keyword: &str,
+    syntax: &str,
+    bad_addr: ReplyCode,
+) -> Result<(Path, Vec<(&'a str, Option<&'a str>)>), Reply> {
+    check_path_limits(text.as_bytes())?;
+    let syntax_error = || Reply::of(ReplyCode::BadSyntax, format!("Syntax: {syntax}"));
+    let (path, rest) = path::parse_path_arg(&text[4..], keyword).map_err(|e| match e {
+        PathError::Syntax => syntax_error(),
+        PathError::BadAddress => Reply::of(bad_addr, "Bad address syntax"),
+    })?;
+    let params = path::esmtp_params(rest).map_err(|_| syntax_error())?;
+    Ok((path, params))
 }
 
-fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
-    const SYNTAX: &str = "RCPT TO:<forward-path>";
-    let smtp_proto::Request::Rcpt { to } = proto_request(line, SYNTAX, ReplyCode::BadRecipient)? else {
-        return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
-    };
-    if to.flags != 0 || to.orcpt.is_some() || to.rrvs != 0 {
-        return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported RCPT parameter"));
-    }
-    require_ascii(&to.address, ReplyCode::RecipientNeedsUtf8)?;
-    let address = if to.address.is_empty() {
-        // smtp-proto reads `<Postmaster>` as the empty string; `<>` is no forward-path.
-        let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
-        if upper.contains("<POSTMASTER>") {
-            "postmaster".to_string()
+fn invalid_param(key: &str, why: &str) -> Reply {
+    Reply::of(ReplyCode::BadArguments, format!("Invalid {key} parameter{why}"))
+}
+
+fn parse_mail(text: &str) -> Result<Command, Reply> {
+    const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
+    let (path, params) = read_path(text, "FROM", SYNTAX, ReplyCode::BadSender)?;
+    // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152).
+    let (mut size, mut body) = (None, None);
+    for (key, value) in params {
+        if key.eq_ignore_ascii_case("SIZE") {
+            // size-value ::= 1*20DIGIT (RFC 1870 §3); one that does not fit is refused.
+            let n = value
+                .filter(|v| (1..=20).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<usize>().ok())
+                .ok_or_else(|| invalid_param("SIZE", ""))?;
+            if size.replace(n).is_some() {
+                return Err(invalid_param("SIZE", ": given twice"));
+            }
+        } else if key.eq_ignore_ascii_case("BODY") {
+            let b = match value {
+                Some(v) if v.eq_ignore_ascii_case("7BIT") => Body::SevenBit,
+                Some(v) if v.eq_ignore_ascii_case("8BITMIME") => Body::EightBitMime,
+                _ => return Err(invalid_param("BODY", "")),
+            };
+            if body.replace(b).is_some() {
+                return Err(invalid_param("BODY", ": given twice"));
+            }
         } else {
-            return Err(Reply::of(ReplyCode::BadRecipient, "A recipient cannot be empty"));
+            return Err(Reply::of(
+                ReplyCode::UnsupportedParameter,
+                format!("Unsupported MAIL parameter {}", key.to_ascii_uppercase()),
+            ));
         }
-    } else {
-        to.address
+    }
+    let from = match path {
+        Path::Null => String::new(),
+        // `<Postmaster>` is a forward-path only (RFC 5321 §4.1.1.3).
+        Path::Postmaster => return Err(Reply::of(ReplyCode::BadSender, "Bad address syntax")),
+        Path::Mailbox(m) => m,
     };
-    Ok(Command::Rcpt { to: address })
+    require_ascii(&from, ReplyCode::SenderNeedsUtf8)?;
+    Ok(Command::Mail { from, size, body })
+}
+
+fn parse_rcpt(text: &str) -> Result<Command, Reply> {
+    const SYNTAX: &str = "RCPT TO:<forward-path>";
+    let (path, params) = read_path(text, "TO", SYNTAX, ReplyCode::BadRecipient)?;
+    // This server advertises no RCPT parameters (no DSN, RFC 3461).
+    if let Some((key, _)) = params.first() {
+        return Err(Reply::of(
+            ReplyCode::UnsupportedParameter,
+            format!("Unsupported RCPT parameter {}", key.to_ascii_uppercase()),
+        ));
+    }
+    let to = match path {
+        Path::Null => return Err(Reply::of(ReplyCode::BadRecipient, "A recipient cannot be empty")),
+        Path::Postmaster => "postmaster".to_string(),
+        Path::Mailbox(m) => m,
+    };
+    require_ascii(&to, ReplyCode::RecipientNeedsUtf8)?;
+    Ok(Command::Rcpt { to })
 }
 
 #[cfg(test)]
@@ -347,5 +344,637 @@ mod tests {
         for (line, want_code, want_enh) in cases {
             assert_eq!(code(line), (want_code, want_enh.to_string()), "{line:?}");
         }
+    }
+
+    /// New cases of the hand parser, as whole command lines and their replies.
+    #[test]
+    fn mail_and_rcpt_paths_and_parameters() {
+        let mail = |from: &str, size: Option<usize>, body: Option<Body>| {
+            Ok(format!("MAIL {from} {size:?} {body:?}"))
+        };
+        let rcpt = |to: &str| Ok(format!("RCPT {to}"));
+        let err = |code: u16, enh: &str| Err::<String, _>((code, enh.to_string()));
+        let over = format!("MAIL FROM:<a@b> SIZE={}0", usize::MAX);
+        let cases: Vec<(&str, Result<String, (u16, String)>)> = vec![
+            // Source routes are read and ignored (RFC 5321 §4.1.1.3, Appendix C).
+            ("MAIL FROM:<@relay.example:a@b.example>", mail("a@b.example", None, None)),
+            ("RCPT TO:<@r1.example,@r2.example:bob@c.example>", rcpt("bob@c.example")),
+            ("RCPT TO:<@r1.example:>", err(501, "5.1.3")),
+            ("RCPT TO:<@r1.example bob@c.example>", err(501, "5.1.3")),
+            // Quoted local parts, with quoted-pairs; quotes go when not needed.
+            ("RCPT TO:<\"bob\"@c.example>", rcpt("bob@c.example")),
+            ("RCPT TO:<\"bob smith\"@c.example>", rcpt("\"bob smith\"@c.example")),
+            ("RCPT TO:<\"a\\\"b\\\\c\"@c.example>", rcpt("\"a\\\"b\\\\c\"@c.example")),
+            // The limits are checked first and find the first `>`: inside quotes it needs a space after it.
+            ("RCPT TO:<\"a>b\"@c.example>", err(501, "5.5.2")),
+            ("RCPT TO:<\"a> b\"@c.example>", rcpt("\"a> b\"@c.example")),
+            ("RCPT TO:<\"unclosed@c.example>", err(501, "5.5.2")),
+            // Address literals (RFC 5321 §4.1.3).
+            ("RCPT TO:<bob@[192.0.2.7]>", rcpt("bob@[192.0.2.7]")),
+            ("RCPT TO:<bob@[IPv6:2001:db8::7]>", rcpt("bob@[IPv6:2001:db8::7]")),
+            ("RCPT TO:<bob@[300.0.2.7]>", err(501, "5.1.3")),
+            ("MAIL FROM:<bob@[IPv6:zz::1]>", err(501, "5.1.7")),
+            // <Postmaster> is a forward-path only, in any case.
+            ("RCPT TO:<postMASTER>", rcpt("postmaster")),
+            ("RCPT TO:<Postmaster@c.example>", rcpt("Postmaster@c.example")),
+            ("MAIL FROM:<Postmaster>", err(501, "5.1.7")),
+            ("RCPT TO:<>", err(501, "5.1.3")),
+            ("RCPT TO:<> NOTIFY=NEVER", err(555, "5.5.4")),
+            // Keywords and parameters in any case; SIZE and BODY only.
+            ("mail from:<a@b> size=7 body=7bit", mail("a@b", Some(7), Some(Body::SevenBit))),
+            ("MAIL FROM:<a@b> Body=8BitMime", mail("a@b", None, Some(Body::EightBitMime))),
+            ("MAIL FROM:<a@b> BODY=BINARYMIME", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> SIZE=", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> SIZE", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> SIZE=-1", err(501, "5.5.4")),
+            (&over, err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> SIZE=1 SIZE=1", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> BODY=7BIT BODY=8BITMIME", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> RET=HDRS", err(555, "5.5.4")),
+            ("MAIL FROM:<a@b> SIZE=1 =x", err(501, "5.5.2")),
+            ("RCPT TO:<b@c> ORCPT=rfc822;b@c", err(555, "5.5.4")),
+            // Spaces: after the colon and at the end are forgiven, inside the path not.
+            ("MAIL FROM: <a@b>", mail("a@b", None, None)),
+            ("RCPT TO:<b@c>   ", rcpt("b@c")),
+            ("MAIL FROM:<a@b>  SIZE=5  ", mail("a@b", Some(5), None)),
+            ("MAIL FROM:< a@b>", err(501, "5.1.7")),
+            ("MAIL FROM:<a@b >", err(501, "5.1.7")),
+            // Missing or doubled brackets.
+            ("MAIL FROM:<a@b", err(501, "5.5.2")),
+            ("MAIL FROM:a@b>", err(501, "5.5.2")),
+            ("MAIL FROM:<<a@b>>", err(501, "5.5.2")),
+            ("MAIL FROM:<<a@b> >", err(501, "5.1.7")),
+            ("MAIL TO:<a@b>", err(501, "5.5.2")),
+            ("RCPT FROM:<a@b>", err(501, "5.5.2")),
+            // Non-ASCII reaches the SMTPUTF8 refusal, not a syntax error.
+            ("MAIL FROM:<jürgen@example.org>", err(553, "5.1.7")),
+            ("RCPT TO:<bob@bücher.example>", err(553, "5.1.3")),
+            ("RCPT TO:<\"jü rgen\"@example.org>", err(553, "5.1.3")),
+            // Bad domains and local parts.
+            ("RCPT TO:<a@b.>", err(501, "5.1.3")),
+            ("RCPT TO:<a@>", err(501, "5.1.3")),
+            ("RCPT TO:<a.@b>", err(501, "5.1.3")),
+            ("RCPT TO:<a@-b.example>", err(501, "5.1.3")),
+        ];
+        for (line, want) in cases {
+            let got = match parse(line.as_bytes()) {
+                Ok(Command::Mail { from, size, body }) => Ok(format!("MAIL {from} {size:?} {body:?}")),
+                Ok(Command::Rcpt { to }) => Ok(format!("RCPT {to}")),
+                Ok(other) => panic!("{line}: {other:?}"),
+                Err(r) => Err((r.code, r.enhanced.unwrap_or_default())),
+            };
+            assert_eq!(got, want, "{line:?}");
+        }
+    }
+
+    /// The parser this module used before the hand parser: smtp-proto after our own checks.
+    /// It is the oracle of [`differential_against_smtp_proto`].
+    mod oracle {
+        use std::borrow::Cow;
+
+        use super::super::{Body, Command, check_path_limits, require_ascii};
+        use crate::smtp::reply::{Reply, ReplyCode};
+
+        fn proto_error(e: smtp_proto::Error, syntax: &str, bad_addr: ReplyCode) -> Reply {
+            use smtp_proto::Error as E;
+            match e {
+                E::InvalidSenderAddress | E::InvalidRecipientAddress => {
+                    Reply::of(bad_addr, "Bad address syntax")
+                }
+                E::InvalidParameter { param } => {
+                    Reply::of(ReplyCode::BadArguments, format!("Invalid {param} parameter"))
+                }
+                E::UnsupportedParameter { param } => {
+                    Reply::of(ReplyCode::UnsupportedParameter, format!("Unsupported parameter {param}"))
+                }
+                _ => Reply::of(ReplyCode::BadSyntax, format!("Syntax: {syntax}")),
+            }
+        }
+
+        fn proto_request(
+            line: &[u8],
+            syntax: &str,
+            bad_addr: ReplyCode,
+        ) -> Result<smtp_proto::Request<String>, Reply> {
+            check_path_limits(line)?;
+            let mut bytes = line.to_vec();
+            bytes.extend_from_slice(b"\r\n");
+            smtp_proto::Request::<Cow<str>>::parse(&mut bytes.iter())
+                .map(smtp_proto::Request::into_owned)
+                .map_err(|e| proto_error(e, syntax, bad_addr))
+        }
+
+        /// MAIL or RCPT lines only (the rest of [`super::super::parse`] is shared).
+        pub fn parse(line: &[u8]) -> Result<Command, Reply> {
+            if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"MAIL") {
+                parse_mail(line)
+            } else {
+                parse_rcpt(line)
+            }
+        }
+
+        fn parse_mail(line: &[u8]) -> Result<Command, Reply> {
+            const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
+            let smtp_proto::Request::Mail { from } = proto_request(line, SYNTAX, ReplyCode::BadSender)?
+            else {
+                return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
+            };
+            let offered = smtp_proto::MAIL_BODY_7BIT | smtp_proto::MAIL_BODY_8BITMIME;
+            if from.flags & !offered != 0
+                || from.trans_id.is_some()
+                || from.env_id.is_some()
+                || from.solicit.is_some()
+                || from.mtrk.is_some()
+                || from.auth.is_some()
+                || from.by != 0
+                || from.hold_for != 0
+                || from.hold_until != 0
+                || from.mt_priority != 0
+            {
+                return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported MAIL parameter"));
+            }
+            require_ascii(&from.address, ReplyCode::SenderNeedsUtf8)?;
+            let body = if from.flags & smtp_proto::MAIL_BODY_8BITMIME != 0 {
+                Some(Body::EightBitMime)
+            } else if from.flags & smtp_proto::MAIL_BODY_7BIT != 0 {
+                Some(Body::SevenBit)
+            } else {
+                None
+            };
+            let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
+            let size = upper.contains(" SIZE=").then_some(from.size);
+            Ok(Command::Mail { from: from.address, size, body })
+        }
+
+        fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
+            const SYNTAX: &str = "RCPT TO:<forward-path>";
+            let smtp_proto::Request::Rcpt { to } = proto_request(line, SYNTAX, ReplyCode::BadRecipient)?
+            else {
+                return Err(Reply::of(ReplyCode::BadSyntax, format!("Syntax: {SYNTAX}")));
+            };
+            if to.flags != 0 || to.orcpt.is_some() || to.rrvs != 0 {
+                return Err(Reply::of(ReplyCode::UnsupportedParameter, "Unsupported RCPT parameter"));
+            }
+            require_ascii(&to.address, ReplyCode::RecipientNeedsUtf8)?;
+            let address = if to.address.is_empty() {
+                let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
+                if upper.contains("<POSTMASTER>") {
+                    "postmaster".to_string()
+                } else {
+                    return Err(Reply::of(ReplyCode::BadRecipient, "A recipient cannot be empty"));
+                }
+            } else {
+                to.address
+            };
+            Ok(Command::Rcpt { to: address })
+        }
+    }
+
+    /// Accepted with this command, or refused (the code only: the two word their replies apart).
+    type Outcome = Result<Command, u16>;
+
+    fn outcome(r: Result<Command, Reply>) -> Outcome {
+        r.map_err(|r| r.code)
+    }
+
+    /// A small seeded generator (xorshift64*), for a corpus that is the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    /// Lines built from the pieces paths and parameters are made of, some of them mutated
+    /// by a stray character.
+    fn generated_corpus(n: usize) -> Vec<String> {
+        let mut rng = Rng(0x5eed_6d61_696c_726f);
+        let heads = ["MAIL FROM:", "mail from:", "RCPT TO:", "rcpt To:", "MAIL FROM: ", "RCPT TO: "];
+        let locals = [
+            "a",
+            "bob",
+            "first.last",
+            "x+tag",
+            "o'neil",
+            "\"quoted\"",
+            "\"two words\"",
+            "\"a\\\"b\"",
+            "postmaster",
+            "a_b",
+            "{x}",
+            "1",
+        ];
+        let domains = [
+            "b",
+            "example.org",
+            "mail.example.org",
+            "x-y.example",
+            "[192.0.2.1]",
+            "[IPv6:2001:db8::1]",
+            "192.0.2.1",
+            "a1.b2",
+        ];
+        let routes = ["", "", "", "@relay.example:", "@r1,@r2:"];
+        let params = [
+            "",
+            "",
+            "",
+            " SIZE=100",
+            " size=4096",
+            " BODY=8BITMIME",
+            " body=7bit",
+            " SIZE=10 BODY=7BIT",
+            " SMTPUTF8",
+            " BODY=BINARYMIME",
+            " FOO=bar",
+            "  ",
+            " SIZE=abc",
+            " RET=FULL",
+            " NOTIFY=NEVER",
+        ];
+        let strays = [".", "@", "\"", "\\", " ", "[", "]", "<", ">", ",", ":", "-", "_", "é", "(", "\t"];
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let path = match rng.below(10) {
+                0 => String::new(),
+                1 => rng.pick(&["Postmaster", "postmaster", "POSTMASTER"]).to_string(),
+                _ => format!("{}{}@{}", rng.pick(&routes), rng.pick(&locals), rng.pick(&domains)),
+            };
+            let mut path: Vec<char> = path.chars().collect();
+            // A third of the paths get one stray character, inserted or replacing one.
+            if rng.below(3) == 0 {
+                let stray = rng.pick(&strays).chars().next().unwrap_or('.');
+                let at = rng.below(path.len() + 1);
+                if at < path.len() && rng.below(2) == 0 {
+                    path[at] = stray;
+                } else {
+                    path.insert(at, stray);
+                }
+            }
+            let path: String = path.into_iter().collect();
+            let close = if rng.below(15) == 0 { "" } else { ">" };
+            out.push(format!("{}<{path}{close}{}", rng.pick(&heads), rng.pick(&params)));
+        }
+        out
+    }
+
+    /// Hand-written lines where the hand parser and smtp-proto must disagree, each with what
+    /// each one answers and the reason, from the RFCs, that the hand parser is right.
+    fn expected_disagreements() -> Vec<(String, Outcome, Outcome, &'static str)> {
+        let mail =
+            |from: &str| -> Outcome { Ok(Command::Mail { from: from.into(), size: None, body: None }) };
+        let sized = |size: usize| -> Outcome {
+            Ok(Command::Mail { from: "a@b".into(), size: Some(size), body: None })
+        };
+        let body =
+            |b: Body| -> Outcome { Ok(Command::Mail { from: "a@b".into(), size: None, body: Some(b) }) };
+        let rows: Vec<(&str, Outcome, Outcome, &str)> = vec![
+            (
+                "MAIL FROM:<Postmaster>",
+                Err(501),
+                mail(""),
+                "smtp-proto reads <Postmaster> as the null sender; a reverse-path is Path / \"<>\" (RFC 5321 §4.1.2), <Postmaster> is for RCPT only (§4.1.1.3)",
+            ),
+            (
+                "MAIL FROM:<@r.example:>",
+                Err(501),
+                mail(""),
+                "smtp-proto drops the source route and finds <>; a route must be followed by a Mailbox (Path, RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:< a@b>",
+                Err(501),
+                mail("a@b"),
+                "smtp-proto skips spaces after <; Path has none (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=000000000000000000001",
+                Err(501),
+                sized(1),
+                "size-value ::= 1*20DIGIT (RFC 1870 §3); smtp-proto reads any number of digits",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=18446744073709551615",
+                sized(usize::MAX),
+                Err(501),
+                "a valid size-value (RFC 1870 §3) that smtp-proto takes for its 'no number' marker usize::MAX; the server then answers 552",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=1 SIZE=2",
+                Err(501),
+                sized(2),
+                "which of two SIZE values counts is unspecified; we refuse instead of guessing (smtp-proto keeps the last)",
+            ),
+            (
+                "MAIL FROM:<a@b> BODY=7BIT BODY=8BITMIME",
+                Err(501),
+                body(Body::EightBitMime),
+                "two BODY values contradict each other (RFC 6152 §2 has one); smtp-proto ORs them",
+            ),
+            (
+                "MAIL FROM:<a@b> BODY=8BITMIME BODY=8BITMIME",
+                Err(501),
+                body(Body::EightBitMime),
+                "a parameter given twice is refused whatever its value, as for SIZE",
+            ),
+            (
+                "MAIL FROM:<\"a b\"@c>",
+                mail("\"a b\"@c"),
+                mail("a b@c"),
+                "smtp-proto drops the quotes, and `a b@c` is no mailbox: a Local-part that is not a Dot-string must stay a Quoted-string (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<\"a\\\\b\"@c>",
+                mail("\"a\\\\b\"@c"),
+                mail("a\\b@c"),
+                "as above: a backslash is not atext, it must stay quoted (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<\"\"@c>",
+                mail("\"\"@c"),
+                Err(501),
+                "Quoted-string = DQUOTE *QcontentSMTP DQUOTE may be empty (RFC 5321 §4.1.2); smtp-proto wants a non-empty local part",
+            ),
+            (
+                "MAIL FROM:<\"a\"\"b\"@c>",
+                Err(501),
+                mail("ab@c"),
+                "a Local-part is one Dot-string or one Quoted-string (RFC 5321 §4.1.2); smtp-proto joins quoted pieces",
+            ),
+            (
+                "MAIL FROM:<a\"b\"c@d>",
+                Err(501),
+                mail("abc@d"),
+                "as above: a quote inside a Dot-string is not atext (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<\"a\".\"b\"@c>",
+                Err(501),
+                mail("a.b@c"),
+                "dotted quoted words are RFC 5322's obs-local-part, not in RFC 5321 §4.1.2",
+            ),
+            (
+                "MAIL FROM:<\"a\tb\"@c>",
+                Err(501),
+                mail("a\tb@c"),
+                "qtextSMTP is %d32-33 / %d35-91 / %d93-126: no TAB (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<a@\"b\">",
+                Err(501),
+                mail("a@b"),
+                "a Domain is never quoted (RFC 5321 §4.1.2); smtp-proto lets quotes anywhere",
+            ),
+            (
+                "MAIL FROM:<a@[192.0.2.1]>",
+                mail("a@[192.0.2.1]"),
+                Err(501),
+                "Mailbox = Local-part \"@\" ( Domain / address-literal ) (RFC 5321 §4.1.2, §4.1.3); smtp-proto refuses every literal",
+            ),
+            (
+                "MAIL FROM:<a@[IPv6:::1]>",
+                mail("a@[IPv6:::1]"),
+                Err(501),
+                "IPv6-address-literal (RFC 5321 §4.1.3), as above",
+            ),
+            (
+                "MAIL FROM:<a.@b>",
+                Err(501),
+                mail("a.@b"),
+                "Dot-string = Atom *(\".\" Atom): no dot at the end (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<a@b.>",
+                Err(501),
+                mail("a@b."),
+                "Domain = sub-domain *(\".\" sub-domain): no dot at the end (RFC 5321 §4.1.2)",
+            ),
+            ("MAIL FROM:<a@>", Err(501), mail("a@"), "a Mailbox has a Domain after \"@\" (RFC 5321 §4.1.2)"),
+            (
+                "MAIL FROM:<a@-b>",
+                Err(501),
+                mail("a@-b"),
+                "sub-domain = Let-dig [Ldh-str]: it starts with a letter or digit (RFC 5321 §4.1.2)",
+            ),
+            (
+                "MAIL FROM:<a@b_c.example>",
+                Err(501),
+                mail("a@b_c.example"),
+                "Ldh-str has letters, digits and hyphens only (RFC 5321 §4.1.2); smtp-proto allows any atext in a domain",
+            ),
+            ("MAIL FROM:<a@b!c>", Err(501), mail("a@b!c"), "as above"),
+            (
+                "MAIL FROM:<a\u{7f}@b>",
+                Err(501),
+                mail("a\u{7f}@b"),
+                "DEL (%d127) is no atext (RFC 5322 §3.2.3); smtp-proto counts it with the UTF-8 octets",
+            ),
+        ];
+        rows.into_iter().map(|(l, o, t, why)| (l.to_string(), o, t, why)).collect()
+    }
+
+    /// Splits `local@domain` at its last `@`.
+    fn split_address(a: &str) -> (&str, &str) {
+        a.rsplit_once('@').unwrap_or((a, ""))
+    }
+
+    /// The disagreements that the generated corpus runs into, by kind: the kind's name if
+    /// `ours` and `theirs` differ exactly the way that kind says, with its RFC reason above.
+    fn explain(line: &str, ours: &Outcome, theirs: &Outcome) -> Option<&'static str> {
+        let is_rfc_domain = |d: &str| {
+            d.split('.').all(|l| {
+                !l.is_empty()
+                    && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            })
+        };
+        let addr = |c: &Command| match c {
+            Command::Mail { from, .. } => from.clone(),
+            Command::Rcpt { to } => to.clone(),
+            _ => String::new(),
+        };
+        match (ours, theirs) {
+            // Address literals: RFC 5321 §4.1.2, §4.1.3 (smtp-proto refuses them all).
+            (Ok(c), Err(501)) if split_address(&addr(c)).1.starts_with('[') => Some("address literal"),
+            // `<Postmaster>` is no reverse-path (RFC 5321 §4.1.2, §4.1.1.3).
+            (Err(501), Ok(Command::Mail { from, .. }))
+                if from.is_empty() && line.to_ascii_uppercase().contains("<POSTMASTER>") =>
+            {
+                Some("postmaster sender")
+            }
+            // A domain that is no Domain (RFC 5321 §4.1.2: Let-dig, Ldh-str).
+            (Err(501), Ok(c)) if !is_rfc_domain(split_address(&addr(c)).1) => Some("lax domain"),
+            // A Local-part that needs its quotes keeps them (RFC 5321 §4.1.2); smtp-proto drops
+            // them: the same command, with smtp-proto's address the unquoted form of ours.
+            (Ok(a), Ok(b)) => {
+                let ours_addr = addr(a);
+                let (local, domain) = split_address_quoted(&ours_addr);
+                let unquoted = local.strip_prefix('"')?.strip_suffix('"')?;
+                let mut plain = String::new();
+                let mut chars = unquoted.chars();
+                while let Some(ch) = chars.next() {
+                    plain.push(if ch == '\\' { chars.next()? } else { ch });
+                }
+                let a_plain = match a.clone() {
+                    Command::Mail { size, body, .. } => {
+                        Command::Mail { from: format!("{plain}@{domain}"), size, body }
+                    }
+                    Command::Rcpt { .. } => Command::Rcpt { to: format!("{plain}@{domain}") },
+                    other => other,
+                };
+                (&a_plain == b).then_some("quotes kept")
+            }
+            _ => None,
+        }
+    }
+
+    /// Splits a mailbox at the `@` after its local part, which may be quoted and hold `@`.
+    fn split_address_quoted(a: &str) -> (&str, &str) {
+        if a.starts_with('"') {
+            let mut escaped = false;
+            for (i, ch) in a.char_indices().skip(1) {
+                match ch {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => return (&a[..=i], a[i + 1..].strip_prefix('@').unwrap_or("")),
+                    _ => escaped = false,
+                }
+            }
+        }
+        split_address(a)
+    }
+
+    #[test]
+    fn differential_against_smtp_proto() {
+        let size_max = format!("MAIL FROM:<a@b> SIZE={}", usize::MAX);
+        let hand_written = [
+            "MAIL FROM:<a@b>",
+            "MAIL FROM:<>",
+            "mail from:<> size=0",
+            "RCPT TO:<Postmaster>",
+            "RCPT TO:<postmaster> ",
+            "MAIL FROM:<Postmaster>",
+            "RCPT TO:<>",
+            "MAIL FROM: <a@b>",
+            "MAIL FROM:   <a@b>",
+            "MAIL FROM : <a@b>",
+            "MAIL  FROM:<a@b>",
+            "RCPT TO :<b@c>",
+            "MAIL FROM:< a@b>",
+            "MAIL FROM:<a@b >",
+            "MAIL FROM:<a b@c>",
+            "MAIL FROM:<a@b",
+            "MAIL FROM:a@b",
+            "MAIL FROM:<<a@b>>",
+            "MAIL FROM:<a@b>>",
+            "MAIL FROM:<a@b> SIZE=1 ",
+            "MAIL FROM:<a@b>     ",
+            "MAIL FROM:<a@b> SIZE=00000000000000000001",
+            "MAIL FROM:<a@b> SIZE=000000000000000000001",
+            &size_max,
+            "MAIL FROM:<a@b> SIZE=99999999999999999999",
+            "MAIL FROM:<a@b> SIZE=1 SIZE=2",
+            "MAIL FROM:<a@b> BODY=7BIT BODY=8BITMIME",
+            "MAIL FROM:<a@b> BODY=8BITMIME BODY=8BITMIME",
+            "MAIL FROM:<a@b> SIZE=1 BODY=7BIT",
+            "MAIL FROM:<a@b> sIzE=12 bOdY=8bItMiMe",
+            "MAIL FROM:<a@b> SIZE=12x",
+            "MAIL FROM:<a@b> BODY=7BITS",
+            "MAIL FROM:<a@b> SMTPUTF8",
+            "MAIL FROM:<a@b> AUTH=<>",
+            "RCPT TO:<b@c> NOTIFY=NEVER",
+            "RCPT TO:<b@c> FOO",
+            "MAIL FROM:<@r.example:a@b>",
+            "MAIL FROM:<@r1.example,@r2.example:a@b>",
+            "MAIL FROM:<@r.example:>",
+            "MAIL FROM:<@r.example a@b>",
+            "MAIL FROM:<\"a\"@b>",
+            "MAIL FROM:<\"a b\"@c>",
+            "MAIL FROM:<\"a\\\\b\"@c>",
+            "MAIL FROM:<\"a\\b\"@c>",
+            "MAIL FROM:<\"\"@c>",
+            "MAIL FROM:<\"a\"\"b\"@c>",
+            "MAIL FROM:<a\"b\"c@d>",
+            "MAIL FROM:<\"a\".\"b\"@c>",
+            "MAIL FROM:<\"a\tb\"@c>",
+            "MAIL FROM:<a@\"b\">",
+            "MAIL FROM:<a@[192.0.2.1]>",
+            "MAIL FROM:<a@[IPv6:::1]>",
+            "MAIL FROM:<a@[1.2.3]>",
+            "MAIL FROM:<a.@b>",
+            "MAIL FROM:<.a@b>",
+            "MAIL FROM:<a..b@c>",
+            "MAIL FROM:<a@b.>",
+            "MAIL FROM:<a@.b>",
+            "MAIL FROM:<a@b..c>",
+            "MAIL FROM:<a@>",
+            "MAIL FROM:<@b>",
+            "MAIL FROM:<a@b@c>",
+            "MAIL FROM:<a@-b>",
+            "MAIL FROM:<a@b_c.example>",
+            "MAIL FROM:<a@b!c>",
+            "MAIL FROM:<a\u{7f}@b>",
+            "MAIL FROM:<jürgen@b>",
+            "MAIL FROM:<a@bücher.example>",
+            "RCPT TO:<a@b,c>",
+            "RCPT TO:<a@b:c>",
+        ];
+        let expected = expected_disagreements();
+        let generated = generated_corpus(400);
+        let mut corpus: Vec<(String, bool)> = hand_written.iter().map(|s| (s.to_string(), true)).collect();
+        corpus.extend(generated.into_iter().map(|s| (s, false)));
+        let mut seen = Vec::new();
+        let mut kinds_seen = Vec::new();
+        let mut unexplained = Vec::new();
+        let mut both_accept = 0;
+        for (line, by_hand) in &corpus {
+            let ours = outcome(parse(line.as_bytes()));
+            let theirs = outcome(oracle::parse(line.as_bytes()));
+            let agree = match (&ours, &theirs) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            both_accept += usize::from(agree && ours.is_ok());
+            if agree {
+                continue;
+            }
+            if *by_hand {
+                // A hand-written line must be listed, with exactly these two outcomes.
+                match expected.iter().find(|(l, ..)| l == line) {
+                    Some((_, o, t, _)) if (o, t) == (&ours, &theirs) => seen.push(line.clone()),
+                    _ => unexplained.push(format!("{line:?}\n    ours:   {ours:?}\n    theirs: {theirs:?}")),
+                }
+            } else {
+                match explain(line, &ours, &theirs) {
+                    Some(kind) => kinds_seen.push(kind),
+                    None => {
+                        unexplained.push(format!("{line:?}\n    ours:   {ours:?}\n    theirs: {theirs:?}"))
+                    }
+                }
+            }
+        }
+        assert!(unexplained.is_empty(), "unexplained disagreements:\n{}", unexplained.join("\n"));
+        for (line, ..) in &expected {
+            assert!(seen.contains(line), "expected a disagreement on {line:?}");
+        }
+        for kind in ["address literal", "postmaster sender", "lax domain", "quotes kept"] {
+            assert!(
+                kinds_seen.contains(&kind),
+                "the generated corpus no longer meets a {kind:?} disagreement"
+            );
+        }
+        assert!(kinds_seen.len() < 80, "too many generated lines disagree: {}", kinds_seen.len());
+        assert!(both_accept >= 50, "the corpus must exercise accepted lines too ({both_accept})");
     }
 }

@@ -7,6 +7,7 @@
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod path;
 pub mod reply;
 pub mod server;
 

@@ -670,16 +670,7 @@ impl World {
             .map(|h| match &h.mail {
                 Some(m) => HostSnapshot {
                     sessions: Vec::new(),
-                    mailboxes: m
-                        .store
-                        .addresses()
-                        .map(|a| {
-                            (
-                                a.to_string(),
-                                m.store.folder(a, crate::store::INBOX).map_or(0, |f| f.messages().len()),
-                            )
-                        })
-                        .collect(),
+                    mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                     queued: m.mta.queued(),
                 },
                 None => HostSnapshot::default(),
