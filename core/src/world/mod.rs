@@ -179,24 +179,17 @@ enum Action {
         host: HostId,
         text: String,
     },
-    /// A person on `host` presses Send.
-    Send {
-        host: HostId,
-        server_name: String,
-        port: u16,
-        draft: OwnedDraft,
-    },
     Lookup {
         host: HostId,
         name: String,
         qtype: &'static str,
-        lookup: Lookup,
+        lookup: Box<Lookup>,
     },
     DnsQueryArrives {
         host: HostId,
         name: String,
         qtype: &'static str,
-        lookup: Lookup,
+        lookup: Box<Lookup>,
         sent: SimTime,
     },
     DnsAnswerArrives {
@@ -204,14 +197,14 @@ enum Action {
         name: String,
         qtype: &'static str,
         answer: Answer,
-        lookup: Lookup,
+        lookup: Box<Lookup>,
         sent: SimTime,
     },
     DnsTimeout {
         host: HostId,
         name: String,
         qtype: &'static str,
-        lookup: Lookup,
+        lookup: Box<Lookup>,
     },
     ConnectArrives {
         conn: ConnId,
@@ -251,15 +244,6 @@ enum Action {
     },
 }
 
-/// A draft the World keeps until the person presses Send.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OwnedDraft {
-    pub from: String,
-    pub to: Vec<String>,
-    pub subject: String,
-    pub body: String,
-}
-
 /// A problem running a World.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WorldError {
@@ -290,7 +274,7 @@ pub struct World {
     net: Network,
     zone: Zone,
     resolver: Option<HostId>,
-    agenda: Agenda<(Action, SimTime)>,
+    agenda: Agenda<Action>,
     conns: Vec<Conn>,
     /// The open connections whose Connect is in the trace, oldest first: what a snapshot
     /// shows (kept apart so a step costs the same however many connections have closed).
@@ -498,7 +482,19 @@ impl World {
     /// When the World next has something to do. Timers that were re-armed or cancelled
     /// since they were scheduled do not count.
     pub fn next_wakeup(&self) -> Option<SimTime> {
-        self.agenda.iter().filter(|(at, (a, _))| !self.is_stale(a, *at)).map(|(at, _)| at).min()
+        self.agenda
+            .iter()
+            .filter(|(at, a)| !self.is_stale(a, *at))
+            .map(|(at, a)| match a {
+                // A timer scheduled before its deadline moved later wakes at the deadline.
+                Action::Timer { conn, side } => self.conns[conn.0].ends[idx(*side)]
+                    .machine
+                    .as_ref()
+                    .and_then(|m| m.poll_timeout())
+                    .map_or(at, |w| w.max(at)),
+                _ => at,
+            })
+            .min()
     }
 
     // ----- inputs ---------------------------------------------------------------------
@@ -524,17 +520,24 @@ impl World {
         port: u16,
         draft: &Draft,
     ) -> Result<(), ComposeError> {
-        mail::compose(draft, at, "check@example")?;
-        let draft = OwnedDraft {
-            from: draft.from.to_string(),
-            to: draft.to.to_vec(),
-            subject: draft.subject.to_string(),
-            body: draft.body.to_string(),
-        };
-        self.schedule(
-            at.max(self.now),
-            Action::Send { host, server_name: server_name.to_string(), port, draft },
+        let at = at.max(self.now);
+        // Written now, dated when it is sent: a bad draft is refused at once.
+        self.messages += 1;
+        let from = mail::addr_spec(draft.from).to_string();
+        let id = format!(
+            "{}.{}@{}",
+            20261130090000u64 + at.as_millis() / 1000,
+            self.messages,
+            mail::domain_of(&from)
         );
+        let message = mail::compose(draft, at, &id)?;
+        let envelope = Envelope {
+            mail_from: from,
+            rcpt_to: draft.to.iter().map(|t| mail::addr_spec(t).to_string()).collect(),
+        };
+        let lookup =
+            Box::new(Lookup::Submit { server_name: server_name.to_string(), port, envelope, message });
+        self.schedule(at, Action::Lookup { host, name: server_name.to_string(), qtype: "A", lookup });
         Ok(())
     }
 
@@ -598,7 +601,7 @@ impl World {
             if until.is_some_and(|u| at > u) {
                 return false;
             }
-            let Some((at, (action, _))) = self.agenda.pop() else {
+            let Some((at, action)) = self.agenda.pop() else {
                 return false;
             };
             // A timer that was re-armed or cancelled since is dropped without moving time.
@@ -648,7 +651,7 @@ impl World {
     }
 
     fn schedule(&mut self, at: SimTime, action: Action) {
-        self.agenda.schedule(at, (action, at));
+        self.agenda.schedule(at, action);
     }
 
     fn is_stale(&self, action: &Action, at: SimTime) -> bool {
@@ -731,9 +734,6 @@ impl World {
     fn run(&mut self, action: Action) {
         match action {
             Action::Note { host, text } => self.local(host, EventKind::Note, text.into_bytes()),
-            Action::Send { host, server_name, port, draft } => {
-                self.compose_and_send(host, &server_name, port, draft)
-            }
             Action::Lookup { host, name, qtype, lookup } => {
                 let Some(resolver) = self.resolver else {
                     let answer = self.zone.query(&name, qtype);
@@ -775,7 +775,7 @@ impl World {
                 let resolver = self.resolver.map(|r| self.hosts[r].info.name.clone()).unwrap_or_default();
                 let why = format!("the DNS resolver {resolver} did not answer {name} {qtype} within 5 s");
                 self.local(host, EventKind::Note, format!("No answer: {why}.").into_bytes());
-                match lookup {
+                match *lookup {
                     Lookup::Submit { .. } => {}
                     Lookup::Mta { id } => {
                         self.mta_input(host, |m, now| {
@@ -871,34 +871,6 @@ impl World {
     fn protocol_of(&self, conn: ConnId) -> Protocol {
         let c = &self.conns[conn.0];
         self.hosts[c.server].services.get(&c.port).map_or(Protocol::Smtp, |s| s.protocol())
-    }
-
-    fn compose_and_send(&mut self, host: HostId, server_name: &str, port: u16, draft: OwnedDraft) {
-        self.messages += 1;
-        let from = mail::addr_spec(&draft.from).to_string();
-        let id = format!(
-            "{}.{}@{}",
-            20261130090000u64 + self.now.as_millis() / 1000,
-            self.messages,
-            mail::domain_of(&from)
-        );
-        let d = Draft { from: &draft.from, to: &draft.to, subject: &draft.subject, body: &draft.body };
-        let message = match mail::compose(&d, self.now, &id) {
-            Ok(m) => m,
-            Err(e) => {
-                return self.local(
-                    host,
-                    EventKind::Note,
-                    format!("The mail client refuses: {e}").into_bytes(),
-                );
-            }
-        };
-        let envelope = Envelope {
-            mail_from: from,
-            rcpt_to: draft.to.iter().map(|t| mail::addr_spec(t).to_string()).collect(),
-        };
-        let lookup = Lookup::Submit { server_name: server_name.to_string(), port, envelope, message };
-        self.run(Action::Lookup { host, name: server_name.to_string(), qtype: "A", lookup });
     }
 
     fn host_by_addr(&self, addr: &str) -> Option<HostId> {
@@ -1120,15 +1092,17 @@ impl World {
 
     /// Arms `side`'s timer for what its machine asks.
     fn arm(&mut self, conn: ConnId, side: Side) {
+        // At most one timer action per side is in the agenda: a deadline that moves later
+        // (every command moves an SMTP server's) keeps the action already scheduled, which
+        // re-arms itself when it fires early. Only an earlier deadline schedules anew.
         let end = &mut self.conns[conn.0].ends[idx(side)];
-        let want = end.machine.as_ref().and_then(|m| m.poll_timeout());
-        if want != end.timer {
-            end.timer = want;
-            if let Some(t) = want {
-                self.schedule(t.max(self.now), Action::Timer { conn, side });
-                // `is_stale` compares with the scheduled time.
-                self.conns[conn.0].ends[idx(side)].timer = Some(t.max(self.now));
-            }
+        let Some(want) = end.machine.as_ref().and_then(|m| m.poll_timeout()) else {
+            return;
+        };
+        let want = want.max(self.now);
+        if end.timer.is_none_or(|t| want < t) {
+            end.timer = Some(want);
+            self.schedule(want, Action::Timer { conn, side });
         }
     }
 
@@ -1218,9 +1192,10 @@ impl World {
                     let text = format!("Queued as {id} for {}", recipients.join(", "));
                     self.local(host, EventKind::Queued { recipients }, text.into_bytes());
                 }
-                MtaOutput::Lookup { id, name, qtype } => {
-                    self.schedule(self.now, Action::Lookup { host, name, qtype, lookup: Lookup::Mta { id } })
-                }
+                MtaOutput::Lookup { id, name, qtype } => self.schedule(
+                    self.now,
+                    Action::Lookup { host, name, qtype, lookup: Box::new(Lookup::Mta { id }) },
+                ),
                 MtaOutput::Connect { id, exchange, addr, envelope, message } => {
                     match self.host_by_addr(&addr) {
                         Some(server) => {
@@ -1259,8 +1234,8 @@ impl World {
         }
     }
 
-    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
-        match lookup {
+    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Box<Lookup>) {
+        match *lookup {
             Lookup::Submit { server_name, port, envelope, message } => {
                 let Some(server) = answer.first_addr().and_then(|a| self.host_by_addr(a)) else {
                     let text = format!(
