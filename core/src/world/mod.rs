@@ -737,7 +737,7 @@ impl World {
             Action::Lookup { host, name, qtype, lookup } => {
                 let Some(resolver) = self.resolver else {
                     let answer = self.zone.query(&name, qtype);
-                    return self.lookup_done(host, &name, qtype, answer, lookup);
+                    return self.lookup_done(host, &name, qtype, answer, *lookup);
                 };
                 let t = self.net.transmit(host, resolver, self.now);
                 if self.net.is_down(resolver, t.at) || self.net.is_down(host, self.now) {
@@ -769,7 +769,7 @@ impl World {
                 let mut text = records.join("\n");
                 text.push('\n');
                 self.record(sent, resolver, host, Protocol::Dns, kind, None, text.into_bytes());
-                self.lookup_done(host, &name, qtype, answer, lookup);
+                self.lookup_done(host, &name, qtype, answer, *lookup);
             }
             Action::DnsTimeout { host, name, qtype, lookup } => {
                 let resolver = self.resolver.map(|r| self.hosts[r].info.name.clone()).unwrap_or_default();
@@ -1234,8 +1234,8 @@ impl World {
         }
     }
 
-    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Box<Lookup>) {
-        match *lookup {
+    fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
+        match lookup {
             Lookup::Submit { server_name, port, envelope, message } => {
                 let Some(server) = answer.first_addr().and_then(|a| self.host_by_addr(a)) else {
                     let text = format!(
