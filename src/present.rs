@@ -420,11 +420,12 @@ mod tests {
             t.events.iter().position(|e| e.kind == EventKind::Command { verb: "MAIL".into() }).unwrap();
         let states = at(mail + 1);
         assert_eq!(states[0].0, "waits for the reply to MAIL FROM");
-        assert_eq!(states[1].0, "knows the sender: waits for a recipient (RCPT TO)");
-        // No RFC state name reaches the page.
+        assert_eq!(states[1].0, "knows the sender: waits for RCPT TO");
+        // No RFC state name reaches the page, and every state fits a diagram label.
         for cursor in 0..=t.len() {
             for (a, b) in at(cursor) {
                 assert!(!a.contains("Expect") && !b.contains("Expect"), "{a} / {b}");
+                assert!(a.len() <= 41 && b.len() <= 41, "{a} / {b}");
             }
         }
     }

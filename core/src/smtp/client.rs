@@ -70,7 +70,7 @@ impl ClientState {
     /// "sends" it; once it has arrived it "waits for the reply".
     pub fn describe(self, sending: bool) -> String {
         let what = match self {
-            ClientState::ExpectGreeting => return "connected: waits for the server's greeting".into(),
+            ClientState::ExpectGreeting => return "waits for the server's greeting".into(),
             ClientState::Done => return "finished".into(),
             ClientState::ExpectEhloReply => "EHLO",
             ClientState::ExpectHeloReply => "HELO",

@@ -98,9 +98,9 @@ impl State {
         match self {
             State::ExpectHelo => "waits for the client to say hello (EHLO)",
             State::ExpectMail => "ready for a message: waits for MAIL FROM",
-            State::ExpectRcpt => "knows the sender: waits for a recipient (RCPT TO)",
-            State::ExpectRcptOrData => "has a recipient: waits for another RCPT TO, or DATA",
-            State::ReceivingData => "reading the message until the line with a single dot",
+            State::ExpectRcpt => "knows the sender: waits for RCPT TO",
+            State::ExpectRcptOrData => "waits for another RCPT TO, or DATA",
+            State::ReceivingData => "reads the message up to the lone dot",
             State::NoService => "refused service: waits for QUIT",
             State::Closed => "closing the connection",
         }
