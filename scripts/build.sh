@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Release build of the web app into dist/: trunk (offline), then wasm-opt -Oz.
+# Release build of the web app into dist/: trunk (offline), then wasm-opt -Oz and a
+# conservative CSS minifier (scripts/minify-css.mjs).
 #
 # Assumes the tools are installed (scripts/setup.sh). Lessons are compiled into
 # the wasm, so dist/ is the whole app: serve it as static files.
@@ -45,5 +46,11 @@ for wasm in "${wasm_files[@]}"; do
   after=$(stat -c %s "$wasm")
   say "$wasm: $before -> $after bytes"
 done
+
+header "build: minify CSS"
+css_files=(dist/*.css)
+if [ "${#css_files[@]}" -gt 0 ]; then
+  node scripts/minify-css.mjs "${css_files[@]}"
+fi
 
 say "release build in dist/"
