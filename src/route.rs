@@ -16,6 +16,20 @@ fn valid_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// What to tell the user about an address that points nowhere (`None`: nothing to say,
+/// because it is empty or it parses).
+pub fn notice(hash: &str) -> Option<String> {
+    let trimmed = hash.trim_start_matches('#').trim_matches('/');
+    if trimmed.is_empty() || parse(hash).is_some() {
+        return None;
+    }
+    let shown: String = hash.chars().filter(|c| !c.is_control()).take(60).collect();
+    let more = if hash.chars().count() > 60 { "…" } else { "" };
+    Some(format!(
+        "The address “{shown}{more}” does not name a lesson step. Showing the first lesson instead."
+    ))
+}
+
 /// Parses `#/lesson/<id>` or `#/lesson/<id>/step/<n>` (the `#` is optional, a trailing
 /// `/` is allowed). Anything else is `None`; the caller falls back to the first lesson.
 /// A step number too large for `usize` becomes `usize::MAX` (the caller clamps it).
@@ -27,8 +41,9 @@ pub fn parse(hash: &str) -> Option<Route> {
     if parts.next()? != "lesson" {
         return None;
     }
-    let lesson = parts.next()?;
-    if !valid_id(lesson) {
+    // Ids are lower case; an address typed in capitals still means the same lesson.
+    let lesson = parts.next()?.to_ascii_lowercase();
+    if !valid_id(&lesson) {
         return None;
     }
     let step = match (parts.next(), parts.next()) {
@@ -41,7 +56,7 @@ pub fn parse(hash: &str) -> Option<Route> {
     if parts.next().is_some() {
         return None;
     }
-    Some(Route { lesson: lesson.to_string(), step })
+    Some(Route { lesson, step })
 }
 
 /// The hash for `route`, e.g. `#/lesson/sending-an-email/step/3`.
@@ -66,6 +81,7 @@ mod tests {
             ("#/lesson/sending-an-email/", r("sending-an-email", 0)),
             ("/lesson/a_b-1/step/7/", r("a_b-1", 7)),
             ("#/lesson/x/step/99999999999999999999999999", r("x", usize::MAX)),
+            ("#/lesson/A-BOUNCE/step/3", r("a-bounce", 3)),
         ];
         for (hash, want) in cases {
             assert_eq!(parse(hash), want, "{hash}");
@@ -80,7 +96,7 @@ mod tests {
             "#/",
             "#/lessons/x",
             "#/lesson/",
-            "#/lesson/Bad!/step/1",
+            "#/lesson/bad!/step/1",
             "#/lesson/../step/1",
             "#/lesson/x/step/",
             "#/lesson/x/step/-1",
@@ -91,6 +107,15 @@ mod tests {
         ] {
             assert_eq!(parse(hash), None, "{hash}");
         }
+    }
+
+    #[test]
+    fn bad_addresses_are_said() {
+        assert_eq!(notice(""), None);
+        assert_eq!(notice("#/"), None);
+        assert_eq!(notice("#/lesson/a-bounce/step/2"), None);
+        let n = notice("#/lessons/x").unwrap_or_default();
+        assert!(n.contains("#/lessons/x") && n.contains("first lesson"), "{n}");
     }
 
     #[test]

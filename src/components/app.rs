@@ -15,15 +15,69 @@ use crate::present;
 use crate::state::{Action, Player, Speed};
 
 /// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
-/// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1.
+/// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1. Capped by the
+/// player, which says so.
 fn messages_param() -> usize {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search
         .trim_start_matches('?')
         .split('&')
         .find_map(|kv| kv.strip_prefix("messages="))
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.parse().ok().or_else(|| n.bytes().all(|b| b.is_ascii_digit()).then_some(usize::MAX)))
+        .filter(|n| *n > 0)
         .unwrap_or(1)
+}
+
+fn location_hash() -> String {
+    web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// The element with the focus, when it is a real one (not the page's body).
+fn focused_element() -> Option<web_sys::HtmlElement> {
+    let document = web_sys::window()?.document()?;
+    let active = document.active_element()?;
+    if document.body().is_some_and(|b| wasm_bindgen::JsValue::from(b) == wasm_bindgen::JsValue::from(&active))
+    {
+        return None;
+    }
+    wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(active).ok()
+}
+
+/// When the control that had the focus vanished or was disabled by the last render (the
+/// "Read" button of a message not yet delivered, "Next part" at the last part), the
+/// focus would fall to the page's body: it goes to Play instead, so the keyboard and the
+/// screen reader keep their place.
+#[hook]
+fn use_focus_rescue(cursor: usize, lesson: String) {
+    let last: std::rc::Rc<std::cell::RefCell<Option<web_sys::HtmlElement>>> = use_mut_ref(|| None);
+    {
+        let last = last.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|document| {
+                gloo_events::EventListener::new(&document, "focusin", move |event| {
+                    *last.borrow_mut() = event
+                        .target()
+                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok());
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    use_effect_with((cursor, lesson), move |_| {
+        let lost = last.borrow().as_ref().is_some_and(|el| {
+            !el.is_connected() || el.has_attribute("disabled") || focused_element().is_none()
+        });
+        let active_ok = focused_element().is_some_and(|el| !el.has_attribute("disabled"));
+        if lost
+            && !active_ok
+            && let Some(play) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector("[data-testid=play]").ok().flatten())
+                .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(p).ok())
+        {
+            let _ = play.focus();
+        }
+    });
 }
 
 /// The whole player.
@@ -31,7 +85,11 @@ fn messages_param() -> usize {
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        Player::with_messages(&route.lesson, route.step, load_settings(), messages_param())
+        let mut player = Player::with_messages(&route.lesson, route.step, load_settings(), messages_param());
+        if let Some(notice) = crate::route::notice(&location_hash()) {
+            player.error = Some(player.error.map_or(notice.clone(), |e| format!("{notice} {e}")));
+        }
+        player
     });
     let dispatcher = player.dispatcher();
 
@@ -39,6 +97,7 @@ pub fn App() -> Html {
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
     use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
     use_persist_settings(player.settings());
+    use_focus_rescue(player.cursor, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!("{title} · Mailroom"));
@@ -53,6 +112,7 @@ pub fn App() -> Html {
     let on_step = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Step));
     let on_end = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToEnd));
     let on_line_ends = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleLineEnds));
+    let on_play_through = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePlayThrough));
     let on_seek = use_callback(dispatcher.clone(), |n: usize, d| d.dispatch(Action::Seek(n)));
     let on_speed = use_callback(dispatcher.clone(), |s: Speed, d| d.dispatch(Action::SetSpeed(s)));
     let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
@@ -61,9 +121,26 @@ pub fn App() -> Html {
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
 
     let total = player.total();
-    let announce = match player.current() {
+    let step_text = match player.current() {
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
         None => format!("Step 0 of {total}. Nothing has happened yet."),
+    };
+    // At the first step of a part, the part is read too: its title and its narration.
+    let part = player.current_step();
+    let part_start = part.and_then(|p| crate::state::part_range(&player.run.anchors, p, total));
+    let part_text = use_memo((player.lesson.clone(), part), |(lesson, part)| {
+        part.and_then(|p| {
+            lesson
+                .steps
+                .get(p)
+                .map(|s| (p, s.title.clone(), crate::markdown::plain_text(&crate::markdown::parse(&s.body))))
+        })
+    });
+    let announce = match (&*part_text, part_start) {
+        (Some((p, title, text)), Some((start, _))) if start == player.cursor => {
+            format!("{} {step_text}", present::part_announcement(*p, player.lesson.steps.len(), title, text))
+        }
+        _ => step_text,
     };
 
     html! {
@@ -103,6 +180,8 @@ pub fn App() -> Html {
                     lesson={player.lesson.clone()}
                     anchors={player.run.anchors.clone()}
                     cursor={player.cursor}
+                    {total}
+                    messages={player.messages}
                     onseek={on_seek.clone()}
                 />
                 <ExplanationCard
@@ -119,6 +198,7 @@ pub fn App() -> Html {
                 playing={player.playing}
                 speed={player.speed}
                 show_line_ends={player.show_line_ends}
+                play_through={player.play_through}
                 anchors={player.run.anchors.clone()}
                 onstart={on_start}
                 onback={on_back}
@@ -128,6 +208,7 @@ pub fn App() -> Html {
                 onseek={on_seek}
                 onspeed={on_speed}
                 onlineends={on_line_ends}
+                onplaythrough={on_play_through}
             />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
                 { announce }

@@ -7,7 +7,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::markdown;
-use crate::state::{current_step, step_cursor};
+use crate::present;
+use crate::state::{current_step, part_range, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
@@ -15,6 +16,10 @@ pub struct NarrationProps {
     /// For each lesson step, its event (`None` = the start).
     pub anchors: Vec<Option<usize>>,
     pub cursor: usize,
+    /// Events in the trace.
+    pub total: usize,
+    /// How many times the email is sent (the parts follow the first).
+    pub messages: usize,
     /// Seek to a cursor (a step of the lesson was chosen).
     pub onseek: Callback<usize>,
 }
@@ -84,25 +89,34 @@ pub fn Narration(props: &NarrationProps) -> Html {
         })
     };
 
-    // "Part", not "step": the top bar counts the steps of the conversation.
+    // "Part", not "step": the top bar counts the steps of the conversation, and each
+    // part says which of those steps it narrates.
+    let eyebrow = match step {
+        Some(s) => {
+            let range = part_range(&props.anchors, s, props.total).unwrap_or((props.cursor, props.cursor));
+            format!("Part {} of {count} · {}", s + 1, present::steps_text(range))
+        }
+        None => format!("{count} parts"),
+    };
     html! {
         <section class="panel narration" data-testid="narration" aria-labelledby="narration-title">
             <div class="narration-head">
-                <p class="eyebrow">
-                    { match step { Some(s) => format!("Part {} of {count}", s + 1), None => format!("{count} parts") } }
-                </p>
+                <p class="eyebrow" data-testid="part-counter">{ eyebrow }</p>
                 <div class="step-nav">
-                    <button type="button" class="btn-small" aria-label="Previous part" title="Previous part"
+                    <button type="button" class="btn-small" aria-label="Previous part (Shift+←)" title="Previous part (Shift+←)"
                         disabled={prev.is_none()} onclick={seek(prev)}>{ "‹" }</button>
-                    <button type="button" class="btn-small" aria-label="Next part" title="Next part"
+                    <button type="button" class="btn-small" aria-label="Next part (Shift+→)" title="Next part (Shift+→)"
                         disabled={next.is_none()} onclick={seek(next)}>{ "›" }</button>
                 </div>
             </div>
             <h2 id="narration-title" class="narration-title">
                 { title.unwrap_or_else(|| props.lesson.title.clone()) }
             </h2>
-            <div class="narration-body" ref={body_ref}>
+            <div class="narration-body" ref={body_ref} data-testid="narration-body">
                 { markdown::render(&body) }
+                if let Some(note) = present::messages_note(props.messages) {
+                    <p class="narration-note" data-testid="messages-note">{ note }</p>
+                }
             </div>
             <nav class="outline" aria-label="Parts of the lesson">
                 <ol ref={strip_ref}>

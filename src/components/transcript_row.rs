@@ -7,7 +7,7 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::present::{self, LineEnd, Wire};
+use crate::present::{self, LineEnd, PreviewLine, Wire};
 
 /// Lines of a message shown before "show all".
 const MESSAGE_PREVIEW_LINES: usize = 4;
@@ -35,6 +35,39 @@ fn line(text: &str, end: LineEnd, show_end: bool) -> Html {
     }
 }
 
+/// A line of the message after `DATA`: a dot added by dot-stuffing is marked and named.
+fn data_line(text: &str, end: LineEnd, show_end: bool) -> Html {
+    if !present::is_dot_stuffed(text) {
+        return line(text, end, show_end);
+    }
+    html! {
+        <span class="wire-line stuffed" data-testid="stuffed-line">
+            <mark class="stuffed-dot" title="the extra dot added by dot-stuffing (RFC 5321 §4.5.2)">{ "." }</mark>
+            { text[1..].to_string() }
+            if show_end && end != LineEnd::None {
+                { icons::line_end(end, "") }
+            }
+            <span class="stuffed-note">{ " ← extra dot (dot-stuffing)" }</span>
+        </span>
+    }
+}
+
+/// Scrolls `container` (not the page) so that `el` is in sight, its top first.
+pub fn reveal_in(container: &web_sys::Element, el: &web_sys::Element) {
+    let (c, r) = (container.get_bounding_client_rect(), el.get_bounding_client_rect());
+    let top = container.scroll_top() as f64;
+    let delta = if r.top() < c.top() {
+        r.top() - c.top()
+    } else if r.bottom() > c.bottom() {
+        (r.bottom() - c.bottom()).min(r.top() - c.top())
+    } else {
+        0.0
+    };
+    if delta != 0.0 {
+        container.set_scroll_top((top + delta).round() as i32);
+    }
+}
+
 /// One event of the transcript. Its props only change when this row's own state does,
 /// so a step re-renders two rows (the old and the new current one), not the whole list.
 #[component]
@@ -50,13 +83,14 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         use_effect_with((props.current, props.show_line_ends), move |(current, _)| {
             if *current && let Some(window) = web_sys::window() {
                 let scroll = Closure::once_into_js(move || {
+                    // Only the transcript scrolls, never the page (at 150 % zoom the page
+                    // itself scrolls, and would hide the header and the diagram).
                     if let Some(el) = node
                         .cast::<web_sys::Element>()
                         .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
+                        && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
                     {
-                        let options = web_sys::ScrollIntoViewOptions::new();
-                        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                        el.scroll_into_view_with_scroll_into_view_options(&options);
+                        reveal_in(&list, &el);
                     }
                 });
                 let _ = window.request_animation_frame(scroll.unchecked_ref());
@@ -87,17 +121,38 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         },
         Wire::Message(lines) => {
             let all = *expanded || lines.len() <= MESSAGE_PREVIEW_LINES + 1;
-            let visible = if all { lines.len() } else { MESSAGE_PREVIEW_LINES };
+            let shown: Vec<PreviewLine> = if all {
+                (0..lines.len()).map(PreviewLine::Line).collect()
+            } else {
+                present::message_preview(&lines, MESSAGE_PREVIEW_LINES)
+            };
             let toggle = {
-                let expanded = expanded.clone();
+                let (expanded, node) = (expanded.clone(), node.clone());
                 Callback::from(move |e: MouseEvent| {
                     e.stop_propagation();
                     expanded.set(!*expanded);
+                    // The row grows or shrinks: keep its top in sight, in the next frame.
+                    let node = node.clone();
+                    let keep = Closure::once_into_js(move || {
+                        if let Some(el) = node.cast::<web_sys::Element>()
+                            && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
+                        {
+                            reveal_in(&list, &el);
+                        }
+                    });
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.request_animation_frame(keep.unchecked_ref());
+                    }
                 })
             };
             html! {
                 <div class="wire wire-message">
-                    { for lines[..visible].iter().map(|(t, e)| line(t, *e, show_end)) }
+                    { for shown.iter().map(|p| match *p {
+                        PreviewLine::Line(i) => data_line(&lines[i].0, lines[i].1, show_end),
+                        PreviewLine::Gap(n) => html! {
+                            <span class="wire-gap">{ format!("⋮ {n} more {}", if n == 1 { "line" } else { "lines" }) }</span>
+                        },
+                    }) }
                     if lines.len() > MESSAGE_PREVIEW_LINES + 1 {
                         <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}
                             tabindex={if props.tabbable { "0" } else { "-1" }}>
@@ -162,13 +217,17 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             {class}
             data-testid="transcript-row"
             data-index={props.index.to_string()}
+            role="option"
+            aria-selected={props.selected.to_string()}
             aria-current={props.current.then_some("step")}
             tabindex={if props.tabbable { "0" } else { "-1" }}
             {onclick}
             {onkeydown}
         >
             <span class="row-time" title="when this arrived (simulated time)">{ ev.at.to_string() }</span>
-            <span class="row-who" title={speaker.describe()}>{ speaker.prefix() }</span>
+            <span class="row-who" title={speaker.describe()}>
+                { speaker.prefix() }<span class="visually-hidden">{ format!(" ({})", speaker.describe()) }</span>
+            </span>
             <span class="row-route" title={route_title}>{ route_text }</span>
             { body }
         </li>
