@@ -64,9 +64,8 @@ fn use_focus_rescue(cursor: usize, lesson: String) {
         });
     }
     use_effect_with((cursor, lesson), move |_| {
-        let lost = last.borrow().as_ref().is_some_and(|el| {
-            !el.is_connected() || el.has_attribute("disabled") || focused_element().is_none()
-        });
+        let lost =
+            last.borrow().as_ref().is_some_and(|el| !el.is_connected() || el.has_attribute("disabled"));
         let active_ok = focused_element().is_some_and(|el| !el.has_attribute("disabled"));
         if lost
             && !active_ok

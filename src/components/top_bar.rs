@@ -80,7 +80,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
                 }
             </div>
-            <p class="step-counter" data-testid="step-counter">
+            <p class="step-counter" data-testid="step-counter"
+                title="A step is one line of the transcript; the lesson's parts group steps together">
                 { format!("Step {} of {}", props.cursor, props.total) }
             </p>
         </header>
