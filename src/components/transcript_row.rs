@@ -52,6 +52,15 @@ fn data_line(text: &str, end: LineEnd, show_end: bool) -> Html {
     }
 }
 
+/// Brings a row into sight, and then its dot-stuffed line if it has one: the line the
+/// narration asks students to look at, even when the row is taller than the list.
+fn reveal_row(list: &web_sys::Element, row: &web_sys::Element) {
+    reveal_in(list, row);
+    if let Some(line) = row.query_selector("[data-testid=stuffed-line]").ok().flatten() {
+        reveal_in(list, &line);
+    }
+}
+
 /// Scrolls `container` (not the page) so that `el` is in sight, its top first.
 pub fn reveal_in(container: &web_sys::Element, el: &web_sys::Element) {
     let (c, r) = (container.get_bounding_client_rect(), el.get_bounding_client_rect());
@@ -90,7 +99,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                         .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
                         && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
                     {
-                        reveal_in(&list, &el);
+                        reveal_row(&list, &el);
                     }
                 });
                 let _ = window.request_animation_frame(scroll.unchecked_ref());
@@ -137,7 +146,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                         if let Some(el) = node.cast::<web_sys::Element>()
                             && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
                         {
-                            reveal_in(&list, &el);
+                            reveal_row(&list, &el);
                         }
                     });
                     if let Some(w) = web_sys::window() {

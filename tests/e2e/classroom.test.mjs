@@ -116,6 +116,7 @@ function visibility(page, selector) {
     }
     for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
       const style = getComputedStyle(a);
+      if (style.display === 'contents') continue;
       if (a !== el && style.overflowY !== 'visible') {
         const c = a.getBoundingClientRect();
         if (r.top < c.top - fuzz || r.bottom > c.bottom + fuzz) return `cut by ${a.className || a.tagName}: ${r.top}-${r.bottom} in ${c.top}-${c.bottom}`;
@@ -123,9 +124,27 @@ function visibility(page, selector) {
       if (a.scrollHeight > a.clientHeight + 1 && style.overflowY !== 'visible' && a === el) {
         return `scrolls inside: ${a.scrollHeight} > ${a.clientHeight}`;
       }
+      // A modal dialog is drawn in the top layer: nothing around it clips it.
+      if (a.tagName === 'DIALOG') break;
     }
     return 'ok';
   }, selector);
+}
+
+/** Waits until `selector` has kept the same scroll position for ten frames (keyboard scrolling is animated). */
+function settled(page, selector) {
+  return waitUntil(
+    page,
+    `${selector} to stop scrolling`,
+    (s) => {
+      const top = document.querySelector(s).scrollTop;
+      const w = (window.__settle ??= { top: -1, frames: 0 });
+      w.frames = w.top === top ? w.frames + 1 : 0;
+      w.top = top;
+      return w.frames >= 10;
+    },
+    selector,
+  );
 }
 
 /** SVG text elements that reach outside the diagram's box (with their text). */
@@ -174,6 +193,7 @@ for (const size of ['laptop', 'projector', 'zoom150']) {
       const before = await page.evaluate((s) => document.querySelector(s).scrollTop, SEL.messageText);
       await page.keyboard.press('PageDown');
       await waitUntil(page, 'PageDown to scroll the message', ([s, b]) => document.querySelector(s).scrollTop > b, [SEL.messageText, before]);
+      await settled(page, SEL.messageText);
       await look();
     }
     for (const field of ['Final-Recipient', 'Action', 'Status', 'Return-Path']) {
