@@ -33,7 +33,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
             <div class="panel-head">
                 <h2 id="transcript-heading" class="panel-title">{ "Transcript" }</h2>
                 <p id="transcript-hint" class="panel-hint">
-                    { "One row is one step. Click a row, or use ↑ ↓, to explain it." }
+                    { "One row is one step, at the time it arrived. Click a row, or use ↑ ↓, to explain it." }
                 </p>
             </div>
             // The key to the rows, on screen (a projector and a touch screen show no
@@ -44,7 +44,6 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                         <span class="row-who">{ s.prefix() }</span>{ " " }{ s.describe() }
                     </span>
                 }) }
-                <span class="legend-item"><span class="legend-time">{ "0.020 s" }</span>{ " when it arrived" }</span>
             </p>
             // Not inside the list: an `if` next to a keyed list makes Yew rebuild every row.
             if shown == 0 {

@@ -253,6 +253,7 @@ for (const size of ['laptop', 'projector']) {
         await page.screenshot({ path: await artifactPath(`part-${lesson}-${String(i + 1).padStart(2, '0')}-${size}.png`) });
         assert.equal(why, 'ok', `${lesson} part ${i + 1} at ${size}`);
         assert.equal(await visibility(page, `${SEL.narration} h2`), 'ok', `title of ${lesson} part ${i + 1}`);
+        assert.equal(await visibility(page, SEL.partCounter), 'ok', `part counter of ${lesson} part ${i + 1}`);
       }
     }
     await context.close();
@@ -269,10 +270,15 @@ for (const size of ['zoom125', 'zoom150']) {
     for (const sel of ['header', SEL.diagram, SEL.narrationBody, SEL.play, SEL.speed]) {
       assert.equal(await visibility(page, sel), 'ok', `${sel} at ${size}`);
     }
+    // Part by part with the keyboard (⇧→), as a presenter would.
+    await page.keyboard.press('Home');
+    await waitCursor(page, 0);
     const parts = await partCount(page);
     for (let i = 0; i < parts; i++) {
-      await gotoPart(page, i);
+      if (i > 0) await page.keyboard.press('Shift+ArrowRight');
+      await waitUntil(page, `part ${i + 1}`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `), [SEL.partCounter, i + 1]);
       assert.equal(await visibility(page, SEL.narrationBody), 'ok', `part ${i + 1} at ${size}`);
+      assert.equal(await visibility(page, SEL.partCounter), 'ok', `part counter of part ${i + 1} at ${size}`);
       assert.equal(await visibility(page, SEL.play), 'ok', `Play at part ${i + 1} at ${size}`);
       if (i === 11) await page.screenshot({ path: await artifactPath(`zoom-${size}-part12.png`) });
     }
