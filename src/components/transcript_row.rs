@@ -73,7 +73,9 @@ pub fn reveal_in(container: &web_sys::Element, el: &web_sys::Element) {
         0.0
     };
     if delta != 0.0 {
-        container.set_scroll_top((top + delta).round() as i32);
+        // Whole pixels, rounded away from the edge the element must clear.
+        let to = if delta > 0.0 { (top + delta).ceil() } else { (top + delta).floor() };
+        container.set_scroll_top(to as i32);
     }
 }
 
