@@ -24,12 +24,12 @@ const PAD: f64 = 8.0;
 /// Tokens leave and arrive this far from a host's centre (plus their own half size).
 const NODE_RADIUS: f64 = 56.0;
 
-const LABEL: TextStyle = TextStyle::new(32.0, 34.0, 0.58);
-const NAME: TextStyle = TextStyle::new(24.0, 30.0, 0.62);
-const ADDR: TextStyle = TextStyle::new(24.0, 28.0, 0.62);
-const STATE: TextStyle = TextStyle::new(26.0, 36.0, 0.55);
-const CLIENT_STATE: TextStyle = TextStyle::new(25.0, 31.0, 0.55);
-const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.55);
+const LABEL: TextStyle = TextStyle::new(32.0, 34.0, 0.64);
+const NAME: TextStyle = TextStyle::mono(24.0, 30.0);
+const ADDR: TextStyle = TextStyle::mono(24.0, 28.0);
+const STATE: TextStyle = TextStyle::new(26.0, 36.0, 0.64);
+const CLIENT_STATE: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
+const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
