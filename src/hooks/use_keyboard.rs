@@ -9,9 +9,12 @@ use crate::state::{Action, Player};
 pub enum Target {
     /// A field that uses the keys itself: text, a select, the timeline slider.
     Field,
-    /// A button, a checkbox, a link: clicked with the mouse, they keep the focus, and a
+    /// A button or a link: clicked with the mouse, they keep the focus, and a
     /// class presses Space expecting Play/Pause (Enter still activates them).
     Control,
+    /// A checkbox: Space is the only key that ticks it, so Space stays with it (the
+    /// arrows and the other keys still drive the lesson).
+    Checkbox,
     /// Anything else (the page, a heading, a panel).
     Page,
 }
@@ -23,6 +26,7 @@ pub fn shortcut(key: &str, target: Target, shift: bool) -> Option<Action> {
         return None;
     }
     match key {
+        " " | "Spacebar" if target == Target::Checkbox => None,
         " " | "Spacebar" => Some(Action::Toggle),
         // ⇧← and ⇧→ jump a whole part of the lesson.
         "ArrowLeft" if shift => Some(Action::PrevPart),
@@ -41,9 +45,10 @@ pub fn target_kind(tag: &str, input_type: &str, editable: bool) -> Target {
     match tag.to_ascii_uppercase().as_str() {
         _ if editable => Target::Field,
         "SELECT" | "TEXTAREA" => Target::Field,
-        "INPUT" if matches!(input_type.to_ascii_lowercase().as_str(), "checkbox" | "radio" | "button") => {
-            Target::Control
+        "INPUT" if matches!(input_type.to_ascii_lowercase().as_str(), "checkbox" | "radio") => {
+            Target::Checkbox
         }
+        "INPUT" if input_type.eq_ignore_ascii_case("button") => Target::Control,
         "INPUT" => Target::Field,
         "BUTTON" | "SUMMARY" | "A" => Target::Control,
         _ => Target::Page,
@@ -73,7 +78,7 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>) {
                         target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
                     let kind = target_kind(&tag, &input_type, editable);
                     let key = event.key();
-                    if key == " " && event.repeat() && kind != Target::Field {
+                    if key == " " && event.repeat() && matches!(kind, Target::Control | Target::Page) {
                         event.prevent_default();
                         return;
                     }
@@ -114,8 +119,11 @@ mod tests {
     #[test]
     fn space_plays_even_after_a_button_was_clicked() {
         assert_eq!(target_kind("BUTTON", "", false), Target::Control);
-        assert_eq!(target_kind("input", "checkbox", false), Target::Control);
         assert_eq!(shortcut(" ", Target::Control, false), Some(Action::Toggle));
+        // Space is how a keyboard ticks a checkbox: it stays there; arrows still step.
+        assert_eq!(target_kind("input", "checkbox", false), Target::Checkbox);
+        assert_eq!(shortcut(" ", Target::Checkbox, false), None);
+        assert_eq!(shortcut("ArrowRight", Target::Checkbox, false), Some(Action::Step));
     }
 
     #[test]
