@@ -27,7 +27,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             <section class="panel explanation" aria-labelledby="explanation-title" data-testid="explanation">
                 <h2 id="explanation-title" class="panel-title">{ "What happens" }</h2>
                 <p class="muted">
-                    { "Nothing has happened yet. Press Play or → and each step is explained here: what the line means, and the RFC that says so." }
+                    { "Each step is explained here: what the line means, and the RFC that says so." }
                 </p>
             </section>
         };
