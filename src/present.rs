@@ -3,7 +3,7 @@
 //! happened, this module only words it.
 
 use mailroom_core::lesson::Lesson;
-use mailroom_core::trace::{EventKind, HostId, HostSnapshot, Protocol, Trace, TraceEvent};
+use mailroom_core::trace::{EventKind, HostId, HostRole, HostSnapshot, Protocol, Trace, TraceEvent};
 
 /// Who is speaking in a transcript row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -298,6 +298,14 @@ pub fn readable_state(state: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// What a host is doing, in plain words: the state of its server side and of its
+/// client side (a server relaying). The same signature as the engine's typed states will
+/// have, so the diagram does not change when they arrive.
+pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
+    let _ = role;
+    (readable_state(&snap.state), readable_state(&snap.client_state))
 }
 
 /// The host snapshots at `cursor` (after event `cursor - 1`, or the initial states at 0).

@@ -54,16 +54,13 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot) -> Vec<(&'static str, Strin
         ("host-name", info.name.clone(), NAME),
         ("host-addr", info.addr.clone(), ADDR),
     ];
-    if !snap.state.is_empty() {
-        lines.push(("host-state", present::readable_state(&snap.state), STATE));
+    let (state, client_state) = present::host_states(info.role, snap);
+    if !state.is_empty() {
+        lines.push(("host-state", state, STATE));
     }
-    if !snap.client_state.is_empty() {
+    if !client_state.is_empty() {
         // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
-        lines.push((
-            "host-state host-client-state",
-            format!("as a client: {}", present::readable_state(&snap.client_state)),
-            CLIENT_STATE,
-        ));
+        lines.push(("host-state host-client-state", format!("as a client: {client_state}"), CLIENT_STATE));
     }
     for (addr, n) in snap.mailboxes.iter().filter(|(_, n)| *n > 0) {
         let who = addr.split('@').next().unwrap_or(addr);
@@ -232,13 +229,14 @@ fn token_shape(ev: &TraceEvent) -> Html {
 
 /// The host's state in words: what its server waits for, what its client (when it
 /// relays) waits for, its mailboxes and its queue.
-fn host_status(snap: &HostSnapshot) -> Vec<String> {
+fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
     let mut out = Vec::new();
-    if !snap.state.is_empty() {
-        out.push(present::readable_state(&snap.state));
+    let (state, client_state) = present::host_states(role, snap);
+    if !state.is_empty() {
+        out.push(state);
     }
-    if !snap.client_state.is_empty() {
-        out.push(format!("as a client: {}", present::readable_state(&snap.client_state)));
+    if !client_state.is_empty() {
+        out.push(format!("as a client: {client_state}"));
     }
     for (addr, n) in &snap.mailboxes {
         out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
@@ -252,7 +250,7 @@ fn host_status(snap: &HostSnapshot) -> Vec<String> {
 /// "smtp.example.org, Alice's provider, 192.0.2.25: expects MAIL; …": the host as a
 /// tooltip and for the diagram's description.
 fn host_sentence(info: &HostInfo, snap: &HostSnapshot) -> String {
-    let status = host_status(snap);
+    let status = host_status(info.role, snap);
     let who = format!("{}, {}, {}", info.name, info.label, info.addr);
     if status.is_empty() { who } else { format!("{who}: {}", status.join("; ")) }
 }
