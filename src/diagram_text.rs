@@ -29,7 +29,7 @@ impl TextStyle {
             _ if self.mono => 1.0,
             ' ' | '.' | ',' | ':' | '\'' | '·' => 0.55,
             'm' | 'w' | 'M' | 'W' => 1.4,
-            c if c.is_uppercase() => 1.2,
+            c if c.is_ascii_uppercase() => 1.2,
             c if c.is_ascii_digit() => 1.1,
             _ => 1.0,
         };
@@ -121,10 +121,12 @@ impl Block {
                 }
                 first = false;
                 let w = style.width(&piece).min(room);
+                // `max`/`min`, not `clamp`: clamp's panic message formats floats, which
+                // costs the wasm kilobytes of float-printing code.
                 let x = if self.centred {
-                    self.x.clamp(self.left + w / 2.0, (self.right - w / 2.0).max(self.left + w / 2.0))
+                    self.x.min(self.right - w / 2.0).max(self.left + w / 2.0)
                 } else {
-                    self.x.clamp(self.left, (self.right - w).max(self.left))
+                    self.x.min(self.right - w).max(self.left)
                 };
                 bottom = y + style.size * 0.3;
                 out.push(Placed {

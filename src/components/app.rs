@@ -120,26 +120,9 @@ pub fn App() -> Html {
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
 
     let total = player.total();
-    let step_text = match player.current() {
+    let announce = match player.current() {
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
         None => format!("Step 0 of {total}. Nothing has happened yet."),
-    };
-    // At the first step of a part, the part is read too: its title and its narration.
-    let part = player.current_step();
-    let part_start = part.and_then(|p| crate::state::part_range(&player.run.anchors, p, total));
-    let part_text = use_memo((player.lesson.clone(), part), |(lesson, part)| {
-        part.and_then(|p| {
-            lesson
-                .steps
-                .get(p)
-                .map(|s| (p, s.title.clone(), crate::markdown::plain_text(&crate::markdown::parse(&s.body))))
-        })
-    });
-    let announce = match (&*part_text, part_start) {
-        (Some((p, title, text)), Some((start, _))) if start == player.cursor => {
-            format!("{} {step_text}", present::part_announcement(*p, player.lesson.steps.len(), title, text))
-        }
-        _ => step_text,
     };
 
     html! {

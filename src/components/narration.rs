@@ -91,12 +91,21 @@ pub fn Narration(props: &NarrationProps) -> Html {
 
     // "Part", not "step": the top bar counts the steps of the conversation, and each
     // part says which of those steps it narrates.
+    let range = step.and_then(|s| part_range(&props.anchors, s, props.total));
     let eyebrow = match step {
-        Some(s) => {
-            let range = part_range(&props.anchors, s, props.total).unwrap_or((props.cursor, props.cursor));
-            format!("Part {} of {count} · {}", s + 1, present::steps_text(range))
-        }
+        Some(s) => format!(
+            "Part {} of {count} · {}",
+            s + 1,
+            present::steps_text(range.unwrap_or((props.cursor, props.cursor)))
+        ),
         None => format!("{count} parts"),
+    };
+    // At the first step of a part, the screen reader reads the part: its title and text.
+    let announce = match (step, &title, range) {
+        (Some(s), Some(t), Some((start, _))) if start == props.cursor => {
+            present::part_announcement(s, count, t, &markdown::plain_text(&body))
+        }
+        _ => String::new(),
     };
     html! {
         <section class="panel narration" data-testid="narration" aria-labelledby="narration-title">
@@ -117,6 +126,9 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 if let Some(note) = present::messages_note(props.messages) {
                     <p class="narration-note" data-testid="messages-note">{ note }</p>
                 }
+            </div>
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="part-announcer">
+                { announce }
             </div>
             <nav class="outline" aria-label="Parts of the lesson">
                 <ol ref={strip_ref}>
