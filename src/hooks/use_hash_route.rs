@@ -8,7 +8,8 @@ use yew::prelude::*;
 use crate::route::{self, Route};
 use crate::state::{Action, Player, first_lesson_id};
 
-fn location_hash() -> String {
+/// The address's hash, `#/lesson/…` (empty when there is none).
+pub fn location_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
