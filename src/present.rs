@@ -216,12 +216,8 @@ pub fn steps_text(range: (usize, usize)) -> String {
 /// Said once the email is sent more than once (`?messages=N`): the parts are written
 /// for one message and follow the first.
 pub fn messages_note(messages: usize) -> Option<String> {
-    (messages > 1).then(|| {
-        format!(
-            "This run sends the email {messages} times. The parts follow the first message; the other {} take the same steps after it.",
-            messages - 1
-        )
-    })
+    (messages > 1)
+        .then(|| format!("The email is sent {messages} times here; the parts follow the first one."))
 }
 
 /// What the live region reads when a new part starts: its number, title and text.

@@ -16,20 +16,6 @@ fn valid_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
-/// What to tell the user about an address that points nowhere (`None`: nothing to say,
-/// because it is empty or it parses).
-pub fn notice(hash: &str) -> Option<String> {
-    let trimmed = hash.trim_start_matches('#').trim_matches('/');
-    if trimmed.is_empty() || parse(hash).is_some() {
-        return None;
-    }
-    let shown: String = hash.chars().filter(|c| !c.is_control()).take(60).collect();
-    let more = if hash.chars().count() > 60 { "…" } else { "" };
-    Some(format!(
-        "The address “{shown}{more}” does not name a lesson step. Showing the first lesson instead."
-    ))
-}
-
 /// Parses `#/lesson/<id>` or `#/lesson/<id>/step/<n>` (the `#` is optional, a trailing
 /// `/` is allowed). Anything else is `None`; the caller falls back to the first lesson.
 /// A step number too large for `usize` becomes `usize::MAX` (the caller clamps it).
@@ -107,15 +93,6 @@ mod tests {
         ] {
             assert_eq!(parse(hash), None, "{hash}");
         }
-    }
-
-    #[test]
-    fn bad_addresses_are_said() {
-        assert_eq!(notice(""), None);
-        assert_eq!(notice("#/"), None);
-        assert_eq!(notice("#/lesson/a-bounce/step/2"), None);
-        let n = notice("#/lessons/x").unwrap_or_default();
-        assert!(n.contains("#/lessons/x") && n.contains("first lesson"), "{n}");
     }
 
     #[test]

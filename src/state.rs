@@ -150,8 +150,6 @@ pub enum Action {
     LoadLesson(String),
     /// The notice about a lesson that could not be loaded was read and closed.
     DismissError,
-    /// Something to tell the user (an address that points nowhere), in the same place.
-    Notice(String),
 }
 
 /// Parses and runs the built-in lesson `id`.
@@ -370,7 +368,6 @@ impl Reducible for Player {
                 }
             },
             Action::DismissError => Player { error: None, ..(*self).clone() },
-            Action::Notice(text) => Player { error: Some(text), ..(*self).clone() },
         };
         Rc::new(next)
     }
@@ -491,8 +488,6 @@ mod tests {
         assert_eq!(p.cursor, 3, "the step of the address is kept");
         let p = Rc::new(p).reduce(Action::DismissError);
         assert_eq!(p.error, None);
-        let p = p.reduce(Action::Notice("a bad address".into()));
-        assert_eq!(p.error.as_deref(), Some("a bad address"));
         let p = Player::new(first_lesson_id(), 1_000_000, Settings::default());
         assert_eq!(p.cursor, p.total());
     }

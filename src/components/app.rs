@@ -8,7 +8,7 @@ use crate::components::narration::Narration;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
-    initial_route, load_settings, location_hash, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
+    initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
     use_persist_settings, use_play_timer,
 };
 use crate::present;
@@ -33,11 +33,7 @@ fn messages_param() -> usize {
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        let mut player = Player::with_messages(&route.lesson, route.step, load_settings(), messages_param());
-        if let Some(notice) = crate::route::notice(&location_hash()) {
-            player.error = Some(player.error.map_or(notice.clone(), |e| format!("{notice} {e}")));
-        }
-        player
+        Player::with_messages(&route.lesson, route.step, load_settings(), messages_param())
     });
     let dispatcher = player.dispatcher();
 

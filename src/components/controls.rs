@@ -107,7 +107,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     }) }
                 </select>
             </label>
-            <label class="line-ends stop-at-parts" title="Playing stops at the start of each part of the lesson, so its text can be read; press Play to go on">
+            <label class="line-ends stop-at-parts" title="Play stops where each part begins; Play goes on">
                 <input
                     type="checkbox"
                     data-testid="stop-at-parts"

@@ -83,45 +83,15 @@ fn MessageDialog(props: &MessageDialogProps) -> Html {
         });
     }
     let onkeydown = {
-        let (onclose, text_ref) = (props.onclose.clone(), text_ref.clone());
+        let onclose = props.onclose.clone();
         Callback::from(move |e: KeyboardEvent| {
-            // The player's shortcuts (Space, arrows, Home, End) do not reach the page.
+            // The player's shortcuts (Space, arrows, Home, End) do not reach the page: in
+            // the text they scroll it, as the browser does.
             e.stop_propagation();
-            let key = e.key();
-            if key == "Escape" {
+            if e.key() == "Escape" {
                 e.prevent_default();
                 onclose.emit(());
-                return;
             }
-            // Reading keys pressed on the Close button scroll the text too.
-            let Some(text) = text_ref.cast::<web_sys::HtmlElement>() else { return };
-            let on_text = e
-                .target()
-                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                .is_some_and(|t| wasm_bindgen::JsValue::from(&t) == wasm_bindgen::JsValue::from(&text));
-            if on_text {
-                return;
-            }
-            let page = (text.client_height() as f64 * 0.9) as i32;
-            let to = match key.as_str() {
-                "PageDown" | "ArrowDown" => Some(text.scroll_top() + page.max(40)),
-                "PageUp" | "ArrowUp" => Some(text.scroll_top() - page.max(40)),
-                "End" => Some(text.scroll_height()),
-                "Home" => Some(0),
-                _ => None,
-            };
-            if let Some(to) = to {
-                e.prevent_default();
-                text.set_scroll_top(to.max(0));
-            }
-        })
-    };
-    // The dialog's own Escape ("cancel") closes it through the app's state.
-    let oncancel = {
-        let onclose = props.onclose.clone();
-        Callback::from(move |e: Event| {
-            e.prevent_default();
-            onclose.emit(());
         })
     };
     // A click on the backdrop lands on the <dialog> itself (its content is a child).
@@ -140,7 +110,7 @@ fn MessageDialog(props: &MessageDialogProps) -> Html {
     let m = &props.message;
     html! {
         <dialog class="modal" ref={dialog_ref} aria-modal="true" aria-labelledby="message-dialog-title"
-            aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} {oncancel} {onclick}>
+            aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} {onclick}>
             <div class="modal-inner">
                 <div class="modal-head">
                     <div>

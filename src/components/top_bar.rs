@@ -81,7 +81,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 }
             </div>
             <p class="step-counter" data-testid="step-counter"
-                title="A step is one line of the transcript; the lesson's parts group steps together">
+                title="A step is one row of the transcript">
                 { format!("Step {} of {}", props.cursor, props.total) }
             </p>
         </header>

@@ -54,28 +54,27 @@ fn data_line(text: &str, end: LineEnd, show_end: bool) -> Html {
 
 /// Brings a row into sight, and then its dot-stuffed line if it has one: the line the
 /// narration asks students to look at, even when the row is taller than the list.
-fn reveal_row(list: &web_sys::Element, row: &web_sys::Element) {
-    reveal_in(list, row);
-    if let Some(line) = row.query_selector("[data-testid=stuffed-line]").ok().flatten() {
-        reveal_in(list, &line);
+fn reveal_row(row: &web_sys::HtmlElement) {
+    let Some(list) = row.parent_element().and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    reveal_in(&list, row);
+    if let Some(line) =
+        row.query_selector("[data-testid=stuffed-line]").ok().flatten().and_then(|l| l.dyn_into().ok())
+    {
+        reveal_in(&list, &line);
     }
 }
 
-/// Scrolls `container` (not the page) so that `el` is in sight, its top first.
-pub fn reveal_in(container: &web_sys::Element, el: &web_sys::Element) {
-    let (c, r) = (container.get_bounding_client_rect(), el.get_bounding_client_rect());
-    let top = container.scroll_top() as f64;
-    let delta = if r.top() < c.top() {
-        r.top() - c.top()
-    } else if r.bottom() > c.bottom() {
-        (r.bottom() - c.bottom()).min(r.top() - c.top())
-    } else {
-        0.0
-    };
-    if delta != 0.0 {
-        // Whole pixels, rounded away from the edge the element must clear.
-        let to = if delta > 0.0 { (top + delta).ceil() } else { (top + delta).floor() };
-        container.set_scroll_top(to as i32);
+/// Scrolls `container` (not the page) so that `el` is in sight, its top first. Offsets
+/// are from the list, which is positioned (CSS).
+pub fn reveal_in(container: &web_sys::HtmlElement, el: &web_sys::HtmlElement) {
+    let (top, height) = (container.scroll_top(), container.client_height());
+    let (el_top, el_bottom) = (el.offset_top(), el.offset_top() + el.offset_height());
+    if el_top < top {
+        container.set_scroll_top(el_top);
+    } else if el_bottom > top + height {
+        container.set_scroll_top((el_bottom - height).min(el_top));
     }
 }
 
@@ -97,11 +96,10 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                     // Only the transcript scrolls, never the page (at 150 % zoom the page
                     // itself scrolls, and would hide the header and the diagram).
                     if let Some(el) = node
-                        .cast::<web_sys::Element>()
+                        .cast::<web_sys::HtmlElement>()
                         .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
-                        && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
                     {
-                        reveal_row(&list, &el);
+                        reveal_row(&el);
                     }
                 });
                 let _ = window.request_animation_frame(scroll.unchecked_ref());
@@ -145,10 +143,8 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                     // The row grows or shrinks: keep its top in sight, in the next frame.
                     let node = node.clone();
                     let keep = Closure::once_into_js(move || {
-                        if let Some(el) = node.cast::<web_sys::Element>()
-                            && let Some(list) = el.closest("[data-testid=transcript]").ok().flatten()
-                        {
-                            reveal_row(&list, &el);
+                        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                            reveal_row(&el);
                         }
                     });
                     if let Some(w) = web_sys::window() {

@@ -7,7 +7,7 @@ mod use_play_timer;
 mod use_settings;
 
 pub use use_focus_rescue::use_focus_rescue;
-pub use use_hash_route::{initial_route, location_hash, use_hash_route};
+pub use use_hash_route::{initial_route, use_hash_route};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_play_timer::use_play_timer;
 pub use use_settings::{load_settings, use_persist_settings};

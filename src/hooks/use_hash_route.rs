@@ -83,10 +83,6 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
                 }
                 dispatcher.dispatch(Action::Seek(route.step));
-                // Said after the load, which clears notices.
-                if let Some(notice) = route::notice(&location_hash()) {
-                    dispatcher.dispatch(Action::Notice(notice));
-                }
             })
         });
         move || drop(listener)
