@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod components;
+pub mod diagram_text;
 pub mod hooks;
 pub mod markdown;
 pub mod present;

@@ -204,6 +204,26 @@ pub fn render(nodes: &[Node]) -> Html {
     nodes.iter().map(render_node).collect()
 }
 
+/// The narration as plain text, blocks separated by a space (for the live region).
+pub fn plain_text(nodes: &[Node]) -> String {
+    fn walk(nodes: &[Node], out: &mut String) {
+        for node in nodes {
+            match node {
+                Node::Text(t) => out.push_str(t),
+                Node::Element { el, children, .. } => {
+                    walk(children, out);
+                    if !matches!(el, El::Emphasis | El::Strong | El::Strikethrough | El::Code | El::Link) {
+                        out.push(' ');
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(nodes, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +248,12 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn plain_text_joins_blocks() {
+        let n = parse("Hello *there*, see `MAIL`.\n\n- one\n- two");
+        assert_eq!(plain_text(&n), "Hello there, see MAIL. one two");
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub enum Speaker {
 }
 
 impl Speaker {
+    /// In the order of the transcript's legend.
+    pub const ALL: [Speaker; 5] =
+        [Speaker::Client, Speaker::Server, Speaker::Query, Speaker::Answer, Speaker::Local];
+
     /// The transcript prefix, as in RFC examples (`C:` / `S:`).
     pub fn prefix(self) -> &'static str {
         match self {
@@ -34,7 +38,7 @@ impl Speaker {
             Speaker::Server => "server",
             Speaker::Query => "DNS question",
             Speaker::Answer => "DNS answer",
-            Speaker::Local => "inside the host",
+            Speaker::Local => "inside one host",
         }
     }
 }
@@ -161,6 +165,67 @@ pub fn wire(ev: &TraceEvent) -> Wire {
         EventKind::Bounce { sender } => Wire::Action(format!("writes a bounce back to {sender}")),
         EventKind::Note => Wire::Note(ev.text().trim().to_string()),
     }
+}
+
+/// A line of a message as sent after `DATA` whose first dot was added by the client
+/// (dot-stuffing, RFC 5321 §4.5.2): any line that starts with a dot, except the lone `.`
+/// that ends the data.
+pub fn is_dot_stuffed(line: &str) -> bool {
+    line.starts_with('.') && line != "."
+}
+
+/// What a collapsed message shows: the first `head` lines, then the lines a student is
+/// asked to look at (dot-stuffed lines and the final dot), with gaps between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewLine {
+    Line(usize),
+    /// This many lines left out.
+    Gap(usize),
+}
+
+pub fn message_preview(lines: &[(String, LineEnd)], head: usize) -> Vec<PreviewLine> {
+    let mut out = Vec::new();
+    let mut hidden = 0;
+    for (i, (text, _)) in lines.iter().enumerate() {
+        if i < head || text.starts_with('.') {
+            if hidden > 0 {
+                out.push(PreviewLine::Gap(hidden));
+                hidden = 0;
+            }
+            out.push(PreviewLine::Line(i));
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        out.push(PreviewLine::Gap(hidden));
+    }
+    out
+}
+
+/// A server's queue in words: "1 waiting to be relayed".
+pub fn queue_text(n: usize) -> String {
+    format!("{n} waiting to be relayed")
+}
+
+/// Where the narration of a part sits among the steps: "steps 0–10", "step 14".
+pub fn steps_text(range: (usize, usize)) -> String {
+    match range {
+        (a, b) if a == b => format!("step {a}"),
+        (a, b) => format!("steps {a}–{b}"),
+    }
+}
+
+/// Said once the email is sent more than once (`?messages=N`): the parts are written
+/// for one message and follow the first.
+pub fn messages_note(messages: usize) -> Option<String> {
+    (messages > 1)
+        .then(|| format!("The email is sent {messages} times here; the parts follow the first one."))
+}
+
+/// What the live region reads when a new part starts: its number, title and text.
+pub fn part_announcement(part: usize, count: usize, title: &str, text: &str) -> String {
+    format!("Part {} of {count}: {title}. {text}", part + 1)
 }
 
 /// The first DNS label: `smtp.example.org` → `smtp`.
@@ -467,6 +532,30 @@ mod tests {
         assert_eq!(summary(&t, 1), "mx.example.net to laptop.example.org: 220 hi");
         assert_eq!(summary(&t, 3), "mx.example.net: files the message in the mailbox of bob@example.net");
         assert_eq!(summary(&t, 99), "");
+    }
+
+    #[test]
+    fn the_preview_keeps_the_dotted_lines() {
+        let lines: Vec<(String, LineEnd)> =
+            ["a", "b", "c", "..dots", "d", "e", "."].iter().map(|l| (l.to_string(), LineEnd::CrLf)).collect();
+        use PreviewLine::*;
+        assert_eq!(message_preview(&lines, 2), [Line(0), Line(1), Gap(1), Line(3), Gap(2), Line(6)]);
+        assert!(is_dot_stuffed("..dots") && !is_dot_stuffed(".") && !is_dot_stuffed("a."));
+    }
+
+    #[test]
+    fn words_for_the_screen() {
+        assert_eq!(queue_text(1), "1 waiting to be relayed");
+        assert_eq!(steps_text((0, 10)), "steps 0–10");
+        assert_eq!(steps_text((14, 14)), "step 14");
+        assert_eq!(messages_note(1), None);
+        assert!(messages_note(27).unwrap_or_default().contains("27 times"));
+        assert_eq!(
+            part_announcement(0, 9, "A small typo", "Alice meant"),
+            "Part 1 of 9: A small typo. Alice meant"
+        );
+        let legend: Vec<_> = Speaker::ALL.iter().map(|s| s.prefix()).collect();
+        assert_eq!(legend, ["C:", "S:", "Q:", "A:", "··"]);
     }
 
     #[test]

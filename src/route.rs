@@ -27,8 +27,9 @@ pub fn parse(hash: &str) -> Option<Route> {
     if parts.next()? != "lesson" {
         return None;
     }
-    let lesson = parts.next()?;
-    if !valid_id(lesson) {
+    // Ids are lower case; an address typed in capitals still means the same lesson.
+    let lesson = parts.next()?.to_ascii_lowercase();
+    if !valid_id(&lesson) {
         return None;
     }
     let step = match (parts.next(), parts.next()) {
@@ -41,7 +42,7 @@ pub fn parse(hash: &str) -> Option<Route> {
     if parts.next().is_some() {
         return None;
     }
-    Some(Route { lesson: lesson.to_string(), step })
+    Some(Route { lesson, step })
 }
 
 /// The hash for `route`, e.g. `#/lesson/sending-an-email/step/3`.
@@ -66,6 +67,7 @@ mod tests {
             ("#/lesson/sending-an-email/", r("sending-an-email", 0)),
             ("/lesson/a_b-1/step/7/", r("a_b-1", 7)),
             ("#/lesson/x/step/99999999999999999999999999", r("x", usize::MAX)),
+            ("#/lesson/A-BOUNCE/step/3", r("a-bounce", 3)),
         ];
         for (hash, want) in cases {
             assert_eq!(parse(hash), want, "{hash}");
@@ -80,7 +82,7 @@ mod tests {
             "#/",
             "#/lessons/x",
             "#/lesson/",
-            "#/lesson/Bad!/step/1",
+            "#/lesson/bad!/step/1",
             "#/lesson/../step/1",
             "#/lesson/x/step/",
             "#/lesson/x/step/-1",

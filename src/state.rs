@@ -17,6 +17,8 @@ pub const BASE_STEP_MS: u32 = 900;
 /// Playback speed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Speed {
+    /// Slow enough to read a long reply before the next line arrives.
+    Quarter,
     Half,
     #[default]
     Normal,
@@ -25,11 +27,12 @@ pub enum Speed {
 }
 
 impl Speed {
-    pub const ALL: [Speed; 4] = [Speed::Half, Speed::Normal, Speed::Double, Speed::Quadruple];
+    pub const ALL: [Speed; 5] = [Speed::Quarter, Speed::Half, Speed::Normal, Speed::Double, Speed::Quadruple];
 
     /// The value used in the speed `<select>` and in storage.
     pub fn key(self) -> &'static str {
         match self {
+            Speed::Quarter => "0.25",
             Speed::Half => "0.5",
             Speed::Normal => "1",
             Speed::Double => "2",
@@ -39,6 +42,7 @@ impl Speed {
 
     pub fn label(self) -> &'static str {
         match self {
+            Speed::Quarter => "0.25×",
             Speed::Half => "0.5×",
             Speed::Normal => "1×",
             Speed::Double => "2×",
@@ -53,6 +57,7 @@ impl Speed {
     /// Milliseconds between two steps while playing.
     pub fn step_ms(self) -> u32 {
         match self {
+            Speed::Quarter => BASE_STEP_MS * 4,
             Speed::Half => BASE_STEP_MS * 2,
             Speed::Normal => BASE_STEP_MS,
             Speed::Double => BASE_STEP_MS / 2,
@@ -72,12 +77,19 @@ impl Speed {
 pub struct Settings {
     pub speed: Speed,
     pub show_line_ends: bool,
+    /// Play straight through the parts instead of stopping at the start of each one.
+    pub play_through: bool,
 }
 
 impl Settings {
-    /// `speed=2;line-ends=1`: small and readable, no JSON parser needed.
+    /// `speed=2;line-ends=1;through=0`: small and readable, no JSON parser needed.
     pub fn to_storage(self) -> String {
-        format!("speed={};line-ends={}", self.speed.key(), u8::from(self.show_line_ends))
+        format!(
+            "speed={};line-ends={};through={}",
+            self.speed.key(),
+            u8::from(self.show_line_ends),
+            u8::from(self.play_through)
+        )
     }
 
     /// Reads what [`Settings::to_storage`] wrote; unknown or broken parts keep their default.
@@ -87,6 +99,7 @@ impl Settings {
             match part.split_once('=') {
                 Some(("speed", v)) => s.speed = Speed::from_key(v).unwrap_or(s.speed),
                 Some(("line-ends", v)) => s.show_line_ends = v.trim() == "1",
+                Some(("through", v)) => s.play_through = v.trim() == "1",
                 _ => {}
             }
         }
@@ -104,6 +117,9 @@ pub struct Player {
     pub playing: bool,
     pub speed: Speed,
     pub show_line_ends: bool,
+    pub play_through: bool,
+    /// How many times the lesson's email is sent (`?messages=N`, after the cap).
+    pub messages: usize,
     /// The event whose explanation is shown instead of the current one.
     pub selected: Option<usize>,
     /// Why the lesson could not be loaded, if it could not.
@@ -113,6 +129,13 @@ pub struct Player {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Step,
+    /// The play timer's step: like [`Action::Step`], but playing stops when it reaches
+    /// the start of a new part (unless the settings say to play straight through).
+    Tick,
+    /// To the start of the next part of the lesson, or of the current one (PageDown with Shift, ⇧→).
+    NextPart,
+    /// To the start of the current part, or of the previous one when already there.
+    PrevPart,
     Back,
     Seek(usize),
     ToStart,
@@ -122,6 +145,7 @@ pub enum Action {
     Toggle,
     SetSpeed(Speed),
     ToggleLineEnds,
+    TogglePlayThrough,
     Select(Option<usize>),
     LoadLesson(String),
     /// The notice about a lesson that could not be loaded was read and closed.
@@ -136,6 +160,7 @@ pub fn load_lesson(id: &str) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
 /// Parses and runs the built-in lesson `id`, its email sent `messages` times (a long
 /// trace, for the page benchmark: `?messages=27` in the address).
 pub fn load_lesson_repeated(id: &str, messages: usize) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
+    let messages = messages.clamp(1, world::MAX_REPEAT);
     let lesson = match lessons::builtin(id) {
         None => return Err(format!("There is no lesson called “{id}”.")),
         Some(Err(e)) => return Err(format!("The lesson “{id}” has a mistake: {e}")),
@@ -189,6 +214,17 @@ impl Player {
                 (l, r, Some(e))
             }
         };
+        let error = match (messages > world::MAX_REPEAT, error) {
+            (false, error) => error,
+            (true, error) => {
+                let cap = format!(
+                    "The address asks for {messages} messages; at most {} can be sent, so {} are.",
+                    world::MAX_REPEAT,
+                    world::MAX_REPEAT
+                );
+                Some(error.map_or(cap.clone(), |e| format!("{e} {cap}")))
+            }
+        };
         let total = run.trace.len();
         Player {
             lesson,
@@ -197,6 +233,8 @@ impl Player {
             playing: false,
             speed: settings.speed,
             show_line_ends: settings.show_line_ends,
+            play_through: settings.play_through,
+            messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
             error,
         }
@@ -226,7 +264,22 @@ impl Player {
     }
 
     pub fn settings(&self) -> Settings {
-        Settings { speed: self.speed, show_line_ends: self.show_line_ends }
+        Settings { speed: self.speed, show_line_ends: self.show_line_ends, play_through: self.play_through }
+    }
+
+    /// The cursors where the lesson's parts start, in order (several parts may share one).
+    pub fn part_starts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.run.anchors.iter().map(|a| step_cursor(*a))
+    }
+
+    /// The start of the first part that begins after the cursor.
+    pub fn next_part_start(&self) -> Option<usize> {
+        self.part_starts().filter(|&c| c > self.cursor).min()
+    }
+
+    /// The start of the current part when the cursor is inside it, else of the previous one.
+    pub fn prev_part_start(&self) -> Option<usize> {
+        self.part_starts().filter(|&c| c < self.cursor).max()
     }
 
     /// The lesson step being narrated at this cursor: the last step whose event is shown.
@@ -245,6 +298,16 @@ pub fn step_cursor(anchor: Option<usize>) -> usize {
     anchor.map_or(0, |i| i + 1)
 }
 
+/// The steps (cursor values) that part `part` narrates: from its own start to the step
+/// before the next part begins (a part that starts later than its successor, or at the
+/// same step, covers just its first step).
+pub fn part_range(anchors: &[Option<usize>], part: usize, total: usize) -> Option<(usize, usize)> {
+    let start = step_cursor(*anchors.get(part)?);
+    let end =
+        anchors[part + 1..].iter().map(|a| step_cursor(*a)).find(|&c| c > start).map_or(total, |c| c - 1);
+    Some((start, end.max(start)))
+}
+
 /// The lesson step being narrated when `cursor` events are shown.
 pub fn current_step(anchors: &[Option<usize>], cursor: usize) -> Option<usize> {
     anchors.iter().rposition(|a| step_cursor(*a) <= cursor)
@@ -258,6 +321,20 @@ impl Reducible for Player {
         let next = match action {
             Action::Step if self.cursor < total => self.with_cursor(self.cursor + 1),
             Action::Step => Player { playing: false, ..(*self).clone() },
+            Action::Tick if !self.playing => return self,
+            Action::Tick if self.cursor < total => {
+                let next = self.with_cursor(self.cursor + 1);
+                let new_part = self.part_starts().any(|c| c == next.cursor && c > 0);
+                Player { playing: next.playing && (self.play_through || !new_part), ..next }
+            }
+            Action::Tick => Player { playing: false, ..(*self).clone() },
+            Action::NextPart => match self.next_part_start() {
+                Some(c) => Player { playing: false, ..self.with_cursor(c) },
+                None => Player { playing: false, ..self.with_cursor(total) },
+            },
+            Action::PrevPart => {
+                Player { playing: false, ..self.with_cursor(self.prev_part_start().unwrap_or(0)) }
+            }
             Action::Back if self.cursor > 0 => Player { playing: false, ..self.with_cursor(self.cursor - 1) },
             Action::Back => return self,
             Action::Seek(n) => self.with_cursor(n),
@@ -273,9 +350,10 @@ impl Reducible for Player {
             }
             Action::SetSpeed(speed) => Player { speed, ..(*self).clone() },
             Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
+            Action::TogglePlayThrough => Player { play_through: !self.play_through, ..(*self).clone() },
             Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
             Action::Select(_) => Player { selected: None, ..(*self).clone() },
-            Action::LoadLesson(id) => match load_lesson(&id) {
+            Action::LoadLesson(id) => match load_lesson_repeated(&id, self.messages) {
                 Ok((lesson, run)) => Player {
                     lesson,
                     run,
@@ -426,8 +504,80 @@ mod tests {
         assert_eq!(step_cursor(Some(4)), 5);
     }
 
+    fn bounce() -> Rc<Player> {
+        Rc::new(Player::new("a-bounce", 0, Settings::default()))
+    }
+
+    #[test]
+    fn playing_stops_at_the_start_of_each_new_part() {
+        let p = run(player(), &[Action::Play]);
+        let first_stop = p.next_part_start().expect("a second part");
+        let p = run(p, &vec![Action::Tick; first_stop]);
+        assert_eq!(p.cursor, first_stop);
+        assert!(!p.playing, "stopped at the start of the new part");
+        let p = run(p, &[Action::Tick]);
+        assert_eq!(p.cursor, first_stop, "a tick after the stop does nothing");
+        let p = run(p, &[Action::Play, Action::Tick]);
+        assert_eq!(p.cursor, first_stop + 1, "Play goes on");
+        // In the bounce lesson the first part is ten steps long: played without a stop.
+        let p = run(bounce(), &[Action::Play]);
+        let stop = p.next_part_start().unwrap();
+        let p = run(p, &vec![Action::Tick; stop - 1]);
+        assert!(p.playing && p.cursor == stop - 1);
+    }
+
+    #[test]
+    fn playing_straight_through_ignores_the_parts() {
+        let p = run(player(), &[Action::TogglePlayThrough, Action::Play]);
+        let total = p.total();
+        let p = run(p, &vec![Action::Tick; total - 1]);
+        assert!(p.playing);
+        let p = run(p, &[Action::Tick]);
+        assert_eq!(p.cursor, total);
+        assert!(!p.playing, "stops at the end");
+        assert!(Settings::from_storage(&p.settings().to_storage()).play_through);
+    }
+
+    #[test]
+    fn part_keys_jump_between_parts() {
+        let p = bounce();
+        let starts: Vec<usize> = p.part_starts().collect();
+        let p = run(p, &[Action::NextPart]);
+        assert_eq!(p.cursor, starts[1]);
+        let p = run(p, &[Action::NextPart, Action::Step]);
+        assert_eq!(p.cursor, starts[2] + 1);
+        let p = run(p, &[Action::PrevPart]);
+        assert_eq!(p.cursor, starts[2], "back to the start of the current part");
+        let p = run(p, &[Action::PrevPart]);
+        assert_eq!(p.cursor, starts[1]);
+        let p = run(p, &vec![Action::NextPart; 50]);
+        assert_eq!(p.cursor, p.total());
+        let p = run(p, &vec![Action::PrevPart; 50]);
+        assert_eq!(p.cursor, 0);
+    }
+
+    #[test]
+    fn too_many_messages_are_capped_and_said() {
+        let p = Player::with_messages(first_lesson_id(), 0, Settings::default(), 999_999);
+        assert_eq!(p.messages, world::MAX_REPEAT);
+        let notice = p.error.unwrap_or_default();
+        assert!(notice.contains("999999") && notice.contains(&world::MAX_REPEAT.to_string()), "{notice}");
+        let p = Player::with_messages(first_lesson_id(), 0, Settings::default(), 3);
+        assert_eq!((p.messages, p.error), (3, None));
+    }
+
+    #[test]
+    fn parts_cover_ranges_of_steps() {
+        let anchors = [None, Some(9), Some(10), Some(19)];
+        assert_eq!(part_range(&anchors, 0, 36), Some((0, 9)));
+        assert_eq!(part_range(&anchors, 1, 36), Some((10, 10)));
+        assert_eq!(part_range(&anchors, 3, 36), Some((20, 36)));
+        assert_eq!(part_range(&anchors, 4, 36), None);
+    }
+
     #[test]
     fn speeds_are_ordered() {
+        assert!(Speed::Quarter.step_ms() >= 3000, "slow enough to read a reply");
         assert!(Speed::Half.step_ms() > Speed::Normal.step_ms());
         assert!(Speed::Double.step_ms() > Speed::Quadruple.step_ms());
         assert!(Speed::ALL.iter().all(|s| s.travel_ms() < s.step_ms() || s.travel_ms() == 900));

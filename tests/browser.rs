@@ -163,6 +163,9 @@ async fn clicking_a_row_explains_it() {
     let card = find(&root, "[data-testid=explanation]");
     assert!(card.text_content().unwrap().contains("Selected: step 5"), "{:?}", card.text_content());
     assert_eq!(count(&root, "[data-testid=transcript-row].selected"), 1);
+    let row = find(&root, "[data-testid=transcript-row][data-index='4']");
+    assert_eq!(attr(&row, "aria-selected"), "true", "the selected row says so");
+    assert_eq!(count(&root, "[data-testid=transcript-row][aria-selected=true]"), 1);
     finish(root, handle).await;
 }
 
@@ -266,6 +269,8 @@ async fn a_stored_message_opens_in_a_dialog() {
     yew::scheduler::flush().await;
     let dialog = find(&root, "[data-testid=message-dialog]");
     assert_eq!(attr(&dialog, "aria-modal"), "true");
+    assert_eq!(dialog.tag_name(), "DIALOG", "the platform's dialog");
+    assert!(dialog.has_attribute("open"), "shown with showModal()");
     assert!(dialog.text_content().unwrap().contains("Received: from"), "the message as stored");
     let player = find(&root, "main[data-testid=player]");
     let cursor = attr(&player, "data-cursor");
@@ -442,7 +447,14 @@ async fn hostile_narration_renders_inert() {
     let lesson = Rc::new(Lesson::parse("hostile", text).unwrap());
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
-    let props = NarrationProps { lesson, anchors: vec![None], cursor: 0, onseek: yew::Callback::noop() };
+    let props = NarrationProps {
+        lesson,
+        anchors: vec![None],
+        cursor: 0,
+        total: 0,
+        messages: 1,
+        onseek: yew::Callback::noop(),
+    };
     let handle = yew::Renderer::<Narration>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
 

@@ -8,21 +8,23 @@ use crate::components::narration::Narration;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
-    initial_route, load_settings, use_hash_route, use_keyboard_shortcuts, use_persist_settings,
-    use_play_timer,
+    initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
+    use_persist_settings, use_play_timer,
 };
 use crate::present;
 use crate::state::{Action, Player, Speed};
 
 /// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
-/// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1.
+/// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1. Capped by the
+/// player, which says so.
 fn messages_param() -> usize {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search
         .trim_start_matches('?')
         .split('&')
         .find_map(|kv| kv.strip_prefix("messages="))
-        .and_then(|n| n.parse().ok())
+        .and_then(|n| n.parse().ok().or_else(|| n.bytes().all(|b| b.is_ascii_digit()).then_some(usize::MAX)))
+        .filter(|n| *n > 0)
         .unwrap_or(1)
 }
 
@@ -39,6 +41,7 @@ pub fn App() -> Html {
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
     use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
     use_persist_settings(player.settings());
+    use_focus_rescue(player.cursor, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!("{title} · Mailroom"));
@@ -53,6 +56,7 @@ pub fn App() -> Html {
     let on_step = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Step));
     let on_end = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToEnd));
     let on_line_ends = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleLineEnds));
+    let on_play_through = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePlayThrough));
     let on_seek = use_callback(dispatcher.clone(), |n: usize, d| d.dispatch(Action::Seek(n)));
     let on_speed = use_callback(dispatcher.clone(), |s: Speed, d| d.dispatch(Action::SetSpeed(s)));
     let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
@@ -103,6 +107,8 @@ pub fn App() -> Html {
                     lesson={player.lesson.clone()}
                     anchors={player.run.anchors.clone()}
                     cursor={player.cursor}
+                    {total}
+                    messages={player.messages}
                     onseek={on_seek.clone()}
                 />
                 <ExplanationCard
@@ -119,6 +125,7 @@ pub fn App() -> Html {
                 playing={player.playing}
                 speed={player.speed}
                 show_line_ends={player.show_line_ends}
+                play_through={player.play_through}
                 anchors={player.run.anchors.clone()}
                 onstart={on_start}
                 onback={on_back}
@@ -128,6 +135,7 @@ pub fn App() -> Html {
                 onseek={on_seek}
                 onspeed={on_speed}
                 onlineends={on_line_ends}
+                onplaythrough={on_play_through}
             />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
                 { announce }

@@ -11,6 +11,8 @@ pub struct ControlsProps {
     pub playing: bool,
     pub speed: Speed,
     pub show_line_ends: bool,
+    /// Play straight through, not stopping at each new part.
+    pub play_through: bool,
     /// Where the lesson's steps are, drawn as marks on the timeline.
     pub anchors: Vec<Option<usize>>,
     pub onstart: Callback<()>,
@@ -21,6 +23,7 @@ pub struct ControlsProps {
     pub onseek: Callback<usize>,
     pub onspeed: Callback<Speed>,
     pub onlineends: Callback<()>,
+    pub onplaythrough: Callback<()>,
 }
 
 /// The bottom bar: transport buttons, timeline, speed and the line-ends switch.
@@ -103,6 +106,15 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value={s.key()} selected={*s == props.speed}>{ s.label() }</option>
                     }) }
                 </select>
+            </label>
+            <label class="line-ends stop-at-parts" title="Play stops where each part begins; Play goes on">
+                <input
+                    type="checkbox"
+                    data-testid="stop-at-parts"
+                    checked={!props.play_through}
+                    onchange={props.onplaythrough.reform(|_: Event| ())}
+                />
+                <span>{ "Stop at each part" }</span>
             </label>
             <label class="line-ends" title="Show the invisible carriage return and line feed that end every line">
                 <input

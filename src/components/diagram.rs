@@ -4,25 +4,32 @@ use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, 
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::diagram_text::{Block, TextStyle, columns};
 use crate::present;
 
-/// Width of the SVG's coordinate system; the height follows the hosts' layout.
-/// Shown about 0.75× at 1366×768: the smallest text (20 units) is 15 px on screen.
+/// Width of the SVG's coordinate system; the height follows the hosts' layout and the
+/// longest labels. Shown about 0.55× at 1024×768: the smallest text (24 units) is 13 px.
 const W: f64 = 1000.0;
-/// Room at the sides for the widest label under a host ("laptop.example.org" at 20
-/// units is about 220 wide): labels stay inside the viewBox, so nothing is clipped
-/// when the diagram is as wide as its panel.
+/// Room at the sides for the outer hosts' icons and part of their labels (the labels are
+/// wrapped to their column and kept inside the drawing, see [`diagram_text`]).
 const MARGIN_X: f64 = 150.0;
 const TOP: f64 = 56.0;
 /// Vertical distance between the highest and the lowest host.
 const SPAN_Y: f64 = 150.0;
-/// Room under the lowest row of hosts for their labels: name, host name, address,
-/// state, client state, mailboxes and queue.
-const LABEL_ROOM: f64 = 220.0;
-/// Distance between two lines of a host's label.
-const LINE_HEIGHT: f64 = 26.0;
+/// Labels under a host start this far below its centre: clear of its halo (52) and of
+/// the pulse of a local event (58, growing to 65).
+const LABEL_DROP: f64 = 96.0;
+/// Keeps labels this far from the drawing's edges and from each other's columns.
+const PAD: f64 = 8.0;
 /// Tokens leave and arrive this far from a host's centre (plus their own half size).
 const NODE_RADIUS: f64 = 56.0;
+
+const LABEL: TextStyle = TextStyle::new(32.0, 34.0, 0.64);
+const NAME: TextStyle = TextStyle::mono(24.0, 30.0);
+const ADDR: TextStyle = TextStyle::mono(24.0, 28.0);
+const STATE: TextStyle = TextStyle::new(26.0, 36.0, 0.64);
+const CLIENT_STATE: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
+const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -32,17 +39,47 @@ pub struct DiagramProps {
     pub travel_ms: u32,
 }
 
-/// Where each host sits in the SVG, and the SVG's height.
+/// Where each host sits in the SVG, the room of its label, and the SVG's height.
 struct Layout {
     pos: Vec<(f64, f64)>,
     height: f64,
-    /// Hosts above the lowest row get their labels beside them, off the links.
-    side_labels: Vec<bool>,
+    /// The label block of each host: under it, or beside it for hosts above the main row.
+    blocks: Vec<Block>,
 }
 
-fn layout(hosts: &[HostInfo]) -> Layout {
+/// The lines of a host's label, in words: who, where, and its state at this moment.
+fn label_lines(info: &HostInfo, snap: &HostSnapshot) -> Vec<(&'static str, String, TextStyle)> {
+    let mut lines = vec![
+        ("host-label", info.label.clone(), LABEL),
+        ("host-name", info.name.clone(), NAME),
+        ("host-addr", info.addr.clone(), ADDR),
+    ];
+    let (state, client_state) = present::host_states(info.role, snap);
+    if !state.is_empty() {
+        lines.push(("host-state", state, STATE));
+    }
+    if !client_state.is_empty() {
+        // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
+        lines.push(("host-state host-client-state", format!("as a client: {client_state}"), CLIENT_STATE));
+    }
+    for (addr, n) in snap.mailboxes.iter().filter(|(_, n)| *n > 0) {
+        let who = addr.split('@').next().unwrap_or(addr);
+        lines.push((
+            "host-count",
+            format!("{who} has {n} {}", if *n == 1 { "message" } else { "messages" }),
+            COUNT,
+        ));
+    }
+    if snap.queued > 0 {
+        lines.push(("host-count host-queue", present::queue_text(snap.queued), COUNT));
+    }
+    lines
+}
+
+fn layout(trace: &Trace) -> Layout {
+    let hosts = &trace.hosts;
     if hosts.is_empty() {
-        return Layout { pos: Vec::new(), height: 300.0, side_labels: Vec::new() };
+        return Layout { pos: Vec::new(), height: 300.0, blocks: Vec::new() };
     }
     let xs = hosts.iter().map(|h| f64::from(h.position.0));
     let ys = hosts.iter().map(|h| f64::from(h.position.1));
@@ -50,16 +87,45 @@ fn layout(hosts: &[HostInfo]) -> Layout {
     let (ymin, ymax) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
     let sx = if xmax > xmin { (W - 2.0 * MARGIN_X) / (xmax - xmin) } else { 0.0 };
     let sy = if ymax > ymin { SPAN_Y / (ymax - ymin) } else { 0.0 };
-    let pos = hosts
+    let pos: Vec<(f64, f64)> = hosts
         .iter()
         .map(|h| {
             let x = if sx > 0.0 { MARGIN_X + (f64::from(h.position.0) - xmin) * sx } else { W / 2.0 };
             (x, TOP + (f64::from(h.position.1) - ymin) * sy)
         })
         .collect();
-    let side_labels = hosts.iter().map(|h| f64::from(h.position.1) < ymax - 5.0).collect();
-    let height = TOP + if ymax > ymin { SPAN_Y } else { 0.0 } + LABEL_ROOM;
-    Layout { pos, height, side_labels }
+    // Hosts on the lowest row share it out in columns; the others put their labels
+    // beside them, off the links, up to the right edge.
+    let side: Vec<bool> = hosts.iter().map(|h| f64::from(h.position.1) < ymax - 5.0).collect();
+    let row_xs: Vec<f64> = pos.iter().zip(&side).filter(|(_, s)| !**s).map(|(p, _)| p.0).collect();
+    let row_cols = columns(&row_xs, W, PAD);
+    let mut row_i = 0;
+    let blocks: Vec<Block> = pos
+        .iter()
+        .zip(&side)
+        .map(|(&(x, y), &side)| {
+            if side {
+                Block { x: x + 62.0, y: y - 10.0, centred: false, left: x + 62.0, right: W - PAD }
+            } else {
+                let (left, right) = row_cols[row_i];
+                row_i += 1;
+                Block { x, y: y + LABEL_DROP, centred: true, left, right }
+            }
+        })
+        .collect();
+    // As tall as the tallest label ever gets in this trace, so the drawing keeps its size
+    // while the states change.
+    let mut bottom = TOP + SPAN_Y + LABEL_DROP + 100.0;
+    let snaps =
+        std::iter::once(trace.initial.as_slice()).chain(trace.events.iter().map(|e| e.hosts.as_slice()));
+    let empty = HostSnapshot::default();
+    for snap in snaps {
+        for (id, info) in hosts.iter().enumerate() {
+            let (_, b) = blocks[id].place(&label_lines(info, snap.get(id).unwrap_or(&empty)));
+            bottom = bottom.max(b);
+        }
+    }
+    Layout { pos, height: (bottom + PAD).ceil(), blocks }
 }
 
 /// The icon of a host, centred on (0, 0).
@@ -176,7 +242,7 @@ fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
         out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
     }
     if snap.queued > 0 {
-        out.push(format!("{} waiting in the queue", snap.queued));
+        out.push(present::queue_text(snap.queued));
     }
     out
 }
@@ -193,73 +259,21 @@ fn host_node(
     id: usize,
     info: &HostInfo,
     at: (f64, f64),
-    side: bool,
+    block: &Block,
     snap: &HostSnapshot,
     sentence: String,
     class: Classes,
 ) -> Html {
     let (x, y) = at;
-    // Labels go under the icon, or beside it for hosts above the main row.
-    let (lx, ly, anchor) = if side { (x + 62.0, y - 10.0, "start") } else { (x, y + 72.0, "middle") };
-    // Baselines: the label, the host name and address close under it, then the states
-    // with a little air (they are what changes).
-    let line = |n: f64| {
-        let offset = match n as usize {
-            0 => 0.0,
-            1 => 30.0,
-            2 => 54.0,
-            n => 84.0 + (n - 3) as f64 * LINE_HEIGHT,
-        };
-        format!("{:.1}", ly + offset)
-    };
-    let lxs = format!("{lx:.1}");
-    let mut extra: Vec<Html> = Vec::new();
-    let mut row = 3.0;
-    let (state, client_state) = present::host_states(info.role, snap);
-    if !state.is_empty() {
-        extra.push(html! {
-            <text class="host-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                { state }
-            </text>
-        });
-        row += 1.0;
-    }
-    if !client_state.is_empty() {
-        // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
-        extra.push(html! {
-            <text class="host-state host-client-state" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                { format!("as client: {client_state}") }
-            </text>
-        });
-        row += 1.0;
-    }
-    // Mailboxes and queue share one line, so the label never grows past its room.
-    let boxes = snap
-        .mailboxes
-        .iter()
-        .map(|(addr, n)| format!("{} {n}", addr.split('@').next().unwrap_or(addr)))
-        .collect::<Vec<_>>()
-        .join(" · ");
-    if !boxes.is_empty() || snap.queued > 0 {
-        extra.push(html! {
-            <text class="host-count" x={lxs.clone()} y={line(row)} text-anchor={anchor}>
-                if !boxes.is_empty() { { format!("mailbox {boxes}") } }
-                if !boxes.is_empty() && snap.queued > 0 { { " · " } }
-                if snap.queued > 0 {
-                    <tspan class="host-queue">{ format!("queue {}", snap.queued) }</tspan>
-                }
-            </text>
-        });
-    }
+    let (lines, _) = block.place(&label_lines(info, snap));
     html! {
         <g key={id} class={classes!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
             <title>{ sentence }</title>
             <circle class="host-halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="52" />
             <g transform={format!("translate({x:.1} {y:.1})")}>{ host_icon(info.role) }</g>
-            <text class="host-label" x={lxs.clone()} y={line(0.0)} text-anchor={anchor}>{ info.label.clone() }</text>
-            <text class="host-name" x={lxs.clone()} y={line(1.0)} text-anchor={anchor}>{ info.name.clone() }</text>
-            <text class="host-addr" x={lxs.clone()} y={line(2.0)} text-anchor={anchor}>{ info.addr.clone() }</text>
-            { for extra }
+            { for lines.into_iter().map(|l| html! {
+                <text class={l.class} x={format!("{:.1}", l.x)} y={format!("{:.1}", l.y)} text-anchor={l.anchor}>{ l.text }</text>
+            }) }
         </g>
     }
 }
@@ -328,7 +342,7 @@ fn legend() -> Html {
     html! {
         <g class="legend" aria-hidden="true">
             { for items.into_iter().zip(families).enumerate().map(|(i, ((name, shape), fam))| {
-                let (x, y) = (6.0 + (i % 2) as f64 * 150.0, 20.0 + (i / 2) as f64 * 30.0);
+                let (x, y) = (6.0 + (i % 2) as f64 * 170.0, 22.0 + (i / 2) as f64 * 32.0);
                 html! {
                     <g class={format!("fam-{fam}")} transform={format!("translate({x:.1} {y:.1})")}>
                         <g transform="translate(16 0)">{ shape }</g>
@@ -344,7 +358,7 @@ fn legend() -> Html {
 #[component]
 pub fn Diagram(props: &DiagramProps) -> Html {
     let trace = &props.run.trace;
-    let layout = use_memo(props.run.clone(), |run| layout(&run.trace.hosts));
+    let layout = use_memo(props.run.clone(), |run| layout(&run.trace));
     let links = use_memo(props.run.clone(), |run| present::links(&run.trace));
     let cursor = props.cursor.min(trace.len());
     let current = cursor.checked_sub(1).and_then(|i| trace.events.get(i));
@@ -381,7 +395,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             current.is_some_and(|e| e.from == id).then_some("sender"),
             current.is_some_and(|e| e.to == id).then_some("receiver"),
         );
-        host_node(id, info, layout.pos[id], layout.side_labels[id], snap(id), sentence, class)
+        host_node(id, info, layout.pos[id], &layout.blocks[id], snap(id), sentence, class)
     });
 
     let description = match cursor.checked_sub(1) {

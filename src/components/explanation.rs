@@ -26,7 +26,9 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
         return html! {
             <section class="panel explanation" aria-labelledby="explanation-title" data-testid="explanation">
                 <h2 id="explanation-title" class="panel-title">{ "What happens" }</h2>
-                <p class="muted">{ "Each step of the conversation is explained here." }</p>
+                <p class="muted">
+                    { "Each step is explained here: what the line means, and the RFC that says so." }
+                </p>
             </section>
         };
     };
@@ -78,7 +80,8 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     } else {
                         <h3 class="explanation-subtitle">{ format!("{}: {}", x.key, x.title) }</h3>
                     }
-                    <p>{ x.text }</p>
+                    // The source right under the title: in a short panel the text scrolls, the
+                    // RFC link stays in sight.
                     if !x.rfc.is_empty() {
                         <p class="rfc">
                             <a href={x.url()} target="_blank" rel="noopener noreferrer">
@@ -87,6 +90,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                             </a>
                         </p>
                     }
+                    <p>{ x.text }</p>
                 </div>
             }) }
             if entries.is_empty() {

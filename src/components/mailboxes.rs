@@ -61,71 +61,73 @@ struct MessageDialogProps {
 }
 
 /// A stored message, large, over the page: the side column is too small to read it in.
-/// A modal dialog by hand (`<dialog>` would need another web-sys feature): focus moves
-/// in and stays in, Escape or a click outside closes it, and the page's keys rest.
+/// The platform's modal `<dialog>` (`showModal()`): focus stays inside, the page is inert,
+/// Escape closes it. Its text scrolls inside it (wheel, PageUp/PageDown, Home/End), so a
+/// long message such as a bounce is read to its end at any window size.
 #[component]
 fn MessageDialog(props: &MessageDialogProps) -> Html {
-    let close_ref = use_node_ref();
+    let dialog_ref = use_node_ref();
     let text_ref = use_node_ref();
     {
-        let close_ref = close_ref.clone();
+        let (dialog_ref, text_ref) = (dialog_ref.clone(), text_ref.clone());
         use_effect_with((), move |_| {
-            if let Some(button) = close_ref.cast::<web_sys::HtmlElement>() {
-                let _ = button.focus();
+            if let Some(dialog) = dialog_ref.cast::<web_sys::HtmlDialogElement>()
+                && !dialog.open()
+            {
+                let _ = dialog.show_modal();
+            }
+            // The text has the focus, so the keys scroll it at once; Tab reaches Close.
+            if let Some(text) = text_ref.cast::<web_sys::HtmlElement>() {
+                let _ = text.focus();
             }
         });
     }
     let onkeydown = {
-        let (onclose, close_ref, text_ref) = (props.onclose.clone(), close_ref.clone(), text_ref.clone());
+        let onclose = props.onclose.clone();
         Callback::from(move |e: KeyboardEvent| {
-            // The player's shortcuts (Space, arrows, Home, End) do not reach the page.
+            // The player's shortcuts (Space, arrows, Home, End) do not reach the page: in
+            // the text they scroll it, as the browser does.
             e.stop_propagation();
-            match e.key().as_str() {
-                "Escape" => {
-                    e.prevent_default();
-                    onclose.emit(());
-                }
-                "Tab" => {
-                    // Two stops: the close button and the scrollable text.
-                    e.prevent_default();
-                    let close = close_ref.cast::<web_sys::HtmlElement>();
-                    let text = text_ref.cast::<web_sys::HtmlElement>();
-                    let on_close = web_sys::window()
-                        .and_then(|w| w.document())
-                        .and_then(|d| d.active_element())
-                        .zip(close_ref.cast::<web_sys::Element>())
-                        .is_some_and(|(a, c)| a == c);
-                    let target = if on_close { text } else { close };
-                    if let Some(t) = target {
-                        let _ = t.focus();
-                    }
-                }
-                _ => {}
+            if e.key() == "Escape" {
+                e.prevent_default();
+                onclose.emit(());
             }
         })
     };
-    let onbackdrop = props.onclose.reform(|_: MouseEvent| ());
-    let stop = Callback::from(|e: MouseEvent| e.stop_propagation());
+    // A click on the backdrop lands on the <dialog> itself (its content is a child).
+    let onclick = {
+        let (onclose, dialog_ref) = (props.onclose.clone(), dialog_ref.clone());
+        Callback::from(move |e: MouseEvent| {
+            let on_dialog = e
+                .target()
+                .zip(dialog_ref.get())
+                .is_some_and(|(t, d)| wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(d));
+            if on_dialog {
+                onclose.emit(());
+            }
+        })
+    };
     let m = &props.message;
     html! {
-        <div class="modal-backdrop" onclick={onbackdrop}>
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="message-dialog-title"
-                aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} onclick={stop}>
+        <dialog class="modal" ref={dialog_ref} aria-modal="true" aria-labelledby="message-dialog-title"
+            aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} {onclick}>
+            <div class="modal-inner">
                 <div class="modal-head">
                     <div>
                         <p class="eyebrow">{ props.mailbox.clone() }</p>
                         <h2 id="message-dialog-title" class="modal-title">{ m.subject.clone() }</h2>
                     </div>
-                    <button type="button" class="btn" ref={close_ref} onclick={props.onclose.reform(|_: MouseEvent| ())}>
+                    <button type="button" class="btn" onclick={props.onclose.reform(|_: MouseEvent| ())}>
                         { "Close" }
                     </button>
                 </div>
                 <p id="message-dialog-note" class="msg-note">
-                    { "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way:" }
+                    { "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }
                 </p>
-                <pre class="msg-text" ref={text_ref} tabindex="0">{ message_lines(m) }</pre>
+                <pre class="msg-text" ref={text_ref} tabindex="0" data-testid="message-text"
+                    aria-label="The message">{ message_lines(m) }</pre>
             </div>
-        </div>
+        </dialog>
     }
 }
 

@@ -7,7 +7,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 use crate::markdown;
-use crate::state::{current_step, step_cursor};
+use crate::present;
+use crate::state::{current_step, part_range, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
@@ -15,6 +16,10 @@ pub struct NarrationProps {
     /// For each lesson step, its event (`None` = the start).
     pub anchors: Vec<Option<usize>>,
     pub cursor: usize,
+    /// Events in the trace.
+    pub total: usize,
+    /// How many times the email is sent (the parts follow the first).
+    pub messages: usize,
     /// Seek to a cursor (a step of the lesson was chosen).
     pub onseek: Callback<usize>,
 }
@@ -84,25 +89,46 @@ pub fn Narration(props: &NarrationProps) -> Html {
         })
     };
 
-    // "Part", not "step": the top bar counts the steps of the conversation.
+    // "Part", not "step": the top bar counts the steps of the conversation, and each
+    // part says which of those steps it narrates.
+    let range = step.and_then(|s| part_range(&props.anchors, s, props.total));
+    let eyebrow = match step {
+        Some(s) => format!(
+            "Part {} of {count} · {}",
+            s + 1,
+            present::steps_text(range.unwrap_or((props.cursor, props.cursor)))
+        ),
+        None => format!("{count} parts"),
+    };
+    // At the first step of a part, the screen reader reads the part: its title and text.
+    let announce = match (step, &title, range) {
+        (Some(s), Some(t), Some((start, _))) if start == props.cursor => {
+            present::part_announcement(s, count, t, &markdown::plain_text(&body))
+        }
+        _ => String::new(),
+    };
     html! {
         <section class="panel narration" data-testid="narration" aria-labelledby="narration-title">
             <div class="narration-head">
-                <p class="eyebrow">
-                    { match step { Some(s) => format!("Part {} of {count}", s + 1), None => format!("{count} parts") } }
-                </p>
+                <p class="eyebrow" data-testid="part-counter">{ eyebrow }</p>
                 <div class="step-nav">
-                    <button type="button" class="btn-small" aria-label="Previous part" title="Previous part"
+                    <button type="button" class="btn-small" aria-label="Previous part (Shift+←)" title="Previous part (Shift+←)"
                         disabled={prev.is_none()} onclick={seek(prev)}>{ "‹" }</button>
-                    <button type="button" class="btn-small" aria-label="Next part" title="Next part"
+                    <button type="button" class="btn-small" aria-label="Next part (Shift+→)" title="Next part (Shift+→)"
                         disabled={next.is_none()} onclick={seek(next)}>{ "›" }</button>
                 </div>
             </div>
             <h2 id="narration-title" class="narration-title">
                 { title.unwrap_or_else(|| props.lesson.title.clone()) }
             </h2>
-            <div class="narration-body" ref={body_ref}>
+            <div class="narration-body" ref={body_ref} data-testid="narration-body">
                 { markdown::render(&body) }
+                if let Some(note) = present::messages_note(props.messages) {
+                    <p class="narration-note" data-testid="messages-note">{ note }</p>
+                }
+            </div>
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="part-announcer">
+                { announce }
             </div>
             <nav class="outline" aria-label="Parts of the lesson">
                 <ol ref={strip_ref}>

@@ -26,6 +26,15 @@ pub fn TopBar(props: &TopBarProps) -> Html {
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             onlesson.emit(select.value());
+            // The keys belong to the lesson now, not to the drop-down: ← and → step, Space
+            // plays (in the picker they would choose another lesson or open the list).
+            if let Some(play) = select
+                .owner_document()
+                .and_then(|d| d.query_selector("[data-testid=play]").ok().flatten())
+                .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(p).ok())
+            {
+                let _ = play.focus();
+            }
         })
     };
     // The picker names lessons by their titles (parsed once), not by their file names.
@@ -71,7 +80,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
                 }
             </div>
-            <p class="step-counter" data-testid="step-counter">
+            <p class="step-counter" data-testid="step-counter"
+                title="A step is one row of the transcript">
                 { format!("Step {} of {}", props.cursor, props.total) }
             </p>
         </header>

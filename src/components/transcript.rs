@@ -4,6 +4,7 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::components::transcript_row::TranscriptRow;
+use crate::present::Speaker;
 
 /// Rows are rendered in memoised chunks of this many events, so a step on a long trace
 /// compares a few dozen chunk props instead of one props value per row.
@@ -32,14 +33,23 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
             <div class="panel-head">
                 <h2 id="transcript-heading" class="panel-title">{ "Transcript" }</h2>
                 <p id="transcript-hint" class="panel-hint">
-                    { "Time: when the line arrived. Click a line, or use ↑ ↓, to explain it." }
+                    { "One row is one step, at the time it arrived. Click a row, or use ↑ ↓, to explain it." }
                 </p>
             </div>
+            // The key to the rows, on screen (a projector and a touch screen show no
+            // tooltips): who speaks, and what the time is.
+            <p class="transcript-legend" data-testid="transcript-legend">
+                { for Speaker::ALL.iter().map(|s| html! {
+                    <span class="legend-item">
+                        <span class="row-who">{ s.prefix() }</span>{ " " }{ s.describe() }
+                    </span>
+                }) }
+            </p>
             // Not inside the list: an `if` next to a keyed list makes Yew rebuild every row.
             if shown == 0 {
                 <p class="transcript-empty">{ "Nothing has been said yet. Press Play or → to begin." }</p>
             }
-            <ol class="transcript" data-testid="transcript" aria-label="Transcript" aria-describedby="transcript-hint">
+            <ol class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint">
                 { for (0..shown).step_by(CHUNK).map(|start| html! {
                     <TranscriptChunk
                         key={start}

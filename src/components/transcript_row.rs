@@ -7,7 +7,7 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::present::{self, LineEnd, Wire};
+use crate::present::{self, LineEnd, PreviewLine, Wire};
 
 /// Lines of a message shown before "show all".
 const MESSAGE_PREVIEW_LINES: usize = 4;
@@ -35,6 +35,49 @@ fn line(text: &str, end: LineEnd, show_end: bool) -> Html {
     }
 }
 
+/// A line of the message after `DATA`: a dot added by dot-stuffing is marked and named.
+fn data_line(text: &str, end: LineEnd, show_end: bool) -> Html {
+    if !present::is_dot_stuffed(text) {
+        return line(text, end, show_end);
+    }
+    html! {
+        <span class="wire-line stuffed" data-testid="stuffed-line">
+            <mark class="stuffed-dot" title="the extra dot added by dot-stuffing (RFC 5321 §4.5.2)">{ "." }</mark>
+            { text[1..].to_string() }
+            if show_end && end != LineEnd::None {
+                { icons::line_end(end, "") }
+            }
+            <span class="stuffed-note">{ " ← extra dot (dot-stuffing)" }</span>
+        </span>
+    }
+}
+
+/// Brings a row into sight, and then its dot-stuffed line if it has one: the line the
+/// narration asks students to look at, even when the row is taller than the list.
+fn reveal_row(row: &web_sys::HtmlElement) {
+    let Some(list) = row.parent_element().and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) else {
+        return;
+    };
+    reveal_in(&list, row);
+    if let Some(line) =
+        row.query_selector("[data-testid=stuffed-line]").ok().flatten().and_then(|l| l.dyn_into().ok())
+    {
+        reveal_in(&list, &line);
+    }
+}
+
+/// Scrolls `container` (not the page) so that `el` is in sight, its top first. Offsets
+/// are from the list, which is positioned (CSS).
+pub fn reveal_in(container: &web_sys::HtmlElement, el: &web_sys::HtmlElement) {
+    let (top, height) = (container.scroll_top(), container.client_height());
+    let (el_top, el_bottom) = (el.offset_top(), el.offset_top() + el.offset_height());
+    if el_top < top {
+        container.set_scroll_top(el_top);
+    } else if el_bottom > top + height {
+        container.set_scroll_top((el_bottom - height).min(el_top));
+    }
+}
+
 /// One event of the transcript. Its props only change when this row's own state does,
 /// so a step re-renders two rows (the old and the new current one), not the whole list.
 #[component]
@@ -50,13 +93,13 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         use_effect_with((props.current, props.show_line_ends), move |(current, _)| {
             if *current && let Some(window) = web_sys::window() {
                 let scroll = Closure::once_into_js(move || {
+                    // Only the transcript scrolls, never the page (at 150 % zoom the page
+                    // itself scrolls, and would hide the header and the diagram).
                     if let Some(el) = node
-                        .cast::<web_sys::Element>()
+                        .cast::<web_sys::HtmlElement>()
                         .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
                     {
-                        let options = web_sys::ScrollIntoViewOptions::new();
-                        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
-                        el.scroll_into_view_with_scroll_into_view_options(&options);
+                        reveal_row(&el);
                     }
                 });
                 let _ = window.request_animation_frame(scroll.unchecked_ref());
@@ -87,17 +130,36 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         },
         Wire::Message(lines) => {
             let all = *expanded || lines.len() <= MESSAGE_PREVIEW_LINES + 1;
-            let visible = if all { lines.len() } else { MESSAGE_PREVIEW_LINES };
+            let shown: Vec<PreviewLine> = if all {
+                (0..lines.len()).map(PreviewLine::Line).collect()
+            } else {
+                present::message_preview(&lines, MESSAGE_PREVIEW_LINES)
+            };
             let toggle = {
-                let expanded = expanded.clone();
+                let (expanded, node) = (expanded.clone(), node.clone());
                 Callback::from(move |e: MouseEvent| {
                     e.stop_propagation();
                     expanded.set(!*expanded);
+                    // The row grows or shrinks: keep its top in sight, in the next frame.
+                    let node = node.clone();
+                    let keep = Closure::once_into_js(move || {
+                        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+                            reveal_row(&el);
+                        }
+                    });
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.request_animation_frame(keep.unchecked_ref());
+                    }
                 })
             };
             html! {
                 <div class="wire wire-message">
-                    { for lines[..visible].iter().map(|(t, e)| line(t, *e, show_end)) }
+                    { for shown.iter().map(|p| match *p {
+                        PreviewLine::Line(i) => data_line(&lines[i].0, lines[i].1, show_end),
+                        PreviewLine::Gap(n) => html! {
+                            <span class="wire-gap">{ format!("⋮ {n} more {}", if n == 1 { "line" } else { "lines" }) }</span>
+                        },
+                    }) }
                     if lines.len() > MESSAGE_PREVIEW_LINES + 1 {
                         <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}
                             tabindex={if props.tabbable { "0" } else { "-1" }}>
@@ -162,13 +224,17 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             {class}
             data-testid="transcript-row"
             data-index={props.index.to_string()}
+            role="option"
+            aria-selected={props.selected.to_string()}
             aria-current={props.current.then_some("step")}
             tabindex={if props.tabbable { "0" } else { "-1" }}
             {onclick}
             {onkeydown}
         >
             <span class="row-time" title="when this arrived (simulated time)">{ ev.at.to_string() }</span>
-            <span class="row-who" title={speaker.describe()}>{ speaker.prefix() }</span>
+            <span class="row-who" title={speaker.describe()}>
+                { speaker.prefix() }<span class="visually-hidden">{ format!(" ({})", speaker.describe()) }</span>
+            </span>
             <span class="row-route" title={route_title}>{ route_text }</span>
             { body }
         </li>

@@ -1,10 +1,12 @@
 //! Browser glue: everything here only dispatches actions or mirrors state outwards.
 
+mod use_focus_rescue;
 mod use_hash_route;
 mod use_keyboard;
 mod use_play_timer;
 mod use_settings;
 
+pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, use_hash_route};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_play_timer::use_play_timer;

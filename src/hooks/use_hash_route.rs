@@ -8,7 +8,8 @@ use yew::prelude::*;
 use crate::route::{self, Route};
 use crate::state::{Action, Player, first_lesson_id};
 
-fn location_hash() -> String {
+/// The address's hash, `#/lesson/…` (empty when there is none).
+pub fn location_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
@@ -41,21 +42,34 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
     let wanted = route::format(&Route { lesson: lesson.to_string(), step: cursor });
     let latest: Rc<RefCell<String>> = use_mut_ref(String::new);
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
+    // The address as the app last wrote or read it. When the address differs, the user
+    // has just gone somewhere else and its `hashchange` is on its way: writing now would
+    // undo that navigation (and the app would stay where it was).
+    let known: Rc<RefCell<String>> = use_mut_ref(location_hash);
+    let write = {
+        let known = known.clone();
+        move |wanted: &str| {
+            if location_hash() == *known.borrow() {
+                write_hash(wanted);
+                *known.borrow_mut() = wanted.to_string();
+            }
+        }
+    };
 
     {
-        let latest = latest.clone();
+        let (latest, write) = (latest.clone(), write.clone());
         use_effect_with(wanted, move |wanted| {
             *latest.borrow_mut() = wanted.clone();
             let wanted = wanted.clone();
             // Dropping the previous timeout cancels it: only the last step is written.
-            *pending.borrow_mut() = Some(Timeout::new(HASH_DELAY_MS, move || write_hash(&wanted)));
+            *pending.borrow_mut() = Some(Timeout::new(HASH_DELAY_MS, move || write(&wanted)));
         });
     }
 
     // Leaving or reloading the page: write the address now.
     use_effect_with((), move |_| {
         let listener = web_sys::window()
-            .map(|window| EventListener::new(&window, "pagehide", move |_| write_hash(&latest.borrow())));
+            .map(|window| EventListener::new(&window, "pagehide", move |_| write(&latest.borrow())));
         move || drop(listener)
     });
 
@@ -63,6 +77,7 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
         let dispatcher = dispatcher.clone();
         let listener = web_sys::window().map(|window| {
             EventListener::new(&window, "hashchange", move |_| {
+                *known.borrow_mut() = location_hash();
                 let route = initial_route();
                 if *current.borrow() != route.lesson {
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));

@@ -4,28 +4,59 @@ use yew::prelude::*;
 
 use crate::state::{Action, Player};
 
-/// What a key does, given the tag of the element it was pressed in.
+/// Where a key was pressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A field that uses the keys itself: text, a select, the timeline slider.
+    Field,
+    /// A button or a link: clicked with the mouse, they keep the focus, and a
+    /// class presses Space expecting Play/Pause (Enter still activates them).
+    Control,
+    /// A checkbox: Space is the only key that ticks it, so Space stays with it (the
+    /// arrows and the other keys still drive the lesson).
+    Checkbox,
+    /// Anything else (the page, a heading, a panel).
+    Page,
+}
+
+/// What a key does where it was pressed, with Shift held or not.
 /// `None`: leave the key to the browser.
-pub fn shortcut(key: &str, target_tag: &str, editable: bool) -> Option<Action> {
-    let tag = target_tag.to_ascii_uppercase();
-    // Form fields use these keys themselves (the timeline slider moves with the arrows).
-    if editable || matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+pub fn shortcut(key: &str, target: Target, shift: bool) -> Option<Action> {
+    if target == Target::Field {
         return None;
     }
     match key {
-        // Space on a button or a summary already activates it: toggling here would
-        // fire twice.
-        " " | "Spacebar" if matches!(tag.as_str(), "BUTTON" | "SUMMARY" | "A") => None,
+        " " | "Spacebar" if target == Target::Checkbox => None,
         " " | "Spacebar" => Some(Action::Toggle),
-        "ArrowLeft" => Some(Action::Back),
-        "ArrowRight" => Some(Action::Step),
+        // ⇧← and ⇧→ jump a whole part of the lesson.
+        "ArrowLeft" if shift => Some(Action::PrevPart),
+        "ArrowRight" if shift => Some(Action::NextPart),
+        // PageUp and PageDown are what a presenter's clicker sends: one step, like ← →.
+        "ArrowLeft" | "PageUp" => Some(Action::Back),
+        "ArrowRight" | "PageDown" => Some(Action::Step),
         "Home" => Some(Action::ToStart),
         "End" => Some(Action::ToEnd),
         _ => None,
     }
 }
 
-/// Space plays or pauses, ← and → step, Home and End jump, anywhere on the page.
+/// Sorts the element a key was pressed in.
+pub fn target_kind(tag: &str, input_type: &str, editable: bool) -> Target {
+    match tag.to_ascii_uppercase().as_str() {
+        _ if editable => Target::Field,
+        "SELECT" | "TEXTAREA" => Target::Field,
+        "INPUT" if matches!(input_type.to_ascii_lowercase().as_str(), "checkbox" | "radio") => {
+            Target::Checkbox
+        }
+        "INPUT" if input_type.eq_ignore_ascii_case("button") => Target::Control,
+        "INPUT" => Target::Field,
+        "BUTTON" | "SUMMARY" | "A" => Target::Control,
+        _ => Target::Page,
+    }
+}
+
+/// Space plays or pauses, ← → and PageUp PageDown step, ⇧← ⇧→ jump a part, Home and
+/// End jump to the ends, anywhere on the page.
 #[hook]
 pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>) {
     use_effect_with(dispatcher, |dispatcher| {
@@ -43,12 +74,15 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>) {
                     let target = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
                     let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
                     let editable = target.as_ref().is_some_and(|t| t.is_content_editable());
+                    let input_type =
+                        target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
+                    let kind = target_kind(&tag, &input_type, editable);
                     let key = event.key();
-                    if key == " " && event.repeat() {
+                    if key == " " && event.repeat() && matches!(kind, Target::Control | Target::Page) {
                         event.prevent_default();
                         return;
                     }
-                    if let Some(action) = shortcut(&key, &tag, editable) {
+                    if let Some(action) = shortcut(&key, kind, event.shift_key()) {
                         event.prevent_default();
                         dispatcher.dispatch(action);
                     }
@@ -65,20 +99,42 @@ mod tests {
 
     #[test]
     fn keys_map_to_actions() {
-        assert_eq!(shortcut(" ", "BODY", false), Some(Action::Toggle));
-        assert_eq!(shortcut("ArrowRight", "LI", false), Some(Action::Step));
-        assert_eq!(shortcut("ArrowLeft", "BUTTON", false), Some(Action::Back));
-        assert_eq!(shortcut("Home", "MAIN", false), Some(Action::ToStart));
-        assert_eq!(shortcut("End", "MAIN", false), Some(Action::ToEnd));
-        assert_eq!(shortcut("x", "MAIN", false), None);
+        let page = Target::Page;
+        assert_eq!(shortcut(" ", page, false), Some(Action::Toggle));
+        assert_eq!(shortcut("ArrowRight", page, false), Some(Action::Step));
+        assert_eq!(shortcut("ArrowLeft", Target::Control, false), Some(Action::Back));
+        assert_eq!(shortcut("Home", page, false), Some(Action::ToStart));
+        assert_eq!(shortcut("End", page, false), Some(Action::ToEnd));
+        assert_eq!(shortcut("x", page, false), None);
     }
 
     #[test]
-    fn form_fields_and_buttons_keep_their_keys() {
-        assert_eq!(shortcut("ArrowRight", "INPUT", false), None);
-        assert_eq!(shortcut(" ", "select", false), None);
-        assert_eq!(shortcut("Home", "TEXTAREA", false), None);
-        assert_eq!(shortcut(" ", "BUTTON", false), None);
-        assert_eq!(shortcut(" ", "DIV", true), None);
+    fn clicker_keys_step_and_shift_jumps_a_part() {
+        assert_eq!(shortcut("PageDown", Target::Page, false), Some(Action::Step));
+        assert_eq!(shortcut("PageUp", Target::Control, false), Some(Action::Back));
+        assert_eq!(shortcut("ArrowRight", Target::Page, true), Some(Action::NextPart));
+        assert_eq!(shortcut("ArrowLeft", Target::Control, true), Some(Action::PrevPart));
+    }
+
+    #[test]
+    fn space_plays_even_after_a_button_was_clicked() {
+        assert_eq!(target_kind("BUTTON", "", false), Target::Control);
+        assert_eq!(shortcut(" ", Target::Control, false), Some(Action::Toggle));
+        // Space is how a keyboard ticks a checkbox: it stays there; arrows still step.
+        assert_eq!(target_kind("input", "checkbox", false), Target::Checkbox);
+        assert_eq!(shortcut(" ", Target::Checkbox, false), None);
+        assert_eq!(shortcut("ArrowRight", Target::Checkbox, false), Some(Action::Step));
+    }
+
+    #[test]
+    fn form_fields_keep_their_keys() {
+        for (tag, kind) in [("INPUT", "range"), ("select", ""), ("TEXTAREA", ""), ("INPUT", "")] {
+            let target = target_kind(tag, kind, false);
+            assert_eq!(target, Target::Field, "{tag} {kind}");
+            assert_eq!(shortcut("ArrowRight", target, false), None);
+            assert_eq!(shortcut(" ", target, false), None);
+        }
+        assert_eq!(target_kind("DIV", "", true), Target::Field);
+        assert_eq!(target_kind("H2", "", false), Target::Page);
     }
 }

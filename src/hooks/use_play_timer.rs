@@ -6,7 +6,7 @@ use crate::state::{Action, Player, Speed};
 /// The first step after pressing Play comes quickly, so the press feels answered.
 const FIRST_STEP_MS: u32 = 300;
 
-/// While playing, dispatches [`Action::Step`] once per step time. The timer is re-armed
+/// While playing, dispatches [`Action::Tick`] once per step time. The timer is re-armed
 /// whenever the cursor moves, so a manual step while playing restarts the wait.
 #[hook]
 pub fn use_play_timer(playing: bool, cursor: usize, speed: Speed, dispatcher: UseReducerDispatcher<Player>) {
@@ -16,7 +16,7 @@ pub fn use_play_timer(playing: bool, cursor: usize, speed: Speed, dispatcher: Us
         *was_playing.borrow_mut() = playing;
         let timeout = playing.then(|| {
             let delay = if just_started { FIRST_STEP_MS.min(speed.step_ms()) } else { speed.step_ms() };
-            Timeout::new(delay, move || dispatcher.dispatch(Action::Step))
+            Timeout::new(delay, move || dispatcher.dispatch(Action::Tick))
         });
         move || drop(timeout)
     });

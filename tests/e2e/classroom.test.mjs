@@ -1,0 +1,459 @@
+// Issue 11, "the player, ready for a real class": what a newcomer tripped on, each as a
+// check in headless Chromium against the release build in dist/ (scripts/build.sh).
+// Window sizes: 1366x768 and 1024x768 (a laptop and a projector), 125 % and 150 % zoom
+// (a smaller CSS viewport with a larger deviceScaleFactor), and a 375 px phone.
+//
+// Like journey.test.mjs it follows the DOM contract (data-testid, ARIA) and polls the
+// page (waitForFunction), never sleeps. Screenshots of every part go to
+// tests/e2e/artifacts/ (gitignored) to be looked at.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+const TIMEOUT = 15_000;
+const LESSONS = ['sending-an-email', 'a-bounce'];
+
+const SIZES = {
+  laptop: { viewport: { width: 1366, height: 768 } },
+  projector: { viewport: { width: 1024, height: 768 } },
+  zoom125: { viewport: { width: 1093, height: 614 }, deviceScaleFactor: 1.25 },
+  zoom150: { viewport: { width: 911, height: 512 }, deviceScaleFactor: 1.5 },
+  phone: { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2 },
+};
+
+const SEL = {
+  player: 'main[data-testid=player]',
+  play: '[data-testid=play]',
+  stepForward: '[data-testid=step-forward]',
+  narration: '[data-testid=narration]',
+  narrationBody: '[data-testid=narration-body]',
+  partCounter: '[data-testid=part-counter]',
+  announcer: '[data-testid=part-announcer]',
+  picker: 'select[data-testid=lesson-picker]',
+  speed: 'select[data-testid=speed]',
+  stopAtParts: 'input[data-testid=stop-at-parts]',
+  diagram: 'svg[data-testid=diagram]',
+  dialog: '[data-testid=message-dialog]',
+  messageText: '[data-testid=message-text]',
+  row: '[data-testid=transcript-row]',
+};
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh page of a fresh context (no settings kept) at `size`, opened at `hash`. */
+async function open(size, hash, extra = {}) {
+  const { context, errors } = await isolatedContext(browser, server.url, { ...SIZES[size], ...extra });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/${hash}`);
+  await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  return { page, context, errors };
+}
+
+async function waitUntil(page, what, predicate, arg, timeout = TIMEOUT) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout, polling: 'raf' });
+  } catch (err) {
+    const state = await page
+      .evaluate((s) => ({ hash: location.hash, cursor: document.querySelector(s)?.dataset.cursor, active: document.activeElement?.outerHTML.slice(0, 120) }), SEL.player)
+      .catch(() => '(unavailable)');
+    throw new Error(`timed out waiting for ${what}; page: ${JSON.stringify(state)}\n${err.message.split('\n')[0]}`);
+  }
+}
+
+const cursorOf = (page) => page.evaluate((s) => Number(document.querySelector(s).dataset.cursor), SEL.player);
+const waitCursor = (page, n) =>
+  waitUntil(page, `cursor ${n}`, ([s, n]) => document.querySelector(s)?.dataset.cursor === String(n), [SEL.player, n]);
+const waitPlaying = (page, playing) =>
+  waitUntil(page, `aria-pressed=${playing}`, ([s, p]) => document.querySelector(s)?.getAttribute('aria-pressed') === p, [SEL.play, String(playing)]);
+
+/** Where every part of the lesson starts: read from the parts strip's buttons. */
+async function partCount(page) {
+  return page.locator(`${SEL.narration} nav li button`).count();
+}
+
+/** Goes to the start of part `i` (0-based) with its chip in the parts strip, and waits for it. */
+async function gotoPart(page, i) {
+  await page.locator(`${SEL.narration} nav li button`).nth(i).click();
+  await waitUntil(page, `part ${i + 1}`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `), [SEL.partCounter, i + 1]);
+}
+
+/**
+ * Is `selector` wholly on screen: inside the window and not cut by any scrolling or
+ * clipping ancestor? Returns a reason when not.
+ */
+function visibility(page, selector) {
+  return page.evaluate((selector) => {
+    const el = document.querySelector(selector);
+    if (!el) return 'missing';
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) return 'no size';
+    const fuzz = 1;
+    if (r.top < -fuzz || r.left < -fuzz || r.bottom > innerHeight + fuzz || r.right > innerWidth + fuzz) {
+      return `outside the window: ${JSON.stringify(r)} in ${innerWidth}x${innerHeight}`;
+    }
+    for (let a = el; a && a !== document.documentElement; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if (style.display === 'contents') continue;
+      if (a !== el && style.overflowY !== 'visible') {
+        const c = a.getBoundingClientRect();
+        if (r.top < c.top - fuzz || r.bottom > c.bottom + fuzz) return `cut by ${a.className || a.tagName}: ${r.top}-${r.bottom} in ${c.top}-${c.bottom}`;
+      }
+      if (a.scrollHeight > a.clientHeight + 1 && style.overflowY !== 'visible' && a === el) {
+        return `scrolls inside: ${a.scrollHeight} > ${a.clientHeight}`;
+      }
+      // A modal dialog is drawn in the top layer: nothing around it clips it.
+      if (a.tagName === 'DIALOG') break;
+    }
+    return 'ok';
+  }, selector);
+}
+
+/** Waits until `selector` has kept the same scroll position for ten frames (keyboard scrolling is animated). */
+function settled(page, selector) {
+  return waitUntil(
+    page,
+    `${selector} to stop scrolling`,
+    (s) => {
+      const top = document.querySelector(s).scrollTop;
+      const w = (window.__settle ??= { top: -1, frames: 0 });
+      w.frames = w.top === top ? w.frames + 1 : 0;
+      w.top = top;
+      return w.frames >= 10;
+    },
+    selector,
+  );
+}
+
+/** SVG text elements that reach outside the diagram's box (with their text). */
+function textOutsideDiagram(page) {
+  return page.evaluate((s) => {
+    const svg = document.querySelector(s);
+    const box = svg.getBoundingClientRect();
+    return [...svg.querySelectorAll('text')]
+      .map((t) => ({ t, r: t.getBoundingClientRect() }))
+      .filter(({ r }) => r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5))
+      .map(({ t, r }) => `${t.textContent} [${Math.round(r.left)}..${Math.round(r.right)} in ${Math.round(box.left)}..${Math.round(box.right)}]`);
+  }, SEL.diagram);
+}
+
+// ---------------------------------------------------------------------- 1 --
+
+for (const size of ['laptop', 'projector', 'zoom150']) {
+  test(`1. the whole bounce can be read in the dialog (${size})`, async () => {
+    const { page, context, errors } = await open(size, '#/lesson/a-bounce/step/36');
+    await page.locator('[data-testid=mailbox][data-owner="alice@example.org"] button').first().click();
+    await page.locator(SEL.dialog).waitFor({ state: 'visible' });
+    assert.equal(await visibility(page, SEL.dialog), 'ok', 'the dialog fits the window');
+    assert.equal(await visibility(page, `${SEL.dialog} button`), 'ok', 'its Close button is on screen');
+    // Read it with PageDown to the end, noting every line that was wholly in sight.
+    const seen = new Set();
+    const look = async () => {
+      const lines = await page.evaluate((s) => {
+        const text = document.querySelector(s);
+        const box = text.getBoundingClientRect();
+        return [...text.querySelectorAll('.msg-line')]
+          .filter((l) => {
+            const r = l.getBoundingClientRect();
+            return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.bottom <= innerHeight;
+          })
+          .map((l) => l.textContent.trim());
+      }, SEL.messageText);
+      lines.forEach((l) => seen.add(l.split(':')[0]));
+    };
+    await look();
+    for (let i = 0; i < 40; i++) {
+      const atEnd = await page.evaluate((s) => {
+        const t = document.querySelector(s);
+        return t.scrollTop + t.clientHeight >= t.scrollHeight - 1;
+      }, SEL.messageText);
+      if (atEnd) break;
+      const before = await page.evaluate((s) => document.querySelector(s).scrollTop, SEL.messageText);
+      await page.keyboard.press('PageDown');
+      await waitUntil(page, 'PageDown to scroll the message', ([s, b]) => document.querySelector(s).scrollTop > b, [SEL.messageText, before]);
+      await settled(page, SEL.messageText);
+      await look();
+    }
+    for (const field of ['Final-Recipient', 'Action', 'Status', 'Return-Path']) {
+      assert.ok(seen.has(field), `${field} was in sight at some point (seen: ${[...seen].join(', ')})`);
+    }
+    // Home goes back up, and the wheel scrolls too.
+    await page.keyboard.press('Home');
+    await waitUntil(page, 'Home to scroll up', (s) => document.querySelector(s).scrollTop === 0, SEL.messageText);
+    const box = await page.locator(SEL.messageText).boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 300);
+    await waitUntil(page, 'the wheel to scroll the message', (s) => document.querySelector(s).scrollTop > 0, SEL.messageText);
+    if (size === 'projector') await page.screenshot({ path: await artifactPath(`dialog-bounce-${size}.png`) });
+    await page.keyboard.press('Escape');
+    await page.locator(SEL.dialog).waitFor({ state: 'detached' });
+    assert.equal(await cursorOf(page), 36, 'the page did not move while reading');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}
+
+// ---------------------------------------------------------------------- 2 --
+
+test('2. after choosing a lesson in the picker, → ← and Space drive the lesson', async () => {
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
+  await page.locator(SEL.picker).focus();
+  await page.locator(SEL.picker).selectOption('a-bounce');
+  await waitUntil(page, 'the bounce lesson', () => location.hash.includes('a-bounce') && document.title.includes('bounce'));
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 1);
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 2);
+  await page.keyboard.press('ArrowLeft');
+  await waitCursor(page, 1);
+  await waitUntil(page, 'still the bounce lesson', () => location.hash === '#/lesson/a-bounce/step/1');
+  await page.keyboard.press('Space');
+  await waitPlaying(page, true);
+  await page.keyboard.press('Space');
+  await waitPlaying(page, false);
+  assert.equal(await page.locator(SEL.picker).inputValue(), 'a-bounce');
+  await context.close();
+});
+
+// ------------------------------------------------------------------- 3, 5 --
+
+for (const size of ['laptop', 'projector']) {
+  test(`3. every part's narration is wholly on screen (${size}), with screenshots`, async () => {
+    const { page, context } = await open(size, '#/lesson/sending-an-email/step/0');
+    for (const lesson of LESSONS) {
+      await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
+      await waitUntil(page, lesson, (l) => location.hash.includes(l), lesson);
+      const parts = await partCount(page);
+      assert.ok(parts > 5);
+      for (let i = 0; i < parts; i++) {
+        await gotoPart(page, i);
+        const why = await visibility(page, SEL.narrationBody);
+        await page.screenshot({ path: await artifactPath(`part-${lesson}-${String(i + 1).padStart(2, '0')}-${size}.png`) });
+        assert.equal(why, 'ok', `${lesson} part ${i + 1} at ${size}`);
+        assert.equal(await visibility(page, `${SEL.narration} h2`), 'ok', `title of ${lesson} part ${i + 1}`);
+        assert.equal(await visibility(page, SEL.partCounter), 'ok', `part counter of ${lesson} part ${i + 1}`);
+      }
+    }
+    await context.close();
+  });
+}
+
+for (const size of ['zoom125', 'zoom150']) {
+  test(`5. at ${size} the header, diagram, narration and controls are in view`, async () => {
+    const { page, context } = await open(size, '#/lesson/sending-an-email/step/14');
+    await waitCursor(page, 14);
+    // The transcript scrolls to the current row: the page itself must not scroll.
+    await waitUntil(page, 'the current row in view', () => !!document.querySelector('[aria-current=step]'));
+    assert.equal(await page.evaluate(() => scrollY), 0, 'the page is not scrolled');
+    for (const sel of ['header', SEL.diagram, SEL.narrationBody, SEL.play, SEL.speed]) {
+      assert.equal(await visibility(page, sel), 'ok', `${sel} at ${size}`);
+    }
+    // Part by part with the keyboard (⇧→), as a presenter would.
+    await page.keyboard.press('Home');
+    await waitCursor(page, 0);
+    const parts = await partCount(page);
+    for (let i = 0; i < parts; i++) {
+      if (i > 0) await page.keyboard.press('Shift+ArrowRight');
+      await waitUntil(page, `part ${i + 1}`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `), [SEL.partCounter, i + 1]);
+      assert.equal(await visibility(page, SEL.narrationBody), 'ok', `part ${i + 1} at ${size}`);
+      assert.equal(await visibility(page, SEL.partCounter), 'ok', `part counter of part ${i + 1} at ${size}`);
+      assert.equal(await visibility(page, SEL.play), 'ok', `Play at part ${i + 1} at ${size}`);
+      if (i === 11) await page.screenshot({ path: await artifactPath(`zoom-${size}-part12.png`) });
+    }
+    const sizes = await page.evaluate(() => {
+      const px = (s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
+      return { row: px('[data-testid=transcript-row] .wire'), time: px('.row-time'), part: px('.outline-step') };
+    });
+    assert.ok(sizes.row >= 17 && sizes.time >= 15 && sizes.part >= 14, JSON.stringify(sizes));
+    await context.close();
+  });
+}
+
+test('5. at 375 px nothing scrolls sideways, narration and controls in view', async () => {
+  const { page, context } = await open('phone', '#/lesson/sending-an-email/step/0');
+  for (const step of [0, 14, 39]) {
+    await page.goto(`${server.url}/#/lesson/sending-an-email/step/${step}`);
+    await waitCursor(page, step);
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(widths.scroll <= widths.client, `no sideways scroll at step ${step}: ${JSON.stringify(widths)}`);
+    assert.equal(await visibility(page, SEL.play), 'ok', `Play in view at step ${step}`);
+    assert.equal(await visibility(page, `${SEL.narration} h2`), 'ok', `the narration's title in view at step ${step}`);
+  }
+  await page.screenshot({ path: await artifactPath('phone-375.png') });
+  await context.close();
+});
+
+// ---------------------------------------------------------------------- 4 --
+
+test('4. play stops at the start of each new part; the setting plays straight through', async () => {
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/0');
+  await page.locator(SEL.speed).selectOption('4');
+  const values = await page.locator(`${SEL.speed} option`).evaluateAll((o) => o.map((x) => x.value));
+  assert.ok(values.includes('0.25'), `a slow speed: ${values}`);
+  await page.locator(SEL.play).click();
+  await waitPlaying(page, true);
+  await waitPlaying(page, false);
+  // Part 2 of the bounce starts at step 11 (the reply to RCPT).
+  assert.equal(await cursorOf(page), 11);
+  assert.match(await page.locator(SEL.partCounter).textContent(), /^Part 2 of/);
+  await page.locator(SEL.play).click();
+  await waitPlaying(page, true);
+  await waitPlaying(page, false);
+  assert.equal(await cursorOf(page), 20, 'stopped again at part 3');
+  await page.locator(SEL.stopAtParts).uncheck();
+  await page.locator(SEL.play).click();
+  await waitUntil(page, 'the end', (s) => document.querySelector(s).dataset.cursor === document.querySelector(s).dataset.total, SEL.player, 60_000);
+  await waitPlaying(page, false);
+  await context.close();
+});
+
+// ---------------------------------------------------------------------- 7 --
+
+for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
+  test(`7. no diagram text outside the diagram, at every step (${size})`, async () => {
+    const { page, context } = await open(size, '#/lesson/sending-an-email/step/0', { reducedMotion: 'reduce' });
+    for (const lesson of LESSONS) {
+      await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
+      await waitUntil(page, lesson, (l) => location.hash.includes(l), lesson);
+      const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
+      for (let n = 0; n <= total; n++) {
+        if (n > 0) {
+          await page.keyboard.press('ArrowRight');
+          await waitCursor(page, n);
+        }
+        const outside = await textOutsideDiagram(page);
+        assert.deepEqual(outside, [], `${lesson} step ${n} at ${size}`);
+      }
+    }
+    await context.close();
+  });
+}
+
+// ---------------------------------------------------------------------- 6 --
+
+test('6. the transcript labels are explained on screen; the queue in words', async () => {
+  const { page, context } = await open('projector', '#/lesson/sending-an-email/step/16');
+  const legend = page.locator('[data-testid=transcript-legend]');
+  assert.equal(await visibility(page, '[data-testid=transcript-legend]'), 'ok');
+  const text = (await legend.textContent()).replace(/\s+/g, ' ');
+  for (const part of ['C: client', 'S: server', 'Q: DNS question', 'A: DNS answer', '·· inside one host']) {
+    assert.ok(text.includes(part), `${part} in "${text}"`);
+  }
+  const svgText = await page.locator(SEL.diagram).evaluate((svg) => svg.textContent);
+  assert.ok(svgText.includes('1 waiting to be relayed'), svgText);
+  assert.ok(!/queue 1/.test(svgText));
+  await context.close();
+});
+
+// ---------------------------------------------------------------------- 8 --
+
+test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/14');
+  await waitCursor(page, 14);
+  const line = page.locator('[aria-current=step] [data-testid=stuffed-line]').first();
+  await line.waitFor({ state: 'visible' });
+  assert.equal(await line.locator('mark').textContent(), '.');
+  assert.equal(await visibility(page, '[aria-current=step] [data-testid=stuffed-line]'), 'ok', 'in view without expanding');
+  await page.locator('[aria-current=step] button[aria-expanded]').click();
+  await waitUntil(page, 'expanded', () => document.querySelector('[aria-current=step] button[aria-expanded]')?.getAttribute('aria-expanded') === 'true');
+  await waitUntil(page, 'the stuffed line still in view', () => {
+    const l = document.querySelector('[aria-current=step] [data-testid=stuffed-line]');
+    const list = document.querySelector('[data-testid=transcript]');
+    const r = l.getBoundingClientRect();
+    const c = list.getBoundingClientRect();
+    return r.top >= c.top - 1 && r.bottom <= c.bottom + 1;
+  });
+  await context.close();
+});
+
+// ---------------------------------------------------------------------- 9 --
+
+test('9. parts say which steps they cover; ?messages is said and capped', async () => {
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/4');
+  assert.match(await page.locator(SEL.partCounter).textContent(), /^Part 1 of \d+ · steps 0–10$/);
+  await page.goto(`${server.url}/?messages=27#/lesson/sending-an-email/step/39`);
+  await page.locator('[data-testid=messages-note]').waitFor();
+  assert.match(await page.locator('[data-testid=messages-note]').textContent(), /27 times/);
+  await page.goto(`${server.url}/?messages=999999#/lesson/sending-an-email/step/0`);
+  await page.locator('[data-testid=notice]').waitFor();
+  assert.match(await page.locator('[data-testid=notice]').textContent(), /999999.*50/);
+  await context.close();
+});
+
+// --------------------------------------------------------------------- 10 --
+
+test('10. Space plays after a button click; PageDown/PageUp step; Shift+→ jumps a part', async () => {
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
+  await page.locator(SEL.stepForward).click();
+  await waitCursor(page, 1);
+  await page.keyboard.press('Space');
+  await waitPlaying(page, true);
+  await page.keyboard.press('Space');
+  await waitPlaying(page, false);
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/0`);
+  await waitCursor(page, 0);
+  await page.keyboard.press('PageDown');
+  await waitCursor(page, 1);
+  await page.keyboard.press('PageDown');
+  await waitCursor(page, 2);
+  await page.keyboard.press('PageUp');
+  await waitCursor(page, 1);
+  await page.keyboard.press('Shift+ArrowRight');
+  await waitCursor(page, 11);
+  await page.keyboard.press('Shift+ArrowLeft');
+  await waitCursor(page, 0);
+  await context.close();
+});
+
+test('10. the live region reads a new part; the selected row is aria-selected', async () => {
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/10');
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 11);
+  await waitUntil(page, 'the part read out', (s) => /Part 2 of \d+: Her own server accepts it\./.test(document.querySelector(s).textContent), SEL.announcer);
+  const row = page.locator(SEL.row).nth(3);
+  await row.click();
+  await waitUntil(page, 'aria-selected', (s) => document.querySelectorAll(s)[3].getAttribute('aria-selected') === 'true', SEL.row);
+  const selected = await page.locator(`${SEL.row}[aria-selected=true]`).count();
+  assert.equal(selected, 1);
+  await context.close();
+});
+
+test('10. focus is kept when its control goes away; capitals in the address', async () => {
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/36');
+  await page.locator('[data-testid=mailbox][data-owner="alice@example.org"] button').first().focus();
+  await page.keyboard.press('Home');
+  await waitCursor(page, 0);
+  await waitUntil(page, 'the focus on Play', (s) => document.activeElement === document.querySelector(s), SEL.play);
+  // The last "Next part": the button is disabled under the focus.
+  const parts = await partCount(page);
+  await gotoPart(page, parts - 2);
+  await page.locator(`${SEL.narration} button[aria-label^="Next part"]`).click();
+  await waitUntil(page, 'the last part', ([s, n]) => document.querySelector(s).textContent.startsWith(`Part ${n} `), [SEL.partCounter, parts]);
+  await waitUntil(page, 'the focus not on the body', () => document.activeElement && document.activeElement !== document.body);
+  await page.goto(`${server.url}/#/lesson/A-BOUNCE/step/3`);
+  await waitUntil(page, 'the bounce lesson from capitals', () => document.title.includes('bounce'));
+  assert.equal(await cursorOf(page), 3);
+  await context.close();
+});
