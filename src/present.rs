@@ -485,7 +485,9 @@ mod tests {
             t.events.iter().position(|e| e.kind == EventKind::Command { verb: "MAIL".into() }).unwrap();
         let states = at(mail + 1);
         assert_eq!(states[0].0, "waits for the reply to MAIL FROM");
-        assert_eq!(states[1].0, "knows the sender: waits for RCPT TO");
+        // Its 250 is on the way: the server replies first, then waits.
+        assert_eq!(states[1].0, "replies; then waits for RCPT TO");
+        assert_eq!(at(mail + 2)[1].0, "knows the sender: waits for RCPT TO");
         // No RFC state name reaches the page, and every state fits a diagram label.
         for cursor in 0..=t.len() {
             for (a, b) in at(cursor) {

@@ -227,7 +227,7 @@ impl SessionState {
     /// then "waits for the reply to QUIT".
     pub fn describe(self, sending: bool) -> String {
         match self {
-            SessionState::SmtpServer(s) => s.describe().to_string(),
+            SessionState::SmtpServer(s) => s.describe(sending).to_string(),
             SessionState::SmtpClient(c) => c.describe(sending),
             SessionState::Typed => "typed by a person".to_string(),
         }

@@ -93,16 +93,23 @@ impl State {
         }
     }
 
-    /// In plain words, for a student.
-    pub fn describe(self) -> &'static str {
-        match self {
-            State::ExpectHelo => "waits for the client to say hello (EHLO)",
-            State::ExpectMail => "ready for a message: waits for MAIL FROM",
-            State::ExpectRcpt => "knows the sender: waits for RCPT TO",
-            State::ExpectRcptOrData => "waits for another RCPT TO, or DATA",
-            State::ReceivingData => "reads the message up to the lone dot",
-            State::NoService => "refused service: waits for QUIT",
-            State::Closed => "closing the connection",
+    /// In plain words, for a student. While its reply is still on the way (`sending`), the
+    /// server "replies" first, so the words never run ahead of the transcript.
+    pub fn describe(self, sending: bool) -> &'static str {
+        match (self, sending) {
+            (State::ExpectHelo, true) => "greets the client (220)",
+            (State::ExpectHelo, false) => "waits for the client to say hello (EHLO)",
+            (State::ExpectMail, true) => "replies; then waits for MAIL FROM",
+            (State::ExpectMail, false) => "ready for a message: waits for MAIL FROM",
+            (State::ExpectRcpt, true) => "replies; then waits for RCPT TO",
+            (State::ExpectRcpt, false) => "knows the sender: waits for RCPT TO",
+            (State::ExpectRcptOrData, true) => "replies; then waits for RCPT TO or DATA",
+            (State::ExpectRcptOrData, false) => "waits for another RCPT TO, or DATA",
+            (State::ReceivingData, true) => "replies 354; then reads the message",
+            (State::ReceivingData, false) => "reads the message up to the lone dot",
+            (State::NoService, true) => "refuses service",
+            (State::NoService, false) => "refused service: waits for QUIT",
+            (State::Closed, _) => "closing the connection",
         }
     }
 }
