@@ -17,6 +17,7 @@ pub mod hooks;
 pub mod markdown;
 pub mod present;
 pub mod route;
+pub mod shared;
 pub mod state;
 
 pub use components::app::App;

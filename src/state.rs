@@ -3,6 +3,7 @@
 //! Everything the page draws is a function of [`Player`]; stepping back is moving the
 //! cursor. The reducer is plain Rust (no browser APIs) so it is unit-tested natively.
 
+use crate::shared::Shared;
 use std::rc::Rc;
 
 use mailroom_core::lesson::{EmailSpec, Lesson};
@@ -110,8 +111,8 @@ impl Settings {
 /// Everything the player shows.
 #[derive(Clone, Debug)]
 pub struct Player {
-    pub lesson: Rc<Lesson>,
-    pub run: Rc<LessonRun>,
+    pub lesson: Shared<Lesson>,
+    pub run: Shared<LessonRun>,
     /// How many events are shown: 0 = before anything happened, `total()` = all done.
     pub cursor: usize,
     pub playing: bool,
@@ -153,13 +154,16 @@ pub enum Action {
 }
 
 /// Parses and runs the built-in lesson `id`.
-pub fn load_lesson(id: &str) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
+pub fn load_lesson(id: &str) -> Result<(Shared<Lesson>, Shared<LessonRun>), String> {
     load_lesson_repeated(id, 1)
 }
 
 /// Parses and runs the built-in lesson `id`, its email sent `messages` times (a long
 /// trace, for the page benchmark: `?messages=27` in the address).
-pub fn load_lesson_repeated(id: &str, messages: usize) -> Result<(Rc<Lesson>, Rc<LessonRun>), String> {
+pub fn load_lesson_repeated(
+    id: &str,
+    messages: usize,
+) -> Result<(Shared<Lesson>, Shared<LessonRun>), String> {
     let messages = messages.clamp(1, world::MAX_REPEAT);
     let lesson = match lessons::builtin(id) {
         None => return Err(format!("There is no lesson called “{id}”.")),
@@ -168,7 +172,7 @@ pub fn load_lesson_repeated(id: &str, messages: usize) -> Result<(Rc<Lesson>, Rc
     };
     let run = world::run_lesson_repeated(&lesson, messages)
         .map_err(|e| format!("The lesson “{id}” does not fit the simulation: {e}"))?;
-    Ok((Rc::new(lesson), Rc::new(run)))
+    Ok((Shared::new(lesson), Shared::new(run)))
 }
 
 /// The id of the first built-in lesson (the default when the address names none).
@@ -176,7 +180,7 @@ pub fn first_lesson_id() -> &'static str {
     lessons::BUILTIN.first().map(|(id, _)| *id).unwrap_or("")
 }
 
-fn empty_lesson(id: &str) -> (Rc<Lesson>, Rc<LessonRun>) {
+fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
     let lesson = Lesson {
         id: id.to_string(),
         title: "No lesson".into(),
@@ -186,7 +190,7 @@ fn empty_lesson(id: &str) -> (Rc<Lesson>, Rc<LessonRun>) {
         world: Default::default(),
         steps: Vec::new(),
     };
-    (Rc::new(lesson), Rc::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))
+    (Shared::new(lesson), Shared::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))
 }
 
 impl Player {

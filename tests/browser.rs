@@ -303,6 +303,7 @@ mod big_trace {
     use std::rc::Rc;
 
     use mailroom::components::transcript::Transcript;
+    use mailroom::shared::Shared;
     use mailroom_core::world::LessonRun;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
@@ -312,7 +313,7 @@ mod big_trace {
     use super::{document, find};
 
     /// The first lesson's trace, repeated until it has `n` events.
-    fn big_run(n: usize) -> Rc<LessonRun> {
+    fn big_run(n: usize) -> Shared<LessonRun> {
         let lesson = mailroom_core::lessons::builtin("sending-an-email").unwrap().unwrap();
         let mut run = mailroom_core::world::run_lesson(&lesson).unwrap();
         let base = run.trace.events.clone();
@@ -323,12 +324,12 @@ mod big_trace {
                 e
             })
             .collect();
-        Rc::new(run)
+        Shared::new(run)
     }
 
     #[derive(Properties, PartialEq)]
     struct HarnessProps {
-        run: Rc<LessonRun>,
+        run: Shared<LessonRun>,
     }
 
     #[component]
@@ -435,8 +436,6 @@ mod big_trace {
 /// `javascript:` link renders inert in the real DOM.
 #[wasm_bindgen_test]
 async fn hostile_narration_renders_inert() {
-    use std::rc::Rc;
-
     use mailroom::components::narration::{Narration, NarrationProps};
     use mailroom_core::lesson::Lesson;
 
@@ -444,7 +443,7 @@ async fn hostile_narration_renders_inert() {
         <script>window.__pwned = 1</script>\n\n<img src=x onerror=\"window.__pwned = 2\">\n\n\
         [x](javascript:alert(1)) [y](JAVASCRIPT:alert(2)) <javascript:alert(3)> [ok](https://example.org)\n\n\
         <a href=\"javascript:alert(4)\">raw link</a> ![img](https://example.org/x.png)\n";
-    let lesson = Rc::new(Lesson::parse("hostile", text).unwrap());
+    let lesson = mailroom::shared::Shared::new(Lesson::parse("hostile", text).unwrap());
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
     let props = NarrationProps {

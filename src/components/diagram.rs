@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, Trace, TraceEvent};
 use mailroom_core::world::LessonRun;
@@ -33,7 +33,7 @@ const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
-    pub run: Rc<LessonRun>,
+    pub run: Shared<LessonRun>,
     pub cursor: usize,
     /// How long a token takes to travel, in milliseconds.
     pub travel_ms: u32,

@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::explain;
 use mailroom_core::world::LessonRun;
@@ -9,7 +9,7 @@ use crate::present;
 
 #[derive(Properties, PartialEq)]
 pub struct ExplanationCardProps {
-    pub run: Rc<LessonRun>,
+    pub run: Shared<LessonRun>,
     /// The event to explain: the selected one, else the current one.
     pub focused: Option<usize>,
     /// True when `focused` was chosen in the transcript (not simply the current event).

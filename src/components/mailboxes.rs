@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::lesson::Lesson;
 use mailroom_core::world::LessonRun;
@@ -8,8 +8,8 @@ use crate::present::{self, StoredMessage};
 
 #[derive(Properties, PartialEq)]
 pub struct MailboxesProps {
-    pub run: Rc<LessonRun>,
-    pub lesson: Rc<Lesson>,
+    pub run: Shared<LessonRun>,
+    pub lesson: Shared<Lesson>,
     pub cursor: usize,
 }
 

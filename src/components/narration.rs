@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::lesson::Lesson;
 use yew::prelude::*;
@@ -12,7 +12,7 @@ use crate::state::{current_step, part_range, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
-    pub lesson: Rc<Lesson>,
+    pub lesson: Shared<Lesson>,
     /// For each lesson step, its event (`None` = the start).
     pub anchors: Vec<Option<usize>>,
     pub cursor: usize,

@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
@@ -12,7 +12,7 @@ const CHUNK: usize = 64;
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptProps {
-    pub run: Rc<LessonRun>,
+    pub run: Shared<LessonRun>,
     pub cursor: usize,
     pub selected: Option<usize>,
     pub show_line_ends: bool,
@@ -70,7 +70,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptChunkProps {
-    pub run: Rc<LessonRun>,
+    pub run: Shared<LessonRun>,
     pub start: usize,
     /// One past the last row of the chunk.
     pub end: usize,

@@ -1,4 +1,4 @@
-use std::rc::Rc;
+use crate::shared::Shared;
 
 use mailroom_core::trace::Protocol;
 use mailroom_core::world::LessonRun;
@@ -14,7 +14,7 @@ const MESSAGE_PREVIEW_LINES: usize = 4;
 
 #[derive(Properties, PartialEq)]
 pub struct TranscriptRowProps {
-    pub run: Rc<LessonRun>,
+    pub run: Shared<LessonRun>,
     pub index: usize,
     pub current: bool,
     pub selected: bool,
