@@ -7,6 +7,8 @@
 //! - [`session`]: the contract every protocol machine keeps (bytes in, outputs out,
 //!   timers, a typed state) and what a machine may ask of its host ([`session::Env`]).
 //! - [`smtp`]: the SMTP server and client, sans-IO; [`line`](mod@line): CRLF framing with limits.
+//! - [`pop3`]: the POP3 server, sans-IO; it asks its host for the maildrop through
+//!   [`session::Env`].
 //! - [`mta`]: a mail server's queue manager, sans-IO: routing by MX, retries, bounces.
 //! - [`store`]: a mail host's mailboxes, folders, UIDs, flags, locks and notifications,
 //!   shared by its SMTP, POP3 and IMAP services.
@@ -32,6 +34,7 @@ pub mod lessons;
 pub mod line;
 pub mod mail;
 pub mod mta;
+pub mod pop3;
 pub mod rng;
 pub mod session;
 pub mod smtp;

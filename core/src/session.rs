@@ -24,7 +24,10 @@
 //! no protocol state travels as a string for the UI to parse back.
 
 use std::fmt;
+use std::rc::Rc;
 
+use crate::pop3::server::State as Pop3ServerState;
+use crate::pop3::{MaildropError, Pop3Item};
 use crate::smtp::client::ClientState;
 use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, State as SmtpServerState};
@@ -108,6 +111,36 @@ pub trait Env {
     fn check_password(&mut self, _user: &str, _password: &str) -> bool {
         false
     }
+    /// The secret `user` shares with the host for POP3 APOP: the server checks that the
+    /// client's digest is the MD5 of the greeting's timestamp followed by it
+    /// (RFC 1939 §7). Nobody has one unless the host says so.
+    fn apop_secret(&mut self, _user: &str) -> Option<String> {
+        None
+    }
+    /// A POP3 session `session` has logged in as `user`: lock the maildrop for it and list
+    /// its messages as they are now, in order, each with its unique-id and exact size
+    /// (RFC 1939 §4; unique-ids §7). `Locked` while another session holds it
+    /// (`-ERR [IN-USE]`, RFC 2449 §8.1.2); `Unavailable` for any other reason
+    /// (`-ERR [SYS/TEMP]`, RFC 3206 §4). By default no maildrop can be opened.
+    fn open_maildrop(&mut self, _user: &str, _session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+        Err(MaildropError::Unavailable)
+    }
+    /// The whole message `uid` of the maildrop `session` holds locked for `user`, its
+    /// lines ending in CRLF, for RETR and TOP (RFC 1939 §7). `None` if it cannot be read.
+    fn maildrop_message(&mut self, _user: &str, _session: u64, _uid: &str) -> Option<Rc<[u8]>> {
+        None
+    }
+    /// QUIT entered the UPDATE state: remove exactly these messages from `user`'s maildrop
+    /// (RFC 1939 §6). Asked only with at least one uid. False when some could not be
+    /// removed (`-ERR some deleted messages not removed`).
+    fn commit_deletions(&mut self, _user: &str, _session: u64, _uids: &[String]) -> bool {
+        false
+    }
+    /// Release the lock `session` holds on `user`'s maildrop (RFC 1939 §4, §6). Called by
+    /// the server after QUIT; when a session ends any other way (the peer closed, the
+    /// autologout timer), the driver calls it, since `handle_close` and `handle_timeout`
+    /// get no `Env`. Releasing a lock one does not hold does nothing.
+    fn close_maildrop(&mut self, _user: &str, _session: u64) {}
 }
 
 /// A fixed list of domains, mailboxes and trusted client addresses: the [`Env`] of a
@@ -201,6 +234,8 @@ pub enum SessionState {
     SmtpServer(SmtpServerState),
     /// An SMTP client delivering one message (RFC 5321 §3.3, §4.1.4).
     SmtpClient(ClientState),
+    /// A POP3 server session (RFC 1939 §3).
+    Pop3Server(Pop3ServerState),
     /// A connection driven by a person typing (the live World): no machine on that side.
     Typed,
 }
@@ -209,6 +244,7 @@ impl SessionState {
     pub fn protocol(self) -> Protocol {
         match self {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
+            SessionState::Pop3Server(_) => Protocol::Pop3,
         }
     }
 
@@ -217,6 +253,7 @@ impl SessionState {
         match self {
             SessionState::SmtpServer(s) => s.name(),
             SessionState::SmtpClient(c) => c.name(),
+            SessionState::Pop3Server(s) => s.name(),
             SessionState::Typed => "Typed",
         }
     }
@@ -229,6 +266,7 @@ impl SessionState {
         match self {
             SessionState::SmtpServer(s) => s.describe(sending).to_string(),
             SessionState::SmtpClient(c) => c.describe(sending),
+            SessionState::Pop3Server(s) => s.describe(sending).to_string(),
             SessionState::Typed => "typed by a person".to_string(),
         }
     }

@@ -1,0 +1,49 @@
+//! POP3 (RFC 1939, with CAPA and response codes from RFC 2449 and RFC 3206), as a sans-IO
+//! state machine.
+//!
+//! [`server::Pop3Server`] keeps the [`crate::session::Session`] contract. It holds no
+//! mail: it asks its host, through [`crate::session::Env`], to check a password, to lock
+//! and open a maildrop ([`Pop3Item`] per message), for a message's bytes, and to delete
+//! what was marked when QUIT enters the UPDATE state.
+
+pub mod command;
+mod md5;
+pub mod server;
+
+pub use md5::hex_digest as md5_hex;
+
+/// A command line may be at most 255 octets, CRLF included: RFC 2449 §4 raised RFC 1939's
+/// 40-octet argument limit ("Commands ... MUST NOT exceed 255 octets, including the
+/// terminating CRLF"), since today's user names are longer.
+pub const MAX_COMMAND_LINE: usize = 255;
+/// A response line may be at most 512 octets, CRLF included (RFC 2449 §4).
+pub const MAX_RESPONSE_LINE: usize = 512;
+/// A unique-id is 1 to 70 characters in the range 0x21 to 0x7E (RFC 1939 §7, UIDL).
+pub const MAX_UNIQUE_ID: usize = 70;
+
+/// One message of a maildrop as the host sees it when the session opens it (RFC 1939 §4:
+/// the maildrop is fixed for the session; mail that arrives later is for the next one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pop3Item {
+    /// Its unique-id, stable across sessions and never reused (RFC 1939 §7, UIDL), e.g.
+    /// `<uidvalidity>.<uid>` from the store.
+    pub uid: String,
+    /// Its exact size in octets, each line end counted as CRLF, before dot-stuffing
+    /// (RFC 1939 §5, §10).
+    pub size: u64,
+}
+
+/// Why the host could not open a maildrop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaildropError {
+    /// Another session holds its lock: `-ERR [IN-USE]` (RFC 1939 §4, RFC 2449 §8.1.2).
+    Locked,
+    /// Any other reason (no such mailbox, the store is down): `-ERR [SYS/TEMP]`
+    /// (RFC 3206 §4).
+    Unavailable,
+}
+
+/// True when `uid` is a valid unique-id: 1 to 70 characters in 0x21–0x7E (RFC 1939 §7).
+pub fn valid_unique_id(uid: &str) -> bool {
+    (1..=MAX_UNIQUE_ID).contains(&uid.len()) && uid.bytes().all(|b| (0x21..=0x7e).contains(&b))
+}
