@@ -857,6 +857,7 @@ impl World {
                     outs.extend(std::iter::from_fn(|| m.poll_output()));
                 }
                 self.conns[conn.0].ends[idx(side)].timer = None;
+                self.release_maildrop(conn, side);
                 self.after_outputs(conn, side, outs, None);
             }
             Action::MtaTimer { host } => {
@@ -930,7 +931,13 @@ impl World {
                     None => SmtpServer::new(m.config.clone(), peer, &session, now),
                 }))
             }
-            // POP3 and IMAP machines plug in here; until then their ports refuse.
+            #[cfg(feature = "pop3")]
+            (Some(Service::Pop3), Some(m)) => {
+                m.sessions += 1;
+                let config = crate::pop3::server::Pop3Config::new(&m.config.hostname);
+                Some(Box::new(crate::pop3::server::Pop3Server::new(config, peer, u64::from(m.sessions), now)))
+            }
+            // IMAP plugs in here; until then its port refuses.
             _ => None,
         };
         let protocol = self.protocol_of(conn);
@@ -990,7 +997,7 @@ impl World {
             Some(m) => {
                 let host = if to == Side::Server { server } else { client };
                 let h = &mut self.hosts[host];
-                match h.mail.as_ref() {
+                match h.mail.as_mut() {
                     Some(mail) => {
                         let mut env = HostEnv { host, mail, faults: &mut self.faults };
                         m.handle_input(&bytes, now, &mut env);
@@ -1113,12 +1120,38 @@ impl World {
         if let Some(m) = end.machine.as_mut() {
             m.handle_close(now);
         }
-        end.timer = None;
+        self.release_maildrop(conn, side);
         for s in [Side::Client, Side::Server] {
             self.conns[conn.0].ends[idx(s)].timer = None;
         }
         self.report_outcome(conn);
     }
+
+    /// A POP3 session that ended without QUIT (the peer left, the autologout) leaves its
+    /// maildrop unlocked and unchanged (RFC 1939 §6): the machine cannot ask the host then,
+    /// so the World does it for it.
+    #[cfg(feature = "pop3")]
+    fn release_maildrop(&mut self, conn: ConnId, side: Side) {
+        let c = &self.conns[conn.0];
+        let host = if side == Side::Server { c.server } else { c.client };
+        let Some(pop3) = c.ends[idx(side)]
+            .machine
+            .as_ref()
+            .and_then(|m| m.as_any().downcast_ref::<crate::pop3::server::Pop3Server>())
+            .filter(|p| p.is_closed())
+        else {
+            return;
+        };
+        let (Some(user), session) = (pop3.user().map(str::to_string), pop3.session()) else {
+            return;
+        };
+        if let Some(m) = self.hosts[host].mail.as_mut() {
+            m.store.unlock(&user, crate::store::SessionKey(session));
+        }
+    }
+
+    #[cfg(not(feature = "pop3"))]
+    fn release_maildrop(&mut self, _conn: ConnId, _side: Side) {}
 
     /// When a mail client's attempt is over, its job hears what became of it.
     fn report_outcome(&mut self, conn: ConnId) {

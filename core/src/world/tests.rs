@@ -469,26 +469,83 @@ fn live_advance_to_never_runs_past_the_time_asked() {
     w.advance_to(SimTime::from_millis(300_500)).unwrap();
     assert_eq!(w.now(), SimTime::from_millis(300_500));
     assert!(w.is_open(conn));
-    let typed = w.open(laptop, mx, 110).unwrap();
-    w.write(typed, b"USER bob\r\n").unwrap();
+    let typed = w.open(laptop, mx, 143).unwrap();
+    w.write(typed, b"a1 LOGIN bob x\r\n").unwrap();
     w.run_until_idle().unwrap();
     assert!(w.received(typed).is_empty(), "typed bytes never come back as if the server sent them");
-    let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 110 }).unwrap();
-    assert!(refused.text().contains("does not simulate POP3 yet"), "{}", refused.text());
+    let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 143 }).unwrap();
+    assert!(refused.text().contains("does not simulate IMAP yet"), "{}", refused.text());
 }
 
 #[test]
 fn machines_ask_the_host_for_passwords_from_the_description() {
     let (mut w, _) = standard_world();
     let mx = w.host_by_name(names::BOB_SERVER).unwrap();
-    let mail = w.hosts[mx].mail.as_ref().unwrap();
+    let mail = w.hosts[mx].mail.as_mut().unwrap();
     let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
     assert!(env.check_password("Bob@example.net", "builder"));
     assert!(!env.check_password("bob@example.net", "Builder"));
     assert!(!env.check_password("alice@example.org", "wonderland"), "alice lives on another host");
     assert!(matches!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Local(_)));
     w.mailbox_full("bob@example.net");
-    let mail = w.hosts[mx].mail.as_ref().unwrap();
+    let mail = w.hosts[mx].mail.as_mut().unwrap();
     let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
     assert_eq!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Full);
+}
+
+/// The whole path: SMTP delivers into Bob's store, POP3 on port 110 of the same host
+/// reads it from that store (RFC 1939), typed live.
+#[cfg(feature = "pop3")]
+#[test]
+fn pop3_reads_the_store_that_smtp_filled_locks_it_and_deletes_only_at_quit() {
+    let mut w = send("bob@example.net", "alice@example.org", |_| {});
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let later = |w: &World, ms: u64| w.now().plus(SimDuration::from_millis(ms));
+    let session = |w: &mut World, lines: &str| -> ConnId {
+        let c = w.open(0, mx, 110).unwrap();
+        w.advance_to(later(w, 500)).unwrap();
+        w.write(c, lines.as_bytes()).unwrap();
+        w.advance_to(later(w, 500)).unwrap();
+        c
+    };
+    // 1. A session that drops without QUIT: marked for deletion, but nothing is deleted.
+    let dropped = session(&mut w, "USER bob@example.net\r\nPASS builder\r\nDELE 1\r\n");
+    let got = String::from_utf8_lossy(w.received(dropped)).into_owned();
+    assert_eq!(got.matches("+OK").count(), 4, "greeting, USER, PASS, DELE: {got}");
+    w.close(dropped).unwrap();
+    w.advance_to(later(&w, 500)).unwrap();
+    assert_eq!(
+        w.mailbox("bob@example.net").unwrap().len(),
+        1,
+        "a session that ends without QUIT deletes nothing"
+    );
+    // 2. Read it, and hold the lock: a second session is told [IN-USE].
+    let first = session(&mut w, "USER bob@example.net\r\nPASS builder\r\nSTAT\r\nUIDL 1\r\nRETR 1\r\n");
+    let got = String::from_utf8_lossy(w.received(first)).into_owned();
+    assert!(got.contains("Subject: Test") && got.contains("Return-Path: <alice@example.org>"), "{got}");
+    // STAT is `+OK 1 609`; UIDL 1 is `+OK 1 <uidvalidity>.<uid>`.
+    let uidl = got
+        .lines()
+        .find(|l| l.starts_with("+OK 1 ") && l.contains('.'))
+        .map(str::to_string)
+        .unwrap_or_default();
+    let second = session(&mut w, "USER bob@example.net\r\nPASS builder\r\n");
+    assert!(String::from_utf8_lossy(w.received(second)).contains("-ERR [IN-USE]"));
+    // 3. DELE and QUIT: the UPDATE state removes it from the store.
+    w.write(first, b"DELE 1\r\nQUIT\r\n").unwrap();
+    w.advance_to(later(&w, 500)).unwrap();
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    assert!(!w.is_open(first));
+    // The lock is free again; the unique-id was of the form <uidvalidity>.<uid>.
+    let third = session(&mut w, "USER bob@example.net\r\nPASS builder\r\nSTAT\r\nQUIT\r\n");
+    let got = String::from_utf8_lossy(w.received(third)).into_owned();
+    assert!(got.contains("+OK 0 0"), "{got}");
+    assert!(uidl.split_whitespace().nth(2).is_some_and(|u| u.split_once('.').is_some()), "{uidl}");
+    // The trace shows POP3 replies as +OK / -ERR on connections to port 110.
+    assert!(
+        w.trace()
+            .events
+            .iter()
+            .any(|e| e.kind.label() == "-ERR" && w.trace().conn(e.conn.unwrap()).unwrap().port == 110)
+    );
 }
