@@ -4,7 +4,7 @@
 
 #[cfg(test)]
 use crate::smtp::reply::ReplyCode;
-use crate::trace::{EventKind, Status, Trace};
+use crate::trace::{EventKind, Protocol, Status, Trace};
 
 /// One entry of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -475,6 +475,146 @@ pub const OTHER: &[Explanation] = &[
     e("note", "What happens now", "A note about the simulation.", ""),
 ];
 
+/// POP3 commands (RFC 1939, RFC 2449), for the services that speak it.
+#[cfg(feature = "pop3")]
+pub const POP3_COMMANDS: &[Explanation] = &[
+    e(
+        "USER",
+        "Name the mailbox",
+        "The client names the mailbox it wants to open. The server answers +OK whatever the name, so that nobody can find out which mailboxes exist; the password decides.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "PASS",
+        "Give the password",
+        "Only right after USER. If the name and the password are right, the server locks the maildrop for this session and the TRANSACTION state begins. The password crosses the network as it is typed: without TLS anyone on the way can read it.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "APOP",
+        "Log in without sending the password",
+        "The client sends the MD5 digest of the timestamp from the server's greeting followed by the shared secret. The secret never crosses the network, but MD5 is weak today.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "STAT",
+        "How many messages, how big",
+        "The answer gives the number of messages in the maildrop and their total size in octets. Messages marked for deletion are not counted.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "LIST",
+        "List the messages and their sizes",
+        "One line per message: its number and its size in octets, each line end counted as two octets. With a number, just that message.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "RETR",
+        "Download a message",
+        "The server sends the whole message, then a line with a single dot. A line of the message that starts with a dot is sent with one more dot (dot-stuffing), which the client removes.",
+        "RFC 1939 §5, §3",
+    ),
+    e(
+        "DELE",
+        "Mark a message for deletion",
+        "The message is only marked: it disappears from STAT and LIST, but it is deleted when the client says QUIT. RSET unmarks it, and a connection that breaks deletes nothing.",
+        "RFC 1939 §5, §6",
+    ),
+    e(
+        "NOOP",
+        "Do nothing",
+        "The server answers +OK and nothing changes. Clients use it to keep the session alive.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "RSET",
+        "Unmark everything",
+        "Every message marked with DELE in this session is unmarked.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "QUIT",
+        "Finish, and delete what was marked",
+        "In the TRANSACTION state QUIT enters the UPDATE state: the marked messages are removed, the lock is released and the connection closes. Only QUIT deletes.",
+        "RFC 1939 §6",
+    ),
+    e(
+        "TOP",
+        "The headers and the first lines",
+        "TOP n k sends the headers of message n, the blank line, and the first k lines of its body: enough to decide whether to download it all.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "UIDL",
+        "Unique ids that never change",
+        "Each message has an id that stays the same across sessions and is never reused, so a client that leaves mail on the server knows which messages it has already downloaded.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "CAPA",
+        "What this server can do",
+        "The server lists its capabilities (TOP, UIDL, USER, RESP-CODES, ...), one per line, ending with a dot.",
+        "RFC 2449 §5",
+    ),
+];
+
+/// POP3 status indicators and response codes.
+#[cfg(feature = "pop3")]
+pub const POP3_RESPONSES: &[Explanation] = &[
+    e(
+        "+OK",
+        "Positive answer",
+        "The command worked. POP3 has only two answers: +OK and -ERR; the text after them is for people.",
+        "RFC 1939 §3",
+    ),
+    e(
+        "-ERR",
+        "Negative answer",
+        "The command failed: it was unknown, malformed, out of place, or refused. The session goes on.",
+        "RFC 1939 §3",
+    ),
+    e(
+        "AUTH",
+        "[AUTH]: wrong credentials",
+        "The name or the password (or the APOP digest) is wrong; trying again with other credentials may work.",
+        "RFC 3206 §5",
+    ),
+    e(
+        "IN-USE",
+        "[IN-USE]: the mailbox is busy",
+        "Another session holds the lock on this maildrop, for example a phone checking mail at the same time. Try again when it has finished.",
+        "RFC 2449 §8.1.2",
+    ),
+    e(
+        "SYS/TEMP",
+        "[SYS/TEMP]: a temporary problem",
+        "The server could not open or change the maildrop for now; later it may work.",
+        "RFC 3206 §4",
+    ),
+];
+
+/// The explanation of a POP3 command.
+pub fn pop3_command(verb: &str) -> Option<&'static Explanation> {
+    #[cfg(feature = "pop3")]
+    return POP3_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb));
+    #[cfg(not(feature = "pop3"))]
+    {
+        let _ = verb;
+        None
+    }
+}
+
+/// The explanation of a POP3 status (`ok`) or response code (`IN-USE`).
+pub fn pop3_response(key: &str) -> Option<&'static Explanation> {
+    #[cfg(feature = "pop3")]
+    return POP3_RESPONSES.iter().find(|e| e.key == key);
+    #[cfg(not(feature = "pop3"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
 pub fn command(verb: &str) -> Option<&'static Explanation> {
     SMTP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
 }
@@ -500,10 +640,15 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     };
     let mut out = Vec::new();
     match &ev.kind {
+        EventKind::Command { verb } if ev.protocol == Protocol::Pop3 => out.extend(pop3_command(verb)),
         EventKind::Command { verb } => out.extend(command(verb)),
         EventKind::Reply { status: Status::Smtp { code, enhanced: enh }, to_verb, .. } => {
             out.extend(reply_to(*code, to_verb.as_deref()));
             out.extend(enh.as_deref().and_then(enhanced));
+        }
+        EventKind::Reply { status: Status::Pop3 { ok, code }, .. } => {
+            out.extend(pop3_response(if *ok { "+OK" } else { "-ERR" }));
+            out.extend(code.as_deref().and_then(pop3_response));
         }
         EventKind::Reply { .. } => {}
         EventKind::Refused { .. } => out.extend(other("refused")),
@@ -572,6 +717,35 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "pop3")]
+    #[test]
+    fn every_pop3_command_and_response_code_is_explained() {
+        use crate::pop3::command::parse;
+        let lines = [
+            "USER bob",
+            "PASS x",
+            "APOP bob 0123456789abcdef0123456789abcdef",
+            "QUIT",
+            "STAT",
+            "LIST",
+            "RETR 1",
+            "DELE 1",
+            "NOOP",
+            "RSET",
+            "TOP 1 0",
+            "UIDL",
+            "CAPA",
+        ];
+        for line in lines {
+            let cmd = parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            assert!(pop3_command(cmd.verb()).is_some(), "{line}");
+        }
+        assert_eq!(POP3_COMMANDS.len(), lines.len(), "one entry per command, no more");
+        for key in ["+OK", "-ERR", "AUTH", "IN-USE", "SYS/TEMP"] {
+            assert!(pop3_response(key).is_some(), "{key}");
+        }
+    }
+
     #[test]
     fn replies_are_explained_in_context() {
         assert_eq!(reply_to(250, Some("DATA")).unwrap().key, "250 DATA");
@@ -582,7 +756,14 @@ mod tests {
 
     #[test]
     fn every_entry_is_complete_and_unique() {
-        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES] {
+        #[cfg(feature = "pop3")]
+        let pop3 = [POP3_COMMANDS, POP3_RESPONSES];
+        #[cfg(not(feature = "pop3"))]
+        let pop3: [&[Explanation]; 0] = [];
+        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES]
+            .into_iter()
+            .chain(pop3)
+        {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);

@@ -541,11 +541,14 @@ fn pop3_reads_the_store_that_smtp_filled_locks_it_and_deletes_only_at_quit() {
     let got = String::from_utf8_lossy(w.received(third)).into_owned();
     assert!(got.contains("+OK 0 0"), "{got}");
     assert!(uidl.split_whitespace().nth(2).is_some_and(|u| u.split_once('.').is_some()), "{uidl}");
-    // The trace shows POP3 replies as +OK / -ERR on connections to port 110.
-    assert!(
-        w.trace()
-            .events
-            .iter()
-            .any(|e| e.kind.label() == "-ERR" && w.trace().conn(e.conn.unwrap()).unwrap().port == 110)
-    );
+    // The trace shows POP3 replies as +OK / -ERR on connections to port 110, and the
+    // catalogue explains them, response codes included.
+    let t = w.trace();
+    let in_use = t.events.iter().find(|e| e.kind.label() == "-ERR").unwrap();
+    assert_eq!(t.conn(in_use.conn.unwrap()).unwrap().port, 110);
+    let keys: Vec<&str> = crate::explain::event(t, in_use.index).iter().map(|x| x.key).collect();
+    assert_eq!(keys, ["-ERR", "IN-USE"]);
+    // (A typed write is one event, named after its first command.)
+    let user = t.events.iter().find(|e| e.kind == EventKind::Command { verb: "USER".into() }).unwrap();
+    assert_eq!(crate::explain::event(t, user.index)[0].title, "Name the mailbox");
 }
