@@ -1,71 +1,14 @@
 //! Real SMTP clients against `mailroom-serve` on 127.0.0.1: Python's smtplib, curl and
 //! swaks. Each test starts its own server on a free port.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    port: u16,
-    stdout: Arc<Mutex<String>>,
-}
-
-impl Server {
-    fn start() -> Server {
-        Server::start_with(&[])
-    }
-
-    /// A server with `extra` options after `--smtp 127.0.0.1:0 --print-messages`.
-    fn start_with(extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mailroom-serve"))
-            .args(["--smtp", "127.0.0.1:0", "--print-messages"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start mailroom-serve");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        let addr =
-            first.trim().strip_prefix("listening smtp ").unwrap_or_else(|| panic!("first line: {first:?}"));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        let stdout = Arc::new(Mutex::new(String::new()));
-        let sink = Arc::clone(&stdout);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = out.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock().unwrap().push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        Server { child, port, stdout }
-    }
-
-    /// Waits (bounded) until the server printed `needle`; returns everything printed.
-    fn wait_for(&self, needle: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let out = self.stdout.lock().unwrap().clone();
-            if out.contains(needle) || start.elapsed() > Duration::from_secs(10) {
-                return out;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use common::Server;
 
 #[test]
 fn python_smtplib_session() {
@@ -200,12 +143,16 @@ fn command_line() {
     assert!(help.status.success(), "{help:?}");
     for needle in [
         "--smtp <ADDR>",
+        "--pop3 <ADDR>",
         "--transcript",
         "--print-messages",
         "--idle-timeout <SECS>",
         "THE WORLD:",
         "carol@example.net",
+        "bob@example.net      password \"builder\"",
+        "made-up lesson passwords",
         "EXAMPLE:",
+        "poplib",
     ] {
         assert!(text.contains(needle), "{needle} missing from --help:\n{text}");
     }
@@ -214,9 +161,15 @@ fn command_line() {
         String::from_utf8_lossy(&version.stdout),
         format!("mailroom-serve {}\n", env!("CARGO_PKG_VERSION"))
     );
-    for bad in
-        [&[][..], &["--smtp", "nowhere"], &["--smtp", "127.0.0.1:0", "--idle-timeout", "0"], &["--bogus"]]
-    {
+    // Neither --smtp nor --pop3 is an error too: the server would serve nothing.
+    for bad in [
+        &[][..],
+        &["--transcript"],
+        &["--smtp", "nowhere"],
+        &["--pop3", "nowhere"],
+        &["--smtp", "127.0.0.1:0", "--idle-timeout", "0"],
+        &["--bogus"],
+    ] {
         let out = run(bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {out:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"), "{bad:?}: {out:?}");

@@ -1,0 +1,300 @@
+//! The mail host behind every listener: one [`MailStore`] that SMTP delivers into and POP3
+//! reads, locks and deletes from, so that a message sent through `--smtp` is retrieved
+//! through `--pop3`, and a deletion is seen by the next session.
+//!
+//! The store keeps its messages as `Rc<[u8]>` (the engine is single-threaded), so it cannot
+//! be shared between threads behind a mutex. One thread owns it instead, and the connection
+//! threads ask it through [`StoreHandle::run`], one job at a time: the jobs are serialised
+//! exactly as a mutex would serialise them, and no `Rc` ever leaves the store thread (bytes
+//! are copied out).
+
+use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+use std::sync::mpsc;
+
+use mailroom_core::mail;
+use mailroom_core::pop3::{MaildropError, Pop3Item};
+use mailroom_core::session::{Directory, Env, RcptVerdict};
+use mailroom_core::smtp::server::Accepted;
+use mailroom_core::store::{self, INBOX, MailStore, SessionKey, StoreError};
+
+/// New mail gets `452 4.3.1` once all mailboxes together hold this much, until the server
+/// restarts (RFC 1870 §6.3). Half of the store's own ceiling ([`store::MAX_STORE_BYTES`]),
+/// so that mail already past MAIL FROM still fits and is delivered rather than refused at
+/// the final dot. (Should it not fit, the connection ends without the 250 and the client
+/// keeps the message: nothing is lost.)
+pub const MAX_STORED_BYTES: u64 = store::MAX_STORE_BYTES / 2;
+/// The same for the number of messages ([`store::MAX_MESSAGES`]).
+pub const MAX_STORED_MESSAGES: usize = store::MAX_MESSAGES / 2;
+
+/// The made-up lesson passwords of the standard world (`core/worlds/standard.world`), for
+/// POP3's USER/PASS and the secret of APOP. Shown to students: never use them anywhere real.
+pub const PASSWORDS: [(&str, &str); 3] =
+    [("alice@example.org", "wonderland"), ("bob@example.net", "builder"), ("carol@example.net", "christmas")];
+
+/// The password of `user` (any case), if it has one.
+pub fn password_of(user: &str) -> Option<&'static str> {
+    PASSWORDS.iter().find(|(u, _)| u.eq_ignore_ascii_case(user)).map(|(_, p)| *p)
+}
+
+/// What the store thread owns.
+pub struct Host {
+    pub store: MailStore,
+    /// Who has a mailbox here (every address of it also has one in `store`).
+    pub directory: Directory,
+    /// Print every delivered message to standard output (`--print-messages`).
+    pub print_messages: bool,
+}
+
+type Job = Box<dyn FnOnce(&mut Host) + Send>;
+
+/// The way to the store thread. Cheap to share: every connection thread holds a reference.
+pub struct StoreHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl StoreHandle {
+    /// Starts the store thread, owning the host that `make` builds there (a host cannot
+    /// move between threads).
+    pub fn start(make: impl FnOnce() -> Host + Send + 'static) -> StoreHandle {
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        std::thread::spawn(move || {
+            let mut host = make();
+            for job in inbox {
+                // A job that panics (a bug) loses only its own answer: the asking thread sees
+                // no result and fails that one request; the store keeps serving the others.
+                // Every store operation checks its input before it changes anything.
+                let _ = catch_unwind(AssertUnwindSafe(|| job(&mut host)));
+            }
+        });
+        StoreHandle { jobs }
+    }
+
+    /// Runs `f` on the store thread and waits for its result; `None` if the store thread
+    /// could not answer (a bug made the job panic).
+    pub fn run<R: Send + 'static>(&self, f: impl FnOnce(&mut Host) -> R + Send + 'static) -> Option<R> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.jobs
+            .send(Box::new(move |host: &mut Host| {
+                let _ = tx.send(f(host));
+            }))
+            .ok()?;
+        rx.recv().ok()
+    }
+}
+
+impl Host {
+    /// The store of this server's world: a mailbox for every user and for the postmaster
+    /// of every local domain (RFC 5321 §4.5.1), so that every address RCPT accepts has one.
+    pub fn new(directory: Directory, print_messages: bool) -> Host {
+        let mut store = MailStore::new();
+        let postmasters = directory.local_domains.iter().map(|d| format!("postmaster@{d}"));
+        for addr in directory.mailboxes.iter().cloned().chain(postmasters) {
+            // Cannot fail: a new store, distinct addresses.
+            let _ = store.create_mailbox(&addr);
+        }
+        Host { store, directory, print_messages }
+    }
+
+    /// True while there is room for new mail (checked at MAIL FROM).
+    pub fn has_room(&self) -> bool {
+        let messages: usize = self.store.inbox_counts().map(|(_, n)| n).sum();
+        self.store.used() < MAX_STORED_BYTES && messages < MAX_STORED_MESSAGES
+    }
+
+    /// The server owns `a` now (it is about to answer 250): file it in every recipient's
+    /// INBOX and say so. All or nothing: if it cannot be stored for every recipient, what
+    /// was stored is taken back, and the caller must not send the 250, so the client keeps
+    /// the message (RFC 5321 §6.1).
+    pub fn deliver(&mut self, a: &Accepted, now: mailroom_core::time::SimTime) -> Result<(), String> {
+        let mut targets = Vec::with_capacity(a.rcpt_to.len());
+        for rcpt in &a.rcpt_to {
+            // Cannot happen: no client may relay, so RCPT accepts only local mailboxes.
+            let mailbox = self
+                .directory
+                .local_mailbox(rcpt)
+                .ok_or_else(|| format!("BUG: accepted {} for {rcpt}, which has no mailbox here", a.id))?;
+            targets.push(mailbox);
+        }
+        let stored: Rc<[u8]> = mail::with_return_path(&a.mail_from, &a.message).into();
+        let mut done: Vec<(String, u32)> = Vec::with_capacity(targets.len());
+        for mailbox in &targets {
+            match self.store.deliver(mailbox, Rc::clone(&stored), now) {
+                Ok(uid) => done.push((mailbox.clone(), uid)),
+                Err(e) => {
+                    for (mailbox, uid) in &done {
+                        let _ = self.store.delete(mailbox, INBOX, &[*uid]);
+                    }
+                    return Err(format!("cannot store {} for {mailbox}: {e}", a.id));
+                }
+            }
+        }
+        let mut out = io::stdout().lock();
+        for mailbox in &targets {
+            let count = self.store.folder(mailbox, INBOX).map_or(0, |f| f.exists());
+            let _ = writeln!(
+                out,
+                "delivered {} to {mailbox} ({} octets, {count} in mailbox)",
+                a.id,
+                stored.len()
+            );
+            if self.print_messages {
+                let _ = writeln!(out, "--- message {} for {mailbox} ---", a.id);
+                let _ = out.write_all(&stored);
+                let _ = writeln!(out, "--- end ---");
+            }
+        }
+        let _ = out.flush();
+        Ok(())
+    }
+
+    /// The INBOX of `user` as a POP3 maildrop, locked for `session` (RFC 1939 §4); each
+    /// message's unique-id is `<uidvalidity>.<uid>`, stable across sessions and never
+    /// reused (RFC 1939 §7).
+    fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+        match self.store.lock(user, SessionKey(session)) {
+            Ok(()) => {}
+            Err(StoreError::Locked { .. }) => return Err(MaildropError::Locked),
+            Err(_) => return Err(MaildropError::Unavailable),
+        }
+        let Ok(inbox) = self.store.folder(user, INBOX) else {
+            self.store.unlock(user, SessionKey(session));
+            return Err(MaildropError::Unavailable);
+        };
+        let validity = inbox.uid_validity();
+        Ok(inbox
+            .messages()
+            .iter()
+            .map(|m| Pop3Item { uid: format!("{validity}.{}", m.uid), size: m.size() })
+            .collect())
+    }
+
+    /// The INBOX's UIDVALIDITY, if `session` holds `user`'s lock.
+    fn held_validity(&self, user: &str, session: u64) -> Option<u32> {
+        if self.store.locked_by(user) != Some(SessionKey(session)) {
+            return None;
+        }
+        self.store.folder(user, INBOX).ok().map(|f| f.uid_validity())
+    }
+
+    fn maildrop_message(&self, user: &str, session: u64, uid: &str) -> Option<Vec<u8>> {
+        let uid = store_uid(self.held_validity(user, session)?, uid)?;
+        let inbox = self.store.folder(user, INBOX).ok()?;
+        inbox.by_uid(uid).map(|(_, m)| m.bytes.to_vec())
+    }
+
+    fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
+        let Some(validity) = self.held_validity(user, session) else { return false };
+        let Some(uids) = uids.iter().map(|u| store_uid(validity, u)).collect::<Option<Vec<u32>>>() else {
+            return false;
+        };
+        let removed = self.store.delete(user, INBOX, &uids).is_ok_and(|gone| gone.len() == uids.len());
+        let left = self.store.folder(user, INBOX).map_or(0, |f| f.exists());
+        let mut out = io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "deleted {} from {} at QUIT of POP3 session {session} ({left} in mailbox)",
+            uids.len(),
+            user.to_ascii_lowercase()
+        );
+        let _ = out.flush();
+        removed
+    }
+}
+
+/// The store's UID in a unique-id `<uidvalidity>.<uid>` of this INBOX.
+fn store_uid(validity: u32, unique_id: &str) -> Option<u32> {
+    let (v, uid) = unique_id.split_once('.')?;
+    (v.parse::<u32>().ok()? == validity).then_some(())?;
+    uid.parse().ok()
+}
+
+/// What the SMTP server asks of its host: the directory answers at once; whether there is
+/// room is asked of the store.
+pub struct SmtpEnv<'a> {
+    pub store: &'a StoreHandle,
+    pub directory: &'a Directory,
+}
+
+impl Env for SmtpEnv<'_> {
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        self.directory.verdict(client_addr, rcpt)
+    }
+
+    fn storage_available(&mut self) -> bool {
+        self.store.run(|h| h.has_room()).unwrap_or(false)
+    }
+}
+
+/// What the POP3 server asks of its host: the passwords, and the maildrops in the store.
+pub struct Pop3Env<'a> {
+    pub store: &'a StoreHandle,
+    pub directory: &'a Directory,
+}
+
+impl Env for Pop3Env<'_> {
+    /// Not asked by POP3; answered as SMTP would be.
+    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
+        self.directory.verdict(client_addr, rcpt)
+    }
+
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        password_of(user).is_some_and(|p| p == password)
+    }
+
+    fn apop_secret(&mut self, user: &str) -> Option<String> {
+        password_of(user).map(str::to_string)
+    }
+
+    fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+        let user = user.to_string();
+        self.store.run(move |h| h.open_maildrop(&user, session)).unwrap_or(Err(MaildropError::Unavailable))
+    }
+
+    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+        let (user, uid) = (user.to_string(), uid.to_string());
+        self.store.run(move |h| h.maildrop_message(&user, session, &uid)).flatten().map(Rc::from)
+    }
+
+    fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
+        let (user, uids) = (user.to_string(), uids.to_vec());
+        self.store.run(move |h| h.commit_deletions(&user, session, &uids)).unwrap_or(false)
+    }
+
+    fn close_maildrop(&mut self, user: &str, session: u64) {
+        let user = user.to_string();
+        self.store.run(move |h| {
+            h.store.unlock(&user, SessionKey(session));
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The passwords here are the standard world's, line for line.
+    #[test]
+    fn passwords_are_the_standard_worlds() {
+        let world = include_str!("../../core/worlds/standard.world");
+        let mut found = Vec::new();
+        for line in world.lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let ["user", addr, "password", secret] = words[..] {
+                found.push((addr, secret.trim_matches('"')));
+            }
+        }
+        assert_eq!(found, PASSWORDS);
+        assert_eq!(password_of("Bob@Example.NET"), Some("builder"));
+        assert_eq!(password_of("postmaster@example.net"), None);
+    }
+
+    #[test]
+    fn unique_ids_map_to_store_uids() {
+        assert_eq!(store_uid(7, "7.12"), Some(12));
+        assert_eq!(store_uid(7, "8.12"), None);
+        assert_eq!(store_uid(7, "712"), None);
+        assert_eq!(store_uid(7, "7.x"), None);
+    }
+}
