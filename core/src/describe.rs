@@ -38,6 +38,7 @@
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
+//! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
 //!
 //! - NAME, HOST, DOMAIN, EXCHANGE: DNS names (letters, digits, hyphens and dots, at most
@@ -318,6 +319,9 @@ pub enum ActionDesc {
         subject: Option<String>,
         line: usize,
     },
+    /// At `at`, the mail program on `from_host` fetches `user`'s mail from `via` with POP3,
+    /// deleting it there unless `keep` (leave on server: only new mail, by UIDL).
+    Retrieve { at: SimTime, from_host: String, via: String, user: String, keep: bool, line: usize },
 }
 
 /// A problem in a description.
@@ -450,7 +454,10 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("greylist", "greylist HOST"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
-    ("at", "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]"),
+    (
+        "at",
+        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
+    ),
 ];
 
 fn role_word(role: HostRole) -> &'static str {
@@ -492,6 +499,8 @@ enum Need {
     Smtp,
     /// Runs a `dns` service.
     DnsService,
+    /// Runs a `pop3` service.
+    Pop3,
 }
 
 /// A condition checked once every line is read (directives may refer forward).
@@ -928,9 +937,12 @@ impl Builder {
 
     fn send(&mut self, c: &mut Cursor, line: usize) -> Step {
         let (at, _) = c.value("a time such as `0s`", duration)?;
-        let t = c.next("an action: send")?;
+        let t = c.next("an action: send or retrieve")?;
+        if !t.quoted && t.text.eq_ignore_ascii_case("retrieve") {
+            return self.retrieve(c, line, SimTime::ZERO.plus(at));
+        }
         if t.quoted || !t.text.eq_ignore_ascii_case("send") {
-            return Err((t.col, format!("expected an action: send, found `{}`", t.text)));
+            return Err((t.col, format!("expected an action: send or retrieve, found `{}`", t.text)));
         }
         c.keyword("from")?;
         let (from_host, fcol) = c.value("the sender's host", dns_name)?;
@@ -986,6 +998,30 @@ impl Builder {
         Ok(())
     }
 
+    /// `retrieve from HOST via HOST user ADDRESS [keep]`: a mail program fetches mail with
+    /// POP3, deleting it on the server unless `keep` (leave on server, UIDL).
+    fn retrieve(&mut self, c: &mut Cursor, line: usize, at: SimTime) -> Step {
+        c.keyword("from")?;
+        let (from_host, fcol) = c.value("the host of the mail program", dns_name)?;
+        c.keyword("via")?;
+        let (via, vcol) = c.value("the POP3 server", dns_name)?;
+        c.keyword("user")?;
+        let (user, ucol) = c.value("the mailbox's address", address)?;
+        let keep = c.optional("keep");
+        c.done()?;
+        let why = "mail is retrieved by a mail program on a person's device";
+        self.check(
+            line,
+            fcol,
+            Check::Host { name: from_host.clone(), need: Need::Role(HostRole::Client), why },
+        );
+        let why = "`via` names the POP3 server";
+        self.check(line, vcol, Check::Host { name: via.clone(), need: Need::Pop3, why });
+        self.check(line, ucol, Check::UserDeclared { address: user.clone() });
+        self.d.actions.push(ActionDesc::Retrieve { at, from_host, via, user, keep, line });
+        Ok(())
+    }
+
     /// Attaches services, runs the checks, sorts and caps the errors.
     fn finish(mut self) -> (Description, Vec<DescribeError>) {
         for (host, s) in std::mem::take(&mut self.services) {
@@ -1035,6 +1071,8 @@ impl Builder {
                     Need::Exists => None,
                     Need::Role(r) if h.role == *r => None,
                     Need::Role(_) => Some(format!("{why}, and `{name}` is a {} host", role_word(h.role))),
+                    Need::Pop3 if h.services.iter().any(|s| s.kind == ServiceKind::Pop3) => None,
+                    Need::Pop3 => Some(format!("{why}, and `{name}` runs no POP3 service: add `service {name} 110 pop3`")),
                     Need::Smtp if h.services.iter().any(|s| s.kind.speaks_smtp()) => None,
                     Need::Smtp => Some(format!("{why}, and `{name}` runs no SMTP service: add `service {name} 25 smtp`")),
                     Need::DnsService if h.services.iter().any(|s| s.kind == ServiceKind::Dns) => None,

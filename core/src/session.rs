@@ -236,6 +236,8 @@ pub enum SessionState {
     SmtpClient(ClientState),
     /// A POP3 server session (RFC 1939 §3).
     Pop3Server(Pop3ServerState),
+    /// A mail program collecting mail over POP3 (RFC 1939).
+    Pop3Client(crate::pop3::client::ClientState),
     /// A connection driven by a person typing (the live World): no machine on that side.
     Typed,
 }
@@ -244,7 +246,7 @@ impl SessionState {
     pub fn protocol(self) -> Protocol {
         match self {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
-            SessionState::Pop3Server(_) => Protocol::Pop3,
+            SessionState::Pop3Server(_) | SessionState::Pop3Client(_) => Protocol::Pop3,
         }
     }
 
@@ -254,6 +256,7 @@ impl SessionState {
             SessionState::SmtpServer(s) => s.name(),
             SessionState::SmtpClient(c) => c.name(),
             SessionState::Pop3Server(s) => s.name(),
+            SessionState::Pop3Client(c) => c.name(),
             SessionState::Typed => "Typed",
         }
     }
@@ -267,6 +270,7 @@ impl SessionState {
             SessionState::SmtpServer(s) => s.describe(sending).to_string(),
             SessionState::SmtpClient(c) => c.describe(sending),
             SessionState::Pop3Server(s) => s.describe(sending).to_string(),
+            SessionState::Pop3Client(c) => c.describe(sending),
             SessionState::Typed => "typed by a person".to_string(),
         }
     }

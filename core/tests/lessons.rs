@@ -195,3 +195,28 @@ fn the_world_block_example_in_the_docs_is_valid_and_runs() {
     let lesson = Lesson::parse("docs", &text).unwrap_or_else(|e| panic!("{e}"));
     run_lesson(&lesson).unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// The whole path in one world: Alice sends, Bob's mail program fetches it with POP3 an
+/// hour later and deletes it on the server; a second fetch that keeps mail on the server
+/// finds nothing new.
+#[test]
+fn a_lesson_can_send_and_then_retrieve_with_pop3() {
+    let text = "---\ntitle: Whole path\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\n---\n```world\nat 0s send from laptop.example.org via smtp.example.org\nat 1h retrieve from laptop.example.org via mx.example.net user bob@example.net\nat 2h retrieve from laptop.example.org via mx.example.net user bob@example.net keep\n```\n## Delivered\n@ delivery bob@example.net\nIn the store.\n## Fetched\n@ command RETR on mx.example.net\nDownloaded.\n## Deleted at QUIT\n@ reply to QUIT on mx.example.net #2\nGone from the server.\n";
+    let lesson = Lesson::parse("whole", text).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{e}"));
+    let notes: Vec<String> =
+        run.trace.events.iter().filter(|e| e.kind == EventKind::Note).map(|e| e.text()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("downloaded 1 message for bob@example.net") && n.contains("deleted 1")),
+        "{notes:?}"
+    );
+    assert!(notes.iter().any(|n| n.contains("no new mail")), "{notes:?}");
+    let last = run.trace.events.last().unwrap();
+    let mx = run.trace.host_by_name("mx.example.net").unwrap();
+    assert!(
+        last.hosts[mx].mailboxes.contains(&("bob@example.net".to_string(), 0)),
+        "the server's copy is gone"
+    );
+}

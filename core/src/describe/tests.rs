@@ -406,7 +406,21 @@ fn every_directive_broken() {
         ),
         (
             "at 0s mail from laptop.example.org via smtp.example.org",
-            &["line 8, column 7: expected an action: send, found `mail`"],
+            &["line 8, column 7: expected an action: send or retrieve, found `mail`"],
+        ),
+        (
+            "at 0s retrieve from laptop.example.org via smtp.example.org user bob@example.net",
+            &[
+                "line 8, column 44: `via` names the POP3 server, and `smtp.example.org` runs no POP3 service: add `service smtp.example.org 110 pop3`",
+                "line 8, column 66: `bob@example.net` is not a user: add `user bob@example.net`",
+            ],
+        ),
+        (
+            "at 0s retrieve from laptop.example.org via mx.example.net user nobody@example.net",
+            &[
+                "line 8, column 44: there is no host `mx.example.net`; the hosts are laptop.example.org, smtp.example.org, ns.example.org",
+                "line 8, column 64: `nobody@example.net` is not a user: add `user nobody@example.net`",
+            ],
         ),
         (
             "at 0s send from laptop.example.org via smtp.example.org to bob@example.net,,x@y.z",

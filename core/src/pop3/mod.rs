@@ -6,6 +6,7 @@
 //! and open a maildrop ([`Pop3Item`] per message), for a message's bytes, and to delete
 //! what was marked when QUIT enters the UPDATE state.
 
+pub mod client;
 pub mod command;
 mod md5;
 pub mod server;

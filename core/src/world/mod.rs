@@ -23,6 +23,10 @@
 mod agenda;
 mod build;
 mod host;
+#[cfg(feature = "pop3")]
+mod retrieve;
+#[cfg(feature = "pop3")]
+pub use retrieve::{MailProgram, POP3_PORT};
 pub mod net;
 mod scenario;
 
@@ -118,6 +122,9 @@ enum ConnJob {
     Relay { id: String, exchange: String },
     /// A person types into it (the live World).
     Typed,
+    /// A mail program fetches `user`'s mail with POP3.
+    #[cfg(feature = "pop3")]
+    Retrieve { user: String },
     /// The outcome was handled; nothing is left to report.
     Reported,
 }
@@ -171,6 +178,9 @@ enum Lookup {
     Submit { server_name: String, port: u16, envelope: Envelope, message: Vec<u8> },
     /// A server's queue manager routes entry `id`.
     Mta { id: String },
+    /// A mail program finds its POP3 server: then connects and fetches.
+    #[cfg(feature = "pop3")]
+    Retrieve { server_name: String, user: String, password: String, keep: bool },
 }
 
 #[derive(Clone, Debug)]
@@ -276,6 +286,9 @@ pub struct World {
     resolver: Option<HostId>,
     agenda: Agenda<Action>,
     conns: Vec<Conn>,
+    /// What mail programs have downloaded with POP3.
+    #[cfg(feature = "pop3")]
+    mail_programs: retrieve::MailPrograms,
     /// The open connections whose Connect is in the trace, oldest first: what a snapshot
     /// shows (kept apart so a step costs the same however many connections have closed).
     shown: Vec<ConnId>,
@@ -302,6 +315,8 @@ impl World {
             resolver: None,
             agenda: Agenda::default(),
             conns: Vec::new(),
+            #[cfg(feature = "pop3")]
+            mail_programs: Default::default(),
             shown: Vec::new(),
             faults: Faults::default(),
             trace: Trace::default(),
@@ -777,6 +792,8 @@ impl World {
                 self.local(host, EventKind::Note, format!("No answer: {why}.").into_bytes());
                 match *lookup {
                     Lookup::Submit { .. } => {}
+                    #[cfg(feature = "pop3")]
+                    Lookup::Retrieve { .. } => {}
                     Lookup::Mta { id } => {
                         self.mta_input(host, |m, now| {
                             m.attempt_result(&id, &name, AttemptResult::NoConnection(why), now)
@@ -1158,6 +1175,10 @@ impl World {
         if matches!(self.conns[conn.0].job, ConnJob::Reported | ConnJob::Typed) {
             return;
         }
+        #[cfg(feature = "pop3")]
+        if matches!(self.conns[conn.0].job, ConnJob::Retrieve { .. }) {
+            return self.retrieval_done(conn);
+        }
         let Some(outcome) = self.client_outcome(conn) else {
             return;
         };
@@ -1185,6 +1206,8 @@ impl World {
                 }
             }
             ConnJob::Typed | ConnJob::Reported => {}
+            #[cfg(feature = "pop3")]
+            ConnJob::Retrieve { .. } => {}
         }
     }
 
@@ -1282,6 +1305,10 @@ impl World {
                 self.connect(host, server, port, end, ConnJob::Submit);
             }
             Lookup::Mta { id } => self.mta_input(host, |m, now| m.dns_answer(&id, name, qtype, &answer, now)),
+            #[cfg(feature = "pop3")]
+            Lookup::Retrieve { server_name, user, password, keep } => {
+                self.retrieve_connect(host, &answer, &server_name, user, &password, keep)
+            }
         }
     }
 

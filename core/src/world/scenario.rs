@@ -49,15 +49,16 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
     let scripted: Vec<Send> = world
         .actions
         .iter()
-        .map(|a| match a {
-            ActionDesc::Send { at, from_host, via, to, subject, .. } => Send {
+        .filter_map(|a| match a {
+            ActionDesc::Send { at, from_host, via, to, subject, .. } => Some(Send {
                 at: *at,
                 from_host: from_host.clone(),
                 via: via.clone(),
                 email,
                 to: if to.is_empty() { email.to.clone() } else { to.clone() },
                 subject: subject.clone().unwrap_or_else(|| email.subject.clone()),
-            },
+            }),
+            ActionDesc::Retrieve { .. } => None,
         })
         .collect();
     if !scripted.is_empty() {
@@ -100,6 +101,30 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
     Ok(())
 }
 
+/// Schedules the lesson's POP3 retrievals (`at TIME retrieve ...`), `offset` later.
+fn schedule_retrievals(w: &mut World, d: &Description, offset: SimTime) -> Result<(), String> {
+    for a in &d.actions {
+        let ActionDesc::Retrieve { at, from_host, via, user, keep, .. } = a else {
+            continue;
+        };
+        let host = w.host_by_name(from_host).ok_or_else(|| format!("there is no host {from_host}"))?;
+        let at = offset.plus(crate::time::SimDuration(at.0));
+        #[cfg(feature = "pop3")]
+        {
+            let label = w.hosts[host].info.label.clone();
+            let text = format!("The mail program on {label} checks for new mail for {user}.");
+            w.schedule(at, super::Action::Note { host, text });
+            w.retrieve_mail_at(at, host, via, user, *keep);
+        }
+        #[cfg(not(feature = "pop3"))]
+        {
+            let _ = (host, at, via, user, keep);
+            return Err("this build of Mailroom does not simulate POP3 yet".to_string());
+        }
+    }
+    Ok(())
+}
+
 /// Runs the `send` scenario in the standard world: the person on the laptop sends
 /// `email` via smtp.example.org.
 pub fn run_send(email: &EmailSpec) -> Result<Trace, String> {
@@ -131,6 +156,7 @@ fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, Stri
             })
             .collect();
         schedule_sends(&mut w, &shifted, n == 1 && round == 0)?;
+        schedule_retrievals(&mut w, d, offset)?;
         w.run_until_idle().map_err(|e| e.to_string())?;
     }
     Ok(w.into_trace())
