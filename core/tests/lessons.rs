@@ -199,6 +199,7 @@ fn the_world_block_example_in_the_docs_is_valid_and_runs() {
 /// The whole path in one world: Alice sends, Bob's mail program fetches it with POP3 an
 /// hour later and deletes it on the server; a second fetch that keeps mail on the server
 /// finds nothing new.
+#[cfg(feature = "pop3")]
 #[test]
 fn a_lesson_can_send_and_then_retrieve_with_pop3() {
     let text = "---\ntitle: Whole path\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\n---\n```world\nat 0s send from laptop.example.org via smtp.example.org\nat 1h retrieve from laptop.example.org via mx.example.net user bob@example.net\nat 2h retrieve from laptop.example.org via mx.example.net user bob@example.net keep\n```\n## Delivered\n@ delivery bob@example.net\nIn the store.\n## Fetched\n@ command RETR on mx.example.net\nDownloaded.\n## Deleted at QUIT\n@ reply to QUIT on mx.example.net #2\nGone from the server.\n";
@@ -219,4 +220,12 @@ fn a_lesson_can_send_and_then_retrieve_with_pop3() {
         last.hosts[mx].mailboxes.contains(&("bob@example.net".to_string(), 0)),
         "the server's copy is gone"
     );
+}
+
+#[cfg(not(feature = "pop3"))]
+#[test]
+fn without_pop3_a_retrieving_lesson_is_refused_in_words() {
+    let text = "---\ntitle: T\nfrom: alice@example.org\nto: bob@example.net\n---\n```world\nat 1h retrieve from laptop.example.org via mx.example.net user bob@example.net\n```\n## S\n@ start\nx\n";
+    let e = run_lesson(&Lesson::parse("t", text).unwrap()).unwrap_err().to_string();
+    assert!(e.contains("does not simulate POP3"), "{e}");
 }
