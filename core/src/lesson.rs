@@ -136,6 +136,19 @@ impl fmt::Display for LessonError {
 
 impl std::error::Error for LessonError {}
 
+/// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence;
+/// `None` when the file ends first. `*i` moves past the closing fence.
+fn fenced_block(lines: &[&str], i: &mut usize) -> Option<String> {
+    let start = *i;
+    while *i < lines.len() {
+        *i += 1;
+        if lines[*i - 1].trim_start().starts_with("```") {
+            return Some(lines[start..*i - 1].join("\n"));
+        }
+    }
+    None
+}
+
 fn err(line: usize, message: impl Into<String>) -> LessonError {
     LessonError { line, message: message.into() }
 }
@@ -222,47 +235,23 @@ impl Lesson {
         while i < lines.len() {
             let line = lines[i];
             i += 1;
-            if fence.is_none() && steps.is_empty() && line.trim_start().starts_with("```world") {
+            let block = ["world", "message"].into_iter().find(|b| {
+                fence.is_none() && steps.is_empty() && line.trim_start().starts_with(&format!("```{b}"))
+            });
+            if let Some(kind) = block {
                 let start = i;
-                let mut closed = false;
-                let mut block = Vec::new();
-                while i < lines.len() {
-                    let l = lines[i];
-                    i += 1;
-                    if l.trim_start().starts_with("```") {
-                        closed = true;
-                        break;
-                    }
-                    block.push(l);
+                let text = fenced_block(&lines, &mut i)
+                    .ok_or_else(|| err(start, format!("the ```{kind} block is not closed")))?;
+                if kind == "message" {
+                    body = text;
+                } else {
+                    // Its directives add to the named world; errors point into this file.
+                    world.extend(&text, start + 1).map_err(|errors| {
+                        let first = errors.first().map_or(start, |e| e.line);
+                        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                        err(first, format!("in the ```world block: {}", all.join("; ")))
+                    })?;
                 }
-                if !closed {
-                    return Err(err(start, "the ```world block is not closed"));
-                }
-                // Its directives add to the named world; errors point into this file.
-                world.extend(&block.join("\n"), start + 1).map_err(|errors| {
-                    let first = errors.first().map_or(start, |e| e.line);
-                    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                    err(first, format!("in the ```world block: {}", all.join("; ")))
-                })?;
-                continue;
-            }
-            if fence.is_none() && steps.is_empty() && line.trim_start().starts_with("```message") {
-                let start = i;
-                let mut closed = false;
-                let mut msg = Vec::new();
-                while i < lines.len() {
-                    let l = lines[i];
-                    i += 1;
-                    if l.trim_start().starts_with("```") {
-                        closed = true;
-                        break;
-                    }
-                    msg.push(l);
-                }
-                if !closed {
-                    return Err(err(start, "the ```message block is not closed"));
-                }
-                body = msg.join("\n");
                 continue;
             }
             if let Some(f) = fence {
@@ -550,6 +539,14 @@ mod tests {
     }
 
     #[test]
+    fn message_and_world_blocks_are_read() {
+        let text = "---\ntitle: T\nfrom: a@example.org\nto: bob@example.net\n---\n```world\nseed 7\n```\n```message\nline one\n.line two\n```\n## S\n@ start\nx\n";
+        let l = Lesson::parse("x", text).unwrap();
+        assert_eq!(l.email.body, "line one\n.line two");
+        assert_eq!(l.world.seed, 7);
+    }
+
+    #[test]
     fn bad_files_are_explained() {
         let cases = [
             ("no front matter", "front matter"),
@@ -559,7 +556,14 @@ mod tests {
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n", "needs an anchor line"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n", "text before the first"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n", "at least one"),
-            ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n", "not closed"),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```message\nhi\n",
+                "line 6: the ```message block is not closed",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```world\nseed 1\n",
+                "line 6: the ```world block is not closed",
+            ),
             ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
         ];
         for (text, want) in cases {

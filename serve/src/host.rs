@@ -14,10 +14,10 @@ use std::rc::Rc;
 use std::sync::mpsc;
 
 use mailroom_core::mail;
-use mailroom_core::pop3::{MaildropError, Pop3Item};
+use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
 use mailroom_core::session::{Directory, Env, RcptVerdict};
 use mailroom_core::smtp::server::Accepted;
-use mailroom_core::store::{self, INBOX, MailStore, SessionKey, StoreError};
+use mailroom_core::store::{self, INBOX, MailStore};
 
 /// New mail gets `452 4.3.1` once all mailboxes together hold this much, until the server
 /// restarts (RFC 1870 §6.3). Half of the store's own ceiling ([`store::MAX_STORE_BYTES`]),
@@ -149,47 +149,18 @@ impl Host {
         Ok(())
     }
 
-    /// The INBOX of `user` as a POP3 maildrop, locked for `session` (RFC 1939 §4); each
-    /// message's unique-id is `<uidvalidity>.<uid>`, stable across sessions and never
-    /// reused (RFC 1939 §7).
+    /// The INBOX of `user` as a POP3 maildrop, locked for `session`
+    /// ([`mailroom_core::pop3::maildrop`], shared with the World).
     fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
-        match self.store.lock(user, SessionKey(session)) {
-            Ok(()) => {}
-            Err(StoreError::Locked { .. }) => return Err(MaildropError::Locked),
-            Err(_) => return Err(MaildropError::Unavailable),
-        }
-        let Ok(inbox) = self.store.folder(user, INBOX) else {
-            self.store.unlock(user, SessionKey(session));
-            return Err(MaildropError::Unavailable);
-        };
-        let validity = inbox.uid_validity();
-        Ok(inbox
-            .messages()
-            .iter()
-            .map(|m| Pop3Item { uid: format!("{validity}.{}", m.uid), size: m.size() })
-            .collect())
-    }
-
-    /// The INBOX's UIDVALIDITY, if `session` holds `user`'s lock.
-    fn held_validity(&self, user: &str, session: u64) -> Option<u32> {
-        if self.store.locked_by(user) != Some(SessionKey(session)) {
-            return None;
-        }
-        self.store.folder(user, INBOX).ok().map(|f| f.uid_validity())
+        maildrop::open(&mut self.store, user, session)
     }
 
     fn maildrop_message(&self, user: &str, session: u64, uid: &str) -> Option<Vec<u8>> {
-        let uid = store_uid(self.held_validity(user, session)?, uid)?;
-        let inbox = self.store.folder(user, INBOX).ok()?;
-        inbox.by_uid(uid).map(|(_, m)| m.bytes.to_vec())
+        maildrop::message(&self.store, user, session, uid).map(|m| m.to_vec())
     }
 
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
-        let Some(validity) = self.held_validity(user, session) else { return false };
-        let Some(uids) = uids.iter().map(|u| store_uid(validity, u)).collect::<Option<Vec<u32>>>() else {
-            return false;
-        };
-        let removed = self.store.delete(user, INBOX, &uids).is_ok_and(|gone| gone.len() == uids.len());
+        let removed = maildrop::delete(&mut self.store, user, session, uids);
         let left = self.store.folder(user, INBOX).map_or(0, |f| f.exists());
         let mut out = io::stdout().lock();
         let _ = writeln!(
@@ -201,13 +172,6 @@ impl Host {
         let _ = out.flush();
         removed
     }
-}
-
-/// The store's UID in a unique-id `<uidvalidity>.<uid>` of this INBOX.
-fn store_uid(validity: u32, unique_id: &str) -> Option<u32> {
-    let (v, uid) = unique_id.split_once('.')?;
-    (v.parse::<u32>().ok()? == validity).then_some(())?;
-    uid.parse().ok()
 }
 
 /// What the SMTP server asks of its host: the directory answers at once; whether there is
@@ -265,7 +229,7 @@ impl Env for Pop3Env<'_> {
     fn close_maildrop(&mut self, user: &str, session: u64) {
         let user = user.to_string();
         self.store.run(move |h| {
-            h.store.unlock(&user, SessionKey(session));
+            maildrop::close(&mut h.store, &user, session);
         });
     }
 }
@@ -288,13 +252,5 @@ mod tests {
         assert_eq!(found, PASSWORDS);
         assert_eq!(password_of("Bob@Example.NET"), Some("builder"));
         assert_eq!(password_of("postmaster@example.net"), None);
-    }
-
-    #[test]
-    fn unique_ids_map_to_store_uids() {
-        assert_eq!(store_uid(7, "7.12"), Some(12));
-        assert_eq!(store_uid(7, "8.12"), None);
-        assert_eq!(store_uid(7, "712"), None);
-        assert_eq!(store_uid(7, "7.x"), None);
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod client;
 pub mod command;
+pub mod maildrop;
 mod md5;
 pub mod server;
 

@@ -8,8 +8,6 @@ use crate::mta::{LocalDelivery, LocalFailure, Mta};
 use crate::session::{CommandContext, Directory, Env, RcptVerdict};
 use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::server::ServerConfig;
-#[cfg(feature = "pop3")]
-use crate::store::{INBOX, SessionKey};
 use crate::store::{MailStore, StoreError};
 use crate::time::SimTime;
 use crate::trace::HostId;
@@ -100,14 +98,6 @@ pub struct Faults {
     pub replies: Vec<ReplyRule>,
 }
 
-/// The store UID in a POP3 unique-id `<uidvalidity>.<uid>` of this folder.
-#[cfg(feature = "pop3")]
-fn store_uid(validity: u32, unique_id: &str) -> Option<u32> {
-    let (v, u) = unique_id.split_once('.')?;
-    (v.parse::<u32>().ok()? == validity).then_some(())?;
-    u.parse().ok()
-}
-
 impl Faults {
     /// The reply a rule of `host` gives to `verb` now, if any; a rule with `times` is used up.
     pub fn take_reply(&mut self, host: HostId, verb: &str) -> Option<Reply> {
@@ -153,62 +143,29 @@ impl Env for HostEnv<'_> {
         self.mail.passwords.get(&user.to_ascii_lowercase()).cloned()
     }
 
-    /// The INBOX as a POP3 maildrop, locked for `session`; unique-ids are
-    /// `<uidvalidity>.<uid>` (stable, never reused, RFC 1939 §7).
+    /// The INBOX as a POP3 maildrop ([`crate::pop3::maildrop`]).
     #[cfg(feature = "pop3")]
     fn open_maildrop(
         &mut self,
         user: &str,
         session: u64,
     ) -> Result<Vec<crate::pop3::Pop3Item>, crate::pop3::MaildropError> {
-        use crate::pop3::{MaildropError, Pop3Item};
-        let store = &mut self.mail.store;
-        match store.lock(user, SessionKey(session)) {
-            Ok(()) => {}
-            Err(StoreError::Locked { .. }) => return Err(MaildropError::Locked),
-            Err(_) => return Err(MaildropError::Unavailable),
-        }
-        let Ok(inbox) = store.folder(user, INBOX) else {
-            store.unlock(user, SessionKey(session));
-            return Err(MaildropError::Unavailable);
-        };
-        let validity = inbox.uid_validity();
-        Ok(inbox
-            .messages()
-            .iter()
-            .map(|m| Pop3Item { uid: format!("{validity}.{}", m.uid), size: m.size() })
-            .collect())
+        crate::pop3::maildrop::open(&mut self.mail.store, user, session)
     }
 
     #[cfg(feature = "pop3")]
     fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<std::rc::Rc<[u8]>> {
-        let store = &self.mail.store;
-        if store.locked_by(user) != Some(SessionKey(session)) {
-            return None;
-        }
-        let inbox = store.folder(user, INBOX).ok()?;
-        let uid = store_uid(inbox.uid_validity(), uid)?;
-        inbox.by_uid(uid).map(|(_, m)| m.bytes.clone())
+        crate::pop3::maildrop::message(&self.mail.store, user, session, uid)
     }
 
     #[cfg(feature = "pop3")]
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
-        let store = &mut self.mail.store;
-        if store.locked_by(user) != Some(SessionKey(session)) {
-            return false;
-        }
-        let Ok(validity) = store.folder(user, INBOX).map(|f| f.uid_validity()) else {
-            return false;
-        };
-        let Some(uids) = uids.iter().map(|u| store_uid(validity, u)).collect::<Option<Vec<u32>>>() else {
-            return false;
-        };
-        store.delete(user, INBOX, &uids).is_ok_and(|gone| gone.len() == uids.len())
+        crate::pop3::maildrop::delete(&mut self.mail.store, user, session, uids)
     }
 
     #[cfg(feature = "pop3")]
     fn close_maildrop(&mut self, user: &str, session: u64) {
-        self.mail.store.unlock(user, SessionKey(session));
+        crate::pop3::maildrop::close(&mut self.mail.store, user, session);
     }
 
     fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
