@@ -168,10 +168,9 @@ pub fn wire(ev: &TraceEvent) -> Wire {
 }
 
 /// A line of a message as sent after `DATA` whose first dot was added by the client
-/// (dot-stuffing, RFC 5321 §4.5.2): any line that starts with a dot, except the lone `.`
-/// that ends the data.
+/// (dot-stuffing): the engine's rule, [`mailroom_core::smtp::data::is_stuffed_line`].
 pub fn is_dot_stuffed(line: &str) -> bool {
-    line.starts_with('.') && line != "."
+    mailroom_core::smtp::data::is_stuffed_line(line.as_bytes())
 }
 
 /// What a collapsed message shows: the first `head` lines, then the lines a student is

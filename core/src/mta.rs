@@ -159,10 +159,6 @@ impl Mta {
         }
     }
 
-    pub fn hostname(&self) -> &str {
-        &self.hostname
-    }
-
     pub fn is_local_domain(&self, domain: &str) -> bool {
         self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
     }

@@ -96,6 +96,13 @@ impl DataReader {
     }
 }
 
+/// True for a line of the data as sent whose first dot the sender added (RFC 5321
+/// §4.5.2): any line that starts with a dot, except the lone `.` that ends the data. The
+/// receiver removes exactly that dot.
+pub fn is_stuffed_line(line: &[u8]) -> bool {
+    line.first() == Some(&b'.') && line != b"."
+}
+
 /// Dot-stuffs a message for sending and adds the terminating `.CRLF` (RFC 5321 §4.5.2).
 /// The message must use CRLF line ends; a missing final CRLF is added.
 pub fn stuff(message: &[u8]) -> Vec<u8> {
@@ -212,6 +219,22 @@ mod tests {
             };
             assert_eq!(end, Some(want), "{name}");
         }
+    }
+
+    #[test]
+    fn stuffed_lines_are_the_ones_the_receiver_unstuffs() {
+        let cases: &[(&[u8], bool)] =
+            &[(b"..dots", true), (b"..", true), (b".", false), (b"a.", false), (b"", false)];
+        for (line, want) in cases {
+            assert_eq!(is_stuffed_line(line), *want, "{:?}", String::from_utf8_lossy(line));
+        }
+        // What `stuff` writes, `is_stuffed_line` recognises, line by line.
+        let wire = stuff(b".a\r\nb\r\n..\r\n");
+        let marked: Vec<bool> = wire
+            .split(|&b| b == b'\n')
+            .map(|l| is_stuffed_line(l.strip_suffix(b"\r").unwrap_or(l)))
+            .collect();
+        assert_eq!(marked, [true, false, true, false, false]);
     }
 
     #[test]

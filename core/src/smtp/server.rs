@@ -212,10 +212,6 @@ impl SmtpServer {
         self.state
     }
 
-    pub fn config(&self) -> &ServerConfig {
-        &self.config
-    }
-
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
         let kind = EventKind::Reply {
             status: Status::Smtp { code: reply.code, enhanced: reply.enhanced.clone() },

@@ -676,7 +676,6 @@ impl World {
                 self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
             }
             Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
-            Action::DnsQueryArrives { .. } | Action::DnsAnswerArrives { .. } | Action::Bytes { .. } => false,
             _ => false,
         }
     }
@@ -1080,12 +1079,10 @@ impl World {
         for out in outs {
             match out {
                 Output::Send { bytes, mut kind } => {
-                    if let EventKind::Reply { answers: a, to_verb, .. } = &mut kind {
-                        *a = if to_verb.is_some() || answers.is_some_and(|i| self.is_connect(i)) {
-                            answers
-                        } else {
-                            None
-                        };
+                    // A reply answers the event whose bytes made the machine send it (a
+                    // command, the message, the connect for a greeting; none for a timer).
+                    if let EventKind::Reply { answers: a, .. } = &mut kind {
+                        *a = answers;
                     }
                     self.send(conn, side, bytes, Some(kind));
                 }
@@ -1108,10 +1105,6 @@ impl World {
         if side == Side::Client {
             self.report_outcome(conn);
         }
-    }
-
-    fn is_connect(&self, index: usize) -> bool {
-        self.trace.events.get(index).is_some_and(|e| matches!(e.kind, EventKind::Connect { .. }))
     }
 
     /// Arms `side`'s timer for what its machine asks.

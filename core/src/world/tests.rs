@@ -344,8 +344,15 @@ fn live_a_person_types_a_whole_transaction_line_by_line() {
         // A person types slowly: 20 seconds between lines.
         let t = SimTime::from_secs(20 * (i as u64 + 1));
         w.advance_to(t).unwrap();
+        let seen = w.trace().len();
         w.write(conn, line.as_bytes()).unwrap();
         assert!(w.advance().unwrap().is_some());
+        // What a live view appends: this line arriving, in order, on this connection.
+        let new = w.trace().events_since(seen);
+        assert!(
+            new.first().is_some_and(|e| e.conn == Some(conn) && e.from == laptop && e.index == seen),
+            "{i}"
+        );
     }
     w.run_until_idle().unwrap();
     let got = String::from_utf8_lossy(w.received(conn)).into_owned();
