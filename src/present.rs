@@ -137,6 +137,11 @@ pub fn wire(ev: &TraceEvent) -> Wire {
         EventKind::Command { verb } => Wire::Lines(vec![(verb.clone(), LineEnd::None)]),
         EventKind::Reply { status, .. } => Wire::Lines(vec![(status.label(), LineEnd::None)]),
         EventKind::MessageData => Wire::Message(lines()),
+        EventKind::AuthData => Wire::Lines(lines()),
+        EventKind::Tls { flight, size } => Wire::Action(format!(
+            "TLS handshake: {} ({size} bytes; simulated, no real cryptography)",
+            flight.label()
+        )),
         EventKind::DnsQuery { name, qtype } if ev.bytes.is_empty() => {
             Wire::Lines(vec![(format!("{name} IN {qtype}"), LineEnd::None)])
         }
@@ -417,7 +422,13 @@ mod tests {
                 host("mx.example.net", HostRole::MailServer),
             ],
             initial: Vec::new(),
-            conns: vec![ConnInfo { client: 0, server: 1, port: 25, protocol: Protocol::Smtp }],
+            conns: vec![ConnInfo {
+                client: 0,
+                server: 1,
+                port: 25,
+                protocol: Protocol::Smtp,
+                tls_from: None,
+            }],
             events: vec![
                 ev(0, 0, 1, EventKind::Connect { port: 25 }, ""),
                 ev(

@@ -25,7 +25,8 @@
 //! ```text
 //! seed NUMBER                                  the seed of the World's generator (default 0)
 //! host NAME ADDRESS ROLE "LABEL" at X,Y        ROLE: client | mail | dns; X,Y on a 0..=100 grid
-//! service HOST PORT KIND                       KIND: smtp | submission | pop3 | imap | dns
+//! service HOST PORT KIND [starttls [required]] KIND: smtp | submission | pop3 | imap | dns;
+//!                                              an SMTP service may offer (or require) STARTTLS
 //! resolver HOST                                the dns host that answers everybody's queries
 //! domain DOMAIN on HOST                        mail for DOMAIN is stored on that mail host
 //! user ADDRESS [password "SECRET"]             a mailbox; its domain must be declared
@@ -103,6 +104,7 @@ mod syntax;
 use std::fmt;
 
 use crate::dns::{RData, Record, Zone};
+pub use crate::smtp::server::TlsPolicy;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::HostRole;
 use syntax::{Cursor, address, did_you_mean, dns_name, duration, enhanced, ipv4, lex, number, percent};
@@ -167,6 +169,8 @@ pub struct HostDesc {
 pub struct ServiceDesc {
     pub port: u16,
     pub kind: ServiceKind,
+    /// STARTTLS on an SMTP service (`starttls`, `starttls required`; RFC 3207).
+    pub tls: TlsPolicy,
     pub line: usize,
 }
 
@@ -442,7 +446,7 @@ impl Description {
 const DIRECTIVES: &[(&str, &str)] = &[
     ("seed", "seed NUMBER"),
     ("host", "host NAME ADDRESS ROLE \"LABEL\" at X,Y"),
-    ("service", "service HOST PORT KIND"),
+    ("service", "service HOST PORT KIND [starttls [required]]"),
     ("resolver", "resolver HOST"),
     ("domain", "domain DOMAIN on HOST"),
     ("user", "user ADDRESS [password \"SECRET\"]"),
@@ -623,9 +627,20 @@ impl Builder {
             "service" => {
                 let (host, hcol) = c.value("a host name", dns_name)?;
                 let (port, pcol) = c.value("a port number", |s| number(s, "a port", 1, 65_535))?;
-                let (kind, _) =
+                let (kind, kcol) =
                     c.value("a service kind (smtp, submission, pop3, imap, dns)", ServiceKind::parse)?;
+                let tls = match (c.optional("starttls"), c.optional("required")) {
+                    (false, _) => TlsPolicy::Off,
+                    (true, false) => TlsPolicy::Offered,
+                    (true, true) => TlsPolicy::Required,
+                };
                 c.done()?;
+                if tls != TlsPolicy::Off && !kind.speaks_smtp() {
+                    return Err((
+                        kcol,
+                        format!("`starttls` is for smtp and submission services, not {}", kind.name()),
+                    ));
+                }
                 let port = port as u16;
                 // Services of this text are attached to their hosts at the end.
                 let base = self.d.host(&host).and_then(|h| h.services.iter().find(|s| s.port == port));
@@ -645,7 +660,7 @@ impl Builder {
                     _ => (HostRole::MailServer, "a mail service runs on a mail host"),
                 };
                 self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Role(need), why });
-                self.services.push((host, ServiceDesc { port, kind, line }));
+                self.services.push((host, ServiceDesc { port, kind, tls, line }));
             }
             "resolver" => {
                 let (host, hcol) = c.value("the resolver's host name", dns_name)?;

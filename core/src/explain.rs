@@ -4,7 +4,7 @@
 
 #[cfg(test)]
 use crate::smtp::reply::ReplyCode;
-use crate::trace::{EventKind, Protocol, Status, Trace};
+use crate::trace::{EventKind, Protocol, Status, TlsFlight, Trace};
 
 /// One entry of the catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,13 +120,13 @@ pub const SMTP_COMMANDS: &[Explanation] = &[
     e(
         "STARTTLS",
         "Switch to an encrypted connection",
-        "STARTTLS asks to upgrade the connection to TLS. This simulated server does not offer it yet, so it answers 502.",
+        "STARTTLS asks to switch this connection to TLS. The server answers 220, then both sides run a TLS handshake, and everything after it is encrypted. The server forgets all it was told before (even the EHLO), so the client says EHLO again. A server that does not offer STARTTLS answers 502.",
         "RFC 3207 §4",
     ),
     e(
         "AUTH",
         "Log in",
-        "AUTH starts an SMTP authentication exchange. This simulated server does not offer it yet, so it answers 502.",
+        "AUTH logs the client in, with a mechanism the server listed after EHLO (here PLAIN or LOGIN). With PLAIN the user name and password travel in one base64 line: base64 is an encoding anyone can undo, not encryption, so this should only happen after STARTTLS. The server answers 235 when the login is right and 535 when it is not. Submission servers (port 587) take mail only after a login; servers that only receive mail (port 25) do not offer AUTH and answer 502.",
         "RFC 4954 §4",
     ),
 ];
@@ -169,6 +169,18 @@ pub const SMTP_REPLIES: &[Explanation] = &[
         "Cannot verify the user, but will try",
         "The answer to VRFY from servers that do not reveal which addresses exist: the message would still be accepted and delivery attempted.",
         "RFC 5321 §3.5.3",
+    ),
+    e(
+        "235",
+        "Logged in",
+        "The user name and password were right: from now on this connection belongs to that user, and a submission server will relay their mail.",
+        "RFC 4954 §6",
+    ),
+    e(
+        "334",
+        "Go on with the login",
+        "The server waits for the next piece of the login. The text after 334 is base64: for LOGIN it decodes to 'Username:' or 'Password:'; for PLAIN it is empty. The client answers with one base64 line, or '*' to give up.",
+        "RFC 4954 §4",
     ),
     e(
         "354",
@@ -219,10 +231,40 @@ pub const SMTP_REPLIES: &[Explanation] = &[
         "RFC 5321 §4.2.3",
     ),
     e(
+        "454",
+        "TLS not available",
+        "The server cannot start TLS right now. The client may go on without encryption, or give up and try later.",
+        "RFC 3207 §4",
+    ),
+    e(
         "503",
         "Bad sequence of commands",
         "The command came at the wrong moment, for example RCPT before MAIL or DATA before any recipient was accepted. Nothing changed: the conversation is where it was before the command.",
         "RFC 5321 §4.1.4",
+    ),
+    e(
+        "504",
+        "Parameter not implemented",
+        "The command is known, but not with this parameter: for AUTH, a login mechanism the server does not offer. EHLO lists the ones it does.",
+        "RFC 5321 §4.2.3; RFC 4954 §4",
+    ),
+    e(
+        "530",
+        "Log in (or encrypt) first",
+        "The server will not do this yet. A submission server takes mail only from users who logged in with AUTH (5.7.0); a server that requires TLS takes nothing but EHLO, STARTTLS, NOOP and QUIT before STARTTLS.",
+        "RFC 4954 §6; RFC 3207 §4; RFC 6409 §4.3",
+    ),
+    e(
+        "535",
+        "Wrong user name or password",
+        "The login failed (5.7.8). Nothing else changed: the client may try AUTH again, or give up. A mail program shows this as 'wrong password'.",
+        "RFC 4954 §6",
+    ),
+    e(
+        "538",
+        "Encryption required first",
+        "This server takes passwords only over an encrypted connection (5.7.11): the client must use STARTTLS before AUTH.",
+        "RFC 4954 §6",
     ),
     e(
         "550",
@@ -245,7 +287,7 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "553",
         "Mailbox name not allowed",
-        "The address is not acceptable, for example it is malformed.",
+        "The address is not acceptable: malformed, or (5.7.1 on a submission server) not the logged-in user's own address, which would let anyone send mail in another person's name.",
         "RFC 5321 §4.2.3",
     ),
     e(
@@ -269,6 +311,18 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
         "Hello, and here is what I can do",
         "The answer to EHLO spans several lines, each starting with 250, with a hyphen after the code on every line but the last and a space on the last. The first line names the server; each other line names one extension it supports, such as SIZE or PIPELINING.",
         "RFC 5321 §4.1.1.1, §4.2.1",
+    ),
+    e(
+        "220 STARTTLS",
+        "Go ahead with TLS",
+        "The server is ready for the TLS handshake. Anything the client sent after STARTTLS in the clear is thrown away (a fix for real attacks that slipped commands in there, CVE-2011-0411).",
+        "RFC 3207 §4, §4.2",
+    ),
+    e(
+        "501 AUTH",
+        "Login abandoned",
+        "The login exchange ended: the client sent '*' to cancel it (5.7.0), or a line that is not valid base64 (5.5.2). The client may start AUTH again.",
+        "RFC 4954 §4",
     ),
     e(
         "250 DATA",
@@ -320,6 +374,7 @@ pub fn reply_class(code: u16) -> Option<&'static Explanation> {
 /// Enhanced status codes used by the servers (RFC 3463).
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
+    e("2.7.0", "Security status: fine", "The login worked.", "RFC 3463 §3.8; RFC 4954 §6"),
     e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
     e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
     e(
@@ -409,15 +464,57 @@ pub const ENHANCED: &[Explanation] = &[
     e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
     e("5.6.0", "Other media error", "Something is wrong with the message content itself.", "RFC 3463 §3.7"),
     e(
+        "5.7.0",
+        "Security or policy status",
+        "A security rule says no: for example log in first, or the login was cancelled.",
+        "RFC 3463 §3.8",
+    ),
+    e(
         "5.7.1",
         "Delivery not authorised",
-        "The server refuses: for example it will not relay mail for a client it does not know.",
+        "The server refuses: for example it will not relay mail for a client it does not know, or a logged-in user tried to send from someone else's address.",
         "RFC 3463 §3.8",
+    ),
+    e(
+        "5.7.8",
+        "Authentication credentials invalid",
+        "The user name or the password is wrong.",
+        "RFC 4954 §6",
+    ),
+    e(
+        "5.7.11",
+        "Encryption required for the login",
+        "The server takes passwords only over an encrypted connection: STARTTLS first.",
+        "RFC 4954 §6",
     ),
 ];
 
 /// Other kinds of trace event.
 pub const OTHER: &[Explanation] = &[
+    e(
+        "auth-data",
+        "A piece of the login",
+        "The client answers the server's 334 with one line of base64: a user name, a password, or for PLAIN both at once (an empty name, a NUL byte, the user, a NUL byte, the password). Anyone who sees this line can decode it: that is why logins belong inside TLS.",
+        "RFC 4954 §4; RFC 4616 §2",
+    ),
+    e(
+        "tls-hello",
+        "TLS handshake: ClientHello",
+        "The client starts TLS: it lists the TLS versions and ciphers it supports and sends its half of a key exchange. This is still readable by anyone on the wire, but carries no mail. (Mailroom simulates the handshake: no real cryptography runs.)",
+        "RFC 8446 §2, §4.1.2; RFC 3207 §4",
+    ),
+    e(
+        "tls-server",
+        "TLS handshake: the server's answer",
+        "ServerHello completes the key exchange; then, already encrypted, the server sends its certificate (which proves its name), a signature made with the certificate's key, and Finished. (Simulated: no real cryptography runs.)",
+        "RFC 8446 §2, §4.1.3, §4.4",
+    ),
+    e(
+        "tls-finished",
+        "TLS handshake: Finished",
+        "The client checks the certificate and confirms with its own Finished. From here on everything on this connection is encrypted: someone on the wire sees only sizes, the two addresses and the port, not the commands, the login or the message.",
+        "RFC 8446 §2, §4.4.4; RFC 3207 §4.2",
+    ),
     e(
         "connect",
         "Open a TCP connection",
@@ -655,6 +752,12 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::Connect { .. } => out.extend(other("connect")),
         EventKind::Close => out.extend(other("close")),
         EventKind::MessageData => out.extend(other("data")),
+        EventKind::AuthData => out.extend(other("auth-data")),
+        EventKind::Tls { flight, .. } => out.extend(other(match flight {
+            TlsFlight::ClientHello => "tls-hello",
+            TlsFlight::ServerHello => "tls-server",
+            TlsFlight::ClientFinished => "tls-finished",
+        })),
         EventKind::DnsQuery { qtype, .. } | EventKind::DnsAnswer { qtype, .. } => {
             out.extend(other(if qtype == "MX" { "dns-mx" } else { "dns-a" }))
         }
@@ -699,12 +802,28 @@ mod tests {
         for code in crate::mta::DSN_STATUSES {
             assert!(enhanced(code).is_some(), "DSN status {code} has no explanation");
         }
-        for verb in ["EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT"] {
+        for verb in [
+            "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT",
+            "STARTTLS", "AUTH",
+        ] {
             assert!(command(verb).is_some(), "{verb}");
         }
-        for key in
-            ["connect", "close", "refused", "data", "dns-mx", "dns-a", "delivery", "queued", "bounce", "note"]
-        {
+        for key in [
+            "connect",
+            "close",
+            "refused",
+            "data",
+            "dns-mx",
+            "dns-a",
+            "delivery",
+            "queued",
+            "bounce",
+            "note",
+            "auth-data",
+            "tls-hello",
+            "tls-server",
+            "tls-finished",
+        ] {
             assert!(other(key).is_some(), "{key}");
         }
     }

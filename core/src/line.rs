@@ -40,6 +40,19 @@ impl LineReader {
         LineReader { max, buf: Vec::new(), discarding: false, last: 0 }
     }
 
+    /// Changes the limit for the lines still to come (an SMTP AUTH exchange allows longer
+    /// lines than commands do, RFC 4954 §4).
+    pub fn set_max(&mut self, max: usize) {
+        self.max = max;
+    }
+
+    /// Forgets an unfinished line (after STARTTLS, what was sent in the clear before the
+    /// handshake is dropped, RFC 3207 §4.2).
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.discarding = false;
+    }
+
     /// The bytes of an unfinished line held so far.
     pub fn pending(&self) -> usize {
         self.buf.len()

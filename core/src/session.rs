@@ -59,6 +59,10 @@ pub enum Request {
     /// from now on the host owns it, to deliver or bounce, never to lose
     /// (RFC 5321 §4.1.1.4, §6.1).
     Accept(Accepted),
+    /// Start the TLS handshake on this connection (RFC 3207 §4): a server asks right after
+    /// its `220` to STARTTLS, a client when that `220` arrives. The driver runs the
+    /// handshake and then calls [`Session::handle_tls`] on both sides.
+    StartTls,
 }
 
 /// What a host says about a recipient named in `RCPT TO` (RFC 5321 §4.1.1.3).
@@ -222,6 +226,10 @@ pub trait Session {
     fn classify(&self, input: &[u8]) -> EventKind;
     /// True once the machine has finished and wants nothing more.
     fn is_closed(&self) -> bool;
+    /// The TLS handshake this machine asked for with [`Request::StartTls`] is complete: from
+    /// now on the connection is encrypted. Machines that never ask ignore it.
+    fn handle_tls(&mut self, _now: SimTime) {}
+
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).
     fn as_any(&self) -> &dyn std::any::Any;

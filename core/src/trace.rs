@@ -146,6 +146,13 @@ pub enum EventKind {
     Refused { port: u16 },
     /// The message content after `354`, through the terminating `CRLF.CRLF`.
     MessageData,
+    /// A client's line in an SMTP AUTH exchange, answering a `334` (RFC 4954 §4): base64,
+    /// not a command. Base64 is an encoding, not encryption.
+    AuthData,
+    /// One flight of the simulated TLS handshake after STARTTLS (RFC 3207 §4, RFC 8446 §2):
+    /// no real cryptography happens; the event carries no bytes, only the size a real
+    /// flight of that kind would have.
+    Tls { flight: TlsFlight, size: usize },
     /// A DNS question, e.g. `example.net. IN MX`.
     DnsQuery { name: String, qtype: String },
     /// A DNS answer; `records` are in zone-file presentation form.
@@ -171,6 +178,8 @@ impl EventKind {
             EventKind::Reply { status, .. } => status.label(),
             EventKind::Refused { .. } => "refused".into(),
             EventKind::MessageData => "message".into(),
+            EventKind::AuthData => "login".into(),
+            EventKind::Tls { flight, .. } => flight.label().into(),
             EventKind::DnsQuery { qtype, .. } => format!("{qtype}?"),
             EventKind::DnsAnswer { qtype, .. } => qtype.clone(),
             EventKind::Delivery { .. } => "deliver".into(),
@@ -187,6 +196,8 @@ impl EventKind {
             EventKind::Command { .. } => Family::Command,
             EventKind::Reply { .. } => Family::Reply,
             EventKind::MessageData => Family::Data,
+            EventKind::AuthData => Family::Command,
+            EventKind::Tls { .. } => Family::Connection,
             EventKind::DnsQuery { .. } | EventKind::DnsAnswer { .. } => Family::Dns,
             EventKind::Delivery { .. } | EventKind::Queued { .. } | EventKind::Bounce { .. } => Family::Mail,
             EventKind::Note => Family::Note,
@@ -329,6 +340,41 @@ pub struct ConnInfo {
     pub server: HostId,
     pub port: u16,
     pub protocol: Protocol,
+    /// The index of the event after which the connection is encrypted (its TLS handshake's
+    /// last flight), if it ever is.
+    pub tls_from: Option<usize>,
+}
+
+/// The flights of a TLS 1.3 handshake (RFC 8446 §2), as the World simulates them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TlsFlight {
+    /// Client to server: the versions, ciphers and key share it offers.
+    ClientHello,
+    /// Server to client: ServerHello, then (encrypted) its certificate, a signature and
+    /// Finished.
+    ServerHello,
+    /// Client to server: the client's Finished. From here on both sides encrypt.
+    ClientFinished,
+}
+
+impl TlsFlight {
+    pub fn label(self) -> &'static str {
+        match self {
+            TlsFlight::ClientHello => "ClientHello",
+            TlsFlight::ServerHello => "ServerHello",
+            TlsFlight::ClientFinished => "Finished",
+        }
+    }
+
+    /// How many octets a typical flight of this kind takes on the wire (a ClientHello
+    /// with an X25519 key share; a server flight with one RSA-2048 certificate).
+    pub fn typical_size(self) -> usize {
+        match self {
+            TlsFlight::ClientHello => 517,
+            TlsFlight::ServerHello => 1_870,
+            TlsFlight::ClientFinished => 80,
+        }
+    }
 }
 
 /// The whole record of a World run.

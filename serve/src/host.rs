@@ -13,11 +13,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::mpsc;
 
-use mailroom_core::mail;
+use mailroom_core::mail::{self, Bounce, Failure};
 use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
 use mailroom_core::session::{Directory, Env, RcptVerdict};
 use mailroom_core::smtp::server::Accepted;
 use mailroom_core::store::{self, INBOX, MailStore};
+use mailroom_core::time::SimTime;
 
 /// New mail gets `452 4.3.1` once all mailboxes together hold this much, until the server
 /// restarts (RFC 1870 §6.3). Half of the store's own ceiling ([`store::MAX_STORE_BYTES`]),
@@ -45,6 +46,8 @@ pub struct Host {
     pub directory: Directory,
     /// Print every delivered message to standard output (`--print-messages`).
     pub print_messages: bool,
+    /// The server's name, as the reporting MTA of its bounces.
+    pub hostname: String,
 }
 
 type Job = Box<dyn FnOnce(&mut Host) + Send>;
@@ -87,14 +90,14 @@ impl StoreHandle {
 impl Host {
     /// The store of this server's world: a mailbox for every user and for the postmaster
     /// of every local domain (RFC 5321 §4.5.1), so that every address RCPT accepts has one.
-    pub fn new(directory: Directory, print_messages: bool) -> Host {
+    pub fn new(directory: Directory, print_messages: bool, hostname: &str) -> Host {
         let mut store = MailStore::new();
         let postmasters = directory.local_domains.iter().map(|d| format!("postmaster@{d}"));
         for addr in directory.mailboxes.iter().cloned().chain(postmasters) {
             // Cannot fail: a new store, distinct addresses.
             let _ = store.create_mailbox(&addr);
         }
-        Host { store, directory, print_messages }
+        Host { store, directory, print_messages, hostname: hostname.to_string() }
     }
 
     /// True while there is room for new mail (checked at MAIL FROM).
@@ -107,42 +110,90 @@ impl Host {
     /// INBOX and say so. All or nothing: if it cannot be stored for every recipient, what
     /// was stored is taken back, and the caller must not send the 250, so the client keeps
     /// the message (RFC 5321 §6.1).
-    pub fn deliver(&mut self, a: &Accepted, now: mailroom_core::time::SimTime) -> Result<(), String> {
-        let mut targets = Vec::with_capacity(a.rcpt_to.len());
-        for rcpt in &a.rcpt_to {
-            // Cannot happen: no client may relay, so RCPT accepts only local mailboxes.
-            let mailbox = self
-                .directory
-                .local_mailbox(rcpt)
-                .ok_or_else(|| format!("BUG: accepted {} for {rcpt}, which has no mailbox here", a.id))?;
-            targets.push(mailbox);
+    ///
+    /// A recipient outside this server's world (a logged-in user on the submission port may
+    /// name anyone) cannot be reached from here: the sender gets a bounce for it, in their
+    /// own INBOX (RFC 3464), and the message is delivered to the others.
+    pub fn deliver(&mut self, a: &Accepted, now: SimTime) -> Result<(), String> {
+        let (targets, outside): (Vec<_>, Vec<_>) =
+            a.rcpt_to.iter().map(|r| (r, self.directory.local_mailbox(r))).partition(|(_, m)| m.is_some());
+        let targets: Vec<String> = targets.into_iter().filter_map(|(_, m)| m).collect();
+        let outside: Vec<&String> = outside.into_iter().map(|(r, _)| r).collect();
+        let mut batch = Vec::with_capacity(2);
+        if !targets.is_empty() {
+            batch.push((a.id.clone(), mail::with_return_path(&a.mail_from, &a.message), targets));
         }
-        let stored: Rc<[u8]> = mail::with_return_path(&a.mail_from, &a.message).into();
-        let mut done: Vec<(String, u32)> = Vec::with_capacity(targets.len());
-        for mailbox in &targets {
-            match self.store.deliver(mailbox, Rc::clone(&stored), now) {
-                Ok(uid) => done.push((mailbox.clone(), uid)),
-                Err(e) => {
-                    for (mailbox, uid) in &done {
-                        let _ = self.store.delete(mailbox, INBOX, &[*uid]);
+        if !outside.is_empty() {
+            let (to, dsn) = self.bounce(a, &outside, now);
+            // A bounce has the null reverse-path (RFC 5321 §4.5.5).
+            batch.push((format!("{}B", a.id), mail::with_return_path("", &dsn), vec![to]));
+        }
+        self.store_all(&batch, now)
+    }
+
+    /// The bounce for the recipients of `a` that are outside the world, and the mailbox
+    /// it goes to: the sender's, or the postmaster's if the sender has none here.
+    fn bounce(&self, a: &Accepted, outside: &[&String], now: SimTime) -> (String, Vec<u8>) {
+        let failures: Vec<Failure> = outside
+            .iter()
+            .map(|r| Failure {
+                recipient: r.to_string(),
+                status: "5.1.2".into(),
+                reason: format!(
+                    "{} knows only the domains {}: there is no way to reach {} from here",
+                    self.hostname,
+                    self.directory.local_domains.join(" and "),
+                    mail::domain_of(r)
+                ),
+                remote: None,
+            })
+            .collect();
+        let message_id = format!("{}B@{}", a.id, self.hostname);
+        let dsn = mail::dsn(&Bounce {
+            reporting_mta: &self.hostname,
+            sender: &a.mail_from,
+            arrival: a.received_at,
+            now,
+            message_id: &message_id,
+            original: &a.message,
+            failures: &failures,
+        });
+        let postmaster = || format!("postmaster@{}", self.directory.local_domains.first().map_or("", |d| d));
+        let to = self.directory.local_mailbox(&a.mail_from).unwrap_or_else(postmaster);
+        (to, dsn)
+    }
+
+    /// Files each `(id, message, mailboxes)` of `batch`, all or nothing, and says so.
+    fn store_all(&mut self, batch: &[(String, Vec<u8>, Vec<String>)], now: SimTime) -> Result<(), String> {
+        let mut done: Vec<(&str, u32)> = Vec::new();
+        for (id, message, targets) in batch {
+            let stored: Rc<[u8]> = message.as_slice().into();
+            for mailbox in targets {
+                match self.store.deliver(mailbox, Rc::clone(&stored), now) {
+                    Ok(uid) => done.push((mailbox, uid)),
+                    Err(e) => {
+                        for (mailbox, uid) in &done {
+                            let _ = self.store.delete(mailbox, INBOX, &[*uid]);
+                        }
+                        return Err(format!("cannot store {id} for {mailbox}: {e}"));
                     }
-                    return Err(format!("cannot store {} for {mailbox}: {e}", a.id));
                 }
             }
         }
         let mut out = io::stdout().lock();
-        for mailbox in &targets {
-            let count = self.store.folder(mailbox, INBOX).map_or(0, |f| f.exists());
-            let _ = writeln!(
-                out,
-                "delivered {} to {mailbox} ({} octets, {count} in mailbox)",
-                a.id,
-                stored.len()
-            );
-            if self.print_messages {
-                let _ = writeln!(out, "--- message {} for {mailbox} ---", a.id);
-                let _ = out.write_all(&stored);
-                let _ = writeln!(out, "--- end ---");
+        for (id, message, targets) in batch {
+            for mailbox in targets {
+                let count = self.store.folder(mailbox, INBOX).map_or(0, |f| f.exists());
+                let _ = writeln!(
+                    out,
+                    "delivered {id} to {mailbox} ({} octets, {count} in mailbox)",
+                    message.len()
+                );
+                if self.print_messages {
+                    let _ = writeln!(out, "--- message {id} for {mailbox} ---");
+                    let _ = out.write_all(message);
+                    let _ = writeln!(out, "--- end ---");
+                }
             }
         }
         let _ = out.flush();
@@ -188,6 +239,11 @@ impl Env for SmtpEnv<'_> {
 
     fn storage_available(&mut self) -> bool {
         self.store.run(|h| h.has_room()).unwrap_or(false)
+    }
+
+    /// AUTH on the submission service (RFC 4954): the world's passwords.
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        password_of(user).is_some_and(|p| p == password)
     }
 }
 

@@ -1,4 +1,4 @@
-//! `mailroom-serve`: Mailroom's SMTP and POP3 servers on real TCP sockets, so that real
+//! `mailroom-serve`: Mailroom's SMTP, submission and POP3 servers on real TCP sockets, so that real
 //! clients (Python's smtplib and poplib, curl, swaks, a mail program) talk to the very same
 //! server code that the lessons animate. Only the sockets, threads and the clock live here;
 //! every protocol decision, the idle timeouts included, is made by `mailroom-core`'s
@@ -41,15 +41,19 @@ const LOCAL_DOMAINS: [&str; 2] = ["example.org", "example.net"];
 /// Mailroom's simulated mail servers on loopback TCP, for real clients.
 #[derive(Parser, Debug)]
 #[command(name = "mailroom-serve", version, after_help = world_help(),
-          group(ArgGroup::new("service").required(true).multiple(true).args(["smtp", "pop3"])))]
+          group(ArgGroup::new("service").required(true).multiple(true).args(["smtp", "submission", "pop3"])))]
 struct Options {
     /// Listen for SMTP on ADDR (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
     smtp: Option<SocketAddr>,
+    /// Listen for message submission on ADDR (port 0 picks a free port): AUTH PLAIN or
+    /// LOGIN first, then mail from your own address to anyone (RFC 6409, RFC 4954).
+    #[arg(long, value_name = "ADDR")]
+    submission: Option<SocketAddr>,
     /// Listen for POP3 on ADDR (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
     pop3: Option<SocketAddr>,
-    /// Print every command and reply (C: / S:) to standard error; POP3 passwords as ********.
+    /// Print every command and reply (C: / S:) to standard error; passwords as ********.
     #[arg(long)]
     transcript: bool,
     /// Print every delivered message, as stored, to standard output.
@@ -85,13 +89,16 @@ THE WORLD:
   550 5.7.1 (relay access denied); an unknown user gets 550 5.1.1.
   The passwords are made-up lesson passwords, shown to students: never use them anywhere
   real. POP3 (USER/PASS or APOP) logs in with the full address and its password, and reads
-  the mailbox's INBOX, where SMTP delivers.
+  the mailbox's INBOX, where SMTP delivers. Submission (AUTH PLAIN or LOGIN with the same
+  address and password; no STARTTLS here, so it runs in the clear on loopback) takes mail
+  only from your own address and delivers it to these users; mail for any other domain
+  comes back to you as a bounce (a DSN in your own INBOX).
 
-  Messages are kept in memory, shared by both services, and lost when the server stops.
+  Messages are kept in memory, shared by all services, and lost when the server stops.
   Dates in Received: headers are simulation time, starting Mon, 30 Nov 2026 09:00:00.
 
 EXAMPLE:
-  mailroom-serve --smtp 127.0.0.1:2525 --pop3 127.0.0.1:1110 &
+  mailroom-serve --smtp 127.0.0.1:2525 --submission 127.0.0.1:2587 --pop3 127.0.0.1:1110 &
   python3 -c 'import smtplib; s = smtplib.SMTP(\"127.0.0.1\", 2525); \\
     s.sendmail(\"alice@example.org\", [\"bob@example.net\"], \"Subject: hi\\r\\n\\r\\nHello\\r\\n\"); s.quit()'
   python3 -c 'import poplib; p = poplib.POP3(\"127.0.0.1\", 1110); p.user(\"bob@example.net\"); \\
@@ -104,6 +111,14 @@ fn smtp_config(idle_timeout: Option<SimDuration>) -> ServerConfig {
     let mut c = ServerConfig::new(HOSTNAME);
     c.postmaster_domain = Some(LOCAL_DOMAINS[0].to_string());
     c.timeout = idle_timeout.unwrap_or(SERVER_TIMEOUT);
+    c
+}
+
+/// Submission (RFC 6409): AUTH first, then mail from one's own address to anyone. No
+/// STARTTLS: a real client would try a real TLS handshake.
+fn submission_config(idle_timeout: Option<SimDuration>) -> ServerConfig {
+    let mut c = smtp_config(idle_timeout);
+    c.submission = true;
     c
 }
 
@@ -123,10 +138,11 @@ fn directory() -> Directory {
     }
 }
 
-/// The two services.
+/// The services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Service {
     Smtp,
+    Submission,
     Pop3,
 }
 
@@ -134,6 +150,7 @@ impl Service {
     fn name(self) -> &'static str {
         match self {
             Service::Smtp => "smtp",
+            Service::Submission => "submission",
             Service::Pop3 => "pop3",
         }
     }
@@ -143,6 +160,7 @@ struct Shared {
     store: StoreHandle,
     directory: Directory,
     smtp: ServerConfig,
+    submission: ServerConfig,
     pop3: Pop3Config,
     started: Instant,
     clients: AtomicUsize,
@@ -166,7 +184,8 @@ fn main() -> ExitCode {
     // Bad arguments (or neither --smtp nor --pop3): clap prints the error and the usage,
     // and exits with code 2.
     let opts = Options::parse();
-    let wanted = [(Service::Smtp, opts.smtp), (Service::Pop3, opts.pop3)];
+    let wanted =
+        [(Service::Smtp, opts.smtp), (Service::Submission, opts.submission), (Service::Pop3, opts.pop3)];
     // Every listener is bound before any is announced: one that cannot listen stops all.
     let mut listeners = Vec::new();
     for (service, addr) in wanted.into_iter().filter_map(|(s, a)| Some((s, a?))) {
@@ -190,9 +209,10 @@ fn main() -> ExitCode {
     let directory = directory();
     let (for_store, print_messages) = (directory.clone(), opts.print_messages);
     let shared = Arc::new(Shared {
-        store: StoreHandle::start(move || Host::new(for_store, print_messages)),
+        store: StoreHandle::start(move || Host::new(for_store, print_messages, HOSTNAME)),
         directory,
         smtp: smtp_config(idle_timeout),
+        submission: submission_config(idle_timeout),
         pop3: pop3_config(idle_timeout),
         started: Instant::now(),
         clients: AtomicUsize::new(0),
@@ -218,7 +238,7 @@ fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
         let Ok(mut stream) = stream else { continue };
         if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
             let busy = match service {
-                Service::Smtp => {
+                Service::Smtp | Service::Submission => {
                     Reply::of(ReplyCode::TooBusy, "Too many connections, try again later").to_bytes()
                 }
                 Service::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n".to_vec(),
@@ -230,7 +250,8 @@ fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
         let shared = Arc::clone(shared);
         std::thread::spawn(move || {
             let result = match service {
-                Service::Smtp => smtp_session(stream, &shared),
+                Service::Smtp => smtp_session(stream, &shared, &shared.smtp),
+                Service::Submission => smtp_session(stream, &shared, &shared.submission),
                 Service::Pop3 => pop3_session(stream, &shared),
             };
             if let Err(e) = result {
@@ -249,14 +270,14 @@ fn peer_of(stream: &TcpStream) -> io::Result<Peer> {
     Ok(Peer { addr: stream.peer_addr()?.ip().to_string(), name: None })
 }
 
-/// One SMTP client, from connect to close.
-fn smtp_session(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
+/// One SMTP (or submission) client, from connect to close.
+fn smtp_session(mut stream: TcpStream, shared: &Shared, config: &ServerConfig) -> io::Result<()> {
     // A client that stops reading must not hold this thread (and a client slot) forever:
     // a write may take as long as the machine lets a client be idle.
-    stream.set_write_timeout(Some(to_duration(shared.smtp.timeout)))?;
+    stream.set_write_timeout(Some(to_duration(config.timeout)))?;
     let peer = peer_of(&stream)?;
     let session_id = format!("{:06X}", shared.next_session() & 0xFF_FFFF);
-    let mut server = SmtpServer::new(shared.smtp.clone(), peer, &session_id, shared.now());
+    let mut server = SmtpServer::new(config.clone(), peer, &session_id, shared.now());
     let mut env = SmtpEnv { store: &shared.store, directory: &shared.directory };
     let mut log = ClientLines::new(shared.transcript, false);
     let result = drive(&mut stream, &mut server, shared, &mut env, &mut log);
@@ -299,7 +320,7 @@ fn drive(
 ) -> io::Result<()> {
     let mut buf = [0u8; 8192];
     loop {
-        if flush(stream, machine, shared)? {
+        if flush(stream, machine, shared, log)? {
             return Ok(());
         }
         let Some(deadline) = machine.poll_timeout() else {
@@ -329,7 +350,12 @@ fn drive(
 }
 
 /// Carries out everything the machine wants done, in order; true once it closed.
-fn flush(stream: &mut TcpStream, machine: &mut dyn Session, shared: &Shared) -> io::Result<bool> {
+fn flush(
+    stream: &mut TcpStream,
+    machine: &mut dyn Session,
+    shared: &Shared,
+    log: &mut ClientLines,
+) -> io::Result<bool> {
     // Replies to pipelined commands leave in one write (RFC 2920 §3.2, RFC 2449 §6.6).
     let mut pending = Vec::new();
     let mut closing = false;
@@ -346,6 +372,8 @@ fn flush(stream: &mut TcpStream, machine: &mut dyn Session, shared: &Shared) -> 
                     .unwrap_or_else(|| Err("the store could not take the message".to_string()));
                 stored.map_err(io::Error::other)?;
             }
+            // Never asked: mailroom-serve does not offer STARTTLS.
+            Output::Request(Request::StartTls) => {}
             Output::Close => closing = true,
         }
     }
@@ -353,6 +381,7 @@ fn flush(stream: &mut TcpStream, machine: &mut dyn Session, shared: &Shared) -> 
         if shared.transcript {
             transcript::server(&pending);
         }
+        log.server_sent(&pending);
         stream.write_all(&pending)?;
     }
     Ok(closing)

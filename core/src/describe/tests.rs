@@ -215,6 +215,16 @@ fn every_directive_broken() {
             &["line 8, column 30: expected a service kind: smtp, submission, pop3, imap or dns, found `pop`"],
         ),
         (
+            "service mx.example.net 465 pop3 starttls",
+            &["line 8, column 28: `starttls` is for smtp and submission services, not pop3"],
+        ),
+        (
+            "service mx.example.net 587 submission starttls required now",
+            &[
+                "line 8, column 57: unexpected `now` at the end; the line reads `service HOST PORT KIND [starttls [required]]`",
+            ],
+        ),
+        (
             "service laptop.example.org 110 pop3",
             &[
                 "line 8, column 9: a mail service runs on a mail host, and `laptop.example.org` is a client host",
@@ -672,4 +682,14 @@ fn the_worst_input_within_the_cap_is_read_quickly_enough() {
     let es = Description::parse(&text).unwrap_err();
     assert_eq!(es.len(), MAX_ERRORS);
     assert!(es[0].message.starts_with("there is no host"), "{}", es[0]);
+}
+
+#[test]
+fn starttls_is_declared_per_smtp_service() {
+    let extra =
+        "service mx.example.net 587 submission starttls required\nservice mx.example.net 2525 smtp starttls";
+    let mut d = Description::standard();
+    d.extend(extra, 100).unwrap();
+    let tls = |port| d.host(names::BOB_SERVER).unwrap().services.iter().find(|s| s.port == port).unwrap().tls;
+    assert_eq!((tls(25), tls(587), tls(2525)), (TlsPolicy::Off, TlsPolicy::Required, TlsPolicy::Offered));
 }

@@ -1,5 +1,8 @@
 //! The SMTP client, sans-IO: delivers one message over one connection and reacts to
 //! every reply (RFC 5321 §3.3, §4.1.4; falls back to HELO when EHLO is refused, §3.2).
+//! It switches to TLS when the server offers STARTTLS (RFC 3207) and, given a login, logs
+//! in with AUTH PLAIN before MAIL (RFC 4954, RFC 4616), as a mail program does on the
+//! submission port (RFC 6409).
 //!
 //! It keeps the [`Session`] contract: feed it what the server sends with
 //! [`Session::handle_input`], drain [`Session::poll_output`] for bytes to send, wake it at
@@ -10,7 +13,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::session::{Env, Output, Session, SessionState};
+use crate::session::{Env, Output, Request, Session, SessionState};
+use crate::smtp::auth;
 use crate::smtp::data::stuff;
 use crate::smtp::reply::{Reply, ReplyError, ReplyReader};
 use crate::time::{SimDuration, SimTime};
@@ -41,6 +45,12 @@ pub enum ClientState {
     ExpectGreeting,
     ExpectEhloReply,
     ExpectHeloReply,
+    /// STARTTLS was sent (RFC 3207 §4).
+    ExpectStartTlsReply,
+    /// `220` to STARTTLS came: the TLS handshake runs.
+    TlsHandshake,
+    /// AUTH was sent with the login (RFC 4954 §4).
+    ExpectAuthReply,
     ExpectMailReply,
     /// Waiting for the reply to the RCPT of recipient `n`.
     ExpectRcptReply(usize),
@@ -57,6 +67,9 @@ impl ClientState {
             ClientState::ExpectGreeting => "ExpectGreeting",
             ClientState::ExpectEhloReply => "ExpectEhloReply",
             ClientState::ExpectHeloReply => "ExpectHeloReply",
+            ClientState::ExpectStartTlsReply => "ExpectStartTlsReply",
+            ClientState::TlsHandshake => "TlsHandshake",
+            ClientState::ExpectAuthReply => "ExpectAuthReply",
             ClientState::ExpectMailReply => "ExpectMailReply",
             ClientState::ExpectRcptReply(_) => "ExpectRcptReply",
             ClientState::ExpectDataReply => "ExpectDataReply",
@@ -74,6 +87,10 @@ impl ClientState {
             ClientState::Done => return "finished".into(),
             ClientState::ExpectEhloReply => "EHLO",
             ClientState::ExpectHeloReply => "HELO",
+            ClientState::ExpectStartTlsReply => "STARTTLS",
+            ClientState::TlsHandshake => return "runs the TLS handshake".into(),
+            ClientState::ExpectAuthReply if sending => return "logs in (AUTH)".into(),
+            ClientState::ExpectAuthReply => "AUTH",
             ClientState::ExpectMailReply => "MAIL FROM",
             ClientState::ExpectRcptReply(_) => "RCPT TO",
             ClientState::ExpectDataReply => "DATA",
@@ -126,6 +143,8 @@ pub enum ClientOutput {
     Command { verb: String, bytes: Vec<u8> },
     /// Send the message, dot-stuffed, with the final `.CRLF`.
     Data(Vec<u8>),
+    /// Start the TLS handshake (after `220` to STARTTLS).
+    StartTls,
     /// Close the connection.
     Close,
 }
@@ -147,6 +166,12 @@ pub struct SmtpClient {
     /// When the reply being waited for is overdue.
     deadline: Option<SimTime>,
     now: SimTime,
+    /// Switch to TLS when the server offers STARTTLS.
+    starttls: bool,
+    /// The connection is encrypted.
+    tls_active: bool,
+    /// User and password to log in with, where the server offers AUTH.
+    login: Option<(String, String)>,
 }
 
 impl SmtpClient {
@@ -182,7 +207,24 @@ impl SmtpClient {
             status,
             deadline: (!refused).then(|| now.plus(reply_timeout(ClientState::ExpectGreeting))),
             now,
+            starttls: false,
+            tls_active: false,
+            login: None,
         }
+    }
+
+    /// Uses STARTTLS when the server offers it (RFC 3207), as mail programs and most mail
+    /// servers do.
+    pub fn with_starttls(mut self) -> SmtpClient {
+        self.starttls = true;
+        self
+    }
+
+    /// Logs in as `user` with AUTH PLAIN before MAIL (RFC 4954, RFC 4616), as a mail
+    /// program does on the submission port.
+    pub fn with_login(mut self, user: &str, password: &str) -> SmtpClient {
+        self.login = Some((user.to_string(), password.to_string()));
+        self
     }
 
     pub fn client_state(&self) -> ClientState {
@@ -277,16 +319,25 @@ impl SmtpClient {
                 self.quit();
             }
             ClientState::ExpectEhloReply if reply.is_positive() => {
-                let has = |ext: &str| {
-                    reply
-                        .lines
-                        .iter()
-                        .skip(1)
-                        .any(|l| l.split_whitespace().next().is_some_and(|k| k.eq_ignore_ascii_case(ext)))
-                };
+                let keyword = |l: &String| l.split_whitespace().next().map(str::to_ascii_uppercase);
+                let has = |ext: &str| reply.lines.iter().skip(1).any(|l| keyword(l).as_deref() == Some(ext));
                 self.server_size = has("SIZE");
                 self.server_8bit = has("8BITMIME");
-                self.send_mail();
+                // `AUTH PLAIN LOGIN`: the mechanisms follow the keyword (RFC 4954 §3).
+                let plain = reply.lines.iter().skip(1).any(|l| {
+                    keyword(l).as_deref() == Some("AUTH")
+                        && l.split_whitespace().skip(1).any(|m| m.eq_ignore_ascii_case("PLAIN"))
+                });
+                if self.starttls && !self.tls_active && has("STARTTLS") {
+                    self.command("STARTTLS", "STARTTLS".into());
+                    self.state = ClientState::ExpectStartTlsReply;
+                } else if let (Some((user, password)), true) = (&self.login, plain) {
+                    let line = format!("AUTH PLAIN {}", auth::plain_response(user, password));
+                    self.command("AUTH", line);
+                    self.state = ClientState::ExpectAuthReply;
+                } else {
+                    self.send_mail();
+                }
             }
             ClientState::ExpectEhloReply if reply.is_permanent() => {
                 // An old server that does not know EHLO: fall back to HELO (RFC 5321 §3.2).
@@ -302,6 +353,25 @@ impl SmtpClient {
                 self.quit();
             }
             ClientState::ExpectHeloReply => self.send_mail(),
+            ClientState::ExpectStartTlsReply if reply.code == 220 => {
+                self.out.push_back(ClientOutput::StartTls);
+                self.state = ClientState::TlsHandshake;
+            }
+            // No TLS after all (454, 502...): go on in the clear, as opportunistic TLS
+            // does; a server that insists says so with 530 or 538 (RFC 3207 §4).
+            ClientState::ExpectStartTlsReply => {
+                self.starttls = false;
+                self.command("EHLO", format!("EHLO {}", self.helo_name));
+                self.state = ClientState::ExpectEhloReply;
+            }
+            // Nothing is read during the handshake; a reply here is a protocol error.
+            ClientState::TlsHandshake => self.give_up(format!("a reply during the TLS handshake: {reply}")),
+            ClientState::ExpectAuthReply if reply.code == 235 => self.send_mail(),
+            // A refused login refuses every recipient, with the server's reason.
+            ClientState::ExpectAuthReply => {
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
             ClientState::ExpectMailReply if reply.is_positive() => self.send_rcpt(0),
             ClientState::ExpectMailReply => {
                 self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
@@ -384,12 +454,25 @@ impl Session for SmtpClient {
                 Output::Send { bytes, kind: EventKind::Command { verb } }
             }
             ClientOutput::Data(bytes) => Output::Send { bytes, kind: EventKind::MessageData },
+            ClientOutput::StartTls => Output::Request(Request::StartTls),
             ClientOutput::Close => Output::Close,
         })
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
         self.deadline
+    }
+
+    /// The handshake is done: say EHLO again, now encrypted (RFC 3207 §4.2).
+    fn handle_tls(&mut self, now: SimTime) {
+        if self.state != ClientState::TlsHandshake {
+            return;
+        }
+        self.now = now;
+        self.tls_active = true;
+        self.command("EHLO", format!("EHLO {}", self.helo_name));
+        self.state = ClientState::ExpectEhloReply;
+        self.arm();
     }
 
     /// No reply in time: the attempt ends and every recipient not yet settled is a

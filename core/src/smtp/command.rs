@@ -37,7 +37,15 @@ pub enum Command {
     Help(String),
     Noop,
     Quit,
-    /// A command this server knows of but does not offer (`STARTTLS`, `AUTH`, `BDAT`, ...).
+    /// `STARTTLS`: switch to TLS (RFC 3207 §4).
+    StartTls,
+    /// `AUTH mechanism [initial-response]` (RFC 4954 §4). The mechanism is upper-cased;
+    /// the initial response is still base64 (`=` for an empty one).
+    Auth {
+        mechanism: String,
+        initial: Option<String>,
+    },
+    /// A command this server knows of but does not offer (`BDAT`, `ETRN`, ...).
     NotImplemented(String),
 }
 
@@ -55,6 +63,8 @@ impl Command {
             Command::Help(_) => "HELP",
             Command::Noop => "NOOP",
             Command::Quit => "QUIT",
+            Command::StartTls => "STARTTLS",
+            Command::Auth { .. } => "AUTH",
             Command::NotImplemented(v) => v,
         }
     }
@@ -62,8 +72,7 @@ impl Command {
 
 /// Verbs that exist in SMTP and its extensions but that this server does not offer:
 /// they get `502`, not `500` (RFC 5321 §4.2.4).
-const KNOWN_NOT_OFFERED: &[&str] =
-    &["STARTTLS", "AUTH", "BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
+const KNOWN_NOT_OFFERED: &[&str] = &["BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
 
 /// The verb of a command line, upper-cased: the first word, up to a space.
 pub fn verb_of(line: &[u8]) -> String {
@@ -110,6 +119,9 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         "DATA" => no_args(Command::Data),
         "RSET" => no_args(Command::Rset),
         "QUIT" => no_args(Command::Quit),
+        // "STARTTLS" with any parameter is a syntax error (RFC 3207 §4).
+        "STARTTLS" => no_args(Command::StartTls),
+        "AUTH" => parse_auth(arg_trimmed),
         // NOOP takes an optional string that is ignored (RFC 5321 §4.1.1.9).
         "NOOP" => Ok(Command::Noop),
         "HELP" => Ok(Command::Help(arg_trimmed.to_string())),
@@ -126,6 +138,23 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
         v if KNOWN_NOT_OFFERED.contains(&v) => Ok(Command::NotImplemented(verb)),
         _ => Err(Reply::of(ReplyCode::Unrecognized, "Syntax error: command unrecognized")),
     }
+}
+
+/// `AUTH SP sasl-mech [SP initial-response]` (RFC 4954 §4); a mechanism name is 1 to 20
+/// upper-case letters, digits, `-` and `_` (RFC 4422 §3.1).
+fn parse_auth(arg: &str) -> Result<Command, Reply> {
+    const SYNTAX: &str = "Syntax: AUTH mechanism [initial-response]";
+    let mut words = arg.split(' ').filter(|w| !w.is_empty());
+    let (Some(mechanism), initial, None) = (words.next(), words.next(), words.next()) else {
+        return Err(Reply::of(ReplyCode::BadArguments, SYNTAX));
+    };
+    let mechanism = mechanism.to_ascii_uppercase();
+    let name_ok = (1..=20).contains(&mechanism.len())
+        && mechanism.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !name_ok {
+        return Err(Reply::of(ReplyCode::BadArguments, SYNTAX));
+    }
+    Ok(Command::Auth { mechanism, initial: initial.map(str::to_string) })
 }
 
 fn is_domain_or_literal(s: &str) -> bool {
@@ -307,7 +336,17 @@ mod tests {
             ("QUIT", Command::Quit),
             ("VRFY bob", Command::Vrfy("bob".into())),
             ("HELP", Command::Help("".into())),
-            ("STARTTLS", Command::NotImplemented("STARTTLS".into())),
+            ("STARTTLS", Command::StartTls),
+            ("starttls", Command::StartTls),
+            ("AUTH PLAIN", Command::Auth { mechanism: "PLAIN".into(), initial: None }),
+            ("auth login", Command::Auth { mechanism: "LOGIN".into(), initial: None }),
+            (
+                "AUTH PLAIN AGJvYgBidWlsZGVy",
+                Command::Auth { mechanism: "PLAIN".into(), initial: Some("AGJvYgBidWlsZGVy".into()) },
+            ),
+            ("AUTH PLAIN =", Command::Auth { mechanism: "PLAIN".into(), initial: Some("=".into()) }),
+            ("AUTH SCRAM-SHA-256", Command::Auth { mechanism: "SCRAM-SHA-256".into(), initial: None }),
+            ("BDAT 10 LAST", Command::NotImplemented("BDAT".into())),
         ];
         for (line, want) in cases {
             assert_eq!(ok(line), want, "{line}");
@@ -324,6 +363,12 @@ mod tests {
             ("DATA x", 501, "5.5.4"),
             ("RSET x", 501, "5.5.4"),
             ("QUIT x", 501, "5.5.4"),
+            // RFC 3207 §4: "501 Syntax error (no parameters allowed)".
+            ("STARTTLS now", 501, "5.5.4"),
+            ("AUTH", 501, "5.5.4"),
+            ("AUTH PLAIN a b", 501, "5.5.4"),
+            ("AUTH PL@IN", 501, "5.5.4"),
+            ("AUTH ABCDEFGHIJKLMNOPQRSTU", 501, "5.5.4"),
             ("EHLO", 501, "5.5.4"),
             ("EHLO bad!name", 501, "5.5.4"),
             ("MAIL alice@example.org", 501, "5.5.2"),

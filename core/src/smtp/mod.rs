@@ -4,12 +4,15 @@
 //! bytes to send and events; the caller (the World, or `mailroom-serve` over TCP) moves
 //! the bytes and the time.
 
+pub mod auth;
 pub mod client;
 pub mod command;
 pub mod data;
 pub mod path;
 pub mod reply;
 pub mod server;
+#[cfg(test)]
+mod submission_tests;
 
 pub use reply::Reply;
 

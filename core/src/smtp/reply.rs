@@ -24,6 +24,8 @@ pub struct Reply {
 pub enum ReplyCode {
     /// `220`: the greeting (RFC 5321 §4.2, §3.1).
     Greeting,
+    /// `220 2.0.0`: go ahead with the TLS handshake (RFC 3207 §4).
+    ReadyForTls,
     /// `221 2.0.0`: answer to QUIT.
     Closing,
     /// `214 2.0.0`: answer to HELP.
@@ -38,6 +40,11 @@ pub enum ReplyCode {
     RecipientOk,
     /// `252 2.5.0`: VRFY, cannot verify but will try (RFC 5321 §3.5.3).
     CannotVerify,
+    /// `235 2.7.0`: logged in (RFC 4954 §6).
+    AuthOk,
+    /// `334`: the next step of an AUTH exchange; the text is a base64 challenge, without an
+    /// enhanced code (RFC 4954 §4).
+    AuthChallenge,
     /// `354`: go ahead with the message.
     StartData,
     /// `421 4.4.2`: the server's timeout ran out (RFC 5321 §4.5.3.2.7).
@@ -68,6 +75,19 @@ pub enum ReplyCode {
     NotOffered,
     /// `503 5.5.1`: a command out of sequence (RFC 5321 §4.1.4).
     BadSequence,
+    /// `504 5.5.4`: an AUTH mechanism this server does not offer (RFC 4954 §4).
+    UnknownMechanism,
+    /// `501 5.7.0`: the client cancelled the AUTH exchange with `*` (RFC 4954 §4).
+    AuthCancelled,
+    /// `530 5.7.0`: log in first (RFC 4954 §6), or, where TLS is required, STARTTLS first
+    /// (RFC 3207 §4).
+    AuthRequired,
+    /// `535 5.7.8`: wrong user name or password (RFC 4954 §6).
+    AuthFailed,
+    /// `538 5.7.11`: this host takes passwords only over an encrypted connection (RFC 4954 §6).
+    EncryptionRequired,
+    /// `553 5.7.1`: a logged-in user may send only from their own address (RFC 6409 §6.1).
+    SenderNotOwned,
     /// `550 5.1.1`: no such mailbox.
     NoSuchUser,
     /// `550 5.7.1`: relay access denied.
@@ -85,8 +105,17 @@ pub enum ReplyCode {
 }
 
 impl ReplyCode {
-    pub const ALL: [ReplyCode; 30] = [
+    pub const ALL: [ReplyCode; 39] = [
         ReplyCode::Greeting,
+        ReplyCode::ReadyForTls,
+        ReplyCode::AuthOk,
+        ReplyCode::AuthChallenge,
+        ReplyCode::UnknownMechanism,
+        ReplyCode::AuthCancelled,
+        ReplyCode::AuthRequired,
+        ReplyCode::AuthFailed,
+        ReplyCode::EncryptionRequired,
+        ReplyCode::SenderNotOwned,
         ReplyCode::Closing,
         ReplyCode::Help,
         ReplyCode::Hello,
@@ -123,6 +152,15 @@ impl ReplyCode {
         use ReplyCode::*;
         match self {
             Greeting => (220, None),
+            ReadyForTls => (220, Some("2.0.0")),
+            AuthOk => (235, Some("2.7.0")),
+            AuthChallenge => (334, None),
+            UnknownMechanism => (504, Some("5.5.4")),
+            AuthCancelled => (501, Some("5.7.0")),
+            AuthRequired => (530, Some("5.7.0")),
+            AuthFailed => (535, Some("5.7.8")),
+            EncryptionRequired => (538, Some("5.7.11")),
+            SenderNotOwned => (553, Some("5.7.1")),
             Closing => (221, Some("2.0.0")),
             Help => (214, Some("2.0.0")),
             Hello => (250, None),

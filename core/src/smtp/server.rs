@@ -1,5 +1,6 @@
 //! The SMTP server, sans-IO (RFC 5321 §4; SIZE RFC 1870; 8BITMIME RFC 6152;
-//! PIPELINING RFC 2920; ENHANCEDSTATUSCODES RFC 2034).
+//! PIPELINING RFC 2920; ENHANCEDSTATUSCODES RFC 2034; STARTTLS RFC 3207; AUTH RFC 4954;
+//! message submission RFC 6409).
 //!
 //! It keeps the [`Session`] contract: create it with [`SmtpServer::new`] when a client
 //! connects (the greeting is queued), feed what arrives to [`Session::handle_input`],
@@ -12,6 +13,7 @@ use std::collections::VecDeque;
 
 use crate::line::{Line, LineReader};
 use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
+use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
 use crate::smtp::data::{DataEnd, DataProblem, DataReader};
 use crate::smtp::reply::{Reply, ReplyCode};
@@ -36,6 +38,27 @@ pub struct ServerConfig {
     pub max_recipients: usize,
     /// Idle time before the server says `421` and closes.
     pub timeout: SimDuration,
+    /// A message submission agent (RFC 6409, port 587): offers AUTH, takes mail only from
+    /// logged-in users and only from their own address, and adds a missing `Date:` and
+    /// `Message-ID:` (§8.2, §8.3).
+    pub submission: bool,
+    /// Whether STARTTLS is offered, or required before anything else (RFC 3207).
+    pub tls: TlsPolicy,
+    /// Passwords only over TLS: AUTH before STARTTLS gets `538 5.7.11` (RFC 4954 §6).
+    pub auth_needs_tls: bool,
+}
+
+/// What a server says about TLS (RFC 3207).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TlsPolicy {
+    /// STARTTLS is not offered (`502`).
+    #[default]
+    Off,
+    /// STARTTLS is offered; the client may go on without it.
+    Offered,
+    /// Every command but NOOP, EHLO, STARTTLS and QUIT gets `530 5.7.0` until the client
+    /// has switched to TLS (RFC 3207 §4).
+    Required,
 }
 
 impl ServerConfig {
@@ -46,6 +69,9 @@ impl ServerConfig {
             max_message_size: MAX_MESSAGE_SIZE,
             max_recipients: MAX_RECIPIENTS,
             timeout: SERVER_TIMEOUT,
+            submission: false,
+            tls: TlsPolicy::Off,
+            auth_needs_tls: false,
         }
     }
 }
@@ -73,6 +99,12 @@ pub enum State {
     ExpectRcptOrData,
     /// After 354: reading the message until `CRLF.CRLF`.
     ReceivingData,
+    /// In an AUTH exchange: a `334` challenge was sent, the client's answer is awaited
+    /// (RFC 4954 §4).
+    AuthExchange,
+    /// After `220` to STARTTLS: waiting for the TLS handshake; anything sent in the clear
+    /// meanwhile is discarded (RFC 3207 §4.2).
+    TlsHandshake,
     /// The greeting refused service (`554`): only QUIT is answered, every other command
     /// gets `503` (RFC 5321 §3.1).
     NoService,
@@ -88,6 +120,8 @@ impl State {
             State::ExpectRcpt => "ExpectRcpt",
             State::ExpectRcptOrData => "ExpectRcptOrData",
             State::ReceivingData => "ReceivingData",
+            State::AuthExchange => "AuthExchange",
+            State::TlsHandshake => "TlsHandshake",
             State::NoService => "NoService",
             State::Closed => "Closed",
         }
@@ -107,6 +141,10 @@ impl State {
             (State::ExpectRcptOrData, false) => "waits for another RCPT TO, or DATA",
             (State::ReceivingData, true) => "replies 354; then reads the message",
             (State::ReceivingData, false) => "reads the message up to the lone dot",
+            (State::AuthExchange, true) => "asks for the login (334)",
+            (State::AuthExchange, false) => "waits for the client's login data",
+            (State::TlsHandshake, true) => "replies 220; then starts TLS",
+            (State::TlsHandshake, false) => "waits for the TLS handshake",
             (State::NoService, true) => "refuses service",
             (State::NoService, false) => "refused service: waits for QUIT",
             (State::Closed, _) => "closing the connection",
@@ -141,6 +179,21 @@ enum Reading {
     Commands,
     /// The message after `354`, until `CRLF.CRLF`.
     Data(DataReader),
+    /// The client's answer to a `334` challenge (RFC 4954 §4).
+    Auth(AuthStep),
+    /// Nothing: the TLS handshake is due, and plaintext is discarded (RFC 3207 §4.2).
+    Handshake,
+}
+
+/// Which answer an AUTH exchange waits for.
+#[derive(Clone, Debug)]
+enum AuthStep {
+    /// The PLAIN message (RFC 4616 §2).
+    Plain,
+    /// LOGIN's user name.
+    LoginUser,
+    /// LOGIN's password, for this user.
+    LoginPassword(String),
 }
 
 /// One SMTP server session.
@@ -161,6 +214,10 @@ pub struct SmtpServer {
     session_id: String,
     /// When the idle timeout runs out.
     deadline: SimTime,
+    /// The connection is encrypted (after STARTTLS and the handshake).
+    tls_active: bool,
+    /// Who logged in with AUTH, if anyone.
+    user: Option<String>,
 }
 
 impl SmtpServer {
@@ -181,6 +238,8 @@ impl SmtpServer {
             accepted: 0,
             session_id: session_id.to_string(),
             deadline,
+            tls_active: false,
+            user: None,
         };
         s.reply(None, greeting);
         s
@@ -212,6 +271,16 @@ impl SmtpServer {
         self.state
     }
 
+    /// Who logged in with AUTH, if anyone.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// True once STARTTLS and its handshake have encrypted the connection.
+    pub fn tls_active(&self) -> bool {
+        self.tls_active
+    }
+
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
         let kind = EventKind::Reply {
             status: Status::Smtp { code: reply.code, enhanced: reply.enhanced.clone() },
@@ -241,6 +310,17 @@ impl SmtpServer {
         if self.state == State::NoService && !matches!(cmd, Command::Quit) {
             return self.reply(Some(&verb), Reply::of(ReplyCode::BadSequence, "No service here: only QUIT"));
         }
+        // Where TLS is required, only NOOP, EHLO, STARTTLS and QUIT are taken in the clear
+        // (RFC 3207 §4).
+        if self.config.tls == TlsPolicy::Required
+            && !self.tls_active
+            && !matches!(cmd, Command::Noop | Command::Ehlo(_) | Command::StartTls | Command::Quit)
+        {
+            return self.reply(
+                Some(&verb),
+                Reply::of(ReplyCode::AuthRequired, "Must issue a STARTTLS command first"),
+            );
+        }
         let rcpt = match &cmd {
             Command::Rcpt { to } => Some(to.as_str()),
             _ => None,
@@ -263,12 +343,20 @@ impl SmtpServer {
         if self.state == State::Closed {
             self.out.push_back(Output::Close);
         }
+        // After the 220 to STARTTLS: the handshake (RFC 3207 §4).
+        if let Reading::Handshake = self.reading {
+            self.out.push_back(Output::Request(Request::StartTls));
+        }
     }
 
     /// True when `cmd` comes at a moment where RFC 5321 §4.1.4 allows it.
     fn in_sequence(&self, cmd: &Command) -> bool {
         match cmd {
-            Command::Mail { .. } => self.helo.is_some() && self.tx.mail_from.is_none(),
+            Command::Mail { .. } => {
+                self.helo.is_some()
+                    && self.tx.mail_from.is_none()
+                    && (self.user.is_some() || !self.config.submission)
+            }
             Command::Rcpt { .. } => self.tx.mail_from.is_some(),
             Command::Data => !self.tx.rcpt_to.is_empty(),
             _ => true,
@@ -284,14 +372,21 @@ impl SmtpServer {
                 self.tx = Transaction::default();
                 self.state = State::ExpectMail;
                 self.helo = Some((name.clone(), true));
-                let lines = vec![
+                let mut lines = vec![
                     format!("{} greets {name}", self.config.hostname),
                     "PIPELINING".to_string(),
                     format!("SIZE {}", self.config.max_message_size),
                     "8BITMIME".to_string(),
-                    "ENHANCEDSTATUSCODES".to_string(),
-                    "HELP".to_string(),
                 ];
+                // STARTTLS only until TLS is on (RFC 3207 §4.2).
+                if self.config.tls != TlsPolicy::Off && !self.tls_active {
+                    lines.push("STARTTLS".to_string());
+                }
+                if self.config.submission {
+                    lines.push(format!("AUTH {}", auth::MECHANISMS.join(" ")));
+                }
+                lines.push("ENHANCEDSTATUSCODES".to_string());
+                lines.push("HELP".to_string());
                 Reply::lines(ReplyCode::Hello, lines)
             }
             Command::Helo(name) => {
@@ -309,6 +404,22 @@ impl SmtpServer {
                 if (size.is_some() || body.is_some()) && self.helo.as_ref().is_some_and(|h| !h.1) =>
             {
                 Reply::of(ReplyCode::UnsupportedParameter, "MAIL parameters need EHLO, not HELO")
+            }
+            // A submission server takes mail only from users who logged in (RFC 6409 §4.3,
+            // RFC 4954 §6).
+            Command::Mail { .. } if self.config.submission && self.user.is_none() => {
+                Reply::of(ReplyCode::AuthRequired, "Authentication required: log in with AUTH first")
+            }
+            // ... and only from their own address (RFC 6409 §6.1).
+            Command::Mail { from, .. }
+                if self.user.as_ref().is_some_and(|u| !u.eq_ignore_ascii_case(&from)) =>
+            {
+                let user = self.user.clone().unwrap_or_default();
+                let shown = if from.is_empty() { "<>".to_string() } else { format!("<{from}>") };
+                Reply::of(
+                    ReplyCode::SenderNotOwned,
+                    format!("Sender address {shown} is not owned by user {user}"),
+                )
             }
             Command::Mail { from, size, .. } => {
                 // SIZE over the fixed maximum: 552 5.3.4 (RFC 1870 §6.1).
@@ -367,6 +478,8 @@ impl SmtpServer {
                 ],
             ),
             Command::Noop => Reply::of(ReplyCode::Ok, "OK"),
+            Command::StartTls => self.starttls(),
+            Command::Auth { mechanism, initial } => self.auth(&mechanism, initial.as_deref(), env),
             Command::Quit => {
                 self.tx = Transaction::default();
                 self.state = State::Closed;
@@ -404,10 +517,156 @@ impl SmtpServer {
             RcptVerdict::Full => {
                 Reply::of(ReplyCode::MailboxFull, format!("<{to}>: mailbox full, try again later"))
             }
+            // A logged-in user may send anywhere: that is what submission is for (RFC 6409 §4).
+            RcptVerdict::RelayDenied if self.user.is_some() => {
+                self.accept_rcpt(to.clone());
+                Reply::of(ReplyCode::RecipientOk, format!("Recipient <{to}> OK, will relay"))
+            }
             RcptVerdict::RelayDenied => {
                 Reply::of(ReplyCode::RelayDenied, format!("<{to}>: relay access denied"))
             }
         }
+    }
+
+    /// STARTTLS (RFC 3207 §4): `220`, then the handshake; nothing sent in the clear after
+    /// the command is read as a command (§4.2; the CVE-2011-0411 class of bugs).
+    fn starttls(&mut self) -> Reply {
+        if self.config.tls == TlsPolicy::Off {
+            return Reply::of(ReplyCode::NotOffered, "STARTTLS is not offered here");
+        }
+        if self.tls_active {
+            return Reply::of(ReplyCode::BadSequence, "TLS is already active");
+        }
+        if self.tx.mail_from.is_some() {
+            return Reply::of(ReplyCode::BadSequence, "STARTTLS is not allowed inside a mail transaction");
+        }
+        self.state = State::TlsHandshake;
+        self.reading = Reading::Handshake;
+        self.lines.clear();
+        Reply::of(ReplyCode::ReadyForTls, "Ready to start TLS")
+    }
+
+    /// AUTH (RFC 4954 §4): checks when it may start, then answers at once (an initial
+    /// response) or with a `334` challenge.
+    fn auth(&mut self, mechanism: &str, initial: Option<&str>, env: &mut dyn Env) -> Reply {
+        if !self.config.submission {
+            return Reply::of(ReplyCode::NotOffered, "AUTH is not offered here");
+        }
+        if !self.helo.as_ref().is_some_and(|h| h.1) {
+            return Reply::of(ReplyCode::BadSequence, "Send EHLO first: AUTH is an SMTP extension");
+        }
+        if self.user.is_some() {
+            return Reply::of(ReplyCode::BadSequence, "Already authenticated");
+        }
+        if self.tx.mail_from.is_some() {
+            return Reply::of(ReplyCode::BadSequence, "AUTH is not allowed inside a mail transaction");
+        }
+        let Some(mech) = Mechanism::named(mechanism) else {
+            return Reply::of(
+                ReplyCode::UnknownMechanism,
+                format!("Unrecognized authentication type: offered are {}", auth::MECHANISMS.join(" ")),
+            );
+        };
+        if self.config.auth_needs_tls && !self.tls_active {
+            return Reply::of(
+                ReplyCode::EncryptionRequired,
+                "Encryption required for requested authentication mechanism: use STARTTLS first",
+            );
+        }
+        let step = match mech {
+            Mechanism::Plain => AuthStep::Plain,
+            Mechanism::Login => AuthStep::LoginUser,
+        };
+        match initial {
+            Some(text) => self.auth_answer(step, text, env),
+            None => self.challenge(step),
+        }
+    }
+
+    /// Sends the challenge for `step` and waits for the answer.
+    fn challenge(&mut self, step: AuthStep) -> Reply {
+        let text = match step {
+            AuthStep::Plain => "",
+            AuthStep::LoginUser => auth::LOGIN_USERNAME,
+            AuthStep::LoginPassword(_) => auth::LOGIN_PASSWORD,
+        };
+        self.state = State::AuthExchange;
+        self.reading = Reading::Auth(step);
+        self.lines.set_max(MAX_AUTH_LINE);
+        Reply::of(ReplyCode::AuthChallenge, text)
+    }
+
+    /// Ends the AUTH exchange with `reply`: back to commands.
+    fn auth_done(&mut self, reply: Reply) -> Reply {
+        self.state = State::ExpectMail;
+        self.reading = Reading::Commands;
+        self.lines.set_max(MAX_COMMAND_LINE);
+        reply
+    }
+
+    /// The client's answer `text` (base64) at `step`.
+    fn auth_answer(&mut self, step: AuthStep, text: &str, env: &mut dyn Env) -> Reply {
+        // "*" cancels the exchange: 501 (RFC 4954 §4).
+        if text == "*" {
+            return self.auth_done(Reply::of(ReplyCode::AuthCancelled, "Authentication cancelled"));
+        }
+        let Some(bytes) = auth::decode(text) else {
+            return self
+                .auth_done(Reply::of(ReplyCode::BadSyntax, "Invalid base64 data: authentication ended"));
+        };
+        let (user, password) = match step {
+            AuthStep::Plain => match auth::parse_plain(&bytes) {
+                Ok(pair) => pair,
+                Err(PlainError::Malformed) => {
+                    return self.auth_done(Reply::of(
+                        ReplyCode::BadSyntax,
+                        "Malformed PLAIN data: expected [authzid] NUL user NUL password",
+                    ));
+                }
+                Err(PlainError::OtherIdentity) => {
+                    return self.auth_done(Reply::of(
+                        ReplyCode::AuthFailed,
+                        "Authentication credentials invalid: you may not act as another user",
+                    ));
+                }
+            },
+            AuthStep::LoginUser => {
+                return match String::from_utf8(bytes) {
+                    Ok(user) if !user.is_empty() => self.challenge(AuthStep::LoginPassword(user)),
+                    _ => self.auth_done(Reply::of(ReplyCode::BadSyntax, "Malformed user name")),
+                };
+            }
+            AuthStep::LoginPassword(user) => match String::from_utf8(bytes) {
+                Ok(password) => (user, password),
+                Err(_) => return self.auth_done(Reply::of(ReplyCode::BadSyntax, "Malformed password")),
+            },
+        };
+        if env.check_password(&user, &password) {
+            self.user = Some(user);
+            self.auth_done(Reply::of(ReplyCode::AuthOk, "Authentication successful"))
+        } else {
+            self.auth_done(Reply::of(ReplyCode::AuthFailed, "Authentication credentials invalid"))
+        }
+    }
+
+    /// One line of an AUTH exchange.
+    fn handle_auth_line(&mut self, step: AuthStep, line: Line, env: &mut dyn Env) {
+        let reply = match line {
+            Line::TooLong { .. } => self.auth_done(Reply::of(
+                ReplyCode::LineError,
+                format!("Line too long (at most {MAX_AUTH_LINE} octets): authentication ended"),
+            )),
+            Line::Complete { bare_lf: true, .. } => self.auth_done(Reply::of(
+                ReplyCode::LineError,
+                "Syntax error: a line must end with CRLF, not a bare LF: authentication ended",
+            )),
+            Line::Complete { text, bare_lf: false } => match std::str::from_utf8(&text) {
+                Ok(text) => self.auth_answer(step, text.trim_end_matches(' '), env),
+                Err(_) => self
+                    .auth_done(Reply::of(ReplyCode::BadSyntax, "Invalid base64 data: authentication ended")),
+            },
+        };
+        self.reply(Some("AUTH"), reply);
     }
 
     fn accept_rcpt(&mut self, to: String) {
@@ -448,6 +707,8 @@ impl SmtpServer {
             DataEnd::Complete(message) => {
                 self.accepted += 1;
                 let id = format!("{}{:02}", self.session_id, self.accepted);
+                let message =
+                    if self.config.submission { self.complete_header(message, &id, now) } else { message };
                 let message = self.add_received(&message, &id, &tx.rcpt_to, now);
                 self.out.push_back(Output::Request(Request::Accept(Accepted {
                     id: id.clone(),
@@ -462,6 +723,32 @@ impl SmtpServer {
         self.reply(Some("DATA"), reply);
     }
 
+    /// A submission server adds the `Date:` and `Message-ID:` a message lacks
+    /// (RFC 6409 §8.2, §8.3), at the end of its header section.
+    fn complete_header(&self, message: Vec<u8>, id: &str, now: SimTime) -> Vec<u8> {
+        let has = |name: &str| crate::mail::header(&message, name).is_some();
+        let mut added = String::new();
+        if !has("Date") {
+            added.push_str(&format!("Date: {}\r\n", rfc5322_date(now)));
+        }
+        if !has("Message-ID") {
+            added.push_str(&format!("Message-ID: <{id}@{}>\r\n", self.config.hostname));
+        }
+        if added.is_empty() {
+            return message;
+        }
+        // At the end of the header section (RFC 5322 §2.1); with no header at all, on top.
+        let at = match crate::mail::header_section(&message).len() {
+            n if n == message.len() && !message.ends_with(b"\r\n\r\n") => 0,
+            n => n,
+        };
+        let mut out = Vec::with_capacity(message.len() + added.len());
+        out.extend_from_slice(&message[..at]);
+        out.extend_from_slice(added.as_bytes());
+        out.extend_from_slice(&message[at..]);
+        out
+    }
+
     /// Prepends this hop's `Received:` header (RFC 5321 §4.4).
     fn add_received(&self, message: &[u8], id: &str, rcpts: &[String], now: SimTime) -> Vec<u8> {
         let (helo, esmtp) = self.helo.clone().unwrap_or_default();
@@ -470,7 +757,14 @@ impl SmtpServer {
             Some(name) => format!("{name} [{}]", self.peer.addr),
             None => format!("[{}]", self.peer.addr),
         };
-        let with = if esmtp { "ESMTP" } else { "SMTP" };
+        // RFC 3848: ESMTP, plus S for TLS and A for a logged-in client.
+        let with = match (esmtp, self.tls_active, self.user.is_some()) {
+            (false, _, _) => "SMTP",
+            (true, false, false) => "ESMTP",
+            (true, true, false) => "ESMTPS",
+            (true, false, true) => "ESMTPA",
+            (true, true, true) => "ESMTPSA",
+        };
         let mut header = format!(
             "Received: from {helo} ({tcp_info})\r\n\tby {} (Mailroom) with {with} id {id}",
             self.config.hostname
@@ -492,6 +786,19 @@ impl Session for SmtpServer {
             self.deadline = now.plus(self.config.timeout);
         }
         while !input.is_empty() && self.state != State::Closed {
+            // Plaintext after STARTTLS, before the handshake: discarded, never run as a
+            // command (RFC 3207 §4.2).
+            if let Reading::Handshake = self.reading {
+                return;
+            }
+            if let Reading::Auth(step) = &self.reading {
+                let step = step.clone();
+                let Some(line) = self.lines.read(&mut input) else {
+                    return;
+                };
+                self.handle_auth_line(step, line, env);
+                continue;
+            }
             if let Reading::Data(data) = &mut self.reading {
                 let Some(end) = data.read(&mut input) else {
                     return;
@@ -542,6 +849,23 @@ impl Session for SmtpServer {
         self.out.pop_front()
     }
 
+    /// The handshake after STARTTLS is done: the server forgets everything it learnt in
+    /// the clear (the EHLO name, a login, a transaction) and expects EHLO again
+    /// (RFC 3207 §4.2).
+    fn handle_tls(&mut self, now: SimTime) {
+        if self.state != State::TlsHandshake {
+            return;
+        }
+        self.tls_active = true;
+        self.helo = None;
+        self.user = None;
+        self.tx = Transaction::default();
+        self.reading = Reading::Commands;
+        self.lines = LineReader::new(MAX_COMMAND_LINE);
+        self.state = State::ExpectHelo;
+        self.deadline = now.plus(self.config.timeout);
+    }
+
     fn poll_timeout(&self) -> Option<SimTime> {
         (self.state != State::Closed).then_some(self.deadline)
     }
@@ -570,7 +894,9 @@ impl Session for SmtpServer {
     fn classify(&self, input: &[u8]) -> EventKind {
         match self.reading {
             Reading::Data(_) => EventKind::MessageData,
-            Reading::Commands => {
+            Reading::Auth(_) => EventKind::AuthData,
+            // Plaintext that the server will discard is still shown as what it looks like.
+            Reading::Commands | Reading::Handshake => {
                 let line = input.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(input);
                 EventKind::Command { verb: command::verb_of(line) }
             }
@@ -620,6 +946,7 @@ mod tests {
                 }),
                 Output::Send { kind, .. } => panic!("a server sends replies only: {kind:?}"),
                 Output::Request(Request::Accept(a)) => accepted.push(a),
+                Output::Request(Request::StartTls) => replies.push("tls".into()),
                 Output::Close => replies.push("close".into()),
             }
         }

@@ -39,6 +39,7 @@ impl World {
             w.hosts[id].services.clear();
             for s in &h.services {
                 w.serve(id, s.port, s.kind.into());
+                w.offer_tls(id, s.port, s.tls);
             }
         }
         if let Some(r) = d.resolver.as_deref().and_then(|r| w.host_by_name(r)) {

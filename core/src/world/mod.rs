@@ -41,12 +41,12 @@ use crate::rng::Rng;
 use crate::session::{Output, Request, Session, SessionState, Side};
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
 use crate::smtp::reply::Reply;
-use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer};
+use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer, TlsPolicy};
 use crate::store::MailStore;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{
-    ConnId, ConnInfo, EventKind, HostId, HostInfo, HostRole, HostSnapshot, Protocol, SessionView, Trace,
-    TraceEvent,
+    ConnId, ConnInfo, EventKind, HostId, HostInfo, HostRole, HostSnapshot, Protocol, SessionView, TlsFlight,
+    Trace, TraceEvent,
 };
 use agenda::Agenda;
 pub use host::{Faults, MailHost, ReplyRule};
@@ -110,6 +110,8 @@ impl Service {
 struct Host {
     info: HostInfo,
     services: BTreeMap<u16, Service>,
+    /// STARTTLS on its SMTP ports (RFC 3207); a port not listed has none.
+    tls: BTreeMap<u16, TlsPolicy>,
     mail: Option<MailHost>,
 }
 
@@ -350,7 +352,7 @@ impl World {
         if info.role == HostRole::Dns {
             services.insert(53, Service::Dns);
         }
-        self.hosts.push(Host { info, services, mail });
+        self.hosts.push(Host { info, services, tls: BTreeMap::new(), mail });
         id
     }
 
@@ -359,6 +361,19 @@ impl World {
         if let Some(h) = self.hosts.get_mut(host) {
             h.services.insert(port, service);
         }
+    }
+
+    /// The SMTP service on `port` of `host` offers (or requires) STARTTLS (RFC 3207).
+    pub fn offer_tls(&mut self, host: HostId, port: u16, tls: TlsPolicy) {
+        if let Some(h) = self.hosts.get_mut(host) {
+            h.tls.insert(port, tls);
+        }
+    }
+
+    /// The password the world gives `user` (an address), if any.
+    pub fn password_of(&self, user: &str) -> Option<String> {
+        let user = user.to_ascii_lowercase();
+        self.hosts.iter().filter_map(|h| h.mail.as_ref()).find_map(|m| m.passwords.get(&user).cloned())
     }
 
     /// Takes `port` of `host` out of service: connections to it are refused.
@@ -918,7 +933,7 @@ impl World {
             inbox: Vec::new(),
             last_arrival: [SimTime::ZERO; 2],
         });
-        self.trace.conns.push(ConnInfo { client, server, port, protocol });
+        self.trace.conns.push(ConnInfo { client, server, port, protocol, tls_from: None });
         let t = self.net.transmit(client, server, self.now);
         // Bytes written at once follow the SYN, never overtake it.
         self.conns[id.0].last_arrival[idx(Side::Client)] = t.at;
@@ -938,13 +953,20 @@ impl World {
         let peer = Peer { addr: self.hosts[client].info.addr.clone(), name: None };
         let now = self.now;
         let service = self.hosts[server].services.get(&port).copied();
+        let tls = self.hosts[server].tls.get(&port).copied().unwrap_or_default();
         let machine: Option<Box<dyn Session>> = match (service, self.hosts[server].mail.as_mut()) {
             (Some(Service::Smtp | Service::Submission), Some(m)) => {
                 let session = m.next_session_id();
+                let mut config = m.config.clone();
+                // Submission (RFC 6409): logins, and where STARTTLS is offered, passwords
+                // only after it (RFC 4954 §6, as RFC 8314 §3.3 wants of clear-text logins).
+                config.submission = service == Some(Service::Submission);
+                config.tls = tls;
+                config.auth_needs_tls = config.submission && tls != TlsPolicy::Off;
                 // A fault rule may replace the greeting (`reply HOST GREETING 554 ...`).
                 Some(Box::new(match self.faults.take_reply(server, "GREETING") {
-                    Some(reply) => SmtpServer::with_greeting(m.config.clone(), peer, &session, now, reply),
-                    None => SmtpServer::new(m.config.clone(), peer, &session, now),
+                    Some(reply) => SmtpServer::with_greeting(config, peer, &session, now, reply),
+                    None => SmtpServer::new(config, peer, &session, now),
                 }))
             }
             #[cfg(feature = "pop3")]
@@ -1000,6 +1022,9 @@ impl World {
             return;
         }
         c.ends[idx(from)].in_flight = c.ends[idx(from)].in_flight.saturating_sub(1);
+        if let Some(EventKind::Tls { flight, size }) = kind {
+            return self.tls_arrives(conn, from, flight, size, sent);
+        }
         let (client, server) = (c.client, c.server);
         let kind = match (kind, &c.ends[idx(to)].machine) {
             (Some(k), _) => k,
@@ -1042,6 +1067,43 @@ impl World {
         self.record(sent, src, dst, protocol, kind, Some(conn), bytes);
         self.conns[conn.0].ends[idx(to)].in_flight -= sends;
         self.after_outputs(conn, to, outs, Some(index));
+    }
+
+    /// A flight of the simulated TLS handshake arrives (RFC 8446 §2): the receiver answers
+    /// with the next flight; the client is done when the server's flight arrives, the
+    /// server when the client's Finished does. Then each side's machine is told, and the
+    /// connection is encrypted from there on. No real cryptography happens.
+    fn tls_arrives(&mut self, conn: ConnId, from: Side, flight: TlsFlight, size: usize, sent: SimTime) {
+        let to = other(from);
+        let now = self.now;
+        let (client, server) = (self.conns[conn.0].client, self.conns[conn.0].server);
+        let next = match flight {
+            TlsFlight::ClientHello => Some(TlsFlight::ServerHello),
+            TlsFlight::ServerHello => Some(TlsFlight::ClientFinished),
+            TlsFlight::ClientFinished => None,
+        };
+        let mut outs = Vec::new();
+        if flight != TlsFlight::ClientHello
+            && let Some(m) = self.conns[conn.0].ends[idx(to)].machine.as_mut()
+        {
+            m.handle_tls(now);
+            outs.extend(std::iter::from_fn(|| m.poll_output()));
+        }
+        let sends = outs.iter().filter(|o| matches!(o, Output::Send { .. })).count() as u32
+            + u32::from(next.is_some());
+        self.conns[conn.0].ends[idx(to)].in_flight += sends;
+        let (src, dst) = if from == Side::Client { (client, server) } else { (server, client) };
+        let protocol = self.protocol_of(conn);
+        let index = self.trace.events.len();
+        self.record(sent, src, dst, protocol, EventKind::Tls { flight, size }, Some(conn), Vec::new());
+        self.conns[conn.0].ends[idx(to)].in_flight -= sends;
+        if flight == TlsFlight::ClientFinished {
+            self.trace.conns[conn.0].tls_from = Some(index);
+        }
+        if let Some(next) = next {
+            self.send(conn, to, Vec::new(), Some(EventKind::Tls { flight: next, size: next.typical_size() }));
+        }
+        self.after_outputs(conn, to, outs, None);
     }
 
     /// Schedules bytes from `side` of `conn`.
@@ -1090,6 +1152,18 @@ impl World {
                     let host = self.conns[conn.0].server;
                     self.accept(host, a);
                 }
+                // The client starts the handshake once the server's 220 has arrived; the
+                // server, having sent it, just waits for the ClientHello.
+                Output::Request(Request::StartTls) if side == Side::Client => {
+                    let flight = TlsFlight::ClientHello;
+                    self.send(
+                        conn,
+                        side,
+                        Vec::new(),
+                        Some(EventKind::Tls { flight, size: flight.typical_size() }),
+                    );
+                }
+                Output::Request(Request::StartTls) => {}
                 Output::Close => {
                     // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
                     // it does after a 421; the client closes too, and whichever close
@@ -1249,7 +1323,8 @@ impl World {
                     match self.host_by_addr(&addr) {
                         Some(server) => {
                             let helo = self.hosts[host].info.name.clone();
-                            let client = SmtpClient::new(&helo, envelope, message, self.now);
+                            // Servers relay with STARTTLS when the next one offers it.
+                            let client = SmtpClient::new(&helo, envelope, message, self.now).with_starttls();
                             let end = End { machine: Some(Box::new(client)), ..End::default() };
                             self.connect(host, server, SMTP_PORT, end, ConnJob::Relay { id, exchange });
                         }
@@ -1293,7 +1368,16 @@ impl World {
                     return self.local(host, EventKind::Note, text.into_bytes());
                 };
                 let helo = self.hosts[host].info.name.clone();
-                let client = SmtpClient::new(&helo, envelope, message, self.now);
+                // On the submission port a mail program logs in as the sender, with the
+                // password the world gives that user (RFC 6409 §4.3, RFC 4954), and uses
+                // STARTTLS wherever it is offered (RFC 3207).
+                let login = (self.hosts[server].services.get(&port) == Some(&Service::Submission))
+                    .then(|| envelope.mail_from.to_ascii_lowercase())
+                    .and_then(|user| self.password_of(&user).map(|pw| (user, pw)));
+                let mut client = SmtpClient::new(&helo, envelope, message, self.now).with_starttls();
+                if let Some((user, password)) = login {
+                    client = client.with_login(&user, &password);
+                }
                 let end = End { machine: Some(Box::new(client)), ..End::default() };
                 self.connect(host, server, port, end, ConnJob::Submit);
             }

@@ -79,16 +79,17 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
     for s in sends {
         let host = w.host_by_name(&s.from_host).ok_or_else(|| format!("there is no host {}", s.from_host))?;
         let via = w.host_by_name(&s.via).ok_or_else(|| format!("there is no host {}", s.via))?;
-        // A mail program uses the port its server offers: 25 on a trusted network (what
-        // these lessons show), else submission on 587 (RFC 6409).
+        // A mail program submits on port 587 with a login (RFC 6409), unless its server
+        // relays for its network anyway (the old trusted-network way, on port 25) or has
+        // no submission service.
         let services = &w.hosts[via].services;
-        let port = if services.get(&SMTP_PORT) == Some(&Service::Smtp) {
-            SMTP_PORT
-        } else if services.contains_key(&SUBMISSION_PORT) {
-            SUBMISSION_PORT
-        } else {
-            SMTP_PORT
-        };
+        let trusted = w.hosts[via]
+            .mail
+            .as_ref()
+            .is_some_and(|m| m.directory.relay_clients.iter().any(|c| *c == w.hosts[host].info.addr));
+        let smtp = services.get(&SMTP_PORT) == Some(&Service::Smtp);
+        let submission = services.get(&SUBMISSION_PORT) == Some(&Service::Submission);
+        let port = if submission && !(trusted && smtp) { SUBMISSION_PORT } else { SMTP_PORT };
         if narrate {
             let first = s.email.from.split(['<', '@']).next().unwrap_or("").trim();
             let who = if first.is_empty() { "Alice" } else { first };

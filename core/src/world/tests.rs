@@ -1,6 +1,7 @@
 //! The World's tests: delivery, bounces, retries, MX fallback, faults, the live API.
 
 use super::*;
+use crate::describe::Description;
 use crate::mta::RETRY_DELAYS;
 use crate::session::{Env, RcptVerdict};
 use crate::time::SimTime;
@@ -558,4 +559,121 @@ fn pop3_reads_the_store_that_smtp_filled_locks_it_and_deletes_only_at_quit() {
     // (A typed write is one event, named after its first command.)
     let user = t.events.iter().find(|e| e.kind == EventKind::Command { verb: "USER".into() }).unwrap();
     assert_eq!(crate::explain::event(t, user.index)[0].title, "Name the mailbox");
+}
+
+/// The standard world as a real provider runs it: no trusted network, submission on 587
+/// with STARTTLS; `mx_tls` has Bob's provider offer STARTTLS on port 25 too.
+fn submission_world(mx_tls: bool) -> World {
+    let mut text = crate::describe::STANDARD.replace("relay smtp.example.org for 192.0.2.10", "").replace(
+        "service smtp.example.org 587 submission",
+        "service smtp.example.org 587 submission starttls",
+    );
+    if mx_tls {
+        text = text.replace("service mx.example.net   25  smtp", "service mx.example.net 25 smtp starttls");
+    }
+    World::from_description(&Description::parse(&text).unwrap())
+}
+
+fn send_on(w: &mut World, port: u16, from: &str) {
+    let laptop = w.host_by_name("laptop.example.org").unwrap();
+    let to = vec!["bob@example.net".to_string()];
+    let draft = Draft { from, to: &to, subject: "Test", body: "Hello" };
+    w.send_mail_at(SimTime::ZERO, laptop, names::ALICE_SERVER, port, &draft).unwrap();
+    w.run_until_idle().unwrap();
+}
+
+/// The labels of the events of connection `conn`.
+fn conn_labels(w: &World, conn: usize) -> Vec<String> {
+    w.trace().events.iter().filter(|e| e.conn == Some(ConnId(conn))).map(|e| e.kind.label()).collect()
+}
+
+#[test]
+fn a_mail_program_submits_on_587_with_starttls_and_a_login() {
+    let mut w = submission_world(false);
+    send_on(&mut w, 587, "alice@example.org");
+    let labels = conn_labels(&w, 0);
+    let want = [
+        "connect :587",
+        "220",
+        "EHLO",
+        "250",
+        "STARTTLS",
+        "220",
+        "ClientHello",
+        "ServerHello",
+        "Finished",
+        "EHLO",
+        "250",
+        "AUTH",
+        "235",
+        "MAIL",
+        "250",
+        "RCPT",
+        "250",
+        "DATA",
+        "354",
+        "message",
+        "250",
+        "QUIT",
+        "221",
+    ];
+    assert_eq!(&labels[..want.len()], want, "{labels:?}");
+    let t = w.trace();
+    let finished = t.events.iter().find(|e| e.kind.label() == "Finished").unwrap();
+    assert_eq!(t.conns[0].tls_from, Some(finished.index));
+    // During the handshake the server says so, and it never reads ahead of the transcript.
+    let hello = t.events.iter().find(|e| e.kind.label() == "ClientHello").unwrap();
+    let server = &hello.hosts[t.conns[0].server];
+    assert!(server.sessions.iter().any(|s| s.state.name() == "TlsHandshake"), "{server:?}");
+    // The password went inside TLS, as PLAIN; the message was relayed and delivered, the
+    // submission hop stamped ESMTPSA (RFC 3848) and the relay hop plain ESMTP.
+    let auth = t.events.iter().find(|e| e.kind.label() == "AUTH").unwrap();
+    assert!(auth.index > finished.index);
+    let inbox = w.mailbox("bob@example.net").unwrap();
+    let text = String::from_utf8_lossy(inbox[0]).into_owned();
+    assert!(text.contains("by smtp.example.org (Mailroom) with ESMTPSA"), "{text}");
+    assert!(text.contains("by mx.example.net (Mailroom) with ESMTP id"), "{text}");
+    assert!(text.contains("\r\nMessage-ID: <"), "{text}");
+}
+
+#[test]
+fn servers_relay_with_starttls_when_the_next_one_offers_it() {
+    let mut w = submission_world(true);
+    send_on(&mut w, 587, "alice@example.org");
+    let relay = w.trace().conns.iter().position(|c| c.port == 25).unwrap();
+    let labels = conn_labels(&w, relay);
+    let want = [
+        "connect :25",
+        "220",
+        "EHLO",
+        "250",
+        "STARTTLS",
+        "220",
+        "ClientHello",
+        "ServerHello",
+        "Finished",
+        "EHLO",
+        "250",
+        "MAIL",
+    ];
+    assert_eq!(&labels[..want.len()], want, "{labels:?}");
+    assert!(w.trace().conns[relay].tls_from.is_some());
+    let text = String::from_utf8_lossy(w.mailbox("bob@example.net").unwrap()[0]).into_owned();
+    // No login between servers: ESMTPS (RFC 3848).
+    assert!(text.contains("by mx.example.net (Mailroom) with ESMTPS id"), "{text}");
+}
+
+#[test]
+fn a_login_that_fails_or_a_stranger_on_port_25_sends_nothing() {
+    // Bob has no account at Alice's provider: his login fails with 535, nothing is sent.
+    let mut w = submission_world(false);
+    send_on(&mut w, 587, "bob@example.net");
+    let labels = conn_labels(&w, 0);
+    assert_eq!(&labels[11..], ["AUTH", "535", "QUIT", "221", "close"], "{labels:?}");
+    assert!(w.mailbox("bob@example.net").unwrap().is_empty());
+    // Port 25 of her own provider is not for her any more: relaying is refused.
+    let mut w = submission_world(false);
+    send_on(&mut w, 25, "alice@example.org");
+    let labels = conn_labels(&w, 0);
+    assert!(labels.iter().any(|l| l == "550"), "{labels:?}");
 }

@@ -1,0 +1,119 @@
+//! Real clients logging in to `mailroom-serve --submission` on 127.0.0.1 (RFC 6409,
+//! RFC 4954): Python's smtplib (PLAIN and LOGIN, a wrong password, MAIL before AUTH, SIZE,
+//! one refused recipient among several), swaks with `--auth` and `--pipeline`, and curl
+//! with `--user`. A message sent through submission is read back through POP3.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::Server;
+
+fn server() -> Server {
+    Server::run(&["--submission", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--print-messages", "--transcript"])
+}
+
+#[test]
+fn python_smtplib_logs_in_and_sends() {
+    let server = server();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/submission_session.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .env("MAILROOM_SUBMISSION_PORT", server.submission_port.to_string())
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "smtplib tests failed:\n{stderr}");
+    let printed = server.wait_for("Subject: Several recipients from smtplib");
+    // Delivered with the submission hop's marks: ESMTPA (RFC 3848), a Message-ID added
+    // (RFC 6409 §8.3), for each accepted recipient and not the refused one.
+    let msg = printed
+        .split("--- message ")
+        .find(|m| m.contains("PLAIN login from smtplib"))
+        .unwrap_or_else(|| panic!("no PLAIN message in:\n{printed}"));
+    assert!(msg.contains("with ESMTPA id"), "{msg}");
+    assert!(msg.contains("\r\nMessage-ID: <"), "{msg}");
+    assert!(msg.contains("\r\nDate: "), "{msg}");
+    assert!(printed.contains("Subject: LOGIN login from smtplib"), "{printed}");
+    assert!(!printed.contains("to nobody@"), "{printed}");
+    // Outside the world: a bounce in Alice's own INBOX, naming the recipient.
+    let bounce = server.wait_for("someone@far.example");
+    assert!(bounce.contains("delivered") && bounce.contains("B to alice@example.org"), "{bounce}");
+    assert!(bounce.contains("Final-Recipient: rfc822; someone@far.example"), "{bounce}");
+    assert!(bounce.contains("Status: 5.1.2"), "{bounce}");
+    // The transcript never shows a password, nor the base64 that carries it.
+    let transcript = server.wait_for_stderr("AUTH PLAIN ********");
+    assert!(!transcript.contains("wonderland"), "{transcript}");
+    assert!(!transcript.contains("AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="), "{transcript}");
+    assert!(!transcript.contains("d29uZGVybGFuZA=="), "{transcript}");
+}
+
+#[test]
+fn swaks_logs_in_with_pipelining() {
+    let server = server();
+    let port = server.submission_port.to_string();
+    let swaks = |auth: &str, password: &str| {
+        Command::new("swaks")
+            .args(["--server", "127.0.0.1", "--port", &port, "--helo", "laptop.example.org"])
+            .args(["--from", "alice@example.org", "--to", "bob@example.net"])
+            .args(["--auth", auth, "--auth-user", "alice@example.org", "--auth-password", password])
+            .args(["--pipeline", "--header", &format!("Subject: swaks {auth}"), "--timeout", "10"])
+            .output()
+            .expect("swaks runs")
+    };
+    for auth in ["PLAIN", "LOGIN"] {
+        let out = swaks(auth, "wonderland");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains("<-  235 2.7.0 Authentication successful"), "{text}");
+        server.wait_for(&format!("Subject: swaks {auth}"));
+    }
+    let out = swaks("PLAIN", "wrong");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("535 5.7.8"), "{out:?}");
+}
+
+#[test]
+fn curl_logs_in_and_pop3_reads_it_back() {
+    let server = server();
+    let mut child = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("smtp://127.0.0.1:{}/laptop.example.org", server.submission_port))
+        .args(["--user", "alice@example.org:wonderland", "--login-options", "AUTH=PLAIN"])
+        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.net", "--upload-file", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"From: alice@example.org\r\nTo: bob@example.net\r\nSubject: via curl\r\n\r\nHello Bob\r\n",
+        )
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    server.wait_for("Hello Bob");
+    // Bob reads it with POP3 from the same store.
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("pop3://127.0.0.1:{}/1", server.pop3_port))
+        .args(["--user", "bob@example.net:builder"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("Hello Bob") && text.contains("with ESMTPA"), "{out:?}");
+    // A wrong password: curl reports the refused login (its exit code 67).
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("smtp://127.0.0.1:{}", server.submission_port))
+        .args(["--user", "alice@example.org:nope", "--mail-from", "alice@example.org"])
+        .args(["--mail-rcpt", "bob@example.net", "--upload-file", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(67), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Login denied"), "{out:?}");
+    let transcript = server.wait_for_stderr("535 5.7.8");
+    assert!(!transcript.contains("nope"), "{transcript}");
+}
