@@ -168,6 +168,9 @@ pub fn wire(ev: &TraceEvent) -> Wire {
             Wire::Action(format!("queues the message for {}", recipients.join(", ")))
         }
         EventKind::Bounce { sender } => Wire::Action(format!("writes a bounce back to {sender}")),
+        EventKind::Delayed { sender } => {
+            Wire::Action(format!("warns {sender} that the message is delayed (still trying)"))
+        }
         EventKind::Note => Wire::Note(ev.text().trim().to_string()),
     }
 }

@@ -36,6 +36,9 @@
 //! link HOST HOST LATENCY [loss N%]             latency (and loss) between two hosts
 //! down HOST from TIME to TIME                  the host is unreachable in [from, to)
 //! greylist HOST                                451 4.7.1 to the first try of each (client, sender, recipient)
+//! queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]
+//!                                              the mail host's retries (the last delay repeats),
+//!                                              when it gives up, when it warns the sender
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
@@ -104,6 +107,7 @@ mod syntax;
 use std::fmt;
 
 use crate::dns::{RData, Record, Zone};
+pub use crate::mta::RetryPolicy;
 pub use crate::smtp::server::TlsPolicy;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::HostRole;
@@ -143,6 +147,8 @@ pub struct Description {
     pub domains: Vec<DomainDesc>,
     pub users: Vec<UserDesc>,
     pub relays: Vec<RelayDesc>,
+    /// Queue settings of mail hosts (the default is [`RetryPolicy::default`]).
+    pub queues: Vec<QueueDesc>,
     /// The records written in the description; see [`Description::zone`] for all of them.
     pub records: Vec<RecordDesc>,
     pub links: Vec<LinkDesc>,
@@ -251,6 +257,14 @@ pub struct RelayDesc {
     pub line: usize,
 }
 
+/// How `host`'s queue retries, warns and gives up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueDesc {
+    pub host: String,
+    pub policy: RetryPolicy,
+    pub line: usize,
+}
+
 /// A DNS record. A null MX (RFC 7505) has the exchange `.`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordDesc {
@@ -356,6 +370,7 @@ impl Default for Description {
             domains: Vec::new(),
             users: Vec::new(),
             relays: Vec::new(),
+            queues: Vec::new(),
             records: Vec::new(),
             links: Vec::new(),
             faults: Vec::new(),
@@ -456,6 +471,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("link", "link HOST HOST LATENCY [loss N%]"),
     ("down", "down HOST from TIME to TIME"),
     ("greylist", "greylist HOST"),
+    ("queue", "queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
     (
@@ -741,6 +757,7 @@ impl Builder {
                 self.d.relays.push(RelayDesc { host, client, line });
             }
             "mx" => self.mx(c, line)?,
+            "queue" => self.queue(c, line)?,
             "a" => {
                 let (name, ncol) = c.value("a DNS name", dns_name)?;
                 let (addr, acol) = c.value("an IPv4 address", ipv4)?;
@@ -893,6 +910,57 @@ impl Builder {
         }
         self.check(line, ecol, Check::NullMxAlone { index: self.d.records.len() });
         self.d.records.push(RecordDesc { name: domain, data, line });
+        Ok(())
+    }
+
+    /// `queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]`: what is not written
+    /// stays as in [`RetryPolicy::default`].
+    fn queue(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the mail host's name", dns_name)?;
+        if let Some(q) = self.d.queues.iter().find(|q| q.host == host) {
+            return Err((hcol, format!("the queue of `{host}` is already set on line {}", q.line)));
+        }
+        let mut policy = RetryPolicy::default();
+        let positive = |s: &str| match duration(s)? {
+            d if d.0 == 0 => Err("a delay must be longer than 0s".to_string()),
+            d => Ok(d),
+        };
+        if c.optional("retry") {
+            let (first, _) = c.value("a delay such as `5m`", positive)?;
+            policy.backoff = vec![first];
+            while let Some((d, _)) = c.value_if(positive) {
+                policy.backoff.push(d);
+            }
+        }
+        if c.optional("giveup") {
+            let (d, col) = c.value("a time such as `5d`", positive)?;
+            if d < policy.backoff[0] {
+                return Err((col, "it gives up before the first retry: make `giveup` longer than it".into()));
+            }
+            policy.lifetime = d;
+        }
+        if c.optional("warn") {
+            if c.optional("never") {
+                policy.warn_after = None;
+            } else {
+                let (d, col) = c.value("a time such as `4h`, or `never`", positive)?;
+                if d >= policy.lifetime {
+                    return Err((
+                        col,
+                        "the warning would come after giving up: make `warn` shorter than `giveup`".into(),
+                    ));
+                }
+                policy.warn_after = Some(d);
+            }
+        }
+        c.done()?;
+        let why = "only a mail host has a queue";
+        self.check(
+            line,
+            hcol,
+            Check::Host { name: host.clone(), need: Need::Role(HostRole::MailServer), why },
+        );
+        self.d.queues.push(QueueDesc { host, policy, line });
         Ok(())
     }
 

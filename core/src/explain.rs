@@ -375,6 +375,12 @@ pub fn reply_class(code: u16) -> Option<&'static Explanation> {
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
     e("2.7.0", "Security status: fine", "The login worked.", "RFC 3463 §3.8; RFC 4954 §6"),
+    e(
+        "4.4.1",
+        "No answer from host",
+        "The next mail server could not be reached, or did not answer: a temporary problem, so the message stays queued.",
+        "RFC 3463 §3.5",
+    ),
     e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
     e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
     e(
@@ -491,6 +497,12 @@ pub const ENHANCED: &[Explanation] = &[
 
 /// Other kinds of trace event.
 pub const OTHER: &[Explanation] = &[
+    e(
+        "delayed",
+        "Still trying: a delay warning",
+        "The message has waited in the queue for hours: the next server keeps answering 'try later' or cannot be reached. The sending server writes to the sender that it is still trying, and until when (Action: delayed, Will-Retry-Until). Nothing needs to be done yet: only if it gives up will a real bounce follow.",
+        "RFC 3464 §2.3.3, §2.3.9; RFC 5321 §4.5.4.1",
+    ),
     e(
         "auth-data",
         "A piece of the login",
@@ -764,6 +776,7 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::Delivery { .. } => out.extend(other("delivery")),
         EventKind::Queued { .. } => out.extend(other("queued")),
         EventKind::Bounce { .. } => out.extend(other("bounce")),
+        EventKind::Delayed { .. } => out.extend(other("delayed")),
         EventKind::Note => out.extend(other("note")),
     }
     out
@@ -823,6 +836,7 @@ mod tests {
             "tls-hello",
             "tls-server",
             "tls-finished",
+            "delayed",
         ] {
             assert!(other(key).is_some(), "{key}");
         }

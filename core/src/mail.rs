@@ -314,7 +314,11 @@ pub struct Bounce<'a> {
     pub now: SimTime,
     pub message_id: &'a str,
     pub original: &'a [u8],
+    /// The recipients it is about: failed ones, or in a warning the ones still waiting.
     pub failures: &'a [Failure],
+    /// A "delayed" warning rather than a bounce: the message is still queued and will be
+    /// tried until then (RFC 3464 §2.3.3, §2.3.9).
+    pub will_retry_until: Option<SimTime>,
 }
 
 /// Writes a delivery status notification: `multipart/report; report-type=delivery-status`
@@ -327,7 +331,10 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
     m.push_str(&format!("Message-ID: <{}>\r\n", b.message_id));
     m.push_str(&format!("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", b.reporting_mta));
     m.push_str(&format!("To: <{}>\r\n", b.sender));
-    m.push_str("Subject: Undelivered Mail Returned to Sender\r\n");
+    m.push_str(match b.will_retry_until {
+        None => "Subject: Undelivered Mail Returned to Sender\r\n",
+        Some(_) => "Subject: Delayed Mail (still being retried)\r\n",
+    });
     m.push_str("Auto-Submitted: auto-replied\r\n");
     m.push_str("MIME-Version: 1.0\r\n");
     m.push_str(&format!(
@@ -335,10 +342,14 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
     ));
     m.push_str("This is a MIME-encapsulated message.\r\n\r\n");
     m.push_str(&format!("--{boundary}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"));
-    m.push_str(&format!(
-        "This is the mail system at {}.\r\n\r\nYour message could not be delivered to one or more recipients.\r\n\r\n",
-        b.reporting_mta
-    ));
+    m.push_str(&format!("This is the mail system at {}.\r\n\r\n", b.reporting_mta));
+    match b.will_retry_until {
+        None => m.push_str("Your message could not be delivered to one or more recipients.\r\n\r\n"),
+        Some(until) => m.push_str(&format!(
+            "Your message could not be delivered yet to one or more recipients.\r\nIt will be tried again until {}.\r\nYou do not need to send it again.\r\n\r\n",
+            rfc5322_date(until)
+        )),
+    }
     for f in b.failures {
         m.push_str(&format!("<{}>: {}\r\n", f.recipient, f.reason));
     }
@@ -348,13 +359,16 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
     for f in b.failures {
         m.push_str("\r\n");
         m.push_str(&format!("Final-Recipient: rfc822; {}\r\n", f.recipient));
-        m.push_str("Action: failed\r\n");
+        m.push_str(if b.will_retry_until.is_some() { "Action: delayed\r\n" } else { "Action: failed\r\n" });
         m.push_str(&format!("Status: {}\r\n", f.status));
         if let Some(r) = &f.remote {
             m.push_str(&format!("Remote-MTA: dns; {}\r\n", r.mta));
             m.push_str(&format!("Diagnostic-Code: smtp; {}\r\n", r.reply));
         }
         m.push_str(&format!("Last-Attempt-Date: {}\r\n", rfc5322_date(b.now)));
+        if let Some(until) = b.will_retry_until {
+            m.push_str(&format!("Will-Retry-Until: {}\r\n", rfc5322_date(until)));
+        }
     }
     m.push_str(&format!("\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"));
     let mut out = m.into_bytes();
@@ -478,6 +492,7 @@ mod tests {
             message_id: "b1@smtp.example.org",
             original: b"Subject: hi\r\n\r\nbody\r\n",
             failures: &f,
+            will_retry_until: None,
         };
         let m = String::from_utf8(dsn(&b)).unwrap();
         for want in [

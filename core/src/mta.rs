@@ -28,11 +28,61 @@ use crate::smtp::client::{Envelope, Outcome, RcptStatus};
 use crate::smtp::server::Accepted;
 use crate::time::{SimDuration, SimTime};
 
-/// Delays before the 2nd, 3rd, ... delivery attempt of a queued message. Real MTAs retry
-/// for days, at least 30 minutes apart (RFC 5321 §4.5.4.1 suggests giving up after 4–5
-/// days); virtual time is cheap but lessons should stay short, so the simulated queue
-/// retries after 5 and 30 minutes and then gives up.
-pub const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
+/// When a queued message is tried again, when its sender is warned, and when it is given
+/// up, as a mail administrator configures them (Postfix: `minimal_backoff_time`,
+/// `maximal_backoff_time`, `delay_warning_time`, `maximal_queue_lifetime`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The delays before the 2nd, 3rd, ... attempt; the last one repeats until the message
+    /// is given up.
+    pub backoff: Vec<SimDuration>,
+    /// How long after it arrived a message is given up (its `Will-Retry-Until`).
+    pub lifetime: SimDuration,
+    /// After this long in the queue the sender gets one "delayed" DSN (RFC 3464 §2.3.3,
+    /// `Action: delayed`), if at all.
+    pub warn_after: Option<SimDuration>,
+}
+
+impl Default for RetryPolicy {
+    /// A real MTA's: "the retry interval SHOULD be at least 30 minutes; however, more
+    /// sophisticated and variable strategies will be beneficial" and "the give-up time
+    /// generally needs to be at least 4-5 days" (RFC 5321 §4.5.4.1). The first retry comes
+    /// after 5 minutes, which greylisting servers expect (Postfix's `minimal_backoff_time`
+    /// is 300 s), then 30 minutes, 1, 2 and 4 hours, then every 4 hours; a warning after 4
+    /// hours (a common `delay_warning_time`); given up after 5 days (Postfix's
+    /// `maximal_queue_lifetime`).
+    fn default() -> RetryPolicy {
+        let minutes = |m: u64| SimDuration::from_secs(m * 60);
+        RetryPolicy {
+            backoff: vec![minutes(5), minutes(30), minutes(60), minutes(120), minutes(240)],
+            lifetime: SimDuration::from_secs(5 * 86_400),
+            warn_after: Some(minutes(240)),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay after attempt number `attempt` (1 for the first) failed.
+    pub fn delay_after(&self, attempt: usize) -> SimDuration {
+        let i = attempt.saturating_sub(1).min(self.backoff.len().saturating_sub(1));
+        self.backoff.get(i).copied().unwrap_or(SimDuration::from_secs(30 * 60))
+    }
+}
+
+/// One queued message as a mail administrator sees it (`mailq`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueItem {
+    pub id: String,
+    /// The recipients still waiting.
+    pub recipients: Vec<String>,
+    pub arrival: SimTime,
+    /// Attempts made so far.
+    pub attempts: usize,
+    /// When the next attempt starts; `None` while one is under way.
+    pub next: Option<SimTime>,
+    /// Why the last attempt did not deliver, for the first recipient still waiting.
+    pub last_error: Option<String>,
+}
 
 /// A message that has passed through more servers than this is in a mail loop and is
 /// bounced: RFC 5321 §6.3 counts `Received:` headers and says the limit "should be large",
@@ -43,10 +93,10 @@ pub const MAX_HOPS: usize = 100;
 /// servers (`452 4.3.1`) rather than grow memory without bound.
 pub const MAX_QUEUE: usize = 10_000;
 
-/// The RFC 3463 statuses this queue manager writes into bounces on its own (the others
-/// come from remote replies): no such mailbox, no such domain, mailbox full, null MX,
-/// routing loop, delivery time expired.
-pub const DSN_STATUSES: [&str; 6] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.6", "5.4.7"];
+/// The RFC 3463 statuses this queue manager writes into DSNs on its own (the others come
+/// from remote replies): no such mailbox, no such domain, mailbox full, null MX, routing
+/// loop, delivery time expired; and in a "delayed" warning, no answer from the host.
+pub const DSN_STATUSES: [&str; 7] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.6", "5.4.7", "4.4.1"];
 
 /// Filing a message into a local mailbox: asked of the host's store.
 pub trait LocalDelivery {
@@ -83,6 +133,9 @@ pub enum MtaOutput {
     /// A bounce was written for `sender`; it must be accepted like any message
     /// (`resubmit`, with a null reverse-path).
     Bounced { sender: String, dsn: Vec<u8>, resubmit: Accepted },
+    /// A "delayed" warning was written for `sender` (the message stays queued); accepted
+    /// like a bounce.
+    Warned { sender: String, dsn: Vec<u8>, resubmit: Accepted },
     /// A bounce could not be delivered: it is dropped, never bounced (RFC 5321 §6.1).
     Dropped { why: String },
 }
@@ -122,6 +175,8 @@ struct Entry {
     /// The exchanges of this attempt, in the order to try them, and the one being tried.
     route: Vec<String>,
     hop: usize,
+    /// The sender was sent a "delayed" warning.
+    warned: bool,
 }
 
 impl Entry {
@@ -143,6 +198,7 @@ pub struct Mta {
     rng: Rng,
     out: VecDeque<MtaOutput>,
     bounces: u64,
+    policy: RetryPolicy,
 }
 
 impl Mta {
@@ -156,7 +212,34 @@ impl Mta {
             rng,
             out: VecDeque::new(),
             bounces: 0,
+            policy: RetryPolicy::default(),
         }
+    }
+
+    /// Retries, warnings and giving up as `policy` says.
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Mta {
+        self.policy = policy;
+        self
+    }
+
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// The queue as `mailq` shows it, oldest first.
+    pub fn items(&self) -> Vec<QueueItem> {
+        self.queue
+            .iter()
+            .filter(|e| !e.pending.is_empty())
+            .map(|e| QueueItem {
+                id: e.id.clone(),
+                recipients: e.pending.clone(),
+                arrival: e.arrival,
+                attempts: e.attempts,
+                next: e.due,
+                last_error: e.pending.iter().find_map(|r| e.errors.get(r)).map(|l| l.reason.clone()),
+            })
+            .collect()
     }
 
     pub fn is_local_domain(&self, domain: &str) -> bool {
@@ -236,6 +319,7 @@ impl Mta {
                 due: Some(now),
                 route: Vec::new(),
                 hop: 0,
+                warned: false,
             });
         }
         if !failures.is_empty() {
@@ -253,6 +337,7 @@ impl Mta {
                 due: None,
                 route: Vec::new(),
                 hop: 0,
+                warned: false,
             });
             self.finish(&id, now);
         }
@@ -444,8 +529,17 @@ impl Mta {
         };
         let e = &mut self.queue[pos];
         if !e.pending.is_empty() {
-            if let Some(delay) = RETRY_DELAYS.get(e.attempts.saturating_sub(1)) {
-                e.due = Some(now.plus(*delay));
+            let until = e.arrival.plus(self.policy.lifetime);
+            let next = now.plus(self.policy.delay_after(e.attempts));
+            if next <= until {
+                e.due = Some(next);
+                // Queued for long enough: warn the sender once, with the recipients still
+                // waiting and until when they will be tried (RFC 3464 §2.3.3, §2.3.9).
+                let late = self.policy.warn_after.is_some_and(|w| now >= e.arrival.plus(w));
+                if late && !e.warned && !e.mail_from.is_empty() {
+                    e.warned = true;
+                    self.warn(pos, now, until);
+                }
                 return;
             }
             // Out of attempts: what is still pending fails (RFC 3463 §3.5: 4.4.7 becomes
@@ -483,6 +577,7 @@ impl Mta {
             message_id: &message_id,
             original: &e.message,
             failures: &e.failures,
+            will_retry_until: None,
         });
         let resubmit = Accepted {
             id: format!("{}B", e.id),
@@ -492,6 +587,50 @@ impl Mta {
             received_at: now,
         };
         self.out.push_back(MtaOutput::Bounced { sender: e.mail_from, dsn, resubmit });
+    }
+
+    /// Writes the "delayed" warning for entry `pos`: every recipient still waiting, with
+    /// the last error it met; the message stays queued until `until`.
+    fn warn(&mut self, pos: usize, now: SimTime, until: SimTime) {
+        let e = &self.queue[pos];
+        let waiting: Vec<Failure> = e
+            .pending
+            .iter()
+            .map(|r| {
+                let last = e.errors.get(r);
+                let remote = last.and_then(|l| l.remote.clone());
+                // The remote server's own 4.x.x when it gave one, else "no answer from
+                // host" (RFC 3463 §3.5).
+                let status = remote
+                    .as_ref()
+                    .and_then(|rr| rr.reply.split_whitespace().nth(1))
+                    .filter(|s| s.starts_with("4.") && s.split('.').count() == 3)
+                    .unwrap_or("4.4.1")
+                    .to_string();
+                let reason = last.map_or_else(|| "no answer yet".to_string(), |l| l.reason.clone());
+                Failure { recipient: r.clone(), status, reason, remote }
+            })
+            .collect();
+        self.bounces += 1;
+        let message_id = format!("delayed.{}.{}@{}", e.id, self.bounces, self.hostname);
+        let dsn = mail::dsn(&Bounce {
+            reporting_mta: &self.hostname,
+            sender: &e.mail_from,
+            arrival: e.arrival,
+            now,
+            message_id: &message_id,
+            original: &e.message,
+            failures: &waiting,
+            will_retry_until: Some(until),
+        });
+        let resubmit = Accepted {
+            id: format!("{}W", e.id),
+            mail_from: String::new(),
+            rcpt_to: vec![e.mail_from.clone()],
+            message: dsn.clone(),
+            received_at: now,
+        };
+        self.out.push_back(MtaOutput::Warned { sender: e.mail_from.clone(), dsn, resubmit });
     }
 }
 
@@ -541,6 +680,7 @@ mod tests {
                 MtaOutput::Lookup { name, qtype, .. } => format!("{qtype}? {name}"),
                 MtaOutput::Connect { exchange, addr, .. } => format!("connect {exchange} {addr}"),
                 MtaOutput::Bounced { sender, .. } => format!("bounce to {sender}"),
+                MtaOutput::Warned { sender, .. } => format!("delayed warning to {sender}"),
                 MtaOutput::Dropped { .. } => "dropped".into(),
             })
             .collect()
@@ -662,9 +802,18 @@ mod tests {
         }
     }
 
+    /// Retries after 5 and 30 minutes, then giving up: three attempts, no warning.
+    const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
+
+    fn short_policy() -> RetryPolicy {
+        let lifetime = SimDuration(RETRY_DELAYS[0].0 + RETRY_DELAYS[1].0);
+        RetryPolicy { backoff: RETRY_DELAYS.to_vec(), lifetime, warn_after: None }
+    }
+
     #[test]
     fn both_mx_deferring_means_retries_then_a_bounce_with_the_last_remote_reply() {
-        let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+        let mut m =
+            Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1)).with_policy(short_policy());
         m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
         drain(&mut m);
         let mut now = SimTime::ZERO;
@@ -778,5 +927,98 @@ mod tests {
         let b = &dsn[dsn.find("Final-Recipient: rfc822; b@far.example").unwrap()..];
         assert!(a[..a.find("\r\n\r\n").unwrap()].contains("452 4.2.2 a is full"), "{dsn}");
         assert!(b[..b.find("\r\n\r\n").unwrap()].contains("451 4.7.1 b greylisted"), "{dsn}");
+    }
+
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 3600;
+
+    #[test]
+    fn the_default_schedule_backs_off_warns_once_and_gives_up_after_five_days() {
+        let mut m = Mta::new("smtp.example.org", vec!["example.org".into()], Rng::new(1));
+        m.accept(accepted(&["x@far.example"]), SimTime::ZERO, &mut Store(Vec::new()));
+        drain(&mut m);
+        let mut attempts = Vec::new();
+        let mut warnings = Vec::new();
+        let mut last = Vec::new();
+        while let Some(due) = m.poll_timeout() {
+            attempts.push(due.as_micros() / 1_000_000);
+            m.handle_timeout(due);
+            last = run(&mut m, due, &|_| finished("x@far.example", "451 4.7.1 try again later\r\n"));
+            for o in &last {
+                if let MtaOutput::Warned { dsn, resubmit, .. } = o {
+                    warnings.push((due, String::from_utf8_lossy(dsn).into_owned(), resubmit.clone()));
+                }
+            }
+            // mailq shows the entry with its next attempt while it waits.
+            if let Some(item) = m.items().first() {
+                assert_eq!(item.attempts, attempts.len());
+                assert!(item.next.is_some_and(|n| n > due));
+                assert!(item.last_error.as_deref().is_some_and(|e| e.contains("451 4.7.1")), "{item:?}");
+            }
+        }
+        // 5 min, 30 min, 1 h, 2 h, then every 4 h (RFC 5321 §4.5.4.1).
+        let first: Vec<u64> = attempts.iter().take(7).copied().collect();
+        let at = |h: u64, m: u64| h * HOUR + m * MINUTE;
+        assert_eq!(first, [0, at(0, 5), at(0, 35), at(1, 35), at(3, 35), at(7, 35), at(11, 35)]);
+        assert!(attempts.windows(2).skip(5).all(|w| w[1] - w[0] == 4 * HOUR), "{attempts:?}");
+        assert!(*attempts.last().unwrap() <= 5 * 24 * HOUR);
+        assert!(*attempts.last().unwrap() + 4 * HOUR > 5 * 24 * HOUR, "tried as long as allowed");
+        // One warning, at the first attempt 4 hours after arrival, with the fields of a
+        // delayed DSN (RFC 3464 §2.3.3, §2.3.4, §2.3.5, §2.3.6, §2.3.9).
+        let [(when, dsn, resubmit)] = warnings.as_slice() else { panic!("{} warnings", warnings.len()) };
+        assert_eq!(when.as_micros() / 1_000_000, at(7, 35));
+        for field in [
+            "Subject: Delayed Mail (still being retried)",
+            "Content-Type: multipart/report; report-type=delivery-status",
+            "Reporting-MTA: dns; smtp.example.org",
+            "Final-Recipient: rfc822; x@far.example",
+            "Action: delayed",
+            "Status: 4.7.1",
+            "Diagnostic-Code: smtp; 451 4.7.1 try again later",
+            "Will-Retry-Until: Sat, 05 Dec 2026 09:00:00 +0000",
+            "You do not need to send it again.",
+        ] {
+            assert!(dsn.contains(field), "{field} missing:\n{dsn}");
+        }
+        assert!(dsn.contains("Remote-MTA: dns; mx"), "{dsn}");
+        assert_eq!(resubmit.mail_from, "", "a DSN has a null sender");
+        // At the end: a bounce with Action: failed and 5.4.7, and an empty queue.
+        let Some(MtaOutput::Bounced { dsn, .. }) = last.last() else { panic!("{:?}", short(&last)) };
+        let dsn = String::from_utf8_lossy(dsn);
+        for field in ["Action: failed", "Status: 5.4.7", "Diagnostic-Code: smtp; 451 4.7.1 try again later"] {
+            assert!(dsn.contains(field), "{field} missing:\n{dsn}");
+        }
+        assert!(!dsn.contains("Will-Retry-Until"), "{dsn}");
+        assert_eq!(m.queued(), 0);
+    }
+
+    #[test]
+    fn a_warning_without_a_remote_reply_says_no_answer_and_a_bounce_is_never_warned_about() {
+        let policy = RetryPolicy {
+            backoff: vec![SimDuration::from_secs(10 * MINUTE)],
+            lifetime: SimDuration::from_secs(HOUR),
+            warn_after: Some(SimDuration::from_secs(15 * MINUTE)),
+        };
+        for (sender, want_warnings) in [("alice@example.org", 1), ("", 0)] {
+            let mut m = Mta::new("smtp.example.org", vec![], Rng::new(1)).with_policy(policy.clone());
+            let mut a = accepted(&["x@far.example"]);
+            a.mail_from = sender.into();
+            m.accept(a, SimTime::ZERO, &mut Store(Vec::new()));
+            drain(&mut m);
+            let mut warned = Vec::new();
+            while let Some(due) = m.poll_timeout() {
+                m.handle_timeout(due);
+                let outs = run(&mut m, due, &|_| AttemptResult::NoConnection("connection refused".into()));
+                warned.extend(outs.into_iter().filter_map(|o| match o {
+                    MtaOutput::Warned { dsn, .. } => Some(String::from_utf8_lossy(&dsn).into_owned()),
+                    _ => None,
+                }));
+            }
+            assert_eq!(warned.len(), want_warnings, "sender {sender:?}");
+            if let Some(dsn) = warned.first() {
+                assert!(dsn.contains("Status: 4.4.1") && dsn.contains("refused"), "{dsn}");
+                assert!(!dsn.contains("Remote-MTA") && !dsn.contains("Diagnostic-Code"), "{dsn}");
+            }
+        }
     }
 }

@@ -163,6 +163,9 @@ pub enum EventKind {
     Queued { recipients: Vec<String> },
     /// A delivery attempt failed and a bounce (DSN) is generated for `sender`.
     Bounce { sender: String },
+    /// The message has waited in the queue for long: a "delayed" warning (a DSN with
+    /// `Action: delayed`) is generated for `sender`; the message stays queued.
+    Delayed { sender: String },
     /// Free text from the narrator of the simulation, e.g. "Alice presses Send".
     Note,
 }
@@ -185,6 +188,7 @@ impl EventKind {
             EventKind::Delivery { .. } => "deliver".into(),
             EventKind::Queued { .. } => "queued".into(),
             EventKind::Bounce { .. } => "bounce".into(),
+            EventKind::Delayed { .. } => "delayed".into(),
             EventKind::Note => "note".into(),
         }
     }
@@ -199,7 +203,10 @@ impl EventKind {
             EventKind::AuthData => Family::Command,
             EventKind::Tls { .. } => Family::Connection,
             EventKind::DnsQuery { .. } | EventKind::DnsAnswer { .. } => Family::Dns,
-            EventKind::Delivery { .. } | EventKind::Queued { .. } | EventKind::Bounce { .. } => Family::Mail,
+            EventKind::Delivery { .. }
+            | EventKind::Queued { .. }
+            | EventKind::Bounce { .. }
+            | EventKind::Delayed { .. } => Family::Mail,
             EventKind::Note => Family::Note,
         }
     }
@@ -284,6 +291,8 @@ pub struct HostSnapshot {
     pub mailboxes: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
     pub queued: usize,
+    /// Those messages as `mailq` shows them: recipients, attempts, the next attempt.
+    pub queue: Vec<crate::mta::QueueItem>,
 }
 
 impl HostSnapshot {

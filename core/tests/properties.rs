@@ -482,7 +482,10 @@ fn check_fate(t: &Trace, exact: bool) -> Result<(usize, usize, usize), String> {
                 let id = mail::header(&e.bytes, "Message-ID").ok_or("a delivery without a Message-ID")?;
                 *delivered.entry((id, mailbox.to_ascii_lowercase())).or_default() += 1;
             }
-            EventKind::Bounce { sender } => {
+            // A "delayed" warning is a DSN like a bounce (to the real sender, about a
+            // message that was sent, delivered or dropped itself) but settles nobody's fate.
+            EventKind::Bounce { sender } | EventKind::Delayed { sender } => {
+                let warning = matches!(e.kind, EventKind::Delayed { .. });
                 if sender.is_empty() {
                     return Err(format!("event {}: a bounce to the null sender", e.index));
                 }
@@ -508,7 +511,7 @@ fn check_fate(t: &Trace, exact: bool) -> Result<(usize, usize, usize), String> {
                 if failed.is_empty() {
                     return Err(format!("event {}: a bounce that names no recipient", e.index));
                 }
-                for r in failed {
+                for r in failed.into_iter().filter(|_| !warning) {
                     *bounced.entry((original.clone(), r)).or_default() += 1;
                 }
                 if dsns.insert(own.clone(), sender.to_ascii_lowercase()).is_some() {

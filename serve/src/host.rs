@@ -157,6 +157,7 @@ impl Host {
             message_id: &message_id,
             original: &a.message,
             failures: &failures,
+            will_retry_until: None,
         });
         let postmaster = || format!("postmaster@{}", self.directory.local_domains.first().map_or("", |d| d));
         let to = self.directory.local_mailbox(&a.mail_from).unwrap_or_else(postmaster);

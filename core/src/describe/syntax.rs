@@ -169,6 +169,14 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
+    /// The next token parsed by `parse`, if it parses (else nothing is consumed).
+    pub fn value_if<T>(&mut self, parse: impl FnOnce(&str) -> Result<T, String>) -> Option<(T, usize)> {
+        let t = self.toks.get(self.i).filter(|t| !t.quoted)?;
+        let v = parse(&t.text).ok()?;
+        self.i += 1;
+        Some((v, t.col))
+    }
+
     /// True (and consumes it) when the next token is the keyword `kw`.
     pub fn optional(&mut self, kw: &str) -> bool {
         match self.toks.get(self.i) {

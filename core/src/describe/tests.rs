@@ -162,7 +162,7 @@ fn every_directive_broken() {
         (
             "hots a.b 1.2.3.4",
             &[
-                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, full, reply, at",
+                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, at",
             ],
         ),
         (
@@ -213,6 +213,31 @@ fn every_directive_broken() {
         (
             "service smtp.example.org 110 pop",
             &["line 8, column 30: expected a service kind: smtp, submission, pop3, imap or dns, found `pop`"],
+        ),
+        (
+            "queue laptop.example.org retry 5m",
+            &["line 8, column 7: only a mail host has a queue, and `laptop.example.org` is a client host"],
+        ),
+        (
+            "queue smtp.example.org retry",
+            &[
+                "line 8, column 29: expected a delay such as `5m` here; the line reads `queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]`",
+            ],
+        ),
+        ("queue smtp.example.org retry 0s", &["line 8, column 30: a delay must be longer than 0s"]),
+        (
+            "queue smtp.example.org retry 1h giveup 30m",
+            &["line 8, column 40: it gives up before the first retry: make `giveup` longer than it"],
+        ),
+        (
+            "queue smtp.example.org giveup 1d warn 2d",
+            &["line 8, column 39: the warning would come after giving up: make `warn` shorter than `giveup`"],
+        ),
+        (
+            "queue smtp.example.org retry 5m soon",
+            &[
+                "line 8, column 33: unexpected `soon` at the end; the line reads `queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]`",
+            ],
         ),
         (
             "service mx.example.net 465 pop3 starttls",
@@ -466,7 +491,7 @@ fn all_errors_are_collected_in_line_order() {
         [
             "line 1, column 6: there is no host `a.example` (did you mean `c.example`?)",
             "line 1, column 16: there is no host `b.example` (did you mean `c.example`?)",
-            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, full, reply, at",
+            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, at",
             "line 4, column 6: the seed is a whole number from 0 to 18446744073709551615, found `x`",
         ]
     );
@@ -692,4 +717,24 @@ fn starttls_is_declared_per_smtp_service() {
     d.extend(extra, 100).unwrap();
     let tls = |port| d.host(names::BOB_SERVER).unwrap().services.iter().find(|s| s.port == port).unwrap().tls;
     assert_eq!((tls(25), tls(587), tls(2525)), (TlsPolicy::Off, TlsPolicy::Required, TlsPolicy::Offered));
+}
+
+#[test]
+fn a_queue_is_configured_per_mail_host() {
+    let mut d = Description::standard();
+    d.extend("queue smtp.example.org retry 1m 10m giveup 1h warn 20m\nqueue mx.example.net warn never", 100)
+        .unwrap();
+    let policy = |host: &str| d.queues.iter().find(|q| q.host == host).unwrap().policy.clone();
+    let m = |n: u64| crate::time::SimDuration::from_secs(n * 60);
+    assert_eq!(
+        policy(names::ALICE_SERVER),
+        RetryPolicy { backoff: vec![m(1), m(10)], lifetime: m(60), warn_after: Some(m(20)) }
+    );
+    let bob = policy(names::BOB_SERVER);
+    assert_eq!((bob.backoff, bob.warn_after), (RetryPolicy::default().backoff, None));
+    let err = d.clone().extend("queue smtp.example.org retry 5m", 200).unwrap_err();
+    assert_eq!(
+        err[0].to_string(),
+        "line 200, column 7: the queue of `smtp.example.org` is already set on line 100"
+    );
 }

@@ -64,6 +64,11 @@ impl World {
                 }
             }
         }
+        for q in &d.queues {
+            if let Some(host) = w.host_by_name(&q.host) {
+                w.retry_policy(host, q.policy.clone());
+            }
+        }
         for r in &d.relays {
             if let Some(host) = w.host_by_name(&r.host) {
                 w.relay_for(host, &r.client);

@@ -36,7 +36,7 @@ pub use scenario::*;
 
 use crate::dns::{Answer, Zone};
 use crate::mail::{self, ComposeError, Draft};
-use crate::mta::{AttemptResult, Mta, MtaOutput};
+use crate::mta::{AttemptResult, Mta, MtaOutput, RetryPolicy};
 use crate::rng::Rng;
 use crate::session::{Output, Request, Session, SessionState, Side};
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
@@ -363,6 +363,13 @@ impl World {
         }
     }
 
+    /// `host`'s queue retries, warns and gives up as `policy` says.
+    pub fn retry_policy(&mut self, host: HostId, policy: RetryPolicy) {
+        if let Some(m) = self.mail_mut(host) {
+            m.mta = std::mem::replace(&mut m.mta, Mta::new("", Vec::new(), Rng::new(0))).with_policy(policy);
+        }
+    }
+
     /// The SMTP service on `port` of `host` offers (or requires) STARTTLS (RFC 3207).
     pub fn offer_tls(&mut self, host: HostId, port: u16, tls: TlsPolicy) {
         if let Some(h) = self.hosts.get_mut(host) {
@@ -393,7 +400,8 @@ impl World {
             }
             let domains = m.directory.local_domains.clone();
             let rng = Rng::derive(seed, &m.config.hostname);
-            m.mta = Mta::new(&m.config.hostname, domains, rng);
+            let policy = m.mta.policy().clone();
+            m.mta = Mta::new(&m.config.hostname, domains, rng).with_policy(policy);
         }
     }
 
@@ -704,6 +712,7 @@ impl World {
                     sessions: Vec::new(),
                     mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                     queued: m.mta.queued(),
+                    queue: m.mta.items(),
                 },
                 None => HostSnapshot::default(),
             })
@@ -1339,6 +1348,10 @@ impl World {
                 }
                 MtaOutput::Bounced { sender, dsn, resubmit } => {
                     self.local(host, EventKind::Bounce { sender }, dsn);
+                    self.accept(host, resubmit);
+                }
+                MtaOutput::Warned { sender, dsn, resubmit } => {
+                    self.local(host, EventKind::Delayed { sender }, dsn);
                     self.accept(host, resubmit);
                 }
                 MtaOutput::Dropped { why } => self.local(host, EventKind::Note, why.into_bytes()),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::describe::Description;
-use crate::mta::RETRY_DELAYS;
+use crate::mta::RetryPolicy;
 use crate::session::{Env, RcptVerdict};
 use crate::time::SimTime;
 
@@ -14,6 +14,14 @@ fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
     w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     w.run_until_idle().unwrap();
     w
+}
+
+/// Retries after 5 and 30 minutes, then giving up after 40: three attempts, no warning.
+const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
+
+fn short_queue(w: &mut World) {
+    let lifetime = SimDuration::from_secs(40 * 60);
+    w.retry_policy(1, RetryPolicy { backoff: RETRY_DELAYS.to_vec(), lifetime, warn_after: None });
 }
 
 fn kinds(w: &World) -> Vec<String> {
@@ -100,6 +108,7 @@ fn temporary_failures_are_retried_then_bounced() {
     let w = send("bob@example.net", "alice@example.org", |w| {
         // Bob's server accepts no recipient at all: 452 4.5.3, a temporary failure.
         w.server_config_mut(3).unwrap().max_recipients = 0;
+        short_queue(w);
     });
     let retries: Vec<SimTime> = w
         .trace()
@@ -122,7 +131,7 @@ fn temporary_failures_are_retried_then_bounced() {
 #[test]
 fn a_host_without_a_mail_server_refuses_and_the_message_bounces() {
     // ns.example.org has an A record but no SMTP server: refused, retried, bounced.
-    let w = send("x@ns.example.org", "alice@example.org", |_| {});
+    let w = send("x@ns.example.org", "alice@example.org", short_queue);
     let refusals = w
         .trace()
         .events
@@ -293,9 +302,25 @@ fn a_reply_rule_and_a_full_mailbox() {
     });
     let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
     assert!(dsn.contains("Diagnostic-Code: smtp; 554 5.7.1 Your IP is on a block list"), "{dsn}");
+    // A full mailbox stays full: after 4 hours Alice is warned (still trying), after 5
+    // days the message is given up and bounced (RFC 5321 §4.5.4.1, RFC 3464).
     let w = send("bob@example.net", "alice@example.org", |w| w.mailbox_full("bob@example.net"));
-    let dsn = String::from_utf8_lossy(w.mailbox("alice@example.org").unwrap()[0]).into_owned();
-    assert!(dsn.contains("452 4.2.2") && dsn.contains("Status: 5.4.7"), "{dsn}");
+    let inbox = w.mailbox("alice@example.org").unwrap();
+    let [warning, bounce] = inbox.as_slice() else { panic!("{} messages", inbox.len()) };
+    let (warning, bounce) = (String::from_utf8_lossy(warning), String::from_utf8_lossy(bounce));
+    assert!(warning.contains("Action: delayed") && warning.contains("Status: 4.2.2"), "{warning}");
+    assert!(warning.contains("Will-Retry-Until: Sat, 05 Dec 2026 09:00:"), "{warning}");
+    assert!(bounce.contains("452 4.2.2") && bounce.contains("Status: 5.4.7"), "{bounce}");
+    assert!(w.now() >= SimTime::ZERO.plus(SimDuration::from_secs(4 * 86_400)));
+    let t = w.trace();
+    let delayed = t.events.iter().find(|e| matches!(e.kind, EventKind::Delayed { .. })).unwrap();
+    assert_eq!(crate::explain::event(t, delayed.index)[0].key, "delayed");
+    // While it waits, Alice's provider shows the entry with its next attempt.
+    let smtp = t.host_by_name(names::ALICE_SERVER).unwrap();
+    let item = delayed.hosts[smtp].queue.first().expect("queued while warned");
+    assert_eq!(item.recipients, ["bob@example.net"]);
+    assert!(item.next.is_some_and(|n| n > delayed.at), "{item:?}");
+    assert!(item.last_error.as_deref().is_some_and(|e| e.contains("452 4.2.2")), "{item:?}");
 }
 
 #[test]
