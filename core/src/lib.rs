@@ -19,6 +19,7 @@
 //!   seeded generator ([`rng`]), and records the [`trace::Trace`].
 //! - [`lesson`], [`lessons`]: lesson files and their anchors; [`explain`]: every command
 //!   and reply in plain words, with its RFC section.
+//! - [`tls`]: what an eavesdropper on the wire sees of a connection after STARTTLS.
 //!
 //! A World is driven in this order: build it ([`world::World::from_description`]), give
 //! it inputs (`send_mail_at`, or live: `open`, `write`, `close`), then let time run
@@ -40,5 +41,6 @@ pub mod session;
 pub mod smtp;
 pub mod store;
 pub mod time;
+pub mod tls;
 pub mod trace;
 pub mod world;
