@@ -3,6 +3,7 @@
 //! happened, this module only words it.
 
 use mailroom_core::lesson::Lesson;
+use mailroom_core::time::SimTime;
 use mailroom_core::trace::{ConnId, EventKind, HostId, HostRole, HostSnapshot, Protocol, Trace, TraceEvent};
 
 /// Who is speaking in a transcript row.
@@ -210,9 +211,16 @@ pub fn message_preview(lines: &[(String, LineEnd)], head: usize) -> Vec<PreviewL
     out
 }
 
-/// A server's queue in words: "1 waiting to be relayed".
-pub fn queue_text(n: usize) -> String {
-    format!("{n} waiting to be relayed")
+/// A server's queue in words: "1 waiting to be relayed", and when its next attempt is
+/// due, on the transcript's clock: "· next try 0:05:00".
+pub fn queue_text(snap: &HostSnapshot) -> String {
+    let waiting = format!("{} waiting to be relayed", snap.queued);
+    match snap.queue.iter().filter_map(|q| q.next).min() {
+        Some(next) if snap.queue.iter().all(|q| q.next.is_some()) => {
+            format!("{waiting} · next try {}", row_time(next))
+        }
+        _ => waiting,
+    }
 }
 
 /// Where the narration of a part sits among the steps: "steps 0–10", "step 14".
@@ -240,6 +248,49 @@ pub fn short_name(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
 }
 
+/// When an event arrived, as the transcript shows it: seconds with milliseconds within the
+/// first minute (what a student can relate to), then `h:mm:ss`, then days.
+pub fn row_time(t: SimTime) -> String {
+    let ms = t.as_millis();
+    let secs = ms / 1000;
+    match secs {
+        0..60 => t.to_string(),
+        60..86_400 => format!("{}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60),
+        _ => format!("{}d {:02}:{:02}", secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60),
+    }
+}
+
+/// A stretch of time in words, to the two largest units: `5 minutes`, `1 hour 30
+/// minutes`, `4 days 2 hours`.
+pub fn duration_words(secs: u64) -> String {
+    let units = [(86_400, "day"), (3600, "hour"), (60, "minute"), (1, "second")];
+    let mut parts = Vec::new();
+    let mut left = secs;
+    for (size, name) in units {
+        let n = left / size;
+        if n > 0 && parts.len() < 2 {
+            parts.push(format!("{n} {name}{}", if n == 1 { "" } else { "s" }));
+            left -= n * size;
+        } else if !parts.is_empty() {
+            // Only adjacent units: "1 day 5 minutes" would read oddly.
+            break;
+        }
+    }
+    if parts.is_empty() { "no time".to_string() } else { parts.join(" ") }
+}
+
+/// Waiting time before the event at `index` (a retry queue, a timeout, a scripted send
+/// later on), when it is long enough to say: "5 minutes later". The player steps over it
+/// in one press; this says how much time passed.
+pub fn time_gap(trace: &Trace, index: usize) -> Option<String> {
+    /// Shorter pauses are just the network and the machines at work.
+    const MIN_GAP_SECS: u64 = 60;
+    let ev = trace.events.get(index)?;
+    let prev = trace.events.get(index.checked_sub(1)?)?;
+    let secs = ev.at.as_millis().saturating_sub(prev.at.as_millis()) / 1000;
+    (secs >= MIN_GAP_SECS).then(|| format!("{} later", duration_words(secs)))
+}
+
 /// One sentence about the event at `index`, for the screen reader's live region.
 pub fn summary(trace: &Trace, index: usize) -> String {
     let Some(ev) = trace.events.get(index) else { return String::new() };
@@ -257,10 +308,14 @@ pub fn summary(trace: &Trace, index: usize) -> String {
         Wire::Action(a) => a,
         Wire::Note(n) => n,
     };
-    if ev.travels() {
+    let said = if ev.travels() {
         format!("{} to {}: {what}", label(ev.from), label(ev.to))
     } else {
         format!("{}: {what}", label(ev.from))
+    };
+    match time_gap(trace, index) {
+        Some(gap) => format!("{gap}. {said}"),
+        None => said,
     }
 }
 
@@ -395,7 +450,7 @@ pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<ConnId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailroom_core::time::SimTime;
+
     use mailroom_core::trace::{ConnInfo, HostInfo, HostRole};
 
     fn host(name: &str, role: HostRole) -> HostInfo {
@@ -450,6 +505,40 @@ mod tests {
                 ev(4, 0, 1, EventKind::Close, ""),
             ],
         }
+    }
+
+    #[test]
+    fn times_and_gaps_read_as_people_say_them() {
+        let cases: [(u64, &str); 5] = [
+            (1_234, "1.234 s"),
+            (59_999, "59.999 s"),
+            (65_000, "0:01:05"),
+            (3_723_000, "1:02:03"),
+            (4 * 86_400_000 + 3_600_000 * 5 + 60_000 * 7 + 9_000, "4d 05:07"),
+        ];
+        for (ms, want) in cases {
+            assert_eq!(row_time(SimTime::from_millis(ms)), want);
+        }
+        let words = [
+            (0, "no time"),
+            (1, "1 second"),
+            (300, "5 minutes"),
+            (302, "5 minutes 2 seconds"),
+            (5_400, "1 hour 30 minutes"),
+            (3_601, "1 hour"),
+            (4 * 86_400 + 7_200, "4 days 2 hours"),
+        ];
+        for (secs, want) in words {
+            assert_eq!(duration_words(secs), want, "{secs}");
+        }
+        // The gap before an event, from the previous one's arrival; short ones unsaid.
+        let mut t = trace();
+        t.events[2].at = SimTime::from_secs(59);
+        t.events[3].at = SimTime::from_secs(59 + 1_800);
+        assert_eq!(time_gap(&t, 0), None);
+        assert_eq!(time_gap(&t, 2), None);
+        assert_eq!(time_gap(&t, 3).as_deref(), Some("30 minutes later"));
+        assert!(summary(&t, 3).starts_with("30 minutes later. "), "{}", summary(&t, 3));
     }
 
     #[test]
@@ -560,7 +649,22 @@ mod tests {
 
     #[test]
     fn words_for_the_screen() {
-        assert_eq!(queue_text(1), "1 waiting to be relayed");
+        let item = |next: Option<u64>| mailroom_core::mta::QueueItem {
+            id: "Q".into(),
+            recipients: vec!["bob@example.net".into()],
+            arrival: SimTime::ZERO,
+            attempts: 1,
+            next: next.map(SimTime::from_secs),
+            last_error: None,
+        };
+        let mut snap = HostSnapshot { queued: 1, ..HostSnapshot::default() };
+        assert_eq!(queue_text(&snap), "1 waiting to be relayed");
+        snap.queue = vec![item(Some(301))];
+        assert_eq!(queue_text(&snap), "1 waiting to be relayed · next try 0:05:01");
+        // While an attempt is under way there is no "next" to tell.
+        snap.queue = vec![item(Some(301)), item(None)];
+        snap.queued = 2;
+        assert_eq!(queue_text(&snap), "2 waiting to be relayed");
         assert_eq!(steps_text((0, 10)), "steps 0–10");
         assert_eq!(steps_text((14, 14)), "step 14");
         assert_eq!(messages_note(1), None);

@@ -32,7 +32,7 @@
 use std::fmt;
 
 use crate::describe::Description;
-use crate::trace::{EventKind, Trace, TraceEvent};
+use crate::trace::{EventKind, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
 pub const MAX_LESSON_BYTES: usize = 256 * 1024;
@@ -114,6 +114,11 @@ pub enum AnchorKind {
     Queued,
     Delivery(Option<String>),
     Bounce,
+    /// A "delayed" warning (a DSN with `Action: delayed`).
+    Delayed,
+    /// A flight of the TLS handshake after STARTTLS: `ClientHello`, `ServerHello` or
+    /// `Finished` (any of them without a name).
+    Tls(Option<String>),
     Note,
 }
 
@@ -353,6 +358,22 @@ impl Anchor {
             "data" => AnchorKind::Data,
             "queued" => AnchorKind::Queued,
             "bounce" => AnchorKind::Bounce,
+            "delayed" => AnchorKind::Delayed,
+            "tls" => match w.peek().filter(|s| !is_qualifier(s)) {
+                Some(_) => {
+                    let name = w.next().unwrap_or_default();
+                    let flight = [TlsFlight::ClientHello, TlsFlight::ServerHello, TlsFlight::ClientFinished]
+                        .into_iter()
+                        .find(|f| f.label().eq_ignore_ascii_case(name))
+                        .ok_or_else(|| {
+                            format!(
+                                "`tls` names a flight: ClientHello, ServerHello or Finished, not `{name}`"
+                            )
+                        })?;
+                    AnchorKind::Tls(Some(flight.label().to_string()))
+                }
+                None => AnchorKind::Tls(None),
+            },
             "note" => AnchorKind::Note,
             "command" => {
                 let verb = w.next().ok_or("`command` needs a verb, e.g. `command MAIL`")?;
@@ -453,6 +474,10 @@ impl Anchor {
                     m.as_ref().is_none_or(|m| m.eq_ignore_ascii_case(mailbox))
                 }
                 (AnchorKind::Bounce, EventKind::Bounce { .. }) => true,
+                (AnchorKind::Delayed, EventKind::Delayed { .. }) => true,
+                (AnchorKind::Tls(f), EventKind::Tls { flight, .. }) => {
+                    f.as_deref().is_none_or(|f| f == flight.label())
+                }
                 (AnchorKind::Note, EventKind::Note) => true,
                 _ => false,
             };
@@ -513,6 +538,11 @@ mod tests {
             ),
             ("dns answer on dns", AnchorKind::DnsAnswer { qtype: None, name: None }, Some("dns"), 1),
             ("delivery bob@example.net", AnchorKind::Delivery(Some("bob@example.net".into())), None, 1),
+            ("delayed", AnchorKind::Delayed, None, 1),
+            ("tls", AnchorKind::Tls(None), None, 1),
+            ("tls clienthello on smtp", AnchorKind::Tls(Some("ClientHello".into())), Some("smtp"), 1),
+            ("tls Finished #2", AnchorKind::Tls(Some("Finished".into())), None, 2),
+            ("tls on mx", AnchorKind::Tls(None), Some("mx"), 1),
         ];
         for (text, what, on, nth) in cases {
             let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -531,6 +561,7 @@ mod tests {
             ("command", "`command` needs a verb"),
             ("reply to RCPT #0", "expected #1, #2"),
             ("data on", "`on` needs a host name"),
+            ("tls Goodbye", "`tls` names a flight: ClientHello, ServerHello or Finished, not `Goodbye`"),
         ];
         for (text, want) in cases {
             let e = Anchor::parse(text).unwrap_err();

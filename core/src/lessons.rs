@@ -6,6 +6,8 @@ use crate::lesson::{Lesson, LessonError};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("sending-an-email", include_str!("../../lessons/sending-an-email.md")),
     ("a-bounce", include_str!("../../lessons/a-bounce.md")),
+    ("greylisting", include_str!("../../lessons/greylisting.md")),
+    ("days-later", include_str!("../../lessons/days-later.md")),
 ];
 
 /// Parses the built-in lesson `id`.

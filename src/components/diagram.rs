@@ -71,7 +71,7 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot) -> Vec<(&'static str, Strin
         ));
     }
     if snap.queued > 0 {
-        lines.push(("host-count host-queue", present::queue_text(snap.queued), COUNT));
+        lines.push(("host-count host-queue", present::queue_text(snap), COUNT));
     }
     lines
 }
@@ -242,7 +242,7 @@ fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
         out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
     }
     if snap.queued > 0 {
-        out.push(present::queue_text(snap.queued));
+        out.push(present::queue_text(snap));
     }
     out
 }

@@ -231,7 +231,10 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             {onclick}
             {onkeydown}
         >
-            <span class="row-time" title="when this arrived (simulated time)">{ ev.at.to_string() }</span>
+            if let Some(gap) = present::time_gap(trace, props.index) {
+                <span class="row-gap" data-testid="time-gap">{ format!("⏩ {gap}") }</span>
+            }
+            <span class="row-time" title="when this arrived (simulated time)">{ present::row_time(ev.at) }</span>
             <span class="row-who" title={speaker.describe()}>
                 { speaker.prefix() }<span class="visually-hidden">{ format!(" ({})", speaker.describe()) }</span>
             </span>

@@ -16,11 +16,11 @@ fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
     w
 }
 
-/// Retries after 5 and 30 minutes, then giving up after 40: three attempts, no warning.
+/// Retries after 5 and 30 minutes, given up after 35: three attempts, no warning.
 const RETRY_DELAYS: [SimDuration; 2] = [SimDuration::from_secs(5 * 60), SimDuration::from_secs(30 * 60)];
 
 fn short_queue(w: &mut World) {
-    let lifetime = SimDuration::from_secs(40 * 60);
+    let lifetime = SimDuration::from_secs(35 * 60);
     w.retry_policy(1, RetryPolicy { backoff: RETRY_DELAYS.to_vec(), lifetime, warn_after: None });
 }
 
