@@ -65,3 +65,12 @@ pub fn logo() -> Html {
         </svg>
     }
 }
+
+/// A clock: time that passed.
+pub fn clock() -> Html {
+    html! {
+        <svg class="icon-small" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
+            <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.4V7z" fill="currentColor" />
+        </svg>
+    }
+}

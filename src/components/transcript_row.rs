@@ -232,7 +232,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             {onkeydown}
         >
             if let Some(gap) = present::time_gap(trace, props.index) {
-                <span class="row-gap" data-testid="time-gap">{ format!("⏩ {gap}") }</span>
+                <span class="row-gap" data-testid="time-gap">{ icons::clock() }{ gap }</span>
             }
             <span class="row-time" title="when this arrived (simulated time)">{ present::row_time(ev.at) }</span>
             <span class="row-who" title={speaker.describe()}>
