@@ -495,6 +495,88 @@ pub const ENHANCED: &[Explanation] = &[
     ),
 ];
 
+/// The fields of a delivery status notification (RFC 3464 §2.2, §2.3), for the message
+/// inspector.
+pub const DSN_FIELDS: &[Explanation] = &[
+    e(
+        "Reporting-MTA",
+        "Who writes this report",
+        "The mail server that wrote this notification: the one that could not deliver, or that is still trying.",
+        "RFC 3464 §2.2.2",
+    ),
+    e(
+        "Arrival-Date",
+        "When it arrived",
+        "When the reporting server took the original message.",
+        "RFC 3464 §2.2.5",
+    ),
+    e(
+        "Received-From-MTA",
+        "Who handed it over",
+        "The server the reporting server got the message from.",
+        "RFC 3464 §2.2.4",
+    ),
+    e(
+        "Original-Envelope-Id",
+        "The sender's own reference",
+        "An identifier the sender gave the message when it asked for notifications (ENVID).",
+        "RFC 3464 §2.2.1",
+    ),
+    e(
+        "Final-Recipient",
+        "Which recipient this is about",
+        "The address the reporting server tried to deliver to. Each recipient has a group of fields of its own.",
+        "RFC 3464 §2.3.2",
+    ),
+    e(
+        "Original-Recipient",
+        "The recipient as first given",
+        "The address as the sender originally wrote it, before any forwarding changed it.",
+        "RFC 3464 §2.3.1",
+    ),
+    e(
+        "Action",
+        "What happened",
+        "failed: given up; delayed: still trying; delivered, relayed or expanded: reports of success.",
+        "RFC 3464 §2.3.3",
+    ),
+    e(
+        "Status",
+        "The status code",
+        "An enhanced status code (class.subject.detail): 5 permanent, 4 temporary, 2 success; for example 5.1.1 no such mailbox, 4.4.1 no answer from the host.",
+        "RFC 3464 §2.3.4; RFC 3463",
+    ),
+    e(
+        "Remote-MTA",
+        "The server that answered",
+        "The remote server whose reply is quoted below. Only present when a remote server really said something.",
+        "RFC 3464 §2.3.5",
+    ),
+    e(
+        "Diagnostic-Code",
+        "Its exact words",
+        "The reply of the remote server, word for word, as smtp; followed by the reply line.",
+        "RFC 3464 §2.3.6",
+    ),
+    e(
+        "Last-Attempt-Date",
+        "The last try",
+        "When the reporting server last tried to deliver to this recipient.",
+        "RFC 3464 §2.3.7",
+    ),
+    e(
+        "Will-Retry-Until",
+        "Tried until",
+        "In a delay warning: how long the server will keep trying before it gives up and bounces.",
+        "RFC 3464 §2.3.9",
+    ),
+];
+
+/// The explanation of a DSN field, by its name (any case).
+pub fn dsn_field(name: &str) -> Option<&'static Explanation> {
+    DSN_FIELDS.iter().find(|e| e.key.eq_ignore_ascii_case(name))
+}
+
 /// Other kinds of trace event.
 pub const OTHER: &[Explanation] = &[
     e(

@@ -20,6 +20,8 @@
 //! - [`lesson`], [`lessons`]: lesson files and their anchors; [`explain`]: every command
 //!   and reply in plain words, with its RFC section.
 //! - [`tls`]: what an eavesdropper on the wire sees of a connection after STARTTLS.
+//! - [`inspect`]: the message inspector's reading of a message (header fields, the
+//!   `Received:` chain, envelope and header, the MIME tree, DSN fields).
 //!
 //! A World is driven in this order: build it ([`world::World::from_description`]), give
 //! it inputs (`send_mail_at`, or live: `open`, `write`, `close`), then let time run
@@ -30,6 +32,7 @@
 pub mod describe;
 pub mod dns;
 pub mod explain;
+pub mod inspect;
 pub mod lesson;
 pub mod lessons;
 pub mod line;
