@@ -30,7 +30,9 @@
 //! resolver HOST                                the dns host that answers everybody's queries
 //! domain DOMAIN on HOST                        mail for DOMAIN is stored on that mail host
 //! user ADDRESS [password "SECRET"]             a mailbox; its domain must be declared
-//! relay HOST for ADDRESS                       HOST relays mail from that client address
+//! relay HOST for ADDRESS|DOMAIN                HOST relays mail from that client address, or
+//!                                              takes mail for that domain from anyone and
+//!                                              passes it on (a backup MX)
 //! mx DOMAIN PREFERENCE EXCHANGE                an MX record; EXCHANGE `.` is a null MX (RFC 7505)
 //! a NAME ADDRESS                               an A record (every host has one for its own name)
 //! link HOST HOST LATENCY [loss N%]             latency (and loss) between two hosts
@@ -253,8 +255,16 @@ pub struct UserDesc {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelayDesc {
     pub host: String,
+    /// A client's IPv4 address, or a domain the host is a backup MX for.
     pub client: String,
     pub line: usize,
+}
+
+impl RelayDesc {
+    /// True when `client` is a domain (the host is its backup MX), not an address.
+    pub fn is_domain(&self) -> bool {
+        ipv4(&self.client).is_err()
+    }
 }
 
 /// How `host`'s queue retries, warns and gives up.
@@ -465,7 +475,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("resolver", "resolver HOST"),
     ("domain", "domain DOMAIN on HOST"),
     ("user", "user ADDRESS [password \"SECRET\"]"),
-    ("relay", "relay HOST for ADDRESS"),
+    ("relay", "relay HOST for ADDRESS|DOMAIN"),
     ("mx", "mx DOMAIN PREFERENCE EXCHANGE"),
     ("a", "a NAME ADDRESS"),
     ("link", "link HOST HOST LATENCY [loss N%]"),
@@ -547,6 +557,11 @@ enum Check {
     /// The MX record at this index, just added.
     NullMxAlone {
         index: usize,
+    },
+    /// `relay HOST for DOMAIN`: an MX record of the domain names the host.
+    BackupMx {
+        host: String,
+        domain: String,
     },
 }
 
@@ -740,7 +755,16 @@ impl Builder {
             "relay" => {
                 let (host, hcol) = c.value("the relaying host's name", dns_name)?;
                 c.keyword("for")?;
-                let (client, ccol) = c.value("the client's IPv4 address", ipv4)?;
+                let (client, ccol) = c.value("a client's IPv4 address, or a domain", |s| {
+                    if s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                        return ipv4(s);
+                    }
+                    dns_name(s).ok().filter(|d| d.contains('.')).ok_or_else(|| {
+                        format!(
+                            "expected a client's IPv4 address or a domain such as example.net, found `{s}`"
+                        )
+                    })
+                })?;
                 c.done()?;
                 let found =
                     self.d.relays.iter().enumerate().find(|(_, r)| r.host == host && r.client == client);
@@ -754,6 +778,9 @@ impl Builder {
                     hcol,
                     Check::Host { name: host.clone(), need: Need::Role(HostRole::MailServer), why },
                 );
+                if ipv4(&client).is_err() {
+                    self.check(line, ccol, Check::BackupMx { host: host.clone(), domain: client.clone() });
+                }
                 self.d.relays.push(RelayDesc { host, client, line });
             }
             "mx" => self.mx(c, line)?,
@@ -1176,6 +1203,17 @@ impl Builder {
                     || d.records.iter().any(|r| r.name == *name && matches!(r.data, RData::A(_)));
                 (!known).then(|| {
                     format!("`{name}` has no address: define the host `{name}`, or add `a {name} ADDRESS`")
+                })
+            }
+            Check::BackupMx { host, domain } => {
+                let named = d.records.iter().any(|r| {
+                    r.name == *domain
+                        && matches!(&r.data, RData::Mx { exchange, .. } if exchange.trim_end_matches('.') == host)
+                });
+                (!named).then(|| {
+                    format!(
+                        "`{host}` would take mail for {domain} as its backup MX, but no MX record of {domain} names it: add `mx {domain} 20 {host}`"
+                    )
                 })
             }
             Check::NotAHost { name } => d.host(name).map(|_| {

@@ -8,6 +8,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("a-bounce", include_str!("../../lessons/a-bounce.md")),
     ("greylisting", include_str!("../../lessons/greylisting.md")),
     ("days-later", include_str!("../../lessons/days-later.md")),
+    ("two-failures", include_str!("../../lessons/two-failures.md")),
+    ("relaying", include_str!("../../lessons/relaying.md")),
 ];
 
 /// Parses the built-in lesson `id`.

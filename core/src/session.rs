@@ -158,6 +158,9 @@ pub struct Directory {
     pub mailboxes: Vec<String>,
     /// Client addresses allowed to relay to other domains (a provider's own network).
     pub relay_clients: Vec<String>,
+    /// Other domains whose mail this host takes from anyone and passes on: it is their
+    /// backup MX (RFC 5321 §5.1).
+    pub relay_domains: Vec<String>,
     /// False when the host's storage is full.
     pub full: bool,
 }
@@ -188,7 +191,9 @@ impl Directory {
                 None => RcptVerdict::NoSuchUser,
             };
         }
-        if self.relay_clients.iter().any(|c| c == client_addr) {
+        if self.relay_clients.iter().any(|c| c == client_addr)
+            || self.relay_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+        {
             RcptVerdict::Relay
         } else {
             RcptVerdict::RelayDenied
@@ -300,6 +305,7 @@ mod tests {
             local_domains: vec!["example.net".into()],
             mailboxes: vec!["bob@example.net".into()],
             relay_clients: vec!["192.0.2.10".into()],
+            relay_domains: vec!["example.com".into()],
             full: false,
         };
         let cases = [
@@ -308,6 +314,8 @@ mod tests {
             ("203.0.113.1", "nobody@example.net", RcptVerdict::NoSuchUser),
             ("203.0.113.1", "x@far.example", RcptVerdict::RelayDenied),
             ("192.0.2.10", "x@far.example", RcptVerdict::Relay),
+            // A backup MX takes mail for its domains from anyone.
+            ("203.0.113.1", "x@Example.COM", RcptVerdict::Relay),
         ];
         for (client, rcpt, want) in cases {
             assert_eq!(d.recipient(client, rcpt), want, "{rcpt} from {client}");

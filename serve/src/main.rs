@@ -134,6 +134,7 @@ fn directory() -> Directory {
         mailboxes: names::USERS.iter().map(|u| u.to_string()).collect(),
         // Nobody may relay: this server is only a final destination.
         relay_clients: Vec::new(),
+        relay_domains: Vec::new(),
         full: false,
     }
 }

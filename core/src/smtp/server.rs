@@ -929,6 +929,7 @@ mod tests {
             local_domains: vec!["example.net".into()],
             mailboxes: vec!["bob@example.net".into(), "carol@example.net".into()],
             relay_clients: vec!["192.0.2.10".into()],
+            relay_domains: Vec::new(),
             full: false,
         }
     }

@@ -28,6 +28,7 @@ fn users() -> Users {
         local_domains: vec!["example.org".into()],
         mailboxes: vec!["alice@example.org".into(), "bob@example.org".into()],
         relay_clients: vec![],
+        relay_domains: Vec::new(),
         full: false,
     })
 }

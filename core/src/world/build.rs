@@ -71,7 +71,11 @@ impl World {
         }
         for r in &d.relays {
             if let Some(host) = w.host_by_name(&r.host) {
-                w.relay_for(host, &r.client);
+                if r.is_domain() {
+                    w.relay_domain(host, &r.client);
+                } else {
+                    w.relay_for(host, &r.client);
+                }
             }
         }
         *w.zone_mut() = d.zone();

@@ -421,6 +421,14 @@ impl World {
         }
     }
 
+    /// `host` is a backup MX of `domain`: it takes its mail from anyone and passes it on
+    /// to a better MX (RFC 5321 §5.1).
+    pub fn relay_domain(&mut self, host: HostId, domain: &str) {
+        if let Some(m) = self.mail_mut(host) {
+            m.directory.relay_domains.push(domain.to_ascii_lowercase());
+        }
+    }
+
     pub fn link(&mut self, a: HostId, b: HostId, latency: SimDuration) {
         self.net.link(Link { a, b, latency, loss: 0 });
     }
