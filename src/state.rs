@@ -186,7 +186,7 @@ fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
         title: "No lesson".into(),
         summary: String::new(),
         scenario: "send".into(),
-        email: EmailSpec { from: String::new(), to: Vec::new(), subject: String::new(), body: String::new() },
+        email: EmailSpec::default(),
         world: Default::default(),
         steps: Vec::new(),
     };

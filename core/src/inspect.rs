@@ -496,7 +496,14 @@ Hi\r\n";
     fn the_envelope_is_what_the_server_accepted_not_what_the_header_says() {
         let (mut w, laptop) = crate::world::standard_world();
         let to = vec!["Bob <bob@example.net>".to_string(), "nobody@example.org".to_string()];
-        let draft = mail::Draft { from: "Alice <alice@example.org>", to: &to, subject: "Hi", body: "Hello" };
+        let draft = mail::Draft {
+            cc: &[],
+            bcc: &[],
+            from: "Alice <alice@example.org>",
+            to: &to,
+            subject: "Hi",
+            body: "Hello",
+        };
         w.send_mail(laptop, "smtp.example.org", &draft).unwrap();
         w.run_until_idle().unwrap();
         let t = w.trace();

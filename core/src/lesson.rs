@@ -58,12 +58,16 @@ pub struct Lesson {
 }
 
 /// What the simulated person types into their mail client.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EmailSpec {
     /// `Display Name <addr>` or a bare address.
     pub from: String,
     /// One or more recipients, comma-separated in the file.
     pub to: Vec<String>,
+    /// Copies (`cc:`), named in the header.
+    pub cc: Vec<String>,
+    /// Blind copies (`bcc:`): in the envelope only.
+    pub bcc: Vec<String>,
     pub subject: String,
     /// The body, lines separated by `\n`.
     pub body: String,
@@ -181,6 +185,10 @@ impl Lesson {
         let mut world_name = ("standard".to_string(), 0);
         let mut from = None;
         let mut to = None;
+        let (mut cc, mut bcc) = (Vec::new(), Vec::new());
+        let list = |v: &str| {
+            v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
+        };
         let mut subject = String::new();
         loop {
             let Some(line) = lines.get(i) else {
@@ -203,15 +211,9 @@ impl Lesson {
                 "scenario" => scenario = value,
                 "world" => world_name = (value, i),
                 "from" => from = Some(value),
-                "to" => {
-                    to = Some(
-                        value
-                            .split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect::<Vec<_>>(),
-                    )
-                }
+                "to" => to = Some(list(&value)),
+                "cc" => cc = list(&value),
+                "bcc" => bcc = list(&value),
                 "subject" => subject = value,
                 other => return Err(err(i, format!("unknown front matter key `{other}`"))),
             }
@@ -222,7 +224,9 @@ impl Lesson {
         }
         let from = from.ok_or_else(|| err(0, "the front matter needs `from:`"))?;
         let to = to.filter(|t| !t.is_empty()).ok_or_else(|| err(0, "the front matter needs `to:`"))?;
-        for v in std::iter::once(&from).chain(to.iter()).chain(std::iter::once(&subject)) {
+        for v in
+            std::iter::once(&from).chain(to.iter()).chain(&cc).chain(&bcc).chain(std::iter::once(&subject))
+        {
             if v.chars().any(|c| c.is_control()) {
                 return Err(err(0, "header values may not contain control characters"));
             }
@@ -312,7 +316,7 @@ impl Lesson {
             title,
             summary,
             scenario,
-            email: EmailSpec { from, to, subject, body },
+            email: EmailSpec { from, to, cc, bcc, subject, body },
             world,
             steps,
         })

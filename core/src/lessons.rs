@@ -10,6 +10,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("days-later", include_str!("../../lessons/days-later.md")),
     ("two-failures", include_str!("../../lessons/two-failures.md")),
     ("relaying", include_str!("../../lessons/relaying.md")),
+    ("bcc", include_str!("../../lessons/bcc.md")),
 ];
 
 /// Parses the built-in lesson `id`.

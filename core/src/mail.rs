@@ -146,6 +146,10 @@ fn base64(data: &[u8]) -> String {
 pub struct Draft<'a> {
     pub from: &'a str,
     pub to: &'a [String],
+    /// Copies, named in a `Cc:` header.
+    pub cc: &'a [String],
+    /// Blind copies: in the envelope only, never in the header (RFC 5322 §3.6.3).
+    pub bcc: &'a [String],
     pub subject: &'a str,
     pub body: &'a str,
 }
@@ -154,7 +158,7 @@ pub struct Draft<'a> {
 /// for plain text (RFC 2045). Line ends become CRLF.
 pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>, ComposeError> {
     check_address(addr_spec(draft.from))?;
-    for to in draft.to {
+    for to in draft.to.iter().chain(draft.cc).chain(draft.bcc) {
         check_address(addr_spec(to))?;
     }
     let mut m = String::new();
@@ -163,6 +167,12 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     m.push_str(&folded("From", &mailbox_value("From", draft.from)?)?);
     let to = draft.to.iter().map(|t| mailbox_value("To", t)).collect::<Result<Vec<_>, _>>()?;
     m.push_str(&folded("To", &to.join(", "))?);
+    if !draft.cc.is_empty() {
+        let cc = draft.cc.iter().map(|t| mailbox_value("Cc", t)).collect::<Result<Vec<_>, _>>()?;
+        m.push_str(&folded("Cc", &cc.join(", "))?);
+    }
+    // Bcc recipients get the message through the envelope alone: the header that every
+    // recipient reads does not name them (RFC 5322 §3.6.3, the first way it describes).
     check_header_text("Subject", draft.subject)?;
     m.push_str(&folded("Subject", &encoded_words(draft.subject))?);
     m.push_str("MIME-Version: 1.0\r\n");
@@ -394,7 +404,14 @@ mod tests {
     #[test]
     fn compose_writes_the_headers_and_crlf() {
         let to = vec!["Bob <bob@example.net>".to_string()];
-        let d = Draft { from: "Alice <alice@example.org>", to: &to, subject: "Lunch?", body: "Hi\n.dot\n" };
+        let d = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "Alice <alice@example.org>",
+            to: &to,
+            subject: "Lunch?",
+            body: "Hi\n.dot\n",
+        };
         let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@example.org").unwrap()).unwrap();
         assert!(m.starts_with("Date: Mon, 30 Nov 2026 09:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nFrom: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Lunch?\r\n"));
         assert!(m.ends_with("\r\n\r\nHi\r\n.dot\r\n"));
@@ -402,18 +419,43 @@ mod tests {
     }
 
     #[test]
+    fn cc_goes_into_the_header_and_bcc_does_not() {
+        let (to, cc, bcc) = (
+            vec!["bob@example.net".to_string()],
+            vec!["Carol <carol@example.net>".to_string()],
+            vec!["dave@example.net".to_string()],
+        );
+        let d = Draft { from: "alice@example.org", to: &to, cc: &cc, bcc: &bcc, subject: "x", body: "" };
+        let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@x").unwrap()).unwrap();
+        assert!(m.contains("\r\nTo: bob@example.net\r\nCc: Carol <carol@example.net>\r\n"), "{m}");
+        assert!(!m.to_ascii_lowercase().contains("bcc") && !m.contains("dave"), "{m}");
+        let bad = vec!["not an address".to_string()];
+        let d = Draft { from: "alice@example.org", to: &to, cc: &[], bcc: &bad, subject: "x", body: "" };
+        assert!(compose(&d, SimTime::ZERO, "1@x").is_err(), "a bad Bcc address is refused too");
+    }
+
+    #[test]
     fn compose_refuses_header_injection_and_encodes_utf8() {
         let to = vec!["bob@example.net".to_string()];
-        let bad = Draft { from: "a@example.org", to: &to, subject: "x\r\nBcc: eve@evil.example", body: "" };
+        let bad = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "a@example.org",
+            to: &to,
+            subject: "x\r\nBcc: eve@evil.example",
+            body: "",
+        };
         assert!(compose(&bad, SimTime::ZERO, "1@x").is_err());
-        let utf = Draft { from: "a@example.org", to: &to, subject: "Grüße", body: "" };
+        let utf = Draft { cc: &[], bcc: &[], from: "a@example.org", to: &to, subject: "Grüße", body: "" };
         let m = String::from_utf8(compose(&utf, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"), "{m}");
         // Only the display name is encoded; the address stays readable.
-        let zoe = Draft { from: "Zoë <alice@example.org>", to: &to, subject: "x", body: "" };
+        let zoe =
+            Draft { cc: &[], bcc: &[], from: "Zoë <alice@example.org>", to: &to, subject: "x", body: "" };
         let m = String::from_utf8(compose(&zoe, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("From: =?UTF-8?B?Wm/Dqw==?= <alice@example.org>\r\n"), "{m}");
-        let bad_body = Draft { from: "a@example.org", to: &to, subject: "x", body: "a\rb" };
+        let bad_body =
+            Draft { cc: &[], bcc: &[], from: "a@example.org", to: &to, subject: "x", body: "a\rb" };
         assert!(compose(&bad_body, SimTime::ZERO, "1@x").is_err());
     }
 
@@ -423,7 +465,7 @@ mod tests {
         let subject = "word ".repeat(200);
         let long_utf8 = "ÄÖÜ ".repeat(40);
         for (to, subject) in [(&many, subject.as_str()), (&many, long_utf8.as_str())] {
-            let d = Draft { from: "Alice <alice@example.org>", to, subject, body: "hi" };
+            let d = Draft { cc: &[], bcc: &[], from: "Alice <alice@example.org>", to, subject, body: "hi" };
             let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@x").unwrap()).unwrap();
             for line in m.split("\r\n") {
                 assert!(line.len() <= 78 || !line.contains(' '), "{line:?}");
@@ -446,7 +488,7 @@ mod tests {
     fn encoded_headers_read_back() {
         let to = vec!["bob@example.net".to_string()];
         let subject = "Grüße aus Köln, und noch viel mehr Text: ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ";
-        let d = Draft { from: "Zoë <alice@example.org>", to: &to, subject, body: "" };
+        let d = Draft { cc: &[], bcc: &[], from: "Zoë <alice@example.org>", to: &to, subject, body: "" };
         let m = compose(&d, SimTime::ZERO, "1@x").unwrap();
         assert_eq!(header_text(&m, "Subject").as_deref(), Some(subject));
         assert_eq!(header_text(&m, "From").as_deref(), Some("Zoë <alice@example.org>"));

@@ -139,6 +139,8 @@ mod tests {
         let laptop = w.host_by_name("laptop.example.org").unwrap();
         let to = vec!["bob@example.net".to_string()];
         let draft = Draft {
+            cc: &[],
+            bcc: &[],
             from: "alice@example.org",
             to: &to,
             subject: "Secret",

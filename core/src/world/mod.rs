@@ -579,7 +579,14 @@ impl World {
         let message = mail::compose(draft, at, &id)?;
         let envelope = Envelope {
             mail_from: from,
-            rcpt_to: draft.to.iter().map(|t| mail::addr_spec(t).to_string()).collect(),
+            // Every recipient, Bcc included, is in the envelope, once (RFC 5321 §3.3).
+            rcpt_to: draft.to.iter().chain(draft.cc).chain(draft.bcc).fold(Vec::new(), |mut all, t| {
+                let addr = mail::addr_spec(t).to_string();
+                if !all.iter().any(|a: &String| a.eq_ignore_ascii_case(&addr)) {
+                    all.push(addr);
+                }
+                all
+            }),
         };
         let lookup =
             Box::new(Lookup::Submit { server_name: server_name.to_string(), port, envelope, message });

@@ -40,6 +40,8 @@ struct Send<'a> {
     via: String,
     email: &'a EmailSpec,
     to: Vec<String>,
+    cc: Vec<String>,
+    bcc: Vec<String>,
     subject: String,
 }
 
@@ -56,6 +58,9 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
                 via: via.clone(),
                 email,
                 to: if to.is_empty() { email.to.clone() } else { to.clone() },
+                // The lesson's copies go with its own recipients only.
+                cc: if to.is_empty() { email.cc.clone() } else { Vec::new() },
+                bcc: if to.is_empty() { email.bcc.clone() } else { Vec::new() },
                 subject: subject.clone().unwrap_or_else(|| email.subject.clone()),
             }),
             ActionDesc::Retrieve { .. } => None,
@@ -70,6 +75,8 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
         via: names::ALICE_SERVER.into(),
         email,
         to: email.to.clone(),
+        cc: email.cc.clone(),
+        bcc: email.bcc.clone(),
         subject: email.subject.clone(),
     }]
 }
@@ -96,7 +103,14 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
             let text = format!("{who} writes an email and presses Send.");
             w.schedule(s.at, super::Action::Note { host, text });
         }
-        let draft = Draft { from: &s.email.from, to: &s.to, subject: &s.subject, body: &s.email.body };
+        let draft = Draft {
+            from: &s.email.from,
+            to: &s.to,
+            cc: &s.cc,
+            bcc: &s.bcc,
+            subject: &s.subject,
+            body: &s.email.body,
+        };
         w.send_mail_at(s.at, host, &s.via, port, &draft).map_err(|e| e.to_string())?;
     }
     Ok(())
@@ -153,6 +167,8 @@ fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, Stri
                 via: s.via.clone(),
                 email: s.email,
                 to: s.to.clone(),
+                cc: s.cc.clone(),
+                bcc: s.bcc.clone(),
                 subject: s.subject.clone(),
             })
             .collect();

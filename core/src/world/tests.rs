@@ -10,7 +10,7 @@ fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
     let (mut w, laptop) = standard_world();
     tweak(&mut w);
     let to = vec![to.to_string()];
-    let draft = Draft { from, to: &to, subject: "Test", body: "Hello" };
+    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello" };
     w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     w.run_until_idle().unwrap();
     w
@@ -154,7 +154,8 @@ fn queue_ids_stay_unique_over_many_sessions() {
     let to = vec!["bob@example.net".to_string()];
     for i in 0..300 {
         let subject = format!("msg {i}");
-        let draft = Draft { from: "alice@example.org", to: &to, subject: &subject, body: "x" };
+        let draft =
+            Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: &subject, body: "x" };
         w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     }
     w.run_until_idle().unwrap();
@@ -602,7 +603,7 @@ fn submission_world(mx_tls: bool) -> World {
 fn send_on(w: &mut World, port: u16, from: &str) {
     let laptop = w.host_by_name("laptop.example.org").unwrap();
     let to = vec!["bob@example.net".to_string()];
-    let draft = Draft { from, to: &to, subject: "Test", body: "Hello" };
+    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello" };
     w.send_mail_at(SimTime::ZERO, laptop, names::ALICE_SERVER, port, &draft).unwrap();
     w.run_until_idle().unwrap();
 }
