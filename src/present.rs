@@ -4,6 +4,7 @@
 
 use mailroom_core::lesson::Lesson;
 use mailroom_core::time::SimTime;
+use mailroom_core::tls::Seen;
 use mailroom_core::trace::{ConnId, EventKind, HostId, HostRole, HostSnapshot, Protocol, Trace, TraceEvent};
 
 /// Who is speaking in a transcript row.
@@ -246,6 +247,51 @@ pub fn part_announcement(part: usize, count: usize, title: &str, text: &str) -> 
 /// The first DNS label: `smtp.example.org` → `smtp`.
 pub fn short_name(name: &str) -> &str {
     name.split('.').next().unwrap_or(name)
+}
+
+/// What an eavesdropper on the wire sees of the event at `index`, when that differs from
+/// what the two ends see: a handshake flight's readable parts, or encrypted records as
+/// their sizes and first octets. `None` for what travels in the clear.
+pub fn wire_view(trace: &Trace, index: usize) -> Option<String> {
+    /// Octets of each record shown in hex.
+    const SHOWN: usize = 24;
+    match mailroom_core::tls::seen(trace, index) {
+        Seen::Clear => None,
+        Seen::Handshake { size, readable, .. } => {
+            Some(format!("on the wire: {size} bytes of TLS handshake; {readable}"))
+        }
+        Seen::Encrypted { records, plaintext } => {
+            let wire: usize = records.iter().map(|r| r.bytes.len()).sum();
+            let first = records.first()?;
+            let hex: Vec<String> = first.bytes.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
+            let more = if first.bytes.len() > SHOWN { " …" } else { "" };
+            let count = if records.len() == 1 {
+                "1 TLS record".to_string()
+            } else {
+                format!("{} TLS records", records.len())
+            };
+            Some(format!(
+                "on the wire: {count}, {wire} bytes for {plaintext} bytes of {}: {}{more}",
+                first.content_type_words(),
+                hex.join(" ")
+            ))
+        }
+    }
+}
+
+/// The connections that are encrypted at `cursor`, as host pairs (for the diagram).
+pub fn encrypted_links(trace: &Trace, cursor: usize) -> Vec<(HostId, HostId)> {
+    open_conns(trace, cursor)
+        .into_iter()
+        .filter_map(|c| trace.conn(c))
+        .filter(|c| c.tls_from.is_some_and(|f| f < cursor))
+        .map(|c| (c.client.min(c.server), c.client.max(c.server)))
+        .collect()
+}
+
+/// True when some connection of the trace switches to TLS.
+pub fn has_tls(trace: &Trace) -> bool {
+    trace.conns.iter().any(|c| c.tls_from.is_some())
 }
 
 /// When an event arrived, as the transcript shows it: seconds with milliseconds within the

@@ -80,16 +80,19 @@ pub struct Settings {
     pub show_line_ends: bool,
     /// Play straight through the parts instead of stopping at the start of each one.
     pub play_through: bool,
+    /// Show what an eavesdropper on the wire sees of encrypted connections.
+    pub eavesdropper: bool,
 }
 
 impl Settings {
-    /// `speed=2;line-ends=1;through=0`: small and readable, no JSON parser needed.
+    /// `speed=2;line-ends=1;through=0;wire=0`: small and readable, no JSON parser needed.
     pub fn to_storage(self) -> String {
         format!(
-            "speed={};line-ends={};through={}",
+            "speed={};line-ends={};through={};wire={}",
             self.speed.key(),
             u8::from(self.show_line_ends),
-            u8::from(self.play_through)
+            u8::from(self.play_through),
+            u8::from(self.eavesdropper)
         )
     }
 
@@ -101,6 +104,7 @@ impl Settings {
                 Some(("speed", v)) => s.speed = Speed::from_key(v).unwrap_or(s.speed),
                 Some(("line-ends", v)) => s.show_line_ends = v.trim() == "1",
                 Some(("through", v)) => s.play_through = v.trim() == "1",
+                Some(("wire", v)) => s.eavesdropper = v.trim() == "1",
                 _ => {}
             }
         }
@@ -119,6 +123,8 @@ pub struct Player {
     pub speed: Speed,
     pub show_line_ends: bool,
     pub play_through: bool,
+    /// The eavesdropper's view of encrypted connections is shown beside the transcript.
+    pub eavesdropper: bool,
     /// How many times the lesson's email is sent (`?messages=N`, after the cap).
     pub messages: usize,
     /// The event whose explanation is shown instead of the current one.
@@ -147,6 +153,7 @@ pub enum Action {
     SetSpeed(Speed),
     ToggleLineEnds,
     TogglePlayThrough,
+    ToggleEavesdropper,
     Select(Option<usize>),
     LoadLesson(String),
     /// The notice about a lesson that could not be loaded was read and closed.
@@ -238,6 +245,7 @@ impl Player {
             speed: settings.speed,
             show_line_ends: settings.show_line_ends,
             play_through: settings.play_through,
+            eavesdropper: settings.eavesdropper,
             messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
             error,
@@ -268,7 +276,12 @@ impl Player {
     }
 
     pub fn settings(&self) -> Settings {
-        Settings { speed: self.speed, show_line_ends: self.show_line_ends, play_through: self.play_through }
+        Settings {
+            speed: self.speed,
+            show_line_ends: self.show_line_ends,
+            play_through: self.play_through,
+            eavesdropper: self.eavesdropper,
+        }
     }
 
     /// The cursors where the lesson's parts start, in order (several parts may share one).
@@ -355,6 +368,7 @@ impl Reducible for Player {
             Action::SetSpeed(speed) => Player { speed, ..(*self).clone() },
             Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
             Action::TogglePlayThrough => Player { play_through: !self.play_through, ..(*self).clone() },
+            Action::ToggleEavesdropper => Player { eavesdropper: !self.eavesdropper, ..(*self).clone() },
             Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
             Action::Select(_) => Player { selected: None, ..(*self).clone() },
             Action::LoadLesson(id) => match load_lesson_repeated(&id, self.messages) {
@@ -540,6 +554,17 @@ mod tests {
         assert_eq!(p.cursor, total);
         assert!(!p.playing, "stops at the end");
         assert!(Settings::from_storage(&p.settings().to_storage()).play_through);
+    }
+
+    #[test]
+    fn the_eavesdropper_view_is_a_setting_that_survives_a_reload() {
+        let p = run(player(), &[Action::ToggleEavesdropper]);
+        assert!(p.eavesdropper);
+        let saved = p.settings().to_storage();
+        assert!(saved.ends_with(";wire=1"), "{saved}");
+        assert!(Settings::from_storage(&saved).eavesdropper);
+        // An old entry without it keeps the default.
+        assert!(!Settings::from_storage("speed=2;line-ends=1;through=0").eavesdropper);
     }
 
     #[test]

@@ -30,6 +30,16 @@ pub struct Record {
     pub bytes: Vec<u8>,
 }
 
+impl Record {
+    /// What the header says the record carries, in words.
+    pub fn content_type_words(&self) -> &'static str {
+        match self.content_type {
+            "ApplicationData" => "encrypted data",
+            _ => "handshake",
+        }
+    }
+}
+
 /// What an eavesdropper sees of one event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {

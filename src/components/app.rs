@@ -57,6 +57,7 @@ pub fn App() -> Html {
     let on_end = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToEnd));
     let on_line_ends = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleLineEnds));
     let on_play_through = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePlayThrough));
+    let on_eavesdropper = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleEavesdropper));
     let on_seek = use_callback(dispatcher.clone(), |n: usize, d| d.dispatch(Action::Seek(n)));
     let on_speed = use_callback(dispatcher.clone(), |s: Speed, d| d.dispatch(Action::SetSpeed(s)));
     let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
@@ -99,7 +100,9 @@ pub fn App() -> Html {
                     cursor={player.cursor}
                     selected={player.selected}
                     show_line_ends={player.show_line_ends}
+                    eavesdropper={player.eavesdropper}
                     onselect={on_select_row}
+                    oneavesdropper={on_eavesdropper}
                 />
             </div>
             <aside class="side" aria-label="Lesson">

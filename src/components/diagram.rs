@@ -369,6 +369,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         .map(|c| (c.client.min(c.server), c.client.max(c.server)))
         .collect();
     let active_link = current.filter(|e| e.travels()).map(|e| (e.from.min(e.to), e.from.max(e.to)));
+    let encrypted = present::encrypted_links(trace, cursor);
 
     let link_lines = links.iter().map(|&(a, b)| {
         let (Some(p), Some(q)) = (layout.pos.get(a), layout.pos.get(b)) else { return Html::default() };
@@ -376,6 +377,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             "link",
             open.contains(&(a, b)).then_some("open"),
             (active_link == Some((a, b))).then_some("active"),
+            encrypted.contains(&(a, b)).then_some("tls"),
         );
         html! {
             <line key={format!("{a}-{b}")} {class}

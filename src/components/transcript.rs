@@ -16,7 +16,10 @@ pub struct TranscriptProps {
     pub cursor: usize,
     pub selected: Option<usize>,
     pub show_line_ends: bool,
+    /// Show what an eavesdropper on the wire sees of encrypted connections.
+    pub eavesdropper: bool,
     pub onselect: Callback<usize>,
+    pub oneavesdropper: Callback<()>,
 }
 
 /// Everything said so far, one row per event; the future stays hidden.
@@ -38,6 +41,18 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
             </div>
             // The key to the rows, on screen (a projector and a touch screen show no
             // tooltips): who speaks, and what the time is.
+            // Only where a connection switches to TLS (STARTTLS): the wire's side of it.
+            if crate::present::has_tls(&props.run.trace) {
+                <label class="eavesdropper-toggle" title="What someone on the network between the two hosts would capture">
+                    <input
+                        type="checkbox"
+                        data-testid="eavesdropper"
+                        checked={props.eavesdropper}
+                        onchange={props.oneavesdropper.reform(|_: Event| ())}
+                    />
+                    <span>{ "Eavesdropper's view" }</span>
+                </label>
+            }
             <p class="transcript-legend" data-testid="transcript-legend">
                 { for Speaker::ALL.iter().map(|s| html! {
                     <span class="legend-item">
@@ -60,6 +75,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                         selected={within(props.selected, start)}
                         tabbable={within(tabbable, start)}
                         show_line_ends={props.show_line_ends}
+                        eavesdropper={props.eavesdropper}
                         onselect={props.onselect.clone()}
                     />
                 }) }
@@ -81,6 +97,7 @@ pub struct TranscriptChunkProps {
     /// The row in the Tab order, when it is in this chunk.
     pub tabbable: Option<usize>,
     pub show_line_ends: bool,
+    pub eavesdropper: bool,
     pub onselect: Callback<usize>,
 }
 
@@ -97,6 +114,7 @@ pub fn TranscriptChunk(props: &TranscriptChunkProps) -> Html {
                 selected={Some(i) == props.selected}
                 tabbable={Some(i) == props.tabbable}
                 show_line_ends={props.show_line_ends}
+                eavesdropper={props.eavesdropper}
                 onselect={props.onselect.clone()}
             />
         }) }

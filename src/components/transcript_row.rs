@@ -21,6 +21,8 @@ pub struct TranscriptRowProps {
     /// In the Tab order (roving tabindex: one row of the transcript is).
     pub tabbable: bool,
     pub show_line_ends: bool,
+    /// Show what an eavesdropper on the wire sees of this row, if it is encrypted.
+    pub eavesdropper: bool,
     pub onselect: Callback<usize>,
 }
 
@@ -240,6 +242,11 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             </span>
             <span class="row-route" title={route_title}>{ route_text }</span>
             { body }
+            if props.eavesdropper {
+                if let Some(seen) = present::wire_view(trace, props.index) {
+                    <div class="wire-seen" data-testid="wire-seen">{ seen }</div>
+                }
+            }
         </li>
     }
 }
