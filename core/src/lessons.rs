@@ -11,6 +11,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("two-failures", include_str!("../../lessons/two-failures.md")),
     ("relaying", include_str!("../../lessons/relaying.md")),
     ("bcc", include_str!("../../lessons/bcc.md")),
+    ("trusted-network", include_str!("../../lessons/trusted-network.md")),
 ];
 
 /// Parses the built-in lesson `id`.

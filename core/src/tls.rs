@@ -141,11 +141,8 @@ mod tests {
     use crate::world::World;
 
     fn submission_trace() -> Trace {
-        let text = STANDARD.replace("relay smtp.example.org for 192.0.2.10", "").replace(
-            "service smtp.example.org 587 submission",
-            "service smtp.example.org 587 submission starttls",
-        );
-        let mut w = World::from_description(&Description::parse(&text).unwrap());
+        // The standard world: submission on 587 with STARTTLS.
+        let mut w = World::from_description(&Description::parse(STANDARD).unwrap());
         let laptop = w.host_by_name("laptop.example.org").unwrap();
         let to = vec!["bob@example.net".to_string()];
         let draft = Draft {

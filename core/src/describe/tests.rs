@@ -58,8 +58,11 @@ fn the_standard_world_is_world_rs_standard_world() {
     let users: Vec<_> = d.users.iter().map(|u| u.address.as_str()).collect();
     assert_eq!(users, names::USERS);
     assert!(d.users.iter().all(|u| u.password.as_deref().is_some_and(|p| !p.is_empty())));
-    let relays: Vec<_> = d.relays.iter().map(|r| (r.host.as_str(), r.client.as_str())).collect();
-    assert_eq!(relays, [(names::ALICE_SERVER, names::LAPTOP_ADDR)]);
+    // No trusted network: Alice logs in on the submission port, which offers STARTTLS.
+    assert!(d.relays.is_empty());
+    let alice = d.host(names::ALICE_SERVER).unwrap();
+    let tls: Vec<_> = alice.services.iter().map(|s| (s.port, s.tls)).collect();
+    assert_eq!(tls, [(25, TlsPolicy::Off), (587, TlsPolicy::Offered)]);
     let ms = SimDuration::from_millis;
     let links: Vec<_> =
         d.links.iter().map(|l| (l.a.as_str(), l.b.as_str(), l.latency, l.loss_percent)).collect();

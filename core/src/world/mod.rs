@@ -552,8 +552,22 @@ impl World {
 
     /// A person on `host` writes `draft` and presses Send now: the mail client looks up
     /// `server_name` and hands the message over with SMTP on port 25.
+    /// The mail program on `host` sends `draft` through `server_name`, on the port
+    /// [`World::submission_port`] picks.
     pub fn send_mail(&mut self, host: HostId, server_name: &str, draft: &Draft) -> Result<(), ComposeError> {
-        self.send_mail_at(self.now, host, server_name, SMTP_PORT, draft)
+        let port = self.host_by_name(server_name).map_or(SMTP_PORT, |s| self.submission_port(host, s));
+        self.send_mail_at(self.now, host, server_name, port, draft)
+    }
+
+    /// The port a mail program on `host` hands its mail to on `server`: submission on 587
+    /// with a login (RFC 6409), unless the server relays for the host's network anyway
+    /// (the old trusted-network way, on port 25) or has no submission service.
+    pub fn submission_port(&self, host: HostId, server: HostId) -> u16 {
+        let (Some(h), Some(s)) = (self.hosts.get(host), self.hosts.get(server)) else { return SMTP_PORT };
+        let trusted = s.mail.as_ref().is_some_and(|m| m.directory.relay_clients.contains(&h.info.addr));
+        let smtp = s.services.get(&SMTP_PORT) == Some(&Service::Smtp);
+        let submission = s.services.get(&SUBMISSION_PORT) == Some(&Service::Submission);
+        if submission && !(trusted && smtp) { SUBMISSION_PORT } else { SMTP_PORT }
     }
 
     /// The same, at time `at`, to `port` of the server (a scripted action of a lesson).

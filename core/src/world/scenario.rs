@@ -6,7 +6,7 @@ use crate::mail::Draft;
 use crate::time::SimTime;
 use crate::trace::{HostId, Trace};
 
-use super::{SMTP_PORT, SUBMISSION_PORT, Service, World};
+use super::World;
 
 // ----- the standard world of the lessons -----------------------------------------------
 
@@ -86,17 +86,7 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
     for s in sends {
         let host = w.host_by_name(&s.from_host).ok_or_else(|| format!("there is no host {}", s.from_host))?;
         let via = w.host_by_name(&s.via).ok_or_else(|| format!("there is no host {}", s.via))?;
-        // A mail program submits on port 587 with a login (RFC 6409), unless its server
-        // relays for its network anyway (the old trusted-network way, on port 25) or has
-        // no submission service.
-        let services = &w.hosts[via].services;
-        let trusted = w.hosts[via]
-            .mail
-            .as_ref()
-            .is_some_and(|m| m.directory.relay_clients.iter().any(|c| *c == w.hosts[host].info.addr));
-        let smtp = services.get(&SMTP_PORT) == Some(&Service::Smtp);
-        let submission = services.get(&SUBMISSION_PORT) == Some(&Service::Submission);
-        let port = if submission && !(trusted && smtp) { SUBMISSION_PORT } else { SMTP_PORT };
+        let port = w.submission_port(host, via);
         if narrate {
             let first = s.email.from.split(['<', '@']).next().unwrap_or("").trim();
             let who = if first.is_empty() { "Alice" } else { first };
