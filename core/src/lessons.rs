@@ -12,6 +12,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("relaying", include_str!("../../lessons/relaying.md")),
     ("bcc", include_str!("../../lessons/bcc.md")),
     ("trusted-network", include_str!("../../lessons/trusted-network.md")),
+    ("starttls", include_str!("../../lessons/starttls.md")),
 ];
 
 /// Parses the built-in lesson `id`.
