@@ -29,6 +29,8 @@
 pub mod describe;
 pub mod dns;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lesson;
 pub mod lessons;
 pub mod line;
