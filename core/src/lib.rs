@@ -32,6 +32,8 @@
 pub mod describe;
 pub mod dns;
 pub mod explain;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod inspect;
 pub mod lesson;
 pub mod lessons;

@@ -24,6 +24,17 @@ pub enum Line {
     },
 }
 
+/// How much of its input a machine holds unfinished, and the most it may hold there: the
+/// fuzz harness ([`crate::fuzzing`]) checks after every step that no buffer grows past its
+/// limit, whatever arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// Which buffer (`"command line"`, `"message"`).
+    pub what: &'static str,
+    pub bytes: usize,
+    pub limit: usize,
+}
+
 /// Splits a byte stream into lines of at most `max` octets including the CRLF.
 #[derive(Clone, Debug)]
 pub struct LineReader {
@@ -56,6 +67,11 @@ impl LineReader {
     /// The bytes of an unfinished line held so far.
     pub fn pending(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The unfinished line as [`Held`], against the limit: never more than `max` octets.
+    pub fn held(&self, what: &'static str) -> Held {
+        Held { what, bytes: self.buf.len(), limit: self.max }
     }
 
     /// Takes the next line out of `input`, consuming the bytes it used from the front.

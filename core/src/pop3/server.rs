@@ -19,7 +19,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::line::{Line, LineReader};
+use crate::line::{Held, Line, LineReader};
 use crate::pop3::command::{self, Command};
 use crate::pop3::md5::hex_digest;
 use crate::pop3::{MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, Pop3Item, valid_unique_id};
@@ -191,6 +191,11 @@ impl Pop3Server {
     pub fn messages(&self) -> Vec<(u32, &str, u64, bool)> {
         let Some(drop) = &self.maildrop else { return Vec::new() };
         drop.messages.iter().zip(1..).map(|(m, n)| (n, m.uid.as_str(), m.size, m.deleted)).collect()
+    }
+
+    /// The unfinished command line it holds, against its limit (255 octets, RFC 2449 §4).
+    pub fn held(&self) -> Held {
+        self.lines.held("command line")
     }
 
     fn send(&mut self, verb: Option<&str>, ok: bool, code: Option<&str>, text: &str, body: Option<Vec<u8>>) {

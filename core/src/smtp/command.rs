@@ -158,8 +158,10 @@ fn parse_auth(arg: &str) -> Result<Command, Reply> {
 }
 
 fn is_domain_or_literal(s: &str) -> bool {
+    // Only a real address literal: the name is echoed in the 250 and in `Received:`, so
+    // control characters or 8-bit octets between brackets must not pass (found by fuzzing).
     if s.starts_with('[') {
-        return s.ends_with(']') && s.len() > 2;
+        return path::is_address_literal(s);
     }
     s.split('.').all(|label| {
         !label.is_empty()
@@ -388,6 +390,37 @@ mod tests {
         ];
         for (line, want_code, want_enh) in cases {
             assert_eq!(code(line), (want_code, want_enh.to_string()), "{line:?}");
+        }
+    }
+
+    /// Found by fuzzing: `EHLO [<anything>]` was taken, and the server echoed control
+    /// characters and 8-bit octets into its 250 and the `Received:` header. Only address
+    /// literals of RFC 5321 §4.1.3 pass now, as in MAIL and RCPT paths.
+    #[test]
+    fn ehlo_address_literal_with_control_characters_is_refused() {
+        let cases: &[(&[u8], bool)] = &[
+            (b"EHLO [192.0.2.1]", true),
+            (b"EHLO [IPv6:2001:db8::1]", true),
+            (b"HELO [tag:some-content]", true),
+            (b"EHLO [\x01]", false),
+            (b"EHLO [\x1b[31m]", false),
+            (b"EHLO [\xc3\xa9]", false),
+            (b"HELO [a\tb]", false),
+            (b"EHLO [999.0.0.1]", false),
+            (b"EHLO [not a literal]", false),
+            (b"EHLO []", false),
+        ];
+        for (line, ok) in cases {
+            let got = parse(line);
+            assert_eq!(got.is_ok(), *ok, "{:?}: {got:?}", String::from_utf8_lossy(line));
+            if let Err(r) = got {
+                assert_eq!(
+                    (r.code, r.enhanced.as_deref()),
+                    (501, Some("5.5.4")),
+                    "{:?}",
+                    String::from_utf8_lossy(line)
+                );
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 //! read as two (SMTP smuggling, CVE-2023-51764). The whole message is then refused at the
 //! real end. Lines are dot-unstuffed; the stored size is capped.
 
-use crate::line::{Line, LineReader};
+use crate::line::{Held, Line, LineReader};
 use crate::smtp::MAX_TEXT_LINE;
 
 /// Why received data cannot be accepted.
@@ -50,6 +50,15 @@ impl DataReader {
             problem: None,
             prev_crlf: true,
         }
+    }
+
+    /// What it holds: the unfinished line (at most a text line and a stuffed dot) and the
+    /// message so far (at most the server's maximum size).
+    pub fn held(&self) -> [Held; 2] {
+        [
+            self.lines.held("data line"),
+            Held { what: "message", bytes: self.message.len(), limit: self.max_size },
+        ]
     }
 
     /// Consumes data from the front of `input`. Returns the end when the terminating

@@ -289,24 +289,42 @@ impl<'a> Cursor<'a> {
     fn address_literal(&mut self) -> Result<(), PathError> {
         self.i += 1;
         let start = self.i;
-        // dcontent = %d33-90 / %d94-126: printable ASCII but `[`, `\` and `]`.
-        self.take_while(|b| matches!(b, 33..=90 | 94..=126));
+        self.take_while(is_dcontent);
         let inner = &self.s[start..self.i];
         if !self.eat(b']') {
             return Err(self.err());
         }
-        let ok = match inner.split_once(':') {
-            Some((tag, addr)) if tag.eq_ignore_ascii_case("IPv6") => is_ipv6(addr),
-            // General-address-literal = Standardized-tag ":" 1*dcontent, the tag an Ldh-str.
-            Some((tag, rest)) => {
-                !rest.is_empty()
-                    && tag.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
-                    && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            }
-            None => is_ipv4(inner),
-        };
-        if ok { Ok(()) } else { Err(PathError::BadAddress) }
+        if is_literal_content(inner) { Ok(()) } else { Err(PathError::BadAddress) }
     }
+}
+
+/// `dcontent = %d33-90 / %d94-126`: printable ASCII but `[`, `\` and `]` (RFC 5321 §4.1.3).
+fn is_dcontent(b: u8) -> bool {
+    matches!(b, 33..=90 | 94..=126)
+}
+
+/// What an address literal holds between its brackets (RFC 5321 §4.1.3): an IPv4 address,
+/// `IPv6:` and an IPv6 address, or a General-address-literal.
+fn is_literal_content(inner: &str) -> bool {
+    if !inner.bytes().all(is_dcontent) {
+        return false;
+    }
+    match inner.split_once(':') {
+        Some((tag, addr)) if tag.eq_ignore_ascii_case("IPv6") => is_ipv6(addr),
+        // General-address-literal = Standardized-tag ":" 1*dcontent, the tag an Ldh-str.
+        Some((tag, rest)) => {
+            !rest.is_empty()
+                && tag.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+                && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }
+        None => is_ipv4(inner),
+    }
+}
+
+/// `address-literal = "[" ... "]"` as a whole (RFC 5321 §4.1.3): what EHLO and HELO may
+/// name instead of a domain (§4.1.1.1).
+pub fn is_address_literal(s: &str) -> bool {
+    s.strip_prefix('[').and_then(|s| s.strip_suffix(']')).is_some_and(is_literal_content)
 }
 
 #[cfg(test)]

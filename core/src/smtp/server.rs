@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use crate::line::{Line, LineReader};
+use crate::line::{Held, Line, LineReader};
 use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
 use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
@@ -279,6 +279,17 @@ impl SmtpServer {
     /// True once STARTTLS and its handshake have encrypted the connection.
     pub fn tls_active(&self) -> bool {
         self.tls_active
+    }
+
+    /// What the server holds of input it has not finished reading, each against its limit:
+    /// the unfinished command or AUTH line, and in DATA the unfinished text line and the
+    /// message so far. Nothing else grows with what the client sends.
+    pub fn held(&self) -> Vec<Held> {
+        let mut held = vec![self.lines.held("command line")];
+        if let Reading::Data(data) = &self.reading {
+            held.extend(data.held());
+        }
+        held
     }
 
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
