@@ -37,6 +37,7 @@
 //! greylist HOST                                451 4.7.1 to the first try of each (client, sender, recipient)
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
+//! cut HOST before VERB [times N]               the connection breaks as a client sends VERB to HOST
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
@@ -53,6 +54,9 @@
 //!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 200..=599; the class of the enhanced code
 //!   (RFC 3463) matches the code's first digit. `times N` (N ≥ 1): only the first N
 //!   times, then the host answers as usual.
+//! - `cut`: VERB is an SMTP or POP3 command ([`CUT_VERBS`]); the command leaves the client
+//!   and never arrives, and after 30 s without an answer both ends give up on the
+//!   connection (a laptop closed, a Wi-Fi lost). `times N` as for `reply`.
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail
@@ -60,7 +64,7 @@
 //! user's domain is declared; an MX exchange is a host or has an `a` record, or is `.`,
 //! and a null MX is the only MX of its domain; `a` is not used for a host's own name;
 //! `down` ends after it starts; a link joins two different hosts; `greylist`, `reply`
-//! and `via` name hosts that run an SMTP service (`smtp` or `submission`); `send from`
+//! and `via` name hosts that run an SMTP service (`cut`: SMTP or POP3) (`smtp` or `submission`); `send from`
 //! names a client host; `full` names a declared user. Within one text each thing is
 //! defined once; see [`Description::extend`] for what a lesson may change in a base world.
 //!
@@ -128,6 +132,13 @@ pub const NAMED: &[&str] = &["standard"];
 pub const REPLY_VERBS: &[&str] = &[
     "GREETING", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "MESSAGE", "RSET", "NOOP", "VRFY", "HELP", "QUIT",
     "AUTH", "STARTTLS",
+];
+
+/// The commands before which `cut` may break a connection: SMTP's (RFC 5321 §4.1.1, and
+/// AUTH, STARTTLS) and POP3's (RFC 1939 §4–§7, CAPA RFC 2449).
+pub const CUT_VERBS: &[&str] = &[
+    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "HELP", "QUIT", "AUTH", "STARTTLS",
+    "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP", "UIDL", "CAPA",
 ];
 
 /// A world as data.
@@ -293,6 +304,10 @@ pub enum Fault {
         times: Option<u32>,
         line: usize,
     },
+    /// A client's connection to `host` breaks as it sends `verb` (upper case, one of
+    /// [`CUT_VERBS`]): the command never arrives. The first `times` times (always when
+    /// `None`).
+    Cut { host: String, verb: String, times: Option<u32>, line: usize },
 }
 
 impl Fault {
@@ -301,7 +316,8 @@ impl Fault {
             Fault::Down { line, .. }
             | Fault::Greylist { line, .. }
             | Fault::MailboxFull { line, .. }
-            | Fault::Reply { line, .. } => *line,
+            | Fault::Reply { line, .. }
+            | Fault::Cut { line, .. } => *line,
         }
     }
 }
@@ -454,6 +470,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("greylist", "greylist HOST"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
+    ("cut", "cut HOST before VERB [times N]"),
     (
         "at",
         "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
@@ -501,6 +518,8 @@ enum Need {
     DnsService,
     /// Runs a `pop3` service.
     Pop3,
+    /// Runs a service that speaks SMTP or POP3.
+    SmtpOrPop3,
 }
 
 /// A condition checked once every line is read (directives may refer forward).
@@ -805,6 +824,7 @@ impl Builder {
                 self.d.faults.push(Fault::MailboxFull { address: addr, line });
             }
             "reply" => self.reply(c, line)?,
+            "cut" => self.cut(c, line)?,
             "at" => self.send(c, line)?,
             _ => unreachable!("every name of DIRECTIVES has a branch"),
         }
@@ -932,6 +952,38 @@ impl Builder {
         let why = "a reply rule answers SMTP commands";
         self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Smtp, why });
         self.d.faults.push(Fault::Reply { host, verb, code, enhanced: enh, text, times, line });
+        Ok(())
+    }
+
+    /// `cut HOST before VERB [times N]`: the connection breaks as a client sends VERB.
+    fn cut(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the server's name", dns_name)?;
+        c.keyword("before")?;
+        let (verb, vcol) = c.value("a command such as QUIT", |s| {
+            let v = s.to_ascii_uppercase();
+            if CUT_VERBS.contains(&v.as_str()) {
+                Ok(v)
+            } else {
+                Err(format!("expected an SMTP or POP3 command ({}), found `{s}`", CUT_VERBS.join(", ")))
+            }
+        })?;
+        let times = if c.optional("times") {
+            Some(
+                c.value("how many times, 1 or more", |s| number(s, "`times`", 1, u64::from(u32::MAX)))?.0
+                    as u32,
+            )
+        } else {
+            None
+        };
+        c.done()?;
+        let found =
+            self.fault_line(|f| matches!(f, Fault::Cut { host: h, verb: v, .. } if *h == host && *v == verb));
+        if let Some(w) = found {
+            return Err((vcol, format!("connections to `{host}` are already cut before {verb} {w}")));
+        }
+        let why = "a cut breaks an SMTP or POP3 conversation";
+        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::SmtpOrPop3, why });
+        self.d.faults.push(Fault::Cut { host, verb, times, line });
         Ok(())
     }
 
@@ -1073,6 +1125,14 @@ impl Builder {
                     Need::Role(_) => Some(format!("{why}, and `{name}` is a {} host", role_word(h.role))),
                     Need::Pop3 if h.services.iter().any(|s| s.kind == ServiceKind::Pop3) => None,
                     Need::Pop3 => Some(format!("{why}, and `{name}` runs no POP3 service: add `service {name} 110 pop3`")),
+                    Need::SmtpOrPop3
+                        if h.services.iter().any(|s| s.kind.speaks_smtp() || s.kind == ServiceKind::Pop3) =>
+                    {
+                        None
+                    }
+                    Need::SmtpOrPop3 => Some(format!(
+                        "{why}, and `{name}` runs neither: add `service {name} 25 smtp` or `service {name} 110 pop3`"
+                    )),
                     Need::Smtp if h.services.iter().any(|s| s.kind.speaks_smtp()) => None,
                     Need::Smtp => Some(format!("{why}, and `{name}` runs no SMTP service: add `service {name} 25 smtp`")),
                     Need::DnsService if h.services.iter().any(|s| s.kind == ServiceKind::Dns) => None,

@@ -6,6 +6,7 @@ use crate::lesson::{Lesson, LessonError};
 pub const BUILTIN: &[(&str, &str)] = &[
     ("sending-an-email", include_str!("../../lessons/sending-an-email.md")),
     ("a-bounce", include_str!("../../lessons/a-bounce.md")),
+    ("retrieving-mail-with-pop3", include_str!("../../lessons/retrieving-mail-with-pop3.md")),
 ];
 
 /// Parses the built-in lesson `id`.

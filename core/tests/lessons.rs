@@ -3,7 +3,7 @@
 
 use mailroom_core::lesson::Lesson;
 use mailroom_core::lessons::BUILTIN;
-use mailroom_core::trace::EventKind;
+use mailroom_core::trace::{ConnId, EventKind, MaildropMessage, Pop3View, Trace};
 use mailroom_core::world::{run_lesson, run_send};
 
 #[test]
@@ -109,10 +109,69 @@ fn a_lesson_whose_anchor_is_missing_fails_with_the_step_named() {
     assert!(e.contains("comes before the step above it"), "{e}");
 }
 
-/// The trace of a lesson as text: every event with its times, hosts, label, connection
-/// and bytes. Golden files pin the conversations byte for byte.
-fn dump(trace: &mailroom_core::trace::Trace) -> String {
+/// What the mail program panel shows of a host (its [`Pop3View`]), one line per program,
+/// maildrop and message.
+fn dump_pop3(trace: &Trace, host: usize, view: &Pop3View) -> String {
+    let name = &trace.hosts[host].name;
+    let conn = |c: Option<ConnId>| c.map_or("-".to_string(), |c| (c.0).to_string());
     let mut out = String::new();
+    for p in &view.programs {
+        out.push_str(&format!(
+            "  = {name}: mail program of {} via {} ({}), {} checks, session {}{}\n",
+            p.user,
+            p.server,
+            if p.keep { "keep" } else { "delete" },
+            p.checks,
+            conn(p.session),
+            p.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default()
+        ));
+        for d in &p.downloaded {
+            let uid = d.uid.as_deref().unwrap_or("-");
+            out.push_str(&format!("    has {uid} {} octets, check {}: {}\n", d.size, d.check, d.subject));
+        }
+        let believed: Vec<String> = p
+            .on_server
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}{}{}",
+                    c.uid,
+                    if c.downloaded { "" } else { " (new)" },
+                    if c.marked { " (marked)" } else { "" }
+                )
+            })
+            .collect();
+        out.push_str(&format!("    believes on server: [{}]\n", believed.join(", ")));
+    }
+    for d in &view.maildrops {
+        out.push_str(&format!("  = {name}: maildrop of {}, locked by {}\n", d.user, conn(d.locked_by)));
+        let line = |m: &MaildropMessage| {
+            let n = m.number.map_or("-".to_string(), |n| n.to_string());
+            let mark = if m.marked { " marked" } else { "" };
+            format!("#{n} {} {} octets{mark}: {}", m.uid, m.size, m.subject)
+        };
+        for m in &d.messages {
+            out.push_str(&format!("    {}\n", line(m)));
+        }
+        for m in &d.removed {
+            out.push_str(&format!("    removed at QUIT of {}: {}\n", conn(d.removed_by), line(m)));
+        }
+    }
+    out
+}
+
+/// The trace of a lesson as text: every event with its times, hosts, label, connection
+/// and bytes, and what the mail program panel shows whenever it changes. Golden files pin
+/// the conversations byte for byte.
+fn dump(trace: &Trace) -> String {
+    let mut out = String::new();
+    let mut shown: Vec<Option<std::rc::Rc<Pop3View>>> =
+        trace.initial.iter().map(|h| h.pop3.clone()).collect();
+    for (host, v) in shown.iter().enumerate() {
+        if let Some(v) = v {
+            out.push_str(&dump_pop3(trace, host, v));
+        }
+    }
     for e in &trace.events {
         out.push_str(&format!(
             "#{} {}..{} {}->{} {} {:?}\n{}\n",
@@ -125,6 +184,14 @@ fn dump(trace: &mailroom_core::trace::Trace) -> String {
             e.conn.map(|c| c.0),
             String::from_utf8_lossy(&e.bytes)
         ));
+        for (host, snap) in e.hosts.iter().enumerate() {
+            if snap.pop3 != shown[host] {
+                if let Some(v) = &snap.pop3 {
+                    out.push_str(&dump_pop3(trace, host, v));
+                }
+                shown[host] = snap.pop3.clone();
+            }
+        }
     }
     out
 }

@@ -310,6 +310,9 @@ pub struct Pop3Client {
     out: VecDeque<Output>,
     /// Unique-ids by message number, from UIDL (empty when the server has none).
     uids: BTreeMap<u32, String>,
+    /// True once this session knows what is on the server: UIDL listed it, or STAT said
+    /// the maildrop is empty.
+    listed: bool,
     /// Messages still to RETR, in order.
     fetch: VecDeque<u32>,
     /// Messages downloaded and still to DELE (DownloadAndDelete).
@@ -355,6 +358,7 @@ impl Pop3Client {
             lines: LineReader::new(MAX_RESPONSE_LINE),
             out: VecDeque::new(),
             uids: BTreeMap::new(),
+            listed: false,
             fetch: VecDeque::new(),
             dele: VecDeque::new(),
             marked: Vec::new(),
@@ -378,6 +382,29 @@ impl Pop3Client {
 
     pub fn mode(&self) -> &Mode {
         &self.mode
+    }
+
+    /// The unique-ids this session learned are on the server, by message number: the UIDL
+    /// listing, or nothing when STAT said the maildrop is empty. `None` while it knows
+    /// nothing (before UIDL; a refused login; a server without UIDL).
+    pub fn listing(&self) -> Option<&BTreeMap<u32, String>> {
+        self.listed.then_some(&self.uids)
+    }
+
+    /// What it has downloaded so far in this session: unique-id (if any) and bytes.
+    pub fn downloaded(&self) -> &[(Option<String>, Vec<u8>)] {
+        &self.downloaded
+    }
+
+    /// The messages `DELE` marked in this session (by unique-id, else number), not yet
+    /// confirmed deleted.
+    pub fn marked(&self) -> &[String] {
+        &self.marked
+    }
+
+    /// The messages the server confirmed deleting at QUIT (by unique-id, else number).
+    pub fn deleted(&self) -> &[String] {
+        &self.deleted
     }
 
     /// When done: what happened.
@@ -505,7 +532,10 @@ impl Pop3Client {
             ClientState::ExpectPassReply => self.send("STAT", None, ClientState::ExpectStat),
             ClientState::ExpectStat if r.ok => match parse_stat(&r.text) {
                 // Nothing in the maildrop: nothing to list, fetch or delete.
-                Some(0) => self.send("QUIT", None, ClientState::ExpectQuitReply),
+                Some(0) => {
+                    self.listed = true;
+                    self.send("QUIT", None, ClientState::ExpectQuitReply)
+                }
                 Some(_) => self.send("UIDL", None, ClientState::ExpectUidl),
                 None => self.fail_and_quit(format!(
                     "unreadable STAT response \"{r}\": expected the number of messages and their octets (RFC 1939 §5)"
@@ -522,6 +552,7 @@ impl Pop3Client {
                         ));
                     }
                     self.uids = listing.into_iter().collect();
+                    self.listed = true;
                     self.send("LIST", None, ClientState::ExpectList);
                 }
                 Err(e) => self.fail_and_quit(e),

@@ -93,6 +93,11 @@ impl World {
                         w.reply_rule(h, verb, reply, *times);
                     }
                 }
+                Fault::Cut { host, verb, times, .. } => {
+                    if let Some(h) = w.host_by_name(host) {
+                        w.cut_before(h, verb, *times);
+                    }
+                }
             }
         }
         w
