@@ -37,7 +37,7 @@
 //! greylist HOST                                451 4.7.1 to the first try of each (client, sender, recipient)
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
-//! cut HOST before VERB [times N]               the connection breaks as a client sends VERB to HOST
+//! cut HOST PORT before VERB [times N]          a connection to that port breaks as the client sends VERB
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
@@ -54,9 +54,10 @@
 //!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 200..=599; the class of the enhanced code
 //!   (RFC 3463) matches the code's first digit. `times N` (N ≥ 1): only the first N
 //!   times, then the host answers as usual.
-//! - `cut`: VERB is an SMTP or POP3 command ([`CUT_VERBS`]); the command leaves the client
-//!   and never arrives, and after 30 s without an answer both ends give up on the
-//!   connection (a laptop closed, a Wi-Fi lost). `times N` as for `reply`.
+//! - `cut`: PORT runs `smtp`, `submission` or `pop3`, and VERB is a command of that
+//!   protocol ([`SMTP_CUT_VERBS`], [`POP3_CUT_VERBS`]); the command leaves the client and
+//!   never arrives, and after 30 s without an answer both ends give up on the connection
+//!   (a laptop closed, a Wi-Fi lost). `times N` as for `reply`.
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail
@@ -64,7 +65,7 @@
 //! user's domain is declared; an MX exchange is a host or has an `a` record, or is `.`,
 //! and a null MX is the only MX of its domain; `a` is not used for a host's own name;
 //! `down` ends after it starts; a link joins two different hosts; `greylist`, `reply`
-//! and `via` name hosts that run an SMTP service (`cut`: SMTP or POP3) (`smtp` or `submission`); `send from`
+//! and `via` name hosts that run an SMTP service (`smtp` or `submission`); `send from`
 //! names a client host; `full` names a declared user. Within one text each thing is
 //! defined once; see [`Description::extend`] for what a lesson may change in a base world.
 //!
@@ -99,6 +100,7 @@
 //! greylist backup.example.net
 //! full bob@example.net
 //! reply mx.example.net RCPT 451 4.7.1 "Try again later" times 1
+//! cut mx.example.net 25 before QUIT times 1         # the first QUIT to it never arrives
 //! at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject "Hi"
 //! ```
 
@@ -134,12 +136,14 @@ pub const REPLY_VERBS: &[&str] = &[
     "AUTH", "STARTTLS",
 ];
 
-/// The commands before which `cut` may break a connection: SMTP's (RFC 5321 §4.1.1, and
-/// AUTH, STARTTLS) and POP3's (RFC 1939 §4–§7, CAPA RFC 2449).
-pub const CUT_VERBS: &[&str] = &[
-    "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "HELP", "QUIT", "AUTH", "STARTTLS",
-    "USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "TOP", "UIDL", "CAPA",
-];
+/// The SMTP commands before which `cut` may break a connection (RFC 5321 §4.1.1, and
+/// AUTH, STARTTLS).
+pub const SMTP_CUT_VERBS: &[&str] =
+    &["EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "HELP", "QUIT", "AUTH", "STARTTLS"];
+/// The POP3 commands before which `cut` may break a connection (RFC 1939 §4–§7; CAPA,
+/// RFC 2449 §5).
+pub const POP3_CUT_VERBS: &[&str] =
+    &["USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL", "QUIT", "CAPA"];
 
 /// A world as data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -304,10 +308,10 @@ pub enum Fault {
         times: Option<u32>,
         line: usize,
     },
-    /// A client's connection to `host` breaks as it sends `verb` (upper case, one of
-    /// [`CUT_VERBS`]): the command never arrives. The first `times` times (always when
-    /// `None`).
-    Cut { host: String, verb: String, times: Option<u32>, line: usize },
+    /// A client's connection to `port` of `host` breaks as it sends `verb` (upper case, a
+    /// command of the service on that port): the command never arrives. The first `times`
+    /// times (always when `None`).
+    Cut { host: String, port: u16, verb: String, times: Option<u32>, line: usize },
 }
 
 impl Fault {
@@ -470,7 +474,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("greylist", "greylist HOST"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
-    ("cut", "cut HOST before VERB [times N]"),
+    ("cut", "cut HOST PORT before VERB [times N]"),
     (
         "at",
         "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
@@ -518,8 +522,6 @@ enum Need {
     DnsService,
     /// Runs a `pop3` service.
     Pop3,
-    /// Runs a service that speaks SMTP or POP3.
-    SmtpOrPop3,
 }
 
 /// A condition checked once every line is read (directives may refer forward).
@@ -546,6 +548,12 @@ enum Check {
     /// The MX record at this index, just added.
     NullMxAlone {
         index: usize,
+    },
+    /// `cut`: the host runs SMTP or POP3 on the port, and `verb` is a command of it.
+    CutTarget {
+        host: String,
+        port: u16,
+        verb: String,
     },
 }
 
@@ -955,16 +963,22 @@ impl Builder {
         Ok(())
     }
 
-    /// `cut HOST before VERB [times N]`: the connection breaks as a client sends VERB.
+    /// `cut HOST PORT before VERB [times N]`: a connection breaks as its client sends VERB.
     fn cut(&mut self, c: &mut Cursor, line: usize) -> Step {
         let (host, hcol) = c.value("the server's name", dns_name)?;
+        let (port, _) = c.value("a port number", |s| number(s, "a port", 1, 65_535))?;
+        let port = port as u16;
         c.keyword("before")?;
         let (verb, vcol) = c.value("a command such as QUIT", |s| {
             let v = s.to_ascii_uppercase();
-            if CUT_VERBS.contains(&v.as_str()) {
+            if SMTP_CUT_VERBS.contains(&v.as_str()) || POP3_CUT_VERBS.contains(&v.as_str()) {
                 Ok(v)
             } else {
-                Err(format!("expected an SMTP or POP3 command ({}), found `{s}`", CUT_VERBS.join(", ")))
+                Err(format!(
+                    "expected an SMTP command ({}) or a POP3 command ({}), found `{s}`",
+                    SMTP_CUT_VERBS.join(", "),
+                    POP3_CUT_VERBS.join(", ")
+                ))
             }
         })?;
         let times = if c.optional("times") {
@@ -976,14 +990,18 @@ impl Builder {
             None
         };
         c.done()?;
-        let found =
-            self.fault_line(|f| matches!(f, Fault::Cut { host: h, verb: v, .. } if *h == host && *v == verb));
+        let found = self.fault_line(
+            |f| matches!(f, Fault::Cut { host: h, port: p, verb: v, .. } if *h == host && *p == port && *v == verb),
+        );
         if let Some(w) = found {
-            return Err((vcol, format!("connections to `{host}` are already cut before {verb} {w}")));
+            return Err((
+                vcol,
+                format!("connections to port {port} of `{host}` are already cut before {verb} {w}"),
+            ));
         }
-        let why = "a cut breaks an SMTP or POP3 conversation";
-        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::SmtpOrPop3, why });
-        self.d.faults.push(Fault::Cut { host, verb, times, line });
+        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Exists, why: "" });
+        self.check(line, vcol, Check::CutTarget { host: host.clone(), port, verb: verb.clone() });
+        self.d.faults.push(Fault::Cut { host, port, verb, times, line });
         Ok(())
     }
 
@@ -1125,14 +1143,6 @@ impl Builder {
                     Need::Role(_) => Some(format!("{why}, and `{name}` is a {} host", role_word(h.role))),
                     Need::Pop3 if h.services.iter().any(|s| s.kind == ServiceKind::Pop3) => None,
                     Need::Pop3 => Some(format!("{why}, and `{name}` runs no POP3 service: add `service {name} 110 pop3`")),
-                    Need::SmtpOrPop3
-                        if h.services.iter().any(|s| s.kind.speaks_smtp() || s.kind == ServiceKind::Pop3) =>
-                    {
-                        None
-                    }
-                    Need::SmtpOrPop3 => Some(format!(
-                        "{why}, and `{name}` runs neither: add `service {name} 25 smtp` or `service {name} 110 pop3`"
-                    )),
                     Need::Smtp if h.services.iter().any(|s| s.kind.speaks_smtp()) => None,
                     Need::Smtp => Some(format!("{why}, and `{name}` runs no SMTP service: add `service {name} 25 smtp`")),
                     Need::DnsService if h.services.iter().any(|s| s.kind == ServiceKind::Dns) => None,
@@ -1153,6 +1163,33 @@ impl Builder {
                     || d.records.iter().any(|r| r.name == *name && matches!(r.data, RData::A(_)));
                 (!known).then(|| {
                     format!("`{name}` has no address: define the host `{name}`, or add `a {name} ADDRESS`")
+                })
+            }
+            Check::CutTarget { host, port, verb } => {
+                // A missing host is reported by its own check.
+                let h = d.host(host)?;
+                let Some(service) = h.services.iter().find(|s| s.port == *port) else {
+                    let ports: Vec<String> =
+                        h.services.iter().map(|s| format!("{} {}", s.port, s.kind.name())).collect();
+                    let runs = if ports.is_empty() { "nothing".to_string() } else { ports.join(", ") };
+                    return Some(format!("`{host}` runs nothing on port {port}: its services are {runs}"));
+                };
+                let commands = match service.kind {
+                    k if k.speaks_smtp() => SMTP_CUT_VERBS,
+                    ServiceKind::Pop3 => POP3_CUT_VERBS,
+                    k => {
+                        return Some(format!(
+                            "port {port} of `{host}` runs {}: only SMTP and POP3 conversations can be cut",
+                            k.name()
+                        ));
+                    }
+                };
+                (!commands.contains(&verb.as_str())).then(|| {
+                    format!(
+                        "port {port} of `{host}` runs {}, which has no command {verb} (its commands: {})",
+                        service.kind.name(),
+                        commands.join(", ")
+                    )
                 })
             }
             Check::NotAHost { name } => d.host(name).map(|_| {

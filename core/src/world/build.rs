@@ -93,9 +93,9 @@ impl World {
                         w.reply_rule(h, verb, reply, *times);
                     }
                 }
-                Fault::Cut { host, verb, times, .. } => {
+                Fault::Cut { host, port, verb, times, .. } => {
                     if let Some(h) = w.host_by_name(host) {
-                        w.cut_before(h, verb, *times);
+                        w.cut_before(h, *port, verb, *times);
                     }
                 }
             }

@@ -9,9 +9,10 @@ use super::{CONNECT_TIMEOUT, World, idx};
 use crate::world::CutRule;
 
 impl World {
-    /// A client's connection to `host` breaks as it sends `verb` (`times` times, or always).
-    pub fn cut_before(&mut self, host: HostId, verb: &str, times: Option<u32>) {
-        self.faults.cuts.push(CutRule { host, verb: verb.to_ascii_uppercase(), times });
+    /// A client's connection to `port` of `host` breaks as it sends `verb` (`times` times,
+    /// or always).
+    pub fn cut_before(&mut self, host: HostId, port: u16, verb: &str, times: Option<u32>) {
+        self.faults.cuts.push(CutRule { host, port, verb: verb.to_ascii_uppercase(), times });
     }
 
     /// Both ends lose the connection, then the note says so (its snapshot shows them

@@ -100,10 +100,12 @@ pub struct Faults {
     pub cuts: Vec<CutRule>,
 }
 
-/// A client's connection to `host` breaks as it sends `verb`: the command never arrives.
+/// A client's connection to `port` of `host` breaks as it sends `verb`: the command never
+/// arrives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CutRule {
     pub host: HostId,
+    pub port: u16,
     /// Upper case, e.g. `QUIT`.
     pub verb: String,
     /// How many more times it applies; `None`: always.
@@ -111,11 +113,13 @@ pub struct CutRule {
 }
 
 impl Faults {
-    /// True when a rule cuts the connection to `host` as `verb` is sent now; a rule with
-    /// `times` is used up.
-    pub fn take_cut(&mut self, host: HostId, verb: &str) -> bool {
-        let Some(rule) =
-            self.cuts.iter_mut().find(|r| r.host == host && r.verb == verb && r.times != Some(0))
+    /// True when a rule cuts the connection to `port` of `host` as `verb` is sent now; a
+    /// rule with `times` is used up.
+    pub fn take_cut(&mut self, host: HostId, port: u16, verb: &str) -> bool {
+        let Some(rule) = self
+            .cuts
+            .iter_mut()
+            .find(|r| r.host == host && r.port == port && r.verb == verb && r.times != Some(0))
         else {
             return false;
         };

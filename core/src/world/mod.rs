@@ -1073,7 +1073,7 @@ impl World {
         c.ends[idx(side)].in_flight += 1;
         if side == Side::Client
             && let Some(EventKind::Command { verb }) = &kind
-            && self.faults.take_cut(b, verb)
+            && self.faults.take_cut(b, c.port, verb)
         {
             // A `cut` rule: the command leaves and never arrives (still "sent" for the
             // client), and the connection breaks once both ends stop waiting.

@@ -92,10 +92,11 @@ impl World {
             })
             .collect();
         let mut on_server: Vec<(String, bool)> = p.on_server.iter().map(|u| (u.clone(), false)).collect();
-        // A session still running: its job is not reported yet, so nothing of it is kept.
-        let live = self.conns.iter().enumerate().find(|(_, c)| {
-            c.open && c.client == host && matches!(&c.job, ConnJob::Retrieve { user: u } if u == user)
-        });
+        // A session not reported yet (running, or just ended): nothing of it is kept yet.
+        let live =
+            self.conns.iter().enumerate().find(|(_, c)| {
+                c.client == host && matches!(&c.job, ConnJob::Retrieve { user: u } if u == user)
+            });
         let mut session = None;
         if let Some((i, c)) = live {
             session = self.shown.contains(&ConnId(i)).then_some(ConnId(i));
