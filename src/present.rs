@@ -3,7 +3,10 @@
 //! happened, this module only words it.
 
 use mailroom_core::lesson::Lesson;
-use mailroom_core::trace::{ConnId, EventKind, HostId, HostRole, HostSnapshot, Protocol, Trace, TraceEvent};
+use mailroom_core::trace::{
+    ConnId, EventKind, HostId, HostRole, HostSnapshot, MailProgramView, MaildropMessage, MaildropView,
+    Protocol, Status, Trace, TraceEvent,
+};
 
 /// Who is speaking in a transcript row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,6 +136,13 @@ pub enum Wire {
 pub fn wire(ev: &TraceEvent) -> Wire {
     let lines = || wire_lines(&ev.bytes);
     match &ev.kind {
+        // A POP3 message (RETR, TOP) is shown collapsed like the message after DATA: it is
+        // dot-stuffed the same way (RFC 1939 §3).
+        EventKind::Reply { status: Status::Pop3 { ok: true, .. }, to_verb: Some(v), .. }
+            if (v == "RETR" || v == "TOP") && !ev.bytes.is_empty() =>
+        {
+            Wire::Message(lines())
+        }
         EventKind::Command { .. } | EventKind::Reply { .. } if !ev.bytes.is_empty() => Wire::Lines(lines()),
         EventKind::Command { verb } => Wire::Lines(vec![(verb.clone(), LineEnd::None)]),
         EventKind::Reply { status, .. } => Wire::Lines(vec![(status.label(), LineEnd::None)]),
@@ -245,6 +255,10 @@ pub fn summary(trace: &Trace, index: usize) -> String {
                 first.to_string()
             }
         }
+        Wire::Message(lines) if matches!(ev.kind, EventKind::Reply { .. }) => {
+            let first = lines.first().map(|(l, _)| l.as_str()).unwrap_or("");
+            format!("{first}, then the message, {} lines", lines.len().saturating_sub(1))
+        }
         Wire::Message(lines) => format!("the message itself, {} lines", lines.len()),
         Wire::Action(a) => a,
         Wire::Note(n) => n,
@@ -339,8 +353,9 @@ pub fn address_of(mailbox: &str) -> &str {
     mailroom_core::mail::addr_spec(mailbox)
 }
 
-/// "Bob's mailbox" for `bob@example.net` when the lesson names Bob; else the address.
-pub fn mailbox_title(lesson: &Lesson, addr: &str) -> String {
+/// The first name the lesson gives the owner of `addr` (`Bob` for `Bob Marley
+/// <bob@example.net>`), if it names one.
+pub fn first_name<'a>(lesson: &'a Lesson, addr: &str) -> Option<&'a str> {
     let people = std::iter::once(&lesson.email.from).chain(lesson.email.to.iter());
     for person in people {
         if address_of(person).eq_ignore_ascii_case(addr)
@@ -349,11 +364,19 @@ pub fn mailbox_title(lesson: &Lesson, addr: &str) -> String {
         {
             let first = first.trim_matches('"');
             if !first.is_empty() {
-                return format!("{first}’s mailbox");
+                return Some(first);
             }
         }
     }
-    format!("Mailbox of {addr}")
+    None
+}
+
+/// "Bob's mailbox" for `bob@example.net` when the lesson names Bob; else the address.
+pub fn mailbox_title(lesson: &Lesson, addr: &str) -> String {
+    match first_name(lesson, addr) {
+        Some(first) => format!("{first}’s mailbox"),
+        None => format!("Mailbox of {addr}"),
+    }
 }
 
 /// Pairs of hosts that talk to each other anywhere in the trace (each pair once, in order
@@ -382,6 +405,303 @@ pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<ConnId> {
     open.sort();
     open.dedup();
     open
+}
+
+// ----- the mail program panel (POP3) ---------------------------------------------------
+
+/// True when the trace shows mail programs: the lesson retrieves mail with POP3.
+pub fn has_mail_programs(trace: &Trace) -> bool {
+    trace.snapshot_at(0).iter().any(|h| h.pop3.as_ref().is_some_and(|v| !v.programs.is_empty()))
+}
+
+/// Where a message stands on the server, for one row of the panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnServer {
+    /// In the maildrop; no session holds it (no number now).
+    Stored,
+    /// In the maildrop, listed with this number by the session that holds the lock.
+    Listed(u32),
+    /// Marked for deletion (DELE) in that session, as number `n`.
+    Marked(u32),
+    /// It arrived after the session opened the maildrop: the next session will see it.
+    ArrivedDuring,
+    /// The last QUIT removed it (the UPDATE state).
+    Removed,
+    /// Not on the server (only the mail program has it, or believes it is there).
+    Absent,
+}
+
+impl OnServer {
+    /// For `data-server` attributes and CSS classes.
+    pub fn key(self) -> &'static str {
+        match self {
+            OnServer::Stored => "stored",
+            OnServer::Listed(_) => "listed",
+            OnServer::Marked(_) => "marked",
+            OnServer::ArrivedDuring => "arrived",
+            OnServer::Removed => "removed",
+            OnServer::Absent => "absent",
+        }
+    }
+
+    /// In words, for the cell.
+    pub fn text(self) -> &'static str {
+        match self {
+            OnServer::Stored => "stored",
+            OnServer::Listed(_) => "stored",
+            OnServer::Marked(_) => "marked for deletion",
+            OnServer::ArrivedDuring => "arrived during this session",
+            OnServer::Removed => "removed at QUIT",
+            OnServer::Absent => "not on the server",
+        }
+    }
+
+    /// Its number in the open session, if it has one.
+    pub fn number(self) -> Option<u32> {
+        match self {
+            OnServer::Listed(n) | OnServer::Marked(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// What one mail program has of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InProgram {
+    /// How many copies it downloaded (two when a check was cut before QUIT).
+    pub copies: usize,
+    /// Which checks downloaded them.
+    pub checks: Vec<u32>,
+    /// It believes the message is on the server.
+    pub believed: bool,
+    /// It asked the server to delete it (DELE answered +OK) in the open session.
+    pub marked: bool,
+}
+
+impl InProgram {
+    /// The first line of the cell: "downloaded", "2 copies", or "not downloaded".
+    pub fn text(&self) -> String {
+        match (self.copies, self.checks.as_slice()) {
+            (0, _) => "not downloaded".into(),
+            (1, [c]) => format!("downloaded (check {c})"),
+            (n, _) => format!("{n} copies (checks {})", join_numbers(&self.checks)),
+        }
+    }
+
+    /// The second line: what it believes about the server's copy.
+    pub fn belief(&self) -> Option<&'static str> {
+        match (self.marked, self.believed) {
+            (true, _) => Some("asked the server to delete it"),
+            (false, true) => Some("believes it is on the server"),
+            (false, false) => None,
+        }
+    }
+}
+
+fn join_numbers(n: &[u32]) -> String {
+    n.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// One message in the panel: the server's side and each mail program's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailRow {
+    /// Its unique-id (UIDL), or `—` for a copy the server gave none.
+    pub uid: String,
+    pub subject: String,
+    pub from: String,
+    pub size: u64,
+    pub on_server: OnServer,
+    /// One per program of the group, in the group's order.
+    pub programs: Vec<InProgram>,
+}
+
+/// A mail program of the group, for its column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProgramColumn {
+    /// The device it runs on: "Bob's laptop".
+    pub device: String,
+    pub host: HostId,
+    /// "downloads and deletes" or "leaves mail on the server".
+    pub mode: &'static str,
+    /// "checking now", "has not checked yet", "checked 2 times".
+    pub state: String,
+    /// Why its last check failed.
+    pub error: Option<String>,
+    pub checking: bool,
+}
+
+/// One user's mail: the maildrop on the server and the mail programs that fetch it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailGroup {
+    pub user: String,
+    /// "Bob’s mail", or the address.
+    pub title: String,
+    /// The POP3 server: `mx.example.net`.
+    pub server: String,
+    /// The maildrop's lock, in words.
+    pub lock: String,
+    pub locked: bool,
+    pub programs: Vec<ProgramColumn>,
+    pub rows: Vec<MailRow>,
+}
+
+/// Who holds a lock: "Bob's laptop (connection 5)".
+fn holder(trace: &Trace, conn: ConnId) -> String {
+    match trace.conn(conn).and_then(|c| trace.hosts.get(c.client)) {
+        Some(h) => format!("{} ({conn})", h.label),
+        None => conn.to_string(),
+    }
+}
+
+fn program_column(trace: &Trace, host: HostId, p: &MailProgramView) -> ProgramColumn {
+    let device = trace.hosts.get(host).map(|h| h.label.clone()).unwrap_or_default();
+    let state = match (p.session, p.checks) {
+        (Some(c), _) => format!("checking now ({c})"),
+        (None, 0) => "has not checked yet".to_string(),
+        (None, 1) => "checked once".to_string(),
+        (None, n) => format!("checked {n} times"),
+    };
+    ProgramColumn {
+        device,
+        host,
+        mode: if p.keep { "leaves mail on the server" } else { "downloads and deletes" },
+        state,
+        error: p.error.clone(),
+        checking: p.session.is_some(),
+    }
+}
+
+/// Where a maildrop message stands.
+fn on_server(m: &MaildropMessage, locked: bool) -> OnServer {
+    match (m.number, m.marked) {
+        (Some(n), true) => OnServer::Marked(n),
+        (Some(n), false) => OnServer::Listed(n),
+        (None, _) if locked => OnServer::ArrivedDuring,
+        (None, _) => OnServer::Stored,
+    }
+}
+
+/// The mail program panel at `cursor`: one group per user a mail program fetches mail
+/// for, in the order the trace shows them, each with its rows.
+pub fn mail_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<MailGroup> {
+    let snaps = trace.snapshot_at(cursor);
+    let views: Vec<(HostId, &mailroom_core::trace::Pop3View)> =
+        snaps.iter().enumerate().filter_map(|(h, s)| Some((h, s.pop3.as_deref()?))).collect();
+    let programs: Vec<(HostId, &MailProgramView)> =
+        views.iter().flat_map(|(h, v)| v.programs.iter().map(move |p| (*h, p))).collect();
+    let mut users: Vec<&str> = Vec::new();
+    for (_, p) in &programs {
+        if !users.contains(&p.user.as_str()) {
+            users.push(&p.user);
+        }
+    }
+    users
+        .into_iter()
+        .map(|user| {
+            let mine: Vec<(HostId, &MailProgramView)> =
+                programs.iter().filter(|(_, p)| p.user == user).copied().collect();
+            let drop: Option<(HostId, &MaildropView)> =
+                views.iter().find_map(|(h, v)| v.maildrops.iter().find(|d| d.user == user).map(|d| (*h, d)));
+            group(trace, lesson, user, &mine, drop)
+        })
+        .collect()
+}
+
+fn group(
+    trace: &Trace,
+    lesson: &Lesson,
+    user: &str,
+    programs: &[(HostId, &MailProgramView)],
+    drop: Option<(HostId, &MaildropView)>,
+) -> MailGroup {
+    let server = match drop {
+        Some((h, _)) => trace.hosts.get(h).map(|h| h.name.clone()).unwrap_or_default(),
+        None => programs.first().map(|(_, p)| p.server.clone()).unwrap_or_default(),
+    };
+    let locked_by = drop.and_then(|(_, d)| d.locked_by);
+    let lock = match locked_by {
+        Some(c) => format!("locked by {}", holder(trace, c)),
+        None => "not locked: no session holds it".to_string(),
+    };
+    // The rows: what QUIT removed (it was at the top of the maildrop), the maildrop, then
+    // what only a mail program has or believes in.
+    let mut rows: Vec<MailRow> = Vec::new();
+    let row = |m: &MaildropMessage, at: OnServer| MailRow {
+        uid: m.uid.clone(),
+        subject: m.subject.clone(),
+        from: m.from.clone(),
+        size: m.size,
+        on_server: at,
+        programs: Vec::new(),
+    };
+    if let Some((_, d)) = drop {
+        rows.extend(d.removed.iter().map(|m| row(m, OnServer::Removed)));
+        rows.extend(d.messages.iter().map(|m| row(m, on_server(m, locked_by.is_some()))));
+    }
+    for (_, p) in programs {
+        for m in &p.downloaded {
+            let uid = m.uid.clone().unwrap_or_else(|| "—".into());
+            if !rows.iter().any(|r| r.uid == uid) {
+                rows.push(MailRow {
+                    uid,
+                    subject: m.subject.clone(),
+                    from: m.from.clone(),
+                    size: m.size,
+                    on_server: OnServer::Absent,
+                    programs: Vec::new(),
+                });
+            }
+        }
+        for c in &p.on_server {
+            if !rows.iter().any(|r| r.uid == c.uid) {
+                rows.push(MailRow {
+                    uid: c.uid.clone(),
+                    subject: String::new(),
+                    from: String::new(),
+                    size: 0,
+                    on_server: OnServer::Absent,
+                    programs: Vec::new(),
+                });
+            }
+        }
+    }
+    for r in &mut rows {
+        r.programs = programs
+            .iter()
+            .map(|(_, p)| {
+                let copies: Vec<u32> = p
+                    .downloaded
+                    .iter()
+                    .filter(|m| m.uid.as_deref().unwrap_or("—") == r.uid)
+                    .map(|m| m.check)
+                    .collect();
+                let belief = p.on_server.iter().find(|c| c.uid == r.uid);
+                InProgram {
+                    copies: copies.len(),
+                    checks: copies,
+                    believed: belief.is_some(),
+                    marked: belief.is_some_and(|c| c.marked),
+                }
+            })
+            .collect();
+    }
+    MailGroup {
+        user: user.to_string(),
+        title: match first_name(lesson, user) {
+            Some(first) => format!("{first}’s mail"),
+            None => format!("Mail of {user}"),
+        },
+        server,
+        lock,
+        locked: locked_by.is_some(),
+        programs: programs.iter().map(|(h, p)| program_column(trace, *h, p)).collect(),
+        rows,
+    }
+}
+
+/// A size for the panel: "678 octets" (POP3 counts octets, RFC 1939 §5).
+pub fn octets(n: u64) -> String {
+    format!("{n} octets")
 }
 
 #[cfg(test)]
