@@ -43,7 +43,8 @@ impl TextStyle {
 }
 
 /// Splits `text` into lines no wider than `max` (by estimate), at spaces; a word longer
-/// than a line is cut into pieces.
+/// than a line is cut into pieces, after a dot or a hyphen when one fits (a host name
+/// breaks as `bob-laptop.` / `example.net`).
 pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -55,6 +56,7 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
                 lines.push(std::mem::take(&mut current));
             }
             let mut cut = 0;
+            let mut after_dot = 0;
             let mut w = 0.0;
             for (i, c) in word.char_indices() {
                 w += style.char(c);
@@ -62,7 +64,11 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
                     break;
                 }
                 cut = i + c.len_utf8();
+                if c == '.' || c == '-' {
+                    after_dot = cut;
+                }
             }
+            let cut = if after_dot > 0 { after_dot } else { cut };
             let cut = cut.max(word.chars().next().map_or(1, char::len_utf8));
             lines.push(word[..cut].to_string());
             word = word[cut..].to_string();
@@ -176,6 +182,15 @@ mod tests {
         assert!(BOLD.width("DATA") > BOLD.width("data"), "capitals are wider");
         let mono = TextStyle::mono(24.0, 28.0);
         assert_eq!(mono.width("DATA"), mono.width("data"));
+    }
+
+    #[test]
+    fn host_names_break_after_a_dot() {
+        let style = TextStyle::mono(24.0, 30.0);
+        let max = style.width("bob-laptop.exam");
+        assert_eq!(wrap("bob-laptop.example.net", max, &style), ["bob-laptop.", "example.net"]);
+        // No dot or hyphen in reach: cut where the line is full.
+        assert_eq!(wrap("abcdefghijklmnopq", style.width("abcdefgh"), &style), ["abcdefgh", "ijklmnop", "q"]);
     }
 
     #[test]

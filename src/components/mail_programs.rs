@@ -1,0 +1,105 @@
+use crate::shared::Shared;
+
+use mailroom_core::lesson::Lesson;
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::present::{self, MailGroup, MailRow};
+
+#[derive(Properties, PartialEq)]
+pub struct MailProgramsProps {
+    pub run: Shared<LessonRun>,
+    pub lesson: Shared<Lesson>,
+    pub cursor: usize,
+}
+
+/// One message: its number in the open session, what it is, and where it stands on the
+/// server and in each mail program.
+fn row(r: &MailRow) -> Html {
+    let server = r.on_server;
+    html! {
+        <tr key={r.uid.clone()} class={classes!("mail-row", server.key())} data-testid="mail-row"
+            data-uid={r.uid.clone()} data-server={server.key()}>
+            <td class="num">{ server.number().map_or("—".to_string(), |n| n.to_string()) }</td>
+            <th scope="row" class="mail-subject">
+                { if r.subject.is_empty() { "(not downloaded)".to_string() } else { r.subject.clone() } }
+                if !r.from.is_empty() {
+                    <span class="mail-from">{ r.from.clone() }</span>
+                }
+            </th>
+            <td class="num">{ if r.size > 0 { r.size.to_string() } else { "—".to_string() } }</td>
+            <td class="mono">{ r.uid.clone() }</td>
+            <td class={classes!("server-cell", server.key())}>{ server.text() }</td>
+            { for r.programs.iter().map(|p| html! {
+                <td class={classes!("program-cell", (p.copies > 0).then_some("has"), p.marked.then_some("asked"))}
+                    data-copies={p.copies.to_string()} data-believed={p.believed.to_string()}>
+                    { p.text() }
+                    if let Some(b) = p.belief() {
+                        <span class="program-belief">{ b }</span>
+                    }
+                </td>
+            }) }
+        </tr>
+    }
+}
+
+/// One user's mail: the maildrop's lock, the mail programs' modes and states, and the
+/// table of messages.
+fn group(g: &MailGroup) -> Html {
+    let server_short = present::short_name(&g.server).to_string();
+    html! {
+        <div key={g.user.clone()} class="mail-group" data-testid="mail-group" data-user={g.user.clone()}>
+            <h3 class="mailbox-title">
+                <span>{ g.title.clone() }</span>
+                <span class="mailbox-where">{ format!("{} on {}", g.user, g.server) }</span>
+            </h3>
+            <ul class="mail-status">
+                <li class={classes!("lock", g.locked.then_some("locked"))} data-testid="maildrop-lock">
+                    { format!("Maildrop on {server_short}: {}", g.lock) }
+                </li>
+                { for g.programs.iter().map(|p| html! {
+                    <li key={p.host} class={classes!(p.checking.then_some("checking"))}>
+                        { format!("Mail program on {}: {}; {}", p.device, p.mode, p.state) }
+                        if let (Some(e), false) = (&p.error, p.checking) {
+                            <span class="mail-error" data-testid="mail-error">{ format!("Last check failed: {e}") }</span>
+                        }
+                    </li>
+                }) }
+            </ul>
+            if g.rows.is_empty() {
+                <p class="muted mail-empty">{ "No mail on the server; none downloaded." }</p>
+            } else {
+                <table class="mail-table" data-testid="mail-table">
+                    <caption class="visually-hidden">
+                        { format!("{}: each message on {} and in the mail program", g.title, g.server) }
+                    </caption>
+                    <thead>
+                        <tr>
+                            <th scope="col" class="num"><abbr title="its number in the open POP3 session">{ "No." }</abbr></th>
+                            <th scope="col">{ "Message" }</th>
+                            <th scope="col" class="num">{ "Octets" }</th>
+                            <th scope="col">{ "UIDL" }</th>
+                            <th scope="col">{ format!("On {server_short}") }</th>
+                            { for g.programs.iter().map(|p| html! { <th scope="col">{ format!("On {}", p.device) }</th> }) }
+                        </tr>
+                    </thead>
+                    <tbody>{ for g.rows.iter().map(row) }</tbody>
+                </table>
+            }
+        </div>
+    }
+}
+
+/// The mail programs of the lesson next to the maildrops they read: what each has
+/// downloaded and believes is on the server, and the server's side of every message (its
+/// number in the open session, size, unique-id, deletion mark, and what QUIT removed).
+#[component]
+pub fn MailPrograms(props: &MailProgramsProps) -> Html {
+    let groups = present::mail_groups(&props.run.trace, &props.lesson, props.cursor);
+    html! {
+        <section class="panel mailboxes pop3" aria-labelledby="pop3-title" data-testid="mail-programs">
+            <h2 id="pop3-title" class="visually-hidden">{ "Mail programs and the server" }</h2>
+            <div class="mail-groups">{ for groups.iter().map(group) }</div>
+        </section>
+    }
+}
