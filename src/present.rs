@@ -491,8 +491,8 @@ impl InProgram {
     /// The second line: what it believes about the server's copy.
     pub fn belief(&self) -> Option<&'static str> {
         match (self.marked, self.believed) {
-            (true, _) => Some("asked the server to delete it"),
-            (false, true) => Some("believes it is on the server"),
+            (true, _) => Some("asked to delete it"),
+            (false, true) => Some("thinks it is on the server"),
             (false, false) => None,
         }
     }
@@ -508,6 +508,7 @@ pub struct MailRow {
     /// Its unique-id (UIDL), or `—` for a copy the server gave none.
     pub uid: String,
     pub subject: String,
+    /// The sender's name (`Alice Liddell`), or address.
     pub from: String,
     pub size: u64,
     pub on_server: OnServer,
@@ -515,17 +516,33 @@ pub struct MailRow {
     pub programs: Vec<InProgram>,
 }
 
+impl MailRow {
+    /// The number in the open session, or `—`.
+    pub fn number_text(&self) -> String {
+        self.on_server.number().map_or("—".to_string(), |n| n.to_string())
+    }
+
+    /// The size in octets, or `—` when unknown (a unique-id the program only believes in).
+    pub fn size_text(&self) -> String {
+        if self.size > 0 { self.size.to_string() } else { "—".to_string() }
+    }
+
+    /// The subject, or what stands for it.
+    pub fn subject_text(&self) -> &str {
+        if self.subject.is_empty() { "(not downloaded)" } else { &self.subject }
+    }
+}
+
 /// A mail program of the group, for its column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramColumn {
-    /// The device it runs on: "Bob's laptop".
-    pub device: String,
     pub host: HostId,
-    /// "downloads and deletes" or "leaves mail on the server".
-    pub mode: &'static str,
-    /// "checking now", "has not checked yet", "checked 2 times".
-    pub state: String,
-    /// Why its last check failed.
+    /// The column's heading: "On Bob's laptop".
+    pub heading: String,
+    /// "Mail program on Bob's laptop: downloads and deletes; checking now (connection 5)".
+    pub line: String,
+    /// "Last check failed: ...", when its last finished check failed and it is not
+    /// checking again.
     pub error: Option<String>,
     pub checking: bool,
 }
@@ -538,9 +555,13 @@ pub struct MailGroup {
     pub title: String,
     /// The POP3 server: `mx.example.net`.
     pub server: String,
-    /// The maildrop's lock, in words.
+    /// The maildrop's lock, in words: "Maildrop on mx: locked by Bob's laptop (connection 5)".
     pub lock: String,
     pub locked: bool,
+    /// The server column's heading: "On mx".
+    pub server_heading: String,
+    /// The table's caption, for screen readers.
+    pub caption: String,
     pub programs: Vec<ProgramColumn>,
     pub rows: Vec<MailRow>,
 }
@@ -554,20 +575,28 @@ fn holder(trace: &Trace, conn: ConnId) -> String {
 }
 
 fn program_column(trace: &Trace, host: HostId, p: &MailProgramView) -> ProgramColumn {
-    let device = trace.hosts.get(host).map(|h| h.label.clone()).unwrap_or_default();
+    let device = trace.hosts.get(host).map(|h| h.label.as_str()).unwrap_or_default();
     let state = match (p.session, p.checks) {
         (Some(c), _) => format!("checking now ({c})"),
         (None, 0) => "has not checked yet".to_string(),
         (None, 1) => "checked once".to_string(),
         (None, n) => format!("checked {n} times"),
     };
+    let mode = if p.keep { "leaves mail on the server" } else { "downloads and deletes" };
     ProgramColumn {
-        device,
         host,
-        mode: if p.keep { "leaves mail on the server" } else { "downloads and deletes" },
-        state,
-        error: p.error.clone(),
+        heading: format!("On {device}"),
+        line: format!("Mail program on {device}: {mode}; {state}"),
+        error: p.error.as_ref().filter(|_| p.session.is_none()).map(|e| format!("Last check failed: {e}")),
         checking: p.session.is_some(),
+    }
+}
+
+/// `Alice Liddell` for `Alice Liddell <alice@example.org>`; the address when there is no name.
+pub fn display_name(mailbox: &str) -> &str {
+    match mailbox.split_once('<') {
+        Some((name, _)) if !name.trim().is_empty() => name.trim().trim_matches('"'),
+        _ => address_of(mailbox),
     }
 }
 
@@ -619,9 +648,10 @@ fn group(
         None => programs.first().map(|(_, p)| p.server.clone()).unwrap_or_default(),
     };
     let locked_by = drop.and_then(|(_, d)| d.locked_by);
+    let short = short_name(&server).to_string();
     let lock = match locked_by {
-        Some(c) => format!("locked by {}", holder(trace, c)),
-        None => "not locked: no session holds it".to_string(),
+        Some(c) => format!("Maildrop on {short}: locked by {}", holder(trace, c)),
+        None => format!("Maildrop on {short}: not locked, no session holds it"),
     };
     // The rows: what QUIT removed (it was at the top of the maildrop), the maildrop, then
     // what only a mail program has or believes in.
@@ -629,7 +659,7 @@ fn group(
     let row = |m: &MaildropMessage, at: OnServer| MailRow {
         uid: m.uid.clone(),
         subject: m.subject.clone(),
-        from: m.from.clone(),
+        from: display_name(&m.from).to_string(),
         size: m.size,
         on_server: at,
         programs: Vec::new(),
@@ -645,7 +675,7 @@ fn group(
                 rows.push(MailRow {
                     uid,
                     subject: m.subject.clone(),
-                    from: m.from.clone(),
+                    from: display_name(&m.from).to_string(),
                     size: m.size,
                     on_server: OnServer::Absent,
                     programs: Vec::new(),
@@ -685,12 +715,15 @@ fn group(
             })
             .collect();
     }
+    let title = match first_name(lesson, user) {
+        Some(first) => format!("{first}’s mail"),
+        None => format!("Mail of {user}"),
+    };
     MailGroup {
         user: user.to_string(),
-        title: match first_name(lesson, user) {
-            Some(first) => format!("{first}’s mail"),
-            None => format!("Mail of {user}"),
-        },
+        caption: format!("{title}: each message on {server} and in the mail program"),
+        title,
+        server_heading: format!("On {short}"),
         server,
         lock,
         locked: locked_by.is_some(),
@@ -884,5 +917,136 @@ mod tests {
         assert_eq!(address_of("Bob Marley <bob@example.net>"), "bob@example.net");
         assert_eq!(address_of(" bob@example.net "), "bob@example.net");
         assert_eq!(short_name("smtp.example.org"), "smtp");
+    }
+
+    /// A built-in lesson and its run.
+    fn lesson_run(id: &str) -> (Lesson, Trace) {
+        let lesson = mailroom_core::lessons::builtin(id).unwrap().unwrap();
+        let trace = mailroom_core::world::run_lesson(&lesson).unwrap().trace;
+        (lesson, trace)
+    }
+
+    /// The cursor just after the `n`-th POP3 event labelled `label`.
+    fn after(t: &Trace, label: &str, n: usize) -> usize {
+        t.events
+            .iter()
+            .filter(|e| e.protocol == Protocol::Pop3 && e.kind.label() == label)
+            .nth(n)
+            .unwrap()
+            .index
+            + 1
+    }
+
+    /// (uid, where on the server, copies per program) of each row.
+    fn rows(g: &MailGroup) -> Vec<(String, &'static str, Vec<usize>)> {
+        g.rows
+            .iter()
+            .map(|r| (r.uid.clone(), r.on_server.key(), r.programs.iter().map(|p| p.copies).collect()))
+            .collect()
+    }
+
+    fn row(uid: &str, at: &'static str, copies: &[usize]) -> (String, &'static str, Vec<usize>) {
+        (uid.to_string(), at, copies.to_vec())
+    }
+
+    #[test]
+    fn the_panel_follows_a_download_and_delete() {
+        let (lesson, t) = lesson_run("retrieving-mail-with-pop3");
+        assert!(has_mail_programs(&t));
+        assert!(!has_mail_programs(&lesson_trace()));
+        let at = |cursor| mail_groups(&t, &lesson, cursor);
+        // At the start: Bob's mail, empty, the program has not checked.
+        let g = &at(0)[0];
+        assert_eq!((g.title.as_str(), g.server.as_str()), ("Bob’s mail", "mx.example.net"));
+        assert!(g.rows.is_empty() && !g.locked);
+        assert_eq!(g.lock, "Maildrop on mx: not locked, no session holds it");
+        assert_eq!(g.programs[0].heading, "On Bob's laptop");
+        assert_eq!(
+            g.programs[0].line,
+            "Mail program on Bob's laptop: downloads and deletes; has not checked yet"
+        );
+        // Logged in: numbered, locked by the laptop's connection.
+        let g = &at(after(&t, "PASS", 0))[0];
+        assert_eq!(rows(g), [row("1.1", "listed", &[0]), row("1.2", "listed", &[0])]);
+        assert!(
+            g.locked && g.lock.starts_with("Maildrop on mx: locked by Bob's laptop (connection "),
+            "{}",
+            g.lock
+        );
+        assert_eq!((g.rows[0].number_text(), g.rows[0].size_text()), ("1".to_string(), "678".to_string()));
+        assert_eq!(
+            (g.rows[0].subject_text(), g.rows[0].from.as_str()),
+            ("Lunch on Friday?", "Alice Liddell")
+        );
+        assert!(g.programs[0].line.contains("checking now (connection"));
+        // After the first RETR and DELE 1: a copy, and message 1 marked.
+        let g = &at(after(&t, "+OK", 8))[0];
+        assert_eq!(rows(g), [row("1.1", "marked", &[1]), row("1.2", "listed", &[1])]);
+        assert_eq!(g.rows[0].on_server.text(), "marked for deletion");
+        let p = &g.rows[0].programs[0];
+        assert_eq!((p.text(), p.belief()), ("downloaded (check 1)".to_string(), Some("asked to delete it")));
+        assert_eq!(g.rows[1].programs[0].belief(), Some("thinks it is on the server"));
+        // QUIT: both removed, the lock free; the copies stay.
+        let g = &at(after(&t, "QUIT", 0))[0];
+        assert_eq!(rows(g), [row("1.1", "removed", &[1]), row("1.2", "removed", &[1])]);
+        assert_eq!(g.rows[1].on_server.text(), "removed at QUIT");
+        assert!(!g.locked);
+        let g = &at(t.len())[0];
+        assert_eq!(g.programs[0].line, "Mail program on Bob's laptop: downloads and deletes; checked once");
+        assert_eq!(g.rows[1].programs[0].belief(), None, "nothing believed on the server any more");
+    }
+
+    #[test]
+    fn the_panel_shows_two_copies_after_a_cut_and_both_devices_with_the_lock() {
+        let (lesson, t) = lesson_run("connection-drops-before-quit");
+        let g = &mail_groups(&t, &lesson, t.len())[0];
+        assert_eq!(rows(g), [row("1.1", "removed", &[2])]);
+        assert_eq!(g.rows[0].programs[0].text(), "2 copies (checks 1, 2)");
+        let (lesson, t) = lesson_run("the-pop3-lock");
+        let refused = t.events.iter().find(|e| e.kind.label() == "-ERR").unwrap().index;
+        let g = &mail_groups(&t, &lesson, refused + 1)[0];
+        assert_eq!(
+            g.programs.iter().map(|p| p.heading.as_str()).collect::<Vec<_>>(),
+            ["On Bob's laptop", "On Bob's phone"]
+        );
+        assert!(g.lock.contains("locked by Bob's laptop"), "{}", g.lock);
+        let g = &mail_groups(&t, &lesson, t.len())[0];
+        assert_eq!(rows(g), [row("1.1", "stored", &[1, 1])]);
+        let phone_note =
+            t.events.iter().position(|e| e.text().contains("[IN-USE]") && e.kind == EventKind::Note).unwrap();
+        let g = &mail_groups(&t, &lesson, phone_note + 1)[0];
+        assert!(
+            g.programs[1].error.as_deref().is_some_and(|e| e.starts_with("Last check failed: login refused"))
+        );
+        assert_eq!(g.programs[0].error, None);
+    }
+
+    #[test]
+    fn the_whole_journey_has_bobs_mail_and_alices() {
+        let (lesson, t) = lesson_run("the-whole-journey");
+        let groups = mail_groups(&t, &lesson, t.len());
+        let titles: Vec<&str> = groups.iter().map(|g| g.title.as_str()).collect();
+        assert_eq!(titles, ["Alice’s mail", "Bob’s mail"]);
+        assert_eq!(groups[0].server, "smtp.example.org");
+        assert_eq!(groups[0].rows[0].subject, "Undelivered Mail Returned to Sender");
+        assert_eq!(groups[0].rows[0].on_server, OnServer::Removed);
+    }
+
+    #[test]
+    fn pop3_messages_are_shown_collapsed_and_summarised() {
+        let (_, t) = lesson_run("retrieving-mail-with-pop3");
+        let retr = after(&t, "RETR", 0);
+        assert!(matches!(wire(&t.events[retr]), Wire::Message(_)));
+        assert!(
+            summary(&t, retr)
+                .starts_with("Bob's provider to Bob's laptop: +OK 678 octets, then the message, ")
+        );
+        assert!(
+            matches!(wire(&t.events[after(&t, "+OK", 4) - 1]), Wire::Lines(_)),
+            "the UIDL listing is shown whole"
+        );
+        assert_eq!(display_name("Alice Liddell <alice@example.org>"), "Alice Liddell");
+        assert_eq!(display_name("<alice@example.org>"), "alice@example.org");
+        assert_eq!(display_name("\"Bob\" <bob@example.net>"), "Bob");
     }
 }

@@ -20,14 +20,14 @@ fn row(r: &MailRow) -> Html {
     html! {
         <tr key={r.uid.clone()} class={classes!("mail-row", server.key())} data-testid="mail-row"
             data-uid={r.uid.clone()} data-server={server.key()}>
-            <td class="num">{ server.number().map_or("—".to_string(), |n| n.to_string()) }</td>
+            <td class="num">{ r.number_text() }</td>
             <th scope="row" class="mail-subject">
-                { if r.subject.is_empty() { "(not downloaded)".to_string() } else { r.subject.clone() } }
+                { r.subject_text().to_string() }
                 if !r.from.is_empty() {
                     <span class="mail-from">{ r.from.clone() }</span>
                 }
             </th>
-            <td class="num">{ if r.size > 0 { r.size.to_string() } else { "—".to_string() } }</td>
+            <td class="num">{ r.size_text() }</td>
             <td class="mono">{ r.uid.clone() }</td>
             <td class={classes!("server-cell", server.key())}>{ server.text() }</td>
             { for r.programs.iter().map(|p| html! {
@@ -46,7 +46,6 @@ fn row(r: &MailRow) -> Html {
 /// One user's mail: the maildrop's lock, the mail programs' modes and states, and the
 /// table of messages.
 fn group(g: &MailGroup) -> Html {
-    let server_short = present::short_name(&g.server).to_string();
     html! {
         <div key={g.user.clone()} class="mail-group" data-testid="mail-group" data-user={g.user.clone()}>
             <h3 class="mailbox-title">
@@ -55,13 +54,13 @@ fn group(g: &MailGroup) -> Html {
             </h3>
             <ul class="mail-status">
                 <li class={classes!("lock", g.locked.then_some("locked"))} data-testid="maildrop-lock">
-                    { format!("Maildrop on {server_short}: {}", g.lock) }
+                    { g.lock.clone() }
                 </li>
                 { for g.programs.iter().map(|p| html! {
                     <li key={p.host} class={classes!(p.checking.then_some("checking"))}>
-                        { format!("Mail program on {}: {}; {}", p.device, p.mode, p.state) }
-                        if let (Some(e), false) = (&p.error, p.checking) {
-                            <span class="mail-error" data-testid="mail-error">{ format!("Last check failed: {e}") }</span>
+                        { p.line.clone() }
+                        if let Some(e) = &p.error {
+                            <span class="mail-error" data-testid="mail-error">{ e.clone() }</span>
                         }
                     </li>
                 }) }
@@ -70,17 +69,15 @@ fn group(g: &MailGroup) -> Html {
                 <p class="muted mail-empty">{ "No mail on the server; none downloaded." }</p>
             } else {
                 <table class="mail-table" data-testid="mail-table">
-                    <caption class="visually-hidden">
-                        { format!("{}: each message on {} and in the mail program", g.title, g.server) }
-                    </caption>
+                    <caption class="visually-hidden">{ g.caption.clone() }</caption>
                     <thead>
                         <tr>
                             <th scope="col" class="num"><abbr title="its number in the open POP3 session">{ "No." }</abbr></th>
                             <th scope="col">{ "Message" }</th>
                             <th scope="col" class="num">{ "Octets" }</th>
                             <th scope="col">{ "UIDL" }</th>
-                            <th scope="col">{ format!("On {server_short}") }</th>
-                            { for g.programs.iter().map(|p| html! { <th scope="col">{ format!("On {}", p.device) }</th> }) }
+                            <th scope="col">{ g.server_heading.clone() }</th>
+                            { for g.programs.iter().map(|p| html! { <th scope="col">{ p.heading.clone() }</th> }) }
                         </tr>
                     </thead>
                     <tbody>{ for g.rows.iter().map(row) }</tbody>
