@@ -212,6 +212,17 @@ pub fn message_preview(lines: &[(String, LineEnd)], head: usize) -> Vec<PreviewL
     out
 }
 
+/// When an event arrived, for the transcript's narrow time column: `60.570 s` under
+/// 100 seconds, then like a stopwatch, `2:00.960` (minutes, seconds).
+pub fn clock(t: mailroom_core::time::SimTime) -> String {
+    let ms = t.as_millis();
+    if ms < 100_000 {
+        t.to_string()
+    } else {
+        format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+    }
+}
+
 /// A server's queue in words: "1 waiting to be relayed".
 pub fn queue_text(n: usize) -> String {
     format!("{n} waiting to be relayed")
@@ -470,7 +481,8 @@ impl OnServer {
 pub struct InProgram {
     /// How many copies it downloaded (two when a check was cut before QUIT).
     pub copies: usize,
-    /// Which checks downloaded them.
+    /// Which checks downloaded them; empty when the program has checked only once (the
+    /// check says nothing then).
     pub checks: Vec<u32>,
     /// It believes the message is on the server.
     pub believed: bool,
@@ -483,7 +495,9 @@ impl InProgram {
     pub fn text(&self) -> String {
         match (self.copies, self.checks.as_slice()) {
             (0, _) => "not downloaded".into(),
-            (1, [c]) => format!("downloaded (check {c})"),
+            (1, []) => "downloaded".into(),
+            (1, [c]) => format!("downloaded at check {c}"),
+            (n, []) => format!("{n} copies"),
             (n, _) => format!("{n} copies (checks {})", join_numbers(&self.checks)),
         }
     }
@@ -539,7 +553,7 @@ pub struct ProgramColumn {
     pub host: HostId,
     /// The column's heading: "On Bob's laptop".
     pub heading: String,
-    /// "Mail program on Bob's laptop: downloads and deletes; checking now (connection 5)".
+    /// "Mail program on Bob's laptop: downloads and deletes; checking now".
     pub line: String,
     /// "Last check failed: ...", when its last finished check failed and it is not
     /// checking again.
@@ -555,7 +569,7 @@ pub struct MailGroup {
     pub title: String,
     /// The POP3 server: `mx.example.net`.
     pub server: String,
-    /// The maildrop's lock, in words: "Maildrop on mx: locked by Bob's laptop (connection 5)".
+    /// The maildrop's lock, in words: "Maildrop on mx: locked by Bob's laptop".
     pub lock: String,
     pub locked: bool,
     /// The server column's heading: "On mx".
@@ -566,10 +580,10 @@ pub struct MailGroup {
     pub rows: Vec<MailRow>,
 }
 
-/// Who holds a lock: "Bob's laptop (connection 5)".
+/// Who holds a lock: "Bob's laptop" (the device whose session it is).
 fn holder(trace: &Trace, conn: ConnId) -> String {
     match trace.conn(conn).and_then(|c| trace.hosts.get(c.client)) {
-        Some(h) => format!("{} ({conn})", h.label),
+        Some(h) => h.label.clone(),
         None => conn.to_string(),
     }
 }
@@ -577,7 +591,7 @@ fn holder(trace: &Trace, conn: ConnId) -> String {
 fn program_column(trace: &Trace, host: HostId, p: &MailProgramView) -> ProgramColumn {
     let device = trace.hosts.get(host).map(|h| h.label.as_str()).unwrap_or_default();
     let state = match (p.session, p.checks) {
-        (Some(c), _) => format!("checking now ({c})"),
+        (Some(_), _) => "checking now".to_string(),
         (None, 0) => "has not checked yet".to_string(),
         (None, 1) => "checked once".to_string(),
         (None, n) => format!("checked {n} times"),
@@ -708,7 +722,7 @@ fn group(
                 let belief = p.on_server.iter().find(|c| c.uid == r.uid);
                 InProgram {
                     copies: copies.len(),
-                    checks: copies,
+                    checks: if p.checks > 1 { copies } else { Vec::new() },
                     believed: belief.is_some(),
                     marked: belief.is_some_and(|c| c.marked),
                 }
@@ -898,6 +912,15 @@ mod tests {
     }
 
     #[test]
+    fn clock_times_fit_the_column() {
+        let cases =
+            [(60_570, "60.570 s"), (99_999, "99.999 s"), (120_960, "2:00.960"), (3_600_000, "60:00.000")];
+        for (ms, want) in cases {
+            assert_eq!(clock(SimTime::from_millis(ms)), want);
+        }
+    }
+
+    #[test]
     fn words_for_the_screen() {
         assert_eq!(queue_text(1), "1 waiting to be relayed");
         assert_eq!(steps_text((0, 10)), "steps 0–10");
@@ -965,26 +988,23 @@ mod tests {
             g.programs[0].line,
             "Mail program on Bob's laptop: downloads and deletes; has not checked yet"
         );
-        // Logged in: numbered, locked by the laptop's connection.
+        // Logged in: numbered, locked by the laptop's session.
         let g = &at(after(&t, "PASS", 0))[0];
         assert_eq!(rows(g), [row("1.1", "listed", &[0]), row("1.2", "listed", &[0])]);
-        assert!(
-            g.locked && g.lock.starts_with("Maildrop on mx: locked by Bob's laptop (connection "),
-            "{}",
-            g.lock
-        );
+        assert!(g.locked);
+        assert_eq!(g.lock, "Maildrop on mx: locked by Bob's laptop");
         assert_eq!((g.rows[0].number_text(), g.rows[0].size_text()), ("1".to_string(), "678".to_string()));
         assert_eq!(
             (g.rows[0].subject_text(), g.rows[0].from.as_str()),
             ("Lunch on Friday?", "Alice Liddell")
         );
-        assert!(g.programs[0].line.contains("checking now (connection"));
+        assert_eq!(g.programs[0].line, "Mail program on Bob's laptop: downloads and deletes; checking now");
         // After the first RETR and DELE 1: a copy, and message 1 marked.
         let g = &at(after(&t, "+OK", 8))[0];
         assert_eq!(rows(g), [row("1.1", "marked", &[1]), row("1.2", "listed", &[1])]);
         assert_eq!(g.rows[0].on_server.text(), "marked for deletion");
         let p = &g.rows[0].programs[0];
-        assert_eq!((p.text(), p.belief()), ("downloaded (check 1)".to_string(), Some("asked to delete it")));
+        assert_eq!((p.text(), p.belief()), ("downloaded".to_string(), Some("asked to delete it")));
         assert_eq!(g.rows[1].programs[0].belief(), Some("thinks it is on the server"));
         // QUIT: both removed, the lock free; the copies stay.
         let g = &at(after(&t, "QUIT", 0))[0];

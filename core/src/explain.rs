@@ -653,8 +653,8 @@ pub const POP3_RESPONSES_IN_CONTEXT: &[Explanation] = &[
     ),
     e(
         "+OK QUIT",
-        "The UPDATE state: now they are removed",
-        "QUIT after a login ends the TRANSACTION state. The server removes every message marked for deletion, releases the lock on the maildrop and closes the connection. This is the only moment POP3 deletes anything.",
+        "The UPDATE state: what was marked is removed",
+        "QUIT after a login ends the TRANSACTION state. The server removes the messages marked for deletion, if any, releases the lock on the maildrop and closes the connection. This is the only moment POP3 deletes anything.",
         "RFC 1939 §6",
     ),
 ];

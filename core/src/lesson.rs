@@ -369,11 +369,10 @@ impl Anchor {
                     let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
                     AnchorKind::ReplyTo(verb.to_ascii_uppercase())
                 } else {
-                    let code: u16 = next
-                        .parse()
-                        .ok()
-                        .filter(|c| (200..600).contains(c))
-                        .ok_or_else(|| format!("`{next}` is not a reply code (SMTP: 250, POP3: +OK or -ERR)"))?;
+                    let code: u16 =
+                        next.parse().ok().filter(|c| (200..600).contains(c)).ok_or_else(|| {
+                            format!("`{next}` is not a reply code (SMTP: 250, POP3: +OK or -ERR)")
+                        })?;
                     AnchorKind::Reply(code)
                 }
             }
@@ -444,7 +443,9 @@ impl Anchor {
                 (AnchorKind::Close, EventKind::Close) => true,
                 (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
                 (AnchorKind::Reply(c), EventKind::Reply { status, .. }) => status.smtp_code() == Some(*c),
-                (AnchorKind::Pop3Reply(ok), EventKind::Reply { status: Status::Pop3 { ok: o, .. }, .. }) => ok == o,
+                (AnchorKind::Pop3Reply(ok), EventKind::Reply { status: Status::Pop3 { ok: o, .. }, .. }) => {
+                    ok == o
+                }
                 (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => {
                     to_verb.as_deref() == Some(v.as_str())
                 }

@@ -24,7 +24,7 @@ fn row(r: &MailRow) -> Html {
             <th scope="row" class="mail-subject">
                 { r.subject_text().to_string() }
                 if !r.from.is_empty() {
-                    <span class="mail-from">{ r.from.clone() }</span>
+                    <span class="mail-from">{ "from " }{ r.from.clone() }</span>
                 }
             </th>
             <td class="num">{ r.size_text() }</td>

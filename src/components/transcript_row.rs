@@ -231,7 +231,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             {onclick}
             {onkeydown}
         >
-            <span class="row-time" title="when this arrived (simulated time)">{ ev.at.to_string() }</span>
+            <span class="row-time" title="when this arrived (simulated time)">{ present::clock(ev.at) }</span>
             <span class="row-who" title={speaker.describe()}>
                 { speaker.prefix() }<span class="visually-hidden">{ format!(" ({})", speaker.describe()) }</span>
             </span>

@@ -89,7 +89,7 @@ impl State {
             (State::Authorization { user_given: true }, false) => "knows the user name: waits for PASS",
             (State::Transaction, true) => "replies; the maildrop stays locked",
             (State::Transaction, false) => "logged in: the maildrop is locked",
-            (State::Update, _) => "deletes the marked messages and closes",
+            (State::Update, _) => "ends the session (UPDATE) and closes",
             (State::Closed, _) => "closing the connection",
         }
     }

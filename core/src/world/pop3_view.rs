@@ -38,7 +38,7 @@ impl World {
         }
         self.mail_programs.dirty = false;
         let mut views: Vec<Pop3View> = vec![Pop3View::default(); self.hosts.len()];
-        for ((host, user), _) in &self.mail_programs.programs {
+        for (host, user) in self.mail_programs.programs.keys() {
             if let Some(v) = self.program_view(*host, user) {
                 views[*host].programs.push(v);
             }
