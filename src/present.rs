@@ -541,6 +541,11 @@ impl MailRow {
         if self.size > 0 { self.size.to_string() } else { "—".to_string() }
     }
 
+    /// Its unique-id and size on one line, for a narrow table: `UIDL 1.1 · 678 octets`.
+    pub fn meta_text(&self) -> String {
+        format!("UIDL {} · {} octets", self.uid, self.size_text())
+    }
+
     /// The subject, or what stands for it.
     pub fn subject_text(&self) -> &str {
         if self.subject.is_empty() { "(not downloaded)" } else { &self.subject }
@@ -624,8 +629,21 @@ fn on_server(m: &MaildropMessage, locked: bool) -> OnServer {
     }
 }
 
+/// The last event at or before `cursor` after which the POP3 view of one of `hosts`
+/// changed, if any.
+fn last_change(trace: &Trace, cursor: usize, hosts: &[HostId]) -> Option<usize> {
+    let view = |c: usize, h: HostId| trace.snapshot_at(c).get(h).and_then(|s| s.pop3.as_ref());
+    (1..=cursor.min(trace.len())).rev().find(|&c| {
+        hosts.iter().any(|&h| match (view(c, h), view(c - 1, h)) {
+            (Some(a), Some(b)) => !std::rc::Rc::ptr_eq(a, b),
+            (a, b) => a.is_some() != b.is_some(),
+        })
+    })
+}
+
 /// The mail program panel at `cursor`: one group per user a mail program fetches mail
-/// for, in the order the trace shows them, each with its rows.
+/// for, each with its rows. The group that changed last comes first (it is what the
+/// narration talks about); otherwise the lesson's recipients come first.
 pub fn mail_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<MailGroup> {
     let snaps = trace.snapshot_at(cursor);
     let views: Vec<(HostId, &mailroom_core::trace::Pop3View)> =
@@ -638,16 +656,22 @@ pub fn mail_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<MailGro
             users.push(&p.user);
         }
     }
-    users
+    let recipient = |u: &str| lesson.email.to.iter().any(|t| address_of(t).eq_ignore_ascii_case(u));
+    users.sort_by_key(|u| !recipient(u));
+    let mut groups: Vec<(Option<usize>, MailGroup)> = users
         .into_iter()
         .map(|user| {
             let mine: Vec<(HostId, &MailProgramView)> =
                 programs.iter().filter(|(_, p)| p.user == user).copied().collect();
             let drop: Option<(HostId, &MaildropView)> =
                 views.iter().find_map(|(h, v)| v.maildrops.iter().find(|d| d.user == user).map(|d| (*h, d)));
-            group(trace, lesson, user, &mine, drop)
+            let hosts: Vec<HostId> = mine.iter().map(|(h, _)| *h).chain(drop.map(|(h, _)| h)).collect();
+            (last_change(trace, cursor, &hosts), group(trace, lesson, user, &mine, drop))
         })
-        .collect()
+        .collect();
+    // Stable: groups that never changed keep the recipients-first order.
+    groups.sort_by_key(|(changed, _)| std::cmp::Reverse(*changed));
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 fn group(
@@ -994,6 +1018,7 @@ mod tests {
         assert!(g.locked);
         assert_eq!(g.lock, "Maildrop on mx: locked by Bob's laptop");
         assert_eq!((g.rows[0].number_text(), g.rows[0].size_text()), ("1".to_string(), "678".to_string()));
+        assert_eq!(g.rows[0].meta_text(), "UIDL 1.1 · 678 octets");
         assert_eq!(
             (g.rows[0].subject_text(), g.rows[0].from.as_str()),
             ("Lunch on Friday?", "Alice Liddell")
@@ -1044,9 +1069,18 @@ mod tests {
     #[test]
     fn the_whole_journey_has_bobs_mail_and_alices() {
         let (lesson, t) = lesson_run("the-whole-journey");
+        let titles = |cursor| -> Vec<String> {
+            mail_groups(&t, &lesson, cursor).into_iter().map(|g| g.title).collect()
+        };
+        // The recipient first, then whoever's mail changed last.
+        assert_eq!(titles(0), ["Bob’s mail", "Alice’s mail"]);
+        let bounce = t
+            .events
+            .iter()
+            .position(|e| e.kind == EventKind::Delivery { mailbox: "alice@example.org".into() });
+        assert_eq!(titles(bounce.unwrap()), ["Bob’s mail", "Alice’s mail"]);
+        assert_eq!(titles(bounce.unwrap() + 1), ["Alice’s mail", "Bob’s mail"]);
         let groups = mail_groups(&t, &lesson, t.len());
-        let titles: Vec<&str> = groups.iter().map(|g| g.title.as_str()).collect();
-        assert_eq!(titles, ["Alice’s mail", "Bob’s mail"]);
         assert_eq!(groups[0].server, "smtp.example.org");
         assert_eq!(groups[0].rows[0].subject, "Undelivered Mail Returned to Sender");
         assert_eq!(groups[0].rows[0].on_server, OnServer::Removed);

@@ -26,9 +26,10 @@ fn row(r: &MailRow) -> Html {
                 if !r.from.is_empty() {
                     <span class="mail-from">{ "from " }{ r.from.clone() }</span>
                 }
+                <span class="mail-meta">{ r.meta_text() }</span>
             </th>
-            <td class="num">{ r.size_text() }</td>
-            <td class="mono">{ r.uid.clone() }</td>
+            <td class="num col-meta">{ r.size_text() }</td>
+            <td class="mono col-meta">{ r.uid.clone() }</td>
             <td class={classes!("server-cell", server.key())}>{ server.text() }</td>
             { for r.programs.iter().map(|p| html! {
                 <td class={classes!("program-cell", (p.copies > 0).then_some("has"), p.marked.then_some("asked"))}
@@ -68,20 +69,23 @@ fn group(g: &MailGroup) -> Html {
             if g.rows.is_empty() {
                 <p class="muted mail-empty">{ "No mail on the server; none downloaded." }</p>
             } else {
+                // A narrow window scrolls the table sideways rather than cut it.
+                <div class="mail-table-wrap">
                 <table class="mail-table" data-testid="mail-table">
                     <caption class="visually-hidden">{ g.caption.clone() }</caption>
                     <thead>
                         <tr>
                             <th scope="col" class="num"><abbr title="its number in the open POP3 session">{ "No." }</abbr></th>
                             <th scope="col">{ "Message" }</th>
-                            <th scope="col" class="num">{ "Octets" }</th>
-                            <th scope="col">{ "UIDL" }</th>
+                            <th scope="col" class="num col-meta">{ "Octets" }</th>
+                            <th scope="col" class="col-meta">{ "UIDL" }</th>
                             <th scope="col">{ g.server_heading.clone() }</th>
                             { for g.programs.iter().map(|p| html! { <th scope="col">{ p.heading.clone() }</th> }) }
                         </tr>
                     </thead>
                     <tbody>{ for g.rows.iter().map(row) }</tbody>
                 </table>
+                </div>
             }
         </div>
     }
