@@ -657,21 +657,23 @@ pub fn mail_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<MailGro
         }
     }
     let recipient = |u: &str| lesson.email.to.iter().any(|t| address_of(t).eq_ignore_ascii_case(u));
-    users.sort_by_key(|u| !recipient(u));
-    let mut groups: Vec<(Option<usize>, MailGroup)> = users
+    let (mut users, others): (Vec<&str>, Vec<&str>) = users.into_iter().partition(|u| recipient(u));
+    users.extend(others);
+    let mut groups: Vec<(Option<usize>, usize, MailGroup)> = users
         .into_iter()
-        .map(|user| {
+        .enumerate()
+        .map(|(i, user)| {
             let mine: Vec<(HostId, &MailProgramView)> =
                 programs.iter().filter(|(_, p)| p.user == user).copied().collect();
             let drop: Option<(HostId, &MaildropView)> =
                 views.iter().find_map(|(h, v)| v.maildrops.iter().find(|d| d.user == user).map(|d| (*h, d)));
             let hosts: Vec<HostId> = mine.iter().map(|(h, _)| *h).chain(drop.map(|(h, _)| h)).collect();
-            (last_change(trace, cursor, &hosts), group(trace, lesson, user, &mine, drop))
+            (last_change(trace, cursor, &hosts), i, group(trace, lesson, user, &mine, drop))
         })
         .collect();
-    // Stable: groups that never changed keep the recipients-first order.
-    groups.sort_by_key(|(changed, _)| std::cmp::Reverse(*changed));
-    groups.into_iter().map(|(_, g)| g).collect()
+    // Groups that changed at the same moment, or never, keep the recipients-first order.
+    groups.sort_unstable_by_key(|(changed, i, _)| (std::cmp::Reverse(*changed), *i));
+    groups.into_iter().map(|(_, _, g)| g).collect()
 }
 
 fn group(
