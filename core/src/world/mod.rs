@@ -743,7 +743,8 @@ impl World {
         // What POP3 shows can only change with a POP3 event or inside a host (a delivery,
         // a mail program's note), besides a released lock (see `release_maildrop`).
         #[cfg(feature = "pop3")]
-        if matches!(protocol, Protocol::Pop3 | Protocol::Local) {
+        if protocol == Protocol::Pop3 || (protocol == Protocol::Local && self.mail_programs.shows_anything())
+        {
             self.mail_programs.dirty = true;
         }
         let hosts = self.snapshot();

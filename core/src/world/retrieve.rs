@@ -65,6 +65,14 @@ pub(super) struct MailPrograms {
     pub(super) dirty: bool,
 }
 
+impl MailPrograms {
+    /// True when the trace shows anything of POP3: a World without mail programs or POP3
+    /// sessions pays nothing for the views.
+    pub(super) fn shows_anything(&self) -> bool {
+        !self.programs.is_empty() || !self.watched.is_empty() || self.views.iter().any(Option::is_some)
+    }
+}
+
 impl World {
     /// At `at`, the mail program on `host` fetches `user`'s mail from `server_name` with
     /// POP3: downloading and deleting it there, or with `keep`, downloading only what it
