@@ -1044,6 +1044,31 @@ mod tests {
     }
 
     #[test]
+    fn where_a_maildrop_message_stands() {
+        let m = |number, marked| MaildropMessage {
+            uid: "1.1".into(),
+            size: 10,
+            number,
+            marked,
+            from: String::new(),
+            subject: String::new(),
+        };
+        let cases = [
+            (m(None, false), false, OnServer::Stored, "stored"),
+            (m(Some(2), false), true, OnServer::Listed(2), "stored"),
+            (m(Some(2), true), true, OnServer::Marked(2), "marked for deletion"),
+            // Locked by a session that opened the maildrop before it arrived (RFC 1939 §4).
+            (m(None, false), true, OnServer::ArrivedDuring, "arrived during this session"),
+        ];
+        for (msg, locked, want, text) in cases {
+            assert_eq!(on_server(&msg, locked), want, "{msg:?} {locked}");
+            assert_eq!(want.text(), text);
+        }
+        assert_eq!(OnServer::Marked(3).number(), Some(3));
+        assert_eq!(OnServer::Removed.number(), None);
+    }
+
+    #[test]
     fn the_panel_shows_two_copies_after_a_cut_and_both_devices_with_the_lock() {
         let (lesson, t) = lesson_run("connection-drops-before-quit");
         let g = &mail_groups(&t, &lesson, t.len())[0];
