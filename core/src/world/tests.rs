@@ -713,3 +713,30 @@ fn an_smtp_relay_cut_before_data_is_retried() {
     let datas = t.events.iter().filter(|e| e.kind == EventKind::Command { verb: "DATA".into() }).count();
     assert_eq!(datas, 2, "the laptop's DATA and the retry's; the cut one never arrived");
 }
+
+/// The maildrop is fixed when a session opens it (RFC 1939 §4): mail delivered during the
+/// session is shown without a number, for the next session.
+#[cfg(feature = "pop3")]
+#[test]
+fn mail_that_arrives_during_a_session_has_no_number_in_it() {
+    let mut w = bob_world("");
+    w.run_until_idle().unwrap();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    // A person logs in by hand and stays.
+    let c = w.open(laptop, mx, 110).unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    w.write(c, b"USER bob@example.net\r\nPASS builder\r\nDELE 2\r\n").unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    // A third message arrives meanwhile.
+    let to = vec!["bob@example.net".to_string()];
+    let draft = Draft { from: "alice@example.org", to: &to, subject: "Three", body: "Hello" };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_secs(5))).unwrap();
+    let t = w.trace();
+    let d = &t.snapshot_at(t.len())[mx].pop3.as_ref().unwrap().maildrops[0];
+    assert_eq!(d.locked_by, Some(c));
+    let seen: Vec<(Option<u32>, bool, &str)> =
+        d.messages.iter().map(|m| (m.number, m.marked, m.subject.as_str())).collect();
+    assert_eq!(seen, [(Some(1), false, "One"), (Some(2), true, "Two"), (None, false, "Three")]);
+}
