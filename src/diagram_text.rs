@@ -43,7 +43,8 @@ impl TextStyle {
 }
 
 /// Splits `text` into lines no wider than `max` (by estimate), at spaces; a word longer
-/// than a line is cut into pieces.
+/// than a line is cut into pieces, after a dot or a hyphen when one fits (a host name
+/// breaks as `bob-laptop.` / `example.net`).
 pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
@@ -55,6 +56,7 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
                 lines.push(std::mem::take(&mut current));
             }
             let mut cut = 0;
+            let mut after_dot = 0;
             let mut w = 0.0;
             for (i, c) in word.char_indices() {
                 w += style.char(c);
@@ -62,7 +64,11 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
                     break;
                 }
                 cut = i + c.len_utf8();
+                if c == '.' || c == '-' {
+                    after_dot = cut;
+                }
             }
+            let cut = if after_dot > 0 { after_dot } else { cut };
             let cut = cut.max(word.chars().next().map_or(1, char::len_utf8));
             lines.push(word[..cut].to_string());
             word = word[cut..].to_string();
@@ -142,6 +148,30 @@ impl Block {
     }
 }
 
+/// Moves the hosts of one row apart so that neighbours are at least `gap` apart, within
+/// `left..=right`, moving each as little as it can: a row that is roomy enough is left as
+/// it is. `xs` in any order; the result is in the same order. When the row cannot hold
+/// them all at `gap`, they share it evenly.
+pub fn spread(xs: &[f64], gap: f64, left: f64, right: f64) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..xs.len()).collect();
+    order.sort_unstable_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
+    let n = order.len();
+    let mut out = xs.to_vec();
+    if n < 2 {
+        return out;
+    }
+    let gap = gap.min((right - left) / (n - 1) as f64);
+    // Push right where too close, then pull back from the right edge.
+    for k in 1..n {
+        out[order[k]] = out[order[k]].max(out[order[k - 1]] + gap);
+    }
+    out[order[n - 1]] = out[order[n - 1]].min(right);
+    for k in (0..n - 1).rev() {
+        out[order[k]] = out[order[k]].min(out[order[k + 1]] - gap);
+    }
+    out
+}
+
 /// The columns of hosts on one row: each host may use the space up to halfway to its
 /// neighbours, and the drawing's edges (less `pad`). `xs` in any order; the result is in
 /// the same order.
@@ -176,6 +206,30 @@ mod tests {
         assert!(BOLD.width("DATA") > BOLD.width("data"), "capitals are wider");
         let mono = TextStyle::mono(24.0, 28.0);
         assert_eq!(mono.width("DATA"), mono.width("data"));
+    }
+
+    #[test]
+    fn crowded_rows_are_spread_and_roomy_ones_kept() {
+        let round = |v: Vec<f64>| v.into_iter().map(|x| x.round()).collect::<Vec<_>>();
+        // The standard world's row: already roomy, unchanged.
+        assert_eq!(round(spread(&[150.0, 438.0, 850.0], 175.0, 150.0, 850.0)), [150.0, 438.0, 850.0]);
+        // Two devices right of Bob's provider: everybody makes room.
+        assert_eq!(
+            round(spread(&[850.0, 150.0, 368.0, 679.0, 765.0], 175.0, 150.0, 850.0)),
+            [850.0, 150.0, 325.0, 500.0, 675.0]
+        );
+        // More than fit: evenly shared.
+        assert_eq!(round(spread(&[500.0, 500.0, 500.0], 600.0, 0.0, 1000.0)), [0.0, 500.0, 1000.0]);
+        assert_eq!(spread(&[3.0], 10.0, 0.0, 1.0), [3.0]);
+    }
+
+    #[test]
+    fn host_names_break_after_a_dot() {
+        let style = TextStyle::mono(24.0, 30.0);
+        let max = style.width("bob-laptop.exam");
+        assert_eq!(wrap("bob-laptop.example.net", max, &style), ["bob-laptop.", "example.net"]);
+        // No dot or hyphen in reach: cut where the line is full.
+        assert_eq!(wrap("abcdefghijklmnopq", style.width("abcdefgh"), &style), ["abcdefgh", "ijklmnop", "q"]);
     }
 
     #[test]

@@ -470,3 +470,28 @@ async fn hostile_narration_renders_inert() {
     handle.destroy();
     root.remove();
 }
+
+/// A POP3 lesson shows the mail program panel instead of the mailboxes; it follows the
+/// cursor both ways, as the rest of the page does.
+#[wasm_bindgen_test]
+async fn a_pop3_lesson_shows_the_mail_program_panel() {
+    let (root, handle) = mount_at("#/lesson/retrieving-mail-with-pop3/step/0").await;
+    assert_eq!(count(&root, "[data-testid=mailbox]"), 0);
+    let group = r#"[data-testid=mail-programs] [data-testid=mail-group][data-user="bob@example.net"]"#;
+    find(&root, group);
+    assert_eq!(count(&root, "[data-testid=mail-row]"), 0, "nothing delivered yet");
+    press("End");
+    yew::scheduler::flush().await;
+    let servers: Vec<String> = {
+        let rows = root.query_selector_all("[data-testid=mail-row]").unwrap();
+        (0..rows.length())
+            .map(|i| attr(&rows.item(i).unwrap().dyn_into::<Element>().unwrap(), "data-server"))
+            .collect()
+    };
+    assert_eq!(servers, ["removed", "removed"], "both removed at QUIT");
+    assert_eq!(count(&root, "[data-testid=mail-row] [data-copies='1']"), 2, "and downloaded once each");
+    press("Home");
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=mail-row]"), 0);
+    finish(root, handle).await;
+}

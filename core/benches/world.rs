@@ -1,5 +1,5 @@
-//! Benchmarks of the engine: running the lesson's World, a 1,000-event World, and the
-//! SMTP server on a whole transaction. Run with `cargo bench -p mailroom-core`.
+//! Benchmarks of the engine: running the lesson's World, a POP3 lesson, a 1,000-event
+//! World, and the SMTP server on a whole transaction. Run with `cargo bench -p mailroom-core`.
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use mailroom_core::lessons;
@@ -15,6 +15,13 @@ fn benches(c: &mut Criterion) {
             let l = lessons::builtin("sending-an-email").unwrap().unwrap();
             black_box(run_lesson(&l).unwrap())
         })
+    });
+    // The POP3 lesson with the most going on: two SMTP sends, a bounce, two mail programs,
+    // and the panel's views in the snapshots.
+    let journey = lessons::builtin("the-whole-journey").unwrap().unwrap();
+    let n = run_lesson(&journey).unwrap().trace.len();
+    c.bench_function(&format!("lesson the-whole-journey ({n} events): run + resolve"), |b| {
+        b.iter(|| black_box(run_lesson(&journey).unwrap()))
     });
     let n = run_send_many(&lesson.email, 27).unwrap().len();
     c.bench_function(&format!("world: 27 messages ({n} events)"), |b| {

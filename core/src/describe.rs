@@ -43,6 +43,7 @@
 //!                                              when it gives up, when it warns the sender
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
+//! cut HOST PORT before VERB [times N]          a connection to that port breaks as the client sends VERB
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
@@ -59,6 +60,10 @@
 //!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 200..=599; the class of the enhanced code
 //!   (RFC 3463) matches the code's first digit. `times N` (N ≥ 1): only the first N
 //!   times, then the host answers as usual.
+//! - `cut`: PORT runs `smtp`, `submission` or `pop3`, and VERB is a command of that
+//!   protocol ([`SMTP_CUT_VERBS`], [`POP3_CUT_VERBS`]); the command leaves the client and
+//!   never arrives, and after 30 s without an answer both ends give up on the connection
+//!   (a laptop closed, a Wi-Fi lost). `times N` as for `reply`.
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail
@@ -101,6 +106,7 @@
 //! greylist backup.example.net
 //! full bob@example.net
 //! reply mx.example.net RCPT 451 4.7.1 "Try again later" times 1
+//! cut mx.example.net 25 before QUIT times 1         # the first QUIT to it never arrives
 //! at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject "Hi"
 //! ```
 
@@ -137,6 +143,15 @@ pub const REPLY_VERBS: &[&str] = &[
     "GREETING", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "MESSAGE", "RSET", "NOOP", "VRFY", "HELP", "QUIT",
     "AUTH", "STARTTLS",
 ];
+
+/// The SMTP commands before which `cut` may break a connection (RFC 5321 §4.1.1, and
+/// AUTH, STARTTLS).
+pub const SMTP_CUT_VERBS: &[&str] =
+    &["EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "VRFY", "HELP", "QUIT", "AUTH", "STARTTLS"];
+/// The POP3 commands before which `cut` may break a connection (RFC 1939 §4–§7; CAPA,
+/// RFC 2449 §5).
+pub const POP3_CUT_VERBS: &[&str] =
+    &["USER", "PASS", "APOP", "STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL", "QUIT", "CAPA"];
 
 /// A world as data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -321,6 +336,10 @@ pub enum Fault {
         times: Option<u32>,
         line: usize,
     },
+    /// A client's connection to `port` of `host` breaks as it sends `verb` (upper case, a
+    /// command of the service on that port): the command never arrives. The first `times`
+    /// times (always when `None`).
+    Cut { host: String, port: u16, verb: String, times: Option<u32>, line: usize },
 }
 
 impl Fault {
@@ -329,7 +348,8 @@ impl Fault {
             Fault::Down { line, .. }
             | Fault::Greylist { line, .. }
             | Fault::MailboxFull { line, .. }
-            | Fault::Reply { line, .. } => *line,
+            | Fault::Reply { line, .. }
+            | Fault::Cut { line, .. } => *line,
         }
     }
 }
@@ -484,6 +504,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("queue", "queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
+    ("cut", "cut HOST PORT before VERB [times N]"),
     (
         "at",
         "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
@@ -562,6 +583,12 @@ enum Check {
     BackupMx {
         host: String,
         domain: String,
+    },
+    /// `cut`: the host runs SMTP or POP3 on the port, and `verb` is a command of it.
+    CutTarget {
+        host: String,
+        port: u16,
+        verb: String,
     },
 }
 
@@ -864,6 +891,7 @@ impl Builder {
                 self.d.faults.push(Fault::MailboxFull { address: addr, line });
             }
             "reply" => self.reply(c, line)?,
+            "cut" => self.cut(c, line)?,
             "at" => self.send(c, line)?,
             _ => unreachable!("every name of DIRECTIVES has a branch"),
         }
@@ -1045,6 +1073,48 @@ impl Builder {
         Ok(())
     }
 
+    /// `cut HOST PORT before VERB [times N]`: a connection breaks as its client sends VERB.
+    fn cut(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the server's name", dns_name)?;
+        let (port, _) = c.value("a port number", |s| number(s, "a port", 1, 65_535))?;
+        let port = port as u16;
+        c.keyword("before")?;
+        let (verb, vcol) = c.value("a command such as QUIT", |s| {
+            let v = s.to_ascii_uppercase();
+            if SMTP_CUT_VERBS.contains(&v.as_str()) || POP3_CUT_VERBS.contains(&v.as_str()) {
+                Ok(v)
+            } else {
+                Err(format!(
+                    "expected an SMTP command ({}) or a POP3 command ({}), found `{s}`",
+                    SMTP_CUT_VERBS.join(", "),
+                    POP3_CUT_VERBS.join(", ")
+                ))
+            }
+        })?;
+        let times = if c.optional("times") {
+            Some(
+                c.value("how many times, 1 or more", |s| number(s, "`times`", 1, u64::from(u32::MAX)))?.0
+                    as u32,
+            )
+        } else {
+            None
+        };
+        c.done()?;
+        let found = self.fault_line(
+            |f| matches!(f, Fault::Cut { host: h, port: p, verb: v, .. } if *h == host && *p == port && *v == verb),
+        );
+        if let Some(w) = found {
+            return Err((
+                vcol,
+                format!("connections to port {port} of `{host}` are already cut before {verb} {w}"),
+            ));
+        }
+        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Exists, why: "" });
+        self.check(line, vcol, Check::CutTarget { host: host.clone(), port, verb: verb.clone() });
+        self.d.faults.push(Fault::Cut { host, port, verb, times, line });
+        Ok(())
+    }
+
     fn send(&mut self, c: &mut Cursor, line: usize) -> Step {
         let (at, _) = c.value("a time such as `0s`", duration)?;
         let t = c.next("an action: send or retrieve")?;
@@ -1213,6 +1283,33 @@ impl Builder {
                 (!named).then(|| {
                     format!(
                         "`{host}` would take mail for {domain} as its backup MX, but no MX record of {domain} names it: add `mx {domain} 20 {host}`"
+                    )
+                })
+            }
+            Check::CutTarget { host, port, verb } => {
+                // A missing host is reported by its own check.
+                let h = d.host(host)?;
+                let Some(service) = h.services.iter().find(|s| s.port == *port) else {
+                    let ports: Vec<String> =
+                        h.services.iter().map(|s| format!("{} {}", s.port, s.kind.name())).collect();
+                    let runs = if ports.is_empty() { "nothing".to_string() } else { ports.join(", ") };
+                    return Some(format!("`{host}` runs nothing on port {port}: its services are {runs}"));
+                };
+                let commands = match service.kind {
+                    k if k.speaks_smtp() => SMTP_CUT_VERBS,
+                    ServiceKind::Pop3 => POP3_CUT_VERBS,
+                    k => {
+                        return Some(format!(
+                            "port {port} of `{host}` runs {}: only SMTP and POP3 conversations can be cut",
+                            k.name()
+                        ));
+                    }
+                };
+                (!commands.contains(&verb.as_str())).then(|| {
+                    format!(
+                        "port {port} of `{host}` runs {}, which has no command {verb} (its commands: {})",
+                        service.kind.name(),
+                        commands.join(", ")
                     )
                 })
             }

@@ -784,6 +784,89 @@ pub const POP3_RESPONSES: &[Explanation] = &[
     ),
 ];
 
+/// POP3 responses whose meaning depends on the command they answer: `"+OK VERB"`, with
+/// `GREETING` for the response on connecting.
+#[cfg(feature = "pop3")]
+pub const POP3_RESPONSES_IN_CONTEXT: &[Explanation] = &[
+    e(
+        "+OK GREETING",
+        "The POP3 server is ready",
+        "The server greets the client as soon as it connects. The session is now in the AUTHORIZATION state: the client must log in before anything else. The part in angle brackets is a timestamp that the APOP login uses.",
+        "RFC 1939 §4",
+    ),
+    e(
+        "+OK USER",
+        "Now the password",
+        "The server takes the name and waits for PASS. It says +OK whatever the name, so the answer does not tell who has a mailbox here.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "+OK PASS",
+        "Logged in: the maildrop is locked",
+        "The name and password are right. The server locks the maildrop for this session, so no other session can change it, and numbers its messages from 1. The session is now in the TRANSACTION state.",
+        "RFC 1939 §4, §5",
+    ),
+    e(
+        "+OK APOP",
+        "Logged in: the maildrop is locked",
+        "The digest is right. The server locks the maildrop for this session and numbers its messages from 1. The session is now in the TRANSACTION state.",
+        "RFC 1939 §7, §4",
+    ),
+    e(
+        "+OK STAT",
+        "The maildrop in two numbers",
+        "How many messages there are, then their total size in octets. A mail program that reads 0 can say QUIT at once.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "+OK LIST",
+        "The scan listing",
+        "One line per message: its number in this session and its exact size in octets. The listing ends with a line holding a single dot. Messages marked for deletion are left out.",
+        "RFC 1939 §5",
+    ),
+    e(
+        "+OK UIDL",
+        "The unique-id listing",
+        "One line per message: its number in this session, then its unique-id. Numbers change from session to session; unique-ids never do, so a mail program can tell which messages it has already seen.",
+        "RFC 1939 §7",
+    ),
+    e(
+        "+OK RETR",
+        "Here is the message",
+        "After the +OK line comes the whole message, exactly as stored, with the Return-Path and Received headers added on its way. A line starting with a dot gets one more dot, and a line holding a single dot ends it.",
+        "RFC 1939 §5, §3",
+    ),
+    e(
+        "+OK DELE",
+        "Marked, not deleted yet",
+        "The message is only marked for deletion. It is removed when the client says QUIT; if the connection breaks first, it stays.",
+        "RFC 1939 §5, §6",
+    ),
+    e(
+        "+OK QUIT",
+        "The UPDATE state: what was marked is removed",
+        "QUIT after a login ends the TRANSACTION state. The server removes the messages marked for deletion, if any, releases the lock on the maildrop and closes the connection. This is the only moment POP3 deletes anything.",
+        "RFC 1939 §6",
+    ),
+];
+
+/// Other POP3 events: a connection to port 110 opens or closes.
+#[cfg(feature = "pop3")]
+pub const POP3_OTHER: &[Explanation] = &[
+    e(
+        "connect",
+        "Connect to the POP3 server",
+        "The mail program opens a TCP connection to port 110 of its provider's server. Nothing is said until the server greets it with +OK.",
+        "RFC 1939 §3",
+    ),
+    e(
+        "close",
+        "Close the connection",
+        "The TCP connection is closed. Only a +OK to QUIT deletes messages: a POP3 session that ends any other way, even after DELE, leaves the maildrop as it was.",
+        "RFC 1939 §6",
+    ),
+];
+
 /// The explanation of a POP3 command.
 pub fn pop3_command(verb: &str) -> Option<&'static Explanation> {
     #[cfg(feature = "pop3")]
@@ -799,6 +882,31 @@ pub fn pop3_command(verb: &str) -> Option<&'static Explanation> {
 pub fn pop3_response(key: &str) -> Option<&'static Explanation> {
     #[cfg(feature = "pop3")]
     return POP3_RESPONSES.iter().find(|e| e.key == key);
+    #[cfg(not(feature = "pop3"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// The explanation of a POP3 `status` (`+OK`) when it answers `verb` (`None`: the greeting).
+pub fn pop3_response_to(status: &str, verb: Option<&str>) -> Option<&'static Explanation> {
+    #[cfg(feature = "pop3")]
+    {
+        let key = format!("{status} {}", verb.unwrap_or("GREETING").to_ascii_uppercase());
+        POP3_RESPONSES_IN_CONTEXT.iter().find(|e| e.key == key)
+    }
+    #[cfg(not(feature = "pop3"))]
+    {
+        let _ = (status, verb);
+        None
+    }
+}
+
+/// The explanation of a POP3 connection opening (`connect`) or closing (`close`).
+pub fn pop3_other(key: &str) -> Option<&'static Explanation> {
+    #[cfg(feature = "pop3")]
+    return POP3_OTHER.iter().find(|e| e.key == key);
     #[cfg(not(feature = "pop3"))]
     {
         let _ = key;
@@ -837,12 +945,16 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
             out.extend(reply_to(*code, to_verb.as_deref()));
             out.extend(enh.as_deref().and_then(enhanced));
         }
-        EventKind::Reply { status: Status::Pop3 { ok, code }, .. } => {
-            out.extend(pop3_response(if *ok { "+OK" } else { "-ERR" }));
+        EventKind::Reply { status: Status::Pop3 { ok, code }, to_verb, .. } => {
+            let status = if *ok { "+OK" } else { "-ERR" };
+            out.extend(pop3_response_to(status, to_verb.as_deref()).or_else(|| pop3_response(status)));
             out.extend(code.as_deref().and_then(pop3_response));
         }
         EventKind::Reply { .. } => {}
         EventKind::Refused { .. } => out.extend(other("refused")),
+        EventKind::Connect { .. } | EventKind::Close if ev.protocol == Protocol::Pop3 => {
+            out.extend(pop3_other(if ev.kind == EventKind::Close { "close" } else { "connect" }))
+        }
         EventKind::Connect { .. } => out.extend(other("connect")),
         EventKind::Close => out.extend(other("close")),
         EventKind::MessageData => out.extend(other("data")),
@@ -959,6 +1071,53 @@ mod tests {
         for key in ["+OK", "-ERR", "AUTH", "IN-USE", "SYS/TEMP"] {
             assert!(pop3_response(key).is_some(), "{key}");
         }
+        // Every entry in context answers a real command (or is the greeting), and the
+        // connection's two ends are explained for POP3 too.
+        for x in POP3_RESPONSES_IN_CONTEXT {
+            let (status, verb) = x.key.split_once(' ').unwrap();
+            assert!(status == "+OK" && (verb == "GREETING" || pop3_command(verb).is_some()), "{}", x.key);
+            assert_eq!(pop3_response_to("+OK", (verb != "GREETING").then_some(verb)), Some(x));
+        }
+        assert_eq!(pop3_response_to("+OK", Some("noop")), None, "the plain +OK explains the rest");
+        assert!(pop3_other("connect").is_some() && pop3_other("close").is_some());
+    }
+
+    /// The panel explains what the World's POP3 events really are, in their context.
+    #[cfg(feature = "pop3")]
+    #[test]
+    fn pop3_events_of_a_world_are_explained_in_context() {
+        let text = "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\n---\n```world\nat 0s send from laptop.example.org via smtp.example.org\nat 1m retrieve from laptop.example.org via mx.example.net user bob@example.net\n```\n## S\n@ start\nx\n";
+        let lesson = crate::lesson::Lesson::parse("t", text).unwrap();
+        let trace = crate::world::run_lesson(&lesson).unwrap().trace;
+        let title = |i: usize| event(&trace, i).first().map(|x| x.key).unwrap_or("none");
+        let mut seen = Vec::new();
+        for e in trace.events.iter().filter(|e| e.protocol == Protocol::Pop3) {
+            let want = match &e.kind {
+                EventKind::Connect { .. } => "connect".to_string(),
+                EventKind::Close => "close".to_string(),
+                EventKind::Command { verb } => verb.clone(),
+                EventKind::Reply { to_verb, .. } => {
+                    format!("+OK {}", to_verb.as_deref().unwrap_or("GREETING"))
+                }
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(title(e.index), want, "event {}", e.index);
+            seen.push(want);
+        }
+        for key in [
+            "connect",
+            "+OK GREETING",
+            "+OK PASS",
+            "+OK STAT",
+            "+OK UIDL",
+            "+OK LIST",
+            "+OK RETR",
+            "+OK DELE",
+            "+OK QUIT",
+            "close",
+        ] {
+            assert!(seen.iter().any(|s| s == key), "{key} in {seen:?}");
+        }
     }
 
     #[test]
@@ -972,7 +1131,7 @@ mod tests {
     #[test]
     fn every_entry_is_complete_and_unique() {
         #[cfg(feature = "pop3")]
-        let pop3 = [POP3_COMMANDS, POP3_RESPONSES];
+        let pop3 = [POP3_COMMANDS, POP3_RESPONSES, POP3_RESPONSES_IN_CONTEXT, POP3_OTHER];
         #[cfg(not(feature = "pop3"))]
         let pop3: [&[Explanation]; 0] = [];
         for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES]

@@ -23,7 +23,8 @@
 //! ~~~
 //!
 //! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
-//! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply to VERB` ·
+//! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply +OK` ·
+//! `reply -ERR` · `reply to VERB` ·
 //! `data` · `dns query [TYPE] [NAME]` · `dns answer [TYPE] [NAME]` · `queued` ·
 //! `delivery [MAILBOX]` · `bounce` · `note`, each optionally followed by
 //! `on HOST` (the server of the connection, or the host where it happens), `from HOST`,
@@ -32,7 +33,7 @@
 use std::fmt;
 
 use crate::describe::Description;
-use crate::trace::{EventKind, TlsFlight, Trace, TraceEvent};
+use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
 pub const MAX_LESSON_BYTES: usize = 256 * 1024;
@@ -105,6 +106,8 @@ pub enum AnchorKind {
     Close,
     Command(String),
     Reply(u16),
+    /// A POP3 response: `+OK` (true) or `-ERR` (false).
+    Pop3Reply(bool),
     ReplyTo(String),
     Data,
     DnsQuery {
@@ -385,15 +388,16 @@ impl Anchor {
             }
             "reply" => {
                 let next = w.next().ok_or("`reply` needs a code or `to VERB`")?;
-                if lower(next) == "to" {
+                if next.eq_ignore_ascii_case("+OK") || next.eq_ignore_ascii_case("-ERR") {
+                    AnchorKind::Pop3Reply(next.starts_with('+'))
+                } else if lower(next) == "to" {
                     let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
                     AnchorKind::ReplyTo(verb.to_ascii_uppercase())
                 } else {
-                    let code: u16 = next
-                        .parse()
-                        .ok()
-                        .filter(|c| (200..600).contains(c))
-                        .ok_or_else(|| format!("`{next}` is not a reply code"))?;
+                    let code: u16 =
+                        next.parse().ok().filter(|c| (200..600).contains(c)).ok_or_else(|| {
+                            format!("`{next}` is not a reply code (SMTP: 250, POP3: +OK or -ERR)")
+                        })?;
                     AnchorKind::Reply(code)
                 }
             }
@@ -464,6 +468,9 @@ impl Anchor {
                 (AnchorKind::Close, EventKind::Close) => true,
                 (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
                 (AnchorKind::Reply(c), EventKind::Reply { status, .. }) => status.smtp_code() == Some(*c),
+                (AnchorKind::Pop3Reply(ok), EventKind::Reply { status: Status::Pop3 { ok: o, .. }, .. }) => {
+                    ok == o
+                }
                 (AnchorKind::ReplyTo(v), EventKind::Reply { to_verb, .. }) => {
                     to_verb.as_deref() == Some(v.as_str())
                 }
@@ -547,6 +554,8 @@ mod tests {
             ("tls clienthello on smtp", AnchorKind::Tls(Some("ClientHello".into())), Some("smtp"), 1),
             ("tls Finished #2", AnchorKind::Tls(Some("Finished".into())), None, 2),
             ("tls on mx", AnchorKind::Tls(None), Some("mx"), 1),
+            ("reply +OK from mx #2", AnchorKind::Pop3Reply(true), None, 2),
+            ("reply -err to bob-phone", AnchorKind::Pop3Reply(false), None, 1),
         ];
         for (text, what, on, nth) in cases {
             let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));

@@ -13,6 +13,11 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("bcc", include_str!("../../lessons/bcc.md")),
     ("trusted-network", include_str!("../../lessons/trusted-network.md")),
     ("starttls", include_str!("../../lessons/starttls.md")),
+    ("retrieving-mail-with-pop3", include_str!("../../lessons/retrieving-mail-with-pop3.md")),
+    ("keeping-mail-on-the-server", include_str!("../../lessons/keeping-mail-on-the-server.md")),
+    ("connection-drops-before-quit", include_str!("../../lessons/connection-drops-before-quit.md")),
+    ("the-pop3-lock", include_str!("../../lessons/the-pop3-lock.md")),
+    ("the-whole-journey", include_str!("../../lessons/the-whole-journey.md")),
 ];
 
 /// Parses the built-in lesson `id`.

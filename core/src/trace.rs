@@ -5,6 +5,7 @@
 //! the wire and a snapshot of every host's state after the event.
 
 use std::fmt;
+use std::rc::Rc;
 
 use crate::session::{SessionState, Side};
 use crate::time::SimTime;
@@ -293,6 +294,97 @@ pub struct HostSnapshot {
     pub queued: usize,
     /// Those messages as `mailq` shows them: recipients, attempts, the next attempt.
     pub queue: Vec<crate::mta::QueueItem>,
+    /// Its mail programs (a person's device) and the maildrops it serves (a POP3 server),
+    /// when the World shows any: rebuilt only when something POP3 changed, and shared by
+    /// the snapshots in between.
+    pub pop3: Option<Rc<Pop3View>>,
+}
+
+/// The POP3 side of one host after an event: what the mail program panel shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pop3View {
+    /// The mail programs on this host, one per user they fetch mail for.
+    pub programs: Vec<MailProgramView>,
+    /// The maildrops this host serves with POP3 that the World shows.
+    pub maildrops: Vec<MaildropView>,
+}
+
+/// A mail program fetching one user's mail with POP3: its own copies, and what it believes
+/// is on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailProgramView {
+    /// Whose mail (`bob@example.net`).
+    pub user: String,
+    /// The POP3 server it fetches from (`mx.example.net`).
+    pub server: String,
+    /// True when it leaves mail on the server and fetches only what is new, by UIDL
+    /// (RFC 1939 §7); false when it downloads and deletes.
+    pub keep: bool,
+    /// Its session while one is open (shown in the trace).
+    pub session: Option<ConnId>,
+    /// How many times it has started checking for mail.
+    pub checks: u32,
+    /// Every message it downloaded, oldest first.
+    pub downloaded: Vec<DownloadedMessage>,
+    /// The unique-ids it believes are on the server: the last UIDL listing it read, less
+    /// what a QUIT confirmed deleted (empty before it ever read one).
+    pub on_server: Vec<ServerCopy>,
+    /// Why its last finished check failed, if it did.
+    pub error: Option<String>,
+}
+
+/// A message a mail program downloaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DownloadedMessage {
+    /// Its unique-id on the server, when the server gave one (UIDL).
+    pub uid: Option<String>,
+    /// Its size in octets, as downloaded (lines end in CRLF, dots un-stuffed).
+    pub size: u64,
+    pub from: String,
+    pub subject: String,
+    /// Which check downloaded it (1 for the first).
+    pub check: u32,
+}
+
+/// A message the mail program believes is on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerCopy {
+    pub uid: String,
+    /// The mail program has a copy of it.
+    pub downloaded: bool,
+    /// It asked the server to delete it (DELE got `+OK`) in the open session.
+    pub marked: bool,
+}
+
+/// One user's maildrop on a POP3 server (RFC 1939 §3–§6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaildropView {
+    pub user: String,
+    /// The session that holds its lock (RFC 1939 §4), if any.
+    pub locked_by: Option<ConnId>,
+    /// Its messages now, in order.
+    pub messages: Vec<MaildropMessage>,
+    /// What the last QUIT removed (the UPDATE state, RFC 1939 §6), as they were listed in
+    /// that session; kept until another session opens the maildrop.
+    pub removed: Vec<MaildropMessage>,
+    /// The session whose QUIT removed them.
+    pub removed_by: Option<ConnId>,
+}
+
+/// One message of a maildrop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaildropMessage {
+    /// Its unique-id, as UIDL gives it (RFC 1939 §7).
+    pub uid: String,
+    /// Its size in octets, as LIST gives it (RFC 1939 §5).
+    pub size: u64,
+    /// Its number in the session that holds the lock; `None` when no session holds it, or
+    /// when the message arrived after that session opened the maildrop (it is for the next).
+    pub number: Option<u32>,
+    /// Marked for deletion (DELE) in that session: removed at its QUIT, unless RSET.
+    pub marked: bool,
+    pub from: String,
+    pub subject: String,
 }
 
 impl HostSnapshot {

@@ -582,7 +582,9 @@ fn check_response(wire: &mut Vec<u8>, exp: Exp, ctx: &mut Ctx) -> Result<(), Str
             let got: Vec<String> = lines.iter().map(|l| text(l)).collect();
             let want: Vec<String> = want.iter().map(|(n, s)| format!("{n} {s}")).collect();
             let total: u64 = want.iter().map(|w| w.split(' ').nth(1).unwrap().parse::<u64>().unwrap()).sum();
-            if got != want || !rest.starts_with(&format!("{} messages ({total} octets)", want.len())) {
+            let count =
+                if want.len() == 1 { "1 message".to_string() } else { format!("{} messages", want.len()) };
+            if got != want || !rest.starts_with(&format!("{count} ({total} octets)")) {
                 return Err(format!("LIST: wanted {want:?}, got {status:?} {got:?}"));
             }
             Ok(())

@@ -3,6 +3,7 @@ use yew::prelude::*;
 use crate::components::controls::Controls;
 use crate::components::diagram::Diagram;
 use crate::components::explanation::ExplanationCard;
+use crate::components::mail_programs::MailPrograms;
 use crate::components::mailboxes::Mailboxes;
 use crate::components::narration::Narration;
 use crate::components::top_bar::TopBar;
@@ -120,7 +121,13 @@ pub fn App() -> Html {
                     selected={player.selected.is_some()}
                     onselect={on_select}
                 />
-                <Mailboxes run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
+                // A lesson with mail programs shows them next to the maildrops they read (the
+                // mailboxes that matter, on the servers); the others show the mailboxes.
+                if present::has_mail_programs(player.trace()) {
+                    <MailPrograms run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
+                } else {
+                    <Mailboxes run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
+                }
             </aside>
             <Controls
                 cursor={player.cursor}

@@ -4,7 +4,7 @@ use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, 
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::diagram_text::{Block, TextStyle, columns};
+use crate::diagram_text::{Block, TextStyle, columns, spread};
 use crate::present;
 
 /// Width of the SVG's coordinate system; the height follows the hosts' layout and the
@@ -21,6 +21,11 @@ const SPAN_Y: f64 = 150.0;
 const LABEL_DROP: f64 = 96.0;
 /// Keeps labels this far from the drawing's edges and from each other's columns.
 const PAD: f64 = 8.0;
+/// Hosts side by side on the lowest row are at least this far apart, so that each label's
+/// column holds its longest word ("provider", "example.net", "198.51.100.25"); a crowded
+/// row may then reach this much further out than [`MARGIN_X`].
+const MIN_GAP: f64 = 196.0;
+const ROW_STRETCH: f64 = 50.0;
 /// Tokens leave and arrive this far from a host's centre (plus their own half size).
 const NODE_RADIUS: f64 = 56.0;
 
@@ -87,17 +92,22 @@ fn layout(trace: &Trace) -> Layout {
     let (ymin, ymax) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
     let sx = if xmax > xmin { (W - 2.0 * MARGIN_X) / (xmax - xmin) } else { 0.0 };
     let sy = if ymax > ymin { SPAN_Y / (ymax - ymin) } else { 0.0 };
-    let pos: Vec<(f64, f64)> = hosts
+    let mut pos: Vec<(f64, f64)> = hosts
         .iter()
         .map(|h| {
             let x = if sx > 0.0 { MARGIN_X + (f64::from(h.position.0) - xmin) * sx } else { W / 2.0 };
             (x, TOP + (f64::from(h.position.1) - ymin) * sy)
         })
         .collect();
-    // Hosts on the lowest row share it out in columns; the others put their labels
-    // beside them, off the links, up to the right edge.
+    // Hosts on the lowest row share it out in columns, moved apart where they crowd; the
+    // others put their labels beside them, off the links, up to the right edge.
     let side: Vec<bool> = hosts.iter().map(|h| f64::from(h.position.1) < ymax - 5.0).collect();
-    let row_xs: Vec<f64> = pos.iter().zip(&side).filter(|(_, s)| !**s).map(|(p, _)| p.0).collect();
+    let row: Vec<usize> = (0..hosts.len()).filter(|&i| !side[i]).collect();
+    let row_xs: Vec<f64> = row.iter().map(|&i| pos[i].0).collect();
+    let row_xs = spread(&row_xs, MIN_GAP, MARGIN_X - ROW_STRETCH, W - MARGIN_X + ROW_STRETCH);
+    for (&i, &x) in row.iter().zip(&row_xs) {
+        pos[i].0 = x;
+    }
     let row_cols = columns(&row_xs, W, PAD);
     let mut row_i = 0;
     let blocks: Vec<Block> = pos

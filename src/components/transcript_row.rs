@@ -124,8 +124,9 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         host(ev.from).to_string()
     };
 
-    // Line ends matter in SMTP; DNS is shown in presentation form, not as wire bytes.
-    let show_end = props.show_line_ends && ev.protocol == Protocol::Smtp;
+    // Line ends matter in SMTP and POP3 (CRLF, RFC 1939 §3); DNS is shown in presentation
+    // form, not as wire bytes.
+    let show_end = props.show_line_ends && matches!(ev.protocol, Protocol::Smtp | Protocol::Pop3);
     let body = match present::wire(ev) {
         Wire::Lines(lines) => html! {
             <div class="wire">{ for lines.iter().map(|(t, e)| line(t, *e, show_end)) }</div>

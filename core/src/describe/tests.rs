@@ -128,6 +128,13 @@ fn the_example_of_the_module_doc_parses() {
                 times: Some(1),
                 line: 28
             },
+            Fault::Cut {
+                host: "mx.example.net".into(),
+                port: 25,
+                verb: "QUIT".into(),
+                times: Some(1),
+                line: 29
+            },
         ]
     );
     assert_eq!(
@@ -138,7 +145,7 @@ fn the_example_of_the_module_doc_parses() {
             via: "smtp.example.org".into(),
             to: vec!["bob@example.net".into()],
             subject: Some("Hi".into()),
-            line: 29
+            line: 30
         }]
     );
     assert!(d.records.iter().any(RecordDesc::is_null_mx));
@@ -165,7 +172,7 @@ fn every_directive_broken() {
         (
             "hots a.b 1.2.3.4",
             &[
-                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, at",
+                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, cut, at",
             ],
         ),
         (
@@ -431,6 +438,54 @@ fn every_directive_broken() {
             &["line 9, column 24: `smtp.example.org` already has a reply rule for RCPT on line 8"],
         ),
         (
+            "cut smtp.example.org 25 before QUTI",
+            &[
+                "line 8, column 32: expected an SMTP command (EHLO, HELO, MAIL, RCPT, DATA, RSET, NOOP, VRFY, HELP, QUIT, AUTH, STARTTLS) or a POP3 command (USER, PASS, APOP, STAT, LIST, RETR, DELE, NOOP, RSET, TOP, UIDL, QUIT, CAPA), found `QUTI`",
+            ],
+        ),
+        (
+            "cut smtp.example.org 25 QUIT",
+            &[
+                "line 8, column 25: expected `before`, found `QUIT`; the line reads `cut HOST PORT before VERB [times N]`",
+            ],
+        ),
+        (
+            "cut smtp.example.org before QUIT",
+            &["line 8, column 22: a port is a whole number from 1 to 65535, found `before`"],
+        ),
+        (
+            "cut smtp.example.org 110 before QUIT",
+            &["line 8, column 33: `smtp.example.org` runs nothing on port 110: its services are 25 smtp"],
+        ),
+        (
+            "cut ns.example.org 53 before QUIT",
+            &[
+                "line 8, column 30: port 53 of `ns.example.org` runs dns: only SMTP and POP3 conversations can be cut",
+            ],
+        ),
+        (
+            "cut smtp.example.org 25 before RETR",
+            &[
+                "line 8, column 32: port 25 of `smtp.example.org` runs smtp, which has no command RETR (its commands: EHLO, HELO, MAIL, RCPT, DATA, RSET, NOOP, VRFY, HELP, QUIT, AUTH, STARTTLS)",
+            ],
+        ),
+        (
+            "cut nowhere.example 25 before QUIT",
+            &[
+                "line 8, column 5: there is no host `nowhere.example`; the hosts are laptop.example.org, smtp.example.org, ns.example.org",
+            ],
+        ),
+        (
+            "cut smtp.example.org 25 before quit\ncut smtp.example.org 25 before QUIT times 2",
+            &[
+                "line 9, column 32: connections to port 25 of `smtp.example.org` are already cut before QUIT on line 8",
+            ],
+        ),
+        (
+            "cut smtp.example.org 25 before DATA times 0",
+            &["line 8, column 43: `times` is a whole number from 1 to 4294967295, found `0`"],
+        ),
+        (
             "at 0s send from smtp.example.org via smtp.example.org",
             &[
                 "line 8, column 17: a message is sent from a person's device, and `smtp.example.org` is a mail host",
@@ -494,7 +549,7 @@ fn all_errors_are_collected_in_line_order() {
         [
             "line 1, column 6: there is no host `a.example` (did you mean `c.example`?)",
             "line 1, column 16: there is no host `b.example` (did you mean `c.example`?)",
-            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, at",
+            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, cut, at",
             "line 4, column 6: the seed is a whole number from 0 to 18446744073709551615, found `x`",
         ]
     );
@@ -621,6 +676,8 @@ fn token_soup_never_panics() {
         "greylist",
         "full",
         "reply",
+        "cut",
+        "before",
         "at",
         "send",
         "from",

@@ -10,6 +10,7 @@
 //! ```text
 //! S: +OK greeting              C: USER bob          S: +OK
 //! C: PASS secret               S: +OK               (TRANSACTION, RFC 1939 §5)
+//! C: STAT  → S: +OK 2 1234     (an empty maildrop: QUIT at once)
 //! C: UIDL  → S: listing .      C: LIST → S: listing .
 //! C: RETR n → S: +OK, the message dot-stuffed, .   (for each message to fetch)
 //! C: DELE n → S: +OK                               (DownloadAndDelete only)
@@ -68,6 +69,8 @@ pub enum ClientState {
     ExpectGreeting,
     ExpectUserReply,
     ExpectPassReply,
+    /// How many messages and octets the maildrop holds (RFC 1939 §5, STAT).
+    ExpectStat,
     /// The unique-id listing (multi-line, RFC 1939 §7).
     ExpectUidl,
     /// The scan listing: each message's number and size (multi-line, RFC 1939 §5).
@@ -86,6 +89,7 @@ impl ClientState {
             ClientState::ExpectGreeting => "ExpectGreeting",
             ClientState::ExpectUserReply => "ExpectUserReply",
             ClientState::ExpectPassReply => "ExpectPassReply",
+            ClientState::ExpectStat => "ExpectStat",
             ClientState::ExpectUidl => "ExpectUidl",
             ClientState::ExpectList => "ExpectList",
             ClientState::ExpectRetr(_) => "ExpectRetr",
@@ -103,6 +107,7 @@ impl ClientState {
             ClientState::Done => return "finished".into(),
             ClientState::ExpectUserReply => "USER",
             ClientState::ExpectPassReply => "PASS",
+            ClientState::ExpectStat => "STAT",
             ClientState::ExpectUidl => "UIDL",
             ClientState::ExpectList => "LIST",
             ClientState::ExpectRetr(_) => "RETR",
@@ -305,6 +310,9 @@ pub struct Pop3Client {
     out: VecDeque<Output>,
     /// Unique-ids by message number, from UIDL (empty when the server has none).
     uids: BTreeMap<u32, String>,
+    /// True once this session knows what is on the server: UIDL listed it, or STAT said
+    /// the maildrop is empty.
+    listed: bool,
     /// Messages still to RETR, in order.
     fetch: VecDeque<u32>,
     /// Messages downloaded and still to DELE (DownloadAndDelete).
@@ -350,6 +358,7 @@ impl Pop3Client {
             lines: LineReader::new(MAX_RESPONSE_LINE),
             out: VecDeque::new(),
             uids: BTreeMap::new(),
+            listed: false,
             fetch: VecDeque::new(),
             dele: VecDeque::new(),
             marked: Vec::new(),
@@ -373,6 +382,29 @@ impl Pop3Client {
 
     pub fn mode(&self) -> &Mode {
         &self.mode
+    }
+
+    /// The unique-ids this session learned are on the server, by message number: the UIDL
+    /// listing, or nothing when STAT said the maildrop is empty. `None` while it knows
+    /// nothing (before UIDL; a refused login; a server without UIDL).
+    pub fn listing(&self) -> Option<&BTreeMap<u32, String>> {
+        self.listed.then_some(&self.uids)
+    }
+
+    /// What it has downloaded so far in this session: unique-id (if any) and bytes.
+    pub fn downloaded(&self) -> &[(Option<String>, Vec<u8>)] {
+        &self.downloaded
+    }
+
+    /// The messages `DELE` marked in this session (by unique-id, else number), not yet
+    /// confirmed deleted.
+    pub fn marked(&self) -> &[String] {
+        &self.marked
+    }
+
+    /// The messages the server confirmed deleting at QUIT (by unique-id, else number).
+    pub fn deleted(&self) -> &[String] {
+        &self.deleted
     }
 
     /// When done: what happened.
@@ -496,7 +528,22 @@ impl Pop3Client {
                 let why = login_refused(&r);
                 self.fail_and_quit(why)
             }
-            ClientState::ExpectPassReply => self.send("UIDL", None, ClientState::ExpectUidl),
+            // Logged in: how much mail is there? (Thunderbird and fetchmail ask STAT first.)
+            ClientState::ExpectPassReply => self.send("STAT", None, ClientState::ExpectStat),
+            ClientState::ExpectStat if r.ok => match parse_stat(&r.text) {
+                // Nothing in the maildrop: nothing to list, fetch or delete.
+                Some(0) => {
+                    self.listed = true;
+                    self.send("QUIT", None, ClientState::ExpectQuitReply)
+                }
+                Some(_) => self.send("UIDL", None, ClientState::ExpectUidl),
+                None => self.fail_and_quit(format!(
+                    "unreadable STAT response \"{r}\": expected the number of messages and their octets (RFC 1939 §5)"
+                )),
+            },
+            ClientState::ExpectStat => {
+                self.fail_and_quit(format!("the server refused STAT (it said: {r})"))
+            }
             ClientState::ExpectUidl if r.ok => match parse_listing(&body.unwrap_or_default(), "UIDL") {
                 Ok(listing) => {
                     if let Some((n, uid)) = listing.iter().find(|(_, u)| !valid_unique_id(u)) {
@@ -505,6 +552,7 @@ impl Pop3Client {
                         ));
                     }
                     self.uids = listing.into_iter().collect();
+                    self.listed = true;
                     self.send("LIST", None, ClientState::ExpectList);
                 }
                 Err(e) => self.fail_and_quit(e),
@@ -576,6 +624,19 @@ fn login_refused(r: &Response) -> String {
         _ => "",
     };
     format!("login refused{why} (the server said: {r})")
+}
+
+/// The number of messages in a STAT response's text: `nn mm`, two numbers (RFC 1939 §5:
+/// "+OK" followed by a single space, the number of messages, a single space, and the size
+/// in octets; a server may add more after them).
+fn parse_stat(text: &str) -> Option<u32> {
+    let mut words = text.split(' ');
+    let n = words.next()?;
+    let octets = words.next()?;
+    let digits = |w: &str| !w.is_empty() && w.len() <= 20 && w.bytes().all(|b| b.is_ascii_digit());
+    (digits(n) && digits(octets)).then_some(())?;
+    octets.parse::<u64>().ok()?;
+    n.parse().ok()
 }
 
 /// The lines of a UIDL or LIST listing: `msg value` each (RFC 1939 §5, §7); anything
@@ -755,7 +816,9 @@ mod tests {
         (sent, c)
     }
 
-    const LOGIN: [&str; 3] = ["+OK pop.example.net ready\r\n", "+OK send PASS\r\n", "+OK logged in\r\n"];
+    /// The greeting, the replies to USER and PASS, and to STAT.
+    const LOGIN: [&str; 4] =
+        ["+OK pop.example.net ready\r\n", "+OK send PASS\r\n", "+OK logged in\r\n", "+OK 3 36\r\n"];
     const UIDL3: &str = "+OK unique-id listing follows\r\n1 u1\r\n2 u2\r\n3 u3\r\n.\r\n";
     const LIST3: &str = "+OK 3 messages (36 octets)\r\n1 14\r\n2 14\r\n3 8\r\n.\r\n";
     const RETR1: &str = "+OK 14 octets\r\nSubject: 1\r\n\r\n.\r\n";
@@ -770,9 +833,10 @@ mod tests {
         s
     }
 
-    const THREE_SENT: [&str; 12] = [
+    const THREE_SENT: [&str; 13] = [
         "USER bob",
         "PASS secret",
+        "STAT",
         "UIDL",
         "LIST",
         "RETR 1",
@@ -821,7 +885,17 @@ mod tests {
                 name: "leave on server: only the unknown ones, nothing deleted",
                 mode: leave(&["u2"]),
                 server: login(&[UIDL3, LIST3, RETR1, RETR3, "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "LIST", "RETR 1", "RETR 3", "QUIT", "<close>"],
+                sent: vec![
+                    "USER bob",
+                    "PASS secret",
+                    "STAT",
+                    "UIDL",
+                    "LIST",
+                    "RETR 1",
+                    "RETR 3",
+                    "QUIT",
+                    "<close>",
+                ],
                 downloaded: vec!["u1", "u3"],
                 deleted: vec![],
                 error: None,
@@ -830,7 +904,7 @@ mod tests {
                 name: "leave on server: everything known, nothing fetched",
                 mode: leave(&["u1", "u2", "u3"]),
                 server: login(&[UIDL3, LIST3, "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "LIST", "QUIT", "<close>"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "UIDL", "LIST", "QUIT", "<close>"],
                 downloaded: vec![],
                 deleted: vec![],
                 error: None,
@@ -848,19 +922,37 @@ mod tests {
                 name: "no UIDL: leave on server is impossible",
                 mode: leave(&[]),
                 server: login(&["-ERR unknown command UIDL\r\n", "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "QUIT", "<close>"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "UIDL", "QUIT", "<close>"],
                 downloaded: vec![],
                 deleted: vec![],
                 error: Some(vec!["no UIDL", "-ERR unknown command UIDL"]),
             },
             Case {
-                name: "empty maildrop",
+                name: "empty maildrop: QUIT right after STAT",
                 mode: Mode::DownloadAndDelete,
-                server: login(&["+OK\r\n.\r\n", "+OK 0 messages\r\n.\r\n", "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "LIST", "QUIT", "<close>"],
+                server: vec![LOGIN[0], LOGIN[1], LOGIN[2], "+OK 0 0\r\n", "+OK bye\r\n"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "QUIT", "<close>"],
                 downloaded: vec![],
                 deleted: vec![],
                 error: None,
+            },
+            Case {
+                name: "STAT refused",
+                mode: Mode::DownloadAndDelete,
+                server: vec![LOGIN[0], LOGIN[1], LOGIN[2], "-ERR no\r\n", "+OK bye\r\n"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "QUIT", "<close>"],
+                downloaded: vec![],
+                deleted: vec![],
+                error: Some(vec!["refused STAT", "-ERR no"]),
+            },
+            Case {
+                name: "a STAT response without its two numbers",
+                mode: Mode::DownloadAndDelete,
+                server: vec![LOGIN[0], LOGIN[1], LOGIN[2], "+OK lots of mail\r\n", "+OK bye\r\n"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "QUIT", "<close>"],
+                downloaded: vec![],
+                deleted: vec![],
+                error: Some(vec!["unreadable STAT response \"+OK lots of mail\"", "RFC 1939 §5"]),
             },
             Case {
                 name: "bad password: the server's text, then QUIT",
@@ -941,6 +1033,7 @@ mod tests {
                 sent: vec![
                     "USER bob",
                     "PASS secret",
+                    "STAT",
                     "UIDL",
                     "LIST",
                     "RETR 1",
@@ -959,7 +1052,7 @@ mod tests {
                 name: "a message over the cap in LIST: QUIT before downloading",
                 mode: Mode::DownloadAndDelete,
                 server: login(&[UIDL3, "+OK\r\n1 14\r\n2 10485761\r\n.\r\n", "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "LIST", "QUIT", "<close>"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "UIDL", "LIST", "QUIT", "<close>"],
                 downloaded: vec![],
                 deleted: vec![],
                 error: Some(vec!["message 2 is 10485761 octets", "10 MiB"]),
@@ -968,7 +1061,7 @@ mod tests {
                 name: "a listing that is not one",
                 mode: Mode::DownloadAndDelete,
                 server: login(&["+OK\r\nhello world\r\n.\r\n", "+OK bye\r\n"]),
-                sent: vec!["USER bob", "PASS secret", "UIDL", "QUIT", "<close>"],
+                sent: vec!["USER bob", "PASS secret", "STAT", "UIDL", "QUIT", "<close>"],
                 downloaded: vec![],
                 deleted: vec![],
                 error: Some(vec!["unreadable UIDL line \"hello world\""]),
@@ -1107,7 +1200,7 @@ mod tests {
     fn a_silent_server_times_out() {
         // REPLY_TIMEOUT: 10 minutes after the command, for each state.
         let cases: &[(&str, usize)] =
-            &[("greeting", 0), ("USER", 1), ("PASS", 2), ("UIDL", 3), ("RETR 1", 5)];
+            &[("greeting", 0), ("USER", 1), ("PASS", 2), ("STAT", 3), ("UIDL", 4), ("RETR 1", 6)];
         for (name, n) in cases {
             let mut c = Pop3Client::new("bob", "secret", Mode::DownloadAndDelete, SimTime::ZERO);
             for r in three().iter().take(*n) {
@@ -1186,7 +1279,7 @@ mod tests {
         let mut server = LOGIN.to_vec();
         server.extend(["-ERR no UIDL\r\n", &list, "+OK bye\r\n"]);
         let (sent, c) = run(Mode::DownloadAndDelete, &as_bytes(&server));
-        assert_eq!(sent, ["USER bob", "PASS secret", "UIDL", "LIST", "QUIT", "<close>"]);
+        assert_eq!(sent, ["USER bob", "PASS secret", "STAT", "UIDL", "LIST", "QUIT", "<close>"]);
         assert!(c.outcome().unwrap().error.unwrap().contains("100 MiB"));
     }
 
@@ -1233,6 +1326,24 @@ mod tests {
     }
 
     #[test]
+    fn stat_responses() {
+        let cases = [
+            ("2 320", Some(2)),
+            ("0 0", Some(0)),
+            ("3 36 and more words", Some(3)),
+            ("2", None),
+            ("two 320", None),
+            ("2 three", None),
+            ("-1 5", None),
+            ("", None),
+            ("99999999999 5", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_stat(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
     fn status_lines() {
         let cases: &[(&[u8], Result<(bool, Option<&str>, &str), ()>)] = &[
             (b"+OK", Ok((true, None, ""))),
@@ -1270,6 +1381,7 @@ mod tests {
             ClientState::ExpectGreeting,
             ClientState::ExpectUserReply,
             ClientState::ExpectPassReply,
+            ClientState::ExpectStat,
             ClientState::ExpectUidl,
             ClientState::ExpectList,
             ClientState::ExpectRetr(u32::MAX),
@@ -1316,8 +1428,8 @@ mod tests {
         let starts: [&[&str]; 4] = [
             &[],
             &LOGIN,
-            &[LOGIN[0], LOGIN[1], LOGIN[2], UIDL3],
-            &[LOGIN[0], LOGIN[1], LOGIN[2], UIDL3, LIST3, "+OK\r\n"],
+            &[LOGIN[0], LOGIN[1], LOGIN[2], LOGIN[3], UIDL3],
+            &[LOGIN[0], LOGIN[1], LOGIN[2], LOGIN[3], UIDL3, LIST3, "+OK\r\n"],
         ];
         for (k, start) in starts.iter().enumerate() {
             let mut seed = 12345u64 + k as u64;
@@ -1475,6 +1587,7 @@ mod tests {
             [
                 "USER bob",
                 "PASS secret",
+                "STAT",
                 "UIDL",
                 "LIST",
                 "RETR 1",
@@ -1503,7 +1616,7 @@ mod tests {
         let mut c = Pop3Client::new("bob", "secret", leave(&[UIDS[1]]), SimTime::ZERO);
         let t = connect(&mut c, &mut host, 1);
         let commands: Vec<&str> = t.iter().filter_map(|l| l.strip_prefix("C: ")).collect();
-        assert_eq!(commands, ["USER bob", "PASS secret", "UIDL", "LIST", "RETR 1", "RETR 3", "QUIT"]);
+        assert_eq!(commands, ["USER bob", "PASS secret", "STAT", "UIDL", "LIST", "RETR 1", "RETR 3", "QUIT"]);
         let o = c.outcome().unwrap();
         let got: Vec<(Option<&str>, &[u8])> =
             o.downloaded.iter().map(|(u, m)| (u.as_deref(), &m[..])).collect();
@@ -1551,7 +1664,7 @@ mod tests {
         let mut server = Pop3Server::new(Pop3Config::new("pop.example.net"), peer, 1, SimTime::ZERO);
         let mut c = Pop3Client::new("bob", "secret", Mode::DownloadAndDelete, SimTime::ZERO);
         let mut to_client = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..7 {
             while let Some(Output::Send { bytes, .. }) = server.poll_output() {
                 to_client.extend(bytes);
             }

@@ -89,7 +89,7 @@ impl State {
             (State::Authorization { user_given: true }, false) => "knows the user name: waits for PASS",
             (State::Transaction, true) => "replies; the maildrop stays locked",
             (State::Transaction, false) => "logged in: the maildrop is locked",
-            (State::Update, _) => "deletes the marked messages and closes",
+            (State::Update, _) => "ends the session (UPDATE) and closes",
             (State::Closed, _) => "closing the connection",
         }
     }
@@ -342,7 +342,7 @@ impl Pop3Server {
                     items.into_iter().map(|i| Entry { uid: i.uid, size: i.size, deleted: false }).collect();
                 let drop = Maildrop { user, messages };
                 let (n, octets) = drop.totals();
-                let text = format!("{}'s maildrop has {n} messages ({octets} octets)", drop.user);
+                let text = format!("{}'s maildrop has {} ({octets} octets)", drop.user, count_messages(n));
                 self.maildrop = Some(drop);
                 self.state = State::Transaction;
                 self.ok(Some(verb), text);
@@ -367,7 +367,9 @@ impl Pop3Server {
         let count = drop.messages.len();
         let i = (n as usize).wrapping_sub(1);
         match drop.messages.get(i) {
-            None => Err(format!("no such message: the maildrop has {count} messages, numbered from 1")),
+            None => {
+                Err(format!("no such message: the maildrop has {}, numbered from 1", count_messages(count)))
+            }
             Some(m) if m.deleted => Err(format!("message {n} already deleted")),
             Some(_) => Ok(i),
         }
@@ -403,7 +405,7 @@ impl Pop3Server {
                     }
                 }
                 let text = match cmd {
-                    Command::List(_) => format!("{n} messages ({octets} octets)"),
+                    Command::List(_) => format!("{} ({octets} octets)", count_messages(n)),
                     _ => "unique-id listing follows".to_string(),
                 };
                 self.multi(verb, text, body.into_bytes());
@@ -454,7 +456,7 @@ impl Pop3Server {
                     m.deleted = false;
                 }
                 let (n, octets) = drop.totals();
-                self.ok(Some(verb), format!("maildrop has {n} messages ({octets} octets)"));
+                self.ok(Some(verb), format!("maildrop has {} ({octets} octets)", count_messages(n)));
             }
             Command::Capa => self.capa(),
             Command::Quit => self.update(env),
@@ -471,7 +473,8 @@ impl Pop3Server {
         env.close_maildrop(&drop.user, self.session);
         let (left, _) = drop.totals();
         if removed {
-            let text = format!("{} POP3 server signing off ({left} messages left)", self.config.hostname);
+            let text =
+                format!("{} POP3 server signing off ({} left)", self.config.hostname, count_messages(left));
             self.ok(Some("QUIT"), text);
         } else {
             // RFC 1939 §6: "-ERR some deleted messages not removed".
@@ -479,6 +482,11 @@ impl Pop3Server {
         }
         self.out.push_back(Output::Close);
     }
+}
+
+/// "1 message", "2 messages": the free text of a response is for people (RFC 1939 §3).
+fn count_messages(n: usize) -> String {
+    if n == 1 { "1 message".to_string() } else { format!("{n} messages") }
 }
 
 /// Unique-ids as RFC 1939 §7 wants them: valid, and distinct within the maildrop.
@@ -836,7 +844,7 @@ mod tests {
         s.handle_input(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n", SimTime::ZERO, &mut host);
         drain(&mut s, &mut summary, &mut wire);
         assert_eq!(summary, ["+OK", "+OK"]);
-        assert_eq!(wire[1], "+OK mrose's maildrop has 1 messages (40 octets)\r\n");
+        assert_eq!(wire[1], "+OK mrose's maildrop has 1 message (40 octets)\r\n");
         assert_eq!(s.server_state(), State::Transaction);
         // Another session's timestamp differs, so the same digest is refused (no replay).
         let mut s = Pop3Server::new(config, peer(), 1897, SimTime(697170952));
@@ -855,7 +863,7 @@ mod tests {
         let (summary, wire, s) =
             run(&mut host, 1, &[LOGIN, b"DELE 1\r\nDELE 2\r\nRSET\r\nDELE 2\r\nQUIT\r\n"]);
         assert_eq!(summary.last().map(String::as_str), Some("close"));
-        assert_eq!(wire.last().unwrap(), "+OK pop.example.net POP3 server signing off (1 messages left)\r\n");
+        assert_eq!(wire.last().unwrap(), "+OK pop.example.net POP3 server signing off (1 message left)\r\n");
         assert_eq!(host.deletions, [("bob".to_string(), 1, vec![UID2.to_string()])]);
         assert_eq!(host.drops["bob"].len(), 1);
         assert!(host.locks.is_empty(), "QUIT releases the lock");
@@ -1002,7 +1010,7 @@ mod tests {
         // Deleted messages leave STAT and LIST; RSET brings them back.
         let (_, wire, _) = run(&mut Host::bob(), 1, &[LOGIN, b"DELE 1\r\nSTAT\r\nLIST\r\nRSET\r\nSTAT\r\n"]);
         assert_eq!(wire[4], format!("+OK 1 {l2}\r\n"));
-        assert_eq!(wire[5], format!("+OK 1 messages ({l2} octets)\r\n2 {l2}\r\n.\r\n"));
+        assert_eq!(wire[5], format!("+OK 1 message ({l2} octets)\r\n2 {l2}\r\n.\r\n"));
         assert_eq!(wire[6], format!("+OK maildrop has 2 messages ({} octets)\r\n", l1 + l2));
         assert_eq!(wire[7], format!("+OK 2 {}\r\n", l1 + l2));
     }

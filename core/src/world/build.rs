@@ -103,6 +103,11 @@ impl World {
                         w.reply_rule(h, verb, reply, *times);
                     }
                 }
+                Fault::Cut { host, port, verb, times, .. } => {
+                    if let Some(h) = w.host_by_name(host) {
+                        w.cut_before(h, *port, verb, *times);
+                    }
+                }
             }
         }
         w

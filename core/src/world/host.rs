@@ -96,9 +96,39 @@ pub struct Faults {
     pub greylist: Vec<HostId>,
     seen: Vec<(HostId, String, String, String)>,
     pub replies: Vec<ReplyRule>,
+    /// Connections to a host that break as a client sends a command.
+    pub cuts: Vec<CutRule>,
+}
+
+/// A client's connection to `port` of `host` breaks as it sends `verb`: the command never
+/// arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CutRule {
+    pub host: HostId,
+    pub port: u16,
+    /// Upper case, e.g. `QUIT`.
+    pub verb: String,
+    /// How many more times it applies; `None`: always.
+    pub times: Option<u32>,
 }
 
 impl Faults {
+    /// True when a rule cuts the connection to `port` of `host` as `verb` is sent now; a
+    /// rule with `times` is used up.
+    pub fn take_cut(&mut self, host: HostId, port: u16, verb: &str) -> bool {
+        let Some(rule) = self
+            .cuts
+            .iter_mut()
+            .find(|r| r.host == host && r.port == port && r.verb == verb && r.times != Some(0))
+        else {
+            return false;
+        };
+        if let Some(n) = &mut rule.times {
+            *n -= 1;
+        }
+        true
+    }
+
     /// The reply a rule of `host` gives to `verb` now, if any; a rule with `times` is used up.
     pub fn take_reply(&mut self, host: HostId, verb: &str) -> Option<Reply> {
         let rule =

@@ -22,11 +22,14 @@
 
 mod agenda;
 mod build;
+mod cut;
 mod host;
+#[cfg(feature = "pop3")]
+mod pop3_view;
 #[cfg(feature = "pop3")]
 mod retrieve;
 #[cfg(feature = "pop3")]
-pub use retrieve::{MailProgram, POP3_PORT};
+pub use retrieve::{Downloaded, MailProgram, POP3_PORT};
 pub mod net;
 mod scenario;
 
@@ -49,7 +52,7 @@ use crate::trace::{
     Trace, TraceEvent,
 };
 use agenda::Agenda;
-pub use host::{Faults, MailHost, ReplyRule};
+pub use host::{CutRule, Faults, MailHost, ReplyRule};
 use host::{HostEnv, Mailboxes};
 use net::{Down, Link, Network};
 
@@ -229,6 +232,11 @@ enum Action {
     Broken {
         conn: ConnId,
         side: Side,
+    },
+    /// A fault rule cut the connection as the client sent `verb`: it breaks now.
+    Cut {
+        conn: ConnId,
+        verb: String,
     },
     RefusedArrives {
         conn: ConnId,
@@ -732,7 +740,9 @@ impl World {
         }
     }
 
-    fn snapshot(&self) -> Vec<HostSnapshot> {
+    fn snapshot(&mut self) -> Vec<HostSnapshot> {
+        #[cfg(feature = "pop3")]
+        self.refresh_pop3_views();
         let mut snaps: Vec<HostSnapshot> = self
             .hosts
             .iter()
@@ -742,10 +752,15 @@ impl World {
                     mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                     queued: m.mta.queued(),
                     queue: m.mta.items(),
+                    pop3: None,
                 },
                 None => HostSnapshot::default(),
             })
             .collect();
+        #[cfg(feature = "pop3")]
+        for (snap, view) in snaps.iter_mut().zip(&self.mail_programs.views) {
+            snap.pop3.clone_from(view);
+        }
         for &id in &self.shown {
             let (i, c) = (id.0, &self.conns[id.0]);
             for (side, host) in [(Side::Client, c.client), (Side::Server, c.server)] {
@@ -778,6 +793,13 @@ impl World {
         bytes: Vec<u8>,
     ) {
         let index = self.trace.events.len();
+        // What POP3 shows can only change with a POP3 event or inside a host (a delivery,
+        // a mail program's note), besides a released lock (see `release_maildrop`).
+        #[cfg(feature = "pop3")]
+        if protocol == Protocol::Pop3 || (protocol == Protocol::Local && self.mail_programs.shows_anything())
+        {
+            self.mail_programs.dirty = true;
+        }
         let hosts = self.snapshot();
         self.trace.events.push(TraceEvent {
             index,
@@ -873,6 +895,7 @@ impl World {
                 self.end_closed(conn, Side::Server);
                 self.end_closed(conn, Side::Client);
             }
+            Action::Cut { conn, verb } => self.cut_arrives(conn, &verb),
             Action::RefusedArrives { conn, text, sent } => {
                 let c = &mut self.conns[conn.0];
                 c.open = false;
@@ -1149,6 +1172,15 @@ impl World {
         let c = &mut self.conns[conn.0];
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
         c.ends[idx(side)].in_flight += 1;
+        if side == Side::Client
+            && let Some(EventKind::Command { verb }) = &kind
+            && self.faults.take_cut(b, c.port, verb)
+        {
+            // A `cut` rule: the command leaves and never arrives (still "sent" for the
+            // client), and the connection breaks once both ends stop waiting.
+            let at = self.now.plus(CONNECT_TIMEOUT);
+            return self.schedule(at, Action::Cut { conn, verb: verb.clone() });
+        }
         let t = self.net.transmit(a, b, self.now);
         if self.net.is_down(b, t.at) || self.net.is_down(a, self.now) {
             // One end is gone: TCP retransmits in vain, then both ends lose the connection.
@@ -1270,6 +1302,7 @@ impl World {
         if let Some(m) = self.hosts[host].mail.as_mut() {
             m.store.unlock(&user, crate::store::SessionKey(session));
         }
+        self.mail_programs.dirty = true;
     }
 
     #[cfg(not(feature = "pop3"))]

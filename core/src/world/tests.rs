@@ -705,3 +705,185 @@ fn a_login_that_fails_or_a_stranger_on_port_25_sends_nothing() {
     let labels = conn_labels(&w, 0);
     assert!(labels.iter().any(|l| l == "550"), "{labels:?}");
 }
+
+/// A standard world with Bob's laptop, after `directives` (a lesson's world block).
+#[cfg(feature = "pop3")]
+fn bob_world(directives: &str) -> World {
+    let mut d = crate::describe::Description::standard();
+    let bob = "host bob-laptop.example.net 203.0.113.10 client \"Bob's laptop\" at 100,62\n";
+    d.extend(&format!("{bob}{directives}"), 1).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut w = World::from_description(&d);
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    for subject in ["One", "Two"] {
+        let to = vec!["bob@example.net".to_string()];
+        let draft = Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject, body: "Hello" };
+        w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    }
+    w
+}
+
+/// The mail program view and the maildrop view of Bob's after `cursor` events.
+#[cfg(feature = "pop3")]
+fn views(t: &Trace, cursor: usize) -> (crate::trace::MailProgramView, crate::trace::MaildropView) {
+    let snaps = t.snapshot_at(cursor);
+    let laptop = t.host_by_name("bob-laptop.example.net").unwrap();
+    let mx = t.host_by_name(names::BOB_SERVER).unwrap();
+    let p = snaps[laptop].pop3.as_ref().unwrap().programs[0].clone();
+    let d = snaps[mx].pop3.as_ref().unwrap().maildrops[0].clone();
+    (p, d)
+}
+
+/// What the panel shows is in the snapshots, computed by the World: the maildrop numbered
+/// and marked by the session that holds its lock, what QUIT removed, and the mail
+/// program's copies and beliefs; shared between events until it changes.
+#[cfg(feature = "pop3")]
+#[test]
+fn the_trace_carries_the_mail_program_and_the_maildrop() {
+    let mut w = bob_world("");
+    let bob = w.host_by_name("bob-laptop.example.net").unwrap();
+    w.retrieve_mail_at(SimTime::from_secs(60), bob, names::BOB_SERVER, "bob@example.net", false);
+    w.run_until_idle().unwrap();
+    let t = w.trace();
+    let at = |kind: &str, n: usize| {
+        t.events
+            .iter()
+            .filter(|e| e.protocol == Protocol::Pop3 && e.kind.label() == kind)
+            .nth(n)
+            .unwrap()
+            .index
+    };
+    // Before the check: the maildrop holds both, unnumbered; the program has nothing.
+    let (p, d) = views(t, at("connect :110", 0));
+    assert!(p.downloaded.is_empty() && p.on_server.is_empty() && p.session.is_none());
+    assert_eq!((p.user.as_str(), p.server.as_str(), p.keep), ("bob@example.net", "mx.example.net", false));
+    assert_eq!(d.messages.iter().map(|m| (m.number, m.marked)).collect::<Vec<_>>(), [(None, false); 2]);
+    assert_eq!(d.locked_by, None);
+    // Logged in: locked by that session, numbered 1 and 2, sizes as LIST says them.
+    let pass = at("PASS", 0);
+    let (_, d) = views(t, pass + 1);
+    let conn = t.events[pass].conn;
+    assert_eq!(d.locked_by, conn);
+    assert_eq!(d.messages.iter().map(|m| m.number).collect::<Vec<_>>(), [Some(1), Some(2)]);
+    let list = t.events[at("LIST", 0) + 1].text();
+    for m in &d.messages {
+        assert!(list.contains(&format!("{} {}\r\n", m.number.unwrap(), m.size)), "{list}");
+        assert_eq!(m.subject, ["One", "Two"][m.number.unwrap() as usize - 1]);
+    }
+    // After the first RETR: one copy, its unique-id and size; both believed on the server.
+    let (p, _) = views(t, at("RETR", 0) + 2);
+    assert_eq!(p.session, conn);
+    assert_eq!(p.downloaded.len(), 1);
+    assert_eq!(
+        (p.downloaded[0].uid.as_deref(), p.downloaded[0].size),
+        (Some(d.messages[0].uid.as_str()), d.messages[0].size)
+    );
+    assert_eq!(p.on_server.iter().map(|c| c.downloaded).collect::<Vec<_>>(), [true, false]);
+    // DELE 1 marks message 1 on the server; the program knows once +OK arrives.
+    let dele = at("DELE", 0);
+    assert_eq!(views(t, dele + 1).1.messages.iter().map(|m| m.marked).collect::<Vec<_>>(), [true, false]);
+    assert!(!views(t, dele + 1).0.on_server[0].marked, "not before the +OK");
+    assert!(views(t, dele + 2).0.on_server[0].marked);
+    // QUIT: both removed, shown as removed by that session; the lock is free.
+    let quit = at("QUIT", 0);
+    let (_, before) = views(t, quit);
+    assert!(before.messages.iter().all(|m| m.marked));
+    let (_, d) = views(t, quit + 1);
+    assert!(d.messages.is_empty() && d.locked_by.is_none());
+    assert_eq!(d.removed, before.messages);
+    assert_eq!(d.removed_by, conn);
+    // At the end: two copies, nothing believed on the server, no session, no error.
+    let (p, _) = views(t, t.len());
+    assert_eq!(p.downloaded.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["One", "Two"]);
+    assert!(p.on_server.is_empty() && p.session.is_none() && p.error.is_none() && p.checks == 1);
+    // Shared, not copied: an SMTP event keeps the same view as the event before it.
+    let smtp = t.events.iter().rposition(|e| e.protocol == Protocol::Smtp).unwrap();
+    let mx = t.host_by_name(names::BOB_SERVER).unwrap();
+    let (a, b) = (&t.events[smtp - 1].hosts[mx].pop3, &t.events[smtp].hosts[mx].pop3);
+    assert!(std::rc::Rc::ptr_eq(a.as_ref().unwrap(), b.as_ref().unwrap()));
+    // A world without mail programs shows none.
+    let plain = send("bob@example.net", "alice@example.org", |_| {});
+    assert!(plain.trace().events.iter().all(|e| e.hosts.iter().all(|h| h.pop3.is_none())));
+}
+
+/// `cut mx before QUIT`: the session never reaches UPDATE, so nothing is deleted
+/// (RFC 1939 §6); the mail program keeps its copies and, not knowing better, downloads
+/// them again at the next check.
+#[cfg(feature = "pop3")]
+#[test]
+fn a_pop3_session_cut_before_quit_deletes_nothing() {
+    let mut w = bob_world("cut mx.example.net 110 before QUIT times 1\n");
+    let bob = w.host_by_name("bob-laptop.example.net").unwrap();
+    w.retrieve_mail_at(SimTime::from_secs(60), bob, names::BOB_SERVER, "bob@example.net", false);
+    w.retrieve_mail_at(SimTime::from_secs(600), bob, names::BOB_SERVER, "bob@example.net", false);
+    w.run_until_idle().unwrap();
+    let t = w.trace();
+    let quits: Vec<&TraceEvent> = t
+        .events
+        .iter()
+        .filter(|e| e.protocol == Protocol::Pop3 && e.kind == EventKind::Command { verb: "QUIT".into() })
+        .collect();
+    assert_eq!(quits.len(), 1, "the first QUIT never arrived");
+    let note = t.events.iter().position(|e| e.text().contains("broke as QUIT was sent")).unwrap();
+    // At the note, both ends have let go: no lock, nothing marked, nothing removed.
+    let (p, d) = views(t, note + 1);
+    assert_eq!(d.locked_by, None);
+    assert_eq!(d.messages.len(), 2);
+    assert!(d.messages.iter().all(|m| !m.marked && m.number.is_none()) && d.removed.is_empty());
+    // The note after it is the mail program's.
+    let error = t.events[note + 1].text();
+    assert!(
+        error.contains("downloaded 2 messages") && error.contains("deletions are not confirmed"),
+        "{error}"
+    );
+    let (p2, _) = views(t, note + 2);
+    assert_eq!(p.downloaded.len(), 2);
+    assert_eq!(p2.on_server.len(), 2, "it believes both are still there");
+    assert!(p2.error.is_some());
+    // The next check finds both and downloads them again: two copies of each.
+    let (p, d) = views(t, t.len());
+    assert_eq!(p.downloaded.iter().map(|m| m.check).collect::<Vec<_>>(), [1, 1, 2, 2]);
+    assert!(d.messages.is_empty() && p.error.is_none());
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+}
+
+/// A cut SMTP connection is a failed attempt like any other: the queue tries again later.
+#[test]
+fn an_smtp_relay_cut_before_data_is_retried() {
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+        w.cut_before(mx, SMTP_PORT, "DATA", Some(1));
+    });
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "{:?}", kinds(&w));
+    let t = w.trace();
+    assert!(t.events.iter().any(|e| e.text().contains("broke as DATA was sent")));
+    let datas = t.events.iter().filter(|e| e.kind == EventKind::Command { verb: "DATA".into() }).count();
+    assert_eq!(datas, 2, "the laptop's DATA and the retry's; the cut one never arrived");
+}
+
+/// The maildrop is fixed when a session opens it (RFC 1939 §4): mail delivered during the
+/// session is shown without a number, for the next session.
+#[cfg(feature = "pop3")]
+#[test]
+fn mail_that_arrives_during_a_session_has_no_number_in_it() {
+    let mut w = bob_world("");
+    w.run_until_idle().unwrap();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    // A person logs in by hand and stays.
+    let c = w.open(laptop, mx, 110).unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    w.write(c, b"USER bob@example.net\r\nPASS builder\r\nDELE 2\r\n").unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    // A third message arrives meanwhile.
+    let to = vec!["bob@example.net".to_string()];
+    let draft =
+        Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: "Three", body: "Hello" };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_secs(5))).unwrap();
+    let t = w.trace();
+    let d = &t.snapshot_at(t.len())[mx].pop3.as_ref().unwrap().maildrops[0];
+    assert_eq!(d.locked_by, Some(c));
+    let seen: Vec<(Option<u32>, bool, &str)> =
+        d.messages.iter().map(|m| (m.number, m.marked, m.subject.as_str())).collect();
+    assert_eq!(seen, [(Some(1), false, "One"), (Some(2), true, "Two"), (None, false, "Three")]);
+}
