@@ -154,7 +154,7 @@ impl Block {
 /// them all at `gap`, they share it evenly.
 pub fn spread(xs: &[f64], gap: f64, left: f64, right: f64) -> Vec<f64> {
     let mut order: Vec<usize> = (0..xs.len()).collect();
-    order.sort_unstable_by(|&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)));
+    mailroom_core::sort::sort_by(&mut order, |&a, &b| xs[a].total_cmp(&xs[b]).then(a.cmp(&b)).is_lt());
     let n = order.len();
     let mut out = xs.to_vec();
     if n < 2 {

@@ -15,12 +15,14 @@ pub mod components;
 pub mod diagram_text;
 pub mod hooks;
 pub mod markdown;
+pub mod num;
 pub mod present;
 pub mod route;
 pub mod shared;
 pub mod state;
 
 pub use components::app::App;
+pub use hooks::{LessonSource, set_lesson_source};
 
 /// Renders the app into `root`.
 pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {

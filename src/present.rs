@@ -511,7 +511,7 @@ pub fn links(trace: &Trace) -> Vec<(HostId, HostId)> {
 pub fn open_conns(trace: &Trace, cursor: usize) -> Vec<ConnId> {
     let mut open: Vec<ConnId> =
         trace.snapshot_at(cursor).iter().flat_map(|h| &h.sessions).map(|s| s.conn).collect();
-    open.sort();
+    mailroom_core::sort::sort_by(&mut open, |a, b| a < b);
     open.dedup();
     open
 }
@@ -770,7 +770,7 @@ pub fn mail_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<MailGro
         })
         .collect();
     // Groups that changed at the same moment, or never, keep the recipients-first order.
-    groups.sort_unstable_by_key(|(changed, i, _)| (std::cmp::Reverse(*changed), *i));
+    mailroom_core::sort::sort_by_key(&mut groups, |(changed, i, _)| (std::cmp::Reverse(*changed), *i));
     groups.into_iter().map(|(_, _, g)| g).collect()
 }
 

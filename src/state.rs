@@ -131,6 +131,9 @@ pub struct Player {
     pub selected: Option<usize>,
     /// Why the lesson could not be loaded, if it could not.
     pub error: Option<String>,
+    /// The lesson being fetched (`lessons/<id>.md`), and the step to show once it is
+    /// there.
+    pub pending: Option<(String, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,41 +159,48 @@ pub enum Action {
     ToggleEavesdropper,
     Select(Option<usize>),
     LoadLesson(String),
+    /// The text of lesson `id` arrived (or why it could not be fetched).
+    LessonText {
+        id: String,
+        text: Result<String, String>,
+    },
     /// The notice about a lesson that could not be loaded was read and closed.
     DismissError,
 }
 
-/// Parses and runs the built-in lesson `id`.
-pub fn load_lesson(id: &str) -> Result<(Shared<Lesson>, Shared<LessonRun>), String> {
-    load_lesson_repeated(id, 1)
+/// True for the id of a built-in lesson.
+pub fn is_lesson(id: &str) -> bool {
+    lessons::INDEX.iter().any(|(i, _)| *i == id)
 }
 
-/// Parses and runs the built-in lesson `id`, its email sent `messages` times (a long
-/// trace, for the page benchmark: `?messages=27` in the address).
-pub fn load_lesson_repeated(
+/// Parses and runs lesson `id` from its file's `text`, its email sent `messages` times (a
+/// long trace, for the page benchmark: `?messages=27` in the address).
+pub fn build_lesson(
     id: &str,
+    text: &str,
     messages: usize,
 ) -> Result<(Shared<Lesson>, Shared<LessonRun>), String> {
     let messages = messages.clamp(1, world::MAX_REPEAT);
-    let lesson = match lessons::builtin(id) {
-        None => return Err(format!("There is no lesson called “{id}”.")),
-        Some(Err(e)) => return Err(format!("The lesson “{id}” has a mistake: {e}")),
-        Some(Ok(l)) => l,
-    };
+    let lesson = Lesson::parse(id, text).map_err(|e| format!("The lesson “{id}” has a mistake: {e}"))?;
     let run = world::run_lesson_repeated(&lesson, messages)
         .map_err(|e| format!("The lesson “{id}” does not fit the simulation: {e}"))?;
     Ok((Shared::new(lesson), Shared::new(run)))
 }
 
+/// The title of the first built-in lesson.
+fn first_title() -> &'static str {
+    lessons::INDEX.first().map(|(_, title)| *title).unwrap_or("")
+}
+
 /// The id of the first built-in lesson (the default when the address names none).
 pub fn first_lesson_id() -> &'static str {
-    lessons::BUILTIN.first().map(|(id, _)| *id).unwrap_or("")
+    lessons::INDEX.first().map(|(id, _)| *id).unwrap_or("")
 }
 
 fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
     let lesson = Lesson {
         id: id.to_string(),
-        title: "No lesson".into(),
+        title: "Loading…".into(),
         summary: String::new(),
         scenario: "send".into(),
         email: EmailSpec::default(),
@@ -201,30 +211,20 @@ fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
 }
 
 impl Player {
-    /// A player on lesson `id` (falling back to the first lesson), at `cursor` (clamped).
-    pub fn new(id: &str, cursor: usize, settings: Settings) -> Player {
-        Player::with_messages(id, cursor, settings, 1)
-    }
-
-    /// Like [`Player::new`], with the lesson's email sent `messages` times.
-    pub fn with_messages(id: &str, cursor: usize, settings: Settings, messages: usize) -> Player {
-        let (lesson, run, error) = match load_lesson_repeated(id, messages) {
-            Ok((l, r)) => (l, r, None),
-            Err(e) if id != first_lesson_id() => match load_lesson_repeated(first_lesson_id(), messages) {
-                Ok((l, r)) => {
-                    let shown = format!("{e} Showing the first lesson, “{}”, instead.", l.title);
-                    (l, r, Some(shown))
-                }
-                Err(e2) => {
-                    let (l, r) = empty_lesson(id);
-                    (l, r, Some(e2))
-                }
-            },
-            Err(e) => {
-                let (l, r) = empty_lesson(id);
-                (l, r, Some(e))
-            }
+    /// A player waiting for lesson `id` (the first lesson if there is none by that name),
+    /// to show it at `cursor` (clamped) once its text arrives ([`Action::LessonText`]),
+    /// with the lesson's email sent `messages` times.
+    pub fn loading(id: &str, cursor: usize, settings: Settings, messages: usize) -> Player {
+        let (wanted, error) = if is_lesson(id) {
+            (id, None)
+        } else {
+            let e = format!(
+                "There is no lesson called “{id}”. Showing the first lesson, “{}”, instead.",
+                first_title()
+            );
+            (first_lesson_id(), Some(e))
         };
+        let (lesson, run) = empty_lesson(wanted);
         let error = match (messages > world::MAX_REPEAT, error) {
             (false, error) => error,
             (true, error) => {
@@ -236,11 +236,10 @@ impl Player {
                 Some(error.map_or(cap.clone(), |e| format!("{e} {cap}")))
             }
         };
-        let total = run.trace.len();
         Player {
             lesson,
             run,
-            cursor: cursor.min(total),
+            cursor: 0,
             playing: false,
             speed: settings.speed,
             show_line_ends: settings.show_line_ends,
@@ -249,6 +248,7 @@ impl Player {
             messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
             error,
+            pending: Some((wanted.to_string(), cursor)),
         }
     }
 
@@ -354,6 +354,10 @@ impl Reducible for Player {
             }
             Action::Back if self.cursor > 0 => Player { playing: false, ..self.with_cursor(self.cursor - 1) },
             Action::Back => return self,
+            // While a lesson is on its way, the step is kept for it (an address with a step).
+            Action::Seek(n) if self.pending.is_some() => {
+                Player { pending: self.pending.as_ref().map(|(id, _)| (id.clone(), n)), ..(*self).clone() }
+            }
             Action::Seek(n) => self.with_cursor(n),
             Action::ToStart => Player { playing: false, ..self.with_cursor(0) },
             Action::ToEnd => self.with_cursor(total),
@@ -371,21 +375,47 @@ impl Reducible for Player {
             Action::ToggleEavesdropper => Player { eavesdropper: !self.eavesdropper, ..(*self).clone() },
             Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
             Action::Select(_) => Player { selected: None, ..(*self).clone() },
-            Action::LoadLesson(id) => match load_lesson_repeated(&id, self.messages) {
-                Ok((lesson, run)) => Player {
-                    lesson,
-                    run,
-                    cursor: 0,
-                    playing: false,
-                    selected: None,
-                    error: None,
-                    ..(*self).clone()
-                },
-                Err(e) => {
-                    let error = format!("{e} Still showing “{}”.", self.lesson.title);
-                    Player { error: Some(error), playing: false, ..(*self).clone() }
+            Action::LoadLesson(id) if !is_lesson(&id) => {
+                let error =
+                    format!("There is no lesson called “{id}”. Still showing “{}”.", self.lesson.title);
+                Player { error: Some(error), playing: false, ..(*self).clone() }
+            }
+            Action::LoadLesson(id) => Player { pending: Some((id, 0)), playing: false, ..(*self).clone() },
+            // A lesson that is not the one still wanted arrived late: ignored.
+            Action::LessonText { id, .. } if self.pending.as_ref().is_none_or(|(p, _)| *p != id) => {
+                return self;
+            }
+            Action::LessonText { id, text } => {
+                let cursor = self.pending.as_ref().map_or(0, |(_, c)| *c);
+                match text.and_then(|t| build_lesson(&id, &t, self.messages)) {
+                    Ok((lesson, run)) => {
+                        let cursor = cursor.min(run.trace.len());
+                        Player {
+                            lesson,
+                            run,
+                            cursor,
+                            playing: false,
+                            selected: None,
+                            pending: None,
+                            ..(*self).clone()
+                        }
+                    }
+                    // Nothing shown yet: fall back to the first lesson, once.
+                    Err(e) if self.run.trace.is_empty() && id != first_lesson_id() => Player {
+                        error: Some(format!("{e} Showing the first lesson, “{}”, instead.", first_title())),
+                        pending: Some((first_lesson_id().to_string(), 0)),
+                        ..(*self).clone()
+                    },
+                    Err(e) => {
+                        let still = if self.run.trace.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" Still showing “{}”.", self.lesson.title)
+                        };
+                        Player { error: Some(format!("{e}{still}")), pending: None, ..(*self).clone() }
+                    }
                 }
-            },
+            }
             Action::DismissError => Player { error: None, ..(*self).clone() },
         };
         Rc::new(next)
@@ -396,8 +426,23 @@ impl Reducible for Player {
 mod tests {
     use super::*;
 
+    /// A player that has received lesson `id` (from the files compiled into the tests).
+    fn loaded(id: &str, cursor: usize) -> Rc<Player> {
+        let p = Rc::new(Player::loading(id, cursor, Settings::default(), 1));
+        deliver(p)
+    }
+
+    /// Hands the pending lesson's text to `p`, as the page's loader does after a fetch.
+    fn deliver(p: Rc<Player>) -> Rc<Player> {
+        let Some((id, _)) = p.pending.clone() else { return p };
+        let text = lessons::BUILTIN.iter().find(|(i, _)| *i == id).map(|(_, t)| t.to_string());
+        let p = p.reduce(Action::LessonText { id, text: text.ok_or_else(|| "not found".to_string()) });
+        // A failed lesson falls back to the first one: deliver that too.
+        if p.pending.is_some() { deliver(p) } else { p }
+    }
+
     fn player() -> Rc<Player> {
-        Rc::new(Player::new(first_lesson_id(), 0, Settings::default()))
+        loaded(first_lesson_id(), 0)
     }
 
     fn run(p: Rc<Player>, actions: &[Action]) -> Rc<Player> {
@@ -491,24 +536,51 @@ mod tests {
     fn loading_an_unknown_lesson_keeps_the_current_one() {
         let p = run(player(), &[Action::Step, Action::LoadLesson("nope".into())]);
         assert!(p.error.is_some());
-        assert_eq!(p.cursor, 1);
-        let p = run(p, &[Action::LoadLesson(first_lesson_id().into())]);
-        assert_eq!(p.error, None);
-        assert_eq!(p.cursor, 0);
+        assert_eq!((p.cursor, p.pending.clone()), (1, None));
+        let p = run(p, &[Action::DismissError, Action::LoadLesson("a-bounce".into())]);
+        assert_eq!(p.pending, Some(("a-bounce".to_string(), 0)));
+        // Until it arrives, the current lesson stays on screen; a late answer for a lesson
+        // no longer wanted is ignored.
+        assert_eq!(p.lesson.id, first_lesson_id());
+        let ignored = run(p.clone(), &[Action::LessonText { id: "bcc".into(), text: Ok("x".into()) }]);
+        assert!(Rc::ptr_eq(&ignored, &p));
+        let p = deliver(p);
+        assert_eq!((p.lesson.id.as_str(), p.cursor, p.error.clone()), ("a-bounce", 0, None));
     }
 
     #[test]
-    fn new_falls_back_to_the_first_lesson_and_clamps() {
-        let p = Player::new("does-not-exist", 3, Settings::default());
+    fn a_lesson_that_cannot_be_fetched_is_said_and_the_current_one_stays() {
+        let p = run(player(), &[Action::Step, Action::LoadLesson("a-bounce".into())]);
+        let p = run(p, &[Action::LessonText { id: "a-bounce".into(), text: Err("offline".into()) }]);
         let error = p.error.clone().unwrap_or_default();
-        assert!(error.contains("does-not-exist"), "{error}");
-        assert!(error.contains(&p.lesson.title), "the notice says which lesson is shown: {error}");
-        assert_eq!(p.lesson.id, first_lesson_id());
-        assert_eq!(p.cursor, 3, "the step of the address is kept");
-        let p = Rc::new(p).reduce(Action::DismissError);
+        assert!(error.contains("offline") && error.contains("Still showing"), "{error}");
+        assert_eq!((p.lesson.id.as_str(), p.cursor, p.pending.clone()), (first_lesson_id(), 1, None));
+        // A broken file is reported with what is wrong in it.
+        let p = run(p, &[Action::LoadLesson("bcc".into())]);
+        let p = run(p, &[Action::LessonText { id: "bcc".into(), text: Ok("no front matter".into()) }]);
+        assert!(p.error.clone().unwrap_or_default().contains("has a mistake"), "{:?}", p.error);
+    }
+
+    #[test]
+    fn loading_falls_back_to_the_first_lesson_and_clamps() {
+        let p = Rc::new(Player::loading("does-not-exist", 3, Settings::default(), 1));
+        let error = p.error.clone().unwrap_or_default();
+        assert!(error.contains("does-not-exist") && error.contains("first lesson"), "{error}");
+        assert_eq!(p.pending, Some((first_lesson_id().to_string(), 3)), "the step of the address is kept");
+        let p = deliver(p);
+        assert_eq!((p.lesson.id.as_str(), p.cursor), (first_lesson_id(), 3));
+        let p = p.reduce(Action::DismissError);
         assert_eq!(p.error, None);
-        let p = Player::new(first_lesson_id(), 1_000_000, Settings::default());
+        let p = loaded(first_lesson_id(), 1_000_000);
         assert_eq!(p.cursor, p.total());
+        // A step asked for while the lesson is on its way is kept for it.
+        let p = Rc::new(Player::loading("a-bounce", 0, Settings::default(), 1)).reduce(Action::Seek(5));
+        assert_eq!(deliver(p).cursor, 5);
+        // A file that cannot be read while nothing is shown yet: the first lesson instead.
+        let p = Rc::new(Player::loading("a-bounce", 2, Settings::default(), 1));
+        let p = p.reduce(Action::LessonText { id: "a-bounce".into(), text: Err("404".into()) });
+        assert_eq!(p.pending, Some((first_lesson_id().to_string(), 0)));
+        assert!(p.error.clone().unwrap_or_default().contains("404"));
     }
 
     #[test]
@@ -523,7 +595,7 @@ mod tests {
     }
 
     fn bounce() -> Rc<Player> {
-        Rc::new(Player::new("a-bounce", 0, Settings::default()))
+        loaded("a-bounce", 0)
     }
 
     #[test]
@@ -587,12 +659,14 @@ mod tests {
 
     #[test]
     fn too_many_messages_are_capped_and_said() {
-        let p = Player::with_messages(first_lesson_id(), 0, Settings::default(), 999_999);
+        let p = deliver(Rc::new(Player::loading(first_lesson_id(), 0, Settings::default(), 999_999)));
         assert_eq!(p.messages, world::MAX_REPEAT);
-        let notice = p.error.unwrap_or_default();
+        let notice = p.error.clone().unwrap_or_default();
         assert!(notice.contains("999999") && notice.contains(&world::MAX_REPEAT.to_string()), "{notice}");
-        let p = Player::with_messages(first_lesson_id(), 0, Settings::default(), 3);
-        assert_eq!((p.messages, p.error), (3, None));
+        let p = deliver(Rc::new(Player::loading(first_lesson_id(), 0, Settings::default(), 3)));
+        assert_eq!((p.messages, p.error.clone()), (3, None));
+        let one = loaded(first_lesson_id(), 0);
+        assert!(p.total() > 2 * one.total(), "the email is sent three times");
     }
 
     #[test]

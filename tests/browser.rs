@@ -24,7 +24,13 @@ async fn mount_at(hash: &str) -> (Element, yew::AppHandle<mailroom::App>) {
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash)).unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
+    // No server for the lesson files here: they come from the engine's copy.
+    mailroom::set_lesson_source(|id| {
+        mailroom_core::lessons::BUILTIN.iter().find(|(i, _)| *i == id).map(|(_, text)| *text)
+    });
     let handle = mailroom::mount(root.clone());
+    // The first render asks for the lesson; the second shows it.
+    yew::scheduler::flush().await;
     yew::scheduler::flush().await;
     (root, handle)
 }
@@ -340,10 +346,12 @@ mod big_trace {
             Callback::from(move |_: MouseEvent| cursor.set(*cursor + 1))
         };
         let onselect = use_callback((), |_: usize, _| ());
+        let oneavesdropper = use_callback((), |_: (), _| ());
         html! {
             <>
                 <button id="harness-step" {onclick}>{ "step" }</button>
-                <Transcript run={props.run.clone()} cursor={*cursor} selected={None} show_line_ends={false} {onselect} />
+                <Transcript run={props.run.clone()} cursor={*cursor} selected={None} show_line_ends={false}
+                    eavesdropper={false} {onselect} {oneavesdropper} />
             </>
         }
     }

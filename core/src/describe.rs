@@ -1222,7 +1222,7 @@ impl Builder {
             }
         }
         let mut errors = self.errors;
-        errors.sort_by_key(|e| (e.line, e.column));
+        crate::sort::sort_by_key(&mut errors, |e| (e.line, e.column));
         errors.dedup();
         if errors.len() > MAX_ERRORS {
             let next = &errors[MAX_ERRORS - 1];

@@ -122,7 +122,7 @@ impl Zone {
         if found.is_empty() {
             return Answer::NoData;
         }
-        found.sort_by_key(|r| match r.data {
+        crate::sort::sort_by_key(&mut found, |r| match r.data {
             RData::Mx { preference, .. } => preference,
             RData::A(_) => 0,
         });

@@ -20,7 +20,55 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("the-whole-journey", include_str!("../../lessons/the-whole-journey.md")),
 ];
 
+/// `(id, title)` of every built-in lesson, in the order of [`BUILTIN`]: what the web app's
+/// lesson picker needs before it has fetched a lesson's file (`lessons/<id>.md` next to the
+/// page). Only this list is compiled into the page, not the lessons' text: the first load
+/// stays small however many lessons there are. A test checks it against the files.
+pub const INDEX: &[(&str, &str)] = &[
+    ("sending-an-email", "Sending an email"),
+    ("a-bounce", "When delivery fails: a bounce"),
+    ("greylisting", "Try again later: greylisting and the retry queue"),
+    ("days-later", "Days later: the delayed warning and the final bounce"),
+    ("two-failures", "Refused at once or bounced later: two kinds of failure"),
+    ("relaying", "Relaying: MX records, a backup server and the Received trail"),
+    ("bcc", "Envelope and header: Bcc explained"),
+    ("trusted-network", "The old way: a trusted network"),
+    ("starttls", "STARTTLS: what an eavesdropper sees"),
+    ("retrieving-mail-with-pop3", "Retrieving mail with POP3"),
+    ("keeping-mail-on-the-server", "Keeping mail on the server: UIDL"),
+    ("connection-drops-before-quit", "What if the connection drops before QUIT?"),
+    ("the-pop3-lock", "Two mail programs, one POP3 mailbox: the lock"),
+    ("the-whole-journey", "The whole journey"),
+];
+
 /// Parses the built-in lesson `id`.
 pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
     BUILTIN.iter().find(|(i, _)| *i == id).map(|(i, text)| Lesson::parse(i, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_names_every_lesson_by_its_title() {
+        let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
+        let index: Vec<&str> = INDEX.iter().map(|(id, _)| *id).collect();
+        assert_eq!(index, ids, "INDEX lists the lessons of BUILTIN, in the same order");
+        for (id, title) in INDEX {
+            let lesson = builtin(id).unwrap().unwrap();
+            assert_eq!(&lesson.title, title, "the title of {id}");
+        }
+        // Every file in lessons/ is a built-in lesson.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".md").map(str::to_string))
+            .filter(|name| name != "README")
+            .collect();
+        files.sort();
+        let mut ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        ids.sort();
+        assert_eq!(files, ids);
+    }
 }

@@ -44,6 +44,7 @@ pub mod pop3;
 pub mod rng;
 pub mod session;
 pub mod smtp;
+pub mod sort;
 pub mod store;
 pub mod time;
 pub mod tls;

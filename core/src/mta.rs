@@ -381,7 +381,7 @@ impl Mta {
                         self.fail_pending(id, "5.1.10", why);
                         return self.finish(id, now);
                     }
-                    mx.sort_by_key(|(p, _)| *p);
+                    crate::sort::sort_by_key(&mut mx, |(p, _)| *p);
                     // A relay that finds itself in the list discards itself and every MX
                     // as preferred or less preferred: it only hands mail to better ones
                     // (RFC 5321 §5.1), so mail never loops between backups.

@@ -10,7 +10,7 @@ use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
     initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
-    use_persist_settings, use_play_timer,
+    use_lesson_loader, use_persist_settings, use_play_timer,
 };
 use crate::present;
 use crate::state::{Action, Player, Speed};
@@ -34,9 +34,10 @@ fn messages_param() -> usize {
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        Player::with_messages(&route.lesson, route.step, load_settings(), messages_param())
+        Player::loading(&route.lesson, route.step, load_settings(), messages_param())
     });
     let dispatcher = player.dispatcher();
+    use_lesson_loader(player.pending.as_ref().map(|(id, _)| id.clone()), dispatcher.clone());
 
     use_keyboard_shortcuts(dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());

@@ -53,7 +53,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let total = props.total.max(1) as f64;
     let marks = props.anchors.iter().map(|a| {
         let left = step_cursor(*a) as f64 / total * 100.0;
-        html! { <span class="timeline-mark" style={format!("left: {left:.3}%")}></span> }
+        html! { <span class="timeline-mark" style={format!("left: {}%", crate::num::fixed(left, 3))}></span> }
     });
 
     html! {

@@ -5,6 +5,7 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::diagram_text::{Block, TextStyle, columns, spread};
+use crate::num::fixed;
 use crate::present;
 
 /// Width of the SVG's coordinate system; the height follows the hosts' layout and the
@@ -198,19 +199,27 @@ fn token_shape(ev: &TraceEvent) -> Html {
     match ev.kind.family() {
         Family::Command => html! {
             <>
-                <rect class="token-body" x={format!("{}", -half)} y="-19" width={format!("{width}")} height="38" rx="3" />
+                <rect class="token-body" x={fixed(-half, 1)} y="-19" width={fixed(width, 1)} height="38" rx="3" />
                 <text class="token-text" y="8">{ label }</text>
             </>
         },
         Family::Reply => html! {
             <>
-                <rect class="token-body" x={format!("{}", -half)} y="-19" width={format!("{width}")} height="38" rx="19" />
+                <rect class="token-body" x={fixed(-half, 1)} y="-19" width={fixed(width, 1)} height="38" rx="19" />
                 <text class="token-text" y="8">{ label }</text>
             </>
         },
         Family::Dns => {
             let w = half + 10.0;
-            let points = format!("{} 0 {} -21 {} -21 {w} 0 {} 21 {} 21", -w, -half, half, half, -half);
+            let points = format!(
+                "{} 0 {} -21 {} -21 {} 0 {} 21 {} 21",
+                fixed(-w, 1),
+                fixed(-half, 1),
+                fixed(half, 1),
+                fixed(w, 1),
+                fixed(half, 1),
+                fixed(-half, 1)
+            );
             html! {
                 <>
                     <polygon class="token-body" {points} />
@@ -279,10 +288,10 @@ fn host_node(
     html! {
         <g key={id} class={classes!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
             <title>{ sentence }</title>
-            <circle class="host-halo" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="52" />
-            <g transform={format!("translate({x:.1} {y:.1})")}>{ host_icon(info.role) }</g>
+            <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r="52" />
+            <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>{ host_icon(info.role) }</g>
             { for lines.into_iter().map(|l| html! {
-                <text class={l.class} x={format!("{:.1}", l.x)} y={format!("{:.1}", l.y)} text-anchor={l.anchor}>{ l.text }</text>
+                <text class={l.class} x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text }</text>
             }) }
         </g>
     }
@@ -304,11 +313,11 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
                 style={format!("--dur: {}ms", travel_ms.max(400))}>
                 // Centred on the host by its parent, so the pulse scales about its own
                 // origin: a plain transform the compositor animates, no repaint per frame.
-                <g transform={format!("translate({x:.1} {y:.1})")}>
+                <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>
                     <circle class="pulse" r="58" />
                 </g>
-                <g transform={format!("translate({x:.1} {:.1})", y - 80.0)}>
-                    <rect class="badge" x={format!("{:.1}", -badge / 2.0)} y="-18" width={format!("{badge:.1}")} height="34" rx="17" />
+                <g transform={format!("translate({} {})", fixed(x, 1), fixed(y - 80.0, 1))}>
+                    <rect class="badge" x={fixed(-badge / 2.0, 1)} y="-18" width={fixed(badge, 1)} height="34" rx="17" />
                     <text class="badge-text" y="7">{ ev.kind.label() }</text>
                 </g>
             </g>
@@ -321,8 +330,13 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
     let inset = (NODE_RADIUS + (dx / len).abs() * hw + (dy / len).abs() * hh).min(len / 2.5);
     let (ux, uy) = (dx / len * inset, dy / len * inset);
     let (x0, y0, x1, y1) = (from.0 + ux, from.1 + uy, to.0 - ux, to.1 - uy);
-    let style =
-        format!("--x0: {x0:.1}px; --y0: {y0:.1}px; --x1: {x1:.1}px; --y1: {y1:.1}px; --dur: {travel_ms}ms");
+    let style = format!(
+        "--x0: {}px; --y0: {}px; --x1: {}px; --y1: {}px; --dur: {travel_ms}ms",
+        fixed(x0, 1),
+        fixed(y0, 1),
+        fixed(x1, 1),
+        fixed(y1, 1)
+    );
     html! {
         <g key={index} class={classes!("token", format!("fam-{family}"))} {style}>
             { token_shape(ev) }
@@ -354,7 +368,7 @@ fn legend() -> Html {
             { for items.into_iter().zip(families).enumerate().map(|(i, ((name, shape), fam))| {
                 let (x, y) = (6.0 + (i % 2) as f64 * 170.0, 22.0 + (i / 2) as f64 * 32.0);
                 html! {
-                    <g class={format!("fam-{fam}")} transform={format!("translate({x:.1} {y:.1})")}>
+                    <g class={format!("fam-{fam}")} transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>
                         <g transform="translate(16 0)">{ shape }</g>
                         <text class="legend-text" x="38" y="7">{ name }</text>
                     </g>
@@ -391,8 +405,8 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         );
         html! {
             <line key={format!("{a}-{b}")} {class}
-                x1={format!("{:.1}", p.0)} y1={format!("{:.1}", p.1)}
-                x2={format!("{:.1}", q.0)} y2={format!("{:.1}", q.1)} />
+                x1={fixed(p.0, 1)} y1={fixed(p.1, 1)}
+                x2={fixed(q.0, 1)} y2={fixed(q.1, 1)} />
         }
     });
 
@@ -420,7 +434,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             <svg
                 class="diagram"
                 data-testid="diagram"
-                viewBox={format!("0 0 {W} {height:.0}")}
+                viewBox={format!("0 0 {} {}", fixed(W, 0), fixed(height, 0))}
                 preserveAspectRatio="xMidYMid meet"
                 role="img"
                 aria-labelledby="diagram-title diagram-desc"

@@ -1,4 +1,4 @@
-use mailroom_core::lessons::BUILTIN;
+use mailroom_core::lessons::INDEX;
 use yew::prelude::*;
 
 use crate::components::icons;
@@ -37,33 +37,22 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             }
         })
     };
-    // The picker names lessons by their titles (parsed once), not by their file names.
-    let lessons = use_memo((), |_| {
-        BUILTIN
-            .iter()
-            .map(|(id, _)| {
-                let title = match mailroom_core::lessons::builtin(id) {
-                    Some(Ok(l)) => l.title,
-                    _ => (*id).to_string(),
-                };
-                (*id, title)
-            })
-            .collect::<Vec<_>>()
-    });
+    // The picker names lessons by their titles, not by their file names.
+    let lessons = INDEX;
     html! {
         <header class="top-bar">
             <span class="brand">{ icons::logo() }<span>{ "Mailroom" }</span></span>
             // With several lessons the picker shows the title (the heading stays for screen
             // readers): one title on screen, not the same words twice.
-            <h1 id="lesson-title" class={classes!("lesson-title", (BUILTIN.len() > 1).then_some("visually-hidden"))}>
+            <h1 id="lesson-title" class={classes!("lesson-title", (INDEX.len() > 1).then_some("visually-hidden"))}>
                 { props.title.clone() }
             </h1>
-            if BUILTIN.len() > 1 {
+            if INDEX.len() > 1 {
                 <label class="lesson-picker" title="Choose a lesson">
                     <span class="visually-hidden">{ "Lesson" }</span>
                     <select data-testid="lesson-picker" {onchange}>
                         { for lessons.iter().map(|(id, title)| html! {
-                            <option value={*id} selected={*id == props.lesson_id}>{ title.clone() }</option>
+                            <option value={*id} selected={*id == props.lesson_id}>{ *title }</option>
                         }) }
                     </select>
                 </label>
