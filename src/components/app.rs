@@ -79,6 +79,8 @@ pub fn App() -> Html {
             data-testid="player"
             data-cursor={player.cursor.to_string()}
             data-total={total.to_string()}
+            data-lesson={player.lesson.id.clone()}
+            aria-busy={player.pending.is_some().then_some("true")}
             aria-labelledby="lesson-title"
         >
             <TopBar

@@ -30,6 +30,21 @@ export async function launchBrowser() {
   });
 }
 
+/**
+ * Waits until the player shows lesson `lesson` (its file fetched and run): lessons load
+ * when opened, so after a change of address the previous one stays until then.
+ */
+export async function lessonShown(page, lesson, timeout = 15_000) {
+  await page.waitForFunction(
+    (l) => {
+      const main = document.querySelector('main[data-testid=player]');
+      return !!main && !main.hasAttribute('aria-busy') && main.dataset.lesson === l.toLowerCase();
+    },
+    lesson,
+    { timeout, polling: 'raf' },
+  );
+}
+
 export async function artifactPath(name) {
   await mkdir(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);

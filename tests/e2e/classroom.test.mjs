@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -69,6 +69,7 @@ async function open(size, hash, extra = {}) {
   const page = await context.newPage();
   await page.goto(`${server.url}/${hash}`);
   await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator(`${SEL.player}:not([aria-busy])`).waitFor({ timeout: FIRST_LOAD_TIMEOUT });
   return { page, context, errors };
 }
 
@@ -163,7 +164,7 @@ function textOutsideDiagram(page) {
 
 for (const size of ['laptop', 'projector', 'zoom150']) {
   test(`1. the whole bounce can be read in the dialog (${size})`, async () => {
-    const { page, context, errors } = await open(size, '#/lesson/a-bounce/step/36');
+    const { page, context, errors } = await open(size, '#/lesson/a-bounce/step/999');
     await page.locator('[data-testid=mailbox][data-owner="alice@example.org"] button').first().click();
     await page.locator(SEL.dialog).waitFor({ state: 'visible' });
     assert.equal(await visibility(page, SEL.dialog), 'ok', 'the dialog fits the window');
@@ -244,7 +245,7 @@ for (const size of ['laptop', 'projector']) {
     const { page, context } = await open(size, '#/lesson/sending-an-email/step/0');
     for (const lesson of LESSONS) {
       await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
-      await waitUntil(page, lesson, (l) => location.hash.includes(l), lesson);
+      await lessonShown(page, lesson);
       const parts = await partCount(page);
       assert.ok(parts > 5);
       for (let i = 0; i < parts; i++) {
@@ -262,8 +263,8 @@ for (const size of ['laptop', 'projector']) {
 
 for (const size of ['zoom125', 'zoom150']) {
   test(`5. at ${size} the header, diagram, narration and controls are in view`, async () => {
-    const { page, context } = await open(size, '#/lesson/sending-an-email/step/14');
-    await waitCursor(page, 14);
+    const { page, context } = await open(size, '#/lesson/sending-an-email/step/23');
+    await waitCursor(page, 23);
     // The transcript scrolls to the current row: the page itself must not scroll.
     await waitUntil(page, 'the current row in view', () => !!document.querySelector('[aria-current=step]'));
     assert.equal(await page.evaluate(() => scrollY), 0, 'the page is not scrolled');
@@ -336,7 +337,7 @@ for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
     const { page, context } = await open(size, '#/lesson/sending-an-email/step/0', { reducedMotion: 'reduce' });
     for (const lesson of LESSONS) {
       await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
-      await waitUntil(page, lesson, (l) => location.hash.includes(l), lesson);
+      await lessonShown(page, lesson);
       const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
       for (let n = 0; n <= total; n++) {
         if (n > 0) {
@@ -354,7 +355,7 @@ for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
 // ---------------------------------------------------------------------- 6 --
 
 test('6. the transcript labels are explained on screen; the queue in words', async () => {
-  const { page, context } = await open('projector', '#/lesson/sending-an-email/step/16');
+  const { page, context } = await open('projector', '#/lesson/sending-an-email/step/25');
   const legend = page.locator('[data-testid=transcript-legend]');
   assert.equal(await visibility(page, '[data-testid=transcript-legend]'), 'ok');
   const text = (await legend.textContent()).replace(/\s+/g, ' ');
@@ -370,8 +371,8 @@ test('6. the transcript labels are explained on screen; the queue in words', asy
 // ---------------------------------------------------------------------- 8 --
 
 test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
-  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/14');
-  await waitCursor(page, 14);
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/23');
+  await waitCursor(page, 23);
   const line = page.locator('[aria-current=step] [data-testid=stuffed-line]').first();
   await line.waitFor({ state: 'visible' });
   assert.equal(await line.locator('mark').textContent(), '.');
@@ -392,7 +393,7 @@ test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
 
 test('9. parts say which steps they cover; ?messages is said and capped', async () => {
   const { page, context } = await open('laptop', '#/lesson/a-bounce/step/4');
-  assert.match(await page.locator(SEL.partCounter).textContent(), /^Part 1 of \d+ · steps 0–10$/);
+  assert.match(await page.locator(SEL.partCounter).textContent(), /^Part 1 of \d+ · steps 0–19$/);
   await page.goto(`${server.url}/?messages=27#/lesson/sending-an-email/step/39`);
   await page.locator('[data-testid=messages-note]').waitFor();
   assert.match(await page.locator('[data-testid=messages-note]').textContent(), /27 times/);
@@ -413,6 +414,7 @@ test('10. Space plays after a button click; PageDown/PageUp step; Shift+→ jump
   await page.keyboard.press('Space');
   await waitPlaying(page, false);
   await page.goto(`${server.url}/#/lesson/a-bounce/step/0`);
+  await lessonShown(page, 'a-bounce');
   await waitCursor(page, 0);
   await page.keyboard.press('PageDown');
   await waitCursor(page, 1);
@@ -428,9 +430,9 @@ test('10. Space plays after a button click; PageDown/PageUp step; Shift+→ jump
 });
 
 test('10. the live region reads a new part; the selected row is aria-selected', async () => {
-  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/10');
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/19');
   await page.keyboard.press('ArrowRight');
-  await waitCursor(page, 11);
+  await waitCursor(page, 20);
   await waitUntil(page, 'the part read out', (s) => /Part 2 of \d+: Her own server accepts it\./.test(document.querySelector(s).textContent), SEL.announcer);
   const row = page.locator(SEL.row).nth(3);
   await row.click();
@@ -441,7 +443,7 @@ test('10. the live region reads a new part; the selected row is aria-selected', 
 });
 
 test('10. focus is kept when its control goes away; capitals in the address', async () => {
-  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/36');
+  const { page, context } = await open('laptop', '#/lesson/a-bounce/step/999');
   await page.locator('[data-testid=mailbox][data-owner="alice@example.org"] button').first().focus();
   await page.keyboard.press('Home');
   await waitCursor(page, 0);
@@ -453,6 +455,7 @@ test('10. focus is kept when its control goes away; capitals in the address', as
   await waitUntil(page, 'the last part', ([s, n]) => document.querySelector(s).textContent.startsWith(`Part ${n} `), [SEL.partCounter, parts]);
   await waitUntil(page, 'the focus not on the body', () => document.activeElement && document.activeElement !== document.body);
   await page.goto(`${server.url}/#/lesson/A-BOUNCE/step/3`);
+  await lessonShown(page, 'a-bounce');
   await waitUntil(page, 'the bounce lesson from capitals', () => document.title.includes('bounce'));
   assert.equal(await cursorOf(page), 3);
   await context.close();

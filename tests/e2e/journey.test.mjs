@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import { access, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, ARTIFACTS } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, ARTIFACTS, lessonShown } from './browser.mjs';
 
 const LESSON = 'sending-an-email';
 const BOB = 'bob@example.net';
@@ -361,6 +361,7 @@ test('the lesson picker opens "a-bounce", and the bounce reaches Alice', { timeo
     await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
     await page.locator('select[data-testid=lesson-picker]').selectOption('a-bounce');
     await waitUntil(page, 'the hash of the bounce lesson', () => location.hash === '#/lesson/a-bounce/step/0');
+    await lessonShown(page, 'a-bounce');
     await waitAttr(page, SEL.player, 'data-cursor', 0);
     const alice = '[data-testid=mailbox][data-owner="alice@example.org"]';
     await waitAttr(page, alice, 'data-count', 0);

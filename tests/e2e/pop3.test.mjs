@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -63,6 +63,7 @@ async function open(lesson, viewport = { width: 1366, height: 768 }) {
   const page = await context.newPage();
   await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
   await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  await lessonShown(page, lesson, FIRST_LOAD_TIMEOUT);
   await waitUntil(page, 'the panel', (s) => !!document.querySelector(s), SEL.panel);
   return { page, context, errors, offsite };
 }
