@@ -88,11 +88,12 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
     let node = use_node_ref();
     {
         let node = node.clone();
-        // Re-run when line ends appear or vanish: the rows change height.
+        // Re-run when line ends or the eavesdropper's view appear or vanish: the rows change
+        // height.
         // Scrolling needs an up-to-date layout. Done at once, it would force a layout in the
         // middle of the key press (the page is laid out again for the frame anyway); in the
         // next animation frame the browser lays out once and paints the scrolled list.
-        use_effect_with((props.current, props.show_line_ends), move |(current, _)| {
+        use_effect_with((props.current, props.show_line_ends, props.eavesdropper), move |(current, _, _)| {
             if *current && let Some(window) = web_sys::window() {
                 let scroll = Closure::once_into_js(move || {
                     // Only the transcript scrolls, never the page (at 150 % zoom the page
