@@ -17,6 +17,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("keeping-mail-on-the-server", include_str!("../../lessons/keeping-mail-on-the-server.md")),
     ("connection-drops-before-quit", include_str!("../../lessons/connection-drops-before-quit.md")),
     ("the-pop3-lock", include_str!("../../lessons/the-pop3-lock.md")),
+    ("full-mailbox", include_str!("../../lessons/full-mailbox.md")),
+    ("too-big", include_str!("../../lessons/too-big.md")),
+    ("unknown-domain", include_str!("../../lessons/unknown-domain.md")),
+    ("no-mx", include_str!("../../lessons/no-mx.md")),
     ("the-whole-journey", include_str!("../../lessons/the-whole-journey.md")),
 ];
 
@@ -38,6 +42,10 @@ pub const INDEX: &[(&str, &str)] = &[
     ("keeping-mail-on-the-server", "Keeping mail on the server: UIDL"),
     ("connection-drops-before-quit", "What if the connection drops before QUIT?"),
     ("the-pop3-lock", "Two mail programs, one POP3 mailbox: the lock"),
+    ("full-mailbox", "A full mailbox"),
+    ("too-big", "A message too big"),
+    ("unknown-domain", "A domain that does not exist"),
+    ("no-mx", "A domain with no MX record"),
     ("the-whole-journey", "The whole journey"),
 ];
 
