@@ -35,7 +35,10 @@ impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}. {} IN {} ", self.name, self.ttl, self.data.qtype())?;
         match &self.data {
-            RData::Mx { preference, exchange } => write!(f, "{preference} {exchange}."),
+            // The root itself is written `.` (a null MX, RFC 7505 §3), not `..`.
+            RData::Mx { preference, exchange } => {
+                write!(f, "{preference} {}.", exchange.trim_end_matches('.'))
+            }
             RData::A(addr) => write!(f, "{addr}"),
         }
     }
@@ -140,7 +143,10 @@ mod tests {
         z.add_mx("example.net", 20, "backup.example.net");
         z.add_mx("example.net", 10, "mx.example.net");
         z.add_a("mx.example.net", "198.51.100.25");
+        z.add_mx("nomail.example", 0, ".");
         let cases = [
+            // A null MX names the root: written `.` (RFC 7505 §3).
+            ("nomail.example", "MX", vec!["nomail.example. 3600 IN MX 0 ."]),
             (
                 "example.net",
                 "MX",
