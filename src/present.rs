@@ -271,18 +271,17 @@ pub fn wire_view(trace: &Trace, index: usize) -> Option<String> {
             Some(format!("on the wire: {size} bytes of TLS handshake; {readable}"))
         }
         Seen::Encrypted { records, plaintext } => {
-            let wire: usize = records.iter().map(|r| r.bytes.len()).sum();
+            let wire: usize = records.iter().map(Vec::len).sum();
             let first = records.first()?;
-            let hex: Vec<String> = first.bytes.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
-            let more = if first.bytes.len() > SHOWN { " …" } else { "" };
+            let hex: Vec<String> = first.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
+            let more = if first.len() > SHOWN { " …" } else { "" };
             let count = if records.len() == 1 {
                 "1 TLS record".to_string()
             } else {
                 format!("{} TLS records", records.len())
             };
             Some(format!(
-                "on the wire: {count}, {wire} bytes for {plaintext} bytes of {}: {}{more}",
-                first.content_type_words(),
+                "on the wire: {count}, {wire} bytes for {plaintext} bytes of encrypted data: {}{more}",
                 hex.join(" ")
             ))
         }

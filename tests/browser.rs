@@ -291,6 +291,36 @@ async fn a_stored_message_opens_in_a_dialog() {
     finish(root, handle).await;
 }
 
+/// The eavesdropper's view: after the TLS handshake a row shows what the wire carries (a
+/// TLS record, no plaintext); before it, nothing is added, because the wire carries the
+/// very bytes.
+#[wasm_bindgen_test]
+async fn the_eavesdropper_sees_records_only_after_the_handshake() {
+    let (root, handle) = mount().await;
+    assert_eq!(count(&root, "[data-testid=wire-seen]"), 0);
+    click(&root, "[data-testid=eavesdropper]");
+    yew::scheduler::flush().await;
+    press("End");
+    yew::scheduler::flush().await;
+    let rows = root.query_selector_all("[data-testid=transcript-row]").unwrap();
+    let text = |i: u32| rows.item(i).unwrap().text_content().unwrap_or_default();
+    let seen: Vec<(String, bool)> = (0..rows.length())
+        .map(|i| {
+            let row = rows.item(i).unwrap().dyn_into::<Element>().unwrap();
+            (text(i), row.query_selector("[data-testid=wire-seen]").unwrap().is_some())
+        })
+        .collect();
+    let index = |needle: &str| seen.iter().position(|(t, _)| t.contains(needle)).unwrap();
+    // STARTTLS itself and the first EHLO cross in the clear; AUTH goes inside TLS.
+    assert!(!seen[index("STARTTLS")].1, "STARTTLS is sent in the clear");
+    let auth = &seen[index("AUTH PLAIN AG")];
+    assert!(auth.1, "the login is encrypted");
+    assert!(auth.0.contains("on the wire: 1 TLS record") && auth.0.contains("17 03 03"), "{}", auth.0);
+    // The relay to mx.example.net has no TLS: its rows stay as they are.
+    assert!(!seen[index("greets smtp.example.org")].1, "the second hop is in the clear");
+    finish(root, handle).await;
+}
+
 #[wasm_bindgen_test]
 async fn play_toggles_aria_pressed() {
     let (root, handle) = mount().await;

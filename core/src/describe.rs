@@ -519,6 +519,15 @@ fn role_word(role: HostRole) -> &'static str {
     }
 }
 
+/// `[times N]` at the end of a fault rule: how many times it applies (always, without it).
+fn optional_times(c: &mut Cursor) -> Result<Option<u32>, syntax::Error> {
+    if !c.optional("times") {
+        return Ok(None);
+    }
+    let (n, _) = c.value("how many times, 1 or more", |s| number(s, "`times`", 1, u64::from(u32::MAX)))?;
+    Ok(Some(n as u32))
+}
+
 fn role(s: &str) -> Result<HostRole, String> {
     match s.to_ascii_lowercase().as_str() {
         "client" => Ok(HostRole::Client),
@@ -1053,14 +1062,7 @@ impl Builder {
         } else {
             t.text.clone()
         };
-        let times = if c.optional("times") {
-            Some(
-                c.value("how many times, 1 or more", |s| number(s, "`times`", 1, u64::from(u32::MAX)))?.0
-                    as u32,
-            )
-        } else {
-            None
-        };
+        let times = optional_times(c)?;
         c.done()?;
         let found = self
             .fault_line(|f| matches!(f, Fault::Reply { host: h, verb: v, .. } if *h == host && *v == verb));
@@ -1091,14 +1093,7 @@ impl Builder {
                 ))
             }
         })?;
-        let times = if c.optional("times") {
-            Some(
-                c.value("how many times, 1 or more", |s| number(s, "`times`", 1, u64::from(u32::MAX)))?.0
-                    as u32,
-            )
-        } else {
-            None
-        };
+        let times = optional_times(c)?;
         c.done()?;
         let found = self.fault_line(
             |f| matches!(f, Fault::Cut { host: h, port: p, verb: v, .. } if *h == host && *p == port && *v == verb),

@@ -218,8 +218,13 @@ impl Mta {
 
     /// Retries, warnings and giving up as `policy` says.
     pub fn with_policy(mut self, policy: RetryPolicy) -> Mta {
-        self.policy = policy;
+        self.set_policy(policy);
         self
+    }
+
+    /// From now on, retries, warnings and giving up follow `policy`.
+    pub fn set_policy(&mut self, policy: RetryPolicy) {
+        self.policy = policy;
     }
 
     pub fn policy(&self) -> &RetryPolicy {

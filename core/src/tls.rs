@@ -6,11 +6,13 @@
 //! party between them would capture instead: TLS 1.3 records (RFC 8446 §5) whose sizes
 //! follow from the plaintext (a 5-octet header, the data, one octet of content type and a
 //! 16-octet AEAD tag per record of at most 2^14 octets), filled with octets that look
-//! random because real ciphertext does. They are made from a hash of the connection and
-//! the event, so the view is the same every time; they are not the output of any cipher.
+//! random because real ciphertext does. They come from the World's seeded generator
+//! ([`Rng`]), seeded by the connection and the event, so the view is the same every time;
+//! they are not the output of any cipher.
 //! Before the handshake ends everything is visible, and even the ClientHello shows the
 //! server's name (SNI, RFC 6066 §3) in the clear.
 
+use crate::rng::Rng;
 use crate::trace::{EventKind, TlsFlight, Trace};
 
 /// The largest plaintext in one TLS record (RFC 8446 §5.1).
@@ -20,26 +22,6 @@ pub const RECORD_HEADER: usize = 5;
 /// The AEAD tag of AES-128-GCM and ChaCha20-Poly1305 (RFC 8446 §5.2, RFC 5116).
 pub const TAG: usize = 16;
 
-/// One captured TLS record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
-    /// What the header says: `Handshake` before the keys exist, `ApplicationData` after
-    /// (TLS 1.3 hides the real content type inside the encryption).
-    pub content_type: &'static str,
-    /// The whole record on the wire, header included.
-    pub bytes: Vec<u8>,
-}
-
-impl Record {
-    /// What the header says the record carries, in words.
-    pub fn content_type_words(&self) -> &'static str {
-        match self.content_type {
-            "ApplicationData" => "encrypted data",
-            _ => "handshake",
-        }
-    }
-}
-
 /// What an eavesdropper sees of one event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Seen {
@@ -47,19 +29,9 @@ pub enum Seen {
     Clear,
     /// A handshake flight: its size, and what of it is readable.
     Handshake { flight: TlsFlight, size: usize, readable: String },
-    /// Encrypted records: sizes and noise, nothing of the content.
-    Encrypted { records: Vec<Record>, plaintext: usize },
-}
-
-impl Seen {
-    /// The octets captured on the wire for an encrypted event.
-    pub fn wire_len(&self) -> usize {
-        match self {
-            Seen::Encrypted { records, .. } => records.iter().map(|r| r.bytes.len()).sum(),
-            Seen::Handshake { size, .. } => *size,
-            Seen::Clear => 0,
-        }
-    }
+    /// Encrypted TLS 1.3 application-data records, each whole as captured (header
+    /// included): sizes and noise, nothing of the content.
+    Encrypted { records: Vec<Vec<u8>>, plaintext: usize },
 }
 
 /// What someone on the wire sees of event `index` of `t`.
@@ -85,8 +57,9 @@ pub fn seen(t: &Trace, index: usize) -> Seen {
     if !encrypted || ev.bytes.is_empty() {
         return Seen::Clear;
     }
+    // The World's one generator, seeded by the connection and the event.
     let conn_id = ev.conn.map_or(0, |c| c.0 as u64);
-    let mut noise = Noise::new(conn_id, index as u64);
+    let mut noise = Rng::derive(conn_id, &index.to_string());
     let records = ev
         .bytes
         .chunks(MAX_RECORD_PLAINTEXT)
@@ -97,39 +70,15 @@ pub fn seen(t: &Trace, index: usize) -> Seen {
             // application_data (23), legacy_record_version 0x0303, length.
             bytes.extend_from_slice(&[23, 3, 3]);
             bytes.extend_from_slice(&(len as u16).to_be_bytes());
-            bytes.extend((0..len).map(|_| noise.next_byte()));
-            Record { content_type: "ApplicationData", bytes }
+            while bytes.len() < RECORD_HEADER + len {
+                let word = noise.next_u64().to_le_bytes();
+                let take = (RECORD_HEADER + len - bytes.len()).min(word.len());
+                bytes.extend_from_slice(&word[..take]);
+            }
+            bytes
         })
         .collect();
     Seen::Encrypted { records, plaintext: ev.bytes.len() }
-}
-
-/// Octets that look random, from a hash of (connection, event): splitmix64.
-struct Noise {
-    state: u64,
-    word: u64,
-    left: u8,
-}
-
-impl Noise {
-    fn new(conn: u64, event: u64) -> Noise {
-        Noise { state: conn.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ event, word: 0, left: 0 }
-    }
-
-    fn next_byte(&mut self) -> u8 {
-        if self.left == 0 {
-            self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            self.word = z ^ (z >> 31);
-            self.left = 8;
-        }
-        self.left -= 1;
-        let b = self.word as u8;
-        self.word >>= 8;
-        b
-    }
 }
 
 #[cfg(test)]
@@ -177,7 +126,7 @@ mod tests {
             };
             assert_eq!(plaintext, plain.len());
             assert_eq!(records.len(), 1);
-            let r = &records[0].bytes;
+            let r = &records[0];
             assert_eq!(r.len(), RECORD_HEADER + plain.len() + 1 + TAG);
             assert_eq!(&r[..3], [23, 3, 3]);
             assert_eq!(usize::from(u16::from_be_bytes([r[3], r[4]])), plain.len() + 1 + TAG);
@@ -200,7 +149,7 @@ mod tests {
         let i = t.events.iter().find(|e| e.kind.label() == "message").unwrap().index;
         t.events[i].bytes = vec![b'x'; MAX_RECORD_PLAINTEXT * 2 + 10];
         let Seen::Encrypted { records, .. } = seen(&t, i) else { panic!() };
-        let sizes: Vec<usize> = records.iter().map(|r| r.bytes.len()).collect();
+        let sizes: Vec<usize> = records.iter().map(Vec::len).collect();
         let full = RECORD_HEADER + MAX_RECORD_PLAINTEXT + 1 + TAG;
         assert_eq!(sizes, [full, full, RECORD_HEADER + 10 + 1 + TAG]);
     }

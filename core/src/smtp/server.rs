@@ -924,7 +924,7 @@ impl Session for SmtpServer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     use crate::session::Directory;
@@ -946,7 +946,7 @@ mod tests {
     }
 
     /// `"250 2.1.0"`, `"354"` or `"close"` for each output; accepted messages apart.
-    fn drain(s: &mut SmtpServer, replies: &mut Vec<String>, accepted: &mut Vec<Accepted>) {
+    pub(crate) fn drain(s: &mut SmtpServer, replies: &mut Vec<String>, accepted: &mut Vec<Accepted>) {
         while let Some(o) = s.poll_output() {
             match o {
                 Output::Send {

@@ -2,11 +2,12 @@
 //! (RFC 3207): the conformance cases of `PROTOCOLS.md` for both, as tables of writes and
 //! the replies they must get.
 
-use crate::session::{Directory, Env, Output, RcptVerdict, Request, Session};
+use crate::session::{Directory, Env, Output, RcptVerdict, Session};
 use crate::smtp::auth;
+use crate::smtp::server::tests::drain;
 use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer, State, TlsPolicy};
 use crate::time::SimTime;
-use crate::trace::{EventKind, Status};
+use crate::trace::EventKind;
 
 /// The host's answers, with passwords.
 struct Users(Directory);
@@ -56,30 +57,13 @@ fn run(config: ServerConfig, steps: &[Step]) -> (Vec<String>, Vec<Accepted>, Smt
     let mut s = SmtpServer::new(config, peer, "S", SimTime::ZERO);
     let mut env = users();
     let (mut replies, mut accepted) = (Vec::new(), Vec::new());
-    let mut drain = |s: &mut SmtpServer, replies: &mut Vec<String>| {
-        while let Some(o) = s.poll_output() {
-            match o {
-                Output::Send {
-                    kind: EventKind::Reply { status: Status::Smtp { code, enhanced }, .. },
-                    ..
-                } => replies.push(match enhanced {
-                    Some(e) => format!("{code} {e}"),
-                    None => code.to_string(),
-                }),
-                Output::Send { kind, .. } => panic!("a server sends replies only: {kind:?}"),
-                Output::Request(Request::Accept(a)) => accepted.push(a),
-                Output::Request(Request::StartTls) => replies.push("tls".into()),
-                Output::Close => replies.push("close".into()),
-            }
-        }
-    };
-    drain(&mut s, &mut replies);
+    drain(&mut s, &mut replies, &mut accepted);
     for step in steps {
         match step {
             W(text) => s.handle_input(text.as_bytes(), SimTime::ZERO, &mut env),
             Tls => s.handle_tls(SimTime::ZERO),
         }
-        drain(&mut s, &mut replies);
+        drain(&mut s, &mut replies, &mut accepted);
     }
     (replies, accepted, s)
 }

@@ -374,7 +374,7 @@ impl World {
     /// `host`'s queue retries, warns and gives up as `policy` says.
     pub fn retry_policy(&mut self, host: HostId, policy: RetryPolicy) {
         if let Some(m) = self.mail_mut(host) {
-            m.mta = std::mem::replace(&mut m.mta, Mta::new("", Vec::new(), Rng::new(0))).with_policy(policy);
+            m.mta.set_policy(policy);
         }
     }
 

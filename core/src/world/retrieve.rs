@@ -80,12 +80,7 @@ impl World {
     /// the world describes it.
     pub fn retrieve_mail_at(&mut self, at: SimTime, host: HostId, server_name: &str, user: &str, keep: bool) {
         let user = user.to_ascii_lowercase();
-        let password = self
-            .hosts
-            .iter()
-            .filter_map(|h| h.mail.as_ref())
-            .find_map(|m| m.passwords.get(&user).cloned())
-            .unwrap_or_default();
+        let password = self.password_of(&user).unwrap_or_default();
         // Shown from the start: the program (empty) and the maildrop it will read.
         let mp = &mut self.mail_programs;
         let program = mp.programs.entry((host, user.clone())).or_default();
