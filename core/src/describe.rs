@@ -45,6 +45,7 @@
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
 //! cut HOST PORT before VERB [times N]          a connection to that port breaks as the client sends VERB
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
+//!         [password "TEXT"] [auth plain|login|none] [broken dots|lf]     how the mail program is set up
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
 //!
@@ -107,7 +108,7 @@
 //! full bob@example.net
 //! reply mx.example.net RCPT 451 4.7.1 "Try again later" times 1
 //! cut mx.example.net 25 before QUIT times 1         # the first QUIT to it never arrives
-//! at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject "Hi"
+//! at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject "Hi" auth login
 //! ```
 
 mod syntax;
@@ -116,6 +117,8 @@ use std::fmt;
 
 use crate::dns::{RData, Record, Zone};
 pub use crate::mta::RetryPolicy;
+pub use crate::smtp::auth::Mechanism;
+pub use crate::smtp::client::Flaw;
 pub use crate::smtp::server::TlsPolicy;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::HostRole;
@@ -354,6 +357,24 @@ impl Fault {
     }
 }
 
+/// How the mail program of a `send` is set up, where a lesson makes it differ from a
+/// well set-up one (which logs in with AUTH PLAIN, with the user's own password).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendSetup {
+    /// The password it logs in with instead of the user's own: a typo in its settings.
+    pub password: Option<String>,
+    /// How it logs in (where the server asks for a login); `None`: it does not log in.
+    pub login: Option<Mechanism>,
+    /// A badly written program's fault.
+    pub flaw: Option<Flaw>,
+}
+
+impl Default for SendSetup {
+    fn default() -> SendSetup {
+        SendSetup { password: None, login: Some(Mechanism::Plain), flaw: None }
+    }
+}
+
 /// A scripted action.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ActionDesc {
@@ -365,6 +386,7 @@ pub enum ActionDesc {
         via: String,
         to: Vec<String>,
         subject: Option<String>,
+        program: SendSetup,
         line: usize,
     },
     /// At `at`, the mail program on `from_host` fetches `user`'s mail from `via` with POP3,
@@ -507,7 +529,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("cut", "cut HOST PORT before VERB [times N]"),
     (
         "at",
-        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
+        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
     ),
 ];
 
@@ -1125,6 +1147,7 @@ impl Builder {
         let (via, vcol) = c.value("the server the message is handed to", dns_name)?;
         let mut to = None;
         let mut subject = None;
+        let mut program = SendSetup::default();
         loop {
             if c.optional("to") {
                 let (parts, col) = c.list("one or more addresses, separated by commas")?;
@@ -1148,6 +1171,39 @@ impl Builder {
                     return Err((t.col, "`subject` is written once".into()));
                 }
                 subject = Some(t.text.clone());
+            } else if c.optional("password") {
+                let t = c.next("the password the mail program logs in with, in quotes")?;
+                if program.password.is_some() {
+                    return Err((t.col, "`password` is written once".into()));
+                }
+                program.password = Some(t.text.clone());
+            } else if c.optional("auth") {
+                let t = c.next("how the mail program logs in: plain, login or none")?;
+                program.login = match t.text.to_ascii_lowercase().as_str() {
+                    "plain" => Some(Mechanism::Plain),
+                    "login" => Some(Mechanism::Login),
+                    "none" => None,
+                    other => {
+                        return Err((
+                            t.col,
+                            format!("expected plain, login or none after `auth`, found `{other}`"),
+                        ));
+                    }
+                };
+            } else if c.optional("broken") {
+                let t = c.next("what is wrong with the sending program: dots or lf")?;
+                program.flaw = Some(match t.text.to_ascii_lowercase().as_str() {
+                    "dots" => Flaw::NoDotStuffing,
+                    "lf" => Flaw::BareLf,
+                    other => {
+                        return Err((
+                            t.col,
+                            format!(
+                                "expected dots (no doubled dots) or lf (bare LF line ends) after `broken`, found `{other}`"
+                            ),
+                        ));
+                    }
+                });
             } else {
                 break;
             }
@@ -1168,6 +1224,7 @@ impl Builder {
             via,
             to: to.unwrap_or_default(),
             subject,
+            program,
             line,
         });
         Ok(())

@@ -145,6 +145,7 @@ fn the_example_of_the_module_doc_parses() {
             via: "smtp.example.org".into(),
             to: vec!["bob@example.net".into()],
             subject: Some("Hi".into()),
+            program: SendSetup { login: Some(Mechanism::Login), ..SendSetup::default() },
             line: 30
         }]
     );
@@ -523,6 +524,26 @@ fn every_directive_broken() {
             "at soon send from laptop.example.org via smtp.example.org",
             &[
                 "line 8, column 4: expected a duration such as `250ms`, `30s`, `5m`, `2h` or `1d`, found `soon`",
+            ],
+        ),
+        (
+            "at 0s send from laptop.example.org via smtp.example.org auth maybe",
+            &["line 8, column 62: expected plain, login or none after `auth`, found `maybe`"],
+        ),
+        (
+            "at 0s send from laptop.example.org via smtp.example.org broken commas",
+            &[
+                "line 8, column 64: expected dots (no doubled dots) or lf (bare LF line ends) after `broken`, found `commas`",
+            ],
+        ),
+        (
+            "at 0s send from laptop.example.org via smtp.example.org password \"a\" password \"b\"",
+            &["line 8, column 79: `password` is written once"],
+        ),
+        (
+            "at 0s send from laptop.example.org via smtp.example.org password",
+            &[
+                "line 8, column 65: expected the password the mail program logs in with, in quotes here; the line reads `at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]`",
             ],
         ),
         (

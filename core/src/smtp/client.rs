@@ -51,6 +51,9 @@ pub enum ClientState {
     TlsHandshake,
     /// AUTH was sent with the login (RFC 4954 §4).
     ExpectAuthReply,
+    /// `AUTH LOGIN` was sent: waiting for the `334` that asks for the user name (0) or
+    /// the password (1).
+    ExpectLoginPrompt(u8),
     ExpectMailReply,
     /// Waiting for the reply to the RCPT of recipient `n`.
     ExpectRcptReply(usize),
@@ -70,6 +73,7 @@ impl ClientState {
             ClientState::ExpectStartTlsReply => "ExpectStartTlsReply",
             ClientState::TlsHandshake => "TlsHandshake",
             ClientState::ExpectAuthReply => "ExpectAuthReply",
+            ClientState::ExpectLoginPrompt(_) => "ExpectLoginPrompt",
             ClientState::ExpectMailReply => "ExpectMailReply",
             ClientState::ExpectRcptReply(_) => "ExpectRcptReply",
             ClientState::ExpectDataReply => "ExpectDataReply",
@@ -91,6 +95,10 @@ impl ClientState {
             ClientState::TlsHandshake => return "runs the TLS handshake".into(),
             ClientState::ExpectAuthReply if sending => return "logs in (AUTH)".into(),
             ClientState::ExpectAuthReply => "AUTH",
+            ClientState::ExpectLoginPrompt(0) if sending => return "logs in (AUTH LOGIN)".into(),
+            ClientState::ExpectLoginPrompt(0) => return "waits to be asked for the user name".into(),
+            ClientState::ExpectLoginPrompt(_) if sending => return "sends the user name".into(),
+            ClientState::ExpectLoginPrompt(_) => return "waits to be asked for the password".into(),
             ClientState::ExpectMailReply => "MAIL FROM",
             ClientState::ExpectRcptReply(_) => "RCPT TO",
             ClientState::ExpectDataReply => "DATA",
@@ -141,12 +149,46 @@ pub struct Outcome {
 pub enum ClientOutput {
     /// Send one command line (`verb` upper-case).
     Command { verb: String, bytes: Vec<u8> },
+    /// Send one line of an AUTH exchange (a base64 answer to a `334`).
+    AuthData(Vec<u8>),
     /// Send the message, dot-stuffed, with the final `.CRLF`.
     Data(Vec<u8>),
     /// Start the TLS handshake (after `220` to STARTTLS).
     StartTls,
     /// Close the connection.
     Close,
+}
+
+/// A fault of a badly written sending program, for lessons on what the end of DATA needs
+/// (RFC 5321 §4.5.2, §2.3.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flaw {
+    /// It does not double a dot at the start of a line: a line with a single dot ends
+    /// the message early, and the server reads the rest of it as commands.
+    NoDotStuffing,
+    /// It sends the text as it is, with bare LF line ends and no doubled dots (only the
+    /// commands and the final `.` end in CRLF): what a server must never read as the
+    /// end of the data (SMTP smuggling).
+    BareLf,
+}
+
+impl Flaw {
+    /// The message as this program puts it on the wire, with the final `.CRLF`.
+    fn data(self, message: &[u8]) -> Vec<u8> {
+        let mut out = match self {
+            Flaw::NoDotStuffing => message.to_vec(),
+            Flaw::BareLf => message.iter().copied().filter(|&b| b != b'\r').collect(),
+        };
+        if !out.is_empty() && !out.ends_with(b"\n") {
+            out.push(b'\n');
+        }
+        if out.ends_with(b"\n") && !out.ends_with(b"\r\n") {
+            out.pop();
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b".\r\n");
+        out
+    }
 }
 
 /// One delivery attempt.
@@ -172,6 +214,12 @@ pub struct SmtpClient {
     tls_active: bool,
     /// User and password to log in with, where the server offers AUTH.
     login: Option<(String, String)>,
+    /// The SASL mechanism to log in with.
+    mechanism: auth::Mechanism,
+    /// A fault of this program, if it is a badly written one.
+    flaw: Option<Flaw>,
+    /// The reply that refused the message before RCPT (see [`SmtpClient::refused_whole`]).
+    refused_early: Option<Reply>,
 }
 
 impl SmtpClient {
@@ -210,6 +258,9 @@ impl SmtpClient {
             starttls: false,
             tls_active: false,
             login: None,
+            mechanism: auth::Mechanism::Plain,
+            flaw: None,
+            refused_early: None,
         }
     }
 
@@ -224,6 +275,18 @@ impl SmtpClient {
     /// program does on the submission port.
     pub fn with_login(mut self, user: &str, password: &str) -> SmtpClient {
         self.login = Some((user.to_string(), password.to_string()));
+        self
+    }
+
+    /// Logs in with `mechanism` instead of PLAIN (where the server offers it).
+    pub fn with_mechanism(mut self, mechanism: auth::Mechanism) -> SmtpClient {
+        self.mechanism = mechanism;
+        self
+    }
+
+    /// Makes this a badly written program with `flaw`.
+    pub fn with_flaw(mut self, flaw: Option<Flaw>) -> SmtpClient {
+        self.flaw = flaw;
         self
     }
 
@@ -246,6 +309,12 @@ impl SmtpClient {
             })
             .collect();
         Some(Outcome { recipients })
+    }
+
+    /// The reply that refused the whole message before any recipient was named (a login
+    /// refused, AUTH required, MAIL FROM refused), if that is how the attempt ended.
+    pub fn refused_whole(&self) -> Option<&Reply> {
+        self.refused_early.as_ref()
     }
 
     fn command(&mut self, verb: &str, line: String) {
@@ -324,17 +393,28 @@ impl SmtpClient {
                 self.server_size = has("SIZE");
                 self.server_8bit = has("8BITMIME");
                 // `AUTH PLAIN LOGIN`: the mechanisms follow the keyword (RFC 4954 §3).
-                let plain = reply.lines.iter().skip(1).any(|l| {
+                let name = match self.mechanism {
+                    auth::Mechanism::Plain => "PLAIN",
+                    auth::Mechanism::Login => "LOGIN",
+                };
+                let offered = reply.lines.iter().skip(1).any(|l| {
                     keyword(l).as_deref() == Some("AUTH")
-                        && l.split_whitespace().skip(1).any(|m| m.eq_ignore_ascii_case("PLAIN"))
+                        && l.split_whitespace().skip(1).any(|m| m.eq_ignore_ascii_case(name))
                 });
                 if self.starttls && !self.tls_active && has("STARTTLS") {
                     self.command("STARTTLS", "STARTTLS".into());
                     self.state = ClientState::ExpectStartTlsReply;
-                } else if let (Some((user, password)), true) = (&self.login, plain) {
-                    let line = format!("AUTH PLAIN {}", auth::plain_response(user, password));
-                    self.command("AUTH", line);
-                    self.state = ClientState::ExpectAuthReply;
+                } else if let (Some((user, password)), true) = (&self.login, offered) {
+                    // PLAIN sends its one message with the command (an initial response,
+                    // RFC 4954 §4); LOGIN waits to be asked for each part.
+                    if self.mechanism == auth::Mechanism::Plain {
+                        let line = format!("AUTH PLAIN {}", auth::plain_response(user, password));
+                        self.command("AUTH", line);
+                        self.state = ClientState::ExpectAuthReply;
+                    } else {
+                        self.command("AUTH", "AUTH LOGIN".into());
+                        self.state = ClientState::ExpectLoginPrompt(0);
+                    }
                 } else {
                     self.send_mail();
                 }
@@ -366,14 +446,25 @@ impl SmtpClient {
             }
             // Nothing is read during the handshake; a reply here is a protocol error.
             ClientState::TlsHandshake => self.give_up(format!("a reply during the TLS handshake: {reply}")),
+            ClientState::ExpectLoginPrompt(n) if reply.code == 334 => {
+                let (user, password) = self.login.clone().unwrap_or_default();
+                let answer = if n == 0 { user } else { password };
+                let mut bytes = auth::encode(answer.as_bytes()).into_bytes();
+                bytes.extend_from_slice(b"\r\n");
+                self.out.push_back(ClientOutput::AuthData(bytes));
+                self.state =
+                    if n == 0 { ClientState::ExpectLoginPrompt(1) } else { ClientState::ExpectAuthReply };
+            }
             ClientState::ExpectAuthReply if reply.code == 235 => self.send_mail(),
             // A refused login refuses every recipient, with the server's reason.
-            ClientState::ExpectAuthReply => {
+            ClientState::ExpectAuthReply | ClientState::ExpectLoginPrompt(_) => {
+                self.refused_early = Some(reply.clone());
                 self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
                 self.quit();
             }
             ClientState::ExpectMailReply if reply.is_positive() => self.send_rcpt(0),
             ClientState::ExpectMailReply => {
+                self.refused_early = Some(reply.clone());
                 self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
                 self.quit();
             }
@@ -393,7 +484,11 @@ impl SmtpClient {
                 }
             }
             ClientState::ExpectDataReply if reply.code == 354 => {
-                self.out.push_back(ClientOutput::Data(stuff(&self.message)));
+                let data = match self.flaw {
+                    Some(flaw) => flaw.data(&self.message),
+                    None => stuff(&self.message),
+                };
+                self.out.push_back(ClientOutput::Data(data));
                 self.state = ClientState::ExpectDataEndReply;
             }
             // Anything but 354 after DATA means the message was not sent: a 2xx here is a
@@ -453,6 +548,7 @@ impl Session for SmtpClient {
             ClientOutput::Command { verb, bytes } => {
                 Output::Send { bytes, kind: EventKind::Command { verb } }
             }
+            ClientOutput::AuthData(bytes) => Output::Send { bytes, kind: EventKind::AuthData },
             ClientOutput::Data(bytes) => Output::Send { bytes, kind: EventKind::MessageData },
             ClientOutput::StartTls => Output::Request(Request::StartTls),
             ClientOutput::Close => Output::Close,
@@ -542,6 +638,124 @@ mod tests {
             }
         }
         (sent, c.outcome())
+    }
+
+    /// A client that logs in with `mechanism` (and `password`), against scripted replies.
+    fn run_login(mechanism: auth::Mechanism, password: &str, server: &[&str]) -> (Vec<String>, SmtpClient) {
+        let env = Envelope { mail_from: "alice@example.org".into(), rcpt_to: vec!["bob@example.net".into()] };
+        let mut c =
+            SmtpClient::new("laptop.example.org", env, b"Subject: x\r\n\r\nhi\r\n".to_vec(), SimTime::ZERO)
+                .with_login("alice@example.org", password)
+                .with_mechanism(mechanism);
+        let mut sent = Vec::new();
+        for r in server {
+            c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
+            while let Some(o) = c.poll_output() {
+                sent.push(match o {
+                    Output::Send { bytes, kind: EventKind::AuthData } => {
+                        format!("auth-data {}", String::from_utf8(bytes).unwrap().trim_end())
+                    }
+                    Output::Send { bytes, .. } => String::from_utf8(bytes).unwrap().trim_end().to_string(),
+                    Output::Close => "<close>".into(),
+                    Output::Request(r) => panic!("{r:?}"),
+                });
+            }
+        }
+        (sent, c)
+    }
+
+    #[test]
+    fn logs_in_with_plain_or_login_and_keeps_a_refusal_for_the_whole_message() {
+        use auth::Mechanism::{Login, Plain};
+        const EHLO: &str = "250-mx\r\n250 AUTH PLAIN LOGIN\r\n";
+        // (mechanism, password, replies after the greeting and EHLO, what is sent after
+        // EHLO, the reply that refused the whole message)
+        let cases: &[(auth::Mechanism, &str, &[&str], &[&str], Option<u16>)] = &[
+            (
+                Plain,
+                "wonderland",
+                &["235 2.7.0 ok\r\n"],
+                &["AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=", "MAIL FROM:<alice@example.org>"],
+                None,
+            ),
+            (
+                Login,
+                "wonderland",
+                &["334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "235 2.7.0 ok\r\n"],
+                &[
+                    "AUTH LOGIN",
+                    "auth-data YWxpY2VAZXhhbXBsZS5vcmc=",
+                    "auth-data d29uZGVybGFuZA==",
+                    "MAIL FROM:<alice@example.org>",
+                ],
+                None,
+            ),
+            // A wrong password: 535, QUIT, and the whole message refused with it.
+            (
+                Login,
+                "wonderlnd",
+                &["334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n", "535 5.7.8 invalid\r\n"],
+                &["AUTH LOGIN", "auth-data YWxpY2VAZXhhbXBsZS5vcmc=", "auth-data d29uZGVybG5k", "QUIT"],
+                Some(535),
+            ),
+            // A server that does not take the mechanism at all answers the AUTH line.
+            (Login, "x", &["504 5.5.4 unknown mechanism\r\n"], &["AUTH LOGIN", "QUIT"], Some(504)),
+            (
+                Plain,
+                "x",
+                &["538 5.7.11 encryption required\r\n"],
+                &["AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHg=", "QUIT"],
+                Some(538),
+            ),
+        ];
+        for (mechanism, password, replies, want, refused) in cases {
+            let mut script = vec!["220 mx\r\n", EHLO];
+            script.extend_from_slice(replies);
+            let (sent, c) = run_login(*mechanism, password, &script);
+            assert_eq!(&sent[1..], *want, "{mechanism:?} {password}");
+            assert_eq!(c.refused_whole().map(|r| r.code), *refused, "{mechanism:?} {password}");
+        }
+    }
+
+    #[test]
+    fn without_the_mechanism_on_offer_it_does_not_log_in() {
+        // The server offers PLAIN only: a LOGIN client goes on without a login (the
+        // server then says 530 if it needs one, and that refuses the whole message).
+        let (sent, c) = run_login(
+            auth::Mechanism::Login,
+            "x",
+            &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN\r\n", "530 5.7.0 log in first\r\n"],
+        );
+        assert_eq!(sent, ["EHLO laptop.example.org", "MAIL FROM:<alice@example.org>", "QUIT"]);
+        assert_eq!(c.refused_whole().map(|r| r.code), Some(530));
+    }
+
+    #[test]
+    fn a_broken_program_puts_the_message_on_the_wire_as_it_is() {
+        let cases: &[(Option<Flaw>, &[u8], &[u8])] = &[
+            // A good program doubles the dot (RFC 5321 §4.5.2).
+            (None, b"a\r\n.\r\nb\r\n", b"a\r\n..\r\nb\r\n.\r\n"),
+            // No stuffing: the lone dot ends the data early.
+            (Some(Flaw::NoDotStuffing), b"a\r\n.\r\nb\r\n", b"a\r\n.\r\nb\r\n.\r\n"),
+            (Some(Flaw::NoDotStuffing), b"a\r\nb", b"a\r\nb\r\n.\r\n"),
+            // Bare LF: the text as stored, with only the final dot's line ends in CRLF.
+            (Some(Flaw::BareLf), b"a\r\n.\r\nb\r\n", b"a\n.\nb\r\n.\r\n"),
+            (Some(Flaw::BareLf), b"a\r\n\r\nb", b"a\n\nb\r\n.\r\n"),
+        ];
+        for (flaw, message, wire) in cases {
+            let env = Envelope { mail_from: "a@b.c".into(), rcpt_to: vec!["bob@example.net".into()] };
+            let mut c = SmtpClient::new("h", env, message.to_vec(), SimTime::ZERO).with_flaw(*flaw);
+            let mut data = None;
+            for r in ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n"] {
+                c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
+                while let Some(o) = c.poll_output() {
+                    if let Output::Send { bytes, kind: EventKind::MessageData } = o {
+                        data = Some(bytes);
+                    }
+                }
+            }
+            assert_eq!(data.as_deref(), Some(*wire), "{flaw:?}");
+        }
     }
 
     #[test]

@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 
 pub use scenario::*;
 
+use crate::describe::SendSetup;
 use crate::dns::{Answer, Zone};
 use crate::mail::{self, ComposeError, Draft};
 use crate::mta::{AttemptResult, Mta, MtaOutput, RetryPolicy};
@@ -180,7 +181,7 @@ fn other(side: Side) -> Side {
 #[derive(Clone, Debug)]
 enum Lookup {
     /// A mail client finds its server: then connects and sends.
-    Submit { server_name: String, port: u16, envelope: Envelope, message: Vec<u8> },
+    Submit { server_name: String, port: u16, envelope: Envelope, message: Vec<u8>, program: SendSetup },
     /// A server's queue manager routes entry `id`.
     Mta { id: String },
     /// A mail program finds its POP3 server: then connects and fetches.
@@ -588,6 +589,20 @@ impl World {
         port: u16,
         draft: &Draft,
     ) -> Result<(), ComposeError> {
+        self.send_program_at(at, host, server_name, port, draft, &SendSetup::default())
+    }
+
+    /// The same, by a mail program set up as `program` says (a lesson's `send` options:
+    /// a mistyped password, another login mechanism, a badly written program).
+    pub fn send_program_at(
+        &mut self,
+        at: SimTime,
+        host: HostId,
+        server_name: &str,
+        port: u16,
+        draft: &Draft,
+        program: &SendSetup,
+    ) -> Result<(), ComposeError> {
         let at = at.max(self.now);
         // Written now, dated when it is sent: a bad draft is refused at once.
         self.messages += 1;
@@ -610,8 +625,13 @@ impl World {
                 all
             }),
         };
-        let lookup =
-            Box::new(Lookup::Submit { server_name: server_name.to_string(), port, envelope, message });
+        let lookup = Box::new(Lookup::Submit {
+            server_name: server_name.to_string(),
+            port,
+            envelope,
+            message,
+            program: program.clone(),
+        });
         self.schedule(at, Action::Lookup { host, name: server_name.to_string(), qtype: "A", lookup });
         Ok(())
     }
@@ -1338,7 +1358,19 @@ impl World {
                         RcptStatus::Interrupted(why) => Some(format!("{r}: {why}")),
                     })
                     .collect();
-                if !refused.is_empty() {
+                // Refused before any recipient was named (the login, MAIL FROM): one
+                // error for the whole message, which stays in the Outbox to be sent again.
+                let whole = self.conns[conn.0].ends[idx(Side::Client)]
+                    .machine
+                    .as_ref()
+                    .and_then(|m| m.as_any().downcast_ref::<SmtpClient>())
+                    .and_then(SmtpClient::refused_whole);
+                if let Some(reply) = whole {
+                    let text = format!(
+                        "The mail program reports an error and keeps the message in its Outbox: {reply}"
+                    );
+                    self.local(client, EventKind::Note, text.into_bytes());
+                } else if !refused.is_empty() {
                     let text = format!("The mail client reports an error: {}", refused.join("; "));
                     self.local(client, EventKind::Note, text.into_bytes());
                 }
@@ -1435,7 +1467,7 @@ impl World {
 
     fn lookup_done(&mut self, host: HostId, name: &str, qtype: &str, answer: Answer, lookup: Lookup) {
         match lookup {
-            Lookup::Submit { server_name, port, envelope, message } => {
+            Lookup::Submit { server_name, port, envelope, message, program } => {
                 let Some(server) = answer.first_addr().and_then(|a| self.host_by_addr(a)) else {
                     let text = format!(
                         "The mail client cannot find the server {server_name}: the message stays in the Outbox."
@@ -1446,12 +1478,19 @@ impl World {
                 // On the submission port a mail program logs in as the sender, with the
                 // password the world gives that user (RFC 6409 §4.3, RFC 4954), and uses
                 // STARTTLS wherever it is offered (RFC 3207).
+                // A lesson may set the program up otherwise: a mistyped password, LOGIN
+                // instead of PLAIN, no login at all, or a badly written program.
                 let login = (self.hosts[server].services.get(&port) == Some(&Service::Submission))
                     .then(|| envelope.mail_from.to_ascii_lowercase())
-                    .and_then(|user| self.password_of(&user).map(|pw| (user, pw)));
-                let mut client = SmtpClient::new(&helo, envelope, message, self.now).with_starttls();
-                if let Some((user, password)) = login {
-                    client = client.with_login(&user, &password);
+                    .and_then(|user| {
+                        let password = program.password.clone().or_else(|| self.password_of(&user))?;
+                        Some((user, password, program.login?))
+                    });
+                let mut client = SmtpClient::new(&helo, envelope, message, self.now)
+                    .with_starttls()
+                    .with_flaw(program.flaw);
+                if let Some((user, password, mechanism)) = login {
+                    client = client.with_login(&user, &password).with_mechanism(mechanism);
                 }
                 let end = End { machine: Some(Box::new(client)), ..End::default() };
                 self.connect(host, server, port, end, ConnJob::Submit);

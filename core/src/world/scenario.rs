@@ -1,6 +1,6 @@
 //! Scenarios: the standard world of the lessons, and running a lesson in it.
 
-use crate::describe::{ActionDesc, Description};
+use crate::describe::{ActionDesc, Description, SendSetup};
 use crate::lesson::{EmailSpec, Lesson, LessonError};
 use crate::mail::Draft;
 use crate::time::SimTime;
@@ -43,6 +43,7 @@ struct Send<'a> {
     cc: Vec<String>,
     bcc: Vec<String>,
     subject: String,
+    program: SendSetup,
 }
 
 /// The sends of a lesson: its scripted actions, or by default the laptop sending the
@@ -52,7 +53,7 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
         .actions
         .iter()
         .filter_map(|a| match a {
-            ActionDesc::Send { at, from_host, via, to, subject, .. } => Some(Send {
+            ActionDesc::Send { at, from_host, via, to, subject, program, .. } => Some(Send {
                 at: *at,
                 from_host: from_host.clone(),
                 via: via.clone(),
@@ -62,6 +63,7 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
                 cc: if to.is_empty() { email.cc.clone() } else { Vec::new() },
                 bcc: if to.is_empty() { email.bcc.clone() } else { Vec::new() },
                 subject: subject.clone().unwrap_or_else(|| email.subject.clone()),
+                program: program.clone(),
             }),
             ActionDesc::Retrieve { .. } => None,
         })
@@ -78,19 +80,31 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
         cc: email.cc.clone(),
         bcc: email.bcc.clone(),
         subject: email.subject.clone(),
+        program: SendSetup::default(),
     }]
 }
 
 /// Schedules the sends in `w`; `narrate` adds "Alice writes an email and presses Send."
 fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), String> {
-    for s in sends {
+    for (i, s) in sends.iter().enumerate() {
         let host = w.host_by_name(&s.from_host).ok_or_else(|| format!("there is no host {}", s.from_host))?;
         let via = w.host_by_name(&s.via).ok_or_else(|| format!("there is no host {}", s.via))?;
         let port = w.submission_port(host, via);
         if narrate {
             let first = s.email.from.split(['<', '@']).next().unwrap_or("").trim();
             let who = if first.is_empty() { "Alice" } else { first };
-            let text = format!("{who} writes an email and presses Send.");
+            // The same message from the same device once more: a second try.
+            let again = i > 0 && {
+                let p = &sends[i - 1];
+                p.from_host == s.from_host && p.to == s.to && p.subject == s.subject
+            };
+            let text = if s.program.flaw.is_some() {
+                format!("{who} runs a home-made program that sends an email.")
+            } else if again {
+                format!("{who} presses Send again.")
+            } else {
+                format!("{who} writes an email and presses Send.")
+            };
             w.schedule(s.at, super::Action::Note { host, text });
         }
         let draft = Draft {
@@ -101,7 +115,7 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
             subject: &s.subject,
             body: &s.email.body,
         };
-        w.send_mail_at(s.at, host, &s.via, port, &draft).map_err(|e| e.to_string())?;
+        w.send_program_at(s.at, host, &s.via, port, &draft, &s.program).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -160,6 +174,7 @@ fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, Stri
                 cc: s.cc.clone(),
                 bcc: s.bcc.clone(),
                 subject: s.subject.clone(),
+                program: s.program.clone(),
             })
             .collect();
         schedule_sends(&mut w, &shifted, n == 1 && round == 0)?;
