@@ -49,4 +49,5 @@ pub mod store;
 pub mod time;
 pub mod tls;
 pub mod trace;
+pub mod vecmap;
 pub mod world;

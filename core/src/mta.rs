@@ -19,7 +19,8 @@
 //! domain takes no mail. A refused connection or a `4xx` from one MX moves on to the next
 //! before the message is deferred and retried later (§4.5.4.1).
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::vecmap::VecMap;
+use std::collections::VecDeque;
 
 use crate::dns::{Answer, RData};
 use crate::mail::{self, Bounce, Failure, RemoteReply};
@@ -169,7 +170,7 @@ struct Entry {
     attempts: usize,
     /// Why the last try failed, per recipient still pending (RFC 3464 §2.3.6: the
     /// diagnostic is per recipient).
-    errors: BTreeMap<String, LastError>,
+    errors: VecMap<String, LastError>,
     /// When the next attempt starts; `None` while one is under way.
     due: Option<SimTime>,
     /// The exchanges of this attempt, in the order to try them, and the one being tried.
@@ -273,7 +274,7 @@ impl Mta {
     /// The host owns `a` now: local recipients are filed at once, the others are queued
     /// for relay, one entry per domain, with a first attempt due now.
     pub fn accept(&mut self, a: Accepted, now: SimTime, store: &mut dyn LocalDelivery) {
-        let mut remote: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut remote: VecMap<String, Vec<String>> = VecMap::new();
         let mut failures = Vec::new();
         let hops = mail::header_section(&a.message)
             .split(|&b| b == b'\n')
@@ -293,7 +294,7 @@ impl Mta {
         for rcpt in a.rcpt_to.iter().filter(|_| hops <= MAX_HOPS) {
             let domain = mail::domain_of(rcpt);
             if !self.is_local_domain(&domain) {
-                remote.entry(domain).or_default().push(rcpt.clone());
+                remote.get_or_insert_with(domain, Vec::new).push(rcpt.clone());
                 continue;
             }
             match store.deliver(rcpt, &a.mail_from, &a.message) {
@@ -320,7 +321,7 @@ impl Mta {
                 message: a.message.clone(),
                 arrival: a.received_at,
                 attempts: 0,
-                errors: BTreeMap::new(),
+                errors: VecMap::new(),
                 due: Some(now),
                 route: Vec::new(),
                 hop: 0,
@@ -338,7 +339,7 @@ impl Mta {
                 message: a.message,
                 arrival: a.received_at,
                 attempts: 1,
-                errors: BTreeMap::new(),
+                errors: VecMap::new(),
                 due: None,
                 route: Vec::new(),
                 hop: 0,

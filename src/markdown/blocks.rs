@@ -4,7 +4,7 @@
 //! added to the deepest one (or lazily to an open paragraph). Inline content is parsed
 //! afterwards ([`super::inlines`]), once every link reference definition is known.
 
-use std::collections::BTreeMap;
+use mailroom_core::vecmap::VecMap;
 
 use super::scan::{self, HtmlEnd};
 
@@ -68,18 +68,18 @@ pub(super) struct Block {
 }
 
 /// A parsed document: blocks (the document is block 0) and its link reference
-/// definitions (normalised label to destination; a `BTreeMap` as in the engine, so the
+/// definitions (normalised label to destination; a `VecMap` as in the engine, so the
 /// page carries one map type less).
 pub(super) struct Document {
     pub blocks: Vec<Block>,
-    pub definitions: BTreeMap<String, String>,
+    pub definitions: VecMap<String, String>,
 }
 
 /// The state of the line being read, in cmark's terms: `offset` (bytes) and `column`
 /// (columns, tabs expanded to the next multiple of 4) of what is consumed so far.
 struct Parser<'a> {
     blocks: Vec<Block>,
-    definitions: BTreeMap<String, String>,
+    definitions: VecMap<String, String>,
     /// The deepest open block.
     tip: usize,
     line: &'a str,
@@ -112,7 +112,7 @@ pub(super) fn parse(text: &str) -> Document {
             start_line: 1,
             depth: 0,
         }],
-        definitions: BTreeMap::new(),
+        definitions: VecMap::new(),
         tip: 0,
         line: "",
         eol: "",
@@ -630,7 +630,10 @@ impl<'a> Parser<'a> {
             &content,
             at + content[at..].len() - content[at..].trim_start_matches([' ', '\t']).len(),
         ) {
-            self.definitions.entry(label).or_insert(dest);
+            // The first definition of a label wins (CommonMark §4.7).
+            if !self.definitions.contains_key(&label) {
+                self.definitions.insert(label, dest);
+            }
             at = end;
         }
         // What follows starts a line: its indentation is not text.

@@ -9,7 +9,7 @@
 //! span, the end of an HTML comment) remembers its failures, so a hostile text costs
 //! about linear time.
 
-use std::collections::BTreeMap;
+use mailroom_core::vecmap::VecMap;
 
 use super::scan;
 use super::{El, Node, safe_url};
@@ -71,7 +71,7 @@ struct Parser<'a> {
     /// `[` openers below this index of `brackets` are inactive: a link may not contain
     /// a link (images may).
     link_floor: usize,
-    definitions: &'a BTreeMap<String, String>,
+    definitions: &'a VecMap<String, String>,
     /// Lengths of backtick runs that have no closer further on (a few at most: a text of
     /// n bytes holds fewer than sqrt(2n) different lengths).
     code_failed: Vec<usize>,
@@ -85,7 +85,7 @@ pub(super) fn trim_paragraph(s: &str) -> &str {
 
 /// Parses the inline content `s` (the lines of a paragraph, see [`trim_paragraph`], or a
 /// heading's text).
-pub(super) fn parse(s: &str, definitions: &BTreeMap<String, String>) -> Vec<Node> {
+pub(super) fn parse(s: &str, definitions: &VecMap<String, String>) -> Vec<Node> {
     let mut p = Parser {
         s,
         b: s.as_bytes(),

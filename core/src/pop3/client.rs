@@ -22,7 +22,8 @@
 //! is neither `+OK` nor `-ERR`, a message bigger than the cap mid-RETR) or goes silent is
 //! left without QUIT: the connection is closed, so the server deletes nothing (§6).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::vecmap::{VecMap, VecSet};
+use std::collections::VecDeque;
 use std::fmt;
 
 use crate::line::{Line, LineReader};
@@ -59,7 +60,7 @@ pub enum Mode {
     /// Download everything, then DELE each and QUIT (the classic POP3 habit).
     DownloadAndDelete,
     /// Leave mail on the server: UIDL, download only the unique-ids not in `known`, delete nothing.
-    LeaveOnServer { known: BTreeSet<String> },
+    LeaveOnServer { known: VecSet<String> },
 }
 
 /// The client's state: which response it waits for.
@@ -309,7 +310,7 @@ pub struct Pop3Client {
     lines: LineReader,
     out: VecDeque<Output>,
     /// Unique-ids by message number, from UIDL (empty when the server has none).
-    uids: BTreeMap<u32, String>,
+    uids: VecMap<u32, String>,
     /// True once this session knows what is on the server: UIDL listed it, or STAT said
     /// the maildrop is empty.
     listed: bool,
@@ -357,7 +358,7 @@ impl Pop3Client {
             reading: Reading::Status,
             lines: LineReader::new(MAX_RESPONSE_LINE),
             out: VecDeque::new(),
-            uids: BTreeMap::new(),
+            uids: VecMap::new(),
             listed: false,
             fetch: VecDeque::new(),
             dele: VecDeque::new(),
@@ -387,7 +388,7 @@ impl Pop3Client {
     /// The unique-ids this session learned are on the server, by message number: the UIDL
     /// listing, or nothing when STAT said the maildrop is empty. `None` while it knows
     /// nothing (before UIDL; a refused login; a server without UIDL).
-    pub fn listing(&self) -> Option<&BTreeMap<u32, String>> {
+    pub fn listing(&self) -> Option<&VecMap<u32, String>> {
         self.listed.then_some(&self.uids)
     }
 

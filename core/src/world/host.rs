@@ -1,7 +1,7 @@
 //! A mail host's side of the World: its data (store, queue, users), how it files mail,
 //! its fault rules, and its answers to what its protocol machines ask ([`Env`]).
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 use crate::mail;
 use crate::mta::{LocalDelivery, LocalFailure, Mta};
@@ -21,7 +21,7 @@ pub struct MailHost {
     /// read it.
     pub store: MailStore,
     /// Users' passwords, for the services that ask for one (submission, POP3, IMAP).
-    pub passwords: BTreeMap<String, String>,
+    pub passwords: VecMap<String, String>,
     pub mta: Mta,
     pub(super) sessions: u32,
     /// When the MTA's timer is armed for.

@@ -33,7 +33,7 @@ pub use retrieve::{Downloaded, MailProgram, POP3_PORT};
 pub mod net;
 mod scenario;
 
-use std::collections::BTreeMap;
+use crate::vecmap::VecMap;
 
 pub use scenario::*;
 
@@ -113,9 +113,9 @@ impl Service {
 
 struct Host {
     info: HostInfo,
-    services: BTreeMap<u16, Service>,
+    services: VecMap<u16, Service>,
     /// STARTTLS on its SMTP ports (RFC 3207); a port not listed has none.
-    tls: BTreeMap<u16, TlsPolicy>,
+    tls: VecMap<u16, TlsPolicy>,
     mail: Option<MailHost>,
 }
 
@@ -349,19 +349,19 @@ impl World {
                 config,
                 directory: Default::default(),
                 store: MailStore::new(),
-                passwords: BTreeMap::new(),
+                passwords: VecMap::new(),
                 sessions: 0,
                 mta_timer: None,
             }
         });
-        let mut services = BTreeMap::new();
+        let mut services = VecMap::new();
         if mail.is_some() {
             services.insert(SMTP_PORT, Service::Smtp);
         }
         if info.role == HostRole::Dns {
             services.insert(53, Service::Dns);
         }
-        self.hosts.push(Host { info, services, tls: BTreeMap::new(), mail });
+        self.hosts.push(Host { info, services, tls: VecMap::new(), mail });
         id
     }
 

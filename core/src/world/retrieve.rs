@@ -8,7 +8,7 @@
 //! What the trace shows of it ([`Pop3View`] in each host's snapshot: the mail programs and
 //! the maildrops they fetch from) is built in [`pop3_view`](super::pop3_view).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 use std::rc::Rc;
 
 use crate::dns::Answer;
@@ -44,7 +44,7 @@ pub struct MailProgram {
     /// Every message downloaded, oldest first.
     pub messages: Vec<Downloaded>,
     /// The unique-ids it has downloaded, for "leave on server".
-    pub known: BTreeSet<String>,
+    pub known: VecSet<String>,
     /// The unique-ids it believes are on the server: the last listing it read, less what
     /// a QUIT confirmed deleted.
     pub on_server: Vec<String>,
@@ -55,10 +55,10 @@ pub struct MailProgram {
 /// The mail programs of a World, and what the trace shows of POP3.
 #[derive(Default)]
 pub(super) struct MailPrograms {
-    pub(super) programs: BTreeMap<(HostId, String), MailProgram>,
+    pub(super) programs: VecMap<(HostId, String), MailProgram>,
     /// The maildrops the trace shows, as (server host, user): those a mail program fetches
     /// from (known when its retrieval is scheduled, so they are shown from the start).
-    pub(super) watched: BTreeSet<(HostId, String)>,
+    pub(super) watched: VecSet<(HostId, String)>,
     /// What the last snapshot showed, per host.
     pub(super) views: Vec<Option<Rc<Pop3View>>>,
     /// Something POP3 may have changed since the views were built.
@@ -83,7 +83,7 @@ impl World {
         let password = self.password_of(&user).unwrap_or_default();
         // Shown from the start: the program (empty) and the maildrop it will read.
         let mp = &mut self.mail_programs;
-        let program = mp.programs.entry((host, user.clone())).or_default();
+        let program = mp.programs.get_or_insert_with((host, user.clone()), MailProgram::default);
         if program.server.is_empty() {
             program.server = server_name.to_ascii_lowercase();
             program.keep = keep;
@@ -118,7 +118,8 @@ impl World {
             let text = format!("The mail program cannot find the server {server_name}: no mail is fetched.");
             return self.local(host, EventKind::Note, text.into_bytes());
         };
-        let program = self.mail_programs.programs.entry((host, user.clone())).or_default();
+        let program =
+            self.mail_programs.programs.get_or_insert_with((host, user.clone()), MailProgram::default);
         program.checks += 1;
         program.keep = keep;
         program.server = server_name.to_ascii_lowercase();
@@ -150,7 +151,8 @@ impl World {
         };
         let host = self.conns[conn.0].client;
         self.mail_programs.dirty = true;
-        let program = self.mail_programs.programs.entry((host, user.clone())).or_default();
+        let program =
+            self.mail_programs.programs.get_or_insert_with((host, user.clone()), MailProgram::default);
         let new = outcome.downloaded.len();
         let check = program.checks;
         for (uid, bytes) in outcome.downloaded {
