@@ -291,6 +291,68 @@ async fn a_stored_message_opens_in_a_dialog() {
     finish(root, handle).await;
 }
 
+/// Clicks the inspector's button labelled `label` in the open dialog.
+fn inspect(root: &Element, label: &str) {
+    let buttons = root.query_selector_all("[data-testid=message-dialog] .inspect-tab").unwrap();
+    let button = (0..buttons.length())
+        .filter_map(|i| buttons.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .find(|b| b.text_content().unwrap_or_default() == label)
+        .unwrap_or_else(|| panic!("no inspector button {label}"));
+    button.click();
+}
+
+/// The inspector reads a stored message: the hops oldest first with their protocol in
+/// words, the envelope beside the header, the MIME tree; a bounce's report field by field.
+#[wasm_bindgen_test]
+async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
+    let (root, handle) = mount().await;
+    press("End");
+    yew::scheduler::flush().await;
+    click(&root, r#"[data-testid=mailbox][data-owner="bob@example.net"] button"#);
+    yew::scheduler::flush().await;
+    inspect(&root, "Header and hops");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    let first = view.find("→ smtp.example.org").expect("the first hop");
+    let second = view.find("→ mx.example.net").expect("the second hop");
+    assert!(first < second, "oldest hop first: {view}");
+    assert!(view.contains("ESMTPSA"), "{view}");
+    assert!(view.contains("Subject:"), "the fields in order: {view}");
+    inspect(&root, "Envelope");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    assert!(view.contains("MAIL FROM: alice@example.org"), "{view}");
+    assert!(view.contains("RCPT TO: bob@example.net"), "{view}");
+    inspect(&root, "MIME parts");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    assert!(view.contains("text/plain"), "{view}");
+    assert_eq!(count(&root, ".inspect-tab"), 4, "no bounce report for a plain message");
+    inspect(&root, "Source");
+    yew::scheduler::flush().await;
+    assert!(find(&root, "[data-testid=message-text]").text_content().unwrap().contains("Received: from"));
+    finish(root, handle).await;
+
+    // A bounce has a fifth view: its delivery-status fields, explained.
+    let (root, handle) = mount_at("#/lesson/a-bounce/step/0").await;
+    press("End");
+    yew::scheduler::flush().await;
+    click(&root, r#"[data-testid=mailbox][data-owner="alice@example.org"] button"#);
+    yew::scheduler::flush().await;
+    inspect(&root, "Bounce report");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    for want in ["Reporting-MTA:", "Action:", "failed", "Status:", "5.1.1", "RFC 3464"] {
+        assert!(view.contains(want), "{want} in {view}");
+    }
+    inspect(&root, "Envelope");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    assert!(view.contains("MAIL FROM: <> (empty: a bounce)"), "{view}");
+    finish(root, handle).await;
+}
+
 /// The eavesdropper's view: after the TLS handshake a row shows what the wire carries (a
 /// TLS record, no plaintext); before it, nothing is added, because the wire carries the
 /// very bytes.

@@ -4,6 +4,7 @@ use mailroom_core::lesson::Lesson;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::components::inspector::{self, View};
 use crate::present::{self, StoredMessage};
 
 #[derive(Properties, PartialEq)]
@@ -55,6 +56,8 @@ fn message(m: &StoredMessage, cursor: usize, onopen: &Callback<usize>) -> Html {
 #[derive(Properties, PartialEq)]
 struct MessageDialogProps {
     message: StoredMessage,
+    /// The run the message is read from, for the inspector's views.
+    run: Shared<LessonRun>,
     /// "Bob’s mailbox".
     mailbox: String,
     onclose: Callback<()>,
@@ -108,6 +111,28 @@ fn MessageDialog(props: &MessageDialogProps) -> Html {
         })
     };
     let m = &props.message;
+    let bytes = props.run.trace.events.get(m.index).map(|e| e.bytes.as_slice()).unwrap_or_default();
+    let views = View::all(bytes);
+    let current = use_state(|| View::Source);
+    let tabs = views.iter().map(|&v| {
+        let current = current.clone();
+        html! {
+            <button type="button" class="btn inspect-tab" aria-pressed={(v == *current).to_string()}
+                onclick={Callback::from(move |_: MouseEvent| current.set(v))}>{ v.label() }</button>
+        }
+    });
+    let body = if *current == View::Source {
+        html! {
+            <pre class="msg-text" ref={text_ref} tabindex="0" data-testid="message-text"
+                aria-label="The message">{ message_lines(m) }</pre>
+        }
+    } else {
+        html! {
+            <div class="inspect" tabindex="0" data-testid="inspect-view" aria-label={current.label()}>
+                { inspector::view(*current, &props.run.trace, m.index) }
+            </div>
+        }
+    };
     html! {
         <dialog class="modal" ref={dialog_ref} aria-modal="true" aria-labelledby="message-dialog-title"
             aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} {onclick}>
@@ -121,11 +146,15 @@ fn MessageDialog(props: &MessageDialogProps) -> Html {
                         { "Close" }
                     </button>
                 </div>
+                <div class="inspect-tabs" role="group" aria-label="Inspect the message">{ for tabs }</div>
                 <p id="message-dialog-note" class="msg-note">
-                    { "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }
+                    if *current == View::Source {
+                        { "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }
+                    } else {
+                        { "What the message says, read part by part. Scroll to read it all." }
+                    }
                 </p>
-                <pre class="msg-text" ref={text_ref} tabindex="0" data-testid="message-text"
-                    aria-label="The message">{ message_lines(m) }</pre>
+                { body }
             </div>
         </dialog>
     }
@@ -180,7 +209,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
         })?;
         let m = present::messages(trace, props.cursor, addr).into_iter().find(|m| m.index == i)?;
         Some(html! {
-            <MessageDialog message={m} mailbox={present::mailbox_title(&props.lesson, addr)} onclose={onclose.clone()} />
+            <MessageDialog message={m} run={props.run.clone()} mailbox={present::mailbox_title(&props.lesson, addr)} onclose={onclose.clone()} />
         })
     });
 

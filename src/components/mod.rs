@@ -5,6 +5,7 @@ pub mod controls;
 pub mod diagram;
 pub mod explanation;
 pub mod icons;
+pub mod inspector;
 pub mod mail_programs;
 pub mod mailboxes;
 pub mod narration;

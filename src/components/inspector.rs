@@ -1,0 +1,211 @@
+//! The message inspector's views of one message, beside its raw source: the header fields
+//! in order with the `Received:` chain read hop by hop, the envelope next to the header,
+//! the MIME tree, and a bounce's delivery-status fields explained. The engine reads the
+//! message ([`mailroom_core::inspect`]); this only lays it out, as text nodes.
+
+use mailroom_core::explain::Explanation;
+use mailroom_core::inspect::{self, Dsn, DsnField, Part};
+use mailroom_core::trace::Trace;
+use yew::prelude::*;
+
+use crate::components::icons;
+
+/// One view of the inspector.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum View {
+    Source,
+    Header,
+    Envelope,
+    Mime,
+    Report,
+}
+
+impl View {
+    pub fn label(self) -> &'static str {
+        match self {
+            View::Source => "Source",
+            View::Header => "Header and hops",
+            View::Envelope => "Envelope",
+            View::Mime => "MIME parts",
+            View::Report => "Bounce report",
+        }
+    }
+
+    /// The views that `message` has: the report only for a delivery status notification.
+    pub fn all(message: &[u8]) -> Vec<View> {
+        let mut v = vec![View::Source, View::Header, View::Envelope, View::Mime];
+        if inspect::dsn(message).is_some() {
+            v.push(View::Report);
+        }
+        v
+    }
+}
+
+fn rfc_link(x: &Explanation) -> Html {
+    html! {
+        <a href={x.url()} target="_blank" rel="noopener noreferrer">
+            { x.rfc }{ " " }{ icons::external() }
+            <span class="visually-hidden">{ " (opens in a new tab)" }</span>
+        </a>
+    }
+}
+
+/// The header fields in order, then the `Received:` chain oldest hop first.
+fn header(message: &[u8]) -> Html {
+    let fields = inspect::fields(message);
+    // Oldest hop first: the engine reads the Received: lines from the bottom up.
+    let hops = inspect::received_chain(message);
+    let or_unknown = |s: &Option<String>| s.clone().unwrap_or_else(|| "?".into());
+    html! {
+        <>
+            <h3 class="inspect-h">{ "The journey, hop by hop" }</h3>
+            if hops.is_empty() {
+                <p class="muted">{ "No Received: lines: this copy has not passed through a mail server yet." }</p>
+            } else {
+                <p class="muted">{ "Every server that takes the message adds a Received: line on top, so the first hop is the lowest line (RFC 5321 §4.4)." }</p>
+                <ol class="hops">
+                    { for hops.iter().map(|h| html! {
+                        <li>
+                            <span class="hop-route">
+                                { or_unknown(&h.from) }
+                                if let Some(tcp) = &h.from_tcp { <span class="muted">{ format!(" ({tcp})") }</span> }
+                                { " → " }{ or_unknown(&h.by) }
+                            </span>
+                            if let Some(with) = &h.with {
+                                <span class="hop-with">
+                                    { "with " }<code>{ with.clone() }</code>
+                                    if let Some(meaning) = h.protocol_meaning() { { ": " }{ meaning } }
+                                </span>
+                            }
+                            if let Some(date) = &h.date { <span class="muted">{ date.clone() }</span> }
+                        </li>
+                    }) }
+                </ol>
+            }
+            <h3 class="inspect-h">{ "Header fields, in order" }</h3>
+            <dl class="fields">
+                { for fields.iter().map(|f| html! {
+                    <>
+                        <dt>{ f.name.clone() }{ ":" }</dt>
+                        <dd>{ f.value.clone() }</dd>
+                    </>
+                }) }
+            </dl>
+        </>
+    }
+}
+
+/// The envelope (what the servers acted on) beside the header (what the reader sees).
+fn envelope(trace: &Trace, index: usize, message: &[u8]) -> Html {
+    let env = inspect::envelope(trace, index).unwrap_or_default();
+    let header = |name: &str| {
+        let a = inspect::addresses(message, name);
+        if a.is_empty() { "(none)".to_string() } else { a.join(", ") }
+    };
+    let from =
+        if env.mail_from.is_empty() { "<> (empty: a bounce)".to_string() } else { env.mail_from.clone() };
+    let rcpt = if env.rcpt_to.is_empty() { "(none)".to_string() } else { env.rcpt_to.join(", ") };
+    html! {
+        <>
+            <p class="muted">
+                { "Servers deliver by the envelope (MAIL FROM and RCPT TO, RFC 5321 §3.3), never by the header. The two can differ: a Bcc recipient is in the envelope only, and a bounce goes to MAIL FROM." }
+            </p>
+            <table class="envelope">
+                <thead>
+                    <tr><th scope="col">{ "" }</th><th scope="col">{ "Envelope (for servers)" }</th><th scope="col">{ "Header (for people)" }</th></tr>
+                </thead>
+                <tbody>
+                    <tr><th scope="row">{ "Sender" }</th><td>{ format!("MAIL FROM: {from}") }</td><td>{ format!("From: {}", header("From")) }</td></tr>
+                    <tr>
+                        <th scope="row">{ "Recipients" }</th>
+                        <td>{ format!("RCPT TO: {rcpt}") }</td>
+                        <td>
+                            { format!("To: {}", header("To")) }<br />
+                            { format!("Cc: {}", header("Cc")) }<br />
+                            { format!("Bcc: {}", header("Bcc")) }
+                        </td>
+                    </tr>
+                </tbody>
+            </table>
+        </>
+    }
+}
+
+fn part(p: &Part) -> Html {
+    let params: Vec<String> =
+        p.params.iter().filter(|(n, _)| n != "boundary").map(|(n, v)| format!("{n}={v}")).collect();
+    let size = p.body.end.saturating_sub(p.body.start);
+    html! {
+        <li>
+            <code>{ p.content_type.clone() }</code>
+            if !params.is_empty() { <span class="muted">{ format!(" ({})", params.join("; ")) }</span> }
+            <span class="muted">{ format!(" · {size} octets") }</span>
+            if !p.children.is_empty() {
+                <ul class="mime">{ for p.children.iter().map(part) }</ul>
+            }
+        </li>
+    }
+}
+
+fn mime(message: &[u8]) -> Html {
+    let tree = inspect::mime_tree(message);
+    html! {
+        <>
+            <p class="muted">
+                { "Content-Type says what each part is; a multipart body holds parts of its own, separated by a boundary line (RFC 2045, RFC 2046)." }
+            </p>
+            <ul class="mime">{ part(&tree) }</ul>
+        </>
+    }
+}
+
+fn dsn_fields(fields: &[DsnField]) -> Html {
+    html! {
+        <dl class="fields dsn">
+            { for fields.iter().map(|f| html! {
+                <>
+                    <dt>{ f.name.clone() }{ ":" }</dt>
+                    <dd>
+                        <code>{ f.value.clone() }</code>
+                        if let Some(x) = f.explanation {
+                            <span class="dsn-what">{ x.title }{ ". " }{ x.text }{ " " }{ rfc_link(x) }</span>
+                        }
+                    </dd>
+                </>
+            }) }
+        </dl>
+    }
+}
+
+fn report(dsn: &Dsn) -> Html {
+    html! {
+        <>
+            <p class="muted">
+                { "The machine-readable part of a bounce (RFC 3464): one group about the message, then one per recipient." }
+            </p>
+            <h3 class="inspect-h">{ "About the message" }</h3>
+            { dsn_fields(&dsn.per_message) }
+            { for dsn.recipients.iter().enumerate().map(|(i, r)| html! {
+                <>
+                    <h3 class="inspect-h">{ format!("Recipient {}", i + 1) }</h3>
+                    { dsn_fields(r) }
+                </>
+            }) }
+        </>
+    }
+}
+
+/// The view `view` of the message of event `index` (not the source: the dialog shows it).
+pub fn view(view: View, trace: &Trace, index: usize) -> Html {
+    let Some(ev) = trace.events.get(index) else {
+        return Html::default();
+    };
+    let message = ev.bytes.as_slice();
+    match view {
+        View::Source => Html::default(),
+        View::Header => header(message),
+        View::Envelope => envelope(trace, index, message),
+        View::Mime => mime(message),
+        View::Report => inspect::dsn(message).map_or_else(Html::default, |d| report(&d)),
+    }
+}
