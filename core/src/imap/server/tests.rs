@@ -235,3 +235,44 @@ fn two_sessions_learn_each_others_changes_only_when_allowed() {
         "* 2 FETCH (UID 3)\r\n* 1 EXPUNGE\r\nu OK UID FETCH completed\r\n"
     );
 }
+
+#[test]
+fn garbage_never_panics_and_never_grows() {
+    for start in ["", "a LOGIN bob@example.net builder\r\ns SELECT INBOX\r\n"] {
+        let mut host = Host::new();
+        let mut s = server();
+        s.handle_input(start.as_bytes(), SimTime::ZERO, &mut host);
+        let pieces: [&[u8]; 12] = [
+            b"\r\n",
+            b"\n",
+            b" ",
+            b"{",
+            b"}",
+            b"+",
+            b"5",
+            b"a FETCH 1:* (BODY[] FLAGS)",
+            b"x STORE 1 +FLAGS (\\Deleted)",
+            b"e EXPUNGE",
+            b"i IDLE",
+            b"DONE",
+        ];
+        let mut seed = 12345u64;
+        for _ in 0..3000 {
+            let mut chunk = Vec::new();
+            for _ in 0..8 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                match (seed >> 33) % 4 {
+                    0 => chunk.push((seed >> 40) as u8),
+                    _ => chunk.extend_from_slice(pieces[(seed >> 40) as usize % pieces.len()]),
+                }
+            }
+            s.handle_input(&chunk, SimTime::ZERO, &mut host);
+            drain(&mut s);
+            assert!(s.held() <= command::MAX_COMMAND + command::MAX_LINE + 96, "{}", s.held());
+            if s.is_closed() {
+                s = server();
+            }
+        }
+        assert!(host.store.folder(BOB, "INBOX").is_ok());
+    }
+}
