@@ -227,6 +227,9 @@ pub struct Part {
     pub params: Vec<(String, String)>,
     /// Its own header fields.
     pub fields: Vec<Field>,
+    /// Where its header is (the blank line after it excluded), in octets of the whole
+    /// message: what IMAP's `BODY[n.MIME]` returns, with a CRLF (RFC 3501 §6.4.5).
+    pub header: Range<usize>,
     /// Where its body is, in octets of the whole message.
     pub body: Range<usize>,
     pub children: Vec<Part>,
@@ -270,7 +273,8 @@ fn part(message: &[u8], range: Range<usize>, depth: usize, count: &mut usize) ->
             children.push(part(message, r, depth + 1, count));
         }
     }
-    Part { content_type, params, fields, body, children }
+    let header = range.start..range.start + head_len.min(bytes.len());
+    Part { content_type, params, fields, header, body, children }
 }
 
 /// `type/subtype; name=value; name="quoted value"` → the type, lower case, and the
@@ -288,7 +292,7 @@ fn parse_content_type(value: &str) -> (String, Vec<(String, String)>) {
 }
 
 /// Splits at `;` outside quotes.
-fn split_params(value: &str) -> Vec<String> {
+pub(crate) fn split_params(value: &str) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut quoted = false;
     for c in value.chars() {

@@ -9,6 +9,8 @@
 //! - [`smtp`]: the SMTP server and client, sans-IO; [`line`](mod@line): CRLF framing with limits.
 //! - [`pop3`]: the POP3 server, sans-IO; it asks its host for the maildrop through
 //!   [`session::Env`].
+//! - [`imap`]: the IMAP server, sans-IO; it works on its host's mail store, asked for
+//!   through [`session::Env::mail_store`].
 //! - [`mta`]: a mail server's queue manager, sans-IO: routing by MX, retries, bounces.
 //! - [`store`]: a mail host's mailboxes, folders, UIDs, flags, locks and notifications,
 //!   shared by its SMTP, POP3 and IMAP services.
@@ -34,6 +36,7 @@ pub mod dns;
 pub mod explain;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod imap;
 pub mod inspect;
 pub mod lesson;
 pub mod lessons;

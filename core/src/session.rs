@@ -12,7 +12,11 @@
 //!    timer for it (replacing the previous one);
 //! 4. when bytes arrive: [`Session::handle_input`], then 2 and 3 again; when the timer
 //!    fires: [`Session::handle_timeout`], then 2 and 3; when the peer closes:
-//!    [`Session::handle_close`].
+//!    [`Session::handle_close`];
+//! 5. when the mail store the host lends through [`Env::mail_store`] changed (SMTP
+//!    delivered, another session expunged): [`Session::handle_store_change`], then 2 and
+//!    3. An IMAP session in IDLE pushes the news at once (RFC 2177); other machines ignore
+//!    it. The machine never polls: it learns of changes only when told.
 //!
 //! Decisions that need outside state (does this mailbox exist, may this client relay, is
 //! there room for more mail, does a fault rule of the world answer this command) are
@@ -26,11 +30,13 @@
 use std::fmt;
 use std::rc::Rc;
 
+use crate::imap::server::State as ImapServerState;
 use crate::pop3::server::State as Pop3ServerState;
 use crate::pop3::{MaildropError, Pop3Item};
 use crate::smtp::client::ClientState;
 use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, State as SmtpServerState};
+use crate::store::MailStore;
 use crate::time::SimTime;
 use crate::trace::{EventKind, Protocol};
 
@@ -145,6 +151,12 @@ pub trait Env {
     /// autologout timer), the driver calls it, since `handle_close` and `handle_timeout`
     /// get no `Env`. Releasing a lock one does not hold does nothing.
     fn close_maildrop(&mut self, _user: &str, _session: u64) {}
+    /// The host's mail store, for the services that work on it directly (IMAP: folders,
+    /// flags, UIDs and the watchers that tell a session what others changed, RFC 9051
+    /// §7.5.1). Lent for one call at a time; `None` when the host has none.
+    fn mail_store(&mut self) -> Option<&mut MailStore> {
+        None
+    }
 }
 
 /// A fixed list of domains, mailboxes and trusted client addresses: the [`Env`] of a
@@ -234,6 +246,10 @@ pub trait Session {
     /// The TLS handshake this machine asked for with [`Request::StartTls`] is complete: from
     /// now on the connection is encrypted. Machines that never ask ignore it.
     fn handle_tls(&mut self, _now: SimTime) {}
+    /// The mail store lent through [`Env::mail_store`] changed: a machine that watches it
+    /// may tell its peer now (an IMAP session in IDLE sends `* n EXISTS`, RFC 2177 §3).
+    /// Machines that do not watch the store ignore it.
+    fn handle_store_change(&mut self, _now: SimTime, _env: &mut dyn Env) {}
 
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).
@@ -251,6 +267,8 @@ pub enum SessionState {
     Pop3Server(Pop3ServerState),
     /// A mail program collecting mail over POP3 (RFC 1939).
     Pop3Client(crate::pop3::client::ClientState),
+    /// An IMAP server session (RFC 3501 §3).
+    ImapServer(ImapServerState),
     /// A connection driven by a person typing (the live World): no machine on that side.
     Typed,
 }
@@ -260,6 +278,7 @@ impl SessionState {
         match self {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
             SessionState::Pop3Server(_) | SessionState::Pop3Client(_) => Protocol::Pop3,
+            SessionState::ImapServer(_) => Protocol::Imap,
         }
     }
 
@@ -270,6 +289,7 @@ impl SessionState {
             SessionState::SmtpClient(c) => c.name(),
             SessionState::Pop3Server(s) => s.name(),
             SessionState::Pop3Client(c) => c.name(),
+            SessionState::ImapServer(s) => s.name(),
             SessionState::Typed => "Typed",
         }
     }
@@ -284,6 +304,7 @@ impl SessionState {
             SessionState::SmtpClient(c) => c.describe(sending),
             SessionState::Pop3Server(s) => s.describe(sending).to_string(),
             SessionState::Pop3Client(c) => c.describe(sending),
+            SessionState::ImapServer(s) => s.describe(sending).to_string(),
             SessionState::Typed => "typed by a person".to_string(),
         }
     }

@@ -68,6 +68,15 @@ pub fn rfc5322_date(t: SimTime) -> String {
     format!("{weekday}, {d:02} {month} {y} {:02}:{:02}:{:02} +0000", rem / 3600, (rem / 60) % 60, rem % 60)
 }
 
+/// `t` as a calendar date and time of day in UTC: (year, month, day, hour, minute,
+/// second), for the date formats of the protocols (IMAP's INTERNALDATE, RFC 3501 §9).
+pub fn date_parts(t: SimTime) -> (i64, u32, u32, u32, u32, u32) {
+    let secs = EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400) as u32;
+    (y, m, d, rem / 3600, (rem / 60) % 60, rem % 60)
+}
+
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's `civil_from_days`.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;

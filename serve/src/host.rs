@@ -8,15 +8,18 @@
 //! exactly as a mutex would serialise them, and no `Rc` ever leaves the store thread (bytes
 //! are copied out).
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::mpsc;
 
+use mailroom_core::imap::server::{ImapConfig, ImapServer};
 use mailroom_core::mail::{self, Bounce, Failure};
 use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
-use mailroom_core::session::{Directory, Env, RcptVerdict};
+use mailroom_core::session::{Directory, Env, Output, RcptVerdict, Session};
 use mailroom_core::smtp::server::Accepted;
+use mailroom_core::smtp::server::Peer;
 use mailroom_core::store::{self, INBOX, MailStore};
 use mailroom_core::time::SimTime;
 
@@ -48,6 +51,56 @@ pub struct Host {
     pub print_messages: bool,
     /// The server's name, as the reporting MTA of its bounces.
     pub hostname: String,
+    /// The IMAP sessions: they live here, beside the store they work on, so that a change
+    /// to the store reaches an idling session at once (RFC 2177).
+    imap: BTreeMap<u64, ImapConn>,
+}
+
+/// One IMAP session and the way to its client: bytes to write, `None` to close.
+struct ImapConn {
+    server: ImapServer,
+    to_client: mpsc::Sender<Option<Vec<u8>>>,
+}
+
+impl ImapConn {
+    /// Sends what the machine queued; true once it closed.
+    fn flush(&mut self) -> bool {
+        let (mut bytes, mut close) = (Vec::new(), false);
+        while let Some(out) = self.server.poll_output() {
+            match out {
+                Output::Send { bytes: b, .. } => bytes.extend_from_slice(&b),
+                Output::Close => close = true,
+                Output::Request(_) => {}
+            }
+        }
+        if !bytes.is_empty() {
+            let _ = self.to_client.send(Some(bytes));
+        }
+        if close {
+            let _ = self.to_client.send(None);
+        }
+        close || self.server.is_closed()
+    }
+}
+
+/// What the IMAP server asks of its host: the passwords, and the store itself.
+struct ImapEnv<'a> {
+    store: &'a mut MailStore,
+}
+
+impl Env for ImapEnv<'_> {
+    /// Not asked by IMAP.
+    fn recipient(&mut self, _client_addr: &str, _rcpt: &str) -> RcptVerdict {
+        RcptVerdict::NoSuchUser
+    }
+
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        password_of(user).is_some_and(|p| p == password)
+    }
+
+    fn mail_store(&mut self) -> Option<&mut MailStore> {
+        Some(self.store)
+    }
 }
 
 type Job = Box<dyn FnOnce(&mut Host) + Send>;
@@ -69,6 +122,8 @@ impl StoreHandle {
                 // no result and fails that one request; the store keeps serving the others.
                 // Every store operation checks its input before it changes anything.
                 let _ = catch_unwind(AssertUnwindSafe(|| job(&mut host)));
+                // Whatever the job changed, idling IMAP sessions hear of it now.
+                let _ = catch_unwind(AssertUnwindSafe(|| host.store_changed()));
             }
         });
         StoreHandle { jobs }
@@ -97,7 +152,52 @@ impl Host {
             // Cannot fail: a new store, distinct addresses.
             let _ = store.create_mailbox(&addr);
         }
-        Host { store, directory, print_messages, hostname: hostname.to_string() }
+        Host { store, directory, print_messages, hostname: hostname.to_string(), imap: BTreeMap::new() }
+    }
+
+    /// A client connected to IMAP: its session `id` starts, its greeting goes out.
+    /// Returns when the machine wants to be woken.
+    pub fn imap_open(
+        &mut self,
+        id: u64,
+        config: ImapConfig,
+        peer: Peer,
+        now: SimTime,
+        to_client: mpsc::Sender<Option<Vec<u8>>>,
+    ) -> Option<SimTime> {
+        let mut conn = ImapConn { server: ImapServer::new(config, peer, now), to_client };
+        conn.flush();
+        let deadline = conn.server.poll_timeout();
+        self.imap.insert(id, conn);
+        deadline
+    }
+
+    /// Bytes from IMAP client `id` (or, with `None`, its timer fired). Returns when to wake
+    /// it next; `None` once it closed.
+    pub fn imap_input(&mut self, id: u64, bytes: Option<&[u8]>, now: SimTime) -> Option<SimTime> {
+        let conn = self.imap.get_mut(&id)?;
+        match bytes {
+            Some(b) => conn.server.handle_input(b, now, &mut ImapEnv { store: &mut self.store }),
+            None => conn.server.handle_timeout(now),
+        }
+        if conn.flush() { None } else { conn.server.poll_timeout() }
+    }
+
+    /// IMAP client `id` is gone: the driver's part of an unclean end (`ImapServer::release`).
+    pub fn imap_end(&mut self, id: u64, now: SimTime) {
+        if let Some(mut conn) = self.imap.remove(&id) {
+            conn.server.handle_close(now);
+            conn.server.release(&mut ImapEnv { store: &mut self.store });
+        }
+    }
+
+    /// The store may have changed: every IMAP session is told (`Session::handle_store_change`);
+    /// those in IDLE push the news.
+    fn store_changed(&mut self) {
+        for conn in self.imap.values_mut() {
+            conn.server.handle_store_change(SimTime::ZERO, &mut ImapEnv { store: &mut self.store });
+            conn.flush();
+        }
     }
 
     /// True while there is room for new mail (checked at MAIL FROM).

@@ -1,4 +1,4 @@
-//! `mailroom-serve`: Mailroom's SMTP, submission and POP3 servers on real TCP sockets, so that real
+//! `mailroom-serve`: Mailroom's SMTP, submission, POP3 and IMAP servers on real TCP sockets, so that real
 //! clients (Python's smtplib and poplib, curl, swaks, a mail program) talk to the very same
 //! server code that the lessons animate. Only the sockets, threads and the clock live here;
 //! every protocol decision, the idle timeouts included, is made by `mailroom-core`'s
@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{ArgGroup, Parser};
+use mailroom_core::imap::server::{self as imap, ImapConfig};
 use mailroom_core::pop3::server::{AUTOLOGOUT, Pop3Config, Pop3Server};
 use mailroom_core::session::{Directory, Env, Output, Request, Session};
 use mailroom_core::smtp::reply::{Reply, ReplyCode};
@@ -41,7 +42,7 @@ const LOCAL_DOMAINS: [&str; 2] = ["example.org", "example.net"];
 /// Mailroom's simulated mail servers on loopback TCP, for real clients.
 #[derive(Parser, Debug)]
 #[command(name = "mailroom-serve", version, after_help = world_help(),
-          group(ArgGroup::new("service").required(true).multiple(true).args(["smtp", "submission", "pop3"])))]
+          group(ArgGroup::new("service").required(true).multiple(true).args(["smtp", "submission", "pop3", "imap"])))]
 struct Options {
     /// Listen for SMTP on ADDR (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
@@ -53,6 +54,10 @@ struct Options {
     /// Listen for POP3 on ADDR (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
     pop3: Option<SocketAddr>,
+    /// Listen for IMAP on ADDR (port 0 picks a free port): IMAP4rev1 with IDLE, MOVE and
+    /// UIDPLUS, on the same mailboxes (RFC 3501).
+    #[arg(long, value_name = "ADDR")]
+    imap: Option<SocketAddr>,
     /// Print every command and reply (C: / S:) to standard error; passwords as ********.
     #[arg(long)]
     transcript: bool,
@@ -61,10 +66,11 @@ struct Options {
     print_messages: bool,
     /// For testing: seconds of silence before a client is disconnected
     ///
-    /// For testing: a client that sends nothing for SECS seconds is disconnected, on both
-    /// services. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
-    /// (its autologout). A real server waits at least 5 minutes for SMTP
-    /// (RFC 5321 §4.5.3.2.7) and 10 minutes for POP3 (RFC 1939 §3): those are the defaults.
+    /// For testing: a client that sends nothing for SECS seconds is disconnected, on every
+    /// service. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
+    /// (its autologout); IMAP says * BYE. A real server waits at least 5 minutes for SMTP
+    /// (RFC 5321 §4.5.3.2.7), 10 minutes for POP3 (RFC 1939 §3) and 30 minutes for IMAP
+    /// (RFC 3501 §5.4): those are the defaults.
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_TIMEOUT_SECS))]
     idle_timeout: Option<u64>,
@@ -92,7 +98,11 @@ THE WORLD:
   the mailbox's INBOX, where SMTP delivers. Submission (AUTH PLAIN or LOGIN with the same
   address and password; no STARTTLS here, so it runs in the clear on loopback) takes mail
   only from your own address and delivers it to these users; mail for any other domain
-  comes back to you as a bounce (a DSN in your own INBOX).
+  comes back to you as a bounce (a DSN in your own INBOX). IMAP (LOGIN or AUTHENTICATE
+  PLAIN, same address and password) sees every folder of the mailbox (INBOX, Sent,
+  Drafts, Trash, Junk, Archive), with flags and UIDs; a session in IDLE is told of new
+  mail at once, and what POP3 deletes at QUIT is gone for IMAP too. An APPEND may carry
+  at most 4096 octets (LITERAL-, RFC 7888).
 
   Messages are kept in memory, shared by all services, and lost when the server stops.
   Dates in Received: headers are simulation time, starting Mon, 30 Nov 2026 09:00:00.
@@ -102,7 +112,9 @@ EXAMPLE:
   python3 -c 'import smtplib; s = smtplib.SMTP(\"127.0.0.1\", 2525); \\
     s.sendmail(\"alice@example.org\", [\"bob@example.net\"], \"Subject: hi\\r\\n\\r\\nHello\\r\\n\"); s.quit()'
   python3 -c 'import poplib; p = poplib.POP3(\"127.0.0.1\", 1110); p.user(\"bob@example.net\"); \\
-    p.pass_(\"builder\"); print(b\"\\n\".join(p.retr(1)[1]).decode()); p.quit()'",
+    p.pass_(\"builder\"); print(b\"\\n\".join(p.retr(1)[1]).decode()); p.quit()'
+  mailroom-serve --smtp 127.0.0.1:2525 --imap 127.0.0.1:1143 &
+  curl -u bob@example.net:builder 'imap://127.0.0.1:1143/INBOX;UID=1'",
         domains = LOCAL_DOMAINS.join(" and "),
     )
 }
@@ -128,6 +140,12 @@ fn pop3_config(idle_timeout: Option<SimDuration>) -> Pop3Config {
     c
 }
 
+fn imap_config(idle_timeout: Option<SimDuration>) -> ImapConfig {
+    let mut c = ImapConfig::new(HOSTNAME);
+    c.timeout = idle_timeout.unwrap_or(imap::AUTOLOGOUT);
+    c
+}
+
 fn directory() -> Directory {
     Directory {
         local_domains: LOCAL_DOMAINS.iter().map(|d| d.to_string()).collect(),
@@ -145,6 +163,7 @@ enum Service {
     Smtp,
     Submission,
     Pop3,
+    Imap,
 }
 
 impl Service {
@@ -153,6 +172,7 @@ impl Service {
             Service::Smtp => "smtp",
             Service::Submission => "submission",
             Service::Pop3 => "pop3",
+            Service::Imap => "imap",
         }
     }
 }
@@ -163,6 +183,7 @@ struct Shared {
     smtp: ServerConfig,
     submission: ServerConfig,
     pop3: Pop3Config,
+    imap: ImapConfig,
     started: Instant,
     clients: AtomicUsize,
     /// Numbers every session of both services: SMTP's queue ids, POP3's lock holders.
@@ -185,8 +206,12 @@ fn main() -> ExitCode {
     // Bad arguments (or neither --smtp nor --pop3): clap prints the error and the usage,
     // and exits with code 2.
     let opts = Options::parse();
-    let wanted =
-        [(Service::Smtp, opts.smtp), (Service::Submission, opts.submission), (Service::Pop3, opts.pop3)];
+    let wanted = [
+        (Service::Smtp, opts.smtp),
+        (Service::Submission, opts.submission),
+        (Service::Pop3, opts.pop3),
+        (Service::Imap, opts.imap),
+    ];
     // Every listener is bound before any is announced: one that cannot listen stops all.
     let mut listeners = Vec::new();
     for (service, addr) in wanted.into_iter().filter_map(|(s, a)| Some((s, a?))) {
@@ -215,6 +240,7 @@ fn main() -> ExitCode {
         smtp: smtp_config(idle_timeout),
         submission: submission_config(idle_timeout),
         pop3: pop3_config(idle_timeout),
+        imap: imap_config(idle_timeout),
         started: Instant::now(),
         clients: AtomicUsize::new(0),
         sessions: AtomicU64::new(0),
@@ -243,6 +269,8 @@ fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
                     Reply::of(ReplyCode::TooBusy, "Too many connections, try again later").to_bytes()
                 }
                 Service::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n".to_vec(),
+                // RFC 3501 §7.1.5: BYE at connect, the server refuses the connection.
+                Service::Imap => b"* BYE too many connections, try again later\r\n".to_vec(),
             };
             let _ = stream.write_all(&busy);
             shared.clients.fetch_sub(1, Ordering::SeqCst);
@@ -254,6 +282,7 @@ fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
                 Service::Smtp => smtp_session(stream, &shared, &shared.smtp),
                 Service::Submission => smtp_session(stream, &shared, &shared.submission),
                 Service::Pop3 => pop3_session(stream, &shared),
+                Service::Imap => imap_session(stream, &shared),
             };
             if let Err(e) = result {
                 eprintln!("mailroom-serve: {} connection ended: {e}", service.name());
@@ -307,6 +336,57 @@ fn pop3_session(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
     if let Some(user) = server.user() {
         env.close_maildrop(user, server.session());
     }
+    result
+}
+
+/// One IMAP client, from connect to close. The machine lives on the store thread (see
+/// [`host`]); this thread reads the socket and hands the bytes over, a writer thread sends
+/// whatever the machine queues, including what IDLE pushes when SMTP delivers.
+fn imap_session(stream: TcpStream, shared: &Shared) -> io::Result<()> {
+    let mut reader = stream;
+    reader.set_nodelay(true)?;
+    let mut writer = reader.try_clone()?;
+    writer.set_write_timeout(Some(to_duration(shared.imap.timeout)))?;
+    let peer = peer_of(&reader)?;
+    let id = shared.next_session();
+    let (to_client, outgoing) = std::sync::mpsc::channel::<Option<Vec<u8>>>();
+    let transcript = shared.transcript;
+    let writing = std::thread::spawn(move || {
+        for bytes in outgoing {
+            let Some(bytes) = bytes else { break };
+            if transcript {
+                transcript::server(&bytes);
+            }
+            if writer.write_all(&bytes).is_err() {
+                break;
+            }
+        }
+        let _ = writer.shutdown(std::net::Shutdown::Both);
+    });
+    let (config, now) = (shared.imap.clone(), shared.now());
+    let mut deadline = shared.store.run(move |h| h.imap_open(id, config, peer, now, to_client)).flatten();
+    let mut buf = [0u8; 8192];
+    let result = loop {
+        let Some(at) = deadline else { break Ok(()) };
+        let now = shared.now();
+        let input = if at <= now {
+            None
+        } else {
+            reader.set_read_timeout(Some(to_duration(SimDuration(at.0 - now.0))))?;
+            match reader.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => Some(buf[..n].to_vec()),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => break Err(e),
+            }
+        };
+        let now = shared.now();
+        deadline = shared.store.run(move |h| h.imap_input(id, input.as_deref(), now)).flatten();
+    };
+    let now = shared.now();
+    shared.store.run(move |h| h.imap_end(id, now));
+    let _ = writing.join();
     result
 }
 

@@ -15,6 +15,9 @@ pub struct Server {
     pub pop3_port: u16,
     /// The submission port (0 without `--submission`).
     pub submission_port: u16,
+    /// The IMAP port (0 without `--imap`).
+    #[allow(dead_code)]
+    pub imap_port: u16,
     stdout: Arc<Mutex<String>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -55,8 +58,9 @@ impl Server {
             .spawn()
             .expect("start mailroom-serve");
         let mut out = BufReader::new(child.stdout.take().unwrap());
-        let services = args.iter().filter(|a| matches!(**a, "--smtp" | "--submission" | "--pop3")).count();
-        let (mut port, mut pop3_port, mut submission_port) = (0, 0, 0);
+        let services =
+            args.iter().filter(|a| matches!(**a, "--smtp" | "--submission" | "--pop3" | "--imap")).count();
+        let (mut port, mut pop3_port, mut submission_port, mut imap_port) = (0, 0, 0, 0);
         for _ in 0..services {
             let mut line = String::new();
             out.read_line(&mut line).unwrap();
@@ -70,6 +74,7 @@ impl Server {
                 "smtp" => port = p,
                 "pop3" => pop3_port = p,
                 "submission" => submission_port = p,
+                "imap" => imap_port = p,
                 other => panic!("unknown service {other:?}"),
             }
         }
@@ -77,7 +82,7 @@ impl Server {
         let stderr = Arc::new(Mutex::new(String::new()));
         collect(out, &stdout);
         collect(child.stderr.take().unwrap(), &stderr);
-        Server { child, port, pop3_port, submission_port, stdout, stderr }
+        Server { child, port, pop3_port, submission_port, imap_port, stdout, stderr }
     }
 
     /// Waits (bounded) until the server printed `needle`; returns everything printed.

@@ -1,0 +1,278 @@
+use super::*;
+
+use crate::session::RcptVerdict;
+
+const BOB: &str = "bob@example.net";
+const LUNCH: &[u8] =
+    b"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: Lunch\r\nDate: Mon, 30 Nov 2026 09:00:00 +0000\r\n\r\nLunch at noon?\r\n";
+const NEWS: &[u8] = b"From: news@example.com\r\nSubject: News\r\n\r\nLine one.\r\nLine two.\r\n";
+const THIRD: &[u8] = b"From: carol@example.net\r\nSubject: Third\r\n\r\nHi Bob\r\n";
+
+/// A host: Bob's password and a store with three messages in his INBOX.
+struct Host {
+    store: MailStore,
+}
+
+impl Host {
+    fn new() -> Host {
+        let mut store = MailStore::new();
+        store.create_mailbox(BOB).unwrap();
+        for m in [LUNCH, NEWS, THIRD] {
+            store.deliver(BOB, m, SimTime::ZERO).unwrap();
+        }
+        Host { store }
+    }
+}
+
+impl Env for Host {
+    fn recipient(&mut self, _client: &str, _rcpt: &str) -> RcptVerdict {
+        RcptVerdict::NoSuchUser
+    }
+    fn check_password(&mut self, user: &str, password: &str) -> bool {
+        user.eq_ignore_ascii_case(BOB) && password == "builder"
+    }
+    fn mail_store(&mut self) -> Option<&mut MailStore> {
+        Some(&mut self.store)
+    }
+}
+
+fn server() -> ImapServer {
+    let peer = Peer { addr: "192.0.2.20".into(), name: None };
+    ImapServer::new(ImapConfig::new("imap.example.net"), peer, SimTime::ZERO)
+}
+
+/// The wire text of everything queued, and whether a close came.
+fn drain(s: &mut ImapServer) -> String {
+    let mut out = String::new();
+    while let Some(o) = s.poll_output() {
+        match o {
+            Output::Send { bytes, .. } => out.push_str(&String::from_utf8(bytes).unwrap()),
+            Output::Close => out.push_str("<close>"),
+            Output::Request(r) => panic!("{r:?}"),
+        }
+    }
+    out
+}
+
+fn say(s: &mut ImapServer, host: &mut Host, input: &str) -> String {
+    s.handle_input(input.as_bytes(), SimTime::ZERO, host);
+    drain(s)
+}
+
+fn logged_in(host: &mut Host) -> ImapServer {
+    let mut s = server();
+    drain(&mut s);
+    let r = say(&mut s, host, "a LOGIN bob@example.net builder\r\n");
+    assert!(r.starts_with("a OK"), "{r}");
+    s
+}
+
+fn selected(host: &mut Host) -> ImapServer {
+    let mut s = logged_in(host);
+    let r = say(&mut s, host, "s SELECT INBOX\r\n");
+    assert!(r.ends_with("s OK [READ-WRITE] SELECT completed\r\n"), "{r}");
+    s
+}
+
+#[test]
+fn greeting_lists_the_capabilities() {
+    let mut s = server();
+    assert_eq!(
+        drain(&mut s),
+        "* OK [CAPABILITY IMAP4rev1 LITERAL- SASL-IR AUTH=PLAIN IDLE MOVE UIDPLUS UNSELECT CHILDREN] imap.example.net IMAP4rev1 server ready\r\n"
+    );
+    assert_eq!(s.server_state(), State::NotAuthenticated);
+}
+
+#[test]
+fn conformance_13_wrong_state_and_unknown_commands() {
+    let mut host = Host::new();
+    let mut s = server();
+    drain(&mut s);
+    let cases = [
+        ("a1 FETCH 1 FLAGS\r\n", "a1 BAD FETCH needs a login first"),
+        ("a2 FROB\r\n", "a2 BAD unknown command FROB"),
+        ("a3 LOGIN bob@example.net wrong\r\n", "a3 NO [AUTHENTICATIONFAILED]"),
+        ("a4 LOGIN bob@example.net builder\r\n", "a4 OK [CAPABILITY"),
+        ("a5 FETCH 1 FLAGS\r\n", "a5 BAD FETCH needs a selected mailbox"),
+        ("a6 FROB\r\n", "a6 BAD unknown command FROB"),
+        ("a7 LOGIN bob@example.net builder\r\n", "a7 BAD already logged in"),
+        ("\r\n", "* BAD a command starts with a tag"),
+        ("a8 NOOP extra\r\n", "a8 BAD unexpected text at the end"),
+        ("a9  NOOP\r\n", "a9 BAD expected a command"),
+    ];
+    for (input, want) in cases {
+        let got = say(&mut s, &mut host, input);
+        assert!(got.starts_with(want), "{input:?}: {got}");
+    }
+}
+
+#[test]
+fn conformance_14_select_and_examine() {
+    let mut host = Host::new();
+    let mut s = logged_in(&mut host);
+    assert_eq!(
+        say(&mut s, &mut host, "s SELECT inbox\r\n"),
+        "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n\
+         * 3 EXISTS\r\n\
+         * 3 RECENT\r\n\
+         * OK [UNSEEN 1] message 1 is the first unseen\r\n\
+         * OK [UIDVALIDITY 1] UIDs valid\r\n\
+         * OK [UIDNEXT 4] predicted next UID\r\n\
+         * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)] flags that can be changed\r\n\
+         s OK [READ-WRITE] SELECT completed\r\n"
+    );
+    assert_eq!(s.server_state(), State::Selected { read_only: false, idle: false });
+    // A second session: the messages are no longer recent for it (RFC 3501 §2.3.2); EXAMINE
+    // is read-only, and a body fetch there does not set \Seen.
+    let mut t = logged_in(&mut host);
+    let r = say(&mut t, &mut host, "e EXAMINE INBOX\r\n");
+    assert!(r.contains("* 0 RECENT\r\n") && r.contains("[PERMANENTFLAGS ()]"), "{r}");
+    assert!(r.ends_with("e OK [READ-ONLY] EXAMINE completed\r\n"), "{r}");
+    let r = say(&mut t, &mut host, "f FETCH 1 (BODY[TEXT] FLAGS)\r\n");
+    assert_eq!(r, "* 1 FETCH (BODY[TEXT] {16}\r\nLunch at noon?\r\n FLAGS ())\r\nf OK FETCH completed\r\n");
+    let r = say(&mut t, &mut host, "g STORE 1 +FLAGS (\\Seen)\r\n");
+    assert!(r.starts_with("g NO [READ-ONLY]"), "{r}");
+    // In the read-write session the same fetch sets \Seen and says so.
+    let r = say(&mut s, &mut host, "f FETCH 1 BODY[TEXT]\r\n");
+    assert_eq!(
+        r,
+        "* 1 FETCH (BODY[TEXT] {16}\r\nLunch at noon?\r\n FLAGS (\\Seen \\Recent))\r\nf OK FETCH completed\r\n"
+    );
+    // The examining session learns of it after its next command.
+    let r = say(&mut t, &mut host, "n NOOP\r\n");
+    assert_eq!(r, "* 1 FETCH (FLAGS (\\Seen))\r\nn OK NOOP completed\r\n");
+}
+
+#[test]
+fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
+    let mut host = Host::new();
+    let mut s = logged_in(&mut host);
+    let r = say(&mut s, &mut host, "a APPEND INBOX {99999999999999999999}\r\n");
+    assert!(r.starts_with("a NO [TOOBIG]"), "{r}");
+    assert!(!r.contains("+ "), "no continuation");
+    assert!(s.held() < 100, "nothing big held");
+    let r = say(&mut s, &mut host, "b APPEND INBOX {4097}\r\n");
+    assert!(r.starts_with("b NO [TOOBIG]"), "{r}");
+    // The session still works.
+    assert_eq!(say(&mut s, &mut host, "c NOOP\r\n"), "c OK NOOP completed\r\n");
+    // A literal within the limit gets its `+`.
+    assert_eq!(say(&mut s, &mut host, "d APPEND Drafts (\\Draft) {5}\r\n"), "+ Ready for literal data\r\n");
+    let r = say(&mut s, &mut host, "hello\r\n");
+    assert_eq!(r, "d OK [APPENDUID 3 1] APPEND completed\r\n");
+    // A non-synchronising literal over the limit: BAD, its octets skipped, never commands.
+    let r = say(&mut s, &mut host, "e APPEND INBOX {10000+}\r\n");
+    assert!(r.starts_with("e BAD [TOOBIG]"), "{r}");
+    let smuggled = "x LOGOUT\r\n".repeat(1000);
+    assert_eq!(say(&mut s, &mut host, &smuggled), "");
+    // The command goes on after the literal to its CRLF; that too is skipped.
+    assert_eq!(say(&mut s, &mut host, " rest of it\r\n"), "");
+    assert_eq!(say(&mut s, &mut host, "f NOOP\r\n"), "f OK NOOP completed\r\n");
+    // An uncountable one ends the session.
+    let r = say(&mut s, &mut host, "g APPEND INBOX {99999999999999999999+}\r\n");
+    assert!(r.starts_with("* BYE") && r.ends_with("<close>"), "{r}");
+}
+
+#[test]
+fn conformance_16_expunge_renumbers_highest_first() {
+    let mut host = Host::new();
+    let mut s = selected(&mut host);
+    let r = say(&mut s, &mut host, "a STORE 1,3 +FLAGS.SILENT (\\Deleted)\r\nb EXPUNGE\r\n");
+    assert_eq!(r, "a OK STORE completed\r\n* 3 EXPUNGE\r\n* 1 EXPUNGE\r\nb OK EXPUNGE completed\r\n");
+    let r = say(&mut s, &mut host, "c FETCH 1:* (UID FLAGS)\r\n");
+    assert_eq!(r, "* 1 FETCH (UID 2 FLAGS (\\Recent))\r\nc OK FETCH completed\r\n");
+}
+
+#[test]
+fn conformance_17_idle_gets_new_mail_at_once() {
+    let mut host = Host::new();
+    let mut s = selected(&mut host);
+    assert_eq!(say(&mut s, &mut host, "i IDLE\r\n"), "+ idling\r\n");
+    assert_eq!(s.server_state(), State::Selected { read_only: false, idle: true });
+    host.store.deliver(BOB, &b"Subject: new\r\n\r\nhi\r\n"[..], SimTime::ZERO).unwrap();
+    s.handle_store_change(SimTime::ZERO, &mut host);
+    assert_eq!(drain(&mut s), "* 4 EXISTS\r\n* 4 RECENT\r\n");
+    // Only DONE may come now.
+    assert_eq!(say(&mut s, &mut host, "x NOOP\r\n"), "* BAD expected DONE to end IDLE (RFC 2177 §3)\r\n");
+    assert_eq!(say(&mut s, &mut host, "done\r\n"), "i OK IDLE terminated\r\n");
+    assert_eq!(s.server_state(), State::Selected { read_only: false, idle: false });
+}
+
+#[test]
+fn two_sessions_learn_each_others_changes_only_when_allowed() {
+    let mut host = Host::new();
+    let mut a = selected(&mut host);
+    let mut b = selected(&mut host);
+    // A deletes message 2 and expunges.
+    let r = say(&mut a, &mut host, "1 STORE 2 +FLAGS (\\Deleted)\r\n2 EXPUNGE\r\n");
+    assert_eq!(
+        r,
+        "* 2 FETCH (FLAGS (\\Deleted \\Recent))\r\n1 OK STORE completed\r\n* 2 EXPUNGE\r\n2 OK EXPUNGE completed\r\n"
+    );
+    // B hears nothing until it sends a command; a FETCH may not carry the EXPUNGE
+    // (RFC 9051 §7.5.1), so message 2 still counts there, and its data is gone.
+    assert_eq!(drain(&mut b), "");
+    let r = say(&mut b, &mut host, "f FETCH 2:3 UID\r\n");
+    assert_eq!(
+        r,
+        "* 3 FETCH (UID 3)\r\nf NO [EXPUNGEISSUED] some of the messages were expunged by another session\r\n"
+    );
+    let r = say(&mut b, &mut host, "s SEARCH ALL\r\n");
+    assert_eq!(r, "* SEARCH 1 3\r\ns OK SEARCH completed\r\n");
+    let r = say(&mut b, &mut host, "t STORE 3 +FLAGS (\\Flagged)\r\n");
+    assert_eq!(r, "* 3 FETCH (FLAGS (\\Flagged))\r\nt OK STORE completed\r\n");
+    // NOOP may: now B renumbers.
+    assert_eq!(say(&mut b, &mut host, "n NOOP\r\n"), "* 2 EXPUNGE\r\nn OK NOOP completed\r\n");
+    // A learns of B's flag after its next command, by A's numbers.
+    assert_eq!(
+        say(&mut a, &mut host, "n NOOP\r\n"),
+        "* 2 FETCH (FLAGS (\\Flagged \\Recent))\r\nn OK NOOP completed\r\n"
+    );
+    // UID commands may carry EXPUNGE.
+    say(&mut a, &mut host, "d STORE 1 +FLAGS.SILENT (\\Deleted)\r\ne EXPUNGE\r\n");
+    assert_eq!(
+        say(&mut b, &mut host, "u UID FETCH 3 UID\r\n"),
+        "* 2 FETCH (UID 3)\r\n* 1 EXPUNGE\r\nu OK UID FETCH completed\r\n"
+    );
+}
+
+#[test]
+fn garbage_never_panics_and_never_grows() {
+    for start in ["", "a LOGIN bob@example.net builder\r\ns SELECT INBOX\r\n"] {
+        let mut host = Host::new();
+        let mut s = server();
+        s.handle_input(start.as_bytes(), SimTime::ZERO, &mut host);
+        let pieces: [&[u8]; 12] = [
+            b"\r\n",
+            b"\n",
+            b" ",
+            b"{",
+            b"}",
+            b"+",
+            b"5",
+            b"a FETCH 1:* (BODY[] FLAGS)",
+            b"x STORE 1 +FLAGS (\\Deleted)",
+            b"e EXPUNGE",
+            b"i IDLE",
+            b"DONE",
+        ];
+        let mut seed = 12345u64;
+        for _ in 0..3000 {
+            let mut chunk = Vec::new();
+            for _ in 0..8 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                match (seed >> 33) % 4 {
+                    0 => chunk.push((seed >> 40) as u8),
+                    _ => chunk.extend_from_slice(pieces[(seed >> 40) as usize % pieces.len()]),
+                }
+            }
+            s.handle_input(&chunk, SimTime::ZERO, &mut host);
+            drain(&mut s);
+            assert!(s.held() <= command::MAX_COMMAND + command::MAX_LINE + 96, "{}", s.held());
+            if s.is_closed() {
+                s = server();
+            }
+        }
+        assert!(host.store.folder(BOB, "INBOX").is_ok());
+    }
+}

@@ -1,0 +1,166 @@
+//! Real IMAP clients against `mailroom-serve --imap` on 127.0.0.1: Python's imaplib and
+//! curl, on mail that smtplib and curl sent through `--smtp` of the same server, and IDLE
+//! driven over a raw socket while a message is delivered. Each test starts its own server
+//! on free ports.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::Server;
+
+fn all_three() -> Server {
+    Server::run(&["--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0"])
+}
+
+fn curl_send(smtp_port: u16, to: &str, message: &str) {
+    let mut child = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("smtp://127.0.0.1:{smtp_port}/client.example"))
+        .args(["--mail-from", "alice@example.org", "--mail-rcpt", to, "--upload-file", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    child.stdin.take().unwrap().write_all(message.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn python_imaplib_session() {
+    let server = all_three();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/imaplib_session.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .env("MAILROOM_SMTP_PORT", server.port.to_string())
+        .env("MAILROOM_POP3_PORT", server.pop3_port.to_string())
+        .env("MAILROOM_IMAP_PORT", server.imap_port.to_string())
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "imaplib tests failed:\n{stderr}");
+    assert!(stderr.contains("Ran 3 tests") && stderr.contains("OK"), "{stderr}");
+}
+
+/// A raw IMAP connection, for IDLE, which imaplib does not drive.
+struct Raw {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Raw {
+    fn connect(port: u16) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut raw = Raw { stream, reader };
+        let greeting = raw.line();
+        assert!(greeting.starts_with("* OK [CAPABILITY IMAP4rev1 "), "{greeting:?}");
+        raw
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.reader.read_line(&mut line).unwrap();
+        line
+    }
+
+    /// Sends a command and reads up to its tagged response; returns every line.
+    fn command(&mut self, tag: &str, text: &str) -> Vec<String> {
+        self.stream.write_all(format!("{tag} {text}\r\n").as_bytes()).unwrap();
+        let mut lines = Vec::new();
+        loop {
+            let line = self.line();
+            assert!(!line.is_empty(), "connection closed after {lines:?}");
+            let done = line.starts_with(&format!("{tag} "));
+            lines.push(line);
+            if done {
+                return lines;
+            }
+        }
+    }
+}
+
+/// PROTOCOLS.md 17: new mail delivered over SMTP reaches an idling client at once as
+/// `* n EXISTS`; DONE ends the IDLE with a tagged OK.
+#[test]
+fn idle_is_told_of_new_mail_at_once() {
+    let server = all_three();
+    curl_send(server.port, "bob@example.net", "Subject: first\r\n\r\nHi\r\n");
+    let mut raw = Raw::connect(server.imap_port);
+    assert!(raw.command("a", "LOGIN bob@example.net builder").last().unwrap().starts_with("a OK"));
+    let select = raw.command("b", "SELECT INBOX");
+    assert!(select.contains(&"* 1 EXISTS\r\n".to_string()), "{select:?}");
+    raw.stream.write_all(b"c IDLE\r\n").unwrap();
+    assert_eq!(raw.line(), "+ idling\r\n");
+    let sent = Instant::now();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import smtplib; s = smtplib.SMTP('127.0.0.1', {}); \
+             s.sendmail('alice@example.org', ['bob@example.net'], 'Subject: second\\r\\n\\r\\nHi\\r\\n'); s.quit()",
+            server.port
+        ))
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(raw.line(), "* 2 EXISTS\r\n");
+    assert_eq!(raw.line(), "* 2 RECENT\r\n");
+    assert!(sent.elapsed() < Duration::from_secs(5));
+    raw.stream.write_all(b"DONE\r\n").unwrap();
+    assert_eq!(raw.line(), "c OK IDLE terminated\r\n");
+    let fetch = raw.command("d", "FETCH 2 (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+    assert!(fetch[0].starts_with("* 2 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {"), "{fetch:?}");
+    assert_eq!(fetch[1], "Subject: second\r\n");
+    let logout = raw.command("e", "LOGOUT");
+    assert!(logout[0].starts_with("* BYE"), "{logout:?}");
+}
+
+/// PROTOCOLS.md 15 over TCP: an absurd literal is refused without `+`, and the session
+/// goes on.
+#[test]
+fn an_absurd_literal_over_tcp() {
+    let server = Server::run(&["--imap", "127.0.0.1:0"]);
+    let mut raw = Raw::connect(server.imap_port);
+    raw.command("a", "LOGIN bob@example.net builder");
+    let r = raw.command("b", "APPEND INBOX {99999999999999999999}");
+    assert_eq!(r.len(), 1);
+    assert!(r[0].starts_with("b NO [TOOBIG]"), "{r:?}");
+    assert_eq!(raw.command("c", "NOOP"), ["c OK NOOP completed\r\n"]);
+}
+
+fn curl_imap(port: u16, extra: &[&str], path: &str) -> String {
+    let out = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10", "-u", "bob@example.net:builder"])
+        .args(extra)
+        .arg(format!("imap://127.0.0.1:{port}/{path}"))
+        .output()
+        .expect("curl runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// curl lists the folders, fetches a message by UID and searches.
+#[test]
+fn curl_lists_fetches_and_searches() {
+    let curl = Command::new("curl").arg("-V").output().expect("curl runs");
+    if !String::from_utf8_lossy(&curl.stdout).to_ascii_lowercase().contains("imap") {
+        eprintln!("this curl has no imap support: skipped");
+        return;
+    }
+    let server = all_three();
+    curl_send(server.port, "bob@example.net", "Subject: via curl\r\n\r\nHello Bob\r\n");
+    curl_send(server.port, "bob@example.net", "Subject: another\r\n\r\nMore\r\n");
+    let listing = curl_imap(server.imap_port, &[], "");
+    assert!(listing.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n"), "{listing}");
+    assert!(listing.contains("\\Archive) \"/\" Archive\r\n"), "{listing}");
+    let message = curl_imap(server.imap_port, &[], "INBOX;UID=2");
+    assert!(message.starts_with("Return-Path: <alice@example.org>\r\n"), "{message:?}");
+    assert!(message.ends_with("Subject: another\r\n\r\nMore\r\n"), "{message:?}");
+    let found = curl_imap(server.imap_port, &["-X", "SEARCH SUBJECT curl"], "INBOX");
+    assert_eq!(found, "* SEARCH 1\r\n");
+    let unseen = curl_imap(server.imap_port, &["-X", "SEARCH UNSEEN"], "INBOX");
+    assert_eq!(unseen, "* SEARCH 1\r\n", "fetching UID 2 set its \\Seen");
+}
