@@ -39,6 +39,7 @@
 //! down HOST from TIME to TIME                  the host is unreachable in [from, to)
 //! greylist HOST                                451 4.7.1 to the first try of each (client, sender, recipient)
 //! queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]
+//! size HOST BYTES                             the largest message the host's SMTP takes (RFC 1870)
 //!                                              the mail host's retries (the last delay repeats),
 //!                                              when it gives up, when it warns the sender
 //! full ADDRESS                                 that mailbox is full
@@ -169,6 +170,9 @@ pub struct Description {
     pub relays: Vec<RelayDesc>,
     /// Queue settings of mail hosts (the default is [`RetryPolicy::default`]).
     pub queues: Vec<QueueDesc>,
+    /// The largest message each listed mail host takes, in octets (the default is
+    /// [`crate::smtp::MAX_MESSAGE_SIZE`]).
+    pub sizes: Vec<SizeDesc>,
     /// The records written in the description; see [`Description::zone`] for all of them.
     pub records: Vec<RecordDesc>,
     pub links: Vec<LinkDesc>,
@@ -290,6 +294,15 @@ impl RelayDesc {
 pub struct QueueDesc {
     pub host: String,
     pub policy: RetryPolicy,
+    pub line: usize,
+}
+
+/// The largest message `host` takes, in octets: what its EHLO announces as SIZE and
+/// what it refuses above with `552 5.3.4` (RFC 1870).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SizeDesc {
+    pub host: String,
+    pub bytes: u64,
     pub line: usize,
 }
 
@@ -423,6 +436,7 @@ impl Default for Description {
             users: Vec::new(),
             relays: Vec::new(),
             queues: Vec::new(),
+            sizes: Vec::new(),
             records: Vec::new(),
             links: Vec::new(),
             faults: Vec::new(),
@@ -524,6 +538,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("down", "down HOST from TIME to TIME"),
     ("greylist", "greylist HOST"),
     ("queue", "queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]"),
+    ("size", "size HOST BYTES"),
     ("full", "full ADDRESS"),
     ("reply", "reply HOST VERB CODE [X.Y.Z] \"TEXT\" [times N]"),
     ("cut", "cut HOST PORT before VERB [times N]"),
@@ -843,6 +858,7 @@ impl Builder {
             }
             "mx" => self.mx(c, line)?,
             "queue" => self.queue(c, line)?,
+            "size" => self.size(c, line)?,
             "a" => {
                 let (name, ncol) = c.value("a DNS name", dns_name)?;
                 let (addr, acol) = c.value("an IPv4 address", ipv4)?;
@@ -1001,6 +1017,26 @@ impl Builder {
 
     /// `queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]`: what is not written
     /// stays as in [`RetryPolicy::default`].
+    /// `size HOST BYTES`: the largest message the host's SMTP services take.
+    fn size(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the mail host's name", dns_name)?;
+        if let Some(q) = self.d.sizes.iter().find(|q| q.host == host) {
+            return Err((hcol, format!("the largest message of `{host}` is already set on line {}", q.line)));
+        }
+        let max = crate::smtp::MAX_MESSAGE_SIZE as u64;
+        let (bytes, _) =
+            c.value("a size in octets such as `1000`", |s| number(s, "a message size in octets", 1, max))?;
+        c.done()?;
+        let why = "only a mail host takes messages";
+        self.check(
+            line,
+            hcol,
+            Check::Host { name: host.clone(), need: Need::Role(HostRole::MailServer), why },
+        );
+        self.d.sizes.push(SizeDesc { host, bytes, line });
+        Ok(())
+    }
+
     fn queue(&mut self, c: &mut Cursor, line: usize) -> Step {
         let (host, hcol) = c.value("the mail host's name", dns_name)?;
         if let Some(q) = self.d.queues.iter().find(|q| q.host == host) {

@@ -173,7 +173,7 @@ fn every_directive_broken() {
         (
             "hots a.b 1.2.3.4",
             &[
-                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, cut, at",
+                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, size, full, reply, cut, at",
             ],
         ),
         (
@@ -527,6 +527,24 @@ fn every_directive_broken() {
             ],
         ),
         (
+            "size smtp.example.org 0",
+            &["line 8, column 23: a message size in octets is a whole number from 1 to 10485760, found `0`"],
+        ),
+        (
+            "size smtp.example.org 20MB",
+            &[
+                "line 8, column 23: a message size in octets is a whole number from 1 to 10485760, found `20MB`",
+            ],
+        ),
+        (
+            "size laptop.example.org 1000",
+            &["line 8, column 6: only a mail host takes messages, and `laptop.example.org` is a client host"],
+        ),
+        (
+            "size smtp.example.org 1000\nsize smtp.example.org 2000",
+            &["line 9, column 6: the largest message of `smtp.example.org` is already set on line 8"],
+        ),
+        (
             "at 0s send from laptop.example.org via smtp.example.org auth maybe",
             &["line 8, column 62: expected plain, login or none after `auth`, found `maybe`"],
         ),
@@ -570,7 +588,7 @@ fn all_errors_are_collected_in_line_order() {
         [
             "line 1, column 6: there is no host `a.example` (did you mean `c.example`?)",
             "line 1, column 16: there is no host `b.example` (did you mean `c.example`?)",
-            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, full, reply, cut, at",
+            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, size, full, reply, cut, at",
             "line 4, column 6: the seed is a whole number from 0 to 18446744073709551615, found `x`",
         ]
     );

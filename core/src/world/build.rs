@@ -69,6 +69,11 @@ impl World {
                 w.retry_policy(host, q.policy.clone());
             }
         }
+        for z in &d.sizes {
+            if let Some(c) = w.host_by_name(&z.host).and_then(|h| w.server_config_mut(h)) {
+                c.max_message_size = usize::try_from(z.bytes).unwrap_or(usize::MAX);
+            }
+        }
         for r in &d.relays {
             if let Some(host) = w.host_by_name(&r.host) {
                 if r.is_domain() {
