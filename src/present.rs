@@ -450,6 +450,15 @@ pub fn messages(trace: &Trace, cursor: usize, mailbox: &str) -> Vec<StoredMessag
         .collect()
 }
 
+/// The message an event carries, as its receiver reads it: a copy in a mailbox as stored,
+/// the message after `354` with the dot-stuffing undone and without the final dot.
+pub fn message_bytes(ev: &TraceEvent) -> Vec<u8> {
+    match ev.kind {
+        EventKind::MessageData => mailroom_core::smtp::data::unstuff(&ev.bytes),
+        _ => ev.bytes.clone(),
+    }
+}
+
 /// The value of header `name` in a message (first occurrence, folded lines joined),
 /// searching only the header section.
 pub fn header(message: &str, name: &str) -> Option<String> {

@@ -334,6 +334,29 @@ async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
     assert!(find(&root, "[data-testid=message-text]").text_content().unwrap().contains("Received: from"));
     finish(root, handle).await;
 
+    // The message after 354, opened from its explanation: read as the server reads it
+    // (the doubled dot undone), with the envelope of its transaction.
+    let (root, handle) = mount_at("#/lesson/sending-an-email/step/23").await;
+    // As a click or a key press would, the button has the focus when it opens the dialog.
+    let button: HtmlElement = find(&root, "[data-testid=inspect-message]").dyn_into().unwrap();
+    button.focus().unwrap();
+    button.click();
+    yew::scheduler::flush().await;
+    assert!(button.is_connected(), "opening the dialog rebuilds nothing");
+    let source = find(&root, "[data-testid=message-text]").text_content().unwrap();
+    assert!(source.contains("\n...and this line starts with dots"), "{source}");
+    assert!(!source.contains("....and"), "unstuffed: {source}");
+    inspect(&root, "Envelope");
+    yew::scheduler::flush().await;
+    let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
+    assert!(view.contains("RCPT TO: bob@example.net"), "{view}");
+    press_on(&find(&root, "[data-testid=inspect-view]"), "Escape");
+    yew::scheduler::flush().await;
+    assert_eq!(count(&root, "[data-testid=message-dialog]"), 0, "Escape closed it");
+    let focused = document().active_element().unwrap();
+    assert_eq!(attr(&focused, "data-testid"), "inspect-message", "the focus went back to the button");
+    finish(root, handle).await;
+
     // A bounce has a fifth view: its delivery-status fields, explained.
     let (root, handle) = mount_at("#/lesson/a-bounce/step/0").await;
     press("End");

@@ -6,7 +6,7 @@
 //! sessions did from [`MailStore::drain`]. A World owns one `MailStore` per mail host.
 //!
 //! It is plain data and methods: no I/O, no clock (dates are [`SimTime`]s passed in), no
-//! randomness, `BTreeMap`s so that every listing comes out in the same order on every run.
+//! randomness, sorted maps (`VecMap`) so that every listing comes out in the same order on every run.
 //! Every operation checks its input and answers with a [`StoreError`] rather than panicking.
 //!
 //! What it keeps, and the rules it follows:
@@ -56,8 +56,8 @@
 //! assert_eq!(gone, [Expunged { seq: 1, uid: 1 }]); // `* 1 EXPUNGE`
 //! ```
 
+use crate::vecmap::VecMap;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
 
@@ -474,7 +474,7 @@ impl std::error::Error for StoreError {}
 
 #[derive(Clone, Debug)]
 struct Mailbox {
-    folders: BTreeMap<String, Folder>,
+    folders: VecMap<String, Folder>,
     quota: Option<u64>,
     used: u64,
     lock: Option<SessionKey>,
@@ -507,8 +507,8 @@ impl Watcher {
 /// Methods that name a folder take its name as the client wrote it: `inbox` finds INBOX.
 #[derive(Clone, Debug)]
 pub struct MailStore {
-    mailboxes: BTreeMap<String, Mailbox>,
-    watchers: BTreeMap<WatcherId, Watcher>,
+    mailboxes: VecMap<String, Mailbox>,
+    watchers: VecMap<WatcherId, Watcher>,
     /// The UIDVALIDITY the next folder gets (u64, so that 2^32 - 1 itself can be handed out).
     next_uid_validity: u64,
     next_watcher: u64,
@@ -605,8 +605,8 @@ fn remove_where(folder: &mut Folder, mut pred: impl FnMut(&Message) -> bool) -> 
 impl MailStore {
     pub fn new() -> MailStore {
         MailStore {
-            mailboxes: BTreeMap::new(),
-            watchers: BTreeMap::new(),
+            mailboxes: VecMap::new(),
+            watchers: VecMap::new(),
             next_uid_validity: 1,
             next_watcher: 1,
             used: 0,
@@ -623,7 +623,7 @@ impl MailStore {
         if self.mailboxes.contains_key(&k) {
             return Err(StoreError::MailboxExists { addr: k });
         }
-        let mut folders = BTreeMap::new();
+        let mut folders = VecMap::new();
         folders.insert(INBOX.to_string(), Folder::new(self.new_uid_validity()?, None, true));
         for (name, usage) in DEFAULT_FOLDERS {
             folders.insert(name.to_string(), Folder::new(self.new_uid_validity()?, Some(usage), true));
@@ -1751,7 +1751,7 @@ mod tests {
         for _ in 0..MAX_PENDING_CHANGES {
             s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
         }
-        assert_eq!(s.watchers[&w].changes.len(), MAX_PENDING_CHANGES);
+        assert_eq!(s.watchers.get(&w).unwrap().changes.len(), MAX_PENDING_CHANGES);
         s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
         s.deliver(BOB, Vec::new(), SimTime::ZERO).unwrap();
         assert_eq!(s.drain(w), [Change::Resync]);

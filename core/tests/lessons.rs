@@ -309,3 +309,64 @@ fn without_pop3_a_retrieving_lesson_is_refused_in_words() {
     let e = run_lesson(&Lesson::parse("t", text).unwrap()).unwrap_err().to_string();
     assert!(e.contains("does not simulate POP3"), "{e}");
 }
+
+/// The message inspector reads every message of every lesson: each message after `354`
+/// and each copy filed in a mailbox has its header fields, an envelope that agrees with
+/// the trace, a MIME tree, a `Received:` chain with a protocol for each hop, and every bounce or delay warning its RFC 3464 report with an explained
+/// `Action` per recipient.
+#[test]
+fn the_inspector_reads_every_message_of_every_lesson() {
+    use mailroom_core::inspect;
+    let mut read = 0;
+    for (id, text) in BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap();
+        if !runs_here(&lesson) {
+            continue;
+        }
+        let t = run_lesson(&lesson).unwrap().trace;
+        for ev in &t.events {
+            let (is_copy, is_data) =
+                (matches!(ev.kind, EventKind::Delivery { .. }), matches!(ev.kind, EventKind::MessageData));
+            if !is_copy && !is_data {
+                continue;
+            }
+            let at = format!("{id} #{}", ev.index);
+            let m = ev.bytes.as_slice();
+            let fields = inspect::fields(m);
+            assert!(
+                fields.iter().any(|f| f.name.eq_ignore_ascii_case("From")),
+                "{at}: no From in {fields:?}"
+            );
+            let env = inspect::envelope(&t, ev.index).unwrap_or_else(|| panic!("{at}: no envelope"));
+            if let EventKind::Delivery { mailbox } = &ev.kind {
+                assert_eq!(env.rcpt_to, std::slice::from_ref(mailbox), "{at}");
+                // A bounce has the null reverse-path (RFC 5321 §4.5.5); other mail its sender.
+                let is_report = inspect::dsn(m).is_some();
+                assert_eq!(env.mail_from.is_empty(), is_report, "{at}: MAIL FROM {:?}", env.mail_from);
+                // One Received: line per server that took it over SMTP, each naming its
+                // protocol; a report written by the sender's own server has none.
+                let hops = inspect::received_chain(m);
+                assert!(!hops.is_empty() || is_report, "{at}: a delivered copy has passed a server");
+                assert!(hops.iter().all(|h| h.with.is_some() && h.by.is_some()), "{at}: {hops:?}");
+            } else {
+                assert!(!env.rcpt_to.is_empty(), "{at}: a message after 354 has accepted recipients");
+            }
+            let tree = inspect::mime_tree(m);
+            assert!(tree.content_type.contains('/'), "{at}: {}", tree.content_type);
+            if let Some(dsn) = inspect::dsn(m) {
+                assert!(!dsn.recipients.is_empty(), "{at}: a report names its recipients");
+                for r in &dsn.recipients {
+                    let action = r.iter().find(|f| f.name.eq_ignore_ascii_case("Action"));
+                    let action = action.unwrap_or_else(|| panic!("{at}: no Action in {r:?}"));
+                    assert!(["failed", "delayed"].contains(&action.value.as_str()), "{at}: {}", action.value);
+                    assert!(
+                        r.iter().all(|f| f.explanation.is_some()),
+                        "{at}: a field without explanation: {r:?}"
+                    );
+                }
+            }
+            read += 1;
+        }
+    }
+    assert!(read > 50, "only {read} messages read");
+}

@@ -1,6 +1,7 @@
 use crate::shared::Shared;
 
 use mailroom_core::explain;
+use mailroom_core::trace::EventKind;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
@@ -16,6 +17,8 @@ pub struct ExplanationCardProps {
     pub selected: bool,
     /// Select an event (`None`: follow the current one again).
     pub onselect: Callback<Option<usize>>,
+    /// Open the message an event carries in the message inspector.
+    pub oninspect: Callback<usize>,
 }
 
 /// What the event means, in a student's words, with the RFC section to read.
@@ -32,6 +35,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             </section>
         };
     };
+    let index = ev.index;
     let entries = explain::event(trace, ev.index);
     let speaker = present::speaker(trace, ev);
     let first_line = match present::wire(ev) {
@@ -63,6 +67,15 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     </button>
                 }
             </div>
+            // Near the top: the panel's text scrolls, the way into the message stays in sight.
+            if matches!(ev.kind, EventKind::MessageData | EventKind::Delivery { .. }) {
+                <p class="inspect-open">
+                    <button type="button" class="link-button" data-testid="inspect-message"
+                        onclick={props.oninspect.reform(move |_: MouseEvent| index)}>
+                        { "Inspect this message ›" }
+                    </button>
+                </p>
+            }
             if let (Some(c), Some((text, mono))) = (answers, answers_text) {
                 <p class="answers">
                     { "Answers: " }

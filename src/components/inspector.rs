@@ -60,7 +60,7 @@ fn header(message: &[u8]) -> Html {
         <>
             <h3 class="inspect-h">{ "The journey, hop by hop" }</h3>
             if hops.is_empty() {
-                <p class="muted">{ "No Received: lines: this copy has not passed through a mail server yet." }</p>
+                <p class="muted">{ "No Received: lines: no server has taken this copy from another host yet. Each one that does adds a line on top (RFC 5321 §4.4)." }</p>
             } else {
                 <p class="muted">{ "Every server that takes the message adds a Received: line on top, so the first hop is the lowest line (RFC 5321 §4.4)." }</p>
                 <ol class="hops">
@@ -195,12 +195,9 @@ fn report(dsn: &Dsn) -> Html {
     }
 }
 
-/// The view `view` of the message of event `index` (not the source: the dialog shows it).
-pub fn view(view: View, trace: &Trace, index: usize) -> Html {
-    let Some(ev) = trace.events.get(index) else {
-        return Html::default();
-    };
-    let message = ev.bytes.as_slice();
+/// The view `view` of `message`, carried by event `index` (not the source: the dialog
+/// shows it).
+pub fn view(view: View, trace: &Trace, index: usize, message: &[u8]) -> Html {
     match view {
         View::Source => Html::default(),
         View::Header => header(message),

@@ -8,6 +8,7 @@ pub mod icons;
 pub mod inspector;
 pub mod mail_programs;
 pub mod mailboxes;
+pub mod message_dialog;
 pub mod narration;
 pub mod top_bar;
 pub mod transcript;

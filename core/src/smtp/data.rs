@@ -131,9 +131,32 @@ pub fn stuff(message: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The message as the receiver reads it from `wire` (what follows `354`): one dot taken
+/// from every line that starts with one, and the final `.` line dropped (RFC 5321
+/// §4.5.2). For showing a message as sent; the server itself reads with [`DataReader`].
+pub fn unstuff(wire: &[u8]) -> Vec<u8> {
+    let body = wire.strip_suffix(b".\r\n").unwrap_or(wire);
+    let mut out = Vec::with_capacity(body.len());
+    let mut at_line_start = true;
+    for &b in body {
+        if !(at_line_start && b == b'.') {
+            out.push(b);
+        }
+        at_line_start = b == b'\n';
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unstuff_reads_back_what_stuff_wrote() {
+        for message in [&b""[..], b"a\r\n", b".\r\n..x\r\nb\r\n", b"Subject: x\r\n\r\n.hi\r\n.\r\n"] {
+            assert_eq!(unstuff(&stuff(message)), message, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
 
     fn run(input: &[u8]) -> (Option<DataEnd>, Vec<u8>) {
         let mut r = DataReader::new(1 << 20);

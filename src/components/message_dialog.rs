@@ -1,0 +1,167 @@
+//! A message, large, over the page, in the message inspector: its source, and the
+//! inspector's readings of it (hops, envelope, MIME parts, a bounce's report). Opened from
+//! a mailbox (the copy as stored) or from the explanation of a message sent after `354`
+//! (the message as the server reads it).
+
+use mailroom_core::trace::EventKind;
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::components::inspector::{self, View};
+use crate::present;
+use crate::shared::Shared;
+
+#[derive(Properties, PartialEq)]
+pub struct MessageDialogProps {
+    pub run: Shared<LessonRun>,
+    /// The event that carries the message: a delivery into a mailbox, or the message
+    /// after `354`.
+    pub index: usize,
+    /// Over the title: "Bob’s mailbox", or who sent it to whom.
+    pub eyebrow: String,
+    pub onclose: Callback<()>,
+}
+
+/// Headers added on the way (trace fields) are marked, so students spot them.
+fn is_trace_header(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    lower.starts_with("return-path:") || lower.starts_with("received:")
+}
+
+fn message_lines(text: &str) -> Html {
+    let mut in_headers = true;
+    let mut last_was_trace = false;
+    let lines = text.lines().map(|l| {
+        let l = l.trim_end_matches('\r');
+        if l.is_empty() {
+            in_headers = false;
+        }
+        let folded = l.starts_with([' ', '\t']);
+        let trace = in_headers && (is_trace_header(l) || (folded && last_was_trace));
+        if !folded {
+            last_was_trace = trace;
+        }
+        html! { <span class={classes!("msg-line", trace.then_some("trace-header"))}>{ l.to_string() }{ "\n" }</span> }
+    });
+    html! { <>{ for lines }</> }
+}
+
+/// The platform's modal `<dialog>` (`showModal()`): focus stays inside, the page is inert,
+/// Escape closes it, and the focus goes back to what opened it. Its text scrolls inside it
+/// (wheel, PageUp/PageDown, Home/End), so a long message such as a bounce is read to its
+/// end at any window size.
+#[component]
+pub fn MessageDialog(props: &MessageDialogProps) -> Html {
+    let dialog_ref = use_node_ref();
+    let text_ref = use_node_ref();
+    {
+        let (dialog_ref, text_ref) = (dialog_ref.clone(), text_ref.clone());
+        use_effect_with((), move |_| {
+            let opener = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.active_element())
+                .and_then(|a| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(a).ok());
+            if let Some(dialog) = dialog_ref.cast::<web_sys::HtmlDialogElement>()
+                && !dialog.open()
+            {
+                let _ = dialog.show_modal();
+            }
+            // The text has the focus, so the keys scroll it at once; Tab reaches the views
+            // and Close.
+            if let Some(text) = text_ref.cast::<web_sys::HtmlElement>() {
+                let _ = text.focus();
+            }
+            move || {
+                // Out of the modal state first: while it lasts, the page is inert and cannot
+                // take the focus.
+                if let Some(dialog) = dialog_ref.cast::<web_sys::HtmlDialogElement>() {
+                    dialog.close();
+                }
+                if let Some(el) = opener {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+    let onkeydown = {
+        let onclose = props.onclose.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            // The player's shortcuts (Space, arrows, Home, End) do not reach the page: in
+            // the text they scroll it, as the browser does.
+            e.stop_propagation();
+            if e.key() == "Escape" {
+                e.prevent_default();
+                onclose.emit(());
+            }
+        })
+    };
+    // A click on the backdrop lands on the <dialog> itself (its content is a child).
+    let onclick = {
+        let (onclose, dialog_ref) = (props.onclose.clone(), dialog_ref.clone());
+        Callback::from(move |e: MouseEvent| {
+            let on_dialog = e
+                .target()
+                .zip(dialog_ref.get())
+                .is_some_and(|(t, d)| wasm_bindgen::JsValue::from(t) == wasm_bindgen::JsValue::from(d));
+            if on_dialog {
+                onclose.emit(());
+            }
+        })
+    };
+    let current = use_state(|| View::Source);
+    let trace = &props.run.trace;
+    let Some(ev) = trace.events.get(props.index) else {
+        return Html::default();
+    };
+    let sent = matches!(ev.kind, EventKind::MessageData);
+    let message = present::message_bytes(ev);
+    let text = String::from_utf8_lossy(&message).into_owned();
+    let subject = present::header(&text, "Subject").unwrap_or_else(|| "(no subject)".into());
+    let tabs = View::all(&message).into_iter().map(|v| {
+        let current = current.clone();
+        html! {
+            <button type="button" class="btn inspect-tab" aria-pressed={(v == *current).to_string()}
+                onclick={Callback::from(move |_: MouseEvent| current.set(v))}>{ v.label() }</button>
+        }
+    });
+    let note = match (*current, sent) {
+        (View::Source, false) => html! {
+            <>{ "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }</>
+        },
+        (View::Source, true) => html! {
+            <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>
+        },
+        _ => html! { { "What the message says, read part by part. Scroll to read it all." } },
+    };
+    let body = if *current == View::Source {
+        html! {
+            <pre class="msg-text" ref={text_ref} tabindex="0" data-testid="message-text"
+                aria-label="The message">{ message_lines(&text) }</pre>
+        }
+    } else {
+        html! {
+            <div class="inspect" tabindex="0" data-testid="inspect-view" aria-label={current.label()}>
+                { inspector::view(*current, trace, props.index, &message) }
+            </div>
+        }
+    };
+    html! {
+        <dialog class="modal" ref={dialog_ref} aria-modal="true" aria-labelledby="message-dialog-title"
+            aria-describedby="message-dialog-note" data-testid="message-dialog" {onkeydown} {onclick}>
+            <div class="modal-inner">
+                <div class="modal-head">
+                    <div>
+                        <p class="eyebrow">{ props.eyebrow.clone() }</p>
+                        <h2 id="message-dialog-title" class="modal-title">{ subject }</h2>
+                    </div>
+                    <button type="button" class="btn" onclick={props.onclose.reform(|_: MouseEvent| ())}>
+                        { "Close" }
+                    </button>
+                </div>
+                <div class="inspect-tabs" role="group" aria-label="Inspect the message">{ for tabs }</div>
+                <p id="message-dialog-note" class="msg-note">{ note }</p>
+                { body }
+            </div>
+        </dialog>
+    }
+}
