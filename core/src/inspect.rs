@@ -170,15 +170,21 @@ pub struct Envelope {
     pub rcpt_to: Vec<String>,
 }
 
-/// The envelope of the message in event `index` of `t` (the message after `354`, or a
-/// delivery into a mailbox): for the message, the `MAIL FROM` and the accepted `RCPT TO`
-/// of its transaction; for a delivery, its `Return-Path:` and the mailbox.
+/// The envelope of the message in event `index` of `t` (the message after `354`, a
+/// delivery into a mailbox, or a bounce or delay warning as written): for the message, the `MAIL FROM` and
+/// the accepted `RCPT TO` of its transaction; for a delivery, its `Return-Path:` and the
+/// mailbox; for a bounce, the null reverse-path and the original sender.
 pub fn envelope(t: &Trace, index: usize) -> Option<Envelope> {
     let ev = t.events.get(index)?;
     match &ev.kind {
         EventKind::Delivery { mailbox } => {
             let rp = mail::header(&ev.bytes, "Return-Path")?;
             Some(Envelope { mail_from: mail::addr_spec(&rp).to_string(), rcpt_to: vec![mailbox.clone()] })
+        }
+        // A bounce or delay warning just written: to the original sender, from the null
+        // reverse-path (RFC 5321 §4.5.5), so that it can never bounce in turn.
+        EventKind::Bounce { sender } | EventKind::Delayed { sender } => {
+            Some(Envelope { mail_from: String::new(), rcpt_to: vec![sender.clone()] })
         }
         EventKind::MessageData => {
             let conn = ev.conn?;

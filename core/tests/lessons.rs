@@ -327,6 +327,11 @@ fn the_inspector_reads_every_message_of_every_lesson() {
         for ev in &t.events {
             let (is_copy, is_data) =
                 (matches!(ev.kind, EventKind::Delivery { .. }), matches!(ev.kind, EventKind::MessageData));
+            if let EventKind::Bounce { sender } | EventKind::Delayed { sender } = &ev.kind {
+                let env = inspect::envelope(&t, ev.index).unwrap();
+                assert!(env.mail_from.is_empty() && env.rcpt_to == [sender.clone()], "{id} #{}", ev.index);
+                assert!(inspect::dsn(&ev.bytes).is_some(), "{id} #{}: a bounce is a report", ev.index);
+            }
             if !is_copy && !is_data {
                 continue;
             }

@@ -84,6 +84,10 @@ pub fn App() -> Html {
         let name = |h: usize| player.trace().hosts.get(h).map_or("?", |h| present::short_name(&h.name)).to_string();
         let eyebrow = match &ev.kind {
             mailroom_core::trace::EventKind::Delivery { mailbox } => format!("Filed in {mailbox}"),
+            mailroom_core::trace::EventKind::Bounce { sender } => format!("A bounce written by {}, to {sender}", name(ev.from)),
+            mailroom_core::trace::EventKind::Delayed { sender } => {
+                format!("A delay warning written by {}, to {sender}", name(ev.from))
+            }
             _ => format!("Sent after 354: {} → {}", name(ev.from), name(ev.to)),
         };
         Some(html! { <MessageDialog run={player.run.clone()} index={i} {eyebrow} onclose={on_inspect_close.clone()} /> })

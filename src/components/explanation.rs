@@ -68,7 +68,10 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 }
             </div>
             // Near the top: the panel's text scrolls, the way into the message stays in sight.
-            if matches!(ev.kind, EventKind::MessageData | EventKind::Delivery { .. }) {
+            if matches!(ev.kind, EventKind::MessageData
+                    | EventKind::Delivery { .. }
+                    | EventKind::Bounce { .. }
+                    | EventKind::Delayed { .. }) {
                 <p class="inspect-open">
                     <button type="button" class="link-button" data-testid="inspect-message"
                         onclick={props.oninspect.reform(move |_: MouseEvent| index)}>

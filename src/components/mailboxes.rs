@@ -37,17 +37,20 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
     let boxes = use_memo(props.run.clone(), |run| present::mailboxes(&run.trace));
     let recipient =
         |addr: &str| props.lesson.email.to.iter().any(|t| present::address_of(t).eq_ignore_ascii_case(addr));
-    let (main, others): (Vec<_>, Vec<_>) = boxes.iter().partition(|(_, addr)| recipient(addr));
-    // No recipient has a mailbox here (a lesson about a bounce): the news comes back to
-    // the sender, so the sender's mailbox is the one to watch.
-    let (main, others) = if main.is_empty() {
-        let sender = present::address_of(&props.lesson.email.from);
-        let (main, others): (Vec<_>, Vec<_>) =
-            boxes.iter().partition(|(_, addr)| addr.eq_ignore_ascii_case(sender));
-        if main.is_empty() { (others, Vec::new()) } else { (main, others) }
-    } else {
-        (main, others)
-    };
+    // The recipients' mailboxes in full; and the sender's once news has come back to it (a
+    // bounce, a delay warning), or when no recipient has a mailbox here (a lesson about a
+    // bounce): then it is the one to watch.
+    let sender = present::address_of(&props.lesson.email.from);
+    let is_sender = |addr: &str| addr.eq_ignore_ascii_case(sender);
+    let sender_has_news = boxes
+        .iter()
+        .any(|(_, addr)| is_sender(addr) && !present::messages(trace, props.cursor, addr).is_empty());
+    let no_recipient_here = !boxes.iter().any(|(_, addr)| recipient(addr));
+    let (main, others): (Vec<_>, Vec<_>) = boxes.iter().partition(|(_, addr)| {
+        recipient(addr) || (is_sender(addr) && (sender_has_news || no_recipient_here))
+    });
+    // Nobody of the lesson has a mailbox here: show them all.
+    let (main, others) = if main.is_empty() { (others, Vec::new()) } else { (main, others) };
     // The message open in the dialog (its delivery event); the dialog gives the focus
     // back to the button that opened it when it closes.
     let open = use_state(|| None::<usize>);
