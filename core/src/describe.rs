@@ -47,6 +47,7 @@
 //! cut HOST PORT before VERB [times N]          a connection to that port breaks as the client sends VERB
 //! at TIME send from HOST via HOST [to ADDRESS,...] [subject "TEXT"]    a scripted action
 //!         [password "TEXT"] [auth plain|login|none] [broken dots|lf]     how the mail program is set up
+//!         [as "NAME <ADDRESS>"]                                          a forged sender
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
 //! ```
 //!
@@ -380,11 +381,14 @@ pub struct SendSetup {
     pub login: Option<Mechanism>,
     /// A badly written program's fault.
     pub flaw: Option<Flaw>,
+    /// The sender it writes in `From:` and `MAIL FROM` instead of the lesson's: a forged
+    /// sender, which nothing in SMTP itself checks.
+    pub sender: Option<String>,
 }
 
 impl Default for SendSetup {
     fn default() -> SendSetup {
-        SendSetup { password: None, login: Some(Mechanism::Plain), flaw: None }
+        SendSetup { password: None, login: Some(Mechanism::Plain), flaw: None, sender: None }
     }
 }
 
@@ -544,7 +548,7 @@ const DIRECTIVES: &[(&str, &str)] = &[
     ("cut", "cut HOST PORT before VERB [times N]"),
     (
         "at",
-        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
+        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
     ),
 ];
 
@@ -1226,6 +1230,14 @@ impl Builder {
                         ));
                     }
                 };
+            } else if c.optional("as") {
+                let t =
+                    c.next("the sender the message claims, in quotes, such as \"Bank <help@bank.example>\"")?;
+                if program.sender.is_some() {
+                    return Err((t.col, "`as` is written once".into()));
+                }
+                address(crate::mail::addr_spec(&t.text)).map_err(|m| (t.col, m))?;
+                program.sender = Some(t.text.clone());
             } else if c.optional("broken") {
                 let t = c.next("what is wrong with the sending program: dots or lf")?;
                 program.flaw = Some(match t.text.to_ascii_lowercase().as_str() {

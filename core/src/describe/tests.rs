@@ -545,6 +545,10 @@ fn every_directive_broken() {
             &["line 9, column 6: the largest message of `smtp.example.org` is already set on line 8"],
         ),
         (
+            "at 0s send from laptop.example.org via smtp.example.org as \"Bank <no address>\"",
+            &["line 8, column 60: expected an address such as `bob@example.net`, found `no address`"],
+        ),
+        (
             "at 0s send from laptop.example.org via smtp.example.org auth maybe",
             &["line 8, column 62: expected plain, login or none after `auth`, found `maybe`"],
         ),
@@ -561,7 +565,7 @@ fn every_directive_broken() {
         (
             "at 0s send from laptop.example.org via smtp.example.org password",
             &[
-                "line 8, column 65: expected the password the mail program logs in with, in quotes here; the line reads `at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]`",
+                "line 8, column 65: expected the password the mail program logs in with, in quotes here; the line reads `at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]`",
             ],
         ),
         (

@@ -98,7 +98,9 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
                 let p = &sends[i - 1];
                 p.from_host == s.from_host && p.to == s.to && p.subject == s.subject
             };
-            let text = if s.program.flaw.is_some() {
+            let text = if let Some(sender) = &s.program.sender {
+                format!("{who} sends an email that claims to come from {sender}.")
+            } else if s.program.flaw.is_some() {
                 format!("{who} runs a home-made program that sends an email.")
             } else if again {
                 format!("{who} presses Send again.")
@@ -108,7 +110,7 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
             w.schedule(s.at, super::Action::Note { host, text });
         }
         let draft = Draft {
-            from: &s.email.from,
+            from: s.program.sender.as_deref().unwrap_or(&s.email.from),
             to: &s.to,
             cc: &s.cc,
             bcc: &s.bcc,
