@@ -6,6 +6,7 @@
 //! is their host: it answers the machines' questions ([`Env`]) from one mail store shared by
 //! both services ([`host`]) and carries out their requests (store this message).
 
+mod check;
 mod host;
 mod transcript;
 
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use clap::{ArgGroup, Parser};
+use clap::{ArgGroup, Parser, Subcommand};
 use mailroom_core::imap::server::{self as imap, ImapConfig};
 use mailroom_core::pop3::server::{AUTOLOGOUT, Pop3Config, Pop3Server};
 use mailroom_core::session::{Directory, Env, Output, Request, Session};
@@ -42,8 +43,11 @@ const LOCAL_DOMAINS: [&str; 2] = ["example.org", "example.net"];
 /// Mailroom's simulated mail servers on loopback TCP, for real clients.
 #[derive(Parser, Debug)]
 #[command(name = "mailroom-serve", version, after_help = world_help(),
+          subcommand_negates_reqs = true, args_conflicts_with_subcommands = true,
           group(ArgGroup::new("service").required(true).multiple(true).args(["smtp", "submission", "pop3", "imap"])))]
 struct Options {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Listen for SMTP on ADDR (port 0 picks a free port).
     #[arg(long, value_name = "ADDR")]
     smtp: Option<SocketAddr>,
@@ -74,6 +78,18 @@ struct Options {
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_TIMEOUT_SECS))]
     idle_timeout: Option<u64>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check lesson files: each is read, its world run, and every step's anchor found,
+    /// as for the built-in lessons. Errors are printed as FILE:LINE: what is wrong; the exit
+    /// code is 0 only if every file passed.
+    Check {
+        /// Lesson files (Markdown, as in lessons/).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 /// The THE WORLD and EXAMPLE sections of `--help`; the users come from the same list as
@@ -206,6 +222,9 @@ fn main() -> ExitCode {
     // Bad arguments (or neither --smtp nor --pop3): clap prints the error and the usage,
     // and exits with code 2.
     let opts = Options::parse();
+    if let Some(Command::Check { files }) = &opts.command {
+        return check::run(files);
+    }
     let wanted = [
         (Service::Smtp, opts.smtp),
         (Service::Submission, opts.submission),
