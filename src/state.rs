@@ -181,7 +181,11 @@ pub fn build_lesson(
     messages: usize,
 ) -> Result<(Shared<Lesson>, Shared<LessonRun>), String> {
     let messages = messages.clamp(1, world::MAX_REPEAT);
-    let lesson = Lesson::parse(id, text).map_err(|e| format!("The lesson “{id}” has a mistake: {e}"))?;
+    let lesson = Lesson::parse_all(id, text).map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let what = if all.len() == 1 { "a mistake" } else { "mistakes" };
+        format!("The lesson “{id}” has {what}: {}", all.join("; "))
+    })?;
     let run = world::run_lesson_repeated(&lesson, messages)
         .map_err(|e| format!("The lesson “{id}” does not fit the simulation: {e}"))?;
     Ok((Shared::new(lesson), Shared::new(run)))

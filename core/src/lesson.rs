@@ -166,25 +166,34 @@ fn err(line: usize, message: impl Into<String>) -> LessonError {
 }
 
 impl Lesson {
-    /// Parses a lesson file. `id` is its file stem.
+    /// Parses a lesson file. `id` is its file stem. On error, the first one (see
+    /// [`Lesson::parse_all`] for every one).
     pub fn parse(id: &str, text: &str) -> Result<Lesson, LessonError> {
+        Lesson::parse_all(id, text).map_err(|mut errors| errors.swap_remove(0))
+    }
+
+    /// Parses a lesson file, and on error says every mistake it can find, in line order
+    /// (a teacher fixes them all at once): each wrong front matter line, every error of
+    /// the world block, every step without a readable anchor. Never an empty list.
+    pub fn parse_all(id: &str, text: &str) -> Result<Lesson, Vec<LessonError>> {
         if text.len() > MAX_LESSON_BYTES {
-            return Err(err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes")));
+            return Err(vec![err(0, format!("the lesson is larger than {MAX_LESSON_BYTES} bytes"))]);
         }
         // Editors on Windows may start the file with a byte order mark.
         let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
         let lines: Vec<&str> = text.lines().collect();
+        let mut errors: Vec<LessonError> = Vec::new();
         let mut i = 0;
         while i < lines.len() && lines[i].trim().is_empty() {
             i += 1;
         }
         if lines.get(i).map(|l| l.trim()) != Some("---") {
-            return Err(err(i + 1, "a lesson starts with front matter between `---` lines"));
+            return Err(vec![err(i + 1, "a lesson starts with front matter between `---` lines")]);
         }
         i += 1;
         let mut title = None;
         let mut summary = String::new();
-        let mut scenario = "send".to_string();
+        let mut scenario = ("send".to_string(), 0);
         let mut world_name = ("standard".to_string(), 0);
         let mut from = None;
         let mut to = None;
@@ -193,9 +202,10 @@ impl Lesson {
             v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
         };
         let mut subject = String::new();
+        let front_start = i;
         loop {
             let Some(line) = lines.get(i) else {
-                return Err(err(i, "the front matter is not closed with `---`"));
+                return Err(vec![err(front_start, "the front matter is not closed with `---`")]);
             };
             i += 1;
             if line.trim() == "---" {
@@ -205,64 +215,81 @@ impl Lesson {
                 continue;
             }
             let Some((key, value)) = line.split_once(':') else {
-                return Err(err(i, format!("expected `key: value`, found `{}`", line.trim())));
+                errors.push(err(i, format!("expected `key: value`, found `{}`", line.trim())));
+                continue;
             };
             let value = value.trim().to_string();
-            match key.trim().to_ascii_lowercase().as_str() {
+            let key = key.trim().to_ascii_lowercase();
+            let header = matches!(key.as_str(), "from" | "to" | "cc" | "bcc" | "subject");
+            if header && value.chars().any(|c| c.is_control()) {
+                errors.push(err(i, "header values may not contain control characters"));
+                continue;
+            }
+            match key.as_str() {
                 "title" => title = Some(value),
                 "summary" => summary = value,
-                "scenario" => scenario = value,
+                "scenario" => scenario = (value, i),
                 "world" => world_name = (value, i),
                 "from" => from = Some(value),
                 "to" => to = Some(list(&value)),
                 "cc" => cc = list(&value),
                 "bcc" => bcc = list(&value),
                 "subject" => subject = value,
-                other => return Err(err(i, format!("unknown front matter key `{other}`"))),
+                other => errors.push(err(
+                    i,
+                    format!(
+                        "unknown front matter key `{other}` (known: title, summary, from, to, cc, bcc, subject, world, scenario)"
+                    ),
+                )),
             }
         }
-        let title = title.ok_or_else(|| err(0, "the front matter needs a `title:`"))?;
-        if scenario != "send" {
-            return Err(err(0, format!("unknown scenario `{scenario}` (known: send)")));
+        // The closing `---` (1-based): where a missing key is reported.
+        let front_end = i;
+        if title.is_none() {
+            errors.push(err(front_end, "the front matter needs a `title:`"));
         }
-        let from = from.ok_or_else(|| err(0, "the front matter needs `from:`"))?;
-        let to = to.filter(|t| !t.is_empty()).ok_or_else(|| err(0, "the front matter needs `to:`"))?;
-        for v in
-            std::iter::once(&from).chain(to.iter()).chain(&cc).chain(&bcc).chain(std::iter::once(&subject))
-        {
-            if v.chars().any(|c| c.is_control()) {
-                return Err(err(0, "header values may not contain control characters"));
-            }
+        if scenario.0 != "send" {
+            errors.push(err(scenario.1, format!("unknown scenario `{}` (known: send)", scenario.0)));
         }
-
-        let mut world = Description::named(&world_name.0).ok_or_else(|| {
-            err(
+        if from.is_none() {
+            errors.push(err(front_end, "the front matter needs `from:`"));
+        }
+        if to.as_ref().is_none_or(|t| t.is_empty()) {
+            errors.push(err(front_end, "the front matter needs `to:`"));
+        }
+        let mut world = Description::named(&world_name.0).unwrap_or_else(|| {
+            errors.push(err(
                 world_name.1,
                 format!("unknown world `{}` (known: {})", world_name.0, crate::describe::NAMED.join(", ")),
-            )
-        })?;
+            ));
+            Description::standard()
+        });
         let mut body = String::new();
         let mut steps: Vec<Step> = Vec::new();
+        // Steps whose anchor could not be read: counted, so that the lesson is not also
+        // said to have no step.
+        let mut broken_steps = 0;
         let mut fence: Option<&str> = None; // inside a fenced block of a step
         while i < lines.len() {
             let line = lines[i];
             i += 1;
             let block = ["world", "message"].into_iter().find(|b| {
-                fence.is_none() && steps.is_empty() && line.trim_start().starts_with(&format!("```{b}"))
+                fence.is_none()
+                    && steps.is_empty()
+                    && broken_steps == 0
+                    && line.trim_start().starts_with(&format!("```{b}"))
             });
             if let Some(kind) = block {
                 let start = i;
-                let text = fenced_block(&lines, &mut i)
-                    .ok_or_else(|| err(start, format!("the ```{kind} block is not closed")))?;
+                let Some(text) = fenced_block(&lines, &mut i) else {
+                    errors.push(err(start, format!("the ```{kind} block is not closed")));
+                    break;
+                };
                 if kind == "message" {
                     body = text;
-                } else {
+                } else if let Err(es) = world.extend(&text, start + 1) {
                     // Its directives add to the named world; errors point into this file.
-                    world.extend(&text, start + 1).map_err(|errors| {
-                        let first = errors.first().map_or(start, |e| e.line);
-                        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                        err(first, format!("in the ```world block: {}", all.join("; ")))
-                    })?;
+                    errors.extend(es.iter().map(|e| err(e.line, format!("in the ```world block: {e}"))));
                 }
                 continue;
             }
@@ -273,8 +300,9 @@ impl Lesson {
             } else if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
                 fence = Some(&line.trim_start()[..3]);
             } else if let Some(heading) = line.strip_prefix("## ") {
-                if steps.len() == MAX_STEPS {
-                    return Err(err(i, format!("a lesson has at most {MAX_STEPS} steps")));
+                if steps.len() + broken_steps == MAX_STEPS {
+                    errors.push(err(i, format!("a lesson has at most {MAX_STEPS} steps")));
+                    break;
                 }
                 let heading_line = i;
                 // The anchor: the first non-blank line after the heading, starting with `@`.
@@ -283,20 +311,27 @@ impl Lesson {
                 }
                 let anchor_line = lines.get(i).map(|l| l.trim()).unwrap_or("");
                 let Some(anchor_text) = anchor_line.strip_prefix('@') else {
-                    return Err(err(
+                    errors.push(err(
                         heading_line,
                         format!("step `{}` needs an anchor line such as `@ reply to RCPT`", heading.trim()),
                     ));
+                    broken_steps += 1;
+                    continue;
                 };
                 i += 1;
-                let anchor = Anchor::parse(anchor_text).map_err(|m| err(i, m))?;
-                steps.push(Step {
-                    title: heading.trim().to_string(),
-                    anchor,
-                    anchor_text: anchor_text.trim().to_string(),
-                    body: String::new(),
-                    line: heading_line,
-                });
+                match Anchor::parse(anchor_text) {
+                    Ok(anchor) => steps.push(Step {
+                        title: heading.trim().to_string(),
+                        anchor,
+                        anchor_text: anchor_text.trim().to_string(),
+                        body: String::new(),
+                        line: heading_line,
+                    }),
+                    Err(m) => {
+                        errors.push(err(i, m));
+                        broken_steps += 1;
+                    }
+                }
                 continue;
             }
             match steps.last_mut() {
@@ -304,13 +339,18 @@ impl Lesson {
                     step.body.push_str(line);
                     step.body.push('\n');
                 }
-                None if line.trim().is_empty() => {}
-                None => return Err(err(i, "text before the first `## ` step")),
+                None if line.trim().is_empty() || broken_steps > 0 => {}
+                None => errors.push(err(i, "text before the first `## ` step")),
             }
         }
-        if steps.is_empty() {
-            return Err(err(0, "a lesson needs at least one `## ` step"));
+        if steps.is_empty() && broken_steps == 0 {
+            errors.push(err(0, "a lesson needs at least one `## ` step"));
         }
+        let (Some(title), Some(from), Some(to), true) = (title, from, to, errors.is_empty()) else {
+            // Line order; the ones of the whole file (line 0) last.
+            crate::sort::sort_by_key(&mut errors, |e| if e.line == 0 { usize::MAX } else { e.line });
+            return Err(errors);
+        };
         for s in &mut steps {
             s.body = s.body.trim().to_string();
         }
@@ -318,7 +358,7 @@ impl Lesson {
             id: id.to_string(),
             title,
             summary,
-            scenario,
+            scenario: scenario.0,
             email: EmailSpec { from, to, cc, bcc, subject, body },
             world,
             steps,
@@ -614,6 +654,42 @@ mod tests {
             let e = Lesson::parse("x", text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+    }
+
+    #[test]
+    fn every_mistake_is_said_at_once_in_line_order() {
+        // One file with a mistake of each kind a teacher makes: all are reported, each at
+        // its own line (the world block's with their column), in line order.
+        let text = "---\ntitle: T\ncolour: red\nfrom: a@example.org\nto: b@example.net\nnot a pair\n---\n\
+                    ```world\nhots x\ngreylist nowhere.example\n```\n\
+                    ## One\n@ reply 99\n\n## Two\nno anchor\n\n## Three\n@ start\nfine\n";
+        let got: Vec<String> =
+            Lesson::parse_all("x", text).unwrap_err().iter().map(ToString::to_string).collect();
+        let want = [
+            "line 3: unknown front matter key `colour`",
+            "line 6: expected `key: value`, found `not a pair`",
+            "line 9: in the ```world block: line 9, column 1: unknown directive `hots`",
+            "line 10: in the ```world block: line 10, column 10: there is no host `nowhere.example`",
+            "line 13: `99` is not a reply code",
+            "line 15: step `Two` needs an anchor line",
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!(g.starts_with(w), "{g}\n  does not start with\n{w}");
+        }
+        // `parse` says the first.
+        assert!(Lesson::parse("x", text).unwrap_err().to_string().starts_with(want[0]));
+        // Missing keys are said at the closing `---`, together.
+        let got = Lesson::parse_all("x", "---\nsummary: s\n---\n## S\n@ start\n").unwrap_err();
+        let lines: Vec<(usize, &str)> = got.iter().map(|e| (e.line, e.message.as_str())).collect();
+        assert_eq!(
+            lines,
+            [
+                (3, "the front matter needs a `title:`"),
+                (3, "the front matter needs `from:`"),
+                (3, "the front matter needs `to:`")
+            ]
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! `mailroom-serve check FILE...`: a teacher's lesson files checked as the app and the
 //! tests check the built-in ones. Each file is parsed (front matter, message, world block,
-//! steps), its world is run to the end, and every step's anchor must find its event in
-//! order. What is wrong is printed as `FILE:LINE: what`, and the exit code says whether
-//! all files passed.
+//! steps: every mistake is reported, not only the first), its world is run to the end, and
+//! every step's anchor must find its event in order. What is wrong is printed as
+//! `FILE:LINE: what`, one line each, and the exit code says whether all files passed.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -23,7 +23,9 @@ fn check_file(path: &Path) -> Result<String, Vec<String>> {
     })?;
     let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("lesson");
     let at = |line: usize| if line == 0 { format!("{name}") } else { format!("{name}:{line}") };
-    let lesson = Lesson::parse(id, &text).map_err(|e| vec![format!("{}: {}", at(e.line), e.message)])?;
+    let lesson = Lesson::parse_all(id, &text).map_err(|errors| {
+        errors.iter().map(|e| format!("{}: {}", at(e.line), e.message)).collect::<Vec<_>>()
+    })?;
     let run = run_lesson(&lesson).map_err(|e| vec![format!("{}: {}", at(e.line), e.message)])?;
     Ok(format!(
         "{name}: ok: \"{}\", {} steps over {} events",

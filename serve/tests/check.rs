@@ -49,7 +49,17 @@ fn broken_files_are_reported_with_file_line_and_what() {
             format!("{head}## One\n@ reply 421\n\nText.\n"),
             "unmatched.md:7: step `One`: @ reply 421: no such event in the trace",
         ),
-        ("no-title.md", "---\nfrom: a@example.org\n---\n".to_string(), "no-title.md"),
+        (
+            "no-title.md",
+            "---\nfrom: a@example.org\n---\n".to_string(),
+            "no-title.md:3: the front matter needs a `title:`",
+        ),
+        (
+            "two.md",
+            format!("{head}```world\nhots x\ngreylist nowhere.example\n```\n\n## One\n@ start\n"),
+            // Every mistake, not only the first: the second error of the world block.
+            "two.md:9: in the ```world block: line 9, column 10: there is no host `nowhere.example`",
+        ),
     ];
     for (name, text, want) in cases {
         let path = dir.join(name);
