@@ -269,6 +269,9 @@ pub enum SessionState {
     Pop3Client(crate::pop3::client::ClientState),
     /// An IMAP server session (RFC 3501 §3).
     ImapServer(ImapServerState),
+    /// A mail program working on its mail with IMAP (RFC 3501).
+    #[cfg(feature = "imap")]
+    ImapClient(crate::imap::client::ClientState),
     /// A connection driven by a person typing (the live World): no machine on that side.
     Typed,
 }
@@ -279,6 +282,8 @@ impl SessionState {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
             SessionState::Pop3Server(_) | SessionState::Pop3Client(_) => Protocol::Pop3,
             SessionState::ImapServer(_) => Protocol::Imap,
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(_) => Protocol::Imap,
         }
     }
 
@@ -290,6 +295,8 @@ impl SessionState {
             SessionState::Pop3Server(s) => s.name(),
             SessionState::Pop3Client(c) => c.name(),
             SessionState::ImapServer(s) => s.name(),
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(c) => c.name(),
             SessionState::Typed => "Typed",
         }
     }
@@ -305,6 +312,8 @@ impl SessionState {
             SessionState::Pop3Server(s) => s.describe(sending).to_string(),
             SessionState::Pop3Client(c) => c.describe(sending),
             SessionState::ImapServer(s) => s.describe(sending).to_string(),
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(c) => c.describe(sending),
             SessionState::Typed => "typed by a person".to_string(),
         }
     }
