@@ -254,6 +254,14 @@ pub trait Session {
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).
     fn as_any(&self) -> &dyn std::any::Any;
+
+    /// The machine itself, mutably, for a driver that must finish what the machine could
+    /// not (an IMAP server that ended without LOGOUT stops watching the store,
+    /// `ImapServer::release`). `None` for machines that need nothing of the kind.
+    #[cfg(feature = "imap")]
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
 
 /// The state of a protocol machine, typed, named after its RFC.

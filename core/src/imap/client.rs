@@ -83,6 +83,44 @@ pub enum Action {
     Logout,
 }
 
+impl Pick {
+    /// `the newest message`, `the message “Lunch”`.
+    pub fn describe(&self) -> String {
+        match self {
+            Pick::Newest => "the newest message".into(),
+            Pick::Oldest => "the oldest message".into(),
+            Pick::Subject(s) => format!("the message “{s}”"),
+        }
+    }
+}
+
+impl Action {
+    /// What the person does, in words: `opens the newest message`.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Check => "checks for new mail".into(),
+            Action::Read(p) => format!("opens {}", p.describe()),
+            Action::Mark { pick, flag, on } => {
+                let what = match (*flag, on) {
+                    (Flags::SEEN, true) => "marks {} as read",
+                    (Flags::SEEN, false) => "marks {} as unread",
+                    (Flags::FLAGGED, true) => "flags {}",
+                    (Flags::FLAGGED, false) => "removes the flag from {}",
+                    (_, true) => "sets a flag on {}",
+                    (_, false) => "clears a flag of {}",
+                };
+                what.replace("{}", &pick.describe())
+            }
+            Action::Archive(p) => format!("archives {}", p.describe()),
+            Action::Delete(p) => format!("deletes {}", p.describe()),
+            Action::Expunge => "empties what is marked deleted (EXPUNGE)".into(),
+            Action::Open(f) => format!("opens the folder {f}"),
+            Action::AppendSent => "files a copy of the sent message in Sent".into(),
+            Action::Logout => "closes the mail program".into(),
+        }
+    }
+}
+
 /// An action at its time; `message` is what APPEND files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Planned {
