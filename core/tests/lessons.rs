@@ -170,6 +170,56 @@ fn dump_pop3(trace: &Trace, host: usize, view: &Pop3View) -> String {
     out
 }
 
+/// What the IMAP views show of a host: each mail program's folders as it believes them,
+/// and each mailbox's folders as stored, one line per folder.
+#[cfg(feature = "imap")]
+fn dump_imap(trace: &Trace, host: usize, view: &mailroom_core::trace::ImapView) -> String {
+    use mailroom_core::trace::ImapFolderView;
+    let name = &trace.hosts[host].name;
+    let conn = |c: Option<ConnId>| c.map_or("-".to_string(), |c| (c.0).to_string());
+    let folder = |f: &ImapFolderView| {
+        let messages: Vec<String> = f
+            .messages
+            .iter()
+            .map(|m| {
+                format!("{} [{}]{} {}", m.uid, m.flags, if m.opened { " opened" } else { "" }, m.subject)
+            })
+            .collect();
+        format!(
+            "    {}{} v{}{}: {}\n",
+            f.name,
+            f.special_use.as_deref().map(|u| format!(" ({u})")).unwrap_or_default(),
+            f.uid_validity,
+            f.uid_next.map(|n| format!(" next {n}")).unwrap_or_default(),
+            messages.join(" | ")
+        )
+    };
+    let mut out = String::new();
+    for p in &view.programs {
+        out.push_str(&format!(
+            "  = {name}: IMAP program of {} via {}, session {}{}{}{}\n",
+            p.user,
+            p.server,
+            conn(p.session),
+            p.selected.as_deref().map(|s| format!(", {s} open")).unwrap_or_default(),
+            if p.idling { ", idling" } else { "" },
+            p.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default()
+        ));
+        out.extend(p.folders.iter().map(folder));
+    }
+    for m in &view.mailboxes {
+        let sessions: Vec<String> =
+            m.sessions.iter().map(|(c, f)| format!("{}:{}", c.0, f.as_deref().unwrap_or("-"))).collect();
+        out.push_str(&format!(
+            "  = {name}: IMAP mailbox of {}, sessions [{}]\n",
+            m.user,
+            sessions.join(", ")
+        ));
+        out.extend(m.folders.iter().map(folder));
+    }
+    out
+}
+
 /// The trace of a lesson as text: every event with its times, hosts, label, connection
 /// and bytes, and what the mail program panel shows whenever it changes. Golden files pin
 /// the conversations byte for byte.
@@ -180,6 +230,14 @@ fn dump(trace: &Trace) -> String {
     for (host, v) in shown.iter().enumerate() {
         if let Some(v) = v {
             out.push_str(&dump_pop3(trace, host, v));
+        }
+    }
+    #[cfg(feature = "imap")]
+    let mut imap: Vec<_> = trace.initial.iter().map(|h| h.imap.clone()).collect();
+    #[cfg(feature = "imap")]
+    for (host, v) in imap.iter().enumerate() {
+        if let Some(v) = v {
+            out.push_str(&dump_imap(trace, host, v));
         }
     }
     for e in &trace.events {
@@ -200,6 +258,13 @@ fn dump(trace: &Trace) -> String {
                     out.push_str(&dump_pop3(trace, host, v));
                 }
                 shown[host] = snap.pop3.clone();
+            }
+            #[cfg(feature = "imap")]
+            if snap.imap != imap[host] {
+                if let Some(v) = &snap.imap {
+                    out.push_str(&dump_imap(trace, host, v));
+                }
+                imap[host] = snap.imap.clone();
             }
         }
     }
