@@ -23,6 +23,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("reading-mail-with-imap", include_str!("../../lessons/reading-mail-with-imap.md")),
     #[cfg(feature = "imap")]
     ("two-devices-imap", include_str!("../../lessons/two-devices-imap.md")),
+    #[cfg(feature = "imap")]
+    ("folders-and-flags", include_str!("../../lessons/folders-and-flags.md")),
+    #[cfg(feature = "imap")]
+    ("append-to-sent", include_str!("../../lessons/append-to-sent.md")),
+    #[cfg(feature = "imap")]
+    ("pop3-or-imap", include_str!("../../lessons/pop3-or-imap.md")),
     ("full-mailbox", include_str!("../../lessons/full-mailbox.md")),
     ("too-big", include_str!("../../lessons/too-big.md")),
     ("unknown-domain", include_str!("../../lessons/unknown-domain.md")),
@@ -57,6 +63,12 @@ pub const INDEX: &[(&str, &str)] = &[
     ("reading-mail-with-imap", "Reading mail with IMAP"),
     #[cfg(feature = "imap")]
     ("two-devices-imap", "Two devices, one mailbox: flags, EXPUNGE and IDLE"),
+    #[cfg(feature = "imap")]
+    ("folders-and-flags", "Folders and flags"),
+    #[cfg(feature = "imap")]
+    ("append-to-sent", "Where did my sent mail go? APPEND to Sent"),
+    #[cfg(feature = "imap")]
+    ("pop3-or-imap", "POP3 or IMAP? The same mailbox, side by side"),
     ("full-mailbox", "A full mailbox"),
     ("too-big", "A message too big"),
     ("unknown-domain", "A domain that does not exist"),

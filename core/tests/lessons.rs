@@ -380,3 +380,20 @@ fn without_pop3_a_retrieving_lesson_is_refused_in_words() {
     let e = run_lesson(&Lesson::parse("t", text).unwrap()).unwrap_err().to_string();
     assert!(e.contains("does not simulate POP3"), "{e}");
 }
+
+/// The IMAP example of the docs parses and runs, and the phone hears of the laptop's read.
+#[cfg(feature = "imap")]
+#[test]
+fn the_imap_example_in_the_docs_runs() {
+    let doc = include_str!("../../docs/writing-lessons.md");
+    let section = &doc[doc.find("## IMAP mail programs").expect("the docs have an IMAP section")..];
+    let start = section.find("```world\n").unwrap() + "```world\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let text = format!(
+        "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Lunch\n---\n```world\n{block}```\n## S\n@ reply * FETCH to bob-phone #2\nx\n"
+    );
+    let lesson = Lesson::parse("docs", &text).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{e}"));
+    let pushed = run.trace.events[run.anchors[0].unwrap()].text();
+    assert_eq!(pushed, "* 1 FETCH (FLAGS (\\Seen))\r\n");
+}
