@@ -48,6 +48,10 @@ pub const REPLY_TIMEOUT: SimDuration = SimDuration::from_secs(10 * 60);
 /// off" (RFC 2177 §3).
 pub const IDLE_RENEW: SimDuration = SimDuration::from_secs(29 * 60);
 
+/// The most errors one session keeps (our choice: a few dozen say all there is to say; a
+/// server that refuses everything must not make the list grow without bound).
+pub const MAX_ERRORS: usize = 32;
+
 /// Which message an action is about, among those of the open folder.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Pick {
@@ -335,6 +339,8 @@ struct Caps {
     uidplus: bool,
     sasl_ir: bool,
     plain: bool,
+    /// LOGIN must not be used (RFC 3501 §6.2.3, §7.2.1).
+    login_disabled: bool,
 }
 
 impl Caps {
@@ -347,6 +353,7 @@ impl Caps {
                 "UIDPLUS" => c.uidplus = true,
                 "SASL-IR" => c.sasl_ir = true,
                 "AUTH=PLAIN" => c.plain = true,
+                "LOGINDISABLED" => c.login_disabled = true,
                 _ => {}
             }
         }
@@ -481,7 +488,9 @@ impl ImapClient {
     }
 
     fn fail(&mut self, why: String) {
-        self.errors.push(why);
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(why);
+        }
     }
 
     /// Ends without LOGOUT: the server cannot be understood or is gone.
@@ -806,7 +815,15 @@ impl ImapClient {
             self.queue.push_back(Cmd::Capability);
         }
         match cond {
-            ImapCondition::Ok if self.plain => self.queue.push_back(Cmd::Authenticate),
+            ImapCondition::Ok if self.plain || (self.caps.login_disabled && self.caps.plain) => {
+                self.queue.push_back(Cmd::Authenticate)
+            }
+            // "The client MUST NOT issue a LOGIN command if the server advertises the
+            // LOGINDISABLED capability" (RFC 3501 §6.2.3).
+            ImapCondition::Ok if self.caps.login_disabled => {
+                self.plan.clear();
+                return self.give_up("the server allows no LOGIN and offers no AUTHENTICATE PLAIN".into());
+            }
             ImapCondition::Ok => self.queue.push_back(Cmd::Login),
             // Already logged in (RFC 3501 §7.1.4).
             ImapCondition::Preauth => self.logged_in(),

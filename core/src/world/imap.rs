@@ -64,7 +64,20 @@ pub(super) struct ImapPrograms {
     pub(super) dirty: bool,
 }
 
+/// The most sent messages kept for `append-sent` (our choice: a lesson sends a handful; a
+/// World that sends in a loop must not keep every message).
+pub const MAX_SENT_KEPT: usize = 64;
+
 impl ImapPrograms {
+    /// A mail program on `host` composed `message`, to be sent at `at`: kept so that the
+    /// program can file it in Sent (the oldest is forgotten past [`MAX_SENT_KEPT`]).
+    pub(super) fn remember_sent(&mut self, host: HostId, at: SimTime, message: &[u8]) {
+        if self.sent.len() >= MAX_SENT_KEPT {
+            self.sent.remove(0);
+        }
+        self.sent.push((host, at, Rc::from(message)));
+    }
+
     pub(super) fn shows_anything(&self) -> bool {
         !self.programs.is_empty() || !self.watched.is_empty() || self.views.iter().any(Option::is_some)
     }

@@ -639,7 +639,7 @@ impl World {
         );
         let message = mail::compose(draft, at, &id)?;
         #[cfg(feature = "imap")]
-        self.imap.sent.push((host, at, message.clone().into()));
+        self.imap.remember_sent(host, at, &message);
         let envelope = Envelope {
             mail_from: from,
             // Every recipient, Bcc included, is in the envelope, once (RFC 5321 §3.3).

@@ -163,6 +163,15 @@ fn logging_in_follows_what_the_server_offers() {
     // Already logged in (PREAUTH): straight to LIST.
     let mut c = client(&[]);
     play(&mut c, &format!("S: * PREAUTH [CAPABILITY {CAPS}] welcome\nC: a1 LIST \"\" \"*\""));
+    // LOGINDISABLED (RFC 3501 §6.2.3): PLAIN if offered, else nothing can be done.
+    let mut c = client(&[]);
+    play(
+        &mut c,
+        "S: * OK [CAPABILITY IMAP4rev1 LOGINDISABLED AUTH=PLAIN SASL-IR] ready\nC: a1 AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldABidWlsZGVy",
+    );
+    let mut c = client(&[(60, Action::Check)]);
+    play(&mut c, "S: * OK [CAPABILITY IMAP4rev1 LOGINDISABLED] ready\nC: <close>");
+    assert!(c.plan().is_empty() && c.errors()[0].contains("no LOGIN"), "{:?}", c.errors());
     // A greeting that refuses.
     let mut c = client(&[]);
     play(&mut c, "S: * BYE too busy\nC: <close>");
@@ -489,6 +498,10 @@ fn a_server_that_misbehaves_is_left() {
     // IDLE refused after being offered: it waits without it.
     let mut c = synced(&[(60, Action::Logout)]);
     play(&mut c, "S: a4 OK\nC: a5 IDLE\nS: a5 BAD no\n@ 60\nC: a6 LOGOUT");
+    // A server that refuses everything: the errors kept are bounded.
+    let mut c = synced(&(0..100).map(|_| (0, Action::Read(Pick::Subject("x".into())))).collect::<Vec<_>>());
+    play(&mut c, "S: a4 OK\nC: a5 LOGOUT");
+    assert_eq!(c.errors().len(), MAX_ERRORS);
     // The connection closes under it.
     let mut c = synced(&[]);
     c.handle_close(SimTime::ZERO);
