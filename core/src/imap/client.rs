@@ -264,7 +264,7 @@ impl ClientState {
             (ClientState::Idling, _) => "idles: the server tells it news".into(),
             (ClientState::ExpectIdleEnd, true) => "sends DONE".into(),
             (ClientState::ExpectIdleEnd, false) => "waits for the OK that ends IDLE".into(),
-            (ClientState::Waiting, _) => "logged in, waits for Bob".into(),
+            (ClientState::Waiting, _) => "logged in, nothing to do yet".into(),
             (ClientState::Done, _) => "finished".into(),
         }
     }

@@ -543,3 +543,44 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// Every state reads in plain words that fit the diagram (at most 41 characters).
+#[test]
+fn states_describe_themselves_briefly() {
+    use Verb::*;
+    let verbs = [
+        Capability,
+        Login,
+        Authenticate,
+        List,
+        Select,
+        Fetch,
+        Store,
+        Move,
+        Copy,
+        Expunge,
+        Append,
+        Noop,
+        Idle,
+        Logout,
+    ];
+    let mut states = vec![
+        ClientState::ExpectGreeting,
+        ClientState::Idling,
+        ClientState::ExpectIdleEnd,
+        ClientState::Waiting,
+        ClientState::Done,
+    ];
+    for v in verbs {
+        states.push(ClientState::Expect(v));
+        states.push(ClientState::ExpectContinuation(v));
+    }
+    for s in states {
+        for sending in [false, true] {
+            let words = s.describe(sending);
+            assert!(!words.is_empty() && words.chars().count() <= 41, "{s:?}: {words}");
+        }
+    }
+    assert_eq!(ClientState::Expect(Fetch).describe(true), "sends UID FETCH");
+    assert_eq!(ClientState::ExpectIdleEnd.describe(false), "waits for the OK that ends IDLE");
+}
