@@ -49,6 +49,8 @@
 //!         [password "TEXT"] [auth plain|login|none] [broken dots|lf]     how the mail program is set up
 //!         [as "NAME <ADDRESS>"]                                          a forged sender
 //! at TIME retrieve from HOST via HOST user ADDRESS [keep]              POP3: download (and delete, unless `keep`)
+//! at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]      IMAP (feature `imap`): what the person
+//!         does with the mail program; ACTION as in [`imap`](self::imap)
 //! ```
 //!
 //! - NAME, HOST, DOMAIN, EXCHANGE: DNS names (letters, digits, hyphens and dots, at most
@@ -113,6 +115,8 @@
 //! at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject "Hi" auth login
 //! ```
 
+#[cfg(feature = "imap")]
+mod imap;
 mod syntax;
 
 use std::fmt;
@@ -409,6 +413,18 @@ pub enum ActionDesc {
     /// At `at`, the mail program on `from_host` fetches `user`'s mail from `via` with POP3,
     /// deleting it there unless `keep` (leave on server: only new mail, by UIDL).
     Retrieve { at: SimTime, from_host: String, via: String, user: String, keep: bool, line: usize },
+    /// At `at`, the person on `from_host` does `action` with the IMAP mail program that
+    /// works with `via` for `user` (`plain`: it logs in with AUTHENTICATE PLAIN).
+    #[cfg(feature = "imap")]
+    Imap {
+        at: SimTime,
+        from_host: String,
+        via: String,
+        user: String,
+        action: crate::imap::client::Action,
+        plain: bool,
+        line: usize,
+    },
 }
 
 /// A problem in a description.
@@ -602,6 +618,9 @@ enum Need {
     DnsService,
     /// Runs a `pop3` service.
     Pop3,
+    /// Runs an `imap` service.
+    #[cfg(feature = "imap")]
+    Imap,
 }
 
 /// A condition checked once every line is read (directives may refer forward).
@@ -639,6 +658,12 @@ enum Check {
         host: String,
         port: u16,
         verb: String,
+    },
+    /// `append-sent`: `host` sends a message at or before `at`.
+    #[cfg(feature = "imap")]
+    SentBefore {
+        host: String,
+        at: SimTime,
     },
 }
 
@@ -1178,6 +1203,14 @@ impl Builder {
         if !t.quoted && t.text.eq_ignore_ascii_case("retrieve") {
             return self.retrieve(c, line, SimTime::ZERO.plus(at));
         }
+        #[cfg(feature = "imap")]
+        if !t.quoted && t.text.eq_ignore_ascii_case("imap") {
+            return self.imap(c, line, SimTime::ZERO.plus(at));
+        }
+        #[cfg(feature = "imap")]
+        if t.quoted || !t.text.eq_ignore_ascii_case("send") {
+            return Err((t.col, format!("expected an action: send, retrieve or imap, found `{}`", t.text)));
+        }
         if t.quoted || !t.text.eq_ignore_ascii_case("send") {
             return Err((t.col, format!("expected an action: send or retrieve, found `{}`", t.text)));
         }
@@ -1353,6 +1386,10 @@ impl Builder {
                     Need::Role(_) => Some(format!("{why}, and `{name}` is a {} host", role_word(h.role))),
                     Need::Pop3 if h.services.iter().any(|s| s.kind == ServiceKind::Pop3) => None,
                     Need::Pop3 => Some(format!("{why}, and `{name}` runs no POP3 service: add `service {name} 110 pop3`")),
+                    #[cfg(feature = "imap")]
+                    Need::Imap if h.services.iter().any(|s| s.kind == ServiceKind::Imap) => None,
+                    #[cfg(feature = "imap")]
+                    Need::Imap => Some(format!("{why}, and `{name}` runs no IMAP service: add `service {name} 143 imap`")),
                     Need::Smtp if h.services.iter().any(|s| s.kind.speaks_smtp()) => None,
                     Need::Smtp => Some(format!("{why}, and `{name}` runs no SMTP service: add `service {name} 25 smtp`")),
                     Need::DnsService if h.services.iter().any(|s| s.kind == ServiceKind::Dns) => None,
@@ -1413,6 +1450,8 @@ impl Builder {
                     )
                 })
             }
+            #[cfg(feature = "imap")]
+            Check::SentBefore { host, at } => imap::sent_before(d, host, *at),
             Check::NotAHost { name } => d.host(name).map(|_| {
                 format!("`{name}` is a host and has an A record for its own address already; remove this line")
             }),

@@ -914,6 +914,553 @@ pub fn pop3_other(key: &str) -> Option<&'static Explanation> {
     }
 }
 
+/// IMAP commands (RFC 3501 §6; IDLE RFC 2177, MOVE RFC 6851, UNSELECT RFC 3691,
+/// UID EXPUNGE RFC 4315), for the service on port 143 and the mail programs that use it.
+#[cfg(feature = "imap")]
+pub const IMAP_COMMANDS: &[Explanation] = &[
+    e(
+        "CAPABILITY",
+        "What can this server do?",
+        "The server lists the IMAP version and the extensions it offers (IDLE, MOVE, AUTH=PLAIN, ...). Many servers say it in the greeting already, so a mail program only asks when they did not.",
+        "RFC 3501 §6.1.1",
+    ),
+    e(
+        "NOOP",
+        "Anything new?",
+        "NOOP does nothing, but before its OK the server tells what changed since the last command: new messages (EXISTS), flags another device changed (FETCH), messages removed (EXPUNGE).",
+        "RFC 3501 §6.1.2",
+    ),
+    e(
+        "LOGOUT",
+        "Goodbye",
+        "The server answers with an untagged BYE, then the tagged OK, and closes the connection. Nothing is deleted by logging out: the mail stays on the server.",
+        "RFC 3501 §6.1.3",
+    ),
+    e(
+        "LOGIN",
+        "Log in with a name and a password",
+        "The user name and the password travel as typed, in one line. Without TLS anyone on the way can read them; a real mail program uses port 993 (IMAP over TLS) or STARTTLS first.",
+        "RFC 3501 §6.2.3",
+    ),
+    e(
+        "AUTHENTICATE",
+        "Log in with a SASL mechanism",
+        "With PLAIN the name and password go as one base64 line, after the server's `+` or (SASL-IR) with the command itself. Base64 is an encoding, not encryption.",
+        "RFC 3501 §6.2.2; RFC 4616; RFC 4959",
+    ),
+    e(
+        "SELECT",
+        "Open a folder",
+        "The server says how many messages the folder holds (EXISTS), its UIDVALIDITY and the next UID, and which flags can be changed. From now on commands about messages work on this folder.",
+        "RFC 3501 §6.3.1",
+    ),
+    e(
+        "EXAMINE",
+        "Open a folder, read-only",
+        "Like SELECT, but nothing can change: reading a message does not mark it \\Seen.",
+        "RFC 3501 §6.3.2",
+    ),
+    e(
+        "CREATE",
+        "Make a folder",
+        "A new, empty folder; a `/` in the name makes folders inside folders.",
+        "RFC 3501 §6.3.3",
+    ),
+    e(
+        "DELETE",
+        "Remove a folder",
+        "The folder and the messages in it are removed. INBOX can never be deleted.",
+        "RFC 3501 §6.3.4",
+    ),
+    e(
+        "RENAME",
+        "Rename a folder",
+        "The folder and the folders inside it get the new name. Renaming INBOX moves its messages into a new folder and leaves INBOX empty.",
+        "RFC 3501 §6.3.5",
+    ),
+    e(
+        "SUBSCRIBE",
+        "Show this folder",
+        "The folder is added to the list a mail program shows (LSUB).",
+        "RFC 3501 §6.3.6",
+    ),
+    e(
+        "UNSUBSCRIBE",
+        "Hide this folder",
+        "The folder is taken off the subscribed list; it still exists.",
+        "RFC 3501 §6.3.7",
+    ),
+    e(
+        "LIST",
+        "Which folders are there?",
+        "One `* LIST` line per folder: its attributes, the separator between levels (`/`) and its name. Attributes such as \\Sent and \\Archive say what a folder is for, so every mail program files sent mail in the same place.",
+        "RFC 3501 §6.3.8; RFC 6154 §2",
+    ),
+    e(
+        "LSUB",
+        "Which folders are subscribed?",
+        "Like LIST, for the subscribed folders only.",
+        "RFC 3501 §6.3.9",
+    ),
+    e(
+        "STATUS",
+        "Counts of a folder not open",
+        "How many messages, how many unseen, the next UID... of another folder, without selecting it.",
+        "RFC 3501 §6.3.10",
+    ),
+    e(
+        "APPEND",
+        "Put a message into a folder",
+        "The client uploads a whole message, with its flags: this is how a mail program files a copy of what it sent in Sent. The message is a literal `{n}`: the client announces n octets, waits for the server's `+`, then sends them.",
+        "RFC 3501 §6.3.11",
+    ),
+    e(
+        "CHECK",
+        "Save now",
+        "Asks the server to write the folder to disk; most servers do that all the time.",
+        "RFC 3501 §6.4.1",
+    ),
+    e(
+        "CLOSE",
+        "Close the folder",
+        "The folder is closed, and the messages marked \\Deleted are removed quietly, without EXPUNGE responses.",
+        "RFC 3501 §6.4.2",
+    ),
+    e(
+        "UNSELECT",
+        "Close the folder, remove nothing",
+        "Like CLOSE, but messages marked \\Deleted stay.",
+        "RFC 3691 §2",
+    ),
+    e(
+        "EXPUNGE",
+        "Remove what is marked deleted",
+        "Every message of the open folder marked \\Deleted is removed for good. For each one the server sends `* n EXPUNGE`: message n is gone, and the numbers of the messages after it go down by one.",
+        "RFC 3501 §6.4.3",
+    ),
+    e(
+        "UID EXPUNGE",
+        "Remove these, if marked deleted",
+        "Only the listed messages, and only if they are marked \\Deleted: messages another device marked stay.",
+        "RFC 4315 §2.1",
+    ),
+    e(
+        "SEARCH",
+        "Find messages",
+        "The server answers `* SEARCH` with the numbers of the messages that match: unseen, from someone, a word in the subject...",
+        "RFC 3501 §6.4.4",
+    ),
+    e(
+        "UID SEARCH",
+        "Find messages by UID",
+        "Like SEARCH, answered with UIDs instead of message numbers.",
+        "RFC 3501 §6.4.8",
+    ),
+    e(
+        "FETCH",
+        "Read parts of messages",
+        "FETCH asks for parts of messages by number: FLAGS, ENVELOPE (date, subject, from, to...), RFC822.SIZE, BODY[] (the whole message). Fetching BODY[] marks the message \\Seen; BODY.PEEK[] does not.",
+        "RFC 3501 §6.4.5",
+    ),
+    e(
+        "UID FETCH",
+        "Read parts of messages, by UID",
+        "Like FETCH, but the messages are named by UID, which never changes, rather than by number, which changes when messages are removed. A mail program that knows UIDs asks only for what it does not have yet.",
+        "RFC 3501 §6.4.8, §6.4.5",
+    ),
+    e(
+        "STORE",
+        "Change flags",
+        "`+FLAGS (\\Flagged)` adds a flag, `-FLAGS` takes one away, `FLAGS` sets exactly these. The server answers with the new flags (not with .SILENT). Every device sees the change: flags live on the server.",
+        "RFC 3501 §6.4.6",
+    ),
+    e(
+        "UID STORE",
+        "Change flags, by UID",
+        "Like STORE, with the messages named by UID.",
+        "RFC 3501 §6.4.8, §6.4.6",
+    ),
+    e(
+        "COPY",
+        "Copy to another folder",
+        "The messages are copied with their flags; the copies get new UIDs in the target folder.",
+        "RFC 3501 §6.4.7",
+    ),
+    e(
+        "UID COPY",
+        "Copy to another folder, by UID",
+        "Like COPY, with the messages named by UID; COPYUID in the OK says the new UIDs.",
+        "RFC 3501 §6.4.8; RFC 4315 §3",
+    ),
+    e(
+        "MOVE",
+        "Move to another folder",
+        "Copy and remove in one step, so the message is never in both folders or in none.",
+        "RFC 6851 §3.1",
+    ),
+    e(
+        "UID MOVE",
+        "Move to another folder, by UID",
+        "The server files the message in the target folder under a new UID (COPYUID says which), then removes it here with `* n EXPUNGE`. This is what Archive does.",
+        "RFC 6851 §3.2; RFC 4315 §3",
+    ),
+    e(
+        "IDLE",
+        "Tell me when something happens",
+        "After the server's `+`, the mail program just waits. The server pushes news as it happens: `* n EXISTS` when mail arrives, FETCH when flags change, EXPUNGE when a message is removed. No polling: new mail shows at once.",
+        "RFC 2177 §3",
+    ),
+    e(
+        "DONE",
+        "Stop idling",
+        "DONE ends IDLE; the server answers the IDLE command's tag with OK. A mail program says DONE when it has something else to do, and idles again afterwards (at least every 29 minutes, so as not to be logged out).",
+        "RFC 2177 §3",
+    ),
+];
+
+/// IMAP responses: tagged results, untagged data `* NAME`, the continuation `+`, and
+/// `GREETING` for the untagged OK on connecting.
+#[cfg(feature = "imap")]
+pub const IMAP_RESPONSES: &[Explanation] = &[
+    e(
+        "OK",
+        "Done",
+        "The command with this tag is done and worked. Everything the server sent before it with `*` belongs to the answer.",
+        "RFC 3501 §7.1.1",
+    ),
+    e(
+        "NO",
+        "Refused",
+        "The command with this tag was understood, but it did not work: a wrong password, a folder that does not exist. The word in brackets says why.",
+        "RFC 3501 §7.1.2",
+    ),
+    e(
+        "BAD",
+        "Not understood",
+        "The command was malformed, unknown, or not allowed in this state.",
+        "RFC 3501 §7.1.3",
+    ),
+    e(
+        "GREETING",
+        "The IMAP server is ready",
+        "The server greets as soon as the client connects, untagged: `* OK`, usually with its capabilities in brackets. The session starts in the Not Authenticated state: the client must log in.",
+        "RFC 3501 §7.1.1, §3.1",
+    ),
+    e(
+        "* OK",
+        "Information",
+        "Untagged OK carries information, usually a response code in brackets: UIDVALIDITY, UIDNEXT, UNSEEN...",
+        "RFC 3501 §7.1.1",
+    ),
+    e("* NO", "A warning", "An untagged NO is a warning; the command goes on.", "RFC 3501 §7.1.2"),
+    e(
+        "* BAD",
+        "A line not understood",
+        "An untagged BAD answers a line that had no readable tag.",
+        "RFC 3501 §7.1.3",
+    ),
+    e(
+        "* PREAUTH",
+        "Already logged in",
+        "The connection is already authenticated (for example by the network it comes from): no LOGIN needed.",
+        "RFC 3501 §7.1.4",
+    ),
+    e(
+        "* BYE",
+        "The server closes",
+        "The server is about to close the connection: after LOGOUT, after a long idle time (autologout), or when it shuts down.",
+        "RFC 3501 §7.1.5",
+    ),
+    e(
+        "* CAPABILITY",
+        "What this server can do",
+        "The capabilities: IMAP4rev1, then the extensions it offers.",
+        "RFC 3501 §7.2.1",
+    ),
+    e(
+        "* LIST",
+        "A folder",
+        "One folder: its attributes (\\HasNoChildren, \\Sent, \\Archive...), the separator `/`, and its name.",
+        "RFC 3501 §7.2.2; RFC 6154 §2",
+    ),
+    e("* LSUB", "A subscribed folder", "One subscribed folder.", "RFC 3501 §7.2.3"),
+    e("* STATUS", "Counts of a folder", "The numbers STATUS asked for.", "RFC 3501 §7.2.4"),
+    e(
+        "* SEARCH",
+        "The messages found",
+        "The numbers (or UIDs) of the messages that match the search.",
+        "RFC 3501 §7.2.5",
+    ),
+    e(
+        "* FLAGS",
+        "The flags of this folder",
+        "The flags messages here can have: \\Seen (read), \\Answered, \\Flagged, \\Deleted (to be removed), \\Draft.",
+        "RFC 3501 §7.2.6",
+    ),
+    e(
+        "* EXISTS",
+        "How many messages",
+        "The folder now holds this many messages. When the number grows, new mail has arrived: the mail program fetches the new messages.",
+        "RFC 3501 §7.3.1",
+    ),
+    e(
+        "* RECENT",
+        "How many are new to this session",
+        "Messages that arrived since any session last looked (\\Recent). IMAP4rev2 dropped it; mail programs use UIDs instead.",
+        "RFC 3501 §7.3.2",
+    ),
+    e(
+        "* EXPUNGE",
+        "A message is gone",
+        "Message number n was removed, and every message after it moves down by one. The server never says it in the middle of FETCH, STORE or SEARCH, so numbers do not change under a command.",
+        "RFC 3501 §7.4.1; RFC 9051 §7.5.1",
+    ),
+    e(
+        "* FETCH",
+        "Data about a message",
+        "What was asked of message n (its UID, FLAGS, ENVELOPE, size, the body), or its new flags when they changed: after STORE, or because another device changed them.",
+        "RFC 3501 §7.4.2",
+    ),
+    e(
+        "+",
+        "Go on",
+        "A continuation request: the server is ready for the rest of the command (a literal, the login), or, after IDLE, idling.",
+        "RFC 3501 §7.5",
+    ),
+];
+
+/// IMAP response codes, in brackets after OK, NO or BAD (RFC 3501 §7.1, RFC 4315, RFC 5530).
+#[cfg(feature = "imap")]
+pub const IMAP_CODES: &[Explanation] = &[
+    e(
+        "CAPABILITY",
+        "[CAPABILITY]: what the server offers",
+        "The capabilities, given with the greeting or after a login, so the client need not ask.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "UNSEEN",
+        "[UNSEEN n]: the first unread",
+        "Message n is the first one without \\Seen.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "UIDVALIDITY",
+        "[UIDVALIDITY]: are the UIDs I know still good?",
+        "As long as this number stays the same, a UID always means the same message. If it changes, a mail program forgets what it knew of the folder and fetches it all again.",
+        "RFC 3501 §7.1, §2.3.1.1",
+    ),
+    e(
+        "UIDNEXT",
+        "[UIDNEXT]: the next UID",
+        "The UID the next message in this folder will get. UIDs only grow and are never used twice.",
+        "RFC 3501 §7.1, §2.3.1.1",
+    ),
+    e(
+        "PERMANENTFLAGS",
+        "[PERMANENTFLAGS]: flags that stay",
+        "The flags the client may change and that the server keeps across sessions.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "READ-WRITE",
+        "[READ-WRITE]: the folder can change",
+        "The folder is open for changes: flags, expunges, moves.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "READ-ONLY",
+        "[READ-ONLY]: look, don't touch",
+        "The folder is open read-only (EXAMINE): nothing in it can change.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "TRYCREATE",
+        "[TRYCREATE]: create the folder first",
+        "The target folder does not exist; CREATE it and try again.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "BADCHARSET",
+        "[BADCHARSET]: unknown character set",
+        "The search used a character set the server does not know; it lists those it does.",
+        "RFC 3501 §7.1",
+    ),
+    e(
+        "APPENDUID",
+        "[APPENDUID]: where the message went",
+        "The UIDVALIDITY of the folder and the UID the appended message got, so the mail program knows it without asking.",
+        "RFC 4315 §3",
+    ),
+    e(
+        "COPYUID",
+        "[COPYUID]: the UIDs of the copies",
+        "The UIDVALIDITY of the target folder, the UIDs copied and the UIDs the copies got, in the same order.",
+        "RFC 4315 §3",
+    ),
+    e(
+        "AUTHENTICATIONFAILED",
+        "[AUTHENTICATIONFAILED]: wrong name or password",
+        "The login failed. The server does not say which was wrong, so nobody can find out which users exist.",
+        "RFC 5530 §3",
+    ),
+    e("NONEXISTENT", "[NONEXISTENT]: no such folder", "The folder named does not exist.", "RFC 5530 §3"),
+    e(
+        "ALREADYEXISTS",
+        "[ALREADYEXISTS]: the name is taken",
+        "A folder with that name exists already.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "HASCHILDREN",
+        "[HASCHILDREN]: folders inside",
+        "A folder with folders inside it cannot be deleted.",
+        "RFC 9051 §7.1",
+    ),
+    e("INUSE", "[INUSE]: in use", "The folder is open in this session; close it first.", "RFC 5530 §3"),
+    e(
+        "EXPUNGEISSUED",
+        "[EXPUNGEISSUED]: removed meanwhile",
+        "Some of the messages were expunged by another session; the client hears which at the next moment the server may say it.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "OVERQUOTA",
+        "[OVERQUOTA]: the mailbox is full",
+        "There is no room for more mail in this mailbox.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "LIMIT",
+        "[LIMIT]: a limit of the server",
+        "The server's limit on folders or sessions was reached.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "CANNOT",
+        "[CANNOT]: not possible",
+        "The operation can never work, for example a folder name the server cannot store.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "UNAVAILABLE",
+        "[UNAVAILABLE]: try later",
+        "The mail store cannot be reached right now.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "SERVERBUG",
+        "[SERVERBUG]: the server's fault",
+        "Something went wrong on the server's side, not the client's.",
+        "RFC 5530 §3",
+    ),
+    e(
+        "TOOBIG",
+        "[TOOBIG]: too big",
+        "The literal the client announced is over the server's limit; with a synchronising literal the client sends none of it.",
+        "RFC 7888 §5; RFC 4469",
+    ),
+];
+
+/// Other IMAP events: a connection to port 143, the message a client uploads with APPEND.
+#[cfg(feature = "imap")]
+pub const IMAP_OTHER: &[Explanation] = &[
+    e(
+        "connect",
+        "Connect to the IMAP server",
+        "The mail program opens a TCP connection to port 143 of its provider's server. The server speaks first, with its greeting.",
+        "RFC 3501 §2.1",
+    ),
+    e(
+        "close",
+        "Close the connection",
+        "The TCP connection is closed. With IMAP nothing is downloaded and deleted: the mail stays on the server, with its flags, for every device.",
+        "RFC 3501 §7.1.5",
+    ),
+    e(
+        "data",
+        "The message itself",
+        "The octets of the literal the client announced with `{n}` after the server's `+`: here a whole message that APPEND files in a folder.",
+        "RFC 3501 §4.3, §6.3.11",
+    ),
+    e(
+        "auth-data",
+        "The login, in base64",
+        "The answer to AUTHENTICATE's `+`: PLAIN's name and password, in base64, which anyone can decode.",
+        "RFC 3501 §6.2.2; RFC 4616 §2",
+    ),
+];
+
+/// The explanation of an IMAP command (`UID FETCH`, `DONE`).
+#[cfg(feature = "imap")]
+pub fn imap_command(verb: &str) -> Option<&'static Explanation> {
+    IMAP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
+}
+
+/// The explanation of an IMAP response: `OK`, `* EXISTS`, `+`, `GREETING`.
+#[cfg(feature = "imap")]
+pub fn imap_response(key: &str) -> Option<&'static Explanation> {
+    IMAP_RESPONSES.iter().find(|e| e.key.eq_ignore_ascii_case(key))
+}
+
+/// The explanation of an IMAP response code (`UIDVALIDITY`).
+#[cfg(feature = "imap")]
+pub fn imap_code(code: &str) -> Option<&'static Explanation> {
+    IMAP_CODES.iter().find(|e| e.key.eq_ignore_ascii_case(code))
+}
+
+/// The explanation of another IMAP event: `connect`, `close`, `data`, `auth-data`.
+#[cfg(feature = "imap")]
+pub fn imap_other(key: &str) -> Option<&'static Explanation> {
+    IMAP_OTHER.iter().find(|e| e.key == key)
+}
+
+/// The response code of an IMAP response line: `UIDVALIDITY` in `* OK [UIDVALIDITY 3] ...`.
+#[cfg(feature = "imap")]
+pub fn imap_code_of(line: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(line.split(|&b| b == b'\r').next().unwrap_or_default()).into_owned();
+    let mut words = text.splitn(3, ' ');
+    let _tag = words.next()?;
+    let cond = words.next()?;
+    if !["OK", "NO", "BAD", "BYE", "PREAUTH"].iter().any(|c| c.eq_ignore_ascii_case(cond)) {
+        return None;
+    }
+    let inner = words.next()?.strip_prefix('[')?;
+    let end = inner.find([' ', ']'])?;
+    Some(inner[..end].to_ascii_uppercase())
+}
+
+/// Everything that explains the IMAP event `ev`: the main entry first, then its response
+/// code.
+#[cfg(feature = "imap")]
+fn imap_event(ev: &crate::trace::TraceEvent) -> Vec<&'static Explanation> {
+    use crate::trace::ImapResponse;
+    let mut out = Vec::new();
+    match &ev.kind {
+        EventKind::Command { verb } => out.extend(imap_command(verb)),
+        EventKind::Reply { status: Status::Imap(r), to_verb, .. } => {
+            let key = match r {
+                ImapResponse::Tagged { condition, .. } => condition.name().to_string(),
+                ImapResponse::Untagged { name }
+                    if name == "OK" && to_verb.is_none() && ev.text().contains("[CAPABILITY") =>
+                {
+                    "GREETING".into()
+                }
+                ImapResponse::Untagged { name } => format!("* {name}"),
+                ImapResponse::Continuation => "+".into(),
+            };
+            out.extend(imap_response(&key));
+            out.extend(imap_code_of(&ev.bytes).as_deref().and_then(imap_code));
+        }
+        EventKind::Connect { .. } => out.extend(imap_other("connect")),
+        EventKind::Close => out.extend(imap_other("close")),
+        EventKind::MessageData => out.extend(imap_other("data")),
+        EventKind::AuthData => out.extend(imap_other("auth-data")),
+        _ => {}
+    }
+    out
+}
+
 pub fn command(verb: &str) -> Option<&'static Explanation> {
     SMTP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
 }
@@ -937,6 +1484,10 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     let Some(ev) = trace.events.get(index) else {
         return Vec::new();
     };
+    #[cfg(feature = "imap")]
+    if ev.protocol == Protocol::Imap {
+        return imap_event(ev);
+    }
     let mut out = Vec::new();
     match &ev.kind {
         EventKind::Command { verb } if ev.protocol == Protocol::Pop3 => out.extend(pop3_command(verb)),
@@ -1120,6 +1671,229 @@ mod tests {
         }
     }
 
+    /// The words in `src` right after each `prefix`: upper-case letters and hyphens.
+    #[cfg(feature = "imap")]
+    fn words_after(src: &str, prefix: &str) -> Vec<String> {
+        src.match_indices(prefix)
+            .map(|(i, _)| {
+                src[i + prefix.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '-')
+                    .collect::<String>()
+            })
+            .filter(|w| w.len() >= 2)
+            .collect()
+    }
+
+    /// Every command the IMAP server parses and the client sends, every untagged
+    /// response and response code the server's source writes, is in the catalogue.
+    #[cfg(feature = "imap")]
+    #[test]
+    fn every_imap_command_response_and_code_is_explained() {
+        use crate::imap::client::Verb;
+        let lines = [
+            "a CAPABILITY",
+            "a NOOP",
+            "a LOGOUT",
+            "a LOGIN u p",
+            "a AUTHENTICATE PLAIN",
+            "a SELECT INBOX",
+            "a EXAMINE INBOX",
+            "a CREATE x",
+            "a DELETE x",
+            "a RENAME x y",
+            "a SUBSCRIBE x",
+            "a UNSUBSCRIBE x",
+            "a LIST \"\" *",
+            "a LSUB \"\" *",
+            "a STATUS x (MESSAGES)",
+            "a APPEND x {1}\r\nx",
+            "a CHECK",
+            "a CLOSE",
+            "a UNSELECT",
+            "a EXPUNGE",
+            "a UID EXPUNGE 1",
+            "a SEARCH ALL",
+            "a UID SEARCH ALL",
+            "a FETCH 1 FLAGS",
+            "a UID FETCH 1 FLAGS",
+            "a STORE 1 +FLAGS (\\Seen)",
+            "a UID STORE 1 FLAGS ()",
+            "a COPY 1 x",
+            "a UID COPY 1 x",
+            "a MOVE 1 x",
+            "a UID MOVE 1 x",
+            "a IDLE",
+        ];
+        let mut names = Vec::new();
+        for line in lines {
+            let t = crate::imap::command::parse(format!("{line}\r\n").as_bytes())
+                .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+            assert!(imap_command(t.command.name()).is_some(), "{line}");
+            names.push(t.command.name());
+        }
+        names.dedup();
+        assert_eq!(names.len() + 1, IMAP_COMMANDS.len(), "one entry per command and DONE, no more");
+        use Verb::*;
+        for v in [
+            Capability,
+            Login,
+            Authenticate,
+            List,
+            Select,
+            Fetch,
+            Store,
+            Move,
+            Copy,
+            Expunge,
+            Append,
+            Noop,
+            Idle,
+            Logout,
+        ] {
+            assert!(imap_command(v.name()).is_some(), "{v:?}");
+        }
+        assert!(imap_command("DONE").is_some() && imap_command("UID EXPUNGE").is_some());
+        // What the server's source sends.
+        let src = include_str!("imap/server.rs");
+        let untagged: Vec<String> =
+            [words_after(src, "untagged(\""), words_after(src, "lines.push((\"")].concat();
+        for name in &untagged {
+            assert!(imap_response(&format!("* {name}")).is_some(), "* {name}");
+        }
+        for must in
+            ["EXISTS", "EXPUNGE", "FETCH", "LIST", "BYE", "CAPABILITY", "SEARCH", "STATUS", "FLAGS", "RECENT"]
+        {
+            assert!(untagged.iter().any(|n| n == must), "the scan finds {must}");
+        }
+        let codes: Vec<String> = [
+            words_after(src, "Some(\""),
+            words_after(src, "[\""),
+            words_after(src, " ["),
+            words_after(src, "format!(\"["),
+            words_after(src, "=> \""),
+            words_after(src, "{ \""),
+            words_after(src, "code: Some(format!(\""),
+            words_after(src, "format!(\"COPYUID"),
+        ]
+        .concat();
+        let mut missing: Vec<&String> = codes
+            .iter()
+            .filter(|c| {
+                imap_code(c).is_none()
+                    && imap_command(c).is_none()
+                    && imap_response(&format!("* {c}")).is_none()
+                    && imap_response(c).is_none()
+            })
+            .collect();
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "not explained: {missing:?}");
+        for must in [
+            "UIDVALIDITY",
+            "UIDNEXT",
+            "UNSEEN",
+            "PERMANENTFLAGS",
+            "READ-WRITE",
+            "READ-ONLY",
+            "TRYCREATE",
+            "APPENDUID",
+            "AUTHENTICATIONFAILED",
+            "NONEXISTENT",
+            "OVERQUOTA",
+            "TOOBIG",
+            "EXPUNGEISSUED",
+        ] {
+            assert!(codes.iter().any(|c| c == must), "the scan finds {must}: {codes:?}");
+        }
+        assert!(
+            imap_code("COPYUID").is_some()
+                && imap_response("GREETING").is_some()
+                && imap_response("+").is_some()
+        );
+        for key in ["connect", "close", "data", "auth-data"] {
+            assert!(imap_other(key).is_some(), "{key}");
+        }
+        let cases: [(&[u8], Option<&str>); 5] = [
+            (b"* OK [UIDVALIDITY 3] UIDs valid\r\n", Some("UIDVALIDITY")),
+            (b"a1 NO [AUTHENTICATIONFAILED] no\r\n", Some("AUTHENTICATIONFAILED")),
+            (b"a3 OK [READ-WRITE] SELECT completed\r\n", Some("READ-WRITE")),
+            (b"* 3 EXISTS\r\n", None),
+            (b"a1 OK done [x]\r\n", None),
+        ];
+        for (line, want) in cases {
+            assert_eq!(imap_code_of(line).as_deref(), want, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// Every IMAP event of a World is explained, with its response code.
+    #[cfg(feature = "imap")]
+    #[test]
+    fn imap_events_of_a_world_are_explained() {
+        let imap = "at {t} imap from bob-laptop.example.net via mx.example.net user bob@example.net";
+        let actions = [
+            "1m check auth plain",
+            "2m read",
+            "3m archive oldest",
+            "4m delete",
+            "5m append-sent",
+            "6m open Archive",
+        ];
+        let lines: Vec<String> = actions
+            .iter()
+            .map(|a| {
+                let (t, rest) = a.split_once(' ').unwrap();
+                format!("{} {rest}", imap.replace("{t}", t))
+            })
+            .collect();
+        let text = format!(
+            "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Hi\n---\n```world\nhost bob-laptop.example.net 203.0.113.10 client \"B\" at 100,62\nlink bob-laptop.example.net mx.example.net 30ms\nat 0s send from laptop.example.org via smtp.example.org\nat 1s send from laptop.example.org via smtp.example.org\nat 270s send from bob-laptop.example.net via mx.example.net\nservice mx.example.net 587 submission\n{}\n```\n## S\n@ start\nx\n",
+            lines.join("\n")
+        );
+        let lesson = crate::lesson::Lesson::parse("t", &text).unwrap_or_else(|e| panic!("{e}"));
+        let trace = crate::world::run_lesson(&lesson).unwrap().trace;
+        let mut seen = Vec::new();
+        for e in trace.events.iter().filter(|e| e.protocol == Protocol::Imap) {
+            let x = event(&trace, e.index);
+            assert!(!x.is_empty(), "event {} {:?} {}", e.index, e.kind, e.text());
+            if let Some(code) = imap_code_of(&e.bytes) {
+                assert!(x.iter().any(|y| y.key == code), "{code} in {}", e.text());
+                seen.push(code);
+            }
+            seen.push(x[0].key.to_string());
+        }
+        for key in [
+            "connect",
+            "GREETING",
+            "AUTHENTICATE",
+            "OK",
+            "LIST",
+            "* LIST",
+            "SELECT",
+            "* EXISTS",
+            "UIDVALIDITY",
+            "READ-WRITE",
+            "UID FETCH",
+            "* FETCH",
+            "IDLE",
+            "+",
+            "DONE",
+            "UID MOVE",
+            "COPYUID",
+            "* EXPUNGE",
+            "UID STORE",
+            "EXPUNGE",
+            "APPEND",
+            "data",
+            "APPENDUID",
+            "LOGOUT",
+            "* BYE",
+            "close",
+        ] {
+            assert!(seen.iter().any(|s| s == key), "{key} in {seen:?}");
+        }
+    }
+
     #[test]
     fn replies_are_explained_in_context() {
         assert_eq!(reply_to(250, Some("DATA")).unwrap().key, "250 DATA");
@@ -1134,6 +1908,8 @@ mod tests {
         let pop3 = [POP3_COMMANDS, POP3_RESPONSES, POP3_RESPONSES_IN_CONTEXT, POP3_OTHER];
         #[cfg(not(feature = "pop3"))]
         let pop3: [&[Explanation]; 0] = [];
+        #[cfg(feature = "imap")]
+        let pop3 = pop3.into_iter().chain([IMAP_COMMANDS, IMAP_RESPONSES, IMAP_CODES, IMAP_OTHER]);
         for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES]
             .into_iter()
             .chain(pop3)

@@ -127,6 +127,58 @@ pub enum AnchorKind {
     /// `Finished` (any of them without a name).
     Tls(Option<String>),
     Note,
+    /// An IMAP response (feature `imap`): `reply OK`, `reply * EXISTS`, `reply +`, or
+    /// `reply to SELECT OK`: of that kind, answering that command when `verb` is given.
+    #[cfg(feature = "imap")]
+    ImapReply {
+        verb: Option<String>,
+        kind: ImapReplyKind,
+    },
+}
+
+/// Which IMAP responses an anchor names (RFC 3501 §7).
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImapReplyKind {
+    /// The tagged `OK`, `NO` or `BAD` that ends a command.
+    Tagged(crate::trace::ImapCondition),
+    /// Untagged data `* NAME` (`* EXISTS`, `* FETCH`, `* OK`, `* BYE`).
+    Untagged(String),
+    /// A continuation request `+`.
+    Continuation,
+}
+
+/// `OK`, `NO`, `BAD`, `+` or `* NAME` at the front of `w`, for an IMAP reply anchor.
+#[cfg(feature = "imap")]
+fn imap_reply_kind<'a>(w: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>) -> Option<ImapReplyKind> {
+    use crate::trace::ImapCondition as C;
+    let kind = match w.peek()?.to_ascii_uppercase().as_str() {
+        "OK" => ImapReplyKind::Tagged(C::Ok),
+        "NO" => ImapReplyKind::Tagged(C::No),
+        "BAD" => ImapReplyKind::Tagged(C::Bad),
+        "+" => ImapReplyKind::Continuation,
+        "*" => {
+            w.next();
+            return Some(ImapReplyKind::Untagged(w.next()?.to_ascii_uppercase()));
+        }
+        _ => return None,
+    };
+    w.next();
+    Some(kind)
+}
+
+/// An IMAP command is `UID FETCH` in two words (RFC 3501 §6.4.8).
+#[cfg(feature = "imap")]
+fn imap_verb<'a>(verb: &str, w: &mut std::iter::Peekable<impl Iterator<Item = &'a str>>) -> String {
+    let mut verb = verb.to_ascii_uppercase();
+    if verb == "UID"
+        && let Some(next) = w.next_if(|s| {
+            !s.starts_with('#') && !matches!(s.to_ascii_lowercase().as_str(), "on" | "from" | "to")
+        })
+    {
+        verb = format!("UID {}", next.to_ascii_uppercase());
+    }
+    verb
 }
 
 /// A problem in a lesson file, with the line it is on.
@@ -424,7 +476,26 @@ impl Anchor {
             "note" => AnchorKind::Note,
             "command" => {
                 let verb = w.next().ok_or("`command` needs a verb, e.g. `command MAIL`")?;
+                #[cfg(feature = "imap")]
+                let verb = &imap_verb(verb, &mut w);
                 AnchorKind::Command(verb.to_ascii_uppercase())
+            }
+            #[cfg(feature = "imap")]
+            "reply"
+                if w.peek().is_some_and(|s| ["ok", "no", "bad", "+", "*"].contains(&lower(s).as_str())) =>
+            {
+                let kind = imap_reply_kind(&mut w).ok_or("`reply *` needs a name, e.g. `reply * EXISTS`")?;
+                AnchorKind::ImapReply { verb: None, kind }
+            }
+            #[cfg(feature = "imap")]
+            "reply" if w.peek().is_some_and(|s| lower(s) == "to") => {
+                w.next();
+                let verb = w.next().ok_or("`reply to` needs a verb, e.g. `reply to RCPT`")?;
+                let verb = imap_verb(verb, &mut w);
+                match imap_reply_kind(&mut w) {
+                    Some(kind) => AnchorKind::ImapReply { verb: Some(verb), kind },
+                    None => AnchorKind::ReplyTo(verb),
+                }
             }
             "reply" => {
                 let next = w.next().ok_or("`reply` needs a code or `to VERB`")?;
@@ -530,6 +601,20 @@ impl Anchor {
                     f.as_deref().is_none_or(|f| f == flight.label())
                 }
                 (AnchorKind::Note, EventKind::Note) => true,
+                #[cfg(feature = "imap")]
+                (
+                    AnchorKind::ImapReply { verb, kind },
+                    EventKind::Reply { status: Status::Imap(r), to_verb, .. },
+                ) => {
+                    use crate::trace::ImapResponse as R;
+                    verb.as_ref().is_none_or(|v| to_verb.as_ref() == Some(v))
+                        && match (kind, r) {
+                            (ImapReplyKind::Tagged(c), R::Tagged { condition, .. }) => c == condition,
+                            (ImapReplyKind::Untagged(n), R::Untagged { name }) => n == name,
+                            (ImapReplyKind::Continuation, R::Continuation) => true,
+                            _ => false,
+                        }
+                }
                 _ => false,
             };
             if !kind_ok {
@@ -603,6 +688,43 @@ mod tests {
             assert_eq!(a.on.as_deref(), *on, "{text}");
             assert_eq!(a.nth, *nth, "{text}");
         }
+    }
+
+    #[cfg(feature = "imap")]
+    #[test]
+    fn imap_anchors_parse() {
+        use crate::trace::ImapCondition as C;
+        let imap = |verb: Option<&str>, kind| AnchorKind::ImapReply { verb: verb.map(str::to_string), kind };
+        let cases: &[(&str, AnchorKind, Option<&str>, usize)] = &[
+            ("command UID FETCH #2", AnchorKind::Command("UID FETCH".into()), None, 2),
+            ("command uid move on mx", AnchorKind::Command("UID MOVE".into()), Some("mx"), 1),
+            ("command UID on mx", AnchorKind::Command("UID".into()), Some("mx"), 1),
+            ("command IDLE", AnchorKind::Command("IDLE".into()), None, 1),
+            ("reply ok to bob-laptop", imap(None, ImapReplyKind::Tagged(C::Ok)), None, 1),
+            ("reply NO", imap(None, ImapReplyKind::Tagged(C::No)), None, 1),
+            ("reply * exists to bob-phone #2", imap(None, ImapReplyKind::Untagged("EXISTS".into())), None, 2),
+            ("reply +", imap(None, ImapReplyKind::Continuation), None, 1),
+            ("reply to SELECT OK", imap(Some("SELECT"), ImapReplyKind::Tagged(C::Ok)), None, 1),
+            (
+                "reply to UID FETCH * FETCH #3",
+                imap(Some("UID FETCH"), ImapReplyKind::Untagged("FETCH".into())),
+                None,
+                3,
+            ),
+            (
+                "reply to select * ok on mx",
+                imap(Some("SELECT"), ImapReplyKind::Untagged("OK".into())),
+                Some("mx"),
+                1,
+            ),
+            ("reply to UID FETCH on mx", AnchorKind::ReplyTo("UID FETCH".into()), Some("mx"), 1),
+            ("reply to LOGIN", AnchorKind::ReplyTo("LOGIN".into()), None, 1),
+        ];
+        for (text, kind, on, nth) in cases {
+            let a = Anchor::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!((&a.what, a.on.as_deref(), a.nth), (kind, *on, *nth), "{text}");
+        }
+        assert!(Anchor::parse("reply *").unwrap_err().contains("reply * EXISTS"));
     }
 
     #[test]

@@ -254,6 +254,14 @@ pub trait Session {
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).
     fn as_any(&self) -> &dyn std::any::Any;
+
+    /// The machine itself, mutably, for a driver that must finish what the machine could
+    /// not (an IMAP server that ended without LOGOUT stops watching the store,
+    /// `ImapServer::release`). `None` for machines that need nothing of the kind.
+    #[cfg(feature = "imap")]
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
 
 /// The state of a protocol machine, typed, named after its RFC.
@@ -269,6 +277,9 @@ pub enum SessionState {
     Pop3Client(crate::pop3::client::ClientState),
     /// An IMAP server session (RFC 3501 §3).
     ImapServer(ImapServerState),
+    /// A mail program working on its mail with IMAP (RFC 3501).
+    #[cfg(feature = "imap")]
+    ImapClient(crate::imap::client::ClientState),
     /// A connection driven by a person typing (the live World): no machine on that side.
     Typed,
 }
@@ -279,6 +290,8 @@ impl SessionState {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
             SessionState::Pop3Server(_) | SessionState::Pop3Client(_) => Protocol::Pop3,
             SessionState::ImapServer(_) => Protocol::Imap,
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(_) => Protocol::Imap,
         }
     }
 
@@ -290,6 +303,8 @@ impl SessionState {
             SessionState::Pop3Server(s) => s.name(),
             SessionState::Pop3Client(c) => c.name(),
             SessionState::ImapServer(s) => s.name(),
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(c) => c.name(),
             SessionState::Typed => "Typed",
         }
     }
@@ -305,6 +320,8 @@ impl SessionState {
             SessionState::Pop3Server(s) => s.describe(sending).to_string(),
             SessionState::Pop3Client(c) => c.describe(sending),
             SessionState::ImapServer(s) => s.describe(sending).to_string(),
+            #[cfg(feature = "imap")]
+            SessionState::ImapClient(c) => c.describe(sending),
             SessionState::Typed => "typed by a person".to_string(),
         }
     }

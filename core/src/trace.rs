@@ -298,6 +298,78 @@ pub struct HostSnapshot {
     /// when the World shows any: rebuilt only when something POP3 changed, and shared by
     /// the snapshots in between.
     pub pop3: Option<Rc<Pop3View>>,
+    /// Its IMAP mail programs (a device) and the mailboxes it serves with IMAP, when the
+    /// World shows any: rebuilt only when something IMAP may have changed.
+    #[cfg(feature = "imap")]
+    pub imap: Option<Rc<ImapView>>,
+}
+
+/// The IMAP side of one host after an event: each device's view of the mailbox beside the
+/// server's, so that a student sees them agree or not yet.
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImapView {
+    /// The mail programs on this host, one per user.
+    pub programs: Vec<ImapProgramView>,
+    /// The mailboxes this host serves with IMAP that the World shows.
+    pub mailboxes: Vec<ImapMailboxView>,
+}
+
+/// A mail program working with IMAP: what it believes is in each folder, read from what
+/// the server told it (never from the server's store).
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImapProgramView {
+    pub user: String,
+    /// The IMAP server it works with.
+    pub server: String,
+    /// Its session while one is open.
+    pub session: Option<ConnId>,
+    /// The folder open in that session (SELECT).
+    pub selected: Option<String>,
+    /// True while it waits in IDLE for the server's news (RFC 2177).
+    pub idling: bool,
+    pub folders: Vec<ImapFolderView>,
+    /// What went wrong last, if anything.
+    pub error: Option<String>,
+}
+
+/// One user's mailbox on an IMAP server: every folder and message as stored.
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImapMailboxView {
+    pub user: String,
+    pub folders: Vec<ImapFolderView>,
+    /// The IMAP sessions logged in to it, each with the folder it has open.
+    pub sessions: Vec<(ConnId, Option<String>)>,
+}
+
+/// A folder, on the server or as a mail program believes it.
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImapFolderView {
+    pub name: String,
+    /// Its special use (`\Sent`, `\Archive`, RFC 6154).
+    pub special_use: Option<String>,
+    /// UIDVALIDITY (RFC 3501 §2.3.1.1); 0 for a folder a mail program never opened.
+    pub uid_validity: u32,
+    /// UIDNEXT: the UID the next message will get (the server's view only).
+    pub uid_next: Option<u32>,
+    /// Its messages in order: message n has sequence number n.
+    pub messages: Vec<ImapMessageView>,
+}
+
+/// A message, on the server or as a mail program believes it.
+#[cfg(feature = "imap")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImapMessageView {
+    /// Its UID; 0 when a mail program was told it exists (EXISTS) but not yet which it is.
+    pub uid: u32,
+    pub flags: crate::store::Flags,
+    pub from: String,
+    pub subject: String,
+    /// A mail program downloaded its body (always false on the server's side).
+    pub opened: bool,
 }
 
 /// The POP3 side of one host after an event: what the mail program panel shows.

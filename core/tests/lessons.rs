@@ -8,7 +8,9 @@ use mailroom_core::trace::{ConnId, EventKind, MaildropMessage, Pop3View, Trace};
 use mailroom_core::world::{run_lesson, run_send};
 
 /// True when `lesson` can run in this build: lessons whose mail programs retrieve mail need
-/// the `pop3` feature (without it they are refused in words, see the last test).
+/// the `pop3` feature (without it they are refused in words, see the last test). Lessons
+/// with IMAP mail programs need the `imap` feature; without it they are not built in at all
+/// (`lessons::BUILTIN` leaves them out, and the description language does not read them).
 fn runs_here(lesson: &Lesson) -> bool {
     cfg!(feature = "pop3") || !lesson.world.actions.iter().any(|a| matches!(a, ActionDesc::Retrieve { .. }))
 }
@@ -44,6 +46,10 @@ fn lesson_files_are_found_on_disk() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "md") {
             let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+            // Without the `imap` feature the IMAP lessons are not built in.
+            if !cfg!(feature = "imap") && std::fs::read_to_string(&path).unwrap().contains(" imap from ") {
+                continue;
+            }
             assert!(
                 BUILTIN.iter().any(|(id, _)| *id == stem),
                 "{stem}.md is not listed in core/src/lessons.rs"
@@ -170,6 +176,56 @@ fn dump_pop3(trace: &Trace, host: usize, view: &Pop3View) -> String {
     out
 }
 
+/// What the IMAP views show of a host: each mail program's folders as it believes them,
+/// and each mailbox's folders as stored, one line per folder.
+#[cfg(feature = "imap")]
+fn dump_imap(trace: &Trace, host: usize, view: &mailroom_core::trace::ImapView) -> String {
+    use mailroom_core::trace::ImapFolderView;
+    let name = &trace.hosts[host].name;
+    let conn = |c: Option<ConnId>| c.map_or("-".to_string(), |c| (c.0).to_string());
+    let folder = |f: &ImapFolderView| {
+        let messages: Vec<String> = f
+            .messages
+            .iter()
+            .map(|m| {
+                format!("{} [{}]{} {}", m.uid, m.flags, if m.opened { " opened" } else { "" }, m.subject)
+            })
+            .collect();
+        format!(
+            "    {}{} v{}{}: {}\n",
+            f.name,
+            f.special_use.as_deref().map(|u| format!(" ({u})")).unwrap_or_default(),
+            f.uid_validity,
+            f.uid_next.map(|n| format!(" next {n}")).unwrap_or_default(),
+            messages.join(" | ")
+        )
+    };
+    let mut out = String::new();
+    for p in &view.programs {
+        out.push_str(&format!(
+            "  = {name}: IMAP program of {} via {}, session {}{}{}{}\n",
+            p.user,
+            p.server,
+            conn(p.session),
+            p.selected.as_deref().map(|s| format!(", {s} open")).unwrap_or_default(),
+            if p.idling { ", idling" } else { "" },
+            p.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default()
+        ));
+        out.extend(p.folders.iter().map(folder));
+    }
+    for m in &view.mailboxes {
+        let sessions: Vec<String> =
+            m.sessions.iter().map(|(c, f)| format!("{}:{}", c.0, f.as_deref().unwrap_or("-"))).collect();
+        out.push_str(&format!(
+            "  = {name}: IMAP mailbox of {}, sessions [{}]\n",
+            m.user,
+            sessions.join(", ")
+        ));
+        out.extend(m.folders.iter().map(folder));
+    }
+    out
+}
+
 /// The trace of a lesson as text: every event with its times, hosts, label, connection
 /// and bytes, and what the mail program panel shows whenever it changes. Golden files pin
 /// the conversations byte for byte.
@@ -180,6 +236,14 @@ fn dump(trace: &Trace) -> String {
     for (host, v) in shown.iter().enumerate() {
         if let Some(v) = v {
             out.push_str(&dump_pop3(trace, host, v));
+        }
+    }
+    #[cfg(feature = "imap")]
+    let mut imap: Vec<_> = trace.initial.iter().map(|h| h.imap.clone()).collect();
+    #[cfg(feature = "imap")]
+    for (host, v) in imap.iter().enumerate() {
+        if let Some(v) = v {
+            out.push_str(&dump_imap(trace, host, v));
         }
     }
     for e in &trace.events {
@@ -200,6 +264,13 @@ fn dump(trace: &Trace) -> String {
                     out.push_str(&dump_pop3(trace, host, v));
                 }
                 shown[host] = snap.pop3.clone();
+            }
+            #[cfg(feature = "imap")]
+            if snap.imap != imap[host] {
+                if let Some(v) = &snap.imap {
+                    out.push_str(&dump_imap(trace, host, v));
+                }
+                imap[host] = snap.imap.clone();
             }
         }
     }
@@ -342,7 +413,16 @@ fn the_inspector_reads_every_message_of_every_lesson() {
                 fields.iter().any(|f| f.name.eq_ignore_ascii_case("From")),
                 "{at}: no From in {fields:?}"
             );
-            let env = inspect::envelope(&t, ev.index).unwrap_or_else(|| panic!("{at}: no envelope"));
+            // A message an IMAP client files with APPEND travels without an envelope; one
+            // after SMTP's 354 always has one.
+            let smtp = t.events[..ev.index].iter().any(|e| {
+                e.conn == ev.conn && matches!(&e.kind, EventKind::Command { verb } if verb == "MAIL")
+            });
+            let Some(env) = inspect::envelope(&t, ev.index) else {
+                assert!(is_data && !smtp, "{at}: no envelope");
+                read += 1;
+                continue;
+            };
             if let EventKind::Delivery { mailbox } = &ev.kind {
                 assert_eq!(env.rcpt_to, std::slice::from_ref(mailbox), "{at}");
                 // A bounce has the null reverse-path (RFC 5321 §4.5.5); other mail its sender.
@@ -374,4 +454,21 @@ fn the_inspector_reads_every_message_of_every_lesson() {
         }
     }
     assert!(read > 50, "only {read} messages read");
+}
+
+/// The IMAP example of the docs parses and runs, and the phone hears of the laptop's read.
+#[cfg(feature = "imap")]
+#[test]
+fn the_imap_example_in_the_docs_runs() {
+    let doc = include_str!("../../docs/writing-lessons.md");
+    let section = &doc[doc.find("## IMAP mail programs").expect("the docs have an IMAP section")..];
+    let start = section.find("```world\n").unwrap() + "```world\n".len();
+    let block = &section[start..start + section[start..].find("```").unwrap()];
+    let text = format!(
+        "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: bob@example.net\nsubject: Lunch\n---\n```world\n{block}```\n## S\n@ reply * FETCH to bob-phone #2\nx\n"
+    );
+    let lesson = Lesson::parse("docs", &text).unwrap_or_else(|e| panic!("{e}"));
+    let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{e}"));
+    let pushed = run.trace.events[run.anchors[0].unwrap()].text();
+    assert_eq!(pushed, "* 1 FETCH (FLAGS (\\Seen))\r\n");
 }

@@ -177,6 +177,14 @@ impl<'a> Cursor<'a> {
         Some((v, t.col))
     }
 
+    /// The next token if it is quoted text (consumed), else nothing.
+    #[cfg(feature = "imap")]
+    pub fn next_quoted(&mut self) -> Option<&'a Tok> {
+        let t = self.toks.get(self.i).filter(|t| t.quoted)?;
+        self.i += 1;
+        Some(t)
+    }
+
     /// True (and consumes it) when the next token is the keyword `kw`.
     pub fn optional(&mut self, kw: &str) -> bool {
         match self.toks.get(self.i) {

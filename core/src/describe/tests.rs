@@ -498,9 +498,15 @@ fn every_directive_broken() {
                 "line 8, column 40: `via` names the server the message is handed to, and `ns.example.org` runs no SMTP service: add `service ns.example.org 25 smtp`",
             ],
         ),
+        #[cfg(not(feature = "imap"))]
         (
             "at 0s mail from laptop.example.org via smtp.example.org",
             &["line 8, column 7: expected an action: send or retrieve, found `mail`"],
+        ),
+        #[cfg(feature = "imap")]
+        (
+            "at 0s mail from laptop.example.org via smtp.example.org",
+            &["line 8, column 7: expected an action: send, retrieve or imap, found `mail`"],
         ),
         (
             "at 0s retrieve from laptop.example.org via smtp.example.org user bob@example.net",

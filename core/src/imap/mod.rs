@@ -5,9 +5,15 @@
 //! - [`server`]: [`server::ImapServer`], which keeps the [`crate::session::Session`]
 //!   contract and works on the host's [`crate::store::MailStore`], asked for through
 //!   [`crate::session::Env::mail_store`].
+//! - `client` (feature `imap`): a mail program that reads, flags, archives, deletes and
+//!   files sent mail, idling for news in between; `response` reads what the server sends.
 
+#[cfg(feature = "imap")]
+pub mod client;
 pub mod command;
 pub mod message;
+#[cfg(feature = "imap")]
+pub mod response;
 pub mod server;
 
 /// What CAPABILITY lists (RFC 3501 §6.1.1): only what this server really offers.

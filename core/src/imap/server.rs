@@ -221,6 +221,11 @@ impl ImapServer {
         self.user.as_deref()
     }
 
+    /// The folder open in this session, by its name in `store` now (it follows a rename).
+    pub fn selected<'s>(&self, store: &'s MailStore) -> Option<&'s str> {
+        self.selected_name(store)
+    }
+
     /// The octets of an unfinished command it holds (never more than
     /// [`command::MAX_COMMAND`] and a line).
     pub fn held(&self) -> usize {
@@ -1361,6 +1366,11 @@ impl Session for ImapServer {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+
+    #[cfg(feature = "imap")]
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
     }
 }
 

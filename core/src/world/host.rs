@@ -198,6 +198,12 @@ impl Env for HostEnv<'_> {
         crate::pop3::maildrop::close(&mut self.mail.store, user, session);
     }
 
+    /// The host's store, for its IMAP sessions.
+    #[cfg(feature = "imap")]
+    fn mail_store(&mut self) -> Option<&mut MailStore> {
+        Some(&mut self.mail.store)
+    }
+
     fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
         let host = self.host;
         if let Some(reply) = self.faults.take_reply(host, cmd.verb) {

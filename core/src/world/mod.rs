@@ -24,6 +24,12 @@ mod agenda;
 mod build;
 mod cut;
 mod host;
+#[cfg(feature = "imap")]
+mod imap;
+#[cfg(feature = "imap")]
+mod imap_view;
+#[cfg(feature = "imap")]
+pub use imap::{IMAP_PORT, ImapProgram};
 #[cfg(feature = "pop3")]
 mod pop3_view;
 #[cfg(feature = "pop3")]
@@ -131,6 +137,10 @@ enum ConnJob {
     /// A mail program fetches `user`'s mail with POP3.
     #[cfg(feature = "pop3")]
     Retrieve { user: String },
+    /// A mail program works with `user`'s mail over IMAP; `reported`: how many of its
+    /// errors are in the trace already.
+    #[cfg(feature = "imap")]
+    Imap { user: String, reported: usize },
     /// The outcome was handled; nothing is left to report.
     Reported,
 }
@@ -187,6 +197,9 @@ enum Lookup {
     /// A mail program finds its POP3 server: then connects and fetches.
     #[cfg(feature = "pop3")]
     Retrieve { server_name: String, user: String, password: String, keep: bool },
+    /// An IMAP mail program finds its server: then connects for `user`.
+    #[cfg(feature = "imap")]
+    Imap { user: String },
 }
 
 #[derive(Clone, Debug)]
@@ -263,6 +276,12 @@ enum Action {
     MtaTimer {
         host: HostId,
     },
+    /// Time for an action of the IMAP mail program on `host` for `user`.
+    #[cfg(feature = "imap")]
+    ImapWake {
+        host: HostId,
+        user: String,
+    },
 }
 
 /// A problem running a World.
@@ -300,6 +319,9 @@ pub struct World {
     /// What mail programs have downloaded with POP3.
     #[cfg(feature = "pop3")]
     mail_programs: retrieve::MailPrograms,
+    /// The IMAP mail programs, and what the trace shows of IMAP.
+    #[cfg(feature = "imap")]
+    imap: imap::ImapPrograms,
     /// The open connections whose Connect is in the trace, oldest first: what a snapshot
     /// shows (kept apart so a step costs the same however many connections have closed).
     shown: Vec<ConnId>,
@@ -328,6 +350,8 @@ impl World {
             conns: Vec::new(),
             #[cfg(feature = "pop3")]
             mail_programs: Default::default(),
+            #[cfg(feature = "imap")]
+            imap: Default::default(),
             shown: Vec::new(),
             faults: Faults::default(),
             trace: Trace::default(),
@@ -614,6 +638,8 @@ impl World {
             mail::domain_of(&from)
         );
         let message = mail::compose(draft, at, &id)?;
+        #[cfg(feature = "imap")]
+        self.imap.remember_sent(host, at, &message);
         let envelope = Envelope {
             mail_from: from,
             // Every recipient, Bcc included, is in the envelope, once (RFC 5321 §3.3).
@@ -763,6 +789,8 @@ impl World {
     fn snapshot(&mut self) -> Vec<HostSnapshot> {
         #[cfg(feature = "pop3")]
         self.refresh_pop3_views();
+        #[cfg(feature = "imap")]
+        self.refresh_imap_views();
         let mut snaps: Vec<HostSnapshot> = self
             .hosts
             .iter()
@@ -773,6 +801,8 @@ impl World {
                     queued: m.mta.queued(),
                     queue: m.mta.items(),
                     pop3: None,
+                    #[cfg(feature = "imap")]
+                    imap: None,
                 },
                 None => HostSnapshot::default(),
             })
@@ -780,6 +810,10 @@ impl World {
         #[cfg(feature = "pop3")]
         for (snap, view) in snaps.iter_mut().zip(&self.mail_programs.views) {
             snap.pop3.clone_from(view);
+        }
+        #[cfg(feature = "imap")]
+        for (snap, view) in snaps.iter_mut().zip(&self.imap.views) {
+            snap.imap.clone_from(view);
         }
         for &id in &self.shown {
             let (i, c) = (id.0, &self.conns[id.0]);
@@ -819,6 +853,14 @@ impl World {
         if protocol == Protocol::Pop3 || (protocol == Protocol::Local && self.mail_programs.shows_anything())
         {
             self.mail_programs.dirty = true;
+        }
+        // What IMAP shows changes with an IMAP event, a POP3 one (a QUIT deletes) or
+        // inside a host (a delivery).
+        #[cfg(feature = "imap")]
+        if protocol == Protocol::Imap
+            || (matches!(protocol, Protocol::Pop3 | Protocol::Local) && self.imap.shows_anything())
+        {
+            self.imap.dirty = true;
         }
         let hosts = self.snapshot();
         self.trace.events.push(TraceEvent {
@@ -888,6 +930,8 @@ impl World {
                     Lookup::Submit { .. } => {}
                     #[cfg(feature = "pop3")]
                     Lookup::Retrieve { .. } => {}
+                    #[cfg(feature = "imap")]
+                    Lookup::Imap { user } => self.imap_connect(host, &Answer::NoData, user),
                     Lookup::Mta { id } => {
                         self.mta_input(host, |m, now| {
                             m.attempt_result(&id, &name, AttemptResult::NoConnection(why), now)
@@ -970,6 +1014,10 @@ impl World {
                 }
                 self.conns[conn.0].ends[idx(side)].timer = None;
                 self.release_maildrop(conn, side);
+                #[cfg(feature = "imap")]
+                if self.conns[conn.0].ends[idx(side)].machine.as_ref().is_some_and(|m| m.is_closed()) {
+                    self.imap_release(conn, side);
+                }
                 self.after_outputs(conn, side, outs, None);
             }
             Action::MtaTimer { host } => {
@@ -978,6 +1026,8 @@ impl World {
                 }
                 self.mta_input(host, |m, now| m.handle_timeout(now));
             }
+            #[cfg(feature = "imap")]
+            Action::ImapWake { host, user } => self.imap_wake(host, user),
         }
     }
 
@@ -1056,7 +1106,11 @@ impl World {
                 let config = crate::pop3::server::Pop3Config::new(&m.config.hostname);
                 Some(Box::new(crate::pop3::server::Pop3Server::new(config, peer, u64::from(m.sessions), now)))
             }
-            // IMAP plugs in here; until then its port refuses.
+            #[cfg(feature = "imap")]
+            (Some(Service::Imap), Some(m)) => {
+                let config = crate::imap::server::ImapConfig::new(&m.config.hostname);
+                Some(Box::new(crate::imap::server::ImapServer::new(config, peer, now)))
+            }
             _ => None,
         };
         let protocol = self.protocol_of(conn);
@@ -1148,6 +1202,11 @@ impl World {
         self.record(sent, src, dst, protocol, kind, Some(conn), bytes);
         self.conns[conn.0].ends[idx(to)].in_flight -= sends;
         self.after_outputs(conn, to, outs, Some(index));
+        // A POP3 QUIT or an IMAP command may have changed the store: IDLE sessions hear.
+        #[cfg(feature = "imap")]
+        if to == Side::Server && matches!(protocol, Protocol::Pop3 | Protocol::Imap) {
+            self.imap_store_changed(server);
+        }
     }
 
     /// A flight of the simulated TLS handshake arrives (RFC 8446 §2): the receiver answers
@@ -1295,6 +1354,8 @@ impl World {
             m.handle_close(now);
         }
         self.release_maildrop(conn, side);
+        #[cfg(feature = "imap")]
+        self.imap_release(conn, side);
         for s in [Side::Client, Side::Server] {
             self.conns[conn.0].ends[idx(s)].timer = None;
         }
@@ -1337,6 +1398,10 @@ impl World {
         if matches!(self.conns[conn.0].job, ConnJob::Retrieve { .. }) {
             return self.retrieval_done(conn);
         }
+        #[cfg(feature = "imap")]
+        if matches!(self.conns[conn.0].job, ConnJob::Imap { .. }) {
+            return self.imap_progress(conn);
+        }
         let Some(outcome) = self.client_outcome(conn) else {
             return;
         };
@@ -1378,6 +1443,8 @@ impl World {
             ConnJob::Typed | ConnJob::Reported => {}
             #[cfg(feature = "pop3")]
             ConnJob::Retrieve { .. } => {}
+            #[cfg(feature = "imap")]
+            ConnJob::Imap { .. } => {}
         }
     }
 
@@ -1412,7 +1479,10 @@ impl World {
         while let Some(out) = self.mail_mut(host).and_then(|m| m.mta.poll_output()) {
             match out {
                 MtaOutput::Delivered { mailbox, stored } => {
-                    self.local(host, EventKind::Delivery { mailbox }, stored)
+                    self.local(host, EventKind::Delivery { mailbox }, stored);
+                    // An IDLE session hears of it at once (RFC 2177 §3).
+                    #[cfg(feature = "imap")]
+                    self.imap_store_changed(host);
                 }
                 MtaOutput::Queued { id, recipients } => {
                     let text = format!("Queued as {id} for {}", recipients.join(", "));
@@ -1500,6 +1570,8 @@ impl World {
             Lookup::Retrieve { server_name, user, password, keep } => {
                 self.retrieve_connect(host, &answer, &server_name, user, &password, keep)
             }
+            #[cfg(feature = "imap")]
+            Lookup::Imap { user } => self.imap_connect(host, &answer, user),
         }
     }
 

@@ -66,6 +66,8 @@ fn sends<'a>(world: &Description, email: &'a EmailSpec) -> Vec<Send<'a>> {
                 program: program.clone(),
             }),
             ActionDesc::Retrieve { .. } => None,
+            #[cfg(feature = "imap")]
+            ActionDesc::Imap { .. } => None,
         })
         .collect();
     if !scripted.is_empty() {
@@ -146,6 +148,28 @@ fn schedule_retrievals(w: &mut World, d: &Description, offset: SimTime) -> Resul
     Ok(())
 }
 
+/// Schedules the lesson's IMAP actions (`at TIME imap ...`), `offset` later, each with a
+/// note that says what the person does.
+#[cfg(feature = "imap")]
+fn schedule_imap(w: &mut World, d: &Description, offset: SimTime) -> Result<(), String> {
+    for a in &d.actions {
+        let ActionDesc::Imap { at, from_host, via, user, action, plain, .. } = a else {
+            continue;
+        };
+        let host = w.host_by_name(from_host).ok_or_else(|| format!("there is no host {from_host}"))?;
+        let at = offset.plus(crate::time::SimDuration(at.0));
+        let label = w.hosts[host].info.label.clone();
+        let mut name = user.split('@').next().unwrap_or("").to_string();
+        if let Some(first) = name.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        let text = format!("On {label}, {name} {}.", action.describe());
+        w.schedule(at, super::Action::Note { host, text });
+        w.imap_action_at(at, host, via, user, action.clone(), *plain);
+    }
+    Ok(())
+}
+
 /// Runs the `send` scenario in the standard world: the person on the laptop sends
 /// `email` via smtp.example.org.
 pub fn run_send(email: &EmailSpec) -> Result<Trace, String> {
@@ -181,6 +205,8 @@ fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, Stri
             .collect();
         schedule_sends(&mut w, &shifted, n == 1 && round == 0)?;
         schedule_retrievals(&mut w, d, offset)?;
+        #[cfg(feature = "imap")]
+        schedule_imap(&mut w, d, offset)?;
         w.run_until_idle().map_err(|e| e.to_string())?;
     }
     Ok(w.into_trace())

@@ -508,12 +508,32 @@ fn live_advance_to_never_runs_past_the_time_asked() {
     w.advance_to(SimTime::from_millis(300_500)).unwrap();
     assert_eq!(w.now(), SimTime::from_millis(300_500));
     assert!(w.is_open(conn));
-    let typed = w.open(laptop, mx, 143).unwrap();
+    let typed = w.open(laptop, mx, 465).unwrap();
     w.write(typed, b"a1 LOGIN bob x\r\n").unwrap();
     w.run_until_idle().unwrap();
     assert!(w.received(typed).is_empty(), "typed bytes never come back as if the server sent them");
-    let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 143 }).unwrap();
-    assert!(refused.text().contains("does not simulate IMAP yet"), "{}", refused.text());
+    let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 465 }).unwrap();
+    assert!(refused.text().contains("runs no service on port 465"), "{}", refused.text());
+    // IMAP on port 143: refused in words without the feature, a session with it.
+    let typed = w.open(laptop, mx, 143).unwrap();
+    w.write(typed, b"a1 LOGIN bob@example.net builder\r\na2 LOGOUT\r\n").unwrap();
+    w.run_until_idle().unwrap();
+    #[cfg(not(feature = "imap"))]
+    {
+        let refused = w.trace().events.iter().find(|e| e.kind == EventKind::Refused { port: 143 }).unwrap();
+        assert!(refused.text().contains("does not simulate IMAP yet"), "{}", refused.text());
+    }
+    #[cfg(feature = "imap")]
+    {
+        let got = String::from_utf8_lossy(w.received(typed)).into_owned();
+        assert!(
+            got.starts_with("* OK [CAPABILITY IMAP4rev1 ")
+                && got.contains("\r\na1 OK ")
+                && got.ends_with("a2 OK LOGOUT completed\r\n"),
+            "{got}"
+        );
+        assert!(!w.is_open(typed));
+    }
 }
 
 #[test]
