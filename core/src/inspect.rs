@@ -513,6 +513,7 @@ Hi\r\n";
             to: &to,
             subject: "Hi",
             body: "Hello",
+            attachments: &[],
         };
         w.send_mail(laptop, "smtp.example.org", &draft).unwrap();
         w.run_until_idle().unwrap();

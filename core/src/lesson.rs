@@ -37,6 +37,8 @@ use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
 pub const MAX_LESSON_BYTES: usize = 256 * 1024;
+/// The most files a lesson's message carries.
+pub const MAX_ATTACHMENTS: usize = 8;
 /// More steps than this is surely a mistake in the file.
 pub const MAX_STEPS: usize = 200;
 
@@ -72,6 +74,8 @@ pub struct EmailSpec {
     pub subject: String,
     /// The body, lines separated by `\n`.
     pub body: String,
+    /// Files sent with it (```` ```attachment NAME ```` blocks).
+    pub attachments: Vec<crate::mail::Attachment>,
 }
 
 /// One step of a lesson's narration.
@@ -317,6 +321,7 @@ impl Lesson {
             Description::standard()
         });
         let mut body = String::new();
+        let mut attachments = Vec::new();
         let mut steps: Vec<Step> = Vec::new();
         // Steps whose anchor could not be read: counted, so that the lesson is not also
         // said to have no step.
@@ -325,7 +330,7 @@ impl Lesson {
         while i < lines.len() {
             let line = lines[i];
             i += 1;
-            let block = ["world", "message"].into_iter().find(|b| {
+            let block = ["world", "message", "attachment"].into_iter().find(|b| {
                 fence.is_none()
                     && steps.is_empty()
                     && broken_steps == 0
@@ -339,6 +344,24 @@ impl Lesson {
                 };
                 if kind == "message" {
                     body = text;
+                } else if kind == "attachment" {
+                    // ```attachment menu.txt: the file's name after the word, its text inside.
+                    let name = line.trim_start()["```attachment".len()..].trim();
+                    if name.is_empty() {
+                        errors.push(err(
+                            start,
+                            "an ```attachment block names its file: ```attachment menu.txt",
+                        ));
+                    } else if attachments.len() == MAX_ATTACHMENTS {
+                        errors.push(err(
+                            start,
+                            format!("a lesson sends at most {MAX_ATTACHMENTS} attachments"),
+                        ));
+                    } else {
+                        let mut data = text.replace('\n', "\r\n").into_bytes();
+                        data.extend_from_slice(b"\r\n");
+                        attachments.push(crate::mail::Attachment::new(name, data));
+                    }
                 } else if let Err(es) = world.extend(&text, start + 1) {
                     // Its directives add to the named world; errors point into this file.
                     errors.extend(es.iter().map(|e| err(e.line, format!("in the ```world block: {e}"))));
@@ -411,7 +434,7 @@ impl Lesson {
             title,
             summary,
             scenario: scenario.0,
-            email: EmailSpec { from, to, cc, bcc, subject, body },
+            email: EmailSpec { from, to, cc, bcc, subject, body, attachments },
             world,
             steps,
         })

@@ -152,6 +152,46 @@ pub struct Draft<'a> {
     pub bcc: &'a [String],
     pub subject: &'a str,
     pub body: &'a str,
+    /// Files sent with the text: a `multipart/mixed` message (RFC 2046 §5.1.3).
+    pub attachments: &'a [Attachment],
+}
+
+/// A file attached to a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    /// Its file name (`menu.txt`).
+    pub name: String,
+    /// Its content type (`text/plain`), from the name's extension.
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl Attachment {
+    /// An attachment called `name`, its type known from the extension as a mail program
+    /// would guess it (`application/octet-stream` when unknown, RFC 2046 §4.5.1).
+    pub fn new(name: &str, data: Vec<u8>) -> Attachment {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let content_type = match ext.as_str() {
+            "txt" => "text/plain",
+            "csv" => "text/csv",
+            "html" | "htm" => "text/html",
+            "ics" => "text/calendar",
+            "md" => "text/markdown",
+            _ => "application/octet-stream",
+        };
+        Attachment { name: name.to_string(), content_type: content_type.to_string(), data }
+    }
+}
+
+/// The text part's headers: us-ascii and 7bit, or UTF-8 and 8bit (RFC 2045 §6, RFC 6152).
+fn text_part_headers(m: &mut String, body: &str) {
+    if body.is_ascii() {
+        m.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
+        m.push_str("Content-Transfer-Encoding: 7bit\r\n");
+    } else {
+        m.push_str("Content-Type: text/plain; charset=utf-8\r\n");
+        m.push_str("Content-Transfer-Encoding: 8bit\r\n");
+    }
 }
 
 /// Writes an RFC 5322 message with Date, Message-ID, From, To, Subject, and MIME headers
@@ -176,14 +216,23 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     check_header_text("Subject", draft.subject)?;
     m.push_str(&folded("Subject", &encoded_words(draft.subject))?);
     m.push_str("MIME-Version: 1.0\r\n");
-    if draft.body.is_ascii() {
-        m.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
-        m.push_str("Content-Transfer-Encoding: 7bit\r\n");
+    // With attachments: a multipart/mixed body, the text first, then each file in base64
+    // (RFC 2046 §5.1.3, RFC 2045 §6.8). The boundary comes from the Message-ID, which no
+    // line of the text can hold with the leading "--=_".
+    let boundary = format!("=_part_{message_id}");
+    if draft.attachments.is_empty() {
+        text_part_headers(&mut m, draft.body);
+        m.push_str("\r\n");
     } else {
-        m.push_str("Content-Type: text/plain; charset=utf-8\r\n");
-        m.push_str("Content-Transfer-Encoding: 8bit\r\n");
+        if draft.body.contains(&boundary) {
+            return Err(ComposeError("the body contains the MIME boundary".into()));
+        }
+        m.push_str(&format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"));
+        m.push_str("This is a message with several parts in MIME format.\r\n\r\n");
+        m.push_str(&format!("--{boundary}\r\n"));
+        text_part_headers(&mut m, draft.body);
+        m.push_str("\r\n");
     }
-    m.push_str("\r\n");
     for line in draft.body.lines() {
         // RFC 5322 §2.1.1: at most 998 characters per line.
         if line.len() > 998 {
@@ -195,6 +244,30 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
         }
         m.push_str(line);
         m.push_str("\r\n");
+    }
+    for a in draft.attachments {
+        // The name goes into quoted parameters: no quotes, backslashes or controls.
+        if a.name.is_empty()
+            || a.name.chars().any(|c| c.is_control() || c == '"' || c == '\\' || !c.is_ascii())
+        {
+            return Err(ComposeError(format!(
+                "the attachment name `{}` needs plain ASCII without quotes",
+                a.name
+            )));
+        }
+        m.push_str(&format!("--{boundary}\r\n"));
+        m.push_str(&format!("Content-Type: {}; name=\"{}\"\r\n", a.content_type, a.name));
+        m.push_str(&format!("Content-Disposition: attachment; filename=\"{}\"\r\n", a.name));
+        m.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+        // Lines of 76 characters at most (RFC 2045 §6.8).
+        let encoded = crate::smtp::auth::encode(&a.data);
+        for chunk in encoded.as_bytes().chunks(76) {
+            m.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            m.push_str("\r\n");
+        }
+    }
+    if !draft.attachments.is_empty() {
+        m.push_str(&format!("--{boundary}--\r\n"));
     }
     Ok(m.into_bytes())
 }
@@ -411,11 +484,63 @@ mod tests {
             to: &to,
             subject: "Lunch?",
             body: "Hi\n.dot\n",
+            attachments: &[],
         };
         let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@example.org").unwrap()).unwrap();
         assert!(m.starts_with("Date: Mon, 30 Nov 2026 09:00:00 +0000\r\nMessage-ID: <1@example.org>\r\nFrom: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Lunch?\r\n"));
         assert!(m.ends_with("\r\n\r\nHi\r\n.dot\r\n"));
         assert_eq!(header(m.as_bytes(), "subject").as_deref(), Some("Lunch?"));
+    }
+
+    #[test]
+    fn attachments_make_a_multipart_message_with_base64_parts() {
+        let to = vec!["bob@example.net".to_string()];
+        let files = [
+            Attachment::new("menu.txt", b"Soup\r\nBread\r\n".to_vec()),
+            Attachment::new("photo.JPG", vec![0xff; 100]),
+        ];
+        assert_eq!(
+            (files[0].content_type.as_str(), files[1].content_type.as_str()),
+            ("text/plain", "application/octet-stream")
+        );
+        let d = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "alice@example.org",
+            to: &to,
+            subject: "Menu",
+            body: "See the menu.",
+            attachments: &files,
+        };
+        let m = compose(&d, SimTime::ZERO, "7@example.org").unwrap();
+        let tree = crate::inspect::mime_tree(&m);
+        assert_eq!(tree.content_type, "multipart/mixed");
+        let kinds: Vec<(&str, Option<&str>)> =
+            tree.children.iter().map(|p| (p.content_type.as_str(), p.param("name"))).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("text/plain", None),
+                ("text/plain", Some("menu.txt")),
+                ("application/octet-stream", Some("photo.JPG"))
+            ]
+        );
+        // Each file decodes back to its bytes; no base64 line is longer than 76 (RFC 2045 §6.8).
+        for (part, file) in tree.children[1..].iter().zip(&files) {
+            let text = std::str::from_utf8(&m[part.body.clone()]).unwrap();
+            assert!(text.lines().all(|l| l.len() <= 76), "{text}");
+            let joined: String = text.split_whitespace().collect();
+            assert_eq!(crate::smtp::auth::decode(&joined).unwrap(), file.data, "{}", file.name);
+        }
+        let text = String::from_utf8(m).unwrap();
+        assert!(text.contains("Content-Disposition: attachment; filename=\"menu.txt\"\r\n"), "{text}");
+        assert!(text.ends_with("--=_part_7@example.org--\r\n"), "{text}");
+        // A name that would break out of its quotes is refused.
+        for bad in ["a\"b.txt", "", "caf\u{e9}.txt", "a\rb"] {
+            let files = [Attachment::new(bad, vec![1])];
+            let d = Draft { attachments: &files, ..d };
+            assert!(compose(&d, SimTime::ZERO, "7@example.org").is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -425,12 +550,28 @@ mod tests {
             vec!["Carol <carol@example.net>".to_string()],
             vec!["dave@example.net".to_string()],
         );
-        let d = Draft { from: "alice@example.org", to: &to, cc: &cc, bcc: &bcc, subject: "x", body: "" };
+        let d = Draft {
+            from: "alice@example.org",
+            to: &to,
+            cc: &cc,
+            bcc: &bcc,
+            subject: "x",
+            body: "",
+            attachments: &[],
+        };
         let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("\r\nTo: bob@example.net\r\nCc: Carol <carol@example.net>\r\n"), "{m}");
         assert!(!m.to_ascii_lowercase().contains("bcc") && !m.contains("dave"), "{m}");
         let bad = vec!["not an address".to_string()];
-        let d = Draft { from: "alice@example.org", to: &to, cc: &[], bcc: &bad, subject: "x", body: "" };
+        let d = Draft {
+            from: "alice@example.org",
+            to: &to,
+            cc: &[],
+            bcc: &bad,
+            subject: "x",
+            body: "",
+            attachments: &[],
+        };
         assert!(compose(&d, SimTime::ZERO, "1@x").is_err(), "a bad Bcc address is refused too");
     }
 
@@ -444,18 +585,41 @@ mod tests {
             to: &to,
             subject: "x\r\nBcc: eve@evil.example",
             body: "",
+            attachments: &[],
         };
         assert!(compose(&bad, SimTime::ZERO, "1@x").is_err());
-        let utf = Draft { cc: &[], bcc: &[], from: "a@example.org", to: &to, subject: "Grüße", body: "" };
+        let utf = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "a@example.org",
+            to: &to,
+            subject: "Grüße",
+            body: "",
+            attachments: &[],
+        };
         let m = String::from_utf8(compose(&utf, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"), "{m}");
         // Only the display name is encoded; the address stays readable.
-        let zoe =
-            Draft { cc: &[], bcc: &[], from: "Zoë <alice@example.org>", to: &to, subject: "x", body: "" };
+        let zoe = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "Zoë <alice@example.org>",
+            to: &to,
+            subject: "x",
+            body: "",
+            attachments: &[],
+        };
         let m = String::from_utf8(compose(&zoe, SimTime::ZERO, "1@x").unwrap()).unwrap();
         assert!(m.contains("From: =?UTF-8?B?Wm/Dqw==?= <alice@example.org>\r\n"), "{m}");
-        let bad_body =
-            Draft { cc: &[], bcc: &[], from: "a@example.org", to: &to, subject: "x", body: "a\rb" };
+        let bad_body = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "a@example.org",
+            to: &to,
+            subject: "x",
+            body: "a\rb",
+            attachments: &[],
+        };
         assert!(compose(&bad_body, SimTime::ZERO, "1@x").is_err());
     }
 
@@ -465,7 +629,15 @@ mod tests {
         let subject = "word ".repeat(200);
         let long_utf8 = "ÄÖÜ ".repeat(40);
         for (to, subject) in [(&many, subject.as_str()), (&many, long_utf8.as_str())] {
-            let d = Draft { cc: &[], bcc: &[], from: "Alice <alice@example.org>", to, subject, body: "hi" };
+            let d = Draft {
+                cc: &[],
+                bcc: &[],
+                from: "Alice <alice@example.org>",
+                to,
+                subject,
+                body: "hi",
+                attachments: &[],
+            };
             let m = String::from_utf8(compose(&d, SimTime::ZERO, "1@x").unwrap()).unwrap();
             for line in m.split("\r\n") {
                 assert!(line.len() <= 78 || !line.contains(' '), "{line:?}");
@@ -488,7 +660,15 @@ mod tests {
     fn encoded_headers_read_back() {
         let to = vec!["bob@example.net".to_string()];
         let subject = "Grüße aus Köln, und noch viel mehr Text: ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ ÄÖÜ";
-        let d = Draft { cc: &[], bcc: &[], from: "Zoë <alice@example.org>", to: &to, subject, body: "" };
+        let d = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "Zoë <alice@example.org>",
+            to: &to,
+            subject,
+            body: "",
+            attachments: &[],
+        };
         let m = compose(&d, SimTime::ZERO, "1@x").unwrap();
         assert_eq!(header_text(&m, "Subject").as_deref(), Some(subject));
         assert_eq!(header_text(&m, "From").as_deref(), Some("Zoë <alice@example.org>"));

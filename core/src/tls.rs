@@ -101,6 +101,7 @@ mod tests {
             to: &to,
             subject: "Secret",
             body: "The password is swordfish",
+            attachments: &[],
         };
         w.send_mail_at(SimTime::ZERO, laptop, "smtp.example.org", 587, &draft).unwrap();
         w.run_until_idle().unwrap();

@@ -384,8 +384,15 @@ impl Case {
                 }
             }
             let subject = format!("Message {i}");
-            let draft =
-                Draft { cc: &[], bcc: &[], from: &from, to: &to, subject: &subject, body: "Hello.\n" };
+            let draft = Draft {
+                cc: &[],
+                bcc: &[],
+                from: &from,
+                to: &to,
+                subject: &subject,
+                body: "Hello.\n",
+                attachments: &[],
+            };
             w.send_mail_at(SimTime::from_secs(u64::from(s.at_s)), laptop, ALICE_SERVER, SMTP_PORT, &draft)
                 .map_err(|e| e.to_string())?;
         }
@@ -664,8 +671,15 @@ fn the_queue_hears_of_a_connection_broken_by_its_own_host_going_down() {
     let mut w = World::from_description(&d);
     let laptop = w.host_by_name(LAPTOP).unwrap();
     let to = vec!["bob@example.net".to_string()];
-    let draft =
-        Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: "Hi", body: "Hello.\n" };
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "alice@example.org",
+        to: &to,
+        subject: "Hi",
+        body: "Hello.\n",
+        attachments: &[],
+    };
     w.send_mail_at(SimTime::ZERO, laptop, ALICE_SERVER, SMTP_PORT, &draft).unwrap();
     w.run_until_idle().unwrap();
     assert!(w.is_idle());

@@ -118,6 +118,7 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
             bcc: &s.bcc,
             subject: &s.subject,
             body: &s.email.body,
+            attachments: &s.email.attachments,
         };
         w.send_program_at(s.at, host, &s.via, port, &draft, &s.program).map_err(|e| e.to_string())?;
     }

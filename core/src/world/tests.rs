@@ -10,7 +10,7 @@ fn send(to: &str, from: &str, tweak: impl FnOnce(&mut World)) -> World {
     let (mut w, laptop) = standard_world();
     tweak(&mut w);
     let to = vec![to.to_string()];
-    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello" };
+    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello", attachments: &[] };
     w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     w.run_until_idle().unwrap();
     w
@@ -64,8 +64,15 @@ fn relay_refused_for_a_stranger_is_reported_by_the_client() {
     // Port 25 of Alice's provider, without a login and from outside any trusted network.
     let (mut w, laptop) = standard_world();
     let to = vec!["bob@example.net".to_string()];
-    let draft =
-        Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: "Test", body: "Hello" };
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "alice@example.org",
+        to: &to,
+        subject: "Test",
+        body: "Hello",
+        attachments: &[],
+    };
     w.send_mail_at(SimTime::ZERO, laptop, names::ALICE_SERVER, SMTP_PORT, &draft).unwrap();
     w.run_until_idle().unwrap();
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
@@ -159,8 +166,15 @@ fn queue_ids_stay_unique_over_many_sessions() {
     let to = vec!["bob@example.net".to_string()];
     for i in 0..300 {
         let subject = format!("msg {i}");
-        let draft =
-            Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: &subject, body: "x" };
+        let draft = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "alice@example.org",
+            to: &to,
+            subject: &subject,
+            body: "x",
+            attachments: &[],
+        };
         w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     }
     w.run_until_idle().unwrap();
@@ -625,7 +639,7 @@ fn submission_world(mx_tls: bool) -> World {
 fn send_on(w: &mut World, port: u16, from: &str) {
     let laptop = w.host_by_name("laptop.example.org").unwrap();
     let to = vec!["bob@example.net".to_string()];
-    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello" };
+    let draft = Draft { cc: &[], bcc: &[], from, to: &to, subject: "Test", body: "Hello", attachments: &[] };
     w.send_mail_at(SimTime::ZERO, laptop, names::ALICE_SERVER, port, &draft).unwrap();
     w.run_until_idle().unwrap();
 }
@@ -736,7 +750,15 @@ fn bob_world(directives: &str) -> World {
     let laptop = w.host_by_name(names::LAPTOP).unwrap();
     for subject in ["One", "Two"] {
         let to = vec!["bob@example.net".to_string()];
-        let draft = Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject, body: "Hello" };
+        let draft = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "alice@example.org",
+            to: &to,
+            subject,
+            body: "Hello",
+            attachments: &[],
+        };
         w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     }
     w
@@ -896,8 +918,15 @@ fn mail_that_arrives_during_a_session_has_no_number_in_it() {
     w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
     // A third message arrives meanwhile.
     let to = vec!["bob@example.net".to_string()];
-    let draft =
-        Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject: "Three", body: "Hello" };
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "alice@example.org",
+        to: &to,
+        subject: "Three",
+        body: "Hello",
+        attachments: &[],
+    };
     w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
     w.advance_to(w.now().plus(SimDuration::from_secs(5))).unwrap();
     let t = w.trace();

@@ -31,7 +31,15 @@ fn world() -> World {
 fn alice_sends(w: &mut World, at: SimTime, subject: &str) {
     let laptop = w.host_by_name(names::LAPTOP).unwrap();
     let to = vec![BOB.to_string()];
-    let draft = Draft { cc: &[], bcc: &[], from: "alice@example.org", to: &to, subject, body: "Hello" };
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "alice@example.org",
+        to: &to,
+        subject,
+        body: "Hello",
+        attachments: &[],
+    };
     let port = w.submission_port(laptop, w.host_by_name(names::ALICE_SERVER).unwrap());
     w.send_mail_at(at, laptop, names::ALICE_SERVER, port, &draft).unwrap();
 }
