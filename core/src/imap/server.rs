@@ -315,8 +315,9 @@ impl ImapServer {
                     Refusal::LiteralTooBig => no(
                         Some("TOOBIG"),
                         format!(
-                            "literal too big: at most {} octets (RFC 7888 §5); not sent",
-                            command::MAX_LITERAL
+                            "literal too big: at most {} octets, or {} for APPEND's message; not sent",
+                            command::MAX_LITERAL,
+                            command::MAX_APPEND
                         ),
                     ),
                     Refusal::NonSyncTooBig => Done {
@@ -386,6 +387,21 @@ impl ImapServer {
                 | Command::Store { uid: false, .. }
                 | Command::Search { uid: false, .. }
         );
+        // Commands that work on the selected messages first learn the store's state: the
+        // current flags (an untagged FETCH FLAGS may be sent at any time, RFC 3501 §7.4.2),
+        // so that SEARCH and FETCH FLAGS agree within one response; and, for the UID forms,
+        // the EXPUNGEs too, so that a UID expunged elsewhere is simply not there (RFC 3501
+        // §6.4.8: a non-existent UID is ignored). The sequence forms keep their numbering
+        // (RFC 9051 §7.5.1, RFC 2180 §4.1).
+        let early_sync = match &cmd {
+            Command::Fetch { uid, .. }
+            | Command::Store { uid, .. }
+            | Command::Search { uid, .. }
+            | Command::Copy { uid, .. }
+            | Command::Move { uid, .. } => Some(*uid),
+            Command::UidExpunge(_) => Some(true),
+            _ => None,
+        };
         let done = match (self.state, cmd) {
             // Any state (RFC 3501 §6.1).
             (_, Command::Capability) => {
@@ -459,6 +475,14 @@ impl ImapServer {
                     );
                     return;
                 };
+                if let Some(expunge_ok) = early_sync
+                    && self.selected.is_some()
+                {
+                    self.sync(store, expunge_ok, Some(verb));
+                    if self.state == State::Logout {
+                        return;
+                    }
+                }
                 self.authenticated(c, &user, store, verb)
             }
         };
@@ -918,8 +942,9 @@ impl ImapServer {
             rest.push(b')');
             self.untagged("FETCH", rest, Some(verb));
         }
-        if missing {
+        if missing && !uid {
             // RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED: some were expunged by another session.
+            // Not for UID FETCH: a UID that is not there is ignored (RFC 3501 §6.4.8).
             no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
         } else {
             ok(format!("{verb} completed"))
@@ -975,7 +1000,8 @@ impl ImapServer {
         for l in lines {
             self.untagged("FETCH", l, Some(verb));
         }
-        if missing {
+        if missing && !uid {
+            // RFC 2180 §4.1.2; UID STORE ignores a UID that is not there (RFC 3501 §6.4.8).
             no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
         } else {
             ok(format!("{verb} completed"))

@@ -152,7 +152,7 @@ fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
     assert!(r.starts_with("a NO [TOOBIG]"), "{r}");
     assert!(!r.contains("+ "), "no continuation");
     assert!(s.held() < 100, "nothing big held");
-    let r = say(&mut s, &mut host, "b APPEND INBOX {4097}\r\n");
+    let r = say(&mut s, &mut host, "b APPEND INBOX {10485761}\r\n");
     assert!(r.starts_with("b NO [TOOBIG]"), "{r}");
     // The session still works.
     assert_eq!(say(&mut s, &mut host, "c NOOP\r\n"), "c OK NOOP completed\r\n");
@@ -168,6 +168,14 @@ fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
     // The command goes on after the literal to its CRLF; that too is skipped.
     assert_eq!(say(&mut s, &mut host, " rest of it\r\n"), "");
     assert_eq!(say(&mut s, &mut host, "f NOOP\r\n"), "f OK NOOP completed\r\n");
+    // APPEND's message may be larger than 4096 octets in a synchronising literal: RFC 7888
+    // §5 bounds only `{n+}`.
+    let mut draft = b"Subject: long\r\n\r\n".to_vec();
+    draft.resize(5000, b'x');
+    assert_eq!(say(&mut s, &mut host, "p APPEND Drafts {5000}\r\n"), "+ Ready for literal data\r\n");
+    s.handle_input(&draft, SimTime::ZERO, &mut host);
+    assert_eq!(say(&mut s, &mut host, "\r\n"), "p OK [APPENDUID 3 2] APPEND completed\r\n");
+    assert_eq!(host.store.folder(BOB, "Drafts").unwrap().messages()[1].bytes.len(), 5000);
     // An uncountable one ends the session.
     let r = say(&mut s, &mut host, "g APPEND INBOX {99999999999999999999+}\r\n");
     assert!(r.starts_with("* BYE") && r.ends_with("<close>"), "{r}");
@@ -232,8 +240,62 @@ fn two_sessions_learn_each_others_changes_only_when_allowed() {
     say(&mut a, &mut host, "d STORE 1 +FLAGS.SILENT (\\Deleted)\r\ne EXPUNGE\r\n");
     assert_eq!(
         say(&mut b, &mut host, "u UID FETCH 3 UID\r\n"),
-        "* 2 FETCH (UID 3)\r\n* 1 EXPUNGE\r\nu OK UID FETCH completed\r\n"
+        "* 1 EXPUNGE\r\n* 1 FETCH (UID 3)\r\nu OK UID FETCH completed\r\n"
     );
+}
+
+/// RFC 3501 §6.4.8: UID FETCH and UID STORE ignore UIDs that are not there, also when
+/// another session expunged them; the EXPUNGE comes first, as the UID forms allow. The
+/// sequence forms keep EXPUNGEISSUED (RFC 2180 §4.1).
+#[test]
+fn uid_commands_ignore_uids_expunged_by_another_session() {
+    // (commands of B after A expunged UID 2, what B hears)
+    let cases: [(&str, &str); 4] = [
+        (
+            "u UID FETCH 1:3 FLAGS\r\n",
+            "* 2 EXPUNGE\r\n* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 3 FLAGS ())\r\nu OK UID FETCH completed\r\n",
+        ),
+        ("v UID STORE 2 +FLAGS (\\Seen)\r\n", "* 2 EXPUNGE\r\nv OK UID STORE completed\r\n"),
+        ("w UID FETCH 2 UID\r\n", "* 2 EXPUNGE\r\nw OK UID FETCH completed\r\n"),
+        (
+            "f FETCH 2 UID\r\n",
+            "f NO [EXPUNGEISSUED] some of the messages were expunged by another session\r\n",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let mut host = Host::new();
+        let mut a = selected(&mut host);
+        let mut b = selected(&mut host);
+        say(&mut a, &mut host, "1 STORE 2 +FLAGS (\\Deleted)\r\n2 EXPUNGE\r\n");
+        assert_eq!(say(&mut b, &mut host, cmd), want, "{cmd}");
+    }
+}
+
+/// RFC 3501 §7.4.2: FETCH FLAGS may come at any time, so a command on the selected
+/// messages first learns the flags other sessions set; one response never contradicts
+/// itself (SEARCH UNSEEN then FETCH FLAGS).
+#[test]
+fn search_and_fetch_see_flags_set_by_another_session() {
+    let cases: [(&str, &str); 3] = [
+        ("s SEARCH UNSEEN\r\n", "* 1 FETCH (FLAGS (\\Seen))\r\n* SEARCH 2 3\r\ns OK SEARCH completed\r\n"),
+        (
+            "s UID SEARCH SEEN\r\n",
+            "* 1 FETCH (FLAGS (\\Seen))\r\n* SEARCH 1\r\ns OK UID SEARCH completed\r\n",
+        ),
+        (
+            "f FETCH 1 FLAGS\r\n",
+            "* 1 FETCH (FLAGS (\\Seen))\r\n* 1 FETCH (FLAGS (\\Seen))\r\nf OK FETCH completed\r\n",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let mut host = Host::new();
+        let mut a = selected(&mut host);
+        let mut b = logged_in(&mut host);
+        // B opens INBOX read-only, so A's session holds the \Recent flags.
+        say(&mut b, &mut host, "e EXAMINE INBOX\r\n");
+        say(&mut a, &mut host, "1 STORE 1 +FLAGS (\\Seen)\r\n");
+        assert_eq!(say(&mut b, &mut host, cmd), want, "{cmd}");
+    }
 }
 
 #[test]
