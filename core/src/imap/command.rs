@@ -1069,6 +1069,11 @@ pub fn month_name(m: u32) -> &'static str {
 /// Days since 1970-01-01 of a calendar date, `None` for a date that does not exist
 /// (Howard Hinnant's `days_from_civil`).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    // Four-digit years only (RFC 3501 §9 date-year, RFC 5322 §3.3): a huge year from a
+    // Date: header would overflow the arithmetic below.
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d == 0 || d > len[m as usize - 1] {
