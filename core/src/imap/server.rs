@@ -852,14 +852,35 @@ impl ImapServer {
         if uid && !items.contains(&FetchItem::Uid) {
             items.insert(0, FetchItem::Uid);
         }
+        // Each item once: `BODY[] BODY[] ...` must not multiply the output.
+        let mut unique: Vec<FetchItem> = Vec::with_capacity(items.len());
+        for item in items {
+            if !unique.contains(&item) {
+                unique.push(item);
+            }
+        }
+        let items = unique;
         let sets_seen = items.iter().any(|i| {
             matches!(i, FetchItem::Section { peek: false, .. } | FetchItem::Rfc822 | FetchItem::Rfc822Text)
         });
         let Some(name) = self.selected_name(store).map(str::to_string) else {
             return no(Some("NONEXISTENT"), "the mailbox was deleted");
         };
+        // What one FETCH may queue (RFC 9051 §7.1 LIMIT): twice the folder and a MiB, so
+        // that `1:* (BODY[] RFC822)` works and distinct partials of a large message cannot
+        // make the server (or the browser tab) allocate gigabytes.
+        let budget = store
+            .folder(user, &name)
+            .map_or(0, |f| f.messages().iter().map(|m| m.bytes.len()).sum::<usize>())
+            .saturating_mul(2)
+            .saturating_add(1 << 20);
+        let mut queued = 0usize;
+        let mut over = false;
         let mut missing = false;
         for i in indexes {
+            if over {
+                break;
+            }
             let sel = self.selected.as_mut().expect("selected");
             let k = sel.messages[i];
             if k.gone {
@@ -893,6 +914,10 @@ impl ImapServer {
             for item in &items {
                 if *item == FetchItem::Flags {
                     continue;
+                }
+                if queued + rest.len() > budget {
+                    over = true;
+                    break;
                 }
                 sep(&mut rest);
                 match item {
@@ -960,8 +985,16 @@ impl ImapServer {
                 let sel = self.selected.as_ref().expect("selected");
                 rest.extend_from_slice(format!("FLAGS {}", Self::flag_list(sel, &k)).as_bytes());
             }
+            if over || queued + rest.len() > budget {
+                over = true;
+                break;
+            }
             rest.push(b')');
+            queued += rest.len();
             self.untagged("FETCH", rest, Some(verb));
+        }
+        if over {
+            return no(Some("LIMIT"), "too much data for one FETCH: ask for fewer messages or items");
         }
         if missing && !uid {
             // RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED: some were expunged by another session.

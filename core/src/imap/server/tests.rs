@@ -500,3 +500,28 @@ fn absurd_years_in_date_headers_are_no_dates() {
     assert_eq!(command::days_from_civil(i64::MAX, 1, 1), None);
     assert_eq!(command::days_from_civil(9999, 12, 31), Some(2_932_896));
 }
+
+/// One FETCH cannot queue far more than the mailbox: items are taken once, and past a
+/// budget (twice the folder and a MiB) the command ends `NO [LIMIT]` (RFC 9051 §7.1).
+#[test]
+fn one_fetch_is_bounded() {
+    let mut big = b"From: a@example.org\r\nSubject: big\r\n\r\n".to_vec();
+    big.resize(100_000, b'x');
+    let cases: [(String, &str, usize); 3] = [
+        (vec!["BODY.PEEK[]"; 600].join(" "), "f OK FETCH completed\r\n", 110_000),
+        (
+            (0..300).map(|o| format!("BODY.PEEK[]<{o}.99999>")).collect::<Vec<_>>().join(" "),
+            "f NO [LIMIT] too much data for one FETCH: ask for fewer messages or items\r\n",
+            1 << 21,
+        ),
+        ("BODY.PEEK[] RFC822.HEADER UID".into(), "f OK FETCH completed\r\n", 110_000),
+    ];
+    for (items, end, most) in cases {
+        let mut host = Host::new();
+        host.store.deliver(BOB, big.clone(), SimTime::ZERO).unwrap();
+        let mut s = selected(&mut host);
+        let r = say(&mut s, &mut host, &format!("f FETCH 1:* ({items})\r\n"));
+        assert!(r.ends_with(end), "{}", &r[r.len().saturating_sub(200)..]);
+        assert!(r.len() < most, "{}", r.len());
+    }
+}
