@@ -118,7 +118,8 @@ THE WORLD:
   PLAIN, same address and password) sees every folder of the mailbox (INBOX, Sent,
   Drafts, Trash, Junk, Archive), with flags and UIDs; a session in IDLE is told of new
   mail at once, and what POP3 deletes at QUIT is gone for IMAP too. An APPEND may carry
-  at most 4096 octets (LITERAL-, RFC 7888).
+  a message of up to 10 MiB in a synchronising literal; a non-synchronising
+  one (LITERAL-) holds at most 4096 octets (RFC 7888).
 
   Messages are kept in memory, shared by all services, and lost when the server stops.
   Dates in Received: headers are simulation time, starting Mon, 30 Nov 2026 09:00:00.

@@ -16,9 +16,14 @@ use crate::store::FlagOp;
 /// at least 8000 octets and clients to stay under 8192. Longer lines are discarded to
 /// their end and answered `BAD`.
 pub const MAX_LINE: usize = 8192;
-/// The largest literal accepted: 4096 octets, the bound of non-synchronising literals
-/// under LITERAL- (RFC 7888 §5, part of IMAP4rev2: RFC 9051 §4.3), and of APPEND here.
+/// The largest literal accepted in general: 4096 octets, the bound of non-synchronising
+/// literals under LITERAL- (RFC 7888 §5, part of IMAP4rev2: RFC 9051 §4.3).
 pub const MAX_LITERAL: usize = 4096;
+/// The largest synchronising literal `{n}` that carries APPEND's message: as large as a
+/// message SMTP takes ([`crate::smtp::MAX_MESSAGE_SIZE`]). RFC 7888 §5 bounds only the
+/// non-synchronising literals; a synchronising one is sent only after our `+`, so the
+/// client of a Sent or Drafts folder can file real mail. One such literal a command.
+pub const MAX_APPEND: usize = crate::smtp::MAX_MESSAGE_SIZE;
 /// The most one command may hold, lines and literals together (our choice: two full
 /// literals and a line).
 pub const MAX_COMMAND: usize = MAX_LINE + 2 * MAX_LITERAL;
@@ -1064,6 +1069,11 @@ pub fn month_name(m: u32) -> &'static str {
 /// Days since 1970-01-01 of a calendar date, `None` for a date that does not exist
 /// (Howard Hinnant's `days_from_civil`).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    // Four-digit years only (RFC 3501 §9 date-year, RFC 5322 §3.3): a huge year from a
+    // Date: header would overflow the arithmetic below.
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d == 0 || d > len[m as usize - 1] {
@@ -1126,7 +1136,8 @@ pub enum Refusal {
     Unskippable,
 }
 
-/// Cuts the input into commands. Holds at most [`MAX_COMMAND`] octets.
+/// Cuts the input into commands. Holds at most [`MAX_COMMAND`] octets, and one APPEND
+/// message of at most [`MAX_APPEND`].
 #[derive(Clone, Debug, Default)]
 pub struct Framer {
     /// The line being read.
@@ -1140,6 +1151,9 @@ pub struct Framer {
     command: Vec<u8>,
     /// Octets of a literal still to read into `command`.
     literal: usize,
+    /// The size of the one large APPEND literal in `command` (over [`MAX_LITERAL`]), not
+    /// counted against [`MAX_COMMAND`].
+    big: usize,
     /// Octets of a refused literal still to skip.
     skip: u64,
     /// After a refusal: the rest of that command's lines are skipped too.
@@ -1237,6 +1251,10 @@ impl Framer {
         }
         let announced = if literals { literal_at_end(&line) } else { None };
         if self.skipping {
+            // The rest of a refused command: nothing of it is kept, not even the start of
+            // an over-long line (else the next command would inherit its tag).
+            self.command.clear();
+            self.big = 0;
             match announced {
                 Some((Some(n), false)) => self.skip = n,
                 _ => self.skipping = false,
@@ -1246,6 +1264,7 @@ impl Framer {
         let tag = tag_of(if self.command.is_empty() { &line } else { &self.command });
         let refuse = |s: &mut Framer, tag: Option<String>, why: Refusal| {
             s.command.clear();
+            s.big = 0;
             if let Some((n, false)) = announced {
                 // The literal's octets come anyway: skip them and the rest of the command.
                 s.skipping = true;
@@ -1256,7 +1275,7 @@ impl Framer {
             }
             Some(Frame::Refused { tag, why })
         };
-        if too_long || self.command.len() + line.len() + 2 > MAX_COMMAND {
+        if too_long || self.command.len().saturating_sub(self.big) + line.len() + 2 > MAX_COMMAND {
             return refuse(self, tag, Refusal::LineTooLong);
         }
         if bare_lf {
@@ -1265,11 +1284,20 @@ impl Framer {
         self.command.extend_from_slice(&line);
         self.command.extend_from_slice(b"\r\n");
         let Some((n, sync)) = announced else {
+            self.big = 0;
             return Some(Frame::Command(std::mem::take(&mut self.command)));
         };
-        let fits =
-            n.is_some_and(|n| n as usize <= MAX_LITERAL && self.command.len() + n as usize <= MAX_COMMAND);
-        if !fits {
+        let small = self.command.len().saturating_sub(self.big);
+        let fits = n.is_some_and(|n| n as usize <= MAX_LITERAL && small + n as usize <= MAX_COMMAND);
+        // RFC 7888 §5 bounds only `{n+}`: APPEND's message may come in a large `{n}`.
+        let big = !fits
+            && sync
+            && self.big == 0
+            && n.is_some_and(|n| n as usize <= MAX_APPEND)
+            && verb_of(&self.command) == "APPEND";
+        if big {
+            self.big = n.unwrap_or(0) as usize;
+        } else if !fits {
             let why = if sync { Refusal::LiteralTooBig } else { Refusal::NonSyncTooBig };
             return refuse(self, tag, why);
         }

@@ -33,6 +33,14 @@ pub fn push_string(out: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
+/// Writes `s` as a literal `{n}\r\n...` whatever it holds: body section data (RFC 3501
+/// §7.4.2 BODY[...], RFC822*). A quoted string would be valid there too, but clients such
+/// as curl expect the literal that servers send.
+pub fn push_literal(out: &mut Vec<u8>, s: &[u8]) {
+    out.extend_from_slice(format!("{{{}}}\r\n", s.len()).as_bytes());
+    out.extend_from_slice(s);
+}
+
 /// A string, or NIL when absent.
 pub fn push_nstring(out: &mut Vec<u8>, s: Option<&[u8]>) {
     match s {
@@ -305,6 +313,13 @@ fn part_structure(out: &mut Vec<u8>, message: &[u8], part: &Part, extended: bool
         let inner = inspect::mime_tree(body);
         part_structure(out, body, &inner, extended, nesting + 1);
         out.extend_from_slice(format!(" {lines}").as_bytes());
+    } else if part.content_type == "message/rfc822" {
+        // At the nesting limit, still what body-type-msg must have (RFC 3501 §9): an
+        // envelope (NIL: not read), a body (a minimal text/plain), the line count.
+        out.extend_from_slice(
+            format!(" NIL (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) {lines}")
+                .as_bytes(),
+        );
     } else if kind == "text" {
         out.extend_from_slice(format!(" {lines}").as_bytes());
     }
@@ -523,6 +538,37 @@ mod tests {
             "(\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 22 (NIL \"inner\" NIL NIL NIL NIL NIL NIL NIL NIL) \
              (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 4 1) 3)"
         );
+    }
+
+    /// RFC 3501 §9 body-type-msg: a message/rfc822 part always has an envelope, a body
+    /// and a line count, also past the nesting limit (then a NIL envelope and a minimal
+    /// text/plain body).
+    #[test]
+    fn forwards_past_the_nesting_limit_keep_the_grammar() {
+        let mut m = b"Subject: leaf\r\n\r\nhi\r\n".to_vec();
+        for depth in 1..=7 {
+            let mut outer = b"Subject: fwd\r\nContent-Type: message/rfc822\r\n\r\n".to_vec();
+            outer.extend_from_slice(&m);
+            m = outer;
+            for extended in [false, true] {
+                let out = text(|o| body_structure(o, &m, extended));
+                let opens = out.matches('(').count();
+                assert_eq!(opens, out.matches(')').count(), "{out}");
+                let mut rest = &out[..];
+                let mut parts = 0;
+                let head = "\"message\" \"rfc822\" NIL NIL NIL \"7bit\" ";
+                while let Some(at) = rest.find(head) {
+                    parts += 1;
+                    rest = &rest[at + head.len()..];
+                    let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+                    assert!(after.starts_with(" (") || after.starts_with(" NIL (\"text\""), "{depth}: {out}");
+                    if after.starts_with(" NIL") {
+                        assert!(after.contains("\"7bit\" 0 0) "), "{depth}: {out}");
+                    }
+                }
+                assert_eq!(parts, depth.min(MAX_NESTING + 1), "{out}");
+            }
+        }
     }
 
     #[test]

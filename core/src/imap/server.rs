@@ -23,7 +23,7 @@ use std::collections::VecDeque;
 use crate::imap::command::{
     self, Command, FetchItem, Frame, Framer, Refusal, SearchKey, SeqNum, SeqSet, StatusItem, Tagged,
 };
-use crate::imap::message::{self, push_astring, push_string};
+use crate::imap::message::{self, push_astring, push_literal};
 use crate::imap::{CAPABILITIES, SYSTEM_FLAGS};
 use crate::mail;
 use crate::session::{Env, Output, Session, SessionState};
@@ -302,7 +302,16 @@ impl ImapServer {
         match frame {
             Frame::Continue => self.continuation("Ready for literal data"),
             Frame::Refused { tag, why } => {
-                let tag = tag.unwrap_or_else(|| "*".into());
+                // A refused line during AUTHENTICATE or IDLE ends that command: the tagged
+                // response goes with its tag (RFC 3501 §6.2.2), not with a word of the line.
+                let tag = match std::mem::replace(&mut self.mode, Mode::Command) {
+                    Mode::Command => tag.unwrap_or_else(|| "*".into()),
+                    Mode::Authenticate { tag } => tag,
+                    Mode::Idle { tag } => {
+                        self.set_idle(false);
+                        tag
+                    }
+                };
                 let done = match why {
                     Refusal::LineTooLong => bad(format!(
                         "line too long: at most {} octets a line and {} a command (RFC 7162 §4); discarded",
@@ -315,8 +324,9 @@ impl ImapServer {
                     Refusal::LiteralTooBig => no(
                         Some("TOOBIG"),
                         format!(
-                            "literal too big: at most {} octets (RFC 7888 §5); not sent",
-                            command::MAX_LITERAL
+                            "literal too big: at most {} octets, or {} for APPEND's message; not sent",
+                            command::MAX_LITERAL,
+                            command::MAX_APPEND
                         ),
                     ),
                     Refusal::NonSyncTooBig => Done {
@@ -386,6 +396,21 @@ impl ImapServer {
                 | Command::Store { uid: false, .. }
                 | Command::Search { uid: false, .. }
         );
+        // Commands that work on the selected messages first learn the store's state: the
+        // current flags (an untagged FETCH FLAGS may be sent at any time, RFC 3501 §7.4.2),
+        // so that SEARCH and FETCH FLAGS agree within one response; and, for the UID forms,
+        // the EXPUNGEs too, so that a UID expunged elsewhere is simply not there (RFC 3501
+        // §6.4.8: a non-existent UID is ignored). The sequence forms keep their numbering
+        // (RFC 9051 §7.5.1, RFC 2180 §4.1).
+        let early_sync = match &cmd {
+            Command::Fetch { uid, .. }
+            | Command::Store { uid, .. }
+            | Command::Search { uid, .. }
+            | Command::Copy { uid, .. }
+            | Command::Move { uid, .. } => Some(*uid),
+            Command::UidExpunge(_) => Some(true),
+            _ => None,
+        };
         let done = match (self.state, cmd) {
             // Any state (RFC 3501 §6.1).
             (_, Command::Capability) => {
@@ -459,6 +484,14 @@ impl ImapServer {
                     );
                     return;
                 };
+                if let Some(expunge_ok) = early_sync
+                    && self.selected.is_some()
+                {
+                    self.sync(store, expunge_ok, Some(verb));
+                    if self.state == State::Logout {
+                        return;
+                    }
+                }
                 self.authenticated(c, &user, store, verb)
             }
         };
@@ -746,36 +779,47 @@ impl ImapServer {
     fn resolve(&self, set: &SeqSet, uid: bool) -> Result<Vec<usize>, String> {
         let sel = self.selected.as_ref().ok_or("no mailbox selected")?;
         let n = sel.messages.len();
-        let mut out = Vec::new();
+        // The ranges as index ranges `lo..hi`, then merged: `1:*,1:*,...` costs the number
+        // of ranges and messages, never their product.
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(set.len());
         if uid {
+            // The UIDs ascend with the sequence numbers (RFC 3501 §2.3.1.1).
             let last = sel.messages.last().map_or(0, |m| m.uid);
             let v = |s: SeqNum| match s {
                 SeqNum::Value(v) => v,
                 SeqNum::Star => last,
             };
-            for (i, m) in sel.messages.iter().enumerate() {
-                if set.iter().any(|&(a, b)| (v(a).min(v(b))..=v(a).max(v(b))).contains(&m.uid)) {
-                    out.push(i);
+            for &(a, b) in set {
+                let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
+                let start = sel.messages.partition_point(|m| m.uid < lo);
+                let end = sel.messages.partition_point(|m| m.uid <= hi);
+                if start < end {
+                    ranges.push((start, end));
                 }
             }
-            return Ok(out);
-        }
-        let v = |s: SeqNum| match s {
-            SeqNum::Value(v) => v as usize,
-            SeqNum::Star => n,
-        };
-        for &(a, b) in set {
-            let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
-            if lo == 0 || hi > n {
-                return Err(format!(
-                    "no message {}: the mailbox has {n}, numbered from 1 (RFC 3501 §9 sequence-set)",
-                    if lo == 0 { 0 } else { hi }
-                ));
+        } else {
+            let v = |s: SeqNum| match s {
+                SeqNum::Value(v) => v as usize,
+                SeqNum::Star => n,
+            };
+            for &(a, b) in set {
+                let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
+                if lo == 0 || hi > n {
+                    return Err(format!(
+                        "no message {}: the mailbox has {n}, numbered from 1 (RFC 3501 §9 sequence-set)",
+                        if lo == 0 { 0 } else { hi }
+                    ));
+                }
+                ranges.push((lo - 1, hi));
             }
-            out.extend(lo - 1..hi);
         }
-        out.sort_unstable();
-        out.dedup();
+        ranges.sort_unstable();
+        let mut out = Vec::new();
+        let mut next = 0;
+        for (lo, hi) in ranges {
+            out.extend(lo.max(next)..hi);
+            next = next.max(hi);
+        }
         Ok(out)
     }
 
@@ -808,14 +852,35 @@ impl ImapServer {
         if uid && !items.contains(&FetchItem::Uid) {
             items.insert(0, FetchItem::Uid);
         }
+        // Each item once: `BODY[] BODY[] ...` must not multiply the output.
+        let mut unique: Vec<FetchItem> = Vec::with_capacity(items.len());
+        for item in items {
+            if !unique.contains(&item) {
+                unique.push(item);
+            }
+        }
+        let items = unique;
         let sets_seen = items.iter().any(|i| {
             matches!(i, FetchItem::Section { peek: false, .. } | FetchItem::Rfc822 | FetchItem::Rfc822Text)
         });
         let Some(name) = self.selected_name(store).map(str::to_string) else {
             return no(Some("NONEXISTENT"), "the mailbox was deleted");
         };
+        // What one FETCH may queue (RFC 9051 §7.1 LIMIT): twice the folder and a MiB, so
+        // that `1:* (BODY[] RFC822)` works and distinct partials of a large message cannot
+        // make the server (or the browser tab) allocate gigabytes.
+        let budget = store
+            .folder(user, &name)
+            .map_or(0, |f| f.messages().iter().map(|m| m.bytes.len()).sum::<usize>())
+            .saturating_mul(2)
+            .saturating_add(1 << 20);
+        let mut queued = 0usize;
+        let mut over = false;
         let mut missing = false;
         for i in indexes {
+            if over {
+                break;
+            }
             let sel = self.selected.as_mut().expect("selected");
             let k = sel.messages[i];
             if k.gone {
@@ -849,6 +914,10 @@ impl ImapServer {
             for item in &items {
                 if *item == FetchItem::Flags {
                     continue;
+                }
+                if queued + rest.len() > budget {
+                    over = true;
+                    break;
                 }
                 sep(&mut rest);
                 match item {
@@ -887,7 +956,8 @@ impl ImapServer {
                         };
                         rest.extend_from_slice(label);
                         let data = message::section(&m.bytes, &section).unwrap_or_default();
-                        push_string(&mut rest, &data);
+                        // Body data always as a literal (RFC 3501 §7.4.2; what clients expect).
+                        push_literal(&mut rest, &data);
                     }
                     FetchItem::Section { section, partial, .. } => {
                         message::section_label(&mut rest, section);
@@ -896,14 +966,14 @@ impl ImapServer {
                             (None, _) => rest.extend_from_slice(b" NIL"),
                             (Some(d), None) => {
                                 rest.push(b' ');
-                                push_string(&mut rest, &d);
+                                push_literal(&mut rest, &d);
                             }
                             // RFC 3501 §6.4.5: <origin.octets>, reported as <origin>.
                             (Some(d), Some((o, n))) => {
                                 let start = (*o as usize).min(d.len());
                                 let end = start.saturating_add(*n as usize).min(d.len());
                                 rest.extend_from_slice(format!("<{o}> ").as_bytes());
-                                push_string(&mut rest, &d[start..end]);
+                                push_literal(&mut rest, &d[start..end]);
                             }
                         }
                     }
@@ -915,11 +985,20 @@ impl ImapServer {
                 let sel = self.selected.as_ref().expect("selected");
                 rest.extend_from_slice(format!("FLAGS {}", Self::flag_list(sel, &k)).as_bytes());
             }
+            if over || queued + rest.len() > budget {
+                over = true;
+                break;
+            }
             rest.push(b')');
+            queued += rest.len();
             self.untagged("FETCH", rest, Some(verb));
         }
-        if missing {
+        if over {
+            return no(Some("LIMIT"), "too much data for one FETCH: ask for fewer messages or items");
+        }
+        if missing && !uid {
             // RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED: some were expunged by another session.
+            // Not for UID FETCH: a UID that is not there is ignored (RFC 3501 §6.4.8).
             no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
         } else {
             ok(format!("{verb} completed"))
@@ -975,7 +1054,8 @@ impl ImapServer {
         for l in lines {
             self.untagged("FETCH", l, Some(verb));
         }
-        if missing {
+        if missing && !uid {
+            // RFC 2180 §4.1.2; UID STORE ignores a UID that is not there (RFC 3501 §6.4.8).
             no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
         } else {
             ok(format!("{verb} completed"))
@@ -1176,9 +1256,43 @@ fn sent_day(bytes: &[u8]) -> Option<i64> {
     command::days_from_civil(year, month, day)
 }
 
+/// Case-insensitive substring search (ASCII case), in time linear in `hay` and `needle`
+/// (Knuth–Morris–Pratt): SEARCH TEXT with a long needle on a large message must not
+/// cost their product.
 fn contains_ci(hay: &[u8], needle: &str) -> bool {
-    let n = needle.as_bytes();
-    n.is_empty() || hay.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let n: Vec<u8> = needle.bytes().map(|b| b.to_ascii_lowercase()).collect();
+    if n.is_empty() {
+        return true;
+    }
+    if n.len() > hay.len() {
+        return false;
+    }
+    // fail[i]: the length of the longest proper border of n[..=i].
+    let mut fail = vec![0usize; n.len()];
+    let mut k = 0;
+    for i in 1..n.len() {
+        while k > 0 && n[i] != n[k] {
+            k = fail[k - 1];
+        }
+        if n[i] == n[k] {
+            k += 1;
+        }
+        fail[i] = k;
+    }
+    let mut k = 0;
+    for &b in hay {
+        let b = b.to_ascii_lowercase();
+        while k > 0 && b != n[k] {
+            k = fail[k - 1];
+        }
+        if b == n[k] {
+            k += 1;
+            if k == n.len() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 impl Ctx<'_> {
@@ -1280,9 +1394,31 @@ fn uid_set(uids: &[u32]) -> String {
 }
 
 /// LIST pattern matching (RFC 3501 §6.3.8): `*` matches anything, `%` anything but the
-/// separator; the INBOX level matches case-insensitively. Dynamic programming, so a
-/// pattern of many wildcards costs length × length, never more.
+/// separator; the INBOX level matches case-insensitively. Dynamic programming over the
+/// pattern with its runs of wildcards collapsed, which then has at most twice as many
+/// octets as the name: the cost is at most about 2 × name length², whatever the pattern.
 fn wildmatch(pattern: &[u8], name: &[u8]) -> bool {
+    // A run of wildcards matches what its widest member does: `%*%` is `*`, `%%` is `%`.
+    let mut collapsed: Vec<u8> = Vec::with_capacity(pattern.len().min(2 * name.len() + 2));
+    let mut literals = 0;
+    for &p in pattern {
+        match (p, collapsed.last_mut()) {
+            (b'*' | b'%', Some(last @ (b'*' | b'%'))) => {
+                if p == b'*' {
+                    *last = b'*';
+                }
+            }
+            _ => {
+                literals += usize::from(p != b'*' && p != b'%');
+                // More characters to match than the name has: no match, at no cost.
+                if literals > name.len() {
+                    return false;
+                }
+                collapsed.push(p);
+            }
+        }
+    }
+    let pattern = &collapsed[..];
     let inbox =
         name.len() >= 5 && name[..5].eq_ignore_ascii_case(b"INBOX") && (name.len() == 5 || name[5] == b'/');
     let eq = |p: u8, c: u8, at: usize| p == c || (inbox && at < 5 && p.eq_ignore_ascii_case(&c));

@@ -235,7 +235,7 @@ fn framing_with_literals() {
         ("zero literal", vec![b"a LOGIN {0}\r\n x\r\n"], vec![Frame::Continue, cmd("a LOGIN {0}\r\n x\r\n")]),
         (
             "too big sync",
-            vec![b"a APPEND x {4097}\r\nb NOOP\r\n"],
+            vec![b"a LOGIN {4097}\r\nb NOOP\r\n"],
             vec![refused("a", Refusal::LiteralTooBig), cmd("b NOOP\r\n")],
         ),
         (
@@ -255,6 +255,66 @@ fn framing_with_literals() {
         let got: Vec<Frame> = writes.iter().flat_map(|w| frames(&mut f, w)).collect();
         assert_eq!(got, want, "{name}");
     }
+}
+
+/// RFC 7888 §5 bounds only non-synchronising literals: APPEND's message may come in a
+/// synchronising literal up to [`MAX_APPEND`]; `{n+}` stays at [`MAX_LITERAL`], other
+/// commands too, and an absurd size is refused without a `+` (PROTOCOLS case 15).
+#[test]
+fn append_takes_a_large_synchronising_literal() {
+    let big = |n: usize| {
+        let mut v = format!("a APPEND Sent {{{n}}}\r\n").into_bytes();
+        v.extend(std::iter::repeat_n(b'z', n));
+        v.extend_from_slice(b"\r\n");
+        v
+    };
+    let refused = |why| Frame::Refused { tag: Some("a".into()), why };
+    let cases: Vec<(&str, Vec<u8>, Vec<Frame>)> = vec![
+        ("5000", big(5000), vec![Frame::Continue, Frame::Command(big(5000))]),
+        ("1 MB", big(1 << 20), vec![Frame::Continue, Frame::Command(big(1 << 20))]),
+        ("the limit, then a line", b"a APPEND Sent {10485760}\r\n".to_vec(), vec![Frame::Continue]),
+        ("over the limit", b"a APPEND Sent {10485761}\r\n".to_vec(), vec![refused(Refusal::LiteralTooBig)]),
+        (
+            "absurd",
+            b"a APPEND Sent {99999999999999999999}\r\n".to_vec(),
+            vec![refused(Refusal::LiteralTooBig)],
+        ),
+        (
+            "non-synchronising stays small",
+            b"a APPEND Sent {4097+}\r\n".to_vec(),
+            vec![refused(Refusal::NonSyncTooBig)],
+        ),
+        ("not for other commands", b"a LOGIN {5000}\r\n".to_vec(), vec![refused(Refusal::LiteralTooBig)]),
+        (
+            "one large literal a command",
+            b"a APPEND Sent {5000}\r\n".iter().copied().chain([b'z'; 5000]).chain(*b" {5000}\r\n").collect(),
+            vec![Frame::Continue, refused(Refusal::LiteralTooBig)],
+        ),
+    ];
+    for (name, input, want) in cases {
+        let mut f = Framer::default();
+        assert_eq!(frames(&mut f, &input), want, "{name}");
+        assert!(f.held() <= MAX_COMMAND + MAX_APPEND, "{name}");
+    }
+}
+
+/// After a skipped `{n+}` literal, an over-long line of the same command leaves nothing
+/// behind: the next command keeps its own tag.
+#[test]
+fn an_over_long_line_after_a_skipped_literal_leaves_nothing() {
+    let mut input = b"a APPEND INBOX {5000+}\r\n".to_vec();
+    input.extend(std::iter::repeat_n(b'y', 5000));
+    input.extend(std::iter::repeat_n(b'x', 9000));
+    input.extend_from_slice(b"\r\nb NOOP\r\n");
+    let mut f = Framer::default();
+    assert_eq!(
+        frames(&mut f, &input),
+        [
+            Frame::Refused { tag: Some("a".into()), why: Refusal::NonSyncTooBig },
+            Frame::Command(b"b NOOP\r\n".to_vec())
+        ]
+    );
+    assert_eq!(f.held(), 0);
 }
 
 #[test]

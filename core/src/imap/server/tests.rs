@@ -152,7 +152,7 @@ fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
     assert!(r.starts_with("a NO [TOOBIG]"), "{r}");
     assert!(!r.contains("+ "), "no continuation");
     assert!(s.held() < 100, "nothing big held");
-    let r = say(&mut s, &mut host, "b APPEND INBOX {4097}\r\n");
+    let r = say(&mut s, &mut host, "b APPEND INBOX {10485761}\r\n");
     assert!(r.starts_with("b NO [TOOBIG]"), "{r}");
     // The session still works.
     assert_eq!(say(&mut s, &mut host, "c NOOP\r\n"), "c OK NOOP completed\r\n");
@@ -168,6 +168,14 @@ fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
     // The command goes on after the literal to its CRLF; that too is skipped.
     assert_eq!(say(&mut s, &mut host, " rest of it\r\n"), "");
     assert_eq!(say(&mut s, &mut host, "f NOOP\r\n"), "f OK NOOP completed\r\n");
+    // APPEND's message may be larger than 4096 octets in a synchronising literal: RFC 7888
+    // §5 bounds only `{n+}`.
+    let mut draft = b"Subject: long\r\n\r\n".to_vec();
+    draft.resize(5000, b'x');
+    assert_eq!(say(&mut s, &mut host, "p APPEND Drafts {5000}\r\n"), "+ Ready for literal data\r\n");
+    s.handle_input(&draft, SimTime::ZERO, &mut host);
+    assert_eq!(say(&mut s, &mut host, "\r\n"), "p OK [APPENDUID 3 2] APPEND completed\r\n");
+    assert_eq!(host.store.folder(BOB, "Drafts").unwrap().messages()[1].bytes.len(), 5000);
     // An uncountable one ends the session.
     let r = say(&mut s, &mut host, "g APPEND INBOX {99999999999999999999+}\r\n");
     assert!(r.starts_with("* BYE") && r.ends_with("<close>"), "{r}");
@@ -232,8 +240,62 @@ fn two_sessions_learn_each_others_changes_only_when_allowed() {
     say(&mut a, &mut host, "d STORE 1 +FLAGS.SILENT (\\Deleted)\r\ne EXPUNGE\r\n");
     assert_eq!(
         say(&mut b, &mut host, "u UID FETCH 3 UID\r\n"),
-        "* 2 FETCH (UID 3)\r\n* 1 EXPUNGE\r\nu OK UID FETCH completed\r\n"
+        "* 1 EXPUNGE\r\n* 1 FETCH (UID 3)\r\nu OK UID FETCH completed\r\n"
     );
+}
+
+/// RFC 3501 §6.4.8: UID FETCH and UID STORE ignore UIDs that are not there, also when
+/// another session expunged them; the EXPUNGE comes first, as the UID forms allow. The
+/// sequence forms keep EXPUNGEISSUED (RFC 2180 §4.1).
+#[test]
+fn uid_commands_ignore_uids_expunged_by_another_session() {
+    // (commands of B after A expunged UID 2, what B hears)
+    let cases: [(&str, &str); 4] = [
+        (
+            "u UID FETCH 1:3 FLAGS\r\n",
+            "* 2 EXPUNGE\r\n* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 3 FLAGS ())\r\nu OK UID FETCH completed\r\n",
+        ),
+        ("v UID STORE 2 +FLAGS (\\Seen)\r\n", "* 2 EXPUNGE\r\nv OK UID STORE completed\r\n"),
+        ("w UID FETCH 2 UID\r\n", "* 2 EXPUNGE\r\nw OK UID FETCH completed\r\n"),
+        (
+            "f FETCH 2 UID\r\n",
+            "f NO [EXPUNGEISSUED] some of the messages were expunged by another session\r\n",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let mut host = Host::new();
+        let mut a = selected(&mut host);
+        let mut b = selected(&mut host);
+        say(&mut a, &mut host, "1 STORE 2 +FLAGS (\\Deleted)\r\n2 EXPUNGE\r\n");
+        assert_eq!(say(&mut b, &mut host, cmd), want, "{cmd}");
+    }
+}
+
+/// RFC 3501 §7.4.2: FETCH FLAGS may come at any time, so a command on the selected
+/// messages first learns the flags other sessions set; one response never contradicts
+/// itself (SEARCH UNSEEN then FETCH FLAGS).
+#[test]
+fn search_and_fetch_see_flags_set_by_another_session() {
+    let cases: [(&str, &str); 3] = [
+        ("s SEARCH UNSEEN\r\n", "* 1 FETCH (FLAGS (\\Seen))\r\n* SEARCH 2 3\r\ns OK SEARCH completed\r\n"),
+        (
+            "s UID SEARCH SEEN\r\n",
+            "* 1 FETCH (FLAGS (\\Seen))\r\n* SEARCH 1\r\ns OK UID SEARCH completed\r\n",
+        ),
+        (
+            "f FETCH 1 FLAGS\r\n",
+            "* 1 FETCH (FLAGS (\\Seen))\r\n* 1 FETCH (FLAGS (\\Seen))\r\nf OK FETCH completed\r\n",
+        ),
+    ];
+    for (cmd, want) in cases {
+        let mut host = Host::new();
+        let mut a = selected(&mut host);
+        let mut b = logged_in(&mut host);
+        // B opens INBOX read-only, so A's session holds the \Recent flags.
+        say(&mut b, &mut host, "e EXAMINE INBOX\r\n");
+        say(&mut a, &mut host, "1 STORE 1 +FLAGS (\\Seen)\r\n");
+        assert_eq!(say(&mut b, &mut host, cmd), want, "{cmd}");
+    }
 }
 
 #[test]
@@ -274,5 +336,192 @@ fn garbage_never_panics_and_never_grows() {
             }
         }
         assert!(host.store.folder(BOB, "INBOX").is_ok());
+    }
+}
+
+/// RFC 3501 §6.2.2: a refused line (too long, bare LF) in answer to AUTHENTICATE, or
+/// during IDLE, ends that command with its own tag, and the session reads commands again.
+#[test]
+fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
+    let long = format!("{}\r\n", "A".repeat(9000));
+    let cases: [(&str, &str, &str); 4] = [
+        ("x AUTHENTICATE PLAIN\r\n", &long, "x BAD line too long"),
+        ("x AUTHENTICATE PLAIN\r\n", "AGJvYgBidWlsZGVy\n", "x BAD a line must end with CRLF"),
+        ("i IDLE\r\n", &long, "i BAD line too long"),
+        ("i IDLE\r\n", "DONE\n", "i BAD a line must end with CRLF"),
+    ];
+    for (start, line, want) in cases {
+        let mut host = Host::new();
+        let mut s = if start.contains("IDLE") { selected(&mut host) } else { server() };
+        drain(&mut s);
+        let r = say(&mut s, &mut host, start);
+        assert!(r.starts_with('+'), "{r}");
+        let r = say(&mut s, &mut host, line);
+        assert!(r.starts_with(want), "{start}: {r}");
+        assert_eq!(say(&mut s, &mut host, "y NOOP\r\n"), "y OK NOOP completed\r\n", "{start}");
+        assert!(!matches!(s.server_state(), State::Selected { idle: true, .. }));
+    }
+}
+
+/// Body section data is always a literal, however short (RFC 3501 §7.4.2; curl needs it);
+/// ENVELOPE keeps quoted strings.
+#[test]
+fn body_data_is_always_a_literal() {
+    let cases: [(&str, &str); 4] = [
+        ("f FETCH 3 BODY.PEEK[TEXT]\r\n", "* 3 FETCH (BODY[TEXT] {8}\r\nHi Bob\r\n)\r\n"),
+        ("f FETCH 1 BODY.PEEK[]<0.4>\r\n", "* 1 FETCH (BODY[]<0> {4}\r\nFrom)\r\n"),
+        (
+            "f FETCH 3 RFC822.TEXT\r\n",
+            "* 3 FETCH (RFC822.TEXT {8}\r\nHi Bob\r\n FLAGS (\\Seen \\Recent))\r\n",
+        ),
+        ("f FETCH 3 BODY.PEEK[1]<4.9>\r\n", "* 3 FETCH (BODY[1]<4> {4}\r\nob\r\n)\r\n"),
+    ];
+    for (cmd, want) in cases {
+        let mut host = Host::new();
+        let mut s = selected(&mut host);
+        let r = say(&mut s, &mut host, cmd);
+        assert_eq!(r, format!("{want}f OK FETCH completed\r\n"), "{cmd}");
+    }
+    let mut host = Host::new();
+    let mut s = selected(&mut host);
+    let r = say(&mut s, &mut host, "e FETCH 3 ENVELOPE\r\n");
+    assert!(r.contains("\"Third\""), "{r}");
+}
+
+/// SEARCH TEXT and BODY cost time linear in the message and the needle: a 4096-octet
+/// needle of a's on a megabyte of a's answers at once (it took 20 s).
+#[test]
+fn search_text_is_linear() {
+    let mut host = Host::new();
+    let mut m = b"Subject: a\r\n\r\n".to_vec();
+    m.extend(std::iter::repeat_n(b'a', 1_000_000));
+    host.store.deliver(BOB, m, SimTime::ZERO).unwrap();
+    let mut s = selected(&mut host);
+    let t = std::time::Instant::now();
+    for (needle, want) in
+        [(format!("{}b", "a".repeat(4095)), "* SEARCH\r\n"), ("A".repeat(4096), "* SEARCH 4\r\n")]
+    {
+        let r = say(&mut s, &mut host, &format!("s SEARCH TEXT {{4096+}}\r\n{needle}\r\n"));
+        assert_eq!(r, format!("{want}s OK SEARCH completed\r\n"));
+    }
+    assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+    // Still a substring search, case-insensitive, with overlaps.
+    for (hay, needle, want) in [
+        ("aabaabaaab", "AAAB", true),
+        ("abcabd", "abd", true),
+        ("abcab", "abd", false),
+        ("", "", true),
+        ("x", "xy", false),
+    ] {
+        assert_eq!(contains_ci(hay.as_bytes(), needle), want, "{hay} {needle}");
+    }
+}
+
+/// LIST with thousands of wildcards costs little (RFC 3501 §6.3.8 wildcards; runs
+/// collapsed); it still matches as before.
+#[test]
+fn list_patterns_of_many_wildcards_are_cheap() {
+    let mut host = Host::new();
+    let mut s = logged_in(&mut host);
+    for i in 0..240 {
+        let name = format!("{i:03}{}", "n".repeat(250));
+        assert!(say(&mut s, &mut host, &format!("c CREATE {name}\r\n")).contains("c OK"));
+    }
+    let t = std::time::Instant::now();
+    let r = say(&mut s, &mut host, &format!("l LIST \"\" \"{}q\"\r\n", "%*".repeat(4000)));
+    assert_eq!(r, "l OK LIST completed\r\n");
+    let r = say(&mut s, &mut host, &format!("l LIST \"\" \"{}\"\r\n", "n*".repeat(4000)));
+    assert_eq!(r, "l OK LIST completed\r\n");
+    assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+    let cases = [
+        ("*", "a/b", true),
+        ("%", "a/b", false),
+        ("a%%", "a/b", false),
+        ("a%*%", "a/b", true),
+        ("inbox/%", "INBOX/x", true),
+        ("%/%", "a/b", true),
+        ("a*b*c", "abc", true),
+        ("abcd", "abc", false),
+    ];
+    for (pat, name, want) in cases {
+        assert_eq!(wildmatch(pat.as_bytes(), name.as_bytes()), want, "{pat} {name}");
+    }
+}
+
+/// A sequence set of many overlapping ranges costs no more than the messages it names.
+#[test]
+fn overlapping_sequence_sets_are_merged() {
+    let mut host = Host::new();
+    for _ in 0..20_000 {
+        host.store.deliver(BOB, &b"Subject: x\r\n\r\nx\r\n"[..], SimTime::ZERO).unwrap();
+    }
+    let mut s = selected(&mut host);
+    let set = vec!["1:*"; 2000].join(",");
+    let t = std::time::Instant::now();
+    let r = say(&mut s, &mut host, &format!("f STORE {set} +FLAGS.SILENT (\\Flagged)\r\n"));
+    assert_eq!(r, "f OK STORE completed\r\n");
+    assert!(t.elapsed() < std::time::Duration::from_secs(5), "{:?}", t.elapsed());
+    let sel = |s: &str| {
+        s.split(',')
+            .map(|r| command::parse(format!("a FETCH {r} UID\r\n").as_bytes()).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let _ = sel;
+    // Order and duplicates: the indexes ascend, each once.
+    let mut host = Host::new();
+    let mut s = selected(&mut host);
+    for (set, uid, want) in [
+        ("3,1:2,2", false, vec![0, 1, 2]),
+        ("2:*,1", true, vec![0, 1, 2]),
+        ("5:9,2", true, vec![1]),
+        ("*:2", false, vec![1, 2]),
+    ] {
+        let Ok(Tagged { command: Command::Fetch { set, .. }, .. }) =
+            command::parse(format!("a FETCH {set} UID\r\n").as_bytes())
+        else {
+            panic!()
+        };
+        assert_eq!(s.resolve(&set, uid).unwrap(), want);
+    }
+    assert!(say(&mut s, &mut host, "f FETCH 1:4 UID\r\n").starts_with("f BAD no message 4"));
+}
+
+/// A Date: header with an absurd year neither panics nor matches (RFC 5322 §3.3 years).
+#[test]
+fn absurd_years_in_date_headers_are_no_dates() {
+    let mut host = Host::new();
+    for year in ["99999999999999999", "-5", "10000"] {
+        let m = format!("Subject: y\r\nDate: Mon, 1 Jan {year} 00:00:00 +0000\r\n\r\nx\r\n");
+        host.store.deliver(BOB, m.into_bytes(), SimTime::ZERO).unwrap();
+    }
+    let mut s = selected(&mut host);
+    let r = say(&mut s, &mut host, "s SEARCH SENTSINCE 1-Jan-1970\r\n");
+    assert_eq!(r, "* SEARCH 1\r\ns OK SEARCH completed\r\n");
+    assert_eq!(command::days_from_civil(i64::MAX, 1, 1), None);
+    assert_eq!(command::days_from_civil(9999, 12, 31), Some(2_932_896));
+}
+
+/// One FETCH cannot queue far more than the mailbox: items are taken once, and past a
+/// budget (twice the folder and a MiB) the command ends `NO [LIMIT]` (RFC 9051 §7.1).
+#[test]
+fn one_fetch_is_bounded() {
+    let mut big = b"From: a@example.org\r\nSubject: big\r\n\r\n".to_vec();
+    big.resize(100_000, b'x');
+    let cases: [(String, &str, usize); 3] = [
+        (vec!["BODY.PEEK[]"; 600].join(" "), "f OK FETCH completed\r\n", 110_000),
+        (
+            (0..300).map(|o| format!("BODY.PEEK[]<{o}.99999>")).collect::<Vec<_>>().join(" "),
+            "f NO [LIMIT] too much data for one FETCH: ask for fewer messages or items\r\n",
+            1 << 21,
+        ),
+        ("BODY.PEEK[] RFC822.HEADER UID".into(), "f OK FETCH completed\r\n", 110_000),
+    ];
+    for (items, end, most) in cases {
+        let mut host = Host::new();
+        host.store.deliver(BOB, big.clone(), SimTime::ZERO).unwrap();
+        let mut s = selected(&mut host);
+        let r = say(&mut s, &mut host, &format!("f FETCH 1:* ({items})\r\n"));
+        assert!(r.ends_with(end), "{}", &r[r.len().saturating_sub(200)..]);
+        assert!(r.len() < most, "{}", r.len());
     }
 }
