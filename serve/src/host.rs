@@ -56,10 +56,43 @@ pub struct Host {
     imap: BTreeMap<u64, ImapConn>,
 }
 
-/// One IMAP session and the way to its client: bytes to write, `None` to close.
+/// One IMAP session and the way to its client.
 struct ImapConn {
     server: ImapServer,
-    to_client: mpsc::Sender<Option<Vec<u8>>>,
+    to_client: ImapOut,
+}
+
+/// The way to an IMAP client's writer thread: bytes to write, `None` to close, and how
+/// many octets wait there unwritten. The connection's reader stops reading the client
+/// while too many wait ([`ImapOut::over`]), so a client that pipelines commands and never
+/// reads the answers cannot make the server hold more and more of them.
+#[derive(Clone)]
+pub struct ImapOut {
+    pub tx: mpsc::Sender<Option<Vec<u8>>>,
+    pub backlog: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Octets queued for one IMAP client beyond which its commands are no longer read.
+pub const MAX_IMAP_BACKLOG: usize = 4 << 20;
+
+impl ImapOut {
+    fn send(&self, bytes: Option<Vec<u8>>) {
+        let n = bytes.as_ref().map_or(0, Vec::len);
+        self.backlog.fetch_add(n, std::sync::atomic::Ordering::AcqRel);
+        if self.tx.send(bytes).is_err() {
+            self.backlog.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
+        }
+    }
+
+    /// The writer took `n` octets off the queue.
+    pub fn written(&self, n: usize) {
+        self.backlog.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Too much waits: stop reading this client until its writer catches up.
+    pub fn over(&self) -> bool {
+        self.backlog.load(std::sync::atomic::Ordering::Acquire) > MAX_IMAP_BACKLOG
+    }
 }
 
 impl ImapConn {
@@ -74,10 +107,10 @@ impl ImapConn {
             }
         }
         if !bytes.is_empty() {
-            let _ = self.to_client.send(Some(bytes));
+            self.to_client.send(Some(bytes));
         }
         if close {
-            let _ = self.to_client.send(None);
+            self.to_client.send(None);
         }
         close || self.server.is_closed()
     }
@@ -163,7 +196,7 @@ impl Host {
         config: ImapConfig,
         peer: Peer,
         now: SimTime,
-        to_client: mpsc::Sender<Option<Vec<u8>>>,
+        to_client: ImapOut,
     ) -> Option<SimTime> {
         let mut conn = ImapConn { server: ImapServer::new(config, peer, now), to_client };
         conn.flush();

@@ -10,7 +10,7 @@ mod check;
 mod host;
 mod transcript;
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use mailroom_core::smtp::server::{Peer, SERVER_TIMEOUT, ServerConfig, SmtpServer
 use mailroom_core::time::{SimDuration, SimTime};
 use mailroom_core::world::names;
 
-use host::{Host, Pop3Env, SmtpEnv, StoreHandle};
+use host::{Host, ImapOut, Pop3Env, SmtpEnv, StoreHandle};
 use transcript::ClientLines;
 
 /// At most this many clients at once, over both services; more are told `421 4.3.2`
@@ -363,13 +363,15 @@ fn pop3_session(mut stream: TcpStream, shared: &Shared) -> io::Result<()> {
 /// [`host`]); this thread reads the socket and hands the bytes over, a writer thread sends
 /// whatever the machine queues, including what IDLE pushes when SMTP delivers.
 fn imap_session(stream: TcpStream, shared: &Shared) -> io::Result<()> {
-    let mut reader = stream;
-    reader.set_nodelay(true)?;
-    let mut writer = reader.try_clone()?;
+    stream.set_nodelay(true)?;
+    let mut writer = stream.try_clone()?;
     writer.set_write_timeout(Some(to_duration(shared.imap.timeout)))?;
-    let peer = peer_of(&reader)?;
+    let peer = peer_of(&stream)?;
+    let mut reader = io::BufReader::with_capacity(8192, stream);
     let id = shared.next_session();
-    let (to_client, outgoing) = std::sync::mpsc::channel::<Option<Vec<u8>>>();
+    let (tx, outgoing) = std::sync::mpsc::channel::<Option<Vec<u8>>>();
+    let to_client = ImapOut { tx, backlog: Arc::new(AtomicUsize::new(0)) };
+    let out = to_client.clone();
     let transcript = shared.transcript;
     let writing = std::thread::spawn(move || {
         for bytes in outgoing {
@@ -377,25 +379,40 @@ fn imap_session(stream: TcpStream, shared: &Shared) -> io::Result<()> {
             if transcript {
                 transcript::server(&bytes);
             }
-            if writer.write_all(&bytes).is_err() {
+            let written = writer.write_all(&bytes);
+            out.written(bytes.len());
+            if written.is_err() {
                 break;
             }
         }
         let _ = writer.shutdown(std::net::Shutdown::Both);
     });
+    let backlog = to_client.clone();
     let (config, now) = (shared.imap.clone(), shared.now());
     let mut deadline = shared.store.run(move |h| h.imap_open(id, config, peer, now, to_client)).flatten();
-    let mut buf = [0u8; 8192];
     let result = loop {
         let Some(at) = deadline else { break Ok(()) };
+        // A client that sends commands faster than it reads the answers waits, unread,
+        // until its answers have gone out (bounded memory; the machine's own timer still
+        // ends a session whose client never reads).
+        while backlog.over() && !writing.is_finished() && shared.now() < at {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let now = shared.now();
         let input = if at <= now {
             None
         } else {
-            reader.set_read_timeout(Some(to_duration(SimDuration(at.0 - now.0))))?;
-            match reader.read(&mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => Some(buf[..n].to_vec()),
+            reader.get_ref().set_read_timeout(Some(to_duration(SimDuration(at.0 - now.0))))?;
+            // One line at a time (at most the buffer), so that pipelined commands reach the
+            // machine one by one and the backlog check above runs between them.
+            match reader.fill_buf() {
+                Ok([]) => break Ok(()),
+                Ok(available) => {
+                    let n = available.iter().position(|&b| b == b'\n').map_or(available.len(), |p| p + 1);
+                    let line = available[..n].to_vec();
+                    reader.consume(n);
+                    Some(line)
+                }
                 Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => None,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => break Err(e),

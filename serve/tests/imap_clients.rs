@@ -131,6 +131,34 @@ fn an_absurd_literal_over_tcp() {
     assert_eq!(raw.command("c", "NOOP"), ["c OK NOOP completed\r\n"]);
 }
 
+/// The resident memory of process `pid`, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A client that pipelines FETCHes and never reads the answers cannot make the server hold
+/// them all: its commands are no longer read once a few MiB of answers wait for it.
+#[test]
+fn a_client_that_never_reads_cannot_grow_the_server() {
+    let server = Server::run(&["--smtp", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
+    let line = "x".repeat(76);
+    let body: String = (0..2600).map(|_| format!("{line}\r\n")).collect(); // about 200 KB
+    curl_send(server.port, "bob@example.net", &format!("Subject: big\r\n\r\n{body}"));
+    let mut raw = Raw::connect(server.imap_port);
+    raw.command("a", "LOGIN bob@example.net builder");
+    raw.command("b", "SELECT INBOX");
+    let before = rss_kib(server.pid());
+    // 1,000 fetches of 200 KB each: 200 MB of answers, if they were all made.
+    let pipelined: String = (0..1000).map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n")).collect();
+    raw.stream.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let _ = raw.stream.write_all(pipelined.as_bytes()); // may block: the server stopped reading
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = rss_kib(server.pid()).saturating_sub(before);
+    assert!(grown < 48 * 1024, "the server grew by {grown} KiB");
+}
+
 fn curl_imap(port: u16, extra: &[&str], path: &str) -> String {
     let out = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10", "-u", "bob@example.net:builder"])

@@ -37,6 +37,11 @@ fn collect(mut from: impl Read + Send + 'static, to: &Arc<Mutex<String>>) {
 }
 
 impl Server {
+    /// The server process's id (to read its memory in /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// An SMTP server that prints the messages it stores.
     pub fn start() -> Server {
         Server::start_with(&[])
