@@ -473,7 +473,8 @@ pub fn address_of(mailbox: &str) -> &str {
 /// The first name the lesson gives the owner of `addr` (`Bob` for `Bob Marley
 /// <bob@example.net>`), if it names one.
 pub fn first_name<'a>(lesson: &'a Lesson, addr: &str) -> Option<&'a str> {
-    let people = std::iter::once(&lesson.email.from).chain(lesson.email.to.iter());
+    let e = &lesson.email;
+    let people = std::iter::once(&e.from).chain(&e.to).chain(&e.cc).chain(&e.bcc);
     for person in people {
         if address_of(person).eq_ignore_ascii_case(addr)
             && let Some(lt) = person.find('<')

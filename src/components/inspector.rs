@@ -135,11 +135,19 @@ fn part(p: &Part) -> Html {
     let params: Vec<String> =
         p.params.iter().filter(|(n, _)| n != "boundary").map(|(n, v)| format!("{n}={v}")).collect();
     let size = p.body.end.saturating_sub(p.body.start);
+    let field =
+        |name: &str| p.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name)).map(|f| f.value.clone());
+    // How it travels (7bit, base64...) and whether it is an attachment (RFC 2045 §6, RFC 2183).
+    let extra: String = [field("Content-Transfer-Encoding"), field("Content-Disposition")]
+        .into_iter()
+        .flatten()
+        .map(|v| format!(" · {v}"))
+        .collect();
     html! {
         <li>
             <code>{ p.content_type.clone() }</code>
             if !params.is_empty() { <span class="muted">{ format!(" ({})", params.join("; ")) }</span> }
-            <span class="muted">{ format!(" · {size} octets") }</span>
+            <span class="muted">{ format!(" · {size} octets{extra}") }</span>
             if !p.children.is_empty() {
                 <ul class="mime">{ for p.children.iter().map(part) }</ul>
             }

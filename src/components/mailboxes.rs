@@ -35,8 +35,16 @@ fn message(m: &StoredMessage, cursor: usize, onopen: &Callback<usize>) -> Html {
 pub fn Mailboxes(props: &MailboxesProps) -> Html {
     let trace = &props.run.trace;
     let boxes = use_memo(props.run.clone(), |run| present::mailboxes(&run.trace));
-    let recipient =
-        |addr: &str| props.lesson.email.to.iter().any(|t| present::address_of(t).eq_ignore_ascii_case(addr));
+    let email = &props.lesson.email;
+    // Every recipient of the lesson's message, copies included: their mailboxes are shown in full.
+    let recipient = |addr: &str| {
+        email
+            .to
+            .iter()
+            .chain(&email.cc)
+            .chain(&email.bcc)
+            .any(|t| present::address_of(t).eq_ignore_ascii_case(addr))
+    };
     // The recipients' mailboxes in full; and the sender's once news has come back to it (a
     // bounce, a delay warning), or when no recipient has a mailbox here (a lesson about a
     // bounce): then it is the one to watch.
