@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Release build of the web app into dist/: trunk (offline), then wasm-opt -Oz and a
-# conservative CSS minifier (scripts/minify-css.mjs).
+# Release build of the web app, in two builds of the same app (code splitting by a second
+# build):
+#   dist/       the "lite" app (SMTP, DNS, POP3): the first load, held to the size budget
+#   dist/full/  the "full" app (feature `imap`, public URL /full/): the lite app goes there
+#               when an IMAP lesson is opened; it plays every lesson
+# Each is trunk (offline), then wasm-opt -Oz and a conservative CSS minifier
+# (scripts/minify-css.mjs).
 #
-# Assumes the tools are installed (scripts/setup.sh). Lessons are compiled into
-# the wasm, so dist/ is the whole app: serve it as static files.
+# Assumes the tools are installed (scripts/setup.sh). Lessons are fetched from lessons/
+# next to each page (index.html's copy-dir), so dist/ is the whole app: serve it as static
+# files, at the root of a site.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -30,27 +36,33 @@ WASM_FEATURES=(
 header "build: cargo fetch"
 cargo fetch
 
-header "build: trunk build --release --offline"
+header "build: trunk build --release --offline (lite: dist/)"
 trunk build --release --offline
 
-shopt -s nullglob
-wasm_files=(dist/*.wasm)
-[ "${#wasm_files[@]}" -gt 0 ] || die "trunk produced no .wasm in dist/"
+# After the lite build: trunk empties its dist folder first.
+header "build: trunk build --release --offline --features imap (full: dist/full/)"
+trunk build --release --offline --features imap --dist dist/full --public-url /full/
 
-header "build: wasm-opt -Oz"
-for wasm in "${wasm_files[@]}"; do
-  before=$(stat -c %s "$wasm")
-  tmp="$wasm.opt.tmp"
-  "$WASM_OPT" -Oz "${WASM_FEATURES[@]}" "$wasm" -o "$tmp"
-  mv -f "$tmp" "$wasm"
-  after=$(stat -c %s "$wasm")
-  say "$wasm: $before -> $after bytes"
+shopt -s nullglob
+for dir in dist dist/full; do
+  wasm_files=("$dir"/*.wasm)
+  [ "${#wasm_files[@]}" -gt 0 ] || die "trunk produced no .wasm in $dir/"
+
+  header "build: wasm-opt -Oz ($dir)"
+  for wasm in "${wasm_files[@]}"; do
+    before=$(stat -c %s "$wasm")
+    tmp="$wasm.opt.tmp"
+    "$WASM_OPT" -Oz "${WASM_FEATURES[@]}" "$wasm" -o "$tmp"
+    mv -f "$tmp" "$wasm"
+    after=$(stat -c %s "$wasm")
+    say "$wasm: $before -> $after bytes"
+  done
+
+  header "build: minify CSS ($dir)"
+  css_files=("$dir"/*.css)
+  if [ "${#css_files[@]}" -gt 0 ]; then
+    node scripts/minify-css.mjs "${css_files[@]}"
+  fi
 done
 
-header "build: minify CSS"
-css_files=(dist/*.css)
-if [ "${#css_files[@]}" -gt 0 ]; then
-  node scripts/minify-css.mjs "${css_files[@]}"
-fi
-
-say "release build in dist/"
+say "release build in dist/ (lite) and dist/full/ (full, with IMAP)"

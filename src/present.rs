@@ -2,6 +2,10 @@
 //! components and tested natively. No protocol logic lives here: the core says what
 //! happened, this module only words it.
 
+/// The IMAP panel (full build only).
+#[cfg(feature = "imap")]
+pub mod imap;
+
 use mailroom_core::lesson::Lesson;
 use mailroom_core::time::SimTime;
 use mailroom_core::tls::Seen;

@@ -173,6 +173,16 @@ pub fn is_lesson(id: &str) -> bool {
     lessons::INDEX.iter().any(|(i, _)| *i == id)
 }
 
+/// True for a lesson this build cannot play: an IMAP lesson in the lite build (without the
+/// feature `imap`). The full build, in `full/` next to the page, plays it: the loader sends
+/// the student there ([`crate::hooks::use_lesson_loader`]).
+pub fn plays_elsewhere(id: &str) -> bool {
+    !cfg!(feature = "imap") && lessons::needs_imap(id)
+}
+
+/// What the page says while it goes to the full build for lesson `id`.
+pub const LOADING_IMAP: &str = "Loading the IMAP simulator…";
+
 /// Parses and runs lesson `id` from its file's `text`, its email sent `messages` times (a
 /// long trace, for the page benchmark: `?messages=27` in the address).
 pub fn build_lesson(
@@ -202,10 +212,12 @@ pub fn first_lesson_id() -> &'static str {
 }
 
 fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
+    // A lesson played by the full build: its title and, in words, that it is on its way.
+    let elsewhere = plays_elsewhere(id).then(|| lessons::INDEX.iter().find(|(i, _)| *i == id)).flatten();
     let lesson = Lesson {
         id: id.to_string(),
-        title: "Loading…".into(),
-        summary: String::new(),
+        title: elsewhere.map_or("Loading…", |(_, title)| *title).into(),
+        summary: if elsewhere.is_some() { LOADING_IMAP.into() } else { String::new() },
         scenario: "send".into(),
         email: EmailSpec::default(),
         world: Default::default(),
@@ -384,6 +396,19 @@ impl Reducible for Player {
                     format!("There is no lesson called “{id}”. Still showing “{}”.", self.lesson.title);
                 Player { error: Some(error), playing: false, ..(*self).clone() }
             }
+            // The full build plays it: nothing of this lesson is left on screen meanwhile.
+            Action::LoadLesson(id) if plays_elsewhere(&id) => {
+                let (lesson, run) = empty_lesson(&id);
+                Player {
+                    lesson,
+                    run,
+                    cursor: 0,
+                    selected: None,
+                    pending: Some((id, 0)),
+                    playing: false,
+                    ..(*self).clone()
+                }
+            }
             Action::LoadLesson(id) => Player { pending: Some((id, 0)), playing: false, ..(*self).clone() },
             // A lesson that is not the one still wanted arrived late: ignored.
             Action::LessonText { id, .. } if self.pending.as_ref().is_none_or(|(p, _)| *p != id) => {
@@ -451,6 +476,33 @@ mod tests {
 
     fn run(p: Rc<Player>, actions: &[Action]) -> Rc<Player> {
         actions.iter().cloned().fold(p, |p, a| p.reduce(a))
+    }
+
+    #[test]
+    fn an_imap_lesson_is_played_by_the_full_build() {
+        let p = run(player(), &[Action::Step, Action::LoadLesson("reading-mail-with-imap".into())]);
+        assert_eq!(p.pending, Some(("reading-mail-with-imap".to_string(), 0)));
+        let opened = Player::loading("two-devices-imap", 7, Settings::default(), 1);
+        assert_eq!(
+            (opened.pending.clone(), opened.error.clone()),
+            (Some(("two-devices-imap".into(), 7)), None)
+        );
+        if cfg!(feature = "imap") {
+            // The full build fetches and plays it.
+            let p = deliver(p);
+            assert_eq!((p.lesson.title.as_str(), p.pending.clone()), ("Reading mail with IMAP", None));
+            assert!(p.total() > 0);
+        } else {
+            // The lite build says, in words, that it goes to the full build; the lesson it
+            // showed is gone from the screen (no steps, no cursor).
+            assert!(plays_elsewhere("reading-mail-with-imap") && !plays_elsewhere("sending-an-email"));
+            assert_eq!(
+                (p.lesson.title.as_str(), p.lesson.summary.as_str()),
+                ("Reading mail with IMAP", LOADING_IMAP)
+            );
+            assert_eq!((p.cursor, p.total()), (0, 0));
+            assert_eq!(opened.lesson.summary, LOADING_IMAP);
+        }
     }
 
     #[test]

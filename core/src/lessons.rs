@@ -2,7 +2,8 @@
 
 use crate::lesson::{Lesson, LessonError};
 
-/// `(id, file text)` of every built-in lesson, in library order.
+/// `(id, file text)` of every built-in lesson, in library order; without the `imap` feature,
+/// less the lessons of [`NEEDS_IMAP`] (the engine could not run them).
 pub const BUILTIN: &[(&str, &str)] = &[
     ("sending-an-email", include_str!("../../lessons/sending-an-email.md")),
     ("a-bounce", include_str!("../../lessons/a-bounce.md")),
@@ -40,10 +41,12 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("the-whole-journey", include_str!("../../lessons/the-whole-journey.md")),
 ];
 
-/// `(id, title)` of every built-in lesson, in the order of [`BUILTIN`]: what the web app's
-/// lesson picker needs before it has fetched a lesson's file (`lessons/<id>.md` next to the
-/// page). Only this list is compiled into the page, not the lessons' text: the first load
-/// stays small however many lessons there are. A test checks it against the files.
+/// `(id, title)` of every lesson in `lessons/`, in library order, in every build (with or
+/// without the `imap` feature): what the web app's lesson picker needs before it has
+/// fetched a lesson's file (`lessons/<id>.md` next to the page). Only this list is compiled
+/// into the page, not the lessons' text: the first load stays small however many lessons
+/// there are. [`BUILTIN`] holds the same lessons in the same order, less those of
+/// [`NEEDS_IMAP`] without the feature. A test checks it against the files.
 pub const INDEX: &[(&str, &str)] = &[
     ("sending-an-email", "Sending an email"),
     ("a-bounce", "When delivery fails: a bounce"),
@@ -64,18 +67,10 @@ pub const INDEX: &[(&str, &str)] = &[
     ("keeping-mail-on-the-server", "Keeping mail on the server: UIDL"),
     ("connection-drops-before-quit", "What if the connection drops before QUIT?"),
     ("the-pop3-lock", "Two mail programs, one POP3 mailbox: the lock"),
-    // IMAP lessons only where the engine simulates IMAP (feature `imap`): the web app
-    // builds the core without it until it has a panel that shows IMAP, so its picker
-    // does not offer them yet.
-    #[cfg(feature = "imap")]
     ("reading-mail-with-imap", "Reading mail with IMAP"),
-    #[cfg(feature = "imap")]
     ("two-devices-imap", "Two devices, one mailbox: flags, EXPUNGE and IDLE"),
-    #[cfg(feature = "imap")]
     ("folders-and-flags", "Folders and flags"),
-    #[cfg(feature = "imap")]
     ("append-to-sent", "Where did my sent mail go? APPEND to Sent"),
-    #[cfg(feature = "imap")]
     ("pop3-or-imap", "POP3 or IMAP? The same mailbox, side by side"),
     ("full-mailbox", "A full mailbox"),
     ("too-big", "A message too big"),
@@ -83,6 +78,17 @@ pub const INDEX: &[(&str, &str)] = &[
     ("no-mx", "A domain with no MX record"),
     ("the-whole-journey", "The whole journey"),
 ];
+
+/// The lessons that need the engine's IMAP simulation (feature `imap`): a build without it
+/// lists them in [`INDEX`] but cannot run them (the web app's lite build sends the student
+/// to its full build for these).
+pub const NEEDS_IMAP: &[&str] =
+    &["reading-mail-with-imap", "two-devices-imap", "folders-and-flags", "append-to-sent", "pop3-or-imap"];
+
+/// True when lesson `id` needs the IMAP simulation (see [`NEEDS_IMAP`]).
+pub fn needs_imap(id: &str) -> bool {
+    NEEDS_IMAP.contains(&id)
+}
 
 /// Parses the built-in lesson `id`.
 pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
@@ -96,27 +102,44 @@ mod tests {
     #[test]
     fn the_index_names_every_lesson_by_its_title() {
         let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
-        let index: Vec<&str> = INDEX.iter().map(|(id, _)| *id).collect();
+        // Without the `imap` feature BUILTIN leaves out the IMAP lessons; INDEX never does.
+        let index: Vec<&str> =
+            INDEX.iter().map(|(id, _)| *id).filter(|id| cfg!(feature = "imap") || !needs_imap(id)).collect();
         assert_eq!(index, ids, "INDEX lists the lessons of BUILTIN, in the same order");
-        for (id, title) in INDEX {
+        for (id, title) in INDEX.iter().filter(|(id, _)| ids.contains(id)) {
             let lesson = builtin(id).unwrap().unwrap();
             assert_eq!(&lesson.title, title, "the title of {id}");
         }
-        // Every file in lessons/ is a built-in lesson.
+        // Every file in lessons/ is in INDEX, and NEEDS_IMAP names exactly those with an
+        // IMAP mail program.
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
         let mut files: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".md").map(str::to_string))
             .filter(|name| name != "README")
-            // Without the `imap` feature the IMAP lessons are left out of both lists.
-            .filter(|name| {
-                cfg!(feature = "imap")
-                    || !std::fs::read_to_string(format!("{dir}/{name}.md")).unwrap().contains(" imap from ")
-            })
             .collect();
         files.sort();
-        let mut ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-        ids.sort();
-        assert_eq!(files, ids);
+        let mut all: Vec<String> = INDEX.iter().map(|(id, _)| id.to_string()).collect();
+        all.sort();
+        assert_eq!(files, all);
+        let mut imap: Vec<&str> = files
+            .iter()
+            .map(String::as_str)
+            .filter(|name| {
+                std::fs::read_to_string(format!("{dir}/{name}.md")).unwrap().contains(" imap from ")
+            })
+            .collect();
+        imap.sort();
+        let mut needs: Vec<&str> = NEEDS_IMAP.to_vec();
+        needs.sort();
+        assert_eq!(imap, needs, "NEEDS_IMAP names the lessons whose world has an IMAP mail program");
+        // Their titles, from the files (BUILTIN may not hold them).
+        for (id, title) in INDEX.iter().filter(|(id, _)| needs_imap(id)) {
+            let text = std::fs::read_to_string(format!("{dir}/{id}.md")).unwrap();
+            assert!(
+                text.lines().any(|l| l.strip_prefix("title:").is_some_and(|t| t.trim() == *title)),
+                "{id}"
+            );
+        }
     }
 }

@@ -30,6 +30,24 @@ fn messages_param() -> usize {
         .unwrap_or(1)
 }
 
+/// True when the lesson's snapshots carry IMAP views (never in the lite build).
+fn has_imap(_player: &Player) -> bool {
+    #[cfg(feature = "imap")]
+    return present::imap::has_imap(_player.trace());
+    #[cfg(not(feature = "imap"))]
+    false
+}
+
+/// The IMAP panel, when the lesson has IMAP mail programs (full build only).
+fn imap_panel(_player: &Player) -> Html {
+    #[cfg(feature = "imap")]
+    if has_imap(_player) {
+        use crate::components::imap_panel::ImapPanel;
+        return html! { <ImapPanel run={_player.run.clone()} lesson={_player.lesson.clone()} cursor={_player.cursor} /> };
+    }
+    Html::default()
+}
+
 /// The whole player.
 #[component]
 pub fn App() -> Html {
@@ -38,7 +56,7 @@ pub fn App() -> Html {
         Player::loading(&route.lesson, route.step, load_settings(), messages_param())
     });
     let dispatcher = player.dispatcher();
-    use_lesson_loader(player.pending.as_ref().map(|(id, _)| id.clone()), dispatcher.clone());
+    use_lesson_loader(player.pending.clone(), dispatcher.clone());
 
     use_keyboard_shortcuts(dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
@@ -153,9 +171,12 @@ pub fn App() -> Html {
                 />
                 // A lesson with mail programs shows them next to the maildrops they read (the
                 // mailboxes that matter, on the servers); the others show the mailboxes.
+                // IMAP lessons (full build only) show each device's view beside the server's;
+                // a lesson with both (POP3 or IMAP?) shows both panels.
+                { imap_panel(&player) }
                 if present::has_mail_programs(player.trace()) {
                     <MailPrograms run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
-                } else {
+                } else if !has_imap(&player) {
                     <Mailboxes run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
                 }
             </aside>

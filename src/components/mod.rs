@@ -5,6 +5,9 @@ pub mod controls;
 pub mod diagram;
 pub mod explanation;
 pub mod icons;
+/// The IMAP panel: only the full build (feature `imap`) has it.
+#[cfg(feature = "imap")]
+pub mod imap_panel;
 pub mod inspector;
 pub mod mail_programs;
 pub mod mailboxes;

@@ -1,6 +1,10 @@
 //! Fetches the lesson the player waits for (`lessons/<id>.md`, next to the page; trunk
 //! copies the folder) and hands its text to the reducer. Only the lesson opened is loaded:
 //! the page's first load does not grow with the number of lessons.
+//!
+//! A lesson this build cannot play (an IMAP lesson in the lite build, see
+//! [`crate::state::plays_elsewhere`]) is not fetched: the page goes to the full build in
+//! `full/`, at the same address (`full/#/lesson/<id>/step/<n>`).
 
 use std::cell::Cell;
 
@@ -8,7 +12,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
-use crate::state::{Action, Player};
+use crate::route::{self, Route};
+use crate::state::{Action, Player, plays_elsewhere};
 
 /// Where lesson files come from instead of the network (the browser tests, which have no
 /// server for them): the text of lesson `id`.
@@ -23,11 +28,21 @@ pub fn set_lesson_source(source: LessonSource) {
     SOURCE.with(|s| s.set(Some(source)));
 }
 
-/// Loads lesson `pending` (an id) whenever it changes.
+/// Loads lesson `pending` (an id, and the step to show) whenever the id changes.
 #[hook]
-pub fn use_lesson_loader(pending: Option<String>, dispatcher: UseReducerDispatcher<Player>) {
-    use_effect_with(pending, move |pending| {
+pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReducerDispatcher<Player>) {
+    let step = pending.as_ref().map_or(0, |(_, step)| *step);
+    use_effect_with(pending.map(|(id, _)| id), move |pending| {
         let Some(id) = pending.clone() else { return };
+        if plays_elsewhere(&id) {
+            let hash = route::format(&Route { lesson: id, step });
+            if let Some(window) = web_sys::window() {
+                // `replace`: Back leads to the page before, not to this one, which would
+                // only come here again.
+                let _ = window.location().replace(&format!("full/{hash}"));
+            }
+            return;
+        }
         match SOURCE.with(Cell::get) {
             Some(source) => {
                 let text =

@@ -149,6 +149,10 @@ fn every_lesson_matches_the_oracle() {
         let text = std::fs::read_to_string(&path).expect("a lesson is UTF-8");
         same(&text);
         let id = path.file_stem().and_then(|s| s.to_str()).expect("a file name");
+        // The lite build's engine cannot read an IMAP lesson's world block.
+        if !cfg!(feature = "imap") && mailroom_core::lessons::needs_imap(id) {
+            continue;
+        }
         let lesson = mailroom_core::lesson::Lesson::parse(id, &text).expect("the lesson parses");
         assert!(!lesson.steps.is_empty());
         for step in &lesson.steps {

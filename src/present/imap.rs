@@ -1,0 +1,385 @@
+//! How the IMAP panel reads (full build only, feature `imap`): for each user's mailbox on
+//! an IMAP server, every device's view of it beside the server's, from the snapshot at the
+//! cursor (so stepping back shows exactly what was true then). Only reads the trace's
+//! [`ImapView`]s; no protocol logic here.
+
+use mailroom_core::lesson::Lesson;
+use mailroom_core::store::Flags;
+use mailroom_core::trace::{
+    ConnId, HostId, ImapFolderView, ImapMailboxView, ImapProgramView, ImapView, Trace,
+};
+
+use super::{display_name, first_name, short_name};
+
+/// True when the lesson's snapshots carry IMAP views (it has IMAP mail programs).
+pub fn has_imap(trace: &Trace) -> bool {
+    trace.snapshot_at(0).iter().any(|h| h.imap.as_ref().is_some_and(|v| !v.programs.is_empty()))
+}
+
+/// One user's mailbox: the server's side and each device's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImapGroup {
+    pub user: String,
+    /// "Bob’s mail".
+    pub title: String,
+    /// The server's name (`mx.example.net`).
+    pub server: String,
+    /// Who is logged in on the server, in words.
+    pub sessions: String,
+    pub devices: Vec<ImapDevice>,
+    /// The folders that hold a message (on the server or in a device's view).
+    pub folders: Vec<ImapFolderTable>,
+    /// The other folders, empty everywhere, in words ("Sent (\Sent, UIDNEXT 1), …").
+    pub empty_folders: String,
+}
+
+/// A device's mail program: its column heading and its state in words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImapDevice {
+    pub heading: String,
+    pub line: String,
+    pub error: Option<String>,
+    pub connected: bool,
+}
+
+/// One folder's messages, a row per UID.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImapFolderTable {
+    pub name: String,
+    /// "INBOX · UIDVALIDITY 1 · UIDNEXT 3" (the server's numbers).
+    pub caption: String,
+    pub rows: Vec<ImapRow>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImapRow {
+    /// The UID; 0 for a message a device was told exists (`* n EXISTS`) but not yet which.
+    pub uid: u32,
+    pub subject: String,
+    pub from: String,
+    /// On the server: its flags; `None` when it is not (or no longer) there.
+    pub server: Option<String>,
+    pub devices: Vec<ImapCell>,
+}
+
+impl ImapRow {
+    pub fn uid_text(&self) -> String {
+        if self.uid == 0 { "?".into() } else { self.uid.to_string() }
+    }
+
+    pub fn server_text(&self) -> &str {
+        self.server.as_deref().unwrap_or("not on the server")
+    }
+}
+
+/// What one device believes of one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImapCell {
+    /// It has never opened the folder.
+    NotSynced,
+    /// It opened the folder but does not know this message (yet, or any more).
+    Unknown,
+    /// It knows the message with these flags, and maybe downloaded its body.
+    Known { flags: String, opened: bool },
+}
+
+impl ImapCell {
+    pub fn key(&self) -> &'static str {
+        match self {
+            ImapCell::NotSynced => "not-synced",
+            ImapCell::Unknown => "unknown",
+            ImapCell::Known { .. } => "known",
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            ImapCell::NotSynced => "folder not opened".into(),
+            ImapCell::Unknown => "not known".into(),
+            ImapCell::Known { flags, .. } => flags.clone(),
+        }
+    }
+
+    pub fn note(&self) -> Option<&'static str> {
+        match self {
+            ImapCell::Known { opened: true, .. } => Some("opened (body downloaded)"),
+            _ => None,
+        }
+    }
+}
+
+/// `\Seen \Flagged`, or "no flags".
+pub fn flags_text(flags: Flags) -> String {
+    if flags.is_empty() {
+        return "no flags".into();
+    }
+    let names: Vec<&str> = Flags::NAMES.iter().filter(|(f, _)| flags.contains(*f)).map(|(_, n)| *n).collect();
+    names.join(" ")
+}
+
+fn label(trace: &Trace, host: HostId) -> String {
+    trace.hosts.get(host).map(|h| h.label.clone()).unwrap_or_default()
+}
+
+/// The device whose session `conn` is, in words.
+fn device_of(trace: &Trace, conn: ConnId) -> String {
+    match trace.conn(conn).and_then(|c| trace.hosts.get(c.client)) {
+        Some(h) => h.label.clone(),
+        None => conn.to_string(),
+    }
+}
+
+fn device(trace: &Trace, host: HostId, p: &ImapProgramView) -> ImapDevice {
+    let name = label(trace, host);
+    let state = match (p.session, &p.selected) {
+        (None, _) => "not connected".to_string(),
+        (Some(_), None) => "connected, no folder open".to_string(),
+        (Some(_), Some(f)) if p.idling => format!("{f} open, waiting in IDLE for news"),
+        (Some(_), Some(f)) => format!("{f} open"),
+    };
+    ImapDevice {
+        heading: format!("On {name}"),
+        line: format!("Mail program on {name}: {state}"),
+        error: p.error.as_ref().map(|e| format!("Last error: {e}")),
+        connected: p.session.is_some(),
+    }
+}
+
+fn folder<'a>(folders: &'a [ImapFolderView], name: &str) -> Option<&'a ImapFolderView> {
+    folders.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+}
+
+fn table(
+    server: Option<&ImapFolderView>,
+    name: &str,
+    programs: &[(HostId, &ImapProgramView)],
+) -> ImapFolderTable {
+    let mut rows: Vec<ImapRow> = Vec::new();
+    let views: Vec<Option<&ImapFolderView>> =
+        programs.iter().map(|(_, p)| folder(&p.folders, name)).collect();
+    if let Some(f) = server {
+        rows.extend(f.messages.iter().map(|m| ImapRow {
+            uid: m.uid,
+            subject: m.subject.clone(),
+            from: display_name(&m.from).to_string(),
+            server: Some(flags_text(m.flags)),
+            devices: Vec::new(),
+        }));
+    }
+    // What only a device believes in: expunged since, or not yet known by UID.
+    for v in views.iter().flatten() {
+        for m in &v.messages {
+            if !rows.iter().any(|r| r.uid == m.uid) {
+                rows.push(ImapRow {
+                    uid: m.uid,
+                    subject: m.subject.clone(),
+                    from: display_name(&m.from).to_string(),
+                    server: None,
+                    devices: Vec::new(),
+                });
+            }
+        }
+    }
+    for row in &mut rows {
+        row.devices = views
+            .iter()
+            .map(|v| match v {
+                None => ImapCell::NotSynced,
+                Some(v) if v.uid_validity == 0 && v.messages.is_empty() => ImapCell::NotSynced,
+                Some(v) => match v.messages.iter().find(|m| m.uid == row.uid) {
+                    Some(m) => ImapCell::Known { flags: flags_text(m.flags), opened: m.opened },
+                    None => ImapCell::Unknown,
+                },
+            })
+            .collect();
+    }
+    // New mail a device was told of (`* n EXISTS`) but has not fetched: no UID yet.
+    for row in rows.iter_mut().filter(|r| r.uid == 0) {
+        for cell in row.devices.iter_mut().filter(|c| matches!(c, ImapCell::Known { .. })) {
+            *cell = ImapCell::Known { flags: "new (* EXISTS), not fetched yet".into(), opened: false };
+        }
+    }
+    let caption = match server {
+        Some(f) => {
+            let next = f.uid_next.map(|n| format!(" · UIDNEXT {n}")).unwrap_or_default();
+            format!("{} · UIDVALIDITY {}{next}", f.name, f.uid_validity)
+        }
+        None => format!("{name} · not on the server"),
+    };
+    ImapFolderTable { name: name.to_string(), caption, rows }
+}
+
+fn group(
+    trace: &Trace,
+    lesson: &Lesson,
+    server_host: Option<HostId>,
+    user: &str,
+    mailbox: Option<&ImapMailboxView>,
+    programs: &[(HostId, &ImapProgramView)],
+) -> ImapGroup {
+    let server = match server_host {
+        Some(h) => trace.hosts.get(h).map(|h| h.name.clone()).unwrap_or_default(),
+        None => programs.first().map(|(_, p)| p.server.clone()).unwrap_or_default(),
+    };
+    let title = match first_name(lesson, user) {
+        Some(first) => format!("{first}’s mail"),
+        None => format!("Mail of {user}"),
+    };
+    let sessions: Vec<String> = mailbox
+        .map(|m| {
+            m.sessions
+                .iter()
+                .map(|(conn, selected)| {
+                    let idle = programs.iter().any(|(_, p)| p.session == Some(*conn) && p.idling);
+                    let what = match selected {
+                        Some(f) if idle => format!("{f} selected, IDLE"),
+                        Some(f) => format!("{f} selected"),
+                        None => "logged in".into(),
+                    };
+                    format!("{} ({what})", device_of(trace, *conn))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let short = short_name(&server);
+    let sessions = match sessions.len() {
+        0 => format!("Server {short}: no session logged in"),
+        1 => format!("Server {short}: 1 session logged in: {}", sessions[0]),
+        n => format!("Server {short}: {n} sessions logged in: {}", sessions.join("; ")),
+    };
+    // Folders: the server's in its order, then any only a device knows.
+    let mut names: Vec<String> =
+        mailbox.map(|m| m.folders.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
+    for (_, p) in programs {
+        for f in &p.folders {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&f.name)) {
+                names.push(f.name.clone());
+            }
+        }
+    }
+    let server_folders: &[ImapFolderView] = mailbox.map_or(&[], |m| &m.folders);
+    let mut folders = Vec::new();
+    let mut empty = Vec::new();
+    for name in &names {
+        let t = table(folder(server_folders, name), name, programs);
+        if t.rows.is_empty() {
+            let what = match folder(server_folders, name) {
+                Some(f) => {
+                    let next = f.uid_next.map(|n| format!("UIDNEXT {n}")).unwrap_or_default();
+                    match &f.special_use {
+                        Some(u) => format!("{name} ({u}, {next})"),
+                        None => format!("{name} ({next})"),
+                    }
+                }
+                None => name.clone(),
+            };
+            empty.push(what);
+        } else {
+            folders.push(t);
+        }
+    }
+    let empty_folders =
+        if empty.is_empty() { String::new() } else { format!("Empty folders: {}", empty.join(", ")) };
+    ImapGroup {
+        user: user.to_string(),
+        title,
+        server,
+        sessions,
+        devices: programs.iter().map(|(h, p)| device(trace, *h, p)).collect(),
+        folders,
+        empty_folders,
+    }
+}
+
+/// The IMAP panel's groups at `cursor`: one per user whose mail an IMAP program reads.
+pub fn imap_groups(trace: &Trace, lesson: &Lesson, cursor: usize) -> Vec<ImapGroup> {
+    let snaps = trace.snapshot_at(cursor);
+    let views: Vec<(HostId, &ImapView)> =
+        snaps.iter().enumerate().filter_map(|(h, s)| Some((h, s.imap.as_deref()?))).collect();
+    let programs: Vec<(HostId, &ImapProgramView)> =
+        views.iter().flat_map(|(h, v)| v.programs.iter().map(move |p| (*h, p))).collect();
+    let mut users: Vec<&str> = Vec::new();
+    for (_, p) in &programs {
+        if !users.contains(&p.user.as_str()) {
+            users.push(&p.user);
+        }
+    }
+    users
+        .into_iter()
+        .map(|user| {
+            let mine: Vec<(HostId, &ImapProgramView)> =
+                programs.iter().filter(|(_, p)| p.user == user).copied().collect();
+            let server = mine.first().map(|(_, p)| p.server.as_str()).unwrap_or_default();
+            let mailbox = views.iter().find_map(|(h, v)| {
+                let name_matches = trace.hosts.get(*h).is_some_and(|i| i.name.eq_ignore_ascii_case(server));
+                v.mailboxes.iter().find(|m| m.user == user && name_matches).map(|m| (*h, m))
+            });
+            group(trace, lesson, mailbox.map(|(h, _)| h), user, mailbox.map(|(_, m)| m), &mine)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: &str) -> (Lesson, mailroom_core::world::LessonRun) {
+        let lesson = mailroom_core::lessons::builtin(id).unwrap().unwrap();
+        let run = mailroom_core::world::run_lesson(&lesson).unwrap();
+        (lesson, run)
+    }
+
+    /// (uid, server's flags, each device's cell) of each row of folder `name`.
+    fn rows(g: &ImapGroup, name: &str) -> Vec<(u32, String, Vec<String>)> {
+        let t = g.folders.iter().find(|f| f.name == name).unwrap();
+        t.rows
+            .iter()
+            .map(|r| (r.uid, r.server_text().to_string(), r.devices.iter().map(ImapCell::text).collect()))
+            .collect()
+    }
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn two_devices_see_the_same_mailbox_step_by_step() {
+        let (lesson, run) = run("two-devices-imap");
+        let t = &run.trace;
+        assert!(has_imap(t));
+        let at = |cursor| imap_groups(t, &lesson, cursor).remove(0);
+        let g = at(0);
+        assert_eq!((g.title.as_str(), g.server.as_str()), ("Bob’s mail", "mx.example.net"));
+        assert_eq!(g.sessions, "Server mx: no session logged in");
+        assert_eq!(g.devices[1].line, "Mail program on Bob's phone: not connected");
+        assert!(g.folders.is_empty() && g.empty_folders.contains("INBOX (UIDNEXT 1)"), "{}", g.empty_folders);
+        assert!(g.empty_folders.contains("Sent (\\Sent, UIDNEXT 1)"), "{}", g.empty_folders);
+        // Both wait in IDLE; the phone has flagged, the laptop has read "Lunch"; "Photos" is gone.
+        // The IDLE push: once "Dessert?" (UID 3) is delivered, the first moment a device knows
+        // of it only by `* n EXISTS`.
+        let push = (0..=t.len()).find(|&c| {
+            let g = at(c);
+            let inbox = g.folders.iter().find(|f| f.name == "INBOX");
+            inbox.is_some_and(|f| f.rows.iter().any(|r| r.uid == 3) && f.rows.iter().any(|r| r.uid == 0))
+        });
+        let g = at(push.expect("a device is told of new mail by * EXISTS"));
+        assert!(g.sessions.contains("(INBOX selected, IDLE)"), "{}", g.sessions);
+        let inbox = rows(&g, "INBOX");
+        assert!(inbox.iter().any(|r| r.0 == 3 && r.1 == "no flags"), "{inbox:?}");
+        let new = inbox.iter().find(|r| r.0 == 0).unwrap();
+        assert!(new.2.contains(&"new (* EXISTS), not fetched yet".to_string()), "{new:?}");
+        assert_eq!(new.1, "not on the server", "the UID-less row stands for a device's belief only");
+        let g = at(t.len());
+        assert_eq!(g.sessions, "Server mx: no session logged in");
+        assert_eq!(
+            rows(&g, "INBOX"),
+            [
+                (1, "\\Seen \\Flagged".into(), s(&["\\Seen \\Flagged", "\\Seen \\Flagged"])),
+                (3, "no flags".into(), s(&["no flags", "no flags"]))
+            ]
+        );
+        assert_eq!(g.folders[0].caption, "INBOX · UIDVALIDITY 1 · UIDNEXT 4");
+        assert_eq!(g.folders[0].rows[0].devices[0].note(), Some("opened (body downloaded)"));
+        assert_eq!(g.folders[0].rows[0].devices[1].note(), None);
+    }
+}

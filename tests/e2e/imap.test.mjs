@@ -1,0 +1,212 @@
+// The IMAP lessons in headless Chromium against the release build (scripts/build.sh): the
+// first load is the lite app in dist/, which has no IMAP; opening an IMAP lesson, from the
+// lesson picker or by its address, sends the page to the full app in dist/full/ at the
+// same address, which plays it and shows the IMAP panel. Parts are found by their titles,
+// never by step numbers.
+//
+// Like pop3.test.mjs it follows the DOM contract (data-testid, ARIA) and polls the page
+// (waitForFunction), never sleeps. Screenshots at a laptop's and a projector's full-HD size
+// go to tests/e2e/artifacts/ (gitignored), to be looked at.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+const TIMEOUT = 15_000;
+const BOB = 'bob@example.net';
+
+const SEL = {
+  player: 'main[data-testid=player]',
+  panel: '[data-testid=imap-panel]',
+  picker: 'select[data-testid=lesson-picker]',
+};
+
+let server;
+let browser;
+
+before(async () => {
+  for (const page of ['index.html', 'full/index.html']) {
+    try {
+      await access(path.join(DIST, page));
+    } catch {
+      throw new Error(`no ${path.join(DIST, page)}: build the app first (scripts/build.sh)`);
+    }
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function waitUntil(page, what, predicate, arg, timeout = TIMEOUT) {
+  try {
+    await page.waitForFunction(predicate, arg, { timeout, polling: 'raf' });
+  } catch (err) {
+    const state = await page
+      .evaluate((s) => ({ url: location.href, panel: document.querySelector(s)?.innerText.slice(0, 800) }), SEL.panel)
+      .catch(() => '(unavailable)');
+    throw new Error(`timed out waiting for ${what}; page: ${JSON.stringify(state)}\n${err.message.split('\n')[0]}`);
+  }
+}
+
+/** A fresh context at `viewport`, recording the addresses of the full app it asks for. */
+async function contextRecordingFull(viewport = { width: 1366, height: 768 }) {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport });
+  context.setDefaultTimeout(TIMEOUT);
+  const asked = [];
+  context.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/full/' && r.isNavigationRequest()) asked.push(r.url());
+  });
+  return { context, errors, offsite, asked };
+}
+
+/** Waits for the full app to show `lesson`. */
+async function inFullApp(page, lesson) {
+  await page.waitForURL((u) => u.pathname === '/full/' && u.hash.startsWith(`#/lesson/${lesson}/`), { timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  await lessonShown(page, lesson, FIRST_LOAD_TIMEOUT);
+  await waitUntil(page, 'the IMAP panel', (s) => !!document.querySelector(s), SEL.panel);
+}
+
+/** Goes to the start of the part titled `title`, with its button in the parts strip. */
+async function gotoPart(page, title) {
+  const escaped = title.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const button = page.locator(`[data-testid=narration] nav button[aria-label$=": ${escaped}"]`);
+  assert.equal(await button.count(), 1, `one part is titled "${title}"`);
+  await button.click();
+  await waitUntil(page, `part "${title}"`, (t) => document.querySelector('#narration-title')?.textContent.trim() === t, title);
+}
+
+/** What the IMAP panel shows of `user`'s mail. */
+function readGroup(page, user) {
+  return page.evaluate(
+    ([panel, user]) => {
+      const g = document.querySelector(`${panel} [data-testid=imap-group][data-user="${user}"]`);
+      if (!g) return null;
+      const cells = (r) => [...r.querySelectorAll('td')].map((c) => c.textContent.trim());
+      return {
+        sessions: g.querySelector('[data-testid=imap-sessions]')?.textContent.trim(),
+        devices: [...g.querySelectorAll('[data-testid=imap-device]')].map((d) => d.textContent.trim()),
+        tables: [...g.querySelectorAll('[data-testid=imap-table]')].map((t) => ({
+          folder: t.dataset.folder,
+          caption: t.querySelector('caption')?.textContent.trim(),
+          headings: [...t.querySelectorAll('thead th')].map((th) => th.textContent.trim()),
+          rows: [...t.querySelectorAll('[data-testid=imap-row]')].map((r) => ({
+            uid: r.dataset.uid,
+            subject: r.querySelector('th')?.textContent.trim(),
+            // UID, then the server's cell, then one per device.
+            cells: cells(r),
+          })),
+        })),
+        text: g.innerText,
+      };
+    },
+    [SEL.panel, user],
+  );
+}
+
+async function shoot(page, name) {
+  await page.screenshot({ path: await artifactPath(`imap-${name}.png`) });
+}
+
+async function finish(context, errors, offsite) {
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+}
+
+test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the full app', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite, asked } = await contextRecordingFull();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  // The lite app lists the IMAP lessons in its picker.
+  await page.locator(SEL.picker).selectOption({ label: 'Reading mail with IMAP' });
+  // (While the full app is on its way the lite page says "Loading the IMAP simulator…":
+  // too brief to catch here; src/state.rs tests it.)
+  await inFullApp(page, 'reading-mail-with-imap');
+  // One navigation (the request has no hash; inFullApp checked the address's).
+  assert.equal(asked.length, 1, 'the page went to full/ once');
+
+  await gotoPart(page, 'What the list shows');
+  let g = await readGroup(page, BOB);
+  assert.equal(g.tables[0].folder, 'INBOX');
+  assert.match(g.tables[0].caption, /^INBOX · UIDVALIDITY \d+ · UIDNEXT 3$/);
+  assert.deepEqual(g.tables[0].headings, ['UID', 'Message', 'On mx.example.net', "On Bob's laptop"]);
+  // The first `* FETCH` of the list: UID 1 known to the laptop, UID 2 not yet (only its
+  // `* EXISTS`, a row without UID).
+  assert.deepEqual(g.tables[0].rows.map((r) => [r.uid, r.cells.slice(1)]), [
+    ['1', ['no flags', 'no flags']],
+    ['2', ['no flags', 'not known']],
+    ['0', ['not on the server', 'new (* EXISTS), not fetched yet']],
+  ]);
+
+  await gotoPart(page, 'Read: \\Seen');
+  g = await readGroup(page, BOB);
+  const read = g.tables[0].rows.find((r) => r.cells[1] === '\\Seen');
+  assert.ok(read, `a message is \\Seen on the server: ${JSON.stringify(g.tables[0].rows)}`);
+  assert.match(read.cells[2], /\\Seen.*opened/, 'the laptop has it \\Seen and opened');
+  assert.match(g.sessions, /Bob's laptop \(INBOX selected/);
+  await shoot(page, 'reading-1366x768');
+
+  // Stepping back is exact: one step before, the server had set \Seen (the FETCH of the
+  // body) but its answer had not reached the laptop yet.
+  await page.keyboard.press('ArrowLeft');
+  g = await readGroup(page, BOB);
+  assert.deepEqual(g.tables[0].rows[0].cells.slice(1), ['\\Seen', 'no flags'], JSON.stringify(g.tables[0].rows));
+  await finish(context, errors, offsite);
+});
+
+for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
+  const size = `${viewport.width}x${viewport.height}`;
+  test(`Two devices, one mailbox, by its address on the lite page: the IDLE push on both devices (${size})`, { timeout: 180_000 }, async () => {
+    const { context, errors, offsite, asked } = await contextRecordingFull(viewport);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/lesson/two-devices-imap/step/3`);
+    await inFullApp(page, 'two-devices-imap');
+    assert.equal(asked.length, 1, 'the page went to full/ once');
+    assert.equal(await page.evaluate((s) => document.querySelector(s).dataset.cursor, SEL.player), '3', 'at the same step');
+
+    // The laptop is told first, then the phone: `* n EXISTS` in IDLE, no UID yet.
+    await gotoPart(page, 'Pushed at once');
+    let g = await readGroup(page, BOB);
+    let inbox = g.tables.find((t) => t.folder === 'INBOX');
+    let fresh = inbox.rows.find((r) => r.uid === '0');
+    assert.ok(fresh, `a row for the pushed message: ${JSON.stringify(inbox.rows)}`);
+    assert.deepEqual(fresh.cells.slice(1), ['not on the server', 'new (* EXISTS), not fetched yet', 'not known']);
+
+    await gotoPart(page, 'And to the phone');
+    g = await readGroup(page, BOB);
+    inbox = g.tables.find((t) => t.folder === 'INBOX');
+    assert.deepEqual(inbox.headings, ['UID', 'Message', 'On mx.example.net', "On Bob's laptop", "On Bob's phone"]);
+    const dessert = inbox.rows.find((r) => r.subject.startsWith('Dessert?'));
+    assert.ok(dessert, JSON.stringify(inbox.rows));
+    assert.deepEqual(dessert.cells.slice(1), ['no flags', 'not known', 'not known'], 'on the server, by UID 3');
+    fresh = inbox.rows.find((r) => r.uid === '0');
+    assert.deepEqual(fresh.cells.slice(1), ['not on the server', 'new (* EXISTS), not fetched yet', 'new (* EXISTS), not fetched yet']);
+    const lunch = inbox.rows.find((r) => r.subject.startsWith('Lunch on Friday?'));
+    assert.deepEqual(lunch.cells.slice(1).map((c) => c.replace('opened (body downloaded)', '').trim()), [
+      '\\Seen \\Flagged',
+      '\\Seen \\Flagged',
+      '\\Seen \\Flagged',
+    ]);
+    assert.match(g.sessions, /^Server mx: 2 sessions logged in: Bob's laptop \(INBOX selected.*\); Bob's phone \(INBOX selected/);
+    assert.match(g.devices[0], /^Mail program on Bob's laptop: INBOX open/);
+    assert.match(g.devices[1], /^Mail program on Bob's phone: INBOX open/);
+    // The panel is on screen, not cut off: its last row is inside the window.
+    const box = await page.locator(`${SEL.panel} [data-testid=imap-row]`).last().boundingBox();
+    assert.ok(box && box.y >= 0, 'the panel\'s rows are laid out');
+    await shoot(page, `two-devices-${size}`);
+    await finish(context, errors, offsite);
+  });
+}
