@@ -227,9 +227,15 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
         if draft.body.contains(&boundary) {
             return Err(ComposeError("the body contains the MIME boundary".into()));
         }
-        m.push_str(&format!("Content-Type: multipart/mixed; boundary=\"{boundary}\"\r\n\r\n"));
-        m.push_str("This is a message with several parts in MIME format.\r\n\r\n");
-        m.push_str(&format!("--{boundary}\r\n"));
+        for piece in [
+            "Content-Type: multipart/mixed; boundary=\"",
+            &boundary,
+            "\"\r\n\r\nThis is a message with several parts in MIME format.\r\n\r\n--",
+            &boundary,
+            "\r\n",
+        ] {
+            m.push_str(piece);
+        }
         text_part_headers(&mut m, draft.body);
         m.push_str("\r\n");
     }
@@ -255,10 +261,19 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
                 a.name
             )));
         }
-        m.push_str(&format!("--{boundary}\r\n"));
-        m.push_str(&format!("Content-Type: {}; name=\"{}\"\r\n", a.content_type, a.name));
-        m.push_str(&format!("Content-Disposition: attachment; filename=\"{}\"\r\n", a.name));
-        m.push_str("Content-Transfer-Encoding: base64\r\n\r\n");
+        for piece in [
+            "--",
+            &boundary,
+            "\r\nContent-Type: ",
+            &a.content_type,
+            "; name=\"",
+            &a.name,
+            "\"\r\nContent-Disposition: attachment; filename=\"",
+            &a.name,
+            "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        ] {
+            m.push_str(piece);
+        }
         // Lines of 76 characters at most (RFC 2045 §6.8).
         let encoded = crate::smtp::auth::encode(&a.data);
         for chunk in encoded.as_bytes().chunks(76) {
@@ -267,7 +282,9 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
         }
     }
     if !draft.attachments.is_empty() {
-        m.push_str(&format!("--{boundary}--\r\n"));
+        m.push_str("--");
+        m.push_str(&boundary);
+        m.push_str("--\r\n");
     }
     Ok(m.into_bytes())
 }

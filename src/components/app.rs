@@ -5,7 +5,6 @@ use crate::components::diagram::Diagram;
 use crate::components::explanation::ExplanationCard;
 use crate::components::mail_programs::MailPrograms;
 use crate::components::mailboxes::Mailboxes;
-use crate::components::message_dialog::MessageDialog;
 use crate::components::narration::Narration;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
@@ -86,31 +85,6 @@ pub fn App() -> Html {
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
 
-    // The message open in the inspector from the explanation (a message after 354, or a
-    // copy filed in a mailbox).
-    let inspecting = use_state(|| None::<usize>);
-    let on_inspect = {
-        let inspecting = inspecting.setter();
-        use_callback((), move |i: usize, _| inspecting.set(Some(i)))
-    };
-    let on_inspect_close = {
-        let inspecting = inspecting.setter();
-        use_callback((), move |_: (), _| inspecting.set(None))
-    };
-    let inspector = (*inspecting).and_then(|i| {
-        let ev = player.trace().events.get(i).filter(|_| i < player.cursor)?;
-        let name = |h: usize| player.trace().hosts.get(h).map_or("?", |h| present::short_name(&h.name)).to_string();
-        let eyebrow = match &ev.kind {
-            mailroom_core::trace::EventKind::Delivery { mailbox } => format!("Filed in {mailbox}"),
-            mailroom_core::trace::EventKind::Bounce { sender } => format!("A bounce written by {}, to {sender}", name(ev.from)),
-            mailroom_core::trace::EventKind::Delayed { sender } => {
-                format!("A delay warning written by {}, to {sender}", name(ev.from))
-            }
-            _ => format!("Sent after 354: {} → {}", name(ev.from), name(ev.to)),
-        };
-        Some(html! { <MessageDialog run={player.run.clone()} index={i} {eyebrow} onclose={on_inspect_close.clone()} /> })
-    });
-
     let total = player.total();
     let announce = match player.current() {
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
@@ -167,7 +141,6 @@ pub fn App() -> Html {
                     focused={player.focused()}
                     selected={player.selected.is_some()}
                     onselect={on_select}
-                    oninspect={on_inspect}
                 />
                 // A lesson with mail programs shows them next to the maildrops they read (the
                 // mailboxes that matter, on the servers); the others show the mailboxes.
@@ -198,9 +171,6 @@ pub fn App() -> Html {
                 onlineends={on_line_ends}
                 onplaythrough={on_play_through}
             />
-            // One node whether or not the dialog is open: `for` would splice it into the
-            // list, and Yew, matching unkeyed children from the end, would rebuild the page.
-            { inspector.unwrap_or_default() }
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
                 { announce }
             </div>

@@ -6,6 +6,7 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::components::icons;
+use crate::components::message_dialog::MessageDialog;
 use crate::present;
 
 #[derive(Properties, PartialEq)]
@@ -17,13 +18,24 @@ pub struct ExplanationCardProps {
     pub selected: bool,
     /// Select an event (`None`: follow the current one again).
     pub onselect: Callback<Option<usize>>,
-    /// Open the message an event carries in the message inspector.
-    pub oninspect: Callback<usize>,
+}
+
+/// A link to the RFC section of an explanation, opening in a new tab.
+pub fn rfc_link(x: &explain::Explanation) -> Html {
+    html! {
+        <a href={x.url()} target="_blank" rel="noopener noreferrer">
+            { x.rfc }{ " " }{ icons::external() }
+            <span class="visually-hidden">{ " (opens in a new tab)" }</span>
+        </a>
+    }
 }
 
 /// What the event means, in a student's words, with the RFC section to read.
 #[component]
 pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
+    // The message open in the inspector (a message after 354, a copy filed in a mailbox,
+    // a bounce or warning as written): the event that carries it.
+    let inspecting = use_state(|| None::<usize>);
     let trace = &props.run.trace;
     let Some(ev) = props.focused.and_then(|i| trace.events.get(i)) else {
         return html! {
@@ -36,6 +48,20 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
         };
     };
     let index = ev.index;
+    let dialog = (*inspecting).filter(|i| trace.events.get(*i).is_some()).map(|i| {
+        let name = |h: usize| trace.hosts.get(h).map_or("?", |h| present::short_name(&h.name)).to_string();
+        let e = &trace.events[i];
+        let eyebrow = match &e.kind {
+            EventKind::Delivery { mailbox } => format!("Filed in {mailbox}"),
+            // A bounce or a delay warning, as its server wrote it.
+            EventKind::Bounce { sender } | EventKind::Delayed { sender } => {
+                format!("Written by {}, to {sender}", name(e.from))
+            }
+            _ => format!("Sent after 354: {} → {}", name(e.from), name(e.to)),
+        };
+        let close = inspecting.setter();
+        html! { <MessageDialog run={props.run.clone()} index={i} {eyebrow} onclose={move |_| close.set(None)} /> }
+    });
     let entries = explain::event(trace, ev.index);
     let speaker = present::speaker(trace, ev);
     let first_line = match present::wire(ev) {
@@ -74,7 +100,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     | EventKind::Delayed { .. }) {
                 <p class="inspect-open">
                     <button type="button" class="link-button" data-testid="inspect-message"
-                        onclick={props.oninspect.reform(move |_: MouseEvent| index)}>
+                        onclick={let open = inspecting.setter(); move |_: MouseEvent| open.set(Some(index))}>
                         { "Inspect this message ›" }
                     </button>
                 </p>
@@ -99,12 +125,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     // The source right under the title: in a short panel the text scrolls, the
                     // RFC link stays in sight.
                     if !x.rfc.is_empty() {
-                        <p class="rfc">
-                            <a href={x.url()} target="_blank" rel="noopener noreferrer">
-                                { x.rfc }{ " " }{ icons::external() }
-                                <span class="visually-hidden">{ " (opens in a new tab)" }</span>
-                            </a>
-                        </p>
+                        <p class="rfc">{ rfc_link(x) }</p>
                     }
                     <p>{ x.text }</p>
                 </div>
@@ -112,6 +133,9 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             if entries.is_empty() {
                 <h2 id="explanation-title" class="explanation-title">{ ev.kind.label() }</h2>
             }
+            // One node whether open or not (an Option would be spliced into the list, and
+            // Yew, matching unkeyed children from the end, would rebuild the card).
+            { dialog.unwrap_or_default() }
         </section>
     }
 }

@@ -3,12 +3,11 @@
 //! the MIME tree, and a bounce's delivery-status fields explained. The engine reads the
 //! message ([`mailroom_core::inspect`]); this only lays it out, as text nodes.
 
-use mailroom_core::explain::Explanation;
 use mailroom_core::inspect::{self, Dsn, DsnField, Part};
 use mailroom_core::trace::Trace;
 use yew::prelude::*;
 
-use crate::components::icons;
+use crate::components::explanation::rfc_link;
 
 /// One view of the inspector.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -41,15 +40,6 @@ impl View {
     }
 }
 
-fn rfc_link(x: &Explanation) -> Html {
-    html! {
-        <a href={x.url()} target="_blank" rel="noopener noreferrer">
-            { x.rfc }{ " " }{ icons::external() }
-            <span class="visually-hidden">{ " (opens in a new tab)" }</span>
-        </a>
-    }
-}
-
 /// The header fields in order, then the `Received:` chain oldest hop first.
 fn header(message: &[u8]) -> Html {
     let fields = inspect::fields(message);
@@ -68,7 +58,7 @@ fn header(message: &[u8]) -> Html {
                         <li>
                             <span class="hop-route">
                                 { or_unknown(&h.from) }
-                                if let Some(tcp) = &h.from_tcp { <span class="muted">{ format!(" ({tcp})") }</span> }
+                                if let Some(tcp) = &h.from_tcp { <span class="muted">{ " (" }{ tcp.clone() }{ ")" }</span> }
                                 { " → " }{ or_unknown(&h.by) }
                             </span>
                             if let Some(with) = &h.with {
@@ -115,14 +105,14 @@ fn envelope(trace: &Trace, index: usize, message: &[u8]) -> Html {
                     <tr><th scope="col">{ "" }</th><th scope="col">{ "Envelope (for servers)" }</th><th scope="col">{ "Header (for people)" }</th></tr>
                 </thead>
                 <tbody>
-                    <tr><th scope="row">{ "Sender" }</th><td>{ format!("MAIL FROM: {from}") }</td><td>{ format!("From: {}", header("From")) }</td></tr>
+                    <tr><th scope="row">{ "Sender" }</th><td>{ "MAIL FROM: " }{ from }</td><td>{ "From: " }{ header("From") }</td></tr>
                     <tr>
                         <th scope="row">{ "Recipients" }</th>
-                        <td>{ format!("RCPT TO: {rcpt}") }</td>
+                        <td>{ "RCPT TO: " }{ rcpt }</td>
                         <td>
-                            { format!("To: {}", header("To")) }<br />
-                            { format!("Cc: {}", header("Cc")) }<br />
-                            { format!("Bcc: {}", header("Bcc")) }
+                            { "To: " }{ header("To") }<br />
+                            { "Cc: " }{ header("Cc") }<br />
+                            { "Bcc: " }{ header("Bcc") }
                         </td>
                     </tr>
                 </tbody>
@@ -147,7 +137,7 @@ fn part(p: &Part) -> Html {
         <li>
             <code>{ p.content_type.clone() }</code>
             if !params.is_empty() { <span class="muted">{ format!(" ({})", params.join("; ")) }</span> }
-            <span class="muted">{ format!(" · {size} octets{extra}") }</span>
+            <span class="muted">{ " · " }{ size }{ " octets" }{ extra }</span>
             if !p.children.is_empty() {
                 <ul class="mime">{ for p.children.iter().map(part) }</ul>
             }
@@ -195,7 +185,7 @@ fn report(dsn: &Dsn) -> Html {
             { dsn_fields(&dsn.per_message) }
             { for dsn.recipients.iter().enumerate().map(|(i, r)| html! {
                 <>
-                    <h3 class="inspect-h">{ format!("Recipient {}", i + 1) }</h3>
+                    <h3 class="inspect-h">{ "Recipient " }{ i + 1 }</h3>
                     { dsn_fields(r) }
                 </>
             }) }
