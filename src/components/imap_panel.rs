@@ -17,7 +17,7 @@ pub struct ImapPanelProps {
 /// One message: its UID, what it is, its flags on the server and in each device's view.
 fn row(r: &ImapRow) -> Html {
     html! {
-        <tr class={classes!("mail-row", r.server.is_none().then_some("absent"))} data-testid="imap-row"
+        <tr class={classes!("mail-row", (r.server.is_none() && r.uid != 0).then_some("absent"))} data-testid="imap-row"
             data-uid={r.uid.to_string()}>
             <td class="num mono">{ r.uid_text() }</td>
             <th scope="row" class="mail-subject">

@@ -68,7 +68,12 @@ impl ImapRow {
     }
 
     pub fn server_text(&self) -> &str {
-        self.server.as_deref().unwrap_or("not on the server")
+        match (&self.server, self.uid) {
+            (Some(flags), _) => flags,
+            // A device's "* n EXISTS" without a UID: the server's own row is above, by UID.
+            (None, 0) => "(above, with its UID)",
+            (None, _) => "not on the server",
+        }
     }
 }
 
@@ -195,8 +200,12 @@ fn table(
     }
     // New mail a device was told of (`* n EXISTS`) but has not fetched: no UID yet.
     for row in rows.iter_mut().filter(|r| r.uid == 0) {
+        if row.subject.is_empty() {
+            row.subject = "a new message".into();
+        }
         for cell in row.devices.iter_mut().filter(|c| matches!(c, ImapCell::Known { .. })) {
-            *cell = ImapCell::Known { flags: "new (* EXISTS), not fetched yet".into(), opened: false };
+            *cell =
+                ImapCell::Known { flags: "told it exists (* EXISTS), not fetched yet".into(), opened: false };
         }
     }
     let caption = match server {
@@ -367,8 +376,8 @@ mod tests {
         let inbox = rows(&g, "INBOX");
         assert!(inbox.iter().any(|r| r.0 == 3 && r.1 == "no flags"), "{inbox:?}");
         let new = inbox.iter().find(|r| r.0 == 0).unwrap();
-        assert!(new.2.contains(&"new (* EXISTS), not fetched yet".to_string()), "{new:?}");
-        assert_eq!(new.1, "not on the server", "the UID-less row stands for a device's belief only");
+        assert!(new.2.contains(&"told it exists (* EXISTS), not fetched yet".to_string()), "{new:?}");
+        assert_eq!(new.1, "(above, with its UID)", "the UID-less row stands for a device's belief only");
         let g = at(t.len());
         assert_eq!(g.sessions, "Server mx: no session logged in");
         assert_eq!(

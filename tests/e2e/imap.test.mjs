@@ -148,7 +148,7 @@ test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the fu
   assert.deepEqual(g.tables[0].rows.map((r) => [r.uid, r.cells.slice(1)]), [
     ['1', ['no flags', 'no flags']],
     ['2', ['no flags', 'not known']],
-    ['0', ['not on the server', 'new (* EXISTS), not fetched yet']],
+    ['0', ['(above, with its UID)', 'told it exists (* EXISTS), not fetched yet']],
   ]);
 
   await gotoPart(page, 'Read: \\Seen');
@@ -183,7 +183,7 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
     let inbox = g.tables.find((t) => t.folder === 'INBOX');
     let fresh = inbox.rows.find((r) => r.uid === '0');
     assert.ok(fresh, `a row for the pushed message: ${JSON.stringify(inbox.rows)}`);
-    assert.deepEqual(fresh.cells.slice(1), ['not on the server', 'new (* EXISTS), not fetched yet', 'not known']);
+    assert.deepEqual(fresh.cells.slice(1), ['(above, with its UID)', 'told it exists (* EXISTS), not fetched yet', 'not known']);
 
     await gotoPart(page, 'And to the phone');
     g = await readGroup(page, BOB);
@@ -193,7 +193,7 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
     assert.ok(dessert, JSON.stringify(inbox.rows));
     assert.deepEqual(dessert.cells.slice(1), ['no flags', 'not known', 'not known'], 'on the server, by UID 3');
     fresh = inbox.rows.find((r) => r.uid === '0');
-    assert.deepEqual(fresh.cells.slice(1), ['not on the server', 'new (* EXISTS), not fetched yet', 'new (* EXISTS), not fetched yet']);
+    assert.deepEqual(fresh.cells.slice(1), ['(above, with its UID)', 'told it exists (* EXISTS), not fetched yet', 'told it exists (* EXISTS), not fetched yet']);
     const lunch = inbox.rows.find((r) => r.subject.startsWith('Lunch on Friday?'));
     assert.deepEqual(lunch.cells.slice(1).map((c) => c.replace('opened (body downloaded)', '').trim()), [
       '\\Seen \\Flagged',
