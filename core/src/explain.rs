@@ -1734,23 +1734,7 @@ mod tests {
         }
         names.dedup();
         assert_eq!(names.len() + 1, IMAP_COMMANDS.len(), "one entry per command and DONE, no more");
-        use Verb::*;
-        for v in [
-            Capability,
-            Login,
-            Authenticate,
-            List,
-            Select,
-            Fetch,
-            Store,
-            Move,
-            Copy,
-            Expunge,
-            Append,
-            Noop,
-            Idle,
-            Logout,
-        ] {
+        for v in Verb::ALL {
             assert!(imap_command(v.name()).is_some(), "{v:?}");
         }
         assert!(imap_command("DONE").is_some() && imap_command("UID EXPUNGE").is_some());

@@ -200,6 +200,24 @@ pub enum Verb {
 }
 
 impl Verb {
+    /// Every verb, for tests that go through them all.
+    pub const ALL: [Verb; 14] = [
+        Verb::Capability,
+        Verb::Login,
+        Verb::Authenticate,
+        Verb::List,
+        Verb::Select,
+        Verb::Fetch,
+        Verb::Store,
+        Verb::Move,
+        Verb::Copy,
+        Verb::Expunge,
+        Verb::Append,
+        Verb::Noop,
+        Verb::Idle,
+        Verb::Logout,
+    ];
+
     /// As on the wire (`UID FETCH`).
     pub fn name(self) -> &'static str {
         match self {

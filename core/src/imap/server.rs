@@ -146,6 +146,17 @@ fn ok(text: impl Into<String>) -> Done {
     Done { cond: ImapCondition::Ok, code: None, text: text.into() }
 }
 
+/// The end of a FETCH or STORE that met messages another session expunged: `NO
+/// [EXPUNGEISSUED]` for the sequence-number forms (RFC 2180 §4.1.2, RFC 5530); the UID
+/// forms ignore a UID that is not there (RFC 3501 §6.4.8).
+fn expunge_issued(missing: bool, uid: bool, verb: &str) -> Done {
+    if missing && !uid {
+        no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
+    } else {
+        ok(format!("{verb} completed"))
+    }
+}
+
 fn no(code: Option<&str>, text: impl Into<String>) -> Done {
     Done { cond: ImapCondition::No, code: code.map(str::to_string), text: text.into() }
 }
@@ -996,13 +1007,7 @@ impl ImapServer {
         if over {
             return no(Some("LIMIT"), "too much data for one FETCH: ask for fewer messages or items");
         }
-        if missing && !uid {
-            // RFC 2180 §4.1.2, RFC 5530 EXPUNGEISSUED: some were expunged by another session.
-            // Not for UID FETCH: a UID that is not there is ignored (RFC 3501 §6.4.8).
-            no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
-        } else {
-            ok(format!("{verb} completed"))
-        }
+        expunge_issued(missing, uid, verb)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1054,12 +1059,7 @@ impl ImapServer {
         for l in lines {
             self.untagged("FETCH", l, Some(verb));
         }
-        if missing && !uid {
-            // RFC 2180 §4.1.2; UID STORE ignores a UID that is not there (RFC 3501 §6.4.8).
-            no(Some("EXPUNGEISSUED"), "some of the messages were expunged by another session")
-        } else {
-            ok(format!("{verb} completed"))
-        }
+        expunge_issued(missing, uid, verb)
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -547,23 +547,7 @@ fn garbage_never_panics() {
 /// Every state reads in plain words that fit the diagram (at most 41 characters).
 #[test]
 fn states_describe_themselves_briefly() {
-    use Verb::*;
-    let verbs = [
-        Capability,
-        Login,
-        Authenticate,
-        List,
-        Select,
-        Fetch,
-        Store,
-        Move,
-        Copy,
-        Expunge,
-        Append,
-        Noop,
-        Idle,
-        Logout,
-    ];
+    let verbs = Verb::ALL;
     let mut states = vec![
         ClientState::ExpectGreeting,
         ClientState::Idling,
@@ -581,6 +565,6 @@ fn states_describe_themselves_briefly() {
             assert!(!words.is_empty() && words.chars().count() <= 41, "{s:?}: {words}");
         }
     }
-    assert_eq!(ClientState::Expect(Fetch).describe(true), "sends UID FETCH");
+    assert_eq!(ClientState::Expect(Verb::Fetch).describe(true), "sends UID FETCH");
     assert_eq!(ClientState::ExpectIdleEnd.describe(false), "waits for the OK that ends IDLE");
 }
