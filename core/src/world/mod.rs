@@ -1425,7 +1425,11 @@ impl World {
                     .collect();
                 // Refused before any recipient was named (the login, MAIL FROM): one
                 // error for the whole message, which stays in the Outbox to be sent again.
-                let whole = self.smtp_client(conn).and_then(SmtpClient::refused_whole);
+                let whole = self.conns[conn.0].ends[idx(Side::Client)]
+                    .machine
+                    .as_ref()
+                    .and_then(|m| m.as_any().downcast_ref::<SmtpClient>())
+                    .and_then(SmtpClient::refused_whole);
                 if let Some(reply) = whole {
                     let text = format!(
                         "The mail program reports an error and keeps the message in its Outbox: {reply}"
@@ -1445,13 +1449,8 @@ impl World {
     }
 
     fn client_outcome(&self, conn: ConnId) -> Option<crate::smtp::client::Outcome> {
-        self.smtp_client(conn)?.outcome()
-    }
-
-    /// The SMTP client on the client end of `conn`, if that is what runs there.
-    fn smtp_client(&self, conn: ConnId) -> Option<&SmtpClient> {
         let m = self.conns[conn.0].ends[idx(Side::Client)].machine.as_ref()?;
-        m.as_any().downcast_ref::<SmtpClient>()
+        m.as_any().downcast_ref::<SmtpClient>()?.outcome()
     }
 
     /// The queue manager of `host` takes an input; what it asks for is done at once.
