@@ -425,6 +425,7 @@ mod big_trace {
 
     use mailroom::components::transcript::Transcript;
     use mailroom::shared::Shared;
+    use mailroom::state::Action;
     use mailroom_core::world::LessonRun;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
@@ -460,13 +461,12 @@ mod big_trace {
             let cursor = cursor.clone();
             Callback::from(move |_: MouseEvent| cursor.set(*cursor + 1))
         };
-        let onselect = use_callback((), |_: usize, _| ());
-        let oneavesdropper = use_callback((), |_: (), _| ());
+        let dispatch = use_callback((), |_: Action, _| ());
         html! {
             <>
                 <button id="harness-step" {onclick}>{ "step" }</button>
                 <Transcript run={props.run.clone()} cursor={*cursor} selected={None} show_line_ends={false}
-                    eavesdropper={false} {onselect} {oneavesdropper} />
+                    eavesdropper={false} {dispatch} />
             </>
         }
     }
@@ -575,7 +575,7 @@ async fn hostile_narration_renders_inert() {
         cursor: 0,
         total: 0,
         messages: 1,
-        onseek: yew::Callback::noop(),
+        dispatch: yew::Callback::noop(),
     };
     let handle = yew::Renderer::<Narration>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -8,6 +8,7 @@ use yew::prelude::*;
 use crate::components::icons;
 use crate::components::message_dialog::MessageDialog;
 use crate::present;
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct ExplanationCardProps {
@@ -16,8 +17,9 @@ pub struct ExplanationCardProps {
     pub focused: Option<usize>,
     /// True when `focused` was chosen in the transcript (not simply the current event).
     pub selected: bool,
-    /// Select an event (`None`: follow the current one again).
-    pub onselect: Callback<Option<usize>>,
+    /// The player's reducer: the card selects another event with [`Action::Select`]
+    /// (`None`: follow the current one again).
+    pub dispatch: Callback<Action>,
 }
 
 /// A link to the RFC section of an explanation, opening in a new tab.
@@ -88,7 +90,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 </p>
                 <p class="explanation-wire"><span class="row-who">{ speaker.prefix() }</span>{ " " }<code>{ first_line }</code></p>
                 if props.selected {
-                    <button type="button" class="link-button" onclick={props.onselect.reform(|_: MouseEvent| None)}>
+                    <button type="button" class="link-button" onclick={props.dispatch.reform(|_: MouseEvent| Action::Select(None))}>
                         { "back to the current step" }
                     </button>
                 }
@@ -110,7 +112,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     { "Answers: " }
                     <button type="button" class={classes!("link-button", mono.then_some("mono"))}
                         title="Explain what this reply answers (for a message: everything up to the final dot)"
-                        onclick={props.onselect.reform(move |_: MouseEvent| Some(c))}>
+                        onclick={props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(c)))}>
                         { text }
                     </button>
                 </p>
