@@ -11,6 +11,7 @@
 //! - [`components`]: one component per file; [`hooks`]: timers, keys, address, storage.
 #![forbid(unsafe_code)]
 
+pub mod class;
 pub mod components;
 pub mod diagram_text;
 pub mod hooks;

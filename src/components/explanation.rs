@@ -5,6 +5,8 @@ use mailroom_core::trace::EventKind;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
+
 use crate::components::icons;
 use crate::components::message_dialog::MessageDialog;
 use crate::present;
@@ -82,7 +84,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
     });
 
     html! {
-        <section class={classes!("panel", "explanation", format!("fam-{}", ev.kind.family().css_class()))}
+        <section class={class!("panel", "explanation", format!("fam-{}", ev.kind.family().css_class()))}
             aria-labelledby="explanation-title" data-testid="explanation">
             <div class="explanation-head">
                 <p class="eyebrow">
@@ -110,7 +112,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             if let (Some(c), Some((text, mono))) = (answers, answers_text) {
                 <p class="answers">
                     { "Answers: " }
-                    <button type="button" class={classes!("link-button", mono.then_some("mono"))}
+                    <button type="button" class={class!("link-button", mono.then_some("mono"))}
                         title="Explain what this reply answers (for a message: everything up to the final dot)"
                         onclick={props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(c)))}>
                         { text }
@@ -118,7 +120,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 </p>
             }
             { for entries.iter().enumerate().map(|(i, x)| html! {
-                <div class={classes!("explain-entry", (i > 0).then_some("secondary"))}>
+                <div class={class!("explain-entry", (i > 0).then_some("secondary"))}>
                     if i == 0 {
                         <h2 id="explanation-title" class="explanation-title">{ x.title }</h2>
                     } else {

@@ -3,6 +3,8 @@ use crate::shared::Shared;
 use mailroom_core::lesson::Lesson;
 use yew::prelude::*;
 
+use crate::class;
+
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -141,7 +143,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
                         };
                         html! {
                             <li key={i}>
-                                <button type="button" class={classes!("outline-step", state)}
+                                <button type="button" class={class!("outline-step", state)}
                                     aria-current={(state == "current").then_some("step")}
                                     // One Tab stop for the strip (the current part); ‹ and ›
                                     // move between parts, and ← → keep stepping everywhere.

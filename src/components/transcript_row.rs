@@ -6,6 +6,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
+use crate::class;
+
 use crate::components::icons;
 use crate::present::{self, LineEnd, PreviewLine, Wire};
 use crate::state::Action;
@@ -218,7 +220,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             }
         })
     };
-    let class = classes!(
+    let class = class!(
         "row",
         format!("fam-{}", ev.kind.family().css_class()),
         props.current.then_some("current"),
