@@ -41,7 +41,9 @@ WASM_FEATURES=(
 #                       rustc links with --stack-first, the stack takes [0, 1 MiB) and grows
 #                       down from the top, and the data and the heap lie above it.
 #  --converge           run -Oz again until the module stops shrinking.
-WASM_OPT_FLAGS=(-Oz --low-memory-unused --converge)
+#  --strip-producers --strip-target-features: two custom sections no browser reads (the
+#                       tools that made the file, the features it was compiled for).
+WASM_OPT_FLAGS=(-Oz --low-memory-unused --converge --strip-producers --strip-target-features)
 
 header "build: cargo fetch"
 cargo fetch
