@@ -11,9 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
+use mailroom_core::base64::encode as base64;
 use mailroom_core::fuzzing::{ESCAPE, Step, encode, pop3_server, smtp_server};
 use mailroom_core::pop3::md5_hex;
-use mailroom_core::smtp::auth::{encode as base64, plain_response};
+use mailroom_core::smtp::auth::plain_response;
 
 /// Setups of the SMTP harness (the first byte; see `fuzzing/smtp.rs`).
 const MX: u8 = 0;
