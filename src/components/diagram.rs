@@ -5,7 +5,6 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::diagram_text::{Block, TextStyle, columns, spread};
 use crate::num::fixed;
 use crate::present;

@@ -6,7 +6,6 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::components::icons;
 use crate::components::message_dialog::MessageDialog;
 use crate::present;

@@ -3,7 +3,6 @@
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::present::LineEnd;
 
 fn icon(path: &'static str) -> Html {

@@ -5,7 +5,6 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::present::{self, MailGroup, MailRow};
 
 #[derive(Properties, PartialEq)]

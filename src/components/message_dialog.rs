@@ -8,7 +8,6 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::components::inspector::{self, View};
 use crate::present;
 use crate::shared::Shared;

@@ -3,11 +3,10 @@ use crate::shared::Shared;
 use mailroom_core::lesson::Lesson;
 use yew::prelude::*;
 
-use crate::class;
-
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::class;
 use crate::markdown;
 use crate::present;
 use crate::state::{Action, current_step, part_range, step_cursor};

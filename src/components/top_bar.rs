@@ -2,7 +2,6 @@ use mailroom_core::lessons::INDEX;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::components::icons;
 
 #[derive(Properties, PartialEq)]

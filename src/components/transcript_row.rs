@@ -7,7 +7,6 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 use crate::class;
-
 use crate::components::icons;
 use crate::present::{self, LineEnd, PreviewLine, Wire};
 use crate::state::Action;
