@@ -170,7 +170,7 @@ pub enum Action {
 
 /// True for the id of a built-in lesson.
 pub fn is_lesson(id: &str) -> bool {
-    lessons::INDEX.iter().any(|(i, _)| *i == id)
+    lessons::entry(id).is_some()
 }
 
 /// True for a lesson this build cannot play: an IMAP lesson in the lite build (without the
@@ -203,21 +203,22 @@ pub fn build_lesson(
 
 /// The title of the first built-in lesson.
 fn first_title() -> &'static str {
-    lessons::INDEX.first().map(|(_, title)| *title).unwrap_or("")
+    lessons::INDEX.first().map_or("", |e| e.title)
 }
 
 /// The id of the first built-in lesson (the default when the address names none).
 pub fn first_lesson_id() -> &'static str {
-    lessons::INDEX.first().map(|(id, _)| *id).unwrap_or("")
+    lessons::INDEX.first().map_or("", |e| e.id)
 }
 
 fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
     // A lesson played by the full build: its title and, in words, that it is on its way.
-    let elsewhere = plays_elsewhere(id).then(|| lessons::INDEX.iter().find(|(i, _)| *i == id)).flatten();
+    let elsewhere = plays_elsewhere(id).then(|| lessons::entry(id)).flatten();
     let lesson = Lesson {
         id: id.to_string(),
-        title: elsewhere.map_or("Loading…", |(_, title)| *title).into(),
+        title: elsewhere.map_or("Loading…", |e| e.title).into(),
         summary: if elsewhere.is_some() { LOADING_IMAP.into() } else { String::new() },
+        listing: Default::default(),
         scenario: "send".into(),
         email: EmailSpec::default(),
         world: Default::default(),

@@ -33,6 +33,7 @@
 use std::fmt;
 
 use crate::describe::Description;
+use crate::listing::Listing;
 use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
@@ -50,6 +51,9 @@ pub struct Lesson {
     pub title: String,
     /// One sentence for the lesson library.
     pub summary: String,
+    /// Where it sits in the learning path, its level and time (`path:`, `order:`,
+    /// `level:`, `minutes:`).
+    pub listing: Listing,
     /// Which built-in scenario the World runs (`send` for now).
     pub scenario: String,
     /// The email the scenario sends.
@@ -258,6 +262,7 @@ impl Lesson {
             v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
         };
         let mut subject = String::new();
+        let mut listing = Listing::default();
         let front_start = i;
         loop {
             let Some(line) = lines.get(i) else {
@@ -291,12 +296,16 @@ impl Lesson {
                 "cc" => cc = list(&value),
                 "bcc" => bcc = list(&value),
                 "subject" => subject = value,
-                other => errors.push(err(
-                    i,
-                    format!(
-                        "unknown front matter key `{other}` (known: title, summary, from, to, cc, bcc, subject, world, scenario)"
-                    ),
-                )),
+                other => match listing.read(other, &value) {
+                    Some(Ok(())) => {}
+                    Some(Err(what)) => errors.push(err(i, what)),
+                    None => errors.push(err(
+                        i,
+                        format!(
+                            "unknown front matter key `{other}` (known: title, summary, path, order, level, minutes, from, to, cc, bcc, subject, world, scenario)"
+                        ),
+                    )),
+                },
             }
         }
         // The closing `---` (1-based): where a missing key is reported.
@@ -433,6 +442,7 @@ impl Lesson {
             id: id.to_string(),
             title,
             summary,
+            listing,
             scenario: scenario.0,
             email: EmailSpec { from, to, cc, bcc, subject, body, attachments },
             world,
@@ -794,6 +804,14 @@ mod tests {
                 "line 6: the ```world block is not closed",
             ),
             ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
+            (
+                "---\ntitle: T\npath: up\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
+                "line 3: unknown path `up`",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\nminutes: 999\n---\n## S\n@ start\n",
+                "line 5: `minutes:` takes",
+            ),
         ];
         for (text, want) in cases {
             let e = Lesson::parse("x", text).unwrap_err().to_string();

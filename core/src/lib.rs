@@ -41,6 +41,7 @@ pub mod inspect;
 pub mod lesson;
 pub mod lessons;
 pub mod line;
+pub mod listing;
 pub mod mail;
 pub mod mta;
 pub mod pop3;

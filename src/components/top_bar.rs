@@ -51,8 +51,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 <label class="lesson-picker" title="Choose a lesson">
                     <span class="visually-hidden">{ "Lesson" }</span>
                     <select data-testid="lesson-picker" {onchange}>
-                        { for lessons.iter().map(|(id, title)| html! {
-                            <option value={*id} selected={*id == props.lesson_id}>{ *title }</option>
+                        { for lessons.iter().map(|e| html! {
+                            <option value={e.id} selected={e.id == props.lesson_id}>{ e.title }</option>
                         }) }
                     </select>
                 </label>
