@@ -7,7 +7,8 @@
 #   deps         mailroom-core has no web dependency (cargo tree)
 #   native       cargo test --workspace (core unit tests; serve's tests drive
 #                the binary with Python's smtplib)
-#   browser      wasm-bindgen tests of the web app in headless Chromium
+#   browser      wasm-bindgen tests of the web app in headless Chromium (the lite app,
+#                then the full app's IMAP panel)
 #   build        release build into dist/ (scripts/build.sh)
 #   size         size budget of dist/ (scripts/size.sh)
 #   e2e          the learner's journey in headless Chromium (node --test tests/e2e/)
@@ -59,6 +60,8 @@ cargo test --workspace
 
 stage browser "cargo test -p mailroom --target wasm32-unknown-unknown (headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p mailroom --target wasm32-unknown-unknown
+# The full build's IMAP panel (tests/browser_imap.rs).
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p mailroom --target wasm32-unknown-unknown --features imap --test browser_imap
 
 stage build "scripts/build.sh"
 scripts/build.sh
