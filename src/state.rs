@@ -224,7 +224,10 @@ fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
         world: Default::default(),
         steps: Vec::new(),
     };
-    (Shared::new(lesson), Shared::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))
+    (
+        Shared::new(lesson),
+        Shared::new(LessonRun { trace: Trace::default(), anchors: Vec::new(), answers: Vec::new() }),
+    )
 }
 
 impl Player {
