@@ -10,7 +10,7 @@ use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
     initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
-    use_lesson_loader, use_persist_settings, use_play_timer,
+    use_lesson_loader, use_persist_settings, use_play_timer, use_record_progress,
 };
 use crate::present;
 use crate::state::{Action, Player, Speed};
@@ -61,6 +61,9 @@ pub fn App() -> Html {
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
     use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
     use_persist_settings(player.settings());
+    // A lesson on its way is not progress yet.
+    let shown = if player.pending.is_none() { player.total() } else { 0 };
+    use_record_progress(&player.lesson.id, player.cursor, shown);
     use_focus_rescue(player.cursor, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {

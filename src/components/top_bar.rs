@@ -41,7 +41,10 @@ pub fn TopBar(props: &TopBarProps) -> Html {
     let lessons = INDEX;
     html! {
         <header class="top-bar">
-            <span class="brand">{ icons::logo() }<span>{ "Mailroom" }</span></span>
+            <a class="brand" href="#/" title="All lessons: the learning path" data-testid="home-link">
+                { icons::logo() }<span>{ "Mailroom" }</span>
+                <span class="visually-hidden">{ ": all lessons" }</span>
+            </a>
             // With several lessons the picker shows the title (the heading stays for screen
             // readers): one title on screen, not the same words twice.
             <h1 id="lesson-title" class={classes!("lesson-title", (INDEX.len() > 1).then_some("visually-hidden"))}>

@@ -127,7 +127,7 @@ async function finish(context, errors, offsite) {
 test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the full app', { timeout: 180_000 }, async () => {
   const { context, errors, offsite, asked } = await contextRecordingFull();
   const page = await context.newPage();
-  await page.goto(`${server.url}/`);
+  await page.goto(`${server.url}/#/lesson/sending-an-email`);
   await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
   await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
   // The lite app lists the IMAP lessons in its picker.

@@ -1,0 +1,108 @@
+// The home page in headless Chromium against the release build in dist/: the learning
+// path, a lesson opened from it and stepped with the keyboard alone, the progress that
+// survives a reload, "Continue", an IMAP lesson handed to the full build, and a corrupt
+// saved progress set aside with a notice. Follows the DOM contract (data-testid,
+// data-* attributes, ARIA) and polls the page, never sleeps.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const text = (page, sel) => page.locator(sel).innerText();
+
+test('a student finds a lesson on the path, plays it by keyboard, and comes back to it', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await page.title(), 'Mailroom: learn how email really works');
+  assert.deepEqual(
+    (await page.locator('.path-part h2').allInnerTexts()).map((t) => t.split('\n').slice(0, 2).join(' ')),
+    ['1 Sending', '2 Retrieving', '3 When things go wrong', '4 Security and trust'],
+  );
+  assert.match(await text(page, '[data-testid=continue]'), /^Start with “Sending an email”$/);
+  await page.screenshot({ path: await artifactPath('home-1366.png') });
+
+  // By keyboard only: Tab to the first lesson card of "When things go wrong", Enter.
+  const bounce = page.locator('.lesson-card[data-lesson=a-bounce] a');
+  let tabs = 0;
+  while (!(await bounce.evaluate((a) => a === document.activeElement))) {
+    await page.keyboard.press('Tab');
+    assert.ok(++tabs < 80, 'the card is reachable by Tab');
+  }
+  await page.keyboard.press('Enter');
+  await lessonShown(page, 'a-bounce', FIRST_LOAD_TIMEOUT);
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]')?.dataset.cursor === '4');
+  const total = await page.locator('main[data-testid=player]').getAttribute('data-total');
+
+  // Home by the brand link: the card says how far, Continue goes back there.
+  await page.locator('[data-testid=home-link]').click();
+  await page.locator('[data-testid=home]').waitFor();
+  const card = page.locator('.lesson-card[data-lesson=a-bounce]');
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  assert.equal(await text(page, '[data-testid=continue]'), 'Continue “When delivery fails: a bounce” at step 4');
+
+  // The progress survives a reload.
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  await page.locator('[data-testid=continue]').click();
+  await lessonShown(page, 'a-bounce');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '4');
+  await page.keyboard.press('End');
+  await page.waitForFunction((t) => document.querySelector('main[data-testid=player]')?.dataset.cursor === t, total);
+  // Back with the browser's Back button: the home page, the lesson finished.
+  await page.goBack();
+  await page.locator('[data-testid=home]').waitFor();
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), 'Finished');
+  assert.match(await text(page, '[data-testid=finished]'), /^1 of \d+ lessons finished$/);
+  assert.match(await page.locator('.path-part').nth(2).locator('.path-done').innerText(), /^1 of \d+ finished$/);
+  // Finished: the big button goes on to the next lesson of the path.
+  assert.equal(await text(page, '[data-testid=continue]'), 'Next: “Reading a bounce message”');
+  await page.screenshot({ path: await artifactPath('home-progress-1366.png') });
+
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
+
+test('a corrupt saved progress is set aside with a notice, never a blank page', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.evaluate(() => localStorage.setItem('mailroom.progress', '{"an": "old format"}'));
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.match(await text(page, '[data-testid=notice]'), /could not be read and was set aside/);
+  assert.ok((await page.locator('.lesson-card').count()) > 20, 'every lesson is listed');
+  await page.locator('[data-testid=notice] button').click();
+  assert.equal(await page.locator('[data-testid=notice]').count(), 0);
+  await context.close();
+  assert.deepEqual(errors, []);
+});
