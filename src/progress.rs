@@ -35,6 +35,9 @@ pub struct LessonProgress {
     pub total: usize,
     /// The last step was reached at least once.
     pub finished: bool,
+    /// `(right, questions)`: the predictions of the last time the lesson was played to its
+    /// end, for a lesson that asks questions.
+    pub score: Option<(u16, u16)>,
 }
 
 /// Everything remembered.
@@ -83,8 +86,9 @@ impl Progress {
         self.lessons.iter().find(|l| l.id == id)
     }
 
-    /// Records that lesson `id` (of `total` steps) is at `step`.
-    pub fn record(&mut self, id: &str, step: usize, total: usize) {
+    /// Records that lesson `id` (of `total` steps) is at `step`, and its `score` when it
+    /// is known (at the end of a lesson that asks questions).
+    pub fn record(&mut self, id: &str, step: usize, total: usize, score: Option<(usize, usize)>) {
         let at = self.lessons.iter().position(|l| l.id == id);
         let mut entry = at
             .map(|i| self.lessons.remove(i))
@@ -92,6 +96,8 @@ impl Progress {
         entry.total = total;
         entry.furthest = entry.furthest.max(step).min(total);
         entry.finished |= total > 0 && step >= total;
+        let small = |n: usize| u16::try_from(n).unwrap_or(u16::MAX);
+        entry.score = score.map(|(right, asked)| (small(right), small(asked))).or(entry.score);
         self.lessons.push(entry);
         if self.lessons.len() > MAX_LESSONS {
             self.lessons.remove(0);
@@ -112,20 +118,24 @@ mod tests {
     #[test]
     fn records_the_furthest_step_and_the_last_place() {
         let mut p = Progress::default();
-        p.record("a", 5, 10);
-        p.record("a", 2, 10);
-        p.record("b", 1, 4);
+        p.record("a", 5, 10, None);
+        p.record("a", 2, 10, None);
+        p.record("b", 1, 4, None);
         assert_eq!(p.lesson("a").map(|l| (l.furthest, l.finished)), Some((5, false)));
         assert_eq!(p.last, Some(Place { lesson: "b".into(), step: 1 }));
-        p.record("a", 10, 10);
-        p.record("a", 0, 10);
+        p.record("a", 10, 10, Some((1, 2)));
+        p.record("a", 0, 10, None);
+        // The score of the last time to the end is kept until the next one.
+        assert_eq!(p.lesson("a").unwrap().score, Some((1, 2)));
+        p.record("a", 10, 10, Some((2, 2)));
+        assert_eq!(p.lesson("a").unwrap().score, Some((2, 2)));
         assert_eq!(p.lesson("a").map(|l| (l.furthest, l.finished)), Some((10, true)));
         assert_eq!(p.finished(["a", "b", "c"]), 1);
         // Most recently played last.
         assert_eq!(p.lessons.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(), ["b", "a"]);
         // An empty lesson is never finished; a step past the end counts as the end.
-        p.record("empty", 0, 0);
-        p.record("c", 99, 3);
+        p.record("empty", 0, 0, None);
+        p.record("c", 99, 3, None);
         assert_eq!(p.lesson("empty").map(|l| l.finished), Some(false));
         assert_eq!(p.lesson("c").map(|l| (l.furthest, l.finished)), Some((3, true)));
     }
@@ -134,7 +144,7 @@ mod tests {
     fn keeps_at_most_max_lessons() {
         let mut p = Progress::default();
         for i in 0..MAX_LESSONS + 5 {
-            p.record(&format!("l{i}"), 1, 2);
+            p.record(&format!("l{i}"), 1, 2, None);
         }
         assert_eq!(p.lessons.len(), MAX_LESSONS);
         assert!(p.lesson("l0").is_none() && p.lesson(&format!("l{}", MAX_LESSONS + 4)).is_some());
@@ -150,7 +160,7 @@ mod tests {
     #[test]
     fn survives_its_own_round_trip_and_sets_aside_what_it_cannot_read() {
         let mut p = Progress::default();
-        p.record("sending-an-email", 3, 39);
+        p.record("sending-an-email", 3, 39, Some((1, 2)));
         let (back, notice) = Progress::from_storage(Some(&p.to_storage()));
         assert_eq!((back, notice), (p, None));
         assert_eq!(Progress::from_storage(None), (Progress::default(), None));

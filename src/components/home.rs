@@ -35,6 +35,11 @@ fn card(progress: &Progress, e: &Entry) -> Html {
                     if !said.is_empty() {
                         <span class="lesson-card-status" data-testid="lesson-status">{ said }</span>
                     }
+                    if let Some((right, asked)) = progress.lesson(e.id).and_then(|l| l.score) {
+                        <span class="lesson-card-score" data-testid="lesson-score">
+                            { format!("Predicted {right} of {asked}") }
+                        </span>
+                    }
                 </span>
             </a>
         </li>

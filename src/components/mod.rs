@@ -15,6 +15,7 @@ pub mod mailboxes;
 pub mod message_dialog;
 pub mod narration;
 pub mod page;
+pub mod predict;
 pub mod top_bar;
 pub mod transcript;
 pub mod transcript_row;

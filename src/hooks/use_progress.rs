@@ -19,6 +19,9 @@ pub fn load_progress() -> (Progress, Option<String>) {
     Progress::from_storage(text.as_deref())
 }
 
+/// A lesson's place (id, step, steps) and score, waiting to be saved.
+type Due = (String, usize, usize, Option<(usize, usize)>);
+
 /// How long the player waits after a step before it saves: a student holding an arrow key
 /// down writes once, when they let go.
 const SAVE_DELAY_MS: u32 = 400;
@@ -28,25 +31,25 @@ const SAVE_DELAY_MS: u32 = 400;
 /// lesson still loading (`total == 0`) is not recorded. Reads the saved progress afresh
 /// before each write, so two tabs do not undo each other's lessons.
 #[hook]
-pub fn use_record_progress(id: &str, cursor: usize, total: usize) {
-    let due: Rc<RefCell<Option<(String, usize, usize)>>> = use_mut_ref(|| None);
+pub fn use_record_progress(id: &str, cursor: usize, total: usize, score: Option<(usize, usize)>) {
+    let due: Rc<RefCell<Option<Due>>> = use_mut_ref(|| None);
     let timer: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
-    fn save(due: &RefCell<Option<(String, usize, usize)>>) {
-        if let (Some((id, step, total)), Some(s)) = (due.borrow_mut().take(), storage()) {
+    fn save(due: &RefCell<Option<Due>>) {
+        if let (Some((id, step, total, score)), Some(s)) = (due.borrow_mut().take(), storage()) {
             let mut progress = load_progress().0;
-            progress.record(&id, step, total);
+            progress.record(&id, step, total, score);
             let _ = s.set_item(KEY, &progress.to_storage());
         }
     }
     {
         let (due, timer) = (due.clone(), timer.clone());
-        use_effect_with((id.to_string(), cursor, total), move |(id, cursor, total)| {
+        use_effect_with((id.to_string(), cursor, total, score), move |(id, cursor, total, score)| {
             if *total > 0 {
                 // Another lesson was chosen before the last one's place was saved.
                 if due.borrow().as_ref().is_some_and(|(due_id, ..)| due_id != id) {
                     save(&due);
                 }
-                *due.borrow_mut() = Some((id.clone(), *cursor, *total));
+                *due.borrow_mut() = Some((id.clone(), *cursor, *total, *score));
                 *timer.borrow_mut() = Some(Timeout::new(SAVE_DELAY_MS, move || save(&due)));
             }
         });

@@ -106,3 +106,54 @@ test('a corrupt saved progress is set aside with a notice, never a blank page', 
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+/** Presses → until the predict card asks a question; returns the cursor there. */
+async function toQuestion(page) {
+  for (let i = 0; i < 200; i++) {
+    if (await page.locator('[data-testid=predict] .predict-choices, [data-testid=predict] form').count()) {
+      return Number(await page.locator('main[data-testid=player]').getAttribute('data-cursor'));
+    }
+    await page.keyboard.press('ArrowRight');
+  }
+  throw new Error('no question came');
+}
+
+test('a student predicts replies, right and wrong, and the score survives a reload', { timeout: 120_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  // The first question: who speaks first once the connection is open? The server.
+  const at = await toQuestion(page);
+  assert.equal(await text(page, '.predict-prompt'), 'The connection is open. Who speaks first?');
+  assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
+  // The keyboard is on the first choice; play stops here too.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Alice\'s laptop');
+  await page.screenshot({ path: await artifactPath('predict-ask-1366.png') });
+  await page.locator('.choice', { hasText: 'Alice\'s laptop' }).click();
+  await page.waitForFunction((c) => document.querySelector('main[data-testid=player]')?.dataset.cursor === String(c + 1), at);
+  assert.equal(
+    await text(page, '[data-testid=predict-verdict]'),
+    'Not this time: you said Alice\'s laptop; the answer is smtp.example.org (Alice\'s provider).',
+  );
+  // The explanation card explains the event, the 220 greeting.
+  assert.match(await text(page, '[data-testid=explanation]'), /220/);
+  await page.screenshot({ path: await artifactPath('predict-told-1366.png') });
+  // The second: DATA gets 354. Right this time, by keyboard (Tab to the choice, Enter).
+  await toQuestion(page);
+  assert.match(await text(page, '.predict-prompt'), /What does her provider answer\?/);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await text(page, '[data-testid=predict-verdict]'), 'Right: 354.');
+  await page.keyboard.press('End');
+  assert.equal(await text(page, '[data-testid=predict-score]'), 'You predicted 1 of 2 right.');
+  // Home after a reload: the score is kept.
+  await page.goto(`${server.url}/`);
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  const card = page.locator('.lesson-card[data-lesson=sending-an-email]');
+  assert.equal(await card.locator('[data-testid=lesson-score]').innerText(), 'Predicted 1 of 2');
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), 'Finished');
+  await context.close();
+  assert.deepEqual(errors, []);
+});
