@@ -125,6 +125,8 @@ pub struct Player {
     pub play_through: bool,
     /// The eavesdropper's view of encrypted connections is shown beside the transcript.
     pub eavesdropper: bool,
+    /// Presenter mode: large type for a projector, the controls out of the way.
+    pub presenting: bool,
     /// How many times the lesson's email is sent (`?messages=N`, after the cap).
     pub messages: usize,
     /// The event whose explanation is shown instead of the current one.
@@ -182,6 +184,10 @@ pub enum Action {
     ToggleLineEnds,
     TogglePlayThrough,
     ToggleEavesdropper,
+    /// Presenter mode on or off (full screen, large type, one step per clicker press).
+    TogglePresenting,
+    /// The browser left full screen (Esc): presenter mode ends with it.
+    StopPresenting,
     Select(Option<usize>),
     LoadLesson(String),
     /// The text of lesson `id` arrived (or why it could not be fetched).
@@ -290,6 +296,7 @@ impl Player {
             show_line_ends: settings.show_line_ends,
             play_through: settings.play_through,
             eavesdropper: settings.eavesdropper,
+            presenting: false,
             messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
             error,
@@ -480,6 +487,9 @@ impl Reducible for Player {
             Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
             Action::TogglePlayThrough => Player { play_through: !self.play_through, ..(*self).clone() },
             Action::ToggleEavesdropper => Player { eavesdropper: !self.eavesdropper, ..(*self).clone() },
+            Action::TogglePresenting => Player { presenting: !self.presenting, ..(*self).clone() },
+            Action::StopPresenting if !self.presenting => return self,
+            Action::StopPresenting => Player { presenting: false, ..(*self).clone() },
             Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
             Action::Select(_) => Player { selected: None, ..(*self).clone() },
             Action::LoadLesson(id) if !is_lesson(&id) => {

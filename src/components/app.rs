@@ -11,7 +11,7 @@ use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
     initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
-    use_lesson_loader, use_persist_settings, use_play_timer, use_record_progress,
+    use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
 };
 use crate::present;
 use crate::state::{Action, Player, Reply, Speed};
@@ -80,7 +80,8 @@ pub fn App() -> Html {
     let dispatcher = player.dispatcher();
     use_lesson_loader(player.pending.clone(), dispatcher.clone());
 
-    use_keyboard_shortcuts(dispatcher.clone());
+    use_keyboard_shortcuts(dispatcher.clone(), player.presenting);
+    use_presenting(player.presenting, dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
     use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
     use_persist_settings(player.settings());
@@ -111,6 +112,7 @@ pub fn App() -> Html {
     let on_select_row = use_callback(dispatcher.clone(), |i: usize, d| d.dispatch(Action::Select(Some(i))));
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
+    let on_present = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePresenting));
     let on_reply = use_callback(dispatcher.clone(), |r: Reply, d| d.dispatch(Action::Answer(r)));
     let on_skip = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Skip));
     let predict = predict(&player);
@@ -142,6 +144,8 @@ pub fn App() -> Html {
                 onlesson={on_lesson}
                 notice={player.error.clone()}
                 ondismiss={on_dismiss}
+                presenting={player.presenting}
+                onpresent={on_present}
             />
             <div class="stage">
                 <Diagram

@@ -16,6 +16,9 @@ pub struct TopBarProps {
     /// Why the lesson in the address could not be shown, until it is dismissed.
     pub notice: Option<String>,
     pub ondismiss: Callback<()>,
+    /// Presenter mode is on; the button turns it on and off.
+    pub presenting: bool,
+    pub onpresent: Callback<()>,
 }
 
 /// Brand, lesson title (or a lesson picker) and the step counter.
@@ -72,6 +75,12 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
                 }
             </div>
+            <button type="button" class="btn-small present" data-testid="present"
+                aria-pressed={props.presenting.to_string()}
+                title="Presenter mode: full screen, large type, one step per clicker press (P)"
+                onclick={props.onpresent.reform(|_: MouseEvent| ())}>
+                { if props.presenting { "Stop presenting" } else { "Present" } }
+            </button>
             <p class="step-counter" data-testid="step-counter"
                 title="A step is one row of the transcript">
                 { format!("Step {} of {}", props.cursor, props.total) }

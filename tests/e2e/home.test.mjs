@@ -157,3 +157,33 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('a teacher presents: large type, PageDown and Space step, Esc or the button ends it', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url, { viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/greylisting/step/0`);
+  await lessonShown(page, 'greylisting', FIRST_LOAD_TIMEOUT);
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const before = await size();
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-presenting'));
+  assert.ok((await size()) > before * 1.2, 'larger type');
+  assert.equal(await page.locator('[data-testid=present]').getAttribute('aria-pressed'), 'true');
+  const cursor = () => page.locator('main[data-testid=player]').getAttribute('data-cursor');
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '1');
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '2');
+  assert.equal(await page.locator('[data-testid=play]').getAttribute('aria-pressed'), 'false', 'Space steps, it does not play');
+  await page.keyboard.press('PageUp');
+  assert.equal(await cursor(), '1');
+  // The controls are out of the way (below the window) until the mouse or focus comes.
+  const box = await page.locator('.controls').boundingBox();
+  assert.ok(box.y > 1080 - 20, `controls hidden, at y=${box.y}`);
+  await page.screenshot({ path: await artifactPath('present-1920.png') });
+  await page.locator('[data-testid=present]').click();
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
+  assert.equal(await size(), before);
+  await context.close();
+  assert.deepEqual(errors, []);
+});
