@@ -5,7 +5,9 @@
 //! the scenario sends, and then one `## Title` section per step. The first line of a step
 //! that starts with `@` is its *anchor*: which trace event the step belongs to, by meaning
 //! ("the reply to RCPT"), never by position. A change in the engine that moves or removes
-//! that event makes the anchor fail, and so fails the lesson's test.
+//! that event makes the anchor fail, and so fails the lesson's test. The guide for teachers,
+//! with every key, block, anchor and directive and complete examples, is `lessons/README.md`
+//! (its examples are tested by `tests/lesson_docs.rs`).
 //!
 //! ~~~text
 //! ---
@@ -24,9 +26,10 @@
 //!
 //! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
 //! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply +OK` ·
-//! `reply -ERR` · `reply to VERB` ·
-//! `data` · `dns query [TYPE] [NAME]` · `dns answer [TYPE] [NAME]` · `queued` ·
-//! `delivery [MAILBOX]` · `bounce` · `note`, each optionally followed by
+//! `reply -ERR` · `reply to VERB` · (IMAP) `reply OK|NO|BAD|+|* NAME` and
+//! `reply to VERB OK|NO|BAD|+|* NAME` · `data` · `dns query [TYPE] [NAME]` ·
+//! `dns answer [TYPE] [NAME]` · `queued` · `delivery [MAILBOX]` · `bounce` · `delayed` ·
+//! `tls [FLIGHT]` · `note`, each optionally followed by
 //! `on HOST` (the server of the connection, or the host where it happens), `from HOST`,
 //! `to HOST` and `#n`. Host names may be DNS names or the short names `laptop` etc.
 
