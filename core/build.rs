@@ -68,6 +68,16 @@ fn main() {
         })
         .map(|(id, path)| {
             println!("cargo::rerun-if-changed={}", path.display());
+            // The file name is the lesson's address (`#/lesson/<id>`), which takes these only.
+            let valid = !id.is_empty()
+                && id.len() <= 100
+                && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            assert!(
+                valid,
+                "{}: a lesson's file name is its address: use lower-case letters, digits, `-` and `_` \
+                 (for example `my-lesson.md`)",
+                path.display()
+            );
             read(&id, &path)
         })
         .collect();
