@@ -40,8 +40,8 @@ header "build: trunk build --release --offline (lite: dist/)"
 trunk build --release --offline
 
 # After the lite build: trunk empties its dist folder first.
-header "build: trunk build --release --offline --features imap (full: dist/full/)"
-trunk build --release --offline --features imap --dist dist/full --public-url /full/
+header "build: trunk build --release --offline --features imap,teacher (full: dist/full/)"
+trunk build --release --offline --features imap,teacher --dist dist/full --public-url /full/
 
 shopt -s nullglob
 for dir in dist dist/full; do

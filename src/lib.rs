@@ -15,6 +15,7 @@ pub mod components;
 pub mod diagram_text;
 pub mod hooks;
 pub mod markdown;
+pub mod my_lessons;
 pub mod num;
 pub mod present;
 pub mod progress;

@@ -201,14 +201,15 @@ pub enum Action {
 
 /// True for the id of a built-in lesson.
 pub fn is_lesson(id: &str) -> bool {
-    lessons::entry(id).is_some()
+    lessons::entry(id).is_some() || crate::my_lessons::is_mine(id)
 }
 
 /// True for a lesson this build cannot play: an IMAP lesson in the lite build (without the
 /// feature `imap`). The full build, in `full/` next to the page, plays it: the loader sends
 /// the student there ([`crate::hooks::use_lesson_loader`]).
 pub fn plays_elsewhere(id: &str) -> bool {
-    !cfg!(feature = "imap") && lessons::needs_imap(id)
+    (!cfg!(feature = "imap") && lessons::needs_imap(id))
+        || (!cfg!(feature = "teacher") && crate::my_lessons::is_mine(id))
 }
 
 /// What the page says while it goes to the full build for lesson `id`.

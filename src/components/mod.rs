@@ -19,3 +19,5 @@ pub mod predict;
 pub mod top_bar;
 pub mod transcript;
 pub mod transcript_row;
+#[cfg(feature = "teacher")]
+pub mod your_lessons;
