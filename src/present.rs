@@ -1156,6 +1156,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_panel_follows_a_download_and_delete() {
         let (lesson, t) = lesson_run("retrieving-mail-with-pop3");
         assert!(has_mail_programs(&t));
@@ -1226,6 +1227,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_panel_shows_two_copies_after_a_cut_and_both_devices_with_the_lock() {
         let (lesson, t) = lesson_run("connection-drops-before-quit");
         let g = &mail_groups(&t, &lesson, t.len())[0];
@@ -1251,6 +1253,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_whole_journey_has_bobs_mail_and_alices() {
         let (lesson, t) = lesson_run("the-whole-journey");
         let titles = |cursor| -> Vec<String> {
@@ -1271,6 +1274,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn pop3_messages_are_shown_collapsed_and_summarised() {
         let (_, t) = lesson_run("retrieving-mail-with-pop3");
         let retr = after(&t, "RETR", 0);
