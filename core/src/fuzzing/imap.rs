@@ -765,7 +765,10 @@ impl Conn {
             Frame::Command(bytes) => match std::mem::replace(&mut self.mode, Mode::Command) {
                 Mode::Authenticate(tag) => {
                     if let Some((cond, code)) = self.completion(outs, &tag, false, &host.store) {
-                        let auth = Command::Authenticate { mechanism: "PLAIN".into(), initial: None };
+                        // The line answers the `+` as an initial response would (RFC 4959).
+                        let line = bytes.strip_suffix(b"\r\n").unwrap_or(&bytes);
+                        let initial = Some(String::from_utf8_lossy(line).into_owned());
+                        let auth = Command::Authenticate { mechanism: "PLAIN".into(), initial };
                         self.completed(&auth, cond, code.as_deref(), host);
                     }
                 }
@@ -875,22 +878,28 @@ impl Conn {
         match cmd {
             Command::Capability | Command::Noop => assert!(ok, "{name} always succeeds: {cond:?}"),
             Command::Login { .. } | Command::Authenticate { .. } => {
-                let login = host.logins.pop_front();
                 if self.phase == Phase::NotAuthenticated {
-                    let right = login.as_deref().is_some_and(|u| host.store.has_mailbox(u));
+                    let creds = credentials(cmd).filter(|(u, p)| password_is_right(u, p));
+                    if let Some((user, _)) = &creds {
+                        let checked = host.logins.pop_front();
+                        assert_eq!(
+                            checked.as_ref(),
+                            Some(user),
+                            "{name}: the password of {user} was not checked"
+                        );
+                    }
+                    let user = creds.map(|(u, _)| u).filter(|u| host.store.has_mailbox(u));
                     assert_eq!(
-                        ok, right,
+                        ok,
+                        user.is_some(),
                         "{name} succeeds exactly for a right password of a user with a mailbox"
                     );
                     if ok {
                         self.phase = Phase::Authenticated;
-                        self.user = login.map(|u| u.to_ascii_lowercase());
+                        self.user = user.map(|u| u.to_ascii_lowercase());
                     }
                 } else {
-                    assert!(
-                        cond == ImapCondition::Bad && login.is_none(),
-                        "{name} after the login must be BAD without looking at the password"
-                    );
+                    assert_eq!(cond, ImapCondition::Bad, "{name} after the login is BAD (RFC 3501 §6.2)");
                 }
             }
             _ if self.phase == Phase::NotAuthenticated => assert!(!ok, "{name} succeeded before a login"),
@@ -1139,6 +1148,25 @@ impl Conn {
                 "BODY[]<{o}> of UID {u} is not the stored message: {shown}"
             );
         }
+    }
+}
+
+/// The user name and password a LOGIN or an AUTHENTICATE PLAIN response carries: base64
+/// of `[authzid] NUL authcid NUL passwd`, an authzid only if it is the authcid (RFC 4616
+/// §2); `*` (cancel) and anything else carry none.
+fn credentials(cmd: &Command) -> Option<(String, String)> {
+    use base64::Engine;
+    match cmd {
+        Command::Login { user, password } => Some((user.clone(), password.clone())),
+        Command::Authenticate { mechanism, initial: Some(r) } if mechanism == "PLAIN" => {
+            let m = base64::engine::general_purpose::STANDARD.decode(r).ok()?;
+            let parts: Vec<&str> =
+                m.split(|&b| b == 0).map(std::str::from_utf8).collect::<Result<_, _>>().ok()?;
+            let [authzid, user, password] = parts[..] else { return None };
+            let fits = !user.is_empty() && !password.is_empty() && (authzid.is_empty() || authzid == user);
+            fits.then(|| (user.to_string(), password.to_string()))
+        }
+        _ => None,
     }
 }
 
