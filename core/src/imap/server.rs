@@ -277,7 +277,16 @@ impl ImapServer {
             ImapCondition::Bye => "BYE",
         };
         let code = done.code.map(|c| format!("[{c}] ")).unwrap_or_default();
-        let line = format!("{tag} {cond} {code}{}\r\n", done.text);
+        // A text may quote the client (a mailbox name, a charset), which a literal can fill
+        // with CR LF: written as is, that would end the line and forge a response of the
+        // client's choosing (RFC 3501 §9: text has no CR or LF). Control characters are
+        // shown escaped (`\r`, `\u{1b}`).
+        let text: String = done
+            .text
+            .chars()
+            .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+            .collect();
+        let line = format!("{tag} {cond} {code}{text}\r\n");
         self.send(
             line.into_bytes(),
             ImapResponse::Tagged { tag: tag.to_string(), condition: done.cond },

@@ -363,6 +363,38 @@ fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     }
 }
 
+/// A text that quotes the client never carries its control characters: CR LF from a
+/// literal would end the line and forge a response (RFC 3501 §9 text); they are shown
+/// escaped. Found by the fuzz target `imap_server`.
+#[test]
+fn texts_that_quote_the_client_escape_control_characters() {
+    let cases: [(&str, &str); 4] = [
+        (
+            "b STATUS {12}\r\nx\r\n* BYE bad (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"x\\r\\n* BYE bad\"\r\n",
+        ),
+        (
+            "b STATUS \"a\x06b\" (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"a\\u{6}b\"\r\n",
+        ),
+        (
+            "b CREATE \"a\x1b[2Jb\"\r\n",
+            "b NO [CANNOT] \"a\\u{1b}[2Jb\" cannot be a folder name: it contains a control character\r\n",
+        ),
+        (
+            "b SELECT INBOX\r\nc SEARCH CHARSET {3}\r\nx\r\n ALL\r\n",
+            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 §6.4.4)\r\n",
+        ),
+    ];
+    for (input, want) in cases {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        let r = say(&mut s, &mut host, input);
+        assert!(r.ends_with(want), "{input:?}: {r:?}");
+        assert_eq!(r.matches("\r\n").count(), r.lines().count(), "{input:?}: {r:?}");
+    }
+}
+
 /// Body section data is always a literal, however short (RFC 3501 §7.4.2; curl needs it);
 /// ENVELOPE keeps quoted strings.
 #[test]
