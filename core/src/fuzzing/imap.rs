@@ -14,7 +14,7 @@ use crate::imap::server::{ImapConfig, ImapServer, State};
 use crate::line::Held;
 use crate::session::{Env, Output, RcptVerdict, Session};
 use crate::smtp::server::Peer;
-use crate::store::{Flags, Folder, INBOX, MailStore, WatcherId};
+use crate::store::{Flags, Folder, INBOX, MAX_FOLDERS, MailStore, WatcherId};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, ImapCondition, ImapResponse, Status};
 
@@ -96,61 +96,21 @@ impl Setup {
     }
 }
 
-/// How much the store held: what the server's output may grow with.
-#[derive(Clone, Copy, Debug, Default)]
-struct Census {
-    bytes: u64,
-    messages: u64,
-    folders: u64,
-}
-
-/// What one command (or refusal, or continuation) may be answered with, besides what grows
-/// with its own length ([`PER_INPUT_OCTET`]) and with the store: fixed texts and codes.
+/// What one command (or refusal, or continuation, or store change) may be answered with,
+/// besides what grows with its length and with the mailbox: fixed texts and codes.
 const PER_FRAME: u64 = 1024;
-/// Echoes of what the client sent (a tag, a mailbox name in a NO), generously.
+/// Per octet the client writes: echoes of it (a tag, a mailbox name in a NO), generously.
 const PER_INPUT_OCTET: u64 = 4;
-/// Per message in the store: a `* n FETCH (FLAGS ...)`, a `* n EXPUNGE`, a SEARCH hit or a
-/// COPYUID entry each take far less.
+/// Per message the client knows (the most while one command is answered): a `* n FETCH
+/// (FLAGS ...)`, a `* n EXPUNGE`, a SEARCH hit or a COPYUID entry each take far less.
 const PER_MESSAGE: u64 = 128;
-/// Per folder: a LIST line, its name (at most 255 octets) as a literal.
+/// Per folder a mailbox may have ([`MAX_FOLDERS`]), for LIST and LSUB: a line with the
+/// folder's name (at most 255 octets) as a literal.
 const PER_FOLDER: u64 = 640;
-
-impl Census {
-    fn of(store: &MailStore) -> Census {
-        let mut c = Census { bytes: store.used(), ..Census::default() };
-        for user in [BOB, ALICE] {
-            for f in store.folders(user).unwrap_or_default() {
-                c.folders += 1;
-                c.messages += store.folder(user, &f.name).map_or(0, |f| f.messages().len() as u64);
-            }
-        }
-        c
-    }
-
-    fn max(self, o: Census) -> Census {
-        Census {
-            bytes: self.bytes.max(o.bytes),
-            messages: self.messages.max(o.messages),
-            folders: self.folders.max(o.folders),
-        }
-    }
-
-    /// What any command may be answered with: its texts, news of every message, a LIST of
-    /// every folder.
-    fn per_frame(self) -> u64 {
-        PER_FRAME + PER_MESSAGE * self.messages + PER_FOLDER * self.folders
-    }
-
-    /// What a FETCH may add: the server's own limit (twice the folder and a MiB, see
-    /// `ImapServer::fetch`), and the `* n FETCH (` and `)` around each message.
-    fn per_fetch(self) -> u64 {
-        2 * self.bytes + (1 << 20) + PER_MESSAGE * self.messages
-    }
-
-    /// What a session told of a store change may send: news of every message.
-    fn per_news(self) -> u64 {
-        PER_FRAME + PER_MESSAGE * self.messages
-    }
+/// What a FETCH may add besides: the server's own limit, twice the folder and a MiB
+/// (`ImapServer::fetch`), the folder being at most all the store held.
+fn per_fetch(most_bytes: u64) -> u64 {
+    2 * most_bytes + (1 << 20)
 }
 
 /// The host: a real store, the passwords, and a log of the logins the server checked.
@@ -158,8 +118,8 @@ struct Host {
     store: MailStore,
     /// Users whose password was found right, not yet paired with the response to their login.
     logins: VecDeque<String>,
-    /// The most the store held at any moment a session asked for it.
-    most: Census,
+    /// The most octets the store held at any moment a session asked for it.
+    most_bytes: u64,
 }
 
 impl Env for Host {
@@ -176,7 +136,7 @@ impl Env for Host {
     }
 
     fn mail_store(&mut self) -> Option<&mut MailStore> {
-        self.most = self.most.max(Census::of(&self.store));
+        self.most_bytes = self.most_bytes.max(self.store.used());
         Some(&mut self.store)
     }
 }
@@ -222,18 +182,18 @@ impl Env for Host {
 ///   never reused within a UIDVALIDITY, UIDNEXT never going down, UIDVALIDITY values
 ///   distinct, the octets accounted per mailbox and in all; no folder is watched once every
 ///   session has ended;
-/// - the output is bounded: all that the servers sent stays within what the input and the
-///   largest store so far allow (a constant and 4 octets per input octet per command, 128
-///   per message and 640 per folder, twice the store and a MiB per FETCH, news per store
-///   change);
+/// - the output is bounded: all that the servers sent stays within what the input allows:
+///   per command and per store change a constant and 128 octets per message the client
+///   knows, 4 per octet written, 640 per folder a mailbox may have for LIST and LSUB,
+///   twice the largest store so far and a MiB per FETCH;
 /// - the framer holds at most a command, a line and one APPEND message
 ///   ([`ImapServer::held`]); the autologout does not fire before `poll_timeout()`, and at
 ///   it says BYE and closes; `is_closed()` and `poll_timeout()` agree with the close.
 pub fn imap_server(data: &[u8]) {
     let Some((&first, rest)) = data.split_first() else { return };
     let store = Setup::from_byte(first).store();
-    let most = Census::of(&store);
-    let host = Host { store, logins: VecDeque::new(), most };
+    let most_bytes = store.used();
+    let host = Host { store, logins: VecDeque::new(), most_bytes };
     let mut run = Run {
         host,
         conns: [None, None],
@@ -242,6 +202,7 @@ pub fn imap_server(data: &[u8]) {
         sent: 0,
         allowed: 0,
         folders: BTreeMap::new(),
+        changed: true,
         frames: 0,
     };
     run.open(0);
@@ -250,7 +211,10 @@ pub fn imap_server(data: &[u8]) {
         run.now = run.now.plus(SimDuration::from_secs(1));
         let i = run.active;
         match step {
-            Step::Write(bytes) => run.write(i, &bytes),
+            Step::Write(bytes) => {
+                run.write(i, &bytes);
+                run.changed = true;
+            }
             Step::Tls => {
                 // IMAP here has no STARTTLS: a handshake nobody asked for changes nothing.
                 let c = run.conns[i].as_mut().expect("the active session");
@@ -274,6 +238,7 @@ pub fn imap_server(data: &[u8]) {
             Step::Deliver => {
                 // A full store refuses it, as SMTP would be refused: nothing changes then.
                 let _ = run.host.store.deliver(BOB, DELIVERED, run.now);
+                run.changed = true;
             }
         }
         run.after_step();
@@ -340,6 +305,8 @@ struct Conn {
     /// The selected folder may have been deleted by someone else (it was already gone when
     /// this write began, or the store changed under an idling session).
     deleted_elsewhere: bool,
+    /// The most messages the client knew while the current frame (or news) was answered.
+    peak: usize,
 }
 
 /// A response as the checker read it off the wire.
@@ -398,6 +365,8 @@ struct Run {
     allowed: u64,
     /// Every folder by (user, UIDVALIDITY) at the end of the last step: UIDNEXT and UIDs.
     folders: BTreeMap<(&'static str, u32), (u32, Vec<u32>)>,
+    /// The last step may have changed the store (a write, a delivery).
+    changed: bool,
     /// Frames read: at least as many as the watchers the store handed out.
     frames: u64,
 }
@@ -428,6 +397,7 @@ impl Run {
             closed: false,
             synced: false,
             deleted_elsewhere: false,
+            peak: 0,
         };
         let mut outs = drain(&mut c.server, &mut self.sent);
         self.allowed += PER_FRAME;
@@ -455,14 +425,16 @@ impl Run {
             return;
         }
         let mut input = bytes;
-        let (mut frames, mut fetches) = (0, 0);
+        let mut allowed = PER_INPUT_OCTET * bytes.len() as u64;
         while !c.closed {
             let literals = c.mode == Mode::Command;
             let Some(frame) = c.reader.next(&mut input, literals) else { break };
-            frames += 1;
-            fetches += u64::from(c.frame(frame, &mut outs, host));
+            self.frames += 1;
+            allowed += c.frame(frame, &mut outs, host);
         }
+        c.peak = c.known();
         c.unsolicited(&mut outs, host);
+        allowed += PER_MESSAGE * c.peak as u64;
         assert!(host.logins.is_empty(), "a right password without a response to a login: {:?}", host.logins);
         // The store is as the write left it: if the last command that could change it told
         // of every change, the client knows the folder as it is.
@@ -470,10 +442,7 @@ impl Run {
             c.check_view(&host.store);
         }
         c.synced = false;
-        self.frames += frames;
-        let most = self.host.most;
-        self.allowed +=
-            PER_INPUT_OCTET * bytes.len() as u64 + frames * most.per_frame() + fetches * most.per_fetch();
+        self.allowed += allowed;
     }
 
     /// The client went away: the driver releases the session (`ImapServer::release`).
@@ -521,8 +490,9 @@ impl Run {
             c.deleted_elsewhere = true;
             c.server.handle_store_change(*now, host);
             let mut outs = drain(&mut c.server, sent);
-            *allowed += host.most.per_news();
+            c.peak = c.known();
             c.unsolicited(&mut outs, host);
+            *allowed += PER_FRAME + PER_MESSAGE * c.peak as u64;
             if matches!(c.mode, Mode::Idle(_)) && !c.closed {
                 // An idling session has told everything (RFC 2177 §3).
                 c.synced = true;
@@ -574,7 +544,9 @@ impl Run {
                 assert_eq!(Some(v), c.validity, "the selected folder {name} changed its UIDVALIDITY");
             }
         }
-        self.check_store();
+        if std::mem::take(&mut self.changed) {
+            self.check_store();
+        }
         assert!(
             self.sent <= self.allowed,
             "the servers sent {} octets, more than the {} the input and the store allow",
@@ -724,9 +696,23 @@ impl Conn {
         }
     }
 
+    /// How many messages the client knows.
+    fn known(&self) -> usize {
+        self.view.as_ref().map_or(0, Vec::len)
+    }
+
     /// One frame of what the client sent, as the checker's own reader cut it, with the
-    /// responses that answer it. Returns true for a FETCH.
-    fn frame(&mut self, frame: Frame, outs: &mut VecDeque<Output>, host: &mut Host) -> bool {
+    /// responses that answer it. Returns what they may take (besides the input's echoes):
+    /// [`PER_FRAME`], [`PER_MESSAGE`] for each message the client knew, for LIST and LSUB
+    /// [`PER_FOLDER`] for each folder a mailbox may have, for FETCH [`per_fetch`].
+    fn frame(&mut self, frame: Frame, outs: &mut VecDeque<Output>, host: &mut Host) -> u64 {
+        self.peak = self.known();
+        let extra = self.answer(frame, outs, host);
+        PER_FRAME + PER_MESSAGE * self.peak as u64 + extra
+    }
+
+    /// [`Conn::frame`]'s work; returns what LIST, LSUB or FETCH may add.
+    fn answer(&mut self, frame: Frame, outs: &mut VecDeque<Output>, host: &mut Host) -> u64 {
         let idling = matches!(self.mode, Mode::Idle(_));
         match frame {
             Frame::Continue => {
@@ -748,7 +734,7 @@ impl Conn {
                         }
                         r => panic!("a literal beyond counting ends the connection with * BYE, not {r:?}"),
                     }
-                    return false;
+                    return 0;
                 }
                 let want = if why == Refusal::LiteralTooBig { ImapCondition::No } else { ImapCondition::Bad };
                 if let Some((cond, code)) = self.completion(outs, &tag, idling, &host.store) {
@@ -789,14 +775,17 @@ impl Conn {
                         }
                     }
                     Ok(t) => {
-                        let fetch = matches!(t.command, Command::Fetch { .. });
                         self.respond(&t.tag, &t.command, outs, host);
-                        return fetch;
+                        return match t.command {
+                            Command::List { .. } | Command::Lsub { .. } => PER_FOLDER * MAX_FOLDERS as u64,
+                            Command::Fetch { .. } => per_fetch(host.most_bytes),
+                            _ => 0,
+                        };
                     }
                 },
             },
         }
-        false
+        0
     }
 
     /// The responses to one command: untagged data, then its tagged completion (or the `+`
@@ -942,11 +931,13 @@ impl Conn {
     /// The folder selected, found by its UIDVALIDITY (it may have been renamed since).
     fn folder<'s>(&self, store: &'s MailStore) -> Option<&'s Folder> {
         let (user, v) = (self.user.as_deref()?, self.validity?);
-        store
-            .folders(user)
-            .ok()?
-            .iter()
-            .find_map(|f| store.folder(user, &f.name).ok().filter(|f| f.uid_validity() == v))
+        let by_validity = |f: &&Folder| f.uid_validity() == v;
+        if let Some(f) =
+            self.server.selected(store).and_then(|n| store.folder(user, n).ok()).filter(by_validity)
+        {
+            return Some(f);
+        }
+        store.folders(user).ok()?.iter().find_map(|f| store.folder(user, &f.name).ok().filter(by_validity))
     }
 
     /// After a full update, what the client knows is the folder exactly.
@@ -1006,8 +997,10 @@ impl Conn {
                         None => {
                             assert!(during.selecting, "* {n} EXISTS without a selected mailbox");
                             self.view = Some(vec![Told::default(); n]);
+                            self.peak = self.peak.max(n);
                         }
                         Some(v) => {
+                            self.peak = self.peak.max(n);
                             assert!(
                                 n >= v.len(),
                                 "* {n} EXISTS after {}: only EXPUNGE shrinks (RFC 3501 §7.3.1)",
