@@ -99,8 +99,9 @@ impl Setup {
 /// What one command (or refusal, or continuation, or store change) may be answered with,
 /// besides what grows with its length and with the mailbox: fixed texts and codes.
 const PER_FRAME: u64 = 1024;
-/// Per octet the client writes: echoes of it (a tag, a mailbox name in a NO), generously.
-const PER_INPUT_OCTET: u64 = 4;
+/// Per octet the client writes: echoes of it (a tag, a mailbox name in a NO), a control
+/// character shown escaped in at most 6 (`\u{1b}`).
+const PER_INPUT_OCTET: u64 = 8;
 /// Per message the client knows (the most while one command is answered): a `* n FETCH
 /// (FLAGS ...)`, a `* n EXPUNGE`, a SEARCH hit or a COPYUID entry each take far less.
 const PER_MESSAGE: u64 = 128;
@@ -184,7 +185,7 @@ impl Env for Host {
 ///   session has ended;
 /// - the output is bounded: all that the servers sent stays within what the input allows:
 ///   per command and per store change a constant and 128 octets per message the client
-///   knows, 4 per octet written, 640 per folder a mailbox may have for LIST and LSUB,
+///   knows, 8 per octet written, 640 per folder a mailbox may have for LIST and LSUB,
 ///   twice the largest store so far and a MiB per FETCH;
 /// - the framer holds at most a command, a line and one APPEND message
 ///   ([`ImapServer::held`]); the autologout does not fire before `poll_timeout()`, and at
