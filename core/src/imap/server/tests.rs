@@ -363,6 +363,26 @@ fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     }
 }
 
+/// DELETE of the selected mailbox is refused whatever case its INBOX level is written in
+/// (the store reads `inbox/x` as `INBOX/x`); before, the session deleted its own mailbox
+/// and was told `* BYE` "deleted by another session". Found by the invariants of the fuzz
+/// target `imap_server` on an input written by hand.
+#[test]
+fn delete_of_the_selected_mailbox_is_refused_in_any_case_of_inbox() {
+    for (folder, delete) in [("INBOX/x", "inbox/x"), ("INBOX/x", "Inbox/x"), ("INBOX", "inbox")] {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        say(&mut s, &mut host, &format!("a CREATE {folder}\r\nb SELECT {folder}\r\n"));
+        let r = say(&mut s, &mut host, &format!("c DELETE {delete}\r\n"));
+        assert!(
+            r.starts_with("c NO [INUSE]") || (folder == "INBOX" && r.starts_with("c NO [CANNOT]")),
+            "{folder}: {r}"
+        );
+        assert!(host.store.folder(BOB, folder).is_ok(), "{folder}");
+        assert_eq!(say(&mut s, &mut host, "d NOOP\r\n"), "d OK NOOP completed\r\n", "{folder}");
+    }
+}
+
 /// A text that quotes the client never carries its control characters: CR LF from a
 /// literal would end the line and forge a response (RFC 3501 §9 text); they are shown
 /// escaped. Found by the fuzz target `imap_server`.
