@@ -1125,6 +1125,7 @@ mod tests {
         assert_eq!(short_name("smtp.example.org"), "smtp");
     }
 
+    #[cfg(feature = "pop3")]
     /// A built-in lesson and its run.
     fn lesson_run(id: &str) -> (Lesson, Trace) {
         let lesson = mailroom_core::lessons::builtin(id).unwrap().unwrap();
@@ -1132,6 +1133,7 @@ mod tests {
         (lesson, trace)
     }
 
+    #[cfg(feature = "pop3")]
     /// The cursor just after the `n`-th POP3 event labelled `label`.
     fn after(t: &Trace, label: &str, n: usize) -> usize {
         t.events
@@ -1143,6 +1145,7 @@ mod tests {
             + 1
     }
 
+    #[cfg(feature = "pop3")]
     /// (uid, where on the server, copies per program) of each row.
     fn rows(g: &MailGroup) -> Vec<(String, &'static str, Vec<usize>)> {
         g.rows
@@ -1151,6 +1154,7 @@ mod tests {
             .collect()
     }
 
+    #[cfg(feature = "pop3")]
     fn row(uid: &str, at: &'static str, copies: &[usize]) -> (String, &'static str, Vec<usize>) {
         (uid.to_string(), at, copies.to_vec())
     }
