@@ -5,7 +5,9 @@
 //! the scenario sends, and then one `## Title` section per step. The first line of a step
 //! that starts with `@` is its *anchor*: which trace event the step belongs to, by meaning
 //! ("the reply to RCPT"), never by position. A change in the engine that moves or removes
-//! that event makes the anchor fail, and so fails the lesson's test.
+//! that event makes the anchor fail, and so fails the lesson's test. The guide for teachers,
+//! with every key, block, anchor and directive and complete examples, is `lessons/README.md`
+//! (its examples are tested by `tests/lesson_docs.rs`).
 //!
 //! ~~~text
 //! ---
@@ -24,9 +26,10 @@
 //!
 //! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
 //! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply +OK` ·
-//! `reply -ERR` · `reply to VERB` ·
-//! `data` · `dns query [TYPE] [NAME]` · `dns answer [TYPE] [NAME]` · `queued` ·
-//! `delivery [MAILBOX]` · `bounce` · `note`, each optionally followed by
+//! `reply -ERR` · `reply to VERB` · (IMAP) `reply OK|NO|BAD|+|* NAME` and
+//! `reply to VERB OK|NO|BAD|+|* NAME` · `data` · `dns query [TYPE] [NAME]` ·
+//! `dns answer [TYPE] [NAME]` · `queued` · `delivery [MAILBOX]` · `bounce` · `delayed` ·
+//! `tls [FLIGHT]` · `note`, each optionally followed by
 //! `on HOST` (the server of the connection, or the host where it happens), `from HOST`,
 //! `to HOST` and `#n`. Host names may be DNS names or the short names `laptop` etc.
 
@@ -34,6 +37,7 @@ use std::fmt;
 
 use crate::describe::Description;
 use crate::listing::Listing;
+use crate::question::{Answer, Question};
 use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
@@ -93,6 +97,8 @@ pub struct Step {
     pub body: String,
     /// Line of the `## ` heading in the file, 1-based.
     pub line: usize,
+    /// What the student predicts before the step's event (a ```` ```question ```` block).
+    pub question: Option<Question>,
 }
 
 /// Which event a step is tied to.
@@ -377,6 +383,24 @@ impl Lesson {
                 }
                 continue;
             }
+            // A step's question: ```question KIND, read into the step, not its narration.
+            if let (None, Some(step), Some(kind)) =
+                (fence, steps.last_mut(), line.trim_start().strip_prefix("```question"))
+            {
+                let start = i;
+                let Some(text) = fenced_block(&lines, &mut i) else {
+                    errors.push(err(start, "the ```question block is not closed"));
+                    break;
+                };
+                if step.question.is_some() {
+                    errors.push(err(start, "a step asks at most one question"));
+                }
+                match Question::parse(kind, &text) {
+                    Ok(q) => step.question = Some(q),
+                    Err((n, what)) => errors.push(err(start + n, what)),
+                }
+                continue;
+            }
             if let Some(f) = fence {
                 if line.trim_start().starts_with(f) {
                     fence = None;
@@ -410,6 +434,7 @@ impl Lesson {
                         anchor_text: anchor_text.trim().to_string(),
                         body: String::new(),
                         line: heading_line,
+                        question: None,
                     }),
                     Err(m) => {
                         errors.push(err(i, m));
@@ -473,6 +498,25 @@ impl Lesson {
             out.push(found);
         }
         Ok(out)
+    }
+
+    /// The right answer to every step's question (`None` for a step without one), read
+    /// from `trace` at the step's event (`anchors`, from [`Lesson::resolve`]).
+    pub fn answers(
+        &self,
+        trace: &Trace,
+        anchors: &[Option<usize>],
+    ) -> Result<Vec<Option<Answer>>, LessonError> {
+        self.steps
+            .iter()
+            .zip(anchors)
+            .map(|(step, at)| {
+                let Some(q) = &step.question else { return Ok(None) };
+                q.answer(trace, *at)
+                    .map(Some)
+                    .map_err(|m| err(step.line, format!("the question of step `{}`: {m}", step.title)))
+            })
+            .collect()
     }
 }
 

@@ -45,6 +45,7 @@ pub mod listing;
 pub mod mail;
 pub mod mta;
 pub mod pop3;
+pub mod question;
 pub mod rng;
 pub mod session;
 pub mod smtp;

@@ -149,7 +149,6 @@ async function finish(context, errors, offsite) {
 test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the full app', { timeout: 180_000 }, async () => {
   const { context, errors, offsite, asked } = await contextRecordingFull();
   const page = await context.newPage();
-  // A lesson's address: the page at / may become a home page.
   await page.goto(`${server.url}/#/lesson/sending-an-email`);
   await page.locator(SEL.player).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
   await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
