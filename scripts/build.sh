@@ -6,7 +6,9 @@
 #               when an IMAP lesson is opened; it plays every lesson
 # Each is trunk (offline), then wasm-opt, short names for the wasm's imports
 # (scripts/short-imports.mjs), a conservative CSS minifier (scripts/minify-css.mjs) and
-# terser for wasm-bindgen's JS glue.
+# terser for wasm-bindgen's JS glue. Then the service worker dist/sw.js
+# (scripts/make-sw.mjs, from web/sw.js), which lists the files of both builds: it makes the
+# app work offline.
 #
 # Assumes the tools are installed (scripts/setup.sh). Lessons are fetched from lessons/
 # next to each page (index.html's copy-dir), so dist/ is the whole app: serve it as static
@@ -53,8 +55,8 @@ header "build: trunk build --release --offline (lite: dist/)"
 trunk build --release --offline
 
 # After the lite build: trunk empties its dist folder first.
-header "build: trunk build --release --offline --features imap (full: dist/full/)"
-trunk build --release --offline --features imap --dist dist/full --public-url /full/
+header "build: trunk build --release --offline --features imap,teacher (full: dist/full/)"
+trunk build --release --offline --features imap,teacher --dist dist/full --public-url /full/
 
 shopt -s nullglob
 for dir in dist dist/full; do
@@ -89,10 +91,18 @@ for dir in dist dist/full; do
   # such as those of the imports object the wasm looks its functions up in. (Trunk's own
   # minifier stays off: it is known to break this glue, see Trunk.toml.)
   header "build: minify JS ($dir)"
-  for js in "$dir"/*.js; do
+  for js in "$dir"/mailroom-*.js; do
     "$TERSER" "$js" --module --compress --mangle --output "$js.min.tmp"
     mv -f "$js.min.tmp" "$js"
   done
 done
+
+# Offline use is one for the site, at its root (index.html links /manifest.webmanifest and
+# loads /offline.js): the full build's copies would only be unused files.
+rm -rf dist/full/manifest.webmanifest dist/full/icons dist/full/offline.js
+
+# Last: the service worker's list of files and its version come from what is in dist/ now.
+header "build: service worker (dist/sw.js)"
+node scripts/make-sw.mjs dist
 
 say "release build in dist/ (lite) and dist/full/ (full, with IMAP)"

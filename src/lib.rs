@@ -16,8 +16,10 @@ pub mod components;
 pub mod diagram_text;
 pub mod hooks;
 pub mod markdown;
+pub mod my_lessons;
 pub mod num;
 pub mod present;
+pub mod progress;
 pub mod route;
 pub mod shared;
 pub mod state;
@@ -30,7 +32,12 @@ pub fn mount(root: web_sys::Element) -> yew::AppHandle<App> {
     yew::Renderer::<App>::with_root(root).render()
 }
 
-/// Renders the app into `<body>` (the entry point of the page).
+/// Renders the page (the home page or a lesson's player, as the address says) into `root`.
+pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Page> {
+    yew::Renderer::<components::page::Page>::with_root(root).render()
+}
+
+/// Renders the page into `<body>` (the entry point of the page).
 pub fn start() {
-    yew::Renderer::<App>::new().render();
+    yew::Renderer::<components::page::Page>::new().render();
 }

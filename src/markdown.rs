@@ -9,7 +9,7 @@
 //! pulldown-cmark crate did the job well but cost 64 KB gzipped, a fifth of the page's
 //! size budget. Within that part ours gives exactly the tree that pulldown-cmark
 //! (`Parser::new`, no extensions) gives, which the tests check on every lesson, on the
-//! examples in `docs/writing-lessons.md`, on a table of cases and on generated documents
+//! examples in `lessons/README.md`, on a table of cases and on generated documents
 //! (`markdown/differential.rs`, where pulldown-cmark stays as the oracle). Where
 //! pulldown-cmark departs from CommonMark we follow it (tight and loose lists, tabs,
 //! what a code span keeps of a line's indentation), except for a few bugs listed there.
@@ -402,9 +402,9 @@ mod tests {
 
     #[test]
     fn the_guide_lists_every_named_character() {
-        let guide = include_str!("../docs/writing-lessons.md");
+        let guide = include_str!("../lessons/README.md");
         for (name, _) in scan::ENTITIES {
-            assert!(guide.contains(&format!("&{name};")), "docs/writing-lessons.md does not list &{name};");
+            assert!(guide.contains(&format!("&{name};")), "lessons/README.md does not list &{name};");
         }
     }
 

@@ -125,6 +125,8 @@ pub struct Player {
     pub play_through: bool,
     /// The eavesdropper's view of encrypted connections is shown beside the transcript.
     pub eavesdropper: bool,
+    /// Presenter mode: large type for a projector, the controls out of the way.
+    pub presenting: bool,
     /// How many times the lesson's email is sent (`?messages=N`, after the cap).
     pub messages: usize,
     /// The event whose explanation is shown instead of the current one.
@@ -134,11 +136,36 @@ pub struct Player {
     /// The lesson being fetched (`lessons/<id>.md`), and the step to show once it is
     /// there.
     pub pending: Option<(String, usize)>,
+    /// For each lesson step with a question: what the student said, once they did.
+    pub said: Vec<Option<Said>>,
+}
+
+/// The student's answer to a question of the lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Said {
+    /// Their answer (the choice's text, or what they typed), and whether it is right.
+    Answer {
+        text: String,
+        right: bool,
+    },
+    Skipped,
+}
+
+/// An answer given to the question that is due: a choice by its index, or typed text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Choice(usize),
+    Typed(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Step,
+    /// The student answers the question that is due (see [`Player::question_due`]): the
+    /// answer is recorded and checked, and the event it was about is shown.
+    Answer(Reply),
+    /// The student skips the question that is due (not counted right), and the event is shown.
+    Skip,
     /// The play timer's step: like [`Action::Step`], but playing stops when it reaches
     /// the start of a new part (unless the settings say to play straight through).
     Tick,
@@ -157,6 +184,10 @@ pub enum Action {
     ToggleLineEnds,
     TogglePlayThrough,
     ToggleEavesdropper,
+    /// Presenter mode on or off (full screen, large type, one step per clicker press).
+    TogglePresenting,
+    /// The browser left full screen (Esc): presenter mode ends with it.
+    StopPresenting,
     Select(Option<usize>),
     LoadLesson(String),
     /// The text of lesson `id` arrived (or why it could not be fetched).
@@ -170,18 +201,21 @@ pub enum Action {
 
 /// True for the id of a built-in lesson.
 pub fn is_lesson(id: &str) -> bool {
-    lessons::INDEX.iter().any(|(i, _)| *i == id)
+    lessons::entry(id).is_some() || crate::my_lessons::is_mine(id)
 }
 
-/// True for a lesson this build cannot play: an IMAP lesson in the lite build (without the
-/// feature `imap`). The full build, in `full/` next to the page, plays it: the loader sends
-/// the student there ([`crate::hooks::use_lesson_loader`]).
+/// True for a lesson this build cannot play: a POP3 or IMAP lesson, or a teacher's own, in
+/// the lite build (without the features `pop3`, `imap`, `teacher`). The full build, in
+/// `full/` next to the page, plays it: the loader sends the student there
+/// ([`crate::hooks::use_lesson_loader`]).
 pub fn plays_elsewhere(id: &str) -> bool {
-    !cfg!(feature = "imap") && lessons::needs_imap(id)
+    (!cfg!(feature = "imap") && lessons::needs_imap(id))
+        || (!cfg!(feature = "pop3") && lessons::needs_pop3(id))
+        || (!cfg!(feature = "teacher") && crate::my_lessons::is_mine(id))
 }
 
 /// What the page says while it goes to the full build for lesson `id`.
-pub const LOADING_IMAP: &str = "Loading the IMAP simulator…";
+pub const LOADING_IMAP: &str = "Loading the simulator of POP3 and IMAP…";
 
 /// Parses and runs lesson `id` from its file's `text`, its email sent `messages` times (a
 /// long trace, for the page benchmark: `?messages=27` in the address).
@@ -203,27 +237,31 @@ pub fn build_lesson(
 
 /// The title of the first built-in lesson.
 fn first_title() -> &'static str {
-    lessons::INDEX.first().map(|(_, title)| *title).unwrap_or("")
+    lessons::INDEX.first().map_or("", |e| e.title)
 }
 
 /// The id of the first built-in lesson (the default when the address names none).
 pub fn first_lesson_id() -> &'static str {
-    lessons::INDEX.first().map(|(id, _)| *id).unwrap_or("")
+    lessons::INDEX.first().map_or("", |e| e.id)
 }
 
 fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
     // A lesson played by the full build: its title and, in words, that it is on its way.
-    let elsewhere = plays_elsewhere(id).then(|| lessons::INDEX.iter().find(|(i, _)| *i == id)).flatten();
+    let elsewhere = plays_elsewhere(id).then(|| lessons::entry(id)).flatten();
     let lesson = Lesson {
         id: id.to_string(),
-        title: elsewhere.map_or("Loading…", |(_, title)| *title).into(),
+        title: elsewhere.map_or("Loading…", |e| e.title).into(),
         summary: if elsewhere.is_some() { LOADING_IMAP.into() } else { String::new() },
+        listing: Default::default(),
         scenario: "send".into(),
         email: EmailSpec::default(),
         world: Default::default(),
         steps: Vec::new(),
     };
-    (Shared::new(lesson), Shared::new(LessonRun { trace: Trace::default(), anchors: Vec::new() }))
+    (
+        Shared::new(lesson),
+        Shared::new(LessonRun { trace: Trace::default(), anchors: Vec::new(), answers: Vec::new() }),
+    )
 }
 
 impl Player {
@@ -261,11 +299,41 @@ impl Player {
             show_line_ends: settings.show_line_ends,
             play_through: settings.play_through,
             eavesdropper: settings.eavesdropper,
+            presenting: false,
             messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
             error,
             pending: Some((wanted.to_string(), cursor)),
+            said: Vec::new(),
         }
+    }
+
+    /// The step whose question is due: its event is the next one to show, and the student
+    /// has not answered it yet. Stepping forward waits for the answer.
+    pub fn question_due(&self) -> Option<usize> {
+        let s = self.run.anchors.iter().position(|a| *a == Some(self.cursor))?;
+        (self.run.answers.get(s)?.is_some() && self.said.get(s).is_none_or(Option::is_none)).then_some(s)
+    }
+
+    /// `(right, questions)`: how many of the lesson's questions the student got right, of
+    /// how many it asks.
+    pub fn score(&self) -> (usize, usize) {
+        let right = self.said.iter().filter(|s| matches!(s, Some(Said::Answer { right: true, .. }))).count();
+        (right, self.run.answers.iter().flatten().count())
+    }
+
+    /// Records `said` for the question that is due, and shows its event.
+    fn answer(&self, said: Said) -> Player {
+        let Some(s) = self.question_due() else { return self.clone() };
+        let mut next = self.clone();
+        next.said.resize(self.lesson.steps.len(), None);
+        next.said[s] = Some(said);
+        Player { playing: false, ..next.with_cursor(self.cursor + 1) }
+    }
+
+    /// What the student said to the question of step `s`, if anything yet.
+    pub fn said(&self, s: usize) -> Option<&Said> {
+        self.said.get(s)?.as_ref()
     }
 
     pub fn trace(&self) -> &Trace {
@@ -352,6 +420,39 @@ impl Reducible for Player {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let total = self.total();
         let next = match action {
+            // A question before this event: stepping on shows the event without an answer
+            // (a class that answers aloud, a student who passes); play stops there for an
+            // answer, unless it plays straight through.
+            Action::Step if self.question_due().is_some() => self.answer(Said::Skipped),
+            Action::Tick if !self.playing => return self,
+            Action::Tick if self.question_due().is_some() && self.play_through => {
+                Player { playing: true, ..self.answer(Said::Skipped) }
+            }
+            Action::Tick if self.question_due().is_some() => Player { playing: false, ..(*self).clone() },
+            Action::Answer(reply) => {
+                let Some(s) = self.question_due() else { return self };
+                let (Some(Some(q)), Some(Some(answer))) =
+                    (self.lesson.steps.get(s).map(|s| &s.question), self.run.answers.get(s))
+                else {
+                    return self;
+                };
+                let said = match reply {
+                    Reply::Choice(i) => q
+                        .choices
+                        .get(i)
+                        .map(|text| Said::Answer { text: text.clone(), right: answer.choice == Some(i) }),
+                    Reply::Typed(text) if !text.trim().is_empty() => {
+                        let right = q.typed_right(&text, answer);
+                        Some(Said::Answer { text: text.trim().to_string(), right })
+                    }
+                    Reply::Typed(_) => None,
+                };
+                match said {
+                    Some(said) => self.answer(said),
+                    None => return self,
+                }
+            }
+            Action::Skip => self.answer(Said::Skipped),
             Action::Step if self.cursor < total => self.with_cursor(self.cursor + 1),
             Action::Step => Player { playing: false, ..(*self).clone() },
             Action::Tick if !self.playing => return self,
@@ -389,6 +490,9 @@ impl Reducible for Player {
             Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
             Action::TogglePlayThrough => Player { play_through: !self.play_through, ..(*self).clone() },
             Action::ToggleEavesdropper => Player { eavesdropper: !self.eavesdropper, ..(*self).clone() },
+            Action::TogglePresenting => Player { presenting: !self.presenting, ..(*self).clone() },
+            Action::StopPresenting if !self.presenting => return self,
+            Action::StopPresenting => Player { presenting: false, ..(*self).clone() },
             Action::Select(Some(i)) if i < self.cursor => Player { selected: Some(i), ..(*self).clone() },
             Action::Select(_) => Player { selected: None, ..(*self).clone() },
             Action::LoadLesson(id) if !is_lesson(&id) => {
@@ -420,6 +524,7 @@ impl Reducible for Player {
                     Ok((lesson, run)) => {
                         let cursor = cursor.min(run.trace.len());
                         Player {
+                            said: vec![None; lesson.steps.len()],
                             lesson,
                             run,
                             cursor,
@@ -472,6 +577,75 @@ mod tests {
 
     fn player() -> Rc<Player> {
         loaded(first_lesson_id(), 0)
+    }
+
+    /// Steps `p` forward until a question is due; the step it belongs to.
+    fn to_question(mut p: Rc<Player>) -> (Rc<Player>, usize) {
+        while p.question_due().is_none() {
+            assert!(!p.at_end(), "no question in {}", p.lesson.id);
+            p = p.reduce(Action::Step);
+        }
+        let s = p.question_due().unwrap();
+        (p, s)
+    }
+
+    #[test]
+    fn a_question_waits_for_its_answer_and_is_scored() {
+        let (p, s) = to_question(loaded("a-bounce", 0));
+        let at = p.cursor;
+        assert_eq!(p.run.anchors[s], Some(at), "asked before its event is shown");
+        assert_eq!(p.score(), (0, 1));
+        // Play stops there for an answer (unless it plays straight through, which passes).
+        let playing = p.clone().reduce(Action::Play);
+        let ticked = playing.clone().reduce(Action::Tick);
+        assert_eq!((ticked.cursor, ticked.playing), (at, false));
+        let through = playing.reduce(Action::TogglePlayThrough).reduce(Action::Tick);
+        assert_eq!((through.cursor, through.playing, through.said(s)), (at + 1, true, Some(&Said::Skipped)));
+        // A step passes: the event is shown, the question counted as not answered.
+        let passed = p.clone().reduce(Action::Step);
+        assert_eq!((passed.cursor, passed.said(s), passed.score()), (at + 1, Some(&Said::Skipped), (0, 1)));
+        // An empty typed answer to a question with choices, or a choice out of range: nothing.
+        assert_eq!(p.clone().reduce(Action::Answer(Reply::Choice(9))).cursor, at);
+        // A wrong choice: recorded, the event shown, not counted right.
+        let wrong = p.clone().reduce(Action::Answer(Reply::Choice(0)));
+        assert_eq!(wrong.cursor, at + 1);
+        assert_eq!(
+            wrong.said[s],
+            Some(Said::Answer { text: "250: the address is fine".into(), right: false })
+        );
+        assert_eq!((wrong.question_due(), wrong.score()), (None, (0, 1)));
+        // The right one.
+        let right = p.clone().reduce(Action::Answer(Reply::Choice(2)));
+        assert_eq!(right.score(), (1, 1));
+        // Skipped: shown, not right; stepping back and forth does not ask again.
+        let skipped = p.clone().reduce(Action::Skip);
+        assert_eq!(
+            (skipped.cursor, skipped.said[s].clone(), skipped.score()),
+            (at + 1, Some(Said::Skipped), (0, 1))
+        );
+        let again = skipped.reduce(Action::Back).reduce(Action::Step);
+        assert_eq!(again.cursor, at + 1);
+        // Seeking past a question does not answer it: it is asked when reached again.
+        let jumped = p.clone().reduce(Action::ToEnd).reduce(Action::Seek(at));
+        assert_eq!(jumped.question_due(), Some(s));
+        // Answer and Skip do nothing when no question is due.
+        let none = loaded("a-bounce", 0);
+        assert_eq!(none.clone().reduce(Action::Skip).cursor, 0);
+    }
+
+    #[test]
+    fn a_typed_answer_is_checked_as_a_reply_code() {
+        let lesson = "---\ntitle: T\nfrom: Alice <alice@example.org>\nto: Bobby <bobby@example.net>\n---\n\
+                      ## Start\n@ start\n\n## Refused\n@ reply to RCPT on mx.example.net\n\n\
+                      ```question reply\nType the code.\n```\n";
+        let p = Rc::new(Player::loading(first_lesson_id(), 0, Settings::default(), 1));
+        let p = p.reduce(Action::LessonText { id: first_lesson_id().into(), text: Ok(lesson.into()) });
+        let (p, s) = to_question(p);
+        assert_eq!(p.clone().reduce(Action::Answer(Reply::Typed("  ".into()))).cursor, p.cursor);
+        let right = p.clone().reduce(Action::Answer(Reply::Typed(" 550 no such user".into())));
+        assert_eq!(right.said[s], Some(Said::Answer { text: "550 no such user".into(), right: true }));
+        let wrong = p.reduce(Action::Answer(Reply::Typed("450".into())));
+        assert_eq!(wrong.score(), (0, 1));
     }
 
     fn run(p: Rc<Player>, actions: &[Action]) -> Rc<Player> {

@@ -597,6 +597,7 @@ async fn hostile_narration_renders_inert() {
 /// A POP3 lesson shows the mail program panel instead of the mailboxes; it follows the
 /// cursor both ways, as the rest of the page does.
 #[wasm_bindgen_test]
+#[cfg(feature = "pop3")]
 async fn a_pop3_lesson_shows_the_mail_program_panel() {
     let (root, handle) = mount_at("#/lesson/retrieving-mail-with-pop3/step/0").await;
     assert_eq!(count(&root, "[data-testid=mailbox]"), 0);
@@ -617,4 +618,96 @@ async fn a_pop3_lesson_shows_the_mail_program_panel() {
     yew::scheduler::flush().await;
     assert_eq!(count(&root, "[data-testid=mail-row]"), 0);
     finish(root, handle).await;
+}
+
+/// The home page lists every lesson on the learning path; a lesson opened from it and
+/// stepped is remembered (after the player goes away), and the home page then says how far
+/// the student got and offers to continue there.
+#[wasm_bindgen_test]
+async fn the_home_page_follows_the_path_and_remembers_progress() {
+    use mailroom_core::lessons::INDEX;
+    let window = web_sys::window().unwrap();
+    let storage = window.local_storage().unwrap().unwrap();
+    storage.remove_item(mailroom::progress::KEY).unwrap();
+    let go = |hash: &str| {
+        window
+            .history()
+            .unwrap()
+            .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(hash))
+            .unwrap();
+        window.dispatch_event(&web_sys::Event::new("hashchange").unwrap()).unwrap();
+    };
+    go("#/");
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    mailroom::set_lesson_source(|id| {
+        mailroom_core::lessons::BUILTIN.iter().find(|(i, _)| *i == id).map(|(_, text)| *text)
+    });
+    let handle = mailroom::mount_page(root.clone());
+    yew::scheduler::flush().await;
+    find(&root, "[data-testid=home]");
+    assert_eq!(
+        count(&root, ".path-part:not(.home-yours)"),
+        4,
+        "Sending, Retrieving, When things go wrong, Security and trust"
+    );
+    assert_eq!(count(&root, ".lesson-card"), INDEX.len() as u32);
+    let first = find(&root, "[data-testid=continue]");
+    assert_eq!(attr(&first, "href"), "#/lesson/sending-an-email/step/0");
+    assert_eq!(first.text_content().unwrap(), "Start with “Sending an email”");
+    assert_eq!(count(&root, "[data-testid=lesson-status]"), 0, "nothing played yet");
+
+    // Into a lesson, three steps, and back home by the brand link's address.
+    go("#/lesson/a-bounce/step/0");
+    yew::scheduler::flush().await;
+    yew::scheduler::flush().await;
+    find(&root, "[data-testid=player][data-lesson=a-bounce]");
+    for _ in 0..3 {
+        press("ArrowRight");
+        yew::scheduler::flush().await;
+    }
+    assert_eq!(attr(&find(&root, "[data-testid=player]"), "data-cursor"), "3");
+    let total = attr(&find(&root, "[data-testid=player]"), "data-total");
+    assert_eq!(attr(&find(&root, "[data-testid=home-link]"), "href"), "#/");
+    go("#/");
+    yew::scheduler::flush().await;
+    find(&root, "[data-testid=home]");
+    let card = find(&root, ".lesson-card[data-lesson=a-bounce]");
+    assert!(has_class(&card, "started"));
+    assert_eq!(
+        find(&card, "[data-testid=lesson-status]").text_content().unwrap(),
+        format!("Step 3 of {total}")
+    );
+    let go_on = find(&root, "[data-testid=continue]");
+    assert_eq!(attr(&go_on, "href"), "#/lesson/a-bounce/step/3");
+    assert_eq!(go_on.text_content().unwrap(), "Continue “When delivery fails: a bounce” at step 3");
+
+    // To the end: finished.
+    go("#/lesson/a-bounce/step/3");
+    yew::scheduler::flush().await;
+    yew::scheduler::flush().await;
+    press("End");
+    yew::scheduler::flush().await;
+    go("#/");
+    yew::scheduler::flush().await;
+    let card = find(&root, ".lesson-card[data-lesson=a-bounce]");
+    assert!(has_class(&card, "done"));
+    assert_eq!(find(&card, "[data-testid=lesson-status]").text_content().unwrap(), "Finished");
+    assert!(find(&root, "[data-testid=finished]").text_content().unwrap().starts_with("1 of "));
+    let next = find(&root, "[data-testid=continue]");
+    assert_eq!(next.text_content().unwrap(), "Next: “Reading a bounce message”");
+    assert_eq!(attr(&next, "href"), "#/lesson/reading-a-bounce/step/0");
+
+    // A corrupt saved progress: a notice on the home page, never a blank page.
+    handle.destroy();
+    yew::scheduler::flush().await;
+    storage.set_item(mailroom::progress::KEY, "1:%%%").unwrap();
+    let handle = mailroom::mount_page(root.clone());
+    yew::scheduler::flush().await;
+    assert!(find(&root, "[data-testid=notice]").text_content().unwrap().contains("could not be read"));
+    assert_eq!(count(&root, ".lesson-card"), INDEX.len() as u32);
+    storage.remove_item(mailroom::progress::KEY).unwrap();
+    handle.destroy();
+    yew::scheduler::flush().await;
+    root.remove();
 }

@@ -1,6 +1,7 @@
 //! World descriptions: the hosts, domains, users, DNS records, links, faults and scripted
 //! actions of a World, written as data so that teachers can change a world in a lesson
-//! file without touching Rust.
+//! file without touching Rust. `lessons/README.md` documents it for teachers; a test checks
+//! that it shows every directive of [`DIRECTIVES`] and every word of how each reads.
 //!
 //! This module only reads and checks text and produces plain data ([`Description`]); it
 //! knows nothing of the World's internals. Building a World from a `Description` is the
@@ -39,9 +40,9 @@
 //! down HOST from TIME to TIME                  the host is unreachable in [from, to)
 //! greylist HOST                                451 4.7.1 to the first try of each (client, sender, recipient)
 //! queue HOST [retry DELAY...] [giveup AFTER] [warn AFTER|never]
-//! size HOST BYTES                             the largest message the host's SMTP takes (RFC 1870)
 //!                                              the mail host's retries (the last delay repeats),
 //!                                              when it gives up, when it warns the sender
+//! size HOST BYTES                              the largest message the host's SMTP takes (RFC 1870)
 //! full ADDRESS                                 that mailbox is full
 //! reply HOST VERB CODE [X.Y.Z] "TEXT" [times N]    answer VERB on HOST with that reply (N times)
 //! cut HOST PORT before VERB [times N]          a connection to that port breaks as the client sends VERB
@@ -62,9 +63,9 @@
 //! - PORT 1..=65535, one service per port per host. PREFERENCE 0..=65535 (a null MX has 0).
 //! - VERB: `GREETING` (the 220 on connecting), `EHLO`, `HELO`, `MAIL`, `RCPT`, `DATA`
 //!   (the 354), `MESSAGE` (the reply after the final dot), `RSET`, `NOOP`, `VRFY`,
-//!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 200..=599; the class of the enhanced code
-//!   (RFC 3463) matches the code's first digit. `times N` (N ≥ 1): only the first N
-//!   times, then the host answers as usual.
+//!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 400..=599 (a rule only refuses); the class
+//!   of the enhanced code (RFC 3463) matches the code's first digit. `times N` (N ≥ 1):
+//!   only the first N times, then the host answers as usual.
 //! - `cut`: PORT runs `smtp`, `submission` or `pop3`, and VERB is a command of that
 //!   protocol ([`SMTP_CUT_VERBS`], [`POP3_CUT_VERBS`]); the command leaves the client and
 //!   never arrives, and after 30 s without an answer both ends give up on the connection
@@ -118,6 +119,10 @@
 #[cfg(feature = "imap")]
 mod imap;
 mod syntax;
+
+/// How an `at TIME imap ...` line reads, with every action (feature `imap`).
+#[cfg(feature = "imap")]
+pub use imap::USAGE as IMAP_USAGE;
 
 use std::fmt;
 
@@ -543,8 +548,9 @@ impl Description {
     }
 }
 
-/// How each directive reads, for "did you mean" and for error messages.
-const DIRECTIVES: &[(&str, &str)] = &[
+/// Every directive with how it reads: for "did you mean", for error messages, and for the
+/// test that the lesson writers' guide (`lessons/README.md`) shows each one and its words.
+pub const DIRECTIVES: &[(&str, &str)] = &[
     ("seed", "seed NUMBER"),
     ("host", "host NAME ADDRESS ROLE \"LABEL\" at X,Y"),
     ("service", "service HOST PORT KIND [starttls [required]]"),

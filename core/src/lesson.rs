@@ -5,7 +5,9 @@
 //! the scenario sends, and then one `## Title` section per step. The first line of a step
 //! that starts with `@` is its *anchor*: which trace event the step belongs to, by meaning
 //! ("the reply to RCPT"), never by position. A change in the engine that moves or removes
-//! that event makes the anchor fail, and so fails the lesson's test.
+//! that event makes the anchor fail, and so fails the lesson's test. The guide for teachers,
+//! with every key, block, anchor and directive and complete examples, is `lessons/README.md`
+//! (its examples are tested by `tests/lesson_docs.rs`).
 //!
 //! ~~~text
 //! ---
@@ -24,15 +26,18 @@
 //!
 //! Anchor grammar (words are case-insensitive; `#n` picks the n-th match, default 1):
 //! `start` · `connect` · `close` · `command VERB` · `reply CODE` · `reply +OK` ·
-//! `reply -ERR` · `reply to VERB` ·
-//! `data` · `dns query [TYPE] [NAME]` · `dns answer [TYPE] [NAME]` · `queued` ·
-//! `delivery [MAILBOX]` · `bounce` · `note`, each optionally followed by
+//! `reply -ERR` · `reply to VERB` · (IMAP) `reply OK|NO|BAD|+|* NAME` and
+//! `reply to VERB OK|NO|BAD|+|* NAME` · `data` · `dns query [TYPE] [NAME]` ·
+//! `dns answer [TYPE] [NAME]` · `queued` · `delivery [MAILBOX]` · `bounce` · `delayed` ·
+//! `tls [FLIGHT]` · `note`, each optionally followed by
 //! `on HOST` (the server of the connection, or the host where it happens), `from HOST`,
 //! `to HOST` and `#n`. Host names may be DNS names or the short names `laptop` etc.
 
 use std::fmt;
 
 use crate::describe::Description;
+use crate::listing::Listing;
+use crate::question::{Answer, Question};
 use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
 /// Lesson files larger than this are refused: a lesson is prose, not a data dump.
@@ -50,6 +55,9 @@ pub struct Lesson {
     pub title: String,
     /// One sentence for the lesson library.
     pub summary: String,
+    /// Where it sits in the learning path, its level and time (`path:`, `order:`,
+    /// `level:`, `minutes:`).
+    pub listing: Listing,
     /// Which built-in scenario the World runs (`send` for now).
     pub scenario: String,
     /// The email the scenario sends.
@@ -89,6 +97,8 @@ pub struct Step {
     pub body: String,
     /// Line of the `## ` heading in the file, 1-based.
     pub line: usize,
+    /// What the student predicts before the step's event (a ```` ```question ```` block).
+    pub question: Option<Question>,
 }
 
 /// Which event a step is tied to.
@@ -258,6 +268,7 @@ impl Lesson {
             v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect::<Vec<_>>()
         };
         let mut subject = String::new();
+        let mut listing = Listing::default();
         let front_start = i;
         loop {
             let Some(line) = lines.get(i) else {
@@ -291,12 +302,16 @@ impl Lesson {
                 "cc" => cc = list(&value),
                 "bcc" => bcc = list(&value),
                 "subject" => subject = value,
-                other => errors.push(err(
-                    i,
-                    format!(
-                        "unknown front matter key `{other}` (known: title, summary, from, to, cc, bcc, subject, world, scenario)"
-                    ),
-                )),
+                other => match listing.read(other, &value) {
+                    Some(Ok(())) => {}
+                    Some(Err(what)) => errors.push(err(i, what)),
+                    None => errors.push(err(
+                        i,
+                        format!(
+                            "unknown front matter key `{other}` (known: title, summary, path, order, level, minutes, from, to, cc, bcc, subject, world, scenario)"
+                        ),
+                    )),
+                },
             }
         }
         // The closing `---` (1-based): where a missing key is reported.
@@ -368,6 +383,24 @@ impl Lesson {
                 }
                 continue;
             }
+            // A step's question: ```question KIND, read into the step, not its narration.
+            if let (None, Some(step), Some(kind)) =
+                (fence, steps.last_mut(), line.trim_start().strip_prefix("```question"))
+            {
+                let start = i;
+                let Some(text) = fenced_block(&lines, &mut i) else {
+                    errors.push(err(start, "the ```question block is not closed"));
+                    break;
+                };
+                if step.question.is_some() {
+                    errors.push(err(start, "a step asks at most one question"));
+                }
+                match Question::parse(kind, &text) {
+                    Ok(q) => step.question = Some(q),
+                    Err((n, what)) => errors.push(err(start + n, what)),
+                }
+                continue;
+            }
             if let Some(f) = fence {
                 if line.trim_start().starts_with(f) {
                     fence = None;
@@ -401,6 +434,7 @@ impl Lesson {
                         anchor_text: anchor_text.trim().to_string(),
                         body: String::new(),
                         line: heading_line,
+                        question: None,
                     }),
                     Err(m) => {
                         errors.push(err(i, m));
@@ -433,6 +467,7 @@ impl Lesson {
             id: id.to_string(),
             title,
             summary,
+            listing,
             scenario: scenario.0,
             email: EmailSpec { from, to, cc, bcc, subject, body, attachments },
             world,
@@ -463,6 +498,25 @@ impl Lesson {
             out.push(found);
         }
         Ok(out)
+    }
+
+    /// The right answer to every step's question (`None` for a step without one), read
+    /// from `trace` at the step's event (`anchors`, from [`Lesson::resolve`]).
+    pub fn answers(
+        &self,
+        trace: &Trace,
+        anchors: &[Option<usize>],
+    ) -> Result<Vec<Option<Answer>>, LessonError> {
+        self.steps
+            .iter()
+            .zip(anchors)
+            .map(|(step, at)| {
+                let Some(q) = &step.question else { return Ok(None) };
+                q.answer(trace, *at)
+                    .map(Some)
+                    .map_err(|m| err(step.line, format!("the question of step `{}`: {m}", step.title)))
+            })
+            .collect()
     }
 }
 
@@ -794,6 +848,14 @@ mod tests {
                 "line 6: the ```world block is not closed",
             ),
             ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
+            (
+                "---\ntitle: T\npath: up\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n",
+                "line 3: unknown path `up`",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\nminutes: 999\n---\n## S\n@ start\n",
+                "line 5: `minutes:` takes",
+            ),
         ];
         for (text, want) in cases {
             let e = Lesson::parse("x", text).unwrap_err().to_string();

@@ -2,92 +2,50 @@
 
 use crate::lesson::{Lesson, LessonError};
 
-/// `(id, file text)` of every built-in lesson, in library order; without the `imap` feature,
-/// less the lessons of [`NEEDS_IMAP`] (the engine could not run them).
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("sending-an-email", include_str!("../../lessons/sending-an-email.md")),
-    ("a-bounce", include_str!("../../lessons/a-bounce.md")),
-    ("greylisting", include_str!("../../lessons/greylisting.md")),
-    ("days-later", include_str!("../../lessons/days-later.md")),
-    ("two-failures", include_str!("../../lessons/two-failures.md")),
-    ("anatomy-of-a-message", include_str!("../../lessons/anatomy-of-a-message.md")),
-    ("dns-and-mx", include_str!("../../lessons/dns-and-mx.md")),
-    ("email-myths", include_str!("../../lessons/email-myths.md")),
-    ("reading-a-bounce", include_str!("../../lessons/reading-a-bounce.md")),
-    ("relaying", include_str!("../../lessons/relaying.md")),
-    ("bcc", include_str!("../../lessons/bcc.md")),
-    ("trusted-network", include_str!("../../lessons/trusted-network.md")),
-    ("logging-in", include_str!("../../lessons/logging-in.md")),
-    ("end-of-data", include_str!("../../lessons/end-of-data.md")),
-    ("starttls", include_str!("../../lessons/starttls.md")),
-    ("retrieving-mail-with-pop3", include_str!("../../lessons/retrieving-mail-with-pop3.md")),
-    ("keeping-mail-on-the-server", include_str!("../../lessons/keeping-mail-on-the-server.md")),
-    ("connection-drops-before-quit", include_str!("../../lessons/connection-drops-before-quit.md")),
-    ("the-pop3-lock", include_str!("../../lessons/the-pop3-lock.md")),
-    #[cfg(feature = "imap")]
-    ("reading-mail-with-imap", include_str!("../../lessons/reading-mail-with-imap.md")),
-    #[cfg(feature = "imap")]
-    ("two-devices-imap", include_str!("../../lessons/two-devices-imap.md")),
-    #[cfg(feature = "imap")]
-    ("folders-and-flags", include_str!("../../lessons/folders-and-flags.md")),
-    #[cfg(feature = "imap")]
-    ("append-to-sent", include_str!("../../lessons/append-to-sent.md")),
-    #[cfg(feature = "imap")]
-    ("pop3-or-imap", include_str!("../../lessons/pop3-or-imap.md")),
-    ("full-mailbox", include_str!("../../lessons/full-mailbox.md")),
-    ("too-big", include_str!("../../lessons/too-big.md")),
-    ("unknown-domain", include_str!("../../lessons/unknown-domain.md")),
-    ("no-mx", include_str!("../../lessons/no-mx.md")),
-    ("the-whole-journey", include_str!("../../lessons/the-whole-journey.md")),
-];
+pub use crate::listing::{Level, Listing, Path};
 
-/// `(id, title)` of every lesson in `lessons/`, in library order, in every build (with or
-/// without the `imap` feature): what the web app's lesson picker needs before it has
-/// fetched a lesson's file (`lessons/<id>.md` next to the page). Only this list is compiled
-/// into the page, not the lessons' text: the first load stays small however many lessons
-/// there are. [`BUILTIN`] holds the same lessons in the same order, less those of
-/// [`NEEDS_IMAP`] without the feature. A test checks it against the files.
-pub const INDEX: &[(&str, &str)] = &[
-    ("sending-an-email", "Sending an email"),
-    ("a-bounce", "When delivery fails: a bounce"),
-    ("greylisting", "Try again later: greylisting and the retry queue"),
-    ("days-later", "Days later: the delayed warning and the final bounce"),
-    ("two-failures", "Refused at once or bounced later: two kinds of failure"),
-    ("anatomy-of-a-message", "Anatomy of a message: headers, body, MIME"),
-    ("dns-and-mx", "How an address finds its server: DNS and MX"),
-    ("email-myths", "Email myths, tested"),
-    ("reading-a-bounce", "Reading a bounce message"),
-    ("relaying", "Relaying: MX records, a backup server and the Received trail"),
-    ("bcc", "Envelope and header: Bcc explained"),
-    ("trusted-network", "The old way: a trusted network"),
-    ("logging-in", "Logging in to send: the submission port and AUTH"),
-    ("end-of-data", "The end of DATA: dot-stuffing and why a bare LF matters"),
-    ("starttls", "STARTTLS: what an eavesdropper sees"),
-    ("retrieving-mail-with-pop3", "Retrieving mail with POP3"),
-    ("keeping-mail-on-the-server", "Keeping mail on the server: UIDL"),
-    ("connection-drops-before-quit", "What if the connection drops before QUIT?"),
-    ("the-pop3-lock", "Two mail programs, one POP3 mailbox: the lock"),
-    ("reading-mail-with-imap", "Reading mail with IMAP"),
-    ("two-devices-imap", "Two devices, one mailbox: flags, EXPUNGE and IDLE"),
-    ("folders-and-flags", "Folders and flags"),
-    ("append-to-sent", "Where did my sent mail go? APPEND to Sent"),
-    ("pop3-or-imap", "POP3 or IMAP? The same mailbox, side by side"),
-    ("full-mailbox", "A full mailbox"),
-    ("too-big", "A message too big"),
-    ("unknown-domain", "A domain that does not exist"),
-    ("no-mx", "A domain with no MX record"),
-    ("the-whole-journey", "The whole journey"),
-];
+/// A lesson of the library as the home page lists it, read from its file's front matter
+/// at build time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The file stem, as in `lessons/<id>.md` and `#/lesson/<id>`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// What it teaches, in a sentence.
+    pub summary: &'static str,
+    pub listing: Listing,
+    /// It needs the engine's IMAP simulation (feature `imap`): a build without it lists the
+    /// lesson but cannot run it (the web app's lite build sends the student to its full
+    /// build for these).
+    pub imap: bool,
+    /// It needs the engine's POP3 simulation (feature `pop3`), as [`Entry::imap`].
+    pub pop3: bool,
+}
 
-/// The lessons that need the engine's IMAP simulation (feature `imap`): a build without it
-/// lists them in [`INDEX`] but cannot run them (the web app's lite build sends the student
-/// to its full build for these).
-pub const NEEDS_IMAP: &[&str] =
-    &["reading-mail-with-imap", "two-devices-imap", "folders-and-flags", "append-to-sent", "pop3-or-imap"];
+// `BUILTIN` and `INDEX`, made by `build.rs` from the files in `lessons/`: the folder is the
+// list, so a new lesson needs no change here. Only `INDEX` (titles, summaries, the listing)
+// is compiled into the web app, not the lessons' text: it fetches a lesson's file
+// (`lessons/<id>.md` next to the page) when it is opened.
+include!(concat!(env!("OUT_DIR"), "/lessons.rs"));
 
-/// True when lesson `id` needs the IMAP simulation (see [`NEEDS_IMAP`]).
+/// The lesson `id` of the library.
+pub fn entry(id: &str) -> Option<&'static Entry> {
+    INDEX.iter().find(|e| e.id == id)
+}
+
+/// True when lesson `id` needs the IMAP simulation (see [`Entry::imap`]).
 pub fn needs_imap(id: &str) -> bool {
-    NEEDS_IMAP.contains(&id)
+    entry(id).is_some_and(|e| e.imap)
+}
+
+/// True when lesson `id` needs the POP3 simulation (see [`Entry::pop3`]).
+pub fn needs_pop3(id: &str) -> bool {
+    entry(id).is_some_and(|e| e.pop3)
+}
+
+/// True when this build of the engine can run lesson `id`.
+pub fn runs_here(e: &Entry) -> bool {
+    (cfg!(feature = "imap") || !e.imap) && (cfg!(feature = "pop3") || !e.pop3)
 }
 
 /// Parses the built-in lesson `id`.
@@ -98,48 +56,73 @@ pub fn builtin(id: &str) -> Option<Result<Lesson, LessonError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lesson::Lesson;
 
-    #[test]
-    fn the_index_names_every_lesson_by_its_title() {
-        let ids: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
-        // Without the `imap` feature BUILTIN leaves out the IMAP lessons; INDEX never does.
-        let index: Vec<&str> =
-            INDEX.iter().map(|(id, _)| *id).filter(|id| cfg!(feature = "imap") || !needs_imap(id)).collect();
-        assert_eq!(index, ids, "INDEX lists the lessons of BUILTIN, in the same order");
-        for (id, title) in INDEX.iter().filter(|(id, _)| ids.contains(id)) {
-            let lesson = builtin(id).unwrap().unwrap();
-            assert_eq!(&lesson.title, title, "the title of {id}");
-        }
-        // Every file in lessons/ is in INDEX, and NEEDS_IMAP names exactly those with an
-        // IMAP mail program.
+    fn files() -> Vec<(String, String)> {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
             .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".md").map(str::to_string))
-            .filter(|name| name != "README")
-            .collect();
-        files.sort();
-        let mut all: Vec<String> = INDEX.iter().map(|(id, _)| id.to_string()).collect();
-        all.sort();
-        assert_eq!(files, all);
-        let mut imap: Vec<&str> = files
-            .iter()
-            .map(String::as_str)
-            .filter(|name| {
-                std::fs::read_to_string(format!("{dir}/{name}.md")).unwrap().contains(" imap from ")
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                let id = path.file_name()?.to_str()?.strip_suffix(".md")?.to_string();
+                (id != "README").then(|| (id, std::fs::read_to_string(&path).unwrap()))
             })
             .collect();
-        imap.sort();
-        let mut needs: Vec<&str> = NEEDS_IMAP.to_vec();
-        needs.sort();
-        assert_eq!(imap, needs, "NEEDS_IMAP names the lessons whose world has an IMAP mail program");
-        // Their titles, from the files (BUILTIN may not hold them).
-        for (id, title) in INDEX.iter().filter(|(id, _)| needs_imap(id)) {
-            let text = std::fs::read_to_string(format!("{dir}/{id}.md")).unwrap();
-            assert!(
-                text.lines().any(|l| l.strip_prefix("title:").is_some_and(|t| t.trim() == *title)),
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn the_index_lists_every_file_with_what_its_front_matter_says() {
+        let files = files();
+        let mut ids: Vec<&str> = INDEX.iter().map(|e| e.id).collect();
+        ids.sort();
+        assert_eq!(ids, files.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>());
+        for (id, text) in &files {
+            let entry = entry(id).unwrap();
+            if !runs_here(entry) {
+                continue; // the engine cannot read its world without the feature
+            }
+            let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(entry.title, lesson.title, "{id}");
+            assert_eq!(entry.summary, lesson.summary, "{id}");
+            assert_eq!(entry.listing, lesson.listing, "{id}");
+            // Every built-in lesson is on the path, with its level and time.
+            assert!(lesson.listing.path.is_some() && lesson.listing.level.is_some(), "{id}");
+            assert!(lesson.listing.minutes.is_some() && !lesson.summary.is_empty(), "{id}");
+            // `imap` names exactly the lessons whose world has an IMAP mail program.
+            #[cfg(feature = "pop3")]
+            assert_eq!(
+                entry.pop3,
+                lesson
+                    .world
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, crate::describe::ActionDesc::Retrieve { .. })),
+                "{id}"
+            );
+            #[cfg(feature = "imap")]
+            assert_eq!(
+                entry.imap,
+                lesson.world.actions.iter().any(|a| matches!(a, crate::describe::ActionDesc::Imap { .. })),
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn the_library_follows_the_path() {
+        let keys: Vec<_> = INDEX.iter().map(|e| (e.listing.path, e.listing.order)).collect();
+        assert!(keys.is_sorted(), "{keys:?}");
+        // No two lessons share a place on the path.
+        assert!(keys.windows(2).all(|w| w[0] != w[1]), "{keys:?}");
+        assert_eq!(INDEX[0].id, "sending-an-email", "the first lesson of the path");
+        // BUILTIN holds the same lessons in the same order, less the IMAP ones without the
+        // feature.
+        let builtin: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
+        let index: Vec<&str> = INDEX.iter().filter(|e| runs_here(e)).map(|e| e.id).collect();
+        assert_eq!(builtin, index);
+        assert!(INDEX.iter().any(|e| e.imap) && needs_imap("two-devices-imap") && !needs_imap("a-bounce"));
+        assert!(needs_pop3("retrieving-mail-with-pop3") && !needs_pop3("a-bounce"));
     }
 }

@@ -6,14 +6,15 @@ use crate::components::explanation::ExplanationCard;
 use crate::components::mail_programs::MailPrograms;
 use crate::components::mailboxes::Mailboxes;
 use crate::components::narration::Narration;
+use crate::components::predict::{Moment, Predict};
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
     initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
-    use_lesson_loader, use_persist_settings, use_play_timer,
+    use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
 };
 use crate::present;
-use crate::state::{Action, Player};
+use crate::state::{Action, Player, Reply};
 
 /// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
 /// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1. Capped by the
@@ -47,6 +48,28 @@ fn imap_panel(_player: &Player) -> Html {
     Html::default()
 }
 
+/// The predict card, when a question is due, was just answered, or the lesson's score is
+/// in: the question, its number among the lesson's questions, and the moment.
+fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>, (usize, usize), Moment)> {
+    let asked: Vec<usize> =
+        (0..player.run.answers.len()).filter(|&s| player.run.answers[s].is_some()).collect();
+    let question = |s: usize| player.lesson.steps.get(s).and_then(|st| st.question.clone());
+    let number = |s: usize| (asked.iter().position(|&a| a == s).map_or(0, |p| p + 1), asked.len());
+    if let Some(s) = player.question_due() {
+        return Some((question(s), number(s), Moment::Ask));
+    }
+    if asked.is_empty() {
+        return None;
+    }
+    if player.at_end() {
+        let (right, asked) = player.score();
+        return Some((None, (0, asked), Moment::Score { right, asked }));
+    }
+    let s = player.current_step()?;
+    let (said, answer) = (player.said(s)?.clone(), player.run.answers.get(s)?.as_ref()?.text.clone());
+    Some((question(s), number(s), Moment::Told { said, answer }))
+}
+
 /// The whole player.
 #[component]
 pub fn App() -> Html {
@@ -57,10 +80,15 @@ pub fn App() -> Html {
     let dispatcher = player.dispatcher();
     use_lesson_loader(player.pending.clone(), dispatcher.clone());
 
-    use_keyboard_shortcuts(dispatcher.clone());
+    use_keyboard_shortcuts(dispatcher.clone(), player.presenting);
+    use_presenting(player.presenting, dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
     use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
     use_persist_settings(player.settings());
+    // A lesson on its way is not progress yet.
+    let shown = if player.pending.is_none() { player.total() } else { 0 };
+    let score = player.at_end().then(|| player.score()).filter(|(_, asked)| *asked > 0);
+    use_record_progress(&player.lesson.id, player.cursor, shown, score);
     use_focus_rescue(player.cursor, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
@@ -75,9 +103,15 @@ pub fn App() -> Html {
     let dispatch = dispatcher.to_callback();
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
+    let on_present = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePresenting));
+    let on_reply = use_callback(dispatcher.clone(), |r: Reply, d| d.dispatch(Action::Answer(r)));
+    let on_skip = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Skip));
+    let predict = predict(&player);
 
     let total = player.total();
+    let due = predict.as_ref().filter(|(_, _, m)| *m == Moment::Ask).and_then(|(q, ..)| q.as_ref());
     let announce = match player.current() {
+        _ if due.is_some() => format!("Question: {}", due.map(|q| q.prompt.as_str()).unwrap_or_default()),
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
         None => format!("Step 0 of {total}. Nothing has happened yet."),
     };
@@ -101,6 +135,8 @@ pub fn App() -> Html {
                 onlesson={on_lesson}
                 notice={player.error.clone()}
                 ondismiss={on_dismiss}
+                presenting={player.presenting}
+                onpresent={on_present}
             />
             <div class="stage">
                 <Diagram
@@ -126,6 +162,9 @@ pub fn App() -> Html {
                     messages={player.messages}
                     dispatch={dispatch.clone()}
                 />
+                if let Some((question, number, moment)) = predict {
+                    <Predict {question} {number} {moment} onreply={on_reply} onskip={on_skip} />
+                }
                 <ExplanationCard
                     run={player.run.clone()}
                     focused={player.focused()}

@@ -4,6 +4,7 @@ pub mod app;
 pub mod controls;
 pub mod diagram;
 pub mod explanation;
+pub mod home;
 pub mod icons;
 /// The IMAP panel: only the full build (feature `imap`) has it.
 #[cfg(feature = "imap")]
@@ -13,6 +14,10 @@ pub mod mail_programs;
 pub mod mailboxes;
 pub mod message_dialog;
 pub mod narration;
+pub mod page;
+pub mod predict;
 pub mod top_bar;
 pub mod transcript;
 pub mod transcript_row;
+#[cfg(feature = "teacher")]
+pub mod your_lessons;

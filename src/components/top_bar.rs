@@ -17,6 +17,9 @@ pub struct TopBarProps {
     /// Why the lesson in the address could not be shown, until it is dismissed.
     pub notice: Option<String>,
     pub ondismiss: Callback<()>,
+    /// Presenter mode is on; the button turns it on and off.
+    pub presenting: bool,
+    pub onpresent: Callback<()>,
 }
 
 /// Brand, lesson title (or a lesson picker) and the step counter.
@@ -42,7 +45,10 @@ pub fn TopBar(props: &TopBarProps) -> Html {
     let lessons = INDEX;
     html! {
         <header class="top-bar">
-            <span class="brand">{ icons::logo() }<span>{ "Mailroom" }</span></span>
+            <a class="brand" href="#/" title="All lessons: the learning path" data-testid="home-link">
+                { icons::logo() }<span>{ "Mailroom" }</span>
+                <span class="visually-hidden">{ ": all lessons" }</span>
+            </a>
             // With several lessons the picker shows the title (the heading stays for screen
             // readers): one title on screen, not the same words twice.
             <h1 id="lesson-title" class={class!("lesson-title", (INDEX.len() > 1).then_some("visually-hidden"))}>
@@ -52,8 +58,8 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 <label class="lesson-picker" title="Choose a lesson">
                     <span class="visually-hidden">{ "Lesson" }</span>
                     <select data-testid="lesson-picker" {onchange}>
-                        { for lessons.iter().map(|(id, title)| html! {
-                            <option value={*id} selected={*id == props.lesson_id}>{ *title }</option>
+                        { for lessons.iter().map(|e| html! {
+                            <option value={e.id} selected={e.id == props.lesson_id}>{ e.title }</option>
                         }) }
                     </select>
                 </label>
@@ -70,6 +76,12 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
                 }
             </div>
+            <button type="button" class="btn-small present" data-testid="present"
+                aria-pressed={props.presenting.to_string()}
+                title="Presenter mode: full screen, large type, one step per clicker press (P)"
+                onclick={props.onpresent.reform(|_: MouseEvent| ())}>
+                { if props.presenting { "Stop presenting" } else { "Present" } }
+            </button>
             <p class="step-counter" data-testid="step-counter"
                 title="A step is one row of the transcript">
                 { format!("Step {} of {}", props.cursor, props.total) }

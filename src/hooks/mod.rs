@@ -4,12 +4,20 @@ mod use_focus_rescue;
 mod use_hash_route;
 mod use_keyboard;
 mod use_lesson_loader;
+#[cfg(feature = "teacher")]
+mod use_my_lessons;
 mod use_play_timer;
+mod use_presenting;
+mod use_progress;
 mod use_settings;
 
 pub use use_focus_rescue::use_focus_rescue;
-pub use use_hash_route::{initial_route, use_hash_route};
+pub use use_hash_route::{initial_route, location_hash, use_hash_route};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_lesson_loader::{LessonSource, set_lesson_source, use_lesson_loader};
+#[cfg(feature = "teacher")]
+pub use use_my_lessons::{load_my_lessons, save_my_lessons};
 pub use use_play_timer::use_play_timer;
+pub use use_presenting::use_presenting;
+pub use use_progress::{load_progress, use_record_progress};
 pub use use_settings::{load_settings, use_persist_settings};

@@ -78,7 +78,8 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
         let listener = web_sys::window().map(|window| {
             EventListener::new(&window, "hashchange", move |_| {
                 *known.borrow_mut() = location_hash();
-                let route = initial_route();
+                // Not a lesson: the page shows the home page instead of the player.
+                let Some(route) = route::parse(&location_hash()) else { return };
                 if *current.borrow() != route.lesson {
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
                 }

@@ -19,15 +19,19 @@ pub enum Target {
     Page,
 }
 
-/// What a key does where it was pressed, with Shift held or not.
-/// `None`: leave the key to the browser.
-pub fn shortcut(key: &str, target: Target, shift: bool) -> Option<Action> {
+/// What a key does where it was pressed, with Shift held or not, in presenter mode or
+/// not. `None`: leave the key to the browser.
+pub fn shortcut(key: &str, target: Target, shift: bool, presenting: bool) -> Option<Action> {
     if target == Target::Field {
         return None;
     }
     match key {
         " " | "Spacebar" if target == Target::Checkbox => None,
+        // Presenting, every press is one step, as on a slide deck.
+        " " | "Spacebar" if presenting => Some(Action::Step),
         " " | "Spacebar" => Some(Action::Toggle),
+        // P, or F5 (what a clicker's "start the show" button sends), presents.
+        "p" | "P" | "F5" => Some(Action::TogglePresenting),
         // ⇧← and ⇧→ jump a whole part of the lesson.
         "ArrowLeft" if shift => Some(Action::PrevPart),
         "ArrowRight" if shift => Some(Action::NextPart),
@@ -58,9 +62,9 @@ pub fn target_kind(tag: &str, input_type: &str, editable: bool) -> Target {
 /// Space plays or pauses, ← → and PageUp PageDown step, ⇧← ⇧→ jump a part, Home and
 /// End jump to the ends, anywhere on the page.
 #[hook]
-pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>) {
-    use_effect_with(dispatcher, |dispatcher| {
-        let dispatcher = dispatcher.clone();
+pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenting: bool) {
+    use_effect_with((dispatcher, presenting), |(dispatcher, presenting)| {
+        let (dispatcher, presenting) = (dispatcher.clone(), *presenting);
         let listener = web_sys::window().and_then(|w| w.document()).map(|document| {
             EventListener::new_with_options(
                 &document,
@@ -82,7 +86,7 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>) {
                         event.prevent_default();
                         return;
                     }
-                    if let Some(action) = shortcut(&key, kind, event.shift_key()) {
+                    if let Some(action) = shortcut(&key, kind, event.shift_key(), presenting) {
                         event.prevent_default();
                         dispatcher.dispatch(action);
                     }
@@ -100,30 +104,41 @@ mod tests {
     #[test]
     fn keys_map_to_actions() {
         let page = Target::Page;
-        assert_eq!(shortcut(" ", page, false), Some(Action::Toggle));
-        assert_eq!(shortcut("ArrowRight", page, false), Some(Action::Step));
-        assert_eq!(shortcut("ArrowLeft", Target::Control, false), Some(Action::Back));
-        assert_eq!(shortcut("Home", page, false), Some(Action::ToStart));
-        assert_eq!(shortcut("End", page, false), Some(Action::ToEnd));
-        assert_eq!(shortcut("x", page, false), None);
+        assert_eq!(shortcut(" ", page, false, false), Some(Action::Toggle));
+        assert_eq!(shortcut("ArrowRight", page, false, false), Some(Action::Step));
+        assert_eq!(shortcut("ArrowLeft", Target::Control, false, false), Some(Action::Back));
+        assert_eq!(shortcut("Home", page, false, false), Some(Action::ToStart));
+        assert_eq!(shortcut("End", page, false, false), Some(Action::ToEnd));
+        assert_eq!(shortcut("x", page, false, false), None);
     }
 
     #[test]
     fn clicker_keys_step_and_shift_jumps_a_part() {
-        assert_eq!(shortcut("PageDown", Target::Page, false), Some(Action::Step));
-        assert_eq!(shortcut("PageUp", Target::Control, false), Some(Action::Back));
-        assert_eq!(shortcut("ArrowRight", Target::Page, true), Some(Action::NextPart));
-        assert_eq!(shortcut("ArrowLeft", Target::Control, true), Some(Action::PrevPart));
+        assert_eq!(shortcut("PageDown", Target::Page, false, false), Some(Action::Step));
+        assert_eq!(shortcut("PageUp", Target::Control, false, false), Some(Action::Back));
+        assert_eq!(shortcut("ArrowRight", Target::Page, true, false), Some(Action::NextPart));
+        assert_eq!(shortcut("ArrowLeft", Target::Control, true, false), Some(Action::PrevPart));
     }
 
     #[test]
     fn space_plays_even_after_a_button_was_clicked() {
         assert_eq!(target_kind("BUTTON", "", false), Target::Control);
-        assert_eq!(shortcut(" ", Target::Control, false), Some(Action::Toggle));
+        assert_eq!(shortcut(" ", Target::Control, false, false), Some(Action::Toggle));
         // Space is how a keyboard ticks a checkbox: it stays there; arrows still step.
         assert_eq!(target_kind("input", "checkbox", false), Target::Checkbox);
-        assert_eq!(shortcut(" ", Target::Checkbox, false), None);
-        assert_eq!(shortcut("ArrowRight", Target::Checkbox, false), Some(Action::Step));
+        assert_eq!(shortcut(" ", Target::Checkbox, false, false), None);
+        assert_eq!(shortcut("ArrowRight", Target::Checkbox, false, false), Some(Action::Step));
+    }
+
+    #[test]
+    fn presenting_every_press_steps_and_p_presents() {
+        assert_eq!(shortcut(" ", Target::Page, false, true), Some(Action::Step));
+        assert_eq!(shortcut(" ", Target::Control, false, true), Some(Action::Step));
+        assert_eq!(shortcut("PageDown", Target::Page, false, true), Some(Action::Step));
+        assert_eq!(shortcut("PageUp", Target::Page, false, true), Some(Action::Back));
+        assert_eq!(shortcut("p", Target::Page, false, false), Some(Action::TogglePresenting));
+        assert_eq!(shortcut("F5", Target::Control, false, true), Some(Action::TogglePresenting));
+        assert_eq!(shortcut("p", Target::Field, false, false), None);
     }
 
     #[test]
@@ -131,8 +146,8 @@ mod tests {
         for (tag, kind) in [("INPUT", "range"), ("select", ""), ("TEXTAREA", ""), ("INPUT", "")] {
             let target = target_kind(tag, kind, false);
             assert_eq!(target, Target::Field, "{tag} {kind}");
-            assert_eq!(shortcut("ArrowRight", target, false), None);
-            assert_eq!(shortcut(" ", target, false), None);
+            assert_eq!(shortcut("ArrowRight", target, false, false), None);
+            assert_eq!(shortcut(" ", target, false, false), None);
         }
         assert_eq!(target_kind("DIV", "", true), Target::Field);
         assert_eq!(target_kind("H2", "", false), Target::Page);

@@ -26,7 +26,7 @@ use crate::time::SimTime;
 use crate::trace::HostRole;
 
 /// How an `imap` line reads, for its errors.
-pub(super) const USAGE: &str = "at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")";
+pub const USAGE: &str = "at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")";
 
 const ACTIONS: [&str; 12] = [
     "check",

@@ -219,6 +219,8 @@ pub struct LessonRun {
     pub trace: Trace,
     /// For each step of the lesson: the index of its event, `None` for `@ start`.
     pub anchors: Vec<Option<usize>>,
+    /// For each step: the right answer to its question, if it asks one.
+    pub answers: Vec<Option<crate::question::Answer>>,
 }
 
 /// Runs a lesson's world and scripted actions, and resolves every step's anchor.
@@ -236,5 +238,6 @@ pub fn run_lesson_repeated(lesson: &Lesson, n: usize) -> Result<LessonRun, Lesso
     let trace =
         run_world(&lesson.world, &lesson.email, n).map_err(|m| LessonError { line: 0, message: m })?;
     let anchors = lesson.resolve(&trace)?;
-    Ok(LessonRun { trace, anchors })
+    let answers = lesson.answers(&trace, &anchors)?;
+    Ok(LessonRun { trace, anchors, answers })
 }

@@ -1,0 +1,336 @@
+//! Predict what happens next: a lesson step can ask, before its event, what the engine is
+//! about to do. The right answer is never written by hand: it is read from the trace, so
+//! a question cannot teach something the simulation does not do. A teacher may still say
+//! what they expect (`answer:`); when the engine disagrees, the lesson fails to load (and
+//! its test fails), naming both.
+//!
+//! ~~~text
+//! ## Does the address exist?
+//! @ reply to RCPT on mx.example.net
+//!
+//! ```question reply
+//! What will Bob's provider answer to RCPT TO:<bobby@example.net>?
+//! - 250 the address is fine
+//! - 451 try again later
+//! - 550 no such mailbox
+//! ```
+//! ~~~
+//!
+//! Kinds (the word after ```` ```question ````):
+//! - `reply`: the step's event is a reply; the answer is its code (`550`; POP3 `+OK` or
+//!   `-ERR`; IMAP `OK`, `NO` or `BAD`). A choice is right when it starts with the code.
+//!   Without choices the student types the code.
+//! - `speaker`: which host sends the step's event. Choices name hosts (`mx`,
+//!   `mx.example.net` or the label, `Bob's provider`).
+//! - `outcome`: is the message delivered or bounced? `bounced` when a bounce follows the
+//!   step's event, else `delivered` when a delivery does. Choices default to both.
+
+use crate::trace::{EventKind, ImapResponse, Status, Trace};
+
+/// The most choices a question offers.
+pub const MAX_CHOICES: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuestionKind {
+    Reply,
+    Speaker,
+    Outcome,
+}
+
+impl QuestionKind {
+    fn parse(word: &str) -> Option<QuestionKind> {
+        match word.to_ascii_lowercase().as_str() {
+            "reply" => Some(QuestionKind::Reply),
+            "speaker" => Some(QuestionKind::Speaker),
+            "outcome" => Some(QuestionKind::Outcome),
+            _ => None,
+        }
+    }
+}
+
+/// A question of a lesson step, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub kind: QuestionKind,
+    /// What the student is asked (one line of Markdown-free text).
+    pub prompt: String,
+    /// The choices offered, in order; empty: the student types the answer (`reply` only).
+    pub choices: Vec<String>,
+    /// What the teacher expects (`answer:`), checked against the engine.
+    pub expect: Option<String>,
+}
+
+/// The right answer to a question, as the engine produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// In words for the student: `550`, `mx.example.net (Bob's provider)`, `bounced`.
+    pub text: String,
+    /// Which choice is right, when there are choices.
+    pub choice: Option<usize>,
+}
+
+impl Question {
+    /// Reads a ```` ```question KIND ```` block: `kind` is the fence's word, `text` the
+    /// lines inside. Errors are `(line offset in the block, 0 for the fence, what)`.
+    pub fn parse(kind: &str, text: &str) -> Result<Question, (usize, String)> {
+        let kind = QuestionKind::parse(kind.trim()).ok_or_else(|| {
+            (
+                0,
+                format!(
+                    "a ```question block says its kind: reply, speaker or outcome, not `{}`",
+                    kind.trim()
+                ),
+            )
+        })?;
+        let mut q = Question { kind, prompt: String::new(), choices: Vec::new(), expect: None };
+        for (n, line) in text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())) {
+            if line.is_empty() {
+                continue;
+            } else if let Some(choice) = line.strip_prefix("- ") {
+                if q.choices.len() == MAX_CHOICES {
+                    return Err((n, format!("a question offers at most {MAX_CHOICES} choices")));
+                }
+                q.choices.push(choice.trim().to_string());
+            } else if let Some(expect) = line.strip_prefix("answer:") {
+                q.expect = Some(expect.trim().to_string());
+            } else if q.prompt.is_empty() {
+                q.prompt = line.to_string();
+            } else {
+                return Err((n, "a question is one line, then its choices as `- ` lines".to_string()));
+            }
+        }
+        if q.prompt.is_empty() {
+            return Err((0, "the question has no text: write it on the first line of the block".into()));
+        }
+        if q.kind == QuestionKind::Outcome && q.choices.is_empty() {
+            q.choices = vec!["delivered".into(), "bounced".into()];
+        }
+        if q.choices.is_empty() && q.kind == QuestionKind::Speaker {
+            return Err((0, "a `speaker` question offers the hosts to choose from as `- ` lines".into()));
+        }
+        Ok(q)
+    }
+
+    /// The right answer, read from event `at` of `trace` (the step's event); or why this
+    /// question cannot be asked there, or why the teacher's choices or `answer:` are not
+    /// what happens.
+    pub fn answer(&self, trace: &Trace, at: Option<usize>) -> Result<Answer, String> {
+        let event = at.and_then(|i| trace.events.get(i)).ok_or("a question cannot be asked at `@ start`")?;
+        // The forms of the right answer the student may pick or type.
+        let (text, names): (String, Vec<String>) = match self.kind {
+            QuestionKind::Reply => {
+                let code = match &event.kind {
+                    EventKind::Reply { status: Status::Smtp { code, .. }, .. } => code.to_string(),
+                    EventKind::Reply { status: Status::Pop3 { ok, .. }, .. } => {
+                        (if *ok { "+OK" } else { "-ERR" }).to_string()
+                    }
+                    EventKind::Reply {
+                        status: Status::Imap(ImapResponse::Tagged { condition, .. }), ..
+                    } => condition.name().to_string(),
+                    _ => return Err("a `reply` question is asked at a reply: anchor the step on one".into()),
+                };
+                (code.clone(), vec![code])
+            }
+            QuestionKind::Speaker => {
+                let h = &trace.hosts[event.from];
+                let short = h.name.split('.').next().unwrap_or_default().to_string();
+                (format!("{} ({})", h.name, h.label), vec![h.name.clone(), short, h.label.clone()])
+            }
+            QuestionKind::Outcome => {
+                let after = &trace.events[event.index..];
+                let what = if after.iter().any(|e| matches!(e.kind, EventKind::Bounce { .. })) {
+                    "bounced"
+                } else if after.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })) {
+                    "delivered"
+                } else {
+                    return Err("neither a delivery nor a bounce follows this step's event".into());
+                };
+                (what.to_string(), vec![what.to_string()])
+            }
+        };
+        let right = |said: &str| self.is(said, &names);
+        if let Some(expect) = &self.expect
+            && !right(expect)
+        {
+            return Err(format!("its `answer: {expect}` is not what happens: the answer is {text}"));
+        }
+        if self.kind == QuestionKind::Speaker
+            && let Some(c) = self.choices.iter().find(|c| {
+                !trace.hosts.iter().any(|h| {
+                    let short = h.name.split('.').next().unwrap_or_default();
+                    [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(c))
+                })
+            })
+        {
+            return Err(format!("the choice `{c}` names no host of this world"));
+        }
+        let matching: Vec<usize> = (0..self.choices.len()).filter(|&i| right(&self.choices[i])).collect();
+        match (self.choices.is_empty(), matching.as_slice()) {
+            (true, _) => Ok(Answer { text, choice: None }),
+            (false, [one]) => Ok(Answer { text, choice: Some(*one) }),
+            (false, []) => Err(format!("none of its choices is what happens: the answer is {text}")),
+            (false, _) => Err(format!("more than one of its choices is {text}")),
+        }
+    }
+
+    /// True when `said` (a choice, or what the student typed) is one of `names`: for a
+    /// reply, it starts with the code; otherwise the whole of it, in any case.
+    fn is(&self, said: &str, names: &[String]) -> bool {
+        let said = said.trim();
+        // `550`, `550:`, `550 no such user`, `+OK`, `-ERR.`: the code, without what follows.
+        let code = || {
+            said.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-'))
+                .find(|w| !w.is_empty())
+                .unwrap_or("")
+        };
+        let said = if self.kind == QuestionKind::Reply { code() } else { said };
+        names.iter().any(|n| n.eq_ignore_ascii_case(said))
+    }
+
+    /// True when the student's `typed` answer (to a question without choices) is right.
+    pub fn typed_right(&self, typed: &str, answer: &Answer) -> bool {
+        self.is(typed, std::slice::from_ref(&answer.text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::Lesson;
+    use crate::question::QuestionKind as K;
+    use crate::world::run_lesson;
+
+    /// A lesson of the standard world (a message to a mailbox that does not exist) with
+    /// one step at `anchor` asking `block`.
+    fn lesson(anchor: &str, block: &str) -> String {
+        // (At `@ start` the first step is the one asked, a line earlier.)
+        let before = if anchor == "start" { "\n" } else { "## Before\n@ start\n" };
+        format!(
+            "---\ntitle: Q\nfrom: Alice <alice@example.org>\nto: Bobby <bobby@example.net>\n---\n\
+             {before}\n## Asked\n@ {anchor}\n\n{block}\nText.\n"
+        )
+    }
+
+    fn run(anchor: &str, block: &str) -> Result<Option<Answer>, String> {
+        let l = Lesson::parse("q", &lesson(anchor, block)).map_err(|e| e.to_string())?;
+        run_lesson(&l).map(|r| r.answers.last().cloned().flatten()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_right_answer_comes_from_the_trace() {
+        let three = "- 250 fine\n- 451: later\n- 550: no such mailbox";
+        let cases: &[(&str, String, Answer)] = &[
+            (
+                "reply to RCPT on mx.example.net",
+                format!("```question reply\nWhat will mx answer?\n{three}\n```"),
+                Answer { text: "550".into(), choice: Some(2) },
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nType the code mx answers.\nanswer: 550\n```".into(),
+                Answer { text: "550".into(), choice: None },
+            ),
+            (
+                "reply 220 from smtp.example.org",
+                "```question speaker\nWho speaks first?\n- laptop\n- Alice's provider\n```".into(),
+                Answer { text: "smtp.example.org (Alice's provider)".into(), choice: Some(1) },
+            ),
+            (
+                "reply to RCPT on smtp.example.org",
+                "```question outcome\nDelivered or bounced?\n```".into(),
+                Answer { text: "bounced".into(), choice: Some(1) },
+            ),
+        ];
+        for (anchor, block, want) in cases {
+            assert_eq!(run(anchor, block).as_ref(), Ok(&Some(want.clone())), "{block}");
+        }
+    }
+
+    #[test]
+    fn a_question_that_is_not_what_happens_is_refused_at_its_line() {
+        let cases = [
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\n- 250\n- 451\n```",
+                "line 9: the question of step `Asked`: none of its choices is what happens: the answer is 550",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\nanswer: 250\n- 550\n```",
+                "its `answer: 250` is not what happens: the answer is 550",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\n- 550 no\n- 550 yes\n```",
+                "more than one of its choices is 550",
+            ),
+            (
+                "command RCPT on mx.example.net",
+                "```question reply\nWhat?\n- 550\n```",
+                "a `reply` question is asked at a reply",
+            ),
+            ("start", "```question outcome\nWhat?\n```", "cannot be asked at `@ start`"),
+            (
+                "reply 220 from smtp.example.org",
+                "```question speaker\nWho?\n- the moon\n- smtp\n```",
+                "the choice `the moon` names no host",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question guess\nWhat?\n```",
+                "line 12: a ```question block says its kind",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\n- 550\n```",
+                "line 12: the question has no text",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\nAnd what?\n```",
+                "line 14: a question is one line",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\n",
+                "line 12: the ```question block is not closed",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nA?\n```\n```question reply\nB?\n```",
+                "line 15: a step asks at most one question",
+            ),
+        ];
+        for (anchor, block, want) in cases {
+            let got = run(anchor, block).unwrap_err();
+            assert!(got.contains(want), "{block}:\n  got {got}\n want {want}");
+        }
+    }
+
+    #[test]
+    fn typed_and_chosen_answers_are_read_as_a_student_means_them() {
+        let reply = Question { kind: K::Reply, prompt: "?".into(), choices: vec![], expect: None };
+        let answer = Answer { text: "550".into(), choice: None };
+        for (typed, right) in [
+            ("550", true),
+            (" 550 ", true),
+            ("550 no such user", true),
+            ("550.", true),
+            ("55", false),
+            ("5501", false),
+            ("", false),
+            ("250", false),
+        ] {
+            assert_eq!(reply.typed_right(typed, &answer), right, "{typed:?}");
+        }
+        let pop = Answer { text: "-ERR".into(), choice: None };
+        assert!(reply.typed_right("-err", &pop) && !reply.typed_right("+OK", &pop));
+        assert_eq!(Question::parse("outcome", "Delivered?").unwrap().choices, ["delivered", "bounced"]);
+        assert!(Question::parse("speaker", "Who?").unwrap_err().1.contains("offers the hosts"));
+        let many = format!("Which?\n{}", (0..9).map(|i| format!("- {i}\n")).collect::<String>());
+        assert_eq!(
+            Question::parse("reply", &many).unwrap_err(),
+            (10, format!("a question offers at most {MAX_CHOICES} choices"))
+        );
+    }
+}

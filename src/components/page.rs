@@ -1,0 +1,73 @@
+use gloo_events::EventListener;
+use yew::prelude::*;
+
+use crate::components::app::App;
+use crate::components::home::Home;
+use crate::hooks::location_hash;
+use crate::route;
+
+/// What the address shows.
+#[derive(Clone, Debug, PartialEq)]
+enum View {
+    /// `#/lesson/…`: the player.
+    Lesson,
+    /// `#/yours`, or `#/shared/…` with the lesson the link carries (or why it cannot be
+    /// read): the teachers' own lessons (the full build).
+    Yours(Option<Result<String, String>>),
+    /// Anything else: the home page.
+    Home,
+}
+
+fn view() -> View {
+    let hash = location_hash();
+    if route::parse(&hash).is_some() {
+        View::Lesson
+    } else if let Some(shared) = crate::my_lessons::shared_text(&hash) {
+        View::Yours(Some(shared))
+    } else if hash.trim_end_matches('/') == "#/yours" {
+        View::Yours(None)
+    } else {
+        View::Home
+    }
+}
+
+/// The page: a lesson's player when the address names a lesson (`#/lesson/…`), the
+/// teachers' own lessons (`#/yours`, `#/shared/…`), the home page with the learning path
+/// otherwise. Follows the address as it changes.
+#[component]
+pub fn Page() -> Html {
+    let shown = use_state(view);
+    {
+        let shown = shown.clone();
+        use_effect_with((), move |_| {
+            let listener =
+                web_sys::window().map(|w| EventListener::new(&w, "hashchange", move |_| shown.set(view())));
+            move || drop(listener)
+        });
+    }
+    match &*shown {
+        View::Lesson => html! { <App /> },
+        View::Home => html! { <Home /> },
+        View::Yours(_shared) => yours(_shared),
+    }
+}
+
+#[cfg(feature = "teacher")]
+fn yours(shared: &Option<Result<String, String>>) -> Html {
+    use crate::components::your_lessons::YourLessons;
+    let (text, notice) = match shared {
+        Some(Ok(text)) => (Some(text.clone()), None),
+        Some(Err(why)) => (None, Some(why.clone())),
+        None => (None, None),
+    };
+    html! { <YourLessons {text} {notice} /> }
+}
+
+/// The lite build has no teachers' tools: the full build in `full/` has, at the same address.
+#[cfg(not(feature = "teacher"))]
+fn yours(_: &Option<Result<String, String>>) -> Html {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().replace(&format!("full/{}", location_hash()));
+    }
+    html! { <p class="home-body" role="status">{ "Loading the teachers' tools…" }</p> }
+}

@@ -1,0 +1,115 @@
+use mailroom_core::question::Question;
+use yew::prelude::*;
+
+use crate::state::{Reply, Said};
+
+/// What the predict card shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Moment {
+    /// The question is due: its event is next.
+    Ask,
+    /// The student has answered (or passed), and the event is shown: the right answer.
+    Told { said: Said, answer: String },
+    /// The end of a lesson that asks questions: the score.
+    Score { right: usize, asked: usize },
+}
+
+#[derive(Properties, PartialEq)]
+pub struct PredictProps {
+    /// The question (absent for the score).
+    pub question: Option<Question>,
+    /// Its number among the lesson's questions, from 1, and how many there are.
+    pub number: (usize, usize),
+    pub moment: Moment,
+    pub onreply: Callback<Reply>,
+    pub onskip: Callback<()>,
+}
+
+/// Predict what happens next: the lesson's question before its event, then whether the
+/// student was right, and the score at the end. The explanation card below explains the
+/// event itself (the catalogue) either way.
+#[component]
+pub fn Predict(props: &PredictProps) -> Html {
+    let typed = use_node_ref();
+    let first = use_node_ref();
+    // When a question appears, the keyboard goes to it: Enter answers, → passes.
+    {
+        let first = first.clone();
+        let asking = props.moment == Moment::Ask;
+        use_effect_with((asking, props.number), move |(asking, _)| {
+            if *asking && let Some(el) = first.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let (n, of) = props.number;
+    let body = match (&props.moment, &props.question) {
+        (Moment::Ask, Some(q)) => {
+            let choices = q.choices.iter().enumerate().map(|(i, c)| {
+                let onclick = props.onreply.reform(move |_: MouseEvent| Reply::Choice(i));
+                let r = if i == 0 { first.clone() } else { NodeRef::default() };
+                html! { <li><button type="button" class="choice" ref={r} {onclick}>{ c.clone() }</button></li> }
+            });
+            let onsubmit = {
+                let (typed, onreply) = (typed.clone(), props.onreply.clone());
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    if let Some(input) = typed.cast::<web_sys::HtmlInputElement>() {
+                        onreply.emit(Reply::Typed(input.value()));
+                    }
+                })
+            };
+            html! {
+                <>
+                    <h2 id="predict-title" class="predict-prompt">{ q.prompt.clone() }</h2>
+                    if q.choices.is_empty() {
+                        <form class="predict-typed" {onsubmit}>
+                            <label>{ "Reply code" }
+                                <input ref={typed.clone()} type="text" size="6" maxlength="12"
+                                    autocomplete="off" spellcheck="false" data-testid="predict-input" />
+                            </label>
+                            <button type="submit" class="choice" ref={first.clone()}>{ "Check" }</button>
+                        </form>
+                    } else {
+                        <ol class="predict-choices" aria-labelledby="predict-title">{ for choices }</ol>
+                    }
+                    <button type="button" class="predict-skip" data-testid="predict-skip"
+                        onclick={props.onskip.reform(|_: MouseEvent| ())}>
+                        { "Show me (no answer)" }
+                    </button>
+                </>
+            }
+        }
+        (Moment::Told { said, answer }, Some(q)) => {
+            let (class, verdict) = match said {
+                Said::Answer { right: true, .. } => ("right", format!("Right: {answer}.")),
+                Said::Answer { text, .. } => {
+                    ("wrong", format!("Not this time: you said {text}; the answer is {answer}."))
+                }
+                Said::Skipped => ("", format!("The answer: {answer}.")),
+            };
+            html! {
+                <>
+                    <p class="predict-prompt">{ q.prompt.clone() }</p>
+                    <p class={classes!("predict-verdict", class)} data-testid="predict-verdict">{ verdict }</p>
+                </>
+            }
+        }
+        (Moment::Score { right, asked }, _) => html! {
+            <p class="predict-verdict" data-testid="predict-score">
+                { format!("You predicted {right} of {asked} right.") }
+            </p>
+        },
+        _ => Html::default(),
+    };
+    let eyebrow = match props.moment {
+        Moment::Score { .. } => "Your predictions".to_string(),
+        _ => format!("Predict · question {n} of {of}"),
+    };
+    html! {
+        <section class="panel predict" data-testid="predict" aria-labelledby="predict-eyebrow">
+            <p class="eyebrow" id="predict-eyebrow">{ eyebrow }</p>
+            { body }
+        </section>
+    }
+}

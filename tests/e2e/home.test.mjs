@@ -1,0 +1,189 @@
+// The home page in headless Chromium against the release build in dist/: the learning
+// path, a lesson opened from it and stepped with the keyboard alone, the progress that
+// survives a reload, "Continue", an IMAP lesson handed to the full build, and a corrupt
+// saved progress set aside with a notice. Follows the DOM contract (data-testid,
+// data-* attributes, ARIA) and polls the page, never sleeps.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const text = (page, sel) => page.locator(sel).innerText();
+
+test('a student finds a lesson on the path, plays it by keyboard, and comes back to it', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await page.title(), 'Mailroom: learn how email really works');
+  assert.deepEqual(
+    (await page.locator('.path-part:not(.home-yours) h2').allInnerTexts()).map((t) => t.split('\n').slice(0, 2).join(' ')),
+    ['1 Sending', '2 Retrieving', '3 When things go wrong', '4 Security and trust'],
+  );
+  assert.match(await text(page, '[data-testid=continue]'), /^Start with “Sending an email”$/);
+  await page.screenshot({ path: await artifactPath('home-1366.png') });
+
+  // By keyboard only: Tab to the first lesson card of "When things go wrong", Enter.
+  const bounce = page.locator('.lesson-card[data-lesson=a-bounce] a');
+  let tabs = 0;
+  while (!(await bounce.evaluate((a) => a === document.activeElement))) {
+    await page.keyboard.press('Tab');
+    assert.ok(++tabs < 80, 'the card is reachable by Tab');
+  }
+  await page.keyboard.press('Enter');
+  await lessonShown(page, 'a-bounce', FIRST_LOAD_TIMEOUT);
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]')?.dataset.cursor === '4');
+  const total = await page.locator('main[data-testid=player]').getAttribute('data-total');
+
+  // Home by the brand link: the card says how far, Continue goes back there.
+  await page.locator('[data-testid=home-link]').click();
+  await page.locator('[data-testid=home]').waitFor();
+  const card = page.locator('.lesson-card[data-lesson=a-bounce]');
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  assert.equal(await text(page, '[data-testid=continue]'), 'Continue “When delivery fails: a bounce” at step 4');
+
+  // The progress survives a reload.
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  await page.locator('[data-testid=continue]').click();
+  await lessonShown(page, 'a-bounce');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '4');
+  await page.keyboard.press('End');
+  await page.waitForFunction((t) => document.querySelector('main[data-testid=player]')?.dataset.cursor === t, total);
+  // Back with the browser's Back button: the home page, the lesson finished.
+  await page.goBack();
+  await page.locator('[data-testid=home]').waitFor();
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), 'Finished');
+  assert.match(await text(page, '[data-testid=finished]'), /^1 of \d+ lessons finished$/);
+  assert.match(await page.locator('.path-part').nth(2).locator('.path-done').innerText(), /^1 of \d+ finished$/);
+  // Finished: the big button goes on to the next lesson of the path.
+  assert.equal(await text(page, '[data-testid=continue]'), 'Next: “Reading a bounce message”');
+  await page.screenshot({ path: await artifactPath('home-progress-1366.png') });
+
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
+
+test('a corrupt saved progress is set aside with a notice, never a blank page', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.evaluate(() => localStorage.setItem('mailroom.progress', '{"an": "old format"}'));
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.match(await text(page, '[data-testid=notice]'), /could not be read and was set aside/);
+  assert.ok((await page.locator('.lesson-card').count()) > 20, 'every lesson is listed');
+  await page.locator('[data-testid=notice] button').click();
+  assert.equal(await page.locator('[data-testid=notice]').count(), 0);
+  await context.close();
+  assert.deepEqual(errors, []);
+});
+
+/** Presses → until the predict card asks a question; returns the cursor there. */
+async function toQuestion(page) {
+  for (let i = 0; i < 200; i++) {
+    if (await page.locator('[data-testid=predict] .predict-choices, [data-testid=predict] form').count()) {
+      return Number(await page.locator('main[data-testid=player]').getAttribute('data-cursor'));
+    }
+    await page.keyboard.press('ArrowRight');
+  }
+  throw new Error('no question came');
+}
+
+test('a student predicts replies, right and wrong, and the score survives a reload', { timeout: 120_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  // The first question: who speaks first once the connection is open? The server.
+  const at = await toQuestion(page);
+  assert.equal(await text(page, '.predict-prompt'), 'The connection is open. Who speaks first?');
+  assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
+  // The keyboard is on the first choice; play stops here too.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Alice\'s laptop');
+  await page.screenshot({ path: await artifactPath('predict-ask-1366.png') });
+  await page.locator('.choice', { hasText: 'Alice\'s laptop' }).click();
+  await page.waitForFunction((c) => document.querySelector('main[data-testid=player]')?.dataset.cursor === String(c + 1), at);
+  assert.equal(
+    await text(page, '[data-testid=predict-verdict]'),
+    'Not this time: you said Alice\'s laptop; the answer is smtp.example.org (Alice\'s provider).',
+  );
+  // The explanation card explains the event, the 220 greeting.
+  assert.match(await text(page, '[data-testid=explanation]'), /220/);
+  await page.screenshot({ path: await artifactPath('predict-told-1366.png') });
+  // The second: DATA gets 354. Right this time, by keyboard (Tab to the choice, Enter).
+  await toQuestion(page);
+  assert.match(await text(page, '.predict-prompt'), /What does her provider answer\?/);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  assert.equal(await text(page, '[data-testid=predict-verdict]'), 'Right: 354.');
+  await page.keyboard.press('End');
+  assert.equal(await text(page, '[data-testid=predict-score]'), 'You predicted 1 of 2 right.');
+  // Home after a reload: the score is kept.
+  await page.goto(`${server.url}/`);
+  await page.reload();
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  const card = page.locator('.lesson-card[data-lesson=sending-an-email]');
+  assert.equal(await card.locator('[data-testid=lesson-score]').innerText(), 'Predicted 1 of 2');
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), 'Finished');
+  await context.close();
+  assert.deepEqual(errors, []);
+});
+
+test('a teacher presents: large type, PageDown and Space step, Esc or the button ends it', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url, { viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/greylisting/step/0`);
+  await lessonShown(page, 'greylisting', FIRST_LOAD_TIMEOUT);
+  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const before = await size();
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-presenting'));
+  assert.ok((await size()) > before * 1.2, 'larger type');
+  assert.equal(await page.locator('[data-testid=present]').getAttribute('aria-pressed'), 'true');
+  const cursor = () => page.locator('main[data-testid=player]').getAttribute('data-cursor');
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '1');
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '2');
+  assert.equal(await page.locator('[data-testid=play]').getAttribute('aria-pressed'), 'false', 'Space steps, it does not play');
+  await page.keyboard.press('PageUp');
+  assert.equal(await cursor(), '1');
+  // The controls are out of the way (below the window) until the mouse or focus comes.
+  const box = await page.locator('.controls').boundingBox();
+  assert.ok(box.y > 1080 - 20, `controls hidden, at y=${box.y}`);
+  await page.screenshot({ path: await artifactPath('present-1920.png') });
+  await page.locator('[data-testid=present]').click();
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
+  assert.equal(await size(), before);
+  await context.close();
+  assert.deepEqual(errors, []);
+});
