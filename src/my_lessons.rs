@@ -2,13 +2,12 @@
 //! link), kept in this browser until removed. Each gets an id `my-<slug of its title>`, so
 //! it plays at `#/lesson/my-…` like a built-in lesson.
 //!
-//! Saved like the progress ([`crate::progress`]): typed data, serde's postcard format in
-//! base64 text after a version number; what cannot be read is set aside with a notice.
+//! Saved in [`crate::saved`]'s format, like the progress.
 //!
 //! A shared link carries the whole lesson file: `#/shared/<base64url of the text>`.
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD as BASE64, URL_SAFE_NO_PAD as BASE64URL};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
 use serde::{Deserialize, Serialize};
 
 /// The `localStorage` key.
@@ -59,30 +58,13 @@ fn slug(title: &str) -> String {
 }
 
 impl MyLessons {
-    /// Reads what [`MyLessons::to_storage`] wrote; something unreadable is no lessons and
-    /// the notice to show.
+    /// Reads what [`MyLessons::to_storage`] wrote (see [`crate::saved`]).
     pub fn from_storage(text: Option<&str>) -> (MyLessons, Option<String>) {
-        let Some(text) = text else { return (MyLessons::default(), None) };
-        let unreadable = "The lessons kept in this browser could not be read and were set aside.";
-        let parsed = text.split_once(':').and_then(|(version, data)| {
-            let version: u32 = version.parse().ok()?;
-            if version != VERSION {
-                return Some(Err(format!(
-                    "The lessons kept in this browser are from another version of Mailroom (format {version}) and were set aside."
-                )));
-            }
-            let bytes = BASE64.decode(data.trim()).ok()?;
-            Some(postcard::from_bytes::<MyLessons>(&bytes).map_err(|_| unreadable.to_string()))
-        });
-        match parsed {
-            Some(Ok(mine)) => (mine, None),
-            Some(Err(notice)) => (MyLessons::default(), Some(notice)),
-            None => (MyLessons::default(), Some(unreadable.to_string())),
-        }
+        crate::saved::decode(text, VERSION, "The lessons kept in this browser", "were")
     }
 
     pub fn to_storage(&self) -> String {
-        format!("{VERSION}:{}", BASE64.encode(postcard::to_allocvec(self).unwrap_or_default()))
+        crate::saved::encode(VERSION, self)
     }
 
     pub fn get(&self, id: &str) -> Option<&Kept> {
