@@ -21,6 +21,7 @@ pub mod num;
 pub mod present;
 pub mod progress;
 pub mod route;
+pub mod saved;
 pub mod shared;
 pub mod state;
 

@@ -2,8 +2,7 @@
 //! link), kept in this browser until removed. Each gets an id `my-<slug of its title>`, so
 //! it plays at `#/lesson/my-…` like a built-in lesson.
 //!
-//! Saved like the progress ([`crate::progress`]): typed data, serde's postcard format in
-//! base64 text after a version number; what cannot be read is set aside with a notice.
+//! Saved in [`crate::saved`]'s format, like the progress.
 //!
 //! A shared link carries the whole lesson file: `#/shared/<base64url of the text>`.
 
@@ -58,30 +57,13 @@ fn slug(title: &str) -> String {
 }
 
 impl MyLessons {
-    /// Reads what [`MyLessons::to_storage`] wrote; something unreadable is no lessons and
-    /// the notice to show.
+    /// Reads what [`MyLessons::to_storage`] wrote (see [`crate::saved`]).
     pub fn from_storage(text: Option<&str>) -> (MyLessons, Option<String>) {
-        let Some(text) = text else { return (MyLessons::default(), None) };
-        let unreadable = "The lessons kept in this browser could not be read and were set aside.";
-        let parsed = text.split_once(':').and_then(|(version, data)| {
-            let version: u32 = version.parse().ok()?;
-            if version != VERSION {
-                return Some(Err(format!(
-                    "The lessons kept in this browser are from another version of Mailroom (format {version}) and were set aside."
-                )));
-            }
-            let bytes = base64::decode(data.trim())?;
-            Some(postcard::from_bytes::<MyLessons>(&bytes).map_err(|_| unreadable.to_string()))
-        });
-        match parsed {
-            Some(Ok(mine)) => (mine, None),
-            Some(Err(notice)) => (MyLessons::default(), Some(notice)),
-            None => (MyLessons::default(), Some(unreadable.to_string())),
-        }
+        crate::saved::decode(text, VERSION, "The lessons kept in this browser", "were")
     }
 
     pub fn to_storage(&self) -> String {
-        format!("{VERSION}:{}", base64::encode(&postcard::to_allocvec(self).unwrap_or_default()))
+        crate::saved::encode(VERSION, self)
     }
 
     pub fn get(&self, id: &str) -> Option<&Kept> {
@@ -137,7 +119,7 @@ fn url_decode(text: &str) -> Option<Vec<u8>> {
             c => c,
         })
         .collect();
-    while s.len() % 4 != 0 {
+    while !s.len().is_multiple_of(4) {
         s.push('=');
     }
     base64::decode(&s)

@@ -21,3 +21,9 @@ pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};
 pub use use_settings::{load_settings, use_persist_settings};
+
+/// The page's `localStorage`, if it has one: it may be missing or throw (private modes,
+/// sandboxed frames).
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}

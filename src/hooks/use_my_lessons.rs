@@ -1,11 +1,8 @@
 //! The lessons a teacher keeps in this browser, in `localStorage` (see
 //! [`crate::my_lessons`]).
 
+use super::storage;
 use crate::my_lessons::{KEY, MyLessons};
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
 
 /// The kept lessons, and the notice to show when they could not be read.
 pub fn load_my_lessons() -> (MyLessons, Option<String>) {

@@ -1149,11 +1149,10 @@ impl Conn {
 /// of `[authzid] NUL authcid NUL passwd`, an authzid only if it is the authcid (RFC 4616
 /// §2); `*` (cancel) and anything else carry none.
 fn credentials(cmd: &Command) -> Option<(String, String)> {
-    use base64::Engine;
     match cmd {
         Command::Login { user, password } => Some((user.clone(), password.clone())),
         Command::Authenticate { mechanism, initial: Some(r) } if mechanism == "PLAIN" => {
-            let m = base64::engine::general_purpose::STANDARD.decode(r).ok()?;
+            let m = crate::base64::decode(r)?;
             let parts: Vec<&str> =
                 m.split(|&b| b == 0).map(std::str::from_utf8).collect::<Result<_, _>>().ok()?;
             let [authzid, user, password] = parts[..] else { return None };
