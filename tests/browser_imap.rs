@@ -24,8 +24,12 @@ fn document() -> web_sys::Document {
 /// Mounts a fresh app at step 0 of the lesson, in its own div, with the lesson files from
 /// the engine's copy (no server here).
 async fn mount() -> (Element, yew::AppHandle<mailroom::App>) {
+    mount_lesson(LESSON).await
+}
+
+async fn mount_lesson(lesson: &str) -> (Element, yew::AppHandle<mailroom::App>) {
     let window = web_sys::window().unwrap();
-    let hash = format!("#/lesson/{LESSON}/step/0");
+    let hash = format!("#/lesson/{lesson}/step/0");
     window.history().unwrap().replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&hash)).unwrap();
     let root = document().create_element("div").unwrap();
     document().body().unwrap().append_child(&root).unwrap();
@@ -225,5 +229,51 @@ async fn stepping_back_restores_each_earlier_view() {
         assert_eq!(panel(), *view, "the panel at the start of {title:?}, as it was going forward");
     }
     assert_eq!(cursor(&root), 0);
+    finish(root, handle).await;
+}
+
+/// A BODYSTRUCTURE on the wire is inspected as the tree it describes: each part with its
+/// number (what BODY[n] fetches), type, encoding, size and disposition; the response
+/// itself is the other view; the command that follows fetches the part numbered 1.
+#[wasm_bindgen_test]
+async fn a_bodystructure_is_inspected_as_the_mime_tree_it_describes() {
+    let (root, handle) = mount_lesson("attachments-over-imap").await;
+    goto_part(&root, "The structure").await;
+    let open = find(&root, "[data-testid=inspect-message]");
+    assert_eq!(text(&open), "Inspect the structure ›");
+    open.dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    let dialog = find(&root, "[data-testid=message-dialog]");
+    assert_eq!(text(&find(&dialog, "#message-dialog-title")), "How the message is built");
+    let parts: Vec<String> = all(&dialog, "[data-testid=structure-tree] li")
+        .iter()
+        .map(|li| {
+            let no = text(&find(li, ".part-no"));
+            let kind = text(&find(li, "code"));
+            format!("{no} {kind}")
+        })
+        .collect();
+    assert_eq!(parts, s(&["whole multipart/mixed", "1 text/plain", "2 text/csv"]));
+    let tree = text(&find(&dialog, "[data-testid=structure-tree]"));
+    for fact in ["charset=us-ascii", "7bit", "base64", "attachment “menu.csv”", "name=menu.csv"] {
+        assert!(tree.contains(fact), "{fact} not in {tree}");
+    }
+    // The other view: the response as it travelled.
+    let tabs = all(&dialog, ".inspect-tab");
+    assert_eq!(tabs.iter().map(text).collect::<Vec<_>>(), s(&["MIME tree", "Source"]));
+    tabs[1].dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    let source = text(&find(&dialog, "[data-testid=message-text]"));
+    assert!(source.starts_with("* 1 FETCH (UID 1 BODYSTRUCTURE ((\"text\" \"plain\""), "{source}");
+    find(&dialog, ".modal-head .btn").dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    assert!(root.query_selector("[data-testid=message-dialog]").unwrap().is_none());
+    goto_part(&root, "Only part 1").await;
+    assert!(text(&find(&root, ".explanation-wire")).contains("UID FETCH 1 (BODY[1])"));
+    // The phone has the text, not the whole message; the server has it whole.
+    goto_part(&root, "The text, and \\Seen").await;
+    let panel = text(&bob(&root));
+    assert!(panel.contains("opened (only its text downloaded)"), "{panel}");
+    assert!(!panel.contains("body downloaded"), "{panel}");
     finish(root, handle).await;
 }

@@ -1391,6 +1391,38 @@ pub const IMAP_OTHER: &[Explanation] = &[
     ),
 ];
 
+/// What FETCH can ask for beyond the list of messages, explained where a command or a
+/// response holds it.
+#[cfg(feature = "imap")]
+pub const IMAP_FETCH_ITEMS: &[Explanation] = &[
+    e(
+        "BODYSTRUCTURE",
+        "How the message is built",
+        "The server reads the message's MIME headers and describes its parts in one parenthesised list: each part's type, parameters, encoding and size, a multipart's parts inside it, an attachment's file name. A mail program learns what a message holds before downloading any of it. The message inspector draws the tree it describes.",
+        "RFC 3501 §7.4.2",
+    ),
+    e(
+        "BODY[n]",
+        "One part of the message",
+        "`BODY[1]` is the first part, `BODY[2.1]` the first part inside part 2, numbered as BODYSTRUCTURE lists them; a message that is not multipart has one part, 1. Like BODY[], it marks the message \\Seen; BODY.PEEK[1] would not.",
+        "RFC 3501 §6.4.5",
+    ),
+];
+
+/// The fetch items of [`IMAP_FETCH_ITEMS`] an IMAP command or `* FETCH` line asks for or
+/// carries.
+#[cfg(feature = "imap")]
+fn imap_fetch_items(bytes: &[u8]) -> Vec<&'static Explanation> {
+    let line = bytes.split(|&b| b == b'\r').next().unwrap_or_default().to_ascii_uppercase();
+    let has = |w: &[u8]| line.windows(w.len()).any(|x| x == w);
+    let part = line.windows(6).any(|x| x.starts_with(b"BODY[") && x[5].is_ascii_digit())
+        || line.windows(11).any(|x| x.starts_with(b"BODY.PEEK[") && x[10].is_ascii_digit());
+    let mut out = Vec::new();
+    out.extend(has(b"BODYSTRUCTURE").then_some(&IMAP_FETCH_ITEMS[0]));
+    out.extend(part.then_some(&IMAP_FETCH_ITEMS[1]));
+    out
+}
+
 /// The explanation of an IMAP command (`UID FETCH`, `DONE`).
 #[cfg(feature = "imap")]
 pub fn imap_command(verb: &str) -> Option<&'static Explanation> {
@@ -1437,7 +1469,12 @@ fn imap_event(ev: &crate::trace::TraceEvent) -> Vec<&'static Explanation> {
     use crate::trace::ImapResponse;
     let mut out = Vec::new();
     match &ev.kind {
-        EventKind::Command { verb } => out.extend(imap_command(verb)),
+        EventKind::Command { verb } => {
+            out.extend(imap_command(verb));
+            if verb.ends_with("FETCH") {
+                out.extend(imap_fetch_items(&ev.bytes));
+            }
+        }
         EventKind::Reply { status: Status::Imap(r), to_verb, .. } => {
             let key = match r {
                 ImapResponse::Tagged { condition, .. } => condition.name().to_string(),
@@ -1451,6 +1488,9 @@ fn imap_event(ev: &crate::trace::TraceEvent) -> Vec<&'static Explanation> {
             };
             out.extend(imap_response(&key));
             out.extend(imap_code_of(&ev.bytes).as_deref().and_then(imap_code));
+            if key == "* FETCH" {
+                out.extend(imap_fetch_items(&ev.bytes));
+            }
         }
         EventKind::Connect { .. } => out.extend(imap_other("connect")),
         EventKind::Close => out.extend(imap_other("close")),
@@ -1822,6 +1862,7 @@ mod tests {
             "4m delete",
             "5m append-sent",
             "6m open Archive",
+            "7m read-text",
         ];
         let lines: Vec<String> = actions
             .iter()
@@ -1844,11 +1885,13 @@ mod tests {
                 assert!(x.iter().any(|y| y.key == code), "{code} in {}", e.text());
                 seen.push(code);
             }
-            seen.push(x[0].key.to_string());
+            seen.extend(x.iter().map(|y| y.key.to_string()));
         }
         for key in [
             "connect",
             "GREETING",
+            "BODYSTRUCTURE",
+            "BODY[n]",
             "AUTHENTICATE",
             "OK",
             "LIST",
@@ -1893,7 +1936,8 @@ mod tests {
         #[cfg(not(feature = "pop3"))]
         let pop3: [&[Explanation]; 0] = [];
         #[cfg(feature = "imap")]
-        let pop3 = pop3.into_iter().chain([IMAP_COMMANDS, IMAP_RESPONSES, IMAP_CODES, IMAP_OTHER]);
+        let pop3 =
+            pop3.into_iter().chain([IMAP_COMMANDS, IMAP_RESPONSES, IMAP_CODES, IMAP_OTHER, IMAP_FETCH_ITEMS]);
         for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES]
             .into_iter()
             .chain(pop3)

@@ -370,6 +370,8 @@ pub struct ImapMessageView {
     pub subject: String,
     /// A mail program downloaded its body (always false on the server's side).
     pub opened: bool,
+    /// ...only its text part (`BODY[n]`), not the whole message.
+    pub text_only: bool,
 }
 
 /// The POP3 side of one host after an event: what the mail program panel shows.

@@ -189,7 +189,17 @@ fn dump_imap(trace: &Trace, host: usize, view: &mailroom_core::trace::ImapView) 
             .messages
             .iter()
             .map(|m| {
-                format!("{} [{}]{} {}", m.uid, m.flags, if m.opened { " opened" } else { "" }, m.subject)
+                format!(
+                    "{} [{}]{} {}",
+                    m.uid,
+                    m.flags,
+                    match (m.opened, m.text_only) {
+                        (true, true) => " opened (text)",
+                        (true, false) => " opened",
+                        _ => "",
+                    },
+                    m.subject
+                )
             })
             .collect();
         format!(

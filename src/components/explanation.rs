@@ -60,11 +60,29 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             EventKind::Bounce { sender } | EventKind::Delayed { sender } => {
                 format!("Written by {}, to {sender}", name(e.from))
             }
+            EventKind::Reply { .. } => format!("{} to {}, answering FETCH", name(e.from), name(e.to)),
             _ => format!("Sent after 354: {} → {}", name(e.from), name(e.to)),
         };
         let close = inspecting.setter();
         html! { <MessageDialog run={props.run.clone()} index={i} {eyebrow} onclose={move |_| close.set(None)} /> }
     });
+    // What the inspector can open here: a message, or the tree a BODYSTRUCTURE describes.
+    let message = matches!(
+        ev.kind,
+        EventKind::MessageData
+            | EventKind::Delivery { .. }
+            | EventKind::Bounce { .. }
+            | EventKind::Delayed { .. }
+    );
+    #[cfg(feature = "imap")]
+    let structure = crate::components::inspector::body_structure(ev).is_some();
+    #[cfg(not(feature = "imap"))]
+    let structure = false;
+    let inspectable = match (message, structure) {
+        (true, _) => Some("Inspect this message ›"),
+        (false, true) => Some("Inspect the structure ›"),
+        (false, false) => None,
+    };
     let entries = explain::event(trace, ev.index);
     let speaker = present::speaker(trace, ev);
     let first_line = match present::wire(ev) {
@@ -97,14 +115,11 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 }
             </div>
             // Near the top: the panel's text scrolls, the way into the message stays in sight.
-            if matches!(ev.kind, EventKind::MessageData
-                    | EventKind::Delivery { .. }
-                    | EventKind::Bounce { .. }
-                    | EventKind::Delayed { .. }) {
+            if let Some(what) = inspectable {
                 <p class="inspect-open">
                     <button type="button" class="link-button" data-testid="inspect-message"
                         onclick={let open = inspecting.setter(); move |_: MouseEvent| open.set(Some(index))}>
-                        { "Inspect this message ›" }
+                        { what }
                     </button>
                 </p>
             }

@@ -3,8 +3,10 @@
 //! the MIME tree, and a bounce's delivery-status fields explained. The engine reads the
 //! message ([`mailroom_core::inspect`]); this only lays it out, as text nodes.
 
+#[cfg(feature = "imap")]
+use mailroom_core::imap::structure::{self, BodyPart};
 use mailroom_core::inspect::{self, Dsn, DsnField, Part};
-use mailroom_core::trace::Trace;
+use mailroom_core::trace::{Trace, TraceEvent};
 use yew::prelude::*;
 
 use crate::components::explanation::rfc_link;
@@ -17,6 +19,9 @@ pub enum View {
     Envelope,
     Mime,
     Report,
+    /// The MIME tree an IMAP server's BODYSTRUCTURE describes.
+    #[cfg(feature = "imap")]
+    Structure,
 }
 
 impl View {
@@ -27,11 +32,21 @@ impl View {
             View::Envelope => "Envelope",
             View::Mime => "MIME parts",
             View::Report => "Bounce report",
+            #[cfg(feature = "imap")]
+            View::Structure => "MIME tree",
         }
     }
 
-    /// The views that `message` has: the report only for a delivery status notification.
-    pub fn all(message: &[u8]) -> Vec<View> {
+    /// The views that `message`, carried by `ev`, has: the report only for a delivery
+    /// status notification; a FETCH response with a BODYSTRUCTURE has its tree and the
+    /// response itself.
+    pub fn all(ev: &TraceEvent, message: &[u8]) -> Vec<View> {
+        #[cfg(feature = "imap")]
+        if body_structure(ev).is_some() {
+            return vec![View::Structure, View::Source];
+        }
+        #[cfg(not(feature = "imap"))]
+        let _ = ev;
         let mut v = vec![View::Source, View::Header, View::Envelope, View::Mime];
         if inspect::dsn(message).is_some() {
             v.push(View::Report);
@@ -157,6 +172,61 @@ fn mime(message: &[u8]) -> Html {
     }
 }
 
+/// The BODYSTRUCTURE an IMAP server's `* FETCH` event carries, read into its tree.
+#[cfg(feature = "imap")]
+pub fn body_structure(ev: &TraceEvent) -> Option<BodyPart> {
+    let reply = matches!(ev.kind, mailroom_core::trace::EventKind::Reply { .. });
+    (reply && ev.protocol == mailroom_core::trace::Protocol::Imap)
+        .then(|| structure::of_response(&ev.bytes))
+        .flatten()
+}
+
+#[cfg(feature = "imap")]
+fn body_part(p: &BodyPart) -> Html {
+    let params: Vec<String> =
+        p.params.iter().filter(|(n, _)| n != "boundary").map(|(n, v)| format!("{n}={v}")).collect();
+    // What the server says of it: how it travels, its size as it travels, what it is.
+    let mut facts: Vec<String> = Vec::new();
+    facts.extend(p.encoding.clone());
+    facts.extend(p.size.map(|n| format!("{n} octets")));
+    facts.extend(p.lines.map(|n| format!("{n} lines")));
+    match (p.disposition.as_deref(), p.filename.as_deref()) {
+        (Some(d), Some(f)) => facts.push(format!("{d} “{f}”")),
+        (Some(d), None) => facts.push(d.to_string()),
+        (None, Some(f)) => facts.push(format!("“{f}”")),
+        (None, None) => {}
+    }
+    facts.extend(p.description.clone());
+    facts.extend(p.inner_subject.as_ref().map(|s| format!("a message: “{s}”")));
+    html! {
+        <li>
+            if p.section.is_empty() {
+                <span class="part-no">{ "whole" }</span>
+            } else {
+                <span class="part-no" title={format!("Fetched alone with BODY[{}]", p.section)}>{ p.section.clone() }</span>
+            }
+            { " " }<code>{ p.mime_type() }</code>
+            if !params.is_empty() { <span class="muted">{ format!(" ({})", params.join("; ")) }</span> }
+            if !facts.is_empty() { <span class="muted">{ " · " }{ facts.join(" · ") }</span> }
+            if !p.children.is_empty() {
+                <ul class="mime">{ for p.children.iter().map(body_part) }</ul>
+            }
+        </li>
+    }
+}
+
+#[cfg(feature = "imap")]
+fn body_structure_view(tree: &BodyPart) -> Html {
+    html! {
+        <>
+            <p class="muted">
+                { "What the server's BODYSTRUCTURE describes, read from the MIME headers of the message it stores (RFC 3501 §7.4.2). Each part's number is how a mail program fetches that part alone: BODY[1], BODY[2.1] (§6.4.5). Sizes are as the part travels, encoded." }
+            </p>
+            <ul class="mime structure" data-testid="structure-tree">{ body_part(tree) }</ul>
+        </>
+    }
+}
+
 fn dsn_fields(fields: &[DsnField]) -> Html {
     html! {
         <dl class="fields dsn">
@@ -202,5 +272,11 @@ pub fn view(view: View, trace: &Trace, index: usize, message: &[u8]) -> Html {
         View::Envelope => envelope(trace, index, message),
         View::Mime => mime(message),
         View::Report => inspect::dsn(message).map_or_else(Html::default, |d| report(&d)),
+        #[cfg(feature = "imap")]
+        View::Structure => trace
+            .events
+            .get(index)
+            .and_then(body_structure)
+            .map_or_else(Html::default, |t| body_structure_view(&t)),
     }
 }

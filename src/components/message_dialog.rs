@@ -109,16 +109,26 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
             }
         })
     };
-    let current = use_state(|| View::Source);
     let trace = &props.run.trace;
-    let Some(ev) = trace.events.get(props.index) else {
+    let ev = trace.events.get(props.index);
+    let current = {
+        let first = ev.and_then(|ev| View::all(ev, &present::message_bytes(ev)).first().copied());
+        use_state(|| first.unwrap_or(View::Source))
+    };
+    let Some(ev) = ev else {
         return Html::default();
     };
     let sent = matches!(ev.kind, EventKind::MessageData);
     let message = present::message_bytes(ev);
     let text = String::from_utf8_lossy(&message).into_owned();
-    let subject = present::header(&text, "Subject").unwrap_or_else(|| "(no subject)".into());
-    let tabs = View::all(&message).into_iter().map(|v| {
+    let views = View::all(ev, &message);
+    // A FETCH response is about a message, not one.
+    let response = !views.contains(&View::Header);
+    let subject = match response {
+        true => "How the message is built".to_string(),
+        false => present::header(&text, "Subject").unwrap_or_else(|| "(no subject)".into()),
+    };
+    let tabs = views.into_iter().map(|v| {
         let current = current.clone();
         html! {
             <button type="button" class="btn inspect-tab" aria-pressed={(v == *current).to_string()}
@@ -126,6 +136,9 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         }
     });
     let note = match (*current, sent) {
+        (View::Source, _) if response => html! {
+            { "The response as it travelled: one parenthesised list, each part of the message in a pair of parentheses inside it." }
+        },
         (View::Source, false) => html! {
             <>{ "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }</>
         },

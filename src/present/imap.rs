@@ -103,7 +103,7 @@ pub enum ImapCell {
     /// It opened the folder but does not know this message (yet, or any more).
     Unknown,
     /// It knows the message with these flags, and maybe downloaded its body.
-    Known { flags: String, opened: bool },
+    Known { flags: String, opened: bool, text_only: bool },
 }
 
 impl ImapCell {
@@ -125,6 +125,9 @@ impl ImapCell {
 
     pub fn note(&self) -> Option<&'static str> {
         match self {
+            ImapCell::Known { opened: true, text_only: true, .. } => {
+                Some("opened (only its text downloaded)")
+            }
             ImapCell::Known { opened: true, .. } => Some("opened (body downloaded)"),
             _ => None,
         }
@@ -230,7 +233,11 @@ fn table(
                 None => ImapCell::NotSynced,
                 Some(v) if v.uid_validity == 0 && v.messages.is_empty() => ImapCell::NotSynced,
                 Some(v) => match v.messages.iter().find(|m| m.uid == row.uid) {
-                    Some(m) => ImapCell::Known { flags: flags_text(m.flags), opened: m.opened },
+                    Some(m) => ImapCell::Known {
+                        flags: flags_text(m.flags),
+                        opened: m.opened,
+                        text_only: m.text_only,
+                    },
                     None => ImapCell::Unknown,
                 },
             })
@@ -242,8 +249,11 @@ fn table(
             row.subject = "a new message".into();
         }
         for cell in row.devices.iter_mut().filter(|c| matches!(c, ImapCell::Known { .. })) {
-            *cell =
-                ImapCell::Known { flags: "told it exists (* EXISTS), not fetched yet".into(), opened: false };
+            *cell = ImapCell::Known {
+                flags: "told it exists (* EXISTS), not fetched yet".into(),
+                opened: false,
+                text_only: false,
+            };
         }
     }
     let caption = match server {

@@ -263,3 +263,31 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
     await finish(context, errors, offsite);
   });
 }
+
+test('Only the text: the BODYSTRUCTURE inspected as a MIME tree, by keyboard, then only part 1 is fetched', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite } = await contextRecordingFull();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/attachments-over-imap/step/0`);
+  await inFullApp(page, 'attachments-over-imap');
+  await gotoPart(page, 'The structure');
+  const open = page.locator('[data-testid=inspect-message]');
+  assert.equal((await open.textContent()).trim(), 'Inspect the structure ›');
+  await open.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[data-testid=message-dialog]');
+  await dialog.waitFor({ state: 'visible' });
+  const parts = await dialog.locator('[data-testid=structure-tree] li').evaluateAll((lis) =>
+    lis.map((li) => `${li.querySelector('.part-no').textContent.trim()} ${li.querySelector('code').textContent.trim()}`),
+  );
+  assert.deepEqual(parts, ['whole multipart/mixed', '1 text/plain', '2 text/csv']);
+  assert.match(await dialog.locator('[data-testid=structure-tree]').innerText(), /attachment “menu\.csv”/);
+  await shoot(page, 'structure-1366x768');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  // The focus is back on what opened it.
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'inspect-message');
+  await gotoPart(page, 'Only part 1');
+  assert.match(await page.locator('.explanation-wire').innerText(), /UID FETCH 1 \(BODY\[1\]\)/);
+  assert.match(await page.locator('[data-testid=explanation]').innerText(), /BODY\[n\]: One part of the message/);
+  await finish(context, errors, offsite);
+});

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! ACTION: `check` (connect and synchronise, or NOOP), `read [MSG]` (fetch the body:
-//! `\Seen`), `flag [MSG]` / `unflag [MSG]` (`\Flagged`), `mark-read [MSG]` /
+//! `\Seen`), `read-text [MSG]` (BODYSTRUCTURE, then only the text part: `\Seen`), `flag [MSG]` / `unflag [MSG]` (`\Flagged`), `mark-read [MSG]` /
 //! `mark-unread [MSG]` (`\Seen`), `archive [MSG]` (UID MOVE to the `\Archive` folder),
 //! `delete [MSG]` (`\Deleted`, then EXPUNGE), `expunge`, `open FOLDER` (SELECT),
 //! `append-sent` (APPEND a copy of the latest message this device sent to `\Sent`),
@@ -26,11 +26,12 @@ use crate::time::SimTime;
 use crate::trace::HostRole;
 
 /// How an `imap` line reads, for its errors.
-pub const USAGE: &str = "at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")";
+pub const USAGE: &str = "at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")";
 
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "check",
     "read",
+    "read-text",
     "flag",
     "unflag",
     "mark-read",
@@ -73,6 +74,7 @@ impl Builder {
         let mut action = match (t.quoted, t.text.to_ascii_lowercase().as_str()) {
             (false, "check") => Action::Check,
             (false, "read") => Action::Read(Pick::Newest),
+            (false, "read-text") => Action::ReadText(Pick::Newest),
             (false, "flag") => mark(Flags::FLAGGED, true),
             (false, "unflag") => mark(Flags::FLAGGED, false),
             (false, "mark-read") => mark(Flags::SEEN, true),
@@ -102,9 +104,11 @@ impl Builder {
             }
         };
         match &mut action {
-            Action::Read(p) | Action::Mark { pick: p, .. } | Action::Archive(p) | Action::Delete(p) => {
-                *p = pick(c)?
-            }
+            Action::Read(p)
+            | Action::ReadText(p)
+            | Action::Mark { pick: p, .. }
+            | Action::Archive(p)
+            | Action::Delete(p) => *p = pick(c)?,
             _ => {}
         }
         let plain = c.optional("auth");
@@ -161,6 +165,7 @@ mod tests {
             ("check", Action::Check, false),
             ("read", Action::Read(Pick::Newest), false),
             ("read oldest", Action::Read(Pick::Oldest), false),
+            ("read-text \"Menu\"", Action::ReadText(Pick::Subject("Menu".into())), false),
             ("READ \"Lunch on\"", Action::Read(Pick::Subject("Lunch on".into())), false),
             ("flag newest", Action::Mark { pick: Pick::Newest, flag: Flags::FLAGGED, on: true }, false),
             (
@@ -202,19 +207,19 @@ mod tests {
             (
                 "at 1m imap from bob-laptop.example.net via mx.example.net user bob@example.net",
                 &[
-                    "line 2, column 79: expected what the person does: check, read, flag, archive, delete, ... here; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
+                    "line 2, column 79: expected what the person does: check, read, flag, archive, delete, ... here; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
                 ],
             ),
             (
                 "at 1m imap from bob-laptop.example.net via mx.example.net user bob@example.net raed",
                 &[
-                    "line 2, column 80: expected what the person does (check, read, flag, unflag, mark-read, mark-unread, archive, delete, expunge, open, append-sent, logout), found `raed` (did you mean `read`?)",
+                    "line 2, column 80: expected what the person does (check, read, read-text, flag, unflag, mark-read, mark-unread, archive, delete, expunge, open, append-sent, logout), found `raed` (did you mean `read`?)",
                 ],
             ),
             (
                 "at 1m imap from bob-laptop.example.net via mx.example.net user bob@example.net read latest",
                 &[
-                    "line 2, column 85: unexpected `latest` at the end; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
+                    "line 2, column 85: unexpected `latest` at the end; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
                 ],
             ),
             (
@@ -224,13 +229,13 @@ mod tests {
             (
                 "at 1m imap from bob-laptop.example.net via mx.example.net user bob@example.net open",
                 &[
-                    "line 2, column 84: expected the folder to open, such as Archive here; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
+                    "line 2, column 84: expected the folder to open, such as Archive here; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
                 ],
             ),
             (
                 "at 1m imap from bob-laptop.example.net via mx.example.net user bob@example.net check auth login",
                 &[
-                    "line 2, column 91: expected `plain`, found `login`; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
+                    "line 2, column 91: expected `plain`, found `login`; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
                 ],
             ),
             (
@@ -261,7 +266,7 @@ mod tests {
             (
                 "at 1m imap from bob-laptop.example.net user bob@example.net check",
                 &[
-                    "line 2, column 40: expected `via`, found `user`; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
+                    "line 2, column 40: expected `via`, found `user`; the line reads `at TIME imap from HOST via HOST user ADDRESS ACTION [auth plain]  (ACTION: check, read [MSG], read-text [MSG], flag [MSG], unflag [MSG], mark-read [MSG], mark-unread [MSG], archive [MSG], delete [MSG], expunge, open FOLDER, append-sent, logout; MSG: newest, oldest or \"SUBJECT\")`",
                 ],
             ),
             (
@@ -299,6 +304,7 @@ mod soup {
             "bob@example.net",
             "check",
             "read",
+            "read-text",
             "open",
             "append-sent",
             "newest",

@@ -18,7 +18,8 @@
 //! C: a4 UID FETCH 1:* (UID FLAGS ENVELOPE RFC822.SIZE)    the list of messages
 //!    (with a cache: UID FETCH n+1:* (...) for the new, UID FETCH 1:n (FLAGS) for the rest)
 //! C: a5 IDLE  S: +   ... S: * 3 EXISTS → C: DONE, UID FETCH for the new one, IDLE again
-//! at an action: DONE, then UID FETCH u (BODY[]) | UID STORE u +FLAGS (\Flagged) |
+//! at an action: DONE, then UID FETCH u (BODY[]) | UID FETCH u (BODYSTRUCTURE), then
+//!    UID FETCH u (BODY[n]) for the text part alone | UID STORE u +FLAGS (\Flagged) |
 //!    UID MOVE u Archive | UID STORE u +FLAGS (\Deleted), EXPUNGE | APPEND Sent {n} ...
 //! C: aN LOGOUT                         after the last action
 //! ```
@@ -33,6 +34,7 @@ use std::rc::Rc;
 
 use crate::imap::message::push_astring;
 use crate::imap::response::{self, Reader, Response, Value};
+use crate::imap::structure::{self, BodyPart};
 use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::auth;
 use crate::store::{Flags, INBOX, MAX_FOLDERS, MAX_MESSAGES};
@@ -70,6 +72,10 @@ pub enum Action {
     Check,
     /// Open a message: its body is fetched with `BODY[]`, which sets `\Seen` (§6.4.5).
     Read(Pick),
+    /// Open a message's text alone, as a mail program does with a large message: its
+    /// BODYSTRUCTURE first (§7.4.2), then only the part to show with `BODY[n]`, which
+    /// sets `\Seen`; the attachments stay on the server until asked for.
+    ReadText(Pick),
     /// Set (`on`) or clear a flag: `UID STORE +FLAGS` / `-FLAGS` (§6.4.6).
     Mark { pick: Pick, flag: Flags, on: bool },
     /// Move to the folder whose special use is `\Archive` (RFC 6154), by `UID MOVE`
@@ -104,6 +110,7 @@ impl Action {
         match self {
             Action::Check => "checks for new mail".into(),
             Action::Read(p) => format!("opens {}", p.describe()),
+            Action::ReadText(p) => format!("opens the text of {}", p.describe()),
             Action::Mark { pick, flag, on } => {
                 let what = match (*flag, on) {
                     (Flags::SEEN, true) => "marks {} as read",
@@ -145,6 +152,8 @@ pub struct CachedMessage {
     pub size: u64,
     /// Its body was downloaded (the person opened it).
     pub opened: bool,
+    /// Only a part of it was downloaded (its text, `BODY[n]`), not the whole message.
+    pub text_only: bool,
 }
 
 /// A folder as the client knows it.
@@ -302,6 +311,10 @@ enum Cmd {
     /// `UID FETCH 1:n (FLAGS)`: the flags of the messages known, and which are gone.
     FetchFlags(u32),
     FetchBody(u32),
+    /// `UID FETCH u (BODYSTRUCTURE)`: the parts of a message, before any is downloaded.
+    FetchStructure(u32),
+    /// `UID FETCH u (BODY[n])`: one part.
+    FetchPart(u32, String),
     Store {
         uid: u32,
         flags: Flags,
@@ -335,7 +348,11 @@ impl Cmd {
             Cmd::Authenticate => Verb::Authenticate,
             Cmd::List => Verb::List,
             Cmd::Select(_) => Verb::Select,
-            Cmd::FetchNew(_) | Cmd::FetchFlags(_) | Cmd::FetchBody(_) => Verb::Fetch,
+            Cmd::FetchNew(_)
+            | Cmd::FetchFlags(_)
+            | Cmd::FetchBody(_)
+            | Cmd::FetchStructure(_)
+            | Cmd::FetchPart(..) => Verb::Fetch,
             Cmd::Store { .. } => Verb::Store,
             Cmd::Move { .. } => Verb::Move,
             Cmd::Copy { .. } => Verb::Copy,
@@ -432,6 +449,8 @@ pub struct ImapClient {
     /// The copies a COPYUID announced (RFC 4315 §3), with their new UIDs, and the
     /// UIDVALIDITY of their folder.
     copies: (u32, Vec<CachedMessage>),
+    /// The BODYSTRUCTURE the last `FetchStructure` brought.
+    structure: Option<BodyPart>,
     errors: Vec<String>,
     deadline: Option<SimTime>,
     idle_since: SimTime,
@@ -459,6 +478,7 @@ impl ImapClient {
             before: Vec::new(),
             news: false,
             copies: (0, Vec::new()),
+            structure: None,
             errors: Vec::new(),
             deadline: Some(now.plus(REPLY_TIMEOUT)),
             idle_since: now,
@@ -568,6 +588,8 @@ impl ImapClient {
             Cmd::FetchNew(from) => arg(&format!("{from}:* (UID FLAGS ENVELOPE RFC822.SIZE)")),
             Cmd::FetchFlags(to) => arg(&format!("1:{to} (FLAGS)")),
             Cmd::FetchBody(uid) => arg(&format!("{uid} (BODY[])")),
+            Cmd::FetchStructure(uid) => arg(&format!("{uid} (BODYSTRUCTURE)")),
+            Cmd::FetchPart(uid, section) => arg(&format!("{uid} (BODY[{section}])")),
             Cmd::Store { uid, flags, on, silent } => {
                 let (sign, quiet) = (if *on { '+' } else { '-' }, if *silent { ".SILENT" } else { "" });
                 arg(&format!("{uid} {sign}FLAGS{quiet} ({flags})"))
@@ -673,6 +695,7 @@ impl ImapClient {
         match p.action {
             Action::Check => q.push(Cmd::Noop),
             Action::Read(pick) => q.extend(self.pick(&pick, false).map(Cmd::FetchBody)),
+            Action::ReadText(pick) => q.extend(self.pick(&pick, false).map(Cmd::FetchStructure)),
             Action::Mark { pick, flag, on } => q.extend(self.pick(&pick, false).map(|uid| Cmd::Store {
                 uid,
                 flags: flag,
@@ -918,7 +941,13 @@ impl ImapClient {
                     m.subject = e.get(1).and_then(Value::text).unwrap_or_default();
                     m.from = e.get(2).and_then(|l| l.list().first()).map(address).unwrap_or_default();
                 }
-                n if n.starts_with("BODY[") => m.opened = true,
+                n if n.starts_with("BODY[") => {
+                    m.text_only = n != "BODY[]" && (m.text_only || !m.opened);
+                    m.opened = true;
+                }
+                "BODYSTRUCTURE" if matches!(self.sent, Some((_, Cmd::FetchStructure(_)))) => {
+                    self.structure = structure::read(&value)
+                }
                 _ => {}
             }
         }
@@ -927,7 +956,8 @@ impl ImapClient {
             && m.from.is_empty()
             && let Some(old) = self.before.iter().find(|o| o.uid == m.uid && m.uid != 0)
         {
-            *m = CachedMessage { flags: m.flags, opened: m.opened || old.opened, ..old.clone() };
+            let text_only = if m.opened { m.text_only } else { old.text_only };
+            *m = CachedMessage { flags: m.flags, opened: m.opened || old.opened, text_only, ..old.clone() };
         }
     }
 
@@ -1011,6 +1041,15 @@ impl ImapClient {
                 }
             }
             Cmd::FetchFlags(_) => self.before.clear(),
+            // The part to show, by its number in the tree: a text part, else the whole
+            // message (nothing in it reads as text; the person sees what there is).
+            Cmd::FetchStructure(uid) if ok => {
+                let part = self.structure.take().and_then(|t| t.text_part().map(|p| p.section.clone()));
+                self.queue.push_front(match part {
+                    Some(section) => Cmd::FetchPart(uid, section),
+                    None => Cmd::FetchBody(uid),
+                });
+            }
             Cmd::FetchNew(_) if !self.queue.iter().any(|c| matches!(c, Cmd::FetchFlags(_))) => {
                 self.before.clear()
             }
@@ -1027,7 +1066,15 @@ impl ImapClient {
                     let field = |name| crate::mail::header(&message, name).unwrap_or_default();
                     let (subject, from) = (field("Subject"), field("From"));
                     let size = message.len() as u64;
-                    let m = CachedMessage { uid, flags: Flags::SEEN, subject, from, size, opened: true };
+                    let m = CachedMessage {
+                        uid,
+                        flags: Flags::SEEN,
+                        subject,
+                        from,
+                        size,
+                        opened: true,
+                        text_only: false,
+                    };
                     self.add_to(&folder, validity, vec![m]);
                 }
             }

@@ -6,7 +6,8 @@
 //!   contract and works on the host's [`crate::store::MailStore`], asked for through
 //!   [`crate::session::Env::mail_store`].
 //! - `client` (feature `imap`): a mail program that reads, flags, archives, deletes and
-//!   files sent mail, idling for news in between; `response` reads what the server sends.
+//!   files sent mail, idling for news in between; `response` reads what the server sends,
+//!   `structure` a BODYSTRUCTURE back into the MIME tree it describes.
 
 #[cfg(feature = "imap")]
 pub mod client;
@@ -15,6 +16,8 @@ pub mod message;
 #[cfg(feature = "imap")]
 pub mod response;
 pub mod server;
+#[cfg(feature = "imap")]
+pub mod structure;
 
 /// What CAPABILITY lists (RFC 3501 §6.1.1): only what this server really offers.
 /// `LITERAL-`: literals of up to 4096 octets without waiting for `+` (RFC 7888 §5);

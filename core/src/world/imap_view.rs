@@ -38,6 +38,7 @@ fn cache_folders(cache: &Cache) -> Vec<ImapFolderView> {
                     from: m.from.clone(),
                     subject: m.subject.clone(),
                     opened: m.opened,
+                    text_only: m.text_only,
                 })
                 .collect(),
         })
@@ -65,6 +66,7 @@ fn store_folders(store: &MailStore, user: &str) -> Vec<ImapFolderView> {
                         from: mail::header_text(&m.bytes, "From").unwrap_or_default(),
                         subject: mail::header_text(&m.bytes, "Subject").unwrap_or_default(),
                         opened: false,
+                        text_only: false,
                     })
                     .collect(),
             })

@@ -568,3 +568,58 @@ fn states_describe_themselves_briefly() {
     assert_eq!(ClientState::Expect(Verb::Fetch).describe(true), "sends UID FETCH");
     assert_eq!(ClientState::ExpectIdleEnd.describe(false), "waits for the OK that ends IDLE");
 }
+
+#[test]
+fn reading_the_text_alone_asks_the_structure_then_one_part() {
+    // (BODYSTRUCTURE the server sends, the command that must follow): the first text/plain
+    // that is not an attachment, else text/html, else the whole message; a structure that
+    // is not one, or a refused fetch, falls back as a mail program would.
+    let alternative = "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1)(\"text\" \"html\" NIL NIL NIL \"7bit\" 9 1) \"alternative\")";
+    let cases = [
+        ("(\"text\" \"plain\" NIL NIL NIL \"7bit\" 5 1)".to_string(), "a7 UID FETCH 1 (BODY[1])"),
+        (format!("({alternative}(\"application\" \"pdf\" NIL NIL NIL \"base64\" 900) \"mixed\")"), "a7 UID FETCH 1 (BODY[1.1])"),
+        ("((\"image\" \"png\" NIL NIL NIL \"base64\" 9)(\"text\" \"html\" NIL NIL NIL \"7bit\" 9 1) \"mixed\")".into(), "a7 UID FETCH 1 (BODY[2])"),
+        ("((\"text\" \"plain\" NIL NIL NIL \"base64\" 9 1 NIL (\"attachment\" (\"filename\" \"a.txt\")) NIL NIL) \"mixed\")".into(), "a7 UID FETCH 1 (BODY[])"),
+        ("NIL".into(), "a7 UID FETCH 1 (BODY[])"),
+    ];
+    for (structure, then) in cases {
+        let mut c = synced(&[(60, Action::ReadText(Pick::Oldest))]);
+        play(
+            &mut c,
+            &format!(
+                "S: a4 OK
+                 C: a5 IDLE
+                 S: + idling
+                 @ 60
+                 C: DONE
+                 S: a5 OK IDLE terminated
+                 C: a6 UID FETCH 1 (BODYSTRUCTURE)
+                 S: * 1 FETCH (UID 1 BODYSTRUCTURE {structure})
+                 S: a6 OK UID FETCH completed
+                 C: {then}
+                 S: * 1 FETCH (UID 1 BODY[1] {{5}}
+                 S: Hi!
+                 S:  FLAGS (\\Seen))
+                 S: a7 OK UID FETCH completed
+                 C: a8 LOGOUT"
+            ),
+        );
+        assert!(c.cache().folder("INBOX").unwrap().messages[0].opened, "{structure}");
+        assert_eq!(summary(&c, "INBOX")[0].1, "\\Seen");
+    }
+    // Refused: said, and nothing more is fetched.
+    let mut c = synced(&[(60, Action::ReadText(Pick::Oldest))]);
+    play(
+        &mut c,
+        "S: a4 OK
+         C: a5 IDLE
+         S: + idling
+         @ 60
+         C: DONE
+         S: a5 OK IDLE terminated
+         C: a6 UID FETCH 1 (BODYSTRUCTURE)
+         S: a6 NO [SERVERBUG] cannot read the message
+         C: a7 LOGOUT",
+    );
+    assert_eq!(c.errors().len(), 1, "{:?}", c.errors());
+}
