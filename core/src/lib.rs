@@ -34,6 +34,7 @@
 pub mod describe;
 pub mod dns;
 pub mod explain;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod imap;
