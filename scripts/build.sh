@@ -2,7 +2,7 @@
 # Release build of the web app, in two builds of the same app (code splitting by a second
 # build):
 #   dist/       the "lite" app (SMTP, DNS, POP3): the first load, held to the size budget
-#   dist/full/  the "full" app (feature `imap`, public URL /full/): the lite app goes there
+#   dist/full/  the "full" app (features `imap` and `teacher`, public URL /full/): the lite app goes there
 #               when an IMAP lesson is opened; it plays every lesson
 # Each is trunk (offline), then wasm-opt -Oz and a conservative CSS minifier
 # (scripts/minify-css.mjs).
@@ -40,8 +40,8 @@ header "build: trunk build --release --offline (lite: dist/)"
 trunk build --release --offline
 
 # After the lite build: trunk empties its dist folder first.
-header "build: trunk build --release --offline --features imap (full: dist/full/)"
-trunk build --release --offline --features imap --dist dist/full --public-url /full/
+header "build: trunk build --release --offline --features imap,teacher (full: dist/full/)"
+trunk build --release --offline --features imap,teacher --dist dist/full --public-url /full/
 
 shopt -s nullglob
 for dir in dist dist/full; do

@@ -20,5 +20,5 @@ scripts/setup.sh
 ADDRESS="${ADDRESS:-127.0.0.1}"
 PORT="${PORT:-8080}"
 
-header "serve: trunk serve --offline --features imap on http://$ADDRESS:$PORT/"
-exec trunk serve --offline --features imap --address "$ADDRESS" --port "$PORT" "$@"
+header "serve: trunk serve --offline --features imap,teacher on http://$ADDRESS:$PORT/"
+exec trunk serve --offline --features imap,teacher --address "$ADDRESS" --port "$PORT" "$@"

@@ -20,6 +20,7 @@ pub mod present;
 pub mod progress;
 pub mod route;
 pub mod shared;
+pub mod sheets;
 pub mod state;
 
 pub use components::app::App;
