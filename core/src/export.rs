@@ -320,9 +320,9 @@ pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize]) -> String {
     let height = HEAD + rows.len() * ROW + 30;
     let x = |h: HostId| SIDE + h * LANE;
     let mut s = String::new();
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
         xml_escape(&format!("Sequence diagram: {title}"))
     );
     let _ = writeln!(s, "<title>{}</title>", xml_escape(&format!("Sequence diagram: {title}")));

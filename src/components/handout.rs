@@ -56,7 +56,10 @@ pub fn Handout(props: &HandoutProps) -> Html {
             </section>
             <section class="sheet-section sheet-transcript" aria-labelledby="handout-transcript">
                 <h2 id="handout-transcript">{ "Transcript" }</h2>
-                <pre data-testid="handout-transcript">{ export::transcript_text(&run.trace) }</pre>
+                // A block per event, so that none is cut in two on paper.
+                <div data-testid="handout-transcript">
+                    { for export::transcript_text(&run.trace).split("\n\n").map(|event| html! { <pre>{ event.to_string() }</pre> }) }
+                </div>
             </section>
         </main>
     }

@@ -54,8 +54,16 @@ fn diagram_file() -> Option<String> {
     let document = web_sys::window()?.document()?;
     let svg = document.query_selector("[data-testid=diagram]").ok()??;
     let copy: web_sys::Element = svg.clone_node_with_deep(true).ok()?.dyn_into().ok()?;
+    // A still picture: no token, and no link or host marked as the current event's.
     if let Ok(Some(tokens)) = copy.query_selector(".tokens") {
         tokens.remove();
+    }
+    if let Ok(marked) = copy.query_selector_all(".active, .sender, .receiver") {
+        for i in 0..marked.length() {
+            if let Some(el) = marked.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+                let _ = el.class_list().remove_3("active", "sender", "receiver");
+            }
+        }
     }
     let text = web_sys::XmlSerializer::new().ok()?.serialize_to_string(&copy).ok()?;
     let css = format!("{DIAGRAM_VARS}{DIAGRAM_CSS}svg.diagram{{max-height:none;background:#fff}}");

@@ -99,7 +99,7 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
             <section class="sheet-section answer-key" data-testid="answer-key" aria-labelledby="worksheet-key">
                 <h2 id="worksheet-key">{ format!("Answer key: {}", lesson.title) }</h2>
                 <h3>{ "The boxes" }</h3>
-                <ol class="key-list">{ for key_blanks }</ol>
+                <ul class="key-list plain">{ for key_blanks }</ul>
                 if !items.is_empty() {
                     <h3>{ "The questions" }</h3>
                     <ol class="key-list">{ for key_questions }</ol>

@@ -96,6 +96,7 @@ test('a teacher prints the hand-out of a lesson and downloads its exports', { ti
   assert.match(net.body, /<style><!\[CDATA\[:root\{--panel:#ffffff/);
   assert.match(net.body, /Bob's provider/);
   assert.doesNotMatch(net.body, /class="tokens"/, 'no token of the current event');
+  assert.doesNotMatch(net.body, /class="[^"]*\b(active|sender|receiver)\b/, 'nothing marked as the current event\'s');
 
   const seq = await download(page, 'download-sequence');
   assert.equal(seq.name, 'a-bounce-sequence.svg');
