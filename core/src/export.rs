@@ -539,12 +539,13 @@ fn xml_text(tag: &str, text: &str) -> String {
 pub fn moodle_xml(lesson: &Lesson, run: &LessonRun) -> String {
     let items = quiz_items(lesson, run);
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<!-- Mailroom: {} ({}). The right answers come from the simulation. -->",
-        xml_escape(&lesson.title).replace("--", "- -"),
-        xml_escape(&lesson.id)
-    );
+    // A comment may not hold `--` (XML 1.0 §2.5).
+    let mut comment =
+        format!("Mailroom: {} ({}). The right answers come from the simulation.", lesson.title, lesson.id);
+    while comment.contains("--") {
+        comment = comment.replace("--", "- -");
+    }
+    let _ = writeln!(s, "<!-- {comment} -->");
     s.push_str("<quiz>\n");
     let _ = writeln!(
         s,

@@ -70,6 +70,50 @@ fn diagram_file() -> Option<String> {
     Some(svg_file(&text, &css))
 }
 
+/// What a sheet offers to download.
+#[derive(Clone, Copy)]
+enum Export {
+    Transcript,
+    /// The network diagram on the page.
+    Diagram,
+    /// With the worksheet's blanks, if any.
+    Sequence,
+    Gift,
+    MoodleXml,
+}
+
+impl Export {
+    /// Makes the file and offers it.
+    fn download(self, lesson: &Lesson, run: &LessonRun, blanks: &[usize]) {
+        let name = |ext: &str| file_name(&lesson.id, ext);
+        const TEXT: &str = "text/plain;charset=utf-8";
+        match self {
+            Export::Transcript => {
+                let text = export::transcript_text(&run.trace);
+                download(
+                    &name("transcript.txt"),
+                    TEXT,
+                    &format!("Mailroom: {}\n{}\n\n{text}", lesson.title, lesson.summary),
+                );
+            }
+            Export::Diagram => {
+                if let Some(svg) = diagram_file() {
+                    download(&name("network.svg"), "image/svg+xml", &svg);
+                }
+            }
+            Export::Sequence => download(
+                &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
+                "image/svg+xml",
+                &export::sequence_svg(&run.trace, &lesson.title, blanks),
+            ),
+            Export::Gift => download(&name("quiz-gift.txt"), TEXT, &export::gift(lesson, run)),
+            Export::MoodleXml => {
+                download(&name("quiz-moodle.xml"), "application/xml", &export::moodle_xml(lesson, run))
+            }
+        }
+    }
+}
+
 /// Print, the downloads, and the way to the other sheet and back to the lesson.
 #[component]
 pub fn SheetBar(props: &SheetBarProps) -> Html {
@@ -77,43 +121,9 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
     let asks = props.run.answers.iter().any(Option::is_some);
     let file = {
         let (lesson, run, blanks) = (props.lesson.clone(), props.run.clone(), props.blanks.clone());
-        move |what: &'static str| {
+        move |what: Export| {
             let (lesson, run, blanks) = (lesson.clone(), run.clone(), blanks.clone());
-            Callback::from(move |_: MouseEvent| {
-                let name = |ext: &str| file_name(&lesson.id, ext);
-                match what {
-                    "transcript" => download(
-                        &name("transcript.txt"),
-                        "text/plain;charset=utf-8",
-                        &format!(
-                            "Mailroom: {}\n{}\n\n{}",
-                            lesson.title,
-                            lesson.summary,
-                            export::transcript_text(&run.trace)
-                        ),
-                    ),
-                    "diagram" => {
-                        if let Some(svg) = diagram_file() {
-                            download(&name("network.svg"), "image/svg+xml", &svg);
-                        }
-                    }
-                    "sequence" => download(
-                        &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
-                        "image/svg+xml",
-                        &export::sequence_svg(&run.trace, &lesson.title, &blanks),
-                    ),
-                    "gift" => download(
-                        &name("quiz-gift.txt"),
-                        "text/plain;charset=utf-8",
-                        &export::gift(&lesson, &run),
-                    ),
-                    _ => download(
-                        &name("quiz-moodle.xml"),
-                        "application/xml",
-                        &export::moodle_xml(&lesson, &run),
-                    ),
-                }
-            })
+            Callback::from(move |_: MouseEvent| what.download(&lesson, &run, &blanks))
         }
     };
     let print = Callback::from(|_: MouseEvent| {
@@ -136,19 +146,19 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
             <a href={other_href} data-testid="other-sheet">{ other }</a>
             <span class="sheet-bar-actions">
                 <button type="button" class="sheet-button primary" data-testid="print" onclick={print}>{ "Print" }</button>
-                <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file("transcript")}>
+                <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file(Export::Transcript)}>
                     { "Download transcript (.txt)" }
                 </button>
-                <button type="button" class="sheet-button" data-testid="download-diagram" onclick={file("diagram")}>
+                <button type="button" class="sheet-button" data-testid="download-diagram" onclick={file(Export::Diagram)}>
                     { "Download diagram (.svg)" }
                 </button>
-                <button type="button" class="sheet-button" data-testid="download-sequence" onclick={file("sequence")}>
+                <button type="button" class="sheet-button" data-testid="download-sequence" onclick={file(Export::Sequence)}>
                     { "Download sequence diagram (.svg)" }
                 </button>
                 <button type="button" class="sheet-button" data-testid="download-gift" title={quiz_title}
-                    disabled={!asks} onclick={file("gift")}>{ "Download quiz (GIFT)" }</button>
+                    disabled={!asks} onclick={file(Export::Gift)}>{ "Download quiz (GIFT)" }</button>
                 <button type="button" class="sheet-button" data-testid="download-xml" title={quiz_title}
-                    disabled={!asks} onclick={file("xml")}>{ "Download quiz (Moodle XML)" }</button>
+                    disabled={!asks} onclick={file(Export::MoodleXml)}>{ "Download quiz (Moodle XML)" }</button>
             </span>
         </nav>
     }

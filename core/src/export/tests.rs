@@ -355,7 +355,7 @@ fn read_moodle_xml(xml: &str) -> (String, Vec<ReadQuestion>) {
 
 /// A lesson of the standard world (a message to a mailbox that does not exist) with three
 /// questions full of the characters GIFT and XML treat specially, one typed.
-const TRICKY: &str = "---\ntitle: Braces {and} colons: a <test> & \"more\" / more\n\
+const TRICKY: &str = "---\ntitle: Braces {and} colons: a <test> & \"more\" / more ---\n\
      from: Alice <alice@example.org>\nto: Bobby <bobby@example.net>\n---\n\
      ## Start\n@ start\n\nText.\n\n\
      ## Who = first?\n@ reply 220 from smtp.example.org\n\n\
@@ -439,5 +439,5 @@ fn the_tricky_lesson_reads_back_as_written() {
         ("shortanswer", &[("550".to_string(), true)][..])
     );
     assert!(q[2].feedback.starts_with("In the simulation: 550 5.1.1"), "{}", q[2].feedback);
-    assert_eq!(q[0].name, "Braces {and} colons: a <test> & \"more\" / more · part 2: Who = first?");
+    assert_eq!(q[0].name, "Braces {and} colons: a <test> & \"more\" / more --- · part 2: Who = first?");
 }
