@@ -5,9 +5,10 @@
 #   fmt          cargo fmt --all --check
 #   clippy       cargo clippy --workspace --all-targets -- -D warnings
 #   deps         mailroom-core has no web dependency (cargo tree)
-#   native       cargo test --workspace (core unit tests; serve's tests drive
+#   native       cargo test --workspace, and the full app's tests (core unit tests; serve's tests drive
 #                the binary with Python's smtplib)
-#   browser      wasm-bindgen tests of the web app in headless Chromium
+#   browser      wasm-bindgen tests of the web app in headless Chromium (the lite app,
+#                then the full app: POP3, IMAP, the teachers' tools)
 #   build        release build into dist/ (scripts/build.sh)
 #   size         size budget of dist/ (scripts/size.sh)
 #   e2e          the learner's journey in headless Chromium (node --test tests/e2e/)
@@ -54,11 +55,14 @@ if cargo tree -p mailroom-core -e normal --prefix none | grep -E '^(yew|web-sys|
 fi
 say "ok: $(cargo tree -p mailroom-core -e normal --prefix none | sort -u | tr '\n' ' ')"
 
-stage native "cargo test --workspace"
+stage native "cargo test --workspace, then the full app's (features imap, teacher)"
 cargo test --workspace
+cargo test -p mailroom --features imap,teacher
 
 stage browser "cargo test -p mailroom --target wasm32-unknown-unknown (headless Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p mailroom --target wasm32-unknown-unknown
+# The full build (POP3, IMAP, the teachers' tools): the same tests and those that need it.
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p mailroom --target wasm32-unknown-unknown --features imap,teacher
 
 stage build "scripts/build.sh"
 scripts/build.sh

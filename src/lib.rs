@@ -11,14 +11,17 @@
 //! - [`components`]: one component per file; [`hooks`]: timers, keys, address, storage.
 #![forbid(unsafe_code)]
 
+pub mod class;
 pub mod components;
 pub mod diagram_text;
 pub mod hooks;
 pub mod markdown;
+pub mod my_lessons;
 pub mod num;
 pub mod present;
 pub mod progress;
 pub mod route;
+pub mod saved;
 pub mod shared;
 pub mod sheets;
 pub mod state;

@@ -1125,6 +1125,7 @@ mod tests {
         assert_eq!(short_name("smtp.example.org"), "smtp");
     }
 
+    #[cfg(feature = "pop3")]
     /// A built-in lesson and its run.
     fn lesson_run(id: &str) -> (Lesson, Trace) {
         let lesson = mailroom_core::lessons::builtin(id).unwrap().unwrap();
@@ -1132,6 +1133,7 @@ mod tests {
         (lesson, trace)
     }
 
+    #[cfg(feature = "pop3")]
     /// The cursor just after the `n`-th POP3 event labelled `label`.
     fn after(t: &Trace, label: &str, n: usize) -> usize {
         t.events
@@ -1143,6 +1145,7 @@ mod tests {
             + 1
     }
 
+    #[cfg(feature = "pop3")]
     /// (uid, where on the server, copies per program) of each row.
     fn rows(g: &MailGroup) -> Vec<(String, &'static str, Vec<usize>)> {
         g.rows
@@ -1151,11 +1154,13 @@ mod tests {
             .collect()
     }
 
+    #[cfg(feature = "pop3")]
     fn row(uid: &str, at: &'static str, copies: &[usize]) -> (String, &'static str, Vec<usize>) {
         (uid.to_string(), at, copies.to_vec())
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_panel_follows_a_download_and_delete() {
         let (lesson, t) = lesson_run("retrieving-mail-with-pop3");
         assert!(has_mail_programs(&t));
@@ -1226,6 +1231,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_panel_shows_two_copies_after_a_cut_and_both_devices_with_the_lock() {
         let (lesson, t) = lesson_run("connection-drops-before-quit");
         let g = &mail_groups(&t, &lesson, t.len())[0];
@@ -1251,6 +1257,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn the_whole_journey_has_bobs_mail_and_alices() {
         let (lesson, t) = lesson_run("the-whole-journey");
         let titles = |cursor| -> Vec<String> {
@@ -1271,6 +1278,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "pop3")]
     fn pop3_messages_are_shown_collapsed_and_summarised() {
         let (_, t) = lesson_run("retrieving-mail-with-pop3");
         let retr = after(&t, "RETR", 0);

@@ -2,13 +2,10 @@
 //! lesson they went, which they finished, and where they stopped last, for the home page's
 //! "Continue" link.
 //!
-//! Typed data, saved by serde (postcard's compact format, as base64 text) after a version
-//! number. An entry that cannot be read
+//! Typed data, saved in [`crate::saved`]'s format after a version number. An entry that cannot be read
 //! (corrupt, or written by another version) is ignored with a notice, never a blank page;
 //! the next save replaces it.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
 /// The `localStorage` key.
@@ -49,36 +46,13 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Reads what [`Progress::to_storage`] wrote. Nothing saved is an empty progress;
-    /// something unreadable is an empty progress and the notice to show.
+    /// Reads what [`Progress::to_storage`] wrote (see [`crate::saved`]).
     pub fn from_storage(text: Option<&str>) -> (Progress, Option<String>) {
-        let Some(text) = text else { return (Progress::default(), None) };
-        let unreadable = || Some("Your saved progress could not be read and was set aside.".to_string());
-        // `VERSION:` then the data; another version's data, whatever its shape, is only
-        // named.
-        let Some((version, data)) = text.split_once(':') else { return (Progress::default(), unreadable()) };
-        match version.parse::<u32>() {
-            Ok(VERSION) => {
-                let bytes = BASE64.decode(data.trim()).ok();
-                match bytes.as_deref().map(postcard::from_bytes::<Progress>) {
-                    Some(Ok(p)) => (p, None),
-                    _ => (Progress::default(), unreadable()),
-                }
-            }
-            Ok(version) => (
-                Progress::default(),
-                Some(format!(
-                    "Your saved progress is from another version of Mailroom (format {version}) and was set aside."
-                )),
-            ),
-            Err(_) => (Progress::default(), unreadable()),
-        }
+        crate::saved::decode(text, VERSION, "Your saved progress", "was")
     }
 
-    /// `VERSION:` and the progress in postcard's format, in base64.
     pub fn to_storage(&self) -> String {
-        let bytes = postcard::to_allocvec(self).unwrap_or_default();
-        format!("{VERSION}:{}", BASE64.encode(bytes))
+        crate::saved::encode(VERSION, self)
     }
 
     /// The progress of lesson `id`, if it was ever played.
@@ -165,7 +139,8 @@ mod tests {
         assert_eq!((back, notice), (p, None));
         assert_eq!(Progress::from_storage(None), (Progress::default(), None));
         // A lesson id of 200 bytes said to have 300.
-        let short = format!("1:{}", BASE64.encode([[1, 0xac, 2].as_slice(), &[b'a'; 200]].concat()));
+        let short =
+            format!("1:{}", mailroom_core::base64::encode(&[[1, 0xac, 2].as_slice(), &[b'a'; 200]].concat()));
         let cases = [
             ("{not ours", "could not be read"),
             ("", "could not be read"),

@@ -201,18 +201,21 @@ pub enum Action {
 
 /// True for the id of a built-in lesson.
 pub fn is_lesson(id: &str) -> bool {
-    lessons::entry(id).is_some()
+    lessons::entry(id).is_some() || crate::my_lessons::is_mine(id)
 }
 
-/// True for a lesson this build cannot play: an IMAP lesson in the lite build (without the
-/// feature `imap`). The full build, in `full/` next to the page, plays it: the loader sends
-/// the student there ([`crate::hooks::use_lesson_loader`]).
+/// True for a lesson this build cannot play: a POP3 or IMAP lesson, or a teacher's own, in
+/// the lite build (without the features `pop3`, `imap`, `teacher`). The full build, in
+/// `full/` next to the page, plays it: the loader sends the student there
+/// ([`crate::hooks::use_lesson_loader`]).
 pub fn plays_elsewhere(id: &str) -> bool {
-    !cfg!(feature = "imap") && lessons::needs_imap(id)
+    (!cfg!(feature = "imap") && lessons::needs_imap(id))
+        || (!cfg!(feature = "pop3") && lessons::needs_pop3(id))
+        || (!cfg!(feature = "teacher") && crate::my_lessons::is_mine(id))
 }
 
 /// What the page says while it goes to the full build for lesson `id`.
-pub const LOADING_IMAP: &str = "Loading the IMAP simulator…";
+pub const LOADING_IMAP: &str = "Loading the simulator of POP3 and IMAP…";
 
 /// Parses and runs lesson `id` from its file's `text`, its email sent `messages` times (a
 /// long trace, for the page benchmark: `?messages=27` in the address).

@@ -1,19 +1,24 @@
 //! Writes the seed corpus of the fuzz targets (`fuzz/`) in the harness's input format
-//! ([`mailroom_core::fuzzing`]): the SMTP and POP3 transcript fixtures, each sent line by
-//! line and all in one write, and sessions through AUTH, STARTTLS, the limits, the fault
-//! rules, the lock and the timers.
+//! ([`mailroom_core::fuzzing`]): the SMTP, POP3 and IMAP transcript fixtures, each sent line
+//! by line and all in one write, and sessions through AUTH, STARTTLS, the limits, the fault
+//! rules, the lock and the timers; for IMAP literals cut across writes, AUTHENTICATE, IDLE,
+//! two sessions on one store and mail arriving.
 //!
 //! ```sh
 //! cargo run -p mailroom-core --example fuzz_seeds -- fuzz/corpus
 //! ```
 //!
-//! writes `fuzz/corpus/smtp_server/seed-*` and `fuzz/corpus/pop3_server/seed-*`.
+//! writes `fuzz/corpus/smtp_server/seed-*`, `fuzz/corpus/pop3_server/seed-*` and (with the
+//! feature `imap`, on by default) `fuzz/corpus/imap_server/seed-*`.
 
 use std::path::{Path, PathBuf};
 
+use mailroom_core::base64::encode as base64;
+#[cfg(feature = "imap")]
+use mailroom_core::fuzzing::imap_server;
 use mailroom_core::fuzzing::{ESCAPE, Step, encode, pop3_server, smtp_server};
 use mailroom_core::pop3::md5_hex;
-use mailroom_core::smtp::auth::{encode as base64, plain_response};
+use mailroom_core::smtp::auth::plain_response;
 
 /// Setups of the SMTP harness (the first byte; see `fuzzing/smtp.rs`).
 const MX: u8 = 0;
@@ -287,12 +292,200 @@ fn pop3_seeds(root: &Path) -> Vec<(String, Vec<u8>)> {
     seeds
 }
 
+/// IMAP: bits 0–2 how many messages Bob's INBOX has, 8 folders inside folders, 16 Alice
+/// has a mailbox, 32 Bob's mailbox is full, 64 the INBOX comes flagged (see `fuzzing/imap.rs`).
+#[cfg(feature = "imap")]
+mod imap {
+    pub const CHILDREN: u8 = 8;
+    pub const ALICE: u8 = 16;
+    pub const FULL: u8 = 32;
+    pub const FLAGGED: u8 = 64;
+}
+
+/// The IMAP transcript fixtures: `C:` lines, and `#= deliver:` as a delivery (`D`).
+#[cfg(feature = "imap")]
+fn imap_transcripts(dir: &Path, setup: u8) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("a directory entry").path())
+        .collect();
+    files.sort();
+    let mut seeds = Vec::new();
+    for path in files {
+        let name = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let steps: Vec<Step> = text
+            .lines()
+            .filter_map(|l| match l.strip_prefix("C:") {
+                Some(c) => Some(w(&format!("{}\r\n", c.strip_prefix(' ').unwrap_or(c)))),
+                None => l.starts_with("#= deliver:").then_some(Step::Deliver),
+            })
+            .collect();
+        seeds.push((name.clone(), encode(setup, &steps)));
+        // All in one write, but a delivery still comes between (IDLE's news).
+        let mut pipelined = Vec::new();
+        let mut write = String::new();
+        for step in steps {
+            match step {
+                Step::Write(b) => write.push_str(std::str::from_utf8(&b).expect("text")),
+                other => {
+                    pipelined.push(w(&std::mem::take(&mut write)));
+                    pipelined.push(other);
+                }
+            }
+        }
+        pipelined.push(w(&write));
+        pipelined.retain(|s| *s != w(""));
+        seeds.push((format!("{name}-pipelined"), encode(setup, &pipelined)));
+    }
+    seeds
+}
+
+#[cfg(feature = "imap")]
+fn imap_seeds(root: &Path) -> Vec<(String, Vec<u8>)> {
+    use imap::{ALICE, CHILDREN, FLAGGED, FULL};
+    let mut seeds = imap_transcripts(&root.join("tests/imap"), 3);
+    let login = "a LOGIN bob@example.net builder\r\n";
+    let plain = base64(b"\0bob@example.net\0builder");
+    let mut add = |name: &str, setup: u8, steps: Vec<Step>| {
+        seeds.push((name.to_string(), long_lines(encode(setup, &steps))))
+    };
+    add(
+        "literals-cut-across-writes",
+        2,
+        vec![
+            w("a LOGIN {15}\r\n"),
+            w("bob@exa"),
+            w("mple.net {7+}\r\nbuil"),
+            w("der\r\nb SELECT {5+}\r\nINBOX\r"),
+            w("\nc APPEND INBOX (\\Seen) \"30-Nov-2026 09:00:00 +0000\" {18}\r\n"),
+            w("Subject: x\r\n\r\nbody"),
+            w("\r\nd APPEND Drafts {20+}\r\nSubject: y\r\n\r\nhi\r\n\r\n"),
+            w("e APPEND INBOX {6400}\r\n<L:100>\r\n"),
+            w(
+                "f STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN RECENT)\r\ng FETCH * (UID RFC822.SIZE)\r\n",
+            ),
+            w("h LOGOUT\r\n"),
+        ],
+    );
+    add(
+        "authenticate",
+        1,
+        vec![
+            w("a AUTHENTICATE PLAIN\r\n"),
+            w("*\r\n"),
+            w("b AUTHENTICATE CRAM-MD5\r\nc AUTHENTICATE PLAIN\r\nnot base64!\r\n"),
+            w(&format!("d AUTHENTICATE PLAIN {}\r\n", base64(b"\0carol@example.net\0christmas"))),
+            w("e AUTHENTICATE PLAIN\r\n"),
+            w(&format!("{plain}\r\n")),
+            w(&format!("f AUTHENTICATE PLAIN {plain}\r\ng LOGIN bob@example.net builder\r\n")),
+            w("h CAPABILITY\r\n"),
+        ],
+    );
+    add(
+        "two-sessions-idle-and-news",
+        3 | ALICE,
+        vec![
+            w(login),
+            w("b SELECT INBOX\r\nc IDLE\r\n"),
+            Step::Switch,
+            w(login),
+            w("b SELECT INBOX\r\nc STORE 1 +FLAGS (\\Deleted \\Flagged)\r\n"),
+            w("d EXPUNGE\r\ne APPEND INBOX {3+}\r\nhi!\r\n"),
+            Step::Deliver,
+            w("f UID STORE 3:* FLAGS.SILENT (\\Seen)\r\ng COPY 1:* Archive\r\nh MOVE 1 Trash\r\n"),
+            Step::Switch,
+            w("NOOP\r\n"),
+            w("DONE\r\nd FETCH 1:* (UID FLAGS)\r\ne SEARCH UNSEEN\r\n"),
+            Step::Switch,
+            w("i LOGOUT\r\n"),
+            Step::Switch,
+            w("f IDLE\r\n"),
+            Step::Deliver,
+            Step::Timeout,
+            Step::NewSession,
+            w("a LOGIN alice@example.org wonderland\r\nb SELECT INBOX\r\nc FETCH 1 BODY[]\r\n"),
+        ],
+    );
+    add(
+        "folders-under-a-selected-session",
+        2 | CHILDREN,
+        vec![
+            w(login),
+            w("b SELECT Archive\r\nc FETCH 1:* (UID FLAGS)\r\n"),
+            Step::Switch,
+            w(login),
+            w("b LIST \"\" *\r\nc LSUB \"\" %\r\nd RENAME Archive Old\r\ne CREATE Archive/\r\n"),
+            w(
+                "f DELETE INBOX/Lists\r\ng SELECT inbox/lists\r\nh SUBSCRIBE Old\r\ni UNSUBSCRIBE Old/2025\r\n",
+            ),
+            Step::Switch,
+            w("d NOOP\r\ne EXAMINE INBOX\r\n"),
+            Step::Switch,
+            w("j RENAME INBOX Saved\r\nk DELETE Old/2025\r\nl DELETE Old\r\nm LIST \"\" \"\"\r\n"),
+            Step::Switch,
+            w("f NOOP\r\ng SELECT Saved\r\nh DELETE Saved\r\ni CLOSE\r\n"),
+            Step::Switch,
+            w("n DELETE Saved\r\n"),
+            Step::Switch,
+            w("j NOOP\r\n"),
+        ],
+    );
+    add(
+        "fetch-search-store-copy",
+        4 | FLAGGED,
+        vec![
+            w(login),
+            w("b SELECT INBOX\r\n"),
+            w(
+                "c FETCH 1:* (FLAGS UID INTERNALDATE RFC822.SIZE ENVELOPE BODY BODYSTRUCTURE BODY.PEEK[HEADER] BODY[TEXT] BODY[1] BODY[2.1] BODY[4.MIME] BODY[HEADER.FIELDS (SUBJECT FROM)] BODY[HEADER.FIELDS.NOT (TO)] BODY[]<0.10> RFC822.HEADER RFC822.TEXT)\r\n",
+            ),
+            w("d UID FETCH 1:* (RFC822 FAST)\r\ne FETCH 2,4:* ALL\r\nf UID FETCH 4:2 FULL\r\n"),
+            w(
+                "g SEARCH CHARSET UTF-8 OR (FROM alice SUBJECT lunch) NOT (DELETED SEEN) SINCE 1-Jan-1970 BEFORE 1-Jan-2100 SENTON 30-Nov-2026\r\n",
+            ),
+            w(
+                "h UID SEARCH 1:* LARGER 10 SMALLER 100000 TEXT \"noon\" BODY Line HEADER Subject News UID 1:4,7\r\n",
+            ),
+            w(
+                "i SEARCH NEW OLD RECENT ANSWERED UNANSWERED FLAGGED UNFLAGGED DRAFT UNDRAFT KEYWORD x UNKEYWORD y\r\n",
+            ),
+            w("j STORE 1:2 -FLAGS (\\Seen)\r\nk STORE 3 FLAGS.SILENT (\\Answered \\Draft)\r\n"),
+            w("l UID COPY 1:* Drafts\r\nm UID MOVE 2 Nowhere\r\nn UID EXPUNGE 1:3\r\no CHECK\r\n"),
+            w("p FETCH 9 FLAGS\r\nq SEARCH CHARSET KOI8-R ALL\r\nr UNSELECT\r\ns EXAMINE Drafts\r\n"),
+            w(
+                "t STORE 1 +FLAGS (\\Deleted)\r\nu FETCH 1 BODY[]\r\nv EXPUNGE\r\nw MOVE 1 INBOX\r\nx CLOSE\r\n",
+            ),
+        ],
+    );
+    add(
+        "limits-and-mistakes",
+        1 | FULL,
+        vec![
+            w("a1 FETCH 1 FLAGS\r\n\r\n* NOOP\r\na2 FROB\r\na3 NOOP\n"),
+            w("a4 NOOP <L:200>\r\na5 NOOP\r\n"),
+            w(login),
+            w("b APPEND INBOX {99999999999999999999}\r\nc APPEND INBOX {5000+}\r\n<L:80>\r\nd NOOP\r\n"),
+            w("e APPEND INBOX {10+}\r\nSubject: y\r\n"),
+            w("f SELECT \"a\\\"b\"\r\ng CREATE {3}\r\n"),
+            w("x\r\ny\r\nh IDLE\r\nNOOP\r\nDONE\r\ni SELECT INBOX\r\nj STORE 1 +FLAGS (\\Deleted)\r\n"),
+            w("k COPY 1 INBOX\r\nl SEARCH (((((((((((((((((ALL)))))))))))))))))\r\nm FETCH 0:* FLAGS\r\n"),
+            w("n LOGIN bob@example.net builder\r\no APPEND INBOX {999999999999999999999999+}\r\n"),
+            w("p NOOP\r\n"),
+        ],
+    );
+    seeds
+}
+
 fn main() {
     let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/corpus".to_string()));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     type Harness = fn(&[u8]);
-    let targets: [(&str, Vec<(String, Vec<u8>)>, Harness); 2] =
-        [("smtp_server", smtp_seeds(root), smtp_server), ("pop3_server", pop3_seeds(root), pop3_server)];
+    #[allow(unused_mut)]
+    let mut targets: Vec<(&str, Vec<(String, Vec<u8>)>, Harness)> =
+        vec![("smtp_server", smtp_seeds(root), smtp_server), ("pop3_server", pop3_seeds(root), pop3_server)];
+    #[cfg(feature = "imap")]
+    targets.push(("imap_server", imap_seeds(root), imap_server));
     for (target, seeds, harness) in targets {
         let dir = out.join(target);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

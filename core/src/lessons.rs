@@ -18,6 +18,8 @@ pub struct Entry {
     /// lesson but cannot run it (the web app's lite build sends the student to its full
     /// build for these).
     pub imap: bool,
+    /// It needs the engine's POP3 simulation (feature `pop3`), as [`Entry::imap`].
+    pub pop3: bool,
 }
 
 // `BUILTIN` and `INDEX`, made by `build.rs` from the files in `lessons/`: the folder is the
@@ -34,6 +36,16 @@ pub fn entry(id: &str) -> Option<&'static Entry> {
 /// True when lesson `id` needs the IMAP simulation (see [`Entry::imap`]).
 pub fn needs_imap(id: &str) -> bool {
     entry(id).is_some_and(|e| e.imap)
+}
+
+/// True when lesson `id` needs the POP3 simulation (see [`Entry::pop3`]).
+pub fn needs_pop3(id: &str) -> bool {
+    entry(id).is_some_and(|e| e.pop3)
+}
+
+/// True when this build of the engine can run lesson `id`.
+pub fn runs_here(e: &Entry) -> bool {
+    (cfg!(feature = "imap") || !e.imap) && (cfg!(feature = "pop3") || !e.pop3)
 }
 
 /// Parses the built-in lesson `id`.
@@ -68,7 +80,7 @@ mod tests {
         assert_eq!(ids, files.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>());
         for (id, text) in &files {
             let entry = entry(id).unwrap();
-            if entry.imap && !cfg!(feature = "imap") {
+            if !runs_here(entry) {
                 continue; // the engine cannot read its world without the feature
             }
             let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
@@ -79,6 +91,16 @@ mod tests {
             assert!(lesson.listing.path.is_some() && lesson.listing.level.is_some(), "{id}");
             assert!(lesson.listing.minutes.is_some() && !lesson.summary.is_empty(), "{id}");
             // `imap` names exactly the lessons whose world has an IMAP mail program.
+            #[cfg(feature = "pop3")]
+            assert_eq!(
+                entry.pop3,
+                lesson
+                    .world
+                    .actions
+                    .iter()
+                    .any(|a| matches!(a, crate::describe::ActionDesc::Retrieve { .. })),
+                "{id}"
+            );
             #[cfg(feature = "imap")]
             assert_eq!(
                 entry.imap,
@@ -98,9 +120,9 @@ mod tests {
         // BUILTIN holds the same lessons in the same order, less the IMAP ones without the
         // feature.
         let builtin: Vec<&str> = BUILTIN.iter().map(|(id, _)| *id).collect();
-        let index: Vec<&str> =
-            INDEX.iter().filter(|e| cfg!(feature = "imap") || !e.imap).map(|e| e.id).collect();
+        let index: Vec<&str> = INDEX.iter().filter(|e| runs_here(e)).map(|e| e.id).collect();
         assert_eq!(builtin, index);
         assert!(INDEX.iter().any(|e| e.imap) && needs_imap("two-devices-imap") && !needs_imap("a-bounce"));
+        assert!(needs_pop3("retrieving-mail-with-pop3") && !needs_pop3("a-bounce"));
     }
 }

@@ -31,6 +31,7 @@
 //! (`trace().events_since(n)`).
 #![forbid(unsafe_code)]
 
+pub mod base64;
 pub mod describe;
 pub mod dns;
 pub mod explain;

@@ -3,10 +3,13 @@
 //! invariant, named after what they found) goes through the same harness as the fuzz
 //! target (`mailroom_core::fuzzing`), on stable Rust. A panic names the file; to look at one
 //! more closely, `cargo +nightly fuzz run <target> core/tests/fuzz/<target>/<file>`.
+//! The IMAP harness needs the feature `imap` (on by default), and so does its replay.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
+#[cfg(feature = "imap")]
+use mailroom_core::fuzzing::imap_server;
 use mailroom_core::fuzzing::{pop3_server, smtp_server};
 
 /// Runs every file of `tests/fuzz/<target>` through `harness`; fails naming each file that
@@ -44,4 +47,11 @@ fn the_smtp_server_corpus_keeps_every_invariant() {
 fn the_pop3_server_corpus_keeps_every_invariant() {
     let n = replay("pop3_server", pop3_server);
     assert!(n >= 50, "only {n} POP3 inputs: is the corpus there?");
+}
+
+#[cfg(feature = "imap")]
+#[test]
+fn the_imap_server_corpus_keeps_every_invariant() {
+    let n = replay("imap_server", imap_server);
+    assert!(n >= 50, "only {n} IMAP inputs: is the corpus there?");
 }

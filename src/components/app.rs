@@ -14,7 +14,7 @@ use crate::hooks::{
     use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
 };
 use crate::present;
-use crate::state::{Action, Player, Reply, Speed};
+use crate::state::{Action, Player, Reply};
 
 /// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
 /// the page benchmark (`tests/e2e/bench-step.mjs`). Absent or invalid: 1. Capped by the
@@ -96,20 +96,11 @@ pub fn App() -> Html {
         }
     });
 
-    // Callbacks that only depend on the dispatcher stay equal from render to render, so
-    // memoised children (transcript rows, narration) are not re-rendered for nothing.
-    let on_start = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToStart));
-    let on_back = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Back));
-    let on_toggle = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Toggle));
-    let on_step = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Step));
-    let on_end = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToEnd));
-    let on_line_ends = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleLineEnds));
-    let on_play_through = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePlayThrough));
-    let on_eavesdropper = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleEavesdropper));
-    let on_seek = use_callback(dispatcher.clone(), |n: usize, d| d.dispatch(Action::Seek(n)));
-    let on_speed = use_callback(dispatcher.clone(), |s: Speed, d| d.dispatch(Action::SetSpeed(s)));
-    let on_select = use_callback(dispatcher.clone(), |i: Option<usize>, d| d.dispatch(Action::Select(i)));
-    let on_select_row = use_callback(dispatcher.clone(), |i: usize, d| d.dispatch(Action::Select(Some(i))));
+    // The children send their actions through one callback, the reducer's own dispatch
+    // function ("share the dispatcher, not a dozen callbacks"). It stays equal from render
+    // to render, as do callbacks that only depend on the dispatcher, so memoised children
+    // (transcript rows, narration) are not re-rendered for nothing.
+    let dispatch = dispatcher.to_callback();
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
     let on_present = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePresenting));
@@ -159,8 +150,7 @@ pub fn App() -> Html {
                     selected={player.selected}
                     show_line_ends={player.show_line_ends}
                     eavesdropper={player.eavesdropper}
-                    onselect={on_select_row}
-                    oneavesdropper={on_eavesdropper}
+                    dispatch={dispatch.clone()}
                 />
             </div>
             <aside class="side" aria-label="Lesson">
@@ -170,7 +160,7 @@ pub fn App() -> Html {
                     cursor={player.cursor}
                     {total}
                     messages={player.messages}
-                    onseek={on_seek.clone()}
+                    dispatch={dispatch.clone()}
                 />
                 if let Some((question, number, moment)) = predict {
                     <Predict {question} {number} {moment} onreply={on_reply} onskip={on_skip} />
@@ -179,7 +169,7 @@ pub fn App() -> Html {
                     run={player.run.clone()}
                     focused={player.focused()}
                     selected={player.selected.is_some()}
-                    onselect={on_select}
+                    dispatch={dispatch.clone()}
                 />
                 // A lesson with mail programs shows them next to the maildrops they read (the
                 // mailboxes that matter, on the servers); the others show the mailboxes.
@@ -200,15 +190,7 @@ pub fn App() -> Html {
                 show_line_ends={player.show_line_ends}
                 play_through={player.play_through}
                 anchors={player.run.anchors.clone()}
-                onstart={on_start}
-                onback={on_back}
-                ontoggle={on_toggle}
-                onstep={on_step}
-                onend={on_end}
-                onseek={on_seek}
-                onspeed={on_speed}
-                onlineends={on_line_ends}
-                onplaythrough={on_play_through}
+                {dispatch}
             />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
                 { announce }

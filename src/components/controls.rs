@@ -2,7 +2,7 @@ use yew::prelude::*;
 
 use crate::components::icons;
 use crate::present::LineEnd;
-use crate::state::{Speed, step_cursor};
+use crate::state::{Action, Speed, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -15,36 +15,30 @@ pub struct ControlsProps {
     pub play_through: bool,
     /// Where the lesson's steps are, drawn as marks on the timeline.
     pub anchors: Vec<Option<usize>>,
-    pub onstart: Callback<()>,
-    pub onback: Callback<()>,
-    pub ontoggle: Callback<()>,
-    pub onstep: Callback<()>,
-    pub onend: Callback<()>,
-    pub onseek: Callback<usize>,
-    pub onspeed: Callback<Speed>,
-    pub onlineends: Callback<()>,
-    pub onplaythrough: Callback<()>,
+    /// The player's reducer: the buttons send their actions straight to it (one callback
+    /// that stays the same from render to render).
+    pub dispatch: Callback<Action>,
 }
 
 /// The bottom bar: transport buttons, timeline, speed and the line-ends switch.
 #[component]
 pub fn Controls(props: &ControlsProps) -> Html {
-    let click = |cb: &Callback<()>| cb.reform(|_: MouseEvent| ());
+    let click = |action: Action| props.dispatch.reform(move |_: MouseEvent| action.clone());
     let oninput = {
-        let onseek = props.onseek.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(n) = input.value().parse::<usize>() {
-                onseek.emit(n);
+                dispatch.emit(Action::Seek(n));
             }
         })
     };
     let onspeed = {
-        let onspeed = props.onspeed.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Some(speed) = Speed::from_key(&select.value()) {
-                onspeed.emit(speed);
+                dispatch.emit(Action::SetSpeed(speed));
             }
         })
     };
@@ -60,11 +54,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
         <footer class="controls" role="region" aria-label="Player controls">
             <div class="transport" role="group" aria-label="Playback">
                 <button type="button" class="btn" data-testid="to-start" aria-label="Go to the start (Home)"
-                    title="Go to the start (Home)" disabled={at_start} onclick={click(&props.onstart)}>
+                    title="Go to the start (Home)" disabled={at_start} onclick={click(Action::ToStart)}>
                     { icons::to_start() }
                 </button>
                 <button type="button" class="btn" data-testid="step-back" aria-label="Step back (←)"
-                    title="Step back (←)" disabled={at_start} onclick={click(&props.onback)}>
+                    title="Step back (←)" disabled={at_start} onclick={click(Action::Back)}>
                     { icons::step_back() }
                 </button>
                 <button type="button" class="btn btn-play" data-testid="play"
@@ -72,16 +66,16 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     title={if props.playing { "Pause (Space)" } else { "Play (Space)" }}
                     aria-pressed={props.playing.to_string()}
                     disabled={props.total == 0}
-                    onclick={click(&props.ontoggle)}>
+                    onclick={click(Action::Toggle)}>
                     if props.playing { { icons::pause() } } else { { icons::play() } }
                     <span class="btn-text">{ if props.playing { "Pause" } else { "Play" } }</span>
                 </button>
                 <button type="button" class="btn" data-testid="step-forward" aria-label="Step forward (→)"
-                    title="Step forward (→)" disabled={at_end} onclick={click(&props.onstep)}>
+                    title="Step forward (→)" disabled={at_end} onclick={click(Action::Step)}>
                     { icons::step_forward() }
                 </button>
                 <button type="button" class="btn" data-testid="to-end" aria-label="Go to the end (End)"
-                    title="Go to the end (End)" disabled={at_end} onclick={click(&props.onend)}>
+                    title="Go to the end (End)" disabled={at_end} onclick={click(Action::ToEnd)}>
                     { icons::to_end() }
                 </button>
             </div>
@@ -112,7 +106,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     type="checkbox"
                     data-testid="stop-at-parts"
                     checked={!props.play_through}
-                    onchange={props.onplaythrough.reform(|_: Event| ())}
+                    onchange={props.dispatch.reform(|_: Event| Action::TogglePlayThrough)}
                 />
                 <span>{ "Stop at each part" }</span>
             </label>
@@ -121,7 +115,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     type="checkbox"
                     data-testid="line-ends"
                     checked={props.show_line_ends}
-                    onchange={props.onlineends.reform(|_: Event| ())}
+                    onchange={props.dispatch.reform(|_: Event| Action::ToggleLineEnds)}
                 />
                 <span>{ "Line ends " }<span aria-hidden="true">{ icons::line_end(LineEnd::CrLf, "eol-sample") }</span></span>
             </label>

@@ -4,6 +4,7 @@ use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, 
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
 use crate::diagram_text::{Block, TextStyle, columns, spread};
 use crate::num::fixed;
 use crate::present;
@@ -281,12 +282,12 @@ fn host_node(
     block: &Block,
     snap: &HostSnapshot,
     sentence: String,
-    class: Classes,
+    class: Option<String>,
 ) -> Html {
     let (x, y) = at;
     let (lines, _) = block.place(&label_lines(info, snap));
     html! {
-        <g key={id} class={classes!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
+        <g key={id} class={class!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
             <title>{ sentence }</title>
             <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r="52" />
             <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>{ host_icon(info.role) }</g>
@@ -309,7 +310,7 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
         let (x, y) = from;
         let badge = (ev.kind.label().chars().count() as f64 * 12.0 + 32.0).max(100.0);
         return html! {
-            <g key={index} class={classes!("token-local", format!("fam-{family}"))}
+            <g key={index} class={class!("token-local", format!("fam-{family}"))}
                 style={format!("--dur: {}ms", travel_ms.max(400))}>
                 // Centred on the host by its parent, so the pulse scales about its own
                 // origin: a plain transform the compositor animates, no repaint per frame.
@@ -338,7 +339,7 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
         fixed(y1, 1)
     );
     html! {
-        <g key={index} class={classes!("token", format!("fam-{family}"))} {style}>
+        <g key={index} class={class!("token", format!("fam-{family}"))} {style}>
             { token_shape(ev) }
         </g>
     }
@@ -397,7 +398,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
 
     let link_lines = links.iter().map(|&(a, b)| {
         let (Some(p), Some(q)) = (layout.pos.get(a), layout.pos.get(b)) else { return Html::default() };
-        let class = classes!(
+        let class = class!(
             "link",
             open.contains(&(a, b)).then_some("open"),
             (active_link == Some((a, b))).then_some("active"),
@@ -417,7 +418,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         trace.hosts.iter().enumerate().map(|(id, h)| host_sentence(h, snap(id))).collect();
     let hosts_text = sentences.join(". ");
     let hosts = trace.hosts.iter().zip(sentences).enumerate().map(|(id, (info, sentence))| {
-        let class = classes!(
+        let class = class!(
             current.is_some_and(|e| e.from == id).then_some("sender"),
             current.is_some_and(|e| e.to == id).then_some("receiver"),
         );

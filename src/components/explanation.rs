@@ -5,9 +5,11 @@ use mailroom_core::trace::EventKind;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
 use crate::components::icons;
 use crate::components::message_dialog::MessageDialog;
 use crate::present;
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct ExplanationCardProps {
@@ -16,8 +18,9 @@ pub struct ExplanationCardProps {
     pub focused: Option<usize>,
     /// True when `focused` was chosen in the transcript (not simply the current event).
     pub selected: bool,
-    /// Select an event (`None`: follow the current one again).
-    pub onselect: Callback<Option<usize>>,
+    /// The player's reducer: the card selects another event with [`Action::Select`]
+    /// (`None`: follow the current one again).
+    pub dispatch: Callback<Action>,
 }
 
 /// A link to the RFC section of an explanation, opening in a new tab.
@@ -80,7 +83,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
     });
 
     html! {
-        <section class={classes!("panel", "explanation", format!("fam-{}", ev.kind.family().css_class()))}
+        <section class={class!("panel", "explanation", format!("fam-{}", ev.kind.family().css_class()))}
             aria-labelledby="explanation-title" data-testid="explanation">
             <div class="explanation-head">
                 <p class="eyebrow">
@@ -88,7 +91,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 </p>
                 <p class="explanation-wire"><span class="row-who">{ speaker.prefix() }</span>{ " " }<code>{ first_line }</code></p>
                 if props.selected {
-                    <button type="button" class="link-button" onclick={props.onselect.reform(|_: MouseEvent| None)}>
+                    <button type="button" class="link-button" onclick={props.dispatch.reform(|_: MouseEvent| Action::Select(None))}>
                         { "back to the current step" }
                     </button>
                 }
@@ -108,15 +111,15 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
             if let (Some(c), Some((text, mono))) = (answers, answers_text) {
                 <p class="answers">
                     { "Answers: " }
-                    <button type="button" class={classes!("link-button", mono.then_some("mono"))}
+                    <button type="button" class={class!("link-button", mono.then_some("mono"))}
                         title="Explain what this reply answers (for a message: everything up to the final dot)"
-                        onclick={props.onselect.reform(move |_: MouseEvent| Some(c))}>
+                        onclick={props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(c)))}>
                         { text }
                     </button>
                 </p>
             }
             { for entries.iter().enumerate().map(|(i, x)| html! {
-                <div class={classes!("explain-entry", (i > 0).then_some("secondary"))}>
+                <div class={class!("explain-entry", (i > 0).then_some("secondary"))}>
                     if i == 0 {
                         <h2 id="explanation-title" class="explanation-title">{ x.title }</h2>
                     } else {

@@ -139,6 +139,13 @@ pub fn Home() -> Html {
                     </p>
                 </section>
                 { for parts.iter().enumerate().map(|(i, (title, lessons))| part(progress, i + 1, title, lessons)) }
+                <section class="path-part home-yours" aria-labelledby="yours-title">
+                    <h2 id="yours-title">{ "Your own lessons" }</h2>
+                    <p>
+                        { "Teachers: write a lesson as a text file and play it here, keep it in this browser, share it as a link. " }
+                        <a href="#/yours" data-testid="yours-link">{ "Your lessons ›" }</a>
+                    </p>
+                </section>
             </main>
         </div>
     }

@@ -2,6 +2,7 @@
 
 use yew::prelude::*;
 
+use crate::class;
 use crate::present::LineEnd;
 
 fn icon(path: &'static str) -> Html {
@@ -50,7 +51,7 @@ pub fn external() -> Html {
 pub fn line_end(end: LineEnd, class: &'static str) -> Html {
     let bare = end != LineEnd::CrLf && class.is_empty();
     html! {
-        <span class={classes!("eol", class, bare.then_some("eol-bare"))} title={end.describe()}>
+        <span class={class!("eol", class, bare.then_some("eol-bare"))} title={end.describe()}>
             { end.parts().concat() }
         </span>
     }

@@ -48,7 +48,7 @@ fn folder(g: &ImapGroup, f: &ImapFolderTable) -> Html {
                     <tr>
                         <th scope="col" class="num">{ "UID" }</th>
                         <th scope="col">{ "Message" }</th>
-                        <th scope="col">{ format!("On {}", g.server) }</th>
+                        <th scope="col">{ g.server_heading.clone() }</th>
                         { for g.devices.iter().map(|d| html! { <th scope="col">{ d.heading.clone() }</th> }) }
                     </tr>
                 </thead>
@@ -65,16 +65,19 @@ fn group(g: &ImapGroup) -> Html {
                 <span>{ g.title.clone() }</span>
                 <span class="mailbox-where">{ format!("{} on {}", g.user, g.server) }</span>
             </h3>
+            // One line per device: its mail program, then its session on the server.
             <ul class="mail-status">
-                <li data-testid="imap-sessions">{ g.sessions.clone() }</li>
                 { for g.devices.iter().map(|d| html! {
                     <li class={classes!(d.connected.then_some("checking"))} data-testid="imap-device">
-                        { d.line.clone() }
+                        <strong>{ d.name.clone() }</strong>{ ": " }{ d.program.clone() }{ " · " }{ d.server.clone() }
                         if let Some(e) = &d.error {
                             <span class="mail-error">{ e.clone() }</span>
                         }
                     </li>
                 }) }
+                if let Some(others) = &g.other_sessions {
+                    <li data-testid="imap-sessions">{ others.clone() }</li>
+                }
             </ul>
             if g.folders.is_empty() {
                 <p class="muted mail-empty">{ "No mail in any folder." }</p>

@@ -4,6 +4,7 @@ use mailroom_core::lesson::Lesson;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
 use crate::present::{self, MailGroup, MailRow};
 
 #[derive(Properties, PartialEq)]
@@ -18,7 +19,7 @@ pub struct MailProgramsProps {
 fn row(r: &MailRow) -> Html {
     let server = r.on_server;
     html! {
-        <tr key={r.uid.clone()} class={classes!("mail-row", server.key())} data-testid="mail-row"
+        <tr key={r.uid.clone()} class={class!("mail-row", server.key())} data-testid="mail-row"
             data-uid={r.uid.clone()} data-server={server.key()}>
             <td class="num">{ r.number_text() }</td>
             <th scope="row" class="mail-subject">
@@ -30,9 +31,9 @@ fn row(r: &MailRow) -> Html {
             </th>
             <td class="num col-meta">{ r.size_text() }</td>
             <td class="mono col-meta">{ r.uid.clone() }</td>
-            <td class={classes!("server-cell", server.key())}>{ server.text() }</td>
+            <td class={class!("server-cell", server.key())}>{ server.text() }</td>
             { for r.programs.iter().map(|p| html! {
-                <td class={classes!("program-cell", (p.copies > 0).then_some("has"), p.marked.then_some("asked"))}
+                <td class={class!("program-cell", (p.copies > 0).then_some("has"), p.marked.then_some("asked"))}
                     data-copies={p.copies.to_string()} data-believed={p.believed.to_string()}>
                     { p.text() }
                     if let Some(b) = p.belief() {
@@ -54,11 +55,11 @@ fn group(g: &MailGroup) -> Html {
                 <span class="mailbox-where">{ format!("{} on {}", g.user, g.server) }</span>
             </h3>
             <ul class="mail-status">
-                <li class={classes!("lock", g.locked.then_some("locked"))} data-testid="maildrop-lock">
+                <li class={class!("lock", g.locked.then_some("locked"))} data-testid="maildrop-lock">
                     { g.lock.clone() }
                 </li>
                 { for g.programs.iter().map(|p| html! {
-                    <li key={p.host} class={classes!(p.checking.then_some("checking"))}>
+                    <li key={p.host} class={class!(p.checking.then_some("checking"))}>
                         { p.line.clone() }
                         if let Some(e) = &p.error {
                             <span class="mail-error" data-testid="mail-error">{ e.clone() }</span>

@@ -4,6 +4,7 @@ use mailroom_core::lesson::Lesson;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
 use crate::components::message_dialog::MessageDialog;
 use crate::present::{self, StoredMessage};
 
@@ -18,7 +19,7 @@ pub struct MailboxesProps {
 fn message(m: &StoredMessage, cursor: usize, onopen: &Callback<usize>) -> Html {
     let index = m.index;
     html! {
-        <li key={m.index} class={classes!("message", (m.index + 1 == cursor).then_some("new"))}>
+        <li key={m.index} class={class!("message", (m.index + 1 == cursor).then_some("new"))}>
             <button type="button" class="message-open" aria-haspopup="dialog"
                 onclick={onopen.reform(move |_: MouseEvent| index)}>
                 <span class="msg-subject">{ m.subject.clone() }</span>

@@ -7,6 +7,7 @@ use mailroom_core::trace::EventKind;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
+use crate::class;
 use crate::components::inspector::{self, View};
 use crate::present;
 use crate::shared::Shared;
@@ -41,7 +42,7 @@ fn message_lines(text: &str) -> Html {
         if !folded {
             last_was_trace = trace;
         }
-        html! { <span class={classes!("msg-line", trace.then_some("trace-header"))}>{ l.to_string() }{ "\n" }</span> }
+        html! { <span class={class!("msg-line", trace.then_some("trace-header"))}>{ l.to_string() }{ "\n" }</span> }
     });
     html! { <>{ for lines }</> }
 }

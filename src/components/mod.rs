@@ -29,3 +29,5 @@ pub mod transcript_row;
 /// A lesson's worksheet: only the full build (feature `teacher`) has it.
 #[cfg(feature = "teacher")]
 pub mod worksheet;
+#[cfg(feature = "teacher")]
+pub mod your_lessons;

@@ -6,9 +6,10 @@ use yew::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::class;
 use crate::markdown;
 use crate::present;
-use crate::state::{current_step, part_range, step_cursor};
+use crate::state::{Action, current_step, part_range, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct NarrationProps {
@@ -20,8 +21,8 @@ pub struct NarrationProps {
     pub total: usize,
     /// How many times the email is sent (the parts follow the first).
     pub messages: usize,
-    /// Seek to a cursor (a step of the lesson was chosen).
-    pub onseek: Callback<usize>,
+    /// The player's reducer: choosing a step of the lesson sends [`Action::Seek`].
+    pub dispatch: Callback<Action>,
 }
 
 /// Scrolls the parts strip sideways so that the current part's cell is in sight.
@@ -81,10 +82,10 @@ pub fn Narration(props: &NarrationProps) -> Html {
         None => props.anchors.first().map(|a| step_cursor(*a)),
     };
     let seek = |to: Option<usize>| {
-        let onseek = props.onseek.clone();
+        let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(n) = to {
-                onseek.emit(n);
+                dispatch.emit(Action::Seek(n));
             }
         })
     };
@@ -141,7 +142,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
                         };
                         html! {
                             <li key={i}>
-                                <button type="button" class={classes!("outline-step", state)}
+                                <button type="button" class={class!("outline-step", state)}
                                     aria-current={(state == "current").then_some("step")}
                                     // One Tab stop for the strip (the current part); ‹ and ›
                                     // move between parts, and ← → keep stepping everywhere.

@@ -6,59 +6,93 @@ use crate::components::home::Home;
 use crate::hooks::location_hash;
 use crate::route;
 
-/// What the address shows: a lesson's player (`true`) or the home page; in the full build
-/// also a lesson's hand-out or worksheet.
-#[cfg(not(feature = "teacher"))]
-type View = bool;
-#[cfg(not(feature = "teacher"))]
-fn view(hash: &str) -> View {
-    route::parse(hash).is_some()
+/// What the address shows.
+#[derive(Clone, Debug, PartialEq)]
+enum View {
+    /// `#/lesson/…`: the player.
+    Lesson,
+    /// `#/yours`, or `#/shared/…` with the lesson the link carries (or why it cannot be
+    /// read): the teachers' own lessons (the full build).
+    Yours(Option<Result<String, String>>),
+    /// `#/handout/…`, `#/worksheet/…`: a lesson's hand-out or worksheet (the full build).
+    Sheet(route::Sheet, String),
+    /// Anything else: the home page.
+    Home,
 }
 
-#[cfg(feature = "teacher")]
-type View = Option<Option<(route::Sheet, String)>>;
-/// `Some(None)`: a lesson's player; `Some(Some(..))`: a sheet; `None`: the home page.
-#[cfg(feature = "teacher")]
-fn view(hash: &str) -> View {
-    match route::parse_sheet(hash) {
-        Some(sheet) => Some(Some(sheet)),
-        None => route::parse(hash).is_some().then_some(None),
+fn view() -> View {
+    let hash = location_hash();
+    if let Some((sheet, id)) = route::parse_sheet(&hash) {
+        View::Sheet(sheet, id)
+    } else if route::parse(&hash).is_some() {
+        View::Lesson
+    } else if let Some(shared) = crate::my_lessons::shared_text(&hash) {
+        View::Yours(Some(shared))
+    } else if hash.trim_end_matches('/') == "#/yours" {
+        View::Yours(None)
+    } else {
+        View::Home
     }
 }
 
-/// The page: a lesson's player when the address names a lesson (`#/lesson/…`), the home
-/// page with the learning path otherwise; in the full build, a lesson's hand-out or
-/// worksheet at `#/handout/…` and `#/worksheet/…` (the teacher tools, see
-/// [`crate::route::Sheet`]). Follows the address as it changes.
+/// The page: a lesson's player when the address names a lesson (`#/lesson/…`), the
+/// teachers' own lessons (`#/yours`, `#/shared/…`) and a lesson's hand-out or worksheet
+/// (`#/handout/…`, `#/worksheet/…`, see [`crate::route::Sheet`]), the home page with the
+/// learning path otherwise. Follows the address as it changes.
 #[component]
 pub fn Page() -> Html {
-    let shown = use_state(|| view(&location_hash()));
+    let shown = use_state(view);
     {
         let shown = shown.clone();
         use_effect_with((), move |_| {
-            let listener = web_sys::window()
-                .map(|w| EventListener::new(&w, "hashchange", move |_| shown.set(view(&location_hash()))));
+            let listener =
+                web_sys::window().map(|w| EventListener::new(&w, "hashchange", move |_| shown.set(view())));
             move || drop(listener)
         });
     }
-    #[cfg(feature = "teacher")]
-    {
-        use crate::components::{handout::Handout, worksheet::Worksheet};
-        match (*shown).clone() {
-            Some(Some((route::Sheet::Handout, id))) => {
-                html! { <Handout key={id.as_str()} id={id.clone()} /> }
-            }
-            Some(Some((route::Sheet::Worksheet, id))) => {
-                html! { <Worksheet key={id.as_str()} id={id.clone()} /> }
-            }
-            Some(None) => html! { <App /> },
-            None => html! { <Home /> },
-        }
+    match &*shown {
+        View::Lesson => html! { <App /> },
+        View::Home => html! { <Home /> },
+        View::Yours(shared) => yours(shared),
+        View::Sheet(sheet, id) => sheet_page(*sheet, id),
     }
-    #[cfg(not(feature = "teacher"))]
-    if *shown {
-        html! { <App /> }
-    } else {
-        html! { <Home /> }
+}
+
+#[cfg(feature = "teacher")]
+fn yours(shared: &Option<Result<String, String>>) -> Html {
+    use crate::components::your_lessons::YourLessons;
+    let (text, notice) = match shared {
+        Some(Ok(text)) => (Some(text.clone()), None),
+        Some(Err(why)) => (None, Some(why.clone())),
+        None => (None, None),
+    };
+    html! { <YourLessons {text} {notice} /> }
+}
+
+#[cfg(feature = "teacher")]
+fn sheet_page(sheet: route::Sheet, id: &str) -> Html {
+    use crate::components::{handout::Handout, worksheet::Worksheet};
+    match sheet {
+        route::Sheet::Handout => html! { <Handout key={id} id={id.to_string()} /> },
+        route::Sheet::Worksheet => html! { <Worksheet key={id} id={id.to_string()} /> },
     }
+}
+
+#[cfg(not(feature = "teacher"))]
+fn yours(_: &Option<Result<String, String>>) -> Html {
+    elsewhere()
+}
+
+#[cfg(not(feature = "teacher"))]
+fn sheet_page(_: route::Sheet, _: &str) -> Html {
+    elsewhere()
+}
+
+/// The lite build has no teachers' tools: the full build in `full/` has, at the same address.
+#[cfg(not(feature = "teacher"))]
+fn elsewhere() -> Html {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().replace(&format!("full/{}", location_hash()));
+    }
+    html! { <p class="home-body" role="status">{ "Loading the teachers' tools…" }</p> }
 }

@@ -1,6 +1,7 @@
 use mailroom_core::lessons::INDEX;
 use yew::prelude::*;
 
+use crate::class;
 use crate::components::icons;
 
 #[derive(Properties, PartialEq)]
@@ -50,7 +51,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             </a>
             // With several lessons the picker shows the title (the heading stays for screen
             // readers): one title on screen, not the same words twice.
-            <h1 id="lesson-title" class={classes!("lesson-title", (INDEX.len() > 1).then_some("visually-hidden"))}>
+            <h1 id="lesson-title" class={class!("lesson-title", (INDEX.len() > 1).then_some("visually-hidden"))}>
                 { props.title.clone() }
             </h1>
             if INDEX.len() > 1 {

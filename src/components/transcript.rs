@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use crate::components::transcript_row::TranscriptRow;
 use crate::present::Speaker;
+use crate::state::Action;
 
 /// Rows are rendered in memoised chunks of this many events, so a step on a long trace
 /// compares a few dozen chunk props instead of one props value per row.
@@ -18,8 +19,9 @@ pub struct TranscriptProps {
     pub show_line_ends: bool,
     /// Show what an eavesdropper on the wire sees of encrypted connections.
     pub eavesdropper: bool,
-    pub onselect: Callback<usize>,
-    pub oneavesdropper: Callback<()>,
+    /// The player's reducer: the buttons send their actions straight to it (one callback
+    /// that stays the same from render to render).
+    pub dispatch: Callback<Action>,
 }
 
 /// Everything said so far, one row per event; the future stays hidden.
@@ -48,7 +50,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                         type="checkbox"
                         data-testid="eavesdropper"
                         checked={props.eavesdropper}
-                        onchange={props.oneavesdropper.reform(|_: Event| ())}
+                        onchange={props.dispatch.reform(|_: Event| Action::ToggleEavesdropper)}
                     />
                     <span>{ "Eavesdropper's view" }</span>
                 </label>
@@ -76,7 +78,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                         tabbable={within(tabbable, start)}
                         show_line_ends={props.show_line_ends}
                         eavesdropper={props.eavesdropper}
-                        onselect={props.onselect.clone()}
+                        dispatch={props.dispatch.clone()}
                     />
                 }) }
             </ol>
@@ -98,7 +100,7 @@ pub struct TranscriptChunkProps {
     pub tabbable: Option<usize>,
     pub show_line_ends: bool,
     pub eavesdropper: bool,
-    pub onselect: Callback<usize>,
+    pub dispatch: Callback<Action>,
 }
 
 /// Up to [`CHUNK`] rows, directly inside the transcript's `<ol>` (a fragment).
@@ -115,7 +117,7 @@ pub fn TranscriptChunk(props: &TranscriptChunkProps) -> Html {
                 tabbable={Some(i) == props.tabbable}
                 show_line_ends={props.show_line_ends}
                 eavesdropper={props.eavesdropper}
-                onselect={props.onselect.clone()}
+                dispatch={props.dispatch.clone()}
             />
         }) }
     }

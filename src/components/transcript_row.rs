@@ -6,8 +6,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
+use crate::class;
 use crate::components::icons;
 use crate::present::{self, LineEnd, PreviewLine, Wire};
+use crate::state::Action;
 
 /// Lines of a message shown before "show all".
 const MESSAGE_PREVIEW_LINES: usize = 4;
@@ -23,7 +25,8 @@ pub struct TranscriptRowProps {
     pub show_line_ends: bool,
     /// Show what an eavesdropper on the wire sees of this row, if it is encrypted.
     pub eavesdropper: bool,
-    pub onselect: Callback<usize>,
+    /// Selecting the row sends [`Action::Select`].
+    pub dispatch: Callback<Action>,
 }
 
 fn line(text: &str, end: LineEnd, show_end: bool) -> Html {
@@ -178,11 +181,11 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
     };
 
     let onclick = {
-        let (onselect, index) = (props.onselect.clone(), props.index);
-        Callback::from(move |_: MouseEvent| onselect.emit(index))
+        let index = props.index;
+        props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(index)))
     };
     let onkeydown = {
-        let (onselect, index, node) = (props.onselect.clone(), props.index, node.clone());
+        let (dispatch, index, node) = (props.dispatch.clone(), props.index, node.clone());
         Callback::from(move |e: KeyboardEvent| {
             let Some(row) = node.cast::<web_sys::Element>() else { return };
             // Keys pressed on the row itself only: a button inside it keeps Enter and Space.
@@ -196,7 +199,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             match e.key().as_str() {
                 "Enter" | " " | "Spacebar" => {
                     e.prevent_default();
-                    onselect.emit(index);
+                    dispatch.emit(Action::Select(Some(index)));
                 }
                 "ArrowUp" | "ArrowDown" => {
                     e.prevent_default();
@@ -208,7 +211,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                     if let (Some(next), Some(to)) =
                         (next.and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()), to)
                     {
-                        onselect.emit(to);
+                        dispatch.emit(Action::Select(Some(to)));
                         let _ = next.focus();
                     }
                 }
@@ -216,7 +219,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
             }
         })
     };
-    let class = classes!(
+    let class = class!(
         "row",
         format!("fam-{}", ev.kind.family().css_class()),
         props.current.then_some("current"),

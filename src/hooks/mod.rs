@@ -4,6 +4,8 @@ mod use_focus_rescue;
 mod use_hash_route;
 mod use_keyboard;
 mod use_lesson_loader;
+#[cfg(feature = "teacher")]
+mod use_my_lessons;
 mod use_play_timer;
 mod use_presenting;
 mod use_progress;
@@ -15,9 +17,17 @@ pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, location_hash, use_hash_route};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_lesson_loader::{LessonSource, set_lesson_source, use_lesson_loader};
+#[cfg(feature = "teacher")]
+pub use use_my_lessons::{load_my_lessons, save_my_lessons};
 pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};
 pub use use_settings::{load_settings, use_persist_settings};
 #[cfg(feature = "teacher")]
 pub use use_sheet_lesson::{SheetLesson, use_sheet_lesson, use_sheet_style};
+
+/// The page's `localStorage`, if it has one: it may be missing or throw (private modes,
+/// sandboxed frames).
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}

@@ -43,6 +43,17 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
             }
             return;
         }
+        // A teacher's own lesson, kept in this browser (the full build only).
+        #[cfg(feature = "teacher")]
+        if crate::my_lessons::is_mine(&id) {
+            let kept = crate::hooks::load_my_lessons().0;
+            let text = kept
+                .get(&id)
+                .map(|k| k.text.clone())
+                .ok_or_else(|| format!("There is no lesson “{id}” kept in this browser."));
+            dispatcher.dispatch(Action::LessonText { id, text });
+            return;
+        }
         match SOURCE.with(Cell::get) {
             Some(source) => {
                 let text =

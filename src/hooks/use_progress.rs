@@ -6,12 +6,8 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use yew::prelude::*;
 
+use super::storage;
 use crate::progress::{KEY, Progress};
-
-fn storage() -> Option<web_sys::Storage> {
-    // `localStorage` may be missing or throw (private modes, sandboxed frames).
-    web_sys::window()?.local_storage().ok().flatten()
-}
 
 /// The progress saved in this browser, and the notice to show when it could not be read.
 pub fn load_progress() -> (Progress, Option<String>) {

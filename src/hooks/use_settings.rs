@@ -1,13 +1,9 @@
 use yew::prelude::*;
 
+use super::storage;
 use crate::state::Settings;
 
 const KEY: &str = "mailroom.settings";
-
-fn storage() -> Option<web_sys::Storage> {
-    // `localStorage` may be missing or throw (private modes, sandboxed frames).
-    web_sys::window()?.local_storage().ok().flatten()
-}
 
 /// The settings saved by an earlier visit, or the defaults.
 pub fn load_settings() -> Settings {

@@ -24,22 +24,40 @@ pub struct ImapGroup {
     pub title: String,
     /// The server's name (`mx.example.net`).
     pub server: String,
-    /// Who is logged in on the server, in words.
-    pub sessions: String,
+    /// The server's column heading ("On mx", like the POP3 panel's).
+    pub server_heading: String,
+    /// Each device: its mail program's state and its session on the server, one line each.
     pub devices: Vec<ImapDevice>,
+    /// Sessions on the server of no device shown here, in words (the lessons have none).
+    pub other_sessions: Option<String>,
     /// The folders that hold a message (on the server or in a device's view).
     pub folders: Vec<ImapFolderTable>,
     /// The other folders, empty everywhere, in words ("Sent (\Sent, UIDNEXT 1), …").
     pub empty_folders: String,
 }
 
-/// A device's mail program: its column heading and its state in words.
+/// A device: its column heading, and on one line its mail program's state and its session
+/// on the server, in words.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImapDevice {
     pub heading: String,
-    pub line: String,
+    /// "Bob's laptop".
+    pub name: String,
+    /// Its mail program: "not connected", "connected, no folder open", "INBOX open",
+    /// "INBOX open, in IDLE".
+    pub program: String,
+    /// Its session as the server sees it: "on mx: no session", "on mx: logged in",
+    /// "on mx: INBOX selected".
+    pub server: String,
     pub error: Option<String>,
     pub connected: bool,
+}
+
+impl ImapDevice {
+    /// The whole line: "Bob's laptop: INBOX open, in IDLE · on mx: INBOX selected".
+    pub fn line(&self) -> String {
+        format!("{}: {} · {}", self.name, self.program, self.server)
+    }
 }
 
 /// One folder's messages, a row per UID.
@@ -134,17 +152,37 @@ fn device_of(trace: &Trace, conn: ConnId) -> String {
     }
 }
 
-fn device(trace: &Trace, host: HostId, p: &ImapProgramView) -> ImapDevice {
+/// What the server's side of a session says: the folder it has open, or that it is logged in.
+fn session_text(selected: &Option<String>) -> String {
+    match selected {
+        Some(f) => format!("{f} selected"),
+        None => "logged in".into(),
+    }
+}
+
+/// A device's line: its mail program, and `sessions`, its sessions on the server (`short`).
+fn device(trace: &Trace, host: HostId, p: &ImapProgramView, short: &str, sessions: &[&String]) -> ImapDevice {
     let name = label(trace, host);
-    let state = match (p.session, &p.selected) {
+    let program = match (p.session, &p.selected) {
         (None, _) => "not connected".to_string(),
         (Some(_), None) => "connected, no folder open".to_string(),
-        (Some(_), Some(f)) if p.idling => format!("{f} open, waiting in IDLE for news"),
+        (Some(_), Some(f)) if p.idling => format!("{f} open, in IDLE"),
         (Some(_), Some(f)) => format!("{f} open"),
+    };
+    let server = match sessions {
+        [] => format!("on {short}: no session"),
+        [s] => format!("on {short}: {s}"),
+        many => format!(
+            "on {short}: {} sessions ({})",
+            many.len(),
+            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+        ),
     };
     ImapDevice {
         heading: format!("On {name}"),
-        line: format!("Mail program on {name}: {state}"),
+        name,
+        program,
+        server,
         error: p.error.as_ref().map(|e| format!("Last error: {e}")),
         connected: p.session.is_some(),
     }
@@ -234,28 +272,35 @@ fn group(
         Some(first) => format!("{first}’s mail"),
         None => format!("Mail of {user}"),
     };
-    let sessions: Vec<String> = mailbox
+    let short = short_name(&server);
+    // The server's sessions, each given to the device it comes from: (its device, if one
+    // of `programs`, and what it has open).
+    let sessions: Vec<(ConnId, Option<HostId>, String)> = mailbox
         .map(|m| {
             m.sessions
                 .iter()
                 .map(|(conn, selected)| {
-                    let idle = programs.iter().any(|(_, p)| p.session == Some(*conn) && p.idling);
-                    let what = match selected {
-                        Some(f) if idle => format!("{f} selected, IDLE"),
-                        Some(f) => format!("{f} selected"),
-                        None => "logged in".into(),
-                    };
-                    format!("{} ({what})", device_of(trace, *conn))
+                    let client = trace.conn(*conn).map(|c| c.client);
+                    let device = client.filter(|c| programs.iter().any(|(h, _)| h == c));
+                    (*conn, device, session_text(selected))
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let short = short_name(&server);
-    let sessions = match sessions.len() {
-        0 => format!("Server {short}: no session logged in"),
-        1 => format!("Server {short}: 1 session logged in: {}", sessions[0]),
-        n => format!("Server {short}: {n} sessions logged in: {}", sessions.join("; ")),
-    };
+    let devices = programs
+        .iter()
+        .map(|(h, p)| {
+            let mine: Vec<&String> =
+                sessions.iter().filter(|(_, d, _)| *d == Some(*h)).map(|(_, _, s)| s).collect();
+            device(trace, *h, p, short, &mine)
+        })
+        .collect();
+    let others: Vec<String> = sessions
+        .iter()
+        .filter(|(_, d, _)| d.is_none())
+        .map(|(conn, _, what)| format!("{} ({what})", device_of(trace, *conn)))
+        .collect();
+    let other_sessions = (!others.is_empty()).then(|| format!("Also on {short}: {}", others.join("; ")));
     // Folders: the server's in its order, then any only a device knows.
     let mut names: Vec<String> =
         mailbox.map(|m| m.folders.iter().map(|f| f.name.clone()).collect()).unwrap_or_default();
@@ -292,9 +337,10 @@ fn group(
     ImapGroup {
         user: user.to_string(),
         title,
+        server_heading: format!("On {short}"),
         server,
-        sessions,
-        devices: programs.iter().map(|(h, p)| device(trace, *h, p)).collect(),
+        devices,
+        other_sessions,
         folders,
         empty_folders,
     }
@@ -359,8 +405,9 @@ mod tests {
         let at = |cursor| imap_groups(t, &lesson, cursor).remove(0);
         let g = at(0);
         assert_eq!((g.title.as_str(), g.server.as_str()), ("Bob’s mail", "mx.example.net"));
-        assert_eq!(g.sessions, "Server mx: no session logged in");
-        assert_eq!(g.devices[1].line, "Mail program on Bob's phone: not connected");
+        assert_eq!(g.devices[0].line(), "Bob's laptop: not connected · on mx: no session");
+        assert_eq!(g.devices[1].line(), "Bob's phone: not connected · on mx: no session");
+        assert_eq!(g.other_sessions, None);
         assert!(g.folders.is_empty() && g.empty_folders.contains("INBOX (UIDNEXT 1)"), "{}", g.empty_folders);
         assert!(g.empty_folders.contains("Sent (\\Sent, UIDNEXT 1)"), "{}", g.empty_folders);
         // Both wait in IDLE; the phone has flagged, the laptop has read "Lunch"; "Photos" is gone.
@@ -372,14 +419,23 @@ mod tests {
             inbox.is_some_and(|f| f.rows.iter().any(|r| r.uid == 3) && f.rows.iter().any(|r| r.uid == 0))
         });
         let g = at(push.expect("a device is told of new mail by * EXISTS"));
-        assert!(g.sessions.contains("(INBOX selected, IDLE)"), "{}", g.sessions);
+        // The laptop, told first, is leaving IDLE to fetch it; the phone waits in IDLE still.
+        // Each has its own session on the server.
+        let lines: Vec<String> = g.devices.iter().map(ImapDevice::line).collect();
+        assert_eq!(
+            lines,
+            [
+                "Bob's laptop: INBOX open · on mx: INBOX selected",
+                "Bob's phone: INBOX open, in IDLE · on mx: INBOX selected"
+            ]
+        );
         let inbox = rows(&g, "INBOX");
         assert!(inbox.iter().any(|r| r.0 == 3 && r.1 == "no flags"), "{inbox:?}");
         let new = inbox.iter().find(|r| r.0 == 0).unwrap();
         assert!(new.2.contains(&"told it exists (* EXISTS), not fetched yet".to_string()), "{new:?}");
         assert_eq!(new.1, "(above, with its UID)", "the UID-less row stands for a device's belief only");
         let g = at(t.len());
-        assert_eq!(g.sessions, "Server mx: no session logged in");
+        assert!(g.devices.iter().all(|d| d.server == "on mx: no session"), "{:?}", g.devices);
         assert_eq!(
             rows(&g, "INBOX"),
             [

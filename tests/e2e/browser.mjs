@@ -35,14 +35,25 @@ export async function launchBrowser() {
  * when opened, so after a change of address the previous one stays until then.
  */
 export async function lessonShown(page, lesson, timeout = 15_000) {
-  await page.waitForFunction(
-    (l) => {
-      const main = document.querySelector('main[data-testid=player]');
-      return !!main && !main.hasAttribute('aria-busy') && main.dataset.lesson === l.toLowerCase();
-    },
-    lesson,
-    { timeout, polling: 'raf' },
-  );
+  // A lesson of the full build (POP3, IMAP, a teacher's own) opened in the lite app goes to
+  // full/ at the same address: the page navigates once, which ends a wait in the old page.
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await page.waitForFunction(
+        (l) => {
+          const main = document.querySelector('main[data-testid=player]');
+          return !!main && !main.hasAttribute('aria-busy') && main.dataset.lesson === l.toLowerCase();
+        },
+        lesson,
+        { timeout: Math.max(1_000, deadline - Date.now()), polling: 'raf' },
+      );
+      return;
+    } catch (err) {
+      if (!/context was destroyed|navigat/i.test(err.message) || Date.now() > deadline) throw err;
+      await page.waitForLoadState('load').catch(() => {});
+    }
+  }
 }
 
 export async function artifactPath(name) {

@@ -94,7 +94,7 @@ function readGroup(page, user) {
       if (!g) return null;
       const cells = (r) => [...r.querySelectorAll('td')].map((c) => c.textContent.trim());
       return {
-        sessions: g.querySelector('[data-testid=imap-sessions]')?.textContent.trim(),
+        // A line per device: its mail program, then its session on the server.
         devices: [...g.querySelectorAll('[data-testid=imap-device]')].map((d) => d.textContent.trim()),
         tables: [...g.querySelectorAll('[data-testid=imap-table]')].map((t) => ({
           folder: t.dataset.folder,
@@ -112,6 +112,28 @@ function readGroup(page, user) {
     },
     [SEL.panel, user],
   );
+}
+
+/**
+ * How much of the column shows: whether the explanation's title lies inside the card, and
+ * for each panel (`selectors`) how many pixels of its first table row's top line show
+ * inside the panel's own box (which scrolls) and the window.
+ */
+function sideLayout(page, selectors) {
+  return page.evaluate((selectors) => {
+    const inside = (b, box) => b.top >= box.top - 0.5 && b.bottom <= box.bottom + 0.5;
+    const card = document.querySelector('[data-testid=explanation]').getBoundingClientRect();
+    const title = document.querySelector('#explanation-title').getBoundingClientRect();
+    const panels = selectors.map((sel) => {
+      const panel = document.querySelector(sel);
+      if (!panel) return null;
+      const box = panel.getBoundingClientRect();
+      const row = panel.querySelector('tbody tr')?.getBoundingClientRect();
+      const bottom = Math.min(box.bottom, innerHeight);
+      return { height: Math.round(box.height), firstRowShows: row ? Math.round(bottom - row.top) : null };
+    });
+    return { title: inside(title, card) && title.bottom <= innerHeight, panels };
+  }, selectors);
 }
 
 async function shoot(page, name) {
@@ -142,7 +164,7 @@ test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the fu
   let g = await readGroup(page, BOB);
   assert.equal(g.tables[0].folder, 'INBOX');
   assert.match(g.tables[0].caption, /^INBOX · UIDVALIDITY \d+ · UIDNEXT 3$/);
-  assert.deepEqual(g.tables[0].headings, ['UID', 'Message', 'On mx.example.net', "On Bob's laptop"]);
+  assert.deepEqual(g.tables[0].headings, ['UID', 'Message', 'On mx', "On Bob's laptop"]);
   // The first `* FETCH` of the list: UID 1 known to the laptop, UID 2 not yet (only its
   // `* EXISTS`, a row without UID).
   assert.deepEqual(g.tables[0].rows.map((r) => [r.uid, r.cells.slice(1)]), [
@@ -156,7 +178,7 @@ test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the fu
   const read = g.tables[0].rows.find((r) => r.cells[1] === '\\Seen');
   assert.ok(read, `a message is \\Seen on the server: ${JSON.stringify(g.tables[0].rows)}`);
   assert.match(read.cells[2], /\\Seen.*opened/, 'the laptop has it \\Seen and opened');
-  assert.match(g.sessions, /Bob's laptop \(INBOX selected/);
+  assert.match(g.devices[0], /^Bob's laptop: INBOX open.* · on mx: INBOX selected$/);
   await shoot(page, 'reading-1366x768');
 
   // Stepping back is exact: one step before, the server had set \Seen (the FETCH of the
@@ -188,7 +210,7 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
     await gotoPart(page, 'And to the phone');
     g = await readGroup(page, BOB);
     inbox = g.tables.find((t) => t.folder === 'INBOX');
-    assert.deepEqual(inbox.headings, ['UID', 'Message', 'On mx.example.net', "On Bob's laptop", "On Bob's phone"]);
+    assert.deepEqual(inbox.headings, ['UID', 'Message', 'On mx', "On Bob's laptop", "On Bob's phone"]);
     const dessert = inbox.rows.find((r) => r.subject.startsWith('Dessert?'));
     assert.ok(dessert, JSON.stringify(inbox.rows));
     assert.deepEqual(dessert.cells.slice(1), ['no flags', 'not known', 'not known'], 'on the server, by UID 3');
@@ -200,13 +222,44 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
       '\\Seen \\Flagged',
       '\\Seen \\Flagged',
     ]);
-    assert.match(g.sessions, /^Server mx: 2 sessions logged in: Bob's laptop \(INBOX selected.*\); Bob's phone \(INBOX selected/);
-    assert.match(g.devices[0], /^Mail program on Bob's laptop: INBOX open/);
-    assert.match(g.devices[1], /^Mail program on Bob's phone: INBOX open/);
+    // Two sessions on the server at once, one per device, each with INBOX selected.
+    assert.equal(g.devices.length, 2, JSON.stringify(g.devices));
+    assert.match(g.devices[0], /^Bob's laptop: INBOX open.* · on mx: INBOX selected$/);
+    assert.match(g.devices[1], /^Bob's phone: INBOX open.* · on mx: INBOX selected$/);
     // The panel is on screen, not cut off: its last row is inside the window.
     const box = await page.locator(`${SEL.panel} [data-testid=imap-row]`).last().boundingBox();
     assert.ok(box && box.y >= 0, 'the panel\'s rows are laid out');
+    // The explanation keeps its title; the panel shows its first row (the rest scrolls).
+    const layout = await sideLayout(page, [SEL.panel]);
+    assert.ok(layout.title, `the explanation's title is on screen: ${JSON.stringify(layout)}`);
+    assert.ok(layout.panels[0].firstRowShows >= 16, `the panel's first row shows: ${JSON.stringify(layout)}`);
     await shoot(page, `two-devices-${size}`);
+    await finish(context, errors, offsite);
+  });
+}
+
+for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
+  const size = `${viewport.width}x${viewport.height}`;
+  test(`POP3 or IMAP?: the IMAP panel and the POP3 mail program panel, both on screen (${size})`, { timeout: 180_000 }, async () => {
+    const { context, errors, offsite } = await contextRecordingFull(viewport);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/#/lesson/pop3-or-imap/step/0`);
+    await inFullApp(page, 'pop3-or-imap');
+    const pop3 = '[data-testid=mail-programs]';
+    // The parts whose narration is longest at 1366x768 (the panels have least room there),
+    // and the one where the phone hears that the laptop's QUIT emptied its INBOX.
+    for (const part of ['Download', "Marked, in POP3's way", "The phone's INBOX empties"]) {
+      await gotoPart(page, part);
+      const layout = await sideLayout(page, [SEL.panel, pop3]);
+      assert.ok(layout.title, `${part}: the explanation's title is on screen: ${JSON.stringify(layout)}`);
+      for (const [i, name] of ['IMAP panel', 'POP3 panel'].entries()) {
+        assert.ok(layout.panels[i], `${part}: the ${name} is there`);
+        assert.ok(layout.panels[i].firstRowShows >= 16, `${part}: the ${name}'s first row shows: ${JSON.stringify(layout)}`);
+      }
+    }
+    const g = await readGroup(page, BOB);
+    assert.deepEqual(g.devices, ["Bob's phone: INBOX open, in IDLE · on mx: INBOX selected"], 'the phone works with IMAP, the laptop with POP3');
+    await shoot(page, `pop3-or-imap-${size}`);
     await finish(context, errors, offsite);
   });
 }

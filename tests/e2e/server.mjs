@@ -4,6 +4,7 @@
 //
 //   import { startServer } from './server.mjs';
 //   const server = await startServer({ root: 'dist' });  // server.url = 'http://127.0.0.1:PORT'
+//   server.stall(); server.resume();  // hold every request unanswered, then answer them
 //   await server.close();
 //
 // Also usable by hand: `node tests/e2e/server.mjs [dir] [port]`.
@@ -54,15 +55,19 @@ async function fileAt(p) {
 
 /**
  * Start serving `root` on `host`:`port` (port 0 = any free port).
- * Resolves to { url, port, close(), requests } once listening;
- * `requests` records "METHOD /path STATUS" for debugging.
+ * Resolves to { url, port, close(), stall(), resume(), requests } once listening;
+ * `requests` records "METHOD /path STATUS" for debugging. Between stall() and resume()
+ * requests wait unanswered: a network that does not answer.
  */
 export async function startServer({ root = defaultRoot, host = '127.0.0.1', port = 0 } = {}) {
   const absRoot = path.resolve(root);
   const requests = [];
+  let stalled = null; // while stalled: a promise that resume() resolves
+  let resume = () => {};
 
   const server = createServer(async (req, res) => {
     const done = (status) => requests.push(`${req.method} ${req.url} ${status}`);
+    if (stalled) await stalled;
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -113,6 +118,15 @@ export async function startServer({ root = defaultRoot, host = '127.0.0.1', port
     url: `http://${host}:${actualPort}`,
     port: actualPort,
     requests,
+    stall: () => {
+      stalled ??= new Promise((resolve) => {
+        resume = resolve;
+      });
+    },
+    resume: () => {
+      stalled = null;
+      resume();
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();

@@ -1,16 +1,16 @@
 //! Fuzz harnesses for the servers: bytes in, every invariant checked after every step, a
 //! panic with a plain message when one breaks.
 //!
-//! The cargo-fuzz targets in `fuzz/` call [`smtp_server`] and [`pop3_server`] with what
-//! libFuzzer makes up, and `core/tests/fuzz_regressions.rs` replays the corpus they found
+//! The cargo-fuzz targets in `fuzz/` call [`smtp_server`], [`pop3_server`] and (feature
+//! `imap`) `imap_server` with what libFuzzer makes up, and `core/tests/fuzz_regressions.rs` replays the corpus they found
 //! (`core/tests/fuzz/`) through the same functions on stable Rust, so every input that
 //! ever mattered is checked by `cargo test`. Nothing here is used by the World or the web
 //! app (release builds drop it).
 //!
 //! # The input
 //!
-//! The first byte chooses the setup (which server, which limits; see [`smtp_server`] and
-//! [`pop3_server`]). The rest is what the client does, in order: bytes it writes, and
+//! The first byte chooses the setup (which server, which limits, which store; see
+//! [`smtp_server`], [`pop3_server`] and `imap_server`). The rest is what the client does, in order: bytes it writes, and
 //! markers, each an [`ESCAPE`] byte followed by one byte:
 //!
 //! | after `0xFF` | step |
@@ -19,8 +19,9 @@
 //! | `T` | the TLS handshake completes ([`Session::handle_tls`](crate::session::Session::handle_tls)) |
 //! | `W` | time runs to the machine's next wake-up ([`Session::handle_timeout`](crate::session::Session::handle_timeout) at `poll_timeout()`) |
 //! | `C` | the client closes the connection ([`Session::handle_close`](crate::session::Session::handle_close)) |
-//! | `N` | a new connection replaces this one (POP3: the next session on the same store) |
-//! | `S` | switch to the other of two connections at once (POP3: the lock, `[IN-USE]`) |
+//! | `N` | a new connection replaces this one (POP3, IMAP: the next session on the same store) |
+//! | `S` | switch to the other of two connections at once (POP3: the lock, `[IN-USE]`; IMAP: one session's changes reach the other) |
+//! | `D` | SMTP delivers a message into Bob's INBOX (IMAP: `* n EXISTS`, at once while idling) |
 //! | `L` *n* | *n* × 64 octets `a` in the current write (long lines from short inputs) |
 //! | anything else | the end of the current write |
 //!
@@ -29,9 +30,13 @@
 //! writes steps in this form (the seed corpus is built with it:
 //! `cargo run -p mailroom-core --example fuzz_seeds`).
 
+#[cfg(feature = "imap")]
+mod imap;
 mod pop3;
 mod smtp;
 
+#[cfg(feature = "imap")]
+pub use imap::imap_server;
 pub use pop3::pop3_server;
 pub use smtp::smtp_server;
 
@@ -58,6 +63,8 @@ pub enum Step {
     NewSession,
     /// Switch to the other connection.
     Switch,
+    /// Mail arrives: SMTP files a message into the store (IMAP only).
+    Deliver,
 }
 
 impl Step {
@@ -96,6 +103,7 @@ pub fn decode(input: &[u8]) -> Vec<Step> {
             b'C' => Some(Step::Close),
             b'N' => Some(Step::NewSession),
             b'S' => Some(Step::Switch),
+            b'D' => Some(Step::Deliver),
             _ => None,
         };
         if !write.is_empty() {
@@ -134,6 +142,7 @@ pub fn encode(setup: u8, steps: &[Step]) -> Vec<u8> {
             Step::Close => b'C',
             Step::NewSession => b'N',
             Step::Switch => b'S',
+            Step::Deliver => b'D',
         };
         out.extend_from_slice(&[ESCAPE, marker]);
         after_write = false;
@@ -141,7 +150,7 @@ pub fn encode(setup: u8, steps: &[Step]) -> Vec<u8> {
     out
 }
 
-/// The users both harnesses know, with the standard world's made-up lesson passwords
+/// The users the harnesses know, with the standard world's made-up lesson passwords
 /// (as `mailroom-serve` has them).
 const PASSWORDS: [(&str, &str); 3] =
     [("alice@example.org", "wonderland"), ("bob@example.net", "builder"), ("carol@example.net", "christmas")];
@@ -183,6 +192,7 @@ mod tests {
             Step::Close,
             Step::NewSession,
             Step::Switch,
+            Step::Deliver,
             Step::write("QUIT\r\n"),
         ];
         let input = encode(7, &steps);

@@ -170,6 +170,8 @@ pub fn pop3_server(data: &[u8]) {
                     run.open(run.active);
                 }
             }
+            // The model's INBOX changes only at a QUIT: no deliveries here.
+            Step::Deliver => {}
         }
         run.drain(run.active);
         run.check();

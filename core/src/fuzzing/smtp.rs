@@ -200,8 +200,8 @@ pub fn smtp_server(data: &[u8]) {
                 s.handle_close(now);
                 checker.peer_closed();
             }
-            // One connection only.
-            Step::NewSession | Step::Switch => {}
+            // One connection only, no store.
+            Step::NewSession | Step::Switch | Step::Deliver => {}
         }
         checker.drain(&mut s, &mut host);
         checker.check_server(&s);

@@ -277,7 +277,16 @@ impl ImapServer {
             ImapCondition::Bye => "BYE",
         };
         let code = done.code.map(|c| format!("[{c}] ")).unwrap_or_default();
-        let line = format!("{tag} {cond} {code}{}\r\n", done.text);
+        // A text may quote the client (a mailbox name, a charset), which a literal can fill
+        // with CR LF: written as is, that would end the line and forge a response of the
+        // client's choosing (RFC 3501 §9: text has no CR or LF). Control characters are
+        // shown escaped (`\r`, `\u{1b}`).
+        let text: String = done
+            .text
+            .chars()
+            .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
+            .collect();
+        let line = format!("{tag} {cond} {code}{text}\r\n");
         self.send(
             line.into_bytes(),
             ImapResponse::Tagged { tag: tag.to_string(), condition: done.cond },
@@ -1366,9 +1375,15 @@ fn to_flags(names: &[String]) -> Flags {
     names.iter().filter_map(|n| Flags::parse(n)).fold(Flags::NONE, Flags::union)
 }
 
-/// Folder names compare exactly, except INBOX (RFC 3501 §5.1).
+/// Folder names compare exactly, except INBOX (RFC 3501 §5.1), also as the first level of
+/// a longer name: the store reads `inbox/x` as `INBOX/x`.
 fn folder_eq(a: &str, b: &str) -> bool {
-    a == b || (a.eq_ignore_ascii_case("INBOX") && b.eq_ignore_ascii_case("INBOX"))
+    /// What follows a first level INBOX written in any case.
+    fn under_inbox(n: &str) -> Option<&str> {
+        let first = n.split(SEPARATOR).next().unwrap_or(n);
+        first.eq_ignore_ascii_case("INBOX").then(|| &n[first.len()..])
+    }
+    a == b || matches!((under_inbox(a), under_inbox(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// `1:3,5`: UIDs (ascending) as a compact set, for COPYUID (RFC 4315 §3).

@@ -17,7 +17,7 @@
 //! driver releases the maildrop itself with [`Env::close_maildrop`], for the user that
 //! [`Pop3Server::user`] names and the session id it gave to [`Pop3Server::new`].
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::line::{Held, Line, LineReader};
 use crate::pop3::command::{self, Command};
@@ -27,6 +27,7 @@ use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::server::Peer;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Status};
+use crate::vecmap::VecSet;
 
 /// The autologout timer: "A POP3 server MAY have an inactivity autologout timer. Such a
 /// timer MUST be of at least 10 minutes' duration" (RFC 1939 §3). We use the minimum.
@@ -491,7 +492,7 @@ fn count_messages(n: usize) -> String {
 
 /// Unique-ids as RFC 1939 §7 wants them: valid, and distinct within the maildrop.
 fn items_are_valid(items: &[Pop3Item]) -> bool {
-    let mut seen = HashSet::new();
+    let mut seen = VecSet::new();
     items.iter().all(|i| valid_unique_id(&i.uid) && seen.insert(i.uid.as_str()))
 }
 

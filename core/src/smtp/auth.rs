@@ -1,13 +1,12 @@
 //! SASL for SMTP AUTH (RFC 4954): the PLAIN (RFC 4616) and LOGIN mechanisms, with base64
-//! decoded strictly by the `base64` crate (padding required, no stray bits: RFC 4648 §3.5;
-//! "the server MUST reject ... with a 501" what does not decode, RFC 4954 §4).
+//! decoded strictly (padding required, no stray bits: RFC 4648 §3.5; "the server MUST
+//! reject ... with a 501" what does not decode, RFC 4954 §4).
 //!
 //! LOGIN is not standardised (draft-murchison-sasl-login): the server asks `Username:` and
 //! `Password:`, each base64-encoded in a `334` reply, and the client answers each on a line
 //! of its own. Real mail programs still use it, so the servers offer it beside PLAIN.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use crate::base64;
 
 /// The mechanisms the servers offer, in the order EHLO lists them.
 pub const MECHANISMS: [&str; 2] = ["PLAIN", "LOGIN"];
@@ -45,11 +44,7 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
     if text == "=" {
         return Some(Vec::new());
     }
-    STANDARD.decode(text).ok()
-}
-
-pub fn encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    base64::decode(text)
 }
 
 /// Why a PLAIN message was refused.
@@ -85,7 +80,7 @@ pub fn parse_plain(message: &[u8]) -> Result<(String, String), PlainError> {
 
 /// The PLAIN initial response a client sends: base64 of `NUL user NUL password`.
 pub fn plain_response(user: &str, password: &str) -> String {
-    encode(format!("\0{user}\0{password}").as_bytes())
+    base64::encode(format!("\0{user}\0{password}").as_bytes())
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use crate::base64;
 use crate::session::{Env, Output, Request, Session, SessionState};
 use crate::smtp::auth;
 use crate::smtp::data::stuff;
@@ -449,7 +450,7 @@ impl SmtpClient {
             ClientState::ExpectLoginPrompt(n) if reply.code == 334 => {
                 let (user, password) = self.login.clone().unwrap_or_default();
                 let answer = if n == 0 { user } else { password };
-                let mut bytes = auth::encode(answer.as_bytes()).into_bytes();
+                let mut bytes = base64::encode(answer.as_bytes()).into_bytes();
                 bytes.extend_from_slice(b"\r\n");
                 self.out.push_back(ClientOutput::AuthData(bytes));
                 self.state =

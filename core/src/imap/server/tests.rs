@@ -363,6 +363,58 @@ fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     }
 }
 
+/// DELETE of the selected mailbox is refused whatever case its INBOX level is written in
+/// (the store reads `inbox/x` as `INBOX/x`); before, the session deleted its own mailbox
+/// and was told `* BYE` "deleted by another session". Found by the invariants of the fuzz
+/// target `imap_server` on an input written by hand.
+#[test]
+fn delete_of_the_selected_mailbox_is_refused_in_any_case_of_inbox() {
+    for (folder, delete) in [("INBOX/x", "inbox/x"), ("INBOX/x", "Inbox/x"), ("INBOX", "inbox")] {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        say(&mut s, &mut host, &format!("a CREATE {folder}\r\nb SELECT {folder}\r\n"));
+        let r = say(&mut s, &mut host, &format!("c DELETE {delete}\r\n"));
+        assert!(
+            r.starts_with("c NO [INUSE]") || (folder == "INBOX" && r.starts_with("c NO [CANNOT]")),
+            "{folder}: {r}"
+        );
+        assert!(host.store.folder(BOB, folder).is_ok(), "{folder}");
+        assert_eq!(say(&mut s, &mut host, "d NOOP\r\n"), "d OK NOOP completed\r\n", "{folder}");
+    }
+}
+
+/// A text that quotes the client never carries its control characters: CR LF from a
+/// literal would end the line and forge a response (RFC 3501 §9 text); they are shown
+/// escaped. Found by the fuzz target `imap_server`.
+#[test]
+fn texts_that_quote_the_client_escape_control_characters() {
+    let cases: [(&str, &str); 4] = [
+        (
+            "b STATUS {12}\r\nx\r\n* BYE bad (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"x\\r\\n* BYE bad\"\r\n",
+        ),
+        (
+            "b STATUS \"a\x06b\" (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"a\\u{6}b\"\r\n",
+        ),
+        (
+            "b CREATE \"a\x1b[2Jb\"\r\n",
+            "b NO [CANNOT] \"a\\u{1b}[2Jb\" cannot be a folder name: it contains a control character\r\n",
+        ),
+        (
+            "b SELECT INBOX\r\nc SEARCH CHARSET {3}\r\nx\r\n ALL\r\n",
+            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 §6.4.4)\r\n",
+        ),
+    ];
+    for (input, want) in cases {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        let r = say(&mut s, &mut host, input);
+        assert!(r.ends_with(want), "{input:?}: {r:?}");
+        assert_eq!(r.matches("\r\n").count(), r.lines().count(), "{input:?}: {r:?}");
+    }
+}
+
 /// Body section data is always a literal, however short (RFC 3501 §7.4.2; curl needs it);
 /// ENVELOPE keeps quoted strings.
 #[test]

@@ -1,0 +1,234 @@
+use std::rc::Rc;
+
+use mailroom_core::lesson::Lesson;
+use mailroom_core::world::run_lesson;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use yew::prelude::*;
+
+use crate::components::icons;
+use crate::hooks::{load_my_lessons, save_my_lessons};
+use crate::my_lessons::{MyLessons, share_hash};
+use crate::route::{self, Route};
+
+/// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or
+/// the first the simulation finds (an anchor that matches no event, a question whose answer
+/// is not what happens). `Ok` with the lesson's title when it plays.
+pub fn check(text: &str) -> Result<String, Vec<String>> {
+    let lesson = Lesson::parse_all("yours", text)
+        .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    run_lesson(&lesson).map_err(|e| vec![e.to_string()])?;
+    Ok(lesson.title)
+}
+
+/// What the page says about the last text it was given.
+#[derive(Clone, Debug, PartialEq)]
+enum Outcome {
+    None,
+    /// `(where it came from, every mistake)`.
+    Mistakes(String, Vec<String>),
+    Saved(String),
+}
+
+/// Keeps lesson `text` in the browser and plays it, or says what is wrong with it.
+fn take(text: &str, from: &str, kept: &UseStateHandle<Rc<MyLessons>>, outcome: &UseStateHandle<Outcome>) {
+    match check(text) {
+        Ok(title) => {
+            let mut mine = MyLessons::clone(kept);
+            let id = mine.keep(&title, text);
+            if !save_my_lessons(&mine) {
+                outcome.set(Outcome::Saved(format!(
+                    "“{title}” plays, but this browser would not keep it (its storage is full or off)."
+                )));
+            }
+            kept.set(Rc::new(mine));
+            if let Some(w) = web_sys::window() {
+                let _ = w.location().set_hash(&route::format(&Route { lesson: id, step: 0 }));
+            }
+        }
+        Err(mistakes) => outcome.set(Outcome::Mistakes(from.to_string(), mistakes)),
+    }
+}
+
+/// Reads the files of `list` (opened or dropped) one by one, the text of the last one into
+/// the editor.
+fn read_files(
+    list: Option<web_sys::FileList>,
+    text: UseStateHandle<String>,
+    kept: UseStateHandle<Rc<MyLessons>>,
+    outcome: UseStateHandle<Outcome>,
+) {
+    let Some(list) = list else { return };
+    let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.item(i)).collect();
+    spawn_local(async move {
+        for file in files {
+            let name = file.name();
+            if file.size() > mailroom_core::lesson::MAX_LESSON_BYTES as f64 {
+                outcome.set(Outcome::Mistakes(name, vec!["the file is too large for a lesson".into()]));
+                continue;
+            }
+            let read = JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
+            match read {
+                Some(t) => {
+                    text.set(t.clone());
+                    take(&t, &name, &kept, &outcome);
+                }
+                None => {
+                    outcome.set(Outcome::Mistakes(name, vec!["the file could not be read as text".into()]))
+                }
+            }
+        }
+    });
+}
+
+/// Teachers' own lessons: open a file, drop one, or paste one, and it plays at once; a
+/// broken one gets every mistake with its line. Kept in the browser until removed; each can
+/// be shared as a link that carries it.
+#[component]
+pub fn YourLessons(props: &YourLessonsProps) -> Html {
+    let loaded = use_memo((), |_| load_my_lessons());
+    let kept = use_state(|| Rc::new(loaded.0.clone()));
+    let text = use_state(|| props.text.clone().unwrap_or_default());
+    let outcome = use_state(|| match props.notice.as_ref().or(loaded.1.as_ref()) {
+        Some(notice) => Outcome::Saved(notice.clone()),
+        None => Outcome::None,
+    });
+    // A shared link's lesson arrives with the page: played at once when it is right.
+    {
+        let (kept, outcome, shared) = (kept.clone(), outcome.clone(), props.text.clone());
+        use_effect_with((), move |_| {
+            if let Some(t) = shared {
+                take(&t, "The shared lesson", &kept, &outcome);
+            }
+        });
+    }
+    use_effect_with((), |_| {
+        if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+            d.set_title("Your lessons · Mailroom");
+        }
+    });
+
+    let onfile = {
+        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        Callback::from(move |e: Event| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            read_files(input.files(), text.clone(), kept.clone(), outcome.clone());
+            input.set_value("");
+        })
+    };
+    let ondrop = {
+        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            read_files(
+                e.data_transfer().and_then(|d| d.files()),
+                text.clone(),
+                kept.clone(),
+                outcome.clone(),
+            );
+        })
+    };
+    let ondragover = Callback::from(|e: DragEvent| e.prevent_default());
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            text.set(area.value());
+        })
+    };
+    let onplay = {
+        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        Callback::from(move |_: MouseEvent| take(&text, "The lesson in the box below", &kept, &outcome))
+    };
+    let remove = |id: String| {
+        let kept = kept.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut mine = MyLessons::clone(&kept);
+            mine.remove(&id);
+            save_my_lessons(&mine);
+            kept.set(Rc::new(mine));
+        })
+    };
+    let share = |t: String| {
+        Callback::from(move |e: MouseEvent| {
+            let Some(w) = web_sys::window() else { return };
+            let here = w.location().href().unwrap_or_default();
+            let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t));
+            let _ = w.navigator().clipboard().write_text(&link);
+            if let Some(b) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                b.set_inner_text("Link copied");
+            }
+        })
+    };
+    let report = match &*outcome {
+        Outcome::None => Html::default(),
+        Outcome::Saved(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
+        Outcome::Mistakes(from, mistakes) => {
+            let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
+            html! {
+                <div class="lesson-errors" role="alert" data-testid="lesson-errors">
+                    <p>{ format!("{from} has {what}; fix it and play it again:") }</p>
+                    <ul>{ for mistakes.iter().map(|m| html! { <li>{ m.clone() }</li> }) }</ul>
+                </div>
+            }
+        }
+    };
+    html! {
+        <div class="home" data-testid="your-lessons" {ondrop} {ondragover}>
+            <header class="top-bar">
+                <a class="brand" href="#/" title="All lessons: the learning path" data-testid="home-link">
+                    { icons::logo() }<span>{ "Mailroom" }</span>
+                    <span class="visually-hidden">{ ": all lessons" }</span>
+                </a>
+            </header>
+            <main class="home-body yours" aria-labelledby="yours-title">
+                <h1 id="yours-title">{ "Your lessons" }</h1>
+                <p>
+                    { "A lesson is a text file: a world, an email and the story told step by step. " }
+                    <a href="lessons/README.md" target="_blank" rel="noopener">{ "How to write one (the guide)" }</a>
+                    { ". Open a file, drop one on this page or paste one: it plays at once, and stays in this browser until you remove it." }
+                </p>
+                <p class="home-actions">
+                    <label class="button primary">
+                        { "Open lesson files…" }
+                        <input type="file" class="visually-hidden" accept=".md,.txt,text/markdown,text/plain"
+                            multiple=true onchange={onfile} data-testid="open-file" />
+                    </label>
+                    <span class="muted">{ "or drop them anywhere on this page" }</span>
+                </p>
+                { report }
+                <label class="paste" for="lesson-text">{ "Or paste a lesson, or write one here:" }</label>
+                <textarea id="lesson-text" rows="14" spellcheck="false" value={(*text).clone()} {oninput}
+                    data-testid="lesson-text" />
+                <p><button type="button" class="button primary" onclick={onplay} data-testid="play-text">{ "Play this lesson" }</button></p>
+                <h2>{ "Kept in this browser" }</h2>
+                if kept.lessons.is_empty() {
+                    <p class="muted">{ "None yet." }</p>
+                } else {
+                    <ul class="kept" data-testid="kept">
+                        { for kept.lessons.iter().map(|k| html! {
+                            <li key={k.id.clone()} data-lesson={k.id.clone()}>
+                                <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
+                                <button type="button" onclick={share(k.text.clone())}
+                                    title="Copy a link that carries this lesson, to send to students">{ "Copy share link" }</button>
+                                <button type="button" onclick={remove(k.id.clone())}
+                                    aria-label={format!("Remove “{}”", k.title)}>{ "Remove" }</button>
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </main>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct YourLessonsProps {
+    /// A lesson that came with the address (a shared link), to play or to show with its
+    /// mistakes.
+    #[prop_or_default]
+    pub text: Option<String>,
+    /// Why the address's lesson could not be read.
+    #[prop_or_default]
+    pub notice: Option<String>,
+}

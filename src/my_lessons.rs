@@ -1,0 +1,210 @@
+//! Lessons a teacher opened in the page (from a file, dropped, pasted, or from a shared
+//! link), kept in this browser until removed. Each gets an id `my-<slug of its title>`, so
+//! it plays at `#/lesson/my-…` like a built-in lesson.
+//!
+//! Saved in [`crate::saved`]'s format, like the progress.
+//!
+//! A shared link carries the whole lesson file: `#/shared/<base64url of the text>`.
+
+use mailroom_core::base64;
+use serde::{Deserialize, Serialize};
+
+/// The `localStorage` key.
+pub const KEY: &str = "mailroom.lessons";
+/// The version of the saved format.
+pub const VERSION: u32 = 1;
+/// Every kept lesson's id starts so (built-in lessons never do: a test checks).
+pub const PREFIX: &str = "my-";
+/// The most lessons kept.
+pub const MAX_KEPT: usize = 50;
+
+/// One kept lesson.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    pub id: String,
+    pub title: String,
+    /// The lesson file, as written.
+    pub text: String,
+}
+
+/// Every kept lesson, oldest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyLessons {
+    pub lessons: Vec<Kept>,
+}
+
+/// True for the id of a lesson kept in the browser.
+pub fn is_mine(id: &str) -> bool {
+    id.starts_with(PREFIX)
+}
+
+/// `my-` and the title in lower-case letters and digits joined by `-` (at most 60).
+fn slug(title: &str) -> String {
+    let mut s = String::from(PREFIX);
+    for word in title.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        if s.len() + word.len() > 60 {
+            break;
+        }
+        if s.len() > PREFIX.len() {
+            s.push('-');
+        }
+        s.push_str(&word.to_ascii_lowercase());
+    }
+    if s.len() == PREFIX.len() {
+        s.push_str("lesson");
+    }
+    s
+}
+
+impl MyLessons {
+    /// Reads what [`MyLessons::to_storage`] wrote (see [`crate::saved`]).
+    pub fn from_storage(text: Option<&str>) -> (MyLessons, Option<String>) {
+        crate::saved::decode(text, VERSION, "The lessons kept in this browser", "were")
+    }
+
+    pub fn to_storage(&self) -> String {
+        crate::saved::encode(VERSION, self)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Kept> {
+        self.lessons.iter().find(|k| k.id == id)
+    }
+
+    /// Keeps lesson `text` titled `title`: replaces the kept lesson of the same title (a
+    /// teacher fixing their file), else adds it under a new id. Returns its id. The oldest
+    /// goes when there are too many.
+    pub fn keep(&mut self, title: &str, text: &str) -> String {
+        if let Some(k) = self.lessons.iter_mut().find(|k| k.title == title) {
+            k.text = text.to_string();
+            return k.id.clone();
+        }
+        let base = slug(title);
+        let id = (1..)
+            .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+            .find(|id| self.get(id).is_none())
+            .unwrap_or(base);
+        self.lessons.push(Kept { id: id.clone(), title: title.to_string(), text: text.to_string() });
+        if self.lessons.len() > MAX_KEPT {
+            self.lessons.remove(0);
+        }
+        id
+    }
+
+    pub fn remove(&mut self, id: &str) {
+        self.lessons.retain(|k| k.id != id);
+    }
+}
+
+/// Base64 with the URL-safe alphabet of RFC 4648 §5 and no padding: nothing in it needs
+/// escaping in an address.
+fn url_encode(bytes: &[u8]) -> String {
+    let mut s: String = base64::encode(bytes).chars().filter(|&c| c != '=').collect();
+    s = s
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    s
+}
+
+fn url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut s: String = text
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    base64::decode(&s)
+}
+
+/// The hash of a link that carries lesson `text`.
+pub fn share_hash(text: &str) -> String {
+    format!("#/shared/{}", url_encode(text.as_bytes()))
+}
+
+/// The lesson text a shared link's hash carries, or why it cannot be read.
+pub fn shared_text(hash: &str) -> Option<Result<String, String>> {
+    let data = hash.strip_prefix('#').unwrap_or(hash).strip_prefix("/shared/")?;
+    let broken =
+        || "This link's lesson could not be read: was the link cut short when it was copied?".to_string();
+    Some(
+        url_decode(data.trim_end_matches('/'))
+            .ok_or_else(broken)
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| broken())),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_titles_and_stay_unique() {
+        let mut mine = MyLessons::default();
+        assert_eq!(mine.keep("SMTP, step by step!", "a"), "my-smtp-step-by-step");
+        assert_eq!(mine.keep("SMTP: step by step", "b"), "my-smtp-step-by-step-2");
+        // The same title again: the teacher fixed their file; same id, new text.
+        assert_eq!(mine.keep("SMTP, step by step!", "c"), "my-smtp-step-by-step");
+        assert_eq!(mine.get("my-smtp-step-by-step").unwrap().text, "c");
+        assert_eq!(mine.keep("Ünïcode ½", "d"), "my-n-code");
+        assert_eq!(mine.keep("!!!", "e"), "my-lesson");
+        assert_eq!(slug(&"word ".repeat(40)).len(), 57);
+        mine.remove("my-lesson");
+        assert!(mine.get("my-lesson").is_none() && mine.lessons.len() == 3);
+        assert!(is_mine("my-lesson") && !is_mine("a-bounce"));
+        for e in mailroom_core::lessons::INDEX {
+            assert!(!is_mine(e.id), "a built-in lesson id must not start with {PREFIX}");
+        }
+    }
+
+    #[test]
+    fn keeps_at_most_max_kept() {
+        let mut mine = MyLessons::default();
+        for i in 0..MAX_KEPT + 3 {
+            mine.keep(&format!("Lesson {i}"), "x");
+        }
+        assert_eq!(mine.lessons.len(), MAX_KEPT);
+        assert!(mine.get("my-lesson-0").is_none());
+    }
+
+    #[test]
+    fn round_trips_and_sets_aside_what_it_cannot_read() {
+        let mut mine = MyLessons::default();
+        mine.keep("A", "---\ntitle: A\n");
+        assert_eq!(MyLessons::from_storage(Some(&mine.to_storage())), (mine, None));
+        assert_eq!(MyLessons::from_storage(None), (MyLessons::default(), None));
+        for (text, want) in
+            [("junk", "could not be read"), ("1:@@", "could not be read"), ("7:AA", "format 7")]
+        {
+            let (got, notice) = MyLessons::from_storage(Some(text));
+            assert_eq!(got, MyLessons::default());
+            assert!(notice.is_some_and(|n| n.contains(want)), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_shared_link_carries_the_whole_lesson() {
+        let text = "---\ntitle: Ünïcode & \"quotes\"\n---\n## A\n@ start\n";
+        let hash = share_hash(text);
+        assert!(hash.bytes().all(|b| b.is_ascii_alphanumeric() || b"#/-_".contains(&b)), "{hash}");
+        assert_eq!(shared_text(&hash), Some(Ok(text.to_string())));
+        assert_eq!(shared_text("#/lesson/a-bounce"), None);
+        assert!(shared_text("#/shared/%%%").unwrap().is_err());
+        assert!(shared_text(&format!("#/shared/{}", url_encode(&[0xff, 0xfe]))).unwrap().is_err());
+        // Every length round-trips (the padding put back), and `+` `/` never appear.
+        for n in 0..40u8 {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(97).wrapping_add(251)).collect();
+            let e = url_encode(&bytes);
+            assert!(!e.contains(['+', '/', '=']), "{e}");
+            assert_eq!(url_decode(&e), Some(bytes));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+// A teacher's own lesson, in headless Chromium against the release build in dist/: from
+// the home page to "Your lessons" (the full build), a pasted lesson with mistakes shown
+// with their lines, fixed and played; kept in the browser across a reload; a file opened
+// with mistakes named by its file; shared as a link that plays in a browser that never saw
+// it; removed. Follows the DOM contract (data-testid, data-* attributes) and polls.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'full', 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'full', 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const GOOD = `---
+title: Our own bounce
+summary: A class's own lesson.
+from: Alice Liddell <alice@example.org>
+to: Nobody <nobody@example.net>
+---
+
+## A typo
+@ start
+
+Alice writes to an address that does not exist.
+
+## No such user
+@ reply to RCPT on mx.example.net
+
+\`\`\`question reply
+What does Bob's provider answer?
+- 250: fine
+- 550: no such mailbox
+\`\`\`
+
+Bob's provider knows its users.
+`;
+
+// Three mistakes: a front matter value, an anchor that matches no event, and a question
+// whose answer is not what happens (found once the first two are fixed).
+const BROKEN = GOOD.replace('summary: A class', 'path: sideways\nsummary: A class').replace('@ start', '@ start\n\n## Never\n@ dns query TXT nowhere.example');
+
+test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator('[data-testid=yours-link]').click();
+  // The lite app hands the teachers' tools to the full build.
+  await page.locator('[data-testid=your-lessons]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(new URL(page.url()).pathname, '/full/');
+
+  // Pasted with mistakes: every one of the file's own, with its line.
+  await page.locator('[data-testid=lesson-text]').fill(BROKEN);
+  await page.locator('[data-testid=play-text]').click();
+  const mistakes = page.locator('[data-testid=lesson-errors]');
+  await mistakes.waitFor();
+  assert.match(await mistakes.innerText(), /line 3: unknown path `sideways`/);
+  await page.screenshot({ path: await artifactPath('teacher-errors-1366.png') });
+  // Fixed in the page: the anchor that matches no event is said next.
+  await page.locator('[data-testid=lesson-text]').fill(BROKEN.replace('path: sideways\n', ''));
+  await page.locator('[data-testid=play-text]').click();
+  await page.waitForFunction(() => /no such event in the trace/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  // A question whose answer is not what happens.
+  await page.locator('[data-testid=lesson-text]').fill(GOOD.replace('- 550: no such mailbox', '- 451: later'));
+  await page.locator('[data-testid=play-text]').click();
+  await page.waitForFunction(() => /none of its choices is what happens: the answer is 550/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  // Right at last: it plays at once.
+  await page.locator('[data-testid=lesson-text]').fill(GOOD);
+  await page.locator('[data-testid=play-text]').click();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  assert.equal(await page.title(), 'Our own bounce · Mailroom');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '1');
+
+  // Kept: listed after a reload.
+  await page.goto(`${server.url}/full/#/yours`);
+  await page.reload();
+  const kept = page.locator('[data-testid=kept] li[data-lesson=my-our-own-bounce]');
+  await kept.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+
+  // A file with a mistake: named by its file.
+  await page.locator('[data-testid=open-file]').setInputFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
+  await page.waitForFunction(() => /^homework\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+
+  // Shared: the link plays in a browser that has never seen the lesson.
+  await kept.getByRole('button', { name: 'Copy share link' }).click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, /\/full\/#\/shared\/[A-Za-z0-9_-]+$/);
+  const other = await isolatedContext(browser, server.url);
+  const student = await other.context.newPage();
+  await student.goto(link);
+  await lessonShown(student, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  await other.context.close();
+  assert.deepEqual(other.errors, []);
+
+  // Removed.
+  await kept.getByRole('button', { name: 'Remove “Our own bounce”' }).click();
+  await page.locator('[data-testid=kept]').waitFor({ state: 'detached' });
+  await context.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(offsite, []);
+});
