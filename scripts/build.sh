@@ -2,7 +2,7 @@
 # Release build of the web app, in two builds of the same app (code splitting by a second
 # build):
 #   dist/       the "lite" app (SMTP, DNS, POP3): the first load, held to the size budget
-#   dist/full/  the "full" app (feature `imap`, public URL /full/): the lite app goes there
+#   dist/full/  the "full" app (features `imap` and `teacher`, public URL /full/): the lite app goes there
 #               when an IMAP lesson is opened; it plays every lesson
 # Each is trunk (offline), then wasm-opt, short names for the wasm's imports
 # (scripts/short-imports.mjs), a conservative CSS minifier (scripts/minify-css.mjs) and

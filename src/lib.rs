@@ -23,6 +23,7 @@ pub mod progress;
 pub mod route;
 pub mod saved;
 pub mod shared;
+pub mod sheets;
 pub mod state;
 
 pub use components::app::App;

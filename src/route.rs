@@ -1,4 +1,5 @@
-//! Hash routing by hand: `#/lesson/<id>/step/<n>`, where `n` is the cursor.
+//! Hash routing by hand: `#/lesson/<id>/step/<n>`, where `n` is the cursor; and, in the
+//! full build, a lesson's printable pages `#/handout/<id>` and `#/worksheet/<id>`.
 //!
 //! Small enough that a router crate would cost more (in bytes) than it saves.
 
@@ -43,6 +44,36 @@ pub fn parse(hash: &str) -> Option<Route> {
         return None;
     }
     Some(Route { lesson, step })
+}
+
+/// A lesson's printable page for the classroom (the full build's teacher tools).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sheet {
+    /// Title, the narration of every part, the transcript, the final diagram.
+    Handout,
+    /// The conversation with replies left blank, the questions, an answer key.
+    Worksheet,
+}
+
+/// Parses `#/handout/<id>` or `#/worksheet/<id>` (the `#` and a trailing `/` optional).
+pub fn parse_sheet(hash: &str) -> Option<(Sheet, String)> {
+    let path = hash.strip_prefix('#').unwrap_or(hash);
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let (page, id) = path.strip_suffix('/').unwrap_or(path).split_once('/')?;
+    let sheet = match page {
+        "handout" => Sheet::Handout,
+        "worksheet" => Sheet::Worksheet,
+        _ => return None,
+    };
+    let id = id.to_ascii_lowercase();
+    valid_id(&id).then_some((sheet, id))
+}
+
+/// Where the player's "Hand-out ›" link goes: the hand-out of lesson `id`, in this build
+/// when it has the teacher tools, else in the full build in `full/`.
+pub fn handout_href(id: &str) -> String {
+    let base = if cfg!(feature = "teacher") { "" } else { "full/" };
+    format!("{base}#/handout/{id}")
 }
 
 /// The hash for `route`, e.g. `#/lesson/sending-an-email/step/3`.
@@ -93,6 +124,22 @@ mod tests {
         ] {
             assert_eq!(parse(hash), None, "{hash}");
         }
+    }
+
+    #[test]
+    fn sheets_parse() {
+        let h = |id: &str| Some((Sheet::Handout, id.to_string()));
+        assert_eq!(parse_sheet("#/handout/a-bounce"), h("a-bounce"));
+        assert_eq!(parse_sheet("/handout/A-Bounce/"), h("a-bounce"));
+        assert_eq!(parse_sheet("#/worksheet/x_1"), Some((Sheet::Worksheet, "x_1".into())));
+        for bad in
+            ["#/handout/", "#/handout", "#/handout/a/b", "#/lesson/a", "#/worksheet/<b>", "#/handouts/a", ""]
+        {
+            assert_eq!(parse_sheet(bad), None, "{bad}");
+        }
+        assert_eq!(parse("#/handout/a-bounce"), None, "not a lesson's player");
+        let want = if cfg!(feature = "teacher") { "#/handout/a-bounce" } else { "full/#/handout/a-bounce" };
+        assert_eq!(handout_href("a-bounce"), want);
     }
 
     #[test]

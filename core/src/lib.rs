@@ -35,6 +35,7 @@ pub mod base64;
 pub mod describe;
 pub mod dns;
 pub mod explain;
+pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod imap;

@@ -4,6 +4,9 @@ pub mod app;
 pub mod controls;
 pub mod diagram;
 pub mod explanation;
+/// A lesson's hand-out: only the full build (feature `teacher`) has it.
+#[cfg(feature = "teacher")]
+pub mod handout;
 pub mod home;
 pub mod icons;
 /// The IMAP panel: only the full build (feature `imap`) has it.
@@ -16,8 +19,15 @@ pub mod message_dialog;
 pub mod narration;
 pub mod page;
 pub mod predict;
+#[cfg(feature = "teacher")]
+pub mod sequence;
+#[cfg(feature = "teacher")]
+pub mod sheet_bar;
 pub mod top_bar;
 pub mod transcript;
 pub mod transcript_row;
+/// A lesson's worksheet: only the full build (feature `teacher`) has it.
+#[cfg(feature = "teacher")]
+pub mod worksheet;
 #[cfg(feature = "teacher")]
 pub mod your_lessons;

@@ -14,13 +14,17 @@ enum View {
     /// `#/yours`, or `#/shared/…` with the lesson the link carries (or why it cannot be
     /// read): the teachers' own lessons (the full build).
     Yours(Option<Result<String, String>>),
+    /// `#/handout/…`, `#/worksheet/…`: a lesson's hand-out or worksheet (the full build).
+    Sheet(route::Sheet, String),
     /// Anything else: the home page.
     Home,
 }
 
 fn view() -> View {
     let hash = location_hash();
-    if route::parse(&hash).is_some() {
+    if let Some((sheet, id)) = route::parse_sheet(&hash) {
+        View::Sheet(sheet, id)
+    } else if route::parse(&hash).is_some() {
         View::Lesson
     } else if let Some(shared) = crate::my_lessons::shared_text(&hash) {
         View::Yours(Some(shared))
@@ -32,8 +36,9 @@ fn view() -> View {
 }
 
 /// The page: a lesson's player when the address names a lesson (`#/lesson/…`), the
-/// teachers' own lessons (`#/yours`, `#/shared/…`), the home page with the learning path
-/// otherwise. Follows the address as it changes.
+/// teachers' own lessons (`#/yours`, `#/shared/…`) and a lesson's hand-out or worksheet
+/// (`#/handout/…`, `#/worksheet/…`, see [`crate::route::Sheet`]), the home page with the
+/// learning path otherwise. Follows the address as it changes.
 #[component]
 pub fn Page() -> Html {
     let shown = use_state(view);
@@ -48,7 +53,8 @@ pub fn Page() -> Html {
     match &*shown {
         View::Lesson => html! { <App /> },
         View::Home => html! { <Home /> },
-        View::Yours(_shared) => yours(_shared),
+        View::Yours(shared) => yours(shared),
+        View::Sheet(sheet, id) => sheet_page(*sheet, id),
     }
 }
 
@@ -63,9 +69,28 @@ fn yours(shared: &Option<Result<String, String>>) -> Html {
     html! { <YourLessons {text} {notice} /> }
 }
 
-/// The lite build has no teachers' tools: the full build in `full/` has, at the same address.
+#[cfg(feature = "teacher")]
+fn sheet_page(sheet: route::Sheet, id: &str) -> Html {
+    use crate::components::{handout::Handout, worksheet::Worksheet};
+    match sheet {
+        route::Sheet::Handout => html! { <Handout key={id} id={id.to_string()} /> },
+        route::Sheet::Worksheet => html! { <Worksheet key={id} id={id.to_string()} /> },
+    }
+}
+
 #[cfg(not(feature = "teacher"))]
 fn yours(_: &Option<Result<String, String>>) -> Html {
+    elsewhere()
+}
+
+#[cfg(not(feature = "teacher"))]
+fn sheet_page(_: route::Sheet, _: &str) -> Html {
+    elsewhere()
+}
+
+/// The lite build has no teachers' tools: the full build in `full/` has, at the same address.
+#[cfg(not(feature = "teacher"))]
+fn elsewhere() -> Html {
     if let Some(w) = web_sys::window() {
         let _ = w.location().replace(&format!("full/{}", location_hash()));
     }

@@ -76,6 +76,9 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
                 }
             </div>
+            // The teacher tools (a hand-out to print, a worksheet, exports) are in the full build.
+            <a class="handout-link" href={crate::route::handout_href(&props.lesson_id)} data-testid="handout-link"
+                title="A hand-out and a worksheet of this lesson to print, and its exports">{ "Hand-out ›" }</a>
             <button type="button" class="btn-small present" data-testid="present"
                 aria-pressed={props.presenting.to_string()}
                 title="Presenter mode: full screen, large type, one step per clicker press (P)"

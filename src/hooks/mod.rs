@@ -10,6 +10,8 @@ mod use_play_timer;
 mod use_presenting;
 mod use_progress;
 mod use_settings;
+#[cfg(feature = "teacher")]
+mod use_sheet_lesson;
 
 pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, location_hash, use_hash_route};
@@ -21,6 +23,8 @@ pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};
 pub use use_settings::{load_settings, use_persist_settings};
+#[cfg(feature = "teacher")]
+pub use use_sheet_lesson::{SheetLesson, use_sheet_lesson, use_sheet_style};
 
 /// The page's `localStorage`, if it has one: it may be missing or throw (private modes,
 /// sandboxed frames).

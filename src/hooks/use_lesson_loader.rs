@@ -69,7 +69,7 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
 }
 
 /// The body of `url`, or why it could not be had, in words for the notice.
-async fn fetch_text(url: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(url: &str) -> Result<String, String> {
     let failed = |what: &str| format!("The lesson could not be loaded ({what}); is the page offline?");
     let window = web_sys::window().ok_or_else(|| failed("no window"))?;
     let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| failed("no connection"))?;

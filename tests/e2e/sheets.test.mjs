@@ -1,0 +1,187 @@
+// The teacher's hand-out and worksheet (full build: dist/full/) in headless Chromium
+// against the release build in dist/: the lite player's "Hand-out ›" link, the pages'
+// content on screen and in print (print media, a PDF), and every download (transcript,
+// diagram, sequence diagram, GIFT, Moodle XML) read back. Follows the DOM contract
+// (data-testid), polls the page, never sleeps.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+
+let server;
+let browser;
+
+before(async () => {
+  for (const f of ['index.html', 'full/index.html']) {
+    try {
+      await access(path.join(DIST, f));
+    } catch {
+      throw new Error(`no ${path.join(DIST, f)}: build the app first (scripts/build.sh)`);
+    }
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const text = (page, sel) => page.locator(sel).innerText();
+
+/** Clicks the button `testid` and returns the downloaded file: its name and its text. */
+async function download(page, testid) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`[data-testid=${testid}]`).click()]);
+  const body = await readFile(await file.path(), 'utf8');
+  await writeFile(await artifactPath(file.suggestedFilename()), body);
+  return { name: file.suggestedFilename(), body };
+}
+
+/** Screenshots of a sheet: on screen at 1366×768 (the window, and the whole page), in print media, and a PDF. */
+async function shots(page, name) {
+  await page.screenshot({ path: await artifactPath(`${name}-1366.png`) });
+  await page.screenshot({ path: await artifactPath(`${name}-1366-full.png`), fullPage: true });
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('[data-testid=sheet-bar]').isVisible(), false, 'no buttons on paper');
+  await page.screenshot({ path: await artifactPath(`${name}-print.png`), fullPage: true });
+  const pdf = await page.pdf({ format: 'A4', path: await artifactPath(`${name}.pdf`) });
+  await page.emulateMedia({ media: 'screen' });
+  // Pages of the PDF: one `/Type /Page` object each.
+  return (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+}
+
+test('a teacher prints the hand-out of a lesson and downloads its exports', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  // The lite player links to the full build's hand-out.
+  await page.goto(`${server.url}/#/lesson/a-bounce`);
+  const link = page.locator('[data-testid=handout-link]');
+  await link.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await link.getAttribute('href'), 'full/#/handout/a-bounce');
+  await link.click();
+  await page.locator('[data-testid=handout][data-lesson=a-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(new URL(page.url()).pathname, '/full/');
+  assert.equal(await page.title(), 'Hand-out: When delivery fails: a bounce · Mailroom');
+
+  assert.equal(await text(page, '#sheet-title'), 'When delivery fails: a bounce');
+  const parts = await page.locator('[data-testid=handout-part] h3').allInnerTexts();
+  assert.equal(parts.length, 9);
+  assert.equal(parts[4], 'Part 5: No such user');
+  assert.match(await page.locator('[data-testid=handout-part]').nth(4).innerText(), /a permanent failure \(first digit 5\)/);
+  const transcript = await text(page, '[data-testid=handout-transcript]');
+  assert.match(transcript, /laptop\.example\.org -> ns\.example\.org {2}\(DNS\)\nQ: smtp\.example\.org\. IN A\n/);
+  assert.match(transcript, /mx\.example\.net -> smtp\.example\.org {2}\(SMTP, connection 2\)\nS: 550 5\.1\.1 <bobby@example\.net>/);
+  assert.equal(await page.locator('.sheet-diagram [data-testid=diagram]').count(), 1);
+  // The final diagram: the bounce is in Alice's mailbox.
+  assert.match(await page.locator('.sheet-diagram [data-testid=diagram]').innerHTML(), /alice has 1 message/);
+  const pages = await shots(page, 'handout-a-bounce');
+  assert.ok(pages >= 3, `the hand-out prints on ${pages} pages`);
+
+  const txt = await download(page, 'download-transcript');
+  assert.equal(txt.name, 'a-bounce-transcript.txt');
+  assert.match(txt.body, /^Mailroom: When delivery fails: a bounce\n/);
+  assert.match(txt.body, /\nS: 550 5\.1\.1 <bobby@example\.net>: no such user here\n/);
+  assert.match(txt.body, /\nC: RCPT TO:<bobby@example\.net>\n/);
+
+  const net = await download(page, 'download-diagram');
+  assert.equal(net.name, 'a-bounce-network.svg');
+  assert.match(net.body, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(net.body, /<style><!\[CDATA\[:root\{--panel:#ffffff/);
+  assert.match(net.body, /Bob's provider/);
+  assert.doesNotMatch(net.body, /class="tokens"/, 'no token of the current event');
+  assert.doesNotMatch(net.body, /class="[^"]*\b(active|sender|receiver)\b/, 'nothing marked as the current event\'s');
+
+  const seq = await download(page, 'download-sequence');
+  assert.equal(seq.name, 'a-bounce-sequence.svg');
+  assert.match(seq.body, /RCPT TO:&lt;bobby@example\.net&gt;/);
+  assert.match(seq.body, /550 5\.1\.1 &lt;bobby@example\.net&gt;/);
+  assert.doesNotMatch(seq.body, /class="blank"/, 'the hand-out\'s sequence has no blanks');
+
+  const gift = await download(page, 'download-gift');
+  assert.equal(gift.name, 'a-bounce-quiz-gift.txt');
+  assert.match(gift.body, /\$CATEGORY: \$course\$\/top\/Mailroom\/When delivery fails: a bounce\n/);
+  assert.match(gift.body, /::When delivery fails\\: a bounce · part 5\\: No such user::\[plain\]What will Bob's provider answer to RCPT TO\\:<bobby@example\.net>\?\{\n\t~250\\: the address is fine\n\t~451\\: try again later\n\t=550\\: no such mailbox\n/);
+
+  const xml = await download(page, 'download-xml');
+  assert.equal(xml.name, 'a-bounce-quiz-moodle.xml');
+  assert.match(xml.body, /^<\?xml version="1\.0" encoding="UTF-8"\?>/);
+  assert.match(xml.body, /<question type="multichoice">/);
+  assert.match(xml.body, /<answer fraction="100" format="plain_text"><text>550: no such mailbox<\/text><\/answer>/);
+  assert.equal((xml.body.match(/fraction="0"/g) ?? []).length, 2);
+  // The browser reads it as XML too.
+  const parsed = await page.evaluate((s) => {
+    const doc = new DOMParser().parseFromString(s, 'application/xml');
+    return doc.querySelector('parsererror') ? 'error' : doc.querySelectorAll('quiz > question[type=multichoice]').length;
+  }, xml.body);
+  assert.equal(parsed, 1);
+
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
+
+test('a teacher prints a worksheet: blanks, questions, and the answer key on its own page', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/worksheet/sending-an-email`);
+  await page.locator('[data-testid=worksheet][data-lesson=sending-an-email]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(new URL(page.url()).pathname, '/full/');
+  assert.equal(await text(page, '#sheet-title'), 'Sending an email');
+
+  // The conversation: a row per event; the one reply a question asks about (354) is blank.
+  const rows = page.locator('[data-testid=seq-row]');
+  assert.ok((await rows.count()) > 40);
+  const blanks = page.locator('[data-testid=seq-row] [data-testid=blank]');
+  assert.equal(await blanks.count(), 1);
+  assert.equal(await blanks.first().innerText(), '(1)');
+  const blankRow = page.locator('[data-testid=seq-row]', { has: page.locator('[data-testid=blank]') });
+  assert.doesNotMatch(await blankRow.innerText(), /354/);
+  assert.match(await rows.first().innerText(), /^1\s+Alice's laptop:\s+Alice Liddell writes an email and presses Send\.$/);
+  assert.match(await rows.nth(5).innerText(), /Alice's laptop to Alice's provider:\s+EHLO laptop\.example\.org/);
+
+  // The questions, and the key with the engine's answers.
+  const questions = await page.locator('[data-testid=question]').allInnerTexts();
+  assert.equal(questions.length, 2);
+  assert.match(questions[0], /The connection is open\. Who speaks first\?\n[^]*Alice's laptop\n[^]*Alice's provider/);
+  assert.match(questions[1], /What does her provider answer\?/);
+  const key = await text(page, '[data-testid=answer-key]');
+  assert.match(key, /\(1\) step \d+, Alice's provider to Alice's laptop: 354 End data with <CR><LF>\.<CR><LF>/);
+  assert.match(key, /Who speaks first\?\s+Alice's provider\s+In the simulation: smtp\.example\.org \(Alice's provider\) sends: 220/);
+  assert.match(key, /354: start the message/);
+
+  // In print, the key starts a page of its own.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('[data-testid=answer-key]').evaluate((e) => getComputedStyle(e).breakBefore), 'page');
+  await page.emulateMedia({ media: 'screen' });
+  const pages = await shots(page, 'worksheet-sending-an-email');
+  assert.ok(pages >= 2, `the worksheet prints on ${pages} pages`);
+
+  const seq = await download(page, 'download-sequence');
+  assert.equal(seq.name, 'sending-an-email-worksheet-sequence.svg');
+  assert.equal((seq.body.match(/class="blank"/g) ?? []).length, 1);
+  // Of the two 354s (Alice's laptop, then the relay to Bob's provider), the asked one is blank.
+  assert.equal((seq.body.match(/>354 End data/g) ?? []).length, 1);
+  const gift = await download(page, 'download-gift');
+  assert.match(gift.body, /\t~Alice's laptop\n\t=Alice's provider\n/);
+  assert.match(gift.body, /\t~250\\: OK, message accepted\n\t=354\\: start the message\n\t~221\\: goodbye\n/);
+  const xml = await download(page, 'download-xml');
+  assert.equal((xml.body.match(/fraction="100"/g) ?? []).length, 2);
+
+  // To the hand-out and back to the lesson.
+  await page.locator('[data-testid=other-sheet]').click();
+  await page.locator('[data-testid=handout][data-lesson=sending-an-email]').waitFor();
+  await page.locator('[data-testid=back-to-lesson]').click();
+  await page.locator('main[data-testid=player][data-lesson=sending-an-email]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await page.locator('[data-testid=handout-link]').getAttribute('href'), '#/handout/sending-an-email');
+
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
