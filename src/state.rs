@@ -82,17 +82,21 @@ pub struct Settings {
     pub play_through: bool,
     /// Show what an eavesdropper on the wire sees of encrypted connections.
     pub eavesdropper: bool,
+    /// The conversation as a sequence diagram instead of the network diagram.
+    pub sequence: bool,
 }
 
 impl Settings {
-    /// `speed=2;line-ends=1;through=0;wire=0`: small and readable, no JSON parser needed.
+    /// `speed=2;line-ends=1;through=0;wire=0;seq=0`: small and readable, no JSON parser
+    /// needed.
     pub fn to_storage(self) -> String {
         format!(
-            "speed={};line-ends={};through={};wire={}",
+            "speed={};line-ends={};through={};wire={};seq={}",
             self.speed.key(),
             u8::from(self.show_line_ends),
             u8::from(self.play_through),
-            u8::from(self.eavesdropper)
+            u8::from(self.eavesdropper),
+            u8::from(self.sequence)
         )
     }
 
@@ -105,6 +109,7 @@ impl Settings {
                 Some(("line-ends", v)) => s.show_line_ends = v.trim() == "1",
                 Some(("through", v)) => s.play_through = v.trim() == "1",
                 Some(("wire", v)) => s.eavesdropper = v.trim() == "1",
+                Some(("seq", v)) => s.sequence = v.trim() == "1",
                 _ => {}
             }
         }
@@ -125,6 +130,8 @@ pub struct Player {
     pub play_through: bool,
     /// The eavesdropper's view of encrypted connections is shown beside the transcript.
     pub eavesdropper: bool,
+    /// The sequence diagram is shown instead of the network diagram.
+    pub sequence: bool,
     /// Presenter mode: large type for a projector, the controls out of the way.
     pub presenting: bool,
     /// How many times the lesson's email is sent (`?messages=N`, after the cap).
@@ -184,6 +191,8 @@ pub enum Action {
     ToggleLineEnds,
     TogglePlayThrough,
     ToggleEavesdropper,
+    /// The network diagram or the sequence diagram.
+    ToggleSequence,
     /// Presenter mode on or off (full screen, large type, one step per clicker press).
     TogglePresenting,
     /// The browser left full screen (Esc): presenter mode ends with it.
@@ -299,6 +308,7 @@ impl Player {
             show_line_ends: settings.show_line_ends,
             play_through: settings.play_through,
             eavesdropper: settings.eavesdropper,
+            sequence: settings.sequence,
             presenting: false,
             messages: messages.clamp(1, world::MAX_REPEAT),
             selected: None,
@@ -365,6 +375,7 @@ impl Player {
             show_line_ends: self.show_line_ends,
             play_through: self.play_through,
             eavesdropper: self.eavesdropper,
+            sequence: self.sequence,
         }
     }
 
@@ -490,6 +501,7 @@ impl Reducible for Player {
             Action::ToggleLineEnds => Player { show_line_ends: !self.show_line_ends, ..(*self).clone() },
             Action::TogglePlayThrough => Player { play_through: !self.play_through, ..(*self).clone() },
             Action::ToggleEavesdropper => Player { eavesdropper: !self.eavesdropper, ..(*self).clone() },
+            Action::ToggleSequence => Player { sequence: !self.sequence, ..(*self).clone() },
             Action::TogglePresenting => Player { presenting: !self.presenting, ..(*self).clone() },
             Action::StopPresenting if !self.presenting => return self,
             Action::StopPresenting => Player { presenting: false, ..(*self).clone() },
@@ -859,11 +871,24 @@ mod tests {
     }
 
     #[test]
+    fn the_sequence_view_is_a_setting_that_survives_a_reload() {
+        let p = run(player(), &[Action::ToggleSequence]);
+        assert!(p.sequence);
+        let saved = p.settings().to_storage();
+        assert!(saved.ends_with(";seq=1"), "{saved}");
+        assert!(Settings::from_storage(&saved).sequence);
+        // Stepping keeps it; toggling again goes back to the network diagram.
+        let p = run(p, &[Action::Step, Action::ToggleSequence]);
+        assert!(!p.sequence);
+        assert!(!Settings::from_storage("speed=2;line-ends=1;through=0;wire=1").sequence);
+    }
+
+    #[test]
     fn the_eavesdropper_view_is_a_setting_that_survives_a_reload() {
         let p = run(player(), &[Action::ToggleEavesdropper]);
         assert!(p.eavesdropper);
         let saved = p.settings().to_storage();
-        assert!(saved.ends_with(";wire=1"), "{saved}");
+        assert!(saved.contains(";wire=1"), "{saved}");
         assert!(Settings::from_storage(&saved).eavesdropper);
         // An old entry without it keeps the default.
         assert!(!Settings::from_storage("speed=2;line-ends=1;through=0").eavesdropper);

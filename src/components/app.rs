@@ -7,6 +7,7 @@ use crate::components::mail_programs::MailPrograms;
 use crate::components::mailboxes::Mailboxes;
 use crate::components::narration::Narration;
 use crate::components::predict::{Moment, Predict};
+use crate::components::sequence_panel::SequencePanel;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
@@ -104,6 +105,7 @@ pub fn App() -> Html {
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
     let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
     let on_present = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePresenting));
+    let on_sequence = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleSequence));
     let on_reply = use_callback(dispatcher.clone(), |r: Reply, d| d.dispatch(Action::Answer(r)));
     let on_skip = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Skip));
     let predict = predict(&player);
@@ -137,13 +139,19 @@ pub fn App() -> Html {
                 ondismiss={on_dismiss}
                 presenting={player.presenting}
                 onpresent={on_present}
+                sequence={player.sequence}
+                onsequence={on_sequence}
             />
             <div class="stage">
-                <Diagram
-                    run={player.run.clone()}
-                    cursor={player.cursor}
-                    travel_ms={player.speed.travel_ms()}
-                />
+                if player.sequence {
+                    <SequencePanel run={player.run.clone()} cursor={player.cursor} presenting={player.presenting} />
+                } else {
+                    <Diagram
+                        run={player.run.clone()}
+                        cursor={player.cursor}
+                        travel_ms={player.speed.travel_ms()}
+                    />
+                }
                 <Transcript
                     run={player.run.clone()}
                     cursor={player.cursor}

@@ -19,8 +19,8 @@ pub mod message_dialog;
 pub mod narration;
 pub mod page;
 pub mod predict;
-#[cfg(feature = "teacher")]
 pub mod sequence;
+pub mod sequence_panel;
 #[cfg(feature = "teacher")]
 pub mod sheet_bar;
 pub mod top_bar;

@@ -1,21 +1,28 @@
-//! The conversation as a sequence diagram in HTML (full build's worksheet): a lane per
-//! host, an arrow per event with what it says, numbered; the replies in `blanks` show an
-//! empty numbered box to fill in. A grid of half-lane columns places each arrow from the
-//! centre of its sender's lane to the centre of its receiver's, so it prints across pages
-//! row by row.
+//! The conversation as a sequence diagram in HTML: a lane per host, an arrow per event
+//! with what it says, numbered. In the player (`cursor`) only the events shown so far, the
+//! current one marked and drawn in; on a worksheet every event, and the replies in
+//! `blanks` show an empty numbered box to fill in. A grid of half-lane columns places each
+//! arrow from the centre of its sender's lane to the centre of its receiver's, so it
+//! prints across pages row by row.
 
 use yew::prelude::*;
 
 use mailroom_core::export;
 use mailroom_core::world::LessonRun;
 
+use crate::class;
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
 pub struct SequenceProps {
     pub run: Shared<LessonRun>,
     /// The replies left blank, by event index, numbered in this order.
+    #[prop_or_default]
     pub blanks: Vec<usize>,
+    /// In the player: how many events are shown (the last one is the current event);
+    /// `None`: all of them.
+    #[prop_or_default]
+    pub cursor: Option<usize>,
 }
 
 /// The grid lines of host `h`'s lane: the first column holds the row numbers, then two
@@ -28,7 +35,10 @@ fn centre(h: usize) -> usize {
 pub fn Sequence(props: &SequenceProps) -> Html {
     let trace = &props.run.trace;
     let n = trace.hosts.len();
-    let rows = export::sequence(trace);
+    // The arrows' texts are made once per run, not at every step.
+    let rows = use_memo(props.run.clone(), |run| export::sequence(&run.trace));
+    let shown = props.cursor.map_or(rows.len(), |c| c.min(rows.len()));
+    let current = props.cursor.and_then(|c| c.checked_sub(1));
     let name = |h: usize| trace.hosts.get(h).map_or("?", |i| i.label.as_str());
     let lanes = (0..n)
         .map(|h| html! { <span class="seq-lane" style={format!("grid-column: {} / span 2", 2 + 2 * h)} /> });
@@ -39,8 +49,9 @@ pub fn Sequence(props: &SequenceProps) -> Html {
             </span>
         }
     });
-    let arrows = rows.iter().map(|row| {
+    let arrows = rows[..shown].iter().map(|row| {
         let fam = format!("fam-{}", row.family.css_class());
+        let is_current = current == Some(row.index);
         let blank = props.blanks.iter().position(|&b| b == row.index);
         let said = match blank {
             Some(k) => html! {
@@ -60,11 +71,27 @@ pub fn Sequence(props: &SequenceProps) -> Html {
             html! { <span class={class} style={format!("grid-column: {span}")}>{ said }</span> }
         } else {
             let (a, b) = (centre(row.from), centre(row.to));
+            let (lo, hi) = (a.min(b), a.max(b));
             let class = if b > a { "seq-arrow right" } else { "seq-arrow left" };
-            html! { <span class={class} style={format!("grid-column: {} / {}", a.min(b), a.max(b))}>{ said }</span> }
+            let line = |inside: Html| html! { <span {class} style={format!("grid-column: {lo} / {hi}")}>{ inside }</span> };
+            if blank.is_some() {
+                line(said)
+            } else {
+                // The words over the arrow run on past its end, to the side with more room:
+                // between neighbouring lanes an arrow is too short for a command line.
+                let (span, end) =
+                    if 2 * n + 2 - hi >= lo - 2 { (format!("{lo} / -1"), "") } else { (format!("2 / {hi}"), " end") };
+                html! {
+                    <>
+                        { line(Html::default()) }
+                        <span class={format!("seq-say{end}")} style={format!("grid-column: {span}")}>{ said }</span>
+                    </>
+                }
+            }
         };
         html! {
-            <li key={row.index} class={classes!("seq-row", fam)} data-testid="seq-row">
+            <li key={row.index} class={class!("seq-row", fam, is_current.then_some("current"))}
+                aria-current={is_current.then_some("step")} data-testid="seq-row">
                 <span class="seq-num">{ row.index + 1 }</span>
                 <span class="visually-hidden">{ who }</span>
                 { shape }

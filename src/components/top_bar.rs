@@ -20,6 +20,9 @@ pub struct TopBarProps {
     /// Presenter mode is on; the button turns it on and off.
     pub presenting: bool,
     pub onpresent: Callback<()>,
+    /// The sequence diagram is shown instead of the network diagram; the button switches.
+    pub sequence: bool,
+    pub onsequence: Callback<()>,
 }
 
 /// Brand, lesson title (or a lesson picker) and the step counter.
@@ -79,6 +82,12 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             // The teacher tools (a hand-out to print, a worksheet, exports) are in the full build.
             <a class="handout-link" href={crate::route::handout_href(&props.lesson_id)} data-testid="handout-link"
                 title="A hand-out and a worksheet of this lesson to print, and its exports">{ "Hand-out ›" }</a>
+            <button type="button" class="btn-small present" data-testid="sequence-button"
+                aria-pressed={props.sequence.to_string()}
+                title="The conversation as a sequence diagram, in place of the network diagram (S)"
+                onclick={props.onsequence.reform(|_: MouseEvent| ())}>
+                { "Sequence" }
+            </button>
             <button type="button" class="btn-small present" data-testid="present"
                 aria-pressed={props.presenting.to_string()}
                 title="Presenter mode: full screen, large type, one step per clicker press (P)"

@@ -32,6 +32,8 @@ pub fn shortcut(key: &str, target: Target, shift: bool, presenting: bool) -> Opt
         " " | "Spacebar" => Some(Action::Toggle),
         // P, or F5 (what a clicker's "start the show" button sends), presents.
         "p" | "P" | "F5" => Some(Action::TogglePresenting),
+        // S: the sequence diagram, or back to the network diagram.
+        "s" | "S" => Some(Action::ToggleSequence),
         // ⇧← and ⇧→ jump a whole part of the lesson.
         "ArrowLeft" if shift => Some(Action::PrevPart),
         "ArrowRight" if shift => Some(Action::NextPart),
@@ -109,6 +111,9 @@ mod tests {
         assert_eq!(shortcut("ArrowLeft", Target::Control, false, false), Some(Action::Back));
         assert_eq!(shortcut("Home", page, false, false), Some(Action::ToStart));
         assert_eq!(shortcut("End", page, false, false), Some(Action::ToEnd));
+        assert_eq!(shortcut("s", page, false, false), Some(Action::ToggleSequence));
+        assert_eq!(shortcut("S", Target::Control, false, true), Some(Action::ToggleSequence));
+        assert_eq!(shortcut("s", Target::Field, false, false), None);
         assert_eq!(shortcut("x", page, false, false), None);
     }
 
