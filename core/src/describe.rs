@@ -118,7 +118,7 @@
 
 #[cfg(feature = "imap")]
 mod imap;
-mod syntax;
+pub(crate) mod syntax;
 
 /// How an `at TIME imap ...` line reads, with every action (feature `imap`).
 #[cfg(feature = "imap")]

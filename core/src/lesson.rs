@@ -608,7 +608,19 @@ impl Anchor {
                 }
             }
             "delivery" => AnchorKind::Delivery(w.next_if(|s| !is_qualifier(s)).map(lower)),
-            other => return Err(format!("unknown anchor `{other}`")),
+            other => {
+                const KINDS: [&str; 13] = [
+                    "start", "connect", "close", "data", "queued", "bounce", "delayed", "tls", "note",
+                    "command", "reply", "dns", "delivery",
+                ];
+                let hint = crate::describe::syntax::did_you_mean(other, &KINDS)
+                    .map(|k| format!(" (did you mean `{k}`?)"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "unknown anchor `{other}`{hint}; an anchor starts with one of: {}",
+                    KINDS.join(", ")
+                ));
+            }
         };
         let mut anchor = Anchor { what, on: None, from: None, to: None, nth: 1 };
         while let Some(word) = w.next() {
