@@ -2,7 +2,7 @@ use mailroom_core::lessons::{Entry, INDEX, Path};
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::hooks::load_progress;
+use crate::hooks::{load_my_lessons, load_progress};
 use crate::progress::Progress;
 use crate::route::{self, Route};
 
@@ -11,9 +11,9 @@ fn href(id: &str, step: usize) -> String {
     route::format(&Route { lesson: id.to_string(), step })
 }
 
-/// What the student has done in lesson `e`, in words ("" when never opened).
-fn status(progress: &Progress, e: &Entry) -> (&'static str, String) {
-    match progress.lesson(e.id) {
+/// What the student has done in lesson `id`, in words ("" when never opened).
+fn status(progress: &Progress, id: &str) -> (&'static str, String) {
+    match progress.lesson(id) {
         Some(l) if l.finished => ("done", "Finished".into()),
         Some(l) => ("started", format!("Step {} of {}", l.furthest, l.total)),
         None => ("", String::new()),
@@ -21,21 +21,27 @@ fn status(progress: &Progress, e: &Entry) -> (&'static str, String) {
 }
 
 fn card(progress: &Progress, e: &Entry) -> Html {
-    let (class, said) = status(progress, e);
     let level = e.listing.level.map(|l| l.title()).unwrap_or_default();
     let minutes = e.listing.minutes.map(|m| format!("{m} min")).unwrap_or_default();
     let meta = [level, &minutes].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ");
+    lesson_card(progress, e.id, e.title, e.summary, meta)
+}
+
+/// A lesson's card: its title, what it teaches, `meta` (level and time), and how far the
+/// student got.
+fn lesson_card(progress: &Progress, id: &str, title: &str, summary: &str, meta: String) -> Html {
+    let (class, said) = status(progress, id);
     html! {
-        <li class={classes!("lesson-card", class)} data-lesson={e.id}>
-            <a href={href(e.id, 0)}>
-                <span class="lesson-card-title">{ e.title }</span>
-                <span class="lesson-card-summary">{ e.summary }</span>
+        <li class={classes!("lesson-card", class)} data-lesson={id.to_string()}>
+            <a href={href(id, 0)}>
+                <span class="lesson-card-title">{ title.to_string() }</span>
+                <span class="lesson-card-summary">{ summary.to_string() }</span>
                 <span class="lesson-card-meta">
                     <span>{ meta }</span>
                     if !said.is_empty() {
                         <span class="lesson-card-status" data-testid="lesson-status">{ said }</span>
                     }
-                    if let Some((right, asked)) = progress.lesson(e.id).and_then(|l| l.score) {
+                    if let Some((right, asked)) = progress.lesson(id).and_then(|l| l.score) {
                         <span class="lesson-card-score" data-testid="lesson-score">
                             { format!("Predicted {right} of {asked}") }
                         </span>
@@ -93,6 +99,8 @@ fn part(progress: &Progress, n: usize, title: &str, lessons: &[&Entry]) -> Html 
 #[component]
 pub fn Home() -> Html {
     let loaded = use_memo((), |_| load_progress());
+    // A teacher's own lessons kept in this browser (they play in the full build).
+    let mine = use_memo((), |_| load_my_lessons().0);
     let (progress, notice) = &*loaded;
     let dismissed = use_state(|| false);
     use_effect_with((), |_| {
@@ -145,6 +153,11 @@ pub fn Home() -> Html {
                         { "Teachers: write a lesson as a text file and play it here, keep it in this browser, share it as a link. " }
                         <a href="#/yours" data-testid="yours-link">{ "Your lessons ›" }</a>
                     </p>
+                    if !mine.lessons.is_empty() {
+                        <ol class="path-lessons" data-testid="my-lessons">
+                            { for mine.lessons.iter().map(|k| lesson_card(progress, &k.id, &k.title, "Kept in this browser", String::new())) }
+                        </ol>
+                    }
                 </section>
             </main>
         </div>

@@ -4,7 +4,6 @@ mod use_focus_rescue;
 mod use_hash_route;
 mod use_keyboard;
 mod use_lesson_loader;
-#[cfg(feature = "teacher")]
 mod use_my_lessons;
 mod use_play_timer;
 mod use_presenting;
@@ -17,8 +16,9 @@ pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, location_hash, use_hash_route};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_lesson_loader::{LessonSource, set_lesson_source, use_lesson_loader};
+pub use use_my_lessons::load_my_lessons;
 #[cfg(feature = "teacher")]
-pub use use_my_lessons::{load_my_lessons, save_my_lessons};
+pub use use_my_lessons::save_my_lessons;
 pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};

@@ -11,6 +11,7 @@ pub fn load_my_lessons() -> (MyLessons, Option<String>) {
 }
 
 /// Saves the kept lessons; `false` when the browser refused (storage full or off).
+#[cfg(feature = "teacher")]
 pub fn save_my_lessons(mine: &MyLessons) -> bool {
     storage().is_some_and(|s| s.set_item(KEY, &mine.to_storage()).is_ok())
 }

@@ -100,6 +100,16 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   const kept = page.locator('[data-testid=kept] li[data-lesson=my-our-own-bounce]');
   await kept.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
 
+  // On the lite home page too, under "Your own lessons": its card opens it (in the full build).
+  await page.goto(`${server.url}/`);
+  const card = page.locator('[data-testid=my-lessons] .lesson-card[data-lesson=my-our-own-bounce] a');
+  await card.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.match(await card.innerText(), /^Our own bounce\nKept in this browser/);
+  await card.click();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  await page.goto(`${server.url}/full/#/yours`);
+  await kept.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+
   // A file with a mistake: named by its file.
   await page.locator('[data-testid=open-file]').setInputFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
   await page.waitForFunction(() => /^homework\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
