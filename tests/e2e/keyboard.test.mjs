@@ -1,0 +1,149 @@
+// The whole journey with the keyboard alone, in headless Chromium against the release
+// build in dist/: from the home page into a lesson (Tab, Enter), stepping, answering a
+// prediction, the message inspector opened and closed, the sequence diagram, presenter
+// mode with a clicker's keys, and back home to see the progress. At every Tab stop the
+// focused element must show a focus indicator and lie inside the window (WCAG 2.4.7,
+// 2.4.11). Polls the page, never sleeps.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+const PLAYER = 'main[data-testid=player]';
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The focused element: a description, whether it shows a focus ring (outline or box
+ * shadow) and whether it lies inside the window. */
+function focused(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return { desc: 'body', ring: false, inWindow: false, testid: null };
+    const s = getComputedStyle(el);
+    const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+    const r = el.getBoundingClientRect();
+    const inWindow = r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth && r.width > 0;
+    const label = (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40);
+    return { desc: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} "${label}"`, ring, inWindow, testid: el.dataset.testid ?? null };
+  });
+}
+
+/** Presses Tab until `done(focus)` holds, checking every stop on the way. */
+async function tabUntil(page, what, done, limit = 120) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    // Past the last control Tab leaves the page (the browser's own controls), then
+    // comes back to the first.
+    if (f.desc === 'body') continue;
+    assert.ok(f.ring, `a visible focus ring on ${f.desc}`);
+    assert.ok(f.inWindow, `the focused ${f.desc} is inside the window`);
+    if (await done(f)) return f;
+  }
+  throw new Error(`${what}: not reached in ${limit} Tab presses`);
+}
+
+const cursor = (page) => page.locator(PLAYER).getAttribute('data-cursor').then(Number);
+
+test('the whole journey with the keyboard alone, focus always visible', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+
+  // Home: the big button starts the first lesson.
+  await tabUntil(page, 'the Start button', (f) => f.testid === 'continue');
+  await page.keyboard.press('Enter');
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+
+  // Step until the first question takes the keyboard; answer it with Enter.
+  for (let i = 0; i < 80; i++) {
+    if ((await page.locator('[data-testid=predict] .choice').count()) > 0) break;
+    await page.keyboard.press('ArrowRight');
+  }
+  await page.waitForFunction(() => document.activeElement?.classList.contains('choice'));
+  let f = await focused(page);
+  assert.ok(f.ring && f.inWindow, `the first choice shows its focus: ${f.desc}`);
+  const before = await cursor(page);
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=predict-verdict]').waitFor();
+  assert.equal(await cursor(page), before + 1, 'answering shows the event');
+
+  // On to the message: its explanation offers the inspector.
+  for (let i = 0; i < 80 && (await page.locator('[data-testid=inspect-message]').count()) === 0; i++) {
+    await page.keyboard.press('ArrowRight');
+    if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await page.keyboard.press('Enter');
+  }
+  await tabUntil(page, 'Inspect this message', (f) => f.testid === 'inspect-message');
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[data-testid=message-dialog]');
+  await dialog.waitFor();
+  assert.ok(await page.evaluate(() => !!document.activeElement?.closest('[data-testid=message-dialog]')), 'the focus is in the dialog');
+  await tabUntil(page, 'a view of the inspector', (f) => f.desc.includes('Header and hops'), 10);
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=inspect-view]').waitFor();
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  f = await focused(page);
+  assert.equal(f.testid, 'inspect-message', 'the focus is back on what opened the dialog');
+
+  // The sequence diagram and back.
+  await page.keyboard.press('s');
+  await page.locator('[data-testid=sequence-panel]').waitFor();
+  const at = await cursor(page);
+  await page.keyboard.press('ArrowRight');
+  if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await page.keyboard.press('Enter');
+  await page.waitForFunction(([p, c]) => Number(document.querySelector(p).dataset.cursor) > c, [PLAYER, at]);
+  await page.keyboard.press('s');
+  await page.locator('svg[data-testid=diagram]').waitFor();
+
+  // Presenter mode: PageDown and PageUp, then P again.
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-presenting'));
+  const here = await cursor(page);
+  await page.keyboard.press('PageUp');
+  await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c - 1), [PLAYER, here]);
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c), [PLAYER, here]);
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
+
+  // Home by the brand link, reached with Shift+Tab (it comes first on the page).
+  for (let i = 0; i < 150 && (await focused(page)).testid !== 'home-link'; i++) {
+    await page.keyboard.press('Shift+Tab');
+    f = await focused(page);
+    if (f.desc === 'body') continue;
+    assert.ok(f.ring, `a visible focus ring on ${f.desc}`);
+    assert.ok(f.inWindow, `the focused ${f.desc} is inside the window`);
+  }
+  assert.equal((await focused(page)).testid, 'home-link');
+  const step = await cursor(page);
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=home]').waitFor();
+  const status = page.locator('.lesson-card[data-lesson=sending-an-email] [data-testid=lesson-status]');
+  assert.match(await status.innerText(), new RegExp(`^Step ${step} of \\d+$`));
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
