@@ -189,7 +189,7 @@ fn body_part(p: &BodyPart) -> Html {
     let mut facts: Vec<String> = Vec::new();
     facts.extend(p.encoding.clone());
     facts.extend(p.size.map(|n| format!("{n} octets")));
-    facts.extend(p.lines.map(|n| format!("{n} lines")));
+    facts.extend(p.lines.map(|n| if n == 1 { "1 line".to_string() } else { format!("{n} lines") }));
     match (p.disposition.as_deref(), p.filename.as_deref()) {
         (Some(d), Some(f)) => facts.push(format!("{d} “{f}”")),
         (Some(d), None) => facts.push(d.to_string()),

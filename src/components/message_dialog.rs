@@ -136,6 +136,9 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         }
     });
     let note = match (*current, sent) {
+        (_, _) if response && *current != View::Source => html! {
+            { "What this one response says of the message's parts, before any of them is downloaded." }
+        },
         (View::Source, _) if response => html! {
             { "The response as it travelled: one parenthesised list, each part of the message in a pair of parentheses inside it." }
         },
