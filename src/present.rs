@@ -437,21 +437,44 @@ pub struct StoredMessage {
     pub text: String,
 }
 
-/// The messages filed into `mailbox` by the events shown at `cursor`.
-pub fn messages(trace: &Trace, cursor: usize, mailbox: &str) -> Vec<StoredMessage> {
-    trace.events[..cursor.min(trace.len())]
-        .iter()
-        .filter(|e| matches!(&e.kind, EventKind::Delivery { mailbox: m } if m.eq_ignore_ascii_case(mailbox)))
-        .map(|e| {
-            let text = e.text();
-            StoredMessage {
-                index: e.index,
-                from: header(&text, "From").unwrap_or_default(),
-                subject: header(&text, "Subject").unwrap_or_else(|| "(no subject)".into()),
-                text,
+/// Every mailbox's deliveries: its address (lower case) and the events that filed a
+/// message into it, in order. Made once per trace; what a mailbox holds at a cursor is
+/// then a binary search ([`Deliveries::at`]), whatever the length of the trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deliveries(Vec<(String, Vec<usize>)>);
+
+impl Deliveries {
+    pub fn of(trace: &Trace) -> Deliveries {
+        let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+        for e in &trace.events {
+            if let EventKind::Delivery { mailbox } = &e.kind {
+                let mailbox = mailbox.to_ascii_lowercase();
+                match out.iter_mut().find(|(m, _)| *m == mailbox) {
+                    Some((_, list)) => list.push(e.index),
+                    None => out.push((mailbox, vec![e.index])),
+                }
             }
-        })
-        .collect()
+        }
+        Deliveries(out)
+    }
+
+    /// The delivery events of `mailbox` among the events shown at `cursor`.
+    pub fn at(&self, mailbox: &str, cursor: usize) -> &[usize] {
+        let list = self.0.iter().find(|(m, _)| m.eq_ignore_ascii_case(mailbox)).map_or(&[][..], |(_, l)| l);
+        &list[..list.partition_point(|&i| i < cursor)]
+    }
+}
+
+/// The message filed by delivery event `index`.
+pub fn stored(trace: &Trace, index: usize) -> Option<StoredMessage> {
+    let e = trace.events.get(index)?;
+    let text = e.text();
+    Some(StoredMessage {
+        index,
+        from: header(&text, "From").unwrap_or_default(),
+        subject: header(&text, "Subject").unwrap_or_else(|| "(no subject)".into()),
+        text,
+    })
 }
 
 /// The message an event carries, as its receiver reads it: a copy in a mailbox as stored,
@@ -1052,8 +1075,12 @@ mod tests {
     #[test]
     fn messages_appear_only_once_delivered() {
         let t = trace();
-        assert!(messages(&t, 3, "bob@example.net").is_empty());
-        let m = messages(&t, 4, "bob@example.net");
+        let d = Deliveries::of(&t);
+        assert_eq!((d.at("bob@example.net", 3), d.at("BOB@example.net", 5)), (&[][..], &[3][..]));
+        assert_eq!(d.at("carol@example.net", 5), &[] as &[usize]);
+        assert!(d.at("bob@example.net", 3).is_empty());
+        let m: Vec<StoredMessage> =
+            d.at("bob@example.net", 4).iter().filter_map(|&i| stored(&t, i)).collect();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].from, "Alice <alice@example.org>");
         assert_eq!(m[0].subject, "Lunch on Friday?");

@@ -6,7 +6,11 @@ use yew::prelude::*;
 
 use crate::class;
 use crate::components::message_dialog::MessageDialog;
-use crate::present::{self, StoredMessage};
+use crate::present::{self, Deliveries, StoredMessage};
+
+/// The newest messages of a mailbox listed; the count says how many it holds (a long
+/// trace files hundreds, and a list of them all would cost every step its paint).
+const LISTED: usize = 12;
 
 #[derive(Properties, PartialEq)]
 pub struct MailboxesProps {
@@ -36,6 +40,8 @@ fn message(m: &StoredMessage, cursor: usize, onopen: &Callback<usize>) -> Html {
 pub fn Mailboxes(props: &MailboxesProps) -> Html {
     let trace = &props.run.trace;
     let boxes = use_memo(props.run.clone(), |run| present::mailboxes(&run.trace));
+    let deliveries = use_memo(props.run.clone(), |run| Deliveries::of(&run.trace));
+    let held = |addr: &str| deliveries.at(addr, props.cursor);
     let email = &props.lesson.email;
     // Every recipient of the lesson's message, copies included: their mailboxes are shown in full.
     let recipient = |addr: &str| {
@@ -51,9 +57,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
     // bounce): then it is the one to watch.
     let sender = present::address_of(&props.lesson.email.from);
     let is_sender = |addr: &str| addr.eq_ignore_ascii_case(sender);
-    let sender_has_news = boxes
-        .iter()
-        .any(|(_, addr)| is_sender(addr) && !present::messages(trace, props.cursor, addr).is_empty());
+    let sender_has_news = boxes.iter().any(|(_, addr)| is_sender(addr) && !held(addr).is_empty());
     let no_recipient_here = !boxes.iter().any(|(_, addr)| recipient(addr));
     let (main, others): (Vec<_>, Vec<_>) = boxes.iter().partition(|(_, addr)| {
         recipient(addr) || (is_sender(addr) && (sender_has_news || no_recipient_here))
@@ -77,7 +81,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
         let (_, addr) = main.iter().chain(others.iter()).find(|(_, a)| {
             trace.events.get(i).is_some_and(|e| matches!(&e.kind, mailroom_core::trace::EventKind::Delivery { mailbox } if mailbox.eq_ignore_ascii_case(a)))
         })?;
-        let m = present::messages(trace, props.cursor, addr).into_iter().find(|m| m.index == i)?;
+        let m = held(addr).contains(&i).then(|| present::stored(trace, i)).flatten()?;
         Some(html! {
             <MessageDialog index={m.index} run={props.run.clone()} eyebrow={present::mailbox_title(&props.lesson, addr)} onclose={onclose.clone()} />
         })
@@ -95,19 +99,24 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
             // rebuild them on every render.
             <div class="mailbox-list">
             { for main.iter().map(|(host, addr)| {
-                let messages = present::messages(trace, props.cursor, addr);
+                let all = held(addr);
+                let earlier = all.len().saturating_sub(LISTED);
+                let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
                 let host_name = trace.hosts.get(*host).map(|h| h.name.clone()).unwrap_or_default();
                 html! {
                     <div key={addr.clone()} class="mailbox" data-testid="mailbox" data-owner={addr.clone()}
-                        data-count={messages.len().to_string()}>
+                        data-count={all.len().to_string()}>
                         <h3 class="mailbox-title">
                             <span>{ present::mailbox_title(&props.lesson, addr) }</span>
                             <span class="mailbox-where">{ format!("{addr} on {host_name}") }</span>
                             <span class="count-badge">
-                                { messages.len() }
-                                <span class="visually-hidden">{ if messages.len() == 1 { " message" } else { " messages" } }</span>
+                                { all.len() }
+                                <span class="visually-hidden">{ if all.len() == 1 { " message" } else { " messages" } }</span>
                             </span>
                         </h3>
+                        if earlier > 0 {
+                            <p class="muted messages-earlier">{ format!("The newest {LISTED}, after {earlier} earlier ones:") }</p>
+                        }
                         if !messages.is_empty() {
                             <ul class="messages">{ for messages.iter().map(|m| message(m, props.cursor, &onopen)) }</ul>
                         }
@@ -119,7 +128,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                 <p class="other-mailboxes">
                     { "Other mailboxes: " }
                     { for others.iter().enumerate().map(|(i, (_, addr))| {
-                        let n = present::messages(trace, props.cursor, addr).len();
+                        let n = held(addr).len();
                         html! {
                             <span key={addr.clone()} class="other-mailbox" data-testid="mailbox" data-owner={addr.clone()}
                                 data-count={n.to_string()}>

@@ -38,6 +38,9 @@ pub fn Sequence(props: &SequenceProps) -> Html {
     // The arrows' texts are made once per run, not at every step.
     let rows = use_memo(props.run.clone(), |run| export::sequence(&run.trace));
     let shown = props.cursor.map_or(rows.len(), |c| c.min(rows.len()));
+    // In the player, as in the transcript, a window of arrows before the current one.
+    let start =
+        if props.cursor.is_some() { crate::components::transcript::first_row(shown, 1, None) } else { 0 };
     let current = props.cursor.and_then(|c| c.checked_sub(1));
     let name = |h: usize| trace.hosts.get(h).map_or("?", |i| i.label.as_str());
     let lanes = (0..n)
@@ -49,7 +52,7 @@ pub fn Sequence(props: &SequenceProps) -> Html {
             </span>
         }
     });
-    let arrows = rows[..shown].iter().map(|row| {
+    let arrows = rows[start..shown].iter().map(|row| {
         let fam = format!("fam-{}", row.family.css_class());
         let is_current = current == Some(row.index);
         let blank = props.blanks.iter().position(|&b| b == row.index);
@@ -102,6 +105,9 @@ pub fn Sequence(props: &SequenceProps) -> Html {
         <div class="seq" style={format!("--cols: {}", 2 * n)} data-testid="sequence">
             <div class="seq-lanes" aria-hidden="true">{ for lanes }</div>
             <div class="seq-head" aria-hidden="true">{ for heads }</div>
+            if start > 0 {
+                <p class="muted seq-earlier">{ format!("{start} earlier steps: see the transcript") }</p>
+            }
             <ol class="seq-rows" aria-label="The conversation, arrow by arrow">{ for arrows }</ol>
         </div>
     }

@@ -11,6 +11,20 @@ use crate::state::Action;
 /// compares a few dozen chunk props instead of one props value per row.
 const CHUNK: usize = 64;
 
+/// How many rows before the current one are in the page; earlier ones come a window at a
+/// time on demand ("Show earlier steps"). The browser's work in a step (style, layout,
+/// paint) grows with the rows in the page, so a step costs the same on a trace of 10,000
+/// events as on a lesson's 50. A multiple of [`CHUNK`].
+pub const WINDOW: usize = 4 * CHUNK;
+
+/// The first row in the page: a window before the last row shown (more windows when
+/// asked for), and never after the selected row; at the start of its chunk.
+pub fn first_row(shown: usize, windows: usize, selected: Option<usize>) -> usize {
+    let start = shown.saturating_sub(WINDOW.saturating_mul(windows.max(1)));
+    let start = selected.filter(|s| *s < shown).map_or(start, |s| start.min(s));
+    start / CHUNK * CHUNK
+}
+
 #[derive(Properties, PartialEq)]
 pub struct TranscriptProps {
     pub run: Shared<LessonRun>,
@@ -28,6 +42,13 @@ pub struct TranscriptProps {
 #[component]
 pub fn Transcript(props: &TranscriptProps) -> Html {
     let shown = props.cursor.min(props.run.trace.len());
+    // Windows of earlier rows asked for; back to one for another lesson.
+    let windows = use_state(|| 1usize);
+    {
+        let windows = windows.clone();
+        use_effect_with(props.run.clone(), move |_| windows.set(1));
+    }
+    let start = first_row(shown, *windows, props.selected);
     let current = shown.checked_sub(1);
     let within = |i: Option<usize>, start: usize| i.filter(|i| (start..start + CHUNK).contains(i));
     // Roving tabindex: one row is in the Tab order (the selected one, else the current
@@ -66,8 +87,17 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
             if shown == 0 {
                 <p class="transcript-empty">{ "Nothing has been said yet. Press Play or → to begin." }</p>
             }
+            if start > 0 {
+                <p class="transcript-more">
+                    <button type="button" class="link-button" data-testid="earlier-rows"
+                        onclick={let w = windows.clone(); move |_: MouseEvent| w.set(*w + 1)}>
+                        { format!("Show {} earlier steps", start.min(WINDOW)) }
+                    </button>
+                    <span class="muted">{ format!(" ({start} not shown)") }</span>
+                </p>
+            }
             <ol class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint">
-                { for (0..shown).step_by(CHUNK).map(|start| html! {
+                { for (start..shown).step_by(CHUNK).map(|start| html! {
                     <TranscriptChunk
                         key={start}
                         run={props.run.clone()}
@@ -120,5 +150,32 @@ pub fn TranscriptChunk(props: &TranscriptChunkProps) -> Html {
                 dispatch={props.dispatch.clone()}
             />
         }) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_holds_a_window_of_rows_before_the_current_one() {
+        // (rows shown, windows asked for, selected row) -> first row in the page
+        let cases = [
+            (0, 1, None, 0),
+            (40, 1, None, 0),
+            (WINDOW, 1, None, 0),
+            (WINDOW + 1, 1, None, 0),
+            (WINDOW + CHUNK, 1, None, CHUNK),
+            (10_000, 1, None, (10_000 - WINDOW) / CHUNK * CHUNK),
+            (10_000, 2, None, (10_000 - 2 * WINDOW) / CHUNK * CHUNK),
+            (10_000, usize::MAX, None, 0),
+            // A selected row far back stays in the page, and so do the rows after it.
+            (10_000, 1, Some(130), 128),
+            // A selection not yet shown does not count.
+            (1_000, 1, Some(5_000), (1_000 - WINDOW) / CHUNK * CHUNK),
+        ];
+        for (shown, windows, selected, want) in cases {
+            assert_eq!(first_row(shown, windows, selected), want, "{shown} {windows} {selected:?}");
+        }
     }
 }

@@ -400,7 +400,7 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   assert.match(await page.locator('[data-testid=messages-note]').textContent(), /27 times/);
   await page.goto(`${server.url}/?messages=999999#/lesson/sending-an-email/step/0`);
   await page.locator('[data-testid=notice]').waitFor();
-  assert.match(await page.locator('[data-testid=notice]').textContent(), /999999.*50/);
+  assert.match(await page.locator('[data-testid=notice]').textContent(), /999999.*250/);
   await context.close();
 });
 

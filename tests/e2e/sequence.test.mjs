@@ -135,3 +135,34 @@ test('the sequence view follows the cursor, step by step, and survives a reload'
     assert.deepEqual(offsite, [], 'no request leaves the site');
   }
 });
+
+test('on a trace of 10,000 events the page holds a window of rows; earlier ones on demand', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/?messages=213#/lesson/sending-an-email/step/5000`);
+  await page.waitForFunction((p) => document.querySelector(p)?.dataset.cursor === '5000', PLAYER, { timeout: 120_000 });
+  const rows = () => page.locator('[data-testid=transcript] [role=option], [data-testid=transcript] > li').count();
+  const first = await rows();
+  assert.ok(first >= 256 && first <= 320, `a window of rows, not 5,000: ${first}`);
+  const more = page.locator('[data-testid=earlier-rows]');
+  assert.match(await more.innerText(), /^Show 256 earlier steps$/);
+  await more.click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=transcript] > li').length > n, first);
+  assert.equal(await rows(), first + 256);
+  // The current row is still the last one, and in sight.
+  assert.equal(await page.locator('[data-testid=transcript] > li').last().getAttribute('aria-current'), 'step');
+  // The sequence diagram keeps a window too, and says where the rest is.
+  await page.keyboard.press('s');
+  await page.locator(PANEL).waitFor();
+  const arrows = await page.locator(`${PANEL} [data-testid=seq-row]`).count();
+  assert.ok(arrows >= 256 && arrows <= 320, `a window of arrows: ${arrows}`);
+  assert.match(await page.locator(`${PANEL} .seq-earlier`).innerText(), /^\d+ earlier steps: see the transcript$/);
+  // Bob's mailbox lists its newest messages and counts them all.
+  const bob = page.locator('[data-testid=mailbox][data-owner="bob@example.net"]');
+  const held = Number(await bob.getAttribute('data-count'));
+  assert.ok(held > 12, `Bob holds ${held}`);
+  assert.equal(await bob.locator('.messages > li').count(), 12);
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
