@@ -379,9 +379,9 @@ test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
   assert.equal(await line.locator('mark').textContent(), '.');
   assert.equal(await visibility(page, '[aria-current=step] [data-testid=stuffed-line]'), 'ok', 'in view without expanding');
   // Selected (a click on the row), the message shows whole.
-  await page.locator('[aria-current=step]').click();
+  await page.locator('[data-testid=transcript-row][aria-current=step]').click();
   await waitUntil(page, 'the whole message', () => {
-    const row = document.querySelector('[aria-current=step]');
+    const row = document.querySelector('[data-testid=transcript-row][aria-current=step]');
     return row?.getAttribute('aria-selected') === 'true' && !row.querySelector('.wire-gap');
   });
   await waitUntil(page, 'the stuffed line still in view', () => {
