@@ -11,7 +11,8 @@
 #   wasm-bindgen-cli = the wasm-bindgen in Cargo.lock (cargo install, not --locked)
 #   chromium + chromium-driver                      (apt-get)
 #   python3, curl, swaks                            (apt-get; real SMTP clients for serve's tests)
-#   binaryen (wasm-opt), terser, playwright-core    (npm ci, versions pinned in package-lock.json)
+#   binaryen (wasm-opt), terser, playwright-core,   (npm ci, versions pinned in package-lock.json)
+#   axe-core (tests/e2e/a11y.test.mjs)
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -124,7 +125,7 @@ else
   fi
 fi
 
-# --- node packages: wasm-opt (binaryen), terser and playwright-core -----------
+# --- node packages: wasm-opt (binaryen), terser, playwright-core, axe-core -----
 command -v node >/dev/null 2>&1 || die "node not found: Node.js >= 20 is needed (playwright-core requires it)"
 command -v npm >/dev/null 2>&1 || die "npm not found: it comes with Node.js >= 20"
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -136,8 +137,8 @@ lock_sum="$(sha256sum package-lock.json | awk '{print $1}')"
 stamp="node_modules/.mailroom-npm-ci.sha256"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ] \
    && [ -x node_modules/.bin/wasm-opt ] && [ -x node_modules/.bin/terser ] \
-   && [ -f node_modules/playwright-core/package.json ]; then
-  say "ok: node packages (binaryen $(node -p 'require("./node_modules/binaryen/package.json").version'), terser $(node -p 'require("./node_modules/terser/package.json").version'), playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'))"
+   && [ -f node_modules/playwright-core/package.json ] && [ -f node_modules/axe-core/axe.min.js ]; then
+  say "ok: node packages (binaryen $(node -p 'require("./node_modules/binaryen/package.json").version'), terser $(node -p 'require("./node_modules/terser/package.json").version'), playwright-core $(node -p 'require("./node_modules/playwright-core/package.json").version'), axe-core $(node -p 'require("./node_modules/axe-core/package.json").version'))"
 else
   say "installing: node packages with npm ci"
   # Playwright must never download browsers: we drive Debian's /usr/bin/chromium.

@@ -3,12 +3,14 @@
 //! `components::worksheet` (full build, feature `teacher`); the texts themselves come from
 //! the engine (`mailroom_core::export`).
 
-/// The colours and fonts the diagram's stylesheet reads (`styles/app.css`'s `:root`), for
-/// an SVG file that stands alone.
-pub const DIAGRAM_VARS: &str = ":root{--panel:#ffffff;--ink:#18202b;--muted:#4a5565;--accent:#1d4ed8;\
---accent-soft:#e3ebff;--sans:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",\"Liberation Sans\",\"DejaVu Sans\",sans-serif;\
+/// The colours and fonts the diagram's stylesheet reads (`styles/app.css`'s `:root`, the
+/// light scheme: a file is printed and projected on white), for an SVG file that stands alone.
+pub const DIAGRAM_VARS: &str = ":root{--panel:#ffffff;--ink:#18202b;--ink-2:#334155;--muted:#4a5565;--faint:#9aa3af;\
+--edge:#b8c2d0;--soft:#eef2f8;--accent:#1d4ed8;--accent-ink:#1e3a8a;--accent-soft:#e3ebff;--mail-ink:#0b5a53;\
+--warn-ink:#7a3a00;--fam-reply:#137333;\
+--sans:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",\"Liberation Sans\",\"DejaVu Sans\",sans-serif;\
 --mono:ui-monospace,\"SFMono-Regular\",\"Cascadia Mono\",\"Consolas\",\"Liberation Mono\",\"DejaVu Sans Mono\",monospace}\
-.fam-command{--fam:#1d4ed8}.fam-reply{--fam:#15803d}.fam-dns{--fam:#7e22ce}.fam-data{--fam:#b45309}\
+.fam-command{--fam:#1d4ed8}.fam-reply{--fam:#137333}.fam-dns{--fam:#7e22ce}.fam-data{--fam:#a14a07}\
 .fam-connection{--fam:#475569}.fam-mail{--fam:#0f766e}.fam-note{--fam:#5b6472}";
 
 /// The name of a download: `a-bounce-transcript.txt`.
@@ -48,33 +50,44 @@ mod tests {
 
     #[test]
     fn the_diagram_colours_are_the_pages() {
-        // Each variable the standalone SVG defines has the value `styles/app.css` gives it.
+        // Each variable the diagram's stylesheet reads is defined in the standalone SVG, with
+        // the value `styles/app.css` gives it in the light scheme (its first `:root`); each
+        // family's `--fam` is that family's colour.
         let app = include_str!("../styles/app.css");
         let root = &app[app.find(":root {").unwrap()..];
         let root = &root[..root.find('}').unwrap()];
-        for var in [
-            "--panel",
-            "--ink",
-            "--muted",
-            "--accent",
-            "--accent-soft",
-            "--fam-command",
-            "--fam-reply",
-            "--fam-dns",
-        ] {
-            let line = root.lines().find(|l| l.trim_start().starts_with(&format!("{var}:"))).unwrap();
-            let value = line
-                .split(':')
-                .nth(1)
-                .unwrap()
-                .trim()
-                .trim_end_matches(';')
-                .split_whitespace()
-                .next()
-                .unwrap();
-            let value = value.trim_end_matches(';');
-            let name = var.strip_prefix("--fam-").map_or(var.to_string(), |f| format!(".fam-{f}{{--fam"));
-            assert!(DIAGRAM_VARS.contains(&format!("{name}:{value}")), "{var}: {value}");
+        let value = |var: &str| {
+            let line = root
+                .lines()
+                .find(|l| l.trim_start().starts_with(&format!("{var}:")))
+                .unwrap_or_else(|| panic!("{var} is not in app.css's :root"));
+            let value = line.split_once(':').unwrap().1.split(';').next().unwrap().trim();
+            value.replace(", ", ",")
+        };
+        let defined = |var: &str, value: &str| {
+            let def = format!("{var}:{value}");
+            DIAGRAM_VARS.contains(&format!("{{{def}")) || DIAGRAM_VARS.contains(&format!(";{def}"))
+        };
+        let diagram = include_str!("../styles/diagram.css");
+        let mut vars: Vec<&str> =
+            diagram.split("var(").skip(1).map(|v| v.split([')', ',']).next().unwrap()).collect();
+        vars.sort_unstable();
+        vars.dedup();
+        for var in vars {
+            match var {
+                // Set on each element by the diagram (src/components/diagram.rs).
+                "--dur" | "--x0" | "--y0" | "--x1" | "--y1" => {}
+                "--fam" => {
+                    for fam in ["command", "reply", "dns", "data", "connection", "mail", "note"] {
+                        let colour = value(&format!("--fam-{fam}"));
+                        assert!(
+                            DIAGRAM_VARS.contains(&format!(".fam-{fam}{{--fam:{colour}}}")),
+                            "--fam-{fam}: {colour}"
+                        );
+                    }
+                }
+                _ => assert!(defined(var, &value(var)), "{var}: {}", value(var)),
+            }
         }
     }
 }

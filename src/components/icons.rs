@@ -61,7 +61,7 @@ pub fn line_end(end: LineEnd, class: &'static str) -> Html {
 pub fn logo() -> Html {
     html! {
         <svg class="logo" viewBox="0 0 32 24" width="32" height="24" aria-hidden="true" focusable="false">
-            <rect x="1.5" y="1.5" width="29" height="21" rx="3" fill="#fff" stroke="currentColor" stroke-width="2.5" />
+            <rect x="1.5" y="1.5" width="29" height="21" rx="3" fill="none" stroke="currentColor" stroke-width="2.5" />
             <path d="M2.5 3.5 16 14 29.5 3.5" fill="none" stroke="currentColor" stroke-width="2.5" stroke-linejoin="round" />
         </svg>
     }

@@ -97,7 +97,8 @@ fn group(g: &ImapGroup) -> Html {
 pub fn ImapPanel(props: &ImapPanelProps) -> Html {
     let groups = imap_groups(&props.run.trace, &props.lesson, props.cursor);
     html! {
-        <section class="panel mailboxes imap" aria-labelledby="imap-title" data-testid="imap-panel">
+        // In the Tab order: the panel scrolls inside, and holds no control to reach it by.
+        <section tabindex="0" class="panel mailboxes imap" aria-labelledby="imap-title" data-testid="imap-panel">
             <h2 id="imap-title" class="visually-hidden">{ "IMAP: the devices and the server" }</h2>
             <div class="mail-groups">{ for groups.iter().map(group) }</div>
         </section>

@@ -99,7 +99,8 @@ fn group(g: &MailGroup) -> Html {
 pub fn MailPrograms(props: &MailProgramsProps) -> Html {
     let groups = present::mail_groups(&props.run.trace, &props.lesson, props.cursor);
     html! {
-        <section class="panel mailboxes pop3" aria-labelledby="pop3-title" data-testid="mail-programs">
+        // In the Tab order: the panel scrolls inside, and holds no control to reach it by.
+        <section tabindex="0" class="panel mailboxes pop3" aria-labelledby="pop3-title" data-testid="mail-programs">
             <h2 id="pop3-title" class="visually-hidden">{ "Mail programs and the server" }</h2>
             <div class="mail-groups">{ for groups.iter().map(group) }</div>
         </section>

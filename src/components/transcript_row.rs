@@ -11,7 +11,7 @@ use crate::components::icons;
 use crate::present::{self, LineEnd, PreviewLine, Wire};
 use crate::state::Action;
 
-/// Lines of a message shown before "show all".
+/// Lines of a message shown while its row is not selected (selected, it shows whole).
 const MESSAGE_PREVIEW_LINES: usize = 4;
 
 #[derive(Properties, PartialEq)]
@@ -87,24 +87,28 @@ pub fn reveal_in(container: &web_sys::HtmlElement, el: &web_sys::HtmlElement) {
 /// so a step re-renders two rows (the old and the new current one), not the whole list.
 #[component]
 pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
-    let expanded = use_state(|| false);
     let node = use_node_ref();
     {
         let node = node.clone();
         // Re-run when line ends or the eavesdropper's view appear or vanish: the rows change
-        // height.
+        // height; and when the row is selected: a message then shows whole (and the one
+        // selected before shrinks back).
         // Scrolling needs an up-to-date layout. Done at once, it would force a layout in the
         // middle of the key press (the page is laid out again for the frame anyway); in the
         // next animation frame the browser lays out once and paints the scrolled list.
-        use_effect_with((props.current, props.show_line_ends, props.eavesdropper), move |(current, _, _)| {
-            if *current && let Some(window) = web_sys::window() {
+        let deps = (props.current, props.selected, props.show_line_ends, props.eavesdropper);
+        use_effect_with(deps, move |&(current, selected, _, _)| {
+            if (current || selected)
+                && let Some(window) = web_sys::window()
+            {
                 let scroll = Closure::once_into_js(move || {
                     // Only the transcript scrolls, never the page (at 150 % zoom the page
                     // itself scrolls, and would hide the header and the diagram).
-                    if let Some(el) = node
-                        .cast::<web_sys::HtmlElement>()
-                        .filter(|el| el.is_connected() && el.has_attribute("aria-current"))
-                    {
+                    if let Some(el) = node.cast::<web_sys::HtmlElement>().filter(|el| {
+                        el.is_connected()
+                            && (el.has_attribute("aria-current")
+                                || el.get_attribute("aria-selected").is_some_and(|s| s == "true"))
+                    }) {
                         reveal_row(&el);
                     }
                 });
@@ -135,44 +139,24 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         Wire::Lines(lines) => html! {
             <div class="wire">{ for lines.iter().map(|(t, e)| line(t, *e, show_end)) }</div>
         },
+        // Whole when the row is selected (Enter, a click, ↑ ↓): no button inside the row,
+        // whose role (option) may hold no other control.
         Wire::Message(lines) => {
-            let all = *expanded || lines.len() <= MESSAGE_PREVIEW_LINES + 1;
-            let shown: Vec<PreviewLine> = if all {
+            let shown: Vec<PreviewLine> = if props.selected || lines.len() <= MESSAGE_PREVIEW_LINES + 1 {
                 (0..lines.len()).map(PreviewLine::Line).collect()
             } else {
                 present::message_preview(&lines, MESSAGE_PREVIEW_LINES)
-            };
-            let toggle = {
-                let (expanded, node) = (expanded.clone(), node.clone());
-                Callback::from(move |e: MouseEvent| {
-                    e.stop_propagation();
-                    expanded.set(!*expanded);
-                    // The row grows or shrinks: keep its top in sight, in the next frame.
-                    let node = node.clone();
-                    let keep = Closure::once_into_js(move || {
-                        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
-                            reveal_row(&el);
-                        }
-                    });
-                    if let Some(w) = web_sys::window() {
-                        let _ = w.request_animation_frame(keep.unchecked_ref());
-                    }
-                })
             };
             html! {
                 <div class="wire wire-message">
                     { for shown.iter().map(|p| match *p {
                         PreviewLine::Line(i) => data_line(&lines[i].0, lines[i].1, show_end),
                         PreviewLine::Gap(n) => html! {
-                            <span class="wire-gap">{ format!("⋮ {n} more {}", if n == 1 { "line" } else { "lines" }) }</span>
+                            <span class="wire-gap">
+                                { format!("⋮ {n} more {}: select the row to see all", if n == 1 { "line" } else { "lines" }) }
+                            </span>
                         },
                     }) }
-                    if lines.len() > MESSAGE_PREVIEW_LINES + 1 {
-                        <button type="button" class="link-button" aria-expanded={expanded.to_string()} onclick={toggle}
-                            tabindex={if props.tabbable { "0" } else { "-1" }}>
-                            { if *expanded { "show less".to_string() } else { format!("… show all {} lines", lines.len()) } }
-                        </button>
-                    }
                 </div>
             }
         }

@@ -378,8 +378,12 @@ test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
   await line.waitFor({ state: 'visible' });
   assert.equal(await line.locator('mark').textContent(), '.');
   assert.equal(await visibility(page, '[aria-current=step] [data-testid=stuffed-line]'), 'ok', 'in view without expanding');
-  await page.locator('[aria-current=step] button[aria-expanded]').click();
-  await waitUntil(page, 'expanded', () => document.querySelector('[aria-current=step] button[aria-expanded]')?.getAttribute('aria-expanded') === 'true');
+  // Selected (a click on the row), the message shows whole.
+  await page.locator('[data-testid=transcript-row][aria-current=step]').click();
+  await waitUntil(page, 'the whole message', () => {
+    const row = document.querySelector('[data-testid=transcript-row][aria-current=step]');
+    return row?.getAttribute('aria-selected') === 'true' && !row.querySelector('.wire-gap');
+  });
   await waitUntil(page, 'the stuffed line still in view', () => {
     const l = document.querySelector('[aria-current=step] [data-testid=stuffed-line]');
     const list = document.querySelector('[data-testid=transcript]');
