@@ -201,7 +201,7 @@ async function finish(context, errors, offsite, failures) {
 }
 
 for (const scheme of SCHEMES) {
-  test(`the lite build passes axe-core in the ${scheme} scheme: home, a lesson, a question, the inspector, presenter mode, a notice`, { timeout: 240_000 }, async () => {
+  test(`the lite build passes axe-core in the ${scheme} scheme: home, a lesson, a question, the inspector, presenter mode, the sequence diagram, a notice`, { timeout: 240_000 }, async () => {
     const { page, context, errors, offsite } = await open(scheme);
     const failures = [];
 
@@ -236,6 +236,13 @@ for (const scheme of SCHEMES) {
     await check(page, scheme, 'present', failures);
     await page.keyboard.press('p');
     await waitUntil(page, 'the end of presenter mode', () => !document.documentElement.hasAttribute('data-presenting'));
+
+    // The sequence diagram in place of the network diagram (S).
+    await page.keyboard.press('s');
+    await page.locator('[data-testid=sequence-panel]').waitFor();
+    await check(page, scheme, 'sequence', failures);
+    await page.keyboard.press('s');
+    await page.locator('svg[data-testid=diagram]').waitFor();
 
     // A lesson that does not exist: said in a notice.
     await page.goto(`${server.url}/#/lesson/no-such-lesson/step/0`);
