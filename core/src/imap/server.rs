@@ -172,7 +172,7 @@ fn store_no(e: &StoreError) -> Done {
         StoreError::FolderExists { .. } => "ALREADYEXISTS",
         StoreError::HasChildren { .. } => "HASCHILDREN",
         StoreError::MailboxFull { .. } => "OVERQUOTA",
-        StoreError::TooManyFolders | StoreError::TooManyWatchers | StoreError::StoreFull => "LIMIT",
+        StoreError::TooManyFolders | StoreError::TooManyWatchers | StoreError::StoreFull { .. } => "LIMIT",
         StoreError::BadFolderName { .. } | StoreError::InboxIsPermanent => "CANNOT",
         _ => "SERVERBUG",
     };
