@@ -63,14 +63,33 @@ use std::rc::Rc;
 
 use crate::time::SimTime;
 
-/// The most octets of mail one store holds, over all its mailboxes (64 MiB). Our own
-/// choice: the whole World runs inside one browser tab; no lesson comes near it, and a
-/// sandbox that mails in a loop hits it long before the tab runs out of memory.
+/// The most octets of mail one store holds, over all its mailboxes (64 MiB), unless its
+/// host chooses other [`StoreLimits`]. Our own choice: the whole World runs inside one
+/// browser tab; no lesson comes near it, and a sandbox that mails in a loop hits it long
+/// before the tab runs out of memory.
 pub const MAX_STORE_BYTES: u64 = 64 * 1024 * 1024;
 
-/// The most messages one store holds, over all its mailboxes. Our own choice: keeps a store
-/// of empty messages bounded too (each message costs some bookkeeping besides its bytes).
+/// The most messages one store holds, over all its mailboxes, unless its host chooses other
+/// [`StoreLimits`]. Our own choice: keeps a store of empty messages bounded too (each message
+/// costs some bookkeeping besides its bytes).
 pub const MAX_MESSAGES: usize = 65_536;
+
+/// How much one store may hold, over all its mailboxes: past either limit, delivery, APPEND
+/// and COPY fail with [`StoreError::StoreFull`]. [`MailStore::new`] has the browser tab's
+/// ([`StoreLimits::BROWSER`]); a host with a machine's memory to itself (`mailroom-serve`)
+/// chooses its own with [`MailStore::with_limits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreLimits {
+    /// Octets of mail.
+    pub max_bytes: u64,
+    /// Messages, empty ones included.
+    pub max_messages: usize,
+}
+
+impl StoreLimits {
+    /// [`MAX_STORE_BYTES`] and [`MAX_MESSAGES`].
+    pub const BROWSER: StoreLimits = StoreLimits { max_bytes: MAX_STORE_BYTES, max_messages: MAX_MESSAGES };
+}
 
 /// The most folders in one mailbox, INBOX included. Our own choice: a mail client shows a
 /// few dozen; a script that creates folders in a loop must stop somewhere.
@@ -304,7 +323,14 @@ impl Folder {
 
     /// The number of messages no session has claimed as recent yet (STATUS RECENT).
     pub fn recent(&self) -> u32 {
-        self.messages.iter().filter(|m| m.uid >= self.recent_from).count() as u32
+        self.since(self.recent_from).len() as u32
+    }
+
+    /// The messages with a UID from `uid` on, in order: the last ones of the folder, found
+    /// by binary search (what arrived since a session last looked, without a walk over
+    /// every message).
+    pub fn since(&self, uid: u32) -> &[Message] {
+        &self.messages[self.messages.partition_point(|m| m.uid < uid)..]
     }
 
     /// The total size of the messages, in octets.
@@ -400,9 +426,11 @@ pub enum StoreError {
         limit: u64,
         size: u64,
     },
-    /// Over [`MAX_STORE_BYTES`] or [`MAX_MESSAGES`]: the server itself is out of room, SMTP
+    /// Over the store's [`StoreLimits`]: the server itself is out of room, SMTP
     /// `452 4.3.1` (RFC 3463 §3.4, RFC 5321 §4.5.3.1.10).
-    StoreFull,
+    StoreFull {
+        limits: StoreLimits,
+    },
     /// UIDNEXT would pass 2^32 - 1 (RFC 3501 §2.3.1.1).
     UidsExhausted {
         folder: String,
@@ -445,10 +473,11 @@ impl fmt::Display for StoreError {
                 "the mailbox of {addr} is full: {used} of {limit} octets used, \
                  a message of {size} octets does not fit (RFC 3463 §3.3: X.2.2 mailbox full)"
             ),
-            StoreError::StoreFull => write!(
+            StoreError::StoreFull { limits } => write!(
                 f,
-                "this server is out of room for mail (at most {MAX_STORE_BYTES} octets and \
-                 {MAX_MESSAGES} messages; RFC 3463 §3.4: 4.3.1 mail system full)"
+                "this server is out of room for mail (at most {} octets and {} messages; \
+                 RFC 3463 §3.4: 4.3.1 mail system full)",
+                limits.max_bytes, limits.max_messages
             ),
             StoreError::UidsExhausted { folder } => write!(
                 f,
@@ -514,7 +543,7 @@ pub struct MailStore {
     next_watcher: u64,
     used: u64,
     messages: usize,
-    max_bytes: u64,
+    limits: StoreLimits,
 }
 
 impl Default for MailStore {
@@ -603,7 +632,13 @@ fn remove_where(folder: &mut Folder, mut pred: impl FnMut(&Message) -> bool) -> 
 }
 
 impl MailStore {
+    /// An empty store with the browser tab's limits ([`StoreLimits::BROWSER`]).
     pub fn new() -> MailStore {
+        MailStore::with_limits(StoreLimits::BROWSER)
+    }
+
+    /// An empty store that holds at most what `limits` allow.
+    pub fn with_limits(limits: StoreLimits) -> MailStore {
         MailStore {
             mailboxes: VecMap::new(),
             watchers: VecMap::new(),
@@ -611,8 +646,13 @@ impl MailStore {
             next_watcher: 1,
             used: 0,
             messages: 0,
-            max_bytes: MAX_STORE_BYTES,
+            limits,
         }
+    }
+
+    /// What this store may hold.
+    pub fn limits(&self) -> StoreLimits {
+        self.limits
     }
 
     // ----- mailboxes -----
@@ -663,6 +703,11 @@ impl MailStore {
     /// Octets stored over the whole store.
     pub fn used(&self) -> u64 {
         self.used
+    }
+
+    /// Messages stored over the whole store, in every folder of every mailbox.
+    pub fn message_count(&self) -> usize {
+        self.messages
     }
 
     // ----- the POP3 lock -----
@@ -1005,7 +1050,7 @@ impl MailStore {
     /// [`Folder::recent`] instead.
     pub fn take_recent(&mut self, addr: &str, folder: &str) -> Result<Vec<u32>, StoreError> {
         let f = self.folder_mut(addr, folder)?;
-        let recent = f.messages.iter().filter(|m| m.uid >= f.recent_from).map(|m| m.uid).collect();
+        let recent = f.since(f.recent_from).iter().map(|m| m.uid).collect();
         f.recent_from = f.uid_next;
         Ok(recent)
     }
@@ -1078,8 +1123,9 @@ impl MailStore {
         {
             return Err(StoreError::MailboxFull { addr: key(addr), used: mb.used, limit, size });
         }
-        if self.used.saturating_add(size) > self.max_bytes || self.messages + count > MAX_MESSAGES {
-            return Err(StoreError::StoreFull);
+        let limits = self.limits;
+        if self.used.saturating_add(size) > limits.max_bytes || self.messages + count > limits.max_messages {
+            return Err(StoreError::StoreFull { limits });
         }
         Ok(())
     }
@@ -1422,6 +1468,22 @@ mod tests {
     }
 
     #[test]
+    fn since_finds_the_last_messages_by_uid() {
+        let mut s = with_messages(5);
+        s.delete(BOB, INBOX, &[2, 4]).unwrap();
+        let f = s.folder(BOB, INBOX).unwrap();
+        let since = |uid| f.since(uid).iter().map(|m| m.uid).collect::<Vec<_>>();
+        assert_eq!(since(0), [1, 3, 5]);
+        assert_eq!(since(2), [3, 5]);
+        assert_eq!(since(3), [3, 5]);
+        assert_eq!(since(5), [5]);
+        assert_eq!(since(6), [] as [u32; 0]);
+        assert_eq!(f.recent(), 3);
+        assert_eq!(s.take_recent(BOB, INBOX), Ok(vec![1, 3, 5]));
+        assert_eq!(s.folder(BOB, INBOX).unwrap().recent(), 0);
+    }
+
+    #[test]
     fn uids_ascend_and_are_never_reused() {
         let mut s = with_messages(3);
         s.set_flags(BOB, "INBOX", 3, FlagOp::Add, Flags::DELETED).unwrap();
@@ -1635,20 +1697,23 @@ mod tests {
 
     #[test]
     fn the_store_has_a_ceiling() {
-        let mut s = store();
+        let limits = StoreLimits { max_bytes: 100, max_messages: 3 };
+        let full = StoreError::StoreFull { limits };
+        let mut s = MailStore::with_limits(limits);
+        s.create_mailbox(BOB).unwrap();
         s.create_mailbox("carol@example.net").unwrap();
-        s.max_bytes = 100;
         assert_eq!(s.deliver(BOB, vec![0; 60], SimTime::ZERO), Ok(1));
-        assert_eq!(s.deliver("carol@example.net", vec![0; 41], SimTime::ZERO), Err(StoreError::StoreFull));
+        assert_eq!(s.deliver("carol@example.net", vec![0; 41], SimTime::ZERO), Err(full.clone()));
         assert_eq!(s.deliver("carol@example.net", vec![0; 40], SimTime::ZERO), Ok(1));
-        assert_eq!(s.copy(BOB, "INBOX", &[1], "Archive"), Err(StoreError::StoreFull), "copies count");
+        assert_eq!(s.copy(BOB, "INBOX", &[1], "Archive"), Err(full.clone()), "copies count");
         assert_eq!(s.used(), 100);
-        s.messages = MAX_MESSAGES;
-        assert_eq!(
-            s.deliver(BOB, Vec::new(), SimTime::ZERO),
-            Err(StoreError::StoreFull),
-            "empty messages count"
-        );
+        assert_eq!(s.append(BOB, "Drafts", Vec::new(), Flags::DRAFT, SimTime::ZERO), Ok(1));
+        assert_eq!(s.message_count(), 3, "every folder counts");
+        assert_eq!(s.deliver(BOB, Vec::new(), SimTime::ZERO), Err(full), "empty messages count");
+        assert!(s.delete(BOB, "Drafts", &[1]).is_ok());
+        assert_eq!(s.message_count(), 2);
+        assert_eq!(s.deliver(BOB, Vec::new(), SimTime::ZERO), Ok(2));
+        assert_eq!(MailStore::new().limits(), StoreLimits::BROWSER);
     }
 
     #[test]

@@ -20,17 +20,24 @@ use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
 use mailroom_core::session::{Directory, Env, Output, RcptVerdict, Session};
 use mailroom_core::smtp::server::Accepted;
 use mailroom_core::smtp::server::Peer;
-use mailroom_core::store::{self, INBOX, MailStore};
+use mailroom_core::store::{INBOX, MailStore, StoreLimits};
 use mailroom_core::time::SimTime;
 
-/// New mail gets `452 4.3.1` once all mailboxes together hold this much, until the server
-/// restarts (RFC 1870 §6.3). Half of the store's own ceiling ([`store::MAX_STORE_BYTES`]),
-/// so that mail already past MAIL FROM still fits and is delivered rather than refused at
-/// the final dot. (Should it not fit, the connection ends without the 250 and the client
-/// keeps the message: nothing is lost.)
-pub const MAX_STORED_BYTES: u64 = store::MAX_STORE_BYTES / 2;
-/// The same for the number of messages ([`store::MAX_MESSAGES`]).
-pub const MAX_STORED_MESSAGES: usize = store::MAX_MESSAGES / 2;
+/// The store's own ceiling here ([`MailStore::with_limits`]): 512 MiB of mail and 262,144
+/// messages. A native server has the machine's memory, not a browser tab's
+/// ([`StoreLimits::BROWSER`]); this is room for a load test of 100,000 messages of
+/// 1 KB (`scripts/bench-serve.sh`) with a margin, and bounded all the same.
+pub const STORE_LIMITS: StoreLimits = StoreLimits { max_bytes: 512 << 20, max_messages: 1 << 18 };
+/// New mail gets `452 4.3.1` once all mailboxes together hold this much (256 MiB), until the
+/// server restarts (RFC 1870 §6.3, RFC 3463 §3.4). Half of the store's own ceiling
+/// ([`STORE_LIMITS`]), so that mail already past MAIL FROM still fits and is delivered rather
+/// than refused at the final dot. (Should it not fit, the connection ends without the 250
+/// and the client keeps the message: nothing is lost.)
+pub const MAX_STORED_BYTES: u64 = STORE_LIMITS.max_bytes / 2;
+/// The same for the number of messages (131,072), in all folders.
+pub const MAX_STORED_MESSAGES: usize = STORE_LIMITS.max_messages / 2;
+// The load test stores 100,000 messages of about 1.3 KB.
+const _: () = assert!(MAX_STORED_MESSAGES > 100_000 && MAX_STORED_BYTES > 100_000 * 1400);
 
 /// The made-up lesson passwords of the standard world (`core/worlds/standard.world`), for
 /// POP3's USER/PASS and the secret of APOP. Shown to students: never use them anywhere real.
@@ -179,7 +186,7 @@ impl Host {
     /// The store of this server's world: a mailbox for every user and for the postmaster
     /// of every local domain (RFC 5321 §4.5.1), so that every address RCPT accepts has one.
     pub fn new(directory: Directory, print_messages: bool, hostname: &str) -> Host {
-        let mut store = MailStore::new();
+        let mut store = MailStore::with_limits(STORE_LIMITS);
         let postmasters = directory.local_domains.iter().map(|d| format!("postmaster@{d}"));
         for addr in directory.mailboxes.iter().cloned().chain(postmasters) {
             // Cannot fail: a new store, distinct addresses.
@@ -235,8 +242,7 @@ impl Host {
 
     /// True while there is room for new mail (checked at MAIL FROM).
     pub fn has_room(&self) -> bool {
-        let messages: usize = self.store.inbox_counts().map(|(_, n)| n).sum();
-        self.store.used() < MAX_STORED_BYTES && messages < MAX_STORED_MESSAGES
+        self.store.used() < MAX_STORED_BYTES && self.store.message_count() < MAX_STORED_MESSAGES
     }
 
     /// The server owns `a` now (it is about to answer 250): file it in every recipient's
@@ -442,5 +448,31 @@ mod tests {
         assert_eq!(found, PASSWORDS);
         assert_eq!(password_of("Bob@Example.NET"), Some("builder"));
         assert_eq!(password_of("postmaster@example.net"), None);
+    }
+
+    /// Room for a load test of 100,000 messages, then `452 4.3.1` at MAIL FROM, counting the
+    /// messages of every folder (an IMAP APPEND to Sent takes room too).
+    #[test]
+    fn new_mail_is_refused_past_the_limit() {
+        let directory = Directory {
+            local_domains: vec!["example.net".into()],
+            mailboxes: vec!["bob@example.net".into()],
+            relay_clients: Vec::new(),
+            relay_domains: Vec::new(),
+            full: false,
+        };
+        let mut host = Host::new(directory, false, "mail.example.net");
+        let message: Rc<[u8]> = b"Subject: hi\r\n\r\nHi\r\n".as_slice().into();
+        for _ in 1..MAX_STORED_MESSAGES {
+            host.store.deliver("bob@example.net", Rc::clone(&message), SimTime::ZERO).unwrap();
+        }
+        assert!(host.has_room());
+        host.store
+            .append("bob@example.net", "Sent", Rc::clone(&message), Default::default(), SimTime::ZERO)
+            .unwrap();
+        assert!(!host.has_room());
+        // Mail already past MAIL FROM still fits: the store's own ceiling is twice as high.
+        assert!(host.store.deliver("bob@example.net", message, SimTime::ZERO).is_ok());
+        assert_eq!(host.store.limits(), STORE_LIMITS);
     }
 }

@@ -29,7 +29,7 @@ use crate::mail;
 use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::auth;
 use crate::smtp::server::Peer;
-use crate::store::{FlagOp, Flags, MailStore, SEPARATOR, StoreError, WatcherId};
+use crate::store::{Change, Expunged, FlagOp, Flags, MailStore, SEPARATOR, StoreError, WatcherId};
 use crate::time::{self, EPOCH_UNIX, SimDuration, SimTime};
 use crate::trace::{EventKind, ImapCondition, ImapResponse, Status};
 
@@ -125,13 +125,30 @@ struct Selected {
     messages: Vec<Known>,
     /// The UID after the highest the client has been told of: newer ones are news.
     known_next: u32,
-    /// The UIDs that are `\Recent` for this session (RFC 3501 §2.3.2), ascending.
+    /// The UIDs that are `\Recent` for this session (RFC 3501 §2.3.2), ascending; all of
+    /// them in `messages`.
     recent: Vec<u32>,
+    /// How many of `messages` are `gone`.
+    gone: usize,
 }
 
 impl Selected {
     fn is_recent(&self, uid: u32) -> bool {
         self.recent.binary_search(&uid).is_ok()
+    }
+
+    /// Drops from `recent[from..]` the UIDs no longer in `messages` (those before `from`
+    /// are known to be there).
+    fn retain_live_recent(&mut self, from: usize) {
+        let mut kept = from;
+        for i in from..self.recent.len() {
+            let uid = self.recent[i];
+            if self.messages.binary_search_by_key(&uid, |k| k.uid).is_ok() {
+                self.recent[kept] = uid;
+                kept += 1;
+            }
+        }
+        self.recent.truncate(kept);
     }
 }
 
@@ -172,7 +189,7 @@ fn store_no(e: &StoreError) -> Done {
         StoreError::FolderExists { .. } => "ALREADYEXISTS",
         StoreError::HasChildren { .. } => "HASCHILDREN",
         StoreError::MailboxFull { .. } => "OVERQUOTA",
-        StoreError::TooManyFolders | StoreError::TooManyWatchers | StoreError::StoreFull => "LIMIT",
+        StoreError::TooManyFolders | StoreError::TooManyWatchers | StoreError::StoreFull { .. } => "LIMIT",
         StoreError::BadFolderName { .. } | StoreError::InboxIsPermanent => "CANNOT",
         _ => "SERVERBUG",
     };
@@ -730,7 +747,7 @@ impl ImapServer {
         let first_unseen = f.messages().iter().position(|m| !m.flags.contains(Flags::SEEN));
         let (exists, validity, next) = (f.exists(), f.uid_validity(), f.uid_next());
         let n_recent = recent.len();
-        self.selected = Some(Selected { watcher, read_only, messages, known_next: next, recent });
+        self.selected = Some(Selected { watcher, read_only, messages, known_next: next, recent, gone: 0 });
         self.state = State::Selected { read_only, idle: false };
         self.untagged("FLAGS", format!("FLAGS ({SYSTEM_FLAGS})").into_bytes(), Some(verb));
         self.untagged("EXISTS", format!("{exists} EXISTS").into_bytes(), Some(verb));
@@ -1161,7 +1178,7 @@ impl ImapServer {
     fn sync(&mut self, store: &mut MailStore, expunge_ok: bool, verb: Option<&str>) {
         let Some(sel) = self.selected.as_mut() else { return };
         let changes = store.drain(sel.watcher);
-        let pending_gone = expunge_ok && sel.messages.iter().any(|k| k.gone);
+        let pending_gone = expunge_ok && sel.gone > 0;
         if changes.is_empty() && !pending_gone {
             return;
         }
@@ -1170,14 +1187,36 @@ impl ImapServer {
             return self.bye("the selected mailbox was deleted by another session (RFC 2180 §3)", None);
         };
         let mut lines: Vec<(&str, Vec<u8>)> = Vec::new();
-        // Flag news first, about messages as the client numbers them now.
+        // Flag news first, about messages as the client numbers them now. Only the messages
+        // the changes name can differ from what the client knows: every change to a stored
+        // message is queued for every watcher of its folder (`MailStore::notify`), so a
+        // delivery into a folder of 100,000 messages costs a lookup, not a walk over all of
+        // them. After a `Resync` (changes were dropped) every message is compared.
+        let touched: Vec<usize> = if changes.contains(&Change::Resync) {
+            (0..sel.messages.len()).collect()
+        } else {
+            let mut uids: Vec<u32> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Flags { uid, .. } | Change::Expunged(Expunged { uid, .. }) => Some(*uid),
+                    _ => None,
+                })
+                .collect();
+            uids.sort_unstable();
+            uids.dedup();
+            uids.iter().filter_map(|u| sel.messages.binary_search_by_key(u, |k| k.uid).ok()).collect()
+        };
         let mut flag_news = Vec::new();
-        for (i, k) in sel.messages.iter_mut().enumerate() {
+        for i in touched {
+            let k = &mut sel.messages[i];
             if k.gone {
                 continue;
             }
             match folder.by_uid(k.uid) {
-                None => k.gone = true,
+                None => {
+                    k.gone = true;
+                    sel.gone += 1;
+                }
                 Some((_, m)) if m.flags != k.flags => {
                     k.flags = m.flags;
                     flag_news.push((i, *k));
@@ -1191,44 +1230,46 @@ impl ImapServer {
                 format!("{} FETCH (FLAGS {})", i + 1, Self::flag_list(sel, &k)).into_bytes(),
             ));
         }
-        if expunge_ok {
+        let removed = expunge_ok && sel.gone > 0;
+        if removed {
+            // Highest first: each number is the message's own until it is sent.
             for i in (0..sel.messages.len()).rev() {
                 if sel.messages[i].gone {
-                    sel.messages.remove(i);
                     lines.push(("EXPUNGE", format!("{} EXPUNGE", i + 1).into_bytes()));
                 }
             }
+            sel.messages.retain(|k| !k.gone);
+            sel.gone = 0;
         }
-        let new: Vec<Known> = folder
-            .messages()
-            .iter()
-            .filter(|m| m.uid >= sel.known_next)
-            .map(|m| Known { uid: m.uid, flags: m.flags, gone: false })
-            .collect();
+        let new = folder.since(sel.known_next);
         if !new.is_empty() {
+            // Read-only, the folder's unclaimed messages among the new ones (both are its
+            // last ones); read-write, the session claims them below.
+            let unclaimed: Option<Vec<u32>> = sel.read_only.then(|| {
+                let n = (folder.recent() as usize).min(new.len());
+                new[new.len() - n..].iter().map(|m| m.uid).collect()
+            });
             sel.known_next = folder.uid_next();
-            sel.messages.extend(&new);
+            sel.messages.extend(new.iter().map(|m| Known { uid: m.uid, flags: m.flags, gone: false }));
             lines.push(("EXISTS", format!("{} EXISTS", sel.messages.len()).into_bytes()));
-            let fresh = if sel.read_only {
-                let n = folder.recent() as usize;
-                folder.messages()[folder.messages().len() - n..]
-                    .iter()
-                    .map(|m| m.uid)
-                    .filter(|u| new.iter().any(|k| k.uid == *u))
-                    .collect()
-            } else {
+            let fresh = unclaimed.unwrap_or_else(|| {
                 let name = store.watching(sel.watcher).unwrap_or_default().to_string();
                 store.take_recent(&user, &name).unwrap_or_default()
-            };
+            });
+            // Those before `checked` are in `messages` already.
+            let mut checked = if removed { 0 } else { sel.recent.len() };
             sel.recent.extend(fresh);
-            sel.recent.sort_unstable();
-            sel.recent.dedup();
-            let live: Vec<u32> = sel.messages.iter().map(|k| k.uid).collect();
-            sel.recent.retain(|u| live.binary_search(u).is_ok());
+            // New UIDs are above every known one, so `recent` stays ascending; should that
+            // ever not hold, it is sorted again.
+            if !sel.recent[checked.saturating_sub(1)..].windows(2).all(|w| w[0] < w[1]) {
+                sel.recent.sort_unstable();
+                sel.recent.dedup();
+                checked = 0;
+            }
+            sel.retain_live_recent(checked);
             lines.push(("RECENT", format!("{} RECENT", sel.recent.len()).into_bytes()));
-        } else if expunge_ok {
-            let live: Vec<u32> = sel.messages.iter().map(|k| k.uid).collect();
-            sel.recent.retain(|u| live.binary_search(u).is_ok());
+        } else if removed {
+            sel.retain_live_recent(0);
         }
         for (name, line) in lines {
             self.untagged(name, line, verb);

@@ -206,6 +206,36 @@ fn conformance_17_idle_gets_new_mail_at_once() {
     assert_eq!(s.server_state(), State::Selected { read_only: false, idle: false });
 }
 
+/// A session idling on a large INBOX hears of each delivery by a lookup, not a walk over the
+/// folder (mailroom-serve under load, issue 10: it took seconds per thousand messages at
+/// 20,000 stored, and grew with them); flags another session changes meanwhile still reach it.
+#[test]
+fn idle_on_a_large_folder_costs_the_same_per_delivery() {
+    const HELD: u32 = 10_000;
+    let mut host = Host::new();
+    let message: std::rc::Rc<[u8]> = b"Subject: load\r\n\r\nhi\r\n".as_slice().into();
+    for _ in 0..HELD {
+        host.store.deliver(BOB, std::rc::Rc::clone(&message), SimTime::ZERO).unwrap();
+    }
+    let mut s = selected(&mut host);
+    let mut other = selected(&mut host);
+    assert_eq!(say(&mut s, &mut host, "i IDLE\r\n"), "+ idling\r\n");
+    let t = std::time::Instant::now();
+    for i in 1..=HELD {
+        host.store.deliver(BOB, std::rc::Rc::clone(&message), SimTime::ZERO).unwrap();
+        s.handle_store_change(SimTime::ZERO, &mut host);
+        let n = 3 + HELD + i;
+        let mut want = format!("* {n} EXISTS\r\n* {n} RECENT\r\n");
+        if i % 1000 == 0 {
+            say(&mut other, &mut host, &format!("f STORE {i} +FLAGS (\\Flagged)\r\n"));
+            s.handle_store_change(SimTime::ZERO, &mut host);
+            want.push_str(&format!("* {i} FETCH (FLAGS (\\Flagged \\Recent))\r\n"));
+        }
+        assert_eq!(drain(&mut s), want, "delivery {i}");
+    }
+    assert!(t.elapsed() < std::time::Duration::from_secs(3), "{:?}", t.elapsed());
+}
+
 #[test]
 fn two_sessions_learn_each_others_changes_only_when_allowed() {
     let mut host = Host::new();
