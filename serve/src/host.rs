@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 
 use mailroom_core::imap::server::{ImapConfig, ImapServer};
 use mailroom_core::mail::{self, Bounce, Failure};
@@ -58,6 +59,9 @@ pub struct Host {
     pub print_messages: bool,
     /// The server's name, as the reporting MTA of its bounces.
     pub hostname: String,
+    /// Standard output, where every delivery and deletion is told; flushed whenever the
+    /// store thread has no job waiting ([`StoreHandle::start`]).
+    log: io::BufWriter<io::Stdout>,
     /// The IMAP sessions: they live here, beside the store they work on, so that a change
     /// to the store reaches an idling session at once (RFC 2177).
     imap: BTreeMap<u64, ImapConn>,
@@ -148,6 +152,10 @@ type Job = Box<dyn FnOnce(&mut Host) + Send>;
 /// The way to the store thread. Cheap to share: every connection thread holds a reference.
 pub struct StoreHandle {
     jobs: mpsc::Sender<Job>,
+    /// Whether new mail fits ([`Host::has_room`]) as the store thread left it after its last
+    /// job: SMTP asks at every MAIL FROM, and reading it here costs no trip to that thread
+    /// and back (as good as asking: the answer could change the moment after, either way).
+    room: Arc<AtomicBool>,
 }
 
 impl StoreHandle {
@@ -155,18 +163,41 @@ impl StoreHandle {
     /// move between threads).
     pub fn start(make: impl FnOnce() -> Host + Send + 'static) -> StoreHandle {
         let (jobs, inbox) = mpsc::channel::<Job>();
+        let room = Arc::new(AtomicBool::new(true));
+        let room_now = Arc::clone(&room);
         std::thread::spawn(move || {
             let mut host = make();
-            for job in inbox {
+            loop {
+                let job = match inbox.try_recv() {
+                    Ok(job) => job,
+                    // What the jobs printed goes out once none waits: one write for a burst
+                    // of deliveries, and never later than the moment the store is idle.
+                    Err(mpsc::TryRecvError::Empty) => {
+                        host.flush_log();
+                        match inbox.recv() {
+                            Ok(job) => job,
+                            Err(_) => break,
+                        }
+                    }
+                    Err(mpsc::TryRecvError::Disconnected) => break,
+                };
                 // A job that panics (a bug) loses only its own answer: the asking thread sees
                 // no result and fails that one request; the store keeps serving the others.
                 // Every store operation checks its input before it changes anything.
                 let _ = catch_unwind(AssertUnwindSafe(|| job(&mut host)));
                 // Whatever the job changed, idling IMAP sessions hear of it now.
                 let _ = catch_unwind(AssertUnwindSafe(|| host.store_changed()));
+                room_now.store(host.has_room(), Ordering::Release);
             }
+            host.flush_log();
         });
-        StoreHandle { jobs }
+        StoreHandle { jobs, room }
+    }
+
+    /// True while there is room for new mail (checked at MAIL FROM), without asking the
+    /// store thread.
+    pub fn has_room(&self) -> bool {
+        self.room.load(Ordering::Acquire)
     }
 
     /// Runs `f` on the store thread and waits for its result; `None` if the store thread
@@ -192,7 +223,19 @@ impl Host {
             // Cannot fail: a new store, distinct addresses.
             let _ = store.create_mailbox(&addr);
         }
-        Host { store, directory, print_messages, hostname: hostname.to_string(), imap: BTreeMap::new() }
+        Host {
+            store,
+            directory,
+            print_messages,
+            hostname: hostname.to_string(),
+            log: io::BufWriter::new(io::stdout()),
+            imap: BTreeMap::new(),
+        }
+    }
+
+    /// Writes out what was printed.
+    pub fn flush_log(&mut self) {
+        let _ = self.log.flush();
     }
 
     /// A client connected to IMAP: its session `id` starts, its greeting goes out.
@@ -320,7 +363,7 @@ impl Host {
                 }
             }
         }
-        let mut out = io::stdout().lock();
+        let out = &mut self.log;
         for (id, message, targets) in batch {
             for mailbox in targets {
                 let count = self.store.folder(mailbox, INBOX).map_or(0, |f| f.exists());
@@ -336,7 +379,6 @@ impl Host {
                 }
             }
         }
-        let _ = out.flush();
         Ok(())
     }
 
@@ -353,20 +395,18 @@ impl Host {
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
         let removed = maildrop::delete(&mut self.store, user, session, uids);
         let left = self.store.folder(user, INBOX).map_or(0, |f| f.exists());
-        let mut out = io::stdout().lock();
         let _ = writeln!(
-            out,
+            self.log,
             "deleted {} from {} at QUIT of POP3 session {session} ({left} in mailbox)",
             uids.len(),
             user.to_ascii_lowercase()
         );
-        let _ = out.flush();
         removed
     }
 }
 
 /// What the SMTP server asks of its host: the directory answers at once; whether there is
-/// room is asked of the store.
+/// room, the store thread's last word on it.
 pub struct SmtpEnv<'a> {
     pub store: &'a StoreHandle,
     pub directory: &'a Directory,
@@ -378,7 +418,7 @@ impl Env for SmtpEnv<'_> {
     }
 
     fn storage_available(&mut self) -> bool {
-        self.store.run(|h| h.has_room()).unwrap_or(false)
+        self.store.has_room()
     }
 
     /// AUTH on the submission service (RFC 4954): the world's passwords.

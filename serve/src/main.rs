@@ -13,8 +13,8 @@ mod transcript;
 use std::io::{self, BufRead, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use clap::{ArgGroup, Parser, Subcommand};
@@ -203,6 +203,7 @@ struct Shared {
     imap: ImapConfig,
     started: Instant,
     clients: AtomicUsize,
+    workers: Workers,
     /// Numbers every session of both services: SMTP's queue ids, POP3's lock holders.
     sessions: AtomicU64,
     transcript: bool,
@@ -263,6 +264,7 @@ fn main() -> ExitCode {
         imap: imap_config(idle_timeout),
         started: Instant::now(),
         clients: AtomicUsize::new(0),
+        workers: Workers::default(),
         sessions: AtomicU64::new(0),
         transcript: opts.transcript,
     });
@@ -279,7 +281,7 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Takes the clients of one listener, each on its own thread.
+/// Takes the clients of one listener, each on its own thread ([`Workers`]).
 fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
@@ -296,19 +298,61 @@ fn accept(service: Service, listener: &TcpListener, shared: &Arc<Shared>) {
             shared.clients.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
+        shared.workers.serve((service, stream), shared);
+    }
+}
+
+/// A client to serve: the service it came to, and its connection.
+type Client = (Service, TcpStream);
+
+/// The connection threads, each kept for the next client once its own has gone: starting a
+/// thread per connection was a quarter of the server's CPU under a load of short SMTP
+/// sessions (`scripts/bench-serve.sh`). A thread is started only when none waits, and a
+/// client counts against [`MAX_CLIENTS`] until its thread waits again, so there are never
+/// more than that many.
+#[derive(Default)]
+struct Workers {
+    /// The way to each thread that waits for a client.
+    idle: std::sync::Mutex<Vec<mpsc::Sender<Client>>>,
+}
+
+impl Workers {
+    /// Serves `client` on a waiting thread, or a new one.
+    fn serve(&self, client: Client, shared: &Arc<Shared>) {
+        let waiting = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+        let client = match waiting {
+            Some(worker) => match worker.send(client) {
+                Ok(()) => return,
+                // A waiting thread never lets go of its channel; were it gone, a new one serves.
+                Err(mpsc::SendError(client)) => client,
+            },
+            None => client,
+        };
         let shared = Arc::clone(shared);
-        std::thread::spawn(move || {
-            let result = match service {
-                Service::Smtp => smtp_session(stream, &shared, &shared.smtp),
-                Service::Submission => smtp_session(stream, &shared, &shared.submission),
-                Service::Pop3 => pop3_session(stream, &shared),
-                Service::Imap => imap_session(stream, &shared),
-            };
-            if let Err(e) = result {
-                eprintln!("mailroom-serve: {} connection ended: {e}", service.name());
-            }
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
-        });
+        std::thread::spawn(move || work(client, &shared));
+    }
+}
+
+/// One connection thread: serves its client, then waits for the next.
+fn work(mut client: Client, shared: &Shared) {
+    let (next, clients) = mpsc::channel::<Client>();
+    loop {
+        let (service, stream) = client;
+        let result = match service {
+            Service::Smtp => smtp_session(stream, shared, &shared.smtp),
+            Service::Submission => smtp_session(stream, shared, &shared.submission),
+            Service::Pop3 => pop3_session(stream, shared),
+            Service::Imap => imap_session(stream, shared),
+        };
+        if let Err(e) = result {
+            eprintln!("mailroom-serve: {} connection ended: {e}", service.name());
+        }
+        shared.workers.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(next.clone());
+        shared.clients.fetch_sub(1, Ordering::SeqCst);
+        // This thread holds `next` itself: the channel stays open, and it waits until a
+        // client comes.
+        let Ok(c) = clients.recv() else { return };
+        client = c;
     }
 }
 
