@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use mailroom_core::lesson::{Lesson, MAX_LESSON_BYTES};
-use mailroom_core::world::run_lesson;
+use mailroom_core::lesson::MAX_LESSON_BYTES;
+use mailroom_core::world::check_lesson;
 
 /// What one file came to: `Ok` with a summary, or the errors to print.
 fn check_file(path: &Path) -> Result<String, Vec<String>> {
@@ -24,10 +24,9 @@ fn check_file(path: &Path) -> Result<String, Vec<String>> {
     })?;
     let id = path.file_stem().and_then(|s| s.to_str()).unwrap_or("lesson");
     let at = |line: usize| if line == 0 { format!("{name}") } else { format!("{name}:{line}") };
-    let lesson = Lesson::parse_all(id, &text).map_err(|errors| {
+    let (lesson, run) = check_lesson(id, &text).map_err(|errors| {
         errors.iter().map(|e| format!("{}: {}", at(e.line), e.message)).collect::<Vec<_>>()
     })?;
-    let run = run_lesson(&lesson).map_err(|e| vec![format!("{}: {}", at(e.line), e.message)])?;
     Ok(format!(
         "{name}: ok: \"{}\", {} steps over {} events",
         lesson.title,

@@ -1,7 +1,6 @@
 use std::rc::Rc;
 
-use mailroom_core::lesson::Lesson;
-use mailroom_core::world::run_lesson;
+use mailroom_core::world::check_lesson;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
@@ -15,9 +14,8 @@ use crate::route::{self, Route};
 /// the first the simulation finds (an anchor that matches no event, a question whose answer
 /// is not what happens). `Ok` with the lesson's title when it plays.
 pub fn check(text: &str) -> Result<String, Vec<String>> {
-    let lesson = Lesson::parse_all("yours", text)
-        .map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    run_lesson(&lesson).map_err(|e| vec![e.to_string()])?;
+    let (lesson, _) =
+        check_lesson("yours", text).map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
     Ok(lesson.title)
 }
 

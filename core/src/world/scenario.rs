@@ -228,6 +228,16 @@ pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
     run_lesson_repeated(lesson, 1)
 }
 
+/// A lesson file checked as the app, `mailroom-serve check` and the tests check it: read
+/// (every mistake of the file, each with its line), then run (the first mistake the
+/// simulation finds: an anchor that matches no event, a question whose answer is not what
+/// happens).
+pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<LessonError>> {
+    let lesson = Lesson::parse_all(id, text)?;
+    let run = run_lesson(&lesson).map_err(|e| vec![e])?;
+    Ok((lesson, run))
+}
+
 /// The most messages [`run_lesson_repeated`] sends: about 11,700 events in "Sending an
 /// email" (47 a message; the page benchmark asks for 10,000, see README).
 pub const MAX_REPEAT: usize = 250;
