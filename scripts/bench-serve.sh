@@ -20,7 +20,8 @@
 # Run by hand, never by the tests (scripts/test.sh does not call it). It installs Postfix
 # if smtp-source or smtp-sink is missing (Debian package postfix, "No configuration": the
 # mail system itself is not set up or started), then builds mailroom-serve in release.
-# About 6 to 10 minutes on a 2-core machine. Knobs (environment):
+# About 4 minutes on a 2-core machine (far longer for a server whose cost grows with what it
+# holds: the old one took 20). Knobs (environment):
 #   SESSIONS="4 20"   concurrent sessions, one fresh server for each
 #   IDLE="no yes"     without and with a mail program in IDLE on the INBOX
 #   FRESH=4000        the batch before and after

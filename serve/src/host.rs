@@ -1,26 +1,17 @@
-//! The mail host behind every listener: one [`MailStore`] that SMTP delivers into and POP3
-//! reads, locks and deletes from, so that a message sent through `--smtp` is retrieved
-//! through `--pop3`, and a deletion is seen by the next session.
-//!
-//! The store keeps its messages as `Rc<[u8]>` (the engine is single-threaded), so it cannot
-//! be shared between threads behind a mutex. One thread owns it instead, and the connection
-//! threads ask it through [`StoreHandle::run`], one job at a time: the jobs are serialised
-//! exactly as a mutex would serialise them, and no `Rc` ever leaves the store thread (bytes
-//! are copied out).
+//! The mail host behind every listener: one [`MailStore`] that SMTP delivers into, POP3
+//! reads, locks and deletes from, and IMAP works on, so that a message sent through `--smtp`
+//! is retrieved through `--pop3` or `--imap`, and a deletion is seen by the next session.
+//! It lives on the thread of the event loop ([`crate::event_loop`]), beside every session's
+//! machine, which asks it through [`HostEnv`]: the store keeps its messages as `Rc<[u8]>`
+//! (the engine is single-threaded), and no message is ever copied between threads.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 
-use mailroom_core::imap::server::{ImapConfig, ImapServer};
 use mailroom_core::mail::{self, Bounce, Failure};
 use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
-use mailroom_core::session::{Directory, Env, Output, RcptVerdict, Session};
+use mailroom_core::session::{Directory, Env, RcptVerdict};
 use mailroom_core::smtp::server::Accepted;
-use mailroom_core::smtp::server::Peer;
 use mailroom_core::store::{INBOX, MailStore, StoreLimits};
 use mailroom_core::time::SimTime;
 
@@ -50,7 +41,7 @@ pub fn password_of(user: &str) -> Option<&'static str> {
     PASSWORDS.iter().find(|(u, _)| u.eq_ignore_ascii_case(user)).map(|(_, p)| *p)
 }
 
-/// What the store thread owns.
+/// The mail store and who has a mailbox in it.
 pub struct Host {
     pub store: MailStore,
     /// Who has a mailbox here (every address of it also has one in `store`).
@@ -59,158 +50,9 @@ pub struct Host {
     pub print_messages: bool,
     /// The server's name, as the reporting MTA of its bounces.
     pub hostname: String,
-    /// Standard output, where every delivery and deletion is told; flushed whenever the
-    /// store thread has no job waiting ([`StoreHandle::start`]).
+    /// Standard output, where every delivery and deletion is told; written out whenever
+    /// the event loop is about to wait ([`Host::flush_log`]).
     log: io::BufWriter<io::Stdout>,
-    /// The IMAP sessions: they live here, beside the store they work on, so that a change
-    /// to the store reaches an idling session at once (RFC 2177).
-    imap: BTreeMap<u64, ImapConn>,
-}
-
-/// One IMAP session and the way to its client.
-struct ImapConn {
-    server: ImapServer,
-    to_client: ImapOut,
-}
-
-/// The way to an IMAP client's writer thread: bytes to write, `None` to close, and how
-/// many octets wait there unwritten. The connection's reader stops reading the client
-/// while too many wait ([`ImapOut::over`]), so a client that pipelines commands and never
-/// reads the answers cannot make the server hold more and more of them.
-#[derive(Clone)]
-pub struct ImapOut {
-    pub tx: mpsc::Sender<Option<Vec<u8>>>,
-    pub backlog: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-/// Octets queued for one IMAP client beyond which its commands are no longer read.
-pub const MAX_IMAP_BACKLOG: usize = 4 << 20;
-
-impl ImapOut {
-    fn send(&self, bytes: Option<Vec<u8>>) {
-        let n = bytes.as_ref().map_or(0, Vec::len);
-        self.backlog.fetch_add(n, std::sync::atomic::Ordering::AcqRel);
-        if self.tx.send(bytes).is_err() {
-            self.backlog.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
-        }
-    }
-
-    /// The writer took `n` octets off the queue.
-    pub fn written(&self, n: usize) {
-        self.backlog.fetch_sub(n, std::sync::atomic::Ordering::AcqRel);
-    }
-
-    /// Too much waits: stop reading this client until its writer catches up.
-    pub fn over(&self) -> bool {
-        self.backlog.load(std::sync::atomic::Ordering::Acquire) > MAX_IMAP_BACKLOG
-    }
-}
-
-impl ImapConn {
-    /// Sends what the machine queued; true once it closed.
-    fn flush(&mut self) -> bool {
-        let (mut bytes, mut close) = (Vec::new(), false);
-        while let Some(out) = self.server.poll_output() {
-            match out {
-                Output::Send { bytes: b, .. } => bytes.extend_from_slice(&b),
-                Output::Close => close = true,
-                Output::Request(_) => {}
-            }
-        }
-        if !bytes.is_empty() {
-            self.to_client.send(Some(bytes));
-        }
-        if close {
-            self.to_client.send(None);
-        }
-        close || self.server.is_closed()
-    }
-}
-
-/// What the IMAP server asks of its host: the passwords, and the store itself.
-struct ImapEnv<'a> {
-    store: &'a mut MailStore,
-}
-
-impl Env for ImapEnv<'_> {
-    /// Not asked by IMAP.
-    fn recipient(&mut self, _client_addr: &str, _rcpt: &str) -> RcptVerdict {
-        RcptVerdict::NoSuchUser
-    }
-
-    fn check_password(&mut self, user: &str, password: &str) -> bool {
-        password_of(user).is_some_and(|p| p == password)
-    }
-
-    fn mail_store(&mut self) -> Option<&mut MailStore> {
-        Some(self.store)
-    }
-}
-
-type Job = Box<dyn FnOnce(&mut Host) + Send>;
-
-/// The way to the store thread. Cheap to share: every connection thread holds a reference.
-pub struct StoreHandle {
-    jobs: mpsc::Sender<Job>,
-    /// Whether new mail fits ([`Host::has_room`]) as the store thread left it after its last
-    /// job: SMTP asks at every MAIL FROM, and reading it here costs no trip to that thread
-    /// and back (as good as asking: the answer could change the moment after, either way).
-    room: Arc<AtomicBool>,
-}
-
-impl StoreHandle {
-    /// Starts the store thread, owning the host that `make` builds there (a host cannot
-    /// move between threads).
-    pub fn start(make: impl FnOnce() -> Host + Send + 'static) -> StoreHandle {
-        let (jobs, inbox) = mpsc::channel::<Job>();
-        let room = Arc::new(AtomicBool::new(true));
-        let room_now = Arc::clone(&room);
-        std::thread::spawn(move || {
-            let mut host = make();
-            loop {
-                let job = match inbox.try_recv() {
-                    Ok(job) => job,
-                    // What the jobs printed goes out once none waits: one write for a burst
-                    // of deliveries, and never later than the moment the store is idle.
-                    Err(mpsc::TryRecvError::Empty) => {
-                        host.flush_log();
-                        match inbox.recv() {
-                            Ok(job) => job,
-                            Err(_) => break,
-                        }
-                    }
-                    Err(mpsc::TryRecvError::Disconnected) => break,
-                };
-                // A job that panics (a bug) loses only its own answer: the asking thread sees
-                // no result and fails that one request; the store keeps serving the others.
-                // Every store operation checks its input before it changes anything.
-                let _ = catch_unwind(AssertUnwindSafe(|| job(&mut host)));
-                // Whatever the job changed, idling IMAP sessions hear of it now.
-                let _ = catch_unwind(AssertUnwindSafe(|| host.store_changed()));
-                room_now.store(host.has_room(), Ordering::Release);
-            }
-            host.flush_log();
-        });
-        StoreHandle { jobs, room }
-    }
-
-    /// True while there is room for new mail (checked at MAIL FROM), without asking the
-    /// store thread.
-    pub fn has_room(&self) -> bool {
-        self.room.load(Ordering::Acquire)
-    }
-
-    /// Runs `f` on the store thread and waits for its result; `None` if the store thread
-    /// could not answer (a bug made the job panic).
-    pub fn run<R: Send + 'static>(&self, f: impl FnOnce(&mut Host) -> R + Send + 'static) -> Option<R> {
-        let (tx, rx) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Box::new(move |host: &mut Host| {
-                let _ = tx.send(f(host));
-            }))
-            .ok()?;
-        rx.recv().ok()
-    }
 }
 
 impl Host {
@@ -229,58 +71,12 @@ impl Host {
             print_messages,
             hostname: hostname.to_string(),
             log: io::BufWriter::new(io::stdout()),
-            imap: BTreeMap::new(),
         }
     }
 
     /// Writes out what was printed.
     pub fn flush_log(&mut self) {
         let _ = self.log.flush();
-    }
-
-    /// A client connected to IMAP: its session `id` starts, its greeting goes out.
-    /// Returns when the machine wants to be woken.
-    pub fn imap_open(
-        &mut self,
-        id: u64,
-        config: ImapConfig,
-        peer: Peer,
-        now: SimTime,
-        to_client: ImapOut,
-    ) -> Option<SimTime> {
-        let mut conn = ImapConn { server: ImapServer::new(config, peer, now), to_client };
-        conn.flush();
-        let deadline = conn.server.poll_timeout();
-        self.imap.insert(id, conn);
-        deadline
-    }
-
-    /// Bytes from IMAP client `id` (or, with `None`, its timer fired). Returns when to wake
-    /// it next; `None` once it closed.
-    pub fn imap_input(&mut self, id: u64, bytes: Option<&[u8]>, now: SimTime) -> Option<SimTime> {
-        let conn = self.imap.get_mut(&id)?;
-        match bytes {
-            Some(b) => conn.server.handle_input(b, now, &mut ImapEnv { store: &mut self.store }),
-            None => conn.server.handle_timeout(now),
-        }
-        if conn.flush() { None } else { conn.server.poll_timeout() }
-    }
-
-    /// IMAP client `id` is gone: the driver's part of an unclean end (`ImapServer::release`).
-    pub fn imap_end(&mut self, id: u64, now: SimTime) {
-        if let Some(mut conn) = self.imap.remove(&id) {
-            conn.server.handle_close(now);
-            conn.server.release(&mut ImapEnv { store: &mut self.store });
-        }
-    }
-
-    /// The store may have changed: every IMAP session is told (`Session::handle_store_change`);
-    /// those in IDLE push the news.
-    fn store_changed(&mut self) {
-        for conn in self.imap.values_mut() {
-            conn.server.handle_store_change(SimTime::ZERO, &mut ImapEnv { store: &mut self.store });
-            conn.flush();
-        }
     }
 
     /// True while there is room for new mail (checked at MAIL FROM).
@@ -388,10 +184,6 @@ impl Host {
         maildrop::open(&mut self.store, user, session)
     }
 
-    fn maildrop_message(&self, user: &str, session: u64, uid: &str) -> Option<Vec<u8>> {
-        maildrop::message(&self.store, user, session, uid).map(|m| m.to_vec())
-    }
-
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
         let removed = maildrop::delete(&mut self.store, user, session, uids);
         let left = self.store.folder(user, INBOX).map_or(0, |f| f.exists());
@@ -405,40 +197,22 @@ impl Host {
     }
 }
 
-/// What the SMTP server asks of its host: the directory answers at once; whether there is
-/// room, the store thread's last word on it.
-pub struct SmtpEnv<'a> {
-    pub store: &'a StoreHandle,
-    pub directory: &'a Directory,
-}
+/// What every machine asks of its host, answered from the host: the directory (SMTP's
+/// RCPT), whether there is room (MAIL FROM), the passwords (AUTH, POP3, IMAP), the POP3
+/// maildrops and, for IMAP, the store itself.
+pub struct HostEnv<'a>(pub &'a mut Host);
 
-impl Env for SmtpEnv<'_> {
+impl Env for HostEnv<'_> {
     fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
-        self.directory.verdict(client_addr, rcpt)
+        self.0.directory.verdict(client_addr, rcpt)
     }
 
     fn storage_available(&mut self) -> bool {
-        self.store.has_room()
+        self.0.has_room()
     }
 
-    /// AUTH on the submission service (RFC 4954): the world's passwords.
-    fn check_password(&mut self, user: &str, password: &str) -> bool {
-        password_of(user).is_some_and(|p| p == password)
-    }
-}
-
-/// What the POP3 server asks of its host: the passwords, and the maildrops in the store.
-pub struct Pop3Env<'a> {
-    pub store: &'a StoreHandle,
-    pub directory: &'a Directory,
-}
-
-impl Env for Pop3Env<'_> {
-    /// Not asked by POP3; answered as SMTP would be.
-    fn recipient(&mut self, client_addr: &str, rcpt: &str) -> RcptVerdict {
-        self.directory.verdict(client_addr, rcpt)
-    }
-
+    /// AUTH on the submission service (RFC 4954), POP3's USER/PASS, IMAP's LOGIN: the
+    /// world's passwords.
     fn check_password(&mut self, user: &str, password: &str) -> bool {
         password_of(user).is_some_and(|p| p == password)
     }
@@ -448,25 +222,23 @@ impl Env for Pop3Env<'_> {
     }
 
     fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
-        let user = user.to_string();
-        self.store.run(move |h| h.open_maildrop(&user, session)).unwrap_or(Err(MaildropError::Unavailable))
+        self.0.open_maildrop(user, session)
     }
 
     fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
-        let (user, uid) = (user.to_string(), uid.to_string());
-        self.store.run(move |h| h.maildrop_message(&user, session, &uid)).flatten().map(Rc::from)
+        maildrop::message(&self.0.store, user, session, uid)
     }
 
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
-        let (user, uids) = (user.to_string(), uids.to_vec());
-        self.store.run(move |h| h.commit_deletions(&user, session, &uids)).unwrap_or(false)
+        self.0.commit_deletions(user, session, uids)
     }
 
     fn close_maildrop(&mut self, user: &str, session: u64) {
-        let user = user.to_string();
-        self.store.run(move |h| {
-            maildrop::close(&mut h.store, &user, session);
-        });
+        maildrop::close(&mut self.0.store, user, session);
+    }
+
+    fn mail_store(&mut self) -> Option<&mut MailStore> {
+        Some(&mut self.0.store)
     }
 }
 

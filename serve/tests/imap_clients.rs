@@ -159,6 +159,39 @@ fn a_client_that_never_reads_cannot_grow_the_server() {
     assert!(grown < 48 * 1024, "the server grew by {grown} KiB");
 }
 
+/// A client that pipelines far more than the server holds for it, and only then reads, gets
+/// every answer: the server reads its commands again as soon as the answers have gone out,
+/// and serves the other clients meanwhile.
+#[test]
+fn a_client_that_pipelines_and_then_reads_gets_every_answer() {
+    let server = Server::run(&["--smtp", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
+    let line = "x".repeat(76);
+    let body: String = (0..2600).map(|_| format!("{line}\r\n")).collect(); // about 200 KB
+    curl_send(server.port, "bob@example.net", &format!("Subject: big\r\n\r\n{body}"));
+    let mut raw = Raw::connect(server.imap_port);
+    raw.command("a", "LOGIN bob@example.net builder");
+    raw.command("b", "SELECT INBOX");
+    // 100 fetches of 200 KB: 20 MB of answers, five times what the server holds for one client.
+    let pipelined: String = (0..100).map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n")).collect();
+    let mut writer = raw.stream.try_clone().unwrap();
+    let sending = std::thread::spawn(move || writer.write_all(pipelined.as_bytes()));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut other = Raw::connect(server.imap_port);
+    let noop = other.command("n", "NOOP");
+    assert!(noop.last().is_some_and(|l| l.starts_with("n OK")), "{noop:?}");
+    let start = Instant::now();
+    let mut answered = 0;
+    while answered < 100 {
+        let line = raw.line();
+        assert!(!line.is_empty(), "the connection closed after {answered} answers");
+        if line.starts_with('f') && line.contains(" OK ") {
+            answered += 1;
+        }
+    }
+    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    sending.join().unwrap().unwrap();
+}
+
 fn curl_imap(port: u16, extra: &[&str], path: &str) -> String {
     let out = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10", "-u", "bob@example.net:builder"])

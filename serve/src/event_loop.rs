@@ -1,0 +1,494 @@
+//! The one thread that serves every client. It waits on all the sockets at once (mio: epoll
+//! on Linux, kqueue on macOS and the BSDs) and, when one is ready or a session's timer is
+//! due, drives that session's machine through the [`Session`] contract, beside the [`Host`]
+//! they all work on. Every protocol decision, the idle timeouts included, is the machines';
+//! this loop moves bytes and keeps the clock.
+//!
+//! One thread, not one per client: the machines and the store are single-threaded, so a
+//! message SMTP accepts is in the store before its `250` is written and an IMAP session in
+//! IDLE hears of it in the same turn of the loop, with no lock, no copy of a message between
+//! threads and no thread woken in between. Under load that is what a server spends its time
+//! on: with a thread per client and a store thread, waking threads took more CPU than the
+//! mail (`scripts/bench-serve.sh`, README "mailroom-serve under load").
+//!
+//! Each turn: wait for readiness or the earliest deadline; accept new clients; for every
+//! session, read what arrived and give it to its machine (stopping while too much waits for
+//! a client that does not read), act on its timer; tell the IMAP sessions that the store may
+//! have changed; write what the machines queued; end the sessions that are done.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token};
+
+use mailroom_core::imap::server::{ImapConfig, ImapServer};
+use mailroom_core::pop3::maildrop;
+use mailroom_core::pop3::server::{Pop3Config, Pop3Server};
+use mailroom_core::session::{Output, Request, Session};
+use mailroom_core::smtp::reply::{Reply, ReplyCode};
+use mailroom_core::smtp::server::{Peer, ServerConfig, SmtpServer};
+use mailroom_core::time::{SimDuration, SimTime};
+
+use crate::Service;
+use crate::host::{Host, HostEnv};
+use crate::transcript::{self, ClientLines};
+
+/// At most this many clients at once, over all services; more are told `421 4.3.2`
+/// (SMTP, RFC 5321 §3.8), `-ERR [SYS/TEMP]` (POP3, RFC 3206 §4) or `* BYE` (IMAP,
+/// RFC 3501 §7.1.5) and closed.
+pub const MAX_CLIENTS: usize = 64;
+
+/// Octets waiting to be written to one client beyond which its input is no longer read: a
+/// client that sends commands faster than it reads the answers waits, unread, until they
+/// have gone out, so it cannot make the server hold more and more of them (the machine's
+/// own timer still ends a session whose client never reads).
+pub const MAX_BACKLOG: usize = 4 << 20;
+
+/// Octets read from a socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Reads from one client in one turn of the loop, at most (64 KiB): a client that sends
+/// without pause is served in turn with the others.
+const READS_PER_TURN: usize = 4;
+
+/// How each service's machine is set up, and whether to print the transcript.
+pub struct Services {
+    pub smtp: ServerConfig,
+    pub submission: ServerConfig,
+    pub pop3: Pop3Config,
+    pub imap: ImapConfig,
+    pub transcript: bool,
+}
+
+/// A session's machine.
+enum Machine {
+    Smtp(SmtpServer),
+    Pop3(Pop3Server),
+    Imap(ImapServer),
+}
+
+impl Machine {
+    fn session(&mut self) -> &mut dyn Session {
+        match self {
+            Machine::Smtp(m) => m,
+            Machine::Pop3(m) => m,
+            Machine::Imap(m) => m,
+        }
+    }
+
+    /// When the machine wants its timer handled; `None` once it is done.
+    fn timer(&self) -> Option<SimTime> {
+        match self {
+            Machine::Smtp(m) => m.poll_timeout(),
+            Machine::Pop3(m) => m.poll_timeout(),
+            Machine::Imap(m) => m.poll_timeout(),
+        }
+    }
+}
+
+/// Why a session ends before its machine closed it.
+enum Broken {
+    /// The client closed the connection, and then it could not take what was left.
+    Closed,
+    /// It broke (the error), or the store could not take a message (its reason).
+    Error(String),
+}
+
+/// One client.
+struct Conn {
+    service: Service,
+    stream: TcpStream,
+    machine: Machine,
+    /// Read from an IMAP client: `input[taken..]` is not yet given to the machine, which
+    /// gets a line at a time.
+    input: Vec<u8>,
+    taken: usize,
+    /// For the client, not yet written.
+    output: Vec<u8>,
+    /// Since when `output` has waited with no octet written (the client does not read).
+    stalled: Option<Instant>,
+    /// How long `output` may wait so: the service's idle timeout.
+    write_timeout: Duration,
+    /// The socket may hold more to read (readiness is reported once per arrival, so what
+    /// was left unread must be remembered).
+    unread: bool,
+    /// The machine closed (or has no timer left), or the client did: the connection ends
+    /// once `output` is written.
+    closing: bool,
+    /// The client closed its side: what waits is still written (the reply to a QUIT it sent
+    /// before closing), but nothing more is read.
+    eof: bool,
+    /// Ends now, without writing what waits.
+    broken: Option<Broken>,
+    log: ClientLines,
+}
+
+impl Conn {
+    /// The machine's timer, or the moment a stalled write gives up.
+    fn deadline(&self, started: Instant) -> Option<SimTime> {
+        let stall = self.stalled.map(|since| sim_time(started, since + self.write_timeout));
+        match (self.machine.timer(), stall) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Reads what arrived (through `buf`) and gives it to the machine, until the socket is
+    /// drained, the machine is done, too much waits for the client, or this client had its
+    /// share of the turn.
+    fn read(&mut self, buf: &mut [u8], host: &mut Host, services: &Services, now: SimTime) {
+        let mut reads = 0;
+        while self.broken.is_none() && !self.closing && self.output.len() <= MAX_BACKLOG {
+            if self.taken < self.input.len() {
+                let rest = &self.input[self.taken..];
+                let n = rest.iter().position(|&b| b == b'\n').map_or(rest.len(), |p| p + 1);
+                let line = &rest[..n];
+                self.taken += n;
+                self.log.feed(line);
+                self.machine.session().handle_input(line, now, &mut HostEnv(host));
+                if self.taken == self.input.len() {
+                    self.input.clear();
+                    self.taken = 0;
+                }
+                self.take_output(host, services, now);
+                continue;
+            }
+            if !self.unread || reads == READS_PER_TURN {
+                return;
+            }
+            reads += 1;
+            match self.stream.read(buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    self.closing = true;
+                    self.unread = false;
+                }
+                // IMAP's machine gets a line at a time, so that the backlog is looked at
+                // between pipelined commands.
+                Ok(n) if matches!(self.machine, Machine::Imap(_)) => self.input.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    self.log.feed(&buf[..n]);
+                    self.machine.session().handle_input(&buf[..n], now, &mut HostEnv(host));
+                    self.take_output(host, services, now);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.unread = false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => self.broken = Some(Broken::Error(e.to_string())),
+            }
+        }
+    }
+
+    /// True when [`Conn::read`] has more to do at once: input left to read or to give to
+    /// the machine, which stopped for the backlog or the end of its share.
+    fn wants_turn(&self) -> bool {
+        self.broken.is_none()
+            && !self.closing
+            && self.output.len() <= MAX_BACKLOG
+            && (self.unread || self.taken < self.input.len())
+    }
+
+    /// Carries out everything the machine wants done, in order: what it sends waits in
+    /// `output` (replies to pipelined commands leave in one write, RFC 2920 §3.2, RFC 2449
+    /// §6.6); a message it accepted is stored before its `250` is written, and if it cannot
+    /// be, the connection ends without the `250` and the client still holds the message.
+    fn take_output(&mut self, host: &mut Host, services: &Services, now: SimTime) {
+        let start = self.output.len();
+        while let Some(out) = self.machine.session().poll_output() {
+            match out {
+                Output::Send { bytes, .. } => self.output.extend_from_slice(&bytes),
+                Output::Request(Request::Accept(a)) => {
+                    if let Err(e) = host.deliver(&a, now) {
+                        self.broken = Some(Broken::Error(e));
+                        return;
+                    }
+                }
+                // Never asked: mailroom-serve does not offer STARTTLS.
+                Output::Request(Request::StartTls) => {}
+                Output::Close => self.closing = true,
+            }
+        }
+        let sent = &self.output[start..];
+        if !sent.is_empty() {
+            if services.transcript {
+                transcript::server(sent);
+            }
+            self.log.server_sent(sent);
+        }
+        if self.machine.timer().is_none() {
+            self.closing = true;
+        }
+    }
+
+    /// Writes what waits, as much as the socket takes now.
+    fn write(&mut self) {
+        let mut written = 0;
+        while written < self.output.len() {
+            match self.stream.write(&self.output[written..]) {
+                Ok(0) => break,
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.broken = Some(if self.eof { Broken::Closed } else { Broken::Error(e.to_string()) });
+                    return;
+                }
+            }
+        }
+        self.output.drain(..written);
+        if self.output.is_empty() {
+            self.stalled = None;
+        } else if written > 0 || self.stalled.is_none() {
+            self.stalled = Some(Instant::now());
+        }
+    }
+
+    /// The machine's timer, if it is due; a write that waited too long ends the session.
+    fn tick(&mut self, host: &mut Host, services: &Services, now: SimTime, started: Instant) {
+        if self.machine.timer().is_some_and(|t| t <= now) {
+            self.machine.session().handle_timeout(now);
+            self.take_output(host, services, now);
+        }
+        if self.stalled.is_some_and(|since| sim_time(started, since + self.write_timeout) <= now) {
+            let secs = self.write_timeout.as_secs();
+            self.broken = Some(Broken::Error(format!("the client read nothing for {secs} s")));
+        }
+    }
+
+    /// The session is over. The driver's part of an end that was not QUIT or LOGOUT (the
+    /// client left, a timer, a broken socket): the machine is told, and what it held is
+    /// given back.
+    fn end(mut self, host: &mut Host, poll: &Poll, now: SimTime) {
+        self.log.finish();
+        match &mut self.machine {
+            Machine::Smtp(m) => {
+                if !m.is_closed() {
+                    m.handle_close(now);
+                }
+            }
+            // The machine releases the maildrop only at QUIT. After a dropped connection, an
+            // autologout or a broken socket the driver must (`Pop3Server`'s module doc):
+            // nothing is deleted, and the next session may lock it. After QUIT this changes
+            // nothing.
+            Machine::Pop3(m) => {
+                if !m.is_closed() {
+                    m.handle_close(now);
+                }
+                if let Some(user) = m.user() {
+                    maildrop::close(&mut host.store, user, m.session());
+                }
+            }
+            // `ImapServer::release`: its folder unwatched, its locks given back.
+            Machine::Imap(m) => {
+                m.handle_close(now);
+                m.release(&mut HostEnv(host));
+            }
+        }
+        if let Some(Broken::Error(e)) = &self.broken {
+            eprintln!("mailroom-serve: {} connection ended: {e}", self.service.name());
+        }
+        let _ = poll.registry().deregister(&mut self.stream);
+        let _ = self.stream.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// Runs `work` on `conn`; should it panic (a bug), that session ends and the others go on,
+/// as a session on a thread of its own would. (Every store operation checks its input
+/// before it changes anything, so a panic leaves the store as it was.)
+fn guarded(conn: &mut Conn, work: impl FnOnce(&mut Conn)) {
+    if catch_unwind(AssertUnwindSafe(|| work(conn))).is_err() {
+        conn.broken = Some(Broken::Error("a bug ended this session (the panic is printed above)".into()));
+    }
+}
+
+/// Simulation time: the time since the server started.
+fn sim_time(started: Instant, at: Instant) -> SimTime {
+    SimTime(at.saturating_duration_since(started).as_micros() as u64)
+}
+
+fn to_duration(d: SimDuration) -> Duration {
+    Duration::from_micros(d.0)
+}
+
+/// What a client beyond [`MAX_CLIENTS`] is told before it is closed.
+fn busy(service: Service) -> Vec<u8> {
+    match service {
+        Service::Smtp | Service::Submission => {
+            Reply::of(ReplyCode::TooBusy, "Too many connections, try again later").to_bytes()
+        }
+        Service::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n".to_vec(),
+        // RFC 3501 §7.1.5: BYE at connect, the server refuses the connection.
+        Service::Imap => b"* BYE too many connections, try again later\r\n".to_vec(),
+    }
+}
+
+/// Serves every client of `listeners` until the process ends.
+pub fn run(
+    listeners: Vec<(Service, std::net::TcpListener)>,
+    services: &Services,
+    host: &mut Host,
+) -> io::Result<()> {
+    let started = Instant::now();
+    let mut poll = Poll::new()?;
+    let mut listening = Vec::new();
+    for (i, (service, listener)) in listeners.into_iter().enumerate() {
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
+        poll.registry().register(&mut listener, Token(i), Interest::READABLE)?;
+        listening.push((service, listener));
+    }
+    let mut conns: BTreeMap<usize, Conn> = BTreeMap::new();
+    let mut next_token = listening.len();
+    // Numbers every session: SMTP's queue ids, POP3's lock holders.
+    let mut sessions: u64 = 0;
+    let mut events = Events::with_capacity(256);
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        host.flush_log();
+        let now = sim_time(started, Instant::now());
+        let timeout = if conns.values().any(Conn::wants_turn) {
+            Some(Duration::ZERO)
+        } else {
+            conns
+                .values()
+                .filter_map(|c| c.deadline(started))
+                .min()
+                .map(|at| to_duration(SimDuration(at.0.saturating_sub(now.0))))
+        };
+        if let Err(e) = poll.poll(&mut events, timeout) {
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        let now = sim_time(started, Instant::now());
+        for event in &events {
+            let token = event.token().0;
+            if let Some((service, listener)) = listening.get(token) {
+                accept(
+                    *service,
+                    listener,
+                    &poll,
+                    &mut conns,
+                    &mut next_token,
+                    &mut sessions,
+                    host,
+                    services,
+                    now,
+                );
+            } else if let Some(conn) = conns.get_mut(&token)
+                && (event.is_readable() || event.is_read_closed() || event.is_error())
+            {
+                conn.unread = true;
+            }
+        }
+        for conn in conns.values_mut() {
+            guarded(conn, |conn| {
+                conn.read(&mut buf, host, services, now);
+                conn.tick(host, services, now, started);
+            });
+        }
+        // Whatever changed in the store, idling IMAP sessions hear of it now (RFC 2177).
+        for conn in conns.values_mut() {
+            if matches!(conn.machine, Machine::Imap(_)) && conn.broken.is_none() {
+                guarded(conn, |conn| {
+                    conn.machine.session().handle_store_change(now, &mut HostEnv(host));
+                    conn.take_output(host, services, now);
+                });
+            }
+        }
+        let mut done = Vec::new();
+        for (&token, conn) in conns.iter_mut() {
+            if conn.broken.is_none() && !conn.output.is_empty() {
+                conn.write();
+            }
+            if conn.broken.is_some() || (conn.closing && conn.output.is_empty()) {
+                done.push(token);
+            }
+        }
+        for token in done {
+            if let Some(conn) = conns.remove(&token) {
+                let _ = catch_unwind(AssertUnwindSafe(|| conn.end(host, &poll, now)));
+            }
+        }
+    }
+}
+
+/// Takes every client waiting on `listener`.
+#[allow(clippy::too_many_arguments)]
+fn accept(
+    service: Service,
+    listener: &TcpListener,
+    poll: &Poll,
+    conns: &mut BTreeMap<usize, Conn>,
+    next_token: &mut usize,
+    sessions: &mut u64,
+    host: &mut Host,
+    services: &Services,
+    now: SimTime,
+) {
+    loop {
+        let (mut stream, addr) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("mailroom-serve: cannot accept a {} client: {e}", service.name());
+                return;
+            }
+        };
+        if conns.len() >= MAX_CLIENTS {
+            // A fresh socket takes a line at once.
+            let _ = stream.write(&busy(service));
+            continue;
+        }
+        let peer = Peer { addr: addr.ip().to_string(), name: None };
+        *sessions += 1;
+        let (machine, timeout, log) = match service {
+            Service::Smtp | Service::Submission => {
+                let config = if service == Service::Smtp { &services.smtp } else { &services.submission };
+                let id = format!("{:06X}", *sessions & 0xFF_FFFF);
+                let log = ClientLines::new(services.transcript, false);
+                (Machine::Smtp(SmtpServer::new(config.clone(), peer, &id, now)), config.timeout, log)
+            }
+            Service::Pop3 => {
+                let machine = Pop3Server::new(services.pop3.clone(), peer, *sessions, now);
+                (Machine::Pop3(machine), services.pop3.timeout, ClientLines::new(services.transcript, true))
+            }
+            Service::Imap => {
+                // IDLE's news is a line or two at a time: no waiting to fill a segment.
+                let _ = stream.set_nodelay(true);
+                let machine = ImapServer::new(services.imap.clone(), peer, now);
+                // The transcript shows IMAP's responses.
+                (Machine::Imap(machine), services.imap.timeout, ClientLines::new(false, false))
+            }
+        };
+        let token = *next_token;
+        *next_token += 1;
+        if let Err(e) =
+            poll.registry().register(&mut stream, Token(token), Interest::READABLE | Interest::WRITABLE)
+        {
+            eprintln!("mailroom-serve: cannot watch a {} client: {e}", service.name());
+            continue;
+        }
+        let mut conn = Conn {
+            service,
+            stream,
+            machine,
+            input: Vec::new(),
+            taken: 0,
+            output: Vec::new(),
+            stalled: None,
+            write_timeout: to_duration(timeout),
+            unread: true,
+            closing: false,
+            eof: false,
+            broken: None,
+            log,
+        };
+        conn.take_output(host, services, now);
+        conns.insert(token, conn);
+    }
+}
