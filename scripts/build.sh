@@ -101,6 +101,11 @@ done
 # loads /offline.js): the full build's copies would only be unused files.
 rm -rf dist/full/manifest.webmanifest dist/full/icons dist/full/offline.js
 
+# The page's inline script fetches the lesson the address names while the app loads, when
+# it is one of these (scripts/early-lesson.mjs).
+header "build: the lessons the page fetches early"
+node scripts/early-lesson.mjs dist dist/full
+
 # Last: the service worker's list of files and its version come from what is in dist/ now.
 header "build: service worker (dist/sw.js)"
 node scripts/make-sw.mjs dist

@@ -39,7 +39,28 @@ pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Pa
     yew::Renderer::<components::page::Page>::with_root(root).render()
 }
 
-/// Renders the page into `<body>` (the entry point of the page).
+/// How long the page waits for the lesson's file before it shows the player without it
+/// (its "loading" state), on a slow network.
+const LESSON_WAIT_MS: i32 = 300;
+
+/// Renders the page into `<body>` (the entry point of the page). When the address names a
+/// lesson, its file is fetched first ([`hooks::prefetch`]) and the page is rendered once it
+/// has come (a few milliseconds on a good network, at most [`LESSON_WAIT_MS`]): the player
+/// is drawn once, with its lesson, and the browser lays the page out once.
 pub fn start() {
-    yew::Renderer::<components::page::Page>::new().render();
+    let render = || drop(yew::Renderer::<components::page::Page>::new().render());
+    let lesson = route::parse(&hooks::location_hash()).map(|r| r.lesson);
+    let Some(arrived) = lesson.and_then(|id| hooks::prefetch(&id)) else { return render() };
+    let waited = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, LESSON_WAIT_MS);
+        }
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
+            &arrived, &waited,
+        )))
+        .await;
+        render();
+    });
 }

@@ -1,3 +1,5 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
 
 use crate::components::controls::Controls;
@@ -11,7 +13,7 @@ use crate::components::sequence_panel::SequencePanel;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
-    initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
+    early_text, initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
     use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
 };
 use crate::present;
@@ -76,7 +78,15 @@ fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        Player::loading(&route.lesson, route.step, load_settings(), messages_param())
+        let player = Player::loading(&route.lesson, route.step, load_settings(), messages_param());
+        // The lesson's file, fetched as the page started, has usually come: the player
+        // starts with it rather than "loading".
+        match early_text(&route.lesson) {
+            Some(text) => {
+                Rc::unwrap_or_clone(Rc::new(player).reduce(Action::LessonText { id: route.lesson, text }))
+            }
+            None => player,
+        }
     });
     let dispatcher = player.dispatcher();
     use_lesson_loader(player.pending.clone(), dispatcher.clone());
