@@ -76,7 +76,8 @@ mod tests {
         for var in vars {
             match var {
                 // Set on each element by the diagram (src/components/diagram.rs).
-                "--dur" | "--x0" | "--y0" | "--x1" | "--y1" => {}
+                // The token layer's (set on it and on each sprite; not in an exported file).
+                "--dur" | "--x" | "--y" | "--w" | "--h" | "--dx" | "--dy" | "--s" | "--vbw" | "--vbh" => {}
                 "--fam" => {
                     for fam in ["command", "reply", "dns", "data", "connection", "mail", "note"] {
                         let colour = value(&format!("--fam-{fam}"));

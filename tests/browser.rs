@@ -113,14 +113,16 @@ async fn step_forward_and_back_move_the_cursor() {
     assert_eq!(count(&root, "[data-testid=transcript-row]"), 1);
     assert_eq!(count(&root, "[data-testid=transcript-row][aria-current=step]"), 1);
 
-    let token = find(&root, "[data-testid=diagram] .tokens > g");
+    let token = find(&root, "[data-testid=token-layer] > .token-sprite");
     click(&root, "[data-testid=step-forward]");
     yew::scheduler::flush().await;
     assert_eq!(attr(&player, "data-cursor"), "2");
     // The token of each step is a new element, so its CSS animation starts afresh.
     assert!(!token.is_connected(), "the old token is gone");
-    let token = find(&root, "[data-testid=diagram] .tokens > g");
-    assert!(token.get_attribute("style").unwrap_or_default().contains("--x1"), "the token travels");
+    // An element of the page over the diagram (its transform is the compositor's to animate),
+    // which travels: it starts (--dx, --dy) from where it arrives.
+    let token = find(&root, "[data-testid=token-layer] > svg.token-sprite.token");
+    assert!(token.get_attribute("style").unwrap_or_default().contains("--dx"), "the token travels");
     assert_eq!(count(&root, "[data-testid=transcript-row]"), 2);
     // The address follows shortly after the step (it is not written inside the step).
     let hash = || web_sys::window().unwrap().location().hash().unwrap();

@@ -299,30 +299,47 @@ fn host_node(
 }
 
 /// The token of the current event: travels from sender to receiver, or pulses on the
-/// host for a local event. Keyed by the cursor, so every step restarts its animation.
-fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
-    let Some(ev) = trace.events.get(index) else { return Html::default() };
+/// host for a local event. Two parts: what stands still, drawn in the diagram's SVG (a
+/// local event's badge above its host), and what moves, drawn on the token layer over the
+/// diagram (`.token-layer`): an `<svg>` element of its own whose CSS `transform` and
+/// `opacity` animate. The compositor moves such an element without the page being
+/// repainted at each frame; an element inside the diagram's SVG is repainted at every frame
+/// of its animation (in Chromium), with the whole page's layer around it. Keyed by the
+/// cursor, so every step restarts the animation.
+fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html, Html) {
+    let Some(ev) = trace.events.get(index) else { return Default::default() };
     let (Some(&from), Some(&to)) = (layout.pos.get(ev.from), layout.pos.get(ev.to)) else {
-        return Html::default();
+        return Default::default();
     };
     let family = ev.kind.family().css_class();
+    // Where the sprite sits (its centre, in the diagram's units) and its size: the token
+    // layer's stylesheet maps them to the diagram as drawn (`--s`, styles/diagram.css).
+    let place = |x: f64, y: f64, w: f64, h: f64| {
+        format!("--x: {}; --y: {}; --w: {}; --h: {}", fixed(x, 1), fixed(y, 1), fixed(w, 1), fixed(h, 1))
+    };
+    let view = |w: f64, h: f64| {
+        format!("{} {} {} {}", fixed(-w / 2.0, 1), fixed(-h / 2.0, 1), fixed(w, 1), fixed(h, 1))
+    };
     if !ev.travels() {
         let (x, y) = from;
         let badge = (ev.kind.label().chars().count() as f64 * 12.0 + 32.0).max(100.0);
-        return html! {
-            <g key={index} class={class!("token-local", format!("fam-{family}"))}
-                style={format!("--dur: {}ms", travel_ms.max(400))}>
-                // Centred on the host by its parent, so the pulse scales about its own
-                // origin: a plain transform the compositor animates, no repaint per frame.
-                <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>
-                    <circle class="pulse" r="58" />
-                </g>
+        let still = html! {
+            <g key={index} class={class!("token-local", format!("fam-{family}"))}>
                 <g transform={format!("translate({} {})", fixed(x, 1), fixed(y - 80.0, 1))}>
                     <rect class="badge" x={fixed(-badge / 2.0, 1)} y="-18" width={fixed(badge, 1)} height="34" rx="17" />
                     <text class="badge-text" y="7">{ ev.kind.label() }</text>
                 </g>
             </g>
         };
+        // The ring at its largest (scale 1.12) with its stroke.
+        const RING: f64 = 140.0;
+        let style = format!("{}; --dur: {}ms", place(x, y, RING, RING), travel_ms.max(400));
+        let moving = html! {
+            <svg key={index} class={class!("token-sprite", "pulse", format!("fam-{family}"))} viewBox={view(RING, RING)} {style}>
+                <circle class="pulse-ring" r="58" />
+            </svg>
+        };
+        return (still, moving);
     }
     let (dx, dy) = (to.0 - from.0, to.1 - from.1);
     let len = (dx * dx + dy * dy).sqrt().max(1.0);
@@ -331,18 +348,21 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> Html {
     let inset = (NODE_RADIUS + (dx / len).abs() * hw + (dy / len).abs() * hh).min(len / 2.5);
     let (ux, uy) = (dx / len * inset, dy / len * inset);
     let (x0, y0, x1, y1) = (from.0 + ux, from.1 + uy, to.0 - ux, to.1 - uy);
+    // Room for the shape, and for a caption above it (y = -32) as wide as its label.
+    let caption = (ev.kind.label().chars().count() as f64 * 13.0 + 8.0) / 2.0;
+    let (w, h) = (2.0 * hw.max(caption) + 8.0, 2.0 * hh.max(56.0) + 8.0);
     let style = format!(
-        "--x0: {}px; --y0: {}px; --x1: {}px; --y1: {}px; --dur: {travel_ms}ms",
-        fixed(x0, 1),
-        fixed(y0, 1),
-        fixed(x1, 1),
-        fixed(y1, 1)
+        "{}; --dx: {}; --dy: {}; --dur: {travel_ms}ms",
+        place(x1, y1, w, h),
+        fixed(x0 - x1, 1),
+        fixed(y0 - y1, 1)
     );
-    html! {
-        <g key={index} class={class!("token", format!("fam-{family}"))} {style}>
+    let moving = html! {
+        <svg key={index} class={class!("token-sprite", "token", format!("fam-{family}"))} viewBox={view(w, h)} {style}>
             { token_shape(ev) }
-        </g>
-    }
+        </svg>
+    };
+    (Html::default(), moving)
 }
 
 /// The little key to the token shapes: two columns in the top left corner, which the
@@ -430,8 +450,13 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         None => "Nothing has happened yet.".to_string(),
     };
     let height = layout.height;
+    let (still, moving) = match cursor.checked_sub(1) {
+        Some(i) => token(trace, i, &layout, props.travel_ms),
+        None => Default::default(),
+    };
     html! {
         <section class="panel diagram-panel" aria-label="Network diagram">
+          <div class="diagram-box">
             <svg
                 class="diagram"
                 data-testid="diagram"
@@ -446,13 +471,15 @@ pub fn Diagram(props: &DiagramProps) -> Html {
                 </desc>
                 <g class="links">{ for link_lines }</g>
                 <g class="hosts">{ for hosts }</g>
-                <g class="tokens">
-                    if let Some(i) = cursor.checked_sub(1) {
-                        { token(trace, i, &layout, props.travel_ms) }
-                    }
-                </g>
+                <g class="tokens">{ still }</g>
                 { legend() }
             </svg>
+            // Over the diagram, its size: the moving part of the token (see `token`).
+            <div class="token-layer" data-testid="token-layer" aria-hidden="true"
+                style={format!("--vbw: {}; --vbh: {}", fixed(W, 0), fixed(height, 0))}>
+                { moving }
+            </div>
+          </div>
         </section>
     }
 }

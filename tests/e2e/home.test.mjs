@@ -187,3 +187,35 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('a lesson opened by its address is fetched once, while the app loads, and drawn once, with it', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  // Whether the player was ever shown waiting for its lesson ("loading", aria-busy).
+  await context.addInitScript(() => {
+    new MutationObserver(() => {
+      if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/3`);
+  await lessonShown(page, 'a-bounce', FIRST_LOAD_TIMEOUT);
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '3');
+  const loads = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((r) => ({ name: new URL(r.name).pathname, start: r.startTime, end: r.responseEnd })),
+  );
+  const lesson = loads.filter((r) => r.name === '/lessons/a-bounce.md');
+  const wasm = loads.find((r) => r.name.endsWith('.wasm'));
+  assert.equal(lesson.length, 1, 'fetched once');
+  assert.ok(lesson[0].start < wasm.end, `fetched while the code loads (${lesson[0].start} ms, the wasm until ${wasm.end} ms)`);
+  assert.equal(await page.evaluate(() => window.sawLoading ?? false), false, 'never shown without its lesson');
+
+  // An address that names no lesson fetches nothing for it (no 404), and says so.
+  await page.goto(`${server.url}/#/lesson/no-such-lesson/step/0`);
+  await page.reload();
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  assert.match(await page.locator('[data-testid=notice]').innerText(), /no lesson called “no-such-lesson”/);
+  const names = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname));
+  assert.ok(!names.includes('/lessons/no-such-lesson.md'), names.join(', '));
+  await context.close();
+  assert.deepEqual(errors, []);
+});
