@@ -1,14 +1,15 @@
 // Writes the built-in lessons' ids into the inline script of each build's page (index.html:
-// `const LESSONS = [];`), which starts fetching the lesson the address names while the
+// `const L = [];`), which starts fetching the lesson the address names while the
 // app's code loads; only those ids, so that an unknown lesson is never fetched (a 404).
-// Run by scripts/build.sh after both builds.
+// The page's HTML comments, written for us, are dropped. Run by scripts/build.sh after both
+// builds.
 //
 //   node scripts/early-lesson.mjs dist [dist/full ...]
 
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-const MARK = 'const LESSONS = [];';
+const MARK = 'const L = [];';
 
 for (const dir of process.argv.slice(2)) {
   const page = path.join(dir, 'index.html');
@@ -26,6 +27,6 @@ for (const dir of process.argv.slice(2)) {
     console.error(`early-lesson: no lessons in ${path.join(dir, 'lessons')}`);
     process.exit(1);
   }
-  writeFileSync(page, html.replace(MARK, `const LESSONS = ${JSON.stringify(ids)};`));
+  writeFileSync(page, html.replace(MARK, `const L = ${JSON.stringify(ids)};`).replace(/\n?[ \t]*<!--[^]*?-->/g, ''));
   console.log(`${page}: ${ids.length} lessons fetched early`);
 }

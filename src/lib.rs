@@ -39,28 +39,18 @@ pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Pa
     yew::Renderer::<components::page::Page>::with_root(root).render()
 }
 
-/// How long the page waits for the lesson's file before it shows the player without it
-/// (its "loading" state), on a slow network.
-const LESSON_WAIT_MS: i32 = 300;
-
-/// Renders the page into `<body>` (the entry point of the page). When the address names a
-/// lesson, its file is fetched first ([`hooks::prefetch`]) and the page is rendered once it
-/// has come (a few milliseconds on a good network, at most [`LESSON_WAIT_MS`]): the player
-/// is drawn once, with its lesson, and the browser lays the page out once.
+/// Renders the page into `<body>` (the entry point of the page). When the page's inline
+/// script is fetching the lesson the address names (index.html), the first render waits
+/// until it has come, at most 300 ms ([`hooks::early_ready`]): the player is then drawn and
+/// laid out once, with its lesson.
 pub fn start() {
     let render = || drop(yew::Renderer::<components::page::Page>::new().render());
     let lesson = route::parse(&hooks::location_hash()).map(|r| r.lesson);
-    let Some(arrived) = lesson.and_then(|id| hooks::prefetch(&id)) else { return render() };
-    let waited = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, LESSON_WAIT_MS);
-        }
-    });
-    wasm_bindgen_futures::spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(
-            &arrived, &waited,
-        )))
-        .await;
-        render();
-    });
+    match lesson.and_then(|id| hooks::early_ready(&id)) {
+        Some(ready) => wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(ready).await;
+            render();
+        }),
+        None => render(),
+    }
 }

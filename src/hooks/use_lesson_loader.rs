@@ -6,8 +6,7 @@
 //! [`crate::state::plays_elsewhere`]) is not fetched: the page goes to the full build in
 //! `full/`, at the same address (`full/#/lesson/<id>/step/<n>`).
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
@@ -21,68 +20,38 @@ use crate::state::{Action, Player, plays_elsewhere};
 /// server for them): the text of lesson `id`.
 pub type LessonSource = fn(&str) -> Option<&'static str>;
 
-/// A lesson file fetched as the page starts ([`prefetch`]): its id, its text once it has
-/// come, and a promise that settles then.
-type Early = (String, Rc<RefCell<Option<Result<String, String>>>>, Promise);
-
 thread_local! {
     static SOURCE: Cell<Option<LessonSource>> = const { Cell::new(None) };
-    static EARLY: RefCell<Option<Early>> = const { RefCell::new(None) };
 }
 
-/// Starts fetching built-in lesson `id`'s file before the first render (the page's start,
-/// [`crate::start`]), so that the player is drawn once, with its lesson, instead of first
-/// as an empty "loading" page and again when the file has come. Returns the promise that
-/// settles when it has come (or failed), or `None` when the loader will not fetch it (a
-/// lesson of the full build, a teacher's own, no such lesson, or lessons from
-/// [`set_lesson_source`]).
-pub fn prefetch(id: &str) -> Option<Promise> {
-    if SOURCE.with(Cell::get).is_some() || plays_elsewhere(id) || mailroom_core::lessons::entry(id).is_none()
-    {
+/// The fetch of lesson `id`'s file that the page's inline script started while the app's
+/// code loaded (`self.mailroomLesson`, index.html: `id`; `text`, a promise of the text or
+/// `null`; `value`, the text once it has come; `ready`, a promise that settles when it has
+/// come or after 300 ms), when the loader would fetch that file (not lessons from
+/// [`set_lesson_source`], nor one of the full build's in the lite build).
+fn early(id: &str) -> Option<JsValue> {
+    if SOURCE.with(Cell::get).is_some() || plays_elsewhere(id) {
         return None;
     }
-    let by_page = fetched_by_page(id);
-    let text = Rc::new(RefCell::new(None));
-    let (slot, url) = (Rc::clone(&text), format!("lessons/{id}.md"));
-    let arrived = wasm_bindgen_futures::future_to_promise(async move {
-        let early = match by_page {
-            Some(text) => JsFuture::from(text).await.ok().and_then(|t| t.as_string()),
-            None => None,
-        };
-        // Not fetched by the page, or that fetch failed: fetched now, with its error in words.
-        let text = match early {
-            Some(text) => Ok(text),
-            None => fetch_text(&url).await,
-        };
-        *slot.borrow_mut() = Some(text);
-        Ok(JsValue::UNDEFINED)
-    });
-    EARLY.with(|e| *e.borrow_mut() = Some((id.to_string(), text, arrived.clone())));
-    Some(arrived)
-}
-
-/// The promise of lesson `id`'s text (or `null`) if the page's inline script started
-/// fetching it as the page loaded (`self.mailroomLesson`, index.html).
-fn fetched_by_page(id: &str) -> Option<Promise> {
-    let get = |o: &JsValue, key: &str| js_sys::Reflect::get(o, &JsValue::from_str(key)).ok();
     let early = get(&js_sys::global(), "mailroomLesson")?;
-    (get(&early, "id")?.as_string()? == id).then(|| get(&early, "text")?.dyn_into().ok()).flatten()
+    (get(&early, "id")?.as_string()? == id).then_some(early)
 }
 
-/// The text of lesson `id` if [`prefetch`] fetched it and it has come (taken: asked for
-/// again, it is `None`).
+fn get(object: &JsValue, key: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
+}
+
+/// A promise that settles when the early fetch of lesson `id` has come (or after 300 ms),
+/// if the page started one: the page waits for it before its first render
+/// ([`crate::start`]), so that the player is drawn once, with its lesson, rather than first
+/// empty ("loading") and again when the file has come.
+pub fn early_ready(id: &str) -> Option<Promise> {
+    get(&early(id)?, "ready")?.dyn_into().ok()
+}
+
+/// The text of lesson `id`, if the page fetched it early and it has come.
 pub fn early_text(id: &str) -> Option<Result<String, String>> {
-    EARLY.with(|e| {
-        let mut early = e.borrow_mut();
-        let text = early.as_ref().filter(|(for_id, ..)| for_id == id)?.1.borrow_mut().take()?;
-        *early = None;
-        Some(text)
-    })
-}
-
-/// The promise of lesson `id`'s text if [`prefetch`] is still fetching it.
-fn early_promise(id: &str) -> Option<Promise> {
-    EARLY.with(|e| e.borrow().as_ref().filter(|(for_id, ..)| for_id == id).map(|(.., p)| p.clone()))
+    get(&early(id)?, "value")?.as_string().map(Ok)
 }
 
 /// Reads lessons from `source` instead of fetching them.
@@ -123,14 +92,16 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
                 dispatcher.dispatch(Action::LessonText { id, text });
             }
             None => spawn_local(async move {
-                // Fetched as the page started, and not yet come (else the player began
-                // with it): wait for that fetch rather than start another.
-                if let Some(arrived) = early_promise(&id) {
-                    let _ = JsFuture::from(arrived).await;
-                    if let Some(text) = early_text(&id) {
-                        dispatcher.dispatch(Action::LessonText { id, text });
-                        return;
-                    }
+                // Fetched by the page as it loaded, and not come before the first render
+                // (else the player began with it): that fetch, rather than another; if it
+                // failed, another, whose failure the notice puts in words.
+                let early =
+                    early(&id).and_then(|e| get(&e, "text")).and_then(|t| t.dyn_into::<Promise>().ok());
+                if let Some(text) = early
+                    && let Some(text) = JsFuture::from(text).await.ok().and_then(|t| t.as_string())
+                {
+                    dispatcher.dispatch(Action::LessonText { id, text: Ok(text) });
+                    return;
                 }
                 let text = fetch_text(&format!("lessons/{id}.md")).await;
                 dispatcher.dispatch(Action::LessonText { id, text });

@@ -3,11 +3,13 @@
 // slowed 4× (a low-end school laptop), beside the machine's own floor; how long the page
 // takes to be ready; and whether a step forces a synchronous layout.
 //
-//   scripts/build.sh && node tests/e2e/bench-step.mjs [--steps 100] [--readme] [--only 10,000] [--rate 4]
+//   scripts/build.sh && node tests/e2e/bench-step.mjs [--steps 100] [--loads 7] [--readme] [--only 10,000] [--rate 4]
 //
 // For each trace (the lesson, `?messages=22` ≈ 1,000 events, `?messages=213` ≈ 10,000) and
 // each CPU rate (1×, 4×: `Emulation.setCPUThrottlingRate`):
-// - page ready: navigation start to the lesson's narration on screen (median, worst of 3);
+// - page ready: navigation start to the lesson's narration on screen (median, worst of 7
+//   cold loads); beside it, the same for the page's static copy (its DOM when ready, without
+//   scripts, served as HTML): what the browser alone needs to show that page, the floor;
 // - step: a key press dispatched in the page (ArrowRight ×10, ArrowLeft ×10, ...) to the
 //   next animation frame (our work done, the frame that shows it begins), timed with
 //   performance.now(): p50 and p95; and to the frame after it (that frame's style, layout
@@ -40,6 +42,8 @@ const TRACES = [
   ['≈10,000 events', 213],
 ].filter(([label]) => label.includes(ONLY));
 const RATES = [1, 4].filter((r) => !RATE || r === RATE);
+// Page loads per row (each cold, in a new browser context), and as many of its static copy.
+const LOADS = Number(args.includes('--loads') ? args[args.indexOf('--loads') + 1] : 0) || 7;
 const PLAYER = '[data-testid=player]';
 
 const q = (xs, p) => {
@@ -63,6 +67,29 @@ async function open(browser, origin, messages, rate) {
   const ready = await page.evaluate(() => performance.now());
   const total = await page.evaluate((p) => Number(document.querySelector(p).dataset.total), PLAYER);
   return { context, page, cdp, ready, total };
+}
+
+/** The page as it stood when ready, without its scripts (and what preloads them). */
+function snapshot(page) {
+  return page.evaluate(() => {
+    const copy = document.documentElement.cloneNode(true);
+    copy.querySelectorAll('script, link[rel=modulepreload], link[rel=preload]').forEach((e) => e.remove());
+    return `<!doctype html>${copy.outerHTML}`;
+  });
+}
+
+/** The time to the narration of `html` served as a static page at CPU `rate`, cold. */
+async function openStatic(browser, origin, html, rate) {
+  const { context } = await isolatedContext(browser, origin);
+  await context.route(`${origin}/static-copy.html`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: html }));
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  await page.goto(`${origin}/static-copy.html`);
+  await page.waitForFunction(() => document.querySelector('#narration-title'), null, { timeout: 60_000, polling: 'raf' });
+  const ready = await page.evaluate(() => performance.now());
+  await context.close();
+  return ready;
 }
 
 /** Step and floor timings in the page: `n` key presses, then `n` trivial changes. */
@@ -132,11 +159,14 @@ try {
   for (const [label, messages] of TRACES) {
     for (const rate of RATES) {
       const readies = [];
+      const floors = [];
       let result;
-      for (let run = 0; run < 3; run++) {
+      let html;
+      for (let run = 0; run < LOADS; run++) {
         const o = await open(browser, new URL(server.url).origin, messages, rate);
         readies.push(o.ready);
-        if (run === 2) {
+        html ??= await snapshot(o.page);
+        if (run === LOADS - 1) {
           // From the middle of the trace, so that every step has rows before and after it.
           const mid = Math.floor(o.total / 2);
           await o.page.evaluate(([l, n]) => (location.hash = `#/lesson/${l}/step/${n}`), [LESSON, mid]);
@@ -146,6 +176,8 @@ try {
           result = { total: o.total, ...m, forced };
         }
         await o.context.close();
+        // Taking turns with the app's loads, so that both see the machine alike.
+        floors.push(await openStatic(browser, new URL(server.url).origin, html, rate));
       }
       const r = result;
       rows.push({
@@ -155,6 +187,7 @@ try {
         floor: `${ms(q(r.floor, 0.5))} / ${ms(q(r.floor, 0.95))}`,
         after: `${ms(q(r.stepAfter, 0.5))} / ${ms(q(r.stepAfter, 0.95))} (floor ${ms(q(r.floorAfter, 0.5))} / ${ms(q(r.floorAfter, 0.95))})`,
         ready: `${ms(q(readies, 0.5))} / ${ms(Math.max(...readies))}`,
+        readyFloor: `${ms(q(floors, 0.5))} / ${ms(Math.max(...floors))}`,
         forced: `${r.forced.layouts} in ${r.forced.keydowns} key presses`,
       });
       console.error(`done: ${label} at ${rate}×`);
@@ -166,9 +199,9 @@ try {
 }
 
 const table = [
-  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | page ready median / worst | forced layouts |',
-  '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.label} | ${r.rate}× | ${r.step} | ${r.floor} | ${r.after} | ${r.ready} | ${r.forced} |`),
+  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | page ready median / worst | its static copy median / worst | forced layouts |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.label} | ${r.rate}× | ${r.step} | ${r.floor} | ${r.after} | ${r.ready} | ${r.readyFloor} | ${r.forced} |`),
 ].join('\n');
 console.log(table);
 
