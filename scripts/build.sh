@@ -104,7 +104,7 @@ rm -rf dist/full/manifest.webmanifest dist/full/icons dist/full/offline.js
 # The page's inline script fetches the lesson the address names while the app loads, when
 # it is one of these (scripts/early-lesson.mjs).
 header "build: the lessons the page fetches early"
-node scripts/early-lesson.mjs dist dist/full
+node scripts/early-lesson.mjs --lite dist --full dist/full
 
 # Last: the service worker's list of files and its version come from what is in dist/ now.
 header "build: service worker (dist/sw.js)"

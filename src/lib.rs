@@ -44,7 +44,14 @@ pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Pa
 /// until it has come, at most 300 ms ([`hooks::early_ready`]): the player is then drawn and
 /// laid out once, with its lesson.
 pub fn start() {
-    let render = || drop(yew::Renderer::<components::page::Page>::new().render());
+    // Yew empties `<body>` as it renders into it: what the page adds to it (web/offline.js's
+    // notices) waits for this event, sent once the first render is done.
+    let render = || {
+        drop(yew::Renderer::<components::page::Page>::new().render());
+        if let (Some(window), Ok(started)) = (web_sys::window(), web_sys::Event::new("mailroom-started")) {
+            let _ = window.dispatch_event(&started);
+        }
+    };
     let lesson = route::parse(&hooks::location_hash()).map(|r| r.lesson);
     match lesson.and_then(|id| hooks::early_ready(&id)) {
         Some(ready) => wasm_bindgen_futures::spawn_local(async move {

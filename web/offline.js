@@ -1,5 +1,6 @@
 // The page's side of offline use (README, "Offline and installing"). index.html loads this
-// file once the app has started, and only where service workers exist (not, for instance,
+// file once the app has drawn its first page (the `mailroom-started` event, src/lib.rs),
+// and only where service workers exist (not, for instance,
 // on a page served over plain http from another computer), so it costs the first load
 // nothing and never competes with it.
 //

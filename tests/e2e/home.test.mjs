@@ -224,3 +224,26 @@ test('a lesson opened by its address is fetched once, while the app loads, and d
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('a lesson file slower than the code: the player says it is loading, and the one fetch brings it', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  await context.route('**/lessons/a-bounce.md', async (route) => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await route.continue();
+  });
+  await context.addInitScript(() => {
+    new MutationObserver(() => {
+      if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => r.url().endsWith('/lessons/a-bounce.md') && asked.push(r.url()));
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/2`);
+  await lessonShown(page, 'a-bounce', FIRST_LOAD_TIMEOUT);
+  assert.equal(await page.evaluate(() => window.sawLoading ?? false), true, 'the player waited, saying so');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '2');
+  assert.equal(asked.length, 1, `the page's own fetch, not a second one: ${asked.join(', ')}`);
+  await context.close();
+  assert.deepEqual(errors, []);
+});

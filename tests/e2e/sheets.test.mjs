@@ -75,6 +75,8 @@ test('a teacher prints the hand-out of a lesson and downloads its exports', { ti
   assert.equal(parts.length, 9);
   assert.equal(parts[4], 'Part 5: No such user');
   assert.match(await page.locator('[data-testid=handout-part]').nth(4).innerText(), /a permanent failure \(first digit 5\)/);
+  // A still picture of the network at the end: no token of the last event on it.
+  assert.equal(await page.locator('[data-testid=handout] .token-sprite').filter({ visible: true }).count(), 0, 'no token');
   const transcript = await text(page, '[data-testid=handout-transcript]');
   assert.match(transcript, /laptop\.example\.org -> ns\.example\.org {2}\(DNS\)\nQ: smtp\.example\.org\. IN A\n/);
   assert.match(transcript, /mx\.example\.net -> smtp\.example\.org {2}\(SMTP, connection 2\)\nS: 550 5\.1\.1 <bobby@example\.net>/);
