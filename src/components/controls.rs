@@ -1,8 +1,9 @@
 use yew::prelude::*;
 
 use crate::components::icons;
+use crate::components::timeline_marks::TimelineMarks;
 use crate::present::LineEnd;
-use crate::state::{Action, Speed, step_cursor};
+use crate::state::{Action, Speed};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -44,11 +45,6 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let at_start = props.cursor == 0;
     let at_end = props.cursor >= props.total;
-    let total = props.total.max(1) as f64;
-    let marks = props.anchors.iter().map(|a| {
-        let left = step_cursor(*a) as f64 / total * 100.0;
-        html! { <span class="timeline-mark" style={format!("left: {}%", crate::num::fixed(left, 3))}></span> }
-    });
 
     html! {
         <footer class="controls" role="region" aria-label="Player controls">
@@ -80,7 +76,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </button>
             </div>
             <div class="timeline">
-                <div class="timeline-marks" aria-hidden="true">{ for marks }</div>
+                <TimelineMarks anchors={props.anchors.clone()} total={props.total} />
                 <input
                     type="range"
                     data-testid="timeline"
