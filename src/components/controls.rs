@@ -1,9 +1,8 @@
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::components::timeline_marks::TimelineMarks;
 use crate::present::LineEnd;
-use crate::state::{Action, Speed};
+use crate::state::{Action, Speed, step_cursor};
 
 #[derive(Properties, PartialEq)]
 pub struct ControlsProps {
@@ -45,6 +44,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     let at_start = props.cursor == 0;
     let at_end = props.cursor >= props.total;
+    let total = props.total.max(1) as f64;
+    let marks = props.anchors.iter().map(|a| {
+        let left = step_cursor(*a) as f64 / total * 100.0;
+        html! { <span class="timeline-mark" style={format!("left: {}%", crate::num::fixed(left, 3))}></span> }
+    });
 
     html! {
         <footer class="controls" role="region" aria-label="Player controls">
@@ -76,7 +80,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </button>
             </div>
             <div class="timeline">
-                <TimelineMarks anchors={props.anchors.clone()} total={props.total} />
+                <div class="timeline-marks" aria-hidden="true">{ for marks }</div>
                 <input
                     type="range"
                     data-testid="timeline"

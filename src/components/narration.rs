@@ -6,7 +6,7 @@ use yew::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::components::part_strip::PartStrip;
+use crate::class;
 use crate::markdown;
 use crate::present;
 use crate::state::{Action, current_step, part_range, step_cursor};
@@ -25,6 +25,25 @@ pub struct NarrationProps {
     pub dispatch: Callback<Action>,
 }
 
+/// Scrolls the parts strip sideways so that the current part's cell is in sight.
+fn reveal_current(strip: &NodeRef) {
+    let Some(strip) = strip.cast::<web_sys::HtmlElement>() else { return };
+    if strip.scroll_width() <= strip.client_width() {
+        return;
+    }
+    let Some(cell) = strip
+        .query_selector("[aria-current]")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok())
+    else {
+        return;
+    };
+    // Centred, so the parts around it show too.
+    let left = cell.offset_left() - (strip.client_width() - cell.offset_width()) / 2;
+    strip.set_scroll_left(left.max(0));
+}
+
 /// The lesson's words for this moment, and its steps to jump between.
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
@@ -33,17 +52,20 @@ pub fn Narration(props: &NarrationProps) -> Html {
         let text = step.and_then(|s| lesson.steps.get(s)).map(|s| s.body.as_str()).unwrap_or("");
         markdown::parse(text)
     });
-    // A new part starts at the top of its text (the body scrolls when it is long).
+    // A new part starts at the top of its text (the body scrolls when it is long), and
+    // its cell of the strip is in sight (the strip scrolls sideways when it is narrow).
     let body_ref = use_node_ref();
+    let strip_ref = use_node_ref();
     {
-        let body_ref = body_ref.clone();
+        let (body_ref, strip_ref) = (body_ref.clone(), strip_ref.clone());
         use_effect_with((props.lesson.id.clone(), step), move |_| {
-            // Done in the next frame, not in the key press.
+            // Both scroll positions need a layout: done in the next frame, not in the key press.
             if let Some(window) = web_sys::window() {
                 let scroll = Closure::once_into_js(move || {
                     if let Some(el) = body_ref.cast::<web_sys::Element>() {
                         el.set_scroll_top(0);
                     }
+                    reveal_current(&strip_ref);
                 });
                 let _ = window.request_animation_frame(scroll.unchecked_ref());
             }
@@ -109,7 +131,32 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="part-announcer">
                 { announce }
             </div>
-            <PartStrip lesson={props.lesson.clone()} anchors={props.anchors.clone()} {step} dispatch={props.dispatch.clone()} />
+            <nav class="outline" aria-label="Parts of the lesson">
+                <ol ref={strip_ref}>
+                    { for steps.iter().enumerate().map(|(i, s)| {
+                        let to = step_cursor(props.anchors.get(i).copied().flatten());
+                        let state = match step {
+                            Some(c) if c == i => "current",
+                            Some(c) if i < c => "done",
+                            _ => "todo",
+                        };
+                        html! {
+                            <li key={i}>
+                                <button type="button" class={class!("outline-step", state)}
+                                    aria-current={(state == "current").then_some("step")}
+                                    // One Tab stop for the strip (the current part); ‹ and ›
+                                    // move between parts, and ← → keep stepping everywhere.
+                                    tabindex={if state == "current" || (step.is_none() && i == 0) { "0" } else { "-1" }}
+                                    aria-label={format!("Part {}: {}", i + 1, s.title)}
+                                    title={format!("Part {}: {}", i + 1, s.title)}
+                                    onclick={seek(Some(to))}>
+                                    { i + 1 }
+                                </button>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </nav>
         </section>
     }
 }

@@ -3,7 +3,6 @@ use yew::prelude::*;
 
 use crate::class;
 use crate::components::icons;
-use crate::components::lesson_picker::LessonPicker;
 
 #[derive(Properties, PartialEq)]
 pub struct TopBarProps {
@@ -29,6 +28,24 @@ pub struct TopBarProps {
 /// Brand, lesson title (or a lesson picker) and the step counter.
 #[component]
 pub fn TopBar(props: &TopBarProps) -> Html {
+    let onchange = {
+        let onlesson = props.onlesson.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            onlesson.emit(select.value());
+            // The keys belong to the lesson now, not to the drop-down: ← and → step, Space
+            // plays (in the picker they would choose another lesson or open the list).
+            if let Some(play) = select
+                .owner_document()
+                .and_then(|d| d.query_selector("[data-testid=play]").ok().flatten())
+                .and_then(|p| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(p).ok())
+            {
+                let _ = play.focus();
+            }
+        })
+    };
+    // The picker names lessons by their titles, not by their file names.
+    let lessons = INDEX;
     html! {
         <header class="top-bar">
             <a class="brand" href="#/" title="All lessons: the learning path" data-testid="home-link">
@@ -41,7 +58,14 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 { props.title.clone() }
             </h1>
             if INDEX.len() > 1 {
-                <LessonPicker lesson_id={props.lesson_id.clone()} onlesson={props.onlesson.clone()} />
+                <label class="lesson-picker" title="Choose a lesson">
+                    <span class="visually-hidden">{ "Lesson" }</span>
+                    <select data-testid="lesson-picker" {onchange}>
+                        { for lessons.iter().map(|e| html! {
+                            <option value={e.id} selected={e.id == props.lesson_id}>{ e.title }</option>
+                        }) }
+                    </select>
+                </label>
             }
             // A polite live region that is always there, so a notice added later is read out.
             <div class="notice-slot" role="status">
