@@ -247,3 +247,27 @@ test('a lesson file slower than the code: the player says it is loading, and the
   await context.close();
   assert.deepEqual(errors, []);
 });
+
+test('where full screen is refused, Esc still ends presenter mode', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  // A browser or a frame that does not grant full screen: the request never succeeds.
+  await context.addInitScript(() => {
+    Element.prototype.requestFullscreen = () => new Promise(() => {});
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/greylisting/step/0`);
+  await lessonShown(page, 'greylisting', FIRST_LOAD_TIMEOUT);
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-presenting'));
+  assert.equal(await page.evaluate(() => document.fullscreenElement), null, 'not in full screen');
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '1');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
+  assert.equal(await page.locator('[data-testid=present]').getAttribute('aria-pressed'), 'false');
+  // Not presenting, Esc is the browser's: nothing changes.
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '1');
+  await context.close();
+  assert.deepEqual(errors, []);
+});
