@@ -138,17 +138,24 @@ fn rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// A client that pipelines FETCHes and never reads the answers cannot make the server hold
-/// them all: its commands are no longer read once a few MiB of answers wait for it.
-#[test]
-fn a_client_that_never_reads_cannot_grow_the_server() {
+/// A server whose INBOX holds one message of about 200 KB, and an IMAP session that has
+/// selected it.
+fn selected_with_a_big_message() -> (Server, Raw) {
     let server = Server::run(&["--smtp", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
     let line = "x".repeat(76);
-    let body: String = (0..2600).map(|_| format!("{line}\r\n")).collect(); // about 200 KB
+    let body: String = (0..2600).map(|_| format!("{line}\r\n")).collect();
     curl_send(server.port, "bob@example.net", &format!("Subject: big\r\n\r\n{body}"));
     let mut raw = Raw::connect(server.imap_port);
     raw.command("a", "LOGIN bob@example.net builder");
     raw.command("b", "SELECT INBOX");
+    (server, raw)
+}
+
+/// A client that pipelines FETCHes and never reads the answers cannot make the server hold
+/// them all: its commands are no longer read once a few MiB of answers wait for it.
+#[test]
+fn a_client_that_never_reads_cannot_grow_the_server() {
+    let (server, mut raw) = selected_with_a_big_message();
     let before = rss_kib(server.pid());
     // 1,000 fetches of 200 KB each: 200 MB of answers, if they were all made.
     let pipelined: String = (0..1000).map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n")).collect();
@@ -164,13 +171,7 @@ fn a_client_that_never_reads_cannot_grow_the_server() {
 /// and serves the other clients meanwhile.
 #[test]
 fn a_client_that_pipelines_and_then_reads_gets_every_answer() {
-    let server = Server::run(&["--smtp", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
-    let line = "x".repeat(76);
-    let body: String = (0..2600).map(|_| format!("{line}\r\n")).collect(); // about 200 KB
-    curl_send(server.port, "bob@example.net", &format!("Subject: big\r\n\r\n{body}"));
-    let mut raw = Raw::connect(server.imap_port);
-    raw.command("a", "LOGIN bob@example.net builder");
-    raw.command("b", "SELECT INBOX");
+    let (server, mut raw) = selected_with_a_big_message();
     // 100 fetches of 200 KB: 20 MB of answers, five times what the server holds for one client.
     let pipelined: String = (0..100).map(|i| format!("f{i} FETCH 1 BODY.PEEK[]\r\n")).collect();
     let mut writer = raw.stream.try_clone().unwrap();

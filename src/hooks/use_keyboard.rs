@@ -33,7 +33,8 @@ pub fn shortcut(key: &str, target: Target, shift: bool, presenting: bool) -> Opt
         // P, or F5 (what a clicker's "start the show" button sends), presents.
         "p" | "P" | "F5" => Some(Action::TogglePresenting),
         // Esc ends it. In full screen the browser takes Esc to leave it, which ends
-        // presenting too (use_presenting); this is for where full screen was refused.
+        // presenting too (use_presenting); this is for where full screen was refused. The
+        // message inspector's dialog keeps its keys to itself: there Esc closes the dialog.
         "Escape" | "Esc" if presenting => Some(Action::StopPresenting),
         // S: the sequence diagram, or back to the network diagram.
         "s" | "S" => Some(Action::ToggleSequence),
@@ -87,13 +88,6 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                         target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
                     let kind = target_kind(&tag, &input_type, editable);
                     let key = event.key();
-                    // Esc in an open dialog (the message inspector) closes the dialog only
-                    // (which keeps its keys to itself anyway: this holds for any dialog).
-                    if key.starts_with("Esc")
-                        && target.as_ref().and_then(|t| t.closest("dialog[open]").ok().flatten()).is_some()
-                    {
-                        return;
-                    }
                     if key == " " && event.repeat() && matches!(kind, Target::Control | Target::Page) {
                         event.prevent_default();
                         return;
