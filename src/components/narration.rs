@@ -3,8 +3,9 @@ use crate::shared::Shared;
 use mailroom_core::lesson::Lesson;
 use yew::prelude::*;
 
+use crate::hooks::use_next_frame;
+
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 use crate::class;
 use crate::markdown;
@@ -58,17 +59,12 @@ pub fn Narration(props: &NarrationProps) -> Html {
     let strip_ref = use_node_ref();
     {
         let (body_ref, strip_ref) = (body_ref.clone(), strip_ref.clone());
-        use_effect_with((props.lesson.id.clone(), step), move |_| {
-            // Both scroll positions need a layout: done in the next frame, not in the key press.
-            if let Some(window) = web_sys::window() {
-                let scroll = Closure::once_into_js(move || {
-                    if let Some(el) = body_ref.cast::<web_sys::Element>() {
-                        el.set_scroll_top(0);
-                    }
-                    reveal_current(&strip_ref);
-                });
-                let _ = window.request_animation_frame(scroll.unchecked_ref());
+        // Both scroll positions need a layout: in the frame that shows the step.
+        use_next_frame((props.lesson.id.clone(), step), move |_| {
+            if let Some(el) = body_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(0);
             }
+            reveal_current(&strip_ref);
         });
     }
     let steps = &props.lesson.steps;

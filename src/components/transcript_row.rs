@@ -3,8 +3,9 @@ use crate::shared::Shared;
 use mailroom_core::trace::Protocol;
 use mailroom_core::world::LessonRun;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
+
+use crate::hooks::use_next_frame;
 
 use crate::class;
 use crate::components::icons;
@@ -90,29 +91,21 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
     let node = use_node_ref();
     {
         let node = node.clone();
-        // Re-run when line ends or the eavesdropper's view appear or vanish: the rows change
+        // Again when line ends or the eavesdropper's view appear or vanish: the rows change
         // height; and when the row is selected: a message then shows whole (and the one
-        // selected before shrinks back).
-        // Scrolling needs an up-to-date layout. Done at once, it would force a layout in the
-        // middle of the key press (the page is laid out again for the frame anyway); in the
-        // next animation frame the browser lays out once and paints the scrolled list.
+        // selected before shrinks back). In the frame that shows the step (`use_next_frame`).
         let deps = (props.current, props.selected, props.show_line_ends, props.eavesdropper);
-        use_effect_with(deps, move |&(current, selected, _, _)| {
+        use_next_frame(deps, move |&(current, selected, _, _)| {
+            // Only the transcript scrolls, never the page (at 150 % zoom the page itself
+            // scrolls, and would hide the header and the diagram).
             if (current || selected)
-                && let Some(window) = web_sys::window()
+                && let Some(el) = node.cast::<web_sys::HtmlElement>().filter(|el| {
+                    el.is_connected()
+                        && (el.has_attribute("aria-current")
+                            || el.get_attribute("aria-selected").is_some_and(|s| s == "true"))
+                })
             {
-                let scroll = Closure::once_into_js(move || {
-                    // Only the transcript scrolls, never the page (at 150 % zoom the page
-                    // itself scrolls, and would hide the header and the diagram).
-                    if let Some(el) = node.cast::<web_sys::HtmlElement>().filter(|el| {
-                        el.is_connected()
-                            && (el.has_attribute("aria-current")
-                                || el.get_attribute("aria-selected").is_some_and(|s| s == "true"))
-                    }) {
-                        reveal_row(&el);
-                    }
-                });
-                let _ = window.request_animation_frame(scroll.unchecked_ref());
+                reveal_row(&el);
             }
         });
     }

@@ -5,6 +5,7 @@ mod use_hash_route;
 mod use_keyboard;
 mod use_lesson_loader;
 mod use_my_lessons;
+mod use_next_frame;
 mod use_play_timer;
 mod use_presenting;
 mod use_progress;
@@ -19,6 +20,7 @@ pub use use_lesson_loader::{LessonSource, early_ready, early_text, set_lesson_so
 pub use use_my_lessons::load_my_lessons;
 #[cfg(feature = "teacher")]
 pub use use_my_lessons::save_my_lessons;
+pub use use_next_frame::use_next_frame;
 pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};

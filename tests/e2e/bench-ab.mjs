@@ -1,12 +1,19 @@
-// Page ready of two builds, A and B, from cold loads that take turns (the machine's load
-// changes from minute to minute, so the two are measured alike): the figures of the README's
-// "before → after" for page ready. A benchmark, run by hand; no test runs it.
+// Two builds, A and B, measured alike in runs that take turns (the machine's load changes
+// from minute to minute): the figures of the README's "before → after". A benchmark, run by
+// hand; no test runs it.
 //
-//   node tests/e2e/bench-ab.mjs OLD_DIST NEW_DIST [--loads 12] [--rate 4] [--messages 213]
+//   node tests/e2e/bench-ab.mjs OLD_DIST NEW_DIST [--loads 12] [--rate 4] [--messages 213] [--measure ready|steps|address]
 //
-// Each load opens "Sending an email" at step 0 in a new browser context (CPU slowed `rate`
-// times through the DevTools protocol) and times navigation start to the lesson's narration
-// on screen, as bench-step.mjs does; the first two loads warm the machine and are not counted.
+// Every run opens "Sending an email" in a new browser context, CPU slowed `rate` times
+// through the DevTools protocol; the first two runs warm the machine and are not counted.
+// - ready (the default): navigation start to the lesson's narration on screen, from step 0,
+//   as bench-step.mjs times page ready.
+// - steps: the page's main-thread work a step, from a performance trace of 20 key presses
+//   from the middle of the trace (each a task of its own, as a real key press is, and three
+//   frames apart): all of it, and the browser's style and layout, and its paint (pre-paint,
+//   paint, layerize and commit); the rest is script.
+// - address: the main-thread work of writing the step into the address, as the app does
+//   after each step (`history.replaceState`, src/hooks/use_hash_route.rs), 10 times.
 
 import path from 'node:path';
 import { startServer } from './server.mjs';
@@ -20,10 +27,98 @@ if (roots.length !== 2) {
   process.exit(2);
 }
 const [loads, rate, messages] = [option('--loads', 12), option('--rate', 1), option('--messages', 1)];
+const measure = args.includes('--measure') ? args[args.indexOf('--measure') + 1] : 'ready';
+if (!['ready', 'steps', 'address'].includes(measure)) {
+  console.error('--measure: ready, steps or address');
+  process.exit(2);
+}
+const PLAYER = '[data-testid=player]';
+const STYLE_LAYOUT = ['UpdateLayoutTree', 'Layout'];
+const PAINT = ['PrePaint', 'Paint', 'Layerize', 'Commit'];
+
+/** Main-thread events of `cdp`'s page while `work` runs, and the thread (where `marker` ran). */
+async function traced(cdp, work, marker) {
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  const categories = 'devtools.timeline,disabled-by-default-devtools.timeline,blink,navigation';
+  await cdp.send('Tracing.start', { categories, transferMode: 'ReportEvents' });
+  await work();
+  await cdp.send('Tracing.end');
+  await done;
+  const at = events.find(marker);
+  return events.filter((e) => e.pid === at.pid && e.tid === at.tid && e.ph === 'X' && e.dur);
+}
+
+/** Milliseconds of the events named `names` (nested ones not counted twice), per `n`. */
+function sum(events, names, n) {
+  const picked = events.filter((e) => names.includes(e.name)).sort((a, b) => a.ts - b.ts);
+  let total = 0;
+  let end = 0;
+  for (const e of picked) {
+    if (e.ts >= end) {
+      total += e.dur;
+      end = e.ts + e.dur;
+    } else if (e.ts + e.dur > end) {
+      total += e.ts + e.dur - end;
+      end = e.ts + e.dur;
+    }
+  }
+  return total / 1000 / n;
+}
+
+/** One run of `measure` in a page of `origin`: a number, or the split of a step. */
+async function run(page, cdp, origin) {
+  const ready = () => Number(document.querySelector('[data-testid=player]')?.dataset.total) > 0 && document.querySelector('#narration-title');
+  if (measure === 'ready') {
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+    await page.goto(`${origin}/?messages=${messages}#/lesson/sending-an-email/step/0`);
+    await page.waitForFunction(ready, null, { timeout: 180_000, polling: 'raf' });
+    return { ready: await page.evaluate(() => performance.now()) };
+  }
+  await page.goto(`${origin}/?messages=${messages}#/lesson/sending-an-email/step/0`);
+  await page.waitForFunction(ready, null, { timeout: 180_000, polling: 'raf' });
+  const total = await page.evaluate((p) => Number(document.querySelector(p).dataset.total), PLAYER);
+  const mid = messages > 1 ? Math.floor(total / 2) : 10;
+  await page.evaluate((n) => (location.hash = `#/lesson/sending-an-email/step/${n}`), mid);
+  await page.waitForFunction(([p, n]) => document.querySelector(p).dataset.cursor === String(n), [PLAYER, mid]);
+  await page.waitForTimeout(500);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate });
+  if (measure === 'address') {
+    const n = 10;
+    const events = await traced(
+      cdp,
+      async () => {
+        for (let i = 0; i < n; i++) {
+          await page.evaluate((to) => history.replaceState(null, '', `#/lesson/sending-an-email/step/${to}`), mid + (i % 2));
+          await page.waitForTimeout(250);
+        }
+      },
+      (e) => e.name === 'FrameLoader::updateForSameDocumentNavigation',
+    );
+    return { address: sum(events, ['RunTask'], n) };
+  }
+  const n = 20;
+  const events = await traced(
+    cdp,
+    () =>
+      page.evaluate(async (n) => {
+        const frame = () => new Promise((r) => requestAnimationFrame(r));
+        for (let i = 0; i < n; i++) {
+          const key = i % 20 < 10 ? 'ArrowRight' : 'ArrowLeft';
+          await new Promise((r) => setTimeout(r, 0));
+          document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+          for (let f = 0; f < 3; f++) await frame();
+        }
+      }, n),
+    (e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown',
+  );
+  return { busy: sum(events, ['RunTask'], n), style: sum(events, STYLE_LAYOUT, n), paint: sum(events, PAINT, n) };
+}
 
 const servers = [await startServer({ root: roots[0] }), await startServer({ root: roots[1] })];
 const browser = await launchBrowser();
-const times = [[], []];
+const results = [[], []];
 try {
   for (let i = 0; i < 2 * loads + 2; i++) {
     const which = i % 2;
@@ -31,15 +126,8 @@ try {
     const { context } = await isolatedContext(browser, origin);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Emulation.setCPUThrottlingRate', { rate });
-    await page.goto(`${origin}/?messages=${messages}#/lesson/sending-an-email/step/0`);
-    await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid=player]')?.dataset.total) > 0 && document.querySelector('#narration-title'),
-      null,
-      { timeout: 180_000, polling: 'raf' },
-    );
-    const ready = await page.evaluate(() => performance.now());
-    if (i >= 2) times[which].push(ready);
+    const result = await run(page, cdp, origin);
+    if (i >= 2) results[which].push(result);
     await context.close();
   }
 } finally {
@@ -47,7 +135,14 @@ try {
   for (const s of servers) await s.close();
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x) => x.toFixed(x < 20 ? 1 : 0);
 for (const [i, label] of ['A', 'B'].entries()) {
-  const xs = times[i];
-  console.log(`${label} ${roots[i]}: median ${median(xs).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)} (${xs.length} loads at ${rate}×, ${messages} message(s))`);
+  const of = (key) => results[i].map((r) => r[key]);
+  const range = (key) => `median ${ms(median(of(key)))} ms (${ms(Math.min(...of(key)))}–${ms(Math.max(...of(key)))})`;
+  const what = {
+    ready: () => `page ready ${range('ready')}`,
+    address: () => `main thread per address write ${range('address')}`,
+    steps: () => `main thread per step ${range('busy')}; style and layout ${ms(median(of('style')))}, paint ${ms(median(of('paint')))}`,
+  }[measure]();
+  console.log(`${label} ${roots[i]}: ${what} (${results[i].length} runs at ${rate}×, ${messages} message(s))`);
 }
