@@ -19,7 +19,7 @@ const TOP: f64 = 56.0;
 /// Vertical distance between the highest and the lowest host.
 const SPAN_Y: f64 = 150.0;
 /// Labels under a host start this far below its centre: clear of its halo (52) and of
-/// the pulse of a local event (58, growing to 65).
+/// the pulse of a local event (58, growing to 61.5).
 const LABEL_DROP: f64 = 96.0;
 /// Keeps labels this far from the drawing's edges and from each other's columns.
 const PAD: f64 = 8.0;
@@ -352,14 +352,15 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html,
         let badge = (ev.kind.label().chars().count() as f64 * 12.0 + 32.0).max(100.0);
         let still = html! {
             <g key={index} class={class!("token-local", format!("fam-{family}"))}>
-                <g transform={format!("translate({} {})", fixed(x, 1), fixed(y - 80.0, 1))}>
+                <g transform={format!("translate({} {})", fixed(x, 1), fixed(y - 84.0, 1))}>
                     <rect class="badge" x={fixed(-badge / 2.0, 1)} y="-18" width={fixed(badge, 1)} height="34" rx="17" />
                     <text class="badge-text" y="7">{ ev.kind.label() }</text>
                 </g>
             </g>
         };
-        // The ring at its largest (scale 1.12) with its stroke.
-        const RING: f64 = 140.0;
+        // The ring at its largest (scale 1.06) with its stroke, clear of the badge above
+        // (whose lower edge, stroke included, is 66.75 above the host's centre).
+        const RING: f64 = 132.0;
         let style = format!("{}; --dur: {}ms", place(x, y, RING, RING), travel_ms.max(400));
         let moving = html! {
             <svg key={index} class={class!("token-sprite", "pulse", format!("fam-{family}"))} viewBox={view(RING, RING)} {style}>
