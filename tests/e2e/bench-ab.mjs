@@ -18,12 +18,13 @@
 import path from 'node:path';
 import { startServer } from './server.mjs';
 import { launchBrowser, isolatedContext } from './browser.mjs';
+import { stepWork, sum, traced } from './trace.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const roots = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')).map((r) => path.resolve(r));
 if (roots.length !== 2) {
-  console.error('usage: node tests/e2e/bench-ab.mjs OLD_DIST NEW_DIST [--loads 12] [--rate 4] [--messages 213]');
+  console.error('usage: node tests/e2e/bench-ab.mjs OLD_DIST NEW_DIST [--loads 12] [--rate 4] [--messages 213] [--measure ready|steps|address]');
   process.exit(2);
 }
 const [loads, rate, messages] = [option('--loads', 12), option('--rate', 1), option('--messages', 1)];
@@ -33,39 +34,6 @@ if (!['ready', 'steps', 'address'].includes(measure)) {
   process.exit(2);
 }
 const PLAYER = '[data-testid=player]';
-const STYLE_LAYOUT = ['UpdateLayoutTree', 'Layout'];
-const PAINT = ['PrePaint', 'Paint', 'Layerize', 'Commit'];
-
-/** Main-thread events of `cdp`'s page while `work` runs, and the thread (where `marker` ran). */
-async function traced(cdp, work, marker) {
-  const events = [];
-  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-  const categories = 'devtools.timeline,disabled-by-default-devtools.timeline,blink,navigation';
-  await cdp.send('Tracing.start', { categories, transferMode: 'ReportEvents' });
-  await work();
-  await cdp.send('Tracing.end');
-  await done;
-  const at = events.find(marker);
-  return events.filter((e) => e.pid === at.pid && e.tid === at.tid && e.ph === 'X' && e.dur);
-}
-
-/** Milliseconds of the events named `names` (nested ones not counted twice), per `n`. */
-function sum(events, names, n) {
-  const picked = events.filter((e) => names.includes(e.name)).sort((a, b) => a.ts - b.ts);
-  let total = 0;
-  let end = 0;
-  for (const e of picked) {
-    if (e.ts >= end) {
-      total += e.dur;
-      end = e.ts + e.dur;
-    } else if (e.ts + e.dur > end) {
-      total += e.ts + e.dur - end;
-      end = e.ts + e.dur;
-    }
-  }
-  return total / 1000 / n;
-}
 
 /** One run of `measure` in a page of `origin`: a number, or the split of a step. */
 async function run(page, cdp, origin) {
@@ -98,22 +66,7 @@ async function run(page, cdp, origin) {
     );
     return { address: sum(events, ['RunTask'], n) };
   }
-  const n = 20;
-  const events = await traced(
-    cdp,
-    () =>
-      page.evaluate(async (n) => {
-        const frame = () => new Promise((r) => requestAnimationFrame(r));
-        for (let i = 0; i < n; i++) {
-          const key = i % 20 < 10 ? 'ArrowRight' : 'ArrowLeft';
-          await new Promise((r) => setTimeout(r, 0));
-          document.body.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
-          for (let f = 0; f < 3; f++) await frame();
-        }
-      }, n),
-    (e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown',
-  );
-  return { busy: sum(events, ['RunTask'], n), style: sum(events, STYLE_LAYOUT, n), paint: sum(events, PAINT, n) };
+  return stepWork(page, cdp);
 }
 
 const servers = [await startServer({ root: roots[0] }), await startServer({ root: roots[1] })];
@@ -142,7 +95,7 @@ for (const [i, label] of ['A', 'B'].entries()) {
   const what = {
     ready: () => `page ready ${range('ready')}`,
     address: () => `main thread per address write ${range('address')}`,
-    steps: () => `main thread per step ${range('busy')}; style and layout ${ms(median(of('style')))}, paint ${ms(median(of('paint')))}`,
+    steps: () => `main thread per step ${range('busy')}: script ${ms(median(of('script')))}, style and layout ${ms(median(of('style')))}, paint ${ms(median(of('paint')))}`,
   }[measure]();
   console.log(`${label} ${roots[i]}: ${what} (${results[i].length} runs at ${rate}×, ${messages} message(s))`);
 }

@@ -16,6 +16,10 @@
 //   and paint done too);
 // - floor: the same two measures for a trivial DOM change (one attribute) in the same
 //   page, what any frame costs on this machine;
+// - main thread a step: a Chromium performance trace of 20 key presses dispatched in the
+//   page, each in a task of its own (as a real key press is), three frames apart: the main
+//   thread's work a step, and its split into script, style and layout, and paint (pre-paint,
+//   paint, layerize, commit) (trace.mjs);
 // - forced layouts: a Chromium performance trace of 20 trusted key presses; `Layout`
 //   events inside the keydown's own task (script reading layout after writing the DOM).
 // `--readme` writes the table into README.md between the bench-step markers.
@@ -28,6 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
 import { launchBrowser, isolatedContext } from './browser.mjs';
+import { stepWork } from './trace.mjs';
 
 const args = process.argv.slice(2);
 const STEPS = Number(args[args.indexOf('--steps') + 1] || 0) || 100;
@@ -172,8 +177,9 @@ try {
           await o.page.evaluate(([l, n]) => (location.hash = `#/lesson/${l}/step/${n}`), [LESSON, mid]);
           await o.page.waitForFunction(([p, n]) => document.querySelector(p).dataset.cursor === String(n), [PLAYER, mid]);
           const m = await measure(o.page, STEPS);
+          const work = await stepWork(o.page, o.cdp);
           const forced = await forcedLayouts(o.page, o.cdp);
-          result = { total: o.total, ...m, forced };
+          result = { total: o.total, ...m, work, forced };
         }
         await o.context.close();
         // Taking turns with the app's loads, so that both see the machine alike.
@@ -188,6 +194,7 @@ try {
         after: `${ms(q(r.stepAfter, 0.5))} / ${ms(q(r.stepAfter, 0.95))} (floor ${ms(q(r.floorAfter, 0.5))} / ${ms(q(r.floorAfter, 0.95))})`,
         ready: `${ms(q(readies, 0.5))} / ${ms(Math.max(...readies))}`,
         readyFloor: `${ms(q(floors, 0.5))} / ${ms(Math.max(...floors))}`,
+        work: `${r.work.busy.toFixed(1)} ms (${[r.work.script, r.work.style, r.work.paint].map((x) => x.toFixed(1)).join(' + ')})`,
         forced: `${r.forced.layouts} in ${r.forced.keydowns} key presses`,
       });
       console.error(`done: ${label} at ${rate}×`);
@@ -199,9 +206,9 @@ try {
 }
 
 const table = [
-  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | page ready median / worst | its static copy median / worst | forced layouts |',
-  '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.label} | ${r.rate}× | ${r.step} | ${r.floor} | ${r.after} | ${r.ready} | ${r.readyFloor} | ${r.forced} |`),
+  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | main thread a step (script + style and layout + paint) | page ready median / worst | its static copy median / worst | forced layouts |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.label} | ${r.rate}× | ${r.step} | ${r.floor} | ${r.after} | ${r.work} | ${r.ready} | ${r.readyFloor} | ${r.forced} |`),
 ].join('\n');
 console.log(table);
 
