@@ -716,3 +716,64 @@ async fn the_home_page_follows_the_path_and_remembers_progress() {
     yew::scheduler::flush().await;
     root.remove();
 }
+
+thread_local! {
+    /// What `FrameProbe`'s animation frames were asked for with, in order.
+    static FRAMES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[derive(yew::Properties, PartialEq)]
+struct FrameProbeProps {
+    deps: Option<u32>,
+    /// Changes at every update, so that each one renders.
+    render: usize,
+}
+
+#[yew::component]
+fn FrameProbe(props: &FrameProbeProps) -> yew::Html {
+    mailroom::hooks::use_next_frame(props.deps, |d| FRAMES.with(|f| f.borrow_mut().push(*d)));
+    yew::html! { <p>{ "probe" }</p> }
+}
+
+/// The next animation frame (its callbacks run in the order they were asked for).
+async fn next_frame() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = web_sys::window().unwrap().request_animation_frame(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The scroll to the current row runs in the frame after a render that changed what it
+/// depends on (and after the first), once; never for `None` (a row that is not current).
+#[wasm_bindgen_test]
+async fn use_next_frame_runs_once_per_change_of_its_deps() {
+    let root = document().create_element("div").unwrap();
+    document().body().unwrap().append_child(&root).unwrap();
+    FRAMES.with(|f| f.borrow_mut().clear());
+    let mut handle = yew::Renderer::<FrameProbe>::with_root_and_props(
+        root.clone(),
+        FrameProbeProps { deps: Some(1), render: 0 },
+    )
+    .render();
+    // Each render's deps, and the frames run after it: the first render's; the same deps
+    // again; new ones; none; the ones from before `None` (a row current again).
+    let renders: [(Option<u32>, &[u32]); 6] = [
+        (Some(1), &[1]),
+        (Some(1), &[1]),
+        (Some(2), &[1, 2]),
+        (None, &[1, 2]),
+        (None, &[1, 2]),
+        (Some(2), &[1, 2, 2]),
+    ];
+    for (i, (deps, frames)) in renders.into_iter().enumerate() {
+        if i > 0 {
+            handle.update(FrameProbeProps { deps, render: i });
+        }
+        yew::scheduler::flush().await;
+        next_frame().await;
+        assert_eq!(FRAMES.with(|f| f.borrow().clone()), frames, "after render {i} ({deps:?})");
+    }
+    handle.destroy();
+    yew::scheduler::flush().await;
+    root.remove();
+}

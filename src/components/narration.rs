@@ -60,7 +60,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
     {
         let (body_ref, strip_ref) = (body_ref.clone(), strip_ref.clone());
         // Both scroll positions need a layout: in the frame that shows the step.
-        use_next_frame((props.lesson.id.clone(), step), move |_| {
+        use_next_frame(Some((props.lesson.id.clone(), step)), move |_| {
             if let Some(el) = body_ref.cast::<web_sys::Element>() {
                 el.set_scroll_top(0);
             }

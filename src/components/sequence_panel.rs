@@ -59,7 +59,7 @@ pub fn SequencePanel(props: &SequencePanelProps) -> Html {
         let node = node.clone();
         // In the frame that shows the step, when the browser lays the page out anyway:
         // reading the layout in the key press would force one more (see `use_next_frame`).
-        use_next_frame((props.cursor, props.presenting), move |_| {
+        use_next_frame(Some((props.cursor, props.presenting)), move |_| {
             if let Some(panel) = node.cast::<web_sys::HtmlElement>().filter(|p| p.is_connected()) {
                 reveal_current(&panel);
             }

@@ -94,17 +94,20 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         // Again when line ends or the eavesdropper's view appear or vanish: the rows change
         // height; and when the row is selected: a message then shows whole (and the one
         // selected before shrinks back). In the frame that shows the step (`use_next_frame`).
-        let deps = (props.current, props.selected, props.show_line_ends, props.eavesdropper);
-        use_next_frame(deps, move |&(current, selected, _, _)| {
+        let deps = (props.current || props.selected).then_some((
+            props.current,
+            props.selected,
+            props.show_line_ends,
+            props.eavesdropper,
+        ));
+        use_next_frame(deps, move |_| {
             // Only the transcript scrolls, never the page (at 150 % zoom the page itself
             // scrolls, and would hide the header and the diagram).
-            if (current || selected)
-                && let Some(el) = node.cast::<web_sys::HtmlElement>().filter(|el| {
-                    el.is_connected()
-                        && (el.has_attribute("aria-current")
-                            || el.get_attribute("aria-selected").is_some_and(|s| s == "true"))
-                })
-            {
+            if let Some(el) = node.cast::<web_sys::HtmlElement>().filter(|el| {
+                el.is_connected()
+                    && (el.has_attribute("aria-current")
+                        || el.get_attribute("aria-selected").is_some_and(|s| s == "true"))
+            }) {
                 reveal_row(&el);
             }
         });

@@ -6,7 +6,8 @@ use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
 
 /// Runs `f` in the browser's next animation frame after a render whose `deps` differ from
-/// the last render's (and after the first render): for what needs the page laid out, like
+/// the last render's (and after the first render), unless they are `None` (nothing to do:
+/// a transcript row that is not the current one): for what needs the page laid out, like
 /// bringing the current row into sight. Reading the layout at once would force a layout in
 /// the middle of the key press; in the animation frame the browser lays the page out once
 /// for the frame anyway.
@@ -18,12 +19,16 @@ use yew::prelude::*;
 /// task that changes the DOM, it is the frame that shows the change (yew only lets the
 /// browser draw once no render is pending, so the DOM is whole by then).
 #[hook]
-pub fn use_next_frame<D, F>(deps: D, f: F)
+pub fn use_next_frame<D, F>(deps: Option<D>, f: F)
 where
     D: PartialEq + 'static,
     F: FnOnce(&D) + 'static,
 {
     let last: Rc<RefCell<Option<Rc<D>>>> = use_mut_ref(|| None);
+    let Some(deps) = deps else {
+        *last.borrow_mut() = None;
+        return;
+    };
     if last.borrow().as_deref() == Some(&deps) {
         return;
     }
