@@ -190,11 +190,20 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
 
 test('a lesson opened by its address is fetched once, while the app loads, and drawn once, with it', { timeout: 60_000 }, async () => {
   const { context, errors } = await isolatedContext(browser, server.url);
-  // Whether the player was ever shown waiting for its lesson ("loading", aria-busy).
+  // Whether the player was ever shown waiting for its lesson ("loading", aria-busy); and how
+  // the code was compiled: as it streams in, or from a whole buffer once downloaded.
   await context.addInitScript(() => {
     new MutationObserver(() => {
       if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
     }).observe(document, { subtree: true, childList: true, attributes: true });
+    window.compiled = [];
+    for (const name of ['instantiateStreaming', 'compileStreaming', 'instantiate', 'compile']) {
+      const original = WebAssembly[name];
+      WebAssembly[name] = function (source, ...rest) {
+        window.compiled.push(`${name}(${source?.constructor?.name})`);
+        return original.call(this, source, ...rest);
+      };
+    }
   });
   const page = await context.newPage();
   await page.goto(`${server.url}/#/lesson/a-bounce/step/3`);
@@ -205,6 +214,9 @@ test('a lesson opened by its address is fetched once, while the app loads, and d
   );
   const lesson = loads.filter((r) => r.name === '/lessons/a-bounce.md');
   assert.equal(lesson.length, 1, 'fetched once');
+  // The code is compiled while it streams in, from the one download its preload began.
+  assert.deepEqual(await page.evaluate(() => window.compiled), ['instantiateStreaming(Response)']);
+  assert.equal(loads.filter((r) => r.name.endsWith('.wasm')).length, 1, 'the wasm fetched once');
   assert.deepEqual(
     await page.evaluate(() => [window.mailroomLesson?.id, typeof window.mailroomLesson?.value]),
     ['a-bounce', 'string'],
