@@ -1,13 +1,11 @@
 use crate::shared::Shared;
 
 use mailroom_core::lesson::Lesson;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::hooks::use_next_frame;
-
-use wasm_bindgen::JsCast;
-
 use crate::class;
+use crate::hooks::use_next_frame;
 use crate::markdown;
 use crate::present;
 use crate::state::{Action, current_step, part_range, step_cursor};

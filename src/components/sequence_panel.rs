@@ -3,9 +3,8 @@
 //! in, kept in sight as the lesson steps on. Its panel scrolls, never the page.
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
-
-use crate::hooks::use_next_frame;
 
 use mailroom_core::world::LessonRun;
 
@@ -57,11 +56,19 @@ pub fn SequencePanel(props: &SequencePanelProps) -> Html {
     let node = use_node_ref();
     {
         let node = node.clone();
-        // In the frame that shows the step, when the browser lays the page out anyway:
-        // reading the layout in the key press would force one more (see `use_next_frame`).
-        use_next_frame(Some((props.cursor, props.presenting)), move |_| {
-            if let Some(panel) = node.cast::<web_sys::HtmlElement>().filter(|p| p.is_connected()) {
-                reveal_current(&panel);
+        // In the next animation frame, when the browser lays the page out anyway: reading
+        // the layout in the key press would force one more (see TranscriptRow). Asked for
+        // in an effect, not with `use_next_frame`: the row it brings into sight is drawn by
+        // the child `Sequence`, and presenter mode's larger type is set by an effect; yew
+        // runs effects once every render is done, children's included.
+        use_effect_with((props.cursor, props.presenting), move |_| {
+            if let Some(window) = web_sys::window() {
+                let scroll = Closure::once_into_js(move || {
+                    if let Some(panel) = node.cast::<web_sys::HtmlElement>().filter(|p| p.is_connected()) {
+                        reveal_current(&panel);
+                    }
+                });
+                let _ = window.request_animation_frame(scroll.unchecked_ref());
             }
         });
     }

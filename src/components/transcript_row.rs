@@ -5,10 +5,9 @@ use mailroom_core::world::LessonRun;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use crate::hooks::use_next_frame;
-
 use crate::class;
 use crate::components::icons;
+use crate::hooks::use_next_frame;
 use crate::present::{self, LineEnd, PreviewLine, Wire};
 use crate::state::Action;
 

@@ -13,11 +13,13 @@ use yew::prelude::*;
 /// for the frame anyway.
 ///
 /// Asked for during the render, not in an effect: yew runs effects after the renders, and
-/// once its renders have taken 16 ms (a step at 4x CPU throttling) it lets the browser
-/// draw a frame before it runs them. An effect's frame would then be the frame after, and
-/// the browser would lay out and paint the page twice per step. Asked for here, in the
-/// task that changes the DOM, it is the frame that shows the change (yew only lets the
-/// browser draw once no render is pending, so the DOM is whole by then).
+/// once its work has taken 16 ms (a step at 4x CPU throttling) it lets the browser draw a
+/// frame before it runs them. An effect's frame would then be the frame after, and the
+/// browser would lay out and paint the page twice per step. Asked for here, in the task
+/// that changes the component's DOM, it is the frame that shows the change. Only for what
+/// the component draws itself: yew may let the browser draw before a child whose props
+/// changed has rendered, or before an effect has run (presenter mode's type size), and the
+/// frame would read the page as it was; there, ask in an effect (`SequencePanel`).
 #[hook]
 pub fn use_next_frame<D, F>(deps: Option<D>, f: F)
 where

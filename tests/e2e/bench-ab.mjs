@@ -8,12 +8,13 @@
 // through the DevTools protocol; the first two runs warm the machine and are not counted.
 // - ready (the default): navigation start to the lesson's narration on screen, from step 0,
 //   as bench-step.mjs times page ready.
-// - steps: the page's main-thread work a step, from a performance trace of 20 key presses
-//   from the middle of the trace (each a task of its own, as a real key press is, and three
-//   frames apart): all of it, and the browser's style and layout, and its paint (pre-paint,
-//   paint, layerize and commit); the rest is script.
+// - steps: the page's main-thread work a step, as bench-step.mjs measures it (trace.mjs):
+//   20 key presses from the middle of the trace, each a task of its own, as a real key press
+//   is, three frames apart: all of it, and the browser's style and layout, its paint
+//   (pre-paint, paint, layerize and commit), and the rest (script mostly).
 // - address: the main-thread work of writing the step into the address, as the app does
-//   after each step (`history.replaceState`, src/hooks/use_hash_route.rs), 10 times.
+//   after each step (`history.replaceState`, src/hooks/use_hash_route.rs), and in the 200 ms
+//   after it (the browser fetches the page's icon again), 10 times.
 
 import path from 'node:path';
 import { startServer } from './server.mjs';
@@ -37,34 +38,41 @@ const PLAYER = '[data-testid=player]';
 
 /** One run of `measure` in a page of `origin`: a number, or the split of a step. */
 async function run(page, cdp, origin) {
-  const ready = () => Number(document.querySelector('[data-testid=player]')?.dataset.total) > 0 && document.querySelector('#narration-title');
+  const ready = (p) => Number(document.querySelector(p)?.dataset.total) > 0 && document.querySelector('#narration-title');
   if (measure === 'ready') {
     await cdp.send('Emulation.setCPUThrottlingRate', { rate });
     await page.goto(`${origin}/?messages=${messages}#/lesson/sending-an-email/step/0`);
-    await page.waitForFunction(ready, null, { timeout: 180_000, polling: 'raf' });
+    await page.waitForFunction(ready, PLAYER, { timeout: 180_000, polling: 'raf' });
     return { ready: await page.evaluate(() => performance.now()) };
   }
   await page.goto(`${origin}/?messages=${messages}#/lesson/sending-an-email/step/0`);
-  await page.waitForFunction(ready, null, { timeout: 180_000, polling: 'raf' });
+  await page.waitForFunction(ready, PLAYER, { timeout: 180_000, polling: 'raf' });
+  // From the middle of the trace, as bench-step.mjs steps.
   const total = await page.evaluate((p) => Number(document.querySelector(p).dataset.total), PLAYER);
-  const mid = messages > 1 ? Math.floor(total / 2) : 10;
+  const mid = Math.floor(total / 2);
   await page.evaluate((n) => (location.hash = `#/lesson/sending-an-email/step/${n}`), mid);
   await page.waitForFunction(([p, n]) => document.querySelector(p).dataset.cursor === String(n), [PLAYER, mid]);
   await page.waitForTimeout(500);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate });
   if (measure === 'address') {
+    // Each write, and the 200 ms after it (the icon's fetch follows it).
     const n = 10;
     const events = await traced(
       cdp,
       async () => {
         for (let i = 0; i < n; i++) {
-          await page.evaluate((to) => history.replaceState(null, '', `#/lesson/sending-an-email/step/${to}`), mid + (i % 2));
+          await page.evaluate((to) => {
+            performance.mark('address');
+            history.replaceState(null, '', `#/lesson/sending-an-email/step/${to}`);
+          }, mid + 1 - (i % 2));
           await page.waitForTimeout(250);
         }
       },
       (e) => e.name === 'FrameLoader::updateForSameDocumentNavigation',
     );
-    return { address: sum(events, ['RunTask'], n) };
+    const windows = events.marks.filter((e) => e.name === 'address').map((e) => [e.ts, e.ts + 200_000]);
+    if (windows.length !== n) throw new Error(`${windows.length} address marks in the trace, not ${n}`);
+    return { address: sum(events, ['RunTask'], n, windows) };
   }
   return stepWork(page, cdp);
 }

@@ -32,7 +32,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.mjs';
 import { launchBrowser, isolatedContext } from './browser.mjs';
-import { stepWork } from './trace.mjs';
+import { stepWork, traced } from './trace.mjs';
 
 const args = process.argv.slice(2);
 const STEPS = Number(args[args.indexOf('--steps') + 1] || 0) || 100;
@@ -137,24 +137,21 @@ function measure(page, n) {
 
 /** Layout events inside the keydown tasks of 20 trusted key presses. */
 async function forcedLayouts(page, cdp) {
-  const events = [];
-  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
-  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
-  for (let i = 0; i < 20; i++) {
-    const before = await page.evaluate((p) => document.querySelector(p).dataset.cursor, PLAYER);
-    await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
-    await page.waitForFunction(([p, b]) => document.querySelector(p).dataset.cursor !== b, [PLAYER, before], { polling: 'raf' });
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  }
-  await cdp.send('Tracing.end');
-  await done;
-  const keydowns = events.filter((e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown' && e.dur);
-  let layouts = 0;
-  for (const k of keydowns) {
-    layouts += events.filter((e) => e.name === 'Layout' && e.pid === k.pid && e.tid === k.tid && e.ts >= k.ts && e.ts <= k.ts + k.dur).length;
-  }
-  return { keydowns: keydowns.length, layouts };
+  const events = await traced(
+    cdp,
+    async () => {
+      for (let i = 0; i < 20; i++) {
+        const before = await page.evaluate((p) => document.querySelector(p).dataset.cursor, PLAYER);
+        await page.keyboard.press(i % 2 ? 'ArrowLeft' : 'ArrowRight');
+        await page.waitForFunction(([p, b]) => document.querySelector(p).dataset.cursor !== b, [PLAYER, before], { polling: 'raf' });
+        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      }
+    },
+    (e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown',
+  );
+  const keydowns = events.filter((e) => e.name === 'EventDispatch' && e.args?.data?.type === 'keydown');
+  const layouts = keydowns.map((k) => events.filter((e) => e.name === 'Layout' && e.ts >= k.ts && e.ts <= k.ts + k.dur).length);
+  return { keydowns: keydowns.length, layouts: layouts.reduce((a, b) => a + b, 0) };
 }
 
 const server = await startServer();

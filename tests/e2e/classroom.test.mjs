@@ -353,6 +353,36 @@ for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
   });
 }
 
+// A local event's badge names it ("note", "queued", "delivered"): the ring that pulses
+// around its host, at its largest, stays clear of the badge's edge, at every size.
+for (const size of ['laptop', 'projector', 'zoom150']) {
+  test(`7. no local event's pulse reaches its badge (${size})`, async () => {
+    const { page, context, errors } = await open(size, '#/lesson/sending-an-email/step/0');
+    const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
+    const seen = [];
+    for (let n = 1; n <= total; n++) {
+      await page.keyboard.press('ArrowRight');
+      await waitCursor(page, n);
+      const gap = await page.evaluate(() => {
+        const ring = document.querySelector('.token-sprite.pulse .pulse-ring');
+        const badge = document.querySelector('.token-local .badge');
+        if (!ring || !badge) return null;
+        for (const a of document.getAnimations()) a.finish();
+        // The shapes' boxes leave their strokes out: half of each is added, in pixels.
+        const [r, b] = [ring.getBoundingClientRect(), badge.getBoundingClientRect()];
+        const ringEdge = r.top - (r.width / (2 * Number(ring.getAttribute('r')))) * 2;
+        const badgeEdge = b.bottom + (b.width / Number(badge.getAttribute('width'))) * 1.25;
+        return { gap: Math.round((ringEdge - badgeEdge) * 100) / 100, label: badge.nextElementSibling?.textContent };
+      });
+      if (gap) seen.push({ step: n, ...gap });
+    }
+    await context.close();
+    assert.ok(seen.length >= 3, `local events seen: ${seen.length}`);
+    assert.deepEqual(seen.filter((s) => s.gap <= 0), [], `pulse rings that reach their badge (gap in pixels) at ${size}`);
+    assert.deepEqual(errors, []);
+  });
+}
+
 // ---------------------------------------------------------------------- 6 --
 
 test('6. the transcript labels are explained on screen; the queue in words', async () => {
