@@ -203,7 +203,7 @@ try {
 }
 
 const table = [
-  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | main thread a step (script + style and layout + paint) | page ready median / worst | its static copy median / worst | forced layouts |',
+  '| trace | CPU | step p50 / p95 | floor p50 / p95 | to the frame after, p50 / p95 | main thread a step (script and the rest + style and layout + paint) | page ready median / worst | its static copy median / worst | forced layouts |',
   '|---|---|---|---|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.label} | ${r.rate}× | ${r.step} | ${r.floor} | ${r.after} | ${r.work} | ${r.ready} | ${r.readyFloor} | ${r.forced} |`),
 ].join('\n');
