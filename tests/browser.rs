@@ -718,8 +718,9 @@ async fn the_home_page_follows_the_path_and_remembers_progress() {
 }
 
 thread_local! {
-    /// What `FrameProbe`'s animation frames were asked for with, in order.
-    static FRAMES: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// What `FrameProbe`'s animation frames were asked for with, in order, and what its
+    /// element showed when each ran.
+    static FRAMES: std::cell::RefCell<Vec<(u32, String)>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 #[derive(yew::Properties, PartialEq)]
@@ -731,8 +732,13 @@ struct FrameProbeProps {
 
 #[yew::component]
 fn FrameProbe(props: &FrameProbeProps) -> yew::Html {
-    mailroom::hooks::use_next_frame(props.deps, |d| FRAMES.with(|f| f.borrow_mut().push(*d)));
-    yew::html! { <p>{ "probe" }</p> }
+    let node = yew::use_node_ref();
+    let shown = node.clone();
+    mailroom::hooks::use_next_frame(props.deps, move |d| {
+        let text = shown.cast::<Element>().and_then(|p| p.text_content()).unwrap_or_default();
+        FRAMES.with(|f| f.borrow_mut().push((*d, text)));
+    });
+    yew::html! { <p ref={node}>{ props.deps.map(|d| d.to_string()).unwrap_or_default() }</p> }
 }
 
 /// The next animation frame (its callbacks run in the order they were asked for).
@@ -771,7 +777,9 @@ async fn use_next_frame_runs_once_per_change_of_its_deps() {
         }
         yew::scheduler::flush().await;
         next_frame().await;
-        assert_eq!(FRAMES.with(|f| f.borrow().clone()), frames, "after render {i} ({deps:?})");
+        // Each frame ran once the element showed what the render drew.
+        let want: Vec<(u32, String)> = frames.iter().map(|&d| (d, d.to_string())).collect();
+        assert_eq!(FRAMES.with(|f| f.borrow().clone()), want, "after render {i} ({deps:?})");
     }
     handle.destroy();
     yew::scheduler::flush().await;
