@@ -57,7 +57,7 @@ pub fn SequencePanel(props: &SequencePanelProps) -> Html {
     {
         let node = node.clone();
         // In the next animation frame, when the browser lays the page out anyway: reading
-        // the layout in the key press would force one more (see TranscriptRow). Asked for
+        // the layout in the key press would force one more (see `use_next_frame`). Asked for
         // in an effect, not with `use_next_frame`: the row it brings into sight is drawn by
         // the child `Sequence`, and presenter mode's larger type is set by an effect; yew
         // runs effects once every render is done, children's included.

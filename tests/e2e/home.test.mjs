@@ -34,6 +34,14 @@ after(async () => {
 
 const text = (page, sel) => page.locator(sel).innerText();
 
+/** Records in the page (`window.sawLoading`) whether the player was ever shown waiting for its lesson ("loading", aria-busy). */
+const watchLoading = (context) =>
+  context.addInitScript(() => {
+    new MutationObserver(() => {
+      if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+
 test('a student finds a lesson on the path, plays it by keyboard, and comes back to it', { timeout: 120_000 }, async () => {
   const { context, errors, offsite } = await isolatedContext(browser, server.url);
   const page = await context.newPage();
@@ -190,12 +198,9 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
 
 test('a lesson opened by its address is fetched once, while the app loads, and drawn once, with it', { timeout: 60_000 }, async () => {
   const { context, errors } = await isolatedContext(browser, server.url);
-  // Whether the player was ever shown waiting for its lesson ("loading", aria-busy); and how
-  // the code was compiled: as it streams in, or from a whole buffer once downloaded.
+  // How the code was compiled: as it streams in, or from a whole buffer once downloaded.
+  await watchLoading(context);
   await context.addInitScript(() => {
-    new MutationObserver(() => {
-      if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
-    }).observe(document, { subtree: true, childList: true, attributes: true });
     window.compiled = [];
     for (const name of ['instantiateStreaming', 'compileStreaming', 'instantiate', 'compile']) {
       const original = WebAssembly[name];
@@ -243,11 +248,7 @@ test('a lesson file slower than the code: the player says it is loading, and the
     await new Promise((r) => setTimeout(r, 1_500));
     await route.continue();
   });
-  await context.addInitScript(() => {
-    new MutationObserver(() => {
-      if (document.querySelector('main[data-testid=player][aria-busy]')) window.sawLoading = true;
-    }).observe(document, { subtree: true, childList: true, attributes: true });
-  });
+  await watchLoading(context);
   const page = await context.newPage();
   const asked = [];
   page.on('request', (r) => r.url().endsWith('/lessons/a-bounce.md') && asked.push(r.url()));
