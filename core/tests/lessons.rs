@@ -459,3 +459,77 @@ fn the_inspector_reads_every_message_of_every_lesson() {
     }
     assert!(read > 50, "only {read} messages read");
 }
+
+/// The inline code spans of `markdown` (whitespace made single spaces) that begin with
+/// `first`, the first word of a reply; not the name of a kind of IMAP response (`* FETCH`).
+fn quoted(markdown: &str, first: &str) -> Vec<String> {
+    markdown
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|s| s.split(' ').next() == Some(first) && s.len() > first.len())
+        .filter(|s| first != "*" || s.split(' ').count() > 2)
+        .collect()
+}
+
+/// True when `line` reads as `quoted`, where `...` or `…` in it stand for any text.
+fn reads_as(line: &str, quoted: &str) -> bool {
+    let quoted = quoted.trim_end_matches(['.', '…']).trim_end();
+    let mut rest = line;
+    for (i, part) in quoted.split("...").flat_map(|p| p.split('…')).map(str::trim).enumerate() {
+        match rest.find(part) {
+            Some(at) if i > 0 || at == 0 => rest = &rest[at + part.len()..],
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[test]
+fn a_reply_the_narration_quotes_is_one_the_conversation_holds() {
+    // What a student sees must be true: a step on the reply `+OK 2 1366` that quotes
+    // `+OK 2 1362` is wrong. A reply a step quotes that begins as the step's own reply
+    // (its code, `+OK`, `*` …) is a line of the lesson's conversation (`...` standing for
+    // any text); other codes in the narration are what could have been said instead.
+    let mut wrong = Vec::new();
+    for (id, text) in BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        if !runs_here(&lesson) {
+            continue;
+        }
+        let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let lines: Vec<String> = run
+            .trace
+            .events
+            .iter()
+            .flat_map(|e| e.text().lines().map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        for (step, anchor) in lesson.steps.iter().zip(&run.anchors) {
+            let Some(event) = anchor.and_then(|a| run.trace.events.get(a)) else { continue };
+            let Some(first) = event.text().split_whitespace().next().map(str::to_string) else { continue };
+            for q in quoted(&step.body, &first) {
+                if !lines.iter().any(|l| reads_as(l, &q)) {
+                    wrong.push(format!("{id}: step \"{}\" quotes `{q}`", step.title));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "replies no line of the lesson's conversation reads as:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_quoted_reply_reads_as_a_line_with_dots_for_any_text() {
+    let cases = [
+        ("+OK 2 1366", "+OK 2 1366", true),
+        ("+OK 2 1366", "+OK 2 1362", false),
+        ("250 2.0.0 OK: queued as 7", "250 ... queued as", true),
+        ("250 2.0.0 OK: queued as 7", "250 …", true),
+        ("+OK bye (0 messages left)", "+OK ... (0 messages left)", true),
+        ("+OK bye (1 message left)", "+OK ... (0 messages left)", false),
+        ("x 250 OK", "250 OK", false),
+    ];
+    for (line, q, want) in cases {
+        assert_eq!(reads_as(line, q), want, "{line} / {q}");
+    }
+}
