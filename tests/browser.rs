@@ -785,3 +785,27 @@ async fn use_next_frame_runs_once_per_change_of_its_deps() {
     yew::scheduler::flush().await;
     root.remove();
 }
+
+/// The catalogue's texts quote responses between backticks (`* n EXISTS`); the card shows
+/// them as code, never as backticks, at every step of an IMAP lesson.
+#[wasm_bindgen_test]
+#[cfg(feature = "imap")]
+async fn explanations_show_quoted_responses_as_code() {
+    let (root, handle) = mount_at("#/lesson/reading-mail-with-imap/step/0").await;
+    let total: usize = attr(&find(&root, "[data-testid=player]"), "data-total").parse().unwrap();
+    let mut code = 0;
+    for step in 1..=total {
+        press("ArrowRight");
+        yew::scheduler::flush().await;
+        let entries =
+            root.query_selector_all("[data-testid=explanation] .explain-entry > p:not(.rfc)").unwrap();
+        for i in 0..entries.length() {
+            let p = entries.item(i).unwrap().dyn_into::<Element>().unwrap();
+            let text = p.text_content().unwrap();
+            assert!(!text.contains('`'), "step {step}: a backtick in {text:?}");
+            code += p.query_selector_all("code").unwrap().length();
+        }
+    }
+    assert!(code > 0, "some explanations quote a response");
+    finish(root, handle).await;
+}

@@ -1946,6 +1946,15 @@ mod tests {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);
                 assert!(x.key == "note" || x.rfc.starts_with("RFC "), "{}", x.key);
                 assert!(table[..i].iter().all(|y| y.key != x.key), "duplicate {}", x.key);
+                // `code` in a text is shown as code (the app splits the text at backticks):
+                // an odd backtick would show the rest of the text as code.
+                for text in [x.title, x.text] {
+                    assert!(
+                        text.matches('`').count() % 2 == 0,
+                        "{}: an unpaired backtick in {text:?}",
+                        x.key
+                    );
+                }
             }
         }
     }

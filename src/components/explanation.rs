@@ -33,6 +33,18 @@ pub fn rfc_link(x: &explain::Explanation) -> Html {
     }
 }
 
+/// An explanation's text, with what it quotes between backticks (`* n EXISTS`, `{n}`)
+/// shown as code: the catalogue's texts are plain text with code spans, never Markdown.
+pub fn explanation_text(text: &str) -> Html {
+    html! {
+        { for text.split('`').enumerate().map(|(i, part)| if i % 2 == 1 {
+            html! { <code>{ part }</code> }
+        } else {
+            html! { { part } }
+        }) }
+    }
+}
+
 /// What the event means, in a student's words, with the RFC section to read.
 #[component]
 pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
@@ -145,7 +157,7 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     if !x.rfc.is_empty() {
                         <p class="rfc">{ rfc_link(x) }</p>
                     }
-                    <p>{ x.text }</p>
+                    <p>{ explanation_text(x.text) }</p>
                 </div>
             }) }
             if entries.is_empty() {

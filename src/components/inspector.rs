@@ -9,7 +9,7 @@ use mailroom_core::inspect::{self, Dsn, DsnField, Part};
 use mailroom_core::trace::{Trace, TraceEvent};
 use yew::prelude::*;
 
-use crate::components::explanation::rfc_link;
+use crate::components::explanation::{explanation_text, rfc_link};
 
 /// One view of the inspector.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -236,7 +236,7 @@ fn dsn_fields(fields: &[DsnField]) -> Html {
                     <dd>
                         <code>{ f.value.clone() }</code>
                         if let Some(x) = f.explanation {
-                            <span class="dsn-what">{ x.title }{ ". " }{ x.text }{ " " }{ rfc_link(x) }</span>
+                            <span class="dsn-what">{ x.title }{ ". " }{ explanation_text(x.text) }{ " " }{ rfc_link(x) }</span>
                         }
                     </dd>
                 </>
