@@ -636,7 +636,7 @@ pub const OTHER: &[Explanation] = &[
     e(
         "dns-mx",
         "Which server takes mail for this domain?",
-        "To deliver to bob@example.net, the sending server asks DNS for the MX (mail exchanger) records of example.net. Each names a mail server and a preference: lower numbers are tried first.",
+        "To deliver to an address, the sending server asks DNS for the MX (mail exchanger) records of its domain, the part after the @. Each names a mail server and a preference: lower numbers are tried first.",
         "RFC 5321 §5.1; RFC 1035 §3.3.9",
     ),
     e(
@@ -644,6 +644,30 @@ pub const OTHER: &[Explanation] = &[
         "What is that server's address?",
         "An A record turns a host name into the IPv4 address to connect to. A mail client looks up its own server this way; a mail server looks up the name that an MX record gave it.",
         "RFC 5321 §5.1; RFC 1035 §3.4.1",
+    ),
+    e(
+        "dns-nxdomain",
+        "No such domain",
+        "DNS answers that the name does not exist at all (NXDOMAIN): there is no server to send to. A mail server treats this as a permanent error, not something to retry.",
+        "RFC 5321 §5.1; RFC 1035 §4.1.1",
+    ),
+    e(
+        "dns-no-mx",
+        "No MX record: the implicit MX",
+        "The domain exists but has no MX record. Then the domain itself is its mail server (the implicit MX): the sending server looks up its address and delivers there.",
+        "RFC 5321 §5.1; RFC 2308 §2.2",
+    ),
+    e(
+        "dns-no-a",
+        "No address",
+        "The name exists but has no A record: there is no IPv4 address to connect to.",
+        "RFC 5321 §5.1; RFC 2308 §2.2",
+    ),
+    e(
+        "dns-null-mx",
+        "A null MX: no mail here",
+        "One MX record of preference 0 naming the root, `.`: the domain says it accepts no mail at all. The sending server gives up at once, without connecting.",
+        "RFC 7505 §3, §4.1",
     ),
     e(
         "delivery",
@@ -1518,6 +1542,23 @@ pub fn other(key: &str) -> Option<&'static Explanation> {
     OTHER.iter().find(|e| e.key == key)
 }
 
+/// What a DNS answer says, from its lines as `dns::Answer::presentation` writes them.
+fn dns_answer(qtype: &str, records: &[String]) -> &'static str {
+    let first = records.first().map_or("", String::as_str);
+    let mx = qtype == "MX";
+    if first.ends_with("(NXDOMAIN)") {
+        "dns-nxdomain"
+    } else if first.ends_with("(NOERROR, no data)") {
+        if mx { "dns-no-mx" } else { "dns-no-a" }
+    } else if mx && records.iter().any(|r| r.ends_with(" MX 0 .")) {
+        "dns-null-mx"
+    } else if mx {
+        "dns-mx"
+    } else {
+        "dns-a"
+    }
+}
+
 /// Everything that explains the event at `index`: the main entry first, then any
 /// enhanced status code.
 pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
@@ -1555,9 +1596,10 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
             TlsFlight::ServerHello => "tls-server",
             TlsFlight::ClientFinished => "tls-finished",
         })),
-        EventKind::DnsQuery { qtype, .. } | EventKind::DnsAnswer { qtype, .. } => {
+        EventKind::DnsQuery { qtype, .. } => {
             out.extend(other(if qtype == "MX" { "dns-mx" } else { "dns-a" }))
         }
+        EventKind::DnsAnswer { qtype, records, .. } => out.extend(other(dns_answer(qtype, records))),
         EventKind::Delivery { .. } => out.extend(other("delivery")),
         EventKind::Queued { .. } => out.extend(other("queued")),
         EventKind::Bounce { .. } => out.extend(other("bounce")),
@@ -1581,6 +1623,36 @@ mod tests {
         ];
         for (rfc, url) in cases {
             assert_eq!(rfc_url(rfc), url);
+        }
+    }
+
+    #[test]
+    fn a_dns_answer_is_explained_by_what_it_says() {
+        use crate::dns::{Answer, RData, Record};
+        let mx = |preference, exchange: &str| Record {
+            name: "exmaple.net".into(),
+            ttl: 3600,
+            data: RData::Mx { preference, exchange: exchange.into() },
+        };
+        let a = Record { name: "mx.example.net".into(), ttl: 3600, data: RData::A("192.0.2.25".into()) };
+        let cases = [
+            (Answer::Records(vec![mx(10, "mx.example.net"), mx(20, "backup.example.net")]), "MX", "dns-mx"),
+            (Answer::Records(vec![mx(0, ".")]), "MX", "dns-null-mx"),
+            (Answer::Records(vec![a]), "A", "dns-a"),
+            (Answer::NoData, "MX", "dns-no-mx"),
+            (Answer::NoData, "A", "dns-no-a"),
+            (Answer::NxDomain, "MX", "dns-nxdomain"),
+            (Answer::NxDomain, "A", "dns-nxdomain"),
+        ];
+        for (answer, qtype, key) in cases {
+            // The lines as the trace shows them.
+            let lines = answer.presentation("exmaple.net", qtype);
+            assert_eq!(dns_answer(qtype, &lines), key, "{lines:?}");
+            assert!(other(key).is_some(), "{key}");
+        }
+        // No entry names a domain of the standard world: lessons ask about others.
+        for x in OTHER.iter().filter(|x| x.key.starts_with("dns-")) {
+            assert!(!x.text.contains("example."), "{}", x.key);
         }
     }
 
