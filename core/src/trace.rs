@@ -140,8 +140,9 @@ pub enum EventKind {
     Command { verb: String },
     /// One whole reply (all its lines). `to_verb` is the command it answers (`None` for
     /// the greeting or a timeout); `answers` is the index of the event whose bytes made
-    /// the server send it (the command, the message data, the connect for a greeting),
-    /// set by the World as it happens, never guessed afterwards.
+    /// the server send it (the command, the message data, the connect for a greeting; for a
+    /// tagged IMAP response, the command with its tag), set by the World as it happens,
+    /// never guessed afterwards.
     Reply { status: Status, to_verb: Option<String>, answers: Option<usize> },
     /// The connection to `port` was refused: no service listens there (a TCP reset).
     Refused { port: u16 },

@@ -533,3 +533,33 @@ fn a_quoted_reply_reads_as_a_line_with_dots_for_any_text() {
         assert_eq!(reads_as(line, q), want, "{line} / {q}");
     }
 }
+
+#[test]
+#[cfg(feature = "imap")]
+fn a_tagged_imap_response_answers_the_command_with_its_tag() {
+    // RFC 9051 §2.2.2: `a5 OK IDLE terminated` completes `a5 IDLE`, though DONE came last.
+    use mailroom_core::trace::{ImapResponse, Status};
+    let mut idle = 0;
+    for (id, text) in BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let trace = &run.trace;
+        for ev in &trace.events {
+            let EventKind::Reply { status: Status::Imap(ImapResponse::Tagged { tag, .. }), .. } = &ev.kind
+            else {
+                continue;
+            };
+            let command = trace.command_for_reply(ev.index).map(|c| trace.events[c].text());
+            let command =
+                command.unwrap_or_else(|| panic!("{id}: {} answers no command", ev.text().trim_end()));
+            assert!(
+                command.starts_with(&format!("{tag} ")),
+                "{id}: {} answers {}",
+                ev.text().trim_end(),
+                command.trim_end()
+            );
+            idle += usize::from(command.starts_with(&format!("{tag} IDLE")));
+        }
+    }
+    assert!(idle > 0, "some lesson ends an IDLE");
+}

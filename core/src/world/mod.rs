@@ -1292,8 +1292,26 @@ impl World {
                 Output::Send { bytes, mut kind } => {
                     // A reply answers the event whose bytes made the machine send it (a
                     // command, the message, the connect for a greeting; none for a timer).
-                    if let EventKind::Reply { answers: a, .. } = &mut kind {
+                    if let EventKind::Reply { answers: a, status, .. } = &mut kind {
                         *a = answers;
+                        // A tagged IMAP response completes the command with its tag (RFC 9051
+                        // §2.2.2), whatever line came last: IDLE's OK comes after DONE.
+                        #[cfg(feature = "imap")]
+                        if let crate::trace::Status::Imap(crate::trace::ImapResponse::Tagged {
+                            tag, ..
+                        }) = status
+                        {
+                            let tagged = |e: &crate::trace::TraceEvent| {
+                                e.conn == Some(conn)
+                                    && matches!(e.kind, EventKind::Command { .. })
+                                    && e.bytes
+                                        .strip_prefix(tag.as_bytes())
+                                        .is_some_and(|r| r.first() == Some(&b' '))
+                            };
+                            *a = self.trace.events.iter().rposition(tagged).or(*a);
+                        }
+                        #[cfg(not(feature = "imap"))]
+                        let _ = status;
                     }
                     self.send(conn, side, bytes, Some(kind));
                 }
