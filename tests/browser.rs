@@ -809,3 +809,32 @@ async fn explanations_show_quoted_responses_as_code() {
     assert!(code > 0, "some explanations quote a response");
     finish(root, handle).await;
 }
+
+/// While a question waits for the student's prediction, the diagram's host states (which
+/// name what each host does next: "waits for the server's greeting") show as "?", on screen
+/// and in the diagram's description; once answered (here: passed), they come back.
+#[wasm_bindgen_test]
+async fn the_diagram_keeps_the_answer_while_a_question_waits() {
+    let (root, handle) = mount_at("#/lesson/sending-an-email/step/0").await;
+    let states = |root: &Element| -> Vec<String> {
+        let list = root.query_selector_all("[data-testid=diagram] .host-state").unwrap();
+        (0..list.length()).map(|i| list.item(i).unwrap().text_content().unwrap()).collect()
+    };
+    let desc = |root: &Element| find(root, "#diagram-desc").text_content().unwrap();
+    // Step on until the first question ("Who speaks first?") is asked.
+    let mut steps = 0;
+    while count(&root, "[data-testid=predict-skip]") == 0 {
+        assert!(steps < 40, "no question in the first 40 steps");
+        press("ArrowRight");
+        yew::scheduler::flush().await;
+        steps += 1;
+    }
+    let asked = states(&root);
+    assert!(!asked.is_empty() && asked.iter().all(|s| s == "?"), "{asked:?}");
+    assert!(!desc(&root).contains("greeting"), "{}", desc(&root));
+    click(&root, "[data-testid=predict-skip]");
+    yew::scheduler::flush().await;
+    let told = states(&root);
+    assert!(!told.is_empty() && told.iter().all(|s| s != "?"), "{told:?}");
+    finish(root, handle).await;
+}

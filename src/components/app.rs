@@ -160,6 +160,7 @@ pub fn App() -> Html {
                         run={player.run.clone()}
                         cursor={player.cursor}
                         travel_ms={player.speed.travel_ms()}
+                        asking={due.is_some()}
                     />
                 }
                 <Transcript

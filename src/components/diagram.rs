@@ -44,6 +44,10 @@ pub struct DiagramProps {
     pub cursor: usize,
     /// How long a token takes to travel, in milliseconds.
     pub travel_ms: u32,
+    /// The student is predicting the next step: the hosts' states, which name what each
+    /// does next, show as "?" (on screen and to screen readers).
+    #[prop_or_default]
+    pub asking: bool,
 }
 
 /// Where each host sits in the SVG, the room of its label, and the SVG's height.
@@ -54,14 +58,24 @@ struct Layout {
     blocks: Vec<Block>,
 }
 
+/// A host's state, or "?" while the student predicts the next step (a state names what the
+/// host does next: "replies 354; then reads the message" would give the answer away).
+fn states(role: HostRole, snap: &HostSnapshot, asking: bool) -> (String, String) {
+    let (state, client_state) = present::host_states(role, snap);
+    match asking {
+        true if !state.is_empty() => ("?".to_string(), String::new()),
+        _ => (state, client_state),
+    }
+}
+
 /// The lines of a host's label, in words: who, where, and its state at this moment.
-fn label_lines(info: &HostInfo, snap: &HostSnapshot) -> Vec<(&'static str, String, TextStyle)> {
+fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'static str, String, TextStyle)> {
     let mut lines = vec![
         ("host-label", info.label.clone(), LABEL),
         ("host-name", info.name.clone(), NAME),
         ("host-addr", info.addr.clone(), ADDR),
     ];
-    let (state, client_state) = present::host_states(info.role, snap);
+    let (state, client_state) = states(info.role, snap, asking);
     if !state.is_empty() {
         lines.push(("host-state", state, STATE));
     }
@@ -144,7 +158,7 @@ fn layout(trace: &Trace) -> Layout {
                 continue;
             }
             before[id] = Some(host);
-            let lines = label_lines(info, host);
+            let lines = label_lines(info, host, false);
             let digest = label_digest(id, &lines);
             if let Err(at) = placed.binary_search(&digest) {
                 placed.insert(at, digest);
@@ -276,9 +290,9 @@ fn token_shape(ev: &TraceEvent) -> Html {
 
 /// The host's state in words: what its server waits for, what its client (when it
 /// relays) waits for, its mailboxes and its queue.
-fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
+fn host_status(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<String> {
     let mut out = Vec::new();
-    let (state, client_state) = present::host_states(role, snap);
+    let (state, client_state) = states(role, snap, asking);
     if !state.is_empty() {
         out.push(state);
     }
@@ -296,8 +310,8 @@ fn host_status(role: HostRole, snap: &HostSnapshot) -> Vec<String> {
 
 /// "smtp.example.org, Alice's provider, 192.0.2.25: expects MAIL; …": the host as a
 /// tooltip and for the diagram's description.
-fn host_sentence(info: &HostInfo, snap: &HostSnapshot) -> String {
-    let status = host_status(info.role, snap);
+fn host_sentence(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> String {
+    let status = host_status(info.role, snap, asking);
     let who = format!("{}, {}, {}", info.name, info.label, info.addr);
     if status.is_empty() { who } else { format!("{who}: {}", status.join("; ")) }
 }
@@ -307,12 +321,12 @@ fn host_node(
     info: &HostInfo,
     at: (f64, f64),
     block: &Block,
-    snap: &HostSnapshot,
+    label: &[(&'static str, String, TextStyle)],
     sentence: String,
     class: Option<String>,
 ) -> Html {
     let (x, y) = at;
-    let (lines, _) = block.place(&label_lines(info, snap));
+    let (lines, _) = block.place(label);
     html! {
         <g key={id} class={class!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
             <title>{ sentence }</title>
@@ -463,14 +477,15 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     let snap = |id: usize| snaps.and_then(|s| s.get(id)).unwrap_or(&empty);
     // Each host in one sentence: its tooltip, and the diagram's description.
     let sentences: Vec<String> =
-        trace.hosts.iter().enumerate().map(|(id, h)| host_sentence(h, snap(id))).collect();
+        trace.hosts.iter().enumerate().map(|(id, h)| host_sentence(h, snap(id), props.asking)).collect();
     let hosts_text = sentences.join(". ");
     let hosts = trace.hosts.iter().zip(sentences).enumerate().map(|(id, (info, sentence))| {
         let class = class!(
             current.is_some_and(|e| e.from == id).then_some("sender"),
             current.is_some_and(|e| e.to == id).then_some("receiver"),
         );
-        host_node(id, info, layout.pos[id], &layout.blocks[id], snap(id), sentence, class)
+        let label = label_lines(info, snap(id), props.asking);
+        host_node(id, info, layout.pos[id], &layout.blocks[id], &label, sentence, class)
     });
 
     let description = match cursor.checked_sub(1) {
@@ -525,7 +540,8 @@ mod tests {
         let snaps = std::iter::once(&trace.initial).chain(trace.events.iter().map(|e| &e.hosts));
         for snap in snaps {
             for (id, info) in trace.hosts.iter().enumerate() {
-                bottom = bottom.max(blocks[id].place(&label_lines(info, snap.get(id).unwrap_or(&empty))).1);
+                bottom =
+                    bottom.max(blocks[id].place(&label_lines(info, snap.get(id).unwrap_or(&empty), false)).1);
             }
         }
         (bottom + PAD).ceil()
