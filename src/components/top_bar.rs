@@ -61,6 +61,11 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 <label class="lesson-picker" title="Choose a lesson">
                     <span class="visually-hidden">{ "Lesson" }</span>
                     <select data-testid="lesson-picker" {onchange}>
+                        // A lesson of the teacher's own (or a shared one) is not in the list:
+                        // the picker names it, first, rather than showing the first lesson's title.
+                        if !lessons.iter().any(|e| e.id == props.lesson_id) {
+                            <option value={props.lesson_id.clone()} selected=true disabled=true>{ props.title.clone() }</option>
+                        }
                         { for lessons.iter().map(|e| html! {
                             <option value={e.id} selected={e.id == props.lesson_id}>{ e.title }</option>
                         }) }

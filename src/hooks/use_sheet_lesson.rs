@@ -1,5 +1,6 @@
 //! Loads a lesson for its hand-out or worksheet (the full build's teacher tools): fetches
-//! `lessons/<id>.md` as the player does, and runs it to the end.
+//! `lessons/<id>.md` as the player does (or, for a teacher's own, reads the copy kept in
+//! this browser), and runs it to the end.
 
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -24,6 +25,15 @@ pub fn use_sheet_lesson(id: &str) -> SheetLesson {
             let id = id.clone();
             if !is_lesson(&id) {
                 loaded.set(Some(Err(format!("There is no lesson called “{id}”."))));
+                return;
+            }
+            // A teacher's own lesson is kept in this browser, not on the server.
+            if crate::my_lessons::is_mine(&id) {
+                let kept = crate::hooks::load_my_lessons().0;
+                loaded.set(Some(match kept.get(&id) {
+                    Some(k) => build_lesson(&id, &k.text, 1),
+                    None => Err(format!("There is no lesson “{id}” kept in this browser.")),
+                }));
                 return;
             }
             spawn_local(async move {

@@ -91,6 +91,15 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await page.locator('[data-testid=play-text]').click();
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   assert.equal(await page.title(), 'Our own bounce · Mailroom');
+  // The lesson picker names it too (not the first lesson of the list), and offers the others.
+  const picked = await page.locator('[data-testid=lesson-picker]').evaluate((s) => [s.value, s.selectedOptions[0]?.textContent]);
+  assert.deepEqual(picked, ['my-our-own-bounce', 'Our own bounce']);
+  // Its hand-out, made from the copy kept in this browser (no file on the server has it).
+  await page.locator('[data-testid=handout-link]').click();
+  await page.locator('[data-testid=handout][data-lesson=my-our-own-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await page.locator('#sheet-title').innerText(), 'Our own bounce');
+  await page.goBack();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '1');
 
@@ -109,6 +118,13 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   await page.goto(`${server.url}/full/#/yours`);
   await kept.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+
+  // The file picker's button shows where the keyboard is (its input is hidden).
+  for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.dataset.testid === 'open-file')); i++) {
+    await page.keyboard.press('Tab');
+  }
+  const ring = await page.locator('[data-testid=open-file]').evaluate((input) => getComputedStyle(input.closest('label')).outlineStyle);
+  assert.equal(ring, 'solid', 'the focused file picker has a focus ring');
 
   // A file with a mistake: named by its file.
   await page.locator('[data-testid=open-file]').setInputFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
