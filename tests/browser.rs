@@ -375,6 +375,13 @@ async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
     yew::scheduler::flush().await;
     let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
     assert!(view.contains("MAIL FROM: <> (empty: a bounce)"), "{view}");
+    // The header as written: a local part is case-sensitive (RFC 5321 §2.4).
+    assert!(view.contains("From: MAILER-DAEMON@"), "{view}");
+    // Written where it is filed, it crossed no server: no Received line is claimed.
+    inspect(&root, "Source");
+    yew::scheduler::flush().await;
+    let note = find(&root, "[data-testid=message-dialog]").text_content().unwrap();
+    assert!(note.contains("with the Return-Path header added"), "{note}");
     finish(root, handle).await;
 }
 

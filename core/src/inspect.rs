@@ -135,8 +135,8 @@ fn parse_received(value: &str) -> Hop {
 }
 
 /// The addresses of an address header (`To`, `Cc`, `Bcc`, `From`): each mailbox's
-/// addr-spec, in order (RFC 5322 §3.4). Commas inside quotes or angle brackets do not
-/// separate mailboxes.
+/// addr-spec as written (a local part is case-sensitive, RFC 5321 §2.4), in order (RFC 5322
+/// §3.4). Commas inside quotes or angle brackets do not separate mailboxes.
 pub fn addresses(message: &[u8], name: &str) -> Vec<String> {
     let Some(value) = mail::header(message, name) else { return Vec::new() };
     let mut out = Vec::new();
@@ -149,7 +149,7 @@ pub fn addresses(message: &[u8], name: &str) -> Vec<String> {
             Some(b'>') if !quoted => angle = false,
             Some(b',') if quoted || angle => {}
             Some(b',') | None => {
-                let one = mail::addr_spec(&value[start..i]).to_ascii_lowercase();
+                let one = mail::addr_spec(&value[start..i]).to_string();
                 if one.contains('@') {
                     out.push(one);
                 }
@@ -457,6 +457,9 @@ Hi\r\n";
         assert_eq!(addresses(RELAYED.as_bytes(), "To"), ["bob@example.net", "carol@example.net"]);
         assert_eq!(addresses(RELAYED.as_bytes(), "From"), ["alice@example.org"]);
         assert!(addresses(RELAYED.as_bytes(), "Bcc").is_empty());
+        // As written: a local part is case-sensitive (RFC 5321 §2.4).
+        let bounce = b"From: Mail Delivery System <MAILER-DAEMON@smtp.example.org>\r\n\r\nx\r\n";
+        assert_eq!(addresses(bounce, "From"), ["MAILER-DAEMON@smtp.example.org"]);
     }
 
     #[test]

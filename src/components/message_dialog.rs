@@ -135,6 +135,10 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| current.set(v))}>{ v.label() }</button>
         }
     });
+    let trace_fields = match present::header(&text, "Received") {
+        Some(_) => "Return-Path and Received headers",
+        None => "Return-Path header",
+    };
     let note = match (*current, sent) {
         (_, _) if response && *current != View::Source => html! {
             { "What this one response says of the message's parts, before any of them is downloaded." }
@@ -142,8 +146,9 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         (View::Source, _) if response => html! {
             { "The response as it travelled: one parenthesised list, each part of the message in a pair of parentheses inside it." }
         },
+        // A bounce written where it is filed has crossed no server: no Received line.
         (View::Source, false) => html! {
-            <>{ "As stored, with the " }<mark>{ "Return-Path and Received" }</mark>{ " headers added on the way. Scroll to read it all." }</>
+            <>{ "As stored, with the " }<mark>{ trace_fields }</mark>{ " added on the way. Scroll to read it all." }</>
         },
         (View::Source, true) => html! {
             <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>
