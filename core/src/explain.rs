@@ -648,25 +648,25 @@ pub const OTHER: &[Explanation] = &[
     e(
         "dns-nxdomain",
         "No such domain",
-        "DNS answers that the name does not exist at all (NXDOMAIN): there is no server to send to. A mail server treats this as a permanent error, not something to retry.",
+        "The name does not exist (NXDOMAIN): there is no server to send to. A mail server treats this as permanent and does not retry.",
         "RFC 5321 §5.1; RFC 1035 §4.1.1",
     ),
     e(
         "dns-no-mx",
         "No MX record: the implicit MX",
-        "The domain exists but has no MX record. Then the domain itself is its mail server (the implicit MX): the sending server looks up its address and delivers there.",
+        "The domain has no MX record, so it is its own mail server (the implicit MX): the sending server looks up its address.",
         "RFC 5321 §5.1; RFC 2308 §2.2",
     ),
     e(
         "dns-no-a",
         "No address",
-        "The name exists but has no A record: there is no IPv4 address to connect to.",
+        "The name has no A record: there is no address to connect to.",
         "RFC 5321 §5.1; RFC 2308 §2.2",
     ),
     e(
         "dns-null-mx",
         "A null MX: no mail here",
-        "One MX record of preference 0 naming the root, `.`: the domain says it accepts no mail at all. The sending server gives up at once, without connecting.",
+        "One MX record, preference 0, naming the root `.`: the domain accepts no mail. The sending server gives up at once.",
         "RFC 7505 §3, §4.1",
     ),
     e(
