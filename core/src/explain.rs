@@ -612,8 +612,8 @@ pub const OTHER: &[Explanation] = &[
     e(
         "connect",
         "Open a TCP connection",
-        "The client opens a TCP connection to the server. SMTP between servers uses port 25. Nothing is said until the server sends its 220 greeting.",
-        "RFC 5321 §3.1, §4.5.4.2",
+        "The client opens a TCP connection to the server: port 25 between servers, 587 for a mail program handing in mail (submission). Nothing is said until the server sends its 220 greeting.",
+        "RFC 5321 §3.1, §4.5.4.2; RFC 6409 §3.1",
     ),
     e(
         "refused",
