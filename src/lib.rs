@@ -44,6 +44,9 @@ pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Pa
 /// until it has come, at most 300 ms ([`hooks::early_ready`]): the player is then drawn and
 /// laid out once, with its lesson.
 pub fn start() {
+    // The full build's own styles (styles/full.css), before its first render.
+    #[cfg(feature = "pop3")]
+    add_style("full-css", include_str!("../styles/full.css"));
     // Yew empties `<body>` as it renders into it: what the page adds to it (web/offline.js's
     // notices) waits for this event, sent once the first render is done.
     let render = || {
@@ -59,5 +62,19 @@ pub fn start() {
             render();
         }),
         None => render(),
+    }
+}
+
+/// Adds a `<style id=ID>` with `css` to the document's head, once.
+#[cfg(feature = "pop3")]
+pub fn add_style(id: &str, css: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    if document.get_element_by_id(id).is_some() {
+        return;
+    }
+    if let (Ok(style), Some(head)) = (document.create_element("style"), document.head()) {
+        style.set_id(id);
+        style.set_text_content(Some(css));
+        let _ = head.append_child(&style);
     }
 }

@@ -56,15 +56,5 @@ const SHEET_CSS: &str = include_str!("../../styles/sheets.css");
 /// Adds [`SHEET_CSS`] to the document once.
 #[hook]
 pub fn use_sheet_style() {
-    use_effect_with((), |_| {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-        if document.get_element_by_id("sheet-css").is_some() {
-            return;
-        }
-        if let (Ok(style), Some(head)) = (document.create_element("style"), document.head()) {
-            style.set_id("sheet-css");
-            style.set_text_content(Some(SHEET_CSS));
-            let _ = head.append_child(&style);
-        }
-    });
+    use_effect_with((), |_| crate::add_style("sheet-css", SHEET_CSS));
 }
