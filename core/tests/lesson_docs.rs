@@ -247,3 +247,17 @@ fn the_imap_world_block_of_the_guide_tells_the_phone() {
     let pushed = run.trace.events[run.anchors[0].unwrap()].text();
     assert_eq!(pushed, "* 1 FETCH (FLAGS (\\Seen))\r\n");
 }
+
+#[test]
+fn the_readme_lists_every_lesson() {
+    // The project's README has a table of the lessons, one row each, by title.
+    let readme = include_str!("../../README.md");
+    for (id, text) in mailroom_core::lessons::BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(
+            readme.contains(&format!("\n| {} |", lesson.title)),
+            "README.md's lesson table has no row for {:?}",
+            lesson.title
+        );
+    }
+}
