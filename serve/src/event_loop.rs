@@ -12,9 +12,10 @@
 //! mail (`scripts/bench-serve.sh`, README "mailroom-serve under load").
 //!
 //! Each turn: wait for readiness or the earliest deadline; accept new clients; for every
-//! session, read what arrived and give it to its machine (stopping while too much waits for
-//! a client that does not read), act on its timer; tell the IMAP sessions that the store may
-//! have changed; write what the machines queued; end the sessions that are done.
+//! session, read what arrived and give it to its machine a line at a time (stopping while
+//! too much waits for a client that does not read), act on its timer; tell the IMAP
+//! sessions that the store may have changed; write what the machines queued; end the
+//! sessions that are done.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
@@ -41,10 +42,12 @@ use crate::transcript::{self, ClientLines};
 /// RFC 3501 §7.1.5) and closed.
 pub const MAX_CLIENTS: usize = 64;
 
-/// Octets waiting to be written to one client beyond which its input is no longer read: a
-/// client that sends commands faster than it reads the answers waits, unread, until they
-/// have gone out, so it cannot make the server hold more and more of them (the machine's
-/// own timer still ends a session whose client never reads).
+/// Octets waiting to be written to one client beyond which its input is no longer read
+/// nor parsed: a client that sends commands faster than it reads the answers waits,
+/// unread, until they have gone out, so it cannot make the server hold more and more of
+/// them (the machine's own timer still ends a session whose client never reads). Checked
+/// before every command line, so a client costs at most this and one response (a POP3
+/// `RETR` of the largest message, an IMAP `FETCH` within its own limit).
 pub const MAX_BACKLOG: usize = 4 << 20;
 
 /// Octets read from a socket at a time.
@@ -102,8 +105,8 @@ struct Conn {
     service: Service,
     stream: TcpStream,
     machine: Machine,
-    /// Read from an IMAP client: `input[taken..]` is not yet given to the machine, which
-    /// gets a line at a time.
+    /// Read from the client: `input[taken..]` is not yet given to the machine, which gets
+    /// a line at a time (at most [`READ_CHUNK`] octets are held here).
     input: Vec<u8>,
     taken: usize,
     /// For the client, not yet written.
@@ -139,6 +142,15 @@ impl Conn {
     /// Reads what arrived (through `buf`) and gives it to the machine, until the socket is
     /// drained, the machine is done, too much waits for the client, or this client had its
     /// share of the turn.
+    ///
+    /// Back-pressure: every machine gets its input a line at a time, and no line while more
+    /// than [`MAX_BACKLOG`] octets wait for the client, so one read of pipelined commands
+    /// cannot make the machine answer them all at once (300 pipelined POP3 `RETR`s of a
+    /// 10 MB message would be 3 GB; RFC 2449 §6.6 and RFC 2920 §3.1 allow a client to
+    /// pipeline, and say nothing of how much). What one client costs is bounded by the
+    /// backlog and one response; the rest waits unread, in the socket, until the answers
+    /// have gone out. (SMTP's message data goes in a line at a time too: no reply until the
+    /// final dot.)
     fn read(&mut self, buf: &mut [u8], host: &mut Host, services: &Services, now: SimTime) {
         let mut reads = 0;
         while self.broken.is_none() && !self.closing && self.output.len() <= MAX_BACKLOG {
@@ -166,14 +178,8 @@ impl Conn {
                     self.closing = true;
                     self.unread = false;
                 }
-                // IMAP's machine gets a line at a time, so that the backlog is looked at
-                // between pipelined commands.
-                Ok(n) if matches!(self.machine, Machine::Imap(_)) => self.input.extend_from_slice(&buf[..n]),
-                Ok(n) => {
-                    self.log.feed(&buf[..n]);
-                    self.machine.session().handle_input(&buf[..n], now, &mut HostEnv(host));
-                    self.take_output(host, services, now);
-                }
+                // Given to the machine a line at a time (above), not whole.
+                Ok(n) => self.input.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.unread = false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => self.broken = Some(Broken::Error(e.to_string())),

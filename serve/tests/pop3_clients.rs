@@ -199,3 +199,78 @@ fn pop3_only_server() {
     assert!(long.starts_with("-ERR line too long"), "{long:?}");
     assert!(raw.command("QUIT").starts_with("+OK"));
 }
+
+/// The resident memory of process `pid`, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A server whose maildrop for Bob holds one message of about 1 MB, sent with smtplib.
+fn with_a_big_message() -> (Server, usize) {
+    let server = both(&[]);
+    let line = "x".repeat(76);
+    let body: String = (0..13_000).map(|_| format!("{line}\r\n")).collect();
+    let script = format!(
+        "import smtplib, sys; s = smtplib.SMTP('127.0.0.1', {}); \
+         s.sendmail('alice@example.org', ['bob@example.net'], 'Subject: big\\r\\n\\r\\n' + sys.stdin.read()); s.quit()",
+        server.port
+    );
+    let mut child = Command::new("python3").args(["-c", &script]).stdin(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    server.wait_for("delivered");
+    (server, body.len())
+}
+
+/// POP3 advertises PIPELINING (RFC 2449 §6.6): a client that pipelines 300 RETRs of a 1 MB
+/// message in one write and never reads cannot make the server build 300 MB of answers.
+/// The session's commands are parsed one at a time and not at all while a few MiB wait
+/// for the client (back-pressure), so the server stays small and serves everyone else: a
+/// new SMTP client gets its 220 at once.
+#[test]
+fn pipelined_retr_without_reading_cannot_grow_the_server() {
+    let (server, _) = with_a_big_message();
+    let (mut raw, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.starts_with("+OK"), "{pass:?}");
+    let before = rss_kib(server.pid());
+    let pipelined = "RETR 1\r\n".repeat(300);
+    raw.send(pipelined.as_bytes()); // 2,400 octets: the socket takes them at once
+    std::thread::sleep(Duration::from_secs(2));
+    let grown = rss_kib(server.pid()).saturating_sub(before);
+    assert!(grown < 32 * 1024, "the server grew by {grown} KiB");
+
+    let start = Instant::now();
+    let smtp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    smtp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut greeting = String::new();
+    BufReader::new(smtp).read_line(&mut greeting).unwrap();
+    assert!(greeting.starts_with("220 "), "{greeting:?}");
+    assert!(start.elapsed() < Duration::from_secs(1), "the 220 took {:?}", start.elapsed());
+}
+
+/// The same client, reading once it has sent everything, gets all 300 messages in order:
+/// the server parses its next command as soon as the answers have gone out.
+#[test]
+fn pipelined_retr_then_reading_gets_every_answer() {
+    let (server, body_len) = with_a_big_message();
+    let (mut raw, _) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    raw.send("RETR 1\r\n".repeat(300).as_bytes());
+    raw.send(b"QUIT\r\n");
+    let mut answered = 0;
+    let mut octets = 0;
+    loop {
+        let line = raw.line();
+        assert!(!line.is_empty(), "the connection closed after {answered} answers");
+        if line.starts_with("+OK ") && line.contains(" octets") {
+            answered += 1;
+        } else if line.starts_with("+OK") {
+            break; // QUIT
+        } else if line != ".\r\n" {
+            octets += line.len();
+        }
+    }
+    assert_eq!(answered, 300);
+    assert!(octets > 300 * body_len, "{octets}");
+}
