@@ -117,3 +117,27 @@ fn curl_logs_in_and_pop3_reads_it_back() {
     let transcript = server.wait_for_stderr("535 5.7.8");
     assert!(!transcript.contains("nope"), "{transcript}");
 }
+
+/// curl's `--mail-auth` sends the AUTH parameter to MAIL (RFC 4954 §5) as xtext, here
+/// `AUTH=<alice@example.org>`; submission advertises AUTH, so it takes the parameter (and
+/// discards it: it trusts no client's word for who submitted a message), and the message
+/// is delivered.
+#[test]
+fn curl_sends_the_mail_auth_parameter() {
+    let server = server();
+    let mut child = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("smtp://127.0.0.1:{}/laptop.example.org", server.submission_port))
+        .args(["--user", "alice@example.org:wonderland", "--mail-auth", "alice@example.org"])
+        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.net", "--upload-file", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    child.stdin.take().unwrap().write_all(b"Subject: mail-auth\r\n\r\nHello via --mail-auth\r\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    server.wait_for("Hello via --mail-auth");
+    let transcript = server.wait_for_stderr("C: MAIL FROM:<alice@example.org> AUTH=<alice@example.org>");
+    assert!(transcript.contains("AUTH=<alice@example.org>\nS: 250 2.1.0"), "{transcript}");
+}

@@ -26,6 +26,8 @@ pub enum Command {
         from: String,
         size: Option<usize>,
         body: Option<Body>,
+        /// An `AUTH=` parameter was given (RFC 4954 §5): checked and discarded.
+        auth: bool,
     },
     Rcpt {
         to: String,
@@ -244,8 +246,9 @@ fn invalid_param(key: &str, why: &str) -> Reply {
 fn parse_mail(text: &str) -> Result<Command, Reply> {
     const SYNTAX: &str = "MAIL FROM:<reverse-path> [SIZE=n] [BODY=7BIT|8BITMIME]";
     let (path, params) = read_path(text, "FROM", SYNTAX, ReplyCode::BadSender)?;
-    // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152).
-    let (mut size, mut body) = (None, None);
+    // Only the parameters this server advertises in EHLO: SIZE (RFC 1870), BODY (RFC 6152),
+    // AUTH (RFC 4954 §5; the server refuses it where it does not offer AUTH).
+    let (mut size, mut body, mut auth) = (None, None, false);
     for (key, value) in params {
         if key.eq_ignore_ascii_case("SIZE") {
             // size-value ::= 1*20DIGIT (RFC 1870 §3); one that does not fit is refused.
@@ -265,6 +268,13 @@ fn parse_mail(text: &str) -> Result<Command, Reply> {
             if body.replace(b).is_some() {
                 return Err(invalid_param("BODY", ": given twice"));
             }
+        } else if key.eq_ignore_ascii_case("AUTH") {
+            // RFC 4954 §5: `AUTH=` xtext (RFC 3461 §4), or `<>`. This server trusts no
+            // client's word for who submitted a message: it "does nothing more than parse
+            // and discard syntactically valid AUTH parameters"; invalid ones get 501.
+            if !value.is_some_and(is_xtext) || std::mem::replace(&mut auth, true) {
+                return Err(invalid_param("AUTH", ""));
+            }
         } else {
             return Err(Reply::of(
                 ReplyCode::UnsupportedParameter,
@@ -279,7 +289,24 @@ fn parse_mail(text: &str) -> Result<Command, Reply> {
         Path::Mailbox(m) => m,
     };
     require_ascii(&from, ReplyCode::SenderNeedsUtf8)?;
-    Ok(Command::Mail { from, size, body })
+    Ok(Command::Mail { from, size, body, auth })
+}
+
+/// `xtext` of RFC 3461 §4, not empty (an esmtp-value, RFC 5321 §4.1.2): the octets `!` to
+/// `~` but `+` and `=`, and `+` followed by two upper-case hex digits.
+fn is_xtext(v: &str) -> bool {
+    let b = v.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(|c| matches!(c, b'0'..=b'9' | b'A'..=b'F'));
+    let mut i = 0;
+    while i < b.len() {
+        i += match b[i] {
+            b'+' if hex(i + 1) && hex(i + 2) => 3,
+            b'+' | b'=' => return false,
+            b'!'..=b'~' => 1,
+            _ => return false,
+        };
+    }
+    i > 0
 }
 
 fn parse_rcpt(text: &str) -> Result<Command, Reply> {
@@ -322,12 +349,17 @@ mod tests {
             ("HELO laptop", Command::Helo("laptop".into())),
             (
                 "MAIL FROM:<alice@example.org>",
-                Command::Mail { from: "alice@example.org".into(), size: None, body: None },
+                Command::Mail { from: "alice@example.org".into(), size: None, body: None, auth: false },
             ),
-            ("mail from:<>", Command::Mail { from: "".into(), size: None, body: None }),
+            ("mail from:<>", Command::Mail { from: "".into(), size: None, body: None, auth: false }),
             (
                 "MAIL FROM:<a@b.c> SIZE=1000 BODY=8BITMIME",
-                Command::Mail { from: "a@b.c".into(), size: Some(1000), body: Some(Body::EightBitMime) },
+                Command::Mail {
+                    from: "a@b.c".into(),
+                    size: Some(1000),
+                    body: Some(Body::EightBitMime),
+                    auth: false,
+                },
             ),
             ("RCPT TO:<bob@example.net>", Command::Rcpt { to: "bob@example.net".into() }),
             ("RCPT TO:<Postmaster>", Command::Rcpt { to: "postmaster".into() }),
@@ -469,6 +501,18 @@ mod tests {
             ("MAIL FROM:<a@b> SIZE=1 SIZE=1", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> BODY=7BIT BODY=8BITMIME", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> RET=HDRS", err(555, "5.5.4")),
+            // AUTH=xtext or <> (RFC 4954 §5, RFC 3461 §4): checked, then discarded.
+            ("MAIL FROM:<a@b> AUTH=<>", Ok("MAIL a@b None None AUTH".into())),
+            ("MAIL FROM:<a@b> auth=alice+40example.org SIZE=9", Ok("MAIL a@b Some(9) None AUTH".into())),
+            ("MAIL FROM:<a@b> AUTH=a+2B+3D+20b", Ok("MAIL a@b None None AUTH".into())),
+            ("MAIL FROM:<a@b> AUTH=", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=a=b", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=a+2b", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=a+4", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=a+", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=jürgen@b", err(501, "5.5.4")),
+            ("MAIL FROM:<a@b> AUTH=<> AUTH=<>", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> SIZE=1 =x", err(501, "5.5.2")),
             ("RCPT TO:<b@c> ORCPT=rfc822;b@c", err(555, "5.5.4")),
             // Spaces: after the colon and at the end are forgiven, inside the path not.
@@ -496,7 +540,9 @@ mod tests {
         ];
         for (line, want) in cases {
             let got = match parse(line.as_bytes()) {
-                Ok(Command::Mail { from, size, body }) => Ok(format!("MAIL {from} {size:?} {body:?}")),
+                Ok(Command::Mail { from, size, body, auth }) => {
+                    Ok(format!("MAIL {from} {size:?} {body:?}{}", if auth { " AUTH" } else { "" }))
+                }
                 Ok(Command::Rcpt { to }) => Ok(format!("RCPT {to}")),
                 Ok(other) => panic!("{line}: {other:?}"),
                 Err(r) => Err((r.code, r.enhanced.unwrap_or_default())),
@@ -563,7 +609,6 @@ mod tests {
                 || from.env_id.is_some()
                 || from.solicit.is_some()
                 || from.mtrk.is_some()
-                || from.auth.is_some()
                 || from.by != 0
                 || from.hold_for != 0
                 || from.hold_until != 0
@@ -581,7 +626,7 @@ mod tests {
             };
             let upper = String::from_utf8_lossy(line).to_ascii_uppercase();
             let size = upper.contains(" SIZE=").then_some(from.size);
-            Ok(Command::Mail { from: from.address, size, body })
+            Ok(Command::Mail { from: from.address, size, body, auth: from.auth.is_some() })
         }
 
         fn parse_rcpt(line: &[u8]) -> Result<Command, Reply> {
@@ -709,13 +754,15 @@ mod tests {
     /// Hand-written lines where the hand parser and smtp-proto must disagree, each with what
     /// each one answers and the reason, from the RFCs, that the hand parser is right.
     fn expected_disagreements() -> Vec<(String, Outcome, Outcome, &'static str)> {
-        let mail =
-            |from: &str| -> Outcome { Ok(Command::Mail { from: from.into(), size: None, body: None }) };
-        let sized = |size: usize| -> Outcome {
-            Ok(Command::Mail { from: "a@b".into(), size: Some(size), body: None })
+        let mail = |from: &str| -> Outcome {
+            Ok(Command::Mail { from: from.into(), size: None, body: None, auth: false })
         };
-        let body =
-            |b: Body| -> Outcome { Ok(Command::Mail { from: "a@b".into(), size: None, body: Some(b) }) };
+        let sized = |size: usize| -> Outcome {
+            Ok(Command::Mail { from: "a@b".into(), size: Some(size), body: None, auth: false })
+        };
+        let body = |b: Body| -> Outcome {
+            Ok(Command::Mail { from: "a@b".into(), size: None, body: Some(b), auth: false })
+        };
         let rows: Vec<(&str, Outcome, Outcome, &str)> = vec![
             (
                 "MAIL FROM:<Postmaster>",
@@ -905,8 +952,8 @@ mod tests {
                     plain.push(if ch == '\\' { chars.next()? } else { ch });
                 }
                 let a_plain = match a.clone() {
-                    Command::Mail { size, body, .. } => {
-                        Command::Mail { from: format!("{plain}@{domain}"), size, body }
+                    Command::Mail { size, body, auth, .. } => {
+                        Command::Mail { from: format!("{plain}@{domain}"), size, body, auth }
                     }
                     Command::Rcpt { .. } => Command::Rcpt { to: format!("{plain}@{domain}") },
                     other => other,
@@ -970,6 +1017,8 @@ mod tests {
             "MAIL FROM:<a@b> BODY=7BITS",
             "MAIL FROM:<a@b> SMTPUTF8",
             "MAIL FROM:<a@b> AUTH=<>",
+            "MAIL FROM:<a@b> AUTH=alice+40example.org",
+            "MAIL FROM:<a@b> AUTH=",
             "RCPT TO:<b@c> NOTIFY=NEVER",
             "RCPT TO:<b@c> FOO",
             "MAIL FROM:<@r.example:a@b>",

@@ -411,10 +411,14 @@ impl SmtpServer {
                 Reply::of(ReplyCode::BadSequence, "Nested MAIL command: a transaction is already open")
             }
             // Parameters exist only in ESMTP, after EHLO (RFC 5321 §4.1.1.2, RFC 1870 §6).
-            Command::Mail { size, body, .. }
-                if (size.is_some() || body.is_some()) && self.helo.as_ref().is_some_and(|h| !h.1) =>
+            Command::Mail { size, body, auth, .. }
+                if (size.is_some() || body.is_some() || auth) && self.helo.as_ref().is_some_and(|h| !h.1) =>
             {
                 Reply::of(ReplyCode::UnsupportedParameter, "MAIL parameters need EHLO, not HELO")
+            }
+            // AUTH= only where EHLO offers AUTH (RFC 4954 §5; RFC 5321 §4.1.1.11: 555).
+            Command::Mail { auth: true, .. } if !self.config.submission => {
+                Reply::of(ReplyCode::UnsupportedParameter, "Unsupported MAIL parameter AUTH")
             }
             // A submission server takes mail only from users who logged in (RFC 6409 §4.3,
             // RFC 4954 §6).
@@ -1071,6 +1075,12 @@ pub(crate) mod tests {
             (
                 "MAIL parameters need EHLO",
                 vec![b"HELO c\r\nMAIL FROM:<a@example.org> SIZE=10\r\nMAIL FROM:<a@example.org>\r\n"],
+                vec!["220", "250", "555 5.5.4", "250 2.1.0"],
+            ),
+            // AUTH= only where EHLO offers AUTH (RFC 4954 §5): not on port 25.
+            (
+                "no MAIL AUTH parameter without AUTH",
+                vec![b"EHLO c\r\nMAIL FROM:<a@example.org> AUTH=<>\r\nMAIL FROM:<a@example.org>\r\n"],
                 vec!["220", "250", "555 5.5.4", "250 2.1.0"],
             ),
         ];

@@ -195,6 +195,42 @@ fn submission_and_auth() {
             ],
             vec!["220", "250", "235 2.7.0", "553 5.7.1", "553 5.7.1", "250 2.1.0", "250 2.1.5"],
         ),
+        // The AUTH parameter to MAIL, where AUTH is offered (RFC 4954 §5): a valid one is
+        // parsed and discarded, whatever it names ("<>" or an xtext address); an invalid one
+        // gets 501 5.5.4; after HELO there are no parameters (555).
+        (
+            "mail auth parameter",
+            off(),
+            vec![
+                W("EHLO c\r\n"),
+                W(ALICE_PLAIN),
+                W("MAIL FROM:<alice@example.org> AUTH=a+3db\r\n"),
+                W("MAIL FROM:<alice@example.org> AUTH=<>\r\n"),
+                W("RSET\r\n"),
+                W("MAIL FROM:<alice@example.org> AUTH=bob+40example.org\r\n"),
+                W("RSET\r\n"),
+                W("MAIL FROM:<alice@example.org> AUTH=<alice@example.org>\r\n"),
+                W("RCPT TO:<bob@example.org>\r\n"),
+            ],
+            vec![
+                "220",
+                "250",
+                "235 2.7.0",
+                "501 5.5.4",
+                "250 2.1.0",
+                "250 2.0.0",
+                "250 2.1.0",
+                "250 2.0.0",
+                "250 2.1.0",
+                "250 2.1.5",
+            ],
+        ),
+        (
+            "mail auth parameter after helo",
+            off(),
+            vec![W("HELO c\r\n"), W("MAIL FROM:<alice@example.org> AUTH=<>\r\n")],
+            vec!["220", "250", "555 5.5.4"],
+        ),
         // Without a login, relaying is refused as always.
         (
             "no login, no relay",
