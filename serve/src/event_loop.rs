@@ -96,7 +96,7 @@ impl Machine {
 enum Broken {
     /// The client closed the connection, and then it could not take what was left.
     Closed,
-    /// It broke (the error), or the store could not take a message (its reason).
+    /// It broke (the error).
     Error(String),
 }
 
@@ -199,16 +199,19 @@ impl Conn {
     /// Carries out everything the machine wants done, in order: what it sends waits in
     /// `output` (replies to pipelined commands leave in one write, RFC 2920 §3.2, RFC 2449
     /// §6.6); a message it accepted is stored before its `250` is written, and if it cannot
-    /// be, the connection ends without the `250` and the client still holds the message.
+    /// be (the store is full), the machine answers `452 4.3.1` instead: nothing of it is
+    /// kept, the client still holds it and tries again later (RFC 5321 §4.2.1, §6.1).
     fn take_output(&mut self, host: &mut Host, services: &Services, now: SimTime) {
         let start = self.output.len();
         while let Some(out) = self.machine.session().poll_output() {
             match out {
                 Output::Send { bytes, .. } => self.output.extend_from_slice(&bytes),
                 Output::Request(Request::Accept(a)) => {
-                    if let Err(e) = host.deliver(&a, now) {
-                        self.broken = Some(Broken::Error(e));
-                        return;
+                    if let Err(e) = host.deliver(&a, now)
+                        && let Machine::Smtp(m) = &mut self.machine
+                    {
+                        eprintln!("mailroom-serve: {}: {e}: answered 452 4.3.1", self.service.name());
+                        m.not_stored();
                     }
                 }
                 // Never asked: mailroom-serve does not offer STARTTLS.

@@ -20,11 +20,13 @@ use mailroom_core::time::SimTime;
 /// ([`StoreLimits::BROWSER`]); this is room for a load test of 100,000 messages of
 /// 1 KB (`scripts/bench-serve.sh`) with a margin, and bounded all the same.
 pub const STORE_LIMITS: StoreLimits = StoreLimits { max_bytes: 512 << 20, max_messages: 1 << 18 };
-/// New mail gets `452 4.3.1` once all mailboxes together hold this much (256 MiB), until the
-/// server restarts (RFC 1870 §6.3, RFC 3463 §3.4). Half of the store's own ceiling
-/// ([`STORE_LIMITS`]), so that mail already past MAIL FROM still fits and is delivered rather
-/// than refused at the final dot. (Should it not fit, the connection ends without the 250
-/// and the client keeps the message: nothing is lost.)
+/// New mail gets `452 4.3.1` at MAIL FROM once all mailboxes together hold this much
+/// (256 MiB), until the server restarts (RFC 1870 §6.3, RFC 3463 §3.4). Half of the store's
+/// own ceiling ([`STORE_LIMITS`]): the other half is room for mail already past MAIL FROM,
+/// which usually fits, but not always (a message is counted once per mailbox: seven sessions
+/// each ending DATA with 10 MiB for all five mailboxes bring 350 MiB). What does not fit
+/// gets `452 4.3.1` at the final dot instead of its `250`, nothing of it is stored, and the
+/// client keeps it and tries again later: nothing is lost.
 pub const MAX_STORED_BYTES: u64 = STORE_LIMITS.max_bytes / 2;
 /// The same for the number of messages (131,072), in all folders.
 pub const MAX_STORED_MESSAGES: usize = STORE_LIMITS.max_messages / 2;
@@ -86,8 +88,8 @@ impl Host {
 
     /// The server owns `a` now (it is about to answer 250): file it in every recipient's
     /// INBOX and say so. All or nothing: if it cannot be stored for every recipient, what
-    /// was stored is taken back, and the caller must not send the 250, so the client keeps
-    /// the message (RFC 5321 §6.1).
+    /// was stored is taken back, and the caller must not send the 250 (it answers
+    /// `452 4.3.1`), so the client keeps the message (RFC 5321 §6.1).
     ///
     /// A recipient outside this server's world (a logged-in user on the submission port may
     /// name anyone) cannot be reached from here: the sender gets a bounce for it, in their
@@ -283,7 +285,8 @@ mod tests {
             .append("bob@example.net", "Sent", Rc::clone(&message), Default::default(), SimTime::ZERO)
             .unwrap();
         assert!(!host.has_room());
-        // Mail already past MAIL FROM still fits: the store's own ceiling is twice as high.
+        // A message already past MAIL FROM still fits here: the store's own ceiling is twice
+        // as high (not a promise for every session at once: README, "Limits").
         assert!(host.store.deliver("bob@example.net", message, SimTime::ZERO).is_ok());
         assert_eq!(host.store.limits(), STORE_LIMITS);
     }

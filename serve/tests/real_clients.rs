@@ -175,3 +175,96 @@ fn command_line() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("error:"), "{bad:?}: {out:?}");
     }
 }
+
+/// A raw SMTP session: sends lines, reads one reply (its last line).
+struct Smtp {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Smtp {
+    fn connect(port: u16) -> Smtp {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let reader = BufReader::new(stream.try_clone().unwrap());
+        let mut s = Smtp { stream, reader };
+        assert!(s.reply().starts_with("220 "));
+        s
+    }
+
+    /// The last line of the next reply; empty if the connection closed.
+    fn reply(&mut self) -> String {
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return line;
+            }
+        }
+    }
+
+    fn command(&mut self, line: &str) -> String {
+        self.stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+        self.reply()
+    }
+
+    /// EHLO, MAIL, a RCPT for each of `to`, DATA: up to the 354.
+    fn start(port: u16, login: Option<&str>, to: &[&str]) -> Smtp {
+        let mut s = Smtp::connect(port);
+        assert!(s.command("EHLO client.example").starts_with("250 "));
+        if let Some(auth) = login {
+            assert!(s.command(auth).starts_with("235 "));
+        }
+        assert!(s.command("MAIL FROM:<alice@example.org>").starts_with("250 "));
+        for rcpt in to {
+            assert!(s.command(&format!("RCPT TO:<{rcpt}>")).starts_with("250 "));
+        }
+        assert!(s.command("DATA").starts_with("354 "));
+        s
+    }
+}
+
+/// When the store has no room left at the end of DATA, the message gets `452 4.3.1`
+/// (RFC 5321 §4.2.1: one reply per command; RFC 3463 §3.4), nothing of it is stored for any
+/// recipient, and the session goes on; on submission too. The server refuses new mail at
+/// MAIL FROM from half its store's ceiling (256 MiB), but mail already past MAIL FROM may
+/// not fit in the other half: eleven sessions, each with a 10 MB message for all five
+/// mailboxes (50 MB each), started while the store was empty.
+#[test]
+fn a_full_store_at_the_end_of_data_answers_452() {
+    let server = Server::run(&["--smtp", "127.0.0.1:0", "--submission", "127.0.0.1:0"]);
+    let all = ["alice@example.org", "bob@example.net", "carol@example.net", "postmaster@example.org"];
+    let all = [&all[..], &["postmaster@example.net"]].concat();
+    let mut sessions: Vec<Smtp> = (0..11).map(|_| Smtp::start(server.port, None, &all)).collect();
+    let alice = "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=";
+    let mut submission =
+        Smtp::start(server.submission_port, Some(alice), &["bob@example.net", "carol@example.net"]);
+    let line = format!("{}\r\n", "x".repeat(998));
+    let message = format!("Subject: big\r\n\r\n{}.\r\n", line.repeat(10_400));
+    let mut stored = 0;
+    let full = loop {
+        let mut s = sessions.remove(0);
+        s.stream.write_all(message.as_bytes()).unwrap();
+        let reply = s.reply();
+        if !reply.starts_with("250 ") {
+            break (s, reply);
+        }
+        stored += 1;
+        assert!(!sessions.is_empty(), "all eleven stored: {reply:?}");
+    };
+    let (mut s, reply) = full;
+    assert!(reply.starts_with("452 4.3.1 "), "after {stored} stored: {reply:?}");
+    assert!(stored >= 5, "only {stored} stored");
+    // The session goes on: RSET, a new MAIL refused for now (the store is past half), QUIT.
+    assert!(s.command("RSET").starts_with("250 "));
+    assert!(s.command("MAIL FROM:<alice@example.org>").starts_with("452 4.3.1 "));
+    assert!(s.command("QUIT").starts_with("221 "));
+    // The same on submission: 20 MB more do not fit either.
+    submission.stream.write_all(message.as_bytes()).unwrap();
+    assert!(submission.reply().starts_with("452 4.3.1 "));
+    assert!(submission.command("NOOP").starts_with("250 "));
+    assert!(submission.command("QUIT").starts_with("221 "));
+    // Nothing of the refused messages was stored, for any recipient.
+    let printed = server.wait_for(&format!("delivered {:06X}01 to postmaster@example.net", stored));
+    assert_eq!(printed.matches("delivered ").count(), 5 * stored, "{printed}");
+}

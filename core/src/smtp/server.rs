@@ -292,6 +292,25 @@ impl SmtpServer {
         held
     }
 
+    /// The host could not store the message of the [`Request::Accept`] just polled (no
+    /// room; all or nothing, it kept none of it): the `250` queued right after the request
+    /// becomes `452 4.3.1`, the one reply to the end of data (RFC 5321 §4.2.1, §4.1.1.4;
+    /// RFC 3463 §3.4), so the client keeps the message and tries again later. The
+    /// transaction is over either way; the session goes on (RSET, MAIL, QUIT).
+    pub fn not_stored(&mut self) {
+        if let Some(Output::Send { .. }) = self.out.front() {
+            self.out.pop_front();
+            self.reply(
+                Some("DATA"),
+                Reply::of(
+                    ReplyCode::StorageFull,
+                    "Insufficient system storage: message not accepted, try again later",
+                ),
+            );
+            self.out.rotate_right(1);
+        }
+    }
+
     fn reply(&mut self, verb: Option<&str>, reply: Reply) {
         let kind = EventKind::Reply {
             status: Status::Smtp { code: reply.code, enhanced: reply.enhanced.clone() },
@@ -1087,6 +1106,42 @@ pub(crate) mod tests {
         for (name, writes, want) in cases {
             let (got, _, _) = run(&writes);
             assert_eq!(got, want, "{name}");
+        }
+    }
+
+    /// The host could not store an accepted message: the end of data gets `452 4.3.1`
+    /// instead of its `250`, once, in its place among pipelined replies; the session goes on.
+    #[test]
+    fn a_message_the_host_cannot_store_gets_452() {
+        let tx = b"MAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n";
+        let cases: Vec<(&str, &[u8], Vec<&str>)> = vec![
+            ("alone", b"Hi\r\n.\r\n", vec!["452 4.3.1"]),
+            (
+                "pipelined after it",
+                b"Hi\r\n.\r\nRSET\r\nNOOP\r\n",
+                vec!["452 4.3.1", "250 2.0.0", "250 2.0.0"],
+            ),
+        ];
+        for (name, end, want) in cases {
+            let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+            let mut env = directory();
+            let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+            s.handle_input(b"EHLO c\r\n", SimTime::ZERO, &mut env);
+            s.handle_input(tx, SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354"], "{name}");
+            replies.clear();
+            s.handle_input(end, SimTime::ZERO, &mut env);
+            // The driver, as mailroom-serve's: the request, then (storing failed) not_stored.
+            assert!(matches!(s.poll_output(), Some(Output::Request(Request::Accept(_)))), "{name}");
+            s.not_stored();
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, want, "{name}");
+            assert_eq!(s.server_state(), State::ExpectMail, "{name}");
+            replies.clear();
+            s.handle_input(b"MAIL FROM:<a@example.org>\r\nQUIT\r\n", SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["250 2.1.0", "221 2.0.0", "close"], "{name}");
         }
     }
 
