@@ -64,8 +64,9 @@ struct Options {
     print_messages: bool,
     /// For testing: seconds of silence before a client is disconnected
     ///
-    /// For testing: a client that sends nothing for SECS seconds is disconnected, on every
-    /// service. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
+    /// For testing: a client that sends no complete command line (in SMTP's DATA, no line of
+    /// the message) for SECS seconds is disconnected, on every service; a byte at a time
+    /// does not count. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
     /// (its autologout); IMAP says * BYE. A real server waits at least 5 minutes for SMTP
     /// (RFC 5321 §4.5.3.2.7), 10 minutes for POP3 (RFC 1939 §3) and 30 minutes for IMAP
     /// (RFC 3501 §5.4): those are the defaults.

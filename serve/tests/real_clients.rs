@@ -268,3 +268,65 @@ fn a_full_store_at_the_end_of_data_answers_452() {
     let printed = server.wait_for(&format!("delivered {:06X}01 to postmaster@example.net", stored));
     assert_eq!(printed.matches("delivered ").count(), 5 * stored, "{printed}");
 }
+
+/// A client that sends a byte at a time, never a whole line, is timed out as a silent one
+/// is: the idle timer restarts with each complete command line (RFC 5321 §4.5.3.2.7, RFC
+/// 1939 §3, RFC 9051 §5.4), or in DATA each line of the message, not with each octet. With
+/// `--idle-timeout 1`, on every service at once, each session drips a byte every 300 ms for
+/// 3 s and must be closed about a second after its last complete line.
+#[test]
+fn a_byte_at_a_time_does_not_keep_a_session() {
+    let server = Server::run(&[
+        "--smtp",
+        "127.0.0.1:0",
+        "--pop3",
+        "127.0.0.1:0",
+        "--imap",
+        "127.0.0.1:0",
+        "--idle-timeout",
+        "1",
+    ]);
+    let sessions: [(&str, u16, &str, &str, &str); 4] = [
+        ("smtp", server.port, "", "NOOP NOOP NOOP", "421 4.4.2 "),
+        (
+            "smtp in DATA",
+            server.port,
+            "EHLO c\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+            "Subject: drip",
+            "421 4.4.2 ",
+        ),
+        ("pop3", server.pop3_port, "USER bob@example.net\r\n", "PASS builder", ""),
+        ("imap", server.imap_port, "a LOGIN bob@example.net builder\r\n", "b NOOP NOOP", "* BYE "),
+    ];
+    let threads: Vec<_> = sessions
+        .into_iter()
+        .map(|(name, port, first, drip, last)| {
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                stream.write_all(first.as_bytes()).unwrap();
+                let since = Instant::now();
+                let mut writer = stream.try_clone().unwrap();
+                let dripping = std::thread::spawn(move || {
+                    for b in drip.bytes().cycle().take(10) {
+                        std::thread::sleep(Duration::from_millis(300));
+                        if writer.write_all(&[b]).is_err() {
+                            return;
+                        }
+                    }
+                });
+                let mut all = String::new();
+                stream.read_to_string(&mut all).unwrap_or_else(|e| panic!("{name}: {e}: {all:?}"));
+                let closed = since.elapsed();
+                let _ = dripping.join();
+                let last_line = all.lines().last().unwrap_or_default();
+                assert!(last_line.starts_with(last), "{name}: {all:?}");
+                assert!(closed < Duration::from_millis(2000), "{name}: closed after {closed:?}");
+                assert!(closed >= Duration::from_millis(900), "{name}: closed after {closed:?}");
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}

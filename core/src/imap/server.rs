@@ -1505,8 +1505,12 @@ impl Session for ImapServer {
         if self.is_closed() {
             return;
         }
-        // Any activity restarts the autologout timer (RFC 3501 §5.4).
-        self.deadline = now.plus(self.config.timeout);
+        // The autologout timer counts inactivity (RFC 3501 §5.4, RFC 9051 §5.4): it restarts
+        // when a line is complete (a command, its continuation after a literal, a line of a
+        // literal, IDLE's DONE), not at every octet, so a byte at a time does not keep a session.
+        if input.contains(&b'\n') {
+            self.deadline = now.plus(self.config.timeout);
+        }
         self.now = now;
         while !self.is_closed() {
             let literals = self.mode == Mode::Command;

@@ -534,8 +534,11 @@ impl Session for Pop3Server {
         if self.is_closed() {
             return;
         }
-        // Any activity from the client restarts the autologout timer (RFC 1939 §3).
-        self.deadline = now.plus(self.config.timeout);
+        // The autologout timer counts inactivity (RFC 1939 §3): it restarts when a command
+        // line is complete, not at every octet, so a byte at a time does not keep a session.
+        if input.contains(&b'\n') {
+            self.deadline = now.plus(self.config.timeout);
+        }
         while !input.is_empty() && !self.is_closed() {
             let Some(line) = self.lines.read(&mut input) else {
                 return;
@@ -916,6 +919,27 @@ mod tests {
         s.handle_input(b"QUIT\r\n", SimTime::from_secs(700), &mut host);
         assert_eq!(s.poll_output(), None, "a closed session reads nothing");
         assert!(host.deletions.is_empty());
+    }
+
+    /// The autologout counts inactivity (RFC 1939 §3): a complete command line restarts it,
+    /// a byte does not. Writes at these seconds, and the deadline.
+    #[test]
+    fn the_autologout_restarts_per_command_not_per_octet() {
+        let cases: Vec<(&str, Vec<(u64, &[u8])>, u64)> = vec![
+            ("a byte at a time", vec![(100, b"N"), (200, b"O"), (599, b"OP")], 600),
+            ("the line end", vec![(100, b"NO"), (200, b"OP\r\n")], 800),
+            ("two commands, one write", vec![(100, b"NOOP\r\nNO")], 700),
+            ("after login", vec![(0, LOGIN), (300, b"STAT"), (400, b"\r")], 600),
+        ];
+        for (name, writes, want) in cases {
+            let mut host = Host::bob();
+            let mut s = server(1);
+            for (at, bytes) in writes {
+                s.handle_input(bytes, SimTime::from_secs(at), &mut host);
+                while s.poll_output().is_some() {}
+            }
+            assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(want)), "{name}");
+        }
     }
 
     #[test]

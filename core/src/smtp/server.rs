@@ -816,7 +816,11 @@ impl SmtpServer {
 
 impl Session for SmtpServer {
     fn handle_input(&mut self, mut input: &[u8], now: SimTime, env: &mut dyn Env) {
-        if self.state != State::Closed {
+        // The server's timeout waits for the next command (RFC 5321 §4.5.3.2.7), and in DATA
+        // for the message to go on: it restarts when a line is complete, a command, an AUTH
+        // answer or a line of the message, not at every octet, so a client that sends a byte
+        // at a time is timed out all the same. (§4.5.3.2.5 and .6 are the client's timeouts.)
+        if self.state != State::Closed && input.contains(&b'\n') {
             self.deadline = now.plus(self.config.timeout);
         }
         while !input.is_empty() && self.state != State::Closed {
@@ -1258,7 +1262,7 @@ pub(crate) mod tests {
         let (mut replies, mut accepted) = (Vec::new(), Vec::new());
         s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\n", SimTime::from_secs(60), &mut env);
         drain(&mut s, &mut replies, &mut accepted);
-        // Every input moves the deadline: 5 minutes after the last command.
+        // Every command moves the deadline: 5 minutes after the last one.
         assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(60 + 300)));
         s.handle_timeout(SimTime::from_secs(359));
         assert_eq!(s.poll_output(), None, "not yet");
@@ -1268,6 +1272,35 @@ pub(crate) mod tests {
         assert_eq!(s.server_state(), State::Closed);
         assert_eq!(s.poll_timeout(), None);
         assert!(accepted.is_empty(), "the unfinished transaction is discarded");
+    }
+
+    /// The timeout restarts with each complete line, a command or a line of the message
+    /// (RFC 5321 §4.5.3.2.7), not with every octet: writes at these seconds, and the deadline.
+    #[test]
+    fn the_timeout_restarts_per_line_not_per_octet() {
+        let long = format!("NOOP {}", "x".repeat(2000));
+        let long: &'static str = Box::leak(long.into_boxed_str());
+        let tx = "EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n";
+        let cases: Vec<(&str, Vec<(u64, &str)>, u64)> = vec![
+            ("a byte at a time", vec![(100, "N"), (200, "O"), (299, "OP")], 300),
+            ("the line end", vec![(100, "NO"), (200, "OP\r\n")], 500),
+            ("two lines, one write", vec![(100, "NOOP\r\nNO")], 400),
+            ("a bare LF ends a line too (answered 500)", vec![(100, "NOOP\n")], 400),
+            ("an over-long line, at its end", vec![(100, long), (200, "\r\n")], 500),
+            ("an over-long line, before its end", vec![(100, long), (200, long)], 300),
+            ("in DATA, each line", vec![(0, tx), (100, "Subject: x\r\n"), (200, "drip")], 400),
+            ("in DATA, not a byte", vec![(0, tx), (100, "S"), (200, "u")], 300),
+            ("the final dot", vec![(0, tx), (100, "Hi\r\n."), (200, "\r\n")], 500),
+        ];
+        for (name, writes, want) in cases {
+            let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+            let mut env = directory();
+            for (at, bytes) in writes {
+                s.handle_input(bytes.as_bytes(), SimTime::from_secs(at), &mut env);
+                while s.poll_output().is_some() {}
+            }
+            assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(want)), "{name}");
+        }
     }
 
     #[test]

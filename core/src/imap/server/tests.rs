@@ -607,3 +607,35 @@ fn one_fetch_is_bounded() {
         assert!(r.len() < most, "{}", r.len());
     }
 }
+
+/// The autologout counts inactivity (RFC 9051 §5.4): a complete line restarts it (a command,
+/// a line of a literal, IDLE's DONE), a byte does not. Writes at these seconds, and the
+/// deadline (30 minutes after the last complete line).
+#[test]
+fn the_autologout_restarts_per_line_not_per_octet() {
+    let login = "a LOGIN bob@example.net builder\r\n";
+    let cases: Vec<(&str, Vec<(u64, &str)>, u64)> = vec![
+        ("a byte at a time", vec![(100, "a"), (200, " NOOP"), (1799, "x")], 1800),
+        ("the line end", vec![(100, "a NO"), (200, "OP\r\n")], 2000),
+        (
+            "in a literal, each line",
+            vec![(0, login), (10, "b APPEND INBOX {12}\r\n"), (100, "Hi\r\n"), (200, "Bo")],
+            1900,
+        ),
+        (
+            "in IDLE, DONE",
+            vec![(0, login), (0, "c SELECT INBOX\r\nd IDLE\r\n"), (100, "DO"), (200, "NE\r\n")],
+            2000,
+        ),
+        ("in IDLE, not a byte", vec![(0, login), (0, "c SELECT INBOX\r\nd IDLE\r\n"), (100, "D")], 1800),
+    ];
+    for (name, writes, want) in cases {
+        let mut host = Host::new();
+        let mut s = server();
+        for (at, bytes) in writes {
+            s.handle_input(bytes.as_bytes(), SimTime::from_secs(at), &mut host);
+            drain(&mut s);
+        }
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(want)), "{name}");
+    }
+}
