@@ -321,11 +321,14 @@ fn to_duration(d: SimDuration) -> Duration {
     Duration::from_micros(d.0)
 }
 
-/// What a client beyond [`MAX_CLIENTS`] is told before it is closed.
-fn busy(service: Service) -> Vec<u8> {
+/// What a client beyond [`MAX_CLIENTS`] is told before it is closed: for SMTP, `421` with
+/// the server's domain first, as RFC 5321 §4.2.3 writes it ("421 <domain> Service not
+/// available, closing transmission channel").
+fn busy(service: Service, hostname: &str) -> Vec<u8> {
     match service {
         Service::Smtp | Service::Submission => {
-            Reply::of(ReplyCode::TooBusy, "Too many connections, try again later").to_bytes()
+            Reply::of(ReplyCode::TooBusy, format!("{hostname} Too many connections, try again later"))
+                .to_bytes()
         }
         Service::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n".to_vec(),
         // RFC 3501 §7.1.5: BYE at connect, the server refuses the connection.
@@ -450,7 +453,7 @@ fn accept(
         };
         if conns.len() >= MAX_CLIENTS {
             // A fresh socket takes a line at once.
-            let _ = stream.write(&busy(service));
+            let _ = stream.write(&busy(service, &host.hostname));
             continue;
         }
         let peer = Peer { addr: addr.ip().to_string(), name: None };

@@ -330,3 +330,19 @@ fn a_byte_at_a_time_does_not_keep_a_session() {
         t.join().unwrap();
     }
 }
+
+/// Beyond 64 clients at once (the event loop's cap) a client is told so and closed: on SMTP
+/// with `421`, the server's domain first (RFC 5321 §4.2.3); the 64 keep their sessions.
+#[test]
+fn the_sixty_fifth_client_is_told_421_with_the_domain() {
+    let server = Server::start();
+    let held: Vec<Smtp> = (0..64).map(|_| Smtp::connect(server.port)).collect();
+    let stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut all = String::new();
+    BufReader::new(stream).read_to_string(&mut all).expect("the server closes the connection");
+    assert!(all.starts_with("421 4.3.2 mail.example.net "), "{all:?}");
+    assert_eq!(all.lines().count(), 1, "one reply, then EOF: {all:?}");
+    let mut first = held.into_iter().next().unwrap();
+    assert!(first.command("NOOP").starts_with("250"), "the others are still served");
+}
