@@ -122,6 +122,7 @@ pub fn App() -> Html {
 
     let total = player.total();
     let due = predict.as_ref().filter(|(_, _, m)| *m == Moment::Ask).and_then(|(q, ..)| q.as_ref());
+    let asking = due.is_some();
     let announce = match player.current() {
         _ if due.is_some() => format!("Question: {}", due.map(|q| q.prompt.as_str()).unwrap_or_default()),
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
@@ -160,7 +161,7 @@ pub fn App() -> Html {
                         run={player.run.clone()}
                         cursor={player.cursor}
                         travel_ms={player.speed.travel_ms()}
-                        asking={due.is_some()}
+                        {asking}
                     />
                 }
                 <Transcript
@@ -189,6 +190,7 @@ pub fn App() -> Html {
                     focused={player.focused()}
                     selected={player.selected.is_some()}
                     dispatch={dispatch.clone()}
+                    {asking}
                 />
                 // A lesson with mail programs shows them next to the maildrops they read (the
                 // mailboxes that matter, on the servers); the others show the mailboxes.

@@ -21,6 +21,10 @@ pub struct ExplanationCardProps {
     /// The player's reducer: the card selects another event with [`Action::Select`]
     /// (`None`: follow the current one again).
     pub dispatch: Callback<Action>,
+    /// A question waits for the student's prediction: the texts, which say what comes next
+    /// ("the server answers 354"), wait for it too.
+    #[prop_or_default]
+    pub asking: bool,
 }
 
 /// A link to the RFC section of an explanation, opening in a new tab.
@@ -157,7 +161,11 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                     if !x.rfc.is_empty() {
                         <p class="rfc">{ rfc_link(x) }</p>
                     }
-                    <p>{ explanation_text(x.text) }</p>
+                    if props.asking {
+                        <p class="muted">{ "Predict first: the explanation follows your answer." }</p>
+                    } else {
+                        <p>{ explanation_text(x.text) }</p>
+                    }
                 </div>
             }) }
             if entries.is_empty() {
