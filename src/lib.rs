@@ -45,7 +45,7 @@ pub fn mount_page(root: web_sys::Element) -> yew::AppHandle<components::page::Pa
 /// laid out once, with its lesson.
 pub fn start() {
     // The full build's own styles (styles/full.css), before its first render.
-    #[cfg(feature = "pop3")]
+    #[cfg(any(feature = "pop3", feature = "teacher"))]
     add_style("full-css", include_str!("../styles/full.css"));
     // Yew empties `<body>` as it renders into it: what the page adds to it (web/offline.js's
     // notices) waits for this event, sent once the first render is done.
@@ -66,7 +66,7 @@ pub fn start() {
 }
 
 /// Adds a `<style id=ID>` with `css` to the document's head, once.
-#[cfg(feature = "pop3")]
+#[cfg(any(feature = "pop3", feature = "teacher"))]
 pub fn add_style(id: &str, css: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
     if document.get_element_by_id(id).is_some() {

@@ -652,6 +652,12 @@ pub const OTHER: &[Explanation] = &[
         "RFC 5321 §5.1; RFC 1035 §4.1.1",
     ),
     e(
+        "dns-nxdomain-a",
+        "No such name: no address",
+        "The name does not exist (NXDOMAIN): there is no address to connect to. A mail server tries its next MX, or keeps the message and tries again later.",
+        "RFC 5321 §5.1; RFC 1035 §4.1.1",
+    ),
+    e(
         "dns-no-mx",
         "No MX record: the implicit MX",
         "The domain has no MX record, so it is its own mail server (the implicit MX): the sending server looks up its address.",
@@ -1547,10 +1553,12 @@ fn dns_answer(qtype: &str, records: &[String]) -> &'static str {
     let first = records.first().map_or("", String::as_str);
     let mx = qtype == "MX";
     if first.ends_with("(NXDOMAIN)") {
-        "dns-nxdomain"
+        // No domain to mail to: a bounce; no host to connect to: the next MX, or later.
+        if mx { "dns-nxdomain" } else { "dns-nxdomain-a" }
     } else if first.ends_with("(NOERROR, no data)") {
         if mx { "dns-no-mx" } else { "dns-no-a" }
-    } else if mx && records.iter().any(|r| r.ends_with(" MX 0 .")) {
+    } else if mx && records.len() == 1 && first.ends_with(" .") {
+        // One MX naming the root, as the MTA reads a null MX (RFC 7505 §3).
         "dns-null-mx"
     } else if mx {
         "dns-mx"
@@ -1642,7 +1650,10 @@ mod tests {
             (Answer::NoData, "MX", "dns-no-mx"),
             (Answer::NoData, "A", "dns-no-a"),
             (Answer::NxDomain, "MX", "dns-nxdomain"),
-            (Answer::NxDomain, "A", "dns-nxdomain"),
+            (Answer::NxDomain, "A", "dns-nxdomain-a"),
+            // Only one MX naming the root is a null MX; `0 .` among others is not.
+            (Answer::Records(vec![mx(10, ".")]), "MX", "dns-null-mx"),
+            (Answer::Records(vec![mx(0, "."), mx(10, "mx.example.net")]), "MX", "dns-mx"),
         ];
         for (answer, qtype, key) in cases {
             // The lines as the trace shows them.

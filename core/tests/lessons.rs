@@ -473,8 +473,10 @@ fn quoted(markdown: &str, first: &str) -> Vec<String> {
         .collect()
 }
 
-/// True when `line` reads as `quoted`, where `...` or `…` in it stand for any text.
+/// True when `line` reads as `quoted`, where `...` or `…` in it stand for any text; the
+/// quote ends where a word of the line ends, unless it ends with `...`.
 fn reads_as(line: &str, quoted: &str) -> bool {
+    let open = quoted.ends_with("...") || quoted.ends_with('…');
     let quoted = quoted.trim_end_matches(['.', '…']).trim_end();
     let mut rest = line;
     for (i, part) in quoted.split("...").flat_map(|p| p.split('…')).map(str::trim).enumerate() {
@@ -483,7 +485,7 @@ fn reads_as(line: &str, quoted: &str) -> bool {
             _ => return false,
         }
     }
-    true
+    open || !rest.starts_with(char::is_alphanumeric)
 }
 
 #[test]
@@ -528,6 +530,9 @@ fn a_quoted_reply_reads_as_a_line_with_dots_for_any_text() {
         ("+OK bye (0 messages left)", "+OK ... (0 messages left)", true),
         ("+OK bye (1 message left)", "+OK ... (0 messages left)", false),
         ("x 250 OK", "250 OK", false),
+        ("+OK 2 1366", "+OK 2 136", false),
+        ("+OK 2 1366", "+OK 2 136...", true),
+        ("354 Start mail input; end with <CRLF>.<CRLF>", "354 Start mail input", true),
     ];
     for (line, q, want) in cases {
         assert_eq!(reads_as(line, q), want, "{line} / {q}");

@@ -207,11 +207,15 @@ impl Conn {
             match out {
                 Output::Send { bytes, .. } => self.output.extend_from_slice(&bytes),
                 Output::Request(Request::Accept(a)) => {
-                    if let Err(e) = host.deliver(&a, now)
-                        && let Machine::Smtp(m) = &mut self.machine
-                    {
-                        eprintln!("mailroom-serve: {}: {e}: answered 452 4.3.1", self.service.name());
-                        m.not_stored();
+                    if let Err(e) = host.deliver(&a, now) {
+                        match &mut self.machine {
+                            Machine::Smtp(m) => {
+                                eprintln!("mailroom-serve: {}: {e}: answered 452 4.3.1", self.service.name());
+                                m.not_stored();
+                            }
+                            // Only SMTP hands messages over; said should another ever do.
+                            _ => eprintln!("mailroom-serve: {}: {e}: not stored", self.service.name()),
+                        }
                     }
                 }
                 // Never asked: mailroom-serve does not offer STARTTLS.

@@ -1308,7 +1308,13 @@ impl World {
                                         .strip_prefix(tag.as_bytes())
                                         .is_some_and(|r| r.first() == Some(&b' '))
                             };
-                            *a = self.trace.events.iter().rposition(tagged).or(*a);
+                            // Back to this connection's start at most.
+                            let opened = |e: &crate::trace::TraceEvent| {
+                                e.conn == Some(conn) && matches!(e.kind, EventKind::Connect { .. })
+                            };
+                            let events = &self.trace.events;
+                            let from = events.iter().rposition(opened).unwrap_or(0);
+                            *a = events[from..].iter().rposition(tagged).map(|i| from + i).or(*a);
                         }
                         #[cfg(not(feature = "imap"))]
                         let _ = status;
