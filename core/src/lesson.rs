@@ -478,26 +478,53 @@ impl Lesson {
     /// Finds the event of every step in `trace`. Steps must follow the trace's order.
     /// `Start` resolves to `None` (before the first event).
     pub fn resolve(&self, trace: &Trace) -> Result<Vec<Option<usize>>, LessonError> {
+        let (out, mut errors) = self.resolve_each(trace);
+        match errors.is_empty() {
+            true => Ok(out),
+            false => Err(errors.swap_remove(0).1),
+        }
+    }
+
+    /// Every step's event, and every step whose anchor matches no event or comes before
+    /// the step above it (with its index): a teacher sees all of them at once. A step
+    /// that matches nothing is left out of the order (`None` in the list).
+    pub fn resolve_each(&self, trace: &Trace) -> (Vec<Option<usize>>, Vec<(usize, LessonError)>) {
         let mut out = Vec::with_capacity(self.steps.len());
-        let mut last: Option<usize> = None;
+        let mut errors = Vec::new();
+        let mut last: Option<Option<usize>> = None;
         for (n, step) in self.steps.iter().enumerate() {
-            let found = step
-                .anchor
-                .find(trace)
-                .map_err(|m| err(step.line, format!("step `{}`: @ {}: {m}", step.title, step.anchor_text)))?;
-            if n > 0 && found <= last {
-                return Err(err(
-                    step.line,
-                    format!(
-                        "step `{}` (@ {}) comes before the step above it in the trace",
-                        step.title, step.anchor_text
-                    ),
-                ));
+            let found = match step.anchor.find(trace) {
+                Ok(found) => found,
+                Err(m) => {
+                    errors.push((
+                        n,
+                        err(step.line, format!("step `{}`: @ {}: {m}", step.title, step.anchor_text)),
+                    ));
+                    out.push(None);
+                    continue;
+                }
+            };
+            if last.is_some_and(|last| found <= last) {
+                let m = format!(
+                    "step `{}` (@ {}) comes before the step above it in the trace",
+                    step.title, step.anchor_text
+                );
+                errors.push((n, err(step.line, m)));
             }
-            last = found;
+            last = Some(found);
             out.push(found);
         }
-        Ok(out)
+        (out, errors)
+    }
+
+    /// The right answer to step `n`'s question (`None` without one), read from `trace` at
+    /// the step's event `at`.
+    pub fn answer(&self, n: usize, trace: &Trace, at: Option<usize>) -> Result<Option<Answer>, LessonError> {
+        let Some(step) = self.steps.get(n) else { return Ok(None) };
+        let Some(q) = &step.question else { return Ok(None) };
+        q.answer(trace, at)
+            .map(Some)
+            .map_err(|m| err(step.line, format!("the question of step `{}`: {m}", step.title)))
     }
 
     /// The right answer to every step's question (`None` for a step without one), read
@@ -507,16 +534,7 @@ impl Lesson {
         trace: &Trace,
         anchors: &[Option<usize>],
     ) -> Result<Vec<Option<Answer>>, LessonError> {
-        self.steps
-            .iter()
-            .zip(anchors)
-            .map(|(step, at)| {
-                let Some(q) = &step.question else { return Ok(None) };
-                q.answer(trace, *at)
-                    .map(Some)
-                    .map_err(|m| err(step.line, format!("the question of step `{}`: {m}", step.title)))
-            })
-            .collect()
+        anchors.iter().enumerate().map(|(n, at)| self.answer(n, trace, *at)).collect()
     }
 }
 

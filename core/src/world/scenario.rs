@@ -229,13 +229,34 @@ pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
 }
 
 /// A lesson file checked as the app, `mailroom-serve check` and the tests check it: read
-/// (every mistake of the file, each with its line), then run (the first mistake the
-/// simulation finds: an anchor that matches no event, a question whose answer is not what
-/// happens).
+/// (every mistake of the file, each with its line), then run (every mistake the simulation
+/// finds: anchors that match no event or come out of order, questions whose answer is not
+/// what happens; a step whose anchor matches nothing has its question left unchecked).
 pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<LessonError>> {
     let lesson = Lesson::parse_all(id, text)?;
-    let run = run_lesson(&lesson).map_err(|e| vec![e])?;
-    Ok((lesson, run))
+    let trace =
+        run_world(&lesson.world, &lesson.email, 1).map_err(|m| vec![LessonError { line: 0, message: m }])?;
+    let (anchors, failed) = lesson.resolve_each(&trace);
+    let mut errors = Vec::new();
+    let mut answers = Vec::with_capacity(anchors.len());
+    let mut failed = failed.into_iter().peekable();
+    for (n, at) in anchors.iter().enumerate() {
+        // In step order: this step's anchor mistake, else its question's.
+        let mut wrong = false;
+        while let Some((_, e)) = failed.next_if(|(i, _)| *i == n) {
+            errors.push(e);
+            wrong = true;
+        }
+        match lesson.answer(n, &trace, *at) {
+            _ if wrong => answers.push(None),
+            Ok(a) => answers.push(a),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((lesson, LessonRun { trace, anchors, answers }))
 }
 
 /// The most messages [`run_lesson_repeated`] sends: about 11,700 events in "Sending an
