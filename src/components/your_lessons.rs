@@ -10,9 +10,9 @@ use crate::hooks::{load_my_lessons, save_my_lessons};
 use crate::my_lessons::{MyLessons, share_hash};
 use crate::route::{self, Route};
 
-/// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or
-/// the first the simulation finds (an anchor that matches no event, a question whose answer
-/// is not what happens). `Ok` with the lesson's title when it plays.
+/// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
+/// once it reads, every one the simulation finds (anchors that match no event, questions
+/// whose answer is not what happens). `Ok` with the lesson's title when it plays.
 pub fn check(text: &str) -> Result<String, Vec<String>> {
     let (lesson, _) =
         check_lesson("yours", text).map_err(|es| es.iter().map(ToString::to_string).collect::<Vec<_>>())?;
