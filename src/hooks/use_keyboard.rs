@@ -69,9 +69,14 @@ pub fn target_kind(tag: &str, input_type: &str, editable: bool) -> Target {
 /// End jump to the ends, anywhere on the page.
 #[hook]
 pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenting: bool) {
-    use_effect_with((dispatcher, presenting), |(dispatcher, presenting)| {
-        let (dispatcher, presenting) = (dispatcher.clone(), *presenting);
-        let listener = web_sys::window().and_then(|w| w.document()).map(|document| {
+    // What the listener reads at each key press: the last render's.
+    let now = use_mut_ref(|| presenting);
+    *now.borrow_mut() = presenting;
+    // Attached in the first render and kept (dropped with the player), not in an effect:
+    // yew may let the browser draw, and deliver a key press, between a render and its
+    // effects, and a key pressed as the page appears (or just after P) was lost.
+    let _listener = use_memo((), move |_| {
+        web_sys::window().and_then(|w| w.document()).map(|document| {
             EventListener::new_with_options(
                 &document,
                 "keydown",
@@ -92,14 +97,13 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                         event.prevent_default();
                         return;
                     }
-                    if let Some(action) = shortcut(&key, kind, event.shift_key(), presenting) {
+                    if let Some(action) = shortcut(&key, kind, event.shift_key(), *now.borrow()) {
                         event.prevent_default();
                         dispatcher.dispatch(action);
                     }
                 },
             )
-        });
-        move || drop(listener)
+        })
     });
 }
 
