@@ -77,23 +77,9 @@ fn swaks_logs_in_with_pipelining() {
 #[test]
 fn curl_logs_in_and_pop3_reads_it_back() {
     let server = server();
-    let mut child = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "10"])
-        .arg(format!("smtp://127.0.0.1:{}/laptop.example.org", server.submission_port))
-        .args(["--user", "alice@example.org:wonderland", "--login-options", "AUTH=PLAIN"])
-        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.net", "--upload-file", "-"])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("curl runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            b"From: alice@example.org\r\nTo: bob@example.net\r\nSubject: via curl\r\n\r\nHello Bob\r\n",
-        )
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let message = b"From: alice@example.org\r\nTo: bob@example.net\r\nSubject: via curl\r\n\r\nHello Bob\r\n";
+    let out = curl_submits(&server, ["--login-options", "AUTH=PLAIN"], message);
+    assert!(out.status.success(), "{out:?}");
     server.wait_for("Hello Bob");
     // Bob reads it with POP3 from the same store.
     let out = Command::new("curl")
@@ -125,19 +111,28 @@ fn curl_logs_in_and_pop3_reads_it_back() {
 #[test]
 fn curl_sends_the_mail_auth_parameter() {
     let server = server();
-    let mut child = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "10"])
-        .arg(format!("smtp://127.0.0.1:{}/laptop.example.org", server.submission_port))
-        .args(["--user", "alice@example.org:wonderland", "--mail-auth", "alice@example.org"])
-        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.net", "--upload-file", "-"])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("curl runs");
-    child.stdin.take().unwrap().write_all(b"Subject: mail-auth\r\n\r\nHello via --mail-auth\r\n").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let message = b"Subject: mail-auth\r\n\r\nHello via --mail-auth\r\n";
+    let out = curl_submits(&server, ["--mail-auth", "alice@example.org"], message);
     assert!(out.status.success(), "{out:?}");
     server.wait_for("Hello via --mail-auth");
     let transcript = server.wait_for_stderr("C: MAIL FROM:<alice@example.org> AUTH=<alice@example.org>");
     assert!(transcript.contains("AUTH=<alice@example.org>\nS: 250 2.1.0"), "{transcript}");
+}
+
+/// curl logs in to submission as Alice and sends `message` to Bob, with two more options
+/// (`option`); what curl said and how it ended.
+fn curl_submits(server: &Server, option: [&str; 2], message: &[u8]) -> std::process::Output {
+    let mut child = Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .arg(format!("smtp://127.0.0.1:{}/laptop.example.org", server.submission_port))
+        .args(["--user", "alice@example.org:wonderland"])
+        .args(option)
+        .args(["--mail-from", "alice@example.org", "--mail-rcpt", "bob@example.net", "--upload-file", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("curl runs");
+    child.stdin.take().unwrap().write_all(message).unwrap();
+    child.wait_with_output().unwrap()
 }
