@@ -325,11 +325,15 @@ impl Player {
         (self.run.answers.get(s)?.is_some() && self.said.get(s).is_none_or(Option::is_none)).then_some(s)
     }
 
-    /// `(right, questions)`: how many of the lesson's questions the student got right, of
-    /// how many it asks.
-    pub fn score(&self) -> (usize, usize) {
-        let right = self.said.iter().filter(|s| matches!(s, Some(Said::Answer { right: true, .. }))).count();
-        (right, self.run.answers.iter().flatten().count())
+    /// `(right, answered, asked)`: of the questions the lesson asks, how many the student
+    /// answered (rather than passed), and how many of those right.
+    pub fn score(&self) -> (usize, usize, usize) {
+        let answers = self.said.iter().filter_map(|s| match s {
+            Some(Said::Answer { right, .. }) => Some(*right),
+            _ => None,
+        });
+        let (right, answered) = answers.fold((0, 0), |(r, a), right| (r + usize::from(right), a + 1));
+        (right, answered, self.run.answers.iter().flatten().count())
     }
 
     /// Records `said` for the question that is due, and shows its event.
@@ -606,7 +610,7 @@ mod tests {
         let (p, s) = to_question(loaded("a-bounce", 0));
         let at = p.cursor;
         assert_eq!(p.run.anchors[s], Some(at), "asked before its event is shown");
-        assert_eq!(p.score(), (0, 1));
+        assert_eq!(p.score(), (0, 0, 1));
         // Play stops there for an answer (unless it plays straight through, which passes).
         let playing = p.clone().reduce(Action::Play);
         let ticked = playing.clone().reduce(Action::Tick);
@@ -615,7 +619,10 @@ mod tests {
         assert_eq!((through.cursor, through.playing, through.said(s)), (at + 1, true, Some(&Said::Skipped)));
         // A step passes: the event is shown, the question counted as not answered.
         let passed = p.clone().reduce(Action::Step);
-        assert_eq!((passed.cursor, passed.said(s), passed.score()), (at + 1, Some(&Said::Skipped), (0, 1)));
+        assert_eq!(
+            (passed.cursor, passed.said(s), passed.score()),
+            (at + 1, Some(&Said::Skipped), (0, 0, 1))
+        );
         // An empty typed answer to a question with choices, or a choice out of range: nothing.
         assert_eq!(p.clone().reduce(Action::Answer(Reply::Choice(9))).cursor, at);
         // A wrong choice: recorded, the event shown, not counted right.
@@ -625,15 +632,15 @@ mod tests {
             wrong.said[s],
             Some(Said::Answer { text: "250: the address is fine".into(), right: false })
         );
-        assert_eq!((wrong.question_due(), wrong.score()), (None, (0, 1)));
+        assert_eq!((wrong.question_due(), wrong.score()), (None, (0, 1, 1)));
         // The right one.
         let right = p.clone().reduce(Action::Answer(Reply::Choice(2)));
-        assert_eq!(right.score(), (1, 1));
+        assert_eq!(right.score(), (1, 1, 1));
         // Skipped: shown, not right; stepping back and forth does not ask again.
         let skipped = p.clone().reduce(Action::Skip);
         assert_eq!(
             (skipped.cursor, skipped.said[s].clone(), skipped.score()),
-            (at + 1, Some(Said::Skipped), (0, 1))
+            (at + 1, Some(Said::Skipped), (0, 0, 1))
         );
         let again = skipped.reduce(Action::Back).reduce(Action::Step);
         assert_eq!(again.cursor, at + 1);
@@ -657,7 +664,7 @@ mod tests {
         let right = p.clone().reduce(Action::Answer(Reply::Typed(" 550 no such user".into())));
         assert_eq!(right.said[s], Some(Said::Answer { text: "550 no such user".into(), right: true }));
         let wrong = p.reduce(Action::Answer(Reply::Typed("450".into())));
-        assert_eq!(wrong.score(), (0, 1));
+        assert_eq!(wrong.score(), (0, 1, 1));
     }
 
     fn run(p: Rc<Player>, actions: &[Action]) -> Rc<Player> {

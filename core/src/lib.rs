@@ -38,6 +38,7 @@ pub mod explain;
 pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "imap")]
 pub mod imap;
 pub mod inspect;
 pub mod lesson;
@@ -46,6 +47,7 @@ pub mod line;
 pub mod listing;
 pub mod mail;
 pub mod mta;
+#[cfg(feature = "pop3")]
 pub mod pop3;
 pub mod question;
 pub mod rng;

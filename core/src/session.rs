@@ -28,10 +28,14 @@
 //! no protocol state travels as a string for the UI to parse back.
 
 use std::fmt;
+#[cfg(feature = "pop3")]
 use std::rc::Rc;
 
+#[cfg(feature = "imap")]
 use crate::imap::server::State as ImapServerState;
+#[cfg(feature = "pop3")]
 use crate::pop3::server::State as Pop3ServerState;
+#[cfg(feature = "pop3")]
 use crate::pop3::{MaildropError, Pop3Item};
 use crate::smtp::client::ClientState;
 use crate::smtp::reply::Reply;
@@ -124,6 +128,7 @@ pub trait Env {
     /// The secret `user` shares with the host for POP3 APOP: the server checks that the
     /// client's digest is the MD5 of the greeting's timestamp followed by it
     /// (RFC 1939 §7). Nobody has one unless the host says so.
+    #[cfg(feature = "pop3")]
     fn apop_secret(&mut self, _user: &str) -> Option<String> {
         None
     }
@@ -132,17 +137,20 @@ pub trait Env {
     /// (RFC 1939 §4; unique-ids §7). `Locked` while another session holds it
     /// (`-ERR [IN-USE]`, RFC 2449 §8.1.2); `Unavailable` for any other reason
     /// (`-ERR [SYS/TEMP]`, RFC 3206 §4). By default no maildrop can be opened.
+    #[cfg(feature = "pop3")]
     fn open_maildrop(&mut self, _user: &str, _session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
         Err(MaildropError::Unavailable)
     }
     /// The whole message `uid` of the maildrop `session` holds locked for `user`, its
     /// lines ending in CRLF, for RETR and TOP (RFC 1939 §7). `None` if it cannot be read.
+    #[cfg(feature = "pop3")]
     fn maildrop_message(&mut self, _user: &str, _session: u64, _uid: &str) -> Option<Rc<[u8]>> {
         None
     }
     /// QUIT entered the UPDATE state: remove exactly these messages from `user`'s maildrop
     /// (RFC 1939 §6). Asked only with at least one uid. False when some could not be
     /// removed (`-ERR some deleted messages not removed`).
+    #[cfg(feature = "pop3")]
     fn commit_deletions(&mut self, _user: &str, _session: u64, _uids: &[String]) -> bool {
         false
     }
@@ -150,6 +158,7 @@ pub trait Env {
     /// the server after QUIT; when a session ends any other way (the peer closed, the
     /// autologout timer), the driver calls it, since `handle_close` and `handle_timeout`
     /// get no `Env`. Releasing a lock one does not hold does nothing.
+    #[cfg(feature = "pop3")]
     fn close_maildrop(&mut self, _user: &str, _session: u64) {}
     /// The host's mail store, for the services that work on it directly (IMAP: folders,
     /// flags, UIDs and the watchers that tell a session what others changed, RFC 9051
@@ -272,10 +281,13 @@ pub enum SessionState {
     /// An SMTP client delivering one message (RFC 5321 §3.3, §4.1.4).
     SmtpClient(ClientState),
     /// A POP3 server session (RFC 1939 §3).
+    #[cfg(feature = "pop3")]
     Pop3Server(Pop3ServerState),
     /// A mail program collecting mail over POP3 (RFC 1939).
+    #[cfg(feature = "pop3")]
     Pop3Client(crate::pop3::client::ClientState),
     /// An IMAP server session (RFC 3501 §3).
+    #[cfg(feature = "imap")]
     ImapServer(ImapServerState),
     /// A mail program working on its mail with IMAP (RFC 3501).
     #[cfg(feature = "imap")]
@@ -288,7 +300,9 @@ impl SessionState {
     pub fn protocol(self) -> Protocol {
         match self {
             SessionState::SmtpServer(_) | SessionState::SmtpClient(_) | SessionState::Typed => Protocol::Smtp,
+            #[cfg(feature = "pop3")]
             SessionState::Pop3Server(_) | SessionState::Pop3Client(_) => Protocol::Pop3,
+            #[cfg(feature = "imap")]
             SessionState::ImapServer(_) => Protocol::Imap,
             #[cfg(feature = "imap")]
             SessionState::ImapClient(_) => Protocol::Imap,
@@ -300,8 +314,11 @@ impl SessionState {
         match self {
             SessionState::SmtpServer(s) => s.name(),
             SessionState::SmtpClient(c) => c.name(),
+            #[cfg(feature = "pop3")]
             SessionState::Pop3Server(s) => s.name(),
+            #[cfg(feature = "pop3")]
             SessionState::Pop3Client(c) => c.name(),
+            #[cfg(feature = "imap")]
             SessionState::ImapServer(s) => s.name(),
             #[cfg(feature = "imap")]
             SessionState::ImapClient(c) => c.name(),
@@ -317,8 +334,11 @@ impl SessionState {
         match self {
             SessionState::SmtpServer(s) => s.describe(sending).to_string(),
             SessionState::SmtpClient(c) => c.describe(sending),
+            #[cfg(feature = "pop3")]
             SessionState::Pop3Server(s) => s.describe(sending).to_string(),
+            #[cfg(feature = "pop3")]
             SessionState::Pop3Client(c) => c.describe(sending),
+            #[cfg(feature = "imap")]
             SessionState::ImapServer(s) => s.describe(sending).to_string(),
             #[cfg(feature = "imap")]
             SessionState::ImapClient(c) => c.describe(sending),

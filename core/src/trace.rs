@@ -5,6 +5,7 @@
 //! the wire and a snapshot of every host's state after the event.
 
 use std::fmt;
+#[cfg(any(feature = "pop3", feature = "imap"))]
 use std::rc::Rc;
 
 use crate::session::{SessionState, Side};
@@ -298,6 +299,7 @@ pub struct HostSnapshot {
     /// Its mail programs (a person's device) and the maildrops it serves (a POP3 server),
     /// when the World shows any: rebuilt only when something POP3 changed, and shared by
     /// the snapshots in between.
+    #[cfg(feature = "pop3")]
     pub pop3: Option<Rc<Pop3View>>,
     /// Its IMAP mail programs (a device) and the mailboxes it serves with IMAP, when the
     /// World shows any: rebuilt only when something IMAP may have changed.

@@ -10,7 +10,9 @@ use std::path::Path;
 
 #[cfg(feature = "imap")]
 use mailroom_core::fuzzing::imap_server;
-use mailroom_core::fuzzing::{pop3_server, smtp_server};
+#[cfg(feature = "pop3")]
+use mailroom_core::fuzzing::pop3_server;
+use mailroom_core::fuzzing::smtp_server;
 
 /// Runs every file of `tests/fuzz/<target>` through `harness`; fails naming each file that
 /// panics. Returns how many files ran.
@@ -43,6 +45,7 @@ fn the_smtp_server_corpus_keeps_every_invariant() {
     assert!(n >= 50, "only {n} SMTP inputs: is the corpus there?");
 }
 
+#[cfg(feature = "pop3")]
 #[test]
 fn the_pop3_server_corpus_keeps_every_invariant() {
     let n = replay("pop3_server", pop3_server);

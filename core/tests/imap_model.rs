@@ -44,6 +44,7 @@
 //! - FETCH answers exactly the messages asked for that are still there (`BODY[TEXT]`
 //!   their text), SEARCH exactly the matching ones, a STORE without `.SILENT` reports
 //!   every message it changed (UID STORE with the UID), IDLE starts with `+`.
+#![cfg(feature = "imap")]
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -5,6 +5,7 @@
 //! Bob's INBOX, as SMTP would, and tells the session (`Session::handle_store_change`).
 //! Other `#` lines are comments. Each file is one session at time zero; the files double
 //! as reading for a student.
+#![cfg(feature = "imap")]
 
 use mailroom_core::imap::server::{ImapConfig, ImapServer};
 use mailroom_core::session::{Env, Output, RcptVerdict, Session};

@@ -4,7 +4,11 @@
 use mailroom_core::describe::ActionDesc;
 use mailroom_core::lesson::Lesson;
 use mailroom_core::lessons::BUILTIN;
-use mailroom_core::trace::{ConnId, EventKind, MaildropMessage, Pop3View, Trace};
+#[cfg(any(feature = "pop3", feature = "imap"))]
+use mailroom_core::trace::ConnId;
+use mailroom_core::trace::{EventKind, Trace};
+#[cfg(feature = "pop3")]
+use mailroom_core::trace::{MaildropMessage, Pop3View};
 use mailroom_core::world::{run_lesson, run_send};
 
 /// True when `lesson` can run in this build: lessons whose mail programs retrieve mail need
@@ -126,6 +130,7 @@ fn a_lesson_whose_anchor_is_missing_fails_with_the_step_named() {
     assert!(e.contains("comes before the step above it"), "{e}");
 }
 
+#[cfg(feature = "pop3")]
 /// What the mail program panel shows of a host (its [`Pop3View`]), one line per program,
 /// maildrop and message.
 fn dump_pop3(trace: &Trace, host: usize, view: &Pop3View) -> String {
@@ -242,8 +247,10 @@ fn dump_imap(trace: &Trace, host: usize, view: &mailroom_core::trace::ImapView) 
 /// the conversations byte for byte.
 fn dump(trace: &Trace) -> String {
     let mut out = String::new();
+    #[cfg(feature = "pop3")]
     let mut shown: Vec<Option<std::rc::Rc<Pop3View>>> =
         trace.initial.iter().map(|h| h.pop3.clone()).collect();
+    #[cfg(feature = "pop3")]
     for (host, v) in shown.iter().enumerate() {
         if let Some(v) = v {
             out.push_str(&dump_pop3(trace, host, v));
@@ -269,7 +276,9 @@ fn dump(trace: &Trace) -> String {
             e.conn.map(|c| c.0),
             String::from_utf8_lossy(&e.bytes)
         ));
+        #[cfg(any(feature = "pop3", feature = "imap"))]
         for (host, snap) in e.hosts.iter().enumerate() {
+            #[cfg(feature = "pop3")]
             if snap.pop3 != shown[host] {
                 if let Some(v) = &snap.pop3 {
                     out.push_str(&dump_pop3(trace, host, v));

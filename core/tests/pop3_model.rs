@@ -29,6 +29,7 @@
 //! logs in, QUITs and frees the lock. After each session the store's INBOX equals the
 //! model's: only QUIT from TRANSACTION deletes, exactly the marked messages; a drop or an
 //! autologout deletes nothing, and after the driver's `close_maildrop` the lock is free.
+#![cfg(feature = "pop3")]
 
 use std::collections::HashMap;
 use std::rc::Rc;

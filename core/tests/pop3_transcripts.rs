@@ -4,6 +4,7 @@
 //! A line `#= deleted: uid uid` says what the host must have been asked to delete by the
 //! end (nothing when absent). Other `#` lines are comments. Each file is one session
 //! (session id 1, at time zero); the files double as reading for a student.
+#![cfg(feature = "pop3")]
 
 use std::rc::Rc;
 

@@ -5,7 +5,6 @@ use yew::prelude::*;
 use crate::components::controls::Controls;
 use crate::components::diagram::Diagram;
 use crate::components::explanation::ExplanationCard;
-use crate::components::mail_programs::MailPrograms;
 use crate::components::mailboxes::Mailboxes;
 use crate::components::narration::Narration;
 use crate::components::predict::{Moment, Predict};
@@ -51,6 +50,18 @@ fn imap_panel(_player: &Player) -> Html {
     Html::default()
 }
 
+/// The mail program panel, when the lesson has POP3 mail programs (full build only).
+fn mail_programs(_player: &Player) -> Option<Html> {
+    #[cfg(feature = "pop3")]
+    if present::pop3::has_mail_programs(_player.trace()) {
+        use crate::components::mail_programs::MailPrograms;
+        return Some(html! {
+            <MailPrograms run={_player.run.clone()} lesson={_player.lesson.clone()} cursor={_player.cursor} />
+        });
+    }
+    None
+}
+
 /// The predict card, when a question is due, was just answered, or the lesson's score is
 /// in: the question, its number among the lesson's questions, and the moment.
 fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>, (usize, usize), Moment)> {
@@ -65,8 +76,8 @@ fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>
         return None;
     }
     if player.at_end() {
-        let (right, asked) = player.score();
-        return Some((None, (0, asked), Moment::Score { right, asked }));
+        let (right, answered, asked) = player.score();
+        return Some((None, (0, asked), Moment::Score { right, answered, asked }));
     }
     let s = player.current_step()?;
     let (said, answer) = (player.said(s)?.clone(), player.run.answers.get(s)?.as_ref()?.text.clone());
@@ -98,7 +109,8 @@ pub fn App() -> Html {
     use_persist_settings(player.settings());
     // A lesson on its way is not progress yet.
     let shown = if player.pending.is_none() { player.total() } else { 0 };
-    let score = player.at_end().then(|| player.score()).filter(|(_, asked)| *asked > 0);
+    // What the home page shows: the predictions made, passed questions left out.
+    let score = player.at_end().then(|| player.score()).map(|(r, a, _)| (r, a)).filter(|&(_, a)| a > 0);
     use_record_progress(&player.lesson.id, player.cursor, shown, score);
     use_focus_rescue(player.cursor, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
@@ -197,8 +209,8 @@ pub fn App() -> Html {
                 // IMAP lessons (full build only) show each device's view beside the server's;
                 // a lesson with both (POP3 or IMAP?) shows both panels.
                 { imap_panel(&player) }
-                if present::has_mail_programs(player.trace()) {
-                    <MailPrograms run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
+                if let Some(programs) = mail_programs(&player) {
+                    { programs }
                 } else if !has_imap(&player) {
                     <Mailboxes run={player.run.clone()} lesson={player.lesson.clone()} cursor={player.cursor} />
                 }

@@ -15,7 +15,8 @@ fn href(id: &str, step: usize) -> String {
 fn status(progress: &Progress, id: &str) -> (&'static str, String) {
     match progress.lesson(id) {
         Some(l) if l.finished => ("done", "Finished".into()),
-        Some(l) => ("started", format!("Step {} of {}", l.furthest, l.total)),
+        // How far they got; the "Continue" link says where they stopped.
+        Some(l) => ("started", format!("Reached step {} of {}", l.furthest, l.total)),
         None => ("", String::new()),
     }
 }

@@ -5,7 +5,7 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::class;
-use crate::present::{self, MailGroup, MailRow};
+use crate::present::pop3::{self as present, MailGroup, MailRow};
 
 #[derive(Properties, PartialEq)]
 pub struct MailProgramsProps {

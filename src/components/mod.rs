@@ -13,6 +13,8 @@ pub mod icons;
 #[cfg(feature = "imap")]
 pub mod imap_panel;
 pub mod inspector;
+/// The mail program panel (POP3): only the full build (feature `pop3`) has it.
+#[cfg(feature = "pop3")]
 pub mod mail_programs;
 pub mod mailboxes;
 pub mod message_dialog;

@@ -10,8 +10,9 @@ pub enum Moment {
     Ask,
     /// The student has answered (or passed), and the event is shown: the right answer.
     Told { said: Said, answer: String },
-    /// The end of a lesson that asks questions: the score.
-    Score { right: usize, asked: usize },
+    /// The end of a lesson that asks questions: how many were answered right, answered
+    /// (not passed), and asked.
+    Score { right: usize, answered: usize, asked: usize },
 }
 
 #[derive(Properties, PartialEq)]
@@ -23,6 +24,15 @@ pub struct PredictProps {
     pub moment: Moment,
     pub onreply: Callback<Reply>,
     pub onskip: Callback<()>,
+}
+
+/// The score in words: a passed question (shown with no answer) is not a wrong one.
+fn score_text(right: usize, answered: usize, asked: usize) -> String {
+    match asked - answered {
+        0 => format!("You predicted {right} of {asked} right."),
+        _ if answered == 0 => "You passed every question: play the lesson again to predict them.".into(),
+        passed => format!("You predicted {right} of {answered} right, and passed {passed}."),
+    }
 }
 
 /// Predict what happens next: the lesson's question before its event, then whether the
@@ -95,10 +105,8 @@ pub fn Predict(props: &PredictProps) -> Html {
                 </>
             }
         }
-        (Moment::Score { right, asked }, _) => html! {
-            <p class="predict-verdict" data-testid="predict-score">
-                { format!("You predicted {right} of {asked} right.") }
-            </p>
+        (Moment::Score { right, answered, asked }, _) => html! {
+            <p class="predict-verdict" data-testid="predict-score">{ score_text(*right, *answered, *asked) }</p>
         },
         _ => Html::default(),
     };
@@ -111,5 +119,23 @@ pub fn Predict(props: &PredictProps) -> Html {
             <p class="eyebrow" id="predict-eyebrow">{ eyebrow }</p>
             { body }
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::score_text;
+
+    #[test]
+    fn the_score_counts_passed_questions_apart() {
+        for (right, answered, asked, said) in [
+            (1, 2, 2, "You predicted 1 of 2 right."),
+            (0, 1, 1, "You predicted 0 of 1 right."),
+            (1, 1, 3, "You predicted 1 of 1 right, and passed 2."),
+            (0, 0, 2, "You passed every question: play the lesson again to predict them."),
+            (0, 0, 1, "You passed every question: play the lesson again to predict them."),
+        ] {
+            assert_eq!(score_text(right, answered, asked), said, "{right}/{answered}/{asked}");
+        }
     }
 }

@@ -9,7 +9,8 @@ use mailroom_core::trace::{
     ConnId, HostId, ImapFolderView, ImapMailboxView, ImapProgramView, ImapView, Trace,
 };
 
-use super::{display_name, first_name, short_name};
+use super::pop3::display_name;
+use super::{first_name, short_name};
 
 /// True when the lesson's snapshots carry IMAP views (it has IMAP mail programs).
 pub fn has_imap(trace: &Trace) -> bool {

@@ -72,13 +72,13 @@ test('a student finds a lesson on the path, plays it by keyboard, and comes back
   await page.locator('[data-testid=home-link]').click();
   await page.locator('[data-testid=home]').waitFor();
   const card = page.locator('.lesson-card[data-lesson=a-bounce]');
-  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Reached step 4 of ${total}`);
   assert.equal(await text(page, '[data-testid=continue]'), 'Continue “When delivery fails: a bounce” at step 4');
 
   // The progress survives a reload.
   await page.reload();
   await page.locator('[data-testid=home]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
-  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Step 4 of ${total}`);
+  assert.equal(await card.locator('[data-testid=lesson-status]').innerText(), `Reached step 4 of ${total}`);
   await page.locator('[data-testid=continue]').click();
   await lessonShown(page, 'a-bounce');
   assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '4');

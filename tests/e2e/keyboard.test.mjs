@@ -142,7 +142,7 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=home]').waitFor();
   const status = page.locator('.lesson-card[data-lesson=sending-an-email] [data-testid=lesson-status]');
-  assert.match(await status.innerText(), new RegExp(`^Step ${step} of \\d+$`));
+  assert.match(await status.innerText(), new RegExp(`^Reached step ${step} of \\d+$`));
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');

@@ -32,11 +32,13 @@
 
 #[cfg(feature = "imap")]
 mod imap;
+#[cfg(feature = "pop3")]
 mod pop3;
 mod smtp;
 
 #[cfg(feature = "imap")]
 pub use imap::imap_server;
+#[cfg(feature = "pop3")]
 pub use pop3::pop3_server;
 pub use smtp::smtp_server;
 

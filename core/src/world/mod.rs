@@ -800,6 +800,7 @@ impl World {
                     mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                     queued: m.mta.queued(),
                     queue: m.mta.items(),
+                    #[cfg(feature = "pop3")]
                     pop3: None,
                     #[cfg(feature = "imap")]
                     imap: None,
