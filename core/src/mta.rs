@@ -47,15 +47,16 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// A real MTA's: "the retry interval SHOULD be at least 30 minutes; however, more
     /// sophisticated and variable strategies will be beneficial" and "the give-up time
-    /// generally needs to be at least 4-5 days" (RFC 5321 §4.5.4.1). The first retry comes
-    /// after 5 minutes, which greylisting servers expect (Postfix's `minimal_backoff_time`
-    /// is 300 s), then 30 minutes, 1, 2 and 4 hours, then every 4 hours; a warning after 4
-    /// hours (a common `delay_warning_time`); given up after 5 days (Postfix's
-    /// `maximal_queue_lifetime`).
+    /// generally needs to be at least 4-5 days" (RFC 5321 §4.5.4.1). Retries after 30
+    /// minutes, 1, 2 and 4 hours, then every 4 hours; a warning after 4 hours (a common
+    /// `delay_warning_time`); given up after 5 days (Postfix's `maximal_queue_lifetime`).
+    /// A lesson may set a quicker schedule (`queue HOST retry 5m ...`, as Postfix's
+    /// `minimal_backoff_time` of 300 s: the RFC allows it when the client knows why
+    /// delivery failed).
     fn default() -> RetryPolicy {
         let minutes = |m: u64| SimDuration::from_secs(m * 60);
         RetryPolicy {
-            backoff: vec![minutes(5), minutes(30), minutes(60), minutes(120), minutes(240)],
+            backoff: vec![minutes(30), minutes(60), minutes(120), minutes(240)],
             lifetime: SimDuration::from_secs(5 * 86_400),
             warn_after: Some(minutes(240)),
         }
@@ -963,18 +964,19 @@ mod tests {
                 assert!(item.last_error.as_deref().is_some_and(|e| e.contains("451 4.7.1")), "{item:?}");
             }
         }
-        // 5 min, 30 min, 1 h, 2 h, then every 4 h (RFC 5321 §4.5.4.1).
+        // 30 min, 1 h, 2 h, then every 4 h: never sooner than 30 minutes (RFC 5321 §4.5.4.1).
         let first: Vec<u64> = attempts.iter().take(7).copied().collect();
         let at = |h: u64, m: u64| h * HOUR + m * MINUTE;
-        assert_eq!(first, [0, at(0, 5), at(0, 35), at(1, 35), at(3, 35), at(7, 35), at(11, 35)]);
-        assert!(attempts.windows(2).skip(5).all(|w| w[1] - w[0] == 4 * HOUR), "{attempts:?}");
+        assert_eq!(first, [0, at(0, 30), at(1, 30), at(3, 30), at(7, 30), at(11, 30), at(15, 30)]);
+        assert!(attempts.windows(2).all(|w| w[1] - w[0] >= 30 * MINUTE), "{attempts:?}");
+        assert!(attempts.windows(2).skip(4).all(|w| w[1] - w[0] == 4 * HOUR), "{attempts:?}");
         // Tried until the 5 days are over: the first attempt after that gives up.
         let last_at = *attempts.last().unwrap();
         assert!((5 * 24 * HOUR..5 * 24 * HOUR + 4 * HOUR).contains(&last_at), "{last_at}");
         // One warning, at the first attempt 4 hours after arrival, with the fields of a
         // delayed DSN (RFC 3464 §2.3.3, §2.3.4, §2.3.5, §2.3.6, §2.3.9).
         let [(when, dsn, resubmit)] = warnings.as_slice() else { panic!("{} warnings", warnings.len()) };
-        assert_eq!(when.as_micros() / 1_000_000, at(7, 35));
+        assert_eq!(when.as_micros() / 1_000_000, at(7, 30));
         for field in [
             "Subject: Delayed Mail (still being retried)",
             "Content-Type: multipart/report; report-type=delivery-status",
