@@ -158,6 +158,28 @@ pub const REPLY_VERBS: &[&str] = &[
     "AUTH", "STARTTLS",
 ];
 
+/// The refusals a `reply` rule may give `verb` (one of [`REPLY_VERBS`]): the codes RFC 5321
+/// §4.3.2 lists for it (AUTH: RFC 4954 §6; STARTTLS: RFC 3207 §4; the greeting: §3.1 and
+/// the 421 of a server that must shut down), 530 where authentication or STARTTLS may be
+/// demanded first (RFC 4954 §6, RFC 3207 §4), and 421, 500 and 501, which any command may
+/// get (§4.3.2). RSET, NOOP and QUIT have no refusal of their own.
+pub fn refusals(verb: &str) -> Vec<u16> {
+    let own: &[u16] = match verb {
+        "GREETING" => return vec![554, 421],
+        "EHLO" | "HELO" => &[504, 550, 502],
+        "MAIL" => &[552, 451, 452, 550, 553, 503, 455, 555, 530],
+        "RCPT" => &[550, 551, 552, 553, 450, 451, 452, 503, 455, 555, 530],
+        "DATA" => &[503, 554, 530],
+        "MESSAGE" => return vec![552, 554, 451, 452, 450, 550, 421],
+        "VRFY" => &[550, 551, 553, 502, 504, 530],
+        "HELP" => &[502, 504, 530],
+        "AUTH" => &[432, 454, 503, 504, 534, 535, 538],
+        "STARTTLS" => &[454],
+        _ => &[],
+    };
+    own.iter().copied().chain([421, 500, 501]).collect()
+}
+
 /// The SMTP commands before which `cut` may break a connection (RFC 5321 §4.1.1, and
 /// AUTH, STARTTLS).
 pub const SMTP_CUT_VERBS: &[&str] =
@@ -1133,10 +1155,26 @@ impl Builder {
         })?;
         // A rule can only refuse: a 2xx would tell the client "done" while the server did
         // nothing (a message answered 250 and never kept would be lost).
-        let (code, _) = c.value("a reply code from 400 to 599, such as 451", |s| {
+        let (code, ccol) = c.value("a reply code from 400 to 599, such as 451", |s| {
             number(s, "a reply code of a rule (it refuses: 4xx try later, 5xx failed)", 400, 599)
         })?;
         let code = code as u16;
+        let allowed = refusals(&verb);
+        if !allowed.contains(&code) {
+            let list: Vec<String> = allowed.iter().map(u16::to_string).collect();
+            return Err((
+                ccol,
+                format!(
+                    "{verb} is never answered {code} ({}): use one of {}",
+                    match verb.as_str() {
+                        "AUTH" => "RFC 4954 §6",
+                        "STARTTLS" => "RFC 3207 §4",
+                        _ => "RFC 5321 §4.3.2",
+                    },
+                    list.join(", ")
+                ),
+            ));
+        }
         let mut enh = None;
         let t = c.next("an enhanced code such as `4.7.1` or the reply text in quotes")?;
         let text = if !t.quoted && t.text.contains('.') && t.text.starts_with(|c: char| c.is_ascii_digit()) {

@@ -336,7 +336,11 @@ impl Case {
                 FaultSpec::Greylist { target } => self.target(*target, true).map(|h| format!("greylist {h}")),
                 FaultSpec::Full { user } => Some(format!("full {}", users[user % users.len()])),
                 FaultSpec::Reply { target, verb, code, times } => self.target(*target, true).map(|h| {
-                    let (code, enhanced) = CODES[*code];
+                    // A code RFC 5321 §4.3.2 allows for the verb (421 always is).
+                    let allowed = mailroom_core::describe::refusals(VERBS[*verb]);
+                    let codes: Vec<&(u16, &str)> =
+                        CODES.iter().filter(|(c, _)| allowed.contains(c)).collect();
+                    let (code, enhanced) = *codes[*code % codes.len()];
                     let times = times.map(|n| format!(" times {n}")).unwrap_or_default();
                     format!("reply {h} {} {code} {enhanced} \"Fault rule\"{times}", VERBS[*verb])
                 }),

@@ -419,6 +419,26 @@ fn every_directive_broken() {
             ],
         ),
         (
+            "reply smtp.example.org QUIT 550 \"No\"",
+            &["line 8, column 29: QUIT is never answered 550 (RFC 5321 §4.3.2): use one of 421, 500, 501"],
+        ),
+        (
+            "reply smtp.example.org GREETING 450 \"Later\"",
+            &["line 8, column 33: GREETING is never answered 450 (RFC 5321 §4.3.2): use one of 554, 421"],
+        ),
+        (
+            "reply smtp.example.org DATA 451 \"No\"",
+            &[
+                "line 8, column 29: DATA is never answered 451 (RFC 5321 §4.3.2): use one of 503, 554, 530, 421, 500, 501",
+            ],
+        ),
+        (
+            "reply smtp.example.org AUTH 550 \"No\"",
+            &[
+                "line 8, column 29: AUTH is never answered 550 (RFC 4954 §6): use one of 432, 454, 503, 504, 534, 535, 538, 421, 500, 501",
+            ],
+        ),
+        (
             "reply smtp.example.org RCTP 451 \"No\"",
             &[
                 "line 8, column 24: expected a command to answer (GREETING, EHLO, HELO, MAIL, RCPT, DATA, MESSAGE, RSET, NOOP, VRFY, HELP, QUIT, AUTH, STARTTLS), found `RCTP`",
@@ -846,4 +866,23 @@ fn a_queue_is_configured_per_mail_host() {
         err[0].to_string(),
         "line 200, column 7: the queue of `smtp.example.org` is already set on line 100"
     );
+}
+
+#[test]
+fn every_reply_verb_has_refusals_and_only_refusals() {
+    for verb in REPLY_VERBS {
+        let codes = refusals(verb);
+        assert!(codes.contains(&421), "{verb}: a server that must shut down may say 421");
+        assert!(codes.iter().all(|c| (400..600).contains(c)), "{verb}: {codes:?}");
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), codes.len(), "{verb}: {codes:?}");
+    }
+    // What RFC 5321 §4.3.2 lists, for a few: a greeting refuses with 554, RSET never
+    // refuses on its own, the end of the data has no 500 (it is not a command line).
+    assert_eq!(refusals("GREETING"), [554, 421]);
+    assert_eq!(refusals("RSET"), [421, 500, 501]);
+    assert!(!refusals("MESSAGE").contains(&500));
+    assert!(refusals("RCPT").contains(&450) && !refusals("MAIL").contains(&450));
 }

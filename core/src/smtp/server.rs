@@ -320,6 +320,16 @@ impl SmtpServer {
         self.out.push_back(Output::Send { bytes: reply.to_bytes(), kind });
     }
 
+    /// A fault rule's refusal of `verb`: the state stays as it was, but a `421` closes the
+    /// connection, as its text says ("closing transmission channel", RFC 5321 §3.8).
+    fn refuse(&mut self, verb: &str, reply: Reply) {
+        let closes = reply.code == 421;
+        self.reply(Some(verb), reply);
+        if closes {
+            self.close();
+        }
+    }
+
     fn close(&mut self) {
         self.tx = Transaction::default();
         self.reading = Reading::Commands;
@@ -366,7 +376,7 @@ impl SmtpServer {
         if self.in_sequence(&cmd)
             && let Some(reply) = env.intercept(&ctx)
         {
-            return self.reply(Some(&verb), reply);
+            return self.refuse(&verb, reply);
         }
         let reply = self.handle_command(cmd, env);
         self.reply(Some(&verb), reply);
@@ -723,7 +733,7 @@ impl SmtpServer {
             };
             // Only a refusal: a rule can never make the server claim a message it did not keep.
             if let Some(reply) = env.intercept(&ctx).filter(|r| !r.is_positive()) {
-                return self.reply(Some("DATA"), reply);
+                return self.refuse("DATA", reply);
             }
         }
         let reply = match end {
@@ -1329,6 +1339,28 @@ pub(crate) mod tests {
         // Out of sequence, the RCPT gets its 503, not the rule's reply (RFC 5321 §4.1.4).
         assert_eq!(replies, ["220", "250", "503 5.5.1", "250 2.1.0", "451 4.7.1"]);
         assert_eq!(s.server_state(), State::ExpectRcpt);
+    }
+
+    #[test]
+    fn a_421_from_a_fault_rule_closes_the_connection() {
+        // "421 <domain> Service not available, closing transmission channel" (RFC 5321
+        // §4.2.3): the server says it, then closes; the command after it is never read.
+        struct Shutdown(Directory);
+        impl Env for Shutdown {
+            fn recipient(&mut self, client: &str, rcpt: &str) -> RcptVerdict {
+                self.0.recipient(client, rcpt)
+            }
+            fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
+                (cmd.verb == "MAIL").then(|| Reply::custom(421, Some("4.3.2"), vec!["shutting down".into()]))
+            }
+        }
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = Shutdown(directory());
+        s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nNOOP\r\n", SimTime::ZERO, &mut env);
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(replies, ["220", "250", "421 4.3.2", "close"]);
+        assert_eq!(s.server_state(), State::Closed);
     }
 
     #[test]
