@@ -688,7 +688,7 @@ async fn the_home_page_follows_the_path_and_remembers_progress() {
     assert!(has_class(&card, "started"));
     assert_eq!(
         find(&card, "[data-testid=lesson-status]").text_content().unwrap(),
-        format!("Step 3 of {total}")
+        format!("Reached step 3 of {total}")
     );
     let go_on = find(&root, "[data-testid=continue]");
     assert_eq!(attr(&go_on, "href"), "#/lesson/a-bounce/step/3");
