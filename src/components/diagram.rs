@@ -28,6 +28,8 @@ const PAD: f64 = 8.0;
 /// row may then reach this much further out than [`MARGIN_X`].
 const MIN_GAP: f64 = 196.0;
 const ROW_STRETCH: f64 = 50.0;
+/// The radius of the halo around a host's icon: a label beside another host stops there.
+const HALO: f64 = 52.0;
 /// Tokens leave and arrive this far from a host's centre (plus their own half size).
 const NODE_RADIUS: f64 = 56.0;
 
@@ -50,9 +52,12 @@ pub struct DiagramProps {
     pub asking: bool,
 }
 
-/// Where each host sits in the SVG, the room of its label, and the SVG's height.
+/// Where each host sits in the SVG, the room of its label, and the SVG's size.
 struct Layout {
     pos: Vec<(f64, f64)>,
+    /// [`W`], or more when the lowest row is so crowded that an address would not fit its
+    /// column: an address is never cut in two (`198.51.100.` / `25` reads as two numbers).
+    width: f64,
     height: f64,
     /// The label block of each host: under it, or beside it for hosts above the main row.
     blocks: Vec<Block>,
@@ -100,38 +105,64 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'sta
 fn layout(trace: &Trace) -> Layout {
     let hosts = &trace.hosts;
     if hosts.is_empty() {
-        return Layout { pos: Vec::new(), height: 300.0, blocks: Vec::new() };
+        return Layout { pos: Vec::new(), width: W, height: 300.0, blocks: Vec::new() };
     }
     let xs = hosts.iter().map(|h| f64::from(h.position.0));
     let ys = hosts.iter().map(|h| f64::from(h.position.1));
     let (xmin, xmax) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
     let (ymin, ymax) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
-    let sx = if xmax > xmin { (W - 2.0 * MARGIN_X) / (xmax - xmin) } else { 0.0 };
     let sy = if ymax > ymin { SPAN_Y / (ymax - ymin) } else { 0.0 };
-    let mut pos: Vec<(f64, f64)> = hosts
-        .iter()
-        .map(|h| {
-            let x = if sx > 0.0 { MARGIN_X + (f64::from(h.position.0) - xmin) * sx } else { W / 2.0 };
-            (x, TOP + (f64::from(h.position.1) - ymin) * sy)
-        })
-        .collect();
     // Hosts on the lowest row share it out in columns, moved apart where they crowd; the
     // others put their labels beside them, off the links, up to the right edge.
     let side: Vec<bool> = hosts.iter().map(|h| f64::from(h.position.1) < ymax - 5.0).collect();
     let row: Vec<usize> = (0..hosts.len()).filter(|&i| !side[i]).collect();
-    let row_xs: Vec<f64> = row.iter().map(|&i| pos[i].0).collect();
-    let row_xs = spread(&row_xs, MIN_GAP, MARGIN_X - ROW_STRETCH, W - MARGIN_X + ROW_STRETCH);
-    for (&i, &x) in row.iter().zip(&row_xs) {
-        pos[i].0 = x;
+    // The hosts' places in a drawing `width` wide, and the columns of the lowest row.
+    let place = |width: f64| {
+        let sx = if xmax > xmin { (width - 2.0 * MARGIN_X) / (xmax - xmin) } else { 0.0 };
+        let mut pos: Vec<(f64, f64)> = hosts
+            .iter()
+            .map(|h| {
+                let x = if sx > 0.0 { MARGIN_X + (f64::from(h.position.0) - xmin) * sx } else { width / 2.0 };
+                (x, TOP + (f64::from(h.position.1) - ymin) * sy)
+            })
+            .collect();
+        let row_xs: Vec<f64> = row.iter().map(|&i| pos[i].0).collect();
+        let row_xs = spread(&row_xs, MIN_GAP, MARGIN_X - ROW_STRETCH, width - MARGIN_X + ROW_STRETCH);
+        for (&i, &x) in row.iter().zip(&row_xs) {
+            pos[i].0 = x;
+        }
+        (pos, columns(&row_xs, width, PAD))
+    };
+    let fits =
+        |cols: &[(f64, f64)]| row.iter().zip(cols).all(|(&i, (l, r))| ADDR.width(&hosts[i].addr) <= r - l);
+    let mut width = W;
+    let (mut pos, mut row_cols) = place(width);
+    while !fits(&row_cols) && width < 2.0 * W {
+        width += 10.0;
+        (pos, row_cols) = place(width);
     }
-    let row_cols = columns(&row_xs, W, PAD);
+    // A host above the row has its label beside it, to its right: up to the next host at
+    // about its height, else to the drawing's edge, which moves out for it when its address
+    // would not fit (a host at the right edge had 80 units: a label cut letter by letter).
+    let next_right = |i: usize| {
+        let (x, y) = pos[i];
+        pos.iter()
+            .filter(|&&(xj, yj)| xj > x && (yj - y).abs() < 100.0)
+            .map(|&(xj, _)| xj - HALO)
+            .reduce(f64::min)
+    };
+    for i in (0..hosts.len()).filter(|&i| side[i] && next_right(i).is_none()) {
+        width = width.max((pos[i].0 + 62.0 + ADDR.width(&hosts[i].addr) + PAD).ceil());
+    }
     let mut row_i = 0;
     let blocks: Vec<Block> = pos
         .iter()
         .zip(&side)
-        .map(|(&(x, y), &side)| {
+        .enumerate()
+        .map(|(i, (&(x, y), &side))| {
             if side {
-                Block { x: x + 62.0, y: y - 10.0, centred: false, left: x + 62.0, right: W - PAD }
+                let right = next_right(i).map_or(width - PAD, |r| r.min(width - PAD));
+                Block { x: x + 62.0, y: y - 10.0, centred: false, left: x + 62.0, right }
             } else {
                 let (left, right) = row_cols[row_i];
                 row_i += 1;
@@ -166,7 +197,7 @@ fn layout(trace: &Trace) -> Layout {
             }
         }
     }
-    Layout { pos, height: (bottom + PAD).ceil(), blocks }
+    Layout { pos, width, height: (bottom + PAD).ceil(), blocks }
 }
 
 /// FNV-1a (64 bits) of host `id`'s label: its lines' classes and texts, each ended by a
@@ -330,7 +361,7 @@ fn host_node(
     html! {
         <g key={id} class={class!("host", format!("role-{}", role_name(info.role).replace(' ', "-")), class)}>
             <title>{ sentence }</title>
-            <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r="52" />
+            <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r={fixed(HALO, 0)} />
             <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>{ host_icon(info.role) }</g>
             { for lines.into_iter().map(|l| html! {
                 <text class={l.class} x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text }</text>
@@ -503,7 +534,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             <svg
                 class="diagram"
                 data-testid="diagram"
-                viewBox={format!("0 0 {} {}", fixed(W, 0), fixed(height, 0))}
+                viewBox={format!("0 0 {} {}", fixed(layout.width, 0), fixed(height, 0))}
                 preserveAspectRatio="xMidYMid meet"
                 role="img"
                 aria-labelledby="diagram-title diagram-desc"
@@ -519,7 +550,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             </svg>
             // Over the diagram, its size: the moving part of the token (see `token`).
             <div class="token-layer" data-testid="token-layer" aria-hidden="true"
-                style={format!("--vbw: {}; --vbh: {}", fixed(W, 0), fixed(height, 0))}>
+                style={format!("--vbw: {}; --vbh: {}", fixed(layout.width, 0), fixed(height, 0))}>
                 { moving }
             </div>
           </div>
@@ -545,6 +576,25 @@ mod tests {
             }
         }
         (bottom + PAD).ceil()
+    }
+
+    #[test]
+    fn an_address_is_never_cut_in_two() {
+        for (id, text) in BUILTIN {
+            let Ok((_, run)) = crate::state::build_lesson(id, text, 1) else { continue };
+            let trace = &run.trace;
+            let layout = layout(trace);
+            for (info, block) in trace.hosts.iter().zip(&layout.blocks) {
+                let (lines, _) = block.place(&[("host-addr", info.addr.clone(), ADDR)]);
+                assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.addr, block.left, block.right);
+            }
+            // Only a crowded row or a label at the right edge widens the drawing, and only
+            // as much as it needs; the standard world keeps its width.
+            assert!(layout.width < W * 1.2, "{id}: {}", layout.width);
+            if trace.hosts.len() <= 4 && trace.hosts.iter().all(|h| h.position.1 != 30) {
+                assert_eq!(layout.width, W, "{id}");
+            }
+        }
     }
 
     #[test]
