@@ -66,7 +66,9 @@ struct Options {
     ///
     /// For testing: a client that sends no complete command line (in SMTP's DATA, no line of
     /// the message) for SECS seconds is disconnected, on every service; a byte at a time
-    /// does not count. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
+    /// does not count (but inside an IMAP literal each octet earns 1/500 s, up to SECS from
+    /// now: a literal sent at 500 octets a second or more goes on without a line end).
+    /// SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
     /// (its autologout); IMAP says * BYE. A real server waits at least 5 minutes for SMTP
     /// (RFC 5321 §4.5.3.2.7), 10 minutes for POP3 (RFC 1939 §3) and 30 minutes for IMAP
     /// (RFC 3501 §5.4): those are the defaults.
