@@ -40,9 +40,10 @@ impl SimTime {
 }
 
 /// The slowest a peer may go, in octets a second, where progress is counted in octets
-/// rather than in lines ([`SimTime::earn`]): an IMAP client sending a literal. 500 is
-/// Postfix's `smtpd_min_data_rate` default (for DATA): a slow link (a 9.6 kbit/s modem moves
-/// 1,200 octets a second) keeps up; a client that sends or reads a byte at a time does not.
+/// rather than in lines ([`SimTime::earn`]): an IMAP client sending a literal, a client of
+/// `mailroom-serve` taking the answers that wait for it. 500 is Postfix's
+/// `smtpd_min_data_rate` default (for DATA): a slow link (a 9.6 kbit/s modem moves 1,200
+/// octets a second) keeps up; a client that sends or reads a byte at a time does not.
 pub const MIN_RATE: u64 = 500;
 
 /// A span of virtual time, in microseconds.

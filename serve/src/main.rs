@@ -21,7 +21,7 @@ use mailroom_core::imap::server::{self as imap, ImapConfig};
 use mailroom_core::pop3::server::{AUTOLOGOUT, Pop3Config};
 use mailroom_core::session::Directory;
 use mailroom_core::smtp::server::{SERVER_TIMEOUT, ServerConfig};
-use mailroom_core::time::SimDuration;
+use mailroom_core::time::{MIN_RATE, SimDuration};
 use mailroom_core::world::names;
 
 use host::Host;
@@ -75,6 +75,15 @@ struct Options {
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_TIMEOUT_SECS))]
     idle_timeout: Option<u64>,
+    /// For testing: the slowest a client may read, or send an IMAP literal, in octets a second
+    ///
+    /// For testing: the slowest a client may take the answers that wait for it, or send an
+    /// IMAP literal, in octets a second (default 500, Postfix's smtpd_min_data_rate). Each
+    /// octet earns the client 1/RATE of a second, up to the idle timeout from now: one that
+    /// keeps up RATE is never cut off, one that reads or sends slower is, however it spreads
+    /// its bytes.
+    #[arg(long, value_name = "RATE", value_parser = clap::value_parser!(u64).range(1..))]
+    min_rate: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,9 +163,10 @@ fn pop3_config(idle_timeout: Option<SimDuration>) -> Pop3Config {
     c
 }
 
-fn imap_config(idle_timeout: Option<SimDuration>) -> ImapConfig {
+fn imap_config(idle_timeout: Option<SimDuration>, min_rate: u64) -> ImapConfig {
     let mut c = ImapConfig::new(HOSTNAME);
     c.timeout = idle_timeout.unwrap_or(imap::AUTOLOGOUT);
+    c.min_rate = min_rate;
     c
 }
 
@@ -224,11 +234,13 @@ fn main() -> ExitCode {
         let _ = out.flush();
     }
     let idle_timeout = opts.idle_timeout.map(SimDuration::from_secs);
+    let min_rate = opts.min_rate.unwrap_or(MIN_RATE);
     let services = event_loop::Services {
         smtp: smtp_config(idle_timeout),
         submission: submission_config(idle_timeout),
         pop3: pop3_config(idle_timeout),
-        imap: imap_config(idle_timeout),
+        imap: imap_config(idle_timeout, min_rate),
+        min_rate,
         transcript: opts.transcript,
     };
     let mut host = Host::new(directory(), opts.print_messages, HOSTNAME);
