@@ -351,3 +351,57 @@ fn a_client_that_reads_too_slowly_is_cut_off_one_that_keeps_up_is_served() {
         "the answer waited only {took} s: the test needs it to wait for longer than the timeout"
     );
 }
+
+/// A message an IMAP session expunges while a POP3 session holds the maildrop is gone, for
+/// good: RETR and TOP of it get a plain `-ERR` that says so, as Dovecot answers
+/// ("-ERR Message 1 expunged."), not `[SYS/TEMP]`, which tells the client to try again
+/// later (RFC 3206 §4: SYS is for failures of the system, TEMP for those that pass). DELE
+/// of it is taken, and QUIT's UPDATE (RFC 1939 §6) removes what is marked: the message is
+/// not there, which is what the client asked for, so `+OK`, not `-ERR [SYS/TEMP] some
+/// deleted messages not removed`.
+#[test]
+fn a_message_expunged_over_imap_is_gone_for_pop3_not_a_temporary_failure() {
+    let server = Server::run(&["--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
+    for subject in ["one", "two"] {
+        curl_send(server.port, "bob@example.net", &format!("Subject: {subject}\r\n\r\nHi\r\n"));
+    }
+    server.wait_for(", 2 in mailbox)");
+    let (mut pop3, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.contains("2 messages"), "{pass:?}");
+
+    let imap = TcpStream::connect(("127.0.0.1", server.imap_port)).unwrap();
+    imap.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut imap_reader = BufReader::new(imap.try_clone().unwrap());
+    let mut imap_writer = imap;
+    let mut say = |tag: &str, command: &str| {
+        imap_writer.write_all(format!("{tag} {command}\r\n").as_bytes()).unwrap();
+        loop {
+            let mut line = String::new();
+            imap_reader.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "IMAP closed");
+            if line.starts_with(&format!("{tag} ")) {
+                return line;
+            }
+        }
+    };
+    say("a", "LOGIN bob@example.net builder");
+    say("b", "SELECT INBOX");
+    assert!(say("c", "STORE 1 +FLAGS.SILENT (\\Deleted)").starts_with("c OK"));
+    assert!(say("d", "EXPUNGE").starts_with("d OK"));
+
+    for command in ["RETR 1", "TOP 1 0"] {
+        let answer = pop3.command(command);
+        assert!(answer.starts_with("-ERR ") && !answer.contains("[SYS/"), "{command}: {answer:?}");
+        assert!(answer.contains("another session"), "{command}: {answer:?}");
+    }
+    let two = pop3.command("RETR 2");
+    assert!(two.starts_with("+OK"), "{two:?}");
+    while pop3.line() != ".\r\n" {}
+    assert!(pop3.command("DELE 1").starts_with("+OK"));
+    let quit = pop3.command("QUIT");
+    assert!(quit.starts_with("+OK"), "{quit:?}");
+
+    let (mut again, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.contains("1 message "), "{pass:?}");
+    assert!(again.command("QUIT").starts_with("+OK"));
+}
