@@ -791,7 +791,7 @@ pub const POP3_RESPONSES: &[Explanation] = &[
     e(
         "-ERR",
         "Negative answer",
-        "The command failed: it was unknown, malformed, out of place, or refused. The session goes on.",
+        "The command failed: it was unknown, malformed, out of place, or refused, or the message it names is not there (marked deleted, or removed since the login by another session, such as an IMAP client). The session goes on.",
         "RFC 1939 §3",
     ),
     e(
@@ -809,7 +809,7 @@ pub const POP3_RESPONSES: &[Explanation] = &[
     e(
         "SYS/TEMP",
         "[SYS/TEMP]: a temporary problem",
-        "The server could not open or change the maildrop for now; later it may work.",
+        "The server could not open the maildrop, read a message or change the maildrop for now; later it may work. A message another session has removed is not this: it gets a plain -ERR, since trying again cannot bring it back.",
         "RFC 3206 §4",
     ),
 ];
@@ -1792,6 +1792,59 @@ mod tests {
         ] {
             assert!(seen.iter().any(|s| s == key), "{key} in {seen:?}");
         }
+    }
+
+    /// What a POP3 server answers to RETR is explained as what it is (RFC 3206 §4): a message
+    /// another session removed (an IMAP EXPUNGE) gets a plain -ERR, whose explanation says
+    /// so, never the "temporary problem" of `[SYS/TEMP]`; a message the host cannot read
+    /// now gets `[SYS/TEMP]`, explained as a problem that may pass. The answers are the
+    /// real server's.
+    #[cfg(feature = "pop3")]
+    #[test]
+    fn pop3_errors_to_retr_are_explained_as_what_they_are() {
+        use crate::pop3::server::{Pop3Config, Pop3Server};
+        use crate::pop3::{MaildropError, MessageError, Pop3Item};
+        use crate::session::{Env, Output, RcptVerdict, Session};
+        use crate::time::SimTime;
+        use crate::trace::TraceEvent;
+        use std::rc::Rc;
+        struct Host;
+        impl Env for Host {
+            fn recipient(&mut self, _: &str, _: &str) -> RcptVerdict {
+                RcptVerdict::NoSuchUser
+            }
+            fn check_password(&mut self, _: &str, _: &str) -> bool {
+                true
+            }
+            fn open_maildrop(&mut self, _: &str, _: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+                Ok(["1.1", "1.2"].map(|uid| Pop3Item { uid: uid.into(), size: 10 }).to_vec())
+            }
+            fn maildrop_message(&mut self, _: &str, _: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
+                Err(if uid == "1.1" { MessageError::Gone } else { MessageError::Unavailable })
+            }
+        }
+        let peer = crate::smtp::server::Peer { addr: "192.0.2.20".into(), name: None };
+        let mut s = Pop3Server::new(Pop3Config::new("pop.example.net"), peer, 1, SimTime::ZERO);
+        s.handle_input(b"USER bob\r\nPASS x\r\nRETR 1\r\nRETR 2\r\n", SimTime::ZERO, &mut Host);
+        let mut events = Vec::new();
+        while let Some(o) = s.poll_output() {
+            if let Output::Send { bytes, kind } = o {
+                let index = events.len();
+                let at = SimTime::ZERO;
+                let (from, to, protocol, conn, hosts) = (0, 1, Protocol::Pop3, None, Vec::new());
+                events.push(TraceEvent { index, sent: at, at, from, to, protocol, kind, conn, bytes, hosts });
+            }
+        }
+        let trace = Trace { hosts: Vec::new(), initial: Vec::new(), conns: Vec::new(), events };
+        let said = |i: usize| (trace.events[i].text(), event(&trace, i));
+        let (gone, explained) = said(3);
+        assert!(gone.starts_with("-ERR message 1 is gone"), "{gone}");
+        assert_eq!(explained.iter().map(|x| x.key).collect::<Vec<_>>(), ["-ERR"]);
+        assert!(explained[0].text.contains("another session"), "{}", explained[0].text);
+        let (unreadable, explained) = said(4);
+        assert!(unreadable.starts_with("-ERR [SYS/TEMP] "), "{unreadable}");
+        assert_eq!(explained.iter().map(|x| x.key).collect::<Vec<_>>(), ["-ERR", "SYS/TEMP"]);
+        assert!(explained[1].text.contains("read"), "{}", explained[1].text);
     }
 
     /// The words in `src` right after each `prefix`: upper-case letters and hyphens.

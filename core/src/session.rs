@@ -36,7 +36,7 @@ use crate::imap::server::State as ImapServerState;
 #[cfg(feature = "pop3")]
 use crate::pop3::server::State as Pop3ServerState;
 #[cfg(feature = "pop3")]
-use crate::pop3::{MaildropError, Pop3Item};
+use crate::pop3::{MaildropError, MessageError, Pop3Item};
 use crate::smtp::client::ClientState;
 use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, State as SmtpServerState};
@@ -142,14 +142,16 @@ pub trait Env {
         Err(MaildropError::Unavailable)
     }
     /// The whole message `uid` of the maildrop `session` holds locked for `user`, its
-    /// lines ending in CRLF, for RETR and TOP (RFC 1939 §7). `None` if it cannot be read.
+    /// lines ending in CRLF, for RETR and TOP (RFC 1939 §7). `Gone` when another session
+    /// has removed it since (IMAP's EXPUNGE), `Unavailable` when it cannot be read now.
     #[cfg(feature = "pop3")]
-    fn maildrop_message(&mut self, _user: &str, _session: u64, _uid: &str) -> Option<Rc<[u8]>> {
-        None
+    fn maildrop_message(&mut self, _user: &str, _session: u64, _uid: &str) -> Result<Rc<[u8]>, MessageError> {
+        Err(MessageError::Unavailable)
     }
     /// QUIT entered the UPDATE state: remove exactly these messages from `user`'s maildrop
     /// (RFC 1939 §6). Asked only with at least one uid. False when some could not be
-    /// removed (`-ERR some deleted messages not removed`).
+    /// removed (`-ERR some deleted messages not removed`); one that another session has
+    /// removed already is not in the maildrop, as asked.
     #[cfg(feature = "pop3")]
     fn commit_deletions(&mut self, _user: &str, _session: u64, _uids: &[String]) -> bool {
         false

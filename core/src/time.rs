@@ -28,7 +28,23 @@ impl SimTime {
     pub const fn plus(self, d: SimDuration) -> SimTime {
         SimTime(self.0.saturating_add(d.0))
     }
+
+    /// This deadline, moved by progress that is not counted in lines: `octets` earn
+    /// `octets / rate` seconds, but the deadline never goes beyond `now + limit`. The rule
+    /// of Postfix's `smtpd_min_data_rate`: a peer that keeps up `rate` octets a second is
+    /// never timed out, one that drips slower falls behind and is, after a bounded time.
+    pub fn earn(self, octets: u64, rate: u64, now: SimTime, limit: SimDuration) -> SimTime {
+        let earned = SimDuration(octets.saturating_mul(1_000_000) / rate.max(1));
+        self.plus(earned).min(now.plus(limit))
+    }
 }
+
+/// The slowest a peer may go, in octets a second, where progress is counted in octets
+/// rather than in lines ([`SimTime::earn`]): an IMAP client sending a literal, a client of
+/// `mailroom-serve` taking the answers that wait for it. 500 is Postfix's
+/// `smtpd_min_data_rate` default (for DATA): a slow link (a 9.6 kbit/s modem moves 1,200
+/// octets a second) keeps up; a client that sends or reads a byte at a time does not.
+pub const MIN_RATE: u64 = 500;
 
 /// A span of virtual time, in microseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -105,6 +121,27 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(rfc5322_date(t), want);
         }
+    }
+
+    /// Octets earn time at the rate, up to the limit from now; a deadline that has passed
+    /// stays passed unless enough comes.
+    #[test]
+    fn progress_earns_time_up_to_the_limit() {
+        let limit = SimDuration::from_secs(300);
+        let at = SimTime::from_secs;
+        let cases = [
+            // (deadline, octets, now, new deadline)
+            (at(300), 0, at(10), at(300)),
+            (at(300), 500, at(10), at(301)),
+            (at(300), 5_000, at(10), at(310)),
+            (at(300), 1_000_000, at(10), at(310)),
+            (at(300), 1, at(299), SimTime(300_002_000)),
+            (at(300), 250, at(301), SimTime(300_500_000)),
+        ];
+        for (due, octets, now, want) in cases {
+            assert_eq!(due.earn(octets, 500, now, limit), want, "{due:?} {octets} {now:?}");
+        }
+        assert_eq!(at(1).earn(u64::MAX, 0, at(0), limit), at(300), "no overflow, no division by 0");
     }
 
     #[test]

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use mailroom_core::pop3::server::{Pop3Config, Pop3Server, State};
-use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop, md5_hex, valid_unique_id};
+use mailroom_core::pop3::{MaildropError, MessageError, Pop3Item, maildrop, md5_hex, valid_unique_id};
 use mailroom_core::session::{Env, Output, RcptVerdict, Session};
 use mailroom_core::smtp::server::Peer;
 use mailroom_core::store::{INBOX, MailStore, SessionKey};
@@ -68,7 +68,7 @@ impl Env for Host {
     fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
         maildrop::open(&mut self.store, user, session)
     }
-    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
         maildrop::message(&self.store, user, session, uid)
     }
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {

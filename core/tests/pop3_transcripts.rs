@@ -9,7 +9,7 @@
 use std::rc::Rc;
 
 use mailroom_core::pop3::server::{Pop3Config, Pop3Server};
-use mailroom_core::pop3::{MaildropError, Pop3Item};
+use mailroom_core::pop3::{MaildropError, MessageError, Pop3Item};
 use mailroom_core::session::{Env, Output, RcptVerdict, Session};
 use mailroom_core::smtp::server::Peer;
 use mailroom_core::time::SimTime;
@@ -41,8 +41,8 @@ impl Env for Host {
         self.locked_by = Some(session);
         Ok(self.drop.iter().map(|(uid, m)| Pop3Item { uid: uid.to_string(), size: m.len() as u64 }).collect())
     }
-    fn maildrop_message(&mut self, _user: &str, _session: u64, uid: &str) -> Option<Rc<[u8]>> {
-        self.drop.iter().find(|(u, _)| *u == uid).map(|(_, m)| m.clone())
+    fn maildrop_message(&mut self, _user: &str, _session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
+        self.drop.iter().find(|(u, _)| *u == uid).map(|(_, m)| m.clone()).ok_or(MessageError::Gone)
     }
     fn commit_deletions(&mut self, _user: &str, _session: u64, uids: &[String]) -> bool {
         self.deleted.extend(uids.iter().cloned());

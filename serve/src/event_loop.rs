@@ -45,9 +45,9 @@ pub const MAX_CLIENTS: usize = 64;
 /// Octets waiting to be written to one client beyond which its input is no longer read
 /// nor parsed: a client that sends commands faster than it reads the answers waits,
 /// unread, until they have gone out, so it cannot make the server hold more and more of
-/// them (the machine's own timer still ends a session whose client never reads). Checked
-/// before every command line, so a client costs at most this and one response (a POP3
-/// `RETR` of the largest message, an IMAP `FETCH` within its own limit).
+/// them (the write deadline, [`Conn::write`], ends a session whose client does not read
+/// them). Checked before every command line, so a client costs at most this and one
+/// response (a POP3 `RETR` of the largest message, an IMAP `FETCH` within its own limit).
 pub const MAX_BACKLOG: usize = 4 << 20;
 
 /// Octets read from a socket at a time.
@@ -63,6 +63,9 @@ pub struct Services {
     pub submission: ServerConfig,
     pub pop3: Pop3Config,
     pub imap: ImapConfig,
+    /// The slowest a client may take its answers, in octets a second, once they wait for it
+    /// ([`Conn::write`]; [`mailroom_core::time::MIN_RATE`] unless `--min-rate`).
+    pub min_rate: u64,
     pub transcript: bool,
 }
 
@@ -111,10 +114,14 @@ struct Conn {
     taken: usize,
     /// For the client, not yet written.
     output: Vec<u8>,
-    /// Since when `output` has waited with no octet written (the client does not read).
-    stalled: Option<Instant>,
-    /// How long `output` may wait so: the service's idle timeout.
-    write_timeout: Duration,
+    /// While `output` waits: by when the client must have taken more of it ([`Conn::write`]).
+    write_deadline: Option<SimTime>,
+    /// The longest the client may fall behind: the service's idle timeout.
+    write_timeout: SimDuration,
+    /// Octets handed to the socket so far, and how many of them the client has taken
+    /// (acknowledged), as last seen.
+    sent: u64,
+    acked: u64,
     /// The socket may hold more to read (readiness is reported once per arrival, so what
     /// was left unread must be remembered).
     unread: bool,
@@ -130,10 +137,9 @@ struct Conn {
 }
 
 impl Conn {
-    /// The machine's timer, or the moment a stalled write gives up.
-    fn deadline(&self, started: Instant) -> Option<SimTime> {
-        let stall = self.stalled.map(|since| sim_time(started, since + self.write_timeout));
-        match (self.machine.timer(), stall) {
+    /// The machine's timer, or the write deadline.
+    fn deadline(&self) -> Option<SimTime> {
+        match (self.machine.timer(), self.write_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -235,8 +241,24 @@ impl Conn {
         }
     }
 
-    /// Writes what waits, as much as the socket takes now.
-    fn write(&mut self) {
+    /// Writes what waits, as much as the socket takes now, and ends the session if the
+    /// client has fallen too far behind.
+    ///
+    /// The write deadline is bounded by real progress, by the rule of Postfix's
+    /// `smtpd_min_data_rate`: when answers begin to wait for the client, it has the
+    /// service's idle timeout to take more of them; each octet it takes earns it
+    /// `1 / min_rate` of a second, but never more than the idle timeout from now. A client
+    /// that reads at least `min_rate` octets a second, however slow its link, is never cut
+    /// off; one that reads slower falls behind, and is cut off after a bounded time however
+    /// it spreads its reads (a byte a second: about the idle timeout). Before, every octet
+    /// written restarted the whole timeout, so a client that read a byte at a time held its
+    /// connection, one of [`MAX_CLIENTS`], for ever.
+    ///
+    /// An octet counts once the client has acknowledged it ([`unacknowledged`]), not when
+    /// the kernel takes it: the kernel grows a socket's send buffer as the connection goes
+    /// (to 4 MiB on Linux), by more than the client reads when its segments are small, and
+    /// that is no progress of the client's.
+    fn write(&mut self, now: SimTime, min_rate: u64) {
         let mut written = 0;
         while written < self.output.len() {
             match self.stream.write(&self.output[written..]) {
@@ -251,22 +273,28 @@ impl Conn {
             }
         }
         self.output.drain(..written);
-        if self.output.is_empty() {
-            self.stalled = None;
-        } else if written > 0 || self.stalled.is_none() {
-            self.stalled = Some(Instant::now());
+        self.sent += written as u64;
+        let acked = self.sent - unacknowledged(&self.stream).min(self.sent);
+        let taken = acked.saturating_sub(self.acked);
+        self.acked = self.acked.max(acked);
+        self.write_deadline = (!self.output.is_empty()).then(|| {
+            let due = self.write_deadline.unwrap_or(now.plus(self.write_timeout));
+            due.earn(taken, min_rate, now, self.write_timeout)
+        });
+        if self.write_deadline.is_some_and(|due| due <= now) {
+            let secs = self.write_timeout.0 / 1_000_000;
+            self.broken = Some(Broken::Error(format!(
+                "the client read its answers too slowly (more than {secs} s behind {min_rate} octets a second)"
+            )));
         }
     }
 
-    /// The machine's timer, if it is due; a write that waited too long ends the session.
-    fn tick(&mut self, host: &mut Host, services: &Services, now: SimTime, started: Instant) {
+    /// The machine's timer, if it is due. (The write deadline is [`Conn::write`]'s: it
+    /// first counts what the client has taken since the last turn.)
+    fn tick(&mut self, host: &mut Host, services: &Services, now: SimTime) {
         if self.machine.timer().is_some_and(|t| t <= now) {
             self.machine.session().handle_timeout(now);
             self.take_output(host, services, now);
-        }
-        if self.stalled.is_some_and(|since| sim_time(started, since + self.write_timeout) <= now) {
-            let secs = self.write_timeout.as_secs();
-            self.broken = Some(Broken::Error(format!("the client read nothing for {secs} s")));
         }
     }
 
@@ -305,6 +333,24 @@ impl Conn {
         let _ = poll.registry().deregister(&mut self.stream);
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
+}
+
+/// Octets written to `stream` that the client has not acknowledged yet: on Linux, the
+/// socket's send queue (`SIOCOUTQ`, tcp(7)); elsewhere none are known, and what the kernel
+/// took counts as taken.
+#[cfg(target_os = "linux")]
+fn unacknowledged(stream: &TcpStream) -> u64 {
+    use std::os::fd::AsRawFd;
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ) on a TCP socket stores one int through the pointer, which
+    // points at `queued`; the descriptor is open for as long as `stream` lives.
+    let ok = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) } == 0;
+    if ok { queued.max(0) as u64 } else { 0 }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged(_stream: &TcpStream) -> u64 {
+    0
 }
 
 /// Runs `work` on `conn`; should it panic (a bug), that session ends and the others go on,
@@ -369,7 +415,7 @@ pub fn run(
         } else {
             conns
                 .values()
-                .filter_map(|c| c.deadline(started))
+                .filter_map(Conn::deadline)
                 .min()
                 .map(|at| to_duration(SimDuration(at.0.saturating_sub(now.0))))
         };
@@ -403,7 +449,7 @@ pub fn run(
         for conn in conns.values_mut() {
             guarded(conn, |conn| {
                 conn.read(&mut buf, host, services, now);
-                conn.tick(host, services, now, started);
+                conn.tick(host, services, now);
             });
         }
         // Whatever changed in the store, idling IMAP sessions hear of it now (RFC 2177).
@@ -418,7 +464,7 @@ pub fn run(
         let mut done = Vec::new();
         for (&token, conn) in conns.iter_mut() {
             if conn.broken.is_none() && !conn.output.is_empty() {
-                conn.write();
+                conn.write(now, services.min_rate);
             }
             if conn.broken.is_some() || (conn.closing && conn.output.is_empty()) {
                 done.push(token);
@@ -496,8 +542,10 @@ fn accept(
             input: Vec::new(),
             taken: 0,
             output: Vec::new(),
-            stalled: None,
-            write_timeout: to_duration(timeout),
+            write_deadline: None,
+            write_timeout: timeout,
+            sent: 0,
+            acked: 0,
             unread: true,
             closing: false,
             eof: false,

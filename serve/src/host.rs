@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::rc::Rc;
 
 use mailroom_core::mail::{self, Bounce, Failure};
-use mailroom_core::pop3::{MaildropError, Pop3Item, maildrop};
+use mailroom_core::pop3::{MaildropError, MessageError, Pop3Item, maildrop};
 use mailroom_core::session::{Directory, Env, RcptVerdict};
 use mailroom_core::smtp::server::Accepted;
 use mailroom_core::store::{INBOX, MailStore, StoreLimits};
@@ -227,7 +227,7 @@ impl Env for HostEnv<'_> {
         self.0.open_maildrop(user, session)
     }
 
-    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
         maildrop::message(&self.0.store, user, session, uid)
     }
 

@@ -21,7 +21,7 @@ use mailroom_core::imap::server::{self as imap, ImapConfig};
 use mailroom_core::pop3::server::{AUTOLOGOUT, Pop3Config};
 use mailroom_core::session::Directory;
 use mailroom_core::smtp::server::{SERVER_TIMEOUT, ServerConfig};
-use mailroom_core::time::SimDuration;
+use mailroom_core::time::{MIN_RATE, SimDuration};
 use mailroom_core::world::names;
 
 use host::Host;
@@ -66,13 +66,24 @@ struct Options {
     ///
     /// For testing: a client that sends no complete command line (in SMTP's DATA, no line of
     /// the message) for SECS seconds is disconnected, on every service; a byte at a time
-    /// does not count. SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
+    /// does not count (but inside an IMAP literal each octet earns 1/500 s, up to SECS from
+    /// now: a literal sent at 500 octets a second or more goes on without a line end).
+    /// SMTP says 421 4.4.2 first; POP3 closes without a word and deletes nothing
     /// (its autologout); IMAP says * BYE. A real server waits at least 5 minutes for SMTP
     /// (RFC 5321 §4.5.3.2.7), 10 minutes for POP3 (RFC 1939 §3) and 30 minutes for IMAP
     /// (RFC 3501 §5.4): those are the defaults.
     #[arg(long, value_name = "SECS",
           value_parser = clap::value_parser!(u64).range(1..=MAX_IDLE_TIMEOUT_SECS))]
     idle_timeout: Option<u64>,
+    /// For testing: the slowest a client may read, or send an IMAP literal, in octets a second
+    ///
+    /// For testing: the slowest a client may take the answers that wait for it, or send an
+    /// IMAP literal, in octets a second (default 500, Postfix's smtpd_min_data_rate). Each
+    /// octet earns the client 1/RATE of a second, up to the idle timeout from now: one that
+    /// keeps up RATE is never cut off, one that reads or sends slower is, however it spreads
+    /// its bytes.
+    #[arg(long, value_name = "RATE", value_parser = clap::value_parser!(u64).range(1..))]
+    min_rate: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,9 +163,10 @@ fn pop3_config(idle_timeout: Option<SimDuration>) -> Pop3Config {
     c
 }
 
-fn imap_config(idle_timeout: Option<SimDuration>) -> ImapConfig {
+fn imap_config(idle_timeout: Option<SimDuration>, min_rate: u64) -> ImapConfig {
     let mut c = ImapConfig::new(HOSTNAME);
     c.timeout = idle_timeout.unwrap_or(imap::AUTOLOGOUT);
+    c.min_rate = min_rate;
     c
 }
 
@@ -222,11 +234,13 @@ fn main() -> ExitCode {
         let _ = out.flush();
     }
     let idle_timeout = opts.idle_timeout.map(SimDuration::from_secs);
+    let min_rate = opts.min_rate.unwrap_or(MIN_RATE);
     let services = event_loop::Services {
         smtp: smtp_config(idle_timeout),
         submission: submission_config(idle_timeout),
         pop3: pop3_config(idle_timeout),
-        imap: imap_config(idle_timeout),
+        imap: imap_config(idle_timeout, min_rate),
+        min_rate,
         transcript: opts.transcript,
     };
     let mut host = Host::new(directory(), opts.print_messages, HOSTNAME);

@@ -226,3 +226,58 @@ fn curl_lists_fetches_and_searches() {
     let unseen = curl_imap(server.imap_port, &["-X", "SEARCH UNSEEN"], "INBOX");
     assert_eq!(unseen, "* SEARCH 1\r\n", "fetching UID 2 set its \\Seen");
 }
+
+/// With `--idle-timeout 1`: an APPEND whose literal (RFC 9051 §4.3) is a message with one
+/// long line, sent at 1,000 octets a second, takes 3 s without a line end and is stored (each
+/// octet earns 1/500 s, the default `--min-rate`, up to the timeout); a literal dripped at
+/// 100 octets a second falls behind and is cut off by the autologout, `* BYE`, after about
+/// 1.25 s. (Before, only line ends counted: both were cut off a second after the last one.)
+#[test]
+fn a_literal_counts_as_activity_at_the_minimum_rate() {
+    let server = Server::run(&["--imap", "127.0.0.1:0", "--idle-timeout", "1"]);
+    let port = server.imap_port;
+    // (octets per 100 ms, literal size): 3,000 octets at 1,000 a second; 100 a second.
+    let sessions = [(100, 3_000), (10, 3_000)];
+    let threads: Vec<_> = sessions
+        .into_iter()
+        .map(|(step, size)| {
+            std::thread::spawn(move || {
+                let mut raw = Raw::connect(port);
+                raw.command("a", "LOGIN bob@example.net builder");
+                raw.stream.write_all(format!("b APPEND INBOX {{{size}}}\r\n").as_bytes()).unwrap();
+                assert_eq!(raw.line(), "+ Ready for literal data\r\n");
+                let head = "Subject: slow\r\n\r\n";
+                raw.stream.write_all(head.as_bytes()).unwrap();
+                let since = Instant::now();
+                let mut sent = head.len();
+                let mut writer = raw.stream.try_clone().unwrap();
+                let sending = std::thread::spawn(move || {
+                    while sent < size {
+                        std::thread::sleep(Duration::from_millis(100));
+                        let n = step.min(size - sent);
+                        if writer.write_all(&b"x".repeat(n)).is_err() {
+                            return;
+                        }
+                        sent += n;
+                    }
+                    let _ = writer.write_all(b"\r\nc LOGOUT\r\n");
+                });
+                let answer = raw.line();
+                let took = since.elapsed();
+                let _ = sending.join();
+                (step, answer, took)
+            })
+        })
+        .collect();
+    for t in threads {
+        let (step, answer, took) = t.join().unwrap();
+        if step == 100 {
+            assert!(answer.starts_with("b OK [APPENDUID "), "{answer:?} after {took:?}");
+            assert!(took >= Duration::from_millis(2500), "{took:?}");
+        } else {
+            assert!(answer.starts_with("* BYE "), "{answer:?} after {took:?}");
+            assert!(took >= Duration::from_millis(1100), "{took:?}");
+            assert!(took < Duration::from_millis(2500), "{took:?}");
+        }
+    }
+}

@@ -210,18 +210,25 @@ fn rss_kib(pid: u32) -> u64 {
 /// A server whose maildrop for Bob holds one message of about 1 MB, sent with smtplib.
 fn with_a_big_message() -> (Server, usize) {
     let server = both(&[]);
+    let body = send_big(&server, 13_000, "['bob@example.net']");
+    server.wait_for("delivered");
+    (server, body)
+}
+
+/// Sends, with smtplib, a message of `lines` lines of 78 octets to `rcpts` (a Python list);
+/// returns the body's size.
+fn send_big(server: &Server, lines: usize, rcpts: &str) -> usize {
     let line = "x".repeat(76);
-    let body: String = (0..13_000).map(|_| format!("{line}\r\n")).collect();
+    let body: String = (0..lines).map(|_| format!("{line}\r\n")).collect();
     let script = format!(
         "import smtplib, sys; s = smtplib.SMTP('127.0.0.1', {}); \
-         s.sendmail('alice@example.org', ['bob@example.net'], 'Subject: big\\r\\n\\r\\n' + sys.stdin.read()); s.quit()",
+         s.sendmail('alice@example.org', {rcpts}, 'Subject: big\\r\\n\\r\\n' + sys.stdin.read()); s.quit()",
         server.port
     );
     let mut child = Command::new("python3").args(["-c", &script]).stdin(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
-    server.wait_for("delivered");
-    (server, body.len())
+    body.len()
 }
 
 /// POP3 advertises PIPELINING (RFC 2449 §6.6): a client that pipelines 300 RETRs of a 1 MB
@@ -273,4 +280,128 @@ fn pipelined_retr_then_reading_gets_every_answer() {
     }
     assert_eq!(answered, 300);
     assert!(octets > 300 * body_len, "{octets}");
+}
+
+/// A client that takes its answers more slowly than `--min-rate` is cut off in a bounded
+/// time, however it spreads its reads, and one that keeps up is served to the end, however
+/// long that takes. With `--idle-timeout 1 --min-rate 20000`, on a busy server (another
+/// client's NOOP every 50 ms turns the loop, which then writes each client what its socket
+/// takes), two POP3 clients RETR a 6 MB message, more than the kernel buffers: one reads
+/// 5,000 octets a second through small segments and a small receive buffer, so that the
+/// server sees its progress often, in small steps; it falls behind and is cut off about
+/// 1.3 s after its RETR. The other reads 2,000,000 a second and gets the whole message,
+/// though its answer waits in the server for longer than the timeout. (Before, every octet
+/// written restarted the whole timeout, and the slow reader kept its connection for as long
+/// as it read; counting the octets the kernel takes, rather than those the client
+/// acknowledged, it kept it too: the kernel's send buffer grows faster than such a client
+/// reads.)
+#[test]
+fn a_client_that_reads_too_slowly_is_cut_off_one_that_keeps_up_is_served() {
+    let server = both(&["--idle-timeout", "1", "--min-rate", "20000"]);
+    send_big(&server, 80_000, "['bob@example.net', 'carol@example.net']");
+    let printed = server.wait_for("to carol@example.net");
+    assert!(printed.contains("to bob@example.net"), "{printed}");
+
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let ticking = {
+        let busy = busy.clone();
+        let mut smtp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(smtp.try_clone().unwrap());
+            let mut line = String::new();
+            while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                line.clear();
+                if reader.read_line(&mut line).is_err() || smtp.write_all(b"NOOP\r\n").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/slow_reader.py");
+    let reader = |user: &str, password: &str, rate: &str, buffers: [&str; 2], seconds: &str| {
+        let port = server.pop3_port.to_string();
+        Command::new("python3")
+            .args([script, &port, user, password, rate, buffers[0], buffers[1], seconds])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs")
+    };
+    let started = Instant::now();
+    let slow = reader("bob@example.net", "builder", "5000", ["2304", "88"], "6");
+    let fast = reader("carol@example.net", "christmas", "2000000", ["16384", "536"], "10");
+    let said = server.wait_for_stderr("read its answers too slowly");
+    let cut = started.elapsed();
+    let outcome = |child: std::process::Child| {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (slow, fast) = (outcome(slow), outcome(fast));
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = ticking.join();
+    assert!(said.contains("pop3 connection ended: the client read its answers too slowly"), "{said}");
+    assert_eq!(said.matches("connection ended").count(), 1, "only the slow one: {said}");
+    assert!(cut < Duration::from_secs(5), "cut off after {cut:?}");
+    assert!(!slow.starts_with("complete"), "{slow}");
+    assert!(fast.starts_with("complete "), "{fast}");
+    let took: f64 = fast.split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(
+        took > 2.0,
+        "the answer waited only {took} s: the test needs it to wait for longer than the timeout"
+    );
+}
+
+/// A message an IMAP session expunges while a POP3 session holds the maildrop is gone, for
+/// good: RETR and TOP of it get a plain `-ERR` that says so, as Dovecot answers
+/// ("-ERR Message 1 expunged."), not `[SYS/TEMP]`, which tells the client to try again
+/// later (RFC 3206 §4: SYS is for failures of the system, TEMP for those that pass). DELE
+/// of it is taken, and QUIT's UPDATE (RFC 1939 §6) removes what is marked: the message is
+/// not there, which is what the client asked for, so `+OK`, not `-ERR [SYS/TEMP] some
+/// deleted messages not removed`.
+#[test]
+fn a_message_expunged_over_imap_is_gone_for_pop3_not_a_temporary_failure() {
+    let server = Server::run(&["--smtp", "127.0.0.1:0", "--pop3", "127.0.0.1:0", "--imap", "127.0.0.1:0"]);
+    for subject in ["one", "two"] {
+        curl_send(server.port, "bob@example.net", &format!("Subject: {subject}\r\n\r\nHi\r\n"));
+    }
+    server.wait_for(", 2 in mailbox)");
+    let (mut pop3, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.contains("2 messages"), "{pass:?}");
+
+    let imap = TcpStream::connect(("127.0.0.1", server.imap_port)).unwrap();
+    imap.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut imap_reader = BufReader::new(imap.try_clone().unwrap());
+    let mut imap_writer = imap;
+    let mut say = |tag: &str, command: &str| {
+        imap_writer.write_all(format!("{tag} {command}\r\n").as_bytes()).unwrap();
+        loop {
+            let mut line = String::new();
+            imap_reader.read_line(&mut line).unwrap();
+            assert!(!line.is_empty(), "IMAP closed");
+            if line.starts_with(&format!("{tag} ")) {
+                return line;
+            }
+        }
+    };
+    say("a", "LOGIN bob@example.net builder");
+    say("b", "SELECT INBOX");
+    assert!(say("c", "STORE 1 +FLAGS.SILENT (\\Deleted)").starts_with("c OK"));
+    assert!(say("d", "EXPUNGE").starts_with("d OK"));
+
+    for command in ["RETR 1", "TOP 1 0"] {
+        let answer = pop3.command(command);
+        assert!(answer.starts_with("-ERR ") && !answer.contains("[SYS/"), "{command}: {answer:?}");
+        assert!(answer.contains("another session"), "{command}: {answer:?}");
+    }
+    let two = pop3.command("RETR 2");
+    assert!(two.starts_with("+OK"), "{two:?}");
+    while pop3.line() != ".\r\n" {}
+    assert!(pop3.command("DELE 1").starts_with("+OK"));
+    let quit = pop3.command("QUIT");
+    assert!(quit.starts_with("+OK"), "{quit:?}");
+
+    let (mut again, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.contains("1 message "), "{pass:?}");
+    assert!(again.command("QUIT").starts_with("+OK"));
 }

@@ -9,7 +9,9 @@ use std::rc::Rc;
 use crate::fuzzing::{PASSWORDS, Step, check_held, decode, password_is_right};
 use crate::line::{Line, LineReader};
 use crate::pop3::server::{CAPABILITIES, Pop3Config, Pop3Server, State};
-use crate::pop3::{MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, Pop3Item, maildrop, md5_hex};
+use crate::pop3::{
+    MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, MessageError, Pop3Item, maildrop, md5_hex,
+};
 use crate::session::{Env, Output, RcptVerdict, Session};
 use crate::smtp::server::Peer;
 use crate::store::{INBOX, MailStore};
@@ -64,9 +66,9 @@ impl Env for Host {
         self.opens.push_back((session, user.to_string(), log));
         opened
     }
-    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
         if self.unreadable {
-            return None;
+            return Err(MessageError::Unavailable);
         }
         maildrop::message(&self.store, user, session, uid)
     }

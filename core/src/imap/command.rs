@@ -1158,6 +1158,8 @@ pub struct Framer {
     skip: u64,
     /// After a refusal: the rest of that command's lines are skipped too.
     skipping: bool,
+    /// Octets of literals read or skipped so far ([`Framer::literal_octets`]).
+    literal_octets: u64,
 }
 
 /// The literal announced at the end of `line` (`{n}` or `{n+}`): `(size, sync)`; size
@@ -1183,6 +1185,12 @@ impl Framer {
         self.command.len() + self.line.len() + self.head.len() + self.tail.len()
     }
 
+    /// Octets of literals read or skipped since the session began: the client's progress
+    /// inside a literal, which need not hold a line end (for the autologout).
+    pub fn literal_octets(&self) -> u64 {
+        self.literal_octets
+    }
+
     /// True while a command is partly read (a literal or a line after one is awaited).
     pub fn in_command(&self) -> bool {
         !self.command.is_empty() || self.literal > 0
@@ -1195,6 +1203,7 @@ impl Framer {
             if self.skip > 0 {
                 let n = (input.len() as u64).min(self.skip) as usize;
                 self.skip -= n as u64;
+                self.literal_octets += n as u64;
                 *input = &input[n..];
                 if self.skip > 0 {
                     return None;
@@ -1205,6 +1214,7 @@ impl Framer {
                 let n = input.len().min(self.literal);
                 self.command.extend_from_slice(&input[..n]);
                 self.literal -= n;
+                self.literal_octets += n as u64;
                 *input = &input[n..];
                 if self.literal > 0 {
                     return None;

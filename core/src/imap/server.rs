@@ -44,11 +44,13 @@ pub struct ImapConfig {
     pub hostname: String,
     /// Inactivity before the autologout ([`AUTOLOGOUT`]).
     pub timeout: SimDuration,
+    /// Inside a literal, the octets a second that count as activity ([`time::MIN_RATE`]).
+    pub min_rate: u64,
 }
 
 impl ImapConfig {
     pub fn new(hostname: &str) -> ImapConfig {
-        ImapConfig { hostname: hostname.to_string(), timeout: AUTOLOGOUT }
+        ImapConfig { hostname: hostname.to_string(), timeout: AUTOLOGOUT, min_rate: time::MIN_RATE }
     }
 }
 
@@ -1508,15 +1510,22 @@ impl Session for ImapServer {
         // The autologout timer counts inactivity (RFC 3501 §5.4, RFC 9051 §5.4): it restarts
         // when a line is complete (a command, its continuation after a literal, a line of a
         // literal, IDLE's DONE), not at every octet, so a byte at a time does not keep a session.
-        if input.contains(&b'\n') {
-            self.deadline = now.plus(self.config.timeout);
-        }
+        // A literal's octets (§4.3: APPEND's message, which may have no line end at all) count
+        // by their number instead: each earns 1/min_rate s, never beyond the full timeout
+        // from now ([`SimTime::earn`]), so a client sending at least min_rate octets a second
+        // is never logged out, one that drips slower is, in a bounded time.
+        let line = input.contains(&b'\n');
+        let before = self.framer.literal_octets();
         self.now = now;
         while !self.is_closed() {
             let literals = self.mode == Mode::Command;
-            let Some(frame) = self.framer.next(&mut input, literals) else { return };
+            let Some(frame) = self.framer.next(&mut input, literals) else { break };
             self.handle_frame(frame, env);
         }
+        let octets = self.framer.literal_octets() - before;
+        let limit = self.config.timeout;
+        self.deadline =
+            if line { now.plus(limit) } else { self.deadline.earn(octets, self.config.min_rate, now, limit) };
     }
 
     fn handle_close(&mut self, _now: SimTime) {

@@ -782,7 +782,7 @@ mod tests {
     use std::rc::Rc;
 
     use crate::pop3::server::{Pop3Config, Pop3Server};
-    use crate::pop3::{MaildropError, Pop3Item};
+    use crate::pop3::{MaildropError, MessageError, Pop3Item};
     use crate::session::{Directory, RcptVerdict};
     use crate::smtp::server::Peer;
 
@@ -1508,11 +1508,16 @@ mod tests {
             };
             Ok(self.drop.iter().map(|(uid, m)| Pop3Item { uid: uid.clone(), size: m.len() as u64 }).collect())
         }
-        fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+        fn maildrop_message(
+            &mut self,
+            user: &str,
+            session: u64,
+            uid: &str,
+        ) -> Result<Rc<[u8]>, MessageError> {
             if self.locks.get(user) != Some(&session) {
-                return None;
+                return Err(MessageError::Unavailable);
             }
-            self.drop.iter().find(|(u, _)| u == uid).map(|(_, m)| m.clone())
+            self.drop.iter().find(|(u, _)| u == uid).map(|(_, m)| m.clone()).ok_or(MessageError::Gone)
         }
         fn commit_deletions(&mut self, _user: &str, _session: u64, uids: &[String]) -> bool {
             self.deletions.push(uids.to_vec());

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use crate::pop3::{MaildropError, Pop3Item};
+use crate::pop3::{MaildropError, MessageError, Pop3Item};
 use crate::store::{INBOX, MailStore, SessionKey, StoreError};
 
 /// Locks `user`'s maildrop for `session` and lists its messages (RFC 1939 §4).
@@ -30,22 +30,26 @@ pub fn open(store: &mut MailStore, user: &str, session: u64) -> Result<Vec<Pop3I
         .collect())
 }
 
-/// The message `uid` of the maildrop `session` holds (RETR, TOP).
-pub fn message(store: &MailStore, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
-    let uid = store_uid(held_validity(store, user, session)?, uid)?;
-    store.folder(user, INBOX).ok()?.by_uid(uid).map(|(_, m)| m.bytes.clone())
+/// The message `uid` of the maildrop `session` holds (RETR, TOP). `Gone` when the INBOX no
+/// longer holds it: an IMAP session expunged or moved it, or renamed the INBOX away (a new
+/// UIDVALIDITY, RFC 3501 §6.3.5), since this session opened the maildrop.
+pub fn message(store: &MailStore, user: &str, session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
+    let validity = held_validity(store, user, session).ok_or(MessageError::Unavailable)?;
+    let inbox = store.folder(user, INBOX).map_err(|_| MessageError::Unavailable)?;
+    let found = store_uid(validity, uid).and_then(|uid| inbox.by_uid(uid));
+    found.map(|(_, m)| m.bytes.clone()).ok_or(MessageError::Gone)
 }
 
 /// Removes exactly these messages (the UPDATE state, RFC 1939 §6); false if any could
-/// not be removed.
+/// not be removed. One that another session removed already (an IMAP EXPUNGE or MOVE, a
+/// RENAME of the INBOX) is not in the maildrop, which is what was asked.
 pub fn delete(store: &mut MailStore, user: &str, session: u64, uids: &[String]) -> bool {
     let Some(validity) = held_validity(store, user, session) else {
         return false;
     };
-    let Some(uids) = uids.iter().map(|u| store_uid(validity, u)).collect::<Option<Vec<u32>>>() else {
-        return false;
-    };
-    store.delete(user, INBOX, &uids).is_ok_and(|gone| gone.len() == uids.len())
+    // A unique-id of another UIDVALIDITY names a message the INBOX no longer holds.
+    let uids: Vec<u32> = uids.iter().filter_map(|u| store_uid(validity, u)).collect();
+    store.delete(user, INBOX, &uids).is_ok()
 }
 
 /// Releases the lock `session` holds; anyone else's call changes nothing.
@@ -87,16 +91,51 @@ mod tests {
         assert!(items.iter().all(|i| i.uid.split_once('.').is_some() && i.size > 0));
         assert_eq!(open(&mut store, "bob@example.net", 8), Err(MaildropError::Locked));
         assert_eq!(open(&mut store, "nobody@example.net", 8), Err(MaildropError::Unavailable));
-        assert!(message(&store, "bob@example.net", 8, &items[0].uid).is_none(), "only the holder reads");
+        assert_eq!(
+            message(&store, "bob@example.net", 8, &items[0].uid),
+            Err(MessageError::Unavailable),
+            "only the holder reads"
+        );
         assert_eq!(
             &*message(&store, "bob@example.net", 7, &items[1].uid).unwrap(),
             b"Subject: b\r\n\r\ny\r\n"
         );
-        assert!(!delete(&mut store, "bob@example.net", 7, &["999.1".to_string()]), "another UIDVALIDITY");
+        assert!(
+            !delete(&mut store, "bob@example.net", 8, &[items[0].uid.clone()]),
+            "only the holder deletes"
+        );
         assert!(delete(&mut store, "bob@example.net", 7, &[items[0].uid.clone()]));
         close(&mut store, "bob@example.net", 7);
         let again = open(&mut store, "bob@example.net", 8).unwrap();
         assert_eq!(again, [items[1].clone()], "the same unique-id in the next session");
+    }
+
+    /// A message an IMAP session expunges (or moves, or takes away with a RENAME of the
+    /// INBOX) while a POP3 session holds the maildrop is `Gone`, not `Unavailable`: RETR
+    /// will never read it. Marked with DELE, it counts as removed at QUIT: it is not in the
+    /// maildrop, which is what the client asked (RFC 1939 §6).
+    #[test]
+    fn a_message_another_session_removed_is_gone_and_counts_as_removed() {
+        let mut store = MailStore::new();
+        store.create_mailbox("bob@example.net").unwrap();
+        for m in [&b"Subject: a\r\n\r\nx\r\n"[..], b"Subject: b\r\n\r\ny\r\n", b"Subject: c\r\n\r\nz\r\n"] {
+            store.deliver("bob@example.net", m.to_vec(), SimTime::ZERO).unwrap();
+        }
+        let items = open(&mut store, "bob@example.net", 7).unwrap();
+        let uid = |i: usize| items[i].uid.clone();
+        // Another session (IMAP) expunges the first; RENAME INBOX would move them all.
+        store.delete("bob@example.net", INBOX, &[1]).unwrap();
+        assert_eq!(message(&store, "bob@example.net", 7, &uid(0)), Err(MessageError::Gone));
+        assert!(message(&store, "bob@example.net", 7, &uid(1)).is_ok());
+        assert_eq!(
+            message(&store, "bob@example.net", 7, "999.2"),
+            Err(MessageError::Gone),
+            "another UIDVALIDITY"
+        );
+        // DELE of the gone one and of the second: both are out of the maildrop after QUIT.
+        assert!(delete(&mut store, "bob@example.net", 7, &[uid(0), uid(1)]));
+        close(&mut store, "bob@example.net", 7);
+        assert_eq!(open(&mut store, "bob@example.net", 8).unwrap(), [items[2].clone()]);
     }
 
     #[test]

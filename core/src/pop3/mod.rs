@@ -45,6 +45,20 @@ pub enum MaildropError {
     Unavailable,
 }
 
+/// Why the host could not give a message of the maildrop a session holds (RETR, TOP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageError {
+    /// It is no longer in the maildrop: another session removed it after this one opened
+    /// the maildrop (an IMAP client's EXPUNGE or MOVE; RFC 1939 §4's lock is POP3's only).
+    /// Trying again cannot bring it back: a plain `-ERR` that says so, as Dovecot answers
+    /// ("-ERR Message 1 expunged."). No response code: RFC 3206 §4's `SYS` is for failures
+    /// of the system, and `SYS/TEMP` would tell the client to try again later.
+    Gone,
+    /// It cannot be read now, though it is there (the store is down): `-ERR [SYS/TEMP]`
+    /// (RFC 3206 §4).
+    Unavailable,
+}
+
 /// True when `uid` is a valid unique-id: 1 to 70 characters in 0x21–0x7E (RFC 1939 §7).
 pub fn valid_unique_id(uid: &str) -> bool {
     (1..=MAX_UNIQUE_ID).contains(&uid.len()) && uid.bytes().all(|b| (0x21..=0x7e).contains(&b))

@@ -22,7 +22,9 @@ use std::collections::VecDeque;
 use crate::line::{Held, Line, LineReader};
 use crate::pop3::command::{self, Command};
 use crate::pop3::md5::hex_digest;
-use crate::pop3::{MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, Pop3Item, valid_unique_id};
+use crate::pop3::{
+    MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, MessageError, Pop3Item, valid_unique_id,
+};
 use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::server::Peer;
 use crate::time::{SimDuration, SimTime};
@@ -377,8 +379,8 @@ impl Pop3Server {
     }
 
     /// The bytes of message `i`, asked of the host.
-    fn fetch(&self, i: usize, env: &mut dyn Env) -> Option<std::rc::Rc<[u8]>> {
-        let drop = self.maildrop.as_ref()?;
+    fn fetch(&self, i: usize, env: &mut dyn Env) -> Result<std::rc::Rc<[u8]>, MessageError> {
+        let drop = self.maildrop.as_ref().ok_or(MessageError::Unavailable)?;
         env.maildrop_message(&drop.user, self.session, &drop.messages[i].uid)
     }
 
@@ -427,12 +429,23 @@ impl Pop3Server {
                     Ok(i) => i,
                     Err(e) => return self.err(Some(verb), None, e),
                 };
-                let Some(bytes) = self.fetch(i, env) else {
-                    return self.err(
-                        Some(verb),
-                        Some("SYS/TEMP"),
-                        format!("message {n} cannot be read right now; try again later"),
-                    );
+                let bytes = match self.fetch(i, env) {
+                    Ok(bytes) => bytes,
+                    // Removed for good by another session (an IMAP client's EXPUNGE): no
+                    // response code, since retrying cannot help (RFC 3206 §4: SYS/TEMP
+                    // says it may); Dovecot answers "-ERR Message 1 expunged." too.
+                    Err(MessageError::Gone) => {
+                        let text =
+                            format!("message {n} is gone: another session removed it from the maildrop");
+                        return self.err(Some(verb), None, text);
+                    }
+                    Err(MessageError::Unavailable) => {
+                        return self.err(
+                            Some(verb),
+                            Some("SYS/TEMP"),
+                            format!("message {n} cannot be read right now; try again later"),
+                        );
+                    }
                 };
                 match cmd {
                     Command::Top { lines, .. } => {
@@ -672,11 +685,17 @@ mod tests {
             };
             Ok(drop.iter().map(|(uid, m)| Pop3Item { uid: uid.clone(), size: m.len() as u64 }).collect())
         }
-        fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
-            if self.locks.get(user) != Some(&session) {
-                return None;
+        fn maildrop_message(
+            &mut self,
+            user: &str,
+            session: u64,
+            uid: &str,
+        ) -> Result<Rc<[u8]>, MessageError> {
+            if self.locks.get(user) != Some(&session) || self.down {
+                return Err(MessageError::Unavailable);
             }
-            self.drops.get(user)?.iter().find(|(u, _)| u == uid).map(|(_, m)| m.clone())
+            let drop = self.drops.get(user).ok_or(MessageError::Unavailable)?;
+            drop.iter().find(|(u, _)| u == uid).map(|(_, m)| m.clone()).ok_or(MessageError::Gone)
         }
         fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
             self.deletions.push((user.into(), session, uids.to_vec()));
@@ -973,6 +992,27 @@ mod tests {
             assert_eq!(summary, ["+OK", "+OK", "-ERR [SYS/TEMP]"], "{uids:?}");
             assert!(host.locks.is_empty());
         }
+    }
+
+    /// A message another session removed after the login (an IMAP client's EXPUNGE) is gone
+    /// for good: RETR and TOP get a plain -ERR that says so, not `[SYS/TEMP]`, which tells
+    /// the client to try again later (RFC 3206 §4: SYS is for failures of the system). A
+    /// message the host cannot read now is still `[SYS/TEMP]`.
+    #[test]
+    fn a_message_another_session_removed_is_gone_not_a_temporary_failure() {
+        let mut host = Host::bob();
+        let (_, _, mut s) = run(&mut host, 1, &[LOGIN]);
+        host.drops.get_mut("bob").unwrap().retain(|(uid, _)| uid != UID1);
+        let (mut summary, mut wire) = (Vec::new(), Vec::new());
+        s.handle_input(b"RETR 1\r\nTOP 1 0\r\nRETR 2\r\n", SimTime::ZERO, &mut host);
+        drain(&mut s, &mut summary, &mut wire);
+        assert_eq!(summary, ["-ERR", "-ERR", "+OK"]);
+        assert_eq!(wire[0], "-ERR message 1 is gone: another session removed it from the maildrop\r\n");
+        host.down = true;
+        s.handle_input(b"RETR 2\r\n", SimTime::ZERO, &mut host);
+        drain(&mut s, &mut summary, &mut wire);
+        assert_eq!(summary[3], "-ERR [SYS/TEMP]");
+        assert_eq!(wire[3], "-ERR [SYS/TEMP] message 2 cannot be read right now; try again later\r\n");
     }
 
     #[test]

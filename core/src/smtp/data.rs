@@ -22,7 +22,8 @@ pub enum DataProblem {
 /// The end of the data, and what came of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DataEnd {
-    /// The message, unstuffed, with CRLF line ends.
+    /// The message, unstuffed, with CRLF line ends; the empty line first when its first
+    /// line is no header field.
     Complete(Vec<u8>),
     Rejected(DataProblem),
 }
@@ -96,6 +97,17 @@ impl DataReader {
                         self.problem.get_or_insert(DataProblem::TooBig);
                         self.message.clear();
                     } else if self.problem.is_none() {
+                        // Header fields, then optionally an empty line and the body (RFC 5322
+                        // §2.1). A first line that is no header field (a name of printable
+                        // ASCII and a colon, §3.6.8: `hi`) starts the body: the empty line
+                        // goes first, as Postfix's cleanup puts it, or `hi` would read as a
+                        // broken header line under the trace fields put on top. (The obsolete
+                        // space before the colon, §4.5.3, counts as no header field: the first
+                        // load has no room for it.)
+                        let name = text.iter().take_while(|&&b| b.is_ascii_graphic() && b != b':').count();
+                        if self.message.is_empty() && text.get(name) != (name > 0).then_some(&b':') {
+                            self.message.extend_from_slice(b"\r\n");
+                        }
                         self.message.extend_from_slice(text);
                         self.message.extend_from_slice(b"\r\n");
                     }
@@ -168,16 +180,48 @@ mod tests {
     #[test]
     fn data_cases() {
         let cases: &[(&str, &[u8], Option<DataEnd>, &[u8])] = &[
-            ("simple", b"Hi\r\n.\r\n", Some(DataEnd::Complete(b"Hi\r\n".to_vec())), b""),
+            (
+                "simple",
+                b"Subject: x\r\n\r\nHi\r\n.\r\n",
+                Some(DataEnd::Complete(b"Subject: x\r\n\r\nHi\r\n".to_vec())),
+                b"",
+            ),
             // Conformance 6: `.x`, `.`, `..` sent stuffed are stored unstuffed.
             (
                 "unstuffing",
-                b"..x\r\n..\r\n...\r\n.\r\n",
-                Some(DataEnd::Complete(b".x\r\n.\r\n..\r\n".to_vec())),
+                b"\r\n..x\r\n..\r\n...\r\n.\r\n",
+                Some(DataEnd::Complete(b"\r\n.x\r\n.\r\n..\r\n".to_vec())),
                 b"",
             ),
             ("empty message", b".\r\n", Some(DataEnd::Complete(vec![])), b""),
-            ("rest is kept", b"a\r\n.\r\nQUIT\r\n", Some(DataEnd::Complete(b"a\r\n".to_vec())), b"QUIT\r\n"),
+            (
+                "rest is kept",
+                b"\r\na\r\n.\r\nQUIT\r\n",
+                Some(DataEnd::Complete(b"\r\na\r\n".to_vec())),
+                b"QUIT\r\n",
+            ),
+            // RFC 5322 §2.1: a first line that is no header field starts the body, after the
+            // empty line that separates it from the header section (none here).
+            ("no header field", b"Hi\r\n.\r\n", Some(DataEnd::Complete(b"\r\nHi\r\n".to_vec())), b""),
+            ("a stuffed first line", b"..x\r\n.\r\n", Some(DataEnd::Complete(b"\r\n.x\r\n".to_vec())), b""),
+            (
+                "no name before the colon",
+                b": x\r\n.\r\n",
+                Some(DataEnd::Complete(b"\r\n: x\r\n".to_vec())),
+                b"",
+            ),
+            (
+                "a space in the name",
+                b"Dear Bob: hi\r\n.\r\n",
+                Some(DataEnd::Complete(b"\r\nDear Bob: hi\r\n".to_vec())),
+                b"",
+            ),
+            (
+                "a header field",
+                b"X-Tag.1:y\r\nHi\r\n.\r\n",
+                Some(DataEnd::Complete(b"X-Tag.1:y\r\nHi\r\n".to_vec())),
+                b"",
+            ),
             ("incomplete", b"a\r\n.", None, b""),
             // Conformance 7: <LF>.<CRLF> never ends data, and the message is refused at the real end.
             (
@@ -244,8 +288,9 @@ mod tests {
             line.extend(std::iter::repeat_n(b'x', len - usize::from(*dot)));
             let wire = stuff(&[line.as_slice(), b"\r\n"].concat());
             let (end, _) = run(&wire);
+            // No header field: the empty line first (RFC 5322 §2.1).
             let want = if *ok {
-                DataEnd::Complete([line.as_slice(), b"\r\n"].concat())
+                DataEnd::Complete([&b"\r\n"[..], &line, b"\r\n"].concat())
             } else {
                 DataEnd::Rejected(DataProblem::LineTooLong)
             };

@@ -751,9 +751,9 @@ impl SmtpServer {
             DataEnd::Complete(message) => {
                 self.accepted += 1;
                 let id = format!("{}{:02}", self.session_id, self.accepted);
+                let message = self.add_received(&message, &id, &tx.rcpt_to, now);
                 let message =
                     if self.config.submission { self.complete_header(message, &id, now) } else { message };
-                let message = self.add_received(&message, &id, &tx.rcpt_to, now);
                 self.out.push_back(Output::Request(Request::Accept(Accepted {
                     id: id.clone(),
                     mail_from: tx.mail_from.unwrap_or_default(),
@@ -768,7 +768,8 @@ impl SmtpServer {
     }
 
     /// A submission server adds the `Date:` and `Message-ID:` a message lacks
-    /// (RFC 6409 §8.2, §8.3), at the end of its header section.
+    /// (RFC 6409 §8.2, §8.3), at the end of its header section: after the `Received:` just
+    /// put on top, so that a message that had no header section gets these.
     fn complete_header(&self, message: Vec<u8>, id: &str, now: SimTime) -> Vec<u8> {
         let has = |name: &str| crate::mail::header(&message, name).is_some();
         let mut added = String::new();
@@ -781,11 +782,8 @@ impl SmtpServer {
         if added.is_empty() {
             return message;
         }
-        // At the end of the header section (RFC 5322 §2.1); with no header at all, on top.
-        let at = match crate::mail::header_section(&message).len() {
-            n if n == message.len() && !message.ends_with(b"\r\n\r\n") => 0,
-            n => n,
-        };
+        // At the end of the header section (RFC 5322 §2.1), which begins with `Received:`.
+        let at = crate::mail::header_section(&message).len();
         let mut out = Vec::with_capacity(message.len() + added.len());
         out.extend_from_slice(&message[..at]);
         out.extend_from_slice(added.as_bytes());
@@ -1212,6 +1210,39 @@ pub(crate) mod tests {
         let text = String::from_utf8(a.message.clone()).unwrap();
         assert!(text.starts_with("Received: from laptop.example.org (client.example [203.0.113.7])\r\n\tby mx.example.net (Mailroom) with ESMTP id A01\r\n\tfor <bob@example.net>; Mon, 30 Nov 2026 09:00:00 +0000\r\n"), "{text}");
         assert!(text.ends_with("Subject: hi\r\n\r\n.x\r\n.\r\n..\r\n"), "{text}");
+    }
+
+    /// A message is header fields, then optionally an empty line and the body (RFC 5322
+    /// §2.1). One whose first line is no header field is all body: it is stored with the
+    /// empty line first (as Postfix's cleanup does), so that the Received: field put on top
+    /// does not make its first line a broken header line. Each message as sent, and what
+    /// is stored after the trace field.
+    #[test]
+    fn a_message_without_header_fields_is_stored_with_the_empty_line_first() {
+        let cases = [
+            ("hi\r\n", "\r\nhi\r\n"),
+            ("hi\r\n\r\nSubject: body\r\n", "\r\nhi\r\n\r\nSubject: body\r\n"),
+            ("From alice Mon Nov 30\r\n", "\r\nFrom alice Mon Nov 30\r\n"),
+            (" folded onto nothing: x\r\n", "\r\n folded onto nothing: x\r\n"),
+            (":x\r\n", "\r\n:x\r\n"),
+            ("Caf\u{e9}: x\r\n", "\r\nCaf\u{e9}: x\r\n"),
+            ("", ""),
+            // Already well-formed: kept as it is.
+            ("Subject: hi\r\n\r\nbody\r\n", "Subject: hi\r\n\r\nbody\r\n"),
+            ("X-Tag.1: y\r\n", "X-Tag.1: y\r\n"),
+            ("\r\nbody after the empty line\r\n", "\r\nbody after the empty line\r\n"),
+        ];
+        for (sent, stored) in cases {
+            let data = format!("{sent}.\r\n");
+            let (replies, accepted, _) = run(&[
+                b"EHLO c\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+                data.as_bytes(),
+            ]);
+            assert_eq!(replies.last().map(String::as_str), Some("250 2.0.0"), "{sent:?}");
+            let text = String::from_utf8(accepted[0].message.clone()).unwrap();
+            let (_, after) = text.split_once("+0000\r\n").unwrap();
+            assert_eq!(after, stored, "{sent:?}");
+        }
     }
 
     #[test]

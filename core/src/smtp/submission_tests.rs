@@ -453,3 +453,27 @@ fn auth_answers_are_classified_as_login_data() {
     s.handle_input(b"*\r\n", SimTime::ZERO, &mut users());
     assert_eq!(s.classify(b"NOOP\r\n"), EventKind::Command { verb: "NOOP".into() });
 }
+
+/// A message without header fields on submission (RFC 6409 §8.2–8.3): Date and Message-ID
+/// are added as its header section, before the empty line that the server puts first
+/// (RFC 5322 §2.1), never among its body's lines; an empty line later in the body does
+/// not count as the end of a header section it does not have.
+#[test]
+fn a_message_without_header_fields_gets_date_and_message_id_as_its_header() {
+    for (sent, body) in [("hi\r\n.\r\n", "hi\r\n"), ("hi\r\n\r\nbye\r\n.\r\n", "hi\r\n\r\nbye\r\n")] {
+        let (_, accepted, _) = run(
+            config(TlsPolicy::Off, false),
+            &[
+                W("EHLO c\r\n"),
+                W(ALICE_PLAIN),
+                W("MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"),
+                W(sent),
+            ],
+        );
+        let text = String::from_utf8(accepted[0].message.clone()).unwrap();
+        let (header, stored_body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(header.starts_with("Received: ") && header.contains("\r\nDate: "), "{text:?}");
+        assert!(header.contains("\r\nMessage-ID: <S01@smtp.example.org>"), "{text:?}");
+        assert_eq!(stored_body, body, "{text:?}");
+    }
+}

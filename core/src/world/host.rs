@@ -184,7 +184,12 @@ impl Env for HostEnv<'_> {
     }
 
     #[cfg(feature = "pop3")]
-    fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<std::rc::Rc<[u8]>> {
+    fn maildrop_message(
+        &mut self,
+        user: &str,
+        session: u64,
+        uid: &str,
+    ) -> Result<std::rc::Rc<[u8]>, crate::pop3::MessageError> {
         crate::pop3::maildrop::message(&self.mail.store, user, session, uid)
     }
 

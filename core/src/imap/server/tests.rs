@@ -609,19 +609,16 @@ fn one_fetch_is_bounded() {
 }
 
 /// The autologout counts inactivity (RFC 9051 §5.4): a complete line restarts it (a command,
-/// a line of a literal, IDLE's DONE), a byte does not. Writes at these seconds, and the
-/// deadline (30 minutes after the last complete line).
+/// a line of a literal, IDLE's DONE), a byte does not (inside a literal octets earn a little
+/// time: the next test). Writes at these seconds, and the deadline (30 minutes after the
+/// last complete line).
 #[test]
 fn the_autologout_restarts_per_line_not_per_octet() {
     let login = "a LOGIN bob@example.net builder\r\n";
     let cases: Vec<(&str, Vec<(u64, &str)>, u64)> = vec![
         ("a byte at a time", vec![(100, "a"), (200, " NOOP"), (1799, "x")], 1800),
         ("the line end", vec![(100, "a NO"), (200, "OP\r\n")], 2000),
-        (
-            "in a literal, each line",
-            vec![(0, login), (10, "b APPEND INBOX {12}\r\n"), (100, "Hi\r\n"), (200, "Bo")],
-            1900,
-        ),
+        ("in a literal, each line", vec![(0, login), (10, "b APPEND INBOX {12}\r\n"), (100, "Hi\r\n")], 1900),
         (
             "in IDLE, DONE",
             vec![(0, login), (0, "c SELECT INBOX\r\nd IDLE\r\n"), (100, "DO"), (200, "NE\r\n")],
@@ -637,5 +634,54 @@ fn the_autologout_restarts_per_line_not_per_octet() {
             drain(&mut s);
         }
         assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(want)), "{name}");
+    }
+}
+
+/// Inside a literal (RFC 9051 §4.3), which may hold no line end at all, the octets count as
+/// activity too, by the rule of Postfix's `smtpd_min_data_rate` ([`SimTime::earn`]): each
+/// octet earns 1/500 s ([`time::MIN_RATE`]), never more than the 30 minutes from now that a
+/// complete line gives. A client sending at 500 octets a second or more is never logged
+/// out; one dripping slower falls behind and is. Writes at these seconds, and the deadline.
+#[test]
+fn octets_of_a_literal_earn_time_at_the_minimum_rate() {
+    let login = "a LOGIN bob@example.net builder\r\n";
+    let big = "b APPEND INBOX {1000000}\r\n";
+    let x = |n: usize| "x".repeat(n);
+    let cases: Vec<(&str, Vec<(u64, String)>, SimTime)> = vec![
+        (
+            "50,000 octets: 100 s",
+            vec![(0, login.into()), (10, big.into()), (1000, x(50_000))],
+            SimTime::from_secs(1910),
+        ),
+        (
+            "at least 500 a second: the whole 30 minutes from now",
+            vec![(0, login.into()), (10, big.into()), (1500, x(900_000))],
+            SimTime::from_secs(3300),
+        ),
+        ("a byte: 2 ms", vec![(0, login.into()), (10, big.into()), (1809, x(1))], SimTime(1_810_002_000)),
+        (
+            "a drip of 100 a second falls behind",
+            vec![(0, login.into()), (10, big.into()), (1000, x(99_000)), (2000, x(100_000))],
+            SimTime::from_secs(2208),
+        ),
+        (
+            "a refused literal's octets, skipped, count too",
+            vec![(0, login.into()), (10, "b APPEND INBOX {10000+}\r\n".into()), (1000, x(5000))],
+            SimTime::from_secs(1820),
+        ),
+        (
+            "a line end in the literal restarts it all",
+            vec![(0, login.into()), (10, big.into()), (100, "Hi\r\n".into())],
+            SimTime::from_secs(1900),
+        ),
+    ];
+    for (name, writes, want) in cases {
+        let mut host = Host::new();
+        let mut s = server();
+        for (at, bytes) in writes {
+            s.handle_input(bytes.as_bytes(), SimTime::from_secs(at), &mut host);
+            drain(&mut s);
+        }
+        assert_eq!(s.poll_timeout(), Some(want), "{name}");
     }
 }
