@@ -131,6 +131,20 @@ fn an_absurd_literal_over_tcp() {
     assert_eq!(raw.command("c", "NOOP"), ["c OK NOOP completed\r\n"]);
 }
 
+/// Only CRLF ends a line (RFC 3501 §2.2): `a NOOP<LF>b LOGOUT` is one line with a bare LF
+/// inside, answered with one `a BAD`; its LOGOUT is never run, and the session goes on.
+#[test]
+fn a_bare_lf_ends_no_command() {
+    let server = Server::run(&["--imap", "127.0.0.1:0"]);
+    let mut raw = Raw::connect(server.imap_port);
+    raw.stream.write_all(b"a NOOP\nb LOGOUT\r\n").unwrap();
+    let r = raw.command("c", "NOOP");
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(r[0].starts_with("a BAD a bare LF inside the line"), "{r:?}");
+    assert_eq!(r[1], "c OK NOOP completed\r\n");
+    assert_eq!(raw.command("d", "NOOP"), ["d OK NOOP completed\r\n"]);
+}
+
 /// The resident memory of process `pid`, in KiB (Linux).
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

@@ -147,7 +147,14 @@ class SmtplibAgainstMailroom(unittest.TestCase):
         self.assertEqual([r[:3] for r in replies[6:]], ["250", "250", "354", "554", "250"])
 
     def test_bare_lf_does_not_end_a_command(self):
-        replies = raw(b"NOOP\nNOOP\r\n", expect_replies=2)
+        # Only CRLF ends a command (RFC 5321 §2.3.8): NOOP<LF>QUIT is one line with a bare
+        # LF inside, which gets one reply; its QUIT is never run, and the session goes on.
+        replies = raw(b"NOOP\nQUIT\r\nNOOP\r\n", expect_replies=2)
+        self.assertEqual([r[:3] for r in replies], ["501", "250"])
+
+    def test_bare_lf_in_an_over_long_line_does_not_end_it(self):
+        # Discarded up to its CRLF, past the bare LF: one 500, and QUIT is never run.
+        replies = raw(b"NOOP " + b"x" * 600 + b"\nQUIT\r\nNOOP\r\n", expect_replies=2)
         self.assertEqual([r[:3] for r in replies], ["500", "250"])
 
 

@@ -229,7 +229,7 @@ impl Run {
             server,
             id: self.next_id,
             closed: false,
-            reader: LineReader::new(MAX_COMMAND_LINE),
+            reader: LineReader::crlf(MAX_COMMAND_LINE),
             sent: VecDeque::new(),
             greeted: false,
             phase: Phase::Authorization(None),

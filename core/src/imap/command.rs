@@ -1123,7 +1123,8 @@ pub enum Frame {
 pub enum Refusal {
     /// A line over [`MAX_LINE`] octets: discarded to its end.
     LineTooLong,
-    /// A line ended with a bare LF (RFC 3501 §2.2: lines end with CRLF).
+    /// A bare LF inside a line (RFC 3501 §2.2: lines end with CRLF, and only CRLF ends
+    /// one, so what follows the LF is part of the refused line, never a command).
     BareLf,
     /// A synchronising literal over the limit: refused before the client sends it
     /// (RFC 3501 §7.5, `NO [TOOBIG]` RFC 9051 §7.1), so nothing more comes.
@@ -1158,6 +1159,8 @@ pub struct Framer {
     skip: u64,
     /// After a refusal: the rest of that command's lines are skipped too.
     skipping: bool,
+    /// The line being read has a bare LF inside.
+    bare_lf: bool,
 }
 
 /// The literal announced at the end of `line` (`{n}` or `{n+}`): `(size, sync)`; size
@@ -1211,9 +1214,22 @@ impl Framer {
                 }
                 continue;
             }
+            // Only CRLF ends a line (RFC 3501 §2.2): a bare LF is kept inside it, the CR
+            // of a CRLF may come in the write before its LF.
             let lf = input.iter().position(|&b| b == b'\n');
-            let chunk = &input[..lf.unwrap_or(input.len())];
-            *input = &input[lf.map_or(input.len(), |p| p + 1)..];
+            let ends = lf.map(|p| match p {
+                0 => (if self.discarding { &self.tail } else { &self.line }).last() == Some(&b'\r'),
+                _ => input[p - 1] == b'\r',
+            });
+            let (chunk, rest) = match (lf, ends) {
+                (Some(p), Some(true)) => (&input[..p], &input[p + 1..]),
+                (Some(p), _) => (&input[..=p], &input[p + 1..]),
+                (None, _) => (*input, &input[input.len()..]),
+            };
+            *input = rest;
+            if ends == Some(false) {
+                self.bare_lf = true;
+            }
             if !self.discarding && self.line.len() + chunk.len() > MAX_LINE - 1 {
                 self.discarding = true;
                 self.head = self.line.iter().chain(chunk).take(64).copied().collect();
@@ -1226,7 +1242,12 @@ impl Framer {
             } else {
                 self.line.extend_from_slice(chunk);
             }
-            lf?;
+            if ends != Some(true) {
+                if input.is_empty() {
+                    return None;
+                }
+                continue;
+            }
             let frame = self.end_of_line(literals);
             if frame.is_some() {
                 return frame;
@@ -1235,6 +1256,7 @@ impl Framer {
     }
 
     fn end_of_line(&mut self, literals: bool) -> Option<Frame> {
+        let bare_lf = std::mem::take(&mut self.bare_lf);
         let (mut line, too_long) = if std::mem::take(&mut self.discarding) {
             let tail = std::mem::take(&mut self.tail);
             let head = std::mem::take(&mut self.head);
@@ -1245,10 +1267,8 @@ impl Framer {
         } else {
             (std::mem::take(&mut self.line), false)
         };
-        let bare_lf = line.last() != Some(&b'\r');
-        if !bare_lf {
-            line.pop();
-        }
+        // Only CRLF ends a line: drop its CR.
+        line.pop();
         let announced = if literals { literal_at_end(&line) } else { None };
         if self.skipping {
             // The rest of a refused command: nothing of it is kept, not even the start of

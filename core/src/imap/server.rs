@@ -355,7 +355,9 @@ impl ImapServer {
                         command::MAX_LINE,
                         command::MAX_COMMAND
                     )),
-                    Refusal::BareLf => bad("a line must end with CRLF, not a bare LF (RFC 3501 §2.2)"),
+                    Refusal::BareLf => bad(
+                        "a bare LF inside the line: only CRLF ends a line (RFC 3501 section 2.2); discarded",
+                    ),
                     // RFC 3501 §7.5: the server may refuse a synchronising literal with a
                     // tagged NO; the client then sends nothing of it.
                     Refusal::LiteralTooBig => no(

@@ -150,7 +150,7 @@ impl Pop3Server {
             session,
             state: State::Authorization { user_given: false },
             timestamp,
-            lines: LineReader::new(MAX_COMMAND_LINE),
+            lines: LineReader::crlf(MAX_COMMAND_LINE),
             pending_user: None,
             maildrop: None,
             out: VecDeque::new(),
@@ -556,15 +556,10 @@ impl Session for Pop3Server {
                         ),
                     );
                 }
-                // RFC 1939 §3: commands end with CRLF; a bare LF is a line end inside a
-                // line, not a command's end.
-                Line::Complete { text, bare_lf: true } => {
-                    self.take_pending_user();
-                    let verb = command::verb_of(&text);
-                    let verb = (!verb.is_empty()).then_some(verb);
-                    self.err(verb.as_deref(), None, "a command line must end with CRLF, not a bare LF");
-                }
-                Line::Complete { text, bare_lf: false } => self.handle_line(&text, env),
+                // RFC 1939 §3: commands end with CRLF; a bare LF is an octet inside the
+                // line, which gets one -ERR (command::parse), and what follows it is never
+                // run as a command.
+                Line::Complete { text, .. } => self.handle_line(&text, env),
             }
         }
     }
@@ -741,6 +736,7 @@ mod tests {
     #[test]
     fn conformance_sequences() {
         let long = format!("NOOP {}QUIT\r\n", "x".repeat(300));
+        let long_lf = format!("NOOP {}\nQUIT\r\n", "x".repeat(300));
         let just_fits = format!("NOOP{}\r\n", " ".repeat(MAX_COMMAND_LINE - 6));
         assert_eq!(just_fits.len(), MAX_COMMAND_LINE);
         let cases: Vec<(&str, Vec<&[u8]>, Vec<&str>)> = vec![
@@ -772,8 +768,14 @@ mod tests {
             ("capa in both states", vec![b"CAPA\r\n", LOGIN, b"CAPA\r\n"], vec!["+OK", "+OK", "+OK", "+OK", "+OK"]),
             // RFC 2449 §4: an over-long line gets -ERR; its tail (QUIT) is never run.
             ("over-long line", vec![LOGIN, long.as_bytes(), b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
+            ("over-long with a bare LF", vec![LOGIN, long_lf.as_bytes(), b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
             ("a 255-octet line is fine", vec![LOGIN, just_fits.as_bytes()], vec!["+OK", "+OK", "+OK", "-ERR"]),
-            ("NUL, CR, bare LF inside", vec![b"USER b\0b\r\nUSER b\rb\r\nSTAT\nQUIT\r\n"], vec!["+OK", "-ERR", "-ERR", "-ERR", "+OK", "close"]),
+            // A bare LF ends no command (RFC 1939 §3): `STAT<LF>QUIT` is one line, one -ERR,
+            // and its QUIT is never run; the session goes on.
+            ("NUL, CR, bare LF inside", vec![b"USER b\0b\r\nUSER b\rb\r\nSTAT\nQUIT\r\nCAPA\r\n"], vec!["+OK", "-ERR", "-ERR", "-ERR", "+OK"]),
+            ("a bare LF ends no command", vec![LOGIN, b"NOOP\nQUIT\r\n", b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
+            ("a CRLF split across writes", vec![LOGIN, b"NOOP\r", b"\nSTAT\r\n"], vec!["+OK", "+OK", "+OK", "+OK", "+OK"]),
+            ("a bare LF waits for the CRLF", vec![LOGIN, b"QUIT\n"], vec!["+OK", "+OK", "+OK"]),
             ("quit before login", vec![b"QUIT\r\nSTAT\r\n"], vec!["+OK", "+OK", "close"]),
             (
                 "pipelined in one write, answered in order",

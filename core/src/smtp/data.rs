@@ -44,7 +44,7 @@ impl DataReader {
             // One more octet than the text-line limit: the limit does not count the dot
             // that stuffing adds (RFC 5321 §4.5.3.1.6); an unstuffed line that uses it
             // is refused below.
-            lines: LineReader::new(MAX_TEXT_LINE + 1),
+            lines: LineReader::any_lf(MAX_TEXT_LINE + 1),
             max_size,
             message: Vec::new(),
             problem: None,

@@ -231,7 +231,7 @@ impl SmtpServer {
             peer,
             state: State::ExpectHelo,
             helo: None,
-            lines: LineReader::new(MAX_COMMAND_LINE),
+            lines: LineReader::crlf(MAX_COMMAND_LINE),
             reading: Reading::Commands,
             tx: Transaction::default(),
             out: VecDeque::new(),
@@ -690,11 +690,8 @@ impl SmtpServer {
                 ReplyCode::LineError,
                 format!("Line too long (at most {MAX_AUTH_LINE} octets): authentication ended"),
             )),
-            Line::Complete { bare_lf: true, .. } => self.auth_done(Reply::of(
-                ReplyCode::LineError,
-                "Syntax error: a line must end with CRLF, not a bare LF: authentication ended",
-            )),
-            Line::Complete { text, bare_lf: false } => match std::str::from_utf8(&text) {
+            // Only CRLF ends the line: a bare LF is inside it, and no base64 (501, RFC 4954 §4).
+            Line::Complete { text, .. } => match std::str::from_utf8(&text) {
                 Ok(text) => self.auth_answer(step, text.trim_end_matches(' '), env),
                 Err(_) => self
                     .auth_done(Reply::of(ReplyCode::BadSyntax, "Invalid base64 data: authentication ended")),
@@ -858,20 +855,10 @@ impl Session for SmtpServer {
                         format!("Line too long (at most {MAX_COMMAND_LINE} octets)"),
                     ),
                 ),
-                // A command must end with CRLF; one ended by a bare LF is not run
-                // (RFC 5321 §2.3.8: a bare LF is not a line end in SMTP).
-                Line::Complete { text, bare_lf: true } => {
-                    let verb = command::verb_of(&text);
-                    let verb = (!verb.is_empty()).then_some(verb);
-                    self.reply(
-                        verb.as_deref(),
-                        Reply::of(
-                            ReplyCode::LineError,
-                            "Syntax error: a command line must end with CRLF, not a bare LF",
-                        ),
-                    )
-                }
-                Line::Complete { text, bare_lf: false } => self.handle_line(&text, env),
+                // Only CRLF ends a command (RFC 5321 §2.3.8: a bare LF is not a line end in
+                // SMTP): a bare LF is inside the line, which gets one 501 (command::parse),
+                // and what follows it is never run as a command.
+                Line::Complete { text, .. } => self.handle_line(&text, env),
             }
         }
     }
@@ -899,7 +886,7 @@ impl Session for SmtpServer {
         self.user = None;
         self.tx = Transaction::default();
         self.reading = Reading::Commands;
-        self.lines = LineReader::new(MAX_COMMAND_LINE);
+        self.lines = LineReader::crlf(MAX_COMMAND_LINE);
         self.state = State::ExpectHelo;
         self.deadline = now.plus(self.config.timeout);
     }
@@ -1019,6 +1006,7 @@ pub(crate) mod tests {
         let long_ok = format!("NOOP {}\r\n", "x".repeat(512 - 7));
         assert_eq!(long_ok.len(), 512);
         let too_long = format!("NOOP {}QUIT\r\n", "x".repeat(2000));
+        let too_long_lf = format!("NOOP {}\nQUIT\r\nNOOP\r\n", "x".repeat(600));
         let cases: Vec<(&str, Vec<&[u8]>, Vec<&str>)> = vec![
             // 1. EHLO → multi-line 250 (wire form checked in `ehlo_is_multiline`).
             ("1 ehlo", vec![b"EHLO c.example\r\n"], vec!["220", "250"]),
@@ -1090,11 +1078,20 @@ pub(crate) mod tests {
                 vec!["220", "250", "250 2.1.0", "250", "503 5.5.1"],
             ),
             ("quit closes", vec![b"QUIT\r\nNOOP\r\n"], vec!["220", "221 2.0.0", "close"]),
+            // Only CRLF ends a command (RFC 5321 §2.3.8): a bare LF is inside the line, which
+            // gets one reply; what follows the LF is never run, and the session goes on.
             (
                 "a bare LF does not end a command",
-                vec![b"NOOP\n", b"QUIT\nNOOP\r\n"],
-                vec!["220", "500 5.5.2", "500 5.5.2", "250 2.0.0"],
+                vec![b"NOOP\n", b"QUIT\nNOOP\r\n", b"NOOP\r\n"],
+                vec!["220", "501 5.5.2", "250 2.0.0"],
             ),
+            ("a bare LF inside a line", vec![b"NOOP\nQUIT\r\nNOOP\r\n"], vec!["220", "501 5.5.2", "250 2.0.0"]),
+            (
+                "a bare LF inside an over-long line",
+                vec![too_long_lf.as_bytes()],
+                vec!["220", "500 5.5.2", "250 2.0.0"],
+            ),
+            ("a CRLF split across writes", vec![b"NOOP\r", b"\nNOOP\r\n"], vec!["220", "250 2.0.0", "250 2.0.0"]),
             (
                 "MAIL parameters need EHLO",
                 vec![b"HELO c\r\nMAIL FROM:<a@example.org> SIZE=10\r\nMAIL FROM:<a@example.org>\r\n"],
@@ -1285,7 +1282,7 @@ pub(crate) mod tests {
             ("a byte at a time", vec![(100, "N"), (200, "O"), (299, "OP")], 300),
             ("the line end", vec![(100, "NO"), (200, "OP\r\n")], 500),
             ("two lines, one write", vec![(100, "NOOP\r\nNO")], 400),
-            ("a bare LF ends a line too (answered 500)", vec![(100, "NOOP\n")], 400),
+            ("a bare LF, no line end but an LF (the timer restarts)", vec![(100, "NOOP\n")], 400),
             ("an over-long line, at its end", vec![(100, long), (200, "\r\n")], 500),
             ("an over-long line, before its end", vec![(100, long), (200, long)], 300),
             ("in DATA, each line", vec![(0, tx), (100, "Subject: x\r\n"), (200, "drip")], 400),

@@ -248,7 +248,44 @@ fn framing_with_literals() {
             vec![b"a APPEND x {99999999999999999999+}\r\n"],
             vec![refused("a", Refusal::Unskippable)],
         ),
-        ("bare LF", vec![b"a NOOP\nb NOOP\r\n"], vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")]),
+        // Only CRLF ends a line (RFC 3501 §2.2): `b LOGOUT` after a bare LF is part of the
+        // refused line, never a command.
+        (
+            "bare LF",
+            vec![b"a NOOP\nb LOGOUT\r\nc NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("c NOOP\r\n")],
+        ),
+        ("bare LF alone waits", vec![b"a NOOP\n"], vec![]),
+        (
+            "bare LF at a write's start",
+            vec![b"a NOOP", b"\nb LOGOUT\r\n"],
+            vec![refused("a", Refusal::BareLf)],
+        ),
+        (
+            "CRLF across writes",
+            vec![b"a NOOP\r", b"\nb NOOP\r\n"],
+            vec![cmd("a NOOP\r\n"), cmd("b NOOP\r\n")],
+        ),
+        (
+            "bare LF before a literal",
+            vec![b"a LOGIN x\n{3}\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")],
+        ),
+        (
+            "bare LF before a non-sync literal: its octets skipped",
+            vec![b"a LOGIN x\n{8+}\r\nc LOGOUT\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")],
+        ),
+        (
+            "a literal's CR and the LF after it",
+            vec![b"a LOGIN {1+}\r\n\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf)],
+        ),
+        (
+            "LFs inside a literal",
+            vec![b"a LOGIN {3+}\r\n\n\n\n x\r\n"],
+            vec![cmd("a LOGIN {3+}\r\n\n\n\n x\r\n")],
+        ),
     ];
     for (name, writes, want) in cases {
         let mut f = Framer::default();

@@ -376,9 +376,9 @@ fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     let long = format!("{}\r\n", "A".repeat(9000));
     let cases: [(&str, &str, &str); 4] = [
         ("x AUTHENTICATE PLAIN\r\n", &long, "x BAD line too long"),
-        ("x AUTHENTICATE PLAIN\r\n", "AGJvYgBidWlsZGVy\n", "x BAD a line must end with CRLF"),
+        ("x AUTHENTICATE PLAIN\r\n", "AGJvYgBidWlsZGVy\n\r\n", "x BAD a bare LF inside the line"),
         ("i IDLE\r\n", &long, "i BAD line too long"),
-        ("i IDLE\r\n", "DONE\n", "i BAD a line must end with CRLF"),
+        ("i IDLE\r\n", "DONE\nDONE\r\n", "i BAD a bare LF inside the line"),
     ];
     for (start, line, want) in cases {
         let mut host = Host::new();
