@@ -436,7 +436,8 @@ impl<'a> Parser<'a> {
         if !(self.eat(b'\r') && self.eat(b'\n')) {
             return Err("a literal's length must end the line".into());
         }
-        let data = self.s.get(self.i..self.i + n).ok_or("the literal is shorter than announced")?;
+        let end = self.i.checked_add(n).ok_or("the literal is shorter than announced")?;
+        let data = self.s.get(self.i..end).ok_or("the literal is shorter than announced")?;
         if data.contains(&0) {
             return Err("a literal may not contain NUL (RFC 3501 §4.3)".into());
         }
@@ -1307,21 +1308,25 @@ impl Framer {
             self.big = 0;
             return Some(Frame::Command(std::mem::take(&mut self.command)));
         };
+        // The size is the client's u64, and a usize has 32 bits where the app runs (wasm32):
+        // `n as usize` would keep its low bits (`{4294967301}` read as 5), so it is converted
+        // only if it fits, and a size that does not is over every limit.
+        let size = n.and_then(|n| usize::try_from(n).ok());
         let small = self.command.len().saturating_sub(self.big);
-        let fits = n.is_some_and(|n| n as usize <= MAX_LITERAL && small + n as usize <= MAX_COMMAND);
+        let fits = size.is_some_and(|n| n <= MAX_LITERAL && small + n <= MAX_COMMAND);
         // RFC 7888 §5 bounds only `{n+}`: APPEND's message may come in a large `{n}`.
         let big = !fits
             && sync
             && self.big == 0
-            && n.is_some_and(|n| n as usize <= MAX_APPEND)
+            && size.is_some_and(|n| n <= MAX_APPEND)
             && verb_of(&self.command) == "APPEND";
         if big {
-            self.big = n.unwrap_or(0) as usize;
+            self.big = size.unwrap_or(0);
         } else if !fits {
             let why = if sync { Refusal::LiteralTooBig } else { Refusal::NonSyncTooBig };
             return refuse(self, tag, why);
         }
-        self.literal = n.unwrap_or(0) as usize;
+        self.literal = size.unwrap_or(0);
         sync.then_some(Frame::Continue)
     }
 }
