@@ -157,6 +157,26 @@ impl LineReader {
     }
 }
 
+/// `text` as a response text may be on the wire: 7-bit printable US-ASCII (POP3's
+/// responses, RFC 1939 §3 and RFC 2449 §4; IMAP4rev1's `text`, RFC 3501 §9, which a server
+/// may not fill with 8-bit unless the client enabled UTF8=ACCEPT, RFC 6855 §3). A text that
+/// quotes the client (a mailbox name from a literal) could carry anything: a control
+/// character is shown escaped (`\r`, `\u{1b}`), so it can neither end the line nor forge a
+/// response, and so is any other non-ASCII character (`\u{e9}`); `§`, should a citation
+/// still carry it, is written `section `.
+pub fn ascii_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '§' => out.push_str("section "),
+            c if c.is_ascii_control() => out.extend(c.escape_debug()),
+            c if c.is_ascii() => out.push(c),
+            c => out.extend(c.escape_unicode()),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,5 +293,22 @@ mod tests {
             assert!(r.pending() <= 512);
         }
         assert_eq!(r.read_all(b"\r\nNOOP\r\n"), [Line::TooLong { bare_lf: false }, complete("NOOP")]);
+    }
+
+    #[test]
+    fn response_texts_are_ascii() {
+        let cases = [
+            ("plain text", "plain text"),
+            ("(RFC 2449 §4)", "(RFC 2449 section 4)"),
+            ("no folder \"Été\"", "no folder \"\\u{c9}t\\u{e9}\""),
+            ("a\r\nb OK forged", "a\\r\\nb OK forged"),
+            ("tab\tand esc\u{1b}", "tab\\tand esc\\u{1b}"),
+            ("\u{85}\u{2028}", "\\u{85}\\u{2028}"),
+        ];
+        for (text, want) in cases {
+            let got = ascii_text(text);
+            assert_eq!(got, want, "{text:?}");
+            assert!(got.bytes().all(|b| (0x20..0x7f).contains(&b)), "{got:?}");
+        }
     }
 }

@@ -439,7 +439,7 @@ impl<'a> Parser<'a> {
         let end = self.i.checked_add(n).ok_or("the literal is shorter than announced")?;
         let data = self.s.get(self.i..end).ok_or("the literal is shorter than announced")?;
         if data.contains(&0) {
-            return Err("a literal may not contain NUL (RFC 3501 §4.3)".into());
+            return Err("a literal may not contain NUL (RFC 3501 section 4.3)".into());
         }
         self.i += n;
         Ok(data.to_vec())

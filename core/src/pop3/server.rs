@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use crate::line::{Held, Line, LineReader};
+use crate::line::{Held, Line, LineReader, ascii_text};
 use crate::pop3::command::{self, Command};
 use crate::pop3::md5::hex_digest;
 use crate::pop3::{MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, Pop3Item, valid_unique_id};
@@ -200,6 +200,8 @@ impl Pop3Server {
     }
 
     fn send(&mut self, verb: Option<&str>, ok: bool, code: Option<&str>, text: &str, body: Option<Vec<u8>>) {
+        // 7-bit ASCII, whatever the text quotes (RFC 1939 §3, RFC 2449 §4).
+        let text = ascii_text(text);
         let mut line = match (ok, code) {
             (true, _) => format!("+OK {text}"),
             (false, Some(c)) => format!("-ERR [{c}] {text}"),
@@ -322,7 +324,7 @@ impl Pop3Server {
             _ => self.err(
                 Some(verb),
                 None,
-                format!("{verb} needs a login first: send USER and PASS, or APOP (RFC 1939 §4)"),
+                format!("{verb} needs a login first: send USER and PASS, or APOP (RFC 1939 section 4)"),
             ),
         }
     }
@@ -552,7 +554,7 @@ impl Session for Pop3Server {
                         None,
                         None,
                         format!(
-                            "line too long: a command line is at most {MAX_COMMAND_LINE} octets with its CRLF (RFC 2449 §4); discarded"
+                            "line too long: a command line is at most {MAX_COMMAND_LINE} octets with its CRLF (RFC 2449 section 4); discarded"
                         ),
                     );
                 }
@@ -786,6 +788,8 @@ mod tests {
         for (name, writes, want) in cases {
             let (got, wire, _) = run(&mut Host::bob(), 1, &writes);
             assert_eq!(got, want, "{name}: {wire:#?}");
+            // 7-bit ASCII (RFC 1939 §3, RFC 2449 §4): a citation says "section", not `§`.
+            assert!(wire.iter().all(|w| w.is_ascii()), "{name}: {wire:#?}");
         }
     }
 
@@ -811,7 +815,10 @@ mod tests {
             1,
             &[b"STAT\r\nPASS x\r\n", LOGIN, b"DELE 1\r\nRETR 1\r\nRETR 5\r\nUSER bob\r\n"],
         );
-        assert_eq!(wire[1], "-ERR STAT needs a login first: send USER and PASS, or APOP (RFC 1939 §4)\r\n");
+        assert_eq!(
+            wire[1],
+            "-ERR STAT needs a login first: send USER and PASS, or APOP (RFC 1939 section 4)\r\n"
+        );
         assert_eq!(wire[2], "-ERR PASS must come right after a successful USER: send USER name first\r\n");
         assert_eq!(
             wire[4],

@@ -201,7 +201,10 @@ fn conformance_17_idle_gets_new_mail_at_once() {
     s.handle_store_change(SimTime::ZERO, &mut host);
     assert_eq!(drain(&mut s), "* 4 EXISTS\r\n* 4 RECENT\r\n");
     // Only DONE may come now.
-    assert_eq!(say(&mut s, &mut host, "x NOOP\r\n"), "* BAD expected DONE to end IDLE (RFC 2177 §3)\r\n");
+    assert_eq!(
+        say(&mut s, &mut host, "x NOOP\r\n"),
+        "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"
+    );
     assert_eq!(say(&mut s, &mut host, "done\r\n"), "i OK IDLE terminated\r\n");
     assert_eq!(s.server_state(), State::Selected { read_only: false, idle: false });
 }
@@ -433,7 +436,7 @@ fn texts_that_quote_the_client_escape_control_characters() {
         ),
         (
             "b SELECT INBOX\r\nc SEARCH CHARSET {3}\r\nx\r\n ALL\r\n",
-            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 §6.4.4)\r\n",
+            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 section 6.4.4)\r\n",
         ),
     ];
     for (input, want) in cases {
@@ -442,6 +445,44 @@ fn texts_that_quote_the_client_escape_control_characters() {
         let r = say(&mut s, &mut host, input);
         assert!(r.ends_with(want), "{input:?}: {r:?}");
         assert_eq!(r.matches("\r\n").count(), r.lines().count(), "{input:?}: {r:?}");
+    }
+}
+
+/// Response texts are 7-bit US-ASCII (IMAP4rev1's text, RFC 3501 §9; 8-bit only after the
+/// client's ENABLE UTF8=ACCEPT, RFC 6855 §3, which this server does not offer): the server's
+/// own citations say "section", and what a text quotes of the client (a mailbox name sent
+/// as a literal of UTF-8) is shown escaped. Before, `§` went out as its two UTF-8 octets.
+#[test]
+fn response_texts_are_7bit_ascii() {
+    let cases: [(bool, &str, &str); 5] = [
+        (true, "b IDLE\r\nDONE x\r\n", "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"),
+        (
+            false,
+            "b FETCH 1 FLAGS\r\n",
+            "b BAD FETCH needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)\r\n",
+        ),
+        (
+            false,
+            "b LOGIN bob@example.net builder\r\n",
+            "b BAD already logged in (RFC 3501 section 6.2: only in the not authenticated state)\r\n",
+        ),
+        (
+            false,
+            "b STATUS {5}\r\n\u{c9}t\u{e9} (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"\\u{c9}t\\u{e9}\"\r\n",
+        ),
+        (
+            false,
+            &format!("b NOOP {}\r\n", "x".repeat(9000)),
+            "b BAD line too long: at most 8192 octets a line",
+        ),
+    ];
+    for (select, input, want) in cases {
+        let mut host = Host::new();
+        let mut s = if select { selected(&mut host) } else { logged_in(&mut host) };
+        let r = say(&mut s, &mut host, input);
+        assert!(r.contains(want), "{input:?}: {r:?}");
+        assert!(r.is_ascii(), "{input:?}: {r:?}");
     }
 }
 
