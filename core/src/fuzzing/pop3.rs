@@ -17,13 +17,15 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Status};
 
 /// Messages as SMTP stores them (CRLF line ends): dot lines to stuff, an empty one, one
-/// without a body.
-const MESSAGES: [&[u8]; 5] = [
+/// without a body; and one as IMAP's APPEND may have stored it, before it made line ends
+/// CRLF: bare LFs, no last line end (RETR sends it with CRLFs, and its size counts them).
+const MESSAGES: [&[u8]; 6] = [
     b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Lunch\r\n\r\nLunch at noon?\r\n.see you there\r\n",
     b"From: news@example.com\r\nSubject: News\r\n\r\nLine one.\r\nLine two.\r\n",
     b"Subject: dots\r\n\r\n.\r\n..\r\n.hidden\r\n\r\nlast\r\n",
     b"",
     b"Subject: only a header\r\nX-Note: no blank line, no body\r\n",
+    b"Subject: appended\n\n.dot\nlast line",
 ];
 
 /// Bob's maildrop holds some of [`MESSAGES`], Alice's one or none, and Carol has no
@@ -93,7 +95,7 @@ fn inbox(store: &MailStore, user: &str) -> Inbox {
 }
 
 /// POP3 sessions from a fuzz input. The first byte chooses the store: bits 0–2 how many
-/// of [`MESSAGES`] Bob has (0–5), bit 3 that messages cannot be read, bit 4 that Alice has
+/// of [`MESSAGES`] Bob has (0–6), bit 3 that messages cannot be read, bit 4 that Alice has
 /// one too. The rest is steps ([`crate::fuzzing`]); `N` starts the next session (the
 /// current one, if still open, is dropped), `S` switches between two sessions at once.
 ///
@@ -112,8 +114,8 @@ fn inbox(store: &MailStore, user: &str) -> Inbox {
 /// - each response is the model's: `+OK`/`-ERR` and its code for the state and the command
 ///   (`[AUTH]` for wrong credentials, `[IN-USE]` exactly when another session holds the
 ///   lock, `[SYS/TEMP]` where there is no mailbox or the message cannot be read); STAT,
-///   LIST and UIDL exact (sizes are the octets RETR delivers after un-stuffing, unique-ids
-///   those of the store); RETR the message exactly; TOP the header section and `n` lines;
+///   LIST and UIDL exact (sizes are the octets RETR delivers after un-stuffing, CRLF line
+///   ends, unique-ids those of the store); RETR the message exactly, its lines ended by CRLF; TOP the header section and `n` lines;
 ///   CAPA what is offered;
 /// - the store changes only at a QUIT from TRANSACTION, by exactly the marked messages
 ///   (RFC 1939 §6); a session that ends any other way (dropped, timed out, replaced)
@@ -338,7 +340,7 @@ impl Run {
                     let msgs = s.messages();
                     let same = msgs.len() == view.len()
                         && msgs.iter().zip(view).zip(marked).all(|((m, (uid, bytes)), d)| {
-                            m.1 == uid && m.2 == bytes.len() as u64 && m.3 == *d
+                            m.1 == uid && m.2 == as_sent(bytes).len() as u64 && m.3 == *d
                         });
                     assert!(same, "the session's maildrop and marks are not the model's: {msgs:?}");
                 }
@@ -367,7 +369,20 @@ impl Run {
     }
 }
 
-/// The header section, the empty line and the first `n` lines of the body (RFC 1939 §7).
+/// A message as RETR sends it, un-stuffed: every line ended by CRLF, a bare LF and a missing
+/// last line end too (RFC 1939 §3); its length is the size STAT, LIST and RETR give (§11).
+fn as_sent(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 2);
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The header section, the empty line and the first `n` lines of the body (RFC 1939 §7),
+/// of a message as sent.
 fn top(message: &[u8], n: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let mut body_lines = None;
@@ -527,7 +542,7 @@ impl Conn {
                     .iter()
                     .zip(marked.iter())
                     .filter(|(_, d)| !**d)
-                    .fold((0, 0), |(n, o), (m, _)| (n + 1, o + m.1.len()));
+                    .fold((0, 0), |(n, o), (m, _)| (n + 1, o + as_sent(&m.1).len()));
                 Want::Ok(Some(format!("{n} {octets}")), None)
             }
             Command::List(None) | Command::Uidl(None) => {
@@ -535,7 +550,9 @@ impl Conn {
                 for (i, ((uid, bytes), d)) in view.iter().zip(marked.iter()).enumerate() {
                     if !d {
                         match cmd {
-                            Command::List(_) => body.push_str(&format!("{} {}\r\n", i + 1, bytes.len())),
+                            Command::List(_) => {
+                                body.push_str(&format!("{} {}\r\n", i + 1, as_sent(bytes).len()))
+                            }
                             _ => body.push_str(&format!("{} {uid}\r\n", i + 1)),
                         }
                     }
@@ -544,7 +561,7 @@ impl Conn {
             }
             Command::List(Some(n)) | Command::Uidl(Some(n)) => match live(n) {
                 Some(i) => match cmd {
-                    Command::List(_) => Want::Ok(Some(format!("{n} {}", view[i].1.len())), None),
+                    Command::List(_) => Want::Ok(Some(format!("{n} {}", as_sent(&view[i].1).len())), None),
                     _ => Want::Ok(Some(format!("{n} {}", view[i].0)), None),
                 },
                 None => Want::Err(None),
@@ -553,8 +570,11 @@ impl Conn {
                 None => Want::Err(None),
                 Some(_) if host.unreadable => Want::Err(Some("SYS/TEMP")),
                 Some(i) => match cmd {
-                    Command::Top { lines, .. } => Want::Ok(None, Some(top(&view[i].1, lines))),
-                    _ => Want::Ok(Some(format!("{} octets", view[i].1.len())), Some(view[i].1.to_vec())),
+                    Command::Top { lines, .. } => Want::Ok(None, Some(top(&as_sent(&view[i].1), lines))),
+                    _ => {
+                        let sent = as_sent(&view[i].1);
+                        Want::Ok(Some(format!("{} octets", sent.len())), Some(sent))
+                    }
                 },
             },
             Command::Dele(n) => match live(n) {
@@ -682,6 +702,8 @@ mod tests {
         assert_eq!(r.body.as_deref(), Some(&b""[..]));
         assert_eq!(top(b"A: 1\r\n\r\nx\r\ny\r\n", 1), b"A: 1\r\n\r\nx\r\n");
         assert_eq!(top(b"A: 1\r\nB: 2\r\n", 0), b"A: 1\r\nB: 2\r\n");
+        assert_eq!(as_sent(b"A: 1\n\n.x\r\nlast"), b"A: 1\r\n\r\n.x\r\nlast\r\n");
+        assert_eq!(as_sent(b""), b"");
     }
 
     /// The checker is only worth something if it fails: each of these must panic.

@@ -632,6 +632,10 @@ impl ImapServer {
                 // RFC 3501 §6.3.11: the date given, else now. Dates before the simulation
                 // began are kept as its first moment.
                 let at = date.map_or(self.now, |secs| SimTime::from_secs((secs - EPOCH_UNIX).max(0) as u64));
+                // Stored with CRLF line ends: the message should be in RFC 2822 format
+                // (RFC 3501 §6.3.11), so a bare LF becomes CRLF, and RFC822.SIZE, BODY[] and
+                // POP3 all give the message in RFC 5322 format (RFC 9051 §7.5.2).
+                let message = mail::with_crlf_line_ends(message);
                 match store.append(user, &mailbox, message, to_flags(&flags), at) {
                     Ok(uid) => {
                         let validity = store.folder(user, &mailbox).map_or(0, |f| f.uid_validity());

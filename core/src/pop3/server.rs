@@ -1154,4 +1154,79 @@ mod tests {
             assert!(host.deletions.is_empty(), "garbage never marks and quits");
         }
     }
+
+    /// RFC 1939 §11: a message's size is the octets RETR sends, each line end counted as
+    /// CRLF, stuffing dots not counted. IMAP's APPEND (and anything else) may have stored a
+    /// message with bare LFs or without its last line end; STAT, LIST, RETR's `+OK n octets`
+    /// and what RETR sends must agree all the same. Before, LIST said the stored length
+    /// (28 for the first message) while RETR sent 31 octets.
+    #[test]
+    fn sizes_are_the_octets_retr_sends() {
+        use crate::pop3::maildrop;
+        use crate::store::MailStore;
+
+        struct StoreHost(MailStore);
+        impl Env for StoreHost {
+            fn recipient(&mut self, _client: &str, _rcpt: &str) -> RcptVerdict {
+                RcptVerdict::NoSuchUser
+            }
+            fn check_password(&mut self, _user: &str, _password: &str) -> bool {
+                true
+            }
+            fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+                maildrop::open(&mut self.0, user, session)
+            }
+            fn maildrop_message(&mut self, user: &str, session: u64, uid: &str) -> Option<Rc<[u8]>> {
+                maildrop::message(&self.0, user, session, uid)
+            }
+        }
+
+        let messages: [&[u8]; 7] = [
+            b"Subject: bare\n\nline1\nline2\r\n",
+            b"Subject: crlf\r\n\r\nline1\r\nline2\r\n",
+            b"Subject: no end\r\n\r\nlast line",
+            b"Subject: bare, no end\n\n.dot\n..two\nlast",
+            b"Subject: a bare CR\r\n\r\na\rb\r\n",
+            b"\n",
+            b"",
+        ];
+        let mut store = MailStore::new();
+        store.create_mailbox("bob").unwrap();
+        for m in messages {
+            store.deliver("bob", m, SimTime::ZERO).unwrap();
+        }
+        let mut host = StoreHost(store);
+        let mut s = server(1);
+        let mut input = b"USER bob\r\nPASS x\r\nSTAT\r\nLIST\r\n".to_vec();
+        for n in 1..=messages.len() {
+            input.extend_from_slice(format!("LIST {n}\r\nRETR {n}\r\n").as_bytes());
+        }
+        s.handle_input(&input, SimTime::ZERO, &mut host);
+        let (mut summary, mut wire) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut summary, &mut wire);
+        assert!(summary.iter().all(|r| r == "+OK"), "{wire:#?}");
+        let list: Vec<u64> = wire[4]
+            .lines()
+            .skip(1)
+            .take(messages.len())
+            .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+            .collect();
+        let mut total = 0;
+        for (i, m) in messages.iter().enumerate() {
+            let single: u64 = wire[5 + 2 * i].trim_end().rsplit(' ').next().unwrap().parse().unwrap();
+            let retr = &wire[6 + 2 * i];
+            let (first, body) = retr.split_once("\r\n").unwrap();
+            let announced: u64 =
+                first.strip_prefix("+OK ").unwrap().strip_suffix(" octets").unwrap().parse().unwrap();
+            // What RETR sent, un-stuffed, without the final `.CRLF`.
+            let body = body.strip_suffix(".\r\n").unwrap();
+            let sent: u64 =
+                body.split_inclusive('\n').map(|l| l.strip_prefix('.').unwrap_or(l).len() as u64).sum();
+            assert!(!body.replace("\r\n", "").contains('\n'), "{m:?}: every line ends with CRLF: {body:?}");
+            assert_eq!((list[i], single, announced), (sent, sent, sent), "{:?}", String::from_utf8_lossy(m));
+            total += sent;
+        }
+        assert_eq!(list[0], 31, "Subject: bare");
+        assert_eq!(wire[3], format!("+OK {} {total}\r\n", messages.len()));
+    }
 }

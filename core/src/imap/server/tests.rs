@@ -486,6 +486,37 @@ fn response_texts_are_7bit_ascii() {
     }
 }
 
+/// RFC822.SIZE is the size of the message in RFC 5322 format, CRLF line ends (RFC 9051
+/// §2.3.4, §7.5.2), and BODY[] sends exactly that many octets. APPEND stored bytes as they
+/// came: `Subject: bare<LF><LF>...` went out with bare LFs and its RFC822.SIZE counted them
+/// as one octet each (28, where the message in RFC 5322 format has 31). A missing last line
+/// end is allowed in RFC 5322 and kept.
+#[test]
+fn rfc822_size_is_the_octets_body_sends_in_rfc5322_format() {
+    let cases: [(&[u8], &[u8]); 4] = [
+        (b"Subject: bare\n\nline1\nline2\r\n", b"Subject: bare\r\n\r\nline1\r\nline2\r\n"),
+        (b"Subject: crlf\r\n\r\nline1\r\n", b"Subject: crlf\r\n\r\nline1\r\n"),
+        (b"Subject: no end\r\n\r\nlast", b"Subject: no end\r\n\r\nlast"),
+        (b"Subject: bare, no end\n\nlast", b"Subject: bare, no end\r\n\r\nlast"),
+    ];
+    for (appended, want) in cases {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        let mut input = format!("b APPEND INBOX {{{}+}}\r\n", appended.len()).into_bytes();
+        input.extend_from_slice(appended);
+        input.extend_from_slice(b"\r\nc SELECT INBOX\r\nd FETCH 4 (RFC822.SIZE BODY.PEEK[])\r\n");
+        s.handle_input(&input, SimTime::ZERO, &mut host);
+        let r = drain(&mut s);
+        let shown = String::from_utf8_lossy(appended);
+        let fetch = r.split("* 4 FETCH (").nth(1).unwrap_or_else(|| panic!("{shown}: {r}"));
+        let size: usize =
+            fetch.strip_prefix("RFC822.SIZE ").unwrap().split(' ').next().unwrap().parse().unwrap();
+        let (n, rest) = fetch.split_once("BODY[] {").unwrap().1.split_once("}\r\n").unwrap();
+        let body = &rest.as_bytes()[..n.parse::<usize>().unwrap()];
+        assert_eq!((size, body), (want.len(), want), "{shown}");
+    }
+}
+
 /// Body section data is always a literal, however short (RFC 3501 §7.4.2; curl needs it);
 /// ENVELOPE keeps quoted strings.
 #[test]
