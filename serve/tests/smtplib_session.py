@@ -115,6 +115,22 @@ class SmtplibAgainstMailroom(unittest.TestCase):
         self.assertEqual((code, text[:5]), (552, b"5.3.4"))
         s.quit()
 
+    def test_message_over_the_limit_gets_552_after_the_final_dot(self):
+        # No SIZE= on MAIL: the server learns the size from the data, and refuses it after
+        # the final dot (RFC 5321 §4.5.3.1.10, RFC 1870 §6.1): nothing is delivered, the
+        # transaction is over, the session goes on.
+        s = self.connect()
+        s.ehlo()
+        self.assertEqual(s.mail("alice@example.org")[0], 250)
+        self.assertEqual(s.rcpt("bob@example.net")[0], 250)
+        body = "Subject: too big\r\n\r\n" + ("x" * 998 + "\r\n") * 10600
+        self.assertGreater(len(body), 10 * 1024 * 1024)
+        code, text = s.data(body)
+        self.assertEqual((code, text[:5]), (552, b"5.3.4"))
+        self.assertEqual(s.rcpt("bob@example.net")[0], 503)
+        self.assertEqual(s.noop()[0], 250)
+        s.quit()
+
     def test_pipelining_four_commands_in_one_write(self):
         replies = raw(
             b"EHLO c\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n"

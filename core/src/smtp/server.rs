@@ -1146,6 +1146,57 @@ pub(crate) mod tests {
         }
     }
 
+    /// A message over the fixed maximum, sent without `SIZE=`, is refused after its final
+    /// dot with `552 5.3.4` (RFC 5321 §4.5.3.1.10 "too much mail data", RFC 1870 §6.1,
+    /// RFC 3463 §3.4): nothing is accepted, the transaction is over (the state is back to
+    /// expecting MAIL, a RCPT now gets 503), the session goes on, and what the server held
+    /// of the message never grew past the maximum. One at the maximum is taken.
+    #[test]
+    fn a_message_over_the_size_limit_gets_552_after_the_final_dot() {
+        let line = b"aaaaaaaa\r\n"; // 10 octets
+        let cases: [(&str, usize, &[u8], &str); 3] = [
+            ("at the maximum", 10, b"", "250 2.0.0"),
+            ("one line over", 10, b"b\r\n", "552 5.3.4"),
+            ("far over", 5000, b"", "552 5.3.4"),
+        ];
+        for (name, lines, extra, want) in cases {
+            let mut c = config();
+            c.max_message_size = 100;
+            let mut s = SmtpServer::new(c, peer("192.0.2.10"), "A", SimTime::ZERO);
+            let mut env = directory();
+            let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+            s.handle_input(
+                b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+                SimTime::ZERO,
+                &mut env,
+            );
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354"], "{name}");
+            replies.clear();
+            for _ in 0..lines {
+                s.handle_input(line, SimTime::ZERO, &mut env);
+                assert!(s.held().iter().all(|h| h.bytes <= h.limit), "{name}: {:?}", s.held());
+            }
+            s.handle_input(extra, SimTime::ZERO, &mut env);
+            s.handle_input(b".\r\n", SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, [want], "{name}");
+            assert_eq!(accepted.len(), usize::from(want == "250 2.0.0"), "{name}");
+            if let Some(a) = accepted.first() {
+                assert!(a.message.ends_with(&line.repeat(lines)), "{name}");
+            }
+            assert_eq!(s.server_state(), State::ExpectMail, "{name}");
+            replies.clear();
+            s.handle_input(
+                b"RCPT TO:<bob@example.net>\r\nMAIL FROM:<a@example.org>\r\n",
+                SimTime::ZERO,
+                &mut env,
+            );
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["503 5.5.1", "250 2.1.0"], "{name}");
+        }
+    }
+
     #[test]
     fn full_storage_refuses_new_mail_for_now() {
         let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
