@@ -289,6 +289,13 @@ fn pop3_seeds(root: &Path) -> Vec<(String, Vec<u8>)> {
             w("STAT\r\n"),
         ],
     );
+    // Six messages: the sixth stored as IMAP's APPEND once stored it, bare LFs and no last
+    // line end; STAT, LIST and RETR's `+OK n octets` count what RETR sends (RFC 1939 §11).
+    add(
+        "appended-message-sizes",
+        6,
+        vec![w(login), w("STAT\r\nLIST\r\nLIST 6\r\nRETR 6\r\nTOP 6 0\r\nTOP 6 1\r\n"), w("QUIT\r\n")],
+    );
     seeds
 }
 

@@ -328,6 +328,28 @@ pub fn header_text(message: &[u8], name: &str) -> Option<String> {
     Some(out)
 }
 
+/// `message` with every line end a CRLF: a bare LF becomes CRLF (RFC 5322 §2.1: lines end
+/// with CRLF, and CR and LF never appear alone). A last line without its line end is kept
+/// so (RFC 5322 allows a body that does not end in CRLF), and so is a bare CR, which ends no
+/// line. IMAP's APPEND stores messages in this form, so that the message a client fetches
+/// and the size it is told are those of the message in RFC 5322 format (RFC 9051 §2.3.4,
+/// §7.5.2 RFC822.SIZE) and agree with what POP3 sends.
+pub fn with_crlf_line_ends(message: Vec<u8>) -> Vec<u8> {
+    let bare = |(i, &b): (usize, &u8)| b == b'\n' && (i == 0 || message[i - 1] != b'\r');
+    let count = message.iter().enumerate().filter(|&x| bare(x)).count();
+    if count == 0 {
+        return message;
+    }
+    let mut out = Vec::with_capacity(message.len() + count);
+    for (i, &b) in message.iter().enumerate() {
+        if bare((i, &b)) {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    out
+}
+
 /// Prepends `Return-Path:` at final delivery (RFC 5321 §4.4).
 pub fn with_return_path(mail_from: &str, message: &[u8]) -> Vec<u8> {
     let mut out = format!("Return-Path: <{mail_from}>\r\n").into_bytes();
@@ -435,6 +457,21 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_ends_become_crlf() {
+        let cases: [(&[u8], &[u8]); 6] = [
+            (b"Subject: bare\n\nline1\nline2\r\n", b"Subject: bare\r\n\r\nline1\r\nline2\r\n"),
+            (b"A: 1\r\n\r\nx\r\n", b"A: 1\r\n\r\nx\r\n"),
+            (b"\n", b"\r\n"),
+            (b"no end", b"no end"),
+            (b"a bare CR\rstays\r\r\n", b"a bare CR\rstays\r\r\n"),
+            (b"", b""),
+        ];
+        for (message, want) in cases {
+            assert_eq!(with_crlf_line_ends(message.to_vec()), want, "{:?}", String::from_utf8_lossy(message));
+        }
+    }
 
     #[test]
     fn addresses() {

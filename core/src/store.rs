@@ -455,34 +455,34 @@ impl fmt::Display for StoreError {
                 write!(f, "\"{folder}\" cannot be a folder name: {reason}")
             }
             StoreError::InboxIsPermanent => {
-                f.write_str("INBOX cannot be deleted: every mailbox has one (RFC 3501 §6.3.4)")
+                f.write_str("INBOX cannot be deleted: every mailbox has one (RFC 3501 section 6.3.4)")
             }
             StoreError::HasChildren { folder } => write!(
                 f,
-                "\"{folder}\" has folders inside it: delete those first (RFC 9051 §6.3.5, [HASCHILDREN])"
+                "\"{folder}\" has folders inside it: delete those first (RFC 9051 section 6.3.5, [HASCHILDREN])"
             ),
             StoreError::TooManyFolders => {
                 write!(f, "a mailbox holds at most {MAX_FOLDERS} folders on this server")
             }
             StoreError::NoSuchMessage { uid: 0 } => {
-                f.write_str("UID 0 names no message: UIDs start at 1 (RFC 3501 §2.3.1.1)")
+                f.write_str("UID 0 names no message: UIDs start at 1 (RFC 3501 section 2.3.1.1)")
             }
             StoreError::NoSuchMessage { uid } => write!(f, "no message has UID {uid} in this folder"),
             StoreError::MailboxFull { addr, used, limit, size } => write!(
                 f,
                 "the mailbox of {addr} is full: {used} of {limit} octets used, \
-                 a message of {size} octets does not fit (RFC 3463 §3.3: X.2.2 mailbox full)"
+                 a message of {size} octets does not fit (RFC 3463 section 3.3: X.2.2 mailbox full)"
             ),
             StoreError::StoreFull { limits } => write!(
                 f,
                 "this server is out of room for mail (at most {} octets and {} messages; \
-                 RFC 3463 §3.4: 4.3.1 mail system full)",
+                 RFC 3463 section 3.4: 4.3.1 mail system full)",
                 limits.max_bytes, limits.max_messages
             ),
             StoreError::UidsExhausted { folder } => write!(
                 f,
                 "\"{folder}\" has used every UID up to 2^32 - 1; a server would have to start over \
-                 with a new UIDVALIDITY (RFC 3501 §2.3.1.1)"
+                 with a new UIDVALIDITY (RFC 3501 section 2.3.1.1)"
             ),
             StoreError::UidValidityExhausted => {
                 f.write_str("this server has handed out every UIDVALIDITY value up to 2^32 - 1")
@@ -490,7 +490,7 @@ impl fmt::Display for StoreError {
             StoreError::Locked { addr } => write!(
                 f,
                 "the mailbox of {addr} is in use by another session: only one may hold the \
-                 maildrop at a time (RFC 1939 §4, [IN-USE] RFC 2449 §8.1.2)"
+                 maildrop at a time (RFC 1939 section 4, [IN-USE] RFC 2449 section 8.1.2)"
             ),
             StoreError::TooManyWatchers => {
                 write!(f, "at most {MAX_WATCHERS} sessions can have a folder open at once here")
@@ -578,7 +578,7 @@ fn check_name(name: &str) -> Result<(), StoreError> {
     } else if name.chars().any(|c| c.is_control()) {
         Some("it contains a control character")
     } else if name.contains(['*', '%']) {
-        Some("* and % are LIST wildcards (RFC 9051 §6.3.9)")
+        Some("* and % are LIST wildcards (RFC 9051 section 6.3.9)")
     } else if name.split(SEPARATOR).any(str::is_empty) {
         Some("a level between two / is empty")
     } else {
@@ -1297,7 +1297,7 @@ mod tests {
             ("/top", Err("a level between two / is empty")),
             ("a//b", Err("a level between two / is empty")),
             ("a\r\nb", Err("it contains a control character")),
-            ("100%", Err("* and % are LIST wildcards (RFC 9051 §6.3.9)")),
+            ("100%", Err("* and % are LIST wildcards (RFC 9051 section 6.3.9)")),
         ];
         for (name, want) in cases {
             let mut s = store();
@@ -1894,20 +1894,20 @@ mod tests {
             (
                 StoreError::MailboxFull { addr: BOB.into(), used: 900, limit: 1000, size: 200 },
                 "the mailbox of bob@example.net is full: 900 of 1000 octets used, a message of 200 octets \
-                 does not fit (RFC 3463 §3.3: X.2.2 mailbox full)",
+                 does not fit (RFC 3463 section 3.3: X.2.2 mailbox full)",
             ),
             (
                 StoreError::NoSuchMessage { uid: 0 },
-                "UID 0 names no message: UIDs start at 1 (RFC 3501 §2.3.1.1)",
+                "UID 0 names no message: UIDs start at 1 (RFC 3501 section 2.3.1.1)",
             ),
             (
                 StoreError::InboxIsPermanent,
-                "INBOX cannot be deleted: every mailbox has one (RFC 3501 §6.3.4)",
+                "INBOX cannot be deleted: every mailbox has one (RFC 3501 section 6.3.4)",
             ),
             (
                 StoreError::Locked { addr: BOB.into() },
                 "the mailbox of bob@example.net is in use by another session: only one may hold the maildrop \
-                 at a time (RFC 1939 §4, [IN-USE] RFC 2449 §8.1.2)",
+                 at a time (RFC 1939 section 4, [IN-USE] RFC 2449 section 8.1.2)",
             ),
         ];
         for (err, want) in cases {

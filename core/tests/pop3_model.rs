@@ -9,7 +9,7 @@
 //! real ones. A session is a list of groups; a group is a list of command lines (USER
 //! with the right or a wrong name, PASS right or wrong, APOP with the right or a wrong
 //! digest, STAT, LIST [n], RETR n, DELE n, TOP n k, UIDL [n], NOOP, RSET, QUIT, CAPA,
-//! keywords in random case, junk and malformed lines, a bare-LF line, over-long lines and
+//! keywords in random case, junk and malformed lines, a line with a bare LF inside, over-long lines and
 //! a 255-octet one) sent as one byte string cut at random places into several writes; or
 //! a second session that tries to log in while this one runs. A session ends with QUIT,
 //! a dropped connection (`handle_close`, sometimes in the middle of a line), or the
@@ -108,7 +108,8 @@ enum Cmd {
     /// `NOOP` padded with spaces to exactly 255 octets with its CRLF: read, refused for
     /// its argument.
     JustFits,
-    /// `NOOP` ended by a bare LF.
+    /// `NOOP<LF>QUIT<CR><LF>`: one line with a bare LF inside (only CRLF ends a line,
+    /// RFC 1939 §3), refused; its QUIT is never run.
     BareLf,
 }
 
@@ -285,7 +286,7 @@ fn render(cmd: &Cmd, case: u8, timestamp: &str) -> Vec<u8> {
         }
         Cmd::Long(len) => format!("NOOP {}QUIT", "x".repeat(len - 9)),
         Cmd::JustFits => format!("NOOP{}", " ".repeat(249)),
-        Cmd::BareLf => return b"NOOP\n".to_vec(),
+        Cmd::BareLf => return b"NOOP\nQUIT\r\n".to_vec(),
     };
     let mut v = text.into_bytes();
     v.extend_from_slice(b"\r\n");
@@ -757,7 +758,10 @@ fn run_case(case: &Case, stats: &mut Stats) -> Result<(), String> {
                         s.handle_input(chunk, now, &mut host);
                         let closes = drain(&mut s, &mut wire).map_err(at)?;
                         let mut want_closes = 0;
-                        for _ in 0..chunk.iter().filter(|&&b| b == b'\n').count() {
+                        // The lines this write completed: only CRLF ends one (RFC 1939 §3).
+                        let ends =
+                            (w[0]..w[1]).filter(|&i| bytes[i] == b'\n' && i > 0 && bytes[i - 1] == b'\r');
+                        for _ in 0..ends.count() {
                             let (cmd, _) = &cmds[next_line];
                             let line = String::from_utf8_lossy(&lines[next_line]).into_owned();
                             next_line += 1;

@@ -131,6 +131,70 @@ fn an_absurd_literal_over_tcp() {
     assert_eq!(raw.command("c", "NOOP"), ["c OK NOOP completed\r\n"]);
 }
 
+/// Only CRLF ends a line (RFC 3501 §2.2): `a NOOP<LF>b LOGOUT` is one line with a bare LF
+/// inside, answered with one `a BAD`; its LOGOUT is never run, and the session goes on.
+#[test]
+fn a_bare_lf_ends_no_command() {
+    let server = Server::run(&["--imap", "127.0.0.1:0"]);
+    let mut raw = Raw::connect(server.imap_port);
+    raw.stream.write_all(b"a NOOP\nb LOGOUT\r\n").unwrap();
+    let r = raw.command("c", "NOOP");
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(r[0].starts_with("a BAD a bare LF inside the line"), "{r:?}");
+    assert_eq!(r[1], "c OK NOOP completed\r\n");
+    assert_eq!(raw.command("d", "NOOP"), ["d OK NOOP completed\r\n"]);
+}
+
+/// A message APPENDed with bare LF line ends is the same message in RFC 5322 format for
+/// both protocols: IMAP's RFC822.SIZE is the length of the BODY[] it sends, POP3's LIST
+/// and RETR's `+OK n octets` the length of what RETR sends (RFC 9051 §7.5.2, RFC 1939 §11),
+/// 31 octets with CRLF line ends. Before, IMAP sent it as stored (28 octets, bare LFs) and
+/// POP3 announced 28 but sent 31.
+#[test]
+fn an_appended_message_has_one_size_over_imap_and_pop3() {
+    let server = all_three();
+    let message = b"Subject: bare\n\nline1\nline2\r\n";
+    let as_sent = "Subject: bare\r\n\r\nline1\r\nline2\r\n";
+    let mut raw = Raw::connect(server.imap_port);
+    raw.command("a", "LOGIN carol@example.net christmas");
+    raw.stream.write_all(format!("b APPEND INBOX {{{}+}}\r\n", message.len()).as_bytes()).unwrap();
+    raw.stream.write_all(message).unwrap();
+    raw.stream.write_all(b"\r\n").unwrap();
+    let done = loop {
+        let line = raw.line();
+        assert!(!line.is_empty(), "closed");
+        if line.starts_with("b ") {
+            break line;
+        }
+    };
+    assert!(done.starts_with("b OK [APPENDUID"), "{done:?}");
+    raw.command("c", "SELECT INBOX");
+    let fetch = raw.command("d", "FETCH 1 (RFC822.SIZE BODY.PEEK[])");
+    assert_eq!(fetch[0], format!("* 1 FETCH (RFC822.SIZE 31 BODY[] {{31}}\r\n"), "{fetch:?}");
+    assert_eq!(fetch[1..5].concat(), as_sent, "{fetch:?}");
+    raw.command("e", "LOGOUT");
+
+    let stream = TcpStream::connect(("127.0.0.1", server.pop3_port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut pop = BufReader::new(stream.try_clone().unwrap());
+    let mut stream = stream;
+    stream
+        .write_all(b"USER carol@example.net\r\nPASS christmas\r\nSTAT\r\nLIST 1\r\nRETR 1\r\nQUIT\r\n")
+        .unwrap();
+    let lines: Vec<String> = (0..12)
+        .map(|_| {
+            let mut line = String::new();
+            pop.read_line(&mut line).unwrap();
+            line
+        })
+        .collect();
+    assert_eq!(lines[3], "+OK 1 31\r\n", "{lines:?}");
+    assert_eq!(lines[4], "+OK 1 31\r\n", "{lines:?}");
+    assert_eq!(lines[5], "+OK 31 octets\r\n", "{lines:?}");
+    assert_eq!(lines[6..10].concat(), as_sent, "{lines:?}");
+    assert_eq!(lines[10], ".\r\n", "{lines:?}");
+}
+
 /// The resident memory of process `pid`, in KiB (Linux).
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

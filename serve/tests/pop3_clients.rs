@@ -200,6 +200,23 @@ fn pop3_only_server() {
     assert!(raw.command("QUIT").starts_with("+OK"));
 }
 
+/// Only CRLF ends a command line (RFC 1939 §3): `NOOP<LF>QUIT` is one line with a bare LF
+/// inside, answered with one `-ERR`; its QUIT is never run, and the session goes on. An
+/// over-long line is discarded past its bare LF up to the CRLF.
+#[test]
+fn a_bare_lf_ends_no_command() {
+    let server = Server::run(&["--pop3", "127.0.0.1:0"]);
+    let (mut raw, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.starts_with("+OK"), "{pass:?}");
+    let refused = raw.command("NOOP\nQUIT");
+    assert!(refused.starts_with("-ERR a bare LF inside a command line"), "{refused:?}");
+    assert!(raw.command("STAT").starts_with("+OK 0 0"));
+    let long = raw.command(&format!("NOOP {}\nQUIT", "x".repeat(300)));
+    assert!(long.starts_with("-ERR line too long"), "{long:?}");
+    assert!(raw.command("NOOP").starts_with("+OK"));
+    assert!(raw.command("QUIT").starts_with("+OK"));
+}
+
 /// The resident memory of process `pid`, in KiB (Linux).
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();

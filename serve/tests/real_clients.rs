@@ -35,6 +35,8 @@ fn python_smtplib_session() {
     // Nothing was delivered by the smuggling attempt, and nothing for unknown users.
     assert!(!printed.contains("smuggled"), "{printed}");
     assert!(!printed.contains("nobody@"), "{printed}");
+    // Nor the message over the size limit, refused with 552 after its final dot.
+    assert!(!printed.contains("Subject: too big"), "{printed}");
 }
 
 #[test]

@@ -115,6 +115,22 @@ class SmtplibAgainstMailroom(unittest.TestCase):
         self.assertEqual((code, text[:5]), (552, b"5.3.4"))
         s.quit()
 
+    def test_message_over_the_limit_gets_552_after_the_final_dot(self):
+        # No SIZE= on MAIL: the server learns the size from the data, and refuses it after
+        # the final dot (RFC 5321 §4.5.3.1.10, RFC 1870 §6.1): nothing is delivered, the
+        # transaction is over, the session goes on.
+        s = self.connect()
+        s.ehlo()
+        self.assertEqual(s.mail("alice@example.org")[0], 250)
+        self.assertEqual(s.rcpt("bob@example.net")[0], 250)
+        body = "Subject: too big\r\n\r\n" + ("x" * 998 + "\r\n") * 10600
+        self.assertGreater(len(body), 10 * 1024 * 1024)
+        code, text = s.data(body)
+        self.assertEqual((code, text[:5]), (552, b"5.3.4"))
+        self.assertEqual(s.rcpt("bob@example.net")[0], 503)
+        self.assertEqual(s.noop()[0], 250)
+        s.quit()
+
     def test_pipelining_four_commands_in_one_write(self):
         replies = raw(
             b"EHLO c\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n"
@@ -147,7 +163,14 @@ class SmtplibAgainstMailroom(unittest.TestCase):
         self.assertEqual([r[:3] for r in replies[6:]], ["250", "250", "354", "554", "250"])
 
     def test_bare_lf_does_not_end_a_command(self):
-        replies = raw(b"NOOP\nNOOP\r\n", expect_replies=2)
+        # Only CRLF ends a command (RFC 5321 §2.3.8): NOOP<LF>QUIT is one line with a bare
+        # LF inside, which gets one reply; its QUIT is never run, and the session goes on.
+        replies = raw(b"NOOP\nQUIT\r\nNOOP\r\n", expect_replies=2)
+        self.assertEqual([r[:3] for r in replies], ["501", "250"])
+
+    def test_bare_lf_in_an_over_long_line_does_not_end_it(self):
+        # Discarded up to its CRLF, past the bare LF: one 500, and QUIT is never run.
+        replies = raw(b"NOOP " + b"x" * 600 + b"\nQUIT\r\nNOOP\r\n", expect_replies=2)
         self.assertEqual([r[:3] for r in replies], ["500", "250"])
 
 

@@ -42,6 +42,16 @@ fn python_smtplib_logs_in_and_sends() {
     assert!(bounce.contains("delivered") && bounce.contains("B to alice@example.org"), "{bounce}");
     assert!(bounce.contains("Final-Recipient: rfc822; someone@far.example"), "{bounce}");
     assert!(bounce.contains("Status: 5.1.2"), "{bounce}");
+    // Read back from Alice's INBOX over POP3: a bounce is sent with the null sender
+    // (`MAIL FROM:<>`, RFC 5321 §4.5.5), which final delivery records as `Return-Path: <>`
+    // (§4.4), so that nobody ever bounces the bounce.
+    let inbox = pop3_messages(server.pop3_port, "alice@example.org", "wonderland");
+    let dsn = inbox
+        .iter()
+        .find(|m| m.contains("Final-Recipient: rfc822; someone@far.example"))
+        .unwrap_or_else(|| panic!("no DSN in Alice's INBOX: {inbox:#?}"));
+    assert!(dsn.starts_with("Return-Path: <>\r\n"), "{dsn}");
+    assert!(dsn.contains("\r\nContent-Type: multipart/report; report-type=delivery-status"), "{dsn}");
     // The transcript never shows a password, nor the base64 that carries it.
     let transcript = server.wait_for_stderr("AUTH PLAIN ********");
     assert!(!transcript.contains("wonderland"), "{transcript}");
@@ -117,6 +127,23 @@ fn curl_sends_the_mail_auth_parameter() {
     server.wait_for("Hello via --mail-auth");
     let transcript = server.wait_for_stderr("C: MAIL FROM:<alice@example.org> AUTH=<alice@example.org>");
     assert!(transcript.contains("AUTH=<alice@example.org>\nS: 250 2.1.0"), "{transcript}");
+}
+
+/// Every message in `user`'s maildrop, as Python's poplib retrieves it (CRLF line ends).
+fn pop3_messages(port: u16, user: &str, password: &str) -> Vec<String> {
+    let script = format!(
+        "import poplib\n\
+         p = poplib.POP3('127.0.0.1', {port}, timeout=10)\n\
+         p.user('{user}')\n\
+         p.pass_('{password}')\n\
+         for i in range(1, len(p.list()[1]) + 1):\n    \
+             print(b'\\r\\n'.join(p.retr(i)[1]).decode() + '\\r\\n\\0', end='')\n\
+         p.quit()\n"
+    );
+    let out = Command::new("python3").arg("-c").arg(script).output().expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_terminator('\0').map(str::to_string).collect()
 }
 
 /// curl logs in to submission as Alice and sends `message` to Bob, with two more options

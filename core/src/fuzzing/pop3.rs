@@ -19,13 +19,15 @@ use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Status};
 
 /// Messages as SMTP stores them (CRLF line ends): dot lines to stuff, an empty one, one
-/// without a body.
-const MESSAGES: [&[u8]; 5] = [
+/// without a body; and one as IMAP's APPEND may have stored it, before it made line ends
+/// CRLF: bare LFs, no last line end (RETR sends it with CRLFs, and its size counts them).
+const MESSAGES: [&[u8]; 6] = [
     b"From: Alice <alice@example.org>\r\nTo: Bob <bob@example.net>\r\nSubject: Lunch\r\n\r\nLunch at noon?\r\n.see you there\r\n",
     b"From: news@example.com\r\nSubject: News\r\n\r\nLine one.\r\nLine two.\r\n",
     b"Subject: dots\r\n\r\n.\r\n..\r\n.hidden\r\n\r\nlast\r\n",
     b"",
     b"Subject: only a header\r\nX-Note: no blank line, no body\r\n",
+    b"Subject: appended\n\n.dot\nlast line",
 ];
 
 /// Bob's maildrop holds some of [`MESSAGES`], Alice's one or none, and Carol has no
@@ -95,7 +97,7 @@ fn inbox(store: &MailStore, user: &str) -> Inbox {
 }
 
 /// POP3 sessions from a fuzz input. The first byte chooses the store: bits 0–2 how many
-/// of [`MESSAGES`] Bob has (0–5), bit 3 that messages cannot be read, bit 4 that Alice has
+/// of [`MESSAGES`] Bob has (0–6), bit 3 that messages cannot be read, bit 4 that Alice has
 /// one too. The rest is steps ([`crate::fuzzing`]); `N` starts the next session (the
 /// current one, if still open, is dropped), `S` switches between two sessions at once.
 ///
@@ -105,7 +107,7 @@ fn inbox(store: &MailStore, user: &str) -> Inbox {
 ///
 /// - every response is well-formed: `+OK` or `-ERR` (RFC 1939 §3), a response code only in
 ///   brackets right after `-ERR` (RFC 2449 §8) and as the trace says, a first line of at
-///   most 512 octets (RFC 2449 §4) of text without control characters, CRLF; a multi-line response ends
+///   most 512 octets (RFC 2449 §4) of printable US-ASCII, CRLF; a multi-line response ends
 ///   with `.CRLF`, every line of it ends with CRLF and every line that starts with a dot is
 ///   stuffed;
 /// - the greeting first, with the session's APOP timestamp; then exactly one response per
@@ -114,8 +116,8 @@ fn inbox(store: &MailStore, user: &str) -> Inbox {
 /// - each response is the model's: `+OK`/`-ERR` and its code for the state and the command
 ///   (`[AUTH]` for wrong credentials, `[IN-USE]` exactly when another session holds the
 ///   lock, `[SYS/TEMP]` where there is no mailbox or the message cannot be read); STAT,
-///   LIST and UIDL exact (sizes are the octets RETR delivers after un-stuffing, unique-ids
-///   those of the store); RETR the message exactly; TOP the header section and `n` lines;
+///   LIST and UIDL exact (sizes are the octets RETR delivers after un-stuffing, CRLF line
+///   ends, unique-ids those of the store); RETR the message exactly, its lines ended by CRLF; TOP the header section and `n` lines;
 ///   CAPA what is offered;
 /// - the store changes only at a QUIT from TRANSACTION, by exactly the marked messages
 ///   (RFC 1939 §6); a session that ends any other way (dropped, timed out, replaced)
@@ -231,7 +233,7 @@ impl Run {
             server,
             id: self.next_id,
             closed: false,
-            reader: LineReader::new(MAX_COMMAND_LINE),
+            reader: LineReader::crlf(MAX_COMMAND_LINE),
             sent: VecDeque::new(),
             greeted: false,
             phase: Phase::Authorization(None),
@@ -340,7 +342,7 @@ impl Run {
                     let msgs = s.messages();
                     let same = msgs.len() == view.len()
                         && msgs.iter().zip(view).zip(marked).all(|((m, (uid, bytes)), d)| {
-                            m.1 == uid && m.2 == bytes.len() as u64 && m.3 == *d
+                            m.1 == uid && m.2 == as_sent(bytes).len() as u64 && m.3 == *d
                         });
                     assert!(same, "the session's maildrop and marks are not the model's: {msgs:?}");
                 }
@@ -369,7 +371,20 @@ impl Run {
     }
 }
 
-/// The header section, the empty line and the first `n` lines of the body (RFC 1939 §7).
+/// A message as RETR sends it, un-stuffed: every line ended by CRLF, a bare LF and a missing
+/// last line end too (RFC 1939 §3); its length is the size STAT, LIST and RETR give (§11).
+fn as_sent(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 2);
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// The header section, the empty line and the first `n` lines of the body (RFC 1939 §7),
+/// of a message as sent.
 fn top(message: &[u8], n: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let mut body_lines = None;
@@ -529,7 +544,7 @@ impl Conn {
                     .iter()
                     .zip(marked.iter())
                     .filter(|(_, d)| !**d)
-                    .fold((0, 0), |(n, o), (m, _)| (n + 1, o + m.1.len()));
+                    .fold((0, 0), |(n, o), (m, _)| (n + 1, o + as_sent(&m.1).len()));
                 Want::Ok(Some(format!("{n} {octets}")), None)
             }
             Command::List(None) | Command::Uidl(None) => {
@@ -537,7 +552,9 @@ impl Conn {
                 for (i, ((uid, bytes), d)) in view.iter().zip(marked.iter()).enumerate() {
                     if !d {
                         match cmd {
-                            Command::List(_) => body.push_str(&format!("{} {}\r\n", i + 1, bytes.len())),
+                            Command::List(_) => {
+                                body.push_str(&format!("{} {}\r\n", i + 1, as_sent(bytes).len()))
+                            }
                             _ => body.push_str(&format!("{} {uid}\r\n", i + 1)),
                         }
                     }
@@ -546,7 +563,7 @@ impl Conn {
             }
             Command::List(Some(n)) | Command::Uidl(Some(n)) => match live(n) {
                 Some(i) => match cmd {
-                    Command::List(_) => Want::Ok(Some(format!("{n} {}", view[i].1.len())), None),
+                    Command::List(_) => Want::Ok(Some(format!("{n} {}", as_sent(&view[i].1).len())), None),
                     _ => Want::Ok(Some(format!("{n} {}", view[i].0)), None),
                 },
                 None => Want::Err(None),
@@ -555,8 +572,11 @@ impl Conn {
                 None => Want::Err(None),
                 Some(_) if host.unreadable => Want::Err(Some("SYS/TEMP")),
                 Some(i) => match cmd {
-                    Command::Top { lines, .. } => Want::Ok(None, Some(top(&view[i].1, lines))),
-                    _ => Want::Ok(Some(format!("{} octets", view[i].1.len())), Some(view[i].1.to_vec())),
+                    Command::Top { lines, .. } => Want::Ok(None, Some(top(&as_sent(&view[i].1), lines))),
+                    _ => {
+                        let sent = as_sent(&view[i].1);
+                        Want::Ok(Some(format!("{} octets", sent.len())), Some(sent))
+                    }
                 },
             },
             Command::Dele(n) => match live(n) {
@@ -612,14 +632,13 @@ fn check_response(wire: &[u8], ok: bool, code: Option<&str>) -> Response {
         .unwrap_or_else(|| panic!("a response must end with CRLF: {shown:?}"));
     let first = &wire[..end];
     assert!(end + 2 <= MAX_RESPONSE_LINE, "a first line of {} octets (RFC 2449 §4): {shown:?}", end + 2);
-    // Text, and nothing a terminal would act on (the server's own texts quote RFC sections
-    // with `§`, so UTF-8, not only US-ASCII).
-    let first = std::str::from_utf8(first)
-        .unwrap_or_else(|_| panic!("a response line must be UTF-8 text: {shown:?}"));
+    // 7-bit printable US-ASCII (RFC 1939 §3, RFC 2449 §4): no 8-bit, and nothing a
+    // terminal would act on.
     assert!(
-        !first.chars().any(|c| c.is_control() && c != '\t'),
-        "a control character in a response line: {shown:?}"
+        first.iter().all(|&b| b == b'\t' || (32..=126).contains(&b)),
+        "a response line must be printable US-ASCII: {shown:?}"
     );
+    let first = std::str::from_utf8(first).expect("ASCII");
     let rest = match (ok, first.strip_prefix("+OK"), first.strip_prefix("-ERR")) {
         (true, Some(rest), _) | (false, _, Some(rest)) => rest,
         _ => panic!("a response starts with +OK or -ERR as the trace says ({ok}): {shown:?}"),
@@ -685,6 +704,8 @@ mod tests {
         assert_eq!(r.body.as_deref(), Some(&b""[..]));
         assert_eq!(top(b"A: 1\r\n\r\nx\r\ny\r\n", 1), b"A: 1\r\n\r\nx\r\n");
         assert_eq!(top(b"A: 1\r\nB: 2\r\n", 0), b"A: 1\r\nB: 2\r\n");
+        assert_eq!(as_sent(b"A: 1\n\n.x\r\nlast"), b"A: 1\r\n\r\n.x\r\nlast\r\n");
+        assert_eq!(as_sent(b""), b"");
     }
 
     /// The checker is only worth something if it fails: each of these must panic.
@@ -704,6 +725,8 @@ mod tests {
             (b"+OK\r\n.x\r\n.\r\n", true, None),
             (b"+OK\r\na\nb\r\n.\r\n", true, None),
             (b"+OK \x1b[2J\r\n", true, None),
+            ("-ERR line too long (RFC 2449 \u{a7}4)\r\n".as_bytes(), false, None),
+            (b"+OK caf\xe9\r\n", true, None),
             (long.as_bytes(), true, None),
         ];
         for (wire, ok, code) in cases {

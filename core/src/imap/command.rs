@@ -436,9 +436,10 @@ impl<'a> Parser<'a> {
         if !(self.eat(b'\r') && self.eat(b'\n')) {
             return Err("a literal's length must end the line".into());
         }
-        let data = self.s.get(self.i..self.i + n).ok_or("the literal is shorter than announced")?;
+        let end = self.i.checked_add(n).ok_or("the literal is shorter than announced")?;
+        let data = self.s.get(self.i..end).ok_or("the literal is shorter than announced")?;
         if data.contains(&0) {
-            return Err("a literal may not contain NUL (RFC 3501 §4.3)".into());
+            return Err("a literal may not contain NUL (RFC 3501 section 4.3)".into());
         }
         self.i += n;
         Ok(data.to_vec())
@@ -1123,7 +1124,8 @@ pub enum Frame {
 pub enum Refusal {
     /// A line over [`MAX_LINE`] octets: discarded to its end.
     LineTooLong,
-    /// A line ended with a bare LF (RFC 3501 §2.2: lines end with CRLF).
+    /// A bare LF inside a line (RFC 3501 §2.2: lines end with CRLF, and only CRLF ends
+    /// one, so what follows the LF is part of the refused line, never a command).
     BareLf,
     /// A synchronising literal over the limit: refused before the client sends it
     /// (RFC 3501 §7.5, `NO [TOOBIG]` RFC 9051 §7.1), so nothing more comes.
@@ -1160,6 +1162,8 @@ pub struct Framer {
     skipping: bool,
     /// Octets of literals read or skipped so far ([`Framer::literal_octets`]).
     literal_octets: u64,
+    /// The line being read has a bare LF inside.
+    bare_lf: bool,
 }
 
 /// The literal announced at the end of `line` (`{n}` or `{n+}`): `(size, sync)`; size
@@ -1221,9 +1225,22 @@ impl Framer {
                 }
                 continue;
             }
+            // Only CRLF ends a line (RFC 3501 §2.2): a bare LF is kept inside it, the CR
+            // of a CRLF may come in the write before its LF.
             let lf = input.iter().position(|&b| b == b'\n');
-            let chunk = &input[..lf.unwrap_or(input.len())];
-            *input = &input[lf.map_or(input.len(), |p| p + 1)..];
+            let ends = lf.map(|p| match p {
+                0 => (if self.discarding { &self.tail } else { &self.line }).last() == Some(&b'\r'),
+                _ => input[p - 1] == b'\r',
+            });
+            let (chunk, rest) = match (lf, ends) {
+                (Some(p), Some(true)) => (&input[..p], &input[p + 1..]),
+                (Some(p), _) => (&input[..=p], &input[p + 1..]),
+                (None, _) => (*input, &input[input.len()..]),
+            };
+            *input = rest;
+            if ends == Some(false) {
+                self.bare_lf = true;
+            }
             if !self.discarding && self.line.len() + chunk.len() > MAX_LINE - 1 {
                 self.discarding = true;
                 self.head = self.line.iter().chain(chunk).take(64).copied().collect();
@@ -1236,7 +1253,12 @@ impl Framer {
             } else {
                 self.line.extend_from_slice(chunk);
             }
-            lf?;
+            if ends != Some(true) {
+                if input.is_empty() {
+                    return None;
+                }
+                continue;
+            }
             let frame = self.end_of_line(literals);
             if frame.is_some() {
                 return frame;
@@ -1245,6 +1267,7 @@ impl Framer {
     }
 
     fn end_of_line(&mut self, literals: bool) -> Option<Frame> {
+        let bare_lf = std::mem::take(&mut self.bare_lf);
         let (mut line, too_long) = if std::mem::take(&mut self.discarding) {
             let tail = std::mem::take(&mut self.tail);
             let head = std::mem::take(&mut self.head);
@@ -1255,10 +1278,8 @@ impl Framer {
         } else {
             (std::mem::take(&mut self.line), false)
         };
-        let bare_lf = line.last() != Some(&b'\r');
-        if !bare_lf {
-            line.pop();
-        }
+        // Only CRLF ends a line: drop its CR.
+        line.pop();
         let announced = if literals { literal_at_end(&line) } else { None };
         if self.skipping {
             // The rest of a refused command: nothing of it is kept, not even the start of
@@ -1297,21 +1318,25 @@ impl Framer {
             self.big = 0;
             return Some(Frame::Command(std::mem::take(&mut self.command)));
         };
+        // The size is the client's u64, and a usize has 32 bits where the app runs (wasm32):
+        // `n as usize` would keep its low bits (`{4294967301}` read as 5), so it is converted
+        // only if it fits, and a size that does not is over every limit.
+        let size = n.and_then(|n| usize::try_from(n).ok());
         let small = self.command.len().saturating_sub(self.big);
-        let fits = n.is_some_and(|n| n as usize <= MAX_LITERAL && small + n as usize <= MAX_COMMAND);
+        let fits = size.is_some_and(|n| n <= MAX_LITERAL && small + n <= MAX_COMMAND);
         // RFC 7888 §5 bounds only `{n+}`: APPEND's message may come in a large `{n}`.
         let big = !fits
             && sync
             && self.big == 0
-            && n.is_some_and(|n| n as usize <= MAX_APPEND)
+            && size.is_some_and(|n| n <= MAX_APPEND)
             && verb_of(&self.command) == "APPEND";
         if big {
-            self.big = n.unwrap_or(0) as usize;
+            self.big = size.unwrap_or(0);
         } else if !fits {
             let why = if sync { Refusal::LiteralTooBig } else { Refusal::NonSyncTooBig };
             return refuse(self, tag, why);
         }
-        self.literal = n.unwrap_or(0) as usize;
+        self.literal = size.unwrap_or(0);
         sync.then_some(Frame::Continue)
     }
 }

@@ -25,6 +25,7 @@ use crate::imap::command::{
 };
 use crate::imap::message::{self, push_astring, push_literal};
 use crate::imap::{CAPABILITIES, SYSTEM_FLAGS};
+use crate::line::ascii_text;
 use crate::mail;
 use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::auth;
@@ -298,13 +299,10 @@ impl ImapServer {
         let code = done.code.map(|c| format!("[{c}] ")).unwrap_or_default();
         // A text may quote the client (a mailbox name, a charset), which a literal can fill
         // with CR LF: written as is, that would end the line and forge a response of the
-        // client's choosing (RFC 3501 §9: text has no CR or LF). Control characters are
-        // shown escaped (`\r`, `\u{1b}`).
-        let text: String = done
-            .text
-            .chars()
-            .map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() })
-            .collect();
+        // client's choosing (RFC 3501 §9: text has no CR or LF), or with 8-bit, which
+        // IMAP4rev1's text is not. Control and non-ASCII characters are shown escaped
+        // (`\r`, `\u{1b}`, `\u{e9}`).
+        let text = ascii_text(&done.text);
         let line = format!("{tag} {cond} {code}{text}\r\n");
         self.send(
             line.into_bytes(),
@@ -314,13 +312,13 @@ impl ImapServer {
     }
 
     fn continuation(&mut self, text: &str) {
-        let line = format!("+ {text}\r\n");
+        let line = format!("+ {}\r\n", ascii_text(text));
         self.send(line.into_bytes(), ImapResponse::Continuation, None);
     }
 
     /// `* BYE`, then the close (RFC 3501 §7.1.5).
     fn bye(&mut self, text: &str, env: Option<&mut dyn Env>) {
-        self.untagged("BYE", format!("BYE {text}").into_bytes(), None);
+        self.untagged("BYE", format!("BYE {}", ascii_text(text)).into_bytes(), None);
         if let Some(env) = env {
             self.release(env);
         }
@@ -353,11 +351,13 @@ impl ImapServer {
                 };
                 let done = match why {
                     Refusal::LineTooLong => bad(format!(
-                        "line too long: at most {} octets a line and {} a command (RFC 7162 §4); discarded",
+                        "line too long: at most {} octets a line and {} a command (RFC 7162 section 4); discarded",
                         command::MAX_LINE,
                         command::MAX_COMMAND
                     )),
-                    Refusal::BareLf => bad("a line must end with CRLF, not a bare LF (RFC 3501 §2.2)"),
+                    Refusal::BareLf => bad(
+                        "a bare LF inside the line: only CRLF ends a line (RFC 3501 section 2.2); discarded",
+                    ),
                     // RFC 3501 §7.5: the server may refuse a synchronising literal with a
                     // tagged NO; the client then sends nothing of it.
                     Refusal::LiteralTooBig => no(
@@ -372,12 +372,13 @@ impl ImapServer {
                         cond: ImapCondition::Bad,
                         code: Some("TOOBIG".into()),
                         text: format!(
-                            "non-synchronizing literal over {} octets (LITERAL-, RFC 7888 §5); skipped",
+                            "non-synchronizing literal over {} octets (LITERAL-, RFC 7888 section 5); skipped",
                             command::MAX_LITERAL
                         ),
                     },
                     Refusal::Unskippable => {
-                        return self.bye("literal size beyond counting (RFC 7888 §5); closing", Some(env));
+                        return self
+                            .bye("literal size beyond counting (RFC 7888 section 5); closing", Some(env));
                     }
                 };
                 self.tagged(&tag, done, None);
@@ -392,7 +393,7 @@ impl ImapServer {
                     } else {
                         // RFC 2177 §3: the only thing a client may send during IDLE is DONE.
                         self.mode = Mode::Idle { tag };
-                        self.tagged("*", bad("expected DONE to end IDLE (RFC 2177 §3)"), None);
+                        self.tagged("*", bad("expected DONE to end IDLE (RFC 2177 section 3)"), None);
                     }
                 }
             },
@@ -483,10 +484,10 @@ impl ImapServer {
                 }
             }
             (State::NotAuthenticated, c) => {
-                bad(format!("{} needs a login first: LOGIN user password (RFC 3501 §6.2)", c.name()))
+                bad(format!("{} needs a login first: LOGIN user password (RFC 3501 section 6.2)", c.name()))
             }
             (_, Command::Login { .. } | Command::Authenticate { .. }) => {
-                bad("already logged in (RFC 3501 §6.2: only in the not authenticated state)")
+                bad("already logged in (RFC 3501 section 6.2: only in the not authenticated state)")
             }
             (
                 _,
@@ -501,7 +502,7 @@ impl ImapServer {
                 | Command::Copy { .. }
                 | Command::Move { .. }),
             ) if self.selected.is_none() => {
-                bad(format!("{} needs a selected mailbox: SELECT one first (RFC 3501 §6.4)", c.name()))
+                bad(format!("{} needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)", c.name()))
             }
             (_, Command::Idle) => {
                 // RFC 2177 §3: `+`, then news as it happens, until DONE.
@@ -558,12 +559,14 @@ impl ImapServer {
     fn authenticate_response(&mut self, tag: &str, line: &[u8], env: &mut dyn Env) {
         let text = std::str::from_utf8(line).unwrap_or("").trim_end_matches("\r\n");
         let done = if text == "*" {
-            bad("AUTHENTICATE cancelled by the client (RFC 3501 §6.2.2)")
+            bad("AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)")
         } else {
             match auth::decode(text).map(|m| auth::parse_plain(&m)) {
                 Some(Ok((user, password))) => self.login(&user, &password, env),
-                Some(Err(_)) => bad("PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 §2)"),
-                None => bad("not base64 (RFC 4648 §4)"),
+                Some(Err(_)) => {
+                    bad("PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 section 2)")
+                }
+                None => bad("not base64 (RFC 4648 section 4)"),
             }
         };
         self.tagged(tag, done, Some("AUTHENTICATE"));
@@ -631,6 +634,10 @@ impl ImapServer {
                 // RFC 3501 §6.3.11: the date given, else now. Dates before the simulation
                 // began are kept as its first moment.
                 let at = date.map_or(self.now, |secs| SimTime::from_secs((secs - EPOCH_UNIX).max(0) as u64));
+                // Stored with CRLF line ends: the message should be in RFC 2822 format
+                // (RFC 3501 §6.3.11), so a bare LF becomes CRLF, and RFC822.SIZE, BODY[] and
+                // POP3 all give the message in RFC 5322 format (RFC 9051 §7.5.2).
+                let message = mail::with_crlf_line_ends(message);
                 match store.append(user, &mailbox, message, to_flags(&flags), at) {
                     Ok(uid) => {
                         let validity = store.folder(user, &mailbox).map_or(0, |f| f.uid_validity());
@@ -702,7 +709,7 @@ impl ImapServer {
                 {
                     return no(
                         Some("BADCHARSET (US-ASCII UTF-8)"),
-                        format!("charset {c} is not supported (RFC 3501 §6.4.4)"),
+                        format!("charset {c} is not supported (RFC 3501 section 6.4.4)"),
                     );
                 }
                 self.search(uid, &keys, user, store, verb)
@@ -845,7 +852,7 @@ impl ImapServer {
                 let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
                 if lo == 0 || hi > n {
                     return Err(format!(
-                        "no message {}: the mailbox has {n}, numbered from 1 (RFC 3501 §9 sequence-set)",
+                        "no message {}: the mailbox has {n}, numbered from 1 (RFC 3501 section 9 sequence-set)",
                         if lo == 0 { 0 } else { hi }
                     ));
                 }
@@ -1186,7 +1193,8 @@ impl ImapServer {
         }
         let user = self.user.clone().unwrap_or_default();
         let Some(folder) = store.watching(sel.watcher).and_then(|n| store.folder(&user, n).ok()) else {
-            return self.bye("the selected mailbox was deleted by another session (RFC 2180 §3)", None);
+            return self
+                .bye("the selected mailbox was deleted by another session (RFC 2180 section 3)", None);
         };
         let mut lines: Vec<(&str, Vec<u8>)> = Vec::new();
         // Flag news first, about messages as the client numbers them now. Only the messages
@@ -1545,7 +1553,7 @@ impl Session for ImapServer {
         if self.is_closed() || now < self.deadline {
             return;
         }
-        self.bye("autologout: idle for too long (RFC 3501 §5.4)", None);
+        self.bye("autologout: idle for too long (RFC 3501 section 5.4)", None);
     }
 
     /// The store changed: while idling, tell the client at once (RFC 2177 §3).

@@ -356,7 +356,7 @@ impl Pop3Client {
             mode,
             state: if refused.is_some() { ClientState::Done } else { ClientState::ExpectGreeting },
             reading: Reading::Status,
-            lines: LineReader::new(MAX_RESPONSE_LINE),
+            lines: LineReader::any_lf(MAX_RESPONSE_LINE),
             out: VecDeque::new(),
             uids: VecMap::new(),
             listed: false,

@@ -57,27 +57,29 @@ impl Command {
 }
 
 /// The keyword of `line`, upper-cased, or `""` when the line does not start with one
-/// (letters only, at most 4: RFC 1939 §3). For the trace.
+/// (letters only, at most 4: RFC 1939 §3), up to a space or a control character. For the
+/// trace.
 pub fn verb_of(line: &[u8]) -> String {
-    let word = line.split(|&b| b == b' ').next().unwrap_or(&[]);
-    if (1..=4).contains(&word.len()) && word.iter().all(u8::is_ascii_alphabetic) {
-        String::from_utf8_lossy(word).to_ascii_uppercase()
-    } else {
-        String::new()
-    }
+    let word = line.split(|&b| b == b' ' || b.is_ascii_control()).next().unwrap_or(&[]);
+    if is_keyword(word) { String::from_utf8_lossy(word).to_ascii_uppercase() } else { String::new() }
+}
+
+/// Letters only, at most 4 (RFC 1939 §3).
+fn is_keyword(word: &[u8]) -> bool {
+    (1..=4).contains(&word.len()) && word.iter().all(u8::is_ascii_alphabetic)
 }
 
 /// Parses one command line (without its CRLF). The error is the text of the `-ERR`.
 pub fn parse(line: &[u8]) -> Result<Command, String> {
-    // RFC 1939 §3: a command line is one line; a CR or NUL inside it is not part of any
-    // argument (PROTOCOLS.md "Bad input").
+    // RFC 1939 §3: a command line is one line, ended by CRLF; a CR, a bare LF or a NUL
+    // inside it is not part of any argument (PROTOCOLS.md "Bad input").
     if let Some(b) = line.iter().find(|&&b| b == b'\r' || b == b'\n' || b == 0) {
         let what = match b {
             b'\r' => "a CR",
-            b'\n' => "a LF",
+            b'\n' => "a bare LF",
             _ => "a NUL byte",
         };
-        return Err(format!("{what} inside a command line is not allowed"));
+        return Err(format!("{what} inside a command line is not allowed (only CRLF ends a line)"));
     }
     let Ok(line) = std::str::from_utf8(line) else {
         return Err("a command line must be text (UTF-8)".into());
@@ -144,7 +146,7 @@ pub fn parse(line: &[u8]) -> Result<Command, String> {
             },
             _ => Err("syntax: TOP msg n (the message and how many body lines)".into()),
         },
-        _ if verb_of(keyword.as_bytes()).is_empty() => {
+        _ if !is_keyword(keyword.as_bytes()) => {
             Err("not a POP3 command: a command starts with a keyword such as STAT".into())
         }
         _ => Err(format!(
@@ -204,6 +206,8 @@ mod tests {
             (b"FROB", "unknown command FROB"),
             (b"\xff\xfe", "UTF-8"),
             (b"12 34", "not a POP3 command"),
+            (b"ST\x02CAPAAT", "not a POP3 command"),
+            (b"NOOP\nQUIT", "a bare LF inside a command line"),
         ];
         for (line, want) in bad {
             let got = parse(line).unwrap_err();
@@ -217,5 +221,6 @@ mod tests {
         assert_eq!(verb_of(b"top"), "TOP");
         assert_eq!(verb_of(b"HELLO"), "");
         assert_eq!(verb_of(b"\x01\x02"), "");
+        assert_eq!(verb_of(b"NOOP\nQUIT"), "NOOP", "a bare LF inside a NOOP line");
     }
 }

@@ -8,7 +8,7 @@
 
 use std::rc::Rc;
 
-use crate::pop3::{MaildropError, MessageError, Pop3Item};
+use crate::pop3::{MaildropError, MessageError, Pop3Item, size_as_sent};
 use crate::store::{INBOX, MailStore, SessionKey, StoreError};
 
 /// Locks `user`'s maildrop for `session` and lists its messages (RFC 1939 §4).
@@ -26,7 +26,7 @@ pub fn open(store: &mut MailStore, user: &str, session: u64) -> Result<Vec<Pop3I
     Ok(inbox
         .messages()
         .iter()
-        .map(|m| Pop3Item { uid: unique_id(validity, m.uid), size: m.size() })
+        .map(|m| Pop3Item { uid: unique_id(validity, m.uid), size: size_as_sent(&m.bytes) })
         .collect())
 }
 

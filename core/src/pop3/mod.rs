@@ -31,8 +31,24 @@ pub struct Pop3Item {
     /// `<uidvalidity>.<uid>` from the store.
     pub uid: String,
     /// Its exact size in octets, each line end counted as CRLF, before dot-stuffing
-    /// (RFC 1939 §5, §10).
+    /// (RFC 1939 §5, §11): [`size_as_sent`].
     pub size: u64,
+}
+
+/// The size of `message` as RETR sends it (RFC 1939 §11): every line ended by CRLF, a line
+/// stored with a bare LF and a last line stored without its line end counted with the CRLF
+/// it is sent with, the dots of stuffing not counted. A host gives this as
+/// [`Pop3Item::size`]: IMAP's APPEND may have stored bytes as they came, so their length is
+/// not what LIST, STAT and RETR's `+OK n octets` must say.
+pub fn size_as_sent(message: &[u8]) -> u64 {
+    message
+        .split_inclusive(|&b| b == b'\n')
+        .map(|line| {
+            let text = line.strip_suffix(b"\n").unwrap_or(line);
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            text.len() as u64 + 2
+        })
+        .sum()
 }
 
 /// Why the host could not open a maildrop.

@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use crate::line::{Held, Line, LineReader};
+use crate::line::{Held, Line, LineReader, ascii_text};
 use crate::pop3::command::{self, Command};
 use crate::pop3::md5::hex_digest;
 use crate::pop3::{
@@ -152,7 +152,7 @@ impl Pop3Server {
             session,
             state: State::Authorization { user_given: false },
             timestamp,
-            lines: LineReader::new(MAX_COMMAND_LINE),
+            lines: LineReader::crlf(MAX_COMMAND_LINE),
             pending_user: None,
             maildrop: None,
             out: VecDeque::new(),
@@ -202,6 +202,8 @@ impl Pop3Server {
     }
 
     fn send(&mut self, verb: Option<&str>, ok: bool, code: Option<&str>, text: &str, body: Option<Vec<u8>>) {
+        // 7-bit ASCII, whatever the text quotes (RFC 1939 §3, RFC 2449 §4).
+        let text = ascii_text(text);
         let mut line = match (ok, code) {
             (true, _) => format!("+OK {text}"),
             (false, Some(c)) => format!("-ERR [{c}] {text}"),
@@ -324,7 +326,7 @@ impl Pop3Server {
             _ => self.err(
                 Some(verb),
                 None,
-                format!("{verb} needs a login first: send USER and PASS, or APOP (RFC 1939 §4)"),
+                format!("{verb} needs a login first: send USER and PASS, or APOP (RFC 1939 section 4)"),
             ),
         }
     }
@@ -565,19 +567,14 @@ impl Session for Pop3Server {
                         None,
                         None,
                         format!(
-                            "line too long: a command line is at most {MAX_COMMAND_LINE} octets with its CRLF (RFC 2449 §4); discarded"
+                            "line too long: a command line is at most {MAX_COMMAND_LINE} octets with its CRLF (RFC 2449 section 4); discarded"
                         ),
                     );
                 }
-                // RFC 1939 §3: commands end with CRLF; a bare LF is a line end inside a
-                // line, not a command's end.
-                Line::Complete { text, bare_lf: true } => {
-                    self.take_pending_user();
-                    let verb = command::verb_of(&text);
-                    let verb = (!verb.is_empty()).then_some(verb);
-                    self.err(verb.as_deref(), None, "a command line must end with CRLF, not a bare LF");
-                }
-                Line::Complete { text, bare_lf: false } => self.handle_line(&text, env),
+                // RFC 1939 §3: commands end with CRLF; a bare LF is an octet inside the
+                // line, which gets one -ERR (command::parse), and what follows it is never
+                // run as a command.
+                Line::Complete { text, .. } => self.handle_line(&text, env),
             }
         }
     }
@@ -760,6 +757,7 @@ mod tests {
     #[test]
     fn conformance_sequences() {
         let long = format!("NOOP {}QUIT\r\n", "x".repeat(300));
+        let long_lf = format!("NOOP {}\nQUIT\r\n", "x".repeat(300));
         let just_fits = format!("NOOP{}\r\n", " ".repeat(MAX_COMMAND_LINE - 6));
         assert_eq!(just_fits.len(), MAX_COMMAND_LINE);
         let cases: Vec<(&str, Vec<&[u8]>, Vec<&str>)> = vec![
@@ -791,8 +789,14 @@ mod tests {
             ("capa in both states", vec![b"CAPA\r\n", LOGIN, b"CAPA\r\n"], vec!["+OK", "+OK", "+OK", "+OK", "+OK"]),
             // RFC 2449 §4: an over-long line gets -ERR; its tail (QUIT) is never run.
             ("over-long line", vec![LOGIN, long.as_bytes(), b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
+            ("over-long with a bare LF", vec![LOGIN, long_lf.as_bytes(), b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
             ("a 255-octet line is fine", vec![LOGIN, just_fits.as_bytes()], vec!["+OK", "+OK", "+OK", "-ERR"]),
-            ("NUL, CR, bare LF inside", vec![b"USER b\0b\r\nUSER b\rb\r\nSTAT\nQUIT\r\n"], vec!["+OK", "-ERR", "-ERR", "-ERR", "+OK", "close"]),
+            // A bare LF ends no command (RFC 1939 §3): `STAT<LF>QUIT` is one line, one -ERR,
+            // and its QUIT is never run; the session goes on.
+            ("NUL, CR, bare LF inside", vec![b"USER b\0b\r\nUSER b\rb\r\nSTAT\nQUIT\r\nCAPA\r\n"], vec!["+OK", "-ERR", "-ERR", "-ERR", "+OK"]),
+            ("a bare LF ends no command", vec![LOGIN, b"NOOP\nQUIT\r\n", b"STAT\r\n"], vec!["+OK", "+OK", "+OK", "-ERR", "+OK"]),
+            ("a CRLF split across writes", vec![LOGIN, b"NOOP\r", b"\nSTAT\r\n"], vec!["+OK", "+OK", "+OK", "+OK", "+OK"]),
+            ("a bare LF waits for the CRLF", vec![LOGIN, b"QUIT\n"], vec!["+OK", "+OK", "+OK"]),
             ("quit before login", vec![b"QUIT\r\nSTAT\r\n"], vec!["+OK", "+OK", "close"]),
             (
                 "pipelined in one write, answered in order",
@@ -803,6 +807,8 @@ mod tests {
         for (name, writes, want) in cases {
             let (got, wire, _) = run(&mut Host::bob(), 1, &writes);
             assert_eq!(got, want, "{name}: {wire:#?}");
+            // 7-bit ASCII (RFC 1939 §3, RFC 2449 §4): a citation says "section", not `§`.
+            assert!(wire.iter().all(|w| w.is_ascii()), "{name}: {wire:#?}");
         }
     }
 
@@ -828,7 +834,10 @@ mod tests {
             1,
             &[b"STAT\r\nPASS x\r\n", LOGIN, b"DELE 1\r\nRETR 1\r\nRETR 5\r\nUSER bob\r\n"],
         );
-        assert_eq!(wire[1], "-ERR STAT needs a login first: send USER and PASS, or APOP (RFC 1939 §4)\r\n");
+        assert_eq!(
+            wire[1],
+            "-ERR STAT needs a login first: send USER and PASS, or APOP (RFC 1939 section 4)\r\n"
+        );
         assert_eq!(wire[2], "-ERR PASS must come right after a successful USER: send USER name first\r\n");
         assert_eq!(
             wire[4],
@@ -1184,5 +1193,85 @@ mod tests {
             }
             assert!(host.deletions.is_empty(), "garbage never marks and quits");
         }
+    }
+
+    /// RFC 1939 §11: a message's size is the octets RETR sends, each line end counted as
+    /// CRLF, stuffing dots not counted. IMAP's APPEND (and anything else) may have stored a
+    /// message with bare LFs or without its last line end; STAT, LIST, RETR's `+OK n octets`
+    /// and what RETR sends must agree all the same. Before, LIST said the stored length
+    /// (28 for the first message) while RETR sent 31 octets.
+    #[test]
+    fn sizes_are_the_octets_retr_sends() {
+        use crate::pop3::maildrop;
+        use crate::store::MailStore;
+
+        struct StoreHost(MailStore);
+        impl Env for StoreHost {
+            fn recipient(&mut self, _client: &str, _rcpt: &str) -> RcptVerdict {
+                RcptVerdict::NoSuchUser
+            }
+            fn check_password(&mut self, _user: &str, _password: &str) -> bool {
+                true
+            }
+            fn open_maildrop(&mut self, user: &str, session: u64) -> Result<Vec<Pop3Item>, MaildropError> {
+                maildrop::open(&mut self.0, user, session)
+            }
+            fn maildrop_message(
+                &mut self,
+                user: &str,
+                session: u64,
+                uid: &str,
+            ) -> Result<Rc<[u8]>, MessageError> {
+                maildrop::message(&self.0, user, session, uid)
+            }
+        }
+
+        let messages: [&[u8]; 7] = [
+            b"Subject: bare\n\nline1\nline2\r\n",
+            b"Subject: crlf\r\n\r\nline1\r\nline2\r\n",
+            b"Subject: no end\r\n\r\nlast line",
+            b"Subject: bare, no end\n\n.dot\n..two\nlast",
+            b"Subject: a bare CR\r\n\r\na\rb\r\n",
+            b"\n",
+            b"",
+        ];
+        let mut store = MailStore::new();
+        store.create_mailbox("bob").unwrap();
+        for m in messages {
+            store.deliver("bob", m, SimTime::ZERO).unwrap();
+        }
+        let mut host = StoreHost(store);
+        let mut s = server(1);
+        let mut input = b"USER bob\r\nPASS x\r\nSTAT\r\nLIST\r\n".to_vec();
+        for n in 1..=messages.len() {
+            input.extend_from_slice(format!("LIST {n}\r\nRETR {n}\r\n").as_bytes());
+        }
+        s.handle_input(&input, SimTime::ZERO, &mut host);
+        let (mut summary, mut wire) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut summary, &mut wire);
+        assert!(summary.iter().all(|r| r == "+OK"), "{wire:#?}");
+        let list: Vec<u64> = wire[4]
+            .lines()
+            .skip(1)
+            .take(messages.len())
+            .map(|l| l.split(' ').nth(1).unwrap().parse().unwrap())
+            .collect();
+        let mut total = 0;
+        for (i, m) in messages.iter().enumerate() {
+            let single: u64 = wire[5 + 2 * i].trim_end().rsplit(' ').next().unwrap().parse().unwrap();
+            let retr = &wire[6 + 2 * i];
+            let (first, body) = retr.split_once("\r\n").unwrap();
+            let announced: u64 =
+                first.strip_prefix("+OK ").unwrap().strip_suffix(" octets").unwrap().parse().unwrap();
+            // What RETR sent, un-stuffed, without the final `.CRLF`.
+            let body = body.strip_suffix(".\r\n").unwrap();
+            let sent: u64 =
+                body.split_inclusive('\n').map(|l| l.strip_prefix('.').unwrap_or(l).len() as u64).sum();
+            assert!(!body.replace("\r\n", "").contains('\n'), "{m:?}: every line ends with CRLF: {body:?}");
+            assert_eq!((list[i], single, announced), (sent, sent, sent), "{:?}", String::from_utf8_lossy(m));
+            total += sent;
+        }
+        assert_eq!(list[0], 31, "Subject: bare");
+        assert_eq!(wire[3], format!("+OK {} {total}\r\n", messages.len()));
     }
 }

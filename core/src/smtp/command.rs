@@ -76,9 +76,10 @@ impl Command {
 /// they get `502`, not `500` (RFC 5321 §4.2.4).
 const KNOWN_NOT_OFFERED: &[&str] = &["BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
 
-/// The verb of a command line, upper-cased: the first word, up to a space.
+/// The verb of a command line, upper-cased: the first word, up to a space or a control
+/// character (`NOOP<LF>QUIT` is a NOOP line with a bare LF inside, for the trace).
 pub fn verb_of(line: &[u8]) -> String {
-    let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+    let end = line.iter().position(|&b| b == b' ' || b.is_ascii_control()).unwrap_or(line.len());
     String::from_utf8_lossy(&line[..end.min(16)]).to_ascii_uppercase()
 }
 

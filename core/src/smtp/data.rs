@@ -45,7 +45,7 @@ impl DataReader {
             // One more octet than the text-line limit: the limit does not count the dot
             // that stuffing adds (RFC 5321 §4.5.3.1.6); an unstuffed line that uses it
             // is refused below.
-            lines: LineReader::new(MAX_TEXT_LINE + 1),
+            lines: LineReader::any_lf(MAX_TEXT_LINE + 1),
             max_size,
             message: Vec::new(),
             problem: None,
@@ -80,7 +80,7 @@ impl DataReader {
                         let message = std::mem::take(&mut self.message);
                         return Some(match self.problem {
                             Some(p) => DataEnd::Rejected(p),
-                            None => DataEnd::Complete(message),
+                            None => DataEnd::Complete(with_header_section(message)),
                         });
                     }
                     if bare_lf || bare_cr {
@@ -97,17 +97,6 @@ impl DataReader {
                         self.problem.get_or_insert(DataProblem::TooBig);
                         self.message.clear();
                     } else if self.problem.is_none() {
-                        // Header fields, then optionally an empty line and the body (RFC 5322
-                        // §2.1). A first line that is no header field (a name of printable
-                        // ASCII and a colon, §3.6.8: `hi`) starts the body: the empty line
-                        // goes first, as Postfix's cleanup puts it, or `hi` would read as a
-                        // broken header line under the trace fields put on top. (The obsolete
-                        // space before the colon, §4.5.3, counts as no header field: the first
-                        // load has no room for it.)
-                        let name = text.iter().take_while(|&&b| b.is_ascii_graphic() && b != b':').count();
-                        if self.message.is_empty() && text.get(name) != (name > 0).then_some(&b':') {
-                            self.message.extend_from_slice(b"\r\n");
-                        }
                         self.message.extend_from_slice(text);
                         self.message.extend_from_slice(b"\r\n");
                     }
@@ -115,6 +104,24 @@ impl DataReader {
             }
         }
     }
+}
+
+/// Header fields, then optionally an empty line and the body (RFC 5322 §2.1). A message
+/// whose first line is no header field (a name of printable ASCII and a colon, §3.6.8:
+/// `hi`) is all body: the empty line goes first, as Postfix's cleanup puts it, or `hi`
+/// would read as a broken header line under the trace fields put on top. Done once the
+/// data is complete, so that the size limit counts only what the client sent. (The
+/// obsolete space before the colon, §4.5.3, counts as no header field: the first load has
+/// no room for it.)
+fn with_header_section(mut message: Vec<u8>) -> Vec<u8> {
+    let name = message.iter().take_while(|&&b| b.is_ascii_graphic() && b != b':').count();
+    if !message.is_empty()
+        && !message.starts_with(b"\r\n")
+        && message.get(name) != (name > 0).then_some(&b':')
+    {
+        message.splice(0..0, *b"\r\n");
+    }
+    message
 }
 
 /// True for a line of the data as sent whose first dot the sender added (RFC 5321

@@ -59,7 +59,7 @@ pub enum ReplyCode {
     MailboxFull,
     /// `452 4.5.3`: too many recipients; earlier ones are kept (RFC 5321 §4.5.3.1.10).
     TooManyRecipients,
-    /// `500 5.5.2`: a line too long, not text, or not ended by CRLF (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
+    /// `500 5.5.2`: a line too long, or not text (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
     LineError,
     /// `500 5.5.1`: no such command.
     Unrecognized,
@@ -287,7 +287,7 @@ pub struct ReplyReader {
 
 impl Default for ReplyReader {
     fn default() -> Self {
-        ReplyReader { lines: LineReader::new(MAX_REPLY_LINE), partial: None }
+        ReplyReader { lines: LineReader::any_lf(MAX_REPLY_LINE), partial: None }
     }
 }
 

@@ -231,7 +231,7 @@ impl SmtpServer {
             peer,
             state: State::ExpectHelo,
             helo: None,
-            lines: LineReader::new(MAX_COMMAND_LINE),
+            lines: LineReader::crlf(MAX_COMMAND_LINE),
             reading: Reading::Commands,
             tx: Transaction::default(),
             out: VecDeque::new(),
@@ -700,11 +700,8 @@ impl SmtpServer {
                 ReplyCode::LineError,
                 format!("Line too long (at most {MAX_AUTH_LINE} octets): authentication ended"),
             )),
-            Line::Complete { bare_lf: true, .. } => self.auth_done(Reply::of(
-                ReplyCode::LineError,
-                "Syntax error: a line must end with CRLF, not a bare LF: authentication ended",
-            )),
-            Line::Complete { text, bare_lf: false } => match std::str::from_utf8(&text) {
+            // Only CRLF ends the line: a bare LF is inside it, and no base64 (501, RFC 4954 §4).
+            Line::Complete { text, .. } => match std::str::from_utf8(&text) {
                 Ok(text) => self.auth_answer(step, text.trim_end_matches(' '), env),
                 Err(_) => self
                     .auth_done(Reply::of(ReplyCode::BadSyntax, "Invalid base64 data: authentication ended")),
@@ -866,20 +863,10 @@ impl Session for SmtpServer {
                         format!("Line too long (at most {MAX_COMMAND_LINE} octets)"),
                     ),
                 ),
-                // A command must end with CRLF; one ended by a bare LF is not run
-                // (RFC 5321 §2.3.8: a bare LF is not a line end in SMTP).
-                Line::Complete { text, bare_lf: true } => {
-                    let verb = command::verb_of(&text);
-                    let verb = (!verb.is_empty()).then_some(verb);
-                    self.reply(
-                        verb.as_deref(),
-                        Reply::of(
-                            ReplyCode::LineError,
-                            "Syntax error: a command line must end with CRLF, not a bare LF",
-                        ),
-                    )
-                }
-                Line::Complete { text, bare_lf: false } => self.handle_line(&text, env),
+                // Only CRLF ends a command (RFC 5321 §2.3.8: a bare LF is not a line end in
+                // SMTP): a bare LF is inside the line, which gets one 501 (command::parse),
+                // and what follows it is never run as a command.
+                Line::Complete { text, .. } => self.handle_line(&text, env),
             }
         }
     }
@@ -907,7 +894,7 @@ impl Session for SmtpServer {
         self.user = None;
         self.tx = Transaction::default();
         self.reading = Reading::Commands;
-        self.lines = LineReader::new(MAX_COMMAND_LINE);
+        self.lines = LineReader::crlf(MAX_COMMAND_LINE);
         self.state = State::ExpectHelo;
         self.deadline = now.plus(self.config.timeout);
     }
@@ -1027,6 +1014,7 @@ pub(crate) mod tests {
         let long_ok = format!("NOOP {}\r\n", "x".repeat(512 - 7));
         assert_eq!(long_ok.len(), 512);
         let too_long = format!("NOOP {}QUIT\r\n", "x".repeat(2000));
+        let too_long_lf = format!("NOOP {}\nQUIT\r\nNOOP\r\n", "x".repeat(600));
         let cases: Vec<(&str, Vec<&[u8]>, Vec<&str>)> = vec![
             // 1. EHLO → multi-line 250 (wire form checked in `ehlo_is_multiline`).
             ("1 ehlo", vec![b"EHLO c.example\r\n"], vec!["220", "250"]),
@@ -1098,11 +1086,20 @@ pub(crate) mod tests {
                 vec!["220", "250", "250 2.1.0", "250", "503 5.5.1"],
             ),
             ("quit closes", vec![b"QUIT\r\nNOOP\r\n"], vec!["220", "221 2.0.0", "close"]),
+            // Only CRLF ends a command (RFC 5321 §2.3.8): a bare LF is inside the line, which
+            // gets one reply; what follows the LF is never run, and the session goes on.
             (
                 "a bare LF does not end a command",
-                vec![b"NOOP\n", b"QUIT\nNOOP\r\n"],
-                vec!["220", "500 5.5.2", "500 5.5.2", "250 2.0.0"],
+                vec![b"NOOP\n", b"QUIT\nNOOP\r\n", b"NOOP\r\n"],
+                vec!["220", "501 5.5.2", "250 2.0.0"],
             ),
+            ("a bare LF inside a line", vec![b"NOOP\nQUIT\r\nNOOP\r\n"], vec!["220", "501 5.5.2", "250 2.0.0"]),
+            (
+                "a bare LF inside an over-long line",
+                vec![too_long_lf.as_bytes()],
+                vec!["220", "500 5.5.2", "250 2.0.0"],
+            ),
+            ("a CRLF split across writes", vec![b"NOOP\r", b"\nNOOP\r\n"], vec!["220", "250 2.0.0", "250 2.0.0"]),
             (
                 "MAIL parameters need EHLO",
                 vec![b"HELO c\r\nMAIL FROM:<a@example.org> SIZE=10\r\nMAIL FROM:<a@example.org>\r\n"],
@@ -1154,6 +1151,57 @@ pub(crate) mod tests {
             s.handle_input(b"MAIL FROM:<a@example.org>\r\nQUIT\r\n", SimTime::ZERO, &mut env);
             drain(&mut s, &mut replies, &mut accepted);
             assert_eq!(replies, ["250 2.1.0", "221 2.0.0", "close"], "{name}");
+        }
+    }
+
+    /// A message over the fixed maximum, sent without `SIZE=`, is refused after its final
+    /// dot with `552 5.3.4` (RFC 5321 §4.5.3.1.10 "too much mail data", RFC 1870 §6.1,
+    /// RFC 3463 §3.4): nothing is accepted, the transaction is over (the state is back to
+    /// expecting MAIL, a RCPT now gets 503), the session goes on, and what the server held
+    /// of the message never grew past the maximum. One at the maximum is taken.
+    #[test]
+    fn a_message_over_the_size_limit_gets_552_after_the_final_dot() {
+        let line = b"aaaaaaaa\r\n"; // 10 octets
+        let cases: [(&str, usize, &[u8], &str); 3] = [
+            ("at the maximum", 10, b"", "250 2.0.0"),
+            ("one line over", 10, b"b\r\n", "552 5.3.4"),
+            ("far over", 5000, b"", "552 5.3.4"),
+        ];
+        for (name, lines, extra, want) in cases {
+            let mut c = config();
+            c.max_message_size = 100;
+            let mut s = SmtpServer::new(c, peer("192.0.2.10"), "A", SimTime::ZERO);
+            let mut env = directory();
+            let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+            s.handle_input(
+                b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+                SimTime::ZERO,
+                &mut env,
+            );
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["220", "250", "250 2.1.0", "250 2.1.5", "354"], "{name}");
+            replies.clear();
+            for _ in 0..lines {
+                s.handle_input(line, SimTime::ZERO, &mut env);
+                assert!(s.held().iter().all(|h| h.bytes <= h.limit), "{name}: {:?}", s.held());
+            }
+            s.handle_input(extra, SimTime::ZERO, &mut env);
+            s.handle_input(b".\r\n", SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, [want], "{name}");
+            assert_eq!(accepted.len(), usize::from(want == "250 2.0.0"), "{name}");
+            if let Some(a) = accepted.first() {
+                assert!(a.message.ends_with(&line.repeat(lines)), "{name}");
+            }
+            assert_eq!(s.server_state(), State::ExpectMail, "{name}");
+            replies.clear();
+            s.handle_input(
+                b"RCPT TO:<bob@example.net>\r\nMAIL FROM:<a@example.org>\r\n",
+                SimTime::ZERO,
+                &mut env,
+            );
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(replies, ["503 5.5.1", "250 2.1.0"], "{name}");
         }
     }
 
@@ -1326,7 +1374,7 @@ pub(crate) mod tests {
             ("a byte at a time", vec![(100, "N"), (200, "O"), (299, "OP")], 300),
             ("the line end", vec![(100, "NO"), (200, "OP\r\n")], 500),
             ("two lines, one write", vec![(100, "NOOP\r\nNO")], 400),
-            ("a bare LF ends a line too (answered 500)", vec![(100, "NOOP\n")], 400),
+            ("a bare LF, no line end but an LF (the timer restarts)", vec![(100, "NOOP\n")], 400),
             ("an over-long line, at its end", vec![(100, long), (200, "\r\n")], 500),
             ("an over-long line, before its end", vec![(100, long), (200, long)], 300),
             ("in DATA, each line", vec![(0, tx), (100, "Subject: x\r\n"), (200, "drip")], 400),

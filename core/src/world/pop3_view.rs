@@ -162,7 +162,7 @@ impl World {
                     number: listed.map(|l| l.0),
                     marked: listed.is_some_and(|l| l.3),
                     uid,
-                    size: m.size(),
+                    size: crate::pop3::size_as_sent(&m.bytes),
                     from,
                     subject,
                 }

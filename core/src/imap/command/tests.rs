@@ -248,7 +248,44 @@ fn framing_with_literals() {
             vec![b"a APPEND x {99999999999999999999+}\r\n"],
             vec![refused("a", Refusal::Unskippable)],
         ),
-        ("bare LF", vec![b"a NOOP\nb NOOP\r\n"], vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")]),
+        // Only CRLF ends a line (RFC 3501 §2.2): `b LOGOUT` after a bare LF is part of the
+        // refused line, never a command.
+        (
+            "bare LF",
+            vec![b"a NOOP\nb LOGOUT\r\nc NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("c NOOP\r\n")],
+        ),
+        ("bare LF alone waits", vec![b"a NOOP\n"], vec![]),
+        (
+            "bare LF at a write's start",
+            vec![b"a NOOP", b"\nb LOGOUT\r\n"],
+            vec![refused("a", Refusal::BareLf)],
+        ),
+        (
+            "CRLF across writes",
+            vec![b"a NOOP\r", b"\nb NOOP\r\n"],
+            vec![cmd("a NOOP\r\n"), cmd("b NOOP\r\n")],
+        ),
+        (
+            "bare LF before a literal",
+            vec![b"a LOGIN x\n{3}\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")],
+        ),
+        (
+            "bare LF before a non-sync literal: its octets skipped",
+            vec![b"a LOGIN x\n{8+}\r\nc LOGOUT\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf), cmd("b NOOP\r\n")],
+        ),
+        (
+            "a literal's CR and the LF after it",
+            vec![b"a LOGIN {1+}\r\n\r\nb NOOP\r\n"],
+            vec![refused("a", Refusal::BareLf)],
+        ),
+        (
+            "LFs inside a literal",
+            vec![b"a LOGIN {3+}\r\n\n\n\n x\r\n"],
+            vec![cmd("a LOGIN {3+}\r\n\n\n\n x\r\n")],
+        ),
     ];
     for (name, writes, want) in cases {
         let mut f = Framer::default();
@@ -315,6 +352,29 @@ fn an_over_long_line_after_a_skipped_literal_leaves_nothing() {
         ]
     );
     assert_eq!(f.held(), 0);
+}
+
+/// A literal's size is compared as the u64 the client wrote, and made a usize only if it
+/// fits: on a 32-bit target (the app runs on wasm32) `n as usize` read `{4294967301}`
+/// (2^32 + 5) as 5, took it with a `+` and read the next command as its octets. Here a
+/// usize has 64 bits, so these pass either way; `tests/wasm32_limits.rs` runs them where
+/// the cut would show.
+#[test]
+fn a_literal_size_over_32_bits_is_not_cut() {
+    let refused = |why| Frame::Refused { tag: Some("a".into()), why };
+    let noop = Frame::Command(b"b NOOP\r\n".to_vec());
+    let cases: Vec<(&[u8], Vec<Frame>)> = vec![
+        (b"a APPEND INBOX {4294967301}\r\nb NOOP\r\n", vec![refused(Refusal::LiteralTooBig), noop.clone()]),
+        (b"a LOGIN {4294967297}\r\nb NOOP\r\n", vec![refused(Refusal::LiteralTooBig), noop.clone()]),
+        (b"a LOGIN {18446744073709551615}\r\nb NOOP\r\n", vec![refused(Refusal::LiteralTooBig), noop]),
+        // A non-synchronising one comes anyway: its octets are skipped, none is a command.
+        (b"a APPEND INBOX {4294967301+}\r\nhello\r\nb NOOP\r\n", vec![refused(Refusal::NonSyncTooBig)]),
+    ];
+    for (input, want) in cases {
+        let mut f = Framer::default();
+        assert_eq!(frames(&mut f, input), want, "{}", String::from_utf8_lossy(input));
+        assert!(f.held() < 100);
+    }
 }
 
 #[test]

@@ -201,7 +201,10 @@ fn conformance_17_idle_gets_new_mail_at_once() {
     s.handle_store_change(SimTime::ZERO, &mut host);
     assert_eq!(drain(&mut s), "* 4 EXISTS\r\n* 4 RECENT\r\n");
     // Only DONE may come now.
-    assert_eq!(say(&mut s, &mut host, "x NOOP\r\n"), "* BAD expected DONE to end IDLE (RFC 2177 §3)\r\n");
+    assert_eq!(
+        say(&mut s, &mut host, "x NOOP\r\n"),
+        "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"
+    );
     assert_eq!(say(&mut s, &mut host, "done\r\n"), "i OK IDLE terminated\r\n");
     assert_eq!(s.server_state(), State::Selected { read_only: false, idle: false });
 }
@@ -376,9 +379,9 @@ fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     let long = format!("{}\r\n", "A".repeat(9000));
     let cases: [(&str, &str, &str); 4] = [
         ("x AUTHENTICATE PLAIN\r\n", &long, "x BAD line too long"),
-        ("x AUTHENTICATE PLAIN\r\n", "AGJvYgBidWlsZGVy\n", "x BAD a line must end with CRLF"),
+        ("x AUTHENTICATE PLAIN\r\n", "AGJvYgBidWlsZGVy\n\r\n", "x BAD a bare LF inside the line"),
         ("i IDLE\r\n", &long, "i BAD line too long"),
-        ("i IDLE\r\n", "DONE\n", "i BAD a line must end with CRLF"),
+        ("i IDLE\r\n", "DONE\nDONE\r\n", "i BAD a bare LF inside the line"),
     ];
     for (start, line, want) in cases {
         let mut host = Host::new();
@@ -433,7 +436,7 @@ fn texts_that_quote_the_client_escape_control_characters() {
         ),
         (
             "b SELECT INBOX\r\nc SEARCH CHARSET {3}\r\nx\r\n ALL\r\n",
-            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 §6.4.4)\r\n",
+            "c NO [BADCHARSET (US-ASCII UTF-8)] charset x\\r\\n is not supported (RFC 3501 section 6.4.4)\r\n",
         ),
     ];
     for (input, want) in cases {
@@ -442,6 +445,75 @@ fn texts_that_quote_the_client_escape_control_characters() {
         let r = say(&mut s, &mut host, input);
         assert!(r.ends_with(want), "{input:?}: {r:?}");
         assert_eq!(r.matches("\r\n").count(), r.lines().count(), "{input:?}: {r:?}");
+    }
+}
+
+/// Response texts are 7-bit US-ASCII (IMAP4rev1's text, RFC 3501 §9; 8-bit only after the
+/// client's ENABLE UTF8=ACCEPT, RFC 6855 §3, which this server does not offer): the server's
+/// own citations say "section", and what a text quotes of the client (a mailbox name sent
+/// as a literal of UTF-8) is shown escaped. Before, `§` went out as its two UTF-8 octets.
+#[test]
+fn response_texts_are_7bit_ascii() {
+    let cases: [(bool, &str, &str); 5] = [
+        (true, "b IDLE\r\nDONE x\r\n", "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"),
+        (
+            false,
+            "b FETCH 1 FLAGS\r\n",
+            "b BAD FETCH needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)\r\n",
+        ),
+        (
+            false,
+            "b LOGIN bob@example.net builder\r\n",
+            "b BAD already logged in (RFC 3501 section 6.2: only in the not authenticated state)\r\n",
+        ),
+        (
+            false,
+            "b STATUS {5}\r\n\u{c9}t\u{e9} (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"\\u{c9}t\\u{e9}\"\r\n",
+        ),
+        (
+            false,
+            &format!("b NOOP {}\r\n", "x".repeat(9000)),
+            "b BAD line too long: at most 8192 octets a line",
+        ),
+    ];
+    for (select, input, want) in cases {
+        let mut host = Host::new();
+        let mut s = if select { selected(&mut host) } else { logged_in(&mut host) };
+        let r = say(&mut s, &mut host, input);
+        assert!(r.contains(want), "{input:?}: {r:?}");
+        assert!(r.is_ascii(), "{input:?}: {r:?}");
+    }
+}
+
+/// RFC822.SIZE is the size of the message in RFC 5322 format, CRLF line ends (RFC 9051
+/// §2.3.4, §7.5.2), and BODY[] sends exactly that many octets. APPEND stored bytes as they
+/// came: `Subject: bare<LF><LF>...` went out with bare LFs and its RFC822.SIZE counted them
+/// as one octet each (28, where the message in RFC 5322 format has 31). A missing last line
+/// end is allowed in RFC 5322 and kept.
+#[test]
+fn rfc822_size_is_the_octets_body_sends_in_rfc5322_format() {
+    let cases: [(&[u8], &[u8]); 4] = [
+        (b"Subject: bare\n\nline1\nline2\r\n", b"Subject: bare\r\n\r\nline1\r\nline2\r\n"),
+        (b"Subject: crlf\r\n\r\nline1\r\n", b"Subject: crlf\r\n\r\nline1\r\n"),
+        (b"Subject: no end\r\n\r\nlast", b"Subject: no end\r\n\r\nlast"),
+        (b"Subject: bare, no end\n\nlast", b"Subject: bare, no end\r\n\r\nlast"),
+    ];
+    for (appended, want) in cases {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        let mut input = format!("b APPEND INBOX {{{}+}}\r\n", appended.len()).into_bytes();
+        input.extend_from_slice(appended);
+        input.extend_from_slice(b"\r\nc SELECT INBOX\r\nd FETCH 4 (RFC822.SIZE BODY.PEEK[])\r\n");
+        s.handle_input(&input, SimTime::ZERO, &mut host);
+        let r = drain(&mut s);
+        let shown = String::from_utf8_lossy(appended);
+        let fetch = r.split("* 4 FETCH (").nth(1).unwrap_or_else(|| panic!("{shown}: {r}"));
+        let size: usize =
+            fetch.strip_prefix("RFC822.SIZE ").unwrap().split(' ').next().unwrap().parse().unwrap();
+        let (n, rest) = fetch.split_once("BODY[] {").unwrap().1.split_once("}\r\n").unwrap();
+        let body = &rest.as_bytes()[..n.parse::<usize>().unwrap()];
+        assert_eq!((size, body), (want.len(), want), "{shown}");
     }
 }
 
