@@ -32,8 +32,9 @@ pub struct LessonProgress {
     pub total: usize,
     /// The last step was reached at least once.
     pub finished: bool,
-    /// `(right, questions)`: the predictions of the last time the lesson was played to its
-    /// end, for a lesson that asks questions.
+    /// `(right, answered)`: the predictions of the last time the lesson was played to its
+    /// end with at least one answered (passed questions are not counted; entries saved
+    /// before counted them as asked).
     pub score: Option<(u16, u16)>,
 }
 

@@ -160,20 +160,24 @@ pub const REPLY_VERBS: &[&str] = &[
 
 /// The refusals a `reply` rule may give `verb` (one of [`REPLY_VERBS`]): the codes RFC 5321
 /// §4.3.2 lists for it (AUTH: RFC 4954 §6; STARTTLS: RFC 3207 §4; the greeting: §3.1 and
-/// the 421 of a server that must shut down), 530 where authentication or STARTTLS may be
-/// demanded first (RFC 4954 §6, RFC 3207 §4), and 421, 500 and 501, which any command may
-/// get (§4.3.2). RSET, NOOP and QUIT have no refusal of their own.
+/// the 421 of a server that must shut down), 530 to the commands a server may refuse
+/// until the client has switched to TLS (all but NOOP, EHLO, STARTTLS and QUIT, RFC 3207
+/// §4; those it may refuse until it has logged in, RFC 4954 §6, are among them), and 421,
+/// 500 and 501, which any command may get (§4.3.2). NOOP and QUIT have no refusal of their
+/// own.
 pub fn refusals(verb: &str) -> Vec<u16> {
     let own: &[u16] = match verb {
         "GREETING" => return vec![554, 421],
-        "EHLO" | "HELO" => &[504, 550, 502],
+        "EHLO" => &[504, 550, 502],
+        "HELO" => &[504, 550, 502, 530],
         "MAIL" => &[552, 451, 452, 550, 553, 503, 455, 555, 530],
         "RCPT" => &[550, 551, 552, 553, 450, 451, 452, 503, 455, 555, 530],
         "DATA" => &[503, 554, 530],
         "MESSAGE" => return vec![552, 554, 451, 452, 450, 550, 421],
         "VRFY" => &[550, 551, 553, 502, 504, 530],
         "HELP" => &[502, 504, 530],
-        "AUTH" => &[432, 454, 503, 504, 534, 535, 538],
+        "RSET" => &[530],
+        "AUTH" => &[432, 454, 503, 504, 534, 535, 538, 530],
         "STARTTLS" => &[454],
         _ => &[],
     };
@@ -1165,12 +1169,7 @@ impl Builder {
             return Err((
                 ccol,
                 format!(
-                    "{verb} is never answered {code} ({}): use one of {}",
-                    match verb.as_str() {
-                        "AUTH" => "RFC 4954 §6",
-                        "STARTTLS" => "RFC 3207 §4",
-                        _ => "RFC 5321 §4.3.2",
-                    },
+                    "{verb} is never answered {code} (RFC 5321 §4.3.2, RFC 4954 §6, RFC 3207 §4): use one of {}",
                     list.join(", ")
                 ),
             ));

@@ -16,6 +16,7 @@ fn status(progress: &Progress, id: &str) -> (&'static str, String) {
     match progress.lesson(id) {
         Some(l) if l.finished => ("done", "Finished".into()),
         // How far they got; the "Continue" link says where they stopped.
+        Some(l) if l.furthest == 0 => ("started", "Opened".into()),
         Some(l) => ("started", format!("Reached step {} of {}", l.furthest, l.total)),
         None => ("", String::new()),
     }

@@ -30,7 +30,7 @@ pub struct PredictProps {
 fn score_text(right: usize, answered: usize, asked: usize) -> String {
     match asked - answered {
         0 => format!("You predicted {right} of {asked} right."),
-        _ if answered == 0 => "You passed every question: play the lesson again to predict them.".into(),
+        _ if answered == 0 => "You passed every question: no predictions this time.".into(),
         passed => format!("You predicted {right} of {answered} right, and passed {passed}."),
     }
 }
@@ -132,8 +132,8 @@ mod tests {
             (1, 2, 2, "You predicted 1 of 2 right."),
             (0, 1, 1, "You predicted 0 of 1 right."),
             (1, 1, 3, "You predicted 1 of 1 right, and passed 2."),
-            (0, 0, 2, "You passed every question: play the lesson again to predict them."),
-            (0, 0, 1, "You passed every question: play the lesson again to predict them."),
+            (0, 0, 2, "You passed every question: no predictions this time."),
+            (0, 0, 1, "You passed every question: no predictions this time."),
         ] {
             assert_eq!(score_text(right, answered, asked), said, "{right}/{answered}/{asked}");
         }

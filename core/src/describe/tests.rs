@@ -420,22 +420,26 @@ fn every_directive_broken() {
         ),
         (
             "reply smtp.example.org QUIT 550 \"No\"",
-            &["line 8, column 29: QUIT is never answered 550 (RFC 5321 §4.3.2): use one of 421, 500, 501"],
+            &[
+                "line 8, column 29: QUIT is never answered 550 (RFC 5321 §4.3.2, RFC 4954 §6, RFC 3207 §4): use one of 421, 500, 501",
+            ],
         ),
         (
             "reply smtp.example.org GREETING 450 \"Later\"",
-            &["line 8, column 33: GREETING is never answered 450 (RFC 5321 §4.3.2): use one of 554, 421"],
+            &[
+                "line 8, column 33: GREETING is never answered 450 (RFC 5321 §4.3.2, RFC 4954 §6, RFC 3207 §4): use one of 554, 421",
+            ],
         ),
         (
             "reply smtp.example.org DATA 451 \"No\"",
             &[
-                "line 8, column 29: DATA is never answered 451 (RFC 5321 §4.3.2): use one of 503, 554, 530, 421, 500, 501",
+                "line 8, column 29: DATA is never answered 451 (RFC 5321 §4.3.2, RFC 4954 §6, RFC 3207 §4): use one of 503, 554, 530, 421, 500, 501",
             ],
         ),
         (
             "reply smtp.example.org AUTH 550 \"No\"",
             &[
-                "line 8, column 29: AUTH is never answered 550 (RFC 4954 §6): use one of 432, 454, 503, 504, 534, 535, 538, 421, 500, 501",
+                "line 8, column 29: AUTH is never answered 550 (RFC 5321 §4.3.2, RFC 4954 §6, RFC 3207 §4): use one of 432, 454, 503, 504, 534, 535, 538, 530, 421, 500, 501",
             ],
         ),
         (
@@ -879,10 +883,14 @@ fn every_reply_verb_has_refusals_and_only_refusals() {
         sorted.dedup();
         assert_eq!(sorted.len(), codes.len(), "{verb}: {codes:?}");
     }
-    // What RFC 5321 §4.3.2 lists, for a few: a greeting refuses with 554, RSET never
-    // refuses on its own, the end of the data has no 500 (it is not a command line).
+    // What RFC 5321 §4.3.2 lists, for a few: a greeting refuses with 554, RSET only until
+    // TLS, the end of the data has no 500 (it is not a command line).
     assert_eq!(refusals("GREETING"), [554, 421]);
-    assert_eq!(refusals("RSET"), [421, 500, 501]);
+    assert_eq!(refusals("RSET"), [530, 421, 500, 501]);
+    // 530 wherever the simulated server itself sends it when TLS is required.
+    for verb in ["HELO", "MAIL", "RCPT", "DATA", "VRFY", "HELP", "RSET", "AUTH"] {
+        assert!(refusals(verb).contains(&530), "{verb}");
+    }
     assert!(!refusals("MESSAGE").contains(&500));
     assert!(refusals("RCPT").contains(&450) && !refusals("MAIL").contains(&450));
 }
