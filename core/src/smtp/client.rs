@@ -438,6 +438,13 @@ impl SmtpClient {
                 self.out.push_back(ClientOutput::StartTls);
                 self.state = ClientState::TlsHandshake;
             }
+            // 421: the server closes the connection (RFC 5321 §3.8): nothing more goes on
+            // it, and the reason is kept (a relay retries later, a mail program says why).
+            ClientState::ExpectStartTlsReply if reply.code == 421 => {
+                self.refused_early = Some(reply.clone());
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
             // No TLS after all (454, 502...): go on in the clear, as opportunistic TLS
             // does; a server that insists says so with 530 or 538 (RFC 3207 §4).
             ClientState::ExpectStartTlsReply => {
@@ -787,6 +794,61 @@ mod tests {
         );
         let o = outcome.unwrap();
         assert!(matches!(o.recipients[0].1, RcptStatus::Delivered(_)));
+    }
+
+    #[test]
+    fn a_421_to_starttls_ends_the_session_with_the_reason() {
+        // 454: no TLS now, go on in the clear; 421: the server is closing, EHLO would go
+        // nowhere (RFC 3207 §4, RFC 5321 §3.8).
+        for (reply, ehlo_again, status) in
+            [("454 4.7.0 no TLS now", true, 250), ("421 4.3.2 closing", false, 421)]
+        {
+            let env =
+                Envelope { mail_from: "alice@example.org".into(), rcpt_to: vec!["bob@example.net".into()] };
+            let mut c =
+                SmtpClient::new("smtp.example.org", env, b"Subject: x\r\n\r\nhi\r\n".to_vec(), SimTime::ZERO)
+                    .with_starttls();
+            let mut sent = Vec::new();
+            let mut server =
+                vec!["220 mx\r\n".to_string(), "250-mx\r\n250 STARTTLS\r\n".into(), format!("{reply}\r\n")];
+            if ehlo_again {
+                server.extend(
+                    ["250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 ok\r\n", "221 bye\r\n"]
+                        .map(String::from),
+                );
+            }
+            for r in &server {
+                c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
+                while let Some(o) = c.poll_output() {
+                    if let Output::Send { bytes, kind: EventKind::Command { .. } } = o {
+                        sent.push(
+                            String::from_utf8(bytes)
+                                .unwrap()
+                                .split(' ')
+                                .next()
+                                .unwrap()
+                                .trim_end()
+                                .to_string(),
+                        );
+                    }
+                }
+            }
+            if !ehlo_again {
+                // The server closes after its 421.
+                c.handle_close(SimTime::ZERO);
+            }
+            assert_eq!(
+                sent.iter().filter(|v| *v == "EHLO").count(),
+                1 + usize::from(ehlo_again),
+                "{reply}: {sent:?}"
+            );
+            let outcome = c.outcome().unwrap_or_else(|| panic!("{reply}: not done"));
+            let code = match &outcome.recipients[0].1 {
+                RcptStatus::Delivered(r) | RcptStatus::Failed(r) => r.code,
+                RcptStatus::Interrupted(_) => 0,
+            };
+            assert_eq!(code, status, "{reply}");
+        }
     }
 
     #[test]
