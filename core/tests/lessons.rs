@@ -51,8 +51,11 @@ fn lesson_files_are_found_on_disk() {
         // README.md is the guide to writing lessons, not a lesson.
         if path.extension().is_some_and(|e| e == "md") && !path.ends_with("README.md") {
             let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-            // Without the `imap` feature the IMAP lessons are not built in.
-            if !cfg!(feature = "imap") && std::fs::read_to_string(&path).unwrap().contains(" imap from ") {
+            // Without the `imap` (`pop3`) feature the IMAP (POP3) lessons are not built in.
+            let text = std::fs::read_to_string(&path).unwrap();
+            if (!cfg!(feature = "imap") && text.contains(" imap from "))
+                || (!cfg!(feature = "pop3") && text.contains(" retrieve from "))
+            {
                 continue;
             }
             assert!(
