@@ -57,6 +57,11 @@ const READ_CHUNK: usize = 16 * 1024;
 /// without pause is served in turn with the others.
 const READS_PER_TURN: usize = 4;
 
+/// How often the loop looks again at a client whose answers have all been handed to the
+/// kernel but not all acknowledged ([`Conn::write`]): nothing wakes the loop when they are,
+/// so it looks. The machine's idle timer restarts at most this late.
+const ACK_CHECK: SimDuration = SimDuration::from_millis(50);
+
 /// How each service's machine is set up, and whether to print the transcript.
 pub struct Services {
     pub smtp: ServerConfig,
@@ -114,8 +119,11 @@ struct Conn {
     taken: usize,
     /// For the client, not yet written.
     output: Vec<u8>,
-    /// While `output` waits: by when the client must have taken more of it ([`Conn::write`]).
+    /// While answers wait for the client ([`Conn::waiting`]): by when it must have taken
+    /// more of them ([`Conn::write`]).
     write_deadline: Option<SimTime>,
+    /// When all that is left is in the kernel, not yet acknowledged: when to look again.
+    ack_check: Option<SimTime>,
     /// The longest the client may fall behind: the service's idle timeout.
     write_timeout: SimDuration,
     /// Octets handed to the socket so far, and how many of them the client has taken
@@ -137,9 +145,20 @@ struct Conn {
 }
 
 impl Conn {
-    /// The machine's timer, or the write deadline.
+    /// True while answers wait for the client: in `output`, or handed to the kernel and not
+    /// yet acknowledged ([`unacknowledged`]). Meanwhile the machine's idle timer is held,
+    /// and the write deadline stands in for it ([`Conn::write`]).
+    fn waiting(&self) -> bool {
+        !self.output.is_empty() || self.acked < self.sent
+    }
+
+    /// The machine's timer, or while answers wait, the write deadline and the next look at
+    /// what the client acknowledged.
     fn deadline(&self) -> Option<SimTime> {
-        match (self.machine.timer(), self.write_deadline) {
+        if !self.waiting() {
+            return self.machine.timer();
+        }
+        match (self.write_deadline, self.ack_check) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -242,7 +261,18 @@ impl Conn {
     }
 
     /// Writes what waits, as much as the socket takes now, and ends the session if the
-    /// client has fallen too far behind.
+    /// client has fallen too far behind; once the client has taken every answer, tells the
+    /// machine, whose idle timer restarts from then.
+    ///
+    /// The idle timers (SMTP's 5 minutes, POP3's autologout, IMAP's) measure the client's
+    /// silence after the server answered (RFC 5321 §4.5.3.2.7, RFC 1939 §3, RFC 9051 §5.4),
+    /// not the time the answer took to go out: a client that takes a 10 MB `RETR` at 500
+    /// octets a second is busy for hours, and were the autologout to run meanwhile, the
+    /// session would end as idle once the answer was out, before its `DELE` and `QUIT`, and
+    /// the next session would download the message again. So while answers wait
+    /// ([`Conn::waiting`]) the machine's timer is not acted on ([`Conn::tick`]); the write
+    /// deadline bounds the wait instead, and when the last octet is acknowledged the
+    /// machine's `handle_output_taken` restarts the idle timer.
     ///
     /// The write deadline is bounded by real progress, by the rule of Postfix's
     /// `smtpd_min_data_rate`: when answers begin to wait for the client, it has the
@@ -259,6 +289,7 @@ impl Conn {
     /// (to 4 MiB on Linux), by more than the client reads when its segments are small, and
     /// that is no progress of the client's.
     fn write(&mut self, now: SimTime, min_rate: u64) {
+        debug_assert!(self.waiting());
         let mut written = 0;
         while written < self.output.len() {
             match self.stream.write(&self.output[written..]) {
@@ -277,10 +308,19 @@ impl Conn {
         let acked = self.sent - unacknowledged(&self.stream).min(self.sent);
         let taken = acked.saturating_sub(self.acked);
         self.acked = self.acked.max(acked);
-        self.write_deadline = (!self.output.is_empty()).then(|| {
-            let due = self.write_deadline.unwrap_or(now.plus(self.write_timeout));
-            due.earn(taken, min_rate, now, self.write_timeout)
-        });
+        if !self.waiting() {
+            self.write_deadline = None;
+            self.ack_check = None;
+            match &mut self.machine {
+                Machine::Smtp(m) => m.handle_output_taken(now),
+                Machine::Pop3(m) => m.handle_output_taken(now),
+                Machine::Imap(m) => m.handle_output_taken(now),
+            }
+            return;
+        }
+        let due = self.write_deadline.unwrap_or(now.plus(self.write_timeout));
+        self.write_deadline = Some(due.earn(taken, min_rate, now, self.write_timeout));
+        self.ack_check = self.output.is_empty().then(|| now.plus(ACK_CHECK));
         if self.write_deadline.is_some_and(|due| due <= now) {
             let secs = self.write_timeout.0 / 1_000_000;
             self.broken = Some(Broken::Error(format!(
@@ -289,10 +329,11 @@ impl Conn {
         }
     }
 
-    /// The machine's timer, if it is due. (The write deadline is [`Conn::write`]'s: it
-    /// first counts what the client has taken since the last turn.)
+    /// The machine's timer, if it is due and no answers wait for the client (then it is
+    /// held: [`Conn::write`]). (The write deadline is [`Conn::write`]'s: it first counts
+    /// what the client has taken since the last turn.)
     fn tick(&mut self, host: &mut Host, services: &Services, now: SimTime) {
-        if self.machine.timer().is_some_and(|t| t <= now) {
+        if !self.waiting() && self.machine.timer().is_some_and(|t| t <= now) {
             self.machine.session().handle_timeout(now);
             self.take_output(host, services, now);
         }
@@ -463,7 +504,7 @@ pub fn run(
         }
         let mut done = Vec::new();
         for (&token, conn) in conns.iter_mut() {
-            if conn.broken.is_none() && !conn.output.is_empty() {
+            if conn.broken.is_none() && conn.waiting() {
                 conn.write(now, services.min_rate);
             }
             if conn.broken.is_some() || (conn.closing && conn.output.is_empty()) {
@@ -543,6 +584,7 @@ fn accept(
             taken: 0,
             output: Vec::new(),
             write_deadline: None,
+            ack_check: None,
             write_timeout: timeout,
             sent: 0,
             acked: 0,

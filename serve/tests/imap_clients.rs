@@ -257,6 +257,73 @@ fn a_client_that_pipelines_and_then_reads_gets_every_answer() {
     sending.join().unwrap().unwrap();
 }
 
+/// The autologout counts the client's silence after its responses have gone out, not the
+/// time they take to go (RFC 9051 §5.4). With `--idle-timeout 1 --min-rate 20000`, a client
+/// FETCHes a 1 MB message and reads it at 250,000 octets a second, well above the minimum
+/// rate, through a small receive buffer: about 4 s, four timeouts. Then NOOP must still be
+/// answered. (Before, the autologout ran while the FETCH was written: `* BYE` followed it.)
+#[test]
+fn a_slow_but_steady_reader_is_not_logged_out_while_its_fetch_goes_out() {
+    let server = Server::run(&[
+        "--smtp",
+        "127.0.0.1:0",
+        "--imap",
+        "127.0.0.1:0",
+        "--idle-timeout",
+        "1",
+        "--min-rate",
+        "20000",
+    ]);
+    let line = "x".repeat(76);
+    let body: String = (0..13_000).map(|_| format!("{line}\r\n")).collect();
+    curl_send(server.port, "bob@example.net", &format!("Subject: big\r\n\r\n{body}"));
+    let script = r#"
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 536)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(10)
+f = s.makefile("rb")
+f.readline()
+def command(tag, text):
+    s.sendall(f"{tag} {text}\r\n".encode())
+    while True:
+        line = f.readline()
+        if not line or line.startswith(tag.encode() + b" "):
+            return line.decode().rstrip("\r\n")
+assert command("a", "LOGIN bob@example.net builder").startswith("a OK")
+assert command("b", "SELECT INBOX").startswith("b OK")
+s.sendall(b"f FETCH 1 BODY.PEEK[]\r\n")
+start = time.monotonic()
+got = 0
+while True:
+    allowed = int(250000 * (time.monotonic() - start)) - got
+    if allowed < 1:
+        time.sleep(0.01)
+        continue
+    line = f.readline(allowed)
+    if not line:
+        break
+    got += len(line)
+    if line.startswith(b"f "):
+        break
+print(line.decode().rstrip("\r\n"), got, round(time.monotonic() - start, 2))
+print(command("n", "NOOP"))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &server.imap_port.to_string()])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    let out = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("f OK "), "{out}");
+    let took: f64 = lines[0].split_whitespace().last().unwrap().parse().unwrap();
+    assert!(took > 2.0, "the answer took only {took} s: the test needs it to take longer than the timeout");
+    assert!(lines.get(1).is_some_and(|l| l.starts_with("n OK")), "NOOP: {out}");
+}
+
 fn curl_imap(port: u16, extra: &[&str], path: &str) -> String {
     let out = Command::new("curl")
         .args(["--silent", "--show-error", "--max-time", "10", "-u", "bob@example.net:builder"])

@@ -369,6 +369,39 @@ fn a_client_that_reads_too_slowly_is_cut_off_one_that_keeps_up_is_served() {
     );
 }
 
+/// The autologout counts the client's silence after its answer has gone out, not the time
+/// the answer takes to go (RFC 1939 §3: an inactivity timer). With `--idle-timeout 1
+/// --min-rate 20000`, a client RETRs a 1 MB message and reads it at 250,000 octets a second,
+/// well above the minimum rate, through a small receive buffer, so that most of the answer
+/// waits in the server: it takes about 4 s, four timeouts. Then DELE 1 and QUIT must work,
+/// and the next session finds the maildrop empty. (Before, the autologout ran while the
+/// answer was written: the client got the whole message and then the close, DELE and QUIT
+/// never came, and the next session downloaded the message again.)
+#[test]
+fn a_slow_but_steady_reader_is_not_logged_out_while_its_answer_goes_out() {
+    let server = both(&["--idle-timeout", "1", "--min-rate", "20000"]);
+    send_big(&server, 13_000, "['bob@example.net']");
+    server.wait_for("delivered");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/slow_reader.py");
+    let port = server.pop3_port.to_string();
+    let out = Command::new("python3")
+        .args([script, &port, "bob@example.net", "builder", "250000", "16384", "536", "20", "DELE 1,QUIT"])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{out:?}");
+    let out = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("complete "), "{out}");
+    let took: f64 = lines[0].split_whitespace().nth(2).unwrap().parse().unwrap();
+    assert!(took > 2.0, "the answer took only {took} s: the test needs it to take longer than the timeout");
+    assert!(lines.get(1).is_some_and(|l| l.starts_with("+OK")), "DELE: {out}");
+    assert!(lines.get(2).is_some_and(|l| l.starts_with("+OK")), "QUIT: {out}");
+    let (mut raw, pass) = Raw::login(server.pop3_port, "bob@example.net", "builder");
+    assert!(pass.starts_with("+OK"), "{pass:?}");
+    let stat = raw.command("STAT");
+    assert!(stat.starts_with("+OK 0 "), "the message is still there: {stat:?}");
+}
+
 /// A message an IMAP session expunges while a POP3 session holds the maildrop is gone, for
 /// good: RETR and TOP of it get a plain `-ERR` that says so, as Dovecot answers
 /// ("-ERR Message 1 expunged."), not `[SYS/TEMP]`, which tells the client to try again

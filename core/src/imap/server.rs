@@ -239,6 +239,18 @@ impl ImapServer {
         s
     }
 
+    /// The client has taken everything this server sent, at `now` (its driver knows when
+    /// the last octet left, or was acknowledged): the autologout timer restarts from then.
+    /// It counts the client's inactivity (RFC 9051 §5.4), and a client still taking a FETCH
+    /// of a big message is not inactive. A driver that holds responses for the client does
+    /// not act on [`Session::poll_timeout`] while they wait, and then calls this. (What
+    /// IDLE pushes counts too: a client that takes it is there.)
+    pub fn handle_output_taken(&mut self, now: SimTime) {
+        if !self.is_closed() {
+            self.deadline = self.deadline.max(now.plus(self.config.timeout));
+        }
+    }
+
     pub fn server_state(&self) -> State {
         self.state
     }

@@ -163,6 +163,19 @@ impl Pop3Server {
         s
     }
 
+    /// The client has taken everything this server sent, at `now` (its driver knows when
+    /// the last octet left, or was acknowledged): the autologout timer restarts from then.
+    /// It counts inactivity (RFC 1939 §3), and a client still taking a long RETR is not
+    /// inactive: were the timer to run while the answer goes out, a slow client would be
+    /// logged out before its DELE and QUIT, and download the message again next time. A
+    /// driver that holds answers for the client does not act on [`Session::poll_timeout`]
+    /// while they wait, and then calls this.
+    pub fn handle_output_taken(&mut self, now: SimTime) {
+        if !self.is_closed() {
+            self.deadline = self.deadline.max(now.plus(self.config.timeout));
+        }
+    }
+
     pub fn server_state(&self) -> State {
         self.state
     }
@@ -947,6 +960,26 @@ mod tests {
         s.handle_input(b"QUIT\r\n", SimTime::from_secs(700), &mut host);
         assert_eq!(s.poll_output(), None, "a closed session reads nothing");
         assert!(host.deletions.is_empty());
+    }
+
+    /// The autologout restarts when the client has taken the answer (its driver says when),
+    /// not when the command came: a long RETR that takes 9 minutes to go out leaves the
+    /// client 10 minutes for DELE and QUIT. Never earlier than the command's own deadline;
+    /// nothing once closed.
+    #[test]
+    fn the_autologout_restarts_when_the_answer_is_taken() {
+        let mut host = Host::bob();
+        let mut s = server(1);
+        s.handle_input(LOGIN, SimTime::from_secs(10), &mut host);
+        s.handle_input(b"RETR 1\r\n", SimTime::from_secs(60), &mut host);
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(660)));
+        s.handle_output_taken(SimTime::from_secs(600));
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(1200)));
+        s.handle_output_taken(SimTime::from_secs(1));
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(1200)), "never earlier");
+        s.handle_timeout(SimTime::from_secs(1200));
+        s.handle_output_taken(SimTime::from_secs(1300));
+        assert_eq!(s.poll_timeout(), None, "closed");
     }
 
     /// The autologout counts inactivity (RFC 1939 §3): a complete command line restarts it,

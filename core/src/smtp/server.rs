@@ -292,6 +292,17 @@ impl SmtpServer {
         held
     }
 
+    /// The client has taken everything this server sent, at `now` (its driver knows when
+    /// the last octet left, or was acknowledged): the idle timeout restarts from then. It
+    /// waits for the client's next command (RFC 5321 §4.5.3.2.7), so the time a slow client
+    /// spends taking a long reply is not idleness. A driver that holds answers for the
+    /// client does not act on [`Session::poll_timeout`] while they wait, and then calls this.
+    pub fn handle_output_taken(&mut self, now: SimTime) {
+        if self.state != State::Closed {
+            self.deadline = self.deadline.max(now.plus(self.config.timeout));
+        }
+    }
+
     /// The host could not store the message of the [`Request::Accept`] just polled (no
     /// room; all or nothing, it kept none of it): the `250` queued right after the request
     /// becomes `452 4.3.1`, the one reply to the end of data (RFC 5321 §4.2.1, §4.1.1.4;
@@ -1342,6 +1353,19 @@ pub(crate) mod tests {
             while s.poll_output().is_some() {}
             assert!(s.lines.pending() <= MAX_COMMAND_LINE);
         }
+    }
+
+    /// The timeout waits for the next command from when the client has taken the reply
+    /// (its driver says when), never earlier than from the last command.
+    #[test]
+    fn the_timeout_restarts_when_the_reply_is_taken() {
+        let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
+        let mut env = directory();
+        s.handle_input(b"EHLO c\r\n", SimTime::from_secs(60), &mut env);
+        s.handle_output_taken(SimTime::from_secs(100));
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(100 + 300)));
+        s.handle_output_taken(SimTime::from_secs(70));
+        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(400)), "never earlier");
     }
 
     #[test]

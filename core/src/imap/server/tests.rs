@@ -680,6 +680,21 @@ fn one_fetch_is_bounded() {
     }
 }
 
+/// The autologout restarts when the client has taken the responses (its driver says when),
+/// not when the command came: a FETCH that takes 20 minutes to go out leaves the client 30
+/// minutes for its next command. Never earlier than the command's own deadline.
+#[test]
+fn the_autologout_restarts_when_the_responses_are_taken() {
+    let mut host = Host::new();
+    let mut s = server();
+    s.handle_input(b"a LOGIN bob@example.net builder\r\n", SimTime::from_secs(100), &mut host);
+    drain(&mut s);
+    s.handle_output_taken(SimTime::from_secs(1300));
+    assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(1300 + 1800)));
+    s.handle_output_taken(SimTime::from_secs(200));
+    assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(3100)), "never earlier");
+}
+
 /// The autologout counts inactivity (RFC 9051 §5.4): a complete line restarts it (a command,
 /// a line of a literal, IDLE's DONE), a byte does not (inside a literal octets earn a little
 /// time: the next test). Writes at these seconds, and the deadline (30 minutes after the
