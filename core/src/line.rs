@@ -16,6 +16,25 @@
 
 use std::collections::VecDeque;
 
+/// Tracks whether the octets a peer sent complete a line, CRLF only: the idle timers of
+/// the servers restart per line, not per octet, and a bare LF ends no line (see the module
+/// doc), so it does not count either. The CR and the LF may come in two writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineEnds {
+    after_cr: bool,
+}
+
+impl LineEnds {
+    /// True when `input`, following what came before, holds the end of a line.
+    pub fn complete(&mut self, input: &[u8]) -> bool {
+        let ends = (self.after_cr && input.first() == Some(&b'\n')) || input.windows(2).any(|w| w == b"\r\n");
+        if let Some(&last) = input.last() {
+            self.after_cr = last == b'\r';
+        }
+        ends
+    }
+}
+
 /// What the reader found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
@@ -180,6 +199,23 @@ pub fn ascii_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_ends_at_crlf_even_across_writes_and_never_at_a_bare_lf() {
+        let cases: &[(&str, &[&[u8]], &[bool])] = &[
+            ("one write", &[b"NOOP\r\n"], &[true]),
+            ("a bare LF", &[b"NOOP\n"], &[false]),
+            ("CR, then LF", &[b"NOOP\r", b"\n"], &[false, true]),
+            ("CR, nothing, LF", &[b"NOOP\r", b"", b"\n"], &[false, false, true]),
+            ("CR, then x, then LF", &[b"NOOP\r", b"x", b"\n"], &[false, false, false]),
+            ("octets", &[b"N", b"O"], &[false, false]),
+        ];
+        for (name, writes, want) in cases {
+            let mut ends = LineEnds::default();
+            let got: Vec<bool> = writes.iter().map(|w| ends.complete(w)).collect();
+            assert_eq!(got, *want, "{name}");
+        }
+    }
 
     fn complete(s: &str) -> Line {
         Line::Complete { text: s.as_bytes().to_vec(), bare_lf: false }

@@ -25,7 +25,7 @@ use crate::imap::command::{
 };
 use crate::imap::message::{self, push_astring, push_literal};
 use crate::imap::{CAPABILITIES, SYSTEM_FLAGS};
-use crate::line::ascii_text;
+use crate::line::{LineEnds, ascii_text};
 use crate::mail;
 use crate::session::{Env, Output, Session, SessionState};
 use crate::smtp::auth;
@@ -212,6 +212,8 @@ pub struct ImapServer {
     selected: Option<Selected>,
     out: VecDeque<Output>,
     deadline: SimTime,
+    /// Whether the client's octets complete a line: the timer restarts per line.
+    line_ends: LineEnds,
     /// The time of the last input: APPEND's default internal date.
     now: SimTime,
 }
@@ -231,6 +233,7 @@ impl ImapServer {
             selected: None,
             out: VecDeque::new(),
             deadline,
+            line_ends: LineEnds::default(),
             now,
         };
         let line =
@@ -243,10 +246,11 @@ impl ImapServer {
     /// the last octet left, or was acknowledged): the autologout timer restarts from then.
     /// It counts the client's inactivity (RFC 9051 §5.4), and a client still taking a FETCH
     /// of a big message is not inactive. A driver that holds responses for the client does
-    /// not act on [`Session::poll_timeout`] while they wait, and then calls this. (What
-    /// IDLE pushes counts too: a client that takes it is there.)
+    /// not act on [`Session::poll_timeout`] while they wait, and then calls this. What IDLE
+    /// pushes unasked does not count: taking it is the client's kernel's doing, not the
+    /// client's (a stopped client would be kept for as long as mail comes, RFC 2177 §3).
     pub fn handle_output_taken(&mut self, now: SimTime) {
-        if !self.is_closed() {
+        if !self.is_closed() && !matches!(self.mode, Mode::Idle { .. }) {
             self.deadline = self.deadline.max(now.plus(self.config.timeout));
         }
     }
@@ -1534,7 +1538,7 @@ impl Session for ImapServer {
         // by their number instead: each earns 1/min_rate s, never beyond the full timeout
         // from now ([`SimTime::earn`]), so a client sending at least min_rate octets a second
         // is never logged out, one that drips slower is, in a bounded time.
-        let line = input.contains(&b'\n');
+        let line = self.line_ends.complete(input);
         let before = self.framer.literal_octets();
         self.now = now;
         while !self.is_closed() {

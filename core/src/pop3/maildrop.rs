@@ -31,8 +31,9 @@ pub fn open(store: &mut MailStore, user: &str, session: u64) -> Result<Vec<Pop3I
 }
 
 /// The message `uid` of the maildrop `session` holds (RETR, TOP). `Gone` when the INBOX no
-/// longer holds it: an IMAP session expunged or moved it, or renamed the INBOX away (a new
-/// UIDVALIDITY, RFC 3501 §6.3.5), since this session opened the maildrop.
+/// longer holds it: an IMAP session expunged or moved it, or renamed the INBOX (its
+/// messages go to the new name; the INBOX stays, empty, with its UIDVALIDITY, and UIDs are
+/// never reused, RFC 3501 §6.3.5), since this session opened the maildrop.
 pub fn message(store: &MailStore, user: &str, session: u64, uid: &str) -> Result<Rc<[u8]>, MessageError> {
     let validity = held_validity(store, user, session).ok_or(MessageError::Unavailable)?;
     let inbox = store.folder(user, INBOX).map_err(|_| MessageError::Unavailable)?;

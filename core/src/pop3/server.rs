@@ -19,7 +19,7 @@
 
 use std::collections::VecDeque;
 
-use crate::line::{Held, Line, LineReader, ascii_text};
+use crate::line::{Held, Line, LineEnds, LineReader, ascii_text};
 use crate::pop3::command::{self, Command};
 use crate::pop3::md5::hex_digest;
 use crate::pop3::{
@@ -136,6 +136,8 @@ pub struct Pop3Server {
     out: VecDeque<Output>,
     /// When the autologout timer runs out.
     deadline: SimTime,
+    /// Whether the client's octets complete a line: the timer restarts per line.
+    line_ends: LineEnds,
 }
 
 impl Pop3Server {
@@ -157,6 +159,7 @@ impl Pop3Server {
             maildrop: None,
             out: VecDeque::new(),
             deadline,
+            line_ends: LineEnds::default(),
         };
         let text = format!("{} POP3 server ready {}", s.config.hostname, s.timestamp);
         s.ok(None, text);
@@ -564,7 +567,7 @@ impl Session for Pop3Server {
         }
         // The autologout timer counts inactivity (RFC 1939 §3): it restarts when a command
         // line is complete, not at every octet, so a byte at a time does not keep a session.
-        if input.contains(&b'\n') {
+        if self.line_ends.complete(input) {
             self.deadline = now.plus(self.config.timeout);
         }
         while !input.is_empty() && !self.is_closed() {

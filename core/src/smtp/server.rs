@@ -11,7 +11,7 @@
 
 use std::collections::VecDeque;
 
-use crate::line::{Held, Line, LineReader};
+use crate::line::{Held, Line, LineEnds, LineReader};
 use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
 use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
@@ -214,6 +214,8 @@ pub struct SmtpServer {
     session_id: String,
     /// When the idle timeout runs out.
     deadline: SimTime,
+    /// Whether the client's octets complete a line: the timeout restarts per line.
+    line_ends: LineEnds,
     /// The connection is encrypted (after STARTTLS and the handshake).
     tls_active: bool,
     /// Who logged in with AUTH, if anyone.
@@ -238,6 +240,7 @@ impl SmtpServer {
             accepted: 0,
             session_id: session_id.to_string(),
             deadline,
+            line_ends: LineEnds::default(),
             tls_active: false,
             user: None,
         };
@@ -836,7 +839,7 @@ impl Session for SmtpServer {
         // for the message to go on: it restarts when a line is complete, a command, an AUTH
         // answer or a line of the message, not at every octet, so a client that sends a byte
         // at a time is timed out all the same. (§4.5.3.2.5 and .6 are the client's timeouts.)
-        if self.state != State::Closed && input.contains(&b'\n') {
+        if self.line_ends.complete(input) && self.state != State::Closed {
             self.deadline = now.plus(self.config.timeout);
         }
         while !input.is_empty() && self.state != State::Closed {
@@ -1398,7 +1401,8 @@ pub(crate) mod tests {
             ("a byte at a time", vec![(100, "N"), (200, "O"), (299, "OP")], 300),
             ("the line end", vec![(100, "NO"), (200, "OP\r\n")], 500),
             ("two lines, one write", vec![(100, "NOOP\r\nNO")], 400),
-            ("a bare LF, no line end but an LF (the timer restarts)", vec![(100, "NOOP\n")], 400),
+            ("a bare LF ends no line: the timer runs on", vec![(100, "NOOP\n")], 300),
+            ("CR and LF in two writes", vec![(100, "NOOP\r"), (200, "\n")], 500),
             ("an over-long line, at its end", vec![(100, long), (200, "\r\n")], 500),
             ("an over-long line, before its end", vec![(100, long), (200, long)], 300),
             ("in DATA, each line", vec![(0, tx), (100, "Subject: x\r\n"), (200, "drip")], 400),

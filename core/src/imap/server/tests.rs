@@ -693,6 +693,12 @@ fn the_autologout_restarts_when_the_responses_are_taken() {
     assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(1300 + 1800)));
     s.handle_output_taken(SimTime::from_secs(200));
     assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(3100)), "never earlier");
+    // In IDLE the pushes come unasked: their being taken is the client's kernel's doing,
+    // not the client's, and keeps no one logged in (RFC 2177 §3, RFC 9051 §5.4).
+    s.handle_input(b"b SELECT INBOX\r\nc IDLE\r\n", SimTime::from_secs(2000), &mut host);
+    drain(&mut s);
+    s.handle_output_taken(SimTime::from_secs(3000));
+    assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(2000 + 1800)), "IDLE");
 }
 
 /// The autologout counts inactivity (RFC 9051 §5.4): a complete line restarts it (a command,
