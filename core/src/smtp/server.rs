@@ -1420,22 +1420,27 @@ pub(crate) mod tests {
         }
     }
 
+    /// A host whose fault rule (`intercept`) is the function it holds.
+    struct Rule(Directory, fn(&CommandContext<'_>) -> Option<Reply>);
+
+    impl Env for Rule {
+        fn recipient(&mut self, client: &str, rcpt: &str) -> RcptVerdict {
+            self.0.recipient(client, rcpt)
+        }
+        fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
+            (self.1)(cmd)
+        }
+    }
+
     #[test]
     fn fault_rules_answer_instead_and_leave_the_state() {
-        struct Greylist(Directory);
-        impl Env for Greylist {
-            fn recipient(&mut self, client: &str, rcpt: &str) -> RcptVerdict {
-                self.0.recipient(client, rcpt)
-            }
-            fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
-                (cmd.verb == "RCPT"
-                    && cmd.rcpt == Some("bob@example.net")
-                    && cmd.mail_from == Some("a@example.org"))
-                .then(|| Reply::of(ReplyCode::Greylisted, "Greylisted, try again later"))
-            }
-        }
         let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
-        let mut env = Greylist(directory());
+        let mut env = Rule(directory(), |cmd| {
+            (cmd.verb == "RCPT"
+                && cmd.rcpt == Some("bob@example.net")
+                && cmd.mail_from == Some("a@example.org"))
+            .then(|| Reply::of(ReplyCode::Greylisted, "Greylisted, try again later"))
+        });
         s.handle_input(
             b"EHLO c\r\nRCPT TO:<bob@example.net>\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\n",
             SimTime::ZERO,
@@ -1452,17 +1457,10 @@ pub(crate) mod tests {
     fn a_421_from_a_fault_rule_closes_the_connection() {
         // "421 <domain> Service not available, closing transmission channel" (RFC 5321
         // §4.2.3): the server says it, then closes; the command after it is never read.
-        struct Shutdown(Directory);
-        impl Env for Shutdown {
-            fn recipient(&mut self, client: &str, rcpt: &str) -> RcptVerdict {
-                self.0.recipient(client, rcpt)
-            }
-            fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
-                (cmd.verb == "MAIL").then(|| Reply::custom(421, Some("4.3.2"), vec!["shutting down".into()]))
-            }
-        }
         let mut s = SmtpServer::new(config(), peer("192.0.2.10"), "A", SimTime::ZERO);
-        let mut env = Shutdown(directory());
+        let mut env = Rule(directory(), |cmd| {
+            (cmd.verb == "MAIL").then(|| Reply::custom(421, Some("4.3.2"), vec!["shutting down".into()]))
+        });
         s.handle_input(b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nNOOP\r\n", SimTime::ZERO, &mut env);
         let (mut replies, mut accepted) = (Vec::new(), Vec::new());
         drain(&mut s, &mut replies, &mut accepted);

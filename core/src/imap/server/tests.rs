@@ -701,6 +701,17 @@ fn the_autologout_restarts_when_the_responses_are_taken() {
     assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(2000 + 1800)), "IDLE");
 }
 
+/// A new session's autologout deadline after these writes (at these seconds).
+fn deadline_after(writes: &[(u64, impl AsRef<[u8]>)]) -> Option<SimTime> {
+    let mut host = Host::new();
+    let mut s = server();
+    for (at, bytes) in writes {
+        s.handle_input(bytes.as_ref(), SimTime::from_secs(*at), &mut host);
+        drain(&mut s);
+    }
+    s.poll_timeout()
+}
+
 /// The autologout counts inactivity (RFC 9051 §5.4): a complete line restarts it (a command,
 /// a line of a literal, IDLE's DONE), a byte does not (inside a literal octets earn a little
 /// time: the next test). Writes at these seconds, and the deadline (30 minutes after the
@@ -720,13 +731,7 @@ fn the_autologout_restarts_per_line_not_per_octet() {
         ("in IDLE, not a byte", vec![(0, login), (0, "c SELECT INBOX\r\nd IDLE\r\n"), (100, "D")], 1800),
     ];
     for (name, writes, want) in cases {
-        let mut host = Host::new();
-        let mut s = server();
-        for (at, bytes) in writes {
-            s.handle_input(bytes.as_bytes(), SimTime::from_secs(at), &mut host);
-            drain(&mut s);
-        }
-        assert_eq!(s.poll_timeout(), Some(SimTime::from_secs(want)), "{name}");
+        assert_eq!(deadline_after(&writes), Some(SimTime::from_secs(want)), "{name}");
     }
 }
 
@@ -769,12 +774,6 @@ fn octets_of_a_literal_earn_time_at_the_minimum_rate() {
         ),
     ];
     for (name, writes, want) in cases {
-        let mut host = Host::new();
-        let mut s = server();
-        for (at, bytes) in writes {
-            s.handle_input(bytes.as_bytes(), SimTime::from_secs(at), &mut host);
-            drain(&mut s);
-        }
-        assert_eq!(s.poll_timeout(), Some(want), "{name}");
+        assert_eq!(deadline_after(&writes), Some(want), "{name}");
     }
 }
