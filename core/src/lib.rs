@@ -51,6 +51,7 @@ pub mod mta;
 pub mod pop3;
 pub mod question;
 pub mod rng;
+pub mod sandbox;
 pub mod session;
 pub mod smtp;
 pub mod sort;

@@ -3,6 +3,7 @@
 use crate::describe::{Description, Fault, ServiceKind};
 use crate::smtp::reply::Reply;
 use crate::smtp::server::ServerConfig;
+use crate::time::SimTime;
 use crate::trace::{HostInfo, HostRole};
 
 use super::{Service, World};
@@ -90,31 +91,39 @@ impl World {
             }
         }
         for f in &d.faults {
-            match f {
-                Fault::Down { host, from, until, .. } => {
-                    if let Some(h) = w.host_by_name(host) {
-                        w.down(h, *from, *until);
-                    }
+            w.apply_fault(f, SimTime::ZERO);
+        }
+        w
+    }
+
+    /// Puts fault `f` in force; a `down` window's times count from `since` (a lesson's
+    /// world: its start; the sandbox: the moment it is injected). A host the fault names
+    /// that does not exist is skipped (descriptions are checked as they are read).
+    pub fn apply_fault(&mut self, f: &Fault, since: SimTime) {
+        match f {
+            Fault::Down { host, from, until, .. } => {
+                if let Some(h) = self.host_by_name(host) {
+                    let shift = |t: &SimTime| since.plus(crate::time::SimDuration(t.0));
+                    self.down(h, shift(from), shift(until));
                 }
-                Fault::Greylist { host, .. } => {
-                    if let Some(h) = w.host_by_name(host) {
-                        w.greylist(h);
-                    }
+            }
+            Fault::Greylist { host, .. } => {
+                if let Some(h) = self.host_by_name(host) {
+                    self.greylist(h);
                 }
-                Fault::MailboxFull { address, .. } => w.mailbox_full(address),
-                Fault::Reply { host, verb, code, enhanced, text, times, .. } => {
-                    if let Some(h) = w.host_by_name(host) {
-                        let reply = Reply::custom(*code, enhanced.as_deref(), vec![text.clone()]);
-                        w.reply_rule(h, verb, reply, *times);
-                    }
+            }
+            Fault::MailboxFull { address, .. } => self.mailbox_full(address),
+            Fault::Reply { host, verb, code, enhanced, text, times, .. } => {
+                if let Some(h) = self.host_by_name(host) {
+                    let reply = Reply::custom(*code, enhanced.as_deref(), vec![text.clone()]);
+                    self.reply_rule(h, verb, reply, *times);
                 }
-                Fault::Cut { host, port, verb, times, .. } => {
-                    if let Some(h) = w.host_by_name(host) {
-                        w.cut_before(h, *port, verb, *times);
-                    }
+            }
+            Fault::Cut { host, port, verb, times, .. } => {
+                if let Some(h) = self.host_by_name(host) {
+                    self.cut_before(h, *port, verb, *times);
                 }
             }
         }
-        w
     }
 }

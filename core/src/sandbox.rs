@@ -1,0 +1,407 @@
+//! The sandbox: a student types into the running World, waits, and injects faults.
+//!
+//! What the student did is a list of [`Input`]s, each one line of text (`open
+//! laptop.example.org mx.example.net 25`, `type 1 EHLO laptop.example.org`, `wait 30m`,
+//! `fault greylist mx.example.net`). Replayed from the start on the same world they give the
+//! same World and the same trace, byte for byte ([`Sandbox::replay`]): a reload, an undo or
+//! a shared session restores exactly what the student saw, and nothing depends on when a key
+//! was pressed.
+//!
+//! After each input the World runs what follows from it (the reply, a relay to the next
+//! server, a delivery, a bounce) up to [`SETTLE`] of virtual time later; what comes later
+//! still (a retry in 30 minutes, a server's idle timeout) waits until the student waits for
+//! it (`wait 30m`, or `next`: on to the next thing the World has to do).
+//!
+//! Everything is bounded: the inputs ([`MAX_INPUTS`]), a typed line ([`MAX_LINE`]), the open
+//! connections ([`MAX_CONNECTIONS`]) and the trace ([`MAX_EVENTS`]). An input that is
+//! refused, or that would go over a bound, leaves the sandbox as it was.
+
+use std::fmt;
+
+use crate::describe::Description;
+use crate::describe::syntax::duration;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::{ConnId, HostId, Trace};
+use crate::world::World;
+
+/// How far the World runs on its own after an input: what a command sets off (the reply,
+/// DNS, the relay to the next server and its delivery, a connection attempt's 30 s timeout)
+/// happens within it; timers further away (retries, idle timeouts) wait for `wait`/`next`.
+pub const SETTLE: SimDuration = SimDuration::from_secs(60);
+/// A person takes a moment to type a line: each typed line leaves this long after the
+/// previous moment, so the trace's times read like a session at a keyboard.
+pub const TYPING: SimDuration = SimDuration::from_secs(2);
+/// The most inputs one session keeps.
+pub const MAX_INPUTS: usize = 500;
+/// The longest line a student may type, in bytes. Longer than any SMTP limit (RFC 5321
+/// §4.5.3.1: 512 for a command line, 1,000 for a text line), so those limits can be tried.
+pub const MAX_LINE: usize = 2_000;
+/// The most connections one session may open.
+pub const MAX_CONNECTIONS: usize = 50;
+/// The most events one session's trace may hold.
+pub const MAX_EVENTS: usize = 10_000;
+/// The longest `wait`: 30 days, the longest time a world description may use.
+pub const MAX_WAIT: SimDuration = SimDuration::from_secs(30 * 86_400);
+/// The world-description directives a student may inject while the World runs.
+pub const FAULTS: [&str; 5] = ["down", "greylist", "full", "reply", "cut"];
+
+/// One thing a student did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// `open FROM TO PORT`: a person on host `from` opens a TCP connection to `port` of `to`
+    /// (a terminal's `telnet TO PORT`).
+    Open { from: String, to: String, port: u16 },
+    /// `type N TEXT`: the person types `text` and presses Enter into connection `n`
+    /// (numbered from 1 in the order opened): `text` and CRLF go out.
+    Type { conn: usize, text: String },
+    /// `close N`: the person closes connection `n`.
+    Close { conn: usize },
+    /// `wait 30m`: the World runs on for this long.
+    Wait(SimDuration),
+    /// `next`: the World runs on to the next thing it has to do (a timer, a retry).
+    Next,
+    /// `fault DIRECTIVE`: one fault directive of the world description (`down`, `greylist`,
+    /// `full`, `reply`, `cut`), in force from now; a `down` window's times count from now.
+    Fault(String),
+}
+
+impl Input {
+    /// Reads one input line, as [`Input`]'s `Display` writes it.
+    pub fn parse(line: &str) -> Result<Input, String> {
+        let (word, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let conn = |s: &str| -> Result<usize, String> {
+            match s.parse::<usize>() {
+                Ok(n) if (1..=MAX_CONNECTIONS).contains(&n) && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+                _ => Err(format!("a connection is a number from 1 to {MAX_CONNECTIONS}, found `{s}`")),
+            }
+        };
+        match word {
+            "open" => {
+                let parts: Vec<&str> = rest.split(' ').collect();
+                let [from, to, port] = parts[..] else {
+                    return Err(
+                        "`open` takes a host, a host and a port: `open laptop.example.org mx.example.net 25`"
+                            .into(),
+                    );
+                };
+                let port = match port.parse::<u16>() {
+                    Ok(p) if p >= 1 && port.bytes().all(|b| b.is_ascii_digit()) => p,
+                    _ => return Err(format!("a port is a number from 1 to 65535, found `{port}`")),
+                };
+                Ok(Input::Open { from: from.to_string(), to: to.to_string(), port })
+            }
+            "type" => {
+                let (n, text) = rest.split_once(' ').unwrap_or((rest, ""));
+                let text = text.to_string();
+                check_typed(&text)?;
+                Ok(Input::Type { conn: conn(n)?, text })
+            }
+            "close" => Ok(Input::Close { conn: conn(rest)? }),
+            "wait" => {
+                let d = duration(rest)?;
+                if d.0 == 0 || d > MAX_WAIT {
+                    return Err(format!("a wait is longer than nothing and at most 30 days, found `{rest}`"));
+                }
+                Ok(Input::Wait(d))
+            }
+            "next" if rest.is_empty() => Ok(Input::Next),
+            "fault" => {
+                let kind = rest.split_whitespace().next().unwrap_or("");
+                if !FAULTS.contains(&kind) {
+                    return Err(format!("a fault is one of {}, found `{kind}`", FAULTS.join(", ")));
+                }
+                if rest.contains(['\r', '\n']) {
+                    return Err("a fault is one line".into());
+                }
+                Ok(Input::Fault(rest.to_string()))
+            }
+            _ => Err(format!("expected open, type, close, wait, next or fault, found `{word}`")),
+        }
+    }
+}
+
+/// A typed line: at most [`MAX_LINE`] bytes, no line break (Enter sends it) and no other
+/// control character but a tab.
+fn check_typed(text: &str) -> Result<(), String> {
+    if text.len() > MAX_LINE {
+        return Err(format!("a typed line is at most {MAX_LINE} bytes; this one is {}", text.len()));
+    }
+    match text.chars().find(|c| c.is_control() && *c != '\t') {
+        Some('\r' | '\n') => Err("one line at a time: Enter sends it".into()),
+        Some(c) => Err(format!("a typed line has no control characters, found U+{:04X}", u32::from(c))),
+        None => Ok(()),
+    }
+}
+
+/// `30m`, `2h`, `1500ms`: the largest unit that divides the duration.
+pub fn duration_text(d: SimDuration) -> String {
+    let ms = d.0 / 1_000;
+    let units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1_000, "s")];
+    match units.iter().find(|(n, _)| ms > 0 && ms.is_multiple_of(*n)) {
+        Some((n, unit)) => format!("{}{unit}", ms / n),
+        None => format!("{ms}ms"),
+    }
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Open { from, to, port } => write!(f, "open {from} {to} {port}"),
+            Input::Type { conn, text } => write!(f, "type {conn} {text}"),
+            Input::Close { conn } => write!(f, "close {conn}"),
+            Input::Wait(d) => write!(f, "wait {}", duration_text(*d)),
+            Input::Next => f.write_str("next"),
+            Input::Fault(directive) => write!(f, "fault {directive}"),
+        }
+    }
+}
+
+/// A connection the student opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Opened {
+    pub id: ConnId,
+    pub from: HostId,
+    pub to: HostId,
+    pub port: u16,
+}
+
+/// Why an input was refused; the sandbox is as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused(pub String);
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A running World and what the student did to it.
+pub struct Sandbox {
+    /// The world as it started.
+    start: Description,
+    /// The world with the faults injected so far (so a fault given twice is named).
+    description: Description,
+    world: World,
+    inputs: Vec<Input>,
+    conns: Vec<Opened>,
+    /// [`MAX_EVENTS`] (lowered by the tests).
+    max_events: usize,
+}
+
+impl Sandbox {
+    /// The World of `description`, at its start: nothing has happened yet.
+    pub fn new(description: Description) -> Sandbox {
+        let mut world = World::from_description(&description);
+        // Takes the hosts' state before the first event (the view's step 0).
+        let _ = world.advance_to(SimTime::ZERO);
+        Sandbox {
+            start: description.clone(),
+            description,
+            world,
+            inputs: Vec::new(),
+            conns: Vec::new(),
+            max_events: MAX_EVENTS,
+        }
+    }
+
+    /// The session that `lines` (inputs, one a line, as [`Input`]'s `Display` writes them)
+    /// make on the world of `description`. A line that cannot be read or is refused stops
+    /// the replay: the sandbox of the lines before it, and the line's number (from 1) and
+    /// why.
+    pub fn replay<'a>(
+        description: Description,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> (Sandbox, Option<(usize, Refused)>) {
+        let mut sandbox = Sandbox::new(description);
+        for (i, line) in lines.into_iter().enumerate() {
+            let applied = Input::parse(line).map_err(Refused).and_then(|input| sandbox.apply(input));
+            if let Err(why) = applied {
+                return (sandbox, Some((i + 1, why)));
+            }
+        }
+        (sandbox, None)
+    }
+
+    /// Does `input` now, then lets the World run what follows from it ([`SETTLE`]).
+    /// Refused (the sandbox unchanged) when it names what does not exist, or when the
+    /// session would go over one of its bounds.
+    pub fn apply(&mut self, input: Input) -> Result<(), Refused> {
+        if self.inputs.len() >= MAX_INPUTS {
+            return Err(Refused(format!("a session keeps at most {MAX_INPUTS} inputs: start over to go on")));
+        }
+        self.check(&input)?;
+        match self.run(&input) {
+            Ok(()) if self.world.trace().len() <= self.max_events => {
+                self.inputs.push(input);
+                Ok(())
+            }
+            outcome => {
+                // Whatever the World did on the way is taken back: the same inputs again.
+                let why = outcome.err().unwrap_or_else(|| {
+                    Refused(format!("a session holds at most {MAX_EVENTS} events: start over to go on"))
+                });
+                let max_events = self.max_events;
+                *self = self.without_last(0);
+                self.max_events = max_events;
+                Err(why)
+            }
+        }
+    }
+
+    /// The same session without its last `n` inputs (an undo).
+    pub fn without_last(&self, n: usize) -> Sandbox {
+        let keep = self.inputs.len().saturating_sub(n);
+        let lines: Vec<String> = self.inputs[..keep].iter().map(Input::to_string).collect();
+        // These inputs were all applied before, to the same world: none is refused.
+        let mut sandbox = Sandbox::replay(self.start.clone(), lines.iter().map(String::as_str)).0;
+        sandbox.max_events = self.max_events;
+        sandbox
+    }
+
+    /// What the student did, in order.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    /// Every event so far, and the hosts' states after each.
+    pub fn trace(&self) -> &Trace {
+        self.world.trace()
+    }
+
+    /// The World's clock.
+    pub fn now(&self) -> SimTime {
+        self.world.now()
+    }
+
+    /// When the World next has something to do on its own, if anything.
+    pub fn next_wakeup(&self) -> Option<SimTime> {
+        self.world.next_wakeup()
+    }
+
+    /// The connections opened, numbered from 1 in this order.
+    pub fn connections(&self) -> &[Opened] {
+        &self.conns
+    }
+
+    /// True while connection `n` (from 1) is open.
+    pub fn is_open(&self, n: usize) -> bool {
+        n.checked_sub(1).and_then(|i| self.conns.get(i)).is_some_and(|c| self.world.is_open(c.id))
+    }
+
+    /// The world as it started, and with the faults injected so far.
+    pub fn description(&self) -> &Description {
+        &self.description
+    }
+
+    /// Refuses what names something that does not exist, before anything is done.
+    fn check(&self, input: &Input) -> Result<(), Refused> {
+        let host = |name: &str| {
+            self.world
+                .host_by_name(name)
+                .ok_or_else(|| Refused(format!("there is no host `{name}` in this world")))
+        };
+        let open = |n: usize| {
+            if n == 0 || n > self.conns.len() {
+                Err(Refused(format!("there is no connection {n}")))
+            } else if !self.is_open(n) {
+                Err(Refused(format!("connection {n} is closed")))
+            } else {
+                Ok(())
+            }
+        };
+        match input {
+            Input::Open { from, to, .. } => {
+                if host(from)? == host(to)? {
+                    return Err(Refused("a host connects to another host".into()));
+                }
+                if self.conns.len() >= MAX_CONNECTIONS {
+                    return Err(Refused(format!("a session opens at most {MAX_CONNECTIONS} connections")));
+                }
+                Ok(())
+            }
+            Input::Type { conn, text } => {
+                check_typed(text).map_err(Refused)?;
+                open(*conn)
+            }
+            Input::Close { conn } => open(*conn),
+            Input::Wait(d) if d.0 == 0 || *d > MAX_WAIT => {
+                Err(Refused("a wait is longer than nothing and at most 30 days".into()))
+            }
+            Input::Next if self.world.next_wakeup().is_none() => {
+                Err(Refused("nothing is left to happen: the World waits for you".into()))
+            }
+            Input::Fault(directive)
+                if !FAULTS.contains(&directive.split_whitespace().next().unwrap_or("")) =>
+            {
+                Err(Refused(format!("a fault is one of {}", FAULTS.join(", "))))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn run(&mut self, input: &Input) -> Result<(), Refused> {
+        let live = |e: crate::world::WorldError| Refused(e.to_string());
+        let now = self.world.now();
+        match input {
+            Input::Open { from, to, port } => {
+                let (Some(from), Some(to)) = (self.world.host_by_name(from), self.world.host_by_name(to))
+                else {
+                    return Err(Refused("no such host".into()));
+                };
+                let id = self.world.open(from, to, *port).map_err(live)?;
+                self.conns.push(Opened { id, from, to, port: *port });
+            }
+            Input::Type { conn, text } => {
+                let id = self.conns[conn - 1].id;
+                // The person types for a moment; what the World does meanwhile happens first.
+                self.world.advance_to(now.plus(TYPING)).map_err(live)?;
+                if !self.world.is_open(id) {
+                    return Err(Refused(format!("connection {conn} was closed while you typed")));
+                }
+                let mut line = text.clone().into_bytes();
+                line.extend_from_slice(b"\r\n");
+                self.world.write(id, &line).map_err(live)?;
+            }
+            Input::Close { conn } => self.world.close(self.conns[conn - 1].id).map_err(live)?,
+            Input::Wait(d) => {
+                self.world.advance_to(now.plus(*d)).map_err(live)?;
+            }
+            Input::Next => {
+                self.world.advance().map_err(live)?;
+            }
+            Input::Fault(directive) => self.inject(directive)?,
+        }
+        self.settle()
+    }
+
+    /// Runs what is due within [`SETTLE`] from now.
+    fn settle(&mut self) -> Result<(), Refused> {
+        let horizon = self.world.now().plus(SETTLE);
+        while let Some(t) = self.world.next_wakeup().filter(|t| *t <= horizon) {
+            self.world.advance_to(t).map_err(|e| Refused(e.to_string()))?;
+            if self.world.trace().len() > self.max_events {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one fault directive with the world description's grammar, checked against the
+    /// world (its hosts, its users, the faults already in force), and puts it in force now.
+    fn inject(&mut self, directive: &str) -> Result<(), Refused> {
+        let before = self.description.faults.len();
+        let mut d = self.description.clone();
+        d.extend(directive, 1).map_err(|errors| {
+            Refused(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+        })?;
+        let now = self.world.now();
+        for f in &d.faults[before..] {
+            self.world.apply_fault(f, now);
+        }
+        self.description = d;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

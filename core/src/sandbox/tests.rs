@@ -1,0 +1,313 @@
+use super::*;
+use crate::trace::{EventKind, TraceEvent};
+
+const LAPTOP: &str = "laptop.example.org";
+const MX: &str = "mx.example.net";
+
+fn sandbox(lines: &[&str]) -> Sandbox {
+    let (s, refused) = Sandbox::replay(Description::standard(), lines.iter().copied());
+    assert_eq!(refused, None, "{lines:?}");
+    s
+}
+
+/// What came back on connection `n`, as the person at the terminal reads it.
+fn received(s: &Sandbox, n: usize) -> String {
+    let c = s.connections()[n - 1];
+    s.trace().events.iter().filter(|e| e.conn == Some(c.id) && e.from == c.to).map(TraceEvent::text).collect()
+}
+
+fn replies(s: &Sandbox) -> Vec<String> {
+    s.trace()
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Reply { status, .. } => Some(status.label()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A whole transaction typed into Bob's server: what `swaks` or a terminal would do.
+const TYPED_TRANSACTION: &[&str] = &[
+    "open laptop.example.org mx.example.net 25",
+    "type 1 EHLO laptop.example.org",
+    "type 1 MAIL FROM:<alice@example.org>",
+    "type 1 RCPT TO:<bob@example.net>",
+    "type 1 DATA",
+    "type 1 Subject: typed by hand",
+    "type 1 ",
+    "type 1 Hello Bob",
+    "type 1 .",
+    "type 1 QUIT",
+];
+
+#[test]
+fn inputs_read_back_as_written() {
+    let cases = [
+        "open laptop.example.org mx.example.net 25",
+        "type 1 EHLO laptop.example.org",
+        "type 12 ",
+        "type 3 \tMAIL FROM:<a@b>  ",
+        "close 2",
+        "wait 30m",
+        "wait 1500ms",
+        "wait 2h",
+        "wait 1d",
+        "next",
+        "fault down mx.example.net from 0s to 10m",
+        "fault reply mx.example.net RCPT 450 4.2.0 \"Try later\" times 1",
+    ];
+    for line in cases {
+        let input = Input::parse(line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(input.to_string(), line, "{input:?}");
+    }
+    assert_eq!(Input::parse("type 1").unwrap(), Input::Type { conn: 1, text: String::new() });
+    assert_eq!(Input::parse("wait 90s").unwrap().to_string(), "wait 90s");
+    assert_eq!(Input::parse("wait 120s").unwrap().to_string(), "wait 2m");
+}
+
+#[test]
+fn bad_inputs_are_named() {
+    let cases = [
+        ("", "expected open, type, close"),
+        ("telnet mx 25", "expected open, type, close"),
+        ("open laptop.example.org mx.example.net", "a host, a host and a port"),
+        ("open a b 0", "from 1 to 65535"),
+        ("open a b 70000", "from 1 to 65535"),
+        ("open a b +25", "from 1 to 65535"),
+        ("type 0 HELO", "from 1 to 50"),
+        ("type x HELO", "from 1 to 50"),
+        ("type 51 HELO", "from 1 to 50"),
+        ("type 1 a\rb", "one line at a time"),
+        ("type 1 a\u{0}b", "U+0000"),
+        ("close", "from 1 to 50"),
+        ("wait", "a duration"),
+        ("wait 0s", "longer than nothing"),
+        ("wait 31d", "longer than 30 days"),
+        ("next now", "expected open"),
+        ("fault host evil 1.2.3.4 client", "a fault is one of down"),
+        ("fault", "a fault is one of"),
+    ];
+    for (line, want) in cases {
+        let got = Input::parse(line).expect_err(line);
+        assert!(got.contains(want), "{line:?}: {got}");
+    }
+    let long = format!("type 1 {}", "x".repeat(MAX_LINE + 1));
+    assert!(Input::parse(&long).unwrap_err().contains("at most 2000 bytes"));
+}
+
+#[test]
+fn a_typed_transaction_is_delivered() {
+    let s = sandbox(TYPED_TRANSACTION);
+    let got = received(&s, 1);
+    assert!(got.starts_with("220 mx.example.net"), "{got}");
+    assert!(got.contains("\r\n354 ") && got.contains("250 2.0.0 OK: queued as"), "{got}");
+    assert!(got.ends_with("221 2.0.0 mx.example.net closing connection\r\n"), "{got}");
+    assert!(!s.is_open(1), "the server closed it after QUIT");
+    let delivered: Vec<&TraceEvent> = s
+        .trace()
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Delivery { mailbox } if mailbox == "bob@example.net"))
+        .collect();
+    assert_eq!(delivered.len(), 1);
+    assert!(delivered[0].text().contains("Subject: typed by hand\r\n\r\nHello Bob\r\n"));
+    // Every line left two seconds after the moment before it: a person typing.
+    let typed: Vec<SimTime> = s
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.from == 0 && e.conn.is_some() && !e.bytes.is_empty())
+        .map(|e| e.sent)
+        .collect();
+    assert!(typed.windows(2).all(|w| w[1].0 >= w[0].0 + TYPING.0), "{typed:?}");
+}
+
+#[test]
+fn a_replay_gives_the_same_trace_byte_for_byte() {
+    let lines: Vec<&str> =
+        TYPED_TRANSACTION.iter().copied().chain(["fault greylist mx.example.net", "wait 5m"]).collect();
+    let live = {
+        let mut s = Sandbox::new(Description::standard());
+        for line in &lines {
+            s.apply(Input::parse(line).unwrap()).unwrap();
+        }
+        s
+    };
+    let again = sandbox(&lines);
+    let key = |s: &Sandbox| -> Vec<(SimTime, SimTime, usize, usize, Vec<u8>)> {
+        s.trace().events.iter().map(|e| (e.sent, e.at, e.from, e.to, e.bytes.clone())).collect()
+    };
+    assert_eq!(key(&live), key(&again));
+    assert_eq!(live.now(), again.now());
+    let written: Vec<String> = live.inputs().iter().map(Input::to_string).collect();
+    assert_eq!(written, lines);
+}
+
+#[test]
+fn a_fault_counts_from_the_moment_it_is_injected() {
+    // RCPT is accepted, then the teacher injects a rule: the next RCPT is refused, the
+    // first keeps its 250, and the rule is used up after one.
+    let s = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "type 1 HELO laptop.example.org",
+        "type 1 MAIL FROM:<alice@example.org>",
+        "type 1 RCPT TO:<bob@example.net>",
+        "fault reply mx.example.net RCPT 450 4.2.1 \"Mailbox busy, try later\" times 1",
+        "type 1 RCPT TO:<carol@example.net>",
+        "type 1 RCPT TO:<carol@example.net>",
+    ]);
+    assert_eq!(replies(&s), ["220", "250", "250", "250", "450", "250"]);
+    assert!(received(&s, 1).contains("450 4.2.1 Mailbox busy, try later\r\n"));
+}
+
+#[test]
+fn a_host_taken_down_now_comes_back_when_its_window_ends() {
+    let s = sandbox(&[
+        "wait 1h",
+        "fault down mx.example.net from 0s to 10m",
+        "open laptop.example.org mx.example.net 25",
+    ]);
+    // No answer: the connection attempt gives up after its timeout (30 s).
+    assert!(received(&s, 1).is_empty());
+    assert!(!s.is_open(1));
+    let s = sandbox(&[
+        "wait 1h",
+        "fault down mx.example.net from 0s to 10m",
+        "open laptop.example.org mx.example.net 25",
+        "wait 10m",
+        "open laptop.example.org mx.example.net 25",
+    ]);
+    assert!(received(&s, 2).starts_with("220 mx.example.net"), "{}", received(&s, 2));
+}
+
+#[test]
+fn a_mailbox_filled_now_refuses_the_next_message() {
+    let mut lines: Vec<&str> = vec!["fault full bob@example.net"];
+    lines.extend(TYPED_TRANSACTION);
+    let s = sandbox(&lines);
+    let got = received(&s, 1);
+    assert!(got.contains("\r\n452 4.2.2") || got.contains("\r\n552 5.2.2"), "{got}");
+    assert!(!s.trace().events.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })));
+}
+
+#[test]
+fn waiting_lets_the_servers_timers_run() {
+    // Nothing typed after EHLO: 5 minutes later the server says 421 and closes.
+    let mut s = sandbox(&["open laptop.example.org mx.example.net 25", "type 1 EHLO laptop.example.org"]);
+    assert!(s.is_open(1));
+    let before = s.now();
+    s.apply(Input::Next).unwrap();
+    assert!(s.now() >= before.plus(crate::smtp::server::SERVER_TIMEOUT.min(SimDuration(u64::MAX))));
+    assert!(received(&s, 1).contains("421 4.4.2 mx.example.net timeout"), "{}", received(&s, 1));
+    assert!(!s.is_open(1));
+    // Nothing is left to happen.
+    let refused = s.apply(Input::Next).unwrap_err();
+    assert!(refused.0.contains("nothing is left"), "{refused}");
+}
+
+#[test]
+fn a_refused_input_changes_nothing() {
+    let s0 = sandbox(&["open laptop.example.org mx.example.net 25", "type 1 QUIT"]);
+    let cases = [
+        (Input::Type { conn: 1, text: "NOOP".into() }, "connection 1 is closed"),
+        (Input::Type { conn: 2, text: "NOOP".into() }, "there is no connection 2"),
+        (Input::Close { conn: 1 }, "connection 1 is closed"),
+        (
+            Input::Open { from: LAPTOP.into(), to: "nowhere.example".into(), port: 25 },
+            "no host `nowhere.example`",
+        ),
+        (Input::Open { from: MX.into(), to: MX.into(), port: 25 }, "another host"),
+        (Input::Fault("greylist laptop.example.org".into()), "greylisting answers SMTP"),
+        (Input::Fault("full nobody@example.net".into()), "nobody@example.net"),
+        (Input::Fault("reply mx.example.net QUIT 550 \"No\"".into()), "never answered 550"),
+        (Input::Fault("host x.example 192.0.2.99 client".into()), "a fault is one of"),
+        (Input::Wait(SimDuration(0)), "longer than nothing"),
+    ];
+    for (input, want) in cases {
+        let mut s = sandbox(&["open laptop.example.org mx.example.net 25", "type 1 QUIT"]);
+        let got = s.apply(input.clone()).expect_err(&format!("{input:?}"));
+        assert!(got.0.contains(want), "{input:?}: {got}");
+        assert_eq!(s.trace().len(), s0.trace().len(), "{input:?}");
+        assert_eq!(s.inputs(), s0.inputs(), "{input:?}");
+        assert_eq!(s.now(), s0.now(), "{input:?}");
+    }
+    // A fault given twice is named as such.
+    let mut s = sandbox(&["fault greylist mx.example.net"]);
+    let got = s.apply(Input::Fault("greylist mx.example.net".into())).unwrap_err();
+    assert!(got.0.contains("already greylisting"), "{got}");
+}
+
+#[test]
+fn a_replay_stops_at_the_first_line_it_cannot_do() {
+    let (s, refused) = Sandbox::replay(
+        Description::standard(),
+        ["open laptop.example.org mx.example.net 25", "type 1 QUIT", "type 1 NOOP", "wait 1m"],
+    );
+    let (line, why) = refused.unwrap();
+    assert_eq!(line, 3);
+    assert!(why.0.contains("connection 1 is closed"), "{why}");
+    assert_eq!(s.inputs().len(), 2);
+    let (s, refused) = Sandbox::replay(Description::standard(), ["wait 1m", "dance"]);
+    assert_eq!(refused.map(|(l, _)| l), Some(2));
+    assert_eq!(s.inputs(), [Input::Wait(SimDuration::from_secs(60))]);
+}
+
+#[test]
+fn undo_takes_back_the_last_inputs() {
+    let s = sandbox(TYPED_TRANSACTION);
+    let back = s.without_last(2);
+    assert_eq!(back.inputs(), &s.inputs()[..TYPED_TRANSACTION.len() - 2]);
+    assert!(back.is_open(1), "QUIT and the final dot taken back");
+    assert!(!back.trace().events.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })));
+    assert_eq!(s.without_last(100).trace().len(), 0);
+}
+
+#[test]
+fn a_session_is_bounded() {
+    // Inputs.
+    let mut s = Sandbox::new(Description::standard());
+    for _ in 0..MAX_INPUTS {
+        s.apply(Input::Wait(SimDuration::from_secs(1))).unwrap();
+    }
+    let got = s.apply(Input::Wait(SimDuration::from_secs(1))).unwrap_err();
+    assert!(got.0.contains("at most 500 inputs"), "{got}");
+    // Connections.
+    let mut s = Sandbox::new(Description::standard());
+    for _ in 0..MAX_CONNECTIONS {
+        s.apply(Input::Open { from: LAPTOP.into(), to: MX.into(), port: 25 }).unwrap();
+    }
+    let got = s.apply(Input::Open { from: LAPTOP.into(), to: MX.into(), port: 25 }).unwrap_err();
+    assert!(got.0.contains("at most 50 connections"), "{got}");
+    // Events: the input that would go over the bound is taken back whole.
+    let mut s = sandbox(&["open laptop.example.org mx.example.net 25"]);
+    s.max_events = s.trace().len() + 3;
+    s.apply(Input::parse("type 1 NOOP").unwrap()).unwrap();
+    let len = s.trace().len();
+    let got = s.apply(Input::parse("type 1 NOOP").unwrap()).unwrap_err();
+    assert!(got.0.contains("at most"), "{got}");
+    assert_eq!((s.trace().len(), s.inputs().len(), s.max_events), (len, 2, len + 1));
+}
+
+#[test]
+fn a_port_with_no_service_refuses_the_connection() {
+    let s = sandbox(&["open laptop.example.org mx.example.net 2525"]);
+    assert!(s.trace().events.iter().any(|e| e.kind == EventKind::Refused { port: 2525 }));
+    assert!(!s.is_open(1));
+}
+
+#[cfg(feature = "pop3")]
+#[test]
+fn a_typed_message_can_be_read_back_with_pop3() {
+    let mut lines: Vec<&str> = TYPED_TRANSACTION.to_vec();
+    lines.extend([
+        "open laptop.example.org mx.example.net 110",
+        "type 2 USER bob@example.net",
+        "type 2 PASS builder",
+        "type 2 STAT",
+        "type 2 RETR 1",
+    ]);
+    let s = sandbox(&lines);
+    let got = received(&s, 2);
+    assert!(got.contains("+OK 1 ") && got.contains("Hello Bob\r\n.\r\n"), "{got}");
+}
