@@ -21,6 +21,8 @@ pub mod num;
 pub mod present;
 pub mod progress;
 pub mod route;
+#[cfg(feature = "imap")]
+pub mod sandbox;
 pub mod saved;
 pub mod shared;
 pub mod sheets;

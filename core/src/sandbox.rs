@@ -160,6 +160,8 @@ impl fmt::Display for Input {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Opened {
     pub id: ConnId,
+    /// When it was opened.
+    pub at: SimTime,
     pub from: HostId,
     pub to: HostId,
     pub port: u16,
@@ -288,7 +290,12 @@ impl Sandbox {
         n.checked_sub(1).and_then(|i| self.conns.get(i)).is_some_and(|c| self.world.is_open(c.id))
     }
 
-    /// The world as it started, and with the faults injected so far.
+    /// The world as it started.
+    pub fn start(&self) -> &Description {
+        &self.start
+    }
+
+    /// The world with the faults injected so far.
     pub fn description(&self) -> &Description {
         &self.description
     }
@@ -349,7 +356,7 @@ impl Sandbox {
                     return Err(Refused("no such host".into()));
                 };
                 let id = self.world.open(from, to, *port).map_err(live)?;
-                self.conns.push(Opened { id, from, to, port: *port });
+                self.conns.push(Opened { id, at: now, from, to, port: *port });
             }
             Input::Type { conn, text } => {
                 let id = self.conns[conn - 1].id;

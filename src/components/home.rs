@@ -149,6 +149,13 @@ pub fn Home() -> Html {
                     </p>
                 </section>
                 { for parts.iter().enumerate().map(|(i, (title, lessons))| part(progress, i + 1, title, lessons)) }
+                <section class="path-part home-yours" aria-labelledby="sandbox-title">
+                    <h2 id="sandbox-title">{ "Sandbox" }</h2>
+                    <p>
+                        { "Be the mail program yourself: type SMTP, POP3 or IMAP into the servers, let time pass, break things. " }
+                        <a href="#/sandbox" data-testid="sandbox-link">{ "Open the sandbox ›" }</a>
+                    </p>
+                </section>
                 <section class="path-part home-yours" aria-labelledby="yours-title">
                     <h2 id="yours-title">{ "Your own lessons" }</h2>
                     <p>

@@ -21,6 +21,16 @@ pub mod message_dialog;
 pub mod narration;
 pub mod page;
 pub mod predict;
+/// The sandbox (`#/sandbox`): only the full build (feature `imap`) has it, with its bar,
+/// terminal and fault form.
+#[cfg(feature = "imap")]
+pub mod sandbox_bar;
+#[cfg(feature = "imap")]
+pub mod sandbox_faults;
+#[cfg(feature = "imap")]
+pub mod sandbox_page;
+#[cfg(feature = "imap")]
+pub mod sandbox_terminal;
 pub mod sequence;
 pub mod sequence_panel;
 #[cfg(feature = "teacher")]

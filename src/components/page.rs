@@ -16,6 +16,8 @@ enum View {
     Yours(Option<Result<String, String>>),
     /// `#/handout/…`, `#/worksheet/…`: a lesson's hand-out or worksheet (the full build).
     Sheet(route::Sheet, String),
+    /// `#/sandbox`: the running World to type into (the full build).
+    Sandbox,
     /// Anything else: the home page.
     Home,
 }
@@ -30,6 +32,8 @@ fn view() -> View {
         View::Yours(Some(shared))
     } else if hash.trim_end_matches('/') == "#/yours" {
         View::Yours(None)
+    } else if hash.trim_end_matches('/') == "#/sandbox" {
+        View::Sandbox
     } else {
         View::Home
     }
@@ -55,6 +59,7 @@ pub fn Page() -> Html {
         View::Home => html! { <Home /> },
         View::Yours(shared) => yours(shared),
         View::Sheet(sheet, id) => sheet_page(*sheet, id),
+        View::Sandbox => sandbox(),
     }
 }
 
@@ -78,21 +83,32 @@ fn sheet_page(sheet: route::Sheet, id: &str) -> Html {
     }
 }
 
+#[cfg(feature = "imap")]
+fn sandbox() -> Html {
+    html! { <crate::components::sandbox_page::SandboxPage /> }
+}
+
+#[cfg(not(feature = "imap"))]
+fn sandbox() -> Html {
+    elsewhere("Loading the sandbox…")
+}
+
 #[cfg(not(feature = "teacher"))]
 fn yours(_: &Option<Result<String, String>>) -> Html {
-    elsewhere()
+    elsewhere("Loading the teachers' tools…")
 }
 
 #[cfg(not(feature = "teacher"))]
 fn sheet_page(_: route::Sheet, _: &str) -> Html {
-    elsewhere()
+    elsewhere("Loading the teachers' tools…")
 }
 
-/// The lite build has no teachers' tools: the full build in `full/` has, at the same address.
-#[cfg(not(feature = "teacher"))]
-fn elsewhere() -> Html {
+/// The lite build has no teachers' tools and no sandbox: the full build in `full/` has,
+/// at the same address.
+#[cfg(not(all(feature = "teacher", feature = "imap")))]
+fn elsewhere(loading: &'static str) -> Html {
     if let Some(w) = web_sys::window() {
         let _ = w.location().replace(&format!("full/{}", location_hash()));
     }
-    html! { <p class="home-body" role="status">{ "Loading the teachers' tools…" }</p> }
+    html! { <p class="home-body" role="status">{ loading }</p> }
 }

@@ -9,6 +9,8 @@ mod use_next_frame;
 mod use_play_timer;
 mod use_presenting;
 mod use_progress;
+#[cfg(feature = "imap")]
+mod use_sandbox;
 mod use_settings;
 #[cfg(feature = "teacher")]
 mod use_sheet_lesson;
@@ -24,6 +26,8 @@ pub use use_next_frame::use_next_frame;
 pub use use_play_timer::use_play_timer;
 pub use use_presenting::use_presenting;
 pub use use_progress::{load_progress, use_record_progress};
+#[cfg(feature = "imap")]
+pub use use_sandbox::{SANDBOX_STEP_MS, load_sandbox, use_sandbox_animation, use_save_sandbox};
 pub use use_settings::{load_settings, use_persist_settings};
 #[cfg(feature = "teacher")]
 pub use use_sheet_lesson::{SheetLesson, use_sheet_lesson, use_sheet_style};

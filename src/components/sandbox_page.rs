@@ -1,0 +1,112 @@
+use mailroom_core::describe::Description;
+use yew::prelude::*;
+
+use crate::components::diagram::Diagram;
+use crate::components::explanation::ExplanationCard;
+use crate::components::icons;
+use crate::components::mailboxes::Mailboxes;
+use crate::components::sandbox_bar::SandboxBar;
+use crate::components::sandbox_faults::SandboxFaults;
+use crate::components::sandbox_terminal::SandboxTerminal;
+use crate::components::transcript::Transcript;
+use crate::hooks::{SANDBOX_STEP_MS, load_sandbox, use_sandbox_animation, use_save_sandbox};
+use crate::present;
+use crate::sandbox::{SandboxAction, SandboxState, clock};
+use crate::state::Action;
+
+/// The sandbox (`#/sandbox`, the full build): the standard world running, a terminal to
+/// type into any of its servers, the clock to move on, and faults to inject; the diagram,
+/// the transcript and the explanations show what happens, as in a lesson.
+#[component]
+pub fn SandboxPage() -> Html {
+    let state =
+        use_reducer(|| SandboxState::from_storage(Description::standard(), load_sandbox().as_deref()));
+    use_save_sandbox(&state);
+    use_sandbox_animation(&state);
+    use_effect_with((), |_| {
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            document.set_title("Sandbox · Mailroom");
+        }
+    });
+    let dispatch = state.dispatcher().to_callback();
+    // The transcript and the explanation card speak the player's actions: choosing an event
+    // is all they do here.
+    let player = use_callback(dispatch.clone(), |a: Action, d| {
+        if let Action::Select(i) = a {
+            d.emit(SandboxAction::Select(i));
+        }
+    });
+    let sandbox = state.sandbox.borrow();
+    let conns = sandbox.connections().to_vec();
+    let open: Vec<bool> = (1..=conns.len()).map(|n| sandbox.is_open(n)).collect();
+    let inputs: Vec<String> = sandbox.inputs().iter().map(ToString::to_string).collect();
+    let (now, next) = (sandbox.now(), sandbox.next_wakeup());
+    drop(sandbox);
+    let total = state.total();
+    let announce = match state.cursor.checked_sub(1) {
+        Some(i) => format!("Event {} of {total}. {}", state.cursor, present::summary(&state.run.trace, i)),
+        None => "Nothing has happened yet: open a connection.".to_string(),
+    };
+
+    html! {
+        <main class="player sandbox" data-testid="sandbox" data-cursor={state.cursor.to_string()}
+            data-total={total.to_string()} aria-labelledby="sandbox-title">
+            <header class="top-bar">
+                <a class="brand" href="#/" title="All lessons: the learning path" data-testid="home-link">
+                    { icons::logo() }
+                    <span>{ "Mailroom" }</span>
+                    <span class="visually-hidden">{ ": all lessons" }</span>
+                </a>
+                <h1 id="sandbox-title" class="lesson-title">{ "Sandbox" }</h1>
+                <div class="notice-slot" role="status">
+                    if let Some(notice) = &state.notice {
+                        <p class="notice" data-testid="notice">
+                            <span>{ notice.clone() }</span>
+                            <button type="button" class="notice-close" aria-label="Dismiss this notice" title="Dismiss"
+                                onclick={dispatch.reform(|_: MouseEvent| SandboxAction::DismissNotice)}>{ "×" }</button>
+                        </p>
+                    }
+                </div>
+                <p class="step-counter sandbox-clock" data-testid="clock" title="The World's clock">
+                    { icons::clock() }
+                    <span class="visually-hidden">{ "The World's clock: " }</span>
+                    { clock(now) }
+                </p>
+            </header>
+            <div class="stage">
+                <Diagram run={state.run.clone()} cursor={state.cursor} travel_ms={SANDBOX_STEP_MS * 7 / 10} />
+                <Transcript
+                    run={state.run.clone()}
+                    cursor={state.cursor}
+                    selected={state.selected}
+                    show_line_ends={false}
+                    eavesdropper={false}
+                    dispatch={player.clone()}
+                />
+            </div>
+            <aside class="side" aria-label="Sandbox">
+                <SandboxTerminal
+                    run={state.run.clone()}
+                    cursor={state.cursor}
+                    conns={conns}
+                    open={open}
+                    active={state.active}
+                    lesson={state.lesson.clone()}
+                    dispatch={dispatch.clone()}
+                />
+                <ExplanationCard
+                    run={state.run.clone()}
+                    focused={state.focused()}
+                    selected={state.selected.is_some()}
+                    dispatch={player}
+                />
+                <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
+                <Mailboxes run={state.run.clone()} lesson={state.lesson.clone()} cursor={state.cursor} />
+            </aside>
+            <SandboxBar cursor={state.cursor} {total} {now} {next} inputs={inputs.len()} {dispatch} />
+            <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
+                { announce }
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,240 @@
+use mailroom_core::lesson::Lesson;
+use mailroom_core::sandbox::{Input, Opened};
+use mailroom_core::trace::HostRole;
+use mailroom_core::world::LessonRun;
+use yew::prelude::*;
+
+use crate::sandbox::{SandboxAction, TermLine, hints, terminal, typable_ports};
+use crate::shared::Shared;
+
+#[derive(Properties, PartialEq)]
+pub struct SandboxTerminalProps {
+    pub run: Shared<LessonRun>,
+    pub cursor: usize,
+    /// The connections opened, numbered from 1.
+    pub conns: Vec<Opened>,
+    /// Which of them are open now.
+    pub open: Vec<bool>,
+    /// The one shown (from 1), 0 before the first.
+    pub active: usize,
+    /// The sandbox's world (its hosts and their services).
+    pub lesson: Shared<Lesson>,
+    pub dispatch: Callback<SandboxAction>,
+}
+
+fn value_of(e: &Event) -> String {
+    let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+    select.value()
+}
+
+/// The terminal: connect from one host to a port of another, then type lines into the
+/// connection and read what comes back, as `telnet HOST PORT` would show it.
+#[component]
+pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
+    let world = &props.lesson.world;
+    let hosts: Vec<String> = world.hosts.iter().map(|h| h.name.clone()).collect();
+    let first_client = world.hosts.iter().find(|h| h.role == HostRole::Client).map(|h| h.name.clone());
+    let from = use_state(|| first_client.or_else(|| hosts.first().cloned()).unwrap_or_default());
+    let first_server = {
+        let from = (*from).clone();
+        // The last server (Bob's provider in the standard world): where a message typed by
+        // hand goes straight to the recipient's mailbox.
+        move || {
+            world
+                .hosts
+                .iter()
+                .rev()
+                .find(|h| h.name != from && !typable_ports(world, &h.name).is_empty())
+                .map(|h| h.name.clone())
+        }
+    };
+    let to = use_state(|| first_server().unwrap_or_default());
+    // Where it can connect from `from`: another host with a service to type into.
+    let servers: Vec<&str> = world
+        .hosts
+        .iter()
+        .filter(|h| h.name != *from && !typable_ports(world, &h.name).is_empty())
+        .map(|h| h.name.as_str())
+        .collect();
+    // The host chosen, if it is one of them; else the first.
+    let to_now =
+        servers.iter().find(|h| **h == *to).or(servers.first()).map(|h| h.to_string()).unwrap_or_default();
+    let ports = typable_ports(world, &to_now);
+    let port = use_state(|| ports.first().map_or(25, |p| p.0));
+    // The port chosen, if the host has it; else the host's first.
+    let port_now = ports.iter().find(|p| p.0 == *port).or(ports.first()).map(|p| p.0);
+    let text = use_state(String::new);
+    let screen = use_node_ref();
+    let field = use_node_ref();
+
+    let connect = {
+        let (from, to, dispatch) = ((*from).clone(), to_now.clone(), props.dispatch.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(port) = port_now {
+                dispatch.emit(SandboxAction::Do(Input::Open { from: from.clone(), to: to.clone(), port }));
+            }
+        })
+    };
+    let active = props.active;
+    let conn = active.checked_sub(1).and_then(|i| props.conns.get(i)).copied();
+    let is_open = active.checked_sub(1).and_then(|i| props.open.get(i)).copied().unwrap_or(false);
+    let send = {
+        let (text, dispatch) = (text.clone(), props.dispatch.clone());
+        move || {
+            // A pasted message goes out a line at a time, as typed.
+            let value = (*text).clone();
+            let value = value.strip_suffix('\n').unwrap_or(&value);
+            for line in value.split('\n') {
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                dispatch.emit(SandboxAction::Do(Input::Type { conn: active, text: line.to_string() }));
+            }
+            text.set(String::new());
+        }
+    };
+    let onsubmit = {
+        let send = send.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            send();
+        })
+    };
+    // Enter sends; Shift+Enter starts another line (a pasted message keeps its lines).
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Enter" && !e.shift_key() && !e.is_composing() {
+            e.prevent_default();
+            send();
+        }
+    });
+    let oninput = {
+        let text = text.clone();
+        Callback::from(move |e: InputEvent| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            text.set(area.value());
+        })
+    };
+    let lines = conn.map(|c| terminal(&props.run.trace, &c, props.cursor)).unwrap_or_default();
+    // The newest line in view, and the focus on the line to type in once a connection opens.
+    {
+        let screen = screen.clone();
+        use_effect_with(lines.len(), move |_| {
+            if let Some(el) = screen.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    {
+        let field = field.clone();
+        use_effect_with(props.conns.len(), move |_| {
+            if let Some(el) = field.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    let kind = conn.and_then(|c| {
+        let name = &props.run.trace.host(c.to).name;
+        typable_ports(world, name).into_iter().find(|p| p.0 == c.port).map(|p| p.1)
+    });
+    let fill = |hint: &'static str| {
+        let (text, field) = (text.clone(), field.clone());
+        Callback::from(move |_: MouseEvent| {
+            text.set(hint.to_string());
+            if let Some(el) = field.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        })
+    };
+    let label = |c: &Opened| {
+        let t = &props.run.trace;
+        format!("{} → {}:{}", t.host(c.from).name, t.host(c.to).name, c.port)
+    };
+
+    html! {
+        <section class="panel sandbox-terminal" aria-labelledby="terminal-title">
+            <h2 id="terminal-title" class="panel-title">{ "Terminal" }</h2>
+            <form class="sandbox-connect" onsubmit={connect} data-testid="connect">
+                <label>
+                    <span>{ "From" }</span>
+                    <select data-testid="connect-from" onchange={{ let from = from.clone(); Callback::from(move |e: Event| from.set(value_of(&e))) }}>
+                        { for world.hosts.iter().map(|h| html! {
+                            <option value={h.name.clone()} selected={h.name == *from}>{ h.name.clone() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>
+                    <span>{ "to" }</span>
+                    <select data-testid="connect-to" onchange={{ let to = to.clone(); Callback::from(move |e: Event| to.set(value_of(&e))) }}>
+                        { for servers.iter().map(|&h| html! {
+                            <option value={h.to_string()} selected={h == to_now}>{ h.to_string() }</option>
+                        }) }
+                    </select>
+                </label>
+                <label>
+                    <span>{ "port" }</span>
+                    <select data-testid="connect-port" onchange={{ let port = port.clone(); Callback::from(move |e: Event| port.set(value_of(&e).parse().unwrap_or(25))) }}>
+                        { for ports.iter().map(|&(p, name)| html! {
+                            <option value={p.to_string()} selected={Some(p) == port_now}>{ format!("{p} ({name})") }</option>
+                        }) }
+                    </select>
+                </label>
+                <button type="submit" class="btn-small" data-testid="connect-button" disabled={port_now.is_none()}>
+                    { "Connect" }
+                </button>
+            </form>
+            if props.conns.is_empty() {
+                <p class="muted sandbox-hint">
+                    { "Open a connection as a person at a terminal would (telnet, or nc): from Alice's laptop to Bob's provider, port 25, \
+                       then type SMTP's commands yourself. Each line you send, and each reply, crosses the diagram." }
+                </p>
+            } else {
+                <div class="sandbox-tabs" role="group" aria-label="Connections">
+                    { for props.conns.iter().enumerate().map(|(i, c)| {
+                        let n = i + 1;
+                        let closed = !props.open.get(i).copied().unwrap_or(false);
+                        html! {
+                            <button type="button" class={classes!("sandbox-tab", closed.then_some("closed"))}
+                                aria-pressed={(n == active).to_string()} data-testid={format!("conn-{n}")}
+                                title={if closed { "Closed" } else { "Open" }}
+                                onclick={props.dispatch.reform(move |_: MouseEvent| SandboxAction::Show(n))}>
+                                { format!("{n} · {}", label(c)) }
+                                if closed { <span class="visually-hidden">{ " (closed)" }</span> }
+                            </button>
+                        }
+                    }) }
+                </div>
+                <pre class="sandbox-screen" data-testid="terminal" ref={screen} tabindex="0"
+                    aria-label={format!("Connection {active}: what was typed and what came back")}>
+                    { for lines.iter().map(|l| match l {
+                        TermLine::Typed(t) => html! { <span class="typed">{ format!("{t}\n") }</span> },
+                        TermLine::Received(t) => html! { <span class="received">{ format!("{t}\n") }</span> },
+                        TermLine::Status(t) => html! { <span class="status">{ format!("{t}\n") }</span> },
+                    }) }
+                </pre>
+                <form class="sandbox-type" {onsubmit} data-testid="type">
+                    <label class="visually-hidden" for="sandbox-line">
+                        { format!("Type a line into connection {active}; Enter sends it") }
+                    </label>
+                    <textarea id="sandbox-line" rows="1" ref={field.clone()} data-testid="line" value={(*text).clone()}
+                        {oninput} {onkeydown} disabled={!is_open} spellcheck="false" autocomplete="off"
+                        placeholder={if is_open { "Type a command, then Enter" } else { "This connection is closed" }} />
+                    <button type="submit" class="btn-small" disabled={!is_open}>{ "Send" }</button>
+                    <button type="button" class="btn-small" data-testid="close" disabled={!is_open}
+                        title="Close this connection from your side"
+                        onclick={props.dispatch.reform(move |_: MouseEvent| SandboxAction::Do(Input::Close { conn: active }))}>
+                        { "Close" }
+                    </button>
+                </form>
+                if is_open {
+                    if let Some(kind) = kind {
+                        <p class="sandbox-hints" data-testid="hints">
+                            <span class="muted">{ "Try: " }</span>
+                            { for hints(kind).iter().map(|&h| html! {
+                                <button type="button" class="chip" onclick={fill(h)} title="Put this line in the box">{ h }</button>
+                            }) }
+                        </p>
+                    }
+                }
+            }
+        </section>
+    }
+}

@@ -1,0 +1,537 @@
+//! The sandbox page's state (the full build, `#/sandbox`): the running World of
+//! [`mailroom_core::sandbox`] and what the page shows of it. The page is a view over
+//! (trace, cursor), as the player is: the trace grows with each input, the cursor follows it
+//! one event at a time (the tokens travel), and stepping back moves the cursor.
+//!
+//! Plain Rust (no browser APIs), unit-tested natively. What the student did is kept in
+//! `localStorage` as its input lines, and replayed on the next visit.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use mailroom_core::describe::{
+    Description, POP3_CUT_VERBS, REPLY_VERBS, SMTP_CUT_VERBS, ServiceKind, refusals,
+};
+use mailroom_core::lesson::{EmailSpec, Lesson};
+use mailroom_core::sandbox::{Input, Opened, Sandbox};
+use mailroom_core::time::{EPOCH_UNIX, SimTime, date_parts};
+use mailroom_core::trace::{EventKind, HostRole, Trace, TraceEvent};
+use mailroom_core::world::CONNECT_TIMEOUT;
+use mailroom_core::world::LessonRun;
+use serde::{Deserialize, Serialize};
+use yew::Reducible;
+
+use crate::shared::Shared;
+
+/// The `localStorage` key.
+pub const KEY: &str = "mailroom.sandbox";
+/// The version of the saved format. A different one is not read.
+pub const VERSION: u32 = 1;
+
+/// What is kept of a session: its inputs, as text ([`Input`]'s lines).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub lines: Vec<String>,
+}
+
+/// The sandbox page.
+pub struct SandboxState {
+    /// The running World. Changed in place by the reducer; every change also makes a new
+    /// `run`, which is what the components compare.
+    pub sandbox: Rc<RefCell<Sandbox>>,
+    /// The trace so far, shared with the diagram, the transcript and the panels.
+    pub run: Shared<LessonRun>,
+    /// A stand-in lesson for the panels that take one: the sandbox's world, no message.
+    pub lesson: Shared<Lesson>,
+    /// How many events are shown.
+    pub cursor: usize,
+    /// The cursor moves on by itself to the newest event (false once the student steps back).
+    pub following: bool,
+    /// The connection the terminal shows (from 1), 0 before the first.
+    pub active: usize,
+    /// The event chosen in the transcript.
+    pub selected: Option<usize>,
+    /// The last input refused, or why the saved session could not be restored in full.
+    pub notice: Option<String>,
+}
+
+/// What the page can do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SandboxAction {
+    /// The student does this.
+    Do(Input),
+    /// Takes back the last input.
+    Undo,
+    /// Back to the world's start.
+    StartOver,
+    /// One more event shown (the animation's timer).
+    Tick,
+    /// One event back.
+    Back,
+    /// One event on.
+    Forward,
+    /// To the newest event, and follow again.
+    Latest,
+    /// The terminal shows connection `n`.
+    Show(usize),
+    /// An event chosen in the transcript (`None`: the current one again).
+    Select(Option<usize>),
+    DismissNotice,
+}
+
+impl SandboxState {
+    /// A session on `world` from its start.
+    pub fn new(world: Description) -> SandboxState {
+        SandboxState::restore(world, &[])
+    }
+
+    /// The session that `lines` make on `world`; a line that cannot be replayed (the world
+    /// changed since) ends it there, with a notice. Shown at its end.
+    pub fn restore(world: Description, lines: &[String]) -> SandboxState {
+        let (sandbox, refused) = Sandbox::replay(world.clone(), lines.iter().map(String::as_str));
+        let notice = refused.map(|(n, why)| {
+            format!(
+                "Your saved session was restored up to input {}; input {n} could not be done again: {why}.",
+                n - 1
+            )
+        });
+        let lesson = Shared::new(Lesson {
+            id: "sandbox".into(),
+            title: "Sandbox".into(),
+            summary: String::new(),
+            listing: Default::default(),
+            scenario: String::new(),
+            email: EmailSpec::default(),
+            world,
+            steps: Vec::new(),
+        });
+        let run = run_of(&sandbox);
+        let active = sandbox.connections().len();
+        SandboxState {
+            sandbox: Rc::new(RefCell::new(sandbox)),
+            cursor: run.trace.len(),
+            run,
+            lesson,
+            following: true,
+            active,
+            selected: None,
+            notice,
+        }
+    }
+
+    /// Reads what [`SandboxState::saved`] wrote (see [`crate::saved`]); unreadable: a new
+    /// session, with the notice.
+    pub fn from_storage(world: Description, text: Option<&str>) -> SandboxState {
+        let (saved, notice): (Saved, _) =
+            crate::saved::decode(text, VERSION, "Your saved sandbox session", "was");
+        let mut state = SandboxState::restore(world, &saved.lines);
+        state.notice = notice.or(state.notice);
+        state
+    }
+
+    /// What to keep of this session.
+    pub fn saved(&self) -> String {
+        let lines = self.sandbox.borrow().inputs().iter().map(Input::to_string).collect();
+        crate::saved::encode(VERSION, &Saved { lines })
+    }
+
+    pub fn total(&self) -> usize {
+        self.run.trace.len()
+    }
+
+    /// The event the explanation card is about: the chosen one, else the current one.
+    pub fn focused(&self) -> Option<usize> {
+        self.selected.or(self.cursor.checked_sub(1))
+    }
+
+    /// A new state over what the sandbox holds now: shows the events that came from the
+    /// cursor on, one at a time.
+    /// `before`: how many connections there were before the change.
+    fn changed(&self, sandbox: Rc<RefCell<Sandbox>>, before: usize, cursor: usize) -> SandboxState {
+        let run = run_of(&sandbox.borrow());
+        let opened = sandbox.borrow().connections().len();
+        // A newly opened connection is the one to type into.
+        let active = if opened > before || self.active > opened { opened } else { self.active };
+        SandboxState {
+            sandbox,
+            cursor: cursor.min(run.trace.len()),
+            run,
+            lesson: self.lesson.clone(),
+            following: true,
+            active,
+            selected: None,
+            notice: None,
+        }
+    }
+}
+
+fn run_of(sandbox: &Sandbox) -> Shared<LessonRun> {
+    Shared::new(LessonRun { trace: sandbox.trace().clone(), anchors: Vec::new(), answers: Vec::new() })
+}
+
+impl Reducible for SandboxState {
+    type Action = SandboxAction;
+
+    fn reduce(self: Rc<Self>, action: SandboxAction) -> Rc<Self> {
+        let with = |f: &dyn Fn(&mut SandboxState)| {
+            let mut next = SandboxState {
+                sandbox: self.sandbox.clone(),
+                run: self.run.clone(),
+                lesson: self.lesson.clone(),
+                cursor: self.cursor,
+                following: self.following,
+                active: self.active,
+                selected: self.selected,
+                notice: self.notice.clone(),
+            };
+            f(&mut next);
+            Rc::new(next)
+        };
+        let total = self.total();
+        match action {
+            SandboxAction::Do(input) => {
+                let before = self.sandbox.borrow().connections().len();
+                let outcome = self.sandbox.borrow_mut().apply(input);
+                match outcome {
+                    // What the last input set off is shown whole, then this one's events
+                    // one at a time.
+                    Ok(()) => Rc::new(self.changed(self.sandbox.clone(), before, total)),
+                    Err(why) => with(&|s| {
+                        s.notice = Some(why.to_string());
+                        s.cursor = total;
+                        s.following = true;
+                    }),
+                }
+            }
+            SandboxAction::Undo => {
+                let before = self.sandbox.borrow().connections().len();
+                let back = self.sandbox.borrow().without_last(1);
+                Rc::new(self.changed(Rc::new(RefCell::new(back)), before, usize::MAX))
+            }
+            SandboxAction::StartOver => Rc::new(SandboxState::new(self.sandbox.borrow().start().clone())),
+            SandboxAction::Tick if self.following && self.cursor < total => with(&|s| s.cursor += 1),
+            SandboxAction::Back if self.cursor > 0 => with(&|s| {
+                s.cursor -= 1;
+                s.following = false;
+                s.selected = None;
+            }),
+            SandboxAction::Forward if self.cursor < total => with(&|s| {
+                s.cursor += 1;
+                s.following = s.cursor == total;
+                s.selected = None;
+            }),
+            SandboxAction::Latest => with(&|s| {
+                s.cursor = total;
+                s.following = true;
+                s.selected = None;
+            }),
+            SandboxAction::Show(n) if n >= 1 && n <= self.sandbox.borrow().connections().len() => {
+                with(&|s| s.active = n)
+            }
+            SandboxAction::Select(i) => with(&|s| s.selected = i.filter(|&i| i < s.cursor)),
+            SandboxAction::DismissNotice => with(&|s| s.notice = None),
+            _ => self,
+        }
+    }
+}
+
+/// One line of a connection as its terminal shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TermLine {
+    /// What the person typed.
+    Typed(String),
+    /// What came back.
+    Received(String),
+    /// What the terminal itself says (connected, refused, closed).
+    Status(String),
+}
+
+/// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events.
+pub fn terminal(trace: &Trace, c: &Opened, cursor: usize) -> Vec<TermLine> {
+    let host = trace.host(c.to);
+    let mut out = vec![TermLine::Status(format!("Trying {} port {}…", host.addr, c.port))];
+    let lines = |bytes: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(bytes);
+        let text = text.strip_suffix("\r\n").unwrap_or(&text);
+        text.split("\r\n").map(str::to_string).collect()
+    };
+    // A host that does not answer: the World's note when the attempt gives up.
+    let timed_out = |e: &&TraceEvent| {
+        e.kind == EventKind::Note
+            && e.from == c.from
+            && e.at == c.at.plus(CONNECT_TIMEOUT)
+            && e.text().starts_with(&format!("No answer from {} ", host.name))
+    };
+    for e in trace.events.iter().take(cursor).filter(|e| e.conn == Some(c.id) || timed_out(e)) {
+        match &e.kind {
+            EventKind::Note => out.push(TermLine::Status(e.text())),
+            EventKind::Connect { .. } => {
+                out.push(TermLine::Status(format!("Connected to {} ({}).", host.name, host.addr)))
+            }
+            EventKind::Refused { port } => out.push(TermLine::Status(format!(
+                "Connection refused: nothing listens on port {port} of {}.",
+                host.name
+            ))),
+            EventKind::Close if e.from == c.to => {
+                out.push(TermLine::Status("Connection closed by foreign host.".into()))
+            }
+            EventKind::Close => out.push(TermLine::Status("Connection closed.".into())),
+            EventKind::Tls { .. } => {}
+            _ if e.from == c.from => out.extend(lines(&e.bytes).into_iter().map(TermLine::Typed)),
+            EventKind::Reply { status, to_verb: Some(verb), .. }
+                if verb == "STARTTLS" && status.smtp_code() == Some(220) =>
+            {
+                out.extend(lines(&e.bytes).into_iter().map(TermLine::Received));
+                out.push(TermLine::Status(
+                    "Here a mail program starts TLS (so would `openssl s_client -starttls smtp`); a terminal cannot, \
+                     so the server waits for a TLS handshake that never comes."
+                        .into(),
+                ));
+            }
+            _ => out.extend(lines(&e.bytes).into_iter().map(TermLine::Received)),
+        }
+    }
+    out
+}
+
+/// The World's clock as a person reads it: `Mon 09:02:31` (it starts on Monday 30
+/// November 2026 at 09:00 UTC).
+pub fn clock(t: SimTime) -> String {
+    let (_, _, _, h, m, s) = date_parts(t);
+    let days = (EPOCH_UNIX + (t.as_millis() / 1000) as i64).div_euclid(86_400);
+    // 1 January 1970 was a Thursday.
+    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(days + 3).rem_euclid(7) as usize];
+    format!("{weekday} {h:02}:{m:02}:{s:02}")
+}
+
+/// Lines worth trying on a service of the standard world (`kind`: the service's name).
+pub fn hints(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "smtp" => &[
+            "EHLO laptop.example.org",
+            "MAIL FROM:<alice@example.org>",
+            "RCPT TO:<bob@example.net>",
+            "DATA",
+            "QUIT",
+        ],
+        // AUTH PLAIN's initial response: base64 of NUL, alice@example.org, NUL, wonderland
+        // (RFC 4616 §2). Before STARTTLS the server refuses it (538): the point.
+        "submission" => &[
+            "EHLO laptop.example.org",
+            "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
+            "STARTTLS",
+            "QUIT",
+        ],
+        "pop3" => &["USER bob@example.net", "PASS builder", "STAT", "LIST", "RETR 1", "QUIT"],
+        "imap" => &["a1 LOGIN bob@example.net builder", "a2 SELECT INBOX", "a3 FETCH 1 BODY[]", "a4 LOGOUT"],
+        _ => &[],
+    }
+}
+
+/// A port of a host that a person can type into: the host's services that speak text
+/// (SMTP, submission, POP3, IMAP; DNS is binary), with their names.
+pub fn typable_ports(world: &Description, host: &str) -> Vec<(u16, &'static str)> {
+    world
+        .host(host)
+        .map(|h| {
+            h.services
+                .iter()
+                .filter(|s| s.kind != ServiceKind::Dns)
+                .map(|s| (s.port, s.kind.name()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The kinds of fault the sandbox's form offers (the world description's fault directives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    Down,
+    Greylist,
+    Full,
+    Reply,
+    Cut,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 5] =
+        [FaultKind::Down, FaultKind::Greylist, FaultKind::Full, FaultKind::Reply, FaultKind::Cut];
+
+    /// Its directive's keyword.
+    pub fn key(self) -> &'static str {
+        match self {
+            FaultKind::Down => "down",
+            FaultKind::Greylist => "greylist",
+            FaultKind::Full => "full",
+            FaultKind::Reply => "reply",
+            FaultKind::Cut => "cut",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FaultKind::Down => "A host goes down",
+            FaultKind::Greylist => "A server greylists",
+            FaultKind::Full => "A mailbox is full",
+            FaultKind::Reply => "A server refuses a command",
+            FaultKind::Cut => "A connection breaks",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+/// The fault form's choices. Whatever was chosen before another kind or host was picked,
+/// [`FaultForm::effective`] makes it fit (a host that serves what the fault needs, a code
+/// the command may get, a port the host has).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultForm {
+    pub kind: FaultKind,
+    pub host: String,
+    /// How long a host stays down (`10m`).
+    pub duration: String,
+    pub mailbox: String,
+    pub verb: String,
+    pub code: u16,
+    pub text: String,
+    /// The rule works once (`times 1`), else every time.
+    pub once: bool,
+    pub port: u16,
+}
+
+/// `(value, text)` of a `<select>`'s options.
+pub type Options = Vec<(String, String)>;
+
+impl FaultForm {
+    /// Bob's provider (the last mail server) refusing RCPT once with 450: a first fault to
+    /// try.
+    pub fn new(world: &Description) -> FaultForm {
+        let host = world.hosts.iter().rev().find(|h| h.role == HostRole::MailServer).map(|h| h.name.clone());
+        let form = FaultForm {
+            kind: FaultKind::Reply,
+            host: host.unwrap_or_default(),
+            duration: "10m".into(),
+            mailbox: String::new(),
+            verb: "RCPT".into(),
+            code: 450,
+            text: "Mailbox busy, try again later".into(),
+            once: true,
+            port: 25,
+        };
+        form.effective(world)
+    }
+
+    /// The hosts the fault may name: any for `down`, the SMTP servers for the others.
+    pub fn hosts(&self, world: &Description) -> Options {
+        world
+            .hosts
+            .iter()
+            .filter(|h| self.kind == FaultKind::Down || h.services.iter().any(|s| s.kind.speaks_smtp()))
+            .map(|h| (h.name.clone(), format!("{} ({})", h.name, h.label)))
+            .collect()
+    }
+
+    pub fn durations() -> Options {
+        [("1m", "1 minute"), ("10m", "10 minutes"), ("1h", "1 hour"), ("4h", "4 hours"), ("1d", "1 day")]
+            .map(|(v, t)| (v.to_string(), t.to_string()))
+            .into()
+    }
+
+    pub fn mailboxes(world: &Description) -> Options {
+        world.users.iter().map(|u| (u.address.clone(), u.address.clone())).collect()
+    }
+
+    pub fn reply_verbs() -> Options {
+        let name = |v: &str| match v {
+            "GREETING" => "the greeting (on connecting)".to_string(),
+            "MESSAGE" => "the message (after the final dot)".to_string(),
+            v => v.to_string(),
+        };
+        REPLY_VERBS.iter().map(|v| (v.to_string(), name(v))).collect()
+    }
+
+    /// The refusals the chosen command may get (RFC 5321 §4.3.2 and the rest: see
+    /// [`refusals`]).
+    pub fn codes(&self) -> Options {
+        refusals(&self.verb).into_iter().map(|c| (c.to_string(), c.to_string())).collect()
+    }
+
+    pub fn times() -> Options {
+        vec![("true".into(), "once".into()), ("false".into(), "every time".into())]
+    }
+
+    /// The ports of the chosen host whose connections a `cut` can break (SMTP and POP3).
+    pub fn ports(&self, world: &Description) -> Options {
+        let kinds = world.host(&self.host).map(|h| h.services.as_slice()).unwrap_or_default();
+        kinds
+            .iter()
+            .filter(|s| s.kind.speaks_smtp() || s.kind == ServiceKind::Pop3)
+            .map(|s| (s.port.to_string(), format!("{} ({})", s.port, s.kind.name())))
+            .collect()
+    }
+
+    /// The commands a `cut` can break the connection before, on the chosen port.
+    pub fn cut_verbs(&self, world: &Description) -> Options {
+        let pop3 = world
+            .host(&self.host)
+            .and_then(|h| h.services.iter().find(|s| s.port == self.port))
+            .is_some_and(|s| s.kind == ServiceKind::Pop3);
+        let verbs = if pop3 { POP3_CUT_VERBS } else { SMTP_CUT_VERBS };
+        verbs.iter().map(|v| (v.to_string(), v.to_string())).collect()
+    }
+
+    /// The same choices, each made to fit the others.
+    pub fn effective(&self, world: &Description) -> FaultForm {
+        let pick = |chosen: &str, options: &Options| {
+            options
+                .iter()
+                .find(|(v, _)| v == chosen)
+                .or(options.first())
+                .map(|(v, _)| v.clone())
+                .unwrap_or_default()
+        };
+        let mut f = self.clone();
+        f.host = pick(&f.host, &f.hosts(world));
+        f.duration = pick(&f.duration, &FaultForm::durations());
+        f.mailbox = pick(&f.mailbox, &FaultForm::mailboxes(world));
+        if f.kind == FaultKind::Cut {
+            f.port = pick(&f.port.to_string(), &f.ports(world)).parse().unwrap_or(0);
+            f.verb = pick(&f.verb, &f.cut_verbs(world));
+        } else {
+            f.verb = pick(&f.verb, &FaultForm::reply_verbs());
+            f.code = pick(&f.code.to_string(), &f.codes()).parse().unwrap_or(0);
+        }
+        f
+    }
+
+    /// The fault as a line of the world description (the text of [`Input::Fault`]), once
+    /// the choices fit; `None` when the world has nothing it could name.
+    pub fn directive(&self, world: &Description) -> Option<String> {
+        let f = self.effective(world);
+        let times = if f.once { " times 1" } else { "" };
+        let needs = |v: &str| (!v.is_empty()).then_some(());
+        match f.kind {
+            FaultKind::Down => needs(&f.host).map(|_| format!("down {} from 0s to {}", f.host, f.duration)),
+            FaultKind::Greylist => needs(&f.host).map(|_| format!("greylist {}", f.host)),
+            FaultKind::Full => needs(&f.mailbox).map(|_| format!("full {}", f.mailbox)),
+            FaultKind::Reply => {
+                needs(&f.host)?;
+                // The text is one quoted string: no quotes or control characters in it.
+                let text: String =
+                    f.text.chars().filter(|c| *c != '"' && !c.is_control()).take(200).collect();
+                let text =
+                    if text.trim().is_empty() { "Refused".to_string() } else { text.trim().to_string() };
+                Some(format!("reply {} {} {} \"{text}\"{times}", f.host, f.verb, f.code))
+            }
+            FaultKind::Cut => {
+                needs(&f.host)?;
+                (f.port != 0).then(|| format!("cut {} {} before {}{times}", f.host, f.port, f.verb))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,183 @@
+// The sandbox, in headless Chromium against the release build in dist/: from the home
+// page (the lite app) to #/sandbox (the full build), a connection opened from Alice's
+// laptop to Bob's provider, an SMTP transaction typed by hand line by line (a pasted
+// message body too) and delivered into Bob's mailbox; a fault injected from the form and
+// felt by the next command; time moved on until the server's idle timeout; stepping back;
+// the session restored after a reload; undo and start over. Keyboard only where a student
+// would type. Screenshots at 1366x768 and 1920x1080 go to tests/e2e/artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const TIMEOUT = 30_000;
+
+let server;
+let browser;
+
+before(async () => {
+  try {
+    await access(path.join(DIST, 'full', 'index.html'));
+  } catch {
+    throw new Error(`no ${path.join(DIST, 'full', 'index.html')}: build the app first (scripts/build.sh)`);
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** The terminal's text once the page shows every event (the animation has caught up). */
+async function settled(page) {
+  await page.waitForFunction(
+    () => {
+      const main = document.querySelector('main[data-testid=sandbox]');
+      return !!main && main.dataset.cursor === main.dataset.total;
+    },
+    null,
+    { timeout: TIMEOUT, polling: 100 },
+  );
+  return (await page.locator('[data-testid=terminal]').textContent()) ?? '';
+}
+
+async function type(page, line) {
+  const field = page.locator('[data-testid=line]');
+  await field.fill(line);
+  await field.press('Enter');
+  return settled(page);
+}
+
+test('a student types SMTP by hand, breaks it, waits, and comes back to it', async () => {
+  const { context, offsite, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-testid=sandbox-link]').click();
+  // The lite app sends the sandbox to the full build, at the same address.
+  await page.waitForURL(/\/full\/#\/sandbox$/, { timeout: TIMEOUT });
+  await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  assert.equal(await page.title(), 'Sandbox · Mailroom');
+  assert.equal(await page.locator('[data-testid=clock]').textContent(), "The World's clock: Mon 09:00:00");
+
+  // Connect: Alice's laptop to Bob's provider, port 25, chosen by default.
+  assert.equal(await page.locator('[data-testid=connect-from]').inputValue(), 'laptop.example.org');
+  assert.equal(await page.locator('[data-testid=connect-to]').inputValue(), 'mx.example.net');
+  assert.equal(await page.locator('[data-testid=connect-port]').inputValue(), '25');
+  await page.locator('[data-testid=connect-button]').click();
+  let screen = await settled(page);
+  assert.match(screen, /Connected to mx\.example\.net \(198\.51\.100\.25\)\.\n220 mx\.example\.net ESMTP/);
+  // The focus went to the line to type in.
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'line');
+
+  screen = await type(page, 'EHLO laptop.example.org');
+  assert.match(screen, /250-PIPELINING/);
+  await type(page, 'MAIL FROM:<alice@example.org>');
+  screen = await type(page, 'RCPT TO:<bob@example.net>');
+  assert.match(screen, /250 2\.1\.5/);
+  screen = await type(page, 'DATA');
+  assert.match(screen, /354 /);
+  // A pasted message goes out a line at a time.
+  const field = page.locator('[data-testid=line]');
+  await field.fill('Subject: typed by hand\n\nHello Bob\n.');
+  await field.press('Enter');
+  screen = await settled(page);
+  assert.match(screen, /250 2\.0\.0 OK: queued as/);
+  // The diagram and the transcript show the same conversation; the mailbox has the message.
+  await page.locator('.mailboxes').getByText('typed by hand').waitFor({ timeout: TIMEOUT });
+  const shot = await artifactPath('sandbox-1366.png');
+  await page.screenshot({ path: shot });
+
+  // A fault from the form: Bob's provider refuses the next RCPT once.
+  await page.locator('[data-testid=fault-kind]').selectOption('reply');
+  await page.locator('[data-testid=fault-verb]').selectOption('RCPT');
+  await page.locator('[data-testid=fault-code]').selectOption('450');
+  assert.equal(
+    await page.locator('[data-testid=directive]').textContent(),
+    'reply mx.example.net RCPT 450 "Mailbox busy, try again later" times 1',
+  );
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=injected]').getByText('reply mx.example.net RCPT 450').waitFor({ timeout: TIMEOUT });
+  await type(page, 'MAIL FROM:<alice@example.org>');
+  screen = await type(page, 'RCPT TO:<carol@example.net>');
+  assert.match(screen, /450 Mailbox busy, try again later\n$/);
+  screen = await type(page, 'RCPT TO:<carol@example.net>');
+  assert.match(screen, /250 2\.1\.5[^\n]*\n$/, 'the rule was for once');
+
+  // Time: ten minutes of silence and the server gives up on the session (421, RFC 5321 §4.5.3.2).
+  await page.locator('[data-testid=wait-600]').click();
+  screen = await settled(page);
+  assert.match(screen, /421 4\.4\.2 mx\.example\.net timeout[\s\S]*Connection closed by foreign host\.\n$/);
+  assert.equal(await page.locator('[data-testid=line]').isDisabled(), true);
+  assert.match(await page.locator('[data-testid=clock]').textContent(), /Mon 09:1\d:\d\d$/);
+
+  // Stepping back moves the view, not the World.
+  const total = Number(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'));
+  await page.locator('[data-testid=step-back]').click();
+  await page.locator('[data-testid=step-back]').click();
+  assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-cursor'), String(total - 2));
+  assert.doesNotMatch(await page.locator('[data-testid=terminal]').textContent(), /Connection closed by foreign host/);
+  await page.locator('[data-testid=to-end]').click();
+  await settled(page);
+
+  // A reload brings the same session back.
+  await page.reload();
+  await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'), String(total));
+  assert.match(await settled(page), /421 4\.4\.2/);
+
+  // Undo takes back the wait: the connection is open again.
+  await page.locator('[data-testid=undo]').click();
+  await settled(page);
+  assert.equal(await page.locator('[data-testid=line]').isDisabled(), false);
+  // A second connection, to POP3, to read the message back.
+  await page.locator('[data-testid=connect-port]').selectOption('110');
+  await page.locator('[data-testid=connect-button]').click();
+  await settled(page);
+  await type(page, 'USER bob@example.net');
+  await type(page, 'PASS builder');
+  screen = await type(page, 'RETR 1');
+  assert.match(screen, /Subject: typed by hand\n\nHello Bob\n\.\n$/);
+  assert.equal(await page.locator('[data-testid=conn-2]').getAttribute('aria-pressed'), 'true');
+
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.screenshot({ path: await artifactPath('sandbox-1920.png') });
+
+  // Start over, once confirmed.
+  page.once('dialog', (d) => d.accept());
+  await page.locator('[data-testid=start-over]').click();
+  await page.waitForFunction(() => document.querySelector('main[data-testid=sandbox]')?.dataset.total === '0');
+  assert.equal(await page.locator('[data-testid=terminal]').count(), 0);
+
+  assert.deepEqual(offsite, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a refused line is named, and nothing else changes', async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/sandbox`);
+  await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=connect-button]').click();
+  await settled(page);
+  const total = await page.locator('main[data-testid=sandbox]').getAttribute('data-total');
+  // Over the longest line the sandbox takes.
+  await page.locator('[data-testid=line]').fill('x'.repeat(2001));
+  await page.locator('[data-testid=line]').press('Enter');
+  await page.locator('[data-testid=notice]').getByText('at most 2000 bytes').waitFor({ timeout: TIMEOUT });
+  assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'), total);
+  // Greylisting twice is named.
+  await page.locator('[data-testid=fault-kind]').selectOption('greylist');
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=injected]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=notice]').getByText('already greylisting').waitFor({ timeout: TIMEOUT });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
