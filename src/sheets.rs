@@ -78,6 +78,8 @@ mod tests {
                 // Set on each element by the diagram (src/components/diagram.rs).
                 // The token layer's (set on it and on each sprite; not in an exported file).
                 "--dur" | "--x" | "--y" | "--w" | "--h" | "--dx" | "--dy" | "--s" | "--vbw" | "--vbh" => {}
+                // The stops of a travel along a link that hops over a host.
+                v if v.starts_with("--k") && v[3..v.len() - 1].parse::<u8>().is_ok() => {}
                 "--fam" => {
                     for fam in ["command", "reply", "dns", "data", "connection", "mail", "note"] {
                         let colour = value(&format!("--fam-{fam}"));

@@ -378,6 +378,133 @@ fn host_node(
 /// repainted at each frame; an element inside the diagram's SVG is repainted at every frame
 /// of its animation (in Chromium), with the whole page's layer around it. Keyed by the
 /// cursor, so every step restarts the animation.
+/// One piece of a link's route: a straight line, or an arc of `r` around `c` from the angle
+/// `from` through `delta` (radians, positive clockwise on screen as in SVG).
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Piece {
+    Line((f64, f64), (f64, f64)),
+    Arc { c: (f64, f64), r: f64, from: f64, delta: f64 },
+}
+
+impl Piece {
+    fn len(&self) -> f64 {
+        match *self {
+            Piece::Line(p, q) => ((q.0 - p.0).powi(2) + (q.1 - p.1).powi(2)).sqrt(),
+            Piece::Arc { r, delta, .. } => r * delta.abs(),
+        }
+    }
+
+    /// The point at the fraction `t` of the piece.
+    fn at(&self, t: f64) -> (f64, f64) {
+        match *self {
+            Piece::Line(p, q) => (p.0 + (q.0 - p.0) * t, p.1 + (q.1 - p.1) * t),
+            Piece::Arc { c, r, from, delta } => {
+                let a = from + delta * t;
+                (c.0 + r * a.cos(), c.1 + r * a.sin())
+            }
+        }
+    }
+}
+
+/// How far a link that hops over a host passes from its halo: room for a token.
+const CLEARANCE: f64 = 34.0;
+
+/// A link that would pass over another host (Alice's laptop talking to Bob's provider
+/// straight across Alice's provider: it would look as if the provider were on the way)
+/// hops over it: an arc around the host, on the side above the line (labels hang below the
+/// hosts of a row), clear of its halo by [`CLEARANCE`]. `None`: the straight line is clear.
+/// The same route both ways.
+fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Vec<Piece>> {
+    let (p, q) = (*pos.get(a)?, *pos.get(b)?);
+    let (dx, dy) = (q.0 - p.0, q.1 - p.1);
+    let len = (dx * dx + dy * dy).sqrt();
+    if len < 1.0 {
+        return None;
+    }
+    let (ux, uy) = (dx / len, dy / len);
+    // The normal on the upper side (on screen, y grows downwards).
+    let (nx, ny) = if -ux > 0.0 || (ux == 0.0 && uy < 0.0) { (uy, -ux) } else { (-uy, ux) };
+    let (nx, ny) = if ny > 0.0 { (-nx, -ny) } else { (nx, ny) };
+    let r = HALO + CLEARANCE;
+    let mut blockers: Vec<(f64, (f64, f64))> = pos
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != a && i != b)
+        .map(|(_, &c)| (((c.0 - p.0) * ux + (c.1 - p.1) * uy), c))
+        .filter(|&(along, c)| {
+            let off = (c.0 - p.0) * nx + (c.1 - p.1) * ny;
+            along > 0.0 && along < len && off.abs() < r
+        })
+        .collect();
+    if blockers.is_empty() {
+        return None;
+    }
+    blockers.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let mut pieces = Vec::with_capacity(2 * blockers.len() + 1);
+    let mut at = p;
+    for (along, c) in blockers {
+        let off = (c.0 - p.0) * nx + (c.1 - p.1) * ny;
+        let half = (r * r - off * off).sqrt();
+        let (px, py) = (p.0 + ux * along, p.1 + uy * along);
+        let (pin, pout) = ((px - ux * half, py - uy * half), (px + ux * half, py + uy * half));
+        let angle = |pt: (f64, f64)| (pt.1 - c.1).atan2(pt.0 - c.0);
+        let (from, to, up) = (angle(pin), angle(pout), ny.atan2(nx));
+        let turn = (to - from).rem_euclid(std::f64::consts::TAU);
+        // The way round that passes over the top.
+        let delta = if (up - from).rem_euclid(std::f64::consts::TAU) < turn {
+            turn
+        } else {
+            turn - std::f64::consts::TAU
+        };
+        pieces.push(Piece::Line(at, pin));
+        pieces.push(Piece::Arc { c, r, from, delta });
+        at = pout;
+    }
+    pieces.push(Piece::Line(at, q));
+    Some(pieces)
+}
+
+/// The point at the fraction `s` of the length of a route.
+fn route_at(pieces: &[Piece], s: f64) -> (f64, f64) {
+    let total: f64 = pieces.iter().map(Piece::len).sum();
+    let mut left = s.clamp(0.0, 1.0) * total;
+    for piece in pieces {
+        let l = piece.len();
+        if left <= l && l > 0.0 {
+            return piece.at(left / l);
+        }
+        left -= l;
+    }
+    pieces.last().map_or((0.0, 0.0), |p| p.at(1.0))
+}
+
+/// The route as an SVG path.
+fn route_d(pieces: &[Piece]) -> String {
+    let mut d = String::new();
+    let pt = |(x, y): (f64, f64)| format!("{} {}", fixed(x, 1), fixed(y, 1));
+    if let Some(first) = pieces.first() {
+        d.push_str(&format!("M{}", pt(first.at(0.0))));
+    }
+    for piece in pieces {
+        match *piece {
+            Piece::Line(_, q) => d.push_str(&format!(" L{}", pt(q))),
+            Piece::Arc { r, delta, .. } => d.push_str(&format!(
+                " A{} {} 0 {} {} {}",
+                fixed(r, 1),
+                fixed(r, 1),
+                u8::from(delta.abs() > std::f64::consts::PI),
+                u8::from(delta > 0.0),
+                pt(piece.at(1.0))
+            )),
+        }
+    }
+    d
+}
+
+/// The stops of a token's travel along a link that hops (its keyframes: `travel-arc` in
+/// styles/diagram.css), eased at both ends as the straight travel is.
+const ARC_STOPS: usize = 8;
+
 fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html, Html) {
     let Some(ev) = trace.events.get(index) else { return Default::default() };
     let (Some(&from), Some(&to)) = (layout.pos.get(ev.from), layout.pos.get(ev.to)) else {
@@ -420,18 +547,32 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html,
     let (hw, hh) = token_extent(ev);
     let inset = (NODE_RADIUS + (dx / len).abs() * hw + (dy / len).abs() * hh).min(len / 2.5);
     let (ux, uy) = (dx / len * inset, dy / len * inset);
-    let (x0, y0, x1, y1) = (from.0 + ux, from.1 + uy, to.0 - ux, to.1 - uy);
+    let (mut x0, mut y0, mut x1, mut y1) = (from.0 + ux, from.1 + uy, to.0 - ux, to.1 - uy);
     // Room for the shape, and for a caption above it (y = -32) as wide as its label.
     let caption = (ev.kind.label().chars().count() as f64 * 13.0 + 8.0) / 2.0;
     let (w, h) = (2.0 * hw.max(caption) + 8.0, 2.0 * hh.max(56.0) + 8.0);
+    // Along a bent link: the stops of the curve, from just outside one halo to the other.
+    let arc = hops(&layout.pos, ev.from, ev.to).map(|route| {
+        let total: f64 = route.iter().map(Piece::len).sum();
+        let t0 = (inset / total).min(0.4);
+        let at = |u: f64| route_at(&route, t0 + (1.0 - 2.0 * t0) * u * u * (3.0 - 2.0 * u));
+        ((x0, y0), (x1, y1)) = (at(0.0), at(1.0));
+        (1..ARC_STOPS)
+            .map(|k| {
+                let (x, y) = at(k as f64 / ARC_STOPS as f64);
+                format!("; --k{k}x: {}; --k{k}y: {}", fixed(x - x1, 1), fixed(y - y1, 1))
+            })
+            .collect::<String>()
+    });
     let style = format!(
-        "{}; --dx: {}; --dy: {}; --dur: {travel_ms}ms",
+        "{}; --dx: {}; --dy: {}; --dur: {travel_ms}ms{}",
         place(x1, y1, w, h),
         fixed(x0 - x1, 1),
-        fixed(y0 - y1, 1)
+        fixed(y0 - y1, 1),
+        arc.as_deref().unwrap_or_default()
     );
     let moving = html! {
-        <svg key={index} class={class!("token-sprite", "token", format!("fam-{family}"))} viewBox={view(w, h)} {style}>
+        <svg key={index} class={class!("token-sprite", "token", arc.is_some().then_some("arc"), format!("fam-{family}"))} viewBox={view(w, h)} {style}>
             { token_shape(ev) }
         </svg>
     };
@@ -497,10 +638,13 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             (active_link == Some((a, b))).then_some("active"),
             encrypted.contains(&(a, b)).then_some("tls"),
         );
-        html! {
-            <line key={format!("{a}-{b}")} {class}
-                x1={fixed(p.0, 1)} y1={fixed(p.1, 1)}
-                x2={fixed(q.0, 1)} y2={fixed(q.1, 1)} />
+        match hops(&layout.pos, a, b) {
+            Some(route) => html! { <path key={format!("{a}-{b}")} {class} d={route_d(&route)} /> },
+            None => html! {
+                <line key={format!("{a}-{b}")} {class}
+                    x1={fixed(p.0, 1)} y1={fixed(p.1, 1)}
+                    x2={fixed(q.0, 1)} y2={fixed(q.1, 1)} />
+            },
         }
     });
 
@@ -595,6 +739,51 @@ mod tests {
                 assert_eq!(layout.width, W, "{id}");
             }
         }
+    }
+
+    #[test]
+    fn a_link_never_passes_over_another_host() {
+        let mut bent = 0;
+        let lessons =
+            BUILTIN.iter().map(|(id, text)| (id.to_string(), crate::state::build_lesson(id, text, 1)));
+        for (id, built) in lessons {
+            let Ok((_, run)) = built else { continue };
+            let trace = &run.trace;
+            let pos = layout(trace).pos;
+            for (a, b) in present::links(trace) {
+                let route = hops(&pos, a, b).unwrap_or_else(|| vec![Piece::Line(pos[a], pos[b])]);
+                bent += usize::from(route.len() > 1);
+                assert_eq!(route.first().map(|p| p.at(0.0)), Some(pos[a]), "{id}");
+                for k in 0..=400 {
+                    let (x, y) = route_at(&route, k as f64 / 400.0);
+                    for (i, &(hx, hy)) in pos.iter().enumerate().filter(|&(i, _)| i != a && i != b) {
+                        let d = ((x - hx).powi(2) + (y - hy).powi(2)).sqrt();
+                        assert!(
+                            d >= HALO + CLEARANCE - 1.0,
+                            "{id}: the link {a}-{b} passes {d:.0} from host {i}"
+                        );
+                    }
+                }
+            }
+        }
+        // Alice's laptop straight to Bob's provider ("Email myths"): around Alice's provider.
+        assert!(bent >= 1, "a lesson with a bent link");
+        let pos = [(0.0, 300.0), (200.0, 300.0), (500.0, 300.0)];
+        assert_eq!(hops(&pos, 0, 1), None, "neighbours");
+        let route = hops(&pos, 0, 2).unwrap();
+        assert_eq!(route.len(), 3);
+        let top = (0..=1000)
+            .map(|k| route_at(&route, f64::from(k) / 1000.0))
+            .min_by(|p, q| p.1.total_cmp(&q.1))
+            .unwrap();
+        assert!(
+            (top.0 - 200.0).abs() < 2.0 && (top.1 - (300.0 - HALO - CLEARANCE)).abs() < 0.1,
+            "over the top: {top:?}"
+        );
+        assert_eq!(route_d(&route), "M0.0 300.0 L114.0 300.0 A86.0 86.0 0 0 1 286.0 300.0 L500.0 300.0");
+        let back = hops(&pos, 2, 0).unwrap();
+        let back_top = (0..=1000).map(|k| route_at(&back, f64::from(k) / 1000.0).1).reduce(f64::min).unwrap();
+        assert!((back_top - top.1).abs() < 0.1, "over the top both ways: {back_top}");
     }
 
     #[test]

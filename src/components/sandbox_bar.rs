@@ -71,13 +71,13 @@ pub fn SandboxBar(props: &SandboxBarProps) -> Html {
                 <span class="sandbox-label" aria-hidden="true">{ "Wait" }</span>
                 { for WAITS.iter().map(|&(secs, label, words)| html! {
                     <button type="button" class="btn-small" data-testid={format!("wait-{secs}")}
-                        aria-label={format!("Wait {words}")} title={format!("Let {words} pass in the World")}
+                        aria-label={format!("Wait {label}")} title={format!("Let {words} pass in the World")}
                         onclick={click(SandboxAction::Do(Input::Wait(SimDuration::from_secs(secs))))}>
                         { label }
                     </button>
                 }) }
-                <button type="button" class="btn-small" data-testid="next" title={next_title.clone()}
-                    aria-label={next_title} disabled={props.next.is_none()}
+                <button type="button" class="btn-small" data-testid="next" title={next_title}
+                    disabled={props.next.is_none()}
                     onclick={click(SandboxAction::Do(Input::Next))}>
                     { "Next thing ›" }
                 </button>

@@ -93,7 +93,7 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                     <input type="text" data-testid="fault-text" value={f.text.clone()} maxlength="200"
                         onchange={set(|f, v| f.text = v)} />
                 </label>
-                { select("fault-times", "", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
+                { select("fault-times", "how often", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
             </>
         },
         FaultKind::Cut => html! {
@@ -101,7 +101,7 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                 { select("fault-host", "Server", f.hosts(world), &f.host, set(|f, v| f.host = v)) }
                 { select("fault-port", "port", f.ports(world), &f.port.to_string(), set(|f, v| f.port = v.parse().unwrap_or(f.port))) }
                 { select("fault-verb", "as the client sends", f.cut_verbs(world), &f.verb, set(|f, v| f.verb = v)) }
-                { select("fault-times", "", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
+                { select("fault-times", "how often", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
             </>
         },
     };

@@ -252,7 +252,7 @@ for (const scheme of SCHEMES) {
     await finish(context, errors, offsite, failures);
   });
 
-  test(`the full build passes axe-core in the ${scheme} scheme: IMAP, POP3, BODYSTRUCTURE, the teachers' page, the sheets`, { timeout: 240_000 }, async () => {
+  test(`the full build passes axe-core in the ${scheme} scheme: IMAP, POP3, BODYSTRUCTURE, the teachers' page, the sheets, the sandbox`, { timeout: 240_000 }, async () => {
     const { page, context, errors, offsite } = await open(scheme);
     const failures = [];
 
@@ -285,6 +285,19 @@ for (const scheme of SCHEMES) {
     await page.goto(`${server.url}/full/#/worksheet/a-bounce`);
     await page.locator('[data-testid=worksheet][data-lesson=a-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
     await check(page, scheme, 'worksheet', failures);
+
+    // The sandbox with a connection open, a command answered and a fault injected.
+    await page.goto(`${server.url}/full/#/sandbox`);
+    await page.locator('[data-testid=connect-button]').click({ timeout: FIRST_LOAD_TIMEOUT });
+    await page.locator('[data-testid=line]').fill('EHLO laptop.example.org');
+    await page.locator('[data-testid=line]').press('Enter');
+    await page.locator('[data-testid=inject]').click();
+    await page.locator('[data-testid=injected]').waitFor();
+    await page.waitForFunction(() => {
+      const main = document.querySelector('main[data-testid=sandbox]');
+      return main && main.dataset.cursor === main.dataset.total;
+    });
+    await check(page, scheme, 'sandbox', failures);
 
     await finish(context, errors, offsite, failures);
   });
