@@ -378,43 +378,43 @@ fn host_node(
 /// repainted at each frame; an element inside the diagram's SVG is repainted at every frame
 /// of its animation (in Chromium), with the whole page's layer around it. Keyed by the
 /// cursor, so every step restarts the animation.
-/// One piece of a link's route: a straight line, or an arc of `r` around `c` from the angle
-/// `from` through `delta` (radians, positive clockwise on screen as in SVG).
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Piece {
-    Line((f64, f64), (f64, f64)),
-    Arc { c: (f64, f64), r: f64, from: f64, delta: f64 },
-}
-
-impl Piece {
-    fn len(&self) -> f64 {
-        match *self {
-            Piece::Line(p, q) => ((q.0 - p.0).powi(2) + (q.1 - p.1).powi(2)).sqrt(),
-            Piece::Arc { r, delta, .. } => r * delta.abs(),
-        }
-    }
-
-    /// The point at the fraction `t` of the piece.
-    fn at(&self, t: f64) -> (f64, f64) {
-        match *self {
-            Piece::Line(p, q) => (p.0 + (q.0 - p.0) * t, p.1 + (q.1 - p.1) * t),
-            Piece::Arc { c, r, from, delta } => {
-                let a = from + delta * t;
-                (c.0 + r * a.cos(), c.1 + r * a.sin())
-            }
-        }
-    }
-}
-
 /// How far a link that hops over a host passes from its halo: room for a token.
 const CLEARANCE: f64 = 34.0;
+/// Each half of a hop's arc is drawn for the token's travel as 2^ARC_DEPTH chords.
+const ARC_DEPTH: u32 = 3;
+
+/// A link's route when it hops over hosts: the SVG path (straight lines and arcs), and
+/// points along it close enough together for a token to follow it.
+#[derive(Clone, Debug, PartialEq)]
+struct Route {
+    d: String,
+    points: Vec<(f64, f64)>,
+}
+
+fn unit((x, y): (f64, f64)) -> (f64, f64) {
+    let l = (x * x + y * y).sqrt().max(1e-9);
+    (x / l, y / l)
+}
+
+/// The points of the arc of `r` around `c` from the direction `a` to the direction `b`
+/// (unit vectors, less than half a turn apart), `b`'s included: halving the angle
+/// `ARC_DEPTH` times, with no trigonometry (its functions would weigh on the wasm).
+fn arc_points(c: (f64, f64), r: f64, a: (f64, f64), b: (f64, f64), depth: u32, out: &mut Vec<(f64, f64)>) {
+    if depth == 0 {
+        out.push((c.0 + r * b.0, c.1 + r * b.1));
+        return;
+    }
+    let m = unit((a.0 + b.0, a.1 + b.1));
+    arc_points(c, r, a, m, depth - 1, out);
+    arc_points(c, r, m, b, depth - 1, out);
+}
 
 /// A link that would pass over another host (Alice's laptop talking to Bob's provider
 /// straight across Alice's provider: it would look as if the provider were on the way)
 /// hops over it: an arc around the host, on the side above the line (labels hang below the
 /// hosts of a row), clear of its halo by [`CLEARANCE`]. `None`: the straight line is clear.
 /// The same route both ways.
-fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Vec<Piece>> {
+fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Route> {
     let (p, q) = (*pos.get(a)?, *pos.get(b)?);
     let (dx, dy) = (q.0 - p.0, q.1 - p.1);
     let len = (dx * dx + dy * dy).sqrt();
@@ -426,79 +426,60 @@ fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Vec<Piece>> {
     let (nx, ny) = if -ux > 0.0 || (ux == 0.0 && uy < 0.0) { (uy, -ux) } else { (-uy, ux) };
     let (nx, ny) = if ny > 0.0 { (-nx, -ny) } else { (nx, ny) };
     let r = HALO + CLEARANCE;
-    let mut blockers: Vec<(f64, (f64, f64))> = pos
+    // The hosts in the way (along the line, and how far off it), in order.
+    let mut blockers: Vec<(f64, f64, (f64, f64))> = pos
         .iter()
         .enumerate()
         .filter(|&(i, _)| i != a && i != b)
-        .map(|(_, &c)| (((c.0 - p.0) * ux + (c.1 - p.1) * uy), c))
-        .filter(|&(along, c)| {
-            let off = (c.0 - p.0) * nx + (c.1 - p.1) * ny;
-            along > 0.0 && along < len && off.abs() < r
-        })
+        .map(|(_, &c)| ((c.0 - p.0) * ux + (c.1 - p.1) * uy, (c.0 - p.0) * nx + (c.1 - p.1) * ny, c))
+        .filter(|&(along, off, _)| along > 0.0 && along < len && off.abs() < r)
         .collect();
     if blockers.is_empty() {
         return None;
     }
-    blockers.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-    let mut pieces = Vec::with_capacity(2 * blockers.len() + 1);
-    let mut at = p;
-    for (along, c) in blockers {
-        let off = (c.0 - p.0) * nx + (c.1 - p.1) * ny;
+    mailroom_core::sort::sort_by(&mut blockers, |x, y| x.0 < y.0);
+    let pt = |(x, y): (f64, f64)| format!("{} {}", fixed(x, 1), fixed(y, 1));
+    let mut d = format!("M{}", pt(p));
+    let mut points = vec![p];
+    // Going from p to q with the upper side on the left is clockwise on screen.
+    let sweep = u8::from(ux * ny - uy * nx < 0.0);
+    for (along, off, c) in blockers {
         let half = (r * r - off * off).sqrt();
         let (px, py) = (p.0 + ux * along, p.1 + uy * along);
         let (pin, pout) = ((px - ux * half, py - uy * half), (px + ux * half, py + uy * half));
-        let angle = |pt: (f64, f64)| (pt.1 - c.1).atan2(pt.0 - c.0);
-        let (from, to, up) = (angle(pin), angle(pout), ny.atan2(nx));
-        let turn = (to - from).rem_euclid(std::f64::consts::TAU);
-        // The way round that passes over the top.
-        let delta = if (up - from).rem_euclid(std::f64::consts::TAU) < turn {
-            turn
-        } else {
-            turn - std::f64::consts::TAU
-        };
-        pieces.push(Piece::Line(at, pin));
-        pieces.push(Piece::Arc { c, r, from, delta });
-        at = pout;
+        // Over the top: the larger part of the circle when the host is above the line.
+        d.push_str(&format!(
+            " L{} A{} {} 0 {} {sweep} {}",
+            pt(pin),
+            fixed(r, 0),
+            fixed(r, 0),
+            u8::from(off > 0.0),
+            pt(pout)
+        ));
+        points.push(pin);
+        let (from, to) = (unit((pin.0 - c.0, pin.1 - c.1)), unit((pout.0 - c.0, pout.1 - c.1)));
+        arc_points(c, r, from, (nx, ny), ARC_DEPTH, &mut points);
+        arc_points(c, r, (nx, ny), to, ARC_DEPTH, &mut points);
     }
-    pieces.push(Piece::Line(at, q));
-    Some(pieces)
+    d.push_str(&format!(" L{}", pt(q)));
+    points.push(q);
+    Some(Route { d, points })
 }
 
-/// The point at the fraction `s` of the length of a route.
-fn route_at(pieces: &[Piece], s: f64) -> (f64, f64) {
-    let total: f64 = pieces.iter().map(Piece::len).sum();
+/// The point at the fraction `s` of the length of a route's points.
+fn route_at(points: &[(f64, f64)], s: f64) -> (f64, f64) {
+    let dist = |p: (f64, f64), q: (f64, f64)| ((q.0 - p.0).powi(2) + (q.1 - p.1).powi(2)).sqrt();
+    let total: f64 = points.windows(2).map(|w| dist(w[0], w[1])).sum();
     let mut left = s.clamp(0.0, 1.0) * total;
-    for piece in pieces {
-        let l = piece.len();
+    for w in points.windows(2) {
+        let l = dist(w[0], w[1]);
         if left <= l && l > 0.0 {
-            return piece.at(left / l);
+            let t = left / l;
+            return (w[0].0 + (w[1].0 - w[0].0) * t, w[0].1 + (w[1].1 - w[0].1) * t);
         }
         left -= l;
     }
-    pieces.last().map_or((0.0, 0.0), |p| p.at(1.0))
-}
-
-/// The route as an SVG path.
-fn route_d(pieces: &[Piece]) -> String {
-    let mut d = String::new();
-    let pt = |(x, y): (f64, f64)| format!("{} {}", fixed(x, 1), fixed(y, 1));
-    if let Some(first) = pieces.first() {
-        d.push_str(&format!("M{}", pt(first.at(0.0))));
-    }
-    for piece in pieces {
-        match *piece {
-            Piece::Line(_, q) => d.push_str(&format!(" L{}", pt(q))),
-            Piece::Arc { r, delta, .. } => d.push_str(&format!(
-                " A{} {} 0 {} {} {}",
-                fixed(r, 1),
-                fixed(r, 1),
-                u8::from(delta.abs() > std::f64::consts::PI),
-                u8::from(delta > 0.0),
-                pt(piece.at(1.0))
-            )),
-        }
-    }
-    d
+    points.last().copied().unwrap_or_default()
 }
 
 /// The stops of a token's travel along a link that hops (its keyframes: `travel-arc` in
@@ -553,9 +534,13 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html,
     let (w, h) = (2.0 * hw.max(caption) + 8.0, 2.0 * hh.max(56.0) + 8.0);
     // Along a bent link: the stops of the curve, from just outside one halo to the other.
     let arc = hops(&layout.pos, ev.from, ev.to).map(|route| {
-        let total: f64 = route.iter().map(Piece::len).sum();
+        let total: f64 = route
+            .points
+            .windows(2)
+            .map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
+            .sum();
         let t0 = (inset / total).min(0.4);
-        let at = |u: f64| route_at(&route, t0 + (1.0 - 2.0 * t0) * u * u * (3.0 - 2.0 * u));
+        let at = |u: f64| route_at(&route.points, t0 + (1.0 - 2.0 * t0) * u * u * (3.0 - 2.0 * u));
         ((x0, y0), (x1, y1)) = (at(0.0), at(1.0));
         (1..ARC_STOPS)
             .map(|k| {
@@ -639,7 +624,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             encrypted.contains(&(a, b)).then_some("tls"),
         );
         match hops(&layout.pos, a, b) {
-            Some(route) => html! { <path key={format!("{a}-{b}")} {class} d={route_d(&route)} /> },
+            Some(route) => html! { <path key={format!("{a}-{b}")} {class} d={route.d} /> },
             None => html! {
                 <line key={format!("{a}-{b}")} {class}
                     x1={fixed(p.0, 1)} y1={fixed(p.1, 1)}
@@ -751,9 +736,9 @@ mod tests {
             let trace = &run.trace;
             let pos = layout(trace).pos;
             for (a, b) in present::links(trace) {
-                let route = hops(&pos, a, b).unwrap_or_else(|| vec![Piece::Line(pos[a], pos[b])]);
-                bent += usize::from(route.len() > 1);
-                assert_eq!(route.first().map(|p| p.at(0.0)), Some(pos[a]), "{id}");
+                let route = hops(&pos, a, b).map_or_else(|| vec![pos[a], pos[b]], |r| r.points);
+                bent += usize::from(route.len() > 2);
+                assert_eq!(route.first(), Some(&pos[a]), "{id}");
                 for k in 0..=400 {
                     let (x, y) = route_at(&route, k as f64 / 400.0);
                     for (i, &(hx, hy)) in pos.iter().enumerate().filter(|&(i, _)| i != a && i != b) {
@@ -771,7 +756,12 @@ mod tests {
         let pos = [(0.0, 300.0), (200.0, 300.0), (500.0, 300.0)];
         assert_eq!(hops(&pos, 0, 1), None, "neighbours");
         let route = hops(&pos, 0, 2).unwrap();
-        assert_eq!(route.len(), 3);
+        assert_eq!(route.d, "M0.0 300.0 L114.0 300.0 A86 86 0 0 1 286.0 300.0 L500.0 300.0");
+        for &(x, y) in &route.points[2..route.points.len() - 2] {
+            let d = ((x - 200.0).powi(2) + (y - 300.0).powi(2)).sqrt();
+            assert!((d - HALO - CLEARANCE).abs() < 1e-9, "on the circle: {x} {y}");
+        }
+        let route = route.points;
         let top = (0..=1000)
             .map(|k| route_at(&route, f64::from(k) / 1000.0))
             .min_by(|p, q| p.1.total_cmp(&q.1))
@@ -780,8 +770,9 @@ mod tests {
             (top.0 - 200.0).abs() < 2.0 && (top.1 - (300.0 - HALO - CLEARANCE)).abs() < 0.1,
             "over the top: {top:?}"
         );
-        assert_eq!(route_d(&route), "M0.0 300.0 L114.0 300.0 A86.0 86.0 0 0 1 286.0 300.0 L500.0 300.0");
         let back = hops(&pos, 2, 0).unwrap();
+        assert_eq!(back.d, "M500.0 300.0 L286.0 300.0 A86 86 0 0 0 114.0 300.0 L0.0 300.0");
+        let back = back.points;
         let back_top = (0..=1000).map(|k| route_at(&back, f64::from(k) / 1000.0).1).reduce(f64::min).unwrap();
         assert!((back_top - top.1).abs() < 0.1, "over the top both ways: {back_top}");
     }
