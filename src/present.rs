@@ -414,11 +414,11 @@ pub fn mailboxes(trace: &Trace) -> Vec<(HostId, String)> {
             out.push((host, addr.to_string()));
         }
     };
-    if let Some(last) = trace.events.last() {
-        for (host, snap) in last.hosts.iter().enumerate() {
-            for (addr, _) in &snap.mailboxes {
-                add(host, addr);
-            }
+    // Every mailbox there is at the end, or at the start when nothing has happened yet.
+    let last = trace.events.last().map_or(&trace.initial, |e| &e.hosts);
+    for (host, snap) in last.iter().enumerate() {
+        for (addr, _) in &snap.mailboxes {
+            add(host, addr);
         }
     }
     for ev in &trace.events {

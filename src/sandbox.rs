@@ -15,8 +15,7 @@ use mailroom_core::describe::{
 use mailroom_core::lesson::{EmailSpec, Lesson};
 use mailroom_core::sandbox::{Input, Opened, Sandbox};
 use mailroom_core::time::{EPOCH_UNIX, SimTime, date_parts};
-use mailroom_core::trace::{EventKind, HostRole, Trace, TraceEvent};
-use mailroom_core::world::CONNECT_TIMEOUT;
+use mailroom_core::trace::{EventKind, HostRole, TlsFlight, Trace};
 use mailroom_core::world::LessonRun;
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
@@ -60,6 +59,12 @@ pub struct SandboxState {
 pub enum SandboxAction {
     /// The student does this.
     Do(Input),
+    /// The student sends these lines into connection `conn`, one after another (a pasted
+    /// message), up to the first one refused.
+    TypeLines {
+        conn: usize,
+        lines: Vec<String>,
+    },
     /// Takes back the last input.
     Undo,
     /// Back to the world's start.
@@ -139,6 +144,24 @@ impl SandboxState {
         self.run.trace.len()
     }
 
+    /// What the terminal shows of the connection it shows, at the cursor.
+    pub fn screen(&self) -> Vec<TermLine> {
+        let sandbox = self.sandbox.borrow();
+        let Some(c) = self.active.checked_sub(1).and_then(|i| sandbox.connections().get(i)) else {
+            return Vec::new();
+        };
+        let typed: Vec<(usize, String)> = sandbox
+            .inputs()
+            .iter()
+            .zip(sandbox.marks())
+            .filter_map(|(input, &mark)| match input {
+                Input::Type { conn, text } if *conn == self.active => Some((mark, text.clone())),
+                _ => None,
+            })
+            .collect();
+        terminal(&self.run.trace, c, &typed, self.cursor)
+    }
+
     /// The event the explanation card is about: the chosen one, else the current one.
     pub fn focused(&self) -> Option<usize> {
         self.selected.or(self.cursor.checked_sub(1))
@@ -203,6 +226,28 @@ impl Reducible for SandboxState {
                     }),
                 }
             }
+            SandboxAction::TypeLines { conn, lines } => {
+                let before = self.sandbox.borrow().connections().len();
+                let count = lines.len();
+                for (i, text) in lines.into_iter().enumerate() {
+                    let outcome = self.sandbox.borrow_mut().apply(Input::Type { conn, text });
+                    if let Err(why) = outcome {
+                        let mut next = self.changed(self.sandbox.clone(), before, total);
+                        next.notice = Some(match (i, count) {
+                            (_, 1) => why.to_string(),
+                            (0, _) => format!(
+                                "The first of your {count} lines was refused, and none was sent: {why}"
+                            ),
+                            (i, _) => format!(
+                                "Line {} of your {count} was refused: {why}. The {i} before it were sent, the rest not.",
+                                i + 1
+                            ),
+                        });
+                        return Rc::new(next);
+                    }
+                }
+                Rc::new(self.changed(self.sandbox.clone(), before, total))
+            }
             SandboxAction::Undo => {
                 let before = self.sandbox.borrow().connections().len();
                 let back = self.sandbox.borrow().without_last(1);
@@ -246,8 +291,11 @@ pub enum TermLine {
     Status(String),
 }
 
-/// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events.
-pub fn terminal(trace: &Trace, c: &Opened, cursor: usize) -> Vec<TermLine> {
+/// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events:
+/// `typed`, the lines the person typed into it with where each came in the trace (see
+/// [`Sandbox::marks`]), each shown as it was typed (a terminal echoes it at once, whether
+/// or not it ever arrives); what came back; what became of the connection.
+pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: usize) -> Vec<TermLine> {
     let host = trace.host(c.to);
     let mut out = vec![TermLine::Status(format!("Trying {} port {}…", host.addr, c.port))];
     let lines = |bytes: &[u8]| -> Vec<String> {
@@ -255,42 +303,38 @@ pub fn terminal(trace: &Trace, c: &Opened, cursor: usize) -> Vec<TermLine> {
         let text = text.strip_suffix("\r\n").unwrap_or(&text);
         text.split("\r\n").map(str::to_string).collect()
     };
-    // A host that does not answer: the World's note when the attempt gives up.
-    let timed_out = |e: &&TraceEvent| {
-        e.kind == EventKind::Note
-            && e.from == c.from
-            && e.at == c.at.plus(CONNECT_TIMEOUT)
-            && e.text().starts_with(&format!("No answer from {} ", host.name))
-    };
-    for e in trace.events.iter().take(cursor).filter(|e| e.conn == Some(c.id) || timed_out(e)) {
+    let mut typed = typed.iter().filter(|(mark, _)| *mark < cursor || cursor >= trace.len()).peekable();
+    let mut connected = false;
+    for e in trace.events.iter().take(cursor).filter(|e| e.conn == Some(c.id)) {
+        while let Some((_, line)) = typed.next_if(|(mark, _)| *mark <= e.index) {
+            out.push(TermLine::Typed(line.clone()));
+        }
         match &e.kind {
-            EventKind::Note => out.push(TermLine::Status(e.text())),
-            EventKind::Connect { .. } => {
-                out.push(TermLine::Status(format!("Connected to {} ({}).", host.name, host.addr)))
-            }
-            EventKind::Refused { port } => out.push(TermLine::Status(format!(
-                "Connection refused: nothing listens on port {port} of {}.",
-                host.name
-            ))),
+            EventKind::Note | EventKind::Refused { .. } => out.push(TermLine::Status(e.text())),
             EventKind::Close if e.from == c.to => {
                 out.push(TermLine::Status("Connection closed by foreign host.".into()))
             }
             EventKind::Close => out.push(TermLine::Status("Connection closed.".into())),
-            EventKind::Tls { .. } => {}
-            _ if e.from == c.from => out.extend(lines(&e.bytes).into_iter().map(TermLine::Typed)),
-            EventKind::Reply { status, to_verb: Some(verb), .. }
-                if verb == "STARTTLS" && status.smtp_code() == Some(220) =>
-            {
+            EventKind::Tls { flight: TlsFlight::ClientFinished, .. } => out.push(TermLine::Status(
+                "TLS handshake done, as `openssl s_client -starttls smtp` does it: from here on the \
+                 connection is encrypted, and the server has forgotten what it was told before (say EHLO again)."
+                    .into(),
+            )),
+            // The lines typed are echoed from what was typed; the rest of the handshake is
+            // not text.
+            EventKind::Connect { .. } | EventKind::Tls { .. } => {}
+            _ if e.from == c.from => {}
+            _ => {
+                // Connected once the server answers (its greeting).
+                if !connected {
+                    out.push(TermLine::Status(format!("Connected to {} ({}).", host.name, host.addr)));
+                    connected = true;
+                }
                 out.extend(lines(&e.bytes).into_iter().map(TermLine::Received));
-                out.push(TermLine::Status(
-                    "Here a mail program starts TLS (so would `openssl s_client -starttls smtp`); a terminal cannot, \
-                     so the server waits for a TLS handshake that never comes."
-                        .into(),
-                ));
             }
-            _ => out.extend(lines(&e.bytes).into_iter().map(TermLine::Received)),
         }
     }
+    out.extend(typed.map(|(_, line)| TermLine::Typed(line.clone())));
     out
 }
 
@@ -304,28 +348,30 @@ pub fn clock(t: SimTime) -> String {
     format!("{weekday} {h:02}:{m:02}:{s:02}")
 }
 
-/// Lines worth trying on a service of the standard world (`kind`: the service's name).
-pub fn hints(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "smtp" => &[
-            "EHLO laptop.example.org",
+/// Lines worth trying, in order, on a service of the standard world (`kind`: the
+/// service's name), typed on host `client`.
+pub fn hints(kind: &str, client: &str) -> Vec<String> {
+    let ehlo = format!("EHLO {client}");
+    let lines: &[&str] = match kind {
+        "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>", "DATA", "QUIT"],
+        // AUTH PLAIN's initial response: base64 of NUL, alice@example.org, NUL, wonderland
+        // (RFC 4616 §2), once TLS is on (before it, the server refuses a password: 538).
+        "submission" => &[
+            "EHLO",
+            "STARTTLS",
+            // The server forgets what it was told before TLS (RFC 3207 §4.2).
+            "EHLO",
+            "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
             "MAIL FROM:<alice@example.org>",
             "RCPT TO:<bob@example.net>",
             "DATA",
             "QUIT",
         ],
-        // AUTH PLAIN's initial response: base64 of NUL, alice@example.org, NUL, wonderland
-        // (RFC 4616 §2). Before STARTTLS the server refuses it (538): the point.
-        "submission" => &[
-            "EHLO laptop.example.org",
-            "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
-            "STARTTLS",
-            "QUIT",
-        ],
         "pop3" => &["USER bob@example.net", "PASS builder", "STAT", "LIST", "RETR 1", "QUIT"],
         "imap" => &["a1 LOGIN bob@example.net builder", "a2 SELECT INBOX", "a3 FETCH 1 BODY[]", "a4 LOGOUT"],
         _ => &[],
-    }
+    };
+    lines.iter().map(|l| if *l == "EHLO" { ehlo.clone() } else { l.to_string() }).collect()
 }
 
 /// A port of a host that a person can type into: the host's services that speak text
@@ -518,12 +564,13 @@ impl FaultForm {
             FaultKind::Full => needs(&f.mailbox).map(|_| format!("full {}", f.mailbox)),
             FaultKind::Reply => {
                 needs(&f.host)?;
-                // The text is one quoted string: no quotes or control characters in it.
+                // A reply's text is 7-bit (RFC 5321 §4.2, no SMTPUTF8 here): printable ASCII,
+                // in one quoted string whose quotes and backslashes are escaped.
                 let text: String =
-                    f.text.chars().filter(|c| *c != '"' && !c.is_control()).take(200).collect();
-                let text =
-                    if text.trim().is_empty() { "Refused".to_string() } else { text.trim().to_string() };
-                Some(format!("reply {} {} {} \"{text}\"{times}", f.host, f.verb, f.code))
+                    f.text.trim().chars().filter(|c| (' '..='~').contains(c)).take(200).collect();
+                let text = if text.is_empty() { "Refused".to_string() } else { text };
+                let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+                Some(format!("reply {} {} {} \"{quoted}\"{times}", f.host, f.verb, f.code))
             }
             FaultKind::Cut => {
                 needs(&f.host)?;

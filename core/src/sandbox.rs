@@ -28,6 +28,9 @@ use crate::world::World;
 /// DNS, the relay to the next server and its delivery, a connection attempt's 30 s timeout)
 /// happens within it; timers further away (retries, idle timeouts) wait for `wait`/`next`.
 pub const SETTLE: SimDuration = SimDuration::from_secs(60);
+/// After a wait, how far the World runs on: long enough for what was under way at the end
+/// of the wait (a retry's DNS and SMTP conversation) to finish.
+pub const WAIT_SETTLE: SimDuration = SimDuration::from_secs(5);
 /// A person takes a moment to type a line: each typed line leaves this long after the
 /// previous moment, so the trace's times read like a session at a keyboard.
 pub const TYPING: SimDuration = SimDuration::from_secs(2);
@@ -181,10 +184,10 @@ impl fmt::Display for Refused {
 pub struct Sandbox {
     /// The world as it started.
     start: Description,
-    /// The world with the faults injected so far (so a fault given twice is named).
-    description: Description,
     world: World,
     inputs: Vec<Input>,
+    /// For each input, how many events the trace held before it.
+    marks: Vec<usize>,
     conns: Vec<Opened>,
     /// [`MAX_EVENTS`] (lowered by the tests).
     max_events: usize,
@@ -197,10 +200,10 @@ impl Sandbox {
         // Takes the hosts' state before the first event (the view's step 0).
         let _ = world.advance_to(SimTime::ZERO);
         Sandbox {
-            start: description.clone(),
-            description,
+            start: description,
             world,
             inputs: Vec::new(),
+            marks: Vec::new(),
             conns: Vec::new(),
             max_events: MAX_EVENTS,
         }
@@ -232,9 +235,18 @@ impl Sandbox {
             return Err(Refused(format!("a session keeps at most {MAX_INPUTS} inputs: start over to go on")));
         }
         self.check(&input)?;
+        // What is kept is the input's text: one that would read back as another (a wait
+        // finer than a millisecond, a fault of two lines) is refused now, not at a reload.
+        if Input::parse(&input.to_string()).as_ref() != Ok(&input) {
+            return Err(Refused(format!(
+                "`{input}` cannot be kept as it is: write it as a line the sandbox reads"
+            )));
+        }
+        let mark = self.world.trace().len();
         match self.run(&input) {
             Ok(()) if self.world.trace().len() <= self.max_events => {
                 self.inputs.push(input);
+                self.marks.push(mark);
                 Ok(())
             }
             outcome => {
@@ -295,9 +307,10 @@ impl Sandbox {
         &self.start
     }
 
-    /// The world with the faults injected so far.
-    pub fn description(&self) -> &Description {
-        &self.description
+    /// For each input, how many events the trace held before it: where it comes in the
+    /// trace (a typed line is on the screen from there, even if it never arrives).
+    pub fn marks(&self) -> &[usize] {
+        &self.marks
     }
 
     /// Refuses what names something that does not exist, before anything is done.
@@ -378,12 +391,14 @@ impl Sandbox {
             }
             Input::Fault(directive) => self.inject(directive)?,
         }
-        self.settle()
+        // After a wait only what was under way finishes (a retry's conversation), so that
+        // `wait 4m` is not followed by the timers of the minute after it.
+        self.settle(if matches!(input, Input::Wait(_)) { WAIT_SETTLE } else { SETTLE })
     }
 
-    /// Runs what is due within [`SETTLE`] from now.
-    fn settle(&mut self) -> Result<(), Refused> {
-        let horizon = self.world.now().plus(SETTLE);
+    /// Runs what is due within `horizon` from now.
+    fn settle(&mut self, horizon: SimDuration) -> Result<(), Refused> {
+        let horizon = self.world.now().plus(horizon);
         while let Some(t) = self.world.next_wakeup().filter(|t| *t <= horizon) {
             self.world.advance_to(t).map_err(|e| Refused(e.to_string()))?;
             if self.world.trace().len() > self.max_events {
@@ -394,10 +409,11 @@ impl Sandbox {
     }
 
     /// Reads one fault directive with the world description's grammar, checked against the
-    /// world (its hosts, its users, the faults already in force), and puts it in force now.
+    /// world as it started (its hosts, its users, its own faults), and puts it in force now.
+    /// A rule for a command that an earlier one covered replaces it.
     fn inject(&mut self, directive: &str) -> Result<(), Refused> {
-        let before = self.description.faults.len();
-        let mut d = self.description.clone();
+        let before = self.start.faults.len();
+        let mut d = self.start.clone();
         d.extend(directive, 1).map_err(|errors| {
             Refused(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
         })?;
@@ -405,7 +421,6 @@ impl Sandbox {
         for f in &d.faults[before..] {
             self.world.apply_fault(f, now);
         }
-        self.description = d;
         Ok(())
     }
 }

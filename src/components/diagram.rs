@@ -770,6 +770,19 @@ mod tests {
             (top.0 - 200.0).abs() < 2.0 && (top.1 - (300.0 - HALO - CLEARANCE)).abs() < 0.1,
             "over the top: {top:?}"
         );
+        // A column: round the left side both ways, the arc's flags as its travel turns.
+        let column = [(100.0, 0.0), (100.0, 200.0), (100.0, 400.0)];
+        let down = hops(&column, 0, 2).unwrap();
+        assert_eq!(down.d, "M100.0 0.0 L100.0 114.0 A86 86 0 0 0 100.0 286.0 L100.0 400.0");
+        let up = hops(&column, 2, 0).unwrap();
+        assert_eq!(up.d, "M100.0 400.0 L100.0 286.0 A86 86 0 0 1 100.0 114.0 L100.0 0.0");
+        let left = down.points.iter().map(|p| p.0).reduce(f64::min).unwrap();
+        assert!((left - 14.0).abs() < 1e-9, "{left}");
+        // A host above the line but within reach: the larger part of the circle, over it.
+        let above = hops(&[(0.0, 300.0), (200.0, 260.0), (500.0, 300.0)], 0, 2).unwrap();
+        assert!(above.d.contains(" A86 86 0 1 1 "), "{}", above.d);
+        let highest = above.points.iter().map(|p| p.1).reduce(f64::min).unwrap();
+        assert!((highest - (260.0 - HALO - CLEARANCE)).abs() < 1e-9, "{highest}");
         let back = hops(&pos, 2, 0).unwrap();
         assert_eq!(back.d, "M500.0 300.0 L286.0 300.0 A86 86 0 0 0 114.0 300.0 L0.0 300.0");
         let back = back.points;

@@ -100,20 +100,33 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
             <div class="mailbox-list">
             { for main.iter().map(|(host, addr)| {
                 let all = held(addr);
+                // What the inbox holds now: less than was delivered once a mail program
+                // took messages away (POP3 DELE then QUIT, IMAP EXPUNGE or MOVE).
+                let inbox = trace
+                    .snapshot_at(props.cursor)
+                    .get(*host)
+                    .and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)))
+                    .map_or(all.len(), |(_, n)| *n);
+                let gone = all.len().saturating_sub(inbox);
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
                 let host_name = trace.hosts.get(*host).map(|h| h.name.clone()).unwrap_or_default();
                 html! {
                     <div key={addr.clone()} class="mailbox" data-testid="mailbox" data-owner={addr.clone()}
-                        data-count={all.len().to_string()}>
+                        data-count={inbox.to_string()}>
                         <h3 class="mailbox-title">
                             <span>{ present::mailbox_title(&props.lesson, addr) }</span>
                             <span class="mailbox-where">{ format!("{addr} on {host_name}") }</span>
                             <span class="count-badge">
-                                { all.len() }
-                                <span class="visually-hidden">{ if all.len() == 1 { " message" } else { " messages" } }</span>
+                                { inbox }
+                                <span class="visually-hidden">{ if inbox == 1 { " message" } else { " messages" } }</span>
                             </span>
                         </h3>
+                        if gone > 0 {
+                            <p class="muted messages-earlier" data-testid="mailbox-gone">
+                                { format!("{} delivered here, {gone} of them no longer in the inbox (taken by a mail program):", all.len()) }
+                            </p>
+                        }
                         if earlier > 0 {
                             <p class="muted messages-earlier">{ format!("The newest {LISTED}, after {earlier} earlier ones:") }</p>
                         }

@@ -34,12 +34,19 @@ pub fn SandboxBar(props: &SandboxBarProps) -> Html {
     let click = |action: SandboxAction| props.dispatch.reform(move |_: MouseEvent| action.clone());
     let at_start = props.cursor == 0;
     let at_end = props.cursor >= props.total;
-    let start_over = props.dispatch.reform(|_: MouseEvent| {
-        let sure = web_sys::window()
-            .and_then(|w| w.confirm_with_message("Start over? Everything you did in the sandbox goes.").ok())
-            .unwrap_or(false);
-        if sure { SandboxAction::StartOver } else { SandboxAction::DismissNotice }
-    });
+    let start_over = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            let sure = web_sys::window()
+                .and_then(|w| {
+                    w.confirm_with_message("Start over? Everything you did in the sandbox goes.").ok()
+                })
+                .unwrap_or(false);
+            if sure {
+                dispatch.emit(SandboxAction::StartOver);
+            }
+        })
+    };
     let next_title = match props.next {
         Some(t) => format!(
             "Move the clock on to the next thing the World has to do on its own (at {}, in {})",

@@ -1,4 +1,5 @@
 use mailroom_core::describe::Description;
+use mailroom_core::time::SimTime;
 use yew::prelude::*;
 
 use crate::components::diagram::Diagram;
@@ -43,6 +44,16 @@ pub fn SandboxPage() -> Html {
     let (now, next) = (sandbox.now(), sandbox.next_wakeup());
     drop(sandbox);
     let total = state.total();
+    // The clock of the moment shown: now at the newest event, else that event's time.
+    let shown_at = if state.cursor >= total {
+        now
+    } else {
+        state
+            .cursor
+            .checked_sub(1)
+            .and_then(|i| state.run.trace.events.get(i))
+            .map_or(SimTime::ZERO, |e| e.at)
+    };
     let announce = match state.cursor.checked_sub(1) {
         Some(i) => format!("Event {} of {total}. {}", state.cursor, present::summary(&state.run.trace, i)),
         None => "Nothing has happened yet: open a connection.".to_string(),
@@ -70,7 +81,7 @@ pub fn SandboxPage() -> Html {
                 <p class="step-counter sandbox-clock" data-testid="clock" title="The World's clock">
                     { icons::clock() }
                     <span class="visually-hidden">{ "The World's clock: " }</span>
-                    { clock(now) }
+                    { clock(shown_at) }
                 </p>
             </header>
             <div class="stage">
@@ -82,6 +93,7 @@ pub fn SandboxPage() -> Html {
                     show_line_ends={false}
                     eavesdropper={false}
                     dispatch={player.clone()}
+                    empty={Some(AttrValue::from("Nothing has been said yet: open a connection in the terminal."))}
                 />
             </div>
             <aside class="side" aria-label="Sandbox">
@@ -92,6 +104,7 @@ pub fn SandboxPage() -> Html {
                     open={open}
                     active={state.active}
                     lesson={state.lesson.clone()}
+                    screen={state.screen()}
                     dispatch={dispatch.clone()}
                 />
                 <ExplanationCard

@@ -4,7 +4,7 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{SandboxAction, TermLine, hints, terminal, typable_ports};
+use crate::sandbox::{SandboxAction, TermLine, hints, typable_ports};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -19,6 +19,8 @@ pub struct SandboxTerminalProps {
     pub active: usize,
     /// The sandbox's world (its hosts and their services).
     pub lesson: Shared<Lesson>,
+    /// What the terminal shows of the active connection ([`crate::sandbox::SandboxState::screen`]).
+    pub screen: Vec<TermLine>,
     pub dispatch: Callback<SandboxAction>,
 }
 
@@ -85,10 +87,8 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
             // A pasted message goes out a line at a time, as typed.
             let value = (*text).clone();
             let value = value.strip_suffix('\n').unwrap_or(&value);
-            for line in value.split('\n') {
-                let line = line.strip_suffix('\r').unwrap_or(line);
-                dispatch.emit(SandboxAction::Do(Input::Type { conn: active, text: line.to_string() }));
-            }
+            let lines = value.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l).to_string()).collect();
+            dispatch.emit(SandboxAction::TypeLines { conn: active, lines });
             text.set(String::new());
         }
     };
@@ -113,8 +113,8 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
             text.set(area.value());
         })
     };
-    let lines = conn.map(|c| terminal(&props.run.trace, &c, props.cursor)).unwrap_or_default();
-    // The newest line in view, and the focus on the line to type in once a connection opens.
+    let lines = &props.screen;
+    // The newest line in view.
     {
         let screen = screen.clone();
         use_effect_with(lines.len(), move |_| {
@@ -123,10 +123,24 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
             }
         });
     }
+    // The focus on the line to type in when a connection opens (not when the page opens
+    // on a kept session); on the screen when the connection closes under it.
     {
-        let field = field.clone();
-        use_effect_with(props.conns.len(), move |_| {
-            if let Some(el) = field.cast::<web_sys::HtmlElement>() {
+        let (field, screen) = (field.clone(), screen.clone());
+        let opened = use_mut_ref(|| props.conns.len());
+        use_effect_with((props.conns.len(), is_open), move |&(n, is_open)| {
+            let more = n > *opened.borrow();
+            *opened.borrow_mut() = n;
+            let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
+            let field_el = field.cast::<web_sys::HtmlElement>();
+            if more && is_open {
+                if let Some(el) = &field_el {
+                    let _ = el.focus();
+                }
+            } else if !is_open
+                && active.is_some_and(|a| field_el.as_ref().is_some_and(|f| **f == a))
+                && let Some(el) = screen.cast::<web_sys::HtmlElement>()
+            {
                 let _ = el.focus();
             }
         });
@@ -135,10 +149,11 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         let name = &props.run.trace.host(c.to).name;
         typable_ports(world, name).into_iter().find(|p| p.0 == c.port).map(|p| p.1)
     });
-    let fill = |hint: &'static str| {
+    let c_from = conn.map_or(0, |c| c.from);
+    let fill = |hint: String| {
         let (text, field) = (text.clone(), field.clone());
         Callback::from(move |_: MouseEvent| {
-            text.set(hint.to_string());
+            text.set(hint.clone());
             if let Some(el) = field.cast::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
@@ -183,8 +198,8 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
             </form>
             if props.conns.is_empty() {
                 <p class="muted sandbox-hint">
-                    { "Open a connection as a person at a terminal would (telnet, or nc): from Alice's laptop to Bob's provider, port 25, \
-                       then type SMTP's commands yourself. Each line you send, and each reply, crosses the diagram." }
+                    { "Open a connection as a person at a terminal would (telnet, or openssl s_client): for a start, from Alice's laptop \
+                       to Bob's provider on port 25, then type SMTP's commands yourself. Each line you send, and each reply, crosses the diagram." }
                 </p>
             } else {
                 <div class="sandbox-tabs" role="group" aria-label="Connections">
@@ -228,8 +243,8 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for hints(kind).iter().map(|&h| html! {
-                                <button type="button" class="chip" onclick={fill(h)} title="Put this line in the box">{ h }</button>
+                            { for hints(kind, &props.run.trace.host(c_from).name).into_iter().map(|h| html! {
+                                <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">{ h }</button>
                             }) }
                         </p>
                     }

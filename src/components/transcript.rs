@@ -36,6 +36,9 @@ pub struct TranscriptProps {
     /// The player's reducer: the buttons send their actions straight to it (one callback
     /// that stays the same from render to render).
     pub dispatch: Callback<Action>,
+    /// What the empty transcript says (the player's default: press Play).
+    #[prop_or_default]
+    pub empty: Option<AttrValue>,
 }
 
 /// Everything said so far, one row per event; the future stays hidden.
@@ -85,7 +88,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
             </p>
             // Not inside the list: an `if` next to a keyed list makes Yew rebuild every row.
             if shown == 0 {
-                <p class="transcript-empty">{ "Nothing has been said yet. Press Play or → to begin." }</p>
+                <p class="transcript-empty">{ props.empty.clone().unwrap_or_else(|| "Nothing has been said yet. Press Play or → to begin.".into()) }</p>
             }
             if start > 0 {
                 <p class="transcript-more">

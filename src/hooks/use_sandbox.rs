@@ -12,11 +12,17 @@ pub fn load_sandbox() -> Option<String> {
     super::storage()?.get_item(KEY).ok().flatten()
 }
 
-/// Keeps the session (its inputs) whenever the trace changes.
+/// Keeps the session (its inputs) whenever the trace changes, from the student's first
+/// change on: opening the page writes nothing, so a kept session that could be replayed
+/// only in part (or not read) stays as it was until the student goes on.
 #[hook]
 pub fn use_save_sandbox(state: &UseReducerHandle<SandboxState>) {
     let s = state.clone();
+    let first = use_mut_ref(|| true);
     use_effect_with(state.run.clone(), move |_| {
+        if std::mem::replace(&mut *first.borrow_mut(), false) {
+            return;
+        }
         if let Some(storage) = super::storage() {
             let _ = storage.set_item(KEY, &s.saved());
         }

@@ -119,6 +119,11 @@ fn a_session_survives_a_reload() {
     assert!(notice.contains("up to input 1; input 2") && notice.contains("no connection 2"), "{notice}");
 }
 
+/// What the terminal shows of connection `n`.
+fn screen(s: &Rc<SandboxState>, n: usize) -> Vec<TermLine> {
+    s.clone().reduce(SandboxAction::Show(n)).screen()
+}
+
 #[test]
 fn the_terminal_reads_like_telnet() {
     let s = ticks(state(&[
@@ -127,9 +132,7 @@ fn the_terminal_reads_like_telnet() {
         "type 1 QUIT",
         "open laptop.example.org mx.example.net 2525",
     ]));
-    let sandbox = s.sandbox.borrow();
-    let c = sandbox.connections();
-    let lines = terminal(&s.run.trace, &c[0], s.cursor);
+    let lines = screen(&s, 1);
     assert_eq!(lines[0], TermLine::Status("Trying 198.51.100.25 port 25…".into()));
     assert_eq!(lines[1], TermLine::Status("Connected to mx.example.net (198.51.100.25).".into()));
     assert_eq!(lines[2], TermLine::Received("220 mx.example.net ESMTP Mailroom ready".into()));
@@ -143,12 +146,16 @@ fn the_terminal_reads_like_telnet() {
             TermLine::Status("Connection closed by foreign host.".into()),
         ]
     );
-    // Before the cursor only.
-    assert_eq!(terminal(&s.run.trace, &c[0], 0).len(), 1);
-    let refused = terminal(&s.run.trace, &c[1], s.cursor);
+    // Before the cursor only: at the start, only the attempt.
+    let back = (0..s.total()).fold(s.clone(), |s, _| s.reduce(SandboxAction::Back));
+    assert_eq!(back.screen().len(), 1, "{:?}", back.screen());
+    // A refused connection was never connected: the attempt, then the World's words.
     assert_eq!(
-        refused.last(),
-        Some(&TermLine::Status("Connection refused: nothing listens on port 2525 of mx.example.net.".into()))
+        screen(&s, 2),
+        [
+            TermLine::Status("Trying 198.51.100.25 port 2525…".into()),
+            TermLine::Status("Connection refused: mx.example.net runs no service on port 2525.".into()),
+        ]
     );
 }
 
@@ -159,8 +166,6 @@ fn a_host_that_does_not_answer_times_out_in_the_terminal() {
         "open laptop.example.org mx.example.net 25",
         "open laptop.example.org mx.example.net 110",
     ]));
-    let sandbox = s.sandbox.borrow();
-    let c = sandbox.connections();
     let want = |port: u16| {
         vec![
             TermLine::Status(format!("Trying 198.51.100.25 port {port}…")),
@@ -169,26 +174,59 @@ fn a_host_that_does_not_answer_times_out_in_the_terminal() {
             )),
         ]
     };
-    assert_eq!(terminal(&s.run.trace, &c[0], s.cursor), want(25));
-    assert_eq!(terminal(&s.run.trace, &c[1], s.cursor), want(110));
+    assert_eq!(screen(&s, 1), want(25));
+    assert_eq!(screen(&s, 2), want(110));
 }
 
 #[test]
-fn clock_and_ports() {
-    let cases = [
-        (0, "Mon 09:00:00"),
-        (61, "Mon 09:01:01"),
-        (15 * 3600, "Tue 00:00:00"),
-        (6 * 86_400, "Sun 09:00:00"),
-    ];
-    for (secs, want) in cases {
-        assert_eq!(clock(SimTime::ZERO.plus(SimDuration::from_secs(secs))), want, "{secs}");
-    }
-    let world = Description::standard();
-    assert_eq!(typable_ports(&world, "mx.example.net"), [(25, "smtp"), (110, "pop3"), (143, "imap")]);
-    assert_eq!(typable_ports(&world, "smtp.example.org"), [(25, "smtp"), (587, "submission")]);
-    assert_eq!(typable_ports(&world, "ns.example.org"), []);
-    assert_eq!(typable_ports(&world, "nowhere.example"), []);
+fn a_line_that_never_arrives_is_on_the_screen_with_what_became_of_it() {
+    // The line is echoed as typed; the connection's own note says it broke.
+    let s = ticks(state(&[
+        "open laptop.example.org mx.example.net 25",
+        "fault cut mx.example.net 25 before QUIT",
+        "type 1 QUIT",
+    ]));
+    let got = screen(&s, 1);
+    assert_eq!(got[got.len() - 2], TermLine::Typed("QUIT".into()));
+    assert!(
+        matches!(&got[got.len() - 1], TermLine::Status(t) if t.contains("broke as QUIT was sent")),
+        "{got:?}"
+    );
+    let s = ticks(state(&[
+        "open laptop.example.org mx.example.net 25",
+        "fault down mx.example.net from 0s to 10m",
+        "type 1 NOOP",
+    ]));
+    let got = screen(&s, 1);
+    assert_eq!(got[got.len() - 2], TermLine::Typed("NOOP".into()));
+    assert!(matches!(&got[got.len() - 1], TermLine::Status(t) if t.contains("a host is down")), "{got:?}");
+}
+
+#[test]
+fn a_paste_goes_out_line_by_line_up_to_the_first_refused() {
+    let s = ticks(state(&["open laptop.example.org mx.example.net 25"]));
+    let lines = |v: &[&str]| v.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    let s = ticks(s.reduce(SandboxAction::TypeLines {
+        conn: 1,
+        lines: lines(&["HELO a", "NOOP", "NO\u{b}OP", "QUIT"]),
+    }));
+    assert_eq!(s.sandbox.borrow().inputs().len(), 3, "HELO and NOOP sent, the rest not");
+    let notice = s.notice.clone().unwrap();
+    assert!(
+        notice.starts_with("Line 3 of your 4 was refused: ")
+            && notice.ends_with("The 2 before it were sent, the rest not."),
+        "{notice}"
+    );
+    assert!(s.sandbox.borrow().is_open(1), "QUIT was not sent");
+    let s = s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["NO\u{b}OP", "QUIT"]) });
+    assert!(
+        s.notice.as_deref().unwrap().starts_with("The first of your 2 lines was refused, and none was sent")
+    );
+    let s = s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["NO\u{b}OP"]) });
+    assert_eq!(s.notice.as_deref(), Some("a typed line has no control characters, found U+000B"));
+    let s = ticks(s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["QUIT"]) }));
+    assert_eq!(s.notice, None);
+    assert!(!s.sandbox.borrow().is_open(1));
 }
 
 #[test]
@@ -217,43 +255,116 @@ fn the_hints_work_on_the_standard_world() {
         let mut lines: Vec<String> = deliver.iter().map(|l| l.to_string()).collect();
         lines.push(format!("open laptop.example.org {to}"));
         lines.extend(
-            hints(kind)
+            hints(kind, "laptop.example.org")
                 .iter()
-                .filter(|h| !h.starts_with("DATA") && **h != "STARTTLS")
+                .filter(|h| !h.starts_with("DATA"))
                 .map(|h| format!("type 2 {h}")),
         );
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
         let s = ticks(state(&lines));
-        let sandbox = s.sandbox.borrow();
-        let got: Vec<TermLine> = terminal(&s.run.trace, &sandbox.connections()[1], s.cursor);
+        let got = screen(&s, 2);
         let received: Vec<&String> =
             got.iter().filter_map(|l| if let TermLine::Received(t) = l { Some(t) } else { None }).collect();
-        assert!(received.len() > hints(kind).len() - 2, "{kind}: {got:?}");
+        assert!(received.len() > hints(kind, "x").len() - 2, "{kind}: {got:?}");
         for r in &received {
             assert!(!never.iter().any(|n| r.starts_with(n) || r.contains(&format!(" {n} "))), "{kind}: {r}");
         }
     }
-    // The submission server wants TLS before a password (RFC 4954 §4, 538).
+    // Submission: a password before TLS is refused (538, RFC 4954 §4); after STARTTLS the
+    // terminal does the handshake, as openssl s_client would, and the hints go through:
+    // the provider takes the message for Bob and relays it to his provider.
+    let auth = &hints("submission", "x")[3];
     let s = ticks(state(&[
         "open laptop.example.org smtp.example.org 587",
         "type 1 EHLO x",
-        &format!("type 1 {}", hints("submission")[1]),
+        &format!("type 1 {auth}"),
     ]));
-    let sandbox = s.sandbox.borrow();
-    let got = terminal(&s.run.trace, &sandbox.connections()[0], s.cursor);
+    let got = screen(&s, 1);
     assert!(got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("538 5.7.11"))), "{got:?}");
+    let mut lines = vec!["open laptop.example.org smtp.example.org 587".to_string()];
+    for h in hints("submission", "laptop.example.org") {
+        lines.push(format!("type 1 {h}"));
+        if h == "DATA" {
+            lines.extend([
+                "type 1 Subject: relayed".into(),
+                "type 1 ".into(),
+                "type 1 Hi Bob".into(),
+                "type 1 .".into(),
+            ]);
+        }
+    }
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let s = ticks(state(&lines));
+    let got = screen(&s, 1);
+    assert!(
+        got.iter().any(|l| matches!(l, TermLine::Status(t) if t.starts_with("TLS handshake done"))),
+        "{got:?}"
+    );
+    assert!(got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("235 2.7.0"))), "{got:?}");
+    assert!(
+        got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("250 2.0.0 OK: queued"))),
+        "{got:?}"
+    );
+    let delivered = s.run.trace.events.iter().any(|e| {
+        matches!(&e.kind, mailroom_core::trace::EventKind::Delivery { mailbox } if mailbox == "bob@example.net")
+            && e.text().contains("Subject: relayed")
+    });
+    assert!(delivered, "relayed to Bob's provider and delivered");
     let plain = mailroom_core::base64::decode("AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=").unwrap();
     assert_eq!(plain, b"\0alice@example.org\0wonderland");
 }
 
 #[test]
-fn a_terminal_says_what_starttls_needs() {
-    let s =
-        ticks(state(&["open laptop.example.org smtp.example.org 587", "type 1 EHLO x", "type 1 STARTTLS"]));
-    let sandbox = s.sandbox.borrow();
-    let got = terminal(&s.run.trace, &sandbox.connections()[0], s.cursor);
-    assert!(
-        matches!(got.last(), Some(TermLine::Status(t)) if t.contains("openssl s_client -starttls smtp")),
-        "{got:?}"
+fn the_fault_form_writes_lines_the_world_reads() {
+    let world = Description::standard();
+    let form = FaultForm::new(&world);
+    assert_eq!(
+        form.directive(&world).unwrap(),
+        "reply mx.example.net RCPT 450 \"Mailbox busy, try again later\" times 1"
     );
+    // Quotes and backslashes escaped, 8-bit text left out (a reply is 7-bit: RFC 5321 §4.2).
+    let odd = FaultForm { text: r#" C:\temp "quoted" café "#.into(), once: false, ..form.clone() };
+    let line = odd.directive(&world).unwrap();
+    assert_eq!(line, r#"reply mx.example.net RCPT 450 "C:\\temp \"quoted\" caf""#);
+    let s = ticks(state(&[
+        &format!("fault {line}"),
+        "open laptop.example.org mx.example.net 25",
+        "type 1 HELO a",
+        "type 1 MAIL FROM:<a@b.example>",
+        "type 1 RCPT TO:<bob@example.net>",
+    ]));
+    assert_eq!(screen(&s, 1).last(), Some(&TermLine::Received(r#"450 C:\temp "quoted" caf"#.into())));
+    // Each kind, from its defaults, is a line the sandbox takes; the choices fit the kind.
+    for kind in FaultKind::ALL {
+        let f = FaultForm { kind, ..form.clone() }.effective(&world);
+        let line = f.directive(&world).unwrap();
+        assert!(line.starts_with(kind.key()), "{line}");
+        let s =
+            Rc::new(SandboxState::new(world.clone())).reduce(SandboxAction::Do(Input::Fault(line.clone())));
+        assert_eq!(s.notice, None, "{line}");
+    }
+    // A cut on POP3's port offers POP3's commands.
+    let cut =
+        FaultForm { kind: FaultKind::Cut, port: 110, verb: "RETR".into(), ..form.clone() }.effective(&world);
+    assert_eq!(cut.directive(&world).unwrap(), "cut mx.example.net 110 before RETR times 1");
+    let cut = FaultForm { port: 25, ..cut }.effective(&world);
+    assert_eq!(cut.verb, "EHLO", "RETR is not an SMTP command: the first one instead");
+}
+
+#[test]
+fn clock_and_ports() {
+    let cases = [
+        (0, "Mon 09:00:00"),
+        (61, "Mon 09:01:01"),
+        (15 * 3600, "Tue 00:00:00"),
+        (6 * 86_400, "Sun 09:00:00"),
+    ];
+    for (secs, want) in cases {
+        assert_eq!(clock(SimTime::ZERO.plus(SimDuration::from_secs(secs))), want, "{secs}");
+    }
+    let world = Description::standard();
+    assert_eq!(typable_ports(&world, "mx.example.net"), [(25, "smtp"), (110, "pop3"), (143, "imap")]);
+    assert_eq!(typable_ports(&world, "smtp.example.org"), [(25, "smtp"), (587, "submission")]);
+    assert_eq!(typable_ports(&world, "ns.example.org"), []);
+    assert_eq!(typable_ports(&world, "nowhere.example"), []);
 }

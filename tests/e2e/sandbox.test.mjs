@@ -159,7 +159,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await context.close();
 });
 
-test('a refused line is named, and nothing else changes', async () => {
+test('a refused line is named, and nothing else changes; a paste stops at a refused line', async () => {
   const { context, errors } = await isolatedContext(browser, server.url);
   const page = await context.newPage();
   await page.goto(`${server.url}/full/#/sandbox`);
@@ -172,12 +172,18 @@ test('a refused line is named, and nothing else changes', async () => {
   await page.locator('[data-testid=line]').press('Enter');
   await page.locator('[data-testid=notice]').getByText('at most 2000 bytes').waitFor({ timeout: TIMEOUT });
   assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'), total);
-  // Greylisting twice is named.
+  // A refused line of a paste: the lines before it go, the notice names it, the rest waits.
+  await page.locator('[data-testid=line]').fill('NOOP\n' + 'y'.repeat(2001) + '\nQUIT');
+  await page.locator('[data-testid=line]').press('Enter');
+  await page.locator('[data-testid=notice]').getByText('Line 2 of your 3 was refused').waitFor({ timeout: TIMEOUT });
+  assert.match(await settled(page), /\nNOOP\n250 [^\n]*\n$/);
+  assert.equal(await page.locator('[data-testid=line]').isDisabled(), false, 'QUIT was not sent');
+  // A fault injected again is in force again (it replaces the one before).
   await page.locator('[data-testid=fault-kind]').selectOption('greylist');
   await page.locator('[data-testid=inject]').click();
-  await page.locator('[data-testid=injected]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=injected] li').first().waitFor({ timeout: TIMEOUT });
   await page.locator('[data-testid=inject]').click();
-  await page.locator('[data-testid=notice]').getByText('already greylisting').waitFor({ timeout: TIMEOUT });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=injected] li').length === 2);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -232,10 +232,70 @@ fn a_refused_input_changes_nothing() {
         assert_eq!(s.inputs(), s0.inputs(), "{input:?}");
         assert_eq!(s.now(), s0.now(), "{input:?}");
     }
-    // A fault given twice is named as such.
-    let mut s = sandbox(&["fault greylist mx.example.net"]);
-    let got = s.apply(Input::Fault("greylist mx.example.net".into())).unwrap_err();
-    assert!(got.0.contains("already greylisting"), "{got}");
+    // What would not read back as itself is refused now, not at the next reload.
+    let cases = [
+        (Input::Wait(SimDuration(1_500)), "wait 1ms"),
+        (
+            Input::Fault("greylist mx.example.net\nhost evil.example 192.0.2.66 client".into()),
+            "cannot be kept",
+        ),
+        (
+            Input::Open { from: LAPTOP.into(), to: MX.into(), port: 0 },
+            "open laptop.example.org mx.example.net 0",
+        ),
+        (Input::Type { conn: 1, text: "a\u{b}b".into() }, "U+000B"),
+    ];
+    for (input, want) in cases {
+        let mut s = sandbox(&[]);
+        let got = s.apply(input.clone()).expect_err(&format!("{input:?}"));
+        assert!(got.0.contains(want), "{input:?}: {got}");
+        assert_eq!(s.trace().hosts.len(), 4, "no host added");
+    }
+}
+
+#[test]
+fn a_rule_injected_again_replaces_the_one_before() {
+    // The first rule is used up; the second, for the same command, is in force.
+    let s = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "type 1 HELO laptop.example.org",
+        "type 1 MAIL FROM:<alice@example.org>",
+        "fault reply mx.example.net RCPT 450 \"Busy\" times 1",
+        "type 1 RCPT TO:<bob@example.net>",
+        "fault reply mx.example.net RCPT 550 \"No\"",
+        "type 1 RCPT TO:<bob@example.net>",
+        "fault greylist mx.example.net",
+        "fault greylist mx.example.net",
+    ]);
+    assert_eq!(replies(&s)[3..], ["450", "550"]);
+}
+
+#[test]
+fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
+    let s = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "type 1 EHLO laptop.example.org",
+        "fault cut mx.example.net 25 before QUIT times 1",
+        "type 1 QUIT",
+    ]);
+    assert!(!s.is_open(1));
+    let c = s.connections()[0].id;
+    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    assert_eq!(last.kind, EventKind::Note, "the QUIT never arrived");
+    assert!(last.text().contains("broke as QUIT was sent"), "{}", last.text());
+    assert!(!received(&s, 1).contains("221"));
+    // A host going down mid-session: the connection's own note says so.
+    let s = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "fault down mx.example.net from 0s to 10m",
+        "type 1 NOOP",
+    ]);
+    let c = s.connections()[0].id;
+    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    assert!(last.kind == EventKind::Note && last.text().contains("a host is down"), "{}", last.text());
+    // Where each input came in the trace.
+    assert_eq!(s.marks().len(), 3);
+    assert!(s.marks().windows(2).all(|w| w[0] <= w[1]));
 }
 
 #[test]
@@ -310,4 +370,24 @@ fn a_typed_message_can_be_read_back_with_pop3() {
     let s = sandbox(&lines);
     let got = received(&s, 2);
     assert!(got.contains("+OK 1 ") && got.contains("Hello Bob\r\n.\r\n"), "{got}");
+}
+
+#[test]
+fn greylisting_wants_the_retry_to_wait() {
+    // Tried again at once: still greylisted; five minutes later (Postgrey's delay): taken.
+    let s = sandbox(&[
+        "fault greylist mx.example.net",
+        "open laptop.example.org mx.example.net 25",
+        "type 1 HELO laptop.example.org",
+        "type 1 MAIL FROM:<alice@example.org>",
+        "type 1 RCPT TO:<bob@example.net>",
+        "type 1 RCPT TO:<bob@example.net>",
+        "type 1 NOOP",
+        "wait 4m",
+        "type 1 RCPT TO:<bob@example.net>",
+        "type 1 NOOP",
+        "wait 1m",
+        "type 1 RCPT TO:<bob@example.net>",
+    ]);
+    assert_eq!(replies(&s)[3..], ["451", "451", "250", "451", "250", "250"]);
 }

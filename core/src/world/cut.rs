@@ -3,16 +3,18 @@
 //! A POP3 session cut this way never reaches UPDATE: nothing is deleted (RFC 1939 §6).
 
 use crate::session::Side;
-use crate::trace::{ConnId, EventKind, HostId};
+use crate::trace::{ConnId, HostId};
 
 use super::{CONNECT_TIMEOUT, World, idx};
 use crate::world::CutRule;
 
 impl World {
     /// A client's connection to `port` of `host` breaks as it sends `verb` (`times` times,
-    /// or always).
+    /// or always). It replaces an earlier rule for the same port and command.
     pub fn cut_before(&mut self, host: HostId, port: u16, verb: &str, times: Option<u32>) {
-        self.faults.cuts.push(CutRule { host, port, verb: verb.to_ascii_uppercase(), times });
+        let verb = verb.to_ascii_uppercase();
+        self.faults.cuts.retain(|r| !(r.host == host && r.port == port && r.verb == verb));
+        self.faults.cuts.push(CutRule { host, port, verb, times });
     }
 
     /// Both ends lose the connection, then the note says so (its snapshot shows them
@@ -39,7 +41,7 @@ impl World {
             self.hosts[server].info.name,
             CONNECT_TIMEOUT.0 / 1_000_000
         );
-        self.local(client, EventKind::Note, text.into_bytes());
+        self.conn_note(client, conn, text);
         self.report_outcome(conn);
     }
 }

@@ -9,7 +9,7 @@ use crate::session::{CommandContext, Directory, Env, RcptVerdict};
 use crate::smtp::reply::{Reply, ReplyCode};
 use crate::smtp::server::ServerConfig;
 use crate::store::{MailStore, StoreError};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use crate::trace::HostId;
 
 /// A mail host's own data: who it takes mail for, its mailboxes, its queue.
@@ -88,13 +88,19 @@ pub struct ReplyRule {
     pub times: Option<u32>,
 }
 
+/// How long a greylisting server wants before a retry goes through (Postgrey's default).
+pub const GREYLIST_DELAY: SimDuration = SimDuration::from_secs(300);
+
 /// The fault rules of a World.
 #[derive(Clone, Debug, Default)]
 pub struct Faults {
     /// Hosts that greylist: the first attempt of each (client, sender, recipient) gets
     /// `451 4.7.1`, a later one goes through.
     pub greylist: Vec<HostId>,
-    seen: Vec<(HostId, String, String, String)>,
+    /// Each greylisted (host, client, sender, recipient), and when it was first tried.
+    seen: Vec<((HostId, String, String, String), SimTime)>,
+    /// The time of the command being intercepted (set by the World as input arrives).
+    pub now: SimTime,
     pub replies: Vec<ReplyRule>,
     /// Connections to a host that break as a client sends a command.
     pub cuts: Vec<CutRule>,
@@ -221,8 +227,17 @@ impl Env for HostEnv<'_> {
                 cmd.mail_from.unwrap_or_default().to_ascii_lowercase(),
                 cmd.rcpt.unwrap_or_default().to_ascii_lowercase(),
             );
-            if !self.faults.seen.contains(&key) {
-                self.faults.seen.push(key);
+            let now = self.faults.now;
+            let first = match self.faults.seen.iter().find(|(k, _)| *k == key) {
+                Some((_, first)) => *first,
+                None => {
+                    self.faults.seen.push((key, now));
+                    now
+                }
+            };
+            // Only a retry after the delay goes through (Postgrey's 300 s; RFC 6647 §2.1:
+            // a real MTA retries later, a spam engine firing once does not).
+            if now < first.plus(GREYLIST_DELAY) {
                 return Some(Reply::of(
                     ReplyCode::Greylisted,
                     "Greylisted: this sender is new here, please try again later",

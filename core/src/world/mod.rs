@@ -482,9 +482,12 @@ impl World {
         self.faults.greylist.push(host);
     }
 
-    /// `host` answers `verb` with `reply` (`times` times, or always).
+    /// `host` answers `verb` with `reply` (`times` times, or always). It replaces an earlier
+    /// rule of `host` for `verb` (the sandbox injects a new one over one used up).
     pub fn reply_rule(&mut self, host: HostId, verb: &str, reply: Reply, times: Option<u32>) {
-        self.faults.replies.push(ReplyRule { host, verb: verb.to_ascii_uppercase(), reply, times });
+        let verb = verb.to_ascii_uppercase();
+        self.faults.replies.retain(|r| !(r.host == host && r.verb == verb));
+        self.faults.replies.push(ReplyRule { host, verb, reply, times });
     }
 
     /// The mailbox `address` takes no more mail: its quota is what it holds now.
@@ -883,6 +886,12 @@ impl World {
         self.record(self.now, host, host, Protocol::Local, kind, None, bytes);
     }
 
+    /// A note on `host` about what became of connection `conn` (it timed out, broke, was
+    /// cut): it belongs to the connection, as a terminal shows it in the session.
+    fn conn_note(&mut self, host: HostId, conn: ConnId, text: String) {
+        self.record(self.now, host, host, Protocol::Local, EventKind::Note, Some(conn), text.into_bytes());
+    }
+
     fn run(&mut self, action: Action) {
         match action {
             Action::Note { host, text } => self.local(host, EventKind::Note, text.into_bytes()),
@@ -955,7 +964,7 @@ impl World {
                     self.hosts[peer].info.name,
                     CONNECT_TIMEOUT.0 / 1_000_000
                 );
-                self.local(me, EventKind::Note, text.into_bytes());
+                self.conn_note(me, conn, text);
                 // Both ends hear of it, so a relaying client reports to its queue.
                 self.end_closed(conn, Side::Server);
                 self.end_closed(conn, Side::Client);
@@ -987,7 +996,7 @@ impl World {
                     "No answer from {name} ({addr}) on port {port}: the connection timed out after {} s.",
                     CONNECT_TIMEOUT.0 / 1_000_000
                 );
-                self.local(client, EventKind::Note, text.clone().into_bytes());
+                self.conn_note(client, conn, text.clone());
                 self.no_connection(conn, text);
             }
             Action::Bytes { conn, from, bytes, kind, sent } => {
@@ -1170,12 +1179,19 @@ impl World {
         let index = self.trace.events.len();
         let mut outs = Vec::new();
         let c = &mut self.conns[conn.0];
+        // A person's terminal that is told `220` to STARTTLS starts TLS, as `openssl
+        // s_client -starttls smtp` does (telnet could not; the server would wait for ever).
+        let typed_tls = to == Side::Client
+            && c.ends[idx(to)].machine.is_none()
+            && matches!(&kind, EventKind::Reply { status, to_verb: Some(v), .. }
+                if v == "STARTTLS" && status.smtp_code() == Some(220));
         match c.ends[idx(to)].machine.as_mut() {
             Some(m) => {
                 let host = if to == Side::Server { server } else { client };
                 let h = &mut self.hosts[host];
                 match h.mail.as_mut() {
                     Some(mail) => {
+                        self.faults.now = now;
                         let mut env = HostEnv { host, mail, faults: &mut self.faults };
                         m.handle_input(&bytes, now, &mut env);
                     }
@@ -1203,6 +1219,15 @@ impl World {
         self.record(sent, src, dst, protocol, kind, Some(conn), bytes);
         self.conns[conn.0].ends[idx(to)].in_flight -= sends;
         self.after_outputs(conn, to, outs, Some(index));
+        if typed_tls {
+            let flight = TlsFlight::ClientHello;
+            self.send(
+                conn,
+                Side::Client,
+                Vec::new(),
+                Some(EventKind::Tls { flight, size: flight.typical_size() }),
+            );
+        }
         // A POP3 QUIT or an IMAP command may have changed the store: IDLE sessions hear.
         #[cfg(feature = "imap")]
         if to == Side::Server && matches!(protocol, Protocol::Pop3 | Protocol::Imap) {
@@ -1252,8 +1277,14 @@ impl World {
         let c = &mut self.conns[conn.0];
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
         c.ends[idx(side)].in_flight += 1;
+        // What the bytes are to the server: said by a program, or (typed by a person) as
+        // the server reads them now.
+        let typed = match (&kind, side) {
+            (None, Side::Client) => c.ends[idx(Side::Server)].machine.as_ref().map(|m| m.classify(&bytes)),
+            _ => None,
+        };
         if side == Side::Client
-            && let Some(EventKind::Command { verb }) = &kind
+            && let Some(EventKind::Command { verb }) = kind.as_ref().or(typed.as_ref())
             && self.faults.take_cut(b, c.port, verb)
         {
             // A `cut` rule: the command leaves and never arrives (still "sent" for the
