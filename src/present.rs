@@ -388,6 +388,9 @@ pub fn summary(trace: &Trace, index: usize) -> String {
 /// its newest client session (a mail program sending, a server relaying), as the engine
 /// describes them, never ahead of the transcript. A host with no session is idle.
 pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
+    if let Some(until) = snap.down_until {
+        return (format!("down: unreachable until {}", clock(until)), String::new());
+    }
     let server = snap.server().map(|s| s.describe());
     let client = snap.client().map(|s| s.describe());
     match (role, server, client) {
@@ -398,6 +401,16 @@ pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
             (s.unwrap_or_else(|| "idle: no client connected".into()), c.unwrap_or_default())
         }
     }
+}
+
+/// The World's clock as a person reads it: `Mon 09:02:31` (it starts on Monday 30
+/// November 2026 at 09:00 UTC).
+pub fn clock(t: mailroom_core::time::SimTime) -> String {
+    let (_, _, _, h, m, s) = mailroom_core::time::date_parts(t);
+    let days = (mailroom_core::time::EPOCH_UNIX + (t.as_millis() / 1000) as i64).div_euclid(86_400);
+    // 1 January 1970 was a Thursday.
+    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(days + 3).rem_euclid(7) as usize];
+    format!("{weekday} {h:02}:{m:02}:{s:02}")
 }
 
 /// The host snapshots at `cursor` (after event `cursor - 1`, or the initial states at 0).
@@ -617,6 +630,19 @@ mod tests {
                 ev(4, 0, 1, EventKind::Close, ""),
             ],
         }
+    }
+
+    #[test]
+    fn a_host_that_is_down_says_until_when() {
+        let snap = HostSnapshot { down_until: Some(SimTime::from_secs(20 * 60)), ..HostSnapshot::default() };
+        for role in [HostRole::MailServer, HostRole::Client, HostRole::Dns] {
+            assert_eq!(host_states(role, &snap).0, "down: unreachable until Mon 09:20:00", "{role:?}");
+        }
+        assert_eq!(
+            host_states(HostRole::MailServer, &HostSnapshot::default()).0,
+            "idle: no client connected"
+        );
+        assert_eq!(clock(SimTime::from_secs(15 * 3600 + 61)), "Tue 00:01:01");
     }
 
     #[test]

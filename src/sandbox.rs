@@ -9,12 +9,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+pub use crate::present::clock;
 use mailroom_core::describe::{
     Description, POP3_CUT_VERBS, REPLY_VERBS, SMTP_CUT_VERBS, ServiceKind, refusals,
 };
 use mailroom_core::lesson::{EmailSpec, Lesson};
 use mailroom_core::sandbox::{Input, Opened, Sandbox};
-use mailroom_core::time::{EPOCH_UNIX, SimTime, date_parts};
 use mailroom_core::trace::{EventKind, HostRole, TlsFlight, Trace};
 use mailroom_core::world::LessonRun;
 use serde::{Deserialize, Serialize};
@@ -338,16 +338,6 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
     out
 }
 
-/// The World's clock as a person reads it: `Mon 09:02:31` (it starts on Monday 30
-/// November 2026 at 09:00 UTC).
-pub fn clock(t: SimTime) -> String {
-    let (_, _, _, h, m, s) = date_parts(t);
-    let days = (EPOCH_UNIX + (t.as_millis() / 1000) as i64).div_euclid(86_400);
-    // 1 January 1970 was a Thursday.
-    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(days + 3).rem_euclid(7) as usize];
-    format!("{weekday} {h:02}:{m:02}:{s:02}")
-}
-
 /// Lines worth trying, in order, on a service of the standard world (`kind`: the
 /// service's name), typed on host `client`.
 pub fn hints(kind: &str, client: &str) -> Vec<String> {
@@ -462,7 +452,7 @@ impl FaultForm {
             mailbox: String::new(),
             verb: "RCPT".into(),
             code: 450,
-            text: "Mailbox busy, try again later".into(),
+            text: String::new(),
             once: true,
             port: 25,
         };
@@ -552,6 +542,21 @@ impl FaultForm {
         f
     }
 
+    /// The reply's text when none is written: words that fit the command and the code.
+    pub fn default_text(&self) -> &'static str {
+        match (self.verb.as_str(), self.code) {
+            ("RCPT", 450..=452) => "Mailbox busy, try again later",
+            ("RCPT", 550) => "No such user here",
+            ("MESSAGE" | "MAIL" | "RCPT", 552) => "Message too big",
+            (_, 421) => "Service not available, closing transmission channel",
+            (_, 454) => "TLS not available due to temporary reason",
+            (_, 530) => "Must issue a STARTTLS command first",
+            (_, 535) => "Authentication credentials invalid",
+            (_, c) if c < 500 => "Try again later",
+            _ => "Refused",
+        }
+    }
+
     /// The fault as a line of the world description (the text of [`Input::Fault`]), once
     /// the choices fit; `None` when the world has nothing it could name.
     pub fn directive(&self, world: &Description) -> Option<String> {
@@ -568,7 +573,7 @@ impl FaultForm {
                 // in one quoted string whose quotes and backslashes are escaped.
                 let text: String =
                     f.text.trim().chars().filter(|c| (' '..='~').contains(c)).take(200).collect();
-                let text = if text.is_empty() { "Refused".to_string() } else { text };
+                let text = if text.is_empty() { f.default_text().to_string() } else { text };
                 let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
                 Some(format!("reply {} {} {} \"{quoted}\"{times}", f.host, f.verb, f.code))
             }

@@ -18,8 +18,8 @@
 
 use std::fmt;
 
-use crate::describe::Description;
 use crate::describe::syntax::duration;
+use crate::describe::{Description, Fault};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{ConnId, HostId, Trace};
 use crate::world::World;
@@ -420,6 +420,24 @@ impl Sandbox {
         let now = self.world.now();
         for f in &d.faults[before..] {
             self.world.apply_fault(f, now);
+            // A moment in the trace: the fault is in force from here.
+            let host = match f {
+                Fault::Down { host, .. }
+                | Fault::Greylist { host, .. }
+                | Fault::Reply { host, .. }
+                | Fault::Cut { host, .. } => self.world.host_by_name(host),
+                Fault::MailboxFull { address, .. } => {
+                    let domain = crate::mail::domain_of(address);
+                    self.start
+                        .domains
+                        .iter()
+                        .find(|x| x.name.eq_ignore_ascii_case(&domain))
+                        .and_then(|x| self.world.host_by_name(&x.host))
+                }
+            };
+            if let Some(host) = host {
+                self.world.note(host, &format!("From now on (a fault injected in the sandbox): {directive}"));
+            }
         }
         Ok(())
     }

@@ -294,6 +294,8 @@ pub struct HostSnapshot {
     pub mailboxes: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
     pub queued: usize,
+    /// Down (unreachable) until this moment: a `down` fault's window.
+    pub down_until: Option<SimTime>,
     /// Those messages as `mailq` shows them: recipients, attempts, the next attempt.
     pub queue: Vec<crate::mta::QueueItem>,
     /// Its mail programs (a person's device) and the maildrops it serves (a POP3 server),

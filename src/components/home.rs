@@ -143,19 +143,16 @@ pub fn Home() -> Html {
                           SMTP, DNS, POP3 and IMAP, simulated in your browser. Step forward and back as you like." }</p>
                     <p class="home-actions">
                         <a class="button primary" href={go} data-testid="continue">{ go_label }</a>
+                        <a class="button" href="#/sandbox" data-testid="sandbox-link"
+                            title="Be the mail program yourself: type SMTP, POP3 or IMAP into the servers, let time pass, break things">
+                            { "Open the sandbox" }
+                        </a>
                         <span class="muted" data-testid="finished">
                             { format!("{finished} of {} lessons finished", INDEX.len()) }
                         </span>
                     </p>
                 </section>
                 { for parts.iter().enumerate().map(|(i, (title, lessons))| part(progress, i + 1, title, lessons)) }
-                <section class="path-part home-yours" aria-labelledby="sandbox-title">
-                    <h2 id="sandbox-title">{ "Sandbox" }</h2>
-                    <p>
-                        { "Be the mail program yourself: type SMTP, POP3 or IMAP into the servers, let time pass, break things. " }
-                        <a href="#/sandbox" data-testid="sandbox-link">{ "Open the sandbox ›" }</a>
-                    </p>
-                </section>
                 <section class="path-part home-yours" aria-labelledby="yours-title">
                     <h2 id="yours-title">{ "Your own lessons" }</h2>
                     <p>

@@ -91,7 +91,7 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                 <label>
                     <span>{ "saying" }</span>
                     <input type="text" data-testid="fault-text" value={f.text.clone()} maxlength="200"
-                        onchange={set(|f, v| f.text = v)} />
+                        placeholder={f.default_text()} onchange={set(|f, v| f.text = v)} />
                 </label>
                 { select("fault-times", "how often", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
             </>
@@ -118,7 +118,7 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
             </form>
             if let Some(d) = &directive {
                 <p class="sandbox-directive muted">
-                    { "As a line of a world description: " }<code data-testid="directive">{ d.clone() }</code>
+                    { "As a line of a world description (its times count from now): " }<code data-testid="directive">{ d.clone() }</code>
                 </p>
             }
             if !injected.is_empty() {

@@ -1,5 +1,5 @@
 use super::*;
-use mailroom_core::time::SimDuration;
+use mailroom_core::time::{SimDuration, SimTime};
 
 fn state(lines: &[&str]) -> Rc<SandboxState> {
     let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();

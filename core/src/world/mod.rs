@@ -797,18 +797,23 @@ impl World {
         let mut snaps: Vec<HostSnapshot> = self
             .hosts
             .iter()
-            .map(|h| match &h.mail {
-                Some(m) => HostSnapshot {
-                    sessions: Vec::new(),
-                    mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
-                    queued: m.mta.queued(),
-                    queue: m.mta.items(),
-                    #[cfg(feature = "pop3")]
-                    pop3: None,
-                    #[cfg(feature = "imap")]
-                    imap: None,
-                },
-                None => HostSnapshot::default(),
+            .enumerate()
+            .map(|(id, h)| {
+                let down_until = self.net.down_until(id, self.now);
+                match &h.mail {
+                    Some(m) => HostSnapshot {
+                        sessions: Vec::new(),
+                        mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
+                        queued: m.mta.queued(),
+                        queue: m.mta.items(),
+                        down_until,
+                        #[cfg(feature = "pop3")]
+                        pop3: None,
+                        #[cfg(feature = "imap")]
+                        imap: None,
+                    },
+                    None => HostSnapshot { down_until, ..HostSnapshot::default() },
+                }
             })
             .collect();
         #[cfg(feature = "pop3")]

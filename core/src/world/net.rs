@@ -83,6 +83,11 @@ impl Network {
         self.downs.iter().any(|d| d.host == host && d.from <= t && t < d.until)
     }
 
+    /// When `host`, down at `t`, comes back (the end of the window it is in).
+    pub fn down_until(&self, host: HostId, t: SimTime) -> Option<SimTime> {
+        self.downs.iter().filter(|d| d.host == host && d.from <= t && t < d.until).map(|d| d.until).max()
+    }
+
     /// Bytes leave `from` for `to` at `now`: when do they arrive? Every byte of the World
     /// goes through here, so latency and loss apply to all of them alike.
     pub fn transmit(&mut self, from: HostId, to: HostId, now: SimTime) -> Transmit {
