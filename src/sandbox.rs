@@ -52,6 +52,8 @@ pub struct SandboxState {
     pub selected: Option<usize>,
     /// The last input refused, or why the saved session could not be restored in full.
     pub notice: Option<String>,
+    /// The transcript shows what an eavesdropper on the wire sees of encrypted connections.
+    pub eavesdropper: bool,
 }
 
 /// What the page can do.
@@ -82,6 +84,7 @@ pub enum SandboxAction {
     /// An event chosen in the transcript (`None`: the current one again).
     Select(Option<usize>),
     DismissNotice,
+    ToggleEavesdropper,
 }
 
 impl SandboxState {
@@ -121,6 +124,7 @@ impl SandboxState {
             active,
             selected: None,
             notice,
+            eavesdropper: false,
         }
     }
 
@@ -184,6 +188,7 @@ impl SandboxState {
             active,
             selected: None,
             notice: None,
+            eavesdropper: self.eavesdropper,
         }
     }
 }
@@ -206,6 +211,7 @@ impl Reducible for SandboxState {
                 active: self.active,
                 selected: self.selected,
                 notice: self.notice.clone(),
+                eavesdropper: self.eavesdropper,
             };
             f(&mut next);
             Rc::new(next)
@@ -275,6 +281,7 @@ impl Reducible for SandboxState {
             }
             SandboxAction::Select(i) => with(&|s| s.selected = i.filter(|&i| i < s.cursor)),
             SandboxAction::DismissNotice => with(&|s| s.notice = None),
+            SandboxAction::ToggleEavesdropper => with(&|s| s.eavesdropper = !s.eavesdropper),
             _ => self,
         }
     }

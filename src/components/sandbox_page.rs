@@ -31,11 +31,11 @@ pub fn SandboxPage() -> Html {
     });
     let dispatch = state.dispatcher().to_callback();
     // The transcript and the explanation card speak the player's actions: choosing an event
-    // is all they do here.
-    let player = use_callback(dispatch.clone(), |a: Action, d| {
-        if let Action::Select(i) = a {
-            d.emit(SandboxAction::Select(i));
-        }
+    // and the eavesdropper's view are what they do here.
+    let player = use_callback(dispatch.clone(), |a: Action, d| match a {
+        Action::Select(i) => d.emit(SandboxAction::Select(i)),
+        Action::ToggleEavesdropper => d.emit(SandboxAction::ToggleEavesdropper),
+        _ => {}
     });
     let sandbox = state.sandbox.borrow();
     let conns = sandbox.connections().to_vec();
@@ -91,7 +91,7 @@ pub fn SandboxPage() -> Html {
                     cursor={state.cursor}
                     selected={state.selected}
                     show_line_ends={false}
-                    eavesdropper={false}
+                    eavesdropper={state.eavesdropper}
                     dispatch={player.clone()}
                     empty={Some(AttrValue::from("Nothing has been said yet: open a connection in the terminal."))}
                 />

@@ -63,6 +63,9 @@ fn a_refused_input_is_named_and_changes_nothing() {
     assert!(s.run == run, "the same trace");
     let s = s.reduce(SandboxAction::DismissNotice);
     assert_eq!(s.notice, None);
+    // The eavesdropper's view stays on as the session goes on.
+    let s = act(s.reduce(SandboxAction::ToggleEavesdropper), "wait 1m");
+    assert!(s.eavesdropper);
 }
 
 #[test]
