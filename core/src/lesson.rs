@@ -731,9 +731,11 @@ impl Anchor {
             let on_ok = match &self.on {
                 None => true,
                 Some(_) => {
+                    // A note about a connection (it broke, it timed out) is on the host
+                    // that noted it, as every local event is.
                     let server = match e.conn {
-                        Some(c) => trace.conns[c.0].server,
-                        None => e.to,
+                        Some(c) if e.travels() => trace.conns[c.0].server,
+                        _ => e.to,
                     };
                     host_matches(server, &self.on)
                 }

@@ -242,9 +242,8 @@ impl Sandbox {
                 "`{input}` cannot be kept as it is: write it as a line the sandbox reads"
             )));
         }
-        let mark = self.world.trace().len();
         match self.run(&input) {
-            Ok(()) if self.world.trace().len() <= self.max_events => {
+            Ok(mark) if self.world.trace().len() <= self.max_events => {
                 self.inputs.push(input);
                 self.marks.push(mark);
                 Ok(())
@@ -359,9 +358,12 @@ impl Sandbox {
         }
     }
 
-    fn run(&mut self, input: &Input) -> Result<(), Refused> {
+    /// Does `input`, then settles; returns how many events the trace held when the input
+    /// took effect (for a typed line, after the moment of typing).
+    fn run(&mut self, input: &Input) -> Result<usize, Refused> {
         let live = |e: crate::world::WorldError| Refused(e.to_string());
         let now = self.world.now();
+        let mut mark = self.world.trace().len();
         match input {
             Input::Open { from, to, port } => {
                 let (Some(from), Some(to)) = (self.world.host_by_name(from), self.world.host_by_name(to))
@@ -378,6 +380,7 @@ impl Sandbox {
                 if !self.world.is_open(id) {
                     return Err(Refused(format!("connection {conn} was closed while you typed")));
                 }
+                mark = self.world.trace().len();
                 let mut line = text.clone().into_bytes();
                 line.extend_from_slice(b"\r\n");
                 self.world.write(id, &line).map_err(live)?;
@@ -393,7 +396,8 @@ impl Sandbox {
         }
         // After a wait only what was under way finishes (a retry's conversation), so that
         // `wait 4m` is not followed by the timers of the minute after it.
-        self.settle(if matches!(input, Input::Wait(_)) { WAIT_SETTLE } else { SETTLE })
+        self.settle(if matches!(input, Input::Wait(_)) { WAIT_SETTLE } else { SETTLE })?;
+        Ok(mark)
     }
 
     /// Runs what is due within `horizon` from now.

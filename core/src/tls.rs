@@ -39,6 +39,10 @@ pub fn seen(t: &Trace, index: usize) -> Seen {
     let Some(ev) = t.events.get(index) else {
         return Seen::Clear;
     };
+    // What happens inside a host (a note that the connection broke) is not on the wire.
+    if !ev.travels() {
+        return Seen::Clear;
+    }
     let conn = ev.conn.and_then(|c| t.conn(c));
     if let EventKind::Tls { flight, size } = ev.kind {
         let server = conn.map(|c| t.host(c.server).name.clone()).unwrap_or_default();

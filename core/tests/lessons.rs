@@ -309,7 +309,18 @@ fn lessons_give_the_same_conversation_byte_for_byte() {
         if !runs_here(&lesson) {
             continue;
         }
-        let got = dump(&run_lesson(&lesson).unwrap().trace);
+        let run = run_lesson(&lesson).unwrap();
+        // Where each step lands, then the trace: a step that moves to another event (one
+        // that still matches its anchor) is a change to read too.
+        let steps: Vec<String> = lesson
+            .steps
+            .iter()
+            .zip(&run.anchors)
+            .map(|(step, at)| {
+                format!("step {:?} @ {}\n", step.title, at.map_or("start".to_string(), |i| format!("#{i}")))
+            })
+            .collect();
+        let got = steps.concat() + &dump(&run.trace);
         let path = dir.join(format!("{id}.trace"));
         if std::env::var_os("MAILROOM_BLESS").is_some() {
             std::fs::write(&path, &got).unwrap();

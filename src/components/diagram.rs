@@ -50,6 +50,10 @@ pub struct DiagramProps {
     /// does next, show as "?" (on screen and to screen readers).
     #[prop_or_default]
     pub asking: bool,
+    /// The World's clock when it has run on past the last event (the sandbox after a
+    /// wait): a host whose `down` window has ended by then is no longer shown down.
+    #[prop_or_default]
+    pub now: Option<mailroom_core::time::SimTime>,
 }
 
 /// Where each host sits in the SVG, the room of its label, and the SVG's size.
@@ -634,6 +638,15 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     });
 
     let empty = HostSnapshot::default();
+    // Snapshots are taken at events: a window that ended since is over.
+    let ended: Vec<HostSnapshot> = match (props.now, snaps) {
+        (Some(now), Some(snaps)) if snaps.iter().any(|s| s.down_until.is_some_and(|u| u <= now)) => snaps
+            .iter()
+            .map(|s| HostSnapshot { down_until: s.down_until.filter(|u| *u > now), ..s.clone() })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let snaps = if ended.is_empty() { snaps } else { Some(&ended[..]) };
     let snap = |id: usize| snaps.and_then(|s| s.get(id)).unwrap_or(&empty);
     // Each host in one sentence: its tooltip, and the diagram's description.
     let sentences: Vec<String> =

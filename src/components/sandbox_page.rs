@@ -85,7 +85,8 @@ pub fn SandboxPage() -> Html {
                 </p>
             </header>
             <div class="stage">
-                <Diagram run={state.run.clone()} cursor={state.cursor} travel_ms={SANDBOX_STEP_MS * 7 / 10} />
+                <Diagram run={state.run.clone()} cursor={state.cursor} travel_ms={SANDBOX_STEP_MS * 7 / 10}
+                    now={(state.cursor >= total).then_some(now)} />
                 <Transcript
                     run={state.run.clone()}
                     cursor={state.cursor}

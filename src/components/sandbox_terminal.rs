@@ -127,18 +127,23 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     // on a kept session); on the screen when the connection closes under it.
     {
         let (field, screen) = (field.clone(), screen.clone());
-        let opened = use_mut_ref(|| props.conns.len());
+        let opened = use_mut_ref(|| (props.conns.len(), is_open));
         use_effect_with((props.conns.len(), is_open), move |&(n, is_open)| {
-            let more = n > *opened.borrow();
-            *opened.borrow_mut() = n;
+            let (before, was_open) = std::mem::replace(&mut *opened.borrow_mut(), (n, is_open));
+            let more = n > before;
             let active = web_sys::window().and_then(|w| w.document()).and_then(|d| d.active_element());
             let field_el = field.cast::<web_sys::HtmlElement>();
             if more && is_open {
                 if let Some(el) = &field_el {
                     let _ = el.focus();
                 }
-            } else if !is_open
-                && active.is_some_and(|a| field_el.as_ref().is_some_and(|f| **f == a))
+            } else if was_open
+                && !is_open
+                // Still on the line that is now disabled, or already lost to the page
+                // (a browser blurs a disabled control).
+                && active.is_none_or(|a| {
+                    field_el.as_ref().is_some_and(|f| **f == a) || a.tag_name().eq_ignore_ascii_case("body")
+                })
                 && let Some(el) = screen.cast::<web_sys::HtmlElement>()
             {
                 let _ = el.focus();

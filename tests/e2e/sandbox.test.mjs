@@ -144,6 +144,10 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   screen = await type(page, 'RETR 1');
   assert.match(screen, /Subject: typed by hand\n\nHello Bob\n\.\n$/);
   assert.equal(await page.locator('[data-testid=conn-2]').getAttribute('aria-pressed'), 'true');
+  // Closed under the keyboard's focus: the focus goes to the terminal, not to the page.
+  screen = await type(page, 'QUIT');
+  assert.match(screen, /Connection closed by foreign host\.\n$/);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'terminal');
 
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.screenshot({ path: await artifactPath('sandbox-1920.png') });
