@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub use crate::present::clock;
 use mailroom_core::describe::{
     Description, POP3_CUT_VERBS, REPLY_VERBS, SMTP_CUT_VERBS, ServiceKind, refusals,
 };
@@ -34,6 +33,7 @@ pub struct Saved {
 }
 
 /// The sandbox page.
+#[derive(Clone)]
 pub struct SandboxState {
     /// The running World. Changed in place by the reducer; every change also makes a new
     /// `run`, which is what the components compare.
@@ -202,17 +202,7 @@ impl Reducible for SandboxState {
 
     fn reduce(self: Rc<Self>, action: SandboxAction) -> Rc<Self> {
         let with = |f: &dyn Fn(&mut SandboxState)| {
-            let mut next = SandboxState {
-                sandbox: self.sandbox.clone(),
-                run: self.run.clone(),
-                lesson: self.lesson.clone(),
-                cursor: self.cursor,
-                following: self.following,
-                active: self.active,
-                selected: self.selected,
-                notice: self.notice.clone(),
-                eavesdropper: self.eavesdropper,
-            };
+            let mut next = (*self).clone();
             f(&mut next);
             Rc::new(next)
         };

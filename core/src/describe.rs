@@ -555,6 +555,11 @@ impl Description {
         }
     }
 
+    /// The mail host that `domain` is on (its `domain` line), any case.
+    pub fn host_of_domain(&self, domain: &str) -> Option<&str> {
+        self.domains.iter().find(|x| x.name.eq_ignore_ascii_case(domain)).map(|x| x.host.as_str())
+    }
+
     /// The host called `name` (any case, a final dot allowed).
     pub fn host(&self, name: &str) -> Option<&HostDesc> {
         let name = name.strip_suffix('.').unwrap_or(name);

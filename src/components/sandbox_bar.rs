@@ -3,7 +3,8 @@ use mailroom_core::time::{SimDuration, SimTime};
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::sandbox::{SandboxAction, clock};
+use crate::present::clock;
+use crate::sandbox::SandboxAction;
 
 #[derive(Properties, PartialEq)]
 pub struct SandboxBarProps {

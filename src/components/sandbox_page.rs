@@ -12,7 +12,8 @@ use crate::components::sandbox_terminal::SandboxTerminal;
 use crate::components::transcript::Transcript;
 use crate::hooks::{SANDBOX_STEP_MS, load_sandbox, use_sandbox_animation, use_save_sandbox};
 use crate::present;
-use crate::sandbox::{SandboxAction, SandboxState, clock};
+use crate::present::clock;
+use crate::sandbox::{SandboxAction, SandboxState};
 use crate::state::Action;
 
 /// The sandbox (`#/sandbox`, the full build): the standard world running, a terminal to

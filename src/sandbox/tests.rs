@@ -1,4 +1,5 @@
 use super::*;
+use crate::present::clock;
 use mailroom_core::time::{SimDuration, SimTime};
 
 fn state(lines: &[&str]) -> Rc<SandboxState> {

@@ -237,11 +237,11 @@ fn a_refused_input_changes_nothing() {
         (Input::Wait(SimDuration(1_500)), "wait 1ms"),
         (
             Input::Fault("greylist mx.example.net\nhost evil.example 192.0.2.66 client".into()),
-            "cannot be kept",
+            "a fault is one line",
         ),
         (
             Input::Open { from: LAPTOP.into(), to: MX.into(), port: 0 },
-            "open laptop.example.org mx.example.net 0",
+            "a port is a number from 1 to 65535, found `0`",
         ),
         (Input::Type { conn: 1, text: "a\u{b}b".into() }, "U+000B"),
     ];

@@ -53,11 +53,7 @@ impl World {
         }
         for u in &d.users {
             let domain = crate::mail::domain_of(&u.address);
-            let host = d
-                .domains
-                .iter()
-                .find(|x| x.name.eq_ignore_ascii_case(&domain))
-                .and_then(|x| w.host_by_name(&x.host));
+            let host = d.host_of_domain(&domain).and_then(|h| w.host_by_name(h));
             if let Some(host) = host {
                 w.add_mailbox(host, &u.address);
                 if let (Some(m), Some(p)) = (w.mail_mut(host), &u.password) {

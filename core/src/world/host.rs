@@ -99,8 +99,6 @@ pub struct Faults {
     pub greylist: Vec<HostId>,
     /// Each greylisted (host, client, sender, recipient), and when it was first tried.
     seen: Vec<((HostId, String, String, String), SimTime)>,
-    /// The time of the command being intercepted (set by the World as input arrives).
-    pub now: SimTime,
     pub replies: Vec<ReplyRule>,
     /// Connections to a host that break as a client sends a command.
     pub cuts: Vec<CutRule>,
@@ -149,6 +147,8 @@ impl Faults {
 /// A host's answers to its machines' questions.
 pub(super) struct HostEnv<'a> {
     pub host: HostId,
+    /// When the machine asks (a greylisting server counts from a first try).
+    pub now: SimTime,
     pub mail: &'a mut MailHost,
     pub faults: &'a mut Faults,
 }
@@ -227,7 +227,7 @@ impl Env for HostEnv<'_> {
                 cmd.mail_from.unwrap_or_default().to_ascii_lowercase(),
                 cmd.rcpt.unwrap_or_default().to_ascii_lowercase(),
             );
-            let now = self.faults.now;
+            let now = self.now;
             let first = match self.faults.seen.iter().find(|(k, _)| *k == key) {
                 Some((_, first)) => *first,
                 None => {

@@ -234,7 +234,7 @@ impl World {
         for conn in conns {
             let Some(mail) = self.hosts[host].mail.as_mut() else { return };
             let Some(m) = self.conns[conn.0].ends[idx(Side::Server)].machine.as_mut() else { continue };
-            m.handle_store_change(now, &mut HostEnv { host, mail, faults: &mut self.faults });
+            m.handle_store_change(now, &mut HostEnv { host, now, mail, faults: &mut self.faults });
             let outs: Vec<Output> = std::iter::from_fn(|| m.poll_output()).collect();
             if !outs.is_empty() {
                 self.imap.dirty = true;
@@ -249,7 +249,7 @@ impl World {
         if side != Side::Server {
             return;
         }
-        let host = self.conns[conn.0].server;
+        let (host, now) = (self.conns[conn.0].server, self.now);
         let Some(mail) = self.hosts[host].mail.as_mut() else { return };
         if let Some(server) = self.conns[conn.0].ends[idx(side)]
             .machine
@@ -257,7 +257,7 @@ impl World {
             .and_then(|m| m.as_any_mut())
             .and_then(|a| a.downcast_mut::<ImapServer>())
         {
-            server.release(&mut HostEnv { host, mail, faults: &mut self.faults });
+            server.release(&mut HostEnv { host, now, mail, faults: &mut self.faults });
             self.imap.dirty = true;
         }
     }

@@ -1196,8 +1196,7 @@ impl World {
                 let h = &mut self.hosts[host];
                 match h.mail.as_mut() {
                     Some(mail) => {
-                        self.faults.now = now;
-                        let mut env = HostEnv { host, mail, faults: &mut self.faults };
+                        let mut env = HostEnv { host, now, mail, faults: &mut self.faults };
                         m.handle_input(&bytes, now, &mut env);
                     }
                     None => m.handle_input(&bytes, now, &mut crate::session::Directory::default()),

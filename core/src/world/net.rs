@@ -80,7 +80,7 @@ impl Network {
 
     /// True when `host` is down at `t`.
     pub fn is_down(&self, host: HostId, t: SimTime) -> bool {
-        self.downs.iter().any(|d| d.host == host && d.from <= t && t < d.until)
+        self.down_until(host, t).is_some()
     }
 
     /// When `host`, down at `t`, comes back (the end of the window it is in).

@@ -555,14 +555,14 @@ fn machines_ask_the_host_for_passwords_from_the_description() {
     let (mut w, _) = standard_world();
     let mx = w.host_by_name(names::BOB_SERVER).unwrap();
     let mail = w.hosts[mx].mail.as_mut().unwrap();
-    let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
+    let mut env = HostEnv { host: mx, now: SimTime::ZERO, mail, faults: &mut Faults::default() };
     assert!(env.check_password("Bob@example.net", "builder"));
     assert!(!env.check_password("bob@example.net", "Builder"));
     assert!(!env.check_password("alice@example.org", "wonderland"), "alice lives on another host");
     assert!(matches!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Local(_)));
     w.mailbox_full("bob@example.net");
     let mail = w.hosts[mx].mail.as_mut().unwrap();
-    let mut env = HostEnv { host: mx, mail, faults: &mut Faults::default() };
+    let mut env = HostEnv { host: mx, now: SimTime::ZERO, mail, faults: &mut Faults::default() };
     assert_eq!(env.recipient("203.0.113.1", "bob@example.net"), RcptVerdict::Full);
 }
 
