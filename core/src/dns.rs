@@ -1,5 +1,6 @@
-//! DNS, as much as mail needs: MX and A records in one zone, and the answers a resolver
-//! gives (RFC 1035; mail routing RFC 5321 §5.1). Records are shown to students in the
+//! DNS, as much as mail needs: MX, A and TXT records in one zone, and the answers a
+//! resolver gives (RFC 1035; mail routing RFC 5321 §5.1; TXT holds the SPF, DKIM and DMARC
+//! policies of RFC 7208, 6376 and 7489). Records are shown to students in the
 //! zone-file presentation form of RFC 1035 §5.1.
 
 use std::fmt;
@@ -11,6 +12,9 @@ pub enum RData {
     Mx { preference: u16, exchange: String },
     /// An IPv4 address (RFC 1035 §3.4.1).
     A(String),
+    /// Text (RFC 1035 §3.3.14), held as the one string its character-strings make when
+    /// joined, as SPF, DKIM and DMARC read them (RFC 7208 §3.3, RFC 6376 §3.6.2.2).
+    Txt(String),
 }
 
 impl RData {
@@ -18,6 +22,7 @@ impl RData {
         match self {
             RData::Mx { .. } => "MX",
             RData::A(_) => "A",
+            RData::Txt(_) => "TXT",
         }
     }
 }
@@ -40,6 +45,30 @@ impl fmt::Display for Record {
                 write!(f, "{preference} {}.", exchange.trim_end_matches('.'))
             }
             RData::A(addr) => write!(f, "{addr}"),
+            // Character-strings of at most 255 octets each, quoted (RFC 1035 §3.3, §5.1).
+            RData::Txt(text) => {
+                let bytes = text.as_bytes();
+                let mut first = true;
+                for chunk in bytes.chunks(255) {
+                    if !first {
+                        f.write_str(" ")?;
+                    }
+                    first = false;
+                    f.write_str("\"")?;
+                    for &b in chunk {
+                        match b {
+                            b'"' | b'\\' => write!(f, "\\{}", b as char)?,
+                            0x20..=0x7e => write!(f, "{}", b as char)?,
+                            _ => write!(f, "\\{b:03}")?,
+                        }
+                    }
+                    f.write_str("\"")?;
+                }
+                if bytes.is_empty() {
+                    f.write_str("\"\"")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -80,6 +109,34 @@ impl Answer {
         }
     }
 
+    /// The texts of a TXT answer, in the zone's order.
+    pub fn texts(&self) -> Vec<&str> {
+        match self {
+            Answer::Records(rs) => rs
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::Txt(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The addresses of an A answer.
+    pub fn addrs(&self) -> Vec<&str> {
+        match self {
+            Answer::Records(rs) => rs
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::A(a) => Some(a.as_str()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The lines shown in the trace.
     pub fn presentation(&self, name: &str, qtype: &str) -> Vec<String> {
         match self {
@@ -109,6 +166,10 @@ impl Zone {
         self.records.push(Record { name: name.to_string(), ttl: 3600, data: RData::A(addr.to_string()) });
     }
 
+    pub fn add_txt(&mut self, name: &str, text: &str) {
+        self.records.push(Record { name: name.to_string(), ttl: 3600, data: RData::Txt(text.to_string()) });
+    }
+
     /// Answers `name IN qtype`. MX answers are sorted by preference.
     pub fn query(&self, name: &str, qtype: &str) -> Answer {
         let name = name.trim_end_matches('.');
@@ -127,7 +188,7 @@ impl Zone {
         }
         crate::sort::sort_by_key(&mut found, |r| match r.data {
             RData::Mx { preference, .. } => preference,
-            RData::A(_) => 0,
+            RData::A(_) | RData::Txt(_) => 0,
         });
         Answer::Records(found)
     }
@@ -144,7 +205,21 @@ mod tests {
         z.add_mx("example.net", 10, "mx.example.net");
         z.add_a("mx.example.net", "198.51.100.25");
         z.add_mx("nomail.example", 0, ".");
+        z.add_txt("example.net", "v=spf1 mx -all");
+        z.add_txt("quote.example", "say \"hi\" \\ bye");
+        z.add_txt("long.example", &"x".repeat(300));
         let cases = [
+            ("example.net", "TXT", vec!["example.net. 3600 IN TXT \"v=spf1 mx -all\""]),
+            // Quotes and backslashes escaped, long text in strings of 255 (RFC 1035 §5.1, §3.3).
+            ("quote.example", "TXT", vec![r#"quote.example. 3600 IN TXT "say \"hi\" \\ bye""#]),
+            (
+                "long.example",
+                "TXT",
+                vec![
+                    format!("long.example. 3600 IN TXT \"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
+                        .leak(),
+                ],
+            ),
             // A null MX names the root: written `.` (RFC 7505 §3).
             ("nomail.example", "MX", vec!["nomail.example. 3600 IN MX 0 ."]),
             (

@@ -31,6 +31,8 @@
 //! (`trace().events_since(n)`).
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "trust")]
+pub mod auth;
 pub mod base64;
 pub mod describe;
 pub mod dns;

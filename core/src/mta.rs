@@ -379,7 +379,7 @@ impl Mta {
                         .iter()
                         .filter_map(|r| match &r.data {
                             RData::Mx { preference, exchange } => Some((*preference, exchange.clone())),
-                            RData::A(_) => None,
+                            RData::A(_) | RData::Txt(_) => None,
                         })
                         .collect();
                     // A null MX: the domain says it takes no mail (RFC 7505 §3).
