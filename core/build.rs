@@ -25,6 +25,8 @@ struct Found {
     imap: bool,
     /// The lesson's world has a POP3 mail program (`at ... retrieve from ...`).
     pop3: bool,
+    /// The lesson's world signs or checks senders (`dkim ...`, `check ...`).
+    trust: bool,
 }
 
 fn read(id: &str, file: &FsPath) -> Found {
@@ -38,6 +40,7 @@ fn read(id: &str, file: &FsPath) -> Found {
         listing: Listing::default(),
         imap: false,
         pop3: false,
+        trust: false,
     };
     let mut lines = text.lines().skip_while(|l| l.trim().is_empty());
     if lines.next().map(str::trim) == Some("---") {
@@ -57,6 +60,16 @@ fn read(id: &str, file: &FsPath) -> Found {
     let action = |what: &str| text.lines().any(|l| l.trim_start().starts_with("at ") && l.contains(what));
     found.imap = action(" imap from ");
     found.pop3 = action(" retrieve from ");
+    // A `dkim` or `check` directive inside the world block.
+    let mut in_world = false;
+    for l in text.lines().map(str::trim) {
+        if l.starts_with("```") {
+            in_world = l.trim_start_matches('`').trim() == "world";
+            continue;
+        }
+        let word = l.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+        found.trust |= in_world && (word == "dkim" || word == "check");
+    }
     found
 }
 
@@ -99,11 +112,13 @@ fn main() {
          pub const BUILTIN: &[(&str, &str)] = &[\n",
     );
     for l in &lessons {
-        match (l.imap, l.pop3) {
-            (true, true) => out.push_str("    #[cfg(all(feature = \"imap\", feature = \"pop3\"))]\n"),
-            (true, false) => out.push_str("    #[cfg(feature = \"imap\")]\n"),
-            (false, true) => out.push_str("    #[cfg(feature = \"pop3\")]\n"),
-            (false, false) => {}
+        let needs: Vec<&str> = [(l.imap, "imap"), (l.pop3, "pop3"), (l.trust, "trust")]
+            .into_iter()
+            .filter_map(|(need, feature)| need.then_some(feature))
+            .collect();
+        if !needs.is_empty() {
+            let all: Vec<String> = needs.iter().map(|f| format!("feature = {f:?}")).collect();
+            writeln!(out, "    #[cfg(all({}))]", all.join(", ")).unwrap();
         }
         writeln!(out, "    ({:?}, include_str!({:?})),", l.id, l.file).unwrap();
     }
@@ -118,7 +133,7 @@ fn main() {
         let opt = |v: Option<String>| v.map_or("None".to_string(), |v| format!("Some({v})"));
         writeln!(
             out,
-            "    Entry {{ id: {:?}, title: {:?}, summary: {:?}, listing: Listing {{ path: {}, order: {}, level: {}, minutes: {} }}, imap: {}, pop3: {} }},",
+            "    Entry {{ id: {:?}, title: {:?}, summary: {:?}, listing: Listing {{ path: {}, order: {}, level: {}, minutes: {} }}, imap: {}, pop3: {}, trust: {} }},",
             l.id,
             l.title,
             l.summary,
@@ -128,6 +143,7 @@ fn main() {
             opt(l.listing.minutes.map(|m| m.to_string())),
             l.imap,
             l.pop3,
+            l.trust,
         )
         .unwrap();
     }

@@ -220,6 +220,7 @@ pub fn is_lesson(id: &str) -> bool {
 pub fn plays_elsewhere(id: &str) -> bool {
     (!cfg!(feature = "imap") && lessons::needs_imap(id))
         || (!cfg!(feature = "pop3") && lessons::needs_pop3(id))
+        || (!cfg!(feature = "trust") && lessons::needs_trust(id))
         || (!cfg!(feature = "teacher") && crate::my_lessons::is_mine(id))
 }
 

@@ -146,6 +146,8 @@ pub const MAX_ERRORS: usize = 50;
 pub const MAX_HOSTS: usize = 64;
 /// The seed when a description has no `seed` line.
 pub const DEFAULT_SEED: u64 = 0;
+/// Why `dkim` and `check` are refused by an engine built without sender authentication.
+const NEEDS_TRUST: &str = "checking senders (SPF, DKIM, DMARC) needs the full app";
 /// The standard world: `core/worlds/standard.world`.
 pub const STANDARD: &str = include_str!("../worlds/standard.world");
 /// The worlds that [`Description::named`] knows.
@@ -214,6 +216,31 @@ pub struct Description {
     pub links: Vec<LinkDesc>,
     pub faults: Vec<Fault>,
     pub actions: Vec<ActionDesc>,
+    /// Mail hosts that sign their users' mail with DKIM.
+    pub signers: Vec<SignerDesc>,
+    /// Mail hosts that check the senders of the mail they receive.
+    pub checks: Vec<CheckDesc>,
+}
+
+/// `dkim HOST DOMAIN SELECTOR`: the mail host signs mail from DOMAIN that its users hand
+/// in, with the key of SELECTOR, whose public half is published in DNS at
+/// `SELECTOR._domainkey.DOMAIN` (RFC 6376 §3.6.2.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignerDesc {
+    pub host: String,
+    pub domain: String,
+    pub selector: String,
+    pub line: usize,
+}
+
+/// `check HOST spf dkim dmarc`: what the mail host checks of mail arriving on port 25.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckDesc {
+    pub host: String,
+    pub spf: bool,
+    pub dkim: bool,
+    pub dmarc: bool,
+    pub line: usize,
 }
 
 /// A host. `line` is the line of its directive (0 when not read from a text); every item
@@ -419,11 +446,14 @@ pub struct SendSetup {
     /// The sender it writes in `From:` and `MAIL FROM` instead of the lesson's: a forged
     /// sender, which nothing in SMTP itself checks.
     pub sender: Option<String>,
+    /// The `MAIL FROM` it gives instead of the `From:` address: the envelope sender, where
+    /// bounces go (a mailing list's or a bulk mailer's own address, or a forger's domain).
+    pub envelope: Option<String>,
 }
 
 impl Default for SendSetup {
     fn default() -> SendSetup {
-        SendSetup { password: None, login: Some(Mechanism::Plain), flaw: None, sender: None }
+        SendSetup { password: None, login: Some(Mechanism::Plain), flaw: None, sender: None, envelope: None }
     }
 }
 
@@ -492,6 +522,8 @@ impl Default for Description {
             links: Vec::new(),
             faults: Vec::new(),
             actions: Vec::new(),
+            signers: Vec::new(),
+            checks: Vec::new(),
         }
     }
 }
@@ -591,6 +623,9 @@ pub const DIRECTIVES: &[(&str, &str)] = &[
     ("relay", "relay HOST for ADDRESS|DOMAIN"),
     ("mx", "mx DOMAIN PREFERENCE EXCHANGE"),
     ("a", "a NAME ADDRESS"),
+    ("txt", "txt NAME \"TEXT\""),
+    ("dkim", "dkim HOST DOMAIN SELECTOR"),
+    ("check", "check HOST spf|dkim|dmarc..."),
     ("link", "link HOST HOST LATENCY [loss N%]"),
     ("down", "down HOST from TIME to TIME"),
     ("greylist", "greylist HOST"),
@@ -601,7 +636,7 @@ pub const DIRECTIVES: &[(&str, &str)] = &[
     ("cut", "cut HOST PORT before VERB [times N]"),
     (
         "at",
-        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
+        "at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"] [envelope ADDRESS]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]",
     ),
 ];
 
@@ -1005,9 +1040,86 @@ impl Builder {
             }
             "reply" => self.reply(c, line)?,
             "cut" => self.cut(c, line)?,
+            "txt" => {
+                let (name, _) = c.value("the record's DNS name", syntax::record_name)?;
+                let (text, tcol) = c.value("the text in quotes", syntax::txt_text)?;
+                c.done()?;
+                let data = RData::Txt(text);
+                let found = self.d.records.iter().enumerate().find(|(_, r)| r.name == name && r.data == data);
+                if let Some((i, r)) = found {
+                    let w = Builder::defined(r.line, i < self.base_records);
+                    return Err((tcol, format!("this TXT record of `{name}` is already written {w}")));
+                }
+                self.d.records.push(RecordDesc { name, data, line });
+            }
+            "dkim" => self.dkim(c, line)?,
+            "check" => self.check_senders(c, line)?,
             "at" => self.send(c, line)?,
             _ => unreachable!("every name of DIRECTIVES has a branch"),
         }
+        Ok(())
+    }
+
+    fn dkim(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the signing mail host's name", dns_name)?;
+        let (domain, dcol) = c.value("the domain it signs for", dns_name)?;
+        let (selector, _) = c.value("a selector, a name for the key such as `mail`", |s| {
+            let ok = !s.is_empty()
+                && s.len() <= 63
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if ok {
+                Ok(s.to_ascii_lowercase())
+            } else {
+                Err(format!("a selector is one DNS label of letters, digits, `-` and `_`, found `{s}`"))
+            }
+        })?;
+        c.done()?;
+        if !cfg!(feature = "trust") {
+            return Err((hcol, NEEDS_TRUST.into()));
+        }
+        if let Some(s) = self.d.signers.iter().find(|s| s.host == host && s.domain == domain) {
+            let l = s.line;
+            return Err((dcol, format!("`{host}` already signs mail from {domain} on line {l}")));
+        }
+        let why = "a mail host signs the mail its users hand in";
+        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Smtp, why });
+        self.d.signers.push(SignerDesc { host, domain, selector, line });
+        Ok(())
+    }
+
+    fn check_senders(&mut self, c: &mut Cursor, line: usize) -> Step {
+        let (host, hcol) = c.value("the checking mail host's name", dns_name)?;
+        let mut d = CheckDesc { host: host.clone(), spf: false, dkim: false, dmarc: false, line };
+        loop {
+            let word = if d.spf || d.dkim || d.dmarc {
+                match c.value_if(|s| Ok::<_, String>(s.to_ascii_lowercase())) {
+                    Some(w) => w,
+                    None => break,
+                }
+            } else {
+                c.value("what it checks: spf, dkim or dmarc", |s| Ok(s.to_ascii_lowercase()))?
+            };
+            let flag = match word.0.as_str() {
+                "spf" => &mut d.spf,
+                "dkim" => &mut d.dkim,
+                "dmarc" => &mut d.dmarc,
+                other => return Err((word.1, format!("expected spf, dkim or dmarc, found `{other}`"))),
+            };
+            if *flag {
+                return Err((word.1, format!("`{}` is written twice", word.0)));
+            }
+            *flag = true;
+        }
+        c.done()?;
+        if !cfg!(feature = "trust") {
+            return Err((hcol, NEEDS_TRUST.into()));
+        }
+        if let Some(l) = self.d.checks.iter().find(|k| k.host == host).map(|k| k.line) {
+            return Err((hcol, format!("`{host}` already checks senders, as line {l} says")));
+        }
+        let why = "a mail host checks the senders of the mail it receives";
+        self.check(line, hcol, Check::Host { name: host, need: Need::Smtp, why });
+        self.d.checks.push(d);
         Ok(())
     }
 
@@ -1319,6 +1431,13 @@ impl Builder {
                 }
                 address(crate::mail::addr_spec(&t.text)).map_err(|m| (t.col, m))?;
                 program.sender = Some(t.text.clone());
+            } else if c.optional("envelope") {
+                let (addr, col) =
+                    c.value("the MAIL FROM address, such as bounces@mailer.example", address)?;
+                if program.envelope.is_some() {
+                    return Err((col, "`envelope` is written once".into()));
+                }
+                program.envelope = Some(addr);
             } else if c.optional("broken") {
                 let t = c.next("what is wrong with the sending program: dots or lf")?;
                 program.flaw = Some(match t.text.to_ascii_lowercase().as_str() {

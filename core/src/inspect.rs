@@ -398,9 +398,123 @@ pub fn dsn(message: &[u8]) -> Option<Dsn> {
     Some(Dsn { per_message: groups.next().unwrap_or_default(), recipients: groups.collect() })
 }
 
+/// One result of an `Authentication-Results:` field (RFC 8601 §2.2):
+/// `dkim=pass header.d=example.org header.s=mail`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthResult {
+    /// `spf`, `dkim`, `dmarc`, ... (RFC 8601 §2.7), lower case.
+    pub method: String,
+    /// `pass`, `fail`, `none`, ... lower case.
+    pub result: String,
+    /// `ptype.property=value` pairs (`smtp.mailfrom`, `header.d`) and `reason`.
+    pub props: Vec<(String, String)>,
+    /// What the method checks, from the catalogue.
+    pub explanation: Option<&'static crate::explain::Explanation>,
+}
+
+/// One `Authentication-Results:` field: who checked (its `authserv-id`) and what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthResults {
+    pub authserv_id: String,
+    pub results: Vec<AuthResult>,
+}
+
+/// At most this many results are read from one `Authentication-Results:` field.
+pub const MAX_AUTH_RESULTS: usize = 16;
+
+/// Every `Authentication-Results:` field of `message`, top first (RFC 8601 §2.2): the
+/// newest, added by the last server that checked, first. Comments are dropped.
+pub fn auth_results(message: &[u8]) -> Vec<AuthResults> {
+    fields(message)
+        .into_iter()
+        .filter(|f| f.name.eq_ignore_ascii_case("Authentication-Results"))
+        .take(MAX_AUTH_RESULTS)
+        .map(|f| read_auth_results(&f.value))
+        .collect()
+}
+
+/// The words of `text`, split at whitespace outside double quotes.
+fn words_outside_quotes(text: &str) -> Vec<String> {
+    let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if c.is_whitespace() && !quoted {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+        } else {
+            word.push(c);
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+fn read_auth_results(value: &str) -> AuthResults {
+    // Comments out (RFC 5322 §3.2.2, nested), quoted strings kept whole.
+    let (mut text, mut depth, mut quoted) = (String::new(), 0usize, false);
+    for c in value.chars() {
+        match c {
+            '"' if depth == 0 => {
+                quoted = !quoted;
+                text.push(c);
+            }
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            _ if depth == 0 => text.push(if c == ';' && quoted { '\u{1}' } else { c }),
+            _ => {}
+        }
+    }
+    let mut parts = text.split(';').map(|p| p.trim().replace('\u{1}', ";"));
+    // The authserv-id, maybe followed by a version (RFC 8601 §2.2).
+    let authserv_id =
+        parts.next().and_then(|p| p.split_whitespace().next().map(str::to_string)).unwrap_or_default();
+    let results = parts
+        .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("none"))
+        .take(MAX_AUTH_RESULTS)
+        .filter_map(|p| {
+            let mut words = words_outside_quotes(&p).into_iter();
+            let first = words.next()?;
+            let (method, result) = first.split_once('=')?;
+            let method = method.split('/').next().unwrap_or(method).to_ascii_lowercase();
+            let props = words
+                .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.trim_matches('"').to_string()))
+                .collect();
+            let explanation = crate::explain::other(&format!("ar-{method}"));
+            Some(AuthResult { method, result: result.to_ascii_lowercase(), props, explanation })
+        })
+        .collect();
+    AuthResults { authserv_id, results }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn authentication_results_are_read_method_by_method() {
+        let m = b"Authentication-Results: mx.example.net;\r\n\tspf=pass (the mx of example.org) smtp.mailfrom=alice@example.org;\r\n\tdkim=fail header.d=example.org header.s=mail header.b=AbCd;\r\n\tdmarc=pass header.from=example.org\r\nAuthentication-Results: other.example; none\r\nSubject: x\r\n\r\nbody\r\n";
+        let ar = auth_results(m);
+        assert_eq!(ar.len(), 2);
+        assert_eq!(ar[0].authserv_id, "mx.example.net");
+        let got: Vec<(&str, &str, usize)> =
+            ar[0].results.iter().map(|r| (r.method.as_str(), r.result.as_str(), r.props.len())).collect();
+        assert_eq!(got, [("spf", "pass", 1), ("dkim", "fail", 3), ("dmarc", "pass", 1)]);
+        assert_eq!(ar[0].results[0].props[0], ("smtp.mailfrom".to_string(), "alice@example.org".to_string()));
+        assert!(ar[0].results.iter().all(|r| r.explanation.is_some()), "each method is explained");
+        // `none`: the server checked nothing (RFC 8601 §2.2).
+        assert_eq!(ar[1], AuthResults { authserv_id: "other.example".into(), results: Vec::new() });
+        // A stranger's field never panics and is bounded.
+        let hostile = format!("Authentication-Results: ((((x; {}\r\n\r\n", "a=b;".repeat(10_000));
+        assert!(auth_results(hostile.as_bytes()).iter().all(|a| a.results.len() <= MAX_AUTH_RESULTS));
+        let quoted = b"Authentication-Results: h; spf=pass reason=\"a; b\"\r\n\r\n";
+        assert_eq!(auth_results(quoted)[0].results[0].props, [("reason".to_string(), "a; b".to_string())]);
+    }
 
     const RELAYED: &str = "Return-Path: <alice@example.org>\r\n\
 Received: from smtp.example.org (smtp.example.org [192.0.2.25])\r\n\tby mx.example.net (Mailroom) with ESMTPS id AB12\r\n\tfor <bob@example.net>; Mon, 30 Nov 2026 09:00:01 +0000\r\n\

@@ -20,6 +20,9 @@ pub struct Entry {
     pub imap: bool,
     /// It needs the engine's POP3 simulation (feature `pop3`), as [`Entry::imap`].
     pub pop3: bool,
+    /// It needs the engine's sender checks (feature `trust`: SPF, DKIM, DMARC), as
+    /// [`Entry::imap`].
+    pub trust: bool,
 }
 
 // `BUILTIN` and `INDEX`, made by `build.rs` from the files in `lessons/`: the folder is the
@@ -43,9 +46,16 @@ pub fn needs_pop3(id: &str) -> bool {
     entry(id).is_some_and(|e| e.pop3)
 }
 
+/// True when lesson `id` needs the sender checks (see [`Entry::trust`]).
+pub fn needs_trust(id: &str) -> bool {
+    entry(id).is_some_and(|e| e.trust)
+}
+
 /// True when this build of the engine can run lesson `id`.
 pub fn runs_here(e: &Entry) -> bool {
-    (cfg!(feature = "imap") || !e.imap) && (cfg!(feature = "pop3") || !e.pop3)
+    (cfg!(feature = "imap") || !e.imap)
+        && (cfg!(feature = "pop3") || !e.pop3)
+        && (cfg!(feature = "trust") || !e.trust)
 }
 
 /// Parses the built-in lesson `id`.

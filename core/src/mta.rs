@@ -102,13 +102,15 @@ pub const DSN_STATUSES: [&str; 7] = ["5.1.1", "5.1.2", "5.2.2", "5.1.10", "5.4.6
 
 /// Filing a message into a local mailbox: asked of the host's store.
 pub trait LocalDelivery {
-    /// Files `message` for `rcpt`, with `Return-Path: <mail_from>` (RFC 5321 §4.4).
-    /// Returns the mailbox and the bytes as stored, or why it cannot be filed.
+    /// Files `message` for `rcpt`, with `Return-Path: <mail_from>` (RFC 5321 §4.4), in
+    /// the Junk folder when `junk`, else the INBOX. Returns the mailbox and the bytes as
+    /// stored, or why it cannot be filed.
     fn deliver(
         &mut self,
         rcpt: &str,
         mail_from: &str,
         message: &[u8],
+        junk: bool,
     ) -> Result<(String, Vec<u8>), LocalFailure>;
 }
 
@@ -298,7 +300,7 @@ impl Mta {
                 remote.get_or_insert_with(domain, Vec::new).push(rcpt.clone());
                 continue;
             }
-            match store.deliver(rcpt, &a.mail_from, &a.message) {
+            match store.deliver(rcpt, &a.mail_from, &a.message, a.junk) {
                 Ok((mailbox, stored)) => self.out.push_back(MtaOutput::Delivered { mailbox, stored }),
                 // The server checked the mailbox at RCPT; if it cannot be filed now (it is
                 // full, or it vanished), the sender still hears of it: nothing is lost.
@@ -593,6 +595,7 @@ impl Mta {
             rcpt_to: vec![e.mail_from.clone()],
             message: dsn.clone(),
             received_at: now,
+            junk: false,
         };
         self.out.push_back(MtaOutput::Bounced { sender: e.mail_from, dsn, resubmit });
     }
@@ -637,6 +640,7 @@ impl Mta {
             rcpt_to: vec![e.mail_from.clone()],
             message: dsn.clone(),
             received_at: now,
+            junk: false,
         };
         self.out.push_back(MtaOutput::Warned { sender: e.mail_from.clone(), dsn, resubmit });
     }
@@ -656,6 +660,7 @@ mod tests {
             rcpt: &str,
             mail_from: &str,
             message: &[u8],
+            _junk: bool,
         ) -> Result<(String, Vec<u8>), LocalFailure> {
             if rcpt != "bob@example.net" {
                 return Err(LocalFailure { status: "5.1.1".into(), reason: "no such mailbox".into() });
@@ -673,6 +678,7 @@ mod tests {
             rcpt_to: rcpts.iter().map(|r| r.to_string()).collect(),
             message: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
             received_at: SimTime::ZERO,
+            junk: false,
         }
     }
 

@@ -73,6 +73,36 @@ pub enum Request {
     /// its `220` to STARTTLS, a client when that `220` arrives. The driver runs the
     /// handshake and then calls [`Session::handle_tls`] on both sides.
     StartTls,
+    /// An SMTP server that checks senders has the whole message, and asks the host to check
+    /// it before it answers the final dot: SPF (RFC 7208 §2.5: during the transaction, so a
+    /// refusal reaches the sending server as a reply), DKIM (RFC 6376 §6) and DMARC
+    /// (RFC 7489 §6.6), as a mail filter does at the end of data. The server reads nothing
+    /// more until the driver answers with [`Session::handle_verdict`].
+    Verify(Verify),
+}
+
+/// What a host checks of a message before its server answers the end of data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verify {
+    /// The client's IP address (SPF's `<ip>`, RFC 7208 §4.1).
+    pub client_addr: String,
+    /// The name the client gave in EHLO or HELO (SPF's HELO identity, RFC 7208 §2.3).
+    pub helo: String,
+    /// The reverse-path (SPF's MAIL FROM identity, RFC 7208 §2.4); empty for a bounce.
+    pub mail_from: String,
+    /// The message as the server would store it, its `Received:` on top.
+    pub message: Vec<u8>,
+}
+
+/// What the host decided about a message it was asked to [`Request::Verify`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Take it, with `header` (whole header fields, each ending in CRLF: the host's
+    /// `Authentication-Results:`, RFC 8601 §5) put on top, and file it in the recipients'
+    /// Junk folder when `junk` (DMARC's `quarantine`, RFC 7489 §6.3).
+    Accept { header: String, junk: bool },
+    /// Refuse it with this reply to the end of data (`550 5.7.23`, `550 5.7.26`: RFC 7372).
+    Refuse(Reply),
 }
 
 /// What a host says about a recipient named in `RCPT TO` (RFC 5321 §4.1.1.3).
@@ -261,6 +291,10 @@ pub trait Session {
     /// may tell its peer now (an IMAP session in IDLE sends `* n EXISTS`, RFC 2177 §3).
     /// Machines that do not watch the store ignore it.
     fn handle_store_change(&mut self, _now: SimTime, _env: &mut dyn Env) {}
+    /// The host's answer to the [`Request::Verify`] this machine made: it replies to the end
+    /// of data now, then reads what the client sent meanwhile. Machines that never ask
+    /// ignore it.
+    fn handle_verdict(&mut self, _verdict: Verdict, _now: SimTime, _env: &mut dyn Env) {}
 
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).

@@ -946,6 +946,20 @@ impl MailStore {
         self.append(addr, INBOX, bytes, Flags::NONE, now)
     }
 
+    /// Files a message that its domain's policy sends to the junk folder (DMARC's
+    /// `quarantine`, RFC 7489 §6.3): the folder with the `\Junk` attribute (RFC 6154 §2),
+    /// or the INBOX when the mailbox has none.
+    pub fn deliver_junk(
+        &mut self,
+        addr: &str,
+        bytes: impl Into<Rc<[u8]>>,
+        now: SimTime,
+    ) -> Result<u32, StoreError> {
+        let junk = self.folders(addr)?.into_iter().find(|f| f.special_use == Some(SpecialUse::Junk));
+        let folder = junk.map_or_else(|| INBOX.to_string(), |f| f.name);
+        self.append(addr, &folder, bytes, Flags::NONE, now)
+    }
+
     /// Adds a message to a folder (delivery, or IMAP APPEND, RFC 9051 §6.3.12); returns its
     /// UID. Watchers get [`Change::Exists`]. Fails when the mailbox or the store is full.
     pub fn append(

@@ -72,6 +72,11 @@ impl fmt::Display for SimTime {
 pub const EPOCH_UNIX: i64 = 1_796_029_200;
 
 /// Formats `t` as an RFC 5322 §3.3 date-time, e.g. `Mon, 30 Nov 2026 09:00:00 +0000`.
+/// Seconds since the Unix epoch at `t` (DKIM's `t=` and `x=`, RFC 6376 §3.5).
+pub fn unix_secs(t: SimTime) -> i64 {
+    EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64
+}
+
 pub fn rfc5322_date(t: SimTime) -> String {
     let secs = EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64;
     let days = secs.div_euclid(86_400);

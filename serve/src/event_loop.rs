@@ -243,8 +243,9 @@ impl Conn {
                         }
                     }
                 }
-                // Never asked: mailroom-serve does not offer STARTTLS.
-                Output::Request(Request::StartTls) => {}
+                // Never asked: mailroom-serve does not offer STARTTLS, and checks no sender
+                // (its servers' `check_senders` is off: there is no DNS to ask).
+                Output::Request(Request::StartTls | Request::Verify(_)) => {}
                 Output::Close => self.closing = true,
             }
         }

@@ -87,6 +87,7 @@ fn header(message: &[u8]) -> Html {
                     }) }
                 </ol>
             }
+            { auth_results(message) }
             <h3 class="inspect-h">{ "Header fields, in order" }</h3>
             <dl class="fields">
                 { for fields.iter().map(|f| html! {
@@ -96,6 +97,53 @@ fn header(message: &[u8]) -> Html {
                     </>
                 }) }
             </dl>
+        </>
+    }
+}
+
+/// What the receiving servers found when they checked who sent it (SPF, DKIM, DMARC), from
+/// their `Authentication-Results:` fields (RFC 8601); nothing when no server checked. Only
+/// the full build has lessons whose servers check.
+#[cfg(not(feature = "trust"))]
+fn auth_results(_message: &[u8]) -> Html {
+    Html::default()
+}
+
+/// What the receiving servers found when they checked who sent it (SPF, DKIM, DMARC), from
+/// their `Authentication-Results:` fields (RFC 8601); nothing when no server checked.
+#[cfg(feature = "trust")]
+fn auth_results(message: &[u8]) -> Html {
+    let checks = inspect::auth_results(message);
+    if checks.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <>
+            <h3 class="inspect-h">{ "Who sent it? What the servers checked" }</h3>
+            <p class="muted">{ "A server that checks the sender writes what it found in an Authentication-Results: line on top (RFC 8601)." }</p>
+            { for checks.iter().map(|ar| html! {
+                <dl class="fields dsn">
+                    <dt>{ "Checked by" }</dt>
+                    <dd><code>{ ar.authserv_id.clone() }</code></dd>
+                    if ar.results.is_empty() {
+                        <dt>{ "Result" }</dt><dd>{ "none: nothing was checked" }</dd>
+                    }
+                    { for ar.results.iter().map(|r| {
+                        let props: Vec<String> = r.props.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+                        html! {
+                            <>
+                                <dt>{ r.method.to_ascii_uppercase() }</dt>
+                                <dd>
+                                    <code><strong>{ r.result.clone() }</strong>{ props.concat() }</code>
+                                    if let Some(x) = r.explanation {
+                                        <span class="dsn-what">{ x.title }{ " " }{ explanation_text(x.text) }{ " " }{ rfc_link(x) }</span>
+                                    }
+                                </dd>
+                            </>
+                        }
+                    }) }
+                </dl>
+            }) }
         </>
     }
 }

@@ -8,6 +8,7 @@
 //! asked all it needs. The World asks the resolver over the simulated network, so each
 //! lookup is in the trace, in time.
 
+pub mod check;
 pub mod dkim;
 pub mod dmarc;
 pub mod spf;

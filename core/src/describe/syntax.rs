@@ -260,6 +260,31 @@ pub fn dns_name(s: &str) -> Result<String, String> {
     Ok(name.to_ascii_lowercase())
 }
 
+/// The owner name of a TXT record: a DNS name whose labels may also hold `_`, as the
+/// names of SPF, DKIM and DMARC data do (`_dmarc.example.org`,
+/// `mail._domainkey.example.org`; RFC 8552 §2).
+pub fn record_name(s: &str) -> Result<String, String> {
+    // Checked as a host name with each `_` read as a letter; the name itself is kept.
+    dns_name(&s.replace('_', "u")).map_err(|e| e.replace(&s.replace('_', "u"), s))?;
+    Ok(s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase())
+}
+
+/// The text of a TXT record: printable ASCII (RFC 7208 §3 and RFC 7489 §6.4 are ASCII),
+/// at most [`MAX_TXT_LEN`] characters.
+pub fn txt_text(s: &str) -> Result<String, String> {
+    if s.len() > MAX_TXT_LEN {
+        return Err(format!("a TXT record here is at most {MAX_TXT_LEN} characters"));
+    }
+    if let Some(c) = s.chars().find(|c| !(' '..='~').contains(c)) {
+        return Err(format!("{c:?} is not allowed in a TXT record: use printable ASCII"));
+    }
+    Ok(s.to_string())
+}
+
+/// The longest TXT text a description may write: room for an SPF record of many
+/// mechanisms, far below DNS's own limit of 65535 octets of data (RFC 1035 §3.2.1).
+pub const MAX_TXT_LEN: usize = 1000;
+
 /// A dotted IPv4 address: four numbers 0..=255 without leading zeros.
 pub fn ipv4(s: &str) -> Result<String, String> {
     let expected = || format!("expected an IPv4 address such as `192.0.2.25`, found `{s}`");

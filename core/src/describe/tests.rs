@@ -173,7 +173,7 @@ fn every_directive_broken() {
         (
             "hots a.b 1.2.3.4",
             &[
-                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, size, full, reply, cut, at",
+                "line 8, column 1: unknown directive `hots` (did you mean `host`?); expected one of: seed, host, service, resolver, domain, user, relay, mx, a, txt, dkim, check, link, down, greylist, queue, size, full, reply, cut, at",
             ],
         ),
         (
@@ -595,7 +595,7 @@ fn every_directive_broken() {
         (
             "at 0s send from laptop.example.org via smtp.example.org password",
             &[
-                "line 8, column 65: expected the password the mail program logs in with, in quotes here; the line reads `at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]`",
+                "line 8, column 65: expected the password the mail program logs in with, in quotes here; the line reads `at TIME send from HOST via HOST [to ADDRESS,...] [subject \"TEXT\"] [password \"TEXT\"] [auth plain|login|none] [broken dots|lf] [as \"SENDER\"] [envelope ADDRESS]  or  at TIME retrieve from HOST via HOST user ADDRESS [keep]`",
             ],
         ),
         (
@@ -622,7 +622,7 @@ fn all_errors_are_collected_in_line_order() {
         [
             "line 1, column 6: there is no host `a.example` (did you mean `c.example`?)",
             "line 1, column 16: there is no host `b.example` (did you mean `c.example`?)",
-            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, link, down, greylist, queue, size, full, reply, cut, at",
+            "line 2, column 1: unknown directive `bogus`; expected one of: seed, host, service, resolver, domain, user, relay, mx, a, txt, dkim, check, link, down, greylist, queue, size, full, reply, cut, at",
             "line 4, column 6: the seed is a whole number from 0 to 18446744073709551615, found `x`",
         ]
     );

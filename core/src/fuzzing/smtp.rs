@@ -291,6 +291,9 @@ impl Checker {
         match o {
             Output::Send { bytes, kind } => self.reply(&bytes, &kind, host),
             Output::Request(Request::Accept(a)) => self.accept(&a),
+            Output::Request(Request::Verify(v)) => {
+                panic!("a check asked by a server that checks no sender: {v:?}")
+            }
             Output::Request(Request::StartTls) => {
                 assert!(self.expect_starttls, "a request for the TLS handshake without a 220 to STARTTLS");
                 self.expect_starttls = false;

@@ -12,7 +12,9 @@
 use std::collections::VecDeque;
 
 use crate::line::{Held, Line, LineEnds, LineReader};
-use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
+use crate::session::{
+    CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState, Verdict, Verify,
+};
 use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
 use crate::smtp::data::{DataEnd, DataProblem, DataReader};
@@ -25,6 +27,12 @@ use crate::trace::{EventKind, Status};
 /// a timeout of at least 5 minutes while it is awaiting the next command from the sender"
 /// (RFC 5321 §4.5.3.2.7).
 pub const SERVER_TIMEOUT: SimDuration = SimDuration::from_secs(5 * 60);
+
+/// What a client may send while the host checks its message, before the reply to the end
+/// of data: a pipelined group of commands at most (RFC 2920 §3.1). A client that sends more
+/// is told `421` once the message is answered, and the connection closes: input is never
+/// dropped in a way that could turn data into a command.
+pub const MAX_INPUT_WHILE_CHECKING: usize = 8 * MAX_COMMAND_LINE;
 
 /// How a server presents itself and its limits. Who may send what to whom is not here: it
 /// is asked of the host through [`Env`].
@@ -46,6 +54,9 @@ pub struct ServerConfig {
     pub tls: TlsPolicy,
     /// Passwords only over TLS: AUTH before STARTTLS gets `538 5.7.11` (RFC 4954 §6).
     pub auth_needs_tls: bool,
+    /// The host checks who sent each message (SPF, DKIM, DMARC) before the server answers
+    /// its end of data: the server asks with [`Request::Verify`] and waits for the verdict.
+    pub check_senders: bool,
 }
 
 /// What a server says about TLS (RFC 3207).
@@ -72,6 +83,7 @@ impl ServerConfig {
             submission: false,
             tls: TlsPolicy::Off,
             auth_needs_tls: false,
+            check_senders: false,
         }
     }
 }
@@ -164,6 +176,9 @@ pub struct Accepted {
     /// The message with this server's `Received:` header on top.
     pub message: Vec<u8>,
     pub received_at: SimTime,
+    /// File it in each local recipient's Junk folder, not the INBOX: the host's checks found
+    /// that its domain asks for that (DMARC `p=quarantine`, RFC 7489 §6.3).
+    pub junk: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -183,6 +198,10 @@ enum Reading {
     Auth(AuthStep),
     /// Nothing: the TLS handshake is due, and plaintext is discarded (RFC 3207 §4.2).
     Handshake,
+    /// Nothing yet: the host checks the message of [`Request::Verify`]; what the client
+    /// sends meanwhile is kept (at most [`MAX_INPUT_WHILE_CHECKING`]) and read after the
+    /// reply.
+    Checking { accepted: Box<Accepted>, held: Vec<u8>, overflow: bool },
 }
 
 /// Which answer an AUTH exchange waits for.
@@ -291,6 +310,13 @@ impl SmtpServer {
         let mut held = vec![self.lines.held("command line")];
         if let Reading::Data(data) = &self.reading {
             held.extend(data.held());
+        }
+        if let Reading::Checking { held: input, .. } = &self.reading {
+            held.push(Held {
+                what: "input while the message is checked",
+                bytes: input.len(),
+                limit: MAX_INPUT_WHILE_CHECKING,
+            });
         }
         held
     }
@@ -765,13 +791,26 @@ impl SmtpServer {
                 let message = self.add_received(&message, &id, &tx.rcpt_to, now);
                 let message =
                     if self.config.submission { self.complete_header(message, &id, now) } else { message };
-                self.out.push_back(Output::Request(Request::Accept(Accepted {
+                let accepted = Accepted {
                     id: id.clone(),
                     mail_from: tx.mail_from.unwrap_or_default(),
                     rcpt_to: tx.rcpt_to,
                     message,
                     received_at: now,
-                })));
+                    junk: false,
+                };
+                if self.config.check_senders {
+                    self.out.push_back(Output::Request(Request::Verify(Verify {
+                        client_addr: self.peer.addr.clone(),
+                        helo: self.helo.as_ref().map(|(h, _)| h.clone()).unwrap_or_default(),
+                        mail_from: accepted.mail_from.clone(),
+                        message: accepted.message.clone(),
+                    })));
+                    let accepted = Box::new(accepted);
+                    self.reading = Reading::Checking { accepted, held: Vec::new(), overflow: false };
+                    return;
+                }
+                self.out.push_back(Output::Request(Request::Accept(accepted)));
                 Reply::of(ReplyCode::Ok, format!("OK: queued as {id}"))
             }
         };
@@ -848,6 +887,12 @@ impl Session for SmtpServer {
             if let Reading::Handshake = self.reading {
                 return;
             }
+            if let Reading::Checking { held, overflow, .. } = &mut self.reading {
+                let room = MAX_INPUT_WHILE_CHECKING - held.len();
+                held.extend_from_slice(&input[..input.len().min(room)]);
+                *overflow |= input.len() > room;
+                return;
+            }
             if let Reading::Auth(step) = &self.reading {
                 let step = step.clone();
                 let Some(line) = self.lines.read(&mut input) else {
@@ -913,6 +958,41 @@ impl Session for SmtpServer {
         self.deadline = now.plus(self.config.timeout);
     }
 
+    /// The host checked the message (RFC 7208 §2.5, RFC 6376 §6, RFC 7489 §6.6): take it
+    /// with the host's header fields on top and answer `250`, or refuse it; then read what
+    /// the client sent meanwhile.
+    fn handle_verdict(&mut self, verdict: Verdict, now: SimTime, env: &mut dyn Env) {
+        let Reading::Checking { .. } = self.reading else {
+            return;
+        };
+        let Reading::Checking { accepted, held, overflow } =
+            std::mem::replace(&mut self.reading, Reading::Commands)
+        else {
+            return;
+        };
+        let mut accepted = *accepted;
+        match verdict {
+            Verdict::Accept { header, junk } => {
+                let mut message = header.into_bytes();
+                message.extend_from_slice(&accepted.message);
+                accepted.message = message;
+                accepted.junk = junk;
+                let id = accepted.id.clone();
+                self.out.push_back(Output::Request(Request::Accept(accepted)));
+                self.reply(Some("DATA"), Reply::of(ReplyCode::Ok, format!("OK: queued as {id}")));
+            }
+            Verdict::Refuse(reply) => self.refuse("DATA", reply),
+        }
+        if overflow {
+            let text =
+                format!("{}: too much input before the reply to the message, closing", self.config.hostname);
+            // 4.5.0: a protocol error (RFC 3463 §3.6).
+            self.reply(None, Reply::custom(421, Some("4.5.0"), vec![text]));
+            return self.close();
+        }
+        self.handle_input(&held, now, env);
+    }
+
     fn poll_timeout(&self) -> Option<SimTime> {
         (self.state != State::Closed).then_some(self.deadline)
     }
@@ -943,7 +1023,7 @@ impl Session for SmtpServer {
             Reading::Data(_) => EventKind::MessageData,
             Reading::Auth(_) => EventKind::AuthData,
             // Plaintext that the server will discard is still shown as what it looks like.
-            Reading::Commands | Reading::Handshake => {
+            Reading::Commands | Reading::Handshake | Reading::Checking { .. } => {
                 let line = input.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(input);
                 EventKind::Command { verb: command::verb_of(line) }
             }
@@ -995,6 +1075,7 @@ pub(crate) mod tests {
                 Output::Send { kind, .. } => panic!("a server sends replies only: {kind:?}"),
                 Output::Request(Request::Accept(a)) => accepted.push(a),
                 Output::Request(Request::StartTls) => replies.push("tls".into()),
+                Output::Request(Request::Verify(v)) => replies.push(format!("verify {}", v.mail_from)),
                 Output::Close => replies.push("close".into()),
             }
         }
@@ -1466,6 +1547,136 @@ pub(crate) mod tests {
         drain(&mut s, &mut replies, &mut accepted);
         assert_eq!(replies, ["220", "250", "421 4.3.2", "close"]);
         assert_eq!(s.server_state(), State::Closed);
+    }
+
+    /// A server whose host checks senders, fed `writes`; then the host's `verdict`, if any,
+    /// and `after` (written once the verdict is in).
+    fn checking(
+        writes: &[u8],
+        verdict: Option<Verdict>,
+        after: &[u8],
+    ) -> (Vec<String>, Vec<Accepted>, SmtpServer) {
+        let mut c = config();
+        c.check_senders = true;
+        let mut s = SmtpServer::new(c, peer("203.0.113.7"), "A", SimTime::ZERO);
+        let mut env = directory();
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        s.handle_input(writes, SimTime::ZERO, &mut env);
+        drain(&mut s, &mut replies, &mut accepted);
+        if let Some(v) = verdict {
+            s.handle_verdict(v, SimTime::ZERO, &mut env);
+            drain(&mut s, &mut replies, &mut accepted);
+        }
+        s.handle_input(after, SimTime::ZERO, &mut env);
+        drain(&mut s, &mut replies, &mut accepted);
+        (replies, accepted, s)
+    }
+
+    const TX: &[u8] = b"EHLO mail.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\nSubject: hi\r\n\r\nHello\r\n.\r\n";
+
+    #[test]
+    fn a_checking_server_answers_the_message_only_after_the_verdict() {
+        let ok = || Verdict::Accept {
+            header: "Authentication-Results: mx.example.net; spf=pass\r\n".into(),
+            junk: false,
+        };
+        let refuse =
+            || Verdict::Refuse(Reply::custom(550, Some("5.7.23"), vec!["SPF validation failed".into()]));
+        let cases: Vec<(&str, &[u8], Option<Verdict>, &[u8], Vec<&str>, usize)> = vec![
+            // No reply to the final dot until the host has checked (RFC 7208 §2.5), and
+            // the pipelined QUIT after it waits, kept, for its turn (RFC 2920 §3.1).
+            (
+                "waits",
+                b"QUIT\r\n",
+                None,
+                b"",
+                vec!["220", "250", "250 2.1.0", "250 2.1.5", "354", "verify alice@example.org"],
+                0,
+            ),
+            (
+                "accepted",
+                b"",
+                Some(ok()),
+                b"QUIT\r\n",
+                vec![
+                    "220",
+                    "250",
+                    "250 2.1.0",
+                    "250 2.1.5",
+                    "354",
+                    "verify alice@example.org",
+                    "250 2.0.0",
+                    "221 2.0.0",
+                    "close",
+                ],
+                1,
+            ),
+            (
+                "quit held",
+                b"QUIT\r\n",
+                Some(ok()),
+                b"",
+                vec![
+                    "220",
+                    "250",
+                    "250 2.1.0",
+                    "250 2.1.5",
+                    "354",
+                    "verify alice@example.org",
+                    "250 2.0.0",
+                    "221 2.0.0",
+                    "close",
+                ],
+                1,
+            ),
+            // A refusal is the one reply to the end of data; nothing is taken, the session goes on.
+            (
+                "refused",
+                b"",
+                Some(refuse()),
+                b"MAIL FROM:<x@example.org>\r\n",
+                vec![
+                    "220",
+                    "250",
+                    "250 2.1.0",
+                    "250 2.1.5",
+                    "354",
+                    "verify alice@example.org",
+                    "550 5.7.23",
+                    "250 2.1.0",
+                ],
+                0,
+            ),
+        ];
+        for (name, extra, verdict, after, want, taken) in cases {
+            let input = [TX, extra].concat();
+            let (replies, accepted, _) = checking(&input, verdict, after);
+            assert_eq!(replies, want, "{name}");
+            assert_eq!(accepted.len(), taken, "{name}");
+        }
+        // The host's header goes on top, above the server's own Received:.
+        let (_, accepted, _) =
+            checking(TX, Some(Verdict::Accept { header: "X-Checked: yes\r\n".into(), junk: true }), b"");
+        assert!(accepted[0].message.starts_with(b"X-Checked: yes\r\nReceived: from mail.example.org"));
+        assert!(accepted[0].junk);
+    }
+
+    #[test]
+    fn a_client_that_floods_a_checking_server_is_closed_after_its_answer() {
+        let flood = vec![b'N'; MAX_INPUT_WHILE_CHECKING + 10];
+        let input = [TX, &flood].concat();
+        let (replies, accepted, s) =
+            checking(&input, Some(Verdict::Accept { header: String::new(), junk: false }), b"");
+        assert_eq!(replies[replies.len() - 3..], ["250 2.0.0", "421 4.5.0", "close"]);
+        assert_eq!(accepted.len(), 1, "the message was answered 250: it is kept");
+        assert!(s.held().iter().all(|h| h.bytes <= h.limit));
+        // A client that goes away before the verdict: the message was never answered, and
+        // a verdict after that takes nothing.
+        let (_, _, mut s) = checking(TX, None, b"");
+        s.handle_close(SimTime::ZERO);
+        let mut env = directory();
+        s.handle_verdict(Verdict::Accept { header: String::new(), junk: false }, SimTime::ZERO, &mut env);
+        assert_eq!(s.poll_output(), None);
     }
 
     #[test]

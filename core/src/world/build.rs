@@ -81,6 +81,20 @@ impl World {
             }
         }
         *w.zone_mut() = d.zone();
+        // After the zone: signing publishes each key's record.
+        #[cfg(feature = "trust")]
+        for s in &d.signers {
+            if let Some(host) = w.host_by_name(&s.host) {
+                w.sign_for(host, &s.domain, &s.selector);
+            }
+        }
+        #[cfg(feature = "trust")]
+        for k in &d.checks {
+            if let Some(host) = w.host_by_name(&k.host) {
+                let checks = crate::auth::check::Checks { spf: k.spf, dkim: k.dkim, dmarc: k.dmarc };
+                w.check_senders(host, checks);
+            }
+        }
         for l in &d.links {
             if let (Some(a), Some(b)) = (w.host_by_name(&l.a), w.host_by_name(&l.b)) {
                 w.lossy_link(a, b, l.latency, l.loss_percent);

@@ -24,6 +24,9 @@ pub struct MailHost {
     pub passwords: VecMap<String, String>,
     pub mta: Mta,
     pub(super) sessions: u32,
+    /// What it checks of senders, and the DKIM keys it signs with.
+    #[cfg(feature = "trust")]
+    pub auth: super::auth::Authentication,
     /// When the MTA's timer is armed for.
     pub(super) mta_timer: Option<SimTime>,
 }
@@ -55,6 +58,7 @@ impl LocalDelivery for Mailboxes<'_> {
         rcpt: &str,
         mail_from: &str,
         message: &[u8],
+        junk: bool,
     ) -> Result<(String, Vec<u8>), LocalFailure> {
         let Some(mailbox) = self.directory.local_mailbox(rcpt) else {
             return Err(LocalFailure {
@@ -67,7 +71,12 @@ impl LocalDelivery for Mailboxes<'_> {
             let _ = self.store.create_mailbox(&mailbox);
         }
         let stored = mail::with_return_path(mail_from, message);
-        match self.store.deliver(&mailbox, stored.clone(), self.now) {
+        let delivered = if junk {
+            self.store.deliver_junk(&mailbox, stored.clone(), self.now)
+        } else {
+            self.store.deliver(&mailbox, stored.clone(), self.now)
+        };
+        match delivered {
             Ok(_) => Ok((mailbox, stored)),
             Err(StoreError::MailboxFull { .. }) => {
                 Err(LocalFailure { status: "4.2.2".into(), reason: format!("the mailbox {mailbox} is full") })

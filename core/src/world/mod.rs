@@ -21,6 +21,8 @@
 //! budget; a World with a pending retry or an open session is simply not idle.
 
 mod agenda;
+#[cfg(feature = "trust")]
+mod auth;
 mod build;
 mod cut;
 mod host;
@@ -48,7 +50,7 @@ use crate::dns::{Answer, Zone};
 use crate::mail::{self, ComposeError, Draft};
 use crate::mta::{AttemptResult, Mta, MtaOutput, RetryPolicy};
 use crate::rng::Rng;
-use crate::session::{Output, Request, Session, SessionState, Side};
+use crate::session::{Output, Request, Session, SessionState, Side, Verdict};
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
 use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer, TlsPolicy};
@@ -200,6 +202,9 @@ enum Lookup {
     /// An IMAP mail program finds its server: then connects for `user`.
     #[cfg(feature = "imap")]
     Imap { user: String },
+    /// A receiving host's check of a sender (SPF, DKIM, DMARC) asks a question.
+    #[cfg(feature = "trust")]
+    Auth { job: usize },
 }
 
 #[derive(Clone, Debug)]
@@ -328,6 +333,9 @@ pub struct World {
     faults: Faults,
     trace: Trace,
     messages: u64,
+    /// The checks of senders under way, by job number (a finished one is `None`).
+    #[cfg(feature = "trust")]
+    auth_jobs: Vec<Option<auth::AuthJob>>,
 }
 
 impl Default for World {
@@ -356,6 +364,8 @@ impl World {
             faults: Faults::default(),
             trace: Trace::default(),
             messages: 0,
+            #[cfg(feature = "trust")]
+            auth_jobs: Vec::new(),
         }
     }
 
@@ -375,6 +385,8 @@ impl World {
                 store: MailStore::new(),
                 passwords: VecMap::new(),
                 sessions: 0,
+                #[cfg(feature = "trust")]
+                auth: Default::default(),
                 mta_timer: None,
             }
         });
@@ -644,7 +656,7 @@ impl World {
         #[cfg(feature = "imap")]
         self.imap.remember_sent(host, at, &message);
         let envelope = Envelope {
-            mail_from: from,
+            mail_from: program.envelope.clone().unwrap_or(from),
             // Every recipient, Bcc included, is in the envelope, once (RFC 5321 §3.3).
             rcpt_to: draft.to.iter().chain(draft.cc).chain(draft.bcc).fold(Vec::new(), |mut all, t| {
                 let addr = mail::addr_spec(t).to_string();
@@ -947,6 +959,8 @@ impl World {
                     Lookup::Retrieve { .. } => {}
                     #[cfg(feature = "imap")]
                     Lookup::Imap { user } => self.imap_connect(host, &Answer::NoData, user),
+                    #[cfg(feature = "trust")]
+                    Lookup::Auth { job } => self.auth_answer(job, None),
                     Lookup::Mta { id } => {
                         self.mta_input(host, |m, now| {
                             m.attempt_result(&id, &name, AttemptResult::NoConnection(why), now)
@@ -1109,6 +1123,11 @@ impl World {
                 config.submission = service == Some(Service::Submission);
                 config.tls = tls;
                 config.auth_needs_tls = config.submission && tls != TlsPolicy::Off;
+                // A host that checks senders does so on the port servers deliver to.
+                #[cfg(feature = "trust")]
+                {
+                    config.check_senders = service == Some(Service::Smtp) && m.auth.checks.any();
+                }
                 // A fault rule may replace the greeting (`reply HOST GREETING 554 ...`).
                 Some(Box::new(match self.faults.take_reply(server, "GREETING") {
                     Some(reply) => SmtpServer::with_greeting(config, peer, &session, now, reply),
@@ -1359,7 +1378,26 @@ impl World {
                 }
                 Output::Request(Request::Accept(a)) => {
                     let host = self.conns[conn.0].server;
+                    #[cfg(feature = "trust")]
+                    let a = {
+                        let mut a = a;
+                        let port = self.conns[conn.0].port;
+                        if self.hosts[host].services.get(&port) == Some(&Service::Submission) {
+                            self.sign(host, &mut a);
+                        }
+                        a
+                    };
                     self.accept(host, a);
+                }
+                // The host checks the sender, over DNS, then gives the server its verdict.
+                #[cfg(feature = "trust")]
+                Output::Request(Request::Verify(v)) => self.verify(conn, v, answers),
+                // A World without the checks never makes a server that asks; were one to ask,
+                // it is answered at once, so that it never waits for ever.
+                #[cfg(not(feature = "trust"))]
+                Output::Request(Request::Verify(_)) => {
+                    let verdict = Verdict::Accept { header: String::new(), junk: false };
+                    self.give_verdict(conn, verdict, answers);
                 }
                 // The client starts the handshake once the server's 220 has arrived; the
                 // server, having sent it, just waits for the ClientHello.
@@ -1388,6 +1426,26 @@ impl World {
         if side == Side::Client {
             self.report_outcome(conn);
         }
+    }
+
+    /// The host's verdict on the message the server of `conn` waits about: the server
+    /// answers the end of data now.
+    fn give_verdict(&mut self, conn: ConnId, verdict: Verdict, answers: Option<usize>) {
+        let now = self.now;
+        let server = self.conns[conn.0].server;
+        if !self.conns[conn.0].open {
+            return;
+        }
+        let Some(mut m) = self.conns[conn.0].ends[idx(Side::Server)].machine.take() else {
+            return;
+        };
+        if let Some(mail) = self.hosts[server].mail.as_mut() {
+            let mut env = HostEnv { host: server, now, mail, faults: &mut self.faults };
+            m.handle_verdict(verdict, now, &mut env);
+        }
+        let outs: Vec<Output> = std::iter::from_fn(|| m.poll_output()).collect();
+        self.conns[conn.0].ends[idx(Side::Server)].machine = Some(m);
+        self.after_outputs(conn, Side::Server, outs, answers);
     }
 
     /// Arms `side`'s timer for what its machine asks.
@@ -1530,9 +1588,25 @@ impl World {
         let Some(m) = self.hosts[host].mail.as_mut() else {
             return;
         };
+        let junk = a.junk;
+        let before = self.trace.events.len();
         let mut store = Mailboxes { store: &mut m.store, directory: &m.directory, now };
         m.mta.accept(a, now, &mut store);
         self.drain_mta(host);
+        if junk {
+            // Where a quarantined message went: the Delivery event names only the mailbox.
+            let filed: Vec<String> = self.trace.events[before..]
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Delivery { mailbox } => Some(mailbox.clone()),
+                    _ => None,
+                })
+                .collect();
+            if !filed.is_empty() {
+                let text = format!("Filed in the Junk folder of {}, not the inbox.", filed.join(", "));
+                self.local(host, EventKind::Note, text.into_bytes());
+            }
+        }
     }
 
     fn drain_mta(&mut self, host: HostId) {
@@ -1632,6 +1706,8 @@ impl World {
             }
             #[cfg(feature = "imap")]
             Lookup::Imap { user } => self.imap_connect(host, &answer, user),
+            #[cfg(feature = "trust")]
+            Lookup::Auth { job } => self.auth_answer(job, Some(&answer)),
         }
     }
 

@@ -936,3 +936,124 @@ fn mail_that_arrives_during_a_session_has_no_number_in_it() {
         d.messages.iter().map(|m| (m.number, m.marked, m.subject.as_str())).collect();
     assert_eq!(seen, [(Some(1), false, "One"), (Some(2), true, "Two"), (None, false, "Three")]);
 }
+
+/// The standard world with `directives` added, Alice's email sent through her provider.
+#[cfg(feature = "trust")]
+fn trust_world(directives: &str) -> World {
+    let mut d = Description::standard();
+    d.extend(directives, 1).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut w = World::from_description(&d);
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let to = vec!["bob@example.net".to_string()];
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "Alice <alice@example.org>",
+        to: &to,
+        subject: "Signed",
+        body: "Hello",
+        attachments: &[],
+    };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    w.run_until_idle().unwrap();
+    w
+}
+
+#[cfg(feature = "trust")]
+#[test]
+fn a_message_the_checks_refuse_after_its_250_bounces_to_its_sender() {
+    // Alice's provider took it (250): when Bob's provider refuses it, Alice hears of it
+    // in a bounce, never silence (RFC 5321 §6.1). Her domain's SPF record names a server
+    // that is not hers.
+    let w = trust_world("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf\n");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    let alice = w.mailbox("alice@example.org").unwrap();
+    assert_eq!(alice.len(), 1, "a bounce");
+    let dsn = String::from_utf8_lossy(alice[0]);
+    assert!(dsn.contains("5.7.23") && dsn.contains("SPF validation failed"), "{dsn}");
+    // Each DNS question of the check went over the network, to the resolver and back.
+    let txt = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::DnsQuery { qtype, .. } if qtype == "TXT"));
+    assert_eq!(txt.count(), 1);
+}
+
+#[cfg(feature = "trust")]
+#[test]
+fn signed_checked_and_filed_with_the_results_on_top() {
+    let w = trust_world(
+        "txt example.org \"v=spf1 mx -all\"\ndkim smtp.example.org example.org mail\n\
+         txt _dmarc.example.org \"v=DMARC1; p=reject\"\ncheck mx.example.net spf dkim dmarc\n",
+    );
+    let bob = w.mailbox("bob@example.net").unwrap();
+    assert_eq!(bob.len(), 1);
+    let m = String::from_utf8_lossy(bob[0]);
+    let ar = crate::mail::header(bob[0], "Authentication-Results").unwrap();
+    assert_eq!(
+        ar,
+        format!(
+            "mx.example.net; spf=pass smtp.mailfrom=alice@example.org; dkim=pass header.d=example.org header.s=mail header.b={}; dmarc=pass header.from=example.org",
+            &ar[ar.find("header.b=").unwrap() + 9..ar.find("; dmarc").unwrap()]
+        )
+    );
+    // The signature is the provider's; the results are on top of everything.
+    assert!(m.find("Authentication-Results:").unwrap() < m.find("DKIM-Signature:").unwrap(), "{m}");
+}
+
+#[cfg(feature = "trust")]
+#[test]
+fn a_check_whose_dns_does_not_answer_is_a_temperror_and_the_message_is_kept() {
+    // The resolver goes down just before Bob's provider asks (at 0.88 s): after the 5 s
+    // timeout SPF is a temperror, which refuses nothing.
+    let w = trust_world(
+        "txt example.org \"v=spf1 mx -all\"\ncheck mx.example.net spf\ndown ns.example.org from 800ms to 1h\n",
+    );
+    let bob = w.mailbox("bob@example.net").unwrap();
+    assert_eq!(bob.len(), 1);
+    let ar = crate::mail::header(bob[0], "Authentication-Results").unwrap();
+    assert!(ar.contains("spf=temperror"), "{ar}");
+}
+
+#[cfg(feature = "trust")]
+#[test]
+fn a_body_changed_after_signing_fails_dkim_and_quarantine_files_it_in_junk() {
+    // A signed message of Alice's provider, typed again into Bob's provider with one word
+    // of the body changed: the body hash no longer matches (RFC 6376 §3.7).
+    let w = trust_world("dkim smtp.example.org example.org mail\n");
+    let signed = w
+        .trace()
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::MessageData && e.bytes.starts_with(b"DKIM-Signature:"))
+        .unwrap()
+        .bytes
+        .clone();
+    let text = String::from_utf8(signed).unwrap().replace("Hello", "Hullo");
+    let mut d = Description::standard();
+    d.extend(
+        "dkim smtp.example.org example.org mail\ntxt _dmarc.example.org \"v=DMARC1; p=quarantine\"\ncheck mx.example.net dkim dmarc\n",
+        1,
+    )
+    .unwrap();
+    let mut w = World::from_description(&d);
+    let (laptop, mx) = (w.host_by_name(names::LAPTOP).unwrap(), w.host_by_name(names::BOB_SERVER).unwrap());
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    let tx = format!(
+        "EHLO laptop.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n{text}QUIT\r\n"
+    );
+    w.write(conn, tx.as_bytes()).unwrap();
+    w.run_until_idle().unwrap();
+    let got = String::from_utf8_lossy(w.received(conn)).into_owned();
+    assert!(got.contains("250 2.0.0 OK: queued as") && got.ends_with("closing connection\r\n"), "{got}");
+    // Not in the inbox: in Junk, as example.org's policy asks.
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    let store = w.store(mx).unwrap();
+    let junk = store.folder("bob@example.net", "Junk").unwrap().messages();
+    assert_eq!(junk.len(), 1);
+    let ar = crate::mail::header(&junk[0].bytes, "Authentication-Results").unwrap();
+    assert!(ar.contains("dkim=fail header.d=example.org") && ar.contains("dmarc=fail"), "{ar}");
+    let note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
+    assert!(note.text().contains("Junk"), "{}", note.text());
+}

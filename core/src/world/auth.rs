@@ -1,0 +1,118 @@
+//! Sender authentication in the World: a provider signs its users' mail with DKIM as it
+//! takes it on the submission port (RFC 6376 §2.1), and a receiving host that checks
+//! senders answers its server's [`Request::Verify`](crate::session::Request::Verify) by
+//! asking the resolver each DNS question of SPF, DKIM and DMARC over the simulated network,
+//! then gives the server its verdict.
+
+use crate::auth::check::{Check, Checks};
+use crate::auth::dkim::Signer;
+use crate::dns::Answer;
+use crate::rng::Rng;
+use crate::session::Verify;
+use crate::smtp::server::Accepted;
+use crate::trace::{ConnId, EventKind, HostId};
+
+use super::{Action, Lookup, World};
+
+/// A check under way: for the message that connection `conn` is waiting to hear about.
+pub(super) struct AuthJob {
+    conn: ConnId,
+    host: HostId,
+    /// The trace event the server's reply will answer (the message).
+    answers: Option<usize>,
+    check: Check,
+}
+
+/// What a mail host does about senders.
+#[derive(Default)]
+pub struct Authentication {
+    /// The checks it makes of mail arriving on its SMTP port.
+    pub checks: Checks,
+    /// The DKIM keys it signs its users' mail with, by domain.
+    pub signers: Vec<Signer>,
+}
+
+impl World {
+    /// The host checks senders of mail arriving on port 25 (`check HOST spf dkim dmarc`).
+    pub fn check_senders(&mut self, host: HostId, checks: Checks) {
+        if let Some(m) = self.mail_mut(host) {
+            m.auth.checks = checks;
+        }
+    }
+
+    /// The host signs mail from `domain` that its users hand in, with the key of
+    /// `selector`, and the key's record is published (`dkim HOST DOMAIN SELECTOR`).
+    pub fn sign_for(&mut self, host: HostId, domain: &str, selector: &str) {
+        let signer = Signer::new(domain, selector);
+        self.zone.add_txt(&signer.key_name(), &signer.record());
+        if let Some(m) = self.mail_mut(host) {
+            m.auth.signers.push(signer);
+        }
+    }
+
+    /// A message taken on the submission port of `host`: signed when the host has a key for
+    /// the domain of its `From:` (RFC 6376 §3.9: the `From:` field is the one that must
+    /// be signed; §2.1: the signer is the domain's operator).
+    pub(super) fn sign(&mut self, host: HostId, a: &mut Accepted) {
+        let Some(m) = self.hosts[host].mail.as_ref() else {
+            return;
+        };
+        let Ok(from) = crate::auth::dmarc::from_domain(&a.message) else {
+            return;
+        };
+        let Some(signer) = m.auth.signers.iter().find(|s| s.domain().eq_ignore_ascii_case(&from)) else {
+            return;
+        };
+        let text = format!(
+            "Signs the message with DKIM for {} (the key published at {}).",
+            signer.domain(),
+            signer.key_name()
+        );
+        a.message = signer.sign(&a.message, crate::time::unix_secs(self.now));
+        self.local(host, EventKind::Note, text.into_bytes());
+    }
+
+    /// The server of `conn` has a whole message and waits for the host's checks.
+    pub(super) fn verify(&mut self, conn: ConnId, v: Verify, answers: Option<usize>) {
+        let host = self.conns[conn.0].server;
+        let Some(m) = self.hosts[host].mail.as_ref() else {
+            return;
+        };
+        let name = m.config.hostname.clone();
+        let sample =
+            Rng::derive(self.seed, &format!("dmarc {name} {}", self.auth_jobs.len())).below(100) as u8;
+        let check = Check::new(m.auth.checks, &name, v, crate::time::unix_secs(self.now), sample);
+        let job = self.auth_jobs.len();
+        self.auth_jobs.push(Some(AuthJob { conn, host, answers, check }));
+        self.auth_next(job);
+    }
+
+    /// The answer to check `job`'s question (`None`: it timed out).
+    pub(super) fn auth_answer(&mut self, job: usize, answer: Option<&Answer>) {
+        if let Some(Some(j)) = self.auth_jobs.get_mut(job) {
+            j.check.answer(answer);
+        }
+        self.auth_next(job);
+    }
+
+    /// Asks the check's next question, or gives its verdict.
+    fn auth_next(&mut self, job: usize) {
+        let Some(Some(j)) = self.auth_jobs.get(job) else {
+            return;
+        };
+        let host = j.host;
+        if let Some((name, qtype)) = j.check.query() {
+            let lookup = Box::new(Lookup::Auth { job });
+            return self.schedule(self.now, Action::Lookup { host, name, qtype, lookup });
+        }
+        let Some(j) = self.auth_jobs.get_mut(job).and_then(Option::take) else {
+            return;
+        };
+        let Some(verdict) = j.check.verdict().cloned() else {
+            return;
+        };
+        let findings = j.check.findings().join(" ");
+        self.conn_note(host, j.conn, findings);
+        self.give_verdict(j.conn, verdict, j.answers);
+    }
+}
