@@ -213,8 +213,9 @@ pub fn is_lesson(id: &str) -> bool {
     lessons::entry(id).is_some() || crate::my_lessons::is_mine(id)
 }
 
-/// True for a lesson this build cannot play: a POP3 or IMAP lesson, or a teacher's own, in
-/// the lite build (without the features `pop3`, `imap`, `teacher`). The full build, in
+/// True for a lesson this build cannot play: a POP3, IMAP or sender-checking lesson, or a
+/// teacher's own, in the lite build (without the features `pop3`, `imap`, `trust`,
+/// `teacher`). The full build, in
 /// `full/` next to the page, plays it: the loader sends the student there
 /// ([`crate::hooks::use_lesson_loader`]).
 pub fn plays_elsewhere(id: &str) -> bool {
@@ -225,7 +226,7 @@ pub fn plays_elsewhere(id: &str) -> bool {
 }
 
 /// What the page says while it goes to the full build for lesson `id`.
-pub const LOADING_IMAP: &str = "Loading the simulator of POP3 and IMAP…";
+pub const LOADING_IMAP: &str = "Loading the rest of the simulator: POP3, IMAP, SPF, DKIM and DMARC…";
 
 /// Parses and runs lesson `id` from its file's `text`, its email sent `messages` times (a
 /// long trace, for the page benchmark: `?messages=27` in the address).

@@ -147,7 +147,8 @@ pub const MAX_HOSTS: usize = 64;
 /// The seed when a description has no `seed` line.
 pub const DEFAULT_SEED: u64 = 0;
 /// Why `dkim` and `check` are refused by an engine built without sender authentication.
-const NEEDS_TRUST: &str = "checking senders (SPF, DKIM, DMARC) needs the full app";
+const NEEDS_TRUST: &str =
+    "TXT records, DKIM signing and checking senders (SPF, DKIM, DMARC) need the full app";
 /// The standard world: `core/worlds/standard.world`.
 pub const STANDARD: &str = include_str!("../worlds/standard.world");
 /// The worlds that [`Description::named`] knows.
@@ -690,6 +691,10 @@ enum Need {
     DnsService,
     /// Runs a `pop3` service.
     Pop3,
+    /// Runs an `smtp` service (where mail from other servers arrives).
+    SmtpService,
+    /// Runs a `submission` service (where its users hand in mail).
+    Submission,
     /// Runs an `imap` service.
     #[cfg(feature = "imap")]
     Imap,
@@ -1041,6 +1046,9 @@ impl Builder {
             "reply" => self.reply(c, line)?,
             "cut" => self.cut(c, line)?,
             "txt" => {
+                if !cfg!(feature = "trust") {
+                    return Err((1, NEEDS_TRUST.into()));
+                }
                 let (name, _) = c.value("the record's DNS name", syntax::record_name)?;
                 let (text, tcol) = c.value("the text in quotes", syntax::txt_text)?;
                 c.done()?;
@@ -1061,33 +1069,33 @@ impl Builder {
     }
 
     fn dkim(&mut self, c: &mut Cursor, line: usize) -> Step {
+        if !cfg!(feature = "trust") {
+            return Err((1, NEEDS_TRUST.into()));
+        }
         let (host, hcol) = c.value("the signing mail host's name", dns_name)?;
         let (domain, dcol) = c.value("the domain it signs for", dns_name)?;
+        // A selector is a DNS name of its own (RFC 6376 §3.1), the key's name under
+        // `_domainkey.DOMAIN`.
         let (selector, _) = c.value("a selector, a name for the key such as `mail`", |s| {
-            let ok = !s.is_empty()
-                && s.len() <= 63
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if ok {
-                Ok(s.to_ascii_lowercase())
-            } else {
-                Err(format!("a selector is one DNS label of letters, digits, `-` and `_`, found `{s}`"))
-            }
+            dns_name(s).map_err(|_| {
+                format!("a selector is a name of letters, digits and hyphens (dots between parts), such as `mail`, found `{s}`")
+            })
         })?;
         c.done()?;
-        if !cfg!(feature = "trust") {
-            return Err((hcol, NEEDS_TRUST.into()));
-        }
         if let Some(s) = self.d.signers.iter().find(|s| s.host == host && s.domain == domain) {
             let l = s.line;
             return Err((dcol, format!("`{host}` already signs mail from {domain} on line {l}")));
         }
-        let why = "a mail host signs the mail its users hand in";
-        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Smtp, why });
+        let why = "a mail host signs the mail its users hand in on its submission port";
+        self.check(line, hcol, Check::Host { name: host.clone(), need: Need::Submission, why });
         self.d.signers.push(SignerDesc { host, domain, selector, line });
         Ok(())
     }
 
     fn check_senders(&mut self, c: &mut Cursor, line: usize) -> Step {
+        if !cfg!(feature = "trust") {
+            return Err((1, NEEDS_TRUST.into()));
+        }
         let (host, hcol) = c.value("the checking mail host's name", dns_name)?;
         let mut d = CheckDesc { host: host.clone(), spf: false, dkim: false, dmarc: false, line };
         loop {
@@ -1111,14 +1119,11 @@ impl Builder {
             *flag = true;
         }
         c.done()?;
-        if !cfg!(feature = "trust") {
-            return Err((hcol, NEEDS_TRUST.into()));
-        }
         if let Some(l) = self.d.checks.iter().find(|k| k.host == host).map(|k| k.line) {
             return Err((hcol, format!("`{host}` already checks senders, as line {l} says")));
         }
-        let why = "a mail host checks the senders of the mail it receives";
-        self.check(line, hcol, Check::Host { name: host, need: Need::Smtp, why });
+        let why = "a mail host checks the senders of the mail that arrives on its smtp port";
+        self.check(line, hcol, Check::Host { name: host, need: Need::SmtpService, why });
         self.d.checks.push(d);
         Ok(())
     }
@@ -1557,6 +1562,10 @@ impl Builder {
                     Need::Imap if h.services.iter().any(|s| s.kind == ServiceKind::Imap) => None,
                     #[cfg(feature = "imap")]
                     Need::Imap => Some(format!("{why}, and `{name}` runs no IMAP service: add `service {name} 143 imap`")),
+                    Need::SmtpService if h.services.iter().any(|s| s.kind == ServiceKind::Smtp) => None,
+                    Need::SmtpService => Some(format!("{why}, and `{name}` runs no smtp service: add `service {name} 25 smtp`")),
+                    Need::Submission if h.services.iter().any(|s| s.kind == ServiceKind::Submission) => None,
+                    Need::Submission => Some(format!("{why}, and `{name}` runs no submission service: add `service {name} 587 submission`")),
                     Need::Smtp if h.services.iter().any(|s| s.kind.speaks_smtp()) => None,
                     Need::Smtp => Some(format!("{why}, and `{name}` runs no SMTP service: add `service {name} 25 smtp`")),
                     Need::DnsService if h.services.iter().any(|s| s.kind == ServiceKind::Dns) => None,

@@ -482,18 +482,6 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.8",
     ),
     e(
-        "5.7.23",
-        "SPF validation failed",
-        "The sender's domain publishes in DNS (its SPF record) which servers may send its mail, and the server that sent this one is not among them. The receiving server refuses it rather than deliver mail that claims to come from a domain that did not send it.",
-        "RFC 7372 §3.2; RFC 7208 §8.4",
-    ),
-    e(
-        "5.7.26",
-        "Authentication checks failed",
-        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it. So the receiving server refuses it.",
-        "RFC 7372 §3.3; RFC 7489 §6.6.4",
-    ),
-    e(
         "5.7.8",
         "Authentication credentials invalid",
         "The user name or the password is wrong.",
@@ -589,6 +577,66 @@ pub fn dsn_field(name: &str) -> Option<&'static Explanation> {
     DSN_FIELDS.iter().find(|e| e.key.eq_ignore_ascii_case(name))
 }
 
+/// What the lessons on trust add (feature `trust`, the full build): the codes of a refused
+/// sender, the results of the checks, and what each TXT lookup is for.
+#[cfg(feature = "trust")]
+pub const TRUST: &[Explanation] = &[
+    e(
+        "5.7.23",
+        "SPF validation failed",
+        "The sender's domain publishes in DNS (its SPF record) which servers may send its mail, and the server that sent this one is not among them. The receiving server refuses it rather than deliver mail that claims to come from a domain that did not send it.",
+        "RFC 7372 §3.2; RFC 7208 §8.4",
+    ),
+    e(
+        "5.7.26",
+        "Authentication checks failed",
+        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it. So the receiving server refuses it.",
+        "RFC 7372 §3.3; RFC 7489 §6.6.4",
+    ),
+    e(
+        "ar-spf",
+        "SPF: was the sending server allowed?",
+        "The receiving server looked up the SPF record of the domain in MAIL FROM (smtp.mailfrom) and checked the address of the server that connected against it. pass: the domain allows that server. fail: the domain says that server may not send its mail. softfail: probably not. neutral or none: the domain says nothing either way.",
+        "RFC 7208 §2.6; RFC 8601 §2.7.2",
+    ),
+    e(
+        "ar-dkim",
+        "DKIM: is the signature right?",
+        "The message carries a signature made by the domain in header.d, with the key named in header.s. pass: the key published in DNS checks the signature, so the signed header fields and the body are as that domain sent them. fail: something was changed after signing. none: the message is not signed.",
+        "RFC 6376 §6; RFC 8601 §2.7.1",
+    ),
+    e(
+        "ar-dmarc",
+        "DMARC: does it really come from the From: domain?",
+        "DMARC ties the checks to the From: line a person reads (header.from). pass: SPF or DKIM passed for that same domain (or a domain under the same parent). fail: neither did, and the domain's DMARC record says what to do: none, quarantine (to Junk) or reject.",
+        "RFC 7489 §3.1, §6.6; RFC 8601 §2.7",
+    ),
+    e(
+        "dns-txt-spf",
+        "Which servers may send mail for this domain? (SPF)",
+        "The receiving server asks DNS for the TXT records of the domain in MAIL FROM. The one that starts with v=spf1 is the domain's SPF record: a list of the servers allowed to send its mail (ip4: addresses, a and mx: the domain's own servers, include: another domain's list), and what to make of any other (-all: refuse, ~all: suspicious).",
+        "RFC 7208 §4.4, §5",
+    ),
+    e(
+        "dns-txt-dkim",
+        "Where is the key that checks this signature? (DKIM)",
+        "The message carries a DKIM-Signature made by the domain in its d= tag with the key named in s= (the selector). The receiving server asks DNS for the TXT record at selector._domainkey.domain: it holds the public key (p=) that checks the signature.",
+        "RFC 6376 §3.6.2; RFC 8463 §4",
+    ),
+    e(
+        "dns-txt-dmarc",
+        "What does the From: domain ask for? (DMARC)",
+        "The receiving server asks DNS for the TXT record at _dmarc. and the domain of the From: line, the address a person reads. A DMARC record (v=DMARC1) says what to do with mail that neither SPF nor DKIM shows came from that domain: p=none (deliver), p=quarantine (to Junk) or p=reject (refuse).",
+        "RFC 7489 §6.1, §6.3",
+    ),
+    e(
+        "dns-txt",
+        "The domain's text records",
+        "A TXT record holds text that a domain publishes for others to read. Mail uses it for SPF (v=spf1: which servers may send for the domain), DKIM keys (v=DKIM1) and DMARC policies (v=DMARC1). No record of that kind means the domain publishes none.",
+        "RFC 1035 §3.3.14; RFC 7208 §3; RFC 7489 §6.1",
+    ),
+];
+
 /// Other kinds of trace event.
 pub const OTHER: &[Explanation] = &[
     e(
@@ -644,48 +692,6 @@ pub const OTHER: &[Explanation] = &[
         "The message itself",
         "Header lines, a blank line, then the body. A line that starts with a dot is sent with an extra dot (dot-stuffing), and the message ends with a line holding only a dot. Each server that takes the message adds a Received: line on top, and the last one adds a Return-Path: line.",
         "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
-    ),
-    e(
-        "ar-spf",
-        "SPF: was the sending server allowed?",
-        "The receiving server looked up the SPF record of the domain in MAIL FROM (smtp.mailfrom) and checked the address of the server that connected against it. pass: the domain allows that server. fail: the domain says that server may not send its mail. softfail: probably not. neutral or none: the domain says nothing either way.",
-        "RFC 7208 §2.6; RFC 8601 §2.7.2",
-    ),
-    e(
-        "ar-dkim",
-        "DKIM: is the signature right?",
-        "The message carries a signature made by the domain in header.d, with the key named in header.s. pass: the key published in DNS checks the signature, so the signed header fields and the body are as that domain sent them. fail: something was changed after signing. none: the message is not signed.",
-        "RFC 6376 §6; RFC 8601 §2.7.1",
-    ),
-    e(
-        "ar-dmarc",
-        "DMARC: does it really come from the From: domain?",
-        "DMARC ties the checks to the From: line a person reads (header.from). pass: SPF or DKIM passed for that same domain (or a domain under the same parent). fail: neither did, and the domain's DMARC record says what to do: none, quarantine (to Junk) or reject.",
-        "RFC 7489 §3.1, §6.6; RFC 8601 §2.7",
-    ),
-    e(
-        "dns-txt-spf",
-        "Which servers may send mail for this domain? (SPF)",
-        "The receiving server asks DNS for the TXT records of the domain in MAIL FROM. The one that starts with v=spf1 is the domain's SPF record: a list of the servers allowed to send its mail (ip4: addresses, a and mx: the domain's own servers, include: another domain's list), and what to make of any other (-all: refuse, ~all: suspicious).",
-        "RFC 7208 §4.4, §5",
-    ),
-    e(
-        "dns-txt-dkim",
-        "Where is the key that checks this signature? (DKIM)",
-        "The message carries a DKIM-Signature made by the domain in its d= tag with the key named in s= (the selector). The receiving server asks DNS for the TXT record at selector._domainkey.domain: it holds the public key (p=) that checks the signature.",
-        "RFC 6376 §3.6.2; RFC 8463 §4",
-    ),
-    e(
-        "dns-txt-dmarc",
-        "What does the From: domain ask for? (DMARC)",
-        "The receiving server asks DNS for the TXT record at _dmarc. and the domain of the From: line, the address a person reads. A DMARC record (v=DMARC1) says what to do with mail that neither SPF nor DKIM shows came from that domain: p=none (deliver), p=quarantine (to Junk) or p=reject (refuse).",
-        "RFC 7489 §6.1, §6.3",
-    ),
-    e(
-        "dns-txt",
-        "The domain's text records",
-        "A TXT record holds text that a domain publishes for others to read. Mail uses it for SPF (v=spf1: which servers may send for the domain), DKIM keys (v=DKIM1) and DMARC policies (v=DMARC1). No record of that kind means the domain publishes none.",
-        "RFC 1035 §3.3.14; RFC 7208 §3; RFC 7489 §6.1",
     ),
     e(
         "dns-mx",
@@ -1595,11 +1601,19 @@ pub fn reply(code: u16) -> Option<&'static Explanation> {
 }
 
 pub fn enhanced(code: &str) -> Option<&'static Explanation> {
-    ENHANCED.iter().find(|e| e.key == code)
+    ENHANCED.iter().chain(trust()).find(|e| e.key == code)
 }
 
 pub fn other(key: &str) -> Option<&'static Explanation> {
-    OTHER.iter().find(|e| e.key == key)
+    OTHER.iter().chain(trust()).find(|e| e.key == key)
+}
+
+/// The entries of the lessons on trust, in a build that has them.
+fn trust() -> &'static [Explanation] {
+    #[cfg(feature = "trust")]
+    return TRUST;
+    #[cfg(not(feature = "trust"))]
+    &[]
 }
 
 /// What a DNS answer says, from its lines as `dns::Answer::presentation` writes them.
@@ -1624,6 +1638,7 @@ fn dns_answer(qtype: &str, records: &[String]) -> &'static str {
 /// What a TXT question is for, from the name it asks about: a DKIM key lives at
 /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), a DMARC policy at `_dmarc.domain`
 /// (RFC 7489 §6.1); SPF asks for the domain itself (RFC 7208 §4.4).
+#[cfg(feature = "trust")]
 fn dns_txt(name: &str) -> &'static str {
     let name = name.to_ascii_lowercase();
     if name.contains("._domainkey.") {
@@ -1674,7 +1689,9 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
             TlsFlight::ServerHello => "tls-server",
             TlsFlight::ClientFinished => "tls-finished",
         })),
+        #[cfg(feature = "trust")]
         EventKind::DnsQuery { qtype, name } if qtype == "TXT" => out.extend(other(dns_txt(name))),
+        #[cfg(feature = "trust")]
         EventKind::DnsAnswer { qtype, name, .. } if qtype == "TXT" => out.extend(other(dns_txt(name))),
         EventKind::DnsQuery { qtype, .. } => {
             out.extend(other(if qtype == "MX" { "dns-mx" } else { "dns-a" }))
@@ -2146,9 +2163,10 @@ mod tests {
         #[cfg(feature = "imap")]
         let pop3 =
             pop3.into_iter().chain([IMAP_COMMANDS, IMAP_RESPONSES, IMAP_CODES, IMAP_OTHER, IMAP_FETCH_ITEMS]);
-        for table in [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES]
-            .into_iter()
-            .chain(pop3)
+        for table in
+            [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES, trust()]
+                .into_iter()
+                .chain(pop3)
         {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);

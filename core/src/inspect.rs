@@ -398,6 +398,7 @@ pub fn dsn(message: &[u8]) -> Option<Dsn> {
     Some(Dsn { per_message: groups.next().unwrap_or_default(), recipients: groups.collect() })
 }
 
+#[cfg(feature = "trust")]
 /// One result of an `Authentication-Results:` field (RFC 8601 §2.2):
 /// `dkim=pass header.d=example.org header.s=mail`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -412,6 +413,7 @@ pub struct AuthResult {
     pub explanation: Option<&'static crate::explain::Explanation>,
 }
 
+#[cfg(feature = "trust")]
 /// One `Authentication-Results:` field: who checked (its `authserv-id`) and what it found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuthResults {
@@ -419,9 +421,11 @@ pub struct AuthResults {
     pub results: Vec<AuthResult>,
 }
 
+#[cfg(feature = "trust")]
 /// At most this many results are read from one `Authentication-Results:` field.
 pub const MAX_AUTH_RESULTS: usize = 16;
 
+#[cfg(feature = "trust")]
 /// Every `Authentication-Results:` field of `message`, top first (RFC 8601 §2.2): the
 /// newest, added by the last server that checked, first. Comments are dropped.
 pub fn auth_results(message: &[u8]) -> Vec<AuthResults> {
@@ -433,6 +437,7 @@ pub fn auth_results(message: &[u8]) -> Vec<AuthResults> {
         .collect()
 }
 
+#[cfg(feature = "trust")]
 /// The words of `text`, split at whitespace outside double quotes.
 fn words_outside_quotes(text: &str) -> Vec<String> {
     let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
@@ -454,6 +459,7 @@ fn words_outside_quotes(text: &str) -> Vec<String> {
     words
 }
 
+#[cfg(feature = "trust")]
 fn read_auth_results(value: &str) -> AuthResults {
     // Comments out (RFC 5322 §3.2.2, nested), quoted strings kept whole.
     let (mut text, mut depth, mut quoted) = (String::new(), 0usize, false);
@@ -496,6 +502,7 @@ fn read_auth_results(value: &str) -> AuthResults {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "trust")]
     #[test]
     fn authentication_results_are_read_method_by_method() {
         let m = b"Authentication-Results: mx.example.net;\r\n\tspf=pass (the mx of example.org) smtp.mailfrom=alice@example.org;\r\n\tdkim=fail header.d=example.org header.s=mail header.b=AbCd;\r\n\tdmarc=pass header.from=example.org\r\nAuthentication-Results: other.example; none\r\nSubject: x\r\n\r\nbody\r\n";

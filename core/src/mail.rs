@@ -279,6 +279,37 @@ pub fn header_section(message: &[u8]) -> &[u8] {
     &message[..end]
 }
 
+/// `head` (a header section, lines ending in CRLF) without the fields called `name` whose
+/// unfolded value `drop` picks; each field goes whole, with its folded lines
+/// (RFC 5322 §2.2.3).
+#[cfg(feature = "trust")]
+pub fn without_fields(head: &[u8], name: &str, drop: impl Fn(&str) -> bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len());
+    let mut rest = head;
+    while !rest.is_empty() {
+        // One field: its first line and every line that starts with a space or a tab.
+        let mut end = 0;
+        loop {
+            end += rest[end..].windows(2).position(|w| w == b"\r\n").map_or(rest.len() - end, |p| p + 2);
+            if !rest.get(end).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                break;
+            }
+        }
+        let (field, tail) = rest.split_at(end);
+        let text = String::from_utf8_lossy(field);
+        let named = text.split_once(':').is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name));
+        let value = || {
+            text.split_once(':')
+                .map_or(String::new(), |(_, v)| v.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        if !(named && drop(&value())) {
+            out.extend_from_slice(field);
+        }
+        rest = tail;
+    }
+    out
+}
+
 /// The value of the first header field called `name`, unfolded (RFC 5322 §2.2.3).
 pub fn header(message: &[u8], name: &str) -> Option<String> {
     let head = String::from_utf8_lossy(header_section(message));

@@ -78,10 +78,12 @@ pub enum Request {
     /// refusal reaches the sending server as a reply), DKIM (RFC 6376 §6) and DMARC
     /// (RFC 7489 §6.6), as a mail filter does at the end of data. The server reads nothing
     /// more until the driver answers with [`Session::handle_verdict`].
+    #[cfg(feature = "trust")]
     Verify(Verify),
 }
 
 /// What a host checks of a message before its server answers the end of data.
+#[cfg(feature = "trust")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verify {
     /// The client's IP address (SPF's `<ip>`, RFC 7208 §4.1).
@@ -95,6 +97,7 @@ pub struct Verify {
 }
 
 /// What the host decided about a message it was asked to [`Request::Verify`].
+#[cfg(feature = "trust")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Take it, with `header` (whole header fields, each ending in CRLF: the host's
@@ -294,6 +297,7 @@ pub trait Session {
     /// The host's answer to the [`Request::Verify`] this machine made: it replies to the end
     /// of data now, then reads what the client sent meanwhile. Machines that never ask
     /// ignore it.
+    #[cfg(feature = "trust")]
     fn handle_verdict(&mut self, _verdict: Verdict, _now: SimTime, _env: &mut dyn Env) {}
 
     /// The machine itself, for a driver that needs what only its protocol knows (the

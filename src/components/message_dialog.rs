@@ -135,9 +135,15 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| current.set(v))}>{ v.label() }</button>
         }
     });
-    let trace_fields = match present::header(&text, "Received") {
-        Some(_) => "Return-Path and Received headers",
-        None => "Return-Path header",
+    // What the servers on the way added: their trace, a signature, the results of checks.
+    let added: Vec<&str> = ["Return-Path", "Received", "DKIM-Signature", "Authentication-Results"]
+        .into_iter()
+        .filter(|h| *h == "Return-Path" || present::header(&text, h).is_some())
+        .collect();
+    let trace_fields = match added.split_last() {
+        Some((last, [])) => format!("{last} header"),
+        Some((last, rest)) => format!("{} and {last} headers", rest.join(", ")),
+        None => String::new(),
     };
     let note = match (*current, sent) {
         (_, _) if response && *current != View::Source => html! {
@@ -148,7 +154,7 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         },
         // A bounce written where it is filed has crossed no server: no Received line.
         (View::Source, false) => html! {
-            <>{ "As stored, with the " }<mark>{ trace_fields }</mark>{ " added on the way. Scroll to read it all." }</>
+            <>{ "As stored, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way. Scroll to read it all." }</>
         },
         (View::Source, true) => html! {
             <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>

@@ -87,7 +87,11 @@ impl Check {
         let signatures = if evaluate_dkim { dkim::signatures(&verify.message) } else { Vec::new() };
         let from = dmarc::from_domain(&verify.message);
         let stage = if checks.spf || checks.dmarc {
-            Stage::Spf(Box::new(SpfCheck::new(&verify.client_addr, &verify.mail_from, &verify.helo)))
+            // %{r} of an explanation is the checking host, %{t} the time (RFC 7208 §7.2).
+            let spf = SpfCheck::new(&verify.client_addr, &verify.mail_from, &verify.helo)
+                .with_receiver(host)
+                .with_timestamp(u64::try_from(unix_time).unwrap_or(0));
+            Stage::Spf(Box::new(spf))
         } else {
             Stage::Dkim(0)
         };
@@ -164,7 +168,12 @@ impl Check {
         }
         if self.checks.dmarc {
             match (&self.dmarc, &self.from) {
-                (Some(d), _) => lines.push(format!("DMARC {}: {}", d.result.name(), d.reason)),
+                (Some(d), _) => {
+                    // Its reason may begin by naming the result ("DMARC passed: ...").
+                    let reason = d.reason.split_once(": ").filter(|(head, _)| head.starts_with("DMARC "));
+                    let reason = reason.map_or(d.reason.as_str(), |(_, rest)| rest);
+                    lines.push(format!("DMARC {}: {}", d.result.name(), after_colon(reason)))
+                }
                 (None, Err(why)) => lines.push(format!("DMARC permerror: {why}")),
                 (None, Ok(_)) => {}
             }
@@ -286,7 +295,12 @@ impl Check {
     fn results_header(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if let Some(spf) = &self.spf {
-            parts.push(format!("spf={} smtp.mailfrom={}", spf.result.name(), spf.sender));
+            // A bounce has no MAIL FROM: SPF checked the HELO name (RFC 8601 §2.7.2).
+            let identity = match self.verify.mail_from.is_empty() {
+                true => format!("smtp.helo={}", self.verify.helo),
+                false => format!("smtp.mailfrom={}", spf.sender),
+            };
+            parts.push(format!("spf={} {identity}", spf.result.name()));
         }
         if self.checks.dkim || self.checks.dmarc {
             if self.signatures.is_empty() {
@@ -300,8 +314,12 @@ impl Check {
                 if let Some(s) = &d.selector {
                     p.push_str(&format!(" header.s={s}"));
                 }
-                if let Some(b) = &d.b_prefix {
-                    p.push_str(&format!(" header.b={b}"));
+                // Base64 has `/` and `=`, which a value may hold only quoted (RFC 8601 §2.2,
+                // RFC 2045 §5.1); anything else a stranger wrote is left out.
+                if let Some(b) = d.b_prefix.as_ref().filter(|b| {
+                    !b.is_empty() && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"+/=".contains(&c))
+                }) {
+                    p.push_str(&format!(" header.b=\"{b}\""));
                 }
                 parts.push(p);
             }
@@ -309,8 +327,10 @@ impl Check {
         if self.checks.dmarc {
             match (&self.dmarc, &self.from) {
                 (Some(d), _) => {
+                    // What the domain's policy asked for this message, in a comment
+                    // (RFC 8601 §2.2 allows them anywhere; no property names it).
                     let policy =
-                        d.disposition.map(|p| format!(" policy.dmarc={}", p.name())).unwrap_or_default();
+                        d.disposition.map(|p| format!(" (policy: {})", p.name())).unwrap_or_default();
                     parts.push(format!("dmarc={}{policy} header.from={}", d.result.name(), d.from_domain));
                 }
                 (None, _) => parts.push("dmarc=permerror".to_string()),

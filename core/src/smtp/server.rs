@@ -12,9 +12,9 @@
 use std::collections::VecDeque;
 
 use crate::line::{Held, Line, LineEnds, LineReader};
-use crate::session::{
-    CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState, Verdict, Verify,
-};
+use crate::session::{CommandContext, Env, Output, RcptVerdict, Request, Session, SessionState};
+#[cfg(feature = "trust")]
+use crate::session::{Verdict, Verify};
 use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
 use crate::smtp::data::{DataEnd, DataProblem, DataReader};
@@ -32,6 +32,7 @@ pub const SERVER_TIMEOUT: SimDuration = SimDuration::from_secs(5 * 60);
 /// of data: a pipelined group of commands at most (RFC 2920 §3.1). A client that sends more
 /// is told `421` once the message is answered, and the connection closes: input is never
 /// dropped in a way that could turn data into a command.
+#[cfg(feature = "trust")]
 pub const MAX_INPUT_WHILE_CHECKING: usize = 8 * MAX_COMMAND_LINE;
 
 /// How a server presents itself and its limits. Who may send what to whom is not here: it
@@ -56,6 +57,7 @@ pub struct ServerConfig {
     pub auth_needs_tls: bool,
     /// The host checks who sent each message (SPF, DKIM, DMARC) before the server answers
     /// its end of data: the server asks with [`Request::Verify`] and waits for the verdict.
+    #[cfg(feature = "trust")]
     pub check_senders: bool,
 }
 
@@ -83,6 +85,7 @@ impl ServerConfig {
             submission: false,
             tls: TlsPolicy::Off,
             auth_needs_tls: false,
+            #[cfg(feature = "trust")]
             check_senders: false,
         }
     }
@@ -201,6 +204,7 @@ enum Reading {
     /// Nothing yet: the host checks the message of [`Request::Verify`]; what the client
     /// sends meanwhile is kept (at most [`MAX_INPUT_WHILE_CHECKING`]) and read after the
     /// reply.
+    #[cfg(feature = "trust")]
     Checking { accepted: Box<Accepted>, held: Vec<u8>, overflow: bool },
 }
 
@@ -311,6 +315,7 @@ impl SmtpServer {
         if let Reading::Data(data) = &self.reading {
             held.extend(data.held());
         }
+        #[cfg(feature = "trust")]
         if let Reading::Checking { held: input, .. } = &self.reading {
             held.push(Held {
                 what: "input while the message is checked",
@@ -799,6 +804,7 @@ impl SmtpServer {
                     received_at: now,
                     junk: false,
                 };
+                #[cfg(feature = "trust")]
                 if self.config.check_senders {
                     self.out.push_back(Output::Request(Request::Verify(Verify {
                         client_addr: self.peer.addr.clone(),
@@ -887,6 +893,7 @@ impl Session for SmtpServer {
             if let Reading::Handshake = self.reading {
                 return;
             }
+            #[cfg(feature = "trust")]
             if let Reading::Checking { held, overflow, .. } = &mut self.reading {
                 let room = MAX_INPUT_WHILE_CHECKING - held.len();
                 held.extend_from_slice(&input[..input.len().min(room)]);
@@ -961,6 +968,7 @@ impl Session for SmtpServer {
     /// The host checked the message (RFC 7208 §2.5, RFC 6376 §6, RFC 7489 §6.6): take it
     /// with the host's header fields on top and answer `250`, or refuse it; then read what
     /// the client sent meanwhile.
+    #[cfg(feature = "trust")]
     fn handle_verdict(&mut self, verdict: Verdict, now: SimTime, env: &mut dyn Env) {
         let Reading::Checking { .. } = self.reading else {
             return;
@@ -973,8 +981,20 @@ impl Session for SmtpServer {
         let mut accepted = *accepted;
         match verdict {
             Verdict::Accept { header, junk } => {
+                // A field that claims to be this host's results came with the message, from
+                // someone else: it goes (RFC 8601 §5), so only the host's own are read.
+                let own = |value: &str| {
+                    let id = value.split(';').next().unwrap_or("").split_whitespace().next().unwrap_or("");
+                    id.eq_ignore_ascii_case(&self.config.hostname)
+                };
                 let mut message = header.into_bytes();
-                message.extend_from_slice(&accepted.message);
+                let received = crate::mail::header_section(&accepted.message).len();
+                message.extend_from_slice(&crate::mail::without_fields(
+                    &accepted.message[..received],
+                    "Authentication-Results",
+                    own,
+                ));
+                message.extend_from_slice(&accepted.message[received..]);
                 accepted.message = message;
                 accepted.junk = junk;
                 let id = accepted.id.clone();
@@ -1003,6 +1023,13 @@ impl Session for SmtpServer {
         if self.state == State::Closed || now < self.deadline {
             return;
         }
+        // While the host checks a message the wait is the server's own, not the client's
+        // idleness: the timeout starts again (the host always answers, in bounded time).
+        #[cfg(feature = "trust")]
+        if let Reading::Checking { .. } = self.reading {
+            self.deadline = now.plus(self.config.timeout);
+            return;
+        }
         let secs = self.config.timeout.0 / 1_000_000;
         let idle = if secs.is_multiple_of(60) {
             format!("{} minutes", secs / 60)
@@ -1023,7 +1050,9 @@ impl Session for SmtpServer {
             Reading::Data(_) => EventKind::MessageData,
             Reading::Auth(_) => EventKind::AuthData,
             // Plaintext that the server will discard is still shown as what it looks like.
-            Reading::Commands | Reading::Handshake | Reading::Checking { .. } => {
+            // Commands, and plaintext that the server will discard (after STARTTLS) or keep
+            // for later (while its host checks a message), shown as what it looks like.
+            _ => {
                 let line = input.split(|&b| b == b'\r' || b == b'\n').next().unwrap_or(input);
                 EventKind::Command { verb: command::verb_of(line) }
             }
@@ -1075,6 +1104,7 @@ pub(crate) mod tests {
                 Output::Send { kind, .. } => panic!("a server sends replies only: {kind:?}"),
                 Output::Request(Request::Accept(a)) => accepted.push(a),
                 Output::Request(Request::StartTls) => replies.push("tls".into()),
+                #[cfg(feature = "trust")]
                 Output::Request(Request::Verify(v)) => replies.push(format!("verify {}", v.mail_from)),
                 Output::Close => replies.push("close".into()),
             }
@@ -1549,6 +1579,7 @@ pub(crate) mod tests {
         assert_eq!(s.server_state(), State::Closed);
     }
 
+    #[cfg(feature = "trust")]
     /// A server whose host checks senders, fed `writes`; then the host's `verdict`, if any,
     /// and `after` (written once the verdict is in).
     fn checking(
@@ -1572,8 +1603,10 @@ pub(crate) mod tests {
         (replies, accepted, s)
     }
 
+    #[cfg(feature = "trust")]
     const TX: &[u8] = b"EHLO mail.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\nSubject: hi\r\n\r\nHello\r\n.\r\n";
 
+    #[cfg(feature = "trust")]
     #[test]
     fn a_checking_server_answers_the_message_only_after_the_verdict() {
         let ok = || Verdict::Accept {
@@ -1659,17 +1692,31 @@ pub(crate) mod tests {
             checking(TX, Some(Verdict::Accept { header: "X-Checked: yes\r\n".into(), junk: true }), b"");
         assert!(accepted[0].message.starts_with(b"X-Checked: yes\r\nReceived: from mail.example.org"));
         assert!(accepted[0].junk);
+        // Results that claim to be this host's came from the sender: they go (RFC 8601 §5);
+        // another host's stay.
+        let forged = b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n\
+Authentication-Results: MX.example.net; dmarc=pass\r\n\theader.from=bank.example\r\n\
+Authentication-Results: other.example; spf=pass\r\nSubject: hi\r\n\r\nx\r\n.\r\n";
+        let header = "Authentication-Results: mx.example.net; dmarc=fail\r\n".to_string();
+        let (_, accepted, _) = checking(forged, Some(Verdict::Accept { header, junk: false }), b"");
+        let m = String::from_utf8_lossy(&accepted[0].message);
+        assert_eq!(m.matches("Authentication-Results:").count(), 2, "{m}");
+        assert!(!m.contains("dmarc=pass") && m.contains("other.example; spf=pass"), "{m}");
     }
 
+    #[cfg(feature = "trust")]
     #[test]
     fn a_client_that_floods_a_checking_server_is_closed_after_its_answer() {
         let flood = vec![b'N'; MAX_INPUT_WHILE_CHECKING + 10];
         let input = [TX, &flood].concat();
-        let (replies, accepted, s) =
+        // While the host checks, what is kept stays within its limit.
+        let (_, _, s) = checking(&input, None, b"");
+        let kept = s.held().into_iter().find(|h| h.what == "input while the message is checked").unwrap();
+        assert_eq!((kept.bytes, kept.limit), (MAX_INPUT_WHILE_CHECKING, MAX_INPUT_WHILE_CHECKING));
+        let (replies, accepted, _) =
             checking(&input, Some(Verdict::Accept { header: String::new(), junk: false }), b"");
         assert_eq!(replies[replies.len() - 3..], ["250 2.0.0", "421 4.5.0", "close"]);
         assert_eq!(accepted.len(), 1, "the message was answered 250: it is kept");
-        assert!(s.held().iter().all(|h| h.bytes <= h.limit));
         // A client that goes away before the verdict: the message was never answered, and
         // a verdict after that takes nothing.
         let (_, _, mut s) = checking(TX, None, b"");

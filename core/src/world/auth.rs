@@ -8,11 +8,13 @@ use crate::auth::check::{Check, Checks};
 use crate::auth::dkim::Signer;
 use crate::dns::Answer;
 use crate::rng::Rng;
-use crate::session::Verify;
+use crate::session::{Output, Side, Verdict, Verify};
 use crate::smtp::server::Accepted;
+use crate::store::SpecialUse;
 use crate::trace::{ConnId, EventKind, HostId};
 
-use super::{Action, Lookup, World};
+use super::host::HostEnv;
+use super::{Action, Lookup, World, idx};
 
 /// A check under way: for the message that connection `conn` is waiting to hear about.
 pub(super) struct AuthJob {
@@ -72,6 +74,32 @@ impl World {
         self.local(host, EventKind::Note, text.into_bytes());
     }
 
+    /// Where the quarantined message delivered in events `before..` went: the Delivery
+    /// event names only the mailbox.
+    pub(super) fn note_junk(&mut self, host: HostId, before: usize) {
+        let Some(m) = self.hosts[host].mail.as_ref() else {
+            return;
+        };
+        let has_junk = |mailbox: &str| {
+            m.store.folders(mailbox).is_ok_and(|f| f.iter().any(|f| f.special_use == Some(SpecialUse::Junk)))
+        };
+        let notes: Vec<String> = self.trace.events[before..]
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Delivery { mailbox } if has_junk(mailbox) => {
+                    Some(format!("Filed in the Junk folder of {mailbox}, not the inbox."))
+                }
+                EventKind::Delivery { mailbox } => {
+                    Some(format!("{mailbox} has no Junk folder: filed in the inbox."))
+                }
+                _ => None,
+            })
+            .collect();
+        for text in notes {
+            self.local(host, EventKind::Note, text.into_bytes());
+        }
+    }
+
     /// The server of `conn` has a whole message and waits for the host's checks.
     pub(super) fn verify(&mut self, conn: ConnId, v: Verify, answers: Option<usize>) {
         let host = self.conns[conn.0].server;
@@ -79,40 +107,72 @@ impl World {
             return;
         };
         let name = m.config.hostname.clone();
-        let sample =
-            Rng::derive(self.seed, &format!("dmarc {name} {}", self.auth_jobs.len())).below(100) as u8;
+        let job = self.auth_started;
+        self.auth_started += 1;
+        let sample = Rng::derive(self.seed, &format!("dmarc {name} {job}")).below(100) as u8;
         let check = Check::new(m.auth.checks, &name, v, crate::time::unix_secs(self.now), sample);
-        let job = self.auth_jobs.len();
-        self.auth_jobs.push(Some(AuthJob { conn, host, answers, check }));
+        self.auth_jobs.insert(job, AuthJob { conn, host, answers, check });
         self.auth_next(job);
     }
 
     /// The answer to check `job`'s question (`None`: it timed out).
-    pub(super) fn auth_answer(&mut self, job: usize, answer: Option<&Answer>) {
-        if let Some(Some(j)) = self.auth_jobs.get_mut(job) {
+    pub(super) fn auth_answer(&mut self, job: u64, answer: Option<&Answer>) {
+        if let Some(j) = self.auth_jobs.get_mut(&job) {
             j.check.answer(answer);
         }
         self.auth_next(job);
     }
 
-    /// Asks the check's next question, or gives its verdict.
-    fn auth_next(&mut self, job: usize) {
-        let Some(Some(j)) = self.auth_jobs.get(job) else {
+    /// Asks the check's next question, or gives its verdict. A check whose client has gone
+    /// away stops: nothing is left to answer, and the message was never taken.
+    fn auth_next(&mut self, job: u64) {
+        let Some(j) = self.auth_jobs.get(&job) else {
             return;
         };
-        let host = j.host;
+        let (host, conn) = (j.host, j.conn);
+        if !self.conns[conn.0].open {
+            self.auth_jobs.remove(&job);
+            let text = "The client went away before the checks were done: the message was not taken.";
+            return self.conn_note(host, conn, text.to_string());
+        }
         if let Some((name, qtype)) = j.check.query() {
             let lookup = Box::new(Lookup::Auth { job });
             return self.schedule(self.now, Action::Lookup { host, name, qtype, lookup });
         }
-        let Some(j) = self.auth_jobs.get_mut(job).and_then(Option::take) else {
+        let Some(j) = self.auth_jobs.remove(&job) else {
             return;
         };
         let Some(verdict) = j.check.verdict().cloned() else {
             return;
         };
-        let findings = j.check.findings().join(" ");
-        self.conn_note(host, j.conn, findings);
-        self.give_verdict(j.conn, verdict, j.answers);
+        self.conn_note(host, conn, j.check.findings().join(" "));
+        self.give_verdict(conn, verdict, j.answers);
+    }
+
+    /// The host's verdict on the message the server of `conn` waits about: the server
+    /// answers the end of data now (its reply answers the message, event `answers`), then
+    /// what the client sent meanwhile (those replies answer the client's latest command).
+    fn give_verdict(&mut self, conn: ConnId, verdict: Verdict, answers: Option<usize>) {
+        let now = self.now;
+        let (client, server) = (self.conns[conn.0].client, self.conns[conn.0].server);
+        let Some(mut m) = self.conns[conn.0].ends[idx(Side::Server)].machine.take() else {
+            return;
+        };
+        if let Some(mail) = self.hosts[server].mail.as_mut() {
+            let mut env = HostEnv { host: server, now, mail, faults: &mut self.faults };
+            m.handle_verdict(verdict, now, &mut env);
+        }
+        let mut outs: Vec<Output> = std::iter::from_fn(|| m.poll_output()).collect();
+        self.conns[conn.0].ends[idx(Side::Server)].machine = Some(m);
+        // The message's reply (and the request to take it) first.
+        let first = outs.iter().position(|o| matches!(o, Output::Send { .. })).map_or(outs.len(), |i| i + 1);
+        let later = outs.split_off(first);
+        self.after_outputs(conn, Side::Server, outs, answers);
+        if !later.is_empty() {
+            let latest = self.trace.events.iter().rposition(|e| {
+                e.conn == Some(conn) && e.from == client && matches!(e.kind, EventKind::Command { .. })
+            });
+            self.after_outputs(conn, Side::Server, later, latest.filter(|&i| Some(i) > answers));
+        }
     }
 }

@@ -50,7 +50,7 @@ use crate::dns::{Answer, Zone};
 use crate::mail::{self, ComposeError, Draft};
 use crate::mta::{AttemptResult, Mta, MtaOutput, RetryPolicy};
 use crate::rng::Rng;
-use crate::session::{Output, Request, Session, SessionState, Side, Verdict};
+use crate::session::{Output, Request, Session, SessionState, Side};
 use crate::smtp::client::{Envelope, RcptStatus, SmtpClient};
 use crate::smtp::reply::Reply;
 use crate::smtp::server::{Accepted, Peer, ServerConfig, SmtpServer, TlsPolicy};
@@ -204,7 +204,7 @@ enum Lookup {
     Imap { user: String },
     /// A receiving host's check of a sender (SPF, DKIM, DMARC) asks a question.
     #[cfg(feature = "trust")]
-    Auth { job: usize },
+    Auth { job: u64 },
 }
 
 #[derive(Clone, Debug)]
@@ -333,9 +333,12 @@ pub struct World {
     faults: Faults,
     trace: Trace,
     messages: u64,
-    /// The checks of senders under way, by job number (a finished one is `None`).
+    /// The checks of senders under way, by job number; a finished one is removed.
     #[cfg(feature = "trust")]
-    auth_jobs: Vec<Option<auth::AuthJob>>,
+    auth_jobs: VecMap<u64, auth::AuthJob>,
+    /// How many checks have started: the next job's number.
+    #[cfg(feature = "trust")]
+    auth_started: u64,
 }
 
 impl Default for World {
@@ -365,7 +368,9 @@ impl World {
             trace: Trace::default(),
             messages: 0,
             #[cfg(feature = "trust")]
-            auth_jobs: Vec::new(),
+            auth_jobs: VecMap::new(),
+            #[cfg(feature = "trust")]
+            auth_started: 0,
         }
     }
 
@@ -1392,13 +1397,6 @@ impl World {
                 // The host checks the sender, over DNS, then gives the server its verdict.
                 #[cfg(feature = "trust")]
                 Output::Request(Request::Verify(v)) => self.verify(conn, v, answers),
-                // A World without the checks never makes a server that asks; were one to ask,
-                // it is answered at once, so that it never waits for ever.
-                #[cfg(not(feature = "trust"))]
-                Output::Request(Request::Verify(_)) => {
-                    let verdict = Verdict::Accept { header: String::new(), junk: false };
-                    self.give_verdict(conn, verdict, answers);
-                }
                 // The client starts the handshake once the server's 220 has arrived; the
                 // server, having sent it, just waits for the ClientHello.
                 Output::Request(Request::StartTls) if side == Side::Client => {
@@ -1426,26 +1424,6 @@ impl World {
         if side == Side::Client {
             self.report_outcome(conn);
         }
-    }
-
-    /// The host's verdict on the message the server of `conn` waits about: the server
-    /// answers the end of data now.
-    fn give_verdict(&mut self, conn: ConnId, verdict: Verdict, answers: Option<usize>) {
-        let now = self.now;
-        let server = self.conns[conn.0].server;
-        if !self.conns[conn.0].open {
-            return;
-        }
-        let Some(mut m) = self.conns[conn.0].ends[idx(Side::Server)].machine.take() else {
-            return;
-        };
-        if let Some(mail) = self.hosts[server].mail.as_mut() {
-            let mut env = HostEnv { host: server, now, mail, faults: &mut self.faults };
-            m.handle_verdict(verdict, now, &mut env);
-        }
-        let outs: Vec<Output> = std::iter::from_fn(|| m.poll_output()).collect();
-        self.conns[conn.0].ends[idx(Side::Server)].machine = Some(m);
-        self.after_outputs(conn, Side::Server, outs, answers);
     }
 
     /// Arms `side`'s timer for what its machine asks.
@@ -1588,24 +1566,14 @@ impl World {
         let Some(m) = self.hosts[host].mail.as_mut() else {
             return;
         };
-        let junk = a.junk;
-        let before = self.trace.events.len();
+        #[cfg(feature = "trust")]
+        let (junk, before) = (a.junk, self.trace.events.len());
         let mut store = Mailboxes { store: &mut m.store, directory: &m.directory, now };
         m.mta.accept(a, now, &mut store);
         self.drain_mta(host);
+        #[cfg(feature = "trust")]
         if junk {
-            // Where a quarantined message went: the Delivery event names only the mailbox.
-            let filed: Vec<String> = self.trace.events[before..]
-                .iter()
-                .filter_map(|e| match &e.kind {
-                    EventKind::Delivery { mailbox } => Some(mailbox.clone()),
-                    _ => None,
-                })
-                .collect();
-            if !filed.is_empty() {
-                let text = format!("Filed in the Junk folder of {}, not the inbox.", filed.join(", "));
-                self.local(host, EventKind::Note, text.into_bytes());
-            }
+            self.note_junk(host, before);
         }
     }
 

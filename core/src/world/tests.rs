@@ -1057,3 +1057,69 @@ fn a_body_changed_after_signing_fails_dkim_and_quarantine_files_it_in_junk() {
     let note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
     assert!(note.text().contains("Junk"), "{}", note.text());
 }
+
+#[cfg(feature = "trust")]
+#[test]
+fn a_check_answers_the_message_then_what_was_sent_meanwhile_and_stops_when_the_client_goes() {
+    let d = || {
+        let mut d = Description::standard();
+        d.extend("txt example.org \"v=spf1 mx -all\"\ncheck mx.example.net spf\n", 1).unwrap();
+        World::from_description(&d)
+    };
+    // Typed a line at a time, each answered before the next, up to the message.
+    let start = |w: &mut World| {
+        let (laptop, mx) =
+            (w.host_by_name(names::LAPTOP).unwrap(), w.host_by_name(names::BOB_SERVER).unwrap());
+        let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+        w.advance_to(SimTime::from_secs(1)).unwrap();
+        for (i, line) in
+            ["EHLO laptop.example.org", "MAIL FROM:<carol@example.org>", "RCPT TO:<bob@example.net>", "DATA"]
+                .iter()
+                .enumerate()
+        {
+            w.write(conn, format!("{line}\r\n").as_bytes()).unwrap();
+            w.advance_to(SimTime::from_secs(2 + i as u64)).unwrap();
+        }
+        w.write(conn, b"Subject: x\r\n\r\nhi\r\n.\r\n").unwrap();
+        (conn, mx)
+    };
+    // A QUIT right behind the message waits for the check; its 221 answers the QUIT.
+    let mut w = d();
+    let (conn, mx) = start(&mut w);
+    w.write(conn, b"QUIT\r\n").unwrap();
+    w.run_until_idle().unwrap();
+    let t = w.trace();
+    let index_of = |pred: &dyn Fn(&TraceEvent) -> bool| t.events.iter().position(pred).unwrap();
+    let data = index_of(&|e| e.kind == EventKind::MessageData);
+    let quit = index_of(&|e| matches!(&e.kind, EventKind::Command { verb } if verb == "QUIT"));
+    let reply_to = |code: u16| {
+        t.events.iter().find_map(|e| match &e.kind {
+            EventKind::Reply { status, answers, .. } if status.smtp_code() == Some(code) && e.from == mx => {
+                *answers
+            }
+            _ => None,
+        })
+    };
+    // The check's note comes between: SPF fails (the laptop is not example.org's MX).
+    assert!(t.events[data..].iter().any(|e| e.kind == EventKind::Note && e.text().contains("SPF fail")));
+    assert_eq!(reply_to(550), Some(data), "the refusal answers the message");
+    assert_eq!(reply_to(221), Some(quit), "the 221 answers the QUIT sent meanwhile");
+    // A client that goes away while the host checks: nothing is taken, and the note says so.
+    let mut w = d();
+    let (conn, _) = start(&mut w);
+    while !w
+        .trace()
+        .events
+        .iter()
+        .any(|e| matches!(&e.kind, EventKind::DnsQuery { qtype, .. } if qtype == "TXT"))
+    {
+        w.advance().unwrap();
+    }
+    w.close(conn).unwrap();
+    w.run_until_idle().unwrap();
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+    let notes: Vec<String> =
+        w.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(|e| e.text()).collect();
+    assert!(notes.iter().any(|n| n.contains("went away before the checks were done")), "{notes:?}");
+    assert!(!notes.iter().any(|n| n.contains("SPF")), "no finding for a message nobody waits for: {notes:?}");
+}

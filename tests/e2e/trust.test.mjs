@@ -1,0 +1,139 @@
+// The lessons on trust (SPF, DKIM, DMARC) in headless Chromium against the release build
+// (scripts/build.sh): they need the engine's sender checks, which only the full app has, so
+// opening one in the lite app goes to dist/full/ at the same address. There the checks'
+// DNS questions are in the transcript, each check's finding is a note, and the message
+// inspector reads the receiving server's Authentication-Results.
+//
+// It follows the DOM contract (data-testid, ARIA) and polls the page, never sleeps. Parts
+// are found by their titles. Screenshots at a laptop's and a projector's size go to
+// tests/e2e/artifacts/ (gitignored), to be looked at.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, defaultRoot } from './server.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+
+const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+const FIRST_LOAD_TIMEOUT = 30_000;
+const TIMEOUT = 15_000;
+const PLAYER = 'main[data-testid=player]';
+
+let server;
+let browser;
+
+before(async () => {
+  for (const page of ['index.html', 'full/index.html']) {
+    try {
+      await access(path.join(DIST, page));
+    } catch {
+      throw new Error(`no ${path.join(DIST, page)}: build the app first (scripts/build.sh)`);
+    }
+  }
+  server = await startServer({ root: DIST });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Opens `lesson` by its address in the lite app and waits for the full app to play it. */
+async function openInFull(page, lesson) {
+  await page.goto(`${server.url}/#/lesson/${lesson}`);
+  await page.waitForURL((u) => u.pathname === '/full/' && u.hash.startsWith(`#/lesson/${lesson}/`), { timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator(PLAYER).waitFor({ state: 'visible', timeout: FIRST_LOAD_TIMEOUT });
+  await lessonShown(page, lesson, FIRST_LOAD_TIMEOUT);
+}
+
+/** Goes to the start of the part titled `title`, with its button in the parts strip. */
+async function gotoPart(page, title) {
+  const button = page.locator(`[data-testid=narration] nav button[aria-label$=": ${title}"]`);
+  assert.equal(await button.count(), 1, `one part is titled "${title}"`);
+  await button.click();
+  await page.waitForFunction((t) => document.querySelector('#narration-title')?.textContent.trim() === t, title);
+}
+
+const cursor = (page) => page.evaluate((p) => Number(document.querySelector(p).dataset.cursor), PLAYER);
+
+/** The text of the transcript row of the event at `index`. */
+const row = (page, index) =>
+  page.evaluate((i) => document.querySelector(`[data-testid=transcript-row][data-index="${i}"]`)?.innerText ?? '', index);
+
+test('DMARC: the checks in the transcript, the verdicts, and the results in the inspector', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  await openInFull(page, 'dmarc');
+
+  // Alice's real email: the note of Bob's provider says what each check found.
+  await gotoPart(page, "Alice's real email");
+  const note = await row(page, await cursor(page));
+  for (const want of ['SPF pass', 'DKIM pass', 'DMARC pass', 'Accepted.']) {
+    assert.ok(note.includes(want), `the note says "${want}": ${note}`);
+  }
+  await page.screenshot({ path: await artifactPath('trust-dmarc-note-1366.png') });
+
+  // One step on: the delivery, whose message the inspector reads.
+  await page.keyboard.press('ArrowRight');
+  const inspect = page.locator('[data-testid=inspect-message]');
+  await inspect.waitFor();
+  await inspect.click();
+  const dialog = page.locator('[data-testid=message-dialog]');
+  await dialog.waitFor();
+  assert.match(await dialog.innerText(), /DKIM-Signature and Authentication-Results headers added on the way/);
+  await dialog.locator('button.inspect-tab', { hasText: 'Header and hops' }).click();
+  const view = page.locator('[data-testid=inspect-view]');
+  await view.waitFor();
+  const text = await view.innerText();
+  assert.match(text, /Who sent it\? What the servers checked/);
+  assert.match(text, /Checked by\s+mx\.example\.net/);
+  for (const [method, result] of [['SPF', 'pass smtp.mailfrom=alice@example.org'], ['DKIM', 'pass header.d=example.org header.s=mail'], ['DMARC', 'pass header.from=example.org']]) {
+    assert.match(text, new RegExp(`${method}\\s+${result.replace(/\./g, '\\.')}`), `${method} in the inspector:\n${text}`);
+  }
+  await page.screenshot({ path: await artifactPath('trust-dmarc-inspector-1366.png') });
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  // The smarter fake: refused with 550 5.7.26, after the DMARC lookup of bank.example.
+  await gotoPart(page, "The bank's policy");
+  assert.match(await row(page, await cursor(page)), /_dmarc\.bank\.example\.\s+3600\s+IN\s+TXT\s+"v=DMARC1; p=reject"/);
+
+  // The fake Alice: accepted, into Junk, as the note after its delivery says.
+  await gotoPart(page, 'Quarantine');
+  const quarantine = await row(page, await cursor(page));
+  assert.ok(quarantine.includes('SPF fail') && quarantine.includes('DMARC fail'), quarantine);
+  await gotoPart(page, 'The Junk folder');
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.screenshot({ path: await artifactPath('trust-dmarc-junk-1920.png') });
+  const panel = await page.locator('[data-testid=imap-panel]').innerText();
+  assert.match(panel, /Junk/, panel);
+  assert.match(panel, /Can you send me your password\?/, panel);
+
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'nothing asked of another origin');
+  await context.close();
+});
+
+test('SPF: the lookups of the check step by step, and the fake refused with 550 5.7.23', { timeout: 120_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  await openInFull(page, 'spf');
+  await gotoPart(page, 'The SPF record');
+  assert.match(await row(page, await cursor(page)), /example\.org\.\s+3600\s+IN\s+TXT\s+"v=spf1 mx -all"/);
+  // The explanation says what a TXT answer is for.
+  assert.match(await page.locator('[data-testid=explanation]').innerText(), /SPF/);
+  await page.screenshot({ path: await artifactPath('trust-spf-record-1366.png') });
+  // The refusal is a question: answer it, then the reply shows.
+  await gotoPart(page, 'Refused');
+  const choice = page.locator('[data-testid=predict] .choice', { hasText: '550' });
+  await choice.waitFor();
+  await choice.click();
+  await page.locator('[data-testid=predict-verdict]').waitFor();
+  assert.match(await row(page, await cursor(page)), /550 5\.7\.23 SPF validation failed/);
+  assert.deepEqual(errors, [], 'no errors in the page');
+  await context.close();
+});
