@@ -594,6 +594,12 @@ pub const TRUST: &[Explanation] = &[
         "RFC 7372 §3.3; RFC 7489 §6.6.4",
     ),
     e(
+        "dkim-sign",
+        "The sending domain signs the message (DKIM)",
+        "The provider of the sender's domain puts a DKIM-Signature header on top of the message: a hash of the body (bh=) and a signature (b=) over the body hash and the main header lines, made with the domain's private key. Anyone can check it with the public key the domain publishes in DNS; nobody without the private key can make one.",
+        "RFC 6376 §3.5, §5; RFC 8463 §3",
+    ),
+    e(
         "ar-spf",
         "SPF: was the sending server allowed?",
         "The receiving server looked up the SPF record of the domain in MAIL FROM (smtp.mailfrom) and checked the address of the server that connected against it. pass: the domain allows that server. fail: the domain says that server may not send its mail. softfail: probably not. neutral or none: the domain says nothing either way.",
@@ -1638,6 +1644,20 @@ fn dns_answer(qtype: &str, records: &[String]) -> &'static str {
 /// What a TXT question is for, from the name it asks about: a DKIM key lives at
 /// `selector._domainkey.domain` (RFC 6376 §3.6.2.1), a DMARC policy at `_dmarc.domain`
 /// (RFC 7489 §6.1); SPF asks for the domain itself (RFC 7208 §4.4).
+/// The entry for a note of the sender checks (`world::auth`), from how it begins.
+#[cfg(feature = "trust")]
+fn auth_note(text: &[u8]) -> Option<&'static str> {
+    [
+        ("SPF ", "ar-spf"),
+        ("DKIM ", "ar-dkim"),
+        ("DMARC ", "ar-dmarc"),
+        ("Signs the message with DKIM", "dkim-sign"),
+        ("Filed in the Junk folder", "ar-dmarc"),
+    ]
+    .into_iter()
+    .find_map(|(start, key)| text.starts_with(start.as_bytes()).then_some(key))
+}
+
 #[cfg(feature = "trust")]
 fn dns_txt(name: &str) -> &'static str {
     let name = name.to_ascii_lowercase();
@@ -1701,6 +1721,9 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::Queued { .. } => out.extend(other("queued")),
         EventKind::Bounce { .. } => out.extend(other("bounce")),
         EventKind::Delayed { .. } => out.extend(other("delayed")),
+        // A receiving host's finding, or a provider signing: what that check is.
+        #[cfg(feature = "trust")]
+        EventKind::Note if auth_note(&ev.bytes).is_some() => out.extend(auth_note(&ev.bytes).and_then(other)),
         EventKind::Note => out.extend(other("note")),
     }
     out
@@ -2144,6 +2167,54 @@ mod tests {
         ] {
             assert!(seen.iter().any(|s| s == key), "{key} in {seen:?}");
         }
+    }
+
+    #[cfg(feature = "trust")]
+    #[test]
+    fn the_checks_of_a_sender_are_explained_by_what_each_is() {
+        let lesson = crate::lessons::builtin("dmarc").unwrap().unwrap();
+        let trace = crate::world::run_lesson(&lesson).unwrap().trace;
+        let key = |i: usize| event(&trace, i).first().map(|x| x.key).unwrap_or("none");
+        let mut seen = Vec::new();
+        for e in &trace.events {
+            let text = e.text();
+            let want = match &e.kind {
+                EventKind::DnsQuery { name, qtype } | EventKind::DnsAnswer { name, qtype, .. }
+                    if qtype == "TXT" =>
+                {
+                    match name.as_str() {
+                        n if n.starts_with("_dmarc.") => "dns-txt-dmarc",
+                        n if n.contains("._domainkey.") => "dns-txt-dkim",
+                        _ => "dns-txt-spf",
+                    }
+                }
+                EventKind::Note if text.starts_with("SPF ") => "ar-spf",
+                EventKind::Note if text.starts_with("DKIM ") => "ar-dkim",
+                EventKind::Note if text.starts_with("DMARC ") || text.starts_with("Filed in the Junk") => {
+                    "ar-dmarc"
+                }
+                EventKind::Note if text.starts_with("Signs the message") => "dkim-sign",
+                EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550",
+                _ => continue,
+            };
+            assert_eq!(key(e.index), want, "#{} {text}", e.index);
+            seen.push(want);
+        }
+        for want in [
+            "dns-txt-dmarc",
+            "dns-txt-dkim",
+            "dns-txt-spf",
+            "ar-spf",
+            "ar-dkim",
+            "ar-dmarc",
+            "dkim-sign",
+            "550",
+        ] {
+            assert!(seen.contains(&want), "{want} in {seen:?}");
+        }
+        // The refusal's enhanced code is explained too.
+        let refusal = trace.events.iter().find(|e| e.text().starts_with("550 5.7.26")).unwrap();
+        assert!(event(&trace, refusal.index).iter().any(|x| x.key == "5.7.26"));
     }
 
     #[test]

@@ -148,8 +148,10 @@ impl Check {
         self.verdict.as_ref()
     }
 
-    /// What the host found, a line per check, for the trace: in plain words, with the result
-    /// each check gave and why.
+    /// What the host has found so far, a line per check (SPF; each DKIM signature, or none;
+    /// DMARC), for the trace: in plain words, with the result each gave and why. Lines are
+    /// only ever added at the end, as the checks finish, so a driver can show each new line
+    /// at the moment its check is done.
     pub fn findings(&self) -> Vec<String> {
         let mut lines = Vec::new();
         if let Some(spf) = &self.spf {
@@ -159,7 +161,8 @@ impl Check {
             lines.push(format!("SPF {result}: {}.", reason.trim_end_matches('.')));
         }
         if self.checks.dkim || self.checks.dmarc {
-            if self.signatures.is_empty() {
+            let dkim_done = matches!(self.stage, Stage::Dmarc(_) | Stage::Done);
+            if self.signatures.is_empty() && dkim_done && self.verdict_is_not_spf() {
                 lines.push("DKIM none: the message has no DKIM-Signature header field.".to_string());
             }
             for d in &self.dkim {
@@ -178,17 +181,12 @@ impl Check {
                 (None, Ok(_)) => {}
             }
         }
-        match &self.verdict {
-            Some(Verdict::Refuse(r)) => {
-                lines.push(format!("Refused with {} {}.", r.code, r.enhanced.as_deref().unwrap_or("")))
-            }
-            Some(Verdict::Accept { junk: true, .. }) => {
-                lines.push("Accepted, to be filed in the Junk folder.".to_string())
-            }
-            Some(Verdict::Accept { .. }) => lines.push("Accepted.".to_string()),
-            None => {}
-        }
         lines
+    }
+
+    /// False when SPF's fail ended the check before DKIM was looked at.
+    fn verdict_is_not_spf(&self) -> bool {
+        !matches!(&self.verdict, Some(Verdict::Refuse(r)) if r.enhanced.as_deref() == Some("5.7.23"))
     }
 
     /// Moves on to the next question, or to the verdict when none is left.

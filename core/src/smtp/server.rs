@@ -114,6 +114,9 @@ pub enum State {
     ExpectRcptOrData,
     /// After 354: reading the message until `CRLF.CRLF`.
     ReceivingData,
+    /// The whole message is in; the host checks who sent it (SPF, DKIM, DMARC) before the
+    /// server answers it ([`Request::Verify`]).
+    CheckingSender,
     /// In an AUTH exchange: a `334` challenge was sent, the client's answer is awaited
     /// (RFC 4954 §4).
     AuthExchange,
@@ -135,6 +138,7 @@ impl State {
             State::ExpectRcpt => "ExpectRcpt",
             State::ExpectRcptOrData => "ExpectRcptOrData",
             State::ReceivingData => "ReceivingData",
+            State::CheckingSender => "CheckingSender",
             State::AuthExchange => "AuthExchange",
             State::TlsHandshake => "TlsHandshake",
             State::NoService => "NoService",
@@ -156,6 +160,7 @@ impl State {
             (State::ExpectRcptOrData, false) => "waits for another RCPT TO, or DATA",
             (State::ReceivingData, true) => "replies 354; then reads the message",
             (State::ReceivingData, false) => "reads the message up to the lone dot",
+            (State::CheckingSender, _) => "checks who sent the message (SPF, DKIM, DMARC) before it answers",
             (State::AuthExchange, true) => "asks for the login (334)",
             (State::AuthExchange, false) => "waits for the client's login data",
             (State::TlsHandshake, true) => "replies 220; then starts TLS",
@@ -814,6 +819,7 @@ impl SmtpServer {
                     })));
                     let accepted = Box::new(accepted);
                     self.reading = Reading::Checking { accepted, held: Vec::new(), overflow: false };
+                    self.state = State::CheckingSender;
                     return;
                 }
                 self.out.push_back(Output::Request(Request::Accept(accepted)));
@@ -979,6 +985,7 @@ impl Session for SmtpServer {
             return;
         };
         let mut accepted = *accepted;
+        self.state = State::ExpectMail;
         match verdict {
             Verdict::Accept { header, junk } => {
                 // A field that claims to be this host's results came with the message, from

@@ -23,6 +23,8 @@ pub(super) struct AuthJob {
     /// The trace event the server's reply will answer (the message).
     answers: Option<usize>,
     check: Check,
+    /// How many of the check's findings are in the trace already.
+    reported: usize,
 }
 
 /// What a mail host does about senders.
@@ -111,7 +113,7 @@ impl World {
         self.auth_started += 1;
         let sample = Rng::derive(self.seed, &format!("dmarc {name} {job}")).below(100) as u8;
         let check = Check::new(m.auth.checks, &name, v, crate::time::unix_secs(self.now), sample);
-        self.auth_jobs.insert(job, AuthJob { conn, host, answers, check });
+        self.auth_jobs.insert(job, AuthJob { conn, host, answers, check, reported: 0 });
         self.auth_next(job);
     }
 
@@ -135,7 +137,15 @@ impl World {
             let text = "The client went away before the checks were done: the message was not taken.";
             return self.conn_note(host, conn, text.to_string());
         }
-        if let Some((name, qtype)) = j.check.query() {
+        // Each check's finding is noted as that check is done.
+        let (found, query) = (j.check.findings(), j.check.query());
+        for line in found.into_iter().skip(j.reported) {
+            self.conn_note(host, conn, line);
+            if let Some(j) = self.auth_jobs.get_mut(&job) {
+                j.reported += 1;
+            }
+        }
+        if let Some((name, qtype)) = query {
             let lookup = Box::new(Lookup::Auth { job });
             return self.schedule(self.now, Action::Lookup { host, name, qtype, lookup });
         }
@@ -145,7 +155,6 @@ impl World {
         let Some(verdict) = j.check.verdict().cloned() else {
             return;
         };
-        self.conn_note(host, conn, j.check.findings().join(" "));
         self.give_verdict(conn, verdict, j.answers);
     }
 
