@@ -614,7 +614,7 @@ pub const TRUST: &[Explanation] = &[
     e(
         "ar-dmarc",
         "DMARC: does it really come from the From: domain?",
-        "DMARC ties the checks to the From: line a person reads (header.from). pass: SPF or DKIM passed for that same domain (or a domain under the same parent). fail: neither did, and the domain's DMARC record says what to do: none, quarantine (to Junk) or reject.",
+        "DMARC ties the checks to the From: line a person reads (header.from). pass: SPF or DKIM passed for that same domain, or for another name of the same registered domain (mail.example.org for example.org). fail: neither did, and the domain's DMARC record says what to do: none, quarantine (to Junk) or reject.",
         "RFC 7489 §3.1, §6.6; RFC 8601 §2.7",
     ),
     e(
