@@ -252,7 +252,7 @@ for (const scheme of SCHEMES) {
     await finish(context, errors, offsite, failures);
   });
 
-  test(`the full build passes axe-core in the ${scheme} scheme: IMAP, POP3, BODYSTRUCTURE, the teachers' page, the sheets, the sandbox`, { timeout: 240_000 }, async () => {
+  test(`the full build passes axe-core in the ${scheme} scheme: IMAP, POP3, the sender checks, BODYSTRUCTURE, the teachers' page, the sheets, the sandbox`, { timeout: 240_000 }, async () => {
     const { page, context, errors, offsite } = await open(scheme);
     const failures = [];
 
@@ -266,6 +266,16 @@ for (const scheme of SCHEMES) {
     await gotoPart(page, 'Marked, not deleted');
     await page.locator('[data-testid=mail-programs] [data-testid=mail-row]').first().waitFor();
     await check(page, scheme, 'pop3', failures);
+
+    // The receiving server's checks in the inspector (the lessons on trust).
+    await openLesson(page, '/full', 'dmarc', 0);
+    await gotoPart(page, "Alice's real email");
+    await page.keyboard.press('ArrowRight');
+    await page.locator(SEL.inspect).click();
+    await page.locator('[data-testid=message-dialog] button.inspect-tab', { hasText: 'Header and hops' }).click();
+    await page.locator('[data-testid=inspect-view]').waitFor();
+    await check(page, scheme, 'sender-checks', failures);
+    await page.keyboard.press('Escape');
 
     await openLesson(page, '/full', 'attachments-over-imap', 0);
     await gotoPart(page, 'The structure');
