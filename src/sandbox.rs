@@ -376,7 +376,8 @@ pub fn typable_ports(world: &Description, host: &str) -> Vec<(u16, &'static str)
         .unwrap_or_default()
 }
 
-/// The kinds of fault the sandbox's form offers (the world description's fault directives).
+/// The kinds of fault the sandbox's form offers (the world description's fault directives),
+/// and a server that starts checking senders (`check`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
     Down,
@@ -384,11 +385,18 @@ pub enum FaultKind {
     Full,
     Reply,
     Cut,
+    Check,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 5] =
-        [FaultKind::Down, FaultKind::Greylist, FaultKind::Full, FaultKind::Reply, FaultKind::Cut];
+    pub const ALL: [FaultKind; 6] = [
+        FaultKind::Down,
+        FaultKind::Greylist,
+        FaultKind::Full,
+        FaultKind::Reply,
+        FaultKind::Cut,
+        FaultKind::Check,
+    ];
 
     /// Its directive's keyword.
     pub fn key(self) -> &'static str {
@@ -398,6 +406,7 @@ impl FaultKind {
             FaultKind::Full => "full",
             FaultKind::Reply => "reply",
             FaultKind::Cut => "cut",
+            FaultKind::Check => "check",
         }
     }
 
@@ -408,6 +417,7 @@ impl FaultKind {
             FaultKind::Full => "A mailbox is full",
             FaultKind::Reply => "A server refuses a command",
             FaultKind::Cut => "A connection breaks",
+            FaultKind::Check => "A server checks senders",
         }
     }
 
@@ -432,6 +442,8 @@ pub struct FaultForm {
     /// The rule works once (`times 1`), else every time.
     pub once: bool,
     pub port: u16,
+    /// What a server checks (`spf dkim dmarc`).
+    pub checks: String,
 }
 
 /// `(value, text)` of a `<select>`'s options.
@@ -452,16 +464,23 @@ impl FaultForm {
             text: String::new(),
             once: true,
             port: 25,
+            checks: "spf dkim dmarc".into(),
         };
         form.effective(world)
     }
 
-    /// The hosts the fault may name: any for `down`, the SMTP servers for the others.
+    /// The hosts the fault may name: any for `down`, the servers where mail from other
+    /// servers arrives for `check`, the SMTP servers for the others.
     pub fn hosts(&self, world: &Description) -> Options {
+        let fits = |h: &mailroom_core::describe::HostDesc| match self.kind {
+            FaultKind::Down => true,
+            FaultKind::Check => h.services.iter().any(|s| s.kind == ServiceKind::Smtp),
+            _ => h.services.iter().any(|s| s.kind.speaks_smtp()),
+        };
         world
             .hosts
             .iter()
-            .filter(|h| self.kind == FaultKind::Down || h.services.iter().any(|s| s.kind.speaks_smtp()))
+            .filter(|h| fits(h))
             .map(|h| (h.name.clone(), format!("{} ({})", h.name, h.label)))
             .collect()
     }
@@ -489,6 +508,18 @@ impl FaultForm {
     /// [`refusals`]).
     pub fn codes(&self) -> Options {
         refusals(&self.verb).into_iter().map(|c| (c.to_string(), c.to_string())).collect()
+    }
+
+    /// What a server may be told to check (the words of a `check` line), each in words.
+    pub fn checks() -> Options {
+        [
+            ("spf dkim dmarc", "SPF (a fail is refused), DKIM and DMARC"),
+            ("dkim dmarc", "DKIM and DMARC, as big mail providers do"),
+            ("spf", "SPF only (a fail is refused)"),
+            ("dkim", "DKIM only (the result is noted)"),
+        ]
+        .map(|(v, t)| (v.to_string(), t.to_string()))
+        .into()
     }
 
     pub fn times() -> Options {
@@ -529,6 +560,7 @@ impl FaultForm {
         f.host = pick(&f.host, &f.hosts(world));
         f.duration = pick(&f.duration, &FaultForm::durations());
         f.mailbox = pick(&f.mailbox, &FaultForm::mailboxes(world));
+        f.checks = pick(&f.checks, &FaultForm::checks());
         if f.kind == FaultKind::Cut {
             f.port = pick(&f.port.to_string(), &f.ports(world)).parse().unwrap_or(0);
             f.verb = pick(&f.verb, &f.cut_verbs(world));
@@ -578,6 +610,7 @@ impl FaultForm {
                 needs(&f.host)?;
                 (f.port != 0).then(|| format!("cut {} {} before {}{times}", f.host, f.port, f.verb))
             }
+            FaultKind::Check => needs(&f.host).map(|_| format!("check {} {}", f.host, f.checks)),
         }
     }
 }

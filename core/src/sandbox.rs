@@ -45,8 +45,35 @@ pub const MAX_CONNECTIONS: usize = 50;
 pub const MAX_EVENTS: usize = 10_000;
 /// The longest `wait`: 30 days, the longest time a world description may use.
 pub const MAX_WAIT: SimDuration = SimDuration::from_secs(30 * 86_400);
-/// The world-description directives a student may inject while the World runs.
-pub const FAULTS: [&str; 5] = ["down", "greylist", "full", "reply", "cut"];
+/// The world-description directives a student may inject while the World runs: the
+/// faults, and (with the sender checks) a mail server starting to check senders.
+#[cfg(not(feature = "trust"))]
+pub const FAULTS: &[&str] = &["down", "greylist", "full", "reply", "cut"];
+/// The world-description directives a student may inject while the World runs: the
+/// faults, and (with the sender checks) a mail server starting to check senders.
+#[cfg(feature = "trust")]
+pub const FAULTS: &[&str] = &["down", "greylist", "full", "reply", "cut", "check"];
+
+/// What the sandbox's world adds to the standard one when the engine has the sender checks:
+/// example.org publishes its SPF record and its DMARC policy, and Alice's provider signs her
+/// mail with DKIM, as providers do today. Nobody checks until a student says so
+/// (`fault check mx.example.net spf dkim dmarc`).
+#[cfg(feature = "trust")]
+pub const TRUST_LINES: &str = "txt example.org \"v=spf1 mx -all\"
+dkim smtp.example.org example.org mail
+txt _dmarc.example.org \"v=DMARC1; p=quarantine\"
+";
+
+/// The world the sandbox starts from: the standard world, with [`TRUST_LINES`] when the
+/// engine has the sender checks.
+pub fn world() -> Description {
+    #[allow(unused_mut)]
+    let mut d = Description::standard();
+    // The lines are this crate's own; a test reads them (`the_sandbox_world_reads`).
+    #[cfg(feature = "trust")]
+    let _ = d.extend(TRUST_LINES, 1);
+    d
+}
 
 /// One thing a student did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -414,6 +441,16 @@ impl Sandbox {
         d.extend(directive, 1).map_err(|errors| {
             Refused(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
         })?;
+        // A server that starts checking senders: from the next message on (a check that
+        // the starting world already makes is replaced).
+        #[cfg(feature = "trust")]
+        for k in d.checks.iter().skip(self.start.checks.len()) {
+            if let Some(host) = self.world.host_by_name(&k.host) {
+                let checks = crate::auth::check::Checks { spf: k.spf, dkim: k.dkim, dmarc: k.dmarc };
+                self.world.check_senders(host, checks);
+                self.world.note(host, &format!("From now on (set in the sandbox): {directive}"));
+            }
+        }
         let now = self.world.now();
         for f in &d.faults[before..] {
             self.world.apply_fault(f, now);

@@ -23,7 +23,8 @@ fn value_of(e: &Event) -> String {
 }
 
 /// Injecting a fault into the running World: a host down, greylisting, a full mailbox, a
-/// server refusing a command, a connection cut. Each is a line of the world description's
+/// server refusing a command, a connection cut; or a server checking senders (SPF, DKIM,
+/// DMARC) from now on. Each is a line of the world description's
 /// grammar (shown, so a teacher can put it into a lesson), in force from now.
 #[component]
 pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
@@ -94,6 +95,12 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                         placeholder={f.default_text()} onchange={set(|f, v| f.text = v)} />
                 </label>
                 { select("fault-times", "how often", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
+            </>
+        },
+        FaultKind::Check => html! {
+            <>
+                { select("fault-host", "Server", f.hosts(world), &f.host, set(|f, v| f.host = v)) }
+                { select("fault-checks", "checks", FaultForm::checks(), &f.checks, set(|f, v| f.checks = v)) }
             </>
         },
         FaultKind::Cut => html! {

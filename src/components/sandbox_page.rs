@@ -1,4 +1,3 @@
-use mailroom_core::describe::Description;
 use mailroom_core::time::SimTime;
 use yew::prelude::*;
 
@@ -21,8 +20,9 @@ use crate::state::Action;
 /// the transcript and the explanations show what happens, as in a lesson.
 #[component]
 pub fn SandboxPage() -> Html {
-    let state =
-        use_reducer(|| SandboxState::from_storage(Description::standard(), load_sandbox().as_deref()));
+    let state = use_reducer(|| {
+        SandboxState::from_storage(mailroom_core::sandbox::world(), load_sandbox().as_deref())
+    });
     use_save_sandbox(&state);
     use_sandbox_animation(&state);
     use_effect_with((), |_| {

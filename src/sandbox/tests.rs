@@ -353,6 +353,13 @@ fn the_fault_form_writes_lines_the_world_reads() {
     assert_eq!(cut.directive(&world).unwrap(), "cut mx.example.net 110 before RETR times 1");
     let cut = FaultForm { port: 25, ..cut }.effective(&world);
     assert_eq!(cut.verb, "EHLO", "RETR is not an SMTP command: the first one instead");
+    // A check names a server where mail from other servers arrives, with what it checks.
+    let check =
+        FaultForm { kind: FaultKind::Check, host: "ns.example.org".into(), ..form.clone() }.effective(&world);
+    assert_eq!(check.directive(&world).unwrap(), "check smtp.example.org spf dkim dmarc");
+    let check =
+        FaultForm { host: "mx.example.net".into(), checks: "dkim dmarc".into(), ..check }.effective(&world);
+    assert_eq!(check.directive(&world).unwrap(), "check mx.example.net dkim dmarc");
 }
 
 #[test]

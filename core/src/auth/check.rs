@@ -177,7 +177,11 @@ impl Check {
                     let reason = reason.map_or(d.reason.as_str(), |(_, rest)| rest);
                     lines.push(format!("DMARC {}: {}", d.result.name(), after_colon(reason)))
                 }
-                (None, Err(why)) => lines.push(format!("DMARC permerror: {why}")),
+                // Known from the start, but said when the checks are done, after the others.
+                (None, Err(why)) if matches!(self.stage, Stage::Done) => {
+                    lines.push(format!("DMARC permerror: {why}"))
+                }
+                (None, Err(_)) => {}
                 (None, Ok(_)) => {}
             }
         }

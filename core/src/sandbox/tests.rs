@@ -391,3 +391,62 @@ fn greylisting_wants_the_retry_to_wait() {
     ]);
     assert_eq!(replies(&s)[3..], ["451", "451", "250", "451", "250", "250"]);
 }
+
+#[cfg(feature = "trust")]
+#[test]
+fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
+    let mut d = Description::standard();
+    assert_eq!(d.extend(TRUST_LINES, 1), Ok(()));
+    assert_eq!(world(), d);
+    let fake = |checks: &str| -> Vec<String> {
+        let mut lines = vec![format!("fault check mx.example.net {checks}")];
+        // The typed transaction, with a From: line at the top of its message.
+        for l in TYPED_TRANSACTION {
+            lines.push(l.to_string());
+            if *l == "type 1 DATA" {
+                lines.push("type 1 From: Alice <alice@example.org>".into());
+            }
+        }
+        let (s, refused) = Sandbox::replay(world(), lines.iter().map(String::as_str));
+        assert_eq!(refused, None);
+        let notes = s.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(TraceEvent::text);
+        let mut out: Vec<String> = notes
+            .filter(|n| n.starts_with("SPF") || n.starts_with("DMARC") || n.starts_with("From now on"))
+            .collect();
+        // The last 250 or 550: the answer to the message (QUIT's is 221).
+        let answer = replies(&s).into_iter().rfind(|r| r == "250" || r == "550");
+        out.push(answer.unwrap_or_default());
+        out
+    };
+    // Typed from Alice's laptop as alice@example.org: example.org's SPF record names only
+    // its MX. Enforced SPF refuses it; DMARC files it in Junk (p=quarantine).
+    let spf = fake("spf");
+    assert_eq!(spf[0], "From now on (set in the sandbox): check mx.example.net spf");
+    assert!(spf[1].starts_with("SPF fail: 192.0.2.10"), "{spf:?}");
+    assert_eq!(spf[2], "550", "{spf:?}");
+    let dmarc = fake("dkim dmarc");
+    assert!(dmarc[1].starts_with("SPF fail"), "{dmarc:?}");
+    assert!(dmarc[2].starts_with("DMARC fail: example.org's DMARC record says p=quarantine"), "{dmarc:?}");
+    assert_eq!(dmarc[3], "250", "taken, for the Junk folder: {dmarc:?}");
+    // Each check's note comes once, in order, as it is done; one without a From: can't be
+    // checked by DMARC (RFC 7489 §6.6.1), and says so last.
+    let mut lines = vec!["fault check mx.example.net dmarc".to_string()];
+    lines.extend(TYPED_TRANSACTION.iter().map(|l| l.to_string()));
+    let (s, _) = Sandbox::replay(world(), lines.iter().map(String::as_str));
+    let notes: Vec<String> =
+        s.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(TraceEvent::text).collect();
+    let checks: Vec<&str> = notes
+        .iter()
+        .filter_map(|n| n.split(':').next())
+        .filter(|n| n.contains(' ') && n.len() < 16)
+        .collect();
+    assert_eq!(checks, ["SPF fail", "DKIM none", "DMARC permerror"], "{notes:?}");
+    // Without a check, nothing is asked: the fake is delivered as before.
+    let (s, _) = Sandbox::replay(world(), TYPED_TRANSACTION.iter().copied());
+    assert!(
+        !s.trace()
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::DnsQuery { qtype, .. } if qtype == "TXT"))
+    );
+}

@@ -654,7 +654,8 @@ impl World {
         // The time it was written, as a mail program puts it in the id (RFC 5322 §3.6.4
         // asks only that it be unique): 20261130090500 for Mon 30 Nov 2026 09:05:00.
         let (y, mo, d, h, mi, sec) = crate::time::date_parts(at);
-        let id = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{sec:02}.{}@{}", self.messages, mail::domain_of(&from));
+        let id =
+            format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{sec:02}.{}@{}", self.messages, mail::domain_of(&from));
         let message = mail::compose(draft, at, &id)?;
         #[cfg(feature = "imap")]
         self.imap.remember_sent(host, at, &message);
