@@ -307,6 +307,9 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
             out.push(TermLine::Typed(line.clone()));
         }
         match &e.kind {
+            // What the server's host noted (its checks of a sender) is inside the server: a
+            // person at the terminal sees only what reaches their side.
+            EventKind::Note if e.from == c.to => {}
             EventKind::Note | EventKind::Refused { .. } => out.push(TermLine::Status(e.text())),
             EventKind::Close if e.from == c.to => {
                 out.push(TermLine::Status("Connection closed by foreign host.".into()))

@@ -191,3 +191,36 @@ test('a refused line is named, and nothing else changes; a paste stops at a refu
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("a student turns sender checks on at Bob's provider and a typed fake is refused by SPF", async () => {
+  const { context, offsite, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/sandbox`);
+  await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=fault-kind]').selectOption('check');
+  await page.locator('[data-testid=fault-host]').selectOption('mx.example.net');
+  assert.equal(await page.locator('[data-testid=directive]').textContent(), 'check mx.example.net spf dkim dmarc');
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=injected]').getByText('check mx.example.net spf dkim dmarc').waitFor({ timeout: TIMEOUT });
+
+  // From Alice's laptop straight to Bob's provider, as alice@example.org: example.org's
+  // SPF record names only its own mail server.
+  await page.locator('[data-testid=connect-button]').click();
+  await settled(page);
+  for (const line of ['EHLO laptop.example.org', 'MAIL FROM:<alice@example.org>', 'RCPT TO:<bob@example.net>', 'DATA']) {
+    await type(page, line);
+  }
+  const field = page.locator('[data-testid=line]');
+  await field.fill('From: Alice <alice@example.org>\nSubject: not from her provider\n\nHello Bob\n.');
+  await field.press('Enter');
+  const screen = await settled(page);
+  assert.match(screen, /550 5\.7\.23 SPF validation failed: 192\.0\.2\.10 is not allowed to send mail for example\.org/);
+  // The transcript has the check's lookups and its finding.
+  const transcript = await page.locator('[data-testid=transcript-row]').allInnerTexts();
+  assert.ok(transcript.some((r) => r.includes('example.org. IN TXT')), 'the SPF lookup is in the transcript');
+  assert.ok(transcript.some((r) => r.includes('SPF fail: 192.0.2.10')), 'the finding is in the transcript');
+  await page.screenshot({ path: await artifactPath('sandbox-checks-1366.png') });
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'nothing asked of another origin');
+  await context.close();
+});
