@@ -561,7 +561,12 @@ pub fn verify(sig: &Signature, message: &[u8], key: Option<&Answer>, unix_time: 
         (Some(before), Some(after)) => format!("{before}{after}"),
         _ => sig.field.clone(),
     };
-    let data = header_data(&sig.headers, sig.header_canonicalization, &fields, emptied.as_bytes());
+    // The signature being checked is hashed last, by itself (§3.7): a `dkim-signature` in its
+    // h= names the other, earlier signatures (§5.4), never this one.
+    let own = fields.iter().position(|f| f.raw == sig.field.as_bytes());
+    let others: Vec<Field> =
+        fields.into_iter().enumerate().filter(|(i, _)| Some(*i) != own).map(|(_, f)| f).collect();
+    let data = header_data(&sig.headers, sig.header_canonicalization, &others, emptied.as_bytes());
     let matches = ed25519_compact::Signature::from_slice(&sig.signature)
         .is_ok_and(|s| public.verify(Hash::hash(&data), &s).is_ok());
     if !matches {
@@ -1606,7 +1611,7 @@ mod tests {
         let record = s.record();
         let zone = [("mail2026._domainkey.example.org", record.as_str())];
         // (tags, change, result)
-        let cases: [(&str, fn(&str) -> String, DkimResult); 9] = [
+        let cases: [(&str, fn(&str) -> String, DkimResult); 10] = [
             ("c=simple/simple; h=from:subject", |m| m.to_string(), DkimResult::Pass),
             // Simple: any change to a signed field or a body line fails (§3.4.1, §3.4.3) ...
             (
@@ -1632,6 +1637,9 @@ mod tests {
                 |m| format!("From: Mallory <boss@example.org>\r\n{m}"),
                 DkimResult::Fail,
             ),
+            // h= naming dkim-signature covers the signatures before this one, never this
+            // one, which is hashed last by itself (§5.4, §3.7): none here, so it passes.
+            ("c=relaxed/relaxed; h=from:subject:dkim-signature", |m| m.to_string(), DkimResult::Pass),
         ];
         for (tags, change, want) in cases {
             let tags = format!("v=1; a=ed25519-sha256; d=example.org; s=mail2026; {tags};");

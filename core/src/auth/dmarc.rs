@@ -176,6 +176,10 @@ pub struct Record {
     /// or an invalid `sp`, but a valid `rua`, and a receiver then acts as if it said
     /// `p=none` (RFC 7489 §6.6.3 step 6). `None` for a record whose policy is valid.
     pub policy_problem: Option<String>,
+    /// Tags left at their defaults because their values had syntax errors, each with why
+    /// (RFC 7489 §6.3: "Syntax errors in the remainder of the record SHOULD be discarded in
+    /// favor of default values"); a report address list keeps the addresses that read.
+    pub ignored: Vec<String>,
 }
 
 /// The tags RFC 7489 §6.3 defines; any other tag is ignored.
@@ -226,6 +230,7 @@ pub fn parse_record(text: &str) -> Result<Record, String> {
         rf: vec!["afrf".to_string()],
         ri: 86400,
         policy_problem: None,
+        ignored: Vec::new(),
     };
     let mut policy = None;
     let mut p_error = None;
@@ -260,21 +265,37 @@ pub fn parse_record(text: &str) -> Result<Record, String> {
                 Some(p) => record.subdomain_policy = Some(p),
                 None => sp_error = Some(bad("none, quarantine or reject")),
             },
-            "rua" => record.rua = report_uris(tag, value)?,
-            "ruf" => record.ruf = report_uris(tag, value)?,
-            "adkim" => {
-                record.adkim = Alignment::parse(value).ok_or_else(|| bad("r (relaxed) or s (strict)"))?
+            // The other tags: a value with a syntax error is ignored, the default stays
+            // (RFC 7489 §6.3), and the record still says what the domain asks.
+            "rua" | "ruf" => {
+                let (uris, problem) = report_uris(tag, value);
+                record.ignored.extend(problem);
+                if tag == "rua" { record.rua = uris } else { record.ruf = uris }
             }
-            "aspf" => {
-                record.aspf = Alignment::parse(value).ok_or_else(|| bad("r (relaxed) or s (strict)"))?
-            }
-            "pct" => record.percent = percent(value).ok_or_else(|| bad("a whole number from 0 to 100"))?,
-            "ri" => record.ri = seconds(value).ok_or_else(|| bad("a whole number of seconds"))?,
-            "fo" => {
-                record.fo = failure_options(value)
-                    .ok_or_else(|| bad("a list of 0, 1, d and s separated by colons"))?
-            }
-            "rf" => record.rf = report_formats(value).ok_or_else(|| bad("a list of report format names"))?,
+            "adkim" => match Alignment::parse(value) {
+                Some(a) => record.adkim = a,
+                None => record.ignored.push(bad("r (relaxed) or s (strict)")),
+            },
+            "aspf" => match Alignment::parse(value) {
+                Some(a) => record.aspf = a,
+                None => record.ignored.push(bad("r (relaxed) or s (strict)")),
+            },
+            "pct" => match percent(value) {
+                Some(p) => record.percent = p,
+                None => record.ignored.push(bad("a whole number from 0 to 100")),
+            },
+            "ri" => match seconds(value) {
+                Some(r) => record.ri = r,
+                None => record.ignored.push(bad("a whole number of seconds")),
+            },
+            "fo" => match failure_options(value) {
+                Some(f) => record.fo = f,
+                None => record.ignored.push(bad("a list of 0, 1, d and s separated by colons")),
+            },
+            "rf" => match report_formats(value) {
+                Some(f) => record.rf = f,
+                None => record.ignored.push(bad("a list of report format names")),
+            },
             // "v" again was refused as a repeated tag above.
             _ => {}
         }
@@ -386,16 +407,20 @@ fn report_formats(value: &str) -> Option<Vec<String>> {
 
 /// `rua`, `ruf`: report URIs separated by commas, each with an optional size limit
 /// (`!10m`) (RFC 7489 §6.2, §6.4 dmarc-uri). The first [`MAX_REPORT_URIS`] are kept.
-fn report_uris(tag: &str, value: &str) -> Result<Vec<String>, String> {
+fn report_uris(tag: &str, value: &str) -> (Vec<String>, Option<String>) {
     let mut uris = Vec::new();
+    let mut problem = None;
     for item in value.split(',') {
         let item = trim_wsp(item);
-        report_uri(item).map_err(|why| format!("{tag}= has {why}"))?;
-        if uris.len() < MAX_REPORT_URIS {
-            uris.push(item.to_string());
+        match report_uri(item) {
+            Ok(()) if uris.len() < MAX_REPORT_URIS => uris.push(item.to_string()),
+            Ok(()) => {}
+            Err(why) => {
+                problem.get_or_insert_with(|| format!("{tag}= has {why}"));
+            }
         }
     }
-    Ok(uris)
+    (uris, problem)
 }
 
 /// One dmarc-uri: a URI (RFC 3986 §3) in which commas and exclamation marks are
@@ -529,7 +554,17 @@ pub fn from_domain(message: &[u8]) -> Result<String, String> {
                 mailboxes.push(tokens.get(start..i).unwrap_or_default());
                 start = i + 1;
             }
-            Tok::Special(':') if !in_angle => start = i + 1,
+            // A group's name is a phrase of words (RFC 5322 §3.4): `a@b.example:` is no name,
+            // and what follows it must not be read as the one address.
+            Tok::Special(':') if !in_angle => {
+                let name = tokens.get(start..i).unwrap_or_default();
+                if !name.iter().all(|t| matches!(t, Tok::Atom(_) | Tok::Quoted(_) | Tok::Special('.'))) {
+                    return Err(
+                        "the From: field has a group name that is not a phrase (RFC 5322 §3.4)".to_string()
+                    );
+                }
+                start = i + 1
+            }
             _ => {}
         }
     }
@@ -1174,6 +1209,7 @@ mod tests {
             rf: vec!["afrf".to_string()],
             ri: 86400,
             policy_problem: None,
+            ignored: Vec::new(),
         }
     }
 
@@ -1325,20 +1361,6 @@ mod tests {
             ("v=DMARC2; p=none".into(), Err("v=DMARC2 is not DMARC1")),
             ("v=DMARC1 p=none".into(), Err("v=DMARC1 p=none needs a ; after DMARC1, before the next tag")),
             ("".into(), Err("not with v=DMARC1")),
-            // Bad pct: too big, negative, not a number, empty, four digits, a space inside.
-            ("v=DMARC1; p=reject; pct=150".into(), Err("pct=150 is not a whole number from 0 to 100")),
-            ("v=DMARC1; p=reject; pct=-1".into(), Err("pct=-1 is not")),
-            ("v=DMARC1; p=reject; pct=half".into(), Err("pct=half is not")),
-            ("v=DMARC1; p=reject; pct=".into(), Err("pct= is not")),
-            ("v=DMARC1; p=reject; pct=0100".into(), Err("pct=0100 is not")),
-            ("v=DMARC1; p=reject; pct=5 0".into(), Err("pct=5 0 is not")),
-            // Other values with errors.
-            ("v=DMARC1; p=reject; adkim=strict".into(), Err("adkim=strict is not r (relaxed) or s (strict)")),
-            ("v=DMARC1; p=reject; ri=+5".into(), Err("ri=+5 is not a whole number of seconds")),
-            ("v=DMARC1; p=reject; ri=4294967296".into(), Err("ri=4294967296 is not")),
-            ("v=DMARC1; p=reject; fo=2".into(), Err("fo=2 is not a list of 0, 1, d and s")),
-            ("v=DMARC1; p=reject; fo=".into(), Err("fo= is not")),
-            ("v=DMARC1; p=reject; rf=a f".into(), Err("rf=a f is not a list of report format names")),
             // A tag twice (RFC 6376 §3.2), v included.
             ("v=DMARC1; p=none; p=reject".into(), Err("the tag p appears twice")),
             ("v=DMARC1; p=none; V=DMARC1".into(), Err("the tag v appears twice")),
@@ -1346,19 +1368,8 @@ mod tests {
             ("v=DMARC1; p=none; bogus".into(), Err("`bogus` has no = sign")),
             ("v=DMARC1; p p=none".into(), Err("`p p` is not a tag name")),
             ("v=DMARC1; =none".into(), Err("`` is not a tag name")),
-            // Report URIs: empty, no scheme, an unencoded comma's empty neighbour, no
-            // address in a mailto, a bad size, one that overflows 64 bits, a space.
-            ("v=DMARC1; p=none; rua=".into(), Err("rua= has an empty place")),
-            ("v=DMARC1; p=none; rua=mailto:a@example.org,".into(), Err("rua= has an empty place")),
-            ("v=DMARC1; p=none; rua=dmarc@example.org".into(), Err("rua= has `dmarc@example.org`, which is not a URI")),
-            ("v=DMARC1; p=none; ruf=mailto:dmarc".into(), Err("ruf= has `mailto:dmarc`, whose mail address")),
-            ("v=DMARC1; p=none; rua=mailto:a@example.org!10x".into(), Err("whose size limit")),
-            ("v=DMARC1; p=none; rua=mailto:a@example.org!".into(), Err("whose size limit")),
-            ("v=DMARC1; p=none; rua=mailto:a@example.org!99999999999999999999m".into(), Err("whose size limit")),
-            ("v=DMARC1; p=none; rua=mailto:a b@example.org".into(), Err("which is not a URI")),
-            ("v=DMARC1; p=none; rua=mailto:a@example.org%zz".into(), Err("which is not a URI")),
             // An invalid rua does not rescue a missing p.
-            ("v=DMARC1; rua=bogus".into(), Err("rua= has `bogus`")),
+            ("v=DMARC1; rua=bogus".into(), Err("it has no p= tag")),
             // Not ASCII: refused, quoted back whole characters, no panic.
             ("v=DMARC1; p=réject".into(), Err("p=réject is not")),
             // Bounds: a long value is cut when quoted; a record over the limit is refused.
@@ -1382,6 +1393,61 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_value_of_another_tag_is_ignored_and_the_policy_kept() {
+        // RFC 7489 §6.3: only v and p are required; "Syntax errors in the remainder of the
+        // record SHOULD be discarded in favor of default values (if any) or ignored outright."
+        let cases: &[(&str, &str)] = &[
+            // Bad pct: too big, negative, not a number, empty, four digits, a space inside.
+            ("v=DMARC1; p=reject; pct=150", "pct=150 is not a whole number from 0 to 100"),
+            ("v=DMARC1; p=reject; pct=-1", "pct=-1 is not"),
+            ("v=DMARC1; p=reject; pct=half", "pct=half is not"),
+            ("v=DMARC1; p=reject; pct=", "pct= is not"),
+            ("v=DMARC1; p=reject; pct=0100", "pct=0100 is not"),
+            ("v=DMARC1; p=reject; pct=5 0", "pct=5 0 is not"),
+            // Other values with errors.
+            ("v=DMARC1; p=reject; adkim=strict", "adkim=strict is not r (relaxed) or s (strict)"),
+            ("v=DMARC1; p=reject; ri=+5", "ri=+5 is not a whole number of seconds"),
+            ("v=DMARC1; p=reject; ri=4294967296", "ri=4294967296 is not"),
+            ("v=DMARC1; p=reject; fo=2", "fo=2 is not a list of 0, 1, d and s"),
+            ("v=DMARC1; p=reject; fo=", "fo= is not"),
+            ("v=DMARC1; p=reject; rf=a f", "rf=a f is not a list of report format names"),
+            // Report URIs: empty, no scheme, an unencoded comma's empty neighbour, no
+            // address in a mailto, a bad size, one that overflows 64 bits, a space.
+            ("v=DMARC1; p=none; rua=", "rua= has an empty place"),
+            ("v=DMARC1; p=none; rua=mailto:a@example.org,", "rua= has an empty place"),
+            ("v=DMARC1; p=none; rua=dmarc@example.org", "rua= has `dmarc@example.org`, which is not a URI"),
+            ("v=DMARC1; p=none; ruf=mailto:dmarc", "ruf= has `mailto:dmarc`, whose mail address"),
+            ("v=DMARC1; p=none; rua=mailto:a@example.org!10x", "whose size limit"),
+            ("v=DMARC1; p=none; rua=mailto:a@example.org!", "whose size limit"),
+            ("v=DMARC1; p=none; rua=mailto:a@example.org!99999999999999999999m", "whose size limit"),
+            ("v=DMARC1; p=none; rua=mailto:a b@example.org", "which is not a URI"),
+            ("v=DMARC1; p=none; rua=mailto:a@example.org%zz", "which is not a URI"),
+        ];
+        for (text, why) in cases {
+            let got = parse_record(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+            let p = if text.contains("p=none") { Policy::None } else { Policy::Reject };
+            assert_eq!(got.policy, p, "{text:?}");
+            assert!(
+                got.ignored.iter().any(|i| i.contains(why)),
+                "{text:?}: {:?} should say {why:?}",
+                got.ignored
+            );
+            // The tag kept its default.
+            let defaults = base(p);
+            assert_eq!(
+                (got.percent, got.adkim, got.ri, &got.fo, &got.rf),
+                (defaults.percent, defaults.adkim, defaults.ri, &defaults.fo, &defaults.rf),
+                "{text:?}"
+            );
+        }
+        // A list keeps the addresses that read: the common mistake of a bare address beside
+        // a good one (RFC 7489 §6.6.3 step 6 needs "at least one syntactically valid" URI).
+        let r = parse_record("v=DMARC1; p=bogus; rua=mailto:d@example.org,dmarc@example.org").unwrap();
+        assert_eq!(r.rua, ["mailto:d@example.org"]);
+        assert_eq!(r.policy, Policy::None, "no usable p, a usable rua: as if p=none");
+    }
+
+    #[test]
     fn report_uris_are_bounded() {
         // Ten URIs: all checked, the first MAX_REPORT_URIS kept (§6.2 lets a receiver limit
         // them to no fewer than two).
@@ -1389,9 +1455,10 @@ mod tests {
         let r = parse_record(&format!("v=DMARC1; p=none; rua={}", list.join(","))).unwrap();
         assert_eq!(r.rua, list[..MAX_REPORT_URIS]);
         const { assert!(MAX_REPORT_URIS >= 2) };
-        // An error after the limit is still an error.
+        // An error after the limit is still noticed, and the rest kept.
         let bad = format!("v=DMARC1; p=none; rua={},bogus", list.join(","));
-        assert!(parse_record(&bad).is_err());
+        let r = parse_record(&bad).unwrap();
+        assert_eq!((r.rua.len(), r.ignored.len()), (MAX_REPORT_URIS, 1));
     }
 
     #[test]
@@ -1478,6 +1545,11 @@ mod tests {
             ("From: Zoë <zoe@example.org>\r\n\r\n".as_bytes().to_vec(), Ok("example.org")),
             // The obsolete route in angle brackets (RFC 5322 §4.4).
             (b"From: <@relay.example,@other.example:alice@example.org>\r\n\r\n".to_vec(), Ok("example.org")),
+            // A group's name with an @ is no phrase: not read as a group of evil.example.
+            (
+                b"From: ceo@bank.example:attacker@evil.example;\r\n\r\n".to_vec(),
+                Err("group name that is not a phrase"),
+            ),
             // A group with one member (not allowed in From: by §3.6.2, but one address).
             (b"From: Team: alice@example.org;\r\n\r\n".to_vec(), Ok("example.org")),
             // Folded lines (§2.2.3), CRLF or bare LF, tab or space.
@@ -1772,7 +1844,7 @@ mod tests {
             "timeout" => Found::TempError,
             "broken" => Found::Invalid {
                 domain: "example.org".into(),
-                reason: "pct=150 is not a whole number from 0 to 100".into(),
+                reason: "it has no p= tag to say none, quarantine or reject".into(),
             },
             _ => unreachable!("{name}"),
         };
@@ -1924,7 +1996,7 @@ mod tests {
             (
                 ("example.org", "broken", None, &[], 0),
                 (DmarcResult::PermError, None, false),
-                "The DMARC record at _dmarc.example.org is broken (pct=150 is not a whole number from 0 to 100), so DMARC could not be applied (a permanent error).",
+                "The DMARC record at _dmarc.example.org is broken (it has no p= tag to say none, quarantine or reject), so DMARC could not be applied (a permanent error).",
             ),
         ];
         for ((from, record, spf, dkim, sample), (result, disposition, sampled), reason) in cases {

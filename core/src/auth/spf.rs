@@ -580,9 +580,18 @@ impl SpfCheck {
         target
     }
 
-    /// The domain of a nested `check_host()` (`include`, `redirect`): a domain name, or None.
+    /// The domain of a nested `check_host()` (`include`, `redirect`): a name DNS can be
+    /// asked about, of at least two labels, or None. Any octet may be in a DNS label
+    /// (RFC 2181 §11): a macro that puts a local-part such as `a+b` in it still names a
+    /// domain (§7.4), as `a`, `mx` and `exists` take it; but not an address (a top label of
+    /// digits only, §4.3).
     fn check_host_target(&self, spec: &MacroString, domain: &str) -> Option<String> {
-        self.cx.expand(spec, domain).and_then(|e| query_name(&e)).filter(|name| is_fqdn(name))
+        let numeric =
+            |name: &str| name.rsplit('.').next().is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()));
+        self.cx
+            .expand(spec, domain)
+            .and_then(|e| query_name(&e))
+            .filter(|name| name.contains('.') && !numeric(name))
     }
 
     fn redirect(&mut self, spec: &MacroString, text: String) {
@@ -1260,6 +1269,19 @@ mod tests {
     /// Runs a check, answering every question from `zone`.
     fn run(zone: &Zone, ip: &str, from: &str, helo: &str) -> (SpfOutcome, Vec<(String, &'static str)>) {
         drive(SpfCheck::new(ip, from, helo), zone, None)
+    }
+
+    #[test]
+    fn an_include_built_from_a_local_part_is_asked_as_it_reads() {
+        // §7.4 expands local-parts such as `a+b` into names; DNS labels may hold any octet
+        // (RFC 2181 §11), so include asks for it, as exists does.
+        let z = zone(&[
+            "example.org TXT v=spf1 include:%{l}._spf.example.net -all",
+            "a+b._spf.example.net TXT v=spf1 ip4:192.0.2.25 -all",
+        ]);
+        let (outcome, asked) = run(&z, "192.0.2.25", "a+b@example.org", "mail.example.org");
+        assert_eq!(outcome.result, SpfResult::Pass, "{}", outcome.reason);
+        assert_eq!(asked[1], ("a+b._spf.example.net".to_string(), "TXT"));
     }
 
     /// Runs a check, answering every question from `zone` but question number `timeout`
