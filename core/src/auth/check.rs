@@ -77,7 +77,7 @@ enum Stage {
     Spf(Box<SpfCheck>),
     /// The key of signature `n`.
     Dkim(usize),
-    Dmarc(PolicyLookup),
+    Dmarc(Box<PolicyLookup>),
     Done,
 }
 
@@ -219,7 +219,7 @@ impl Check {
                         }
                         None if self.checks.dmarc => {
                             self.stage = match &self.from {
-                                Ok(domain) => Stage::Dmarc(PolicyLookup::new(domain)),
+                                Ok(domain) => Stage::Dmarc(Box::new(PolicyLookup::new(domain))),
                                 Err(_) => return self.finish(None),
                             }
                         }
