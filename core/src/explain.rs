@@ -307,6 +307,12 @@ pub const SMTP_REPLIES: &[Explanation] = &[
 /// Replies whose meaning depends on the command they answer: `"CODE VERB"`.
 pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
+        "550 DATA",
+        "The message is refused, for good",
+        "The server has read the whole message and will not take it: a rule of its own says no (the enhanced code after 550 says which, such as a sender that failed its checks). A permanent failure: the client must not send it again; a server that had already accepted the message sends its sender a bounce.",
+        "RFC 5321 §4.2.2, §4.3.2",
+    ),
+    e(
         "250 EHLO",
         "Hello, and here is what I can do",
         "The answer to EHLO spans several lines, each starting with 250, with a hyphen after the code on every line but the last and a space on the last. The first line names the server; each other line names one extension it supports, such as SIZE or PIPELINING.",
@@ -632,7 +638,7 @@ pub const TRUST: &[Explanation] = &[
     e(
         "dns-txt-dmarc",
         "What does the From: domain ask for? (DMARC)",
-        "The receiving server asks DNS for the TXT record at _dmarc. and the domain of the From: line, the address a person reads. A DMARC record (v=DMARC1) says what to do with mail that neither SPF nor DKIM shows came from that domain: p=none (deliver), p=quarantine (to Junk) or p=reject (refuse).",
+        "The receiving server asks DNS for the TXT record at _dmarc. followed by the domain of the From: line (the address a person reads), such as _dmarc.example.org. A DMARC record (v=DMARC1) says what to do with mail that neither SPF nor DKIM shows came from that domain: p=none (deliver), p=quarantine (to Junk) or p=reject (refuse).",
         "RFC 7489 §6.1, §6.3",
     ),
     e(
@@ -1651,7 +1657,7 @@ fn auth_note(text: &[u8]) -> Option<&'static str> {
         ("SPF ", "ar-spf"),
         ("DKIM ", "ar-dkim"),
         ("DMARC ", "ar-dmarc"),
-        ("Signs the message with DKIM", "dkim-sign"),
+        ("signs the message with DKIM", "dkim-sign"),
         ("Filed in the Junk folder", "ar-dmarc"),
     ]
     .into_iter()
@@ -2193,8 +2199,8 @@ mod tests {
                 EventKind::Note if text.starts_with("DMARC ") || text.starts_with("Filed in the Junk") => {
                     "ar-dmarc"
                 }
-                EventKind::Note if text.starts_with("Signs the message") => "dkim-sign",
-                EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550",
+                EventKind::Note if text.starts_with("signs the message") => "dkim-sign",
+                EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550 DATA",
                 _ => continue,
             };
             assert_eq!(key(e.index), want, "#{} {text}", e.index);
@@ -2208,7 +2214,7 @@ mod tests {
             "ar-dkim",
             "ar-dmarc",
             "dkim-sign",
-            "550",
+            "550 DATA",
         ] {
             assert!(seen.contains(&want), "{want} in {seen:?}");
         }

@@ -136,7 +136,11 @@ fn auth_results(message: &[u8]) -> Html {
                                 <dd>
                                     <code><strong>{ r.result.clone() }</strong>{ props.concat() }</code>
                                     if let Some(x) = r.explanation {
-                                        <span class="dsn-what">{ x.title }{ " " }{ explanation_text(x.text) }{ " " }{ rfc_link(x) }</span>
+                                        <span class="dsn-what">{ x.title }{ " " }{ rfc_link(x) }</span>
+                                        <details class="dsn-what">
+                                            <summary>{ "What the results mean" }</summary>
+                                            { explanation_text(x.text) }
+                                        </details>
                                     }
                                 </dd>
                             </>

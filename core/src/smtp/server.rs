@@ -160,7 +160,7 @@ impl State {
             (State::ExpectRcptOrData, false) => "waits for another RCPT TO, or DATA",
             (State::ReceivingData, true) => "replies 354; then reads the message",
             (State::ReceivingData, false) => "reads the message up to the lone dot",
-            (State::CheckingSender, _) => "checks who sent the message (SPF, DKIM, DMARC) before it answers",
+            (State::CheckingSender, _) => "checks who sent the message before it answers",
             (State::AuthExchange, true) => "asks for the login (334)",
             (State::AuthExchange, false) => "waits for the client's login data",
             (State::TlsHandshake, true) => "replies 220; then starts TLS",

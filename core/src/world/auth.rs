@@ -68,7 +68,7 @@ impl World {
             return;
         };
         let text = format!(
-            "Signs the message with DKIM for {} (the key published at {}).",
+            "signs the message with DKIM for {} (the key published at {}).",
             signer.domain(),
             signer.key_name()
         );

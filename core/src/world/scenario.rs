@@ -101,7 +101,9 @@ fn schedule_sends(w: &mut World, sends: &[Send], narrate: bool) -> Result<(), St
                 p.from_host == s.from_host && p.to == s.to && p.subject == s.subject
             };
             let text = if let Some(sender) = &s.program.sender {
-                format!("{who} sends an email that claims to come from {sender}.")
+                // A forged sender: whoever is at that computer, not the lesson's sender.
+                let label = &w.hosts[host].info.label;
+                format!("Someone on {label} sends an email that claims to come from {sender}.")
             } else if s.program.flaw.is_some() {
                 format!("{who} runs a home-made program that sends an email.")
             } else if again {
