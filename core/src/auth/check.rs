@@ -178,7 +178,7 @@ impl Check {
                     lines.push(format!("DMARC {}: {}", d.result.name(), after_colon(reason)))
                 }
                 // Known from the start, but said when the checks are done, after the others.
-                (None, Err(why)) if matches!(self.stage, Stage::Done) => {
+                (None, Err(why)) if matches!(self.stage, Stage::Done) && self.verdict_is_not_spf() => {
                     lines.push(format!("DMARC permerror: {why}"))
                 }
                 (None, Err(_)) => {}
@@ -188,7 +188,7 @@ impl Check {
         lines
     }
 
-    /// False when SPF's fail ended the check before DKIM was looked at.
+    /// False when SPF's fail ended the check before DKIM and DMARC were looked at.
     fn verdict_is_not_spf(&self) -> bool {
         !matches!(&self.verdict, Some(Verdict::Refuse(r)) if r.enhanced.as_deref() == Some("5.7.23"))
     }

@@ -1123,3 +1123,27 @@ fn a_check_answers_the_message_then_what_was_sent_meanwhile_and_stops_when_the_c
     assert!(notes.iter().any(|n| n.contains("went away before the checks were done")), "{notes:?}");
     assert!(!notes.iter().any(|n| n.contains("SPF")), "no finding for a message nobody waits for: {notes:?}");
 }
+
+#[cfg(feature = "trust")]
+#[test]
+fn an_spf_refusal_ends_the_checks_and_notes_only_spf() {
+    // SPF enforced and DMARC asked: an SPF fail refuses at once, so DKIM and DMARC are
+    // never looked at, and the notes say only what was checked.
+    let w = trust_world("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf dmarc\n");
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let notes: Vec<String> = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Note && e.from == mx)
+        .map(|e| e.text())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].starts_with("SPF fail"), "{notes:?}");
+    assert!(
+        !w.trace()
+            .events
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::DnsQuery { name, .. } if name.starts_with("_dmarc.")))
+    );
+}
