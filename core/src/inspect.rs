@@ -299,6 +299,11 @@ fn parse_content_type(value: &str) -> (String, Vec<(String, String)>) {
 
 /// Splits at `;` outside quotes.
 pub(crate) fn split_params(value: &str) -> Vec<String> {
+    split_unquoted(value, |c| c == ';')
+}
+
+/// `value` split at each `sep` outside double quotes (empty parts kept).
+fn split_unquoted(value: &str, sep: impl Fn(char) -> bool) -> Vec<String> {
     let mut out = vec![String::new()];
     let mut quoted = false;
     for c in value.chars() {
@@ -306,7 +311,7 @@ pub(crate) fn split_params(value: &str) -> Vec<String> {
             quoted = !quoted;
         }
         match (c, out.last_mut()) {
-            (';', _) if !quoted => out.push(String::new()),
+            (c, _) if sep(c) && !quoted => out.push(String::new()),
             (_, Some(s)) => s.push(c),
             (_, None) => {}
         }
@@ -438,28 +443,6 @@ pub fn auth_results(message: &[u8]) -> Vec<AuthResults> {
 }
 
 #[cfg(feature = "trust")]
-/// The words of `text`, split at whitespace outside double quotes.
-fn words_outside_quotes(text: &str) -> Vec<String> {
-    let (mut words, mut word, mut quoted) = (Vec::new(), String::new(), false);
-    for c in text.chars() {
-        if c == '"' {
-            quoted = !quoted;
-        }
-        if c.is_whitespace() && !quoted {
-            if !word.is_empty() {
-                words.push(std::mem::take(&mut word));
-            }
-        } else {
-            word.push(c);
-        }
-    }
-    if !word.is_empty() {
-        words.push(word);
-    }
-    words
-}
-
-#[cfg(feature = "trust")]
 fn read_auth_results(value: &str) -> AuthResults {
     // Comments out (RFC 5322 §3.2.2, nested), quoted strings kept whole.
     let (mut text, mut depth, mut quoted) = (String::new(), 0usize, false);
@@ -471,11 +454,11 @@ fn read_auth_results(value: &str) -> AuthResults {
             }
             '(' if !quoted => depth += 1,
             ')' if !quoted && depth > 0 => depth -= 1,
-            _ if depth == 0 => text.push(if c == ';' && quoted { '\u{1}' } else { c }),
+            _ if depth == 0 => text.push(c),
             _ => {}
         }
     }
-    let mut parts = text.split(';').map(|p| p.trim().replace('\u{1}', ";"));
+    let mut parts = split_params(&text).into_iter().map(|p| p.trim().to_string());
     // The authserv-id, maybe followed by a version (RFC 8601 §2.2).
     let authserv_id =
         parts.next().and_then(|p| p.split_whitespace().next().map(str::to_string)).unwrap_or_default();
@@ -483,7 +466,7 @@ fn read_auth_results(value: &str) -> AuthResults {
         .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("none"))
         .take(MAX_AUTH_RESULTS)
         .filter_map(|p| {
-            let mut words = words_outside_quotes(&p).into_iter();
+            let mut words = split_unquoted(&p, char::is_whitespace).into_iter().filter(|w| !w.is_empty());
             let first = words.next()?;
             let (method, result) = first.split_once('=')?;
             let method = method.split('/').next().unwrap_or(method).to_ascii_lowercase();

@@ -78,7 +78,7 @@ pub fn unix_secs(t: SimTime) -> i64 {
 }
 
 pub fn rfc5322_date(t: SimTime) -> String {
-    let secs = EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64;
+    let secs = unix_secs(t);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -92,7 +92,7 @@ pub fn rfc5322_date(t: SimTime) -> String {
 /// `t` as a calendar date and time of day in UTC: (year, month, day, hour, minute,
 /// second), for the date formats of the protocols (IMAP's INTERNALDATE, RFC 3501 §9).
 pub fn date_parts(t: SimTime) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64;
+    let secs = unix_secs(t);
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400) as u32;
     (y, m, d, rem / 3600, (rem / 60) % 60, rem % 60)

@@ -1315,7 +1315,7 @@ struct Ctx<'a> {
 }
 
 fn day_of(t: SimTime) -> i64 {
-    (EPOCH_UNIX + (t.as_micros() / 1_000_000) as i64).div_euclid(86_400)
+    time::unix_secs(t).div_euclid(86_400)
 }
 
 /// The day of an RFC 5322 date (`Mon, 30 Nov 2026 09:00:00 +0000`), time and zone left
