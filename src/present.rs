@@ -160,7 +160,7 @@ pub fn wire(ev: &TraceEvent) -> Wire {
             "TLS handshake: {} ({size} bytes; simulated, no real cryptography)",
             flight.label()
         )),
-        EventKind::DnsQuery { name, qtype } if ev.bytes.is_empty() => {
+        EventKind::DnsQuery { name, qtype, .. } if ev.bytes.is_empty() => {
             Wire::Lines(vec![(format!("{name} IN {qtype}"), LineEnd::None)])
         }
         EventKind::DnsAnswer { records, .. } if ev.bytes.is_empty() => {
@@ -440,6 +440,16 @@ pub fn mailboxes(trace: &Trace) -> Vec<(HostId, String)> {
         }
     }
     out
+}
+
+/// How many messages `addr`'s junk folder holds on the host of `snap`: a DMARC
+/// quarantine, or an IMAP client, files mail there. Neither is in the lite build, where
+/// this is 0 and the counts that add it compile to the inbox's.
+pub fn junk_count(_snap: &HostSnapshot, _addr: &str) -> usize {
+    #[cfg(feature = "trust")]
+    return _snap.junk.iter().find(|(a, _)| a == _addr).map_or(0, |(_, j)| *j);
+    #[cfg(not(feature = "trust"))]
+    0
 }
 
 /// A message as stored in a mailbox.

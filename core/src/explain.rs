@@ -642,6 +642,18 @@ pub const TRUST: &[Explanation] = &[
         "RFC 7489 §6.1, §6.3",
     ),
     e(
+        "dns-spf-mx",
+        "Which servers take this domain's mail? (SPF's mx)",
+        "This lookup delivers nothing: it is part of a sender check. The domain's SPF record says mx: the servers that receive its mail may also send it. So the receiving server asks for the domain's MX records, then for those servers' addresses, and compares each with the address the message came from. A match passes SPF.",
+        "RFC 7208 §5.4",
+    ),
+    e(
+        "dns-spf-a",
+        "Is this the sender's address? (SPF)",
+        "This lookup delivers nothing: it is part of a sender check. An a, mx or exists in the domain's SPF record names hosts, and the receiving server asks for their addresses to compare with the address the message came from: a, the domain itself (or the name after a:); mx, each server its MX records named; exists, any address at all is a match.",
+        "RFC 7208 §5.3, §5.4, §5.7",
+    ),
+    e(
         "dns-txt",
         "The domain's text records",
         "A TXT record holds text that a domain publishes for others to read. Mail uses it for SPF (v=spf1: which servers may send for the domain), DKIM keys (v=DKIM1) and DMARC policies (v=DMARC1). No record of that kind means the domain publishes none.",
@@ -1716,9 +1728,14 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
             TlsFlight::ClientFinished => "tls-finished",
         })),
         #[cfg(feature = "trust")]
-        EventKind::DnsQuery { qtype, name } if qtype == "TXT" => out.extend(other(dns_txt(name))),
+        EventKind::DnsQuery { qtype, name, .. } if qtype == "TXT" => out.extend(other(dns_txt(name))),
         #[cfg(feature = "trust")]
         EventKind::DnsAnswer { qtype, name, .. } if qtype == "TXT" => out.extend(other(dns_txt(name))),
+        // SPF's a, mx and exists: the same questions as a delivery's, asked for the check.
+        #[cfg(feature = "trust")]
+        EventKind::DnsQuery { qtype, check: true, .. } | EventKind::DnsAnswer { qtype, check: true, .. } => {
+            out.extend(other(if qtype == "MX" { "dns-spf-mx" } else { "dns-spf-a" }))
+        }
         EventKind::DnsQuery { qtype, .. } => {
             out.extend(other(if qtype == "MX" { "dns-mx" } else { "dns-a" }))
         }
@@ -2178,14 +2195,59 @@ mod tests {
     #[cfg(feature = "trust")]
     #[test]
     fn the_checks_of_a_sender_are_explained_by_what_each_is() {
+        let mut seen = Vec::new();
+        for id in ["dmarc", "spf", "dkim", "forwarded"] {
+            let lesson = crate::lessons::builtin(id).unwrap().unwrap();
+            let trace = crate::world::run_lesson(&lesson).unwrap().trace;
+            seen.extend(checks_explained(&trace, id));
+        }
+        for want in [
+            "dns-txt-dmarc",
+            "dns-txt-dkim",
+            "dns-txt-spf",
+            "dns-spf-mx",
+            "dns-spf-a",
+            "dns-mx",
+            "dns-a",
+            "ar-spf",
+            "ar-dkim",
+            "ar-dmarc",
+            "dkim-sign",
+            "550 DATA",
+        ] {
+            assert!(seen.contains(&want), "{want} in {seen:?}");
+        }
+        // The refusal's enhanced code is explained too.
         let lesson = crate::lessons::builtin("dmarc").unwrap().unwrap();
         let trace = crate::world::run_lesson(&lesson).unwrap().trace;
-        let key = |i: usize| event(&trace, i).first().map(|x| x.key).unwrap_or("none");
+        let refusal = trace.events.iter().find(|e| e.text().starts_with("550 5.7.26")).unwrap();
+        assert!(event(&trace, refusal.index).iter().any(|x| x.key == "5.7.26"));
+    }
+
+    /// Checks the entry of every DNS event and every check's note of `trace`: the keys seen.
+    #[cfg(feature = "trust")]
+    fn checks_explained(trace: &Trace, id: &str) -> Vec<&'static str> {
+        let key = |i: usize| event(trace, i).first().map(|x| x.key).unwrap_or("none");
         let mut seen = Vec::new();
         for e in &trace.events {
             let text = e.text();
             let want = match &e.kind {
-                EventKind::DnsQuery { name, qtype } | EventKind::DnsAnswer { name, qtype, .. }
+                // An SPF check's own lookups are not a delivery's (the DNS server cannot
+                // tell them apart: the World says which it asked).
+                EventKind::DnsQuery { qtype, check: true, .. }
+                | EventKind::DnsAnswer { qtype, check: true, .. }
+                    if qtype != "TXT" =>
+                {
+                    if qtype == "MX" {
+                        "dns-spf-mx"
+                    } else {
+                        "dns-spf-a"
+                    }
+                }
+                // A delivery's questions.
+                EventKind::DnsQuery { qtype, check: false, .. } if qtype == "MX" => "dns-mx",
+                EventKind::DnsQuery { qtype, check: false, .. } if qtype == "A" => "dns-a",
+                EventKind::DnsQuery { name, qtype, .. } | EventKind::DnsAnswer { name, qtype, .. }
                     if qtype == "TXT" =>
                 {
                     match name.as_str() {
@@ -2203,24 +2265,10 @@ mod tests {
                 EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550 DATA",
                 _ => continue,
             };
-            assert_eq!(key(e.index), want, "#{} {text}", e.index);
+            assert_eq!(key(e.index), want, "{id} #{} {text}", e.index);
             seen.push(want);
         }
-        for want in [
-            "dns-txt-dmarc",
-            "dns-txt-dkim",
-            "dns-txt-spf",
-            "ar-spf",
-            "ar-dkim",
-            "ar-dmarc",
-            "dkim-sign",
-            "550 DATA",
-        ] {
-            assert!(seen.contains(&want), "{want} in {seen:?}");
-        }
-        // The refusal's enhanced code is explained too.
-        let refusal = trace.events.iter().find(|e| e.text().starts_with("550 5.7.26")).unwrap();
-        assert!(event(&trace, refusal.index).iter().any(|x| x.key == "5.7.26"));
+        seen
     }
 
     #[test]

@@ -693,7 +693,7 @@ impl Anchor {
                     to_verb.as_deref() == Some(v.as_str())
                 }
                 (AnchorKind::Data, EventKind::MessageData) => true,
-                (AnchorKind::DnsQuery { qtype, name }, EventKind::DnsQuery { name: n, qtype: t })
+                (AnchorKind::DnsQuery { qtype, name }, EventKind::DnsQuery { name: n, qtype: t, .. })
                 | (AnchorKind::DnsAnswer { qtype, name }, EventKind::DnsAnswer { name: n, qtype: t, .. }) => {
                     qtype.as_ref().is_none_or(|q| q == t)
                         && name.as_ref().is_none_or(|q| q.eq_ignore_ascii_case(n))

@@ -687,6 +687,15 @@ impl MailStore {
         self.mailboxes.iter().map(|(a, m)| (a.as_str(), m.folders.get(INBOX).map_or(0, |f| f.messages.len())))
     }
 
+    /// Each mailbox whose junk folder (`\Junk`, RFC 6154 §2) holds messages, and how many.
+    #[cfg(any(feature = "trust", feature = "imap"))]
+    pub fn junk_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.mailboxes.iter().filter_map(|(a, m)| {
+            let junk = m.folders.values().find(|f| f.special_use == Some(SpecialUse::Junk))?;
+            (!junk.messages.is_empty()).then_some((a.as_str(), junk.messages.len()))
+        })
+    }
+
     /// Sets the mailbox's limit in octets (`None`: only the store-wide one). A limit below
     /// what is stored is allowed: the mailbox is then full, which is how a fault rule of the
     /// World makes it so.

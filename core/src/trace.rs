@@ -156,10 +156,14 @@ pub enum EventKind {
     /// no real cryptography happens; the event carries no bytes, only the size a real
     /// flight of that kind would have.
     Tls { flight: TlsFlight, size: usize },
-    /// A DNS question, e.g. `example.net. IN MX`.
-    DnsQuery { name: String, qtype: String },
-    /// A DNS answer; `records` are in zone-file presentation form.
-    DnsAnswer { name: String, qtype: String, records: Vec<String> },
+    /// A DNS question, e.g. `example.net. IN MX`. `check`: asked by a receiving server's
+    /// check of a sender (SPF's `a`, `mx` and `exists`, RFC 7208 §5), not to deliver mail:
+    /// the same question on the wire, asked for another reason; set by the World as it
+    /// asks.
+    DnsQuery { name: String, qtype: String, check: bool },
+    /// A DNS answer; `records` are in zone-file presentation form. `check` as for
+    /// [`EventKind::DnsQuery`].
+    DnsAnswer { name: String, qtype: String, records: Vec<String>, check: bool },
     /// A message is filed into `mailbox` (an address) on host `to`.
     Delivery { mailbox: String },
     /// The host `from` accepted responsibility for a message and queued it for relay.
@@ -290,8 +294,12 @@ pub struct HostSnapshot {
     /// Its open sessions, oldest connection first, each with its own state: a server
     /// with two clients shows both.
     pub sessions: Vec<SessionView>,
-    /// Mailboxes on this host and how many messages each holds.
+    /// Mailboxes on this host and how many messages each holds in its inbox.
     pub mailboxes: Vec<(String, usize)>,
+    /// Mailboxes whose junk folder holds messages (a DMARC `quarantine`, an IMAP client's
+    /// MOVE), and how many. Neither exists in a build without `trust` and `imap`.
+    #[cfg(any(feature = "trust", feature = "imap"))]
+    pub junk: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
     pub queued: usize,
     /// Down (unreachable) until this moment: a `down` fault's window.

@@ -92,13 +92,11 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'sta
         // A server relaying a message is also an SMTP client (RFC 5321 §2.3.3).
         lines.push(("host-state host-client-state", format!("as a client: {client_state}"), CLIENT_STATE));
     }
-    for (addr, n) in snap.mailboxes.iter().filter(|(_, n)| *n > 0) {
+    for (addr, n) in &snap.mailboxes {
         let who = addr.split('@').next().unwrap_or(addr);
-        lines.push((
-            "host-count",
-            format!("{who} has {n} {}", if *n == 1 { "message" } else { "messages" }),
-            COUNT,
-        ));
+        if let Some(count) = count_text(who, *n, present::junk_count(snap, addr)) {
+            lines.push(("host-count", count, COUNT));
+        }
     }
     if snap.queued > 0 {
         lines.push(("host-count host-queue", present::queue_text(snap), COUNT));
@@ -323,6 +321,18 @@ fn token_shape(ev: &TraceEvent) -> Html {
     }
 }
 
+/// What `who`'s mailbox holds, under its host: nothing when empty. A message filed in Junk
+/// is counted apart, so that the count still grows when the server takes one.
+fn count_text(who: &str, inbox: usize, junk: usize) -> Option<String> {
+    let messages = |n: usize| if n == 1 { "message" } else { "messages" };
+    match (inbox, junk) {
+        (0, 0) => None,
+        (n, 0) => Some(format!("{who} has {n} {}", messages(n))),
+        (0, j) => Some(format!("{who} has {j} {} in Junk", messages(j))),
+        (n, j) => Some(format!("{who} has {n} {}, and {j} in Junk", messages(n))),
+    }
+}
+
 /// The host's state in words: what its server waits for, what its client (when it
 /// relays) waits for, its mailboxes and its queue.
 fn host_status(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<String> {
@@ -335,7 +345,11 @@ fn host_status(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<String>
         out.push(format!("as a client: {client_state}"));
     }
     for (addr, n) in &snap.mailboxes {
-        out.push(format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }));
+        let junk = match present::junk_count(snap, addr) {
+            0 => String::new(),
+            j => format!(", {j} in Junk"),
+        };
+        out.push(format!("mailbox {addr}: {n} {}{junk}", if *n == 1 { "message" } else { "messages" }));
     }
     if snap.queued > 0 {
         out.push(present::queue_text(snap));
@@ -704,6 +718,21 @@ pub fn Diagram(props: &DiagramProps) -> Html {
 mod tests {
     use super::*;
     use mailroom_core::lessons::BUILTIN;
+
+    #[test]
+    fn a_mailbox_counts_its_junk_apart() {
+        for (inbox, junk, said) in [
+            (0, 0, None),
+            (1, 0, Some("bob has 1 message")),
+            (2, 0, Some("bob has 2 messages")),
+            (0, 1, Some("bob has 1 message in Junk")),
+            (0, 3, Some("bob has 3 messages in Junk")),
+            (1, 1, Some("bob has 1 message, and 1 in Junk")),
+            (4, 2, Some("bob has 4 messages, and 2 in Junk")),
+        ] {
+            assert_eq!(count_text("bob", inbox, junk).as_deref(), said, "{inbox} + {junk}");
+        }
+    }
 
     /// The diagram's height as every host state of the trace gives it, each placed.
     fn height_placing_every_state(trace: &Trace) -> f64 {

@@ -100,26 +100,25 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
             <div class="mailbox-list">
             { for main.iter().map(|(host, addr)| {
                 let all = held(addr);
-                // What the inbox holds now: less than was delivered once a mail program
+                // What the mailbox holds now: less than was delivered once a mail program
                 // took messages away (POP3 DELE then QUIT, IMAP EXPUNGE or MOVE).
-                let inbox = trace
-                    .snapshot_at(props.cursor)
-                    .get(*host)
-                    .and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)))
-                    .map_or(all.len(), |(_, n)| *n);
-                let gone = all.len().saturating_sub(inbox);
+                // A message in Junk (a DMARC quarantine) is still held, not taken away.
+                let snap = trace.snapshot_at(props.cursor).get(*host);
+                let inbox = snap.and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)));
+                let kept = inbox.map_or(all.len(), |(a, n)| n + snap.map_or(0, |s| present::junk_count(s, a)));
+                let gone = all.len().saturating_sub(kept);
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
                 let host_name = trace.hosts.get(*host).map(|h| h.name.clone()).unwrap_or_default();
                 html! {
                     <div key={addr.clone()} class="mailbox" data-testid="mailbox" data-owner={addr.clone()}
-                        data-count={inbox.to_string()}>
+                        data-count={kept.to_string()}>
                         <h3 class="mailbox-title">
                             <span>{ present::mailbox_title(&props.lesson, addr) }</span>
                             <span class="mailbox-where">{ format!("{addr} on {host_name}") }</span>
                             <span class="count-badge">
-                                { inbox }
-                                <span class="visually-hidden">{ if inbox == 1 { " message" } else { " messages" } }</span>
+                                { kept }
+                                <span class="visually-hidden">{ if kept == 1 { " message" } else { " messages" } }</span>
                             </span>
                         </h3>
                         if gone > 0 {

@@ -26,12 +26,19 @@ pub struct PredictProps {
     pub onskip: Callback<()>,
 }
 
-/// The score in words: a passed question (shown with no answer) is not a wrong one.
+/// The score in words: a question left unanswered (shown with no answer, or stepped
+/// over on the timeline) is not a wrong one, and "passed" is not said of it: beside a
+/// score it reads as a success.
 fn score_text(right: usize, answered: usize, asked: usize) -> String {
-    match asked - answered {
+    let questions = |n: usize| if n == 1 { "question" } else { "questions" };
+    match asked.saturating_sub(answered) {
         0 => format!("You predicted {right} of {asked} right."),
-        _ if answered == 0 => "You passed every question: no predictions this time.".into(),
-        passed => format!("You predicted {right} of {answered} right, and passed {passed}."),
+        _ if answered == 0 => {
+            format!("No predictions this time: {asked} {} left unanswered.", questions(asked))
+        }
+        open => {
+            format!("You predicted {right} of {answered} right; {open} {} left unanswered.", questions(open))
+        }
     }
 }
 
@@ -127,13 +134,14 @@ mod tests {
     use super::score_text;
 
     #[test]
-    fn the_score_counts_passed_questions_apart() {
+    fn the_score_counts_unanswered_questions_apart() {
         for (right, answered, asked, said) in [
             (1, 2, 2, "You predicted 1 of 2 right."),
             (0, 1, 1, "You predicted 0 of 1 right."),
-            (1, 1, 3, "You predicted 1 of 1 right, and passed 2."),
-            (0, 0, 2, "You passed every question: no predictions this time."),
-            (0, 0, 1, "You passed every question: no predictions this time."),
+            (1, 1, 3, "You predicted 1 of 1 right; 2 questions left unanswered."),
+            (2, 3, 4, "You predicted 2 of 3 right; 1 question left unanswered."),
+            (0, 0, 2, "No predictions this time: 2 questions left unanswered."),
+            (0, 0, 1, "No predictions this time: 1 question left unanswered."),
         ] {
             assert_eq!(score_text(right, answered, asked), said, "{right}/{answered}/{asked}");
         }

@@ -3,7 +3,8 @@ use crate::shared::Shared;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::components::transcript_row::TranscriptRow;
+use crate::components::transcript_row::{TranscriptRow, reveal_row};
+use crate::hooks::use_keep_in_sight;
 use crate::present::Speaker;
 use crate::state::Action;
 
@@ -53,6 +54,8 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
     }
     let start = first_row(shown, *windows, props.selected);
     let current = shown.checked_sub(1);
+    let list = use_node_ref();
+    use_keep_in_sight(list.clone(), reveal_row);
     let within = |i: Option<usize>, start: usize| i.filter(|i| (start..start + CHUNK).contains(i));
     // Roving tabindex: one row is in the Tab order (the selected one, else the current
     // one); ↑ and ↓ move between rows. Tab reaches the controls after one stop here.
@@ -99,7 +102,7 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                     <span class="muted">{ format!(" ({start} not shown)") }</span>
                 </p>
             }
-            <ol class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint">
+            <ol ref={list} class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint">
                 { for (start..shown).step_by(CHUNK).map(|start| html! {
                     <TranscriptChunk
                         key={start}

@@ -59,7 +59,7 @@ fn data_line(text: &str, end: LineEnd, show_end: bool) -> Html {
 
 /// Brings a row into sight, and then its dot-stuffed line if it has one: the line the
 /// narration asks students to look at, even when the row is taller than the list.
-fn reveal_row(row: &web_sys::HtmlElement) {
+pub fn reveal_row(row: &web_sys::HtmlElement) {
     let Some(list) = row.parent_element().and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) else {
         return;
     };

@@ -196,6 +196,31 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
   assert.deepEqual(errors, []);
 });
 
+test('entering and leaving presenter mode keeps the current row of the transcript in sight, with no step', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/greylisting/step/40`);
+  await lessonShown(page, 'greylisting', FIRST_LOAD_TIMEOUT);
+  // The current row's top inside the list's visible part (a tall row may go past its bottom).
+  const inSight = () => {
+    const list = document.querySelector('[data-testid=transcript]');
+    const row = list.querySelector('[aria-current]');
+    return row && row.offsetTop >= list.scrollTop - 1 && row.offsetTop + Math.min(row.offsetHeight, list.clientHeight) <= list.scrollTop + list.clientHeight + 1;
+  };
+  await page.waitForFunction(inSight);
+  const rows = () => page.locator('[data-testid=transcript-row]').count();
+  const before = await rows();
+  assert.ok(before >= 30, `${before} rows: the list scrolls`);
+  for (const state of ['presenting', 'not presenting']) {
+    await page.keyboard.press('p');
+    await page.waitForFunction((on) => document.documentElement.hasAttribute('data-presenting') === on, state === 'presenting');
+    await page.waitForFunction(inSight, null, { timeout: 5_000 });
+    assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '40', `${state}: no step`);
+  }
+  await context.close();
+  assert.deepEqual(errors, []);
+});
+
 test('a lesson opened by its address is fetched once, while the app loads, and drawn once, with it', { timeout: 60_000 }, async () => {
   const { context, errors } = await isolatedContext(browser, server.url);
   // How the code was compiled: as it streams in, or from a whole buffer once downloaded.

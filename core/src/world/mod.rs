@@ -207,6 +207,16 @@ enum Lookup {
     Auth { job: u64 },
 }
 
+impl Lookup {
+    /// Asked for a check of a sender (SPF, DKIM, DMARC), not to deliver mail.
+    fn is_check(&self) -> bool {
+        #[cfg(feature = "trust")]
+        return matches!(self, Lookup::Auth { .. });
+        #[cfg(not(feature = "trust"))]
+        false
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Action {
     Note {
@@ -820,6 +830,9 @@ impl World {
                     Some(m) => HostSnapshot {
                         sessions: Vec::new(),
                         mailboxes: m.store.inbox_counts().map(|(a, n)| (a.to_string(), n)).collect(),
+                        // Only a DMARC quarantine or an IMAP client files mail in Junk.
+                        #[cfg(any(feature = "trust", feature = "imap"))]
+                        junk: m.store.junk_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                         queued: m.mta.queued(),
                         queue: m.mta.items(),
                         down_until,
@@ -931,7 +944,8 @@ impl World {
             Action::DnsQueryArrives { host, name, qtype, lookup, sent } => {
                 let resolver = self.resolver.unwrap_or(host);
                 let question = format!("{name}. IN {qtype}");
-                let kind = EventKind::DnsQuery { name: name.clone(), qtype: qtype.to_string() };
+                let check = lookup.is_check();
+                let kind = EventKind::DnsQuery { name: name.clone(), qtype: qtype.to_string(), check };
                 self.record(sent, host, resolver, Protocol::Dns, kind, None, question.into_bytes());
                 let answer = self.zone.query(&name, qtype);
                 let at = self.net.transmit(resolver, host, self.now).at;
@@ -947,6 +961,7 @@ impl World {
                     name: name.clone(),
                     qtype: qtype.to_string(),
                     records: records.clone(),
+                    check: lookup.is_check(),
                 };
                 let mut text = records.join("\n");
                 text.push('\n');

@@ -1056,6 +1056,11 @@ fn a_body_changed_after_signing_fails_dkim_and_quarantine_files_it_in_junk() {
     assert!(ar.contains("dkim=fail header.d=example.org") && ar.contains("dmarc=fail"), "{ar}");
     let note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
     assert!(note.text().contains("Junk"), "{}", note.text());
+    // The host's state counts it there, apart from the inbox.
+    let snap = &w.trace().events.last().unwrap().hosts[mx];
+    let bob =
+        |counts: &[(String, usize)]| counts.iter().find(|(a, _)| a == "bob@example.net").map(|(_, n)| *n);
+    assert_eq!((bob(&snap.mailboxes), bob(&snap.junk), snap.junk.len()), (Some(0), Some(1), 1));
 }
 
 #[cfg(feature = "trust")]
