@@ -233,8 +233,8 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "454",
         "TLS not available",
-        "The server cannot start TLS right now. The client may go on without encryption, or give up and try later.",
-        "RFC 3207 §4",
+        "The server offered TLS but cannot start it now (an expired certificate, a missing key). The client decides. Between servers, opportunistic TLS goes on unencrypted, for anyone on the way to read; a server told to insist (MTA-STS, DANE) keeps the message for later; a mail program should not send a password in the clear.",
+        "RFC 3207 §4; RFC 7435 §1.3",
     ),
     e(
         "503",
@@ -475,6 +475,12 @@ pub const ENHANCED: &[Explanation] = &[
     e("5.5.2", "Syntax error", "The command is not written correctly.", "RFC 3463 §3.6"),
     e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
     e("5.6.0", "Other media error", "Something is wrong with the message content itself.", "RFC 3463 §3.7"),
+    e(
+        "4.7.0",
+        "Security: not now",
+        "A security feature failed for the moment, here TLS: it may work if the client tries again later.",
+        "RFC 3463 §3.8",
+    ),
     e(
         "5.7.0",
         "Security or policy status",
@@ -2269,6 +2275,19 @@ mod tests {
             seen.push(want);
         }
         seen
+    }
+
+    #[test]
+    fn every_enhanced_code_of_the_lessons_is_explained() {
+        for (id, text) in crate::lessons::BUILTIN {
+            let lesson = crate::lesson::Lesson::parse(id, text).unwrap();
+            let trace = crate::world::run_lesson(&lesson).unwrap().trace;
+            for e in &trace.events {
+                if let EventKind::Reply { status: Status::Smtp { enhanced: Some(code), .. }, .. } = &e.kind {
+                    assert!(enhanced(code).is_some(), "{id} #{}: {} has no explanation", e.index, e.text());
+                }
+            }
+        }
     }
 
     #[test]
