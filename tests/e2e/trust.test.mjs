@@ -1,4 +1,4 @@
-// The lessons on trust (SPF, DKIM, DMARC) in headless Chromium against the release build
+// The lessons on trust (SPF, DKIM, DMARC; and STARTTLS failing, in the lite app) in headless Chromium against the release build
 // (scripts/build.sh): they need the engine's sender checks, which only the full app has, so
 // opening one in the lite app goes to dist/full/ at the same address. There the checks'
 // DNS questions are in the transcript, each check's finding is a note, and the message
@@ -126,6 +126,12 @@ test('SPF: the lookups of the check step by step, and the fake refused with 550 
   // The explanation says what a TXT answer is for.
   assert.match(await page.locator('[data-testid=explanation]').innerText(), /SPF/);
   await page.screenshot({ path: await artifactPath('trust-spf-record-1366.png') });
+  // The MX question of the check is SPF's, not a delivery's.
+  await gotoPart(page, 'Looking up the MX');
+  assert.match(await current(page), /example\.org\.\s+IN\s+MX/);
+  const card = await page.locator('[data-testid=explanation]').innerText();
+  assert.match(card, /SPF's mx/, card);
+  assert.doesNotMatch(card, /To deliver to an address/, card);
   // The refusal is a question: stepping on from the bank's record asks it; the answer
   // shows the reply.
   await gotoPart(page, 'What does the bank say?');
@@ -138,5 +144,52 @@ test('SPF: the lookups of the check step by step, and the fake refused with 550 
   await page.locator('[data-testid=predict-verdict]').waitFor();
   assert.match(await current(page), /550 5\.7\.23 SPF validation failed/);
   assert.deepEqual(errors, [], 'no errors in the page');
+  await context.close();
+});
+
+test('When STARTTLS fails: 454, the relay goes on in the clear, and Received: says ESMTP', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  // No sender checks in it: the lite app plays it.
+  await page.goto(`${server.url}/#/lesson/when-starttls-fails`);
+  await lessonShown(page, 'when-starttls-fails', FIRST_LOAD_TIMEOUT);
+  assert.equal(new URL(page.url()).pathname, '/');
+  await page.locator('[data-testid=eavesdropper]').check();
+
+  // The 454 is a question, asked as its event comes next: will the message still be
+  // delivered? (The part that shows the 454 starts after it.)
+  await gotoPart(page, 'Asking for TLS');
+  const choice = page.locator('[data-testid=predict] .choice', { hasText: 'delivered' });
+  await choice.waitFor();
+  await choice.click();
+  assert.match(await page.locator('[data-testid=predict-verdict]').innerText(), /^Right/);
+  assert.match(await current(page), /454 4\.7\.0 TLS not available/);
+  assert.match(await page.locator('[data-testid=explanation]').innerText(), /opportunistic TLS goes on unencrypted/);
+
+  // The message on the second hop: what Eve captures is what was sent, no different row.
+  await gotoPart(page, 'Eve reads the door code');
+  const row = page.locator('[data-testid=transcript-row][aria-current=step]');
+  assert.match(await row.innerText(), /Received: from laptop\.example\.org/);
+  assert.equal(await row.locator('[data-testid=wire-seen]').count(), 0, 'nothing hidden on this hop');
+  // On the first hop, inside TLS, Eve saw only records.
+  const firstHop = await page.locator('[data-testid=transcript-row]').filter({ hasText: 'smtp.example.org' }).locator('[data-testid=wire-seen]').count();
+  assert.ok(firstHop > 0, 'the first hop shows what the eavesdropper captures');
+  await page.screenshot({ path: await artifactPath('trust-starttls-fails-1366.png') });
+
+  // Delivered: Dave's copy says ESMTP for the second hop, ESMTPSA for the first.
+  await gotoPart(page, 'Delivered, and nobody told');
+  await page.locator('.mailbox[data-owner="dave@example.com"] .message-open').click();
+  const dialog = page.locator('[data-testid=message-dialog]');
+  await dialog.waitFor();
+  await dialog.locator('button.inspect-tab', { hasText: 'Header and hops' }).click();
+  const view = await page.locator('[data-testid=inspect-view]').innerText();
+  assert.match(view, /by smtp\.example\.org[\s\S]*ESMTPSA/, view);
+  assert.match(view, /by mail\.example\.com[\s\S]*\bESMTP\b/, view);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'nothing asked of another origin');
   await context.close();
 });
