@@ -444,10 +444,11 @@ pub fn mailboxes(trace: &Trace) -> Vec<(HostId, String)> {
 
 /// How many messages `addr`'s junk folder holds on the host of `snap`: a DMARC
 /// quarantine, or an IMAP client, files mail there. Neither is in the lite build, where
-/// this is 0 and the counts that add it compile to the inbox's.
+/// this is 0 and the counts that add it compile to the inbox's. (The snapshot has the
+/// count with the engine's `trust` or `imap`; this app's `imap` turns on `trust`.)
 pub fn junk_count(_snap: &HostSnapshot, _addr: &str) -> usize {
     #[cfg(feature = "trust")]
-    return _snap.junk.iter().find(|(a, _)| a == _addr).map_or(0, |(_, j)| *j);
+    return _snap.junk.iter().find(|(a, _)| a.eq_ignore_ascii_case(_addr)).map_or(0, |(_, j)| *j);
     #[cfg(not(feature = "trust"))]
     0
 }

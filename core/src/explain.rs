@@ -232,9 +232,9 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     ),
     e(
         "454",
-        "TLS not available",
-        "The server offered TLS but cannot start it now (an expired certificate, a missing key). The client decides. Between servers, opportunistic TLS goes on unencrypted, for anyone on the way to read; a server told to insist (MTA-STS, DANE) keeps the message for later; a mail program should not send a password in the clear.",
-        "RFC 3207 §4; RFC 7435 §1.3",
+        "Not available right now",
+        "Not now: TLS, or checking a login, failed for the moment. Trying later may work.",
+        "RFC 3207 §4; RFC 4954 §6",
     ),
     e(
         "503",
@@ -317,6 +317,12 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
         "Hello, and here is what I can do",
         "The answer to EHLO spans several lines, each starting with 250, with a hyphen after the code on every line but the last and a space on the last. The first line names the server; each other line names one extension it supports, such as SIZE or PIPELINING.",
         "RFC 5321 §4.1.1.1, §4.2.1",
+    ),
+    e(
+        "454 STARTTLS",
+        "TLS not available",
+        "The server offered TLS but cannot start it now. The client decides: a mail program with a password stops and keeps the message; between servers, opportunistic TLS goes on unencrypted, readable by anyone on the way, unless the sender insists (MTA-STS, DANE) and tries later.",
+        "RFC 3207 §4; RFC 7435 §3",
     ),
     e(
         "220 STARTTLS",
@@ -478,7 +484,7 @@ pub const ENHANCED: &[Explanation] = &[
     e(
         "4.7.0",
         "Security: not now",
-        "A security feature failed for the moment, here TLS: it may work if the client tries again later.",
+        "A security feature failed for the moment (TLS, a login check): it may work if the client tries again later.",
         "RFC 3463 §3.8",
     ),
     e(
@@ -650,7 +656,7 @@ pub const TRUST: &[Explanation] = &[
     e(
         "dns-spf-mx",
         "Which servers take this domain's mail? (SPF's mx)",
-        "This lookup delivers nothing: it is part of a sender check. The domain's SPF record says mx: the servers that receive its mail may also send it. So the receiving server asks for the domain's MX records, then for those servers' addresses, and compares each with the address the message came from. A match passes SPF.",
+        "This lookup delivers nothing: it is part of a sender check. The domain's SPF record says mx: the servers that receive its mail may also send it. So the receiving server asks for the domain's MX records, then for those servers' addresses, and compares each with the address the message came from. A match gives the mechanism's result: pass for a plain mx (softfail for ~mx).",
         "RFC 7208 §5.4",
     ),
     e(
@@ -658,6 +664,18 @@ pub const TRUST: &[Explanation] = &[
         "Is this the sender's address? (SPF)",
         "This lookup delivers nothing: it is part of a sender check. An a, mx or exists in the domain's SPF record names hosts, and the receiving server asks for their addresses to compare with the address the message came from: a, the domain itself (or the name after a:); mx, each server its MX records named; exists, any address at all is a match.",
         "RFC 7208 §5.3, §5.4, §5.7",
+    ),
+    e(
+        "dns-spf-ptr",
+        "Which name has this address? (SPF's ptr)",
+        "This lookup delivers nothing: it is part of a sender check, for a ptr in the SPF record. The receiving server asks which names the sending address has (a reverse lookup under in-addr.arpa), then whether those names point back to it. RFC 7208 advises against ptr: it is slow and unreliable.",
+        "RFC 7208 §5.5",
+    ),
+    e(
+        "dns-spf-void",
+        "Nothing there: a void lookup (SPF)",
+        "Part of a sender check: the name has no such record. The mechanism that asked simply does not match, and the check goes on to the next one. More than two such empty answers in one check end it with permerror, a limit against abuse.",
+        "RFC 7208 §4.6.4",
     ),
     e(
         "dns-txt",
@@ -1739,8 +1757,18 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::DnsAnswer { qtype, name, .. } if qtype == "TXT" => out.extend(other(dns_txt(name))),
         // SPF's a, mx and exists: the same questions as a delivery's, asked for the check.
         #[cfg(feature = "trust")]
+        EventKind::DnsAnswer { records, check: true, .. }
+            if records.is_empty() || dns_answer("A", records) != "dns-a" =>
+        {
+            out.extend(other("dns-spf-void"))
+        }
+        #[cfg(feature = "trust")]
         EventKind::DnsQuery { qtype, check: true, .. } | EventKind::DnsAnswer { qtype, check: true, .. } => {
-            out.extend(other(if qtype == "MX" { "dns-spf-mx" } else { "dns-spf-a" }))
+            out.extend(other(match qtype.as_str() {
+                "MX" => "dns-spf-mx",
+                "PTR" => "dns-spf-ptr",
+                _ => "dns-spf-a",
+            }))
         }
         EventKind::DnsQuery { qtype, .. } => {
             out.extend(other(if qtype == "MX" { "dns-mx" } else { "dns-a" }))
@@ -2228,6 +2256,57 @@ mod tests {
         let trace = crate::world::run_lesson(&lesson).unwrap().trace;
         let refusal = trace.events.iter().find(|e| e.text().starts_with("550 5.7.26")).unwrap();
         assert!(event(&trace, refusal.index).iter().any(|x| x.key == "5.7.26"));
+    }
+
+    #[cfg(feature = "trust")]
+    #[test]
+    fn an_spf_checks_own_lookups_say_what_they_are_for() {
+        use crate::mail::Draft;
+        use crate::world::World;
+        let mut d = crate::describe::Description::standard();
+        d.extend(
+            "txt example.org \"v=spf1 ptr a:nothing.example.org ~mx -all\"\ncheck mx.example.net spf\n",
+            1,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut w = World::from_description(&d);
+        let laptop = w.host_by_name("laptop.example.org").unwrap();
+        let to = vec!["bob@example.net".to_string()];
+        let draft = Draft {
+            cc: &[],
+            bcc: &[],
+            from: "Alice <alice@example.org>",
+            to: &to,
+            subject: "x",
+            body: "x",
+            attachments: &[],
+        };
+        w.send_mail(laptop, "smtp.example.org", &draft).unwrap();
+        w.run_until_idle().unwrap();
+        let trace = w.trace();
+        let keyed: Vec<(String, &str)> = trace
+            .events
+            .iter()
+            .filter(|e| {
+                matches!(
+                    &e.kind,
+                    EventKind::DnsQuery { check: true, .. } | EventKind::DnsAnswer { check: true, .. }
+                )
+            })
+            .map(|e| (e.text().lines().next().unwrap_or("").to_string(), event(trace, e.index)[0].key))
+            .collect();
+        for (line, key) in [
+            // The relay's address, 192.0.2.25, asked for backwards; no name is there.
+            ("25.2.0.192.in-addr.arpa. IN PTR", "dns-spf-ptr"),
+            ("25.2.0.192.in-addr.arpa. does not exist (NXDOMAIN)", "dns-spf-void"),
+            ("nothing.example.org. IN A", "dns-spf-a"),
+            ("nothing.example.org. does not exist (NXDOMAIN)", "dns-spf-void"),
+            ("smtp.example.org. 3600 IN A 192.0.2.25", "dns-spf-a"),
+            ("example.org. IN MX", "dns-spf-mx"),
+            ("smtp.example.org. IN A", "dns-spf-a"),
+        ] {
+            assert!(keyed.iter().any(|(l, k)| l.contains(line) && *k == key), "{line} {key} in {keyed:#?}");
+        }
     }
 
     /// Checks the entry of every DNS event and every check's note of `trace`: the keys seen.

@@ -329,7 +329,7 @@ fn count_text(who: &str, inbox: usize, junk: usize) -> Option<String> {
         (0, 0) => None,
         (n, 0) => Some(format!("{who} has {n} {}", messages(n))),
         (0, j) => Some(format!("{who} has {j} {} in Junk", messages(j))),
-        (n, j) => Some(format!("{who} has {n} {}, and {j} in Junk", messages(n))),
+        (n, j) => Some(format!("{who} has {n} in the inbox, {j} in Junk")),
     }
 }
 
@@ -727,8 +727,8 @@ mod tests {
             (2, 0, Some("bob has 2 messages")),
             (0, 1, Some("bob has 1 message in Junk")),
             (0, 3, Some("bob has 3 messages in Junk")),
-            (1, 1, Some("bob has 1 message, and 1 in Junk")),
-            (4, 2, Some("bob has 4 messages, and 2 in Junk")),
+            (1, 1, Some("bob has 1 in the inbox, 1 in Junk")),
+            (4, 2, Some("bob has 4 in the inbox, 2 in Junk")),
         ] {
             assert_eq!(count_text("bob", inbox, junk).as_deref(), said, "{inbox} + {junk}");
         }

@@ -105,7 +105,8 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                 // A message in Junk (a DMARC quarantine) is still held, not taken away.
                 let snap = trace.snapshot_at(props.cursor).get(*host);
                 let inbox = snap.and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)));
-                let kept = inbox.map_or(all.len(), |(a, n)| n + snap.map_or(0, |s| present::junk_count(s, a)));
+                let junk = snap.map_or(0, |s| present::junk_count(s, addr));
+                let kept = inbox.map_or(all.len(), |(_, n)| n + junk);
                 let gone = all.len().saturating_sub(kept);
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
@@ -124,6 +125,11 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                         if gone > 0 {
                             <p class="muted messages-earlier" data-testid="mailbox-gone">
                                 { format!("{} delivered here, {gone} of them no longer in the inbox (taken by a mail program):", all.len()) }
+                            </p>
+                        }
+                        if junk > 0 {
+                            <p class="muted messages-earlier" data-testid="mailbox-junk">
+                                { format!("{junk} of {kept} in the Junk folder, not the inbox (the sender's domain asked for it: DMARC quarantine).") }
                             </p>
                         }
                         if earlier > 0 {

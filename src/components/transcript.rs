@@ -4,7 +4,7 @@ use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
 use crate::components::transcript_row::{TranscriptRow, reveal_row};
-use crate::hooks::use_keep_in_sight;
+use crate::hooks::{keep_in_sight, stop_watching};
 use crate::present::Speaker;
 use crate::state::Action;
 
@@ -48,14 +48,20 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
     let shown = props.cursor.min(props.run.trace.len());
     // Windows of earlier rows asked for; back to one for another lesson.
     let windows = use_state(|| 1usize);
+    let list = use_node_ref();
     {
-        let windows = windows.clone();
-        use_effect_with(props.run.clone(), move |_| windows.set(1));
+        // One effect for both (each effect is code of its own in the wasm): back to one
+        // window for another lesson, and the current row kept in sight when the list's
+        // size changes (presenter mode, a resized window).
+        let (windows, list) = (windows.clone(), list.clone());
+        use_effect_with(props.run.clone(), move |_| {
+            windows.set(1);
+            let watching = list.cast::<web_sys::HtmlElement>().and_then(|el| keep_in_sight(&el, reveal_row));
+            move || stop_watching(watching)
+        });
     }
     let start = first_row(shown, *windows, props.selected);
     let current = shown.checked_sub(1);
-    let list = use_node_ref();
-    use_keep_in_sight(list.clone(), reveal_row);
     let within = |i: Option<usize>, start: usize| i.filter(|i| (start..start + CHUNK).contains(i));
     // Roving tabindex: one row is in the Tab order (the selected one, else the current
     // one); ↑ and ↓ move between rows. Tab reaches the controls after one stop here.

@@ -17,7 +17,7 @@ import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './bro
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 const TIMEOUT = 15_000;
-const LESSONS = ['sending-an-email', 'a-bounce', 'retrieving-mail-with-pop3', 'keeping-mail-on-the-server', 'connection-drops-before-quit', 'the-pop3-lock', 'the-whole-journey', 'full-mailbox', 'too-big', 'unknown-domain', 'no-mx', 'logging-in', 'end-of-data', 'starttls', 'greylisting', 'days-later', 'two-failures', 'relaying', 'bcc', 'trusted-network', 'reading-a-bounce', 'dns-and-mx', 'email-myths', 'anatomy-of-a-message'];
+const LESSONS = ['sending-an-email', 'a-bounce', 'retrieving-mail-with-pop3', 'keeping-mail-on-the-server', 'connection-drops-before-quit', 'the-pop3-lock', 'the-whole-journey', 'full-mailbox', 'too-big', 'unknown-domain', 'no-mx', 'logging-in', 'end-of-data', 'starttls', 'when-starttls-fails', 'greylisting', 'days-later', 'two-failures', 'relaying', 'bcc', 'trusted-network', 'reading-a-bounce', 'dns-and-mx', 'email-myths', 'anatomy-of-a-message'];
 
 const SIZES = {
   laptop: { viewport: { width: 1366, height: 768 } },

@@ -196,27 +196,38 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
   assert.deepEqual(errors, []);
 });
 
-test('entering and leaving presenter mode keeps the current row of the transcript in sight, with no step', { timeout: 60_000 }, async () => {
+test('entering and leaving presenter mode keeps the current row, or the selected one, of the transcript in sight', { timeout: 60_000 }, async () => {
   const { context, errors } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
   const page = await context.newPage();
   await page.goto(`${server.url}/#/lesson/greylisting/step/40`);
   await lessonShown(page, 'greylisting', FIRST_LOAD_TIMEOUT);
-  // The current row's top inside the list's visible part (a tall row may go past its bottom).
-  const inSight = () => {
+  // The row's top inside the list's visible part (a tall row may go past its bottom).
+  const inSight = (selector) => {
     const list = document.querySelector('[data-testid=transcript]');
-    const row = list.querySelector('[aria-current]');
+    const row = list.querySelector(selector);
     return row && row.offsetTop >= list.scrollTop - 1 && row.offsetTop + Math.min(row.offsetHeight, list.clientHeight) <= list.scrollTop + list.clientHeight + 1;
   };
-  await page.waitForFunction(inSight);
-  const rows = () => page.locator('[data-testid=transcript-row]').count();
-  const before = await rows();
-  assert.ok(before >= 30, `${before} rows: the list scrolls`);
-  for (const state of ['presenting', 'not presenting']) {
-    await page.keyboard.press('p');
-    await page.waitForFunction((on) => document.documentElement.hasAttribute('data-presenting') === on, state === 'presenting');
-    await page.waitForFunction(inSight, null, { timeout: 5_000 });
-    assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '40', `${state}: no step`);
+  await page.waitForFunction(inSight, '[aria-current]');
+  const rows = await page.locator('[data-testid=transcript-row]').count();
+  assert.ok(rows >= 30, `${rows} rows: the list scrolls`);
+  const toggle = async (on) => {
+    await page.locator('[data-testid=present]').click();
+    await page.waitForFunction((v) => document.documentElement.hasAttribute('data-presenting') === v, on);
+  };
+  // The current row (the last one): in sight with the larger type, and back.
+  for (const on of [true, false]) {
+    await toggle(on);
+    await page.waitForFunction(inSight, '[aria-current]', { timeout: 5_000 });
   }
+  // A row selected in the middle of the list stays in sight instead, though the list was
+  // at its bottom.
+  await page.locator('[data-testid=transcript-row][data-index="20"]').click();
+  await page.waitForFunction(inSight, '[aria-selected=true]');
+  for (const on of [true, false]) {
+    await toggle(on);
+    await page.waitForFunction(inSight, '[aria-selected=true]', { timeout: 5_000 });
+  }
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '40', 'no step');
   await context.close();
   assert.deepEqual(errors, []);
 });

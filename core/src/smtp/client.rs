@@ -445,12 +445,20 @@ impl SmtpClient {
                 self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
                 self.quit();
             }
-            // No TLS after all (454, 502...): go on in the clear, as opportunistic TLS
-            // does; a server that insists says so with 530 or 538 (RFC 3207 §4).
+            // No TLS after all (454, 502...): RFC 3207 §4 leaves the next move to the
+            // client. A mail program with a login stops there, and keeps the message: it
+            // does not send a password in the clear (RFC 8314's advice to mail programs).
+            ClientState::ExpectStartTlsReply if self.login.is_some() => {
+                self.refused_early = Some(reply.clone());
+                self.fail_unresolved(|| RcptStatus::Failed(reply.clone()));
+                self.quit();
+            }
+            // A relay goes on in the clear, as opportunistic TLS does (RFC 7435 §3), in the
+            // same session: nothing was reset, so no second EHLO is needed; a server that
+            // insists on TLS says so with 530 (RFC 3207 §4).
             ClientState::ExpectStartTlsReply => {
                 self.starttls = false;
-                self.command("EHLO", format!("EHLO {}", self.helo_name));
-                self.state = ClientState::ExpectEhloReply;
+                self.send_mail();
             }
             // Nothing is read during the handshake; a reply here is a protocol error.
             ClientState::TlsHandshake => self.give_up(format!("a reply during the TLS handshake: {reply}")),
@@ -797,57 +805,62 @@ mod tests {
     }
 
     #[test]
-    fn a_421_to_starttls_ends_the_session_with_the_reason() {
-        // 454: no TLS now, go on in the clear; 421: the server is closing, EHLO would go
-        // nowhere (RFC 3207 §4, RFC 5321 §3.8).
-        for (reply, ehlo_again, status) in
-            [("454 4.7.0 no TLS now", true, 250), ("421 4.3.2 closing", false, 421)]
-        {
+    fn a_refused_starttls_goes_on_in_the_clear_for_a_relay_only() {
+        // (reply to STARTTLS, a mail program with a login?, what the server says next,
+        // the commands sent, the recipient's reply code, the error for the whole message).
+        // 454 to a relay: on in the clear in the same session, no second EHLO (RFC 3207 §4,
+        // RFC 7435 §3); to a mail program with a password: stop, the message kept; 421:
+        // the server is closing (RFC 5321 §3.8).
+        let done = ["250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 ok\r\n", "221 bye\r\n"];
+        let cases: &[(&str, bool, &[&str], &[&str], u16, Option<u16>)] = &[
+            (
+                "454 4.7.0 no TLS now",
+                false,
+                &done,
+                &["EHLO", "STARTTLS", "MAIL", "RCPT", "DATA", "QUIT"],
+                250,
+                None,
+            ),
+            ("454 4.7.0 no TLS now", true, &["221 bye\r\n"], &["EHLO", "STARTTLS", "QUIT"], 454, Some(454)),
+            ("502 5.5.1 not here", true, &["221 bye\r\n"], &["EHLO", "STARTTLS", "QUIT"], 502, Some(502)),
+            ("421 4.3.2 closing", false, &[], &["EHLO", "STARTTLS", "QUIT"], 421, Some(421)),
+        ];
+        for &(reply, login, then, want, status, whole) in cases {
             let env =
                 Envelope { mail_from: "alice@example.org".into(), rcpt_to: vec!["bob@example.net".into()] };
             let mut c =
                 SmtpClient::new("smtp.example.org", env, b"Subject: x\r\n\r\nhi\r\n".to_vec(), SimTime::ZERO)
                     .with_starttls();
-            let mut sent = Vec::new();
-            let mut server =
-                vec!["220 mx\r\n".to_string(), "250-mx\r\n250 STARTTLS\r\n".into(), format!("{reply}\r\n")];
-            if ehlo_again {
-                server.extend(
-                    ["250 mx\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 ok\r\n", "221 bye\r\n"]
-                        .map(String::from),
-                );
+            if login {
+                c = c.with_login("alice@example.org", "wonderland");
             }
-            for r in &server {
+            let mut sent = Vec::new();
+            let first = [
+                "220 mx\r\n".to_string(),
+                "250-mx\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n".into(),
+                format!("{reply}\r\n"),
+            ];
+            for r in first.iter().map(String::as_str).chain(then.iter().copied()) {
                 c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
                 while let Some(o) = c.poll_output() {
                     if let Output::Send { bytes, kind: EventKind::Command { .. } } = o {
-                        sent.push(
-                            String::from_utf8(bytes)
-                                .unwrap()
-                                .split(' ')
-                                .next()
-                                .unwrap()
-                                .trim_end()
-                                .to_string(),
-                        );
+                        let line = String::from_utf8(bytes).unwrap();
+                        sent.push(line.split([' ', '\r']).next().unwrap().to_string());
                     }
                 }
             }
-            if !ehlo_again {
+            if then.is_empty() {
                 // The server closes after its 421.
                 c.handle_close(SimTime::ZERO);
             }
-            assert_eq!(
-                sent.iter().filter(|v| *v == "EHLO").count(),
-                1 + usize::from(ehlo_again),
-                "{reply}: {sent:?}"
-            );
-            let outcome = c.outcome().unwrap_or_else(|| panic!("{reply}: not done"));
+            let case = format!("{reply}, login {login}");
+            assert_eq!(sent, want, "{case}");
+            let outcome = c.outcome().unwrap_or_else(|| panic!("{case}: not done"));
             let code = match &outcome.recipients[0].1 {
                 RcptStatus::Delivered(r) | RcptStatus::Failed(r) => r.code,
                 RcptStatus::Interrupted(_) => 0,
             };
-            assert_eq!(code, status, "{reply}");
+            assert_eq!((code, c.refused_whole().map(|r| r.code)), (status, whole), "{case}");
         }
     }
 

@@ -1152,3 +1152,44 @@ fn an_spf_refusal_ends_the_checks_and_notes_only_spf() {
             .any(|e| matches!(&e.kind, EventKind::DnsQuery { name, .. } if name.starts_with("_dmarc.")))
     );
 }
+
+#[test]
+fn a_mail_program_keeps_its_message_and_its_password_when_starttls_fails() {
+    // Alice's provider offers STARTTLS on port 587 but answers it 454: her mail program
+    // sends no password in the clear and keeps the message (RFC 3207 §4 leaves it to the
+    // client); a relay would go on in the clear (the lesson "When STARTTLS fails").
+    let mut d = Description::standard();
+    d.extend("reply smtp.example.org STARTTLS 454 4.7.0 \"TLS not available due to local problem\"\n", 1)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let mut w = World::from_description(&d);
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let to = vec!["bob@example.net".to_string()];
+    let draft = Draft {
+        cc: &[],
+        bcc: &[],
+        from: "Alice <alice@example.org>",
+        to: &to,
+        subject: "PIN",
+        body: "4711",
+        attachments: &[],
+    };
+    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
+    w.run_until_idle().unwrap();
+    let commands: Vec<String> = w
+        .trace()
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Command { verb } => Some(verb.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(commands, ["EHLO", "STARTTLS", "QUIT"]);
+    assert!(!w.trace().events.iter().any(|e| e.kind == EventKind::AuthData));
+    let note = w.trace().events.iter().rev().find(|e| e.kind == EventKind::Note).unwrap();
+    assert_eq!(
+        note.text(),
+        "The mail program reports an error and keeps the message in its Outbox: 454 4.7.0 TLS not available due to local problem"
+    );
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
+}
