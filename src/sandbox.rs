@@ -389,16 +389,18 @@ pub enum FaultKind {
     Reply,
     Cut,
     Check,
+    Txt,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 6] = [
+    pub const ALL: [FaultKind; 7] = [
         FaultKind::Down,
         FaultKind::Greylist,
         FaultKind::Full,
         FaultKind::Reply,
         FaultKind::Cut,
         FaultKind::Check,
+        FaultKind::Txt,
     ];
 
     /// Its directive's keyword.
@@ -410,6 +412,7 @@ impl FaultKind {
             FaultKind::Reply => "reply",
             FaultKind::Cut => "cut",
             FaultKind::Check => "check",
+            FaultKind::Txt => "txt",
         }
     }
 
@@ -421,6 +424,7 @@ impl FaultKind {
             FaultKind::Reply => "A server refuses a command",
             FaultKind::Cut => "A connection breaks",
             FaultKind::Check => "A server checks senders",
+            FaultKind::Txt => "A domain changes its SPF or DMARC record",
         }
     }
 
@@ -447,6 +451,8 @@ pub struct FaultForm {
     pub port: u16,
     /// What a server checks (`spf dkim dmarc`).
     pub checks: String,
+    /// The TXT record a domain publishes now: a whole `txt` line ([`FaultForm::records`]).
+    pub record: String,
 }
 
 /// `(value, text)` of a `<select>`'s options.
@@ -468,6 +474,7 @@ impl FaultForm {
             once: true,
             port: 25,
             checks: "spf dkim dmarc".into(),
+            record: String::new(),
         };
         form.effective(world)
     }
@@ -525,6 +532,24 @@ impl FaultForm {
         .into()
     }
 
+    /// The records example.org may publish instead of the sandbox world's own
+    /// (`mailroom_core::sandbox::TRUST_LINES`): each replaces the name's TXT records at once.
+    pub fn records() -> Options {
+        [
+            ("txt _dmarc.example.org \"v=DMARC1; p=reject\"", "DMARC: refuse what fails (p=reject)"),
+            (
+                "txt _dmarc.example.org \"v=DMARC1; p=quarantine\"",
+                "DMARC: into Junk (p=quarantine, as at the start)",
+            ),
+            ("txt _dmarc.example.org \"v=DMARC1; p=none\"", "DMARC: deliver, only watch (p=none)"),
+            ("txt example.org \"v=spf1 mx ~all\"", "SPF: other senders suspicious (~all)"),
+            ("txt example.org \"v=spf1 ip4:192.0.2.10 mx -all\"", "SPF: Alice's laptop may send too"),
+            ("txt example.org \"v=spf1 mx -all\"", "SPF: only its mail servers (-all, as at the start)"),
+        ]
+        .map(|(v, t)| (v.to_string(), format!("example.org · {t}")))
+        .into()
+    }
+
     pub fn times() -> Options {
         vec![("true".into(), "once".into()), ("false".into(), "every time".into())]
     }
@@ -564,6 +589,7 @@ impl FaultForm {
         f.duration = pick(&f.duration, &FaultForm::durations());
         f.mailbox = pick(&f.mailbox, &FaultForm::mailboxes(world));
         f.checks = pick(&f.checks, &FaultForm::checks());
+        f.record = pick(&f.record, &FaultForm::records());
         if f.kind == FaultKind::Cut {
             f.port = pick(&f.port.to_string(), &f.ports(world)).parse().unwrap_or(0);
             f.verb = pick(&f.verb, &f.cut_verbs(world));
@@ -614,6 +640,7 @@ impl FaultForm {
                 (f.port != 0).then(|| format!("cut {} {} before {}{times}", f.host, f.port, f.verb))
             }
             FaultKind::Check => needs(&f.host).map(|_| format!("check {} {}", f.host, f.checks)),
+            FaultKind::Txt => needs(&f.record).map(|_| f.record.clone()),
         }
     }
 }

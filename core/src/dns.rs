@@ -170,6 +170,13 @@ impl Zone {
         self.records.push(Record { name: name.to_string(), ttl: 3600, data: RData::Txt(text.to_string()) });
     }
 
+    /// `name`'s TXT records become this one: a domain that changes its SPF record or its
+    /// DMARC policy (the sandbox). Its other records stay.
+    pub fn replace_txt(&mut self, name: &str, text: &str) {
+        self.records.retain(|r| !(r.name.eq_ignore_ascii_case(name) && matches!(r.data, RData::Txt(_))));
+        self.add_txt(name, text);
+    }
+
     /// Answers `name IN qtype`. MX answers are sorted by preference.
     pub fn query(&self, name: &str, qtype: &str) -> Answer {
         let name = name.trim_end_matches('.');

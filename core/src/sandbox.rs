@@ -50,9 +50,11 @@ pub const MAX_WAIT: SimDuration = SimDuration::from_secs(30 * 86_400);
 #[cfg(not(feature = "trust"))]
 pub const FAULTS: &[&str] = &["down", "greylist", "full", "reply", "cut"];
 /// The world-description directives a student may inject while the World runs: the
-/// faults, and (with the sender checks) a mail server starting to check senders.
+/// faults, and (with the sender checks) a mail server starting to check senders, and a
+/// domain changing a TXT record (its SPF record, its DMARC policy): in the sandbox `txt`
+/// replaces the name's TXT records, in force at once (the simulated resolver keeps no cache).
 #[cfg(feature = "trust")]
-pub const FAULTS: &[&str] = &["down", "greylist", "full", "reply", "cut", "check"];
+pub const FAULTS: &[&str] = &["down", "greylist", "full", "reply", "cut", "check", "txt"];
 
 /// What the sandbox's world adds to the standard one when the engine has the sender checks:
 /// example.org publishes its SPF record and its DMARC policy, and Alice's provider signs her
@@ -438,6 +440,16 @@ impl Sandbox {
     fn inject(&mut self, directive: &str) -> Result<(), Refused> {
         let before = self.start.faults.len();
         let mut d = self.start.clone();
+        // A TXT record replaces the name's own (a domain changing its policy, or back to
+        // what it was), so the line is read as if the name had none.
+        #[cfg(feature = "trust")]
+        if let Some(name) = directive.strip_prefix("txt ").and_then(|r| r.split_whitespace().next()) {
+            d.records.retain(|r| {
+                !(r.name.eq_ignore_ascii_case(name) && matches!(r.data, crate::dns::RData::Txt(_)))
+            });
+        }
+        #[cfg(feature = "trust")]
+        let records_before = d.records.len();
         d.extend(directive, 1).map_err(|errors| {
             Refused(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
         })?;
@@ -449,6 +461,17 @@ impl Sandbox {
                 let checks = crate::auth::check::Checks { spf: k.spf, dkim: k.dkim, dmarc: k.dmarc };
                 self.world.check_senders(host, checks);
                 self.world.note(host, &format!("From now on (set in the sandbox): {directive}"));
+            }
+        }
+        // A domain that changes a TXT record: the name's TXT records become the new one.
+        #[cfg(feature = "trust")]
+        for r in &d.records[records_before..] {
+            if let crate::dns::RData::Txt(text) = &r.data {
+                self.world.zone_mut().replace_txt(&r.name, text);
+                let dns = d.resolver.as_deref().and_then(|name| self.world.host_by_name(name));
+                if let Some(host) = dns {
+                    self.world.note(host, &format!("From now on (set in the sandbox): {directive}"));
+                }
             }
         }
         let now = self.world.now();

@@ -24,7 +24,7 @@ fn value_of(e: &Event) -> String {
 
 /// Injecting a fault into the running World: a host down, greylisting, a full mailbox, a
 /// server refusing a command, a connection cut; or a server checking senders (SPF, DKIM,
-/// DMARC) from now on. Each is a line of the world description's
+/// DMARC) from now on, or example.org changing its SPF record or DMARC policy. Each is a line of the world description's
 /// grammar (shown, so a teacher can put it into a lesson), in force from now.
 #[component]
 pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
@@ -103,6 +103,9 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                 { select("fault-checks", "checks", FaultForm::checks(), &f.checks, set(|f, v| f.checks = v)) }
             </>
         },
+        FaultKind::Txt => {
+            select("fault-record", "Record", FaultForm::records(), &f.record, set(|f, v| f.record = v))
+        }
         FaultKind::Cut => html! {
             <>
                 { select("fault-host", "Server", f.hosts(world), &f.host, set(|f, v| f.host = v)) }

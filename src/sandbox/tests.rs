@@ -360,6 +360,16 @@ fn the_fault_form_writes_lines_the_world_reads() {
     let check =
         FaultForm { host: "mx.example.net".into(), checks: "dkim dmarc".into(), ..check }.effective(&world);
     assert_eq!(check.directive(&world).unwrap(), "check mx.example.net dkim dmarc");
+    // Every record example.org may publish instead, one after the other in the sandbox's
+    // world, those it starts with included (back to how it was): each replaces the last.
+    let world = mailroom_core::sandbox::world();
+    let mut s = Rc::new(SandboxState::new(world.clone()));
+    for (line, _) in FaultForm::records().into_iter().chain(FaultForm::records()) {
+        let f = FaultForm { kind: FaultKind::Txt, record: line.clone(), ..form.clone() }.effective(&world);
+        assert_eq!(f.directive(&world).as_deref(), Some(line.as_str()));
+        s = s.reduce(SandboxAction::Do(Input::Fault(line.clone())));
+        assert_eq!(s.notice, None, "{line}");
+    }
 }
 
 #[test]

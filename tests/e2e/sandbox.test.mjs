@@ -192,7 +192,7 @@ test('a refused line is named, and nothing else changes; a paste stops at a refu
   await context.close();
 });
 
-test("a student turns sender checks on at Bob's provider and a typed fake is refused by SPF", async () => {
+test("a student turns sender checks on at Bob's provider, a typed fake is refused by SPF, then example.org's new SPF record lets it through", async () => {
   const { context, offsite, errors } = await isolatedContext(browser, server.url);
   const page = await context.newPage();
   await page.goto(`${server.url}/full/#/sandbox`);
@@ -220,6 +220,24 @@ test("a student turns sender checks on at Bob's provider and a typed fake is ref
   assert.ok(transcript.some((r) => r.includes('example.org. IN TXT')), 'the SPF lookup is in the transcript');
   assert.ok(transcript.some((r) => r.includes('SPF fail: 192.0.2.10')), 'the finding is in the transcript');
   await page.screenshot({ path: await artifactPath('sandbox-checks-1366.png') });
+
+  // example.org lets Alice's laptop send for it (a new SPF record, in force at once): the
+  // same message, sent again on the same connection, passes.
+  await page.locator('[data-testid=fault-kind]').selectOption('txt');
+  await page.locator('[data-testid=fault-record]').selectOption({ label: "example.org · SPF: Alice's laptop may send too" });
+  const record = 'txt example.org "v=spf1 ip4:192.0.2.10 mx -all"';
+  assert.equal(await page.locator('[data-testid=directive]').textContent(), record);
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=injected]').getByText(record).waitFor({ timeout: TIMEOUT });
+  for (const line of ['MAIL FROM:<alice@example.org>', 'RCPT TO:<bob@example.net>', 'DATA']) {
+    await type(page, line);
+  }
+  await field.fill('From: Alice <alice@example.org>\nSubject: from her laptop, allowed now\n\nHello Bob\n.');
+  await field.press('Enter');
+  const again = await settled(page);
+  assert.match(again.split('550 5.7.23').pop(), /250 2\.0\.0 OK: queued as/);
+  const notes = await page.locator('[data-testid=transcript-row]').allInnerTexts();
+  assert.ok(notes.some((r) => r.includes('SPF pass: 192.0.2.10')), 'SPF passes with the new record');
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'nothing asked of another origin');
   await context.close();

@@ -399,7 +399,9 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     assert_eq!(d.extend(TRUST_LINES, 1), Ok(()));
     assert_eq!(world(), d);
     let fake = |checks: &str| -> Vec<String> {
-        let mut lines = vec![format!("fault check mx.example.net {checks}")];
+        // The checks, then any other line of the session before the typing.
+        let mut lines: Vec<String> =
+            format!("fault check mx.example.net {checks}").lines().map(String::from).collect();
         // The typed transaction, with a From: line at the top of its message.
         for l in TYPED_TRANSACTION {
             lines.push(l.to_string());
@@ -420,6 +422,20 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     };
     // Typed from Alice's laptop as alice@example.org: example.org's SPF record names only
     // its MX. Enforced SPF refuses it; DMARC files it in Junk (p=quarantine).
+    // A domain that changes its records: the name's TXT records are replaced, at once.
+    let reject = fake("dkim dmarc\nfault txt _dmarc.example.org \"v=DMARC1; p=reject\"");
+    assert_eq!(reject[1], "From now on (set in the sandbox): txt _dmarc.example.org \"v=DMARC1; p=reject\"");
+    assert!(reject[3].starts_with("DMARC fail: example.org's DMARC record says p=reject"), "{reject:?}");
+    assert_eq!(reject[4], "550", "{reject:?}");
+    // And back to the record it started with: the same line as the world's own.
+    let back = fake(
+        "dkim dmarc\nfault txt _dmarc.example.org \"v=DMARC1; p=reject\"\nfault txt _dmarc.example.org \"v=DMARC1; p=quarantine\"",
+    );
+    assert!(back[4].starts_with("DMARC fail: example.org's DMARC record says p=quarantine"), "{back:?}");
+    assert_eq!(back[5], "250", "{back:?}");
+    let laptop = fake("spf\nfault txt example.org \"v=spf1 ip4:192.0.2.10 mx -all\"");
+    assert!(laptop[2].starts_with("SPF pass: 192.0.2.10"), "{laptop:?}");
+    assert_eq!(laptop[3], "250", "{laptop:?}");
     let spf = fake("spf");
     assert_eq!(spf[0], "From now on (set in the sandbox): check mx.example.net spf");
     assert!(spf[1].starts_with("SPF fail: 192.0.2.10"), "{spf:?}");
