@@ -321,7 +321,7 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
         "454 STARTTLS",
         "TLS not available",
-        "The server offered TLS but cannot start it now. The client decides: a mail program with a password stops and keeps the message; between servers, opportunistic TLS goes on unencrypted, readable by anyone on the way, unless the sender insists (MTA-STS, DANE) and tries later.",
+        "The server offered TLS but cannot start it now. The client decides: a mail program with a password stops and keeps the message; between servers, opportunistic TLS goes on unencrypted, readable by anyone on the way, unless the receiving domain asks for TLS (MTA-STS, DANE) and the sender honours it: then it tries later.",
         "RFC 3207 §4; RFC 7435 §3",
     ),
     e(

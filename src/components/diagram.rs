@@ -144,8 +144,8 @@ fn layout(trace: &Trace) -> Layout {
         (pos, row_cols) = place(width);
     }
     // A host above the row has its label beside it, to its right: up to the next host at
-    // about its height, else to the drawing's edge, which moves out for it when its address
-    // would not fit (a host at the right edge had 80 units: a label cut letter by letter).
+    // about its height, else to the drawing's edge, which moves out for it when its name or
+    // address would not fit (a host at the right edge had 80 units: a label cut letter by letter).
     let next_right = |i: usize| {
         let (x, y) = pos[i];
         pos.iter()
@@ -154,7 +154,8 @@ fn layout(trace: &Trace) -> Layout {
             .reduce(f64::min)
     };
     for i in (0..hosts.len()).filter(|&i| side[i] && next_right(i).is_none()) {
-        width = width.max((pos[i].0 + 62.0 + ADDR.width(&hosts[i].addr) + PAD).ceil());
+        let widest = ADDR.width(&hosts[i].addr).max(NAME.width(&hosts[i].name));
+        width = width.max((pos[i].0 + 62.0 + widest + PAD).ceil());
     }
     let mut row_i = 0;
     let blocks: Vec<Block> = pos
@@ -345,11 +346,10 @@ fn host_status(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<String>
         out.push(format!("as a client: {client_state}"));
     }
     for (addr, n) in &snap.mailboxes {
-        let junk = match present::junk_count(snap, addr) {
-            0 => String::new(),
-            j => format!(", {j} in Junk"),
-        };
-        out.push(format!("mailbox {addr}: {n} {}{junk}", if *n == 1 { "message" } else { "messages" }));
+        out.push(match present::junk_count(snap, addr) {
+            0 => format!("mailbox {addr}: {n} {}", if *n == 1 { "message" } else { "messages" }),
+            j => format!("mailbox {addr}: {n} in the inbox, {j} in Junk"),
+        });
     }
     if snap.queued > 0 {
         out.push(present::queue_text(snap));
@@ -758,6 +758,11 @@ mod tests {
             for (info, block) in trace.hosts.iter().zip(&layout.blocks) {
                 let (lines, _) = block.place(&[("host-addr", info.addr.clone(), ADDR)]);
                 assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.addr, block.left, block.right);
+                // A host above the row (its label beside it): its name whole too.
+                if !block.centred {
+                    let (lines, _) = block.place(&[("host-name", info.name.clone(), NAME)]);
+                    assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.name, block.left, block.right);
+                }
             }
             // Only a crowded row or a label at the right edge widens the drawing, and only
             // as much as it needs; the standard world keeps its width.
