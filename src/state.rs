@@ -145,6 +145,9 @@ pub struct Player {
     pub pending: Option<(String, usize)>,
     /// For each lesson step with a question: what the student said, once they did.
     pub said: Vec<Option<Said>>,
+    /// A step was asked for while a question is due: the card says that one more shows
+    /// the event without an answer. A habit of pressing → does not skip the prediction.
+    pub nudged: bool,
 }
 
 /// The student's answer to a question of the lesson.
@@ -317,6 +320,7 @@ impl Player {
             error,
             pending: Some((wanted.to_string(), cursor)),
             said: Vec::new(),
+            nudged: false,
         }
     }
 
@@ -407,7 +411,13 @@ impl Player {
 
     fn with_cursor(&self, cursor: usize) -> Player {
         let cursor = cursor.min(self.total());
-        Player { cursor, selected: None, playing: self.playing && cursor < self.total(), ..self.clone() }
+        Player {
+            cursor,
+            selected: None,
+            playing: self.playing && cursor < self.total(),
+            nudged: false,
+            ..self.clone()
+        }
     }
 }
 
@@ -437,9 +447,13 @@ impl Reducible for Player {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let total = self.total();
         let next = match action {
-            // A question before this event: stepping on shows the event without an answer
-            // (a class that answers aloud, a student who passes); play stops there for an
-            // answer, unless it plays straight through.
+            // A question before this event: the first step asks for an answer (the card says
+            // that one more step passes), the second shows the event without one (a class
+            // that answers aloud, a student who passes); play stops there for an answer,
+            // unless it plays straight through.
+            Action::Step if self.question_due().is_some() && !self.nudged => {
+                Player { nudged: true, playing: false, ..(*self).clone() }
+            }
             Action::Step if self.question_due().is_some() => self.answer(Said::Skipped),
             Action::Tick if !self.playing => return self,
             Action::Tick if self.question_due().is_some() && self.play_through => {
@@ -619,12 +633,18 @@ mod tests {
         assert_eq!((ticked.cursor, ticked.playing), (at, false));
         let through = playing.reduce(Action::TogglePlayThrough).reduce(Action::Tick);
         assert_eq!((through.cursor, through.playing, through.said(s)), (at + 1, true, Some(&Said::Skipped)));
-        // A step passes: the event is shown, the question counted as not answered.
-        let passed = p.clone().reduce(Action::Step);
+        // A step asks for an answer first; a second one passes: the event is shown, the
+        // question counted as not answered.
+        let nudged = p.clone().reduce(Action::Step);
+        assert_eq!((nudged.cursor, nudged.nudged, nudged.question_due()), (at, true, Some(s)));
+        let passed = nudged.reduce(Action::Step);
         assert_eq!(
-            (passed.cursor, passed.said(s), passed.score()),
-            (at + 1, Some(&Said::Skipped), (0, 0, 1))
+            (passed.cursor, passed.said(s), passed.score(), passed.nudged),
+            (at + 1, Some(&Said::Skipped), (0, 0, 1), false)
         );
+        // An answer after the nudge is taken as any other.
+        let answered = p.clone().reduce(Action::Step).reduce(Action::Answer(Reply::Choice(2)));
+        assert_eq!((answered.cursor, answered.score(), answered.nudged), (at + 1, (1, 1, 1), false));
         // An empty typed answer to a question with choices, or a choice out of range: nothing.
         assert_eq!(p.clone().reduce(Action::Answer(Reply::Choice(9))).cursor, at);
         // A wrong choice: recorded, the event shown, not counted right.
@@ -736,7 +756,8 @@ mod tests {
         let p = run(player(), &[Action::Play]);
         assert!(p.playing);
         let total = p.total();
-        let p = run(p, &vec![Action::Step; total]);
+        // (Each question is passed with a second step.)
+        let p = run(p, &vec![Action::Step; 2 * total]);
         assert_eq!(p.cursor, total);
         assert!(!p.playing);
     }

@@ -321,7 +321,7 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
         "454 STARTTLS",
         "TLS not available",
-        "The server offered TLS but cannot start it now. The client decides: a mail program with a password stops and keeps the message; between servers, opportunistic TLS goes on unencrypted, readable by anyone on the way, unless the receiving domain asks for TLS (MTA-STS, DANE) and the sender honours it: then it tries later.",
+        "The server offered TLS but cannot start it now. A mail program with a password stops and keeps the message. Between servers, opportunistic TLS goes on unencrypted, for anyone on the way to read, unless the receiving domain asks for TLS (MTA-STS, DANE): then the sender tries later.",
         "RFC 3207 §4; RFC 7435 §3",
     ),
     e(

@@ -136,6 +136,7 @@ pub fn App() -> Html {
     let due = predict.as_ref().filter(|(_, _, m)| *m == Moment::Ask).and_then(|(q, ..)| q.as_ref());
     let asking = due.is_some();
     let announce = match player.current() {
+        _ if player.nudged => crate::components::predict::NUDGE.to_string(),
         _ if due.is_some() => format!("Question: {}", due.map(|q| q.prompt.as_str()).unwrap_or_default()),
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
         None => format!("Step 0 of {total}. Nothing has happened yet."),
@@ -195,7 +196,7 @@ pub fn App() -> Html {
                     dispatch={dispatch.clone()}
                 />
                 if let Some((question, number, moment)) = predict {
-                    <Predict {question} {number} {moment} onreply={on_reply} onskip={on_skip} />
+                    <Predict {question} {number} {moment} nudged={player.nudged} onreply={on_reply} onskip={on_skip} />
                 }
                 <ExplanationCard
                     run={player.run.clone()}

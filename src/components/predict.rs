@@ -22,23 +22,24 @@ pub struct PredictProps {
     /// Its number among the lesson's questions, from 1, and how many there are.
     pub number: (usize, usize),
     pub moment: Moment,
+    /// A step was asked for while the question is due: one more shows the event.
+    #[prop_or_default]
+    pub nudged: bool,
     pub onreply: Callback<Reply>,
     pub onskip: Callback<()>,
 }
+
+/// What the card says (and the announcer) when a step is asked for while the question is due.
+pub const NUDGE: &str = "Choose an answer first, or step again to see what happens.";
 
 /// The score in words: a question left unanswered (shown with no answer, or stepped
 /// over on the timeline) is not a wrong one, and "passed" is not said of it: beside a
 /// score it reads as a success.
 fn score_text(right: usize, answered: usize, asked: usize) -> String {
-    let questions = |n: usize| if n == 1 { "question" } else { "questions" };
     match asked.saturating_sub(answered) {
         0 => format!("You predicted {right} of {asked} right."),
-        _ if answered == 0 => {
-            format!("No predictions this time: {asked} {} left unanswered.", questions(asked))
-        }
-        open => {
-            format!("You predicted {right} of {answered} right; {open} {} left unanswered.", questions(open))
-        }
+        _ if answered == 0 => "No predictions this time: every question was left unanswered.".into(),
+        open => format!("You predicted {right} of {answered} right; {open} left unanswered."),
     }
 }
 
@@ -49,7 +50,8 @@ fn score_text(right: usize, answered: usize, asked: usize) -> String {
 pub fn Predict(props: &PredictProps) -> Html {
     let typed = use_node_ref();
     let first = use_node_ref();
-    // When a question appears, the keyboard goes to it: Enter answers, → passes.
+    // When a question appears, the keyboard goes to it: Enter answers; → asks for an
+    // answer, and passes when pressed again.
     {
         let first = first.clone();
         let asking = props.moment == Moment::Ask;
@@ -89,6 +91,11 @@ pub fn Predict(props: &PredictProps) -> Html {
                         </form>
                     } else {
                         <ol class="predict-choices" aria-labelledby="predict-title">{ for choices }</ol>
+                    }
+                    if props.nudged {
+                        <p class="predict-nudge">
+                            { NUDGE }
+                        </p>
                     }
                     <button type="button" class="predict-skip" data-testid="predict-skip"
                         onclick={props.onskip.reform(|_: MouseEvent| ())}>
@@ -138,10 +145,10 @@ mod tests {
         for (right, answered, asked, said) in [
             (1, 2, 2, "You predicted 1 of 2 right."),
             (0, 1, 1, "You predicted 0 of 1 right."),
-            (1, 1, 3, "You predicted 1 of 1 right; 2 questions left unanswered."),
-            (2, 3, 4, "You predicted 2 of 3 right; 1 question left unanswered."),
-            (0, 0, 2, "No predictions this time: 2 questions left unanswered."),
-            (0, 0, 1, "No predictions this time: 1 question left unanswered."),
+            (1, 1, 3, "You predicted 1 of 1 right; 2 left unanswered."),
+            (2, 3, 4, "You predicted 2 of 3 right; 1 left unanswered."),
+            (0, 0, 2, "No predictions this time: every question was left unanswered."),
+            (0, 0, 1, "No predictions this time: every question was left unanswered."),
         ] {
             assert_eq!(score_text(right, answered, asked), said, "{right}/{answered}/{asked}");
         }

@@ -93,3 +93,16 @@ export function watchPage(page, errors) {
     if (text !== 'net::ERR_FAILED' && text !== 'net::ERR_ABORTED') errors.push(`requestfailed: ${req.url()} ${text}`);
   });
 }
+
+/**
+ * One step forward with →. At a question (its "Show me" button on the card) the first →
+ * only asks for an answer (the card says so), and a second one passes: both are pressed.
+ */
+export async function stepRight(page) {
+  const asking = await page.locator('[data-testid=predict-skip]').count();
+  await page.keyboard.press('ArrowRight');
+  if (asking) {
+    await page.locator('.predict-nudge').waitFor();
+    await page.keyboard.press('ArrowRight');
+  }
+}

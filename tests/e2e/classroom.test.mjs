@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown, stepRight } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -342,7 +342,7 @@ for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
       const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
       for (let n = 0; n <= total; n++) {
         if (n > 0) {
-          await page.keyboard.press('ArrowRight');
+          await stepRight(page);
           await waitCursor(page, n);
         }
         const outside = await textOutsideDiagram(page);
@@ -361,7 +361,7 @@ for (const size of ['laptop', 'projector', 'zoom150']) {
     const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
     const seen = [];
     for (let n = 1; n <= total; n++) {
-      await page.keyboard.press('ArrowRight');
+      await stepRight(page);
       await waitCursor(page, n);
       const gap = await page.evaluate(() => {
         const ring = document.querySelector('.token-sprite.pulse .pulse-ring');

@@ -137,6 +137,13 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
   // The keyboard is on the first choice; play stops here too.
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Alice\'s laptop');
+  // A → from habit does not skip it: the card (and a screen reader) asks for an answer, and
+  // the step stays where it is.
+  await page.keyboard.press('ArrowRight');
+  await page.locator('.predict-nudge').waitFor();
+  assert.equal(await text(page, '.predict-nudge'), 'Choose an answer first, or step again to see what happens.');
+  assert.equal(await text(page, '[data-testid=announcer]'), 'Choose an answer first, or step again to see what happens.');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), String(at));
   await page.screenshot({ path: await artifactPath('predict-ask-1366.png') });
   await page.locator('.choice', { hasText: 'Alice\'s laptop' }).click();
   await page.waitForFunction((c) => document.querySelector('main[data-testid=player]')?.dataset.cursor === String(c + 1), at);

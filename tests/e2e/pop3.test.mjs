@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown, stepRight } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -133,7 +133,7 @@ async function stepToTheEnd(page) {
   await waitUntil(page, 'step 0', (s) => document.querySelector(s)?.dataset.cursor === '0', SEL.player);
   const total = await totalOf(page);
   for (let n = 1; n <= total; n++) {
-    await page.keyboard.press('ArrowRight');
+    await stepRight(page);
     await waitUntil(page, `step ${n}`, ([s, n]) => document.querySelector(s)?.dataset.cursor === String(n), [SEL.player, n]);
   }
   assert.equal(await cursorOf(page), total);

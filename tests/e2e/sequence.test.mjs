@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { launchBrowser, isolatedContext, artifactPath, lessonShown, stepRight } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -94,7 +94,7 @@ test('the sequence view follows the cursor, step by step, and survives a reload'
 
     // Forward one step at a time, well past what the panel holds without scrolling.
     for (let i = 1; i <= 30; i++) {
-      await page.keyboard.press('ArrowRight');
+      await stepRight(page);
       s = await inStep(page, i);
       assert.equal(s.current, String(i));
       assert.equal(s.last, String(i), 'nothing after the cursor is shown');
