@@ -2261,28 +2261,9 @@ mod tests {
     #[cfg(feature = "trust")]
     #[test]
     fn an_spf_checks_own_lookups_say_what_they_are_for() {
-        use crate::mail::Draft;
-        use crate::world::World;
-        let mut d = crate::describe::Description::standard();
-        d.extend(
+        let w = crate::world::tests::alice_sends_in(
             "txt example.org \"v=spf1 ptr a:nothing.example.org ~mx -all\"\ncheck mx.example.net spf\n",
-            1,
-        )
-        .unwrap_or_else(|e| panic!("{e:?}"));
-        let mut w = World::from_description(&d);
-        let laptop = w.host_by_name("laptop.example.org").unwrap();
-        let to = vec!["bob@example.net".to_string()];
-        let draft = Draft {
-            cc: &[],
-            bcc: &[],
-            from: "Alice <alice@example.org>",
-            to: &to,
-            subject: "x",
-            body: "x",
-            attachments: &[],
-        };
-        w.send_mail(laptop, "smtp.example.org", &draft).unwrap();
-        w.run_until_idle().unwrap();
+        );
         let trace = w.trace();
         let keyed: Vec<(String, &str)> = trace
             .events

@@ -937,9 +937,9 @@ fn mail_that_arrives_during_a_session_has_no_number_in_it() {
     assert_eq!(seen, [(Some(1), false, "One"), (Some(2), true, "Two"), (None, false, "Three")]);
 }
 
-/// The standard world with `directives` added, Alice's email sent through her provider.
-#[cfg(feature = "trust")]
-fn trust_world(directives: &str) -> World {
+/// The standard world with `directives` added, Alice's email to Bob sent through her
+/// provider, and the World run until it is idle.
+pub(crate) fn alice_sends_in(directives: &str) -> World {
     let mut d = Description::standard();
     d.extend(directives, 1).unwrap_or_else(|e| panic!("{e:?}"));
     let mut w = World::from_description(&d);
@@ -965,7 +965,7 @@ fn a_message_the_checks_refuse_after_its_250_bounces_to_its_sender() {
     // Alice's provider took it (250): when Bob's provider refuses it, Alice hears of it
     // in a bounce, never silence (RFC 5321 §6.1). Her domain's SPF record names a server
     // that is not hers.
-    let w = trust_world("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf\n");
+    let w = alice_sends_in("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf\n");
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
     let alice = w.mailbox("alice@example.org").unwrap();
     assert_eq!(alice.len(), 1, "a bounce");
@@ -983,7 +983,7 @@ fn a_message_the_checks_refuse_after_its_250_bounces_to_its_sender() {
 #[cfg(feature = "trust")]
 #[test]
 fn signed_checked_and_filed_with_the_results_on_top() {
-    let w = trust_world(
+    let w = alice_sends_in(
         "txt example.org \"v=spf1 mx -all\"\ndkim smtp.example.org example.org mail\n\
          txt _dmarc.example.org \"v=DMARC1; p=reject\"\ncheck mx.example.net spf dkim dmarc\n",
     );
@@ -1007,7 +1007,7 @@ fn signed_checked_and_filed_with_the_results_on_top() {
 fn a_check_whose_dns_does_not_answer_is_a_temperror_and_the_message_is_kept() {
     // The resolver goes down just before Bob's provider asks (at 0.88 s): after the 5 s
     // timeout SPF is a temperror, which refuses nothing.
-    let w = trust_world(
+    let w = alice_sends_in(
         "txt example.org \"v=spf1 mx -all\"\ncheck mx.example.net spf\ndown ns.example.org from 800ms to 1h\n",
     );
     let bob = w.mailbox("bob@example.net").unwrap();
@@ -1021,7 +1021,7 @@ fn a_check_whose_dns_does_not_answer_is_a_temperror_and_the_message_is_kept() {
 fn a_body_changed_after_signing_fails_dkim_and_quarantine_files_it_in_junk() {
     // A signed message of Alice's provider, typed again into Bob's provider with one word
     // of the body changed: the body hash no longer matches (RFC 6376 §3.7).
-    let w = trust_world("dkim smtp.example.org example.org mail\n");
+    let w = alice_sends_in("dkim smtp.example.org example.org mail\n");
     let signed = w
         .trace()
         .events
@@ -1134,7 +1134,8 @@ fn a_check_answers_the_message_then_what_was_sent_meanwhile_and_stops_when_the_c
 fn an_spf_refusal_ends_the_checks_and_notes_only_spf() {
     // SPF enforced and DMARC asked: an SPF fail refuses at once, so DKIM and DMARC are
     // never looked at, and the notes say only what was checked.
-    let w = trust_world("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf dmarc\n");
+    let w =
+        alice_sends_in("txt example.org \"v=spf1 ip4:203.0.113.99 -all\"\ncheck mx.example.net spf dmarc\n");
     let mx = w.host_by_name(names::BOB_SERVER).unwrap();
     let notes: Vec<String> = w
         .trace()
@@ -1158,23 +1159,9 @@ fn a_mail_program_keeps_its_message_and_its_password_when_starttls_fails() {
     // Alice's provider offers STARTTLS on port 587 but answers it 454: her mail program
     // sends no password in the clear and keeps the message (RFC 3207 §4 leaves it to the
     // client); a relay would go on in the clear (the lesson "When STARTTLS fails").
-    let mut d = Description::standard();
-    d.extend("reply smtp.example.org STARTTLS 454 4.7.0 \"TLS not available due to local problem\"\n", 1)
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let mut w = World::from_description(&d);
-    let laptop = w.host_by_name(names::LAPTOP).unwrap();
-    let to = vec!["bob@example.net".to_string()];
-    let draft = Draft {
-        cc: &[],
-        bcc: &[],
-        from: "Alice <alice@example.org>",
-        to: &to,
-        subject: "PIN",
-        body: "4711",
-        attachments: &[],
-    };
-    w.send_mail(laptop, names::ALICE_SERVER, &draft).unwrap();
-    w.run_until_idle().unwrap();
+    let w = alice_sends_in(
+        "reply smtp.example.org STARTTLS 454 4.7.0 \"TLS not available due to local problem\"\n",
+    );
     let commands: Vec<String> = w
         .trace()
         .events
