@@ -92,8 +92,9 @@ pub enum Input {
     Wait(SimDuration),
     /// `next`: the World runs on to the next thing it has to do (a timer, a retry).
     Next,
-    /// `fault DIRECTIVE`: one fault directive of the world description (`down`, `greylist`,
-    /// `full`, `reply`, `cut`), in force from now; a `down` window's times count from now.
+    /// `fault DIRECTIVE`: one directive of the world description named in [`FAULTS`]
+    /// (`down`, `greylist`, `full`, `reply`, `cut`; with the sender checks `check` and
+    /// `txt`), in force from now; a `down` window's times count from now.
     Fault(String),
 }
 

@@ -145,7 +145,8 @@ fn layout(trace: &Trace) -> Layout {
     }
     // A host above the row has its label beside it, to its right: up to the next host at
     // about its height, else to the drawing's edge, which moves out for it when its name or
-    // address would not fit (a host at the right edge had 80 units: a label cut letter by letter).
+    // address would not fit (a host at the right edge had 80 units: a label cut letter by
+    // letter).
     let next_right = |i: usize| {
         let (x, y) = pos[i];
         pos.iter()

@@ -24,8 +24,9 @@ fn value_of(e: &Event) -> String {
 
 /// Injecting a fault into the running World: a host down, greylisting, a full mailbox, a
 /// server refusing a command, a connection cut; or a server checking senders (SPF, DKIM,
-/// DMARC) from now on, or example.org changing its SPF record or DMARC policy. Each is a line of the world description's
-/// grammar (shown, so a teacher can put it into a lesson), in force from now.
+/// DMARC) from now on, or example.org changing its SPF record or DMARC policy. Each is a
+/// line of the world description's grammar (shown, so a teacher can put it into a
+/// lesson), in force from now.
 #[component]
 pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
     let form = use_state(|| FaultForm::new(&props.lesson.world));

@@ -1,8 +1,8 @@
 //! Browser glue: everything here only dispatches actions or mirrors state outwards.
 
+mod keep_in_sight;
 mod use_focus_rescue;
 mod use_hash_route;
-mod use_keep_in_sight;
 mod use_keyboard;
 mod use_lesson_loader;
 mod use_my_lessons;
@@ -16,9 +16,9 @@ mod use_settings;
 #[cfg(feature = "teacher")]
 mod use_sheet_lesson;
 
+pub use keep_in_sight::{keep_in_sight, stop_watching};
 pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, location_hash, use_hash_route};
-pub use use_keep_in_sight::{keep_in_sight, stop_watching};
 pub use use_keyboard::use_keyboard_shortcuts;
 pub use use_lesson_loader::{LessonSource, early_ready, early_text, set_lesson_source, use_lesson_loader};
 pub use use_my_lessons::load_my_lessons;
