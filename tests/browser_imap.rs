@@ -167,6 +167,12 @@ async fn the_panel_shows_each_device_beside_the_server_part_by_part() {
     // One step back: the server's news had not reached the phone yet.
     press("ArrowLeft", false).await;
     assert_eq!(rows(&root, "INBOX")[0], row("1", &["\\Seen", SEEN_OPENED, "no flags"]));
+    // Back there the lesson's question is due again: the first → asks for an answer, the
+    // second passes it.
+    if !all(&root, "[data-testid=predict-skip]").is_empty() {
+        press("ArrowRight", false).await;
+        assert!(!all(&root, ".predict-nudge").is_empty(), "the card asks for an answer first");
+    }
     press("ArrowRight", false).await;
     assert_eq!(rows(&root, "INBOX")[0].1[2], "\\Seen");
 
