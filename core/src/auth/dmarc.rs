@@ -185,6 +185,15 @@ pub struct Record {
 /// The tags RFC 7489 §6.3 defines; any other tag is ignored.
 const TAGS: [&str; 11] = ["v", "p", "sp", "rua", "ruf", "adkim", "aspf", "pct", "ri", "fo", "rf"];
 
+/// A tag's value read into `slot`; one that does not read leaves the default there and is
+/// noted as ignored (RFC 7489 §6.3: the record still says what the domain asks).
+fn keep<T>(slot: &mut T, read: Option<T>, ignored: &mut Vec<String>, why: impl FnOnce() -> String) {
+    match read {
+        Some(value) => *slot = value,
+        None => ignored.push(why()),
+    }
+}
+
 /// Parses a DMARC policy record (RFC 7489 §6.3, §6.4). `v=DMARC1` must be the first tag
 /// and `p` must follow it somewhere; a record with no valid `p` (or an invalid `sp`) but a
 /// valid `rua` is read as `p=none` (§6.6.3 step 6). Tags this version does not define are
@@ -272,30 +281,24 @@ pub fn parse_record(text: &str) -> Result<Record, String> {
                 record.ignored.extend(problem);
                 if tag == "rua" { record.rua = uris } else { record.ruf = uris }
             }
-            "adkim" => match Alignment::parse(value) {
-                Some(a) => record.adkim = a,
-                None => record.ignored.push(bad("r (relaxed) or s (strict)")),
-            },
-            "aspf" => match Alignment::parse(value) {
-                Some(a) => record.aspf = a,
-                None => record.ignored.push(bad("r (relaxed) or s (strict)")),
-            },
-            "pct" => match percent(value) {
-                Some(p) => record.percent = p,
-                None => record.ignored.push(bad("a whole number from 0 to 100")),
-            },
-            "ri" => match seconds(value) {
-                Some(r) => record.ri = r,
-                None => record.ignored.push(bad("a whole number of seconds")),
-            },
-            "fo" => match failure_options(value) {
-                Some(f) => record.fo = f,
-                None => record.ignored.push(bad("a list of 0, 1, d and s separated by colons")),
-            },
-            "rf" => match report_formats(value) {
-                Some(f) => record.rf = f,
-                None => record.ignored.push(bad("a list of report format names")),
-            },
+            "adkim" => keep(&mut record.adkim, Alignment::parse(value), &mut record.ignored, || {
+                bad("r (relaxed) or s (strict)")
+            }),
+            "aspf" => keep(&mut record.aspf, Alignment::parse(value), &mut record.ignored, || {
+                bad("r (relaxed) or s (strict)")
+            }),
+            "pct" => keep(&mut record.percent, percent(value), &mut record.ignored, || {
+                bad("a whole number from 0 to 100")
+            }),
+            "ri" => {
+                keep(&mut record.ri, seconds(value), &mut record.ignored, || bad("a whole number of seconds"))
+            }
+            "fo" => keep(&mut record.fo, failure_options(value), &mut record.ignored, || {
+                bad("a list of 0, 1, d and s separated by colons")
+            }),
+            "rf" => keep(&mut record.rf, report_formats(value), &mut record.ignored, || {
+                bad("a list of report format names")
+            }),
             // "v" again was refused as a repeated tag above.
             _ => {}
         }
