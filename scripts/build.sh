@@ -84,6 +84,7 @@ for dir in dist dist/full; do
   css_files=("$dir"/*.css)
   if [ "${#css_files[@]}" -gt 0 ]; then
     node scripts/minify-css.mjs "${css_files[@]}"
+    node scripts/minify-css.mjs --join "$dir"
   fi
 
   # wasm-bindgen's glue is an ES module: terser's (safe) default compression and short

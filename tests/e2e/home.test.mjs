@@ -196,6 +196,22 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
   const box = await page.locator('.controls').boundingBox();
   assert.ok(box.y > 1080 - 20, `controls hidden, at y=${box.y}`);
   await page.screenshot({ path: await artifactPath('present-1920.png') });
+  // The transcript's key gives its room to the rows.
+  assert.equal(await page.locator('[data-testid=transcript-legend]').isVisible(), false);
+  // With the focus in the controls (Tab, or Play focused after a question) they come back,
+  // and take their own room: the transcript's current row is above them, not under them.
+  await page.locator('[data-testid=play]').focus();
+  await page.waitForFunction(() => {
+    const controls = document.querySelector('.controls').getBoundingClientRect();
+    const row = document.querySelector('[data-testid=transcript] [aria-current]').getBoundingClientRect();
+    return controls.bottom <= innerHeight + 1 && row.bottom <= controls.top + 1 && row.height > 0;
+  });
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(() => {
+    const controls = document.querySelector('.controls').getBoundingClientRect();
+    const row = document.querySelector('[data-testid=transcript] [aria-current]').getBoundingClientRect();
+    return document.querySelector('main[data-testid=player]').dataset.cursor === '2' && row.bottom <= controls.top + 1;
+  });
   await page.locator('[data-testid=present]').click();
   await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
   assert.equal(await size(), before);
