@@ -60,7 +60,8 @@
 //!   such as `bob@example.net`; a list is comma-separated (spaces around commas allowed).
 //! - TIME and LATENCY: a whole number and a unit: `250ms`, `30s`, `5m`, `2h`, `1d`; times
 //!   count from the start of the World, at most 30 days.
-//! - PORT 1..=65535, one service per port per host. PREFERENCE 0..=65535 (a null MX has 0).
+//! - PORT 1..=65535, one service per port per host; a service of the base world may be
+//!   declared again with its kind, to change its `starttls`. PREFERENCE 0..=65535 (a null MX has 0).
 //! - VERB: `GREETING` (the 220 on connecting), `EHLO`, `HELO`, `MAIL`, `RCPT`, `DATA`
 //!   (the 354), `MESSAGE` (the reply after the final dot), `RSET`, `NOOP`, `VRFY`,
 //!   `HELP`, `QUIT`, `AUTH`, `STARTTLS`. CODE 400..=599 (a rule only refuses); the class
@@ -852,7 +853,14 @@ impl Builder {
                     ));
                 }
                 let port = port as u16;
-                // Services of this text are attached to their hosts at the end.
+                // Services of this text are attached to their hosts at the end. The same
+                // service of the base world may be declared again, to change its TLS (Bob's
+                // provider with STARTTLS for one lesson): it is taken out of the base.
+                if let Some(h) = self.d.hosts[..self.base_hosts].iter_mut().find(|h| h.name == host)
+                    && let Some(i) = h.services.iter().position(|s| s.port == port && s.kind == kind)
+                {
+                    h.services.remove(i);
+                }
                 let base = self.d.host(&host).and_then(|h| h.services.iter().find(|s| s.port == port));
                 let here = self.services.iter().find(|(h, s)| *h == host && s.port == port).map(|(_, s)| s);
                 if let Some((s, in_base)) = base.map(|s| (s, true)).or(here.map(|s| (s, false))) {

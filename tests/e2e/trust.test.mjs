@@ -183,9 +183,9 @@ test('When STARTTLS fails: 454, the relay goes on in the clear, and Received: sa
   assert.equal(await firstHop.locator('[data-testid=wire-seen]').count(), 1, 'the first hop shows what the eavesdropper captures');
   await page.screenshot({ path: await artifactPath('trust-starttls-fails-1366.png') });
 
-  // Delivered: Dave's copy says ESMTP for the second hop, ESMTPSA for the first.
+  // Delivered: Bob's copy says ESMTP for the second hop, ESMTPSA for the first.
   await gotoPart(page, 'Delivered, and nobody told');
-  await page.locator('.mailbox[data-owner="dave@example.com"] .message-open').click();
+  await page.locator('.mailbox[data-owner="bob@example.net"] .message-open').click();
   const dialog = page.locator('[data-testid=message-dialog]');
   await dialog.waitFor();
   await dialog.locator('button.inspect-tab', { hasText: 'Header and hops' }).click();
@@ -193,7 +193,7 @@ test('When STARTTLS fails: 454, the relay goes on in the clear, and Received: sa
   const hops = await page.locator('[data-testid=inspect-view] .hops li').evaluateAll((lis) =>
     lis.map((li) => [li.querySelector('.hop-route').textContent.split('→').pop().trim(), li.querySelector('.hop-with code')?.textContent]),
   );
-  assert.deepEqual(hops, [['smtp.example.org', 'ESMTPSA'], ['mail.example.com', 'ESMTP']]);
+  assert.deepEqual(hops, [['smtp.example.org', 'ESMTPSA'], ['mx.example.net', 'ESMTP']]);
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
 

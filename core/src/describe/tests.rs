@@ -682,7 +682,7 @@ at 1s send from laptop.example.org via smtp.example.org to carol@example.net
     let lesson = "\
 host mx.example.net 198.51.100.99 mail \"Again\" at 1,1
 user bob@example.net
-service mx.example.net 110 pop3
+service mx.example.net 110 imap
 mx example.net 0 .
 link smtp.example.org mx.example.net 1ms
 link mx.example.net smtp.example.org 2ms
@@ -699,6 +699,39 @@ link mx.example.net smtp.example.org 2ms
         ]
     );
     assert_eq!(d, before, "a failed extend changes nothing");
+}
+
+#[test]
+fn a_base_service_declared_again_changes_its_tls_once() {
+    let tls = |d: &Description, port: u16| {
+        let services = &d.host("mx.example.net").unwrap().services;
+        let on: Vec<_> = services.iter().filter(|s| s.port == port).collect();
+        assert_eq!(on.len(), 1, "one service on port {port}: {services:?}");
+        (on[0].kind, on[0].tls)
+    };
+    let cases = [
+        ("service mx.example.net 25 smtp starttls", TlsPolicy::Offered),
+        ("service mx.example.net 25 smtp starttls required", TlsPolicy::Required),
+        ("service mx.example.net 25 smtp", TlsPolicy::Off),
+    ];
+    for (line, want) in cases {
+        let mut d = Description::standard();
+        d.extend(line, 1).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+        assert_eq!(tls(&d, 25), (ServiceKind::Smtp, want), "{line}");
+        // The other services of the host stay.
+        assert_eq!(tls(&d, 110).0, ServiceKind::Pop3, "{line}");
+    }
+    // Twice in one text, or another kind on the port: one service per port.
+    let mut d = Description::standard();
+    let twice = "service mx.example.net 25 smtp starttls\nservice mx.example.net 25 smtp";
+    let es: Vec<String> = d.extend(twice, 1).unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        es,
+        ["line 2, column 24: port 25 of `mx.example.net` already runs smtp on line 1; one service per port"]
+    );
+    let other = "service mx.example.net 25 submission";
+    let es: Vec<String> = d.extend(other, 1).unwrap_err().iter().map(ToString::to_string).collect();
+    assert!(es[0].contains("already runs smtp in the base world"), "{es:?}");
 }
 
 /// The engine's own seeded generator, sized for indexing.

@@ -300,6 +300,19 @@ impl SmtpClient {
         if self.state != ClientState::Done {
             return None;
         }
+        Some(self.statuses())
+    }
+
+    /// As soon as every recipient has its answer (the reply to the end of the data, or
+    /// each refused): what became of each, though `QUIT` and its `221` are still to come.
+    /// A relay is done with the message then: Postfix's SMTP client reports the delivery
+    /// to its queue manager after the `250`, before it says `QUIT` (RFC 5321 §4.1.1.4: the
+    /// `250` is the server's acceptance of responsibility).
+    pub fn settled(&self) -> Option<Outcome> {
+        (self.state == ClientState::Done || self.status.iter().all(Option::is_some)).then(|| self.statuses())
+    }
+
+    fn statuses(&self) -> Outcome {
         let recipients = self
             .envelope
             .rcpt_to
@@ -309,7 +322,7 @@ impl SmtpClient {
                 (r.clone(), s.clone().unwrap_or_else(|| RcptStatus::Interrupted("no answer".into())))
             })
             .collect();
-        Some(Outcome { recipients })
+        Outcome { recipients }
     }
 
     /// The reply that refused the whole message before any recipient was named (a login

@@ -1512,7 +1512,10 @@ impl World {
         if matches!(self.conns[conn.0].job, ConnJob::Imap { .. }) {
             return self.imap_progress(conn);
         }
-        let Some(outcome) = self.client_outcome(conn) else {
+        // A relay hands the message on at the `250` after its data; a mail program reports
+        // to its user when the conversation is over.
+        let relay = matches!(self.conns[conn.0].job, ConnJob::Relay { .. });
+        let Some(outcome) = self.client_outcome(conn, relay) else {
             return;
         };
         let job = std::mem::replace(&mut self.conns[conn.0].job, ConnJob::Reported);
@@ -1558,9 +1561,10 @@ impl World {
         }
     }
 
-    fn client_outcome(&self, conn: ConnId) -> Option<crate::smtp::client::Outcome> {
+    fn client_outcome(&self, conn: ConnId, settled: bool) -> Option<crate::smtp::client::Outcome> {
         let m = self.conns[conn.0].ends[idx(Side::Client)].machine.as_ref()?;
-        m.as_any().downcast_ref::<SmtpClient>()?.outcome()
+        let client = m.as_any().downcast_ref::<SmtpClient>()?;
+        if settled { client.settled() } else { client.outcome() }
     }
 
     /// The queue manager of `host` takes an input; what it asks for is done at once.

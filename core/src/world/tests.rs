@@ -37,6 +37,37 @@ fn delivered_to_bob() {
 }
 
 #[test]
+fn a_relay_lets_go_of_a_message_at_the_250_after_its_data_and_bounces_at_the_refusal() {
+    // The relay's queue (its count in the diagram) holds the message until the next server
+    // takes it (250 after the data) or refuses it, not until QUIT and the close: from the
+    // step that shows the relay heard the answer, the message is not "waiting" any more.
+    let cases = [("bob@example.net", "250", "QUIT"), ("nobody@example.net", "550", "bounce")];
+    for (to, answer, next) in cases {
+        let w = send(to, "alice@example.org", |_| {});
+        let t = w.trace();
+        let (smtp, mx) =
+            (w.host_by_name(names::ALICE_SERVER).unwrap(), w.host_by_name(names::BOB_SERVER).unwrap());
+        let relay = t.events.iter().find(|e| e.from == smtp && e.to == mx).and_then(|e| e.conn).unwrap();
+        // The last one from mx: the answer to the data, or the refusal.
+        let at = t
+            .events
+            .iter()
+            .rposition(|e| {
+                e.conn == Some(relay)
+                    && e.from == mx
+                    && matches!(&e.kind, EventKind::Reply { status, .. } if status.label() == answer)
+            })
+            .unwrap_or_else(|| panic!("{to}: no {answer} from mx: {:?}", kinds(&w)));
+        assert_eq!(t.events[at].hosts[smtp].queued, 1, "{to}: still queued while the {answer} travels");
+        let after = &t.events[at + 1];
+        assert_eq!(after.kind.label(), next, "{to}: {:?}", kinds(&w));
+        assert_eq!(after.hosts[smtp].queued, 0, "{to}: let go once the {answer} is heard");
+        let quit = t.events.iter().position(|e| e.conn == Some(relay) && e.kind.label() == "QUIT").unwrap();
+        assert!(quit > at, "{to}: QUIT comes after the answer");
+    }
+}
+
+#[test]
 fn unknown_user_bounces_back_to_alice_with_a_dsn() {
     let w = send("nobody@example.net", "alice@example.org", |_| {});
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
