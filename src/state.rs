@@ -185,6 +185,9 @@ pub enum Action {
     PrevPart,
     Back,
     Seek(usize),
+    /// To the part that starts at this step (the narration's ‹ › and its strip of parts):
+    /// like [`Action::NextPart`], to its question when it asks one not yet answered.
+    SeekPart(usize),
     ToStart,
     ToEnd,
     Play,
@@ -404,6 +407,19 @@ impl Player {
         self.part_starts().filter(|&c| c < self.cursor).max()
     }
 
+    /// Where going to the part that starts at `start` lands: on its question, the event
+    /// not yet shown, when the student has not answered it (a jump must not skip it); else
+    /// at the start.
+    fn part_landing(&self, start: usize) -> usize {
+        let asks = (0..self.lesson.steps.len()).any(|s| {
+            start > 0
+                && step_cursor(self.run.anchors.get(s).copied().flatten()) == start
+                && self.run.answers.get(s).is_some_and(Option::is_some)
+                && self.said.get(s).is_none_or(Option::is_none)
+        });
+        if asks { start - 1 } else { start }
+    }
+
     /// The lesson step being narrated at this cursor: the last step whose event is shown.
     pub fn current_step(&self) -> Option<usize> {
         current_step(&self.run.anchors, self.cursor)
@@ -493,13 +509,17 @@ impl Reducible for Player {
                 Player { playing: next.playing && (self.play_through || !new_part), ..next }
             }
             Action::Tick => Player { playing: false, ..(*self).clone() },
-            Action::NextPart => match self.next_part_start() {
-                Some(c) => Player { playing: false, ..self.with_cursor(c) },
-                None => Player { playing: false, ..self.with_cursor(total) },
-            },
-            Action::PrevPart => {
-                Player { playing: false, ..self.with_cursor(self.prev_part_start().unwrap_or(0)) }
+            // At a question, the part that asks it is passed over: to the one after.
+            Action::NextPart => {
+                let starts = self.part_starts().filter(|&c| c > self.cursor);
+                let to = starts.map(|c| self.part_landing(c)).filter(|&c| c > self.cursor).min();
+                Player { playing: false, ..self.with_cursor(to.unwrap_or(total)) }
             }
+            Action::PrevPart => {
+                let to = self.prev_part_start().map_or(0, |c| self.part_landing(c));
+                Player { playing: false, ..self.with_cursor(to) }
+            }
+            Action::SeekPart(c) => Player { playing: false, ..self.with_cursor(self.part_landing(c)) },
             Action::Back if self.cursor > 0 => Player { playing: false, ..self.with_cursor(self.cursor - 1) },
             Action::Back => return self,
             // While a lesson is on its way, the step is kept for it (an address with a step).
@@ -619,6 +639,30 @@ mod tests {
         }
         let s = p.question_due().unwrap();
         (p, s)
+    }
+
+    #[test]
+    fn jumping_a_part_stops_at_its_question_until_it_is_answered() {
+        let (asked, s) = to_question(loaded("a-bounce", 0));
+        let at = asked.cursor;
+        // Shift+→ from the start, part by part: it lands on the question (the event not
+        // yet shown), never past it.
+        let mut p = loaded("a-bounce", 0);
+        while p.cursor < at {
+            p = p.reduce(Action::NextPart);
+        }
+        assert_eq!((p.cursor, p.question_due()), (at, Some(s)));
+        // The narration's ‹ › and its strip of parts land there too.
+        let sought = loaded("a-bounce", 0).reduce(Action::SeekPart(at + 1));
+        assert_eq!((sought.cursor, sought.question_due()), (at, Some(s)));
+        // From the question, Shift+→ goes on to the next part, the question left unanswered;
+        // Shift+← comes back to it.
+        let on = p.clone().reduce(Action::NextPart);
+        assert!(on.cursor > at + 1 && on.said(s).is_none(), "{}", on.cursor);
+        assert_eq!(on.reduce(Action::PrevPart).cursor, at);
+        // Answered, the part is its event again.
+        let answered = p.reduce(Action::Answer(Reply::Choice(2))).reduce(Action::ToStart);
+        assert_eq!(answered.reduce(Action::SeekPart(at + 1)).cursor, at + 1);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub struct NarrationProps {
     pub total: usize,
     /// How many times the email is sent (the parts follow the first).
     pub messages: usize,
-    /// The player's reducer: choosing a step of the lesson sends [`Action::Seek`].
+    /// The player's reducer: choosing a part of the lesson sends [`Action::SeekPart`].
     pub dispatch: Callback<Action>,
 }
 
@@ -79,7 +79,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(n) = to {
-                dispatch.emit(Action::Seek(n));
+                dispatch.emit(Action::SeekPart(n));
             }
         })
     };
