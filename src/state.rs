@@ -179,7 +179,8 @@ pub enum Action {
     /// The play timer's step: like [`Action::Step`], but playing stops when it reaches
     /// the start of a new part (unless the settings say to play straight through).
     Tick,
-    /// To the start of the next part of the lesson, or of the current one (PageDown with Shift, ⇧→).
+    /// To the start of the next part of the lesson (⇧→); to its question instead while it is
+    /// not answered, and from the question, past it to its part.
     NextPart,
     /// To the start of the current part, or of the previous one when already there.
     PrevPart,
@@ -509,7 +510,9 @@ impl Reducible for Player {
                 Player { playing: next.playing && (self.play_through || !new_part), ..next }
             }
             Action::Tick => Player { playing: false, ..(*self).clone() },
-            // At a question, the part that asks it is passed over: to the one after.
+            // A jump stops at a question not yet answered; the next one passes it, as a
+            // second → does, and shows its part.
+            Action::NextPart if self.question_due().is_some() => self.answer(Said::Skipped),
             Action::NextPart => {
                 let starts = self.part_starts().filter(|&c| c > self.cursor);
                 let to = starts.map(|c| self.part_landing(c)).filter(|&c| c > self.cursor).min();
@@ -655,11 +658,16 @@ mod tests {
         // The narration's ‹ › and its strip of parts land there too.
         let sought = loaded("a-bounce", 0).reduce(Action::SeekPart(at + 1));
         assert_eq!((sought.cursor, sought.question_due()), (at, Some(s)));
-        // From the question, Shift+→ goes on to the next part, the question left unanswered;
-        // Shift+← comes back to it.
+        // From the question, Shift+→ passes it, as a second → does: its part, its event.
         let on = p.clone().reduce(Action::NextPart);
-        assert!(on.cursor > at + 1 && on.said(s).is_none(), "{}", on.cursor);
-        assert_eq!(on.reduce(Action::PrevPart).cursor, at);
+        assert_eq!((on.cursor, on.said(s), on.current_step()), (at + 1, Some(&Said::Skipped), Some(s)));
+        // Shift+← from the part after it comes back to its part, now passed.
+        let after = on.reduce(Action::NextPart);
+        assert!(after.cursor > at + 1);
+        assert_eq!(after.reduce(Action::PrevPart).cursor, at + 1);
+        // Not yet passed, Shift+← from the part after lands on the question again.
+        let unanswered = loaded("a-bounce", 0).reduce(Action::Seek(at + 1)).reduce(Action::NextPart);
+        assert_eq!(unanswered.reduce(Action::PrevPart).cursor, at);
         // Answered, the part is its event again.
         let answered = p.reduce(Action::Answer(Reply::Choice(2))).reduce(Action::ToStart);
         assert_eq!(answered.reduce(Action::SeekPart(at + 1)).cursor, at + 1);

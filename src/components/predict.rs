@@ -50,14 +50,19 @@ fn score_text(right: usize, answered: usize, asked: usize) -> String {
 pub fn Predict(props: &PredictProps) -> Html {
     let typed = use_node_ref();
     let first = use_node_ref();
+    let card = use_node_ref();
     // When a question appears, the keyboard goes to it: Enter answers; → asks for an
-    // answer, and passes when pressed again.
+    // answer, and passes when pressed again. The focus may scroll the column to the
+    // choices (a short window); once answered, the column is back at its top, the part's
+    // narration whole above the verdict.
     {
-        let first = first.clone();
+        let (first, card) = (first.clone(), card.clone());
         let asking = props.moment == Moment::Ask;
         use_effect_with((asking, props.number), move |(asking, _)| {
             if *asking && let Some(el) = first.cast::<web_sys::HtmlElement>() {
                 let _ = el.focus();
+            } else if let Some(column) = card.cast::<web_sys::Element>().and_then(|c| c.parent_element()) {
+                column.set_scroll_top(0);
             }
         });
     }
@@ -129,7 +134,7 @@ pub fn Predict(props: &PredictProps) -> Html {
         _ => format!("Predict · question {n} of {of}"),
     };
     html! {
-        <section class="panel predict" data-testid="predict" aria-labelledby="predict-eyebrow">
+        <section ref={card} class="panel predict" data-testid="predict" aria-labelledby="predict-eyebrow">
             <p class="eyebrow" id="predict-eyebrow">{ eyebrow }</p>
             { body }
         </section>

@@ -98,7 +98,21 @@ async function partCount(page) {
 /** Goes to the start of part `i` (0-based) with its chip in the parts strip, and waits for it. */
 async function gotoPart(page, i) {
   await page.locator(`${SEL.narration} nav li button`).nth(i).click();
-  await waitUntil(page, `part ${i + 1}`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `), [SEL.partCounter, i + 1]);
+  // A part whose question is not answered yet stops at the question: "Show me" passes it.
+  await passQuestion(page, i, () => page.locator('[data-testid=predict-skip]').click());
+}
+
+/** Waits for part `i` (from 0), or its question first, which `pass` then passes. */
+async function passQuestion(page, i, pass) {
+  const at = ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `);
+  await waitUntil(page, `part ${i + 1} or its question`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `) || !!document.querySelector('[data-testid=predict-skip]'), [SEL.partCounter, i + 1]);
+  const asked = () => page.locator('[data-testid=predict-skip]').count();
+  const stopped = !(await page.evaluate(at, [SEL.partCounter, i + 1]));
+  if (stopped) await pass();
+  await waitUntil(page, `part ${i + 1}`, at, [SEL.partCounter, i + 1]);
+  // A question may also be due at the end of the part reached (its event is the next one):
+  // true when a question is, or was, asked on the way.
+  return stopped || (await asked()) > 0;
 }
 
 /**
@@ -276,19 +290,43 @@ for (const size of ['zoom125', 'zoom150']) {
     await page.keyboard.press('Home');
     await waitCursor(page, 0);
     const parts = await partCount(page);
+    let questions = 0;
     for (let i = 0; i < parts; i++) {
+      // ⇧→ stops at a question first; a second ⇧→ passes it.
       if (i > 0) await page.keyboard.press('Shift+ArrowRight');
-      await waitUntil(page, `part ${i + 1}`, ([s, n]) => (document.querySelector(s)?.textContent ?? '').startsWith(`Part ${n} `), [SEL.partCounter, i + 1]);
+      if (await passQuestion(page, i, () => page.keyboard.press('Shift+ArrowRight'))) questions += 1;
       assert.equal(await visibility(page, SEL.narrationBody), 'ok', `part ${i + 1} at ${size}`);
       assert.equal(await visibility(page, SEL.partCounter), 'ok', `part counter of part ${i + 1} at ${size}`);
       assert.equal(await visibility(page, SEL.play), 'ok', `Play at part ${i + 1} at ${size}`);
       if (i === 11) await page.screenshot({ path: await artifactPath(`zoom-${size}-part12.png`) });
     }
+    assert.equal(questions, 2, 'both questions of the lesson asked on the way, none jumped over');
     const sizes = await page.evaluate(() => {
       const px = (s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize);
       return { row: px('[data-testid=transcript-row] .wire'), time: px('.row-time'), part: px('.outline-step') };
     });
     assert.ok(sizes.row >= 17 && sizes.time >= 15 && sizes.part >= 14, JSON.stringify(sizes));
+    await context.close();
+  });
+}
+
+for (const [size, presenting] of [['laptop', false], ['projector', true]]) {
+  test(`5. answering a question by keys moves nothing: the page stays put (${size}${presenting ? ', presenting' : ''})`, async () => {
+    const { page, context } = await open(size, '#/lesson/a-bounce/step/0');
+    if (presenting) {
+      await page.keyboard.press('p');
+      await waitUntil(page, 'presenter mode', () => document.documentElement.hasAttribute('data-presenting'));
+    }
+    for (let i = 0; i < 80 && !(await page.locator('[data-testid=predict-skip]').count()); i++) {
+      await page.keyboard.press('ArrowRight');
+    }
+    // The first choice has the focus: Enter answers, and the explanation of the event
+    // (with its RFC link) comes in the column.
+    await page.keyboard.press('Enter');
+    await waitUntil(page, 'the verdict', () => !!document.querySelector('[data-testid=predict-verdict]'));
+    await settled(page, 'html');
+    const page_ = await page.evaluate(() => ({ y: scrollY, tall: document.scrollingElement.scrollHeight - innerHeight }));
+    assert.deepEqual(page_, { y: 0, tall: 0 }, 'the page neither scrolled nor grew taller than the window');
     await context.close();
   });
 }
