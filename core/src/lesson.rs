@@ -492,6 +492,8 @@ impl Lesson {
         let mut out = Vec::with_capacity(self.steps.len());
         let mut errors = Vec::new();
         let mut last: Option<Option<usize>> = None;
+        #[cfg(feature = "teacher")]
+        let mut above = 0;
         for (n, step) in self.steps.iter().enumerate() {
             let found = match step.anchor.find(trace) {
                 Ok(found) => found,
@@ -505,13 +507,35 @@ impl Lesson {
                 }
             };
             if last.is_some_and(|last| found <= last) {
-                let m = format!(
+                #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
+                let mut m = format!(
                     "step `{}` (@ {}) comes before the step above it in the trace",
                     step.title, step.anchor_text
                 );
+                // Which two steps, and where each lands, for the teacher to see which one
+                // is anchored on the wrong event.
+                #[cfg(feature = "teacher")]
+                {
+                    let at = |f: Option<usize>| f.map_or(0, |i| i + 1);
+                    let a = &self.steps[above];
+                    m = format!(
+                        "step `{}` (@ {}), at step {} of the player, comes before the step above it, `{}` (@ {}, line {}), at step {}: steps follow the order of what happens; one of the two is anchored on another event than you meant",
+                        step.title,
+                        step.anchor_text,
+                        at(found),
+                        a.title,
+                        a.anchor_text,
+                        a.line,
+                        at(last.flatten())
+                    );
+                }
                 errors.push((n, err(step.line, m)));
             }
             last = Some(found);
+            #[cfg(feature = "teacher")]
+            {
+                above = n;
+            }
             out.push(found);
         }
         (out, errors)
@@ -612,6 +636,13 @@ impl Anchor {
                 let mut qtype = None;
                 let mut name = None;
                 if let Some(t) = w.next_if(|s| !is_qualifier(s)) {
+                    // `dns query example.net`: the name where the type goes.
+                    #[cfg(feature = "teacher")]
+                    if t.contains('.') {
+                        return Err(format!(
+                            "`dns {which} {t}`: the type comes first, then the name: `dns {which} MX {t}` (or A, TXT)"
+                        ));
+                    }
                     qtype = Some(t.to_ascii_uppercase());
                 }
                 if let Some(n) = w.next_if(|s| !is_qualifier(s)) {
@@ -680,8 +711,8 @@ impl Anchor {
                 return Err(format!("there is no host `{name}`"));
             }
         }
-        let matches = |e: &TraceEvent| -> bool {
-            let kind_ok = match (&self.what, &e.kind) {
+        let kind_ok = |e: &TraceEvent| -> bool {
+            match (&self.what, &e.kind) {
                 (AnchorKind::Connect, EventKind::Connect { .. }) => true,
                 (AnchorKind::Close, EventKind::Close) => true,
                 (AnchorKind::Command(v), EventKind::Command { verb }) => v == verb,
@@ -723,31 +754,60 @@ impl Anchor {
                         }
                 }
                 _ => false,
-            };
-            if !kind_ok {
-                return false;
             }
-            // `on`: the server side of the connection, or the host of a local event.
-            let on_ok = match &self.on {
-                None => true,
-                Some(_) => {
-                    // A note about a connection (it broke, it timed out) is on the host
-                    // that noted it, as every local event is.
-                    let server = match e.conn {
-                        Some(c) if e.travels() => trace.conns[c.0].server,
-                        _ => e.to,
-                    };
-                    host_matches(server, &self.on)
-                }
-            };
-            on_ok && host_matches(e.from, &self.from) && host_matches(e.to, &self.to)
+        };
+        // `on`: the server side of the connection, or the host of a local event. A note
+        // about a connection (it broke, it timed out) is on the host that noted it, as
+        // every local event is.
+        let server = |e: &TraceEvent| match e.conn {
+            Some(c) if e.travels() => trace.conns[c.0].server,
+            _ => e.to,
+        };
+        let matches = |e: &TraceEvent| -> bool {
+            kind_ok(e)
+                && host_matches(server(e), &self.on)
+                && host_matches(e.from, &self.from)
+                && host_matches(e.to, &self.to)
         };
         trace.events.iter().filter(|e| matches(e)).nth(self.nth - 1).map(|e| Some(e.index)).ok_or_else(|| {
-            if self.nth == 1 {
+            #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
+            let mut m = if self.nth == 1 {
                 "no such event in the trace".to_string()
             } else {
                 format!("the trace has fewer than {} such events", self.nth)
+            };
+            // Where the same kind of event does happen, for the teacher to compare.
+            #[cfg(feature = "teacher")]
+            {
+                let such: Vec<&TraceEvent> = trace.events.iter().filter(|e| kind_ok(e)).collect();
+                let mut places: Vec<(usize, Vec<usize>)> = Vec::new();
+                for e in &such {
+                    match places.iter_mut().find(|(h, _)| *h == server(e)) {
+                        Some((_, steps)) => steps.push(e.index + 1),
+                        None => places.push((server(e), vec![e.index + 1])),
+                    }
+                }
+                let said: Vec<String> = places
+                    .iter()
+                    .take(3)
+                    .map(|(h, steps)| {
+                        let n = steps.len();
+                        let shown: Vec<String> = steps.iter().take(4).map(ToString::to_string).collect();
+                        let more = if n > 4 { ", ..." } else { "" };
+                        let word = if n == 1 { "step" } else { "steps" };
+                        format!("on {} ({word} {}{more})", trace.hosts[*h].name, shown.join(", "))
+                    })
+                    .collect();
+                if !said.is_empty() {
+                    m.push_str(&format!(
+                        "; this lesson has {} such event{} {}",
+                        such.len(),
+                        if such.len() == 1 { "" } else { "s" },
+                        said.join(", ")
+                    ));
+                }
             }
+            m
         })
     }
 }

@@ -127,7 +127,21 @@ impl Question {
                     EventKind::Reply {
                         status: Status::Imap(ImapResponse::Tagged { condition, .. }), ..
                     } => condition.name().to_string(),
+                    #[cfg(not(feature = "teacher"))]
                     _ => return Err("a `reply` question is asked at a reply: anchor the step on one".into()),
+                    // What the step is anchored on instead, and the anchor of its reply.
+                    #[cfg(feature = "teacher")]
+                    other => {
+                        let (what, verb) = match other {
+                            EventKind::Command { verb } if !verb.is_empty() => {
+                                (format!("the command {verb}"), verb.as_str())
+                            }
+                            _ => (format!("a `{}` event", other.label()), "RCPT"),
+                        };
+                        return Err(format!(
+                            "a `reply` question is asked at a reply (the code is the answer), and this step's event is {what}: anchor the step on a reply, such as `@ reply to {verb}`"
+                        ));
+                    }
                 };
                 (code.clone(), vec![code])
             }
@@ -154,15 +168,37 @@ impl Question {
         {
             return Err(format!("its `answer: {expect}` is not what happens: the answer is {text}"));
         }
-        if self.kind == QuestionKind::Speaker
-            && let Some(c) = self.choices.iter().find(|c| {
-                !trace.hosts.iter().any(|h| {
-                    let short = h.name.split('.').next().unwrap_or_default();
-                    [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(c))
+        if self.kind == QuestionKind::Speaker {
+            let unknown: Vec<&String> = self
+                .choices
+                .iter()
+                .filter(|c| {
+                    !trace.hosts.iter().any(|h| {
+                        let short = h.name.split('.').next().unwrap_or_default();
+                        [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(c))
+                    })
                 })
-            })
-        {
-            return Err(format!("the choice `{c}` names no host of this world"));
+                .collect();
+            if let Some(c) = unknown.first() {
+                #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
+                let mut m = format!("the choice `{c}` names no host of this world");
+                // Every choice that names none, and the names there are to choose from.
+                #[cfg(feature = "teacher")]
+                {
+                    let quoted = |v: Vec<String>| v.join(", ");
+                    let all: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
+                    let names: Vec<String> =
+                        trace.hosts.iter().map(|h| format!("`{}` ({})", h.label, h.name)).collect();
+                    m = format!(
+                        "the choice{} {} name{} no host of this world; a choice is a host's label, its name or the name's first part: {}",
+                        if all.len() == 1 { "" } else { "s" },
+                        quoted(all.clone()),
+                        if all.len() == 1 { "s" } else { "" },
+                        quoted(names)
+                    );
+                }
+                return Err(m);
+            }
         }
         let matching: Vec<usize> = (0..self.choices.len()).filter(|&i| right(&self.choices[i])).collect();
         match (self.choices.is_empty(), matching.as_slice()) {
