@@ -19,37 +19,66 @@ pub fn check(text: &str) -> Result<String, Vec<String>> {
     Ok(lesson.title)
 }
 
-/// What the page says about the last text it was given.
+/// What the page says about the last text or files it was given.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
     None,
+    /// The lessons of several files kept (their titles), and every file with mistakes:
     /// `(where it came from, every mistake)`.
-    Mistakes(String, Vec<String>),
+    Report {
+        kept: Vec<String>,
+        mistakes: Vec<(String, Vec<String>)>,
+    },
     Saved(String),
 }
 
-/// Keeps lesson `text` in the browser and plays it, or says what is wrong with it.
-fn take(text: &str, from: &str, kept: &UseStateHandle<Rc<MyLessons>>, outcome: &UseStateHandle<Outcome>) {
-    match check(text) {
-        Ok(title) => {
-            let mut mine = MyLessons::clone(kept);
-            let id = mine.keep(&title, text);
-            if !save_my_lessons(&mine) {
-                outcome.set(Outcome::Saved(format!(
-                    "“{title}” plays, but this browser would not keep it (its storage is full or off)."
-                )));
-            }
-            kept.set(Rc::new(mine));
-            if let Some(w) = web_sys::window() {
-                let _ = w.location().set_hash(&route::format(&Route { lesson: id, step: 0 }));
-            }
-        }
-        Err(mistakes) => outcome.set(Outcome::Mistakes(from.to_string(), mistakes)),
+/// Plays kept lesson `id`.
+fn play(id: String) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().set_hash(&route::format(&Route { lesson: id, step: 0 }));
     }
 }
 
-/// Reads the files of `list` (opened or dropped) one by one, the text of the last one into
-/// the editor.
+/// Keeps the lessons of `texts` (`(where each came from, its text)`) in the browser, all at
+/// once, and says what is wrong with the others. One lesson that plays is played; of
+/// several, the page says which were kept and which have mistakes, every one of them.
+fn take(
+    texts: Vec<(String, String)>,
+    kept: &UseStateHandle<Rc<MyLessons>>,
+    outcome: &UseStateHandle<Outcome>,
+) {
+    let mut mine = MyLessons::clone(kept);
+    let (mut titles, mut ids, mut mistakes) = (Vec::new(), Vec::new(), Vec::new());
+    for (from, text) in texts {
+        match check(&text) {
+            Ok(title) => {
+                ids.push(mine.keep(&title, &text));
+                titles.push(format!("“{title}”"));
+            }
+            Err(m) => mistakes.push((from, m)),
+        }
+    }
+    if ids.is_empty() {
+        outcome.set(Outcome::Report { kept: titles, mistakes });
+        return;
+    }
+    let saved = save_my_lessons(&mine);
+    kept.set(Rc::new(mine));
+    if !saved {
+        let (verb, them) = if titles.len() == 1 { ("plays", "it") } else { ("play", "them") };
+        outcome.set(Outcome::Saved(format!(
+            "{} {verb}, but this browser would not keep {them} (its storage is full or off).",
+            titles.join(", ")
+        )));
+    } else if mistakes.is_empty() && ids.len() == 1 {
+        play(ids.swap_remove(0));
+    } else {
+        outcome.set(Outcome::Report { kept: titles, mistakes });
+    }
+}
+
+/// Reads the files of `list` (opened or dropped), then takes them all at once. The text of
+/// the first one with mistakes goes into the editor, to be mended there; else the last one.
 fn read_files(
     list: Option<web_sys::FileList>,
     text: UseStateHandle<String>,
@@ -59,22 +88,33 @@ fn read_files(
     let Some(list) = list else { return };
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.item(i)).collect();
     spawn_local(async move {
+        let mut texts = Vec::new();
+        let mut unread = Vec::new();
         for file in files {
             let name = file.name();
             if file.size() > mailroom_core::lesson::MAX_LESSON_BYTES as f64 {
-                outcome.set(Outcome::Mistakes(name, vec!["the file is too large for a lesson".into()]));
+                unread.push((name, vec!["the file is too large for a lesson".to_string()]));
                 continue;
             }
-            let read = JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
-            match read {
-                Some(t) => {
-                    text.set(t.clone());
-                    take(&t, &name, &kept, &outcome);
-                }
-                None => {
-                    outcome.set(Outcome::Mistakes(name, vec!["the file could not be read as text".into()]))
-                }
+            match JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()) {
+                Some(t) => texts.push((name, t)),
+                None => unread.push((name, vec!["the file could not be read as text".to_string()])),
             }
+        }
+        let first_wrong = texts.iter().find(|(_, t)| check(t).is_err()).or(texts.last());
+        if let Some((_, t)) = first_wrong {
+            text.set(t.clone());
+        }
+        take(texts, &kept, &outcome);
+        if !unread.is_empty() {
+            // Added to what `take` said: the files that were not even read.
+            outcome.set(match (*outcome).clone() {
+                Outcome::Report { kept, mut mistakes } => {
+                    mistakes.extend(unread);
+                    Outcome::Report { kept, mistakes }
+                }
+                _ => Outcome::Report { kept: Vec::new(), mistakes: unread },
+            });
         }
     });
 }
@@ -96,7 +136,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let (kept, outcome, shared) = (kept.clone(), outcome.clone(), props.text.clone());
         use_effect_with((), move |_| {
             if let Some(t) = shared {
-                take(&t, "The shared lesson", &kept, &outcome);
+                take(vec![("The shared lesson".into(), t)], &kept, &outcome);
             }
         });
     }
@@ -136,7 +176,9 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     };
     let onplay = {
         let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
-        Callback::from(move |_: MouseEvent| take(&text, "The lesson in the box below", &kept, &outcome))
+        Callback::from(move |_: MouseEvent| {
+            take(vec![("The lesson in the box below".into(), (*text).clone())], &kept, &outcome)
+        })
     };
     let remove = |id: String| {
         let kept = kept.clone();
@@ -161,13 +203,26 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let report = match &*outcome {
         Outcome::None => Html::default(),
         Outcome::Saved(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
-        Outcome::Mistakes(from, mistakes) => {
-            let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
+        Outcome::Report { kept, mistakes } => {
+            let kept = (!kept.is_empty()).then(|| {
+                html! { <p class="notice" role="status">{ format!("Kept, in the list below: {}.", kept.join(", ")) }</p> }
+            });
+            let wrong = mistakes.iter().map(|(from, mistakes)| {
+                let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
+                html! {
+                    <>
+                        <p>{ format!("{from} has {what}; fix it, then play it again:") }</p>
+                        <ul>{ for mistakes.iter().map(|m| html! { <li>{ m.clone() }</li> }) }</ul>
+                    </>
+                }
+            });
             html! {
-                <div class="lesson-errors" role="alert" data-testid="lesson-errors">
-                    <p>{ format!("{from} has {what}; fix it and play it again:") }</p>
-                    <ul>{ for mistakes.iter().map(|m| html! { <li>{ m.clone() }</li> }) }</ul>
-                </div>
+                <>
+                    { for kept }
+                    if !mistakes.is_empty() {
+                        <div class="lesson-errors" role="alert" data-testid="lesson-errors">{ for wrong }</div>
+                    }
+                </>
             }
         }
     };

@@ -130,6 +130,27 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await page.locator('[data-testid=open-file]').setInputFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
   await page.waitForFunction(() => /^homework\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
 
+  // Several files at once: every good one kept (none lost to another), every broken one's
+  // mistakes shown, the page stays to say so, and the broken text is in the box to mend.
+  const titled = (t) => GOOD.replace('title: Our own bounce', `title: ${t}`);
+  await page.locator('[data-testid=open-file]').setInputFiles([
+    { name: 'first.md', mimeType: 'text/markdown', buffer: Buffer.from(titled('First of two')) },
+    { name: 'broken.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) },
+    { name: 'second.md', mimeType: 'text/markdown', buffer: Buffer.from(titled('Second of two')) },
+  ]);
+  await page.waitForFunction(() => /^broken\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  assert.match(await page.locator('[data-testid=your-lessons] .notice').innerText(), /^Kept, in the list below: “First of two”, “Second of two”\.$/);
+  for (const id of ['my-first-of-two', 'my-second-of-two', 'my-our-own-bounce']) {
+    await page.locator(`[data-testid=kept] li[data-lesson=${id}]`).waitFor();
+  }
+  assert.equal(await page.locator('[data-testid=lesson-text]').inputValue(), BROKEN);
+  assert.match(page.url(), /#\/yours$/);
+  // Kept for good: after a reload, both are still there.
+  await page.reload();
+  for (const id of ['my-first-of-two', 'my-second-of-two']) {
+    await page.locator(`[data-testid=kept] li[data-lesson=${id}]`).waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  }
+
   // Shared: the link plays in a browser that has never seen the lesson.
   await kept.getByRole('button', { name: 'Copy share link' }).click();
   const link = await page.evaluate(() => navigator.clipboard.readText());
@@ -141,8 +162,13 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await other.context.close();
   assert.deepEqual(other.errors, []);
 
-  // Removed.
+  // Removed, one by one: the others stay until their turn.
   await kept.getByRole('button', { name: 'Remove “Our own bounce”' }).click();
+  await kept.waitFor({ state: 'detached' });
+  await page.locator('[data-testid=kept] li[data-lesson=my-first-of-two]').waitFor();
+  for (const title of ['First of two', 'Second of two']) {
+    await page.getByRole('button', { name: `Remove “${title}”` }).click();
+  }
   await page.locator('[data-testid=kept]').waitFor({ state: 'detached' });
   await context.close();
   assert.deepEqual(errors, []);
