@@ -522,6 +522,10 @@ impl Reducible for Player {
                 let to = self.prev_part_start().map_or(0, |c| self.part_landing(c));
                 Player { playing: false, ..self.with_cursor(to) }
             }
+            // At the question itself, its part's ›, or its chip, passes it as ⇧→ does.
+            Action::SeekPart(c) if self.part_landing(c) == self.cursor && self.question_due().is_some() => {
+                self.answer(Said::Skipped)
+            }
             Action::SeekPart(c) => Player { playing: false, ..self.with_cursor(self.part_landing(c)) },
             Action::Back if self.cursor > 0 => Player { playing: false, ..self.with_cursor(self.cursor - 1) },
             Action::Back => return self,
@@ -655,9 +659,12 @@ mod tests {
             p = p.reduce(Action::NextPart);
         }
         assert_eq!((p.cursor, p.question_due()), (at, Some(s)));
-        // The narration's ‹ › and its strip of parts land there too.
+        // The narration's ‹ › and its strip of parts land there too; asked again for the
+        // part that asks (› or its chip, at the question), they pass it, as ⇧→ does.
         let sought = loaded("a-bounce", 0).reduce(Action::SeekPart(at + 1));
         assert_eq!((sought.cursor, sought.question_due()), (at, Some(s)));
+        let passed = sought.reduce(Action::SeekPart(at + 1));
+        assert_eq!((passed.cursor, passed.said(s)), (at + 1, Some(&Said::Skipped)));
         // From the question, Shift+→ passes it, as a second → does: its part, its event.
         let on = p.clone().reduce(Action::NextPart);
         assert_eq!((on.cursor, on.said(s), on.current_step()), (at + 1, Some(&Said::Skipped), Some(s)));

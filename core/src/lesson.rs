@@ -518,16 +518,23 @@ impl Lesson {
                 {
                     let at = |f: Option<usize>| f.map_or(0, |i| i + 1);
                     let a = &self.steps[above];
-                    m = format!(
-                        "step `{}` (@ {}), at step {} of the player, comes before the step above it, `{}` (@ {}, line {}), at step {}: steps follow the order of what happens; one of the two is anchored on another event than you meant",
-                        step.title,
-                        step.anchor_text,
-                        at(found),
-                        a.title,
-                        a.anchor_text,
-                        a.line,
-                        at(last.flatten())
-                    );
+                    m = if last == Some(found) {
+                        format!(
+                            "step `{}` (@ {}) is anchored on the same event as the step above it, `{}` (@ {}, line {}): each step needs an event of its own, later than the one above it",
+                            step.title, step.anchor_text, a.title, a.anchor_text, a.line
+                        )
+                    } else {
+                        format!(
+                            "step `{}` (@ {}), at step {} of the player, comes before the step above it, `{}` (@ {}, line {}), at step {}: steps follow the order of what happens; one of the two is anchored on another event than you meant",
+                            step.title,
+                            step.anchor_text,
+                            at(found),
+                            a.title,
+                            a.anchor_text,
+                            a.line,
+                            at(last.flatten())
+                        )
+                    };
                 }
                 errors.push((n, err(step.line, m)));
             }
@@ -787,7 +794,7 @@ impl Anchor {
                         None => places.push((server(e), vec![e.index + 1])),
                     }
                 }
-                let said: Vec<String> = places
+                let mut said: Vec<String> = places
                     .iter()
                     .take(3)
                     .map(|(h, steps)| {
@@ -798,11 +805,16 @@ impl Anchor {
                         format!("on {} ({word} {}{more})", trace.hosts[*h].name, shown.join(", "))
                     })
                     .collect();
+                if places.len() > 3 {
+                    said.push("...".into());
+                }
                 if !said.is_empty() {
+                    let times = match such.len() {
+                        1 => "once".to_string(),
+                        n => format!("{n} times"),
+                    };
                     m.push_str(&format!(
-                        "; this lesson has {} such event{} {}",
-                        such.len(),
-                        if such.len() == 1 { "" } else { "s" },
+                        "; whatever the hosts, events of this kind happen {times}: {}",
                         said.join(", ")
                     ));
                 }

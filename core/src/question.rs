@@ -132,14 +132,19 @@ impl Question {
                     // What the step is anchored on instead, and the anchor of its reply.
                     #[cfg(feature = "teacher")]
                     other => {
-                        let (what, verb) = match other {
+                        // The reply that comes of it, on the same server.
+                        let on = &trace.hosts[event.to].name;
+                        let (what, anchor) = match other {
                             EventKind::Command { verb } if !verb.is_empty() => {
-                                (format!("the command {verb}"), verb.as_str())
+                                (format!("the command {verb}"), format!("reply to {verb} on {on}"))
                             }
-                            _ => (format!("a `{}` event", other.label()), "RCPT"),
+                            EventKind::MessageData => {
+                                ("the message itself".to_string(), format!("reply to DATA #2 on {on}"))
+                            }
+                            _ => (format!("a `{}` event", other.label()), "reply to RCPT on mx".to_string()),
                         };
                         return Err(format!(
-                            "a `reply` question is asked at a reply (the code is the answer), and this step's event is {what}: anchor the step on a reply, such as `@ reply to {verb}`"
+                            "a `reply` question is asked at a reply (the code is the answer), and this step's event is {what}: anchor the step on a reply, such as `@ {anchor}`"
                         ));
                     }
                 };

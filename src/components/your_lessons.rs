@@ -23,10 +23,11 @@ pub fn check(text: &str) -> Result<String, Vec<String>> {
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
     None,
-    /// The lessons of several files kept (their titles), and every file with mistakes:
-    /// `(where it came from, every mistake)`.
+    /// The lessons of several files kept (their titles), whether the browser would keep
+    /// them, and every file with mistakes: `(where it came from, every mistake)`.
     Report {
         kept: Vec<String>,
+        unsaved: bool,
         mistakes: Vec<(String, Vec<String>)>,
     },
     Saved(String),
@@ -39,18 +40,29 @@ fn play(id: String) {
     }
 }
 
-/// Keeps the lessons of `texts` (`(where each came from, its text)`) in the browser, all at
-/// once, and says what is wrong with the others. One lesson that plays is played; of
-/// several, the page says which were kept and which have mistakes, every one of them.
+/// A lesson given to the page: where it came from, its text, and its title when it plays
+/// or every mistake in it.
+type Given = (String, String, Result<String, Vec<String>>);
+
+/// Reads lesson `text` from `from`.
+fn given(from: String, text: String) -> Given {
+    let checked = check(&text);
+    (from, text, checked)
+}
+
+/// Keeps every lesson of `all` that plays in the browser, at once, and says what is wrong
+/// with the others, and with the files `unread`. One lesson alone that plays is played; of
+/// more, the page says which were kept and lists every mistake.
 fn take(
-    texts: Vec<(String, String)>,
+    all: Vec<Given>,
+    mut mistakes: Vec<(String, Vec<String>)>,
     kept: &UseStateHandle<Rc<MyLessons>>,
     outcome: &UseStateHandle<Outcome>,
 ) {
     let mut mine = MyLessons::clone(kept);
-    let (mut titles, mut ids, mut mistakes) = (Vec::new(), Vec::new(), Vec::new());
-    for (from, text) in texts {
-        match check(&text) {
+    let (mut titles, mut ids) = (Vec::new(), Vec::new());
+    for (from, text, checked) in all {
+        match checked {
             Ok(title) => {
                 ids.push(mine.keep(&title, &text));
                 titles.push(format!("“{title}”"));
@@ -58,22 +70,15 @@ fn take(
             Err(m) => mistakes.push((from, m)),
         }
     }
-    if ids.is_empty() {
-        outcome.set(Outcome::Report { kept: titles, mistakes });
-        return;
+    let saved = ids.is_empty() || save_my_lessons(&mine);
+    if saved && !ids.is_empty() {
+        kept.set(Rc::new(mine));
     }
-    let saved = save_my_lessons(&mine);
-    kept.set(Rc::new(mine));
-    if !saved {
-        let (verb, them) = if titles.len() == 1 { ("plays", "it") } else { ("play", "them") };
-        outcome.set(Outcome::Saved(format!(
-            "{} {verb}, but this browser would not keep {them} (its storage is full or off).",
-            titles.join(", ")
-        )));
-    } else if mistakes.is_empty() && ids.len() == 1 {
+    // Played only from the browser's storage: the player reads it from there.
+    if saved && mistakes.is_empty() && ids.len() == 1 {
         play(ids.swap_remove(0));
     } else {
-        outcome.set(Outcome::Report { kept: titles, mistakes });
+        outcome.set(Outcome::Report { kept: titles, unsaved: !saved, mistakes });
     }
 }
 
@@ -88,7 +93,7 @@ fn read_files(
     let Some(list) = list else { return };
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.item(i)).collect();
     spawn_local(async move {
-        let mut texts = Vec::new();
+        let mut all = Vec::new();
         let mut unread = Vec::new();
         for file in files {
             let name = file.name();
@@ -97,25 +102,14 @@ fn read_files(
                 continue;
             }
             match JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()) {
-                Some(t) => texts.push((name, t)),
+                Some(t) => all.push(given(name, t)),
                 None => unread.push((name, vec!["the file could not be read as text".to_string()])),
             }
         }
-        let first_wrong = texts.iter().find(|(_, t)| check(t).is_err()).or(texts.last());
-        if let Some((_, t)) = first_wrong {
+        if let Some((_, t, _)) = all.iter().find(|(_, _, c)| c.is_err()).or(all.last()) {
             text.set(t.clone());
         }
-        take(texts, &kept, &outcome);
-        if !unread.is_empty() {
-            // Added to what `take` said: the files that were not even read.
-            outcome.set(match (*outcome).clone() {
-                Outcome::Report { kept, mut mistakes } => {
-                    mistakes.extend(unread);
-                    Outcome::Report { kept, mistakes }
-                }
-                _ => Outcome::Report { kept: Vec::new(), mistakes: unread },
-            });
-        }
+        take(all, unread, &kept, &outcome);
     });
 }
 
@@ -136,7 +130,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let (kept, outcome, shared) = (kept.clone(), outcome.clone(), props.text.clone());
         use_effect_with((), move |_| {
             if let Some(t) = shared {
-                take(vec![("The shared lesson".into(), t)], &kept, &outcome);
+                take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
             }
         });
     }
@@ -177,7 +171,12 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let onplay = {
         let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
         Callback::from(move |_: MouseEvent| {
-            take(vec![("The lesson in the box below".into(), (*text).clone())], &kept, &outcome)
+            take(
+                vec![given("The lesson in the box below".into(), (*text).clone())],
+                Vec::new(),
+                &kept,
+                &outcome,
+            )
         })
     };
     let remove = |id: String| {
@@ -203,9 +202,20 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let report = match &*outcome {
         Outcome::None => Html::default(),
         Outcome::Saved(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
-        Outcome::Report { kept, mistakes } => {
+        Outcome::Report { kept, unsaved, mistakes } => {
             let kept = (!kept.is_empty()).then(|| {
-                html! { <p class="notice" role="status">{ format!("Kept, in the list below: {}.", kept.join(", ")) }</p> }
+                let said = match (*unsaved, kept.len()) {
+                    (false, _) => format!("Kept, in the list below: {}.", kept.join(", ")),
+                    (true, 1) => format!(
+                        "{} has no mistakes, but this browser would not keep it (its storage is full or off), so it cannot be played.",
+                        kept[0]
+                    ),
+                    (true, _) => format!(
+                        "{} have no mistakes, but this browser would not keep them (its storage is full or off), so they cannot be played.",
+                        kept.join(", ")
+                    ),
+                };
+                html! { <p class="notice" role="status">{ said }</p> }
             });
             let wrong = mistakes.iter().map(|(from, mistakes)| {
                 let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };

@@ -677,12 +677,17 @@ mod generated {
         let heading_tab =
             lines.iter().any(|l| l.contains('#') && l.trim_end_matches([' ', '\r']).ends_with('\t'));
         // A comment left open at a line's end (a heading's first line, or `<!-- two` of
-        // the two-line atom), closed by a `-->` on a later line, in a document with a
-        // container: any line that starts with `>`, a space, a tab or a list marker.
+        // the two-line atom), in a document with a container: a line that starts with `>`,
+        // an indentation, or a list marker (`-`, `*`, `+`, `1.`, `1)`) alone or before a
+        // space or a tab. Whether a later `-->` closes it is left to the parsers.
         let open_comment = lines.iter().any(|l| l.rfind("<!--").is_some_and(|at| !l[at..].contains("-->")));
         let container = lines.iter().any(|l| {
-            l.starts_with(['>', ' ', '\t', '-', '*', '+'])
-                || l.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(['.', ')'])
+            let marker = |rest: &str| rest.is_empty() || rest.starts_with([' ', '\t']);
+            let digits = l.trim_start_matches(|c: char| c.is_ascii_digit());
+            l.starts_with(['>', ' ', '\t'])
+                || ["-", "*", "+"].iter().any(|m| l.strip_prefix(m).is_some_and(marker))
+                || (digits.len() < l.len()
+                    && [".", ")"].iter().any(|m| digits.strip_prefix(m).is_some_and(marker)))
         });
         let comment_in_container = open_comment && container;
         let empty_item = lines.iter().any(|l| {

@@ -199,19 +199,26 @@ test('a teacher presents: large type, PageDown and Space step, Esc or the button
   // The transcript's key gives its room to the rows.
   assert.equal(await page.locator('[data-testid=transcript-legend]').isVisible(), false);
   // With the focus in the controls (Tab, or Play focused after a question) they come back,
-  // and take their own room: the transcript's current row is above them, not under them.
+  // and take their own room: the transcript's current row, at the foot of the list from
+  // the lesson's end on, is above them, not under them.
   await page.locator('[data-testid=play]').focus();
-  await page.waitForFunction(() => {
-    const controls = document.querySelector('.controls').getBoundingClientRect();
-    const row = document.querySelector('[data-testid=transcript] [aria-current]').getBoundingClientRect();
-    return controls.bottom <= innerHeight + 1 && row.bottom <= controls.top + 1 && row.height > 0;
-  });
-  await page.keyboard.press('PageDown');
-  await page.waitForFunction(() => {
-    const controls = document.querySelector('.controls').getBoundingClientRect();
-    const row = document.querySelector('[data-testid=transcript] [aria-current]').getBoundingClientRect();
-    return document.querySelector('main[data-testid=player]').dataset.cursor === '2' && row.bottom <= controls.top + 1;
-  });
+  const clear = (cursor) =>
+    page.waitForFunction((c) => {
+      const controls = document.querySelector('.controls').getBoundingClientRect();
+      const list = document.querySelector('[data-testid=transcript]').getBoundingClientRect();
+      const row = document.querySelector('[data-testid=transcript] [aria-current]').getBoundingClientRect();
+      return (
+        document.querySelector('main[data-testid=player]').dataset.cursor === c &&
+        controls.bottom <= innerHeight + 1 &&
+        row.height > 0 &&
+        row.bottom > list.bottom - row.height - 40 &&
+        row.bottom <= controls.top + 1
+      );
+    }, cursor);
+  await page.waitForFunction(() => document.querySelector('.controls').getBoundingClientRect().bottom <= innerHeight + 1);
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor !== '1');
+  await clear(await page.locator('main[data-testid=player]').getAttribute('data-cursor'));
   await page.locator('[data-testid=present]').click();
   await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
   assert.equal(await size(), before);

@@ -145,6 +145,16 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   }
   assert.equal(await page.locator('[data-testid=lesson-text]').inputValue(), BROKEN);
   assert.match(page.url(), /#\/yours$/);
+  // A good file with one too large to be a lesson: the good one is kept, and the page
+  // stays to say what is wrong with the other (not played away from it).
+  await page.locator('[data-testid=open-file]').setInputFiles([
+    { name: 'third.md', mimeType: 'text/markdown', buffer: Buffer.from(titled('Third of two')) },
+    { name: 'huge.md', mimeType: 'text/markdown', buffer: Buffer.alloc(2 * 1024 * 1024, 'a') },
+  ]);
+  await page.waitForFunction(() => /^huge\.md has a mistake;[^]*too large/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  assert.match(await page.locator('[data-testid=your-lessons] .notice').innerText(), /“Third of two”/);
+  assert.match(page.url(), /#\/yours$/);
+  await page.getByRole('button', { name: 'Remove “Third of two”' }).click();
   // Kept for good: after a reload, both are still there.
   await page.reload();
   for (const id of ['my-first-of-two', 'my-second-of-two']) {

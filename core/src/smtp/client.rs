@@ -305,9 +305,8 @@ impl SmtpClient {
 
     /// As soon as every recipient has its answer (the reply to the end of the data, or
     /// each refused): what became of each, though `QUIT` and its `221` are still to come.
-    /// A relay is done with the message then: Postfix's SMTP client reports the delivery
-    /// to its queue manager after the `250`, before it says `QUIT` (RFC 5321 §4.1.1.4: the
-    /// `250` is the server's acceptance of responsibility).
+    /// A relay is done with the message then: with the `250` after the data the next server
+    /// has accepted responsibility for it (RFC 5321 §6.1), and a refusal is final.
     pub fn settled(&self) -> Option<Outcome> {
         (self.state == ClientState::Done || self.status.iter().all(Option::is_some)).then(|| self.statuses())
     }
@@ -1009,6 +1008,44 @@ mod tests {
             let o = c.outcome().unwrap();
             assert!(o.recipients[0].1.is_transient(), "{name}");
             assert_eq!(c.poll_timeout(), None);
+        }
+    }
+
+    #[test]
+    fn settled_once_every_recipient_has_its_answer_before_quit() {
+        const START: [&str; 3] = ["220 mx\r\n", "250 mx\r\n", "250 ok\r\n"];
+        // (recipients, replies after the greeting, EHLO and MAIL; settled then, and how)
+        let cases: [(&[&str], &[&str], Option<&[bool]>); 5] = [
+            // Accepted, data not yet answered: the message is still the client's.
+            (&["bob@example.net"], &["250 ok\r\n", "354 go\r\n"], None),
+            // The 250 after the data: settled, though QUIT has not been answered.
+            (&["bob@example.net"], &["250 ok\r\n", "354 go\r\n", "250 queued\r\n"], Some(&[true])),
+            // Every recipient refused: nothing to send, settled before QUIT.
+            (&["bobby@example.net"], &["550 no such user\r\n"], Some(&[false])),
+            // One of two refused, the other still waiting for the data's answer.
+            (&["bob@example.net", "bobby@example.net"], &["250 ok\r\n", "550 no\r\n", "354 go\r\n"], None),
+            (
+                &["bob@example.net", "bobby@example.net"],
+                &["250 ok\r\n", "550 no\r\n", "354 go\r\n", "250 queued\r\n"],
+                Some(&[true, false]),
+            ),
+        ];
+        for (rcpts, replies, want) in cases {
+            let env = Envelope {
+                mail_from: "alice@example.org".into(),
+                rcpt_to: rcpts.iter().map(|r| r.to_string()).collect(),
+            };
+            let mut c = SmtpClient::new("smtp.example.org", env, b"x\r\n".to_vec(), SimTime::ZERO);
+            for r in START.iter().chain(replies.iter()) {
+                c.handle_input(r.as_bytes(), SimTime::ZERO, &mut Directory::default());
+            }
+            while c.poll_output().is_some() {}
+            let got = c.settled().map(|o| {
+                o.recipients.iter().map(|(_, s)| matches!(s, RcptStatus::Delivered(_))).collect::<Vec<_>>()
+            });
+            assert_eq!(got.as_deref(), want, "{rcpts:?} {replies:?}");
+            // Not done yet: QUIT still waits for its 221, so `outcome` is not there.
+            assert!(c.outcome().is_none(), "{rcpts:?} {replies:?}");
         }
     }
 }

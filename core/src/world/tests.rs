@@ -68,6 +68,23 @@ fn a_relay_lets_go_of_a_message_at_the_250_after_its_data_and_bounces_at_the_ref
 }
 
 #[test]
+fn a_relay_cut_after_the_250_before_quit_delivers_once_and_never_retries() {
+    // The next server took the message with its 250: the break before QUIT changes
+    // nothing, no second copy, no bounce, no retry (RFC 5321 §6.1).
+    let w = alice_sends_in("cut mx.example.net 25 before QUIT");
+    let t = w.trace();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "{:?}", kinds(&w));
+    assert_eq!(w.mailbox("alice@example.org").unwrap().len(), 0, "no bounce: {:?}", kinds(&w));
+    let to_mx = t.events.iter().filter(|e| e.to == mx && matches!(e.kind, EventKind::Connect { .. })).count();
+    assert_eq!(to_mx, 1, "one attempt: {:?}", kinds(&w));
+    assert_eq!(w.queued(), 0);
+    // The connection broke at QUIT: no 221 from mx, a note says so.
+    assert!(!t.events.iter().any(|e| e.from == mx && e.kind.label() == "221"), "{:?}", kinds(&w));
+    assert_eq!(t.events.last().map(|e| e.kind.label()).as_deref(), Some("note"), "{:?}", kinds(&w));
+}
+
+#[test]
 fn unknown_user_bounces_back_to_alice_with_a_dsn() {
     let w = send("nobody@example.net", "alice@example.org", |_| {});
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
