@@ -355,6 +355,11 @@ impl Player {
         Player { playing: false, ..next.with_cursor(self.cursor + 1) }
     }
 
+    /// True when the student has answered or passed a question since the lesson opened.
+    pub fn met_a_question(&self) -> bool {
+        self.said.iter().any(Option::is_some)
+    }
+
     /// What the student said to the question of step `s`, if anything yet.
     pub fn said(&self, s: usize) -> Option<&Said> {
         self.said.get(s)?.as_ref()

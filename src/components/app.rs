@@ -75,7 +75,12 @@ fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>
     if asked.is_empty() {
         return None;
     }
+    // The score of this visit: none after a reload at the end, with no question met (the
+    // home page keeps the last score), rather than "every question left unanswered".
     if player.at_end() {
+        if !player.met_a_question() {
+            return None;
+        }
         let (right, answered, asked) = player.score();
         return Some((None, (0, asked), Moment::Score { right, answered, asked }));
     }

@@ -331,6 +331,22 @@ for (const [size, presenting] of [['laptop', false], ['projector', true]]) {
   });
 }
 
+for (const size of ['projector', 'laptop']) {
+  test(`5. at ${size} size no lesson's top bar runs off the window: its title gives way`, async () => {
+    const { page, context } = await open(size, '#/lesson/sending-an-email/step/0');
+    for (const lesson of LESSONS) {
+      await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
+      await lessonShown(page, lesson);
+      const wide = await page.evaluate(() => document.scrollingElement.scrollWidth - innerWidth);
+      assert.equal(wide, 0, `${lesson}: nothing wider than the window`);
+      for (const sel of ['.step-counter', '[data-testid=present]']) {
+        assert.equal(await visibility(page, sel), 'ok', `${lesson}: ${sel} at ${size}`);
+      }
+    }
+    await context.close();
+  });
+}
+
 test('5. at 375 px nothing scrolls sideways, narration and controls in view', async () => {
   const { page, context } = await open('phone', '#/lesson/sending-an-email/step/0');
   for (const step of [0, 14, 39]) {

@@ -162,6 +162,13 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   assert.equal(await text(page, '[data-testid=predict-verdict]'), 'Right: 354.');
   await page.keyboard.press('End');
   assert.equal(await text(page, '[data-testid=predict-score]'), 'You predicted 1 of 2 right.');
+  // Reloaded at the end: no question met this time, so no score card that would say every
+  // question was left unanswered (the home page keeps the score).
+  await page.waitForFunction(() => location.hash.endsWith(`/step/${document.querySelector('main[data-testid=player]').dataset.cursor}`));
+  await page.reload();
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  await page.locator('[data-testid=transcript-row]').first().waitFor();
+  assert.equal(await page.locator('[data-testid=predict]').count(), 0);
   // Home after a reload: the score is kept.
   await page.goto(`${server.url}/`);
   await page.reload();
@@ -299,6 +306,7 @@ test('a lesson opened by its address is fetched once, while the app loads, and d
 
   // An address that names no lesson fetches nothing for it (no 404), and says so.
   await page.goto(`${server.url}/#/lesson/no-such-lesson/step/0`);
+  await page.waitForFunction(() => location.hash.endsWith(`/step/${document.querySelector('main[data-testid=player]').dataset.cursor}`));
   await page.reload();
   await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
   assert.match(await page.locator('[data-testid=notice]').innerText(), /no lesson called “no-such-lesson”/);

@@ -157,20 +157,23 @@ test('When STARTTLS fails: 454, the relay goes on in the clear, and Received: sa
   assert.equal(new URL(page.url()).pathname, '/');
   await page.locator('[data-testid=eavesdropper]').check();
 
-  // The 454 is a question, asked as its event comes next: will the message still be
-  // delivered? (The part that shows the 454 starts after it.)
-  await gotoPart(page, 'Asking for TLS');
+  // The 454, explained; then, with the relay's next move still to come, the question: will
+  // the message be delivered all the same?
+  await gotoPart(page, '454: not now');
+  assert.match(await current(page), /454 4\.7\.0 TLS not available/);
   const choice = page.locator('[data-testid=predict] .choice', { hasText: 'delivered' });
   await choice.waitFor();
   await choice.click();
   assert.match(await page.locator('[data-testid=predict-verdict]').innerText(), /^Right/);
+  // No second EHLO: the relay goes on with MAIL FROM in the same session.
+  assert.match(await current(page), /MAIL FROM:<alice@example\.org>/);
+  // Back at the 454, answered now: its explanation, whole.
+  await page.keyboard.press('ArrowLeft');
   assert.match(await current(page), /454 4\.7\.0 TLS not available/);
   const card = await page.locator('[data-testid=explanation]').innerText();
   assert.match(card, /TLS not available/);
   assert.match(card, /opportunistic TLS goes on unencrypted/);
-  // No second EHLO: the relay goes on with MAIL FROM in the same session.
   await page.keyboard.press('ArrowRight');
-  assert.match(await current(page), /MAIL FROM:<alice@example\.org>/);
 
   // The message on the second hop: what Eve captures is what was sent, no different row.
   await gotoPart(page, 'Eve reads the door code');
