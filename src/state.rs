@@ -331,7 +331,13 @@ impl Player {
     /// The step whose question is due: its event is the next one to show, and the student
     /// has not answered it yet. Stepping forward waits for the answer.
     pub fn question_due(&self) -> Option<usize> {
-        let s = self.run.anchors.iter().position(|a| *a == Some(self.cursor))?;
+        self.question_at(self.cursor)
+    }
+
+    /// The step whose question, not answered yet, is about event `at` (the next one shown
+    /// when the cursor is `at`).
+    fn question_at(&self, at: usize) -> Option<usize> {
+        let s = self.run.anchors.iter().position(|a| *a == Some(at))?;
         (self.run.answers.get(s)?.is_some() && self.said.get(s).is_none_or(Option::is_none)).then_some(s)
     }
 
@@ -417,13 +423,10 @@ impl Player {
     /// not yet shown, when the student has not answered it (a jump must not skip it); else
     /// at the start.
     fn part_landing(&self, start: usize) -> usize {
-        let asks = (0..self.lesson.steps.len()).any(|s| {
-            start > 0
-                && step_cursor(self.run.anchors.get(s).copied().flatten()) == start
-                && self.run.answers.get(s).is_some_and(Option::is_some)
-                && self.said.get(s).is_none_or(Option::is_none)
-        });
-        if asks { start - 1 } else { start }
+        match start.checked_sub(1) {
+            Some(at) if self.question_at(at).is_some() => at,
+            _ => start,
+        }
     }
 
     /// The lesson step being narrated at this cursor: the last step whose event is shown.
@@ -519,9 +522,8 @@ impl Reducible for Player {
             // second → does, and shows its part.
             Action::NextPart if self.question_due().is_some() => self.answer(Said::Skipped),
             Action::NextPart => {
-                let starts = self.part_starts().filter(|&c| c > self.cursor);
-                let to = starts.map(|c| self.part_landing(c)).filter(|&c| c > self.cursor).min();
-                Player { playing: false, ..self.with_cursor(to.unwrap_or(total)) }
+                let to = self.next_part_start().map_or(total, |c| self.part_landing(c));
+                Player { playing: false, ..self.with_cursor(to) }
             }
             Action::PrevPart => {
                 let to = self.prev_part_start().map_or(0, |c| self.part_landing(c));

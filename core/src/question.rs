@@ -190,16 +190,15 @@ impl Question {
                 // Every choice that names none, and the names there are to choose from.
                 #[cfg(feature = "teacher")]
                 {
-                    let quoted = |v: Vec<String>| v.join(", ");
                     let all: Vec<String> = unknown.iter().map(|c| format!("`{c}`")).collect();
                     let names: Vec<String> =
                         trace.hosts.iter().map(|h| format!("`{}` ({})", h.label, h.name)).collect();
                     m = format!(
                         "the choice{} {} name{} no host of this world; a choice is a host's label, its name or the name's first part: {}",
                         if all.len() == 1 { "" } else { "s" },
-                        quoted(all.clone()),
+                        all.join(", "),
                         if all.len() == 1 { "s" } else { "" },
-                        quoted(names)
+                        names.join(", ")
                     );
                 }
                 return Err(m);

@@ -30,7 +30,9 @@ enum Outcome {
         unsaved: bool,
         mistakes: Vec<(String, Vec<String>)>,
     },
-    Saved(String),
+    /// A notice that came with the page: a shared link that could not be read, or kept
+    /// lessons the browser could not read back.
+    Notice(String),
 }
 
 /// Plays kept lesson `id`.
@@ -122,7 +124,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let kept = use_state(|| Rc::new(loaded.0.clone()));
     let text = use_state(|| props.text.clone().unwrap_or_default());
     let outcome = use_state(|| match props.notice.as_ref().or(loaded.1.as_ref()) {
-        Some(notice) => Outcome::Saved(notice.clone()),
+        Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
     });
     // A shared link's lesson arrives with the page: played at once when it is right.
@@ -201,7 +203,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     };
     let report = match &*outcome {
         Outcome::None => Html::default(),
-        Outcome::Saved(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
+        Outcome::Notice(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
         Outcome::Report { kept, unsaved, mistakes } => {
             let kept = (!kept.is_empty()).then(|| {
                 let said = match (*unsaved, kept.len()) {
