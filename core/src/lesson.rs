@@ -396,6 +396,9 @@ impl Lesson {
                     errors.push(err(start, "a step asks at most one question"));
                 }
                 match Question::parse(kind, &text) {
+                    #[cfg(feature = "teacher")]
+                    Ok(q) => step.question = Some(Question { line: start, ..q }),
+                    #[cfg(not(feature = "teacher"))]
                     Ok(q) => step.question = Some(q),
                     Err((n, what)) => errors.push(err(start + n, what)),
                 }
@@ -553,9 +556,13 @@ impl Lesson {
     pub fn answer(&self, n: usize, trace: &Trace, at: Option<usize>) -> Result<Option<Answer>, LessonError> {
         let Some(step) = self.steps.get(n) else { return Ok(None) };
         let Some(q) = &step.question else { return Ok(None) };
-        q.answer(trace, at)
-            .map(Some)
-            .map_err(|m| err(step.line, format!("the question of step `{}`: {m}", step.title)))
+        q.answer(trace, at).map(Some).map_err(|m| {
+            #[cfg(feature = "teacher")]
+            let line = q.line;
+            #[cfg(not(feature = "teacher"))]
+            let line = step.line;
+            err(line, format!("the question of step `{}`: {m}", step.title))
+        })
     }
 
     /// The right answer to every step's question (`None` for a step without one), read

@@ -58,6 +58,11 @@ pub struct Question {
     pub choices: Vec<String>,
     /// What the teacher expects (`answer:`), checked against the engine.
     pub expect: Option<String>,
+    /// The line of its ```` ```question ```` fence in the lesson file, 1-based: where its
+    /// errors point (0 when it was not read from a file). The lite build's lessons are its
+    /// own, tested ones: their errors name the step's line.
+    #[cfg(feature = "teacher")]
+    pub line: usize,
 }
 
 /// The right answer to a question, as the engine produced it.
@@ -82,7 +87,14 @@ impl Question {
                 ),
             )
         })?;
-        let mut q = Question { kind, prompt: String::new(), choices: Vec::new(), expect: None };
+        let mut q = Question {
+            kind,
+            prompt: String::new(),
+            choices: Vec::new(),
+            expect: None,
+            #[cfg(feature = "teacher")]
+            line: 0,
+        };
         for (n, line) in text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())) {
             if line.is_empty() {
                 continue;
@@ -292,7 +304,12 @@ mod tests {
             (
                 "reply to RCPT on mx.example.net",
                 "```question reply\nWhat?\n- 250\n- 451\n```",
-                "line 9: the question of step `Asked`: none of its choices is what happens: the answer is 550",
+                // The block's fence; a build without the teacher's tools names the step's title.
+                if cfg!(feature = "teacher") {
+                    "line 12: the question of step `Asked`: none of its choices is what happens: the answer is 550"
+                } else {
+                    "line 9: the question of step `Asked`: none of its choices is what happens: the answer is 550"
+                },
             ),
             (
                 "reply to RCPT on mx.example.net",
@@ -349,7 +366,14 @@ mod tests {
 
     #[test]
     fn typed_and_chosen_answers_are_read_as_a_student_means_them() {
-        let reply = Question { kind: K::Reply, prompt: "?".into(), choices: vec![], expect: None };
+        let reply = Question {
+            kind: K::Reply,
+            prompt: "?".into(),
+            choices: vec![],
+            expect: None,
+            #[cfg(feature = "teacher")]
+            line: 0,
+        };
         let answer = Answer { text: "550".into(), choice: None };
         for (typed, right) in [
             ("550", true),
