@@ -101,6 +101,9 @@ done
 # Offline use is one for the site, at its root (index.html links /manifest.webmanifest and
 # loads /offline.js): the full build's copies would only be unused files.
 rm -rf dist/full/manifest.webmanifest dist/full/icons dist/full/offline.js
+# The guide for lesson writers (Trunk.toml's hook writes it into both) is the teachers' page's,
+# in the full build.
+rm -f dist/guide.html
 
 # The page's inline script fetches the lesson the address names while the app loads, when
 # it is one of these (scripts/early-lesson.mjs).

@@ -4,7 +4,8 @@
 //            change to the build is a new version, and only a change is
 //   APP      what is precached at install: the lite app (its page as './'), every lesson,
 //            the manifest and the icon, and the full app's page (as 'full/')
-//   FULL     the full app's other files (dist/full/: js, wasm, css), cached when first used
+//   FULL     the full app's other files (dist/full/: js, wasm, css), cached when first used;
+//            not its guide for lesson writers (full/guide.html), which sw.js treats as a lesson
 // (without the template's comments), and checks that dist/lessons/ and dist/full/lessons/ are the same files, since the service
 // worker serves one for the other.
 //
@@ -58,7 +59,11 @@ const app = [
   ...files.filter((f) => !isFull(f)).map((f) => (f === 'index.html' ? './' : f)),
   ...(files.includes('full/index.html') ? ['full/'] : []),
 ];
-const full = files.filter((f) => isFull(f) && f !== 'full/index.html' && !f.startsWith('full/lessons/'));
+// The guide (full/guide.html) is a page with an unchanging name: the service worker keeps
+// the copy it last fetched, like a lesson.
+const full = files.filter(
+  (f) => isFull(f) && f !== 'full/index.html' && f !== 'full/guide.html' && !f.startsWith('full/lessons/'),
+);
 
 let sw = template;
 for (const [name, value] of [

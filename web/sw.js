@@ -12,7 +12,8 @@
 //   pages            network first (TIMEOUT_MS), else the precached page: when online, the
 //                    site's newest version shows at once
 //   lessons          network first (TIMEOUT_MS), else the cached copy: a teacher's edit shows
-//                    when online and is kept for offline
+//                    when online and is kept for offline; the same for the guide to writing them
+//                    (full/guide.html), once read
 //   hashed files     cache first: a changed file has a new name
 //
 // Updates: the browser fetches sw.js at every visit. A new version (VERSION is a hash of every
@@ -75,6 +76,8 @@ self.addEventListener('fetch', (event) => {
   if (request.mode === 'navigate') {
     if (path === '' || path === 'index.html') event.respondWith(litePage(event));
     else if (path === 'full/' || path === 'full/index.html') event.respondWith(fullPage(event));
+    // The guide for lesson writers: as a lesson, the newest when online, else the copy kept.
+    else if (path === 'full/guide.html') event.respondWith(lessonFile(event, path));
     return;
   }
   // Both builds copy the same lessons/ folder (make-sw.mjs checks): one cached copy serves both.
@@ -96,9 +99,13 @@ function pathOf(url) {
  */
 async function networkFirst(event, fallback, key) {
   const network = fetch(event.request);
-  // First in line on `network`, so the copy is taken before the page starts reading the body.
+  // First in line on `network`, so the copy is taken before the page starts reading the body:
+  // cloned before anything is awaited (a page's navigation reads its body at once, and
+  // `put(key, response.clone())` after `await caches.open(...)` found it already used).
   const kept = network.then(async (response) => {
-    if (key && response.ok) await (await caches.open(APP_CACHE)).put(key, response.clone());
+    if (!key || !response.ok) return;
+    const copy = response.clone();
+    await (await caches.open(APP_CACHE)).put(key, copy);
   });
   event.waitUntil(kept.catch(() => {}));
   const timeout = new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));

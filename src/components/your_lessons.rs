@@ -250,7 +250,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 <h1 id="yours-title">{ "Your lessons" }</h1>
                 <p>
                     { "A lesson is a text file: a world, an email and the story told step by step. " }
-                    <a href="lessons/README.md" target="_blank" rel="noopener">{ "How to write one (the guide)" }</a>
+                    <a href="guide.html" target="_blank" rel="noopener" data-testid="guide-link">{ "How to write one (the guide)" }</a>
                     { ". Open a file, drop one on this page or paste one: it plays at once, and stays in this browser until you remove it." }
                 </p>
                 <p class="home-actions">

@@ -141,6 +141,16 @@ test('after one visit the app loads and plays a lesson with the network cut off'
       { timeout: TIMEOUT, polling: 100 },
     );
 
+    // The guide for lesson writers, read once online, is kept too.
+    const guide = await context.newPage();
+    await guide.goto(`${server.url}/full/guide.html`);
+    await guide.locator('h1#writing-a-lesson').waitFor();
+    await guide.waitForFunction(
+      async () => !!(await caches.match('full/guide.html')),
+      null,
+      { timeout: TIMEOUT, polling: 100 },
+    );
+
     await context.setOffline(true);
     const seenAgain = server.requests.length;
     await page.reload();
@@ -149,6 +159,8 @@ test('after one visit the app loads and plays a lesson with the network cut off'
     // The full app plays the other lessons too, offline: their files are shared.
     await page.locator(SEL.picker).selectOption('two-failures');
     await lessonShown(page, 'two-failures', TIMEOUT);
+    await guide.reload();
+    await guide.locator('h1#writing-a-lesson').waitFor();
     assert.deepEqual(server.requests.slice(seenAgain), [], 'nothing reached the server while offline');
     await context.setOffline(false);
 

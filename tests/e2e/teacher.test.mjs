@@ -184,3 +184,25 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   assert.deepEqual(errors, []);
   assert.deepEqual(offsite, []);
 });
+
+test('the guide to writing a lesson opens as a page, and leads back', { timeout: 60_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/yours`);
+  await page.locator('[data-testid=your-lessons]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  const [guide] = await Promise.all([context.waitForEvent('page'), page.locator('[data-testid=guide-link]').click()]);
+  await guide.waitForLoadState();
+  assert.equal(new URL(guide.url()).pathname, '/full/guide.html');
+  assert.equal(await guide.locator('h1').innerText(), 'Writing a lesson');
+  // Formatted, not Markdown: the anchors' table, and the contents' links land on their headings.
+  assert.ok((await guide.locator('#anchors ~ table').count()) > 0);
+  await guide.locator('a[href="#front-matter"]').first().click();
+  assert.equal(new URL(guide.url()).hash, '#front-matter');
+  assert.ok(await guide.locator('#front-matter').evaluate((h) => h.getBoundingClientRect().top < 50));
+  await guide.screenshot({ path: await artifactPath('guide-1366.png') });
+  await guide.getByRole('link', { name: '‹ Your lessons' }).click();
+  await guide.locator('[data-testid=your-lessons]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await context.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(offsite, []);
+});
