@@ -379,6 +379,9 @@ pub struct ImapMessageView {
     /// Its UID; 0 when a mail program was told it exists (EXISTS) but not yet which it is.
     pub uid: u32,
     pub flags: crate::store::Flags,
+    /// A mail program was told the message is `\Recent` (new to its session, RFC 3501
+    /// §2.3.2): a flag of the session, never stored, so never on the server's side.
+    pub recent: bool,
     pub from: String,
     pub subject: String,
     /// A mail program downloaded its body (always false on the server's side).

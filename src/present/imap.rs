@@ -6,7 +6,7 @@
 use mailroom_core::lesson::Lesson;
 use mailroom_core::store::Flags;
 use mailroom_core::trace::{
-    ConnId, HostId, ImapFolderView, ImapMailboxView, ImapProgramView, ImapView, Trace,
+    ConnId, HostId, ImapFolderView, ImapMailboxView, ImapMessageView, ImapProgramView, ImapView, Trace,
 };
 
 use super::pop3::display_name;
@@ -135,6 +135,19 @@ impl ImapCell {
     }
 }
 
+/// A device's cell for a message it was told of (`* n EXISTS`) but has not fetched.
+const TOLD_EXISTS: &str = "told it exists (* EXISTS), not fetched yet";
+
+/// The flags a device was told, with the session's `\Recent` (never stored, so never on
+/// the server's side).
+fn device_flags_text(m: &ImapMessageView) -> String {
+    match (m.recent, m.flags.is_empty()) {
+        (false, _) => flags_text(m.flags),
+        (true, true) => "\\Recent".into(),
+        (true, false) => format!("{} \\Recent", flags_text(m.flags)),
+    }
+}
+
 /// `\Seen \Flagged`, or "no flags".
 pub fn flags_text(flags: Flags) -> String {
     if flags.is_empty() {
@@ -213,10 +226,29 @@ fn table(
             devices: Vec::new(),
         }));
     }
-    // What only a device believes in: expunged since, or not yet known by UID.
-    for v in views.iter().flatten() {
+    // The server's messages each device was told exist (`* n EXISTS`) but has not fetched:
+    // its message n without a UID yet is the server's message n, when the device does not
+    // know that one by its UID.
+    let announced: Vec<Vec<u32>> = views
+        .iter()
+        .map(|v| match (v, server) {
+            (Some(v), Some(f)) => v
+                .messages
+                .iter()
+                .zip(&f.messages)
+                .filter(|(m, s)| m.uid == 0 && !v.messages.iter().any(|k| k.uid == s.uid))
+                .map(|(_, s)| s.uid)
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    // What only a device believes in: expunged since, or not yet known by UID (and not
+    // one of the server's above).
+    for (v, told) in views.iter().zip(&announced) {
+        let Some(v) = v else { continue };
+        let unplaced = v.messages.iter().filter(|m| m.uid == 0).count() > told.len();
         for m in &v.messages {
-            if !rows.iter().any(|r| r.uid == m.uid) {
+            if (m.uid != 0 || unplaced) && !rows.iter().any(|r| r.uid == m.uid) {
                 rows.push(ImapRow {
                     uid: m.uid,
                     subject: m.subject.clone(),
@@ -230,12 +262,16 @@ fn table(
     for row in &mut rows {
         row.devices = views
             .iter()
-            .map(|v| match v {
+            .zip(&announced)
+            .map(|(v, told)| match v {
                 None => ImapCell::NotSynced,
                 Some(v) if v.uid_validity == 0 && v.messages.is_empty() => ImapCell::NotSynced,
+                Some(_) if row.uid != 0 && told.contains(&row.uid) => {
+                    ImapCell::Known { flags: TOLD_EXISTS.into(), opened: false, text_only: false }
+                }
                 Some(v) => match v.messages.iter().find(|m| m.uid == row.uid) {
                     Some(m) => ImapCell::Known {
-                        flags: flags_text(m.flags),
+                        flags: device_flags_text(m),
                         opened: m.opened,
                         text_only: m.text_only,
                     },
@@ -250,11 +286,7 @@ fn table(
             row.subject = "a new message".into();
         }
         for cell in row.devices.iter_mut().filter(|c| matches!(c, ImapCell::Known { .. })) {
-            *cell = ImapCell::Known {
-                flags: "told it exists (* EXISTS), not fetched yet".into(),
-                opened: false,
-                text_only: false,
-            };
+            *cell = ImapCell::Known { flags: TOLD_EXISTS.into(), opened: false, text_only: false };
         }
     }
     let caption = match server {
@@ -423,12 +455,18 @@ mod tests {
         assert!(g.empty_folders.contains("Sent (\\Sent, UIDNEXT 1)"), "{}", g.empty_folders);
         // Both wait in IDLE; the phone has flagged, the laptop has read "Lunch"; "Photos" is gone.
         // The IDLE push: once "Dessert?" (UID 3) is delivered, the first moment a device knows
-        // of it only by `* n EXISTS`.
-        let push = (0..=t.len()).find(|&c| {
-            let g = at(c);
-            let inbox = g.folders.iter().find(|f| f.name == "INBOX");
-            inbox.is_some_and(|f| f.rows.iter().any(|r| r.uid == 3) && f.rows.iter().any(|r| r.uid == 0))
-        });
+        // of it only by `* n EXISTS`: its row, as the server's message 3 (no row of its own).
+        let told = |g: &ImapGroup| {
+            g.folders.iter().find(|f| f.name == "INBOX").is_some_and(|f| {
+                f.rows.iter().any(|r| {
+                    r.uid == 3
+                        && r.devices
+                            .iter()
+                            .any(|c| matches!(c, ImapCell::Known { flags, .. } if flags == TOLD_EXISTS))
+                })
+            })
+        };
+        let push = (0..=t.len()).find(|&c| told(&at(c)));
         let g = at(push.expect("a device is told of new mail by * EXISTS"));
         // The laptop, told first, is leaving IDLE to fetch it; the phone waits in IDLE still.
         // Each has its own session on the server.
@@ -440,11 +478,11 @@ mod tests {
                 "Bob's phone: INBOX open, in IDLE · on mx: INBOX selected"
             ]
         );
+        // As many rows as the server has messages: the laptop's message 3, not yet fetched,
+        // is the server's UID 3; the phone has not heard of it.
         let inbox = rows(&g, "INBOX");
-        assert!(inbox.iter().any(|r| r.0 == 3 && r.1 == "no flags"), "{inbox:?}");
-        let new = inbox.iter().find(|r| r.0 == 0).unwrap();
-        assert!(new.2.contains(&"told it exists (* EXISTS), not fetched yet".to_string()), "{new:?}");
-        assert_eq!(new.1, "(above, with its UID)", "the UID-less row stands for a device's belief only");
+        assert_eq!(inbox.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 3], "{inbox:?}");
+        assert_eq!(inbox[1], (3, "no flags".into(), s(&[TOLD_EXISTS, "not known"])));
         let g = at(t.len());
         assert!(g.devices.iter().all(|d| d.server == "on mx: no session"), "{:?}", g.devices);
         assert_eq!(
@@ -457,5 +495,37 @@ mod tests {
         assert_eq!(g.folders[0].caption, "INBOX · UIDVALIDITY 1 · UIDNEXT 4");
         assert_eq!(g.folders[0].rows[0].devices[0].note(), Some("opened (body downloaded)"));
         assert_eq!(g.folders[0].rows[0].devices[1].note(), None);
+    }
+
+    #[test]
+    fn the_panel_is_never_ahead_of_the_transcript_and_counts_what_exists() {
+        use mailroom_core::trace::EventKind;
+        let (lesson, run) = run("reading-mail-with-imap");
+        let t = &run.trace;
+        let at = |cursor| imap_groups(t, &lesson, cursor).remove(0);
+        let laptop = |cursor| at(cursor).devices[0].program.clone();
+        let command = |verb: &str| {
+            t.events
+                .iter()
+                .position(|e| matches!(&e.kind, EventKind::Command { verb: v } if v == verb))
+                .unwrap()
+        };
+        // The reply that ends LIST: the mail program has decided to SELECT, but it is not
+        // said yet. The cursor after event i shows it.
+        let select = command("SELECT");
+        assert_eq!(laptop(select), "connected, no folder open", "at the event before SELECT");
+        assert_eq!(laptop(select + 1), "INBOX open", "at SELECT");
+        // Told `* 2 EXISTS` by SELECT's reply, not fetched yet: one row per message on the
+        // server, each the laptop knows of only as existing.
+        let fetch = command("UID FETCH");
+        let g = at(fetch);
+        let inbox = rows(&g, "INBOX");
+        assert_eq!(inbox.len(), 2, "{inbox:?}");
+        assert!(inbox.iter().all(|r| r.0 != 0 && r.2 == [TOLD_EXISTS]), "{inbox:?}");
+        // The list fetched: `\Recent`, as the FETCH said, on the laptop's side only.
+        let listed =
+            (fetch..t.len()).find(|&c| rows(&at(c), "INBOX").iter().all(|r| r.2 != [TOLD_EXISTS])).unwrap();
+        let inbox = rows(&at(listed), "INBOX");
+        assert!(inbox.iter().all(|r| r.1 == "no flags" && r.2 == ["\\Recent"]), "{inbox:?}");
     }
 }

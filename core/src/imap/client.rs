@@ -146,6 +146,9 @@ pub struct CachedMessage {
     /// Its UID; 0 while the server has announced it (EXISTS) but not yet said which.
     pub uid: u32,
     pub flags: Flags,
+    /// The server said `\Recent` in its FLAGS: new to this session (RFC 3501 §2.3.2), a flag
+    /// of the session, not stored with the message.
+    pub recent: bool,
     pub subject: String,
     pub from: String,
     /// RFC822.SIZE.
@@ -441,6 +444,9 @@ pub struct ImapClient {
     cache: Cache,
     /// The open folder: an index into the cache's folders.
     selected: Option<usize>,
+    /// The folder open before the last SELECT: what the transcript shows while that SELECT
+    /// is still on its way.
+    previous: Option<usize>,
     /// What the cache held of the folder being opened, to recognise by UID what it
     /// already knows (RFC 4549 §4.3.1).
     before: Vec<CachedMessage>,
@@ -475,6 +481,7 @@ impl ImapClient {
             plan: plan.into(),
             cache,
             selected: None,
+            previous: None,
             before: Vec::new(),
             news: false,
             copies: (0, Vec::new()),
@@ -508,6 +515,18 @@ impl ImapClient {
     /// The open folder's name.
     pub fn selected(&self) -> Option<&str> {
         self.selected.map(|i| self.cache.folders[i].name.as_str())
+    }
+
+    /// The open folder as the transcript shows it, and the messages to show for the folder
+    /// being opened: while a SELECT is still on its way (`sending`: its bytes are not in the
+    /// trace yet), the folder open before it and what was known of the new one, so the view
+    /// is never ahead of what was said.
+    /// Both as indexes into the cache's folders.
+    pub fn shown(&self, sending: bool) -> (Option<usize>, Option<(usize, &[CachedMessage])>) {
+        match (&self.sent, self.selected) {
+            (Some((_, Cmd::Select(_))), Some(i)) if sending => (self.previous, Some((i, &self.before))),
+            _ => (self.selected, None),
+        }
     }
 
     /// The actions not done yet.
@@ -631,7 +650,8 @@ impl ImapClient {
             }
             None => return,
         };
-        if let Some(old) = self.selected.replace(i) {
+        self.previous = self.selected.replace(i);
+        if let Some(old) = self.previous {
             // The folder left keeps what is known of it, in UID order.
             self.cache.folders[old].messages.retain(|m| m.uid != 0);
         }
@@ -885,7 +905,12 @@ impl ImapClient {
             .zip(to)
             .filter_map(|(old, new)| {
                 let m = source.iter().find(|m| m.uid == old)?;
-                Some(CachedMessage { uid: new, flags: m.flags.minus(Flags::DELETED), ..m.clone() })
+                Some(CachedMessage {
+                    uid: new,
+                    flags: m.flags.minus(Flags::DELETED),
+                    recent: false,
+                    ..m.clone()
+                })
             })
             .collect();
         self.copies = (validity, copies);
@@ -929,11 +954,11 @@ impl ImapClient {
             match name.as_str() {
                 "UID" => m.uid = value.number().unwrap_or(m.uid),
                 "FLAGS" => {
-                    m.flags = value
-                        .list()
-                        .iter()
-                        .filter_map(|f| Flags::parse(f.atom()?))
-                        .fold(Flags::NONE, Flags::union)
+                    let list = value.list();
+                    m.flags =
+                        list.iter().filter_map(|f| Flags::parse(f.atom()?)).fold(Flags::NONE, Flags::union);
+                    m.recent =
+                        list.iter().any(|f| f.atom().is_some_and(|a| a.eq_ignore_ascii_case("\\Recent")));
                 }
                 "RFC822.SIZE" => m.size = value.number().map_or(m.size, u64::from),
                 "ENVELOPE" => {
@@ -957,7 +982,13 @@ impl ImapClient {
             && let Some(old) = self.before.iter().find(|o| o.uid == m.uid && m.uid != 0)
         {
             let text_only = if m.opened { m.text_only } else { old.text_only };
-            *m = CachedMessage { flags: m.flags, opened: m.opened || old.opened, text_only, ..old.clone() };
+            *m = CachedMessage {
+                flags: m.flags,
+                recent: m.recent,
+                opened: m.opened || old.opened,
+                text_only,
+                ..old.clone()
+            };
         }
     }
 
@@ -1069,6 +1100,7 @@ impl ImapClient {
                     let m = CachedMessage {
                         uid,
                         flags: Flags::SEEN,
+                        recent: false,
                         subject,
                         from,
                         size,

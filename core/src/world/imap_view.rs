@@ -10,7 +10,7 @@
 
 use std::rc::Rc;
 
-use crate::imap::client::{Cache, ClientState, ImapClient};
+use crate::imap::client::{Cache, CachedMessage, ClientState, ImapClient};
 use crate::imap::server::ImapServer;
 use crate::mail;
 use crate::session::Side;
@@ -19,28 +19,39 @@ use crate::trace::{HostId, ImapFolderView, ImapMailboxView, ImapMessageView, Ima
 
 use super::{World, idx};
 
-/// The folders of a mail program's cache.
-fn cache_folders(cache: &Cache) -> Vec<ImapFolderView> {
+/// The folders of a mail program's cache; `open`: the folder its session has open, the only
+/// one whose `\Recent` flags mean something (they belong to the session's selection, RFC
+/// 3501 §2.3.2); `opening`: the folder whose SELECT is on its way, with the messages known
+/// of it before (see [`ImapClient::shown`]).
+fn cache_folders(
+    cache: &Cache,
+    open: Option<usize>,
+    opening: Option<(usize, &[CachedMessage])>,
+) -> Vec<ImapFolderView> {
     cache
         .folders
         .iter()
-        .map(|f| ImapFolderView {
+        .enumerate()
+        .map(|(i, f)| ImapFolderView {
             name: f.name.clone(),
             special_use: f.special_use.clone(),
             uid_validity: f.uid_validity,
             uid_next: None,
-            messages: f
-                .messages
-                .iter()
-                .map(|m| ImapMessageView {
-                    uid: m.uid,
-                    flags: m.flags,
-                    from: m.from.clone(),
-                    subject: m.subject.clone(),
-                    opened: m.opened,
-                    text_only: m.text_only,
-                })
-                .collect(),
+            messages: match opening {
+                Some((o, before)) if o == i => before,
+                _ => &f.messages,
+            }
+            .iter()
+            .map(|m| ImapMessageView {
+                uid: m.uid,
+                flags: m.flags,
+                recent: m.recent && open == Some(i),
+                from: m.from.clone(),
+                subject: m.subject.clone(),
+                opened: m.opened,
+                text_only: m.text_only,
+            })
+            .collect(),
         })
         .collect()
 }
@@ -63,6 +74,7 @@ fn store_folders(store: &MailStore, user: &str) -> Vec<ImapFolderView> {
                     .map(|m| ImapMessageView {
                         uid: m.uid,
                         flags: m.flags,
+                        recent: false,
                         from: mail::header_text(&m.bytes, "From").unwrap_or_default(),
                         subject: mail::header_text(&m.bytes, "Subject").unwrap_or_default(),
                         opened: false,
@@ -91,13 +103,17 @@ impl World {
                     .as_any()
                     .downcast_ref::<ImapClient>()
             });
+            // Its SELECT, if it just decided on one, is not in the trace yet.
+            let sending = p.conn.is_some_and(|c| self.conns[c.0].ends[idx(Side::Client)].in_flight > 0);
+            let (open, opening) = client.map_or((None, None), |c| c.shown(sending));
+            let cache = client.map_or(&p.cache, ImapClient::cache);
             views[*host].programs.push(ImapProgramView {
                 user: user.clone(),
                 server: p.server.clone(),
                 session: p.conn.filter(|c| self.shown.contains(c)),
-                selected: client.and_then(|c| c.selected().map(str::to_string)),
+                selected: open.map(|i| cache.folders[i].name.clone()),
                 idling: client.is_some_and(|c| c.client_state() == ClientState::Idling),
-                folders: cache_folders(client.map_or(&p.cache, ImapClient::cache)),
+                folders: cache_folders(cache, open, opening),
                 error: client.and_then(|c| c.errors().last()).or(p.errors.last()).cloned(),
             });
         }
