@@ -468,7 +468,12 @@ pub(crate) mod tests {
         let (lesson, t) = lesson_run("connection-drops-before-quit");
         let g = &mail_groups(&t, &lesson, t.len())[0];
         assert_eq!(rows(g), [row("1.1", "removed", &[2])]);
-        assert_eq!(g.rows[0].programs[0].text(), "2 copies (checks 1, 2)");
+        assert_eq!(g.rows[0].programs[0].text(), "2 copies (checks 1, 3)");
+        // Between the two, the server kept the broken session and its lock until its timer ran out.
+        let in_use = t.events.iter().position(|e| e.text().starts_with("-ERR [IN-USE]")).unwrap();
+        let g = &mail_groups(&t, &lesson, in_use + 1)[0];
+        assert!(g.lock.contains("locked by Bob's laptop"), "{}", g.lock);
+        assert_eq!(rows(g), [row("1.1", "marked", &[1])]);
         let (lesson, t) = lesson_run("the-pop3-lock");
         let refused = t.events.iter().find(|e| e.kind.label() == "-ERR").unwrap().index;
         let g = &mail_groups(&t, &lesson, refused + 1)[0];

@@ -195,15 +195,23 @@ test('Keeping mail on the server: only the new unique-id is downloaded', { timeo
   await finish(context, errors, offsite);
 });
 
-test('A connection dropped before QUIT deletes nothing; the next check downloads a second copy', { timeout: 180_000 }, async () => {
+test('A connection dropped before QUIT deletes nothing; the server holds the lock until its timer; the next check downloads a second copy', { timeout: 180_000 }, async () => {
   const { page, context, errors, offsite } = await open('connection-drops-before-quit');
   await gotoPart(page, 'Marked for deletion');
   await expectRows(page, BOB, [['1.1', 'marked', [1]]]);
 
-  await gotoPart(page, 'Nothing was deleted');
+  // The laptop gave up; the server, told nothing, keeps the session: marked and locked.
+  await gotoPart(page, 'QUIT never arrives');
+  await expectRows(page, BOB, [['1.1', 'marked', [1]]]);
+  await expectLock(page, BOB, "locked by Bob's laptop");
+  await gotoPart(page, "The mail program's error");
+  assert.match((await readGroup(page, BOB)).errors.join(' '), /Last check failed: .*not confirmed/);
+  await gotoPart(page, 'Locked out');
+  await expectLock(page, BOB, "locked by Bob's laptop");
+  // Its inactivity timer ends the session: nothing deleted, the lock released.
+  await gotoPart(page, 'The server gives up');
   await expectRows(page, BOB, [['1.1', 'stored', [1]]]);
   await expectLock(page, BOB, 'not locked');
-  assert.match((await readGroup(page, BOB)).errors.join(' '), /Last check failed: .*not confirmed/);
 
   await stepToTheEnd(page);
   await expectRows(page, BOB, [['1.1', 'removed', [2]]]);

@@ -1,6 +1,8 @@
-//! A connection cut by a fault rule (`cut HOST before VERB`): the command never arrived,
-//! and once both ends stop waiting ([`CONNECT_TIMEOUT`]) the connection is gone for both.
-//! A POP3 session cut this way never reaches UPDATE: nothing is deleted (RFC 1939 §6).
+//! A connection cut by a fault rule (`cut HOST before VERB`): the command never arrives,
+//! and nothing crosses the connection any more. Neither end is told: the client gives up
+//! when no answer comes ([`CONNECT_TIMEOUT`]), the server only when its own inactivity timer
+//! runs out, holding until then what its session holds (a POP3 maildrop's lock). A POP3
+//! session cut this way never reaches UPDATE: nothing is deleted (RFC 1939 §6).
 
 use crate::session::Side;
 use crate::trace::{ConnId, HostId};
@@ -17,9 +19,37 @@ impl World {
         self.faults.cuts.push(CutRule { host, port, verb, times });
     }
 
-    /// Both ends lose the connection, then the note says so (its snapshot shows them
-    /// without it), then the client's job hears what became of its attempt.
+    /// The client, with no answer for [`CONNECT_TIMEOUT`], gives up on the connection (its
+    /// job hears of it), and a note says so. The server heard nothing: its session stays,
+    /// with what it holds (a POP3 maildrop's lock and marks), until its own inactivity
+    /// timer ends it ([`World::dead_end_closes`]).
     pub(super) fn cut_arrives(&mut self, conn: ConnId, verb: &str) {
+        let c = &mut self.conns[conn.0];
+        if !c.open || c.client_gone {
+            return;
+        }
+        c.client_gone = true;
+        let (client, server) = (c.client, c.server);
+        let now = self.now;
+        let end = &mut self.conns[conn.0].ends[idx(Side::Client)];
+        end.timer = None;
+        if let Some(m) = end.machine.as_mut() {
+            m.handle_close(now);
+        }
+        let text = format!(
+            "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {} s without an answer, {client} gives up; {server} is told nothing.",
+            CONNECT_TIMEOUT.0 / 1_000_000,
+            server = self.hosts[server].info.name,
+            client = self.hosts[client].info.label,
+        );
+        self.conn_note(client, conn, text);
+        self.report_outcome(conn);
+    }
+
+    /// The server's end of a dead connection closes (its inactivity timer ran out, RFC 1939
+    /// §3, RFC 5321 §4.5.3.2.7, RFC 9051 §5.4): the connection is gone, and a note on the
+    /// server says so. A POP3 session that ends this way deletes nothing (RFC 1939 §6).
+    pub(super) fn dead_end_closes(&mut self, conn: ConnId, side: Side) {
         let c = &mut self.conns[conn.0];
         if !c.open {
             return;
@@ -27,21 +57,11 @@ impl World {
         c.open = false;
         let (client, server) = (c.client, c.server);
         self.shown.retain(|s| *s != conn);
-        let now = self.now;
-        for side in [Side::Server, Side::Client] {
-            let end = &mut self.conns[conn.0].ends[idx(side)];
-            end.timer = None;
-            if let Some(m) = end.machine.as_mut() {
-                m.handle_close(now);
-            }
-            self.release_maildrop(conn, side);
-        }
+        self.end_closed(conn, side);
         let text = format!(
-            "The connection to {} broke as {verb} was sent: {verb} never arrived. After {} s without an answer, both ends give up on the connection.",
-            self.hosts[server].info.name,
-            CONNECT_TIMEOUT.0 / 1_000_000
+            "Nothing more came from {}: {}'s inactivity timer runs out, and it ends the session.",
+            self.hosts[client].info.name, self.hosts[server].info.name
         );
-        self.conn_note(client, conn, text);
-        self.report_outcome(conn);
+        self.conn_note(server, conn, text);
     }
 }

@@ -167,6 +167,12 @@ struct Conn {
     /// Its Connect event is in the trace: from then on its sessions are shown.
     shown: bool,
     open: bool,
+    /// The network between its ends is gone (a `cut` rule): what either end sends is lost.
+    /// Each end finds out only by its own timer: the client when no answer comes, the
+    /// server when its inactivity timer runs out.
+    dead: bool,
+    /// The client's end has given up on it (a dead connection): only the server's is left.
+    client_gone: bool,
     /// What a person typing into this connection got back, most recent last.
     inbox: Vec<u8>,
     /// When the last segment each way arrives: TCP delivers a connection's bytes in
@@ -702,7 +708,7 @@ impl World {
     /// Live: the person types `bytes` into `conn`; they arrive after the link's latency.
     pub fn write(&mut self, conn: ConnId, bytes: &[u8]) -> Result<(), WorldError> {
         let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
-        if !c.open || !matches!(c.job, ConnJob::Typed) {
+        if !c.open || c.client_gone || !matches!(c.job, ConnJob::Typed) {
             return Err(WorldError::Live(format!("{conn} is closed or not typed by a person")));
         }
         self.send(conn, Side::Client, bytes.to_vec(), None);
@@ -712,7 +718,7 @@ impl World {
     /// Live: the person closes `conn`.
     pub fn close(&mut self, conn: ConnId) -> Result<(), WorldError> {
         let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
-        if c.open {
+        if c.open && !c.dead {
             let at = self.net.transmit(c.client, c.server, self.now).at;
             let at = self.in_order(conn, Side::Client, at);
             self.schedule(at, Action::CloseArrives { conn, from: Side::Client, sent: self.now });
@@ -726,9 +732,9 @@ impl World {
         self.conns.get(conn.0).map_or(&[], |c| c.inbox.as_slice())
     }
 
-    /// Live: true while `conn` is open.
+    /// Live: true while `conn` is open (for the person typing into it).
     pub fn is_open(&self, conn: ConnId) -> bool {
-        self.conns.get(conn.0).is_some_and(|c| c.open)
+        self.conns.get(conn.0).is_some_and(|c| c.open && !c.client_gone)
     }
 
     // ----- running --------------------------------------------------------------------
@@ -856,6 +862,9 @@ impl World {
         for &id in &self.shown {
             let (i, c) = (id.0, &self.conns[id.0]);
             for (side, host) in [(Side::Client, c.client), (Side::Server, c.server)] {
+                if side == Side::Client && c.client_gone {
+                    continue;
+                }
                 let end = &c.ends[idx(side)];
                 let state = match &end.machine {
                     Some(m) => m.state(),
@@ -1109,6 +1118,8 @@ impl World {
             established: false,
             shown: false,
             open: true,
+            dead: false,
+            client_gone: false,
             inbox: Vec::new(),
             last_arrival: [SimTime::ZERO; 2],
         });
@@ -1317,6 +1328,10 @@ impl World {
     /// Schedules bytes from `side` of `conn`.
     fn send(&mut self, conn: ConnId, side: Side, bytes: Vec<u8>, kind: Option<EventKind>) {
         let c = &mut self.conns[conn.0];
+        // Nothing crosses a dead connection.
+        if c.dead {
+            return;
+        }
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
         c.ends[idx(side)].in_flight += 1;
         // What the bytes are to the server: said by a program, or (typed by a person) as
@@ -1330,7 +1345,9 @@ impl World {
             && self.faults.take_cut(b, c.port, verb)
         {
             // A `cut` rule: the command leaves and never arrives (still "sent" for the
-            // client), and the connection breaks once both ends stop waiting.
+            // client), and nothing crosses the connection any more; the client gives up
+            // when no answer comes.
+            self.conns[conn.0].dead = true;
             let at = self.now.plus(CONNECT_TIMEOUT);
             return self.schedule(at, Action::Cut { conn, verb: verb.clone() });
         }
@@ -1423,6 +1440,8 @@ impl World {
                     );
                 }
                 Output::Request(Request::StartTls) => {}
+                // A dead connection's server gives up on it (its inactivity timer).
+                Output::Close if self.conns[conn.0].dead => self.dead_end_closes(conn, side),
                 Output::Close => {
                     // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
                     // it does after a 421; the client closes too, and whichever close

@@ -896,15 +896,18 @@ fn the_trace_carries_the_mail_program_and_the_maildrop() {
 }
 
 /// `cut mx before QUIT`: the session never reaches UPDATE, so nothing is deleted
-/// (RFC 1939 §6); the mail program keeps its copies and, not knowing better, downloads
-/// them again at the next check.
+/// (RFC 1939 §6). The laptop gives up after 30 s; the server, told nothing, keeps the
+/// session and its lock until its autologout timer (RFC 1939 §3), so a check in between is
+/// locked out. The mail program keeps its copies and, not knowing better, downloads them
+/// again at the next check.
 #[cfg(feature = "pop3")]
 #[test]
 fn a_pop3_session_cut_before_quit_deletes_nothing() {
     let mut w = bob_world("cut mx.example.net 110 before QUIT times 1\n");
     let bob = w.host_by_name("bob-laptop.example.net").unwrap();
-    w.retrieve_mail_at(SimTime::from_secs(60), bob, names::BOB_SERVER, "bob@example.net", false);
-    w.retrieve_mail_at(SimTime::from_secs(600), bob, names::BOB_SERVER, "bob@example.net", false);
+    for at in [60, 300, 900] {
+        w.retrieve_mail_at(SimTime::from_secs(at), bob, names::BOB_SERVER, "bob@example.net", false);
+    }
     w.run_until_idle().unwrap();
     let t = w.trace();
     let quits: Vec<&TraceEvent> = t
@@ -912,26 +915,40 @@ fn a_pop3_session_cut_before_quit_deletes_nothing() {
         .iter()
         .filter(|e| e.protocol == Protocol::Pop3 && e.kind == EventKind::Command { verb: "QUIT".into() })
         .collect();
-    assert_eq!(quits.len(), 1, "the first QUIT never arrived");
+    assert_eq!(quits.len(), 2, "the first QUIT never arrived; the locked-out check's and the last one's did");
     let note = t.events.iter().position(|e| e.text().contains("broke as QUIT was sent")).unwrap();
-    // At the note, both ends have let go: no lock, nothing marked, nothing removed.
-    let (p, d) = views(t, note + 1);
-    assert_eq!(d.locked_by, None);
-    assert_eq!(d.messages.len(), 2);
-    assert!(d.messages.iter().all(|m| !m.marked && m.number.is_none()) && d.removed.is_empty());
+    assert!(t.events[note].at >= SimTime::from_secs(90), "30 s without an answer: {}", t.events[note].at);
+    // At the laptop's note, the server still holds the session: locked, marked, nothing removed.
+    let (_, d) = views(t, note + 1);
+    assert!(d.locked_by.is_some(), "the server was told nothing");
+    assert!(d.messages.iter().all(|m| m.marked) && d.removed.is_empty());
     // The note after it is the mail program's.
     let error = t.events[note + 1].text();
     assert!(
         error.contains("downloaded 2 messages") && error.contains("deletions are not confirmed"),
         "{error}"
     );
-    let (p2, _) = views(t, note + 2);
+    let (p, _) = views(t, note + 2);
     assert_eq!(p.downloaded.len(), 2);
-    assert_eq!(p2.on_server.len(), 2, "it believes both are still there");
-    assert!(p2.error.is_some());
+    assert_eq!(p.on_server.len(), 2, "it believes both are still there");
+    assert!(p.error.is_some());
+    // The check at 5 minutes is locked out by the session the server believes open.
+    let in_use = t.events.iter().position(|e| e.text().starts_with("-ERR [IN-USE]")).unwrap();
+    assert!(t.events[in_use].at < SimTime::from_secs(400));
+    // Ten minutes after the last it heard, the server ends the session: nothing deleted,
+    // nothing marked, the lock released.
+    let gone =
+        t.events.iter().position(|e| e.text().contains("inactivity timer runs out, and it ends")).unwrap();
+    assert!(gone > in_use && t.events[gone].at >= SimTime::from_secs(660), "{}", t.events[gone].at);
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    assert_eq!(t.events[gone].from, mx);
+    let (_, d) = views(t, gone + 1);
+    assert_eq!(d.locked_by, None);
+    assert_eq!(d.messages.len(), 2);
+    assert!(d.messages.iter().all(|m| !m.marked && m.number.is_none()) && d.removed.is_empty());
     // The next check finds both and downloads them again: two copies of each.
     let (p, d) = views(t, t.len());
-    assert_eq!(p.downloaded.iter().map(|m| m.check).collect::<Vec<_>>(), [1, 1, 2, 2]);
+    assert_eq!(p.downloaded.iter().map(|m| m.check).collect::<Vec<_>>(), [1, 1, 3, 3]);
     assert!(d.messages.is_empty() && p.error.is_none());
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
 }
