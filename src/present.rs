@@ -342,14 +342,17 @@ pub fn duration_words(secs: u64) -> String {
 
 /// Waiting time before the event at `index` (a retry queue, a timeout, a scripted send
 /// later on), when it is long enough to say: "5 minutes later". The player steps over it
-/// in one press; this says how much time passed.
+/// in one press; this says how much time passed. From two minutes on, to the minute
+/// ("about 5 minutes later" for 4 minutes 58 seconds: the clock beside it says 0:05:00).
 pub fn time_gap(trace: &Trace, index: usize) -> Option<String> {
     /// Shorter pauses are just the network and the machines at work.
     const MIN_GAP_SECS: u64 = 60;
     let ev = trace.events.get(index)?;
     let prev = trace.events.get(index.checked_sub(1)?)?;
     let secs = ev.at.as_millis().saturating_sub(prev.at.as_millis()) / 1000;
-    (secs >= MIN_GAP_SECS).then(|| format!("{} later", duration_words(secs)))
+    let round = if secs >= 120 { (secs + 30) / 60 * 60 } else { secs };
+    let about = if round == secs { "" } else { "about " };
+    (secs >= MIN_GAP_SECS).then(|| format!("{about}{} later", duration_words(round)))
 }
 
 /// One sentence about the event at `index`, for the screen reader's live region.
@@ -688,6 +691,20 @@ mod tests {
         assert_eq!(time_gap(&t, 2), None);
         assert_eq!(time_gap(&t, 3).as_deref(), Some("30 minutes later"));
         assert!(summary(&t, 3).starts_with("30 minutes later. "), "{}", summary(&t, 3));
+        // Under two minutes, to the second; from two minutes on, to the minute.
+        for (gap, want) in [
+            (61, "1 minute 1 second later"),
+            (119, "1 minute 59 seconds later"),
+            (120, "2 minutes later"),
+            (298, "about 5 minutes later"),
+            (209, "about 3 minutes later"),
+            (3_629, "about 1 hour later"),
+            (3_690, "about 1 hour 2 minutes later"),
+            (86_400 + 20, "about 1 day later"),
+        ] {
+            t.events[3].at = SimTime::from_secs(59 + gap);
+            assert_eq!(time_gap(&t, 3).as_deref(), Some(want), "{gap}");
+        }
     }
 
     #[test]
