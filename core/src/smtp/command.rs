@@ -252,10 +252,12 @@ fn parse_mail(text: &str) -> Result<Command, Reply> {
     let (mut size, mut body, mut auth) = (None, None, false);
     for (key, value) in params {
         if key.eq_ignore_ascii_case("SIZE") {
-            // size-value ::= 1*20DIGIT (RFC 1870 §3); one that does not fit is refused.
+            // size-value ::= 1*20DIGIT (RFC 1870 §3). A valid one too large to count (more
+            // than this machine's usize, 4 GiB on wasm32) is as large as can be: above any
+            // limit, so 552 (§6.1), never 501.
             let n = value
                 .filter(|v| (1..=20).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|v| v.parse::<usize>().ok())
+                .map(|v| v.parse::<usize>().unwrap_or(usize::MAX))
                 .ok_or_else(|| invalid_param("SIZE", ""))?;
             if size.replace(n).is_some() {
                 return Err(invalid_param("SIZE", ": given twice"));
@@ -466,6 +468,7 @@ mod tests {
         let rcpt = |to: &str| Ok(format!("RCPT {to}"));
         let err = |code: u16, enh: &str| Err::<String, _>((code, enh.to_string()));
         let over = format!("MAIL FROM:<a@b> SIZE={}0", usize::MAX);
+        let max = Some(usize::MAX);
         let cases: Vec<(&str, Result<String, (u16, String)>)> = vec![
             // Source routes are read and ignored (RFC 5321 §4.1.1.3, Appendix C).
             ("MAIL FROM:<@relay.example:a@b.example>", mail("a@b.example", None, None)),
@@ -498,7 +501,17 @@ mod tests {
             ("MAIL FROM:<a@b> SIZE=", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> SIZE", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> SIZE=-1", err(501, "5.5.4")),
-            (&over, err(501, "5.5.4")),
+            // 21 digits: not a size-value. 20 too many to count: as large as can be (then 552).
+            (
+                &over,
+                if over.len() > "MAIL FROM:<a@b> SIZE=".len() + 20 {
+                    err(501, "5.5.4")
+                } else {
+                    mail("a@b", max, None)
+                },
+            ),
+            ("MAIL FROM:<a@b> SIZE=99999999999999999999", mail("a@b", max, None)),
+            ("MAIL FROM:<a@b> SIZE=18446744073709551616", mail("a@b", max, None)),
             ("MAIL FROM:<a@b> SIZE=1 SIZE=1", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> BODY=7BIT BODY=8BITMIME", err(501, "5.5.4")),
             ("MAIL FROM:<a@b> RET=HDRS", err(555, "5.5.4")),
@@ -794,6 +807,12 @@ mod tests {
                 sized(usize::MAX),
                 Err(501),
                 "a valid size-value (RFC 1870 §3) that smtp-proto takes for its 'no number' marker usize::MAX; the server then answers 552",
+            ),
+            (
+                "MAIL FROM:<a@b> SIZE=99999999999999999999",
+                sized(usize::MAX),
+                Err(501),
+                "a valid size-value (1*20DIGIT, RFC 1870 §3) too large to count: as large as can be, so the server answers 552 (§6.1); smtp-proto refuses it",
             ),
             (
                 "MAIL FROM:<a@b> SIZE=1 SIZE=2",

@@ -18,6 +18,9 @@ pub use reply::Reply;
 
 /// A command line may be at most 512 octets, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
+/// Where AUTH is offered, a MAIL command may be 500 octets longer, for its `AUTH=`
+/// parameter (RFC 4954 §3).
+pub const MAX_MAIL_LINE_AUTH: usize = MAX_COMMAND_LINE + 500;
 /// A text line of the message may be at most 1000 octets, CRLF included (RFC 5321 §4.5.3.1.6).
 pub const MAX_TEXT_LINE: usize = 1000;
 /// A reply line may be at most 512 octets, CRLF included (RFC 5321 §4.5.3.1.5).

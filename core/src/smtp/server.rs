@@ -19,7 +19,7 @@ use crate::smtp::auth::{self, MAX_AUTH_LINE, Mechanism, PlainError};
 use crate::smtp::command::{self, Command};
 use crate::smtp::data::{DataEnd, DataProblem, DataReader};
 use crate::smtp::reply::{Reply, ReplyCode};
-use crate::smtp::{MAX_COMMAND_LINE, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
+use crate::smtp::{MAX_COMMAND_LINE, MAX_MAIL_LINE_AUTH, MAX_MESSAGE_SIZE, MAX_RECIPIENTS};
 use crate::time::{SimDuration, SimTime, rfc5322_date};
 use crate::trace::{EventKind, Status};
 
@@ -250,18 +250,30 @@ pub struct SmtpServer {
     user: Option<String>,
 }
 
+/// How long a command line may be: 512 octets, and for MAIL 500 more where AUTH is offered
+/// (RFC 4954 §3).
+fn command_limit(config: &ServerConfig) -> usize {
+    if config.submission { MAX_MAIL_LINE_AUTH } else { MAX_COMMAND_LINE }
+}
+
+/// `500 5.5.2` for a line over `max` octets (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
+fn line_too_long(max: usize) -> Reply {
+    Reply::of(ReplyCode::LineError, format!("Line too long (at most {max} octets)"))
+}
+
 impl SmtpServer {
     /// A client connected at `now`: queues the `220` greeting (RFC 5321 §4.2, §3.1).
     /// `session_id` makes the queue ids unique (e.g. a connection counter).
     pub fn new(config: ServerConfig, peer: Peer, session_id: &str, now: SimTime) -> SmtpServer {
         let greeting = Reply::of(ReplyCode::Greeting, format!("{} ESMTP Mailroom ready", config.hostname));
         let deadline = now.plus(config.timeout);
+        let lines = LineReader::crlf(command_limit(&config));
         let mut s = SmtpServer {
             config,
             peer,
             state: State::ExpectHelo,
             helo: None,
-            lines: LineReader::crlf(MAX_COMMAND_LINE),
+            lines,
             reading: Reading::Commands,
             tx: Transaction::default(),
             out: VecDeque::new(),
@@ -694,7 +706,7 @@ impl SmtpServer {
     fn auth_done(&mut self, reply: Reply) -> Reply {
         self.state = State::ExpectMail;
         self.reading = Reading::Commands;
-        self.lines.set_max(MAX_COMMAND_LINE);
+        self.lines.set_max(command_limit(&self.config));
         reply
     }
 
@@ -928,13 +940,14 @@ impl Session for SmtpServer {
             match line {
                 // Over-long lines are discarded to their end and answered; the tail is
                 // never run as a command (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).
-                Line::TooLong { .. } => self.reply(
-                    None,
-                    Reply::of(
-                        ReplyCode::LineError,
-                        format!("Line too long (at most {MAX_COMMAND_LINE} octets)"),
-                    ),
-                ),
+                Line::TooLong { .. } => self.reply(None, line_too_long(command_limit(&self.config))),
+                // Longer than 512 octets where AUTH is offered: only MAIL may be (RFC 4954 §3).
+                Line::Complete { text, .. }
+                    if text.len() + 2 > MAX_COMMAND_LINE && command::verb_of(&text) != "MAIL" =>
+                {
+                    let verb = command::verb_of(&text);
+                    self.reply((!verb.is_empty()).then_some(verb.as_str()), line_too_long(MAX_COMMAND_LINE))
+                }
                 // Only CRLF ends a command (RFC 5321 §2.3.8: a bare LF is not a line end in
                 // SMTP): a bare LF is inside the line, which gets one 501 (command::parse),
                 // and what follows it is never run as a command.
@@ -966,7 +979,7 @@ impl Session for SmtpServer {
         self.user = None;
         self.tx = Transaction::default();
         self.reading = Reading::Commands;
-        self.lines = LineReader::crlf(MAX_COMMAND_LINE);
+        self.lines = LineReader::crlf(command_limit(&self.config));
         self.state = State::ExpectHelo;
         self.deadline = now.plus(self.config.timeout);
     }
@@ -1211,6 +1224,12 @@ pub(crate) mod tests {
                 "size over the maximum",
                 vec![b"EHLO c\r\nMAIL FROM:<a@example.org> SIZE=99999999999\r\nMAIL FROM:<a@example.org> SIZE=100\r\n"],
                 vec!["220", "250", "552 5.3.4", "250 2.1.0"],
+            ),
+            // RFC 1870 §3: up to 20 digits is a size-value, however large: 552, not 501.
+            (
+                "a size too large to count",
+                vec![b"EHLO c\r\nMAIL FROM:<a@example.org> SIZE=99999999999999999999\r\nMAIL FROM:<a@example.org> SIZE=4294967296\r\n"],
+                vec!["220", "250", "552 5.3.4", "552 5.3.4"],
             ),
             (
                 "second EHLO resets the transaction",

@@ -90,7 +90,35 @@ fn submission_and_auth() {
     let other_authzid: &'static str = Box::leak(other_authzid.into_boxed_str());
     let long_answer: &'static str = Box::leak(format!("{}\r\n", "A".repeat(13_000)).into_boxed_str());
     let off = || config(TlsPolicy::Off, false);
+    // RFC 4954 §3: where AUTH is offered, MAIL may be 500 octets longer than 512 (an xtext
+    // `AUTH=`); no other command may.
+    let line = |head: &str, len: usize| -> &'static str {
+        let pad = len - head.len() - "@example.org\r\n".len();
+        Box::leak(format!("{head}{}@example.org\r\n", "a".repeat(pad)).into_boxed_str())
+    };
+    let mail_529 = line("MAIL FROM:<alice@example.org> AUTH=", 529);
+    let mail_1012 = line("MAIL FROM:<alice@example.org> AUTH=", 1012);
+    let mail_1013 = line("MAIL FROM:<alice@example.org> AUTH=", 1013);
+    let rcpt_513 = line("RCPT TO:<", 513);
     let cases: Vec<(&str, ServerConfig, Vec<Step>, Vec<&str>)> = vec![
+        (
+            "a MAIL line with AUTH= up to 1012 octets",
+            off(),
+            vec![W("EHLO c\r\n"), W(ALICE_PLAIN), W(mail_529), W("RSET\r\n"), W(mail_1012)],
+            vec!["220", "250", "235 2.7.0", "250 2.1.0", "250 2.0.0", "250 2.1.0"],
+        ),
+        (
+            "a MAIL line over 1012, or another command over 512",
+            off(),
+            vec![
+                W("EHLO c\r\n"),
+                W(ALICE_PLAIN),
+                W(mail_1013),
+                W("MAIL FROM:<alice@example.org>\r\n"),
+                W(rcpt_513),
+            ],
+            vec!["220", "250", "235 2.7.0", "500 5.5.2", "250 2.1.0", "500 5.5.2"],
+        ),
         // PROTOCOLS.md case 9: MAIL before AUTH → 530 5.7.0; bad credentials → 535 5.7.8;
         // AUTH inside a transaction → 503.
         (
