@@ -221,9 +221,11 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
     );
     assert.ok(!inbox.rows.some((r) => r.uid === '0'), `no row without UID: ${JSON.stringify(inbox.rows)}`);
     const lunch = inbox.rows.find((r) => r.subject.startsWith('Lunch on Friday?'));
+    // The same flags everywhere; `\\Recent` only for the laptop, whose session was the first to
+    // see the message (RFC 3501 §2.3.2).
     assert.deepEqual(lunch.cells.slice(1).map((c) => c.replace('opened (body downloaded)', '').trim()), [
       '\\Seen \\Flagged',
-      '\\Seen \\Flagged',
+      '\\Seen \\Flagged \\Recent',
       '\\Seen \\Flagged',
     ]);
     // Two sessions on the server at once, one per device, each with INBOX selected.
