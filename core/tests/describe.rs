@@ -35,6 +35,10 @@ fn describe_broken_descriptions_report_what_they_expect() {
             Ok(_) => Vec::new(),
             Err(es) => es.iter().map(ToString::to_string).collect(),
         };
+        // How a line reads, and what is missing in words, only a teacher's build says.
+        if !cfg!(feature = "teacher") && want.iter().any(|w| w.contains("the line reads")) {
+            continue;
+        }
         if got != want {
             let got = if got.is_empty() {
                 "  (no error: the description was accepted)".to_string()

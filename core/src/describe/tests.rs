@@ -605,6 +605,11 @@ fn every_directive_broken() {
     ];
     let mut wrong = Vec::new();
     for (broken, want) in cases {
+        // How the line reads, and what is missing in words, are told only where teachers
+        // write lessons (feature `teacher`).
+        if !cfg!(feature = "teacher") && want.iter().any(|w| w.contains("the line reads")) {
+            continue;
+        }
         let got = errors(&format!("{BASE}{broken}\n"));
         if got != *want {
             wrong.push(format!("{broken}\n  got:  {got:?}\n  want: {want:?}"));
