@@ -314,10 +314,15 @@ fn part_structure(out: &mut Vec<u8>, message: &[u8], part: &Part, extended: bool
         part_structure(out, body, &inner, extended, nesting + 1);
         out.extend_from_slice(format!(" {lines}").as_bytes());
     } else if part.content_type == "message/rfc822" {
-        // At the nesting limit, still what body-type-msg must have (RFC 3501 §9): an
-        // envelope (NIL: not read), a body (a minimal text/plain), the line count.
+        // At the nesting limit, still what body-type-msg must have (RFC 3501 §9, RFC 9051
+        // §9): the forwarded message's envelope (its header only: no deeper), and its body
+        // as one part not looked into, with its real size: `application/octet-stream`
+        // ("other kinds of data", RFC 2046 §4.5.1), the line count.
+        out.push(b' ');
+        envelope(out, body);
+        let (_, text) = split_message(body);
         out.extend_from_slice(
-            format!(" NIL (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0) {lines}")
+            format!(" (\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" {}) {lines}", text.len())
                 .as_bytes(),
         );
     } else if kind == "text" {
@@ -455,6 +460,7 @@ pub fn section_label(out: &mut Vec<u8>, section: &Section) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use imap_codec::decode::Decoder;
 
     fn text(f: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut out = Vec::new();
@@ -561,12 +567,21 @@ mod tests {
                     parts += 1;
                     rest = &rest[at + head.len()..];
                     let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
-                    assert!(after.starts_with(" (") || after.starts_with(" NIL (\"text\""), "{depth}: {out}");
-                    if after.starts_with(" NIL") {
-                        assert!(after.contains("\"7bit\" 0 0) "), "{depth}: {out}");
-                    }
+                    // An envelope, never NIL (RFC 3501 §9: body-type-msg has one).
+                    assert!(
+                        after.starts_with(" (NIL \"fwd\"") || after.starts_with(" (NIL \"leaf\""),
+                        "{depth}: {out}"
+                    );
                 }
                 assert_eq!(parts, depth.min(MAX_NESTING + 1), "{out}");
+                // Past the limit, the last one's body is one part with its real size.
+                if depth > MAX_NESTING {
+                    assert!(out.contains("(\"application\" \"octet-stream\" NIL NIL NIL \"7bit\" "), "{out}");
+                }
+                // A strict parser of the grammar takes it: imap-codec, as a FETCH response.
+                let response = format!("* 1 FETCH (BODYSTRUCTURE {out})\r\n");
+                let parsed = imap_codec::ResponseCodec::default().decode(response.as_bytes());
+                assert!(parsed.is_ok(), "{depth} {extended}: {parsed:?}\n{response}");
             }
         }
     }
