@@ -103,7 +103,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
         _ => String::new(),
     };
     html! {
-        <section class="panel narration" data-testid="narration" aria-labelledby="narration-title">
+        <section class="panel narration" data-testid="narration" aria-labelledby="narration-title" tabindex="-1">
             <div class="narration-head">
                 <p class="eyebrow" data-testid="part-counter">{ eyebrow }</p>
                 <div class="step-nav">

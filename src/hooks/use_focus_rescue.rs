@@ -17,9 +17,11 @@ fn focused_element() -> Option<web_sys::HtmlElement> {
 }
 
 /// When the control that had the focus vanished or was disabled by the last render (the
-/// "Read" button of a message not yet delivered, "Next part" at the last part), the
-/// focus would fall to the page's body: it goes to Play instead, so the keyboard and the
-/// screen reader keep their place.
+/// "Read" button of a message not yet delivered, "Next part" at the last part, a question
+/// answered), the focus would fall to the page's body: it goes to Play instead, so the
+/// keyboard and the screen reader keep their place. In presenter mode to the narration
+/// (which a screen reader then reads): Play would bring up the controls, which slide away
+/// only when the focus leaves them, over the projected page.
 #[hook]
 pub fn use_focus_rescue(cursor: usize, lesson: String) {
     let last: Rc<RefCell<Option<web_sys::HtmlElement>>> = use_mut_ref(|| None);
@@ -38,15 +40,18 @@ pub fn use_focus_rescue(cursor: usize, lesson: String) {
     use_effect_with((cursor, lesson), move |_| {
         let lost =
             last.borrow().as_ref().is_some_and(|el| !el.is_connected() || el.has_attribute("disabled"));
-        let active_ok = focused_element().is_some_and(|el| !el.has_attribute("disabled"));
-        if lost
-            && !active_ok
-            && let Some(play) = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.query_selector("[data-testid=play]").ok().flatten())
-                .and_then(|p| JsCast::dyn_into::<web_sys::HtmlElement>(p).ok())
+        if !lost || focused_element().is_some_and(|el| !el.has_attribute("disabled")) {
+            return;
+        }
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let find = |sel: &str| document.query_selector(sel).ok().flatten();
+        let presenting = document.document_element().is_some_and(|e| e.has_attribute("data-presenting"));
+        let narration = presenting.then(|| find("[data-testid=narration]")).flatten();
+        if let Some(el) = narration
+            .or_else(|| find("[data-testid=play]"))
+            .and_then(|p| p.dyn_into::<web_sys::HtmlElement>().ok())
         {
-            let _ = play.focus();
+            let _ = el.focus();
         }
     });
 }

@@ -327,6 +327,17 @@ for (const [size, presenting] of [['laptop', false], ['projector', true]]) {
     await settled(page, 'html');
     const page_ = await page.evaluate(() => ({ y: scrollY, tall: document.scrollingElement.scrollHeight - innerHeight }));
     assert.deepEqual(page_, { y: 0, tall: 0 }, 'the page neither scrolled nor grew taller than the window');
+    if (presenting) {
+      // On with the clicker: the card goes, and its focus to the narration, not to Play,
+      // which would bring the controls up over the projected page.
+      const cursor = await cursorOf(page);
+      await page.keyboard.press('ArrowRight');
+      await waitCursor(page, cursor + 1);
+      await waitUntil(page, 'the focus on the narration', (s) => !!document.activeElement?.matches(s), SEL.narration);
+      await page.keyboard.press('ArrowRight');
+      await waitCursor(page, cursor + 2);
+      assert.equal(await page.evaluate(() => !!document.querySelector('.controls:focus-within')), false, 'the controls keep out of the way');
+    }
     await context.close();
   });
 }
