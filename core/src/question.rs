@@ -183,6 +183,13 @@ impl Question {
         if let Some(expect) = &self.expect
             && !right(expect)
         {
+            // Both wrong: said at once, so that a teacher mends both in one go.
+            #[cfg(feature = "teacher")]
+            if !self.choices.is_empty() && !self.choices.iter().any(|c| right(c)) {
+                return Err(format!(
+                    "its `answer: {expect}` is not what happens, and none of its choices is either: the answer is {text}"
+                ));
+            }
             return Err(format!("its `answer: {expect}` is not what happens: the answer is {text}"));
         }
         if self.kind == QuestionKind::Speaker {
@@ -315,6 +322,15 @@ mod tests {
                 "reply to RCPT on mx.example.net",
                 "```question reply\nWhat?\nanswer: 250\n- 550\n```",
                 "its `answer: 250` is not what happens: the answer is 550",
+            ),
+            (
+                "reply to RCPT on mx.example.net",
+                "```question reply\nWhat?\nanswer: 250\n- 250\n- 451\n```",
+                if cfg!(feature = "teacher") {
+                    "its `answer: 250` is not what happens, and none of its choices is either: the answer is 550"
+                } else {
+                    "its `answer: 250` is not what happens: the answer is 550"
+                },
             ),
             (
                 "reply to RCPT on mx.example.net",
