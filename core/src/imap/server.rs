@@ -626,13 +626,22 @@ impl ImapServer {
                 let Ok(f) = store.folder(user, &mailbox) else {
                     return no(Some("NONEXISTENT"), format!("there is no folder named \"{mailbox}\""));
                 };
+                // RFC 3501 §6.3.10: RECENT counts the messages with `\Recent` set: those no
+                // session has claimed yet, and in the folder this session has open (which a
+                // client SHOULD NOT ask STATUS of, but may), the ones it claimed.
+                let own = match (&self.selected, self.selected_name(store)) {
+                    (Some(sel), Some(open)) if store.folder(user, open).is_ok_and(|o| std::ptr::eq(o, f)) => {
+                        sel.recent.len() as u32
+                    }
+                    _ => 0,
+                };
                 let mut rest = b"STATUS ".to_vec();
                 push_astring(&mut rest, mailbox.as_bytes());
                 rest.extend_from_slice(b" (");
                 for (i, item) in items.iter().enumerate() {
                     let v = match item {
                         StatusItem::Messages => f.exists(),
-                        StatusItem::Recent => f.recent(),
+                        StatusItem::Recent => f.recent() + own,
                         StatusItem::UidNext => f.uid_next(),
                         StatusItem::UidValidity => f.uid_validity(),
                         StatusItem::Unseen => f.unseen(),

@@ -777,3 +777,20 @@ fn octets_of_a_literal_earn_time_at_the_minimum_rate() {
         assert_eq!(deadline_after(&writes), Some(want), "{name}");
     }
 }
+
+/// RFC 3501 §6.3.10: STATUS RECENT counts the messages with `\Recent` set. For the folder a
+/// session has open, those are the ones it claimed at SELECT; for another session, none
+/// (they are claimed); before any SELECT, all of them.
+#[test]
+fn status_recent_counts_the_messages_this_session_holds_as_recent() {
+    let mut host = Host::new();
+    let mut other = logged_in(&mut host);
+    let status = "t STATUS INBOX (RECENT MESSAGES)\r\n";
+    assert!(say(&mut other, &mut host, status).starts_with("* STATUS INBOX (RECENT 3 MESSAGES 3)\r\n"));
+    let mut s = selected(&mut host);
+    assert!(say(&mut s, &mut host, status).starts_with("* STATUS INBOX (RECENT 3 MESSAGES 3)\r\n"));
+    assert!(
+        say(&mut s, &mut host, "t STATUS inbox (RECENT)\r\n").starts_with("* STATUS inbox (RECENT 3)\r\n")
+    );
+    assert!(say(&mut other, &mut host, status).starts_with("* STATUS INBOX (RECENT 0 MESSAGES 3)\r\n"));
+}
