@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use mailroom_core::lesson::{EmailSpec, Lesson};
 use mailroom_core::lessons;
-use mailroom_core::trace::Trace;
+use mailroom_core::trace::{EventKind, Trace};
 use mailroom_core::world::{self, LessonRun};
 use yew::Reducible;
 
@@ -334,11 +334,28 @@ impl Player {
         self.question_at(self.cursor)
     }
 
-    /// The step whose question, not answered yet, is about event `at` (the next one shown
-    /// when the cursor is `at`).
+    /// The step whose question, not answered yet, is asked at cursor `at`: before its event,
+    /// see [`Player::ask_at`].
     fn question_at(&self, at: usize) -> Option<usize> {
-        let s = self.run.anchors.iter().position(|a| *a == Some(at))?;
+        let s = self.run.anchors.iter().position(|a| a.is_some_and(|a| self.ask_at(a) == at))?;
         (self.run.answers.get(s)?.is_some() && self.said.get(s).is_none_or(Option::is_none)).then_some(s)
+    }
+
+    /// Where a question about event `a` is asked: before it, and before the notes its
+    /// sender wrote just before it (a server's verdict, "DMARC fail: … p=reject", would give
+    /// its reply away).
+    fn ask_at(&self, a: usize) -> usize {
+        let events = &self.run.trace.events;
+        let from = events.get(a).map(|e| e.from);
+        let mut at = a;
+        while let Some(e) = at.checked_sub(1).and_then(|i| events.get(i))
+            && e.kind == EventKind::Note
+            && Some(e.from) == from
+            && e.to == e.from
+        {
+            at -= 1;
+        }
+        at
     }
 
     /// `(right, answered, asked)`: of the questions the lesson asks, how many the student
@@ -358,7 +375,9 @@ impl Player {
         let mut next = self.clone();
         next.said.resize(self.lesson.steps.len(), None);
         next.said[s] = Some(said);
-        Player { playing: false, ..next.with_cursor(self.cursor + 1) }
+        // Its event shown (past the notes before it, see `ask_at`).
+        let to = self.run.anchors.get(s).copied().flatten().unwrap_or(self.cursor) + 1;
+        Player { playing: false, ..next.with_cursor(to) }
     }
 
     /// True when the student has answered or passed a question since the lesson opened.
@@ -423,7 +442,7 @@ impl Player {
     /// not yet shown, when the student has not answered it (a jump must not skip it); else
     /// at the start.
     fn part_landing(&self, start: usize) -> usize {
-        match start.checked_sub(1) {
+        match start.checked_sub(1).map(|a| self.ask_at(a)) {
             Some(at) if self.question_at(at).is_some() => at,
             _ => start,
         }
@@ -685,6 +704,38 @@ mod tests {
         // Answered, the part is its event again.
         let answered = p.reduce(Action::Answer(Reply::Choice(2))).reduce(Action::ToStart);
         assert_eq!(answered.reduce(Action::SeekPart(at + 1)).cursor, at + 1);
+    }
+
+    /// A server's verdict note just before its reply ("DMARC fail: … p=reject") would give
+    /// the answer away: the question is asked before the note, and an answer shows the reply.
+    #[cfg(feature = "imap")]
+    #[test]
+    fn a_question_is_asked_before_the_verdict_that_gives_it_away() {
+        let mut p = loaded("dmarc", 0);
+        let s = loop {
+            let (asked, s) = to_question(p);
+            if asked.lesson.steps[s].title == "Refused" {
+                p = asked;
+                break s;
+            }
+            p = asked.reduce(Action::Skip);
+        };
+        let reply = p.run.anchors[s].unwrap();
+        let next = &p.run.trace.events[p.cursor];
+        assert!(p.cursor < reply && next.kind == EventKind::Note, "asked before the note");
+        assert!(next.text().starts_with("DMARC fail"), "{}", next.text());
+        let answered = p.clone().reduce(Action::Answer(Reply::Choice(1)));
+        assert_eq!((answered.cursor, answered.score().0), (reply + 1, 1), "the reply shown");
+        // A part jump lands there too, not on the note.
+        let mut jumped = loaded("dmarc", p.cursor.saturating_sub(30));
+        while jumped.cursor < p.cursor && jumped.question_due() != Some(s) {
+            jumped = jumped.reduce(Action::NextPart);
+            if let Some(q) = jumped.question_due().filter(|&q| q != s) {
+                jumped = jumped.reduce(Action::Skip);
+                assert!(jumped.said(q).is_some());
+            }
+        }
+        assert_eq!((jumped.cursor, jumped.question_due()), (p.cursor, Some(s)));
     }
 
     #[test]

@@ -140,6 +140,8 @@ test('SPF: the lookups of the check step by step, and the fake refused with 550 
   }
   const choice = page.locator('[data-testid=predict] .choice', { hasText: '550' });
   await choice.waitFor();
+  // Asked before the server's verdict ("SPF fail: …"), which would give it away.
+  assert.doesNotMatch(await page.locator('[data-testid=transcript]').innerText(), /SPF fail/);
   await choice.click();
   await page.locator('[data-testid=predict-verdict]').waitFor();
   assert.match(await current(page), /550 5\.7\.23 SPF validation failed/);
