@@ -1,5 +1,6 @@
 use crate::shared::Shared;
 
+use mailroom_core::session::Side;
 use mailroom_core::trace::{EventKind, Family, HostInfo, HostRole, HostSnapshot, Trace, TraceEvent};
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
@@ -77,6 +78,13 @@ fn states(role: HostRole, snap: &HostSnapshot, asking: bool) -> (String, String)
     }
 }
 
+/// A server with several clients at once (the POP3 lock's laptop and phone): its state
+/// shown is its newest session's, and this says so.
+fn clients(snap: &HostSnapshot) -> Option<String> {
+    let n = snap.sessions.iter().filter(|s| s.side == Side::Server).count();
+    (n > 1).then(|| format!("{n} clients; the newest:"))
+}
+
 /// The lines of a host's label, in words: who, where, and its state at this moment.
 fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'static str, String, TextStyle)> {
     let mut lines = vec![
@@ -85,6 +93,9 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'sta
         ("host-addr", info.addr.clone(), ADDR),
     ];
     let (state, client_state) = states(info.role, snap, asking);
+    if let Some(clients) = clients(snap) {
+        lines.push(("host-count", clients, COUNT));
+    }
     if !state.is_empty() {
         lines.push(("host-state", state, STATE));
     }
@@ -341,7 +352,7 @@ fn host_status(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<String>
     let mut out = Vec::new();
     let (state, client_state) = states(role, snap, asking);
     if !state.is_empty() {
-        out.push(state);
+        out.push(clients(snap).map_or_else(|| state.clone(), |c| format!("{c} {state}")));
     }
     if !client_state.is_empty() {
         out.push(format!("as a client: {client_state}"));

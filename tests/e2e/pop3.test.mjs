@@ -222,6 +222,9 @@ test('The lock: the phone is told [IN-USE], then gets in once the laptop has fin
   const { page, context, errors, offsite } = await open('the-pop3-lock');
   await gotoPart(page, '-ERR [IN-USE]');
   await expectLock(page, BOB, "locked by Bob's laptop");
+  // The diagram says mx holds two sessions, and whose state it shows.
+  const diagram = await page.locator('[data-testid=diagram]').textContent();
+  assert.match(diagram, /Bob's provider, 198\.51\.100\.25: 2 clients; the newest: waits for USER and PASS;/);
   const g = await readGroup(page, BOB);
   assert.deepEqual(g.headings.slice(-2), ["On Bob's laptop", "On Bob's phone"]);
   assert.match(await page.locator(SEL.explanation).innerText(), /IN-USE[\s\S]*RFC 2449 §8\.1\.2/);
