@@ -8,7 +8,8 @@ use std::rc::Rc;
 
 use mailroom_core::lesson::{EmailSpec, Lesson};
 use mailroom_core::lessons;
-use mailroom_core::trace::{EventKind, Trace};
+use mailroom_core::question;
+use mailroom_core::trace::Trace;
 use mailroom_core::world::{self, LessonRun};
 use yew::Reducible;
 
@@ -341,21 +342,9 @@ impl Player {
         (self.run.answers.get(s)?.is_some() && self.said.get(s).is_none_or(Option::is_none)).then_some(s)
     }
 
-    /// Where a question about event `a` is asked: before it, and before the notes its
-    /// sender wrote just before it (a server's verdict, "DMARC fail: … p=reject", would give
-    /// its reply away).
+    /// Where a question about event `a` is asked ([`question::asked_at`]).
     fn ask_at(&self, a: usize) -> usize {
-        let events = &self.run.trace.events;
-        let from = events.get(a).map(|e| e.from);
-        let mut at = a;
-        while let Some(e) = at.checked_sub(1).and_then(|i| events.get(i))
-            && e.kind == EventKind::Note
-            && Some(e.from) == from
-            && e.to == e.from
-        {
-            at -= 1;
-        }
-        at
+        question::asked_at(&self.run.trace, a)
     }
 
     /// `(right, answered, asked)`: of the questions the lesson asks, how many the student
@@ -644,6 +633,8 @@ impl Reducible for Player {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "imap")]
+    use mailroom_core::trace::EventKind;
 
     /// A player that has received lesson `id` (from the files compiled into the tests).
     fn loaded(id: &str, cursor: usize) -> Rc<Player> {

@@ -7,7 +7,7 @@
 use crate::session::Side;
 use crate::trace::{ConnId, HostId};
 
-use super::{CONNECT_TIMEOUT, World, idx};
+use super::{CONNECT_TIMEOUT, World};
 use crate::world::CutRule;
 
 impl World {
@@ -30,12 +30,7 @@ impl World {
         }
         c.client_gone = true;
         let (client, server) = (c.client, c.server);
-        let now = self.now;
-        let end = &mut self.conns[conn.0].ends[idx(Side::Client)];
-        end.timer = None;
-        if let Some(m) = end.machine.as_mut() {
-            m.handle_close(now);
-        }
+        self.end_gone(conn, Side::Client);
         let text = format!(
             "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {} s without an answer, {client} gives up; {server} is told nothing.",
             CONNECT_TIMEOUT.0 / 1_000_000,

@@ -1475,20 +1475,25 @@ impl World {
         }
     }
 
-    /// The connection ended for `side`: its machine hears of it.
+    /// The connection ended for `side`: its machine hears of it, and the client's job.
     fn end_closed(&mut self, conn: ConnId, side: Side) {
+        self.end_gone(conn, side);
+        self.conns[conn.0].ends[idx(other(side))].timer = None;
+        self.report_outcome(conn);
+    }
+
+    /// `side` lets go of the connection: its machine hears of it, and what its session
+    /// held (a POP3 maildrop's lock, an IMAP session's watch) is released.
+    pub(super) fn end_gone(&mut self, conn: ConnId, side: Side) {
         let now = self.now;
         let end = &mut self.conns[conn.0].ends[idx(side)];
+        end.timer = None;
         if let Some(m) = end.machine.as_mut() {
             m.handle_close(now);
         }
         self.release_maildrop(conn, side);
         #[cfg(feature = "imap")]
         self.imap_release(conn, side);
-        for s in [Side::Client, Side::Server] {
-            self.conns[conn.0].ends[idx(s)].timer = None;
-        }
-        self.report_outcome(conn);
     }
 
     /// A POP3 session that ended without QUIT (the peer left, the autologout) leaves its
