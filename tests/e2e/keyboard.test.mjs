@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, lessonShown } from './browser.mjs';
+import { launchBrowser, isolatedContext, lessonShown, stepRight } from './browser.mjs';
 
 const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
@@ -143,6 +143,50 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.locator('[data-testid=home]').waitFor();
   const status = page.locator('.lesson-card[data-lesson=sending-an-email] [data-testid=lesson-status]');
   assert.match(await status.innerText(), new RegExp(`^Reached step ${step} of \\d+$`));
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
+
+// On a slow machine a step takes longer than a frame, and the renderer gives the browser
+// the thread back on the way (yew's scheduler yields after 16 ms): a frame may be painted
+// there. Each such state must be whole: the transcript's current row is the player's step,
+// never none (a step back showed none) and never two (a step on showed two). A mutation
+// observer sees the page at every point where script gave the thread back.
+test('on a slow laptop the page is never painted half-stepped: one current row, the player’s', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email/step/0`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  await page.evaluate((player) => {
+    window.__halfStepped = [];
+    const check = () => {
+      const at = Number(document.querySelector(player)?.dataset.cursor);
+      const current = [...document.querySelectorAll('[data-testid=transcript-row][aria-current=step]')].map((r) => Number(r.dataset.index));
+      const whole = at === 0 ? current.length === 0 : current.length === 1 && current[0] === at - 1;
+      if (!whole) window.__halfStepped.push(`cursor ${at}, current rows [${current}]`);
+    };
+    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }, PLAYER);
+  // Slow enough that every step runs past the scheduler's 16 ms.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 20 });
+  const reach = (n) => page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c), [PLAYER, n], { timeout: 30_000 });
+  const total = Number(await page.locator(PLAYER).getAttribute('data-total'));
+  await page.keyboard.press('End');
+  await reach(total);
+  for (let i = 1; i <= 6; i++) {
+    await page.keyboard.press('ArrowLeft');
+    await reach(total - i);
+  }
+  for (let i = 5; i >= 0; i--) {
+    await stepRight(page);
+    await page.waitForFunction(([p, c]) => Number(document.querySelector(p).dataset.cursor) >= c, [PLAYER, total - i], { timeout: 30_000 });
+  }
+  await page.keyboard.press('Home');
+  await reach(0);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  assert.deepEqual(await page.evaluate(() => window.__halfStepped), [], 'every state the browser could paint is a whole step');
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');
