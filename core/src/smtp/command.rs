@@ -166,9 +166,15 @@ fn is_domain_or_literal(s: &str) -> bool {
     if s.starts_with('[') {
         return path::is_address_literal(s);
     }
+    // `sub-domain = Let-dig [Ldh-str]`, `Ldh-str = *( ALPHA / DIGIT / "-" ) Let-dig` (RFC
+    // 5321 §4.1.2): a label begins and ends with a letter or a digit. `_` is let in, as
+    // Postfix does: real machines are named so (Windows' "MY_PC"), and the name is only
+    // echoed back, never looked up here.
     s.split('.').all(|label| {
-        !label.is_empty()
-            && label.len() <= 63
+        let end_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+        label.len() <= 63
+            && end_ok(label.as_bytes().first())
+            && end_ok(label.as_bytes().last())
             && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
@@ -350,6 +356,9 @@ mod tests {
             ("EHLO laptop.example.org", Command::Ehlo("laptop.example.org".into())),
             ("ehlo [192.0.2.10]", Command::Ehlo("[192.0.2.10]".into())),
             ("HELO laptop", Command::Helo("laptop".into())),
+            ("EHLO my-pc.example.org", Command::Ehlo("my-pc.example.org".into())),
+            ("EHLO MY_PC", Command::Ehlo("MY_PC".into())),
+            ("EHLO 4u.example", Command::Ehlo("4u.example".into())),
             (
                 "MAIL FROM:<alice@example.org>",
                 Command::Mail { from: "alice@example.org".into(), size: None, body: None, auth: false },
@@ -408,6 +417,12 @@ mod tests {
             ("AUTH ABCDEFGHIJKLMNOPQRSTU", 501, "5.5.4"),
             ("EHLO", 501, "5.5.4"),
             ("EHLO bad!name", 501, "5.5.4"),
+            // A label begins and ends with a letter or a digit (RFC 5321 §4.1.2).
+            ("EHLO -bad-", 501, "5.5.4"),
+            ("EHLO laptop-.example.org", 501, "5.5.4"),
+            ("HELO laptop.-example.org", 501, "5.5.4"),
+            ("EHLO a..b", 501, "5.5.4"),
+            ("EHLO example.org.", 501, "5.5.4"),
             ("MAIL alice@example.org", 501, "5.5.2"),
             ("MAIL FROM:<not an address>", 501, "5.1.7"),
             ("RCPT TO:<>", 501, "5.1.3"),
