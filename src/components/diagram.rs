@@ -170,7 +170,7 @@ fn layout(trace: &Trace) -> Layout {
         width = width.max((pos[i].0 + 62.0 + widest + PAD).ceil());
     }
     let mut row_i = 0;
-    let blocks: Vec<Block> = pos
+    let mut blocks: Vec<Block> = pos
         .iter()
         .zip(&side)
         .enumerate()
@@ -190,7 +190,32 @@ fn layout(trace: &Trace) -> Layout {
     // after the event before for most events (only the two ends of one change), and a long
     // trace shows the same few labels again and again (10,000 events: 40,000 host states,
     // a few hundred labels; placing them all took 180 ms of the page's start).
-    let mut bottom = TOP + SPAN_Y + LABEL_DROP + 100.0;
+    let mut lowest = lowest_points(trace, &blocks);
+    // A label beside a host above the row may run down past the top of the row's labels
+    // (a backup server's "as a client: waits for …" over its neighbour's state): the row
+    // label under it then keeps to the left of it.
+    let mut narrowed = false;
+    for r in (0..hosts.len()).filter(|&r| !side[r]) {
+        let top = blocks[r].y - STATE.size;
+        for s in 0..hosts.len() {
+            let wall = blocks[s].left - PAD;
+            if side[s] && lowest[s] > top && blocks[s].left > pos[r].0 && wall < blocks[r].right {
+                blocks[r].right = wall;
+                narrowed = true;
+            }
+        }
+    }
+    if narrowed {
+        lowest = lowest_points(trace, &blocks);
+    }
+    let bottom = lowest.into_iter().fold(TOP + SPAN_Y + LABEL_DROP + 100.0, f64::max);
+    Layout { pos, width, height: (bottom + PAD).ceil(), blocks }
+}
+
+/// The lowest point each host's label reaches over the trace.
+fn lowest_points(trace: &Trace, blocks: &[Block]) -> Vec<f64> {
+    let hosts = &trace.hosts;
+    let mut lowest = vec![f64::MIN; hosts.len()];
     let snaps =
         std::iter::once(trace.initial.as_slice()).chain(trace.events.iter().map(|e| e.hosts.as_slice()));
     let empty = HostSnapshot::default();
@@ -208,11 +233,11 @@ fn layout(trace: &Trace) -> Layout {
             let digest = label_digest(id, &lines);
             if let Err(at) = placed.binary_search(&digest) {
                 placed.insert(at, digest);
-                bottom = bottom.max(blocks[id].place(&lines).1);
+                lowest[id] = lowest[id].max(blocks[id].place(&lines).1);
             }
         }
     }
-    Layout { pos, width, height: (bottom + PAD).ceil(), blocks }
+    lowest
 }
 
 /// FNV-1a (64 bits) of host `id`'s label: its lines' classes and texts, each ended by a
@@ -847,6 +872,59 @@ mod tests {
         let back = back.points;
         let back_top = (0..=1000).map(|k| route_at(&back, f64::from(k) / 1000.0).1).reduce(f64::min).unwrap();
         assert!((back_top - top.1).abs() < 0.1, "over the top both ways: {back_top}");
+    }
+
+    /// The boxes of host `id`'s label lines at one state: (left, top, right, bottom).
+    fn label_boxes(block: &Block, lines: &[(&'static str, String, TextStyle)]) -> Vec<(f64, f64, f64, f64)> {
+        let room = (block.right - block.left).max(1.0);
+        let styles = lines.iter().flat_map(|(_, text, style)| {
+            crate::diagram_text::wrap(text, room, style).into_iter().map(move |_| *style)
+        });
+        let (placed, _) = block.place(lines);
+        placed
+            .iter()
+            .zip(styles)
+            .map(|(p, style)| {
+                let w = style.width(&p.text).min(room);
+                let left = if p.anchor == "middle" { p.x - w / 2.0 } else { p.x };
+                (left, p.y - style.size * 0.8, left + w, p.y + style.size * 0.3)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_two_hosts_labels_overlap_at_any_step() {
+        let empty = HostSnapshot::default();
+        let mut crossed: Vec<(String, String)> = Vec::new();
+        for (id, text) in BUILTIN {
+            let Ok((_, run)) = crate::state::build_lesson(id, text, 1) else { continue };
+            let trace = &run.trace;
+            let blocks = layout(trace).blocks;
+            let snaps = std::iter::once(&trace.initial).chain(trace.events.iter().map(|e| &e.hosts));
+            for (step, snap) in snaps.enumerate() {
+                let boxes: Vec<Vec<(f64, f64, f64, f64)>> = (0..trace.hosts.len())
+                    .map(|h| {
+                        let lines = label_lines(&trace.hosts[h], snap.get(h).unwrap_or(&empty), false);
+                        label_boxes(&blocks[h], &lines)
+                    })
+                    .collect();
+                for a in 0..boxes.len() {
+                    for b in a + 1..boxes.len() {
+                        for p in &boxes[a] {
+                            for q in &boxes[b] {
+                                let overlap = p.0 < q.2 && q.0 < p.2 && p.1 < q.3 && q.1 < p.3;
+                                let pair =
+                                    format!("{id}: {} and {}", trace.hosts[a].name, trace.hosts[b].name);
+                                if overlap && !crossed.iter().any(|(c, _)| *c == pair) {
+                                    crossed.push((pair, format!("from step {step}: {p:?} {q:?}")));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(crossed.is_empty(), "labels over each other: {crossed:#?}");
     }
 
     #[test]
