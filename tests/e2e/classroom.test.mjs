@@ -276,6 +276,26 @@ for (const size of ['laptop', 'projector']) {
   });
 }
 
+// A part that sends the class to a mailbox keeps it in sight beside its whole narration on
+// a school laptop: the column used to overflow, the mailbox below its fold.
+test('3. the mailbox a part talks about is in sight beside its narration (laptop)', async () => {
+  const { page, context } = await open('laptop', '#/lesson/relaying/step/0');
+  const cases = [
+    // "Open it and read the Received: lines": the button that opens it.
+    ['relaying', 8, '.mailbox[data-owner="bob@example.net"] .message-open'],
+    // "Watch the panel Bob's mail under the explanation": the panel, whole.
+    ['retrieving-mail-with-pop3', 1, '[data-testid=mail-programs]'],
+  ];
+  for (const [lesson, part, selector] of cases) {
+    await page.goto(`${server.url}/#/lesson/${lesson}/step/0`);
+    await lessonShown(page, lesson);
+    await gotoPart(page, part - 1);
+    assert.equal(await visibility(page, SEL.narrationBody), 'ok', `${lesson} part ${part}: its narration`);
+    assert.equal(await visibility(page, selector), 'ok', `${lesson} part ${part}: ${selector}`);
+  }
+  await context.close();
+});
+
 for (const size of ['zoom125', 'zoom150']) {
   test(`5. at ${size} the header, diagram, narration and controls are in view`, async () => {
     const { page, context } = await open(size, '#/lesson/sending-an-email/step/23');
