@@ -198,7 +198,8 @@ fn layout(trace: &Trace) -> Layout {
     for r in (0..hosts.len()).filter(|&r| !side[r]) {
         let top = blocks[r].y - STATE.size;
         for s in 0..hosts.len() {
-            let wall = blocks[s].left - PAD;
+            // Never narrower than its address, which is never cut in two.
+            let wall = (blocks[s].left - PAD).max(blocks[r].left + ADDR.width(&hosts[r].addr));
             if side[s] && lowest[s] > top && blocks[s].left > pos[r].0 && wall < blocks[r].right {
                 blocks[r].right = wall;
                 narrowed = true;
@@ -897,7 +898,8 @@ mod tests {
         let empty = HostSnapshot::default();
         let mut crossed: Vec<(String, String)> = Vec::new();
         for (id, text) in BUILTIN {
-            let Ok((_, run)) = crate::state::build_lesson(id, text, 1) else { continue };
+            // Every lesson of this build runs (BUILTIN holds only those).
+            let Ok((_, run)) = crate::state::build_lesson(id, text, 1) else { panic!("{id} runs") };
             let trace = &run.trace;
             let blocks = layout(trace).blocks;
             let snaps = std::iter::once(&trace.initial).chain(trace.events.iter().map(|e| &e.hosts));
@@ -925,6 +927,32 @@ mod tests {
             }
         }
         assert!(crossed.is_empty(), "labels over each other: {crossed:#?}");
+    }
+
+    /// A side host right above a row host in a crowded row leaves it no room on its right: its
+    /// label is narrowed for the side host's label, but never below its address.
+    #[test]
+    fn a_label_narrowed_for_a_side_label_keeps_its_address_whole() {
+        let text = BUILTIN.iter().find(|(id, _)| *id == "relaying").expect("relaying").1;
+        let Ok((_, run)) = crate::state::build_lesson("relaying", text, 1) else { panic!("relaying runs") };
+        let mx = run.trace.hosts.iter().find(|h| h.name == "mx.example.net").expect("mx");
+        // A crowded row: a PC left of mx, and the backup server right above mx.
+        let (x, y) = mx.position;
+        let above = text.replace("at 90,30", &format!("at {x},30")).replace(
+            "```world\n",
+            &format!(
+                "```world\nhost pc.example.net 203.0.113.20 client \"A PC\" at {},{y}\n",
+                x.saturating_sub(10)
+            ),
+        );
+        assert_ne!(above, text);
+        let Ok((_, run)) = crate::state::build_lesson("relaying", &above, 1) else { panic!("still runs") };
+        let trace = &run.trace;
+        let layout = layout(trace);
+        let i = trace.hosts.iter().position(|h| h.name == "mx.example.net").expect("mx");
+        let block = &layout.blocks[i];
+        let (lines, _) = block.place(&[("host-addr", trace.hosts[i].addr.clone(), ADDR)]);
+        assert_eq!(lines.len(), 1, "{} in {}..{}", trace.hosts[i].addr, block.left, block.right);
     }
 
     #[test]

@@ -167,6 +167,14 @@ test('on a slow laptop the page is never painted half-stepped: one current row, 
       if (!whole) window.__halfStepped.push(`cursor ${at}, current rows [${current}]`);
     };
     new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    // The scheduler yields with setTimeout(…, 0) (looked up at each call by the glue): counted,
+    // so that the check cannot pass on a machine too fast ever to yield.
+    window.__yields = 0;
+    const setTimeoutWas = window.setTimeout;
+    window.setTimeout = (f, ms, ...rest) => {
+      if (!ms) window.__yields += 1;
+      return setTimeoutWas(f, ms, ...rest);
+    };
   }, PLAYER);
   const reach = (n) => page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c), [PLAYER, n], { timeout: 30_000 });
   const total = Number(await page.locator(PLAYER).getAttribute('data-total'));
@@ -184,6 +192,7 @@ test('on a slow laptop the page is never painted half-stepped: one current row, 
     await page.waitForFunction(([p, c]) => Number(document.querySelector(p).dataset.cursor) >= c, [PLAYER, total - i], { timeout: 30_000 });
   }
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  assert.ok((await page.evaluate(() => window.__yields)) > 0, 'the renderer gave the thread back during the steps');
   assert.deepEqual(await page.evaluate(() => window.__halfStepped), [], 'every state the browser could paint is a whole step');
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');

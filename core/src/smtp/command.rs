@@ -168,8 +168,8 @@ fn is_domain_or_literal(s: &str) -> bool {
     }
     // `sub-domain = Let-dig [Ldh-str]`, `Ldh-str = *( ALPHA / DIGIT / "-" ) Let-dig` (RFC
     // 5321 §4.1.2): a label begins and ends with a letter or a digit. `_` is let in, as
-    // Postfix does: real machines are named so (Windows' "MY_PC"), and the name is only
-    // echoed back, never looked up here.
+    // Postfix's `reject_invalid_helo_hostname` does: real machines are named so (Windows'
+    // "MY_PC"), and the name is only echoed back, never looked up here.
     s.split('.').all(|label| {
         let end_ok = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
         label.len() <= 63
