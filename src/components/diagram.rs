@@ -929,8 +929,9 @@ mod tests {
         assert!(crossed.is_empty(), "labels over each other: {crossed:#?}");
     }
 
-    /// A side host right above a row host in a crowded row leaves it no room on its right: its
-    /// label is narrowed for the side host's label, but never below its address.
+    /// A side host right above a row host in a crowded row: the row label would be narrowed
+    /// for the side host's label to less than its address, which it never is (without that
+    /// guard the address wraps here).
     #[test]
     fn a_label_narrowed_for_a_side_label_keeps_its_address_whole() {
         let text = BUILTIN.iter().find(|(id, _)| *id == "relaying").expect("relaying").1;

@@ -148,7 +148,7 @@ pub use yew_macro::html;
 ///     type Properties = ListProps;
 ///     // ...
 /// #   fn create(ctx: &Context<Self>) -> Self { Self }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// }
 ///
 /// #[derive(Clone, PartialEq)]
@@ -158,7 +158,7 @@ pub use yew_macro::html;
 /// #   type Properties = ();
 ///     // ...
 /// #   fn create(ctx: &Context<Self>) -> Self { Self }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// }
 ///
 /// // Required for ChildrenRenderer
@@ -236,8 +236,8 @@ pub use yew_macro::html_nested;
 /// #   type Message = ();
 ///     type Properties = Props;
 ///     // ...
-/// #   fn create(ctx: &Context<Self>) -> Self { unimplemented!() }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn create(ctx: &Context<Self>) -> Self { Self(ctx.props().clone()) }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// }
 ///
 /// # fn foo() -> Html {
@@ -292,9 +292,6 @@ mod app_handle;
 #[cfg(feature = "csr")]
 mod renderer;
 
-#[cfg(all(feature = "csr", any(test, feature = "test")))]
-#[allow(missing_docs)]
-pub mod tests;
 
 /// The module that contains all events available in the framework.
 pub mod events {

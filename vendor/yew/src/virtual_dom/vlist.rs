@@ -210,47 +210,6 @@ impl VList {
     }
 }
 
-#[cfg(test)]
-mod test {
-    use super::*;
-    use crate::virtual_dom::{VTag, VText};
-
-    #[test]
-    fn mutably_change_children() {
-        let mut vlist = VList::new();
-        assert_eq!(
-            vlist.fully_keyed,
-            FullyKeyedState::KnownFullyKeyed,
-            "should start fully keyed"
-        );
-        // add a child that is keyed
-        vlist.add_child(VNode::VTag({
-            let mut tag = VTag::new("a");
-            tag.key = Some(42u32.into());
-            tag.into()
-        }));
-        assert_eq!(
-            vlist.fully_keyed,
-            FullyKeyedState::KnownFullyKeyed,
-            "should still be fully keyed"
-        );
-        assert_eq!(vlist.len(), 1, "should contain 1 child");
-        // now add a child that is not keyed
-        vlist.add_child(VNode::VText(VText::new("lorem ipsum")));
-        assert_eq!(
-            vlist.fully_keyed,
-            FullyKeyedState::KnownMissingKeys,
-            "should not be fully keyed, text tags have no key"
-        );
-        let _: &mut [VNode] = &mut vlist; // Use deref mut
-        assert_eq!(
-            vlist.fully_keyed,
-            FullyKeyedState::Unknown,
-            "key state should be unknown, since it was potentially modified through children"
-        );
-    }
-}
-
 #[cfg(feature = "ssr")]
 mod feat_ssr {
     use std::fmt::Write;
@@ -347,68 +306,5 @@ mod feat_ssr {
                 }
             }
         }
-    }
-}
-
-#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
-#[cfg(feature = "ssr")]
-#[cfg(test)]
-mod ssr_tests {
-    use tokio::test;
-
-    use crate::prelude::*;
-    use crate::LocalServerRenderer as ServerRenderer;
-
-    #[cfg_attr(not(target_os = "wasi"), test)]
-    #[cfg_attr(target_os = "wasi", test(flavor = "current_thread"))]
-    async fn test_text_back_to_back() {
-        #[component]
-        fn Comp() -> Html {
-            let s = "world";
-
-            html! { <div>{"Hello "}{s}{"!"}</div> }
-        }
-
-        let s = ServerRenderer::<Comp>::new()
-            .hydratable(false)
-            .render()
-            .await;
-
-        assert_eq!(s, "<div>Hello world!</div>");
-    }
-
-    #[cfg_attr(not(target_os = "wasi"), test)]
-    #[cfg_attr(target_os = "wasi", test(flavor = "current_thread"))]
-    async fn test_fragment() {
-        #[derive(PartialEq, Properties, Debug)]
-        struct ChildProps {
-            name: String,
-        }
-
-        #[component]
-        fn Child(props: &ChildProps) -> Html {
-            html! { <div>{"Hello, "}{&props.name}{"!"}</div> }
-        }
-
-        #[component]
-        fn Comp() -> Html {
-            html! {
-                <>
-                    <Child name="Jane" />
-                    <Child name="John" />
-                    <Child name="Josh" />
-                </>
-            }
-        }
-
-        let s = ServerRenderer::<Comp>::new()
-            .hydratable(false)
-            .render()
-            .await;
-
-        assert_eq!(
-            s,
-            "<div>Hello, Jane!</div><div>Hello, John!</div><div>Hello, Josh!</div>"
-        );
     }
 }

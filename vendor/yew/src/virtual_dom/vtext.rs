@@ -65,29 +65,3 @@ mod feat_ssr {
         }
     }
 }
-
-#[cfg(any(not(target_arch = "wasm32"), target_os = "wasi"))]
-#[cfg(feature = "ssr")]
-#[cfg(test)]
-mod ssr_tests {
-    use tokio::test;
-
-    use crate::prelude::*;
-    use crate::LocalServerRenderer as ServerRenderer;
-
-    #[cfg_attr(not(target_os = "wasi"), test)]
-    #[cfg_attr(target_os = "wasi", test(flavor = "current_thread"))]
-    async fn test_simple_str() {
-        #[component]
-        fn Comp() -> Html {
-            html! { "abc" }
-        }
-
-        let s = ServerRenderer::<Comp>::new()
-            .hydratable(false)
-            .render()
-            .await;
-
-        assert_eq!(s, r#"abc"#);
-    }
-}

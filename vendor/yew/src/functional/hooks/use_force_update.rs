@@ -111,15 +111,3 @@ pub fn use_force_update() -> impl Hook<Output = UseForceUpdateHandle> {
 
     UseRerenderHook
 }
-
-#[cfg(all(test, nightly_yew))]
-mod nightly_test {
-    use yew::prelude::*;
-
-    #[component]
-    fn ManuallyUpdatedDate() -> Html {
-        let trigger = use_force_update();
-        let _ = move || trigger();
-        html! {}
-    }
-}

@@ -82,7 +82,7 @@ pub type Children = ChildrenRenderer<Html>;
 /// #     type Message = ();
 /// #     type Properties = ListProps;
 /// #   fn create(ctx: &Context<Self>) -> Self { Self }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// # }
 /// # #[derive(Clone, Properties, PartialEq)]
 /// # struct ListItemProps {
@@ -93,7 +93,7 @@ pub type Children = ChildrenRenderer<Html>;
 /// #     type Message = ();
 /// #     type Properties = ListItemProps;
 /// #   fn create(ctx: &Context<Self>) -> Self { Self }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// # }
 /// # fn view() -> Html {
 /// html! {
@@ -146,7 +146,7 @@ pub type Children = ChildrenRenderer<Html>;
 /// #     type Message = ();
 /// #     type Properties = ListItemProps;
 /// #   fn create(ctx: &Context<Self>) -> Self { Self }
-/// #   fn view(&self, ctx: &Context<Self>) -> Html { unimplemented!() }
+/// #   fn view(&self, ctx: &Context<Self>) -> Html { Html::default() }
 /// # }
 /// ```
 pub type ChildrenWithProps<CHILD> = ChildrenRenderer<VChild<CHILD>>;
@@ -303,19 +303,4 @@ pub struct ChildrenProps {
     /// The Children of a Component.
     #[prop_or_default]
     pub children: Html,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn children_map() {
-        let children = Children::new(vec![]);
-        let res = children.map(|children| Some(children.clone()));
-        assert!(res.is_none());
-        let children = Children::new(vec![Default::default()]);
-        let res = children.map(|children| Some(children.clone()));
-        assert!(res.is_some());
-    }
 }

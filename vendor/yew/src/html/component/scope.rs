@@ -512,17 +512,6 @@ mod feat_csr {
     };
     use crate::scheduler;
 
-    impl AnyScope {
-        #[cfg(any(test, feature = "test"))]
-        pub(crate) fn test() -> Self {
-            Self {
-                type_id: TypeId::of::<()>(),
-                parent: None,
-                typed_scope: Rc::new(()),
-            }
-        }
-    }
-
     fn schedule_props_update(
         state: Shared<Option<ComponentState>>,
         props: Rc<dyn Any>,

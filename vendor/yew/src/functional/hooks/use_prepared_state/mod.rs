@@ -44,7 +44,7 @@ pub use feat_ssr::*;
 ///     D: Serialize + DeserializeOwned + PartialEq + 'static,
 ///     T: Serialize + DeserializeOwned + 'static,
 ///     F: FnOnce(Rc<D>) -> T,
-/// # { todo!() }
+/// # { Ok(None) }
 /// ```
 ///
 /// The first argument can also be an async closure
@@ -71,7 +71,7 @@ pub use feat_ssr::*;
 ///         T: Serialize + DeserializeOwned + 'static,
 ///         F: FnOnce(Rc<D>) -> U,
 ///         U: 'static + Future<Output = T>,
-/// # { todo!() }
+/// # { Ok(None) }
 /// ```
 ///
 /// During server-side rendering, a value of type `T` will be calculated from the first

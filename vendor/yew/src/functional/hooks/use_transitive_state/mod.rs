@@ -44,7 +44,7 @@ pub use feat_ssr::*;
 ///     D: Serialize + DeserializeOwned + PartialEq + 'static,
 ///     T: Serialize + DeserializeOwned + 'static,
 ///     F: 'static + FnOnce(Rc<D>) -> T,
-/// # { todo!() }
+/// # { Ok(None) }
 /// ```
 ///
 /// If the bundle is compiled without server-side rendering, the closure will be stripped
