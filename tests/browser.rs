@@ -432,7 +432,7 @@ mod big_trace {
     use std::collections::BTreeSet;
     use std::rc::Rc;
 
-    use mailroom::components::transcript::{Transcript, first_row};
+    use mailroom::components::transcript::{Transcript, WINDOW, first_row};
     use mailroom::shared::Shared;
     use mailroom::state::Action;
     use mailroom_core::world::LessonRun;
@@ -493,7 +493,7 @@ mod big_trace {
         yew::scheduler::flush().await;
         let window = |shown: usize| (shown - first_row(shown, 1, None)) as u32;
         assert_eq!(root.query_selector_all("[data-testid=transcript-row]").unwrap().length(), window(999));
-        assert!(window(999) < 999 && window(999) >= 256);
+        assert!(window(999) < 999 && window(999) >= WINDOW as u32);
 
         // Records delivered to the callback (the renderer yields to microtasks) and
         // those still pending at the end are both kept.

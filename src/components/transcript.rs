@@ -8,15 +8,17 @@ use crate::hooks::{keep_in_sight, stop_watching};
 use crate::present::Speaker;
 use crate::state::Action;
 
-/// Rows are rendered in memoised chunks of this many events, so a step on a long trace
-/// compares a few dozen chunk props instead of one props value per row.
-const CHUNK: usize = 64;
+/// Rows are rendered in memoised chunks of this many events, so a step compares a few
+/// chunk props instead of one props value per row, however many windows were asked for.
+const CHUNK: usize = 32;
 
 /// How many rows before the current one are in the page; earlier ones come a window at a
 /// time on demand ("Show earlier steps"). The browser's work in a step (style, layout,
-/// paint) grows with the rows in the page, so a step costs the same on a trace of 10,000
-/// events as on a lesson's 50. A multiple of [`CHUNK`].
-pub const WINDOW: usize = 4 * CHUNK;
+/// paint) grows with the rows in the page, so that a step costs about the same on a trace
+/// of 10,000 events as on a lesson's 50, the page holds about as many rows as a lesson
+/// has: 64 to 95 (a window of 256 cost a step at 4× CPU 72 ms of main-thread work against
+/// 55 ms, README). A multiple of [`CHUNK`].
+pub const WINDOW: usize = 2 * CHUNK;
 
 /// The first row in the page: a window before the last row shown (more windows when
 /// asked for), and never after the selected row; at the start of its chunk.
