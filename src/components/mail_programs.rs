@@ -72,7 +72,7 @@ fn group(g: &MailGroup) -> Html {
             } else {
                 // A narrow window scrolls the table sideways rather than cut it.
                 <div class="mail-table-wrap">
-                <table class="mail-table" data-testid="mail-table">
+                <table class={class!("mail-table", (g.programs.len() > 1).then_some("wide"))} data-testid="mail-table">
                     <caption class="visually-hidden">{ g.caption.clone() }</caption>
                     <thead>
                         <tr>

@@ -279,3 +279,32 @@ test('The panel at a laptop and a full-HD projector: rows in sight, narration wh
     await finish(context, errors, offsite);
   }
 });
+
+test('Presenter mode: the table of two mail programs keeps every column in sight, at 1024, 1366 and 1920', { timeout: 120_000 }, async () => {
+  for (const viewport of [{ width: 1024, height: 768 }, { width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
+    const { page, context, errors, offsite } = await open('the-pop3-lock', viewport);
+    await gotoPart(page, 'Done');
+    await page.keyboard.press('p');
+    await waitUntil(page, 'presenter mode', () => document.documentElement.hasAttribute('data-presenting'));
+    const size = `${viewport.width}x${viewport.height}`;
+    // A projector cannot scroll the table sideways: nothing of it past its box.
+    const table = await page.evaluate((panel) => {
+      const wrap = document.querySelector(`${panel} .mail-table-wrap`);
+      const box = wrap.getBoundingClientRect();
+      const heads = [...wrap.querySelectorAll('thead th')].filter((th) => th.getClientRects().length > 0);
+      return {
+        sideways: wrap.scrollWidth - wrap.clientWidth,
+        cut: heads.filter((th) => th.getBoundingClientRect().right > box.right + 0.5).map((th) => th.textContent.trim()),
+        shown: heads.map((th) => th.textContent.trim()),
+        meta: [...wrap.querySelectorAll('.mail-meta')].some((m) => m.getClientRects().length > 0),
+      };
+    }, SEL.panel);
+    assert.equal(table.sideways, 0, `${size}: ${JSON.stringify(table)}`);
+    assert.deepEqual(table.cut, [], size);
+    assert.deepEqual(table.shown.slice(-2), ["On Bob's laptop", "On Bob's phone"], size);
+    // Size and unique-id, when their columns give way, are under the subject.
+    assert.ok(table.shown.includes('UIDL') || table.meta, `${size}: size and unique-id shown: ${JSON.stringify(table)}`);
+    await shoot(page, `lock-presenting-${viewport.width}`);
+    await finish(context, errors, offsite);
+  }
+});
