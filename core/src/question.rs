@@ -22,10 +22,11 @@
 //!   Without choices the student types the code.
 //! - `speaker`: which host sends the step's event. Choices name hosts (`mx`,
 //!   `mx.example.net` or the label, `Bob's provider`).
-//! - `outcome`: is the message delivered or bounced? `bounced` when a bounce follows the
-//!   step's event, else `delivered` when a delivery does. Choices default to both.
+//! - `outcome`: is the message delivered or bounced? `bounced` when a bounce of the step's
+//!   message follows the step's event, else `delivered` when a delivery of it does (to any
+//!   of its recipients). Its message: see [`message_id`]. Choices default to both.
 
-use crate::trace::{EventKind, ImapResponse, Status, Trace};
+use crate::trace::{EventKind, ImapResponse, Status, Trace, TraceEvent};
 
 /// The most choices a question offers.
 pub const MAX_CHOICES: usize = 8;
@@ -82,6 +83,79 @@ pub fn asked_at(trace: &Trace, at: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The Message-ID of the message that event `at` is about (an `outcome` question's): the
+/// message itself (its content after `354`, or a copy filed in a mailbox); on a
+/// connection, its transaction's (the content sent after its `MAIL`, or the coming
+/// transaction's before any); anywhere else (a note, a DNS lookup, the queue), the last
+/// message its host received, or else the next one it sends (a mail program about to
+/// send). Its `Message-ID: <…>` field as written, which stays the same from hop to hop
+/// (RFC 5322 §3.6.4); `None` when there is no such message or it has no Message-ID.
+#[cfg(feature = "teacher")]
+pub fn message_id(trace: &Trace, at: usize) -> Option<&[u8]> {
+    let events = &trace.events;
+    let event = events.get(at)?;
+    let data = |e: &&TraceEvent| e.kind == EventKind::MessageData;
+    let message = match (&event.kind, event.conn) {
+        (EventKind::MessageData | EventKind::Delivery { .. }, _) => Some(event),
+        (_, Some(conn)) => {
+            let mail = |e: &TraceEvent| {
+                e.conn == Some(conn) && matches!(&e.kind, EventKind::Command { verb } if verb == "MAIL")
+            };
+            let start = events[..=at]
+                .iter()
+                .rposition(mail)
+                .or_else(|| events[at..].iter().position(mail).map(|p| at + p))?;
+            // From that MAIL to the next one on the connection.
+            events[start..]
+                .iter()
+                .filter(|e| e.conn == Some(conn))
+                .skip(1)
+                .take_while(|e| !mail(e))
+                .find(data)
+        }
+        (kind, None) => {
+            let host = if matches!(kind, EventKind::DnsAnswer { .. }) { event.to } else { event.from };
+            events[..=at]
+                .iter()
+                .rev()
+                .filter(data)
+                .find(|e| e.to == host)
+                .or_else(|| events[at..].iter().filter(data).find(|e| e.from == host))
+        }
+    }?;
+    // As the World writes it (mail::compose), in the header, which comes first.
+    let b = &message.bytes;
+    let start = b.windows(12).position(|w| w == b"Message-ID: ")?;
+    let len = b[start..].iter().position(|&c| c == b'\r')?;
+    Some(&b[start..start + len])
+}
+
+/// Without `teacher`, the first load, no message is told apart: an `outcome` is that of any
+/// message after the step. It plays only the built-in lessons, and for every one of them
+/// that is the same answer (tests/lessons.rs checks it), so the first load goes without
+/// this code (1 KB of gzipped wasm).
+#[cfg(not(feature = "teacher"))]
+pub fn message_id(_: &Trace, _: usize) -> Option<&[u8]> {
+    None
+}
+
+/// How the message whose `Message-ID:` field is `field` ends after event `at`: `bounced`
+/// when a bounce of it follows (a bounce returns its header, RFC 3462; a bounce filed in a
+/// mailbox holds it too, but the bounce itself comes first), else `delivered` when a copy
+/// of it is filed (to any of its recipients); `None` when neither. With `field` `None`,
+/// any message.
+pub fn outcome(trace: &Trace, at: usize, field: Option<&[u8]>) -> Option<&'static str> {
+    let after = trace.events.get(at..)?;
+    let of = |e: &TraceEvent| field.is_none_or(|f| e.bytes.windows(f.len()).any(|w| w == f));
+    if after.iter().any(|e| matches!(e.kind, EventKind::Bounce { .. }) && of(e)) {
+        Some("bounced")
+    } else if after.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. }) && of(e)) {
+        Some("delivered")
+    } else {
+        None
+    }
 }
 
 /// The right answer to a question, as the engine produced it.
@@ -187,14 +261,9 @@ impl Question {
                 (format!("{} ({})", h.name, h.label), vec![h.name.clone(), short, h.label.clone()])
             }
             QuestionKind::Outcome => {
-                let after = &trace.events[event.index..];
-                let what = if after.iter().any(|e| matches!(e.kind, EventKind::Bounce { .. })) {
-                    "bounced"
-                } else if after.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })) {
-                    "delivered"
-                } else {
-                    return Err("neither a delivery nor a bounce follows this step's event".into());
-                };
+                // Only the step's own message counts: a later one may end otherwise.
+                let what = outcome(trace, event.index, message_id(trace, event.index))
+                    .ok_or("neither a delivery nor a bounce follows this step's event")?;
                 (what.to_string(), vec![what.to_string()])
             }
         };
@@ -321,6 +390,47 @@ mod tests {
         ];
         for (anchor, block, want) in cases {
             assert_eq!(run(anchor, block).as_ref(), Ok(&Some(want.clone())), "{block}");
+        }
+    }
+
+    /// Two messages a minute apart: the first delivered to Bob, the second to a mailbox
+    /// that does not exist, bounced. An `outcome` question is about its step's message, not
+    /// whatever ends last.
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn an_outcome_is_the_step_s_own_message_s() {
+        let text = |anchor: &str| {
+            format!(
+                "---\ntitle: Q\nfrom: Alice <alice@example.org>\nto: Bob <bob@example.net>\n---\n\n\
+                 ```world\n\
+                 at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject \"First\"\n\
+                 at 1m send from laptop.example.org via smtp.example.org to bobby@example.net subject \"Second\"\n\
+                 ```\n\n## Before\n@ start\n\n## Asked\n@ {anchor}\n\n\
+                 ```question outcome\nDelivered or bounced?\n```\nText.\n"
+            )
+        };
+        let cases = [
+            // On a connection: its transaction's message (before MAIL, during, after DATA).
+            ("command EHLO on smtp.example.org", "delivered"),
+            ("command MAIL on mx.example.net", "delivered"),
+            ("reply to DATA #2 on smtp.example.org", "delivered"),
+            ("command DATA on mx.example.net", "delivered"),
+            ("command MAIL #2 on smtp.example.org", "bounced"),
+            ("reply to RCPT #2 on mx.example.net", "bounced"),
+            // A mail program's note: the message it is about to send.
+            ("note on laptop.example.org", "delivered"),
+            ("note on laptop.example.org #2", "bounced"),
+            // The queue and a DNS lookup: the message the host last received.
+            ("queued", "delivered"),
+            ("queued #2", "bounced"),
+            ("dns answer MX example.net", "delivered"),
+            ("dns answer MX example.net #2", "bounced"),
+        ];
+        for (anchor, want) in cases {
+            let l = Lesson::parse("q", &text(anchor)).unwrap_or_else(|e| panic!("{anchor}: {e}"));
+            let r = run_lesson(&l).unwrap_or_else(|e| panic!("{anchor}: {e}"));
+            let answer = r.answers.last().cloned().flatten().map(|a| a.text);
+            assert_eq!(answer.as_deref(), Some(want), "{anchor}");
         }
     }
 

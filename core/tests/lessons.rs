@@ -593,3 +593,34 @@ fn a_tagged_imap_response_answers_the_command_with_its_tag() {
     }
     assert!(idle > 0, "some lesson ends an IDLE");
 }
+
+/// The first load tells no message apart for an `outcome` question (it goes without
+/// `question::message_id`): for every built-in lesson, the outcome of the step's own
+/// message is that of any message after the step. A lesson where it is not would need
+/// that code in the first load.
+#[cfg(feature = "teacher")]
+#[test]
+fn every_outcome_question_has_one_answer_with_or_without_its_message() {
+    use mailroom_core::question::{QuestionKind, message_id, outcome};
+    let mut asked = 0;
+    for (id, text) in BUILTIN {
+        let lesson = Lesson::parse(id, text).unwrap_or_else(|e| panic!("{id}: {e}"));
+        if !runs_here(&lesson) {
+            continue;
+        }
+        let run = run_lesson(&lesson).unwrap_or_else(|e| panic!("{id}: {e}"));
+        for (step, at) in lesson.steps.iter().zip(&run.anchors) {
+            let (Some(q), Some(at)) = (&step.question, *at) else { continue };
+            if q.kind != QuestionKind::Outcome {
+                continue;
+            }
+            asked += 1;
+            let field = message_id(&run.trace, at);
+            assert!(field.is_some(), "{id}: step {}: no message found", step.title);
+            let own = outcome(&run.trace, at, field);
+            assert!(own.is_some(), "{id}: step {}", step.title);
+            assert_eq!(own, outcome(&run.trace, at, None), "{id}: step {}", step.title);
+        }
+    }
+    assert!(asked >= 6, "{asked} outcome questions");
+}
