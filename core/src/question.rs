@@ -24,8 +24,9 @@
 //!   `mx.example.net` or the label, `Bob's provider`).
 //! - `outcome`: is the message delivered or bounced? `bounced` when a bounce of the step's
 //!   message follows the step's event, else `delivered` when a delivery of it does (to any
-//!   of its recipients). Its message: see [`message_id`]. Choices default to both.
+//!   of its recipients). Its message: see [`message_of`]. Choices default to both.
 
+use crate::mail;
 use crate::trace::{EventKind, ImapResponse, Status, Trace, TraceEvent};
 
 /// The most choices a question offers.
@@ -85,19 +86,21 @@ pub fn asked_at(trace: &Trace, at: usize) -> usize {
     i
 }
 
-/// The Message-ID of the message that event `at` is about (an `outcome` question's): the
-/// message itself (its content after `354`, or a copy filed in a mailbox); on a
+/// The message that event `at` is about (an `outcome` question's): the event that carries
+/// it. The message itself (its content after `354`, or a copy filed in a mailbox); on a
 /// connection, its transaction's (the content sent after its `MAIL`, or the coming
-/// transaction's before any); anywhere else (a note, a DNS lookup, the queue), the last
-/// message its host received, or else the next one it sends (a mail program about to
-/// send). Its `Message-ID: <…>` field as written, which stays the same from hop to hop
-/// (RFC 5322 §3.6.4); `None` when there is no such message or it has no Message-ID.
+/// transaction's before any), or, for a transaction that sends none (refused before
+/// `DATA`), the last message its client received (a relay's); anywhere else (a note, a DNS
+/// lookup, the queue), the last message its host received, or else the next one it sends
+/// (a mail program about to send). `None` when there is no such message: a mail program's
+/// transaction refused before `DATA`.
 #[cfg(feature = "teacher")]
-pub fn message_id(trace: &Trace, at: usize) -> Option<&[u8]> {
+pub fn message_of(trace: &Trace, at: usize) -> Option<&TraceEvent> {
     let events = &trace.events;
     let event = events.get(at)?;
     let data = |e: &&TraceEvent| e.kind == EventKind::MessageData;
-    let message = match (&event.kind, event.conn) {
+    let received = |host| events[..=at].iter().rev().filter(data).find(|e| e.to == host);
+    match (&event.kind, event.conn) {
         (EventKind::MessageData | EventKind::Delivery { .. }, _) => Some(event),
         (_, Some(conn)) => {
             let mail = |e: &TraceEvent| {
@@ -106,49 +109,41 @@ pub fn message_id(trace: &Trace, at: usize) -> Option<&[u8]> {
             let start = events[..=at]
                 .iter()
                 .rposition(mail)
-                .or_else(|| events[at..].iter().position(mail).map(|p| at + p))?;
+                .or_else(|| events[at..].iter().position(mail).map(|p| at + p));
             // From that MAIL to the next one on the connection.
-            events[start..]
-                .iter()
-                .filter(|e| e.conn == Some(conn))
-                .skip(1)
-                .take_while(|e| !mail(e))
-                .find(data)
+            let sent = start.and_then(|start| {
+                events[start..]
+                    .iter()
+                    .filter(|e| e.conn == Some(conn))
+                    .skip(1)
+                    .take_while(|e| !mail(e))
+                    .find(data)
+            });
+            sent.or_else(|| received(trace.conns.get(conn.0)?.client))
         }
         (kind, None) => {
             let host = if matches!(kind, EventKind::DnsAnswer { .. }) { event.to } else { event.from };
-            events[..=at]
-                .iter()
-                .rev()
-                .filter(data)
-                .find(|e| e.to == host)
-                .or_else(|| events[at..].iter().filter(data).find(|e| e.from == host))
+            received(host).or_else(|| events[at..].iter().filter(data).find(|e| e.from == host))
         }
-    }?;
-    // As the World writes it (mail::compose), in the header, which comes first.
-    let b = &message.bytes;
-    let start = b.windows(12).position(|w| w == b"Message-ID: ")?;
-    let len = b[start..].iter().position(|&c| c == b'\r')?;
-    Some(&b[start..start + len])
+    }
 }
 
-/// Without `teacher`, the first load, no message is told apart: an `outcome` is that of any
-/// message after the step. It plays only the built-in lessons, and for every one of them
-/// that is the same answer (tests/lessons.rs checks it), so the first load goes without
-/// this code (1 KB of gzipped wasm).
-#[cfg(not(feature = "teacher"))]
-pub fn message_id(_: &Trace, _: usize) -> Option<&[u8]> {
-    None
-}
-
-/// How the message whose `Message-ID:` field is `field` ends after event `at`: `bounced`
-/// when a bounce of it follows (a bounce returns its header, RFC 3462; a bounce filed in a
-/// mailbox holds it too, but the bounce itself comes first), else `delivered` when a copy
-/// of it is filed (to any of its recipients); `None` when neither. With `field` `None`,
-/// any message.
-pub fn outcome(trace: &Trace, at: usize, field: Option<&[u8]>) -> Option<&'static str> {
+/// How the message whose Message-ID is `id` (`<…>`) ends after event `at`: `bounced` when
+/// a bounce of it follows (a bounce returns its header, RFC 3462 `text/rfc822-headers`),
+/// else `delivered` when a copy of it is filed (to any of its recipients; a bounce filed is
+/// another message, with a Message-ID of its own); `None` when neither. With `id` `None`
+/// (a message without one; the first load, see [`Question::answer`]), any message.
+pub fn outcome(trace: &Trace, at: usize, id: Option<&str>) -> Option<&'static str> {
     let after = trace.events.get(at..)?;
-    let of = |e: &TraceEvent| field.is_none_or(|f| e.bytes.windows(f.len()).any(|w| w == f));
+    let of = |e: &TraceEvent| {
+        id.is_none_or(|id| {
+            let header = match e.kind {
+                EventKind::Bounce { .. } => returned_header(&e.bytes),
+                _ => &e.bytes,
+            };
+            mail::header(header, "Message-ID").as_deref() == Some(id)
+        })
+    };
     if after.iter().any(|e| matches!(e.kind, EventKind::Bounce { .. }) && of(e)) {
         Some("bounced")
     } else if after.iter().any(|e| matches!(e.kind, EventKind::Delivery { .. }) && of(e)) {
@@ -156,6 +151,13 @@ pub fn outcome(trace: &Trace, at: usize, field: Option<&[u8]>) -> Option<&'stati
     } else {
         None
     }
+}
+
+/// The original's header that a bounce returns: its `text/rfc822-headers` part (RFC 3462).
+fn returned_header(dsn: &[u8]) -> &[u8] {
+    let tree = crate::inspect::mime_tree(dsn);
+    let part = tree.children.iter().find(|p| p.content_type == "text/rfc822-headers");
+    part.and_then(|p| dsn.get(p.body.clone())).unwrap_or_default()
 }
 
 /// The right answer to a question, as the engine produced it.
@@ -262,7 +264,20 @@ impl Question {
             }
             QuestionKind::Outcome => {
                 // Only the step's own message counts: a later one may end otherwise.
-                let what = outcome(trace, event.index, message_id(trace, event.index))
+                #[cfg(feature = "teacher")]
+                let id = match message_of(trace, event.index) {
+                    Some(m) => mail::header(&m.bytes, "Message-ID"),
+                    None => return Err(
+                        "an `outcome` question asks how a message ends, and this step's transaction sends none (refused before DATA): anchor it on the way of a message that is sent".into(),
+                    ),
+                };
+                // The first load tells no message apart: it plays only the built-in
+                // lessons, and for every one of them the outcome of any message after the
+                // step is that of its own (tests/lessons.rs checks it), so it goes without
+                // `message_of` (1 KB of gzipped wasm).
+                #[cfg(not(feature = "teacher"))]
+                let id: Option<String> = None;
+                let what = outcome(trace, event.index, id.as_deref())
                     .ok_or("neither a delivery nor a bounce follows this step's event")?;
                 (what.to_string(), vec![what.to_string()])
             }
@@ -393,45 +408,61 @@ mod tests {
         }
     }
 
-    /// Two messages a minute apart: the first delivered to Bob, the second to a mailbox
-    /// that does not exist, bounced. An `outcome` question is about its step's message, not
-    /// whatever ends last.
+    /// Two messages a minute apart, one delivered to Bob, the other to a mailbox that does
+    /// not exist, bounced, in both orders. An `outcome` question is about its step's own
+    /// message, not whatever ends last or first.
     #[cfg(feature = "teacher")]
     #[test]
     fn an_outcome_is_the_step_s_own_message_s() {
-        let text = |anchor: &str| {
+        let text = |first: &str, second: &str, anchor: &str| {
             format!(
                 "---\ntitle: Q\nfrom: Alice <alice@example.org>\nto: Bob <bob@example.net>\n---\n\n\
                  ```world\n\
-                 at 0s send from laptop.example.org via smtp.example.org to bob@example.net subject \"First\"\n\
-                 at 1m send from laptop.example.org via smtp.example.org to bobby@example.net subject \"Second\"\n\
+                 at 0s send from laptop.example.org via smtp.example.org to {first} subject \"First\"\n\
+                 at 1m send from laptop.example.org via smtp.example.org to {second} subject \"Second\"\n\
                  ```\n\n## Before\n@ start\n\n## Asked\n@ {anchor}\n\n\
                  ```question outcome\nDelivered or bounced?\n```\nText.\n"
             )
         };
+        // (anchor, which message it is about: 1 or 2), the same in both orders.
         let cases = [
             // On a connection: its transaction's message (before MAIL, during, after DATA).
-            ("command EHLO on smtp.example.org", "delivered"),
-            ("command MAIL on mx.example.net", "delivered"),
-            ("reply to DATA #2 on smtp.example.org", "delivered"),
-            ("command DATA on mx.example.net", "delivered"),
-            ("command MAIL #2 on smtp.example.org", "bounced"),
-            ("reply to RCPT #2 on mx.example.net", "bounced"),
+            ("command EHLO on smtp.example.org", 1),
+            ("command MAIL on smtp.example.org", 1),
+            ("reply to DATA #2 on smtp.example.org", 1),
+            ("command MAIL #2 on smtp.example.org", 2),
+            ("reply to DATA #4 on smtp.example.org", 2),
+            ("command MAIL on mx.example.net", 1),
             // A mail program's note: the message it is about to send.
-            ("note on laptop.example.org", "delivered"),
-            ("note on laptop.example.org #2", "bounced"),
+            ("note on laptop.example.org", 1),
+            ("note on laptop.example.org #2", 2),
             // The queue and a DNS lookup: the message the host last received.
-            ("queued", "delivered"),
-            ("queued #2", "bounced"),
-            ("dns answer MX example.net", "delivered"),
-            ("dns answer MX example.net #2", "bounced"),
+            ("queued", 1),
+            ("queued #2", 2),
+            ("dns answer MX example.net", 1),
+            ("dns answer MX example.net #2", 2),
         ];
-        for (anchor, want) in cases {
-            let l = Lesson::parse("q", &text(anchor)).unwrap_or_else(|e| panic!("{anchor}: {e}"));
-            let r = run_lesson(&l).unwrap_or_else(|e| panic!("{anchor}: {e}"));
-            let answer = r.answers.last().cloned().flatten().map(|a| a.text);
-            assert_eq!(answer.as_deref(), Some(want), "{anchor}");
+        let (good, bad) = ("bob@example.net", "bobby@example.net");
+        for (first, second, ends) in
+            [(good, bad, ["delivered", "bounced"]), (bad, good, ["bounced", "delivered"])]
+        {
+            // mx refuses the RCPT of the bounced one: its relay transaction sends no DATA,
+            // and is about the message the relay holds. mx's DATA is the delivered one's.
+            let bounced = if first == bad { 1 } else { 2 };
+            let more = [("reply to RCPT on mx.example.net", 1), ("reply to RCPT #2 on mx.example.net", 2)];
+            let data = ("command DATA on mx.example.net", 3 - bounced);
+            for (anchor, message) in cases.into_iter().chain(more).chain([data]) {
+                let l = Lesson::parse("q", &text(first, second, anchor))
+                    .unwrap_or_else(|e| panic!("{anchor}: {e}"));
+                let r = run_lesson(&l).unwrap_or_else(|e| panic!("{first} first, {anchor}: {e}"));
+                let answer = r.answers.last().cloned().flatten().map(|a| a.text);
+                assert_eq!(answer.as_deref(), Some(ends[message - 1]), "{first} first, {anchor}");
+            }
         }
+        // A mail program's transaction refused before DATA sends no message to ask about.
+        let text = text("alise@example.org", good, "reply to RCPT on smtp.example.org");
+        let err = run_lesson(&Lesson::parse("q", &text).unwrap()).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("sends none (refused before DATA)"), "{err}");
     }
 
     /// A question is asked before its event, and before the notes its sender wrote just

@@ -234,6 +234,9 @@ for (const scheme of SCHEMES) {
     await page.keyboard.press('p');
     await waitUntil(page, 'presenter mode', () => document.documentElement.hasAttribute('data-presenting'));
     await check(page, scheme, 'present', failures);
+    // The pressed button with the pointer on it, as it is after a click on it.
+    await page.locator('[data-testid=present]').hover();
+    await check(page, scheme, 'present-hovered', failures);
     await page.keyboard.press('p');
     await waitUntil(page, 'the end of presenter mode', () => !document.documentElement.hasAttribute('data-presenting'));
 
