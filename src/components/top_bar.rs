@@ -81,7 +81,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                             onclick={props.ondismiss.reform(|_: MouseEvent| ())}>{ "×" }</button>
                     </p>
                 } else if !props.summary.is_empty() {
-                    <p class="lesson-summary" title={props.summary.clone()}>{ props.summary.clone() }</p>
+                    <p class="lesson-summary" title={props.summary.clone()}><span>{ props.summary.clone() }</span></p>
                 }
             </div>
             // The teacher tools (a hand-out to print, a worksheet, exports) are in the full build.

@@ -84,9 +84,11 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                 <h2 id="worksheet-sequence">{ "The conversation" }</h2>
                 <p>{ format!(
                     "Each arrow is one step, in order, from the host that sends it to the one that receives it. \
-                     Fill in the {} numbered {}: what does the server answer?",
-                    blanks.len(),
-                    if blanks.len() == 1 { "box" } else { "boxes" }
+                     Fill in {}: what does the server answer?",
+                    match blanks.len() {
+                        1 => "the numbered box".to_string(),
+                        n => format!("the {n} numbered boxes"),
+                    }
                 ) }</p>
                 <Sequence run={run.clone()} blanks={blanks.clone()} />
             </section>

@@ -373,6 +373,17 @@ for (const size of ['projector', 'laptop']) {
       for (const sel of ['.step-counter', '[data-testid=present]']) {
         assert.equal(await visibility(page, sel), 'ok', `${lesson}: ${sel} at ${size}`);
       }
+      // The summary takes only what the title leaves: the title as wide with it as without.
+      const title = await page.evaluate(() => {
+        const width = () => document.querySelector('.lesson-picker select').getBoundingClientRect().width;
+        const summary = document.querySelector('.lesson-summary');
+        const [shown, stub] = [width(), summary && getComputedStyle(summary).display !== 'none' ? summary.getBoundingClientRect().width : null];
+        if (summary) summary.style.display = 'none';
+        const alone = width();
+        if (summary) summary.style.display = '';
+        return { shown, alone, stub };
+      });
+      assert.ok(Math.abs(title.shown - title.alone) < 1, `${lesson} at ${size}: the title gives way to the summary: ${JSON.stringify(title)}`);
     }
     await context.close();
   });

@@ -143,6 +143,7 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   const blanks = page.locator('[data-testid=seq-row] [data-testid=blank]');
   assert.equal(await blanks.count(), 1);
   assert.equal(await blanks.first().innerText(), '(1)');
+  assert.match(await page.locator('[data-testid=worksheet]').innerText(), /Fill in the numbered box: what does the server answer\?/);
   const blankRow = page.locator('[data-testid=seq-row]', { has: page.locator('[data-testid=blank]') });
   assert.doesNotMatch(await blankRow.innerText(), /354/);
   assert.match(await rows.first().innerText(), /^1\s+Alice's laptop:\s+Alice Liddell writes an email and presses Send\.$/);
