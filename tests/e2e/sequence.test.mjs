@@ -168,3 +168,27 @@ test('on a trace of 10,000 events the page holds a window of rows; earlier ones 
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');
 });
+
+test('in presenter mode at 1366x768 no host name runs into the next host\'s', { timeout: 60_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email/step/15`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  await page.keyboard.press('p');
+  await page.waitForFunction(() => document.documentElement.hasAttribute('data-presenting'));
+  await page.keyboard.press('s');
+  await page.locator(PANEL).waitFor();
+  // Each host's label and name: whole in its column, or cut there (an ellipsis), never
+  // drawn over the next column.
+  const spilled = await page.evaluate(
+    (panel) =>
+      [...document.querySelectorAll(`${panel} .seq-host > *`)]
+        .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
+        .map((e) => e.textContent),
+    PANEL,
+  );
+  assert.deepEqual(spilled, []);
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});
