@@ -17,7 +17,7 @@ const CHUNK: usize = 32;
 /// paint) grows with the rows in the page, so that a step costs about the same on a trace
 /// of 10,000 events as on a lesson's 50, the page holds about as many rows as a lesson
 /// has: 64 to 95 (a window of 256 cost a step at 4× CPU 72 ms of main-thread work against
-/// 55 ms, README). A multiple of [`CHUNK`].
+/// 53–55 ms, README). A multiple of [`CHUNK`].
 pub const WINDOW: usize = 2 * CHUNK;
 
 /// The first row in the page: a window before the last row shown (more windows when
