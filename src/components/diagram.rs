@@ -92,7 +92,14 @@ fn label_lines(info: &HostInfo, snap: &HostSnapshot, asking: bool) -> Vec<(&'sta
         ("host-name", info.name.clone(), NAME),
         ("host-addr", info.addr.clone(), ADDR),
     ];
-    let (state, client_state) = states(info.role, snap, asking);
+    lines.extend(state_lines(info.role, snap, asking));
+    lines
+}
+
+/// The lines of a host's label under its name and address: what changes with its state.
+fn state_lines(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<(&'static str, String, TextStyle)> {
+    let mut lines = Vec::new();
+    let (state, client_state) = states(role, snap, asking);
     if let Some(clients) = clients(snap) {
         lines.push(("host-count", clients, COUNT));
     }
@@ -230,28 +237,39 @@ fn lowest_points(trace: &Trace, blocks: &[Block]) -> Vec<f64> {
                 continue;
             }
             before[id] = Some(host);
-            let lines = label_lines(info, host, false);
+            // The label's first lines (name and address) are the host's own, always.
+            let lines = state_lines(info.role, host, false);
             let digest = label_digest(id, &lines);
             if let Err(at) = placed.binary_search(&digest) {
                 placed.insert(at, digest);
-                lowest[id] = lowest[id].max(blocks[id].place(&lines).1);
+                lowest[id] = lowest[id].max(blocks[id].place(&label_lines(info, host, false)).1);
             }
         }
     }
     lowest
 }
 
-/// FNV-1a (64 bits) of host `id`'s label: its lines' classes and texts, each ended by a
-/// zero byte (which neither contains). Every digit counts as `0`: the text estimate gives
-/// all digits one width and never breaks a line at one, so labels that differ only in
-/// their digits ("57 messages", "58 messages") are placed alike, and placed once.
+/// FNV-1a (64 bits) of host `id`'s label: the classes and texts of the lines under its
+/// name and address (which are the host's own), each ended by a zero byte (which neither
+/// contains). Every digit counts as `0`: the text estimate gives all digits one width and
+/// never breaks a line at one, so labels that differ only in their digits ("57 messages",
+/// "58 messages") are placed alike, and placed once.
 fn label_digest(id: usize, lines: &[(&'static str, String, TextStyle)]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let digits = |b: &u8| if b.is_ascii_digit() { b'0' } else { *b };
-    let parts = lines.iter().flat_map(|(class, text, _)| [class.as_bytes(), b"\0", text.as_bytes(), b"\0"]);
-    let bytes = (id as u64).to_le_bytes().into_iter().chain(parts.flatten().map(digits));
-    for byte in bytes {
-        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    for b in (id as u64).to_le_bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut add = |bytes: &[u8]| {
+        for &b in bytes {
+            let b = if b.is_ascii_digit() { b'0' } else { b };
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for (class, text, _) in lines {
+        add(class.as_bytes());
+        add(b"\0");
+        add(text.as_bytes());
+        add(b"\0");
     }
     hash
 }
