@@ -12,6 +12,10 @@ pub enum Target {
     /// A button or a link: clicked with the mouse, they keep the focus, and a
     /// class presses Space expecting Play/Pause (Enter still activates them).
     Control,
+    /// A button the keyboard brought the focus to (Tab; it shows its focus ring): Space
+    /// presses it, as everywhere else (an answer to a question, Step forward); the
+    /// arrows and the other keys still drive the lesson.
+    KeyboardButton,
     /// A checkbox: Space is the only key that ticks it, so Space stays with it (the
     /// arrows and the other keys still drive the lesson).
     Checkbox,
@@ -26,7 +30,7 @@ pub fn shortcut(key: &str, target: Target, shift: bool, presenting: bool) -> Opt
         return None;
     }
     match key {
-        " " | "Spacebar" if target == Target::Checkbox => None,
+        " " | "Spacebar" if matches!(target, Target::Checkbox | Target::KeyboardButton) => None,
         // Presenting, every press is one step, as on a slide deck.
         " " | "Spacebar" if presenting => Some(Action::Step),
         " " | "Spacebar" => Some(Action::Toggle),
@@ -77,7 +81,15 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
     // effects, and a key pressed as the page appears (or just after P) was lost.
     let _listener = use_memo((), move |_| {
         web_sys::window().and_then(|w| w.document()).map(|document| {
-            EventListener::new_with_options(
+            // Whether the focus came by the keyboard (Tab, or script after a key), read as it
+            // comes: in a key press every focused element shows its ring.
+            let by_keys = std::rc::Rc::new(std::cell::Cell::new(false));
+            let seen = by_keys.clone();
+            let focusin = EventListener::new(&document, "focusin", move |event| {
+                let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                seen.set(target.is_some_and(|t| t.matches(":focus-visible").unwrap_or(false)));
+            });
+            let keydown = EventListener::new_with_options(
                 &document,
                 "keydown",
                 EventListenerOptions::enable_prevent_default(),
@@ -91,8 +103,21 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                     let editable = target.as_ref().is_some_and(|t| t.is_content_editable());
                     let input_type =
                         target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
-                    let kind = target_kind(&tag, &input_type, editable);
+                    let mut kind = target_kind(&tag, &input_type, editable);
+                    // A button focused from the keyboard keeps Space (not a link: Space
+                    // there would only scroll the page).
+                    if kind == Target::Control && !tag.eq_ignore_ascii_case("A") && by_keys.get() {
+                        kind = Target::KeyboardButton;
+                    }
                     let key = event.key();
+                    // On a closed drop-down the arrows would choose at each press: in the
+                    // lesson picker, load lesson after lesson (each a new page for the
+                    // class; WCAG 3.2.2). They do nothing there; Space or Alt+↓ opens its
+                    // list, where they move and Enter chooses.
+                    if tag == "SELECT" && key.starts_with("Arrow") {
+                        event.prevent_default();
+                        return;
+                    }
                     if key == " " && event.repeat() && matches!(kind, Target::Control | Target::Page) {
                         event.prevent_default();
                         return;
@@ -102,7 +127,8 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                         dispatcher.dispatch(action);
                     }
                 },
-            )
+            );
+            (focusin, keydown)
         })
     });
 }
@@ -141,6 +167,17 @@ mod tests {
         assert_eq!(target_kind("input", "checkbox", false), Target::Checkbox);
         assert_eq!(shortcut(" ", Target::Checkbox, false, false), None);
         assert_eq!(shortcut("ArrowRight", Target::Checkbox, false, false), Some(Action::Step));
+    }
+
+    #[test]
+    fn a_button_reached_with_tab_keeps_space() {
+        // Presenting or not: Space presses it (an answer, Step forward), as on any page.
+        for presenting in [false, true] {
+            assert_eq!(shortcut(" ", Target::KeyboardButton, false, presenting), None);
+            assert_eq!(shortcut("ArrowRight", Target::KeyboardButton, false, presenting), Some(Action::Step));
+            assert_eq!(shortcut("PageUp", Target::KeyboardButton, false, presenting), Some(Action::Back));
+        }
+        assert_eq!(shortcut("s", Target::KeyboardButton, false, false), Some(Action::ToggleSequence));
     }
 
     #[test]

@@ -236,6 +236,14 @@ for (const size of ['laptop', 'projector', 'zoom150']) {
 test('2. after choosing a lesson in the picker, → ← and Space drive the lesson', async () => {
   const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
   await page.locator(SEL.picker).focus();
+  // The arrows on the closed picker open its list; they do not load lesson after lesson
+  // (the value would change, and the lesson with it, at each press).
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await page.locator(SEL.picker).inputValue(), 'sending-an-email');
+  assert.ok((await page.evaluate(() => location.hash)).startsWith('#/lesson/sending-an-email'), 'still the first lesson');
+  await page.locator(SEL.picker).focus();
   await page.locator(SEL.picker).selectOption('a-bounce');
   await waitUntil(page, 'the bounce lesson', () => location.hash.includes('a-bounce') && document.title.includes('bounce'));
   await page.keyboard.press('ArrowRight');

@@ -77,7 +77,16 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.keyboard.press('Enter');
   await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
 
-  // Step until the first question takes the keyboard; answer it with Enter.
+  // A button reached with Tab keeps Space, as on any page: Step forward steps, it does
+  // not play (Space plays only on the page itself or after a mouse click).
+  await tabUntil(page, 'Step forward', (f) => f.testid === 'step-forward');
+  const start = await cursor(page);
+  await page.keyboard.press('Space');
+  await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c + 1), [PLAYER, start]);
+  assert.equal(await page.locator('[data-testid=play]').getAttribute('aria-pressed'), 'false', 'Space on Step forward does not play');
+
+  // Step until the first question takes the keyboard; answer it with Space, the key that
+  // presses a button (Enter does too, below).
   for (let i = 0; i < 80; i++) {
     if ((await page.locator('[data-testid=predict] .choice').count()) > 0) break;
     await page.keyboard.press('ArrowRight');
@@ -86,8 +95,9 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   let f = await focused(page);
   assert.ok(f.ring && f.inWindow, `the first choice shows its focus: ${f.desc}`);
   const before = await cursor(page);
-  await page.keyboard.press('Enter');
+  await page.keyboard.press('Space');
   await page.locator('[data-testid=predict-verdict]').waitFor();
+  assert.equal(await page.locator('[data-testid=play]').getAttribute('aria-pressed'), 'false', 'Space answered, it did not play');
   assert.equal(await cursor(page), before + 1, 'answering shows the event');
 
   // On to the message: its explanation offers the inspector.
