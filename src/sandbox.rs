@@ -54,6 +54,10 @@ pub struct SandboxState {
     pub notice: Option<String>,
     /// The transcript shows what an eavesdropper on the wire sees of encrypted connections.
     pub eavesdropper: bool,
+    /// The lines typed but not sent, from the one refused on (joined by newlines), back
+    /// in the terminal's box to be mended; numbered, so that the same lines refused again
+    /// come back again.
+    pub unsent: (usize, String),
 }
 
 /// What the page can do.
@@ -125,6 +129,7 @@ impl SandboxState {
             selected: None,
             notice,
             eavesdropper: false,
+            unsent: (0, String::new()),
         }
     }
 
@@ -189,6 +194,7 @@ impl SandboxState {
             selected: None,
             notice: None,
             eavesdropper: self.eavesdropper,
+            unsent: self.unsent.clone(),
         }
     }
 }
@@ -225,10 +231,12 @@ impl Reducible for SandboxState {
             SandboxAction::TypeLines { conn, lines } => {
                 let before = self.sandbox.borrow().connections().len();
                 let count = lines.len();
-                for (i, text) in lines.into_iter().enumerate() {
-                    let outcome = self.sandbox.borrow_mut().apply(Input::Type { conn, text });
+                for (i, text) in lines.iter().enumerate() {
+                    let outcome = self.sandbox.borrow_mut().apply(Input::Type { conn, text: text.clone() });
                     if let Err(why) = outcome {
                         let mut next = self.changed(self.sandbox.clone(), before, total);
+                        // Nothing typed is lost: the refused line and the rest go back in the box.
+                        next.unsent = (self.unsent.0 + 1, lines[i..].join("\n"));
                         next.notice = Some(match (i, count) {
                             (_, 1) => why.to_string(),
                             (0, _) => format!(
@@ -340,9 +348,19 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
 
 /// Lines worth trying, in order, on a service of the standard world (`kind`: the
 /// service's name), typed on host `client`.
-pub fn hints(kind: &str, client: &str) -> Vec<String> {
+pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
     let ehlo = format!("EHLO {client}");
     let lines: &[&str] = match kind {
+        // After 354 every line is the message's, up to a line with a lone dot (RFC 5321
+        // §4.1.1.4): a command typed now would be a line of the message.
+        "smtp" | "submission" if in_data => &[
+            "From: Alice <alice@example.org>",
+            "To: Bob <bob@example.net>",
+            "Subject: Hello",
+            "",
+            "Hello Bob!",
+            ".",
+        ],
         "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>", "DATA", "QUIT"],
         // AUTH PLAIN's initial response: base64 of NUL, alice@example.org, NUL, wonderland
         // (RFC 4616 §2), once TLS is on (before it, the server refuses a password: 538).
@@ -362,6 +380,20 @@ pub fn hints(kind: &str, client: &str) -> Vec<String> {
         _ => &[],
     };
     lines.iter().map(|l| if *l == "EHLO" { ehlo.clone() } else { l.to_string() }).collect()
+}
+
+/// The server of connection `c` is reading a message (after `354`, up to the lone dot)
+/// after the last event: what is typed now is the message's.
+pub fn in_data(trace: &Trace, c: &Opened) -> bool {
+    use mailroom_core::session::{SessionState, Side};
+    use mailroom_core::smtp::server::State;
+    trace.snapshot_at(trace.len()).get(c.to).is_some_and(|h| {
+        h.sessions.iter().any(|s| {
+            s.conn == c.id
+                && s.side == Side::Server
+                && s.state == SessionState::SmtpServer(State::ReceivingData)
+        })
+    })
 }
 
 /// A port of a host that a person can type into: the host's services that speak text

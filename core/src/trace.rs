@@ -591,7 +591,6 @@ impl Trace {
         &self.hosts[id]
     }
 
-    /// The host named `name` (DNS name), if any.
     /// Every host's state after `cursor` events: [`Trace::initial`] at 0.
     pub fn snapshot_at(&self, cursor: usize) -> &[HostSnapshot] {
         match cursor.checked_sub(1) {

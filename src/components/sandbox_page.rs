@@ -107,6 +107,7 @@ pub fn SandboxPage() -> Html {
                     active={state.active}
                     lesson={state.lesson.clone()}
                     screen={state.screen()}
+                    unsent={state.unsent.clone()}
                     dispatch={dispatch.clone()}
                 />
                 <ExplanationCard

@@ -4,7 +4,7 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{SandboxAction, TermLine, hints, typable_ports};
+use crate::sandbox::{SandboxAction, TermLine, hints, in_data, typable_ports};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -21,6 +21,8 @@ pub struct SandboxTerminalProps {
     pub lesson: Shared<Lesson>,
     /// What the terminal shows of the active connection ([`crate::sandbox::SandboxState::screen`]).
     pub screen: Vec<TermLine>,
+    /// Lines refused or not sent after one refused, back in the box ([`crate::sandbox::SandboxState::unsent`]).
+    pub unsent: (usize, String),
     pub dispatch: Callback<SandboxAction>,
 }
 
@@ -106,6 +108,14 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
             send();
         }
     });
+    {
+        let text = text.clone();
+        use_effect_with(props.unsent.clone(), move |(n, lines)| {
+            if *n > 0 {
+                text.set(lines.clone());
+            }
+        });
+    }
     let oninput = {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
@@ -248,7 +258,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for hints(kind, &props.run.trace.host(c_from).name).into_iter().map(|h| html! {
+                            { for hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">{ h }</button>
                             }) }
                         </p>

@@ -222,12 +222,20 @@ fn a_paste_goes_out_line_by_line_up_to_the_first_refused() {
         "{notice}"
     );
     assert!(s.sandbox.borrow().is_open(1), "QUIT was not sent");
+    // Nothing typed is lost: the refused line and the rest go back in the box.
+    assert_eq!(s.unsent, (1, "NO\u{b}OP\nQUIT".to_string()));
     let s = s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["NO\u{b}OP", "QUIT"]) });
     assert!(
         s.notice.as_deref().unwrap().starts_with("The first of your 2 lines was refused, and none was sent")
     );
+    assert_eq!(
+        s.unsent,
+        (2, "NO\u{b}OP\nQUIT".to_string()),
+        "the same lines, refused again, come back again"
+    );
     let s = s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["NO\u{b}OP"]) });
     assert_eq!(s.notice.as_deref(), Some("a typed line has no control characters, found U+000B"));
+    assert_eq!(s.unsent, (3, "NO\u{b}OP".to_string()));
     let s = ticks(s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["QUIT"]) }));
     assert_eq!(s.notice, None);
     assert!(!s.sandbox.borrow().is_open(1));
@@ -259,7 +267,7 @@ fn the_hints_work_on_the_standard_world() {
         let mut lines: Vec<String> = deliver.iter().map(|l| l.to_string()).collect();
         lines.push(format!("open laptop.example.org {to}"));
         lines.extend(
-            hints(kind, "laptop.example.org")
+            hints(kind, "laptop.example.org", false)
                 .iter()
                 .filter(|h| !h.starts_with("DATA"))
                 .map(|h| format!("type 2 {h}")),
@@ -269,7 +277,7 @@ fn the_hints_work_on_the_standard_world() {
         let got = screen(&s, 2);
         let received: Vec<&String> =
             got.iter().filter_map(|l| if let TermLine::Received(t) = l { Some(t) } else { None }).collect();
-        assert!(received.len() > hints(kind, "x").len() - 2, "{kind}: {got:?}");
+        assert!(received.len() > hints(kind, "x", false).len() - 2, "{kind}: {got:?}");
         for r in &received {
             assert!(!never.iter().any(|n| r.starts_with(n) || r.contains(&format!(" {n} "))), "{kind}: {r}");
         }
@@ -277,7 +285,7 @@ fn the_hints_work_on_the_standard_world() {
     // Submission: a password before TLS is refused (538, RFC 4954 §4); after STARTTLS the
     // terminal does the handshake, as openssl s_client would, and the hints go through:
     // the provider takes the message for Bob and relays it to his provider.
-    let auth = &hints("submission", "x")[3];
+    let auth = &hints("submission", "x", false)[3];
     let s = ticks(state(&[
         "open laptop.example.org smtp.example.org 587",
         "type 1 EHLO x",
@@ -286,15 +294,19 @@ fn the_hints_work_on_the_standard_world() {
     let got = screen(&s, 1);
     assert!(got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("538 5.7.11"))), "{got:?}");
     let mut lines = vec!["open laptop.example.org smtp.example.org 587".to_string()];
-    for h in hints("submission", "laptop.example.org") {
+    for h in hints("submission", "laptop.example.org", false) {
         lines.push(format!("type 1 {h}"));
         if h == "DATA" {
-            lines.extend([
-                "type 1 Subject: relayed".into(),
-                "type 1 ".into(),
-                "type 1 Hi Bob".into(),
-                "type 1 .".into(),
-            ]);
+            // After 354 the hints are the message's lines, ending with the lone dot.
+            let at_data: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let s = ticks(state(&at_data));
+            let opened = s.sandbox.borrow().connections()[0];
+            assert!(in_data(&s.run.trace, &opened), "the server reads the message");
+            let message = hints("submission", "laptop.example.org", true);
+            assert_eq!(message.last().map(String::as_str), Some("."));
+            lines.extend(message.iter().map(|l| format!("type 1 {l}")));
+            let s = ticks(state(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
+            assert!(!in_data(&s.run.trace, &opened), "the lone dot ends it");
         }
     }
     let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -311,7 +323,7 @@ fn the_hints_work_on_the_standard_world() {
     );
     let delivered = s.run.trace.events.iter().any(|e| {
         matches!(&e.kind, mailroom_core::trace::EventKind::Delivery { mailbox } if mailbox == "bob@example.net")
-            && e.text().contains("Subject: relayed")
+            && e.text().contains("Subject: Hello")
     });
     assert!(delivered, "relayed to Bob's provider and delivered");
     let plain = mailroom_core::base64::decode("AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=").unwrap();

@@ -176,12 +176,15 @@ test('a refused line is named, and nothing else changes; a paste stops at a refu
   await page.locator('[data-testid=line]').press('Enter');
   await page.locator('[data-testid=notice]').getByText('at most 2000 bytes').waitFor({ timeout: TIMEOUT });
   assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'), total);
+  // What was typed is not lost: the refused line is back in the box, to be mended.
+  await page.waitForFunction((n) => document.querySelector('[data-testid=line]').value.length === n, 2001);
   // A refused line of a paste: the lines before it go, the notice names it, the rest waits.
   await page.locator('[data-testid=line]').fill('NOOP\n' + 'y'.repeat(2001) + '\nQUIT');
   await page.locator('[data-testid=line]').press('Enter');
   await page.locator('[data-testid=notice]').getByText('Line 2 of your 3 was refused').waitFor({ timeout: TIMEOUT });
   assert.match(await settled(page), /\nNOOP\n250 [^\n]*\n$/);
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), false, 'QUIT was not sent');
+  assert.equal(await page.locator('[data-testid=line]').inputValue(), 'y'.repeat(2001) + '\nQUIT', 'the rest is back in the box');
   // A fault injected again is in force again (it replaces the one before).
   await page.locator('[data-testid=fault-kind]').selectOption('greylist');
   await page.locator('[data-testid=inject]').click();
