@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::components::icons;
 use crate::hooks::{load_my_lessons, save_my_lessons};
-use crate::my_lessons::{MyLessons, share_hash};
+use crate::my_lessons::{Kept, MyLessons, share_hash};
 use crate::route::{self, Route};
 
 /// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
@@ -181,15 +181,61 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             )
         })
     };
+    // A removed lesson can be had back (Undo), until another is removed or the page left;
+    // the focus goes to Undo rather than to nowhere.
+    let removed = use_state(|| None::<(usize, Kept)>);
+    let undo_ref = use_node_ref();
+    let box_ref = use_node_ref();
     let remove = |id: String| {
-        let kept = kept.clone();
+        let (kept, removed, undo_ref) = (kept.clone(), removed.clone(), undo_ref.clone());
         Callback::from(move |_: MouseEvent| {
             let mut mine = MyLessons::clone(&kept);
+            let Some(at) = mine.lessons.iter().position(|k| k.id == id) else { return };
+            removed.set(Some((at, mine.lessons[at].clone())));
             mine.remove(&id);
             save_my_lessons(&mine);
             kept.set(Rc::new(mine));
+            focus_after_render(undo_ref.clone());
         })
     };
+    let undo = {
+        let (kept, removed) = (kept.clone(), removed.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some((at, lesson)) = (*removed).clone() else { return };
+            let mut mine = MyLessons::clone(&kept);
+            let id = lesson.id.clone();
+            mine.lessons.insert(at.min(mine.lessons.len()), lesson);
+            save_my_lessons(&mine);
+            kept.set(Rc::new(mine));
+            removed.set(None);
+            // Back on the lesson, in the list.
+            gloo_timers::callback::Timeout::new(0, move || {
+                let link = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.query_selector(&format!("[data-lesson=\"{id}\"] a")).ok().flatten())
+                    .and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(link) = link {
+                    let _ = link.focus();
+                }
+            })
+            .forget();
+        })
+    };
+    // Its text back in the box, to be changed and played again (kept under its title).
+    let edit = |t: String| {
+        let (text, box_ref) = (text.clone(), box_ref.clone());
+        Callback::from(move |_: MouseEvent| {
+            text.set(t.clone());
+            focus_after_render(box_ref.clone());
+        })
+    };
+    // The file input is hidden behind its label: Enter opens it too, as Space does.
+    let onfilekey = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Enter" {
+            e.prevent_default();
+            e.target_unchecked_into::<web_sys::HtmlInputElement>().click();
+        }
+    });
     let share = |t: String| {
         Callback::from(move |e: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
@@ -257,16 +303,22 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     <label class="button primary">
                         { "Open lesson files…" }
                         <input type="file" class="visually-hidden" accept=".md,.txt,text/markdown,text/plain"
-                            multiple=true onchange={onfile} data-testid="open-file" />
+                            multiple=true onchange={onfile} onkeydown={onfilekey} data-testid="open-file" />
                     </label>
                     <span class="muted">{ "or drop them anywhere on this page" }</span>
                 </p>
                 { report }
                 <label class="paste" for="lesson-text">{ "Or paste a lesson, or write one here:" }</label>
                 <textarea id="lesson-text" rows="14" spellcheck="false" value={(*text).clone()} {oninput}
-                    data-testid="lesson-text" />
+                    ref={box_ref.clone()} data-testid="lesson-text" />
                 <p><button type="button" class="button primary" onclick={onplay} data-testid="play-text">{ "Play this lesson" }</button></p>
                 <h2>{ "Kept in this browser" }</h2>
+                if let Some((_, lesson)) = &*removed {
+                    <p class="notice" role="status" data-testid="removed">
+                        { format!("Removed “{}”. ", lesson.title) }
+                        <button type="button" ref={undo_ref.clone()} onclick={undo} data-testid="undo-remove">{ "Undo" }</button>
+                    </p>
+                }
                 if kept.lessons.is_empty() {
                     <p class="muted">{ "None yet." }</p>
                 } else {
@@ -274,6 +326,9 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                         { for kept.lessons.iter().map(|k| html! {
                             <li key={k.id.clone()} data-lesson={k.id.clone()}>
                                 <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
+                                <button type="button" onclick={edit(k.text.clone())} data-testid="edit"
+                                    aria-label={format!("Edit “{}”", k.title)}
+                                    title="Put its text in the box above, to change it and play it again">{ "Edit" }</button>
                                 <button type="button" onclick={share(k.text.clone())}
                                     title="Copy a link that carries this lesson, to send to students">{ "Copy share link" }</button>
                                 <button type="button" onclick={remove(k.id.clone())}
@@ -285,6 +340,16 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             </main>
         </div>
     }
+}
+
+/// Focuses what `node` holds once the render under way has drawn it.
+fn focus_after_render(node: NodeRef) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    })
+    .forget();
 }
 
 #[derive(Properties, PartialEq)]

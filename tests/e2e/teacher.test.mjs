@@ -126,8 +126,10 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   const ring = await page.locator('[data-testid=open-file]').evaluate((input) => getComputedStyle(input.closest('label')).outlineStyle);
   assert.equal(ring, 'solid', 'the focused file picker has a focus ring');
 
-  // A file with a mistake: named by its file.
-  await page.locator('[data-testid=open-file]').setInputFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
+  // A file with a mistake, opened with the keyboard (Enter, as Space, opens the picker):
+  // named by its file.
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await chooser.setFiles({ name: 'homework.md', mimeType: 'text/markdown', buffer: Buffer.from(BROKEN) });
   await page.waitForFunction(() => /^homework\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
 
   // Several files at once: every good one kept (none lost to another), every broken one's
@@ -171,6 +173,24 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await lessonShown(student, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   await other.context.close();
   assert.deepEqual(other.errors, []);
+
+  // Edited: its text back in the box, the focus there.
+  await kept.getByRole('button', { name: 'Edit “Our own bounce”' }).click();
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'lesson-text');
+  assert.equal(await page.locator('[data-testid=lesson-text]').inputValue(), GOOD);
+
+  // Removed by mistake, and had back: Undo takes the focus, and gives the lesson back in
+  // its place, the focus on it.
+  await kept.getByRole('button', { name: 'Remove “Our own bounce”' }).click();
+  await kept.waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'undo-remove');
+  assert.match(await page.locator('[data-testid=removed]').innerText(), /^Removed “Our own bounce”\./);
+  await page.keyboard.press('Enter');
+  await kept.waitFor();
+  await page.waitForFunction(() => document.activeElement?.closest('li')?.dataset.lesson === 'my-our-own-bounce');
+  assert.equal(await page.locator('[data-testid=kept] li').first().getAttribute('data-lesson'), 'my-our-own-bounce', 'in its place');
+  await page.reload();
+  await kept.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
 
   // Removed, one by one: the others stay until their turn.
   await kept.getByRole('button', { name: 'Remove “Our own bounce”' }).click();
