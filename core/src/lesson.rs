@@ -825,6 +825,33 @@ impl Anchor {
                         said.join(", ")
                     ));
                 }
+                // A command no one sends in this run: the nearest one that is sent
+                // (`RCTP` for `RCPT`).
+                let named = match &self.what {
+                    AnchorKind::Command(v) | AnchorKind::ReplyTo(v) => Some(v.as_str()),
+                    #[cfg(feature = "imap")]
+                    AnchorKind::ImapReply { verb: Some(v), .. } => Some(v.as_str()),
+                    _ => None,
+                };
+                if let Some(v) = named.filter(|_| such.is_empty()) {
+                    let mut sent: Vec<String> = trace
+                        .events
+                        .iter()
+                        .filter_map(|e| match &e.kind {
+                            EventKind::Command { verb } if !verb.is_empty() => {
+                                Some(verb.to_ascii_lowercase())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    sent.sort_unstable();
+                    sent.dedup();
+                    let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
+                    if let Some(k) = crate::describe::syntax::did_you_mean(v, &sent) {
+                        let k = k.to_ascii_uppercase();
+                        m.push_str(&format!(" (no `{v}` is sent in this run: did you mean `{k}`?)"));
+                    }
+                }
             }
             m
         })

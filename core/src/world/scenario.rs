@@ -235,10 +235,22 @@ pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
 /// finds: anchors that match no event or come out of order, questions whose answer is not
 /// what happens; a step whose anchor matches nothing has its question left unchecked).
 pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<LessonError>> {
+    // What most likely caused the mistakes the reader found further down, first.
+    #[cfg(feature = "teacher")]
+    let lesson = Lesson::parse_all(id, text).map_err(|errors| {
+        let causes: Vec<LessonError> =
+            likely_causes(text).into_iter().filter(|c| !errors.iter().any(|e| e.line == c.line)).collect();
+        causes.into_iter().chain(errors).collect::<Vec<_>>()
+    })?;
+    #[cfg(not(feature = "teacher"))]
     let lesson = Lesson::parse_all(id, text)?;
     let trace =
         run_world(&lesson.world, &lesson.email, 1).map_err(|m| vec![LessonError { line: 0, message: m }])?;
     let (anchors, failed) = lesson.resolve_each(&trace);
+    // Anchors written for another run (the sender changed, and the server refused it)
+    // match nothing: the run's refusals say why, last.
+    #[cfg(feature = "teacher")]
+    let refusals = (!failed.is_empty()).then(|| refusals(&trace)).flatten();
     let mut errors = Vec::new();
     let mut answers = Vec::with_capacity(anchors.len());
     let mut failed = failed.into_iter().peekable();
@@ -256,9 +268,81 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
         }
     }
     if !errors.is_empty() {
+        #[cfg(feature = "teacher")]
+        errors.extend(refusals.map(|message| LessonError { line: 0, message }));
         return Err(errors);
     }
     Ok((lesson, LessonRun { trace, anchors, answers }))
+}
+
+/// Two slips that the reader cannot tell from what was meant, and reports where their
+/// effects show, further down: a heading without the space after `##` (read as narration,
+/// so the step above it gets its anchor and question), and a block fence left open (it
+/// swallows the steps after it). Said at their own lines.
+#[cfg(feature = "teacher")]
+fn likely_causes(text: &str) -> Vec<LessonError> {
+    let mut found = Vec::new();
+    let never_closed = |line: usize, fence: &str, until: &str| LessonError {
+        line,
+        message: format!(
+            "the block opened here is never closed{until}: a line with only {fence} on it ends it (what follows was read as part of the block)"
+        ),
+    };
+    let mut open: Option<(usize, &str)> = None;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if let Some(fence) = ["```", "~~~"].into_iter().find(|f| t.starts_with(f)) {
+            open = match open {
+                Some((_, f)) if f == fence && t.trim_end() == fence => None,
+                // Another block opens (```question): the one before was left open.
+                Some((at, f)) if t.trim_end().len() > fence.len() => {
+                    found.push(never_closed(at, f, &format!(" before line {}", n + 1)));
+                    Some((n + 1, fence))
+                }
+                Some(o) => Some(o),
+                None => Some((n + 1, fence)),
+            };
+        } else if open.is_none() && line.starts_with("##") && !line.starts_with("###") {
+            let rest = &line[2..];
+            if rest.chars().next().is_some_and(|c| !c.is_whitespace()) {
+                found.push(LessonError {
+                    line: n + 1,
+                    message: format!(
+                        "`{line}` is read as narration, not as a step: a step's heading is `## ` with a space, then its title"
+                    ),
+                });
+            }
+        }
+    }
+    if let Some((line, fence)) = open {
+        found.push(never_closed(line, fence, ""));
+    }
+    found
+}
+
+/// The replies that refused something in a run, in words ("mx.example.net answered `530
+/// ...` to `MAIL FROM:<...>`", the first three): a sender changed in the front matter
+/// (no account, no login) makes a run where the anchors written for the lesson find nothing.
+#[cfg(feature = "teacher")]
+fn refusals(trace: &Trace) -> Option<String> {
+    let first_line = |e: &crate::trace::TraceEvent| e.text().lines().next().unwrap_or_default().to_string();
+    let said: Vec<String> = trace
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, crate::trace::EventKind::Reply { status, .. } if !status.is_positive()))
+        .map(|e| {
+            let to =
+                trace.command_for_reply(e.index).map(|c| format!(" to `{}`", first_line(&trace.events[c])));
+            format!("{} answered `{}`{}", trace.hosts[e.from].name, first_line(e), to.unwrap_or_default())
+        })
+        .collect();
+    let more = if said.len() > 3 { format!(", and {} more", said.len() - 3) } else { String::new() };
+    (!said.is_empty()).then(|| {
+        format!(
+            "what this lesson's run refused, to compare with the anchors that match nothing: {}{more}",
+            said.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+        )
+    })
 }
 
 /// The most messages [`run_lesson_repeated`] sends: about 11,700 events in "Sending an
