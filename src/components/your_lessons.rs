@@ -6,7 +6,7 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::hooks::{load_my_lessons, save_my_lessons};
+use crate::hooks::{load_draft, load_my_lessons, save_draft, save_my_lessons};
 use crate::my_lessons::{Kept, MyLessons, share_hash};
 use crate::route::{self, Route};
 
@@ -122,7 +122,8 @@ fn read_files(
 pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let loaded = use_memo((), |_| load_my_lessons());
     let kept = use_state(|| Rc::new(loaded.0.clone()));
-    let text = use_state(|| props.text.clone().unwrap_or_default());
+    // A shared link's lesson, else what was being written in the box when the page was left.
+    let text = use_state(|| props.text.clone().or_else(load_draft).unwrap_or_default());
     let outcome = use_state(|| match props.notice.as_ref().or(loaded.1.as_ref()) {
         Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
@@ -167,6 +168,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
             let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            save_draft(&area.value());
             text.set(area.value());
         })
     };
@@ -225,6 +227,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let edit = |t: String| {
         let (text, box_ref) = (text.clone(), box_ref.clone());
         Callback::from(move |_: MouseEvent| {
+            save_draft(&t);
             text.set(t.clone());
             focus_after_render(box_ref.clone());
         })

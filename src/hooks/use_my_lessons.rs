@@ -15,3 +15,22 @@ pub fn load_my_lessons() -> (MyLessons, Option<String>) {
 pub fn save_my_lessons(mine: &MyLessons) -> bool {
     storage().is_some_and(|s| s.set_item(KEY, &mine.to_storage()).is_ok())
 }
+
+/// Where the text in the "write one here" box is kept while a teacher writes: a reload, a
+/// click away and back, a closed tab lose none of it.
+#[cfg(feature = "teacher")]
+const DRAFT_KEY: &str = "mailroom.lesson-draft";
+
+/// The lesson being written in the box, as it was left.
+#[cfg(feature = "teacher")]
+pub fn load_draft() -> Option<String> {
+    storage().and_then(|s| s.get_item(DRAFT_KEY).ok().flatten())
+}
+
+/// Keeps what is in the box (nothing kept for an empty box).
+#[cfg(feature = "teacher")]
+pub fn save_draft(text: &str) {
+    if let Some(s) = storage() {
+        let _ = if text.is_empty() { s.remove_item(DRAFT_KEY) } else { s.set_item(DRAFT_KEY, text) };
+    }
+}
