@@ -22,6 +22,9 @@ pub struct SheetBarProps {
     pub sheet: Sheet,
     /// The replies the sequence diagram leaves blank (the worksheet's), by event index.
     pub blanks: Vec<usize>,
+    /// The worksheet's answer key is shown and printed (a class's copies go without it).
+    #[prop_or_default]
+    pub answer_key: Option<UseStateHandle<bool>>,
 }
 
 /// Offers `text` as a file called `name`: a Blob URL followed by an `<a download>`.
@@ -145,6 +148,13 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
             <a href={format!("#/lesson/{id}")} data-testid="back-to-lesson">{ "‹ Back to the lesson" }</a>
             <a href={other_href} data-testid="other-sheet">{ other }</a>
             <span class="sheet-bar-actions">
+                if let Some(key) = &props.answer_key {
+                    <label class="sheet-option">
+                        <input type="checkbox" checked={**key} data-testid="with-answer-key"
+                            onchange={{ let key = key.clone(); Callback::from(move |_: Event| key.set(!*key)) }} />
+                        { "With the answer key" }
+                    </label>
+                }
                 <button type="button" class="sheet-button primary" data-testid="print" onclick={print}>{ "Print" }</button>
                 <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file(Export::Transcript)}>
                     { "Download transcript (.txt)" }

@@ -1,7 +1,8 @@
 //! A lesson's worksheet (full build, `#/worksheet/<id>`): the network, the conversation as
 //! a sequence diagram with chosen replies left blank (those the lesson's questions ask
 //! about, else every reply with a code: `export::blanks`), the lesson's questions, and an
-//! answer key on a page of its own. The answers are the engine's.
+//! answer key on a page of its own (left out with "With the answer key" unticked, for a
+//! class's copies). The answers are the engine's.
 
 use yew::prelude::*;
 
@@ -22,6 +23,8 @@ pub struct WorksheetProps {
 #[component]
 pub fn Worksheet(props: &WorksheetProps) -> Html {
     use_sheet_style();
+    // Its own page at the end; left out of a class's copies.
+    let with_key = use_state(|| true);
     let loaded = use_sheet_lesson(&props.id);
     let title = match &loaded {
         Some(Ok((lesson, _))) => format!("Worksheet: {} · Mailroom", lesson.title),
@@ -70,7 +73,8 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
     });
     html! {
         <main class="sheet worksheet" data-testid="worksheet" data-lesson={lesson.id.clone()} aria-labelledby="sheet-title">
-            <SheetBar lesson={lesson.clone()} run={run.clone()} sheet={Sheet::Worksheet} blanks={blanks.clone()} />
+            <SheetBar lesson={lesson.clone()} run={run.clone()} sheet={Sheet::Worksheet} blanks={blanks.clone()}
+                answer_key={Some(with_key.clone())} />
             <header class="sheet-head">
                 <p class="sheet-kind">{ "Mailroom · worksheet" }</p>
                 <h1 id="sheet-title">{ lesson.title.clone() }</h1>
@@ -98,7 +102,8 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                     <ol class="sheet-questions">{ for questions }</ol>
                 </section>
             }
-            <section class="sheet-section answer-key" data-testid="answer-key" aria-labelledby="worksheet-key">
+            <section class="sheet-section answer-key" data-testid="answer-key" aria-labelledby="worksheet-key"
+                hidden={!*with_key}>
                 <h2 id="worksheet-key">{ format!("Answer key: {}", lesson.title) }</h2>
                 <h3>{ "The boxes" }</h3>
                 <ul class="key-list plain">{ for key_blanks }</ul>

@@ -165,6 +165,17 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   await page.emulateMedia({ media: 'screen' });
   const pages = await shots(page, 'worksheet-sending-an-email');
   assert.ok(pages >= 2, `the worksheet prints on ${pages} pages`);
+  // A class's copies: without the key, one page less, and nothing of the answers.
+  await page.locator('[data-testid=with-answer-key]').uncheck();
+  await page.locator('[data-testid=answer-key]').waitFor({ state: 'hidden' });
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('[data-testid=answer-key]').isVisible(), false, 'no key in print');
+  const pdf = await page.pdf({ format: 'A4' });
+  const without = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  assert.ok(without >= 1 && without < pages, `without the key: ${without} pages, with it ${pages}`);
+  await page.emulateMedia({ media: 'screen' });
+  await page.locator('[data-testid=with-answer-key]').check();
+  await page.locator('[data-testid=answer-key]').waitFor();
 
   const seq = await download(page, 'download-sequence');
   assert.equal(seq.name, 'sending-an-email-worksheet-sequence.svg');
