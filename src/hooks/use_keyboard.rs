@@ -12,9 +12,10 @@ pub enum Target {
     /// A button or a link: clicked with the mouse, they keep the focus, and a
     /// class presses Space expecting Play/Pause (Enter still activates them).
     Control,
-    /// A button the keyboard brought the focus to (Tab; it shows its focus ring): Space
-    /// presses it, as everywhere else (an answer to a question, Step forward); the
-    /// arrows and the other keys still drive the lesson.
+    /// A button the keyboard brought the focus to (Tab, or script after a key: not the
+    /// one last pressed with the mouse): Space presses it, as everywhere else (an answer
+    /// to a question, Step forward), except in presenter mode; the arrows and the other
+    /// keys still drive the lesson.
     KeyboardButton,
     /// A checkbox: Space is the only key that ticks it, so Space stays with it (the
     /// arrows and the other keys still drive the lesson).
@@ -30,9 +31,11 @@ pub fn shortcut(key: &str, target: Target, shift: bool, presenting: bool) -> Opt
         return None;
     }
     match key {
-        " " | "Spacebar" if matches!(target, Target::Checkbox | Target::KeyboardButton) => None,
-        // Presenting, every press is one step, as on a slide deck.
+        " " | "Spacebar" if target == Target::Checkbox => None,
+        // Presenting, every press is one step, as on a slide deck (a clicker may send
+        // Space; the focus may be on Stop presenting, reached with Tab).
         " " | "Spacebar" if presenting => Some(Action::Step),
+        " " | "Spacebar" if target == Target::KeyboardButton => None,
         " " | "Spacebar" => Some(Action::Toggle),
         // P, or F5 (what a clicker's "start the show" button sends), presents.
         "p" | "P" | "F5" => Some(Action::TogglePresenting),
@@ -81,13 +84,12 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
     // effects, and a key pressed as the page appears (or just after P) was lost.
     let _listener = use_memo((), move |_| {
         web_sys::window().and_then(|w| w.document()).map(|document| {
-            // Whether the focus came by the keyboard (Tab, or script after a key), read as it
-            // comes: in a key press every focused element shows its ring.
-            let by_keys = std::rc::Rc::new(std::cell::Cell::new(false));
-            let seen = by_keys.clone();
-            let focusin = EventListener::new(&document, "focusin", move |event| {
-                let target = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-                seen.set(target.is_some_and(|t| t.matches(":focus-visible").unwrap_or(false)));
+            // The element last pressed with the mouse (or a finger): a button focused
+            // otherwise (Tab, or script after a key) came by the keyboard.
+            let pressed = std::rc::Rc::new(std::cell::RefCell::new(None::<web_sys::Node>));
+            let seen = pressed.clone();
+            let pointerdown = EventListener::new(&document, "pointerdown", move |event| {
+                *seen.borrow_mut() = event.target().and_then(|t| t.dyn_into().ok());
             });
             let keydown = EventListener::new_with_options(
                 &document,
@@ -106,7 +108,8 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                     let mut kind = target_kind(&tag, &input_type, editable);
                     // A button focused from the keyboard keeps Space (not a link: Space
                     // there would only scroll the page).
-                    if kind == Target::Control && !tag.eq_ignore_ascii_case("A") && by_keys.get() {
+                    let clicked = target.as_ref().is_some_and(|t| t.contains(pressed.borrow().as_ref()));
+                    if kind == Target::Control && !tag.eq_ignore_ascii_case("A") && !clicked {
                         kind = Target::KeyboardButton;
                     }
                     let key = event.key();
@@ -128,7 +131,7 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                     }
                 },
             );
-            (focusin, keydown)
+            (pointerdown, keydown)
         })
     });
 }
@@ -171,9 +174,11 @@ mod tests {
 
     #[test]
     fn a_button_reached_with_tab_keeps_space() {
-        // Presenting or not: Space presses it (an answer, Step forward), as on any page.
+        // Space presses it (an answer, Step forward), as on any page.
+        assert_eq!(shortcut(" ", Target::KeyboardButton, false, false), None);
+        // Presenting, Space steps wherever the focus is (on Stop presenting, reached with Tab).
+        assert_eq!(shortcut(" ", Target::KeyboardButton, false, true), Some(Action::Step));
         for presenting in [false, true] {
-            assert_eq!(shortcut(" ", Target::KeyboardButton, false, presenting), None);
             assert_eq!(shortcut("ArrowRight", Target::KeyboardButton, false, presenting), Some(Action::Step));
             assert_eq!(shortcut("PageUp", Target::KeyboardButton, false, presenting), Some(Action::Back));
         }

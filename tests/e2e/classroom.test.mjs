@@ -236,8 +236,8 @@ for (const size of ['laptop', 'projector', 'zoom150']) {
 test('2. after choosing a lesson in the picker, → ← and Space drive the lesson', async () => {
   const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
   await page.locator(SEL.picker).focus();
-  // The arrows on the closed picker open its list; they do not load lesson after lesson
-  // (the value would change, and the lesson with it, at each press).
+  // The arrows on the closed picker do nothing (Space or Alt+↓ opens its list): they do
+  // not load lesson after lesson (the value would change, and the lesson with it, at each press).
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Escape');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
