@@ -847,7 +847,9 @@ impl Anchor {
                     sent.sort_unstable();
                     sent.dedup();
                     let sent: Vec<&str> = sent.iter().map(String::as_str).collect();
-                    if let Some(k) = crate::describe::syntax::did_you_mean(v, &sent) {
+                    // Sent, but answered otherwise or not at all: no spelling to mend.
+                    let is_sent = sent.contains(&v.to_ascii_lowercase().as_str());
+                    if let Some(k) = crate::describe::syntax::did_you_mean(v, &sent).filter(|_| !is_sent) {
                         let k = k.to_ascii_uppercase();
                         m.push_str(&format!(" (no `{v}` is sent in this run: did you mean `{k}`?)"));
                     }

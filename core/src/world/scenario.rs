@@ -238,8 +238,10 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
     // What most likely caused the mistakes the reader found further down, first.
     #[cfg(feature = "teacher")]
     let lesson = Lesson::parse_all(id, text).map_err(|errors| {
-        let causes: Vec<LessonError> =
-            likely_causes(text).into_iter().filter(|c| !errors.iter().any(|e| e.line == c.line)).collect();
+        // A block left open that the reader found itself is said once.
+        let said =
+            |c: &LessonError| c.message.starts_with(NEVER_CLOSED) && errors.iter().any(|e| e.line == c.line);
+        let causes: Vec<LessonError> = likely_causes(text).into_iter().filter(|c| !said(c)).collect();
         causes.into_iter().chain(errors).collect::<Vec<_>>()
     })?;
     #[cfg(not(feature = "teacher"))]
@@ -275,6 +277,10 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
     Ok((lesson, LessonRun { trace, anchors, answers }))
 }
 
+/// How [`likely_causes`] says a block was left open.
+#[cfg(feature = "teacher")]
+const NEVER_CLOSED: &str = "the block opened here is never closed";
+
 /// Two slips that the reader cannot tell from what was meant, and reports where their
 /// effects show, further down: a heading without the space after `##` (read as narration,
 /// so the step above it gets its anchor and question), and a block fence left open (it
@@ -285,17 +291,20 @@ fn likely_causes(text: &str) -> Vec<LessonError> {
     let never_closed = |line: usize, fence: &str, until: &str| LessonError {
         line,
         message: format!(
-            "the block opened here is never closed{until}: a line with only {fence} on it ends it (what follows was read as part of the block)"
+            "{NEVER_CLOSED}{until}: a line with only {fence} on it ends it (what follows was read as part of the block)"
         ),
     };
     let mut open: Option<(usize, &str)> = None;
     for (n, line) in text.lines().enumerate() {
         let t = line.trim_start();
         if let Some(fence) = ["```", "~~~"].into_iter().find(|f| t.starts_with(f)) {
+            // What follows the fence: nothing (or more of it) ends a block; a word opens one.
+            let rest = t.trim_end().trim_start_matches(fence.chars().next().unwrap_or('`'));
             open = match open {
-                Some((_, f)) if f == fence && t.trim_end() == fence => None,
-                // Another block opens (```question): the one before was left open.
-                Some((at, f)) if t.trim_end().len() > fence.len() => {
+                Some((_, f)) if f == fence && rest.is_empty() => None,
+                // Another block of the same fence opens (```question): the one before was
+                // left open.
+                Some((at, f)) if f == fence && rest.starts_with(|c: char| c.is_ascii_alphabetic()) => {
                     found.push(never_closed(at, f, &format!(" before line {}", n + 1)));
                     Some((n + 1, fence))
                 }
@@ -331,8 +340,10 @@ fn refusals(trace: &Trace) -> Option<String> {
         .iter()
         .filter(|e| matches!(&e.kind, crate::trace::EventKind::Reply { status, .. } if !status.is_positive()))
         .map(|e| {
-            let to =
-                trace.command_for_reply(e.index).map(|c| format!(" to `{}`", first_line(&trace.events[c])));
+            let to = trace.command_for_reply(e.index).map(|c| match trace.events[c].kind {
+                crate::trace::EventKind::MessageData => " to the message".to_string(),
+                _ => format!(" to `{}`", first_line(&trace.events[c])),
+            });
             format!("{} answered `{}`{}", trace.hosts[e.from].name, first_line(e), to.unwrap_or_default())
         })
         .collect();
@@ -358,4 +369,30 @@ pub fn run_lesson_repeated(lesson: &Lesson, n: usize) -> Result<LessonRun, Lesso
     let anchors = lesson.resolve(&trace)?;
     let answers = lesson.answers(&trace, &anchors)?;
     Ok(LessonRun { trace, anchors, answers })
+}
+
+#[cfg(all(test, feature = "teacher"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lesson_that_reads_has_no_likely_cause() {
+        // Every built-in lesson (fences of ``` and ~~~, ### headings, blocks in blocks).
+        for (id, text) in crate::lessons::BUILTIN {
+            let causes: Vec<String> = likely_causes(text).iter().map(ToString::to_string).collect();
+            assert!(causes.is_empty(), "{id}: {causes:?}");
+        }
+    }
+
+    #[test]
+    fn slips_are_named_at_their_line() {
+        let text = "---\ntitle: T\n---\n##One\n@ start\n~~~\n```message\n~~~\n### Three\n```message\nhi\n```question reply\n````\n";
+        let said: Vec<String> = likely_causes(text).iter().map(ToString::to_string).collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[0].starts_with("line 4: `##One` is read as narration"), "{said:?}");
+        assert!(
+            said[1].starts_with("line 10: the block opened here is never closed before line 12"),
+            "{said:?}"
+        );
+    }
 }
