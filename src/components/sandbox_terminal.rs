@@ -259,7 +259,10 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
                             { for hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))).into_iter().map(|h| html! {
-                                <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">{ h }</button>
+                                <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
+                                    // The line between the header and the body.
+                                    { if h.is_empty() { "(an empty line)".to_string() } else { h } }
+                                </button>
                             }) }
                         </p>
                     }

@@ -124,6 +124,8 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let kept = use_state(|| Rc::new(loaded.0.clone()));
     // A shared link's lesson, else what was being written in the box when the page was left.
     let text = use_state(|| props.text.clone().or_else(load_draft).unwrap_or_default());
+    // Whatever puts it there (typing, a file, Edit, a shared link), the box is kept.
+    use_effect_with((*text).clone(), |t| save_draft(t));
     let outcome = use_state(|| match props.notice.as_ref().or(loaded.1.as_ref()) {
         Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
@@ -168,7 +170,6 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
             let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            save_draft(&area.value());
             text.set(area.value());
         })
     };
@@ -197,7 +198,8 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             mine.remove(&id);
             save_my_lessons(&mine);
             kept.set(Rc::new(mine));
-            focus_after_render(undo_ref.clone());
+            let undo_ref = undo_ref.clone();
+            focus_after_render(move || undo_ref.cast());
         })
     };
     let undo = {
@@ -211,25 +213,22 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             kept.set(Rc::new(mine));
             removed.set(None);
             // Back on the lesson, in the list.
-            gloo_timers::callback::Timeout::new(0, move || {
-                let link = web_sys::window()
-                    .and_then(|w| w.document())
-                    .and_then(|d| d.query_selector(&format!("[data-lesson=\"{id}\"] a")).ok().flatten())
-                    .and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok());
-                if let Some(link) = link {
-                    let _ = link.focus();
-                }
-            })
-            .forget();
+            focus_after_render(move || {
+                web_sys::window()?
+                    .document()?
+                    .query_selector(&format!("[data-lesson=\"{id}\"] a"))
+                    .ok()
+                    .flatten()
+            });
         })
     };
     // Its text back in the box, to be changed and played again (kept under its title).
     let edit = |t: String| {
         let (text, box_ref) = (text.clone(), box_ref.clone());
         Callback::from(move |_: MouseEvent| {
-            save_draft(&t);
             text.set(t.clone());
-            focus_after_render(box_ref.clone());
+            let box_ref = box_ref.clone();
+            focus_after_render(move || box_ref.cast());
         })
     };
     // The file input is hidden behind its label: Enter opens it too, as Space does.
@@ -316,7 +315,8 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     ref={box_ref.clone()} data-testid="lesson-text" />
                 <p><button type="button" class="button primary" onclick={onplay} data-testid="play-text">{ "Play this lesson" }</button></p>
                 <h2>{ "Kept in this browser" }</h2>
-                if let Some((_, lesson)) = &*removed {
+                // Not when a lesson of that title was kept again since (it would be there twice).
+                if let Some((_, lesson)) = (*removed).as_ref().filter(|(_, l)| !kept.lessons.iter().any(|k| k.id == l.id || k.title == l.title)) {
                     <p class="notice" role="status" data-testid="removed">
                         { format!("Removed “{}”. ", lesson.title) }
                         <button type="button" ref={undo_ref.clone()} onclick={undo} data-testid="undo-remove">{ "Undo" }</button>
@@ -345,10 +345,10 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     }
 }
 
-/// Focuses what `node` holds once the render under way has drawn it.
-fn focus_after_render(node: NodeRef) {
+/// Focuses the element `find` gives once the render under way has drawn it.
+fn focus_after_render(find: impl FnOnce() -> Option<web_sys::Element> + 'static) {
     gloo_timers::callback::Timeout::new(0, move || {
-        if let Some(el) = node.cast::<web_sys::HtmlElement>() {
+        if let Some(el) = find().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
             let _ = el.focus();
         }
     })

@@ -53,7 +53,11 @@ async function shots(page, name) {
   await page.screenshot({ path: await artifactPath(`${name}-print.png`), fullPage: true });
   const pdf = await page.pdf({ format: 'A4', path: await artifactPath(`${name}.pdf`) });
   await page.emulateMedia({ media: 'screen' });
-  // Pages of the PDF: one `/Type /Page` object each.
+  return pdfPages(pdf);
+}
+
+/** Pages of a PDF: one `/Type /Page` object each. */
+function pdfPages(pdf) {
   return (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
 }
 
@@ -171,7 +175,7 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.locator('[data-testid=answer-key]').isVisible(), false, 'no key in print');
   const pdf = await page.pdf({ format: 'A4' });
-  const without = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+  const without = pdfPages(pdf);
   assert.ok(without >= 1 && without < pages, `without the key: ${without} pages, with it ${pages}`);
   await page.emulateMedia({ media: 'screen' });
   await page.locator('[data-testid=with-answer-key]').check();

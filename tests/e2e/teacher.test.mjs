@@ -78,7 +78,8 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await mistakes.waitFor();
   assert.match(await mistakes.innerText(), /line 3: unknown path `sideways`/);
   await page.screenshot({ path: await artifactPath('teacher-errors-1366.png') });
-  // Left half written (a reload, the logo and Back, a closed tab): the box still holds it.
+  // Left half written and the page reloaded (as after the logo and Back, or a closed
+  // tab): the box still holds it.
   await page.reload();
   await page.locator('[data-testid=your-lessons]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
   assert.equal(await page.locator('[data-testid=lesson-text]').inputValue(), BROKEN);
