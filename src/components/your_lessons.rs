@@ -231,13 +231,6 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             focus_after_render(move || box_ref.cast());
         })
     };
-    // The file input is hidden behind its label: Enter opens it too, as Space does.
-    let onfilekey = Callback::from(|e: KeyboardEvent| {
-        if e.key() == "Enter" {
-            e.prevent_default();
-            e.target_unchecked_into::<web_sys::HtmlInputElement>().click();
-        }
-    });
     let share = |t: String| {
         Callback::from(move |e: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
@@ -305,7 +298,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     <label class="button primary">
                         { "Open lesson files…" }
                         <input type="file" class="visually-hidden" accept=".md,.txt,text/markdown,text/plain"
-                            multiple=true onchange={onfile} onkeydown={onfilekey} data-testid="open-file" />
+                            multiple=true onchange={onfile} data-testid="open-file" />
                     </label>
                     <span class="muted">{ "or drop them anywhere on this page" }</span>
                 </p>
