@@ -12,10 +12,10 @@ pub enum Target {
     /// A button or a link: clicked with the mouse, they keep the focus, and a
     /// class presses Space expecting Play/Pause (Enter still activates them).
     Control,
-    /// A button the keyboard brought the focus to (Tab, or script after a key: not the
-    /// one last pressed with the mouse): Space presses it, as everywhere else (an answer
-    /// to a question, Step forward), except in presenter mode; the arrows and the other
-    /// keys still drive the lesson.
+    /// A button other than the one last pressed with the mouse (reached with Tab, or
+    /// focused by script, as a question's first answer is): Space presses it, as
+    /// everywhere else (an answer, Step forward), except in presenter mode; the arrows
+    /// and the other keys still drive the lesson.
     KeyboardButton,
     /// A checkbox: Space is the only key that ticks it, so Space stays with it (the
     /// arrows and the other keys still drive the lesson).

@@ -329,9 +329,10 @@ fn likely_causes(text: &str) -> Vec<LessonError> {
     found
 }
 
-/// The replies that refused something in a run, in words ("mx.example.net answered `530
-/// ...` to `MAIL FROM:<...>`", the first three): a sender changed in the front matter
-/// (no account, no login) makes a run where the anchors written for the lesson find nothing.
+/// The replies that refused something in a run, in words ("smtp.example.org answered
+/// `530 ...` to `MAIL FROM:<...>`", the first three): with the sender changed in the front
+/// matter, for one, the run is refused early and the anchors written for the lesson find
+/// nothing.
 #[cfg(feature = "teacher")]
 fn refusals(trace: &Trace) -> Option<String> {
     let first_line = |e: &crate::trace::TraceEvent| e.text().lines().next().unwrap_or_default().to_string();
