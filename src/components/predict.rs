@@ -49,17 +49,19 @@ fn score_text(right: usize, answered: usize, asked: usize) -> String {
 #[component]
 pub fn Predict(props: &PredictProps) -> Html {
     let typed = use_node_ref();
-    let first = use_node_ref();
+    let prompt = use_node_ref();
     let card = use_node_ref();
-    // When a question appears, the keyboard goes to it: Enter answers; → asks for an
-    // answer, and passes when pressed again. The focus may scroll the column to the
-    // choices (a short window); once answered, the column is back at its top, the part's
-    // narration whole above the verdict.
+    // When a question appears, the keyboard goes to it: to its prompt (a screen reader reads
+    // the question; Tab goes on to the choices), not to a choice, whose focus ring would read
+    // as a hint; to the box of a typed answer. → asks for an answer, and passes when pressed
+    // again. The focus may scroll the column to the question (a short window); once
+    // answered, the column is back at its top, the part's narration whole above the verdict.
     {
-        let (first, card) = (first.clone(), card.clone());
+        let (typed, prompt, card) = (typed.clone(), prompt.clone(), card.clone());
         let asking = props.moment == Moment::Ask;
         use_effect_with((asking, props.number), move |(asking, _)| {
-            if *asking && let Some(el) = first.cast::<web_sys::HtmlElement>() {
+            let to = typed.cast::<web_sys::HtmlElement>().or_else(|| prompt.cast());
+            if *asking && let Some(el) = to {
                 let _ = el.focus();
             } else if let Some(column) = card.cast::<web_sys::Element>().and_then(|c| c.parent_element()) {
                 column.set_scroll_top(0);
@@ -71,8 +73,7 @@ pub fn Predict(props: &PredictProps) -> Html {
         (Moment::Ask, Some(q)) => {
             let choices = q.choices.iter().enumerate().map(|(i, c)| {
                 let onclick = props.onreply.reform(move |_: MouseEvent| Reply::Choice(i));
-                let r = if i == 0 { first.clone() } else { NodeRef::default() };
-                html! { <li><button type="button" class="choice" ref={r} {onclick}>{ c.clone() }</button></li> }
+                html! { <li><button type="button" class="choice" {onclick}>{ c.clone() }</button></li> }
             });
             let onsubmit = {
                 let (typed, onreply) = (typed.clone(), props.onreply.clone());
@@ -85,14 +86,14 @@ pub fn Predict(props: &PredictProps) -> Html {
             };
             html! {
                 <>
-                    <h2 id="predict-title" class="predict-prompt">{ q.prompt.clone() }</h2>
+                    <h2 id="predict-title" class="predict-prompt" ref={prompt} tabindex="-1">{ q.prompt.clone() }</h2>
                     if q.choices.is_empty() {
                         <form class="predict-typed" {onsubmit}>
                             <label>{ "Reply code" }
                                 <input ref={typed.clone()} type="text" size="6" maxlength="12"
                                     autocomplete="off" spellcheck="false" data-testid="predict-input" />
                             </label>
-                            <button type="submit" class="choice" ref={first.clone()}>{ "Check" }</button>
+                            <button type="submit" class="choice">{ "Check" }</button>
                         </form>
                     } else {
                         <ol class="predict-choices" aria-labelledby="predict-title">{ for choices }</ol>

@@ -348,8 +348,10 @@ for (const [size, presenting] of [['laptop', false], ['projector', true]]) {
     for (let i = 0; i < 80 && !(await page.locator('[data-testid=predict-skip]').count()); i++) {
       await page.keyboard.press('ArrowRight');
     }
-    // The first choice has the focus: Enter answers, and the explanation of the event
-    // (with its RFC link) comes in the column.
+    // The question has the focus: Tab goes to the first choice, Enter answers, and the
+    // explanation of the event (with its RFC link) comes in the column.
+    await waitUntil(page, 'the focus on the question', () => !!document.activeElement?.matches('.predict-prompt'));
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await waitUntil(page, 'the verdict', () => !!document.querySelector('[data-testid=predict-verdict]'));
     await settled(page, 'html');

@@ -135,8 +135,9 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   const at = await toQuestion(page);
   assert.equal(await text(page, '.predict-prompt'), 'The connection is open. Who speaks first?');
   assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
-  // The keyboard is on the first choice; play stops here too.
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Alice\'s laptop');
+  // The keyboard is on the question, not on a choice (its ring would read as a hint);
+  // play stops here too.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'The connection is open. Who speaks first?');
   // A → from habit does not skip it: the card (and a screen reader) asks for an answer, and
   // the step stays where it is.
   await page.keyboard.press('ArrowRight');
@@ -154,10 +155,12 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   // The explanation card explains the event, the 220 greeting.
   assert.match(await text(page, '[data-testid=explanation]'), /220/);
   await page.screenshot({ path: await artifactPath('predict-told-1366.png') });
-  // The second: DATA gets 354. Right this time, by keyboard (Tab to the choice, Enter).
+  // The second: DATA gets 354. Right this time, by keyboard (Tab to the second choice, Enter).
   await toQuestion(page);
   assert.match(await text(page, '.predict-prompt'), /What does her provider answer\?/);
   await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  assert.match(await page.evaluate(() => document.activeElement?.textContent), /^354/);
   await page.keyboard.press('Enter');
   assert.equal(await text(page, '[data-testid=predict-verdict]'), 'Right: 354.');
   await page.keyboard.press('End');

@@ -49,6 +49,13 @@ function focused(page) {
   });
 }
 
+/** At a question (the keyboard on its prompt): Tab to the first choice, and Enter. */
+async function answerFirst(page) {
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=predict-verdict]').waitFor();
+}
+
 /** Presses Tab until `done(focus)` holds, checking every stop on the way. */
 async function tabUntil(page, what, done, limit = 120) {
   for (let i = 0; i < limit; i++) {
@@ -85,15 +92,20 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c + 1), [PLAYER, start]);
   assert.equal(await page.locator('[data-testid=play]').getAttribute('aria-pressed'), 'false', 'Space on Step forward does not play');
 
-  // Step until the first question takes the keyboard; answer it with Space, the key that
-  // presses a button (Enter does too, below).
+  // Step until the first question takes the keyboard: its prompt has it (a choice with the
+  // focus ring would read as a hint); Tab goes to the first choice; Space, the key that
+  // presses a button, answers (Enter does too, below).
   for (let i = 0; i < 80; i++) {
     if ((await page.locator('[data-testid=predict] .choice').count()) > 0) break;
     await page.keyboard.press('ArrowRight');
   }
-  await page.waitForFunction(() => document.activeElement?.classList.contains('choice'));
+  await page.waitForFunction(() => document.activeElement?.classList.contains('predict-prompt'));
   let f = await focused(page);
-  assert.ok(f.ring && f.inWindow, `the first choice shows its focus: ${f.desc}`);
+  assert.ok(f.ring && f.inWindow, `the question shows the focus: ${f.desc}`);
+  assert.equal(await page.locator('[data-testid=predict] .choice:focus').count(), 0, 'no choice has the focus');
+  await page.keyboard.press('Tab');
+  f = await focused(page);
+  assert.ok(f.ring && (await page.evaluate(() => document.activeElement === document.querySelector('[data-testid=predict] .choice'))), `Tab goes to the first choice: ${f.desc}`);
   const before = await cursor(page);
   await page.keyboard.press('Space');
   await page.locator('[data-testid=predict-verdict]').waitFor();
@@ -103,7 +115,7 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   // On to the message: its explanation offers the inspector.
   for (let i = 0; i < 80 && (await page.locator('[data-testid=inspect-message]').count()) === 0; i++) {
     await page.keyboard.press('ArrowRight');
-    if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await page.keyboard.press('Enter');
+    if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await answerFirst(page);
   }
   await tabUntil(page, 'Inspect this message', (f) => f.testid === 'inspect-message');
   await page.keyboard.press('Enter');
@@ -123,7 +135,7 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.locator('[data-testid=sequence-panel]').waitFor();
   const at = await cursor(page);
   await page.keyboard.press('ArrowRight');
-  if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await page.keyboard.press('Enter');
+  if ((await page.locator('[data-testid=predict] .choice').count()) > 0) await answerFirst(page);
   await page.waitForFunction(([p, c]) => Number(document.querySelector(p).dataset.cursor) > c, [PLAYER, at]);
   await page.keyboard.press('s');
   await page.locator('svg[data-testid=diagram]').waitFor();
