@@ -1006,6 +1006,25 @@ pub const POP3_OTHER: &[Explanation] = &[
 ];
 
 /// The explanation of a POP3 command.
+/// A command line no server of that protocol knows: what a student types wrong in the
+/// sandbox (the full build; the lessons send none). Until the server's answer is in, the
+/// card says what it will be, and why.
+#[cfg(feature = "pop3")]
+pub const UNKNOWN_COMMANDS: [Explanation; 2] = [
+    e(
+        "smtp",
+        "Not an SMTP command",
+        "SMTP knows a fixed set of commands (EHLO, MAIL, RCPT, DATA, QUIT and a few more), each a word at the start of the line. A server that does not recognise the word answers 500 and waits for the next line: nothing is lost, the client can send the right command. A known command the server does not implement gets 502 instead.",
+        "RFC 5321 §4.2.4, §4.1.1",
+    ),
+    e(
+        "pop3",
+        "Not a POP3 command",
+        "POP3 knows a few commands of three or four letters (USER, PASS, STAT, LIST, RETR, DELE, QUIT and some more). To any other the server answers -ERR and waits for the next line, in the same state as before.",
+        "RFC 1939 §3",
+    ),
+];
+
 pub fn pop3_command(verb: &str) -> Option<&'static Explanation> {
     #[cfg(feature = "pop3")]
     return POP3_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb));
@@ -1782,6 +1801,10 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         #[cfg(feature = "trust")]
         EventKind::Note if auth_note(&ev.bytes).is_some() => out.extend(auth_note(&ev.bytes).and_then(other)),
         EventKind::Note => out.extend(other("note")),
+    }
+    #[cfg(feature = "pop3")]
+    if out.is_empty() && matches!(ev.kind, EventKind::Command { .. }) {
+        out.extend(UNKNOWN_COMMANDS.get(usize::from(ev.protocol == Protocol::Pop3)));
     }
     out
 }
