@@ -37,9 +37,13 @@ const NODE_RADIUS: f64 = 56.0;
 const LABEL: TextStyle = TextStyle::new(32.0, 34.0, 0.64);
 const NAME: TextStyle = TextStyle::mono(24.0, 30.0);
 const ADDR: TextStyle = TextStyle::mono(24.0, 28.0);
-const STATE: TextStyle = TextStyle::new(26.0, 36.0, 0.64);
-const CLIENT_STATE: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
-const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.64);
+// The states and counts are lower-case words heavy in e, s, a, n and g, wider than the
+// alphabet's average: measured in the page (bold DejaVu Sans), up to 6% wider than 0.64
+// gives ("message", "handshake"); at 0.64 two neighbours' states, each as wide as its
+// column by the estimate, touched ("sends the message" "reads the message up").
+const STATE: TextStyle = TextStyle::new(26.0, 36.0, 0.68);
+const CLIENT_STATE: TextStyle = TextStyle::new(25.0, 31.0, 0.68);
+const COUNT: TextStyle = TextStyle::new(25.0, 31.0, 0.68);
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
