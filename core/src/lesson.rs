@@ -95,7 +95,8 @@ pub struct Step {
     pub anchor_text: String,
     /// Markdown narration (untrusted: the UI renders it into DOM nodes, never raw HTML).
     pub body: String,
-    /// Line of the `## ` heading in the file, 1-based.
+    /// Line of its `@` anchor in the file, 1-based: where the mistakes of its anchor point
+    /// (an editor's "go to line" lands on what to change).
     pub line: usize,
     /// What the student predicts before the step's event (a ```` ```question ```` block).
     pub question: Option<Question>,
@@ -436,7 +437,8 @@ impl Lesson {
                         anchor,
                         anchor_text: anchor_text.trim().to_string(),
                         body: String::new(),
-                        line: heading_line,
+                        // `i` is past the anchor now: its 1-based line.
+                        line: i,
                         question: None,
                     }),
                     Err(m) => {
