@@ -11,9 +11,9 @@ use crate::route;
 enum View {
     /// `#/lesson/…`: the player.
     Lesson,
-    /// `#/yours`, or `#/shared/…` with the lesson the link carries (or why it cannot be
-    /// read): the teachers' own lessons (the full build).
-    Yours(Option<Result<String, String>>),
+    /// `#/yours`, or `#/shared/…` with what the link carries (a lesson, read by the page
+    /// of the teachers' own lessons): the full build.
+    Yours(Option<String>),
     /// `#/handout/…`, `#/worksheet/…`: a lesson's hand-out or worksheet (the full build).
     Sheet(route::Sheet, String),
     /// `#/sandbox`: the running World to type into (the full build).
@@ -28,8 +28,8 @@ fn view() -> View {
         View::Sheet(sheet, id)
     } else if route::parse(&hash).is_some() {
         View::Lesson
-    } else if let Some(shared) = crate::my_lessons::shared_text(&hash) {
-        View::Yours(Some(shared))
+    } else if let Some(shared) = crate::my_lessons::shared_data(&hash) {
+        View::Yours(Some(shared.to_string()))
     } else if hash.trim_end_matches('/') == "#/yours" {
         View::Yours(None)
     } else if hash.trim_end_matches('/') == "#/sandbox" {
@@ -64,14 +64,9 @@ pub fn Page() -> Html {
 }
 
 #[cfg(feature = "teacher")]
-fn yours(shared: &Option<Result<String, String>>) -> Html {
+fn yours(shared: &Option<String>) -> Html {
     use crate::components::your_lessons::YourLessons;
-    let (text, notice) = match shared {
-        Some(Ok(text)) => (Some(text.clone()), None),
-        Some(Err(why)) => (None, Some(why.clone())),
-        None => (None, None),
-    };
-    html! { <YourLessons {text} {notice} /> }
+    html! { <YourLessons shared={shared.clone()} /> }
 }
 
 #[cfg(feature = "teacher")]
@@ -94,7 +89,7 @@ fn sandbox() -> Html {
 }
 
 #[cfg(not(feature = "teacher"))]
-fn yours(_: &Option<Result<String, String>>) -> Html {
+fn yours(_: &Option<String>) -> Html {
     elsewhere("Loading the teachers' tools…")
 }
 

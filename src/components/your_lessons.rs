@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::components::icons;
 use crate::hooks::{load_draft, load_my_lessons, save_draft, save_my_lessons};
-use crate::my_lessons::{Kept, MyLessons, share_hash};
+use crate::my_lessons::{Kept, MyLessons, share_hash, shared_text};
 use crate::route::{self, Route};
 
 /// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
@@ -122,20 +122,31 @@ fn read_files(
 pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let loaded = use_memo((), |_| load_my_lessons());
     let kept = use_state(|| Rc::new(loaded.0.clone()));
-    // A shared link's lesson, else what was being written in the box when the page was left.
-    let text = use_state(|| props.text.clone().or_else(load_draft).unwrap_or_default());
+    // What was being written in the box when the page was left (a shared link's lesson
+    // takes its place once read).
+    let text = use_state(|| load_draft().unwrap_or_default());
     // Whatever puts it there (typing, a file, Edit, a shared link), the box is kept.
     use_effect_with((*text).clone(), |t| save_draft(t));
-    let outcome = use_state(|| match props.notice.as_ref().or(loaded.1.as_ref()) {
+    let outcome = use_state(|| match loaded.1.as_ref() {
         Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
     });
-    // A shared link's lesson arrives with the page: played at once when it is right.
+    // A shared link's lesson arrives with the page (inflated by the browser, a moment
+    // later): in the box, and played at once when it is right.
     {
-        let (kept, outcome, shared) = (kept.clone(), outcome.clone(), props.text.clone());
-        use_effect_with((), move |_| {
-            if let Some(t) = shared {
-                take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
+        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        // Again when another link is opened in the same page.
+        use_effect_with(props.shared.clone(), move |shared| {
+            if let Some(data) = shared.clone() {
+                spawn_local(async move {
+                    match shared_text(&data).await {
+                        Ok(t) => {
+                            text.set(t.clone());
+                            take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
+                        }
+                        Err(why) => outcome.set(Outcome::Notice(why)),
+                    }
+                });
             }
         });
     }
@@ -234,12 +245,16 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let share = |t: String| {
         Callback::from(move |e: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
-            let here = w.location().href().unwrap_or_default();
-            let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t));
-            let _ = w.navigator().clipboard().write_text(&link);
-            if let Some(b) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
-                b.set_inner_text("Link copied");
-            }
+            let button = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            let t = t.clone();
+            spawn_local(async move {
+                let here = w.location().href().unwrap_or_default();
+                let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t).await);
+                let _ = w.navigator().clipboard().write_text(&link);
+                if let Some(b) = button {
+                    b.set_inner_text("Link copied");
+                }
+            });
         })
     };
     let report = match &*outcome {
@@ -350,11 +365,8 @@ fn focus_after_render(find: impl FnOnce() -> Option<web_sys::Element> + 'static)
 
 #[derive(Properties, PartialEq)]
 pub struct YourLessonsProps {
-    /// A lesson that came with the address (a shared link), to play or to show with its
-    /// mistakes.
+    /// What a shared link in the address carries (after `#/shared/`): a lesson to play, or
+    /// to show with its mistakes, once read ([`shared_text`]).
     #[prop_or_default]
-    pub text: Option<String>,
-    /// Why the address's lesson could not be read.
-    #[prop_or_default]
-    pub notice: Option<String>,
+    pub shared: Option<String>,
 }

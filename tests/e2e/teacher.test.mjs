@@ -6,6 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { deflateRawSync } from 'node:zlib';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { startServer, defaultRoot } from './server.mjs';
@@ -178,14 +179,37 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
     await page.locator(`[data-testid=kept] li[data-lesson=${id}]`).waitFor({ timeout: FIRST_LOAD_TIMEOUT });
   }
 
-  // Shared: the link plays in a browser that has never seen the lesson.
+  // Shared: the link plays in a browser that has never seen the lesson. It carries the
+  // lesson deflated (`z.`), shorter than the text itself in base64.
   await kept.getByRole('button', { name: 'Copy share link' }).click();
+  await kept.getByRole('button', { name: 'Link copied' }).waitFor();
   const link = await page.evaluate(() => navigator.clipboard.readText());
-  assert.match(link, /\/full\/#\/shared\/[A-Za-z0-9_-]+$/);
+  assert.match(link, /\/full\/#\/shared\/z\.[A-Za-z0-9_-]+$/);
+  const base64url = (bytes) => Buffer.from(bytes).toString('base64url');
+  const plain = `${server.url}/full/#/shared/${base64url(GOOD)}`;
+  assert.ok(link.length < plain.length * 0.8, `${link.length} characters, against ${plain.length} undeflated`);
   const other = await isolatedContext(browser, server.url);
   const student = await other.context.newPage();
   await student.goto(link);
   await lessonShown(student, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  // A link made before links were deflated plays too.
+  await student.goto(`${server.url}/#/lesson/sending-an-email`);
+  await lessonShown(student, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  await student.goto(plain);
+  await lessonShown(student, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  // A link cut short when copied, and one that would inflate past a lesson's limit (256 KB
+  // of spaces in 300 bytes): said, nothing played.
+  const notice = student.locator('.notice[role=status]');
+  for (const [bad, said] of [
+    [link.slice(0, -12), /could not be read: was the link cut short/],
+    [`${server.url}/full/#/shared/z.${base64url(deflateRawSync(Buffer.alloc(300_000, 32)))}`, /larger than a lesson may be \(256 KB\)/],
+  ]) {
+    await student.goto(`${server.url}/full/#/yours`);
+    await student.locator('[data-testid=lesson-text]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+    await student.goto(bad);
+    await notice.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+    assert.match(await notice.innerText(), said);
+  }
   await other.context.close();
   assert.deepEqual(other.errors, []);
 
