@@ -164,7 +164,8 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
         props.dispatch.reform(move |_: MouseEvent| Action::Select(Some(index)))
     };
     let onkeydown = {
-        let (dispatch, index, node) = (props.dispatch.clone(), props.index, node.clone());
+        let (dispatch, index, node, selected) =
+            (props.dispatch.clone(), props.index, node.clone(), props.selected);
         Callback::from(move |e: KeyboardEvent| {
             let Some(row) = node.cast::<web_sys::Element>() else { return };
             // Keys pressed on the row itself only: a button inside it keeps Enter and Space.
@@ -179,6 +180,12 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                 "Enter" | " " | "Spacebar" => {
                     e.prevent_default();
                     dispatch.emit(Action::Select(Some(index)));
+                }
+                // Back to following the current step, as the card's "back to the current
+                // step" does.
+                "Escape" if selected => {
+                    e.prevent_default();
+                    dispatch.emit(Action::Select(None));
                 }
                 "ArrowUp" | "ArrowDown" => {
                     e.prevent_default();

@@ -580,6 +580,10 @@ test('10. the live region reads a new part; the selected row is aria-selected', 
   await waitUntil(page, 'aria-selected', (s) => document.querySelectorAll(s)[3].getAttribute('aria-selected') === 'true', SEL.row);
   const selected = await page.locator(`${SEL.row}[aria-selected=true]`).count();
   assert.equal(selected, 1);
+  // Esc on it: back to following the current step (the card says "Now" again).
+  await page.keyboard.press('Escape');
+  await waitUntil(page, 'nothing selected', (s) => !document.querySelector(`${s}[aria-selected=true]`), SEL.row);
+  assert.match(await page.locator('[data-testid=explanation] .eyebrow').innerText(), /^now$/i);
   await context.close();
 });
 
