@@ -43,11 +43,11 @@ WASM_FEATURES=(
 #                       added to an address can go into the instruction's offset. True here:
 #                       rustc links with --stack-first, the stack takes [0, 1 MiB) and grows
 #                       down from the top, and the data and the heap lie above it.
-#  --converge           run -Oz again until the module stops shrinking.
-#  --flatten --rereloop -Oz  then take every function's control flow apart and rebuild it
-#                       (binaryen's Relooper), and shrink again: 0.8 KB gzip off the lite
-#                       wasm, 2.5 KB off the full one, no change in speed measured (README,
-#                       "Sizes and speed"); about 16 s more a build.
+#  --flatten --rereloop -Oz  after the first -Oz, take every function's control flow apart
+#                       and rebuild it (binaryen's Relooper), and shrink again: 0.8 KB gzip
+#                       off the lite wasm, 2.5 KB off the full one, no change in speed
+#                       measured (README, "Sizes and speed"); about 16 s more a build.
+#  --converge           run all of the passes above again until the module stops shrinking.
 #  --strip-producers --strip-target-features: two custom sections no browser reads (the
 #                       tools that made the file, the features it was compiled for).
 WASM_OPT_FLAGS=(-Oz --low-memory-unused --converge --flatten --rereloop -Oz --strip-producers --strip-target-features)

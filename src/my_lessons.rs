@@ -5,9 +5,9 @@
 //! Saved in [`crate::saved`]'s format, like the progress.
 //!
 //! A shared link carries the whole lesson file: `#/shared/z.<base64url of the text,
-//! deflated>` (RFC 1951, by the browser's `CompressionStream`: a link less than half as
-//! long, 5,199 characters for "Sending an email"'s 9 KB), or, in links made before,
-//! `#/shared/<base64url of the text>`.
+//! deflated>` (RFC 1951, miniz_oxide: a link less than half as long, 5,199 characters for
+//! "Sending an email"'s 9 KB), or, in links made before, `#/shared/<base64url of the
+//! text>`.
 
 #[cfg(any(feature = "teacher", test))]
 use mailroom_core::base64;
@@ -140,113 +140,36 @@ pub fn shared_data(hash: &str) -> Option<&str> {
 #[cfg(feature = "teacher")]
 const DEFLATED: &str = "z.";
 
-/// The hash of a link that carries lesson `text`: deflated, or as it is where the browser
-/// cannot deflate.
+/// The hash of a link that carries lesson `text`, deflated.
 #[cfg(feature = "teacher")]
-pub async fn share_hash(text: &str) -> String {
-    match streams::deflate(text.as_bytes()).await {
-        Ok(packed) => format!("#/shared/{DEFLATED}{}", url_encode(&packed)),
-        Err(_) => format!("#/shared/{}", url_encode(text.as_bytes())),
-    }
+pub fn share_hash(text: &str) -> String {
+    format!("#/shared/{DEFLATED}{}", url_encode(&miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9)))
 }
 
 /// The lesson text that a shared link carries ([`shared_data`]), or why it cannot be read.
 #[cfg(feature = "teacher")]
-pub async fn shared_text(data: &str) -> Result<String, String> {
+pub fn shared_text(data: &str) -> Result<String, String> {
+    use mailroom_core::lesson::MAX_LESSON_BYTES;
     let broken =
         || "This link's lesson could not be read: was the link cut short when it was copied?".to_string();
     let bytes = match data.strip_prefix(DEFLATED) {
         Some(packed) => {
             let packed = url_decode(packed).ok_or_else(broken)?;
-            // The lesson's own limit, counted as it comes out: a link of a few kilobytes
+            // Inflated up to a lesson's limit and no further: a link of a few hundred bytes
             // could inflate to gigabytes.
-            streams::inflate(&packed, mailroom_core::lesson::MAX_LESSON_BYTES).await.map_err(|e| match e {
-                streams::Stop::TooLarge => format!(
-                    "This link's lesson is larger than a lesson may be ({} KB).",
-                    mailroom_core::lesson::MAX_LESSON_BYTES / 1024
-                ),
-                streams::Stop::Failed => broken(),
-            })?
+            miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_LESSON_BYTES).map_err(
+                |e| match e.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => format!(
+                        "This link's lesson is larger than a lesson may be ({} KB).",
+                        MAX_LESSON_BYTES / 1024
+                    ),
+                    _ => broken(),
+                },
+            )?
         }
         None => url_decode(data).ok_or_else(broken)?,
     };
     String::from_utf8(bytes).map_err(|_| broken())
-}
-
-/// Deflate (RFC 1951, raw: no zlib header) in and out through the browser's
-/// `CompressionStream` and `DecompressionStream`.
-#[cfg(feature = "teacher")]
-mod streams {
-    use js_sys::{Array, Reflect, Uint8Array};
-    use wasm_bindgen::prelude::*;
-    use wasm_bindgen_futures::JsFuture;
-    use web_sys::{Blob, ReadableStream, ReadableStreamDefaultReader, ReadableWritablePair, WritableStream};
-
-    // The two streams, bound here: web-sys has them only behind its unstable APIs.
-    #[wasm_bindgen]
-    extern "C" {
-        type CompressionStream;
-        #[wasm_bindgen(constructor, catch)]
-        fn new(format: &str) -> Result<CompressionStream, JsValue>;
-        #[wasm_bindgen(method, getter)]
-        fn readable(this: &CompressionStream) -> ReadableStream;
-        #[wasm_bindgen(method, getter)]
-        fn writable(this: &CompressionStream) -> WritableStream;
-
-        type DecompressionStream;
-        #[wasm_bindgen(constructor, catch)]
-        fn new(format: &str) -> Result<DecompressionStream, JsValue>;
-        #[wasm_bindgen(method, getter)]
-        fn readable(this: &DecompressionStream) -> ReadableStream;
-        #[wasm_bindgen(method, getter)]
-        fn writable(this: &DecompressionStream) -> WritableStream;
-    }
-
-    /// Why the bytes did not come through.
-    #[derive(Debug, PartialEq)]
-    pub enum Stop {
-        /// More than the limit came out.
-        TooLarge,
-        /// Not deflate data (a link cut short), or a browser without the streams.
-        Failed,
-    }
-
-    impl From<JsValue> for Stop {
-        fn from(_: JsValue) -> Stop {
-            Stop::Failed
-        }
-    }
-
-    pub async fn deflate(bytes: &[u8]) -> Result<Vec<u8>, Stop> {
-        let c = CompressionStream::new("deflate-raw")?;
-        through(bytes, &ReadableWritablePair::new(&c.readable(), &c.writable()), usize::MAX).await
-    }
-
-    pub async fn inflate(bytes: &[u8], limit: usize) -> Result<Vec<u8>, Stop> {
-        let d = DecompressionStream::new("deflate-raw")?;
-        through(bytes, &ReadableWritablePair::new(&d.readable(), &d.writable()), limit).await
-    }
-
-    /// `bytes` through `pair`, read chunk by chunk: stopped (and the stream cancelled) as
-    /// soon as more than `limit` bytes came out.
-    async fn through(bytes: &[u8], pair: &ReadableWritablePair, limit: usize) -> Result<Vec<u8>, Stop> {
-        let blob = Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes)))?;
-        let out: ReadableStream = blob.stream().pipe_through(pair);
-        let reader: ReadableStreamDefaultReader = out.get_reader().unchecked_into();
-        let mut all = Vec::new();
-        loop {
-            let chunk = JsFuture::from(reader.read()).await?;
-            if Reflect::get(&chunk, &"done".into())?.as_bool() == Some(true) {
-                return Ok(all);
-            }
-            let value: Uint8Array = Reflect::get(&chunk, &"value".into())?.dyn_into()?;
-            if value.length() as usize > limit - all.len() {
-                let _ = reader.cancel();
-                return Err(Stop::TooLarge);
-            }
-            all.extend(value.to_vec());
-        }
-    }
 }
 
 #[cfg(test)]
@@ -298,9 +221,9 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_link_carries_the_whole_lesson() {
-        // The page's part: which addresses are shared links, and what they carry (the
-        // lesson in it is read in the browser: tests/browser_teacher.rs).
+    fn which_addresses_are_shared_links() {
+        // The page's part (the lite page too): which addresses are shared links, and what
+        // they carry, read by the teachers' page (the tests below).
         assert_eq!(shared_data("#/shared/z.abc-_"), Some("z.abc-_"));
         assert_eq!(shared_data("#/shared/abc/"), Some("abc"));
         assert_eq!(shared_data("#/lesson/a-bounce"), None);
@@ -312,5 +235,56 @@ mod tests {
             assert!(!e.contains(['+', '/', '=']), "{e}");
             assert_eq!(url_decode(&e), Some(bytes));
         }
+    }
+
+    /// What a shared link's hash carries, read as the page reads it.
+    #[cfg(feature = "teacher")]
+    fn read(hash: &str) -> Result<String, String> {
+        shared_text(shared_data(hash).expect("a shared link"))
+    }
+
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn a_shared_link_carries_the_lesson_deflated() {
+        let lesson =
+            mailroom_core::lessons::BUILTIN.iter().find(|(id, _)| *id == "sending-an-email").unwrap().1;
+        for text in ["---\ntitle: Ünïcode & \"quotes\"\n---\n## A\n@ start\n", lesson, ""] {
+            let hash = share_hash(text);
+            let data = hash.strip_prefix("#/shared/z.").expect("deflated");
+            assert!(data.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b)), "{hash}");
+            assert_eq!(read(&hash).as_deref(), Ok(text));
+        }
+        // A whole lesson: less than half as long as its text in base64 (the links before).
+        let hash = share_hash(lesson);
+        let undeflated = lesson.len().div_ceil(3) * 4;
+        assert!(hash.len() * 2 < undeflated, "{} characters, against {undeflated} undeflated", hash.len());
+        // The links made before deflating still read: `#/shared/` and the text in base64url.
+        assert_eq!(read("#/shared/SGVsbG8sIELDtmI").as_deref(), Ok("Hello, Böb"));
+    }
+
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn a_broken_or_oversized_link_says_why() {
+        use mailroom_core::lesson::MAX_LESSON_BYTES;
+        let cut = "This link's lesson could not be read: was the link cut short when it was copied?";
+        let hash = share_hash(&"A line of a lesson, and another.\n".repeat(200));
+        for broken in [
+            &hash[..hash.len() - 10],
+            "#/shared/z.",
+            "#/shared/z.%%%",
+            "#/shared/z.AAAA",
+            "#/shared/%%%",
+            "#/shared/__4",
+        ] {
+            assert_eq!(read(broken), Err(cut.to_string()), "{broken}");
+        }
+        // A lesson's limit: one byte over is refused (a few hundred bytes of link), the limit
+        // itself is read.
+        let too_large =
+            format!("This link's lesson is larger than a lesson may be ({} KB).", MAX_LESSON_BYTES / 1024);
+        let over = share_hash(&" ".repeat(MAX_LESSON_BYTES + 1));
+        assert!(over.len() < 2_000, "{}", over.len());
+        assert_eq!(read(&over), Err(too_large));
+        assert_eq!(read(&share_hash(&" ".repeat(MAX_LESSON_BYTES))).map(|t| t.len()), Ok(MAX_LESSON_BYTES));
     }
 }

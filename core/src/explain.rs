@@ -1005,17 +1005,22 @@ pub const POP3_OTHER: &[Explanation] = &[
     ),
 ];
 
-/// The explanation of a POP3 command.
 /// A command line no server of that protocol knows: what a student types wrong in the
 /// sandbox (the full build; the lessons send none). Until the server's answer is in, the
 /// card says what it will be, and why.
 #[cfg(feature = "pop3")]
-pub const UNKNOWN_COMMANDS: [Explanation; 2] = [
+pub const UNKNOWN_COMMANDS: [Explanation; 3] = [
     e(
         "smtp",
         "Not an SMTP command",
         "SMTP knows a fixed set of commands (EHLO, MAIL, RCPT, DATA, QUIT and a few more), each a word at the start of the line. A server that does not recognise the word answers 500 and waits for the next line: nothing is lost, the client can send the right command. A known command the server does not implement gets 502 instead.",
         "RFC 5321 §4.2.4, §4.1.1",
+    ),
+    e(
+        "smtp-502",
+        "A command this server does not offer",
+        "An SMTP command of an extension or an older practice (BDAT, ETRN, TURN, SEND and the like) that this server does not implement. It answers 502 (command not implemented), not 500: it knows the command. The session goes on; EHLO's reply lists the extensions a server offers.",
+        "RFC 5321 §4.2.4",
     ),
     e(
         "pop3",
@@ -1025,6 +1030,7 @@ pub const UNKNOWN_COMMANDS: [Explanation; 2] = [
     ),
 ];
 
+/// The explanation of a POP3 command.
 pub fn pop3_command(verb: &str) -> Option<&'static Explanation> {
     #[cfg(feature = "pop3")]
     return POP3_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb));
@@ -1803,8 +1809,13 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::Note => out.extend(other("note")),
     }
     #[cfg(feature = "pop3")]
-    if out.is_empty() && matches!(ev.kind, EventKind::Command { .. }) {
-        out.extend(UNKNOWN_COMMANDS.get(usize::from(ev.protocol == Protocol::Pop3)));
+    if let (true, EventKind::Command { verb }) = (out.is_empty(), &ev.kind) {
+        let which = match ev.protocol {
+            Protocol::Pop3 => 2,
+            _ if crate::smtp::command::KNOWN_NOT_OFFERED.contains(&verb.as_str()) => 1,
+            _ => 0,
+        };
+        out.push(&UNKNOWN_COMMANDS[which]);
     }
     out
 }

@@ -491,11 +491,12 @@ mod tests {
             (
                 "reply to RCPT on mx.example.net",
                 "```question reply\nWhat?\n- 250\n- 451\n```",
-                // The block's fence; a build without the teacher's tools names the step's title.
+                // The block's fence; a build without the teacher's tools names the step's
+                // anchor line.
                 if cfg!(feature = "teacher") {
                     "line 12: the question of step `Asked`: none of its choices is what happens: the answer is 550"
                 } else {
-                    "line 9: the question of step `Asked`: none of its choices is what happens: the answer is 550"
+                    "line 10: the question of step `Asked`: none of its choices is what happens: the answer is 550"
                 },
             ),
             (

@@ -52,16 +52,16 @@ pub fn Predict(props: &PredictProps) -> Html {
     let prompt = use_node_ref();
     let card = use_node_ref();
     // When a question appears, the keyboard goes to it: to its prompt (a screen reader reads
-    // the question; Tab goes on to the choices), not to a choice, whose focus ring would read
-    // as a hint; to the box of a typed answer. → asks for an answer, and passes when pressed
+    // the question; Tab goes on to the choices or the box of a typed answer), not to a
+    // choice, whose focus ring would read as a hint, nor into the box, where a presenter's
+    // clicker (PageDown) would no longer step. → asks for an answer, and passes when pressed
     // again. The focus may scroll the column to the question (a short window); once
     // answered, the column is back at its top, the part's narration whole above the verdict.
     {
-        let (typed, prompt, card) = (typed.clone(), prompt.clone(), card.clone());
+        let (prompt, card) = (prompt.clone(), card.clone());
         let asking = props.moment == Moment::Ask;
         use_effect_with((asking, props.number), move |(asking, _)| {
-            let to = typed.cast::<web_sys::HtmlElement>().or_else(|| prompt.cast());
-            if *asking && let Some(el) = to {
+            if *asking && let Some(el) = prompt.cast::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             } else if let Some(column) = card.cast::<web_sys::Element>().and_then(|c| c.parent_element()) {
                 column.set_scroll_top(0);

@@ -182,8 +182,8 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                     dispatch.emit(Action::Select(Some(index)));
                 }
                 // Back to following the current step, as the card's "back to the current
-                // step" does.
-                "Escape" if selected => {
+                // step" does; in presenter mode Esc ends presenting, as it says.
+                "Escape" if selected && !crate::hooks::presenting_now() => {
                     e.prevent_default();
                     dispatch.emit(Action::Select(None));
                 }

@@ -123,7 +123,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let loaded = use_memo((), |_| load_my_lessons());
     let kept = use_state(|| Rc::new(loaded.0.clone()));
     // What was being written in the box when the page was left (a shared link's lesson
-    // takes its place once read).
+    // takes its place).
     let text = use_state(|| load_draft().unwrap_or_default());
     // Whatever puts it there (typing, a file, Edit, a shared link), the box is kept.
     use_effect_with((*text).clone(), |t| save_draft(t));
@@ -131,23 +131,18 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
     });
-    // A shared link's lesson arrives with the page (inflated by the browser, a moment
-    // later): in the box, and played at once when it is right.
+    // A shared link's lesson arrives with the page: in the box, and played at once when it
+    // is right; a link that cannot be read says why. Again when another link is opened in
+    // the same page (what the page said of the one before goes).
     {
         let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
-        // Again when another link is opened in the same page.
-        use_effect_with(props.shared.clone(), move |shared| {
-            if let Some(data) = shared.clone() {
-                spawn_local(async move {
-                    match shared_text(&data).await {
-                        Ok(t) => {
-                            text.set(t.clone());
-                            take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
-                        }
-                        Err(why) => outcome.set(Outcome::Notice(why)),
-                    }
-                });
+        use_effect_with(props.shared.clone(), move |shared| match shared.as_deref().map(shared_text) {
+            Some(Ok(t)) => {
+                text.set(t.clone());
+                take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
             }
+            Some(Err(why)) => outcome.set(Outcome::Notice(why)),
+            None => {}
         });
     }
     use_effect_with((), |_| {
@@ -245,14 +240,19 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let share = |t: String| {
         Callback::from(move |e: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
+            let here = w.location().href().unwrap_or_default();
+            let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t));
+            // Said copied once the browser has it (it may refuse: no permission, a page
+            // not served over HTTPS).
+            let copied = w.navigator().clipboard().write_text(&link);
             let button = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
-            let t = t.clone();
             spawn_local(async move {
-                let here = w.location().href().unwrap_or_default();
-                let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t).await);
-                let _ = w.navigator().clipboard().write_text(&link);
+                let said = match JsFuture::from(copied).await {
+                    Ok(_) => "Link copied",
+                    Err(_) => "Could not copy: the browser refused",
+                };
                 if let Some(b) = button {
-                    b.set_inner_text("Link copied");
+                    b.set_inner_text(said);
                 }
             });
         })

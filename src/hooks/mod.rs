@@ -26,7 +26,7 @@ pub use use_my_lessons::load_my_lessons;
 pub use use_my_lessons::{load_draft, save_draft, save_my_lessons};
 pub use use_next_frame::use_next_frame;
 pub use use_play_timer::use_play_timer;
-pub use use_presenting::use_presenting;
+pub use use_presenting::{presenting_now, use_presenting};
 pub use use_progress::{load_progress, use_record_progress};
 #[cfg(feature = "imap")]
 pub use use_sandbox::{SANDBOX_STEP_MS, load_sandbox, use_sandbox_animation, use_save_sandbox};

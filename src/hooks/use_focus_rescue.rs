@@ -45,8 +45,7 @@ pub fn use_focus_rescue(cursor: usize, lesson: String) {
         }
         let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
         let find = |sel: &str| document.query_selector(sel).ok().flatten();
-        let presenting = document.document_element().is_some_and(|e| e.has_attribute("data-presenting"));
-        let narration = presenting.then(|| find("[data-testid=narration]")).flatten();
+        let narration = crate::hooks::presenting_now().then(|| find("[data-testid=narration]")).flatten();
         if let Some(el) = narration
             .or_else(|| find("[data-testid=play]"))
             .and_then(|p| p.dyn_into::<web_sys::HtmlElement>().ok())

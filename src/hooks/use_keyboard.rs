@@ -13,7 +13,7 @@ pub enum Target {
     /// class presses Space expecting Play/Pause (Enter still activates them).
     Control,
     /// A button other than the one last pressed with the mouse (reached with Tab, or
-    /// focused by script, as a question's first answer is): Space presses it, as
+    /// focused by script): Space presses it, as
     /// everywhere else (an answer, Step forward), except in presenter mode; the arrows
     /// and the other keys still drive the lesson.
     KeyboardButton,

@@ -45,3 +45,12 @@ pub fn use_presenting(presenting: bool, dispatcher: UseReducerDispatcher<Player>
         }
     });
 }
+
+/// True while presenter mode is on (`data-presenting` on `<html>`): for a handler that is
+/// not told.
+pub fn presenting_now() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .is_some_and(|e| e.has_attribute("data-presenting"))
+}

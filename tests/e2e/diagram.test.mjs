@@ -2,7 +2,9 @@
 // release build in dist/ (and dist/full/ for the lessons that play there): at every step of
 // every lesson, no line of one host's label touches a line of another's, and none leaves
 // the drawing. The labels are placed on estimated text widths (src/diagram_text.rs); this
-// measures the real ones (`getBBox`), in the fonts this machine has.
+// measures the real ones (`getBBox`), in the fonts this machine has: the page names
+// system-ui first, which Chromium on Debian draws in DejaVu Sans (fonts-dejavu-core, the
+// first choice of fontconfig's own package); another font may measure otherwise.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

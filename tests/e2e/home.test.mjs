@@ -137,7 +137,7 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
   // The keyboard is on the question, not on a choice (its ring would read as a hint);
   // play stops here too.
-  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'The connection is open. Who speaks first?');
+  await page.waitForFunction(() => document.activeElement?.textContent === 'The connection is open. Who speaks first?');
   // A → from habit does not skip it: the card (and a screen reader) asks for an answer, and
   // the step stays where it is.
   await page.keyboard.press('ArrowRight');
@@ -158,6 +158,7 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   // The second: DATA gets 354. Right this time, by keyboard (Tab to the second choice, Enter).
   await toQuestion(page);
   assert.match(await text(page, '.predict-prompt'), /What does her provider answer\?/);
+  await page.waitForFunction(() => document.activeElement?.classList.contains('predict-prompt'));
   await page.keyboard.press('Tab');
   await page.keyboard.press('Tab');
   assert.match(await page.evaluate(() => document.activeElement?.textContent), /^354/);

@@ -51,6 +51,8 @@ function focused(page) {
 
 /** At a question (the keyboard on its prompt): Tab to the first choice, and Enter. */
 async function answerFirst(page) {
+  // The focus comes with the render's effects, which may follow the render a moment later.
+  await page.waitForFunction(() => document.activeElement?.classList.contains('predict-prompt'));
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid=predict-verdict]').waitFor();

@@ -471,11 +471,13 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
 #[test]
 fn a_command_the_server_does_not_know_is_explained_before_its_answer() {
     // A student's typing mistakes, in SMTP and in POP3 (a keyword of four letters, and a
-    // word too long to be one): the card explains the line itself, not only the reply
-    // after it, and says which reply it will get.
+    // word too long to be one), and a command SMTP has that the server does not offer: the
+    // card explains the line itself, not only the reply after it, and says which reply it
+    // will get.
     let s = sandbox(&[
         "open laptop.example.org mx.example.net 25",
         "type 1 EHOL laptop.example.org",
+        "type 1 ETRN example.org",
         "type 1 EHLO laptop.example.org",
         "open laptop.example.org mx.example.net 110",
         "type 2 STAX",
@@ -495,12 +497,15 @@ fn a_command_the_server_does_not_know_is_explained_before_its_answer() {
         })
         .collect();
     let unknown_smtp = ("Not an SMTP command", "RFC 5321 §4.2.4, §4.1.1");
+    let not_offered = ("A command this server does not offer", "RFC 5321 §4.2.4");
     let unknown_pop3 = ("Not a POP3 command", "RFC 1939 §3");
     let ehlo = crate::explain::command("EHLO").unwrap();
     assert_eq!(
         explained,
         [
             ("EHOL".to_string(), unknown_smtp.0, unknown_smtp.1),
+            // A command of an extension the server does not implement: 502, not 500.
+            ("ETRN".to_string(), not_offered.0, not_offered.1),
             ("EHLO".to_string(), ehlo.title, ehlo.rfc),
             ("STAX".to_string(), unknown_pop3.0, unknown_pop3.1),
             // Not a keyword at all (more than four letters): no verb in the trace.
@@ -508,5 +513,5 @@ fn a_command_the_server_does_not_know_is_explained_before_its_answer() {
         ]
     );
     // The replies are the ones the explanations announce.
-    assert_eq!(replies(&s), ["220", "500", "250", "+OK", "-ERR", "-ERR"]);
+    assert_eq!(replies(&s), ["220", "500", "502", "250", "+OK", "-ERR", "-ERR"]);
 }

@@ -74,7 +74,8 @@ impl Command {
 
 /// Verbs that exist in SMTP and its extensions but that this server does not offer:
 /// they get `502`, not `500` (RFC 5321 §4.2.4).
-const KNOWN_NOT_OFFERED: &[&str] = &["BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
+pub(crate) const KNOWN_NOT_OFFERED: &[&str] =
+    &["BDAT", "ETRN", "ATRN", "BURL", "TURN", "SEND", "SOML", "SAML", "LHLO"];
 
 /// The verb of a command line, upper-cased: the first word, up to a space or a control
 /// character (`NOOP<LF>QUIT` is a NOOP line with a bare LF inside, for the trace).
