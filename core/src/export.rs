@@ -257,21 +257,36 @@ fn is_coded_reply(ev: &TraceEvent) -> bool {
     )
 }
 
-/// The replies a worksheet leaves blank, by event index, in order: those the lesson's
-/// `reply` questions ask about; a lesson without such questions blanks every reply with a
-/// code (SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`).
+/// The events a worksheet leaves blank, by event index, in order: the replies the lesson's
+/// `reply` questions ask about (a lesson without such questions blanks every reply with a
+/// code: SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`), and the events its `speaker`
+/// questions ask about, whose arrow would answer them ([`unsaid_senders`]).
 pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
-    let asked: Vec<usize> = lesson
+    let mut out = asked(lesson, run, QuestionKind::Reply);
+    if out.is_empty() {
+        out = run.trace.events.iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
+    }
+    out.extend(unsaid_senders(lesson, run));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The events of the lesson's `speaker` questions ("who speaks first?"), in order: a
+/// worksheet draws them without the arrowhead, which would say who sends them.
+pub fn unsaid_senders(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
+    asked(lesson, run, QuestionKind::Speaker)
+}
+
+/// The events of the lesson's questions of one kind, in order.
+fn asked(lesson: &Lesson, run: &LessonRun, kind: QuestionKind) -> Vec<usize> {
+    lesson
         .steps
         .iter()
         .zip(&run.anchors)
-        .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Reply))
+        .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == kind))
         .filter_map(|(_, a)| *a)
-        .collect();
-    if !asked.is_empty() {
-        return asked;
-    }
-    run.trace.events.iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect()
+        .collect()
 }
 
 /// What a blank's answer is: the reply's first line (`550 5.1.1 <bobby@example.net>: ...`).
@@ -311,9 +326,10 @@ fn fit(room: usize) -> usize {
 }
 
 /// The sequence diagram as a standalone SVG file: a lane per host, an arrow per event with
-/// what it says, numbered on the left. The replies in `blanks` show an empty numbered box
-/// instead of their text (a worksheet; [`blank_answer`] gives the key).
-pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize]) -> String {
+/// what it says, numbered on the left. The events in `blanks` show an empty numbered box
+/// instead of their text (a worksheet; [`blank_answer`] gives the key), and those in
+/// `unsaid` a line without its arrowhead.
+pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usize]) -> String {
     let rows = sequence(trace);
     let n = trace.hosts.len().max(1);
     let width = 2 * SIDE + (n - 1) * LANE;
@@ -354,7 +370,8 @@ pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize]) -> String {
     }
     for (r, row) in rows.iter().enumerate() {
         let y = HEAD + r * ROW;
-        let class = row.family.css_class();
+        // Grey where who sends it is the question: a reply's colour would answer it.
+        let class = if unsaid.contains(&row.index) { "note" } else { row.family.css_class() };
         let _ =
             write!(s, "<g class=\"{class}\"><text class=\"num\" x=\"8\" y=\"{}\">{}</text>", y + 4, r + 1);
         let blank = blanks.iter().position(|&b| b == row.index);
@@ -379,16 +396,16 @@ pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize]) -> String {
             );
         } else {
             let (left, right) = (a.min(b), a.max(b));
-            // The arrowhead at the receiver.
-            let head = if b > a {
-                format!("{b},{y} {},{} {},{}", b - 9, y - 5, b - 9, y + 5)
-            } else {
-                format!("{b},{y} {},{} {},{}", b + 9, y - 5, b + 9, y + 5)
-            };
-            let _ = write!(
-                s,
-                "<line class=\"arrow\" x1=\"{a}\" y1=\"{y}\" x2=\"{b}\" y2=\"{y}\"/><polygon points=\"{head}\" stroke=\"none\"/>"
-            );
+            let _ = write!(s, "<line class=\"arrow\" x1=\"{a}\" y1=\"{y}\" x2=\"{b}\" y2=\"{y}\"/>");
+            // The arrowhead at the receiver, unless which end sends is the question.
+            if !unsaid.contains(&row.index) {
+                let head = if b > a {
+                    format!("{b},{y} {},{} {},{}", b - 9, y - 5, b - 9, y + 5)
+                } else {
+                    format!("{b},{y} {},{} {},{}", b + 9, y - 5, b + 9, y + 5)
+                };
+                let _ = write!(s, "<polygon points=\"{head}\" stroke=\"none\"/>");
+            }
             let mid = (left + right) / 2;
             match blank {
                 Some(k) => {

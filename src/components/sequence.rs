@@ -1,7 +1,7 @@
 //! The conversation as a sequence diagram in HTML: a lane per host, an arrow per event
 //! with what it says, numbered. In the player (`cursor`) only the events shown so far, the
-//! current one marked and drawn in; on a worksheet every event, and the replies in
-//! `blanks` show an empty numbered box to fill in. A grid of half-lane columns places each
+//! current one marked and drawn in; on a worksheet every event, the events in `blanks`
+//! show an empty numbered box to fill in, and those in `unsaid` have no arrowhead. A grid of half-lane columns places each
 //! arrow from the centre of its sender's lane to the centre of its receiver's, so it
 //! prints across pages row by row.
 
@@ -16,9 +16,13 @@ use crate::shared::Shared;
 #[derive(Properties, PartialEq)]
 pub struct SequenceProps {
     pub run: Shared<LessonRun>,
-    /// The replies left blank, by event index, numbered in this order.
+    /// The events left blank, by event index, numbered in this order.
     #[prop_or_default]
     pub blanks: Vec<usize>,
+    /// The events drawn without their arrowhead, which would say who sends them (a
+    /// worksheet's speaker questions).
+    #[prop_or_default]
+    pub unsaid: Vec<usize>,
     /// In the player: how many events are shown (the last one is the current event);
     /// `None`: all of them.
     #[prop_or_default]
@@ -53,7 +57,9 @@ pub fn Sequence(props: &SequenceProps) -> Html {
         }
     });
     let arrows = rows[start..shown].iter().map(|row| {
-        let fam = format!("fam-{}", row.family.css_class());
+        let unsaid = props.unsaid.contains(&row.index);
+        // Grey where who sends it is the question: a reply's colour would answer it.
+        let fam = if unsaid { "fam-note".to_string() } else { format!("fam-{}", row.family.css_class()) };
         let is_current = current == Some(row.index);
         let blank = props.blanks.iter().position(|&b| b == row.index);
         let said = match blank {
@@ -64,6 +70,8 @@ pub fn Sequence(props: &SequenceProps) -> Html {
         };
         let who = if row.from == row.to {
             format!("{}: ", name(row.from))
+        } else if unsaid {
+            format!("between {} and {}, who sends it? ", name(row.from.min(row.to)), name(row.from.max(row.to)))
         } else {
             format!("{} to {}: ", name(row.from), name(row.to))
         };
@@ -75,7 +83,11 @@ pub fn Sequence(props: &SequenceProps) -> Html {
         } else {
             let (a, b) = (centre(row.from), centre(row.to));
             let (lo, hi) = (a.min(b), a.max(b));
-            let class = if b > a { "seq-arrow right" } else { "seq-arrow left" };
+            let class = match (unsaid, b > a) {
+                (true, _) => "seq-arrow",
+                (false, true) => "seq-arrow right",
+                (false, false) => "seq-arrow left",
+            };
             let line = |inside: Html| html! { <span {class} style={format!("grid-column: {lo} / {hi}")}>{ inside }</span> };
             if blank.is_some() {
                 line(said)

@@ -20,7 +20,7 @@ pub struct SheetBarProps {
     pub lesson: Shared<Lesson>,
     pub run: Shared<LessonRun>,
     pub sheet: Sheet,
-    /// The replies the sequence diagram leaves blank (the worksheet's), by event index.
+    /// The events the sequence diagram leaves blank (the worksheet's), by event index.
     pub blanks: Vec<usize>,
     /// The worksheet's answer key is shown and printed (a class's copies go without it).
     #[prop_or_default]
@@ -104,11 +104,15 @@ impl Export {
                     download(&name("network.svg"), "image/svg+xml", &svg);
                 }
             }
-            Export::Sequence => download(
-                &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
-                "image/svg+xml",
-                &export::sequence_svg(&run.trace, &lesson.title, blanks),
-            ),
+            Export::Sequence => {
+                // A worksheet's: its speaker questions' arrows without their heads too.
+                let unsaid = if blanks.is_empty() { Vec::new() } else { export::unsaid_senders(lesson, run) };
+                download(
+                    &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
+                    "image/svg+xml",
+                    &export::sequence_svg(&run.trace, &lesson.title, blanks, &unsaid),
+                )
+            }
             Export::Gift => download(&name("quiz-gift.txt"), TEXT, &export::gift(lesson, run)),
             Export::MoodleXml => {
                 download(&name("quiz-moodle.xml"), "application/xml", &export::moodle_xml(lesson, run))

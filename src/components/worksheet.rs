@@ -1,6 +1,7 @@
 //! A lesson's worksheet (full build, `#/worksheet/<id>`): the network, the conversation as
 //! a sequence diagram with chosen replies left blank (those the lesson's questions ask
-//! about, else every reply with a code: `export::blanks`), the lesson's questions, and an
+//! about, else every reply with a code: `export::blanks`) and the events its speaker
+//! questions ask about blank and without their arrowhead, the lesson's questions, and an
 //! answer key on a page of its own (left out with "With the answer key" unticked, for a
 //! class's copies). The answers are the engine's.
 
@@ -34,6 +35,7 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
     let Some(Ok((lesson, run))) = loaded.clone() else { return sheet_notice(&loaded) };
     let trace = &run.trace;
     let blanks = export::blanks(&lesson, &run);
+    let unsaid = export::unsaid_senders(&lesson, &run);
     let items = export::quiz_items(&lesson, &run);
     let host = |h: usize| trace.hosts.get(h).map_or("?", |i| i.label.as_str());
     let questions = items.iter().map(|item| {
@@ -88,13 +90,14 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                 <h2 id="worksheet-sequence">{ "The conversation" }</h2>
                 <p>{ format!(
                     "Each arrow is one step, in order, from the host that sends it to the one that receives it. \
-                     Fill in {}: what does the server answer?",
+                     Fill in {}: what does the server answer?{}",
                     match blanks.len() {
                         1 => "the numbered box".to_string(),
                         n => format!("the {n} numbered boxes"),
-                    }
+                    },
+                    if unsaid.is_empty() { "" } else { " Where a line has no arrowhead, who sends it, and what?" }
                 ) }</p>
-                <Sequence run={run.clone()} blanks={blanks.clone()} />
+                <Sequence run={run.clone()} blanks={blanks.clone()} {unsaid} />
             </section>
             if !items.is_empty() {
                 <section class="sheet-section" aria-labelledby="worksheet-questions">

@@ -133,16 +133,25 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     });
     // A shared link's lesson arrives with the page: in the box, and played at once when it
     // is right; a link that cannot be read says why. Again when another link is opened in
-    // the same page (what the page said of the one before goes).
+    // the same page (what the page said of the one before goes, and goes too when the
+    // address no longer has a link).
     {
         let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
-        use_effect_with(props.shared.clone(), move |shared| match shared.as_deref().map(shared_text) {
-            Some(Ok(t)) => {
-                text.set(t.clone());
-                take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
+        let link_said = use_mut_ref(|| false);
+        use_effect_with(props.shared.clone(), move |shared| {
+            let said_before = link_said.replace(false);
+            match shared.as_deref().map(shared_text) {
+                Some(Ok(t)) => {
+                    text.set(t.clone());
+                    take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
+                }
+                Some(Err(why)) => {
+                    link_said.replace(true);
+                    outcome.set(Outcome::Notice(why));
+                }
+                None if said_before => outcome.set(Outcome::None),
+                None => {}
             }
-            Some(Err(why)) => outcome.set(Outcome::Notice(why)),
-            None => {}
         });
     }
     use_effect_with((), |_| {

@@ -141,15 +141,25 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   assert.equal(new URL(page.url()).pathname, '/full/');
   assert.equal(await text(page, '#sheet-title'), 'Sending an email');
 
-  // The conversation: a row per event; the one reply a question asks about (354) is blank.
+  // The conversation: a row per event; what the questions ask about is blank: who speaks
+  // first (the greeting, its arrow without a head: which way it goes is the answer) and the
+  // reply to DATA (354).
   const rows = page.locator('[data-testid=seq-row]');
   assert.ok((await rows.count()) > 40);
   const blanks = page.locator('[data-testid=seq-row] [data-testid=blank]');
-  assert.equal(await blanks.count(), 1);
-  assert.equal(await blanks.first().innerText(), '(1)');
-  assert.match(await page.locator('[data-testid=worksheet]').innerText(), /Fill in the numbered box: what does the server answer\?/);
-  const blankRow = page.locator('[data-testid=seq-row]', { has: page.locator('[data-testid=blank]') });
-  assert.doesNotMatch(await blankRow.innerText(), /354/);
+  assert.deepEqual(await blanks.allInnerTexts(), ['(1)', '(2)']);
+  assert.match(
+    await page.locator('[data-testid=worksheet]').innerText(),
+    /Fill in the 2 numbered boxes: what does the server answer\? Where a line has no arrowhead, who sends it, and what\?/,
+  );
+  const blankRows = page.locator('[data-testid=seq-row]', { has: page.locator('[data-testid=blank]') });
+  const greeting = blankRows.first();
+  assert.doesNotMatch(await greeting.innerText(), /220|Alice's provider to|to Alice's provider/);
+  assert.match(await greeting.innerText(), /between Alice's laptop and Alice's provider, who sends it\?/);
+  assert.equal(await greeting.locator('.seq-arrow.right, .seq-arrow.left').count(), 0, 'no arrowhead');
+  assert.equal(await greeting.locator('.seq-arrow').count(), 1);
+  assert.equal(await greeting.getAttribute('class'), 'seq-row fam-note', 'grey: a reply\'s green would answer it');
+  assert.doesNotMatch(await blankRows.nth(1).innerText(), /354/);
   assert.match(await rows.first().innerText(), /^1\s+Alice's laptop:\s+Alice Liddell writes an email and presses Send\.$/);
   assert.match(await rows.nth(5).innerText(), /Alice's laptop to Alice's provider:\s+EHLO laptop\.example\.org/);
 
@@ -159,7 +169,8 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   assert.match(questions[0], /The connection is open\. Who speaks first\?\n[^]*Alice's laptop\n[^]*Alice's provider/);
   assert.match(questions[1], /What does her provider answer\?/);
   const key = await text(page, '[data-testid=answer-key]');
-  assert.match(key, /\(1\) step \d+, Alice's provider to Alice's laptop: 354 End data with <CR><LF>\.<CR><LF>/);
+  assert.match(key, /\(1\) step \d+, Alice's provider to Alice's laptop: 220 /);
+  assert.match(key, /\(2\) step \d+, Alice's provider to Alice's laptop: 354 End data with <CR><LF>\.<CR><LF>/);
   assert.match(key, /Who speaks first\?\s+Alice's provider\s+In the simulation: smtp\.example\.org \(Alice's provider\) sends: 220/);
   assert.match(key, /354: start the message/);
 
@@ -183,7 +194,7 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
 
   const seq = await download(page, 'download-sequence');
   assert.equal(seq.name, 'sending-an-email-worksheet-sequence.svg');
-  assert.equal((seq.body.match(/class="blank"/g) ?? []).length, 1);
+  assert.equal((seq.body.match(/class="blank"/g) ?? []).length, 2);
   // Of the two 354s (Alice's laptop, then the relay to Bob's provider), the asked one is blank.
   assert.equal((seq.body.match(/>354 End data/g) ?? []).length, 1);
   const gift = await download(page, 'download-gift');

@@ -213,6 +213,9 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
       { timeout: FIRST_LOAD_TIMEOUT },
     );
   }
+  // Back to the page without a link: what it said of the link goes.
+  await student.goto(`${server.url}/full/#/yours`);
+  await student.waitForFunction(() => !document.querySelector('.notice[role=status]'));
   await other.context.close();
   assert.deepEqual(other.errors, []);
 

@@ -151,7 +151,8 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
     for (lesson, run) in lessons() {
         let blanks = blanks(&lesson, &run);
         assert!(!blanks.is_empty(), "{}: a worksheet has something to fill in", lesson.id);
-        let svg = sequence_svg(&run.trace, &lesson.title, &blanks);
+        let unsaid = unsaid_senders(&lesson, &run);
+        let svg = sequence_svg(&run.trace, &lesson.title, &blanks, &unsaid);
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}\n{svg}", lesson.id));
         assert_eq!(doc.root_element().tag_name().name(), "svg");
         let rows = doc.descendants().filter(|n| n.has_tag_name("g")).count();
@@ -166,6 +167,18 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
         for (k, &b) in blanks.iter().enumerate() {
             assert_eq!(row_text(b), format!("{} ({})", b + 1, k + 1), "{}", lesson.id);
         }
+        // An arrow has its head, but where which end sends is a question (blank too).
+        for (i, e) in run.trace.events.iter().enumerate() {
+            let g = doc.descendants().filter(|n| n.has_tag_name("g")).nth(i).unwrap();
+            let heads = g.descendants().filter(|n| n.has_tag_name("polygon")).count();
+            let expected = usize::from(e.from != e.to && !unsaid.contains(&i));
+            assert_eq!(heads, expected, "{}: event {i}", lesson.id);
+            // Nor its colour: a reply's would say the server sends it.
+            if unsaid.contains(&i) {
+                assert_eq!(g.attribute("class"), Some("note"), "{}: event {i}", lesson.id);
+            }
+        }
+        assert!(unsaid.iter().all(|u| blanks.contains(u)), "{}", lesson.id);
     }
 }
 
@@ -178,6 +191,13 @@ fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply()
     assert_eq!(b.len(), 1);
     assert_eq!(run.trace.events[b[0]].kind.label(), "550");
     assert!(blank_answer(&run.trace, b[0]).starts_with("550 5.1.1"));
+    // Sending an email asks who speaks first (the greeting) and what DATA gets: both
+    // blank, the greeting's arrow without its head.
+    let (lesson, run) = find("sending-an-email");
+    let b = blanks(lesson, run);
+    let labels: Vec<String> = b.iter().map(|&i| run.trace.events[i].kind.label()).collect();
+    assert_eq!(labels, ["220", "354"]);
+    assert_eq!(unsaid_senders(lesson, run), [b[0]]);
     // Two failures asks only `outcome`: every reply with a code is blanked.
     let (lesson, run) = find("two-failures");
     let b = blanks(lesson, run);
