@@ -1,9 +1,9 @@
 //! The conversation as a sequence diagram in HTML: a lane per host, an arrow per event
 //! with what it says, numbered. In the player (`cursor`) only the events shown so far, the
 //! current one marked and drawn in; on a worksheet every event, the events in `blanks`
-//! show an empty numbered box to fill in, and those in `unsaid` have no arrowhead. A grid of half-lane columns places each
-//! arrow from the centre of its sender's lane to the centre of its receiver's, so it
-//! prints across pages row by row.
+//! show an empty numbered box to fill in, and those in `unsaid` have no arrowhead. A grid
+//! of half-lane columns places each arrow from the centre of its sender's lane to the
+//! centre of its receiver's, so it prints across pages row by row.
 
 use yew::prelude::*;
 
