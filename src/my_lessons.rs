@@ -5,9 +5,9 @@
 //! Saved in [`crate::saved`]'s format, like the progress.
 //!
 //! A shared link carries the whole lesson file: `#/shared/z.<base64url of the text,
-//! deflated>` (RFC 1951, miniz_oxide: a link less than half as long, 5,199 characters for
-//! "Sending an email"'s 9 KB), or, in links made before, `#/shared/<base64url of the
-//! text>`.
+//! deflated>` (RFC 1951, miniz_oxide: less than half as long, a hash of 5,202 characters
+//! for "Sending an email"'s 9,220 bytes against 12,303), or, in links made before,
+//! `#/shared/<base64url of the text>`.
 
 #[cfg(any(feature = "teacher", test))]
 use mailroom_core::base64;

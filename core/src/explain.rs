@@ -1810,12 +1810,12 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     }
     #[cfg(feature = "pop3")]
     if let (true, EventKind::Command { verb }) = (out.is_empty(), &ev.kind) {
-        let which = match ev.protocol {
-            Protocol::Pop3 => 2,
-            _ if crate::smtp::command::KNOWN_NOT_OFFERED.contains(&verb.as_str()) => 1,
-            _ => 0,
+        let key = match ev.protocol {
+            Protocol::Pop3 => "pop3",
+            _ if crate::smtp::command::KNOWN_NOT_OFFERED.contains(&verb.as_str()) => "smtp-502",
+            _ => "smtp",
         };
-        out.push(&UNKNOWN_COMMANDS[which]);
+        out.extend(UNKNOWN_COMMANDS.iter().find(|e| e.key == key));
     }
     out
 }
