@@ -215,6 +215,44 @@ impl fmt::Display for LessonError {
 
 impl std::error::Error for LessonError {}
 
+/// The front matter that opens on line `opened` (1-based, its `---`) has no closing `---`:
+/// the whole lesson was read as front matter. The teachers' build says where it should
+/// most likely have ended: before the first line that cannot be `name: value` (a fenced
+/// block, a heading, an anchor, a line of prose), so that the editor's go-to-line lands
+/// where the `---` is missing.
+fn front_matter_not_closed(lines: &[&str], opened: usize, mut errors: Vec<LessonError>) -> Vec<LessonError> {
+    #[cfg(feature = "teacher")]
+    {
+        let end = lines.iter().enumerate().skip(opened).find(|(_, l)| {
+            let l = l.trim();
+            l.starts_with("```")
+                || l.starts_with("##")
+                || l.starts_with('@')
+                || (!l.is_empty() && !l.starts_with('#') && !l.contains(':'))
+        });
+        if let Some((n, l)) = end {
+            let l = l.trim();
+            let mut shown: String = l.chars().take(40).collect();
+            if shown.len() < l.len() {
+                shown.push('…');
+            }
+            // The mistakes found above it still stand; those below were read as front
+            // matter by mistake.
+            errors.retain(|e| e.line <= n);
+            errors.push(err(
+                n + 1,
+                format!(
+                    "the front matter opened by the `---` on line {opened} is not closed: put a `---` line before this one, which reads: {shown}"
+                ),
+            ));
+            return errors;
+        }
+    }
+    #[cfg(not(feature = "teacher"))]
+    let _ = (lines, &mut errors);
+    vec![err(opened, "the front matter is not closed with `---`")]
+}
+
 /// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence;
 /// `None` when the file ends first. `*i` moves past the closing fence.
 fn fenced_block(lines: &[&str], i: &mut usize) -> Option<String> {
@@ -273,7 +311,7 @@ impl Lesson {
         let front_start = i;
         loop {
             let Some(line) = lines.get(i) else {
-                return Err(vec![err(front_start, "the front matter is not closed with `---`")]);
+                return Err(front_matter_not_closed(&lines, front_start, errors));
             };
             i += 1;
             if line.trim() == "---" {
@@ -1003,6 +1041,14 @@ mod tests {
             let e = Lesson::parse("x", text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
         }
+        // Front matter left open: the teachers' build points at the first line that cannot
+        // be in it, where the `---` is missing (the first load's words are shorter).
+        let open = "---\ntitle: T\nfrom: a@b\n\n## S\n@ start\n";
+        let e = Lesson::parse("x", open).unwrap_err().to_string();
+        #[cfg(feature = "teacher")]
+        assert!(e.contains("line 5: the front matter opened by the `---` on line 1 is not closed"), "{e}");
+        #[cfg(not(feature = "teacher"))]
+        assert!(e.contains("line 1: the front matter is not closed"), "{e}");
     }
 
     #[test]
