@@ -142,7 +142,9 @@ pub fn App() -> Html {
     let asking = due.is_some();
     let announce = match player.current() {
         _ if player.nudged => crate::components::predict::NUDGE.to_string(),
-        _ if due.is_some() => format!("Question: {}", due.map(|q| q.prompt.as_str()).unwrap_or_default()),
+        // The question's prompt takes the focus (predict.rs), and a screen reader reads it
+        // there: said here too, it was heard twice.
+        _ if asking => "A question before the next step.".to_string(),
         Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
         None => format!("Step 0 of {total}. Nothing has happened yet."),
     };

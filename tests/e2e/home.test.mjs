@@ -134,7 +134,9 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   // The first question: who speaks first once the connection is open? The server.
   const at = await toQuestion(page);
   assert.equal(await text(page, '.predict-prompt'), 'The connection is open. Who speaks first?');
-  assert.equal(await text(page, '[data-testid=announcer]'), 'Question: The connection is open. Who speaks first?');
+  // The announcer says only that a question came: the prompt has the focus, and a screen
+  // reader reads it there (said in both, it was heard twice).
+  assert.equal(await text(page, '[data-testid=announcer]'), 'A question before the next step.');
   // The keyboard is on the question, not on a choice (its ring would read as a hint);
   // play stops here too.
   await page.waitForFunction(() => document.activeElement?.textContent === 'The connection is open. Who speaks first?');
