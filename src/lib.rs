@@ -28,6 +28,11 @@ pub mod shared;
 pub mod sheets;
 pub mod state;
 
+// The allocator: talc instead of Rust's default for wasm (dlmalloc).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use components::app::App;
 pub use hooks::{LessonSource, set_lesson_source};
 
