@@ -205,13 +205,19 @@ pub fn App() -> Html {
                 if let Some((question, number, moment)) = predict {
                     <Predict {question} {number} {moment} nudged={player.nudged} onreply={on_reply} onskip={on_skip} />
                 }
-                <ExplanationCard
-                    run={player.run.clone()}
-                    focused={player.focused()}
-                    selected={player.selected.is_some()}
-                    dispatch={dispatch.clone()}
-                    {asking}
-                />
+                // While a question waits, the card of the current event would only say
+                // "predict first" (its text follows the answer), and on a laptop's screen it
+                // pushed the mailboxes out of the column: the question takes its place. A row
+                // the student selects is still explained (the text after the answer).
+                if !asking || player.selected.is_some() {
+                    <ExplanationCard
+                        run={player.run.clone()}
+                        focused={player.focused()}
+                        selected={player.selected.is_some()}
+                        dispatch={dispatch.clone()}
+                        {asking}
+                    />
+                }
                 // A lesson with mail programs shows them next to the maildrops they read (the
                 // mailboxes that matter, on the servers); the others show the mailboxes.
                 // IMAP lessons (full build only) show each device's view beside the server's;
