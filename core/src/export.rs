@@ -261,6 +261,7 @@ fn is_coded_reply(ev: &TraceEvent) -> bool {
 /// `reply` questions ask about (a lesson without such questions blanks every reply with a
 /// code: SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`), and the events its `speaker`
 /// questions ask about, whose arrow would answer them ([`unsaid_senders`]).
+/// Only those the worksheet draws: before its [`worksheet_end`].
 pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     let mut out = asked(lesson, run, QuestionKind::Reply);
     if out.is_empty() {
@@ -269,7 +270,16 @@ pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     out.extend(unsaid_senders(lesson, run));
     out.sort_unstable();
     out.dedup();
+    let end = worksheet_end(lesson, run);
+    out.retain(|&b| b < end);
     out
+}
+
+/// How many events a worksheet's conversation draws: up to the event of the lesson's first
+/// `outcome` question ("delivered or bounced?"), whose answer the steps after it would
+/// draw (the bounce's arrows, or the delivery); without one, all of them.
+pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
+    asked(lesson, run, QuestionKind::Outcome).first().copied().unwrap_or(run.trace.events.len())
 }
 
 /// The events of the lesson's `speaker` questions ("who speaks first?"), in order: a
@@ -328,9 +338,11 @@ fn fit(room: usize) -> usize {
 /// The sequence diagram as a standalone SVG file: a lane per host, an arrow per event with
 /// what it says, numbered on the left. The events in `blanks` show an empty numbered box
 /// instead of their text (a worksheet; [`blank_answer`] gives the key), and those in
-/// `unsaid` a line without its arrowhead.
-pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usize]) -> String {
-    let rows = sequence(trace);
+/// `unsaid` a line without its arrowhead; only the first `until` events are drawn (a
+/// worksheet's [`worksheet_end`]).
+pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usize], until: usize) -> String {
+    let mut rows = sequence(trace);
+    rows.truncate(until);
     let n = trace.hosts.len().max(1);
     let width = 2 * SIDE + (n - 1) * LANE;
     let height = HEAD + rows.len() * ROW + 30;

@@ -27,6 +27,10 @@ pub struct SequenceProps {
     /// `None`: all of them.
     #[prop_or_default]
     pub cursor: Option<usize>,
+    /// On a worksheet: how many events are drawn (the ones after would answer one of its
+    /// questions); `None`: all of them.
+    #[prop_or_default]
+    pub until: Option<usize>,
 }
 
 /// The grid lines of host `h`'s lane: the first column holds the row numbers, then two
@@ -41,7 +45,7 @@ pub fn Sequence(props: &SequenceProps) -> Html {
     let n = trace.hosts.len();
     // The arrows' texts are made once per run, not at every step.
     let rows = use_memo(props.run.clone(), |run| export::sequence(&run.trace));
-    let shown = props.cursor.map_or(rows.len(), |c| c.min(rows.len()));
+    let shown = props.cursor.or(props.until).map_or(rows.len(), |c| c.min(rows.len()));
     // In the player, as in the transcript, a window of arrows before the current one.
     let start =
         if props.cursor.is_some() { crate::components::transcript::first_row(shown, 1, None) } else { 0 };

@@ -105,12 +105,17 @@ impl Export {
                 }
             }
             Export::Sequence => {
-                // A worksheet's: its speaker questions' arrows without their heads too.
-                let unsaid = if blanks.is_empty() { Vec::new() } else { export::unsaid_senders(lesson, run) };
+                // A worksheet's: its speaker questions' arrows without their heads too, and
+                // only up to where an outcome question asks what comes next.
+                let (unsaid, until) = if blanks.is_empty() {
+                    (Vec::new(), run.trace.events.len())
+                } else {
+                    (export::unsaid_senders(lesson, run), export::worksheet_end(lesson, run))
+                };
                 download(
                     &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
                     "image/svg+xml",
-                    &export::sequence_svg(&run.trace, &lesson.title, blanks, &unsaid),
+                    &export::sequence_svg(&run.trace, &lesson.title, blanks, &unsaid, until),
                 )
             }
             Export::Gift => download(&name("quiz-gift.txt"), TEXT, &export::gift(lesson, run)),

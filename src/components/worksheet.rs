@@ -1,9 +1,10 @@
 //! A lesson's worksheet (full build, `#/worksheet/<id>`): the network, the conversation as
 //! a sequence diagram with chosen replies left blank (those the lesson's questions ask
 //! about, else every reply with a code: `export::blanks`) and the events its speaker
-//! questions ask about blank and without their arrowhead, the lesson's questions, and an
-//! answer key on a page of its own (left out with "With the answer key" unticked, for a
-//! class's copies). The answers are the engine's.
+//! questions ask about blank and without their arrowhead (up to an `outcome` question's
+//! step, whose answer the steps after it would draw: `export::worksheet_end`), the
+//! lesson's questions, and an answer key on a page of its own (left out with "With the
+//! answer key" unticked, for a class's copies). The answers are the engine's.
 
 use yew::prelude::*;
 
@@ -36,6 +37,7 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
     let trace = &run.trace;
     let blanks = export::blanks(&lesson, &run);
     let unsaid = export::unsaid_senders(&lesson, &run);
+    let end = export::worksheet_end(&lesson, &run);
     let items = export::quiz_items(&lesson, &run);
     let host = |h: usize| trace.hosts.get(h).map_or("?", |i| i.label.as_str());
     let questions = items.iter().map(|item| {
@@ -97,7 +99,12 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                     },
                     if unsaid.is_empty() { "" } else { " Where a line has no arrowhead, who sends it, and what?" }
                 ) }</p>
-                <Sequence run={run.clone()} blanks={blanks.clone()} {unsaid} />
+                if end < trace.events.len() {
+                    <p data-testid="sequence-end">{ format!(
+                        "The conversation stops after step {end}: what happens next is one of the questions below."
+                    ) }</p>
+                }
+                <Sequence run={run.clone()} blanks={blanks.clone()} {unsaid} until={end} />
             </section>
             if !items.is_empty() {
                 <section class="sheet-section" aria-labelledby="worksheet-questions">

@@ -214,3 +214,30 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');
 });
+
+test('a worksheet asking how a message ends stops its conversation before the answer', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/worksheet/no-mx`);
+  await page.locator('[data-testid=worksheet][data-lesson=no-mx]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  // "Will it be delivered or bounced?" is asked before the null MX's answer: the rows after
+  // it (the bounce written at once, sent back to Alice) would answer it, so they are left out.
+  const questions = await page.locator('[data-testid=question]').allInnerTexts();
+  assert.ok(questions.some((q) => /delivered or bounced\?/.test(q)), questions.join('\n'));
+  const end = await text(page, '[data-testid=sequence-end]');
+  const [, step] = end.match(/^The conversation stops after step (\d+): what happens next is one of the questions below\.$/) ?? [];
+  assert.ok(step, end);
+  const rows = page.locator('[data-testid=seq-row]');
+  assert.equal(await rows.count(), Number(step));
+  assert.match(await rows.last().innerText(), new RegExp(`^${step}\\s`));
+  const drawn = await page.locator('[data-testid=sequence]').innerText();
+  assert.match(drawn, /IN MX/, 'the lookups before the question are drawn');
+  assert.doesNotMatch(drawn, /null MX|5\.1\.10|Undelivered|MAILER-DAEMON/i, 'nothing of the bounce');
+  // The key still answers it; the SVG download stops where the page does.
+  assert.match(await text(page, '[data-testid=answer-key]'), /delivered or bounced\?\s+bounced/i);
+  const seq = await download(page, 'download-sequence');
+  assert.equal((seq.body.match(/<g /g) ?? []).length, Number(step));
+  await context.close();
+  assert.deepEqual(errors, [], 'no errors in the page');
+  assert.deepEqual(offsite, [], 'no request leaves the site');
+});

@@ -152,11 +152,15 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
         let blanks = blanks(&lesson, &run);
         assert!(!blanks.is_empty(), "{}: a worksheet has something to fill in", lesson.id);
         let unsaid = unsaid_senders(&lesson, &run);
-        let svg = sequence_svg(&run.trace, &lesson.title, &blanks, &unsaid);
+        let end = worksheet_end(&lesson, &run);
+        let svg = sequence_svg(&run.trace, &lesson.title, &blanks, &unsaid, end);
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{}: {e}\n{svg}", lesson.id));
         assert_eq!(doc.root_element().tag_name().name(), "svg");
         let rows = doc.descendants().filter(|n| n.has_tag_name("g")).count();
-        assert_eq!(rows, run.trace.events.len(), "{}: a row per event", lesson.id);
+        assert_eq!(rows, end, "{}: a row per event, up to the worksheet's end", lesson.id);
+        let whole = sequence_svg(&run.trace, &lesson.title, &[], &[], run.trace.events.len());
+        let whole = roxmltree::Document::parse(&whole).unwrap();
+        assert_eq!(whole.descendants().filter(|n| n.has_tag_name("g")).count(), run.trace.events.len());
         let boxes = doc.descendants().filter(|n| n.attribute("class") == Some("blank")).count();
         assert_eq!(boxes, blanks.len(), "{}", lesson.id);
         // A blanked row says nothing but its number.
@@ -168,7 +172,7 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
             assert_eq!(row_text(b), format!("{} ({})", b + 1, k + 1), "{}", lesson.id);
         }
         // An arrow has its head, but where which end sends is a question (blank too).
-        for (i, e) in run.trace.events.iter().enumerate() {
+        for (i, e) in run.trace.events.iter().enumerate().take(end) {
             let g = doc.descendants().filter(|n| n.has_tag_name("g")).nth(i).unwrap();
             let heads = g.descendants().filter(|n| n.has_tag_name("polygon")).count();
             let expected = usize::from(e.from != e.to && !unsaid.contains(&i));
@@ -198,11 +202,44 @@ fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply()
     let labels: Vec<String> = b.iter().map(|&i| run.trace.events[i].kind.label()).collect();
     assert_eq!(labels, ["220", "354"]);
     assert_eq!(unsaid_senders(lesson, run), [b[0]]);
-    // Two failures asks only `outcome`: every reply with a code is blanked.
+    // Two failures asks only `outcome`: every reply with a code is blanked, up to the step
+    // it asks before, where the worksheet's conversation stops.
     let (lesson, run) = find("two-failures");
     let b = blanks(lesson, run);
-    let replies = run.trace.events.iter().filter(|e| matches!(e.kind, EventKind::Reply { .. })).count();
+    let end = worksheet_end(lesson, run);
+    let replies =
+        run.trace.events[..end].iter().filter(|e| matches!(e.kind, EventKind::Reply { .. })).count();
     assert_eq!(b.len(), replies);
+    assert!(!b.is_empty() && b.iter().all(|&i| i < end));
+}
+
+/// A question on how a message ends ("delivered or bounced?") is answered by the steps after
+/// it (the bounce's arrows, the delivery): a worksheet's conversation stops before its
+/// event, so that nothing drawn gives the answer away.
+#[test]
+fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
+    let mut cut = 0;
+    for (lesson, run) in lessons() {
+        let end = worksheet_end(&lesson, &run);
+        let outcome = lesson
+            .steps
+            .iter()
+            .zip(&run.anchors)
+            .find(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Outcome))
+            .and_then(|(_, a)| *a);
+        let Some(at) = outcome else {
+            assert_eq!(end, run.trace.events.len(), "{}", lesson.id);
+            continue;
+        };
+        cut += 1;
+        assert_eq!(end, at, "{}", lesson.id);
+        // What answers it, a delivery or a bounce, comes in the steps left out.
+        let fate = run.trace.events[end..]
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::Bounce { .. } | EventKind::Delivery { .. }));
+        assert!(fate, "{}", lesson.id);
+    }
+    assert!(cut >= 4, "only {cut} lessons ask how a message ends");
 }
 
 #[test]
