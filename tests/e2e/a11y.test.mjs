@@ -17,13 +17,9 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { isolatedContext, artifactPath, lessonShown, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const FIRST_LOAD_TIMEOUT = 30_000;
 const TIMEOUT = 15_000;
@@ -43,21 +39,10 @@ let server;
 let browser;
 
 before(async () => {
-  for (const page of ['index.html', 'full/index.html']) {
-    try {
-      await access(path.join(DIST, page));
-    } catch {
-      throw new Error(`no ${path.join(DIST, page)}: build the app first (scripts/build.sh)`);
-    }
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild(['index.html', 'full/index.html']));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 async function waitUntil(page, what, predicate, arg, timeout = TIMEOUT) {
   try {

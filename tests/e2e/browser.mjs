@@ -2,9 +2,9 @@
 // Never `npx playwright install`: we drive /usr/bin/chromium (scripts/setup.sh installs it).
 
 import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { repoRoot } from './server.mjs';
+import { repoRoot, defaultRoot, startServer } from './server.mjs';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -20,6 +20,31 @@ export const CHROMIUM_ARGS = [
 ];
 
 export const ARTIFACTS = path.join(repoRoot, 'tests', 'e2e', 'artifacts');
+
+/** The release build the journeys test: dist/, or the one MAILROOM_DIST names. */
+export const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
+
+/**
+ * For a test file's `before`: checks that the build holds `files` (or says to build it
+ * first), serves it on loopback and launches Chromium. `closeBuild` for its `after`.
+ */
+export async function openBuild(files = ['index.html']) {
+  for (const file of files) {
+    try {
+      await access(path.join(DIST, file));
+    } catch {
+      throw new Error(`no ${path.join(DIST, file)}: build the app first (scripts/build.sh)`);
+    }
+  }
+  const server = await startServer({ root: DIST });
+  return { server, browser: await launchBrowser() };
+}
+
+/** Closes what `openBuild` opened (either may be missing if it failed). */
+export async function closeBuild({ server, browser }) {
+  await browser?.close();
+  await server?.close();
+}
 
 export async function launchBrowser() {
   // playwright-core gives every launch a fresh temporary --user-data-dir.

@@ -9,12 +9,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown, stepRight } from './browser.mjs';
+import { isolatedContext, artifactPath, lessonShown, stepRight, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 const TIMEOUT = 15_000;
 const LESSONS = ['sending-an-email', 'a-bounce', 'retrieving-mail-with-pop3', 'keeping-mail-on-the-server', 'connection-drops-before-quit', 'the-pop3-lock', 'the-whole-journey', 'full-mailbox', 'too-big', 'unknown-domain', 'no-mx', 'logging-in', 'end-of-data', 'starttls', 'when-starttls-fails', 'greylisting', 'days-later', 'two-failures', 'relaying', 'bcc', 'trusted-network', 'reading-a-bounce', 'dns-and-mx', 'email-myths', 'anatomy-of-a-message'];
@@ -48,19 +44,10 @@ let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** A fresh page of a fresh context (no settings kept) at `size`, opened at `hash`. */
 async function open(size, hash, extra = {}) {

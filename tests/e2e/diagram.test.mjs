@@ -8,12 +8,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, lessonShown } from './browser.mjs';
+import { isolatedContext, lessonShown, openBuild, closeBuild, DIST } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 /** Two hosts' lines side by side closer than this (SVG units) read as one line: it is the
  * width of a space between two words of a state (26 units bold). */
@@ -23,19 +21,10 @@ let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** Steps through the lesson on the page by its address, 0 to the end, and returns every
  * step where two hosts' lines touch or a line leaves the drawing, in words. */

@@ -13,15 +13,13 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, ARTIFACTS, lessonShown } from './browser.mjs';
+import { isolatedContext, artifactPath, ARTIFACTS, lessonShown, openBuild, closeBuild } from './browser.mjs';
 
 const LESSON = 'sending-an-email';
 const BOB = 'bob@example.net';
 const SUBJECT = 'Lunch on Friday?';
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 
 const FIRST_LOAD_TIMEOUT = 30_000; // fetch + compile the wasm on a slow CI machine
 const TIMEOUT = 15_000; // any other state change
@@ -140,25 +138,18 @@ let offsite;
 let errors;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
-  }
   // Failure screenshots from an earlier run would only mislead.
   for (const name of await readdir(ARTIFACTS).catch(() => [])) {
     if (name.startsWith('failure-')) await rm(path.join(ARTIFACTS, name), { force: true });
   }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild());
   ({ context, offsite, errors } = await isolatedContext(browser, server.url));
   context.setDefaultTimeout(TIMEOUT);
 });
 
 after(async () => {
   await context?.close();
-  await browser?.close();
-  await server?.close();
+  await closeBuild({ server, browser });
 });
 
 // ---------------------------------------------------------------- journey --

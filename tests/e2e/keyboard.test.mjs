@@ -7,12 +7,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, lessonShown, stepRight } from './browser.mjs';
+import { isolatedContext, lessonShown, stepRight, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 const PLAYER = 'main[data-testid=player]';
 
@@ -20,19 +16,10 @@ let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** The focused element: a description, whether it shows a focus ring (outline or box
  * shadow) and whether it lies inside the window. */

@@ -8,31 +8,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+import { isolatedContext, artifactPath, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const TIMEOUT = 30_000;
 
 let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'full', 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'full', 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild(['full/index.html']));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** The terminal's text once the page shows every event (the animation has caught up). */
 async function settled(page) {

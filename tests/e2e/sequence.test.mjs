@@ -6,12 +6,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown, stepRight } from './browser.mjs';
+import { isolatedContext, artifactPath, lessonShown, stepRight, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 const PLAYER = 'main[data-testid=player]';
 const PANEL = '[data-testid=sequence-panel]';
@@ -20,19 +16,10 @@ let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild());
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** What the sequence panel shows: its rows' numbers, the current one, whether that one
  * lies inside the panel's visible box (below the sticky host names), and the cursor. */

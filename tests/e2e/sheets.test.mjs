@@ -6,33 +6,19 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath } from './browser.mjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { isolatedContext, artifactPath, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 
 let server;
 let browser;
 
 before(async () => {
-  for (const f of ['index.html', 'full/index.html']) {
-    try {
-      await access(path.join(DIST, f));
-    } catch {
-      throw new Error(`no ${path.join(DIST, f)}: build the app first (scripts/build.sh)`);
-    }
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild(['index.html', 'full/index.html']));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 const text = (page, sel) => page.locator(sel).innerText();
 

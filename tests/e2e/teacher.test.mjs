@@ -7,31 +7,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { isolatedContext, artifactPath, lessonShown, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 
 let server;
 let browser;
 
 before(async () => {
-  try {
-    await access(path.join(DIST, 'full', 'index.html'));
-  } catch {
-    throw new Error(`no ${path.join(DIST, 'full', 'index.html')}: build the app first (scripts/build.sh)`);
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild(['full/index.html']));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 const GOOD = `---
 title: Our own bounce

@@ -10,12 +10,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { startServer, defaultRoot } from './server.mjs';
-import { launchBrowser, isolatedContext, artifactPath, lessonShown } from './browser.mjs';
+import { isolatedContext, artifactPath, lessonShown, openBuild, closeBuild } from './browser.mjs';
 
-const DIST = process.env.MAILROOM_DIST ? path.resolve(process.env.MAILROOM_DIST) : defaultRoot;
 const FIRST_LOAD_TIMEOUT = 30_000;
 const TIMEOUT = 15_000;
 const PLAYER = 'main[data-testid=player]';
@@ -24,21 +20,10 @@ let server;
 let browser;
 
 before(async () => {
-  for (const page of ['index.html', 'full/index.html']) {
-    try {
-      await access(path.join(DIST, page));
-    } catch {
-      throw new Error(`no ${path.join(DIST, page)}: build the app first (scripts/build.sh)`);
-    }
-  }
-  server = await startServer({ root: DIST });
-  browser = await launchBrowser();
+  ({ server, browser } = await openBuild(['index.html', 'full/index.html']));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+after(() => closeBuild({ server, browser }));
 
 /** Opens `lesson` by its address in the lite app and waits for the full app to play it. */
 async function openInFull(page, lesson) {
