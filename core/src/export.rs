@@ -260,32 +260,38 @@ fn is_coded_reply(ev: &TraceEvent) -> bool {
 /// The events a worksheet leaves blank, by event index, in order: the replies the lesson's
 /// `reply` questions ask about (a lesson without such questions blanks every reply with a
 /// code: SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`), and the events its `speaker`
-/// questions ask about, whose arrow would answer them ([`unsaid_senders`]).
-/// Only those the worksheet draws: before its [`worksheet_end`].
+/// questions ask about, whose arrow would answer them ([`unsaid_senders`]); only those the
+/// worksheet draws, before its [`worksheet_end`].
 pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
+    let end = worksheet_end(lesson, run);
     let mut out = asked(lesson, run, QuestionKind::Reply);
+    out.retain(|&b| b < end);
     if out.is_empty() {
-        out = run.trace.events.iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
+        out = run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
     }
     out.extend(unsaid_senders(lesson, run));
     out.sort_unstable();
     out.dedup();
-    let end = worksheet_end(lesson, run);
-    out.retain(|&b| b < end);
     out
 }
 
-/// How many events a worksheet's conversation draws: up to the event of the lesson's first
-/// `outcome` question ("delivered or bounced?"), whose answer the steps after it would
-/// draw (the bounce's arrows, or the delivery); without one, all of them.
+/// How many events a worksheet's conversation draws: up to where the player asks the
+/// lesson's earliest `outcome` question ("delivered or bounced?", [`crate::question::asked_at`]:
+/// before its event and the notes its sender wrote just before), whose answer the steps
+/// after it would draw (the bounce's arrows, or the delivery); without one, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
-    asked(lesson, run, QuestionKind::Outcome).first().copied().unwrap_or(run.trace.events.len())
+    let asked_at = |&a: &usize| crate::question::asked_at(&run.trace, a);
+    asked(lesson, run, QuestionKind::Outcome).iter().map(asked_at).min().unwrap_or(run.trace.events.len())
 }
 
-/// The events of the lesson's `speaker` questions ("who speaks first?"), in order: a
-/// worksheet draws them without the arrowhead, which would say who sends them.
+/// The events of the lesson's `speaker` questions ("who speaks first?") that a worksheet
+/// draws (before its [`worksheet_end`]), in order: it draws them without the arrowhead,
+/// which would say who sends them.
 pub fn unsaid_senders(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
-    asked(lesson, run, QuestionKind::Speaker)
+    let end = worksheet_end(lesson, run);
+    let mut out = asked(lesson, run, QuestionKind::Speaker);
+    out.retain(|&u| u < end);
+    out
 }
 
 /// The events of the lesson's questions of one kind, in order.

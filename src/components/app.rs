@@ -117,7 +117,7 @@ pub fn App() -> Html {
     // What the home page shows: the predictions made, passed questions left out.
     let score = player.at_end().then(|| player.score()).map(|(r, a, _)| (r, a)).filter(|&(_, a)| a > 0);
     use_record_progress(&player.lesson.id, player.cursor, shown, score);
-    use_focus_rescue(player.cursor, player.lesson.id.clone());
+    use_focus_rescue(player.cursor, player.selected, player.lesson.id.clone());
     use_effect_with(player.lesson.title.clone(), |title| {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             document.set_title(&format!("{title} · Mailroom"));
@@ -208,7 +208,7 @@ pub fn App() -> Html {
                 // While a question waits, the card of the current event would only say
                 // "predict first" (its text follows the answer), and on a laptop's screen it
                 // pushed the mailboxes out of the column: the question takes its place. A row
-                // the student selects is still explained (the text after the answer).
+                // the student selects still gets its card (its text, too, after the answer).
                 if !asking || player.selected.is_some() {
                     <ExplanationCard
                         run={player.run.clone()}

@@ -1,9 +1,9 @@
 //! The conversation as a sequence diagram in HTML: a lane per host, an arrow per event
 //! with what it says, numbered. In the player (`cursor`) only the events shown so far, the
-//! current one marked and drawn in; on a worksheet every event, the events in `blanks`
-//! show an empty numbered box to fill in, and those in `unsaid` have no arrowhead. A grid
-//! of half-lane columns places each arrow from the centre of its sender's lane to the
-//! centre of its receiver's, so it prints across pages row by row.
+//! current one marked and drawn in; on a worksheet every event up to `until`, the events
+//! in `blanks` show an empty numbered box to fill in, and those in `unsaid` have no
+//! arrowhead. A grid of half-lane columns places each arrow from the centre of its
+//! sender's lane to the centre of its receiver's, so it prints across pages row by row.
 
 use yew::prelude::*;
 
@@ -45,7 +45,7 @@ pub fn Sequence(props: &SequenceProps) -> Html {
     let n = trace.hosts.len();
     // The arrows' texts are made once per run, not at every step.
     let rows = use_memo(props.run.clone(), |run| export::sequence(&run.trace));
-    let shown = props.cursor.or(props.until).map_or(rows.len(), |c| c.min(rows.len()));
+    let shown = props.cursor.unwrap_or(rows.len()).min(props.until.unwrap_or(rows.len())).min(rows.len());
     // In the player, as in the transcript, a window of arrows before the current one.
     let start =
         if props.cursor.is_some() { crate::components::transcript::first_row(shown, 1, None) } else { 0 };

@@ -20,7 +20,8 @@ pub struct SheetBarProps {
     pub lesson: Shared<Lesson>,
     pub run: Shared<LessonRun>,
     pub sheet: Sheet,
-    /// The events the sequence diagram leaves blank (the worksheet's), by event index.
+    /// The events the worksheet's sequence diagram leaves blank, by event index (a hand-out:
+    /// none).
     pub blanks: Vec<usize>,
     /// The worksheet's answer key is shown and printed (a class's copies go without it).
     #[prop_or_default]
@@ -87,7 +88,7 @@ enum Export {
 
 impl Export {
     /// Makes the file and offers it.
-    fn download(self, lesson: &Lesson, run: &LessonRun, blanks: &[usize]) {
+    fn download(self, lesson: &Lesson, run: &LessonRun, worksheet: Option<&[usize]>) {
         let name = |ext: &str| file_name(&lesson.id, ext);
         const TEXT: &str = "text/plain;charset=utf-8";
         match self {
@@ -107,16 +108,16 @@ impl Export {
             Export::Sequence => {
                 // A worksheet's: its speaker questions' arrows without their heads too, and
                 // only up to where an outcome question asks what comes next.
-                let (unsaid, until) = if blanks.is_empty() {
-                    (Vec::new(), run.trace.events.len())
-                } else {
-                    (export::unsaid_senders(lesson, run), export::worksheet_end(lesson, run))
+                let svg = match worksheet {
+                    Some(blanks) => {
+                        let (unsaid, until) =
+                            (export::unsaid_senders(lesson, run), export::worksheet_end(lesson, run));
+                        export::sequence_svg(&run.trace, &lesson.title, blanks, &unsaid, until)
+                    }
+                    None => export::sequence_svg(&run.trace, &lesson.title, &[], &[], run.trace.events.len()),
                 };
-                download(
-                    &name(if blanks.is_empty() { "sequence.svg" } else { "worksheet-sequence.svg" }),
-                    "image/svg+xml",
-                    &export::sequence_svg(&run.trace, &lesson.title, blanks, &unsaid, until),
-                )
+                let file = if worksheet.is_some() { "worksheet-sequence.svg" } else { "sequence.svg" };
+                download(&name(file), "image/svg+xml", &svg)
             }
             Export::Gift => download(&name("quiz-gift.txt"), TEXT, &export::gift(lesson, run)),
             Export::MoodleXml => {
@@ -133,9 +134,12 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
     let asks = props.run.answers.iter().any(Option::is_some);
     let file = {
         let (lesson, run, blanks) = (props.lesson.clone(), props.run.clone(), props.blanks.clone());
+        let worksheet = props.sheet == Sheet::Worksheet;
         move |what: Export| {
             let (lesson, run, blanks) = (lesson.clone(), run.clone(), blanks.clone());
-            Callback::from(move |_: MouseEvent| what.download(&lesson, &run, &blanks))
+            Callback::from(move |_: MouseEvent| {
+                what.download(&lesson, &run, worksheet.then_some(blanks.as_slice()))
+            })
         }
     };
     let print = Callback::from(|_: MouseEvent| {

@@ -100,9 +100,10 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                     if unsaid.is_empty() { "" } else { " Where a line has no arrowhead, who sends it, and what?" }
                 ) }</p>
                 if end < trace.events.len() {
-                    <p data-testid="sequence-end">{ format!(
-                        "The conversation stops after step {end}: what happens next is one of the questions below."
-                    ) }</p>
+                    <p data-testid="sequence-end">{ match end {
+                        0 => "None of the conversation is drawn: what happens is one of the questions below.".to_string(),
+                        _ => format!("The conversation stops after step {end}: what happens next is one of the questions below."),
+                    } }</p>
                 }
                 <Sequence run={run.clone()} blanks={blanks.clone()} {unsaid} until={end} />
             </section>

@@ -18,12 +18,13 @@ fn focused_element() -> Option<web_sys::HtmlElement> {
 
 /// When the control that had the focus vanished or was disabled by the last render (the
 /// "Read" button of a message not yet delivered, "Next part" at the last part, a question
-/// answered), the focus would fall to the page's body: it goes to Play instead, so the
-/// keyboard and the screen reader keep their place. In presenter mode to the narration
-/// (which a screen reader then reads): Play would bring up the controls, which slide away
-/// only when the focus leaves them, over the projected page.
+/// answered, the explanation card's "back to the current step" while a question waits),
+/// the focus would fall to the page's body: it goes to the waiting question's prompt, or
+/// else to Play, so the keyboard and the screen reader keep their place. In presenter mode
+/// to the narration (which a screen reader then reads): Play would bring up the controls,
+/// which slide away only when the focus leaves them, over the projected page.
 #[hook]
-pub fn use_focus_rescue(cursor: usize, lesson: String) {
+pub fn use_focus_rescue(cursor: usize, selected: Option<usize>, lesson: String) {
     let last: Rc<RefCell<Option<web_sys::HtmlElement>>> = use_mut_ref(|| None);
     {
         let last = last.clone();
@@ -37,7 +38,7 @@ pub fn use_focus_rescue(cursor: usize, lesson: String) {
             move || drop(listener)
         });
     }
-    use_effect_with((cursor, lesson), move |_| {
+    use_effect_with((cursor, selected, lesson), move |_| {
         let lost =
             last.borrow().as_ref().is_some_and(|el| !el.is_connected() || el.has_attribute("disabled"));
         if !lost || focused_element().is_some_and(|el| !el.has_attribute("disabled")) {
@@ -47,6 +48,7 @@ pub fn use_focus_rescue(cursor: usize, lesson: String) {
         let find = |sel: &str| document.query_selector(sel).ok().flatten();
         let narration = crate::hooks::presenting_now().then(|| find("[data-testid=narration]")).flatten();
         if let Some(el) = narration
+            .or_else(|| find("h2.predict-prompt"))
             .or_else(|| find("[data-testid=play]"))
             .and_then(|p| p.dyn_into::<web_sys::HtmlElement>().ok())
         {

@@ -37,7 +37,12 @@ export async function openBuild(files = ['index.html']) {
     }
   }
   const server = await startServer({ root: DIST });
-  return { server, browser: await launchBrowser() };
+  try {
+    return { server, browser: await launchBrowser() };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
 }
 
 /** Closes what `openBuild` opened (either may be missing if it failed). */

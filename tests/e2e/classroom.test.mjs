@@ -590,5 +590,17 @@ test('10. focus is kept when its control goes away; capitals in the address', as
   await lessonShown(page, 'a-bounce');
   await waitUntil(page, 'the bounce lesson from capitals', () => document.title.includes('bounce'));
   assert.equal(await cursorOf(page), 3);
+  // While a question waits, the question has the explanation card's place; a row selected
+  // brings the card, and its "back to the current step" (which goes with it) leaves the
+  // focus on the question's prompt, not on the page's body.
+  for (let i = 0; i < 80 && !(await page.locator('[data-testid=predict-skip]').count()); i++) {
+    await page.keyboard.press('ArrowRight');
+  }
+  await waitUntil(page, 'the focus on the question', () => !!document.activeElement?.matches('.predict-prompt'));
+  assert.equal(await page.locator('[data-testid=explanation]').count(), 0, 'no card while the question waits');
+  await page.locator(SEL.row).nth(1).click();
+  await page.locator('[data-testid=explanation]').getByRole('button', { name: 'back to the current step' }).click();
+  await waitUntil(page, 'the card gone again', () => !document.querySelector('[data-testid=explanation]'));
+  await waitUntil(page, 'the focus back on the question', () => !!document.activeElement?.matches('.predict-prompt'));
   await context.close();
 });

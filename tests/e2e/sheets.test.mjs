@@ -218,7 +218,8 @@ test('a worksheet asking how a message ends stops its conversation before the an
   assert.match(await rows.last().innerText(), new RegExp(`^${step}\\s`));
   const drawn = await page.locator('[data-testid=sequence]').innerText();
   assert.match(drawn, /IN MX/, 'the lookups before the question are drawn');
-  assert.doesNotMatch(drawn, /null MX|5\.1\.10|Undelivered|MAILER-DAEMON/i, 'nothing of the bounce');
+  // Not the null MX's answer ("nomail.example. 3600 IN MX 0 .") nor the bounce written.
+  assert.doesNotMatch(drawn, /IN MX 0 \.|bounce/i, 'nothing of the answer');
   // The key still answers it; the SVG download stops where the page does.
   assert.match(await text(page, '[data-testid=answer-key]'), /delivered or bounced\?\s+bounced/i);
   const seq = await download(page, 'download-sequence');

@@ -221,18 +221,24 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
     let mut cut = 0;
     for (lesson, run) in lessons() {
         let end = worksheet_end(&lesson, &run);
-        let outcome = lesson
+        // Where the player asks it: before its event, and before the notes its sender
+        // wrote just before (a server's verdict).
+        let asked = lesson
             .steps
             .iter()
             .zip(&run.anchors)
-            .find(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Outcome))
-            .and_then(|(_, a)| *a);
-        let Some(at) = outcome else {
+            .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Outcome))
+            .filter_map(|(_, a)| *a)
+            .map(|a| crate::question::asked_at(&run.trace, a))
+            .min();
+        let Some(at) = asked else {
             assert_eq!(end, run.trace.events.len(), "{}", lesson.id);
             continue;
         };
         cut += 1;
         assert_eq!(end, at, "{}", lesson.id);
+        // Nothing the worksheet leaves blank or headless lies beyond what it draws.
+        assert!(blanks(&lesson, &run).iter().chain(&unsaid_senders(&lesson, &run)).all(|&b| b < end));
         // What answers it, a delivery or a bounce, comes in the steps left out.
         let fate = run.trace.events[end..]
             .iter()
@@ -240,6 +246,19 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
         assert!(fate, "{}", lesson.id);
     }
     assert!(cut >= 4, "only {cut} lessons ask how a message ends");
+
+    // A teacher's lesson whose only `reply` question comes after its outcome question: the
+    // worksheet still has boxes to fill in (every coded reply it draws), not none (with
+    // none, the page and the download would show every reply).
+    let tricky = Lesson::parse("tricky", TRICKY).unwrap();
+    let run = run_lesson(&tricky).unwrap();
+    let end = worksheet_end(&tricky, &run);
+    let typed = run.anchors[3].unwrap();
+    assert!(typed >= end, "the typed question's reply is past the end");
+    let b = blanks(&tricky, &run);
+    let coded = run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).count();
+    assert!(coded >= 3 && b.len() == coded, "{b:?}");
+    assert!(b.contains(&run.anchors[1].unwrap()) && !b.contains(&typed));
 }
 
 #[test]
