@@ -145,7 +145,18 @@ pub fn App() -> Html {
         // The question's prompt takes the focus (predict.rs), and a screen reader reads it
         // there: said here too, it was heard twice.
         _ if asking => "A question before the next step.".to_string(),
-        Some(i) => format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i)),
+        // Just answered (its event the current one): the verdict first (the focus has left
+        // the question, and the card's verdict is not read out by itself), then the step.
+        Some(i) => {
+            let step = format!("Step {} of {total}. {}", player.cursor, present::summary(player.trace(), i));
+            let anchor = player.current_step().and_then(|s| player.run.anchors.get(s).copied().flatten());
+            match &predict {
+                Some((_, _, Moment::Told { said, answer })) if anchor == Some(i) => {
+                    format!("{} {step}", crate::components::predict::verdict(said, answer).1)
+                }
+                _ => step,
+            }
+        }
         None => format!("Step 0 of {total}. Nothing has happened yet."),
     };
 

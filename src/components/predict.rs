@@ -39,7 +39,20 @@ fn score_text(right: usize, answered: usize, asked: usize) -> String {
     match asked.saturating_sub(answered) {
         0 => format!("You predicted {right} of {asked} right."),
         _ if answered == 0 => "No predictions this time: every question was left unanswered.".into(),
-        open => format!("You predicted {right} of {answered} right; {open} left unanswered."),
+        // "0 of 1 right; 1 left unanswered" read as if the lesson had asked one question.
+        _ => format!("You answered {answered} of {asked} questions: {right} right."),
+    }
+}
+
+/// The verdict on what the student said (its class, and its words), also what the
+/// announcer reads out when they answer.
+pub fn verdict(said: &Said, answer: &str) -> (&'static str, String) {
+    match said {
+        Said::Answer { right: true, .. } => ("right", format!("Right: {answer}.")),
+        Said::Answer { text, .. } => {
+            ("wrong", format!("Not this time: you said {text}; the answer is {answer}."))
+        }
+        Said::Skipped => ("", format!("The answer: {answer}.")),
     }
 }
 
@@ -111,13 +124,7 @@ pub fn Predict(props: &PredictProps) -> Html {
             }
         }
         (Moment::Told { said, answer }, Some(q)) => {
-            let (class, verdict) = match said {
-                Said::Answer { right: true, .. } => ("right", format!("Right: {answer}.")),
-                Said::Answer { text, .. } => {
-                    ("wrong", format!("Not this time: you said {text}; the answer is {answer}."))
-                }
-                Said::Skipped => ("", format!("The answer: {answer}.")),
-            };
+            let (class, verdict) = verdict(said, answer);
             html! {
                 <>
                     <p class="predict-prompt">{ q.prompt.clone() }</p>
@@ -151,8 +158,9 @@ mod tests {
         for (right, answered, asked, said) in [
             (1, 2, 2, "You predicted 1 of 2 right."),
             (0, 1, 1, "You predicted 0 of 1 right."),
-            (1, 1, 3, "You predicted 1 of 1 right; 2 left unanswered."),
-            (2, 3, 4, "You predicted 2 of 3 right; 1 left unanswered."),
+            (1, 1, 3, "You answered 1 of 3 questions: 1 right."),
+            (2, 3, 4, "You answered 3 of 4 questions: 2 right."),
+            (0, 1, 2, "You answered 1 of 2 questions: 0 right."),
             (0, 0, 2, "No predictions this time: every question was left unanswered."),
             (0, 0, 1, "No predictions this time: every question was left unanswered."),
         ] {

@@ -141,8 +141,13 @@ test('a student predicts replies, right and wrong, and the score survives a relo
     await text(page, '[data-testid=predict-verdict]'),
     'Not this time: you said Alice\'s laptop; the answer is smtp.example.org (Alice\'s provider).',
   );
-  // The explanation card explains the event, the 220 greeting.
+  // The explanation card explains the event, the 220 greeting; a screen reader hears the
+  // verdict before the step (the focus has left the question).
   assert.match(await text(page, '[data-testid=explanation]'), /220/);
+  assert.match(
+    await text(page, '[data-testid=announcer]'),
+    /^Not this time: you said Alice's laptop; the answer is smtp\.example\.org \(Alice's provider\)\. Step \d+ of \d+\. /,
+  );
   await page.screenshot({ path: await artifactPath('predict-told-1366.png') });
   // The second: DATA gets 354. Right this time, by keyboard (Tab to the second choice, Enter).
   await toQuestion(page);
@@ -153,6 +158,10 @@ test('a student predicts replies, right and wrong, and the score survives a relo
   assert.match(await page.evaluate(() => document.activeElement?.textContent), /^354/);
   await page.keyboard.press('Enter');
   assert.equal(await text(page, '[data-testid=predict-verdict]'), 'Right: 354.');
+  assert.match(await text(page, '[data-testid=announcer]'), /^Right: 354\. Step \d+ of \d+\. /);
+  // One step on, the step alone.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => /^Step \d+ of \d+\. /.test(document.querySelector('[data-testid=announcer]').textContent));
   await page.keyboard.press('End');
   assert.equal(await text(page, '[data-testid=predict-score]'), 'You predicted 1 of 2 right.');
   // Reloaded at the end: no question met this time, so no score card that would say every
