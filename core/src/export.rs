@@ -269,10 +269,34 @@ pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     if out.is_empty() {
         out = run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
     }
-    out.extend(unsaid_senders(lesson, run));
+    out.extend(asked_speakers(lesson, run));
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// True when event `b` would give away what blank `a` hides: a reply with the same code to
+/// the same command (the relay's `354` after the client's), or the same command.
+fn says_the_same(a: &TraceEvent, b: &TraceEvent) -> bool {
+    match (&a.kind, &b.kind) {
+        (EventKind::Reply { to_verb: x, .. }, EventKind::Reply { to_verb: y, .. }) => {
+            x == y && a.kind.label() == b.kind.label()
+        }
+        (EventKind::Command { verb: x }, EventKind::Command { verb: y }) => x == y,
+        _ => false,
+    }
+}
+
+/// The box event `index` shows on a worksheet, as a position in `blanks` (numbered from 1
+/// on the sheet): its own when it is a blank, else that of the blank it would give away
+/// ([`says_the_same`]): the same answer elsewhere in the conversation has the same number,
+/// and the key one line.
+pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
+    if let Some(k) = blanks.iter().position(|&b| b == index) {
+        return Some(k);
+    }
+    let ev = trace.events.get(index)?;
+    blanks.iter().position(|&b| trace.events.get(b).is_some_and(|a| says_the_same(a, ev)))
 }
 
 /// How many events a worksheet's conversation draws: up to where the player asks the
@@ -285,13 +309,22 @@ pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
 }
 
 /// The events of the lesson's `speaker` questions ("who speaks first?") that a worksheet
-/// draws (before its [`worksheet_end`]), in order: it draws them without the arrowhead,
-/// which would say who sends them.
-pub fn unsaid_senders(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
+/// draws (before its [`worksheet_end`]), in order.
+fn asked_speakers(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     let end = worksheet_end(lesson, run);
     let mut out = asked(lesson, run, QuestionKind::Speaker);
     out.retain(|&u| u < end);
     out
+}
+
+/// The events a worksheet draws without their arrowhead, which would say who sends them:
+/// those of the lesson's `speaker` questions, and the ones that would give them away (the
+/// relay's greeting after the client's: [`says_the_same`]), in order.
+pub fn unsaid_senders(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
+    let asked = asked_speakers(lesson, run);
+    let events = &run.trace.events[..worksheet_end(lesson, run)];
+    let echo = |e: &TraceEvent| asked.iter().any(|&s| s == e.index || says_the_same(&events[s], e));
+    events.iter().filter(|e| echo(e)).map(|e| e.index).collect()
 }
 
 /// The events of the lesson's questions of one kind, in order.
@@ -343,7 +376,8 @@ fn fit(room: usize) -> usize {
 
 /// The sequence diagram as a standalone SVG file: a lane per host, an arrow per event with
 /// what it says, numbered on the left. The events in `blanks` show an empty numbered box
-/// instead of their text (a worksheet; [`blank_answer`] gives the key), and those in
+/// instead of their text (a worksheet; [`blank_answer`] gives the key; an event that would
+/// give one away shows its number too, [`box_of`]), and those in
 /// `unsaid` a line without its arrowhead; only the first `until` events are drawn (a
 /// worksheet's [`worksheet_end`]).
 pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usize], until: usize) -> String {
@@ -392,7 +426,7 @@ pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usiz
         let class = if unsaid.contains(&row.index) { "note" } else { row.family.css_class() };
         let _ =
             write!(s, "<g class=\"{class}\"><text class=\"num\" x=\"8\" y=\"{}\">{}</text>", y + 4, r + 1);
-        let blank = blanks.iter().position(|&b| b == row.index);
+        let blank = box_of(trace, blanks, row.index);
         let (a, b) = (x(row.from), x(row.to));
         if row.from == row.to {
             // Inside one host: a box on its lane, the words beside it (to its left when

@@ -16,7 +16,8 @@ use crate::shared::Shared;
 #[derive(Properties, PartialEq)]
 pub struct SequenceProps {
     pub run: Shared<LessonRun>,
-    /// The events left blank, by event index, numbered in this order.
+    /// The events left blank, by event index, numbered in this order (an event that would
+    /// give one away shows its number too: `export::box_of`).
     #[prop_or_default]
     pub blanks: Vec<usize>,
     /// The events drawn without their arrowhead, which would say who sends them (a
@@ -65,7 +66,7 @@ pub fn Sequence(props: &SequenceProps) -> Html {
         // Grey where who sends it is the question: a reply's colour would answer it.
         let fam = if unsaid { "fam-note".to_string() } else { format!("fam-{}", row.family.css_class()) };
         let is_current = current == Some(row.index);
-        let blank = props.blanks.iter().position(|&b| b == row.index);
+        let blank = export::box_of(trace, &props.blanks, row.index);
         let said = match blank {
             Some(k) => html! {
                 <span class="seq-blank" data-testid="blank">{ format!("({})", k + 1) }</span>

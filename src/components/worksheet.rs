@@ -38,6 +38,8 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
     let blanks = export::blanks(&lesson, &run);
     let unsaid = export::unsaid_senders(&lesson, &run);
     let end = export::worksheet_end(&lesson, &run);
+    // Boxes that repeat one (the relay's own 354 after the client's).
+    let repeats = (0..end).any(|i| !blanks.contains(&i) && export::box_of(trace, &blanks, i).is_some());
     let items = export::quiz_items(&lesson, &run);
     let host = |h: usize| trace.hosts.get(h).map_or("?", |i| i.label.as_str());
     let questions = items.iter().map(|item| {
@@ -99,6 +101,9 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                     },
                     if unsaid.is_empty() { "" } else { " Where a line has no arrowhead, who sends it, and what?" }
                 ) }</p>
+                if repeats {
+                    <p>{ "A number that comes again is the same answer again, further on in the conversation." }</p>
+                }
                 if end < trace.events.len() {
                     <p data-testid="sequence-end">{ match end {
                         0 => "None of the conversation is drawn: what happens is one of the questions below.".to_string(),

@@ -132,8 +132,13 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   // reply to DATA (354).
   const rows = page.locator('[data-testid=seq-row]');
   assert.ok((await rows.count()) > 40);
+  // Further on, the relay's own greeting and 354 (to Bob's provider) would give both away:
+  // they show the same numbers, and the sheet says so.
   const blanks = page.locator('[data-testid=seq-row] [data-testid=blank]');
-  assert.deepEqual(await blanks.allInnerTexts(), ['(1)', '(2)']);
+  assert.deepEqual(await blanks.allInnerTexts(), ['(1)', '(2)', '(1)', '(2)']);
+  assert.match(await page.locator('[data-testid=worksheet]').innerText(), /A number that comes again is the same answer again/);
+  // (STARTTLS's "220 2.0.0 Ready to start TLS" answers another command: it stays.)
+  assert.doesNotMatch(await page.locator('[data-testid=sequence]').innerText(), /\b220 [a-z]+\.example|\b354 /, 'no greeting nor 354 readable');
   assert.match(
     await page.locator('[data-testid=worksheet]').innerText(),
     /Fill in the 2 numbered boxes: what does the server answer\? Where a line has no arrowhead, who sends it, and what\?/,
@@ -146,6 +151,9 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   assert.equal(await greeting.locator('.seq-arrow').count(), 1);
   assert.equal(await greeting.getAttribute('class'), 'seq-row fam-note', 'grey: a reply\'s green would answer it');
   assert.doesNotMatch(await blankRows.nth(1).innerText(), /354/);
+  // The relay's greeting: headless and grey too.
+  assert.match(await blankRows.nth(2).innerText(), /between Alice's provider and Bob's provider, who sends it\?/);
+  assert.equal(await blankRows.nth(2).locator('.seq-arrow.right, .seq-arrow.left').count(), 0, 'no arrowhead');
   assert.match(await rows.first().innerText(), /^1\s+Alice's laptop:\s+Alice Liddell writes an email and presses Send\.$/);
   assert.match(await rows.nth(5).innerText(), /Alice's laptop to Alice's provider:\s+EHLO laptop\.example\.org/);
 
@@ -180,9 +188,9 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
 
   const seq = await download(page, 'download-sequence');
   assert.equal(seq.name, 'sending-an-email-worksheet-sequence.svg');
-  assert.equal((seq.body.match(/class="blank"/g) ?? []).length, 2);
-  // Of the two 354s (Alice's laptop, then the relay to Bob's provider), the asked one is blank.
-  assert.equal((seq.body.match(/>354 End data/g) ?? []).length, 1);
+  assert.equal((seq.body.match(/class="blank"/g) ?? []).length, 4);
+  // Both 354s (Alice's laptop's, then the relay's to Bob's provider) are boxes.
+  assert.equal((seq.body.match(/>354 End data/g) ?? []).length, 0);
   const gift = await download(page, 'download-gift');
   assert.match(gift.body, /\t~Alice's laptop\n\t=Alice's provider\n/);
   assert.match(gift.body, /\t~250\\: OK, message accepted\n\t=354\\: start the message\n\t~221\\: goodbye\n/);

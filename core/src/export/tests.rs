@@ -161,15 +161,38 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
         let whole = sequence_svg(&run.trace, &lesson.title, &[], &[], run.trace.events.len());
         let whole = roxmltree::Document::parse(&whole).unwrap();
         assert_eq!(whole.descendants().filter(|n| n.has_tag_name("g")).count(), run.trace.events.len());
+        // A box for each blank, and for each event that would give one away.
+        let boxed: Vec<(usize, usize)> =
+            (0..end).filter_map(|i| box_of(&run.trace, &blanks, i).map(|k| (i, k))).collect();
         let boxes = doc.descendants().filter(|n| n.attribute("class") == Some("blank")).count();
-        assert_eq!(boxes, blanks.len(), "{}", lesson.id);
-        // A blanked row says nothing but its number.
+        assert_eq!(boxes, boxed.len(), "{}", lesson.id);
+        assert!(boxed.len() >= blanks.len());
+        // A boxed row says nothing but its number.
         let row_text = |i: usize| -> String {
             let g = doc.descendants().filter(|n| n.has_tag_name("g")).nth(i).unwrap();
             g.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect::<Vec<_>>().join(" ")
         };
         for (k, &b) in blanks.iter().enumerate() {
             assert_eq!(row_text(b), format!("{} ({})", b + 1, k + 1), "{}", lesson.id);
+        }
+        for &(i, k) in &boxed {
+            assert_eq!(row_text(i), format!("{} ({})", i + 1, k + 1), "{}", lesson.id);
+        }
+        // No row left readable says what a box hides (the same code to the same command).
+        for i in (0..end).filter(|i| !boxed.iter().any(|(b, _)| b == i)) {
+            let said = row_text(i);
+            for &b in &blanks {
+                let (hidden, ev) = (&run.trace.events[b], &run.trace.events[i]);
+                if let (EventKind::Reply { to_verb: x, .. }, EventKind::Reply { to_verb: y, .. }) =
+                    (&hidden.kind, &ev.kind)
+                {
+                    assert!(
+                        x != y || hidden.kind.label() != ev.kind.label(),
+                        "{}: row {i} ({said}) gives away box of {b}",
+                        lesson.id
+                    );
+                }
+            }
         }
         // An arrow has its head, but where which end sends is a question (blank too).
         for (i, e) in run.trace.events.iter().enumerate().take(end) {
@@ -182,7 +205,7 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
                 assert_eq!(g.attribute("class"), Some("note"), "{}: event {i}", lesson.id);
             }
         }
-        assert!(unsaid.iter().all(|u| blanks.contains(u)), "{}", lesson.id);
+        assert!(unsaid.iter().all(|&u| box_of(&run.trace, &blanks, u).is_some()), "{}", lesson.id);
     }
 }
 
@@ -201,7 +224,21 @@ fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply()
     let b = blanks(lesson, run);
     let labels: Vec<String> = b.iter().map(|&i| run.trace.events[i].kind.label()).collect();
     assert_eq!(labels, ["220", "354"]);
-    assert_eq!(unsaid_senders(lesson, run), [b[0]]);
+    // Further on, the relay's own conversation with Bob's provider would give both away (its
+    // greeting, its 354): they show the same boxes, the greeting without its arrowhead too.
+    let unsaid = unsaid_senders(lesson, run);
+    assert_eq!(unsaid.len(), 2);
+    assert_eq!(unsaid[0], b[0]);
+    let mx_greeting = unsaid[1];
+    assert_eq!(box_of(&run.trace, &b, mx_greeting), Some(0));
+    assert!(run.trace.events[mx_greeting].from != run.trace.events[b[0]].from);
+    let relay_354 = (b[1] + 1..run.trace.events.len())
+        .find(|&i| run.trace.events[i].kind.label() == "354")
+        .expect("the relay's 354");
+    assert_eq!(box_of(&run.trace, &b, relay_354), Some(1));
+    // The other replies stay readable: a 250 is no 354.
+    let a_250 = (0..run.trace.events.len()).find(|&i| run.trace.events[i].kind.label() == "250").unwrap();
+    assert_eq!(box_of(&run.trace, &b, a_250), None);
     // Two failures asks only `outcome`: every reply with a code is blanked, up to the step
     // it asks before, where the worksheet's conversation stops.
     let (lesson, run) = find("two-failures");
