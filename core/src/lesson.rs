@@ -344,12 +344,19 @@ impl Lesson {
                 other => match listing.read(other, &value) {
                     Some(Ok(())) => {}
                     Some(Err(what)) => errors.push(err(i, what)),
-                    None => errors.push(err(
-                        i,
-                        format!(
-                            "unknown front matter key `{other}` (known: title, summary, path, order, level, minutes, from, to, cc, bcc, subject, world, scenario)"
-                        ),
-                    )),
+                    None => {
+                        const KEYS: [&str; 13] = [
+                            "title", "summary", "path", "order", "level", "minutes", "from", "to", "cc",
+                            "bcc", "subject", "world", "scenario",
+                        ];
+                        let hint = crate::describe::syntax::did_you_mean(other, &KEYS)
+                            .map(|k| format!(" (did you mean `{k}`?)"))
+                            .unwrap_or_default();
+                        errors.push(err(
+                            i,
+                            format!("unknown front matter key `{other}`{hint} (known: {})", KEYS.join(", ")),
+                        ))
+                    }
                 },
             }
         }
@@ -1016,6 +1023,10 @@ mod tests {
             ("---\ntitle: T\n", "not closed"),
             ("---\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "needs a `title:`"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\ncolour: red\n---\n", "unknown front matter key"),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\nsubjct: Hi\n---\n",
+                "line 5: unknown front matter key `subjct` (did you mean `subject`?) (known: title,",
+            ),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\nno anchor\n", "needs an anchor line"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\nstray\n## S\n@ start\n", "text before the first"),
             ("---\ntitle: T\nfrom: a@b\nto: c@d\n---\n", "at least one"),
