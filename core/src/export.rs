@@ -259,7 +259,8 @@ fn is_coded_reply(ev: &TraceEvent) -> bool {
 
 /// The events a worksheet leaves blank, by event index, in order: the replies the lesson's
 /// `reply` questions ask about (a lesson without such questions blanks every reply with a
-/// code: SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`), and the events its `speaker`
+/// code, SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`, the first time each code
+/// answers each command), and the events its `speaker`
 /// questions ask about, whose arrow would answer them ([`unsaid_senders`]); only those the
 /// worksheet draws, before its [`worksheet_end`].
 pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
@@ -267,7 +268,15 @@ pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     let mut out = asked(lesson, run, QuestionKind::Reply);
     out.retain(|&b| b < end);
     if out.is_empty() {
-        out = run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
+        // Each code to each command once: where it comes again, [`box_of`] gives it the
+        // first one's number (the relay's conversation repeats the client's).
+        let events = &run.trace.events[..end];
+        out = events
+            .iter()
+            .filter(|e| is_coded_reply(e))
+            .filter(|e| !events[..e.index].iter().any(|f| is_coded_reply(f) && says_the_same(f, e)))
+            .map(|e| e.index)
+            .collect();
     }
     out.extend(asked_speakers(lesson, run));
     out.sort_unstable();

@@ -239,15 +239,36 @@ fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply()
     // The other replies stay readable: a 250 is no 354.
     let a_250 = (0..run.trace.events.len()).find(|&i| run.trace.events[i].kind.label() == "250").unwrap();
     assert_eq!(box_of(&run.trace, &b, a_250), None);
-    // Two failures asks only `outcome`: every reply with a code is blanked, up to the step
-    // it asks before, where the worksheet's conversation stops.
-    let (lesson, run) = find("two-failures");
-    let b = blanks(lesson, run);
-    let end = worksheet_end(lesson, run);
-    let replies =
-        run.trace.events[..end].iter().filter(|e| matches!(e.kind, EventKind::Reply { .. })).count();
-    assert_eq!(b.len(), replies);
-    assert!(!b.is_empty() && b.iter().all(|&i| i < end));
+    // Two failures and No MX ask only `outcome`: every reply with a code is boxed, up to the
+    // step it asks before, where the worksheet's conversation stops; each code to each
+    // command has one number, which comes again where that reply does.
+    for id in ["two-failures", "no-mx"] {
+        let (lesson, run) = find(id);
+        let b = blanks(lesson, run);
+        let end = worksheet_end(lesson, run);
+        assert!(!b.is_empty() && b.iter().all(|&i| i < end));
+        let replies: Vec<usize> =
+            (0..end).filter(|&i| matches!(run.trace.events[i].kind, EventKind::Reply { .. })).collect();
+        assert!(replies.iter().all(|&i| box_of(&run.trace, &b, i).is_some()), "{id}");
+        let mut labels: Vec<(String, Option<String>)> = b
+            .iter()
+            .map(|&i| match &run.trace.events[i].kind {
+                EventKind::Reply { to_verb, .. } => (run.trace.events[i].kind.label(), to_verb.clone()),
+                _ => unreachable!("{id}: a box on a reply"),
+            })
+            .collect();
+        let n = labels.len();
+        labels.sort();
+        labels.dedup();
+        assert_eq!(labels.len(), n, "{id}: each code to each command once");
+        if id == "no-mx" {
+            assert!(
+                n < replies.len(),
+                "{id}: {n} boxes for {} replies: the relay's come again",
+                replies.len()
+            );
+        }
+    }
 }
 
 /// A question on how a message ends ("delivered or bounced?") is answered by the steps after
@@ -293,8 +314,9 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
     let typed = run.anchors[3].unwrap();
     assert!(typed >= end, "the typed question's reply is past the end");
     let b = blanks(&tricky, &run);
-    let coded = run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).count();
-    assert!(coded >= 3 && b.len() == coded, "{b:?}");
+    let coded: Vec<usize> =
+        run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
+    assert!(b.len() >= 3 && coded.iter().all(|&i| box_of(&run.trace, &b, i).is_some()), "{b:?}");
     assert!(b.contains(&run.anchors[1].unwrap()) && !b.contains(&typed));
 }
 
