@@ -260,9 +260,9 @@ fn is_coded_reply(ev: &TraceEvent) -> bool {
 /// The events a worksheet leaves blank, by event index, in order: the replies the lesson's
 /// `reply` questions ask about (a lesson without such questions blanks every reply with a
 /// code, SMTP's, POP3's `+OK`/`-ERR`, IMAP's `OK`/`NO`/`BAD`, the first time each code
-/// answers each command), and the events its `speaker`
-/// questions ask about, whose arrow would answer them ([`unsaid_senders`]); only those the
-/// worksheet draws, before its [`worksheet_end`].
+/// answers each command), and the events its `speaker` questions ask about, whose arrow
+/// would answer them ([`unsaid_senders`]); only those the worksheet draws, before its
+/// [`worksheet_end`].
 pub fn blanks(lesson: &Lesson, run: &LessonRun) -> Vec<usize> {
     let end = worksheet_end(lesson, run);
     let mut out = asked(lesson, run, QuestionKind::Reply);
@@ -386,9 +386,9 @@ fn fit(room: usize) -> usize {
 /// The sequence diagram as a standalone SVG file: a lane per host, an arrow per event with
 /// what it says, numbered on the left. The events in `blanks` show an empty numbered box
 /// instead of their text (a worksheet; [`blank_answer`] gives the key; an event that would
-/// give one away shows its number too, [`box_of`]), and those in
-/// `unsaid` a line without its arrowhead; only the first `until` events are drawn (a
-/// worksheet's [`worksheet_end`]).
+/// give one away shows its number too, [`box_of`]), and those in `unsaid` a line without
+/// its arrowhead; only the first `until` events are drawn (a worksheet's
+/// [`worksheet_end`]).
 pub fn sequence_svg(trace: &Trace, title: &str, blanks: &[usize], unsaid: &[usize], until: usize) -> String {
     let mut rows = sequence(trace);
     rows.truncate(until);
