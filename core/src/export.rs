@@ -201,7 +201,8 @@ pub struct SeqRow {
 /// Labels longer than this are cut (with `…`): the transcript has the whole of it.
 pub const MAX_LABEL: usize = 60;
 
-fn cut(text: &str, max: usize) -> String {
+/// `text`, cut to `max` characters (the last one `…`) when longer.
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

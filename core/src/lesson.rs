@@ -231,11 +231,7 @@ fn front_matter_not_closed(lines: &[&str], opened: usize, mut errors: Vec<Lesson
                 || (!l.is_empty() && !l.starts_with('#') && !l.contains(':'))
         });
         if let Some((n, l)) = end {
-            let l = l.trim();
-            let mut shown: String = l.chars().take(40).collect();
-            if shown.len() < l.len() {
-                shown.push('…');
-            }
+            let shown = crate::export::cut(l.trim(), 41);
             // The mistakes found above it still stand; those below were read as front
             // matter by mistake.
             errors.retain(|e| e.line <= n);
@@ -349,9 +345,7 @@ impl Lesson {
                             "title", "summary", "path", "order", "level", "minutes", "from", "to", "cc",
                             "bcc", "subject", "world", "scenario",
                         ];
-                        let hint = crate::describe::syntax::did_you_mean(other, &KEYS)
-                            .map(|k| format!(" (did you mean `{k}`?)"))
-                            .unwrap_or_default();
+                        let hint = crate::describe::syntax::typo_hint(other, &KEYS);
                         errors.push(err(
                             i,
                             format!("unknown front matter key `{other}`{hint} (known: {})", KEYS.join(", ")),
@@ -723,9 +717,7 @@ impl Anchor {
                     "start", "connect", "close", "data", "queued", "bounce", "delayed", "tls", "note",
                     "command", "reply", "dns", "delivery",
                 ];
-                let hint = crate::describe::syntax::did_you_mean(other, &KINDS)
-                    .map(|k| format!(" (did you mean `{k}`?)"))
-                    .unwrap_or_default();
+                let hint = crate::describe::syntax::typo_hint(other, &KINDS);
                 return Err(format!(
                     "unknown anchor `{other}`{hint}; an anchor starts with one of: {}",
                     KINDS.join(", ")

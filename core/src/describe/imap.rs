@@ -18,7 +18,7 @@
 //! logs out after the last; `auth plain` on any of its lines makes it log in with
 //! AUTHENTICATE PLAIN instead of LOGIN.
 
-use super::syntax::{Cursor, Error, address, did_you_mean, dns_name};
+use super::syntax::{Cursor, Error, address, dns_name, typo_hint};
 use super::{ActionDesc, Builder, Check, Description, Need, Step};
 use crate::imap::client::{Action, Pick};
 use crate::store::{Flags, MAX_FOLDER_NAME};
@@ -92,10 +92,7 @@ impl Builder {
             (false, "append-sent") => Action::AppendSent,
             (false, "logout") => Action::Logout,
             _ => {
-                let hint = match did_you_mean(&t.text, &ACTIONS) {
-                    Some(a) => format!(" (did you mean `{a}`?)"),
-                    None => String::new(),
-                };
+                let hint = typo_hint(&t.text, &ACTIONS);
                 let all = ACTIONS.join(", ");
                 return Err((
                     t.col,

@@ -430,6 +430,12 @@ pub fn did_you_mean<'w>(w: &str, words: &[&'w str]) -> Option<&'w str> {
         .map(|(_, k)| k)
 }
 
+/// " (did you mean `word`?)" when `w` is a likely typo of one of `words`, else nothing: to
+/// put after the unknown word in an error message.
+pub fn typo_hint(w: &str, words: &[&str]) -> String {
+    did_you_mean(w, words).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default()
+}
+
 /// Levenshtein distance, for short words.
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -529,6 +535,8 @@ mod tests {
         assert_eq!(did_you_mean("hots", &words), Some("host"));
         assert_eq!(did_you_mean("SERVCE", &words), Some("service"));
         assert_eq!(did_you_mean("zebra", &words), None);
+        assert_eq!(typo_hint("hots", &words), " (did you mean `host`?)");
+        assert_eq!(typo_hint("zebra", &words), "");
     }
 
     #[test]
