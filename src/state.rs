@@ -488,6 +488,14 @@ impl Reducible for Player {
                 Player { nudged: true, playing: false, ..(*self).clone() }
             }
             Action::Step if self.question_due().is_some() => self.answer(Said::Skipped),
+            // Play there does the same (not a play that stops at once): the first press
+            // asks for an answer, the next passes the question and plays on.
+            Action::Play if self.question_due().is_some() && !self.play_through && !self.nudged => {
+                Player { nudged: true, playing: false, ..(*self).clone() }
+            }
+            Action::Play if self.question_due().is_some() && !self.play_through => {
+                Player { playing: true, ..self.answer(Said::Skipped) }
+            }
             Action::Tick if !self.playing => return self,
             Action::Tick if self.question_due().is_some() && self.play_through => {
                 Player { playing: true, ..self.answer(Said::Skipped) }
@@ -736,10 +744,22 @@ mod tests {
         assert_eq!(p.run.anchors[s], Some(at), "asked before its event is shown");
         assert_eq!(p.score(), (0, 0, 1));
         // Play stops there for an answer (unless it plays straight through, which passes).
-        let playing = p.clone().reduce(Action::Play);
-        let ticked = playing.clone().reduce(Action::Tick);
-        assert_eq!((ticked.cursor, ticked.playing), (at, false));
-        let through = playing.reduce(Action::TogglePlayThrough).reduce(Action::Tick);
+        let mut playing = loaded("a-bounce", 0);
+        while playing.cursor < at {
+            // Play stops at each new part too; pressed again there, it goes on.
+            playing = playing.clone().reduce(if playing.playing { Action::Tick } else { Action::Play });
+        }
+        let stopped = playing.reduce(Action::Tick);
+        assert_eq!((stopped.cursor, stopped.playing, stopped.question_due()), (at, false, Some(s)));
+        // Play pressed at the question asks for an answer, as a step does (it used to play
+        // and stop at once, saying nothing); pressed again, it passes and plays on.
+        let asked = stopped.reduce(Action::Play);
+        assert_eq!((asked.cursor, asked.playing, asked.nudged), (at, false, true));
+        let passed = asked.reduce(Action::Play);
+        assert_eq!((passed.cursor, passed.playing, passed.said(s)), (at + 1, true, Some(&Said::Skipped)));
+        let through = p.clone().reduce(Action::TogglePlayThrough).reduce(Action::Play);
+        assert_eq!((through.cursor, through.playing, through.nudged), (at, true, false));
+        let through = through.reduce(Action::Tick);
         assert_eq!((through.cursor, through.playing, through.said(s)), (at + 1, true, Some(&Said::Skipped)));
         // A step asks for an answer first; a second one passes: the event is shown, the
         // question counted as not answered.

@@ -23,7 +23,8 @@ pub struct SheetBarProps {
     /// The events the worksheet's sequence diagram leaves blank, by event index (a hand-out:
     /// none).
     pub blanks: Vec<usize>,
-    /// The worksheet's answer key is shown and printed (a class's copies go without it).
+    /// The worksheet's answer key is shown and printed (unticked at first: a class's copies
+    /// go without it).
     #[prop_or_default]
     pub answer_key: Option<UseStateHandle<bool>>,
 }

@@ -25,8 +25,9 @@ pub struct WorksheetProps {
 #[component]
 pub fn Worksheet(props: &WorksheetProps) -> Html {
     use_sheet_style();
-    // Its own page at the end; left out of a class's copies.
-    let with_key = use_state(|| true);
+    // Its own page at the end, printed only when the teacher ticks it: the copies for a
+    // class, printed as the sheet opens, go without the answers.
+    let with_key = use_state(|| false);
     let loaded = use_sheet_lesson(&props.id);
     let title = match &loaded {
         Some(Ok((lesson, _))) => format!("Worksheet: {} · Mailroom", lesson.title),

@@ -602,5 +602,25 @@ test('10. focus is kept when its control goes away; capitals in the address', as
   await page.locator('[data-testid=explanation]').getByRole('button', { name: 'back to the current step' }).click();
   await waitUntil(page, 'the card gone again', () => !document.querySelector('[data-testid=explanation]'));
   await waitUntil(page, 'the focus back on the question', () => !!document.activeElement?.matches('.predict-prompt'));
+  // Space there (Play) asks for an answer, as → does: it neither plays and stops at once
+  // nor passes the question; a second Space passes it and plays on.
+  const asked = await cursorOf(page);
+  const pressed = await page.evaluate((s) => {
+    const seen = [];
+    const play = document.querySelector(s);
+    const watch = new MutationObserver(() => seen.push(play.getAttribute('aria-pressed')));
+    watch.observe(play, { attributes: true, attributeFilter: ['aria-pressed'] });
+    window.__pressed = { seen, watch };
+    return play.getAttribute('aria-pressed');
+  }, SEL.play);
+  assert.equal(pressed, 'false');
+  await page.keyboard.press(' ');
+  await page.locator('.predict-nudge').waitFor();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await cursorOf(page), asked, 'the question still waits');
+  assert.deepEqual(await page.evaluate(() => (window.__pressed.watch.disconnect(), window.__pressed.seen)), [], 'Play never pressed');
+  assert.match(await page.locator('[data-testid=announcer]').textContent(), /Choose an answer first, or step again/);
+  await page.keyboard.press(' ');
+  await waitUntil(page, 'past the question, playing', ([s, n]) => Number(document.querySelector('main[data-testid=player]').dataset.cursor) > n && document.querySelector(s).getAttribute('aria-pressed') === 'true', [SEL.play, asked]);
   await context.close();
 });

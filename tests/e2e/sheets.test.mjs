@@ -157,11 +157,24 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   assert.match(await rows.first().innerText(), /^1\s+Alice's laptop:\s+Alice Liddell writes an email and presses Send\.$/);
   assert.match(await rows.nth(5).innerText(), /Alice's laptop to Alice's provider:\s+EHLO laptop\.example\.org/);
 
-  // The questions, and the key with the engine's answers.
+  // The questions.
   const questions = await page.locator('[data-testid=question]').allInnerTexts();
   assert.equal(questions.length, 2);
   assert.match(questions[0], /The connection is open\. Who speaks first\?\n[^]*Alice's laptop\n[^]*Alice's provider/);
   assert.match(questions[1], /What does her provider answer\?/);
+
+  // The copies for a class, printed as the sheet opens: without the key, and nothing of
+  // the answers.
+  assert.equal(await page.locator('[data-testid=with-answer-key]').isChecked(), false, 'the key is left out at first');
+  assert.equal(await page.locator('[data-testid=answer-key]').isVisible(), false, 'no key on the page');
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('[data-testid=answer-key]').isVisible(), false, 'no key in print');
+  const without = pdfPages(await page.pdf({ format: 'A4' }));
+  await page.emulateMedia({ media: 'screen' });
+
+  // The teacher's own copy: the key with the engine's answers.
+  await page.locator('[data-testid=with-answer-key]').check();
+  await page.locator('[data-testid=answer-key]').waitFor();
   const key = await text(page, '[data-testid=answer-key]');
   assert.match(key, /\(1\) step \d+, Alice's provider to Alice's laptop: 220 /);
   assert.match(key, /\(2\) step \d+, Alice's provider to Alice's laptop: 354 End data with <CR><LF>\.<CR><LF>/);
@@ -174,17 +187,7 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
   await page.emulateMedia({ media: 'screen' });
   const pages = await shots(page, 'worksheet-sending-an-email');
   assert.ok(pages >= 2, `the worksheet prints on ${pages} pages`);
-  // A class's copies: without the key, one page less, and nothing of the answers.
-  await page.locator('[data-testid=with-answer-key]').uncheck();
-  await page.locator('[data-testid=answer-key]').waitFor({ state: 'hidden' });
-  await page.emulateMedia({ media: 'print' });
-  assert.equal(await page.locator('[data-testid=answer-key]').isVisible(), false, 'no key in print');
-  const pdf = await page.pdf({ format: 'A4' });
-  const without = pdfPages(pdf);
   assert.ok(without >= 1 && without < pages, `without the key: ${without} pages, with it ${pages}`);
-  await page.emulateMedia({ media: 'screen' });
-  await page.locator('[data-testid=with-answer-key]').check();
-  await page.locator('[data-testid=answer-key]').waitFor();
 
   const seq = await download(page, 'download-sequence');
   assert.equal(seq.name, 'sending-an-email-worksheet-sequence.svg');
@@ -229,6 +232,7 @@ test('a worksheet asking how a message ends stops its conversation before the an
   // Not the null MX's answer ("nomail.example. 3600 IN MX 0 .") nor the bounce written.
   assert.doesNotMatch(drawn, /IN MX 0 \.|bounce/i, 'nothing of the answer');
   // The key still answers it; the SVG download stops where the page does.
+  await page.locator('[data-testid=with-answer-key]').check();
   assert.match(await text(page, '[data-testid=answer-key]'), /delivered or bounced\?\s+bounced/i);
   const seq = await download(page, 'download-sequence');
   assert.equal((seq.body.match(/<g /g) ?? []).length, Number(step));
