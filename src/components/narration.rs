@@ -126,7 +126,9 @@ pub fn Narration(props: &NarrationProps) -> Html {
                 { announce }
             </div>
             <nav class="outline" aria-label="Parts of the lesson">
-                <ol ref={strip_ref}>
+                // A strip of its own for each lesson: Chromium keeps a scroll timeline's
+                // place (the fade of a cut end) when its strip is filled anew and fits.
+                <ol ref={strip_ref} key={props.lesson.id.as_str()}>
                     { for steps.iter().enumerate().map(|(i, s)| {
                         let to = step_cursor(props.anchors.get(i).copied().flatten());
                         let state = match step {

@@ -386,6 +386,27 @@ for (const size of ['projector', 'laptop']) {
   });
 }
 
+test('5. presenting on a 1024 px projector, the lesson\'s title is shown whole', async () => {
+  const { page, context } = await open('projector', '#/lesson/sending-an-email/step/0');
+  await page.locator('[data-testid=present]').click();
+  await page.locator('html[data-presenting]').waitFor({ state: 'attached' });
+  // Its width as shown, against the width it takes with all the room it wants.
+  const title = await page.evaluate(() => {
+    const select = document.querySelector('.lesson-picker select');
+    const shown = select.getBoundingClientRect().width;
+    const saved = select.style.cssText;
+    select.style.cssText += ';flex:none;width:auto;max-width:none;min-width:max-content';
+    const whole = select.getBoundingClientRect().width;
+    select.style.cssText = saved;
+    return { shown, whole, overflow: document.scrollingElement.scrollWidth - innerWidth };
+  });
+  assert.ok(title.shown >= title.whole - 1, `the title cut: ${JSON.stringify(title)}`);
+  assert.equal(title.overflow, 0, 'nothing wider than the window');
+  // The logo stands for the name on screen; the link is still called Mailroom.
+  assert.equal(await page.getByRole('link', { name: /^Mailroom\s*:\s*all lessons$/ }).count(), 1, await page.locator('[data-testid=home-link]').evaluate((a) => a.textContent));
+  await context.close();
+});
+
 test('5. at 375 px nothing scrolls sideways, narration and controls in view', async () => {
   const { page, context } = await open('phone', '#/lesson/sending-an-email/step/0');
   for (const step of [0, 14, 39]) {
@@ -571,6 +592,33 @@ test('10. the live region reads a new part; the selected row is aria-selected', 
   await page.keyboard.press('Escape');
   await waitUntil(page, 'nothing selected', (s) => !document.querySelector(`${s}[aria-selected=true]`), SEL.row);
   assert.match(await page.locator('[data-testid=explanation] .eyebrow').innerText(), /^now$/i);
+  await context.close();
+});
+
+test('3. the part strip fades out where it is cut: more parts lie that way', async () => {
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
+  const strip = page.locator('.outline ol');
+  const fades = () => strip.evaluate((ol) => {
+    const style = getComputedStyle(ol);
+    const px = (name) => parseFloat(style.getPropertyValue(name)) || 0;
+    return { start: px('--fade-start'), end: px('--fade-end'), cut: ol.scrollWidth > ol.clientWidth, mask: style.maskImage };
+  });
+  // 30 parts in the laptop's column: cut at the end, not at the start.
+  let f = await fades();
+  assert.ok(f.cut, 'the strip is cut');
+  assert.match(f.mask, /linear-gradient/);
+  assert.ok(f.start === 0 && f.end > 20, `at the start: ${JSON.stringify(f)}`);
+  await strip.evaluate((ol) => (ol.scrollLeft = (ol.scrollWidth - ol.clientWidth) / 2));
+  await waitUntil(page, 'both ends faded', (s) => parseFloat(getComputedStyle(document.querySelector(s)).getPropertyValue('--fade-start')) > 20, '.outline ol');
+  assert.ok((await fades()).end > 20, 'the middle: both ends');
+  await strip.evaluate((ol) => (ol.scrollLeft = ol.scrollWidth));
+  await waitUntil(page, 'the end not faded', (s) => (parseFloat(getComputedStyle(document.querySelector(s)).getPropertyValue('--fade-end')) || 0) === 0, '.outline ol');
+  assert.ok((await fades()).start > 20, 'at the end: the start');
+  // A strip that fits fades nowhere.
+  await page.goto(`${server.url}/#/lesson/bcc`);
+  await lessonShown(page, 'bcc');
+  f = await fades();
+  assert.ok(!f.cut && f.start === 0 && f.end === 0, `a strip that fits: ${JSON.stringify(f)}`);
   await context.close();
 });
 
