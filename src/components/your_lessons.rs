@@ -29,6 +29,9 @@ enum Outcome {
         kept: Vec<String>,
         unsaved: bool,
         mistakes: Vec<(String, Vec<String>)>,
+        /// Which of `mistakes` are those of the text put in the box: their lines are links
+        /// to the line in the box.
+        in_box: Option<usize>,
     },
     /// A notice that came with the page: a shared link that could not be read, or kept
     /// lessons the browser could not read back.
@@ -63,13 +66,18 @@ fn take(
 ) {
     let mut mine = MyLessons::clone(kept);
     let (mut titles, mut ids) = (Vec::new(), Vec::new());
+    // The first text with mistakes is the one put in the box (see `read_files`).
+    let mut in_box = None;
     for (from, text, checked) in all {
         match checked {
             Ok(title) => {
                 ids.push(mine.keep(&title, &text));
                 titles.push(format!("“{title}”"));
             }
-            Err(m) => mistakes.push((from, m)),
+            Err(m) => {
+                in_box = in_box.or(Some(mistakes.len()));
+                mistakes.push((from, m));
+            }
         }
     }
     let saved = ids.is_empty() || save_my_lessons(&mine);
@@ -80,7 +88,7 @@ fn take(
     if saved && mistakes.is_empty() && ids.len() == 1 {
         play(ids.swap_remove(0));
     } else {
-        outcome.set(Outcome::Report { kept: titles, unsaved: !saved, mistakes });
+        outcome.set(Outcome::Report { kept: titles, unsaved: !saved, mistakes, in_box });
     }
 }
 
@@ -266,10 +274,36 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             });
         })
     };
+    // Where the caret is in the box, to find the line a mistake names.
+    let caret = use_state(|| 1usize);
+    let on_caret = {
+        let caret = caret.clone();
+        Callback::from(move |e: Event| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            caret.set(caret_line(&area));
+        })
+    };
+    let go_to_line = |n: usize| {
+        let (box_ref, caret) = (box_ref.clone(), caret.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(area) = box_ref.cast::<web_sys::HtmlTextAreaElement>() else { return };
+            let text = area.value();
+            let (start, end) = line_span(&text, n);
+            let _ = area.focus();
+            let _ = area.set_selection_range(start, end);
+            // A browser does not bring a selection made by script into sight: the box
+            // scrolls to the line (a third of the way down), measured where it wraps.
+            if let Some(top) = text_height(&area, &text[..line_start(&text, n)]) {
+                area.set_scroll_top(top - area.client_height() / 3);
+            }
+            caret.set(caret_line(&area));
+        })
+    };
+    let lines = text.split('\n').count();
     let report = match &*outcome {
         Outcome::None => Html::default(),
         Outcome::Notice(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
-        Outcome::Report { kept, unsaved, mistakes } => {
+        Outcome::Report { kept, unsaved, mistakes, in_box } => {
             let kept = (!kept.is_empty()).then(|| {
                 let said = match (*unsaved, kept.len()) {
                     (false, _) => format!("Kept, in the list below: {}.", kept.join(", ")),
@@ -284,12 +318,23 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 };
                 html! { <p class="notice" role="status">{ said }</p> }
             });
-            let wrong = mistakes.iter().map(|(from, mistakes)| {
+            let wrong = mistakes.iter().enumerate().map(|(k, (from, mistakes))| {
                 let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
+                // In the box: "line N" goes to that line there.
+                let item = |m: &String| match line_of(m).filter(|_| *in_box == Some(k)) {
+                    Some((n, rest)) => html! {
+                        <li>
+                            <button type="button" class="line-link" onclick={go_to_line(n)} data-testid="go-to-line"
+                                title="Select this line in the box">{ format!("line {n}") }</button>
+                            { rest.to_string() }
+                        </li>
+                    },
+                    None => html! { <li>{ m.clone() }</li> },
+                };
                 html! {
                     <>
                         <p>{ format!("{from} has {what}; fix it, then play it again:") }</p>
-                        <ul>{ for mistakes.iter().map(|m| html! { <li>{ m.clone() }</li> }) }</ul>
+                        <ul>{ for mistakes.iter().map(item) }</ul>
                     </>
                 }
             });
@@ -329,7 +374,13 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 { report }
                 <label class="paste" for="lesson-text">{ "Or paste a lesson, or write one here:" }</label>
                 <textarea id="lesson-text" rows="14" spellcheck="false" value={(*text).clone()} {oninput}
-                    ref={box_ref.clone()} data-testid="lesson-text" />
+                    ref={box_ref.clone()} data-testid="lesson-text" aria-describedby="caret-line"
+                    onkeyup={on_caret.reform(|e: KeyboardEvent| e.into())}
+                    onmouseup={on_caret.reform(|e: MouseEvent| e.into())}
+                    onfocus={on_caret.reform(|e: FocusEvent| e.into())} />
+                <p class="muted caret-line" id="caret-line" data-testid="caret-line">
+                    { format!("Line {} of {lines}", (*caret).min(lines)) }
+                </p>
                 <p><button type="button" class="button primary" onclick={onplay} data-testid="play-text">{ "Play this lesson" }</button></p>
                 <h2>{ "Kept in this browser" }</h2>
                 // Not when a lesson of that title was kept again since (it would be there twice).
@@ -362,6 +413,65 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     }
 }
 
+/// The line a mistake names ("line 4: …"), and what it says of it (": …").
+fn line_of(mistake: &str) -> Option<(usize, &str)> {
+    let rest = mistake.strip_prefix("line ")?;
+    let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+    let n = rest[..digits].parse().ok().filter(|&n| n > 0)?;
+    rest[digits..].starts_with(':').then(|| (n, &rest[digits..]))
+}
+
+/// Where line `n` (from 1) of `text` starts and ends, in the UTF-16 units a text box
+/// counts; past the last line, its end.
+fn line_span(text: &str, n: usize) -> (u32, u32) {
+    let mut start = 0;
+    for (i, line) in text.split('\n').enumerate() {
+        let len = line.encode_utf16().count();
+        if i + 1 == n {
+            return (start as u32, (start + len) as u32);
+        }
+        start += len + 1;
+    }
+    let end = text.encode_utf16().count() as u32;
+    (end, end)
+}
+
+/// Where line `n` (from 1) of `text` starts, in bytes; past the last line, its end.
+fn line_start(text: &str, n: usize) -> usize {
+    let mut at = 0;
+    for _ in 1..n {
+        match text[at..].find('\n') {
+            Some(i) => at += i + 1,
+            None => return text.len(),
+        }
+    }
+    at
+}
+
+/// How tall `text` stands in a box like `area` (as wide, as styled, wrapping alike): a
+/// hidden copy of it, measured and taken away.
+fn text_height(area: &web_sys::HtmlTextAreaElement, text: &str) -> Option<i32> {
+    let copy: web_sys::HtmlTextAreaElement = area.clone_node().ok()?.dyn_into().ok()?;
+    for name in ["id", "data-testid", "aria-describedby"] {
+        let _ = copy.remove_attribute(name);
+    }
+    let style =
+        format!("position:absolute;visibility:hidden;height:0;min-height:0;width:{}px", area.offset_width());
+    copy.set_attribute("style", &style).ok()?;
+    copy.set_attribute("aria-hidden", "true").ok()?;
+    copy.set_value(text);
+    area.parent_node()?.append_child(&copy).ok()?;
+    let height = copy.scroll_height();
+    copy.remove();
+    Some(height)
+}
+
+/// The line (from 1) the caret of `area` is on.
+fn caret_line(area: &web_sys::HtmlTextAreaElement) -> usize {
+    let at = area.selection_start().ok().flatten().unwrap_or(0) as usize;
+    1 + area.value().encode_utf16().take(at).filter(|&u| u == u16::from(b'\n')).count()
+}
+
 /// Focuses the element `find` gives once the render under way has drawn it.
 fn focus_after_render(find: impl FnOnce() -> Option<web_sys::Element> + 'static) {
     gloo_timers::callback::Timeout::new(0, move || {
@@ -378,4 +488,43 @@ pub struct YourLessonsProps {
     /// to show with its mistakes, once read ([`shared_text`]).
     #[prop_or_default]
     pub shared: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{line_of, line_span, line_start};
+
+    #[test]
+    fn a_mistake_names_its_line() {
+        for (mistake, said) in [
+            ("line 3: unknown path `sideways`", Some((3, ": unknown path `sideways`"))),
+            (
+                "line 12: step `Hello` (@ data) comes before",
+                Some((12, ": step `Hello` (@ data) comes before")),
+            ),
+            // The whole file's, a file that cannot be read: no line.
+            ("a lesson needs at least one `## ` step", None),
+            ("the file is too large for a lesson", None),
+            ("line 0: never said", None),
+            ("line: no number", None),
+            ("line 7 without a colon", None),
+        ] {
+            assert_eq!(line_of(mistake), said, "{mistake}");
+        }
+    }
+
+    #[test]
+    fn a_line_is_found_in_the_units_a_text_box_counts() {
+        // “” and é are one UTF-16 unit each, an emoji two.
+        let text = "---\ntitle: “Café”\n😀 x\nlast";
+        for (n, span) in
+            [(1, (0, 3)), (2, (4, 17)), (3, (18, 22)), (4, (23, 27)), (5, (27, 27)), (40, (27, 27))]
+        {
+            assert_eq!(line_span(text, n), span, "line {n}");
+        }
+        assert_eq!(line_span("", 1), (0, 0));
+        for (n, start) in [(1, 0), (2, 4), (3, 23), (4, 30), (5, 34), (9, 34)] {
+            assert_eq!(line_start(text, n), start, "line {n}");
+        }
+    }
 }

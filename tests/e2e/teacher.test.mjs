@@ -66,6 +66,29 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await mistakes.waitFor();
   assert.match(await mistakes.innerText(), /line 3: unknown path `sideways`/);
   await page.screenshot({ path: await artifactPath('teacher-errors-1366.png') });
+  // "line 3" goes to line 3 in the box: selected, the box focused, the caret's line said.
+  const box = page.locator('[data-testid=lesson-text]');
+  assert.match(await page.locator('[data-testid=caret-line]').innerText(), /^Line \d+ of \d+$/);
+  await box.evaluate((a) => (a.scrollTop = a.scrollHeight));
+  await mistakes.locator('[data-testid=go-to-line]', { hasText: /^line 3$/ }).click();
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'lesson-text');
+  // In sight: the box scrolled back up to it (a browser does not follow a selection made
+  // by script). Where the line stands is measured in a copy of the box, as it wraps.
+  const sight = await box.evaluate((a) => {
+    const copy = a.cloneNode();
+    copy.style.cssText = `position:absolute;visibility:hidden;height:0;min-height:0;width:${a.offsetWidth}px`;
+    copy.value = a.value.slice(0, a.selectionStart);
+    a.after(copy);
+    const bottom = copy.scrollHeight;
+    copy.remove();
+    return { bottom, top: a.scrollTop, height: a.clientHeight, max: a.scrollHeight - a.clientHeight };
+  });
+  assert.ok(sight.max > 0, `the lesson is taller than the box: ${JSON.stringify(sight)}`);
+  assert.ok(sight.top < sight.bottom && sight.bottom <= sight.top + sight.height, `line 3 in sight: ${JSON.stringify(sight)}`);
+  const line3 = await box.evaluate((a) => a.value.slice(a.selectionStart, a.selectionEnd));
+  assert.equal(line3, BROKEN.split('\n')[2]);
+  assert.equal(line3, 'path: sideways');
+  assert.equal(await page.locator('[data-testid=caret-line]').innerText(), `Line 3 of ${BROKEN.split('\n').length}`);
   // Left half written and the page reloaded (as after the logo and Back, or a closed
   // tab): the box still holds it.
   await page.reload();
