@@ -16,7 +16,9 @@ use std::fmt::Write as _;
 use crate::lesson::Lesson;
 use crate::question::{Answer, Question, QuestionKind};
 use crate::time::SimTime;
-use crate::trace::{EventKind, Family, HostId, Protocol, Status, Trace, TraceEvent};
+use crate::trace::{
+    EventKind, Family, HostId, ImapCondition, ImapResponse, Protocol, Status, Trace, TraceEvent,
+};
 use crate::world::LessonRun;
 
 // ----- the transcript as text ------------------------------------------------------------
@@ -312,10 +314,31 @@ pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
 /// How many events a worksheet's conversation draws: up to where the player asks the
 /// lesson's earliest `outcome` question ("delivered or bounced?", [`crate::question::asked_at`]:
 /// before its event and the notes its sender wrote just before), whose answer the steps
-/// after it would draw (the bounce's arrows, or the delivery); without one, all of them.
+/// after it would draw (the bounce's arrows, or the delivery); up to the box of the first
+/// `reply` question answered by a refusal ([`refuses`]: a bounce written, a retry, the
+/// session given up would tell a 550 or a 451 from a 250); without either, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
-    let asked_at = |&a: &usize| crate::question::asked_at(&run.trace, a);
-    asked(lesson, run, QuestionKind::Outcome).iter().map(asked_at).min().unwrap_or(run.trace.events.len())
+    let asked_at = |a: usize| crate::question::asked_at(&run.trace, a);
+    let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter().map(asked_at);
+    let refused = asked(lesson, run, QuestionKind::Reply)
+        .into_iter()
+        .filter(|&a| run.trace.events.get(a).is_some_and(refuses))
+        .map(|a| a + 1);
+    outcomes.chain(refused).min().unwrap_or(run.trace.events.len())
+}
+
+/// A reply that refuses: an SMTP code from 400 up (RFC 5321 §4.2.1: 4yz failed for now,
+/// 5yz failed for good), POP3's `-ERR` (RFC 1939 §3), IMAP's tagged `NO` or `BAD`
+/// (RFC 9051 §7.1).
+fn refuses(e: &TraceEvent) -> bool {
+    match &e.kind {
+        EventKind::Reply { status: Status::Smtp { code, .. }, .. } => *code >= 400,
+        EventKind::Reply { status: Status::Pop3 { ok, .. }, .. } => !ok,
+        EventKind::Reply { status: Status::Imap(ImapResponse::Tagged { condition, .. }), .. } => {
+            matches!(condition, ImapCondition::No | ImapCondition::Bad)
+        }
+        _ => false,
+    }
 }
 
 /// The events of the lesson's `speaker` questions ("who speaks first?") that a worksheet

@@ -2,9 +2,10 @@
 //! a sequence diagram with chosen replies left blank (those the lesson's questions ask
 //! about, else every reply with a code: `export::blanks`) and the events its speaker
 //! questions ask about blank and without their arrowhead (up to an `outcome` question's
-//! step, whose answer the steps after it would draw: `export::worksheet_end`), the
-//! lesson's questions, and an answer key on a page of its own (left out with "With the
-//! answer key" unticked, for a class's copies). The answers are the engine's.
+//! step, or a refused reply's box, whose answer the steps after it would draw:
+//! `export::worksheet_end`), the lesson's questions, and an answer key on a page of its
+//! own (printed with "With the answer key" ticked; a class's copies go without it). The
+//! answers are the engine's.
 
 use yew::prelude::*;
 
@@ -108,7 +109,9 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                 if end < trace.events.len() {
                     <p data-testid="sequence-end">{ match end {
                         0 => "None of the conversation is drawn: what happens is one of the questions below.".to_string(),
-                        _ => format!("The conversation stops after step {end}: what happens next is one of the questions below."),
+                        // A question on how it ends, or a refusal asked about (its
+                        // bounce, its retry would say which code it was).
+                        _ => format!("The conversation stops after step {end}: what happens next would answer the questions below."),
                     } }</p>
                 }
                 <Sequence run={run.clone()} blanks={blanks.clone()} {unsaid} until={end} />

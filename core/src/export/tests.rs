@@ -290,11 +290,11 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
             .map(|a| crate::question::asked_at(&run.trace, a))
             .min();
         let Some(at) = asked else {
-            assert_eq!(end, run.trace.events.len(), "{}", lesson.id);
+            assert!(end == run.trace.events.len() || refused(&lesson, &run) == Some(end), "{}", lesson.id);
             continue;
         };
         cut += 1;
-        assert_eq!(end, at, "{}", lesson.id);
+        assert_eq!(end, refused(&lesson, &run).map_or(at, |r| r.min(at)), "{}", lesson.id);
         // Nothing the worksheet leaves blank or headless lies beyond what it draws.
         assert!(blanks(&lesson, &run).iter().chain(&unsaid_senders(&lesson, &run)).all(|&b| b < end));
         // What answers it, a delivery or a bounce, comes in the steps left out.
@@ -321,6 +321,58 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
         run.trace.events[..end].iter().filter(|e| is_coded_reply(e)).map(|e| e.index).collect();
     assert!(b.len() >= 3 && coded.iter().all(|&i| box_of(&run.trace, &b, i).is_some()), "{b:?}");
     assert!(b.contains(&run.anchors[1].unwrap()) && !b.contains(&typed));
+}
+
+/// Just after the event of the lesson's first `reply` question that a refusal answers (a
+/// 4xx or 5xx, -ERR, NO, BAD), if any.
+fn refused(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
+    lesson
+        .steps
+        .iter()
+        .zip(&run.anchors)
+        .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Reply))
+        .filter_map(|(_, a)| *a)
+        .find(|&a| match &run.trace.events[a].kind {
+            EventKind::Reply { status: Status::Smtp { code, .. }, .. } => *code >= 400,
+            EventKind::Reply { status: Status::Pop3 { ok, .. }, .. } => !ok,
+            EventKind::Reply {
+                status: Status::Imap(crate::trace::ImapResponse::Tagged { condition, .. }),
+                ..
+            } => condition.name() != "OK",
+            _ => false,
+        })
+        .map(|a| a + 1)
+}
+
+/// A `reply` question answered by a refusal ("250, 451 or 550?") is answered again by the
+/// steps after it: the bounce written (550), the session given up and tried again later
+/// (451). A worksheet's conversation stops with its box, the last row drawn.
+#[test]
+fn a_worksheet_stops_with_the_box_of_a_refused_reply() {
+    let mut stopped = Vec::new();
+    for (lesson, run) in lessons() {
+        let Some(after) = refused(&lesson, &run) else { continue };
+        let end = worksheet_end(&lesson, &run);
+        assert!(end <= after, "{}", lesson.id);
+        if end < after {
+            continue; // an outcome question asked before it stops it sooner
+        }
+        stopped.push(lesson.id.clone());
+        let b = blanks(&lesson, &run);
+        assert_eq!(b.last(), Some(&(end - 1)), "{}: the refusal's box is the last row", lesson.id);
+        let svg = sequence_svg(&run.trace, &lesson.title, &b, &unsaid_senders(&lesson, &run), end);
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        assert_eq!(doc.descendants().filter(|n| n.has_tag_name("g")).count(), end, "{}", lesson.id);
+        // What would give it away is among the steps left out.
+        let told = run.trace.events[end..].iter().any(|e| {
+            matches!(e.kind, EventKind::Bounce { .. })
+                || matches!(&e.kind, EventKind::Command { verb } if verb == "QUIT" || verb == "RSET")
+        });
+        assert!(told, "{}: the refusal's consequences come after the end", lesson.id);
+    }
+    for id in ["a-bounce", "greylisting"] {
+        assert!(stopped.iter().any(|s| s == id), "{id} stops at its refusal: {stopped:?}");
+    }
 }
 
 #[test]
