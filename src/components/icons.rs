@@ -13,12 +13,20 @@ fn icon(path: &'static str) -> Html {
     }
 }
 
+// The jumps (to the start, to the end) draw two triangles and a bar, ⏮ ⏭; a step one
+// triangle and its bar, ◀▏ ▏▶: with one triangle each, "Go to the end" looked like "Step
+// forward", and a student who clicked it for the next step was at the lesson's end.
+const TO_START: &str = "M4 5h2.5v14H4zM13 5v14L6.5 12zM20.5 5v14L14 12z";
+const STEP_BACK: &str = "M15 5v14L5 12zM17 5h2.5v14H17z";
+const STEP_FORWARD: &str = "M4.5 5H7v14H4.5zM9 5v14l10-7z";
+const TO_END: &str = "M3.5 5v14l6.5-7zM11 5v14l6.5-7zM17.5 5H20v14h-2.5z";
+
 pub fn to_start() -> Html {
-    icon("M6 5h2.5v14H6zM20 5v14L9.5 12z")
+    icon(TO_START)
 }
 
 pub fn step_back() -> Html {
-    icon("M18 5v14L7 12zM5 5h2v14H5z")
+    icon(STEP_BACK)
 }
 
 pub fn play() -> Html {
@@ -30,11 +38,11 @@ pub fn pause() -> Html {
 }
 
 pub fn step_forward() -> Html {
-    icon("M6 5v14l11-7zM17 5h2v14h-2z")
+    icon(STEP_FORWARD)
 }
 
 pub fn to_end() -> Html {
-    icon("M15.5 5H18v14h-2.5zM4 5v14l10.5-7z")
+    icon(TO_END)
 }
 
 pub fn external() -> Html {
@@ -73,5 +81,28 @@ pub fn clock() -> Html {
         <svg class="icon-small" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false">
             <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.4V7z" fill="currentColor" />
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{STEP_BACK, STEP_FORWARD, TO_END, TO_START};
+
+    /// The shapes of a path: its closed parts, each a triangle (three corners) or a bar (four).
+    fn shapes(path: &str) -> Vec<usize> {
+        path.split('z')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.matches(|c: char| c.is_ascii_alphabetic()).count())
+            .collect()
+    }
+
+    #[test]
+    fn a_jump_does_not_look_like_a_step() {
+        let triangles = |path| shapes(path).iter().filter(|&&corners| corners == 3).count();
+        for (jump, step) in [(TO_START, STEP_BACK), (TO_END, STEP_FORWARD)] {
+            assert_eq!((triangles(jump), triangles(step)), (2, 1), "{jump} / {step}");
+            assert_eq!(shapes(jump).len(), 3);
+            assert_eq!(shapes(step).len(), 2);
+        }
     }
 }
