@@ -50,10 +50,11 @@ function pdfPages(pdf) {
 test('a teacher prints the hand-out of a lesson and downloads its exports', { timeout: 120_000 }, async () => {
   const { context, errors, offsite } = await isolatedContext(browser, server.url);
   const page = await context.newPage();
-  // The lite player links to the full build's hand-out.
-  await page.goto(`${server.url}/#/lesson/a-bounce`);
+  // The lite player links to the full build's hand-out (from step 30 of the lesson).
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/30`);
   const link = page.locator('[data-testid=handout-link]');
   await link.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.waitForFunction(() => localStorage.getItem('mailroom.progress'));
   assert.equal(await link.getAttribute('href'), 'full/#/handout/a-bounce');
   await link.click();
   await page.locator('[data-testid=handout][data-lesson=a-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
@@ -113,6 +114,11 @@ test('a teacher prints the hand-out of a lesson and downloads its exports', { ti
     return doc.querySelector('parsererror') ? 'error' : doc.querySelectorAll('quiz > question[type=multichoice]').length;
   }, xml.body);
   assert.equal(parsed, 1);
+
+  // Back to the lesson where it was left, not at its start.
+  await page.locator('[data-testid=back-to-lesson]').click();
+  await page.locator('main[data-testid=player][data-lesson=a-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').dataset.cursor === '30');
 
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');
