@@ -234,7 +234,7 @@ pub fn queue_text(snap: &HostSnapshot) -> String {
     let waiting = format!("{} waiting to be relayed", snap.queued);
     match snap.queue.iter().filter_map(|q| q.next).min() {
         Some(next) if snap.queue.iter().all(|q| q.next.is_some()) => {
-            format!("{waiting} · next try {}", row_time(next))
+            format!("{waiting} · next try {}", to_the_second(next))
         }
         _ => waiting,
     }
@@ -309,9 +309,38 @@ pub fn has_tls(trace: &Trace) -> bool {
     trace.conns.iter().any(|c| c.tls_from.is_some())
 }
 
+/// The width of the transcript's "who to whom" column, in tenths of the transcript's `ch`:
+/// its longest route (`bob-laptop → mx`, in type 0.92 times as large), at least the 12.5
+/// `ch` the others need, at most 20 (a longer one is cut, its whole in the row's title).
+pub fn route_width(trace: &Trace) -> usize {
+    let names: Vec<usize> = trace.hosts.iter().map(|h| short_name(&h.name).chars().count()).collect();
+    let len = |id: usize| names.get(id).copied().unwrap_or(1);
+    let longest = trace
+        .events
+        .iter()
+        .map(|e| if e.travels() { len(e.from) + 3 + len(e.to) } else { len(e.from) })
+        .max()
+        .unwrap_or(0);
+    (longest * 92 / 10 + 1).clamp(125, 200)
+}
+
 /// When an event arrived, as the transcript shows it: seconds with milliseconds within the
-/// first minute (what a student can relate to), then `h:mm:ss`, then days.
+/// first minute (what a student can relate to), minutes and seconds with milliseconds
+/// within the first hour (a mail program that checks a minute later: its steps are
+/// milliseconds apart, and `0:01:00` on every row looked like a stopped clock), then
+/// `h:mm:ss`, then days.
 pub fn row_time(t: SimTime) -> String {
+    let ms = t.as_millis();
+    let secs = ms / 1000;
+    match secs {
+        60..3600 => format!("{}:{:02}.{:03}", secs / 60, secs % 60, ms % 1000),
+        _ => to_the_second(t),
+    }
+}
+
+/// A moment to the second past the first minute: `h:mm:ss`, then days (a queue's next
+/// try, minutes away, in a host's label).
+fn to_the_second(t: SimTime) -> String {
     let ms = t.as_millis();
     let secs = ms / 1000;
     match secs {
@@ -343,7 +372,7 @@ pub fn duration_words(secs: u64) -> String {
 /// Waiting time before the event at `index` (a retry queue, a timeout, a scripted send
 /// later on), when it is long enough to say: "5 minutes later". The player steps over it
 /// in one press; this says how much time passed. From two minutes on, to the minute
-/// ("about 5 minutes later" for 4 minutes 58 seconds: the clock beside it says 0:05:00).
+/// ("about 5 minutes later" for 4 minutes 58 seconds: the clock beside it says 5:00.000).
 pub fn time_gap(trace: &Trace, index: usize) -> Option<String> {
     /// Shorter pauses are just the network and the machines at work.
     const MIN_GAP_SECS: u64 = 60;
@@ -661,10 +690,14 @@ mod tests {
 
     #[test]
     fn times_and_gaps_read_as_people_say_them() {
-        let cases: [(u64, &str); 5] = [
+        let cases: [(u64, &str); 9] = [
             (1_234, "1.234 s"),
             (59_999, "59.999 s"),
-            (65_000, "0:01:05"),
+            (65_000, "1:05.000"),
+            (60_015, "1:00.015"),
+            (1_800_250, "30:00.250"),
+            (3_599_999, "59:59.999"),
+            (3_600_000, "1:00:00"),
             (3_723_000, "1:02:03"),
             (4 * 86_400_000 + 3_600_000 * 5 + 60_000 * 7 + 9_000, "4d 05:07"),
         ];
@@ -730,6 +763,25 @@ mod tests {
             ]
         );
         assert!(wire_lines(b"").is_empty());
+    }
+
+    #[test]
+    fn the_route_column_is_as_wide_as_the_longest_route() {
+        // "laptop → smtp", "smtp → mx": the column's usual 12.5 ch.
+        assert_eq!(route_width(&lesson_trace()), 125);
+        // A mail program on bob-laptop: "bob-laptop → mx", 15 characters in type 0.92 times
+        // the transcript's: 13.9 ch.
+        #[cfg(feature = "pop3")]
+        {
+            let text = mailroom_core::lessons::builtin("retrieving-mail-with-pop3").unwrap().unwrap();
+            let run = mailroom_core::world::run_lesson(&text).unwrap();
+            assert_eq!(route_width(&run.trace), 139);
+        }
+        // No trace yet; names too long for any column: the bounds.
+        assert_eq!(route_width(&Trace::default()), 125);
+        let mut long = lesson_trace();
+        long.hosts[0].name = "a-very-long-host-name-indeed.example.org".into();
+        assert_eq!(route_width(&long), 200);
     }
 
     /// "Sending an email" as the engine runs it.

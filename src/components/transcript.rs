@@ -51,6 +51,8 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
     // Windows of earlier rows asked for; back to one for another lesson.
     let windows = use_state(|| 1usize);
     let list = use_node_ref();
+    // Its "who to whom" column as wide as the trace's longest route needs, once a trace.
+    let route = use_memo(props.run.clone(), |run| crate::present::route_width(&run.trace));
     {
         // One effect for both (each effect is code of its own in the wasm): back to one
         // window for another lesson, and the current row kept in sight when the list's
@@ -105,12 +107,15 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                 <p class="transcript-more">
                     <button type="button" class="link-button" data-testid="earlier-rows"
                         onclick={let w = windows.clone(); move |_: MouseEvent| w.set(*w + 1)}>
-                        { format!("Show {} earlier steps", start.min(WINDOW)) }
+                        { if start <= WINDOW { format!("Show the {start} earlier steps") } else { format!("Show {WINDOW} earlier steps") } }
                     </button>
-                    <span class="muted">{ format!(" ({start} not shown)") }</span>
+                    if start > WINDOW {
+                        <span class="muted">{ format!(" ({start} not shown)") }</span>
+                    }
                 </p>
             }
-            <ol ref={list} class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint">
+            <ol ref={list} class="transcript" data-testid="transcript" role="listbox" aria-label="Transcript" aria-describedby="transcript-hint"
+                style={format!("--route:{}.{}ch", *route / 10, *route % 10)}>
                 { for (start..shown).step_by(CHUNK).map(|start| html! {
                     <TranscriptChunk
                         key={start}

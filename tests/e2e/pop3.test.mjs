@@ -267,6 +267,29 @@ test('The panel at a laptop and a full-HD projector: rows in sight, narration wh
   }
 });
 
+test('The transcript of a mail program\'s check: who to whom whole, its clock in milliseconds', { timeout: 120_000 }, async () => {
+  const { page, context, errors, offsite } = await open('retrieving-mail-with-pop3');
+  await page.goto(`${server.url}/#/lesson/retrieving-mail-with-pop3/step/101`);
+  await waitUntil(page, 'step 101', (s) => document.querySelector(s).dataset.cursor === '101', SEL.player);
+  const rows = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid=transcript-row]')].slice(-12).map((r) => {
+      const route = r.querySelector('.row-route');
+      return { time: r.querySelector('.row-time').textContent, route: route.textContent, cut: route.scrollWidth > route.clientWidth };
+    }),
+  );
+  // "bob-laptop → mx" in full (it was "bob-laptop →…"), at every width of the column.
+  assert.ok(rows.some((r) => r.route === 'bob-laptop → mx'), JSON.stringify(rows));
+  assert.deepEqual(rows.filter((r) => r.cut), [], 'no route cut');
+  // A minute in, the check's steps are milliseconds apart: the clock says so (every row
+  // read 0:01:00 before).
+  const late = rows.map((r) => r.time).filter((t) => /^\d+:\d\d\.\d{3}$/.test(t));
+  assert.ok(late.length >= 4, JSON.stringify(rows));
+  assert.ok(new Set(late).size > 1, `the clock moves: ${late}`);
+  // The earlier rows left out: said once.
+  assert.match(await page.locator('.transcript-more').innerText(), /^Show the (\d+) earlier steps$/);
+  await finish(context, errors, offsite);
+});
+
 test('Presenter mode: the table of two mail programs keeps every column in sight, at 1024, 1366 and 1920', { timeout: 120_000 }, async () => {
   for (const viewport of [{ width: 1024, height: 768 }, { width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
     const { page, context, errors, offsite } = await open('the-pop3-lock', viewport);
