@@ -43,6 +43,19 @@ fn reveal_current(strip: &NodeRef) {
     strip.set_scroll_left(left.max(0));
 }
 
+/// The link on from the end of lesson `id`: the lesson after it on the path, else the list.
+fn next_lesson(id: &str) -> Html {
+    let index = mailroom_core::lessons::INDEX;
+    match index.iter().position(|e| e.id == id).and_then(|at| index.get(at + 1)) {
+        Some(next) => html! {
+            <a href={crate::route::format(&crate::route::Route { lesson: next.id.to_string(), step: 0 })}>
+                { format!("Next lesson: “{}” ›", next.title) }
+            </a>
+        },
+        None => html! { <a href="#/">{ "All lessons ›" }</a> },
+    }
+}
+
 /// The lesson's words for this moment, and its steps to jump between.
 #[component]
 pub fn Narration(props: &NarrationProps) -> Html {
@@ -118,6 +131,11 @@ pub fn Narration(props: &NarrationProps) -> Html {
             </h2>
             <div class="narration-body" ref={body_ref} data-testid="narration-body">
                 { markdown::render(&body) }
+                // At the end, the way on: the next lesson of the path (the home page's
+                // list after the last one, and after a teacher's own).
+                if props.total > 0 && props.cursor >= props.total {
+                    <p class="narration-next" data-testid="next-lesson">{ next_lesson(&props.lesson.id) }</p>
+                }
                 if let Some(note) = present::messages_note(props.messages) {
                     <p class="narration-note" data-testid="messages-note">{ note }</p>
                 }

@@ -595,6 +595,31 @@ test('10. the live region reads a new part; the selected row is aria-selected', 
   await context.close();
 });
 
+test('3. the end of a lesson leads on: to the next lesson of the path, after the last to the list', async () => {
+  const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/999');
+  // The path's order is the picker's.
+  const ids = await page.locator(`${SEL.picker} option`).evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+  const next = ids[ids.indexOf('sending-an-email') + 1];
+  const title = await page.locator(`${SEL.picker} option[value="${next}"]`).textContent();
+  const link = page.locator('[data-testid=next-lesson] a');
+  assert.equal(await link.innerText(), `Next lesson: “${title}” ›`);
+  assert.equal(await visibility(page, '[data-testid=next-lesson] a'), 'ok');
+  // Not before the end.
+  await page.keyboard.press('ArrowLeft');
+  await page.locator('[data-testid=next-lesson]').waitFor({ state: 'detached' });
+  await page.keyboard.press('End');
+  await link.click();
+  await lessonShown(page, next);
+  assert.equal(await cursorOf(page), 0);
+  // After the last lesson of the path: the list of all of them.
+  const last = ids.at(-1);
+  await page.goto(`${server.url}/#/lesson/${last}/step/9999`);
+  await page.locator('[data-testid=next-lesson] a').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.equal(await page.locator('[data-testid=next-lesson] a').innerText(), 'All lessons ›');
+  assert.equal(await page.locator('[data-testid=next-lesson] a').getAttribute('href'), '#/');
+  await context.close();
+});
+
 test('3. the part strip fades out where it is cut: more parts lie that way', async () => {
   const { page, context } = await open('laptop', '#/lesson/sending-an-email/step/0');
   const strip = page.locator('.outline ol');
