@@ -154,12 +154,12 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         },
         // A bounce written where it is filed has crossed no server: no Received line.
         (View::Source, false) => html! {
-            <>{ "As stored, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way. Scroll to read it all." }</>
+            <>{ "As stored, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way." }</>
         },
         (View::Source, true) => html! {
             <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>
         },
-        _ => html! { { "What the message says, read part by part. Scroll to read it all." } },
+        _ => html! { { "What the message says, read part by part." } },
     };
     let body = if *current == View::Source {
         html! {

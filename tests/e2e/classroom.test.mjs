@@ -209,6 +209,16 @@ for (const size of ['laptop', 'projector', 'zoom150']) {
     await page.mouse.wheel(0, 300);
     await waitUntil(page, 'the wheel to scroll the message', (s) => document.querySelector(s).scrollTop > 0, SEL.messageText);
     if (size === 'projector') await page.screenshot({ path: await artifactPath(`dialog-bounce-${size}.png`) });
+    // The inspector's views, one after the other: the tabs stay where they were clicked
+    // (the dialog was as tall as each view, and moved them by 160 px).
+    const tabs = page.locator(`${SEL.dialog} .inspect-tabs`);
+    const top = async () => Math.round((await tabs.boundingBox()).y);
+    const first = await top();
+    for (const button of await tabs.locator('button').all()) {
+      await button.click();
+      assert.equal(await top(), first, `the tabs stayed put after ${await button.innerText()}`);
+      assert.doesNotMatch(await page.locator('#message-dialog-note').innerText(), /Scroll to read/);
+    }
     await page.keyboard.press('Escape');
     await page.locator(SEL.dialog).waitFor({ state: 'detached' });
     const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
