@@ -84,6 +84,11 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                     <p class="lesson-summary" title={props.summary.clone()}><span>{ props.summary.clone() }</span></p>
                 }
             </div>
+            // A teacher's own lesson: back to the page where it is written, to mend it.
+            if cfg!(feature = "teacher") && crate::my_lessons::is_mine(&props.lesson_id) {
+                <a class="handout-link" href="#/yours" data-testid="yours-back"
+                    title="Your lessons: the box where this one is written, to change it">{ "Your lessons ›" }</a>
+            }
             // The teacher tools (a hand-out to print, a worksheet, exports) are in the full build.
             <a class="handout-link" href={crate::route::handout_href(&props.lesson_id)} data-testid="handout-link"
                 title="A hand-out and a worksheet of this lesson to print, and its exports">{ "Hand-out ›" }</a>

@@ -107,6 +107,14 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await page.locator('[data-testid=play-text]').click();
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   assert.equal(await page.title(), 'Our own bounce · Mailroom');
+  // Back to where it is written, from the player's top bar.
+  const back = page.locator('[data-testid=yours-back]');
+  assert.equal(await back.getAttribute('href'), '#/yours');
+  await back.click();
+  await page.locator('[data-testid=your-lessons]').waitFor();
+  assert.equal(await page.locator('[data-testid=lesson-text]').inputValue(), GOOD);
+  await page.goBack();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   // The lesson picker names it too (not the first lesson of the list), and offers the others.
   const picked = await page.locator('[data-testid=lesson-picker]').evaluate((s) => [s.value, s.selectedOptions[0]?.textContent]);
   assert.deepEqual(picked, ['my-our-own-bounce', 'Our own bounce']);
