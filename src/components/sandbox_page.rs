@@ -1,4 +1,6 @@
+use gloo_events::{EventListener, EventListenerOptions};
 use mailroom_core::time::SimTime;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::components::diagram::Diagram;
@@ -9,11 +11,52 @@ use crate::components::sandbox_bar::SandboxBar;
 use crate::components::sandbox_faults::SandboxFaults;
 use crate::components::sandbox_terminal::SandboxTerminal;
 use crate::components::transcript::Transcript;
-use crate::hooks::{SANDBOX_STEP_MS, load_sandbox, use_sandbox_animation, use_save_sandbox};
+use crate::hooks::{
+    SANDBOX_STEP_MS, Target, load_sandbox, target_kind, use_sandbox_animation, use_save_sandbox,
+};
 use crate::present;
 use crate::present::clock;
 use crate::sandbox::{SandboxAction, SandboxState};
 use crate::state::Action;
+
+/// ← and → step back and on through what happened, End goes to the newest event, as in a
+/// lesson; not in a field (the terminal's line, a fault's settings), where they edit.
+#[hook]
+fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
+    let _listener = use_memo((), move |_| {
+        let document = web_sys::window()?.document()?;
+        let options = EventListenerOptions::enable_prevent_default();
+        Some(EventListener::new_with_options(&document, "keydown", options, move |event| {
+            let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+            if event.ctrl_key()
+                || event.meta_key()
+                || event.alt_key()
+                || event.shift_key()
+                || event.default_prevented()
+            {
+                return;
+            }
+            let target = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+            let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
+            let kind = target_kind(
+                &tag,
+                &target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default(),
+                target.as_ref().is_some_and(|t| t.is_content_editable()),
+            );
+            if kind == Target::Field {
+                return;
+            }
+            let action = match event.key().as_str() {
+                "ArrowLeft" => SandboxAction::Back,
+                "ArrowRight" => SandboxAction::Forward,
+                "End" => SandboxAction::Latest,
+                _ => return,
+            };
+            event.prevent_default();
+            dispatcher.dispatch(action);
+        }))
+    });
+}
 
 /// The sandbox (`#/sandbox`, the full build): the standard world running, a terminal to
 /// type into any of its servers, the clock to move on, and faults to inject; the diagram,
@@ -30,6 +73,7 @@ pub fn SandboxPage() -> Html {
             document.set_title("Sandbox · Mailroom");
         }
     });
+    use_sandbox_keys(state.dispatcher());
     let dispatch = state.dispatcher().to_callback();
     // The transcript and the explanation card speak the player's actions: choosing an event
     // and the eavesdropper's view are what they do here.
@@ -116,8 +160,10 @@ pub fn SandboxPage() -> Html {
                     selected={state.selected.is_some()}
                     dispatch={player}
                 />
-                <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
+                // The mailboxes before the faults: a message sent in the terminal is seen
+                // to arrive without scrolling past the fault form.
                 <Mailboxes run={state.run.clone()} lesson={state.lesson.clone()} cursor={state.cursor} />
+                <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
             </aside>
             <SandboxBar cursor={state.cursor} {total} {now} {next} inputs={inputs.len()} {dispatch} />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">

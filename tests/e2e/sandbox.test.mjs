@@ -77,6 +77,12 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.match(screen, /250 2\.0\.0 OK: queued as/);
   // The diagram and the transcript show the same conversation; the mailbox has the message.
   await page.locator('.mailboxes').getByText('typed by hand').waitFor({ timeout: TIMEOUT });
+  // The mailboxes come right after the explanation, before the fault form (after it, a
+  // student scrolled past the whole form to see a message arrive).
+  const above = await page.evaluate(() =>
+    document.querySelector('.mailboxes').getBoundingClientRect().top < document.querySelector('[data-testid=fault-kind]').getBoundingClientRect().top,
+  );
+  assert.ok(above, 'the mailboxes above the fault form');
   const shot = await artifactPath('sandbox-1366.png');
   await page.screenshot({ path: shot });
 
@@ -103,11 +109,22 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), true);
   assert.match(await page.locator('[data-testid=clock]').textContent(), /Mon 09:1\d:\d\d$/);
 
-  // Stepping back moves the view, not the World.
+  // Stepping back moves the view, not the World: with the buttons, and with ← → End as
+  // in a lesson (not in the terminal's line, where they move the caret).
   const total = Number(await page.locator('main[data-testid=sandbox]').getAttribute('data-total'));
+  const cursor = async () => Number(await page.locator('main[data-testid=sandbox]').getAttribute('data-cursor'));
   await page.locator('[data-testid=step-back]').click();
   await page.locator('[data-testid=step-back]').click();
-  assert.equal(await page.locator('main[data-testid=sandbox]').getAttribute('data-cursor'), String(total - 2));
+  assert.equal(await cursor(), total - 2);
+  await page.keyboard.press('ArrowLeft');
+  await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 3);
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 2);
+  await page.locator('[data-testid=fault-kind]').focus();
+  await page.keyboard.press('ArrowLeft');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.equal(await cursor(), total - 2, 'not from a field');
+  await page.locator('main[data-testid=sandbox]').evaluate((m) => document.activeElement?.blur());
   assert.doesNotMatch(await page.locator('[data-testid=terminal]').textContent(), /Connection closed by foreign host/);
   await page.locator('[data-testid=to-end]').click();
   await settled(page);
