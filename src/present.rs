@@ -229,12 +229,12 @@ pub fn message_preview(lines: &[(String, LineEnd)], head: usize) -> Vec<PreviewL
 }
 
 /// A server's queue in words: "1 waiting to be relayed", and when its next attempt is
-/// due, on the transcript's clock: "· next try 0:05:00".
+/// due, on the transcript's clock: "· next try 5:00.000".
 pub fn queue_text(snap: &HostSnapshot) -> String {
     let waiting = format!("{} waiting to be relayed", snap.queued);
     match snap.queue.iter().filter_map(|q| q.next).min() {
         Some(next) if snap.queue.iter().all(|q| q.next.is_some()) => {
-            format!("{waiting} · next try {}", to_the_second(next))
+            format!("{waiting} · next try {}", row_time(next))
         }
         _ => waiting,
     }
@@ -309,16 +309,20 @@ pub fn has_tls(trace: &Trace) -> bool {
     trace.conns.iter().any(|c| c.tls_from.is_some())
 }
 
+/// Between the two hosts of a transcript row's "who to whom" (`laptop → smtp`).
+pub const ROUTE_ARROW: &str = " → ";
+
 /// The width of the transcript's "who to whom" column, in tenths of the transcript's `ch`:
 /// its longest route (`bob-laptop → mx`, in type 0.92 times as large), at least the 12.5
 /// `ch` the others need, at most 20 (a longer one is cut, its whole in the row's title).
 pub fn route_width(trace: &Trace) -> usize {
     let names: Vec<usize> = trace.hosts.iter().map(|h| short_name(&h.name).chars().count()).collect();
     let len = |id: usize| names.get(id).copied().unwrap_or(1);
+    let arrow = ROUTE_ARROW.chars().count();
     let longest = trace
         .events
         .iter()
-        .map(|e| if e.travels() { len(e.from) + 3 + len(e.to) } else { len(e.from) })
+        .map(|e| if e.travels() { len(e.from) + arrow + len(e.to) } else { len(e.from) })
         .max()
         .unwrap_or(0);
     (longest * 92 / 10 + 1).clamp(125, 200)
@@ -333,19 +337,9 @@ pub fn row_time(t: SimTime) -> String {
     let ms = t.as_millis();
     let secs = ms / 1000;
     match secs {
-        60..3600 => format!("{}:{:02}.{:03}", secs / 60, secs % 60, ms % 1000),
-        _ => to_the_second(t),
-    }
-}
-
-/// A moment to the second past the first minute: `h:mm:ss`, then days (a queue's next
-/// try, minutes away, in a host's label).
-fn to_the_second(t: SimTime) -> String {
-    let ms = t.as_millis();
-    let secs = ms / 1000;
-    match secs {
         0..60 => t.to_string(),
-        60..86_400 => format!("{}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60),
+        60..3600 => format!("{}:{:02}.{:03}", secs / 60, secs % 60, ms % 1000),
+        3600..86_400 => format!("{}:{:02}:{:02}", secs / 3600, (secs / 60) % 60, secs % 60),
         _ => format!("{}d {:02}:{:02}", secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60),
     }
 }
@@ -882,7 +876,7 @@ mod tests {
         let mut snap = HostSnapshot { queued: 1, ..HostSnapshot::default() };
         assert_eq!(queue_text(&snap), "1 waiting to be relayed");
         snap.queue = vec![item(Some(301))];
-        assert_eq!(queue_text(&snap), "1 waiting to be relayed · next try 0:05:01");
+        assert_eq!(queue_text(&snap), "1 waiting to be relayed · next try 5:01.000");
         // While an attempt is under way there is no "next" to tell.
         snap.queue = vec![item(Some(301)), item(None)];
         snap.queued = 2;

@@ -494,7 +494,8 @@ impl Reducible for Player {
                 Player { nudged: true, playing: false, ..(*self).clone() }
             }
             Action::Play if self.question_due().is_some() && !self.play_through => {
-                Player { playing: true, ..self.answer(Said::Skipped) }
+                let passed = self.answer(Said::Skipped);
+                Player { playing: passed.cursor < total, ..passed }
             }
             Action::Tick if !self.playing => return self,
             Action::Tick if self.question_due().is_some() && self.play_through => {

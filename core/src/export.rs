@@ -84,7 +84,9 @@ pub fn clock(t: SimTime) -> String {
     let s = ms / 1000;
     match s {
         0..60 => format!("{s}.{:03} s", ms % 1000),
-        60..86_400 => format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),
+        // As the player's transcript: minutes, seconds and milliseconds in the first hour.
+        60..3600 => format!("{}:{:02}.{:03}", s / 60, s % 60, ms % 1000),
+        3600..86_400 => format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60),
         _ => format!("{}d {:02}:{:02}:{:02}", s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60),
     }
 }
@@ -312,25 +314,28 @@ pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
 }
 
 /// How many events a worksheet's conversation draws: up to where the player asks the
-/// lesson's earliest `outcome` question ("delivered or bounced?", [`crate::question::asked_at`]:
-/// before its event and the notes its sender wrote just before), whose answer the steps
-/// after it would draw (the bounce's arrows, or the delivery); up to the box of the first
-/// `reply` question answered by a refusal ([`refuses`]: a bounce written, a retry, the
-/// session given up would tell a 550 or a 451 from a 250); without either, all of them.
+/// lesson's earliest question whose answer the steps after it would draw
+/// ([`crate::question::asked_at`]: before its event and the notes its sender wrote just
+/// before, such as "SPF fail: …"): an `outcome` question ("delivered or bounced?": the
+/// bounce's arrows, or the delivery), or a `reply` question answered by a refusal
+/// ([`refuses`]: the bounce written, the session given up and tried again, would tell a
+/// 550 or a 451 from a 250); without one, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
-    let asked_at = |a: usize| crate::question::asked_at(&run.trace, a);
-    let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter().map(asked_at);
+    let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter();
     let refused = asked(lesson, run, QuestionKind::Reply)
         .into_iter()
-        .filter(|&a| run.trace.events.get(a).is_some_and(refuses))
-        .map(|a| a + 1);
-    outcomes.chain(refused).min().unwrap_or(run.trace.events.len())
+        .filter(|&a| run.trace.events.get(a).is_some_and(refuses));
+    outcomes
+        .chain(refused)
+        .map(|a| crate::question::asked_at(&run.trace, a))
+        .min()
+        .unwrap_or(run.trace.events.len())
 }
 
 /// A reply that refuses: an SMTP code from 400 up (RFC 5321 §4.2.1: 4yz failed for now,
 /// 5yz failed for good), POP3's `-ERR` (RFC 1939 §3), IMAP's tagged `NO` or `BAD`
 /// (RFC 9051 §7.1).
-fn refuses(e: &TraceEvent) -> bool {
+pub(crate) fn refuses(e: &TraceEvent) -> bool {
     match &e.kind {
         EventKind::Reply { status: Status::Smtp { code, .. }, .. } => *code >= 400,
         EventKind::Reply { status: Status::Pop3 { ok, .. }, .. } => !ok,

@@ -143,10 +143,10 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="part-announcer">
                 { announce }
             </div>
-            <nav class="outline" aria-label="Parts of the lesson">
-                // A strip of its own for each lesson: Chromium keeps a scroll timeline's
-                // place (the fade of a cut end) when its strip is filled anew and fits.
-                <ol ref={strip_ref} key={props.lesson.id.as_str()}>
+            // A strip of its own for each lesson: Chromium keeps a scroll timeline's place
+            // (the fade of a cut end) when its strip is filled anew and fits.
+            <nav class="outline" aria-label="Parts of the lesson" key={props.lesson.id.as_str()}>
+                <ol ref={strip_ref}>
                     { for steps.iter().enumerate().map(|(i, s)| {
                         let to = step_cursor(props.anchors.get(i).copied().flatten());
                         let state = match step {

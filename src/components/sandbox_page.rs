@@ -12,7 +12,7 @@ use crate::components::sandbox_faults::SandboxFaults;
 use crate::components::sandbox_terminal::SandboxTerminal;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
-    SANDBOX_STEP_MS, Target, load_sandbox, target_kind, use_sandbox_animation, use_save_sandbox,
+    SANDBOX_STEP_MS, Target, key_target, load_sandbox, use_sandbox_animation, use_save_sandbox,
 };
 use crate::present;
 use crate::present::clock;
@@ -20,7 +20,8 @@ use crate::sandbox::{SandboxAction, SandboxState};
 use crate::state::Action;
 
 /// ← and → step back and on through what happened, End goes to the newest event, as in a
-/// lesson; not in a field (the terminal's line, a fault's settings), where they edit.
+/// lesson; not in a field (the terminal's line, a fault's settings), where they edit, nor
+/// on the terminal's screen, where they scroll it.
 #[hook]
 fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
     let _listener = use_memo((), move |_| {
@@ -28,22 +29,9 @@ fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
         let options = EventListenerOptions::enable_prevent_default();
         Some(EventListener::new_with_options(&document, "keydown", options, move |event| {
             let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-            if event.ctrl_key()
-                || event.meta_key()
-                || event.alt_key()
-                || event.shift_key()
-                || event.default_prevented()
-            {
-                return;
-            }
-            let target = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
-            let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
-            let kind = target_kind(
-                &tag,
-                &target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default(),
-                target.as_ref().is_some_and(|t| t.is_content_editable()),
-            );
-            if kind == Target::Field {
+            let Some((kind, _, target)) = key_target(event).filter(|_| !event.shift_key()) else { return };
+            let on_screen = target.is_some_and(|t| t.closest(".sandbox-screen").ok().flatten().is_some());
+            if kind == Target::Field || on_screen {
                 return;
             }
             let action = match event.key().as_str() {

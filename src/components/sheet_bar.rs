@@ -132,6 +132,12 @@ impl Export {
 #[component]
 pub fn SheetBar(props: &SheetBarProps) -> Html {
     let id = props.lesson.id.clone();
+    // Back where the lesson was left in this browser (its last place kept), not at its
+    // start: a teacher who opened the hand-out from step 30 goes back to step 30. Read once.
+    let back = use_memo(id.clone(), |id| {
+        let step = crate::hooks::load_progress().0.last.filter(|p| p.lesson == *id).map_or(0, |p| p.step);
+        crate::route::format(&crate::route::Route { lesson: id.clone(), step })
+    });
     let asks = props.run.answers.iter().any(Option::is_some);
     let file = {
         let (lesson, run, blanks) = (props.lesson.clone(), props.run.clone(), props.blanks.clone());
@@ -152,10 +158,6 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
         Sheet::Handout => ("Worksheet ›", format!("#/worksheet/{id}")),
         Sheet::Worksheet => ("Hand-out ›", format!("#/handout/{id}")),
     };
-    // Back where the lesson was left in this browser (its last place kept), not at its
-    // start: a teacher who opened the hand-out from step 30 goes back to step 30.
-    let step = crate::hooks::load_progress().0.last.filter(|p| p.lesson == *id).map_or(0, |p| p.step);
-    let back = crate::route::format(&crate::route::Route { lesson: id.to_string(), step });
     let quiz_title = if asks {
         "The lesson's questions, with the simulation's answers"
     } else {
@@ -163,7 +165,7 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
     };
     html! {
         <nav class="sheet-bar" aria-label="Print and download" data-testid="sheet-bar">
-            <a href={back} data-testid="back-to-lesson">{ "‹ Back to the lesson" }</a>
+            <a href={(*back).clone()} data-testid="back-to-lesson">{ "‹ Back to the lesson" }</a>
             <a href={other_href} data-testid="other-sheet">{ other }</a>
             <span class="sheet-bar-actions">
                 if let Some(key) = &props.answer_key {

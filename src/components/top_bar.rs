@@ -87,7 +87,7 @@ pub fn TopBar(props: &TopBarProps) -> Html {
             // A teacher's own lesson: back to the page where it is written, to mend it.
             if cfg!(feature = "teacher") && crate::my_lessons::is_mine(&props.lesson_id) {
                 <a class="handout-link" href="#/yours" data-testid="yours-back"
-                    title="Your lessons: the box where this one is written, to change it">{ "Your lessons ›" }</a>
+                    title="Your lessons: where this one is kept, to change it (its Edit button puts it in the box)">{ "Your lessons ›" }</a>
             }
             // The teacher tools (a hand-out to print, a worksheet, exports) are in the full build.
             <a class="handout-link" href={crate::route::handout_href(&props.lesson_id)} data-testid="handout-link"

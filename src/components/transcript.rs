@@ -107,7 +107,11 @@ pub fn Transcript(props: &TranscriptProps) -> Html {
                 <p class="transcript-more">
                     <button type="button" class="link-button" data-testid="earlier-rows"
                         onclick={let w = windows.clone(); move |_: MouseEvent| w.set(*w + 1)}>
-                        { if start <= WINDOW { format!("Show the {start} earlier steps") } else { format!("Show {WINDOW} earlier steps") } }
+                        { match start {
+                            1 => "Show the earlier step".to_string(),
+                            2..=WINDOW => format!("Show the {start} earlier steps"),
+                            _ => format!("Show {WINDOW} earlier steps"),
+                        } }
                     </button>
                     if start > WINDOW {
                         <span class="muted">{ format!(" ({start} not shown)") }</span>

@@ -117,7 +117,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
     let speaker = present::speaker(trace, ev);
     let host = |id: usize| trace.hosts.get(id).map(|h| h.name.as_str()).unwrap_or("?");
     let route_text = if ev.travels() {
-        format!("{} → {}", present::short_name(host(ev.from)), present::short_name(host(ev.to)))
+        [present::short_name(host(ev.from)), present::short_name(host(ev.to))].join(present::ROUTE_ARROW)
     } else {
         present::short_name(host(ev.from)).to_string()
     };

@@ -2,7 +2,7 @@
 //! a sequence diagram with chosen replies left blank (those the lesson's questions ask
 //! about, else every reply with a code: `export::blanks`) and the events its speaker
 //! questions ask about blank and without their arrowhead (up to an `outcome` question's
-//! step, or a refused reply's box, whose answer the steps after it would draw:
+//! step, or a refused reply's, whose answer the steps after it would draw:
 //! `export::worksheet_end`), the lesson's questions, and an answer key on a page of its
 //! own (printed with "With the answer key" ticked; a class's copies go without it). The
 //! answers are the engine's.

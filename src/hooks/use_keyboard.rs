@@ -72,6 +72,20 @@ pub fn target_kind(tag: &str, input_type: &str, editable: bool) -> Target {
     }
 }
 
+/// Where a key press lands, for a page's shortcuts: what the focused element is, its tag
+/// and itself. `None` with Ctrl, Meta or Alt held (the browser's and the system's keys),
+/// or when a handler of the element took the key already.
+pub fn key_target(event: &web_sys::KeyboardEvent) -> Option<(Target, String, Option<web_sys::HtmlElement>)> {
+    if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
+        return None;
+    }
+    let target = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
+    let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
+    let editable = target.as_ref().is_some_and(|t| t.is_content_editable());
+    let input_type = target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
+    Some((target_kind(&tag, &input_type, editable), tag, target))
+}
+
 /// Space plays or pauses, ← → and PageUp PageDown step, ⇧← ⇧→ jump a part, Home and
 /// End jump to the ends, anywhere on the page.
 #[hook]
@@ -97,15 +111,7 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                 EventListenerOptions::enable_prevent_default(),
                 move |event| {
                     let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                    if event.ctrl_key() || event.meta_key() || event.alt_key() || event.default_prevented() {
-                        return;
-                    }
-                    let target = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
-                    let tag = target.as_ref().map(|t| t.tag_name()).unwrap_or_default();
-                    let editable = target.as_ref().is_some_and(|t| t.is_content_editable());
-                    let input_type =
-                        target.as_ref().and_then(|t| t.get_attribute("type")).unwrap_or_default();
-                    let mut kind = target_kind(&tag, &input_type, editable);
+                    let Some((mut kind, tag, target)) = key_target(event) else { return };
                     // A button focused from the keyboard keeps Space (not a link: Space
                     // there would only scroll the page).
                     let clicked = target.as_ref().is_some_and(|t| t.contains(pressed.borrow().as_ref()));

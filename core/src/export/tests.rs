@@ -142,7 +142,9 @@ fn transcript_lines_read_as_in_the_rfcs() {
     let (_, run) = lessons().into_iter().find(|(l, _)| l.id == "end-of-data").unwrap();
     assert!(transcript_text(&run.trace).contains(BARE_LF), "end-of-data sends bare LFs");
     assert_eq!(clock(SimTime::from_millis(50)), "0.050 s");
-    assert_eq!(clock(SimTime::from_secs(300)), "0:05:00");
+    assert_eq!(clock(SimTime::from_secs(300)), "5:00.000");
+    assert_eq!(clock(SimTime::from_millis(60_015)), "1:00.015");
+    assert_eq!(clock(SimTime::from_secs(3723)), "1:02:03");
     assert_eq!(clock(SimTime::from_secs(4 * 86_400 + 7200)), "4d 02:00:00");
 }
 
@@ -213,11 +215,16 @@ fn sequence_diagrams_are_well_formed_svg_with_the_blanks_hidden() {
 fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply() {
     let all = lessons();
     let find = |id: &str| all.iter().find(|(l, _)| l.id == id).unwrap();
+    // A bounce asks for the 550 (a refusal): its worksheet stops before it, so the 550 is
+    // no box; the replies drawn before it are, each code to each command once.
     let (lesson, run) = find("a-bounce");
     let b = blanks(lesson, run);
-    assert_eq!(b.len(), 1);
-    assert_eq!(run.trace.events[b[0]].kind.label(), "550");
-    assert!(blank_answer(&run.trace, b[0]).starts_with("550 5.1.1"));
+    let end = worksheet_end(lesson, run);
+    let refusal = refused_reply(lesson, run).unwrap();
+    assert_eq!(run.trace.events[refusal].kind.label(), "550");
+    assert!(blank_answer(&run.trace, refusal).starts_with("550 5.1.1"));
+    assert!(refusal >= end && !b.contains(&refusal));
+    assert!(b.len() > 1 && b.iter().all(|&i| i < end && is_coded_reply(&run.trace.events[i])), "{b:?}");
     // Sending an email asks who speaks first (the greeting) and what DATA gets: both
     // blank, the greeting's arrow without its head.
     let (lesson, run) = find("sending-an-email");
@@ -323,54 +330,75 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
     assert!(b.contains(&run.anchors[1].unwrap()) && !b.contains(&typed));
 }
 
-/// Just after the event of the lesson's first `reply` question that a refusal answers (a
-/// 4xx or 5xx, -ERR, NO, BAD), if any.
-fn refused(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
+/// The event of the lesson's earliest `reply` question that a refusal answers (a 4xx or
+/// 5xx, -ERR, NO, BAD), if any.
+fn refused_reply(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
     lesson
         .steps
         .iter()
         .zip(&run.anchors)
         .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Reply))
         .filter_map(|(_, a)| *a)
-        .find(|&a| match &run.trace.events[a].kind {
-            EventKind::Reply { status: Status::Smtp { code, .. }, .. } => *code >= 400,
-            EventKind::Reply { status: Status::Pop3 { ok, .. }, .. } => !ok,
-            EventKind::Reply {
-                status: Status::Imap(crate::trace::ImapResponse::Tagged { condition, .. }),
-                ..
-            } => condition.name() != "OK",
-            _ => false,
-        })
-        .map(|a| a + 1)
+        .filter(|&a| refuses(&run.trace.events[a]))
+        .min()
+}
+
+/// Where the player asks the question of [`refused_reply`].
+fn refused(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
+    refused_reply(lesson, run).map(|a| crate::question::asked_at(&run.trace, a))
 }
 
 /// A `reply` question answered by a refusal ("250, 451 or 550?") is answered again by the
-/// steps after it: the bounce written (550), the session given up and tried again later
-/// (451). A worksheet's conversation stops with its box, the last row drawn.
+/// steps after it: the bounce written (a 5xx), the same command sent again later (a 4xx),
+/// and by the notes the server writes just before it ("SPF fail: …"). A worksheet's
+/// conversation stops where the player asks it, before all of them.
 #[test]
-fn a_worksheet_stops_with_the_box_of_a_refused_reply() {
+fn a_worksheet_stops_before_a_refused_reply() {
     let mut stopped = Vec::new();
     for (lesson, run) in lessons() {
-        let Some(after) = refused(&lesson, &run) else { continue };
+        let Some(reply) = refused_reply(&lesson, &run) else { continue };
+        let at = crate::question::asked_at(&run.trace, reply);
         let end = worksheet_end(&lesson, &run);
-        assert!(end <= after, "{}", lesson.id);
-        if end < after {
+        assert!(end <= at, "{}", lesson.id);
+        if end < at {
             continue; // an outcome question asked before it stops it sooner
         }
         stopped.push(lesson.id.clone());
         let b = blanks(&lesson, &run);
-        assert_eq!(b.last(), Some(&(end - 1)), "{}: the refusal's box is the last row", lesson.id);
+        assert!(b.iter().all(|&i| i < end), "{}: no box past the end", lesson.id);
         let svg = sequence_svg(&run.trace, &lesson.title, &b, &unsaid_senders(&lesson, &run), end);
         let doc = roxmltree::Document::parse(&svg).unwrap();
         assert_eq!(doc.descendants().filter(|n| n.has_tag_name("g")).count(), end, "{}", lesson.id);
-        // What would give it away is among the steps left out.
-        let told = run.trace.events[end..].iter().any(|e| {
-            matches!(e.kind, EventKind::Bounce { .. })
-                || matches!(&e.kind, EventKind::Command { verb } if verb == "QUIT" || verb == "RSET")
+        // Nothing drawn is the refusing server's own note on it.
+        let server = run.trace.events[reply].from;
+        let notes =
+            run.trace.events[..end].iter().rev().take_while(|e| !e.travels() && e.from == server).count();
+        assert_eq!(notes, 0, "{}: the server's notes before its refusal are left out", lesson.id);
+        // What would tell the answer comes after the end: for a 5xx the bounce written, or
+        // the client giving up (its next command QUIT or RSET, not the transaction's next
+        // step); for a 4xx the command it refused, sent again.
+        let later = &run.trace.events[reply + 1..];
+        let next_command = later.iter().find_map(|e| match &e.kind {
+            EventKind::Command { verb } if e.from == run.trace.events[reply].to => Some(verb.as_str()),
+            _ => None,
         });
-        assert!(told, "{}: the refusal's consequences come after the end", lesson.id);
+        let told = match &run.trace.events[reply].kind {
+            EventKind::Reply { status: Status::Smtp { code, .. }, .. } if *code >= 500 => {
+                later.iter().any(|e| matches!(e.kind, EventKind::Bounce { .. }))
+                    || matches!(next_command, Some("QUIT" | "RSET"))
+            }
+            EventKind::Reply { to_verb: Some(verb), .. } => {
+                later.iter().any(|e| matches!(&e.kind, EventKind::Command { verb: v } if v == verb))
+            }
+            _ => false,
+        };
+        assert!(told, "{}: what answers it comes after the end", lesson.id);
     }
     for id in ["a-bounce", "greylisting"] {
+        assert!(stopped.iter().any(|s| s == id), "{id} stops at its refusal: {stopped:?}");
+    }
+    #[cfg(feature = "trust")]
+    for id in ["spf", "dmarc"] {
         assert!(stopped.iter().any(|s| s == id), "{id} stops at its refusal: {stopped:?}");
     }
 }
