@@ -54,7 +54,12 @@ async function waitUntil(page, what, predicate, arg, timeout = TIMEOUT) {
 }
 
 /** Waits until nothing moves: the token has arrived, the controls have slid. */
-const settled = (page) => waitUntil(page, 'the end of animations', () => document.getAnimations().every((a) => a.playState !== 'running'));
+// Animations in time; not those that follow a scroll (the part strip's fades), which
+// stay "running" for as long as their scroller is there.
+const settled = (page) =>
+  waitUntil(page, 'the end of animations', () =>
+    document.getAnimations().every((a) => a.playState !== 'running' || !(a.timeline instanceof DocumentTimeline)),
+  );
 
 /**
  * Runs axe-core in the page (injected from node_modules, after any navigation) and returns
