@@ -125,11 +125,27 @@ test('a teacher prints the hand-out of a lesson and downloads its exports', { ti
   assert.deepEqual(offsite, [], 'no request leaves the site');
 });
 
-test('a teacher prints a worksheet: blanks, questions, and the answer key on its own page', { timeout: 120_000 }, async () => {
+/** A fresh page on the full build's worksheet of `lesson`. */
+async function openWorksheet(lesson) {
   const { context, errors, offsite } = await isolatedContext(browser, server.url);
   const page = await context.newPage();
-  await page.goto(`${server.url}/full/#/worksheet/sending-an-email`);
-  await page.locator('[data-testid=worksheet][data-lesson=sending-an-email]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.goto(`${server.url}/full/#/worksheet/${lesson}`);
+  await page.locator(`[data-testid=worksheet][data-lesson=${lesson}]`).waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  return { context, errors, offsite, page };
+}
+
+/** The step a worksheet's conversation stops after, as the sheet says it and draws it. */
+async function conversationEnd(page) {
+  const end = await text(page, '[data-testid=sequence-end]');
+  const [, step] = end.match(/^The conversation stops after step (\d+): what happens next would answer the questions below\.$/) ?? [];
+  assert.ok(step, end);
+  const rows = page.locator('[data-testid=seq-row]');
+  assert.equal(await rows.count(), Number(step));
+  return { step: Number(step), rows };
+}
+
+test('a teacher prints a worksheet: blanks, questions, and the answer key on its own page', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite, page } = await openWorksheet('sending-an-email');
   assert.equal(new URL(page.url()).pathname, '/full/');
   assert.equal(await text(page, '#sheet-title'), 'Sending an email');
 
@@ -219,17 +235,10 @@ test('a teacher prints a worksheet: blanks, questions, and the answer key on its
 });
 
 test('a worksheet asking for a refusal stops its conversation where the question is asked', { timeout: 120_000 }, async () => {
-  const { context, errors, offsite } = await isolatedContext(browser, server.url);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/full/#/worksheet/a-bounce`);
-  await page.locator('[data-testid=worksheet][data-lesson=a-bounce]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  const { context, errors, offsite, page } = await openWorksheet('a-bounce');
   // "What does mx answer to RCPT TO:<bobby@…>?" (250, 451 or 550): the bounce written
   // after it would say 550. The conversation stops at the command the question is about.
-  const end = await text(page, '[data-testid=sequence-end]');
-  const [, step] = end.match(/^The conversation stops after step (\d+): what happens next would answer the questions below\.$/) ?? [];
-  assert.ok(step, end);
-  const rows = page.locator('[data-testid=seq-row]');
-  assert.equal(await rows.count(), Number(step));
+  const { rows } = await conversationEnd(page);
   assert.match(await rows.last().innerText(), /RCPT TO:<bobby@example\.net>/);
   assert.doesNotMatch(await page.locator('[data-testid=sequence]').innerText(), /bounce|550|Undelivered/i, 'nothing of the answer');
   assert.ok((await page.locator('[data-testid=question]').allInnerTexts()).some((q) => /550/.test(q)), 'the question still asks it');
@@ -241,19 +250,12 @@ test('a worksheet asking for a refusal stops its conversation where the question
 });
 
 test('a worksheet asking how a message ends stops its conversation before the answer', { timeout: 120_000 }, async () => {
-  const { context, errors, offsite } = await isolatedContext(browser, server.url);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/full/#/worksheet/no-mx`);
-  await page.locator('[data-testid=worksheet][data-lesson=no-mx]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  const { context, errors, offsite, page } = await openWorksheet('no-mx');
   // "Will it be delivered or bounced?" is asked before the null MX's answer: the rows after
   // it (the bounce written at once, sent back to Alice) would answer it, so they are left out.
   const questions = await page.locator('[data-testid=question]').allInnerTexts();
   assert.ok(questions.some((q) => /delivered or bounced\?/.test(q)), questions.join('\n'));
-  const end = await text(page, '[data-testid=sequence-end]');
-  const [, step] = end.match(/^The conversation stops after step (\d+): what happens next would answer the questions below\.$/) ?? [];
-  assert.ok(step, end);
-  const rows = page.locator('[data-testid=seq-row]');
-  assert.equal(await rows.count(), Number(step));
+  const { step, rows } = await conversationEnd(page);
   assert.match(await rows.last().innerText(), new RegExp(`^${step}\\s`));
   const drawn = await page.locator('[data-testid=sequence]').innerText();
   assert.match(drawn, /IN MX/, 'the lookups before the question are drawn');
@@ -263,7 +265,7 @@ test('a worksheet asking how a message ends stops its conversation before the an
   await page.locator('[data-testid=with-answer-key]').check();
   assert.match(await text(page, '[data-testid=answer-key]'), /delivered or bounced\?\s+bounced/i);
   const seq = await download(page, 'download-sequence');
-  assert.equal((seq.body.match(/<g /g) ?? []).length, Number(step));
+  assert.equal((seq.body.match(/<g /g) ?? []).length, step);
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');
