@@ -57,8 +57,12 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
             if !current.is_empty() {
                 lines.push(std::mem::take(&mut current));
             }
+            let total = style.width(&word);
             let mut cut = 0;
             let mut after_dot = 0;
+            // Of the dots and hyphens that leave the rest one line, the one whose two lines
+            // are the most even: `laptop.` / `example.org`, not `laptop.example.` / `org`.
+            let mut even = (0, f64::MAX);
             let mut w = 0.0;
             for (i, c) in word.char_indices() {
                 w += style.char(c);
@@ -68,9 +72,19 @@ pub fn wrap(text: &str, max: f64, style: &TextStyle) -> Vec<String> {
                 cut = i + c.len_utf8();
                 if c == '.' || c == '-' {
                     after_dot = cut;
+                    let longer = w.max(total - w);
+                    if total - w <= max && longer < even.1 {
+                        even = (cut, longer);
+                    }
                 }
             }
-            let cut = if after_dot > 0 { after_dot } else { cut };
+            let cut = if even.0 > 0 {
+                even.0
+            } else if after_dot > 0 {
+                after_dot
+            } else {
+                cut
+            };
             let cut = cut.max(word.chars().next().map_or(1, char::len_utf8));
             lines.push(word[..cut].to_string());
             word = word[cut..].to_string();
@@ -230,6 +244,16 @@ mod tests {
         let style = TextStyle::mono(24.0, 30.0);
         let max = style.width("bob-laptop.exam");
         assert_eq!(wrap("bob-laptop.example.net", max, &style), ["bob-laptop.", "example.net"]);
+        // Of two dots that both leave the rest one line, the more even break.
+        let wide = style.width("laptop.example.");
+        assert_eq!(wrap("laptop.example.org", wide, &style), ["laptop.", "example.org"]);
+        assert_eq!(
+            wrap("alice.mail.example.org", style.width("alice.mail.example."), &style),
+            ["alice.mail.", "example.org"]
+        );
+        // The rest too long for one line: as far as a dot in reach, then again.
+        let narrow = style.width("bob-lapt");
+        assert_eq!(wrap("bob-laptop.example.net", narrow, &style), ["bob-", "laptop.", "example.", "net"]);
         // No dot or hyphen in reach: cut where the line is full.
         assert_eq!(wrap("abcdefghijklmnopq", style.width("abcdefgh"), &style), ["abcdefgh", "ijklmnop", "q"]);
     }

@@ -419,6 +419,29 @@ test('5. presenting on a 1024 px projector, the lesson\'s title is shown whole',
   await context.close();
 });
 
+test('5. presenting on a 1280x720 projector, a transcript row\'s line has the column\'s width, the eavesdropper\'s box beside the title', async () => {
+  const { page, context } = await open('projector', '#/lesson/sending-an-email/step/6', { viewport: { width: 1280, height: 720 } });
+  await page.keyboard.press('p');
+  await page.locator('html[data-presenting]').waitFor({ state: 'attached' });
+  const box = (s) => page.locator(s).first().evaluate((e) => e.getBoundingClientRect().toJSON());
+  const list = await box('.transcript');
+  const wire = await box(`${SEL.row}.current .wire`);
+  // Time and route above the line (they took half the column, and EHLO's line broke in two).
+  assert.ok(wire.width > list.width * 0.8, `the line's width ${wire.width} of ${list.width}`);
+  assert.ok(wire.height < 40, `"EHLO laptop.example.org" on one line: ${wire.height} px`);
+  const title = await box('#transcript-heading');
+  const toggle = await box('.eavesdropper-toggle');
+  assert.ok(toggle.top < title.bottom && toggle.bottom > title.top, `on the title's line: ${JSON.stringify({ title, toggle })}`);
+  await page.screenshot({ path: await artifactPath('presenting-1280x720.png') });
+  // Not presenting, the same window keeps one line a row (the column is wide enough).
+  await page.keyboard.press('p');
+  await page.locator('html:not([data-presenting])').waitFor({ state: 'attached' });
+  const time = await box(`${SEL.row}.current .row-time`);
+  const line = await box(`${SEL.row}.current .wire`);
+  assert.ok(Math.abs(time.top - line.top) < 8, `time and line side by side: ${JSON.stringify({ time, line })}`);
+  await context.close();
+});
+
 test('5. at 375 px nothing scrolls sideways, narration and controls in view', async () => {
   const { page, context } = await open('phone', '#/lesson/sending-an-email/step/0');
   for (const step of [0, 14, 39]) {
