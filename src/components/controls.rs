@@ -1,6 +1,7 @@
 use yew::prelude::*;
 
 use crate::components::icons;
+use crate::components::keys_help;
 use crate::present::LineEnd;
 use crate::state::{Action, Speed, step_cursor};
 
@@ -119,6 +120,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 />
                 <span>{ "Line ends " }<span aria-hidden="true">{ icons::line_end(LineEnd::CrLf, "eol-sample") }</span></span>
             </label>
+            { keys_help::view() }
         </footer>
     }
 }

@@ -13,6 +13,7 @@ pub mod icons;
 #[cfg(feature = "imap")]
 pub mod imap_panel;
 pub mod inspector;
+pub mod keys_help;
 /// The mail program panel (POP3): only the full build (feature `pop3`) has it.
 #[cfg(feature = "pop3")]
 pub mod mail_programs;

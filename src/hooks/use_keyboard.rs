@@ -105,6 +105,7 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
             let pointerdown = EventListener::new(&document, "pointerdown", move |event| {
                 *seen.borrow_mut() = event.target().and_then(|t| t.dyn_into().ok());
             });
+            let page = document.clone();
             let keydown = EventListener::new_with_options(
                 &document,
                 "keydown",
@@ -129,6 +130,15 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                     }
                     if key == " " && event.repeat() && matches!(kind, Target::Control | Target::Page) {
                         event.prevent_default();
+                        return;
+                    }
+                    // ? opens (or closes) the list of these keys.
+                    if key == "?" && kind != Target::Field {
+                        let list = page.get_element_by_id(crate::components::keys_help::ID);
+                        if let Some(list) = list.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+                            event.prevent_default();
+                            let _ = list.toggle_popover();
+                        }
                         return;
                     }
                     if let Some(action) = shortcut(&key, kind, event.shift_key(), *now.borrow()) {

@@ -209,3 +209,43 @@ test('on a slow laptop the page is never painted half-stepped: one current row, 
   assert.deepEqual(errors, [], 'no errors in the page');
   assert.deepEqual(offsite, [], 'no request leaves the site');
 });
+
+test('? lists the keys: they drive the lesson with the list open; Esc, Close or a click elsewhere closes it', { timeout: 120_000 }, async () => {
+  const { context, errors, offsite } = await isolatedContext(browser, server.url, { viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email/step/6`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  const list = page.locator('[data-testid=keys-help]');
+  const open = () => list.evaluate((l) => l.matches(':popover-open'));
+  assert.equal(await open(), false);
+  await page.keyboard.press('?');
+  await page.waitForFunction(() => document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
+  // Every key of the player's shortcuts is named, and what it does.
+  const text = await list.innerText();
+  for (const key of ['Page Down', 'Page Up', 'Shift+→', 'Space', 'Home', 'End', 'S', 'P or F5', '?']) {
+    assert.ok(text.includes(key), `${key} in: ${text}`);
+  }
+  assert.equal(await page.getByRole('dialog', { name: 'Keys' }).count(), 1, 'a dialog named Keys');
+  // A key tried with the list in sight does what it says.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((sel) => document.querySelector(sel).dataset.cursor === '7', PLAYER);
+  assert.equal(await open(), true, 'still open');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
+  // The button opens it too; Tab goes into the list, to Close.
+  await page.locator('[data-testid=keys-button]').click();
+  assert.equal(await open(), true);
+  await page.keyboard.press('Tab');
+  const f = await focused(page);
+  assert.match(f.desc, /^button "Close"/);
+  assert.ok(f.ring && f.inWindow, JSON.stringify(f));
+  await page.keyboard.press('Enter');
+  assert.equal(await open(), false, 'Close closed it');
+  // A click elsewhere closes it.
+  await page.keyboard.press('?');
+  await page.mouse.click(5, 300);
+  assert.equal(await open(), false);
+  assert.deepEqual(errors, []);
+  assert.deepEqual(offsite, []);
+  await context.close();
+});
