@@ -111,9 +111,13 @@ pub fn parse(line: &[u8]) -> Result<Command, Reply> {
     };
     match verb.as_str() {
         "EHLO" | "HELO" => {
-            // The argument is a domain or an address literal (RFC 5321 §4.1.1.1).
-            let domain = arg_trimmed.split(' ').next().unwrap_or("");
-            if domain.is_empty() || domain.len() > MAX_DOMAIN || !is_domain_or_literal(domain) {
+            // The argument is one domain or address literal (RFC 5321 §4.1.1.1), nothing after it.
+            let domain = arg_trimmed;
+            if domain.is_empty()
+                || domain.contains(' ')
+                || domain.len() > MAX_DOMAIN
+                || !is_domain_or_literal(domain)
+            {
                 return Err(Reply::of(ReplyCode::BadArguments, format!("Syntax: {verb} domain")));
             }
             Ok(if verb == "EHLO" { Command::Ehlo(domain.into()) } else { Command::Helo(domain.into()) })
@@ -424,6 +428,9 @@ mod tests {
             ("HELO laptop.-example.org", 501, "5.5.4"),
             ("EHLO a..b", 501, "5.5.4"),
             ("EHLO example.org.", 501, "5.5.4"),
+            // One domain, nothing after it (the rest was dropped, and the client greeted).
+            ("EHLO a b", 501, "5.5.4"),
+            ("HELO laptop.example.org extra", 501, "5.5.4"),
             ("MAIL alice@example.org", 501, "5.5.2"),
             ("MAIL FROM:<not an address>", 501, "5.1.7"),
             ("RCPT TO:<>", 501, "5.1.3"),

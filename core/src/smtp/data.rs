@@ -15,6 +15,9 @@ pub enum DataProblem {
     BareLineEnd,
     /// A line was longer than 1000 octets with its CRLF.
     LineTooLong,
+    /// A NUL octet: no message may hold one, 7-bit or 8-bit (RFC 5322 §3.5's `text`,
+    /// RFC 2045 §2.7 and §2.8), and IMAP could not hand it on in a literal (RFC 3501 §4.3).
+    Nul,
     /// The message is larger than the server's maximum.
     TooBig,
 }
@@ -85,6 +88,9 @@ impl DataReader {
                     }
                     if bare_lf || bare_cr {
                         self.problem = Some(DataProblem::BareLineEnd);
+                    }
+                    if text.contains(&0) {
+                        self.problem.get_or_insert(DataProblem::Nul);
                     }
                     // Only a stuffed line may use the extra octet (RFC 5321 §4.5.3.1.6).
                     if !text.starts_with(b".") && text.len() + 2 > MAX_TEXT_LINE {
@@ -244,6 +250,12 @@ mod tests {
                 b"",
             ),
             ("bare CR", b"a\rb\r\n.\r\n", Some(DataEnd::Rejected(DataProblem::BareLineEnd)), b""),
+            (
+                "a NUL octet",
+                b"hi\r\n\x00.\r\nfoo\r\n.\r\nNOOP",
+                Some(DataEnd::Rejected(DataProblem::Nul)),
+                b"NOOP",
+            ),
         ];
         for (name, input, want_end, want_rest) in cases {
             let (end, rest) = run(input);

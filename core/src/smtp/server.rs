@@ -602,8 +602,13 @@ impl SmtpServer {
         if self.tx.rcpt_to.len() >= self.config.max_recipients {
             return Reply::of(ReplyCode::TooManyRecipients, "Too many recipients");
         }
-        let to = if to == "postmaster" {
-            // `<Postmaster>` without a domain means this host's postmaster (RFC 5321 §4.1.1.3).
+        // `<Postmaster>` without a domain means this host's postmaster (RFC 5321 §4.1.1.3), and
+        // so does postmaster at the host's own name, the one it greets with and signs its
+        // bounces from (§4.5.1: postmaster at every domain it serves).
+        let own = to.split_once('@').is_some_and(|(local, domain)| {
+            local.eq_ignore_ascii_case("postmaster") && domain.eq_ignore_ascii_case(&self.config.hostname)
+        });
+        let to = if to == "postmaster" || own {
             let domain =
                 self.config.postmaster_domain.clone().unwrap_or_else(|| self.config.hostname.clone());
             format!("postmaster@{domain}")
@@ -800,6 +805,9 @@ impl SmtpServer {
                 ReplyCode::ContentRefused,
                 "Message refused: bare LF or CR in the data; lines must end with CRLF",
             ),
+            DataEnd::Rejected(DataProblem::Nul) => {
+                Reply::of(ReplyCode::ContentRefused, "Message refused: a NUL octet in the data")
+            }
             DataEnd::Rejected(DataProblem::LineTooLong) => {
                 Reply::of(ReplyCode::ContentRefused, "Message refused: a line is longer than 1000 octets")
             }
@@ -1056,7 +1064,13 @@ impl Session for SmtpServer {
         } else {
             format!("{secs} seconds")
         };
-        let text = format!("{} timeout: no command for {idle}, closing connection", self.config.hostname);
+        // In DATA the client owes message lines, in AUTH an answer, not a command.
+        let owed = match self.reading {
+            Reading::Data(_) => "no data",
+            Reading::Auth(_) => "no answer",
+            _ => "no command",
+        };
+        let text = format!("{} timeout: {owed} for {idle}, closing connection", self.config.hostname);
         self.reply(None, Reply::of(ReplyCode::Timeout, text));
         self.close();
     }
@@ -1219,6 +1233,12 @@ pub(crate) mod tests {
                 "postmaster always exists",
                 vec![b"EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nRCPT TO:<postmaster@example.net>\r\n"],
                 vec!["220", "250", "250 2.1.0", "250 2.1.5", "250 2.1.5"],
+            ),
+            // At the name the server greets with and signs its bounces from, too.
+            (
+                "postmaster at the host's own name",
+                vec![b"EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<POSTMASTER@MX.example.net>\r\nRCPT TO:<bob@mx.example.net>\r\n"],
+                vec!["220", "250", "250 2.1.0", "250 2.1.5", "550 5.7.1"],
             ),
             (
                 "size over the maximum",
@@ -1525,6 +1545,36 @@ pub(crate) mod tests {
         assert_eq!(s.server_state(), State::Closed);
         assert_eq!(s.poll_timeout(), None);
         assert!(accepted.is_empty(), "the unfinished transaction is discarded");
+    }
+
+    /// The `421` says what the client did not send: a command, the message's lines (in
+    /// DATA), an answer to the AUTH challenge.
+    #[test]
+    fn the_timeout_says_what_was_owed() {
+        let cases: [(&str, bool, &[u8], &str); 3] = [
+            ("a command", false, b"EHLO c\r\n", "no command for 5 minutes"),
+            (
+                "in DATA",
+                false,
+                b"EHLO c\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\nHi\r\n",
+                "no data for 5 minutes",
+            ),
+            ("an AUTH challenge", true, b"EHLO c\r\nAUTH LOGIN\r\n", "no answer for 5 minutes"),
+        ];
+        for (name, submission, input, want) in cases {
+            let mut c = config();
+            c.submission = submission;
+            let mut s = SmtpServer::new(c, peer("192.0.2.10"), "A", SimTime::ZERO);
+            s.handle_input(input, SimTime::ZERO, &mut directory());
+            while s.poll_output().is_some() {}
+            s.handle_timeout(SimTime::from_secs(300));
+            let Some(Output::Send { bytes, .. }) = s.poll_output() else { panic!("{name}: no reply") };
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                text.starts_with("421 4.4.2 mx.example.net timeout: ") && text.contains(want),
+                "{name}: {text}"
+            );
+        }
     }
 
     /// The timeout restarts with each complete line, a command or a line of the message
