@@ -556,7 +556,7 @@ impl FaultForm {
     pub fn checks() -> Options {
         [
             ("spf dkim dmarc", "SPF (a fail is refused), DKIM and DMARC"),
-            ("dkim dmarc", "DKIM and DMARC, as big mail providers do"),
+            ("dkim dmarc", "DKIM and DMARC (SPF counts only for DMARC: its fail alone is not refused)"),
             ("spf", "SPF only (a fail is refused)"),
             ("dkim", "DKIM only (the result is noted)"),
         ]

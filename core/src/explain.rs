@@ -609,7 +609,7 @@ pub const TRUST: &[Explanation] = &[
         "5.7.26",
         "Authentication checks failed",
         "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it. So the receiving server refuses it.",
-        "RFC 7372 §3.3; RFC 7489 §6.6.4",
+        "RFC 7372 §3.4; RFC 7489 §6.3, §6.7",
     ),
     e(
         "dkim-sign",

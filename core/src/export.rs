@@ -205,12 +205,20 @@ pub struct SeqRow {
 /// Labels longer than this are cut (with `…`): the transcript has the whole of it.
 pub const MAX_LABEL: usize = 60;
 
-/// `text`, cut to `max` characters (the last one `…`) when longer.
+/// `text`, cut to `max` characters (the last one `…`) when longer: after its last whole word
+/// when that keeps more than half of it (a printed sheet cannot show the rest), else where
+/// it is full (a long address, a base64 line).
 pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
     let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    // Where the next word would begin: the text goes on after a space there.
+    let next_is_space = text.chars().nth(max.saturating_sub(1)) == Some(' ');
+    if !next_is_space && let Some(space) = s.rfind(' ').filter(|&at| at > s.len() / 2) {
+        s.truncate(space);
+    }
+    s.truncate(s.trim_end().len());
     s.push('…');
     s
 }

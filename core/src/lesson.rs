@@ -381,7 +381,8 @@ impl Lesson {
         // Steps whose anchor could not be read: counted, so that the lesson is not also
         // said to have no step.
         let mut broken_steps = 0;
-        let mut fence: Option<&str> = None; // inside a fenced block of a step
+        // Inside a fenced block of a step: its fence and the line it opened on.
+        let mut fence: Option<(&str, usize)> = None;
         while i < lines.len() {
             let line = lines[i];
             i += 1;
@@ -444,12 +445,15 @@ impl Lesson {
                 }
                 continue;
             }
-            if let Some(f) = fence {
-                if line.trim_start().starts_with(f) {
+            if let Some((f, _)) = fence {
+                // Only the fence's own characters close it (CommonMark §4.5: no info string
+                // on a closing fence): ```question inside a block is text of the block.
+                let t = line.trim();
+                if t.starts_with(f) && t.bytes().all(|b| b == f.as_bytes()[0]) {
                     fence = None;
                 }
             } else if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
-                fence = Some(&line.trim_start()[..3]);
+                fence = Some((&line.trim_start()[..3], i));
             } else if let Some(heading) = line.strip_prefix("## ") {
                 if steps.len() + broken_steps == MAX_STEPS {
                     errors.push(err(i, format!("a lesson has at most {MAX_STEPS} steps")));
@@ -495,6 +499,11 @@ impl Lesson {
                 None if line.trim().is_empty() || broken_steps > 0 => {}
                 None => errors.push(err(i, "text before the first `## ` step")),
             }
+        }
+        // A step's block left open would take every step after it for its text, unseen. (One
+        // opened before any step is text before the first step, said already.)
+        if let Some((f, line)) = fence.filter(|_| !steps.is_empty()) {
+            errors.push(err(line, format!("this {f} block is not closed: the file ends inside it")));
         }
         if steps.is_empty() && broken_steps == 0 {
             errors.push(err(0, "a lesson needs at least one `## ` step"));
@@ -1029,6 +1038,20 @@ mod tests {
             (
                 "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n```world\nseed 1\n",
                 "line 6: the ```world block is not closed",
+            ),
+            // A step's code block left open: the steps after it would be its text, unseen.
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n```\n250 OK\n## T\n@ reply to RCPT\n",
+                "line 8: this ``` block is not closed: the file ends inside it",
+            ),
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n~~~text\nhi\n",
+                "line 8: this ~~~ block is not closed",
+            ),
+            // ```question does not close a block (only a fence of its own characters does).
+            (
+                "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n```\nhi\n## T\n@ start\n```question reply\nQ?\n",
+                "line 8: this ``` block is not closed",
             ),
             ("---\ntitle: T\nscenario: fly\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n", "unknown scenario"),
             (

@@ -30,7 +30,12 @@ to: Nobody <nobody@example.net>
 ## A typo
 @ start
 
-Alice writes to an address that does not exist.
+Alice writes to an address that does not exist. Her provider will say:
+
+\`\`\`
+RCPT TO:<nobody@example.net>
+550 5.1.1 no such user
+\`\`\`
 
 ## No such user
 @ reply to RCPT on mx.example.net
@@ -102,10 +107,16 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await page.locator('[data-testid=lesson-text]').fill(GOOD.replace('- 550: no such mailbox', '- 451: later'));
   await page.locator('[data-testid=play-text]').click();
   await page.waitForFunction(() => /none of its choices is what happens: the answer is 550/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  // A block of code left open would take the steps after it for its text: named, with its line.
+  await page.locator('[data-testid=lesson-text]').fill(GOOD.replace('550 5.1.1 no such user\n```', '550 5.1.1 no such user').replace(/```question reply[^`]*```\n/, ''));
+  await page.locator('[data-testid=play-text]').click();
+  await page.waitForFunction(() => /line 13: this ``` block is not closed/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
   // Right at last: it plays at once.
   await page.locator('[data-testid=lesson-text]').fill(GOOD);
   await page.locator('[data-testid=play-text]').click();
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  // Its block of code shows as written, line by line.
+  assert.equal((await page.locator('[data-testid=narration-body] pre').innerText()).trimEnd(), 'RCPT TO:<nobody@example.net>\n550 5.1.1 no such user');
   assert.equal(await page.title(), 'Our own bounce · Mailroom');
   // Back to where it is written, from the player's top bar.
   const back = page.locator('[data-testid=yours-back]');

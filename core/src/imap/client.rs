@@ -94,12 +94,12 @@ pub enum Action {
 }
 
 impl Pick {
-    /// `the newest message`, `the message “Lunch”`.
+    /// `the newest message`, `the message about “Lunch”` (the first whose subject has the word).
     pub fn describe(&self) -> String {
         match self {
             Pick::Newest => "the newest message".into(),
             Pick::Oldest => "the oldest message".into(),
-            Pick::Subject(s) => format!("the message “{s}”"),
+            Pick::Subject(s) => format!("the message about “{s}”"),
         }
     }
 }
