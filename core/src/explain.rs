@@ -1467,6 +1467,12 @@ pub const IMAP_CODES: &[Explanation] = &[
         "The login failed. The server does not say which was wrong, so nobody can find out which users exist.",
         "RFC 5530 §3",
     ),
+    e(
+        "AUTHORIZATIONFAILED",
+        "[AUTHORIZATIONFAILED]: not as someone else",
+        "The name and password may be right, but the login asked to act as another user (PLAIN's authorization identity), which this server does not allow.",
+        "RFC 5530 §3; RFC 4616 §2",
+    ),
     e("NONEXISTENT", "[NONEXISTENT]: no such folder", "The folder named does not exist.", "RFC 5530 §3"),
     e(
         "ALREADYEXISTS",

@@ -381,10 +381,27 @@ pub fn with_crlf_line_ends(message: Vec<u8>) -> Vec<u8> {
     out
 }
 
-/// Prepends `Return-Path:` at final delivery (RFC 5321 §4.4).
+/// Prepends `Return-Path:` at final delivery (RFC 5321 §4.4), and leaves out any the
+/// message came with (with their folded lines): the final delivery MAY remove them (§4.4),
+/// and one written by the sender is no trace field at all (RFC 5322 §3.6.7 puts it only on
+/// top of a block of trace fields), so it would show an address the server never read.
 pub fn with_return_path(mail_from: &str, message: &[u8]) -> Vec<u8> {
     let mut out = format!("Return-Path: <{mail_from}>\r\n").into_bytes();
-    out.extend_from_slice(message);
+    let mut dropping = false;
+    let mut at = 0;
+    for line in message.split_inclusive(|&b| b == b'\n') {
+        if line == b"\r\n" {
+            break;
+        }
+        if !line.starts_with(b" ") && !line.starts_with(b"\t") {
+            dropping = line.get(..12).is_some_and(|n| n.eq_ignore_ascii_case(b"return-path:"));
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+        at += line.len();
+    }
+    out.extend_from_slice(&message[at..]);
     out
 }
 
@@ -488,6 +505,32 @@ pub fn dsn(b: &Bounce) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The final delivery's Return-Path goes on top; any the message came with, folded or
+    /// not, in any case, is left out; the body is not touched.
+    #[test]
+    fn return_path_replaces_the_senders_own() {
+        let cases: [(&[u8], &[u8]); 4] = [
+            (b"Subject: hi\r\n\r\nbody\r\n", b"Subject: hi\r\n\r\nbody\r\n"),
+            (
+                b"Received: from x\r\nReturn-Path: <forged@evil.example>\r\nSubject: rp\r\n\r\nhi\r\n",
+                b"Received: from x\r\nSubject: rp\r\n\r\nhi\r\n",
+            ),
+            (
+                b"return-PATH:\r\n <forged@evil.example>\r\nSubject: rp\r\n\r\nReturn-Path: <in the body>\r\n",
+                b"Subject: rp\r\n\r\nReturn-Path: <in the body>\r\n",
+            ),
+            (b"\r\nno header\r\n", b"\r\nno header\r\n"),
+        ];
+        for (message, rest) in cases {
+            let mut want = b"Return-Path: <alice@example.org>\r\n".to_vec();
+            want.extend_from_slice(rest);
+            assert_eq!(
+                String::from_utf8_lossy(&with_return_path("alice@example.org", message)),
+                String::from_utf8_lossy(&want)
+            );
+        }
+    }
 
     #[test]
     fn line_ends_become_crlf() {

@@ -35,7 +35,7 @@ use mailroom_core::time::{SimDuration, SimTime};
 
 use crate::Service;
 use crate::host::{Host, HostEnv};
-use crate::transcript::{self, ClientLines};
+use crate::transcript::{self, ClientLines, Protocol};
 
 /// At most this many clients at once, over all services; more are told `421 4.3.2`
 /// (SMTP, RFC 5321 §3.8), `-ERR [SYS/TEMP]` (POP3, RFC 3206 §4) or `* BYE` (IMAP,
@@ -554,19 +554,26 @@ fn accept(
             Service::Smtp | Service::Submission => {
                 let config = if service == Service::Smtp { &services.smtp } else { &services.submission };
                 let id = format!("{:06X}", *sessions & 0xFF_FFFF);
-                let log = ClientLines::new(services.transcript, false);
+                let log = ClientLines::new(services.transcript, Protocol::Smtp);
                 (Machine::Smtp(SmtpServer::new(config.clone(), peer, &id, now)), config.timeout, log)
             }
             Service::Pop3 => {
                 let machine = Pop3Server::new(services.pop3.clone(), peer, *sessions, now);
-                (Machine::Pop3(machine), services.pop3.timeout, ClientLines::new(services.transcript, true))
+                (
+                    Machine::Pop3(machine),
+                    services.pop3.timeout,
+                    ClientLines::new(services.transcript, Protocol::Pop3),
+                )
             }
             Service::Imap => {
                 // IDLE's news is a line or two at a time: no waiting to fill a segment.
                 let _ = stream.set_nodelay(true);
                 let machine = ImapServer::new(services.imap.clone(), peer, now);
-                // The transcript shows IMAP's responses.
-                (Machine::Imap(machine), services.imap.timeout, ClientLines::new(false, false))
+                (
+                    Machine::Imap(machine),
+                    services.imap.timeout,
+                    ClientLines::new(services.transcript, Protocol::Imap),
+                )
             }
         };
         let token = *next_token;

@@ -470,8 +470,21 @@ impl<'a> Parser<'a> {
         String::from_utf8(self.astring_bytes()?).map_err(|_| "a string must be UTF-8 text".into())
     }
 
+    /// A mailbox name: 7-bit, other letters in modified UTF-7 (RFC 3501 §5.1.3; this server
+    /// does not offer UTF8=ACCEPT, RFC 6855). `Café` as 8-bit octets in a literal would be a
+    /// second folder beside `Caf&AOk-`, the same name to a mail program. (The text is 7-bit
+    /// too: a response's text must be, RFC 3501 §9 TEXT-CHAR.)
     fn mailbox(&mut self) -> R<String> {
-        self.astring().map_err(|e| format!("{e}: a mailbox name"))
+        const SEVEN_BIT: &str = "a mailbox name is 7-bit: other letters in modified UTF-7, &AOk- for an e acute (RFC 3501 section 5.1.3)";
+        let name = self.astring_bytes().map_err(|e| match self.peek() {
+            // A quoted string stopped at an 8-bit octet.
+            Some(0x80..) => SEVEN_BIT.to_string(),
+            _ => format!("{e}: a mailbox name"),
+        })?;
+        if !name.is_ascii() {
+            return Err(SEVEN_BIT.into());
+        }
+        String::from_utf8(name).map_err(|_| SEVEN_BIT.into())
     }
 
     /// list-mailbox = 1*list-char / string.
@@ -1094,7 +1107,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
     let Some(tag) = tag_of(bytes) else {
         return Err(ParseError {
             tag: None,
-            text: "a command starts with a tag (letters and digits) and a space, e.g. a1 NOOP".into(),
+            text: "a command starts with a tag and a space, e.g. a1 NOOP: a tag of letters, digits and marks, without ( ) { % * \" \\ or + (RFC 3501 section 9)".into(),
         });
     };
     let mut p = Parser { s: bytes, i: tag.len() + 1, depth: 0 };

@@ -577,10 +577,18 @@ impl ImapServer {
         let done = if text == "*" {
             bad("AUTHENTICATE cancelled by the client (RFC 3501 section 6.2.2)")
         } else {
+            // A well-formed answer that does not log in is a failed authentication: NO (RFC
+            // 3501 §6.2.2), not BAD (which is for a cancelled exchange or an answer that is
+            // no base64).
             match auth::decode(text).map(|m| auth::parse_plain(&m)) {
                 Some(Ok((user, password))) => self.login(&user, &password, env),
-                Some(Err(_)) => {
-                    bad("PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 section 2)")
+                Some(Err(auth::PlainError::Malformed)) => no(
+                    Some("AUTHENTICATIONFAILED"),
+                    "PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 section 2)",
+                ),
+                // RFC 5530 §3: the credentials may be right, but not to act as someone else.
+                Some(Err(auth::PlainError::OtherIdentity)) => {
+                    no(Some("AUTHORIZATIONFAILED"), "you may not act as another user (the authzid)")
                 }
                 None => bad("not base64 (RFC 4648 section 4)"),
             }
@@ -876,10 +884,12 @@ impl ImapServer {
             for &(a, b) in set {
                 let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
                 if lo == 0 || hi > n {
-                    return Err(format!(
-                        "no message {}: the mailbox has {n}, numbered from 1 (RFC 3501 section 9 sequence-set)",
-                        if lo == 0 { 0 } else { hi }
-                    ));
+                    // The parser refuses a 0, so a 0 here is `*` in an empty mailbox.
+                    let why = match n {
+                        0 => "the mailbox is empty, so not even * names one".to_string(),
+                        _ => format!("no message {hi}: the mailbox has {n}"),
+                    };
+                    return Err(format!("{why} (RFC 3501 section 9 sequence-set)"));
                 }
                 ranges.push((lo - 1, hi));
             }

@@ -374,6 +374,35 @@ fn garbage_never_panics_and_never_grows() {
 
 /// RFC 3501 §6.2.2: a refused line (too long, bare LF) in answer to AUTHENTICATE, or
 /// during IDLE, ends that command with its own tag, and the session reads commands again.
+/// AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616 §2, RFC 4959 for the initial response):
+/// a well-formed answer that does not log in is NO with a response code (RFC 5530 §3), a
+/// cancelled exchange or an answer that is no base64 BAD.
+#[test]
+fn authenticate_plain_fails_with_no_and_is_refused_with_bad() {
+    let cases = [
+        ("a AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldABidWlsZGVy\r\n", "a OK [CAPABILITY"),
+        // Bob's name and password, asking to act as Alice.
+        (
+            "a AUTHENTICATE PLAIN YWxpY2VAZXhhbXBsZS5vcmcAYm9iQGV4YW1wbGUubmV0AGJ1aWxkZXI=\r\n",
+            "a NO [AUTHORIZATIONFAILED] you may not act as another user",
+        ),
+        ("a AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldAB3cm9uZw==\r\n", "a NO [AUTHENTICATIONFAILED]"),
+        // `=`: an empty initial response, which is no PLAIN message.
+        ("a AUTHENTICATE PLAIN =\r\n", "a NO [AUTHENTICATIONFAILED] PLAIN wants base64"),
+        ("a AUTHENTICATE PLAIN bm8gbnVscw==\r\n", "a NO [AUTHENTICATIONFAILED] PLAIN wants base64"),
+        ("a AUTHENTICATE PLAIN !!\r\n", "a BAD expected a base64 initial response"),
+        ("a AUTHENTICATE PLAIN\r\nYQ\r\n", "+ \r\na BAD not base64"),
+        ("a AUTHENTICATE PLAIN\r\n*\r\n", "+ \r\na BAD AUTHENTICATE cancelled"),
+    ];
+    for (input, want) in cases {
+        let mut host = Host::new();
+        let mut s = server();
+        drain(&mut s);
+        let got = say(&mut s, &mut host, input);
+        assert!(got.starts_with(want), "{input}: {got}");
+    }
+}
+
 #[test]
 fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     let long = format!("{}\r\n", "A".repeat(9000));
@@ -450,8 +479,8 @@ fn texts_that_quote_the_client_escape_control_characters() {
 
 /// Response texts are 7-bit US-ASCII (IMAP4rev1's text, RFC 3501 §9; 8-bit only after the
 /// client's ENABLE UTF8=ACCEPT, RFC 6855 §3, which this server does not offer): the server's
-/// own citations say "section", and what a text quotes of the client (a mailbox name sent
-/// as a literal of UTF-8) is shown escaped. Before, `§` went out as its two UTF-8 octets.
+/// own citations say "section", and a mailbox name sent as a literal of UTF-8 is refused in
+/// 7-bit words. Before, `§` went out as its two UTF-8 octets.
 #[test]
 fn response_texts_are_7bit_ascii() {
     let cases: [(bool, &str, &str); 5] = [
@@ -469,7 +498,7 @@ fn response_texts_are_7bit_ascii() {
         (
             false,
             "b STATUS {5}\r\n\u{c9}t\u{e9} (MESSAGES)\r\n",
-            "b NO [NONEXISTENT] there is no folder named \"\\u{c9}t\\u{e9}\"\r\n",
+            "b BAD a mailbox name is 7-bit: other letters in modified UTF-7, &AOk- for an e acute",
         ),
         (
             false,
@@ -793,4 +822,26 @@ fn status_recent_counts_the_messages_this_session_holds_as_recent() {
         say(&mut s, &mut host, "t STATUS inbox (RECENT)\r\n").starts_with("* STATUS inbox (RECENT 3)\r\n")
     );
     assert!(say(&mut other, &mut host, status).starts_with("* STATUS INBOX (RECENT 0 MESSAGES 3)\r\n"));
+}
+
+/// A sequence number that names no message is refused with what was wrong: 0 (no
+/// seq-number), past the last, or `*` in an empty mailbox (RFC 3501 §9); UIDs that are not
+/// there are skipped (§6.4.8).
+#[test]
+fn a_sequence_number_that_names_no_message_says_why() {
+    let mut host = Host::new();
+    let mut s = selected(&mut host);
+    let cases = [
+        ("f FETCH 0 FLAGS\r\n", "f BAD expected a sequence set such as 1:*"),
+        ("f FETCH 2:4 FLAGS\r\n", "f BAD no message 4: the mailbox has 3 (RFC 3501 section 9"),
+    ];
+    for (input, want) in cases {
+        let got = say(&mut s, &mut host, input);
+        assert!(got.starts_with(want), "{input}: {got}");
+    }
+    say(&mut s, &mut host, "c CREATE Empty\r\n");
+    say(&mut s, &mut host, "s SELECT Empty\r\n");
+    let got = say(&mut s, &mut host, "f FETCH 1:* FLAGS\r\n");
+    assert!(got.starts_with("f BAD the mailbox is empty, so not even * names one"), "{got}");
+    assert_eq!(say(&mut s, &mut host, "u UID FETCH 1:* FLAGS\r\n"), "u OK UID FETCH completed\r\n");
 }
