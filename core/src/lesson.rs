@@ -249,6 +249,30 @@ fn front_matter_not_closed(lines: &[&str], opened: usize, mut errors: Vec<Lesson
     vec![err(opened, "the front matter is not closed with `---`")]
 }
 
+/// A code fence that opens a block in a step's text, as the page's Markdown reads one
+/// (CommonMark §4.5, `src/markdown/blocks.rs`): up to three spaces, then three or more
+/// backticks (no backtick after them) or tildes. Its character and length.
+fn opening_fence(line: &str) -> Option<(u8, usize)> {
+    let rest = line.trim_start_matches(' ');
+    let rest = rest.as_bytes();
+    let ch = *rest.first()?;
+    let len = rest.iter().take_while(|&&c| c == ch).count();
+    let ok = line.len() - rest.len() <= 3
+        && (ch == b'`' || ch == b'~')
+        && len >= 3
+        && !(ch == b'`' && rest[len..].contains(&b'`'));
+    ok.then_some((ch, len))
+}
+
+/// Whether `line` closes a block opened by `fence`: up to three spaces, at least as many of
+/// its characters, then spaces only (a closing fence has no info string: ```question
+/// inside a ````text block is text of the block).
+fn closes_fence(line: &str, (ch, len): (u8, usize)) -> bool {
+    let rest = line.trim_start_matches(' ').as_bytes();
+    let n = rest.iter().take_while(|&&c| c == ch).count();
+    line.len() - rest.len() <= 3 && n >= len && rest[n..].iter().all(|&c| c == b' ')
+}
+
 /// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence;
 /// `None` when the file ends first. `*i` moves past the closing fence.
 fn fenced_block(lines: &[&str], i: &mut usize) -> Option<String> {
@@ -381,8 +405,9 @@ impl Lesson {
         // Steps whose anchor could not be read: counted, so that the lesson is not also
         // said to have no step.
         let mut broken_steps = 0;
-        // Inside a fenced block of a step: its fence and the line it opened on.
-        let mut fence: Option<(&str, usize)> = None;
+        // Inside a fenced block of a step: its fence (character, length) and the line it
+        // opened on.
+        let mut fence: Option<((u8, usize), usize)> = None;
         while i < lines.len() {
             let line = lines[i];
             i += 1;
@@ -446,14 +471,11 @@ impl Lesson {
                 continue;
             }
             if let Some((f, _)) = fence {
-                // Only the fence's own characters close it (CommonMark §4.5: no info string
-                // on a closing fence): ```question inside a block is text of the block.
-                let t = line.trim();
-                if t.starts_with(f) && t.bytes().all(|b| b == f.as_bytes()[0]) {
+                if closes_fence(line, f) {
                     fence = None;
                 }
-            } else if line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~") {
-                fence = Some((&line.trim_start()[..3], i));
+            } else if let Some(f) = opening_fence(line) {
+                fence = Some((f, i));
             } else if let Some(heading) = line.strip_prefix("## ") {
                 if steps.len() + broken_steps == MAX_STEPS {
                     errors.push(err(i, format!("a lesson has at most {MAX_STEPS} steps")));
@@ -502,7 +524,8 @@ impl Lesson {
         }
         // A step's block left open would take every step after it for its text, unseen. (One
         // opened before any step is text before the first step, said already.)
-        if let Some((f, line)) = fence.filter(|_| !steps.is_empty()) {
+        if let Some(((ch, len), line)) = fence.filter(|_| !steps.is_empty()) {
+            let f = char::from(ch).to_string().repeat(len);
             errors.push(err(line, format!("this {f} block is not closed: the file ends inside it")));
         }
         if steps.is_empty() && broken_steps == 0 {
@@ -1048,7 +1071,8 @@ mod tests {
                 "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n~~~text\nhi\n",
                 "line 8: this ~~~ block is not closed",
             ),
-            // ```question does not close a block (only a fence of its own characters does).
+            // ```question does not close a block (only a fence of its own characters does),
+            // nor does a shorter fence close a longer one.
             (
                 "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n```\nhi\n## T\n@ start\n```question reply\nQ?\n",
                 "line 8: this ``` block is not closed",
@@ -1126,5 +1150,18 @@ mod tests {
         let l = Lesson::parse("t", &text).unwrap();
         assert_eq!(l.steps.len(), 1);
         assert!(l.steps[0].body.contains("## not a step"));
+        // A ````text block showing a question block (as lessons/README.md does): the inner
+        // fences are its text, the step after it a step. CRLF and a closing fence indented
+        // by up to three spaces, with spaces after it, as the page's Markdown reads them.
+        let shown = "````text\n```question reply\nQ?\n- 250: ok\n```\n  ````  \n\n## Next\n@ start\n";
+        for text in [format!("{MINIMAL}{shown}"), format!("{MINIMAL}{shown}").replace('\n', "\r\n")] {
+            let l = Lesson::parse("t", &text).unwrap();
+            assert_eq!(l.steps.len(), 2, "{text:?}");
+            assert!(l.steps[0].body.ends_with("```\n  ````"), "{:?}", l.steps[0].body);
+            assert_eq!(l.steps[1].question, None);
+        }
+        // Four spaces make it code, not a fence: no block opens.
+        let l = Lesson::parse("t", &format!("{MINIMAL}    ```\n## Next\n@ start\n")).unwrap();
+        assert_eq!(l.steps.len(), 2);
     }
 }

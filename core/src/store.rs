@@ -577,6 +577,11 @@ fn check_name(name: &str) -> Result<(), StoreError> {
         Some("it is longer than 255 octets")
     } else if name.chars().any(|c| c.is_control()) {
         Some("it contains a control character")
+    } else if !name.is_ascii() {
+        // Café would be a second folder beside Caf&AOk-, the same name to a mail program.
+        Some(
+            "a folder name is 7-bit, other letters in modified UTF-7: &AOk- for an e acute (RFC 3501 section 5.1)",
+        )
     } else if name.contains(['*', '%']) {
         Some("* and % are LIST wildcards (RFC 9051 section 6.3.9)")
     } else if name.split(SEPARATOR).any(str::is_empty) {
@@ -1306,11 +1311,18 @@ mod tests {
     #[test]
     fn folder_names() {
         let long = "x".repeat(MAX_FOLDER_NAME + 1);
-        let cases: [(&str, Result<&str, &str>); 14] = [
+        let cases: [(&str, Result<&str, &str>); 15] = [
             ("Work", Ok("Work")),
             ("Work/", Ok("Work")),
             ("Work/2026/Q4", Ok("Work/2026/Q4")),
-            ("Été", Ok("Été")),
+            // 7-bit, other letters in modified UTF-7 (RFC 3501 §5.1, §5.1.3).
+            ("&AMk-t&AOk-", Ok("&AMk-t&AOk-")),
+            (
+                "Été",
+                Err(
+                    "a folder name is 7-bit, other letters in modified UTF-7: &AOk- for an e acute (RFC 3501 section 5.1)",
+                ),
+            ),
             ("sent", Ok("sent")), // names other than INBOX are case-sensitive
             ("inbox/Old", Ok("INBOX/Old")),
             ("inbox", Err("exists")),

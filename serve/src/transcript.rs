@@ -2,12 +2,15 @@
 //! client sends is printed a whole line at a time, so that a secret is always recognised
 //! and masked, however the client split its writes: POP3's `PASS` argument, SMTP's AUTH
 //! initial response, every line that answers an SMTP `334` challenge (RFC 4954 §4), IMAP's
-//! `LOGIN` arguments (with the lines of their literals) and `AUTHENTICATE`'s responses
-//! (RFC 3501 §6.2.2, §6.2.3).
+//! `LOGIN` arguments and `AUTHENTICATE`'s responses (RFC 3501 §6.2.2, §6.2.3): from such
+//! a command every line the client sends is hidden until the server answers it with
+//! something other than a continuation (`+`), however its literals and line ends fall.
 
 /// A line without a line end is printed once it is this long (a client that never sends
-/// CRLF must not grow the buffer without bound).
+/// CRLF must not grow the buffer without bound); an IMAP line, as long as the server
+/// reads one, so that a `LOGIN` is always seen whole.
 const MAX_PENDING: usize = 4096;
+const MAX_PENDING_IMAP: usize = mailroom_core::imap::command::MAX_LINE + 2;
 
 /// Which protocol's secrets to look for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,13 +29,12 @@ pub struct ClientLines {
     continuing: bool,
     /// The line being continued is a secret: print none of it.
     secret: bool,
-    /// The server's last reply was a challenge (SMTP `334`, IMAP `+` to AUTHENTICATE): the
-    /// client's next line is a login secret.
+    /// SMTP: the server's last reply was a `334` challenge: the client's next line is a
+    /// login secret.
     challenged: bool,
-    /// IMAP: the last command was AUTHENTICATE, so a `+` is a challenge.
-    authenticating: bool,
-    /// IMAP: a LOGIN line ended in a literal's length: the next line holds its secret.
-    login_goes_on: bool,
+    /// IMAP: a `LOGIN` or `AUTHENTICATE` is under way: every line of the client is hidden
+    /// until the server answers other than with `+`.
+    logging_in: bool,
 }
 
 impl ClientLines {
@@ -44,8 +46,7 @@ impl ClientLines {
             continuing: false,
             secret: false,
             challenged: false,
-            authenticating: false,
-            login_goes_on: false,
+            logging_in: false,
         }
     }
 
@@ -53,11 +54,8 @@ impl ClientLines {
     /// client's answer is a secret.
     pub fn server_sent(&mut self, bytes: &[u8]) {
         let last = bytes.trim_ascii_end().rsplit(|&b| b == b'\n').next().unwrap_or_default();
-        self.challenged = match self.protocol {
-            Protocol::Smtp => last.starts_with(b"334"),
-            Protocol::Imap => self.authenticating && last.starts_with(b"+"),
-            Protocol::Pop3 => false,
-        };
+        self.challenged = self.protocol == Protocol::Smtp && last.starts_with(b"334");
+        self.logging_in &= last.starts_with(b"+");
     }
 
     /// Bytes from the client.
@@ -65,17 +63,16 @@ impl ClientLines {
         if !self.on {
             return;
         }
-        for line in self.shown(bytes) {
-            eprintln!("C: {line}");
-        }
+        print(self.shown(bytes));
     }
 
     /// The client's lines that `bytes` complete, as the transcript shows them.
     fn shown(&mut self, bytes: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
+        let max = if self.protocol == Protocol::Imap { MAX_PENDING_IMAP } else { MAX_PENDING };
         for piece in bytes.split_inclusive(|&b| b == b'\n') {
             self.pending.extend_from_slice(piece);
-            if piece.ends_with(b"\n") || self.pending.len() >= MAX_PENDING {
+            if piece.ends_with(b"\n") || self.pending.len() >= max {
                 self.emit(&mut out);
             }
         }
@@ -87,9 +84,7 @@ impl ClientLines {
         if self.on && !self.pending.is_empty() {
             let mut out = Vec::new();
             self.emit(&mut out);
-            for line in out {
-                eprintln!("C: {line}");
-            }
+            print(out);
         }
     }
 
@@ -97,7 +92,7 @@ impl ClientLines {
         let text = String::from_utf8_lossy(&self.pending);
         let text = text.trim_end_matches(['\r', '\n']);
         if !self.continuing {
-            let shown = if self.challenged || self.login_goes_on {
+            let shown = if self.challenged || self.logging_in {
                 self.challenged = false;
                 Some("********".to_string())
             } else {
@@ -105,14 +100,12 @@ impl ClientLines {
                     Protocol::Pop3 => is_pass(text).then(|| "PASS ********".to_string()),
                     Protocol::Smtp => auth_initial(text).map(|mech| format!("{mech} ********")),
                     Protocol::Imap => {
-                        let (verb, shown) = imap_login(text);
-                        self.authenticating = verb.eq_ignore_ascii_case("AUTHENTICATE");
+                        let shown = imap_login(text);
+                        self.logging_in = shown.is_some();
                         shown
                     }
                 }
             };
-            // `a LOGIN {3}`, `bob {7}`: a literal's length ends the line, its octets follow.
-            self.login_goes_on = self.protocol == Protocol::Imap && shown.is_some() && text.ends_with('}');
             self.secret = shown.is_some();
             out.extend(shown);
         }
@@ -136,20 +129,26 @@ fn auth_initial(line: &str) -> Option<&str> {
     (verb.eq_ignore_ascii_case("AUTH") && !rest.is_empty()).then(|| &line[..verb.len() + 1 + mech.len()])
 }
 
-/// An IMAP command line's verb, and how to show it when it holds a secret: `LOGIN`'s
-/// arguments, `AUTHENTICATE`'s initial response (RFC 4959).
-fn imap_login(line: &str) -> (&str, Option<String>) {
-    let mut words = line.splitn(4, ' ');
-    let (tag, verb) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-    let (mech, initial) = (words.next(), words.next());
-    let shown = if verb.eq_ignore_ascii_case("LOGIN") && mech.is_some() {
-        Some(format!("{tag} {verb} ********"))
-    } else if verb.eq_ignore_ascii_case("AUTHENTICATE") && initial.is_some() {
-        Some(format!("{tag} {verb} {} ********", mech.unwrap_or("")))
-    } else {
-        None
-    };
-    (verb, shown)
+/// How to show an IMAP command line that starts a login, `LOGIN` or `AUTHENTICATE` (in its
+/// first two words, with a tag or without: a line the server refuses is no less secret):
+/// the words up to the verb, and for AUTHENTICATE its mechanism, then `********` for the
+/// rest.
+fn imap_login(line: &str) -> Option<String> {
+    let words: Vec<&str> = line.split_ascii_whitespace().take(4).collect();
+    let at = words
+        .iter()
+        .take(2)
+        .position(|w| w.eq_ignore_ascii_case("LOGIN") || w.eq_ignore_ascii_case("AUTHENTICATE"))?;
+    let keep = if words[at].eq_ignore_ascii_case("AUTHENTICATE") { at + 2 } else { at + 1 };
+    let shown = words[..keep.min(words.len())].join(" ");
+    Some(if words.len() > keep { format!("{shown} ********") } else { shown })
+}
+
+/// The client's lines, as `C:` lines on standard error.
+fn print(lines: Vec<String>) {
+    for line in lines {
+        eprintln!("C: {line}");
+    }
 }
 
 /// What the server sends, line by line.
@@ -175,40 +174,48 @@ mod tests {
     #[test]
     fn imap_logins_are_recognised() {
         let cases = [
-            ("a1 LOGIN bob@example.net builder", "LOGIN", Some("a1 LOGIN ********")),
-            ("a1 login {15}", "login", Some("a1 login ********")),
-            (
-                "a2 AUTHENTICATE PLAIN AGJvYgBidWlsZGVy",
-                "AUTHENTICATE",
-                Some("a2 AUTHENTICATE PLAIN ********"),
-            ),
-            ("a2 AUTHENTICATE PLAIN", "AUTHENTICATE", None),
-            ("a3 SELECT INBOX", "SELECT", None),
-            ("DONE", "", None),
+            ("a1 LOGIN bob@example.net builder", Some("a1 LOGIN ********")),
+            ("a1 login {15}", Some("a1 login ********")),
+            ("a1  LOGIN  bob secret", Some("a1 LOGIN ********")),
+            ("LOGIN bob secret", Some("LOGIN ********")),
+            ("a2 AUTHENTICATE PLAIN AGJvYgBidWlsZGVy", Some("a2 AUTHENTICATE PLAIN ********")),
+            ("a2 AUTHENTICATE PLAIN", Some("a2 AUTHENTICATE PLAIN")),
+            ("a3 SELECT INBOX", None),
+            ("a3 SELECT LOGIN", None),
+            ("DONE", None),
         ];
-        for (line, verb, shown) in cases {
-            assert_eq!(imap_login(line), (verb, shown.map(str::to_string)), "{line}");
+        for (line, shown) in cases {
+            assert_eq!(imap_login(line), shown.map(str::to_string), "{line}");
         }
     }
 
     /// What an IMAP transcript prints of the client's lines: every command, and no secret,
-    /// however the login came (arguments, literals, a challenge).
+    /// however the login came (arguments, literals with a line end or a `}` inside, a
+    /// challenge, a refused literal), until the server answers other than with `+`.
     #[test]
     fn imap_secrets_stay_out_of_the_transcript() {
         let mut log = ClientLines::new(true, Protocol::Imap);
-        let steps: [(&[u8], &[u8], &[&str]); 5] = [
+        let steps: [(&[u8], &[u8], &[&str]); 8] = [
             (b"a1 LOGIN {15}\r\n", b"+ Ready for literal data\r\n", &["a1 LOGIN ********"]),
-            (b"bob@example.net {7}\r\n", b"+ Ready for literal data\r\n", &["********"]),
-            (b"builder\r\n", b"a1 OK logged in\r\n", &["********"]),
-            (b"a2 AUTHENTICATE PLAIN\r\n", b"+ \r\n", &["a2 AUTHENTICATE PLAIN"]),
-            (b"AGJvYgBidWlsZGVy\r\n", b"a2 BAD already logged in\r\n", &["********"]),
+            (b"bob@example.net {9}\r\n", b"+ Ready for literal data\r\n", &["********"]),
+            (b"bu\nil}der\r\n", b"a1 NO [AUTHENTICATIONFAILED] invalid\r\n", &["********", "********"]),
+            (
+                b"a2 LOGIN bob secret}\r\n",
+                b"a2 NO [AUTHENTICATIONFAILED] invalid\r\n",
+                &["a2 LOGIN ********"],
+            ),
+            (b"a3 LOGIN bob {99999999}\r\n", b"a3 BAD [TOOBIG] too big\r\n", &["a3 LOGIN ********"]),
+            (b"a4 AUTHENTICATE PLAIN\r\n", b"+ \r\n", &["a4 AUTHENTICATE PLAIN"]),
+            (b"AGJvYgBidWlsZGVy\r\n", b"a4 OK logged in\r\n", &["********"]),
+            (b"a5 SELECT INBOX\r\n", b"a5 OK\r\n", &["a5 SELECT INBOX"]),
         ];
         for (client, server, want) in steps {
-            let shown = log.shown(client);
-            assert_eq!(shown, want, "{}", String::from_utf8_lossy(client));
+            assert_eq!(log.shown(client), want, "{}", String::from_utf8_lossy(client));
             log.server_sent(server);
         }
-        assert_eq!(log.shown(b"a3 SELECT INBOX\r\n"), ["a3 SELECT INBOX"]);
+        // A line as long as the server reads one is decided whole.
+        let long = format!("{} LOGIN bob secret\r\n", "t".repeat(5000));
+        assert_eq!(log.shown(long.as_bytes()), [format!("{} LOGIN ********", "t".repeat(5000))]);
     }
 
     #[test]

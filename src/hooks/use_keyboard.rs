@@ -2,6 +2,7 @@ use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+use crate::components::keys_help;
 use crate::state::{Action, Player};
 
 /// Where a key was pressed.
@@ -132,13 +133,16 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                         event.prevent_default();
                         return;
                     }
-                    // ? opens (or closes) the list of these keys.
-                    if key == "?" && kind != Target::Field {
-                        let list = page.get_element_by_id(crate::components::keys_help::ID);
-                        if let Some(list) = list.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
-                            event.prevent_default();
-                            let _ = list.toggle_popover();
-                        }
+                    // ? opens (or closes) the list of these keys; Esc closes it first (in
+                    // presenter mode it would end presenting and leave the list open).
+                    let list = match key.as_str() {
+                        "?" if kind != Target::Field => page.get_element_by_id(keys_help::ID),
+                        "Escape" => page.query_selector(keys_help::OPEN).ok().flatten(),
+                        _ => None,
+                    };
+                    if let Some(list) = list.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+                        event.prevent_default();
+                        let _ = list.toggle_popover();
                         return;
                     }
                     if let Some(action) = shortcut(&key, kind, event.shift_key(), *now.borrow()) {

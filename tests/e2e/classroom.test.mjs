@@ -394,7 +394,7 @@ for (const size of ['projector', 'laptop']) {
       });
       assert.ok(Math.abs(title.shown - title.alone) < 1, `${lesson} at ${size}: the title gives way to the summary: ${JSON.stringify(title)}`);
     }
-    // A title cut by the bar ends in …, not in the middle of a word.
+    // A title cut by the bar is marked as cut (…), not just clipped.
     assert.equal(await page.locator('.lesson-picker select').evaluate((s) => getComputedStyle(s).textOverflow), 'ellipsis');
     await context.close();
   });

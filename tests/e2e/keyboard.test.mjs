@@ -220,31 +220,39 @@ test('? lists the keys: they drive the lesson with the list open; Esc, Close or 
   assert.equal(await open(), false);
   await page.keyboard.press('?');
   await page.waitForFunction(() => document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
-  // Every key of the player's shortcuts is named, and what it does.
-  const text = await list.innerText();
-  for (const key of ['Page Down', 'Page Up', 'Shift+→', 'Space', 'Home', 'End', 'S', 'P or F5', '?']) {
-    assert.ok(text.includes(key), `${key} in: ${text}`);
-  }
-  assert.equal(await page.getByRole('dialog', { name: 'Keys' }).count(), 1, 'a dialog named Keys');
+  // The keys as the list names them (tied to the player's shortcuts by a unit test).
+  assert.deepEqual(await list.locator('dt').allInnerTexts(), ['→ or Page Down', '← or Page Up', 'Shift+→  Shift+←', 'Space', 'Home  End', '↑ ↓', 'S', 'P or F5', '?']);
+  assert.equal(await page.getByRole('region', { name: 'Keys' }).count(), 1, 'a region named Keys');
+  // It has the focus, on its Close button, where a screen reader starts reading it.
+  let f = await focused(page);
+  assert.match(f.desc, /^button "Close"/);
+  assert.ok(f.ring && f.inWindow, JSON.stringify(f));
   // A key tried with the list in sight does what it says.
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction((sel) => document.querySelector(sel).dataset.cursor === '7', PLAYER);
   assert.equal(await open(), true, 'still open');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
-  // The button opens it too; Tab goes into the list, to Close.
+  // The button opens it too; Enter on Close closes it, and the focus goes back to the button.
   await page.locator('[data-testid=keys-button]').click();
   assert.equal(await open(), true);
-  await page.keyboard.press('Tab');
-  const f = await focused(page);
+  f = await focused(page);
   assert.match(f.desc, /^button "Close"/);
-  assert.ok(f.ring && f.inWindow, JSON.stringify(f));
   await page.keyboard.press('Enter');
   assert.equal(await open(), false, 'Close closed it');
+  assert.equal((await focused(page)).testid, 'keys-button');
   // A click elsewhere closes it.
   await page.keyboard.press('?');
   await page.mouse.click(5, 300);
   assert.equal(await open(), false);
+  // Presenting, Esc closes the list first: the presentation goes on.
+  await page.keyboard.press('p');
+  await page.locator('html[data-presenting]').waitFor({ state: 'attached' });
+  await page.keyboard.press('?');
+  await page.waitForFunction(() => document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
+  assert.equal(await page.locator('html[data-presenting]').count(), 1, 'still presenting');
   assert.deepEqual(errors, []);
   assert.deepEqual(offsite, []);
   await context.close();

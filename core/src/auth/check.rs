@@ -23,7 +23,7 @@ pub struct Checks {
     /// reason to refuse: the message is then as if unsigned (RFC 6376 §6.3).
     pub dkim: bool,
     /// DMARC: SPF and DKIM evaluated, aligned with `From:`, and the domain's policy applied
-    /// (RFC 7489 §6.6): `reject` is refused with `550 5.7.26` (RFC 7372 §3.3),
+    /// (RFC 7489 §6.6): `reject` is refused with `550 5.7.26` (RFC 7372 §3.4),
     /// `quarantine` goes to the Junk folder, `none` is delivered.
     pub dmarc: bool,
 }
@@ -267,8 +267,8 @@ impl Check {
         Reply::custom(550, Some("5.7.23"), lines)
     }
 
-    /// `550 5.7.26` for a domain whose DMARC policy is `reject` (RFC 7489 §6.6.4 says to
-    /// refuse in SMTP; RFC 7372 §3.3's code for a message that failed several checks).
+    /// `550 5.7.26` for a domain whose DMARC policy is `reject` (RFC 7489 §6.3 and §6.7 say to
+    /// refuse in SMTP; RFC 7372 §3.4's code for a message that failed several checks).
     fn dmarc_refusal(&self, d: &DmarcOutcome) -> Option<Reply> {
         (d.result == DmarcResult::Fail && d.disposition == Some(Policy::Reject)).then(|| {
             let text = format!(

@@ -470,21 +470,22 @@ impl<'a> Parser<'a> {
         String::from_utf8(self.astring_bytes()?).map_err(|_| "a string must be UTF-8 text".into())
     }
 
-    /// A mailbox name: 7-bit, other letters in modified UTF-7 (RFC 3501 §5.1.3; this server
-    /// does not offer UTF8=ACCEPT, RFC 6855). `Café` as 8-bit octets in a literal would be a
-    /// second folder beside `Caf&AOk-`, the same name to a mail program. (The text is 7-bit
-    /// too: a response's text must be, RFC 3501 §9 TEXT-CHAR.)
+    /// A mailbox name. Quoted or an atom it is 7-bit by the grammar, so an 8-bit octet
+    /// there gets the rule in words: names are 7-bit, other letters in modified UTF-7 (RFC
+    /// 3501 §5.1, §5.1.3; this server does not offer UTF8=ACCEPT, RFC 6855). A literal may
+    /// hold 8-bit text, which the store refuses as a new folder's name (`NO [CANNOT]`). (The
+    /// words are 7-bit too: a response's text must be, RFC 3501 §9 TEXT-CHAR.)
     fn mailbox(&mut self) -> R<String> {
         const SEVEN_BIT: &str = "a mailbox name is 7-bit: other letters in modified UTF-7, &AOk- for an e acute (RFC 3501 section 5.1.3)";
-        let name = self.astring_bytes().map_err(|e| match self.peek() {
-            // A quoted string stopped at an 8-bit octet.
+        let name = self.astring().map_err(|e| match self.peek() {
             Some(0x80..) => SEVEN_BIT.to_string(),
             _ => format!("{e}: a mailbox name"),
         })?;
-        if !name.is_ascii() {
-            return Err(SEVEN_BIT.into());
+        match self.peek() {
+            // An atom stopped at an 8-bit octet.
+            Some(0x80..) => Err(SEVEN_BIT.into()),
+            _ => Ok(name),
         }
-        String::from_utf8(name).map_err(|_| SEVEN_BIT.into())
     }
 
     /// list-mailbox = 1*list-char / string.

@@ -580,15 +580,25 @@ impl ImapServer {
             // A well-formed answer that does not log in is a failed authentication: NO (RFC
             // 3501 §6.2.2), not BAD (which is for a cancelled exchange or an answer that is
             // no base64).
-            match auth::decode(text).map(|m| auth::parse_plain(&m)) {
+            let message = auth::decode(text);
+            match message.as_deref().map(auth::parse_plain) {
                 Some(Ok((user, password))) => self.login(&user, &password, env),
                 Some(Err(auth::PlainError::Malformed)) => no(
                     Some("AUTHENTICATIONFAILED"),
                     "PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 section 2)",
                 ),
-                // RFC 5530 §3: the credentials may be right, but not to act as someone else.
+                // RFC 5530 §3: AUTHORIZATIONFAILED once the credentials were right, to act
+                // as someone else; with wrong ones, the same answer as any wrong login.
                 Some(Err(auth::PlainError::OtherIdentity)) => {
-                    no(Some("AUTHORIZATIONFAILED"), "you may not act as another user (the authzid)")
+                    let mut parts = message.iter().flat_map(|m| m.split(|&b| b == 0)).skip(1);
+                    let mut next = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
+                    let (user, password) = (next(), next());
+                    match env.check_password(&user, &password) {
+                        true => {
+                            no(Some("AUTHORIZATIONFAILED"), "you may not act as another user (the authzid)")
+                        }
+                        false => no(Some("AUTHENTICATIONFAILED"), "invalid user name or password"),
+                    }
                 }
                 None => bad("not base64 (RFC 4648 section 4)"),
             }
@@ -885,8 +895,8 @@ impl ImapServer {
                 let (lo, hi) = (v(a).min(v(b)), v(a).max(v(b)));
                 if lo == 0 || hi > n {
                     // The parser refuses a 0, so a 0 here is `*` in an empty mailbox.
-                    let why = match n {
-                        0 => "the mailbox is empty, so not even * names one".to_string(),
+                    let why = match (n, lo) {
+                        (0, 0) => "the mailbox is empty, so not even * names one".to_string(),
                         _ => format!("no message {hi}: the mailbox has {n}"),
                     };
                     return Err(format!("{why} (RFC 3501 section 9 sequence-set)"));

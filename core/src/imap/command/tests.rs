@@ -183,14 +183,9 @@ fn parse_errors_teach() {
         ("a APPEND INBOX \"hi\"\r\n", Some("a"), "expected a date-time"),
         ("a APPEND INBOX hi\r\n", Some("a"), "APPEND takes the message as a literal"),
         ("a FETCH 99999999999 FLAGS\r\n", Some("a"), "sequence set"),
-        // A mailbox name is 7-bit (RFC 3501 §5.1.3), in a literal too: no second "Café".
-        (
-            "a CREATE {5}\r\nCaf\u{e9}\r\n",
-            Some("a"),
-            "a mailbox name is 7-bit: other letters in modified UTF-7",
-        ),
-        ("a SELECT \"Caf\u{e9}\"\r\n", Some("a"), "a mailbox name is 7-bit"),
-        ("a RENAME INBOX.x {5}\r\nCaf\u{e9}\r\n", Some("a"), "a mailbox name is 7-bit"),
+        // A mailbox name quoted is 7-bit by the grammar: the rule in words (RFC 3501 §5.1,
+        // §5.1.3). A literal may hold 8-bit text, refused by the store as a new name.
+        ("a SELECT \"Caf\u{e9}\"\r\n", Some("a"), "a mailbox name is 7-bit: other letters in modified UTF-7"),
         // The tag's characters, as RFC 3501 §9 has them.
         ("a% NOOP\r\n", None, "without ( ) { % * \" \\ or +"),
     ];

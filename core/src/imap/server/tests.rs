@@ -372,8 +372,6 @@ fn garbage_never_panics_and_never_grows() {
     }
 }
 
-/// RFC 3501 §6.2.2: a refused line (too long, bare LF) in answer to AUTHENTICATE, or
-/// during IDLE, ends that command with its own tag, and the session reads commands again.
 /// AUTHENTICATE PLAIN (RFC 3501 §6.2.2, RFC 4616 §2, RFC 4959 for the initial response):
 /// a well-formed answer that does not log in is NO with a response code (RFC 5530 §3), a
 /// cancelled exchange or an answer that is no base64 BAD.
@@ -385,6 +383,11 @@ fn authenticate_plain_fails_with_no_and_is_refused_with_bad() {
         (
             "a AUTHENTICATE PLAIN YWxpY2VAZXhhbXBsZS5vcmcAYm9iQGV4YW1wbGUubmV0AGJ1aWxkZXI=\r\n",
             "a NO [AUTHORIZATIONFAILED] you may not act as another user",
+        ),
+        // The same with a wrong password: no telling that the name and the password fit.
+        (
+            "a AUTHENTICATE PLAIN YWxpY2VAZXhhbXBsZS5vcmcAYm9iQGV4YW1wbGUubmV0AHdyb25n\r\n",
+            "a NO [AUTHENTICATIONFAILED] invalid user name or password",
         ),
         ("a AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldAB3cm9uZw==\r\n", "a NO [AUTHENTICATIONFAILED]"),
         // `=`: an empty initial response, which is no PLAIN message.
@@ -403,6 +406,8 @@ fn authenticate_plain_fails_with_no_and_is_refused_with_bad() {
     }
 }
 
+/// RFC 3501 §6.2.2: a refused line (too long, bare LF) in answer to AUTHENTICATE, or
+/// during IDLE, ends that command with its own tag, and the session reads commands again.
 #[test]
 fn a_refused_line_ends_authenticate_and_idle_with_their_tag() {
     let long = format!("{}\r\n", "A".repeat(9000));
@@ -479,11 +484,11 @@ fn texts_that_quote_the_client_escape_control_characters() {
 
 /// Response texts are 7-bit US-ASCII (IMAP4rev1's text, RFC 3501 §9; 8-bit only after the
 /// client's ENABLE UTF8=ACCEPT, RFC 6855 §3, which this server does not offer): the server's
-/// own citations say "section", and a mailbox name sent as a literal of UTF-8 is refused in
-/// 7-bit words. Before, `§` went out as its two UTF-8 octets.
+/// own citations say "section", and what a text quotes of the client (a mailbox name sent
+/// as a literal of UTF-8) is shown escaped. Before, `§` went out as its two UTF-8 octets.
 #[test]
 fn response_texts_are_7bit_ascii() {
-    let cases: [(bool, &str, &str); 5] = [
+    let cases: [(bool, &str, &str); 7] = [
         (true, "b IDLE\r\nDONE x\r\n", "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"),
         (
             false,
@@ -498,6 +503,18 @@ fn response_texts_are_7bit_ascii() {
         (
             false,
             "b STATUS {5}\r\n\u{c9}t\u{e9} (MESSAGES)\r\n",
+            "b NO [NONEXISTENT] there is no folder named \"\\u{c9}t\\u{e9}\"\r\n",
+        ),
+        // A folder of that name is not made: it would sit beside &AMk-t&AOk-. Typed as an
+        // atom too, as a student would.
+        (
+            false,
+            "b CREATE {5}\r\n\u{c9}t\u{e9}\r\n",
+            "b NO [CANNOT] \"\\u{c9}t\\u{e9}\" cannot be a folder name: a folder name is 7-bit",
+        ),
+        (
+            false,
+            "b CREATE Caf\u{e9}\r\n",
             "b BAD a mailbox name is 7-bit: other letters in modified UTF-7, &AOk- for an e acute",
         ),
         (
@@ -843,5 +860,7 @@ fn a_sequence_number_that_names_no_message_says_why() {
     say(&mut s, &mut host, "s SELECT Empty\r\n");
     let got = say(&mut s, &mut host, "f FETCH 1:* FLAGS\r\n");
     assert!(got.starts_with("f BAD the mailbox is empty, so not even * names one"), "{got}");
+    let got = say(&mut s, &mut host, "f FETCH 1 FLAGS\r\n");
+    assert!(got.starts_with("f BAD no message 1: the mailbox has 0 (RFC 3501 section 9"), "{got}");
     assert_eq!(say(&mut s, &mut host, "u UID FETCH 1:* FLAGS\r\n"), "u OK UID FETCH completed\r\n");
 }
