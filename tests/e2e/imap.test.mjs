@@ -229,6 +229,26 @@ for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 108
   });
 }
 
+test('A question answered on a laptop: the verdict in the column, and the panel it speaks of keeps a row in sight', { timeout: 180_000 }, async () => {
+  const { context, errors, offsite } = await contextRecordingFull();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/lesson/two-devices-imap/step/0`);
+  await inFullApp(page, 'two-devices-imap');
+  // The part asks who tells the phone (its button goes to the question); its text then
+  // points at the panel's list.
+  await page.locator('[data-testid=narration] nav button[aria-label$=": The phone hears of it"]').click();
+  await waitUntil(page, 'the question', () => document.activeElement?.matches('.predict-prompt'));
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.locator('[data-testid=predict-verdict]').waitFor();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const layout = await sideLayout(page, [SEL.panel]);
+  assert.ok(layout.title, `the explanation's title is on screen: ${JSON.stringify(layout)}`);
+  assert.ok(layout.panels[0].firstRowShows >= 16, `the panel's first row shows: ${JSON.stringify(layout)}`);
+  await shoot(page, 'two-devices-answered-1366');
+  await finish(context, errors, offsite);
+});
+
 for (const viewport of [{ width: 1366, height: 768 }, { width: 1920, height: 1080 }]) {
   const size = `${viewport.width}x${viewport.height}`;
   test(`POP3 or IMAP?: the IMAP panel and the POP3 mail program panel, both on screen (${size})`, { timeout: 180_000 }, async () => {
