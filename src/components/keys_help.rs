@@ -82,5 +82,11 @@ mod tests {
         }
         assert!(found >= 15, "{found}");
         assert!(LIST.contains("<dt>?</dt>") && LIST.contains("<dt>↑ ↓</dt>"));
+        // The list's id, written into its markup, is the one the keys and the button use.
+        assert!(
+            LIST.contains(&format!(r#"id="{}" popover"#, super::ID))
+                && LIST.contains(&format!(r#"popovertarget="{}""#, super::ID))
+        );
+        assert_eq!(super::OPEN, format!("#{}:popover-open", super::ID));
     }
 }
