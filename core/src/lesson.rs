@@ -249,28 +249,35 @@ fn front_matter_not_closed(lines: &[&str], opened: usize, mut errors: Vec<Lesson
     vec![err(opened, "the front matter is not closed with `---`")]
 }
 
-/// A code fence that opens a block in a step's text, as the page's Markdown reads one
-/// (CommonMark §4.5, `src/markdown/blocks.rs`): up to three spaces, then three or more
-/// backticks (no backtick after them) or tildes. Its character and length.
-fn opening_fence(line: &str) -> Option<(u8, usize)> {
-    let rest = line.trim_start_matches(' ');
-    let rest = rest.as_bytes();
+/// An opening code fence (CommonMark §4.5), `rest` being a line after its indentation: at
+/// least three backticks (the rest of the line without a backtick) or tildes. Returns the
+/// character and the length. The page's Markdown (`src/markdown/blocks.rs`) and the
+/// lesson's reading of its steps both use it, so that they agree where a block ends.
+pub fn opening_fence(rest: &[u8]) -> Option<(u8, usize)> {
     let ch = *rest.first()?;
+    if ch != b'`' && ch != b'~' {
+        return None;
+    }
     let len = rest.iter().take_while(|&&c| c == ch).count();
-    let ok = line.len() - rest.len() <= 3
-        && (ch == b'`' || ch == b'~')
-        && len >= 3
-        && !(ch == b'`' && rest[len..].contains(&b'`'));
-    ok.then_some((ch, len))
+    if len < 3 || (ch == b'`' && rest[len..].contains(&b'`')) {
+        return None;
+    }
+    Some((ch, len))
 }
 
-/// Whether `line` closes a block opened by `fence`: up to three spaces, at least as many of
-/// its characters, then spaces only (a closing fence has no info string: ```question
-/// inside a ````text block is text of the block).
-fn closes_fence(line: &str, (ch, len): (u8, usize)) -> bool {
-    let rest = line.trim_start_matches(' ').as_bytes();
-    let n = rest.iter().take_while(|&&c| c == ch).count();
-    line.len() - rest.len() <= 3 && n >= len && rest[n..].iter().all(|&c| c == b' ')
+/// The length of a closing fence of `ch` (followed only by spaces, not tabs, as in
+/// pulldown-cmark), or 0; `rest` a line after its indentation. A closing fence has no info
+/// string: ```question inside a ````text block is text of the block.
+pub fn closing_fence(rest: &[u8], ch: u8) -> usize {
+    let len = rest.iter().take_while(|&&c| c == ch).count();
+    if len >= 3 && rest[len..].iter().all(|&c| c == b' ') { len } else { 0 }
+}
+
+/// A line of a step's text after up to three spaces (more make it indented code, in
+/// which no fence opens or closes).
+fn unindented(line: &str) -> Option<&[u8]> {
+    let rest = line.trim_start_matches(' ');
+    (line.len() - rest.len() <= 3).then_some(rest.as_bytes())
 }
 
 /// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence;
@@ -470,11 +477,11 @@ impl Lesson {
                 }
                 continue;
             }
-            if let Some((f, _)) = fence {
-                if closes_fence(line, f) {
+            if let Some(((ch, len), _)) = fence {
+                if unindented(line).is_some_and(|rest| closing_fence(rest, ch) >= len) {
                     fence = None;
                 }
-            } else if let Some(f) = opening_fence(line) {
+            } else if let Some(f) = unindented(line).and_then(opening_fence) {
                 fence = Some((f, i));
             } else if let Some(heading) = line.strip_prefix("## ") {
                 if steps.len() + broken_steps == MAX_STEPS {
@@ -1071,8 +1078,7 @@ mod tests {
                 "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n~~~text\nhi\n",
                 "line 8: this ~~~ block is not closed",
             ),
-            // ```question does not close a block (only a fence of its own characters does),
-            // nor does a shorter fence close a longer one.
+            // ```question does not close a block (only a fence of its own characters does).
             (
                 "---\ntitle: T\nfrom: a@b\nto: c@d\n---\n## S\n@ start\n```\nhi\n## T\n@ start\n```question reply\nQ?\n",
                 "line 8: this ``` block is not closed",

@@ -50,8 +50,8 @@ impl ClientLines {
         }
     }
 
-    /// What the server just sent: after an SMTP `334`, or an IMAP `+` to AUTHENTICATE, the
-    /// client's answer is a secret.
+    /// What the server just sent: after an SMTP `334` the client's answer is a secret; an
+    /// IMAP login stays under way while the server answers with `+`.
     pub fn server_sent(&mut self, bytes: &[u8]) {
         let last = bytes.trim_ascii_end().rsplit(|&b| b == b'\n').next().unwrap_or_default();
         self.challenged = self.protocol == Protocol::Smtp && last.starts_with(b"334");

@@ -4,6 +4,7 @@
 //! added to the deepest one (or lazily to an open paragraph). Inline content is parsed
 //! afterwards ([`super::inlines`]), once every link reference definition is known.
 
+use mailroom_core::lesson::{closing_fence, opening_fence};
 use mailroom_core::vecmap::VecMap;
 
 use super::scan::{self, HtmlEnd};
@@ -699,27 +700,6 @@ fn atx_heading_text(after_marker: &str) -> String {
     } else {
         text.to_string()
     }
-}
-
-/// An opening code fence: at least three backticks (the rest of the line without a
-/// backtick) or tildes. Returns the character and the length.
-fn opening_fence(rest: &[u8]) -> Option<(u8, usize)> {
-    let ch = *rest.first()?;
-    if ch != b'`' && ch != b'~' {
-        return None;
-    }
-    let len = rest.iter().take_while(|&&c| c == ch).count();
-    if len < 3 || (ch == b'`' && rest[len..].contains(&b'`')) {
-        return None;
-    }
-    Some((ch, len))
-}
-
-/// The length of a closing fence of `ch` (followed only by spaces, not tabs, as in
-/// pulldown-cmark), or 0.
-fn closing_fence(rest: &[u8], ch: u8) -> usize {
-    let len = rest.iter().take_while(|&&c| c == ch).count();
-    if len >= 3 && rest[len..].iter().all(|&c| c == b' ') { len } else { 0 }
 }
 
 /// `===` (level 1) or `---` (level 2) with trailing spaces only.

@@ -580,24 +580,21 @@ impl ImapServer {
             // A well-formed answer that does not log in is a failed authentication: NO (RFC
             // 3501 §6.2.2), not BAD (which is for a cancelled exchange or an answer that is
             // no base64).
-            let message = auth::decode(text);
-            match message.as_deref().map(auth::parse_plain) {
+            match auth::decode(text).as_deref().map(auth::parse_plain) {
                 Some(Ok((user, password))) => self.login(&user, &password, env),
                 Some(Err(auth::PlainError::Malformed)) => no(
                     Some("AUTHENTICATIONFAILED"),
                     "PLAIN wants base64 of [authzid] NUL user NUL password (RFC 4616 section 2)",
                 ),
                 // RFC 5530 §3: AUTHORIZATIONFAILED once the credentials were right, to act
-                // as someone else; with wrong ones, the same answer as any wrong login.
-                Some(Err(auth::PlainError::OtherIdentity)) => {
-                    let mut parts = message.iter().flat_map(|m| m.split(|&b| b == 0)).skip(1);
-                    let mut next = || String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
-                    let (user, password) = (next(), next());
+                // as someone else; with wrong ones, the answer of any wrong login (`login`
+                // refuses them, never logging in).
+                Some(Err(auth::PlainError::OtherIdentity { user, password })) => {
                     match env.check_password(&user, &password) {
                         true => {
                             no(Some("AUTHORIZATIONFAILED"), "you may not act as another user (the authzid)")
                         }
-                        false => no(Some("AUTHENTICATIONFAILED"), "invalid user name or password"),
+                        false => self.login(&user, &password, env),
                     }
                 }
                 None => bad("not base64 (RFC 4648 section 4)"),

@@ -48,13 +48,14 @@ pub fn decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Why a PLAIN message was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PlainError {
     /// Not `[authzid] NUL authcid NUL passwd`, or not UTF-8 (RFC 4616 §2).
     Malformed,
     /// Acting on behalf of someone else (an authorization identity other than one's own),
-    /// which these servers never allow.
-    OtherIdentity,
+    /// which these servers never allow; with the user and password given, so that a server
+    /// can tell wrong credentials from the refusal (RFC 5530 §3's AUTHORIZATIONFAILED).
+    OtherIdentity { user: String, password: String },
 }
 
 /// Reads a PLAIN message: `[authzid] NUL authcid NUL passwd` (RFC 4616 §2). Returns the
@@ -73,7 +74,7 @@ pub fn parse_plain(message: &[u8]) -> Result<(String, String), PlainError> {
         return Err(PlainError::Malformed);
     }
     if !authzid.is_empty() && authzid != authcid {
-        return Err(PlainError::OtherIdentity);
+        return Err(PlainError::OtherIdentity { user: authcid.to_string(), password: passwd.to_string() });
     }
     Ok((authcid.to_string(), passwd.to_string()))
 }
@@ -112,7 +113,10 @@ mod tests {
         let cases: [(&[u8], Result<(String, String), PlainError>); 8] = [
             (b"\0bob@example.net\0builder", ok("bob@example.net", "builder")),
             (b"bob@example.net\0bob@example.net\0builder", ok("bob@example.net", "builder")),
-            (b"alice@example.org\0bob@example.net\0builder", Err(PlainError::OtherIdentity)),
+            (
+                b"alice@example.org\0bob@example.net\0builder",
+                Err(PlainError::OtherIdentity { user: "bob@example.net".into(), password: "builder".into() }),
+            ),
             (b"\0bob\0", Err(PlainError::Malformed)),
             (b"\0\0builder", Err(PlainError::Malformed)),
             (b"bob\0builder", Err(PlainError::Malformed)),

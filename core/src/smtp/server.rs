@@ -734,7 +734,7 @@ impl SmtpServer {
                         "Malformed PLAIN data: expected [authzid] NUL user NUL password",
                     ));
                 }
-                Err(PlainError::OtherIdentity) => {
+                Err(PlainError::OtherIdentity { .. }) => {
                     return self.auth_done(Reply::of(
                         ReplyCode::AuthFailed,
                         "Authentication credentials invalid: you may not act as another user",
