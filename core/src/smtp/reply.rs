@@ -271,7 +271,7 @@ pub enum ReplyError {
 impl fmt::Display for ReplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplyError::Malformed(l) => write!(f, "malformed reply line: {l:?}"),
+            ReplyError::Malformed(l) => write!(f, "malformed reply line: “{l}”"),
             ReplyError::TooLong => write!(f, "reply line longer than {MAX_REPLY_LINE} octets"),
             ReplyError::TooManyLines => write!(f, "reply with more than {MAX_REPLY_LINES} lines"),
         }
@@ -389,6 +389,13 @@ mod tests {
             let mut input = wire.as_bytes();
             assert_eq!(&r.read(&mut input).unwrap(), want, "{wire:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_line_is_quoted_as_it_came() {
+        // In quotation marks, not with `Debug`: that would bring `str`'s escaping into the page.
+        let said = ReplyError::Malformed("999 x\"".into()).to_string();
+        assert_eq!(said, "malformed reply line: “999 x\"”");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::ops::Deref;
 use std::rc::Rc;
 
+use wasm_bindgen::UnwrapThrowExt;
 use web_sys::Element;
 
 use crate::dom_bundle::{BSubtree, DomSlot};
@@ -80,7 +81,7 @@ where
 /// Removes anything from the given element.
 fn clear_element(host: &Element) {
     while let Some(child) = host.last_child() {
-        host.remove_child(&child).expect("can't remove a child");
+        host.remove_child(&child).expect_throw("can't remove a child");
     }
 }
 
@@ -121,7 +122,7 @@ mod feat_hydration {
             // We remove all remaining nodes, this mimics the clear_element behaviour in
             // mount_with_props.
             for node in fragment.iter() {
-                host.remove_child(node).unwrap();
+                host.remove_child(node).unwrap_throw();
             }
 
             app

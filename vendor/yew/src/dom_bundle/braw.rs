@@ -1,4 +1,4 @@
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{Element, Node};
 
 use super::{BNode, BSubtree, DomSlot, Reconcilable, ReconcileTarget};
@@ -19,9 +19,9 @@ impl BRaw {
         let div = if parent_namespace.is_some() {
             gloo::utils::document()
                 .create_element_ns(parent_namespace, "div")
-                .unwrap()
+                .unwrap_throw()
         } else {
-            gloo::utils::document().create_element("div").unwrap()
+            gloo::utils::document().create_element("div").unwrap_throw()
         };
         div.set_inner_html(html);
         let children = div.child_nodes();
@@ -38,7 +38,7 @@ impl BRaw {
         for _ in 0..self.children_count {
             if let Some(node) = next_node {
                 next_node = node.next_sibling();
-                parent.remove_child(&node).unwrap();
+                parent.remove_child(&node).unwrap_throw();
             }
         }
     }

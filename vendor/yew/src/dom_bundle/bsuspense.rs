@@ -1,6 +1,7 @@
 //! This module contains the bundle version of a suspense [BSuspense]
 
 use gloo::utils::document;
+use wasm_bindgen::UnwrapThrowExt;
 use web_sys::Element;
 
 #[cfg(feature = "hydration")]
@@ -87,7 +88,7 @@ impl Reconcilable for VSuspense {
         } = self;
         let detached_parent = document()
             .create_element("div")
-            .expect("failed to create detached element");
+            .expect_throw("failed to create detached element");
 
         // When it's suspended, we render children into an element that is detached from the dom
         // tree while rendering fallback UI into the original place where children resides in.
@@ -238,7 +239,7 @@ mod feat_hydration {
         ) -> Self::Bundle {
             let detached_parent = document()
                 .create_element("div")
-                .expect("failed to create detached element");
+                .expect_throw("failed to create detached element");
 
             let collectable = Collectable::Suspense;
             let fallback_fragment = Fragment::collect_between(fragment, &collectable, parent);
@@ -246,7 +247,7 @@ mod feat_hydration {
             let mut nodes = fallback_fragment.deep_clone();
 
             for node in nodes.iter() {
-                detached_parent.append_child(node).unwrap();
+                detached_parent.append_child(node).unwrap_throw();
             }
 
             // Even if initially suspended, these children correspond to the first non-suspended

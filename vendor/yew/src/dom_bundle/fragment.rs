@@ -1,7 +1,7 @@
 use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{Element, Node};
 
 use super::{BSubtree, DomSlot};
@@ -88,7 +88,7 @@ impl Fragment {
         }
 
         // We remove the opening tag.
-        parent.remove_child(&first_node).unwrap();
+        parent.remove_child(&first_node).unwrap_throw();
 
         let mut nested_layers = 1;
 
@@ -109,7 +109,7 @@ impl Fragment {
                         // the loop.
 
                         // We remove the closing tag.
-                        parent.remove_child(&current_node).unwrap();
+                        parent.remove_child(&current_node).unwrap_throw();
                         break;
                     }
                 }
@@ -139,7 +139,7 @@ impl Fragment {
     pub fn deep_clone(&self) -> Self {
         let nodes = self
             .iter()
-            .map(|m| m.clone_node_with_deep(true).expect("failed to clone node."))
+            .map(|m| m.clone_node_with_deep(true).expect_throw("failed to clone node."))
             .collect::<VecDeque<_>>();
 
         // the cloned nodes are disconnected from the real dom, so next_child is `None`
@@ -152,7 +152,7 @@ impl Fragment {
             for node in self.iter() {
                 parent
                     .remove_child(node)
-                    .expect("failed to remove child element");
+                    .expect_throw("failed to remove child element");
             }
         }
     }

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::ops::Deref;
 
 use indexmap::IndexMap;
-use wasm_bindgen::{intern, JsValue};
+use wasm_bindgen::{intern, JsValue, UnwrapThrowExt};
 use web_sys::{Element, HtmlInputElement as InputElement, HtmlTextAreaElement as TextAreaElement};
 use yew::AttrValue;
 
@@ -172,13 +172,13 @@ impl Attributes {
         match value {
             AttributeOrProperty::Attribute(value) => el
                 .set_attribute(intern(key), value)
-                .expect("invalid attribute key"),
+                .expect_throw("invalid attribute key"),
             AttributeOrProperty::Static(value) => el
                 .set_attribute(intern(key), value)
-                .expect("invalid attribute key"),
+                .expect_throw("invalid attribute key"),
             AttributeOrProperty::Property(value) => {
                 let key = JsValue::from_str(key);
-                js_sys::Reflect::set(el.as_ref(), &key, value).expect("could not set property");
+                js_sys::Reflect::set(el.as_ref(), &key, value).expect_throw("could not set property");
             }
         }
     }
@@ -187,11 +187,11 @@ impl Attributes {
         match old_value {
             AttributeOrProperty::Attribute(_) | AttributeOrProperty::Static(_) => el
                 .remove_attribute(intern(key))
-                .expect("could not remove attribute"),
+                .expect_throw("could not remove attribute"),
             AttributeOrProperty::Property(_) => {
                 let key = JsValue::from_str(key);
                 js_sys::Reflect::set(el.as_ref(), &key, &JsValue::UNDEFINED)
-                    .expect("could not remove property");
+                    .expect_throw("could not remove property");
             }
         }
     }

@@ -11,7 +11,7 @@ use std::ops::DerefMut;
 use gloo::utils::document;
 use listeners::ListenerRegistration;
 pub use listeners::Registry;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, UnwrapThrowExt};
 use web_sys::{Element, HtmlTextAreaElement as TextAreaElement};
 
 use super::{BNode, BSubtree, DomSlot, Reconcilable, ReconcileTarget};
@@ -256,12 +256,12 @@ impl VTag {
         {
             document()
                 .create_element_ns(Some(xmlns), tag)
-                .expect("can't create namespaced element for vtag")
+                .expect_throw("can't create namespaced element for vtag")
         } else if tag == "svg" || parent.namespace_uri().is_some_and(|ns| ns == SVG_NAMESPACE) {
             let namespace = Some(SVG_NAMESPACE);
             document()
                 .create_element_ns(namespace, tag)
-                .expect("can't create namespaced element for vtag")
+                .expect_throw("can't create namespaced element for vtag")
         } else if tag == "math"
             || parent
                 .namespace_uri()
@@ -270,7 +270,7 @@ impl VTag {
             let namespace = Some(MATHML_NAMESPACE);
             document()
                 .create_element_ns(namespace, tag)
-                .expect("can't create namespaced element for vtag")
+                .expect_throw("can't create namespaced element for vtag")
         } else {
             thread_local! {
                 static CACHED_ELEMENTS: RefCell<HashMap<String, Element>> = RefCell::new(HashMap::with_capacity(32));
@@ -280,18 +280,18 @@ impl VTag {
                 let mut cache = cache.borrow_mut();
                 let cached = cache.get(tag).map(|el| {
                     el.clone_node()
-                        .expect("couldn't clone cached element")
+                        .expect_throw("couldn't clone cached element")
                         .unchecked_into::<Element>()
                 });
                 cached.unwrap_or_else(|| {
                     let to_be_cached = document()
                         .create_element(tag)
-                        .expect("can't create element for vtag");
+                        .expect_throw("can't create element for vtag");
                     cache.insert(
                         tag.to_string(),
                         to_be_cached
                             .clone_node()
-                            .expect("couldn't clone node to be cached")
+                            .expect_throw("couldn't clone node to be cached")
                             .unchecked_into(),
                     );
                     to_be_cached
@@ -372,7 +372,7 @@ mod feat_hydration {
                 "expected element, found node type {}.",
                 node_type_str(&node),
             );
-            let el = node.dyn_into::<Element>().expect("expected an element.");
+            let el = node.dyn_into::<Element>().expect_throw("expected an element.");
 
             {
                 let el_tag_name = el.tag_name();
