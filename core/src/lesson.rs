@@ -280,13 +280,23 @@ fn unindented(line: &str) -> Option<&[u8]> {
     (line.len() - rest.len() <= 3).then_some(rest.as_bytes())
 }
 
-/// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence;
-/// `None` when the file ends first. `*i` moves past the closing fence.
-fn fenced_block(lines: &[&str], i: &mut usize) -> Option<String> {
+/// The fence that opens a block on `line` and the rest of its info string after `word`:
+/// "```world" is (('`', 3), ""), "````attachment menu.txt" (('`', 4), " menu.txt").
+fn block_opening<'a>(line: &'a str, word: &str) -> Option<((u8, usize), &'a str)> {
+    let fence = unindented(line).and_then(opening_fence)?;
+    let rest = &line.trim_start_matches(' ')[fence.1..];
+    Some((fence, rest.strip_prefix(word)?))
+}
+
+/// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence
+/// (as CommonMark closes one, [`closing_fence`]: a line of ``` with a word after it is the
+/// block's text, and a block opened with ```` holds ``` lines); `None` when the file ends
+/// first. `*i` moves past the closing fence.
+fn fenced_block(lines: &[&str], i: &mut usize, (ch, len): (u8, usize)) -> Option<String> {
     let start = *i;
     while *i < lines.len() {
         *i += 1;
-        if lines[*i - 1].trim_start().starts_with("```") {
+        if unindented(lines[*i - 1]).is_some_and(|rest| closing_fence(rest, ch) >= len) {
             return Some(lines[start..*i - 1].join("\n"));
         }
     }
@@ -418,15 +428,14 @@ impl Lesson {
         while i < lines.len() {
             let line = lines[i];
             i += 1;
-            let block = ["world", "message", "attachment"].into_iter().find(|b| {
-                fence.is_none()
-                    && steps.is_empty()
-                    && broken_steps == 0
-                    && line.trim_start().starts_with(&format!("```{b}"))
+            let block = ["world", "message", "attachment"].into_iter().find_map(|b| {
+                (fence.is_none() && steps.is_empty() && broken_steps == 0)
+                    .then(|| block_opening(line, b).map(|(f, info)| (b, f, info)))
+                    .flatten()
             });
-            if let Some(kind) = block {
+            if let Some((kind, opened, info)) = block {
                 let start = i;
-                let Some(text) = fenced_block(&lines, &mut i) else {
+                let Some(text) = fenced_block(&lines, &mut i, opened) else {
                     errors.push(err(start, format!("the ```{kind} block is not closed")));
                     break;
                 };
@@ -434,7 +443,7 @@ impl Lesson {
                     body = text;
                 } else if kind == "attachment" {
                     // ```attachment menu.txt: the file's name after the word, its text inside.
-                    let name = line.trim_start()["```attachment".len()..].trim();
+                    let name = info.trim();
                     if name.is_empty() {
                         errors.push(err(
                             start,
@@ -457,11 +466,11 @@ impl Lesson {
                 continue;
             }
             // A step's question: ```question KIND, read into the step, not its narration.
-            if let (None, Some(step), Some(kind)) =
-                (fence, steps.last_mut(), line.trim_start().strip_prefix("```question"))
+            if let (None, Some(step), Some((opened, kind))) =
+                (fence, steps.last_mut(), block_opening(line, "question"))
             {
                 let start = i;
-                let Some(text) = fenced_block(&lines, &mut i) else {
+                let Some(text) = fenced_block(&lines, &mut i, opened) else {
                     errors.push(err(start, "the ```question block is not closed"));
                     break;
                 };
@@ -1045,6 +1054,38 @@ mod tests {
         let l = Lesson::parse("x", text).unwrap();
         assert_eq!(l.email.body, "line one\n.line two");
         assert_eq!(l.world.seed, 7);
+    }
+
+    #[test]
+    fn a_block_closes_as_commonmark_closes_a_code_block() {
+        let head = "---\ntitle: T\nfrom: a@example.org\nto: bob@example.net\n---\n";
+        let step = "## S\n@ start\n";
+        // (the message block, the body read from it)
+        let cases = [
+            ("```message\nhi\n```\n", "hi"),
+            // A line of ``` with a word after it is text of the block (it cannot close one).
+            ("```message\nSee:\n```python\nprint(1)\n```\n", "See:\n```python\nprint(1)"),
+            // Opened with four, it holds lines of three.
+            ("````message\nIn Markdown:\n```\ncode\n```\n````\n", "In Markdown:\n```\ncode\n```"),
+            // A longer closing fence, up to three spaces before it, spaces after it.
+            ("```message\nhi\n   `````  \n", "hi"),
+            // Four spaces make a line of the message, not a fence.
+            ("```message\nhi\n    ```\n```\n", "hi\n    ```"),
+        ];
+        for (block, body) in cases {
+            let text = format!("{head}{block}{step}");
+            let lesson = Lesson::parse("x", &text).unwrap_or_else(|e| panic!("{block:?}: {e}"));
+            assert_eq!(lesson.email.body, body, "{block:?}");
+        }
+        // An attachment's name after its word; a question's kind after its word.
+        let text = format!(
+            "{head}````attachment menu.txt\nsoup\n```\n````\n{step}```question reply\nQ?\n- 250: yes\n- 550: no\n```\n"
+        );
+        let lesson = Lesson::parse("x", &text).unwrap();
+        let files: Vec<_> =
+            lesson.email.attachments.iter().map(|a| (a.name.as_str(), a.data.as_slice())).collect();
+        assert_eq!(files, [("menu.txt", &b"soup\r\n```\r\n"[..])]);
+        assert!(lesson.steps[0].question.is_some());
     }
 
     #[test]
