@@ -20,6 +20,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
@@ -72,6 +73,8 @@ pub struct Services {
     /// ([`Conn::write`]; [`mailroom_core::time::MIN_RATE`] unless `--min-rate`).
     pub min_rate: u64,
     pub transcript: bool,
+    /// `--tls`: how SMTP's STARTTLS is answered ([`crate::tls`]); `None`, never asked.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A session's machine.
@@ -142,6 +145,12 @@ struct Conn {
     /// Ends now, without writing what waits.
     broken: Option<Broken>,
     log: ClientLines,
+    /// After STARTTLS's `220` (RFC 3207 §4): the TLS connection, through which everything
+    /// is read and written from then on. `input` and the transcript hold the plaintext,
+    /// `output` what goes on the wire.
+    tls: Option<Box<rustls::ServerConnection>>,
+    /// The machine has been told that the handshake is done.
+    tls_told: bool,
 }
 
 impl Conn {
@@ -197,18 +206,114 @@ impl Conn {
                 return;
             }
             reads += 1;
-            match self.stream.read(buf) {
+            let read = match &mut self.tls {
+                Some(tls) => tls.read_tls(&mut self.stream),
+                None => self.stream.read(buf),
+            };
+            match read {
                 Ok(0) => {
                     self.eof = true;
                     self.closing = true;
                     self.unread = false;
                 }
+                Ok(_) if self.tls.is_some() => self.decrypt(host, services, now),
                 // Given to the machine a line at a time (above), not whole.
                 Ok(n) => self.input.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.unread = false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => self.broken = Some(Broken::Error(e.to_string())),
             }
+        }
+    }
+
+    /// What TLS records just arrived say: the handshake's messages, answered at once; its
+    /// end, told to the machine (which then expects EHLO again, RFC 3207 §4.2); the
+    /// client's plaintext, into `input` (at most the records of one read); its
+    /// `close_notify`, the end of its side. A record that does not decrypt or a handshake
+    /// that fails ends the session, after the alert that says why.
+    fn decrypt(&mut self, host: &mut Host, services: &Services, now: SimTime) {
+        let Some(tls) = &mut self.tls else { return };
+        let state = tls.process_new_packets();
+        // The handshake's next flight, or the alert for a failure.
+        while tls.wants_write() {
+            if tls.write_tls(&mut self.output).is_err() {
+                break;
+            }
+        }
+        let state = match state {
+            Ok(state) => state,
+            Err(e) => {
+                let said = format!("TLS: {e}");
+                if services.transcript {
+                    transcript::note(&said);
+                }
+                eprintln!("mailroom-serve: {} connection ended: {said}", self.service.name());
+                // The alert goes out, then the session ends; nothing more is read.
+                self.eof = true;
+                self.closing = true;
+                return;
+            }
+        };
+        let peer_closed = state.peer_has_closed();
+        match tls.reader().read_to_end(&mut self.input) {
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => self.broken = Some(Broken::Error(format!("TLS: {e}"))),
+        }
+        if peer_closed {
+            self.eof = true;
+            self.closing = true;
+        }
+        if !self.tls_told && !tls.is_handshaking() {
+            self.tls_told = true;
+            if services.transcript {
+                let version = tls.protocol_version().map_or("TLS".into(), |v| format!("{v:?}"));
+                let suite =
+                    tls.negotiated_cipher_suite().map_or(String::new(), |s| format!(", {:?}", s.suite()));
+                transcript::note(&format!("TLS handshake done ({version}{suite}): encrypted from here on"));
+            }
+            self.machine.session().handle_tls(now);
+            self.take_output(host, services, now);
+        }
+    }
+
+    /// Queues `bytes` for the client: through TLS once it is on.
+    fn send(&mut self, bytes: &[u8]) {
+        let Some(tls) = &mut self.tls else {
+            self.output.extend_from_slice(bytes);
+            return;
+        };
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match tls.writer().write(rest) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => rest = &rest[n..],
+            }
+            while tls.wants_write() {
+                if tls.write_tls(&mut self.output).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// STARTTLS was answered `220`: what follows on the wire is TLS. Whatever the client
+    /// sent after its STARTTLS line, in the clear, is dropped unread (RFC 3207 §4.2: a
+    /// command slipped in before the handshake must not run inside the secured session).
+    fn start_tls(&mut self, services: &Services) {
+        let Some(config) = &services.tls else { return };
+        if self.tls.is_some() {
+            return;
+        }
+        let dropped = self.input.len() - self.taken;
+        self.input.clear();
+        self.taken = 0;
+        if services.transcript && dropped > 0 {
+            transcript::note(&format!("{dropped} octets sent in the clear after STARTTLS: dropped unread"));
+        }
+        match rustls::ServerConnection::new(Arc::clone(config)) {
+            Ok(tls) => self.tls = Some(Box::new(tls)),
+            Err(e) => self.broken = Some(Broken::Error(format!("TLS: {e}"))),
         }
     }
 
@@ -227,10 +332,14 @@ impl Conn {
     /// be (the store is full), the machine answers `452 4.3.1` instead: nothing of it is
     /// kept, the client still holds it and tries again later (RFC 5321 §4.2.1, §6.1).
     fn take_output(&mut self, host: &mut Host, services: &Services, now: SimTime) {
-        let start = self.output.len();
+        // What the machine said, in the clear, for the transcript.
+        let mut said = Vec::new();
         while let Some(out) = self.machine.session().poll_output() {
             match out {
-                Output::Send { bytes, .. } => self.output.extend_from_slice(&bytes),
+                Output::Send { bytes, .. } => {
+                    said.extend_from_slice(&bytes);
+                    self.send(&bytes);
+                }
                 Output::Request(Request::Accept(a)) => {
                     if let Err(e) = host.deliver(&a, now) {
                         match &mut self.machine {
@@ -243,18 +352,26 @@ impl Conn {
                         }
                     }
                 }
-                // Never asked: mailroom-serve does not offer STARTTLS, and checks no sender
-                // (its servers' `check_senders` is off: there is no DNS to ask).
-                Output::Request(Request::StartTls | Request::Verify(_)) => {}
-                Output::Close => self.closing = true,
+                // After the `220` to STARTTLS, which is queued in the clear.
+                Output::Request(Request::StartTls) => self.start_tls(services),
+                // Never asked: mailroom-serve checks no sender (its servers' `check_senders`
+                // is off: there is no DNS to ask).
+                Output::Request(Request::Verify(_)) => {}
+                Output::Close => {
+                    // TLS ends with its own close (RFC 8446 §6.1) after the last reply.
+                    if let Some(tls) = &mut self.tls {
+                        tls.send_close_notify();
+                        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+                    }
+                    self.closing = true;
+                }
             }
         }
-        let sent = &self.output[start..];
-        if !sent.is_empty() {
+        if !said.is_empty() {
             if services.transcript {
-                transcript::server(sent);
+                transcript::server(&said);
             }
-            self.log.server_sent(sent);
+            self.log.server_sent(&said);
         }
         if self.machine.timer().is_none() {
             self.closing = true;
@@ -601,6 +718,8 @@ fn accept(
             eof: false,
             broken: None,
             log,
+            tls: None,
+            tls_told: false,
         };
         conn.take_output(host, services, now);
         conns.insert(token, conn);

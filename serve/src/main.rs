@@ -10,6 +10,7 @@
 mod check;
 mod event_loop;
 mod host;
+mod tls;
 mod transcript;
 
 use std::io::{self, Write};
@@ -20,7 +21,7 @@ use clap::{ArgGroup, Parser, Subcommand};
 use mailroom_core::imap::server::{self as imap, ImapConfig};
 use mailroom_core::pop3::server::{AUTOLOGOUT, Pop3Config};
 use mailroom_core::session::Directory;
-use mailroom_core::smtp::server::{SERVER_TIMEOUT, ServerConfig};
+use mailroom_core::smtp::server::{SERVER_TIMEOUT, ServerConfig, TlsPolicy};
 use mailroom_core::time::{MIN_RATE, SimDuration};
 use mailroom_core::world::names;
 
@@ -62,6 +63,21 @@ struct Options {
     /// Print every delivered message, as stored, to standard output.
     #[arg(long)]
     print_messages: bool,
+    /// Offer STARTTLS on --smtp and --submission, with a real TLS handshake
+    ///
+    /// Offer STARTTLS on --smtp and --submission (RFC 3207), with a real TLS handshake and a
+    /// certificate made at start, self-signed, for mail.example.net, localhost, 127.0.0.1
+    /// and ::1 (its SHA-256 fingerprint is printed). Submission then takes AUTH only after
+    /// STARTTLS (538 5.7.11 before it, RFC 4954 §6), as a real one does.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: write the certificate (PEM) to FILE, for clients that check it
+    ///
+    /// With --tls: write the certificate (PEM) to FILE, for clients that check it
+    /// (curl --cacert FILE, Python's ssl.create_default_context(cafile=FILE)). Only the
+    /// certificate: the key is never written anywhere.
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    tls_cert: Option<std::path::PathBuf>,
     /// For testing: seconds of silence before a client is disconnected
     ///
     /// For testing: a client that sends no complete command line (in SMTP's DATA, no line of
@@ -118,7 +134,7 @@ THE WORLD:
   The passwords are made-up lesson passwords, shown to students: never use them anywhere
   real. POP3 (USER/PASS or APOP) logs in with the full address and its password, and reads
   the mailbox's INBOX, where SMTP delivers. Submission (AUTH PLAIN or LOGIN with the same
-  address and password; no STARTTLS here, so it runs in the clear on loopback) takes mail
+  address and password; in the clear on loopback, or with --tls only after STARTTLS) takes mail
   only from your own address and delivers it to these users; mail for any other domain
   comes back to you as a bounce (a DSN in your own INBOX). IMAP (LOGIN or AUTHENTICATE
   PLAIN, same address and password) sees every folder of the mailbox (INBOX, Sent,
@@ -142,18 +158,22 @@ EXAMPLE:
     )
 }
 
-fn smtp_config(idle_timeout: Option<SimDuration>) -> ServerConfig {
+/// SMTP; with `--tls`, STARTTLS offered (RFC 3207).
+fn smtp_config(idle_timeout: Option<SimDuration>, tls: bool) -> ServerConfig {
     let mut c = ServerConfig::new(HOSTNAME);
     c.postmaster_domain = Some(LOCAL_DOMAINS[0].to_string());
     c.timeout = idle_timeout.unwrap_or(SERVER_TIMEOUT);
+    c.tls = if tls { TlsPolicy::Offered } else { TlsPolicy::Off };
     c
 }
 
-/// Submission (RFC 6409): AUTH first, then mail from one's own address to anyone. No
-/// STARTTLS: a real client would try a real TLS handshake.
-fn submission_config(idle_timeout: Option<SimDuration>) -> ServerConfig {
-    let mut c = smtp_config(idle_timeout);
+/// Submission (RFC 6409): AUTH first, then mail from one's own address to anyone. With
+/// `--tls`, AUTH only once STARTTLS has encrypted the connection (RFC 4954 §6, RFC 8314
+/// §3.3); without, no STARTTLS, and it runs in the clear (on loopback).
+fn submission_config(idle_timeout: Option<SimDuration>, tls: bool) -> ServerConfig {
+    let mut c = smtp_config(idle_timeout, tls);
     c.submission = true;
+    c.auth_needs_tls = tls;
     c
 }
 
@@ -208,6 +228,20 @@ fn main() -> ExitCode {
     if let Some(Command::Check { files }) = &opts.command {
         return check::run(files);
     }
+    // The certificate, and its file, before any listener is announced.
+    let identity = match opts.tls.then(|| tls::self_signed(HOSTNAME)).transpose() {
+        Ok(identity) => identity,
+        Err(e) => {
+            eprintln!("mailroom-serve: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let (Some(identity), Some(path)) = (&identity, &opts.tls_cert)
+        && let Err(e) = std::fs::write(path, &identity.pem)
+    {
+        eprintln!("mailroom-serve: cannot write the certificate to {}: {e}", path.display());
+        return ExitCode::FAILURE;
+    }
     let wanted = [
         (Service::Smtp, opts.smtp),
         (Service::Submission, opts.submission),
@@ -231,17 +265,22 @@ fn main() -> ExitCode {
             let local = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
             let _ = writeln!(out, "listening {} {local}", service.name());
         }
+        if let Some(identity) = &identity {
+            let names = format!("{HOSTNAME} localhost 127.0.0.1 ::1");
+            let _ = writeln!(out, "tls certificate {names} sha256 {}", identity.fingerprint);
+        }
         let _ = out.flush();
     }
     let idle_timeout = opts.idle_timeout.map(SimDuration::from_secs);
     let min_rate = opts.min_rate.unwrap_or(MIN_RATE);
     let services = event_loop::Services {
-        smtp: smtp_config(idle_timeout),
-        submission: submission_config(idle_timeout),
+        smtp: smtp_config(idle_timeout, opts.tls),
+        submission: submission_config(idle_timeout, opts.tls),
         pop3: pop3_config(idle_timeout),
         imap: imap_config(idle_timeout, min_rate),
         min_rate,
         transcript: opts.transcript,
+        tls: identity.map(|i| i.config),
     };
     let mut host = Host::new(directory(), opts.print_messages, HOSTNAME);
     match event_loop::run(listeners, &services, &mut host) {

@@ -151,6 +151,11 @@ fn print(lines: Vec<String>) {
     }
 }
 
+/// What happened on the connection beside the commands and replies (TLS starting).
+pub fn note(text: &str) {
+    eprintln!("-- {text}");
+}
+
 /// What the server sends, line by line.
 pub fn server(bytes: &[u8]) {
     for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {

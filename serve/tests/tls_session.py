@@ -1,0 +1,140 @@
+"""Python's smtplib and ssl against mailroom-serve --tls: STARTTLS (RFC 3207) with a real
+TLS handshake, AUTH only after it on submission (RFC 4954 §6), the certificate checked
+against the one the server wrote, and the rules of RFC 3207 §4.2.
+
+Run by serve/tests/tls_clients.rs with MAILROOM_SMTP_PORT, MAILROOM_SUBMISSION_PORT and
+MAILROOM_TLS_CERT set.
+"""
+import os
+import smtplib
+import socket
+import ssl
+import unittest
+
+HOST = "127.0.0.1"
+SMTP_PORT = int(os.environ["MAILROOM_SMTP_PORT"])
+SUBMISSION_PORT = int(os.environ["MAILROOM_SUBMISSION_PORT"])
+CERT = os.environ["MAILROOM_TLS_CERT"]
+# The standard world's made-up lesson password, base64 in AUTH PLAIN.
+PLAIN = "AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="
+
+
+def checking():
+    """A context that checks the server's certificate and name, trusting only its own."""
+    return ssl.create_default_context(cafile=CERT)
+
+
+def message(subject):
+    return f"From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: {subject}\r\n\r\nOver TLS.\r\n"
+
+
+def reply(f):
+    """One whole reply from the file `f`: (code, its lines)."""
+    lines = []
+    while True:
+        line = f.readline()
+        if not line:
+            raise ConnectionError(f"closed after {lines!r}")
+        lines.append(line)
+        if line[3:4] != b"-":
+            return int(line[:3]), lines
+
+
+class StartTls(unittest.TestCase):
+    def connect(self, port):
+        s = smtplib.SMTP(HOST, port, timeout=10)
+        self.addCleanup(s.close)
+        s.ehlo("laptop.example.org")
+        return s
+
+    def test_starttls_is_offered_then_not(self):
+        s = self.connect(SUBMISSION_PORT)
+        self.assertTrue(s.has_extn("starttls"))
+        code, text = s.starttls(context=checking())
+        self.assertEqual(code, 220, text)
+        self.assertIsInstance(s.sock, ssl.SSLSocket)
+        self.assertIn(s.sock.version(), ("TLSv1.2", "TLSv1.3"))
+        # RFC 3207 §4.2: the client must EHLO again; STARTTLS is no longer offered.
+        s.ehlo("laptop.example.org")
+        self.assertFalse(s.has_extn("starttls"))
+        self.assertTrue(s.has_extn("auth"))
+        code, _ = s.docmd("STARTTLS")
+        self.assertEqual(code, 503)
+
+    def test_auth_before_starttls_is_538(self):
+        s = self.connect(SUBMISSION_PORT)
+        code, text = s.docmd("AUTH", "PLAIN " + PLAIN)
+        self.assertEqual(code, 538, text)
+        self.assertTrue(text.startswith(b"5.7.11"), text)
+
+    def test_login_and_send_over_tls(self):
+        s = self.connect(SUBMISSION_PORT)
+        s.starttls(context=checking())
+        s.ehlo("laptop.example.org")
+        code, _ = s.login("alice@example.org", "wonderland")
+        self.assertEqual(code, 235)
+        self.assertEqual(s.sendmail("alice@example.org", ["bob@example.net"], message("Submitted over TLS")), {})
+        s.quit()
+
+    def test_relay_port_takes_mail_over_tls(self):
+        s = self.connect(SMTP_PORT)
+        s.starttls(context=checking())
+        s.ehlo("mx.example.org")
+        self.assertEqual(s.sendmail("alice@example.org", ["bob@example.net"], message("Relayed over TLS")), {})
+        s.quit()
+
+    def test_the_certificate_is_checked(self):
+        # Not a certificate any public authority signed: refused by a client that trusts only those.
+        s = self.connect(SMTP_PORT)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            s.starttls(context=ssl.create_default_context())
+        # Trusted, but for another name: refused too.
+        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        reply(f)
+        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
+        reply(f)
+        self.assertEqual(reply(f)[0], 220)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            checking().wrap_socket(raw, server_hostname="mail.example.org")
+
+    def test_plaintext_after_starttls_is_never_run(self):
+        # A command slipped in after STARTTLS, in the clear (RFC 3207 §4.2; CVE-2011-0411 in
+        # servers that ran it): dropped, never answered inside the secured session.
+        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        self.assertEqual(reply(f)[0], 220)
+        raw.sendall(b"EHLO laptop.example.org\r\n")
+        self.assertEqual(reply(f)[0], 250)
+        raw.sendall(b"STARTTLS\r\nHELP\r\n")
+        code, lines = reply(f)
+        self.assertEqual(code, 220, lines)
+        tls = checking().wrap_socket(raw, server_hostname=HOST)
+        g = tls.makefile("rb")
+        tls.sendall(b"QUIT\r\n")
+        code, lines = reply(g)
+        self.assertEqual(code, 221, lines)
+
+    def test_a_failed_handshake_ends_only_that_session(self):
+        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        reply(f)
+        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
+        reply(f)
+        self.assertEqual(reply(f)[0], 220)
+        # Plain text where the ClientHello should be: an alert, then the end.
+        raw.sendall(b"EHLO laptop.example.org\r\n")
+        rest = b""
+        while chunk := raw.recv(4096):
+            rest += chunk
+        self.assertEqual(rest[:1], b"\x15", rest)  # a TLS alert record, in the clear
+        # The server goes on.
+        s = self.connect(SMTP_PORT)
+        self.assertTrue(s.has_extn("starttls"))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
