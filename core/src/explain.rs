@@ -885,6 +885,12 @@ pub const POP3_COMMANDS: &[Explanation] = &[
         "The server lists its capabilities (TOP, UIDL, USER, RESP-CODES, ...), one per line, ending with a dot.",
         "RFC 2449 §5",
     ),
+    e(
+        "STLS",
+        "Start TLS",
+        "Before logging in, the client asks to encrypt the connection. After +OK both sides run the TLS handshake, and everything after it, the password first, is encrypted. Anything sent in the clear between the two is thrown away.",
+        "RFC 2595 §4",
+    ),
 ];
 
 /// POP3 status indicators and response codes.
@@ -1086,6 +1092,12 @@ pub const IMAP_COMMANDS: &[Explanation] = &[
         "What can this server do?",
         "The server lists the IMAP version and the extensions it offers (IDLE, MOVE, AUTH=PLAIN, ...). Many servers say it in the greeting already, so a mail program only asks when they did not.",
         "RFC 3501 §6.1.1",
+    ),
+    e(
+        "STARTTLS",
+        "Encrypt the connection first",
+        "Before logging in, the client asks to switch to TLS. After the OK both sides run the TLS handshake; everything after it, the login first, is encrypted. The client asks CAPABILITY again, since what it was told in the clear may have been changed by someone on the way.",
+        "RFC 3501 §6.2.1",
     ),
     e(
         "NOOP",
@@ -1466,6 +1478,12 @@ pub const IMAP_CODES: &[Explanation] = &[
         "[AUTHENTICATIONFAILED]: wrong name or password",
         "The login failed. The server does not say which was wrong, so nobody can find out which users exist.",
         "RFC 5530 §3",
+    ),
+    e(
+        "PRIVACYREQUIRED",
+        "[PRIVACYREQUIRED]: not in the clear",
+        "This server takes passwords only over an encrypted connection (its capabilities said LOGINDISABLED): send STARTTLS first, then log in.",
+        "RFC 5530 §3; RFC 3501 §6.2.3",
     ),
     e(
         "AUTHORIZATIONFAILED",
@@ -1945,6 +1963,7 @@ mod tests {
             "TOP 1 0",
             "UIDL",
             "CAPA",
+            "STLS",
         ];
         for line in lines {
             let cmd = parse(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e:?}"));
@@ -2109,6 +2128,7 @@ mod tests {
             "a MOVE 1 x",
             "a UID MOVE 1 x",
             "a IDLE",
+            "a STARTTLS",
         ];
         let mut names = Vec::new();
         for line in lines {

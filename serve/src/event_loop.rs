@@ -73,7 +73,7 @@ pub struct Services {
     /// ([`Conn::write`]; [`mailroom_core::time::MIN_RATE`] unless `--min-rate`).
     pub min_rate: u64,
     pub transcript: bool,
-    /// `--tls`: how SMTP's STARTTLS is answered ([`crate::tls`]); `None`, never asked.
+    /// `--tls`: how STARTTLS and STLS are answered ([`crate::tls`]); `None`, never asked.
     pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
@@ -145,7 +145,7 @@ struct Conn {
     /// Ends now, without writing what waits.
     broken: Option<Broken>,
     log: ClientLines,
-    /// After STARTTLS's `220` (RFC 3207 §4): the TLS connection, through which everything
+    /// After the answer to STARTTLS or STLS: the TLS connection, through which everything
     /// is read and written from then on. `input` and the transcript hold the plaintext,
     /// `output` what goes on the wire.
     tls: Option<Box<rustls::ServerConnection>>,
@@ -297,9 +297,10 @@ impl Conn {
         }
     }
 
-    /// STARTTLS was answered `220`: what follows on the wire is TLS. Whatever the client
-    /// sent after its STARTTLS line, in the clear, is dropped unread (RFC 3207 §4.2: a
-    /// command slipped in before the handshake must not run inside the secured session).
+    /// STARTTLS (or POP3's STLS) was answered: what follows on the wire is TLS. Whatever the
+    /// client sent after that command's line, in the clear, is dropped unread: a command
+    /// slipped in before the handshake must not run inside the secured session (RFC 3207
+    /// §4.2 for SMTP; the same for POP3, RFC 2595 §4, and IMAP, RFC 3501 §6.2.1).
     fn start_tls(&mut self, services: &Services) {
         let Some(config) = &services.tls else { return };
         if self.tls.is_some() {
@@ -309,7 +310,8 @@ impl Conn {
         self.input.clear();
         self.taken = 0;
         if services.transcript && dropped > 0 {
-            transcript::note(&format!("{dropped} octets sent in the clear after STARTTLS: dropped unread"));
+            let command = if self.service == Service::Pop3 { "STLS" } else { "STARTTLS" };
+            transcript::note(&format!("{dropped} octets sent in the clear after {command}: dropped unread"));
         }
         match rustls::ServerConnection::new(Arc::clone(config)) {
             Ok(tls) => self.tls = Some(Box::new(tls)),
@@ -352,7 +354,7 @@ impl Conn {
                         }
                     }
                 }
-                // After the `220` to STARTTLS, which is queued in the clear.
+                // After the answer to STARTTLS or STLS, which is queued in the clear.
                 Output::Request(Request::StartTls) => self.start_tls(services),
                 // Never asked: mailroom-serve checks no sender (its servers' `check_senders`
                 // is off: there is no DNS to ask).

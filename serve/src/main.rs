@@ -63,12 +63,14 @@ struct Options {
     /// Print every delivered message, as stored, to standard output.
     #[arg(long)]
     print_messages: bool,
-    /// Offer STARTTLS on --smtp and --submission, with a real TLS handshake
+    /// Offer STARTTLS (SMTP, submission, IMAP) and STLS (POP3), with a real TLS handshake
     ///
-    /// Offer STARTTLS on --smtp and --submission (RFC 3207), with a real TLS handshake and a
-    /// certificate made at start, self-signed, for mail.example.net, localhost, 127.0.0.1
-    /// and ::1 (its SHA-256 fingerprint is printed). Submission then takes AUTH only after
-    /// STARTTLS (538 5.7.11 before it, RFC 4954 §6), as a real one does.
+    /// Offer STARTTLS on --smtp and --submission (RFC 3207) and --imap (RFC 3501 §6.2.1),
+    /// and STLS on --pop3 (RFC 2595), with a real TLS handshake and a certificate made at
+    /// start, self-signed, for mail.example.net, localhost, 127.0.0.1 and ::1 (its SHA-256
+    /// fingerprint is printed). Passwords are then taken only over TLS, as a real server
+    /// does: submission's AUTH gets 538 5.7.11 before STARTTLS (RFC 4954 §6), POP3's USER
+    /// -ERR before STLS, IMAP says LOGINDISABLED (RFC 3501 §6.2.3).
     #[arg(long)]
     tls: bool,
     /// With --tls: write the certificate (PEM) to FILE, for clients that check it
@@ -177,16 +179,22 @@ fn submission_config(idle_timeout: Option<SimDuration>, tls: bool) -> ServerConf
     c
 }
 
-fn pop3_config(idle_timeout: Option<SimDuration>) -> Pop3Config {
+/// POP3; with `--tls`, STLS offered and logins only after it (RFC 2595 §4).
+fn pop3_config(idle_timeout: Option<SimDuration>, tls: bool) -> Pop3Config {
     let mut c = Pop3Config::new(HOSTNAME);
     c.timeout = idle_timeout.unwrap_or(AUTOLOGOUT);
+    c.tls = tls;
+    c.login_needs_tls = tls;
     c
 }
 
-fn imap_config(idle_timeout: Option<SimDuration>, min_rate: u64) -> ImapConfig {
+/// IMAP; with `--tls`, STARTTLS offered and LOGINDISABLED until it (RFC 3501 §6.2.1).
+fn imap_config(idle_timeout: Option<SimDuration>, min_rate: u64, tls: bool) -> ImapConfig {
     let mut c = ImapConfig::new(HOSTNAME);
     c.timeout = idle_timeout.unwrap_or(imap::AUTOLOGOUT);
     c.min_rate = min_rate;
+    c.tls = tls;
+    c.login_needs_tls = tls;
     c
 }
 
@@ -276,8 +284,8 @@ fn main() -> ExitCode {
     let services = event_loop::Services {
         smtp: smtp_config(idle_timeout, opts.tls),
         submission: submission_config(idle_timeout, opts.tls),
-        pop3: pop3_config(idle_timeout),
-        imap: imap_config(idle_timeout, min_rate),
+        pop3: pop3_config(idle_timeout, opts.tls),
+        imap: imap_config(idle_timeout, min_rate, opts.tls),
         min_rate,
         transcript: opts.transcript,
         tls: identity.map(|i| i.config),

@@ -1,7 +1,8 @@
-//! Real clients with STARTTLS against `mailroom-serve --tls` on 127.0.0.1 (RFC 3207): Python's
-//! smtplib and ssl (the certificate checked, AUTH refused before TLS, plaintext slipped in
-//! after STARTTLS never run, a failed handshake), swaks with `--tls` and AUTH, and curl with
-//! `--ssl-reqd`, checking the certificate the server wrote with `--tls-cert`.
+//! Real clients with STARTTLS and STLS against `mailroom-serve --tls` on 127.0.0.1 (RFC 3207,
+//! RFC 2595, RFC 3501 §6.2.1): Python's smtplib, poplib, imaplib and ssl (the certificate
+//! checked, passwords refused before TLS, plaintext slipped in after STARTTLS never run, a
+//! failed handshake), swaks with `--tls` and AUTH, and curl with `--ssl-reqd` over SMTP,
+//! POP3 and IMAP, checking the certificate the server wrote with `--tls-cert`.
 
 mod common;
 
@@ -32,6 +33,8 @@ fn server(name: &str) -> TlsServer {
         "127.0.0.1:0",
         "--pop3",
         "127.0.0.1:0",
+        "--imap",
+        "127.0.0.1:0",
         "--print-messages",
         "--transcript",
         "--tls",
@@ -42,18 +45,20 @@ fn server(name: &str) -> TlsServer {
 }
 
 #[test]
-fn python_smtplib_starts_tls() {
+fn python_clients_start_tls() {
     let s = server("smtplib");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls_session.py");
     let out = Command::new("python3")
         .arg(script)
         .env("MAILROOM_SMTP_PORT", s.server.port.to_string())
         .env("MAILROOM_SUBMISSION_PORT", s.server.submission_port.to_string())
+        .env("MAILROOM_POP3_PORT", s.server.pop3_port.to_string())
+        .env("MAILROOM_IMAP_PORT", s.server.imap_port.to_string())
         .env("MAILROOM_TLS_CERT", &s.cert)
         .output()
         .expect("python3 runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "smtplib tests failed:\n{stderr}");
+    assert!(out.status.success(), "Python client tests failed:\n{stderr}");
     // The hops' marks: ESMTPSA after TLS and a login, ESMTPS after TLS alone (RFC 3848).
     let printed = s.server.wait_for("Subject: Relayed over TLS");
     let submitted = printed.split("--- message ").find(|m| m.contains("Submitted over TLS")).unwrap();
@@ -74,6 +79,8 @@ fn python_smtplib_starts_tls() {
     );
     assert!(!transcript.contains("C: HELP"), "{transcript}");
     assert!(transcript.contains("TLS: received corrupt message"), "{transcript}");
+    assert!(transcript.contains("-- 6 octets sent in the clear after STLS: dropped unread"), "{transcript}");
+    assert!(transcript.contains("NO [PRIVACYREQUIRED]"), "{transcript}");
 }
 
 #[test]
@@ -142,14 +149,27 @@ fn curl_requires_tls_and_checks_the_certificate() {
     assert!(out.status.success(), "{out:?}");
     let printed = s.server.wait_for("Hello over TLS");
     assert!(printed.contains("with ESMTPSA id"), "{printed}");
-    // Bob reads it over POP3, from the same store.
-    let out = Command::new("curl")
-        .args(["--silent", "--show-error", "--max-time", "10"])
-        .arg(format!("pop3://127.0.0.1:{}/1", s.server.pop3_port))
-        .args(["--user", "bob@example.net:builder"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Hello over TLS"), "{out:?}");
+    // Bob reads it over POP3 and over IMAP, from the same store, each after STLS or
+    // STARTTLS; in the clear, the servers refuse his password (curl's 67, login denied).
+    let cert = s.cert.to_str().unwrap();
+    for url in [
+        format!("pop3://127.0.0.1:{}/1", s.server.pop3_port),
+        format!("imap://127.0.0.1:{}/INBOX;UID=1", s.server.imap_port),
+    ] {
+        let read = |tls: &[&str]| {
+            Command::new("curl")
+                .args(["--silent", "--show-error", "--max-time", "10"])
+                .args(tls)
+                .arg(&url)
+                .args(["--user", "bob@example.net:builder"])
+                .output()
+                .unwrap()
+        };
+        let out = read(&["--ssl-reqd", "--cacert", cert]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Hello over TLS"), "{url}: {out:?}");
+        let out = read(&[]);
+        assert_eq!(out.status.code(), Some(67), "{url}: {out:?}");
+    }
 }
 
 /// Without `--tls`, `--tls-cert` is refused (clap's exit code 2), and no STARTTLS is offered.

@@ -1,11 +1,14 @@
-"""Python's smtplib and ssl against mailroom-serve --tls: STARTTLS (RFC 3207) with a real
-TLS handshake, AUTH only after it on submission (RFC 4954 §6), the certificate checked
-against the one the server wrote, and the rules of RFC 3207 §4.2.
+"""Python's smtplib, poplib, imaplib and ssl against mailroom-serve --tls: STARTTLS
+(RFC 3207) and STLS (RFC 2595) with a real TLS handshake, passwords only after it (RFC 4954
+§6, RFC 2595 §4, RFC 3501 §6.2.3), the certificate checked against the one the server
+wrote, and the rules of RFC 3207 §4.2.
 
-Run by serve/tests/tls_clients.rs with MAILROOM_SMTP_PORT, MAILROOM_SUBMISSION_PORT and
-MAILROOM_TLS_CERT set.
+Run by serve/tests/tls_clients.rs with MAILROOM_SMTP_PORT, MAILROOM_SUBMISSION_PORT,
+MAILROOM_POP3_PORT, MAILROOM_IMAP_PORT and MAILROOM_TLS_CERT set.
 """
+import imaplib
 import os
+import poplib
 import smtplib
 import socket
 import ssl
@@ -14,6 +17,8 @@ import unittest
 HOST = "127.0.0.1"
 SMTP_PORT = int(os.environ["MAILROOM_SMTP_PORT"])
 SUBMISSION_PORT = int(os.environ["MAILROOM_SUBMISSION_PORT"])
+POP3_PORT = int(os.environ["MAILROOM_POP3_PORT"])
+IMAP_PORT = int(os.environ["MAILROOM_IMAP_PORT"])
 CERT = os.environ["MAILROOM_TLS_CERT"]
 # The standard world's made-up lesson password, base64 in AUTH PLAIN.
 PLAIN = "AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="
@@ -112,6 +117,7 @@ class StartTls(unittest.TestCase):
         code, lines = reply(f)
         self.assertEqual(code, 220, lines)
         tls = checking().wrap_socket(raw, server_hostname=HOST)
+        self.addCleanup(tls.close)
         g = tls.makefile("rb")
         tls.sendall(b"QUIT\r\n")
         code, lines = reply(g)
@@ -134,6 +140,70 @@ class StartTls(unittest.TestCase):
         # The server goes on.
         s = self.connect(SMTP_PORT)
         self.assertTrue(s.has_extn("starttls"))
+
+
+class Stls(unittest.TestCase):
+    """POP3's STLS (RFC 2595 §4)."""
+
+    def connect(self):
+        p = poplib.POP3(HOST, POP3_PORT, timeout=10)
+        self.addCleanup(p.close)
+        return p
+
+    def test_capa_then_stls_then_login(self):
+        p = self.connect()
+        capa = p.capa()
+        self.assertIn("STLS", capa)
+        self.assertNotIn("USER", capa)  # RFC 2449 §6.2: not before TLS
+        with self.assertRaises(poplib.error_proto) as cm:
+            p.user("bob@example.net")
+        self.assertIn(b"log in only over TLS", cm.exception.args[0])
+        self.assertTrue(p.stls(context=checking()).startswith(b"+OK"))
+        capa = p.capa()
+        self.assertIn("USER", capa)
+        self.assertNotIn("STLS", capa)
+        p.user("bob@example.net")
+        p.pass_("builder")
+        self.assertTrue(p.noop().startswith(b"+OK"))
+        p.quit()
+
+    def test_plaintext_after_stls_is_never_run(self):
+        raw = socket.create_connection((HOST, POP3_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"+OK"))
+        raw.sendall(b"STLS\r\nCAPA\r\n")
+        self.assertTrue(f.readline().startswith(b"+OK Begin TLS"))
+        tls = checking().wrap_socket(raw, server_hostname=HOST)
+        self.addCleanup(tls.close)
+        g = tls.makefile("rb")
+        tls.sendall(b"QUIT\r\n")
+        self.assertTrue(g.readline().startswith(b"+OK mail.example.net POP3 server signing off"))
+
+
+class ImapStartTls(unittest.TestCase):
+    """IMAP's STARTTLS (RFC 3501 §6.2.1)."""
+
+    def test_logindisabled_then_starttls_then_login(self):
+        m = imaplib.IMAP4(HOST, IMAP_PORT, timeout=10)
+        self.addCleanup(lambda: m.state != "LOGOUT" and m.shutdown())
+        self.assertIn("STARTTLS", m.capabilities)
+        self.assertIn("LOGINDISABLED", m.capabilities)
+        self.assertNotIn("AUTH=PLAIN", m.capabilities)
+        typ, data = m._simple_command("LOGIN", "bob@example.net", "builder")
+        self.assertEqual(typ, "NO", data)
+        self.assertIn(b"[PRIVACYREQUIRED]", m.untagged_responses.get("NO", [b""])[-1] + b"".join(data))
+        typ, _ = m.starttls(ssl_context=checking())
+        self.assertEqual(typ, "OK")
+        # imaplib asks CAPABILITY again after the handshake (RFC 3501 §6.2.1).
+        self.assertNotIn("STARTTLS", m.capabilities)
+        self.assertNotIn("LOGINDISABLED", m.capabilities)
+        self.assertIn("AUTH=PLAIN", m.capabilities)
+        typ, _ = m.login("bob@example.net", "builder")
+        self.assertEqual(typ, "OK")
+        typ, data = m.select("INBOX")
+        self.assertEqual(typ, "OK", data)
+        m.logout()
 
 
 if __name__ == "__main__":

@@ -538,7 +538,8 @@ impl Conn {
         };
         let live = |n: u32| (n as usize).checked_sub(1).filter(|&i| i < view.len() && !marked[i]);
         let want = match cmd {
-            Command::User(_) | Command::Pass(_) | Command::Apop { .. } => Want::Err(None),
+            // STLS only before a login (RFC 2595 §4), and never offered here.
+            Command::User(_) | Command::Pass(_) | Command::Apop { .. } | Command::Stls => Want::Err(None),
             Command::Stat => {
                 let (n, octets) = view
                     .iter()

@@ -53,6 +53,8 @@ pub type SeqSet = Vec<(SeqNum, SeqNum)>;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     Capability,
+    /// `STARTTLS` (RFC 3501 §6.2.1).
+    StartTls,
     Noop,
     Logout,
     Login {
@@ -133,6 +135,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Capability => "CAPABILITY",
+            Command::StartTls => "STARTTLS",
             Command::Noop => "NOOP",
             Command::Logout => "LOGOUT",
             Command::Login { .. } => "LOGIN",
@@ -883,6 +886,7 @@ impl<'a> Parser<'a> {
         let word = std::str::from_utf8(word).unwrap_or_default().to_ascii_uppercase();
         let cmd = match word.as_str() {
             "CAPABILITY" => Command::Capability,
+            "STARTTLS" => Command::StartTls,
             "NOOP" => Command::Noop,
             "LOGOUT" => Command::Logout,
             "CHECK" => Command::Check,

@@ -27,7 +27,7 @@ use crate::imap::message::{self, push_astring, push_literal};
 use crate::imap::{CAPABILITIES, SYSTEM_FLAGS};
 use crate::line::{LineEnds, ascii_text};
 use crate::mail;
-use crate::session::{Env, Output, Session, SessionState};
+use crate::session::{Env, Output, Request, Session, SessionState};
 use crate::smtp::auth;
 use crate::smtp::server::Peer;
 use crate::store::{Change, Expunged, FlagOp, Flags, MailStore, SEPARATOR, StoreError, WatcherId};
@@ -47,11 +47,22 @@ pub struct ImapConfig {
     pub timeout: SimDuration,
     /// Inside a literal, the octets a second that count as activity ([`time::MIN_RATE`]).
     pub min_rate: u64,
+    /// STARTTLS is offered (RFC 3501 §6.2.1): its driver can do a TLS handshake.
+    pub tls: bool,
+    /// LOGIN and AUTHENTICATE only once STARTTLS has encrypted the connection
+    /// (`LOGINDISABLED`, RFC 3501 §6.2.3, §7.2.1).
+    pub login_needs_tls: bool,
 }
 
 impl ImapConfig {
     pub fn new(hostname: &str) -> ImapConfig {
-        ImapConfig { hostname: hostname.to_string(), timeout: AUTOLOGOUT, min_rate: time::MIN_RATE }
+        ImapConfig {
+            hostname: hostname.to_string(),
+            timeout: AUTOLOGOUT,
+            min_rate: time::MIN_RATE,
+            tls: false,
+            login_needs_tls: false,
+        }
     }
 }
 
@@ -107,6 +118,9 @@ enum Mode {
     Idle {
         tag: String,
     },
+    /// After `OK` to STARTTLS, until the driver says the handshake is done: what arrives
+    /// in the clear meanwhile is discarded (RFC 3501 §6.2.1).
+    Handshake,
 }
 
 /// One message of the selected folder as the client knows it: sequence number n is
@@ -216,6 +230,8 @@ pub struct ImapServer {
     line_ends: LineEnds,
     /// The time of the last input: APPEND's default internal date.
     now: SimTime,
+    /// The connection is encrypted (after STARTTLS and its handshake).
+    tls_active: bool,
 }
 
 impl ImapServer {
@@ -235,9 +251,13 @@ impl ImapServer {
             deadline,
             line_ends: LineEnds::default(),
             now,
+            tls_active: false,
         };
-        let line =
-            format!("* OK [CAPABILITY {}] {} IMAP4rev1 server ready\r\n", CAPABILITIES, s.config.hostname);
+        let line = format!(
+            "* OK [CAPABILITY {}] {} IMAP4rev1 server ready\r\n",
+            s.capabilities(),
+            s.config.hostname
+        );
         s.send(line.into_bytes(), ImapResponse::Untagged { name: "OK".into() }, None);
         s
     }
@@ -257,6 +277,41 @@ impl ImapServer {
 
     pub fn server_state(&self) -> State {
         self.state
+    }
+
+    /// True once STARTTLS and its handshake have encrypted the connection.
+    pub fn tls_active(&self) -> bool {
+        self.tls_active
+    }
+
+    /// What CAPABILITY says now ([`CAPABILITIES`]): `STARTTLS` while it may be used; while
+    /// a login needs TLS first, `LOGINDISABLED` and no `AUTH=PLAIN` (RFC 3501 §6.2.1,
+    /// §6.2.3, §7.2.1). After the handshake the client asks again (it must forget what it
+    /// was told in the clear).
+    pub fn capabilities(&self) -> String {
+        let plain = !self.tls_active;
+        let mut caps = CAPABILITIES.to_string();
+        if plain && self.config.login_needs_tls {
+            caps = caps.replace(" AUTH=PLAIN", "");
+        }
+        if plain && self.config.tls && self.state == State::NotAuthenticated {
+            caps.push_str(" STARTTLS");
+        }
+        if plain && self.config.login_needs_tls {
+            caps.push_str(" LOGINDISABLED");
+        }
+        caps
+    }
+
+    /// LOGIN and AUTHENTICATE before STARTTLS where logins need TLS: refused before the
+    /// password is looked at (RFC 3501 §6.2.3; PRIVACYREQUIRED, RFC 5530 §3).
+    fn login_disabled(&self) -> Option<Done> {
+        (self.config.login_needs_tls && !self.tls_active).then(|| {
+            no(
+                Some("PRIVACYREQUIRED"),
+                "LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)",
+            )
+        })
     }
 
     pub fn peer(&self) -> &Peer {
@@ -358,7 +413,7 @@ impl ImapServer {
                 // A refused line during AUTHENTICATE or IDLE ends that command: the tagged
                 // response goes with its tag (RFC 3501 §6.2.2), not with a word of the line.
                 let tag = match std::mem::replace(&mut self.mode, Mode::Command) {
-                    Mode::Command => tag.unwrap_or_else(|| "*".into()),
+                    Mode::Command | Mode::Handshake => tag.unwrap_or_else(|| "*".into()),
                     Mode::Authenticate { tag } => tag,
                     Mode::Idle { tag } => {
                         self.set_idle(false);
@@ -401,6 +456,8 @@ impl ImapServer {
             }
             Frame::Command(bytes) => match std::mem::replace(&mut self.mode, Mode::Command) {
                 Mode::Command => self.command_bytes(&bytes, env),
+                // Never reached (`handle_input` reads nothing until the handshake is done).
+                Mode::Handshake => self.mode = Mode::Handshake,
                 Mode::Authenticate { tag } => self.authenticate_response(&tag, &bytes, env),
                 Mode::Idle { tag } => {
                     if bytes.eq_ignore_ascii_case(b"DONE\r\n") {
@@ -470,8 +527,27 @@ impl ImapServer {
         let done = match (self.state, cmd) {
             // Any state (RFC 3501 §6.1).
             (_, Command::Capability) => {
-                self.untagged("CAPABILITY", format!("CAPABILITY {CAPABILITIES}").into_bytes(), Some(verb));
+                let caps = format!("CAPABILITY {}", self.capabilities());
+                self.untagged("CAPABILITY", caps.into_bytes(), Some(verb));
                 ok("CAPABILITY completed")
+            }
+            (State::NotAuthenticated, Command::StartTls) if !self.config.tls => {
+                bad("STARTTLS is not offered here")
+            }
+            (State::NotAuthenticated, Command::StartTls) if self.tls_active => bad("TLS is already active"),
+            // RFC 3501 §6.2.1: OK, then the handshake; nothing sent in the clear meanwhile
+            // is acted on.
+            (State::NotAuthenticated, Command::StartTls) => {
+                self.tagged(&tag, ok("Begin TLS negotiation now"), Some(verb));
+                self.mode = Mode::Handshake;
+                self.out.push_back(Output::Request(Request::StartTls));
+                return;
+            }
+            (_, Command::StartTls) => bad("STARTTLS only before a login (RFC 3501 section 6.2.1)"),
+            (State::NotAuthenticated, Command::Login { .. } | Command::Authenticate { .. })
+                if let Some(refused) = self.login_disabled() =>
+            {
+                refused
             }
             (_, Command::Noop) => ok("NOOP completed"),
             (_, Command::Logout) => {
@@ -562,7 +638,7 @@ impl ImapServer {
             self.state = State::Authenticated { idle: false };
             Done {
                 cond: ImapCondition::Ok,
-                code: Some(format!("CAPABILITY {CAPABILITIES}")),
+                code: Some(format!("CAPABILITY {}", self.capabilities())),
                 text: "logged in".into(),
             }
         } else {
@@ -1568,6 +1644,11 @@ impl Session for ImapServer {
         let before = self.framer.literal_octets();
         self.now = now;
         while !self.is_closed() {
+            // Plaintext after STARTTLS, before the handshake: discarded, never run as a
+            // command (RFC 3501 §6.2.1).
+            if self.mode == Mode::Handshake {
+                break;
+            }
             let literals = self.mode == Mode::Command;
             let Some(frame) = self.framer.next(&mut input, literals) else { break };
             self.handle_frame(frame, env);
@@ -1580,6 +1661,18 @@ impl Session for ImapServer {
 
     fn handle_close(&mut self, _now: SimTime) {
         self.state = State::Logout;
+    }
+
+    /// The handshake after STARTTLS is done: the session goes on, not authenticated, with
+    /// nothing of what came in the clear (RFC 3501 §6.2.1).
+    fn handle_tls(&mut self, now: SimTime) {
+        if self.mode != Mode::Handshake || self.is_closed() {
+            return;
+        }
+        self.mode = Mode::Command;
+        self.tls_active = true;
+        self.framer = Framer::default();
+        self.deadline = now.plus(self.config.timeout);
     }
 
     fn poll_output(&mut self) -> Option<Output> {

@@ -33,6 +33,8 @@ pub enum Command {
     Uidl(Option<u32>),
     /// `CAPA` (RFC 2449 §5).
     Capa,
+    /// `STLS`: start TLS (RFC 2595 §4).
+    Stls,
 }
 
 impl Command {
@@ -52,6 +54,7 @@ impl Command {
             Command::Top { .. } => "TOP",
             Command::Uidl(_) => "UIDL",
             Command::Capa => "CAPA",
+            Command::Stls => "STLS",
         }
     }
 }
@@ -124,6 +127,7 @@ pub fn parse(line: &[u8]) -> Result<Command, String> {
         "NOOP" => none(Command::Noop),
         "RSET" => none(Command::Rset),
         "CAPA" => none(Command::Capa),
+        "STLS" => none(Command::Stls),
         "LIST" | "UIDL" => {
             let msg = match args.as_slice() {
                 [] => None,
@@ -150,7 +154,7 @@ pub fn parse(line: &[u8]) -> Result<Command, String> {
             Err("not a POP3 command: a command starts with a keyword such as STAT".into())
         }
         _ => Err(format!(
-            "unknown command {verb}; known: USER PASS APOP STAT LIST RETR DELE NOOP RSET TOP UIDL CAPA QUIT"
+            "unknown command {verb}; known: USER PASS APOP STAT LIST RETR DELE NOOP RSET TOP UIDL CAPA STLS QUIT"
         )),
     }
 }
@@ -184,6 +188,7 @@ mod tests {
                 Command::Apop { name: "mrose".into(), digest: "c4c9334bac560ecc979e58001b3e22fb".into() },
             ),
             (b"capa", Command::Capa),
+            (b"stls", Command::Stls),
         ];
         for (line, want) in ok {
             assert_eq!(parse(line).as_ref(), Ok(want), "{}", String::from_utf8_lossy(line));

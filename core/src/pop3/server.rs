@@ -1,5 +1,5 @@
 //! The POP3 server, sans-IO (RFC 1939; CAPA and response codes RFC 2449; `[AUTH]`
-//! RFC 3206).
+//! RFC 3206; STLS RFC 2595).
 //!
 //! It keeps the [`Session`] contract: create it with [`Pop3Server::new`] when a client
 //! connects (the greeting, with its APOP timestamp, is queued), feed what arrives to
@@ -25,7 +25,7 @@ use crate::pop3::md5::hex_digest;
 use crate::pop3::{
     MAX_COMMAND_LINE, MAX_RESPONSE_LINE, MaildropError, MessageError, Pop3Item, valid_unique_id,
 };
-use crate::session::{Env, Output, Session, SessionState};
+use crate::session::{Env, Output, Request, Session, SessionState};
 use crate::smtp::server::Peer;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{EventKind, Status};
@@ -48,11 +48,16 @@ pub struct Pop3Config {
     pub hostname: String,
     /// Inactivity before the autologout closes the session ([`AUTOLOGOUT`]).
     pub timeout: SimDuration,
+    /// STLS is offered (RFC 2595 §4): its driver can do a TLS handshake.
+    pub tls: bool,
+    /// USER, PASS and APOP only once STLS has encrypted the connection (RFC 2595 §4: a
+    /// server may refuse them before; CAPA then does not list `USER`, RFC 2449 §6.2).
+    pub login_needs_tls: bool,
 }
 
 impl Pop3Config {
     pub fn new(hostname: &str) -> Pop3Config {
-        Pop3Config { hostname: hostname.to_string(), timeout: AUTOLOGOUT }
+        Pop3Config { hostname: hostname.to_string(), timeout: AUTOLOGOUT, tls: false, login_needs_tls: false }
     }
 }
 
@@ -138,6 +143,11 @@ pub struct Pop3Server {
     deadline: SimTime,
     /// Whether the client's octets complete a line: the timer restarts per line.
     line_ends: LineEnds,
+    /// After `+OK` to STLS, until the driver says the handshake is done: what arrives in
+    /// the clear meanwhile is discarded (RFC 2595 §4).
+    handshake: bool,
+    /// The connection is encrypted (after STLS and its handshake).
+    tls_active: bool,
 }
 
 impl Pop3Server {
@@ -160,6 +170,8 @@ impl Pop3Server {
             out: VecDeque::new(),
             deadline,
             line_ends: LineEnds::default(),
+            handshake: false,
+            tls_active: false,
         };
         let text = format!("{} POP3 server ready {}", s.config.hostname, s.timestamp);
         s.ok(None, text);
@@ -181,6 +193,11 @@ impl Pop3Server {
 
     pub fn server_state(&self) -> State {
         self.state
+    }
+
+    /// True once STLS and its handshake have encrypted the connection.
+    pub fn tls_active(&self) -> bool {
+        self.tls_active
     }
 
     pub fn config(&self) -> &Pop3Config {
@@ -287,15 +304,49 @@ impl Pop3Server {
         }
     }
 
+    /// CAPA (RFC 2449 §5): with STLS while it may still be used (RFC 2595 §4), and without
+    /// USER while a login needs TLS first (RFC 2449 §6.2).
     fn capa(&mut self) {
-        let body: String = CAPABILITIES.iter().map(|c| format!("{c}\r\n")).collect();
+        let plain = !self.tls_active;
+        let body: String = CAPABILITIES
+            .iter()
+            .filter(|c| !(**c == "USER" && plain && self.config.login_needs_tls))
+            .copied()
+            .chain((plain && self.config.tls && self.state != State::Transaction).then_some("STLS"))
+            .map(|c| format!("{c}\r\n"))
+            .collect();
         self.multi("CAPA", "capability list follows", body.into_bytes());
+    }
+
+    /// STLS, in the AUTHORIZATION state (RFC 2595 §4): `+OK`, then the handshake, and
+    /// nothing sent in the clear meanwhile is acted on.
+    fn stls(&mut self) {
+        let verb = Some("STLS");
+        if !self.config.tls {
+            return self.err(verb, None, "STLS is not offered here");
+        }
+        if self.tls_active {
+            return self.err(verb, None, "command not permitted when TLS active");
+        }
+        self.ok(verb, "Begin TLS negotiation");
+        self.handshake = true;
+        self.out.push_back(Output::Request(Request::StartTls));
     }
 
     /// AUTHORIZATION (RFC 1939 §4, §7).
     fn authorization(&mut self, cmd: Command, user: Option<String>, env: &mut dyn Env) {
         let verb = cmd.verb();
         match cmd {
+            // Refused before the password is sent, not after (RFC 2595 §4).
+            Command::User(_) | Command::Pass(_) | Command::Apop { .. }
+                if self.config.login_needs_tls && !self.tls_active =>
+            {
+                self.err(
+                    Some(verb),
+                    None,
+                    "log in only over TLS: send STLS first, so that the password is not sent in the clear (RFC 2595 section 4)",
+                )
+            }
             // The name is not checked here, so that USER does not tell who has a mailbox:
             // a wrong name and a wrong password get the same `-ERR [AUTH]` at PASS.
             Command::User(name) => {
@@ -339,6 +390,7 @@ impl Pop3Server {
             }
             // CAPA is allowed in every state (RFC 2449 §5).
             Command::Capa => self.capa(),
+            Command::Stls => self.stls(),
             _ => self.err(
                 Some(verb),
                 None,
@@ -491,6 +543,10 @@ impl Pop3Server {
                 self.ok(Some(verb), format!("maildrop has {} ({octets} octets)", count_messages(n)));
             }
             Command::Capa => self.capa(),
+            // Only in the AUTHORIZATION state (RFC 2595 §4).
+            Command::Stls => {
+                self.err(Some(verb), None, "STLS belongs to the AUTHORIZATION state: already logged in")
+            }
             Command::Quit => self.update(env),
         }
     }
@@ -571,6 +627,11 @@ impl Session for Pop3Server {
             self.deadline = now.plus(self.config.timeout);
         }
         while !input.is_empty() && !self.is_closed() {
+            // Plaintext after STLS, before the handshake: discarded, never run as a command
+            // (RFC 2595 §4).
+            if self.handshake {
+                return;
+            }
             let Some(line) = self.lines.read(&mut input) else {
                 return;
             };
@@ -605,6 +666,19 @@ impl Session for Pop3Server {
 
     fn poll_output(&mut self) -> Option<Output> {
         self.out.pop_front()
+    }
+
+    /// The handshake after STLS is done: the session goes on in the AUTHORIZATION state,
+    /// and a new CAPA lists USER and no longer STLS (RFC 2595 §4).
+    fn handle_tls(&mut self, now: SimTime) {
+        if !self.handshake || self.is_closed() {
+            return;
+        }
+        self.handshake = false;
+        self.tls_active = true;
+        self.pending_user = None;
+        self.lines = LineReader::crlf(MAX_COMMAND_LINE);
+        self.deadline = now.plus(self.config.timeout);
     }
 
     fn poll_timeout(&self) -> Option<SimTime> {
@@ -769,6 +843,110 @@ mod tests {
     }
 
     const LOGIN: &[u8] = b"USER bob\r\nPASS secret\r\n";
+
+    /// STLS (RFC 2595 §4), each case a session with STLS offered and logins only over TLS:
+    /// what the client writes, `"tls"` where the driver finishes the handshake; the first
+    /// line of every response, `"start tls"` where the server asks for the handshake.
+    #[test]
+    fn stls() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            (
+                "capa lists stls and not user, then user and not stls",
+                &["CAPA\r\n", "STLS\r\n", "tls", "CAPA\r\n"],
+                &[
+                    "+OK",
+                    "+OK capability list follows",
+                    "+OK Begin TLS negotiation",
+                    "start tls",
+                    "+OK capability list follows",
+                ],
+            ),
+            (
+                "the password waits for tls",
+                &["USER bob\r\n", "STLS\r\n", "tls", "USER bob\r\nPASS secret\r\nSTAT\r\n"],
+                &[
+                    "+OK",
+                    "-ERR log in only over TLS",
+                    "+OK Begin TLS",
+                    "start tls",
+                    "+OK now send PASS",
+                    "+OK bob's maildrop",
+                    "+OK 2 ",
+                ],
+            ),
+            (
+                "apop too",
+                &["APOP bob c4c9334bac560ecc979e58001b3e22fb\r\n"],
+                &["+OK", "-ERR log in only over TLS"],
+            ),
+            (
+                "plaintext after stls is discarded, never run",
+                &["STLS\r\nUSER bob\r\nQUIT\r\n", "NOOP\r\n", "tls", "QUIT\r\n"],
+                &[
+                    "+OK",
+                    "+OK Begin TLS",
+                    "start tls",
+                    "+OK pop.example.net POP3 server signing off",
+                    "close",
+                ],
+            ),
+            (
+                "stls twice",
+                &["STLS\r\n", "tls", "STLS\r\n"],
+                &["+OK", "+OK Begin", "start tls", "-ERR command not permitted when TLS active"],
+            ),
+        ];
+        let capa_lines = |wire: &str| wire.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
+        for (name, writes, want) in cases {
+            let mut host = Host::bob();
+            let mut config = Pop3Config::new("pop.example.net");
+            config.tls = true;
+            config.login_needs_tls = true;
+            let mut s = Pop3Server::new(config, peer(), 1, SimTime::ZERO);
+            let mut said = Vec::new();
+            let mut capas = Vec::new();
+            let mut take = |s: &mut Pop3Server, said: &mut Vec<String>| {
+                while let Some(o) = s.poll_output() {
+                    match o {
+                        Output::Send { bytes, .. } => {
+                            let wire = String::from_utf8(bytes).unwrap();
+                            if wire.starts_with("+OK capability") {
+                                capas.push(capa_lines(&wire));
+                            }
+                            said.push(wire.lines().next().unwrap().to_string());
+                        }
+                        Output::Request(Request::StartTls) => said.push("start tls".into()),
+                        Output::Request(r) => panic!("{name}: {r:?}"),
+                        Output::Close => said.push("close".into()),
+                    }
+                }
+            };
+            take(&mut s, &mut said);
+            for w in *writes {
+                if *w == "tls" {
+                    s.handle_tls(SimTime::ZERO);
+                    assert!(s.tls_active(), "{name}");
+                } else {
+                    s.handle_input(w.as_bytes(), SimTime::ZERO, &mut host);
+                }
+                take(&mut s, &mut said);
+            }
+            assert_eq!(said.len(), want.len(), "{name}: {said:#?}");
+            for (got, want) in said.iter().zip(want.iter()) {
+                assert!(got.starts_with(want), "{name}: {got:?} is not {want:?}: {said:#?}");
+            }
+            if name.starts_with("capa") {
+                let has = |i: usize, c: &str| capas[i].iter().any(|l| l == c);
+                assert!(has(0, "STLS") && !has(0, "USER"), "{capas:?}");
+                assert!(!has(1, "STLS") && has(1, "USER"), "{capas:?}");
+            }
+        }
+        // Not offered: -ERR, and CAPA does not list it; after a login, not in TRANSACTION.
+        let (summary, wire, _) = run(&mut Host::bob(), 1, &[b"CAPA\r\nSTLS\r\n", LOGIN, b"STLS\r\n"]);
+        assert_eq!(summary, ["+OK", "+OK", "-ERR", "+OK", "+OK", "-ERR"]);
+        assert!(!wire[1].contains("STLS") && wire[2].contains("not offered"), "{wire:?}");
+        assert!(wire[5].contains("AUTHORIZATION"), "{wire:?}");
+    }
 
     #[test]
     fn conformance_sequences() {

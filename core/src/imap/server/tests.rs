@@ -84,6 +84,96 @@ fn greeting_lists_the_capabilities() {
     assert_eq!(s.server_state(), State::NotAuthenticated);
 }
 
+/// STARTTLS (RFC 3501 §6.2.1) on a server that offers it and takes logins only over TLS:
+/// each case what the client writes (`"tls"` where the driver finishes the handshake) and
+/// what the server answers to each write (`"<tls>"` where it asks for the handshake).
+#[test]
+fn starttls() {
+    const BEFORE: &str =
+        "IMAP4rev1 LITERAL- SASL-IR IDLE MOVE UIDPLUS UNSELECT CHILDREN STARTTLS LOGINDISABLED";
+    const AFTER: &str = "IMAP4rev1 LITERAL- SASL-IR AUTH=PLAIN IDLE MOVE UIDPLUS UNSELECT CHILDREN";
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        (
+            "capabilities before and after",
+            &["a CAPABILITY\r\n", "b STARTTLS\r\n", "tls", "c CAPABILITY\r\n"],
+            &[
+                &format!("* CAPABILITY {BEFORE}\r\na OK CAPABILITY completed\r\n"),
+                "b OK Begin TLS negotiation now\r\n<tls>",
+                "",
+                &format!("* CAPABILITY {AFTER}\r\nc OK CAPABILITY completed\r\n"),
+            ],
+        ),
+        (
+            "no login in the clear",
+            &[
+                "a LOGIN bob@example.net builder\r\n",
+                "b AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldABidWlsZGVy\r\n",
+            ],
+            &[
+                "a NO [PRIVACYREQUIRED] LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)\r\n",
+                "b NO [PRIVACYREQUIRED] LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)\r\n",
+            ],
+        ),
+        (
+            "then a login, with the capabilities of a secured session",
+            &["a STARTTLS\r\n", "tls", "b LOGIN bob@example.net builder\r\n", "c STARTTLS\r\n"],
+            &[
+                "a OK Begin TLS negotiation now\r\n<tls>",
+                "",
+                &format!("b OK [CAPABILITY {AFTER}] logged in\r\n"),
+                "c BAD STARTTLS only before a login (RFC 3501 section 6.2.1)\r\n",
+            ],
+        ),
+        (
+            "plaintext after starttls is discarded, never run",
+            &["a STARTTLS\r\nb LOGOUT\r\n", "c NOOP\r\n", "tls", "d NOOP\r\n"],
+            &["a OK Begin TLS negotiation now\r\n<tls>", "", "", "d OK NOOP completed\r\n"],
+        ),
+        (
+            "twice",
+            &["a STARTTLS\r\n", "tls", "b STARTTLS\r\n"],
+            &["a OK Begin TLS negotiation now\r\n<tls>", "", "b BAD TLS is already active\r\n"],
+        ),
+    ];
+    for (name, writes, want) in cases {
+        let mut host = Host::new();
+        let mut config = ImapConfig::new("imap.example.net");
+        config.tls = true;
+        config.login_needs_tls = true;
+        let mut s = ImapServer::new(config, Peer { addr: "192.0.2.20".into(), name: None }, SimTime::ZERO);
+        let take = |s: &mut ImapServer| {
+            let mut out = String::new();
+            while let Some(o) = s.poll_output() {
+                match o {
+                    Output::Send { bytes, .. } => out.push_str(&String::from_utf8(bytes).unwrap()),
+                    Output::Request(Request::StartTls) => out.push_str("<tls>"),
+                    Output::Request(r) => panic!("{r:?}"),
+                    Output::Close => out.push_str("<close>"),
+                }
+            }
+            out
+        };
+        let greeting = take(&mut s);
+        assert!(greeting.starts_with(&format!("* OK [CAPABILITY {BEFORE}] ")), "{greeting}");
+        let mut got = Vec::new();
+        for w in *writes {
+            if *w == "tls" {
+                s.handle_tls(SimTime::ZERO);
+                assert!(s.tls_active(), "{name}");
+            } else {
+                s.handle_input(w.as_bytes(), SimTime::ZERO, &mut host);
+            }
+            got.push(take(&mut s));
+        }
+        assert_eq!(got, *want, "{name}");
+    }
+    // Not offered: BAD, and the capabilities do not list it.
+    let mut host = Host::new();
+    let mut s = server();
+    assert!(!drain(&mut s).contains("STARTTLS"));
+    assert_eq!(say(&mut s, &mut host, "a STARTTLS\r\n"), "a BAD STARTTLS is not offered here\r\n");
+}
+
 #[test]
 fn conformance_13_wrong_state_and_unknown_commands() {
     let mut host = Host::new();
