@@ -211,10 +211,17 @@ impl Conn {
                 None => self.stream.read(buf),
             };
             match read {
+                // The client closed (after its close_notify, if it spoke TLS: rustls reads
+                // nothing more then). What it sent before is answered above first.
                 Ok(0) => {
                     self.eof = true;
                     self.closing = true;
                     self.unread = false;
+                    // Each side ends TLS with its own close_notify (RFC 8446 §6.1).
+                    if let Some(tls) = &mut self.tls {
+                        tls.send_close_notify();
+                        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+                    }
                 }
                 Ok(_) if self.tls.is_some() => self.decrypt(host, services, now),
                 // Given to the machine a line at a time (above), not whole.
@@ -228,41 +235,30 @@ impl Conn {
 
     /// What TLS records just arrived say: the handshake's messages, answered at once; its
     /// end, told to the machine (which then expects EHLO again, RFC 3207 §4.2); the
-    /// client's plaintext, into `input` (at most the records of one read); its
-    /// `close_notify`, the end of its side. A record that does not decrypt or a handshake
-    /// that fails ends the session, after the alert that says why.
+    /// client's plaintext, into `input` (at most the records of one read). Its
+    /// `close_notify` ends its side once the commands before it are answered: the next
+    /// `read_tls` reads nothing ([`Conn::read`]). A record that does not decrypt or a
+    /// handshake that fails ends the session, after the alert that says why.
     fn decrypt(&mut self, host: &mut Host, services: &Services, now: SimTime) {
         let Some(tls) = &mut self.tls else { return };
-        let state = tls.process_new_packets();
+        let processed = tls.process_new_packets();
         // The handshake's next flight, or the alert for a failure.
-        while tls.wants_write() {
-            if tls.write_tls(&mut self.output).is_err() {
-                break;
+        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+        if let Err(e) = processed {
+            let said = format!("TLS: {e}");
+            if services.transcript {
+                transcript::note(&said);
             }
+            eprintln!("mailroom-serve: {} connection ended: {said}", self.service.name());
+            // The alert goes out, then the session ends; nothing more is read.
+            self.eof = true;
+            self.closing = true;
+            return;
         }
-        let state = match state {
-            Ok(state) => state,
-            Err(e) => {
-                let said = format!("TLS: {e}");
-                if services.transcript {
-                    transcript::note(&said);
-                }
-                eprintln!("mailroom-serve: {} connection ended: {said}", self.service.name());
-                // The alert goes out, then the session ends; nothing more is read.
-                self.eof = true;
-                self.closing = true;
-                return;
-            }
-        };
-        let peer_closed = state.peer_has_closed();
         match tls.reader().read_to_end(&mut self.input) {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             Err(e) => self.broken = Some(Broken::Error(format!("TLS: {e}"))),
-        }
-        if peer_closed {
-            self.eof = true;
-            self.closing = true;
         }
         if !self.tls_told && !tls.is_handshaking() {
             self.tls_told = true;
@@ -277,23 +273,42 @@ impl Conn {
         }
     }
 
-    /// Queues `bytes` for the client: through TLS once it is on.
-    fn send(&mut self, bytes: &[u8]) {
+    /// Queues `bytes` for the client: through TLS once it is on. False when they cannot
+    /// go: during the handshake (the machine's timer ran out before it was done: its
+    /// `421` or `* BYE` would reach nobody, since the client cannot read it in the clear).
+    fn send(&mut self, bytes: &[u8]) -> bool {
         let Some(tls) = &mut self.tls else {
             self.output.extend_from_slice(bytes);
-            return;
+            return true;
         };
+        if tls.is_handshaking() {
+            return false;
+        }
         let mut rest = bytes;
         while !rest.is_empty() {
             match tls.writer().write(rest) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => rest = &rest[n..],
-            }
-            while tls.wants_write() {
-                if tls.write_tls(&mut self.output).is_err() {
-                    break;
+                Ok(n) if n > 0 => rest = &rest[n..],
+                // Never, as what it takes goes out at once (below); should it, the session
+                // ends rather than lose part of an answer.
+                _ => {
+                    self.broken = Some(Broken::Error("TLS: an answer could not be queued".into()));
+                    return false;
                 }
             }
+            while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+        }
+        true
+    }
+
+    /// What the server said, in the clear: to the transcript, and to the client's lines
+    /// (which mask its answer to a `334`).
+    fn told(&mut self, said: &mut Vec<u8>, services: &Services) {
+        if !said.is_empty() {
+            if services.transcript {
+                transcript::server(said);
+            }
+            self.log.server_sent(said);
+            said.clear();
         }
     }
 
@@ -339,8 +354,11 @@ impl Conn {
         while let Some(out) = self.machine.session().poll_output() {
             match out {
                 Output::Send { bytes, .. } => {
-                    said.extend_from_slice(&bytes);
-                    self.send(&bytes);
+                    if self.send(&bytes) {
+                        said.extend_from_slice(&bytes);
+                    } else if services.transcript {
+                        transcript::note("(not sent: the TLS handshake is not done)");
+                    }
                 }
                 Output::Request(Request::Accept(a)) => {
                     if let Err(e) = host.deliver(&a, now) {
@@ -355,7 +373,10 @@ impl Conn {
                     }
                 }
                 // After the answer to STARTTLS or STLS, which is queued in the clear.
-                Output::Request(Request::StartTls) => self.start_tls(services),
+                Output::Request(Request::StartTls) => {
+                    self.told(&mut said, services);
+                    self.start_tls(services);
+                }
                 // Never asked: mailroom-serve checks no sender (its servers' `check_senders`
                 // is off: there is no DNS to ask).
                 Output::Request(Request::Verify(_)) => {}
@@ -369,12 +390,7 @@ impl Conn {
                 }
             }
         }
-        if !said.is_empty() {
-            if services.transcript {
-                transcript::server(&said);
-            }
-            self.log.server_sent(&said);
-        }
+        self.told(&mut said, services);
         if self.machine.timer().is_none() {
             self.closing = true;
         }

@@ -147,8 +147,23 @@ fn imap_login(line: &str) -> Option<String> {
 /// The client's lines, as `C:` lines on standard error.
 fn print(lines: Vec<String>) {
     for line in lines {
-        eprintln!("C: {line}");
+        eprintln!("C: {}", visible(&line));
     }
+}
+
+/// `line` with its control characters (but tab) written as `\xNN`: what a client sends
+/// must not drive the terminal that shows the transcript (an ESC starts an escape
+/// sequence), and a TLS record sent to a port in the clear stays readable text.
+fn visible(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&format!("\\x{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// What happened on the connection beside the commands and replies (TLS starting).
@@ -159,13 +174,27 @@ pub fn note(text: &str) {
 /// What the server sends, line by line.
 pub fn server(bytes: &[u8]) {
     for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
-        eprintln!("S: {}", line.trim_end_matches(['\r', '\n']));
+        eprintln!("S: {}", visible(line.trim_end_matches(['\r', '\n'])));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_sent_to_the_terminal() {
+        let cases = [
+            ("NOOP", "NOOP"),
+            ("NOOP \u{1b}[31mRED\u{1b}[0m \u{7}", "NOOP \\x1B[31mRED\\x1B[0m \\x07"),
+            ("a\tb\r", "a\tb\\x0D"),
+            ("\u{16}\u{3}\u{1}", "\\x16\\x03\\x01"),
+            ("caf\u{e9} \u{9b}", "caf\u{e9} \\x9B"),
+        ];
+        for (line, shown) in cases {
+            assert_eq!(visible(line), shown, "{line:?}");
+        }
+    }
 
     #[test]
     fn pass_lines_are_recognised_in_any_case() {

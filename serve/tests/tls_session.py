@@ -123,6 +123,58 @@ class StartTls(unittest.TestCase):
         code, lines = reply(g)
         self.assertEqual(code, 221, lines)
 
+    def test_tls_1_2_too(self):
+        context = checking()
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        s = self.connect(SUBMISSION_PORT)
+        s.starttls(context=context)
+        self.assertEqual(s.sock.version(), "TLSv1.2")
+        s.ehlo("laptop.example.org")
+        self.assertEqual(s.login("alice@example.org", "wonderland")[0], 235)
+        s.quit()
+
+    def test_commands_sent_with_close_notify_are_answered(self):
+        # A client that writes its last commands and its close_notify at once, without
+        # waiting: what came before the close_notify is still answered, the message stored,
+        # and the server ends TLS with its own close_notify (RFC 8446 §6.1).
+        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        reply(f)
+        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
+        reply(f)
+        self.assertEqual(reply(f)[0], 220)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = checking().wrap_bio(incoming, outgoing, server_hostname=HOST)
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                raw.sendall(outgoing.read())
+                incoming.write(raw.recv(65536))
+        tls.write(
+            b"EHLO laptop.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n"
+            b"DATA\r\nSubject: Sent with close_notify\r\n\r\nHi\r\n.\r\nQUIT\r\n"
+        )
+        with self.assertRaises(ssl.SSLWantReadError):
+            tls.unwrap()  # writes the close_notify, then would wait for the server's
+        raw.sendall(outgoing.read())  # the commands and the close_notify in one write
+        said, closed = b"", False
+        while not closed and (data := raw.recv(65536)):
+            incoming.write(data)
+            while True:
+                try:
+                    said += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    break
+                except ssl.SSLZeroReturnError:
+                    closed = True
+                    break
+        self.assertIn(b"\r\n250 2.0.0 OK: queued as ", said)
+        self.assertTrue(said.endswith(b"\r\n221 2.0.0 mail.example.net closing connection\r\n"), said)
+        self.assertTrue(closed, "the server's close_notify")
+
     def test_a_failed_handshake_ends_only_that_session(self):
         raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
         self.addCleanup(raw.close)

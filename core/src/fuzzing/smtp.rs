@@ -148,7 +148,8 @@ impl Env for Host {
 ///   nothing; after the handshake EHLO does not offer STARTTLS (§4.2), and everything
 ///   learnt before is forgotten;
 /// - where TLS is required, nothing but EHLO, NOOP, STARTTLS and QUIT succeeds before it
-///   (§4); AUTH only on submission, only after TLS where passwords need it (RFC 4954 §6);
+///   (§4); AUTH only on submission, only after TLS where passwords need it (RFC 4954 §6),
+///   and offered by EHLO only there;
 ///   `235` only for a right password, and the server's user is that one;
 /// - no nested MAIL, no RCPT without MAIL, no `354` without a recipient; on submission
 ///   MAIL only after a login;
@@ -362,10 +363,11 @@ impl Checker {
                         want_tls,
                         "EHLO offers STARTTLS when, and only when, it may be used: {shown:?}"
                     );
+                    // RFC 4954 §6: not where it would be refused for want of TLS.
                     assert_eq!(
                         offers("AUTH"),
-                        self.setup.submission,
-                        "EHLO offers AUTH on submission only: {shown:?}"
+                        self.setup.submission && (!self.setup.auth_needs_tls || self.tls_done),
+                        "EHLO offers AUTH on submission only, and only where it may be used: {shown:?}"
                     );
                 }
             }

@@ -1154,6 +1154,9 @@ pub enum Refusal {
     /// A non-synchronising literal whose size is not even a 64-bit number: the octets
     /// cannot be counted, so the connection must end (RFC 7888 §5).
     Unskippable,
+    /// A literal in LOGIN while logins need TLS ([`Framer::logins_disabled`]): refused
+    /// before the client sends it (RFC 3501 §7.5), so that no password comes in the clear.
+    LoginDisabled,
 }
 
 /// Cuts the input into commands. Holds at most [`MAX_COMMAND`] octets, and one APPEND
@@ -1182,6 +1185,9 @@ pub struct Framer {
     literal_octets: u64,
     /// The line being read has a bare LF inside.
     bare_lf: bool,
+    /// LOGIN is refused (LOGINDISABLED, RFC 3501 §6.2.3): a synchronising literal in it is
+    /// refused instead of invited with `+`, so the password it would carry is never sent.
+    pub logins_disabled: bool,
 }
 
 /// The literal announced at the end of `line` (`{n}` or `{n+}`): `(size, sync)`; size
@@ -1348,6 +1354,9 @@ impl Framer {
             && self.big == 0
             && size.is_some_and(|n| n <= MAX_APPEND)
             && verb_of(&self.command) == "APPEND";
+        if self.logins_disabled && verb_of(&self.command) == "LOGIN" {
+            return refuse(self, tag, Refusal::LoginDisabled);
+        }
         if big {
             self.big = size.unwrap_or(0);
         } else if !fits {

@@ -253,6 +253,7 @@ impl ImapServer {
             now,
             tls_active: false,
         };
+        s.framer.logins_disabled = s.config.login_needs_tls;
         let line = format!(
             "* OK [CAPABILITY {}] {} IMAP4rev1 server ready\r\n",
             s.capabilities(),
@@ -431,6 +432,7 @@ impl ImapServer {
                     ),
                     // RFC 3501 §7.5: the server may refuse a synchronising literal with a
                     // tagged NO; the client then sends nothing of it.
+                    Refusal::LoginDisabled => self.login_disabled().unwrap_or_else(|| bad("LOGIN refused")),
                     Refusal::LiteralTooBig => no(
                         Some("TOOBIG"),
                         format!(
@@ -1672,6 +1674,7 @@ impl Session for ImapServer {
         self.mode = Mode::Command;
         self.tls_active = true;
         self.framer = Framer::default();
+        self.framer.logins_disabled = false;
         self.deadline = now.plus(self.config.timeout);
     }
 

@@ -341,11 +341,7 @@ impl Pop3Server {
             Command::User(_) | Command::Pass(_) | Command::Apop { .. }
                 if self.config.login_needs_tls && !self.tls_active =>
             {
-                self.err(
-                    Some(verb),
-                    None,
-                    "log in only over TLS: send STLS first, so that the password is not sent in the clear (RFC 2595 section 4)",
-                )
+                self.err(Some(verb), None, "log in only over TLS: send STLS first (RFC 2595 section 4)")
             }
             // The name is not checked here, so that USER does not tell who has a mailbox:
             // a wrong name and a wrong password get the same `-ERR [AUTH]` at PASS.

@@ -484,7 +484,10 @@ impl SmtpServer {
                 if self.config.tls != TlsPolicy::Off && !self.tls_active {
                     lines.push("STARTTLS".to_string());
                 }
-                if self.config.submission {
+                // Not while a password would travel in the clear and be refused (RFC 4954 §6:
+                // "SHOULD NOT advertise mechanisms that are not permitted due to lack of
+                // encryption"), so a client does not send it before the 538.
+                if self.config.submission && (self.tls_active || !self.config.auth_needs_tls) {
                     lines.push(format!("AUTH {}", auth::MECHANISMS.join(" ")));
                 }
                 lines.push("ENHANCEDSTATUSCODES".to_string());

@@ -384,10 +384,10 @@ fn starttls_rules() {
     }
 }
 
-/// What EHLO lists, before and after TLS.
-fn ehlo_keywords(tls: TlsPolicy, steps: &[Step]) -> Vec<String> {
+/// What EHLO lists, before and after TLS, where passwords need TLS or not.
+fn ehlo_keywords(tls: TlsPolicy, auth_needs_tls: bool, steps: &[Step]) -> Vec<String> {
     let peer = Peer { addr: "203.0.113.7".into(), name: None };
-    let mut s = SmtpServer::new(config(tls, false), peer, "S", SimTime::ZERO);
+    let mut s = SmtpServer::new(config(tls, auth_needs_tls), peer, "S", SimTime::ZERO);
     let mut env = users();
     let mut last = Vec::new();
     for step in steps {
@@ -406,16 +406,20 @@ fn ehlo_keywords(tls: TlsPolicy, steps: &[Step]) -> Vec<String> {
 
 #[test]
 fn ehlo_advertises_what_is_offered() {
-    let plain = ehlo_keywords(TlsPolicy::Off, &[W("EHLO c\r\n")]);
-    assert!(plain.contains(&"AUTH PLAIN LOGIN".to_string()), "{plain:?}");
-    assert!(!plain.contains(&"STARTTLS".to_string()), "{plain:?}");
-    let before = ehlo_keywords(TlsPolicy::Offered, &[W("EHLO c\r\n")]);
-    assert!(before.contains(&"STARTTLS".to_string()), "{before:?}");
-    // After the handshake STARTTLS is no longer offered (RFC 3207 §4.2).
-    let after =
-        ehlo_keywords(TlsPolicy::Offered, &[W("EHLO c\r\n"), W("STARTTLS\r\n"), Tls, W("EHLO c\r\n")]);
-    assert!(!after.contains(&"STARTTLS".to_string()), "{after:?}");
-    assert!(after.contains(&"AUTH PLAIN LOGIN".to_string()), "{after:?}");
+    let has = |list: &[String], k: &str| list.iter().any(|l| l == k);
+    let plain = ehlo_keywords(TlsPolicy::Off, false, &[W("EHLO c\r\n")]);
+    assert!(has(&plain, "AUTH PLAIN LOGIN") && !has(&plain, "STARTTLS"), "{plain:?}");
+    let before = ehlo_keywords(TlsPolicy::Offered, false, &[W("EHLO c\r\n")]);
+    assert!(has(&before, "STARTTLS") && has(&before, "AUTH PLAIN LOGIN"), "{before:?}");
+    // Where passwords need TLS, no AUTH is offered before it (RFC 4954 §6).
+    let before = ehlo_keywords(TlsPolicy::Offered, true, &[W("EHLO c\r\n")]);
+    assert!(has(&before, "STARTTLS") && !has(&before, "AUTH PLAIN LOGIN"), "{before:?}");
+    // After the handshake STARTTLS is no longer offered (RFC 3207 §4.2), and AUTH is.
+    let handshake = [W("EHLO c\r\n"), W("STARTTLS\r\n"), Tls, W("EHLO c\r\n")];
+    for auth_needs_tls in [false, true] {
+        let after = ehlo_keywords(TlsPolicy::Offered, auth_needs_tls, &handshake);
+        assert!(!has(&after, "STARTTLS") && has(&after, "AUTH PLAIN LOGIN"), "{after:?}");
+    }
 }
 
 #[test]

@@ -108,18 +108,24 @@ fn starttls() {
             &[
                 "a LOGIN bob@example.net builder\r\n",
                 "b AUTHENTICATE PLAIN AGJvYkBleGFtcGxlLm5ldABidWlsZGVy\r\n",
+                // Its password in a literal is not invited with `+` (RFC 3501 §7.5).
+                "c LOGIN bob@example.net {7}\r\n",
+                "d NOOP\r\n",
             ],
             &[
                 "a NO [PRIVACYREQUIRED] LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)\r\n",
                 "b NO [PRIVACYREQUIRED] LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)\r\n",
+                "c NO [PRIVACYREQUIRED] LOGINDISABLED: log in only over TLS; send STARTTLS first (RFC 3501 section 6.2.3)\r\n",
+                "d OK NOOP completed\r\n",
             ],
         ),
         (
             "then a login, with the capabilities of a secured session",
-            &["a STARTTLS\r\n", "tls", "b LOGIN bob@example.net builder\r\n", "c STARTTLS\r\n"],
+            &["a STARTTLS\r\n", "tls", "b LOGIN bob@example.net {7}\r\n", "builder\r\n", "c STARTTLS\r\n"],
             &[
                 "a OK Begin TLS negotiation now\r\n<tls>",
                 "",
+                "+ Ready for literal data\r\n",
                 &format!("b OK [CAPABILITY {AFTER}] logged in\r\n"),
                 "c BAD STARTTLS only before a login (RFC 3501 section 6.2.1)\r\n",
             ],
