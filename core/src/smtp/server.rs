@@ -651,6 +651,11 @@ impl SmtpServer {
         if self.tls_active {
             return Reply::of(ReplyCode::BadSequence, "TLS is already active");
         }
+        // Only EHLO's answer offers it (RFC 3207 §4): after HELO, or before any greeting,
+        // the client was never told it may (as with AUTH).
+        if !self.helo.as_ref().is_some_and(|h| h.1) {
+            return Reply::of(ReplyCode::BadSequence, "Send EHLO first: STARTTLS is an SMTP extension");
+        }
         if self.tx.mail_from.is_some() {
             return Reply::of(ReplyCode::BadSequence, "STARTTLS is not allowed inside a mail transaction");
         }

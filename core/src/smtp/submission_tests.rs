@@ -297,6 +297,13 @@ fn starttls_rules() {
             vec![W("EHLO c\r\n"), W("STARTTLS now\r\n")],
             vec!["220", "250", "501 5.5.4"],
         ),
+        // Only EHLO's answer offers it: before it, or after HELO, 503 (as AUTH).
+        (
+            "after EHLO only",
+            offered(),
+            vec![W("STARTTLS\r\n"), W("HELO c\r\n"), W("STARTTLS\r\n"), W("EHLO c\r\n"), W("STARTTLS\r\n")],
+            vec!["220", "503 5.5.1", "250", "503 5.5.1", "250", "220 2.0.0", "tls"],
+        ),
         // Plaintext pipelined after STARTTLS is discarded, never run (RFC 3207 §4.2,
         // CVE-2011-0411): one write, one reply.
         (
