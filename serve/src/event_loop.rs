@@ -36,7 +36,7 @@ use mailroom_core::time::{SimDuration, SimTime};
 
 use crate::Service;
 use crate::host::{Host, HostEnv};
-use crate::transcript::{self, ClientLines, Protocol};
+use crate::transcript::{ClientLines, Protocol};
 
 /// At most this many clients at once, over all services; more are told `421 4.3.2`
 /// (SMTP, RFC 5321 §3.8), `-ERR [SYS/TEMP]` (POP3, RFC 3206 §4) or `* BYE` (IMAP,
@@ -247,7 +247,7 @@ impl Conn {
         if let Err(e) = processed {
             let said = format!("TLS: {e}");
             if services.transcript {
-                transcript::note(&said);
+                self.log.note(&said);
             }
             eprintln!("mailroom-serve: {} connection ended: {said}", self.service.name());
             // The alert goes out, then the session ends; nothing more is read.
@@ -266,7 +266,7 @@ impl Conn {
                 let version = tls.protocol_version().map_or("TLS".into(), |v| format!("{v:?}"));
                 let suite =
                     tls.negotiated_cipher_suite().map_or(String::new(), |s| format!(", {:?}", s.suite()));
-                transcript::note(&format!("TLS handshake done ({version}{suite}): encrypted from here on"));
+                self.log.note(&format!("TLS handshake done ({version}{suite}): encrypted from here on"));
             }
             self.machine.session().handle_tls(now);
             self.take_output(host, services, now);
@@ -305,7 +305,7 @@ impl Conn {
     fn told(&mut self, said: &mut Vec<u8>, services: &Services) {
         if !said.is_empty() {
             if services.transcript {
-                transcript::server(said);
+                self.log.server(said);
             }
             self.log.server_sent(said);
             said.clear();
@@ -326,7 +326,7 @@ impl Conn {
         self.taken = 0;
         if services.transcript && dropped > 0 {
             let command = if self.service == Service::Pop3 { "STLS" } else { "STARTTLS" };
-            transcript::note(&format!("{dropped} octets sent in the clear after {command}: dropped unread"));
+            self.log.note(&format!("{dropped} octets sent in the clear after {command}: dropped unread"));
         }
         match rustls::ServerConnection::new(Arc::clone(config)) {
             Ok(tls) => self.tls = Some(Box::new(tls)),
@@ -357,7 +357,7 @@ impl Conn {
                     if self.send(&bytes) {
                         said.extend_from_slice(&bytes);
                     } else if services.transcript {
-                        transcript::note("(not sent: the TLS handshake is not done)");
+                        self.log.note("(not sent: the TLS handshake is not done)");
                     }
                 }
                 Output::Request(Request::Accept(a)) => {
@@ -685,11 +685,13 @@ fn accept(
         }
         let peer = Peer { addr: addr.ip().to_string(), name: None };
         *sessions += 1;
+        let on = services.transcript;
+        let label = format!("{} session {} from {addr}", service.name(), *sessions);
         let (machine, timeout, log) = match service {
             Service::Smtp | Service::Submission => {
                 let config = if service == Service::Smtp { &services.smtp } else { &services.submission };
                 let id = format!("{:06X}", *sessions & 0xFF_FFFF);
-                let log = ClientLines::new(services.transcript, Protocol::Smtp);
+                let log = ClientLines::new(on, Protocol::Smtp, *sessions, label);
                 (Machine::Smtp(SmtpServer::new(config.clone(), peer, &id, now)), config.timeout, log)
             }
             Service::Pop3 => {
@@ -697,7 +699,7 @@ fn accept(
                 (
                     Machine::Pop3(machine),
                     services.pop3.timeout,
-                    ClientLines::new(services.transcript, Protocol::Pop3),
+                    ClientLines::new(on, Protocol::Pop3, *sessions, label),
                 )
             }
             Service::Imap => {
@@ -707,7 +709,7 @@ fn accept(
                 (
                     Machine::Imap(machine),
                     services.imap.timeout,
-                    ClientLines::new(services.transcript, Protocol::Imap),
+                    ClientLines::new(on, Protocol::Imap, *sessions, label),
                 )
             }
         };

@@ -35,10 +35,20 @@ pub struct ClientLines {
     /// IMAP: a `LOGIN` or `AUTHENTICATE` is under way: every line of the client is hidden
     /// until the server answers other than with `+`.
     logging_in: bool,
+    /// Which session this is (never 0), and how its header names it.
+    id: u64,
+    label: String,
+}
+
+std::thread_local! {
+    /// The session whose lines were printed last (0: none yet).
+    static SHOWN: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 impl ClientLines {
-    pub fn new(on: bool, protocol: Protocol) -> ClientLines {
+    /// The transcript of session `id` (from 1), which its header calls `label` ("smtp
+    /// session 3 from 127.0.0.1:50022").
+    pub fn new(on: bool, protocol: Protocol, id: u64, label: String) -> ClientLines {
         ClientLines {
             on,
             protocol,
@@ -47,6 +57,34 @@ impl ClientLines {
             secret: false,
             challenged: false,
             logging_in: false,
+            id,
+            label,
+        }
+    }
+
+    /// Before this session's lines: its header, when the lines before were another
+    /// session's (sessions served at once interleave, a line at a time).
+    fn header(&self) {
+        if SHOWN.with(|s| s.replace(self.id)) != self.id {
+            eprintln!("== {}", self.label);
+        }
+    }
+
+    /// What the server sends, line by line (`S:`).
+    pub fn server(&self, bytes: &[u8]) {
+        if self.on && !bytes.is_empty() {
+            self.header();
+            for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
+                eprintln!("S: {}", visible(line.trim_end_matches(['\r', '\n'])));
+            }
+        }
+    }
+
+    /// What happened on the connection beside the commands and replies (TLS starting).
+    pub fn note(&self, text: &str) {
+        if self.on {
+            self.header();
+            eprintln!("-- {text}");
         }
     }
 
@@ -63,7 +101,8 @@ impl ClientLines {
         if !self.on {
             return;
         }
-        print(self.shown(bytes));
+        let lines = self.shown(bytes);
+        self.print(lines);
     }
 
     /// The client's lines that `bytes` complete, as the transcript shows them.
@@ -84,7 +123,17 @@ impl ClientLines {
         if self.on && !self.pending.is_empty() {
             let mut out = Vec::new();
             self.emit(&mut out);
-            print(out);
+            self.print(out);
+        }
+    }
+
+    /// The client's lines, as `C:` lines on standard error.
+    fn print(&self, lines: Vec<String>) {
+        if !lines.is_empty() {
+            self.header();
+        }
+        for line in lines {
+            eprintln!("C: {}", visible(&line));
         }
     }
 
@@ -144,13 +193,6 @@ fn imap_login(line: &str) -> Option<String> {
     Some(if words.len() > keep { format!("{shown} ********") } else { shown })
 }
 
-/// The client's lines, as `C:` lines on standard error.
-fn print(lines: Vec<String>) {
-    for line in lines {
-        eprintln!("C: {}", visible(&line));
-    }
-}
-
 /// `line` with its control characters (but tab) written as `\xNN`: what a client sends
 /// must not drive the terminal that shows the transcript (an ESC starts an escape
 /// sequence), and a TLS record sent to a port in the clear stays readable text.
@@ -164,18 +206,6 @@ fn visible(line: &str) -> String {
         }
     }
     out
-}
-
-/// What happened on the connection beside the commands and replies (TLS starting).
-pub fn note(text: &str) {
-    eprintln!("-- {text}");
-}
-
-/// What the server sends, line by line.
-pub fn server(bytes: &[u8]) {
-    for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
-        eprintln!("S: {}", visible(line.trim_end_matches(['\r', '\n'])));
-    }
 }
 
 #[cfg(test)]
@@ -228,7 +258,7 @@ mod tests {
     /// challenge, a refused literal), until the server answers other than with `+`.
     #[test]
     fn imap_secrets_stay_out_of_the_transcript() {
-        let mut log = ClientLines::new(true, Protocol::Imap);
+        let mut log = ClientLines::new(true, Protocol::Imap, 1, "imap session 1".into());
         let steps: [(&[u8], &[u8], &[&str]); 8] = [
             (b"a1 LOGIN {15}\r\n", b"+ Ready for literal data\r\n", &["a1 LOGIN ********"]),
             (b"bob@example.net {9}\r\n", b"+ Ready for literal data\r\n", &["********"]),

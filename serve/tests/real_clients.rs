@@ -178,6 +178,41 @@ fn command_line() {
     }
 }
 
+/// Sessions served at once interleave in the transcript a line at a time: a header names
+/// the session whenever the lines switch to another one.
+#[test]
+fn the_transcript_names_each_session_as_their_lines_interleave() {
+    let server = Server::start_with(&["--transcript"]);
+    let mut a = Smtp::connect(server.port);
+    let a_port = a.stream.local_addr().unwrap().port();
+    let mut b = Smtp::connect(server.port);
+    let b_port = b.stream.local_addr().unwrap().port();
+    a.command("EHLO a.example");
+    b.command("EHLO b.example");
+    a.command("NOOP");
+    let transcript = server.wait_for_stderr("C: NOOP\nS: 250");
+    let a_head = format!("== smtp session 1 from 127.0.0.1:{a_port}\n");
+    let b_head = format!("== smtp session 2 from 127.0.0.1:{b_port}\n");
+    let want = [
+        a_head.as_str(),
+        "S: 220 ",
+        b_head.as_str(),
+        "S: 220 ",
+        a_head.as_str(),
+        "C: EHLO a.example\nS: 250-mail.example.net greets a.example\n",
+        b_head.as_str(),
+        "C: EHLO b.example\n",
+        a_head.as_str(),
+        "C: NOOP\nS: 250",
+    ];
+    let mut rest = transcript.as_str();
+    for piece in want {
+        let at = rest.find(piece).unwrap_or_else(|| panic!("{piece:?} in order in:\n{transcript}"));
+        rest = &rest[at + piece.len()..];
+    }
+    assert_eq!(transcript.matches("== ").count(), 5, "{transcript}");
+}
+
 /// A raw SMTP session: sends lines, reads one reply (its last line).
 struct Smtp {
     stream: TcpStream,
