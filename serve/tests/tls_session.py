@@ -52,6 +52,18 @@ class StartTls(unittest.TestCase):
         s.ehlo("laptop.example.org")
         return s
 
+    def starttls_by_hand(self):
+        """A raw connection to the SMTP port, after EHLO and the 220 to STARTTLS: the
+        socket, and a file reading it."""
+        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
+        self.addCleanup(raw.close)
+        f = raw.makefile("rb")
+        reply(f)
+        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
+        reply(f)
+        self.assertEqual(reply(f)[0], 220)
+        return raw, f
+
     def test_starttls_is_offered_then_not(self):
         s = self.connect(SUBMISSION_PORT)
         self.assertTrue(s.has_extn("starttls"))
@@ -94,13 +106,7 @@ class StartTls(unittest.TestCase):
         with self.assertRaises(ssl.SSLCertVerificationError):
             s.starttls(context=ssl.create_default_context())
         # Trusted, but for another name: refused too.
-        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
-        self.addCleanup(raw.close)
-        f = raw.makefile("rb")
-        reply(f)
-        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
-        reply(f)
-        self.assertEqual(reply(f)[0], 220)
+        raw, _ = self.starttls_by_hand()
         with self.assertRaises(ssl.SSLCertVerificationError):
             checking().wrap_socket(raw, server_hostname="mail.example.org")
 
@@ -137,13 +143,7 @@ class StartTls(unittest.TestCase):
         # A client that writes its last commands and its close_notify at once, without
         # waiting: what came before the close_notify is still answered, the message stored,
         # and the server ends TLS with its own close_notify (RFC 8446 §6.1).
-        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
-        self.addCleanup(raw.close)
-        f = raw.makefile("rb")
-        reply(f)
-        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
-        reply(f)
-        self.assertEqual(reply(f)[0], 220)
+        raw, _ = self.starttls_by_hand()
         incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         tls = checking().wrap_bio(incoming, outgoing, server_hostname=HOST)
         while True:
@@ -176,13 +176,7 @@ class StartTls(unittest.TestCase):
         self.assertTrue(closed, "the server's close_notify")
 
     def test_a_failed_handshake_ends_only_that_session(self):
-        raw = socket.create_connection((HOST, SMTP_PORT), timeout=10)
-        self.addCleanup(raw.close)
-        f = raw.makefile("rb")
-        reply(f)
-        raw.sendall(b"EHLO laptop.example.org\r\nSTARTTLS\r\n")
-        reply(f)
-        self.assertEqual(reply(f)[0], 220)
+        raw, _ = self.starttls_by_hand()
         # Plain text where the ClientHello should be: an alert, then the end.
         raw.sendall(b"EHLO laptop.example.org\r\n")
         rest = b""
