@@ -217,11 +217,7 @@ impl Conn {
                     self.eof = true;
                     self.closing = true;
                     self.unread = false;
-                    // Each side ends TLS with its own close_notify (RFC 8446 §6.1).
-                    if let Some(tls) = &mut self.tls {
-                        tls.send_close_notify();
-                        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
-                    }
+                    self.close_tls();
                 }
                 Ok(_) if self.tls.is_some() => self.decrypt(host, services, now),
                 // Given to the machine a line at a time (above), not whole.
@@ -243,12 +239,10 @@ impl Conn {
         let Some(tls) = &mut self.tls else { return };
         let processed = tls.process_new_packets();
         // The handshake's next flight, or the alert for a failure.
-        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+        flush(tls, &mut self.output);
         if let Err(e) = processed {
             let said = format!("TLS: {e}");
-            if services.transcript {
-                self.log.note(&said);
-            }
+            self.log.note(&said);
             eprintln!("mailroom-serve: {} connection ended: {said}", self.service.name());
             // The alert goes out, then the session ends; nothing more is read.
             self.eof = true;
@@ -295,18 +289,25 @@ impl Conn {
                     return false;
                 }
             }
-            while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
+            flush(tls, &mut self.output);
         }
         true
     }
 
+    /// Ends TLS, if it is on, with this side's close_notify (RFC 8446 §6.1), after what
+    /// waits for the client.
+    fn close_tls(&mut self) {
+        if let Some(tls) = &mut self.tls {
+            tls.send_close_notify();
+            flush(tls, &mut self.output);
+        }
+    }
+
     /// What the server said, in the clear: to the transcript, and to the client's lines
     /// (which mask its answer to a `334`).
-    fn told(&mut self, said: &mut Vec<u8>, services: &Services) {
+    fn told(&mut self, said: &mut Vec<u8>) {
         if !said.is_empty() {
-            if services.transcript {
-                self.log.server(said);
-            }
+            self.log.server(said);
             self.log.server_sent(said);
             said.clear();
         }
@@ -324,7 +325,7 @@ impl Conn {
         let dropped = self.input.len() - self.taken;
         self.input.clear();
         self.taken = 0;
-        if services.transcript && dropped > 0 {
+        if dropped > 0 {
             let command = if self.service == Service::Pop3 { "STLS" } else { "STARTTLS" };
             self.log.note(&format!("{dropped} octets sent in the clear after {command}: dropped unread"));
         }
@@ -356,7 +357,7 @@ impl Conn {
                 Output::Send { bytes, .. } => {
                     if self.send(&bytes) {
                         said.extend_from_slice(&bytes);
-                    } else if services.transcript {
+                    } else {
                         self.log.note("(not sent: the TLS handshake is not done)");
                     }
                 }
@@ -374,23 +375,19 @@ impl Conn {
                 }
                 // After the answer to STARTTLS or STLS, which is queued in the clear.
                 Output::Request(Request::StartTls) => {
-                    self.told(&mut said, services);
+                    self.told(&mut said);
                     self.start_tls(services);
                 }
                 // Never asked: mailroom-serve checks no sender (its servers' `check_senders`
                 // is off: there is no DNS to ask).
                 Output::Request(Request::Verify(_)) => {}
                 Output::Close => {
-                    // TLS ends with its own close (RFC 8446 §6.1) after the last reply.
-                    if let Some(tls) = &mut self.tls {
-                        tls.send_close_notify();
-                        while tls.wants_write() && tls.write_tls(&mut self.output).is_ok() {}
-                    }
+                    self.close_tls();
                     self.closing = true;
                 }
             }
         }
-        self.told(&mut said, services);
+        self.told(&mut said);
         if self.machine.timer().is_none() {
             self.closing = true;
         }
@@ -510,6 +507,12 @@ impl Conn {
         let _ = poll.registry().deregister(&mut self.stream);
         let _ = self.stream.shutdown(std::net::Shutdown::Both);
     }
+}
+
+/// What TLS has for the wire (the handshake's messages, records, alerts), into `output`.
+/// Into a `Vec` every write is whole, so this ends.
+fn flush(tls: &mut rustls::ServerConnection, output: &mut Vec<u8>) {
+    while tls.wants_write() && tls.write_tls(output).is_ok() {}
 }
 
 /// Octets written to `stream` that the client has not acknowledged yet: on Linux, the
