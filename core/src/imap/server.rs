@@ -1673,8 +1673,8 @@ impl Session for ImapServer {
         }
         self.mode = Mode::Command;
         self.tls_active = true;
+        // A new framer: nothing held from before, and LOGIN's literals invited again.
         self.framer = Framer::default();
-        self.framer.logins_disabled = false;
         self.deadline = now.plus(self.config.timeout);
     }
 
