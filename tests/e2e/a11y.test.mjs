@@ -144,7 +144,9 @@ function diagramContrast(page) {
 /** Checks the screen shown now and photographs it; records what fails in `failures`. */
 async function check(page, scheme, screen, failures) {
   await settled(page);
-  await page.screenshot({ path: await artifactPath(`a11y-${screen}-${scheme}.png`) });
+  // A picture for people to look at, of a page already settled: on the 2-core CI machine,
+  // busy, a full page of the dark worksheet has taken over the default 15 s to capture.
+  await page.screenshot({ path: await artifactPath(`a11y-${screen}-${scheme}.png`), timeout: 60_000 });
   for (const v of await axeViolations(page)) {
     const nodes = v.nodes.map((n) => `      ${n.target}\n        ${n.why}`).join('\n');
     failures.push(`${screen} (${scheme}): ${v.id} [${v.impact}] ${v.help}\n${nodes}`);
