@@ -288,15 +288,20 @@ fn block_opening<'a>(line: &'a str, word: &str) -> Option<((u8, usize), &'a str)
     Some((fence, rest.strip_prefix(word)?))
 }
 
+/// True when `line` closes a block opened with `fence` (its character and length).
+fn closes(line: &str, (ch, len): (u8, usize)) -> bool {
+    unindented(line).is_some_and(|rest| closing_fence(rest, ch) >= len)
+}
+
 /// The lines of a fenced block that starts before `lines[*i]`, up to its closing fence
 /// (as CommonMark closes one, [`closing_fence`]: a line of ``` with a word after it is the
 /// block's text, and a block opened with ```` holds ``` lines); `None` when the file ends
 /// first. `*i` moves past the closing fence.
-fn fenced_block(lines: &[&str], i: &mut usize, (ch, len): (u8, usize)) -> Option<String> {
+fn fenced_block(lines: &[&str], i: &mut usize, fence: (u8, usize)) -> Option<String> {
     let start = *i;
     while *i < lines.len() {
         *i += 1;
-        if unindented(lines[*i - 1]).is_some_and(|rest| closing_fence(rest, ch) >= len) {
+        if closes(lines[*i - 1], fence) {
             return Some(lines[start..*i - 1].join("\n"));
         }
     }
@@ -486,8 +491,8 @@ impl Lesson {
                 }
                 continue;
             }
-            if let Some(((ch, len), _)) = fence {
-                if unindented(line).is_some_and(|rest| closing_fence(rest, ch) >= len) {
+            if let Some((opened, _)) = fence {
+                if closes(line, opened) {
                     fence = None;
                 }
             } else if let Some(f) = unindented(line).and_then(opening_fence) {

@@ -642,6 +642,13 @@ impl SmtpServer {
         }
     }
 
+    /// True once the client greeted with EHLO: only its answer offers an extension (RFC 5321
+    /// §4.1.1.1), so after HELO, or before any greeting, the client was never told of
+    /// STARTTLS or AUTH (`503`).
+    fn greeted_by_ehlo(&self) -> bool {
+        self.helo.as_ref().is_some_and(|h| h.1)
+    }
+
     /// STARTTLS (RFC 3207 §4): `220`, then the handshake; nothing sent in the clear after
     /// the command is read as a command (§4.2; the CVE-2011-0411 class of bugs).
     fn starttls(&mut self) -> Reply {
@@ -651,9 +658,7 @@ impl SmtpServer {
         if self.tls_active {
             return Reply::of(ReplyCode::BadSequence, "TLS is already active");
         }
-        // Only EHLO's answer offers it (RFC 3207 §4): after HELO, or before any greeting,
-        // the client was never told it may (as with AUTH).
-        if !self.helo.as_ref().is_some_and(|h| h.1) {
+        if !self.greeted_by_ehlo() {
             return Reply::of(ReplyCode::BadSequence, "Send EHLO first: STARTTLS is an SMTP extension");
         }
         if self.tx.mail_from.is_some() {
@@ -671,7 +676,7 @@ impl SmtpServer {
         if !self.config.submission {
             return Reply::of(ReplyCode::NotOffered, "AUTH is not offered here");
         }
-        if !self.helo.as_ref().is_some_and(|h| h.1) {
+        if !self.greeted_by_ehlo() {
             return Reply::of(ReplyCode::BadSequence, "Send EHLO first: AUTH is an SMTP extension");
         }
         if self.user.is_some() {
