@@ -444,9 +444,14 @@ fn host_node(
             <title>{ sentence }</title>
             <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r={fixed(HALO, 0)} />
             <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>{ host_icon(info.role) }</g>
-            { for lines.into_iter().map(|l| html! {
-                <text class={l.class} x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text }</text>
-            }) }
+            // The label's lines in a group of their own, keyed by their place among the
+            // lines of their class: yew matches unkeyed children from the end, so a line
+            // more or less would otherwise remake the title, halo and icon before them.
+            <g class="host-text">{ for lines.iter().enumerate().map(|(i, l)| html! {
+                <text key={format!("{}{}", l.class, lines[..i].iter().filter(|o| o.class == l.class).count())}
+                    class={l.class}
+                    x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text.clone() }</text>
+            }) }</g>
         </g>
     }
 }

@@ -45,8 +45,12 @@ function labelClashes(page, lesson, gap) {
         const svg = document.querySelector('svg[data-testid=diagram]');
         const width = svg.viewBox.baseVal.width;
         const lines = [...svg.querySelectorAll('g.host')].flatMap((g, host) =>
-          [...g.querySelectorAll(':scope > text')].map((t) => ({ host, text: t.textContent, box: t.getBBox() })),
+          [...g.querySelectorAll(':scope > .host-text > text')].map((t) => ({ host, text: t.textContent, box: t.getBBox() })),
         );
+        // Every host has its name and address at least: a selector gone stale finds none.
+        if (lines.length < 2 * svg.querySelectorAll('g.host').length) {
+          found.push(`step ${step}: ${lines.length} label lines found for ${svg.querySelectorAll('g.host').length} hosts`);
+        }
         for (const l of lines) {
           if (l.box.x < 0 || l.box.x + l.box.width > width) {
             found.push(`step ${step}: "${l.text}" leaves the drawing (${Math.round(l.box.x)}..${Math.round(l.box.x + l.box.width)} of ${width})`);
