@@ -495,11 +495,34 @@ fn arc_points(c: (f64, f64), r: f64, a: (f64, f64), b: (f64, f64), depth: u32, o
     arc_points(c, r, m, b, depth - 1, out);
 }
 
+fn cross(a: (f64, f64), b: (f64, f64)) -> f64 {
+    a.0 * b.1 - a.1 * b.0
+}
+
+/// Where a line from `p` touches the circle of `r` around `c` on the side `n` (a unit
+/// vector) points to, as a direction from `c`: the line leaves `p` already clear of the
+/// circle, so it never runs along the straight one. A `p` inside the circle: towards it.
+fn tangent(p: (f64, f64), c: (f64, f64), r: f64, n: (f64, f64)) -> (f64, f64) {
+    let (dx, dy) = (p.0 - c.0, p.1 - c.1);
+    let d2 = dx * dx + dy * dy;
+    if d2 <= r * r {
+        return unit((dx, dy));
+    }
+    let d = d2.sqrt();
+    let (ux, uy) = (dx / d, dy / d);
+    let (cos, sin) = (r / d, (d2 - r * r).sqrt() / d);
+    // The two touching points, either side of the line from `c` to `p`.
+    let (a, b) = ((cos * ux - sin * uy, cos * uy + sin * ux), (cos * ux + sin * uy, cos * uy - sin * ux));
+    if a.0 * n.0 + a.1 * n.1 >= b.0 * n.0 + b.1 * n.1 { a } else { b }
+}
+
 /// A link that would pass over another host (Alice's laptop talking to Bob's provider
 /// straight across Alice's provider: it would look as if the provider were on the way)
-/// hops over it: an arc around the host, on the side above the line (labels hang below the
-/// hosts of a row), clear of its halo by [`CLEARANCE`]. `None`: the straight line is clear.
-/// The same route both ways.
+/// hops over it, on the side above the line (labels hang below the hosts of a row): from
+/// its end straight to where it touches a circle clear of the host's halo by
+/// [`CLEARANCE`], round the circle, and on to the next such circle or the other end. It
+/// leaves each end at an angle, so it never shares the line with a link to the host it
+/// hops over. `None`: the straight line is clear. The same route both ways.
 fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Route> {
     let (p, q) = (*pos.get(a)?, *pos.get(b)?);
     let (dx, dy) = (q.0 - p.0, q.1 - p.1);
@@ -513,39 +536,67 @@ fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Route> {
     let (nx, ny) = if ny > 0.0 { (-nx, -ny) } else { (nx, ny) };
     let r = HALO + CLEARANCE;
     // The hosts in the way (along the line, and how far off it), in order.
-    let mut blockers: Vec<(f64, f64, (f64, f64))> = pos
+    let mut blockers: Vec<(f64, (f64, f64))> = pos
         .iter()
         .enumerate()
         .filter(|&(i, _)| i != a && i != b)
         .map(|(_, &c)| ((c.0 - p.0) * ux + (c.1 - p.1) * uy, (c.0 - p.0) * nx + (c.1 - p.1) * ny, c))
         .filter(|&(along, off, _)| along > 0.0 && along < len && off.abs() < r)
+        .map(|(along, _, c)| (along, c))
         .collect();
     if blockers.is_empty() {
         return None;
     }
     mailroom_core::sort::sort_by(&mut blockers, |x, y| x.0 < y.0);
     let pt = |(x, y): (f64, f64)| format!("{} {}", fixed(x, 1), fixed(y, 1));
+    let on = |c: (f64, f64), dir: (f64, f64)| (c.0 + r * dir.0, c.1 + r * dir.1);
     let mut d = format!("M{}", pt(p));
     let mut points = vec![p];
     // Going from p to q with the upper side on the left is clockwise on screen.
-    let sweep = u8::from(ux * ny - uy * nx < 0.0);
-    for (along, off, c) in blockers {
-        let half = (r * r - off * off).sqrt();
-        let (px, py) = (p.0 + ux * along, p.1 + uy * along);
-        let (pin, pout) = ((px - ux * half, py - uy * half), (px + ux * half, py + uy * half));
-        // Over the top: the larger part of the circle when the host is above the line.
+    let clockwise = ux * ny - uy * nx < 0.0;
+    let n = (nx, ny);
+    for (k, &(_, c)) in blockers.iter().enumerate() {
+        // In: from the end, or from the circle before (a line touching both, parallel
+        // to the one between their centres, on the upper side).
+        let from = match k.checked_sub(1).map(|j| blockers[j].1) {
+            None => tangent(p, c, r, n),
+            Some(prev) => {
+                let (sx, sy) = unit((c.0 - prev.0, c.1 - prev.1));
+                if -sy * nx + sx * ny >= 0.0 { (-sy, sx) } else { (sy, -sx) }
+            }
+        };
+        let to = match blockers.get(k + 1).map(|&(_, next)| next) {
+            None => tangent(q, c, r, n),
+            Some(next) => {
+                let (sx, sy) = unit((next.0 - c.0, next.1 - c.1));
+                if -sy * nx + sx * ny >= 0.0 { (-sy, sx) } else { (sy, -sx) }
+            }
+        };
+        // Over the top, the way the travel turns: more than half a turn when the two
+        // points lie the other way round (a host above the line, close to it).
+        let large = if clockwise { cross(from, to) < 0.0 } else { cross(from, to) > 0.0 };
+        let (pin, pout) = (on(c, from), on(c, to));
         d.push_str(&format!(
-            " L{} A{} {} 0 {} {sweep} {}",
+            " L{} A{} {} 0 {} {} {}",
             pt(pin),
             fixed(r, 0),
             fixed(r, 0),
-            u8::from(off > 0.0),
+            u8::from(large),
+            u8::from(clockwise),
             pt(pout)
         ));
         points.push(pin);
-        let (from, to) = (unit((pin.0 - c.0, pin.1 - c.1)), unit((pout.0 - c.0, pout.1 - c.1)));
-        arc_points(c, r, from, (nx, ny), ARC_DEPTH, &mut points);
-        arc_points(c, r, (nx, ny), to, ARC_DEPTH, &mut points);
+        // The middle of the arc: between the two, on the far side when it is the larger.
+        let mid = (from.0 + to.0, from.1 + to.1);
+        let mid = if mid.0 * mid.0 + mid.1 * mid.1 < 1e-12 {
+            n
+        } else if large {
+            unit((-mid.0, -mid.1))
+        } else {
+            unit(mid)
+        };
+        arc_points(c, r, from, mid, ARC_DEPTH, &mut points);
+        arc_points(c, r, mid, to, ARC_DEPTH, &mut points);
     }
     d.push_str(&format!(" L{}", pt(q)));
     points.push(q);
@@ -871,7 +922,9 @@ mod tests {
         let pos = [(0.0, 300.0), (200.0, 300.0), (500.0, 300.0)];
         assert_eq!(hops(&pos, 0, 1), None, "neighbours");
         let route = hops(&pos, 0, 2).unwrap();
-        assert_eq!(route.d, "M0.0 300.0 L114.0 300.0 A86 86 0 0 1 286.0 300.0 L500.0 300.0");
+        assert_eq!(route.d, "M0.0 300.0 L163.0 222.4 A86 86 0 0 1 224.7 217.6 L500.0 300.0");
+        // It leaves each end at an angle: never along the line to the host it hops over.
+        assert!(route.points[1].1 < 300.0 - HALO && route.points[route.points.len() - 2].1 < 300.0 - HALO);
         for &(x, y) in &route.points[2..route.points.len() - 2] {
             let d = ((x - 200.0).powi(2) + (y - 300.0).powi(2)).sqrt();
             assert!((d - HALO - CLEARANCE).abs() < 1e-9, "on the circle: {x} {y}");
@@ -888,18 +941,25 @@ mod tests {
         // A column: round the left side both ways, the arc's flags as its travel turns.
         let column = [(100.0, 0.0), (100.0, 200.0), (100.0, 400.0)];
         let down = hops(&column, 0, 2).unwrap();
-        assert_eq!(down.d, "M100.0 0.0 L100.0 114.0 A86 86 0 0 0 100.0 286.0 L100.0 400.0");
+        assert_eq!(down.d, "M100.0 0.0 L22.4 163.0 A86 86 0 0 0 22.4 237.0 L100.0 400.0");
         let up = hops(&column, 2, 0).unwrap();
-        assert_eq!(up.d, "M100.0 400.0 L100.0 286.0 A86 86 0 0 1 100.0 114.0 L100.0 0.0");
+        assert_eq!(up.d, "M100.0 400.0 L22.4 237.0 A86 86 0 0 1 22.4 163.0 L100.0 0.0");
         let left = down.points.iter().map(|p| p.0).reduce(f64::min).unwrap();
         assert!((left - 14.0).abs() < 1e-9, "{left}");
-        // A host above the line but within reach: the larger part of the circle, over it.
+        // A host above the line but within reach: over it all the same.
         let above = hops(&[(0.0, 300.0), (200.0, 260.0), (500.0, 300.0)], 0, 2).unwrap();
-        assert!(above.d.contains(" A86 86 0 1 1 "), "{}", above.d);
+        assert_eq!(above.d, "M0.0 300.0 L149.1 190.6 A86 86 0 0 1 235.1 181.5 L500.0 300.0");
         let highest = above.points.iter().map(|p| p.1).reduce(f64::min).unwrap();
-        assert!((highest - (260.0 - HALO - CLEARANCE)).abs() < 1e-9, "{highest}");
+        assert!((highest - (260.0 - HALO - CLEARANCE)).abs() < 0.5, "{highest}");
+        // Two hosts in the way: from one circle to the next along the line touching both.
+        let row = [(0.0, 300.0), (200.0, 300.0), (400.0, 300.0), (600.0, 300.0)];
+        let two = hops(&row, 0, 3).unwrap();
+        assert_eq!(
+            two.d,
+            "M0.0 300.0 L163.0 222.4 A86 86 0 0 1 200.0 214.0 L400.0 214.0 A86 86 0 0 1 437.0 222.4 L600.0 300.0"
+        );
         let back = hops(&pos, 2, 0).unwrap();
-        assert_eq!(back.d, "M500.0 300.0 L286.0 300.0 A86 86 0 0 0 114.0 300.0 L0.0 300.0");
+        assert_eq!(back.d, "M500.0 300.0 L224.7 217.6 A86 86 0 0 0 163.0 222.4 L0.0 300.0");
         let back = back.points;
         let back_top = (0..=1000).map(|k| route_at(&back, f64::from(k) / 1000.0).1).reduce(f64::min).unwrap();
         assert!((back_top - top.1).abs() < 0.1, "over the top both ways: {back_top}");
