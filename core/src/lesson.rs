@@ -249,6 +249,16 @@ fn front_matter_not_closed(lines: &[&str], opened: usize, mut errors: Vec<Lesson
     vec![err(opened, "the front matter is not closed with `---`")]
 }
 
+/// What is wrong with `line` when it is a step's heading without the space after `##`
+/// (`##Delivered`): Markdown reads it as a line of text, so it would be narration.
+#[cfg(feature = "teacher")]
+pub fn heading_slip(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("##")?;
+    rest.starts_with(|c: char| !c.is_whitespace() && c != '#').then(|| {
+        format!("`{line}` is read as narration, not as a step: a step's heading is `## ` with a space, then its title")
+    })
+}
+
 /// An opening code fence (CommonMark §4.5), `rest` being a line after its indentation: at
 /// least three backticks (the rest of the line without a backtick) or tildes. Returns the
 /// character and the length. The page's Markdown (`src/markdown/blocks.rs`) and the
@@ -533,6 +543,12 @@ impl Lesson {
                     }
                 }
                 continue;
+            }
+            // `##Title`: meant as a step, read as narration (the step above would take its
+            // anchor and question, unseen). A teacher's lesson is told; ours have none.
+            #[cfg(feature = "teacher")]
+            if let Some(m) = heading_slip(line) {
+                errors.push(err(i, m));
             }
             match steps.last_mut() {
                 Some(step) => {

@@ -238,9 +238,11 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
     // What most likely caused the mistakes the reader found further down, first.
     #[cfg(feature = "teacher")]
     let lesson = Lesson::parse_all(id, text).map_err(|errors| {
-        // A block left open that the reader found itself is said once.
-        let said =
-            |c: &LessonError| c.message.starts_with(NEVER_CLOSED) && errors.iter().any(|e| e.line == c.line);
+        // What the reader found itself (a block left open, a heading without its space) is
+        // said once.
+        let said = |c: &LessonError| {
+            errors.iter().any(|e| e.line == c.line && (c.message.starts_with(NEVER_CLOSED) || e.message == c.message))
+        };
         let causes: Vec<LessonError> = likely_causes(text).into_iter().filter(|c| !said(c)).collect();
         causes.into_iter().chain(errors).collect::<Vec<_>>()
     })?;
@@ -311,16 +313,8 @@ fn likely_causes(text: &str) -> Vec<LessonError> {
                 Some(o) => Some(o),
                 None => Some((n + 1, fence)),
             };
-        } else if open.is_none() && line.starts_with("##") && !line.starts_with("###") {
-            let rest = &line[2..];
-            if rest.chars().next().is_some_and(|c| !c.is_whitespace()) {
-                found.push(LessonError {
-                    line: n + 1,
-                    message: format!(
-                        "`{line}` is read as narration, not as a step: a step's heading is `## ` with a space, then its title"
-                    ),
-                });
-            }
+        } else if let Some(message) = crate::lesson::heading_slip(line).filter(|_| open.is_none()) {
+            found.push(LessonError { line: n + 1, message });
         }
     }
     if let Some((line, fence)) = open {
@@ -383,6 +377,24 @@ mod tests {
             let causes: Vec<String> = likely_causes(text).iter().map(ToString::to_string).collect();
             assert!(causes.is_empty(), "{id}: {causes:?}");
         }
+    }
+
+    #[test]
+    fn a_heading_without_its_space_is_a_mistake_of_its_own() {
+        let text = crate::lessons::BUILTIN.iter().find(|(id, _)| *id == "sending-an-email").unwrap().1;
+        assert!(check_lesson("s", text).is_ok());
+        // Into the narration of the last step: the file reads, and its run finds no fault.
+        let slipped = format!("{}\n##Delivered\n", text.trim_end());
+        let line = slipped.lines().count();
+        let errors = check_lesson("s", &slipped).unwrap_err();
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(said, [format!("line {line}: `##Delivered` is read as narration, not as a step: a step's heading is `## ` with a space, then its title")]);
+        // With another mistake above it, said once all the same; `###` is a heading of the
+        // narration, and `##` alone is text.
+        let both = format!("{}\n### Fine\n##\n##Delivered\n", text.trim_end()).replacen("title:", "titel:", 1);
+        let said: Vec<String> = check_lesson("s", &both).unwrap_err().iter().map(ToString::to_string).collect();
+        assert_eq!(said.iter().filter(|m| m.contains("`##Delivered`")).count(), 1, "{said:?}");
+        assert_eq!(said.iter().filter(|m| m.contains("read as narration")).count(), 1, "{said:?}");
     }
 
     #[test]
