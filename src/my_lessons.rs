@@ -42,6 +42,15 @@ pub fn is_mine(id: &str) -> bool {
     id.starts_with(PREFIX)
 }
 
+/// Said when the address names a teacher's lesson that this browser does not keep: an
+/// address copied from another browser (only a share link carries the lesson itself).
+#[cfg(feature = "teacher")]
+pub fn not_kept(id: &str) -> String {
+    format!(
+        "There is no lesson “{id}” kept in this browser. A teacher's own lesson is kept in the browser where it was written or opened: to play it here, open its share link (“Copy share link” in Your lessons)."
+    )
+}
+
 /// `my-` and the title in lower-case letters and digits joined by `-` (at most 60).
 fn slug(title: &str) -> String {
     let mut s = String::from(PREFIX);

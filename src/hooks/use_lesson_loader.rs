@@ -78,10 +78,7 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
         #[cfg(feature = "teacher")]
         if crate::my_lessons::is_mine(&id) {
             let kept = crate::hooks::load_my_lessons().0;
-            let text = kept
-                .get(&id)
-                .map(|k| k.text.clone())
-                .ok_or_else(|| format!("There is no lesson “{id}” kept in this browser."));
+            let text = kept.get(&id).map(|k| k.text.clone()).ok_or_else(|| crate::my_lessons::not_kept(&id));
             dispatcher.dispatch(Action::LessonText { id, text });
             return;
         }

@@ -32,7 +32,7 @@ pub fn use_sheet_lesson(id: &str) -> SheetLesson {
                 let kept = crate::hooks::load_my_lessons().0;
                 loaded.set(Some(match kept.get(&id) {
                     Some(k) => build_lesson(&id, &k.text, 1),
-                    None => Err(format!("There is no lesson “{id}” kept in this browser.")),
+                    None => Err(crate::my_lessons::not_kept(&id)),
                 }));
                 return;
             }

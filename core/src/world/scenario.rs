@@ -241,7 +241,9 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
         // What the reader found itself (a block left open, a heading without its space) is
         // said once.
         let said = |c: &LessonError| {
-            errors.iter().any(|e| e.line == c.line && (c.message.starts_with(NEVER_CLOSED) || e.message == c.message))
+            errors
+                .iter()
+                .any(|e| e.line == c.line && (c.message.starts_with(NEVER_CLOSED) || e.message == c.message))
         };
         let causes: Vec<LessonError> = likely_causes(text).into_iter().filter(|c| !said(c)).collect();
         causes.into_iter().chain(errors).collect::<Vec<_>>()
@@ -388,11 +390,18 @@ mod tests {
         let line = slipped.lines().count();
         let errors = check_lesson("s", &slipped).unwrap_err();
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        assert_eq!(said, [format!("line {line}: `##Delivered` is read as narration, not as a step: a step's heading is `## ` with a space, then its title")]);
+        assert_eq!(
+            said,
+            [format!(
+                "line {line}: `##Delivered` is read as narration, not as a step: a step's heading is `## ` with a space, then its title"
+            )]
+        );
         // With another mistake above it, said once all the same; `###` is a heading of the
         // narration, and `##` alone is text.
-        let both = format!("{}\n### Fine\n##\n##Delivered\n", text.trim_end()).replacen("title:", "titel:", 1);
-        let said: Vec<String> = check_lesson("s", &both).unwrap_err().iter().map(ToString::to_string).collect();
+        let both =
+            format!("{}\n### Fine\n##\n##Delivered\n", text.trim_end()).replacen("title:", "titel:", 1);
+        let said: Vec<String> =
+            check_lesson("s", &both).unwrap_err().iter().map(ToString::to_string).collect();
         assert_eq!(said.iter().filter(|m| m.contains("`##Delivered`")).count(), 1, "{said:?}");
         assert_eq!(said.iter().filter(|m| m.contains("read as narration")).count(), 1, "{said:?}");
     }
