@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use crate::class;
 use crate::diagram_text::{Block, TextStyle, columns, spread};
+use crate::hooks::{on_resize, stop_watching};
 use crate::num::fixed;
 use crate::present;
 
@@ -126,7 +127,52 @@ fn state_lines(role: HostRole, snap: &HostSnapshot, asking: bool) -> Vec<(&'stat
     lines
 }
 
+/// The diagram panel's width over its height before the page has measured it: a school
+/// laptop's 1366×768 (the panel is 723×323 there).
+const DEFAULT_RATIO: Ratio = Ratio(18);
+
+/// A panel's width over its height, in eighths (a resize lays the drawing out again only
+/// when it crosses an eighth), from 1.25 to 3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ratio(u8);
+
+impl Ratio {
+    fn of(width: f64, height: f64) -> Ratio {
+        // Rounded to the nearest eighth (`as` saturates, and makes 0 of NaN).
+        Ratio(((width / height * 8.0 + 0.5) as u8).clamp(10, 24))
+    }
+
+    fn get(self) -> f64 {
+        f64::from(self.0) / 8.0
+    }
+}
+
+/// The drawing for a trace at the default ratio (the hand-outs' and the tests').
+#[cfg(test)]
 fn layout(trace: &Trace) -> Layout {
+    layout_for(trace, &distinct_labels(trace), DEFAULT_RATIO)
+}
+
+/// The drawing as large as a panel of `ratio` shows it: the drawing is scaled to fit the
+/// panel whole, so a drawing taller than the panel's shape leaves room at the sides. A
+/// wider drawing spreads the hosts of the lowest row, whose labels then wrap to fewer
+/// lines, and the drawing gets lower: of the widths from [`W`] to twice that, the one shown
+/// largest (the narrowest of equals). The hosts' states are placed once per width, each
+/// different label once ([`distinct_labels`]).
+fn layout_for(trace: &Trace, labels: &[Label], ratio: Ratio) -> Layout {
+    let scale = |l: &Layout| (ratio.get() / l.width).min(1.0 / l.height);
+    let mut best = layout_at(trace, labels, W);
+    for k in 1..=10 {
+        let next = layout_at(trace, labels, W + 100.0 * f64::from(k));
+        if scale(&next) > scale(&best) * 1.0001 {
+            best = next;
+        }
+    }
+    best
+}
+
+/// The drawing at least `start` wide (wider where an address needs it).
+fn layout_at(trace: &Trace, labels: &[Label], start: f64) -> Layout {
     let hosts = &trace.hosts;
     if hosts.is_empty() {
         return Layout { pos: Vec::new(), width: W, height: 300.0, blocks: Vec::new() };
@@ -159,7 +205,7 @@ fn layout(trace: &Trace) -> Layout {
     };
     let fits =
         |cols: &[(f64, f64)]| row.iter().zip(cols).all(|(&i, (l, r))| ADDR.width(&hosts[i].addr) <= r - l);
-    let mut width = W;
+    let mut width = start;
     let (mut pos, mut row_cols) = place(width);
     while !fits(&row_cols) && width < 2.0 * W {
         width += 10.0;
@@ -197,11 +243,9 @@ fn layout(trace: &Trace) -> Layout {
         })
         .collect();
     // As tall as the tallest label ever gets in this trace, so the drawing keeps its size
-    // while the states change. Each label is placed once: a host's state is the same as
-    // after the event before for most events (only the two ends of one change), and a long
-    // trace shows the same few labels again and again (10,000 events: 40,000 host states,
-    // a few hundred labels; placing them all took 180 ms of the page's start).
-    let mut lowest = lowest_points(trace, &blocks);
+    // while the states change: each different label placed once (placing every host's
+    // state after every event took 180 ms of the page's start at 10,000 events).
+    let mut lowest = lowest_points(labels, hosts.len(), &blocks);
     // A label beside a host above the row may run down past the top of the row's labels
     // (a backup server's "as a client: waits for …" over its neighbour's state): the row
     // label under it then keeps to the left of it.
@@ -218,22 +262,29 @@ fn layout(trace: &Trace) -> Layout {
         }
     }
     if narrowed {
-        lowest = lowest_points(trace, &blocks);
+        lowest = lowest_points(labels, hosts.len(), &blocks);
     }
     let bottom = lowest.into_iter().fold(TOP + SPAN_Y + LABEL_DROP + 100.0, f64::max);
     Layout { pos, width, height: (bottom + PAD).ceil(), blocks }
 }
 
-/// The lowest point each host's label reaches over the trace.
-fn lowest_points(trace: &Trace, blocks: &[Block]) -> Vec<f64> {
+/// One of a host's labels: its id and the label's lines.
+type Label = (usize, Vec<(&'static str, String, TextStyle)>);
+
+/// Every different label each host shows over the trace, once (by a digest: labels that
+/// differ in their digits only are placed alike). A host's state is the same as after the
+/// event before for most events (only the two ends of one change), and a long trace shows
+/// the same few labels again and again (10,000 events: 40,000 host states, a few hundred
+/// labels).
+fn distinct_labels(trace: &Trace) -> Vec<Label> {
     let hosts = &trace.hosts;
-    let mut lowest = vec![f64::MIN; hosts.len()];
     let snaps =
         std::iter::once(trace.initial.as_slice()).chain(trace.events.iter().map(|e| e.hosts.as_slice()));
     let empty = HostSnapshot::default();
     let mut before: Vec<Option<&HostSnapshot>> = vec![None; hosts.len()];
-    // The labels placed, by a 64-bit digest of the host and its lines (sorted).
-    let mut placed: Vec<u64> = Vec::new();
+    // The labels kept, by a 64-bit digest of the host and its lines (sorted).
+    let mut seen: Vec<u64> = Vec::new();
+    let mut labels = Vec::new();
     for snap in snaps {
         for (id, info) in hosts.iter().enumerate() {
             let host = snap.get(id).unwrap_or(&empty);
@@ -244,11 +295,20 @@ fn lowest_points(trace: &Trace, blocks: &[Block]) -> Vec<f64> {
             // The label's first lines (name and address) are the host's own, always.
             let lines = state_lines(info.role, host, false);
             let digest = label_digest(id, &lines);
-            if let Err(at) = placed.binary_search(&digest) {
-                placed.insert(at, digest);
-                lowest[id] = lowest[id].max(blocks[id].place(&label_lines(info, host, false)).1);
+            if let Err(at) = seen.binary_search(&digest) {
+                seen.insert(at, digest);
+                labels.push((id, label_lines(info, host, false)));
             }
         }
+    }
+    labels
+}
+
+/// The lowest point each of `hosts` hosts' labels reaches, placed in `blocks`.
+fn lowest_points(labels: &[Label], hosts: usize, blocks: &[Block]) -> Vec<f64> {
+    let mut lowest = vec![f64::MIN; hosts];
+    for (id, lines) in labels {
+        lowest[*id] = lowest[*id].max(blocks[*id].place(lines).1);
     }
     lowest
 }
@@ -444,13 +504,11 @@ fn host_node(
             <title>{ sentence }</title>
             <circle class="host-halo" cx={fixed(x, 1)} cy={fixed(y, 1)} r={fixed(HALO, 0)} />
             <g transform={format!("translate({} {})", fixed(x, 1), fixed(y, 1))}>{ host_icon(info.role) }</g>
-            // The label's lines in a group of their own, keyed by their place among the
-            // lines of their class: yew matches unkeyed children from the end, so a line
-            // more or less would otherwise remake the title, halo and icon before them.
-            <g class="host-text">{ for lines.iter().enumerate().map(|(i, l)| html! {
-                <text key={format!("{}{}", l.class, lines[..i].iter().filter(|o| o.class == l.class).count())}
-                    class={l.class}
-                    x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text.clone() }</text>
+            // The label's lines in a group of their own: yew matches unkeyed children from
+            // the end, so a line more or less would otherwise remake the title, halo and
+            // icon before them (here it only moves the lines' texts along).
+            <g class="host-text">{ for lines.into_iter().map(|l| html! {
+                <text class={l.class} x={fixed(l.x, 1)} y={fixed(l.y, 1)} text-anchor={l.anchor}>{ l.text }</text>
             }) }</g>
         </g>
     }
@@ -469,14 +527,6 @@ const CLEARANCE: f64 = 34.0;
 /// Each half of a hop's arc is drawn for the token's travel as 2^ARC_DEPTH chords.
 const ARC_DEPTH: u32 = 3;
 
-/// A link's route when it hops over hosts: the SVG path (straight lines and arcs), and
-/// points along it close enough together for a token to follow it.
-#[derive(Clone, Debug, PartialEq)]
-struct Route {
-    d: String,
-    points: Vec<(f64, f64)>,
-}
-
 fn unit((x, y): (f64, f64)) -> (f64, f64) {
     let l = (x * x + y * y).sqrt().max(1e-9);
     (x / l, y / l)
@@ -493,10 +543,6 @@ fn arc_points(c: (f64, f64), r: f64, a: (f64, f64), b: (f64, f64), depth: u32, o
     let m = unit((a.0 + b.0, a.1 + b.1));
     arc_points(c, r, a, m, depth - 1, out);
     arc_points(c, r, m, b, depth - 1, out);
-}
-
-fn cross(a: (f64, f64), b: (f64, f64)) -> f64 {
-    a.0 * b.1 - a.1 * b.0
 }
 
 /// Where a line from `p` touches the circle of `r` around `c` on the side `n` (a unit
@@ -523,7 +569,7 @@ fn tangent(p: (f64, f64), c: (f64, f64), r: f64, n: (f64, f64)) -> (f64, f64) {
 /// [`CLEARANCE`], round the circle, and on to the next such circle or the other end. It
 /// leaves each end at an angle, so it never shares the line with a link to the host it
 /// hops over. `None`: the straight line is clear. The same route both ways.
-fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Route> {
+fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Vec<(f64, f64)>> {
     let (p, q) = (*pos.get(a)?, *pos.get(b)?);
     let (dx, dy) = (q.0 - p.0, q.1 - p.1);
     let len = (dx * dx + dy * dy).sqrt();
@@ -548,59 +594,29 @@ fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Route> {
         return None;
     }
     mailroom_core::sort::sort_by(&mut blockers, |x, y| x.0 < y.0);
-    let pt = |(x, y): (f64, f64)| format!("{} {}", fixed(x, 1), fixed(y, 1));
     let on = |c: (f64, f64), dir: (f64, f64)| (c.0 + r * dir.0, c.1 + r * dir.1);
-    let mut d = format!("M{}", pt(p));
     let mut points = vec![p];
-    // Going from p to q with the upper side on the left is clockwise on screen.
-    let clockwise = ux * ny - uy * nx < 0.0;
     let n = (nx, ny);
+    // Where a line touching two circles of one size, on the upper side, touches them (as a
+    // direction from either centre): square to the line between the centres.
+    let across = |a: (f64, f64), b: (f64, f64)| {
+        let (sx, sy) = unit((b.0 - a.0, b.1 - a.1));
+        if -sy * nx + sx * ny >= 0.0 { (-sy, sx) } else { (sy, -sx) }
+    };
     for (k, &(_, c)) in blockers.iter().enumerate() {
-        // In: from the end, or from the circle before (a line touching both, parallel
-        // to the one between their centres, on the upper side).
-        let from = match k.checked_sub(1).map(|j| blockers[j].1) {
-            None => tangent(p, c, r, n),
-            Some(prev) => {
-                let (sx, sy) = unit((c.0 - prev.0, c.1 - prev.1));
-                if -sy * nx + sx * ny >= 0.0 { (-sy, sx) } else { (sy, -sx) }
-            }
-        };
-        let to = match blockers.get(k + 1).map(|&(_, next)| next) {
-            None => tangent(q, c, r, n),
-            Some(next) => {
-                let (sx, sy) = unit((next.0 - c.0, next.1 - c.1));
-                if -sy * nx + sx * ny >= 0.0 { (-sy, sx) } else { (sy, -sx) }
-            }
-        };
-        // Over the top, the way the travel turns: more than half a turn when the two
-        // points lie the other way round (a host above the line, close to it).
-        let large = if clockwise { cross(from, to) < 0.0 } else { cross(from, to) > 0.0 };
-        let (pin, pout) = (on(c, from), on(c, to));
-        d.push_str(&format!(
-            " L{} A{} {} 0 {} {} {}",
-            pt(pin),
-            fixed(r, 0),
-            fixed(r, 0),
-            u8::from(large),
-            u8::from(clockwise),
-            pt(pout)
-        ));
-        points.push(pin);
-        // The middle of the arc: between the two, on the far side when it is the larger.
+        // In from the end or from the circle before; out to the next or the other end.
+        let from = k.checked_sub(1).map_or_else(|| tangent(p, c, r, n), |j| across(blockers[j].1, c));
+        let to = blockers.get(k + 1).map_or_else(|| tangent(q, c, r, n), |&(_, next)| across(c, next));
+        points.push(on(c, from));
+        // Over the top: the two points touching lines make lie less than half a turn
+        // apart, on the upper side, the arc's middle between them.
         let mid = (from.0 + to.0, from.1 + to.1);
-        let mid = if mid.0 * mid.0 + mid.1 * mid.1 < 1e-12 {
-            n
-        } else if large {
-            unit((-mid.0, -mid.1))
-        } else {
-            unit(mid)
-        };
+        let mid = if mid.0 * mid.0 + mid.1 * mid.1 < 1e-12 { n } else { unit(mid) };
         arc_points(c, r, from, mid, ARC_DEPTH, &mut points);
         arc_points(c, r, mid, to, ARC_DEPTH, &mut points);
     }
-    d.push_str(&format!(" L{}", pt(q)));
     points.push(q);
-    Some(Route { d, points })
+    Some(points)
 }
 
 /// The point at the fraction `s` of the length of a route's points.
@@ -671,13 +687,10 @@ fn token(trace: &Trace, index: usize, layout: &Layout, travel_ms: u32) -> (Html,
     let (w, h) = (2.0 * hw.max(caption) + 8.0, 2.0 * hh.max(56.0) + 8.0);
     // Along a bent link: the stops of the curve, from just outside one halo to the other.
     let arc = hops(&layout.pos, ev.from, ev.to).map(|route| {
-        let total: f64 = route
-            .points
-            .windows(2)
-            .map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt())
-            .sum();
+        let total: f64 =
+            route.windows(2).map(|w| ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt()).sum();
         let t0 = (inset / total).min(0.4);
-        let at = |u: f64| route_at(&route.points, t0 + (1.0 - 2.0 * t0) * u * u * (3.0 - 2.0 * u));
+        let at = |u: f64| route_at(&route, t0 + (1.0 - 2.0 * t0) * u * u * (3.0 - 2.0 * u));
         ((x0, y0), (x1, y1)) = (at(0.0), at(1.0));
         (1..ARC_STOPS)
             .map(|k| {
@@ -739,7 +752,28 @@ fn legend() -> Html {
 #[component]
 pub fn Diagram(props: &DiagramProps) -> Html {
     let trace = &props.run.trace;
-    let layout = use_memo(props.run.clone(), |run| layout(&run.trace));
+    // The panel's shape, as the browser last laid it out (a resize, presenter mode): the
+    // drawing is laid out to fill it.
+    let ratio = use_state_eq(|| DEFAULT_RATIO);
+    let box_ref = use_node_ref();
+    {
+        let (box_ref, ratio) = (box_ref.clone(), ratio.clone());
+        use_effect_with((), move |_| {
+            let watching = box_ref.cast::<web_sys::HtmlElement>().and_then(|el| {
+                on_resize(&el, move |el| {
+                    let (w, h) = (el.client_width(), el.client_height());
+                    if w > 0 && h > 0 {
+                        ratio.set(Ratio::of(f64::from(w), f64::from(h)));
+                    }
+                })
+            });
+            move || stop_watching(watching)
+        });
+    }
+    // Laid out again when the panel's shape changes: a resize, presenter mode (rare).
+    let layout = use_memo((props.run.clone(), *ratio), |(_, ratio)| {
+        layout_for(trace, &distinct_labels(trace), *ratio)
+    });
     let links = use_memo(props.run.clone(), |run| present::links(&run.trace));
     let cursor = props.cursor.min(trace.len());
     let current = cursor.checked_sub(1).and_then(|i| trace.events.get(i));
@@ -761,7 +795,12 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             encrypted.contains(&(a, b)).then_some("tls"),
         );
         match hops(&layout.pos, a, b) {
-            Some(route) => html! { <path key={format!("{a}-{b}")} {class} d={route.d} /> },
+            // Drawn through its points: the arcs' chords are short enough to look round.
+            Some(route) => {
+                let d: Vec<String> =
+                    route.iter().map(|&(x, y)| format!("{} {}", fixed(x, 1), fixed(y, 1))).collect();
+                html! { <path key={format!("{a}-{b}")} {class} d={format!("M{}", d.join(" L"))} /> }
+            }
             None => html! {
                 <line key={format!("{a}-{b}")} {class}
                     x1={fixed(p.0, 1)} y1={fixed(p.1, 1)}
@@ -805,7 +844,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
     };
     html! {
         <section class="panel diagram-panel" aria-label="Network diagram">
-          <div class="diagram-box">
+          <div class="diagram-box" ref={box_ref}>
             <svg
                 class="diagram"
                 data-testid="diagram"
@@ -873,23 +912,44 @@ mod tests {
         for (id, text) in BUILTIN {
             let Ok((_, run)) = crate::state::build_lesson(id, text, 1) else { continue };
             let trace = &run.trace;
-            let layout = layout(trace);
-            for (info, block) in trace.hosts.iter().zip(&layout.blocks) {
-                let (lines, _) = block.place(&[("host-addr", info.addr.clone(), ADDR)]);
-                assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.addr, block.left, block.right);
-                // A host above the row (its label beside it): its name whole too.
-                if !block.centred {
-                    let (lines, _) = block.place(&[("host-name", info.name.clone(), NAME)]);
-                    assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.name, block.left, block.right);
+            let labels = distinct_labels(trace);
+            // Presenter mode's panel (5:3), a 1366×768 laptop's, a 1920×1080 screen's.
+            for ratio in [Ratio(13), DEFAULT_RATIO, Ratio(21)] {
+                let layout = layout_for(trace, &labels, ratio);
+                for (info, block) in trace.hosts.iter().zip(&layout.blocks) {
+                    let (lines, _) = block.place(&[("host-addr", info.addr.clone(), ADDR)]);
+                    assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.addr, block.left, block.right);
+                    // A host above the row (its label beside it): its name whole too.
+                    if !block.centred {
+                        let (lines, _) = block.place(&[("host-name", info.name.clone(), NAME)]);
+                        assert_eq!(lines.len(), 1, "{id}: {} in {}..{}", info.name, block.left, block.right);
+                    }
+                }
+                // Never shown smaller than at the narrowest width; never wider than twice
+                // that (and what an address needs).
+                let scale = |l: &Layout| (ratio.get() / l.width).min(1.0 / l.height);
+                let narrowest = layout_at(trace, &labels, W);
+                assert!(scale(&layout) >= scale(&narrowest), "{id} at {ratio:?}");
+                assert!(layout.width <= narrowest.width.max(2.0 * W), "{id}: {}", layout.width);
+                // A panel of the drawing's own shape (presenter mode's) keeps the standard
+                // world's width; a wider one has it spread out, its labels on fewer lines.
+                if trace.hosts.len() <= 4 && trace.hosts.iter().all(|h| h.position.1 != 30) {
+                    match ratio.0 {
+                        13 => assert_eq!(layout.width, W, "{id}"),
+                        _ => {
+                            assert!(layout.width > W && layout.height < narrowest.height, "{id} at {ratio:?}")
+                        }
+                    }
                 }
             }
-            // Only a crowded row or a label at the right edge widens the drawing, and only
-            // as much as it needs; the standard world keeps its width.
-            assert!(layout.width < W * 1.2, "{id}: {}", layout.width);
-            if trace.hosts.len() <= 4 && trace.hosts.iter().all(|h| h.position.1 != 30) {
-                assert_eq!(layout.width, W, "{id}");
-            }
         }
+        // The ratio as measured, in eighths, within reach of every panel.
+        assert_eq!(Ratio::of(723.0, 323.0), DEFAULT_RATIO);
+        assert_eq!((Ratio::of(696.0, 419.0).0, Ratio::of(1198.0, 454.0).0), (13, 21));
+        assert_eq!(
+            (Ratio::of(5000.0, 10.0).0, Ratio::of(10.0, 500.0).0, Ratio::of(0.0, 0.0).0),
+            (24, 10, 10)
+        );
     }
 
     #[test]
@@ -902,7 +962,7 @@ mod tests {
             let trace = &run.trace;
             let pos = layout(trace).pos;
             for (a, b) in present::links(trace) {
-                let route = hops(&pos, a, b).map_or_else(|| vec![pos[a], pos[b]], |r| r.points);
+                let route = hops(&pos, a, b).unwrap_or_else(|| vec![pos[a], pos[b]]);
                 bent += usize::from(route.len() > 2);
                 assert_eq!(route.first(), Some(&pos[a]), "{id}");
                 for k in 0..=400 {
@@ -921,46 +981,50 @@ mod tests {
         assert!(bent >= 1, "a lesson with a bent link");
         let pos = [(0.0, 300.0), (200.0, 300.0), (500.0, 300.0)];
         assert_eq!(hops(&pos, 0, 1), None, "neighbours");
+        // The points where the route meets the circle and leaves it, to 0.1.
+        let ends = |route: &[(f64, f64)]| {
+            let r = |(x, y): (f64, f64)| ((x * 10.0).round() / 10.0, (y * 10.0).round() / 10.0);
+            (r(route[1]), r(route[route.len() - 2]))
+        };
         let route = hops(&pos, 0, 2).unwrap();
-        assert_eq!(route.d, "M0.0 300.0 L163.0 222.4 A86 86 0 0 1 224.7 217.6 L500.0 300.0");
+        // Straight from the laptop to where it touches the circle, round, straight down.
+        assert_eq!(ends(&route), ((163.0, 222.4), (224.7, 217.6)));
+        assert_eq!((route[0], route[route.len() - 1]), (pos[0], pos[2]));
         // It leaves each end at an angle: never along the line to the host it hops over.
-        assert!(route.points[1].1 < 300.0 - HALO && route.points[route.points.len() - 2].1 < 300.0 - HALO);
-        for &(x, y) in &route.points[2..route.points.len() - 2] {
+        assert!(route[1].1 < 300.0 - HALO && route[route.len() - 2].1 < 300.0 - HALO);
+        for &(x, y) in &route[1..route.len() - 1] {
             let d = ((x - 200.0).powi(2) + (y - 300.0).powi(2)).sqrt();
             assert!((d - HALO - CLEARANCE).abs() < 1e-9, "on the circle: {x} {y}");
         }
-        let route = route.points;
         let top = (0..=1000)
             .map(|k| route_at(&route, f64::from(k) / 1000.0))
             .min_by(|p, q| p.1.total_cmp(&q.1))
             .unwrap();
         assert!(
-            (top.0 - 200.0).abs() < 2.0 && (top.1 - (300.0 - HALO - CLEARANCE)).abs() < 0.1,
+            (top.0 - 200.0).abs() < 4.0 && (top.1 - (300.0 - HALO - CLEARANCE)).abs() < 0.5,
             "over the top: {top:?}"
         );
-        // A column: round the left side both ways, the arc's flags as its travel turns.
+        // A column: round the left side both ways.
         let column = [(100.0, 0.0), (100.0, 200.0), (100.0, 400.0)];
         let down = hops(&column, 0, 2).unwrap();
-        assert_eq!(down.d, "M100.0 0.0 L22.4 163.0 A86 86 0 0 0 22.4 237.0 L100.0 400.0");
+        assert_eq!(ends(&down), ((22.4, 163.0), (22.4, 237.0)));
         let up = hops(&column, 2, 0).unwrap();
-        assert_eq!(up.d, "M100.0 400.0 L22.4 237.0 A86 86 0 0 1 22.4 163.0 L100.0 0.0");
-        let left = down.points.iter().map(|p| p.0).reduce(f64::min).unwrap();
+        assert_eq!(ends(&up), ((22.4, 237.0), (22.4, 163.0)));
+        let left = down.iter().map(|p| p.0).reduce(f64::min).unwrap();
         assert!((left - 14.0).abs() < 1e-9, "{left}");
         // A host above the line but within reach: over it all the same.
         let above = hops(&[(0.0, 300.0), (200.0, 260.0), (500.0, 300.0)], 0, 2).unwrap();
-        assert_eq!(above.d, "M0.0 300.0 L149.1 190.6 A86 86 0 0 1 235.1 181.5 L500.0 300.0");
-        let highest = above.points.iter().map(|p| p.1).reduce(f64::min).unwrap();
+        assert_eq!(ends(&above), ((149.1, 190.6), (235.1, 181.5)));
+        let highest = above.iter().map(|p| p.1).reduce(f64::min).unwrap();
         assert!((highest - (260.0 - HALO - CLEARANCE)).abs() < 0.5, "{highest}");
         // Two hosts in the way: from one circle to the next along the line touching both.
         let row = [(0.0, 300.0), (200.0, 300.0), (400.0, 300.0), (600.0, 300.0)];
         let two = hops(&row, 0, 3).unwrap();
-        assert_eq!(
-            two.d,
-            "M0.0 300.0 L163.0 222.4 A86 86 0 0 1 200.0 214.0 L400.0 214.0 A86 86 0 0 1 437.0 222.4 L600.0 300.0"
-        );
+        assert_eq!(ends(&two), ((163.0, 222.4), (437.0, 222.4)));
+        let straight = two.windows(2).position(|w| w[0] == (200.0, 214.0) && w[1] == (400.0, 214.0));
+        assert!(straight.is_some(), "{two:?}");
         let back = hops(&pos, 2, 0).unwrap();
-        assert_eq!(back.d, "M500.0 300.0 L224.7 217.6 A86 86 0 0 0 163.0 222.4 L0.0 300.0");
-        let back = back.points;
+        assert_eq!(ends(&back), ((224.7, 217.6), (163.0, 222.4)));
         let back_top = (0..=1000).map(|k| route_at(&back, f64::from(k) / 1000.0).1).reduce(f64::min).unwrap();
         assert!((back_top - top.1).abs() < 0.1, "over the top both ways: {back_top}");
     }

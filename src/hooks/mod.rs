@@ -16,7 +16,7 @@ mod use_settings;
 #[cfg(feature = "teacher")]
 mod use_sheet_lesson;
 
-pub use keep_in_sight::{keep_in_sight, stop_watching};
+pub use keep_in_sight::{keep_in_sight, on_resize, stop_watching};
 pub use use_focus_rescue::use_focus_rescue;
 pub use use_hash_route::{initial_route, location_hash, use_hash_route};
 pub use use_keyboard::{Target, key_target, shortcut, use_keyboard_shortcuts};
