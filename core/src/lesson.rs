@@ -547,7 +547,7 @@ impl Lesson {
             // `##Title`: meant as a step, read as narration (the step above would take its
             // anchor and question, unseen). A teacher's lesson is told; ours have none.
             #[cfg(feature = "teacher")]
-            if let Some(m) = heading_slip(line) {
+            if let Some(m) = heading_slip(line).filter(|_| fence.is_none()) {
                 errors.push(err(i, m));
             }
             match steps.last_mut() {

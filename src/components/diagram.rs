@@ -147,7 +147,7 @@ impl Ratio {
     }
 }
 
-/// The drawing for a trace at the default ratio (the hand-outs' and the tests').
+/// The drawing for a trace at the default ratio (the tests').
 #[cfg(test)]
 fn layout(trace: &Trace) -> Layout {
     layout_for(trace, &distinct_labels(trace), DEFAULT_RATIO)
@@ -524,7 +524,7 @@ fn host_node(
 /// cursor, so every step restarts the animation.
 /// How far a link that hops over a host passes from its halo: room for a token.
 const CLEARANCE: f64 = 34.0;
-/// Each half of a hop's arc is drawn for the token's travel as 2^ARC_DEPTH chords.
+/// Each half of a hop's arc is 2^ARC_DEPTH chords: the line drawn, and the token's travel.
 const ARC_DEPTH: u32 = 3;
 
 fn unit((x, y): (f64, f64)) -> (f64, f64) {
@@ -608,8 +608,8 @@ fn hops(pos: &[(f64, f64)], a: usize, b: usize) -> Option<Vec<(f64, f64)>> {
         let from = k.checked_sub(1).map_or_else(|| tangent(p, c, r, n), |j| across(blockers[j].1, c));
         let to = blockers.get(k + 1).map_or_else(|| tangent(q, c, r, n), |&(_, next)| across(c, next));
         points.push(on(c, from));
-        // Over the top: the two points touching lines make lie less than half a turn
-        // apart, on the upper side, the arc's middle between them.
+        // Over the top: the two points lie less than half a turn apart, both on the
+        // upper side, and the arc's middle is between them.
         let mid = (from.0 + to.0, from.1 + to.1);
         let mid = if mid.0 * mid.0 + mid.1 * mid.1 < 1e-12 { n } else { unit(mid) };
         arc_points(c, r, from, mid, ARC_DEPTH, &mut points);

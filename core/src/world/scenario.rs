@@ -396,6 +396,9 @@ mod tests {
                 "line {line}: `##Delivered` is read as narration, not as a step: a step's heading is `## ` with a space, then its title"
             )]
         );
+        // In a code block of the narration it is the block's text.
+        let quoted = format!("{}\n```\n##Delivered\n```\n", text.trim_end());
+        assert!(check_lesson("s", &quoted).is_ok());
         // With another mistake above it, said once all the same; `###` is a heading of the
         // narration, and `##` alone is text.
         let both =
