@@ -161,9 +161,17 @@ fn layout(trace: &Trace) -> Layout {
 /// different label once ([`distinct_labels`]).
 fn layout_for(trace: &Trace, labels: &[Label], ratio: Ratio) -> Layout {
     let scale = |l: &Layout| (ratio.get() / l.width).min(1.0 / l.height);
+    // A drawing as wide as the panel's shape or wider is shown at the panel's width: any
+    // wider one would be shown smaller, so the search ends there.
+    let fills = |l: &Layout| ratio.get() / l.width <= 1.0 / l.height;
     let mut best = layout_at(trace, labels, W);
+    let mut done = fills(&best);
     for k in 1..=10 {
+        if done {
+            break;
+        }
         let next = layout_at(trace, labels, W + 100.0 * f64::from(k));
+        done = fills(&next);
         if scale(&next) > scale(&best) * 1.0001 {
             best = next;
         }
@@ -930,6 +938,13 @@ mod tests {
                 let scale = |l: &Layout| (ratio.get() / l.width).min(1.0 / l.height);
                 let narrowest = layout_at(trace, &labels, W);
                 assert!(scale(&layout) >= scale(&narrowest), "{id} at {ratio:?}");
+                // The search that ends at the first drawing as wide as the panel finds the
+                // largest of every width tried.
+                let largest = (0..=10)
+                    .map(|k| scale(&layout_at(trace, &labels, W + 100.0 * f64::from(k))))
+                    .reduce(f64::max)
+                    .unwrap();
+                assert!(scale(&layout) * 1.0001 >= largest, "{id} at {ratio:?}");
                 assert!(layout.width <= narrowest.width.max(2.0 * W), "{id}: {}", layout.width);
                 // A panel of the drawing's own shape (presenter mode's) keeps the standard
                 // world's width; a wider one has it spread out, its labels on fewer lines.
