@@ -303,14 +303,11 @@ impl Conn {
         }
     }
 
-    /// What the server said, in the clear: to the transcript, and to the client's lines
-    /// (which mask its answer to a `334`).
+    /// What the server said, in the clear: to the transcript (which masks the client's
+    /// answer to a `334`).
     fn told(&mut self, said: &mut Vec<u8>) {
-        if !said.is_empty() {
-            self.log.server(said);
-            self.log.server_sent(said);
-            said.clear();
-        }
+        self.log.server(said);
+        said.clear();
     }
 
     /// STARTTLS (or POP3's STLS) was answered: what follows on the wire is TLS. Whatever the

@@ -70,14 +70,20 @@ impl ClientLines {
         }
     }
 
-    /// What the server sends, line by line (`S:`).
-    pub fn server(&self, bytes: &[u8]) {
-        if self.on && !bytes.is_empty() {
-            self.header();
-            for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
-                eprintln!("S: {}", visible(line.trim_end_matches(['\r', '\n'])));
-            }
+    /// What the server sends: its lines (`S:`), and what they make of the client's next
+    /// ones: after an SMTP `334` the client's answer is a secret; an IMAP login stays under
+    /// way while the server answers with `+`.
+    pub fn server(&mut self, bytes: &[u8]) {
+        if !self.on || bytes.is_empty() {
+            return;
         }
+        self.header();
+        for line in String::from_utf8_lossy(bytes).split_inclusive('\n') {
+            eprintln!("S: {}", visible(line.trim_end_matches(['\r', '\n'])));
+        }
+        let last = bytes.trim_ascii_end().rsplit(|&b| b == b'\n').next().unwrap_or_default();
+        self.challenged = self.protocol == Protocol::Smtp && last.starts_with(b"334");
+        self.logging_in &= last.starts_with(b"+");
     }
 
     /// What happened on the connection beside the commands and replies (TLS starting).
@@ -86,14 +92,6 @@ impl ClientLines {
             self.header();
             eprintln!("-- {text}");
         }
-    }
-
-    /// What the server just sent: after an SMTP `334` the client's answer is a secret; an
-    /// IMAP login stays under way while the server answers with `+`.
-    pub fn server_sent(&mut self, bytes: &[u8]) {
-        let last = bytes.trim_ascii_end().rsplit(|&b| b == b'\n').next().unwrap_or_default();
-        self.challenged = self.protocol == Protocol::Smtp && last.starts_with(b"334");
-        self.logging_in &= last.starts_with(b"+");
     }
 
     /// Bytes from the client.
@@ -275,7 +273,7 @@ mod tests {
         ];
         for (client, server, want) in steps {
             assert_eq!(log.shown(client), want, "{}", String::from_utf8_lossy(client));
-            log.server_sent(server);
+            log.server(server);
         }
         // A line as long as the server reads one is decided whole.
         let long = format!("{} LOGIN bob secret\r\n", "t".repeat(5000));
