@@ -37,6 +37,19 @@ pub struct MyLessons {
     pub lessons: Vec<Kept>,
 }
 
+/// How [`MyLessons::keep`] keeps a lesson.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep<'a> {
+    /// As a new lesson; refused under the title of a kept one.
+    New,
+    /// In place of kept lesson `id` when it has the same title (the lesson it was edited
+    /// from, or the one the teacher chose to replace); a new lesson under any other title,
+    /// and refused under the title of another kept one.
+    Replacing(&'a str),
+    /// As a lesson of its own, even under the title of a kept one.
+    Alongside,
+}
+
 /// True for the id of a lesson kept in the browser.
 pub fn is_mine(id: &str) -> bool {
     id.starts_with(PREFIX)
@@ -83,13 +96,26 @@ impl MyLessons {
         self.lessons.iter().find(|k| k.id == id)
     }
 
-    /// Keeps lesson `text` titled `title`: replaces the kept lesson of the same title (a
-    /// teacher fixing their file), else adds it under a new id. Returns its id. The oldest
-    /// goes when there are too many.
-    pub fn keep(&mut self, title: &str, text: &str) -> String {
-        if let Some(k) = self.lessons.iter_mut().find(|k| k.title == title) {
+    /// Keeps lesson `text` titled `title`, `how` the teacher asked, and returns its id; the
+    /// oldest goes when there are too many. The same text again is the lesson already kept.
+    /// A different lesson under the title of a kept one replaces nothing by itself (a
+    /// colleague's shared lesson, an older copy of a file): `Err` with the kept one's id,
+    /// for the teacher to choose ([`Keep::Replacing`] it, or [`Keep::Alongside`]).
+    pub fn keep(&mut self, title: &str, text: &str, how: Keep) -> Result<String, String> {
+        if let Some(k) = self.lessons.iter().find(|k| k.text == text) {
+            return Ok(k.id.clone());
+        }
+        // Edited in the box and still under its title: the teacher's new version.
+        if let Keep::Replacing(id) = how
+            && let Some(k) = self.lessons.iter_mut().find(|k| k.id == id && k.title == title)
+        {
             k.text = text.to_string();
-            return k.id.clone();
+            return Ok(k.id.clone());
+        }
+        if how != Keep::Alongside
+            && let Some(k) = self.lessons.iter().find(|k| k.title == title)
+        {
+            return Err(k.id.clone());
         }
         let base = slug(title);
         let id = (1..)
@@ -100,7 +126,7 @@ impl MyLessons {
         if self.lessons.len() > MAX_KEPT {
             self.lessons.remove(0);
         }
-        id
+        Ok(id)
     }
 
     pub fn remove(&mut self, id: &str) {
@@ -188,13 +214,13 @@ mod tests {
     #[test]
     fn ids_come_from_titles_and_stay_unique() {
         let mut mine = MyLessons::default();
-        assert_eq!(mine.keep("SMTP, step by step!", "a"), "my-smtp-step-by-step");
-        assert_eq!(mine.keep("SMTP: step by step", "b"), "my-smtp-step-by-step-2");
-        // The same title again: the teacher fixed their file; same id, new text.
-        assert_eq!(mine.keep("SMTP, step by step!", "c"), "my-smtp-step-by-step");
-        assert_eq!(mine.get("my-smtp-step-by-step").unwrap().text, "c");
-        assert_eq!(mine.keep("Ünïcode ½", "d"), "my-n-code");
-        assert_eq!(mine.keep("!!!", "e"), "my-lesson");
+        let mut keep = |title: &str, text: &str| mine.keep(title, text, Keep::New).unwrap();
+        assert_eq!(keep("SMTP, step by step!", "a"), "my-smtp-step-by-step");
+        assert_eq!(keep("SMTP: step by step", "b"), "my-smtp-step-by-step-2");
+        // The same lesson again: the one kept.
+        assert_eq!(keep("SMTP, step by step!", "a"), "my-smtp-step-by-step");
+        assert_eq!(keep("Ünïcode ½", "d"), "my-n-code");
+        assert_eq!(keep("!!!", "e"), "my-lesson");
         assert_eq!(slug(&"word ".repeat(40)).len(), 57);
         mine.remove("my-lesson");
         assert!(mine.get("my-lesson").is_none() && mine.lessons.len() == 3);
@@ -204,11 +230,53 @@ mod tests {
         }
     }
 
+    /// A kept lesson is never replaced by another of its title unless the teacher says so:
+    /// a colleague's shared lesson or an older file would have taken its place unseen.
+    #[test]
+    fn a_lesson_of_the_same_title_replaces_only_when_asked() {
+        let text = |mine: &MyLessons, id: &str| mine.get(id).map(|k| k.text.clone());
+        let mut mine = MyLessons::default();
+        let ours = mine.keep("Our class", "ours", Keep::New).unwrap();
+        // (how, title, text) → what keep says, and the texts kept afterwards.
+        let cases: [(Keep, &str, &str, Result<&str, &str>, &[&str]); 6] = [
+            (Keep::New, "Our class", "theirs", Err("my-our-class"), &["ours"]),
+            // Edited from another lesson, or renamed while edited: never in its place.
+            (Keep::Replacing("my-other"), "Our class", "theirs", Err("my-our-class"), &["ours"]),
+            (
+                Keep::Replacing("my-our-class"),
+                "Our class (2)",
+                "renamed",
+                Ok("my-our-class-2"),
+                &["ours", "renamed"],
+            ),
+            (Keep::Alongside, "Our class", "theirs", Ok("my-our-class-3"), &["ours", "renamed", "theirs"]),
+            (
+                Keep::Replacing("my-our-class"),
+                "Our class",
+                "mended",
+                Ok("my-our-class"),
+                &["mended", "renamed", "theirs"],
+            ),
+            // Its text again, however asked: the lesson kept.
+            (Keep::Alongside, "Our class", "theirs", Ok("my-our-class-3"), &["mended", "renamed", "theirs"]),
+        ];
+        for (how, title, body, want, texts) in cases {
+            assert_eq!(
+                mine.keep(title, body, how),
+                want.map(String::from).map_err(String::from),
+                "{how:?} {body}"
+            );
+            let kept: Vec<_> = mine.lessons.iter().map(|k| k.text.as_str()).collect();
+            assert_eq!(kept, texts, "{how:?} {body}");
+        }
+        assert_eq!(text(&mine, &ours).as_deref(), Some("mended"));
+    }
+
     #[test]
     fn keeps_at_most_max_kept() {
         let mut mine = MyLessons::default();
         for i in 0..MAX_KEPT + 3 {
-            mine.keep(&format!("Lesson {i}"), "x");
+            mine.keep(&format!("Lesson {i}"), &format!("x{i}"), Keep::New).unwrap();
         }
         assert_eq!(mine.lessons.len(), MAX_KEPT);
         assert!(mine.get("my-lesson-0").is_none());
@@ -217,7 +285,7 @@ mod tests {
     #[test]
     fn round_trips_and_sets_aside_what_it_cannot_read() {
         let mut mine = MyLessons::default();
-        mine.keep("A", "---\ntitle: A\n");
+        mine.keep("A", "---\ntitle: A\n", Keep::New).unwrap();
         assert_eq!(MyLessons::from_storage(Some(&mine.to_storage())), (mine, None));
         assert_eq!(MyLessons::from_storage(None), (MyLessons::default(), None));
         for (text, want) in

@@ -7,8 +7,8 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
 use crate::components::icons;
-use crate::hooks::{load_draft, load_my_lessons, save_draft, save_my_lessons};
-use crate::my_lessons::{Kept, MyLessons, share_hash, shared_text};
+use crate::hooks::{DRAFT, DRAFT_OF, SET_ASIDE, load_draft, load_my_lessons, save_draft, save_my_lessons};
+use crate::my_lessons::{Keep, Kept, MyLessons, share_hash, shared_text};
 use crate::route::{self, Route};
 
 /// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
@@ -37,10 +37,62 @@ enum Outcome {
         /// Which of `mistakes` are those of the text put in the box: their lines are links
         /// to the line in the box.
         in_box: Option<usize>,
+        /// Lessons that play, under the title of a different kept one: kept once the
+        /// teacher chooses.
+        clashes: Vec<Clash>,
     },
     /// A notice that came with the page: a shared link that could not be read, or kept
     /// lessons the browser could not read back.
     Notice(String),
+}
+
+/// A lesson that plays, given under the title of a different lesson kept in this browser
+/// (kept lesson `id`): a colleague's shared lesson, an older copy of a file, another
+/// version. Neither replaces the other until the teacher says which to keep.
+#[derive(Clone, Debug, PartialEq)]
+struct Clash {
+    from: String,
+    title: String,
+    text: String,
+    id: String,
+}
+
+/// Where a lesson played from the box is said to come from.
+const FROM_BOX: &str = "The lesson in the box below";
+
+/// The "write one here" box, kept in the browser as the teacher writes (see
+/// [`crate::hooks::DRAFT`]): its text, the id of the kept lesson it is a version of (empty
+/// if none), and the text set aside when another was put in it (empty if none).
+#[derive(Clone)]
+struct TheBox {
+    text: UseStateHandle<String>,
+    of: UseStateHandle<String>,
+    aside: UseStateHandle<String>,
+}
+
+/// Sets `handle` to `text`, kept in the browser under `key` at once (not in an effect: a
+/// lesson played from here leaves the page before the next render).
+fn set_kept(handle: &UseStateHandle<String>, key: &str, text: String) {
+    save_draft(key, &text);
+    handle.set(text);
+}
+
+impl TheBox {
+    /// Puts `text` in the box, as a version of kept lesson `of` (empty: of none). What the
+    /// box held is set aside when it is the teacher's own writing (no kept lesson has it),
+    /// to be put back: a click on Edit, a file or a shared link never loses it.
+    fn put(&self, text: String, of: &str, mine: &MyLessons) {
+        let old = &*self.text;
+        if *old != text && !old.trim().is_empty() && !mine.lessons.iter().any(|k| k.text == *old) {
+            set_kept(&self.aside, SET_ASIDE, old.clone());
+        }
+        set_kept(&self.text, DRAFT, text);
+        self.set_of(of.to_string());
+    }
+
+    fn set_of(&self, id: String) {
+        set_kept(&self.of, DRAFT_OF, id);
+    }
 }
 
 /// Plays kept lesson `id`.
@@ -60,25 +112,31 @@ fn given(from: String, text: String) -> Given {
     (from, text, checked)
 }
 
-/// Keeps every lesson of `all` that plays in the browser, at once, and says what is wrong
-/// with the others, and with the files `unread`. One lesson alone that plays is played; of
-/// more, the page says which were kept and lists every mistake.
+/// Keeps every lesson of `all` that plays in the browser (`how`: see [`Keep`]), at once,
+/// and says what is wrong with the others, and with the files `unread`; a lesson under the
+/// title of a different kept one waits for the teacher's choice. One lesson alone that
+/// plays and is kept is played; of more, the page says which were kept and lists every
+/// mistake. Returns the ids of the lessons kept.
 fn take(
     all: Vec<Given>,
     mut mistakes: Vec<(String, Vec<LessonError>)>,
+    how: Keep,
     kept: &UseStateHandle<Rc<MyLessons>>,
     outcome: &UseStateHandle<Outcome>,
-) {
+) -> Vec<String> {
     let mut mine = MyLessons::clone(kept);
-    let (mut titles, mut ids) = (Vec::new(), Vec::new());
+    let (mut titles, mut ids, mut clashes) = (Vec::new(), Vec::new(), Vec::new());
     // The first text with mistakes is the one put in the box (see `read_files`).
     let mut in_box = None;
     for (from, text, checked) in all {
         match checked {
-            Ok(title) => {
-                ids.push(mine.keep(&title, &text));
-                titles.push(format!("“{title}”"));
-            }
+            Ok(title) => match mine.keep(&title, &text, how) {
+                Ok(id) => {
+                    ids.push(id);
+                    titles.push(format!("“{title}”"));
+                }
+                Err(id) => clashes.push(Clash { from, title, text, id }),
+            },
             Err(m) => {
                 in_box = in_box.or(Some(mistakes.len()));
                 mistakes.push((from, m));
@@ -89,19 +147,44 @@ fn take(
     if saved && !ids.is_empty() {
         kept.set(Rc::new(mine));
     }
+    report(titles, !saved, mistakes, in_box, clashes, &ids, outcome);
+    if saved { ids } else { Vec::new() }
+}
+
+/// Plays the one lesson kept, `ids`, when nothing else is to be said; else says it all. A
+/// choice to be made takes the focus (on its safe answer, "Keep both").
+fn report(
+    kept: Vec<String>,
+    unsaved: bool,
+    mistakes: Vec<(String, Vec<LessonError>)>,
+    in_box: Option<usize>,
+    clashes: Vec<Clash>,
+    ids: &[String],
+    outcome: &UseStateHandle<Outcome>,
+) {
     // Played only from the browser's storage: the player reads it from there.
-    if saved && mistakes.is_empty() && ids.len() == 1 {
-        play(ids.swap_remove(0));
-    } else {
-        outcome.set(Outcome::Report { kept: titles, unsaved: !saved, mistakes, in_box });
+    if let [id] = ids
+        && !unsaved
+        && mistakes.is_empty()
+        && clashes.is_empty()
+        && kept.len() == 1
+    {
+        play(id.clone());
+        return;
     }
+    if !clashes.is_empty() {
+        focus_after_render(|| {
+            web_sys::window()?.document()?.query_selector("[data-testid=keep-both]").ok().flatten()
+        });
+    }
+    outcome.set(Outcome::Report { kept, unsaved, mistakes, in_box, clashes });
 }
 
 /// Reads the files of `list` (opened or dropped), then takes them all at once. The text of
 /// the first one with mistakes goes into the editor, to be mended there; else the last one.
 fn read_files(
     list: Option<web_sys::FileList>,
-    text: UseStateHandle<String>,
+    the_box: TheBox,
     kept: UseStateHandle<Rc<MyLessons>>,
     outcome: UseStateHandle<Outcome>,
 ) {
@@ -122,9 +205,9 @@ fn read_files(
             }
         }
         if let Some((_, t, _)) = all.iter().find(|(_, _, c)| c.is_err()).or(all.last()) {
-            text.set(t.clone());
+            the_box.put(t.clone(), "", &kept);
         }
-        take(all, unread, &kept, &outcome);
+        take(all, unread, Keep::New, &kept, &outcome);
     });
 }
 
@@ -135,11 +218,14 @@ fn read_files(
 pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let loaded = use_memo((), |_| load_my_lessons());
     let kept = use_state(|| Rc::new(loaded.0.clone()));
-    // What was being written in the box when the page was left (a shared link's lesson
-    // takes its place).
-    let text = use_state(|| load_draft().unwrap_or_default());
-    // Whatever puts it there (typing, a file, Edit, a shared link), the box is kept.
-    use_effect_with((*text).clone(), |t| save_draft(t));
+    // What was being written in the box when the page was left. Whatever puts it there
+    // (typing, a file, Edit, a shared link), the box is kept.
+    let the_box = TheBox {
+        text: use_state(|| load_draft(DRAFT)),
+        of: use_state(|| load_draft(DRAFT_OF)),
+        aside: use_state(|| load_draft(SET_ASIDE)),
+    };
+    let text = the_box.text.clone();
     let outcome = use_state(|| match loaded.1.as_ref() {
         Some(notice) => Outcome::Notice(notice.clone()),
         None => Outcome::None,
@@ -149,14 +235,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     // the same page (what the page said of the one before goes, and goes too when the
     // address no longer has a link).
     {
-        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
         let link_said = use_mut_ref(|| false);
         use_effect_with(props.shared.clone(), move |shared| {
             let said_before = link_said.replace(false);
             match shared.as_deref().map(shared_text) {
                 Some(Ok(t)) => {
-                    text.set(t.clone());
-                    take(vec![given("The shared lesson".into(), t)], Vec::new(), &kept, &outcome);
+                    the_box.put(t.clone(), "", &kept);
+                    take(vec![given("The shared lesson".into(), t)], Vec::new(), Keep::New, &kept, &outcome);
                 }
                 Some(Err(why)) => {
                     link_said.replace(true);
@@ -174,20 +260,20 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     });
 
     let onfile = {
-        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
         Callback::from(move |e: Event| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            read_files(input.files(), text.clone(), kept.clone(), outcome.clone());
+            read_files(input.files(), the_box.clone(), kept.clone(), outcome.clone());
             input.set_value("");
         })
     };
     let ondrop = {
-        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             read_files(
                 e.data_transfer().and_then(|d| d.files()),
-                text.clone(),
+                the_box.clone(),
                 kept.clone(),
                 outcome.clone(),
             );
@@ -198,19 +284,63 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let text = text.clone();
         Callback::from(move |e: InputEvent| {
             let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
-            text.set(area.value());
+            set_kept(&text, DRAFT, area.value());
         })
     };
+    // Played from the box, a lesson is kept in place of the one it is a version of, and is
+    // from then on what the box is a version of.
     let onplay = {
-        let (text, kept, outcome) = (text.clone(), kept.clone(), outcome.clone());
+        let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
         Callback::from(move |_: MouseEvent| {
-            take(
-                vec![given("The lesson in the box below".into(), (*text).clone())],
-                Vec::new(),
-                &kept,
-                &outcome,
-            )
+            let of = &*the_box.of;
+            let how = if of.is_empty() { Keep::New } else { Keep::Replacing(of) };
+            let all = vec![given(FROM_BOX.into(), (*the_box.text).clone())];
+            if let [id] = &take(all, Vec::new(), how, &kept, &outcome)[..] {
+                the_box.set_of(id.clone());
+            }
         })
+    };
+    // A lesson under the title of another: kept in the other's place, or beside it.
+    let choose = |at: usize, replace: bool| {
+        let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Outcome::Report { kept: mut titles, unsaved, mistakes, in_box, mut clashes } =
+                (*outcome).clone()
+            else {
+                return;
+            };
+            if at >= clashes.len() {
+                return;
+            }
+            let clash = clashes.remove(at);
+            let mut mine = MyLessons::clone(&kept);
+            let how = if replace { Keep::Replacing(&clash.id) } else { Keep::Alongside };
+            let Ok(id) = mine.keep(&clash.title, &clash.text, how) else { return };
+            let saved = save_my_lessons(&mine);
+            if saved {
+                kept.set(Rc::new(mine));
+                if clash.from == FROM_BOX {
+                    the_box.set_of(id.clone());
+                }
+            }
+            titles.push(format!("“{}”", clash.title));
+            let ids = if saved { vec![id] } else { Vec::new() };
+            report(titles, unsaved || !saved, mistakes, in_box, clashes, &ids, &outcome);
+        })
+    };
+    // What the box held before, back in it (and what it holds now set aside in its turn,
+    // when it is the teacher's own writing), or let go.
+    let put_back = {
+        let (the_box, kept) = (the_box.clone(), kept.clone());
+        Callback::from(move |_: MouseEvent| {
+            let back = (*the_box.aside).clone();
+            set_kept(&the_box.aside, SET_ASIDE, String::new());
+            the_box.put(back, "", &kept);
+        })
+    };
+    let discard = {
+        let aside = the_box.aside.clone();
+        Callback::from(move |_: MouseEvent| set_kept(&aside, SET_ASIDE, String::new()))
     };
     // A removed lesson can be had back (Undo), until another is removed or the page left;
     // the focus goes to Undo rather than to nowhere.
@@ -250,11 +380,12 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             });
         })
     };
-    // Its text back in the box, to be changed and played again (kept under its title).
-    let edit = |t: String| {
-        let (text, box_ref) = (text.clone(), box_ref.clone());
+    // Its text back in the box, to be changed and played again (kept in its place).
+    let edit = |k: &Kept| {
+        let (the_box, kept, box_ref) = (the_box.clone(), kept.clone(), box_ref.clone());
+        let (t, id) = (k.text.clone(), k.id.clone());
         Callback::from(move |_: MouseEvent| {
-            text.set(t.clone());
+            the_box.put(t.clone(), &id, &kept);
             let box_ref = box_ref.clone();
             focus_after_render(move || box_ref.cast());
         })
@@ -308,7 +439,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let report = match &*outcome {
         Outcome::None => Html::default(),
         Outcome::Notice(said) => html! { <p class="notice" role="status">{ said.clone() }</p> },
-        Outcome::Report { kept, unsaved, mistakes, in_box } => {
+        Outcome::Report { kept, unsaved, mistakes, in_box, clashes } => {
             let kept = (!kept.is_empty()).then(|| {
                 let said = match (*unsaved, kept.len()) {
                     (false, _) => format!("Kept, in the list below: {}.", kept.join(", ")),
@@ -321,7 +452,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                         kept.join(", ")
                     ),
                 };
-                html! { <p class="notice" role="status">{ said }</p> }
+                html! { <p class="notice" role="status" data-testid="kept-notice">{ said }</p> }
             });
             let wrong = mistakes.iter().enumerate().map(|(k, (from, mistakes))| {
                 let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
@@ -343,9 +474,23 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     </>
                 }
             });
+            // The title alone does not say which lesson is which: where each comes from does.
+            let clashes = clashes.iter().enumerate().map(|(at, c)| {
+                html! {
+                    <p class="notice" role="status" data-testid="clash">
+                        { format!("{} is titled “{}”, like a different lesson kept in this browser. ", c.from, c.title) }
+                        <button type="button" onclick={choose(at, false)} data-testid="keep-both"
+                            title="Keep it as a lesson of its own, beside the one kept">{ "Keep both" }</button>
+                        { " " }
+                        <button type="button" onclick={choose(at, true)} data-testid="replace"
+                            title="Keep it in place of the one kept under that title">{ "Replace the kept one" }</button>
+                    </p>
+                }
+            });
             html! {
                 <>
                     { for kept }
+                    { for clashes }
                     if !mistakes.is_empty() {
                         <div class="lesson-errors" role="alert" data-testid="lesson-errors">{ for wrong }</div>
                     }
@@ -377,6 +522,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     <span class="muted">{ "or drop them anywhere on this page" }</span>
                 </p>
                 { report }
+                if !the_box.aside.is_empty() {
+                    <p class="notice" role="status" data-testid="set-aside">
+                        { format!("What the box held before ({}) is set aside. ", lines_of(&the_box.aside)) }
+                        <button type="button" onclick={put_back} data-testid="put-back">{ "Put it back" }</button>
+                        { " " }
+                        <button type="button" onclick={discard}>{ "Discard it" }</button>
+                    </p>
+                }
                 <label class="paste" for="lesson-text">{ "Or paste a lesson, or write one here:" }</label>
                 <textarea id="lesson-text" rows="14" spellcheck="false" value={(*text).clone()} {oninput}
                     ref={box_ref.clone()} data-testid="lesson-text" aria-describedby="caret-line"
@@ -386,7 +539,15 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 <p class="muted caret-line" id="caret-line" data-testid="caret-line">
                     { format!("Line {} of {lines}", (*caret).min(lines)) }
                 </p>
-                <p><button type="button" class="button primary" onclick={onplay} data-testid="play-text">{ "Play this lesson" }</button></p>
+                <p>
+                    <button type="button" class="button primary" onclick={onplay} data-testid="play-text"
+                        aria-describedby="play-replaces">{ "Play this lesson" }</button>
+                    if let Some(k) = kept.get(&the_box.of) {
+                        { " " }<span class="muted" id="play-replaces" data-testid="play-replaces">
+                            { format!("Played under the same title, it replaces “{}”, the version it was edited from.", k.title) }
+                        </span>
+                    }
+                </p>
                 <h2>{ "Kept in this browser" }</h2>
                 // Not when a lesson of that title was kept again since (it would be there twice).
                 if let Some((_, lesson)) = (*removed).as_ref().filter(|(_, l)| !kept.lessons.iter().any(|k| k.id == l.id || k.title == l.title)) {
@@ -402,7 +563,11 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                         { for kept.lessons.iter().map(|k| html! {
                             <li key={k.id.clone()} data-lesson={k.id.clone()}>
                                 <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
-                                <button type="button" onclick={edit(k.text.clone())} data-testid="edit"
+                                // Two lessons of one title (both kept, by choice): their ids tell them apart.
+                                if kept.lessons.iter().filter(|o| o.title == k.title).count() > 1 {
+                                    <span class="muted">{ format!(" ({})", k.id) }</span>
+                                }
+                                <button type="button" onclick={edit(k)} data-testid="edit"
                                     aria-label={format!("Edit “{}”", k.title)}
                                     title="Put its text in the box above, to change it and play it again">{ "Edit" }</button>
                                 <button type="button" onclick={share(k.text.clone())}
@@ -415,6 +580,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 }
             </main>
         </div>
+    }
+}
+
+/// "1 line", "12 lines".
+fn lines_of(text: &str) -> String {
+    match text.lines().count() {
+        1 => "1 line".to_string(),
+        n => format!("{n} lines"),
     }
 }
 

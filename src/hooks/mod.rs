@@ -23,7 +23,7 @@ pub use use_keyboard::{Target, key_target, shortcut, use_keyboard_shortcuts};
 pub use use_lesson_loader::{LessonSource, early_ready, early_text, set_lesson_source, use_lesson_loader};
 pub use use_my_lessons::load_my_lessons;
 #[cfg(feature = "teacher")]
-pub use use_my_lessons::{load_draft, save_draft, save_my_lessons};
+pub use use_my_lessons::{DRAFT, DRAFT_OF, SET_ASIDE, load_draft, save_draft, save_my_lessons};
 pub use use_next_frame::use_next_frame;
 pub use use_play_timer::use_play_timer;
 pub use use_presenting::{presenting_now, use_presenting};

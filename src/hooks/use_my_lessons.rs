@@ -16,21 +16,28 @@ pub fn save_my_lessons(mine: &MyLessons) -> bool {
     storage().is_some_and(|s| s.set_item(KEY, &mine.to_storage()).is_ok())
 }
 
-/// Where the text in the "write one here" box is kept while a teacher writes: a reload, a
-/// click away and back, a closed tab lose none of it.
+/// What the "write one here" box keeps while a teacher writes, so that a reload, a click
+/// away and back, a closed tab lose none of it: its text, …
 #[cfg(feature = "teacher")]
-const DRAFT_KEY: &str = "mailroom.lesson-draft";
+pub const DRAFT: &str = "mailroom.lesson-draft";
+/// … the id of the kept lesson it is a version of (put there with Edit, or played from
+/// there), which playing it replaces, …
+#[cfg(feature = "teacher")]
+pub const DRAFT_OF: &str = "mailroom.lesson-draft-of";
+/// … and the text it held before another was put in it (Edit, a file, a shared link).
+#[cfg(feature = "teacher")]
+pub const SET_ASIDE: &str = "mailroom.lesson-draft-aside";
 
-/// The lesson being written in the box, as it was left.
+/// What the box kept under `key` (one of the three above), as it was left; empty if none.
 #[cfg(feature = "teacher")]
-pub fn load_draft() -> Option<String> {
-    storage().and_then(|s| s.get_item(DRAFT_KEY).ok().flatten())
+pub fn load_draft(key: &str) -> String {
+    storage().and_then(|s| s.get_item(key).ok().flatten()).unwrap_or_default()
 }
 
-/// Keeps what is in the box (nothing kept for an empty box).
+/// Keeps `text` under `key` (nothing kept for an empty one).
 #[cfg(feature = "teacher")]
-pub fn save_draft(text: &str) {
+pub fn save_draft(key: &str, text: &str) {
     if let Some(s) = storage() {
-        let _ = if text.is_empty() { s.remove_item(DRAFT_KEY) } else { s.set_item(DRAFT_KEY, text) };
+        let _ = if text.is_empty() { s.remove_item(key) } else { s.set_item(key, text) };
     }
 }

@@ -565,6 +565,14 @@ test('8. the dot-stuffed line is shown and its extra dot marked', async () => {
     const row = document.querySelector('[data-testid=transcript-row][aria-current=step]');
     return row?.getAttribute('aria-selected') === 'true' && !row.querySelector('.wire-gap');
   });
+  // The empty line that ends the header (and those of the body) stands a line high.
+  const heights = await page.evaluate(() => {
+    const lines = [...document.querySelectorAll('[aria-current=step] .wire-line')];
+    const height = (l) => l.getBoundingClientRect().height;
+    const empty = lines.filter((l) => l.textContent === '').map(height);
+    return { empty, line: Math.min(...lines.filter((l) => l.textContent !== '').map(height)) };
+  });
+  assert.ok(heights.empty.length > 0 && heights.empty.every((h) => h >= heights.line - 1), JSON.stringify(heights));
   await waitUntil(page, 'the stuffed line still in view', () => {
     const l = document.querySelector('[aria-current=step] [data-testid=stuffed-line]');
     const list = document.querySelector('[data-testid=transcript]');

@@ -186,7 +186,7 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
     { name: 'second.md', mimeType: 'text/markdown', buffer: Buffer.from(titled('Second of two')) },
   ]);
   await page.waitForFunction(() => /^broken\.md has a mistake;[^]*line 3: unknown path/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
-  assert.match(await page.locator('[data-testid=your-lessons] .notice').innerText(), /^Kept, in the list below: “First of two”, “Second of two”\.$/);
+  assert.match(await page.locator('[data-testid=kept-notice]').innerText(), /^Kept, in the list below: “First of two”, “Second of two”\.$/);
   for (const id of ['my-first-of-two', 'my-second-of-two', 'my-our-own-bounce']) {
     await page.locator(`[data-testid=kept] li[data-lesson=${id}]`).waitFor();
   }
@@ -199,7 +199,7 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
     { name: 'huge.md', mimeType: 'text/markdown', buffer: Buffer.alloc(2 * 1024 * 1024, 'a') },
   ]);
   await page.waitForFunction(() => /^huge\.md has a mistake;[^]*too large/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
-  assert.match(await page.locator('[data-testid=your-lessons] .notice').innerText(), /“Third of two”/);
+  assert.match(await page.locator('[data-testid=kept-notice]').innerText(), /“Third of two”/);
   assert.match(page.url(), /#\/yours$/);
   await page.getByRole('button', { name: 'Remove “Third of two”' }).click();
   // Kept for good: after a reload, both are still there.
@@ -277,6 +277,79 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await context.close();
   assert.deepEqual(errors, []);
   assert.deepEqual(offsite, []);
+});
+
+test("a lesson under a kept one's title replaces it only when the teacher says; the box's writing is never lost", { timeout: 180_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  const box = page.locator('[data-testid=lesson-text]');
+  // What the browser keeps (`version:` and base64 of the lessons, their texts as written).
+  const keptTexts = async () => {
+    const saved = await page.evaluate(() => localStorage.getItem('mailroom.lessons'));
+    return Buffer.from(saved.split(':')[1], 'base64').toString();
+  };
+  const yours = async () => {
+    await page.goto(`${server.url}/full/#/yours`);
+    await box.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  };
+  const shared = (text) => `${server.url}/full/#/shared/${Buffer.from(text).toString('base64url')}`;
+  const MINE = GOOD.replace('Alice writes to', 'Alice, in a hurry, writes to');
+  const THEIRS = GOOD.replace('Bob\'s provider knows its users.', 'Only Bob\'s provider knows its users.');
+
+  // Written in the box and played: kept; changed and played again, kept in its place (the
+  // page says so beside the button).
+  await yours();
+  await box.fill(GOOD);
+  await page.locator('[data-testid=play-text]').click();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  await yours();
+  assert.match(await page.locator('[data-testid=play-replaces]').innerText(), /replaces “Our own bounce”/);
+  await box.fill(MINE);
+  await page.locator('[data-testid=play-text]').click();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  let stored = await keptTexts();
+  assert.ok(stored.includes('in a hurry') && !stored.includes('Alice writes to'), 'one lesson, the new version');
+
+  // A colleague's lesson of the same title, by a shared link: kept by neither until the
+  // teacher chooses, the focus on the safe choice.
+  await yours();
+  await page.goto(shared(THEIRS));
+  await page.locator('[data-testid=clash]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.match(await page.locator('[data-testid=clash]').innerText(), /^The shared lesson is titled “Our own bounce”, like a different lesson kept in this browser\./);
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'keep-both');
+  stored = await keptTexts();
+  assert.ok(stored.includes('in a hurry') && !stored.includes('Only Bob'), 'nothing replaced yet');
+  await page.keyboard.press('Enter');
+  await lessonShown(page, 'my-our-own-bounce-2', FIRST_LOAD_TIMEOUT);
+  await yours();
+  const items = page.locator('[data-testid=kept] li');
+  assert.deepEqual(await items.allInnerTexts().then((t) => t.map((x) => x.split('\n')[0].replace(/Edit.*$/, '').trim())),
+    ['Our own bounce (my-our-own-bounce)', 'Our own bounce (my-our-own-bounce-2)']);
+
+  // The teacher's own writing, then Edit: set aside, not lost, across a reload; put back.
+  await box.fill('My own lesson, half written');
+  await page.locator('[data-testid=kept] li[data-lesson=my-our-own-bounce]').getByRole('button', { name: /^Edit/ }).click();
+  assert.equal(await box.inputValue(), MINE);
+  await page.locator('[data-testid=set-aside]').waitFor();
+  assert.match(await page.locator('[data-testid=set-aside]').innerText(), /^What the box held before \(1 line\) is set aside\./);
+  await page.reload();
+  await page.locator('[data-testid=set-aside]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator('[data-testid=put-back]').click();
+  assert.equal(await box.inputValue(), 'My own lesson, half written');
+  await page.locator('[data-testid=set-aside]').waitFor({ state: 'detached' });
+
+  // Another version by a link, and this time the kept one replaced (the box's writing set
+  // aside again, and the first of the two lessons of that title given the new text).
+  const NEWER = MINE.replace('in a hurry', 'in a great hurry');
+  await page.goto(shared(NEWER));
+  await page.locator('[data-testid=clash]').waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  await page.locator('[data-testid=set-aside]').waitFor();
+  await page.locator('[data-testid=replace]').click();
+  await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
+  stored = await keptTexts();
+  assert.ok(stored.includes('in a great hurry') && stored.includes('Only Bob') && !stored.includes('in a hurry,'), stored.slice(0, 300));
+  await context.close();
+  assert.deepEqual(errors, []);
 });
 
 test('the guide to writing a lesson opens as a page, and leads back', { timeout: 60_000 }, async () => {
