@@ -300,6 +300,11 @@ pub trait Session {
     #[cfg(feature = "trust")]
     fn handle_verdict(&mut self, _verdict: Verdict, _now: SimTime, _env: &mut dyn Env) {}
 
+    /// The host started (`true`) or stopped checking the senders of mail arriving on this
+    /// session's port: from the session's next end of data on, as for a new session.
+    #[cfg(feature = "trust")]
+    fn check_senders(&mut self, _on: bool) {}
+
     /// The machine itself, for a driver that needs what only its protocol knows (the
     /// outcome of an SMTP client's delivery attempt).
     fn as_any(&self) -> &dyn std::any::Any;

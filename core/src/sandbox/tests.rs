@@ -467,6 +467,22 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     );
 }
 
+/// A check set while a connection is open applies to its next message, as a fault does
+/// (it applied only to connections opened after it: the fake was taken with a `250`).
+#[cfg(feature = "trust")]
+#[test]
+fn a_check_set_with_a_connection_open_checks_its_next_message() {
+    for at in 1..=4 {
+        let mut lines = TYPED_TRANSACTION.to_vec();
+        lines.insert(at, "fault check mx.example.net spf");
+        let (s, refused) = Sandbox::replay(world(), lines.into_iter());
+        assert_eq!(refused, None);
+        // The last 250 or 550: the answer to the message (QUIT's is 221).
+        let answer = replies(&s).into_iter().rfind(|r| r == "250" || r == "550");
+        assert_eq!(answer.as_deref(), Some("550"), "set after {:?}", TYPED_TRANSACTION[at - 1]);
+    }
+}
+
 #[cfg(feature = "pop3")]
 #[test]
 fn a_command_the_server_does_not_know_is_explained_before_its_answer() {

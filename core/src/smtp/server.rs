@@ -1008,6 +1008,13 @@ impl Session for SmtpServer {
     /// The host checked the message (RFC 7208 §2.5, RFC 6376 §6, RFC 7489 §6.6): take it
     /// with the host's header fields on top and answer `250`, or refuse it; then read what
     /// the client sent meanwhile.
+    /// As a new session's: mail handed in on the submission port, by the host's own users,
+    /// is not checked.
+    #[cfg(feature = "trust")]
+    fn check_senders(&mut self, on: bool) {
+        self.config.check_senders = on && !self.config.submission;
+    }
+
     #[cfg(feature = "trust")]
     fn handle_verdict(&mut self, verdict: Verdict, now: SimTime, env: &mut dyn Env) {
         let Reading::Checking { .. } = self.reading else {

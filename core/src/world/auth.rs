@@ -14,7 +14,7 @@ use crate::store::SpecialUse;
 use crate::trace::{ConnId, EventKind, HostId};
 
 use super::host::HostEnv;
-use super::{Action, Lookup, World, idx};
+use super::{Action, Lookup, Service, World, idx};
 
 /// A check under way: for the message that connection `conn` is waiting to hear about.
 pub(super) struct AuthJob {
@@ -38,9 +38,19 @@ pub struct Authentication {
 
 impl World {
     /// The host checks senders of mail arriving on port 25 (`check HOST spf dkim dmarc`).
+    /// Sessions already open on that port check from their next message on, as new ones
+    /// do (a sandbox's `check` takes effect at once, as its faults do).
     pub fn check_senders(&mut self, host: HostId, checks: Checks) {
         if let Some(m) = self.mail_mut(host) {
             m.auth.checks = checks;
+        }
+        let on = checks.any();
+        let services = &self.hosts[host].services;
+        let smtp = |port: u16| services.get(&port) == Some(&Service::Smtp);
+        for conn in self.conns.iter_mut().filter(|c| c.server == host && smtp(c.port)) {
+            if let Some(machine) = conn.ends[idx(Side::Server)].machine.as_mut() {
+                machine.check_senders(on);
+            }
         }
     }
 
