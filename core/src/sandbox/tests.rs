@@ -475,7 +475,7 @@ fn a_check_set_with_a_connection_open_checks_its_next_message() {
     for at in 1..=4 {
         let mut lines = TYPED_TRANSACTION.to_vec();
         lines.insert(at, "fault check mx.example.net spf");
-        let (s, refused) = Sandbox::replay(world(), lines.into_iter());
+        let (s, refused) = Sandbox::replay(world(), lines);
         assert_eq!(refused, None);
         // The last 250 or 550: the answer to the message (QUIT's is 221).
         let answer = replies(&s).into_iter().rfind(|r| r == "250" || r == "550");
