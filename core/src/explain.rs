@@ -202,8 +202,8 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     ),
     e(
         "451",
-        "Local error in processing",
-        "Something went wrong on the server, or it asks the client to come back later: a greylisting server answers 451 to a sender it has not seen before, because real mail servers retry and most spam programs do not. The 4 means temporary: the sender's queue tries again later.",
+        "Action aborted, for now",
+        "Not this time: a problem on the server's side (\"local error in processing\") or a policy (enhanced code 4.7.1). A greylisting server answers 451 4.7.1 to a sender it has not seen before: real mail servers retry, most spam programs do not. The 4 means temporary: the sender's queue tries again later.",
         "RFC 5321 §4.2.3, §4.5.4.1",
     ),
     e(
@@ -394,7 +394,12 @@ pub const ENHANCED: &[Explanation] = &[
         "RFC 3463 §3.5",
     ),
     e("2.1.0", "Sender address accepted", "The envelope sender is valid.", "RFC 3463 §3.2"),
-    e("2.1.5", "Recipient accepted", "The destination address is valid.", "RFC 3463 §3.2"),
+    e(
+        "2.1.5",
+        "Recipient accepted",
+        "The server takes mail for this address: its own mailbox, or one it relays (a relay cannot know if the mailbox exists).",
+        "RFC 3463 §3.2",
+    ),
     e(
         "2.5.0",
         "Other or undefined protocol status",

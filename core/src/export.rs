@@ -325,9 +325,10 @@ pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
 /// lesson's earliest question whose answer the steps after it would draw
 /// ([`crate::question::asked_at`]: before its event and the notes its sender wrote just
 /// before, such as "SPF fail: …"): an `outcome` question ("delivered or bounced?": the
-/// bounce's arrows, or the delivery), or a `reply` question answered by a refusal
+/// bounce's arrows, or the delivery), a `reply` question answered by a refusal
 /// ([`refuses`]: the bounce written, the session given up and tried again, would tell a
-/// 550 or a 451 from a 250); without one, all of them.
+/// 550 or a 451 from a 250), or a `speaker` question that its own line answers
+/// ([`told_by_their_line`]); without one, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
     let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter();
     let refused = asked(lesson, run, QuestionKind::Reply)
@@ -335,9 +336,22 @@ pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
         .filter(|&a| run.trace.events.get(a).is_some_and(refuses));
     outcomes
         .chain(refused)
+        .chain(told_by_their_line(lesson, run))
         .map(|a| crate::question::asked_at(&run.trace, a))
         .min()
         .unwrap_or(run.trace.events.len())
+}
+
+/// The events of `speaker` questions that their line on the diagram answers even without
+/// its arrowhead: a choice names a host at neither end of it ("who asks DNS?" of three
+/// hosts: the line to the resolver, and the queries after it, show which).
+fn told_by_their_line<'a>(lesson: &'a Lesson, run: &'a LessonRun) -> impl Iterator<Item = usize> + 'a {
+    lesson.steps.iter().zip(&run.anchors).filter_map(|(step, &at)| {
+        let (q, e) = (step.question.as_ref()?, run.trace.events.get(at?)?);
+        let elsewhere =
+            |c: &String| crate::question::host_named(&run.trace, c).is_some_and(|h| h != e.from && h != e.to);
+        (q.kind == QuestionKind::Speaker && q.choices.iter().any(elsewhere)).then_some(e.index)
+    })
 }
 
 /// A reply that refuses: an SMTP code from 400 up (RFC 5321 §4.2.1: 4yz failed for now,

@@ -27,7 +27,7 @@
 //!   of its recipients). Its message: see [`message_of`]. Choices default to both.
 
 use crate::mail;
-use crate::trace::{EventKind, ImapResponse, Status, Trace, TraceEvent};
+use crate::trace::{EventKind, HostId, ImapResponse, Status, Trace, TraceEvent};
 
 /// The most choices a question offers.
 pub const MAX_CHOICES: usize = 8;
@@ -65,6 +65,15 @@ pub struct Question {
     /// own, tested ones: their errors name the step's line.
     #[cfg(feature = "teacher")]
     pub line: usize,
+}
+
+/// The host a `speaker` question's choice names: by its label, its name or the name's
+/// first part, in any case.
+pub(crate) fn host_named(trace: &Trace, choice: &str) -> Option<HostId> {
+    trace.hosts.iter().position(|h| {
+        let short = h.name.split('.').next().unwrap_or_default();
+        [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(choice))
+    })
 }
 
 /// Where a question about event `at` is asked, as a cursor (the events before it shown):
@@ -297,16 +306,8 @@ impl Question {
             return Err(format!("its `answer: {expect}` is not what happens: the answer is {text}"));
         }
         if self.kind == QuestionKind::Speaker {
-            let unknown: Vec<&String> = self
-                .choices
-                .iter()
-                .filter(|c| {
-                    !trace.hosts.iter().any(|h| {
-                        let short = h.name.split('.').next().unwrap_or_default();
-                        [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(c))
-                    })
-                })
-                .collect();
+            let unknown: Vec<&String> =
+                self.choices.iter().filter(|c| host_named(trace, c).is_none()).collect();
             if let Some(c) = unknown.first() {
                 #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
                 let mut m = format!("the choice `{c}` names no host of this world");

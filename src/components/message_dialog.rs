@@ -159,7 +159,7 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         (View::Source, true) => html! {
             <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>
         },
-        _ => html! { { "What the message says, read part by part." } },
+        _ => html! { { "Read out of the message for you; Source shows its text." } },
     };
     let body = if *current == View::Source {
         html! {

@@ -148,7 +148,7 @@ pub fn TranscriptRow(props: &TranscriptRowProps) -> Html {
                         PreviewLine::Line(i) => data_line(&lines[i].0, lines[i].1, show_end),
                         PreviewLine::Gap(n) => html! {
                             <span class="wire-gap">
-                                { format!("⋮ {n} more {}: select the row to see all", if n == 1 { "line" } else { "lines" }) }
+                                { format!("⋮ {n} more {}: click (or Enter) to see all", if n == 1 { "line" } else { "lines" }) }
                             </span>
                         },
                     }) }

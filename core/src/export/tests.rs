@@ -278,6 +278,31 @@ fn worksheets_blank_the_replies_the_questions_ask_about_else_every_coded_reply()
     }
 }
 
+/// "Who asks DNS?" of three hosts: the query's line runs from the asker to the resolver, so
+/// it answers the question even without its arrowhead (and the queries after it as well):
+/// the worksheet stops before it. "Who speaks first?" of a line's two ends does not.
+#[test]
+fn a_worksheet_stops_before_a_speaker_question_its_line_would_answer() {
+    let all = lessons();
+    let find = |id: &str| all.iter().find(|(l, _)| l.id == id).unwrap();
+    let speaker = |lesson: &Lesson, run: &LessonRun| -> Vec<usize> {
+        let asked = lesson.steps.iter().zip(&run.anchors);
+        let speaker =
+            asked.filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Speaker));
+        speaker.filter_map(|(_, a)| *a).collect()
+    };
+    // (lesson, whether its worksheet stops before its speaker question)
+    for (id, stops) in [("dns-and-mx", true), ("forwarded", true), ("sending-an-email", false)] {
+        let (lesson, run) = find(id);
+        let asked = speaker(lesson, run);
+        let end = worksheet_end(lesson, run);
+        assert_eq!(asked.len(), 1, "{id}");
+        let at = crate::question::asked_at(&run.trace, asked[0]);
+        assert_eq!(end == at, stops, "{id}: ends at {end}, asked at {at}");
+        assert_eq!(unsaid_senders(lesson, run).contains(&asked[0]), !stops, "{id}");
+    }
+}
+
 /// A question on how a message ends ("delivered or bounced?") is answered by the steps after
 /// it (the bounce's arrows, the delivery): a worksheet's conversation stops before its
 /// event, so that nothing drawn gives the answer away.
@@ -296,12 +321,16 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
             .filter_map(|(_, a)| *a)
             .map(|a| crate::question::asked_at(&run.trace, a))
             .min();
+        // The other stops: a refused reply, a speaker question its line would answer (see
+        // the tests of each).
+        let told = super::told_by_their_line(&lesson, &run).map(|a| crate::question::asked_at(&run.trace, a));
+        let other = refused(&lesson, &run).into_iter().chain(told).min();
         let Some(at) = asked else {
-            assert!(end == run.trace.events.len() || refused(&lesson, &run) == Some(end), "{}", lesson.id);
+            assert_eq!(end, other.unwrap_or(run.trace.events.len()), "{}", lesson.id);
             continue;
         };
         cut += 1;
-        assert_eq!(end, refused(&lesson, &run).map_or(at, |r| r.min(at)), "{}", lesson.id);
+        assert_eq!(end, other.map_or(at, |r| r.min(at)), "{}", lesson.id);
         // Nothing the worksheet leaves blank or headless lies beyond what it draws.
         assert!(blanks(&lesson, &run).iter().chain(&unsaid_senders(&lesson, &run)).all(|&b| b < end));
         // What answers it, a delivery or a bounce, comes in the steps left out.
