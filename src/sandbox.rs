@@ -382,6 +382,21 @@ pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
     lines.iter().map(|l| if *l == "EHLO" { ehlo.clone() } else { l.to_string() }).collect()
 }
 
+/// The hints still ahead, in order, after the ones a person has typed (`typed`: every line
+/// typed into the connection, in order; a line that is no hint moves nothing, a hint typed
+/// again later in the list moves on to it); all of them again once the last was typed (a
+/// second message, a new session). The first is the next line to try: clicking it again
+/// and again typed the first hint each time (six `From:` fields in one message).
+pub fn hints_ahead<'a>(mut hints: Vec<String>, typed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut at = 0;
+    for line in typed {
+        if let Some(k) = hints.get(at..).and_then(|rest| rest.iter().position(|h| h == line)) {
+            at = (at + k + 1) % hints.len();
+        }
+    }
+    hints.split_off(at)
+}
+
 /// The server of connection `c` is reading a message (after `354`, up to the lone dot)
 /// after the last event: what is typed now is the message's.
 pub fn in_data(trace: &Trace, c: &Opened) -> bool {

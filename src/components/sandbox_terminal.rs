@@ -4,7 +4,7 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{SandboxAction, TermLine, hints, in_data, typable_ports};
+use crate::sandbox::{SandboxAction, TermLine, hints, hints_ahead, in_data, typable_ports};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -258,7 +258,10 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))).into_iter().map(|h| html! {
+                            { for hints_ahead(
+                                hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))),
+                                lines.iter().filter_map(|l| if let TermLine::Typed(t) = l { Some(t.as_str()) } else { None }),
+                            ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.
                                     { if h.is_empty() { "(an empty line)".to_string() } else { h } }

@@ -401,3 +401,31 @@ fn clock_and_ports() {
     assert_eq!(typable_ports(&world, "ns.example.org"), []);
     assert_eq!(typable_ports(&world, "nowhere.example"), []);
 }
+
+/// The hints go on from the last one typed: the first is always the next line to try.
+#[test]
+fn the_hints_go_on_from_the_last_one_typed() {
+    let message = hints("smtp", "x", true);
+    let ahead = |typed: &[&str]| hints_ahead(message.clone(), typed.iter().copied());
+    // (typed, the first hint shown, how many)
+    let cases: [(&[&str], &str, usize); 7] = [
+        (&[], "From: Alice <alice@example.org>", 6),
+        (&["EHLO x", "MAIL FROM:<a@b>", "DATA"], "From: Alice <alice@example.org>", 6),
+        (&["From: Alice <alice@example.org>"], "To: Bob <bob@example.net>", 5),
+        // Its own lines between them move nothing; a later hint moves on to it.
+        (&["From: Alice <alice@example.org>", "Cc: Carol <c@d>"], "To: Bob <bob@example.net>", 5),
+        (&["From: Alice <alice@example.org>", ""], "Hello Bob!", 2),
+        (&["From: Alice <alice@example.org>", "", "Hello Bob!"], ".", 1),
+        // The message ended: a second one starts from the top.
+        (&["From: Alice <alice@example.org>", "", "Hello Bob!", "."], "From: Alice <alice@example.org>", 6),
+    ];
+    for (typed, first, n) in cases {
+        let got = ahead(typed);
+        assert_eq!((got.first().map(String::as_str), got.len()), (Some(first), n), "{typed:?}");
+    }
+    // Submission's EHLO comes twice: the second is the one after STARTTLS.
+    let submission = hints("submission", "x", false);
+    let got = hints_ahead(submission, ["EHLO x", "STARTTLS", "EHLO x"]);
+    assert!(got[0].starts_with("AUTH PLAIN"), "{got:?}");
+    assert!(hints_ahead(Vec::new(), ["x"]).is_empty());
+}

@@ -483,6 +483,38 @@ fn a_check_set_with_a_connection_open_checks_its_next_message() {
     }
 }
 
+/// A message the provider cannot sign (two From: fields, typed by hand) says so: it went
+/// out unsigned without a word.
+#[cfg(feature = "trust")]
+#[test]
+fn a_message_with_two_from_fields_is_said_to_go_unsigned() {
+    let notes = |from_lines: &[&str]| -> Vec<String> {
+        let mut lines = vec![
+            "open laptop.example.org smtp.example.org 587",
+            "type 1 EHLO laptop.example.org",
+            "type 1 STARTTLS",
+            "type 1 EHLO laptop.example.org",
+            "type 1 AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
+            "type 1 MAIL FROM:<alice@example.org>",
+            "type 1 RCPT TO:<bob@example.net>",
+            "type 1 DATA",
+        ];
+        lines.extend(from_lines.iter().copied());
+        lines.extend(["type 1 ", "type 1 Hello", "type 1 ."]);
+        let (s, refused) = Sandbox::replay(world(), lines);
+        assert_eq!(refused, None);
+        let notes = s.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(TraceEvent::text);
+        notes.filter(|n| n.contains("DKIM")).collect()
+    };
+    let one = notes(&["type 1 From: Alice <alice@example.org>"]);
+    assert!(one.iter().any(|n| n.starts_with("signs the message with DKIM for example.org")), "{one:?}");
+    let two = notes(&["type 1 From: Alice <alice@example.org>", "type 1 From: Alice <alice@example.org>"]);
+    assert_eq!(
+        two,
+        ["does not sign the message with DKIM: the message has 2 From: fields, and DMARC needs exactly one."]
+    );
+}
+
 #[cfg(feature = "pop3")]
 #[test]
 fn a_command_the_server_does_not_know_is_explained_before_its_answer() {
