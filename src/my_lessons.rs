@@ -134,6 +134,46 @@ impl MyLessons {
     }
 }
 
+/// The most texts the "write one here" box keeps set aside (the oldest goes).
+#[cfg(any(feature = "teacher", test))]
+pub const MAX_SET_ASIDE: usize = 20;
+
+/// What the "write one here" box set aside when another text was put in it (Edit, a file,
+/// a shared link): the teacher's own writing, newest first, each with the id of the kept
+/// lesson it was a version of (empty: none), to be put back.
+#[cfg(any(feature = "teacher", test))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub texts: Vec<(String, String)>,
+}
+
+#[cfg(any(feature = "teacher", test))]
+impl SetAside {
+    /// Reads what [`SetAside::to_storage`] wrote (nothing, or something unreadable: none).
+    pub fn from_storage(text: &str) -> SetAside {
+        crate::saved::decode(Some(text).filter(|t| !t.is_empty()), VERSION, "", "").0
+    }
+
+    /// Nothing when nothing is set aside.
+    pub fn to_storage(&self) -> String {
+        if self.texts.is_empty() { String::new() } else { crate::saved::encode(VERSION, self) }
+    }
+
+    /// Sets `text` (a version of kept lesson `of`) aside, on top, unless it is there already.
+    pub fn push(&mut self, of: &str, text: &str) {
+        if self.texts.iter().any(|(_, t)| t == text) {
+            return;
+        }
+        self.texts.insert(0, (of.to_string(), text.to_string()));
+        self.texts.truncate(MAX_SET_ASIDE);
+    }
+
+    /// The text set aside last, and the id of the lesson it was a version of.
+    pub fn pop(&mut self) -> Option<(String, String)> {
+        (!self.texts.is_empty()).then(|| self.texts.remove(0))
+    }
+}
+
 /// Base64 with the URL-safe alphabet of RFC 4648 §5 and no padding: nothing in it needs
 /// escaping in an address.
 #[cfg(any(feature = "teacher", test))]
@@ -270,6 +310,28 @@ mod tests {
             assert_eq!(kept, texts, "{how:?} {body}");
         }
         assert_eq!(text(&mine, &ours).as_deref(), Some("mended"));
+    }
+
+    /// Nothing the teacher wrote is lost to another text put in the box: each goes on top,
+    /// once, and comes back newest first with the lesson it was a version of.
+    #[test]
+    fn texts_set_aside_come_back_newest_first() {
+        let mut aside = SetAside::default();
+        assert_eq!(SetAside::from_storage(&aside.to_storage()), aside);
+        assert_eq!(aside.to_storage(), "");
+        aside.push("", "draft");
+        aside.push("my-a", "edited a");
+        aside.push("", "draft");
+        assert_eq!(SetAside::from_storage(&aside.to_storage()), aside);
+        assert_eq!(aside.pop(), Some(("my-a".into(), "edited a".into())));
+        assert_eq!(aside.pop(), Some((String::new(), "draft".into())));
+        assert_eq!(aside.pop(), None);
+        for i in 0..MAX_SET_ASIDE + 2 {
+            aside.push("", &format!("text {i}"));
+        }
+        assert_eq!(aside.texts.len(), MAX_SET_ASIDE);
+        assert_eq!(aside.texts[0].1, format!("text {}", MAX_SET_ASIDE + 1), "the newest kept");
+        assert_eq!(SetAside::from_storage("junk"), SetAside::default());
     }
 
     #[test]

@@ -382,19 +382,27 @@ pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
     lines.iter().map(|l| if *l == "EHLO" { ehlo.clone() } else { l.to_string() }).collect()
 }
 
-/// The hints still ahead, in order, after the ones a person has typed (`typed`: every line
-/// typed into the connection, in order; a line that is no hint moves nothing, a hint typed
-/// again later in the list moves on to it); all of them again once the last was typed (a
-/// second message, a new session). The first is the next line to try: clicking it again
-/// and again typed the first hint each time (six `From:` fields in one message).
+/// The hints in the order to try them: from the one after the last typed (`typed`: every
+/// line typed into the connection, in order), round to the ones before it (a second
+/// message, a new session). A line matches the hint of its command or header field (the
+/// text before its first space or colon: `From: Me <me@example.org>` is `From:`'s), the
+/// next one ahead first, else the first; a line that is none moves nothing. The first hint
+/// is the next line to try: clicking it again and again typed the first hint each time
+/// (six `From:` fields in one message).
 pub fn hints_ahead<'a>(mut hints: Vec<String>, typed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    fn key(line: &str) -> &str {
+        line.split([' ', ':']).next().unwrap_or_default()
+    }
     let mut at = 0;
     for line in typed {
-        if let Some(k) = hints.get(at..).and_then(|rest| rest.iter().position(|h| h == line)) {
-            at = (at + k + 1) % hints.len();
+        let of_line = |h: &String| key(h).eq_ignore_ascii_case(key(line));
+        let ahead = hints.get(at..).and_then(|rest| rest.iter().position(of_line)).map(|k| at + k);
+        if let Some(k) = ahead.or_else(|| hints.iter().position(of_line)) {
+            at = (k + 1) % hints.len();
         }
     }
-    hints.split_off(at)
+    hints.rotate_left(at);
+    hints
 }
 
 /// The server of connection `c` is reading a message (after `354`, up to the lone dot)

@@ -343,14 +343,15 @@ pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
 }
 
 /// The events of `speaker` questions that their line on the diagram answers even without
-/// its arrowhead: a choice names a host at neither end of it ("who asks DNS?" of three
-/// hosts: the line to the resolver, and the queries after it, show which).
+/// its arrowhead: fewer than two of the choices are at its ends ("who asks DNS?" of three
+/// hosts: the line to the resolver, and the queries after it, show which; of the line's two
+/// ends, or of those and a third host, the question stands).
 fn told_by_their_line<'a>(lesson: &'a Lesson, run: &'a LessonRun) -> impl Iterator<Item = usize> + 'a {
     lesson.steps.iter().zip(&run.anchors).filter_map(|(step, &at)| {
         let (q, e) = (step.question.as_ref()?, run.trace.events.get(at?)?);
-        let elsewhere =
-            |c: &String| crate::question::host_named(&run.trace, c).is_some_and(|h| h != e.from && h != e.to);
-        (q.kind == QuestionKind::Speaker && q.choices.iter().any(elsewhere)).then_some(e.index)
+        let at_an_end =
+            |c: &&String| crate::question::hosts_named(&run.trace, c).any(|h| h == e.from || h == e.to);
+        (q.kind == QuestionKind::Speaker && q.choices.iter().filter(at_an_end).count() < 2).then_some(e.index)
     })
 }
 

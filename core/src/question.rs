@@ -67,12 +67,15 @@ pub struct Question {
     pub line: usize,
 }
 
-/// The host a `speaker` question's choice names: by its label, its name or the name's
-/// first part, in any case.
-pub(crate) fn host_named(trace: &Trace, choice: &str) -> Option<HostId> {
-    trace.hosts.iter().position(|h| {
+/// The hosts a `speaker` question's choice names: by its label, its name or the name's
+/// first part, in any case (a first part, `mx`, may name more than one).
+pub(crate) fn hosts_named<'a>(trace: &'a Trace, choice: &'a str) -> impl Iterator<Item = HostId> + 'a {
+    trace.hosts.iter().enumerate().filter_map(move |(id, h)| {
         let short = h.name.split('.').next().unwrap_or_default();
-        [h.name.as_str(), short, h.label.as_str()].iter().any(|n| n.eq_ignore_ascii_case(choice))
+        [h.name.as_str(), short, h.label.as_str()]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(choice))
+            .then_some(id)
     })
 }
 
@@ -307,7 +310,7 @@ impl Question {
         }
         if self.kind == QuestionKind::Speaker {
             let unknown: Vec<&String> =
-                self.choices.iter().filter(|c| host_named(trace, c).is_none()).collect();
+                self.choices.iter().filter(|c| hosts_named(trace, c).next().is_none()).collect();
             if let Some(c) = unknown.first() {
                 #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
                 let mut m = format!("the choice `{c}` names no host of this world");

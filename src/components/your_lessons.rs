@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::components::icons;
 use crate::hooks::{DRAFT, DRAFT_OF, SET_ASIDE, load_draft, load_my_lessons, save_draft, save_my_lessons};
-use crate::my_lessons::{Keep, Kept, MyLessons, share_hash, shared_text};
+use crate::my_lessons::{Keep, Kept, MyLessons, SetAside, share_hash, shared_text};
 use crate::route::{self, Route};
 
 /// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
@@ -62,12 +62,12 @@ const FROM_BOX: &str = "The lesson in the box below";
 
 /// The "write one here" box, kept in the browser as the teacher writes (see
 /// [`crate::hooks::DRAFT`]): its text, the id of the kept lesson it is a version of (empty
-/// if none), and the text set aside when another was put in it (empty if none).
+/// if none), and the texts set aside when others were put in it.
 #[derive(Clone)]
 struct TheBox {
     text: UseStateHandle<String>,
     of: UseStateHandle<String>,
-    aside: UseStateHandle<String>,
+    aside: UseStateHandle<SetAside>,
 }
 
 /// Sets `handle` to `text`, kept in the browser under `key` at once (not in an effect: a
@@ -82,9 +82,19 @@ impl TheBox {
     /// box held is set aside when it is the teacher's own writing (no kept lesson has it),
     /// to be put back: a click on Edit, a file or a shared link never loses it.
     fn put(&self, text: String, of: &str, mine: &MyLessons) {
+        self.put_over((*self.aside).clone(), text, of, mine);
+    }
+
+    /// [`TheBox::put`], with `aside` the texts set aside so far (a handle's value is the
+    /// one of its render, not what was set since).
+    fn put_over(&self, mut aside: SetAside, text: String, of: &str, mine: &MyLessons) {
         let old = &*self.text;
         if *old != text && !old.trim().is_empty() && !mine.lessons.iter().any(|k| k.text == *old) {
-            set_kept(&self.aside, SET_ASIDE, old.clone());
+            aside.push(&self.of, old);
+        }
+        if aside != *self.aside {
+            save_draft(SET_ASIDE, &aside.to_storage());
+            self.aside.set(aside);
         }
         set_kept(&self.text, DRAFT, text);
         self.set_of(of.to_string());
@@ -92,6 +102,14 @@ impl TheBox {
 
     fn set_of(&self, id: String) {
         set_kept(&self.of, DRAFT_OF, id);
+    }
+
+    /// The box holds `boxed`: when it was just kept (`taken`), it is a version of that
+    /// lesson, which playing it again replaces.
+    fn version_of(&self, taken: &[(String, String)], boxed: Option<&str>) {
+        if let Some((id, _)) = taken.iter().find(|(_, t)| Some(t.as_str()) == boxed) {
+            self.set_of(id.clone());
+        }
     }
 }
 
@@ -116,14 +134,14 @@ fn given(from: String, text: String) -> Given {
 /// and says what is wrong with the others, and with the files `unread`; a lesson under the
 /// title of a different kept one waits for the teacher's choice. One lesson alone that
 /// plays and is kept is played; of more, the page says which were kept and lists every
-/// mistake. Returns the ids of the lessons kept.
+/// mistake. Returns the lessons kept: their ids and texts.
 fn take(
     all: Vec<Given>,
     mut mistakes: Vec<(String, Vec<LessonError>)>,
     how: Keep,
     kept: &UseStateHandle<Rc<MyLessons>>,
     outcome: &UseStateHandle<Outcome>,
-) -> Vec<String> {
+) -> Vec<(String, String)> {
     let mut mine = MyLessons::clone(kept);
     let (mut titles, mut ids, mut clashes) = (Vec::new(), Vec::new(), Vec::new());
     // The first text with mistakes is the one put in the box (see `read_files`).
@@ -132,7 +150,7 @@ fn take(
         match checked {
             Ok(title) => match mine.keep(&title, &text, how) {
                 Ok(id) => {
-                    ids.push(id);
+                    ids.push((id, text));
                     titles.push(format!("“{title}”"));
                 }
                 Err(id) => clashes.push(Clash { from, title, text, id }),
@@ -159,11 +177,11 @@ fn report(
     mistakes: Vec<(String, Vec<LessonError>)>,
     in_box: Option<usize>,
     clashes: Vec<Clash>,
-    ids: &[String],
+    ids: &[(String, String)],
     outcome: &UseStateHandle<Outcome>,
 ) {
     // Played only from the browser's storage: the player reads it from there.
-    if let [id] = ids
+    if let [(id, _)] = ids
         && !unsaved
         && mistakes.is_empty()
         && clashes.is_empty()
@@ -204,10 +222,12 @@ fn read_files(
                 None => unread.push((name, whole_file("the file could not be read as text"))),
             }
         }
-        if let Some((_, t, _)) = all.iter().find(|(_, _, c)| c.is_err()).or(all.last()) {
+        let boxed = all.iter().find(|(_, _, c)| c.is_err()).or(all.last()).map(|(_, t, _)| t.clone());
+        if let Some(t) = &boxed {
             the_box.put(t.clone(), "", &kept);
         }
-        take(all, unread, Keep::New, &kept, &outcome);
+        let taken = take(all, unread, Keep::New, &kept, &outcome);
+        the_box.version_of(&taken, boxed.as_deref());
     });
 }
 
@@ -223,7 +243,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
     let the_box = TheBox {
         text: use_state(|| load_draft(DRAFT)),
         of: use_state(|| load_draft(DRAFT_OF)),
-        aside: use_state(|| load_draft(SET_ASIDE)),
+        aside: use_state(|| SetAside::from_storage(&load_draft(SET_ASIDE))),
     };
     let text = the_box.text.clone();
     let outcome = use_state(|| match loaded.1.as_ref() {
@@ -242,7 +262,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             match shared.as_deref().map(shared_text) {
                 Some(Ok(t)) => {
                     the_box.put(t.clone(), "", &kept);
-                    take(vec![given("The shared lesson".into(), t)], Vec::new(), Keep::New, &kept, &outcome);
+                    let taken = take(
+                        vec![given("The shared lesson".into(), t.clone())],
+                        Vec::new(),
+                        Keep::New,
+                        &kept,
+                        &outcome,
+                    );
+                    the_box.version_of(&taken, Some(&t));
                 }
                 Some(Err(why)) => {
                     link_said.replace(true);
@@ -295,52 +322,67 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             let of = &*the_box.of;
             let how = if of.is_empty() { Keep::New } else { Keep::Replacing(of) };
             let all = vec![given(FROM_BOX.into(), (*the_box.text).clone())];
-            if let [id] = &take(all, Vec::new(), how, &kept, &outcome)[..] {
+            if let [(id, _)] = &take(all, Vec::new(), how, &kept, &outcome)[..] {
                 the_box.set_of(id.clone());
             }
         })
     };
-    // A lesson under the title of another: kept in the other's place, or beside it.
-    let choose = |at: usize, replace: bool| {
+    // A lesson under the title of another: kept in the other's place, or beside it. Found
+    // by what it is, not where it was in the list (which a choice before changes).
+    let choose = |clash: &Clash, replace: bool| {
         let (the_box, kept, outcome) = (the_box.clone(), kept.clone(), outcome.clone());
+        let clash = clash.clone();
         Callback::from(move |_: MouseEvent| {
             let Outcome::Report { kept: mut titles, unsaved, mistakes, in_box, mut clashes } =
                 (*outcome).clone()
             else {
                 return;
             };
-            if at >= clashes.len() {
-                return;
-            }
-            let clash = clashes.remove(at);
+            let Some(at) = clashes.iter().position(|c| *c == clash) else { return };
             let mut mine = MyLessons::clone(&kept);
             let how = if replace { Keep::Replacing(&clash.id) } else { Keep::Alongside };
-            let Ok(id) = mine.keep(&clash.title, &clash.text, how) else { return };
-            let saved = save_my_lessons(&mine);
-            if saved {
-                kept.set(Rc::new(mine));
-                if clash.from == FROM_BOX {
-                    the_box.set_of(id.clone());
+            match mine.keep(&clash.title, &clash.text, how) {
+                Ok(id) => {
+                    clashes.remove(at);
+                    let saved = save_my_lessons(&mine);
+                    if saved {
+                        kept.set(Rc::new(mine));
+                        if clash.text == *the_box.text {
+                            the_box.set_of(id.clone());
+                        }
+                    }
+                    titles.push(format!("“{}”", clash.title));
+                    let ids = if saved { vec![(id, clash.text.clone())] } else { Vec::new() };
+                    report(titles, unsaved || !saved, mistakes, in_box, clashes, &ids, &outcome);
+                }
+                // The lesson it was to replace is gone, and another has its title: asked
+                // again, about that one.
+                Err(other) => {
+                    clashes[at].id = other;
+                    outcome.set(Outcome::Report { kept: titles, unsaved, mistakes, in_box, clashes });
                 }
             }
-            titles.push(format!("“{}”", clash.title));
-            let ids = if saved { vec![id] } else { Vec::new() };
-            report(titles, unsaved || !saved, mistakes, in_box, clashes, &ids, &outcome);
         })
     };
-    // What the box held before, back in it (and what it holds now set aside in its turn,
-    // when it is the teacher's own writing), or let go.
+    // What the box held before, back in it, a version of the lesson it was (and what it
+    // holds now set aside in its turn, when it is the teacher's own writing), or let go.
     let put_back = {
         let (the_box, kept) = (the_box.clone(), kept.clone());
         Callback::from(move |_: MouseEvent| {
-            let back = (*the_box.aside).clone();
-            set_kept(&the_box.aside, SET_ASIDE, String::new());
-            the_box.put(back, "", &kept);
+            let mut aside = (*the_box.aside).clone();
+            if let Some((of, back)) = aside.pop() {
+                the_box.put_over(aside, back, &of, &kept);
+            }
         })
     };
     let discard = {
         let aside = the_box.aside.clone();
-        Callback::from(move |_: MouseEvent| set_kept(&aside, SET_ASIDE, String::new()))
+        Callback::from(move |_: MouseEvent| {
+            let mut rest = (*aside).clone();
+            rest.pop();
+            save_draft(SET_ASIDE, &rest.to_storage());
+            aside.set(rest);
+        })
     };
     // A removed lesson can be had back (Undo), until another is removed or the page left;
     // the focus goes to Undo rather than to nowhere.
@@ -475,14 +517,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 }
             });
             // The title alone does not say which lesson is which: where each comes from does.
-            let clashes = clashes.iter().enumerate().map(|(at, c)| {
+            let clashes = clashes.iter().map(|c| {
                 html! {
-                    <p class="notice" role="status" data-testid="clash">
+                    <p class="notice" role="status" data-testid="clash" key={format!("{}\n{}\n{}", c.from, c.id, c.text.len())}>
                         { format!("{} is titled “{}”, like a different lesson kept in this browser. ", c.from, c.title) }
-                        <button type="button" onclick={choose(at, false)} data-testid="keep-both"
+                        <button type="button" onclick={choose(c, false)} data-testid="keep-both"
                             title="Keep it as a lesson of its own, beside the one kept">{ "Keep both" }</button>
                         { " " }
-                        <button type="button" onclick={choose(at, true)} data-testid="replace"
+                        <button type="button" onclick={choose(c, true)} data-testid="replace"
                             title="Keep it in place of the one kept under that title">{ "Replace the kept one" }</button>
                     </p>
                 }
@@ -522,9 +564,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     <span class="muted">{ "or drop them anywhere on this page" }</span>
                 </p>
                 { report }
-                if !the_box.aside.is_empty() {
+                if let Some((_, last)) = the_box.aside.texts.first() {
                     <p class="notice" role="status" data-testid="set-aside">
-                        { format!("What the box held before ({}) is set aside. ", lines_of(&the_box.aside)) }
+                        { format!("What the box held before ({}) is set aside", lines_of(last)) }
+                        { match the_box.aside.texts.len() - 1 {
+                            0 => ". ".to_string(),
+                            1 => " (and 1 text before it). ".to_string(),
+                            n => format!(" (and {n} texts before it). "),
+                        } }
                         <button type="button" onclick={put_back} data-testid="put-back">{ "Put it back" }</button>
                         { " " }
                         <button type="button" onclick={discard}>{ "Discard it" }</button>
@@ -549,8 +596,8 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     }
                 </p>
                 <h2>{ "Kept in this browser" }</h2>
-                // Not when a lesson of that title was kept again since (it would be there twice).
-                if let Some((_, lesson)) = (*removed).as_ref().filter(|(_, l)| !kept.lessons.iter().any(|k| k.id == l.id || k.title == l.title)) {
+                // Not when another lesson was kept under its id since (a new one of that title).
+                if let Some((_, lesson)) = (*removed).as_ref().filter(|(_, l)| !kept.lessons.iter().any(|k| k.id == l.id)) {
                     <p class="notice" role="status" data-testid="removed">
                         { format!("Removed “{}”. ", lesson.title) }
                         <button type="button" ref={undo_ref.clone()} onclick={undo} data-testid="undo-remove">{ "Undo" }</button>

@@ -338,6 +338,21 @@ test("a lesson under a kept one's title replaces it only when the teacher says; 
   assert.equal(await box.inputValue(), 'My own lesson, half written');
   await page.locator('[data-testid=set-aside]').waitFor({ state: 'detached' });
 
+  // Two texts set aside in turn: both kept, the newest first, each put back as the version
+  // of the lesson it was.
+  const edit = (id) => page.locator(`[data-testid=kept] li[data-lesson=${id}]`).getByRole('button', { name: /^Edit/ });
+  await edit('my-our-own-bounce-2').click();
+  const MINE_TOO = `${THEIRS}\nA line of my own.\n`;
+  await box.fill(MINE_TOO);
+  await edit('my-our-own-bounce').click();
+  assert.match(await page.locator('[data-testid=set-aside]').innerText(), /is set aside \(and 1 text before it\)\./);
+  await page.locator('[data-testid=put-back]').click();
+  assert.equal(await box.inputValue(), MINE_TOO);
+  await page.locator('[data-testid=play-replaces]').waitFor();
+  await page.locator('[data-testid=put-back]').click();
+  assert.equal(await box.inputValue(), 'My own lesson, half written');
+  assert.match(await page.locator('[data-testid=set-aside]').innerText(), /^What the box held before \(\d+ lines\) is set aside\./);
+
   // Another version by a link, and this time the kept one replaced (the box's writing set
   // aside again, and the first of the two lessons of that title given the new text).
   const NEWER = MINE.replace('in a hurry', 'in a great hurry');
@@ -348,6 +363,12 @@ test("a lesson under a kept one's title replaces it only when the teacher says; 
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   stored = await keptTexts();
   assert.ok(stored.includes('in a great hurry') && stored.includes('Only Bob') && !stored.includes('in a hurry,'), stored.slice(0, 300));
+
+  // One of two lessons of one title removed: Undo gives it back.
+  await yours();
+  await page.getByRole('button', { name: 'Remove “Our own bounce”' }).last().click();
+  await page.locator('[data-testid=undo-remove]').click();
+  await page.locator('[data-testid=kept] li[data-lesson=my-our-own-bounce-2]').waitFor();
   await context.close();
   assert.deepEqual(errors, []);
 });

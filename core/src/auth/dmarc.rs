@@ -612,7 +612,7 @@ fn from_field(message: &[u8]) -> Result<String, String> {
         if in_from {
             if value.len() + more.len() > MAX_FROM_LEN {
                 return Err(format!(
-                    "the From: field is longer than the {MAX_FROM_LEN} characters this receiver reads"
+                    "the From: field is longer than the {MAX_FROM_LEN} characters Mailroom reads"
                 ));
             }
             value.extend_from_slice(more);

@@ -292,8 +292,17 @@ fn a_worksheet_stops_before_a_speaker_question_its_line_would_answer() {
         speaker.filter_map(|(_, a)| *a).collect()
     };
     // (lesson, whether its worksheet stops before its speaker question)
-    for (id, stops) in [("dns-and-mx", true), ("forwarded", true), ("sending-an-email", false)] {
-        let (lesson, run) = find(id);
+    // The greeting's question with a third host to choose from (a teacher's): the line's
+    // two ends still leave it a question.
+    let (_, text) = BUILTIN.iter().find(|(id, _)| *id == "sending-an-email").unwrap();
+    let three = text.replacen("- Alice's provider\n```", "- Alice's provider\n- Bob's provider\n```", 1);
+    assert_ne!(&three, text);
+    let three = Lesson::parse("three-choices", &three).unwrap();
+    let three = (three.clone(), run_lesson(&three).unwrap());
+    for (id, stops) in
+        [("dns-and-mx", true), ("forwarded", true), ("sending-an-email", false), ("three-choices", false)]
+    {
+        let (lesson, run) = if id == "three-choices" { &three } else { find(id) };
         let asked = speaker(lesson, run);
         let end = worksheet_end(lesson, run);
         assert_eq!(asked.len(), 1, "{id}");

@@ -468,11 +468,12 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
 }
 
 /// A check set while a connection is open applies to its next message, as a fault does
-/// (it applied only to connections opened after it: the fake was taken with a `250`).
+/// (it applied only to connections opened after it: the fake was taken with a `250`); set
+/// while the message is under way, to that one, checked at its end.
 #[cfg(feature = "trust")]
 #[test]
 fn a_check_set_with_a_connection_open_checks_its_next_message() {
-    for at in 1..=4 {
+    for at in 1..=8 {
         let mut lines = TYPED_TRANSACTION.to_vec();
         lines.insert(at, "fault check mx.example.net spf");
         let (s, refused) = Sandbox::replay(world(), lines);

@@ -1005,9 +1005,6 @@ impl Session for SmtpServer {
         self.deadline = now.plus(self.config.timeout);
     }
 
-    /// The host checked the message (RFC 7208 §2.5, RFC 6376 §6, RFC 7489 §6.6): take it
-    /// with the host's header fields on top and answer `250`, or refuse it; then read what
-    /// the client sent meanwhile.
     /// As a new session's: mail handed in on the submission port, by the host's own users,
     /// is not checked.
     #[cfg(feature = "trust")]
@@ -1015,6 +1012,9 @@ impl Session for SmtpServer {
         self.config.check_senders = on && !self.config.submission;
     }
 
+    /// The host checked the message (RFC 7208 §2.5, RFC 6376 §6, RFC 7489 §6.6): take it
+    /// with the host's header fields on top and answer `250`, or refuse it; then read what
+    /// the client sent meanwhile.
     #[cfg(feature = "trust")]
     fn handle_verdict(&mut self, verdict: Verdict, now: SimTime, env: &mut dyn Env) {
         let Reading::Checking { .. } = self.reading else {

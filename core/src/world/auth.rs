@@ -71,18 +71,24 @@ impl World {
         let Some(m) = self.hosts[host].mail.as_ref() else {
             return;
         };
-        let from = match crate::auth::dmarc::from_domain(&a.message) {
-            Ok(from) => from,
-            // A host with keys says why it signs nothing (six From: fields typed in the
-            // sandbox): the message goes out unsigned, which the receiver's checks will tell.
-            Err(why) if !m.auth.signers.is_empty() => {
-                let text = format!("does not sign the message with DKIM: {why}.");
-                self.local(host, EventKind::Note, text.into_bytes());
-                return;
-            }
-            Err(_) => return,
-        };
-        let Some(signer) = m.auth.signers.iter().find(|s| s.domain().eq_ignore_ascii_case(&from)) else {
+        // A host with keys says why it signs nothing (a From: of another domain, or six
+        // From: fields, typed in the sandbox: RFC 5322 §3.6 allows one): the message goes
+        // out unsigned, which the receiver's checks will tell.
+        if m.auth.signers.is_empty() {
+            return;
+        }
+        let from = crate::auth::dmarc::from_domain(&a.message);
+        let signer = from
+            .as_ref()
+            .ok()
+            .and_then(|f| m.auth.signers.iter().find(|s| s.domain().eq_ignore_ascii_case(f)));
+        let Some(signer) = signer else {
+            let why = match from {
+                Ok(from) => format!("it has no DKIM key for {from}, the domain of the From: field"),
+                Err(why) => why,
+            };
+            let text = format!("does not sign the message with DKIM: {why}.");
+            self.local(host, EventKind::Note, text.into_bytes());
             return;
         };
         let text = format!(
