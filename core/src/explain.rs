@@ -881,7 +881,7 @@ pub const POP3_COMMANDS: &[Explanation] = &[
     e(
         "UIDL",
         "Unique ids that never change",
-        "Each message has an id that stays the same across sessions and is never reused, so a client that leaves mail on the server knows which messages it has already downloaded.",
+        "Each message has an id that stays the same across sessions and that the server should never give to another message, so a client that leaves mail on the server knows which messages it has already downloaded.",
         "RFC 1939 §7",
     ),
     e(
@@ -976,7 +976,7 @@ pub const POP3_RESPONSES_IN_CONTEXT: &[Explanation] = &[
     e(
         "+OK UIDL",
         "The unique-id listing",
-        "One line per message: its number in this session, then its unique-id. Numbers change from session to session; unique-ids never do, so a mail program can tell which messages it has already seen.",
+        "One line per message: its number in this session, then its unique-id. Numbers change from session to session; unique-ids do not, so a mail program can tell which messages it has already seen.",
         "RFC 1939 §7",
     ),
     e(
@@ -1203,7 +1203,7 @@ pub const IMAP_COMMANDS: &[Explanation] = &[
     e(
         "CLOSE",
         "Close the folder",
-        "The folder is closed, and the messages marked \\Deleted are removed quietly, without EXPUNGE responses.",
+        "The folder is closed, and the messages marked \\Deleted are removed quietly, without EXPUNGE responses (only when it was opened read-write, with SELECT).",
         "RFC 3501 §6.4.2",
     ),
     e(
@@ -1275,8 +1275,8 @@ pub const IMAP_COMMANDS: &[Explanation] = &[
     e(
         "MOVE",
         "Move to another folder",
-        "Copy and remove in one step, so the message is never in both folders or in none.",
-        "RFC 6851 §3.1",
+        "Copy and remove in one step: the message is never lost, and should never end up in both folders.",
+        "RFC 6851 §3.1, §3.3",
     ),
     e(
         "UID MOVE",
@@ -1506,10 +1506,15 @@ pub const IMAP_CODES: &[Explanation] = &[
     e(
         "HASCHILDREN",
         "[HASCHILDREN]: folders inside",
-        "A folder with folders inside it cannot be deleted.",
+        "This server refuses to delete a folder that has folders inside it.",
         "RFC 9051 §7.1",
     ),
-    e("INUSE", "[INUSE]: in use", "The folder is open in this session; close it first.", "RFC 5530 §3"),
+    e(
+        "INUSE",
+        "[INUSE]: in use",
+        "The folder is in use (here: open in this session); close it first.",
+        "RFC 5530 §3",
+    ),
     e(
         "EXPUNGEISSUED",
         "[EXPUNGEISSUED]: removed meanwhile",
