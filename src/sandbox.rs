@@ -384,18 +384,23 @@ pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
 
 /// The hints in the order to try them: from the one after the last typed (`typed`: every
 /// line typed into the connection, in order), round to the ones before it (a second
-/// message, a new session). A line matches the hint of its command or header field (the
-/// text before its first space or colon: `From: Me <me@example.org>` is `From:`'s), the
-/// next one ahead first, else the first; a line that is none moves nothing. The first hint
+/// message, a new session). A line matches the hint of its command or header field (its
+/// first word, or its second when lines are `tagged`, as IMAP's are: `From: Me
+/// <me@example.org>` is `From:`'s, `x LOGIN …` is `a1 LOGIN`'s), the next one ahead first,
+/// else the first; a line that is none moves nothing. The first hint
 /// is the next line to try: clicking it again and again typed the first hint each time
 /// (six `From:` fields in one message).
-pub fn hints_ahead<'a>(mut hints: Vec<String>, typed: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    fn key(line: &str) -> &str {
-        line.split([' ', ':']).next().unwrap_or_default()
+pub fn hints_ahead<'a>(
+    mut hints: Vec<String>,
+    tagged: bool,
+    typed: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    fn key(line: &str, tagged: bool) -> &str {
+        line.split([' ', ':']).nth(usize::from(tagged)).unwrap_or_default()
     }
     let mut at = 0;
     for line in typed {
-        let of_line = |h: &String| key(h).eq_ignore_ascii_case(key(line));
+        let of_line = |h: &String| key(h, tagged).eq_ignore_ascii_case(key(line, tagged));
         let ahead = hints.get(at..).and_then(|rest| rest.iter().position(of_line)).map(|k| at + k);
         if let Some(k) = ahead.or_else(|| hints.iter().position(of_line)) {
             at = (k + 1) % hints.len();

@@ -260,6 +260,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                             <span class="muted">{ "Try: " }</span>
                             { for hints_ahead(
                                 hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))),
+                                kind == "imap",
                                 lines.iter().filter_map(|l| if let TermLine::Typed(t) = l { Some(t.as_str()) } else { None }),
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
