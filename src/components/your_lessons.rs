@@ -588,7 +588,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 </p>
                 <p>
                     <button type="button" class="button primary" onclick={onplay} data-testid="play-text"
-                        aria-describedby="play-replaces">{ "Play this lesson" }</button>
+                        aria-describedby={kept.get(&the_box.of).map(|_| "play-replaces")}>{ "Play this lesson" }</button>
                     if let Some(k) = kept.get(&the_box.of) {
                         { " " }<span class="muted" id="play-replaces" data-testid="play-replaces">
                             { format!("Played under the same title, it replaces “{}”, the version it was edited from.", k.title) }
@@ -607,21 +607,26 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     <p class="muted">{ "None yet." }</p>
                 } else {
                     <ul class="kept" data-testid="kept">
-                        { for kept.lessons.iter().map(|k| html! {
-                            <li key={k.id.clone()} data-lesson={k.id.clone()}>
-                                <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
-                                // Two lessons of one title (both kept, by choice): their ids tell them apart.
-                                if kept.lessons.iter().filter(|o| o.title == k.title).count() > 1 {
-                                    <span class="muted">{ format!(" ({})", k.id) }</span>
-                                }
-                                <button type="button" onclick={edit(k)} data-testid="edit"
-                                    aria-label={format!("Edit “{}”", k.title)}
-                                    title="Put its text in the box above, to change it and play it again">{ "Edit" }</button>
-                                <button type="button" onclick={share(k.text.clone())}
-                                    title="Copy a link that carries this lesson, to send to students">{ "Copy share link" }</button>
-                                <button type="button" onclick={remove(k.id.clone())}
-                                    aria-label={format!("Remove “{}”", k.title)}>{ "Remove" }</button>
-                            </li>
+                        { for kept.lessons.iter().map(|k| {
+                            // Two lessons of one title (both kept, by choice): their ids tell
+                            // them apart, on the page and in the buttons' names.
+                            let twin = kept.lessons.iter().filter(|o| o.title == k.title).count() > 1;
+                            let named = if twin { format!("“{}” ({})", k.title, k.id) } else { format!("“{}”", k.title) };
+                            html! {
+                                <li key={k.id.clone()} data-lesson={k.id.clone()}>
+                                    <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
+                                    if twin {
+                                        <span class="muted">{ format!(" ({})", k.id) }</span>
+                                    }
+                                    <button type="button" onclick={edit(k)} data-testid="edit"
+                                        aria-label={format!("Edit {named}")}
+                                        title="Put its text in the box above, to change it and play it again">{ "Edit" }</button>
+                                    <button type="button" onclick={share(k.text.clone())}
+                                        title="Copy a link that carries this lesson, to send to students">{ "Copy share link" }</button>
+                                    <button type="button" onclick={remove(k.id.clone())}
+                                        aria-label={format!("Remove {named}")}>{ "Remove" }</button>
+                                </li>
+                            }
                         }) }
                     </ul>
                 }

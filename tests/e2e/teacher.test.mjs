@@ -299,11 +299,13 @@ test("a lesson under a kept one's title replaces it only when the teacher says; 
   // Written in the box and played: kept; changed and played again, kept in its place (the
   // page says so beside the button).
   await yours();
+  assert.equal(await page.locator('[data-testid=play-text]').getAttribute('aria-describedby'), null, 'no version of a kept lesson yet');
   await box.fill(GOOD);
   await page.locator('[data-testid=play-text]').click();
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
   await yours();
   assert.match(await page.locator('[data-testid=play-replaces]').innerText(), /replaces “Our own bounce”/);
+  assert.equal(await page.locator('[data-testid=play-text]').getAttribute('aria-describedby'), 'play-replaces');
   await box.fill(MINE);
   await page.locator('[data-testid=play-text]').click();
   await lessonShown(page, 'my-our-own-bounce', FIRST_LOAD_TIMEOUT);
@@ -366,7 +368,7 @@ test("a lesson under a kept one's title replaces it only when the teacher says; 
 
   // One of two lessons of one title removed: Undo gives it back.
   await yours();
-  await page.getByRole('button', { name: 'Remove “Our own bounce”' }).last().click();
+  await page.getByRole('button', { name: 'Remove “Our own bounce” (my-our-own-bounce-2)' }).click();
   await page.locator('[data-testid=undo-remove]').click();
   await page.locator('[data-testid=kept] li[data-lesson=my-our-own-bounce-2]').waitFor();
   await context.close();
