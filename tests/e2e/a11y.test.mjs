@@ -144,9 +144,14 @@ function diagramContrast(page) {
 /** Checks the screen shown now and photographs it; records what fails in `failures`. */
 async function check(page, scheme, screen, failures) {
   await settled(page);
-  // A picture for people to look at, of a page already settled: on the 2-core CI machine,
-  // busy, a full page of the dark worksheet has taken over the default 15 s to capture.
-  await page.screenshot({ path: await artifactPath(`a11y-${screen}-${scheme}.png`), timeout: 60_000 });
+  // A picture for people to look at, of a page already settled; it checks nothing, so one
+  // not taken in time is said, not failed: on a busy 2-core CI machine the worksheet's has
+  // taken over 15 s in both schemes, and once did not come in 60 s while the page answered.
+  const picture = `a11y-${screen}-${scheme}.png`;
+  await page.screenshot({ path: await artifactPath(picture), timeout: 30_000 }).catch((err) => {
+    if (err.name !== 'TimeoutError') throw err;
+    console.log(`# no picture ${picture}: ${err.message.split('\n')[0]}`);
+  });
   for (const v of await axeViolations(page)) {
     const nodes = v.nodes.map((n) => `      ${n.target}\n        ${n.why}`).join('\n');
     failures.push(`${screen} (${scheme}): ${v.id} [${v.impact}] ${v.help}\n${nodes}`);
