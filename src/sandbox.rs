@@ -297,12 +297,16 @@ pub enum TermLine {
 }
 
 /// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events:
-/// `typed`, the lines the person typed into it with where each came in the trace (see
-/// [`Sandbox::marks`]), each shown as it was typed (a terminal echoes it at once, whether
-/// or not it ever arrives); what came back; what became of the connection.
+/// "Trying" the address once the DNS has given it; `typed`, the lines the person typed
+/// into it with where each came in the trace (see [`Sandbox::marks`]), each shown as it was
+/// typed (a terminal echoes it at once, whether or not it ever arrives); what came back;
+/// what became of the connection (a name that could not be resolved, too).
 pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: usize) -> Vec<TermLine> {
     let host = trace.host(c.to);
-    let mut out = vec![TermLine::Status(format!("Trying {} port {}…", host.addr, c.port))];
+    let mut out = Vec::new();
+    if c.found_at.is_some_and(|n| n <= cursor) {
+        out.push(TermLine::Status(format!("Trying {} port {}…", host.addr, c.port)));
+    }
     let lines = |bytes: &[u8]| -> Vec<String> {
         let text = String::from_utf8_lossy(bytes);
         let text = text.strip_suffix("\r\n").unwrap_or(&text);

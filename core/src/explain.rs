@@ -595,6 +595,16 @@ pub const DSN_FIELDS: &[Explanation] = &[
     ),
 ];
 
+/// What a person at a terminal in the sandbox hears from their own machine (feature
+/// `sandbox`, the full build): a name telnet could not turn into an address.
+#[cfg(feature = "sandbox")]
+pub const TELNET_RESOLVE: Explanation = e(
+    "telnet-resolve",
+    "No address, so no connection",
+    "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. \"Temporary failure in name resolution\": the resolver did not answer (is it down?), and trying again later may work. \"Name or service not known\": the name has no address.",
+    "RFC 1034 §5.3.1; RFC 1035 §3.4.1",
+);
+
 /// The explanation of a DSN field, by its name (any case).
 pub fn dsn_field(name: &str) -> Option<&'static Explanation> {
     DSN_FIELDS.iter().find(|e| e.key.eq_ignore_ascii_case(name))
@@ -1840,6 +1850,8 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         // A receiving host's finding, or a provider signing: what that check is.
         #[cfg(feature = "trust")]
         EventKind::Note if auth_note(&ev.bytes).is_some() => out.extend(auth_note(&ev.bytes).and_then(other)),
+        #[cfg(feature = "sandbox")]
+        EventKind::Note if ev.bytes.starts_with(b"telnet: could not resolve ") => out.push(&TELNET_RESOLVE),
         EventKind::Note => out.extend(other("note")),
     }
     #[cfg(feature = "pop3")]

@@ -53,6 +53,7 @@ pub mod mta;
 pub mod pop3;
 pub mod question;
 pub mod rng;
+#[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod session;
 pub mod smtp;

@@ -194,8 +194,13 @@ impl fmt::Display for Input {
 pub struct Opened {
     pub id: ConnId,
     pub from: HostId,
+    /// The host at the address the DNS gave for the name typed (that host, in a world
+    /// whose DNS tells the truth).
     pub to: HostId,
     pub port: u16,
+    /// How many events the trace held when the DNS gave the server's address (telnet's
+    /// "Trying …" comes then); `None` if it never did.
+    pub found_at: Option<usize>,
 }
 
 /// Why an input was refused; the sandbox is as it was.
@@ -389,12 +394,13 @@ impl Sandbox {
         let mut mark = self.world.trace().len();
         match input {
             Input::Open { from, to, port } => {
-                let (Some(from), Some(to)) = (self.world.host_by_name(from), self.world.host_by_name(to))
+                let (Some(from), Some(host)) = (self.world.host_by_name(from), self.world.host_by_name(to))
                 else {
                     return Err(Refused("no such host".into()));
                 };
-                let id = self.world.open(from, to, *port).map_err(live)?;
-                self.conns.push(Opened { id, from, to, port: *port });
+                // As telnet does, by name: the DNS is asked first (see `settle` below).
+                let id = self.world.open_named(from, to, *port).map_err(live)?;
+                self.conns.push(Opened { id, from, to: host, port: *port, found_at: None });
             }
             Input::Type { conn, text } => {
                 let id = self.conns[conn - 1].id;
@@ -420,6 +426,11 @@ impl Sandbox {
         // After a wait only what was under way finishes (a retry's conversation), so that
         // `wait 4m` is not followed by the timers of the minute after it.
         self.settle(if matches!(input, Input::Wait(_)) { WAIT_SETTLE } else { SETTLE })?;
+        // The DNS has answered a connection just opened (or given up) well within SETTLE.
+        if let (Input::Open { .. }, Some(opened)) = (input, self.conns.last_mut()) {
+            opened.found_at = self.world.found_at(opened.id);
+            opened.to = self.world.trace().conns[opened.id.0].server;
+        }
         Ok(mark)
     }
 

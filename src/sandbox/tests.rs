@@ -25,12 +25,16 @@ fn new_events_are_shown_one_at_a_time() {
     let s = state(&[]);
     assert_eq!((s.cursor, s.total(), s.active), (0, 0, 0));
     let s = act(s, "open laptop.example.org mx.example.net 25");
-    assert_eq!((s.cursor, s.total(), s.active), (0, 2, 1), "connect and greeting, not shown yet");
+    assert_eq!(
+        (s.cursor, s.total(), s.active),
+        (0, 4, 1),
+        "the name looked up, connect, greeting: not shown yet"
+    );
     let s = s.reduce(SandboxAction::Tick);
     assert_eq!(s.cursor, 1);
     // The next input first shows the rest of the last one's events, then moves on from there.
     let s = act(s, "type 1 EHLO laptop.example.org");
-    assert_eq!((s.cursor, s.total()), (2, 4));
+    assert_eq!((s.cursor, s.total()), (4, 6));
     let s = ticks(s);
     let same = s.clone().reduce(SandboxAction::Tick);
     assert!(Rc::ptr_eq(&s, &same), "nothing more to show");
@@ -150,9 +154,13 @@ fn the_terminal_reads_like_telnet() {
             TermLine::Status("Connection closed by foreign host.".into()),
         ]
     );
-    // Before the cursor only: at the start, only the attempt.
-    let back = (0..s.total()).fold(s.clone(), |s, _| s.reduce(SandboxAction::Back));
-    assert_eq!(back.screen().len(), 1, "{:?}", back.screen());
+    // Before the cursor only: telnet says "Trying" once the DNS has given the address
+    // (its question and answer are the first two events), not before.
+    let back =
+        (0..s.total()).fold(s.clone(), |s, _| s.reduce(SandboxAction::Back)).reduce(SandboxAction::Show(1));
+    assert_eq!(back.screen(), []);
+    let answered = back.reduce(SandboxAction::Forward).reduce(SandboxAction::Forward);
+    assert_eq!(answered.screen(), [TermLine::Status("Trying 198.51.100.25 port 25…".into())]);
     // A refused connection was never connected: the attempt, then the World's words.
     assert_eq!(
         screen(&s, 2),
@@ -180,6 +188,20 @@ fn a_host_that_does_not_answer_times_out_in_the_terminal() {
     };
     assert_eq!(screen(&s, 1), want(25));
     assert_eq!(screen(&s, 2), want(110));
+}
+
+#[test]
+fn a_name_the_dns_does_not_answer_for_is_never_tried() {
+    let s = ticks(state(&[
+        "fault down ns.example.org from 0s to 1h",
+        "open laptop.example.org mx.example.net 25",
+    ]));
+    assert_eq!(
+        screen(&s, 1),
+        [TermLine::Status(
+            "telnet: could not resolve mx.example.net/25: Temporary failure in name resolution".into()
+        )]
+    );
 }
 
 #[test]

@@ -58,7 +58,10 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.equal(await page.locator('[data-testid=connect-port]').inputValue(), '25');
   await page.locator('[data-testid=connect-button]').click();
   let screen = await settled(page);
-  assert.match(screen, /Connected to mx\.example\.net \(198\.51\.100\.25\)\.\n220 mx\.example\.net ESMTP/);
+  assert.match(screen, /^Trying 198\.51\.100\.25 port 25…\nConnected to mx\.example\.net \(198\.51\.100\.25\)\.\n220 mx\.example\.net ESMTP/);
+  // By name, as telnet does: the laptop asked the DNS for the address first.
+  const first = await page.locator('[data-testid=transcript-row]').first().textContent();
+  assert.match(first, /Q:.*mx\.example\.net\. IN A/);
   // The focus went to the line to type in.
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'line');
 
@@ -163,6 +166,16 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await page.locator('[data-testid=start-over]').click();
   await page.waitForFunction(() => document.querySelector('main[data-testid=sandbox]')?.dataset.total === '0');
   assert.equal(await page.locator('[data-testid=terminal]').count(), 0);
+
+  // With the DNS resolver down, telnet finds no address and tries no connection.
+  await page.locator('[data-testid=fault-kind]').selectOption('down');
+  await page.locator('[data-testid=fault-host]').selectOption('ns.example.org');
+  await page.locator('[data-testid=inject]').click();
+  await page.locator('[data-testid=injected]').getByText('down ns.example.org').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=connect-button]').click();
+  // (The port chosen last, POP3's, stays chosen.)
+  assert.equal(await settled(page), 'telnet: could not resolve mx.example.net/110: Temporary failure in name resolution\n');
+  assert.equal(await page.locator('[data-testid=line]').isDisabled(), true);
 
   assert.deepEqual(offsite, []);
   assert.deepEqual(errors, []);

@@ -299,9 +299,10 @@ fn a_worksheet_stops_before_a_speaker_question_its_line_would_answer() {
     assert_ne!(&three, text);
     let three = Lesson::parse("three-choices", &three).unwrap();
     let three = (three.clone(), run_lesson(&three).unwrap());
-    for (id, stops) in
-        [("dns-and-mx", true), ("forwarded", true), ("sending-an-email", false), ("three-choices", false)]
-    {
+    let cases =
+        [("dns-and-mx", true), ("forwarded", true), ("sending-an-email", false), ("three-choices", false)];
+    // Forwarded is a lesson on trust: without the sender checks the engine has no such lesson.
+    for (id, stops) in cases.into_iter().filter(|(id, _)| *id != "forwarded" || cfg!(feature = "trust")) {
         let (lesson, run) = if id == "three-choices" { &three } else { find(id) };
         let asked = speaker(lesson, run);
         let end = worksheet_end(lesson, run);

@@ -564,3 +564,48 @@ fn a_command_the_server_does_not_know_is_explained_before_its_answer() {
     // The replies are the ones the explanations announce.
     assert_eq!(replies(&s), ["220", "500", "502", "250", "+OK", "-ERR", "-ERR"]);
 }
+
+#[test]
+fn a_connection_by_name_asks_the_dns_first_as_telnet_does() {
+    let s = sandbox(&["open laptop.example.org mx.example.net 25"]);
+    let t = s.trace();
+    let laptop = t.hosts.iter().position(|h| h.name == LAPTOP).unwrap();
+    let kinds: Vec<&EventKind> = t.events.iter().take(3).map(|e| &e.kind).collect();
+    assert!(
+        matches!(kinds[..], [
+            EventKind::DnsQuery { name: q, qtype: a, .. },
+            EventKind::DnsAnswer { name: r, .. },
+            EventKind::Connect { port: 25 },
+        ] if q == MX && a == "A" && r == MX),
+        "{kinds:?}"
+    );
+    assert_eq!((t.events[0].from, t.events[1].to), (laptop, laptop));
+    // The address is known after the answer: telnet says "Trying" from there.
+    let c = s.connections()[0];
+    assert_eq!(c.found_at, Some(2));
+    assert_eq!(t.host(c.to).name, MX);
+    assert!(received(&s, 1).starts_with("220 mx.example.net"));
+}
+
+#[test]
+fn a_name_the_resolver_does_not_answer_for_ends_the_connection_in_telnets_words() {
+    let lines = ["fault down ns.example.org from 0s to 1h", "open laptop.example.org mx.example.net 25"];
+    let s = sandbox(&lines);
+    let c = s.connections()[0];
+    assert_eq!(c.found_at, None);
+    assert!(!s.is_open(1));
+    let said: Vec<String> =
+        s.trace().events.iter().filter(|e| e.conn == Some(c.id)).map(TraceEvent::text).collect();
+    assert_eq!(said, ["telnet: could not resolve mx.example.net/25: Temporary failure in name resolution"]);
+    // Explained as what it is, not as any note of the simulation.
+    let note = s.trace().events.iter().position(|e| e.conn == Some(c.id)).unwrap();
+    let told: Vec<&str> = crate::explain::event(s.trace(), note).iter().map(|x| x.key).collect();
+    assert_eq!(told, ["telnet-resolve"]);
+    // No connection was tried, so nothing can be typed into it.
+    assert!(!s.trace().events.iter().any(|e| matches!(e.kind, EventKind::Connect { .. })));
+    let (_, refused) = Sandbox::replay(
+        Description::standard(),
+        lines.iter().copied().chain(["type 1 EHLO laptop.example.org"]),
+    );
+    assert!(refused.is_some_and(|(line, why)| line == 3 && why.0.contains("connection 1 is closed")));
+}

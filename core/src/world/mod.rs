@@ -175,6 +175,13 @@ struct Conn {
     client_gone: bool,
     /// What a person typing into this connection got back, most recent last.
     inbox: Vec<u8>,
+    /// Opened by a person by the server's name: its address is asked of the DNS first.
+    #[cfg(feature = "sandbox")]
+    by_name: bool,
+    /// When the DNS gave the address of a connection opened by name: how many events the
+    /// trace held then (telnet says "Trying" from there).
+    #[cfg(feature = "sandbox")]
+    found_at: Option<usize>,
     /// When the last segment each way arrives: TCP delivers a connection's bytes in
     /// order, so a later segment never overtakes a retransmitted one (head-of-line
     /// blocking), and a close comes after the data before it.
@@ -211,6 +218,9 @@ enum Lookup {
     /// A receiving host's check of a sender (SPF, DKIM, DMARC) asks a question.
     #[cfg(feature = "trust")]
     Auth { job: u64 },
+    /// A person at a terminal opens `conn` by the server's name (`telnet NAME PORT`).
+    #[cfg(feature = "sandbox")]
+    Typed { conn: ConnId },
 }
 
 impl Lookup {
@@ -705,11 +715,43 @@ impl World {
         Ok(self.connect(from, to, port, End::default(), ConnJob::Typed))
     }
 
+    /// Live: a person on `from` opens a TCP connection to `port` of the host named `name`,
+    /// as `telnet NAME PORT` does: first the name's address is asked of the DNS (an A
+    /// record, through the world's resolver), then the connection goes to the host at that
+    /// address. With no address (no such name, or no answer from the resolver) the
+    /// connection ends there, in telnet's words. The connection is numbered at once;
+    /// nothing can be typed into it until it is under way ([`World::found_at`]).
+    #[cfg(feature = "sandbox")]
+    pub fn open_named(&mut self, from: HostId, name: &str, port: u16) -> Result<ConnId, WorldError> {
+        if from >= self.hosts.len() {
+            return Err(WorldError::Live("no such host".into()));
+        }
+        // Until the DNS answers, the server is the host of that name, if any.
+        let to = self.host_by_name(name).unwrap_or(from);
+        let conn = self.add_conn(from, to, port, End::default(), ConnJob::Typed);
+        self.conns[conn.0].by_name = true;
+        let lookup = Box::new(Lookup::Typed { conn });
+        self.schedule(self.now, Action::Lookup { host: from, name: name.to_string(), qtype: "A", lookup });
+        Ok(conn)
+    }
+
+    /// Live: for a connection opened by name ([`World::open_named`]), how many events the
+    /// trace held when the DNS gave its address; `None` while it is asked, when no address
+    /// came, or for a connection opened otherwise.
+    #[cfg(feature = "sandbox")]
+    pub fn found_at(&self, conn: ConnId) -> Option<usize> {
+        self.conns.get(conn.0).and_then(|c| c.found_at)
+    }
+
     /// Live: the person types `bytes` into `conn`; they arrive after the link's latency.
     pub fn write(&mut self, conn: ConnId, bytes: &[u8]) -> Result<(), WorldError> {
         let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
         if !c.open || c.client_gone || !matches!(c.job, ConnJob::Typed) {
             return Err(WorldError::Live(format!("{conn} is closed or not typed by a person")));
+        }
+        #[cfg(feature = "sandbox")]
+        if c.by_name && c.found_at.is_none() {
+            return Err(WorldError::Live(format!("{conn} is still looking its server's name up")));
         }
         self.send(conn, Side::Client, bytes.to_vec(), None);
         Ok(())
@@ -989,6 +1031,8 @@ impl World {
                     Lookup::Imap { user } => self.imap_connect(host, &Answer::NoData, user),
                     #[cfg(feature = "trust")]
                     Lookup::Auth { job } => self.auth_answer(job, None),
+                    #[cfg(feature = "sandbox")]
+                    Lookup::Typed { conn } => self.typed_found(conn, &name, None),
                     Lookup::Mta { id } => {
                         self.mta_input(host, |m, now| {
                             m.attempt_result(&id, &name, AttemptResult::NoConnection(why), now)
@@ -1107,6 +1151,20 @@ impl World {
         client_end: End,
         job: ConnJob,
     ) -> ConnId {
+        let id = self.add_conn(client, server, port, client_end, job);
+        self.dial(id, client, server);
+        id
+    }
+
+    /// A connection from `client` to `port` of `server`, numbered, not yet under way.
+    fn add_conn(
+        &mut self,
+        client: HostId,
+        server: HostId,
+        port: u16,
+        client_end: End,
+        job: ConnJob,
+    ) -> ConnId {
         let id = ConnId(self.conns.len());
         let protocol = self.hosts[server].services.get(&port).map_or(Protocol::Smtp, |s| s.protocol());
         self.conns.push(Conn {
@@ -1121,9 +1179,19 @@ impl World {
             dead: false,
             client_gone: false,
             inbox: Vec::new(),
+            #[cfg(feature = "sandbox")]
+            by_name: false,
+            #[cfg(feature = "sandbox")]
+            found_at: None,
             last_arrival: [SimTime::ZERO; 2],
         });
         self.trace.conns.push(ConnInfo { client, server, port, protocol, tls_from: None });
+        id
+    }
+
+    /// Connection `id` from `client` to `server` gets under way: its SYN arrives after the
+    /// link's latency, or never when the server is down.
+    fn dial(&mut self, id: ConnId, client: HostId, server: HostId) {
         let t = self.net.transmit(client, server, self.now);
         // Bytes written at once follow the SYN, never overtake it.
         self.conns[id.0].last_arrival[idx(Side::Client)] = t.at;
@@ -1133,7 +1201,40 @@ impl World {
             self.schedule(t.at, Action::ConnectArrives { conn: id, sent: self.now });
         }
         self.arm(id, Side::Client);
-        id
+    }
+
+    /// The DNS's answer for a person's connection opened by name (`None`: no answer came):
+    /// the connection goes to the host at the address, or ends as telnet ends it, with the
+    /// resolver's words (getaddrinfo's `EAI_NONAME`, `EAI_AGAIN`).
+    #[cfg(feature = "sandbox")]
+    fn typed_found(&mut self, conn: ConnId, name: &str, answer: Option<&Answer>) {
+        let c = &self.conns[conn.0];
+        if !c.open {
+            return;
+        }
+        let (client, port) = (c.client, c.port);
+        let addr = answer.and_then(Answer::first_addr);
+        let Some(server) = addr.and_then(|a| self.host_by_addr(a)) else {
+            let text = match (answer, addr) {
+                // An address no host has (an `a` record of a world): as the MTA finds it.
+                (_, Some(_)) => "telnet: Unable to connect to remote host: No route to host".to_string(),
+                (Some(_), None) => {
+                    format!("telnet: could not resolve {name}/{port}: Name or service not known")
+                }
+                (None, _) => {
+                    format!("telnet: could not resolve {name}/{port}: Temporary failure in name resolution")
+                }
+            };
+            self.conns[conn.0].open = false;
+            self.conn_note(client, conn, text);
+            return self.end_closed(conn, Side::Client);
+        };
+        let protocol = self.hosts[server].services.get(&port).map_or(Protocol::Smtp, |s| s.protocol());
+        self.conns[conn.0].server = server;
+        self.conns[conn.0].found_at = Some(self.trace.events.len());
+        let info = &mut self.trace.conns[conn.0];
+        (info.server, info.protocol) = (server, protocol);
+        self.dial(conn, client, server);
     }
 
     /// The service on the port answers the connection, or the host refuses it.
@@ -1718,6 +1819,8 @@ impl World {
             Lookup::Imap { user } => self.imap_connect(host, &answer, user),
             #[cfg(feature = "trust")]
             Lookup::Auth { job } => self.auth_answer(job, Some(&answer)),
+            #[cfg(feature = "sandbox")]
+            Lookup::Typed { conn } => self.typed_found(conn, name, Some(&answer)),
         }
     }
 

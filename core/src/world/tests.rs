@@ -499,6 +499,43 @@ fn live_calls_on_unknown_or_closed_connections_are_errors() {
 }
 
 #[test]
+#[cfg(feature = "sandbox")]
+fn live_a_connection_by_name_ends_in_telnets_words_when_the_dns_gives_no_host() {
+    // A name with no record, one whose address no host has, and one the resolver cannot
+    // answer for (down): each ends where telnet would, before any connection is tried.
+    let cases = [
+        (
+            "nowhere.example.net",
+            "",
+            "telnet: could not resolve nowhere.example.net/25: Name or service not known",
+        ),
+        (
+            "lost.example.net",
+            "a lost.example.net 203.0.113.99",
+            "telnet: Unable to connect to remote host: No route to host",
+        ),
+        (
+            names::BOB_SERVER,
+            "down ns.example.org from 0s to 1h",
+            "telnet: could not resolve mx.example.net/25: Temporary failure in name resolution",
+        ),
+    ];
+    for (name, extra, said) in cases {
+        let text = format!("{}\n{extra}\n", crate::describe::STANDARD);
+        let mut w = World::from_description(&Description::parse(&text).unwrap());
+        let laptop = w.host_by_name(names::LAPTOP).unwrap();
+        let conn = w.open_named(laptop, name, SMTP_PORT).unwrap();
+        assert!(w.write(conn, b"EHLO laptop.example.org\r\n").is_err(), "{name}: typed before the address");
+        w.run_until_idle().unwrap();
+        let on_conn: Vec<String> =
+            w.trace().events.iter().filter(|e| e.conn == Some(conn)).map(TraceEvent::text).collect();
+        assert_eq!(on_conn, [said], "{name}");
+        assert!(!w.is_open(conn) && w.found_at(conn).is_none(), "{name}");
+        assert!(!w.trace().events.iter().any(|e| matches!(e.kind, EventKind::Connect { .. })), "{name}");
+    }
+}
+
+#[test]
 fn reply_rules_for_the_greeting_and_the_end_of_data() {
     // 554 at the greeting: the relay says QUIT, the message waits and is retried, then the
     // rule is used up and the retry goes through.
