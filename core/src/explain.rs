@@ -601,8 +601,8 @@ pub const DSN_FIELDS: &[Explanation] = &[
 pub const TELNET_RESOLVE: Explanation = e(
     "telnet-resolve",
     "No address, so no connection",
-    "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. \"Temporary failure in name resolution\": the resolver did not answer (is it down?), and trying again later may work. \"Name or service not known\": the name has no address.",
-    "RFC 1034 §5.3.1; RFC 1035 §3.4.1",
+    "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\", the name has no A record.",
+    "RFC 1034 §5.3.1; RFC 1035 §3.4.1; RFC 3493 §6.1",
 );
 
 /// The explanation of a DSN field, by its name (any case).
@@ -1733,6 +1733,15 @@ fn trust() -> &'static [Explanation] {
     &[]
 }
 
+/// The entries of the sandbox's terminal, in a build that has them.
+#[cfg(test)]
+fn terminal() -> &'static [Explanation] {
+    #[cfg(feature = "sandbox")]
+    return std::slice::from_ref(&TELNET_RESOLVE);
+    #[cfg(not(feature = "sandbox"))]
+    &[]
+}
+
 /// What a DNS answer says, from its lines as `dns::Answer::presentation` writes them.
 fn dns_answer(qtype: &str, records: &[String]) -> &'static str {
     let first = records.first().map_or("", String::as_str);
@@ -2453,6 +2462,7 @@ mod tests {
             [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES, trust()]
                 .into_iter()
                 .chain(pop3)
+                .chain([terminal()])
         {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);

@@ -194,8 +194,8 @@ impl fmt::Display for Input {
 pub struct Opened {
     pub id: ConnId,
     pub from: HostId,
-    /// The host at the address the DNS gave for the name typed (that host, in a world
-    /// whose DNS tells the truth).
+    /// The host at the address the DNS gave for the name chosen (that host, in a world
+    /// whose DNS tells the truth); the host of that name if the DNS gave none.
     pub to: HostId,
     pub port: u16,
     /// How many events the trace held when the DNS gave the server's address (telnet's
@@ -429,7 +429,9 @@ impl Sandbox {
         // The DNS has answered a connection just opened (or given up) well within SETTLE.
         if let (Input::Open { .. }, Some(opened)) = (input, self.conns.last_mut()) {
             opened.found_at = self.world.found_at(opened.id);
-            opened.to = self.world.trace().conns[opened.id.0].server;
+            if opened.found_at.is_some() {
+                opened.to = self.world.trace().conns[opened.id.0].server;
+            }
         }
         Ok(mark)
     }

@@ -202,6 +202,10 @@ fn a_name_the_dns_does_not_answer_for_is_never_tried() {
             "telnet: could not resolve mx.example.net/25: Temporary failure in name resolution".into()
         )]
     );
+    // Nothing went towards Bob's provider: the diagram draws no link to it.
+    let mx = s.run.trace.hosts.iter().position(|h| h.name == "mx.example.net").unwrap();
+    let links = crate::present::links(&s.run.trace);
+    assert!(links.iter().all(|&(a, b)| a != mx && b != mx), "{links:?}");
 }
 
 #[test]

@@ -726,9 +726,9 @@ impl World {
         if from >= self.hosts.len() {
             return Err(WorldError::Live("no such host".into()));
         }
-        // Until the DNS answers, the server is the host of that name, if any.
-        let to = self.host_by_name(name).unwrap_or(from);
-        let conn = self.add_conn(from, to, port, End::default(), ConnJob::Typed);
+        // Until the DNS answers there is no server: the client stands in for it, so that no
+        // link is drawn to a host nothing was sent to.
+        let conn = self.add_conn(from, from, port, End::default(), ConnJob::Typed);
         self.conns[conn.0].by_name = true;
         let lookup = Box::new(Lookup::Typed { conn });
         self.schedule(self.now, Action::Lookup { host: from, name: name.to_string(), qtype: "A", lookup });
@@ -760,6 +760,13 @@ impl World {
     /// Live: the person closes `conn`.
     pub fn close(&mut self, conn: ConnId) -> Result<(), WorldError> {
         let c = self.conns.get(conn.0).ok_or_else(|| WorldError::Live(format!("no {conn}")))?;
+        // Still looking the name up: nothing was sent, so there is nobody to tell.
+        #[cfg(feature = "sandbox")]
+        if c.open && c.by_name && c.found_at.is_none() {
+            self.conns[conn.0].open = false;
+            self.end_closed(conn, Side::Client);
+            return Ok(());
+        }
         if c.open && !c.dead {
             let at = self.net.transmit(c.client, c.server, self.now).at;
             let at = self.in_order(conn, Side::Client, at);
@@ -1205,7 +1212,7 @@ impl World {
 
     /// The DNS's answer for a person's connection opened by name (`None`: no answer came):
     /// the connection goes to the host at the address, or ends as telnet ends it, with the
-    /// resolver's words (getaddrinfo's `EAI_NONAME`, `EAI_AGAIN`).
+    /// resolver's words.
     #[cfg(feature = "sandbox")]
     fn typed_found(&mut self, conn: ConnId, name: &str, answer: Option<&Answer>) {
         let c = &self.conns[conn.0];
@@ -1215,15 +1222,16 @@ impl World {
         let (client, port) = (c.client, c.port);
         let addr = answer.and_then(Answer::first_addr);
         let Some(server) = addr.and_then(|a| self.host_by_addr(a)) else {
-            let text = match (answer, addr) {
+            // getaddrinfo's words for each (EAI_NONAME, EAI_NODATA, EAI_AGAIN).
+            let why = match answer {
+                Some(Answer::NxDomain) => "Name or service not known",
+                Some(_) => "No address associated with hostname",
+                None => "Temporary failure in name resolution",
+            };
+            let text = match addr {
                 // An address no host has (an `a` record of a world): as the MTA finds it.
-                (_, Some(_)) => "telnet: Unable to connect to remote host: No route to host".to_string(),
-                (Some(_), None) => {
-                    format!("telnet: could not resolve {name}/{port}: Name or service not known")
-                }
-                (None, _) => {
-                    format!("telnet: could not resolve {name}/{port}: Temporary failure in name resolution")
-                }
+                Some(_) => "telnet: Unable to connect to remote host: No route to host".to_string(),
+                None => format!("telnet: could not resolve {name}/{port}: {why}"),
             };
             self.conns[conn.0].open = false;
             self.conn_note(client, conn, text);

@@ -509,6 +509,8 @@ fn live_a_connection_by_name_ends_in_telnets_words_when_the_dns_gives_no_host() 
             "",
             "telnet: could not resolve nowhere.example.net/25: Name or service not known",
         ),
+        // A domain with mail (an MX record) and no A record of its own.
+        ("example.net", "", "telnet: could not resolve example.net/25: No address associated with hostname"),
         (
             "lost.example.net",
             "a lost.example.net 203.0.113.99",
@@ -533,6 +535,36 @@ fn live_a_connection_by_name_ends_in_telnets_words_when_the_dns_gives_no_host() 
         assert!(!w.is_open(conn) && w.found_at(conn).is_none(), "{name}");
         assert!(!w.trace().events.iter().any(|e| matches!(e.kind, EventKind::Connect { .. })), "{name}");
     }
+}
+
+#[test]
+#[cfg(feature = "sandbox")]
+fn live_a_connection_by_name_is_dialled_once_its_address_is_known_and_not_if_closed_before() {
+    let (mut w, _) = standard_world();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let conn = w.open_named(laptop, names::BOB_SERVER, SMTP_PORT).unwrap();
+    w.advance_to(SimTime::from_secs(1)).unwrap();
+    assert!(String::from_utf8_lossy(w.received(conn)).starts_with("220 mx.example.net"));
+    let connects: Vec<_> = w
+        .trace()
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Connect { .. }))
+        .map(|e| e.conn)
+        .collect();
+    assert_eq!(connects, [Some(conn)]);
+    assert_eq!(w.found_at(conn), Some(2), "after the question and its answer");
+    assert!(w.is_open(conn) && w.trace().conns[conn.0].server == mx);
+    // Closed while its name is looked up: nothing is sent, and the answer dials nothing.
+    let (mut w, _) = standard_world();
+    let conn = w.open_named(laptop, names::BOB_SERVER, SMTP_PORT).unwrap();
+    w.close(conn).unwrap();
+    assert!(!w.is_open(conn));
+    w.run_until_idle().unwrap();
+    assert!(w.trace().events.iter().all(|e| e.conn != Some(conn)), "{:?}", kinds(&w));
+    assert!(w.trace().events.iter().any(|e| matches!(e.kind, EventKind::DnsAnswer { .. })));
+    assert_eq!(w.found_at(conn), None);
 }
 
 #[test]
