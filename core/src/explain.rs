@@ -595,15 +595,60 @@ pub const DSN_FIELDS: &[Explanation] = &[
     ),
 ];
 
-/// What a person at a terminal in the sandbox hears from their own machine (feature
-/// `sandbox`, the full build): a name telnet could not turn into an address.
+/// What the World's notes of a connection that failed mean, where no lesson's narration
+/// tells it (feature `sandbox`, the full build): a name telnet could not turn into an
+/// address, a connection nobody took, one that broke, a server's inactivity timer, a DNS
+/// question with no answer.
 #[cfg(feature = "sandbox")]
-pub const TELNET_RESOLVE: Explanation = e(
-    "telnet-resolve",
-    "No address, so no connection",
-    "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\", the name has no A record.",
-    "RFC 1034 §5.3.1; RFC 1035 §3.4.1; RFC 3493 §6.1",
-);
+pub const LIVE: &[Explanation] = &[
+    e(
+        "telnet-resolve",
+        "No address, so no connection",
+        "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\", the name has no A record.",
+        "RFC 1034 §5.3.1; RFC 1035 §3.4.1; RFC 3493 §6.1",
+    ),
+    e(
+        "connect-timeout",
+        "No answer: nobody took the connection",
+        "The client sent TCP's first segment (SYN) and nothing came back: the host is down or cannot be reached (one that is up but runs nothing on the port refuses at once). The client sends it again a few times, then gives up: here after 30 s, on a real system often after a minute or two. Nothing was said, so nothing was delivered: a mail server keeps the message and tries the next MX, or later.",
+        "RFC 9293 §3.8.3; RFC 5321 §4.5.4.1",
+    ),
+    e(
+        "broken",
+        "The connection broke",
+        "What was sent got no answer for too long: the other host went down, or the network between them failed. TCP sends it again for a while, then gives up on the connection; the other end may never hear of it, and keeps its session until its own timer ends it. A message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
+        "RFC 9293 §3.8.3; RFC 5321 §6.1",
+    ),
+    e(
+        "inactive",
+        "The server stops waiting",
+        "A server waits only so long for its client's next command: an SMTP server at least 5 minutes, a POP3 server at least 10, an IMAP server at least 30. Then it ends the session. What was not finished is not kept: a message without its final dot is not delivered, and a POP3 session that ends this way deletes nothing.",
+        "RFC 5321 §4.5.3.2.7; RFC 1939 §3, §6; RFC 9051 §5.4",
+    ),
+    e(
+        "dns-timeout",
+        "No answer from the DNS",
+        "The question got no answer in the time the asker waits (here 5 s): the resolver is down or cannot be reached. That says nothing about the name, so it is a temporary failure: a mail server keeps the message and asks again at its next try; a mail program leaves it in the Outbox.",
+        "RFC 1035 §4.2.1; RFC 5321 §4.5.4.1",
+    ),
+];
+
+/// The entry of [`LIVE`] for a note of the World about a connection or a DNS question,
+/// from how it begins.
+#[cfg(feature = "sandbox")]
+fn live_note(text: &[u8]) -> Option<&'static Explanation> {
+    let key = [
+        ("telnet: could not resolve ", "telnet-resolve"),
+        ("No answer from ", "connect-timeout"),
+        ("The connection with ", "broken"),
+        ("The connection to ", "broken"),
+        ("Nothing more came from ", "inactive"),
+        ("No answer: the DNS resolver ", "dns-timeout"),
+    ]
+    .into_iter()
+    .find_map(|(start, key)| text.starts_with(start.as_bytes()).then_some(key))?;
+    LIVE.iter().find(|x| x.key == key)
+}
 
 /// The explanation of a DSN field, by its name (any case).
 pub fn dsn_field(name: &str) -> Option<&'static Explanation> {
@@ -1733,11 +1778,11 @@ fn trust() -> &'static [Explanation] {
     &[]
 }
 
-/// The entries of the sandbox's terminal, in a build that has them.
+/// The entries of the World's notes, in a build that has them.
 #[cfg(test)]
-fn terminal() -> &'static [Explanation] {
+fn live() -> &'static [Explanation] {
     #[cfg(feature = "sandbox")]
-    return std::slice::from_ref(&TELNET_RESOLVE);
+    return LIVE;
     #[cfg(not(feature = "sandbox"))]
     &[]
 }
@@ -1860,7 +1905,7 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         #[cfg(feature = "trust")]
         EventKind::Note if auth_note(&ev.bytes).is_some() => out.extend(auth_note(&ev.bytes).and_then(other)),
         #[cfg(feature = "sandbox")]
-        EventKind::Note if ev.bytes.starts_with(b"telnet: could not resolve ") => out.push(&TELNET_RESOLVE),
+        EventKind::Note if live_note(&ev.bytes).is_some() => out.extend(live_note(&ev.bytes)),
         EventKind::Note => out.extend(other("note")),
     }
     #[cfg(feature = "pop3")]
@@ -2462,7 +2507,7 @@ mod tests {
             [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES, trust()]
                 .into_iter()
                 .chain(pop3)
-                .chain([terminal()])
+                .chain([live()])
         {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);

@@ -609,3 +609,33 @@ fn a_name_the_resolver_does_not_answer_for_ends_the_connection_in_telnets_words(
     );
     assert!(refused.is_some_and(|(line, why)| line == 3 && why.0.contains("connection 1 is closed")));
 }
+
+#[test]
+fn what_became_of_a_connection_is_explained_not_just_noted() {
+    // (what the student did, how the World's note begins, the explanation it gets)
+    let open = "open laptop.example.org mx.example.net 25";
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["fault down ns.example.org from 0s to 1h", open], "telnet: could not resolve", "telnet-resolve"),
+        (&["fault down ns.example.org from 0s to 1h", open], "No answer: the DNS resolver", "dns-timeout"),
+        (
+            &["fault down mx.example.net from 0s to 1h", open],
+            "No answer from mx.example.net",
+            "connect-timeout",
+        ),
+        (&[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT"], "The connection to", "broken"),
+        (&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP"], "The connection with", "broken"),
+        (
+            &[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT", "wait 10m"],
+            "Nothing more came from",
+            "inactive",
+        ),
+    ];
+    for (lines, start, key) in cases {
+        let s = sandbox(lines);
+        let t = s.trace();
+        let note = t.events.iter().position(|e| e.kind == EventKind::Note && e.text().starts_with(start));
+        let note = note.unwrap_or_else(|| panic!("{lines:?}: no note {start:?}"));
+        let told: Vec<&str> = crate::explain::event(t, note).iter().map(|x| x.key).collect();
+        assert_eq!(told, [*key], "{}", t.events[note].text());
+    }
+}
