@@ -604,32 +604,32 @@ pub const LIVE: &[Explanation] = &[
     e(
         "telnet-resolve",
         "No address, so no connection",
-        "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\", the name has no A record.",
+        "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) or could not get an answer, and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\" (glibc's own), the name has no A record.",
         "RFC 1034 §5.3.1; RFC 1035 §3.4.1; RFC 3493 §6.1",
     ),
     e(
         "connect-timeout",
         "No answer: nobody took the connection",
-        "The client sent TCP's first segment (SYN) and nothing came back: the host is down or cannot be reached (one that is up but runs nothing on the port refuses at once). The client sends it again a few times, then gives up: here after 30 s, on a real system often after a minute or two. Nothing was said, so nothing was delivered: a mail server keeps the message and tries the next MX, or later.",
-        "RFC 9293 §3.8.3; RFC 5321 §4.5.4.1",
+        "The client sent TCP's first segment (SYN) and nothing came back: the host is down or cannot be reached, or a firewall drops it (one that is up but runs nothing on the port refuses at once). The client sends it again a few times, then gives up: here after 30 s; the standard asks for at least 3 minutes, many systems stop after one or two. Nothing was said, so nothing was delivered: a mail server keeps the message and tries the next MX, or later.",
+        "RFC 9293 §3.8.3; RFC 5321 §5.1, §4.5.4.1",
     ),
     e(
         "broken",
         "The connection broke",
-        "What was sent got no answer for too long: the other host went down, or the network between them failed. TCP sends it again for a while, then gives up on the connection; the other end may never hear of it, and keeps its session until its own timer ends it. A message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
+        "What was sent got no answer for too long: the other host went down, or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
         "RFC 9293 §3.8.3; RFC 5321 §6.1",
     ),
     e(
         "inactive",
         "The server stops waiting",
-        "A server waits only so long for its client's next command: an SMTP server at least 5 minutes, a POP3 server at least 10, an IMAP server at least 30. Then it ends the session. What was not finished is not kept: a message without its final dot is not delivered, and a POP3 session that ends this way deletes nothing.",
+        "A server may stop waiting for its client's next command, but not too soon: an SMTP server after at least 5 minutes, a POP3 server 10, an IMAP server 30 once logged in. Then it ends the session. What was not finished is not kept: a message without its final dot is not delivered, and a POP3 session that ends this way deletes nothing.",
         "RFC 5321 §4.5.3.2.7; RFC 1939 §3, §6; RFC 9051 §5.4",
     ),
     e(
         "dns-timeout",
         "No answer from the DNS",
-        "The question got no answer in the time the asker waits (here 5 s): the resolver is down or cannot be reached. That says nothing about the name, so it is a temporary failure: a mail server keeps the message and asks again at its next try; a mail program leaves it in the Outbox.",
-        "RFC 1035 §4.2.1; RFC 5321 §4.5.4.1",
+        "The question got no answer in the time the asker waits (here 5 s; real resolvers ask again, often twice a server): the resolver is down or cannot be reached. That says nothing about the name, so it is a temporary failure: a mail server keeps the message and asks again at its next try; a mail program leaves it in the Outbox.",
+        "RFC 1035 §4.2.1; RFC 5321 §5.1, §4.5.4.1",
     ),
 ];
 
