@@ -176,6 +176,10 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   // (The port chosen last, POP3's, stays chosen.)
   assert.equal(await settled(page), 'telnet: could not resolve mx.example.net/110: Temporary failure in name resolution\n');
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), true);
+  // Explained as what it is (not as any note of the simulation), with its RFCs.
+  const card = page.locator('[data-testid=explanation]');
+  await card.getByText('No address, so no connection').waitFor({ timeout: TIMEOUT });
+  assert.match(await card.textContent(), /RFC 1034 §5\.3\.1/);
 
   assert.deepEqual(offsite, []);
   assert.deepEqual(errors, []);
