@@ -631,6 +631,12 @@ pub const LIVE: &[Explanation] = &[
         "The question got no answer in the time the asker waits (here 5 s; real resolvers ask again, often twice a server): the resolver is down or cannot be reached. That says nothing about the name, so it is a temporary failure: a mail server keeps the message and asks again at its next try; a mail program leaves it in the Outbox.",
         "RFC 1035 §4.2.1; RFC 5321 §5.1, §4.5.4.1",
     ),
+    e(
+        "fault",
+        "A fault, from this moment on",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world (its times count from the moment it was injected): `down` the host answers nothing, as if switched off or cut off the network, until the time given; `greylist` the server turns a new sender away once with a 4xx reply and takes the message when it is tried again later; `full` the mailbox is over its quota; `reply` the server answers that command with that code; `cut` the connection breaks as that command is sent. A 4xx reply says try again later, a 5xx gives up.",
+        "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647",
+    ),
 ];
 
 /// The entry of [`LIVE`] for a note of the World about a connection or a DNS question,
@@ -644,6 +650,7 @@ fn live_note(text: &[u8]) -> Option<&'static Explanation> {
         ("The connection to ", "broken"),
         ("Nothing more came from ", "inactive"),
         ("No answer: the DNS resolver ", "dns-timeout"),
+        (crate::sandbox::FAULT_NOTE, "fault"),
     ]
     .into_iter()
     .find_map(|(start, key)| text.starts_with(start.as_bytes()).then_some(key))?;

@@ -34,6 +34,8 @@ pub const WAIT_SETTLE: SimDuration = SimDuration::from_secs(5);
 /// A person takes a moment to type a line: each typed line leaves this long after the
 /// previous moment, so the trace's times read like a session at a keyboard.
 pub const TYPING: SimDuration = SimDuration::from_secs(2);
+/// How the note of an injected fault begins, on the host it is about (the directive follows).
+pub const FAULT_NOTE: &str = "From now on (a fault injected in the sandbox): ";
 /// The most inputs one session keeps.
 pub const MAX_INPUTS: usize = 500;
 /// The longest line a student may type, in bytes. Longer than any SMTP limit (RFC 5321
@@ -503,7 +505,7 @@ impl Sandbox {
                     .and_then(|h| self.world.host_by_name(h)),
             };
             if let Some(host) = host {
-                self.world.note(host, &format!("From now on (a fault injected in the sandbox): {directive}"));
+                self.world.note(host, &format!("{FAULT_NOTE}{directive}"));
             }
         }
         Ok(())

@@ -124,7 +124,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                         </h3>
                         if gone > 0 {
                             <p class="muted messages-earlier" data-testid="mailbox-gone">
-                                { format!("{} delivered here, {gone} of them no longer in the inbox (taken by a mail program):", all.len()) }
+                                { format!("{} delivered here, {gone} of them no longer in the inbox (removed by a mail program):", all.len()) }
                             </p>
                         }
                         if junk > 0 {

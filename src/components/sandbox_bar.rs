@@ -73,6 +73,12 @@ pub fn SandboxBar(props: &SandboxBarProps) -> Html {
                 </button>
                 <span class="sandbox-count" data-testid="event-count">
                     { format!("Event {} of {}", props.cursor, props.total) }
+                    // What is done next (a line, a wait) happens at the newest event, not here.
+                    if !at_end {
+                        <span data-testid="looking-back" title="What you type or wait for happens after the newest event">
+                            { " · looking back" }
+                        </span>
+                    }
                 </span>
             </div>
             <div class="sandbox-waits" role="group" aria-label="Let time pass">

@@ -83,6 +83,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     let active = props.active;
     let conn = active.checked_sub(1).and_then(|i| props.conns.get(i)).copied();
     let is_open = active.checked_sub(1).and_then(|i| props.open.get(i)).copied().unwrap_or(false);
+    let looking_back = props.cursor < props.run.trace.len();
     let send = {
         let (text, dispatch) = (text.clone(), props.dispatch.clone());
         move || {
@@ -246,7 +247,12 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     </label>
                     <textarea id="sandbox-line" rows="1" ref={field.clone()} data-testid="line" value={(*text).clone()}
                         {oninput} {onkeydown} disabled={!is_open} spellcheck="false" autocomplete="off"
-                        placeholder={if is_open { "Type a command, then Enter" } else { "This connection is closed" }} />
+                        placeholder={match (is_open, looking_back) {
+                            (true, _) => "Type a command, then Enter",
+                            // Stepped back to when it was open: it is closed at the newest event.
+                            (false, true) => "This connection is closed now (you are looking back)",
+                            (false, false) => "This connection is closed",
+                        }} />
                     <button type="submit" class="btn-small" disabled={!is_open}>{ "Send" }</button>
                     <button type="button" class="btn-small" data-testid="close" disabled={!is_open}
                         title="Close this connection from your side"

@@ -119,6 +119,9 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await page.locator('[data-testid=step-back]').click();
   await page.locator('[data-testid=step-back]').click();
   assert.equal(await cursor(), total - 2);
+  // Looking back is said, and the connection is closed now, not then.
+  await page.locator('[data-testid=looking-back]').waitFor();
+  assert.equal(await page.locator('[data-testid=line]').getAttribute('placeholder'), 'This connection is closed now (you are looking back)');
   await page.keyboard.press('ArrowLeft');
   await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 3);
   await page.keyboard.press('ArrowRight');
@@ -133,6 +136,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.doesNotMatch(await page.locator('[data-testid=terminal]').textContent(), /Connection closed by foreign host/);
   await page.locator('[data-testid=to-end]').click();
   await settled(page);
+  assert.equal(await page.locator('[data-testid=looking-back]').count(), 0);
 
   // A reload brings the same session back.
   await page.reload();

@@ -615,6 +615,7 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
     // (what the student did, how the World's note begins, the explanation it gets)
     let open = "open laptop.example.org mx.example.net 25";
     let cases: &[(&[&str], &str, &str)] = &[
+        (&["fault down mx.example.net from 0s to 1h"], FAULT_NOTE, "fault"),
         (&["fault down ns.example.org from 0s to 1h", open], "telnet: could not resolve", "telnet-resolve"),
         (&["fault down ns.example.org from 0s to 1h", open], "No answer: the DNS resolver", "dns-timeout"),
         (
