@@ -664,19 +664,22 @@ impl FaultForm {
         f
     }
 
-    /// The reply's text when none is written: words that fit the command and the code.
-    pub fn default_text(&self) -> &'static str {
-        match (self.verb.as_str(), self.code) {
+    /// The reply's text when none is written: words that fit the command and the code (a
+    /// 421 names its server first, as RFC 5321 §4.2 writes it: `421 <domain> Service not
+    /// available, closing transmission channel`).
+    pub fn default_text(&self) -> String {
+        let text = match (self.verb.as_str(), self.code) {
             ("RCPT", 450..=452) => "Mailbox busy, try again later",
             ("RCPT", 550) => "No such user here",
             ("MESSAGE" | "MAIL" | "RCPT", 552) => "Message too big",
-            (_, 421) => "Service not available, closing transmission channel",
+            (_, 421) => return format!("{} Service not available, closing transmission channel", self.host),
             (_, 454) => "TLS not available due to temporary reason",
             (_, 530) => "Must issue a STARTTLS command first",
             (_, 535) => "Authentication credentials invalid",
             (_, c) if c < 500 => "Try again later",
             _ => "Refused",
-        }
+        };
+        text.to_string()
     }
 
     /// The fault as a line of the world description (the text of [`Input::Fault`]), once
@@ -695,7 +698,7 @@ impl FaultForm {
                 // in one quoted string whose quotes and backslashes are escaped.
                 let text: String =
                     f.text.trim().chars().filter(|c| (' '..='~').contains(c)).take(200).collect();
-                let text = if text.is_empty() { f.default_text().to_string() } else { text };
+                let text = if text.is_empty() { f.default_text() } else { text };
                 let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
                 Some(format!("reply {} {} {} \"{quoted}\"{times}", f.host, f.verb, f.code))
             }

@@ -364,6 +364,12 @@ fn the_fault_form_writes_lines_the_world_reads() {
         form.directive(&world).unwrap(),
         "reply mx.example.net RCPT 450 \"Mailbox busy, try again later\" times 1"
     );
+    // A 421 names its server first (RFC 5321 §4.2).
+    let closing = FaultForm { verb: "GREETING".into(), code: 421, ..form.clone() }.effective(&world);
+    assert_eq!(
+        closing.directive(&world).unwrap(),
+        "reply mx.example.net GREETING 421 \"mx.example.net Service not available, closing transmission channel\" times 1"
+    );
     // Quotes and backslashes escaped, 8-bit text left out (a reply is 7-bit: RFC 5321 §4.2).
     let odd = FaultForm { text: r#" C:\temp "quoted" café "#.into(), once: false, ..form.clone() };
     let line = odd.directive(&world).unwrap();

@@ -1118,6 +1118,15 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
     let mut p = Parser { s: bytes, i: tag.len() + 1, depth: 0 };
     match p.command() {
         Ok(command) => Ok(Tagged { tag, command }),
+        // A whole command with no tag (`LOGIN bob secret`): its name was read as the tag,
+        // and what followed as the command. Said as such, not as an unknown command `BOB`.
+        Err(_) if (Parser { s: bytes, i: 0, depth: 0 }).command().is_ok() => Err(ParseError {
+            text: format!(
+                "a command starts with a tag: a1 {} (here {tag} was read as the tag; RFC 3501 section 2.2.1)",
+                String::from_utf8_lossy(bytes.strip_suffix(b"\r\n").unwrap_or(bytes))
+            ),
+            tag: Some(tag),
+        }),
         Err(text) => Err(ParseError { tag: Some(tag), text }),
     }
 }

@@ -171,6 +171,13 @@ fn parse_errors_teach() {
         ("\r\n", None, "a command starts with a tag"),
         ("+a NOOP\r\n", None, "a command starts with a tag"),
         ("a FROB\r\n", Some("a"), "unknown command FROB"),
+        // A command with no tag: its name read as the tag, said so (not "unknown command BOB").
+        (
+            "LOGIN bob@example.net builder\r\n",
+            Some("LOGIN"),
+            "a command starts with a tag: a1 LOGIN bob@example.net builder (here LOGIN was read as the tag",
+        ),
+        ("SELECT INBOX\r\n", Some("SELECT"), "a1 SELECT INBOX (here SELECT was read as the tag"),
         ("a FETCH 0 FLAGS\r\n", Some("a"), "sequence set"),
         ("a FETCH 1 BODY[HEADER.FIELDS ()]\r\n", Some("a"), "expected an atom or a string"),
         ("a FETCH 1 FROB\r\n", Some("a"), "expected a fetch item"),
