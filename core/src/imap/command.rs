@@ -1120,13 +1120,18 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
         Ok(command) => Ok(Tagged { tag, command }),
         // A whole command with no tag (`LOGIN bob secret`): its name was read as the tag,
         // and what followed as the command. Said as such, not as an unknown command `BOB`.
-        Err(_) if (Parser { s: bytes, i: 0, depth: 0 }).command().is_ok() => Err(ParseError {
-            text: format!(
-                "a command starts with a tag: a1 {} (here {tag} was read as the tag; RFC 3501 section 2.2.1)",
-                String::from_utf8_lossy(bytes.strip_suffix(b"\r\n").unwrap_or(bytes))
-            ),
-            tag: Some(tag),
-        }),
+        Err(_) if (Parser { s: bytes, i: 0, depth: 0 }).command().is_ok() => {
+            // Its first line, as a response's text may hold it: printable 7-bit, no CR or
+            // LF (a literal's lines stay out), and not too long.
+            let line = bytes.iter().take_while(|&&b| b != b'\r' && b != b'\n').take(60);
+            let line: String = line.filter(|b| (b' '..=b'~').contains(*b)).map(|&b| char::from(b)).collect();
+            Err(ParseError {
+                text: format!(
+                    "a command starts with a tag: a1 {line} (here {tag} was read as the tag; RFC 3501 section 2.2.1)"
+                ),
+                tag: Some(tag),
+            })
+        }
         Err(text) => Err(ParseError { tag: Some(tag), text }),
     }
 }

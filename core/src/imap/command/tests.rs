@@ -178,6 +178,8 @@ fn parse_errors_teach() {
             "a command starts with a tag: a1 LOGIN bob@example.net builder (here LOGIN was read as the tag",
         ),
         ("SELECT INBOX\r\n", Some("SELECT"), "a1 SELECT INBOX (here SELECT was read as the tag"),
+        // Only the first line of it, 7-bit: a literal's octets never reach the response.
+        ("LOGIN {4}\r\nb\u{e9}b x\r\n", Some("LOGIN"), "a1 LOGIN {4} (here LOGIN was read as the tag"),
         ("a FETCH 0 FLAGS\r\n", Some("a"), "sequence set"),
         ("a FETCH 1 BODY[HEADER.FIELDS ()]\r\n", Some("a"), "expected an atom or a string"),
         ("a FETCH 1 FROB\r\n", Some("a"), "expected a fetch item"),
@@ -200,6 +202,8 @@ fn parse_errors_teach() {
         let e = parse(line.as_bytes()).unwrap_err();
         assert_eq!(e.tag.as_deref(), tag, "{line:?}");
         assert!(e.text.contains(want), "{line:?}: {}", e.text);
+        // A response's text is one line of 7-bit characters (RFC 3501 §9: TEXT-CHAR).
+        assert!(e.text.bytes().all(|b| (b' '..=b'~').contains(&b)), "{line:?}: {:?}", e.text);
     }
     let deep = format!("a SEARCH {}ALL{}\r\n", "(".repeat(40), ")".repeat(40));
     assert!(parse(deep.as_bytes()).unwrap_err().text.contains("nested deeper"));
