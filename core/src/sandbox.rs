@@ -196,8 +196,7 @@ impl fmt::Display for Input {
 pub struct Opened {
     pub id: ConnId,
     pub from: HostId,
-    /// The host at the address the DNS gave for the name chosen (that host, in a world
-    /// whose DNS tells the truth); the host of that name if the DNS gave none.
+    /// The host chosen by name.
     pub to: HostId,
     pub port: u16,
     /// How many events the trace held when the DNS gave the server's address (telnet's
@@ -428,12 +427,11 @@ impl Sandbox {
         // After a wait only what was under way finishes (a retry's conversation), so that
         // `wait 4m` is not followed by the timers of the minute after it.
         self.settle(if matches!(input, Input::Wait(_)) { WAIT_SETTLE } else { SETTLE })?;
-        // The DNS has answered a connection just opened (or given up) well within SETTLE.
+        // The DNS has answered a connection just opened (or given up) well within SETTLE. A
+        // world's DNS gives a host's name only its own address (`describe` refuses another
+        // A record for it), so the connection went to the host chosen, if anywhere.
         if let (Input::Open { .. }, Some(opened)) = (input, self.conns.last_mut()) {
             opened.found_at = self.world.found_at(opened.id);
-            if opened.found_at.is_some() {
-                opened.to = self.world.trace().conns[opened.id.0].server;
-            }
         }
         Ok(mark)
     }

@@ -584,6 +584,8 @@ fn a_connection_by_name_asks_the_dns_first_as_telnet_does() {
     let c = s.connections()[0];
     assert_eq!(c.found_at, Some(2));
     assert_eq!(t.host(c.to).name, MX);
+    // The DNS sent it to the host chosen (a world gives a host's name its own address only).
+    assert_eq!(t.conns[c.id.0].server, c.to);
     assert!(received(&s, 1).starts_with("220 mx.example.net"));
 }
 
