@@ -344,7 +344,7 @@ impl Player {
 
     /// Where a question about event `a` is asked ([`question::asked_at`]).
     fn ask_at(&self, a: usize) -> usize {
-        question::asked_at(&self.run.trace, a)
+        question::asked_at(&self.run, a)
     }
 
     /// `(right, answered, asked)`: of the questions the lesson asks, how many the student

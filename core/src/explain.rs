@@ -675,7 +675,7 @@ pub const TRUST: &[Explanation] = &[
     e(
         "5.7.26",
         "Authentication checks failed",
-        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it. So the receiving server refuses it.",
+        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it (a pass for another domain does not count: it must match the From: domain). So the receiving server refuses it. RFC 7372 defines X.7.26 for mail that failed more than one authentication check; large providers answer a DMARC failure with it.",
         "RFC 7372 §3.4; RFC 7489 §6.3, §6.7",
     ),
     e(
@@ -877,7 +877,7 @@ pub const POP3_COMMANDS: &[Explanation] = &[
     e(
         "USER",
         "Name the mailbox",
-        "The client names the mailbox it wants to open. The server answers +OK whatever the name, so that nobody can find out which mailboxes exist; the password decides.",
+        "The client names the mailbox it wants to open. This server answers +OK whatever the name, so that nobody can find out which mailboxes exist; the password decides. (A server may also answer -ERR to a name it does not know: RFC 1939 allows both.)",
         "RFC 1939 §7",
     ),
     e(
@@ -1008,7 +1008,7 @@ pub const POP3_RESPONSES_IN_CONTEXT: &[Explanation] = &[
     e(
         "+OK USER",
         "Now the password",
-        "The server takes the name and waits for PASS. It says +OK whatever the name, so the answer does not tell who has a mailbox here.",
+        "The server takes the name and waits for PASS. This server says +OK whatever the name, so the answer does not tell who has a mailbox here (RFC 1939 also lets a server answer -ERR to a name it does not know).",
         "RFC 1939 §7",
     ),
     e(
@@ -1076,7 +1076,31 @@ pub const POP3_OTHER: &[Explanation] = &[
         "The TCP connection is closed. Only a +OK to QUIT deletes messages: a POP3 session that ends any other way, even after DELE, leaves the maildrop as it was.",
         "RFC 1939 §6",
     ),
+    e(
+        "quit-before-login",
+        "Leave without logging in",
+        "QUIT before a successful login, in the AUTHORIZATION state, ends the session without entering the UPDATE state: this session marked nothing and holds no lock, so nothing is deleted. The server says goodbye and closes the connection.",
+        "RFC 1939 §4, §6",
+    ),
+    e(
+        "+OK quit-before-login",
+        "Goodbye: nothing changed",
+        "The server answers +OK and closes the connection. The session never got past the AUTHORIZATION state, so it does not enter the UPDATE state: no message is removed, and a lock that another session holds on the maildrop stays with that session.",
+        "RFC 1939 §6",
+    ),
 ];
+
+/// True when the POP3 session of event `index` has logged in before it (a `+OK` to PASS,
+/// APOP or AUTH): QUIT then enters the UPDATE state (RFC 1939 §6); before, it does not.
+#[cfg(feature = "pop3")]
+fn pop3_logged_in(trace: &Trace, index: usize) -> bool {
+    let conn = trace.events[index].conn;
+    trace.events[..index].iter().any(|e| {
+        e.conn == conn
+            && matches!(&e.kind, EventKind::Reply { status: Status::Pop3 { ok: true, .. }, to_verb: Some(v), .. }
+                if matches!(v.as_str(), "PASS" | "APOP" | "AUTH"))
+    })
+}
 
 /// A command line no server of that protocol knows: what a student types wrong in the
 /// sandbox (the full build; the lessons send none). Until the server's answer is in, the
@@ -1856,6 +1880,18 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
     }
     let mut out = Vec::new();
     match &ev.kind {
+        #[cfg(feature = "pop3")]
+        EventKind::Command { verb }
+            if verb == "QUIT" && ev.protocol == Protocol::Pop3 && !pop3_logged_in(trace, index) =>
+        {
+            out.extend(pop3_other("quit-before-login"))
+        }
+        #[cfg(feature = "pop3")]
+        EventKind::Reply { status: Status::Pop3 { ok: true, .. }, to_verb: Some(v), .. }
+            if v == "QUIT" && !pop3_logged_in(trace, index) =>
+        {
+            out.extend(pop3_other("+OK quit-before-login"))
+        }
         EventKind::Command { verb } if ev.protocol == Protocol::Pop3 => out.extend(pop3_command(verb)),
         EventKind::Command { verb } => out.extend(command(verb)),
         EventKind::Reply { status: Status::Smtp { code, enhanced: enh }, to_verb, .. } => {
@@ -2102,6 +2138,38 @@ mod tests {
             "close",
         ] {
             assert!(seen.iter().any(|s| s == key), "{key} in {seen:?}");
+        }
+    }
+
+    /// QUIT before a login does not enter the UPDATE state (RFC 1939 §6): in "The POP3
+    /// lock" the phone, refused with `-ERR [IN-USE]`, says QUIT without having logged in;
+    /// the laptop's QUIT after its login deletes what it marked.
+    #[cfg(feature = "pop3")]
+    #[test]
+    fn a_quit_before_login_is_not_explained_as_the_update_state() {
+        let l = crate::lessons::builtin("the-pop3-lock").unwrap().unwrap();
+        let trace = crate::world::run_lesson(&l).unwrap().trace;
+        let key = |i: usize| event(&trace, i).first().map(|x| x.key).unwrap_or("none");
+        let quits: Vec<(usize, &str)> = trace
+            .events
+            .iter()
+            .filter(|e| e.protocol == Protocol::Pop3)
+            .filter_map(|e| match &e.kind {
+                EventKind::Command { verb } if verb == "QUIT" => Some((e.index, key(e.index))),
+                EventKind::Reply { to_verb: Some(v), .. } if v == "QUIT" => Some((e.index, key(e.index))),
+                _ => None,
+            })
+            .collect();
+        let keys: Vec<&str> = quits.iter().map(|(_, k)| *k).collect();
+        assert!(keys.contains(&"quit-before-login") && keys.contains(&"+OK quit-before-login"), "{keys:?}");
+        assert!(keys.contains(&"QUIT") && keys.contains(&"+OK QUIT"), "{keys:?}");
+        // The one before its login is the refused one's: an -ERR [IN-USE] came on its connection.
+        for (i, k) in quits {
+            let refused = trace.events[..i].iter().any(|e| {
+                e.conn == trace.events[i].conn
+                    && matches!(&e.kind, EventKind::Reply { status: Status::Pop3 { ok: false, .. }, .. })
+            });
+            assert_eq!(k.ends_with("quit-before-login"), refused, "event {i}: {k}");
         }
     }
 

@@ -337,7 +337,7 @@ pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
     outcomes
         .chain(refused)
         .chain(told_by_their_line(lesson, run))
-        .map(|a| crate::question::asked_at(&run.trace, a))
+        .map(|a| crate::question::asked_at(run, a))
         .min()
         .unwrap_or(run.trace.events.len())
 }

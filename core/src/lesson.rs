@@ -383,6 +383,19 @@ impl Lesson {
                 errors.push(err(i, "header values may not contain control characters"));
                 continue;
             }
+            // `to: Bob <bob@example.net>; Carol <carol@example.net>` (a mail program's
+            // habit) would send to Carol alone: the address is read from the last `<...>`.
+            #[cfg(feature = "teacher")]
+            if matches!(key.as_str(), "to" | "cc" | "bcc")
+                && (value.contains(';') || value.split(',').any(|a| a.matches('@').count() > 1))
+            {
+                errors.push(err(
+                    i,
+                    format!(
+                        "`{key}:` holds one address or several separated by commas, as `{key}: Bob <bob@example.net>, carol@example.net` (a `;` does not separate them)"
+                    ),
+                ));
+            }
             match key.as_str() {
                 "title" => title = Some(value),
                 "summary" => summary = value,
@@ -686,6 +699,10 @@ impl Lesson {
     }
 }
 
+/// What an anchor that matches nothing is said to miss: "no such event happens", "fewer
+/// than 2 such events happen" (written out there: a `format!` costs the first load more).
+pub const SUCH_EVENT: &str = "such event";
+
 impl Anchor {
     pub fn parse(text: &str) -> Result<Anchor, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
@@ -803,13 +820,21 @@ impl Anchor {
                     .ok_or_else(|| format!("`{word}`: expected #1, #2, ..."))?;
                 continue;
             }
-            let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
             let slot = match lower(word).as_str() {
                 "on" => &mut anchor.on,
                 "from" => &mut anchor.from,
                 "to" => &mut anchor.to,
+                // A host written by its label on the diagram (`on Bob's provider`) ends here.
+                #[cfg(feature = "teacher")]
+                _ => {
+                    return Err(format!(
+                        "unexpected `{word}`: `on`, `from` and `to` take one host's name, as in `on mx` or `on mx.example.net` (not its label on the diagram, as `Bob's provider`)"
+                    ));
+                }
+                #[cfg(not(feature = "teacher"))]
                 _ => return Err(format!("unexpected `{word}`")),
             };
+            let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
             *slot = Some(value.to_ascii_lowercase());
         }
         Ok(anchor)
@@ -830,6 +855,17 @@ impl Anchor {
         };
         for name in [&self.on, &self.from, &self.to].into_iter().flatten() {
             if !trace.hosts.iter().enumerate().any(|(id, _)| host_matches(id, &Some(name.clone()))) {
+                #[cfg(feature = "teacher")]
+                {
+                    // The hosts there are, by the names an anchor takes, and the nearest one.
+                    let names: Vec<&str> = trace.hosts.iter().map(|h| h.name.as_str()).collect();
+                    let hint = crate::describe::syntax::typo_hint(name, &names);
+                    return Err(format!(
+                        "there is no host `{name}`{hint}; the hosts are {}",
+                        names.join(", ")
+                    ));
+                }
+                #[cfg(not(feature = "teacher"))]
                 return Err(format!("there is no host `{name}`"));
             }
         }
@@ -894,9 +930,9 @@ impl Anchor {
         trace.events.iter().filter(|e| matches(e)).nth(self.nth - 1).map(|e| Some(e.index)).ok_or_else(|| {
             #[cfg_attr(not(feature = "teacher"), expect(unused_mut))]
             let mut m = if self.nth == 1 {
-                "no such event in the trace".to_string()
+                "no such event happens".to_string()
             } else {
-                format!("the trace has fewer than {} such events", self.nth)
+                format!("fewer than {} such events happen", self.nth)
             };
             // Where the same kind of event does happen, for the teacher to compare.
             #[cfg(feature = "teacher")]

@@ -80,16 +80,22 @@ pub(crate) fn hosts_named<'a>(trace: &'a Trace, choice: &'a str) -> impl Iterato
 }
 
 /// Where a question about event `at` is asked, as a cursor (the events before it shown):
-/// before the event, and before the notes its sender wrote just before it (a server's
-/// verdict, "DMARC fail: … p=reject", would give its reply away).
+/// before the event, and before what its sender did on its own just before it: its notes (a
+/// server's verdict, "DMARC fail: … p=reject", would give its reply away), a message filed
+/// in a mailbox or queued (the `250` to the final dot follows them); and after the event of
+/// the step above.
 // (Inline: called across the crate, from the player, it costs the first load 0.3 KB more out
 // of line.)
 #[inline]
-pub fn asked_at(trace: &Trace, at: usize) -> usize {
+pub fn asked_at(run: &crate::world::LessonRun, at: usize) -> usize {
+    let trace = &run.trace;
     let from = trace.events.get(at).map(|e| e.from);
     let mut i = at;
     while let Some(e) = i.checked_sub(1).and_then(|p| trace.events.get(p))
-        && e.kind == EventKind::Note
+        // Never before the step above's event: DKIM's "No signature" is the note just
+        // before the reply its next step asks about.
+        && !run.anchors.contains(&Some(e.index))
+        && matches!(e.kind, EventKind::Note | EventKind::Delivery { .. } | EventKind::Queued { .. })
         && Some(e.from) == from
         && e.to == e.from
     {
@@ -186,6 +192,13 @@ impl Question {
     /// lines inside. Errors are `(line offset in the block, 0 for the fence, what)`.
     pub fn parse(kind: &str, text: &str) -> Result<Question, (usize, String)> {
         let kind = QuestionKind::parse(kind.trim()).ok_or_else(|| {
+            #[cfg(feature = "teacher")]
+            if kind.trim().is_empty() {
+                return (
+                    0,
+                    "a ```question block says its kind after the word: ```question reply, ```question speaker or ```question outcome".to_string(),
+                );
+            }
             (
                 0,
                 format!(
@@ -220,6 +233,13 @@ impl Question {
         }
         if q.prompt.is_empty() {
             return Err((0, "the question has no text: write it on the first line of the block".into()));
+        }
+        // A host's label written in a word processor: `Bob’s provider` is `Bob's provider`.
+        #[cfg(feature = "teacher")]
+        if q.kind == QuestionKind::Speaker {
+            let straight = |c: &mut String| *c = c.replace(['\u{2018}', '\u{2019}'], "'");
+            q.choices.iter_mut().for_each(straight);
+            q.expect.iter_mut().for_each(straight);
         }
         if q.kind == QuestionKind::Outcome && q.choices.is_empty() {
             q.choices = vec!["delivered".into(), "bounced".into()];
@@ -383,6 +403,22 @@ mod tests {
         run_lesson(&l).map(|r| r.answers.last().cloned().flatten()).map_err(|e| e.to_string())
     }
 
+    /// A label written in a word processor (`Bob’s provider`, a curly apostrophe) names the
+    /// host whose label has a straight one; a block without its kind says where it goes.
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn a_teachers_typography_is_read_as_meant() {
+        let block =
+            "```question speaker\nWho answers?\n- Alice\u{2019}s provider\n- Bob\u{2019}s provider\n```";
+        let a = run("reply to RCPT on mx.example.net", block).unwrap().unwrap();
+        assert_eq!(a.choice, Some(1), "{a:?}");
+        let l = Lesson::parse_all("q", &lesson("start", "```question\nWho?\n- mx\n```")).unwrap_err();
+        assert!(
+            l[0].message.contains("says its kind after the word: ```question reply, ```question speaker"),
+            "{l:?}"
+        );
+    }
+
     #[test]
     fn the_right_answer_comes_from_the_trace() {
         let three = "- 250 fine\n- 451: later\n- 550: no such mailbox";
@@ -471,6 +507,50 @@ mod tests {
     }
 
     /// A question is asked before its event, and before the notes its sender wrote just
+    /// before it: DMARC's verdict ("DMARC fail: …") would give the 550 away. So would a
+    /// delivery or a queued message before the `250` to the final dot (DKIM's "No signature").
+    #[cfg(feature = "trust")]
+    #[test]
+    fn a_question_is_asked_before_the_delivery_that_gives_it_away() {
+        let l = crate::lessons::builtin("dkim").unwrap().unwrap();
+        let run = run_lesson(&l).unwrap();
+        let s = l.steps.iter().position(|s| s.title == "The answer to the unsigned copy").unwrap();
+        let reply = run.anchors[s].unwrap();
+        let at = asked_at(&run, reply);
+        // The step above is the DKIM note just before the delivery: shown, and no further back.
+        assert_eq!(Some(at - 1), run.anchors[s - 1], "asked just after the step above");
+        assert!(
+            run.trace.events[at..reply].iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })),
+            "the delivery comes after the question"
+        );
+        // Every question of every lesson: nothing its sender did on its own is shown
+        // between the question and its event, unless it is the step above's event.
+        for entry in crate::lessons::INDEX.iter().filter(|e| crate::lessons::runs_here(e)) {
+            let l = crate::lessons::builtin(entry.id).unwrap().unwrap();
+            let run = run_lesson(&l).unwrap();
+            for (n, step) in l.steps.iter().enumerate() {
+                let Some(at) = run.anchors[n].filter(|_| step.question.is_some()) else { continue };
+                let asked = asked_at(&run, at);
+                assert!(
+                    run.anchors[..n].iter().flatten().all(|&p| p < asked),
+                    "{}: {}",
+                    entry.id,
+                    step.title
+                );
+                let Some(before) = asked.checked_sub(1).map(|p| &run.trace.events[p]) else { continue };
+                let from = run.trace.events[at].from;
+                let own = before.from == from
+                    && before.to == from
+                    && matches!(
+                        before.kind,
+                        EventKind::Note | EventKind::Delivery { .. } | EventKind::Queued { .. }
+                    );
+                assert!(!own || run.anchors.contains(&Some(before.index)), "{}: {}", entry.id, step.title);
+            }
+        }
+    }
+
+    /// A question is asked before its event, and before the notes its sender wrote just
     /// before it: DMARC's verdict ("DMARC fail: …") would give the 550 away.
     #[cfg(feature = "trust")]
     #[test]
@@ -479,14 +559,14 @@ mod tests {
         let run = run_lesson(&l).unwrap();
         let s = l.steps.iter().position(|s| s.title == "Refused").unwrap();
         let reply = run.anchors[s].unwrap();
-        let at = asked_at(&run.trace, reply);
+        let at = asked_at(&run, reply);
         assert_eq!(at, reply - 1, "one note before the reply");
         assert!(run.trace.events[at].text().starts_with("DMARC fail"), "{}", run.trace.events[at].text());
         // An event with no note of its sender before it is asked just before itself.
         let first =
             run.anchors.iter().flatten().find(|&&a| a > 0 && run.trace.events[a - 1].kind != EventKind::Note);
         let first = *first.unwrap();
-        assert_eq!(asked_at(&run.trace, first), first);
+        assert_eq!(asked_at(&run, first), first);
     }
 
     #[test]

@@ -474,7 +474,18 @@ impl Sandbox {
             if let Some(host) = self.world.host_by_name(&k.host) {
                 let checks = crate::auth::check::Checks { spf: k.spf, dkim: k.dkim, dmarc: k.dmarc };
                 self.world.check_senders(host, checks);
-                self.world.note(host, &format!("From now on (set in the sandbox): {directive}"));
+                let names = [(k.spf, "SPF"), (k.dkim, "DKIM"), (k.dmarc, "DMARC")];
+                let names: Vec<&str> = names.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
+                let text = format!(
+                    "From now on (set in the sandbox): {} checks the senders of the mail it receives with {} (as a line of a world description: {directive})",
+                    k.host,
+                    match names.as_slice() {
+                        [.., last] if names.len() > 1 =>
+                            format!("{} and {last}", names[..names.len() - 1].join(", ")),
+                        _ => names.join(""),
+                    }
+                );
+                self.world.note(host, &text);
             }
         }
         // A domain that changes a TXT record: the name's TXT records become the new one.
@@ -484,7 +495,11 @@ impl Sandbox {
                 self.world.zone_mut().replace_txt(&r.name, text);
                 let dns = d.resolver.as_deref().and_then(|name| self.world.host_by_name(name));
                 if let Some(host) = dns {
-                    self.world.note(host, &format!("From now on (set in the sandbox): {directive}"));
+                    let text = format!(
+                        "From now on (set in the sandbox): the TXT record of {} is \"{text}\" (as a line of a world description: {directive})",
+                        r.name
+                    );
+                    self.world.note(host, &text);
                 }
             }
         }
@@ -503,11 +518,70 @@ impl Sandbox {
                     .and_then(|h| self.world.host_by_name(h)),
             };
             if let Some(host) = host {
-                self.world.note(host, &format!("{FAULT_NOTE}{directive}"));
+                self.world.note(
+                    host,
+                    &format!(
+                        "{FAULT_NOTE}{} (as a line of a world description: {directive})",
+                        fault_words(f)
+                    ),
+                );
             }
         }
         Ok(())
     }
+}
+
+/// What a fault does, in plain words: the row that says it is in force reads as what the
+/// World will do, not only as the directive's syntax.
+pub fn fault_words(f: &Fault) -> String {
+    let often = |times: &Option<u32>| match times {
+        None => "every time".to_string(),
+        Some(1) => "once".to_string(),
+        Some(n) => format!("the first {n} times"),
+    };
+    match f {
+        Fault::Down { host, from, until, .. } => {
+            let when = match from.0 {
+                0 => String::new(),
+                t => format!(" in {}", span(SimDuration(t))),
+            };
+            let long = span(SimDuration(until.0.saturating_sub(from.0)));
+            format!("{host} goes down{when} for {long}: it answers nothing, not even a new connection")
+        }
+        Fault::Greylist { host, .. } => format!(
+            "{host} greylists: the first try of each client, sender and recipient gets 451 4.7.1, a try again after {} goes through",
+            span(crate::world::GREYLIST_DELAY)
+        ),
+        Fault::MailboxFull { address, .. } => {
+            format!("the mailbox {address} is full: mail for it is refused with 452 4.2.2 (try again later)")
+        }
+        Fault::Reply { host, verb, code, enhanced, text, times, .. } => {
+            let verb = match verb.as_str() {
+                "GREETING" => "a new connection",
+                "MESSAGE" => "the message (after the final dot)",
+                v => v,
+            };
+            let enhanced = enhanced.as_deref().map(|e| format!("{e} ")).unwrap_or_default();
+            format!("{host} answers {verb} with {code} {enhanced}{text}, {}", often(times))
+        }
+        Fault::Cut { host, port, verb, times, .. } => format!(
+            "a connection to {host} port {port} breaks as the client sends {verb} ({verb} never arrives), {}",
+            often(times)
+        ),
+    }
+}
+
+/// `1 hour`, `23 hours 30 minutes`, `90 seconds`: a span in words, its units from the largest.
+fn span(d: SimDuration) -> String {
+    let s = d.0 / 1_000_000;
+    let parts =
+        [(s / 86_400, "day"), (s % 86_400 / 3_600, "hour"), (s % 3_600 / 60, "minute"), (s % 60, "second")];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if words.is_empty() { "no time".into() } else { words.join(" ") }
 }
 
 #[cfg(test)]

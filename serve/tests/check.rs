@@ -50,7 +50,7 @@ fn broken_files_are_reported_with_file_line_and_what() {
         (
             "unmatched.md",
             format!("{head}## One\n@ reply 421\n\nText.\n"),
-            "unmatched.md:8: step `One`: @ reply 421: no such event in the trace",
+            "unmatched.md:8: step `One`: @ reply 421: no such event happens",
         ),
         (
             "no-title.md",

@@ -497,7 +497,9 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 html! { <p class="notice" role="status" data-testid="kept-notice">{ said }</p> }
             });
             let wrong = mistakes.iter().enumerate().map(|(k, (from, mistakes))| {
-                let what = if mistakes.len() == 1 { "a mistake" } else { "mistakes" };
+                // What the run did, said after the anchors that match nothing, is no mistake.
+                let n = mistakes.iter().filter(|m| !m.message.starts_with(mailroom_core::world::RUN_DID)).count();
+                let what = if n <= 1 { "a mistake; fix it".to_string() } else { format!("{n} mistakes; fix them") };
                 // In the box: "line N" goes to that line there.
                 let item = |m: &LessonError| match m.line {
                     n if n > 0 && *in_box == Some(k) => html! {
@@ -511,7 +513,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                 };
                 html! {
                     <>
-                        <p>{ format!("{from} has {what}; fix it, then play it again:") }</p>
+                        <p>{ format!("{from} has {what}, then play it again:") }</p>
                         <ul>{ for mistakes.iter().map(item) }</ul>
                     </>
                 }

@@ -102,7 +102,7 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   // Fixed in the page: the anchor that matches no event is said next.
   await page.locator('[data-testid=lesson-text]').fill(BROKEN.replace('path: sideways\n', ''));
   await page.locator('[data-testid=play-text]').click();
-  await page.waitForFunction(() => /no such event in the trace/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
+  await page.waitForFunction(() => /no such event happens/.test(document.querySelector('[data-testid=lesson-errors]')?.innerText ?? ''));
   // A question whose answer is not what happens.
   await page.locator('[data-testid=lesson-text]').fill(GOOD.replace('- 550: no such mailbox', '- 451: later'));
   await page.locator('[data-testid=play-text]').click();

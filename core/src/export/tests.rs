@@ -307,7 +307,7 @@ fn a_worksheet_stops_before_a_speaker_question_its_line_would_answer() {
         let asked = speaker(lesson, run);
         let end = worksheet_end(lesson, run);
         assert_eq!(asked.len(), 1, "{id}");
-        let at = crate::question::asked_at(&run.trace, asked[0]);
+        let at = crate::question::asked_at(run, asked[0]);
         assert_eq!(end == at, stops, "{id}: ends at {end}, asked at {at}");
         assert_eq!(unsaid_senders(lesson, run).contains(&asked[0]), !stops, "{id}");
     }
@@ -329,11 +329,11 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
             .zip(&run.anchors)
             .filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Outcome))
             .filter_map(|(_, a)| *a)
-            .map(|a| crate::question::asked_at(&run.trace, a))
+            .map(|a| crate::question::asked_at(&run, a))
             .min();
         // The other stops: a refused reply, a speaker question its line would answer (see
         // the tests of each).
-        let told = super::told_by_their_line(&lesson, &run).map(|a| crate::question::asked_at(&run.trace, a));
+        let told = super::told_by_their_line(&lesson, &run).map(|a| crate::question::asked_at(&run, a));
         let other = refused(&lesson, &run).into_iter().chain(told).min();
         let Some(at) = asked else {
             assert_eq!(end, other.unwrap_or(run.trace.events.len()), "{}", lesson.id);
@@ -384,7 +384,7 @@ fn refused_reply(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
 
 /// Where the player asks the question of [`refused_reply`].
 fn refused(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
-    refused_reply(lesson, run).map(|a| crate::question::asked_at(&run.trace, a))
+    refused_reply(lesson, run).map(|a| crate::question::asked_at(run, a))
 }
 
 /// A `reply` question answered by a refusal ("250, 451 or 550?") is answered again by the
@@ -396,7 +396,7 @@ fn a_worksheet_stops_before_a_refused_reply() {
     let mut stopped = Vec::new();
     for (lesson, run) in lessons() {
         let Some(reply) = refused_reply(&lesson, &run) else { continue };
-        let at = crate::question::asked_at(&run.trace, reply);
+        let at = crate::question::asked_at(&run, reply);
         let end = worksheet_end(&lesson, &run);
         assert!(end <= at, "{}", lesson.id);
         if end < at {

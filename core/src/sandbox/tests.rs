@@ -292,7 +292,24 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
     ]);
     let c = s.connections()[0].id;
     let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
-    assert!(last.kind == EventKind::Note && last.text().contains("a host is down"), "{}", last.text());
+    assert_eq!(last.kind, EventKind::Note);
+    assert_eq!(
+        last.text(),
+        "The connection with mx.example.net broke: mx.example.net was down, no answer for 30 s."
+    );
+    assert_eq!(s.trace().hosts[last.from].name, "laptop.example.org");
+    // Said of the host that went down, the laptop itself: it gave up nothing.
+    let t = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "fault down laptop.example.org from 0s to 10m",
+        "type 1 NOOP",
+    ]);
+    let c = t.connections()[0].id;
+    let last = t.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    assert_eq!(
+        last.text(),
+        "The connection with mx.example.net broke: this host was down, so nothing it sent arrived, and the connection is lost at both ends."
+    );
     // Where each input came in the trace.
     assert_eq!(s.marks().len(), 3);
     assert!(s.marks().windows(2).all(|w| w[0] <= w[1]));
@@ -424,7 +441,10 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     // its MX. Enforced SPF refuses it; DMARC files it in Junk (p=quarantine).
     // A domain that changes its records: the name's TXT records are replaced, at once.
     let reject = fake("dkim dmarc\nfault txt _dmarc.example.org \"v=DMARC1; p=reject\"");
-    assert_eq!(reject[1], "From now on (set in the sandbox): txt _dmarc.example.org \"v=DMARC1; p=reject\"");
+    assert_eq!(
+        reject[1],
+        "From now on (set in the sandbox): the TXT record of _dmarc.example.org is \"v=DMARC1; p=reject\" (as a line of a world description: txt _dmarc.example.org \"v=DMARC1; p=reject\")"
+    );
     assert!(reject[3].starts_with("DMARC fail: example.org's DMARC record says p=reject"), "{reject:?}");
     assert_eq!(reject[4], "550", "{reject:?}");
     // And back to the record it started with: the same line as the world's own.
@@ -437,7 +457,12 @@ fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     assert!(laptop[2].starts_with("SPF pass: 192.0.2.10"), "{laptop:?}");
     assert_eq!(laptop[3], "250", "{laptop:?}");
     let spf = fake("spf");
-    assert_eq!(spf[0], "From now on (set in the sandbox): check mx.example.net spf");
+    assert_eq!(
+        spf[0],
+        "From now on (set in the sandbox): mx.example.net checks the senders of the mail it receives with SPF (as a line of a world description: check mx.example.net spf)"
+    );
+    let all = fake("spf dkim dmarc");
+    assert!(all[0].contains("receives with SPF, DKIM and DMARC (as a line"), "{all:?}");
     assert!(spf[1].starts_with("SPF fail: 192.0.2.10"), "{spf:?}");
     assert_eq!(spf[2], "550", "{spf:?}");
     let dmarc = fake("dkim dmarc");
@@ -641,4 +666,62 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
         let told: Vec<&str> = crate::explain::event(t, note).iter().map(|x| x.key).collect();
         assert_eq!(told, [*key], "{}", t.events[note].text());
     }
+}
+
+#[test]
+fn an_injected_fault_is_said_in_words_beside_its_line() {
+    // (the fault injected, the host whose row says it, the words)
+    let cases = [
+        (
+            "down mx.example.net from 0s to 1h",
+            "mx.example.net",
+            "mx.example.net goes down for 1 hour: it answers nothing, not even a new connection",
+        ),
+        (
+            "down mx.example.net from 30m to 1d",
+            "mx.example.net",
+            "mx.example.net goes down in 30 minutes for 23 hours 30 minutes: it answers nothing, not even a new connection",
+        ),
+        (
+            "greylist mx.example.net",
+            "mx.example.net",
+            "mx.example.net greylists: the first try of each client, sender and recipient gets 451 4.7.1, a try again after 5 minutes goes through",
+        ),
+        (
+            "full bob@example.net",
+            "mx.example.net",
+            "the mailbox bob@example.net is full: mail for it is refused with 452 4.2.2 (try again later)",
+        ),
+        (
+            "reply mx.example.net RCPT 550 5.1.1 \"No such user here\"",
+            "mx.example.net",
+            "mx.example.net answers RCPT with 550 5.1.1 No such user here, every time",
+        ),
+        (
+            "reply mx.example.net GREETING 421 \"mx.example.net busy\" times 1",
+            "mx.example.net",
+            "mx.example.net answers a new connection with 421 mx.example.net busy, once",
+        ),
+        (
+            "cut mx.example.net 25 before QUIT",
+            "mx.example.net",
+            "a connection to mx.example.net port 25 breaks as the client sends QUIT (QUIT never arrives), every time",
+        ),
+    ];
+    for (fault, host, words) in cases {
+        let s = sandbox(&[&format!("fault {fault}")]);
+        let t = s.trace();
+        let note =
+            t.events.iter().find(|e| e.kind == EventKind::Note).unwrap_or_else(|| panic!("{fault}: no note"));
+        assert_eq!(t.hosts[note.from].name, host, "{fault}");
+        assert_eq!(
+            note.text(),
+            format!("{FAULT_NOTE}{words} (as a line of a world description: {fault})"),
+            "{fault}"
+        );
+    }
+    assert_eq!(span(SimDuration::from_secs(90)), "1 minute 30 seconds");
+    assert_eq!(span(SimDuration(0)), "no time");
+    assert_eq!(span(SimDuration::from_secs(1)), "1 second");
+    assert_eq!(span(SimDuration::from_secs(2 * 86_400)), "2 days");
 }

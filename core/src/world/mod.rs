@@ -61,7 +61,7 @@ use crate::trace::{
     Trace, TraceEvent,
 };
 use agenda::Agenda;
-pub use host::{CutRule, Faults, MailHost, ReplyRule};
+pub use host::{CutRule, Faults, GREYLIST_DELAY, MailHost, ReplyRule};
 use host::{HostEnv, Mailboxes};
 use net::{Down, Link, Network};
 
@@ -273,10 +273,13 @@ enum Action {
     ConnectTimeout {
         conn: ConnId,
     },
-    /// The peer of `side` stopped answering (it went down): the connection breaks.
+    /// What `side` sent got no answer (its peer was down, or `side`'s own host was:
+    /// `sender_down`): the connection breaks.
     Broken {
         conn: ConnId,
         side: Side,
+        #[cfg(feature = "sandbox")]
+        sender_down: bool,
     },
     /// A fault rule cut the connection as the client sent `verb`: it breaks now.
     Cut {
@@ -1048,7 +1051,12 @@ impl World {
                 }
             }
             Action::ConnectArrives { conn, sent } => self.connect_arrives(conn, sent),
-            Action::Broken { conn, side } => {
+            Action::Broken {
+                conn,
+                side,
+                #[cfg(feature = "sandbox")]
+                sender_down,
+            } => {
                 let c = &mut self.conns[conn.0];
                 if !c.open {
                     return;
@@ -1057,11 +1065,18 @@ impl World {
                 self.shown.retain(|s| *s != conn);
                 let (me, peer) =
                     if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
-                let text = format!(
-                    "The connection with {} broke: no answer for {} s (a host is down). Both ends give up on it.",
-                    self.hosts[peer].info.name,
-                    CONNECT_TIMEOUT.0 / 1_000_000
-                );
+                // Said of the host that is down: it gives up nothing, it is gone. (Only a
+                // person's typing, in the sandbox, sends from a host that is down.)
+                let (name, secs) = (&self.hosts[peer].info.name, CONNECT_TIMEOUT.0 / 1_000_000);
+                let text =
+                    format!("The connection with {name} broke: {name} was down, no answer for {secs} s.");
+                #[cfg(feature = "sandbox")]
+                let text = match sender_down {
+                    true => format!(
+                        "The connection with {name} broke: this host was down, so nothing it sent arrived, and the connection is lost at both ends."
+                    ),
+                    false => text,
+                };
                 self.conn_note(me, conn, text);
                 // Both ends hear of it, so a relaying client reports to its queue.
                 self.end_closed(conn, Side::Server);
@@ -1461,10 +1476,14 @@ impl World {
             return self.schedule(at, Action::Cut { conn, verb: verb.clone() });
         }
         let t = self.net.transmit(a, b, self.now);
-        if self.net.is_down(b, t.at) || self.net.is_down(a, self.now) {
+        let sender_down = self.net.is_down(a, self.now);
+        if sender_down || self.net.is_down(b, t.at) {
             // One end is gone: TCP retransmits in vain, then both ends lose the connection.
             let at = self.now.plus(CONNECT_TIMEOUT);
             self.conns[conn.0].ends[idx(side)].in_flight -= 1;
+            #[cfg(feature = "sandbox")]
+            return self.schedule(at, Action::Broken { conn, side, sender_down });
+            #[cfg(not(feature = "sandbox"))]
             return self.schedule(at, Action::Broken { conn, side });
         }
         let at = self.in_order(conn, side, t.at);

@@ -250,9 +250,14 @@ pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<Les
         run_world(&lesson.world, &lesson.email, 1).map_err(|m| vec![LessonError { line: 0, message: m }])?;
     let (anchors, failed) = lesson.resolve_each(&trace);
     // Anchors written for another run (the sender changed, and the server refused it)
-    // match nothing: the run's refusals say why, last.
+    // match nothing: what the run did says why, last (not when every anchor that failed
+    // names a host there is not, or comes out of order).
     #[cfg(feature = "teacher")]
-    let refusals = (!failed.is_empty()).then(|| refusals(&trace)).flatten();
+    let refusals = failed
+        .iter()
+        .any(|(_, e)| e.message.contains(crate::lesson::SUCH_EVENT))
+        .then(|| refusals(&trace))
+        .flatten();
     let mut errors = Vec::new();
     let mut answers = Vec::with_capacity(anchors.len());
     let mut failed = failed.into_iter().peekable();
@@ -319,32 +324,68 @@ fn likely_causes(text: &str) -> Vec<LessonError> {
     found
 }
 
-/// The replies that refused something in a run, in words ("smtp.example.org answered
-/// `530 ...` to `MAIL FROM:<...>`", the first three): with the sender changed in the front
-/// matter, for one, the run is refused early and the anchors written for the lesson find
-/// nothing.
+/// How the line that says what a lesson's run did begins: it comes after the mistakes, and
+/// is none itself.
+#[cfg(feature = "teacher")]
+pub const RUN_DID: &str = "what this lesson's run did";
+
+/// What a run did, in words, for the anchors that match nothing: the replies that refused
+/// something ("smtp.example.org answered `530 ...` to `MAIL FROM:<...>`", the first three),
+/// where mail was delivered, and for whom it bounced. With the sender changed in the front
+/// matter, for one, the run is refused early, and with a recipient's domain mistyped the
+/// message bounces: the anchors written for the lesson find nothing.
 #[cfg(feature = "teacher")]
 fn refusals(trace: &Trace) -> Option<String> {
+    use crate::trace::EventKind;
     let first_line = |e: &crate::trace::TraceEvent| e.text().lines().next().unwrap_or_default().to_string();
     let said: Vec<String> = trace
         .events
         .iter()
-        .filter(|e| matches!(&e.kind, crate::trace::EventKind::Reply { status, .. } if !status.is_positive()))
+        .filter(|e| matches!(&e.kind, EventKind::Reply { status, .. } if !status.is_positive()))
         .map(|e| {
             let to = trace.command_for_reply(e.index).map(|c| match trace.events[c].kind {
-                crate::trace::EventKind::MessageData => " to the message".to_string(),
+                EventKind::MessageData => " to the message".to_string(),
                 _ => format!(" to `{}`", first_line(&trace.events[c])),
             });
             format!("{} answered `{}`{}", trace.hosts[e.from].name, first_line(e), to.unwrap_or_default())
         })
         .collect();
     let more = if said.len() > 3 { format!(", and {} more", said.len() - 3) } else { String::new() };
-    (!said.is_empty()).then(|| {
-        format!(
-            "what this lesson's run refused, to compare with the anchors that match nothing: {}{more}",
-            said.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
-        )
-    })
+    let mut parts = Vec::new();
+    if !said.is_empty() {
+        parts.push(format!("refused: {}{more}", said.iter().take(3).cloned().collect::<Vec<_>>().join("; ")));
+    }
+    // Each address once, in the order of the run.
+    let mut list = |addrs: &mut dyn Iterator<Item = String>, what: &str| {
+        let mut seen: Vec<String> = Vec::new();
+        for a in addrs {
+            if !seen.contains(&a) {
+                seen.push(a);
+            }
+        }
+        if !seen.is_empty() {
+            parts.push(format!("{what} {}", seen.join(", ")));
+        }
+    };
+    list(
+        &mut trace.events.iter().filter_map(|e| match &e.kind {
+            EventKind::Delivery { mailbox } => Some(mailbox.clone()),
+            _ => None,
+        }),
+        "mail delivered to",
+    );
+    list(
+        &mut trace.events.iter().filter(|e| matches!(e.kind, EventKind::Bounce { .. })).flat_map(|e| {
+            e.text()
+                .lines()
+                .filter_map(|l| l.strip_prefix("Final-Recipient:"))
+                .map(|r| r.rsplit(';').next().unwrap_or_default().trim().to_string())
+                .collect::<Vec<_>>()
+        }),
+        "bounced, not delivered:",
+    );
+    (!parts.is_empty())
+        .then(|| format!("{RUN_DID}, to compare with the anchors that match nothing: {}", parts.join("; ")))
 }
 
 /// The most messages [`run_lesson_repeated`] sends: about 11,700 events in "Sending an
