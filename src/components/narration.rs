@@ -52,6 +52,9 @@ fn next_lesson(id: &str) -> Html {
                 { format!("Next lesson: “{}” ›", next.title) }
             </a>
         },
+        // A teacher's own lesson: back to the others they keep.
+        #[cfg(feature = "teacher")]
+        None if crate::my_lessons::is_mine(id) => html! { <a href="#/yours">{ "Your lessons ›" }</a> },
         None => html! { <a href="#/">{ "All lessons ›" }</a> },
     }
 }
@@ -132,7 +135,7 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <div class="narration-body" ref={body_ref} data-testid="narration-body">
                 { markdown::render(&body) }
                 // At the end, the way on: the next lesson of the path (the home page's
-                // list after the last one, and after a teacher's own).
+                // list after the last one; a teacher's own leads back to theirs).
                 if props.total > 0 && props.cursor >= props.total {
                     <p class="narration-next" data-testid="next-lesson">{ next_lesson(&props.lesson.id) }</p>
                 }

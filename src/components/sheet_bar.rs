@@ -176,19 +176,26 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
                     </label>
                 }
                 <button type="button" class="sheet-button primary" data-testid="print" onclick={print}>{ "Print" }</button>
-                <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file(Export::Transcript)}>
-                    { "Download transcript (.txt)" }
+                // "Download" said once, before the files (a bar that fits on one line at 1366).
+                <span class="sheet-label" aria-hidden="true">{ "Download:" }</span>
+                <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file(Export::Transcript)}
+                    aria-label="Download the transcript (.txt)">
+                    { "Transcript (.txt)" }
                 </button>
-                <button type="button" class="sheet-button" data-testid="download-diagram" onclick={file(Export::Diagram)}>
-                    { "Download diagram (.svg)" }
+                <button type="button" class="sheet-button" data-testid="download-diagram" onclick={file(Export::Diagram)}
+                    aria-label="Download the network diagram (.svg)">
+                    { "Diagram (.svg)" }
                 </button>
-                <button type="button" class="sheet-button" data-testid="download-sequence" onclick={file(Export::Sequence)}>
-                    { "Download sequence diagram (.svg)" }
+                <button type="button" class="sheet-button" data-testid="download-sequence" onclick={file(Export::Sequence)}
+                    aria-label="Download the sequence diagram (.svg)">
+                    { "Sequence diagram (.svg)" }
                 </button>
                 <button type="button" class="sheet-button" data-testid="download-gift" title={quiz_title}
-                    disabled={!asks} onclick={file(Export::Gift)}>{ "Download quiz (GIFT)" }</button>
+                    aria-label="Download the quiz for Moodle (GIFT)"
+                    disabled={!asks} onclick={file(Export::Gift)}>{ "Quiz (GIFT)" }</button>
                 <button type="button" class="sheet-button" data-testid="download-xml" title={quiz_title}
-                    disabled={!asks} onclick={file(Export::MoodleXml)}>{ "Download quiz (Moodle XML)" }</button>
+                    aria-label="Download the quiz for Moodle (Moodle XML)"
+                    disabled={!asks} onclick={file(Export::MoodleXml)}>{ "Quiz (Moodle XML)" }</button>
             </span>
         </nav>
     }

@@ -432,11 +432,16 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             focus_after_render(move || box_ref.cast());
         })
     };
-    let share = |t: String| {
+    // The link last made, shown under its lesson (id, link): to copy by hand where the
+    // browser refuses the clipboard (some school machines), or to read it.
+    let link_shown = use_state(|| None::<(String, String)>);
+    let share = |id: String, t: String| {
+        let link_shown = link_shown.clone();
         Callback::from(move |e: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
             let here = w.location().href().unwrap_or_default();
             let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t));
+            link_shown.set(Some((id.clone(), link.clone())));
             // Said copied once the browser has it (it may refuse: no permission, a page
             // not served over HTTPS).
             let copied = w.navigator().clipboard().write_text(&link);
@@ -444,7 +449,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             spawn_local(async move {
                 let said = match JsFuture::from(copied).await {
                     Ok(_) => "Link copied",
-                    Err(_) => "Could not copy: the browser refused",
+                    Err(_) => "Could not copy: the browser refused (the link is below)",
                 };
                 if let Some(b) = button {
                     b.set_inner_text(said);
@@ -623,10 +628,18 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                                     <button type="button" onclick={edit(k)} data-testid="edit"
                                         aria-label={format!("Edit {named}")}
                                         title="Put its text in the box above, to change it and play it again">{ "Edit" }</button>
-                                    <button type="button" onclick={share(k.text.clone())}
+                                    <button type="button" onclick={share(k.id.clone(), k.text.clone())}
                                         title="Copy a link that carries this lesson, to send to students">{ "Copy share link" }</button>
                                     <button type="button" onclick={remove(k.id.clone())}
                                         aria-label={format!("Remove {named}")}>{ "Remove" }</button>
+                                    if let Some((_, link)) = link_shown.as_ref().filter(|(id, _)| *id == k.id) {
+                                        <label class="share-link">
+                                            <span>{ "Its link: " }</span>
+                                            <input type="text" readonly=true value={link.clone()} data-testid="share-link"
+                                                aria-label={format!("The share link of {named}")}
+                                                onfocus={|e: FocusEvent| e.target_unchecked_into::<web_sys::HtmlInputElement>().select()} />
+                                        </label>
+                                    }
                                 </li>
                             }
                         }) }

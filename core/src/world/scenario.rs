@@ -235,17 +235,58 @@ pub fn run_lesson(lesson: &Lesson) -> Result<LessonRun, LessonError> {
 /// finds: anchors that match no event or come out of order, questions whose answer is not
 /// what happens; a step whose anchor matches nothing has its question left unchecked).
 pub fn check_lesson(id: &str, text: &str) -> Result<(Lesson, LessonRun), Vec<LessonError>> {
-    // What most likely caused the mistakes the reader found further down, first.
     #[cfg(feature = "teacher")]
-    let lesson = Lesson::parse_all(id, text).map_err(|errors| {
-        // A block left open that the reader found itself is said once.
-        let said =
-            |c: &LessonError| c.message.starts_with(NEVER_CLOSED) && errors.iter().any(|e| e.line == c.line);
-        let causes: Vec<LessonError> = likely_causes(text).into_iter().filter(|c| !said(c)).collect();
-        causes.into_iter().chain(errors).collect::<Vec<_>>()
-    })?;
+    let lesson = match Lesson::parse_all(id, text) {
+        Ok(lesson) => lesson,
+        Err(errors) => {
+            // Mistakes that change nothing the simulation does (a front matter key it does
+            // not know, the listing's path, order, level or minutes): the lesson is also read
+            // and run without those lines, so that the simulation's mistakes come with them
+            // at once, not after another try.
+            if let Some(lesson) = listing_only(text, &errors).and_then(|t| Lesson::parse_all(id, &t).ok()) {
+                let more = run_checked(lesson).err().unwrap_or_default();
+                return Err(errors.into_iter().chain(more).collect());
+            }
+            // What most likely caused the mistakes the reader found further down, first. A
+            // block left open that the reader found itself is said once.
+            let said = |c: &LessonError| {
+                c.message.starts_with(NEVER_CLOSED) && errors.iter().any(|e| e.line == c.line)
+            };
+            let causes: Vec<LessonError> = likely_causes(text).into_iter().filter(|c| !said(c)).collect();
+            return Err(causes.into_iter().chain(errors).collect());
+        }
+    };
     #[cfg(not(feature = "teacher"))]
     let lesson = Lesson::parse_all(id, text)?;
+    run_checked(lesson)
+}
+
+/// The text of a lesson whose every mistake is on a front matter line the simulation does
+/// not need (not the title, the message's fields, the world or the scenario), with those
+/// lines left empty; `None` if any mistake is elsewhere.
+#[cfg(feature = "teacher")]
+fn listing_only(text: &str, errors: &[LessonError]) -> Option<String> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let open = lines.iter().position(|l| !l.trim().is_empty())?;
+    let close = open + 1 + lines.get(open + 1..)?.iter().position(|l| l.trim() == "---")?;
+    let needed = ["title", "from", "to", "cc", "bcc", "subject", "world", "scenario"];
+    let soft = |n: usize| {
+        n > open + 1
+            && n <= close
+            && lines[n - 1]
+                .split_once(':')
+                .is_some_and(|(k, _)| !needed.contains(&k.trim().to_ascii_lowercase().as_str()))
+    };
+    let wrong: Vec<usize> = errors.iter().map(|e| e.line).collect();
+    wrong.iter().all(|&n| soft(n)).then(|| {
+        let kept = lines.iter().enumerate().map(|(i, l)| if wrong.contains(&(i + 1)) { "" } else { *l });
+        kept.collect::<Vec<_>>().join("\n")
+    })
+}
+
+/// A lesson that reads, run: every mistake the simulation finds (see [`check_lesson`]).
+fn run_checked(lesson: Lesson) -> Result<(Lesson, LessonRun), Vec<LessonError>> {
     let trace =
         run_world(&lesson.world, &lesson.email, 1).map_err(|m| vec![LessonError { line: 0, message: m }])?;
     let (anchors, failed) = lesson.resolve_each(&trace);
