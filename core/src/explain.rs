@@ -616,7 +616,7 @@ pub const LIVE: &[Explanation] = &[
     e(
         "broken",
         "The connection broke",
-        "What was sent got no answer for too long: the other host went down, or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
+        "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
         "RFC 9293 §3.8.3; RFC 5321 §6.1",
     ),
     e(
@@ -675,7 +675,7 @@ pub const TRUST: &[Explanation] = &[
     e(
         "5.7.26",
         "Authentication checks failed",
-        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it (a pass for another domain does not count: it must match the From: domain). So the receiving server refuses it. RFC 7372 defines X.7.26 for mail that failed more than one authentication check; large providers answer a DMARC failure with it.",
+        "The domain in the From: line asks, in its DMARC record, that mail which fails its checks be refused: neither SPF nor a DKIM signature showed that this domain sent it (a pass for another domain does not count: it must be aligned with the From: domain, the same domain or, by default, one under the same organizational domain). So the receiving server refuses it. RFC 7372 defines X.7.26 for mail that failed more than one authentication check; large providers answer a DMARC failure with it.",
         "RFC 7372 §3.4; RFC 7489 §6.3, §6.7",
     ),
     e(

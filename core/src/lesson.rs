@@ -387,12 +387,12 @@ impl Lesson {
             // habit) would send to Carol alone: the address is read from the last `<...>`.
             #[cfg(feature = "teacher")]
             if matches!(key.as_str(), "to" | "cc" | "bcc")
-                && (value.contains(';') || value.split(',').any(|a| a.matches('@').count() > 1))
+                && (value.contains(';') || value.split(',').any(|a| unquoted(a).matches('@').count() > 1))
             {
                 errors.push(err(
                     i,
                     format!(
-                        "`{key}:` holds one address or several separated by commas, as `{key}: Bob <bob@example.net>, carol@example.net` (a `;` does not separate them)"
+                        "`{key}:` holds one address or several separated by commas, as `{key}: Bob <bob@example.net>, carol@example.net` (a `;` or a missing comma runs two together)"
                     ),
                 ));
             }
@@ -811,6 +811,9 @@ impl Anchor {
             }
         };
         let mut anchor = Anchor { what, on: None, from: None, to: None, nth: 1 };
+        // Whether the word before was a host's name (after `on`, `from` or `to`).
+        #[cfg(feature = "teacher")]
+        let mut after_host = false;
         while let Some(word) = w.next() {
             if let Some(n) = word.strip_prefix('#') {
                 anchor.nth = n
@@ -818,6 +821,10 @@ impl Anchor {
                     .ok()
                     .filter(|n| *n >= 1)
                     .ok_or_else(|| format!("`{word}`: expected #1, #2, ..."))?;
+                #[cfg(feature = "teacher")]
+                {
+                    after_host = false;
+                }
                 continue;
             }
             let slot = match lower(word).as_str() {
@@ -826,9 +833,15 @@ impl Anchor {
                 "to" => &mut anchor.to,
                 // A host written by its label on the diagram (`on Bob's provider`) ends here.
                 #[cfg(feature = "teacher")]
-                _ => {
+                _ if after_host => {
                     return Err(format!(
                         "unexpected `{word}`: `on`, `from` and `to` take one host's name, as in `on mx` or `on mx.example.net` (not its label on the diagram, as `Bob's provider`)"
+                    ));
+                }
+                #[cfg(feature = "teacher")]
+                _ => {
+                    return Err(format!(
+                        "unexpected `{word}`: after the kind of event come only `on HOST`, `from HOST`, `to HOST` and `#n`"
                     ));
                 }
                 #[cfg(not(feature = "teacher"))]
@@ -836,6 +849,10 @@ impl Anchor {
             };
             let value = w.next().ok_or_else(|| format!("`{word}` needs a host name"))?;
             *slot = Some(value.to_ascii_lowercase());
+            #[cfg(feature = "teacher")]
+            {
+                after_host = true;
+            }
         }
         Ok(anchor)
     }
@@ -1004,6 +1021,13 @@ impl Anchor {
     }
 }
 
+/// `"bob@example.net" <bob@example.net>` without its quoted display name: an `@` inside
+/// quotes is part of the name (RFC 5322 §3.2.4), not another address.
+#[cfg(feature = "teacher")]
+fn unquoted(address: &str) -> String {
+    address.split('"').step_by(2).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1098,10 +1122,43 @@ mod tests {
             ("reply to RCPT #0", "expected #1, #2"),
             ("data on", "`on` needs a host name"),
             ("tls Goodbye", "`tls` names a flight: ClientHello, ServerHello or Finished, not `Goodbye`"),
+            ("reply 550 5.1.1", "unexpected `5.1.1`"),
         ];
         for (text, want) in cases {
             let e = Anchor::parse(text).unwrap_err();
             assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    /// A word after a host's name is a label of the diagram written for the name; any other
+    /// unexpected word is told what may follow the kind (the teachers' words).
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn an_unexpected_word_is_told_what_may_come() {
+        let cases = [
+            ("reply to RCPT on Bob's provider", "(not its label on the diagram, as `Bob's provider`)"),
+            ("reply to RCPT on mx #2 provider", "only `on HOST`, `from HOST`, `to HOST` and `#n`"),
+            ("reply 550 5.1.1", "only `on HOST`, `from HOST`, `to HOST` and `#n`"),
+        ];
+        for (text, want) in cases {
+            let e = Anchor::parse(text).unwrap_err();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    /// Recipients run together (a `;`, a missing comma) are refused at their line; an `@`
+    /// inside a quoted display name is part of the name (RFC 5322 §3.2.4).
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn recipients_run_together_are_refused() {
+        let lesson =
+            |to: &str| format!("---\ntitle: T\nfrom: a@example.org\nto: {to}\n---\n## S\n@ start\nx\n");
+        for to in ["Bob <bob@example.net>; carol@example.net", "bob@example.net carol@example.net"] {
+            let e = Lesson::parse_all("x", &lesson(to)).unwrap_err();
+            assert!(e[0].line == 4 && e[0].message.contains("several separated by commas"), "{to}: {e:?}");
+        }
+        for to in ["\"bob@example.net\" <bob@example.net>", "Bob <bob@example.net>, carol@example.net"] {
+            assert!(Lesson::parse_all("x", &lesson(to)).is_ok(), "{to}");
         }
     }
 

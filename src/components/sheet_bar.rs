@@ -176,25 +176,26 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
                     </label>
                 }
                 <button type="button" class="sheet-button primary" data-testid="print" onclick={print}>{ "Print" }</button>
-                // "Download" said once, before the files (a bar that fits on one line at 1366).
+                // "Download" said once, before the files (a bar that fits on one line at 1366);
+                // each button's name starts with it and holds what it shows (WCAG 2.5.3).
                 <span class="sheet-label" aria-hidden="true">{ "Download:" }</span>
                 <button type="button" class="sheet-button" data-testid="download-transcript" onclick={file(Export::Transcript)}
-                    aria-label="Download the transcript (.txt)">
+                    aria-label="Download Transcript (.txt)">
                     { "Transcript (.txt)" }
                 </button>
                 <button type="button" class="sheet-button" data-testid="download-diagram" onclick={file(Export::Diagram)}
-                    aria-label="Download the network diagram (.svg)">
+                    aria-label="Download Diagram (.svg), the network">
                     { "Diagram (.svg)" }
                 </button>
                 <button type="button" class="sheet-button" data-testid="download-sequence" onclick={file(Export::Sequence)}
-                    aria-label="Download the sequence diagram (.svg)">
+                    aria-label="Download Sequence diagram (.svg)">
                     { "Sequence diagram (.svg)" }
                 </button>
                 <button type="button" class="sheet-button" data-testid="download-gift" title={quiz_title}
-                    aria-label="Download the quiz for Moodle (GIFT)"
+                    aria-label="Download Quiz (GIFT), for Moodle"
                     disabled={!asks} onclick={file(Export::Gift)}>{ "Quiz (GIFT)" }</button>
                 <button type="button" class="sheet-button" data-testid="download-xml" title={quiz_title}
-                    aria-label="Download the quiz for Moodle (Moodle XML)"
+                    aria-label="Download Quiz (Moodle XML)"
                     disabled={!asks} onclick={file(Export::MoodleXml)}>{ "Quiz (Moodle XML)" }</button>
             </span>
         </nav>

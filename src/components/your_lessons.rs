@@ -442,14 +442,22 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             let here = w.location().href().unwrap_or_default();
             let link = format!("{}{}", here.split('#').next().unwrap_or_default(), share_hash(&t));
             link_shown.set(Some((id.clone(), link.clone())));
-            // Said copied once the browser has it (it may refuse: no permission, a page
-            // not served over HTTPS).
-            let copied = w.navigator().clipboard().write_text(&link);
+            // Said copied once the browser has it (it may refuse: no permission; a page not
+            // served over HTTPS has no clipboard at all, `navigator.clipboard` undefined).
+            let navigator = w.navigator();
+            let has_clipboard =
+                js_sys::Reflect::get(&navigator, &"clipboard".into()).is_ok_and(|c| !c.is_undefined());
+            let copied = has_clipboard.then(|| navigator.clipboard().write_text(&link));
             let button = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok());
             spawn_local(async move {
-                let said = match JsFuture::from(copied).await {
-                    Ok(_) => "Link copied",
-                    Err(_) => "Could not copy: the browser refused (the link is below)",
+                let done = match copied {
+                    Some(copying) => JsFuture::from(copying).await.is_ok(),
+                    None => false,
+                };
+                let said = if done {
+                    "Link copied"
+                } else {
+                    "Could not copy: the browser refused (the link is below)"
                 };
                 if let Some(b) = button {
                     b.set_inner_text(said);

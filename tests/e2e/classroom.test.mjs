@@ -492,11 +492,8 @@ for (const size of ['laptop', 'projector', 'zoom125', 'zoom150']) {
       await lessonShown(page, lesson);
       const total = Number(await page.locator(SEL.player).getAttribute('data-total'));
       for (let n = 0; n <= total; n++) {
-        if (n > 0 && (await stepRight(page))) {
-          // A question passed: its event is shown, maybe past more than one event.
-          await waitUntil(page, `cursor ${n} or after`, ([s, n]) => Number(document.querySelector(s)?.dataset.cursor) >= n, [SEL.player, n]);
-          n = await cursorOf(page);
-        } else if (n > 0) {
+        if (n > 0) {
+          await stepRight(page);
           await waitCursor(page, n);
         }
         const outside = await textOutsideDiagram(page);

@@ -270,13 +270,20 @@ fn listing_only(text: &str, errors: &[LessonError]) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let open = lines.iter().position(|l| !l.trim().is_empty())?;
     let close = open + 1 + lines.get(open + 1..)?.iter().position(|l| l.trim() == "---")?;
+    // The keys the simulation needs, and those it does not (the listing's): a key it does
+    // not know is harmless unless it is a slip for a needed one (`scenaro:`).
     let needed = ["title", "from", "to", "cc", "bcc", "subject", "world", "scenario"];
+    let listing = ["summary", "path", "order", "level", "minutes"];
+    let harmless = |key: &str| {
+        listing.contains(&key)
+            || !needed.contains(&key)
+                && crate::describe::syntax::did_you_mean(key, &[&needed[..], &listing[..]].concat())
+                    .is_none_or(|k| !needed.contains(&k))
+    };
     let soft = |n: usize| {
         n > open + 1
             && n <= close
-            && lines[n - 1]
-                .split_once(':')
-                .is_some_and(|(k, _)| !needed.contains(&k.trim().to_ascii_lowercase().as_str()))
+            && lines[n - 1].split_once(':').is_some_and(|(k, _)| harmless(&k.trim().to_ascii_lowercase()))
     };
     let wrong: Vec<usize> = errors.iter().map(|e| e.line).collect();
     wrong.iter().all(|&n| soft(n)).then(|| {
@@ -410,6 +417,10 @@ fn refusals(trace: &Trace) -> Option<String> {
     };
     list(
         &mut trace.events.iter().filter_map(|e| match &e.kind {
+            // A bounce or a delay warning is delivered too, with an empty return path.
+            EventKind::Delivery { mailbox } if e.bytes.starts_with(b"Return-Path: <>") => {
+                Some(format!("{mailbox} (a bounce or a warning)"))
+            }
             EventKind::Delivery { mailbox } => Some(mailbox.clone()),
             _ => None,
         }),
