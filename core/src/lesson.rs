@@ -410,10 +410,6 @@ impl Lesson {
                     Some(Ok(())) => {}
                     Some(Err(what)) => errors.push(err(i, what)),
                     None => {
-                        const KEYS: [&str; 13] = [
-                            "title", "summary", "path", "order", "level", "minutes", "from", "to", "cc",
-                            "bcc", "subject", "world", "scenario",
-                        ];
                         let hint = crate::describe::syntax::typo_hint(other, &KEYS);
                         errors.push(err(
                             i,
@@ -698,6 +694,16 @@ impl Lesson {
         anchors.iter().enumerate().map(|(n, at)| self.answer(n, trace, *at)).collect()
     }
 }
+
+/// The front matter's keys.
+pub(crate) const KEYS: [&str; 13] = [
+    "title", "summary", "path", "order", "level", "minutes", "from", "to", "cc", "bcc", "subject", "world",
+    "scenario",
+];
+
+/// The front matter's keys that change nothing the simulation does: the listing's.
+#[cfg(feature = "teacher")]
+pub(crate) const LISTING_KEYS: [&str; 5] = ["summary", "path", "order", "level", "minutes"];
 
 /// What an anchor that matches nothing is said to miss: "no such event happens", "fewer
 /// than 2 such events happen" (written out there: a `format!` costs the first load more).

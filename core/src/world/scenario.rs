@@ -270,15 +270,13 @@ fn listing_only(text: &str, errors: &[LessonError]) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let open = lines.iter().position(|l| !l.trim().is_empty())?;
     let close = open + 1 + lines.get(open + 1..)?.iter().position(|l| l.trim() == "---")?;
-    // The keys the simulation needs, and those it does not (the listing's): a key it does
-    // not know is harmless unless it is a slip for a needed one (`scenaro:`).
-    let needed = ["title", "from", "to", "cc", "bcc", "subject", "world", "scenario"];
-    let listing = ["summary", "path", "order", "level", "minutes"];
+    // The listing's keys change nothing the simulation does; a key it does not know is
+    // harmless unless it is a slip for one it needs (`scenaro:`).
+    use crate::lesson::{KEYS, LISTING_KEYS};
     let harmless = |key: &str| {
-        listing.contains(&key)
-            || !needed.contains(&key)
-                && crate::describe::syntax::did_you_mean(key, &[&needed[..], &listing[..]].concat())
-                    .is_none_or(|k| !needed.contains(&k))
+        LISTING_KEYS.contains(&key)
+            || !KEYS.contains(&key)
+                && crate::describe::syntax::did_you_mean(key, &KEYS).is_none_or(|k| LISTING_KEYS.contains(&k))
     };
     let soft = |n: usize| {
         n > open + 1
@@ -301,10 +299,10 @@ fn run_checked(lesson: Lesson) -> Result<(Lesson, LessonRun), Vec<LessonError>> 
     // match nothing: what the run did says why, last (not when every anchor that failed
     // names a host there is not, or comes out of order).
     #[cfg(feature = "teacher")]
-    let refusals = failed
+    let run_did = failed
         .iter()
         .any(|(_, e)| e.message.contains(crate::lesson::SUCH_EVENT))
-        .then(|| refusals(&trace))
+        .then(|| what_the_run_did(&trace))
         .flatten();
     let mut errors = Vec::new();
     let mut answers = Vec::with_capacity(anchors.len());
@@ -324,7 +322,7 @@ fn run_checked(lesson: Lesson) -> Result<(Lesson, LessonRun), Vec<LessonError>> 
     }
     if !errors.is_empty() {
         #[cfg(feature = "teacher")]
-        errors.extend(refusals.map(|message| LessonError { line: 0, message }));
+        errors.extend(run_did.map(|message| LessonError { line: 0, message }));
         return Err(errors);
     }
     Ok((lesson, LessonRun { trace, anchors, answers }))
@@ -383,7 +381,7 @@ pub const RUN_DID: &str = "what this lesson's run did";
 /// matter, for one, the run is refused early, and with a recipient's domain mistyped the
 /// message bounces: the anchors written for the lesson find nothing.
 #[cfg(feature = "teacher")]
-fn refusals(trace: &Trace) -> Option<String> {
+fn what_the_run_did(trace: &Trace) -> Option<String> {
     use crate::trace::EventKind;
     let first_line = |e: &crate::trace::TraceEvent| e.text().lines().next().unwrap_or_default().to_string();
     let said: Vec<String> = trace
@@ -427,13 +425,15 @@ fn refusals(trace: &Trace) -> Option<String> {
         "mail delivered to",
     );
     list(
-        &mut trace.events.iter().filter(|e| matches!(e.kind, EventKind::Bounce { .. })).flat_map(|e| {
-            e.text()
-                .lines()
-                .filter_map(|l| l.strip_prefix("Final-Recipient:"))
-                .map(|r| r.rsplit(';').next().unwrap_or_default().trim().to_string())
-                .collect::<Vec<_>>()
-        }),
+        // Each recipient group's `Final-Recipient: rfc822; bob@example.com` (RFC 3464 §2.3.2).
+        &mut trace
+            .events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Bounce { .. }))
+            .filter_map(|e| crate::inspect::dsn(&e.bytes))
+            .flat_map(|d| d.recipients)
+            .flat_map(|group| group.into_iter().filter(|f| f.name.eq_ignore_ascii_case("Final-Recipient")))
+            .map(|f| f.value.rsplit(';').next().unwrap_or_default().trim().to_string()),
         "bounced, not delivered:",
     );
     (!parts.is_empty())
