@@ -444,6 +444,32 @@ test('5. presenting on a 1280x720 projector, a transcript row\'s line has the co
   await context.close();
 });
 
+// Presenter mode's large type on a 1366x768 projector: a long part's text alone filled the
+// column, and the explanation and the POP3 or IMAP panel it talks about went below its fold.
+test('5. presenting on a 1366x768 projector, a long part gives way: the explanation and the mail panel stay in sight', async () => {
+  for (const [lesson, cursor, panel] of [
+    ['retrieving-mail-with-pop3', 14, '[data-testid=mail-programs] .mail-group'],
+    ['two-devices-imap', 30, '[data-testid=imap-panel] .mail-group'],
+  ]) {
+    const { page, context } = await open('laptop', `#/lesson/${lesson}/step/${cursor}`);
+    await lessonShown(page, lesson);
+    await waitCursor(page, cursor);
+    await page.keyboard.press('p');
+    await page.locator('html[data-presenting]').waitFor({ state: 'attached' });
+    const side = await page.locator('.side').evaluate((e) => ({ scroll: e.scrollHeight, client: e.clientHeight }));
+    assert.ok(side.scroll <= side.client + 1, `${lesson}: the column scrolls: ${JSON.stringify(side)}`);
+    for (const sel of [`${SEL.narration} .narration-title`, '[data-testid=explanation] .explanation-head', `${panel} > :first-child`]) {
+      assert.equal(await visibility(page, sel), 'ok', `${lesson}: ${sel}`);
+    }
+    // The narration's text keeps some lines, and scrolls inside where it is cut.
+    const body = await page.locator(SEL.narrationBody).evaluate((e) => ({ shown: e.clientHeight, scroll: e.scrollHeight, overflow: getComputedStyle(e).overflowY }));
+    assert.ok(body.shown > 90, `${lesson}: ${JSON.stringify(body)}`);
+    assert.ok(body.scroll <= body.shown + 1 || body.overflow === 'auto', `${lesson}: ${JSON.stringify(body)}`);
+    await page.screenshot({ path: await artifactPath(`presenting-1366-${lesson}.png`) });
+    await context.close();
+  }
+});
+
 test('5. at 375 px nothing scrolls sideways, narration and controls in view', async () => {
   const { page, context } = await open('phone', '#/lesson/sending-an-email/step/0');
   for (const step of [0, 14, 39]) {
