@@ -851,3 +851,21 @@ async fn the_diagram_keeps_the_answer_while_a_question_waits() {
     assert!(!explained.contains("Predict first"), "{explained}");
     finish(root, handle).await;
 }
+
+#[wasm_bindgen_test]
+async fn a_host_that_is_down_is_drawn_down_until_it_is_back() {
+    // "Relaying": mx.example.net is off the network for the first hour.
+    let (root, handle) = mount_at("#/lesson/relaying/step/1").await;
+    let down = |root: &Element| -> Vec<String> {
+        let list = root.query_selector_all("[data-testid=diagram] .host.down title").unwrap();
+        (0..list.length()).map(|i| list.item(i).unwrap().text_content().unwrap()).collect()
+    };
+    let now = down(&root);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert!(now[0].starts_with("mx.example.net, ") && now[0].contains("down: unreachable until"), "{now:?}");
+    // At the end the hour is over: nothing is drawn down.
+    press("End");
+    yew::scheduler::flush().await;
+    assert_eq!(down(&root), Vec::<String>::new());
+    finish(root, handle).await;
+}

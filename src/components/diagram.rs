@@ -836,6 +836,7 @@ pub fn Diagram(props: &DiagramProps) -> Html {
         let class = class!(
             current.is_some_and(|e| e.from == id).then_some("sender"),
             current.is_some_and(|e| e.to == id).then_some("receiver"),
+            snap(id).down_until.is_some().then_some("down"),
         );
         let label = label_lines(info, snap(id), props.asking);
         host_node(id, info, layout.pos[id], &layout.blocks[id], &label, sentence, class)

@@ -599,7 +599,9 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                     onmouseup={on_caret.reform(|e: MouseEvent| e.into())}
                     onfocus={on_caret.reform(|e: FocusEvent| e.into())} />
                 <p class="muted caret-line" id="caret-line" data-testid="caret-line">
-                    { format!("Line {} of {lines}", (*caret).min(lines)) }
+                    // Said as the cursor's, so that after a Play with mistakes it is not
+                    // read as the line of the first one (the list above links those).
+                    { format!("The cursor is on line {} of {lines}", (*caret).min(lines)) }
                 </p>
                 <p>
                     <button type="button" class="button primary" onclick={onplay} data-testid="play-text"

@@ -75,7 +75,7 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await page.screenshot({ path: await artifactPath('teacher-errors-1366.png') });
   // "line 3" goes to line 3 in the box: selected, the box focused, the caret's line said.
   const box = page.locator('[data-testid=lesson-text]');
-  assert.match(await page.locator('[data-testid=caret-line]').innerText(), /^Line \d+ of \d+$/);
+  assert.match(await page.locator('[data-testid=caret-line]').innerText(), /^The cursor is on line \d+ of \d+$/);
   await box.evaluate((a) => (a.scrollTop = a.scrollHeight));
   await mistakes.locator('[data-testid=go-to-line]', { hasText: /^line 3$/ }).click();
   await page.waitForFunction(() => document.activeElement?.dataset.testid === 'lesson-text');
@@ -95,7 +95,7 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   const line3 = await box.evaluate((a) => a.value.slice(a.selectionStart, a.selectionEnd));
   assert.equal(line3, BROKEN.split('\n')[2]);
   assert.equal(line3, 'path: sideways');
-  assert.equal(await page.locator('[data-testid=caret-line]').innerText(), `Line 3 of ${BROKEN.split('\n').length}`);
+  assert.equal(await page.locator('[data-testid=caret-line]').innerText(), `The cursor is on line 3 of ${BROKEN.split('\n').length}`);
   // Left half written and the page reloaded (as after the logo and Back, or a closed
   // tab): the box still holds it.
   await page.reload();
