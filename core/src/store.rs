@@ -582,6 +582,10 @@ fn check_name(name: &str) -> Result<(), StoreError> {
         Some(
             "a folder name is 7-bit, other letters in modified UTF-7: &AOk- for an e acute (RFC 3501 section 5.1)",
         )
+    } else if !modified_utf7(name) {
+        Some(
+            "& begins a run of other letters in modified UTF-7, ended by -; a & itself is &- (RFC 3501 section 5.1.3)",
+        )
     } else if name.contains(['*', '%']) {
         Some("* and % are LIST wildcards (RFC 9051 section 6.3.9)")
     } else if name.split(SEPARATOR).any(str::is_empty) {
@@ -593,6 +597,47 @@ fn check_name(name: &str) -> Result<(), StoreError> {
         Some(reason) => Err(StoreError::BadFolderName { folder: name.to_string(), reason }),
         None => Ok(()),
     }
+}
+
+/// True when every `&` of the 7-bit `name` starts a well-formed run of modified UTF-7
+/// (RFC 3501 §5.1.3): `&-` for `&` itself, else modified BASE64 (`,` for `/`, no padding)
+/// of UTF-16 up to a `-`, whose left-over bits are fewer than 6 and zero, whose surrogates
+/// pair, and which holds no printable US-ASCII letter (that one represents itself).
+fn modified_utf7(name: &str) -> bool {
+    let mut rest = name;
+    while let Some(at) = rest.find('&') {
+        let run = &rest[at + 1..];
+        let Some(end) = run.find('-') else { return false };
+        rest = &run[end + 1..];
+        if end > 0 && !utf16_run(&run[..end]) {
+            return false;
+        }
+    }
+    true
+}
+
+/// One run of modified BASE64 between `&` and `-`, as [`modified_utf7`] says.
+fn utf16_run(run: &str) -> bool {
+    let (mut bits, mut held, mut units) = (0u32, 0u32, Vec::new());
+    for b in run.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b',' => 63,
+            _ => return false,
+        };
+        bits = (bits << 6 | u32::from(v)) & 0xFF_FFFF;
+        held += 6;
+        if held >= 16 {
+            held -= 16;
+            units.push((bits >> held) as u16);
+        }
+    }
+    held < 6
+        && bits & ((1 << held) - 1) == 0
+        && char::decode_utf16(units).all(|c| c.is_ok_and(|c| !(' '..='~').contains(&c)))
 }
 
 /// The names of the levels above `name`, outermost first: `a/b/c` gives `a`, `a/b`.
@@ -1311,7 +1356,8 @@ mod tests {
     #[test]
     fn folder_names() {
         let long = "x".repeat(MAX_FOLDER_NAME + 1);
-        let cases: [(&str, Result<&str, &str>); 15] = [
+        const UTF7: &str = "& begins a run of other letters in modified UTF-7, ended by -; a & itself is &- (RFC 3501 section 5.1.3)";
+        let cases: [(&str, Result<&str, &str>); 25] = [
             ("Work", Ok("Work")),
             ("Work/", Ok("Work")),
             ("Work/2026/Q4", Ok("Work/2026/Q4")),
@@ -1333,6 +1379,19 @@ mod tests {
             ("a//b", Err("a level between two / is empty")),
             ("a\r\nb", Err("it contains a control character")),
             ("100%", Err("* and % are LIST wildcards (RFC 9051 section 6.3.9)")),
+            // Modified UTF-7 (RFC 3501 §5.1.3): its own examples, and runs that are not.
+            ("Caf&AOk-", Ok("Caf&AOk-")),
+            ("~peter/mail/&U,BTFw-/&ZeVnLIqe-", Ok("~peter/mail/&U,BTFw-/&ZeVnLIqe-")),
+            ("Tom &- Jerry", Ok("Tom &- Jerry")),
+            ("bad&", Err(UTF7)),
+            ("a&b", Err(UTF7)),
+            ("&AOk", Err(UTF7)),
+            ("&AO=-", Err(UTF7)),
+            // Padding bits that are not zero, and a letter that represents itself (A).
+            ("&AOl-", Err(UTF7)),
+            ("&AEE-", Err(UTF7)),
+            // A lone surrogate.
+            ("&2D0-", Err(UTF7)),
         ];
         for (name, want) in cases {
             let mut s = store();

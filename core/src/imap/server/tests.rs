@@ -584,7 +584,7 @@ fn texts_that_quote_the_client_escape_control_characters() {
 /// as a literal of UTF-8) is shown escaped. Before, `§` went out as its two UTF-8 octets.
 #[test]
 fn response_texts_are_7bit_ascii() {
-    let cases: [(bool, &str, &str); 7] = [
+    let cases: [(bool, &str, &str); 9] = [
         (true, "b IDLE\r\nDONE x\r\n", "* BAD expected DONE to end IDLE (RFC 2177 section 3)\r\n"),
         (
             false,
@@ -613,6 +613,14 @@ fn response_texts_are_7bit_ascii() {
             "b CREATE Caf\u{e9}\r\n",
             "b BAD a mailbox name is 7-bit: other letters in modified UTF-7, &AOk- for an e acute",
         ),
+        // 7-bit, but not modified UTF-7: a & alone (RFC 3501 §5.1.3), as a real client
+        // that forgot to encode it would send it.
+        (
+            false,
+            "b CREATE \"bad&\"\r\n",
+            "b NO [CANNOT] \"bad&\" cannot be a folder name: & begins a run of other letters in modified UTF-7, ended by -; a & itself is &-",
+        ),
+        (false, "b CREATE \"Tom &- Jerry\"\r\n", "b OK CREATE completed"),
         (
             false,
             &format!("b NOOP {}\r\n", "x".repeat(9000)),
