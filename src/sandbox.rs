@@ -414,6 +414,36 @@ pub fn hints_ahead<'a>(
     hints
 }
 
+/// The lines typed into a connection that its server did not refuse, in order (`screen`:
+/// the connection's terminal). What came back before the next typed line answers it: a
+/// refusal is an SMTP `4xx` or `5xx` reply (RFC 5321 §4.2.1), POP3's `-ERR` (RFC 1939 §3), an
+/// IMAP `NO` or `BAD` with the line's tag, or an untagged `BAD` (RFC 3501 §7.1). A line
+/// with no answer (a line of a message, before its dot) counts as taken. So the hints go
+/// on from what the server took: after `538` to AUTH before TLS, STARTTLS is still next.
+pub fn accepted(screen: &[TermLine]) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut lines = screen.iter().peekable();
+    while let Some(line) = lines.next() {
+        let TermLine::Typed(typed) = line else { continue };
+        let tag = typed.split(' ').next().unwrap_or_default();
+        let mut refused = false;
+        while let Some(TermLine::Received(r) | TermLine::Status(r)) = lines.peek() {
+            let mut words = r.split(' ');
+            let (first, second) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+            let smtp = first.len() >= 3 && first.as_bytes()[..3].iter().all(u8::is_ascii_digit);
+            refused |= (smtp && matches!(first.as_bytes()[0], b'4' | b'5'))
+                || first == "-ERR"
+                || (first == tag && matches!(second, "NO" | "BAD"))
+                || (first == "*" && second == "BAD");
+            lines.next();
+        }
+        if !refused {
+            out.push(typed.as_str());
+        }
+    }
+    out
+}
+
 /// The server of connection `c` is reading a message (after `354`, up to the lone dot)
 /// after the last event: what is typed now is the message's.
 pub fn in_data(trace: &Trace, c: &Opened) -> bool {

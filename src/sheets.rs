@@ -7,7 +7,7 @@
 /// light scheme: a file is printed and projected on white), for an SVG file that stands alone.
 pub const DIAGRAM_VARS: &str = ":root{--panel:#ffffff;--ink:#18202b;--ink-2:#334155;--muted:#4a5565;--faint:#9aa3af;\
 --edge:#b8c2d0;--soft:#eef2f8;--accent:#1d4ed8;--accent-ink:#1e3a8a;--accent-soft:#e3ebff;--mail-ink:#0b5a53;\
---warn-ink:#7a3a00;--fam-reply:#137333;\
+--warn-ink:#7a3a00;--bad:#9f1239;--fam-reply:#137333;\
 --sans:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Noto Sans\",\"Liberation Sans\",\"DejaVu Sans\",sans-serif;\
 --mono:ui-monospace,\"SFMono-Regular\",\"Cascadia Mono\",\"Consolas\",\"Liberation Mono\",\"DejaVu Sans Mono\",monospace}\
 .fam-command{--fam:#1d4ed8}.fam-reply{--fam:#137333}.fam-dns{--fam:#7e22ce}.fam-data{--fam:#a14a07}\

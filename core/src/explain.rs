@@ -602,6 +602,12 @@ pub const DSN_FIELDS: &[Explanation] = &[
 #[cfg(feature = "sandbox")]
 pub const LIVE: &[Explanation] = &[
     e(
+        "data-command",
+        "Not a command: a line of the message",
+        "After the server's 354, every line is part of the message, up to a line that holds only a dot. A command typed now (QUIT, RSET, MAIL FROM:…) is not read as one: it becomes a line of the message's text, and the server says nothing, still waiting for the dot. Type a line with only `.` to end the message (the server then answers 250, or refuses it); without it, the server stops waiting after at least 5 minutes, and a message without its dot is not delivered.",
+        "RFC 5321 §4.1.1.4, §4.5.3.2.7",
+    ),
+    e(
         "telnet-resolve",
         "No address, so no connection",
         "Before it connects, telnet asks the DNS for the address of the name typed (its A record), through the resolver, as a mail program does. No address came back, so there is nobody to connect to and nothing is sent. The system's resolver says why: \"Temporary failure in name resolution\", the resolver did not answer (is it down?) or could not get an answer, and trying again later may work; \"Name or service not known\", no such name; \"No address associated with hostname\" (glibc's own), the name has no A record.",
@@ -638,6 +644,15 @@ pub const LIVE: &[Explanation] = &[
         "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647",
     ),
 ];
+
+/// True when `bytes`, a line of a message as typed in the sandbox, reads as an SMTP command
+/// (`QUIT`, `MAIL FROM:<…>`): one line that the server would take as a command (`Quit
+/// smoking` is a line of text).
+#[cfg(feature = "sandbox")]
+fn command_in_message(bytes: &[u8]) -> bool {
+    let line = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+    crate::smtp::command::parse(line).is_ok()
+}
 
 /// The entry of [`LIVE`] for a note of the World about a connection or a DNS question,
 /// from how it begins.
@@ -1672,6 +1687,18 @@ pub const IMAP_OTHER: &[Explanation] = &[
         "The answer to AUTHENTICATE's `+`: PLAIN's name and password, in base64, which anyone can decode.",
         "RFC 3501 §6.2.2; RFC 4616 §2",
     ),
+    e(
+        "no-tag",
+        "A command without its tag",
+        "Every IMAP command starts with a tag the client chooses (`a1`, `a2`, …), then the command: `a1 LOGIN bob@example.net builder`. The server repeats the tag in the reply that ends the command, so that a client with several commands under way knows which one finished. Here the command's own name was read as the tag, and what followed it as the command: the server answers BAD with that tag.",
+        "RFC 3501 §2.2.1",
+    ),
+    e(
+        "unknown",
+        "A command this server does not know",
+        "The word after the tag names no IMAP command this server knows: the server answers BAD, with the same tag, and the session goes on as before. The commands are listed in the RFC's section 6, their grammar in its section 9.",
+        "RFC 3501 §6, §7.1.3",
+    ),
 ];
 
 /// What FETCH can ask for beyond the list of messages, explained where a command or a
@@ -1752,6 +1779,11 @@ fn imap_event(ev: &crate::trace::TraceEvent) -> Vec<&'static Explanation> {
     use crate::trace::ImapResponse;
     let mut out = Vec::new();
     match &ev.kind {
+        // Typed in the sandbox: a command without its tag, or one the server does not know.
+        EventKind::Command { .. } if crate::imap::command::without_tag(&ev.bytes) => {
+            out.extend(imap_other("no-tag"))
+        }
+        EventKind::Command { verb } if imap_command(verb).is_none() => out.extend(imap_other("unknown")),
         EventKind::Command { verb } => {
             out.extend(imap_command(verb));
             if verb.ends_with("FETCH") {
@@ -1910,6 +1942,11 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         }
         EventKind::Connect { .. } => out.extend(other("connect")),
         EventKind::Close => out.extend(other("close")),
+        // A command typed after 354 (QUIT for the missing dot): a line of the message.
+        #[cfg(feature = "sandbox")]
+        EventKind::MessageData if command_in_message(&ev.bytes) => {
+            out.extend(LIVE.iter().find(|x| x.key == "data-command"))
+        }
         EventKind::MessageData => out.extend(other("data")),
         EventKind::AuthData => out.extend(other("auth-data")),
         EventKind::Tls { flight, .. } => out.extend(other(match flight {
@@ -2363,6 +2400,39 @@ mod tests {
         ];
         for (line, want) in cases {
             assert_eq!(imap_code_of(line).as_deref(), want, "{}", String::from_utf8_lossy(line));
+        }
+    }
+
+    /// A command typed without its tag, or one the server does not know, is said to be
+    /// that (it was explained by the word after the tag: `BOB`, with no text).
+    #[cfg(feature = "imap")]
+    #[test]
+    fn an_imap_command_without_its_tag_or_unknown_is_said_to_be() {
+        use crate::{time::SimTime, trace::TraceEvent};
+        let mut trace =
+            Trace { hosts: Vec::new(), initial: Vec::new(), conns: Vec::new(), events: Vec::new() };
+        for (line, key) in [
+            ("LOGIN bob@example.net builder\r\n", "no-tag"),
+            ("a1 FOO\r\n", "unknown"),
+            ("a1 LOGIN bob@example.net builder\r\n", "LOGIN"),
+        ] {
+            let bytes = line.as_bytes().to_vec();
+            let verb = crate::imap::command::verb_of(&bytes);
+            let index = trace.events.len();
+            trace.events.push(TraceEvent {
+                index,
+                sent: SimTime::ZERO,
+                at: SimTime::ZERO,
+                from: 0,
+                to: 1,
+                protocol: Protocol::Imap,
+                kind: EventKind::Command { verb },
+                conn: None,
+                bytes,
+                hosts: Vec::new(),
+            });
+            let keys: Vec<&str> = event(&trace, index).iter().map(|x| x.key).collect();
+            assert_eq!(keys, [key], "{line:?}");
         }
     }
 

@@ -267,7 +267,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                             { for hints_ahead(
                                 hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))),
                                 kind == "imap",
-                                lines.iter().filter_map(|l| if let TermLine::Typed(t) = l { Some(t.as_str()) } else { None }),
+                                crate::sandbox::accepted(lines),
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

@@ -485,3 +485,47 @@ fn the_hints_go_on_from_the_last_one_typed() {
     assert!(first(imap, &["x LOGIN bob@example.net builder", "y select inbox"]).contains("FETCH"));
     assert!(hints_ahead(Vec::new(), false, ["x"]).is_empty());
 }
+
+/// The hints go on from what the server took, not from every line typed: a refused line
+/// leaves the next one to try where it was.
+#[test]
+fn a_refused_line_moves_the_hints_nowhere() {
+    use TermLine::{Received as R, Status as S, Typed as T};
+    let t = |s: &str| T(s.into());
+    let r = |s: &str| R(s.into());
+    let screen = [
+        S("Connected to smtp.example.org (192.0.2.25).".into()),
+        r("220 smtp.example.org ESMTP Mailroom ready"),
+        t("EHLO x"),
+        r("250-smtp.example.org greets x"),
+        r("250 STARTTLS"),
+        t("AUTH PLAIN AGFsaWNl"),
+        r("538 5.7.11 Encryption required for requested authentication mechanism"),
+        t("MAIL FROM:<eve@example.org>"),
+        r("530 5.7.0 Authentication required"),
+        t("STARTTLS"),
+        r("220 2.0.0 Ready to start TLS"),
+    ];
+    assert_eq!(accepted(&screen), ["EHLO x", "STARTTLS"]);
+    let submission = hints("submission", "x", false);
+    let typed = |screen: &[TermLine]| hints_ahead(submission.clone(), false, accepted(screen))[0].clone();
+    assert_eq!(typed(&screen[..7]), "STARTTLS", "after 538, STARTTLS is still next");
+    // Lines of a message have no answer of their own: they count; its dot is answered.
+    let message = [t("From: A <a@b>"), t(""), t("hi"), t("."), r("554 5.6.0 Message refused")];
+    assert_eq!(accepted(&message), ["From: A <a@b>", "", "hi"]);
+    // POP3 and IMAP: -ERR, a NO or BAD with the line's tag, an untagged BAD; an untagged
+    // NO is a warning, and another tag's NO answers another command.
+    let others = [
+        t("PASS wrong"),
+        r("-ERR [AUTH] invalid password"),
+        t("a1 LOGIN bob@example.net nope"),
+        r("a1 NO [AUTHENTICATIONFAILED] Authentication failed."),
+        t("LOGIN bob@example.net builder"),
+        r("* BAD a command starts with a tag"),
+        t("a2 SELECT INBOX"),
+        r("* NO [ALERT] the mailbox is nearly full"),
+        r("a1 NO old news"),
+        r("a2 OK [READ-WRITE] SELECT completed"),
+    ];
+    assert_eq!(accepted(&others), ["a2 SELECT INBOX"]);
+}

@@ -284,10 +284,24 @@ pub fn tag_of(bytes: &[u8]) -> Option<String> {
     (end > 0 && bytes[end] == b' ').then(|| String::from_utf8_lossy(&bytes[..end]).into_owned())
 }
 
-/// The command word after the tag, upper case, or `""`. For the trace.
+/// True when `bytes` is a whole command typed without its tag (`LOGIN bob secret`): read
+/// from its first word it is a command, read after a tag it is not.
+pub fn without_tag(bytes: &[u8]) -> bool {
+    tag_of(bytes).is_some_and(|tag| {
+        (Parser { s: bytes, i: tag.len() + 1, depth: 0 }).command().is_err() && whole_without_tag(bytes)
+    })
+}
+
+fn whole_without_tag(bytes: &[u8]) -> bool {
+    (Parser { s: bytes, i: 0, depth: 0 }).command().is_ok()
+}
+
+/// The command word after the tag, upper case, or `""`. For the trace. A command typed
+/// without its tag is named by its own first word (`LOGIN`, not `BOB` from the address
+/// after it).
 pub fn verb_of(bytes: &[u8]) -> String {
     let Some(tag) = tag_of(bytes) else { return String::new() };
-    let rest = &bytes[tag.len() + 1..];
+    let rest = if without_tag(bytes) { bytes } else { &bytes[tag.len() + 1..] };
     let word: Vec<u8> = rest.iter().take_while(|b| b.is_ascii_alphabetic()).copied().take(16).collect();
     let mut verb = String::from_utf8_lossy(&word).to_ascii_uppercase();
     if verb == "UID" {
@@ -1120,7 +1134,7 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
         Ok(command) => Ok(Tagged { tag, command }),
         // A whole command with no tag (`LOGIN bob secret`): its name was read as the tag,
         // and what followed as the command. Said as such, not as an unknown command `BOB`.
-        Err(_) if (Parser { s: bytes, i: 0, depth: 0 }).command().is_ok() => {
+        Err(_) if whole_without_tag(bytes) => {
             // Its first line, as a response's text may hold it: printable 7-bit, no CR or
             // LF (a literal's lines stay out), and not too long.
             let line = bytes.iter().take_while(|&&b| b != b'\r' && b != b'\n').take(60);

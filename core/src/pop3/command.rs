@@ -154,7 +154,7 @@ pub fn parse(line: &[u8]) -> Result<Command, String> {
             Err("not a POP3 command: a command starts with a keyword such as STAT".into())
         }
         _ => Err(format!(
-            "unknown command {verb}; known: USER PASS APOP STAT LIST RETR DELE NOOP RSET TOP UIDL CAPA STLS QUIT"
+            "unknown command {verb}; POP3's are USER PASS APOP STAT LIST RETR DELE NOOP RSET TOP UIDL CAPA STLS QUIT (CAPA lists what this server offers)"
         )),
     }
 }

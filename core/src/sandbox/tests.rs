@@ -725,3 +725,42 @@ fn an_injected_fault_is_said_in_words_beside_its_line() {
     assert_eq!(span(SimDuration::from_secs(1)), "1 second");
     assert_eq!(span(SimDuration::from_secs(2 * 86_400)), "2 days");
 }
+
+#[test]
+fn a_command_typed_inside_a_message_is_said_to_be_a_line_of_it() {
+    // The classic slip: QUIT before the lone dot. After 354 it is a line of the message;
+    // `Quit smoking` is just text. The IMAP command without its tag is said as such.
+    let s = sandbox(&[
+        "open laptop.example.org mx.example.net 25",
+        "type 1 EHLO laptop.example.org",
+        "type 1 MAIL FROM:<alice@example.org>",
+        "type 1 RCPT TO:<bob@example.net>",
+        "type 1 DATA",
+        "type 1 Subject: hi",
+        "type 1 ",
+        "type 1 Quit smoking",
+        "type 1 QUIT",
+        "open laptop.example.org mx.example.net 143",
+        "type 2 LOGIN bob@example.net builder",
+    ]);
+    let t = s.trace();
+    let told: Vec<(String, &str)> = t
+        .events
+        .iter()
+        .filter(|e| e.from != e.to && matches!(e.kind, EventKind::MessageData | EventKind::Command { .. }))
+        .filter(|e| e.protocol != crate::trace::Protocol::Smtp || e.kind == EventKind::MessageData)
+        .map(|e| (e.text().trim_end().to_string(), crate::explain::event(t, e.index)[0].key))
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ("Subject: hi".to_string(), "data"),
+            (String::new(), "data"),
+            ("Quit smoking".to_string(), "data"),
+            ("QUIT".to_string(), "data-command"),
+            ("LOGIN bob@example.net builder".to_string(), "no-tag"),
+        ]
+    );
+    // Nothing answered the QUIT: the server still waits for the dot.
+    assert!(!received(&s, 1).contains("221"), "{}", received(&s, 1));
+}

@@ -214,6 +214,16 @@ fn verbs_for_the_trace() {
     assert_eq!(verb_of(b"a1 uid fetch 1 UID\r\n"), "UID FETCH");
     assert_eq!(verb_of(b"a1 login x y"), "LOGIN");
     assert_eq!(verb_of(b"DONE\r\n"), "");
+    // Typed without its tag: named by its own first word, not by the address after it.
+    assert_eq!(verb_of(b"LOGIN bob@example.net builder\r\n"), "LOGIN");
+    assert_eq!(verb_of(b"select INBOX\r\n"), "SELECT");
+    assert!(without_tag(b"LOGIN bob@example.net builder\r\n"));
+    for tagged in
+        [&b"a1 LOGIN bob@example.net builder\r\n"[..], b"a1 FOO\r\n", b"a1 FETCH x\r\n", b"DONE\r\n"]
+    {
+        assert!(!without_tag(tagged), "{:?}", String::from_utf8_lossy(tagged));
+    }
+    assert_eq!(verb_of(b"a1 FOO bar\r\n"), "FOO");
 }
 
 fn frames(f: &mut Framer, input: &[u8]) -> Vec<Frame> {
