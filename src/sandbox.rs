@@ -351,9 +351,14 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
 }
 
 /// Lines worth trying, in order, on a service of the standard world (`kind`: the
-/// service's name), typed on host `client`.
-pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
+/// service's name) of host `server`, typed on host `client`. POP3 and IMAP log in as the
+/// server's user: Alice at her provider (smtp.example.org, in the sandbox's world), else Bob.
+pub fn hints(kind: &str, client: &str, server: &str, in_data: bool) -> Vec<String> {
     let ehlo = format!("EHLO {client}");
+    let (user, password) = match server {
+        "smtp.example.org" => ("alice@example.org", "wonderland"),
+        _ => ("bob@example.net", "builder"),
+    };
     let lines: &[&str] = match kind {
         // After 354 every line is the message's, up to a line with a lone dot (RFC 5321
         // §4.1.1.4): a command typed now would be a line of the message.
@@ -379,11 +384,17 @@ pub fn hints(kind: &str, client: &str, in_data: bool) -> Vec<String> {
             "DATA",
             "QUIT",
         ],
-        "pop3" => &["USER bob@example.net", "PASS builder", "STAT", "LIST", "RETR 1", "QUIT"],
-        "imap" => &["a1 LOGIN bob@example.net builder", "a2 SELECT INBOX", "a3 FETCH 1 BODY[]", "a4 LOGOUT"],
+        "pop3" => &["USER {user}", "PASS {password}", "STAT", "LIST", "RETR 1", "QUIT"],
+        "imap" => &["a1 LOGIN {user} {password}", "a2 SELECT INBOX", "a3 FETCH 1 BODY[]", "a4 LOGOUT"],
         _ => &[],
     };
-    lines.iter().map(|l| if *l == "EHLO" { ehlo.clone() } else { l.to_string() }).collect()
+    lines
+        .iter()
+        .map(|l| match *l {
+            "EHLO" => ehlo.clone(),
+            l => l.replace("{user}", user).replace("{password}", password),
+        })
+        .collect()
 }
 
 /// The hints in the order to try them: from the one after the last typed (`typed`: every

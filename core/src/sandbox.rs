@@ -68,12 +68,22 @@ dkim smtp.example.org example.org mail
 txt _dmarc.example.org \"v=DMARC1; p=quarantine\"
 ";
 
-/// The world the sandbox starts from: the standard world, with [`TRUST_LINES`] when the
-/// engine has the sender checks.
+/// What the sandbox's world adds to the standard one when the engine has POP3 and IMAP:
+/// Alice's provider serves her mailbox too, as a provider does, so that a bounce or a delay
+/// warning it files for her can be read with a mail program's protocol, not only opened.
+#[cfg(all(feature = "pop3", feature = "imap"))]
+pub const MAILBOX_LINES: &str = "service smtp.example.org 110 pop3
+service smtp.example.org 143 imap
+";
+
+/// The world the sandbox starts from: the standard world, with [`MAILBOX_LINES`] and
+/// [`TRUST_LINES`] when the engine has what they need.
 pub fn world() -> Description {
     #[allow(unused_mut)]
     let mut d = Description::standard();
     // The lines are this crate's own; a test reads them (`the_sandbox_world_reads`).
+    #[cfg(all(feature = "pop3", feature = "imap"))]
+    let _ = d.extend(MAILBOX_LINES, 1);
     #[cfg(feature = "trust")]
     let _ = d.extend(TRUST_LINES, 1);
     d

@@ -165,7 +165,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         let name = &props.run.trace.host(c.to).name;
         typable_ports(world, name).into_iter().find(|p| p.0 == c.port).map(|p| p.1)
     });
-    let c_from = conn.map_or(0, |c| c.from);
+    let (c_from, c_to) = conn.map_or((0, 0), |c| (c.from, c.to));
     let fill = |hint: String| {
         let (text, field) = (text.clone(), field.clone());
         Callback::from(move |_: MouseEvent| {
@@ -247,6 +247,10 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     </label>
                     <textarea id="sandbox-line" rows="1" ref={field.clone()} data-testid="line" value={(*text).clone()}
                         {oninput} {onkeydown} disabled={!is_open} spellcheck="false" autocomplete="off"
+                        // What is typed goes after the newest event: going to type while
+                        // looking back brings the view there, the terminal and the lines to
+                        // try with it (they showed the moment looked at).
+                        onfocus={looking_back.then(|| props.dispatch.reform(|_: FocusEvent| SandboxAction::Latest))}
                         placeholder={match (is_open, looking_back) {
                             (true, _) => "Type a command, then Enter",
                             // Stepped back to when it was open: it is closed at the newest event.
@@ -265,7 +269,12 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
                             { for hints_ahead(
-                                hints(kind, &props.run.trace.host(c_from).name, conn.is_some_and(|c| in_data(&props.run.trace, &c))),
+                                hints(
+                                    kind,
+                                    &props.run.trace.host(c_from).name,
+                                    &props.run.trace.host(c_to).name,
+                                    conn.is_some_and(|c| in_data(&props.run.trace, &c)),
+                                ),
                                 kind == "imap",
                                 crate::sandbox::accepted(lines),
                             ).into_iter().map(|h| html! {

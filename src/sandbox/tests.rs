@@ -296,7 +296,7 @@ fn the_hints_work_on_the_standard_world() {
         let mut lines: Vec<String> = deliver.iter().map(|l| l.to_string()).collect();
         lines.push(format!("open laptop.example.org {to}"));
         lines.extend(
-            hints(kind, "laptop.example.org", false)
+            hints(kind, "laptop.example.org", to.split(' ').next().unwrap_or_default(), false)
                 .iter()
                 .filter(|h| !h.starts_with("DATA"))
                 .map(|h| format!("type 2 {h}")),
@@ -306,7 +306,7 @@ fn the_hints_work_on_the_standard_world() {
         let got = screen(&s, 2);
         let received: Vec<&String> =
             got.iter().filter_map(|l| if let TermLine::Received(t) = l { Some(t) } else { None }).collect();
-        assert!(received.len() > hints(kind, "x", false).len() - 2, "{kind}: {got:?}");
+        assert!(received.len() > hints(kind, "x", "mx.example.net", false).len() - 2, "{kind}: {got:?}");
         for r in &received {
             assert!(!never.iter().any(|n| r.starts_with(n) || r.contains(&format!(" {n} "))), "{kind}: {r}");
         }
@@ -314,7 +314,7 @@ fn the_hints_work_on_the_standard_world() {
     // Submission: a password before TLS is refused (538, RFC 4954 §4); after STARTTLS the
     // terminal does the handshake, as openssl s_client would, and the hints go through:
     // the provider takes the message for Bob and relays it to his provider.
-    let auth = &hints("submission", "x", false)[3];
+    let auth = &hints("submission", "x", "mx.example.net", false)[3];
     let s = ticks(state(&[
         "open laptop.example.org smtp.example.org 587",
         "type 1 EHLO x",
@@ -323,7 +323,7 @@ fn the_hints_work_on_the_standard_world() {
     let got = screen(&s, 1);
     assert!(got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("538 5.7.11"))), "{got:?}");
     let mut lines = vec!["open laptop.example.org smtp.example.org 587".to_string()];
-    for h in hints("submission", "laptop.example.org", false) {
+    for h in hints("submission", "laptop.example.org", "mx.example.net", false) {
         lines.push(format!("type 1 {h}"));
         if h == "DATA" {
             // After 354 the hints are the message's lines, ending with the lone dot.
@@ -331,7 +331,7 @@ fn the_hints_work_on_the_standard_world() {
             let s = ticks(state(&at_data));
             let opened = s.sandbox.borrow().connections()[0];
             assert!(in_data(&s.run.trace, &opened), "the server reads the message");
-            let message = hints("submission", "laptop.example.org", true);
+            let message = hints("submission", "laptop.example.org", "mx.example.net", true);
             assert_eq!(message.last().map(String::as_str), Some("."));
             lines.extend(message.iter().map(|l| format!("type 1 {l}")));
             let s = ticks(state(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
@@ -441,7 +441,7 @@ fn clock_and_ports() {
 /// the others follow round (a second message, a new session).
 #[test]
 fn the_hints_go_on_from_the_last_one_typed() {
-    let message = hints("smtp", "x", true);
+    let message = hints("smtp", "x", "mx.example.net", true);
     let first = |hints: Vec<String>, typed: &[&str]| {
         let tagged = hints[0].starts_with("a1 ");
         let got = hints_ahead(hints.clone(), tagged, typed.iter().copied());
@@ -471,7 +471,7 @@ fn the_hints_go_on_from_the_last_one_typed() {
     }
     // Submission's EHLO comes twice: the second is the one after STARTTLS. A second
     // transaction: MAIL again, after the first message's QUIT was passed by.
-    let submission = hints("submission", "x", false);
+    let submission = hints("submission", "x", "mx.example.net", false);
     assert!(first(submission.clone(), &["EHLO x", "STARTTLS", "ehlo x"]).starts_with("AUTH PLAIN"));
     let again = ["EHLO x", "STARTTLS", "EHLO x", "AUTH PLAIN x", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"];
     assert_eq!(first(submission.clone(), &again), "QUIT");
@@ -480,7 +480,13 @@ fn the_hints_go_on_from_the_last_one_typed() {
     assert!(first(submission, &second).starts_with("RCPT TO"));
     // IMAP: a command is matched past its tag, whatever tag the student chose (their own
     // `a2 LOGIN` is LOGIN, not the hint tagged a2, SELECT).
-    let imap = hints("imap", "x", false);
+    // At Alice's provider, POP3 and IMAP log in as Alice (her bounces are filed there).
+    assert_eq!(
+        hints("pop3", "x", "smtp.example.org", false)[..2],
+        ["USER alice@example.org", "PASS wonderland"]
+    );
+    assert_eq!(hints("imap", "x", "smtp.example.org", false)[0], "a1 LOGIN alice@example.org wonderland");
+    let imap = hints("imap", "x", "mx.example.net", false);
     assert!(first(imap.clone(), &["a2 LOGIN bob@example.net builder"]).ends_with("SELECT INBOX"));
     assert!(first(imap, &["x LOGIN bob@example.net builder", "y select inbox"]).contains("FETCH"));
     assert!(hints_ahead(Vec::new(), false, ["x"]).is_empty());
@@ -507,7 +513,7 @@ fn a_refused_line_moves_the_hints_nowhere() {
         r("220 2.0.0 Ready to start TLS"),
     ];
     assert_eq!(accepted(&screen), ["EHLO x", "STARTTLS"]);
-    let submission = hints("submission", "x", false);
+    let submission = hints("submission", "x", "mx.example.net", false);
     let typed = |screen: &[TermLine]| hints_ahead(submission.clone(), false, accepted(screen))[0].clone();
     assert_eq!(typed(&screen[..7]), "STARTTLS", "after 538, STARTTLS is still next");
     // Lines of a message have no answer of their own: they count; its dot is answered.

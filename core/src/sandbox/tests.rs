@@ -413,6 +413,8 @@ fn greylisting_wants_the_retry_to_wait() {
 #[test]
 fn the_sandbox_world_reads_and_a_server_told_to_check_refuses_a_fake() {
     let mut d = Description::standard();
+    #[cfg(all(feature = "pop3", feature = "imap"))]
+    assert_eq!(d.extend(MAILBOX_LINES, 1), Ok(()));
     assert_eq!(d.extend(TRUST_LINES, 1), Ok(()));
     assert_eq!(world(), d);
     let fake = |checks: &str| -> Vec<String> {
@@ -726,6 +728,7 @@ fn an_injected_fault_is_said_in_words_beside_its_line() {
     assert_eq!(span(SimDuration::from_secs(2 * 86_400)), "2 days");
 }
 
+#[cfg(feature = "imap")]
 #[test]
 fn a_command_typed_inside_a_message_is_said_to_be_a_line_of_it() {
     // The classic slip: QUIT before the lone dot. After 354 it is a line of the message;
@@ -763,4 +766,44 @@ fn a_command_typed_inside_a_message_is_said_to_be_a_line_of_it() {
     );
     // Nothing answered the QUIT: the server still waits for the dot.
     assert!(!received(&s, 1).contains("221"), "{}", received(&s, 1));
+}
+
+/// Alice's provider serves her mailbox in the sandbox: a bounce it files for her is read
+/// with POP3 and IMAP, as a mail program would.
+#[cfg(all(feature = "pop3", feature = "imap"))]
+#[test]
+fn alice_reads_her_bounce_on_her_providers_server() {
+    let services =
+        world().host("smtp.example.org").unwrap().services.iter().map(|s| s.port).collect::<Vec<_>>();
+    assert_eq!(services, [25, 587, 110, 143]);
+    let (s, refused) = Sandbox::replay(
+        world(),
+        [
+            "open laptop.example.org smtp.example.org 587",
+            "type 1 EHLO laptop.example.org",
+            "type 1 STARTTLS",
+            "type 1 EHLO laptop.example.org",
+            "type 1 AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
+            "type 1 MAIL FROM:<alice@example.org>",
+            "type 1 RCPT TO:<nobody@example.net>",
+            "type 1 DATA",
+            "type 1 Subject: to nobody",
+            "type 1 ",
+            "type 1 Hello?",
+            "type 1 .",
+            "type 1 QUIT",
+            "wait 1m",
+            "open laptop.example.org smtp.example.org 110",
+            "type 2 USER alice@example.org",
+            "type 2 PASS wonderland",
+            "type 2 RETR 1",
+            "open laptop.example.org smtp.example.org 143",
+            "type 3 a1 LOGIN alice@example.org wonderland",
+            "type 3 a2 SELECT INBOX",
+        ],
+    );
+    assert_eq!(refused, None);
+    let pop3 = received(&s, 2);
+    assert!(pop3.contains("Final-Recipient: rfc822; nobody@example.net"), "{pop3}");
+    assert!(received(&s, 3).contains("* 1 EXISTS"), "{}", received(&s, 3));
 }
