@@ -419,7 +419,7 @@ pub fn summary(trace: &Trace, index: usize) -> String {
 /// describes them, never ahead of the transcript. A host with no session is idle.
 pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
     if let Some(until) = snap.down_until {
-        return (format!("down: unreachable until {}", clock(until)), String::new());
+        return (format!("down until {}", clock(until)), String::new());
     }
     let server = snap.server().map(|s| s.describe());
     let client = snap.client().map(|s| s.describe());
@@ -680,7 +680,7 @@ mod tests {
     fn a_host_that_is_down_says_until_when() {
         let snap = HostSnapshot { down_until: Some(SimTime::from_secs(20 * 60)), ..HostSnapshot::default() };
         for role in [HostRole::MailServer, HostRole::Client, HostRole::Dns] {
-            assert_eq!(host_states(role, &snap).0, "down: unreachable until Mon 09:20:00", "{role:?}");
+            assert_eq!(host_states(role, &snap).0, "down until Mon 09:20:00", "{role:?}");
         }
         assert_eq!(
             host_states(HostRole::MailServer, &HostSnapshot::default()).0,

@@ -296,14 +296,19 @@ pub enum TermLine {
     Status(String),
 }
 
-/// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events:
-/// "Trying" the address once the DNS has given it; `typed`, the lines the person typed
+/// Connection `c` as a terminal (`telnet HOST PORT`) shows it after `cursor` events: the
+/// command; "Trying" the address once the DNS has given it; `typed`, the lines the person typed
 /// into it with where each came in the trace (see [`Sandbox::marks`]), each shown as it was
 /// typed (a terminal echoes it at once, whether or not it ever arrives); what came back;
 /// what became of the connection (a name that could not be resolved, too).
 pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: usize) -> Vec<TermLine> {
     let host = trace.host(c.to);
     let mut out = Vec::new();
+    // The command that opened it, as a shell shows it above telnet's own lines (as a typed
+    // line is, once the view is past the moment it was typed).
+    if c.opened_at < cursor || cursor >= trace.len() {
+        out.push(TermLine::Status(format!("$ telnet {} {}", host.name, c.port)));
+    }
     if c.found_at.is_some_and(|n| n <= cursor) {
         out.push(TermLine::Status(format!("Trying {} port {}…", host.addr, c.port)));
     }

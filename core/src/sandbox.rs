@@ -209,6 +209,8 @@ pub struct Opened {
     /// The host chosen by name.
     pub to: HostId,
     pub port: u16,
+    /// How many events the trace held when it was opened (telnet's command comes then).
+    pub opened_at: usize,
     /// How many events the trace held when the DNS gave the server's address (telnet's
     /// "Trying …" comes then); `None` if it never did.
     pub found_at: Option<usize>,
@@ -411,7 +413,7 @@ impl Sandbox {
                 };
                 // As telnet does, by name: the DNS is asked first (see `settle` below).
                 let id = self.world.open_named(from, to, *port).map_err(live)?;
-                self.conns.push(Opened { id, from, to: host, port: *port, found_at: None });
+                self.conns.push(Opened { id, from, to: host, port: *port, opened_at: mark, found_at: None });
             }
             Input::Type { conn, text } => {
                 let id = self.conns[conn - 1].id;

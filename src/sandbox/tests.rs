@@ -141,10 +141,11 @@ fn the_terminal_reads_like_telnet() {
         "open laptop.example.org mx.example.net 2525",
     ]));
     let lines = screen(&s, 1);
-    assert_eq!(lines[0], TermLine::Status("Trying 198.51.100.25 port 25…".into()));
-    assert_eq!(lines[1], TermLine::Status("Connected to mx.example.net (198.51.100.25).".into()));
-    assert_eq!(lines[2], TermLine::Received("220 mx.example.net ESMTP Mailroom ready".into()));
-    assert_eq!(lines[3], TermLine::Typed("EHLO laptop.example.org".into()));
+    assert_eq!(lines[0], TermLine::Status("$ telnet mx.example.net 25".into()));
+    assert_eq!(lines[1], TermLine::Status("Trying 198.51.100.25 port 25…".into()));
+    assert_eq!(lines[2], TermLine::Status("Connected to mx.example.net (198.51.100.25).".into()));
+    assert_eq!(lines[3], TermLine::Received("220 mx.example.net ESMTP Mailroom ready".into()));
+    assert_eq!(lines[4], TermLine::Typed("EHLO laptop.example.org".into()));
     assert!(lines.contains(&TermLine::Received("250-PIPELINING".into())), "{lines:?}");
     assert_eq!(
         lines[lines.len() - 3..],
@@ -160,11 +161,18 @@ fn the_terminal_reads_like_telnet() {
         (0..s.total()).fold(s.clone(), |s, _| s.reduce(SandboxAction::Back)).reduce(SandboxAction::Show(1));
     assert_eq!(back.screen(), []);
     let answered = back.reduce(SandboxAction::Forward).reduce(SandboxAction::Forward);
-    assert_eq!(answered.screen(), [TermLine::Status("Trying 198.51.100.25 port 25…".into())]);
+    assert_eq!(
+        answered.screen(),
+        [
+            TermLine::Status("$ telnet mx.example.net 25".into()),
+            TermLine::Status("Trying 198.51.100.25 port 25…".into())
+        ]
+    );
     // A refused connection was never connected: the attempt, then the World's words.
     assert_eq!(
         screen(&s, 2),
         [
+            TermLine::Status("$ telnet mx.example.net 2525".into()),
             TermLine::Status("Trying 198.51.100.25 port 2525…".into()),
             TermLine::Status("Connection refused: mx.example.net runs no service on port 2525.".into()),
         ]
@@ -180,6 +188,7 @@ fn a_host_that_does_not_answer_times_out_in_the_terminal() {
     ]));
     let want = |port: u16| {
         vec![
+            TermLine::Status(format!("$ telnet mx.example.net {port}")),
             TermLine::Status(format!("Trying 198.51.100.25 port {port}…")),
             TermLine::Status(format!(
                 "No answer from mx.example.net (198.51.100.25) on port {port}: the connection timed out after 30 s."
@@ -198,9 +207,12 @@ fn a_name_the_dns_does_not_answer_for_is_never_tried() {
     ]));
     assert_eq!(
         screen(&s, 1),
-        [TermLine::Status(
-            "telnet: could not resolve mx.example.net/25: Temporary failure in name resolution".into()
-        )]
+        [
+            TermLine::Status("$ telnet mx.example.net 25".into()),
+            TermLine::Status(
+                "telnet: could not resolve mx.example.net/25: Temporary failure in name resolution".into()
+            )
+        ]
     );
     // Nothing went towards Bob's provider: the diagram draws no link to it.
     let mx = s.run.trace.hosts.iter().position(|h| h.name == "mx.example.net").unwrap();

@@ -58,7 +58,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.equal(await page.locator('[data-testid=connect-port]').inputValue(), '25');
   await page.locator('[data-testid=connect-button]').click();
   let screen = await settled(page);
-  assert.match(screen, /^Trying 198\.51\.100\.25 port 25…\nConnected to mx\.example\.net \(198\.51\.100\.25\)\.\n220 mx\.example\.net ESMTP/);
+  assert.match(screen, /^\$ telnet mx\.example\.net 25\nTrying 198\.51\.100\.25 port 25…\nConnected to mx\.example\.net \(198\.51\.100\.25\)\.\n220 mx\.example\.net ESMTP/);
   // By name, as telnet does: the laptop asked the DNS for the address first.
   const first = await page.locator('[data-testid=transcript-row]').first().textContent();
   assert.match(first, /Q:.*mx\.example\.net\. IN A/);
