@@ -588,6 +588,7 @@ async fn hostile_narration_renders_inert() {
         total: 0,
         messages: 1,
         dispatch: yew::Callback::noop(),
+        presenting: false,
     };
     let handle = yew::Renderer::<Narration>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

@@ -191,7 +191,7 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "421",
         "Service not available, closing",
-        "The server must close the connection, for example because it is shutting down. The 4 means a temporary failure: try again later.",
+        "The server must close the connection: it is shutting down, or waited too long for the client's next command. The 4 means a temporary failure: try again later. A message not yet answered 250 is not kept.",
         "RFC 5321 §4.2.3",
     ),
     e(

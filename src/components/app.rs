@@ -212,6 +212,7 @@ pub fn App() -> Html {
                     {total}
                     messages={player.messages}
                     dispatch={dispatch.clone()}
+                    presenting={player.presenting}
                 />
                 if let Some((question, number, moment)) = predict {
                     <Predict {question} {number} {moment} nudged={player.nudged} onreply={on_reply} onskip={on_skip} />

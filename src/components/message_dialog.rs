@@ -23,10 +23,15 @@ pub struct MessageDialogProps {
     pub onclose: Callback<()>,
 }
 
-/// Headers added on the way (trace fields) are marked, so students spot them.
+/// Headers added on the way are marked, so students spot them: the trace fields, and (the
+/// sender checks are in the full build only) a provider's signature and a receiver's
+/// results, which the note above the source names with them.
 fn is_trace_header(line: &str) -> bool {
     let lower = line.to_ascii_lowercase();
-    lower.starts_with("return-path:") || lower.starts_with("received:")
+    lower.starts_with("return-path:")
+        || lower.starts_with("received:")
+        || (cfg!(feature = "trust")
+            && (lower.starts_with("dkim-signature:") || lower.starts_with("authentication-results:")))
 }
 
 fn message_lines(text: &str) -> Html {
@@ -191,5 +196,26 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
                 { body }
             </div>
         </dialog>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_trace_header;
+
+    #[test]
+    fn the_fields_added_on_the_way_are_marked() {
+        // (line, marked) as the source view shows a stored message's header.
+        let cases = [
+            ("Return-Path: <alice@example.org>", true),
+            ("received: from smtp.example.org", true),
+            ("DKIM-Signature: v=1; a=ed25519-sha256; d=example.org", cfg!(feature = "trust")),
+            ("Authentication-Results: mx.example.net; spf=pass", cfg!(feature = "trust")),
+            ("Subject: Lunch", false),
+            ("From: Alice <alice@example.org>", false),
+        ];
+        for (line, marked) in cases {
+            assert_eq!(is_trace_header(line), marked, "{line}");
+        }
     }
 }

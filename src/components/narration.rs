@@ -22,6 +22,9 @@ pub struct NarrationProps {
     pub messages: usize,
     /// The player's reducer: choosing a part of the lesson sends [`Action::SeekPart`].
     pub dispatch: Callback<Action>,
+    /// Presenter mode: a long part's text scrolls inside (styles/app.css), so it is a Tab
+    /// stop, for the keyboard to scroll it.
+    pub presenting: bool,
 }
 
 /// Scrolls the parts strip sideways so that the current part's cell is in sight.
@@ -132,7 +135,8 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <h2 id="narration-title" class="narration-title">
                 { title.unwrap_or_else(|| props.lesson.title.clone()) }
             </h2>
-            <div class="narration-body" ref={body_ref} data-testid="narration-body">
+            <div class="narration-body" ref={body_ref} data-testid="narration-body"
+                tabindex={props.presenting.then_some("0")}>
                 { markdown::render(&body) }
                 // At the end, the way on: the next lesson of the path (the home page's
                 // list after the last one; a teacher's own leads back to theirs).
