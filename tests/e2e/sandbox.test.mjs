@@ -194,7 +194,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await page.locator('[data-testid=injected]').getByText('down ns.example.org').waitFor({ timeout: TIMEOUT });
   await page.locator('[data-testid=connect-button]').click();
   // (The port chosen last, POP3's, stays chosen.)
-  assert.equal(await settled(page), 'telnet: could not resolve mx.example.net/110: Temporary failure in name resolution\n');
+  assert.equal(await settled(page), '$ telnet mx.example.net 110\ntelnet: could not resolve mx.example.net/110: Temporary failure in name resolution\n');
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), true);
   // Explained as what it is (not as any note of the simulation), with its RFCs.
   const card = page.locator('[data-testid=explanation]');
