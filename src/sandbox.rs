@@ -216,11 +216,23 @@ impl Reducible for SandboxState {
         match action {
             SandboxAction::Do(input) => {
                 let before = self.sandbox.borrow().connections().len();
+                let waited = if let Input::Wait(d) = &input { Some(d.0 / 1_000_000) } else { None };
                 let outcome = self.sandbox.borrow_mut().apply(input);
                 match outcome {
                     // What the last input set off is shown whole, then this one's events
                     // one at a time.
-                    Ok(()) => Rc::new(self.changed(self.sandbox.clone(), before, total)),
+                    Ok(()) => {
+                        let mut next = self.changed(self.sandbox.clone(), before, total);
+                        // A wait that set nothing off changes only the clock: said, or the
+                        // page looks as if the button did nothing.
+                        if let (Some(secs), true) = (waited, next.total() == total) {
+                            next.notice = Some(format!(
+                                "{} passed, and nothing happened: no server had anything due (the clock shows the new time).",
+                                crate::present::duration_words(secs)
+                            ));
+                        }
+                        Rc::new(next)
+                    }
                     Err(why) => with(&|s| {
                         s.notice = Some(why.to_string());
                         s.cursor = total;

@@ -547,3 +547,19 @@ fn a_refused_line_moves_the_hints_nowhere() {
     ];
     assert_eq!(accepted(&others), ["a2 SELECT INBOX"]);
 }
+
+/// A wait that sets nothing off is said (only the clock moved); one that does is not.
+#[test]
+fn a_quiet_wait_says_that_nothing_happened() {
+    let s = act(state(&[]), "wait 1m");
+    assert_eq!(
+        s.notice.as_deref(),
+        Some(
+            "1 minute passed, and nothing happened: no server had anything due (the clock shows the new time)."
+        )
+    );
+    // Ten minutes of silence on an open connection: the server's idle timeout (421) is due.
+    let s = act(ticks(state(&["open laptop.example.org mx.example.net 25"])), "wait 10m");
+    assert_eq!(s.notice, None);
+    assert!(s.total() > s.cursor, "the timeout's events are shown one at a time");
+}
