@@ -398,7 +398,11 @@ pub fn summary(trace: &Trace, index: usize) -> String {
         // A line typed in the sandbox after 354 is one line of the message: read it (the
         // first load's lessons send whole messages).
         #[cfg(feature = "imap")]
-        Wire::Message(lines) if lines.len() == 1 => format!("a line of the message: {}", lines[0].0),
+        Wire::Message(lines) if lines.len() == 1 => match lines[0].0.as_str() {
+            "." => "the message's end: a line holding only a dot".to_string(),
+            "" => "an empty line of the message".to_string(),
+            line => format!("a line of the message: {line}"),
+        },
         Wire::Message(lines) => format!("the message itself, {} lines", lines.len()),
         Wire::Action(a) => a,
         Wire::Note(n) => n,
@@ -877,6 +881,13 @@ mod tests {
             "Subject: x\r\n\r\nhi\r\n",
         ));
         assert_eq!(summary(&t, n), "laptop.example.org to mx.example.net: a line of the message: Hello Bob");
+        for (line, said) in [
+            (".\r\n", "the message's end: a line holding only a dot"),
+            ("\r\n", "an empty line of the message"),
+        ] {
+            t.events[n] = ev(n, 0, 1, EventKind::MessageData, line);
+            assert_eq!(summary(&t, n), format!("laptop.example.org to mx.example.net: {said}"));
+        }
         assert_eq!(stored(&t, n + 1).unwrap().from, "(none)");
     }
 

@@ -443,27 +443,39 @@ pub fn hints_ahead<'a>(
 }
 
 /// The lines typed into a connection that its server did not refuse, in order (`screen`:
-/// the connection's terminal). What came back before the next typed line answers it: a
-/// refusal is an SMTP `4xx` or `5xx` reply (RFC 5321 §4.2.1), POP3's `-ERR` (RFC 1939 §3), an
-/// IMAP `NO` or `BAD` with the line's tag, or an untagged `BAD` (RFC 3501 §7.1). A line
-/// with no answer (a line of a message, before its dot) counts as taken. So the hints go
-/// on from what the server took: after `538` to AUTH before TLS, STARTTLS is still next.
-pub fn accepted(screen: &[TermLine]) -> Vec<&str> {
+/// the connection's terminal; `kind`: its service). What came back before the next typed
+/// line answers it, judged by its status line only (a message read back may hold any
+/// text): SMTP's reply, by its last line's code, `4xx` or `5xx` (RFC 5321 §4.2.1); POP3's
+/// first line, `-ERR` (RFC 1939 §3); IMAP's line with the command's tag, `NO` or `BAD`, or
+/// an untagged `BAD` for a line without a tag (RFC 3501 §7.1). A line with no answer (a
+/// line of a message, before its dot) counts as taken. So the hints go on from what the
+/// server took: after `538` to AUTH before TLS, STARTTLS is still next.
+pub fn accepted<'a>(screen: &'a [TermLine], kind: &str) -> Vec<&'a str> {
     let mut out = Vec::new();
     let mut lines = screen.iter().peekable();
     while let Some(line) = lines.next() {
         let TermLine::Typed(typed) = line else { continue };
-        let tag = typed.split(' ').next().unwrap_or_default();
+        let tag = typed.split_once(' ').map(|(tag, _)| tag);
         let mut refused = false;
-        while let Some(TermLine::Received(r) | TermLine::Status(r)) = lines.peek() {
-            let mut words = r.split(' ');
-            let (first, second) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
-            let smtp = first.len() >= 3 && first.as_bytes()[..3].iter().all(u8::is_ascii_digit);
-            refused |= (smtp && matches!(first.as_bytes()[0], b'4' | b'5'))
-                || first == "-ERR"
-                || (first == tag && matches!(second, "NO" | "BAD"))
-                || (first == "*" && second == "BAD");
-            lines.next();
+        let mut first = true;
+        while let Some(TermLine::Received(_) | TermLine::Status(_)) = lines.peek() {
+            if let Some(TermLine::Received(r)) = lines.next() {
+                let (word, rest) = r.split_once(' ').unwrap_or((r, ""));
+                let status = rest.split(' ').next().unwrap_or_default();
+                refused |= match kind {
+                    "pop3" => first && word == "-ERR",
+                    "imap" => match tag {
+                        Some(tag) => word == tag && matches!(status, "NO" | "BAD"),
+                        None => word == "*" && status == "BAD",
+                    },
+                    // SMTP: a reply's last line has a space (or nothing) after its code.
+                    _ => {
+                        let code = r.get(..3).filter(|c| c.bytes().all(|b| b.is_ascii_digit()));
+                        code.is_some() && !r[3..].starts_with('-') && matches!(r.as_bytes()[0], b'4' | b'5')
+                    }
+                };
+                first = false;
+            }
         }
         if !refused {
             out.push(typed.as_str());

@@ -646,12 +646,18 @@ pub const LIVE: &[Explanation] = &[
 ];
 
 /// True when `bytes`, a line of a message as typed in the sandbox, reads as an SMTP command
-/// (`QUIT`, `MAIL FROM:<…>`): one line that the server would take as a command (`Quit
-/// smoking` is a line of text).
+/// (`QUIT`, `MAIL FROM:<…>`): one line that the server would take as one of the commands
+/// of a transaction or a session, whole (`Quit smoking`, `Help me move`, `Send me the
+/// slides` and a `NOOP` with words after it are lines of text).
 #[cfg(feature = "sandbox")]
 fn command_in_message(bytes: &[u8]) -> bool {
+    const HABITS: [&str; 10] =
+        ["QUIT", "RSET", "DATA", "NOOP", "EHLO", "HELO", "MAIL", "RCPT", "STARTTLS", "AUTH"];
     let line = bytes.strip_suffix(b"\r\n").unwrap_or(bytes);
+    let verb = crate::smtp::command::verb_of(line);
     crate::smtp::command::parse(line).is_ok()
+        && HABITS.contains(&verb.as_str())
+        && (verb != "NOOP" || line.len() == 4)
 }
 
 /// The entry of [`LIVE`] for a note of the World about a connection or a DNS question,
@@ -1690,7 +1696,7 @@ pub const IMAP_OTHER: &[Explanation] = &[
     e(
         "no-tag",
         "A command without its tag",
-        "Every IMAP command starts with a tag the client chooses (`a1`, `a2`, …), then the command: `a1 LOGIN bob@example.net builder`. The server repeats the tag in the reply that ends the command, so that a client with several commands under way knows which one finished. Here the command's own name was read as the tag, and what followed it as the command: the server answers BAD with that tag.",
+        "Every IMAP command starts with a tag the client chooses (`a1`, `a2`, …), then the command: `a1 LOGIN bob@example.net builder`. The server repeats the tag in the reply that ends the command, so that a client with several commands under way knows which one finished. Here the line starts with the command itself: the server answers BAD, tagged with the word it read as the tag (the command's name, when more follows it), or untagged (`*`) when there was no tag to read.",
         "RFC 3501 §2.2.1",
     ),
     e(
@@ -1783,7 +1789,14 @@ fn imap_event(ev: &crate::trace::TraceEvent) -> Vec<&'static Explanation> {
         EventKind::Command { .. } if crate::imap::command::without_tag(&ev.bytes) => {
             out.extend(imap_other("no-tag"))
         }
-        EventKind::Command { verb } if imap_command(verb).is_none() => out.extend(imap_other("unknown")),
+        // DONE typed to end IDLE (a line with no tag, so no verb read).
+        EventKind::Command { verb } if verb.is_empty() && ev.text().trim().eq_ignore_ascii_case("DONE") => {
+            out.extend(imap_command("DONE"))
+        }
+        // (No verb at all: a line of AUTHENTICATE's or a literal's, not a command.)
+        EventKind::Command { verb } if !verb.is_empty() && imap_command(verb).is_none() => {
+            out.extend(imap_other("unknown"))
+        }
         EventKind::Command { verb } => {
             out.extend(imap_command(verb));
             if verb.ends_with("FETCH") {

@@ -228,7 +228,10 @@ fn label(ev: &TraceEvent) -> String {
     match &ev.kind {
         // A line typed in the sandbox after 354 (lessons send whole messages).
         #[cfg(feature = "sandbox")]
-        EventKind::MessageData if lines(&ev.bytes).len() == 1 => "the message (1 line)".into(),
+        EventKind::MessageData if lines(&ev.bytes).len() == 1 => match &ev.bytes[..] {
+            b".\r\n" => "the message's end (.)".into(),
+            _ => "a line of the message".into(),
+        },
         EventKind::MessageData => format!("the message ({} lines)", lines(&ev.bytes).len()),
         EventKind::Connect { port } => format!("connect to port {port}"),
         EventKind::Close => "close".into(),

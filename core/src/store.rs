@@ -602,7 +602,8 @@ fn check_name(name: &str) -> Result<(), StoreError> {
 /// True when every `&` of the 7-bit `name` starts a well-formed run of modified UTF-7
 /// (RFC 3501 §5.1.3): `&-` for `&` itself, else modified BASE64 (`,` for `/`, no padding)
 /// of UTF-16 up to a `-`, whose left-over bits are fewer than 6 and zero, whose surrogates
-/// pair, and which holds no printable US-ASCII letter (that one represents itself).
+/// pair, and which holds no printable US-ASCII letter (that one represents itself) and no
+/// control character (refused in a name written plainly too).
 fn modified_utf7(name: &str) -> bool {
     let mut rest = name;
     while let Some(at) = rest.find('&') {
@@ -637,7 +638,7 @@ fn utf16_run(run: &str) -> bool {
     }
     held < 6
         && bits & ((1 << held) - 1) == 0
-        && char::decode_utf16(units).all(|c| c.is_ok_and(|c| !(' '..='~').contains(&c)))
+        && char::decode_utf16(units).all(|c| c.is_ok_and(|c| !(' '..='~').contains(&c) && !c.is_control()))
 }
 
 /// The names of the levels above `name`, outermost first: `a/b/c` gives `a`, `a/b`.
@@ -1357,7 +1358,7 @@ mod tests {
     fn folder_names() {
         let long = "x".repeat(MAX_FOLDER_NAME + 1);
         const UTF7: &str = "& begins a run of other letters in modified UTF-7, ended by -; a & itself is &- (RFC 3501 section 5.1.3)";
-        let cases: [(&str, Result<&str, &str>); 25] = [
+        let cases: [(&str, Result<&str, &str>); 26] = [
             ("Work", Ok("Work")),
             ("Work/", Ok("Work")),
             ("Work/2026/Q4", Ok("Work/2026/Q4")),
@@ -1390,8 +1391,9 @@ mod tests {
             // Padding bits that are not zero, and a letter that represents itself (A).
             ("&AOl-", Err(UTF7)),
             ("&AEE-", Err(UTF7)),
-            // A lone surrogate.
+            // A lone surrogate; a control character (NUL), refused written plainly too.
             ("&2D0-", Err(UTF7)),
+            ("&AAA-", Err(UTF7)),
         ];
         for (name, want) in cases {
             let mut s = store();

@@ -118,10 +118,14 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         });
     }
     let oninput = {
-        let text = text.clone();
+        let (text, dispatch) = (text.clone(), props.dispatch.clone());
         Callback::from(move |e: InputEvent| {
             let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
             text.set(area.value());
+            // Typing while looking back (reached by Tab): to the newest event, as a click does.
+            if looking_back {
+                dispatch.emit(SandboxAction::Latest);
+            }
         })
     };
     let lines = &props.screen;
@@ -247,10 +251,11 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     </label>
                     <textarea id="sandbox-line" rows="1" ref={field.clone()} data-testid="line" value={(*text).clone()}
                         {oninput} {onkeydown} disabled={!is_open} spellcheck="false" autocomplete="off"
-                        // What is typed goes after the newest event: going to type while
-                        // looking back brings the view there, the terminal and the lines to
-                        // try with it (they showed the moment looked at).
-                        onfocus={looking_back.then(|| props.dispatch.reform(|_: FocusEvent| SandboxAction::Latest))}
+                        // What is typed goes after the newest event: a click into the box
+                        // while looking back brings the view there, the terminal and the lines
+                        // to try with it (they showed the moment looked at). Tab passing
+                        // through leaves the view where it is.
+                        onpointerdown={looking_back.then(|| props.dispatch.reform(|_: PointerEvent| SandboxAction::Latest))}
                         placeholder={match (is_open, looking_back) {
                             (true, _) => "Type a command, then Enter",
                             // Stepped back to when it was open: it is closed at the newest event.
@@ -276,7 +281,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                                     conn.is_some_and(|c| in_data(&props.run.trace, &c)),
                                 ),
                                 kind == "imap",
-                                crate::sandbox::accepted(lines),
+                                crate::sandbox::accepted(lines, kind),
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

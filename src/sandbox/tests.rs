@@ -524,28 +524,50 @@ fn a_refused_line_moves_the_hints_nowhere() {
         t("STARTTLS"),
         r("220 2.0.0 Ready to start TLS"),
     ];
-    assert_eq!(accepted(&screen), ["EHLO x", "STARTTLS"]);
+    assert_eq!(accepted(&screen, "submission"), ["EHLO x", "STARTTLS"]);
     let submission = hints("submission", "x", "mx.example.net", false);
-    let typed = |screen: &[TermLine]| hints_ahead(submission.clone(), false, accepted(screen))[0].clone();
+    let typed = |screen: &[TermLine]| {
+        hints_ahead(submission.clone(), false, accepted(screen, "submission"))[0].clone()
+    };
     assert_eq!(typed(&screen[..7]), "STARTTLS", "after 538, STARTTLS is still next");
     // Lines of a message have no answer of their own: they count; its dot is answered.
     let message = [t("From: A <a@b>"), t(""), t("hi"), t("."), r("554 5.6.0 Message refused")];
-    assert_eq!(accepted(&message), ["From: A <a@b>", "", "hi"]);
-    // POP3 and IMAP: -ERR, a NO or BAD with the line's tag, an untagged BAD; an untagged
-    // NO is a warning, and another tag's NO answers another command.
-    let others = [
+    assert_eq!(accepted(&message, "smtp"), ["From: A <a@b>", "", "hi"]);
+    // A reply's last line counts, not a line before it.
+    let ehlo = [t("EHLO x"), r("250-x greets you"), r("250-550 is a number here"), r("250 HELP")];
+    assert_eq!(accepted(&ehlo, "smtp"), ["EHLO x"]);
+    // POP3: -ERR on the first line; a message read back may hold any line.
+    let pop3 = [
         t("PASS wrong"),
         r("-ERR [AUTH] invalid password"),
+        t("RETR 1"),
+        r("+OK 120 octets"),
+        r("-ERR is what I got yesterday"),
+        r("."),
+    ];
+    assert_eq!(accepted(&pop3, "pop3"), ["RETR 1"]);
+    // IMAP: a NO or BAD with the line's tag, an untagged BAD for a line without one (as the
+    // server answers `LOGIN …` typed without a tag: with LOGIN read as the tag); an
+    // untagged NO is a warning, another tag's NO answers another command, and a message's
+    // text is not a status.
+    let imap = [
         t("a1 LOGIN bob@example.net nope"),
         r("a1 NO [AUTHENTICATIONFAILED] Authentication failed."),
         t("LOGIN bob@example.net builder"),
-        r("* BAD a command starts with a tag"),
+        r("LOGIN BAD a command starts with a tag: a1 LOGIN bob@example.net builder"),
+        t("NOOP"),
+        r("* BAD a command starts with a tag and a space"),
         t("a2 SELECT INBOX"),
         r("* NO [ALERT] the mailbox is nearly full"),
         r("a1 NO old news"),
         r("a2 OK [READ-WRITE] SELECT completed"),
+        t("404 FETCH 1 BODY[]"),
+        r("* 1 FETCH (BODY[] {20}"),
+        r("a2 NO is a line of it"),
+        r(")"),
+        r("404 OK FETCH completed"),
     ];
-    assert_eq!(accepted(&others), ["a2 SELECT INBOX"]);
+    assert_eq!(accepted(&imap, "imap"), ["a2 SELECT INBOX", "404 FETCH 1 BODY[]"]);
 }
 
 /// A wait that sets nothing off is said (only the clock moved); one that does is not.

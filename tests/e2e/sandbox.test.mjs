@@ -104,15 +104,18 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.match(screen, /450 Mailbox busy, try again later\n$/);
   screen = await type(page, 'RCPT TO:<carol@example.net>');
   assert.match(screen, /250 2\.1\.5[^\n]*\n$/, 'the rule was for once');
-  // Going to type while looking back brings the view to the newest event: what is typed
-  // goes there, and the terminal showed the moment looked at (its lines to try with it).
+  // Clicking into the line while looking back brings the view to the newest event: what is
+  // typed goes there, and the terminal showed the moment looked at (its lines to try too).
   {
     const main = page.locator('main[data-testid=sandbox]');
     await page.locator('[data-testid=step-back]').click();
     await page.locator('[data-testid=step-back]').click();
     await page.locator('[data-testid=looking-back]').waitFor();
     assert.doesNotMatch(await page.locator('[data-testid=terminal]').textContent(), /RCPT TO:<carol@example\.net>\n250/);
+    // Tab passing through the box leaves the view where it is; a click into it goes on.
     await page.locator('[data-testid=line]').focus();
+    assert.equal(await page.locator('[data-testid=looking-back]').count(), 1);
+    await page.locator('[data-testid=line]').click();
     await page.waitForFunction(() => {
       const m = document.querySelector('main[data-testid=sandbox]');
       return m.dataset.cursor === m.dataset.total;

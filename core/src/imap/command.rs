@@ -287,9 +287,9 @@ pub fn tag_of(bytes: &[u8]) -> Option<String> {
 /// True when `bytes` is a whole command typed without its tag (`LOGIN bob secret`): read
 /// from its first word it is a command, read after a tag it is not.
 pub fn without_tag(bytes: &[u8]) -> bool {
-    tag_of(bytes).is_some_and(|tag| {
-        (Parser { s: bytes, i: tag.len() + 1, depth: 0 }).command().is_err() && whole_without_tag(bytes)
-    })
+    let read_after_tag = |tag: String| (Parser { s: bytes, i: tag.len() + 1, depth: 0 }).command().is_ok();
+    // A word alone (`NOOP`) has no tag at all: no space after it.
+    !tag_of(bytes).is_some_and(read_after_tag) && whole_without_tag(bytes)
 }
 
 fn whole_without_tag(bytes: &[u8]) -> bool {
@@ -300,8 +300,11 @@ fn whole_without_tag(bytes: &[u8]) -> bool {
 /// without its tag is named by its own first word (`LOGIN`, not `BOB` from the address
 /// after it).
 pub fn verb_of(bytes: &[u8]) -> String {
-    let Some(tag) = tag_of(bytes) else { return String::new() };
-    let rest = if without_tag(bytes) { bytes } else { &bytes[tag.len() + 1..] };
+    let rest = match tag_of(bytes) {
+        _ if without_tag(bytes) => bytes,
+        Some(tag) => &bytes[tag.len() + 1..],
+        None => return String::new(),
+    };
     let word: Vec<u8> = rest.iter().take_while(|b| b.is_ascii_alphabetic()).copied().take(16).collect();
     let mut verb = String::from_utf8_lossy(&word).to_ascii_uppercase();
     if verb == "UID" {

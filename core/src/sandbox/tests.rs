@@ -742,9 +742,12 @@ fn a_command_typed_inside_a_message_is_said_to_be_a_line_of_it() {
         "type 1 Subject: hi",
         "type 1 ",
         "type 1 Quit smoking",
+        "type 1 Help me move on Saturday",
+        "type 1 Send me the slides",
         "type 1 QUIT",
         "open laptop.example.org mx.example.net 143",
         "type 2 LOGIN bob@example.net builder",
+        "type 2 NOOP",
     ]);
     let t = s.trace();
     let told: Vec<(String, &str)> = t
@@ -760,8 +763,11 @@ fn a_command_typed_inside_a_message_is_said_to_be_a_line_of_it() {
             ("Subject: hi".to_string(), "data"),
             (String::new(), "data"),
             ("Quit smoking".to_string(), "data"),
+            ("Help me move on Saturday".to_string(), "data"),
+            ("Send me the slides".to_string(), "data"),
             ("QUIT".to_string(), "data-command"),
             ("LOGIN bob@example.net builder".to_string(), "no-tag"),
+            ("NOOP".to_string(), "no-tag"),
         ]
     );
     // Nothing answered the QUIT: the server still waits for the dot.

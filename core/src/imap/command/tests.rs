@@ -218,6 +218,7 @@ fn verbs_for_the_trace() {
     assert_eq!(verb_of(b"LOGIN bob@example.net builder\r\n"), "LOGIN");
     assert_eq!(verb_of(b"select INBOX\r\n"), "SELECT");
     assert!(without_tag(b"LOGIN bob@example.net builder\r\n"));
+    assert!(without_tag(b"NOOP\r\n") && verb_of(b"NOOP\r\n") == "NOOP");
     for tagged in
         [&b"a1 LOGIN bob@example.net builder\r\n"[..], b"a1 FOO\r\n", b"a1 FETCH x\r\n", b"DONE\r\n"]
     {
