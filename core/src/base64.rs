@@ -69,8 +69,9 @@ fn decode_unpadded(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The value of a base64 character.
-fn value(c: u8) -> Option<u32> {
+/// The value of a base64 character (RFC 4648 §4; IMAP's modified BASE64 writes `,` for
+/// `/`, `store::utf16_run`).
+pub(crate) fn value(c: u8) -> Option<u32> {
     Some(u32::from(match c {
         b'A'..=b'Z' => c - b'A',
         b'a'..=b'z' => c - b'a' + 26,

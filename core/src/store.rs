@@ -621,15 +621,12 @@ fn modified_utf7(name: &str) -> bool {
 fn utf16_run(run: &str) -> bool {
     let (mut bits, mut held, mut units) = (0u32, 0u32, Vec::new());
     for b in run.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b',' => 63,
-            _ => return false,
+        // Modified BASE64: `,` where base64 has `/`, which is not one of its letters.
+        let Some(v) = (b != b'/').then(|| crate::base64::value(if b == b',' { b'/' } else { b })).flatten()
+        else {
+            return false;
         };
-        bits = (bits << 6 | u32::from(v)) & 0xFF_FFFF;
+        bits = (bits << 6 | v) & 0xFF_FFFF;
         held += 6;
         if held >= 16 {
             held -= 16;

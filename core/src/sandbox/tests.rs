@@ -27,6 +27,17 @@ fn replies(s: &Sandbox) -> Vec<String> {
         .collect()
 }
 
+/// Alice at her laptop, logged in to her provider's submission port over TLS (AUTH PLAIN
+/// of alice@example.org, wonderland), as a mail program is before MAIL FROM.
+#[cfg(any(feature = "trust", all(feature = "pop3", feature = "imap")))]
+const ALICE_SUBMITS: [&str; 5] = [
+    "open laptop.example.org smtp.example.org 587",
+    "type 1 EHLO laptop.example.org",
+    "type 1 STARTTLS",
+    "type 1 EHLO laptop.example.org",
+    "type 1 AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
+];
+
 /// A whole transaction typed into Bob's server: what `swaks` or a terminal would do.
 const TYPED_TRANSACTION: &[&str] = &[
     "open laptop.example.org mx.example.net 25",
@@ -517,16 +528,12 @@ fn a_check_set_with_a_connection_open_checks_its_next_message() {
 #[test]
 fn a_message_with_two_from_fields_is_said_to_go_unsigned() {
     let notes = |from_lines: &[&str]| -> Vec<String> {
-        let mut lines = vec![
-            "open laptop.example.org smtp.example.org 587",
-            "type 1 EHLO laptop.example.org",
-            "type 1 STARTTLS",
-            "type 1 EHLO laptop.example.org",
-            "type 1 AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
+        let mut lines = ALICE_SUBMITS.to_vec();
+        lines.extend([
             "type 1 MAIL FROM:<alice@example.org>",
             "type 1 RCPT TO:<bob@example.net>",
             "type 1 DATA",
-        ];
+        ]);
         lines.extend(from_lines.iter().copied());
         lines.extend(["type 1 ", "type 1 Hello", "type 1 ."]);
         let (s, refused) = Sandbox::replay(world(), lines);
@@ -782,32 +789,26 @@ fn alice_reads_her_bounce_on_her_providers_server() {
     let services =
         world().host("smtp.example.org").unwrap().services.iter().map(|s| s.port).collect::<Vec<_>>();
     assert_eq!(services, [25, 587, 110, 143]);
-    let (s, refused) = Sandbox::replay(
-        world(),
-        [
-            "open laptop.example.org smtp.example.org 587",
-            "type 1 EHLO laptop.example.org",
-            "type 1 STARTTLS",
-            "type 1 EHLO laptop.example.org",
-            "type 1 AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
-            "type 1 MAIL FROM:<alice@example.org>",
-            "type 1 RCPT TO:<nobody@example.net>",
-            "type 1 DATA",
-            "type 1 Subject: to nobody",
-            "type 1 ",
-            "type 1 Hello?",
-            "type 1 .",
-            "type 1 QUIT",
-            "wait 1m",
-            "open laptop.example.org smtp.example.org 110",
-            "type 2 USER alice@example.org",
-            "type 2 PASS wonderland",
-            "type 2 RETR 1",
-            "open laptop.example.org smtp.example.org 143",
-            "type 3 a1 LOGIN alice@example.org wonderland",
-            "type 3 a2 SELECT INBOX",
-        ],
-    );
+    let mut lines = ALICE_SUBMITS.to_vec();
+    lines.extend([
+        "type 1 MAIL FROM:<alice@example.org>",
+        "type 1 RCPT TO:<nobody@example.net>",
+        "type 1 DATA",
+        "type 1 Subject: to nobody",
+        "type 1 ",
+        "type 1 Hello?",
+        "type 1 .",
+        "type 1 QUIT",
+        "wait 1m",
+        "open laptop.example.org smtp.example.org 110",
+        "type 2 USER alice@example.org",
+        "type 2 PASS wonderland",
+        "type 2 RETR 1",
+        "open laptop.example.org smtp.example.org 143",
+        "type 3 a1 LOGIN alice@example.org wonderland",
+        "type 3 a2 SELECT INBOX",
+    ]);
+    let (s, refused) = Sandbox::replay(world(), lines);
     assert_eq!(refused, None);
     let pop3 = received(&s, 2);
     assert!(pop3.contains("Final-Recipient: rfc822; nobody@example.net"), "{pop3}");
