@@ -159,16 +159,14 @@ impl SandboxState {
         let Some(c) = self.active.checked_sub(1).and_then(|i| sandbox.connections().get(i)) else {
             return Vec::new();
         };
-        let typed: Vec<(usize, String)> = sandbox
-            .inputs()
-            .iter()
-            .zip(sandbox.marks())
-            .filter_map(|(input, &mark)| match input {
-                Input::Type { conn, text } if *conn == self.active => Some((mark, text.clone())),
-                _ => None,
-            })
-            .collect();
+        let typed = sandbox.typed(self.active);
         terminal(&self.run.trace, c, &typed, self.cursor)
+    }
+
+    /// The lines typed into the connection the terminal shows that its server took, up to
+    /// the cursor ([`Sandbox::accepted`]): the lines to try go on from them.
+    pub fn taken(&self) -> Vec<String> {
+        self.sandbox.borrow().accepted(self.active, self.cursor).into_iter().map(str::to_string).collect()
     }
 
     /// The event the explanation card is about: the chosen one, else the current one.
@@ -313,7 +311,7 @@ pub enum TermLine {
 /// into it with where each came in the trace (see [`Sandbox::marks`]), each shown as it was
 /// typed (a terminal echoes it at once, whether or not it ever arrives); what came back;
 /// what became of the connection (a name that could not be resolved, too).
-pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: usize) -> Vec<TermLine> {
+pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, &str)], cursor: usize) -> Vec<TermLine> {
     let host = trace.host(c.to);
     let mut out = Vec::new();
     // The command that opened it, as a shell shows it above telnet's own lines (as a typed
@@ -333,7 +331,7 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
     let mut connected = false;
     for e in trace.events.iter().take(cursor).filter(|e| e.conn == Some(c.id)) {
         while let Some((_, line)) = typed.next_if(|(mark, _)| *mark <= e.index) {
-            out.push(TermLine::Typed(line.clone()));
+            out.push(TermLine::Typed(line.to_string()));
         }
         match &e.kind {
             // What the server's host noted (its checks of a sender) is inside the server: a
@@ -363,19 +361,28 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, String)], cursor: us
             }
         }
     }
-    out.extend(typed.map(|(_, line)| TermLine::Typed(line.clone())));
+    out.extend(typed.map(|(_, line)| TermLine::Typed(line.to_string())));
     out
 }
 
-/// Lines worth trying, in order, on a service of the standard world (`kind`: the
-/// service's name) of host `server`, typed on host `client`. POP3 and IMAP log in as the
-/// server's user: Alice at her provider (smtp.example.org, in the sandbox's world), else Bob.
-pub fn hints(kind: &str, client: &str, server: &str, in_data: bool) -> Vec<String> {
+/// Lines worth trying, in order, on a service (`kind`: the service's name) of host `server`
+/// of `world`, typed on host `client`. POP3, IMAP and submission log in as the first user
+/// with a password whose domain `server` serves (the world's `domain` and `user` lines):
+/// Alice at her provider, Bob at his.
+pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_data: bool) -> Vec<String> {
     let ehlo = format!("EHLO {client}");
-    let (user, password) = match server {
-        "smtp.example.org" => ("alice@example.org", "wonderland"),
-        _ => ("bob@example.net", "builder"),
-    };
+    let (user, password) = world
+        .users
+        .iter()
+        .filter(|u| {
+            let domain = u.address.rsplit_once('@').map_or("", |(_, d)| d);
+            world.domains.iter().any(|d| d.host == server && d.name.eq_ignore_ascii_case(domain))
+        })
+        .find_map(|u| Some((u.address.as_str(), u.password.as_deref()?)))
+        .unwrap_or(("bob@example.net", "builder"));
+    // AUTH PLAIN's initial response: base64 of NUL, the user, NUL, the password (RFC 4616 §2).
+    let plain =
+        format!("AUTH PLAIN {}", mailroom_core::base64::encode(format!("\0{user}\0{password}").as_bytes()));
     let lines: &[&str] = match kind {
         // After 354 every line is the message's, up to a line with a lone dot (RFC 5321
         // §4.1.1.4): a command typed now would be a line of the message.
@@ -388,15 +395,14 @@ pub fn hints(kind: &str, client: &str, server: &str, in_data: bool) -> Vec<Strin
             ".",
         ],
         "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>", "DATA", "QUIT"],
-        // AUTH PLAIN's initial response: base64 of NUL, alice@example.org, NUL, wonderland
-        // (RFC 4616 §2), once TLS is on (before it, the server refuses a password: 538).
+        // The login once TLS is on (before it, the server refuses a password: 538).
         "submission" => &[
             "EHLO",
             "STARTTLS",
             // The server forgets what it was told before TLS (RFC 3207 §4.2).
             "EHLO",
-            "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=",
-            "MAIL FROM:<alice@example.org>",
+            "AUTH",
+            "MAIL FROM:<{user}>",
             "RCPT TO:<bob@example.net>",
             "DATA",
             "QUIT",
@@ -409,6 +415,7 @@ pub fn hints(kind: &str, client: &str, server: &str, in_data: bool) -> Vec<Strin
         .iter()
         .map(|l| match *l {
             "EHLO" => ehlo.clone(),
+            "AUTH" => plain.clone(),
             l => l.replace("{user}", user).replace("{password}", password),
         })
         .collect()
@@ -440,48 +447,6 @@ pub fn hints_ahead<'a>(
     }
     hints.rotate_left(at);
     hints
-}
-
-/// The lines typed into a connection that its server did not refuse, in order (`screen`:
-/// the connection's terminal; `kind`: its service). What came back before the next typed
-/// line answers it, judged by its status line only (a message read back may hold any
-/// text): SMTP's reply, by its last line's code, `4xx` or `5xx` (RFC 5321 §4.2.1); POP3's
-/// first line, `-ERR` (RFC 1939 §3); IMAP's line with the command's tag, `NO` or `BAD`, or
-/// an untagged `BAD` for a line without a tag (RFC 3501 §7.1). A line with no answer (a
-/// line of a message, before its dot) counts as taken. So the hints go on from what the
-/// server took: after `538` to AUTH before TLS, STARTTLS is still next.
-pub fn accepted<'a>(screen: &'a [TermLine], kind: &str) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    let mut lines = screen.iter().peekable();
-    while let Some(line) = lines.next() {
-        let TermLine::Typed(typed) = line else { continue };
-        let tag = typed.split_once(' ').map(|(tag, _)| tag);
-        let mut refused = false;
-        let mut first = true;
-        while let Some(TermLine::Received(_) | TermLine::Status(_)) = lines.peek() {
-            if let Some(TermLine::Received(r)) = lines.next() {
-                let (word, rest) = r.split_once(' ').unwrap_or((r, ""));
-                let status = rest.split(' ').next().unwrap_or_default();
-                refused |= match kind {
-                    "pop3" => first && word == "-ERR",
-                    "imap" => match tag {
-                        Some(tag) => word == tag && matches!(status, "NO" | "BAD"),
-                        None => word == "*" && status == "BAD",
-                    },
-                    // SMTP: a reply's last line has a space (or nothing) after its code.
-                    _ => {
-                        let code = r.get(..3).filter(|c| c.bytes().all(|b| b.is_ascii_digit()));
-                        code.is_some() && !r[3..].starts_with('-') && matches!(r.as_bytes()[0], b'4' | b'5')
-                    }
-                };
-                first = false;
-            }
-        }
-        if !refused {
-            out.push(typed.as_str());
-        }
-    }
-    out
 }
 
 /// The server of connection `c` is reading a message (after `354`, up to the lone dot)

@@ -364,6 +364,60 @@ impl Sandbox {
         &self.marks
     }
 
+    /// The lines typed into connection `n` (from 1), in order, each with its mark (where it
+    /// comes in the trace: [`Sandbox::marks`]).
+    pub fn typed(&self, n: usize) -> Vec<(usize, &str)> {
+        self.inputs
+            .iter()
+            .zip(&self.marks)
+            .filter_map(|(input, &mark)| match input {
+                Input::Type { conn, text } if *conn == n => Some((mark, text.as_str())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The lines typed into connection `n` before event `cursor` (all of them once the
+    /// cursor is at the end) that its server did not refuse, in order: no reply that
+    /// answers what the line sent (the event a reply names as the one that made the server
+    /// send it: the command, the message's end) says no: SMTP's `4xx` or `5xx` (RFC 5321
+    /// §4.2.1), POP3's `-ERR` (RFC 1939 §3), IMAP's tagged `NO` or `BAD`, or an untagged
+    /// `BAD` (RFC 3501 §7.1: the line could not be read as a command). A line with no
+    /// answer (a line of a message, before its dot) counts as taken, and so does one a timer
+    /// answered later (the server's idle timeout answers no line). So the next line to try
+    /// goes on from what the server took: after `538` to AUTH before TLS, STARTTLS is still
+    /// next.
+    pub fn accepted(&self, n: usize, cursor: usize) -> Vec<&str> {
+        use crate::trace::{EventKind, ImapResponse, Status};
+        let Some(c) = n.checked_sub(1).and_then(|i| self.conns.get(i)) else { return Vec::new() };
+        let trace = self.world.trace();
+        let end = if cursor >= trace.len() { trace.len() } else { cursor };
+        let typed: Vec<(usize, &str)> =
+            self.typed(n).into_iter().filter(|(mark, _)| *mark < end || cursor >= trace.len()).collect();
+        let refusals: Vec<usize> = trace.events[..end]
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Reply { status, answers: Some(a), .. }
+                    if e.conn == Some(c.id)
+                        && e.from == c.to
+                        && (!status.is_positive()
+                            || matches!(status, Status::Imap(ImapResponse::Untagged { name }) if name == "BAD")) =>
+                {
+                    Some(*a)
+                }
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (i, &(mark, line)) in typed.iter().enumerate() {
+            let next = typed.get(i + 1).map_or(usize::MAX, |(next, _)| *next);
+            if !refusals.iter().any(|a| (mark..next).contains(a)) {
+                out.push(line);
+            }
+        }
+        out
+    }
+
     /// Refuses what the World cannot do (a host or connection that does not exist, nothing
     /// left to happen), before anything is done. What a line may say is [`Input::parse`]'s.
     fn check(&self, input: &Input) -> Result<(), Refused> {

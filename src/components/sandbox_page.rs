@@ -139,6 +139,7 @@ pub fn SandboxPage() -> Html {
                     active={state.active}
                     lesson={state.lesson.clone()}
                     screen={state.screen()}
+                    taken={state.taken()}
                     unsent={state.unsent.clone()}
                     dispatch={dispatch.clone()}
                 />

@@ -21,6 +21,8 @@ pub struct SandboxTerminalProps {
     pub lesson: Shared<Lesson>,
     /// What the terminal shows of the active connection ([`crate::sandbox::SandboxState::screen`]).
     pub screen: Vec<TermLine>,
+    /// The lines typed into it that its server took ([`crate::sandbox::SandboxState::taken`]).
+    pub taken: Vec<String>,
     /// Lines refused or not sent after one refused, back in the box ([`crate::sandbox::SandboxState::unsent`]).
     pub unsent: (usize, String),
     pub dispatch: Callback<SandboxAction>,
@@ -275,13 +277,14 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                             <span class="muted">{ "Try: " }</span>
                             { for hints_ahead(
                                 hints(
+                                    world,
                                     kind,
                                     &props.run.trace.host(c_from).name,
                                     &props.run.trace.host(c_to).name,
                                     conn.is_some_and(|c| in_data(&props.run.trace, &c)),
                                 ),
                                 kind == "imap",
-                                crate::sandbox::accepted(lines, kind),
+                                props.taken.iter().map(String::as_str),
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

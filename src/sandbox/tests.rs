@@ -13,6 +13,11 @@ fn act(s: Rc<SandboxState>, line: &str) -> Rc<SandboxState> {
     s.reduce(SandboxAction::Do(Input::parse(line).unwrap()))
 }
 
+/// The lines to try on the sandbox's world.
+fn hints(kind: &str, client: &str, server: &str, in_data: bool) -> Vec<String> {
+    super::hints(&mailroom_core::sandbox::world(), kind, client, server, in_data)
+}
+
 fn ticks(mut s: Rc<SandboxState>) -> Rc<SandboxState> {
     while s.cursor < s.total() {
         s = s.reduce(SandboxAction::Tick);
@@ -326,7 +331,7 @@ fn the_hints_work_on_the_standard_world() {
     // Submission: a password before TLS is refused (538, RFC 4954 §4); after STARTTLS the
     // terminal does the handshake, as openssl s_client would, and the hints go through:
     // the provider takes the message for Bob and relays it to his provider.
-    let auth = &hints("submission", "x", "mx.example.net", false)[3];
+    let auth = &hints("submission", "x", "smtp.example.org", false)[3];
     let s = ticks(state(&[
         "open laptop.example.org smtp.example.org 587",
         "type 1 EHLO x",
@@ -335,7 +340,7 @@ fn the_hints_work_on_the_standard_world() {
     let got = screen(&s, 1);
     assert!(got.iter().any(|l| matches!(l, TermLine::Received(t) if t.starts_with("538 5.7.11"))), "{got:?}");
     let mut lines = vec!["open laptop.example.org smtp.example.org 587".to_string()];
-    for h in hints("submission", "laptop.example.org", "mx.example.net", false) {
+    for h in hints("submission", "laptop.example.org", "smtp.example.org", false) {
         lines.push(format!("type 1 {h}"));
         if h == "DATA" {
             // After 354 the hints are the message's lines, ending with the lone dot.
@@ -343,7 +348,7 @@ fn the_hints_work_on_the_standard_world() {
             let s = ticks(state(&at_data));
             let opened = s.sandbox.borrow().connections()[0];
             assert!(in_data(&s.run.trace, &opened), "the server reads the message");
-            let message = hints("submission", "laptop.example.org", "mx.example.net", true);
+            let message = hints("submission", "laptop.example.org", "smtp.example.org", true);
             assert_eq!(message.last().map(String::as_str), Some("."));
             lines.extend(message.iter().map(|l| format!("type 1 {l}")));
             let s = ticks(state(&lines.iter().map(String::as_str).collect::<Vec<_>>()));
@@ -483,7 +488,7 @@ fn the_hints_go_on_from_the_last_one_typed() {
     }
     // Submission's EHLO comes twice: the second is the one after STARTTLS. A second
     // transaction: MAIL again, after the first message's QUIT was passed by.
-    let submission = hints("submission", "x", "mx.example.net", false);
+    let submission = hints("submission", "x", "smtp.example.org", false);
     assert!(first(submission.clone(), &["EHLO x", "STARTTLS", "ehlo x"]).starts_with("AUTH PLAIN"));
     let again = ["EHLO x", "STARTTLS", "EHLO x", "AUTH PLAIN x", "MAIL FROM:<a@b>", "RCPT TO:<c@d>", "DATA"];
     assert_eq!(first(submission.clone(), &again), "QUIT");
@@ -498,6 +503,19 @@ fn the_hints_go_on_from_the_last_one_typed() {
         ["USER alice@example.org", "PASS wonderland"]
     );
     assert_eq!(hints("imap", "x", "smtp.example.org", false)[0], "a1 LOGIN alice@example.org wonderland");
+    // Submission logs in as Alice: AUTH PLAIN's response is base64 of NUL, her address,
+    // NUL, her password (RFC 4616 §2).
+    assert_eq!(
+        hints("submission", "x", "smtp.example.org", false)[3],
+        "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="
+    );
+    // The user is the world's: Carol, if her domain were the one the server serves.
+    let mut w = mailroom_core::sandbox::world();
+    w.users.retain(|u| u.address != "bob@example.net");
+    assert_eq!(
+        super::hints(&w, "pop3", "x", "mx.example.net", false)[..2],
+        ["USER carol@example.net", "PASS christmas"]
+    );
     let imap = hints("imap", "x", "mx.example.net", false);
     assert!(first(imap.clone(), &["a2 LOGIN bob@example.net builder"]).ends_with("SELECT INBOX"));
     assert!(first(imap, &["x LOGIN bob@example.net builder", "y select inbox"]).contains("FETCH"));
@@ -505,69 +523,25 @@ fn the_hints_go_on_from_the_last_one_typed() {
 }
 
 /// The hints go on from what the server took, not from every line typed: a refused line
-/// leaves the next one to try where it was.
+/// leaves the next one to try where it was (the engine judges each line by the replies
+/// that answer it: `Sandbox::accepted`).
 #[test]
 fn a_refused_line_moves_the_hints_nowhere() {
-    use TermLine::{Received as R, Status as S, Typed as T};
-    let t = |s: &str| T(s.into());
-    let r = |s: &str| R(s.into());
-    let screen = [
-        S("Connected to smtp.example.org (192.0.2.25).".into()),
-        r("220 smtp.example.org ESMTP Mailroom ready"),
-        t("EHLO x"),
-        r("250-smtp.example.org greets x"),
-        r("250 STARTTLS"),
-        t("AUTH PLAIN AGFsaWNl"),
-        r("538 5.7.11 Encryption required for requested authentication mechanism"),
-        t("MAIL FROM:<eve@example.org>"),
-        r("530 5.7.0 Authentication required"),
-        t("STARTTLS"),
-        r("220 2.0.0 Ready to start TLS"),
-    ];
-    assert_eq!(accepted(&screen, "submission"), ["EHLO x", "STARTTLS"]);
-    let submission = hints("submission", "x", "mx.example.net", false);
-    let typed = |screen: &[TermLine]| {
-        hints_ahead(submission.clone(), false, accepted(screen, "submission"))[0].clone()
+    let s = ticks(state(&[
+        "open laptop.example.org smtp.example.org 587",
+        "type 1 EHLO x",
+        "type 1 AUTH PLAIN AGFsaWNl",
+        "type 1 MAIL FROM:<eve@example.org>",
+    ]));
+    assert_eq!(s.taken(), ["EHLO x"]);
+    let submission = hints("submission", "x", "smtp.example.org", false);
+    let next = |s: &SandboxState| {
+        hints_ahead(submission.clone(), false, s.taken().iter().map(String::as_str))[0].clone()
     };
-    assert_eq!(typed(&screen[..7]), "STARTTLS", "after 538, STARTTLS is still next");
-    // Lines of a message have no answer of their own: they count; its dot is answered.
-    let message = [t("From: A <a@b>"), t(""), t("hi"), t("."), r("554 5.6.0 Message refused")];
-    assert_eq!(accepted(&message, "smtp"), ["From: A <a@b>", "", "hi"]);
-    // A reply's last line counts, not a line before it.
-    let ehlo = [t("EHLO x"), r("250-x greets you"), r("250-550 is a number here"), r("250 HELP")];
-    assert_eq!(accepted(&ehlo, "smtp"), ["EHLO x"]);
-    // POP3: -ERR on the first line; a message read back may hold any line.
-    let pop3 = [
-        t("PASS wrong"),
-        r("-ERR [AUTH] invalid password"),
-        t("RETR 1"),
-        r("+OK 120 octets"),
-        r("-ERR is what I got yesterday"),
-        r("."),
-    ];
-    assert_eq!(accepted(&pop3, "pop3"), ["RETR 1"]);
-    // IMAP: a NO or BAD with the line's tag, an untagged BAD for a line without one (as the
-    // server answers `LOGIN …` typed without a tag: with LOGIN read as the tag); an
-    // untagged NO is a warning, another tag's NO answers another command, and a message's
-    // text is not a status.
-    let imap = [
-        t("a1 LOGIN bob@example.net nope"),
-        r("a1 NO [AUTHENTICATIONFAILED] Authentication failed."),
-        t("LOGIN bob@example.net builder"),
-        r("LOGIN BAD a command starts with a tag: a1 LOGIN bob@example.net builder"),
-        t("NOOP"),
-        r("* BAD a command starts with a tag and a space"),
-        t("a2 SELECT INBOX"),
-        r("* NO [ALERT] the mailbox is nearly full"),
-        r("a1 NO old news"),
-        r("a2 OK [READ-WRITE] SELECT completed"),
-        t("404 FETCH 1 BODY[]"),
-        r("* 1 FETCH (BODY[] {20}"),
-        r("a2 NO is a line of it"),
-        r(")"),
-        r("404 OK FETCH completed"),
-    ];
-    assert_eq!(accepted(&imap, "imap"), ["a2 SELECT INBOX", "404 FETCH 1 BODY[]"]);
+    assert_eq!(next(&s), "STARTTLS", "after 538 and 530, STARTTLS is still next");
+    let s = ticks(act(s, "type 1 STARTTLS"));
+    assert_eq!(s.taken(), ["EHLO x", "STARTTLS"]);
+    assert_eq!(next(&s), "EHLO x", "after STARTTLS, EHLO again");
 }
 
 /// A wait that sets nothing off is said (only the clock moved); one that does is not.

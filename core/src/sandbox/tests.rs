@@ -814,3 +814,83 @@ fn alice_reads_her_bounce_on_her_providers_server() {
     assert!(pop3.contains("Final-Recipient: rfc822; nobody@example.net"), "{pop3}");
     assert!(received(&s, 3).contains("* 1 EXISTS"), "{}", received(&s, 3));
 }
+
+/// What the server took of the lines typed into a connection, judged by the replies that
+/// answer each (their status as the World read it), never by the text that came back.
+#[test]
+fn the_lines_a_server_took_are_told_by_the_replies_that_answer_them() {
+    // Submission: a password before TLS is refused (538), MAIL before a login too (530);
+    // STARTTLS is taken. The lines of a message have no answer of their own; its dot has.
+    let s = sandbox(&[
+        "open laptop.example.org smtp.example.org 587",
+        "type 1 EHLO x",
+        "type 1 AUTH PLAIN AGFsaWNl",
+        "type 1 MAIL FROM:<eve@example.org>",
+        "type 1 STARTTLS",
+    ]);
+    let end = s.trace().len();
+    assert_eq!(s.accepted(1, end), ["EHLO x", "STARTTLS"]);
+    // Looking back: what was typed before the cursor, judged by what had come by then.
+    let at_auth = s.typed(1)[1].0;
+    assert_eq!(s.accepted(1, at_auth), ["EHLO x"]);
+    assert_eq!(s.accepted(1, at_auth + 1), ["EHLO x", "AUTH PLAIN AGFsaWNl"], "its 538 has not come yet");
+    assert!(s.accepted(2, end).is_empty(), "no such connection");
+
+    let mut lines = TYPED_TRANSACTION[..8].to_vec();
+    lines.extend(["type 1 .", "type 1 NOOP", "wait 10m"]);
+    let s = sandbox(&lines);
+    assert!(received(&s, 1).contains("421 "), "{}", received(&s, 1));
+    let taken = s.accepted(1, s.trace().len());
+    // The idle timeout's 421 answers no line: NOOP was taken.
+    assert_eq!(
+        taken,
+        TYPED_TRANSACTION[1..8].iter().map(|l| &l[7..]).chain([".", "NOOP"]).collect::<Vec<_>>()
+    );
+
+    let s = sandbox(&["open laptop.example.org mx.example.net 25", "type 1 DATA", "type 1 HELO x"]);
+    assert_eq!(s.accepted(1, s.trace().len()), ["HELO x"], "DATA before MAIL: 503");
+}
+
+/// POP3's `-ERR`, IMAP's `NO` and `BAD` (tagged, and untagged for a line with no tag),
+/// and a message read back whose lines look like refusals.
+#[cfg(all(feature = "pop3", feature = "imap"))]
+#[test]
+fn a_message_read_back_is_not_taken_for_a_refusal() {
+    let mut lines: Vec<&str> = TYPED_TRANSACTION[..7].to_vec();
+    lines.extend([
+        "type 1 -ERR is what I got yesterday",
+        "type 1 a3 NO is a line of it",
+        "type 1 .",
+        "type 1 QUIT",
+    ]);
+    lines.extend([
+        "open laptop.example.org mx.example.net 110",
+        "type 2 USER bob@example.net",
+        "type 2 PASS wrong",
+        "type 2 USER bob@example.net",
+        "type 2 PASS builder",
+        "type 2 RETR 1",
+        "type 2 RETR 9",
+        "open laptop.example.org mx.example.net 143",
+        "type 3 a1 LOGIN bob@example.net nope",
+        "type 3 LOGIN bob@example.net builder",
+        "type 3 NOOP",
+        "type 3 a2 LOGIN bob@example.net builder",
+        "type 3 a3 SELECT INBOX",
+        "type 3 a4 FETCH 1 BODY[]",
+        "type 3 a5 FETCH 7 BODY[]",
+    ]);
+    let s = sandbox(&lines);
+    let end = s.trace().len();
+    assert!(received(&s, 2).contains("-ERR is what I got yesterday"), "{}", received(&s, 2));
+    assert_eq!(
+        s.accepted(2, end),
+        ["USER bob@example.net", "USER bob@example.net", "PASS builder", "RETR 1"]
+    );
+    let imap = received(&s, 3);
+    assert!(imap.contains("a3 NO is a line of it") && imap.contains("* BAD"), "{imap}");
+    assert_eq!(
+        s.accepted(3, end),
+        ["a2 LOGIN bob@example.net builder", "a3 SELECT INBOX", "a4 FETCH 1 BODY[]"]
+    );
+}
