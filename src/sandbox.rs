@@ -58,6 +58,21 @@ pub struct SandboxState {
     /// in the terminal's box to be mended; numbered, so that the same lines refused again
     /// come back again.
     pub unsent: (usize, String),
+    /// What the side column shows below the terminal.
+    pub pane: Pane,
+}
+
+/// What the side column shows below the terminal, one at a time: each gets the room left
+/// on a laptop's screen (all three under the terminal went below its fold at 1366×768).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pane {
+    /// What the current (or chosen) event means.
+    #[default]
+    Explanation,
+    /// The World's mailboxes and what they hold.
+    Mailboxes,
+    /// The fault form and the faults injected.
+    Faults,
 }
 
 /// What the page can do.
@@ -89,6 +104,8 @@ pub enum SandboxAction {
     Select(Option<usize>),
     DismissNotice,
     ToggleEavesdropper,
+    /// The side column shows this below the terminal.
+    ShowPane(Pane),
 }
 
 impl SandboxState {
@@ -130,6 +147,7 @@ impl SandboxState {
             notice,
             eavesdropper: false,
             unsent: (0, String::new()),
+            pane: Pane::default(),
         }
     }
 
@@ -169,6 +187,15 @@ impl SandboxState {
         self.sandbox.borrow().accepted(self.active, self.cursor).into_iter().map(str::to_string).collect()
     }
 
+    /// A connection opened or a line sent from the faults' pane: what comes back is
+    /// explained (the fault form has done its part); the mailboxes stay in view, where a
+    /// message typed is watched arrive.
+    fn after_talk(&mut self) {
+        if self.pane == Pane::Faults {
+            self.pane = Pane::Explanation;
+        }
+    }
+
     /// The event the explanation card is about: the chosen one, else the current one.
     pub fn focused(&self) -> Option<usize> {
         self.selected.or(self.cursor.checked_sub(1))
@@ -193,6 +220,7 @@ impl SandboxState {
             notice: None,
             eavesdropper: self.eavesdropper,
             unsent: self.unsent.clone(),
+            pane: self.pane,
         }
     }
 }
@@ -215,12 +243,16 @@ impl Reducible for SandboxState {
             SandboxAction::Do(input) => {
                 let before = self.sandbox.borrow().connections().len();
                 let waited = if let Input::Wait(d) = &input { Some(d.0 / 1_000_000) } else { None };
+                let talks = matches!(input, Input::Open { .. } | Input::Type { .. });
                 let outcome = self.sandbox.borrow_mut().apply(input);
                 match outcome {
                     // What the last input set off is shown whole, then this one's events
                     // one at a time.
                     Ok(()) => {
                         let mut next = self.changed(self.sandbox.clone(), before, total);
+                        if talks {
+                            next.after_talk();
+                        }
                         // A wait that set nothing off changes only the clock: said, or the
                         // page looks as if the button did nothing.
                         if let (Some(secs), true) = (waited, next.total() == total) {
@@ -260,7 +292,9 @@ impl Reducible for SandboxState {
                         return Rc::new(next);
                     }
                 }
-                Rc::new(self.changed(self.sandbox.clone(), before, total))
+                let mut next = self.changed(self.sandbox.clone(), before, total);
+                next.after_talk();
+                Rc::new(next)
             }
             SandboxAction::Undo => {
                 let before = self.sandbox.borrow().connections().len();
@@ -287,7 +321,14 @@ impl Reducible for SandboxState {
             SandboxAction::Show(n) if n >= 1 && n <= self.sandbox.borrow().connections().len() => {
                 with(&|s| s.active = n)
             }
-            SandboxAction::Select(i) => with(&|s| s.selected = i.filter(|&i| i < s.cursor)),
+            // An event chosen in the transcript is explained: the explanation comes into view.
+            SandboxAction::Select(i) => with(&|s| {
+                s.selected = i.filter(|&i| i < s.cursor);
+                if s.selected.is_some() {
+                    s.pane = Pane::Explanation;
+                }
+            }),
+            SandboxAction::ShowPane(pane) => with(&|s| s.pane = pane),
             SandboxAction::DismissNotice => with(&|s| s.notice = None),
             SandboxAction::ToggleEavesdropper => with(&|s| s.eavesdropper = !s.eavesdropper),
             _ => self,

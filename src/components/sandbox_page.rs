@@ -16,7 +16,7 @@ use crate::hooks::{
 };
 use crate::present;
 use crate::present::clock;
-use crate::sandbox::{SandboxAction, SandboxState};
+use crate::sandbox::{Pane, SandboxAction, SandboxState};
 use crate::state::Action;
 
 /// ← and → step back and on through what happened, End goes to the newest event, as in a
@@ -44,6 +44,15 @@ fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
             dispatcher.dispatch(action);
         }))
     });
+}
+
+/// The id of a pane below the terminal.
+fn pane_id(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Explanation => "pane-explanation",
+        Pane::Mailboxes => "pane-mailboxes",
+        Pane::Faults => "pane-faults",
+    }
 }
 
 /// The sandbox (`#/sandbox`, the full build): the standard world running, a terminal to
@@ -87,6 +96,12 @@ pub fn SandboxPage() -> Html {
             .and_then(|i| state.run.trace.events.get(i))
             .map_or(SimTime::ZERO, |e| e.at)
     };
+    // What the panes' buttons count: messages delivered up to the moment shown, faults injected.
+    let delivered = state.run.trace.events[..state.cursor.min(total)]
+        .iter()
+        .filter(|e| matches!(e.kind, mailroom_core::trace::EventKind::Delivery { .. }))
+        .count();
+    let faults = inputs.iter().filter(|i| i.starts_with("fault ")).count();
     let announce = match state.cursor.checked_sub(1) {
         Some(i) => format!("Event {} of {total}. {}", state.cursor, present::summary(&state.run.trace, i)),
         None => "Nothing has happened yet: open a connection.".to_string(),
@@ -143,16 +158,45 @@ pub fn SandboxPage() -> Html {
                     unsent={state.unsent.clone()}
                     dispatch={dispatch.clone()}
                 />
-                <ExplanationCard
-                    run={state.run.clone()}
-                    focused={state.focused()}
-                    selected={state.selected.is_some()}
-                    dispatch={player}
-                />
-                // The mailboxes before the faults: a message sent in the terminal is seen
-                // to arrive without scrolling past the fault form.
-                <Mailboxes run={state.run.clone()} lesson={state.lesson.clone()} cursor={state.cursor} />
-                <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
+                <div class="sandbox-panes">
+                    <div class="sandbox-switch" role="group" aria-label="Below the terminal">
+                        { for [
+                            (Pane::Explanation, "Explanation", None),
+                            (Pane::Mailboxes, "Mailboxes", (delivered > 0).then_some((delivered, "delivered"))),
+                            (Pane::Faults, "Faults", (faults > 0).then_some((faults, "injected"))),
+                        ].into_iter().map(|(pane, name, count)| html! {
+                            <button type="button" class="sandbox-tab" aria-pressed={(state.pane == pane).to_string()}
+                                aria-controls={pane_id(pane)} data-testid={pane_id(pane).replace("pane-", "show-")}
+                                onclick={dispatch.reform(move |_: MouseEvent| SandboxAction::ShowPane(pane))}>
+                                { name }
+                                if let Some((n, what)) = count {
+                                    <span class="sandbox-count-badge">{ format!(" {n}") }</span>
+                                    <span class="visually-hidden">{ format!(" {what}") }</span>
+                                }
+                            </button>
+                        }) }
+                    </div>
+                    // Each kept in the page while another shows: the fault form keeps what was
+                    // chosen in it. Each scrolls, and is a Tab stop for it (its content may
+                    // have no control to scroll to).
+                    <div class="sandbox-pane" id={pane_id(Pane::Explanation)} hidden={state.pane != Pane::Explanation}
+                        role="region" aria-label="Explanation" tabindex="0">
+                        <ExplanationCard
+                            run={state.run.clone()}
+                            focused={state.focused()}
+                            selected={state.selected.is_some()}
+                            dispatch={player}
+                        />
+                    </div>
+                    <div class="sandbox-pane" id={pane_id(Pane::Mailboxes)} hidden={state.pane != Pane::Mailboxes}
+                        role="region" aria-label="Mailboxes" tabindex="0">
+                        <Mailboxes run={state.run.clone()} lesson={state.lesson.clone()} cursor={state.cursor} />
+                    </div>
+                    <div class="sandbox-pane" id={pane_id(Pane::Faults)} hidden={state.pane != Pane::Faults}
+                        role="region" aria-label="Faults" tabindex="0">
+                        <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
+                    </div>
+                </div>
             </aside>
             <SandboxBar cursor={state.cursor} {total} {now} {next} inputs={inputs.len()} {dispatch} />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">

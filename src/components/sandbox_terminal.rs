@@ -70,15 +70,21 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     // The port chosen, if the host has it; else the host's first.
     let port_now = ports.iter().find(|p| p.0 == *port).or(ports.first()).map(|p| p.0);
     let text = use_state(String::new);
+    // The connect form, once a connection is open, waits behind "New connection": the
+    // terminal then leaves the column's room to what is below it.
+    let adding = use_state(|| false);
+    let show_form = props.conns.is_empty() || *adding;
     let screen = use_node_ref();
     let field = use_node_ref();
 
     let connect = {
-        let (from, to, dispatch) = ((*from).clone(), to_now.clone(), props.dispatch.clone());
+        let (from, to, dispatch, adding) =
+            ((*from).clone(), to_now.clone(), props.dispatch.clone(), adding.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(port) = port_now {
                 dispatch.emit(SandboxAction::Do(Input::Open { from: from.clone(), to: to.clone(), port }));
+                adding.set(false);
             }
         })
     };
@@ -131,10 +137,10 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         })
     };
     let lines = &props.screen;
-    // The newest line in view.
+    // The newest line in view (also when the connect form, shown or hidden, resizes it).
     {
         let screen = screen.clone();
-        use_effect_with(lines.len(), move |_| {
+        use_effect_with((lines.len(), show_form), move |_| {
             if let Some(el) = screen.cast::<web_sys::Element>() {
                 el.set_scroll_top(el.scroll_height());
             }
@@ -189,35 +195,37 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     html! {
         <section class="panel sandbox-terminal" aria-labelledby="terminal-title">
             <h2 id="terminal-title" class="panel-title">{ "Terminal" }</h2>
-            <form class="sandbox-connect" onsubmit={connect} data-testid="connect">
-                <label>
-                    <span>{ "From" }</span>
-                    <select data-testid="connect-from" onchange={{ let from = from.clone(); Callback::from(move |e: Event| from.set(value_of(&e))) }}>
-                        { for world.hosts.iter().map(|h| html! {
-                            <option value={h.name.clone()} selected={h.name == *from}>{ h.name.clone() }</option>
-                        }) }
-                    </select>
-                </label>
-                <label>
-                    <span>{ "to" }</span>
-                    <select data-testid="connect-to" onchange={{ let to = to.clone(); Callback::from(move |e: Event| to.set(value_of(&e))) }}>
-                        { for servers.iter().map(|&h| html! {
-                            <option value={h.to_string()} selected={h == to_now}>{ h.to_string() }</option>
-                        }) }
-                    </select>
-                </label>
-                <label>
-                    <span>{ "port" }</span>
-                    <select data-testid="connect-port" onchange={{ let port = port.clone(); Callback::from(move |e: Event| port.set(value_of(&e).parse().unwrap_or(25))) }}>
-                        { for ports.iter().map(|&(p, name)| html! {
-                            <option value={p.to_string()} selected={Some(p) == port_now}>{ format!("{p} ({name})") }</option>
-                        }) }
-                    </select>
-                </label>
-                <button type="submit" class="btn-small" data-testid="connect-button" disabled={port_now.is_none()}>
-                    { "Connect" }
-                </button>
-            </form>
+            if show_form {
+                <form class="sandbox-connect" id="sandbox-connect" onsubmit={connect} data-testid="connect">
+                    <label>
+                        <span>{ "From" }</span>
+                        <select data-testid="connect-from" onchange={{ let from = from.clone(); Callback::from(move |e: Event| from.set(value_of(&e))) }}>
+                            { for world.hosts.iter().map(|h| html! {
+                                <option value={h.name.clone()} selected={h.name == *from}>{ h.name.clone() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>
+                        <span>{ "to" }</span>
+                        <select data-testid="connect-to" onchange={{ let to = to.clone(); Callback::from(move |e: Event| to.set(value_of(&e))) }}>
+                            { for servers.iter().map(|&h| html! {
+                                <option value={h.to_string()} selected={h == to_now}>{ h.to_string() }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>
+                        <span>{ "port" }</span>
+                        <select data-testid="connect-port" onchange={{ let port = port.clone(); Callback::from(move |e: Event| port.set(value_of(&e).parse().unwrap_or(25))) }}>
+                            { for ports.iter().map(|&(p, name)| html! {
+                                <option value={p.to_string()} selected={Some(p) == port_now}>{ format!("{p} ({name})") }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <button type="submit" class="btn-small" data-testid="connect-button" disabled={port_now.is_none()}>
+                        { "Connect" }
+                    </button>
+                </form>
+            }
             if props.conns.is_empty() {
                 <p class="muted sandbox-hint">
                     { "Open a connection as a person at a terminal would (telnet, or openssl s_client): for a start, from Alice's laptop \
@@ -238,6 +246,11 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                             </button>
                         }
                     }) }
+                    <button type="button" class="sandbox-tab sandbox-new" data-testid="new-connection"
+                        aria-expanded={show_form.to_string()} aria-controls="sandbox-connect"
+                        onclick={{ let adding = adding.clone(); Callback::from(move |_: MouseEvent| adding.set(!*adding)) }}>
+                        { if show_form { "× Cancel" } else { "+ New connection" } }
+                    </button>
                 </div>
                 <pre class="sandbox-screen" data-testid="terminal" ref={screen} tabindex="0"
                     aria-label={format!("Connection {active}: what was typed and what came back")}>

@@ -559,3 +559,29 @@ fn a_quiet_wait_says_that_nothing_happened() {
     assert_eq!(s.notice, None);
     assert!(s.total() > s.cursor, "the timeout's events are shown one at a time");
 }
+
+/// One pane at a time below the terminal: the one chosen stays through steps and waits; an
+/// event chosen in the transcript brings the explanation; so does talking to a server from
+/// the faults' pane, not from the mailboxes' (where a typed message is watched arrive).
+#[test]
+fn the_pane_below_the_terminal_follows_what_the_student_does() {
+    let s = ticks(state(&["open laptop.example.org mx.example.net 25"]));
+    assert_eq!(s.pane, Pane::Explanation);
+    let s = s.reduce(SandboxAction::ShowPane(Pane::Mailboxes));
+    let s = ticks(act(s, "type 1 EHLO x"));
+    assert_eq!(s.pane, Pane::Mailboxes, "typing keeps the mailboxes in view");
+    let s = s.reduce(SandboxAction::Back).reduce(SandboxAction::Latest);
+    assert_eq!(s.pane, Pane::Mailboxes);
+    let s = s.reduce(SandboxAction::ShowPane(Pane::Faults));
+    let s = ticks(act(s, "wait 1m"));
+    assert_eq!(s.pane, Pane::Faults, "a wait keeps it");
+    let s = ticks(act(s, "fault greylist mx.example.net"));
+    assert_eq!(s.pane, Pane::Faults, "a fault injected keeps it");
+    let s = ticks(s.reduce(SandboxAction::TypeLines { conn: 1, lines: vec!["NOOP".to_string()] }));
+    assert_eq!(s.pane, Pane::Explanation, "a line sent is explained");
+    let s = s.reduce(SandboxAction::ShowPane(Pane::Mailboxes)).reduce(SandboxAction::Select(Some(1)));
+    assert_eq!((s.pane, s.selected), (Pane::Explanation, Some(1)), "a row chosen is explained");
+    let s = s.reduce(SandboxAction::ShowPane(Pane::Faults));
+    let s = ticks(act(s, "open laptop.example.org mx.example.net 110"));
+    assert_eq!(s.pane, Pane::Explanation);
+}

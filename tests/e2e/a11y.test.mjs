@@ -301,6 +301,7 @@ for (const scheme of SCHEMES) {
     await page.locator('[data-testid=connect-button]').click({ timeout: FIRST_LOAD_TIMEOUT });
     await page.locator('[data-testid=line]').fill('EHLO laptop.example.org');
     await page.locator('[data-testid=line]').press('Enter');
+    await page.locator('[data-testid=show-faults]').click();
     await page.locator('[data-testid=inject]').click();
     await page.locator('[data-testid=injected]').waitFor();
     await page.waitForFunction(() => {
@@ -308,6 +309,11 @@ for (const scheme of SCHEMES) {
       return main && main.dataset.cursor === main.dataset.total;
     });
     await check(page, scheme, 'sandbox', failures);
+    // The other panes below the terminal, one at a time.
+    await page.locator('[data-testid=show-mailboxes]').click();
+    await check(page, scheme, 'sandbox mailboxes', failures);
+    await page.locator('[data-testid=show-explanation]').click();
+    await check(page, scheme, 'sandbox explanation', failures);
 
     await finish(context, errors, offsite, failures);
   });

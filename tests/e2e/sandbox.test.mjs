@@ -78,18 +78,28 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await field.press('Enter');
   screen = await settled(page);
   assert.match(screen, /250 2\.0\.0 OK: queued as/);
-  // The diagram and the transcript show the same conversation; the mailbox has the message.
+  // The diagram and the transcript show the same conversation; the mailbox has the message
+  // (its button below the terminal counts it).
+  assert.equal(await page.locator('[data-testid=show-mailboxes]').textContent(), 'Mailboxes 1 delivered');
+  await page.locator('[data-testid=show-mailboxes]').click();
   await page.locator('.mailboxes').getByText('typed by hand').waitFor({ timeout: TIMEOUT });
-  // The mailboxes come right after the explanation, before the fault form (after it, a
-  // student scrolled past the whole form to see a message arrive).
-  const above = await page.evaluate(() =>
-    document.querySelector('.mailboxes').getBoundingClientRect().top < document.querySelector('[data-testid=fault-kind]').getBoundingClientRect().top,
-  );
-  assert.ok(above, 'the mailboxes above the fault form');
+  // One pane at a time below the terminal, in the window: at 1366x768 the side column no
+  // longer runs below its fold (the explanation was squeezed, the mailboxes and the fault
+  // form out of sight), and the connect form waits behind "New connection".
+  const column = await page.evaluate(() => {
+    const side = document.querySelector('.sandbox .side');
+    const pane = document.querySelector('#pane-mailboxes').getBoundingClientRect();
+    return { scrolls: side.scrollHeight > side.clientHeight + 1, paneBottom: pane.bottom, paneHeight: pane.height, bottom: side.getBoundingClientRect().bottom };
+  });
+  assert.equal(column.scrolls, false, 'the side column fits the window');
+  assert.ok(column.paneHeight >= 150 && column.paneBottom <= column.bottom + 1, JSON.stringify(column));
+  assert.equal(await page.locator('[data-testid=connect]').count(), 0);
+  assert.equal(await page.locator('#pane-explanation').isVisible(), false);
   const shot = await artifactPath('sandbox-1366.png');
   await page.screenshot({ path: shot });
 
   // A fault from the form: Bob's provider refuses the next RCPT once.
+  await page.locator('[data-testid=show-faults]').click();
   await page.locator('[data-testid=fault-kind]').selectOption('reply');
   await page.locator('[data-testid=fault-verb]').selectOption('RCPT');
   await page.locator('[data-testid=fault-code]').selectOption('450');
@@ -99,7 +109,10 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   );
   await page.locator('[data-testid=inject]').click();
   await page.locator('[data-testid=injected]').getByText('reply mx.example.net RCPT 450').waitFor({ timeout: TIMEOUT });
+  assert.equal(await page.locator('[data-testid=show-faults]').textContent(), 'Faults 1 injected');
   await type(page, 'MAIL FROM:<alice@example.org>');
+  // A line sent from the faults' pane: what comes back is explained.
+  assert.equal(await page.locator('[data-testid=show-explanation]').getAttribute('aria-pressed'), 'true');
   screen = await type(page, 'RCPT TO:<carol@example.net>');
   assert.match(screen, /450 Mailbox busy, try again later\n$/);
   screen = await type(page, 'RCPT TO:<carol@example.net>');
@@ -168,6 +181,8 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await settled(page);
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), false);
   // A second connection, to POP3, to read the message back.
+  await page.locator('[data-testid=new-connection]').click();
+  assert.equal(await page.locator('[data-testid=new-connection]').getAttribute('aria-expanded'), 'true');
   await page.locator('[data-testid=connect-port]').selectOption('110');
   await page.locator('[data-testid=connect-button]').click();
   await settled(page);
@@ -191,6 +206,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   assert.equal(await page.locator('[data-testid=terminal]').count(), 0);
 
   // With the DNS resolver down, telnet finds no address and tries no connection.
+  await page.locator('[data-testid=show-faults]').click();
   await page.locator('[data-testid=fault-kind]').selectOption('down');
   await page.locator('[data-testid=fault-host]').selectOption('ns.example.org');
   await page.locator('[data-testid=inject]').click();
@@ -232,6 +248,7 @@ test('a refused line is named, and nothing else changes; a paste stops at a refu
   assert.equal(await page.locator('[data-testid=line]').isDisabled(), false, 'QUIT was not sent');
   assert.equal(await page.locator('[data-testid=line]').inputValue(), 'y'.repeat(2001) + '\nQUIT', 'the rest is back in the box');
   // A fault injected again is in force again (it replaces the one before).
+  await page.locator('[data-testid=show-faults]').click();
   await page.locator('[data-testid=fault-kind]').selectOption('greylist');
   await page.locator('[data-testid=inject]').click();
   await page.locator('[data-testid=injected] li').first().waitFor({ timeout: TIMEOUT });
@@ -246,6 +263,7 @@ test("a student turns sender checks on at Bob's provider, a typed fake is refuse
   const page = await context.newPage();
   await page.goto(`${server.url}/full/#/sandbox`);
   await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=show-faults]').click();
   await page.locator('[data-testid=fault-kind]').selectOption('check');
   await page.locator('[data-testid=fault-host]').selectOption('mx.example.net');
   assert.equal(await page.locator('[data-testid=directive]').textContent(), 'check mx.example.net spf dkim dmarc');
@@ -272,6 +290,7 @@ test("a student turns sender checks on at Bob's provider, a typed fake is refuse
 
   // example.org lets Alice's laptop send for it (a new SPF record, in force at once): the
   // same message, sent again on the same connection, passes.
+  await page.locator('[data-testid=show-faults]').click();
   await page.locator('[data-testid=fault-kind]').selectOption('txt');
   await page.locator('[data-testid=fault-record]').selectOption({ label: "example.org · SPF: Alice's laptop may send too" });
   const record = 'txt example.org "v=spf1 ip4:192.0.2.10 mx -all"';
