@@ -750,6 +750,13 @@ test('10. focus is kept when its control goes away; capitals in the address', as
   await waitUntil(page, 'the focus on the question', () => !!document.activeElement?.matches('.predict-prompt'));
   assert.equal(await page.locator('[data-testid=explanation]').count(), 0, 'no card while the question waits');
   await page.locator(SEL.row).nth(1).click();
+  // The chosen line has a row of its own under "Selected: step 2" and the way back (it was
+  // squeezed between them, a word a line, in a narrow column).
+  const head = await page.locator('[data-testid=explanation] .explanation-head').evaluate((h) => {
+    const top = (s) => h.querySelector(s).getBoundingClientRect().top;
+    return { eyebrow: top('.eyebrow'), back: top('button'), wire: top('.explanation-wire') };
+  });
+  assert.ok(head.wire > head.eyebrow && Math.abs(head.back - head.eyebrow) < 8, JSON.stringify(head));
   await page.locator('[data-testid=explanation]').getByRole('button', { name: 'back to the current step' }).click();
   await waitUntil(page, 'the card gone again', () => !document.querySelector('[data-testid=explanation]'));
   await waitUntil(page, 'the focus back on the question', () => !!document.activeElement?.matches('.predict-prompt'));
