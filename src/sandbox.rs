@@ -187,8 +187,8 @@ impl SandboxState {
         self.sandbox.borrow().accepted(self.active, self.cursor).into_iter().map(str::to_string).collect()
     }
 
-    /// A connection opened or a line sent from the faults' pane: what comes back is
-    /// explained (the fault form has done its part); the mailboxes stay in view, where a
+    /// A connection opened or a line typed while the faults' pane shows: what comes back
+    /// is explained (the fault form has done its part); the mailboxes stay in view, where a
     /// message typed is watched arrive.
     fn after_talk(&mut self) {
         if self.pane == Pane::Faults {

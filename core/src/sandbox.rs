@@ -408,14 +408,47 @@ impl Sandbox {
                 _ => None,
             })
             .collect();
-        let mut out = Vec::new();
-        for (i, &(mark, line)) in typed.iter().enumerate() {
-            let next = typed.get(i + 1).map_or(usize::MAX, |(next, _)| *next);
-            if !refusals.iter().any(|a| (mark..next).contains(a)) {
-                out.push(line);
+        // Each line's window (up to the next line's mark), what it sent (its first event on
+        // the wire, if any) and whether a refusal answers it.
+        let windows: Vec<(std::ops::Range<usize>, Option<&EventKind>)> = typed
+            .iter()
+            .enumerate()
+            .map(|(i, &(mark, _))| {
+                let next = typed.get(i + 1).map_or(usize::MAX, |(next, _)| *next);
+                let sent = trace.events[mark.min(end)..next.min(end)]
+                    .iter()
+                    .find(|e| e.conn == Some(c.id) && e.from == c.from)
+                    .map(|e| &e.kind);
+                (mark..next, sent)
+            })
+            .collect();
+        let mut refused: Vec<bool> =
+            windows.iter().map(|(w, _)| refusals.iter().any(|a| w.contains(a))).collect();
+        let verb = |i: usize| match windows[i].1 {
+            Some(EventKind::Command { verb }) => verb.as_str(),
+            Some(EventKind::AuthData) => "(auth data)",
+            _ => "",
+        };
+        // A login of two or more lines fails as a whole: credentials refused after `334`s
+        // take their AUTH back (RFC 4954 §4: AUTH is tried again), and a refused PASS the
+        // USER before it (RFC 1939 §7: USER again, then PASS).
+        for i in (0..refused.len()).rev() {
+            if !refused[i] {
+                continue;
+            }
+            let mut j = i;
+            match verb(i) {
+                "(auth data)" => {
+                    while j > 0 && verb(j) == "(auth data)" {
+                        j -= 1;
+                        refused[j] = true;
+                    }
+                }
+                "PASS" if i > 0 && verb(i - 1) == "USER" => refused[i - 1] = true,
+                _ => {}
             }
         }
-        out
+        typed.iter().zip(refused).filter(|(_, r)| !r).map(|(&(_, line), _)| line).collect()
     }
 
     /// Refuses what the World cannot do (a host or connection that does not exist, nothing

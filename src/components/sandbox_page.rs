@@ -178,9 +178,9 @@ pub fn SandboxPage() -> Html {
                     </div>
                     // Each kept in the page while another shows: the fault form keeps what was
                     // chosen in it. Each scrolls, and is a Tab stop for it (its content may
-                    // have no control to scroll to).
+                    // have no control to scroll to); a group, not a landmark (its panel is one).
                     <div class="sandbox-pane" id={pane_id(Pane::Explanation)} hidden={state.pane != Pane::Explanation}
-                        role="region" aria-label="Explanation" tabindex="0">
+                        role="group" aria-label="Explanation" tabindex="0">
                         <ExplanationCard
                             run={state.run.clone()}
                             focused={state.focused()}
@@ -189,11 +189,11 @@ pub fn SandboxPage() -> Html {
                         />
                     </div>
                     <div class="sandbox-pane" id={pane_id(Pane::Mailboxes)} hidden={state.pane != Pane::Mailboxes}
-                        role="region" aria-label="Mailboxes" tabindex="0">
+                        role="group" aria-label="Mailboxes" tabindex="0">
                         <Mailboxes run={state.run.clone()} lesson={state.lesson.clone()} cursor={state.cursor} />
                     </div>
                     <div class="sandbox-pane" id={pane_id(Pane::Faults)} hidden={state.pane != Pane::Faults}
-                        role="region" aria-label="Faults" tabindex="0">
+                        role="group" aria-label="Faults" tabindex="0">
                         <SandboxFaults lesson={state.lesson.clone()} inputs={inputs.clone()} dispatch={dispatch.clone()} />
                     </div>
                 </div>

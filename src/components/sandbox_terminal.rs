@@ -74,17 +74,34 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     // terminal then leaves the column's room to what is below it.
     let adding = use_state(|| false);
     let show_form = props.conns.is_empty() || *adding;
+    let from_select = use_node_ref();
+    // Opened: the form's first field takes the focus (the form comes after its button).
+    {
+        let from_select = from_select.clone();
+        use_effect_with(*adding, move |&adding| {
+            if adding && let Some(el) = from_select.cast::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        });
+    }
+    // A connection opened from it (not one refused): the form goes back behind its button.
+    {
+        let adding = adding.clone();
+        use_effect_with(props.conns.len(), move |_| {
+            if *adding {
+                adding.set(false);
+            }
+        });
+    }
     let screen = use_node_ref();
     let field = use_node_ref();
 
     let connect = {
-        let (from, to, dispatch, adding) =
-            ((*from).clone(), to_now.clone(), props.dispatch.clone(), adding.clone());
+        let (from, to, dispatch) = ((*from).clone(), to_now.clone(), props.dispatch.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(port) = port_now {
                 dispatch.emit(SandboxAction::Do(Input::Open { from: from.clone(), to: to.clone(), port }));
-                adding.set(false);
             }
         })
     };
@@ -192,41 +209,42 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         format!("{} → {}:{}", t.host(c.from).name, t.host(c.to).name, c.port)
     };
 
+    let connect_form = html! {
+        <form class="sandbox-connect" id="sandbox-connect" onsubmit={connect} data-testid="connect">
+            <label>
+                <span>{ "From" }</span>
+                <select data-testid="connect-from" ref={from_select.clone()} onchange={{ let from = from.clone(); Callback::from(move |e: Event| from.set(value_of(&e))) }}>
+                    { for world.hosts.iter().map(|h| html! {
+                        <option value={h.name.clone()} selected={h.name == *from}>{ h.name.clone() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>
+                <span>{ "to" }</span>
+                <select data-testid="connect-to" onchange={{ let to = to.clone(); Callback::from(move |e: Event| to.set(value_of(&e))) }}>
+                    { for servers.iter().map(|&h| html! {
+                        <option value={h.to_string()} selected={h == to_now}>{ h.to_string() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>
+                <span>{ "port" }</span>
+                <select data-testid="connect-port" onchange={{ let port = port.clone(); Callback::from(move |e: Event| port.set(value_of(&e).parse().unwrap_or(25))) }}>
+                    { for ports.iter().map(|&(p, name)| html! {
+                        <option value={p.to_string()} selected={Some(p) == port_now}>{ format!("{p} ({name})") }</option>
+                    }) }
+                </select>
+            </label>
+            <button type="submit" class="btn-small" data-testid="connect-button" disabled={port_now.is_none()}>
+                { "Connect" }
+            </button>
+        </form>
+    };
     html! {
         <section class="panel sandbox-terminal" aria-labelledby="terminal-title">
             <h2 id="terminal-title" class="panel-title">{ "Terminal" }</h2>
-            if show_form {
-                <form class="sandbox-connect" id="sandbox-connect" onsubmit={connect} data-testid="connect">
-                    <label>
-                        <span>{ "From" }</span>
-                        <select data-testid="connect-from" onchange={{ let from = from.clone(); Callback::from(move |e: Event| from.set(value_of(&e))) }}>
-                            { for world.hosts.iter().map(|h| html! {
-                                <option value={h.name.clone()} selected={h.name == *from}>{ h.name.clone() }</option>
-                            }) }
-                        </select>
-                    </label>
-                    <label>
-                        <span>{ "to" }</span>
-                        <select data-testid="connect-to" onchange={{ let to = to.clone(); Callback::from(move |e: Event| to.set(value_of(&e))) }}>
-                            { for servers.iter().map(|&h| html! {
-                                <option value={h.to_string()} selected={h == to_now}>{ h.to_string() }</option>
-                            }) }
-                        </select>
-                    </label>
-                    <label>
-                        <span>{ "port" }</span>
-                        <select data-testid="connect-port" onchange={{ let port = port.clone(); Callback::from(move |e: Event| port.set(value_of(&e).parse().unwrap_or(25))) }}>
-                            { for ports.iter().map(|&(p, name)| html! {
-                                <option value={p.to_string()} selected={Some(p) == port_now}>{ format!("{p} ({name})") }</option>
-                            }) }
-                        </select>
-                    </label>
-                    <button type="submit" class="btn-small" data-testid="connect-button" disabled={port_now.is_none()}>
-                        { "Connect" }
-                    </button>
-                </form>
-            }
             if props.conns.is_empty() {
+                { connect_form.clone() }
                 <p class="muted sandbox-hint">
                     { "Open a connection as a person at a terminal would (telnet, or openssl s_client): for a start, from Alice's laptop \
                        to Bob's provider on port 25, then type SMTP's commands yourself. Each line you send, and each reply, crosses the diagram." }
@@ -252,6 +270,9 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                         { if show_form { "× Cancel" } else { "+ New connection" } }
                     </button>
                 </div>
+                if show_form {
+                    { connect_form }
+                }
                 <pre class="sandbox-screen" data-testid="terminal" ref={screen} tabindex="0"
                     aria-label={format!("Connection {active}: what was typed and what came back")}>
                     { for lines.iter().map(|l| match l {

@@ -111,7 +111,7 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await page.locator('[data-testid=injected]').getByText('reply mx.example.net RCPT 450').waitFor({ timeout: TIMEOUT });
   assert.equal(await page.locator('[data-testid=show-faults]').textContent(), 'Faults 1 injected');
   await type(page, 'MAIL FROM:<alice@example.org>');
-  // A line sent from the faults' pane: what comes back is explained.
+  // A line typed while the faults' pane shows: what comes back is explained.
   assert.equal(await page.locator('[data-testid=show-explanation]').getAttribute('aria-pressed'), 'true');
   screen = await type(page, 'RCPT TO:<carol@example.net>');
   assert.match(screen, /450 Mailbox busy, try again later\n$/);
@@ -183,6 +183,8 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   // A second connection, to POP3, to read the message back.
   await page.locator('[data-testid=new-connection]').click();
   assert.equal(await page.locator('[data-testid=new-connection]').getAttribute('aria-expanded'), 'true');
+  // The form comes after its button, and its first field takes the focus.
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'connect-from');
   await page.locator('[data-testid=connect-port]').selectOption('110');
   await page.locator('[data-testid=connect-button]').click();
   await settled(page);
@@ -198,6 +200,17 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
 
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.screenshot({ path: await artifactPath('sandbox-1920.png') });
+  // A laptop at 150 % zoom: the column scrolls, and nothing of the terminal runs over the
+  // panes below it.
+  await page.setViewportSize({ width: 911, height: 512 });
+  const overlap = await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => {
+    const terminal = document.querySelector('.sandbox-terminal').getBoundingClientRect();
+    const last = document.querySelector('.sandbox-terminal > :last-child').getBoundingClientRect();
+    const panes = document.querySelector('.sandbox-panes').getBoundingClientRect();
+    done({ lastBottom: last.bottom, terminalBottom: terminal.bottom, panesTop: panes.top });
+  })));
+  assert.ok(overlap.lastBottom <= overlap.terminalBottom + 1 && overlap.terminalBottom <= overlap.panesTop, JSON.stringify(overlap));
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   // Start over, once confirmed.
   page.once('dialog', (d) => d.accept());

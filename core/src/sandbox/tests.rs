@@ -849,6 +849,34 @@ fn the_lines_a_server_took_are_told_by_the_replies_that_answer_them() {
 
     let s = sandbox(&["open laptop.example.org mx.example.net 25", "type 1 DATA", "type 1 HELO x"]);
     assert_eq!(s.accepted(1, s.trace().len()), ["HELO x"], "DATA before MAIL: 503");
+
+    // A message refused at its end: its lines were taken, its dot was not.
+    let mut lines = vec!["fault reply mx.example.net MESSAGE 554 \"No thanks\""];
+    lines.extend(&TYPED_TRANSACTION[..8]);
+    lines.push("type 1 .");
+    let s = sandbox(&lines);
+    assert!(received(&s, 1).contains("554 No thanks"), "{}", received(&s, 1));
+    assert_eq!(s.accepted(1, s.trace().len()).last(), Some(&"Hello Bob"));
+}
+
+/// AUTH LOGIN over three lines (RFC 4954 §4): the password refused takes the whole login
+/// back, so AUTH is the next line to try again; one that works keeps all three.
+#[cfg(any(feature = "trust", all(feature = "pop3", feature = "imap")))]
+#[test]
+fn a_login_refused_takes_back_all_its_lines() {
+    let login = |password: &str| {
+        let mut lines = ALICE_SUBMITS[..4].to_vec();
+        let password = format!("type 1 {}", crate::base64::encode(password.as_bytes()));
+        lines.extend(["type 1 AUTH LOGIN", "type 1 YWxpY2VAZXhhbXBsZS5vcmc=", &password, "type 1 NOOP"]);
+        let s = sandbox(&lines);
+        let c = s.connections()[0].id;
+        let kinds =
+            s.trace().events.iter().filter(|e| e.conn == Some(c) && e.kind == EventKind::AuthData).count();
+        assert_eq!(kinds, 2, "two lines of the login answer 334s");
+        s.accepted(1, s.trace().len()).iter().map(|l| l.to_string()).collect::<Vec<_>>()
+    };
+    assert_eq!(login("nope"), ["EHLO laptop.example.org", "STARTTLS", "EHLO laptop.example.org", "NOOP"]);
+    assert_eq!(login("wonderland").len(), 7);
 }
 
 /// POP3's `-ERR`, IMAP's `NO` and `BAD` (tagged, and untagged for a line with no tag),
@@ -879,18 +907,23 @@ fn a_message_read_back_is_not_taken_for_a_refusal() {
         "type 3 a3 SELECT INBOX",
         "type 3 a4 FETCH 1 BODY[]",
         "type 3 a5 FETCH 7 BODY[]",
+        "type 3 a6 IDLE",
+        "type 3 DONE",
     ]);
     let s = sandbox(&lines);
     let end = s.trace().len();
     assert!(received(&s, 2).contains("-ERR is what I got yesterday"), "{}", received(&s, 2));
     assert_eq!(
         s.accepted(2, end),
-        ["USER bob@example.net", "USER bob@example.net", "PASS builder", "RETR 1"]
+        ["USER bob@example.net", "PASS builder", "RETR 1"],
+        "a refused PASS takes its USER back (USER again, then PASS: RFC 1939 §7)"
     );
     let imap = received(&s, 3);
     assert!(imap.contains("a3 NO is a line of it") && imap.contains("* BAD"), "{imap}");
+    // IDLE's `+` and the OK after DONE (which answers the IDLE): both taken.
+    assert!(imap.contains("a6 OK"), "{imap}");
     assert_eq!(
         s.accepted(3, end),
-        ["a2 LOGIN bob@example.net builder", "a3 SELECT INBOX", "a4 FETCH 1 BODY[]"]
+        ["a2 LOGIN bob@example.net builder", "a3 SELECT INBOX", "a4 FETCH 1 BODY[]", "a6 IDLE", "DONE"]
     );
 }
