@@ -409,7 +409,7 @@ pub fn terminal(trace: &Trace, c: &Opened, typed: &[(usize, &str)], cursor: usiz
 /// Lines worth trying, in order, on a service (`kind`: the service's name) of host `server`
 /// of `world`, typed on host `client`. POP3, IMAP and submission log in as the first user
 /// with a password whose domain `server` serves (the world's `domain` and `user` lines):
-/// Alice at her provider, Bob at his.
+/// Alice at her provider, Bob at his; without one, no login is offered.
 pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_data: bool) -> Vec<String> {
     let ehlo = format!("EHLO {client}");
     let (user, password) = world
@@ -420,7 +420,7 @@ pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_dat
             world.domains.iter().any(|d| d.host == server && d.name.eq_ignore_ascii_case(domain))
         })
         .find_map(|u| Some((u.address.as_str(), u.password.as_deref()?)))
-        .unwrap_or(("bob@example.net", "builder"));
+        .unwrap_or_default();
     // AUTH PLAIN's initial response: base64 of NUL, the user, NUL, the password (RFC 4616 §2).
     let plain =
         format!("AUTH PLAIN {}", mailroom_core::base64::encode(format!("\0{user}\0{password}").as_bytes()));
@@ -454,6 +454,8 @@ pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_dat
     };
     lines
         .iter()
+        // A server that keeps nobody's mail here: no login to offer (nor what needs one).
+        .filter(|l| !user.is_empty() || !(l.contains('{') || **l == "AUTH"))
         .map(|l| match *l {
             "EHLO" => ehlo.clone(),
             "AUTH" => plain.clone(),

@@ -516,6 +516,12 @@ fn the_hints_go_on_from_the_last_one_typed() {
         super::hints(&w, "pop3", "x", "mx.example.net", false)[..2],
         ["USER carol@example.net", "PASS christmas"]
     );
+    // Nobody's mail kept there: no login offered, only what needs none.
+    w.users.clear();
+    assert_eq!(super::hints(&w, "pop3", "x", "mx.example.net", false), ["STAT", "LIST", "RETR 1", "QUIT"]);
+    let submission = super::hints(&w, "submission", "x", "smtp.example.org", false);
+    assert_eq!(submission[..3], ["EHLO x", "STARTTLS", "EHLO x"]);
+    assert!(!submission.iter().any(|h| h.starts_with("AUTH") || h.contains('{')), "{submission:?}");
     let imap = hints("imap", "x", "mx.example.net", false);
     assert!(first(imap.clone(), &["a2 LOGIN bob@example.net builder"]).ends_with("SELECT INBOX"));
     assert!(first(imap, &["x LOGIN bob@example.net builder", "y select inbox"]).contains("FETCH"));
