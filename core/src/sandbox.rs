@@ -436,9 +436,9 @@ impl Sandbox {
             if !refused[i] {
                 continue;
             }
-            let mut j = i;
             match verb(i) {
                 "(auth data)" => {
+                    let mut j = i;
                     while j > 0 && verb(j) == "(auth data)" {
                         j -= 1;
                         refused[j] = true;

@@ -1,4 +1,5 @@
 use gloo_events::{EventListener, EventListenerOptions};
+use mailroom_core::sandbox::Input;
 use mailroom_core::time::SimTime;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -83,6 +84,7 @@ pub fn SandboxPage() -> Html {
     let conns = sandbox.connections().to_vec();
     let open: Vec<bool> = (1..=conns.len()).map(|n| sandbox.is_open(n)).collect();
     let inputs: Vec<String> = sandbox.inputs().iter().map(ToString::to_string).collect();
+    let faults = sandbox.inputs().iter().filter(|i| matches!(i, Input::Fault(_))).count();
     let (now, next) = (sandbox.now(), sandbox.next_wakeup());
     drop(sandbox);
     let total = state.total();
@@ -101,7 +103,6 @@ pub fn SandboxPage() -> Html {
         .iter()
         .filter(|e| matches!(e.kind, mailroom_core::trace::EventKind::Delivery { .. }))
         .count();
-    let faults = inputs.iter().filter(|i| i.starts_with("fault ")).count();
     let announce = match state.cursor.checked_sub(1) {
         Some(i) => format!("Event {} of {total}. {}", state.cursor, present::summary(&state.run.trace, i)),
         None => "Nothing has happened yet: open a connection.".to_string(),
