@@ -23,7 +23,8 @@ struct Found {
     listing: Listing,
     /// The lesson's world has an IMAP mail program (`at ... imap from ...`).
     imap: bool,
-    /// The lesson's world has a POP3 mail program (`at ... retrieve from ...`).
+    /// The lesson's world has a POP3 mail program (`at ... retrieve from ...`) or cuts a
+    /// connection (`cut ...`, which comes with the engine's `pop3` feature).
     pop3: bool,
     /// The lesson's world signs or checks senders (`dkim ...`, `check ...`).
     trust: bool,
@@ -60,7 +61,7 @@ fn read(id: &str, file: &FsPath) -> Found {
     let action = |what: &str| text.lines().any(|l| l.trim_start().starts_with("at ") && l.contains(what));
     found.imap = action(" imap from ");
     found.pop3 = action(" retrieve from ");
-    // A `dkim` or `check` directive inside the world block.
+    // A `dkim` or `check` directive inside the world block (trust), or `cut` (pop3).
     let mut in_world = false;
     for l in text.lines().map(str::trim) {
         if l.starts_with("```") {
@@ -69,6 +70,7 @@ fn read(id: &str, file: &FsPath) -> Found {
         }
         let word = l.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
         found.trust |= in_world && (word == "dkim" || word == "check");
+        found.pop3 |= in_world && word == "cut";
     }
     found
 }

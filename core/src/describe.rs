@@ -70,8 +70,9 @@
 //! - `cut`: PORT runs `smtp`, `submission` or `pop3`, and VERB is a command of that
 //!   protocol ([`SMTP_CUT_VERBS`], [`POP3_CUT_VERBS`]); the command leaves the client and
 //!   never arrives, and nothing else crosses (a laptop closed, a Wi-Fi lost). The client
-//!   gives up after 30 s without an answer; the server, told nothing, only when its
-//!   inactivity timer runs out. `times N` as for `reply`.
+//!   gives up when its own reply timer runs out (a person's telnet when TCP does,
+//!   [`crate::world::TCP_GIVE_UP`]); the server, told nothing, only when its inactivity
+//!   timer runs out. `times N` as for `reply`.
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail
@@ -420,7 +421,8 @@ pub enum Fault {
     },
     /// A client's connection to `port` of `host` breaks as it sends `verb` (upper case, a
     /// command of the service on that port): the command never arrives. The first `times`
-    /// times (always when `None`).
+    /// times (always when `None`). With POP3 (feature `pop3`), as its one lesson.
+    #[cfg(feature = "pop3")]
     Cut { host: String, port: u16, verb: String, times: Option<u32>, line: usize },
 }
 
@@ -430,8 +432,9 @@ impl Fault {
             Fault::Down { line, .. }
             | Fault::Greylist { line, .. }
             | Fault::MailboxFull { line, .. }
-            | Fault::Reply { line, .. }
-            | Fault::Cut { line, .. } => *line,
+            | Fault::Reply { line, .. } => *line,
+            #[cfg(feature = "pop3")]
+            Fault::Cut { line, .. } => *line,
         }
     }
 }
@@ -747,6 +750,7 @@ enum Check {
         domain: String,
     },
     /// `cut`: the host runs SMTP or POP3 on the port, and `verb` is a command of it.
+    #[cfg(feature = "pop3")]
     CutTarget {
         host: String,
         port: u16,
@@ -1067,7 +1071,10 @@ impl Builder {
                 self.d.faults.push(Fault::MailboxFull { address: addr, line });
             }
             "reply" => self.reply(c, line)?,
+            #[cfg(feature = "pop3")]
             "cut" => self.cut(c, line)?,
+            #[cfg(not(feature = "pop3"))]
+            "cut" => return Err((1, "a cut connection needs the full app".into())),
             "txt" => {
                 if !cfg!(feature = "trust") {
                     return Err((1, NEEDS_TRUST.into()));
@@ -1351,6 +1358,7 @@ impl Builder {
     }
 
     /// `cut HOST PORT before VERB [times N]`: a connection breaks as its client sends VERB.
+    #[cfg(feature = "pop3")]
     fn cut(&mut self, c: &mut Cursor, line: usize) -> Step {
         let (host, hcol) = c.value("the server's name", dns_name)?;
         let (port, _) = c.value("a port number", |s| number(s, "a port", 1, 65_535))?;
@@ -1622,6 +1630,7 @@ impl Builder {
                     )
                 })
             }
+            #[cfg(feature = "pop3")]
             Check::CutTarget { host, port, verb } => {
                 // A missing host is reported by its own check.
                 let h = d.host(host)?;

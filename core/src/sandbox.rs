@@ -20,7 +20,7 @@ use std::fmt;
 
 use crate::describe::syntax::duration;
 use crate::describe::{Description, Fault};
-use crate::time::{SimDuration, SimTime};
+use crate::time::{SimDuration, SimTime, span};
 use crate::trace::{ConnId, HostId, Trace};
 use crate::world::World;
 
@@ -668,19 +668,6 @@ pub fn fault_words(f: &Fault) -> String {
             often(times)
         ),
     }
-}
-
-/// `1 hour`, `23 hours 30 minutes`, `90 seconds`: a span in words, its units from the largest.
-fn span(d: SimDuration) -> String {
-    let s = d.0 / 1_000_000;
-    let parts =
-        [(s / 86_400, "day"), (s % 86_400 / 3_600, "hour"), (s % 3_600 / 60, "minute"), (s % 60, "second")];
-    let words: Vec<String> = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
-        .collect();
-    if words.is_empty() { "no time".into() } else { words.join(" ") }
 }
 
 #[cfg(test)]

@@ -59,6 +59,21 @@ impl SimDuration {
     }
 }
 
+/// `1 hour`, `23 hours 30 minutes`, `90 seconds`: a span in words, its units from the largest.
+/// (The sandbox's words for its faults, and a cut connection's note.)
+#[cfg(feature = "pop3")]
+pub fn span(d: SimDuration) -> String {
+    let s = d.0 / 1_000_000;
+    let parts =
+        [(s / 86_400, "day"), (s % 86_400 / 3_600, "hour"), (s % 3_600 / 60, "minute"), (s % 60, "second")];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}{}", if *n == 1 { "" } else { "s" }))
+        .collect();
+    if words.is_empty() { "no time".into() } else { words.join(" ") }
+}
+
 impl fmt::Display for SimTime {
     /// `1.234 s` — milliseconds are what a student can relate to.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -227,11 +227,13 @@ fn a_name_the_dns_does_not_answer_for_is_never_tried() {
 
 #[test]
 fn a_line_that_never_arrives_is_on_the_screen_with_what_became_of_it() {
-    // The line is echoed as typed; the connection's own note says it broke.
+    // The line is echoed as typed; the connection's own note says it broke (once TCP gave
+    // up: telnet has no timer of its own).
     let s = ticks(state(&[
         "open laptop.example.org mx.example.net 25",
         "fault cut mx.example.net 25 before QUIT",
         "type 1 QUIT",
+        "wait 15m",
     ]));
     let got = screen(&s, 1);
     assert_eq!(got[got.len() - 2], TermLine::Typed("QUIT".into()));

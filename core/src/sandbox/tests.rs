@@ -283,18 +283,42 @@ fn a_rule_injected_again_replaces_the_one_before() {
 
 #[test]
 fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
-    let s = sandbox(&[
+    let lines = [
         "open laptop.example.org mx.example.net 25",
         "type 1 EHLO laptop.example.org",
         "fault cut mx.example.net 25 before QUIT times 1",
         "type 1 QUIT",
-    ]);
-    assert!(!s.is_open(1));
+    ];
+    // Telnet has no timer of its own: it waits on, and nothing comes.
+    let s = sandbox(&lines);
+    assert!(s.is_open(1), "told nothing yet");
     let c = s.connections()[0].id;
     let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
-    assert_eq!(last.kind, EventKind::Note, "the QUIT never arrived");
-    assert!(last.text().contains("broke as QUIT was sent"), "{}", last.text());
-    assert!(!received(&s, 1).contains("221"));
+    assert!(
+        matches!(&last.kind, EventKind::Reply { to_verb: Some(v), .. } if v == "EHLO"),
+        "the QUIT never arrived"
+    );
+    // The server's inactivity timer ends its side first (5 minutes after EHLO, RFC 5321
+    // §4.5.3.2.7); its 421 is lost too. TCP gives up on the QUIT after about 15 minutes,
+    // and only then is telnet told.
+    let s = sandbox(&[&lines[..], &["wait 15m"]].concat());
+    assert!(!s.is_open(1));
+    let notes: Vec<(SimTime, String)> = s
+        .trace()
+        .events
+        .iter()
+        .filter(|e| e.conn == Some(c) && e.kind == EventKind::Note)
+        .map(|e| (e.at, e.text()))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].1.starts_with("Nothing more came from laptop.example.org"), "{notes:?}");
+    assert!(
+        notes[1].1.contains("broke as QUIT was sent")
+            && notes[1].1.contains("After 15 minutes without an answer, TCP on Alice's laptop gives up"),
+        "{notes:?}"
+    );
+    assert!(notes[1].0.0 - notes[0].0.0 > 9 * 60 * 1_000_000, "{notes:?}");
+    assert!(!received(&s, 1).contains("221") && !received(&s, 1).contains("421"));
     // A host going down mid-session: the connection's own note says so.
     let s = sandbox(&[
         "open laptop.example.org mx.example.net 25",
@@ -659,10 +683,14 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
             "No answer from mx.example.net",
             "connect-timeout",
         ),
-        (&[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT"], "The connection to", "broken"),
+        (
+            &[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT", "wait 15m"],
+            "The connection to",
+            "broken",
+        ),
         (&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP"], "The connection with", "broken"),
         (
-            &[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT", "wait 10m"],
+            &[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT", "wait 5m"],
             "Nothing more came from",
             "inactive",
         ),

@@ -129,6 +129,7 @@ impl World {
                     self.reply_rule(h, verb, reply, *times);
                 }
             }
+            #[cfg(feature = "pop3")]
             Fault::Cut { host, port, verb, times, .. } => {
                 if let Some(h) = self.host_by_name(host) {
                     self.cut_before(h, *port, verb, *times);

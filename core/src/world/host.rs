@@ -110,11 +110,13 @@ pub struct Faults {
     seen: Vec<((HostId, String, String, String), SimTime)>,
     pub replies: Vec<ReplyRule>,
     /// Connections to a host that break as a client sends a command.
+    #[cfg(feature = "pop3")]
     pub cuts: Vec<CutRule>,
 }
 
 /// A client's connection to `port` of `host` breaks as it sends `verb`: the command never
 /// arrives.
+#[cfg(feature = "pop3")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CutRule {
     pub host: HostId,
@@ -128,6 +130,7 @@ pub struct CutRule {
 impl Faults {
     /// True when a rule cuts the connection to `port` of `host` as `verb` is sent now; a
     /// rule with `times` is used up.
+    #[cfg(feature = "pop3")]
     pub fn take_cut(&mut self, host: HostId, port: u16, verb: &str) -> bool {
         let Some(rule) = self
             .cuts

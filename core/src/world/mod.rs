@@ -24,7 +24,12 @@ mod agenda;
 #[cfg(feature = "trust")]
 mod auth;
 mod build;
+// The `cut` fault rule comes with POP3, as its one lesson does: the first load, whose
+// lessons cut nothing, goes without it.
+#[cfg(feature = "pop3")]
 mod cut;
+#[cfg(feature = "pop3")]
+pub use cut::TCP_GIVE_UP;
 mod host;
 #[cfg(feature = "imap")]
 mod imap;
@@ -61,7 +66,9 @@ use crate::trace::{
     Trace, TraceEvent,
 };
 use agenda::Agenda;
-pub use host::{CutRule, Faults, GREYLIST_DELAY, MailHost, ReplyRule};
+#[cfg(feature = "pop3")]
+pub use host::CutRule;
+pub use host::{Faults, GREYLIST_DELAY, MailHost, ReplyRule};
 use host::{HostEnv, Mailboxes};
 use net::{Down, Link, Network};
 
@@ -169,10 +176,13 @@ struct Conn {
     open: bool,
     /// The network between its ends is gone (a `cut` rule): what either end sends is lost.
     /// Each end finds out only by its own timer: the client when no answer comes, the
-    /// server when its inactivity timer runs out.
-    dead: bool,
+    /// server when its inactivity timer runs out. The command it broke on, and when.
+    #[cfg(feature = "pop3")]
+    dead: Option<(String, SimTime)>,
     /// The client's end has given up on it (a dead connection): only the server's is left.
     client_gone: bool,
+    /// The server's end has given up on it (a dead connection): only the client's is left.
+    server_gone: bool,
     /// What a person typing into this connection got back, most recent last.
     inbox: Vec<u8>,
     /// Opened by a person by the server's name: its address is asked of the DNS first.
@@ -186,6 +196,16 @@ struct Conn {
     /// order, so a later segment never overtakes a retransmitted one (head-of-line
     /// blocking), and a close comes after the data before it.
     last_arrival: [SimTime; 2],
+}
+
+impl Conn {
+    /// A `cut` rule broke it: nothing crosses it any more.
+    fn is_dead(&self) -> bool {
+        #[cfg(feature = "pop3")]
+        return self.dead.is_some();
+        #[cfg(not(feature = "pop3"))]
+        false
+    }
 }
 
 fn idx(side: Side) -> usize {
@@ -281,10 +301,11 @@ enum Action {
         #[cfg(feature = "sandbox")]
         sender_down: bool,
     },
-    /// A fault rule cut the connection as the client sent `verb`: it breaks now.
+    /// A fault rule cut the connection as its client sent a command, and TCP gives up on
+    /// it now (unless the client's own timer did before).
+    #[cfg(feature = "pop3")]
     Cut {
         conn: ConnId,
-        verb: String,
     },
     RefusedArrives {
         conn: ConnId,
@@ -770,7 +791,7 @@ impl World {
             self.end_closed(conn, Side::Client);
             return Ok(());
         }
-        if c.open && !c.dead {
+        if c.open && !c.is_dead() {
             let at = self.net.transmit(c.client, c.server, self.now).at;
             let at = self.in_order(conn, Side::Client, at);
             self.schedule(at, Action::CloseArrives { conn, from: Side::Client, sent: self.now });
@@ -869,6 +890,9 @@ impl World {
                 self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
             }
             Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
+            // The client gave up by its own timer before TCP would have.
+            #[cfg(feature = "pop3")]
+            Action::Cut { conn } => self.conns[conn.0].client_gone,
             _ => false,
         }
     }
@@ -914,7 +938,7 @@ impl World {
         for &id in &self.shown {
             let (i, c) = (id.0, &self.conns[id.0]);
             for (side, host) in [(Side::Client, c.client), (Side::Server, c.server)] {
-                if side == Side::Client && c.client_gone {
+                if (side == Side::Client && c.client_gone) || (side == Side::Server && c.server_gone) {
                     continue;
                 }
                 let end = &c.ends[idx(side)];
@@ -1082,7 +1106,8 @@ impl World {
                 self.end_closed(conn, Side::Server);
                 self.end_closed(conn, Side::Client);
             }
-            Action::Cut { conn, verb } => self.cut_arrives(conn, &verb),
+            #[cfg(feature = "pop3")]
+            Action::Cut { conn } => self.client_gives_up(conn, true),
             Action::RefusedArrives { conn, text, sent } => {
                 let c = &mut self.conns[conn.0];
                 c.open = false;
@@ -1198,8 +1223,10 @@ impl World {
             established: false,
             shown: false,
             open: true,
-            dead: false,
+            #[cfg(feature = "pop3")]
+            dead: None,
             client_gone: false,
+            server_gone: false,
             inbox: Vec::new(),
             #[cfg(feature = "sandbox")]
             by_name: false,
@@ -1453,27 +1480,14 @@ impl World {
     fn send(&mut self, conn: ConnId, side: Side, bytes: Vec<u8>, kind: Option<EventKind>) {
         let c = &mut self.conns[conn.0];
         // Nothing crosses a dead connection.
-        if c.dead {
+        if c.is_dead() {
             return;
         }
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
         c.ends[idx(side)].in_flight += 1;
-        // What the bytes are to the server: said by a program, or (typed by a person) as
-        // the server reads them now.
-        let typed = match (&kind, side) {
-            (None, Side::Client) => c.ends[idx(Side::Server)].machine.as_ref().map(|m| m.classify(&bytes)),
-            _ => None,
-        };
-        if side == Side::Client
-            && let Some(EventKind::Command { verb }) = kind.as_ref().or(typed.as_ref())
-            && self.faults.take_cut(b, c.port, verb)
-        {
-            // A `cut` rule: the command leaves and never arrives (still "sent" for the
-            // client), and nothing crosses the connection any more; the client gives up
-            // when no answer comes.
-            self.conns[conn.0].dead = true;
-            let at = self.now.plus(CONNECT_TIMEOUT);
-            return self.schedule(at, Action::Cut { conn, verb: verb.clone() });
+        #[cfg(feature = "pop3")]
+        if self.cut_as_sent(conn, side, b, &bytes, kind.as_ref()) {
+            return;
         }
         let t = self.net.transmit(a, b, self.now);
         let sender_down = self.net.is_down(a, self.now);
@@ -1568,8 +1582,13 @@ impl World {
                     );
                 }
                 Output::Request(Request::StartTls) => {}
-                // A dead connection's server gives up on it (its inactivity timer).
-                Output::Close if self.conns[conn.0].dead => self.dead_end_closes(conn, side),
+                // An end of a dead connection gives up on it: the client when no answer
+                // came, the server by its inactivity timer.
+                #[cfg(feature = "pop3")]
+                Output::Close if self.conns[conn.0].is_dead() => match side {
+                    Side::Client => self.client_gives_up(conn, false),
+                    Side::Server => self.dead_end_closes(conn, side),
+                },
                 Output::Close => {
                     // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
                     // it does after a 421; the client closes too, and whichever close
