@@ -697,6 +697,19 @@ impl Conn {
         }
     }
 
+    /// The conversation's state does not allow command `verb`, whatever its arguments
+    /// (RFC 3501 §6.1–§6.4).
+    fn state_refuses(&self, verb: &str) -> bool {
+        let any = matches!(verb, "CAPABILITY" | "NOOP" | "LOGOUT" | "STARTTLS");
+        let login = matches!(verb, "LOGIN" | "AUTHENTICATE");
+        let selected_only = matches!(
+            verb.strip_prefix("UID ").unwrap_or(verb),
+            "CHECK" | "CLOSE" | "UNSELECT" | "EXPUNGE" | "SEARCH" | "FETCH" | "STORE" | "COPY" | "MOVE"
+        );
+        !any && (self.user.is_none() != login
+            || (self.user.is_some() && selected_only && self.view.is_none()))
+    }
+
     /// How many messages the client knows.
     fn known(&self) -> usize {
         self.view.as_ref().map_or(0, Vec::len)
@@ -718,9 +731,24 @@ impl Conn {
         match frame {
             Frame::Continue => {
                 assert_eq!(self.mode, Mode::Command, "a literal read outside a command");
-                match self.next(outs) {
-                    Some(Resp::Continue) => {}
-                    r => panic!("a synchronising literal the server takes gets + (RFC 3501 §7.5), not {r:?}"),
+                let so_far = self.reader.pending();
+                let verb = command::verb_of(so_far);
+                // A command refused whatever its literal holds (a mistake before it, a state
+                // that does not allow it) is refused instead of `+` (RFC 3501 §2.2.1).
+                let refused = command::error_before_literal(so_far).is_some() || self.state_refuses(&verb);
+                if !refused {
+                    match self.next(outs) {
+                        Some(Resp::Continue) => {}
+                        r => panic!(
+                            "a synchronising literal the server takes gets + (RFC 3501 §7.5), not {r:?}"
+                        ),
+                    }
+                    return 0;
+                }
+                let tag = command::tag_of(so_far).unwrap_or_else(|| "*".into());
+                self.reader.refuse_literal();
+                if let Some((cond, _)) = self.completion(outs, &tag, false, &host.store) {
+                    assert_eq!(cond, ImapCondition::Bad, "{verb} refused before its literal: {tag} BAD");
                 }
             }
             Frame::Refused { tag, why } => {

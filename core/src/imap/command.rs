@@ -1153,6 +1153,19 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
     }
 }
 
+/// The command so far, `bytes`, ends in a synchronising literal `{n}` that the client waits
+/// to be invited to send: its mistake before that literal (no tag, an unknown command, an
+/// argument that cannot be), if it has one, which no literal can mend. The server answers
+/// it instead of `+`, and the client sends nothing more of the command (RFC 3501 §2.2.1).
+pub fn error_before_literal(bytes: &[u8]) -> Option<ParseError> {
+    let open = bytes.iter().rposition(|&b| b == b'{')?;
+    let Some(tag) = tag_of(bytes) else { return parse(bytes).err() };
+    let mut p = Parser { s: bytes, i: tag.len() + 1, depth: 0 };
+    // A parser that reaches the literal reads past its `{n}` before it misses the octets.
+    let text = p.command().err().filter(|_| p.i <= open)?;
+    Some(ParseError { tag: Some(tag), text })
+}
+
 // ----- framing -----
 
 /// What the [`Framer`] found.
@@ -1248,6 +1261,19 @@ impl Framer {
     /// inside a literal, which need not hold a line end (for the autologout).
     pub fn literal_octets(&self) -> u64 {
         self.literal_octets
+    }
+
+    /// The command read so far: after [`Frame::Continue`], up to the literal's `{n}` CRLF.
+    pub fn pending(&self) -> &[u8] {
+        &self.command
+    }
+
+    /// The synchronising literal just announced is refused, and with it the command: the
+    /// client sends nothing more of it (RFC 3501 §2.2.1), so what comes next is a command.
+    pub fn refuse_literal(&mut self) {
+        self.command.clear();
+        self.big = 0;
+        self.literal = 0;
     }
 
     /// True while a command is partly read (a literal or a line after one is awaited).

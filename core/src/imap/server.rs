@@ -409,7 +409,7 @@ impl ImapServer {
     /// One frame from the client.
     fn handle_frame(&mut self, frame: Frame, env: &mut dyn Env) {
         match frame {
-            Frame::Continue => self.continuation("Ready for literal data"),
+            Frame::Continue => self.literal_announced(env),
             Frame::Refused { tag, why } => {
                 // A refused line during AUTHENTICATE or IDLE ends that command: the tagged
                 // response goes with its tag (RFC 3501 §6.2.2), not with a word of the line.
@@ -501,6 +501,53 @@ impl ImapServer {
         }
     }
 
+    /// The command so far ends in a synchronising literal: `+` invites its octets, unless
+    /// the command is refused whatever they are (a mistake before the literal, a command
+    /// its state does not allow), which is said at once instead, so the client sends
+    /// nothing more of it (RFC 3501 §2.2.1) and no password comes for a refused LOGIN.
+    fn literal_announced(&mut self, env: &mut dyn Env) {
+        let so_far = self.framer.pending();
+        let verb = command::verb_of(so_far);
+        let (tag, done) = match (command::error_before_literal(so_far), command::tag_of(so_far)) {
+            (Some(e), _) => (e.tag.unwrap_or_else(|| "*".into()), bad(e.text)),
+            (None, Some(tag)) => match self.refused_in_state(&verb) {
+                Some(done) => (tag, done),
+                None => return self.continuation("Ready for literal data"),
+            },
+            (None, None) => return self.continuation("Ready for literal data"),
+        };
+        self.framer.refuse_literal();
+        if verb.is_empty() {
+            return self.tagged(&tag, done, None);
+        }
+        // As the whole command would be answered: what changed first, then the refusal.
+        let expunge_ok = !matches!(verb.as_str(), "FETCH" | "STORE" | "SEARCH");
+        self.finish(&tag, &verb, done, expunge_ok, env);
+    }
+
+    /// Why the current state refuses command `verb` whatever its arguments (RFC 3501 §6:
+    /// each command belongs to states), if it does.
+    fn refused_in_state(&self, verb: &str) -> Option<Done> {
+        match (self.state, verb) {
+            (_, "CAPABILITY" | "NOOP" | "LOGOUT" | "STARTTLS") => None,
+            (State::NotAuthenticated, "LOGIN" | "AUTHENTICATE") => None,
+            (State::NotAuthenticated, v) => {
+                Some(bad(format!("{v} needs a login first: LOGIN user password (RFC 3501 section 6.2)")))
+            }
+            (_, "LOGIN" | "AUTHENTICATE") => {
+                Some(bad("already logged in (RFC 3501 section 6.2: only in the not authenticated state)"))
+            }
+            (
+                _,
+                "CHECK" | "CLOSE" | "UNSELECT" | "EXPUNGE" | "UID EXPUNGE" | "SEARCH" | "UID SEARCH"
+                | "FETCH" | "UID FETCH" | "STORE" | "UID STORE" | "COPY" | "UID COPY" | "MOVE" | "UID MOVE",
+            ) if self.selected.is_none() => {
+                Some(bad(format!("{verb} needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)")))
+            }
+            _ => None,
+        }
+    }
+
     fn command(&mut self, tag: String, cmd: Command, env: &mut dyn Env) {
         let verb = cmd.name();
         // RFC 9051 §7.5.1: no EXPUNGE while responding to FETCH, STORE or SEARCH (their UID
@@ -577,27 +624,8 @@ impl ImapServer {
                     return;
                 }
             }
-            (State::NotAuthenticated, c) => {
-                bad(format!("{} needs a login first: LOGIN user password (RFC 3501 section 6.2)", c.name()))
-            }
-            (_, Command::Login { .. } | Command::Authenticate { .. }) => {
-                bad("already logged in (RFC 3501 section 6.2: only in the not authenticated state)")
-            }
-            (
-                _,
-                c @ (Command::Check
-                | Command::Close
-                | Command::Unselect
-                | Command::Expunge
-                | Command::UidExpunge(_)
-                | Command::Search { .. }
-                | Command::Fetch { .. }
-                | Command::Store { .. }
-                | Command::Copy { .. }
-                | Command::Move { .. }),
-            ) if self.selected.is_none() => {
-                bad(format!("{} needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)", c.name()))
-            }
+            // A command its state does not allow, whatever its arguments.
+            (_, c) if let Some(refused) = self.refused_in_state(c.name()) => refused,
             (_, Command::Idle) => {
                 // RFC 2177 §3: `+`, then news as it happens, until DONE.
                 self.continuation("idling");
