@@ -366,14 +366,22 @@ pub fn duration_words(secs: u64) -> String {
 /// Waiting time before the event at `index` (a retry queue, a timeout, a scripted send
 /// later on), when it is long enough to say: "5 minutes later". The player steps over it
 /// in one press; this says how much time passed. From two minutes on, to the minute
-/// ("about 5 minutes later" for 4 minutes 58 seconds: the clock beside it says 5:00.000).
+/// ("about 5 minutes later" for 4 minutes 58 seconds: the clock beside it says 5:00.000),
+/// from a day on to the hour.
 pub fn time_gap(trace: &Trace, index: usize) -> Option<String> {
     /// Shorter pauses are just the network and the machines at work.
     const MIN_GAP_SECS: u64 = 60;
     let ev = trace.events.get(index)?;
     let prev = trace.events.get(index.checked_sub(1)?)?;
     let secs = ev.at.as_millis().saturating_sub(prev.at.as_millis()) / 1000;
-    let round = if secs >= 120 { (secs + 30) / 60 * 60 } else { secs };
+    // To the second under two minutes, to the minute under a day, to the hour from a day
+    // on: what the words say (two adjacent units) is then the gap, rounded.
+    let unit = match secs {
+        86_400.. => 3_600,
+        120.. => 60,
+        _ => 1,
+    };
+    let round = (secs + unit / 2) / unit * unit;
     let about = if round == secs { "" } else { "about " };
     (secs >= MIN_GAP_SECS).then(|| format!("{about}{} later", duration_words(round)))
 }
@@ -739,6 +747,11 @@ mod tests {
             (3_629, "about 1 hour later"),
             (3_690, "about 1 hour 2 minutes later"),
             (86_400 + 20, "about 1 day later"),
+            // From a day on, to the hour: 1 day 5 minutes is not "1 day" exactly.
+            (86_400 + 300, "about 1 day later"),
+            (86_400 + 9_000, "about 1 day 3 hours later"),
+            (2 * 86_400 + 23 * 3_600 + 2_400, "about 3 days later"),
+            (2 * 86_400 + 3_600, "2 days 1 hour later"),
         ] {
             t.events[3].at = SimTime::from_secs(59 + gap);
             assert_eq!(time_gap(&t, 3).as_deref(), Some(want), "{gap}");

@@ -870,3 +870,14 @@ async fn a_host_that_is_down_is_drawn_down_until_it_is_back() {
     assert_eq!(down(&root), Vec::<String>::new());
     finish(root, handle).await;
 }
+
+/// The first load's engine has no `cut` rule (it comes with `pop3`): a world that cuts a
+/// connection says so, in words, instead of running without it.
+#[cfg(not(feature = "pop3"))]
+#[wasm_bindgen_test]
+fn a_cut_connection_needs_the_full_app_in_the_first_load() {
+    let mut d = mailroom_core::describe::Description::standard();
+    let errors = d.extend("cut mx.example.net 25 before QUIT\n", 1).unwrap_err();
+    let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(said, ["line 1, column 1: a cut connection needs the full app"]);
+}

@@ -70,9 +70,10 @@
 //! - `cut`: PORT runs `smtp`, `submission` or `pop3`, and VERB is a command of that
 //!   protocol ([`SMTP_CUT_VERBS`], [`POP3_CUT_VERBS`]); the command leaves the client and
 //!   never arrives, and nothing else crosses (a laptop closed, a Wi-Fi lost). The client
-//!   gives up when its own reply timer runs out (a person's telnet when TCP does,
-//!   [`crate::world::TCP_GIVE_UP`]); the server, told nothing, only when its inactivity
-//!   timer runs out. `times N` as for `reply`.
+//!   gives up when its own reply timer runs out (a person's telnet when TCP does, after
+//!   `world::TCP_GIVE_UP`); the server, told nothing, only when its inactivity timer runs
+//!   out. `times N` as for `reply`. With the `pop3` feature only (else a `cut` line needs
+//!   the full app).
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail

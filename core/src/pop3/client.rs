@@ -748,9 +748,10 @@ impl Session for Pop3Client {
         }
         self.now = now;
         let secs = REPLY_TIMEOUT.0 / 1_000_000;
-        if self.state == ClientState::ExpectQuitReply && !self.marked.is_empty() {
+        if self.state == ClientState::ExpectQuitReply {
             // QUIT was sent: whether the server deleted is what it cannot know.
-            self.fail(format!("no reply to QUIT within {secs} s: the deletions are not confirmed"));
+            let unsure = if self.marked.is_empty() { "" } else { ": the deletions are not confirmed" };
+            self.fail(format!("no reply to QUIT within {secs} s{unsure}"));
             self.state = ClientState::Done;
             self.deadline = None;
             return self.out.push_back(Output::Close);
@@ -1237,6 +1238,26 @@ mod tests {
             assert!(o.deleted.is_empty());
             assert_eq!(c.poll_timeout(), None);
         }
+    }
+
+    #[test]
+    fn silence_after_quit_with_nothing_marked_says_only_that() {
+        // An empty maildrop: QUIT comes straight after the listings, with nothing marked.
+        let mut c = Pop3Client::new("bob", "secret", Mode::DownloadAndDelete, SimTime::ZERO);
+        let mut sent = Vec::new();
+        let replies = ["+OK ready\r\n", "+OK\r\n", "+OK\r\n", "+OK 0 0\r\n", "+OK\r\n.\r\n", "+OK\r\n.\r\n"];
+        for r in replies {
+            if c.client_state() == ClientState::ExpectQuitReply {
+                break;
+            }
+            c.handle_input(r.as_bytes(), SimTime::from_secs(1), &mut Directory::default());
+            drain(&mut c, &mut sent);
+        }
+        assert_eq!(c.client_state(), ClientState::ExpectQuitReply, "{sent:?}");
+        c.handle_timeout(SimTime::from_secs(101));
+        assert_eq!(c.poll_output(), Some(Output::Close));
+        let e = c.outcome().unwrap().error.unwrap();
+        assert_eq!(e, "no reply to QUIT within 100 s", "QUIT was sent: not \"closed without QUIT\"");
     }
 
     #[test]

@@ -318,6 +318,17 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
         "{notes:?}"
     );
     assert!(notes[1].0.0 - notes[0].0.0 > 9 * 60 * 1_000_000, "{notes:?}");
+    // Closed by the person meanwhile: telnet lets go of its end at once, and says so; the
+    // server is told nothing (its own timer still ends its side).
+    let s = sandbox(&[&lines[..], &["close 1"]].concat());
+    assert!(!s.is_open(1));
+    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    assert!(last.text().starts_with("Closed at this end."), "{}", last.text());
+    let s = sandbox(&[&lines[..], &["close 1", "wait 15m"]].concat());
+    let notes = s.trace().events.iter().filter(|e| e.conn == Some(c) && e.kind == EventKind::Note);
+    let notes: Vec<String> = notes.map(|e| e.text()).collect();
+    assert_eq!(notes.len(), 2, "the close's and the server's own, not TCP's: {notes:?}");
+    assert!(notes[1].starts_with("Nothing more came from"), "{notes:?}");
     assert!(!received(&s, 1).contains("221") && !received(&s, 1).contains("421"));
     // A host going down mid-session: the connection's own note says so.
     let s = sandbox(&[

@@ -66,16 +66,13 @@ impl World {
     pub(super) fn client_gives_up(&mut self, conn: ConnId, by_tcp: bool) {
         let c = &mut self.conns[conn.0];
         let Some((verb, at)) = c.dead.clone() else { return };
-        if c.client_gone {
+        // Closed some other way meanwhile (the server's close arrived before the cut command
+        // left), or given up already: nothing more to say.
+        if !c.open || c.client_gone {
             return;
         }
-        c.client_gone = true;
-        let (client, server, both) = (c.client, c.server, c.server_gone);
-        self.end_gone(conn, Side::Client);
-        if both {
-            self.conns[conn.0].open = false;
-            self.shown.retain(|s| *s != conn);
-        }
+        let (client, server) = (c.client, c.server);
+        self.client_lets_go(conn);
         let waited = crate::time::span(SimDuration(self.now.0.saturating_sub(at.0)));
         let (server, client) = (&self.hosts[server].info.name, &self.hosts[client].info.label);
         // Telnet has no timer of its own: the operating system's TCP is what gives up.
@@ -85,6 +82,34 @@ impl World {
         );
         self.conn_note(self.conns[conn.0].client, conn, text);
         self.report_outcome(conn);
+    }
+
+    /// A person closes dead connection `conn` (telnet's `close`): their end lets go at
+    /// once, and its FIN is lost like everything else, so the server is told nothing.
+    pub(super) fn dead_closed_by_person(&mut self, conn: ConnId) {
+        let c = &self.conns[conn.0];
+        if !c.open || c.client_gone {
+            return;
+        }
+        let (client, server) = (c.client, c.server);
+        self.client_lets_go(conn);
+        let server = &self.hosts[server].info.name;
+        let text = format!(
+            "Closed at this end. Nothing crosses this connection any more: {server} is told nothing."
+        );
+        self.conn_note(client, conn, text);
+    }
+
+    /// The client's end of dead connection `conn` is gone; once both are, so is the
+    /// connection.
+    fn client_lets_go(&mut self, conn: ConnId) {
+        let c = &mut self.conns[conn.0];
+        c.client_gone = true;
+        if c.server_gone {
+            c.open = false;
+            self.shown.retain(|s| *s != conn);
+        }
+        self.end_gone(conn, Side::Client);
     }
 
     /// The server's end of a dead connection closes (its inactivity timer ran out, RFC 1939

@@ -791,6 +791,12 @@ impl World {
             self.end_closed(conn, Side::Client);
             return Ok(());
         }
+        // A dead connection: telnet lets go of its end at once; the server hears nothing.
+        #[cfg(feature = "pop3")]
+        if c.is_dead() {
+            self.dead_closed_by_person(conn);
+            return Ok(());
+        }
         if c.open && !c.is_dead() {
             let at = self.net.transmit(c.client, c.server, self.now).at;
             let at = self.in_order(conn, Side::Client, at);
@@ -890,9 +896,10 @@ impl World {
                 self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
             }
             Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
-            // The client gave up by its own timer before TCP would have.
+            // The client gave up by its own timer before TCP would have, or the connection
+            // closed otherwise.
             #[cfg(feature = "pop3")]
-            Action::Cut { conn } => self.conns[conn.0].client_gone,
+            Action::Cut { conn } => self.conns[conn.0].client_gone || !self.conns[conn.0].open,
             _ => false,
         }
     }
