@@ -412,3 +412,32 @@ fn a_literal_counts_as_activity_at_the_minimum_rate() {
         }
     }
 }
+
+/// A command refused whatever its literal holds is refused at once instead of the `+`
+/// (RFC 3501 §2.2.1): over TCP the client, which waits for `+` before it sends the octets,
+/// hears its tagged BAD and sends nothing more of it.
+#[test]
+fn a_refused_command_is_not_invited_to_send_its_literal() {
+    let server = all_three();
+    let mut raw = Raw::connect(server.imap_port);
+    raw.stream.write_all(b"a1 SELECT {5}\r\n").unwrap();
+    assert_eq!(
+        raw.line(),
+        "a1 BAD SELECT needs a login first: LOGIN user password (RFC 3501 section 6.2)\r\n"
+    );
+    raw.stream.write_all(b"a2 FROB {5}\r\n").unwrap();
+    assert_eq!(raw.line(), "a2 BAD unknown command FROB\r\n");
+    // A LOGIN whose name and password come as literals is invited, octets and all.
+    raw.stream.write_all(b"a3 LOGIN {15}\r\n").unwrap();
+    assert_eq!(raw.line(), "+ Ready for literal data\r\n");
+    raw.stream.write_all(b"bob@example.net {7}\r\n").unwrap();
+    assert_eq!(raw.line(), "+ Ready for literal data\r\n");
+    raw.stream.write_all(b"builder\r\n").unwrap();
+    assert!(raw.line().starts_with("a3 OK "));
+    raw.stream.write_all(b"a4 COPY 1 {6}\r\n").unwrap();
+    assert_eq!(
+        raw.line(),
+        "a4 BAD COPY needs a selected mailbox: SELECT one first (RFC 3501 section 6.4)\r\n"
+    );
+    assert!(raw.command("a5", "LOGOUT")[0].starts_with("* BYE"));
+}
