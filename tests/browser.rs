@@ -348,6 +348,9 @@ async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
     let source = find(&root, "[data-testid=message-text]").text_content().unwrap();
     assert!(source.contains("\n...and this line starts with dots"), "{source}");
     assert!(!source.contains("....and"), "unstuffed: {source}");
+    // The first hop: no server has added a trace field yet (none is claimed).
+    let note = find(&root, "#message-dialog-note").text_content().unwrap();
+    assert!(note.ends_with("No server has added anything to it yet."), "{note}");
     inspect(&root, "Envelope");
     yew::scheduler::flush().await;
     let view = find(&root, "[data-testid=inspect-view]").text_content().unwrap();
@@ -357,6 +360,15 @@ async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
     assert_eq!(count(&root, "[data-testid=message-dialog]"), 0, "Escape closed it");
     let focused = document().active_element().unwrap();
     assert_eq!(attr(&focused, "data-testid"), "inspect-message", "the focus went back to the button");
+    finish(root, handle).await;
+
+    // The relay's copy after its 354: the Received line Alice's provider added is named.
+    let (root, handle) = mount_at("#/lesson/sending-an-email/step/43").await;
+    let button: HtmlElement = find(&root, "[data-testid=inspect-message]").dyn_into().unwrap();
+    button.click();
+    yew::scheduler::flush().await;
+    let note = find(&root, "#message-dialog-note").text_content().unwrap();
+    assert!(note.ends_with("The Received header is from a server before."), "{note}");
     finish(root, handle).await;
 
     // A bounce has a fifth view: its delivery-status fields, explained.

@@ -140,10 +140,11 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
                 onclick={Callback::from(move |_: MouseEvent| current.set(v))}>{ v.label() }</button>
         }
     });
-    // What the servers on the way added: their trace, a signature, the results of checks.
+    // What the servers on the way added: their trace, a signature, the results of checks;
+    // Return-Path only where the message is filed (RFC 5321 §4.4), so never in one sent.
     let added: Vec<&str> = ["Return-Path", "Received", "DKIM-Signature", "Authentication-Results"]
         .into_iter()
-        .filter(|h| *h == "Return-Path" || present::header(&text, h).is_some())
+        .filter(|h| if *h == "Return-Path" { !sent } else { present::header(&text, h).is_some() })
         .collect();
     let trace_fields = match added.split_last() {
         Some((last, [])) => format!("{last} header"),
@@ -161,8 +162,12 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         (View::Source, false) => html! {
             <>{ "As stored, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way." }</>
         },
+        // The first hop's has nothing of a server yet: it is as the mail program wrote it.
+        (View::Source, true) if added.is_empty() => html! {
+            { "As the server reads it after 354: the doubled dots undone, the final dot gone. No server has added anything to it yet." }
+        },
         (View::Source, true) => html! {
-            <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. " }<mark>{ "Received" }</mark>{ " headers are from the servers before." }</>
+            <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. The " }<mark>{ trace_fields.clone() }</mark>{ if added.len() == 1 { " is from a server before." } else { " are from the servers before." } }</>
         },
         _ => html! { { "Read out of the message for you; Source shows its text." } },
     };
