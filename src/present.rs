@@ -552,7 +552,10 @@ pub fn stored(trace: &Trace, index: usize) -> Option<StoredMessage> {
 /// the message after `354` with the dot-stuffing undone and without the final dot.
 pub fn message_bytes(ev: &TraceEvent) -> Vec<u8> {
     match ev.kind {
-        EventKind::MessageData => mailroom_core::smtp::data::unstuff(&ev.bytes),
+        // SMTP's dot-stuffing undone (RFC 5321 §4.5.2); an IMAP literal is sent as it is.
+        EventKind::MessageData if ev.protocol == mailroom_core::trace::Protocol::Smtp => {
+            mailroom_core::smtp::data::unstuff(&ev.bytes)
+        }
         _ => ev.bytes.clone(),
     }
 }

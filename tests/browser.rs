@@ -368,7 +368,7 @@ async fn the_inspector_reads_the_hops_the_envelope_the_parts_and_a_bounce() {
     button.click();
     yew::scheduler::flush().await;
     let note = find(&root, "#message-dialog-note").text_content().unwrap();
-    assert!(note.ends_with("The Received header is from a server before."), "{note}");
+    assert!(note.ends_with("the final dot gone, with the Received header added on the way."), "{note}");
     finish(root, handle).await;
 
     // A bounce has a fifth view: its delivery-status fields, explained.

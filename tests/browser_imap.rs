@@ -288,3 +288,18 @@ async fn a_bodystructure_is_inspected_as_the_mime_tree_it_describes() {
     assert!(!panel.contains("body downloaded"), "{panel}");
     finish(root, handle).await;
 }
+
+/// A message appended over IMAP is in a literal, not after 354: the inspector says so, and
+/// shows its octets as sent (no dot-stuffing to undo).
+#[wasm_bindgen_test]
+async fn an_appended_message_is_inspected_as_imap_sends_it() {
+    let (root, handle) = mount_lesson("append-to-sent").await;
+    goto_part(&root, "The message itself").await;
+    find(&root, "[data-testid=inspect-message]").dyn_ref::<web_sys::HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+    let dialog = find(&root, "[data-testid=message-dialog]");
+    assert!(text(&dialog).contains("Appended: "), "{}", text(&dialog));
+    let note = text(&find(&dialog, "#message-dialog-note"));
+    assert_eq!(note, "As the mail program sends it in APPEND's literal: the server files it as it is.");
+    finish(root, handle).await;
+}

@@ -77,6 +77,9 @@ pub fn ExplanationCard(props: &ExplanationCardProps) -> Html {
                 format!("Written by {}, to {sender}", name(e.from))
             }
             EventKind::Reply { .. } => format!("{} to {}, answering FETCH", name(e.from), name(e.to)),
+            _ if e.protocol == mailroom_core::trace::Protocol::Imap => {
+                format!("Appended: {} → {}", name(e.from), name(e.to))
+            }
             _ => format!("Sent after 354: {} → {}", name(e.from), name(e.to)),
         };
         let close = inspecting.setter();

@@ -3,7 +3,7 @@
 //! a mailbox (the copy as stored) or from the explanation of a message sent after `354`
 //! (the message as the server reads it).
 
-use mailroom_core::trace::EventKind;
+use mailroom_core::trace::{EventKind, Protocol};
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
@@ -144,7 +144,7 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
     // Return-Path only where the message is filed (RFC 5321 §4.4), so never in one sent.
     let added: Vec<&str> = ["Return-Path", "Received", "DKIM-Signature", "Authentication-Results"]
         .into_iter()
-        .filter(|h| if *h == "Return-Path" { !sent } else { present::header(&text, h).is_some() })
+        .filter(|h| !(sent && *h == "Return-Path") && present::header(&text, h).is_some())
         .collect();
     let trace_fields = match added.split_last() {
         Some((last, [])) => format!("{last} header"),
@@ -158,16 +158,21 @@ pub fn MessageDialog(props: &MessageDialogProps) -> Html {
         (View::Source, _) if response => html! {
             { "The response as it travelled: one parenthesised list, each part of the message in a pair of parentheses inside it." }
         },
-        // A bounce written where it is filed has crossed no server: no Received line.
+        // A bounce or a warning as its server wrote it: nothing added yet.
+        (View::Source, false) if added.is_empty() => html! { { "As its server wrote it." } },
         (View::Source, false) => html! {
             <>{ "As stored, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way." }</>
+        },
+        // IMAP's APPEND: the message in a literal, filed as it is (no dots, no 354).
+        (View::Source, true) if ev.protocol == Protocol::Imap => html! {
+            { "As the mail program sends it in APPEND's literal: the server files it as it is." }
         },
         // The first hop's has nothing of a server yet: it is as the mail program wrote it.
         (View::Source, true) if added.is_empty() => html! {
             { "As the server reads it after 354: the doubled dots undone, the final dot gone. No server has added anything to it yet." }
         },
         (View::Source, true) => html! {
-            <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone. The " }<mark>{ trace_fields.clone() }</mark>{ if added.len() == 1 { " is from a server before." } else { " are from the servers before." } }</>
+            <>{ "As the server reads it after 354: the doubled dots undone, the final dot gone, with the " }<mark>{ trace_fields.clone() }</mark>{ " added on the way." }</>
         },
         _ => html! { { "Read out of the message for you; Source shows its text." } },
     };

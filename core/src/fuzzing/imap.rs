@@ -735,7 +735,8 @@ impl Conn {
                 let verb = command::verb_of(so_far);
                 // A command refused whatever its literal holds (a mistake before it, a state
                 // that does not allow it) is refused instead of `+` (RFC 3501 §2.2.1).
-                let refused = command::error_before_literal(so_far).is_some() || self.state_refuses(&verb);
+                let unreadable = command::error_before_literal(so_far).is_some();
+                let refused = unreadable || self.state_refuses(&verb);
                 if !refused {
                     match self.next(outs) {
                         Some(Resp::Continue) => {}
@@ -747,7 +748,9 @@ impl Conn {
                 }
                 let tag = command::tag_of(so_far).unwrap_or_else(|| "*".into());
                 self.reader.refuse_literal();
-                if let Some((cond, _)) = self.completion(outs, &tag, false, &host.store) {
+                // Refused for its state, it is answered as the whole command would be: news
+                // first (RFC 9051 §7.5.1); a command that cannot be read gets its BAD alone.
+                if let Some((cond, _)) = self.completion(outs, &tag, !unreadable, &host.store) {
                     assert_eq!(cond, ImapCondition::Bad, "{verb} refused before its literal: {tag} BAD");
                 }
             }

@@ -1137,19 +1137,23 @@ pub fn parse(bytes: &[u8]) -> Result<Tagged, ParseError> {
         Ok(command) => Ok(Tagged { tag, command }),
         // A whole command with no tag (`LOGIN bob secret`): its name was read as the tag,
         // and what followed as the command. Said as such, not as an unknown command `BOB`.
-        Err(_) if whole_without_tag(bytes) => {
-            // Its first line, as a response's text may hold it: printable 7-bit, no CR or
-            // LF (a literal's lines stay out), and not too long.
-            let line = bytes.iter().take_while(|&&b| b != b'\r' && b != b'\n').take(60);
-            let line: String = line.filter(|b| (b' '..=b'~').contains(*b)).map(|&b| char::from(b)).collect();
-            Err(ParseError {
-                text: format!(
-                    "a command starts with a tag: a1 {line} (here {tag} was read as the tag; RFC 3501 section 2.2.1)"
-                ),
-                tag: Some(tag),
-            })
-        }
+        Err(_) if whole_without_tag(bytes) => Err(untagged(bytes, tag)),
         Err(text) => Err(ParseError { tag: Some(tag), text }),
+    }
+}
+
+/// A whole command with no tag (`LOGIN bob secret`): its name was read as the tag, and what
+/// followed as the command. Said as such, not as an unknown command `BOB`.
+fn untagged(bytes: &[u8], tag: String) -> ParseError {
+    // Its first line, as a response's text may hold it: printable 7-bit, no CR or LF (a
+    // literal's lines stay out), and not too long.
+    let line = bytes.iter().take_while(|&&b| b != b'\r' && b != b'\n').take(60);
+    let line: String = line.filter(|b| (b' '..=b'~').contains(*b)).map(|&b| char::from(b)).collect();
+    ParseError {
+        text: format!(
+            "a command starts with a tag: a1 {line} (here {tag} was read as the tag; RFC 3501 section 2.2.1)"
+        ),
+        tag: Some(tag),
     }
 }
 
@@ -1163,6 +1167,11 @@ pub fn error_before_literal(bytes: &[u8]) -> Option<ParseError> {
     let mut p = Parser { s: bytes, i: tag.len() + 1, depth: 0 };
     // A parser that reaches the literal reads past its `{n}` before it misses the octets.
     let text = p.command().err().filter(|_| p.i <= open)?;
+    // Read from its first word, a command typed without a tag gets as far as the literal.
+    let mut whole = Parser { s: bytes, i: 0, depth: 0 };
+    if whole.command().is_err() && whole.i > open {
+        return Some(untagged(bytes, tag));
+    }
     Some(ParseError { tag: Some(tag), text })
 }
 

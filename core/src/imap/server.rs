@@ -509,7 +509,13 @@ impl ImapServer {
         let so_far = self.framer.pending();
         let verb = command::verb_of(so_far);
         let (tag, done) = match (command::error_before_literal(so_far), command::tag_of(so_far)) {
-            (Some(e), _) => (e.tag.unwrap_or_else(|| "*".into()), bad(e.text)),
+            // A command that cannot be read: BAD, and nothing else (as `command_bytes`).
+            (Some(e), _) => {
+                self.framer.refuse_literal();
+                let tag = e.tag.unwrap_or_else(|| "*".into());
+                let verb = (!verb.is_empty()).then_some(verb);
+                return self.tagged(&tag, bad(e.text), verb.as_deref());
+            }
             (None, Some(tag)) => match self.refused_in_state(&verb) {
                 Some(done) => (tag, done),
                 None => return self.continuation("Ready for literal data"),
@@ -517,9 +523,6 @@ impl ImapServer {
             (None, None) => return self.continuation("Ready for literal data"),
         };
         self.framer.refuse_literal();
-        if verb.is_empty() {
-            return self.tagged(&tag, done, None);
-        }
         // As the whole command would be answered: what changed first, then the refusal.
         let expunge_ok = !matches!(verb.as_str(), "FETCH" | "STORE" | "SEARCH");
         self.finish(&tag, &verb, done, expunge_ok, env);

@@ -717,3 +717,45 @@ proptest! {
         prop_assert_eq!(differ(&bytes), None, "{:?}", String::from_utf8_lossy(&bytes));
     }
 }
+
+#[test]
+fn a_command_is_refused_before_its_literal_only_for_a_mistake_no_literal_mends() {
+    // Commands whose literal is still to come: each valid prefix gets its `+`.
+    let fine = [
+        "a LOGIN {15}\r\n",
+        "a LOGIN {15}\r\nbob@example.net {7}\r\n",
+        "a APPEND INBOX (\\Seen) \"01-Dec-2026 09:00:00 +0000\" {5}\r\n",
+        "a APPEND {5}\r\n",
+        "a SELECT {5}\r\n",
+        "a RENAME {3}\r\nOld {3}\r\n",
+        "a STATUS {5}\r\n",
+        "a LIST \"\" {1}\r\n",
+        "a UID COPY 1:* {6}\r\n",
+        "a SEARCH CHARSET {5}\r\n",
+        "a FETCH 1 BODY[HEADER.FIELDS ({7}\r\n",
+        "a LOGIN \"{3}\" {5}\r\n",
+        "a SELECT {0}\r\n",
+    ];
+    for so_far in fine {
+        assert_eq!(error_before_literal(so_far.as_bytes()), None, "{so_far:?}");
+    }
+    // (the command so far, the tag answered, the words)
+    let refused = [
+        ("a FROB {5}\r\n", Some("a"), "unknown command FROB"),
+        ("a {5}\r\n", Some("a"), "expected a command after the tag"),
+        ("a FETCH {1}\r\n", Some("a"), "sequence set"),
+        ("{5}\r\n", None, "a command starts with a tag"),
+        // Typed without a tag: said as such, not as an unknown command `BOB`.
+        (
+            "LOGIN bob@example.net {7}\r\n",
+            Some("LOGIN"),
+            "a1 LOGIN bob@example.net {7} (here LOGIN was read as the tag",
+        ),
+        ("LOGIN {4}\r\n", Some("LOGIN"), "a1 LOGIN {4} (here LOGIN was read as the tag"),
+    ];
+    for (so_far, tag, words) in refused {
+        let e = error_before_literal(so_far.as_bytes()).unwrap_or_else(|| panic!("{so_far:?} refused"));
+        assert_eq!(e.tag.as_deref(), tag, "{so_far:?}");
+        assert!(e.text.contains(words), "{so_far:?}: {}", e.text);
+    }
+}
