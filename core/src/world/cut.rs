@@ -72,7 +72,7 @@ impl World {
             return;
         }
         let (client, server) = (c.client, c.server);
-        self.client_lets_go(conn);
+        self.end_lets_go(conn, Side::Client);
         let waited = crate::time::span(SimDuration(self.now.0.saturating_sub(at.0)));
         let (server, client) = (&self.hosts[server].info.name, &self.hosts[client].info.label);
         // Telnet has no timer of its own: the operating system's TCP is what gives up.
@@ -92,7 +92,7 @@ impl World {
             return;
         }
         let (client, server) = (c.client, c.server);
-        self.client_lets_go(conn);
+        self.end_lets_go(conn, Side::Client);
         let server = &self.hosts[server].info.name;
         let text = format!(
             "Closed at this end. Nothing crosses this connection any more: {server} is told nothing."
@@ -100,34 +100,31 @@ impl World {
         self.conn_note(client, conn, text);
     }
 
-    /// The client's end of dead connection `conn` is gone; once both are, so is the
-    /// connection.
-    fn client_lets_go(&mut self, conn: ConnId) {
+    /// `side`'s end of dead connection `conn` is gone; once both are, so is the connection.
+    fn end_lets_go(&mut self, conn: ConnId, side: Side) {
         let c = &mut self.conns[conn.0];
-        c.client_gone = true;
-        if c.server_gone {
+        match side {
+            Side::Client => c.client_gone = true,
+            Side::Server => c.server_gone = true,
+        }
+        if c.client_gone && c.server_gone {
             c.open = false;
             self.shown.retain(|s| *s != conn);
         }
-        self.end_gone(conn, Side::Client);
+        self.end_gone(conn, side);
     }
 
     /// The server's end of a dead connection closes (its inactivity timer ran out, RFC 1939
     /// §3, RFC 5321 §4.5.3.2.7, RFC 9051 §5.4), and a note on the server says so. A POP3
     /// session that ends this way deletes nothing (RFC 1939 §6). The client, told nothing,
     /// waits on until its own timer ends its side.
-    pub(super) fn dead_end_closes(&mut self, conn: ConnId, side: Side) {
-        let c = &mut self.conns[conn.0];
+    pub(super) fn dead_end_closes(&mut self, conn: ConnId) {
+        let c = &self.conns[conn.0];
         if !c.open || c.server_gone {
             return;
         }
-        c.server_gone = true;
-        let (client, server, both) = (c.client, c.server, c.client_gone);
-        if both {
-            c.open = false;
-            self.shown.retain(|s| *s != conn);
-        }
-        self.end_gone(conn, side);
+        let (client, server) = (c.client, c.server);
+        self.end_lets_go(conn, Side::Server);
         let text = format!(
             "Nothing more came from {}: {}'s inactivity timer runs out, and it ends the session.",
             self.hosts[client].info.name, self.hosts[server].info.name

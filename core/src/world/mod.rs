@@ -1594,7 +1594,7 @@ impl World {
                 #[cfg(feature = "pop3")]
                 Output::Close if self.conns[conn.0].is_dead() => match side {
                     Side::Client => self.client_gives_up(conn, false),
-                    Side::Server => self.dead_end_closes(conn, side),
+                    Side::Server => self.dead_end_closes(conn),
                 },
                 Output::Close => {
                     // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
