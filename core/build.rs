@@ -23,8 +23,9 @@ struct Found {
     listing: Listing,
     /// The lesson's world has an IMAP mail program (`at ... imap from ...`).
     imap: bool,
-    /// The lesson's world has a POP3 mail program (`at ... retrieve from ...`) or cuts a
-    /// connection (`cut ...`, which comes with the engine's `pop3` feature).
+    /// The lesson's world has a POP3 mail program (`at ... retrieve from ...`), cuts a
+    /// connection (`cut ...`) or takes a host down after the start (`down HOST from 5m ...`),
+    /// which come with the engine's `pop3` feature.
     pop3: bool,
     /// The lesson's world signs or checks senders (`dkim ...`, `check ...`).
     trust: bool,
@@ -61,7 +62,9 @@ fn read(id: &str, file: &FsPath) -> Found {
     let action = |what: &str| text.lines().any(|l| l.trim_start().starts_with("at ") && l.contains(what));
     found.imap = action(" imap from ");
     found.pop3 = action(" retrieve from ");
-    // A `dkim` or `check` directive inside the world block (trust), or `cut` (pop3).
+    // A `dkim` or `check` directive inside the world block (trust), or `cut` (pop3), or a
+    // `down` window that starts after 0s, which may take a host down mid-session: TCP sending
+    // again into the outage comes with the engine's `pop3` feature too.
     let mut in_world = false;
     for l in text.lines().map(str::trim) {
         if l.starts_with("```") {
@@ -71,6 +74,8 @@ fn read(id: &str, file: &FsPath) -> Found {
         let word = l.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
         found.trust |= in_world && (word == "dkim" || word == "check");
         found.pop3 |= in_world && word == "cut";
+        let later = |from: &str| from.chars().any(|c| c.is_ascii_digit() && c != '0');
+        found.pop3 |= in_world && word == "down" && l.split_whitespace().nth(3).is_some_and(later);
     }
     found
 }

@@ -620,10 +620,16 @@ pub const LIVE: &[Explanation] = &[
         "RFC 9293 §3.8.3; RFC 5321 §5.1, §4.5.4.1",
     ),
     e(
+        "resend",
+        "No acknowledgement: TCP sends it again",
+        "TCP keeps what it sent until the other end acknowledges it. A host that is down acknowledges nothing, so TCP sends the same bytes again: 1 s later, then after waiting twice as long each time (here at most 2 minutes apart). Nothing is lost while it does: once the host is back, the next copy gets through, and the conversation goes on where it was, only later. Meanwhile the programs at both ends keep their own timers: one that has waited longer than it allows gives up first (an SMTP client after 5 minutes for most replies, a mail program after 100 s), and a server ends a session that stays silent too long. TCP itself gives up after about 15 minutes.",
+        "RFC 6298 §5.5, §2.5; RFC 1122 §4.2.3.5; RFC 5321 §4.5.3.2",
+    ),
+    e(
         "broken",
         "The connection broke",
-        "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
-        "RFC 9293 §3.8.3; RFC 5321 §6.1",
+        "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer, and one that sends after the outage, to an end that gave up meanwhile, gets a reset (RST) back. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
+        "RFC 9293 §3.8.3, §3.5.2; RFC 5321 §6.1",
     ),
     e(
         "inactive",
@@ -667,6 +673,7 @@ fn live_note(text: &[u8]) -> Option<&'static Explanation> {
     let key = [
         ("telnet: could not resolve ", "telnet-resolve"),
         ("No answer from ", "connect-timeout"),
+        ("No acknowledgement: ", "resend"),
         ("The connection with ", "broken"),
         ("The connection to ", "broken"),
         ("Nothing more came from ", "inactive"),

@@ -18,7 +18,9 @@ pub struct Entry {
     /// lesson but cannot run it (the web app's lite build sends the student to its full
     /// build for these).
     pub imap: bool,
-    /// It needs the engine's POP3 simulation (feature `pop3`), as [`Entry::imap`].
+    /// It needs the engine's POP3 simulation (feature `pop3`), as [`Entry::imap`]: a POP3
+    /// mail program, a `cut` rule, or a host down mid-session (TCP sending again into the
+    /// outage).
     pub pop3: bool,
     /// It needs the engine's sender checks (feature `trust`: SPF, DKIM, DMARC), as
     /// [`Entry::imap`].
@@ -100,17 +102,21 @@ mod tests {
             // Every built-in lesson is on the path, with its level and time.
             assert!(lesson.listing.path.is_some() && lesson.listing.level.is_some(), "{id}");
             assert!(lesson.listing.minutes.is_some() && !lesson.summary.is_empty(), "{id}");
-            // `imap` names exactly the lessons whose world has an IMAP mail program.
+            // `pop3` names exactly the lessons whose world has a POP3 mail program, cuts a
+            // connection or takes a host down after the start; `imap` those whose world has an
+            // IMAP mail program.
             #[cfg(feature = "pop3")]
-            assert_eq!(
-                entry.pop3,
-                lesson
-                    .world
-                    .actions
-                    .iter()
-                    .any(|a| matches!(a, crate::describe::ActionDesc::Retrieve { .. })),
-                "{id}"
-            );
+            {
+                use crate::describe::{ActionDesc, Fault};
+                let w = &lesson.world;
+                let retrieves = w.actions.iter().any(|a| matches!(a, ActionDesc::Retrieve { .. }));
+                let breaks = w.faults.iter().any(|f| match f {
+                    Fault::Cut { .. } => true,
+                    Fault::Down { from, .. } => *from > crate::time::SimTime::ZERO,
+                    _ => false,
+                });
+                assert_eq!(entry.pop3, retrieves || breaks, "{id}");
+            }
             #[cfg(feature = "imap")]
             assert_eq!(
                 entry.imap,

@@ -241,15 +241,22 @@ fn a_line_that_never_arrives_is_on_the_screen_with_what_became_of_it() {
         matches!(&got[got.len() - 1], TermLine::Status(t) if t.contains("broke as QUIT was sent")),
         "{got:?}"
     );
+    // A host down for longer than TCP sends again: the terminal says so as TCP starts
+    // sending the line again, and when it gives up.
     let s = ticks(state(&[
         "open laptop.example.org mx.example.net 25",
-        "fault down mx.example.net from 0s to 10m",
+        "fault down mx.example.net from 0s to 1h",
         "type 1 NOOP",
+        "wait 16m",
     ]));
     let got = screen(&s, 1);
-    assert_eq!(got[got.len() - 2], TermLine::Typed("NOOP".into()));
+    assert_eq!(got[got.len() - 3], TermLine::Typed("NOOP".into()));
     assert!(
-        matches!(&got[got.len() - 1], TermLine::Status(t) if t.contains("mx.example.net was down, no answer for 30 s")),
+        matches!(&got[got.len() - 2], TermLine::Status(t) if t.starts_with("No acknowledgement: mx.example.net is down.")),
+        "{got:?}"
+    );
+    assert!(
+        matches!(&got[got.len() - 1], TermLine::Status(t) if t.contains("mx.example.net went down, and nothing has crossed it since")),
         "{got:?}"
     );
 }

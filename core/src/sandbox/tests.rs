@@ -330,33 +330,12 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
     assert_eq!(notes.len(), 2, "the close's and the server's own, not TCP's: {notes:?}");
     assert!(notes[1].starts_with("Nothing more came from"), "{notes:?}");
     assert!(!received(&s, 1).contains("221") && !received(&s, 1).contains("421"));
-    // A host going down mid-session: the connection's own note says so.
+    // Where each input came in the trace.
     let s = sandbox(&[
         "open laptop.example.org mx.example.net 25",
         "fault down mx.example.net from 0s to 10m",
         "type 1 NOOP",
     ]);
-    let c = s.connections()[0].id;
-    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
-    assert_eq!(last.kind, EventKind::Note);
-    assert_eq!(
-        last.text(),
-        "The connection with mx.example.net broke: mx.example.net was down, no answer for 30 s."
-    );
-    assert_eq!(s.trace().hosts[last.from].name, "laptop.example.org");
-    // Said of the host that went down, the laptop itself: it gave up nothing.
-    let t = sandbox(&[
-        "open laptop.example.org mx.example.net 25",
-        "fault down laptop.example.org from 0s to 10m",
-        "type 1 NOOP",
-    ]);
-    let c = t.connections()[0].id;
-    let last = t.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
-    assert_eq!(
-        last.text(),
-        "The connection with mx.example.net broke: this host was down, so nothing it sent arrived, and the connection is lost at both ends."
-    );
-    // Where each input came in the trace.
     assert_eq!(s.marks().len(), 3);
     assert!(s.marks().windows(2).all(|w| w[0] <= w[1]));
 }
@@ -699,7 +678,12 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
             "The connection to",
             "broken",
         ),
-        (&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP"], "The connection with", "broken"),
+        (&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP"], "No acknowledgement: ", "resend"),
+        (
+            &[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP", "wait 15m"],
+            "The connection to mx.example.net broke: mx.example.net went down",
+            "broken",
+        ),
         (
             &[open, "fault cut mx.example.net 25 before QUIT", "type 1 QUIT", "wait 5m"],
             "Nothing more came from",
@@ -965,4 +949,52 @@ fn a_message_read_back_is_not_taken_for_a_refusal() {
         s.accepted(3, end),
         ["a2 LOGIN bob@example.net builder", "a3 SELECT INBOX", "a4 FETCH 1 BODY[]", "a6 IDLE", "DONE"]
     );
+}
+
+#[test]
+fn a_host_down_mid_session_is_sent_to_again_until_it_is_back_or_tcp_gives_up() {
+    let open = "open laptop.example.org mx.example.net 25";
+    let conn_notes = |s: &Sandbox| -> Vec<(u64, String, String)> {
+        let (t, c) = (s.trace(), s.connections()[0].id);
+        let notes = t.events.iter().filter(|e| e.conn == Some(c) && e.kind == EventKind::Note);
+        notes.map(|e| (e.at.0 / 1_000_000, t.hosts[e.from].name.clone(), e.text())).collect()
+    };
+    // Down for 10 minutes: the NOOP typed at 2 s is sent again until a copy gets through
+    // (at 609 s). The server's inactivity timer ran out meanwhile (at 300 s): its 421 and
+    // its close, sent again too, arrive after the NOOP.
+    let s = sandbox(&[open, "fault down mx.example.net from 0s to 10m", "type 1 NOOP", "wait 20m"]);
+    let notes = conn_notes(&s);
+    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert_eq!((notes[0].0, notes[0].1.as_str()), (2, "laptop.example.org"));
+    assert!(
+        notes[0].2.starts_with("No acknowledgement: mx.example.net is down. TCP on laptop.example.org sends")
+    );
+    assert_eq!((notes[1].0, notes[1].1.as_str()), (300, "mx.example.net"));
+    assert!(
+        notes[1].2.starts_with("No acknowledgement: mx.example.net itself is down. TCP on mx.example.net")
+    );
+    let t = s.trace();
+    let noop = t.events.iter().find(|e| e.text() == "NOOP\r\n").unwrap();
+    assert_eq!(noop.at.0 / 1_000_000, 609);
+    assert!(received(&s, 1).contains("421 4.4.2"), "{}", received(&s, 1));
+    assert!(!s.is_open(1));
+    // The laptop itself down: the same, said of it.
+    let s = sandbox(&[open, "fault down laptop.example.org from 0s to 10m", "type 1 NOOP", "wait 20m"]);
+    let notes = conn_notes(&s);
+    assert!(notes[0].2.starts_with("No acknowledgement: laptop.example.org itself is down."), "{notes:#?}");
+    assert!(notes[1].2.starts_with("No acknowledgement: laptop.example.org is down. TCP on mx.example.net"));
+    // Down for an hour: nothing gets through. The server ends its session by its own timer;
+    // telnet has none, so the laptop hears only when its TCP gives up, 15 minutes on.
+    let s = sandbox(&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP", "wait 20m"]);
+    let notes = conn_notes(&s);
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    assert_eq!((notes[1].0, notes[1].1.as_str()), (300, "mx.example.net"));
+    assert!(notes[1].2.starts_with("Nothing more came from laptop.example.org"));
+    assert_eq!((notes[2].0, notes[2].1.as_str()), (902, "laptop.example.org"));
+    assert_eq!(
+        notes[2].2,
+        "The connection to mx.example.net broke: mx.example.net went down, and nothing has crossed it since. After 15 minutes without an answer, TCP on Alice's laptop gives up."
+    );
+    assert!(!s.is_open(1));
+    assert!(!received(&s, 1).contains("421"), "the 421 never arrived");
 }

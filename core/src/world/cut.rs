@@ -1,12 +1,19 @@
-//! A connection cut by a fault rule (`cut HOST before VERB`): the command never arrives,
-//! and nothing crosses the connection any more. Neither end is told. Each finds out by its
-//! own timer: the client when no answer comes (a mail program's or an SMTP client's reply
-//! timeout; a person's telnet only when TCP gives up, [`TCP_GIVE_UP`]), the server when its
-//! inactivity timer runs out, holding until then what its session holds (a POP3 maildrop's
-//! lock). A POP3 session cut this way never reaches UPDATE: nothing is deleted (RFC 1939 §6).
+//! A connection whose network fails: cut by a fault rule (`cut HOST before VERB`: the
+//! command never arrives), or with a host down in the middle of it.
+//!
+//! While a host is down nothing it is sent is acknowledged, so TCP sends each segment
+//! again, waiting twice as long each time ([`Network::resent`](super::net::Network::resent)):
+//! when the host is back in time, the next copy gets through and the conversation goes on,
+//! later; the programs at both ends keep their own timers meanwhile. When the outage lasts
+//! longer than TCP sends again ([`TCP_GIVE_UP`]), or a rule cuts the connection, nothing
+//! crosses it any more, and neither end is told. Each finds out by its own timer: the client
+//! when no answer comes (a mail program's or an SMTP client's reply timeout; a person's
+//! telnet only when TCP gives up), the server when its inactivity timer runs out, holding
+//! until then what its session holds (a POP3 maildrop's lock). A POP3 session that ends
+//! this way never reaches UPDATE: nothing is deleted (RFC 1939 §6).
 
 use crate::session::Side;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::trace::{ConnId, EventKind, HostId};
 
 use super::{Action, World};
@@ -17,6 +24,15 @@ use crate::world::CutRule;
 /// (`tcp_retries2`), comes to about 15 minutes. Only then does a program without a timer of
 /// its own, such as telnet, hear that the connection is gone.
 pub const TCP_GIVE_UP: SimDuration = SimDuration::from_secs(15 * 60);
+
+/// Why nothing crosses a connection any more.
+#[derive(Clone, Debug)]
+pub(super) enum Broke {
+    /// A `cut` rule took this command.
+    Cut(String),
+    /// This host went down for longer than TCP sends again.
+    Down(HostId),
+}
 
 impl World {
     /// A client's connection to `port` of `host` breaks as it sends `verb` (`times` times,
@@ -53,9 +69,55 @@ impl World {
         if !self.faults.take_cut(server, c.port, verb) {
             return false;
         }
-        self.conns[conn.0].dead = Some((verb.clone(), self.now));
-        self.schedule(self.now.plus(TCP_GIVE_UP), Action::Cut { conn });
+        self.conns[conn.0].dead = Some((Broke::Cut(verb.clone()), self.now));
+        self.schedule(self.now.plus(TCP_GIVE_UP), Action::GiveUp { conn, side });
         true
+    }
+
+    /// What `side` of `conn` sends now, bytes or (`None`) its close, is not acknowledged:
+    /// one of the hosts is down. The first time in an outage a note on the sender says so,
+    /// and TCP sends it again ([`Network::resent`](super::net::Network::resent)). It
+    /// arrives, late, once the host is back; or never, when every copy TCP sends falls into
+    /// the outage: then the connection is dead, and the sender's TCP gives up on it (a
+    /// close lets go of its end at once).
+    pub(super) fn unacknowledged(
+        &mut self,
+        conn: ConnId,
+        side: Side,
+        segment: Option<(Vec<u8>, Option<EventKind>)>,
+    ) {
+        let (me, peer) = self.ends_of(conn, side);
+        let down = if self.net.is_down(me, self.now) { me } else { peer };
+        if self.now >= self.conns[conn.0].resending[super::idx(side)] {
+            let (me_name, down_name) = (&self.hosts[me].info.name, &self.hosts[down].info.name);
+            let who = if down == me { format!("{me_name} itself") } else { down_name.clone() };
+            let text = format!(
+                "No acknowledgement: {who} is down. TCP on {me_name} sends what it sent again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
+            );
+            self.conn_note(me, conn, text);
+        }
+        let Some(at) = self.net.resent(me, peer, self.now, TCP_GIVE_UP) else {
+            let c = &mut self.conns[conn.0];
+            c.resending[super::idx(side)] = SimTime(u64::MAX);
+            c.dead.get_or_insert((Broke::Down(down), self.now));
+            return match segment {
+                Some(_) => self.schedule(self.now.plus(TCP_GIVE_UP), Action::GiveUp { conn, side }),
+                None => self.end_lets_go(conn, side),
+            };
+        };
+        let at = self.in_order(conn, side, at);
+        self.conns[conn.0].resending[super::idx(side)] = at;
+        let sent = self.now;
+        match segment {
+            Some((bytes, kind)) => self.schedule(at, Action::Bytes { conn, from: side, bytes, kind, sent }),
+            None => {
+                self.schedule(at, Action::CloseArrives { conn, from: side, sent });
+                // A person's telnet is closed at once: the FIN is TCP's to send.
+                if side == Side::Client && matches!(self.conns[conn.0].job, super::ConnJob::Typed) {
+                    self.end_lets_go(conn, side);
+                }
+            }
+        }
     }
 
     /// The client of dead connection `conn` gives up on it: its machine's timer ran out with
@@ -65,7 +127,7 @@ impl World {
     /// it ([`World::dead_end_closes`]).
     pub(super) fn client_gives_up(&mut self, conn: ConnId, by_tcp: bool) {
         let c = &mut self.conns[conn.0];
-        let Some((verb, at)) = c.dead.clone() else { return };
+        let Some((broke, at)) = c.dead.clone() else { return };
         // Closed some other way meanwhile (the server's close arrived before the cut command
         // left), or given up already: nothing more to say.
         if !c.open || c.client_gone {
@@ -77,11 +139,79 @@ impl World {
         let (server, client) = (&self.hosts[server].info.name, &self.hosts[client].info.label);
         // Telnet has no timer of its own: the operating system's TCP is what gives up.
         let who = if by_tcp { "TCP on " } else { "" };
-        let text = format!(
-            "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {waited} without an answer, {who}{client} gives up; {server} is told nothing."
-        );
+        let text = match broke {
+            Broke::Cut(verb) => format!(
+                "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {waited} without an answer, {who}{client} gives up; {server} is told nothing."
+            ),
+            Broke::Down(down) => format!(
+                "The connection to {server} broke: {} went down, and nothing has crossed it since. After {waited} without an answer, {who}{client} gives up.",
+                self.hosts[down].info.name
+            ),
+        };
         self.conn_note(self.conns[conn.0].client, conn, text);
         self.report_outcome(conn);
+    }
+
+    /// `side` sends on dead connection `conn`. After an outage, when the other end has let
+    /// go of it meanwhile (its own timer, its TCP), that host answers with a reset (RST,
+    /// RFC 9293 §3.5.2): the connection is gone at this end too. Otherwise nothing
+    /// crosses: TCP sends it again in vain, and gives up.
+    pub(super) fn sent_on_dead(&mut self, conn: ConnId, side: Side) {
+        let c = &self.conns[conn.0];
+        let peer_gone = if side == Side::Client { c.server_gone } else { c.client_gone };
+        if peer_gone && matches!(c.dead, Some((Broke::Down(_), _))) {
+            let (me, peer) = self.ends_of(conn, side);
+            if let Some(at) = self.net.resent(me, peer, self.now, TCP_GIVE_UP) {
+                let back = self.net.transmit(peer, me, at).at;
+                return self.schedule(back, Action::Reset { conn, side });
+            }
+        }
+        self.schedule(self.now.plus(TCP_GIVE_UP), Action::GiveUp { conn, side });
+    }
+
+    /// A reset from the other end of dead connection `conn` reaches `side`: that end had
+    /// let go of the connection while a host was down, and this one lets go now. A note
+    /// says so.
+    pub(super) fn reset_arrives(&mut self, conn: ConnId, side: Side) {
+        let c = &self.conns[conn.0];
+        let gone = if side == Side::Client { c.client_gone } else { c.server_gone };
+        let Some((Broke::Down(down), _)) = c.dead.clone() else { return };
+        if !c.open || gone {
+            return;
+        }
+        let (me, peer) = self.ends_of(conn, side);
+        self.end_lets_go(conn, side);
+        let (me_name, peer_name) = (&self.hosts[me].info.name, &self.hosts[peer].info.name);
+        let text = format!(
+            "The connection to {peer_name} broke: {peer_name} answers with a reset (RST), as it gave the connection up while {} was down. {me_name} closes it too.",
+            self.hosts[down].info.name
+        );
+        self.conn_note(me, conn, text);
+        if side == Side::Client {
+            self.report_outcome(conn);
+        }
+    }
+
+    /// TCP on the server of dead connection `conn` gives up: what the server sent went
+    /// unacknowledged for [`TCP_GIVE_UP`], before its own inactivity timer ended the
+    /// session. A note on the server says so, and its end is gone.
+    pub(super) fn server_tcp_gives_up(&mut self, conn: ConnId) {
+        let c = &self.conns[conn.0];
+        let Some((broke, _)) = c.dead.clone() else { return };
+        if !c.open || c.server_gone {
+            return;
+        }
+        let (client, server) = (c.client, c.server);
+        self.end_lets_go(conn, Side::Server);
+        let (c_name, s_name) = (&self.hosts[client].info.name, &self.hosts[server].info.name);
+        let why = match broke {
+            Broke::Down(down) => format!("{} went down, and ", self.hosts[down].info.name),
+            Broke::Cut(_) => String::new(),
+        };
+        let text = format!(
+            "The connection to {c_name} broke: {why}what {s_name} sent was not acknowledged for 15 minutes. TCP on {s_name} gives up, and the session ends."
+        );
+        self.conn_note(server, conn, text);
     }
 
     /// A person closes dead connection `conn` (telnet's `close`): their end lets go at

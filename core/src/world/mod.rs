@@ -174,11 +174,16 @@ struct Conn {
     /// Its Connect event is in the trace: from then on its sessions are shown.
     shown: bool,
     open: bool,
-    /// The network between its ends is gone (a `cut` rule): what either end sends is lost.
-    /// Each end finds out only by its own timer: the client when no answer comes, the
-    /// server when its inactivity timer runs out. The command it broke on, and when.
+    /// The network between its ends is gone (a `cut` rule, or an outage longer than TCP
+    /// sends again): what either end sends is lost. Each end finds out only by its own
+    /// timer: the client when no answer comes, the server when its inactivity timer runs
+    /// out, either when its TCP gives up. Why, and since when.
     #[cfg(feature = "pop3")]
-    dead: Option<(String, SimTime)>,
+    dead: Option<(cut::Broke, SimTime)>,
+    /// Until when what each side sends during an outage is sent again (the arrival of its
+    /// last copy that gets through): a segment sent before then is in the same outage.
+    #[cfg(feature = "pop3")]
+    resending: [SimTime; 2],
     /// The client's end has given up on it (a dead connection): only the server's is left.
     client_gone: bool,
     /// The server's end has given up on it (a dead connection): only the client's is left.
@@ -199,7 +204,7 @@ struct Conn {
 }
 
 impl Conn {
-    /// A `cut` rule broke it: nothing crosses it any more.
+    /// A `cut` rule or an outage broke it: nothing crosses it any more.
     fn is_dead(&self) -> bool {
         #[cfg(feature = "pop3")]
         return self.dead.is_some();
@@ -293,19 +298,25 @@ enum Action {
     ConnectTimeout {
         conn: ConnId,
     },
-    /// What `side` sent got no answer (its peer was down, or `side`'s own host was:
-    /// `sender_down`): the connection breaks.
+    /// What `side` sent got no answer (its peer was down): the connection breaks. (With
+    /// the engine's `pop3` feature, TCP sends it again instead: [`World::unacknowledged`].)
+    #[cfg(not(feature = "pop3"))]
     Broken {
         conn: ConnId,
         side: Side,
-        #[cfg(feature = "sandbox")]
-        sender_down: bool,
     },
-    /// A fault rule cut the connection as its client sent a command, and TCP gives up on
-    /// it now (unless the client's own timer did before).
+    /// TCP on `side` gives up on a dead connection (a `cut` rule's, or one whose segments
+    /// all fell into an outage) now, unless that end's own timer did before.
     #[cfg(feature = "pop3")]
-    Cut {
+    GiveUp {
         conn: ConnId,
+        side: Side,
+    },
+    /// A reset (RST) from the other end of a dead connection reaches `side`.
+    #[cfg(feature = "pop3")]
+    Reset {
+        conn: ConnId,
+        side: Side,
     },
     RefusedArrives {
         conn: ConnId,
@@ -798,9 +809,7 @@ impl World {
             return Ok(());
         }
         if c.open && !c.is_dead() {
-            let at = self.net.transmit(c.client, c.server, self.now).at;
-            let at = self.in_order(conn, Side::Client, at);
-            self.schedule(at, Action::CloseArrives { conn, from: Side::Client, sent: self.now });
+            self.close_from(conn, Side::Client);
         }
         Ok(())
     }
@@ -896,10 +905,13 @@ impl World {
                 self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
             }
             Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
-            // The client gave up by its own timer before TCP would have, or the connection
+            // The end gave up by its own timer before TCP would have, or the connection
             // closed otherwise.
             #[cfg(feature = "pop3")]
-            Action::Cut { conn } => self.conns[conn.0].client_gone || !self.conns[conn.0].open,
+            Action::GiveUp { conn, side } => {
+                let c = &self.conns[conn.0];
+                !c.open || if *side == Side::Client { c.client_gone } else { c.server_gone }
+            }
             _ => false,
         }
     }
@@ -1082,12 +1094,8 @@ impl World {
                 }
             }
             Action::ConnectArrives { conn, sent } => self.connect_arrives(conn, sent),
-            Action::Broken {
-                conn,
-                side,
-                #[cfg(feature = "sandbox")]
-                sender_down,
-            } => {
+            #[cfg(not(feature = "pop3"))]
+            Action::Broken { conn, side } => {
                 let c = &mut self.conns[conn.0];
                 if !c.open {
                     return;
@@ -1096,25 +1104,21 @@ impl World {
                 self.shown.retain(|s| *s != conn);
                 let (me, peer) =
                     if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
-                // Said of the host that is down: it gives up nothing, it is gone. (Only a
-                // person's typing, in the sandbox, sends from a host that is down.)
+                // Said of the host that is down: it gives up nothing, it is gone.
                 let (name, secs) = (&self.hosts[peer].info.name, CONNECT_TIMEOUT.0 / 1_000_000);
                 let text =
                     format!("The connection with {name} broke: {name} was down, no answer for {secs} s.");
-                #[cfg(feature = "sandbox")]
-                let text = match sender_down {
-                    true => format!(
-                        "The connection with {name} broke: this host was down, so nothing it sent arrived, and the connection is lost at both ends."
-                    ),
-                    false => text,
-                };
                 self.conn_note(me, conn, text);
                 // Both ends hear of it, so a relaying client reports to its queue.
                 self.end_closed(conn, Side::Server);
                 self.end_closed(conn, Side::Client);
             }
             #[cfg(feature = "pop3")]
-            Action::Cut { conn } => self.client_gives_up(conn, true),
+            Action::GiveUp { conn, side: Side::Client } => self.client_gives_up(conn, true),
+            #[cfg(feature = "pop3")]
+            Action::GiveUp { conn, side: Side::Server } => self.server_tcp_gives_up(conn),
+            #[cfg(feature = "pop3")]
+            Action::Reset { conn, side } => self.reset_arrives(conn, side),
             Action::RefusedArrives { conn, text, sent } => {
                 let c = &mut self.conns[conn.0];
                 c.open = false;
@@ -1232,6 +1236,8 @@ impl World {
             open: true,
             #[cfg(feature = "pop3")]
             dead: None,
+            #[cfg(feature = "pop3")]
+            resending: [SimTime::ZERO; 2],
             client_gone: false,
             server_gone: false,
             inbox: Vec::new(),
@@ -1486,8 +1492,10 @@ impl World {
     /// Schedules bytes from `side` of `conn`.
     fn send(&mut self, conn: ConnId, side: Side, bytes: Vec<u8>, kind: Option<EventKind>) {
         let c = &mut self.conns[conn.0];
-        // Nothing crosses a dead connection.
+        // Nothing crosses a dead connection: TCP sends it again in vain, and gives up.
         if c.is_dead() {
+            #[cfg(feature = "pop3")]
+            self.sent_on_dead(conn, side);
             return;
         }
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
@@ -1497,18 +1505,33 @@ impl World {
             return;
         }
         let t = self.net.transmit(a, b, self.now);
-        let sender_down = self.net.is_down(a, self.now);
-        if sender_down || self.net.is_down(b, t.at) {
-            // One end is gone: TCP retransmits in vain, then both ends lose the connection.
-            let at = self.now.plus(CONNECT_TIMEOUT);
-            self.conns[conn.0].ends[idx(side)].in_flight -= 1;
-            #[cfg(feature = "sandbox")]
-            return self.schedule(at, Action::Broken { conn, side, sender_down });
-            #[cfg(not(feature = "sandbox"))]
-            return self.schedule(at, Action::Broken { conn, side });
+        if self.net.is_down(a, self.now) || self.net.is_down(b, t.at) {
+            // One end is down: nothing acknowledges the segment.
+            #[cfg(feature = "pop3")]
+            return self.unacknowledged(conn, side, Some((bytes, kind)));
+            // Without the engine's `pop3` feature (whose lessons never take a host down
+            // mid-session: `core/build.rs`), both ends lose the connection after 30 s.
+            #[cfg(not(feature = "pop3"))]
+            {
+                let at = self.now.plus(CONNECT_TIMEOUT);
+                self.conns[conn.0].ends[idx(side)].in_flight -= 1;
+                return self.schedule(at, Action::Broken { conn, side });
+            }
         }
         let at = self.in_order(conn, side, t.at);
         self.schedule(at, Action::Bytes { conn, from: side, bytes, kind, sent: self.now });
+    }
+
+    /// `side` closes `conn`: its FIN is on its way to the other end.
+    fn close_from(&mut self, conn: ConnId, side: Side) {
+        let (a, b) = self.ends_of(conn, side);
+        let at = self.net.transmit(a, b, self.now).at;
+        #[cfg(feature = "pop3")]
+        if self.net.is_down(a, self.now) || self.net.is_down(b, at) {
+            return self.unacknowledged(conn, side, None);
+        }
+        let at = self.in_order(conn, side, at);
+        self.schedule(at, Action::CloseArrives { conn, from: side, sent: self.now });
     }
 
     /// The hosts of `conn` as (the host of `side`, its peer).
@@ -1596,15 +1619,10 @@ impl World {
                     Side::Client => self.client_gives_up(conn, false),
                     Side::Server => self.dead_end_closes(conn),
                 },
-                Output::Close => {
-                    // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as
-                    // it does after a 421; the client closes too, and whichever close
-                    // arrives first ends the connection.
-                    let (a, b) = self.ends_of(conn, side);
-                    let at = self.net.transmit(a, b, self.now).at;
-                    let at = self.in_order(conn, side, at);
-                    self.schedule(at, Action::CloseArrives { conn, from: side, sent: self.now });
-                }
+                // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as it
+                // does after a 421; the client closes too, and whichever close arrives
+                // first ends the connection.
+                Output::Close => self.close_from(conn, side),
             }
         }
         self.arm(conn, side);

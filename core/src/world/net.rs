@@ -4,7 +4,8 @@
 //! Loss is applied the way TCP lives with it: a lost segment is sent again after the
 //! retransmission timeout (1 s at first, doubling each time, RFC 6298 §2.1, §5.5), so
 //! loss makes bytes late, not missing. A host that is down answers nothing: a connection
-//! to it times out, and a connection that was open breaks.
+//! to it times out, and what is sent on a connection that was open is sent again until the
+//! host is back ([`Network::resent`]), or given up on.
 
 use crate::rng::Rng;
 use crate::time::{SimDuration, SimTime};
@@ -14,6 +15,10 @@ use crate::trace::HostId;
 pub const DEFAULT_LATENCY: SimDuration = SimDuration::from_millis(30);
 /// The first retransmission timeout of TCP (RFC 6298 §2.1: 1 second).
 pub const INITIAL_RTO: SimDuration = SimDuration::from_secs(1);
+/// The most time between two copies of a segment sent again: RFC 6298 §2.5 lets TCP cap
+/// its timeout at no less than 60 s; Linux's cap (`TCP_RTO_MAX`) is 120 s.
+#[cfg(feature = "pop3")]
+pub const MAX_RTO: SimDuration = SimDuration::from_secs(120);
 /// After this many losses in a row the segment gets through anyway: the simulation stays
 /// finite, and a link with 100 % loss is better described as `down`.
 pub const MAX_RETRANSMISSIONS: u32 = 5;
@@ -106,6 +111,33 @@ impl Network {
         }
         Transmit { at: at.plus(latency), retransmissions }
     }
+
+    /// A segment that `from` sends to `to` at `now` while one of them is down is not
+    /// acknowledged, so TCP sends it again: after [`INITIAL_RTO`], then twice as long each
+    /// time (RFC 6298 §5.5), at most [`MAX_RTO`] apart, until a copy leaves and arrives
+    /// while both hosts are up. When that copy arrives, or `None` when TCP gives up first
+    /// (`give_up` after `now`: the copies sent by then all fell into an outage).
+    #[cfg(feature = "pop3")]
+    pub fn resent(
+        &mut self,
+        from: HostId,
+        to: HostId,
+        now: SimTime,
+        give_up: SimDuration,
+    ) -> Option<SimTime> {
+        let (mut at, mut rto) = (now, INITIAL_RTO);
+        while at.0 - now.0 < give_up.0 {
+            if !self.is_down(from, at) {
+                let t = self.transmit(from, to, at);
+                if !self.is_down(to, t.at) {
+                    return Some(t.at);
+                }
+            }
+            at = at.plus(rto);
+            rto = SimDuration((rto.0 * 2).min(MAX_RTO.0));
+        }
+        None
+    }
 }
 
 fn same_pair(l: &Link, a: HostId, b: HostId) -> bool {
@@ -115,6 +147,43 @@ fn same_pair(l: &Link, a: HostId, b: HostId) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(feature = "pop3")]
+    fn a_segment_into_an_outage_is_sent_again_until_the_host_is_back() {
+        let give_up = SimDuration::from_secs(15 * 60);
+        let ms = SimTime::from_millis;
+        // (outages of the receiver in ms, sent at in s, arrives): copies at 0, 1, 3, 7, 15,
+        // 31, 63, 127, 247, 367 … 847 s after it was sent (a timeout doubling to at most
+        // 120 s), the link's 30 ms after the first copy that finds both hosts up.
+        let cases: &[(&[(u64, u64)], u64, Option<SimTime>)] = &[
+            (&[], 10, Some(ms(10_030))),
+            (&[(0, 10_000)], 0, Some(ms(15_030))),
+            (&[(0, 10_000)], 5, Some(ms(12_030))),
+            (&[(0, 60_000)], 0, Some(ms(63_030))),
+            (&[(0, 600_000)], 0, Some(ms(607_030))),
+            // The last copy, at 847 s, falls into the outage too: TCP gives up at 900 s.
+            (&[(0, 850_000)], 0, None),
+            (&[(0, 3_600_000)], 100, None),
+            // Up at 7 s, but the copy sent then arrives at 7.030 s, when it is down again.
+            (&[(0, 7_000), (7_010, 20_000)], 0, Some(ms(31_030))),
+        ];
+        for &(downs, sent, want) in cases {
+            for down in [1, 0] {
+                let mut n = Network::new(1);
+                for &(from, until) in downs {
+                    n.down(Down { host: down, from: ms(from), until: ms(until) });
+                }
+                let got = n.resent(0, 1, SimTime::from_secs(sent), give_up);
+                // With the sender down, what matters is when a copy leaves.
+                let want = match (down, downs) {
+                    (0, [.., (7_010, _)]) => Some(ms(7_030)),
+                    _ => want,
+                };
+                assert_eq!(got, want, "host {down} down over {downs:?}, sent at {sent} s");
+            }
+        }
+    }
 
     #[test]
     fn latency_loss_and_outages() {

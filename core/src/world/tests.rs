@@ -1337,3 +1337,65 @@ fn a_mail_program_keeps_its_message_and_its_password_when_starttls_fails() {
     );
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 0);
 }
+
+/// The notes of `w`'s trace, with their time (ms) and host.
+#[cfg(feature = "pop3")]
+fn notes_of(w: &World) -> Vec<(u64, String, String)> {
+    let t = w.trace();
+    let notes = t.events.iter().filter(|e| e.kind == EventKind::Note);
+    notes.map(|e| (e.at.0 / 1000, t.hosts[e.from].name.clone(), e.text())).collect()
+}
+
+#[test]
+#[cfg(feature = "pop3")]
+fn a_host_down_mid_session_gets_what_tcp_sends_again_once_it_is_back() {
+    // The relay's MAIL leaves at 0.578 s and would arrive at 0.618 s; mx is down from 0.6 s
+    // to 40 s. TCP sends it again 1, 3, 7, 15, 31 and 63 s after it first left: that copy
+    // gets through, and the session goes on where it was.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.down(3, SimTime::from_millis(600), SimTime::from_secs(40));
+    });
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered in the same session");
+    let t = w.trace();
+    let mail = t.events.iter().find(|e| e.to == 3 && e.text().starts_with("MAIL FROM")).unwrap();
+    assert_eq!((mail.sent, mail.at), (SimTime::from_millis(578), SimTime::from_millis(63_618)));
+    assert_eq!(t.events.iter().filter(|e| e.kind == EventKind::Connect { port: 25 } && e.to == 3).count(), 1);
+    let notes = notes_of(&w);
+    let said: Vec<_> = notes.iter().filter(|(_, _, n)| n.starts_with("No acknowledgement")).collect();
+    assert_eq!(
+        said,
+        [&(578, "smtp.example.org".into(), "No acknowledgement: mx.example.net is down. TCP on smtp.example.org sends what it sent again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until mx.example.net is back, for 15 minutes at most.".into())]
+    );
+    assert!(!notes.iter().any(|(_, _, n)| n.contains("broke")), "{notes:?}");
+}
+
+#[test]
+#[cfg(feature = "pop3")]
+fn a_host_down_longer_than_tcp_sends_again_ends_each_side_by_its_own_timer() {
+    // mx is down from 0.6 s to an hour later: the relay's MAIL never arrives. Its client
+    // gives up by its own 5 minutes for MAIL (RFC 5321 §4.5.3.2.2), mx's server by its
+    // inactivity timer, 5 minutes after the EHLO; the queue tries again, and delivers once
+    // mx is back.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        w.down(3, SimTime::from_millis(600), SimTime::from_secs(3600));
+    });
+    let notes = notes_of(&w);
+    let at =
+        |start: &str| notes.iter().find(|(_, _, n)| n.starts_with(start)).map(|(at, h, _)| (*at, h.as_str()));
+    assert_eq!(
+        at(
+            "The connection to mx.example.net broke: mx.example.net went down, and nothing has crossed it since. After 5 minutes without an answer, Alice's provider gives up."
+        ),
+        Some((300_578, "smtp.example.org")),
+        "{notes:#?}"
+    );
+    assert_eq!(
+        at("Nothing more came from smtp.example.org: mx.example.net's inactivity timer runs out"),
+        Some((300_538, "mx.example.net")),
+        "{notes:#?}"
+    );
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered once, on a later try");
+    let mails = w.trace().events.iter().filter(|e| e.to == 3 && e.text().starts_with("MAIL FROM"));
+    assert!(mails.clone().all(|e| e.at >= SimTime::from_secs(3600)), "the first MAIL never arrived");
+    assert_eq!(mails.count(), 1);
+}

@@ -219,19 +219,21 @@ fn two_devices_see_each_others_changes_and_new_mail_during_idle() {
     assert!(end[mx].imap.as_ref().unwrap().mailboxes[0].sessions.is_empty());
 }
 
-/// A device that loses its network while idling: the connection breaks when the server
-/// pushes news to it, the server's session stops watching the store, and the program's
-/// next action opens a new session that catches up from its cache (RFC 4549 §4.3).
+/// A device that loses its network while idling, for longer than TCP sends again: the
+/// news the server pushes to it never arrives, TCP on the server gives up and its session
+/// stops watching the store; back on the network, the program's next command draws a reset,
+/// and its next action opens a new session that catches up from its cache (RFC 4549 §4.3).
 #[test]
 fn a_broken_session_is_released_and_the_next_action_reconnects() {
     let mut w = world();
     let (laptop, phone) = ("bob-laptop.example.net", "bob-phone.example.net");
     let phone_host = w.host_by_name(phone).unwrap();
-    w.down(phone_host, SimTime::from_secs(100), SimTime::from_secs(200));
+    w.down(phone_host, SimTime::from_secs(100), SimTime::from_secs(1200));
     act(&mut w, 60, phone, Action::Check);
     act(&mut w, 60, laptop, Action::Check);
     act(&mut w, 150, laptop, Action::Read(Pick::Oldest));
-    act(&mut w, 600, phone, Action::Mark { pick: Pick::Oldest, flag: Flags::FLAGGED, on: true });
+    act(&mut w, 1300, phone, Action::Check);
+    act(&mut w, 1400, phone, Action::Mark { pick: Pick::Oldest, flag: Flags::FLAGGED, on: true });
     w.run_until_idle().unwrap();
     let t = w.trace();
     let c = conversation(t, phone);
@@ -249,4 +251,15 @@ fn a_broken_session_is_released_and_the_next_action_reconnects() {
     let store = w.store(mx).unwrap();
     assert!((0..16).all(|i| store.watching(crate::store::WatcherId(i)).is_none()));
     assert!(t.events.iter().any(|e| e.text().contains("reports: the connection closed")));
+    // What each end was told, and when: the server's TCP gave up 15 minutes after its news
+    // left (at 150.09 s); the phone's DONE, back on the network at 1,300 s, drew a reset.
+    let note =
+        |start: &str| t.events.iter().find(|e| e.kind == EventKind::Note && e.text().starts_with(start));
+    let acked = note("No acknowledgement: bob-phone.example.net is down. TCP on mx.example.net").unwrap();
+    assert_eq!(acked.at, SimTime::from_millis(150_090));
+    let gave_up =
+        note("The connection to bob-phone.example.net broke: bob-phone.example.net went down").unwrap();
+    assert_eq!((gave_up.at, gave_up.from), (SimTime::from_millis(1_050_090), mx));
+    let reset = note("The connection to mx.example.net broke: mx.example.net answers with a reset").unwrap();
+    assert_eq!((reset.at, reset.from), (SimTime::from_millis(1_300_120), phone_host));
 }
