@@ -92,7 +92,7 @@ impl World {
             let (me_name, down_name) = (&self.hosts[me].info.name, &self.hosts[down].info.name);
             let who = if down == me { format!("{me_name} itself") } else { down_name.clone() };
             let text = format!(
-                "No acknowledgement: {who} is down. TCP on {me_name} sends what it sent again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
+                "No acknowledgement: {who} is down. TCP on {me_name} sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
             );
             self.conn_note(me, conn, text);
         }

@@ -1364,7 +1364,7 @@ fn a_host_down_mid_session_gets_what_tcp_sends_again_once_it_is_back() {
     let said: Vec<_> = notes.iter().filter(|(_, _, n)| n.starts_with("No acknowledgement")).collect();
     assert_eq!(
         said,
-        [&(578, "smtp.example.org".into(), "No acknowledgement: mx.example.net is down. TCP on smtp.example.org sends what it sent again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until mx.example.net is back, for 15 minutes at most.".into())]
+        [&(578, "smtp.example.org".into(), "No acknowledgement: mx.example.net is down. TCP on smtp.example.org sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until mx.example.net is back, for 15 minutes at most.".into())]
     );
     assert!(!notes.iter().any(|(_, _, n)| n.contains("broke")), "{notes:?}");
 }
