@@ -77,26 +77,21 @@ impl World {
     /// What `side` of `conn` sends now, bytes or (`None`) its close, is not acknowledged:
     /// one of the hosts is down. The first time in an outage a note on the sender says so,
     /// and TCP sends it again ([`Network::resent`](super::net::Network::resent)). It
-    /// arrives, late, once the host is back; or never, when every copy TCP sends falls into
-    /// the outage: then the connection is dead, and the sender's TCP gives up on it (a
-    /// close lets go of its end at once).
+    /// arrives, late, once the host is back (`resent`, when); or never, when every copy TCP
+    /// sends falls into the outage: then the connection is dead, and the sender's TCP gives
+    /// up on it (a close lets go of its end at once).
     pub(super) fn unacknowledged(
         &mut self,
         conn: ConnId,
         side: Side,
         segment: Option<(Vec<u8>, Option<EventKind>)>,
+        resent: Option<SimTime>,
     ) {
         let (me, peer) = self.ends_of(conn, side);
         let down = if self.net.is_down(me, self.now) { me } else { peer };
-        if self.now >= self.conns[conn.0].resending[super::idx(side)] {
-            let (me_name, down_name) = (&self.hosts[me].info.name, &self.hosts[down].info.name);
-            let who = if down == me { format!("{me_name} itself") } else { down_name.clone() };
-            let text = format!(
-                "No acknowledgement: {who} is down. TCP on {me_name} sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
-            );
-            self.conn_note(me, conn, text);
-        }
-        let Some(at) = self.net.resent(me, peer, self.now, TCP_GIVE_UP) else {
+        self.note_unacknowledged(conn, side, down);
+        self.conns[conn.0].outage = Some(down);
+        let Some(at) = resent else {
             let c = &mut self.conns[conn.0];
             c.resending[super::idx(side)] = SimTime(u64::MAX);
             c.dead.get_or_insert((Broke::Down(down), self.now));
@@ -120,6 +115,21 @@ impl World {
         }
     }
 
+    /// A note on the host of `side` that what it sends on `conn` is not acknowledged, as
+    /// `down` is down, once an outage: not while what it sent before is still sent again.
+    fn note_unacknowledged(&mut self, conn: ConnId, side: Side, down: HostId) {
+        if self.now < self.conns[conn.0].resending[super::idx(side)] {
+            return;
+        }
+        let (me, _) = self.ends_of(conn, side);
+        let (me_name, down_name) = (&self.hosts[me].info.name, &self.hosts[down].info.name);
+        let who = if down == me { format!("{me_name} itself") } else { down_name.clone() };
+        let text = format!(
+            "No acknowledgement: {who} is down. TCP on {me_name} sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
+        );
+        self.conn_note(me, conn, text);
+    }
+
     /// The client of dead connection `conn` gives up on it: its machine's timer ran out with
     /// no answer (its job hears of it from the machine), or, `by_tcp`, TCP gave up
     /// ([`TCP_GIVE_UP`]). A note says so. The server heard nothing: its session stays, with
@@ -135,21 +145,56 @@ impl World {
         }
         let (client, server) = (c.client, c.server);
         self.end_lets_go(conn, Side::Client);
-        let waited = crate::time::span(SimDuration(self.now.0.saturating_sub(at.0)));
-        let (server, client) = (&self.hosts[server].info.name, &self.hosts[client].info.label);
-        // Telnet has no timer of its own: the operating system's TCP is what gives up.
-        let who = if by_tcp { "TCP on " } else { "" };
         let text = match broke {
-            Broke::Cut(verb) => format!(
-                "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {waited} without an answer, {who}{client} gives up; {server} is told nothing."
-            ),
-            Broke::Down(down) => format!(
-                "The connection to {server} broke: {} went down, and nothing has crossed it since. After {waited} without an answer, {who}{client} gives up.",
-                self.hosts[down].info.name
-            ),
+            Broke::Cut(verb) => {
+                let waited = crate::time::span(SimDuration(self.now.0.saturating_sub(at.0)));
+                let (server, client) = (&self.hosts[server].info.name, &self.hosts[client].info.label);
+                // Telnet has no timer of its own: the operating system's TCP is what gives up.
+                let who = if by_tcp { "TCP on " } else { "" };
+                format!(
+                    "The connection to {server} broke as {verb} was sent: {verb} never arrived. After {waited} without an answer, {who}{client} gives up; {server} is told nothing."
+                )
+            }
+            // Told apart from the client's own timeout only by TCP giving up: by its own
+            // timer the client cannot tell an outage that will end from one that will not.
+            Broke::Down(down) if by_tcp => {
+                let (server, client, down) = (
+                    &self.hosts[server].info.name,
+                    &self.hosts[client].info.name,
+                    &self.hosts[down].info.name,
+                );
+                format!(
+                    "The connection to {server} broke: {down} went down, and nothing has crossed it since. After sending for 15 minutes without an acknowledgement, TCP on {client} gives up."
+                )
+            }
+            Broke::Down(down) => self.timed_out_text(conn, down),
         };
-        self.conn_note(self.conns[conn.0].client, conn, text);
+        self.conn_note(client, conn, text);
         self.report_outcome(conn);
+    }
+
+    /// The client of `conn` closes by its own timer: when an outage had held up what it sent
+    /// or what it waits for, a note says so, in the same words whether or not the outage is
+    /// over by then (the client cannot tell).
+    pub(super) fn client_timed_out(&mut self, conn: ConnId) {
+        let c = &self.conns[conn.0];
+        if let (Some(down), true) = (c.outage, c.ends[0].machine.is_some()) {
+            let (client, text) = (c.client, self.timed_out_text(conn, down));
+            self.conn_note(client, conn, text);
+        }
+    }
+
+    /// "The connection broke": the client of `conn` gives up by its own timer, `down` having
+    /// gone down, with how long since it last sent.
+    fn timed_out_text(&self, conn: ConnId, down: HostId) -> String {
+        let c = &self.conns[conn.0];
+        let since = c.last_sent[super::idx(Side::Client)];
+        let waited = crate::time::span(SimDuration(self.now.0.saturating_sub(since.0)));
+        let (server, client, down) =
+            (&self.hosts[c.server].info.name, &self.hosts[c.client].info.name, &self.hosts[down].info.name);
+        format!(
+            "The connection to {server} broke: {down} went down, and no answer came for {waited}. {client} gives up."
+        )
     }
 
     /// `side` sends on dead connection `conn`. After an outage, when the other end has let
@@ -159,9 +204,16 @@ impl World {
     pub(super) fn sent_on_dead(&mut self, conn: ConnId, side: Side) {
         let c = &self.conns[conn.0];
         let peer_gone = if side == Side::Client { c.server_gone } else { c.client_gone };
-        if peer_gone && matches!(c.dead, Some((Broke::Down(_), _))) {
+        if matches!(c.dead, Some((Broke::Down(_), _))) {
             let (me, peer) = self.ends_of(conn, side);
-            if let Some(at) = self.net.resent(me, peer, self.now, TCP_GIVE_UP) {
+            // Sent into the outage: said as anything sent into one is.
+            if let Some(down) = [me, peer].into_iter().find(|&h| self.net.is_down(h, self.now)) {
+                self.note_unacknowledged(conn, side, down);
+                self.conns[conn.0].resending[super::idx(side)] = SimTime(u64::MAX);
+            }
+            // Whether the other end is there is known when this leaves: a reset is decided
+            // then (an end that lets go while this is on its way is not seen).
+            if let (true, Some((at, _))) = (peer_gone, self.net.resent(me, peer, self.now, TCP_GIVE_UP)) {
                 let back = self.net.transmit(peer, me, at).at;
                 return self.schedule(back, Action::Reset { conn, side });
             }
@@ -231,7 +283,7 @@ impl World {
     }
 
     /// `side`'s end of dead connection `conn` is gone; once both are, so is the connection.
-    fn end_lets_go(&mut self, conn: ConnId, side: Side) {
+    pub(super) fn end_lets_go(&mut self, conn: ConnId, side: Side) {
         let c = &mut self.conns[conn.0];
         match side {
             Side::Client => c.client_gone = true,

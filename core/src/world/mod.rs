@@ -184,6 +184,12 @@ struct Conn {
     /// last copy that gets through): a segment sent before then is in the same outage.
     #[cfg(feature = "pop3")]
     resending: [SimTime; 2],
+    /// The host that was down when something sent on it last went unacknowledged.
+    #[cfg(feature = "pop3")]
+    outage: Option<HostId>,
+    /// When each side last sent bytes on it.
+    #[cfg(feature = "pop3")]
+    last_sent: [SimTime; 2],
     /// The client's end has given up on it (a dead connection): only the server's is left.
     client_gone: bool,
     /// The server's end has given up on it (a dead connection): only the client's is left.
@@ -908,7 +914,7 @@ impl World {
             // The end gave up by its own timer before TCP would have, or the connection
             // closed otherwise.
             #[cfg(feature = "pop3")]
-            Action::GiveUp { conn, side } => {
+            Action::GiveUp { conn, side } | Action::Reset { conn, side } => {
                 let c = &self.conns[conn.0];
                 !c.open || if *side == Side::Client { c.client_gone } else { c.server_gone }
             }
@@ -1238,6 +1244,10 @@ impl World {
             dead: None,
             #[cfg(feature = "pop3")]
             resending: [SimTime::ZERO; 2],
+            #[cfg(feature = "pop3")]
+            outage: None,
+            #[cfg(feature = "pop3")]
+            last_sent: [SimTime::ZERO; 2],
             client_gone: false,
             server_gone: false,
             inbox: Vec::new(),
@@ -1501,35 +1511,43 @@ impl World {
         let (a, b) = if side == Side::Client { (c.client, c.server) } else { (c.server, c.client) };
         c.ends[idx(side)].in_flight += 1;
         #[cfg(feature = "pop3")]
-        if self.cut_as_sent(conn, side, b, &bytes, kind.as_ref()) {
-            return;
-        }
-        let t = self.net.transmit(a, b, self.now);
-        if self.net.is_down(a, self.now) || self.net.is_down(b, t.at) {
-            // One end is down: nothing acknowledges the segment.
-            #[cfg(feature = "pop3")]
-            return self.unacknowledged(conn, side, Some((bytes, kind)));
-            // Without the engine's `pop3` feature (whose lessons never take a host down
-            // mid-session: `core/build.rs`), both ends lose the connection after 30 s.
-            #[cfg(not(feature = "pop3"))]
-            {
+        let at = {
+            self.conns[conn.0].last_sent[idx(side)] = self.now;
+            if self.cut_as_sent(conn, side, b, &bytes, kind.as_ref()) {
+                return;
+            }
+            match self.net.resent(a, b, self.now, cut::TCP_GIVE_UP) {
+                Some((at, 0)) => at,
+                // One end is down: nothing acknowledges the segment.
+                resent => return self.unacknowledged(conn, side, Some((bytes, kind)), resent.map(|r| r.0)),
+            }
+        };
+        // Without the engine's `pop3` feature (whose lessons never take a host down
+        // mid-session: `core/build.rs`), both ends lose the connection after 30 s.
+        #[cfg(not(feature = "pop3"))]
+        let at = {
+            let t = self.net.transmit(a, b, self.now);
+            if self.net.is_down(a, self.now) || self.net.is_down(b, t.at) {
                 let at = self.now.plus(CONNECT_TIMEOUT);
                 self.conns[conn.0].ends[idx(side)].in_flight -= 1;
                 return self.schedule(at, Action::Broken { conn, side });
             }
-        }
-        let at = self.in_order(conn, side, t.at);
+            t.at
+        };
+        let at = self.in_order(conn, side, at);
         self.schedule(at, Action::Bytes { conn, from: side, bytes, kind, sent: self.now });
     }
 
     /// `side` closes `conn`: its FIN is on its way to the other end.
     fn close_from(&mut self, conn: ConnId, side: Side) {
         let (a, b) = self.ends_of(conn, side);
-        let at = self.net.transmit(a, b, self.now).at;
         #[cfg(feature = "pop3")]
-        if self.net.is_down(a, self.now) || self.net.is_down(b, at) {
-            return self.unacknowledged(conn, side, None);
-        }
+        let at = match self.net.resent(a, b, self.now, cut::TCP_GIVE_UP) {
+            Some((at, 0)) => at,
+            resent => return self.unacknowledged(conn, side, None, resent.map(|r| r.0)),
+        };
+        #[cfg(not(feature = "pop3"))]
+        let at = self.net.transmit(a, b, self.now).at;
         let at = self.in_order(conn, side, at);
         self.schedule(at, Action::CloseArrives { conn, from: side, sent: self.now });
     }
@@ -1615,14 +1633,23 @@ impl World {
                 // An end of a dead connection gives up on it: the client when no answer
                 // came, the server by its inactivity timer.
                 #[cfg(feature = "pop3")]
-                Output::Close if self.conns[conn.0].is_dead() => match side {
-                    Side::Client => self.client_gives_up(conn, false),
-                    Side::Server => self.dead_end_closes(conn),
+                Output::Close if self.conns[conn.0].is_dead() => match (side, answers) {
+                    (Side::Client, None) => self.client_gives_up(conn, false),
+                    (Side::Server, None) => self.dead_end_closes(conn),
+                    // It closes after answering (a QUIT): its answer and its close are lost.
+                    (_, Some(_)) => self.end_lets_go(conn, side),
                 },
                 // After its 221 the server closes the channel (RFC 5321 §4.1.1.10), as it
                 // does after a 421; the client closes too, and whichever close arrives
                 // first ends the connection.
-                Output::Close => self.close_from(conn, side),
+                Output::Close => {
+                    // A client that closes by its own timer, during or after an outage.
+                    #[cfg(feature = "pop3")]
+                    if side == Side::Client && answers.is_none() {
+                        self.client_timed_out(conn);
+                    }
+                    self.close_from(conn, side)
+                }
             }
         }
         self.arm(conn, side);

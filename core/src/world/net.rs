@@ -112,11 +112,13 @@ impl Network {
         Transmit { at: at.plus(latency), retransmissions }
     }
 
-    /// A segment that `from` sends to `to` at `now` while one of them is down is not
-    /// acknowledged, so TCP sends it again: after [`INITIAL_RTO`], then twice as long each
-    /// time (RFC 6298 §5.5), at most [`MAX_RTO`] apart, until a copy leaves and arrives
-    /// while both hosts are up. When that copy arrives, or `None` when TCP gives up first
-    /// (`give_up` after `now`: the copies sent by then all fell into an outage).
+    /// A segment that `from` sends to `to` at `now`, [`transmit`](Network::transmit)ted,
+    /// except that while one of them is down it is not acknowledged, so TCP sends it again:
+    /// after [`INITIAL_RTO`], then twice as long each time (RFC 6298 §5.5), at most
+    /// [`MAX_RTO`] apart, until a copy leaves and arrives while both hosts are up. When that
+    /// copy arrives and how many copies went before it (0: the first got through), or
+    /// `None` when TCP gives up first (`give_up` after `now`: every copy sent by then fell
+    /// into an outage).
     #[cfg(feature = "pop3")]
     pub fn resent(
         &mut self,
@@ -124,17 +126,18 @@ impl Network {
         to: HostId,
         now: SimTime,
         give_up: SimDuration,
-    ) -> Option<SimTime> {
-        let (mut at, mut rto) = (now, INITIAL_RTO);
+    ) -> Option<(SimTime, u32)> {
+        let (mut at, mut rto, mut copies) = (now, INITIAL_RTO, 0);
         while at.0 - now.0 < give_up.0 {
             if !self.is_down(from, at) {
                 let t = self.transmit(from, to, at);
                 if !self.is_down(to, t.at) {
-                    return Some(t.at);
+                    return Some((t.at, copies));
                 }
             }
             at = at.plus(rto);
             rto = SimDuration((rto.0 * 2).min(MAX_RTO.0));
+            copies += 1;
         }
         None
     }
@@ -156,17 +159,17 @@ mod tests {
         // (outages of the receiver in ms, sent at in s, arrives): copies at 0, 1, 3, 7, 15,
         // 31, 63, 127, 247, 367 … 847 s after it was sent (a timeout doubling to at most
         // 120 s), the link's 30 ms after the first copy that finds both hosts up.
-        let cases: &[(&[(u64, u64)], u64, Option<SimTime>)] = &[
-            (&[], 10, Some(ms(10_030))),
-            (&[(0, 10_000)], 0, Some(ms(15_030))),
-            (&[(0, 10_000)], 5, Some(ms(12_030))),
-            (&[(0, 60_000)], 0, Some(ms(63_030))),
-            (&[(0, 600_000)], 0, Some(ms(607_030))),
+        let cases: &[(&[(u64, u64)], u64, Option<(SimTime, u32)>)] = &[
+            (&[], 10, Some((ms(10_030), 0))),
+            (&[(0, 10_000)], 0, Some((ms(15_030), 4))),
+            (&[(0, 10_000)], 5, Some((ms(12_030), 3))),
+            (&[(0, 60_000)], 0, Some((ms(63_030), 6))),
+            (&[(0, 600_000)], 0, Some((ms(607_030), 11))),
             // The last copy, at 847 s, falls into the outage too: TCP gives up at 900 s.
             (&[(0, 850_000)], 0, None),
             (&[(0, 3_600_000)], 100, None),
             // Up at 7 s, but the copy sent then arrives at 7.030 s, when it is down again.
-            (&[(0, 7_000), (7_010, 20_000)], 0, Some(ms(31_030))),
+            (&[(0, 7_000), (7_010, 20_000)], 0, Some((ms(31_030), 5))),
         ];
         for &(downs, sent, want) in cases {
             for down in [1, 0] {
@@ -177,7 +180,7 @@ mod tests {
                 let got = n.resent(0, 1, SimTime::from_secs(sent), give_up);
                 // With the sender down, what matters is when a copy leaves.
                 let want = match (down, downs) {
-                    (0, [.., (7_010, _)]) => Some(ms(7_030)),
+                    (0, [.., (7_010, _)]) => Some((ms(7_030), 3)),
                     _ => want,
                 };
                 assert_eq!(got, want, "host {down} down over {downs:?}, sent at {sent} s");
