@@ -1414,3 +1414,26 @@ fn a_client_gives_up_by_its_own_timer_in_an_outage_whether_or_not_it_ends_later(
         }
     }
 }
+
+#[test]
+#[cfg(feature = "pop3")]
+fn a_server_that_closes_after_answering_quit_into_an_outage_is_not_said_to_time_out() {
+    // The QUIT arrives at 10.030 s; the laptop is down from 10.031 s for an hour, so the
+    // 221 and the close are sent again in vain. The server let go after answering, not by
+    // its inactivity timer.
+    let (mut w, _) = standard_world();
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    w.advance_to(SimTime::from_secs(10)).unwrap();
+    w.down(laptop, SimTime::from_millis(10_031), SimTime::from_secs(3600));
+    w.write(conn, b"QUIT\r\n").unwrap();
+    w.run_until_idle().unwrap();
+    let notes = notes_of(&w);
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert_eq!((notes[0].0, notes[0].1.as_str()), (10_030, "mx.example.net"));
+    assert!(notes[0].2.starts_with("No acknowledgement: laptop.example.org is down. TCP on mx.example.net"));
+    assert!(!String::from_utf8_lossy(w.received(conn)).contains("221"));
+    // The person's telnet, which has no timer, still holds its end: nothing told it.
+    assert!(w.is_open(conn));
+}
