@@ -74,6 +74,11 @@
 //!   `world::TCP_GIVE_UP`); the server, told nothing, only when its inactivity timer runs
 //!   out. `times N` as for `reply`. With the `pop3` feature only (else a `cut` line needs
 //!   the full app).
+//! - `down`: a connection to the host times out. What is sent on a connection already open,
+//!   to it or from it, TCP sends again until the host is back (`world::net::Network::resent`);
+//!   a window that outlasts TCP breaks the connection as `cut` does. With the `pop3` feature
+//!   (without it, such a connection breaks after 30 s: `core/build.rs` sends a lesson whose
+//!   window starts after `0s` to the full app).
 //!
 //! What is checked once every line is read: every host referred to exists; host names
 //! and addresses are unique; the resolver is a dns host that runs a `dns` service; mail
