@@ -626,6 +626,12 @@ pub const LIVE: &[Explanation] = &[
         "RFC 6298 §5.5, §2.5; RFC 1122 §4.2.3.5; RFC 5321 §4.5.3.2",
     ),
     e(
+        "reset",
+        "Too late: the connection was closed",
+        "This arrived after the program at this end had closed the connection: its timer ran out while a host was down, and its goodbye (an SMTP server's 421) was still on its way, sent again by TCP. Nothing reads what arrives now. The host's TCP answers with a reset (RST) instead, and the other end's connection ends at once (telnet: \"Connection closed by foreign host\", a program: \"Connection reset by peer\"). What was sent is lost: a message without its final dot is not delivered, so the sender must send it again.",
+        "RFC 1122 §4.2.2.13; RFC 9293 §3.5.2; RFC 5321 §4.5.3.2.7",
+    ),
+    e(
         "broken",
         "The connection broke",
         "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer, and one that sends after the outage, to an end that gave up meanwhile, gets a reset (RST) back. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
@@ -674,6 +680,7 @@ fn live_note(text: &[u8]) -> Option<&'static Explanation> {
         ("telnet: could not resolve ", "telnet-resolve"),
         ("No answer from ", "connect-timeout"),
         ("No acknowledgement: ", "resend"),
+        ("Arrived after ", "reset"),
         ("The connection with ", "broken"),
         ("The connection to ", "broken"),
         ("Nothing more came from ", "inactive"),

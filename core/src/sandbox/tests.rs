@@ -680,6 +680,16 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
         ),
         (&[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP"], "No acknowledgement: ", "resend"),
         (
+            &[open, "fault down mx.example.net from 0s to 10m", "type 1 NOOP", "wait 20m"],
+            "Arrived after ",
+            "reset",
+        ),
+        (
+            &[open, "fault down mx.example.net from 0s to 10m", "type 1 NOOP", "wait 20m"],
+            "The connection to mx.example.net broke: mx.example.net answers with a reset",
+            "broken",
+        ),
+        (
             &[open, "fault down mx.example.net from 0s to 1h", "type 1 NOOP", "wait 15m"],
             "The connection to mx.example.net broke: mx.example.net went down",
             "broken",
@@ -961,28 +971,34 @@ fn a_host_down_mid_session_is_sent_to_again_until_it_is_back_or_tcp_gives_up() {
     };
     // Down for 10 minutes: the NOOP typed at 2 s is sent again until a copy gets through
     // (at 609 s). The server's inactivity timer ran out meanwhile (at 300 s): its 421 and
-    // its close, sent again too, arrive after the NOOP.
+    // its close are still being sent again, and what arrives after it closed is read by
+    // nobody: its TCP answers with a reset, and the connection is gone at both ends.
     let s = sandbox(&[open, "fault down mx.example.net from 0s to 10m", "type 1 NOOP", "wait 20m"]);
     let notes = conn_notes(&s);
     let s10 = notes.clone();
-    assert_eq!(notes.len(), 2, "{notes:#?}");
+    assert_eq!(notes.len(), 4, "{notes:#?}");
     assert_eq!((notes[0].0, notes[0].1.as_str()), (2, "laptop.example.org"));
     assert!(
         notes[0].2.starts_with("No acknowledgement: mx.example.net is down. TCP on laptop.example.org sends")
     );
     assert_eq!((notes[1].0, notes[1].1.as_str()), (300, "mx.example.net"));
-    assert!(
-        notes[1].2.starts_with("No acknowledgement: mx.example.net itself is down. TCP on mx.example.net")
+    assert!(notes[1].2.starts_with("No acknowledgement: mx.example.net is down, cut off from the network"));
+    assert_eq!((notes[2].0, notes[2].1.as_str()), (609, "mx.example.net"));
+    assert_eq!(
+        notes[2].2,
+        "Arrived after mx.example.net had closed the connection: `NOOP` from laptop.example.org. Nothing reads it: TCP on mx.example.net answers with a reset (RST)."
     );
-    let t = s.trace();
-    let noop = t.events.iter().find(|e| e.text() == "NOOP\r\n").unwrap();
-    assert_eq!(noop.at.0 / 1_000_000, 609);
-    assert!(received(&s, 1).contains("421 4.4.2"), "{}", received(&s, 1));
+    assert_eq!((notes[3].0, notes[3].1.as_str()), (609, "laptop.example.org"));
+    assert_eq!(
+        notes[3].2,
+        "The connection to mx.example.net broke: mx.example.net answers with a reset (RST), as it had closed the connection. laptop.example.org closes it too."
+    );
+    assert!(!received(&s, 1).contains("421"), "{}", received(&s, 1));
     assert!(!s.is_open(1));
     // The laptop itself down: the same, said of it.
     let s = sandbox(&[open, "fault down laptop.example.org from 0s to 10m", "type 1 NOOP", "wait 20m"]);
     let notes = conn_notes(&s);
-    assert!(notes[0].2.starts_with("No acknowledgement: laptop.example.org itself is down."), "{notes:#?}");
+    assert!(notes[0].2.starts_with("No acknowledgement: laptop.example.org is down, cut off"), "{notes:#?}");
     assert!(notes[1].2.starts_with("No acknowledgement: laptop.example.org is down. TCP on mx.example.net"));
     // Down for an hour: nothing gets through. The server ends its session by its own timer;
     // telnet has none, so the laptop hears only when its TCP gives up, 15 minutes on.

@@ -123,10 +123,15 @@ impl World {
         }
         let (me, _) = self.ends_of(conn, side);
         let (me_name, down_name) = (&self.hosts[me].info.name, &self.hosts[down].info.name);
-        let who = if down == me { format!("{me_name} itself") } else { down_name.clone() };
-        let text = format!(
-            "No acknowledgement: {who} is down. TCP on {me_name} sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
-        );
+        let text = if down == me {
+            format!(
+                "No acknowledgement: {me_name} is down, cut off from the network, so what it sends does not get out. Its TCP sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until it is back, for 15 minutes at most."
+            )
+        } else {
+            format!(
+                "No acknowledgement: {down_name} is down. TCP on {me_name} sends it again 1 s later, then after 2, 4, 8 s … (twice as long each time, at most 2 minutes), until {down_name} is back, for 15 minutes at most."
+            )
+        };
         self.conn_note(me, conn, text);
     }
 
@@ -227,21 +232,56 @@ impl World {
     pub(super) fn reset_arrives(&mut self, conn: ConnId, side: Side) {
         let c = &self.conns[conn.0];
         let gone = if side == Side::Client { c.client_gone } else { c.server_gone };
-        let Some((Broke::Down(down), _)) = c.dead.clone() else { return };
         if !c.open || gone {
             return;
         }
+        let why = match &c.dead {
+            Some((Broke::Down(down), _)) => {
+                format!("gave the connection up while {} was down", self.hosts[*down].info.name)
+            }
+            _ => "had closed the connection".to_string(),
+        };
         let (me, peer) = self.ends_of(conn, side);
         self.end_lets_go(conn, side);
         let (me_name, peer_name) = (&self.hosts[me].info.name, &self.hosts[peer].info.name);
         let text = format!(
-            "The connection to {peer_name} broke: {peer_name} answers with a reset (RST), as it gave the connection up while {} was down. {me_name} closes it too.",
-            self.hosts[down].info.name
+            "The connection to {peer_name} broke: {peer_name} answers with a reset (RST), as it {why}. {me_name} closes it too."
         );
         self.conn_note(me, conn, text);
         if side == Side::Client {
             self.report_outcome(conn);
         }
+    }
+
+    /// Bytes from `from` arrive on `conn` after that end let go, or, on a connection an
+    /// outage held up, after the program at the other end closed it (its timer ran out, and
+    /// its close is still being sent again): nothing reads them. A host whose program has
+    /// closed answers with a reset (RST, RFC 1122 §4.2.2.13, RFC 9293 §3.5.2) and lets go; a
+    /// note there says what arrived. True when so (the bytes go no further).
+    pub(super) fn arrives_after_close(&mut self, conn: ConnId, from: Side, bytes: &[u8]) -> bool {
+        let to = super::other(from);
+        let c = &self.conns[conn.0];
+        if if to == Side::Client { c.client_gone } else { c.server_gone } {
+            return true;
+        }
+        // Only where an outage held things up: elsewhere what crosses a close (a reply in
+        // flight as its client closes) is shown as it arrives, as the lessons tell it.
+        let closed = c.ends[super::idx(to)].machine.as_ref().is_some_and(|m| m.is_closed());
+        if !closed || (c.outage.is_none() && c.dead.is_none()) {
+            return false;
+        }
+        let (host, peer) = self.ends_of(conn, to);
+        self.end_lets_go(conn, to);
+        let line = String::from_utf8_lossy(bytes.split(|&b| b == b'\n').next().unwrap_or_default());
+        let line: String = line.trim_end().chars().take(60).collect();
+        let (host_name, peer_name) = (&self.hosts[host].info.name, &self.hosts[peer].info.name);
+        let text = format!(
+            "Arrived after {host_name} had closed the connection: `{line}` from {peer_name}. Nothing reads it: TCP on {host_name} answers with a reset (RST)."
+        );
+        self.conn_note(host, conn, text);
+        let back = self.net.transmit(host, peer, self.now).at;
+        self.schedule(back, Action::Reset { conn, side: from });
+        true
     }
 
     /// TCP on the server of dead connection `conn` gives up: what the server sent went

@@ -1395,6 +1395,11 @@ impl World {
             return;
         }
         c.ends[idx(from)].in_flight = c.ends[idx(from)].in_flight.saturating_sub(1);
+        #[cfg(feature = "pop3")]
+        if self.arrives_after_close(conn, from, &bytes) {
+            return;
+        }
+        let c = &mut self.conns[conn.0];
         if let Some(EventKind::Tls { flight, size }) = kind {
             return self.tls_arrives(conn, from, flight, size, sent);
         }
