@@ -650,10 +650,34 @@ pub const LIVE: &[Explanation] = &[
         "RFC 1035 §4.2.1; RFC 5321 §5.1, §4.5.4.1",
     ),
     e(
-        "fault",
-        "A fault, from this moment on",
-        "Injected in the sandbox, and written as a teacher writes it in a lesson's world (its times count from the moment it was injected): `down` the host answers nothing, as if switched off or cut off the network, until the time given; `greylist` the server turns a new sender away once with a 4xx reply and takes the message when it is tried again later; `full` the mailbox is over its quota; `reply` the server answers that command with that code; `cut` the connection breaks as that command is sent. A 4xx reply says try again later, a 5xx gives up.",
-        "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647",
+        "fault-down",
+        "A fault: a host goes down",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world (its times count from the moment it was injected). Until the time given the host is cut off from the network: it answers nothing, not even a new connection, which a client gives up on after its connect timeout (here 30 s). What it runs keeps running, its timers too. On a connection already open, what either end sends is not acknowledged, so TCP sends it again, waiting twice as long each time: it arrives once the host is back, or TCP gives up after about 15 minutes. A mail server with a message for that host keeps the message and tries again later.",
+        "RFC 9293 §3.8.3; RFC 6298 §5.5; RFC 5321 §4.5.4.1",
+    ),
+    e(
+        "fault-greylist",
+        "A fault: the server greylists",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world. The server turns each new combination of client, sender and recipient away once, with 451 4.7.1: a temporary refusal, \"try again later\". Tried again after the delay, the message is taken. A real mail server keeps the message and tries again; a program that sends spam once and moves on does not: that is the point.",
+        "RFC 6647; RFC 5321 §4.2.1, §4.5.4.1",
+    ),
+    e(
+        "fault-full",
+        "A fault: a full mailbox",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world. The mailbox is over its quota: its server refuses mail for it at RCPT with 452 4.2.2, a temporary failure. The sender's server keeps the message and tries again later, and bounces it if the mailbox is still full when it gives up.",
+        "RFC 5321 §4.2.1, §4.5.4.1; RFC 3463 §3.3",
+    ),
+    e(
+        "fault-reply",
+        "A fault: a reply chosen for a command",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world. The server answers that command with the reply given instead of its own, as a server does when a policy or a problem says so. A 4xx reply says try again later: a mail server keeps the message and tries again. A 5xx says no: the sender gives up, and the message bounces. 421 also closes the connection.",
+        "RFC 5321 §4.2.1, §4.3.2",
+    ),
+    e(
+        "fault-cut",
+        "A fault: a connection that breaks",
+        "Injected in the sandbox, and written as a teacher writes it in a lesson's world. The connection breaks as the client sends that command, as when a laptop is closed or a Wi-Fi is lost: the command never arrives, and nothing crosses any more. Neither end is told: each finds out by its own timer, the client when no answer comes, the server when its inactivity timer runs out.",
+        "RFC 9293 §3.8.3; RFC 5321 §4.5.3.2",
     ),
 ];
 
@@ -689,6 +713,23 @@ fn live_note(text: &[u8]) -> Option<&'static Explanation> {
     ]
     .into_iter()
     .find_map(|(start, key)| text.starts_with(start.as_bytes()).then_some(key))?;
+    // A fault, by what it does (`sandbox::fault_words`).
+    // A fault, by what it does: the first two words of `sandbox::fault_words` (what follows
+    // may quote a reply's text).
+    let key = match (key, text.get(crate::sandbox::FAULT_NOTE.len()..)) {
+        ("fault", Some(words)) => {
+            let mut words = words.split(|&b| b == b' ');
+            match (words.next().unwrap_or_default(), words.next().unwrap_or_default()) {
+                (b"the", b"mailbox") => "fault-full",
+                (b"a", b"connection") => "fault-cut",
+                (_, b"goes") => "fault-down",
+                (_, b"greylists:") => "fault-greylist",
+                (_, b"answers") => "fault-reply",
+                _ => return None,
+            }
+        }
+        (key, _) => key,
+    };
     LIVE.iter().find(|x| x.key == key)
 }
 

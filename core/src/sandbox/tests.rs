@@ -665,7 +665,12 @@ fn what_became_of_a_connection_is_explained_not_just_noted() {
     // (what the student did, how the World's note begins, the explanation it gets)
     let open = "open laptop.example.org mx.example.net 25";
     let cases: &[(&[&str], &str, &str)] = &[
-        (&["fault down mx.example.net from 0s to 1h"], FAULT_NOTE, "fault"),
+        (&["fault down mx.example.net from 0s to 1h"], FAULT_NOTE, "fault-down"),
+        (&["fault greylist mx.example.net"], FAULT_NOTE, "fault-greylist"),
+        (&["fault full bob@example.net"], FAULT_NOTE, "fault-full"),
+        (&["fault cut mx.example.net 25 before QUIT"], FAULT_NOTE, "fault-cut"),
+        // Its text says "goes down": told by what the fault is, not by the words it quotes.
+        (&["fault reply mx.example.net RCPT 450 \"The server goes down soon\""], FAULT_NOTE, "fault-reply"),
         (&["fault down ns.example.org from 0s to 1h", open], "telnet: could not resolve", "telnet-resolve"),
         (&["fault down ns.example.org from 0s to 1h", open], "No answer: the DNS resolver", "dns-timeout"),
         (
