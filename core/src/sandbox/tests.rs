@@ -991,7 +991,7 @@ fn a_host_down_mid_session_is_sent_to_again_until_it_is_back_or_tcp_gives_up() {
     assert_eq!((notes[2].0, notes[2].1.as_str()), (609, "mx.example.net"));
     assert_eq!(
         notes[2].2,
-        "Arrived after mx.example.net had closed the connection: `NOOP` from laptop.example.org. Nothing reads it: TCP on mx.example.net answers with a reset (RST)."
+        "Arrived after mx.example.net had closed the connection: “NOOP”, from laptop.example.org. Nothing reads it: TCP on mx.example.net answers with a reset (RST)."
     );
     assert_eq!((notes[3].0, notes[3].1.as_str()), (609, "laptop.example.org"));
     assert_eq!(

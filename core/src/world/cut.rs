@@ -276,7 +276,7 @@ impl World {
         let line: String = line.trim_end().chars().take(60).collect();
         let (host_name, peer_name) = (&self.hosts[host].info.name, &self.hosts[peer].info.name);
         let text = format!(
-            "Arrived after {host_name} had closed the connection: `{line}` from {peer_name}. Nothing reads it: TCP on {host_name} answers with a reset (RST)."
+            "Arrived after {host_name} had closed the connection: “{line}”, from {peer_name}. Nothing reads it: TCP on {host_name} answers with a reset (RST)."
         );
         self.conn_note(host, conn, text);
         let back = self.net.transmit(host, peer, self.now).at;

@@ -1400,7 +1400,7 @@ fn a_client_gives_up_by_its_own_timer_in_an_outage_whether_or_not_it_ends_later(
             // nothing reads it, and mx's TCP answers with a reset. The retry is a new session.
             assert_eq!(
                 at(
-                    "Arrived after mx.example.net had closed the connection: `MAIL FROM:<alice@example.org> SIZE=416` from smtp.example.org."
+                    "Arrived after mx.example.net had closed the connection: “MAIL FROM:<alice@example.org> SIZE=416”, from smtp.example.org."
                 ),
                 Some((607_618, "mx.example.net")),
                 "{notes:#?}"
