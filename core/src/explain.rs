@@ -628,7 +628,7 @@ pub const LIVE: &[Explanation] = &[
     e(
         "reset",
         "Too late: the connection was closed",
-        "This arrived after the program at this end had closed the connection: its timer ran out while a host was down, and its goodbye (an SMTP server's 421) was still on its way, sent again by TCP. Nothing reads what arrives now. The host's TCP answers with a reset (RST) instead, and the other end's connection ends at once (telnet: \"Connection closed by foreign host\", a program: \"Connection reset by peer\"). What was sent is lost: a message without its final dot is not delivered, so the sender must send it again.",
+        "This arrived after the program at this end had closed the connection: its timer ran out while a host was down, and its goodbye (an SMTP server's 421, its close) was still on its way, sent again by TCP. Nothing reads what arrives now. The host's TCP answers with a reset (RST) instead, and the other end's connection ends at once (telnet: \"Connection closed by foreign host\", a program: \"Connection reset by peer\"). What was sent is lost: a command gets no reply, and a message without its final dot is not delivered, so the sender must send it again.",
         "RFC 1122 §4.2.2.13; RFC 9293 §3.5.2; RFC 5321 §4.5.3.2.7",
     ),
     e(
@@ -713,7 +713,6 @@ fn live_note(text: &[u8]) -> Option<&'static Explanation> {
     ]
     .into_iter()
     .find_map(|(start, key)| text.starts_with(start.as_bytes()).then_some(key))?;
-    // A fault, by what it does (`sandbox::fault_words`).
     // A fault, by what it does: the first two words of `sandbox::fault_words` (what follows
     // may quote a reply's text).
     let key = match (key, text.get(crate::sandbox::FAULT_NOTE.len()..)) {

@@ -1000,6 +1000,8 @@ fn a_host_down_mid_session_is_sent_to_again_until_it_is_back_or_tcp_gives_up() {
     );
     assert!(!received(&s, 1).contains("421"), "{}", received(&s, 1));
     assert!(!s.is_open(1));
+    // The 421 and the close still being sent again wake nothing up: the connection is gone.
+    assert_eq!(s.next_wakeup(), None);
     // The laptop itself down: the same, said of it.
     let s = sandbox(&[open, "fault down laptop.example.org from 0s to 10m", "type 1 NOOP", "wait 20m"]);
     let notes = conn_notes(&s);

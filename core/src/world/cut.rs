@@ -235,6 +235,10 @@ impl World {
         if !c.open || gone {
             return;
         }
+        // A program that had closed its end already (its own timer) has said so: it just lets go.
+        if c.ends[super::idx(side)].machine.as_ref().is_some_and(|m| m.is_closed()) {
+            return self.end_lets_go(conn, side);
+        }
         let why = match &c.dead {
             Some((Broke::Down(down), _)) => {
                 format!("gave the connection up while {} was down", self.hosts[*down].info.name)
@@ -264,19 +268,22 @@ impl World {
         if if to == Side::Client { c.client_gone } else { c.server_gone } {
             return true;
         }
-        // Only where an outage held things up: elsewhere what crosses a close (a reply in
-        // flight as its client closes) is shown as it arrives, as the lessons tell it.
+        // Only while the closed end's own goodbye is still being sent again (or the
+        // connection is dead): elsewhere what crosses a close (a reply in flight as its client
+        // closes) is shown as it arrives, as the lessons tell it.
         let closed = c.ends[super::idx(to)].machine.as_ref().is_some_and(|m| m.is_closed());
-        if !closed || (c.outage.is_none() && c.dead.is_none()) {
+        let held_up = self.now < c.resending[super::idx(to)] || matches!(c.dead, Some((Broke::Down(_), _)));
+        if !closed || !held_up {
             return false;
         }
         let (host, peer) = self.ends_of(conn, to);
         self.end_lets_go(conn, to);
         let line = String::from_utf8_lossy(bytes.split(|&b| b == b'\n').next().unwrap_or_default());
         let line: String = line.trim_end().chars().take(60).collect();
+        let line = if line.is_empty() { "TLS data".to_string() } else { format!("“{line}”") };
         let (host_name, peer_name) = (&self.hosts[host].info.name, &self.hosts[peer].info.name);
         let text = format!(
-            "Arrived after {host_name} had closed the connection: “{line}”, from {peer_name}. Nothing reads it: TCP on {host_name} answers with a reset (RST)."
+            "Arrived after {host_name} had closed the connection: {line}, from {peer_name}. Nothing reads it: TCP on {host_name} answers with a reset (RST)."
         );
         self.conn_note(host, conn, text);
         let back = self.net.transmit(host, peer, self.now).at;

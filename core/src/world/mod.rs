@@ -913,6 +913,15 @@ impl World {
             Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
             // The end gave up by its own timer before TCP would have, or the connection
             // closed otherwise.
+            // What is still on its way on a connection that has ended (sent again through an
+            // outage, and a reset ended it first).
+            #[cfg(feature = "pop3")]
+            Action::Bytes { conn, from, .. } => {
+                let c = &self.conns[conn.0];
+                !c.open || if *from == Side::Server { c.client_gone } else { c.server_gone }
+            }
+            #[cfg(feature = "pop3")]
+            Action::CloseArrives { conn, .. } => !self.conns[conn.0].open,
             #[cfg(feature = "pop3")]
             Action::GiveUp { conn, side } | Action::Reset { conn, side } => {
                 let c = &self.conns[conn.0];

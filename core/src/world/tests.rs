@@ -1407,6 +1407,11 @@ fn a_client_gives_up_by_its_own_timer_in_an_outage_whether_or_not_it_ends_later(
             );
             assert_eq!(mails.len(), 1, "{mails:?}");
             assert!(!notes.iter().any(|(_, _, n)| n.contains("nothing has crossed")), "{notes:#?}");
+            // The relay's client, which had given up and said so, is not told a second time.
+            assert!(
+                !notes.iter().any(|(_, _, n)| n.contains("answers with a reset (RST), as")),
+                "{notes:#?}"
+            );
         } else {
             // The first MAIL never arrives; mx's server ends its session by its inactivity
             // timer, 5 minutes after the EHLO.
