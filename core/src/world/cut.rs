@@ -208,7 +208,7 @@ impl World {
     /// crosses: TCP sends it again in vain, and gives up.
     pub(super) fn sent_on_dead(&mut self, conn: ConnId, side: Side) {
         let c = &self.conns[conn.0];
-        let peer_gone = if side == Side::Client { c.server_gone } else { c.client_gone };
+        let peer_gone = c.gone(super::other(side));
         if matches!(c.dead, Some((Broke::Down(_), _))) {
             let (me, peer) = self.ends_of(conn, side);
             // Sent into the outage: said as anything sent into one is.
@@ -231,7 +231,7 @@ impl World {
     /// says so.
     pub(super) fn reset_arrives(&mut self, conn: ConnId, side: Side) {
         let c = &self.conns[conn.0];
-        let gone = if side == Side::Client { c.client_gone } else { c.server_gone };
+        let gone = c.gone(side);
         if !c.open || gone {
             return;
         }
@@ -265,7 +265,7 @@ impl World {
     pub(super) fn arrives_after_close(&mut self, conn: ConnId, from: Side, bytes: &[u8]) -> bool {
         let to = super::other(from);
         let c = &self.conns[conn.0];
-        if if to == Side::Client { c.client_gone } else { c.server_gone } {
+        if c.gone(to) {
             return true;
         }
         // Only while the closed end's own goodbye is still being sent again (or the

@@ -210,6 +210,12 @@ struct Conn {
 }
 
 impl Conn {
+    /// `side`'s end has given up on it (a dead connection, or after an outage).
+    #[cfg(feature = "pop3")]
+    fn gone(&self, side: Side) -> bool {
+        if side == Side::Client { self.client_gone } else { self.server_gone }
+    }
+
     /// A `cut` rule or an outage broke it: nothing crosses it any more.
     fn is_dead(&self) -> bool {
         #[cfg(feature = "pop3")]
@@ -918,14 +924,14 @@ impl World {
             #[cfg(feature = "pop3")]
             Action::Bytes { conn, from, .. } => {
                 let c = &self.conns[conn.0];
-                !c.open || if *from == Side::Server { c.client_gone } else { c.server_gone }
+                !c.open || c.gone(other(*from))
             }
             #[cfg(feature = "pop3")]
             Action::CloseArrives { conn, .. } => !self.conns[conn.0].open,
             #[cfg(feature = "pop3")]
             Action::GiveUp { conn, side } | Action::Reset { conn, side } => {
                 let c = &self.conns[conn.0];
-                !c.open || if *side == Side::Client { c.client_gone } else { c.server_gone }
+                !c.open || c.gone(*side)
             }
             _ => false,
         }
