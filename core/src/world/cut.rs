@@ -353,9 +353,18 @@ impl World {
             return;
         }
         let (client, server) = (c.client, c.server);
+        // What the client sent that never arrived, said, so that "nothing more came" is not
+        // read as "nothing more was sent".
+        let lost = match &c.dead {
+            Some((Broke::Cut(verb), _)) => format!(" (its {verb} was lost on the way)"),
+            Some((Broke::Down(_), at)) if c.last_sent[super::idx(Side::Client)] >= *at => {
+                " (what it sent was lost on the way)".to_string()
+            }
+            _ => String::new(),
+        };
         self.end_lets_go(conn, Side::Server);
         let text = format!(
-            "Nothing more came from {}: {}'s inactivity timer runs out, and it ends the session.",
+            "Nothing more came from {}{lost}: {}'s inactivity timer runs out, and it ends the session.",
             self.hosts[client].info.name, self.hosts[server].info.name
         );
         self.conn_note(server, conn, text);

@@ -1522,6 +1522,10 @@ impl World {
     /// Schedules bytes from `side` of `conn`.
     fn send(&mut self, conn: ConnId, side: Side, bytes: Vec<u8>, kind: Option<EventKind>) {
         let c = &mut self.conns[conn.0];
+        #[cfg(feature = "pop3")]
+        {
+            c.last_sent[idx(side)] = self.now;
+        }
         // Nothing crosses a dead connection: TCP sends it again in vain, and gives up.
         if c.is_dead() {
             #[cfg(feature = "pop3")]
@@ -1532,7 +1536,6 @@ impl World {
         c.ends[idx(side)].in_flight += 1;
         #[cfg(feature = "pop3")]
         let at = {
-            self.conns[conn.0].last_sent[idx(side)] = self.now;
             if self.cut_as_sent(conn, side, b, &bytes, kind.as_ref()) {
                 return;
             }

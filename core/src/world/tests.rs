@@ -1416,7 +1416,9 @@ fn a_client_gives_up_by_its_own_timer_in_an_outage_whether_or_not_it_ends_later(
             // The first MAIL never arrives; mx's server ends its session by its inactivity
             // timer, 5 minutes after the EHLO.
             assert_eq!(
-                at("Nothing more came from smtp.example.org: mx.example.net's inactivity timer runs out"),
+                at(
+                    "Nothing more came from smtp.example.org (what it sent was lost on the way): mx.example.net's inactivity timer runs out"
+                ),
                 Some((300_538, "mx.example.net")),
                 "{notes:#?}"
             );
