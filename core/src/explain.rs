@@ -640,7 +640,7 @@ pub const LIVE: &[Explanation] = &[
     e(
         "inactive",
         "The server stops waiting",
-        "A server may stop waiting for its client's next command, but not too soon: an SMTP server after at least 5 minutes, a POP3 server 10, an IMAP server 30 once logged in. Then it ends the session. What was not finished is not kept: a message without its final dot is not delivered, and a POP3 session that ends this way deletes nothing.",
+        "A server may stop waiting for its client's next command, but not too soon: an SMTP server after at least 5 minutes, a POP3 server 10, an IMAP server 30 once logged in. Then it ends the session. It cannot tell a client that went quiet from one whose words were lost on the way: either way, nothing arrived. What was not finished is not kept: a message without its final dot is not delivered, and a POP3 session that ends this way deletes nothing.",
         "RFC 5321 §4.5.3.2.7; RFC 1939 §3, §6; RFC 9051 §5.4",
     ),
     e(
