@@ -8,7 +8,10 @@
 //! Alice's provider itself, at the resolver (no SMTP service: refused) or at a name whose
 //! address no host has; links with latency and loss; `down` windows (on every host but
 //! Alice's provider, see below); `greylist`; `full` mailboxes; `reply` rules with 4xx and
-//! 5xx codes, some `times N`; a random seed. Then 1–4 messages are sent from the laptop
+//! 5xx codes, some `times N`; `cut` rules (with the engine's `pop3` feature) that break a
+//! relay's or the laptop's connection as it sends a command, once, twice or every time (the
+//! client gives up by its timer and the queue tries again; the server's session ends by
+//! its own); a random seed. Then 1–4 messages are sent from the laptop
 //! through smtp.example.org ([`World::send_mail_at`]) from existing users, from users of
 //! other domains and from a sender whose domain does not exist (so its bounces fail), to
 //! existing users, unknown users of known domains and unknown domains.
@@ -107,10 +110,30 @@ struct DomainSpec {
 /// the resolver too (`usize::MAX`); for `reply` Alice's provider too (`usize::MAX - 1`).
 #[derive(Clone, Debug)]
 enum FaultSpec {
-    Down { target: usize, from_s: u32, len_s: u32 },
-    Greylist { target: usize },
-    Full { user: usize },
-    Reply { target: usize, verb: usize, code: usize, times: Option<u32> },
+    Down {
+        target: usize,
+        from_s: u32,
+        len_s: u32,
+    },
+    Greylist {
+        target: usize,
+    },
+    Full {
+        user: usize,
+    },
+    Reply {
+        target: usize,
+        verb: usize,
+        code: usize,
+        times: Option<u32>,
+    },
+    /// `cut HOST 25 before VERB`: a client's connection breaks as it sends that command
+    /// (one of [`CUT_VERBS`]); `None` times: every time. With the engine's `pop3` feature.
+    Cut {
+        target: usize,
+        verb: usize,
+        times: Option<u32>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +156,9 @@ struct Case {
 }
 
 const VERBS: &[&str] = &["GREETING", "EHLO", "MAIL", "RCPT", "DATA", "MESSAGE", "QUIT"];
+/// The commands a `cut` rule breaks a connection at: a relay's, and the laptop's own to
+/// its provider (the final dot is not a command: a cut never loses a `250`).
+const CUT_VERBS: &[&str] = &["EHLO", "STARTTLS", "MAIL", "RCPT", "DATA", "QUIT"];
 const CODES: &[(u16, &str)] = &[
     (421, "4.3.2"),
     (450, "4.2.1"),
@@ -188,6 +214,9 @@ fn fault(relay_down: bool) -> impl Strategy<Value = FaultSpec> {
                 times
             }
         ),
+        (0..5usize, 0..CUT_VERBS.len(), prop::option::of(1..3u32)).prop_map(|(t, verb, times)| {
+            FaultSpec::Cut { target: if t == 4 { usize::MAX - 1 } else { t }, verb, times }
+        }),
     ]
 }
 
@@ -344,11 +373,23 @@ impl Case {
                     let times = times.map(|n| format!(" times {n}")).unwrap_or_default();
                     format!("reply {h} {} {code} {enhanced} \"Fault rule\"{times}", VERBS[*verb])
                 }),
+                // The lite engine has no `cut` rule: the case goes without it.
+                FaultSpec::Cut { target, verb, times } if cfg!(feature = "pop3") => {
+                    self.target(*target, true).map(|h| {
+                        let times = times.map(|n| format!(" times {n}")).unwrap_or_default();
+                        format!("cut {h} {SMTP_PORT} before {}{times}", CUT_VERBS[*verb])
+                    })
+                }
+                FaultSpec::Cut { .. } => None,
             };
-            // Greylist, full and reply rules are written once per host (and verb).
+            // Greylist, full, reply and cut rules are written once per host (and verb).
             let key = line.as_ref().map(|l| {
                 let w: Vec<&str> = l.split(' ').collect();
-                if w[0] == "reply" { w[..3].join(" ") } else { l.clone() }
+                match w[0] {
+                    "reply" => w[..3].join(" "),
+                    "cut" => w[..5].join(" "),
+                    _ => l.clone(),
+                }
             });
             if let (Some(line), Some(key)) = (line, key)
                 && (line.starts_with("down") || written.insert(key))
