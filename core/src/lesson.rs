@@ -37,6 +37,8 @@ use std::fmt;
 
 use crate::describe::Description;
 use crate::listing::Listing;
+#[cfg(feature = "teacher")]
+use crate::question::ANSWER_WRONG;
 use crate::question::{Answer, Question};
 use crate::trace::{EventKind, Status, TlsFlight, Trace, TraceEvent};
 
@@ -485,7 +487,10 @@ impl Lesson {
                     }
                 } else if let Err(es) = world.extend(&text, start + 1) {
                     // Its directives add to the named world; errors point into this file.
-                    errors.extend(es.iter().map(|e| err(e.line, format!("in the ```world block: {e}"))));
+                    // The line is the error's own (said once, before it).
+                    errors.extend(es.iter().map(|e| {
+                        err(e.line, format!("in the ```world block, column {}: {}", e.column, e.message))
+                    }));
                 }
                 continue;
             }
@@ -503,7 +508,10 @@ impl Lesson {
                 }
                 match Question::parse(kind, &text) {
                     #[cfg(feature = "teacher")]
-                    Ok(q) => step.question = Some(Question { line: start, ..q }),
+                    Ok(q) => {
+                        let answer_line = if q.answer_line > 0 { start + q.answer_line } else { 0 };
+                        step.question = Some(Question { line: start, answer_line, ..q });
+                    }
                     #[cfg(not(feature = "teacher"))]
                     Ok(q) => step.question = Some(q),
                     Err((n, what)) => errors.push(err(start + n, what)),
@@ -676,8 +684,9 @@ impl Lesson {
         let Some(step) = self.steps.get(n) else { return Ok(None) };
         let Some(q) = &step.question else { return Ok(None) };
         q.answer(trace, at).map(Some).map_err(|m| {
+            // An `answer:` that is not what happens: its own line, the one to mend.
             #[cfg(feature = "teacher")]
-            let line = q.line;
+            let line = if q.answer_line > 0 && m.starts_with(ANSWER_WRONG) { q.answer_line } else { q.line };
             #[cfg(not(feature = "teacher"))]
             let line = step.line;
             err(line, format!("the question of step `{}`: {m}", step.title))
@@ -1280,8 +1289,8 @@ mod tests {
         let want = [
             "line 3: unknown front matter key `colour`",
             "line 6: expected `key: value`, found `not a pair`",
-            "line 9: in the ```world block: line 9, column 1: unknown directive `hots`",
-            "line 10: in the ```world block: line 10, column 10: there is no host `nowhere.example`",
+            "line 9: in the ```world block, column 1: unknown directive `hots`",
+            "line 10: in the ```world block, column 10: there is no host `nowhere.example`",
             "line 13: `99` is not a reply code",
             "line 15: step `Two` needs an anchor line",
         ];

@@ -65,6 +65,10 @@ pub struct Question {
     /// own, tested ones: their errors name the step's line.
     #[cfg(feature = "teacher")]
     pub line: usize,
+    /// The line of its `answer:` (0 without one): where an answer that is not what happens
+    /// points, so that the teacher mends that line, not the fence.
+    #[cfg(feature = "teacher")]
+    pub answer_line: usize,
 }
 
 /// The hosts a `speaker` question's choice names: by its label, its name or the name's
@@ -226,6 +230,8 @@ impl Question {
             expect: None,
             #[cfg(feature = "teacher")]
             line: 0,
+            #[cfg(feature = "teacher")]
+            answer_line: 0,
         };
         for (n, line) in text.lines().enumerate().map(|(n, l)| (n + 1, l.trim())) {
             if line.is_empty() {
@@ -237,6 +243,10 @@ impl Question {
                 q.choices.push(choice.trim().to_string());
             } else if let Some(expect) = line.strip_prefix("answer:") {
                 q.expect = Some(expect.trim().to_string());
+                #[cfg(feature = "teacher")]
+                {
+                    q.answer_line = n;
+                }
             } else if q.prompt.is_empty() {
                 q.prompt = line.to_string();
             } else {
@@ -299,6 +309,39 @@ impl Question {
                         ));
                     }
                 };
+                // Each choice starts with a code of the reply's protocol: one that starts
+                // otherwise (`5.1.1 unknown user`, the enhanced code; `no such user`) would be
+                // said wrong beside a reply that reads `550 5.1.1 … no such user`.
+                #[cfg(feature = "teacher")]
+                {
+                    let (codes, like): (&[&str], &str) = match &event.kind {
+                        EventKind::Reply { status: Status::Pop3 { .. }, .. } => {
+                            (&["+OK", "-ERR"], "`+OK` or `-ERR`")
+                        }
+                        EventKind::Reply { status: Status::Imap(_), .. } => {
+                            (&["OK", "NO", "BAD"], "`OK`, `NO` or `BAD`")
+                        }
+                        _ => (&[], "three digits, such as `550`"),
+                    };
+                    let smtp = |w: &str| w.len() == 3 && w.bytes().all(|b| b.is_ascii_digit());
+                    let is_code = |w: &str| {
+                        if codes.is_empty() {
+                            smtp(w)
+                        } else {
+                            codes.iter().any(|c| c.eq_ignore_ascii_case(w))
+                        }
+                    };
+                    if let Some(c) = self.choices.iter().find(|c| !is_code(first_word(c))) {
+                        let enhanced = if first_word(c).contains('.') {
+                            ": that is an enhanced status code (RFC 3463), which comes after the reply's code (`- 550 5.1.1 unknown user`)"
+                        } else {
+                            ""
+                        };
+                        return Err(format!(
+                            "the choice `{c}` does not start with a reply's code ({like}), so it can never be the answer{enhanced}"
+                        ));
+                    }
+                }
                 (code.clone(), vec![code])
             }
             QuestionKind::Speaker => {
@@ -376,13 +419,7 @@ impl Question {
     /// reply, it starts with the code; otherwise the whole of it, in any case.
     fn is(&self, said: &str, names: &[String]) -> bool {
         let said = said.trim();
-        // `550`, `550:`, `550 no such user`, `+OK`, `-ERR.`: the code, without what follows.
-        let code = || {
-            said.split(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-'))
-                .find(|w| !w.is_empty())
-                .unwrap_or("")
-        };
-        let said = if self.kind == QuestionKind::Reply { code() } else { said };
+        let said = if self.kind == QuestionKind::Reply { first_word(said) } else { said };
         names.iter().any(|n| n.eq_ignore_ascii_case(said))
     }
 
@@ -390,6 +427,19 @@ impl Question {
     pub fn typed_right(&self, typed: &str, answer: &Answer) -> bool {
         self.is(typed, std::slice::from_ref(&answer.text))
     }
+}
+
+/// How the errors of an `answer:` that is not what happens begin.
+#[cfg(feature = "teacher")]
+pub(crate) const ANSWER_WRONG: &str = "its `answer: ";
+
+/// `550`, `550:`, `550 no such user`, `+OK`, `-ERR.`: the code, without what follows (the
+/// first run of letters, digits, `+`, `-` and `.`: `5.1.1` is one word, not `5`).
+fn first_word(said: &str) -> &str {
+    said.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .trim_end_matches('.')
 }
 
 #[cfg(test)]
@@ -601,7 +651,12 @@ mod tests {
             (
                 "reply to RCPT on mx.example.net",
                 "```question reply\nWhat?\nanswer: 250\n- 550\n```",
-                "its `answer: 250` is not what happens: the answer is 550",
+                // The `answer:` line itself, the one to mend.
+                if cfg!(feature = "teacher") {
+                    "line 14: the question of step `Asked`: its `answer: 250` is not what happens: the answer is 550"
+                } else {
+                    "line 10: the question of step `Asked`: its `answer: 250` is not what happens: the answer is 550"
+                },
             ),
             (
                 "reply to RCPT on mx.example.net",
@@ -669,6 +724,8 @@ mod tests {
             expect: None,
             #[cfg(feature = "teacher")]
             line: 0,
+            #[cfg(feature = "teacher")]
+            answer_line: 0,
         };
         let answer = Answer { text: "550".into(), choice: None };
         for (typed, right) in [
@@ -680,6 +737,7 @@ mod tests {
             ("5501", false),
             ("", false),
             ("250", false),
+            ("5.1.1", false),
         ] {
             assert_eq!(reply.typed_right(typed, &answer), right, "{typed:?}");
         }
@@ -687,10 +745,31 @@ mod tests {
         assert!(reply.typed_right("-err", &pop) && !reply.typed_right("+OK", &pop));
         assert_eq!(Question::parse("outcome", "Delivered?").unwrap().choices, ["delivered", "bounced"]);
         assert!(Question::parse("speaker", "Who?").unwrap_err().1.contains("offers the hosts"));
-        let many = format!("Which?\n{}", (0..9).map(|i| format!("- {i}\n")).collect::<String>());
+        let many = format!("Which?\n{}", (0..9).map(|i| format!("- 2{i}0\n")).collect::<String>());
         assert_eq!(
             Question::parse("reply", &many).unwrap_err(),
             (10, format!("a question offers at most {MAX_CHOICES} choices"))
         );
+    }
+
+    #[cfg(feature = "teacher")]
+    #[test]
+    fn a_reply_choice_starts_with_a_code_of_the_replys_protocol() {
+        let anchor = "reply to RCPT on mx.example.net";
+        let block =
+            |choices: &str| format!("```question reply\nWhat does Bob's provider answer?\n{choices}```\n");
+        for choices in ["- 250\n- 550: no such mailbox\n", "- 250 OK\n- 550.\n"] {
+            assert!(run(anchor, &block(choices)).is_ok(), "{choices}");
+        }
+        for (choice, hint) in [("5.1.1 unknown user", true), ("no such user", false), ("+OK", false)] {
+            let m = run(anchor, &block(&format!("- 250\n- {choice}\n"))).unwrap_err();
+            assert!(
+                m.contains(&format!(
+                    "the choice `{choice}` does not start with a reply's code (three digits, such as `550`)"
+                )),
+                "{m}"
+            );
+            assert_eq!(m.contains("enhanced status code (RFC 3463)"), hint, "{m}");
+        }
     }
 }

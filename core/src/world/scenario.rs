@@ -393,7 +393,15 @@ fn what_the_run_did(trace: &Trace) -> Option<String> {
                 EventKind::MessageData => " to the message".to_string(),
                 _ => format!(" to `{}`", first_line(&trace.events[c])),
             });
-            format!("{} answered `{}`{}", trace.hosts[e.from].name, first_line(e), to.unwrap_or_default())
+            // Refused for want of a login (RFC 4954 §6): say how the program logs in.
+            let command = trace.command_for_reply(e.index).map(|c| first_line(&trace.events[c])).unwrap_or_default();
+            let login = match (&e.kind, command.strip_prefix("MAIL FROM:<").and_then(|r| r.split_once('>'))) {
+                (EventKind::Reply { status, .. }, Some((sender, _))) if status.smtp_code() == Some(530) => format!(
+                    " (its mail program logs in as the sender, with the password of the sender's `user` line, and did not: give {sender} one, `user {sender} password \"…\"`, or send from a user who has one)"
+                ),
+                _ => String::new(),
+            };
+            format!("{} answered `{}`{}{login}", trace.hosts[e.from].name, first_line(e), to.unwrap_or_default())
         })
         .collect();
     let more = if said.len() > 3 { format!(", and {} more", said.len() - 3) } else { String::new() };
