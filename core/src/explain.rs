@@ -269,7 +269,7 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "550",
         "Mailbox unavailable",
-        "A permanent refusal: no such mailbox here (5.1.1), or the server will not relay mail for this destination (5.7.1). The client must not retry; a server that already accepted the message sends a bounce instead.",
+        "A permanent refusal: no such mailbox here (5.1.1), or the server will not relay mail for this destination (5.7.1). The client should not try the same again (RFC 5321 §4.2.1); a server that already accepted the message sends a bounce instead.",
         "RFC 5321 §4.2.3, RFC 3463",
     ),
     e(
@@ -309,7 +309,7 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
         "550 DATA",
         "The message is refused, for good",
-        "The server has read the whole message and will not take it: a rule of its own says no (the enhanced code after 550 says which, such as a sender that failed its checks). A permanent failure: the client must not send it again; a server that had already accepted the message sends its sender a bounce.",
+        "The server has read the whole message and will not take it: a rule of its own says no (the enhanced code after 550 says which, such as a sender that failed its checks). A permanent failure: the client should not send it again as it is; a server that had already accepted the message sends its sender a bounce.",
         "RFC 5321 §4.2.2, §4.3.2",
     ),
     e(
@@ -634,8 +634,8 @@ pub const LIVE: &[Explanation] = &[
     e(
         "broken",
         "The connection broke",
-        "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer, and one that sends after the outage, to an end that gave up meanwhile, gets a reset (RST) back. In SMTP a message is handed over only when the server has answered 250 to its final dot: before that the sender still has it, and tries again.",
-        "RFC 9293 §3.8.3, §3.5.2; RFC 5321 §6.1",
+        "What was sent got no answer for too long: one of the two hosts went down (the note says which), or the network between them failed. TCP sends it again for a while, then gives up on the connection. No goodbye crosses the wire: an end that is still up finds out only by its own timer, and one that sends after the outage, to an end that gave up meanwhile, gets a reset (RST) back. Mail is not lost by it: an SMTP message is handed over only when the server has answered 250 to its final dot (before that the sender still has it, and tries again), and a POP3 server deletes only at a QUIT it received.",
+        "RFC 9293 §3.8.3, §3.5.2; RFC 5321 §6.1; RFC 1939 §6",
     ),
     e(
         "inactive",

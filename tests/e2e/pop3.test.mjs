@@ -187,7 +187,7 @@ test('A connection dropped before QUIT deletes nothing; the server holds the loc
   await gotoPart(page, 'Marked for deletion');
   await expectRows(page, BOB, [['1.1', 'marked', [1]]]);
 
-  // The laptop gave up; the server, told nothing, keeps the session: marked and locked.
+  // The QUIT is lost as it leaves; the server, told nothing, keeps the session: marked and locked.
   await gotoPart(page, 'QUIT never arrives');
   await expectRows(page, BOB, [['1.1', 'marked', [1]]]);
   await expectLock(page, BOB, "locked by Bob's laptop");

@@ -293,9 +293,16 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
     let s = sandbox(&lines);
     assert!(s.is_open(1), "told nothing yet");
     let c = s.connections()[0].id;
-    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    // The QUIT leaves, said on the laptop as it goes, and never arrives.
+    let mut on_conn = s.trace().events.iter().rev().filter(|e| e.conn == Some(c));
+    let last = on_conn.next().unwrap();
+    assert_eq!(
+        last.text(),
+        "The connection to mx.example.net breaks as QUIT is sent (a laptop closed, a Wi-Fi lost): QUIT never arrives, and neither end is told."
+    );
+    assert_eq!((last.from, last.kind.clone()), (s.connections()[0].from, EventKind::Note));
     assert!(
-        matches!(&last.kind, EventKind::Reply { to_verb: Some(v), .. } if v == "EHLO"),
+        matches!(&on_conn.next().unwrap().kind, EventKind::Reply { to_verb: Some(v), .. } if v == "EHLO"),
         "the QUIT never arrived"
     );
     // The server's inactivity timer ends its side first (5 minutes after EHLO, RFC 5321
@@ -310,17 +317,18 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
         .filter(|e| e.conn == Some(c) && e.kind == EventKind::Note)
         .map(|e| (e.at, e.text()))
         .collect();
-    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(notes.len(), 3, "{notes:?}");
+    assert!(notes[0].1.contains("breaks as QUIT is sent"), "{notes:?}");
     assert!(
-        notes[0].1.starts_with("Nothing more came from laptop.example.org (its QUIT was lost on the way): "),
+        notes[1].1.starts_with("Nothing more came from laptop.example.org (its QUIT was lost on the way): "),
         "{notes:?}"
     );
     assert!(
-        notes[1].1.contains("broke as QUIT was sent")
-            && notes[1].1.contains("After 15 minutes without an answer, TCP on Alice's laptop gives up"),
+        notes[2].1.contains("broke as QUIT was sent")
+            && notes[2].1.contains("After 15 minutes without an answer, TCP on Alice's laptop gives up"),
         "{notes:?}"
     );
-    assert!(notes[1].0.0 - notes[0].0.0 > 9 * 60 * 1_000_000, "{notes:?}");
+    assert!(notes[2].0.0 - notes[1].0.0 > 9 * 60 * 1_000_000, "{notes:?}");
     // Closed by the person meanwhile: telnet lets go of its end at once, and says so; the
     // server is told nothing (its own timer still ends its side).
     let s = sandbox(&[&lines[..], &["close 1"]].concat());
@@ -330,9 +338,17 @@ fn a_cut_breaks_a_typed_connection_and_says_so_on_it() {
     let s = sandbox(&[&lines[..], &["close 1", "wait 15m"]].concat());
     let notes = s.trace().events.iter().filter(|e| e.conn == Some(c) && e.kind == EventKind::Note);
     let notes: Vec<String> = notes.map(|e| e.text()).collect();
-    assert_eq!(notes.len(), 2, "the close's and the server's own, not TCP's: {notes:?}");
-    assert!(notes[1].starts_with("Nothing more came from"), "{notes:?}");
+    assert_eq!(notes.len(), 3, "the cut's, the close's and the server's own, not TCP's: {notes:?}");
+    assert!(notes[2].starts_with("Nothing more came from"), "{notes:?}");
     assert!(!received(&s, 1).contains("221") && !received(&s, 1).contains("421"));
+    // A line typed after the cut is said to be lost too, where it is typed.
+    let s = sandbox(&[&lines[..], &["type 1 NOOP"]].concat());
+    let last = s.trace().events.iter().rev().find(|e| e.conn == Some(c)).unwrap();
+    assert!(
+        last.text().starts_with("The connection to mx.example.net is broken: this line is lost too"),
+        "{}",
+        last.text()
+    );
     // Where each input came in the trace.
     let s = sandbox(&[
         "open laptop.example.org mx.example.net 25",
@@ -896,7 +912,8 @@ fn the_lines_a_server_took_are_told_by_the_replies_that_answer_them() {
     lines.extend(&TYPED_TRANSACTION[..8]);
     lines.push("type 1 .");
     let s = sandbox(&lines);
-    assert!(received(&s, 1).contains("554 No thanks"), "{}", received(&s, 1));
+    // Written without an enhanced code, the rule's reply gets 5.0.0 (RFC 3463 §3.1).
+    assert!(received(&s, 1).contains("554 5.0.0 No thanks"), "{}", received(&s, 1));
     assert_eq!(s.accepted(1, s.trace().len()).last(), Some(&"Hello Bob"));
 }
 

@@ -69,7 +69,15 @@ impl World {
         if !self.faults.take_cut(server, c.port, verb) {
             return false;
         }
-        self.conns[conn.0].dead = Some((Broke::Cut(verb.clone()), self.now));
+        let verb = verb.clone();
+        // Said where it happens, as it is sent: the command left, and nothing else shows it.
+        let client = c.client;
+        let text = format!(
+            "The connection to {} breaks as {verb} is sent (a laptop closed, a Wi-Fi lost): {verb} never arrives, and neither end is told.",
+            self.hosts[server].info.name
+        );
+        self.conn_note(client, conn, text);
+        self.conns[conn.0].dead = Some((Broke::Cut(verb), self.now));
         self.schedule(self.now.plus(TCP_GIVE_UP), Action::GiveUp { conn, side });
         true
     }
@@ -207,6 +215,15 @@ impl World {
     /// RFC 9293 §3.5.2): the connection is gone at this end too. Otherwise nothing
     /// crosses: TCP sends it again in vain, and gives up.
     pub(super) fn sent_on_dead(&mut self, conn: ConnId, side: Side) {
+        let c = &self.conns[conn.0];
+        // A person typing on after a cut: each line leaves, and is said to be lost.
+        if let (Side::Client, super::ConnJob::Typed, Some((Broke::Cut(_), _))) = (side, &c.job, &c.dead) {
+            let text = format!(
+                "The connection to {} is broken: this line is lost too, as everything sent since the cut. TCP sends it again in vain, then gives up.",
+                self.hosts[c.server].info.name
+            );
+            self.conn_note(c.client, conn, text);
+        }
         let c = &self.conns[conn.0];
         let peer_gone = c.gone(super::other(side));
         if matches!(c.dead, Some((Broke::Down(_), _))) {

@@ -229,7 +229,13 @@ impl Env for HostEnv<'_> {
 
     fn intercept(&mut self, cmd: &CommandContext<'_>) -> Option<Reply> {
         let host = self.host;
-        if let Some(reply) = self.faults.take_reply(host, cmd.verb) {
+        if let Some(mut reply) = self.faults.take_reply(host, cmd.verb) {
+            // Written without an enhanced status code, a rule's reply gets its class's
+            // undefined one, X.0.0 (RFC 3463 §3.1), as the server's own replies carry one
+            // (RFC 2034 §3). Not the greeting's: it has none (that rule is not taken here).
+            if reply.enhanced.is_none() && (200..600).contains(&reply.code) {
+                reply.enhanced = Some(format!("{}.0.0", reply.code / 100));
+            }
             return Some(reply);
         }
         if cmd.verb == "RCPT" && self.faults.greylist.contains(&host) {
