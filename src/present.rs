@@ -257,7 +257,9 @@ pub fn messages_note(messages: usize) -> Option<String> {
 
 /// What the live region reads when a new part starts: its number, title and text.
 pub fn part_announcement(part: usize, count: usize, title: &str, text: &str) -> String {
-    format!("Part {} of {count}: {title}. {text}", part + 1)
+    // "Where is Alice's server?" is a sentence already: no full stop after it.
+    let stop = if title.ends_with(['?', '!', '.', ':']) { "" } else { "." };
+    format!("Part {} of {count}: {title}{stop} {text}", part + 1)
 }
 
 /// The first DNS label: `smtp.example.org` → `smtp`.
@@ -431,7 +433,21 @@ pub fn summary(trace: &Trace, index: usize) -> String {
 /// describes them, never ahead of the transcript. A host with no session is idle.
 pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
     if let Some(until) = snap.down_until {
-        return (format!("down until {}", clock(until)), String::new());
+        // A week on, the weekday alone would read as this week's: the date too.
+        let when = match until.as_millis() >= 7 * 86_400_000 {
+            true => {
+                let (_, month, day, ..) = mailroom_core::time::date_parts(until);
+                let months =
+                    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+                let (weekday, time) = clock(until)
+                    .split_once(' ')
+                    .map(|(w, t)| (w.to_string(), t.to_string()))
+                    .unwrap_or_default();
+                format!("{weekday} {day} {} {time}", months[(month as usize + 11) % 12])
+            }
+            false => clock(until),
+        };
+        return (format!("down until {when}"), String::new());
     }
     let server = snap.server().map(|s| s.describe());
     let client = snap.client().map(|s| s.describe());
@@ -572,22 +588,30 @@ pub fn address_of(mailbox: &str) -> &str {
 }
 
 /// The first name the lesson gives the owner of `addr` (`Bob` for `Bob Marley
-/// <bob@example.net>`), if it names one.
+/// <bob@example.net>`), if it names one; with a title, the title and the name after it
+/// (`Ms Khan`, not `Ms`: how a class addresses its teacher).
 pub fn first_name<'a>(lesson: &'a Lesson, addr: &str) -> Option<&'a str> {
     let e = &lesson.email;
     let people = std::iter::once(&e.from).chain(&e.to).chain(&e.cc).chain(&e.bcc);
-    for person in people {
-        if address_of(person).eq_ignore_ascii_case(addr)
-            && let Some(lt) = person.find('<')
-            && let Some(first) = person[..lt].split_whitespace().next()
-        {
-            let first = first.trim_matches('"');
-            if !first.is_empty() {
-                return Some(first);
-            }
+    people
+        .filter(|person| address_of(person).eq_ignore_ascii_case(addr))
+        .find_map(|person| called(&person[..person.find('<')?]))
+}
+
+/// What a display name calls its owner: its first word, or a title and the word after it.
+fn called(display: &str) -> Option<&str> {
+    const TITLES: [&str; 9] = ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame"];
+    let name = display.trim().trim_matches('"').trim();
+    let mut words = name.split_whitespace();
+    let first = words.next()?;
+    let titled = TITLES.iter().any(|t| first.trim_end_matches('.').eq_ignore_ascii_case(t));
+    match words.next() {
+        Some(next) if titled => {
+            let end = name.len() - name[first.len()..].trim_start().len() + next.len();
+            Some(&name[..end])
         }
+        _ => Some(first.trim_matches('"')).filter(|f| !f.is_empty()),
     }
-    None
 }
 
 /// "Bob's mailbox" for `bob@example.net` when the lesson names Bob; else the address.
@@ -692,10 +716,32 @@ mod tests {
     }
 
     #[test]
+    fn a_display_name_calls_its_owner_by_first_name_or_by_title_and_name() {
+        for (display, want) in [
+            ("Bob Marley ", Some("Bob")),
+            ("\"Alice Liddell\" ", Some("Alice")),
+            ("\"Alice\" Liddell ", Some("Alice")),
+            ("Ms Khan ", Some("Ms Khan")),
+            ("Dr. Who ", Some("Dr. Who")),
+            ("mr  Smith Jones", Some("mr  Smith")),
+            ("Ms ", Some("Ms")),
+            ("Bob", Some("Bob")),
+            ("  ", None),
+            ("\"\" ", None),
+        ] {
+            assert_eq!(called(display), want, "{display:?}");
+        }
+    }
+
+    #[test]
     fn a_host_that_is_down_says_until_when() {
         let snap = HostSnapshot { down_until: Some(SimTime::from_secs(20 * 60)), ..HostSnapshot::default() };
         for role in [HostRole::MailServer, HostRole::Client, HostRole::Dns] {
             assert_eq!(host_states(role, &snap).0, "down until Mon 09:20:00", "{role:?}");
+            // A week on, with the date: not this Monday.
+            let week =
+                HostSnapshot { down_until: Some(SimTime::from_secs(7 * 86_400)), ..HostSnapshot::default() };
+            assert_eq!(host_states(role, &week).0, "down until Mon 7 Dec 09:00:00", "{role:?}");
         }
         assert_eq!(
             host_states(HostRole::MailServer, &HostSnapshot::default()).0,
@@ -941,6 +987,10 @@ mod tests {
         assert_eq!(
             part_announcement(0, 9, "A small typo", "Alice meant"),
             "Part 1 of 9: A small typo. Alice meant"
+        );
+        assert_eq!(
+            part_announcement(1, 30, "Where is Alice's server?", "The laptop asks"),
+            "Part 2 of 30: Where is Alice's server? The laptop asks"
         );
         let legend: Vec<_> = Speaker::ALL.iter().map(|s| s.prefix()).collect();
         assert_eq!(legend, ["C:", "S:", "Q:", "A:", "··"]);

@@ -135,8 +135,10 @@ pub fn Narration(props: &NarrationProps) -> Html {
             <h2 id="narration-title" class="narration-title">
                 { title.unwrap_or_else(|| props.lesson.title.clone()) }
             </h2>
+            // Presenting, a stop of the keyboard's (its text scrolls with ↑ ↓): named as one.
             <div class="narration-body" ref={body_ref} data-testid="narration-body"
-                tabindex={props.presenting.then_some("0")}>
+                tabindex={props.presenting.then_some("0")} role={props.presenting.then_some("region")}
+                aria-label={props.presenting.then_some("The part's text")}>
                 { markdown::render(&body) }
                 // At the end, the way on: the next lesson of the path (the home page's
                 // list after the last one; a teacher's own leads back to theirs).
