@@ -40,7 +40,7 @@ fn broken_files_are_reported_with_file_line_and_what() {
         (
             "world.md",
             format!("{head}```world\nhots x\n```\n\n## One\n@ start\n\nText.\n"),
-            "world.md:8: in the ```world block: line 8, column 1: unknown directive `hots` (did you mean `host`?)",
+            "world.md:8: in the ```world block, column 1: unknown directive `hots` (did you mean `host`?)",
         ),
         (
             "anchor.md",
@@ -61,7 +61,7 @@ fn broken_files_are_reported_with_file_line_and_what() {
             "two.md",
             format!("{head}```world\nhots x\ngreylist nowhere.example\n```\n\n## One\n@ start\n"),
             // Every mistake, not only the first: the second error of the world block.
-            "two.md:9: in the ```world block: line 9, column 10: there is no host `nowhere.example`",
+            "two.md:9: in the ```world block, column 10: there is no host `nowhere.example`",
         ),
     ];
     for (name, text, want) in cases {
