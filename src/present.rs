@@ -436,14 +436,9 @@ pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
         // A week on, the weekday alone would read as this week's: the date too.
         let when = match until.as_millis() >= 7 * 86_400_000 {
             true => {
-                let (_, month, day, ..) = mailroom_core::time::date_parts(until);
-                let months =
-                    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-                let (weekday, time) = clock(until)
-                    .split_once(' ')
-                    .map(|(w, t)| (w.to_string(), t.to_string()))
-                    .unwrap_or_default();
-                format!("{weekday} {day} {} {time}", months[(month as usize + 11) % 12])
+                use mailroom_core::time::{date_parts, month_name, weekday};
+                let (_, month, day, h, m, s) = date_parts(until);
+                format!("{} {day} {} {h:02}:{m:02}:{s:02}", weekday(until), month_name(month))
             }
             false => clock(until),
         };
@@ -465,10 +460,7 @@ pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
 /// November 2026 at 09:00 UTC).
 pub fn clock(t: mailroom_core::time::SimTime) -> String {
     let (_, _, _, h, m, s) = mailroom_core::time::date_parts(t);
-    let days = (mailroom_core::time::EPOCH_UNIX + (t.as_millis() / 1000) as i64).div_euclid(86_400);
-    // 1 January 1970 was a Thursday.
-    let weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][(days + 3).rem_euclid(7) as usize];
-    format!("{weekday} {h:02}:{m:02}:{s:02}")
+    format!("{} {h:02}:{m:02}:{s:02}", mailroom_core::time::weekday(t))
 }
 
 /// The host snapshots at `cursor` (after event `cursor - 1`, or the initial states at 0).

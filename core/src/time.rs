@@ -93,15 +93,24 @@ pub fn unix_secs(t: SimTime) -> i64 {
 }
 
 pub fn rfc5322_date(t: SimTime) -> String {
-    let secs = unix_secs(t);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d, hh, mm, ss) = date_parts(t);
+    format!("{}, {d:02} {} {y} {hh:02}:{mm:02}:{ss:02} +0000", weekday(t), month_name(m))
+}
+
+/// The three-letter English month names of the mail formats (RFC 5322 §3.3, IMAP's
+/// date-month, RFC 3501 §9).
+pub const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// The name of month `m` (1 to 12; out of range, the nearest).
+pub fn month_name(m: u32) -> &'static str {
+    MONTHS[(m.clamp(1, 12) - 1) as usize]
+}
+
+/// The day of the week at `t`, in three letters (`Mon`).
+pub fn weekday(t: SimTime) -> &'static str {
     // 1970-01-01 was a Thursday.
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][days.rem_euclid(7) as usize];
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        [(m - 1) as usize];
-    format!("{weekday}, {d:02} {month} {y} {:02}:{:02}:{:02} +0000", rem / 3600, (rem / 60) % 60, rem % 60)
+    ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][unix_secs(t).div_euclid(86_400).rem_euclid(7) as usize]
 }
 
 /// `t` as a calendar date and time of day in UTC: (year, month, day, hour, minute,

@@ -11,6 +11,9 @@
 //! (`tests` below). Every error says what was expected, so the `BAD` teaches.
 
 use crate::store::FlagOp;
+use crate::time::MONTHS;
+/// The three-letter English month names IMAP dates use (RFC 3501 §9 date-month).
+pub use crate::time::month_name;
 
 /// The longest command line, CRLF included: RFC 7162 §4 asks servers to accept lines of
 /// at least 8000 octets and clients to stay under 8192. Longer lines are discarded to
@@ -1092,14 +1095,6 @@ impl<'a> Parser<'a> {
             }
         })
     }
-}
-
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/// The three-letter English month names IMAP dates use (RFC 3501 §9 date-month).
-pub fn month_name(m: u32) -> &'static str {
-    MONTHS[(m.clamp(1, 12) - 1) as usize]
 }
 
 /// Days since 1970-01-01 of a calendar date, `None` for a date that does not exist

@@ -389,12 +389,13 @@ fn what_the_run_did(trace: &Trace) -> Option<String> {
         .iter()
         .filter(|e| matches!(&e.kind, EventKind::Reply { status, .. } if !status.is_positive()))
         .map(|e| {
-            let to = trace.command_for_reply(e.index).map(|c| match trace.events[c].kind {
+            let command = trace.command_for_reply(e.index).map(|c| &trace.events[c]);
+            let to = command.map(|c| match c.kind {
                 EventKind::MessageData => " to the message".to_string(),
-                _ => format!(" to `{}`", first_line(&trace.events[c])),
+                _ => format!(" to `{}`", first_line(c)),
             });
             // Refused for want of a login (RFC 4954 §6): say how the program logs in.
-            let command = trace.command_for_reply(e.index).map(|c| first_line(&trace.events[c])).unwrap_or_default();
+            let command = command.map(first_line).unwrap_or_default();
             let login = match (&e.kind, command.strip_prefix("MAIL FROM:<").and_then(|r| r.split_once('>'))) {
                 (EventKind::Reply { status, .. }, Some((sender, _))) if status.smtp_code() == Some(530) => format!(
                     " (its mail program logs in as the sender, with the password of the sender's `user` line, and did not: give {sender} one, `user {sender} password \"…\"`, or send from a user who has one)"
