@@ -1820,7 +1820,25 @@ impl World {
             return;
         };
         input(&mut m.mta, now);
+        let before = self.trace.events.len();
         self.drain_mta(host);
+        // What the queue decided with no event of its own (a failed attempt's next try, its
+        // last error) belongs to the state after the note of this same instant, on this
+        // host, that told it (a timeout, a broken connection): there may be no later event
+        // before the retry to show it. (What arrives from another host shows its effect
+        // from the next step, as everywhere else.)
+        if self.trace.events.len() == before
+            && let Some(last) = self
+                .trace
+                .events
+                .last_mut()
+                .filter(|e| e.at == now && e.kind == EventKind::Note && e.from == host && e.to == host)
+            && let Some(m) = self.hosts[host].mail.as_ref()
+        {
+            let snap = &mut last.hosts[host];
+            snap.queued = m.mta.queued();
+            snap.queue = m.mta.items();
+        }
     }
 
     /// The server on `host` owns a message now: its queue manager delivers it locally or

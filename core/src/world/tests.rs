@@ -408,6 +408,14 @@ fn a_host_that_is_down_times_out_and_the_queue_retries_after_it_is_back() {
         w.trace().events.iter().filter(|e| e.kind == EventKind::Note).map(|e| e.text()).collect();
     assert!(notes.iter().any(|n| n.contains("timed out after 30 s")), "{notes:?}");
     assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered on the retry");
+    // From the step that says it timed out, the queue shows when it tries again and why:
+    // the queue decides at that same instant, with no event of its own to show it.
+    let t = w.trace();
+    let smtp = t.host_by_name(names::ALICE_SERVER).unwrap();
+    let timeout = t.events.iter().find(|e| e.text().contains("timed out after 30 s")).unwrap();
+    let item = timeout.hosts[smtp].queue.first().expect("waiting after the timeout");
+    assert_eq!(item.next, Some(timeout.at.plus(RetryPolicy::default().backoff[0])), "{item:?}");
+    assert!(item.last_error.as_deref().is_some_and(|e| e.contains("timed out")), "{item:?}");
 }
 
 #[test]
