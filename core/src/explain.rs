@@ -281,8 +281,8 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "552",
         "Exceeded storage allocation",
-        "The message is larger than this server accepts (5.3.4). The size is announced with the SIZE extension.",
-        "RFC 5321 §4.2.3; RFC 1870 §6.1",
+        "The message is larger than this server accepts (5.3.4; the size is announced with the SIZE extension), or a mailbox is over its quota (5.2.2).",
+        "RFC 5321 §4.2.3; RFC 1870 §6.1; RFC 3463 §3.3",
     ),
     e(
         "553",
@@ -293,8 +293,26 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "554",
         "Transaction failed",
-        "A permanent failure of the transaction, for example a message whose lines do not end with CRLF: accepting it could let one message be read as two (SMTP smuggling).",
-        "RFC 5321 §4.2.3, §4.1.1.4",
+        "A permanent failure. As the server's first line, instead of 220: 'No SMTP service here'. To DATA: no recipient was accepted. After the final dot: the message is refused. The 5 says the same will not work later either.",
+        "RFC 5321 §4.2.3, §3.1, §3.3",
+    ),
+    e(
+        "455",
+        "Parameters not possible now",
+        "The server understood the parameters after MAIL FROM or RCPT TO but cannot go along with them at the moment ('unable to accommodate parameters'). The 4 means temporary: the same may work later.",
+        "RFC 5321 §4.2.3",
+    ),
+    e(
+        "432",
+        "A password transition is needed",
+        "The server wants this user to log in once with PLAIN (over TLS) so that it can keep the password in the form the mechanism asked for needs (4.7.12). Another mechanism may work now.",
+        "RFC 4954 §6",
+    ),
+    e(
+        "534",
+        "Login mechanism too weak",
+        "The mechanism the client chose is weaker than this server allows for this user (5.7.9): the client must log in with a stronger one of those EHLO lists.",
+        "RFC 4954 §6",
     ),
     e(
         "555",
@@ -307,7 +325,43 @@ pub const SMTP_REPLIES: &[Explanation] = &[
 /// Replies whose meaning depends on the command they answer: `"CODE VERB"`.
 pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
-        "550 DATA",
+        "554 GREETING",
+        "No SMTP service here",
+        "Instead of 220, the server's first line refuses the client: it will take no mail over this connection, often because of where the client connects from (an address on a block list). The client should send QUIT; until it does, the server answers every other command with 503.",
+        "RFC 5321 §3.1, §4.2.3",
+    ),
+    e(
+        "550 EHLO",
+        "The server will not talk to this client",
+        "A permanent refusal of the client itself, by the server's own policy (RFC 5321 lists 550 among the replies to EHLO and HELO): for example a name that does not fit the client's address, or an address on a block list. The 5 says the same hello will not work later either.",
+        "RFC 5321 §4.3.2, §4.1.4",
+    ),
+    e(
+        "550 HELO",
+        "The server will not talk to this client",
+        "A permanent refusal of the client itself, by the server's own policy (RFC 5321 lists 550 among the replies to HELO and EHLO): for example a name that does not fit the client's address, or an address on a block list. The 5 says the same hello will not work later either.",
+        "RFC 5321 §4.3.2, §4.1.4",
+    ),
+    e(
+        "550 MAIL",
+        "The sender is refused",
+        "A permanent refusal of the sender named in MAIL FROM, by the server's own policy: for example a domain that does not exist or that this server will not take mail from (5.7.1). No transaction has started: a RCPT TO now would get 503.",
+        "RFC 5321 §4.3.2, §3.3",
+    ),
+    e(
+        "554 DATA",
+        "No valid recipients",
+        "Answered to DATA itself, before any of the message: the server will not take a message now, usually because no recipient was accepted (503 says the same). The client must not send the message's lines: they would be read as commands.",
+        "RFC 5321 §3.3, §4.3.2",
+    ),
+    e(
+        "554 MESSAGE",
+        "The message is refused",
+        "After the final dot: the server will not take this message, permanently. For example a message whose lines do not end with CRLF: accepting it could let one message be read as two (SMTP smuggling). A server that had already accepted it sends its sender a bounce.",
+        "RFC 5321 §4.2.3, §4.1.1.4",
+    ),
+    e(
+        "550 MESSAGE",
         "The message is refused, for good",
         "The server has read the whole message and will not take it: a rule of its own says no (the enhanced code after 550 says which, such as a sender that failed its checks). A permanent failure: the client should not send it again as it is; a server that had already accepted the message sends its sender a bounce.",
         "RFC 5321 §4.2.2, §4.3.2",
@@ -337,7 +391,7 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
         "RFC 4954 §4",
     ),
     e(
-        "250 DATA",
+        "250 MESSAGE",
         "Message accepted: the server owns it now",
         "After the final dot, 250 means the server has taken responsibility for the message. From now on it must deliver it or send a bounce, never lose it. The sender's part is done.",
         "RFC 5321 §4.1.1.4, §6.1",
@@ -387,6 +441,18 @@ pub fn reply_class(code: u16) -> Option<&'static Explanation> {
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
     e("2.7.0", "Security status: fine", "The login worked.", "RFC 3463 §3.8; RFC 4954 §6"),
+    e(
+        "4.0.0",
+        "No more precise reason",
+        "The server says only that the failure is temporary (the first digit 4), with no subject or detail (.0.0: other or undefined).",
+        "RFC 3463 §3.1",
+    ),
+    e(
+        "5.0.0",
+        "No more precise reason",
+        "The server says only that the failure is permanent (the first digit 5), with no subject or detail (.0.0: other or undefined).",
+        "RFC 3463 §3.1",
+    ),
     e(
         "4.4.1",
         "No answer from host",
@@ -1887,6 +1953,29 @@ pub fn command(verb: &str) -> Option<&'static Explanation> {
     SMTP_COMMANDS.iter().find(|e| e.key.eq_ignore_ascii_case(verb))
 }
 
+/// What an SMTP reply answers, as the catalogue's `"CODE CONTEXT"` keys (and a `reply`
+/// rule) name it: the command's verb, `MESSAGE` for the reply after the final dot, and
+/// `GREETING` for the server's first line.
+fn smtp_context<'a>(trace: &Trace, index: usize, to_verb: Option<&'a str>) -> Option<&'a str> {
+    match to_verb {
+        Some(v) if v.eq_ignore_ascii_case("DATA") => {
+            let answered = trace.command_for_reply(index).map(|i| &trace.events[i].kind);
+            Some(if answered == Some(&EventKind::MessageData) { "MESSAGE" } else { v })
+        }
+        Some(v) => Some(v),
+        // Answering nothing: the greeting if no reply came before it on its connection
+        // (else a server's unbidden 421, as at a timeout).
+        None => {
+            let conn = trace.events[index].conn?;
+            let before = trace.events[..index].iter().rev().filter(|e| e.conn == Some(conn));
+            before
+                .take_while(|e| !matches!(e.kind, EventKind::Connect { .. }))
+                .all(|e| !matches!(e.kind, EventKind::Reply { .. }))
+                .then_some("GREETING")
+        }
+    }
+}
+
 pub fn reply(code: u16) -> Option<&'static Explanation> {
     let key = code.to_string();
     SMTP_REPLIES.iter().find(|e| e.key == key)
@@ -1994,7 +2083,7 @@ pub fn event(trace: &Trace, index: usize) -> Vec<&'static Explanation> {
         EventKind::Command { verb } if ev.protocol == Protocol::Pop3 => out.extend(pop3_command(verb)),
         EventKind::Command { verb } => out.extend(command(verb)),
         EventKind::Reply { status: Status::Smtp { code, enhanced: enh }, to_verb, .. } => {
-            out.extend(reply_to(*code, to_verb.as_deref()));
+            out.extend(reply_to(*code, smtp_context(trace, index, to_verb.as_deref())));
             out.extend(enh.as_deref().and_then(enhanced));
         }
         EventKind::Reply { status: Status::Pop3 { ok, code }, to_verb, .. } => {
@@ -2595,7 +2684,7 @@ mod tests {
             "ar-dkim",
             "ar-dmarc",
             "dkim-sign",
-            "550 DATA",
+            "550 MESSAGE",
         ] {
             assert!(seen.contains(&want), "{want} in {seen:?}");
         }
@@ -2676,7 +2765,7 @@ mod tests {
                     "ar-dmarc"
                 }
                 EventKind::Note if text.starts_with("signs the message") => "dkim-sign",
-                EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550 DATA",
+                EventKind::Reply { status, .. } if status.smtp_code() == Some(550) => "550 MESSAGE",
                 _ => continue,
             };
             assert_eq!(key(e.index), want, "{id} #{} {text}", e.index);
@@ -2699,8 +2788,50 @@ mod tests {
     }
 
     #[test]
+    fn every_refusal_a_rule_may_give_has_a_card_of_its_own_code() {
+        for verb in crate::describe::REPLY_VERBS {
+            for code in crate::describe::refusals(verb) {
+                let key = reply_to(code, Some(verb)).map(|x| x.key).unwrap_or("none");
+                assert!(key.starts_with(&code.to_string()), "{verb} {code}: {key}");
+            }
+        }
+    }
+
+    /// What a relay's reply from mx.example.net is explained as, under each fault rule: the
+    /// card fits the moment (greeting, command, message), not the code alone.
+    #[test]
+    fn a_rules_reply_is_explained_by_what_it_answers() {
+        for (rule, line, want) in [
+            ("", "220 mx.example.net", "220"),
+            ("GREETING 554 \"No SMTP service here\"", "554 No SMTP", "554 GREETING"),
+            ("EHLO 550 \"Go away\"", "550 5.0.0 Go away", "550 EHLO"),
+            ("MAIL 550 5.7.1 \"Not from you\"", "550 5.7.1 Not from you", "550 MAIL"),
+            ("RCPT 550 5.1.1 \"No such user\"", "550 5.1.1 No such user", "550"),
+            ("DATA 554 \"No valid recipients\"", "554 5.0.0 No valid", "554 DATA"),
+            ("MESSAGE 554 \"Refused\"", "554 5.0.0 Refused", "554 MESSAGE"),
+            ("MESSAGE 550 5.7.1 \"Spam\"", "550 5.7.1 Spam", "550 MESSAGE"),
+            ("", "250 2.0.0", "250 MESSAGE"),
+        ] {
+            let directives =
+                if rule.is_empty() { String::new() } else { format!("reply mx.example.net {rule}\n") };
+            let w = crate::world::tests::alice_sends_in(&directives);
+            let t = w.trace();
+            let mx = t.host_by_name(crate::world::names::BOB_SERVER).unwrap();
+            let reply = t
+                .events
+                .iter()
+                .find(|e| e.from == mx && e.text().starts_with(line))
+                .unwrap_or_else(|| panic!("{rule}: no {line}"));
+            assert_eq!(event(t, reply.index)[0].key, want, "{rule}");
+        }
+        // The server's unbidden 421 (its patience with a silent client over) is no greeting.
+        assert_eq!(reply_to(421, None).unwrap().key, "421");
+        assert_eq!(reply_to(550, Some("HELO")).unwrap().key, "550 HELO");
+    }
+
+    #[test]
     fn replies_are_explained_in_context() {
-        assert_eq!(reply_to(250, Some("DATA")).unwrap().key, "250 DATA");
+        assert_eq!(reply_to(250, Some("MESSAGE")).unwrap().key, "250 MESSAGE");
         assert_eq!(reply_to(250, Some("ehlo")).unwrap().key, "250 EHLO");
         assert_eq!(reply_to(250, Some("RCPT")).unwrap().key, "250");
         assert_eq!(reply_to(354, None).unwrap().key, "354");
