@@ -710,6 +710,12 @@ pub const LIVE: &[Explanation] = &[
         "RFC 5321 §4.5.3.2.7; RFC 1939 §3, §6; RFC 9051 §5.4",
     ),
     e(
+        "cut-off",
+        "This host is off the network",
+        "The host itself cannot reach the network (its cable, its Wi-Fi, its provider's line): nothing it sends leaves it, so every question it asks and every connection it starts goes unanswered until it is back. Its programs cannot tell that from a silent server: they wait, then give up as they would on one (a DNS question after 5 s, a connection after 30 s). A mail server keeps its queue and tries again later; a mail program keeps the message in its Outbox.",
+        "RFC 1122 §4.2.3.5; RFC 9293 §3.8.3; RFC 5321 §4.5.4.1",
+    ),
+    e(
         "dns-timeout",
         "No answer from the DNS",
         "The question got no answer in the time the asker waits (here 5 s; real resolvers ask again, often twice a server): the resolver is down or cannot be reached. That says nothing about the name, so it is a temporary failure: a mail server keeps the message and asks again at its next try; a mail program leaves it in the Outbox.",
@@ -766,6 +772,11 @@ fn command_in_message(bytes: &[u8]) -> bool {
 /// from how it begins.
 #[cfg(feature = "sandbox")]
 fn live_note(text: &[u8]) -> Option<&'static Explanation> {
+    // The asker's own outage, whatever it asked (see `World::run`'s timeouts).
+    let cut_off = crate::world::CUT_OFF.as_bytes();
+    if text.windows(cut_off.len()).any(|w| w == cut_off) {
+        return LIVE.iter().find(|x| x.key == "cut-off");
+    }
     let key = [
         ("telnet: could not resolve ", "telnet-resolve"),
         ("No answer from ", "connect-timeout"),

@@ -302,6 +302,8 @@ enum Action {
         name: String,
         qtype: &'static str,
         lookup: Box<Lookup>,
+        /// The asking host was itself off the network: its question never left.
+        cut_off: bool,
     },
     ConnectArrives {
         conn: ConnId,
@@ -309,6 +311,8 @@ enum Action {
     },
     ConnectTimeout {
         conn: ConnId,
+        /// The client was itself off the network: its SYN never left.
+        cut_off: bool,
     },
     /// What `side` sent got no answer (its peer was down): the connection breaks. (With
     /// the engine's `pop3` feature, TCP sends it again instead: [`World::unacknowledged`].)
@@ -383,6 +387,10 @@ impl std::fmt::Display for WorldError {
 }
 
 impl std::error::Error for WorldError {}
+
+/// What a note says of a host that asked or dialled while it was itself down (off the
+/// network): the explanation catalogue knows the note by it.
+pub(crate) const CUT_OFF: &str = " is itself off the network";
 
 /// The simulated Internet.
 pub struct World {
@@ -916,7 +924,7 @@ impl World {
             Action::MtaTimer { host } => {
                 self.hosts[*host].mail.as_ref().is_none_or(|m| m.mta_timer != Some(at))
             }
-            Action::ConnectTimeout { conn } => self.conns[conn.0].established || !self.conns[conn.0].open,
+            Action::ConnectTimeout { conn, .. } => self.conns[conn.0].established || !self.conns[conn.0].open,
             // The end gave up by its own timer before TCP would have, or the connection
             // closed otherwise.
             // What is still on its way on a connection that has ended (sent again through an
@@ -1060,9 +1068,10 @@ impl World {
                     return self.lookup_done(host, &name, qtype, answer, *lookup);
                 };
                 let t = self.net.transmit(host, resolver, self.now);
-                if self.net.is_down(resolver, t.at) || self.net.is_down(host, self.now) {
+                let cut_off = self.net.is_down(host, self.now);
+                if self.net.is_down(resolver, t.at) || cut_off {
                     let at = self.now.plus(DNS_TIMEOUT);
-                    return self.schedule(at, Action::DnsTimeout { host, name, qtype, lookup });
+                    return self.schedule(at, Action::DnsTimeout { host, name, qtype, lookup, cut_off });
                 }
                 self.schedule(t.at, Action::DnsQueryArrives { host, name, qtype, lookup, sent: self.now });
             }
@@ -1093,9 +1102,16 @@ impl World {
                 self.record(sent, resolver, host, Protocol::Dns, kind, None, text.into_bytes());
                 self.lookup_done(host, &name, qtype, answer, *lookup);
             }
-            Action::DnsTimeout { host, name, qtype, lookup } => {
+            Action::DnsTimeout { host, name, qtype, lookup, cut_off } => {
                 let resolver = self.resolver.map(|r| self.hosts[r].info.name.clone()).unwrap_or_default();
-                let why = format!("the DNS resolver {resolver} did not answer {name} {qtype} within 5 s");
+                let why = if cut_off {
+                    let me = &self.hosts[host].info.name;
+                    format!(
+                        "{me}{CUT_OFF}: its question {name} {qtype} never reached the DNS resolver {resolver}, and it gave up after 5 s"
+                    )
+                } else {
+                    format!("the DNS resolver {resolver} did not answer {name} {qtype} within 5 s")
+                };
                 self.local(host, EventKind::Note, format!("No answer: {why}.").into_bytes());
                 match *lookup {
                     Lookup::Submit { .. } => {}
@@ -1156,16 +1172,23 @@ impl World {
                 );
                 self.no_connection(conn, text);
             }
-            Action::ConnectTimeout { conn } => {
+            Action::ConnectTimeout { conn, cut_off } => {
                 let c = &mut self.conns[conn.0];
                 c.open = false;
                 let (client, server, port) = (c.client, c.server, c.port);
                 let name = self.hosts[server].info.name.clone();
                 let addr = self.hosts[server].info.addr.clone();
-                let text = format!(
-                    "No answer from {name} ({addr}) on port {port}: the connection timed out after {} s.",
-                    CONNECT_TIMEOUT.0 / 1_000_000
-                );
+                let secs = CONNECT_TIMEOUT.0 / 1_000_000;
+                let text = if cut_off {
+                    let me = &self.hosts[client].info.name;
+                    format!(
+                        "No answer from {name} ({addr}) on port {port}: {me}{CUT_OFF}, so its request never left; the connection timed out after {secs} s."
+                    )
+                } else {
+                    format!(
+                        "No answer from {name} ({addr}) on port {port}: the connection timed out after {secs} s."
+                    )
+                };
                 self.conn_note(client, conn, text.clone());
                 self.no_connection(conn, text);
             }
@@ -1282,8 +1305,9 @@ impl World {
         let t = self.net.transmit(client, server, self.now);
         // Bytes written at once follow the SYN, never overtake it.
         self.conns[id.0].last_arrival[idx(Side::Client)] = t.at;
-        if self.net.is_down(server, t.at) || self.net.is_down(client, self.now) {
-            self.schedule(self.now.plus(CONNECT_TIMEOUT), Action::ConnectTimeout { conn: id });
+        let cut_off = self.net.is_down(client, self.now);
+        if self.net.is_down(server, t.at) || cut_off {
+            self.schedule(self.now.plus(CONNECT_TIMEOUT), Action::ConnectTimeout { conn: id, cut_off });
         } else {
             self.schedule(t.at, Action::ConnectArrives { conn: id, sent: self.now });
         }

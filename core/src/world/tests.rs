@@ -419,6 +419,46 @@ fn a_host_that_is_down_times_out_and_the_queue_retries_after_it_is_back() {
 }
 
 #[test]
+fn a_host_that_is_itself_down_is_told_so_not_the_server_or_the_resolver() {
+    // The laptop is off the network: its connection and the relay's DNS question (the relay
+    // down too) time out as any would, but the notes say whose outage it is.
+    let (mut w, laptop) = standard_world();
+    let (mx, smtp) =
+        (w.host_by_name(names::BOB_SERVER).unwrap(), w.host_by_name(names::ALICE_SERVER).unwrap());
+    w.down(laptop, SimTime::ZERO, SimTime::from_secs(3600));
+    let conn = w.open(laptop, mx, SMTP_PORT).unwrap();
+    w.run_until_idle().unwrap();
+    assert!(!w.is_open(conn));
+    let t = w.trace();
+    let note = t.events.iter().find(|e| e.kind == EventKind::Note).unwrap();
+    assert_eq!(
+        note.text(),
+        "No answer from mx.example.net (198.51.100.25) on port 25: bob-laptop is itself off the network, so its request never left; the connection timed out after 30 s."
+            .replace("bob-laptop", &t.hosts[laptop].name)
+    );
+    #[cfg(feature = "sandbox")]
+    assert_eq!(crate::explain::event(t, note.index)[0].key, "cut-off");
+    // A relay that goes down as it looks up the next server (just after it queued the
+    // message, at 410 ms): the queue's error says so.
+    let w = send("bob@example.net", "alice@example.org", |w| {
+        short_queue(w);
+        w.down(smtp, SimTime::from_millis(411), SimTime::from_secs(60));
+    });
+    let t = w.trace();
+    let note = t.events.iter().find(|e| e.kind == EventKind::Note && e.from == smtp).expect("a note");
+    let text = note.text();
+    assert!(
+        text.starts_with("No answer: smtp.example.org is itself off the network: its question"),
+        "{text}"
+    );
+    let item = note.hosts[smtp].queue.first().expect("waiting");
+    assert!(item.last_error.as_deref().is_some_and(|e| e.contains("itself off the network")), "{item:?}");
+    #[cfg(feature = "sandbox")]
+    assert_eq!(crate::explain::event(t, note.index)[0].key, "cut-off");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 1, "delivered once it is back");
+}
+
+#[test]
 fn loss_delays_but_never_loses_and_is_reproducible() {
     let run = || {
         let w = send("bob@example.net", "alice@example.org", |w| {
