@@ -98,6 +98,8 @@ pub enum SandboxAction {
     Forward,
     /// To the newest event, and follow again.
     Latest,
+    /// Before the first event: the world as it started.
+    First,
     /// The terminal shows connection `n`.
     Show(usize),
     /// An event chosen in the transcript (`None`: the current one again).
@@ -106,6 +108,19 @@ pub enum SandboxAction {
     ToggleEavesdropper,
     /// The side column shows this below the terminal.
     ShowPane(Pane),
+}
+
+/// What a key does on the sandbox's page, outside its fields and its terminal's screen:
+/// the lesson's keys for moving through what happened (a clicker's Page Up and Page
+/// Down too). `None`: the browser's.
+pub fn key_action(key: &str) -> Option<SandboxAction> {
+    Some(match key {
+        "ArrowLeft" | "PageUp" => SandboxAction::Back,
+        "ArrowRight" | "PageDown" => SandboxAction::Forward,
+        "Home" => SandboxAction::First,
+        "End" => SandboxAction::Latest,
+        _ => return None,
+    })
 }
 
 impl SandboxState {
@@ -313,6 +328,11 @@ impl Reducible for SandboxState {
                 s.following = s.cursor == total;
                 s.selected = None;
             }),
+            SandboxAction::First if self.cursor > 0 => with(&|s| {
+                s.cursor = 0;
+                s.following = false;
+                s.selected = None;
+            }),
             SandboxAction::Latest => with(&|s| {
                 s.cursor = total;
                 s.following = true;
@@ -492,18 +512,79 @@ pub fn hints_ahead<'a>(
     hints
 }
 
+/// The state of connection `c`'s server after the last event, if it has one still.
+pub fn server_state(trace: &Trace, c: &Opened) -> Option<mailroom_core::session::SessionState> {
+    use mailroom_core::session::Side;
+    let host = trace.snapshot_at(trace.len()).get(c.to)?;
+    host.sessions.iter().find(|s| s.conn == c.id && s.side == Side::Server).map(|s| s.state)
+}
+
 /// The server of connection `c` is reading a message (after `354`, up to the lone dot)
 /// after the last event: what is typed now is the message's.
 pub fn in_data(trace: &Trace, c: &Opened) -> bool {
-    use mailroom_core::session::{SessionState, Side};
+    use mailroom_core::session::SessionState;
     use mailroom_core::smtp::server::State;
-    trace.snapshot_at(trace.len()).get(c.to).is_some_and(|h| {
-        h.sessions.iter().any(|s| {
-            s.conn == c.id
-                && s.side == Side::Server
-                && s.state == SessionState::SmtpServer(State::ReceivingData)
-        })
-    })
+    server_state(trace, c) == Some(SessionState::SmtpServer(State::ReceivingData))
+}
+
+/// The hints from the one the server's state takes next, if the first of `hints` is a
+/// command that state refuses (a `503`, a `-ERR`, a `BAD`): after RSET, MAIL again, not
+/// the RCPT that followed the last line taken; after a failed login, the login again.
+/// The commands each state takes are RFC 5321 §4.1.4's, RFC 1939 §3's and RFC 9051 §3's
+/// (those of the hints: the first is the one to offer).
+pub fn hints_in_step(
+    mut hints: Vec<String>,
+    tagged: bool,
+    state: Option<mailroom_core::session::SessionState>,
+) -> Vec<String> {
+    use mailroom_core::session::SessionState;
+    use mailroom_core::smtp::server::State as Smtp;
+    let takes: &[&str] = match state {
+        Some(SessionState::SmtpServer(s)) => match s {
+            Smtp::ExpectHelo => &["EHLO", "HELO", "QUIT"],
+            Smtp::ExpectMail => &["MAIL", "EHLO", "STARTTLS", "AUTH", "QUIT"],
+            Smtp::ExpectRcpt => &["RCPT", "QUIT"],
+            Smtp::ExpectRcptOrData => &["DATA", "RCPT", "QUIT"],
+            Smtp::NoService => &["QUIT"],
+            _ => return hints,
+        },
+        #[cfg(feature = "pop3")]
+        Some(SessionState::Pop3Server(s)) => {
+            use mailroom_core::pop3::server::State as Pop3;
+            match s {
+                Pop3::Authorization { user_given: false } => &["USER", "QUIT"],
+                Pop3::Authorization { user_given: true } => &["PASS", "USER", "QUIT"],
+                Pop3::Transaction => &["STAT", "LIST", "RETR", "QUIT"],
+                _ => return hints,
+            }
+        }
+        #[cfg(feature = "imap")]
+        Some(SessionState::ImapServer(s)) => {
+            use mailroom_core::imap::server::State as Imap;
+            match s {
+                Imap::NotAuthenticated => &["LOGIN", "LOGOUT"],
+                Imap::Authenticated { idle: false } => &["SELECT", "LOGOUT"],
+                Imap::Selected { idle: false, .. } => &["FETCH", "SELECT", "LOGOUT"],
+                _ => return hints,
+            }
+        }
+        _ => return hints,
+    };
+    let verb = |h: &String| {
+        h.split(' ')
+            .nth(usize::from(tagged))
+            .unwrap_or_default()
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase()
+    };
+    if hints.first().is_some_and(|h| !takes.contains(&verb(h).as_str()))
+        && let Some(at) = hints.iter().position(|h| verb(h) == takes[0])
+    {
+        hints.rotate_left(at);
+    }
+    hints
 }
 
 /// A port of a host that a person can type into: the host's services that speak text
@@ -760,8 +841,25 @@ impl FaultForm {
         text.to_string()
     }
 
+    /// Why the reply's text cannot be sent as it is written, if it cannot: a reply's text
+    /// is 7-bit, printable US-ASCII, spaces and tabs (RFC 5321 §4.2; this World's servers
+    /// have no SMTPUTF8), so what else it has is refused rather than left out unseen.
+    pub fn text_problem(&self) -> Option<String> {
+        let odd: String =
+            self.text.chars().filter(|c| !(' '..='~').contains(c) && *c != '\t').take(3).collect();
+        (!odd.is_empty()).then(|| {
+            let shown: Vec<String> =
+                odd.chars().map(|c| if c.is_control() { format!("U+{:04X}", u32::from(c)) } else { c.to_string() }).collect();
+            format!(
+                "A reply's text is plain ASCII (RFC 5321 §4.2): {} cannot be sent. Write it without accents or symbols.",
+                shown.join(" ")
+            )
+        })
+    }
+
     /// The fault as a line of the world description (the text of [`Input::Fault`]), once
-    /// the choices fit; `None` when the world has nothing it could name.
+    /// the choices fit; `None` when the world has nothing it could name, or the reply's
+    /// text cannot be sent ([`FaultForm::text_problem`]).
     pub fn directive(&self, world: &Description) -> Option<String> {
         let f = self.effective(world);
         let times = if f.once { " times 1" } else { "" };
@@ -772,10 +870,12 @@ impl FaultForm {
             FaultKind::Full => needs(&f.mailbox).map(|_| format!("full {}", f.mailbox)),
             FaultKind::Reply => {
                 needs(&f.host)?;
-                // A reply's text is 7-bit (RFC 5321 §4.2, no SMTPUTF8 here): printable ASCII,
-                // in one quoted string whose quotes and backslashes are escaped.
-                let text: String =
-                    f.text.trim().chars().filter(|c| (' '..='~').contains(c)).take(200).collect();
+                if f.text_problem().is_some() {
+                    return None;
+                }
+                // In one quoted string whose quotes and backslashes are escaped; a tab is
+                // written as the space the World's grammar reads it as.
+                let text: String = f.text.trim().replace('\t', " ").chars().take(200).collect();
                 let text = if text.is_empty() { f.default_text() } else { text };
                 let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
                 Some(format!("reply {} {} {} \"{quoted}\"{times}", f.host, f.verb, f.code))

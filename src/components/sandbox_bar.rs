@@ -60,15 +60,15 @@ pub fn SandboxBar(props: &SandboxBarProps) -> Html {
         <footer class="controls sandbox-bar" role="region" aria-label="Sandbox controls">
             <div class="transport" role="group" aria-label="What happened">
                 <button type="button" class="btn" data-testid="step-back" aria-label="Step back"
-                    title="Step back" disabled={at_start} onclick={click(SandboxAction::Back)}>
+                    title="Step back (← or Page Up; Home: the start)" aria-keyshortcuts="ArrowLeft PageUp" disabled={at_start} onclick={click(SandboxAction::Back)}>
                     { icons::step_back() }
                 </button>
                 <button type="button" class="btn" data-testid="step-forward" aria-label="Step forward"
-                    title="Step forward" disabled={at_end} onclick={click(SandboxAction::Forward)}>
+                    title="Step forward (→ or Page Down)" aria-keyshortcuts="ArrowRight PageDown" disabled={at_end} onclick={click(SandboxAction::Forward)}>
                     { icons::step_forward() }
                 </button>
                 <button type="button" class="btn" data-testid="to-end" aria-label="Go to the newest event"
-                    title="Go to the newest event" disabled={at_end} onclick={click(SandboxAction::Latest)}>
+                    title="Go to the newest event (End)" aria-keyshortcuts="End" disabled={at_end} onclick={click(SandboxAction::Latest)}>
                     { icons::to_end() }
                 </button>
                 <span class="sandbox-count" data-testid="event-count">

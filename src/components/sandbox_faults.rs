@@ -42,6 +42,16 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
             form.set(next);
         })
     };
+    // The reply's text follows each key: Enter submits the form with what is typed, and
+    // what cannot be sent is said at once.
+    let oninput = {
+        let (form, f) = (form.clone(), f.clone());
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            form.set(FaultForm { text: input.value(), ..f.clone() });
+        })
+    };
+    let text_problem = f.text_problem();
     let onsubmit = {
         let (dispatch, directive) = (props.dispatch.clone(), directive.clone());
         Callback::from(move |e: SubmitEvent| {
@@ -93,8 +103,13 @@ pub fn SandboxFaults(props: &SandboxFaultsProps) -> Html {
                 <label>
                     <span>{ "saying" }</span>
                     <input type="text" data-testid="fault-text" value={f.text.clone()} maxlength="200"
-                        placeholder={f.default_text()} onchange={set(|f, v| f.text = v)} />
+                        placeholder={f.default_text()} {oninput}
+                        aria-invalid={text_problem.is_some().then_some("true")}
+                        aria-describedby={text_problem.is_some().then_some("fault-text-problem")} />
                 </label>
+                if let Some(problem) = &text_problem {
+                    <p id="fault-text-problem" class="field-problem" role="alert" data-testid="fault-text-problem">{ problem.clone() }</p>
+                }
                 { select("fault-times", "how often", FaultForm::times(), &f.once.to_string(), set(|f, v| f.once = v == "true")) }
             </>
         },

@@ -20,8 +20,8 @@ use crate::present::clock;
 use crate::sandbox::{Pane, SandboxAction, SandboxState};
 use crate::state::Action;
 
-/// ← and → step back and on through what happened, End goes to the newest event, as in a
-/// lesson; not in a field (the terminal's line, a fault's settings), where they edit, nor
+/// ← and → (Page Up and Page Down) step back and on through what happened, Home goes to
+/// the start and End to the newest event, as in a lesson; not in a field (the terminal's line, a fault's settings), where they edit, nor
 /// on the terminal's screen, where they scroll it.
 #[hook]
 fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
@@ -35,12 +35,7 @@ fn use_sandbox_keys(dispatcher: UseReducerDispatcher<SandboxState>) {
             if kind == Target::Field || on_screen {
                 return;
             }
-            let action = match event.key().as_str() {
-                "ArrowLeft" => SandboxAction::Back,
-                "ArrowRight" => SandboxAction::Forward,
-                "End" => SandboxAction::Latest,
-                _ => return,
-            };
+            let Some(action) = crate::sandbox::key_action(&event.key()) else { return };
             event.prevent_default();
             dispatcher.dispatch(action);
         }))

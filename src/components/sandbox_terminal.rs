@@ -4,7 +4,9 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{SandboxAction, TermLine, hints, hints_ahead, in_data, typable_ports};
+use crate::sandbox::{
+    SandboxAction, TermLine, hints, hints_ahead, hints_in_step, in_data, server_state, typable_ports,
+};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -309,16 +311,20 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for hints_ahead(
-                                hints(
-                                    world,
-                                    kind,
-                                    &props.run.trace.host(c_from).name,
-                                    &props.run.trace.host(c_to).name,
-                                    conn.is_some_and(|c| in_data(&props.run.trace, &c)),
+                            { for hints_in_step(
+                                hints_ahead(
+                                    hints(
+                                        world,
+                                        kind,
+                                        &props.run.trace.host(c_from).name,
+                                        &props.run.trace.host(c_to).name,
+                                        conn.is_some_and(|c| in_data(&props.run.trace, &c)),
+                                    ),
+                                    kind == "imap",
+                                    props.taken.iter().map(String::as_str),
                                 ),
                                 kind == "imap",
-                                props.taken.iter().map(String::as_str),
+                                conn.and_then(|c| server_state(&props.run.trace, &c)),
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

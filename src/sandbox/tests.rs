@@ -58,6 +58,23 @@ fn stepping_back_stops_following_until_latest() {
     assert_eq!((s.cursor, s.following), (total, true));
     let s = s.reduce(SandboxAction::Back).reduce(SandboxAction::Latest);
     assert_eq!((s.cursor, s.following), (total, true));
+    let start = s.clone().reduce(SandboxAction::First);
+    assert_eq!((start.cursor, start.following), (0, false), "the world as it started");
+    assert_eq!(start.clone().reduce(SandboxAction::Tick).cursor, 0);
+    assert_eq!(start.reduce(SandboxAction::Forward).cursor, 1);
+    // The lesson's keys, a clicker's too.
+    for (key, action) in [
+        ("ArrowLeft", Some(SandboxAction::Back)),
+        ("PageUp", Some(SandboxAction::Back)),
+        ("ArrowRight", Some(SandboxAction::Forward)),
+        ("PageDown", Some(SandboxAction::Forward)),
+        ("Home", Some(SandboxAction::First)),
+        ("End", Some(SandboxAction::Latest)),
+        ("a", None),
+        (" ", None),
+    ] {
+        assert_eq!(crate::sandbox::key_action(key), action, "{key:?}");
+    }
     let s = s.reduce(SandboxAction::Select(Some(1)));
     assert_eq!(s.focused(), Some(1));
     assert_eq!(s.reduce(SandboxAction::Select(Some(total))).selected, None, "the future is not chosen");
@@ -404,10 +421,30 @@ fn the_fault_form_writes_lines_the_world_reads() {
         closing.directive(&world).unwrap(),
         "reply mx.example.net GREETING 421 \"mx.example.net Service not available, closing transmission channel\" times 1"
     );
-    // Quotes and backslashes escaped, 8-bit text left out (a reply is 7-bit: RFC 5321 §4.2).
-    let odd = FaultForm { text: r#" C:\temp "quoted" café "#.into(), once: false, ..form.clone() };
+    // Quotes and backslashes escaped.
+    let odd = FaultForm { text: r#" C:\temp "quoted" cafe "#.into(), once: false, ..form.clone() };
     let line = odd.directive(&world).unwrap();
-    assert_eq!(line, r#"reply mx.example.net RCPT 450 "C:\\temp \"quoted\" caf""#);
+    assert_eq!(line, r#"reply mx.example.net RCPT 450 "C:\\temp \"quoted\" cafe""#);
+    // What a reply cannot carry (it is 7-bit: RFC 5321 §4.2) is refused, and said, never
+    // silently left out.
+    for (text, problem) in [
+        ("café", Some("é")),
+        ("50 €, ok\u{7f}", Some("€ U+007F")),
+        ("日本語です", Some("日 本 語")),
+        ("tab\there", None),
+        ("plain ~ ASCII!", None),
+    ] {
+        let f = FaultForm { text: text.into(), ..form.clone() };
+        let said = f.text_problem();
+        assert_eq!(said.is_some(), problem.is_some(), "{text}: {said:?}");
+        if let Some(p) = problem {
+            assert!(
+                said.as_deref().is_some_and(|s| s.contains(&format!(": {p} cannot be sent"))),
+                "{text}: {said:?}"
+            );
+        }
+        assert_eq!(f.directive(&world).is_some(), problem.is_none(), "{text}");
+    }
     let s = ticks(state(&[
         &format!("fault {line}"),
         "open laptop.example.org mx.example.net 25",
@@ -416,7 +453,7 @@ fn the_fault_form_writes_lines_the_world_reads() {
         "type 1 RCPT TO:<bob@example.net>",
     ]));
     // Without an enhanced code of its own, the reply gets its class's undefined one.
-    assert_eq!(screen(&s, 1).last(), Some(&TermLine::Received(r#"450 4.0.0 C:\temp "quoted" caf"#.into())));
+    assert_eq!(screen(&s, 1).last(), Some(&TermLine::Received(r#"450 4.0.0 C:\temp "quoted" cafe"#.into())));
     // Each kind, from its defaults, is a line the sandbox takes; the choices fit the kind.
     for kind in FaultKind::ALL {
         let f = FaultForm { kind, ..form.clone() }.effective(&world);
@@ -563,6 +600,41 @@ fn a_refused_line_moves_the_hints_nowhere() {
     let s = ticks(act(s, "type 1 STARTTLS"));
     assert_eq!(s.taken(), ["EHLO x", "STARTTLS"]);
     assert_eq!(next(&s), "EHLO x", "after STARTTLS, EHLO again");
+}
+
+/// The first hint is a command the server's state takes: after RSET, MAIL again (not the
+/// RCPT after the MAIL taken); after a failed login, the login again.
+#[test]
+fn the_first_hint_is_one_the_servers_state_takes() {
+    let first = |inputs: &[&str], kind: &str, server: &str| {
+        let s = ticks(state(inputs));
+        let opened = s.sandbox.borrow().connections()[0];
+        let tagged = kind == "imap";
+        let ahead =
+            hints_ahead(hints(kind, "x", server, false), tagged, s.taken().iter().map(String::as_str));
+        hints_in_step(ahead, tagged, server_state(&s.run.trace, &opened))[0].clone()
+    };
+    let mx = |lines: &[&str], port: u16| {
+        let mut inputs = vec![format!("open laptop.example.org mx.example.net {port}")];
+        inputs.extend(lines.iter().map(|l| format!("type 1 {l}")));
+        inputs
+    };
+    let cases: [(&[&str], u16, &str, &str); 7] = [
+        (&[], 25, "smtp", "EHLO x"),
+        (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", "RCPT TO:<bob@example.net>"),
+        // RSET ends the transaction: MAIL again, not the RCPT that followed MAIL.
+        (&["EHLO x", "MAIL FROM:<alice@example.org>", "RSET"], 25, "smtp", "MAIL FROM:<alice@example.org>"),
+        (&["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>"], 25, "smtp", "DATA"),
+        // A wrong password: PASS is refused and the server wants USER again (RFC 1939 §7).
+        (&["USER bob@example.net", "PASS wrong"], 110, "pop3", "USER bob@example.net"),
+        (&["a1 LOGIN bob@example.net wrong"], 143, "imap", "a1 LOGIN bob@example.net builder"),
+        (&["a1 LOGIN bob@example.net builder", "a2 LOGOUT"], 143, "imap", "a1 LOGIN bob@example.net builder"),
+    ];
+    for (lines, port, kind, want) in cases {
+        let inputs = mx(lines, port);
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        assert_eq!(first(&inputs, kind, "mx.example.net"), want, "{lines:?}");
+    }
 }
 
 /// A wait that sets nothing off is said (only the clock moved); one that does is not.

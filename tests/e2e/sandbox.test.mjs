@@ -107,6 +107,14 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
     await page.locator('[data-testid=directive]').textContent(),
     'reply mx.example.net RCPT 450 "Mailbox busy, try again later" times 1',
   );
+  // What a reply cannot carry (it is 7-bit) is refused and said, not left out unseen.
+  const text = page.locator('[data-testid=fault-text]');
+  await text.fill('Boîte pleine');
+  await page.locator('[data-testid=fault-text-problem]').getByText('î cannot be sent').waitFor({ timeout: TIMEOUT });
+  assert.equal(await text.getAttribute('aria-invalid'), 'true');
+  assert.ok(await page.locator('[data-testid=inject]').isDisabled());
+  await text.fill('');
+  await page.locator('[data-testid=fault-text-problem]').waitFor({ state: 'detached', timeout: TIMEOUT });
   await page.locator('[data-testid=inject]').click();
   await page.locator('[data-testid=injected]').getByText('reply mx.example.net RCPT 450').waitFor({ timeout: TIMEOUT });
   assert.equal(await page.locator('[data-testid=show-faults]').textContent(), 'Faults 1 injected');
@@ -158,6 +166,17 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 3);
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 2);
+  // A clicker's Page Up and Page Down, and Home to the world as it started.
+  await page.keyboard.press('PageUp');
+  await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 3);
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total - 2);
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('main[data-testid=sandbox]').dataset.cursor === '0');
+  await page.keyboard.press('End');
+  await page.waitForFunction((n) => document.querySelector('main[data-testid=sandbox]').dataset.cursor === String(n), total);
+  await page.locator('[data-testid=step-back]').click();
+  await page.locator('[data-testid=step-back]').click();
   // On the terminal's screen the keys scroll it (End to its last line), as the browser does.
   await page.locator('.sandbox-screen').focus();
   await page.keyboard.press('End');
