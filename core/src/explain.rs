@@ -293,9 +293,23 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "554",
         "Transaction failed",
-        "A permanent failure. As the server's first line, instead of 220: 'No SMTP service here'. To DATA: no recipient was accepted. After the final dot: the message is refused. The 5 says the same will not work later either.",
-        "RFC 5321 §4.2.3, §3.1, §3.3",
+        "A permanent failure: the server will not do what was asked, and the same will not work later either.",
+        "RFC 5321 §4.2.3",
     ),
+    e(
+        "555",
+        "Parameters not recognised",
+        "MAIL FROM or RCPT TO carried a parameter the server does not support.",
+        "RFC 5321 §4.2.3",
+    ),
+];
+
+/// Replies only a fault rule of the sandbox or of a teacher's lesson makes the World's
+/// servers give (`describe::refusals`): codes, `"CODE CONTEXT"` and enhanced codes, in
+/// the build that has the sandbox and teachers' lessons (the first load's lessons have
+/// none).
+#[cfg(feature = "sandbox")]
+pub const RULE_REPLIES: &[Explanation] = &[
     e(
         "455",
         "Parameters not possible now",
@@ -314,16 +328,6 @@ pub const SMTP_REPLIES: &[Explanation] = &[
         "The mechanism the client chose is weaker than this server allows for this user (5.7.9): the client must log in with a stronger one of those EHLO lists.",
         "RFC 4954 §6",
     ),
-    e(
-        "555",
-        "Parameters not recognised",
-        "MAIL FROM or RCPT TO carried a parameter the server does not support.",
-        "RFC 5321 §4.2.3",
-    ),
-];
-
-/// Replies whose meaning depends on the command they answer: `"CODE VERB"`.
-pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
         "554 GREETING",
         "No SMTP service here",
@@ -354,6 +358,30 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
         "Answered to DATA itself, before any of the message: the server will not take a message now, usually because no recipient was accepted (503 says the same). The client must not send the message's lines: they would be read as commands.",
         "RFC 5321 §3.3, §4.3.2",
     ),
+    e(
+        "4.0.0",
+        "No more precise reason",
+        "The server says only that the failure is temporary (the first digit 4), with no subject or detail (.0.0: other or undefined).",
+        "RFC 3463 §3.1",
+    ),
+    e(
+        "5.0.0",
+        "No more precise reason",
+        "The server says only that the failure is permanent (the first digit 5), with no subject or detail (.0.0: other or undefined).",
+        "RFC 3463 §3.1",
+    ),
+];
+
+/// The entries of [`RULE_REPLIES`], in a build that has them.
+fn rules() -> &'static [Explanation] {
+    #[cfg(feature = "sandbox")]
+    return RULE_REPLIES;
+    #[cfg(not(feature = "sandbox"))]
+    &[]
+}
+
+/// Replies whose meaning depends on the command they answer: `"CODE VERB"`.
+pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
     e(
         "554 MESSAGE",
         "The message is refused",
@@ -408,7 +436,7 @@ pub const SMTP_REPLIES_IN_CONTEXT: &[Explanation] = &[
 pub fn reply_to(code: u16, verb: Option<&str>) -> Option<&'static Explanation> {
     verb.and_then(|v| {
         let key = format!("{code} {}", v.to_ascii_uppercase());
-        SMTP_REPLIES_IN_CONTEXT.iter().find(|e| e.key == key)
+        SMTP_REPLIES_IN_CONTEXT.iter().chain(rules()).find(|e| e.key == key)
     })
     .or_else(|| reply(code))
     .or_else(|| reply_class(code))
@@ -441,18 +469,6 @@ pub fn reply_class(code: u16) -> Option<&'static Explanation> {
 pub const ENHANCED: &[Explanation] = &[
     e("2.0.0", "Success", "Everything is fine.", "RFC 3463 §3.1"),
     e("2.7.0", "Security status: fine", "The login worked.", "RFC 3463 §3.8; RFC 4954 §6"),
-    e(
-        "4.0.0",
-        "No more precise reason",
-        "The server says only that the failure is temporary (the first digit 4), with no subject or detail (.0.0: other or undefined).",
-        "RFC 3463 §3.1",
-    ),
-    e(
-        "5.0.0",
-        "No more precise reason",
-        "The server says only that the failure is permanent (the first digit 5), with no subject or detail (.0.0: other or undefined).",
-        "RFC 3463 §3.1",
-    ),
     e(
         "4.4.1",
         "No answer from host",
@@ -1971,11 +1987,13 @@ fn smtp_context<'a>(trace: &Trace, index: usize, to_verb: Option<&'a str>) -> Op
     match to_verb {
         Some(v) if v.eq_ignore_ascii_case("DATA") => {
             let answered = trace.command_for_reply(index).map(|i| &trace.events[i].kind);
-            Some(if answered == Some(&EventKind::MessageData) { "MESSAGE" } else { v })
+            Some(if matches!(answered, Some(EventKind::MessageData)) { "MESSAGE" } else { v })
         }
         Some(v) => Some(v),
         // Answering nothing: the greeting if no reply came before it on its connection
-        // (else a server's unbidden 421, as at a timeout).
+        // (else a server's unbidden 421, as at a timeout). Only a fault rule makes a
+        // greeting other than 220, and only the sandbox's build has its cards.
+        #[cfg(feature = "sandbox")]
         None => {
             let conn = trace.events[index].conn?;
             let before = trace.events[..index].iter().rev().filter(|e| e.conn == Some(conn));
@@ -1984,16 +2002,18 @@ fn smtp_context<'a>(trace: &Trace, index: usize, to_verb: Option<&'a str>) -> Op
                 .all(|e| !matches!(e.kind, EventKind::Reply { .. }))
                 .then_some("GREETING")
         }
+        #[cfg(not(feature = "sandbox"))]
+        None => None,
     }
 }
 
 pub fn reply(code: u16) -> Option<&'static Explanation> {
     let key = code.to_string();
-    SMTP_REPLIES.iter().find(|e| e.key == key)
+    SMTP_REPLIES.iter().chain(rules()).find(|e| e.key == key)
 }
 
 pub fn enhanced(code: &str) -> Option<&'static Explanation> {
-    ENHANCED.iter().chain(trust()).find(|e| e.key == code)
+    ENHANCED.iter().chain(rules()).chain(trust()).find(|e| e.key == code)
 }
 
 pub fn other(key: &str) -> Option<&'static Explanation> {
@@ -2798,6 +2818,7 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "sandbox")]
     #[test]
     fn every_refusal_a_rule_may_give_has_a_card_of_its_own_code() {
         for verb in crate::describe::REPLY_VERBS {
@@ -2810,6 +2831,7 @@ mod tests {
 
     /// What a relay's reply from mx.example.net is explained as, under each fault rule: the
     /// card fits the moment (greeting, command, message), not the code alone.
+    #[cfg(feature = "sandbox")]
     #[test]
     fn a_rules_reply_is_explained_by_what_it_answers() {
         for (rule, line, want) in [
@@ -2857,11 +2879,19 @@ mod tests {
         #[cfg(feature = "imap")]
         let pop3 =
             pop3.into_iter().chain([IMAP_COMMANDS, IMAP_RESPONSES, IMAP_CODES, IMAP_OTHER, IMAP_FETCH_ITEMS]);
-        for table in
-            [SMTP_COMMANDS, SMTP_REPLIES, SMTP_REPLIES_IN_CONTEXT, ENHANCED, OTHER, REPLY_CLASSES, trust()]
-                .into_iter()
-                .chain(pop3)
-                .chain([live()])
+        for table in [
+            SMTP_COMMANDS,
+            SMTP_REPLIES,
+            SMTP_REPLIES_IN_CONTEXT,
+            ENHANCED,
+            OTHER,
+            REPLY_CLASSES,
+            trust(),
+            rules(),
+        ]
+        .into_iter()
+        .chain(pop3)
+        .chain([live()])
         {
             for (i, x) in table.iter().enumerate() {
                 assert!(!x.title.is_empty() && !x.text.is_empty(), "{}", x.key);

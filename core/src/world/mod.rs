@@ -1844,19 +1844,23 @@ impl World {
             return;
         };
         input(&mut m.mta, now);
+        self.drain_mta_shown(host);
+    }
+
+    /// [`Self::drain_mta`], and what the queue decided with no event of its own (a failed
+    /// attempt's next try, its last error) belongs to the state after the note of this same
+    /// instant, on this host, that told it (a timeout, a broken connection): there may be no
+    /// later event before the retry to show it. (What arrives from another host shows its
+    /// effect from the next step, as everywhere else.) Not generic, so not copied into each
+    /// of `mta_input`'s callers.
+    fn drain_mta_shown(&mut self, host: HostId) {
+        let now = self.now;
         let before = self.trace.events.len();
         self.drain_mta(host);
-        // What the queue decided with no event of its own (a failed attempt's next try, its
-        // last error) belongs to the state after the note of this same instant, on this
-        // host, that told it (a timeout, a broken connection): there may be no later event
-        // before the retry to show it. (What arrives from another host shows its effect
-        // from the next step, as everywhere else.)
         if self.trace.events.len() == before
-            && let Some(last) = self
-                .trace
-                .events
-                .last_mut()
-                .filter(|e| e.at == now && e.kind == EventKind::Note && e.from == host && e.to == host)
+            && let Some(last) = self.trace.events.last_mut().filter(|e| {
+                e.at == now && matches!(e.kind, EventKind::Note) && e.from == host && e.to == host
+            })
             && let Some(m) = self.hosts[host].mail.as_ref()
         {
             let snap = &mut last.hosts[host];
