@@ -110,6 +110,10 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                 let junk = snap.map_or(0, |s| present::junk_count(s, addr));
                 let kept = inbox.map_or(all.len(), |(_, n)| n + junk);
                 let gone = all.len().saturating_sub(kept);
+                // More held than delivered: a mail program filed messages into the inbox
+                // itself (IMAP APPEND, RFC 3501 §6.3.11), which no delivery lists. (With
+                // one taken away as well, the counts only say the difference.)
+                let filed = if cfg!(feature = "imap") { kept.saturating_sub(all.len()) } else { 0 };
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
                 let host_name = trace.hosts.get(*host).map(|h| h.name.clone()).unwrap_or_default();
@@ -127,6 +131,11 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                         if gone > 0 {
                             <p class="muted messages-earlier" data-testid="mailbox-gone">
                                 { format!("{} delivered here, {gone} of them no longer in the inbox (removed by a mail program):", all.len()) }
+                            </p>
+                        }
+                        if filed > 0 {
+                            <p class="muted messages-earlier" data-testid="mailbox-filed">
+                                { format!("{filed} of {kept} put here by a mail program (IMAP APPEND, RFC 3501 §6.3.11), not delivered, so not listed with the deliveries.") }
                             </p>
                         }
                         if junk > 0 {

@@ -342,3 +342,28 @@ test("a student turns sender checks on at Bob's provider, a typed fake is refuse
   assert.deepEqual(offsite, [], 'nothing asked of another origin');
   await context.close();
 });
+
+test('a message a student files with IMAP APPEND is counted in the mailbox and said to be no delivery', async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/full/#/sandbox`);
+  await page.locator('main[data-testid=sandbox]').waitFor({ timeout: TIMEOUT });
+  await page.locator('[data-testid=connect-port]').selectOption('143');
+  await page.locator('[data-testid=connect-button]').click();
+  await settled(page);
+  await type(page, 'a LOGIN bob@example.net builder');
+  let screen = await type(page, 'b APPEND INBOX {5}');
+  assert.match(screen, /\n\+ [^\n]*\n$/, 'the server asks for the literal');
+  screen = await type(page, 'hello');
+  assert.match(screen, /\nb OK [^\n]*APPEND[^\n]*\n$/);
+  await page.locator('[data-testid=show-mailboxes]').click();
+  const bob = page.locator('[data-testid=mailbox][data-owner="bob@example.net"]');
+  await bob.waitFor({ timeout: TIMEOUT });
+  assert.equal(await bob.getAttribute('data-count'), '1');
+  assert.equal(
+    await bob.locator('[data-testid=mailbox-filed]').textContent(),
+    '1 of 1 put here by a mail program (IMAP APPEND, RFC 3501 §6.3.11), not delivered, so not listed with the deliveries.',
+  );
+  assert.deepEqual(errors, []);
+  await context.close();
+});
