@@ -187,7 +187,7 @@ pub fn run_send_many(email: &EmailSpec, n: usize) -> Result<Trace, String> {
 
 /// Runs a described world with a lesson's sends, `n` times over (each round after the
 /// previous one has finished).
-fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, String> {
+pub(crate) fn run_world(d: &Description, email: &EmailSpec, n: usize) -> Result<Trace, String> {
     let mut w = World::from_description(d);
     let sends = sends(d, email);
     for round in 0..n.max(1) {
