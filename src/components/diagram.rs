@@ -778,10 +778,12 @@ pub fn Diagram(props: &DiagramProps) -> Html {
             move || stop_watching(watching)
         });
     }
-    // Laid out again when the panel's shape changes: a resize, presenter mode (rare).
-    let layout = use_memo((props.run.clone(), *ratio), |(_, ratio)| {
-        layout_for(trace, &distinct_labels(trace), *ratio)
-    });
+    // Laid out again when the panel's shape changes: a resize, presenter mode, and once as
+    // the page settles (the panel is measured before the lesson's text has arrived, then
+    // with it). The labels are the trace's, read from it once (at 10,000 events, the most
+    // of the drawing's cost).
+    let labels = use_memo(props.run.clone(), |run| distinct_labels(&run.trace));
+    let layout = use_memo((props.run.clone(), *ratio), |(_, ratio)| layout_for(trace, &labels, *ratio));
     let links = use_memo(props.run.clone(), |run| present::links(&run.trace));
     let cursor = props.cursor.min(trace.len());
     let current = cursor.checked_sub(1).and_then(|i| trace.events.get(i));
