@@ -503,6 +503,15 @@ pub fn junk_count(_snap: &HostSnapshot, _addr: &str) -> usize {
     0
 }
 
+/// How many of the messages mailbox `addr` holds in its inbox and junk folder a mail
+/// program put there (IMAP APPEND or COPY, RFC 3501 §6.3.11, §6.4.7) rather than a delivery.
+pub fn filed_count(_snap: &HostSnapshot, _addr: &str) -> usize {
+    #[cfg(feature = "imap")]
+    return _snap.filed.iter().find(|(a, _)| a.eq_ignore_ascii_case(_addr)).map_or(0, |(_, n)| *n);
+    #[cfg(not(feature = "imap"))]
+    0
+}
+
 /// A message as stored in a mailbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMessage {

@@ -252,6 +252,10 @@ pub struct Message {
     pub internal_date: SimTime,
     /// The message exactly as stored, shared rather than copied.
     pub bytes: Rc<[u8]>,
+    /// It came by delivery (SMTP, or a DMARC quarantine into the junk folder) and has not
+    /// been copied since: a mail program's APPEND or COPY makes a message of its own, while
+    /// a MOVE (RFC 6851) keeps it the delivered one.
+    pub delivered: bool,
 }
 
 impl Message {
@@ -744,6 +748,19 @@ impl MailStore {
         })
     }
 
+    /// Each mailbox whose INBOX or junk folder holds messages that did not come by
+    /// delivery (a mail program's APPEND, RFC 3501 §6.3.11, or COPY), and how many.
+    #[cfg(feature = "imap")]
+    pub fn filed_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        // The folders `inbox_counts` and `junk_counts` count.
+        self.mailboxes.iter().filter_map(|(a, m)| {
+            let junk = m.folders.values().find(|f| f.special_use == Some(SpecialUse::Junk));
+            let filed = |f: &Folder| f.messages.iter().filter(|m| !m.delivered).count();
+            let n = m.folders.get(INBOX).map_or(0, filed) + junk.map_or(0, filed);
+            (n > 0).then_some((a.as_str(), n))
+        })
+    }
+
     /// Sets the mailbox's limit in octets (`None`: only the store-wide one). A limit below
     /// what is stored is allowed: the mailbox is then full, which is how a fault rule of the
     /// World makes it so.
@@ -1000,7 +1017,7 @@ impl MailStore {
         bytes: impl Into<Rc<[u8]>>,
         now: SimTime,
     ) -> Result<u32, StoreError> {
-        self.append(addr, INBOX, bytes, Flags::NONE, now)
+        self.add(addr, INBOX, bytes.into(), Flags::NONE, now, true)
     }
 
     /// Files a message that its domain's policy sends to the junk folder (DMARC's
@@ -1014,7 +1031,7 @@ impl MailStore {
     ) -> Result<u32, StoreError> {
         let junk = self.folders(addr)?.into_iter().find(|f| f.special_use == Some(SpecialUse::Junk));
         let folder = junk.map_or_else(|| INBOX.to_string(), |f| f.name);
-        self.append(addr, &folder, bytes, Flags::NONE, now)
+        self.add(addr, &folder, bytes.into(), Flags::NONE, now, true)
     }
 
     /// Adds a message to a folder (delivery, or IMAP APPEND, RFC 9051 §6.3.12); returns its
@@ -1027,13 +1044,24 @@ impl MailStore {
         flags: Flags,
         internal_date: SimTime,
     ) -> Result<u32, StoreError> {
-        let bytes = bytes.into();
+        self.add(addr, folder, bytes.into(), flags, internal_date, false)
+    }
+
+    fn add(
+        &mut self,
+        addr: &str,
+        folder: &str,
+        bytes: Rc<[u8]>,
+        flags: Flags,
+        internal_date: SimTime,
+        delivered: bool,
+    ) -> Result<u32, StoreError> {
         let size = bytes.len() as u64;
         self.check_room(addr, folder, size, 1)?;
         let f = self.folder_mut(addr, folder)?;
         let uid = f.uid_next;
         f.uid_next += 1;
-        f.messages.push(Message { uid, flags, internal_date, bytes });
+        f.messages.push(Message { uid, flags, internal_date, bytes, delivered });
         let exists = f.exists();
         self.account(addr, size as i64, 1);
         self.notify(addr, folder, [Change::Exists(exists)]);
@@ -1263,7 +1291,8 @@ impl MailStore {
             let uid = f.uid_next;
             f.uid_next += 1;
             pairs.push((m.uid, uid));
-            f.messages.push(Message { uid, ..m });
+            // A copy is the mail program's own message; a move keeps the one delivered.
+            f.messages.push(Message { uid, delivered: moving && m.delivered, ..m });
         }
         let exists = f.exists();
         // A move takes this back when it removes the originals.
@@ -1314,6 +1343,74 @@ mod tests {
 
     fn names(s: &MailStore) -> Vec<String> {
         s.folders(BOB).unwrap().into_iter().map(|f| f.name).collect()
+    }
+
+    #[test]
+    #[cfg(feature = "imap")]
+    fn messages_a_mail_program_filed_are_told_from_deliveries() {
+        // (what happens, the inbox and junk counts, the filed count) after each change.
+        let mut s = store();
+        let filed = |s: &MailStore| s.filed_counts().map(|(_, n)| n).next().unwrap_or(0);
+        let counts = |s: &MailStore| {
+            let inbox = s.inbox_counts().map(|(_, n)| n).next().unwrap_or(0);
+            let junk = s.junk_counts().map(|(_, n)| n).next().unwrap_or(0);
+            (inbox, junk, filed(s))
+        };
+        let cases: [(&str, fn(&mut MailStore), (usize, usize, usize)); 7] = [
+            (
+                "a delivery",
+                |s| {
+                    s.deliver(BOB, b"one".to_vec(), SimTime::ZERO).unwrap();
+                },
+                (1, 0, 0),
+            ),
+            (
+                "an APPEND",
+                |s| {
+                    s.append(BOB, INBOX, b"two".to_vec(), Flags::NONE, SimTime::ZERO).unwrap();
+                },
+                (2, 0, 1),
+            ),
+            (
+                "the delivered one expunged",
+                |s| {
+                    s.delete(BOB, INBOX, &[1]).unwrap();
+                },
+                (1, 0, 1),
+            ),
+            (
+                "a quarantine",
+                |s| {
+                    s.deliver_junk(BOB, b"three".to_vec(), SimTime::ZERO).unwrap();
+                },
+                (1, 1, 1),
+            ),
+            (
+                "moved from Junk to the INBOX",
+                |s| {
+                    s.move_messages(BOB, "Junk", &[1], INBOX).unwrap();
+                },
+                (2, 0, 1),
+            ),
+            (
+                "copied within the INBOX",
+                |s| {
+                    s.copy(BOB, INBOX, &[3], INBOX).unwrap();
+                },
+                (3, 0, 2),
+            ),
+            (
+                "an APPEND to Sent",
+                |s| {
+                    s.append(BOB, "Sent", b"four".to_vec(), Flags::NONE, SimTime::ZERO).unwrap();
+                },
+                (3, 0, 2),
+            ),
+        ];
+        for (what, change, want) in cases {
+            change(&mut s);
+            assert_eq!(counts(&s), want, "after {what}");
+        }
     }
 
     #[test]

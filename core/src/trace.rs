@@ -300,6 +300,11 @@ pub struct HostSnapshot {
     /// MOVE), and how many. Neither exists in a build without `trust` and `imap`.
     #[cfg(any(feature = "trust", feature = "imap"))]
     pub junk: Vec<(String, usize)>,
+    /// Mailboxes whose inbox or junk folder holds messages a mail program put there (IMAP
+    /// APPEND or COPY) rather than a delivery, and how many: they count in `mailboxes` and
+    /// `junk`, but no delivery event lists them.
+    #[cfg(feature = "imap")]
+    pub filed: Vec<(String, usize)>,
     /// Messages waiting in its outgoing queue.
     pub queued: usize,
     /// Down (unreachable) until this moment: a `down` fault's window.

@@ -109,11 +109,10 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                 let inbox = snap.and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)));
                 let junk = snap.map_or(0, |s| present::junk_count(s, addr));
                 let kept = inbox.map_or(all.len(), |(_, n)| n + junk);
-                let gone = all.len().saturating_sub(kept);
-                // More held than delivered: a mail program filed messages into the inbox
-                // itself (IMAP APPEND, RFC 3501 §6.3.11), which no delivery lists. (With
-                // one taken away as well, the counts only say the difference.)
-                let filed = if cfg!(feature = "imap") { kept.saturating_sub(all.len()) } else { 0 };
+                // A mail program may file messages into the inbox itself (IMAP APPEND or
+                // COPY), which no delivery lists: they count, but not as deliveries kept.
+                let filed = snap.map_or(0, |s| present::filed_count(s, addr)).min(kept);
+                let gone = all.len().saturating_sub(kept - filed);
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
                 let host_name = trace.hosts.get(*host).map(|h| h.name.clone()).unwrap_or_default();
@@ -135,7 +134,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
                         }
                         if filed > 0 {
                             <p class="muted messages-earlier" data-testid="mailbox-filed">
-                                { format!("{filed} of {kept} put here by a mail program (IMAP APPEND, RFC 3501 §6.3.11), not delivered, so not listed with the deliveries.") }
+                                { format!("{filed} of {kept} put here by a mail program (IMAP APPEND or COPY, RFC 3501 §6.3.11, §6.4.7), not delivered, so not listed with the deliveries.") }
                             </p>
                         }
                         if junk > 0 {

@@ -362,7 +362,7 @@ test('a message a student files with IMAP APPEND is counted in the mailbox and s
   assert.equal(await bob.getAttribute('data-count'), '1');
   assert.equal(
     await bob.locator('[data-testid=mailbox-filed]').textContent(),
-    '1 of 1 put here by a mail program (IMAP APPEND, RFC 3501 §6.3.11), not delivered, so not listed with the deliveries.',
+    '1 of 1 put here by a mail program (IMAP APPEND or COPY, RFC 3501 §6.3.11, §6.4.7), not delivered, so not listed with the deliveries.',
   );
   assert.deepEqual(errors, []);
   await context.close();

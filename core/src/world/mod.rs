@@ -963,6 +963,8 @@ impl World {
                         // Only a DMARC quarantine or an IMAP client files mail in Junk.
                         #[cfg(any(feature = "trust", feature = "imap"))]
                         junk: m.store.junk_counts().map(|(a, n)| (a.to_string(), n)).collect(),
+                        #[cfg(feature = "imap")]
+                        filed: m.store.filed_counts().map(|(a, n)| (a.to_string(), n)).collect(),
                         queued: m.mta.queued(),
                         queue: m.mta.items(),
                         down_until,

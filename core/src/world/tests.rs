@@ -723,6 +723,33 @@ fn live_advance_to_never_runs_past_the_time_asked() {
     }
 }
 
+/// A message a mail program files into the INBOX (IMAP APPEND) is held but was never
+/// delivered: the snapshot counts it apart, so that a delivered one expunged beside it is
+/// not hidden by it (the mailbox panel said "1 of 1 filed" and nothing removed).
+#[cfg(feature = "imap")]
+#[test]
+fn a_snapshot_tells_messages_filed_with_append_from_deliveries() {
+    let mut w = send("bob@example.net", "alice@example.org", |_| {});
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let counts = |w: &World| {
+        let snap = &w.trace().events.last().unwrap().hosts[mx];
+        let bob = |list: &[(String, usize)]| {
+            list.iter().find(|(a, _)| a == "bob@example.net").map_or(0, |(_, n)| *n)
+        };
+        (bob(&snap.mailboxes), bob(&snap.filed))
+    };
+    assert_eq!(counts(&w), (1, 0), "delivered by SMTP");
+    let c = w.open(0, mx, 143).unwrap();
+    w.write(c, b"a LOGIN bob@example.net builder\r\nb APPEND INBOX {5}\r\nhello\r\n").unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    assert_eq!(counts(&w), (2, 1), "one delivered, one filed: {}", String::from_utf8_lossy(w.received(c)));
+    w.write(c, b"c SELECT INBOX\r\nd UID STORE 1 +FLAGS (\\Deleted)\r\ne EXPUNGE\r\n").unwrap();
+    w.advance_to(w.now().plus(SimDuration::from_millis(500))).unwrap();
+    let got = String::from_utf8_lossy(w.received(c)).into_owned();
+    assert!(got.contains("\r\n* 1 EXPUNGE\r\n") && got.contains("\r\ne OK"), "{got}");
+    assert_eq!(counts(&w), (1, 1), "the delivered one gone, the filed one held");
+}
+
 #[test]
 fn machines_ask_the_host_for_passwords_from_the_description() {
     let (mut w, _) = standard_world();
