@@ -147,6 +147,14 @@ impl Ratio {
     }
 }
 
+/// The height of the drawing with no hosts (the player's loading state): 19:8, the shape
+/// of the panel with a lesson on a 1366×768 or 1024×768 screen. The panel's height follows
+/// its drawing, so the panel measured while the lesson loads is the shape the lesson's
+/// drawing is then laid out for, once; with the 8:3 of a height of 300 it was laid out for
+/// that shape first and again for its own (at 10,000 events 6.5 ms natively, the first of
+/// the two). The page moves less as the lesson comes in, too.
+const LOADING_HEIGHT: f64 = W * 8.0 / 19.0;
+
 /// The drawing for a trace at the default ratio (the tests').
 #[cfg(test)]
 fn layout(trace: &Trace) -> Layout {
@@ -183,7 +191,7 @@ fn layout_for(trace: &Trace, labels: &[Label], ratio: Ratio) -> Layout {
 fn layout_at(trace: &Trace, labels: &[Label], start: f64) -> Layout {
     let hosts = &trace.hosts;
     if hosts.is_empty() {
-        return Layout { pos: Vec::new(), width: W, height: 300.0, blocks: Vec::new() };
+        return Layout { pos: Vec::new(), width: W, height: LOADING_HEIGHT, blocks: Vec::new() };
     }
     let xs = hosts.iter().map(|h| f64::from(h.position.0));
     let ys = hosts.iter().map(|h| f64::from(h.position.1));
