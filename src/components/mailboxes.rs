@@ -44,6 +44,19 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
     let boxes = use_memo(props.run.clone(), |run| present::mailboxes(&run.trace));
     let deliveries = use_memo(props.run.clone(), |run| Deliveries::of(&run.trace));
     let held = |addr: &str| deliveries.at(addr, props.cursor);
+    // What mailbox `addr` on `host` holds now, in its inbox and junk folder together: less
+    // than was delivered once a mail program took messages away (POP3 DELE then QUIT, IMAP
+    // EXPUNGE or MOVE), more once one filed messages there itself (IMAP APPEND or COPY),
+    // which no delivery lists. A message in Junk (a DMARC quarantine) is still held, not
+    // taken away. Also how many of those are in Junk, and how many were filed.
+    let holds = |host: usize, addr: &str| {
+        let snap = trace.snapshot_at(props.cursor).get(host);
+        let inbox = snap.and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)));
+        let junk = snap.map_or(0, |s| present::junk_count(s, addr));
+        let kept = inbox.map_or(held(addr).len(), |(_, n)| n + junk);
+        let filed = snap.map_or(0, |s| present::filed_count(s, addr)).min(kept);
+        (kept, junk, filed)
+    };
     let email = &props.lesson.email;
     // Every recipient of the lesson's message, copies included: their mailboxes are shown in full.
     let recipient = |addr: &str| {
@@ -102,16 +115,7 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
             <div class="mailbox-list">
             { for main.iter().map(|(host, addr)| {
                 let all = held(addr);
-                // What the mailbox holds now: less than was delivered once a mail program
-                // took messages away (POP3 DELE then QUIT, IMAP EXPUNGE or MOVE).
-                // A message in Junk (a DMARC quarantine) is still held, not taken away.
-                let snap = trace.snapshot_at(props.cursor).get(*host);
-                let inbox = snap.and_then(|s| s.mailboxes.iter().find(|(a, _)| a.eq_ignore_ascii_case(addr)));
-                let junk = snap.map_or(0, |s| present::junk_count(s, addr));
-                let kept = inbox.map_or(all.len(), |(_, n)| n + junk);
-                // A mail program may file messages into the inbox itself (IMAP APPEND or
-                // COPY), which no delivery lists: they count, but not as deliveries kept.
-                let filed = snap.map_or(0, |s| present::filed_count(s, addr)).min(kept);
+                let (kept, junk, filed) = holds(*host, addr);
                 let gone = all.len().saturating_sub(kept - filed);
                 let earlier = all.len().saturating_sub(LISTED);
                 let messages: Vec<StoredMessage> = all[earlier..].iter().filter_map(|&i| present::stored(trace, i)).collect();
@@ -155,8 +159,8 @@ pub fn Mailboxes(props: &MailboxesProps) -> Html {
             if !others.is_empty() {
                 <p class="other-mailboxes">
                     { "Other mailboxes: " }
-                    { for others.iter().enumerate().map(|(i, (_, addr))| {
-                        let n = held(addr).len();
+                    { for others.iter().enumerate().map(|(i, (host, addr))| {
+                        let (n, _, _) = holds(*host, addr);
                         html! {
                             <span key={addr.clone()} class="other-mailbox" data-testid="mailbox" data-owner={addr.clone()}
                                 data-count={n.to_string()}>
