@@ -8,6 +8,9 @@
 pub struct Route {
     pub lesson: String,
     pub step: usize,
+    /// The address's step could not be read (a link cut short, `step/-3`, `step/abc`): the
+    /// lesson from its start, and the page says so.
+    pub step_unread: bool,
 }
 
 /// Lesson ids are file stems: lower-case letters, digits, `-` and `_`.
@@ -18,7 +21,8 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Parses `#/lesson/<id>` or `#/lesson/<id>/step/<n>` (the `#` is optional, a trailing
-/// `/` is allowed). Anything else is `None`; the caller falls back to the first lesson.
+/// `/` is allowed). A lesson's address whose step part cannot be read is the lesson at
+/// step 0, [`Route::step_unread`]. Anything else is `None`: the page shows the home page.
 /// A step number too large for `usize` becomes `usize::MAX` (the caller clamps it).
 pub fn parse(hash: &str) -> Option<Route> {
     let path = hash.strip_prefix('#').unwrap_or(hash);
@@ -33,17 +37,14 @@ pub fn parse(hash: &str) -> Option<Route> {
     if !valid_id(&lesson) {
         return None;
     }
-    let step = match (parts.next(), parts.next()) {
-        (None, _) => 0,
-        (Some("step"), Some(n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            n.parse().unwrap_or(usize::MAX)
+    let step = match (parts.next(), parts.next(), parts.next()) {
+        (None, ..) => Some(0),
+        (Some("step"), Some(n), None) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(n.parse().unwrap_or(usize::MAX))
         }
-        _ => return None,
+        _ => None,
     };
-    if parts.next().is_some() {
-        return None;
-    }
-    Some(Route { lesson, step })
+    Some(Route { lesson, step: step.unwrap_or(0), step_unread: step.is_none() })
 }
 
 /// A lesson's printable page for the classroom (the full build's teacher tools).
@@ -76,9 +77,9 @@ pub fn handout_href(id: &str) -> String {
     format!("{base}#/handout/{id}")
 }
 
-/// The hash for `route`, e.g. `#/lesson/sending-an-email/step/3`.
-pub fn format(route: &Route) -> String {
-    format!("#/lesson/{}/step/{}", route.lesson, route.step)
+/// The hash for lesson `id` at `step`, e.g. `#/lesson/sending-an-email/step/3`.
+pub fn href(id: &str, step: usize) -> String {
+    format!("#/lesson/{id}/step/{step}")
 }
 
 #[cfg(test)]
@@ -86,7 +87,11 @@ mod tests {
     use super::*;
 
     fn r(lesson: &str, step: usize) -> Option<Route> {
-        Some(Route { lesson: lesson.into(), step })
+        Some(Route { lesson: lesson.into(), step, step_unread: false })
+    }
+
+    fn unread(lesson: &str) -> Option<Route> {
+        Some(Route { lesson: lesson.into(), step: 0, step_unread: true })
     }
 
     #[test]
@@ -115,14 +120,24 @@ mod tests {
             "#/lesson/",
             "#/lesson/bad!/step/1",
             "#/lesson/../step/1",
-            "#/lesson/x/step/",
-            "#/lesson/x/step/-1",
-            "#/lesson/x/step/1e3",
-            "#/lesson/x/step/1/extra",
-            "#/lesson/x/page/1",
             "#/lesson/<script>/step/1",
         ] {
             assert_eq!(parse(hash), None, "{hash}");
+        }
+    }
+
+    #[test]
+    fn a_lesson_with_a_step_that_cannot_be_read_starts_at_its_beginning() {
+        for hash in [
+            "#/lesson/x/step",
+            "#/lesson/x/step/",
+            "#/lesson/x/step/-1",
+            "#/lesson/x/step/abc",
+            "#/lesson/x/step/1e3",
+            "#/lesson/x/step/1/extra",
+            "#/lesson/x/page/1",
+        ] {
+            assert_eq!(parse(hash), unread("x"), "{hash}");
         }
     }
 
@@ -143,9 +158,8 @@ mod tests {
     }
 
     #[test]
-    fn format_round_trips() {
-        let route = Route { lesson: "sending-an-email".into(), step: 12 };
-        assert_eq!(format(&route), "#/lesson/sending-an-email/step/12");
-        assert_eq!(parse(&format(&route)), Some(route));
+    fn href_round_trips() {
+        assert_eq!(href("sending-an-email", 12), "#/lesson/sending-an-email/step/12");
+        assert_eq!(parse(&href("sending-an-email", 12)), r("sending-an-email", 12));
     }
 }

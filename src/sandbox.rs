@@ -186,6 +186,13 @@ impl SandboxState {
         self.run.trace.len()
     }
 
+    /// The student stepped back to an earlier moment: what is typed or waited for next
+    /// happens after the newest event, not at the one shown. Not while the new events play
+    /// out one at a time after an input (the view follows them; it said "looking back").
+    pub fn looking_back(&self) -> bool {
+        !self.following && self.cursor < self.total()
+    }
+
     /// What the terminal shows of the connection it shows, at the cursor.
     pub fn screen(&self) -> Vec<TermLine> {
         let sandbox = self.sandbox.borrow();
@@ -279,7 +286,7 @@ impl Reducible for SandboxState {
                         Rc::new(next)
                     }
                     Err(why) => with(&|s| {
-                        s.notice = Some(why.to_string());
+                        s.notice = Some(sentence(&why.to_string()));
                         s.cursor = total;
                         s.following = true;
                     }),
@@ -295,7 +302,7 @@ impl Reducible for SandboxState {
                         // Nothing typed is lost: the refused line and the rest go back in the box.
                         next.unsent = (self.unsent.0 + 1, lines[i..].join("\n"));
                         next.notice = Some(match (i, count) {
-                            (_, 1) => why.to_string(),
+                            (_, 1) => sentence(&why.to_string()),
                             (0, _) => format!(
                                 "The first of your {count} lines was refused, and none was sent: {why}"
                             ),
@@ -888,6 +895,18 @@ impl FaultForm {
             FaultKind::Txt => needs(&f.record).map(|_| f.record.clone()),
         }
     }
+}
+
+/// An error of the engine as a notice of its own: a sentence, with its capital and its stop
+/// ("a typed line is at most 2000 bytes; …" is written to follow a colon).
+fn sentence(why: &str) -> String {
+    let mut chars = why.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.is_empty() && !out.ends_with(['.', '!', '?', ':']) {
+        out.push('.');
+    }
+    out
 }
 
 #[cfg(test)]

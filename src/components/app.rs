@@ -89,12 +89,22 @@ fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>
     Some((question(s), number(s), Moment::Told { said, answer }))
 }
 
+/// Said when the address named a lesson but its step could not be read (a link cut short).
+const STEP_UNREAD: &str =
+    "The step in the address could not be read, so the lesson starts from its beginning.";
+
 /// The whole player.
 #[component]
 pub fn App() -> Html {
     let player = use_reducer(|| {
         let route = initial_route();
-        let player = Player::loading(&route.lesson, route.step, load_settings(), messages_param());
+        let mut player = Player::loading(&route.lesson, route.step, load_settings(), messages_param());
+        if route.step_unread {
+            player.error = Some(match player.error.take() {
+                Some(e) => format!("{e} {STEP_UNREAD}"),
+                None => STEP_UNREAD.to_string(),
+            });
+        }
         // The lesson's file, fetched as the page started, has usually come: the player
         // starts with it rather than "loading".
         match early_text(&route.lesson) {

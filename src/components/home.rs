@@ -4,11 +4,11 @@ use yew::prelude::*;
 use crate::components::icons;
 use crate::hooks::{load_my_lessons, load_progress};
 use crate::progress::Progress;
-use crate::route::{self, Route};
+use crate::route;
 
 /// The address of lesson `id` at `step`.
 fn href(id: &str, step: usize) -> String {
-    route::format(&Route { lesson: id.to_string(), step })
+    route::href(id, step)
 }
 
 /// What the student has done in lesson `id`, in words ("" when never opened).

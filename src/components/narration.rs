@@ -51,7 +51,7 @@ fn next_lesson(id: &str) -> Html {
     let index = mailroom_core::lessons::INDEX;
     match index.iter().position(|e| e.id == id).and_then(|at| index.get(at + 1)) {
         Some(next) => html! {
-            <a href={crate::route::format(&crate::route::Route { lesson: next.id.to_string(), step: 0 })}>
+            <a href={crate::route::href(next.id, 0)}>
                 { format!("Next lesson: “{}” ›", next.title) }
             </a>
         },

@@ -10,6 +10,8 @@ use crate::sandbox::SandboxAction;
 pub struct SandboxBarProps {
     pub cursor: usize,
     pub total: usize,
+    /// Stepped back by the student ([`crate::sandbox::SandboxState::looking_back`]).
+    pub looking_back: bool,
     /// The World's clock.
     pub now: SimTime,
     /// When the World next has something to do on its own.
@@ -74,7 +76,7 @@ pub fn SandboxBar(props: &SandboxBarProps) -> Html {
                 <span class="sandbox-count" data-testid="event-count">
                     { format!("Event {} of {}", props.cursor, props.total) }
                     // What is done next (a line, a wait) happens at the newest event, not here.
-                    if !at_end {
+                    if props.looking_back {
                         <span data-testid="looking-back" title="What you type or wait for happens after the newest event">
                             { " · looking back" }
                         </span>

@@ -145,6 +145,7 @@ pub fn SandboxPage() -> Html {
                 <SandboxTerminal
                     run={state.run.clone()}
                     cursor={state.cursor}
+                    looking_back={state.looking_back()}
                     conns={conns}
                     open={open}
                     active={state.active}
@@ -194,7 +195,7 @@ pub fn SandboxPage() -> Html {
                     </div>
                 </div>
             </aside>
-            <SandboxBar cursor={state.cursor} {total} {now} {next} inputs={inputs.len()} {dispatch} />
+            <SandboxBar cursor={state.cursor} {total} looking_back={state.looking_back()} {now} {next} inputs={inputs.len()} {dispatch} />
             <div class="visually-hidden" aria-live="polite" aria-atomic="true" data-testid="announcer">
                 { announce }
             </div>

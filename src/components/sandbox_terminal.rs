@@ -13,6 +13,8 @@ use crate::shared::Shared;
 pub struct SandboxTerminalProps {
     pub run: Shared<LessonRun>,
     pub cursor: usize,
+    /// Stepped back by the student ([`crate::sandbox::SandboxState::looking_back`]).
+    pub looking_back: bool,
     /// The connections opened, numbered from 1.
     pub conns: Vec<Opened>,
     /// Which of them are open now.
@@ -110,7 +112,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
     let active = props.active;
     let conn = active.checked_sub(1).and_then(|i| props.conns.get(i)).copied();
     let is_open = active.checked_sub(1).and_then(|i| props.open.get(i)).copied().unwrap_or(false);
-    let looking_back = props.cursor < props.run.trace.len();
+    let looking_back = props.looking_back;
     let send = {
         let (text, dispatch) = (text.clone(), props.dispatch.clone());
         move || {

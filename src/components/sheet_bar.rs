@@ -136,7 +136,7 @@ pub fn SheetBar(props: &SheetBarProps) -> Html {
     // start: a teacher who opened the hand-out from step 30 goes back to step 30. Read once.
     let back = use_memo(id.clone(), |id| {
         let step = crate::hooks::load_progress().0.last.filter(|p| p.lesson == *id).map_or(0, |p| p.step);
-        crate::route::format(&crate::route::Route { lesson: id.clone(), step })
+        crate::route::href(id, step)
     });
     let asks = props.run.answers.iter().any(Option::is_some);
     let file = {

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::components::icons;
 use crate::hooks::{DRAFT, DRAFT_OF, SET_ASIDE, load_draft, load_my_lessons, save_draft, save_my_lessons};
 use crate::my_lessons::{Keep, Kept, MyLessons, SetAside, share_hash, shared_text};
-use crate::route::{self, Route};
+use crate::route;
 
 /// Every mistake in lesson `text` (read from `name`): the file's own (with their lines), or,
 /// once it reads, every one the simulation finds (anchors that match no event, questions
@@ -116,7 +116,7 @@ impl TheBox {
 /// Plays kept lesson `id`.
 fn play(id: String) {
     if let Some(w) = web_sys::window() {
-        let _ = w.location().set_hash(&route::format(&Route { lesson: id, step: 0 }));
+        let _ = w.location().set_hash(&route::href(&id, 0));
     }
 }
 
@@ -631,7 +631,7 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                             let named = if twin { format!("“{}” ({})", k.title, k.id) } else { format!("“{}”", k.title) };
                             html! {
                                 <li key={k.id.clone()} data-lesson={k.id.clone()}>
-                                    <a href={route::format(&Route { lesson: k.id.clone(), step: 0 })}>{ k.title.clone() }</a>
+                                    <a href={route::href(&k.id, 0)}>{ k.title.clone() }</a>
                                     if twin {
                                         <span class="muted">{ format!(" ({})", k.id) }</span>
                                     }

@@ -15,7 +15,11 @@ pub fn location_hash() -> String {
 
 /// Where the address points now; a bad or missing hash means the first lesson, step 0.
 pub fn initial_route() -> Route {
-    route::parse(&location_hash()).unwrap_or_else(|| Route { lesson: first_lesson_id().to_string(), step: 0 })
+    route::parse(&location_hash()).unwrap_or_else(|| Route {
+        lesson: first_lesson_id().to_string(),
+        step: 0,
+        step_unread: false,
+    })
 }
 
 /// How long the address waits after a step before it follows: writing it is a
@@ -39,7 +43,7 @@ fn write_hash(wanted: &str) {
 pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatcher<Player>) {
     let current: Rc<RefCell<String>> = use_mut_ref(String::new);
     *current.borrow_mut() = lesson.to_string();
-    let wanted = route::format(&Route { lesson: lesson.to_string(), step: cursor });
+    let wanted = route::href(lesson, cursor);
     let latest: Rc<RefCell<String>> = use_mut_ref(String::new);
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
     // The address as the app last wrote or read it. When the address differs, the user
@@ -83,7 +87,11 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                 if *current.borrow() != route.lesson {
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
                 }
-                dispatcher.dispatch(Action::Seek(route.step));
+                // A step that cannot be read (`step/abc`): a new lesson starts at its
+                // beginning, the one shown stays where it is.
+                if !route.step_unread {
+                    dispatcher.dispatch(Action::Seek(route.step));
+                }
             })
         });
         move || drop(listener)

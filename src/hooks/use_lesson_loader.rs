@@ -13,7 +13,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use yew::prelude::*;
 
-use crate::route::{self, Route};
+use crate::route;
 use crate::state::{Action, Player, plays_elsewhere};
 
 /// Where lesson files come from instead of the network (the browser tests, which have no
@@ -66,7 +66,7 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
     use_effect_with(pending.map(|(id, _)| id), move |pending| {
         let Some(id) = pending.clone() else { return };
         if plays_elsewhere(&id) {
-            let hash = route::format(&Route { lesson: id, step });
+            let hash = route::href(&id, step);
             if let Some(window) = web_sys::window() {
                 // `replace`: Back leads to the page before, not to this one, which would
                 // only come here again.

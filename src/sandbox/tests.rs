@@ -85,7 +85,7 @@ fn a_refused_input_is_named_and_changes_nothing() {
     let s = ticks(state(&["open laptop.example.org mx.example.net 25", "type 1 QUIT"]));
     let (total, run) = (s.total(), s.run.clone());
     let s = act(s, "type 1 NOOP");
-    assert_eq!(s.notice.as_deref(), Some("connection 1 is closed"));
+    assert_eq!(s.notice.as_deref(), Some("Connection 1 is closed."));
     assert_eq!(s.total(), total);
     assert!(s.run == run, "the same trace");
     let s = s.reduce(SandboxAction::DismissNotice);
@@ -311,7 +311,7 @@ fn a_paste_goes_out_line_by_line_up_to_the_first_refused() {
         "the same lines, refused again, come back again"
     );
     let s = s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["NO\u{b}OP"]) });
-    assert_eq!(s.notice.as_deref(), Some("a typed line has no control characters, found U+000B"));
+    assert_eq!(s.notice.as_deref(), Some("A typed line has no control characters, found U+000B."));
     assert_eq!(s.unsent, (3, "NO\u{b}OP".to_string()));
     let s = ticks(s.reduce(SandboxAction::TypeLines { conn: 1, lines: lines(&["QUIT"]) }));
     assert_eq!(s.notice, None);
@@ -677,4 +677,34 @@ fn the_pane_below_the_terminal_follows_what_the_student_does() {
     let s = s.reduce(SandboxAction::ShowPane(Pane::Faults));
     let s = ticks(act(s, "open laptop.example.org mx.example.net 110"));
     assert_eq!(s.pane, Pane::Explanation);
+}
+
+#[test]
+fn an_error_alone_in_a_notice_is_a_sentence() {
+    for (why, said) in [
+        (
+            "a typed line is at most 2000 bytes; this one is 2105",
+            "A typed line is at most 2000 bytes; this one is 2105.",
+        ),
+        ("one line at a time: Enter sends it", "One line at a time: Enter sends it."),
+        ("Already one.", "Already one."),
+        ("é accented first", "É accented first."),
+        ("", ""),
+    ] {
+        assert_eq!(sentence(why), said);
+    }
+}
+
+#[test]
+fn looking_back_is_the_students_step_back_not_the_play_out() {
+    let s = state(&["open laptop.example.org mx.example.net 25"]);
+    // The events of an input play out one at a time: the view follows them.
+    let s = act(s, "type 1 NOOP");
+    assert!(s.cursor < s.total() && !s.looking_back(), "playing out");
+    let s = ticks(s);
+    assert!(!s.looking_back(), "at the newest");
+    let s = s.reduce(SandboxAction::Back);
+    assert!(s.looking_back(), "stepped back");
+    let s = s.reduce(SandboxAction::Forward);
+    assert!(!s.looking_back(), "forward to the newest again");
 }

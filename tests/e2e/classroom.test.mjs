@@ -621,6 +621,11 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   await page.goto(`${server.url}/?messages=999999#/lesson/sending-an-email/step/0`);
   await page.locator('[data-testid=notice]').waitFor();
   assert.match(await page.locator('[data-testid=notice]').textContent(), /999999.*250/);
+  // A link cut short in its step: the lesson it names from its start, said so (not the home page).
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/`);
+  await page.reload();
+  await page.locator('[data-testid=notice]').getByText('The step in the address could not be read').waitFor();
+  assert.equal(await page.locator('[data-testid=lesson-picker]').inputValue(), 'a-bounce');
   await context.close();
 });
 
