@@ -169,6 +169,20 @@ fn render_text(text: &str) -> Html {
     out.into_iter().collect()
 }
 
+/// The longest code span kept on one line, in characters.
+const LONG_CODE: usize = 32;
+
+/// The characters of the text under `nodes`.
+fn text_len(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Text(t) => t.chars().count(),
+            Node::Element { children, .. } => text_len(children),
+        })
+        .sum()
+}
+
 fn render_node(node: &Node) -> Html {
     match node {
         Node::Text(t) => render_text(t),
@@ -186,6 +200,9 @@ fn render_node(node: &Node) -> Html {
                 El::Emphasis => html! { <em>{ inner }</em> },
                 El::Strong => html! { <strong>{ inner }</strong> },
                 El::Strikethrough => html! { <del>{ inner }</del> },
+                // A short span is kept on one line; a long one (a teacher's DKIM value, an
+                // address of 40 letters) may break, or it ran off the card.
+                El::Code if text_len(children) > LONG_CODE => html! { <code class="long">{ inner }</code> },
                 El::Code => html! { <code>{ inner }</code> },
                 El::Link => html! {
                     <a href={href.clone().unwrap_or_default()} target="_blank" rel="noopener noreferrer">{ inner }</a>
@@ -262,6 +279,22 @@ mod tests {
         assert!(children.iter().any(|c| matches!(c, Node::Element { el: El::Emphasis, .. })));
         assert!(children.iter().any(|c| matches!(c, Node::Element { el: El::Code, .. })));
         assert!(matches!(&n[1], Node::Element { el: El::List, children, .. } if children.len() == 2));
+    }
+
+    #[test]
+    fn a_long_code_span_is_told_from_a_short_one() {
+        let code = |md: &str| {
+            let n = parse(md);
+            let Node::Element { children, .. } = &n[0] else { panic!("{n:?}") };
+            children.iter().find_map(|c| match c {
+                Node::Element { el: El::Code, children, .. } => Some(text_len(children)),
+                _ => None,
+            })
+        };
+        assert_eq!(code("See `MAIL FROM:<alice@example.org>`."), Some(29));
+        assert!(code("See `MAIL FROM:<alice@example.org>`.").unwrap() <= LONG_CODE, "a command stays whole");
+        let dkim = "See `b=dGhpcyBpcyBub3QgYSByZWFsIHNpZ25hdHVyZQ==`.";
+        assert!(code(dkim).unwrap() > LONG_CODE, "a signature may break");
     }
 
     #[test]

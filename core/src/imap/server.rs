@@ -436,17 +436,21 @@ impl ImapServer {
                     Refusal::LiteralTooBig => no(
                         Some("TOOBIG"),
                         format!(
-                            "literal too big: at most {} octets, or {} for APPEND's message; not sent",
+                            "literal too big: at most {} octets, {} for a command with its literals, or {} for APPEND's message; not sent",
                             command::MAX_LITERAL,
+                            command::MAX_COMMAND,
                             command::MAX_APPEND
                         ),
                     ),
                     Refusal::NonSyncTooBig => Done {
                         cond: ImapCondition::Bad,
                         code: Some("TOOBIG".into()),
+                        // Over the limit alone, or with the literals before it in the
+                        // same command.
                         text: format!(
-                            "non-synchronizing literal over {} octets (LITERAL-, RFC 7888 section 5); skipped",
-                            command::MAX_LITERAL
+                            "non-synchronizing literal too big: at most {} octets, {} for a command with its literals (LITERAL-, RFC 7888 section 5); skipped",
+                            command::MAX_LITERAL,
+                            command::MAX_COMMAND
                         ),
                     },
                     Refusal::Unskippable => {

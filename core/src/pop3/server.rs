@@ -556,6 +556,13 @@ impl Pop3Server {
         let removed = uids.is_empty() || env.commit_deletions(&drop.user, self.session, &uids);
         env.close_maildrop(&drop.user, self.session);
         let (left, _) = drop.totals();
+        // An IMAP session may have changed the maildrop meanwhile (the lock is POP3's
+        // own): what it holds now, not what this session listed less what it deleted.
+        #[cfg(feature = "imap")]
+        let left = env
+            .mail_store()
+            .and_then(|s| s.folder(&drop.user, crate::store::INBOX).ok())
+            .map_or(left, |now| now.exists() as usize);
         if removed {
             let text =
                 format!("{} POP3 server signing off ({} left)", self.config.hostname, count_messages(left));

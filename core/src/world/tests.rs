@@ -750,6 +750,30 @@ fn a_snapshot_tells_messages_filed_with_append_from_deliveries() {
     assert_eq!(counts(&w), (1, 1), "the delivered one gone, the filed one held");
 }
 
+/// POP3's lock is its own: an IMAP session may expunge and append meanwhile. QUIT's
+/// count is of the maildrop as it is then (it said "1 message left" with 2 there).
+#[cfg(all(feature = "pop3", feature = "imap"))]
+#[test]
+fn pop3_quit_counts_the_maildrop_as_it_is_after_imap_changed_it() {
+    let mut w = send("bob@example.net", "alice@example.org", |_| {});
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let later = |w: &World| w.now().plus(SimDuration::from_millis(500));
+    let pop = w.open(0, mx, 110).unwrap();
+    w.write(pop, b"USER bob@example.net\r\nPASS builder\r\nDELE 1\r\n").unwrap();
+    w.advance_to(later(&w)).unwrap();
+    let imap = w.open(0, mx, 143).unwrap();
+    let lines = "a LOGIN bob@example.net builder\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Deleted)\r\nd EXPUNGE\r\ne APPEND INBOX {5}\r\nhello\r\nf APPEND INBOX {5}\r\nagain\r\n";
+    w.write(imap, lines.as_bytes()).unwrap();
+    w.advance_to(later(&w)).unwrap();
+    let got = String::from_utf8_lossy(w.received(imap)).into_owned();
+    assert!(got.contains("\r\nd OK") && got.contains("\r\nf OK"), "{got}");
+    w.write(pop, b"QUIT\r\n").unwrap();
+    w.advance_to(later(&w)).unwrap();
+    let got = String::from_utf8_lossy(w.received(pop)).into_owned();
+    assert!(got.ends_with("signing off (2 messages left)\r\n"), "{got}");
+    assert_eq!(w.mailbox("bob@example.net").unwrap().len(), 2);
+}
+
 #[test]
 fn machines_ask_the_host_for_passwords_from_the_description() {
     let (mut w, _) = standard_world();

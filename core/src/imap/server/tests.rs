@@ -264,6 +264,12 @@ fn conformance_15_an_absurd_literal_is_refused_without_continuation() {
     // The command goes on after the literal to its CRLF; that too is skipped.
     assert_eq!(say(&mut s, &mut host, " rest of it\r\n"), "");
     assert_eq!(say(&mut s, &mut host, "f NOOP\r\n"), "f OK NOOP completed\r\n");
+    // Small literals that together pass the command's limit: the reply names that limit,
+    // not only the one each of them keeps to.
+    let many = format!("g SEARCH{}\r\n", format!(" TEXT {{4000+}}\r\n{}", "z".repeat(4000)).repeat(10));
+    let r = say(&mut s, &mut host, &many);
+    assert!(r.starts_with("g BAD [TOOBIG]") && r.contains("16384 for a command with its literals"), "{r}");
+    assert_eq!(say(&mut s, &mut host, "h NOOP\r\n"), "h OK NOOP completed\r\n");
     // APPEND's message may be larger than 4096 octets in a synchronising literal: RFC 7888
     // §5 bounds only `{n+}`.
     let mut draft = b"Subject: long\r\n\r\n".to_vec();
