@@ -44,7 +44,7 @@ pub fn Handout(props: &HandoutProps) -> Html {
                 <p class="sheet-kind">{ "Mailroom · hand-out" }</p>
                 <h1 id="sheet-title">{ lesson.title.clone() }</h1>
                 <p class="sheet-summary">{ lesson.summary.clone() }</p>
-                <p class="sheet-meta">{ format!("{} parts · {total} steps", lesson.steps.len()) }</p>
+                <p class="sheet-meta">{ match lesson.steps.len() { 1 => format!("1 part · {total} steps"), n => format!("{n} parts · {total} steps") } }</p>
             </header>
             <section class="sheet-section sheet-diagram" aria-labelledby="handout-network">
                 <h2 id="handout-network">{ "The network at the end of the lesson" }</h2>

@@ -60,7 +60,10 @@ fn lesson_card(progress: &Progress, id: &str, title: &str, summary: &str, meta: 
 fn next_step(progress: &Progress) -> (String, String) {
     let last = progress.last.as_ref().and_then(|p| Some((mailroom_core::lessons::entry(&p.lesson)?, p.step)));
     match last {
-        Some((e, step)) if progress.lesson(e.id).is_some_and(|l| l.finished && step >= l.total) => {
+        // At its end, or only opened again at its start: on along the path.
+        Some((e, step))
+            if progress.lesson(e.id).is_some_and(|l| l.finished && (step >= l.total || step == 0)) =>
+        {
             let at = INDEX.iter().position(|i| i.id == e.id).unwrap_or(0);
             let next = INDEX
                 .iter()
@@ -73,6 +76,8 @@ fn next_step(progress: &Progress) -> (String, String) {
                 None => (href(e.id, 0), format!("Play “{}” again", e.title)),
             }
         }
+        // Opened but not stepped into: nothing to continue ("at step 0").
+        Some((e, 0)) => (href(e.id, 0), format!("Start “{}”", e.title)),
         Some((e, step)) => (href(e.id, step), format!("Continue “{}” at step {step}", e.title)),
         None => (href(INDEX[0].id, 0), format!("Start with “{}”", INDEX[0].title)),
     }

@@ -490,6 +490,14 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
             caret.set(caret_line(&area));
         })
     };
+    // Text that comes without a key (a paste from the menu, a drop, an IME) moves the caret too.
+    let oninput = {
+        let on_caret = on_caret.clone();
+        Callback::from(move |e: InputEvent| {
+            oninput.emit(e.clone());
+            on_caret.emit(e.into());
+        })
+    };
     let lines = text.split('\n').count();
     let report = match &*outcome {
         Outcome::None => Html::default(),

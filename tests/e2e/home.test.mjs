@@ -80,6 +80,12 @@ test('a student finds a lesson on the path, plays it by keyboard, and comes back
   // Finished: the big button goes on to the next lesson of the path.
   assert.equal(await text(page, '[data-testid=continue]'), 'Next: “Reading a bounce message”');
   await page.screenshot({ path: await artifactPath('home-progress-1366.png') });
+  // Opened again only to look at its start: still on along the path, not "at step 0".
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/0`);
+  await lessonShown(page, 'a-bounce');
+  await page.locator('[data-testid=home-link]').click();
+  await page.locator('[data-testid=home]').waitFor();
+  assert.equal(await text(page, '[data-testid=continue]'), 'Next: “Reading a bounce message”');
 
   await context.close();
   assert.deepEqual(errors, [], 'no errors in the page');
