@@ -189,6 +189,13 @@ pub trait Env {
     fn commit_deletions(&mut self, _user: &str, _session: u64, _uids: &[String]) -> bool {
         false
     }
+    /// How many messages `user`'s maildrop holds now, for QUIT's response after the UPDATE:
+    /// the lock is POP3's own, so SMTP may have delivered and IMAP expunged or appended
+    /// since the session listed it. `None` when it cannot be told.
+    #[cfg(feature = "pop3")]
+    fn maildrop_count(&mut self, _user: &str) -> Option<usize> {
+        None
+    }
     /// Release the lock `session` holds on `user`'s maildrop (RFC 1939 §4, §6). Called by
     /// the server after QUIT; when a session ends any other way (the peer closed, the
     /// autologout timer), the driver calls it, since `handle_close` and `handle_timeout`

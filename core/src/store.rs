@@ -513,6 +513,14 @@ struct Mailbox {
     lock: Option<SessionKey>,
 }
 
+impl Mailbox {
+    /// Its junk folder: the first with the `\Junk` attribute (RFC 6154 §2).
+    #[cfg(any(feature = "trust", feature = "imap"))]
+    fn junk(&self) -> Option<&Folder> {
+        self.folders.values().find(|f| f.special_use == Some(SpecialUse::Junk))
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Watcher {
     addr: String,
@@ -743,7 +751,7 @@ impl MailStore {
     #[cfg(any(feature = "trust", feature = "imap"))]
     pub fn junk_counts(&self) -> impl Iterator<Item = (&str, usize)> {
         self.mailboxes.iter().filter_map(|(a, m)| {
-            let junk = m.folders.values().find(|f| f.special_use == Some(SpecialUse::Junk))?;
+            let junk = m.junk()?;
             (!junk.messages.is_empty()).then_some((a.as_str(), junk.messages.len()))
         })
     }
@@ -754,9 +762,8 @@ impl MailStore {
     pub fn filed_counts(&self) -> impl Iterator<Item = (&str, usize)> {
         // The folders `inbox_counts` and `junk_counts` count.
         self.mailboxes.iter().filter_map(|(a, m)| {
-            let junk = m.folders.values().find(|f| f.special_use == Some(SpecialUse::Junk));
             let filed = |f: &Folder| f.messages.iter().filter(|m| !m.delivered).count();
-            let n = m.folders.get(INBOX).map_or(0, filed) + junk.map_or(0, filed);
+            let n = m.folders.get(INBOX).map_or(0, filed) + m.junk().map_or(0, filed);
             (n > 0).then_some((a.as_str(), n))
         })
     }

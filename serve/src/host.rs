@@ -188,7 +188,7 @@ impl Host {
 
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
         let removed = maildrop::delete(&mut self.store, user, session, uids);
-        let left = self.store.folder(user, INBOX).map_or(0, |f| f.exists());
+        let left = maildrop::count(&self.store, user).unwrap_or(0);
         let _ = writeln!(
             self.log,
             "deleted {} from {} at QUIT of POP3 session {session} ({left} in mailbox)",
@@ -233,6 +233,10 @@ impl Env for HostEnv<'_> {
 
     fn commit_deletions(&mut self, user: &str, session: u64, uids: &[String]) -> bool {
         self.0.commit_deletions(user, session, uids)
+    }
+
+    fn maildrop_count(&mut self, user: &str) -> Option<usize> {
+        maildrop::count(&self.0.store, user)
     }
 
     fn close_maildrop(&mut self, user: &str, session: u64) {

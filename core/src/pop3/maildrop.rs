@@ -53,6 +53,11 @@ pub fn delete(store: &mut MailStore, user: &str, session: u64, uids: &[String]) 
     store.delete(user, INBOX, &uids).is_ok()
 }
 
+/// How many messages `user`'s maildrop holds now; `None` when there is none.
+pub fn count(store: &MailStore, user: &str) -> Option<usize> {
+    store.folder(user, INBOX).ok().map(|f| f.exists() as usize)
+}
+
 /// Releases the lock `session` holds; anyone else's call changes nothing.
 pub fn close(store: &mut MailStore, user: &str, session: u64) {
     store.unlock(user, SessionKey(session));

@@ -555,14 +555,9 @@ impl Pop3Server {
         let uids: Vec<String> = drop.messages.iter().filter(|m| m.deleted).map(|m| m.uid.clone()).collect();
         let removed = uids.is_empty() || env.commit_deletions(&drop.user, self.session, &uids);
         env.close_maildrop(&drop.user, self.session);
-        let (left, _) = drop.totals();
-        // An IMAP session may have changed the maildrop meanwhile (the lock is POP3's
-        // own): what it holds now, not what this session listed less what it deleted.
-        #[cfg(feature = "imap")]
-        let left = env
-            .mail_store()
-            .and_then(|s| s.folder(&drop.user, crate::store::INBOX).ok())
-            .map_or(left, |now| now.exists() as usize);
+        // What the maildrop holds now (others may have changed it meanwhile), else what
+        // this session listed less what it deleted.
+        let left = env.maildrop_count(&drop.user).unwrap_or(drop.totals().0);
         if removed {
             let text =
                 format!("{} POP3 server signing off ({} left)", self.config.hostname, count_messages(left));

@@ -217,6 +217,11 @@ impl Env for HostEnv<'_> {
     }
 
     #[cfg(feature = "pop3")]
+    fn maildrop_count(&mut self, user: &str) -> Option<usize> {
+        crate::pop3::maildrop::count(&self.mail.store, user)
+    }
+
+    #[cfg(feature = "pop3")]
     fn close_maildrop(&mut self, user: &str, session: u64) {
         crate::pop3::maildrop::close(&mut self.mail.store, user, session);
     }

@@ -750,6 +750,29 @@ fn a_snapshot_tells_messages_filed_with_append_from_deliveries() {
     assert_eq!(counts(&w), (1, 1), "the delivered one gone, the filed one held");
 }
 
+/// Mail delivered while a POP3 session holds the maildrop is there at its QUIT, and the
+/// count says so (it said what the session had listed).
+#[cfg(feature = "pop3")]
+#[test]
+fn pop3_quit_counts_mail_delivered_during_the_session() {
+    let mut w = send("bob@example.net", "alice@example.org", |_| {});
+    let mx = w.host_by_name(names::BOB_SERVER).unwrap();
+    let laptop = w.host_by_name(names::LAPTOP).unwrap();
+    let later = |w: &World| w.now().plus(SimDuration::from_millis(500));
+    let pop = w.open(0, mx, 110).unwrap();
+    w.write(pop, b"USER bob@example.net\r\nPASS builder\r\n").unwrap();
+    w.advance_to(later(&w)).unwrap();
+    let smtp = w.open(laptop, mx, SMTP_PORT).unwrap();
+    let lines = "EHLO laptop.example.org\r\nMAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\nSubject: meanwhile\r\n\r\nHi\r\n.\r\nQUIT\r\n";
+    w.write(smtp, lines.as_bytes()).unwrap();
+    w.advance_to(later(&w)).unwrap();
+    assert!(String::from_utf8_lossy(w.received(smtp)).contains("250 2.0.0 OK: queued as"));
+    w.write(pop, b"QUIT\r\n").unwrap();
+    w.advance_to(later(&w)).unwrap();
+    let got = String::from_utf8_lossy(w.received(pop)).into_owned();
+    assert!(got.ends_with("signing off (2 messages left)\r\n"), "{got}");
+}
+
 /// POP3's lock is its own: an IMAP session may expunge and append meanwhile. QUIT's
 /// count is of the maildrop as it is then (it said "1 message left" with 2 there).
 #[cfg(all(feature = "pop3", feature = "imap"))]
