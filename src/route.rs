@@ -20,6 +20,14 @@ fn valid_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// Said when the address named a lesson but its step could not be read (a link cut short).
+pub const STEP_UNREAD: &str =
+    "The step in the address could not be read, so the lesson starts from its beginning.";
+
+/// Said when such an address was typed over the lesson shown: it stays where it was.
+pub const STEP_UNREAD_HERE: &str =
+    "The step in the address could not be read, so the lesson stays at this step.";
+
 /// Parses `#/lesson/<id>` or `#/lesson/<id>/step/<n>` (the `#` is optional, a trailing
 /// `/` is allowed). A lesson's address whose step part cannot be read is the lesson at
 /// step 0, [`Route::step_unread`]. Anything else is `None`: the page shows the home page.

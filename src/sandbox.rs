@@ -203,10 +203,16 @@ impl SandboxState {
         terminal(&self.run.trace, c, &typed, self.cursor)
     }
 
-    /// The lines typed into the connection the terminal shows that its server took, up to
-    /// the cursor ([`Sandbox::accepted`]): the lines to try go on from them.
-    pub fn taken(&self) -> Vec<String> {
-        self.sandbox.borrow().accepted(self.active, self.cursor).into_iter().map(str::to_string).collect()
+    /// The lines typed into the connection the terminal shows, up to the cursor, each with
+    /// whether its server took it ([`Sandbox::judged`]): the lines to try go on from those
+    /// taken.
+    pub fn judged(&self) -> Vec<(String, bool)> {
+        let sandbox = self.sandbox.borrow();
+        sandbox
+            .judged(self.active, self.cursor)
+            .into_iter()
+            .map(|(l, taken)| (l.to_string(), taken))
+            .collect()
     }
 
     /// A connection opened or a line typed while the faults' pane shows: what comes back
@@ -534,11 +540,60 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
     server_state(trace, c) == Some(SessionState::SmtpServer(State::ReceivingData))
 }
 
-/// The hints from the one the server's state takes next, if the first of `hints` is a
-/// command that state refuses (a `503`, a `-ERR`, a `BAD`): after RSET, MAIL again, not
-/// the RCPT that followed the last line taken; after a failed login, the login again.
-/// The commands each state takes are RFC 5321 §4.1.4's, RFC 1939 §3's and RFC 9051 §3's
-/// (those of the hints: the first is the one to offer).
+/// The lines to try next on a connection, as chips under the terminal: [`hints`] for its
+/// service (`kind`) from `client` to `server`, going on from the lines its server took
+/// ([`hints_ahead`]), only those its state takes ([`hints_in_step`]). `typed`: every line
+/// typed into it so far, with whether its server took it ([`SandboxState::judged`]).
+///
+/// A line just refused is not offered first again when typed as it was (`RETR 1` on an
+/// empty maildrop would come back forever): the one after it does, and it comes second. IMAP's lines get a tag not used before on the connection (`a` and the number of
+/// the line), since a client gives each command a different one (RFC 9051 §2.2.1).
+pub fn to_try(
+    world: &Description,
+    kind: &str,
+    client: &str,
+    server: &str,
+    in_data: bool,
+    state: Option<mailroom_core::session::SessionState>,
+    typed: &[(String, bool)],
+) -> Vec<String> {
+    let tagged = kind == "imap";
+    let taken = typed.iter().filter(|(_, taken)| *taken).map(|(l, _)| l.as_str());
+    let ahead = hints_ahead(hints(world, kind, client, server, in_data), tagged, taken);
+    let mut out = hints_in_step(ahead, tagged, state);
+    let untagged =
+        |l: &str| if tagged { l.split_once(' ').map_or(l, |(_, rest)| rest) } else { l }.trim().to_owned();
+    if let Some((last, false)) = typed.last()
+        && out.len() > 1
+        && untagged(&out[0]).eq_ignore_ascii_case(&untagged(last))
+    {
+        out.swap(0, 1);
+    }
+    if tagged {
+        let used = |tag: &str| {
+            typed.iter().any(|(l, _)| l.split(' ').next().is_some_and(|t| t.eq_ignore_ascii_case(tag)))
+        };
+        let mut n = typed.len() + 1;
+        while used(&format!("a{n}")) {
+            n += 1;
+        }
+        for hint in &mut out {
+            if let Some((tag, rest)) = hint.split_once(' ')
+                && tag.starts_with('a')
+                && tag[1..].bytes().all(|b| b.is_ascii_digit())
+            {
+                *hint = format!("a{n} {rest}");
+            }
+        }
+    }
+    out
+}
+
+/// The hints the server's state takes (RFC 5321 §4.1.4's, RFC 1939 §3's and RFC 9051 §3's
+/// commands, those of the hints), once each, from the one it takes next if the first of
+/// `hints` is one it refuses (a `503`, a `-ERR`, a `BAD`): after RSET, MAIL again, not the
+/// RCPT that followed the last line taken; after a failed login, the login again; once
+/// logged in, no login. While IMAP's IDLE lasts, only DONE ends it (RFC 2177 §3).
 pub fn hints_in_step(
     mut hints: Vec<String>,
     tagged: bool,
@@ -569,6 +624,9 @@ pub fn hints_in_step(
         Some(SessionState::ImapServer(s)) => {
             use mailroom_core::imap::server::State as Imap;
             match s {
+                Imap::Authenticated { idle: true } | Imap::Selected { idle: true, .. } => {
+                    return vec!["DONE".to_string()];
+                }
                 Imap::NotAuthenticated => &["LOGIN", "LOGOUT"],
                 Imap::Authenticated { idle: false } => &["SELECT", "LOGOUT"],
                 Imap::Selected { idle: false, .. } => &["FETCH", "SELECT", "LOGOUT"],
@@ -591,6 +649,13 @@ pub fn hints_in_step(
     {
         hints.rotate_left(at);
     }
+    let mut seen = Vec::new();
+    hints.retain(|h| {
+        takes.contains(&verb(h).as_str()) && !seen.contains(h) && {
+            seen.push(h.clone());
+            true
+        }
+    });
     hints
 }
 

@@ -214,6 +214,8 @@ pub enum Action {
     },
     /// The notice about a lesson that could not be loaded was read and closed.
     DismissError,
+    /// A notice to show (what became of an address that could not be read in full).
+    Notice(String),
 }
 
 /// True for the id of a built-in lesson.
@@ -634,6 +636,7 @@ impl Reducible for Player {
                 }
             }
             Action::DismissError => Player { error: None, ..(*self).clone() },
+            Action::Notice(text) => Player { error: Some(text), ..(*self).clone() },
         };
         Rc::new(next)
     }
@@ -972,6 +975,9 @@ mod tests {
         assert_eq!((p.lesson.id.as_str(), p.cursor), (first_lesson_id(), 3));
         let p = p.reduce(Action::DismissError);
         assert_eq!(p.error, None);
+        // A notice (an address typed that could not be read) keeps the step shown.
+        let p = p.reduce(Action::Notice("said".into()));
+        assert_eq!((p.error.as_deref(), p.cursor), (Some("said"), 3));
         let p = loaded(first_lesson_id(), 1_000_000);
         assert_eq!(p.cursor, p.total());
         // A step asked for while the lesson is on its way is kept for it.

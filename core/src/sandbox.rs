@@ -388,6 +388,12 @@ impl Sandbox {
     /// goes on from what the server took: after `538` to AUTH before TLS, STARTTLS is still
     /// next.
     pub fn accepted(&self, n: usize, cursor: usize) -> Vec<&str> {
+        self.judged(n, cursor).into_iter().filter(|(_, taken)| *taken).map(|(line, _)| line).collect()
+    }
+
+    /// Every line typed into connection `n` before event `cursor`, in order, with whether
+    /// its server took it (as [`Sandbox::accepted`] judges).
+    pub fn judged(&self, n: usize, cursor: usize) -> Vec<(&str, bool)> {
         use crate::trace::{EventKind, ImapResponse, Status};
         let Some(c) = n.checked_sub(1).and_then(|i| self.conns.get(i)) else { return Vec::new() };
         let trace = self.world.trace();
@@ -448,7 +454,7 @@ impl Sandbox {
                 _ => {}
             }
         }
-        typed.iter().zip(refused).filter(|(_, r)| !r).map(|(&(_, line), _)| line).collect()
+        typed.iter().zip(refused).map(|(&(_, line), r)| (line, !r)).collect()
     }
 
     /// Refuses what the World cannot do (a host or connection that does not exist, nothing

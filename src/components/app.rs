@@ -16,6 +16,7 @@ use crate::hooks::{
     use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
 };
 use crate::present;
+use crate::route;
 use crate::state::{Action, Player, Reply};
 
 /// `?messages=N` in the address sends the lesson's email N times: a long trace, used by
@@ -89,10 +90,6 @@ fn predict(player: &Player) -> Option<(Option<mailroom_core::question::Question>
     Some((question(s), number(s), Moment::Told { said, answer }))
 }
 
-/// Said when the address named a lesson but its step could not be read (a link cut short).
-const STEP_UNREAD: &str =
-    "The step in the address could not be read, so the lesson starts from its beginning.";
-
 /// The whole player.
 #[component]
 pub fn App() -> Html {
@@ -101,8 +98,8 @@ pub fn App() -> Html {
         let mut player = Player::loading(&route.lesson, route.step, load_settings(), messages_param());
         if route.step_unread {
             player.error = Some(match player.error.take() {
-                Some(e) => format!("{e} {STEP_UNREAD}"),
-                None => STEP_UNREAD.to_string(),
+                Some(e) => format!("{e} {}", route::STEP_UNREAD),
+                None => route::STEP_UNREAD.to_string(),
             });
         }
         // The lesson's file, fetched as the page started, has usually come: the player

@@ -151,7 +151,7 @@ pub fn SandboxPage() -> Html {
                     active={state.active}
                     lesson={state.lesson.clone()}
                     screen={state.screen()}
-                    taken={state.taken()}
+                    typed={state.judged()}
                     unsent={state.unsent.clone()}
                     dispatch={dispatch.clone()}
                 />

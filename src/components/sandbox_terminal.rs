@@ -4,9 +4,7 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{
-    SandboxAction, TermLine, hints, hints_ahead, hints_in_step, in_data, server_state, typable_ports,
-};
+use crate::sandbox::{SandboxAction, TermLine, in_data, server_state, to_try, typable_ports};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -25,8 +23,9 @@ pub struct SandboxTerminalProps {
     pub lesson: Shared<Lesson>,
     /// What the terminal shows of the active connection ([`crate::sandbox::SandboxState::screen`]).
     pub screen: Vec<TermLine>,
-    /// The lines typed into it that its server took ([`crate::sandbox::SandboxState::taken`]).
-    pub taken: Vec<String>,
+    /// The lines typed into it, each with whether its server took it
+    /// ([`crate::sandbox::SandboxState::judged`]).
+    pub typed: Vec<(String, bool)>,
     /// Lines refused or not sent after one refused, back in the box ([`crate::sandbox::SandboxState::unsent`]).
     pub unsent: (usize, String),
     pub dispatch: Callback<SandboxAction>,
@@ -313,20 +312,14 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for hints_in_step(
-                                hints_ahead(
-                                    hints(
-                                        world,
-                                        kind,
-                                        &props.run.trace.host(c_from).name,
-                                        &props.run.trace.host(c_to).name,
-                                        conn.is_some_and(|c| in_data(&props.run.trace, &c)),
-                                    ),
-                                    kind == "imap",
-                                    props.taken.iter().map(String::as_str),
-                                ),
-                                kind == "imap",
+                            { for to_try(
+                                world,
+                                kind,
+                                &props.run.trace.host(c_from).name,
+                                &props.run.trace.host(c_to).name,
+                                conn.is_some_and(|c| in_data(&props.run.trace, &c)),
                                 conn.and_then(|c| server_state(&props.run.trace, &c)),
+                                &props.typed,
                             ).into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

@@ -70,6 +70,7 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
         });
     }
 
+    let shown = latest.clone();
     // Leaving or reloading the page: write the address now.
     use_effect_with((), move |_| {
         let listener = web_sys::window()
@@ -84,13 +85,22 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                 *known.borrow_mut() = location_hash();
                 // Not a lesson: the page shows the home page instead of the player.
                 let Some(route) = route::parse(&location_hash()) else { return };
-                if *current.borrow() != route.lesson {
+                let other = *current.borrow() != route.lesson;
+                if other {
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
                 }
                 // A step that cannot be read (`step/abc`): a new lesson starts at its
-                // beginning, the one shown stays where it is.
+                // beginning, the one shown stays where it is; either is said.
                 if !route.step_unread {
                     dispatcher.dispatch(Action::Seek(route.step));
+                } else if other {
+                    dispatcher.dispatch(Action::Notice(route::STEP_UNREAD.to_string()));
+                } else {
+                    // The address names the step shown again.
+                    let shown = shown.borrow().clone();
+                    write_hash(&shown);
+                    *known.borrow_mut() = shown;
+                    dispatcher.dispatch(Action::Notice(route::STEP_UNREAD_HERE.to_string()));
                 }
             })
         });

@@ -580,9 +580,33 @@ fn the_hints_go_on_from_the_last_one_typed() {
     assert!(hints_ahead(Vec::new(), false, ["x"]).is_empty());
 }
 
+/// The lines to try after `inputs` (a sandbox's lines), on its first connection, a `kind`
+/// of service of `server`.
+fn tried(inputs: &[&str], kind: &str, server: &str) -> Vec<String> {
+    let s = ticks(state(inputs));
+    let opened = s.sandbox.borrow().connections()[0];
+    let world = mailroom_core::sandbox::world();
+    to_try(
+        &world,
+        kind,
+        "x",
+        server,
+        in_data(&s.run.trace, &opened),
+        server_state(&s.run.trace, &opened),
+        &s.judged(),
+    )
+}
+
+/// `lines` typed into a connection from the laptop to port `port` of `server`.
+fn typed_into(server: &str, port: u16, lines: &[&str]) -> Vec<String> {
+    let mut inputs = vec![format!("open laptop.example.org {server} {port}")];
+    inputs.extend(lines.iter().map(|l| format!("type 1 {l}")));
+    inputs
+}
+
 /// The hints go on from what the server took, not from every line typed: a refused line
 /// leaves the next one to try where it was (the engine judges each line by the replies
-/// that answer it: `Sandbox::accepted`).
+/// that answer it: `Sandbox::judged`).
 #[test]
 fn a_refused_line_moves_the_hints_nowhere() {
     let s = ticks(state(&[
@@ -591,49 +615,114 @@ fn a_refused_line_moves_the_hints_nowhere() {
         "type 1 AUTH PLAIN AGFsaWNl",
         "type 1 MAIL FROM:<eve@example.org>",
     ]));
-    assert_eq!(s.taken(), ["EHLO x"]);
-    let submission = hints("submission", "x", "smtp.example.org", false);
-    let next = |s: &SandboxState| {
-        hints_ahead(submission.clone(), false, s.taken().iter().map(String::as_str))[0].clone()
+    assert_eq!(
+        s.judged(),
+        [
+            ("EHLO x".to_string(), true),
+            ("AUTH PLAIN AGFsaWNl".to_string(), false),
+            ("MAIL FROM:<eve@example.org>".to_string(), false)
+        ]
+    );
+    let lines = |typed: &[&str]| typed_into("smtp.example.org", 587, typed);
+    let next = |typed: &[&str]| {
+        let inputs = lines(typed);
+        tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), "submission", "smtp.example.org")[0]
+            .clone()
     };
-    assert_eq!(next(&s), "STARTTLS", "after 538 and 530, STARTTLS is still next");
-    let s = ticks(act(s, "type 1 STARTTLS"));
-    assert_eq!(s.taken(), ["EHLO x", "STARTTLS"]);
-    assert_eq!(next(&s), "EHLO x", "after STARTTLS, EHLO again");
+    assert_eq!(
+        next(&["EHLO x", "AUTH PLAIN AGFsaWNl", "MAIL FROM:<eve@example.org>"]),
+        "STARTTLS",
+        "after 538 and 530, STARTTLS is still next"
+    );
+    assert_eq!(next(&["EHLO x", "AUTH PLAIN AGFsaWNl", "MAIL FROM:<eve@example.org>", "STARTTLS"]), "EHLO x");
 }
 
 /// The first hint is a command the server's state takes: after RSET, MAIL again (not the
-/// RCPT after the MAIL taken); after a failed login, the login again.
+/// RCPT after the MAIL taken); after a failed login, the login again. Nothing the state
+/// refuses is offered (no login once logged in), nor the same line twice; a line just
+/// refused as it was offered is not offered first again; IMAP's tags are new ones.
 #[test]
-fn the_first_hint_is_one_the_servers_state_takes() {
-    let first = |inputs: &[&str], kind: &str, server: &str| {
-        let s = ticks(state(inputs));
-        let opened = s.sandbox.borrow().connections()[0];
-        let tagged = kind == "imap";
-        let ahead =
-            hints_ahead(hints(kind, "x", server, false), tagged, s.taken().iter().map(String::as_str));
-        hints_in_step(ahead, tagged, server_state(&s.run.trace, &opened))[0].clone()
-    };
-    let mx = |lines: &[&str], port: u16| {
-        let mut inputs = vec![format!("open laptop.example.org mx.example.net {port}")];
-        inputs.extend(lines.iter().map(|l| format!("type 1 {l}")));
-        inputs
-    };
-    let cases: [(&[&str], u16, &str, &str); 7] = [
-        (&[], 25, "smtp", "EHLO x"),
-        (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", "RCPT TO:<bob@example.net>"),
+fn the_hints_are_what_the_servers_state_takes() {
+    let login = "a1 LOGIN bob@example.net builder";
+    let cases: [(&[&str], u16, &str, &[&str]); 16] = [
+        (&[], 25, "smtp", &["EHLO x", "QUIT"]),
+        (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", "EHLO x"]),
+        (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", &["RCPT TO:<bob@example.net>", "QUIT"]),
         // RSET ends the transaction: MAIL again, not the RCPT that followed MAIL.
-        (&["EHLO x", "MAIL FROM:<alice@example.org>", "RSET"], 25, "smtp", "MAIL FROM:<alice@example.org>"),
-        (&["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>"], 25, "smtp", "DATA"),
+        (
+            &["EHLO x", "MAIL FROM:<alice@example.org>", "RSET"],
+            25,
+            "smtp",
+            &["MAIL FROM:<alice@example.org>", "QUIT", "EHLO x"],
+        ),
+        (
+            &["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>"],
+            25,
+            "smtp",
+            &["DATA", "QUIT", "RCPT TO:<bob@example.net>"],
+        ),
+        // A recipient refused (no such mailbox): RCPT again, or QUIT.
+        (
+            &["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<nobody@example.net>"],
+            25,
+            "smtp",
+            &["RCPT TO:<bob@example.net>", "QUIT"],
+        ),
+        // Submission: EHLO comes twice in the list, once among the chips.
+        (
+            &["EHLO x", "STARTTLS", "EHLO x", "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="],
+            587,
+            "submission",
+            &[],
+        ),
         // A wrong password: PASS is refused and the server wants USER again (RFC 1939 §7).
-        (&["USER bob@example.net", "PASS wrong"], 110, "pop3", "USER bob@example.net"),
-        (&["a1 LOGIN bob@example.net wrong"], 143, "imap", "a1 LOGIN bob@example.net builder"),
-        (&["a1 LOGIN bob@example.net builder", "a2 LOGOUT"], 143, "imap", "a1 LOGIN bob@example.net builder"),
+        (&["USER bob@example.net", "PASS wrong"], 110, "pop3", &["USER bob@example.net", "QUIT"]),
+        // Logged in: no USER or PASS.
+        (&["USER bob@example.net", "PASS builder"], 110, "pop3", &["STAT", "LIST", "RETR 1", "QUIT"]),
+        // An empty maildrop: RETR 1's -ERR does not bring RETR 1 back first, forever.
+        (
+            &["USER bob@example.net", "PASS builder", "STAT", "LIST", "RETR 1"],
+            110,
+            "pop3",
+            &["QUIT", "RETR 1", "STAT", "LIST"],
+        ),
+        // A line skipped and refused: the one skipped first.
+        (
+            &["USER bob@example.net", "PASS builder", "STAT", "RETR 1"],
+            110,
+            "pop3",
+            &["LIST", "RETR 1", "QUIT", "STAT"],
+        ),
+        (
+            &["a1 LOGIN bob@example.net wrong"],
+            143,
+            "imap",
+            &["a2 LOGIN bob@example.net builder", "a2 LOGOUT"],
+        ),
+        (&[login], 143, "imap", &["a2 SELECT INBOX", "a2 LOGOUT"]),
+        // A tag the student used is not offered again.
+        (&["a2 LOGIN bob@example.net builder"], 143, "imap", &["a3 SELECT INBOX", "a3 LOGOUT"]),
+        // An empty INBOX: FETCH 1 is refused; LOGOUT comes first, with a new tag.
+        (
+            &[login, "a2 SELECT INBOX", "a3 FETCH 1 BODY[]"],
+            143,
+            "imap",
+            &["a4 LOGOUT", "a4 FETCH 1 BODY[]", "a4 SELECT INBOX"],
+        ),
+        // IDLE goes on until DONE (RFC 2177 §3).
+        (&[login, "a2 IDLE"], 143, "imap", &["DONE"]),
     ];
     for (lines, port, kind, want) in cases {
-        let inputs = mx(lines, port);
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        assert_eq!(first(&inputs, kind, "mx.example.net"), want, "{lines:?}");
+        let server = if kind == "submission" { "smtp.example.org" } else { "mx.example.net" };
+        let inputs = typed_into(server, port, lines);
+        let got = tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), kind, server);
+        if want.is_empty() {
+            // Logged in over TLS: MAIL next, EHLO once.
+            assert_eq!(got[0], "MAIL FROM:<alice@example.org>", "{lines:?}");
+            assert_eq!(got.iter().filter(|h| h.starts_with("EHLO")).count(), 1, "{got:?}");
+        } else {
+            assert_eq!(got, want, "{lines:?}");
+        }
     }
 }
 

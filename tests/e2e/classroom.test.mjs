@@ -626,6 +626,14 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   await page.reload();
   await page.locator('[data-testid=notice]').getByText('The step in the address could not be read').waitFor();
   assert.equal(await page.locator('[data-testid=lesson-picker]').inputValue(), 'a-bounce');
+  // Typed over the lesson shown: it stays at its step, and says so.
+  await page.locator('[data-testid=notice] button').click();
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 1);
+  await page.evaluate(() => { location.hash = '#/lesson/a-bounce/step/two'; });
+  await page.locator('[data-testid=notice]').getByText('so the lesson stays at this step').waitFor();
+  assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
+  assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/1');
   await context.close();
 });
 

@@ -209,8 +209,15 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
   await settled(page);
   await type(page, 'USER bob@example.net');
   await type(page, 'PASS builder');
+  // The lines to try: what a logged-in POP3 client may say (no USER or PASS again).
+  const chips = () => page.locator('[data-testid=hints] button').allTextContents();
+  assert.deepEqual(await chips(), ['STAT', 'LIST', 'RETR 1', 'QUIT']);
   screen = await type(page, 'RETR 1');
   assert.match(screen, /Subject: typed by hand\n\nHello Bob\n\.\n$/);
+  // A refused line moves them nowhere: QUIT is still next.
+  screen = await type(page, 'RETR 2');
+  assert.match(screen, /-ERR [^\n]*\n$/);
+  assert.deepEqual(await chips(), ['QUIT', 'STAT', 'LIST', 'RETR 1']);
   assert.equal(await page.locator('[data-testid=conn-2]').getAttribute('aria-pressed'), 'true');
   // Closed under the keyboard's focus: the focus goes to the terminal, not to the page.
   screen = await type(page, 'QUIT');

@@ -887,6 +887,15 @@ fn the_lines_a_server_took_are_told_by_the_replies_that_answer_them() {
     ]);
     let end = s.trace().len();
     assert_eq!(s.accepted(1, end), ["EHLO x", "STARTTLS"]);
+    assert_eq!(
+        s.judged(1, end),
+        [
+            ("EHLO x", true),
+            ("AUTH PLAIN AGFsaWNl", false),
+            ("MAIL FROM:<eve@example.org>", false),
+            ("STARTTLS", true)
+        ]
+    );
     // Looking back: what was typed before the cursor, judged by what had come by then.
     let at_auth = s.typed(1)[1].0;
     assert_eq!(s.accepted(1, at_auth), ["EHLO x"]);
