@@ -242,14 +242,51 @@ pub struct SessionKey(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WatcherId(pub u64);
 
+/// A message's internal date (RFC 3501 §2.3.3): when it was delivered, or the date-time an
+/// APPEND gave (any, before the simulation began too), or the original's for COPY.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InternalDate {
+    /// Seconds since the Unix epoch (before it, negative).
+    pub unix: i64,
+    /// The zone it was given in, in minutes east of UTC (`+0100`: 60); a delivery's is UTC.
+    pub zone: i16,
+}
+
+impl From<SimTime> for InternalDate {
+    fn from(t: SimTime) -> InternalDate {
+        InternalDate { unix: crate::time::unix_secs(t), zone: 0 }
+    }
+}
+
+impl InternalDate {
+    /// The calendar date and time of day in its own zone: (year, month, day, hour, minute,
+    /// second).
+    pub fn local_parts(self) -> (i64, u32, u32, u32, u32, u32) {
+        crate::time::unix_date_parts(self.local())
+    }
+
+    /// Its day in its own zone, as days since 1970-01-01: what SEARCH's BEFORE, ON and SINCE
+    /// compare, "disregarding time and timezone" (RFC 3501 §6.4.4).
+    pub fn day(self) -> i64 {
+        self.local().div_euclid(86_400)
+    }
+
+    fn local(self) -> i64 {
+        self.unix.saturating_add(i64::from(self.zone) * 60)
+    }
+}
+
 /// One stored message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
     /// Unique within its folder and UIDVALIDITY (RFC 3501 §2.3.1.1).
     pub uid: u32,
     pub flags: Flags,
-    /// When the message arrived: delivery, APPEND or the original's date for COPY (§2.3.3).
-    pub internal_date: SimTime,
+    /// Its internal date's zone ([`InternalDate::zone`]): kept beside the UID and flags, so
+    /// that the entry stays 32 bytes.
+    zone: i16,
+    /// Its internal date, seconds since the Unix epoch ([`Message::internal_date`]).
+    unix: i64,
     /// The message exactly as stored, shared rather than copied.
     pub bytes: Rc<[u8]>,
     /// It came by delivery (SMTP, or a DMARC quarantine into the junk folder) and has not
@@ -262,6 +299,11 @@ impl Message {
     /// RFC822.SIZE: the number of octets (RFC 3501 §2.3.4).
     pub fn size(&self) -> u64 {
         self.bytes.len() as u64
+    }
+
+    /// Its internal date (RFC 3501 §2.3.3).
+    pub fn internal_date(&self) -> InternalDate {
+        InternalDate { unix: self.unix, zone: self.zone }
     }
 }
 
@@ -1024,7 +1066,7 @@ impl MailStore {
         bytes: impl Into<Rc<[u8]>>,
         now: SimTime,
     ) -> Result<u32, StoreError> {
-        self.add(addr, INBOX, bytes.into(), Flags::NONE, now, true)
+        self.add(addr, INBOX, bytes.into(), Flags::NONE, now.into(), true)
     }
 
     /// Files a message that its domain's policy sends to the junk folder (DMARC's
@@ -1038,7 +1080,7 @@ impl MailStore {
     ) -> Result<u32, StoreError> {
         let junk = self.folders(addr)?.into_iter().find(|f| f.special_use == Some(SpecialUse::Junk));
         let folder = junk.map_or_else(|| INBOX.to_string(), |f| f.name);
-        self.add(addr, &folder, bytes.into(), Flags::NONE, now, true)
+        self.add(addr, &folder, bytes.into(), Flags::NONE, now.into(), true)
     }
 
     /// Adds a message to a folder (delivery, or IMAP APPEND, RFC 9051 §6.3.12); returns its
@@ -1049,9 +1091,9 @@ impl MailStore {
         folder: &str,
         bytes: impl Into<Rc<[u8]>>,
         flags: Flags,
-        internal_date: SimTime,
+        internal_date: impl Into<InternalDate>,
     ) -> Result<u32, StoreError> {
-        self.add(addr, folder, bytes.into(), flags, internal_date, false)
+        self.add(addr, folder, bytes.into(), flags, internal_date.into(), false)
     }
 
     fn add(
@@ -1060,7 +1102,7 @@ impl MailStore {
         folder: &str,
         bytes: Rc<[u8]>,
         flags: Flags,
-        internal_date: SimTime,
+        internal_date: InternalDate,
         delivered: bool,
     ) -> Result<u32, StoreError> {
         let size = bytes.len() as u64;
@@ -1068,7 +1110,8 @@ impl MailStore {
         let f = self.folder_mut(addr, folder)?;
         let uid = f.uid_next;
         f.uid_next += 1;
-        f.messages.push(Message { uid, flags, internal_date, bytes, delivered });
+        let InternalDate { unix, zone } = internal_date;
+        f.messages.push(Message { uid, flags, zone, unix, bytes, delivered });
         let exists = f.exists();
         self.account(addr, size as i64, 1);
         self.notify(addr, folder, [Change::Exists(exists)]);
@@ -1350,6 +1393,14 @@ mod tests {
 
     fn names(s: &MailStore) -> Vec<String> {
         s.folders(BOB).unwrap().into_iter().map(|f| f.name).collect()
+    }
+
+    /// A message entry stays 32 bytes on 64-bit hosts (the README's memory figures for
+    /// mailroom-serve count on it): the internal date's zone sits beside the UID and flags.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn a_message_entry_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Message>(), 32);
     }
 
     #[test]
@@ -1824,7 +1875,7 @@ mod tests {
         assert_eq!(s.copy(BOB, "INBOX", &[3, 2, 42], "Trash"), Ok(vec![(2, 1), (3, 2)]));
         let copy = s.folder(BOB, "Trash").unwrap().by_uid(1).unwrap().1;
         let original = s.folder(BOB, "INBOX").unwrap().by_uid(2).unwrap().1;
-        assert_eq!((copy.flags, copy.internal_date), (Flags::FLAGGED, original.internal_date));
+        assert_eq!((copy.flags, copy.internal_date()), (Flags::FLAGGED, original.internal_date()));
         assert!(Rc::ptr_eq(&copy.bytes, &original.bytes), "a copy shares the bytes");
         assert_eq!(s.quota(BOB).unwrap().used, 50);
 
@@ -2122,7 +2173,10 @@ mod tests {
         assert!(f.is_err(), "only INBOX ignores case");
         let f = s.folder(BOB, "Drafts").unwrap();
         let m = f.by_seq(1).unwrap();
-        assert_eq!((m.uid, m.size(), m.internal_date, m.flags), (1, 22, at, Flags::DRAFT | Flags::SEEN));
+        assert_eq!(
+            (m.uid, m.size(), m.internal_date(), m.flags),
+            (1, 22, at.into(), Flags::DRAFT | Flags::SEEN)
+        );
         assert_eq!((f.exists(), f.unseen(), f.size()), (1, 0, 22));
     }
 }

@@ -116,7 +116,12 @@ pub fn weekday(t: SimTime) -> &'static str {
 /// `t` as a calendar date and time of day in UTC: (year, month, day, hour, minute,
 /// second), for the date formats of the protocols (IMAP's INTERNALDATE, RFC 3501 §9).
 pub fn date_parts(t: SimTime) -> (i64, u32, u32, u32, u32, u32) {
-    let secs = unix_secs(t);
+    unix_date_parts(unix_secs(t))
+}
+
+/// A moment given as seconds since the Unix epoch (before it, negative), as a calendar
+/// date and time of day: (year, month, day, hour, minute, second).
+pub fn unix_date_parts(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
     let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400) as u32;
     (y, m, d, rem / 3600, (rem / 60) % 60, rem % 60)

@@ -5,11 +5,13 @@ Run by serve/tests/imap_clients.rs with MAILROOM_SMTP_PORT, MAILROOM_POP3_PORT a
 MAILROOM_IMAP_PORT set to the ports of one server: all three services share its store.
 Each test uses its own user's mailbox, so the order of the tests does not matter.
 """
+import datetime
 import imaplib
 import os
 import poplib
 import re
 import smtplib
+import time
 import unittest
 
 HOST = "127.0.0.1"
@@ -117,6 +119,16 @@ class ImaplibTests(unittest.TestCase):
         self.assertEqual(data[0][1], msg)
         typ, data = m.fetch("1", "(BODYSTRUCTURE)")
         self.assertIn(b'("text" "plain" ("charset" "us-ascii") NIL NIL "7bit" 10 1', data[0])
+        # An old message put back with its own date (RFC 3501 §6.3.11), long before the
+        # server's clock began: kept as given, zone and all.
+        sent = datetime.datetime(2019, 5, 17, 14, 3, 7, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
+        typ, data = m.append("Sent", None, imaplib.Time2Internaldate(sent), msg)
+        self.assertEqual(typ, "OK")
+        typ, data = m.fetch("2", "(INTERNALDATE)")
+        self.assertEqual(data[0], b'2 (INTERNALDATE "17-May-2019 14:03:07 +0200")')
+        self.assertEqual(time.mktime(imaplib.Internaldate2tuple(data[0])), sent.timestamp())
+        typ, data = m.search(None, "BEFORE", "1-Jan-2020")
+        self.assertEqual(data, [b"2"])
         typ, data = m.create("Projects")
         self.assertEqual(typ, "NO")
         m.logout()

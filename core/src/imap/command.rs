@@ -127,7 +127,9 @@ pub enum Command {
     Append {
         mailbox: String,
         flags: Vec<String>,
-        date: Option<i64>,
+        /// The date-time given (RFC 3501 §6.3.11): seconds since the Unix epoch, and the
+        /// zone it was written in, in minutes east of UTC.
+        date: Option<(i64, i16)>,
         message: Vec<u8>,
     },
     Idle,
@@ -610,7 +612,9 @@ impl<'a> Parser<'a> {
 
     /// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone
     /// DQUOTE, as seconds since 1970 (RFC 3501 §9).
-    fn date_time(&mut self) -> R<i64> {
+    /// A date-time (RFC 3501 §9): seconds since the Unix epoch, and its zone in minutes
+    /// east of UTC.
+    fn date_time(&mut self) -> R<(i64, i16)> {
         let bad = || "expected a date-time such as \"30-Nov-2026 09:00:00 +0000\"".to_string();
         self.expect(b'"', "a date-time")?;
         let digit2 = |p: &mut Parser| -> Option<i64> {
@@ -624,7 +628,7 @@ impl<'a> Parser<'a> {
             Some(v)
         };
         let day = digit2(self).ok_or_else(bad)?;
-        let secs = (|| {
+        let at = (|| {
             if !self.eat(b'-') {
                 return None;
             }
@@ -657,17 +661,16 @@ impl<'a> Parser<'a> {
             let z: i64 = std::str::from_utf8(z).ok()?.parse().ok()?;
             self.i += 4;
             let days = days_from_civil(year, month, day as u32)?;
-            if hms[0] > 23 || hms[1] > 59 || hms[2] > 60 {
+            // A zone's minutes are under 60 (`+0960` is no zone).
+            if hms[0] > 23 || hms[1] > 59 || hms[2] > 60 || z % 100 > 59 {
                 return None;
             }
-            Some(
-                days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
-                    - sign * ((z / 100) * 3600 + (z % 100) * 60),
-            )
+            let zone = sign * ((z / 100) * 60 + z % 100);
+            Some((days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2] - zone * 60, zone as i16))
         })()
         .ok_or_else(bad)?;
         self.expect(b'"', "\" to end the date-time")?;
-        Ok(secs)
+        Ok(at)
     }
 
     fn end(&mut self) -> R<()> {

@@ -30,8 +30,10 @@ use crate::mail;
 use crate::session::{Env, Output, Request, Session, SessionState};
 use crate::smtp::auth;
 use crate::smtp::server::Peer;
-use crate::store::{Change, Expunged, FlagOp, Flags, MailStore, SEPARATOR, StoreError, WatcherId};
-use crate::time::{self, EPOCH_UNIX, SimDuration, SimTime};
+use crate::store::{
+    Change, Expunged, FlagOp, Flags, InternalDate, MailStore, SEPARATOR, StoreError, WatcherId,
+};
+use crate::time::{self, SimDuration, SimTime};
 use crate::trace::{EventKind, ImapCondition, ImapResponse, Status};
 
 /// The autologout timer: "If a server has an inactivity autologout timer, the duration of
@@ -784,9 +786,9 @@ impl ImapServer {
                 ok("STATUS completed")
             }
             Command::Append { mailbox, flags, date, message } => {
-                // RFC 3501 §6.3.11: the date given, else now. Dates before the simulation
-                // began are kept as its first moment.
-                let at = date.map_or(self.now, |secs| SimTime::from_secs((secs - EPOCH_UNIX).max(0) as u64));
+                // RFC 3501 §6.3.11: the date given (before the simulation began too, in
+                // its own zone), else now.
+                let at = date.map_or(self.now.into(), |(unix, zone)| InternalDate { unix, zone });
                 // Stored with CRLF line ends: the message should be in RFC 2822 format
                 // (RFC 3501 §6.3.11), so a bare LF becomes CRLF, and RFC822.SIZE, BODY[] and
                 // POP3 all give the message in RFC 5322 format (RFC 9051 §7.5.2).
@@ -1124,11 +1126,17 @@ impl ImapServer {
                 match item {
                     FetchItem::Uid => rest.extend_from_slice(format!("UID {}", k.uid).as_bytes()),
                     FetchItem::InternalDate => {
-                        let (y, mo, d, h, mi, s) = time::date_parts(m.internal_date);
+                        // In the zone it was given in (RFC 3501 §9: date-time).
+                        let date = m.internal_date();
+                        let (y, mo, d, h, mi, s) = date.local_parts();
                         let month = command::month_name(mo);
+                        let (sign, zone) = (if date.zone < 0 { '-' } else { '+' }, date.zone.unsigned_abs());
+                        let (zh, zm) = (zone / 60, zone % 60);
                         rest.extend_from_slice(
-                            format!("INTERNALDATE \"{d:02}-{month}-{y:04} {h:02}:{mi:02}:{s:02} +0000\"")
-                                .as_bytes(),
+                            format!(
+                                "INTERNALDATE \"{d:02}-{month}-{y:04} {h:02}:{mi:02}:{s:02} {sign}{zh:02}{zm:02}\""
+                            )
+                            .as_bytes(),
                         );
                     }
                     FetchItem::Rfc822Size => {
@@ -1324,7 +1332,7 @@ impl ImapServer {
                 known: k,
                 recent: sel.is_recent(k.uid),
                 bytes: &m.bytes,
-                date: m.internal_date,
+                date: m.internal_date(),
             };
             if keys.iter().all(|key| ctx.matches(key)) {
                 rest.extend_from_slice(format!(" {}", if uid { k.uid } else { i as u32 + 1 }).as_bytes());
@@ -1450,11 +1458,7 @@ struct Ctx<'a> {
     known: &'a Known,
     recent: bool,
     bytes: &'a [u8],
-    date: SimTime,
-}
-
-fn day_of(t: SimTime) -> i64 {
-    time::unix_secs(t).div_euclid(86_400)
+    date: InternalDate,
 }
 
 /// The day of an RFC 5322 date (`Mon, 30 Nov 2026 09:00:00 +0000`), time and zone left
@@ -1558,9 +1562,9 @@ impl Ctx<'_> {
                 contains_ci(&self.bytes[head.min(self.bytes.len())..], s)
             }
             SearchKey::Text(s) => contains_ci(self.bytes, s),
-            SearchKey::Before(d) => day_of(self.date) < *d,
-            SearchKey::On(d) => day_of(self.date) == *d,
-            SearchKey::Since(d) => day_of(self.date) >= *d,
+            SearchKey::Before(d) => self.date.day() < *d,
+            SearchKey::On(d) => self.date.day() == *d,
+            SearchKey::Since(d) => self.date.day() >= *d,
             SearchKey::SentBefore(d) => sent_day(self.bytes).is_some_and(|s| s < *d),
             SearchKey::SentOn(d) => sent_day(self.bytes) == Some(*d),
             SearchKey::SentSince(d) => sent_day(self.bytes).is_some_and(|s| s >= *d),

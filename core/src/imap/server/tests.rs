@@ -673,6 +673,57 @@ fn rfc822_size_is_the_octets_body_sends_in_rfc5322_format() {
     }
 }
 
+/// APPEND's date-time becomes the message's internal date as given (RFC 3501 §6.3.11),
+/// years before the simulation began too, and FETCH gives it back in the zone it was given
+/// in; SEARCH's BEFORE, ON and SINCE compare its day in that zone (§6.4.4: "disregarding
+/// time and timezone"). Without a date, now (the simulation's start here), in UTC.
+#[test]
+fn an_appended_message_keeps_the_date_it_was_given() {
+    // (the date-time given, the INTERNALDATE fetched, a SEARCH key it matches, one it does not)
+    let cases = [
+        ("01-Jan-2020 12:00:00 -0500", "01-Jan-2020 12:00:00 -0500", "ON 1-Jan-2020", "SINCE 2-Jan-2020"),
+        // 04:30 UTC on the 2nd, but the 1st where it was written.
+        ("01-Jan-2020 23:30:00 -0500", "01-Jan-2020 23:30:00 -0500", "ON 1-Jan-2020", "ON 2-Jan-2020"),
+        (
+            " 7-Mar-1999 08:05:09 +0530",
+            "07-Mar-1999 08:05:09 +0530",
+            "BEFORE 8-Mar-1999",
+            "BEFORE 7-Mar-1999",
+        ),
+        (
+            "31-Dec-2030 00:00:00 +0000",
+            "31-Dec-2030 00:00:00 +0000",
+            "SINCE 31-Dec-2030",
+            "BEFORE 31-Dec-2030",
+        ),
+        ("29-Feb-2024 16:45:00 -0930", "29-Feb-2024 16:45:00 -0930", "ON 29-Feb-2024", "ON 1-Mar-2024"),
+    ];
+    for (given, want, matches, misses) in cases {
+        let mut host = Host::new();
+        let mut s = logged_in(&mut host);
+        let r = say(&mut s, &mut host, &format!("b APPEND INBOX \"{given}\" {{2+}}\r\nhi\r\n"));
+        assert!(r.starts_with("b OK [APPENDUID"), "{given}: {r}");
+        say(&mut s, &mut host, "c SELECT INBOX\r\n");
+        let r = say(&mut s, &mut host, "d FETCH 4 INTERNALDATE\r\n");
+        assert!(r.starts_with(&format!("* 4 FETCH (INTERNALDATE \"{want}\")\r\n")), "{given}: {r}");
+        let found = |key: &str, s: &mut ImapServer, host: &mut Host| {
+            let r = say(s, host, &format!("e SEARCH {key}\r\n"));
+            r.lines().next().unwrap_or_default().split(' ').any(|n| n == "4")
+        };
+        assert!(found(matches, &mut s, &mut host), "{given}: {matches}");
+        assert!(!found(misses, &mut s, &mut host), "{given}: {misses}");
+    }
+    // No date: now, in UTC. A zone's minutes are under 60.
+    let mut host = Host::new();
+    let mut s = logged_in(&mut host);
+    say(&mut s, &mut host, "b APPEND INBOX {2+}\r\nhi\r\n");
+    let r = say(&mut s, &mut host, "b APPEND INBOX \"01-Jan-2020 12:00:00 +0160\" {2+}\r\nhi\r\n");
+    assert!(r.contains("BAD") && r.contains("date-time"), "{r}");
+    say(&mut s, &mut host, "c SELECT INBOX\r\n");
+    let r = say(&mut s, &mut host, "d FETCH 4 INTERNALDATE\r\n");
+    assert!(r.starts_with("* 4 FETCH (INTERNALDATE \"30-Nov-2026 09:00:00 +0000\")"), "{r}");
+}
+
 /// Body section data is always a literal, however short (RFC 3501 §7.4.2; curl needs it);
 /// ENVELOPE keeps quoted strings.
 #[test]
