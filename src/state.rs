@@ -212,10 +212,9 @@ pub enum Action {
         id: String,
         text: Result<String, String>,
     },
-    /// The notice about a lesson that could not be loaded was read and closed.
-    DismissError,
-    /// A notice to show (what became of an address that could not be read in full).
-    Notice(String),
+    /// A notice to show (what became of an address that could not be read in full), or
+    /// `None`: the one shown was read and closed.
+    Notice(Option<String>),
 }
 
 /// True for the id of a built-in lesson.
@@ -635,8 +634,7 @@ impl Reducible for Player {
                     }
                 }
             }
-            Action::DismissError => Player { error: None, ..(*self).clone() },
-            Action::Notice(text) => Player { error: Some(text), ..(*self).clone() },
+            Action::Notice(text) => Player { error: text, ..(*self).clone() },
         };
         Rc::new(next)
     }
@@ -941,7 +939,7 @@ mod tests {
         let p = run(player(), &[Action::Step, Action::LoadLesson("nope".into())]);
         assert!(p.error.is_some());
         assert_eq!((p.cursor, p.pending.clone()), (1, None));
-        let p = run(p, &[Action::DismissError, Action::LoadLesson("a-bounce".into())]);
+        let p = run(p, &[Action::Notice(None), Action::LoadLesson("a-bounce".into())]);
         assert_eq!(p.pending, Some(("a-bounce".to_string(), 0)));
         // Until it arrives, the current lesson stays on screen; a late answer for a lesson
         // no longer wanted is ignored.
@@ -973,10 +971,10 @@ mod tests {
         assert_eq!(p.pending, Some((first_lesson_id().to_string(), 3)), "the step of the address is kept");
         let p = deliver(p);
         assert_eq!((p.lesson.id.as_str(), p.cursor), (first_lesson_id(), 3));
-        let p = p.reduce(Action::DismissError);
+        let p = p.reduce(Action::Notice(None));
         assert_eq!(p.error, None);
         // A notice (an address typed that could not be read) keeps the step shown.
-        let p = p.reduce(Action::Notice("said".into()));
+        let p = p.reduce(Action::Notice(Some("said".into())));
         assert_eq!((p.error.as_deref(), p.cursor), (Some("said"), 3));
         let p = loaded(first_lesson_id(), 1_000_000);
         assert_eq!(p.cursor, p.total());

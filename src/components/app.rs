@@ -137,7 +137,7 @@ pub fn App() -> Html {
     // (transcript rows, narration) are not re-rendered for nothing.
     let dispatch = dispatcher.to_callback();
     let on_lesson = use_callback(dispatcher.clone(), |id: String, d| d.dispatch(Action::LoadLesson(id)));
-    let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::DismissError));
+    let on_dismiss = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Notice(None)));
     let on_present = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::TogglePresenting));
     let on_sequence = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleSequence));
     let on_reply = use_callback(dispatcher.clone(), |r: Reply, d| d.dispatch(Action::Answer(r)));

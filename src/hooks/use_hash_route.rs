@@ -70,7 +70,7 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
         });
     }
 
-    let shown = latest.clone();
+    let (shown, rewrite) = (latest.clone(), write.clone());
     // Leaving or reloading the page: write the address now.
     use_effect_with((), move |_| {
         let listener = web_sys::window()
@@ -93,14 +93,13 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                 // beginning, the one shown stays where it is; either is said.
                 if !route.step_unread {
                     dispatcher.dispatch(Action::Seek(route.step));
-                } else if other {
-                    dispatcher.dispatch(Action::Notice(route::STEP_UNREAD.to_string()));
                 } else {
-                    // The address names the step shown again.
-                    let shown = shown.borrow().clone();
-                    write_hash(&shown);
-                    *known.borrow_mut() = shown;
-                    dispatcher.dispatch(Action::Notice(route::STEP_UNREAD_HERE.to_string()));
+                    if !other {
+                        // The address names the step shown again.
+                        rewrite(&shown.borrow());
+                    }
+                    let said = if other { route::STEP_UNREAD } else { route::STEP_UNREAD_HERE };
+                    dispatcher.dispatch(Action::Notice(Some(said.to_string())));
                 }
             })
         });
