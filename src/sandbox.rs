@@ -203,16 +203,12 @@ impl SandboxState {
         terminal(&self.run.trace, c, &typed, self.cursor)
     }
 
-    /// The lines typed into the connection the terminal shows, up to the cursor, each with
-    /// whether its server took it ([`Sandbox::judged`]): the lines to try go on from those
-    /// taken.
+    /// The lines typed into the connection the terminal shows, each with whether its server
+    /// took it ([`Sandbox::judged`]), at the newest event, where the next line typed goes
+    /// (also while looking back): the lines to try go on from those taken.
     pub fn judged(&self) -> Vec<(String, bool)> {
         let sandbox = self.sandbox.borrow();
-        sandbox
-            .judged(self.active, self.cursor)
-            .into_iter()
-            .map(|(l, taken)| (l.to_string(), taken))
-            .collect()
+        sandbox.judged(self.active, usize::MAX).into_iter().map(|(l, taken)| (l.to_string(), taken)).collect()
     }
 
     /// A connection opened or a line typed while the faults' pane shows: what comes back
@@ -525,6 +521,33 @@ pub fn hints_ahead<'a>(
     hints
 }
 
+/// The verb of the command whose rest connection `c`'s server waits for after the last
+/// event: its last word on the connection was a continuation (IMAP's `+`) that nothing
+/// came after.
+fn continued<'t>(trace: &'t Trace, c: &Opened) -> Option<&'t str> {
+    use mailroom_core::trace::{EventKind, ImapResponse, Status};
+    let last = trace.events.iter().rev().filter(|e| e.conn == Some(c.id)).find(|e| {
+        matches!(
+            e.kind,
+            EventKind::Command { .. }
+                | EventKind::Reply { .. }
+                | EventKind::MessageData
+                | EventKind::AuthData
+        )
+    })?;
+    match &last.kind {
+        EventKind::Reply { status: Status::Imap(ImapResponse::Continuation), answers: Some(a), .. }
+            if last.from == c.to =>
+        {
+            match &trace.events.get(*a)?.kind {
+                EventKind::Command { verb } => Some(verb),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The state of connection `c`'s server after the last event, if it has one still.
 pub fn server_state(trace: &Trace, c: &Opened) -> Option<mailroom_core::session::SessionState> {
     use mailroom_core::session::Side;
@@ -540,27 +563,41 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
     server_state(trace, c) == Some(SessionState::SmtpServer(State::ReceivingData))
 }
 
-/// The lines to try next on a connection, as chips under the terminal: [`hints`] for its
-/// service (`kind`) from `client` to `server`, going on from the lines its server took
-/// ([`hints_ahead`]), only those its state takes ([`hints_in_step`]). `typed`: every line
-/// typed into it so far, with whether its server took it ([`SandboxState::judged`]).
+/// The lines to try next on connection `c` (a service `kind`) of `trace`, the chips under
+/// the terminal, for the line typed next (it goes after the newest event): [`hints`] for
+/// the service, going on from the lines its server took ([`hints_ahead`]), only those its
+/// state takes ([`hints_in_step`]). `typed`: every line typed into it, with whether its
+/// server took it ([`SandboxState::judged`]).
 ///
 /// A line just refused is not offered first again when typed as it was (`RETR 1` on an
-/// empty maildrop would come back forever): the one after it does, and it comes second. IMAP's lines get a tag not used before on the connection (`a` and the number of
-/// the line), since a client gives each command a different one (RFC 9051 §2.2.1).
+/// empty maildrop would come back forever): the one after it does, and it comes second.
+/// IMAP's lines get a tag not used before on the connection (`a` and the number of the
+/// line), since a client gives each command a different one (RFC 9051 §2.2.1). Once TLS is
+/// on, no STARTTLS (RFC 3207 §4.2), and once logged in over it, no AUTH (RFC 4954 §4): the
+/// server would answer `503`. While the server waits for the rest of a command (IMAP's `+`
+/// for a literal), no command; for an answer to a login's challenge, `*` cancels it (RFC
+/// 4954 §4, RFC 9051 §6.2.2).
 pub fn to_try(
     world: &Description,
     kind: &str,
-    client: &str,
-    server: &str,
-    in_data: bool,
-    state: Option<mailroom_core::session::SessionState>,
+    trace: &Trace,
+    c: &Opened,
     typed: &[(String, bool)],
 ) -> Vec<String> {
     let tagged = kind == "imap";
-    let taken = typed.iter().filter(|(_, taken)| *taken).map(|(l, _)| l.as_str());
-    let ahead = hints_ahead(hints(world, kind, client, server, in_data), tagged, taken);
-    let mut out = hints_in_step(ahead, tagged, state);
+    if let Some(verb) = continued(trace, c).filter(|v| !v.eq_ignore_ascii_case("IDLE")) {
+        return if verb.eq_ignore_ascii_case("AUTHENTICATE") { vec!["*".to_string()] } else { Vec::new() };
+    }
+    let taken: Vec<&str> = typed.iter().filter(|(_, taken)| *taken).map(|(l, _)| l.as_str()).collect();
+    let all = hints(world, kind, &trace.host(c.from).name, &trace.host(c.to).name, in_data(trace, c));
+    let ahead = hints_ahead(all, tagged, taken.iter().copied());
+    let mut out = hints_in_step(ahead, tagged, server_state(trace, c));
+    let verb = |l: &str| l.split(' ').next().unwrap_or_default().to_ascii_uppercase();
+    if !tagged {
+        let tls = taken.iter().rposition(|l| verb(l) == "STARTTLS");
+        let logged_in = taken.iter().skip(tls.map_or(0, |i| i + 1)).any(|l| verb(l) == "AUTH");
+        out.retain(|h| !(tls.is_some() && verb(h) == "STARTTLS" || logged_in && verb(h) == "AUTH"));
+    }
     let untagged =
         |l: &str| if tagged { l.split_once(' ').map_or(l, |(_, rest)| rest) } else { l }.trim().to_owned();
     if let Some((last, false)) = typed.last()
@@ -608,7 +645,10 @@ pub fn hints_in_step(
             Smtp::ExpectRcpt => &["RCPT", "QUIT"],
             Smtp::ExpectRcptOrData => &["DATA", "RCPT", "QUIT"],
             Smtp::NoService => &["QUIT"],
-            _ => return hints,
+            // A login's challenge waits for its answer: `*` cancels (RFC 4954 §4).
+            Smtp::AuthExchange => return vec!["*".to_string()],
+            Smtp::ReceivingData => return hints,
+            Smtp::CheckingSender | Smtp::TlsHandshake | Smtp::Closed => return Vec::new(),
         },
         #[cfg(feature = "pop3")]
         Some(SessionState::Pop3Server(s)) => {
@@ -617,7 +657,7 @@ pub fn hints_in_step(
                 Pop3::Authorization { user_given: false } => &["USER", "QUIT"],
                 Pop3::Authorization { user_given: true } => &["PASS", "USER", "QUIT"],
                 Pop3::Transaction => &["STAT", "LIST", "RETR", "QUIT"],
-                _ => return hints,
+                Pop3::Update | Pop3::Closed => return Vec::new(),
             }
         }
         #[cfg(feature = "imap")]
@@ -630,7 +670,7 @@ pub fn hints_in_step(
                 Imap::NotAuthenticated => &["LOGIN", "LOGOUT"],
                 Imap::Authenticated { idle: false } => &["SELECT", "LOGOUT"],
                 Imap::Selected { idle: false, .. } => &["FETCH", "SELECT", "LOGOUT"],
-                _ => return hints,
+                Imap::Logout => return Vec::new(),
             }
         }
         _ => return hints,

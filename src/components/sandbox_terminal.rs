@@ -4,7 +4,7 @@ use mailroom_core::trace::HostRole;
 use mailroom_core::world::LessonRun;
 use yew::prelude::*;
 
-use crate::sandbox::{SandboxAction, TermLine, in_data, server_state, to_try, typable_ports};
+use crate::sandbox::{SandboxAction, TermLine, to_try, typable_ports};
 use crate::shared::Shared;
 
 #[derive(Properties, PartialEq)]
@@ -197,7 +197,6 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
         let name = &props.run.trace.host(c.to).name;
         typable_ports(world, name).into_iter().find(|p| p.0 == c.port).map(|p| p.1)
     });
-    let (c_from, c_to) = conn.map_or((0, 0), |c| (c.from, c.to));
     let fill = |hint: String| {
         let (text, field) = (text.clone(), field.clone());
         Callback::from(move |_: MouseEvent| {
@@ -312,15 +311,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
                             <span class="muted">{ "Try: " }</span>
-                            { for to_try(
-                                world,
-                                kind,
-                                &props.run.trace.host(c_from).name,
-                                &props.run.trace.host(c_to).name,
-                                conn.is_some_and(|c| in_data(&props.run.trace, &c)),
-                                conn.and_then(|c| server_state(&props.run.trace, &c)),
-                                &props.typed,
-                            ).into_iter().map(|h| html! {
+                            { for conn.map(|c| to_try(world, kind, &props.run.trace, &c, &props.typed)).unwrap_or_default().into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.
                                     { if h.is_empty() { "(an empty line)".to_string() } else { h } }

@@ -93,7 +93,8 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                 // beginning, the one shown stays where it is; either is said.
                 if !route.step_unread {
                     dispatcher.dispatch(Action::Seek(route.step));
-                } else {
+                } else if !other || crate::state::is_lesson(&route.lesson) {
+                    // (A lesson that does not exist is said instead.)
                     if !other {
                         // The address names the step shown again.
                         rewrite(&shown.borrow());

@@ -581,20 +581,11 @@ fn the_hints_go_on_from_the_last_one_typed() {
 }
 
 /// The lines to try after `inputs` (a sandbox's lines), on its first connection, a `kind`
-/// of service of `server`.
-fn tried(inputs: &[&str], kind: &str, server: &str) -> Vec<String> {
+/// of service.
+fn tried(inputs: &[&str], kind: &str) -> Vec<String> {
     let s = ticks(state(inputs));
     let opened = s.sandbox.borrow().connections()[0];
-    let world = mailroom_core::sandbox::world();
-    to_try(
-        &world,
-        kind,
-        "x",
-        server,
-        in_data(&s.run.trace, &opened),
-        server_state(&s.run.trace, &opened),
-        &s.judged(),
-    )
+    to_try(&mailroom_core::sandbox::world(), kind, &s.run.trace, &opened, &s.judged())
 }
 
 /// `lines` typed into a connection from the laptop to port `port` of `server`.
@@ -606,7 +597,8 @@ fn typed_into(server: &str, port: u16, lines: &[&str]) -> Vec<String> {
 
 /// The hints go on from what the server took, not from every line typed: a refused line
 /// leaves the next one to try where it was (the engine judges each line by the replies
-/// that answer it: `Sandbox::judged`).
+/// that answer it: `Sandbox::judged`). They are for the line typed next, which goes after
+/// the newest event: the same while the student looks back.
 #[test]
 fn a_refused_line_moves_the_hints_nowhere() {
     let s = ticks(state(&[
@@ -615,45 +607,51 @@ fn a_refused_line_moves_the_hints_nowhere() {
         "type 1 AUTH PLAIN AGFsaWNl",
         "type 1 MAIL FROM:<eve@example.org>",
     ]));
-    assert_eq!(
-        s.judged(),
-        [
-            ("EHLO x".to_string(), true),
-            ("AUTH PLAIN AGFsaWNl".to_string(), false),
-            ("MAIL FROM:<eve@example.org>".to_string(), false)
-        ]
-    );
-    let lines = |typed: &[&str]| typed_into("smtp.example.org", 587, typed);
+    let judged = [
+        ("EHLO x".to_string(), true),
+        ("AUTH PLAIN AGFsaWNl".to_string(), false),
+        ("MAIL FROM:<eve@example.org>".to_string(), false),
+    ];
+    assert_eq!(s.judged(), judged);
+    let back = s.reduce(SandboxAction::Back).reduce(SandboxAction::Back).reduce(SandboxAction::Back);
+    assert!(back.looking_back());
+    assert_eq!(back.judged(), judged, "looking back");
     let next = |typed: &[&str]| {
-        let inputs = lines(typed);
-        tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), "submission", "smtp.example.org")[0]
-            .clone()
+        let inputs = typed_into("smtp.example.org", 587, typed);
+        tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), "submission")[0].clone()
     };
     assert_eq!(
         next(&["EHLO x", "AUTH PLAIN AGFsaWNl", "MAIL FROM:<eve@example.org>"]),
         "STARTTLS",
         "after 538 and 530, STARTTLS is still next"
     );
-    assert_eq!(next(&["EHLO x", "AUTH PLAIN AGFsaWNl", "MAIL FROM:<eve@example.org>", "STARTTLS"]), "EHLO x");
+    assert_eq!(
+        next(&["EHLO x", "AUTH PLAIN AGFsaWNl", "MAIL FROM:<eve@example.org>", "STARTTLS"]),
+        "EHLO laptop.example.org"
+    );
 }
 
 /// The first hint is a command the server's state takes: after RSET, MAIL again (not the
-/// RCPT after the MAIL taken); after a failed login, the login again. Nothing the state
-/// refuses is offered (no login once logged in), nor the same line twice; a line just
-/// refused as it was offered is not offered first again; IMAP's tags are new ones.
+/// RCPT after the MAIL taken); after a failed login, the login again. Nothing the server
+/// would refuse is offered (no login once logged in, no STARTTLS once TLS is on), nor the
+/// same line twice; a line just refused as it was offered is not offered first again;
+/// IMAP's tags are new ones; while the server waits for the rest of a command, no command.
 #[test]
-fn the_hints_are_what_the_servers_state_takes() {
+fn the_hints_are_what_the_server_takes_next() {
     let login = "a1 LOGIN bob@example.net builder";
-    let cases: [(&[&str], u16, &str, &[&str]); 16] = [
-        (&[], 25, "smtp", &["EHLO x", "QUIT"]),
-        (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", "EHLO x"]),
+    let ehlo = "EHLO laptop.example.org";
+    let plain = "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=";
+    let tls = ["EHLO x", "STARTTLS"];
+    let cases: [(&[&str], u16, &str, &[&str]); 24] = [
+        (&[], 25, "smtp", &[ehlo, "QUIT"]),
+        (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", ehlo]),
         (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", &["RCPT TO:<bob@example.net>", "QUIT"]),
         // RSET ends the transaction: MAIL again, not the RCPT that followed MAIL.
         (
             &["EHLO x", "MAIL FROM:<alice@example.org>", "RSET"],
             25,
             "smtp",
-            &["MAIL FROM:<alice@example.org>", "QUIT", "EHLO x"],
+            &["MAIL FROM:<alice@example.org>", "QUIT", ehlo],
         ),
         (
             &["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>"],
@@ -668,13 +666,40 @@ fn the_hints_are_what_the_servers_state_takes() {
             "smtp",
             &["RCPT TO:<bob@example.net>", "QUIT"],
         ),
-        // Submission: EHLO comes twice in the list, once among the chips.
+        // Submission: before TLS, STARTTLS; once it is on, EHLO again and no STARTTLS
+        // (RFC 3207 §4.2); logged in, no AUTH (RFC 4954 §4); EHLO once among the chips.
+        (&["EHLO x"], 587, "submission", &["STARTTLS", ehlo, plain, "MAIL FROM:<alice@example.org>", "QUIT"]),
+        (&tls, 587, "submission", &[ehlo, "QUIT"]),
         (
-            &["EHLO x", "STARTTLS", "EHLO x", "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ="],
+            &[tls[0], tls[1], "EHLO x"],
             587,
             "submission",
-            &[],
+            &[plain, "MAIL FROM:<alice@example.org>", "QUIT", ehlo],
         ),
+        (
+            &[tls[0], tls[1], "EHLO x", plain],
+            587,
+            "submission",
+            &["MAIL FROM:<alice@example.org>", "QUIT", ehlo],
+        ),
+        (
+            &[
+                tls[0],
+                tls[1],
+                "EHLO x",
+                plain,
+                "MAIL FROM:<alice@example.org>",
+                "RCPT TO:<bob@example.net>",
+                "DATA",
+                "Hi",
+                ".",
+            ],
+            587,
+            "submission",
+            &["QUIT", ehlo, "MAIL FROM:<alice@example.org>"],
+        ),
+        // A login's challenge waits for its answer: `*` cancels it.
+        (&[tls[0], tls[1], "EHLO x", "AUTH LOGIN"], 587, "submission", &["*"]),
         // A wrong password: PASS is refused and the server wants USER again (RFC 1939 §7).
         (&["USER bob@example.net", "PASS wrong"], 110, "pop3", &["USER bob@example.net", "QUIT"]),
         // Logged in: no USER or PASS.
@@ -711,18 +736,16 @@ fn the_hints_are_what_the_servers_state_takes() {
         ),
         // IDLE goes on until DONE (RFC 2177 §3).
         (&[login, "a2 IDLE"], 143, "imap", &["DONE"]),
+        // The server waits for a literal's octets: no command; for a login's answer, `*`.
+        (&[login, "a2 APPEND INBOX {2}"], 143, "imap", &[]),
+        (&[login, "a2 APPEND INBOX {2}", "hi", ""], 143, "imap", &["a5 SELECT INBOX", "a5 LOGOUT"]),
+        (&["a1 AUTHENTICATE PLAIN"], 143, "imap", &["*"]),
     ];
     for (lines, port, kind, want) in cases {
         let server = if kind == "submission" { "smtp.example.org" } else { "mx.example.net" };
         let inputs = typed_into(server, port, lines);
-        let got = tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), kind, server);
-        if want.is_empty() {
-            // Logged in over TLS: MAIL next, EHLO once.
-            assert_eq!(got[0], "MAIL FROM:<alice@example.org>", "{lines:?}");
-            assert_eq!(got.iter().filter(|h| h.starts_with("EHLO")).count(), 1, "{got:?}");
-        } else {
-            assert_eq!(got, want, "{lines:?}");
-        }
+        let got = tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), kind);
+        assert_eq!(got, want, "{lines:?}");
     }
 }
 

@@ -634,6 +634,10 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   await page.locator('[data-testid=notice]').getByText('so the lesson stays at this step').waitFor();
   assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
   assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/1');
+  // A lesson that does not exist, its step unread too: what is said is that it does not exist.
+  await page.evaluate(() => { location.hash = '#/lesson/nope/step/x'; });
+  await page.locator('[data-testid=notice]').getByText('There is no lesson called “nope”').waitFor();
+  assert.doesNotMatch(await page.locator('[data-testid=notice]').textContent(), /step in the address/);
   await context.close();
 });
 

@@ -611,9 +611,9 @@ impl<'a> Parser<'a> {
     }
 
     /// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone
-    /// DQUOTE, as seconds since 1970 (RFC 3501 §9).
-    /// A date-time (RFC 3501 §9): seconds since the Unix epoch, and its zone in minutes
-    /// east of UTC.
+    /// DQUOTE (RFC 3501 §9), as seconds since the Unix epoch and its zone in minutes east
+    /// of UTC. A leap second (`23:59:60`) is the next minute's first (the instant is the
+    /// same), and `-0000` is UTC as `+0000` is.
     fn date_time(&mut self) -> R<(i64, i16)> {
         let bad = || "expected a date-time such as \"30-Nov-2026 09:00:00 +0000\"".to_string();
         self.expect(b'"', "a date-time")?;

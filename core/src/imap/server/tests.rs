@@ -697,6 +697,14 @@ fn an_appended_message_keeps_the_date_it_was_given() {
             "BEFORE 31-Dec-2030",
         ),
         ("29-Feb-2024 16:45:00 -0930", "29-Feb-2024 16:45:00 -0930", "ON 29-Feb-2024", "ON 1-Mar-2024"),
+        // Before 1970: a negative count of seconds, its day still the one written.
+        ("31-Dec-1969 23:00:00 -0100", "31-Dec-1969 23:00:00 -0100", "ON 31-Dec-1969", "SINCE 1-Jan-1970"),
+        (
+            "01-Jan-1970 00:10:00 -0030",
+            "01-Jan-1970 00:10:00 -0030",
+            "BEFORE 2-Jan-1970",
+            "BEFORE 1-Jan-1970",
+        ),
     ];
     for (given, want, matches, misses) in cases {
         let mut host = Host::new();
