@@ -464,7 +464,8 @@ pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_dat
             "Hello Bob!",
             ".",
         ],
-        "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>", "DATA", "QUIT"],
+        // To a mailbox the server keeps (it relays for nobody on port 25), else Bob's.
+        "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<{rcpt}>", "DATA", "QUIT"],
         // The login once TLS is on (before it, the server refuses a password: 538).
         "submission" => &[
             "EHLO",
@@ -484,11 +485,14 @@ pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_dat
     lines
         .iter()
         // A server that keeps nobody's mail here: no login to offer (nor what needs one).
-        .filter(|l| !user.is_empty() || !(l.contains('{') || **l == "AUTH"))
+        .filter(|l| !user.is_empty() || !(l.contains("{user}") || l.contains("{password}") || **l == "AUTH"))
         .map(|l| match *l {
             "EHLO" => ehlo.clone(),
             "AUTH" => plain.clone(),
-            l => l.replace("{user}", user).replace("{password}", password),
+            l => l
+                .replace("{rcpt}", if user.is_empty() { "bob@example.net" } else { user })
+                .replace("{user}", user)
+                .replace("{password}", password),
         })
         .collect()
 }
@@ -571,12 +575,14 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
 ///
 /// A line just refused is not offered first again when typed as it was (`RETR 1` on an
 /// empty maildrop would come back forever): the one after it does, and it comes second.
-/// IMAP's lines get a tag not used before on the connection (`a` and the number of the
-/// line), since a client gives each command a different one (RFC 9051 §2.2.1). Once TLS is
-/// on, no STARTTLS (RFC 3207 §4.2), and once logged in over it, no AUTH (RFC 4954 §4): the
-/// server would answer `503`. While the server waits for the rest of a command (IMAP's `+`
-/// for a literal), no command; for an answer to a login's challenge, `*` cancels it (RFC
-/// 4954 §4, RFC 9051 §6.2.2).
+/// IMAP's lines get a tag not used before on the connection (`a` and a number counting up
+/// from the highest used), since a client gives each command a different one (RFC 9051
+/// §2.2.1). Once TLS is on, no STARTTLS (RFC 3207 §4.2), and once logged in over it, no
+/// AUTH (RFC 4954 §4): the server would answer `503`; on submission, no password before
+/// TLS (`538`) and no message before the login (`530`). PASS has the password of the user
+/// USER named. An empty maildrop or INBOX offers no RETR or FETCH. While the server waits
+/// for the rest of a command (IMAP's `+` for a literal), no command; for an answer to a
+/// login's challenge, `*` cancels it (RFC 4954 §4, RFC 9051 §6.2.2).
 pub fn to_try(
     world: &Description,
     kind: &str,
@@ -593,10 +599,50 @@ pub fn to_try(
     let ahead = hints_ahead(all, tagged, taken.iter().copied());
     let mut out = hints_in_step(ahead, tagged, server_state(trace, c));
     let verb = |l: &str| l.split(' ').next().unwrap_or_default().to_ascii_uppercase();
+    // An empty maildrop or INBOX (as its host holds it now): nothing to read, no RETR or
+    // FETCH of a message 1 that is not there. The user is the one logged in: POP3's USER,
+    // IMAP's LOGIN, with the INBOX selected.
+    let word = |l: &str, n: usize| l.split(' ').nth(n + usize::from(tagged)).unwrap_or_default().to_owned();
+    let named =
+        taken.iter().rev().find(|l| ["USER", "LOGIN"].contains(&word(l, 0).to_ascii_uppercase().as_str()));
+    let inbox = !tagged
+        || taken
+            .iter()
+            .rev()
+            .find(|l| word(l, 0).eq_ignore_ascii_case("SELECT"))
+            .is_some_and(|l| word(l, 1).eq_ignore_ascii_case("INBOX"));
+    if let Some(user) = named.map(|l| word(l, 1))
+        && inbox
+        && trace
+            .snapshot_at(trace.len())
+            .get(c.to)
+            .is_some_and(|h| h.mailboxes.iter().any(|(m, n)| m.eq_ignore_ascii_case(&user) && *n == 0))
+    {
+        out.retain(|h| !["RETR", "FETCH"].contains(&word(h, 0).to_ascii_uppercase().as_str()));
+    }
     if !tagged {
         let tls = taken.iter().rposition(|l| verb(l) == "STARTTLS");
         let logged_in = taken.iter().skip(tls.map_or(0, |i| i + 1)).any(|l| verb(l) == "AUTH");
-        out.retain(|h| !(tls.is_some() && verb(h) == "STARTTLS" || logged_in && verb(h) == "AUTH"));
+        // Submission takes a password only over TLS (538) and a message only once logged
+        // in (530): RFC 4954 §4 and §6.
+        let submission = kind == "submission";
+        out.retain(|h| match verb(h).as_str() {
+            "STARTTLS" => tls.is_none(),
+            "AUTH" => !logged_in && (tls.is_some() || !submission),
+            "MAIL" => logged_in || !submission,
+            _ => true,
+        });
+        // PASS with the password of the user just named (POP3's USER), if the world knows it.
+        if let Some(named) = taken.iter().rev().find(|l| verb(l) == "USER").and_then(|l| l.split(' ').nth(1))
+        {
+            let password = world.users.iter().find(|u| u.address.eq_ignore_ascii_case(named));
+            match password.and_then(|u| u.password.as_deref()) {
+                Some(p) => {
+                    out.iter_mut().filter(|h| verb(h) == "PASS").for_each(|h| *h = format!("PASS {p}"))
+                }
+                None => out.retain(|h| verb(h) != "PASS"),
+            }
+        }
     }
     let untagged =
         |l: &str| if tagged { l.split_once(' ').map_or(l, |(_, rest)| rest) } else { l }.trim().to_owned();
@@ -610,7 +656,12 @@ pub fn to_try(
         let used = |tag: &str| {
             typed.iter().any(|(l, _)| l.split(' ').next().is_some_and(|t| t.eq_ignore_ascii_case(tag)))
         };
-        let mut n = typed.len() + 1;
+        // After the highest `a` and a number used, so that they count up.
+        let highest = typed
+            .iter()
+            .filter_map(|(l, _)| l.split(' ').next()?.strip_prefix(['a', 'A'])?.parse::<usize>().ok())
+            .max();
+        let mut n = (typed.len() + 1).max(highest.map_or(0, |h| h.saturating_add(1)));
         while used(&format!("a{n}")) {
             n += 1;
         }

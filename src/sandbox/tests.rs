@@ -642,7 +642,7 @@ fn the_hints_are_what_the_server_takes_next() {
     let ehlo = "EHLO laptop.example.org";
     let plain = "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=";
     let tls = ["EHLO x", "STARTTLS"];
-    let cases: [(&[&str], u16, &str, &[&str]); 24] = [
+    let cases: [(&[&str], u16, &str, &[&str]); 28] = [
         (&[], 25, "smtp", &[ehlo, "QUIT"]),
         (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", ehlo]),
         (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", &["RCPT TO:<bob@example.net>", "QUIT"]),
@@ -666,16 +666,19 @@ fn the_hints_are_what_the_server_takes_next() {
             "smtp",
             &["RCPT TO:<bob@example.net>", "QUIT"],
         ),
-        // Submission: before TLS, STARTTLS; once it is on, EHLO again and no STARTTLS
-        // (RFC 3207 §4.2); logged in, no AUTH (RFC 4954 §4); EHLO once among the chips.
-        (&["EHLO x"], 587, "submission", &["STARTTLS", ehlo, plain, "MAIL FROM:<alice@example.org>", "QUIT"]),
-        (&tls, 587, "submission", &[ehlo, "QUIT"]),
+        // Port 25 of Alice's provider relays for nobody: a recipient it keeps mail for.
         (
-            &[tls[0], tls[1], "EHLO x"],
-            587,
-            "submission",
-            &[plain, "MAIL FROM:<alice@example.org>", "QUIT", ehlo],
+            &["EHLO x", "MAIL FROM:<alice@example.org>"],
+            25,
+            "smtp.example.org",
+            &["RCPT TO:<alice@example.org>", "QUIT"],
         ),
+        // Submission: before TLS, STARTTLS, and no password (538); once it is on, EHLO
+        // again and no STARTTLS (RFC 3207 §4.2); no message before the login (530); logged
+        // in, no AUTH (RFC 4954 §4); EHLO once among the chips.
+        (&["EHLO x"], 587, "submission", &["STARTTLS", ehlo, "QUIT"]),
+        (&tls, 587, "submission", &[ehlo, "QUIT"]),
+        (&[tls[0], tls[1], "EHLO x"], 587, "submission", &[plain, "QUIT", ehlo]),
         (
             &[tls[0], tls[1], "EHLO x", plain],
             587,
@@ -702,22 +705,20 @@ fn the_hints_are_what_the_server_takes_next() {
         (&[tls[0], tls[1], "EHLO x", "AUTH LOGIN"], 587, "submission", &["*"]),
         // A wrong password: PASS is refused and the server wants USER again (RFC 1939 §7).
         (&["USER bob@example.net", "PASS wrong"], 110, "pop3", &["USER bob@example.net", "QUIT"]),
+        // PASS with the password of the user named; a user the world does not know, none.
+        (&["USER carol@example.net"], 110, "pop3", &["PASS christmas", "QUIT", "USER bob@example.net"]),
+        (&["USER nobody@example.net"], 110, "pop3", &["QUIT", "USER bob@example.net"]),
         // Logged in: no USER or PASS.
-        (&["USER bob@example.net", "PASS builder"], 110, "pop3", &["STAT", "LIST", "RETR 1", "QUIT"]),
-        // An empty maildrop: RETR 1's -ERR does not bring RETR 1 back first, forever.
+        (&["USER bob@example.net", "PASS builder"], 110, "pop3", &["STAT", "LIST", "QUIT"]),
+        // An empty maildrop (Bob's, before any mail): nothing to RETR.
         (
             &["USER bob@example.net", "PASS builder", "STAT", "LIST", "RETR 1"],
             110,
             "pop3",
-            &["QUIT", "RETR 1", "STAT", "LIST"],
+            &["QUIT", "STAT", "LIST"],
         ),
         // A line skipped and refused: the one skipped first.
-        (
-            &["USER bob@example.net", "PASS builder", "STAT", "RETR 1"],
-            110,
-            "pop3",
-            &["LIST", "RETR 1", "QUIT", "STAT"],
-        ),
+        (&["USER bob@example.net", "PASS builder", "STAT", "RETR 1"], 110, "pop3", &["LIST", "QUIT", "STAT"]),
         (
             &["a1 LOGIN bob@example.net wrong"],
             143,
@@ -725,15 +726,12 @@ fn the_hints_are_what_the_server_takes_next() {
             &["a2 LOGIN bob@example.net builder", "a2 LOGOUT"],
         ),
         (&[login], 143, "imap", &["a2 SELECT INBOX", "a2 LOGOUT"]),
+        // Tags count up from the highest used.
+        (&[login, "a9 SELECT INBOX", "a4 NOOP"], 143, "imap", &["a10 LOGOUT", "a10 SELECT INBOX"]),
         // A tag the student used is not offered again.
         (&["a2 LOGIN bob@example.net builder"], 143, "imap", &["a3 SELECT INBOX", "a3 LOGOUT"]),
-        // An empty INBOX: FETCH 1 is refused; LOGOUT comes first, with a new tag.
-        (
-            &[login, "a2 SELECT INBOX", "a3 FETCH 1 BODY[]"],
-            143,
-            "imap",
-            &["a4 LOGOUT", "a4 FETCH 1 BODY[]", "a4 SELECT INBOX"],
-        ),
+        // An empty INBOX: FETCH 1 is refused and not offered; LOGOUT, with a new tag.
+        (&[login, "a2 SELECT INBOX", "a3 FETCH 1 BODY[]"], 143, "imap", &["a4 LOGOUT", "a4 SELECT INBOX"]),
         // IDLE goes on until DONE (RFC 2177 §3).
         (&[login, "a2 IDLE"], 143, "imap", &["DONE"]),
         // The server waits for a literal's octets: no command; for a login's answer, `*`.
@@ -741,8 +739,48 @@ fn the_hints_are_what_the_server_takes_next() {
         (&[login, "a2 APPEND INBOX {2}", "hi", ""], 143, "imap", &["a5 SELECT INBOX", "a5 LOGOUT"]),
         (&["a1 AUTHENTICATE PLAIN"], 143, "imap", &["*"]),
     ];
+    // With a message in it, RETR and FETCH are offered; one refused as it was offered
+    // (a message that is not there) is not offered first again.
+    let mut mail: Vec<String> = [
+        "open laptop.example.org mx.example.net 25",
+        "type 1 EHLO laptop.example.org",
+        "type 1 MAIL FROM:<alice@example.org>",
+        "type 1 RCPT TO:<bob@example.net>",
+        "type 1 DATA",
+        "type 1 Subject: typed by hand",
+        "type 1 ",
+        "type 1 Hello Bob",
+        "type 1 .",
+    ]
+    .map(String::from)
+    .to_vec();
+    mail.extend(
+        ["open laptop.example.org mx.example.net 110", "type 2 USER bob@example.net", "type 2 PASS builder"]
+            .map(String::from),
+    );
+    let last = |inputs: &[String], kind: &str| {
+        let s = ticks(state(&inputs.iter().map(String::as_str).collect::<Vec<_>>()));
+        let opened = *s.sandbox.borrow().connections().last().unwrap();
+        to_try(&mailroom_core::sandbox::world(), kind, &s.run.trace, &opened, &s.judged())
+    };
+    assert_eq!(last(&mail, "pop3"), ["STAT", "LIST", "RETR 1", "QUIT"]);
+    mail.extend(["type 2 STAT", "type 2 LIST", "type 2 RETR 1", "type 2 QUIT"].map(String::from));
+    mail.extend(
+        [
+            "open laptop.example.org mx.example.net 143",
+            "type 3 a1 LOGIN bob@example.net builder",
+            "type 3 a2 SELECT INBOX",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(last(&mail, "imap"), ["a3 FETCH 1 BODY[]", "a3 LOGOUT", "a3 SELECT INBOX"]);
+    mail.push("type 3 a3 FETCH 1 BODY[]".into());
+    assert_eq!(last(&mail, "imap")[0], "a4 LOGOUT");
     for (lines, port, kind, want) in cases {
-        let server = if kind == "submission" { "smtp.example.org" } else { "mx.example.net" };
+        let (server, kind) = match kind {
+            "submission" | "smtp.example.org" => ("smtp.example.org", if port == 25 { "smtp" } else { kind }),
+            _ => ("mx.example.net", kind),
+        };
         let inputs = typed_into(server, port, lines);
         let got = tried(&inputs.iter().map(String::as_str).collect::<Vec<_>>(), kind);
         assert_eq!(got, want, "{lines:?}");
