@@ -1009,7 +1009,9 @@ impl ImapServer {
                     // The parser refuses a 0, so a 0 here is `*` in an empty mailbox.
                     let why = match (n, lo) {
                         (0, 0) => "the mailbox is empty, so not even * names one".to_string(),
-                        _ => format!("no message {hi}: the mailbox has {n}"),
+                        (0, _) => format!("no message {hi}: the mailbox is empty"),
+                        (1, _) => format!("no message {hi}: the mailbox has 1 message"),
+                        _ => format!("no message {hi}: the mailbox has {n} messages"),
                     };
                     return Err(format!("{why} (RFC 3501 section 9 sequence-set)"));
                 }

@@ -1019,7 +1019,7 @@ fn a_sequence_number_that_names_no_message_says_why() {
     let mut s = selected(&mut host);
     let cases = [
         ("f FETCH 0 FLAGS\r\n", "f BAD expected a sequence set such as 1:*"),
-        ("f FETCH 2:4 FLAGS\r\n", "f BAD no message 4: the mailbox has 3 (RFC 3501 section 9"),
+        ("f FETCH 2:4 FLAGS\r\n", "f BAD no message 4: the mailbox has 3 messages (RFC 3501 section 9"),
     ];
     for (input, want) in cases {
         let got = say(&mut s, &mut host, input);
@@ -1030,6 +1030,6 @@ fn a_sequence_number_that_names_no_message_says_why() {
     let got = say(&mut s, &mut host, "f FETCH 1:* FLAGS\r\n");
     assert!(got.starts_with("f BAD the mailbox is empty, so not even * names one"), "{got}");
     let got = say(&mut s, &mut host, "f FETCH 1 FLAGS\r\n");
-    assert!(got.starts_with("f BAD no message 1: the mailbox has 0 (RFC 3501 section 9"), "{got}");
+    assert!(got.starts_with("f BAD no message 1: the mailbox is empty (RFC 3501 section 9"), "{got}");
     assert_eq!(say(&mut s, &mut host, "u UID FETCH 1:* FLAGS\r\n"), "u OK UID FETCH completed\r\n");
 }
