@@ -510,12 +510,9 @@ pub fn hints_ahead<'a>(
     tagged: bool,
     typed: impl IntoIterator<Item = &'a str>,
 ) -> Vec<String> {
-    fn key(line: &str, tagged: bool) -> &str {
-        line.split([' ', ':']).nth(usize::from(tagged)).unwrap_or_default()
-    }
     let mut at = 0;
     for line in typed {
-        let of_line = |h: &String| key(h, tagged).eq_ignore_ascii_case(key(line, tagged));
+        let of_line = |h: &String| word(h, 0, tagged).eq_ignore_ascii_case(word(line, 0, tagged));
         let ahead = hints.get(at..).and_then(|rest| rest.iter().position(of_line)).map(|k| at + k);
         if let Some(k) = ahead.or_else(|| hints.iter().position(of_line)) {
             at = (k + 1) % hints.len();
@@ -523,6 +520,13 @@ pub fn hints_ahead<'a>(
     }
     hints.rotate_left(at);
     hints
+}
+
+/// Word `n` of a line, its command's or header field's name the first (`MAIL FROM:<a@b>`:
+/// `MAIL`, `FROM`, `<a@b>`; `Subject: Hi`: `Subject`), after its tag when lines are
+/// `tagged` (IMAP's); empty past the last.
+fn word(line: &str, n: usize, tagged: bool) -> &str {
+    line.split([' ', ':']).nth(n + usize::from(tagged)).unwrap_or_default()
 }
 
 /// The verb of the command whose rest connection `c`'s server waits for after the last
@@ -598,27 +602,29 @@ pub fn to_try(
     let all = hints(world, kind, &trace.host(c.from).name, &trace.host(c.to).name, in_data(trace, c));
     let ahead = hints_ahead(all, tagged, taken.iter().copied());
     let mut out = hints_in_step(ahead, tagged, server_state(trace, c));
-    let verb = |l: &str| l.split(' ').next().unwrap_or_default().to_ascii_uppercase();
+    let verb = |l: &str| word(l, 0, tagged).to_ascii_uppercase();
+    // The user logged in (or being logged in): POP3's USER, IMAP's LOGIN.
+    let named = taken
+        .iter()
+        .rev()
+        .find(|l| ["USER", "LOGIN"].contains(&verb(l).as_str()))
+        .map(|l| word(l, 1, tagged));
     // An empty maildrop or INBOX (as its host holds it now): nothing to read, no RETR or
-    // FETCH of a message 1 that is not there. The user is the one logged in: POP3's USER,
-    // IMAP's LOGIN, with the INBOX selected.
-    let word = |l: &str, n: usize| l.split(' ').nth(n + usize::from(tagged)).unwrap_or_default().to_owned();
-    let named =
-        taken.iter().rev().find(|l| ["USER", "LOGIN"].contains(&word(l, 0).to_ascii_uppercase().as_str()));
+    // FETCH of a message 1 that is not there (IMAP: with the INBOX selected).
     let inbox = !tagged
         || taken
             .iter()
             .rev()
-            .find(|l| word(l, 0).eq_ignore_ascii_case("SELECT"))
-            .is_some_and(|l| word(l, 1).eq_ignore_ascii_case("INBOX"));
-    if let Some(user) = named.map(|l| word(l, 1))
+            .find(|l| verb(l) == "SELECT")
+            .is_some_and(|l| word(l, 1, tagged).eq_ignore_ascii_case("INBOX"));
+    if let Some(user) = named
         && inbox
         && trace
             .snapshot_at(trace.len())
             .get(c.to)
-            .is_some_and(|h| h.mailboxes.iter().any(|(m, n)| m.eq_ignore_ascii_case(&user) && *n == 0))
+            .is_some_and(|h| h.mailboxes.iter().any(|(m, n)| m.eq_ignore_ascii_case(user) && *n == 0))
     {
-        out.retain(|h| !["RETR", "FETCH"].contains(&word(h, 0).to_ascii_uppercase().as_str()));
+        out.retain(|h| !["RETR", "FETCH"].contains(&verb(h).as_str()));
     }
     if !tagged {
         let tls = taken.iter().rposition(|l| verb(l) == "STARTTLS");
@@ -633,8 +639,7 @@ pub fn to_try(
             _ => true,
         });
         // PASS with the password of the user just named (POP3's USER), if the world knows it.
-        if let Some(named) = taken.iter().rev().find(|l| verb(l) == "USER").and_then(|l| l.split(' ').nth(1))
-        {
+        if let Some(named) = named {
             let password = world.users.iter().find(|u| u.address.eq_ignore_ascii_case(named));
             match password.and_then(|u| u.password.as_deref()) {
                 Some(p) => {
@@ -726,15 +731,7 @@ pub fn hints_in_step(
         }
         _ => return hints,
     };
-    let verb = |h: &String| {
-        h.split(' ')
-            .nth(usize::from(tagged))
-            .unwrap_or_default()
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase()
-    };
+    let verb = |h: &String| word(h, 0, tagged).to_ascii_uppercase();
     if hints.first().is_some_and(|h| !takes.contains(&verb(h).as_str()))
         && let Some(at) = hints.iter().position(|h| verb(h) == takes[0])
     {

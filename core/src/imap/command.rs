@@ -10,7 +10,7 @@
 //! first-load budget; `imap-codec` is the oracle of a differential test instead
 //! (`tests` below). Every error says what was expected, so the `BAD` teaches.
 
-use crate::store::FlagOp;
+use crate::store::{FlagOp, InternalDate};
 use crate::time::MONTHS;
 /// The three-letter English month names IMAP dates use (RFC 3501 §9 date-month).
 pub use crate::time::month_name;
@@ -127,9 +127,8 @@ pub enum Command {
     Append {
         mailbox: String,
         flags: Vec<String>,
-        /// The date-time given (RFC 3501 §6.3.11): seconds since the Unix epoch, and the
-        /// zone it was written in, in minutes east of UTC.
-        date: Option<(i64, i16)>,
+        /// The date-time given (RFC 3501 §6.3.11), in the zone it was written in.
+        date: Option<InternalDate>,
         message: Vec<u8>,
     },
     Idle,
@@ -611,10 +610,10 @@ impl<'a> Parser<'a> {
     }
 
     /// date-time = DQUOTE date-day-fixed "-" date-month "-" date-year SP time SP zone
-    /// DQUOTE (RFC 3501 §9), as seconds since the Unix epoch and its zone in minutes east
-    /// of UTC. A leap second (`23:59:60`) is the next minute's first (the instant is the
-    /// same), and `-0000` is UTC as `+0000` is.
-    fn date_time(&mut self) -> R<(i64, i16)> {
+    /// DQUOTE (RFC 3501 §9), the instant and the zone it was written in. A leap second
+    /// (`23:59:60`) is the next minute's first (the instant is the same), and `-0000` is UTC
+    /// as `+0000` is.
+    fn date_time(&mut self) -> R<InternalDate> {
         let bad = || "expected a date-time such as \"30-Nov-2026 09:00:00 +0000\"".to_string();
         self.expect(b'"', "a date-time")?;
         let digit2 = |p: &mut Parser| -> Option<i64> {
@@ -666,7 +665,8 @@ impl<'a> Parser<'a> {
                 return None;
             }
             let zone = sign * ((z / 100) * 60 + z % 100);
-            Some((days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2] - zone * 60, zone as i16))
+            let unix = days * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2] - zone * 60;
+            Some(InternalDate { unix, zone: zone as i16 })
         })()
         .ok_or_else(bad)?;
         self.expect(b'"', "\" to end the date-time")?;

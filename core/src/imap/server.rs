@@ -788,7 +788,7 @@ impl ImapServer {
             Command::Append { mailbox, flags, date, message } => {
                 // RFC 3501 §6.3.11: the date given (before the simulation began too, in
                 // its own zone), else now.
-                let at = date.map_or(self.now.into(), |(unix, zone)| InternalDate { unix, zone });
+                let at = date.unwrap_or_else(|| self.now.into());
                 // Stored with CRLF line ends: the message should be in RFC 2822 format
                 // (RFC 3501 §6.3.11), so a bare LF becomes CRLF, and RFC822.SIZE, BODY[] and
                 // POP3 all give the message in RFC 5322 format (RFC 9051 §7.5.2).

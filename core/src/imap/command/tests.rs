@@ -125,7 +125,7 @@ fn parse_cases() {
             Command::Append {
                 mailbox: "Sent".into(),
                 flags: vec!["\\Seen".into()],
-                date: Some((1_796_029_200 - 3600, 60)),
+                date: Some(InternalDate { unix: 1_796_029_200 - 3600, zone: 60 }),
                 message: b"hi".to_vec(),
             },
         ),
