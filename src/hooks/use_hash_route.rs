@@ -88,13 +88,18 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
                 let other = *current.borrow() != route.lesson;
                 if other {
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
+                    if !crate::state::is_lesson(&route.lesson) {
+                        // A lesson that does not exist: the one shown stays at its step,
+                        // the notice says so, and the address names that step again.
+                        rewrite(&shown.borrow());
+                        return;
+                    }
                 }
                 // A step that cannot be read (`step/abc`): a new lesson starts at its
                 // beginning, the one shown stays where it is; either is said.
                 if !route.step_unread {
                     dispatcher.dispatch(Action::Seek(route.step));
-                } else if !other || crate::state::is_lesson(&route.lesson) {
-                    // (A lesson that does not exist is said instead.)
+                } else {
                     if !other {
                         // The address names the step shown again.
                         rewrite(&shown.borrow());

@@ -638,6 +638,13 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   await page.evaluate(() => { location.hash = '#/lesson/nope/step/x'; });
   await page.locator('[data-testid=notice]').getByText('There is no lesson called “nope”').waitFor();
   assert.doesNotMatch(await page.locator('[data-testid=notice]').textContent(), /step in the address/);
+  // It stays at its step, and the address names it again (a reload opens what is shown).
+  assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
+  await page.waitForFunction(() => location.hash === '#/lesson/a-bounce/step/1');
+  await page.evaluate(() => { location.hash = '#/lesson/nope/step/0'; });
+  await page.locator('[data-testid=notice]').getByText('There is no lesson called “nope”').waitFor();
+  await page.waitForFunction(() => location.hash === '#/lesson/a-bounce/step/1');
+  assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
   await context.close();
 });
 
