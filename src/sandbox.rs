@@ -581,9 +581,8 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
 /// empty maildrop would come back forever): the one after it does, and it comes second.
 /// IMAP's lines get a tag not used before on the connection (`a` and a number counting up
 /// from the highest used), since a client gives each command a different one (RFC 9051
-/// §2.2.1). Once TLS is on, no STARTTLS (RFC 3207 §4.2), and once logged in over it, no
-/// AUTH (RFC 4954 §4): the server would answer `503`; on submission, no password before
-/// TLS (`538`) and no message before the login (`530`). PASS has the password of the user
+/// §2.2.1). In a message's body, no header fields. What comes before a message is what the server's state says it waits for:
+/// STARTTLS, then the login on submission, each once. PASS has the password of the user
 /// USER named. An empty maildrop or INBOX offers no RETR or FETCH. While the server waits
 /// for the rest of a command (IMAP's `+` for a literal), no command; for an answer to a
 /// login's challenge, `*` cancels it (RFC 4954 §4, RFC 9051 §6.2.2).
@@ -599,10 +598,19 @@ pub fn to_try(
         return if verb.eq_ignore_ascii_case("AUTHENTICATE") { vec!["*".to_string()] } else { Vec::new() };
     }
     let taken: Vec<&str> = typed.iter().filter(|(_, taken)| *taken).map(|(l, _)| l.as_str()).collect();
-    let all = hints(world, kind, &trace.host(c.from).name, &trace.host(c.to).name, in_data(trace, c));
+    let reading = in_data(trace, c);
+    let all = hints(world, kind, &trace.host(c.from).name, &trace.host(c.to).name, reading);
     let ahead = hints_ahead(all, tagged, taken.iter().copied());
     let mut out = hints_in_step(ahead, tagged, server_state(trace, c));
     let verb = |l: &str| word(l, 0, tagged).to_ascii_uppercase();
+    // In the message's body, after the empty line that ends its header section (RFC 5322
+    // §2.1): no more header fields, nor that empty line again.
+    if reading {
+        let message = taken.iter().rposition(|l| verb(l) == "DATA").map_or(&taken[..], |i| &taken[i + 1..]);
+        if message.iter().any(|l| l.is_empty()) {
+            out.retain(|h| !h.is_empty() && !h.contains(": "));
+        }
+    }
     // The user logged in (or being logged in): POP3's USER, IMAP's LOGIN.
     let named = taken
         .iter()
@@ -626,27 +634,12 @@ pub fn to_try(
     {
         out.retain(|h| !["RETR", "FETCH"].contains(&verb(h).as_str()));
     }
-    if !tagged {
-        let tls = taken.iter().rposition(|l| verb(l) == "STARTTLS");
-        let logged_in = taken.iter().skip(tls.map_or(0, |i| i + 1)).any(|l| verb(l) == "AUTH");
-        // Submission takes a password only over TLS (538) and a message only once logged
-        // in (530): RFC 4954 §4 and §6.
-        let submission = kind == "submission";
-        out.retain(|h| match verb(h).as_str() {
-            "STARTTLS" => tls.is_none(),
-            "AUTH" => !logged_in && (tls.is_some() || !submission),
-            "MAIL" => logged_in || !submission,
-            _ => true,
-        });
-        // PASS with the password of the user just named (POP3's USER), if the world knows it.
-        if let Some(named) = named {
-            let password = world.users.iter().find(|u| u.address.eq_ignore_ascii_case(named));
-            match password.and_then(|u| u.password.as_deref()) {
-                Some(p) => {
-                    out.iter_mut().filter(|h| verb(h) == "PASS").for_each(|h| *h = format!("PASS {p}"))
-                }
-                None => out.retain(|h| verb(h) != "PASS"),
-            }
+    // PASS with the password of the user just named (POP3's USER), if the world knows it.
+    if !tagged && let Some(named) = named {
+        let password = world.users.iter().find(|u| u.address.eq_ignore_ascii_case(named));
+        match password.and_then(|u| u.password.as_deref()) {
+            Some(p) => out.iter_mut().filter(|h| verb(h) == "PASS").for_each(|h| *h = format!("PASS {p}")),
+            None => out.retain(|h| verb(h) != "PASS"),
         }
     }
     let untagged =
@@ -697,7 +690,12 @@ pub fn hints_in_step(
     let takes: &[&str] = match state {
         Some(SessionState::SmtpServer(s)) => match s {
             Smtp::ExpectHelo => &["EHLO", "HELO", "QUIT"],
-            Smtp::ExpectMail => &["MAIL", "EHLO", "STARTTLS", "AUTH", "QUIT"],
+            // STARTTLS before the login, the login before a message: the server says which
+            // comes first (RFC 3207 §4, RFC 6409 §4.3). Once TLS is on, no STARTTLS (RFC 3207
+            // §4.2); once logged in, no AUTH (RFC 4954 §4): `503`.
+            Smtp::ExpectStartTls => &["STARTTLS", "EHLO", "QUIT"],
+            Smtp::ExpectAuth => &["AUTH", "EHLO", "QUIT"],
+            Smtp::ExpectMail => &["MAIL", "EHLO", "QUIT"],
             Smtp::ExpectRcpt => &["RCPT", "QUIT"],
             Smtp::ExpectRcptOrData => &["DATA", "RCPT", "QUIT"],
             Smtp::NoService => &["QUIT"],

@@ -642,7 +642,7 @@ fn the_hints_are_what_the_server_takes_next() {
     let ehlo = "EHLO laptop.example.org";
     let plain = "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=";
     let tls = ["EHLO x", "STARTTLS"];
-    let cases: [(&[&str], u16, &str, &[&str]); 28] = [
+    let cases: [(&[&str], u16, &str, &[&str]); 30] = [
         (&[], 25, "smtp", &[ehlo, "QUIT"]),
         (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", ehlo]),
         (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", &["RCPT TO:<bob@example.net>", "QUIT"]),
@@ -700,6 +700,34 @@ fn the_hints_are_what_the_server_takes_next() {
             587,
             "submission",
             &["QUIT", ehlo, "MAIL FROM:<alice@example.org>"],
+        ),
+        // In the message: its header fields, the empty line, its body; in its body, no
+        // header fields.
+        (
+            &["EHLO x", "MAIL FROM:<alice@example.org>", "RCPT TO:<bob@example.net>", "DATA"],
+            25,
+            "smtp",
+            &[
+                "From: Alice <alice@example.org>",
+                "To: Bob <bob@example.net>",
+                "Subject: Hello",
+                "",
+                "Hello Bob!",
+                ".",
+            ],
+        ),
+        (
+            &[
+                "EHLO x",
+                "MAIL FROM:<alice@example.org>",
+                "RCPT TO:<bob@example.net>",
+                "DATA",
+                "Subject: Hi",
+                "",
+            ],
+            25,
+            "smtp",
+            &["Hello Bob!", "."],
         ),
         // A login's challenge waits for its answer: `*` cancels it.
         (&[tls[0], tls[1], "EHLO x", "AUTH LOGIN"], 587, "submission", &["*"]),

@@ -106,6 +106,13 @@ pub struct Peer {
 pub enum State {
     /// Greeting sent; EHLO or HELO must come first.
     ExpectHelo,
+    /// Greeted, but nothing more is taken in the clear: STARTTLS first, where TLS is
+    /// required (RFC 3207 §4) or where a submission server takes passwords only over it
+    /// (RFC 4954 §6).
+    ExpectStartTls,
+    /// Greeted, on a submission port, but no one has logged in: AUTH first (RFC 6409 §4.3,
+    /// RFC 4954 §6: MAIL gets `530`).
+    ExpectAuth,
     /// Ready for a new transaction.
     ExpectMail,
     /// MAIL accepted; at least one RCPT must follow.
@@ -134,6 +141,8 @@ impl State {
     pub fn name(self) -> &'static str {
         match self {
             State::ExpectHelo => "ExpectHelo",
+            State::ExpectStartTls => "ExpectStartTls",
+            State::ExpectAuth => "ExpectAuth",
             State::ExpectMail => "ExpectMail",
             State::ExpectRcpt => "ExpectRcpt",
             State::ExpectRcptOrData => "ExpectRcptOrData",
@@ -152,6 +161,10 @@ impl State {
         match (self, sending) {
             (State::ExpectHelo, true) => "greets the client (220)",
             (State::ExpectHelo, false) => "waits for the client to say hello (EHLO)",
+            (State::ExpectStartTls, true) => "replies; then waits for STARTTLS",
+            (State::ExpectStartTls, false) => "wants TLS first: waits for STARTTLS",
+            (State::ExpectAuth, true) => "replies; then waits for the login (AUTH)",
+            (State::ExpectAuth, false) => "wants a login first: waits for AUTH",
             (State::ExpectMail, true) => "replies; then waits for MAIL FROM",
             (State::ExpectMail, false) => "ready for a message: waits for MAIL FROM",
             (State::ExpectRcpt, true) => "replies; then waits for RCPT TO",
@@ -451,6 +464,20 @@ impl SmtpServer {
         }
     }
 
+    /// Greeted, with no transaction open: what the server waits for before a message, if
+    /// anything ([`State::ExpectStartTls`], [`State::ExpectAuth`]), else MAIL.
+    fn ready(&self) -> State {
+        let clear = !self.tls_active && self.config.tls != TlsPolicy::Off;
+        let no_user = self.config.submission && self.user.is_none();
+        if clear && (self.config.tls == TlsPolicy::Required || (no_user && self.config.auth_needs_tls)) {
+            State::ExpectStartTls
+        } else if no_user {
+            State::ExpectAuth
+        } else {
+            State::ExpectMail
+        }
+    }
+
     /// True when `cmd` comes at a moment where RFC 5321 §4.1.4 allows it.
     fn in_sequence(&self, cmd: &Command) -> bool {
         match cmd {
@@ -472,8 +499,8 @@ impl SmtpServer {
             Command::Ehlo(name) => {
                 // A second EHLO resets the transaction, like RSET (RFC 5321 §4.1.4).
                 self.tx = Transaction::default();
-                self.state = State::ExpectMail;
                 self.helo = Some((name.clone(), true));
+                self.state = self.ready();
                 let mut lines = vec![
                     format!("{} greets {name}", self.config.hostname),
                     "PIPELINING".to_string(),
@@ -496,8 +523,8 @@ impl SmtpServer {
             }
             Command::Helo(name) => {
                 self.tx = Transaction::default();
-                self.state = State::ExpectMail;
                 self.helo = Some((name.clone(), false));
+                self.state = self.ready();
                 Reply::of(ReplyCode::Hello, format!("{} greets {name}", self.config.hostname))
             }
             Command::Mail { .. } if !greeted => Reply::of(ReplyCode::BadSequence, "Send EHLO or HELO first"),
@@ -568,7 +595,7 @@ impl SmtpServer {
             Command::Rset => {
                 self.tx = Transaction::default();
                 if greeted {
-                    self.state = State::ExpectMail;
+                    self.state = self.ready();
                 }
                 Reply::of(ReplyCode::Ok, "Reset OK")
             }
@@ -722,7 +749,7 @@ impl SmtpServer {
 
     /// Ends the AUTH exchange with `reply`: back to commands.
     fn auth_done(&mut self, reply: Reply) -> Reply {
-        self.state = State::ExpectMail;
+        self.state = self.ready();
         self.reading = Reading::Commands;
         self.lines.set_max(command_limit(&self.config));
         reply
@@ -799,7 +826,7 @@ impl SmtpServer {
 
     fn finish_data(&mut self, end: DataEnd, now: SimTime, env: &mut dyn Env) {
         let tx = std::mem::take(&mut self.tx);
-        self.state = State::ExpectMail;
+        self.state = self.ready();
         // A fault rule may answer the end of data instead (the message is then not taken).
         if let DataEnd::Complete(_) = &end {
             let ctx = CommandContext {
@@ -1026,7 +1053,7 @@ impl Session for SmtpServer {
             return;
         };
         let mut accepted = *accepted;
-        self.state = State::ExpectMail;
+        self.state = self.ready();
         match verdict {
             Verdict::Accept { header, junk } => {
                 // A field that claims to be this host's results came with the message, from

@@ -516,3 +516,93 @@ fn a_message_without_header_fields_gets_date_and_message_id_as_its_header() {
         assert_eq!(stored_body, body, "{text:?}");
     }
 }
+
+/// The state the server tells after each step says what it waits for, before a message
+/// too: STARTTLS where nothing more is taken in the clear (RFC 3207 §4, RFC 4954 §6), the
+/// login where a submission server takes mail only from a user who logged in (RFC 6409
+/// §4.3), then MAIL. A refused command leaves it as it was.
+#[test]
+fn the_state_says_what_comes_before_a_message() {
+    let bad_login: &'static str = Box::leak(
+        format!("AUTH PLAIN {}\r\n", auth::plain_response("alice@example.org", "looking-glass"))
+            .into_boxed_str(),
+    );
+    let port_25 = |tls| ServerConfig { tls, ..ServerConfig::new("mx.example.org") };
+    use State::{AuthExchange, ExpectAuth, ExpectHelo, ExpectMail, ExpectRcpt, ExpectStartTls, TlsHandshake};
+    let cases: Vec<(&str, ServerConfig, Vec<(Step, State)>)> = vec![
+        (
+            "submission, passwords only over TLS",
+            config(TlsPolicy::Offered, true),
+            vec![
+                (W("EHLO c\r\n"), ExpectStartTls),
+                (W("MAIL FROM:<alice@example.org>\r\n"), ExpectStartTls),
+                (W(ALICE_PLAIN), ExpectStartTls),
+                (W("STARTTLS\r\n"), TlsHandshake),
+                (Tls, ExpectHelo),
+                (W("EHLO c\r\n"), ExpectAuth),
+                (W("MAIL FROM:<alice@example.org>\r\n"), ExpectAuth),
+                (W("RSET\r\n"), ExpectAuth),
+                (W("AUTH LOGIN\r\n"), AuthExchange),
+                (W("*\r\n"), ExpectAuth),
+                (W(bad_login), ExpectAuth),
+                (W(ALICE_PLAIN), ExpectMail),
+                (W("MAIL FROM:<alice@example.org>\r\n"), ExpectRcpt),
+                (W("RSET\r\n"), ExpectMail),
+                (W("EHLO c\r\n"), ExpectMail),
+            ],
+        ),
+        (
+            "submission with no TLS: the login first",
+            config(TlsPolicy::Off, false),
+            vec![(W("HELO c\r\n"), ExpectAuth), (W("EHLO c\r\n"), ExpectAuth), (W(ALICE_PLAIN), ExpectMail)],
+        ),
+        (
+            "submission where TLS is offered and passwords may go in the clear",
+            config(TlsPolicy::Offered, false),
+            vec![(W("EHLO c\r\n"), ExpectAuth), (W(ALICE_PLAIN), ExpectMail)],
+        ),
+        (
+            "submission where TLS is required, logged in",
+            config(TlsPolicy::Required, false),
+            vec![
+                (W("EHLO c\r\n"), ExpectStartTls),
+                (W(ALICE_PLAIN), ExpectStartTls),
+                (W("STARTTLS\r\n"), TlsHandshake),
+                (Tls, ExpectHelo),
+                (W("EHLO c\r\n"), ExpectAuth),
+                (W(ALICE_PLAIN), ExpectMail),
+            ],
+        ),
+        (
+            "port 25 where TLS is required",
+            port_25(TlsPolicy::Required),
+            vec![
+                (W("EHLO c\r\n"), ExpectStartTls),
+                (W("MAIL FROM:<a@example.net>\r\n"), ExpectStartTls),
+                (W("STARTTLS\r\n"), TlsHandshake),
+                (Tls, ExpectHelo),
+                (W("EHLO c\r\n"), ExpectMail),
+            ],
+        ),
+        (
+            "port 25 where TLS is offered: mail in the clear",
+            port_25(TlsPolicy::Offered),
+            vec![(W("EHLO c\r\n"), ExpectMail), (W("MAIL FROM:<a@example.net>\r\n"), ExpectRcpt)],
+        ),
+    ];
+    for (name, config, steps) in cases {
+        let peer = Peer { addr: "203.0.113.7".into(), name: None };
+        let mut s = SmtpServer::new(config, peer, "S", SimTime::ZERO);
+        let mut env = users();
+        let (mut replies, mut accepted) = (Vec::new(), Vec::new());
+        drain(&mut s, &mut replies, &mut accepted);
+        for (i, (step, want)) in steps.into_iter().enumerate() {
+            match step {
+                W(text) => s.handle_input(text.as_bytes(), SimTime::ZERO, &mut env),
+                Tls => s.handle_tls(SimTime::ZERO),
+            }
+            drain(&mut s, &mut replies, &mut accepted);
+            assert_eq!(s.server_state(), want, "{name}, step {i}: after {replies:?}");
+        }
+    }
+}
