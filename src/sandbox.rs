@@ -465,7 +465,10 @@ pub fn hints(world: &Description, kind: &str, client: &str, server: &str, in_dat
             ".",
         ],
         // To a mailbox the server keeps (it relays for nobody on port 25), else Bob's.
-        "smtp" => &["EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<{rcpt}>", "DATA", "QUIT"],
+        // STARTTLS where the server takes nothing more in the clear (`starttls required`).
+        "smtp" => {
+            &["EHLO", "STARTTLS", "EHLO", "MAIL FROM:<alice@example.org>", "RCPT TO:<{rcpt}>", "DATA", "QUIT"]
+        }
         // The login once TLS is on (before it, the server refuses a password: 538).
         "submission" => &[
             "EHLO",
@@ -571,6 +574,16 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
     server_state(trace, c) == Some(SessionState::SmtpServer(State::ReceivingData))
 }
 
+/// The message the client of connection `c` sends has reached its body: since its last
+/// DATA command, a line of the message was empty.
+fn in_body(trace: &Trace, c: &Opened) -> bool {
+    use mailroom_core::trace::EventKind;
+    let sent = trace.events.iter().rev().filter(|e| e.conn == Some(c.id) && e.from == c.from);
+    sent.take_while(|e| !matches!(&e.kind, EventKind::Command { verb } if verb.eq_ignore_ascii_case("DATA")))
+        .filter(|e| e.kind == EventKind::MessageData)
+        .any(|e| e.bytes.starts_with(b"\r\n") || e.bytes.windows(4).any(|w| w == b"\r\n\r\n"))
+}
+
 /// The lines to try next on connection `c` (a service `kind`) of `trace`, the chips under
 /// the terminal, for the line typed next (it goes after the newest event): [`hints`] for
 /// the service, going on from the lines its server took ([`hints_ahead`]), only those its
@@ -581,8 +594,8 @@ pub fn in_data(trace: &Trace, c: &Opened) -> bool {
 /// empty maildrop would come back forever): the one after it does, and it comes second.
 /// IMAP's lines get a tag not used before on the connection (`a` and a number counting up
 /// from the highest used), since a client gives each command a different one (RFC 9051
-/// §2.2.1). In a message's body, no header fields. What comes before a message is what the server's state says it waits for:
-/// STARTTLS, then the login on submission, each once. PASS has the password of the user
+/// §2.2.1). In a message's body, no header fields. What comes before a message is what the
+/// server's state says it waits for: STARTTLS, then the login on submission, each once. PASS has the password of the user
 /// USER named. An empty maildrop or INBOX offers no RETR or FETCH. While the server waits
 /// for the rest of a command (IMAP's `+` for a literal), no command; for an answer to a
 /// login's challenge, `*` cancels it (RFC 4954 §4, RFC 9051 §6.2.2).
@@ -605,11 +618,8 @@ pub fn to_try(
     let verb = |l: &str| word(l, 0, tagged).to_ascii_uppercase();
     // In the message's body, after the empty line that ends its header section (RFC 5322
     // §2.1): no more header fields, nor that empty line again.
-    if reading {
-        let message = taken.iter().rposition(|l| verb(l) == "DATA").map_or(&taken[..], |i| &taken[i + 1..]);
-        if message.iter().any(|l| l.is_empty()) {
-            out.retain(|h| !h.is_empty() && !h.contains(": "));
-        }
+    if reading && in_body(trace, c) {
+        out.retain(|h| !h.is_empty() && !h.contains(": "));
     }
     // The user logged in (or being logged in): POP3's USER, IMAP's LOGIN.
     let named = taken

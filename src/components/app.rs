@@ -117,7 +117,7 @@ pub fn App() -> Html {
     use_keyboard_shortcuts(dispatcher.clone(), player.presenting);
     use_presenting(player.presenting, dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
-    use_hash_route(&player.lesson.id, player.cursor, dispatcher.clone());
+    use_hash_route(&player.lesson.id, player.cursor, player.pending.is_some(), dispatcher.clone());
     use_persist_settings(player.settings());
     // A lesson on its way is not progress yet.
     let shown = if player.pending.is_none() { player.total() } else { 0 };

@@ -38,13 +38,17 @@ fn write_hash(wanted: &str) {
 /// Keeps the address in step with the player: shortly after each step it writes the
 /// canonical hash with `history.replaceState` (no history entry per step), and at once
 /// when the page is being left, so a reload opens the same moment; a `hashchange` (the
-/// user edits the address, or follows a link) loads and seeks.
+/// user edits the address, or follows a link) loads and seeks. While a lesson is on its way
+/// (`loading`) nothing is written: the address names the lesson wanted. A load that fails
+/// leaves the lesson shown as it was, and the address names it again.
 #[hook]
-pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatcher<Player>) {
+pub fn use_hash_route(lesson: &str, cursor: usize, loading: bool, dispatcher: UseReducerDispatcher<Player>) {
     let current: Rc<RefCell<String>> = use_mut_ref(String::new);
     *current.borrow_mut() = lesson.to_string();
     let wanted = route::href(lesson, cursor);
     let latest: Rc<RefCell<String>> = use_mut_ref(String::new);
+    let on_its_way: Rc<RefCell<bool>> = use_mut_ref(|| false);
+    *on_its_way.borrow_mut() = loading;
     let pending: Rc<RefCell<Option<Timeout>>> = use_mut_ref(|| None);
     // The address as the app last wrote or read it. When the address differs, the user
     // has just gone somewhere else and its `hashchange` is on its way: writing now would
@@ -62,19 +66,24 @@ pub fn use_hash_route(lesson: &str, cursor: usize, dispatcher: UseReducerDispatc
 
     {
         let (latest, write) = (latest.clone(), write.clone());
-        use_effect_with(wanted, move |wanted| {
+        use_effect_with((wanted, loading), move |(wanted, loading)| {
             *latest.borrow_mut() = wanted.clone();
             let wanted = wanted.clone();
             // Dropping the previous timeout cancels it: only the last step is written.
-            *pending.borrow_mut() = Some(Timeout::new(HASH_DELAY_MS, move || write(&wanted)));
+            *pending.borrow_mut() = (!loading).then(|| Timeout::new(HASH_DELAY_MS, move || write(&wanted)));
         });
     }
 
     let (shown, rewrite) = (latest.clone(), write.clone());
     // Leaving or reloading the page: write the address now.
     use_effect_with((), move |_| {
-        let listener = web_sys::window()
-            .map(|window| EventListener::new(&window, "pagehide", move |_| write(&latest.borrow())));
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "pagehide", move |_| {
+                if !*on_its_way.borrow() {
+                    write(&latest.borrow())
+                }
+            })
+        });
         move || drop(listener)
     });
 

@@ -66,7 +66,13 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
     use_effect_with(pending.map(|(id, _)| id), move |pending| {
         let Some(id) = pending.clone() else { return };
         if plays_elsewhere(&id) {
-            let hash = route::href(&id, step);
+            // An address whose step cannot be read goes as it is, so that the full build
+            // says so (it starts the lesson from its beginning).
+            let here = crate::hooks::location_hash();
+            let hash = match route::parse(&here) {
+                Some(r) if r.lesson == id && r.step_unread => here,
+                _ => route::href(&id, step),
+            };
             if let Some(window) = web_sys::window() {
                 // `replace`: Back leads to the page before, not to this one, which would
                 // only come here again.

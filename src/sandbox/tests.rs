@@ -346,7 +346,8 @@ fn the_hints_work_on_the_standard_world() {
         lines.extend(
             hints(kind, "laptop.example.org", to.split(' ').next().unwrap_or_default(), false)
                 .iter()
-                .filter(|h| !h.starts_with("DATA"))
+                // STARTTLS is offered only where the server waits for it (not on these).
+                .filter(|h| !h.starts_with("DATA") && *h != "STARTTLS")
                 .map(|h| format!("type 2 {h}")),
         );
         let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
@@ -642,7 +643,7 @@ fn the_hints_are_what_the_server_takes_next() {
     let ehlo = "EHLO laptop.example.org";
     let plain = "AUTH PLAIN AGFsaWNlQGV4YW1wbGUub3JnAHdvbmRlcmxhbmQ=";
     let tls = ["EHLO x", "STARTTLS"];
-    let cases: [(&[&str], u16, &str, &[&str]); 30] = [
+    let cases: [(&[&str], u16, &str, &[&str]); 31] = [
         (&[], 25, "smtp", &[ehlo, "QUIT"]),
         (&["EHLO x"], 25, "smtp", &["MAIL FROM:<alice@example.org>", "QUIT", ehlo]),
         (&["EHLO x", "MAIL FROM:<alice@example.org>"], 25, "smtp", &["RCPT TO:<bob@example.net>", "QUIT"]),
@@ -724,6 +725,21 @@ fn the_hints_are_what_the_server_takes_next() {
                 "DATA",
                 "Subject: Hi",
                 "",
+            ],
+            25,
+            "smtp",
+            &["Hello Bob!", "."],
+        ),
+        // A body line that reads like a command is the message's all the same.
+        (
+            &[
+                "EHLO x",
+                "MAIL FROM:<alice@example.org>",
+                "RCPT TO:<bob@example.net>",
+                "DATA",
+                "",
+                "DATA",
+                "Data: x",
             ],
             25,
             "smtp",
@@ -885,4 +901,24 @@ fn looking_back_is_the_students_step_back_not_the_play_out() {
     assert!(s.looking_back(), "stepped back");
     let s = s.reduce(SandboxAction::Forward);
     assert!(!s.looking_back(), "forward to the newest again");
+}
+
+/// Port 25 where TLS is required (`starttls required` in a teacher's world): after EHLO,
+/// STARTTLS, the only way on (everything else gets `530`, RFC 3207 §4); then EHLO again,
+/// and mail.
+#[test]
+fn where_tls_is_required_starttls_is_offered() {
+    let mut world = mailroom_core::sandbox::world();
+    assert!(world.extend("service mx.example.net 25 smtp starttls required", 1).is_ok());
+    let tried = |lines: &[&str]| {
+        let s =
+            ticks(Rc::new(SandboxState::restore(world.clone(), &typed_into("mx.example.net", 25, lines))));
+        let opened = s.sandbox.borrow().connections()[0];
+        to_try(&world, "smtp", &s.run.trace, &opened, &s.judged())
+    };
+    let ehlo = "EHLO laptop.example.org";
+    assert_eq!(tried(&["EHLO x"]), ["STARTTLS", ehlo, "QUIT"]);
+    assert_eq!(tried(&["EHLO x", "MAIL FROM:<alice@example.org>"]), ["STARTTLS", ehlo, "QUIT"]);
+    assert_eq!(tried(&["EHLO x", "STARTTLS"]), [ehlo, "QUIT"]);
+    assert_eq!(tried(&["EHLO x", "STARTTLS", "EHLO x"]), ["MAIL FROM:<alice@example.org>", "QUIT", ehlo]);
 }

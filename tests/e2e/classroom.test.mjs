@@ -641,9 +641,27 @@ test('9. parts say which steps they cover; ?messages is said and capped', async 
   // It stays at its step, and the address names it again (a reload opens what is shown).
   assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
   await page.waitForFunction(() => location.hash === '#/lesson/a-bounce/step/1');
+  await page.locator('[data-testid=notice] button').click();
   await page.evaluate(() => { location.hash = '#/lesson/nope/step/0'; });
   await page.locator('[data-testid=notice]').getByText('There is no lesson called “nope”').waitFor();
   await page.waitForFunction(() => location.hash === '#/lesson/a-bounce/step/1');
+  assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
+  // A lesson of the full build, its step unread: the full build opens it from its
+  // beginning, and says so (the redirect keeps the address as it was).
+  await page.evaluate(() => { location.hash = '#/lesson/two-devices-imap/step/two'; });
+  await lessonShown(page, 'two-devices-imap', FIRST_LOAD_TIMEOUT);
+  assert.match(new URL(page.url()).pathname, /\/full\/$/);
+  await page.locator('[data-testid=notice]').getByText(/step in the address could not be read, so the lesson starts from its beginning/).waitFor();
+  assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '0');
+  // A teacher's lesson this browser does not keep, typed over the player: the lesson shown
+  // stays at its step, and the address names it again once the load has failed.
+  await page.locator('[data-testid=notice] button').click();
+  await page.keyboard.press('ArrowRight');
+  await waitCursor(page, 1);
+  await page.waitForFunction(() => location.hash === '#/lesson/two-devices-imap/step/1');
+  await page.evaluate(() => { location.hash = '#/lesson/my-typo/step/3'; });
+  await page.locator('[data-testid=notice]').getByText('There is no lesson “my-typo” kept in this browser').waitFor();
+  await page.waitForFunction(() => location.hash === '#/lesson/two-devices-imap/step/1');
   assert.equal(await page.locator(SEL.player).getAttribute('data-cursor'), '1');
   await context.close();
 });

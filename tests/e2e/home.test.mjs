@@ -317,6 +317,8 @@ test('a lesson opened by its address is fetched once, while the app loads, and d
   await page.goto('about:blank');
   await page.goto(`${server.url}/#/lesson/no-such-lesson/step/0`);
   await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  // The address names the lesson shown.
+  await page.waitForFunction(() => location.hash === '#/lesson/sending-an-email/step/0');
   assert.match(await page.locator('[data-testid=notice]').innerText(), /no lesson called “no-such-lesson”/);
   const names = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname));
   assert.ok(!names.includes('/lessons/no-such-lesson.md'), names.join(', '));

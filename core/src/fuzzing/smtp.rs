@@ -229,6 +229,10 @@ struct Checker {
     tls_pending: bool,
     tls_done: bool,
     login: Option<String>,
+    /// The greeting the server took (since the handshake): `Some(true)` EHLO, `Some(false)`
+    /// HELO. An AUTH challenge (`334`) waits for its answer.
+    greeted: Option<bool>,
+    auth_waiting: bool,
     /// MAIL accepted; how many RCPTs since; `354` sent and the end of data not answered.
     mail: bool,
     rcpts: usize,
@@ -253,6 +257,8 @@ impl Checker {
             tls_pending: false,
             tls_done: false,
             login: None,
+            greeted: None,
+            auth_waiting: false,
             mail: false,
             rcpts: 0,
             data: false,
@@ -351,9 +357,13 @@ impl Checker {
                 "TLS is required, but {verb:?} succeeded in the clear (RFC 3207 §4): {shown:?}"
             );
         }
+        if verb == Some("AUTH") {
+            self.auth_waiting = code == 334;
+        }
         match (verb, code) {
             (Some("EHLO" | "HELO"), 250) => {
                 self.end_transaction();
+                self.greeted = Some(verb == Some("EHLO"));
                 if verb == Some("EHLO") {
                     let offers =
                         |k: &str| lines.iter().skip(1).any(|l| l == k || l.starts_with(&format!("{k} ")));
@@ -483,6 +493,7 @@ impl Checker {
             self.tls_pending = false;
             self.tls_done = true;
             self.login = None;
+            self.greeted = None;
             self.end_transaction();
             assert!(
                 s.tls_active() && s.server_state() == State::ExpectHelo && s.user().is_none(),
@@ -541,7 +552,23 @@ impl Checker {
                 (_, true, ..) => Some(State::ReceivingData),
                 (_, _, true, 0) => Some(State::ExpectRcpt),
                 (_, _, true, _) => Some(State::ExpectRcptOrData),
-                _ => None,
+                // Greeted, no transaction: what must come before a message, if anything
+                // (RFC 3207 §4, RFC 4954 §6, RFC 6409 §4.3); STARTTLS and AUTH only after EHLO.
+                _ if self.auth_waiting || self.setup.no_service => None,
+                _ => self.greeted.map(|ehlo| {
+                    let clear = self.setup.tls != TlsPolicy::Off && !self.tls_done;
+                    let no_user = self.setup.submission && self.login.is_none();
+                    let first = if clear
+                        && (self.setup.tls == TlsPolicy::Required || (no_user && self.setup.auth_needs_tls))
+                    {
+                        State::ExpectStartTls
+                    } else if no_user {
+                        State::ExpectAuth
+                    } else {
+                        State::ExpectMail
+                    };
+                    if first != State::ExpectMail && !ehlo { State::ExpectHelo } else { first }
+                }),
             };
             if let Some(want) = want {
                 assert_eq!(s.server_state(), want, "the server's state after its replies");

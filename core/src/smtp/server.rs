@@ -465,17 +465,20 @@ impl SmtpServer {
     }
 
     /// Greeted, with no transaction open: what the server waits for before a message, if
-    /// anything ([`State::ExpectStartTls`], [`State::ExpectAuth`]), else MAIL.
+    /// anything ([`State::ExpectStartTls`], [`State::ExpectAuth`]), else MAIL. STARTTLS and
+    /// AUTH are extensions, taken only after EHLO: after HELO, EHLO first (`503`).
     fn ready(&self) -> State {
         let clear = !self.tls_active && self.config.tls != TlsPolicy::Off;
         let no_user = self.config.submission && self.user.is_none();
-        if clear && (self.config.tls == TlsPolicy::Required || (no_user && self.config.auth_needs_tls)) {
-            State::ExpectStartTls
-        } else if no_user {
-            State::ExpectAuth
-        } else {
-            State::ExpectMail
-        }
+        let first =
+            if clear && (self.config.tls == TlsPolicy::Required || (no_user && self.config.auth_needs_tls)) {
+                State::ExpectStartTls
+            } else if no_user {
+                State::ExpectAuth
+            } else {
+                return State::ExpectMail;
+            };
+        if self.greeted_by_ehlo() { first } else { State::ExpectHelo }
     }
 
     /// True when `cmd` comes at a moment where RFC 5321 §4.1.4 allows it.

@@ -554,7 +554,13 @@ fn the_state_says_what_comes_before_a_message() {
         (
             "submission with no TLS: the login first",
             config(TlsPolicy::Off, false),
-            vec![(W("HELO c\r\n"), ExpectAuth), (W("EHLO c\r\n"), ExpectAuth), (W(ALICE_PLAIN), ExpectMail)],
+            vec![
+                // AUTH is an extension: after HELO, EHLO first (503).
+                (W("HELO c\r\n"), ExpectHelo),
+                (W(ALICE_PLAIN), ExpectHelo),
+                (W("EHLO c\r\n"), ExpectAuth),
+                (W(ALICE_PLAIN), ExpectMail),
+            ],
         ),
         (
             "submission where TLS is offered and passwords may go in the clear",
@@ -577,6 +583,8 @@ fn the_state_says_what_comes_before_a_message() {
             "port 25 where TLS is required",
             port_25(TlsPolicy::Required),
             vec![
+                (W("HELO c\r\n"), ExpectHelo),
+                (W("STARTTLS\r\n"), ExpectHelo),
                 (W("EHLO c\r\n"), ExpectStartTls),
                 (W("MAIL FROM:<a@example.net>\r\n"), ExpectStartTls),
                 (W("STARTTLS\r\n"), TlsHandshake),
