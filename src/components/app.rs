@@ -117,7 +117,13 @@ pub fn App() -> Html {
     use_keyboard_shortcuts(dispatcher.clone(), player.presenting);
     use_presenting(player.presenting, dispatcher.clone());
     use_play_timer(player.playing, player.cursor, player.speed, dispatcher.clone());
-    use_hash_route(&player.lesson.id, player.cursor, player.pending.is_some(), dispatcher.clone());
+    // The lesson on its way; or, with nothing shown yet (a first load that failed), the one
+    // the address names, which stays as it is.
+    let coming = match &player.pending {
+        Some((id, _)) => Some(id.as_str()),
+        None => player.run.trace.is_empty().then_some(player.lesson.id.as_str()),
+    };
+    use_hash_route(&player.lesson.id, player.cursor, coming, dispatcher.clone());
     use_persist_settings(player.settings());
     // A lesson on its way is not progress yet.
     let shown = if player.pending.is_none() { player.total() } else { 0 };

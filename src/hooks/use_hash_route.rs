@@ -38,13 +38,20 @@ fn write_hash(wanted: &str) {
 /// Keeps the address in step with the player: shortly after each step it writes the
 /// canonical hash with `history.replaceState` (no history entry per step), and at once
 /// when the page is being left, so a reload opens the same moment; a `hashchange` (the
-/// user edits the address, or follows a link) loads and seeks. While a lesson is on its way
-/// (`loading`) nothing is written: the address names the lesson wanted. A load that fails
-/// leaves the lesson shown as it was, and the address names it again.
+/// user edits the address, or follows a link) loads and seeks. While lesson `coming` is on
+/// its way, or nothing is shown yet (a first load that failed), nothing is written: the
+/// address names the lesson wanted, and an address naming it again only seeks. A load that
+/// fails leaves the lesson shown as it was, and the address names it again.
 #[hook]
-pub fn use_hash_route(lesson: &str, cursor: usize, loading: bool, dispatcher: UseReducerDispatcher<Player>) {
+pub fn use_hash_route(
+    lesson: &str,
+    cursor: usize,
+    coming: Option<&str>,
+    dispatcher: UseReducerDispatcher<Player>,
+) {
+    let loading = coming.is_some();
     let current: Rc<RefCell<String>> = use_mut_ref(String::new);
-    *current.borrow_mut() = lesson.to_string();
+    *current.borrow_mut() = coming.unwrap_or(lesson).to_string();
     let wanted = route::href(lesson, cursor);
     let latest: Rc<RefCell<String>> = use_mut_ref(String::new);
     let on_its_way: Rc<RefCell<bool>> = use_mut_ref(|| false);
@@ -74,7 +81,7 @@ pub fn use_hash_route(lesson: &str, cursor: usize, loading: bool, dispatcher: Us
         });
     }
 
-    let (shown, rewrite) = (latest.clone(), write.clone());
+    let (shown, rewrite, waiting) = (latest.clone(), write.clone(), on_its_way.clone());
     // Leaving or reloading the page: write the address now.
     use_effect_with((), move |_| {
         let listener = web_sys::window().map(|window| {
@@ -99,8 +106,11 @@ pub fn use_hash_route(lesson: &str, cursor: usize, loading: bool, dispatcher: Us
                     dispatcher.dispatch(Action::LoadLesson(route.lesson.clone()));
                     if !crate::state::is_lesson(&route.lesson) {
                         // A lesson that does not exist: the one shown stays at its step,
-                        // the notice says so, and the address names that step again.
-                        rewrite(&shown.borrow());
+                        // the notice says so, and the address names that step again (or,
+                        // while one is on its way, that one once it has come).
+                        if !*waiting.borrow() {
+                            rewrite(&shown.borrow());
+                        }
                         return;
                     }
                 }
@@ -109,7 +119,7 @@ pub fn use_hash_route(lesson: &str, cursor: usize, loading: bool, dispatcher: Us
                 if !route.step_unread {
                     dispatcher.dispatch(Action::Seek(route.step));
                 } else {
-                    if !other {
+                    if !other && !*waiting.borrow() {
                         // The address names the step shown again.
                         rewrite(&shown.borrow());
                     }

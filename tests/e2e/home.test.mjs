@@ -333,6 +333,15 @@ test('a lesson file slower than the code: the player says it is loading, and the
     await route.continue();
   });
   await watchLoading(context);
+  // Every address the page writes.
+  await context.addInitScript(() => {
+    window.written = [];
+    const replace = history.replaceState;
+    history.replaceState = function (state, title, url) {
+      window.written.push(String(url));
+      return replace.call(this, state, title, url);
+    };
+  });
   const page = await context.newPage();
   const asked = [];
   page.on('request', (r) => r.url().endsWith('/lessons/a-bounce.md') && asked.push(r.url()));
@@ -341,6 +350,33 @@ test('a lesson file slower than the code: the player says it is loading, and the
   assert.equal(await page.evaluate(() => window.sawLoading ?? false), true, 'the player waited, saying so');
   assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '2');
   assert.equal(asked.length, 1, `the page's own fetch, not a second one: ${asked.join(', ')}`);
+  // While it loaded, the address kept its step (a reload then opens the same moment).
+  await page.waitForTimeout(400);
+  const written = await page.evaluate(() => window.written);
+  assert.ok(written.every((u) => u.endsWith('#/lesson/a-bounce/step/2')), written.join(', '));
+  assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/2');
+  await context.close();
+  assert.deepEqual(errors, []);
+});
+
+test('going back while the next lesson loads: the lesson gone back to, at its step and its address', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  await context.route('**/lessons/a-bounce.md', async (route) => {
+    await new Promise((r) => setTimeout(r, 1_500));
+    await route.continue();
+  });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/sending-an-email/step/3`);
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  await page.evaluate(() => { location.hash = '#/lesson/a-bounce/step/1'; });
+  await page.waitForFunction(() => document.querySelector('main[data-testid=player]').hasAttribute('aria-busy'));
+  await page.evaluate(() => history.back());
+  await page.waitForFunction(() => location.hash === '#/lesson/sending-an-email/step/3');
+  // Past the slow lesson's arrival: it is not the one shown.
+  await page.waitForTimeout(2_000);
+  await lessonShown(page, 'sending-an-email');
+  assert.equal(await page.locator('main[data-testid=player]').getAttribute('data-cursor'), '3');
+  assert.equal(await page.evaluate(() => location.hash), '#/lesson/sending-an-email/step/3');
   await context.close();
   assert.deepEqual(errors, []);
 });
