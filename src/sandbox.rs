@@ -595,10 +595,11 @@ fn in_body(trace: &Trace, c: &Opened) -> bool {
 /// IMAP's lines get a tag not used before on the connection (`a` and a number counting up
 /// from the highest used), since a client gives each command a different one (RFC 9051
 /// §2.2.1). In a message's body, no header fields. What comes before a message is what the
-/// server's state says it waits for: STARTTLS, then the login on submission, each once. PASS has the password of the user
-/// USER named. An empty maildrop or INBOX offers no RETR or FETCH. While the server waits
-/// for the rest of a command (IMAP's `+` for a literal), no command; for an answer to a
-/// login's challenge, `*` cancels it (RFC 4954 §4, RFC 9051 §6.2.2).
+/// server's state says it waits for: STARTTLS, then the login on submission, each once.
+/// PASS has the password of the user USER named. An empty maildrop or INBOX offers no RETR
+/// or FETCH. While the server waits for the rest of a command (IMAP's `+` for a literal), no
+/// command; for an answer to a login's challenge, `*` cancels it (RFC 4954 §4, RFC 9051
+/// §6.2.2).
 pub fn to_try(
     world: &Description,
     kind: &str,
