@@ -700,7 +700,7 @@ pub fn hints_in_step(
     use mailroom_core::smtp::server::State as Smtp;
     let takes: &[&str] = match state {
         Some(SessionState::SmtpServer(s)) => match s {
-            Smtp::ExpectHelo => &["EHLO", "HELO", "QUIT"],
+            Smtp::Greeting | Smtp::ExpectHelo => &["EHLO", "HELO", "QUIT"],
             // STARTTLS before the login, the login before a message: the server says which
             // comes first (RFC 3207 §4, RFC 6409 §4.3). Once TLS is on, no STARTTLS (RFC 3207
             // §4.2); once logged in, no AUTH (RFC 4954 §4): `503`.

@@ -330,6 +330,12 @@ impl Player {
         }
     }
 
+    /// True when nothing is shown and nothing is on its way: the lesson's load failed
+    /// (offline, say). Seeking then loads it again ([`Action::Seek`]).
+    pub fn can_retry(&self) -> bool {
+        self.run.trace.is_empty() && self.pending.is_none() && is_lesson(&self.lesson.id)
+    }
+
     /// The step whose question is due: its event is the next one to show, and the student
     /// has not answered it yet. Stepping forward waits for the answer.
     pub fn question_due(&self) -> Option<usize> {
@@ -557,6 +563,11 @@ impl Reducible for Player {
             // While a lesson is on its way, the step is kept for it (an address with a step).
             Action::Seek(n) if self.pending.is_some() => {
                 Player { pending: self.pending.as_ref().map(|(id, _)| (id.clone(), n)), ..(*self).clone() }
+            }
+            // Nothing shown, nothing on its way: the load failed (offline, say). The address
+            // named again (typed, or a link followed) tries it again, at that step.
+            Action::Seek(n) if self.can_retry() => {
+                Player { pending: Some((self.lesson.id.clone(), n)), error: None, ..(*self).clone() }
             }
             Action::Seek(n) => self.with_cursor(n),
             Action::ToStart => Player { playing: false, ..self.with_cursor(0) },
@@ -986,6 +997,17 @@ mod tests {
         let p = p.reduce(Action::LessonText { id: "a-bounce".into(), text: Err("404".into()) });
         assert_eq!(p.pending, Some((first_lesson_id().to_string(), 0)));
         assert!(p.error.clone().unwrap_or_default().contains("404"));
+        // That one cannot be read either (offline): nothing shown, nothing on its way.
+        let first = first_lesson_id().to_string();
+        let p = p.reduce(Action::LessonText { id: first.clone(), text: Err("offline".into()) });
+        assert_eq!((p.pending.clone(), p.total()), (None, 0));
+        assert!(p.error.clone().unwrap_or_default().contains("offline"));
+        // The address named again (a hashchange seeks): the lesson is asked for again, at
+        // that step, and the notice gives way to the loading state.
+        let p = p.reduce(Action::Seek(4));
+        assert_eq!((p.pending.clone(), p.error.clone()), (Some(("a-bounce".to_string(), 4)), None));
+        let p = deliver(p);
+        assert_eq!((p.lesson.id.as_str(), p.cursor, p.pending.clone()), ("a-bounce", 4, None));
     }
 
     #[test]

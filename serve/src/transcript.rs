@@ -145,7 +145,7 @@ impl ClientLines {
             } else {
                 match self.protocol {
                     Protocol::Pop3 => is_pass(text).then(|| "PASS ********".to_string()),
-                    Protocol::Smtp => auth_initial(text).map(|mech| format!("{mech} ********")),
+                    Protocol::Smtp => auth_initial(text).map(|auth| format!("{auth} ********")),
                     Protocol::Imap => {
                         let shown = imap_login(text);
                         self.logging_in = shown.is_some();
@@ -164,28 +164,30 @@ impl ClientLines {
     }
 }
 
-/// A POP3 `PASS` command with an argument (the verb in any case).
+/// A POP3 `PASS` command with an argument (the verb in any case, then any white space: a
+/// tab the server refuses is no less secret).
 fn is_pass(line: &str) -> bool {
-    line.get(..5).is_some_and(|v| v.eq_ignore_ascii_case("PASS "))
+    let mut words = line.split_ascii_whitespace();
+    words.next().is_some_and(|v| v.eq_ignore_ascii_case("PASS")) && words.next().is_some()
 }
 
 /// An SMTP `AUTH mechanism initial-response` line: its `AUTH mechanism` part.
-fn auth_initial(line: &str) -> Option<&str> {
-    let mut words = line.splitn(3, ' ');
-    let (verb, mech, rest) = (words.next()?, words.next()?, words.next()?);
-    (verb.eq_ignore_ascii_case("AUTH") && !rest.is_empty()).then(|| &line[..verb.len() + 1 + mech.len()])
+fn auth_initial(line: &str) -> Option<String> {
+    let mut words = line.split_ascii_whitespace();
+    let (verb, mech) = (words.next()?, words.next()?);
+    (verb.eq_ignore_ascii_case("AUTH") && words.next().is_some()).then(|| format!("{verb} {mech}"))
 }
 
 /// How to show an IMAP command line that starts a login, `LOGIN` or `AUTHENTICATE` (in its
-/// first two words, with a tag or without: a line the server refuses is no less secret):
+/// first two words, with a tag or without, or after `UID`: a line the server refuses is no
+/// less secret):
 /// the words up to the verb, and for AUTHENTICATE its mechanism, then `********` for the
 /// rest.
 fn imap_login(line: &str) -> Option<String> {
     let words: Vec<&str> = line.split_ascii_whitespace().take(4).collect();
-    let at = words
-        .iter()
-        .take(2)
-        .position(|w| w.eq_ignore_ascii_case("LOGIN") || w.eq_ignore_ascii_case("AUTHENTICATE"))?;
+    let verb = |w: &&str| w.eq_ignore_ascii_case("LOGIN") || w.eq_ignore_ascii_case("AUTHENTICATE");
+    let after_uid = words.get(1).is_some_and(|w| w.eq_ignore_ascii_case("UID"));
+    let at = words.iter().take(if after_uid { 3 } else { 2 }).position(|w| verb(&w))?;
     let keep = if words[at].eq_ignore_ascii_case("AUTHENTICATE") { at + 2 } else { at + 1 };
     let shown = words[..keep.min(words.len())].join(" ");
     Some(if words.len() > keep { format!("{shown} ********") } else { shown })
@@ -228,6 +230,8 @@ mod tests {
     fn pass_lines_are_recognised_in_any_case() {
         assert!(is_pass("PASS builder"));
         assert!(is_pass("pass builder"));
+        assert!(is_pass("PASS\tbuilder"));
+        assert!(is_pass("PASS  builder"));
         assert!(!is_pass("PASS"));
         assert!(!is_pass("PASSWORD x"));
         assert!(!is_pass("USER bob@example.net"));
@@ -242,8 +246,11 @@ mod tests {
             ("LOGIN bob secret", Some("LOGIN ********")),
             ("a2 AUTHENTICATE PLAIN AGJvYgBidWlsZGVy", Some("a2 AUTHENTICATE PLAIN ********")),
             ("a2 AUTHENTICATE PLAIN", Some("a2 AUTHENTICATE PLAIN")),
+            ("x1 UID LOGIN bob@example.net builder", Some("x1 UID LOGIN ********")),
+            ("x1\tLOGIN\tbob\tbuilder", Some("x1 LOGIN ********")),
             ("a3 SELECT INBOX", None),
             ("a3 SELECT LOGIN", None),
+            ("a3 UID FETCH 1", None),
             ("DONE", None),
         ];
         for (line, shown) in cases {
@@ -282,8 +289,9 @@ mod tests {
 
     #[test]
     fn auth_initial_responses_are_recognised() {
-        assert_eq!(auth_initial("AUTH PLAIN AGJvYgBidWlsZGVy"), Some("AUTH PLAIN"));
-        assert_eq!(auth_initial("auth login Ym9i"), Some("auth login"));
+        assert_eq!(auth_initial("AUTH PLAIN AGJvYgBidWlsZGVy").as_deref(), Some("AUTH PLAIN"));
+        assert_eq!(auth_initial("auth login Ym9i").as_deref(), Some("auth login"));
+        assert_eq!(auth_initial("AUTH\tPLAIN\tAGJvYgBidWlsZGVy").as_deref(), Some("AUTH PLAIN"));
         assert_eq!(auth_initial("AUTH LOGIN"), None);
         assert_eq!(auth_initial("MAIL FROM:<a@b> SIZE=1"), None);
     }

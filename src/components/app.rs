@@ -12,8 +12,9 @@ use crate::components::sequence_panel::SequencePanel;
 use crate::components::top_bar::TopBar;
 use crate::components::transcript::Transcript;
 use crate::hooks::{
-    early_text, initial_route, load_settings, use_focus_rescue, use_hash_route, use_keyboard_shortcuts,
-    use_lesson_loader, use_persist_settings, use_play_timer, use_presenting, use_record_progress,
+    early_text, initial_route, load_settings, location_hash, use_focus_rescue, use_hash_route,
+    use_keyboard_shortcuts, use_lesson_loader, use_persist_settings, use_play_timer, use_presenting,
+    use_record_progress,
 };
 use crate::present;
 use crate::route;
@@ -148,6 +149,14 @@ pub fn App() -> Html {
     let on_sequence = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::ToggleSequence));
     let on_reply = use_callback(dispatcher.clone(), |r: Reply, d| d.dispatch(Action::Answer(r)));
     let on_skip = use_callback(dispatcher.clone(), |_: (), d| d.dispatch(Action::Skip));
+    // Nothing shown and nothing on its way (a first load that failed, offline): the notice
+    // offers to load the lesson again, at the step the address still names.
+    let on_retry = player.can_retry().then(|| {
+        let id = player.lesson.id.clone();
+        dispatcher.to_callback().reform(move |_: ()| {
+            Action::Seek(route::parse(&location_hash()).filter(|r| r.lesson == id).map_or(0, |r| r.step))
+        })
+    });
     let predict = predict(&player);
 
     let total = player.total();
@@ -192,6 +201,7 @@ pub fn App() -> Html {
                 onlesson={on_lesson}
                 notice={player.error.clone()}
                 ondismiss={on_dismiss}
+                onretry={on_retry}
                 presenting={player.presenting}
                 onpresent={on_present}
                 sequence={player.sequence}

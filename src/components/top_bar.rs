@@ -17,6 +17,9 @@ pub struct TopBarProps {
     /// Why the lesson in the address could not be shown, until it is dismissed.
     pub notice: Option<String>,
     pub ondismiss: Callback<()>,
+    /// Nothing could be shown (a first load that failed): the notice offers to try again.
+    #[prop_or_default]
+    pub onretry: Option<Callback<()>>,
     /// Presenter mode is on; the button turns it on and off.
     pub presenting: bool,
     pub onpresent: Callback<()>,
@@ -77,6 +80,10 @@ pub fn TopBar(props: &TopBarProps) -> Html {
                 if let Some(notice) = &props.notice {
                     <p class="notice" data-testid="notice">
                         <span>{ notice.clone() }</span>
+                        if let Some(retry) = &props.onretry {
+                            <button type="button" class="btn-small notice-retry" data-testid="retry"
+                                onclick={retry.reform(|_: MouseEvent| ())}>{ "Try again" }</button>
+                        }
                         <button type="button" class="notice-close" aria-label="Dismiss this notice" title="Dismiss"
                             onclick={props.ondismiss.reform(|_: MouseEvent| ())}>{ "×" }</button>
                     </p>

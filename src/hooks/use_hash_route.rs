@@ -40,8 +40,9 @@ fn write_hash(wanted: &str) {
 /// when the page is being left, so a reload opens the same moment; a `hashchange` (the
 /// user edits the address, or follows a link) loads and seeks. While lesson `coming` is on
 /// its way, or nothing is shown yet (a first load that failed), nothing is written: the
-/// address names the lesson wanted, and an address naming it again only seeks. A load that
-/// fails leaves the lesson shown as it was, and the address names it again.
+/// address names the lesson wanted, and an address naming it again seeks (which, with
+/// nothing shown, loads it again: [`Player::can_retry`]). A load that fails leaves the
+/// lesson shown as it was, and the address names it again.
 #[hook]
 pub fn use_hash_route(
     lesson: &str,

@@ -381,6 +381,44 @@ test('going back while the next lesson loads: the lesson gone back to, at its st
   assert.deepEqual(errors, []);
 });
 
+test('a first load that failed (the connection lost): "Try again" loads the lesson at the step the address names', { timeout: 60_000 }, async () => {
+  const { context, errors } = await isolatedContext(browser, server.url);
+  // Every lesson file refused, the first lesson's too (what the player falls back to).
+  let cut = true;
+  await context.route('**/lessons/*.md', (route) => (cut ? route.abort('internetdisconnected') : route.continue()));
+  const page = await context.newPage();
+  await page.goto(`${server.url}/#/lesson/a-bounce/step/4`);
+  const notice = page.locator('[data-testid=notice]');
+  // Offered once the fallback to the first lesson has failed too: nothing on its way.
+  const retry = page.getByRole('button', { name: 'Try again' });
+  await retry.waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  assert.match(await notice.innerText(), /could not be loaded/);
+  const player = page.locator('main[data-testid=player]');
+  assert.equal(await player.getAttribute('data-total'), '0', 'nothing shown');
+  // The address kept what was asked for.
+  assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/4');
+  cut = false;
+  await retry.focus();
+  await page.keyboard.press('Enter');
+  await lessonShown(page, 'a-bounce', FIRST_LOAD_TIMEOUT);
+  assert.equal(await player.getAttribute('data-cursor'), '4');
+  assert.equal(await notice.count(), 0, 'the notice is gone with the failure');
+  assert.equal(await retry.count(), 0);
+
+  // Lost again before another lesson came, on a new page: the address named again, at
+  // another step (typed, or a link followed), tries again too.
+  cut = true;
+  const again = await context.newPage();
+  await again.goto(`${server.url}/#/lesson/greylisting/step/1`);
+  await again.getByRole('button', { name: 'Try again' }).waitFor({ timeout: FIRST_LOAD_TIMEOUT });
+  cut = false;
+  await again.evaluate(() => { location.hash = '#/lesson/greylisting/step/2'; });
+  await lessonShown(again, 'greylisting', FIRST_LOAD_TIMEOUT);
+  assert.equal(await again.locator('main[data-testid=player]').getAttribute('data-cursor'), '2');
+  await context.close();
+  assert.deepEqual(errors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED')), []);
+});
+
 test('where full screen is refused, Esc still ends presenter mode', { timeout: 60_000 }, async () => {
   const { context, errors } = await isolatedContext(browser, server.url);
   // A browser or a frame that does not grant full screen: the request never succeeds.

@@ -573,6 +573,17 @@ impl Checker {
             if let Some(want) = want {
                 assert_eq!(s.server_state(), want, "the server's state after its replies");
             }
+            // Not greeted yet: `Greeting` until the server has read a line (none can end
+            // without an LF), then EHLO is what it waits for.
+            if self.greeted.is_none() && !self.tls_done && !self.setup.no_service {
+                let heard = s.server_state() == State::ExpectHelo && self.line_ends > 0;
+                assert!(
+                    s.server_state() == State::Greeting || heard,
+                    "not greeted, the state is {:?} after {} line ends",
+                    s.server_state(),
+                    self.line_ends
+                );
+            }
         }
         // At most one reply per line, plus the greeting and a 421 per timeout.
         let most = 1 + self.line_ends + self.timeouts;

@@ -104,7 +104,11 @@ pub struct Peer {
 /// waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
-    /// Greeting sent; EHLO or HELO must come first.
+    /// Just connected: the `220` greeting sent (or on its way) and nothing heard from the
+    /// client yet; EHLO or HELO must come first (RFC 5321 §3.1, §4.1.4).
+    Greeting,
+    /// The client has spoken, but not EHLO or HELO (or HELO, where an extension it wants
+    /// needs EHLO), or TLS has just started over (RFC 3207 §4.2): EHLO or HELO first.
     ExpectHelo,
     /// Greeted, but nothing more is taken in the clear: STARTTLS first, where TLS is
     /// required (RFC 3207 §4) or where a submission server takes passwords only over it
@@ -140,6 +144,7 @@ pub enum State {
 impl State {
     pub fn name(self) -> &'static str {
         match self {
+            State::Greeting => "Greeting",
             State::ExpectHelo => "ExpectHelo",
             State::ExpectStartTls => "ExpectStartTls",
             State::ExpectAuth => "ExpectAuth",
@@ -159,8 +164,9 @@ impl State {
     /// server "replies" first, so the words never run ahead of the transcript.
     pub fn describe(self, sending: bool) -> &'static str {
         match (self, sending) {
-            (State::ExpectHelo, true) => "greets the client (220)",
-            (State::ExpectHelo, false) => "waits for the client to say hello (EHLO)",
+            (State::Greeting, true) => "greets the client (220)",
+            (State::Greeting | State::ExpectHelo, false) => "waits for the client to say hello (EHLO)",
+            (State::ExpectHelo, true) => "replies; then waits for EHLO",
             (State::ExpectStartTls, true) => "replies; then waits for STARTTLS",
             (State::ExpectStartTls, false) => "wants TLS first: waits for STARTTLS",
             (State::ExpectAuth, true) => "replies; then waits for the login (AUTH)",
@@ -284,7 +290,7 @@ impl SmtpServer {
         let mut s = SmtpServer {
             config,
             peer,
-            state: State::ExpectHelo,
+            state: State::Greeting,
             helo: None,
             lines,
             reading: Reading::Commands,
@@ -988,6 +994,10 @@ impl Session for SmtpServer {
             let Some(line) = self.lines.read(&mut input) else {
                 return;
             };
+            // The client has spoken: what the server sends from now on answers it.
+            if self.state == State::Greeting {
+                self.state = State::ExpectHelo;
+            }
             match line {
                 // Over-long lines are discarded to their end and answered; the tail is
                 // never run as a command (RFC 5321 §4.5.3.1.4, §4.5.3.1.9).

@@ -528,7 +528,9 @@ fn the_state_says_what_comes_before_a_message() {
             .into_boxed_str(),
     );
     let port_25 = |tls| ServerConfig { tls, ..ServerConfig::new("mx.example.org") };
-    use State::{AuthExchange, ExpectAuth, ExpectHelo, ExpectMail, ExpectRcpt, ExpectStartTls, TlsHandshake};
+    use State::{
+        AuthExchange, ExpectAuth, ExpectHelo, ExpectMail, ExpectRcpt, ExpectStartTls, Greeting, TlsHandshake,
+    };
     let cases: Vec<(&str, ServerConfig, Vec<(Step, State)>)> = vec![
         (
             "submission, passwords only over TLS",
@@ -597,6 +599,18 @@ fn the_state_says_what_comes_before_a_message() {
             port_25(TlsPolicy::Offered),
             vec![(W("EHLO c\r\n"), ExpectMail), (W("MAIL FROM:<a@example.net>\r\n"), ExpectRcpt)],
         ),
+        (
+            // Greeting until the client has said something: a reply on its way after that
+            // answers it ("replies; then waits for EHLO"), it is not the greeting.
+            "port 25, a command before EHLO",
+            port_25(TlsPolicy::Off),
+            vec![
+                (W("MAIL FR"), Greeting),
+                (W("OM:<a@example.net>\r\n"), ExpectHelo),
+                (W("NOOP\r\n"), ExpectHelo),
+                (W("EHLO c\r\n"), ExpectMail),
+            ],
+        ),
     ];
     for (name, config, steps) in cases {
         let peer = Peer { addr: "203.0.113.7".into(), name: None };
@@ -604,6 +618,7 @@ fn the_state_says_what_comes_before_a_message() {
         let mut env = users();
         let (mut replies, mut accepted) = (Vec::new(), Vec::new());
         drain(&mut s, &mut replies, &mut accepted);
+        assert_eq!(s.server_state(), Greeting, "{name}: just connected");
         for (i, (step, want)) in steps.into_iter().enumerate() {
             match step {
                 W(text) => s.handle_input(text.as_bytes(), SimTime::ZERO, &mut env),

@@ -1397,8 +1397,8 @@ impl World {
         if machine.is_some() {
             self.shown.push(conn);
         }
-        self.record(sent, client, server, protocol, EventKind::Connect { port }, Some(conn), Vec::new());
         let Some(mut machine) = machine else {
+            self.record(sent, client, server, protocol, EventKind::Connect { port }, Some(conn), Vec::new());
             // Nothing listens there: the host answers the SYN with a reset, as TCP does.
             let name = self.hosts[server].info.name.clone();
             let text = match service {
@@ -1416,7 +1416,13 @@ impl World {
         self.conns[conn.0].established = true;
         let outs: Vec<Output> = std::iter::from_fn(|| machine.poll_output()).collect();
         self.conns[conn.0].ends[idx(Side::Server)].machine = Some(machine);
-        let answers = Some(self.trace.events.len() - 1);
+        // As for bytes that arrive: the server is in the snapshot of the connect, its
+        // greeting on its way ("greets the client"), not yet arrived.
+        let sends = outs.iter().filter(|o| matches!(o, Output::Send { .. })).count() as u32;
+        let answers = Some(self.trace.events.len());
+        self.conns[conn.0].ends[idx(Side::Server)].in_flight += sends;
+        self.record(sent, client, server, protocol, EventKind::Connect { port }, Some(conn), Vec::new());
+        self.conns[conn.0].ends[idx(Side::Server)].in_flight -= sends;
         self.after_outputs(conn, Side::Server, outs, answers);
     }
 
