@@ -187,7 +187,7 @@ fn imap_login(line: &str) -> Option<String> {
     let words: Vec<&str> = line.split_ascii_whitespace().take(4).collect();
     let verb = |w: &&str| w.eq_ignore_ascii_case("LOGIN") || w.eq_ignore_ascii_case("AUTHENTICATE");
     let after_uid = words.get(1).is_some_and(|w| w.eq_ignore_ascii_case("UID"));
-    let at = words.iter().take(if after_uid { 3 } else { 2 }).position(|w| verb(&w))?;
+    let at = words.iter().take(if after_uid { 3 } else { 2 }).position(verb)?;
     let keep = if words[at].eq_ignore_ascii_case("AUTHENTICATE") { at + 2 } else { at + 1 };
     let shown = words[..keep.min(words.len())].join(" ");
     Some(if words.len() > keep { format!("{shown} ********") } else { shown })
