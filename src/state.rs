@@ -234,6 +234,9 @@ pub fn plays_elsewhere(id: &str) -> bool {
         || (!cfg!(feature = "teacher") && crate::my_lessons::is_mine(id))
 }
 
+/// The lesson's title in the narration when its file could not be had.
+pub const NOT_LOADED: &str = "Not loaded";
+
 /// What the page says while it goes to the full build for lesson `id`.
 pub const LOADING_IMAP: &str = "Loading the rest of the simulator: POP3, IMAP, SPF, DKIM and DMARC…";
 
@@ -265,12 +268,13 @@ pub fn first_lesson_id() -> &'static str {
     lessons::INDEX.first().map_or("", |e| e.id)
 }
 
-fn empty_lesson(id: &str) -> (Shared<Lesson>, Shared<LessonRun>) {
+/// Lesson `id` while nothing of it is shown: on its way, or (`failed`) not to be had.
+fn empty_lesson(id: &str, failed: bool) -> (Shared<Lesson>, Shared<LessonRun>) {
     // A lesson played by the full build: its title and, in words, that it is on its way.
     let elsewhere = plays_elsewhere(id).then(|| lessons::entry(id)).flatten();
     let lesson = Lesson {
         id: id.to_string(),
-        title: elsewhere.map_or("Loading…", |e| e.title).into(),
+        title: if failed { NOT_LOADED } else { elsewhere.map_or("Loading…", |e| e.title) }.into(),
         summary: if elsewhere.is_some() { LOADING_IMAP.into() } else { String::new() },
         listing: Default::default(),
         scenario: "send".into(),
@@ -298,7 +302,7 @@ impl Player {
             );
             (first_lesson_id(), Some(e))
         };
-        let (lesson, run) = empty_lesson(wanted);
+        let (lesson, run) = empty_lesson(wanted, false);
         let error = match (messages > world::MAX_REPEAT, error) {
             (false, error) => error,
             (true, error) => {
@@ -597,7 +601,7 @@ impl Reducible for Player {
             }
             // The full build plays it: nothing of this lesson is left on screen meanwhile.
             Action::LoadLesson(id) if plays_elsewhere(&id) => {
-                let (lesson, run) = empty_lesson(&id);
+                let (lesson, run) = empty_lesson(&id, false);
                 Player {
                     lesson,
                     run,
@@ -635,14 +639,19 @@ impl Reducible for Player {
                         pending: Some((first_lesson_id().to_string(), 0)),
                         ..(*self).clone()
                     },
-                    Err(e) => {
-                        let still = if self.run.trace.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" Still showing “{}”.", self.lesson.title)
-                        };
-                        Player { error: Some(format!("{e}{still}")), pending: None, ..(*self).clone() }
-                    }
+                    // Nothing shown: the lesson's place says it did not come (the notice
+                    // says why, and offers to try again), not "Loading…".
+                    Err(e) if self.run.trace.is_empty() => Player {
+                        lesson: empty_lesson(&self.lesson.id, true).0,
+                        error: Some(e),
+                        pending: None,
+                        ..(*self).clone()
+                    },
+                    Err(e) => Player {
+                        error: Some(format!("{e} Still showing “{}”.", self.lesson.title)),
+                        pending: None,
+                        ..(*self).clone()
+                    },
                 }
             }
             Action::Notice(text) => Player { error: text, ..(*self).clone() },
@@ -1000,7 +1009,7 @@ mod tests {
         // That one cannot be read either (offline): nothing shown, nothing on its way.
         let first = first_lesson_id().to_string();
         let p = p.reduce(Action::LessonText { id: first.clone(), text: Err("offline".into()) });
-        assert_eq!((p.pending.clone(), p.total()), (None, 0));
+        assert_eq!((p.pending.clone(), p.total(), p.lesson.title.as_str()), (None, 0, NOT_LOADED));
         assert!(p.error.clone().unwrap_or_default().contains("offline"));
         // The address named again (a hashchange seeks): the lesson is asked for again, at
         // that step, and the notice gives way to the loading state.

@@ -395,6 +395,7 @@ test('a first load that failed (the connection lost): "Try again" loads the less
   assert.match(await notice.innerText(), /could not be loaded/);
   const player = page.locator('main[data-testid=player]');
   assert.equal(await player.getAttribute('data-total'), '0', 'nothing shown');
+  assert.equal(await page.locator('#narration-title').innerText(), 'Not loaded', 'not "Loading…"');
   // The address kept what was asked for.
   assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/4');
   cut = false;
