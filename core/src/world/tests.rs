@@ -255,7 +255,6 @@ fn snapshots_follow_the_protocol_states_per_connection() {
     let conn = mail_cmd.conn.unwrap();
     let server = mail_cmd.hosts[1].server().unwrap();
     assert_eq!((server.conn, server.state), (conn, SessionState::SmtpServer(State::ExpectRcpt)));
-    // The laptop's MAIL has arrived: it waits for the reply, and says so.
     // Just connected: its greeting on the way, then what it waits for.
     let connect = t.events.iter().find(|e| e.conn == Some(conn)).unwrap();
     let greeting = connect.hosts[1].server().unwrap();
@@ -263,6 +262,7 @@ fn snapshots_follow_the_protocol_states_per_connection() {
     assert_eq!(greeting.describe(), "greets the client (220)");
     let greeted = t.events.iter().find(|e| e.conn == Some(conn) && e.to == 0).unwrap();
     assert_eq!(greeted.hosts[1].server().unwrap().describe(), "waits for the client to say hello (EHLO)");
+    // The laptop's MAIL has arrived: it waits for the reply, and says so.
     let laptop = mail_cmd.hosts[0].client().unwrap();
     assert_eq!(laptop.state, SessionState::SmtpClient(ClientState::ExpectMailReply));
     assert_eq!(laptop.describe(), "waits for the reply to MAIL FROM");
