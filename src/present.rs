@@ -450,8 +450,10 @@ pub fn host_states(role: HostRole, snap: &HostSnapshot) -> (String, String) {
         (HostRole::Dns, _, _) => (String::new(), String::new()),
         (HostRole::Client, _, Some(c)) => (c, String::new()),
         (HostRole::Client, _, None) => ("idle".into(), String::new()),
+        // Relaying as a client, it is not idle: only no client is connected to it.
         (HostRole::MailServer, s, c) => {
-            (s.unwrap_or_else(|| "idle: no client connected".into()), c.unwrap_or_default())
+            let none = if c.is_some() { "no client connected" } else { "idle: no client connected" };
+            (s.unwrap_or_else(|| none.into()), c.unwrap_or_default())
         }
     }
 }
@@ -869,6 +871,10 @@ mod tests {
         assert_eq!(start[0].0, "idle");
         assert_eq!(start[1].0, "idle: no client connected");
         assert_eq!(start[2], (String::new(), String::new()));
+        // Alice's provider relaying, with no client of its own: busy, so not "idle".
+        let relaying =
+            (0..=t.len()).map(at).find(|s| !s[1].1.is_empty() && s[1].0.contains("no client")).unwrap();
+        assert_eq!(relaying[1].0, "no client connected", "{relaying:?}");
         let mail =
             t.events.iter().position(|e| e.kind == EventKind::Command { verb: "MAIL".into() }).unwrap();
         let states = at(mail + 1);

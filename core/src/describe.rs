@@ -1346,10 +1346,20 @@ impl Builder {
                 ));
             }
             enh = Some(e);
-            c.next("the reply text in quotes, such as \"Try again later\"")?.text.clone()
+            let t = c.next("the reply text in quotes, such as \"Try again later\"")?;
+            (t.text.clone(), t.col)
         } else {
-            t.text.clone()
+            (t.text.clone(), t.col)
         };
+        let (text, tcol) = text;
+        // What the server will send is plain ASCII (RFC 5321 §4.2). (One line of at most
+        // 512 octets, §4.5.3.1.5, it is anyway: a quoted text is at most 400 characters.)
+        if let Some(odd) = text.chars().find(|c| !c.is_ascii()) {
+            return Err((
+                tcol,
+                format!("a reply's text is plain ASCII (RFC 5321 §4.2): `{odd}` cannot be sent"),
+            ));
+        }
         let times = optional_times(c)?;
         c.done()?;
         let found = self

@@ -34,6 +34,20 @@ pub fn Controls(props: &ControlsProps) -> Html {
             }
         })
     };
+    // PageUp and PageDown (a presenter's clicker) step one back and one on, as everywhere
+    // else on the page; a slider's own would jump a tenth of the lesson.
+    let onkeydown = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let action = match e.key().as_str() {
+                "PageUp" => Action::Back,
+                "PageDown" => Action::Step,
+                _ => return,
+            };
+            e.prevent_default();
+            dispatch.emit(action);
+        })
+    };
     let onspeed = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
@@ -92,6 +106,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     aria-label="Timeline"
                     aria-valuetext={format!("Step {} of {}", props.cursor, props.total)}
                     {oninput}
+                    {onkeydown}
                 />
             </div>
             <label class="speed">

@@ -285,7 +285,10 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                 </pre>
                 <form class="sandbox-type" {onsubmit} data-testid="type">
                     <label class="visually-hidden" for="sandbox-line">
-                        { format!("Type a line into connection {active}; Enter sends it") }
+                        { match is_open {
+                            true => format!("Type a line into connection {active}; Enter sends it"),
+                            false => format!("Connection {active} is closed: nothing more can be typed into it"),
+                        } }
                     </label>
                     <textarea id="sandbox-line" rows="1" ref={field.clone()} data-testid="line" value={(*text).clone()}
                         {oninput} {onkeydown} disabled={!is_open} spellcheck="false" autocomplete="off"

@@ -104,7 +104,9 @@ pub fn Worksheet(props: &WorksheetProps) -> Html {
                     if unsaid.is_empty() { "" } else { " Where a line has no arrowhead, who sends it, and what?" }
                 ) }</p>
                 if repeats {
-                    <p>{ "A number that comes again is the same answer again, further on in the conversation." }</p>
+                    <p>{ "A number that comes again is the same kind of answer again, further on in the conversation: \
+                          the same code to the same command. Its words may differ (another server's name; \
+                          what a server offers after STARTTLS)." }</p>
                 }
                 if end < trace.events.len() {
                     <p data-testid="sequence-end">{ match end {

@@ -527,10 +527,10 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
                         <li>
                             <button type="button" class="line-link" onclick={go_to_line(n)} data-testid="go-to-line"
                                 title="Select this line in the box">{ format!("line {n}") }</button>
-                            { format!(": {}", m.message) }
+                            { ": " }{ code_spans(&m.message) }
                         </li>
                     },
-                    _ => html! { <li>{ m.to_string() }</li> },
+                    _ => html! { <li>{ code_spans(&m.to_string()) }</li> },
                 };
                 html! {
                     <>
@@ -737,6 +737,21 @@ pub struct YourLessonsProps {
     /// to show with its mistakes, once read ([`shared_text`]).
     #[prop_or_default]
     pub shared: Option<String>,
+}
+
+/// A mistake's words, what they quote between backticks (`` `RCTP` ``) as code, as the
+/// guide writes it; with an odd number of backticks (a ```` ``` ```` fence named), as
+/// written. Text nodes only: a teacher's text is never read as HTML.
+fn code_spans(text: &str) -> Html {
+    let parts: Vec<&str> = text.split('`').collect();
+    if parts.len().is_multiple_of(2) {
+        return html! { { text } };
+    }
+    let spans = parts.iter().enumerate().filter(|(_, p)| !p.is_empty()).map(|(i, p)| match i % 2 {
+        0 => html! { { *p } },
+        _ => html! { <code>{ *p }</code> },
+    });
+    html! { <>{ for spans }</> }
 }
 
 #[cfg(test)]

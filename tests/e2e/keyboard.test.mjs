@@ -140,6 +140,14 @@ test('the whole journey with the keyboard alone, focus always visible', { timeou
   await page.keyboard.press('p');
   await page.waitForFunction(() => !document.documentElement.hasAttribute('data-presenting'));
 
+  // On the timeline too, a clicker's PageUp and PageDown step one back and one on (the
+  // slider's own would jump a tenth of the lesson).
+  await page.locator('[data-testid=timeline]').focus();
+  await page.keyboard.press('PageUp');
+  await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c - 1), [PLAYER, here]);
+  await page.keyboard.press('PageDown');
+  await page.waitForFunction(([p, c]) => document.querySelector(p).dataset.cursor === String(c), [PLAYER, here]);
+
   // Home by the brand link, reached with Shift+Tab (it comes first on the page).
   for (let i = 0; i < 150 && (await focused(page)).testid !== 'home-link'; i++) {
     await page.keyboard.press('Shift+Tab');

@@ -71,7 +71,9 @@ test('a teacher writes a lesson, fixes it, plays it, keeps it and shares it', { 
   await mistakes.waitFor();
   // With the anchor that matches nothing, at once: a wrong `path:` changes nothing the
   // simulation does, so the lesson runs as well. What the run did is no mistake.
-  assert.match(await mistakes.innerText(), /^The lesson in the box below has 2 mistakes; fix them, then play it again:\s+line 3: unknown path `sideways`[^]*: no such event happens[^]*what this lesson's run did/);
+  assert.match(await mistakes.innerText(), /^The lesson in the box below has 2 mistakes; fix them, then play it again:\s+line 3: unknown path sideways[^]*: no such event happens[^]*what this lesson's run did/);
+  // What a mistake quotes between backticks is shown as code, without them.
+  assert.equal(await mistakes.locator('code', { hasText: /^sideways$/ }).count(), 1);
   await page.screenshot({ path: await artifactPath('teacher-errors-1366.png') });
   // "line 3" goes to line 3 in the box: selected, the box focused, the caret's line said.
   const box = page.locator('[data-testid=lesson-text]');
