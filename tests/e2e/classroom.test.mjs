@@ -289,7 +289,7 @@ test('3. the mailbox a part talks about is in sight beside its narration (laptop
   const { page, context } = await open('laptop', '#/lesson/relaying/step/0');
   const cases = [
     // "Open it and read the Received: lines": the button that opens it.
-    ['relaying', 8, '.mailbox[data-owner="bob@example.net"] .message-open'],
+    ['relaying', 9, '.mailbox[data-owner="bob@example.net"] .message-open'],
     // "Watch the panel Bob's mail under the explanation": the panel, whole.
     ['retrieving-mail-with-pop3', 1, '[data-testid=mail-programs]'],
   ];
