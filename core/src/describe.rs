@@ -1334,7 +1334,7 @@ impl Builder {
         }
         let mut enh = None;
         let t = c.next("an enhanced code such as `4.7.1` or the reply text in quotes")?;
-        let text = if !t.quoted && t.text.contains('.') && t.text.starts_with(|c: char| c.is_ascii_digit()) {
+        let (text, tcol) = if !t.quoted && t.text.contains('.') && t.text.starts_with(|c: char| c.is_ascii_digit()) {
             let (class, e) = enhanced(&t.text).map_err(|m| (t.col, m))?;
             if u16::from(class) != code / 100 {
                 return Err((
@@ -1351,7 +1351,6 @@ impl Builder {
         } else {
             (t.text.clone(), t.col)
         };
-        let (text, tcol) = text;
         // What the server will send is plain ASCII (RFC 5321 §4.2). (One line of at most
         // 512 octets, §4.5.3.1.5, it is anyway: a quoted text is at most 400 characters.)
         if let Some(odd) = text.chars().find(|c| !c.is_ascii()) {
