@@ -1334,7 +1334,10 @@ impl Builder {
         }
         let mut enh = None;
         let t = c.next("an enhanced code such as `4.7.1` or the reply text in quotes")?;
-        let (text, tcol) = if !t.quoted && t.text.contains('.') && t.text.starts_with(|c: char| c.is_ascii_digit()) {
+        let (text, tcol) = if !t.quoted
+            && t.text.contains('.')
+            && t.text.starts_with(|c: char| c.is_ascii_digit())
+        {
             let (class, e) = enhanced(&t.text).map_err(|m| (t.col, m))?;
             if u16::from(class) != code / 100 {
                 return Err((
