@@ -160,6 +160,13 @@ pub fn App() -> Html {
     let predict = predict(&player);
 
     let total = player.total();
+    // What the transcript says while it has nothing: "Press Play" only once there is a lesson.
+    let empty_transcript = match () {
+        _ if total > 0 => None,
+        _ if on_retry.is_some() => Some(AttrValue::Static("Nothing to show: the lesson did not load.")),
+        _ if player.pending.is_some() => Some(AttrValue::Static("Loading the lesson…")),
+        _ => None,
+    };
     let due = predict.as_ref().filter(|(_, _, m)| *m == Moment::Ask).and_then(|(q, ..)| q.as_ref());
     let asking = due.is_some();
     let announce = match player.current() {
@@ -225,6 +232,7 @@ pub fn App() -> Html {
                     show_line_ends={player.show_line_ends}
                     eavesdropper={player.eavesdropper}
                     dispatch={dispatch.clone()}
+                    empty={empty_transcript}
                 />
             </div>
             <aside class="side" aria-label="Lesson">

@@ -398,6 +398,7 @@ test('a first load that failed (the connection lost): "Try again" loads the less
   const player = page.locator('main[data-testid=player]');
   assert.equal(await player.getAttribute('data-total'), '0', 'nothing shown');
   assert.equal(await page.locator('#narration-title').innerText(), 'Not loaded', 'not "Loading…"');
+  assert.equal(await page.locator('.transcript-empty').innerText(), 'Nothing to show: the lesson did not load.', 'not "Press Play"');
   // The address kept what was asked for.
   assert.equal(await page.evaluate(() => location.hash), '#/lesson/a-bounce/step/4');
   cut = false;
