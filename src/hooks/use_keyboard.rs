@@ -142,6 +142,15 @@ pub fn use_keyboard_shortcuts(dispatcher: UseReducerDispatcher<Player>, presenti
                     };
                     if let Some(list) = list.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
                         event.prevent_default();
+                        // Opened with nothing focused, the list gives the focus back to
+                        // its `?` button as it closes (the popover returns it to where it
+                        // was: the page's start).
+                        if tag == "BODY" {
+                            let button = page.query_selector(".keys-button").ok().flatten();
+                            if let Some(b) = button.and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok()) {
+                                let _ = b.focus();
+                            }
+                        }
                         let _ = list.toggle_popover();
                         return;
                     }

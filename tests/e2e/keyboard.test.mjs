@@ -241,6 +241,8 @@ test('? lists the keys: they drive the lesson with the list open; Esc, Close or 
   assert.equal(await open(), true, 'still open');
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('[data-testid=keys-help]').matches(':popover-open'));
+  // Opened with nothing focused, it gives the focus to its button, not back to the page's start.
+  assert.equal((await focused(page)).testid, 'keys-button', 'the focus on the ? button');
   // The button opens it too; Enter on Close closes it, and the focus goes back to the button.
   await page.locator('[data-testid=keys-button]').click();
   assert.equal(await open(), true);
