@@ -310,7 +310,7 @@ pub const SMTP_REPLIES: &[Explanation] = &[
     e(
         "553",
         "Mailbox name not allowed",
-        "The address is not acceptable: malformed, or (5.7.1 on a submission server) not the logged-in user's own address, which would let anyone send mail in another person's name.",
+        "The address is not acceptable: malformed, with letters outside ASCII where the server does not offer SMTPUTF8 (5.6.7), or (5.7.1 on a submission server) not the logged-in user's own address, which would let anyone send mail in another person's name.",
         "RFC 5321 §4.2.3",
     ),
     #[cfg(feature = "catalogue")]
@@ -610,6 +610,13 @@ pub const ENHANCED: &[Explanation] = &[
     #[cfg(feature = "catalogue")]
     e("5.5.4", "Invalid command arguments", "An argument or parameter is not valid.", "RFC 3463 §3.6"),
     e("5.6.0", "Other media error", "Something is wrong with the message content itself.", "RFC 3463 §3.7"),
+    #[cfg(feature = "catalogue")]
+    e(
+        "5.6.7",
+        "Non-ASCII addresses not permitted",
+        "The address has letters outside ASCII (an accent, another script). Only a server that offers SMTPUTF8 takes such addresses; this one does not (550 to MAIL, 553 to RCPT).",
+        "RFC 6531 §3.5",
+    ),
     e(
         "4.7.0",
         "Security: not now",

@@ -168,6 +168,13 @@ impl Attachment {
 }
 
 /// The text part's headers: us-ascii and 7bit, or UTF-8 and 8bit (RFC 2045 §6, RFC 6152).
+/// A multipart body's boundary made from the message's Message-ID: at most 70 characters,
+/// each one a boundary may hold (`bcharsnospace`, RFC 2046 §5.1.1), so `@` becomes `.`.
+fn mime_boundary(message_id: &str) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "'()+_,-./:=?".contains(c);
+    format!("=_part_{message_id}").chars().map(|c| if allowed(c) { c } else { '.' }).take(70).collect()
+}
+
 fn text_part_headers(m: &mut String, body: &str) {
     if body.is_ascii() {
         m.push_str("Content-Type: text/plain; charset=us-ascii\r\n");
@@ -203,7 +210,7 @@ pub fn compose(draft: &Draft, date: SimTime, message_id: &str) -> Result<Vec<u8>
     // With attachments: a multipart/mixed body, the text first, then each file in base64
     // (RFC 2046 §5.1.3, RFC 2045 §6.8). The boundary comes from the Message-ID, which no
     // line of the text can hold with the leading "--=_".
-    let boundary = format!("=_part_{message_id}");
+    let boundary = mime_boundary(message_id);
     if draft.attachments.is_empty() {
         text_part_headers(&mut m, draft.body);
         m.push_str("\r\n");
@@ -623,7 +630,16 @@ mod tests {
         }
         let text = String::from_utf8(m).unwrap();
         assert!(text.contains("Content-Disposition: attachment; filename=\"menu.txt\"\r\n"), "{text}");
-        assert!(text.ends_with("--=_part_7@example.org--\r\n"), "{text}");
+        assert!(text.ends_with("--=_part_7.example.org--\r\n"), "{text}");
+        // The boundary holds only what RFC 2046 §5.1.1 allows, in at most 70 characters.
+        let long = format!("{}@example.org", "1".repeat(80));
+        for (id, boundary) in [
+            ("7@example.org", "=_part_7.example.org".to_string()),
+            ("a b\"c@x", "=_part_a.b.c.x".to_string()),
+            (long.as_str(), format!("=_part_{}", "1".repeat(63))),
+        ] {
+            assert_eq!(mime_boundary(id), boundary, "{id}");
+        }
         // A name that would break out of its quotes is refused.
         for bad in ["a\"b.txt", "", "caf\u{e9}.txt", "a\rb"] {
             let files = [Attachment::new(bad, vec![1])];

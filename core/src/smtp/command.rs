@@ -566,9 +566,9 @@ mod tests {
             ("MAIL TO:<a@b>", err(501, "5.5.2")),
             ("RCPT FROM:<a@b>", err(501, "5.5.2")),
             // Non-ASCII reaches the SMTPUTF8 refusal, not a syntax error.
-            ("MAIL FROM:<jürgen@example.org>", err(553, "5.1.7")),
-            ("RCPT TO:<bob@bücher.example>", err(553, "5.1.3")),
-            ("RCPT TO:<\"jü rgen\"@example.org>", err(553, "5.1.3")),
+            ("MAIL FROM:<jürgen@example.org>", err(550, "5.6.7")),
+            ("RCPT TO:<bob@bücher.example>", err(553, "5.6.7")),
+            ("RCPT TO:<\"jü rgen\"@example.org>", err(553, "5.6.7")),
             // Bad domains and local parts.
             ("RCPT TO:<a@b.>", err(501, "5.1.3")),
             ("RCPT TO:<a@>", err(501, "5.1.3")),

@@ -94,9 +94,9 @@ pub enum ReplyCode {
     RelayDenied,
     /// `552 5.3.4`: message too big (RFC 1870 §6.1).
     TooBig,
-    /// `553 5.1.7`: a sender address that needs SMTPUTF8.
+    /// `550 5.6.7`: a sender address that needs SMTPUTF8 (RFC 6531 §3.5: 550 for MAIL).
     SenderNeedsUtf8,
-    /// `553 5.1.3`: a recipient address that needs SMTPUTF8.
+    /// `553 5.6.7`: a recipient address that needs SMTPUTF8 (RFC 6531 §3.5: 553 for RCPT).
     RecipientNeedsUtf8,
     /// `554 5.6.0`: the message content is refused (bare CR/LF, over-long line).
     ContentRefused,
@@ -186,8 +186,8 @@ impl ReplyCode {
             NoSuchUser => (550, Some("5.1.1")),
             RelayDenied => (550, Some("5.7.1")),
             TooBig => (552, Some("5.3.4")),
-            SenderNeedsUtf8 => (553, Some("5.1.7")),
-            RecipientNeedsUtf8 => (553, Some("5.1.3")),
+            SenderNeedsUtf8 => (550, Some("5.6.7")),
+            RecipientNeedsUtf8 => (553, Some("5.6.7")),
             ContentRefused => (554, Some("5.6.0")),
             UnsupportedParameter => (555, Some("5.5.4")),
         }
