@@ -289,7 +289,7 @@ pub fn wire_view(trace: &Trace, index: usize) -> Option<String> {
                 format!("{} TLS records", records.len())
             };
             Some(format!(
-                "on the wire: {count}, {wire} bytes for {plaintext} bytes of encrypted data: {}{more}",
+                "all an eavesdropper captures of it: {count}, {wire} bytes for {plaintext} bytes of encrypted text: {}{more}",
                 hex.join(" ")
             ))
         }

@@ -421,7 +421,11 @@ async fn the_eavesdropper_sees_records_only_after_the_handshake() {
     assert!(!seen[index("STARTTLS")].1, "STARTTLS is sent in the clear");
     let auth = &seen[index("AUTH PLAIN AG")];
     assert!(auth.1, "the login is encrypted");
-    assert!(auth.0.contains("on the wire: 1 TLS record") && auth.0.contains("17 03 03"), "{}", auth.0);
+    assert!(
+        auth.0.contains("all an eavesdropper captures of it: 1 TLS record") && auth.0.contains("17 03 03"),
+        "{}",
+        auth.0
+    );
     // The relay to mx.example.net has no TLS: its rows stay as they are.
     assert!(!seen[index("greets smtp.example.org")].1, "the second hop is in the clear");
     finish(root, handle).await;

@@ -337,9 +337,12 @@ pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
 /// ([`told_by_their_line`]); without one, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
     let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter();
+    // A refusal, or a reply that what its server did just before it gives away (DKIM's
+    // verdict and the delivery before its 250: the player asks before them, see
+    // `question::asked_at`; drawn, they would answer the box).
     let refused = asked(lesson, run, QuestionKind::Reply)
         .into_iter()
-        .filter(|&a| run.trace.events.get(a).is_some_and(refuses));
+        .filter(|&a| run.trace.events.get(a).is_some_and(refuses) || crate::question::asked_at(run, a) < a);
     outcomes
         .chain(refused)
         .chain(told_by_their_line(lesson, run))

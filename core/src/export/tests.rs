@@ -334,7 +334,7 @@ fn a_worksheet_stops_before_the_steps_that_answer_an_outcome_question() {
         // The other stops: a refused reply, a speaker question its line would answer (see
         // the tests of each).
         let told = super::told_by_their_line(&lesson, &run).map(|a| crate::question::asked_at(&run, a));
-        let other = refused(&lesson, &run).into_iter().chain(told).min();
+        let other = refused(&lesson, &run).into_iter().chain(told).chain(given_away(&lesson, &run)).min();
         let Some(at) = asked else {
             assert_eq!(end, other.unwrap_or(run.trace.events.len()), "{}", lesson.id);
             continue;
@@ -385,6 +385,36 @@ fn refused_reply(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
 /// Where the player asks the question of [`refused_reply`].
 fn refused(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
     refused_reply(lesson, run).map(|a| crate::question::asked_at(run, a))
+}
+
+/// Where the player asks the earliest `reply` question that its server's own steps just
+/// before it would answer (a verdict, a delivery before the `250`): before them.
+fn given_away(lesson: &Lesson, run: &LessonRun) -> Option<usize> {
+    let replies = lesson.steps.iter().zip(&run.anchors);
+    let replies = replies.filter(|(s, _)| s.question.as_ref().is_some_and(|q| q.kind == QuestionKind::Reply));
+    let asked = replies.filter_map(|(_, a)| *a).map(|a| (a, crate::question::asked_at(run, a)));
+    asked.filter(|(a, at)| at < a).map(|(_, at)| at).min()
+}
+
+/// DKIM asks whether the unsigned copy is accepted before the server's verdict and the
+/// delivery that come before its `250`: the worksheet stops there too, so that neither
+/// is drawn above the box (a teacher found "DKIM none" and "files the message" printed
+/// right before it).
+#[test]
+#[cfg(feature = "trust")]
+fn a_worksheet_stops_before_what_gives_a_reply_away() {
+    let all = lessons();
+    let (lesson, run) = all.iter().find(|(l, _)| l.id == "dkim").unwrap();
+    let at = given_away(lesson, run).expect("dkim asks before its verdict");
+    let end = worksheet_end(lesson, run);
+    assert_eq!(end, at);
+    let reply = run.trace.events[at..].iter().find(|e| e.travels()).unwrap();
+    assert!(matches!(reply.kind, EventKind::Reply { .. }), "{reply:?}");
+    assert!(
+        run.trace.events[end..reply.index].iter().any(|e| matches!(e.kind, EventKind::Delivery { .. })),
+        "the delivery that gives the 250 away is left out"
+    );
+    assert!(blanks(lesson, run).iter().all(|&b| b < end));
 }
 
 /// A `reply` question answered by a refusal ("250, 451 or 550?") is answered again by the
