@@ -261,6 +261,38 @@ pub fn heading_slip(line: &str) -> Option<String> {
     })
 }
 
+/// A line of a step's narration that is an anchor (`@ …`), the lines `above` it before:
+/// where to say so (1-based) and what. After a heading of another level than `## `, the
+/// heading is the slip; otherwise the anchor is not on the line after its heading.
+#[cfg(feature = "teacher")]
+pub fn anchor_slip(above: &[&str], line: &str) -> Option<(usize, String)> {
+    let anchor = line.trim();
+    if !anchor.starts_with('@') {
+        return None;
+    }
+    let shown = crate::export::cut(anchor, 41);
+    let k = above.iter().rposition(|l| !l.trim().is_empty());
+    if k.is_some_and(|k| heading_slip(above[k]).is_some()) {
+        return None; // `##Title`, said already
+    }
+    if let Some(heading) = k.map(|k| above[k].trim()).filter(|h| h.starts_with('#') && !h.starts_with("## "))
+    {
+        let heading = crate::export::cut(heading, 41);
+        return Some((
+            k.unwrap_or(0) + 1,
+            format!(
+                "`{heading}` is not a step's heading, so its anchor `{shown}` is read as narration: a step's heading is `## ` (two #, a space), then its title"
+            ),
+        ));
+    }
+    Some((
+        above.len() + 1,
+        format!(
+            "`{shown}` is read as narration: a step's anchor goes on the first line after its `## ` heading"
+        ),
+    ))
+}
+
 /// An opening code fence (CommonMark §4.5), `rest` being a line after its indentation: at
 /// least three backticks (the rest of the line without a backtick) or tildes. Returns the
 /// character and the length. The page's Markdown (`src/markdown/blocks.rs`) and the
@@ -566,6 +598,14 @@ impl Lesson {
             #[cfg(feature = "teacher")]
             if let Some(m) = heading_slip(line).filter(|_| fence.is_none()) {
                 errors.push(err(i, m));
+            }
+            // An anchor read as narration (its heading `#` or `###`, or a line between them):
+            // the students would read the `@ …` line in the step above's text.
+            #[cfg(feature = "teacher")]
+            if let Some((n, m)) =
+                anchor_slip(&lines[..i - 1], line).filter(|_| fence.is_none() && !steps.is_empty())
+            {
+                errors.push(err(n, m));
             }
             match steps.last_mut() {
                 Some(step) => {

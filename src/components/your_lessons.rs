@@ -24,6 +24,35 @@ fn whole_file(message: &str) -> Vec<LessonError> {
     vec![LessonError { line: 0, message: message.to_string() }]
 }
 
+/// A lesson file's text from its bytes: UTF-8 (a byte order mark or none), or UTF-16 with its
+/// byte order mark (Notepad's "Unicode"). Any other bytes are refused with the line where
+/// they start: a file saved as "ANSI" (Windows-1252, Latin-1) would show `£`, `é` or `–` as
+/// `�` to the class, and guessing which of those encodings it is could turn them into other
+/// letters.
+fn decode(bytes: &[u8]) -> Result<String, Vec<LessonError>> {
+    let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units = bytes.chunks(2).map(|c| unit([c[0], c.get(1).copied().unwrap_or(0)]));
+        char::decode_utf16(units).collect::<Result<String, _>>().ok()
+    };
+    let text = match bytes {
+        [0xFF, 0xFE, rest @ ..] if rest.len() % 2 == 0 => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] if rest.len() % 2 == 0 => utf16(rest, u16::from_be_bytes),
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Some(text.to_string()),
+            Err(e) => {
+                let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+                return Err(vec![LessonError {
+                    line,
+                    message: "this line is not UTF-8 text: the file was saved in another encoding (\"ANSI\", Windows-1252 or Latin-1?), so its letters such as é, £ or – cannot be read. Save it again as UTF-8 and open it again".to_string(),
+                }]);
+            }
+        },
+    };
+    text.ok_or_else(|| {
+        whole_file("the file starts as UTF-16 text but is cut or broken: save it again as UTF-8")
+    })
+}
+
 /// What the page says about the last text or files it was given.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
@@ -217,9 +246,12 @@ fn read_files(
                 unread.push((name, whole_file("the file is too large for a lesson")));
                 continue;
             }
-            match JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()) {
-                Some(t) => all.push(given(name, t)),
-                None => unread.push((name, whole_file("the file could not be read as text"))),
+            let bytes =
+                JsFuture::from(file.array_buffer()).await.ok().map(|b| js_sys::Uint8Array::new(&b).to_vec());
+            match bytes.map(|b| decode(&b)) {
+                Some(Ok(t)) => all.push(given(name, t)),
+                Some(Err(mistakes)) => unread.push((name, mistakes)),
+                None => unread.push((name, whole_file("the file could not be read"))),
             }
         }
         let boxed = all.iter().find(|(_, _, c)| c.is_err()).or(all.last()).map(|(_, t, _)| t.clone());
@@ -756,7 +788,38 @@ fn code_spans(text: &str) -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{check, line_span, line_start, whole_file};
+    use super::{check, decode, line_span, line_start, whole_file};
+
+    /// A file's bytes as a lesson's text: UTF-8 with or without its mark, UTF-16 with its
+    /// mark, and anything else refused at the line where it starts (a file saved as "ANSI").
+    #[test]
+    fn a_file_is_read_as_utf8_or_utf16_or_refused_at_its_line() {
+        let utf16 = |le: bool| {
+            let units = "£5, café – ok\n".encode_utf16();
+            let bytes = units.flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() });
+            let mark: [u8; 2] = if le { [0xFF, 0xFE] } else { [0xFE, 0xFF] };
+            mark.into_iter().chain(bytes).collect::<Vec<u8>>()
+        };
+        let cases: [(&str, Vec<u8>, Result<&str, usize>); 7] = [
+            ("UTF-8", "£5, café – ok\n".as_bytes().to_vec(), Ok("£5, café – ok\n")),
+            ("UTF-8 with its mark", b"\xEF\xBB\xBFtitle".to_vec(), Ok("\u{FEFF}title")),
+            ("UTF-16 LE", utf16(true), Ok("£5, café – ok\n")),
+            ("UTF-16 BE", utf16(false), Ok("£5, café – ok\n")),
+            ("Windows-1252 on line 3", b"---\ntitle: x\nit costs \xA35\n".to_vec(), Err(3)),
+            ("a lone surrogate in UTF-16", vec![0xFF, 0xFE, 0x00, 0xD8], Err(0)),
+            ("UTF-16 cut in half a unit", vec![0xFF, 0xFE, 0x41], Err(1)),
+        ];
+        for (what, bytes, want) in cases {
+            match (decode(&bytes), want) {
+                (Ok(text), Ok(want)) => assert_eq!(text, want, "{what}"),
+                (Err(e), Err(line)) => {
+                    assert_eq!(e[0].line, line, "{what}");
+                    assert!(e[0].message.contains("UTF-8"), "{what}: {}", e[0].message);
+                }
+                (got, _) => panic!("{what}: {got:?}"),
+            }
+        }
+    }
 
     /// The mistakes a lesson text is checked with, as (line, text shown) pairs.
     fn said(text: &str) -> Vec<(usize, String)> {

@@ -74,6 +74,17 @@ test('a teacher prints the hand-out of a lesson and downloads its exports', { ti
   assert.equal(await page.locator('.sheet-diagram [data-testid=diagram]').count(), 1);
   // The final diagram: the bounce is in Alice's mailbox.
   assert.match(await page.locator('.sheet-diagram [data-testid=diagram]').innerHTML(), /alice has 1 message/);
+  // A teacher's code block wider than the page wraps on paper (it was cut at the page's edge).
+  const wraps = await page.evaluate(() => {
+    const body = document.querySelector('[data-testid=handout-part] .narration-body');
+    const pre = body.appendChild(document.createElement('pre'));
+    const code = pre.appendChild(document.createElement('code'));
+    code.textContent = 'DKIM-Signature: v=1; a=ed25519-sha256; '.repeat(8);
+    const fits = pre.scrollWidth <= pre.clientWidth;
+    pre.remove();
+    return fits;
+  });
+  assert.ok(wraps, 'a long code line wraps inside its block');
   const pages = await shots(page, 'handout-a-bounce');
   assert.ok(pages >= 3, `the hand-out prints on ${pages} pages`);
 
