@@ -172,6 +172,19 @@ impl SetAside {
     pub fn pop(&mut self) -> Option<(String, String)> {
         (!self.texts.is_empty()).then(|| self.texts.remove(0))
     }
+
+    /// "Put it back": the text set aside last (see [`SetAside::pop`]), and what the box holds
+    /// (`held`, a version of kept lesson `of`; `None` when it need not be kept) set aside
+    /// last of all, so that putting back again and again goes round every text. (Set aside
+    /// on top, it came straight back: after two files in a row the box swapped between them,
+    /// and the teacher's draft beneath could not be reached.)
+    pub fn put_back(&mut self, of: &str, held: Option<&str>) -> Option<(String, String)> {
+        let back = self.pop()?;
+        if let Some(held) = held.filter(|h| !self.texts.iter().any(|(_, t)| t == h)) {
+            self.texts.push((of.to_string(), held.to_string()));
+        }
+        Some(back)
+    }
 }
 
 /// Base64 with the URL-safe alphabet of RFC 4648 §5 and no padding: nothing in it needs
@@ -332,6 +345,29 @@ mod tests {
         assert_eq!(aside.texts.len(), MAX_SET_ASIDE);
         assert_eq!(aside.texts[0].1, format!("text {}", MAX_SET_ASIDE + 1), "the newest kept");
         assert_eq!(SetAside::from_storage("junk"), SetAside::default());
+    }
+
+    /// A draft, then two files opened one after the other: putting back again and again
+    /// brings each one round, the draft too.
+    #[test]
+    fn putting_back_goes_round_every_text() {
+        let mut aside = SetAside::default();
+        let mut held = "draft".to_string();
+        for file in ["file a", "file b"] {
+            aside.push("", &held);
+            held = file.to_string();
+        }
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let (_, back) = aside.put_back("", Some(&held)).unwrap();
+            seen.push(std::mem::replace(&mut held, back.clone()));
+            assert_eq!(aside.texts.len(), 2, "{aside:?}");
+        }
+        assert_eq!(seen, ["file b", "file a", "draft"]);
+        assert_eq!(held, "file b", "round again");
+        // What need not be kept (a kept lesson's own text) is not set aside.
+        assert_eq!(aside.put_back("my-a", None).map(|(_, t)| t), Some("file a".into()));
+        assert_eq!(aside.texts.len(), 1);
     }
 
     #[test]

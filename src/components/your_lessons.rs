@@ -402,7 +402,9 @@ pub fn YourLessons(props: &YourLessonsProps) -> Html {
         let (the_box, kept) = (the_box.clone(), kept.clone());
         Callback::from(move |_: MouseEvent| {
             let mut aside = (*the_box.aside).clone();
-            if let Some((of, back)) = aside.pop() {
+            let held = (*the_box.text).clone();
+            let keep = !held.trim().is_empty() && !kept.lessons.iter().any(|k| k.text == held);
+            if let Some((of, back)) = aside.put_back(&the_box.of, keep.then_some(held.as_str())) {
                 the_box.put_over(aside, back, &of, &kept);
             }
         })

@@ -92,12 +92,24 @@ pub fn lex(line: &str) -> Result<Vec<Tok>, Error> {
                 return Err((col, format!("a quoted text is at most {MAX_TEXT_LEN} characters")));
             }
             toks.push(Tok { text, col, end: i + 1, quoted: true });
+        } else if cfg!(feature = "teacher") && matches!(c, '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}')
+        {
+            // A word processor's quotes (or a keyboard's): they quote nothing here. (Said
+            // to teachers, whose files they are in; the first load's lessons have none.)
+            return Err((
+                col,
+                format!("`{c}` is a curly quote: type a straight one, `\"`, on both sides of the text"),
+            ));
         } else {
             let start = i;
             while i < chars.len() && chars[i] != ' ' && chars[i] != '\t' {
                 match chars[i] {
                     '"' => {
                         return Err((i + 1, "a quote may only start a value: put a space before it".into()));
+                    }
+                    // Copied from a web page or a word processor, it looks like a space.
+                    '\u{00A0}' | '\u{202F}' | '\u{2007}' if cfg!(feature = "teacher") => {
+                        return Err((i + 1, "a non-breaking space (copied from a web page or a document?): type a plain space".into()));
                     }
                     c if c.is_control() => return Err((i + 1, control(c))),
                     _ => i += 1,
@@ -483,6 +495,31 @@ mod tests {
             ("ab\"c\"", Err((3, s("a quote may only start a value: put a space before it")))),
             ("a\u{7}b", Err((2, s("the control character U+0007 is not allowed here")))),
             ("x \"a\rb\"", Err((5, s("the control character U+000D is not allowed here")))),
+        ];
+        for (line, want) in cases {
+            assert_eq!(&words(line), want, "{line:?}");
+        }
+        #[cfg(feature = "teacher")]
+        let cases: &[(&str, Result<Vec<(String, usize, bool)>, Error>)] = &[
+            // A word processor's quotes, and its spaces that do not break.
+            (
+                "host a mail \u{201C}School mail\u{201D} at 1,2",
+                Err((
+                    13,
+                    s("`\u{201C}` is a curly quote: type a straight one, `\"`, on both sides of the text"),
+                )),
+            ),
+            (
+                "x \"\u{201C}fine\u{201D} inside\"",
+                Ok(vec![(s("x"), 1, false), (s("\u{201C}fine\u{201D} inside"), 3, true)]),
+            ),
+            (
+                "host\u{A0}b c",
+                Err((
+                    5,
+                    s("a non-breaking space (copied from a web page or a document?): type a plain space"),
+                )),
+            ),
         ];
         for (line, want) in cases {
             assert_eq!(&words(line), want, "{line:?}");
