@@ -18,7 +18,7 @@ mod use_sheet_lesson;
 
 pub use keep_in_sight::{keep_in_sight, on_resize, stop_watching};
 pub use use_focus_rescue::use_focus_rescue;
-pub use use_hash_route::{initial_route, location_hash, use_hash_route};
+pub use use_hash_route::{initial_route, leaves_a_lesson, location_hash, use_hash_route};
 pub use use_keyboard::{Target, key_target, shortcut, use_keyboard_shortcuts};
 pub use use_lesson_loader::{LessonSource, early_ready, early_text, set_lesson_source, use_lesson_loader};
 pub use use_my_lessons::load_my_lessons;

@@ -27,11 +27,25 @@ pub fn initial_route() -> Route {
 /// (budget 16 ms) while a student holds an arrow key down.
 const HASH_DELAY_MS: u32 = 150;
 
+/// True when the address `here` names a lesson, other than the one of `wanted`: the one
+/// shown before another was chosen (the lesson picker). That one gets a history entry of
+/// its own, so that Back goes back to it; a step, or an address that named no lesson, is
+/// replaced.
+pub fn leaves_a_lesson(here: &str, wanted: &str) -> bool {
+    let lesson = |h: &str| route::parse(h).map(|r| r.lesson);
+    lesson(here).is_some_and(|l| crate::state::is_lesson(&l) && lesson(wanted) != Some(l))
+}
+
 fn write_hash(wanted: &str) {
-    if location_hash() != wanted
+    let here = location_hash();
+    if here != wanted
         && let Some(history) = web_sys::window().and_then(|w| w.history().ok())
     {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(wanted));
+        let (state, url) = (wasm_bindgen::JsValue::NULL, Some(wanted));
+        let _ = match leaves_a_lesson(&here, wanted) {
+            true => history.push_state_with_url(&state, "", url),
+            false => history.replace_state_with_url(&state, "", url),
+        };
     }
 }
 
@@ -131,4 +145,25 @@ pub fn use_hash_route(
         });
         move || drop(listener)
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::leaves_a_lesson;
+
+    /// Only another lesson chosen over one shown gets a history entry of its own.
+    #[test]
+    fn a_history_entry_for_another_lesson_only() {
+        let cases = [
+            ("#/lesson/sending-an-email/step/3", "#/lesson/a-bounce/step/0", true),
+            ("#/lesson/sending-an-email/step/3", "#/lesson/sending-an-email/step/4", false),
+            // An address that named no lesson (a typo), or no address: the lesson shown replaces it.
+            ("#/lesson/no-such-lesson/step/3", "#/lesson/a-bounce/step/0", false),
+            ("", "#/lesson/a-bounce/step/0", false),
+            ("#/yours", "#/lesson/a-bounce/step/0", false),
+        ];
+        for (here, wanted, push) in cases {
+            assert_eq!(leaves_a_lesson(here, wanted), push, "{here} -> {wanted}");
+        }
+    }
 }

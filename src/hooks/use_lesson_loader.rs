@@ -70,13 +70,18 @@ pub fn use_lesson_loader(pending: Option<(String, usize)>, dispatcher: UseReduce
             // says so (it starts the lesson from its beginning).
             let here = crate::hooks::location_hash();
             let hash = match route::parse(&here) {
-                Some(r) if r.lesson == id && r.step_unread => here,
+                Some(r) if r.lesson == id && r.step_unread => here.clone(),
                 _ => route::href(&id, step),
             };
             if let Some(window) = web_sys::window() {
-                // `replace`: Back leads to the page before, not to this one, which would
-                // only come here again.
-                let _ = window.location().replace(&format!("full/{hash}"));
+                // Chosen in the picker over a lesson shown here: Back comes back to that
+                // one. Else `replace`: Back leads to the page before, not to this one,
+                // which would only come here again.
+                let (location, url) = (window.location(), format!("full/{hash}"));
+                let _ = match crate::hooks::leaves_a_lesson(&here, &hash) {
+                    true => location.assign(&url),
+                    false => location.replace(&url),
+                };
             }
             return;
         }

@@ -363,6 +363,14 @@ test('the lesson picker opens "a-bounce", and the bounce reaches Alice', { timeo
     await page.locator(alice).getByText('Undelivered Mail Returned to Sender').first().waitFor({ state: 'visible' });
     // The transcript shows the refusal that caused it.
     await page.locator(SEL.transcript).getByText('550 5.1.1 <bobby@example.net>').first().waitFor({ state: 'visible' });
+    // The browser's Back goes back to the lesson the picker was used over, at its step;
+    // Forward to the bounce again (the steps in between make no entries of their own).
+    await page.goBack();
+    await lessonShown(page, LESSON);
+    await expectStepIn(page, LESSON, 3);
+    await page.goForward();
+    await lessonShown(page, 'a-bounce');
+    await expectStepIn(page, 'a-bounce', total);
     assert.deepEqual(errors, [], 'page errors or console errors');
   } finally {
     await page.close();
