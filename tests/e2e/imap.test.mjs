@@ -171,6 +171,10 @@ test('Reading mail with IMAP, chosen in the lite page\'s picker, plays in the fu
   await page.keyboard.press('ArrowLeft');
   g = await readGroup(page, BOB);
   assert.deepEqual(g.tables[0].rows[0].cells.slice(1), ['\\Seen', '\\Recent'], JSON.stringify(g.tables[0].rows));
+  // The browser's Back goes back to the lite page's lesson the picker was used over.
+  await page.goBack();
+  await lessonShown(page, 'sending-an-email', FIRST_LOAD_TIMEOUT);
+  assert.equal(new URL(page.url()).pathname, '/', 'the lite page again');
   await finish(context, errors, offsite);
 });
 
