@@ -298,7 +298,11 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                         // through leaves the view where it is.
                         onpointerdown={looking_back.then(|| props.dispatch.reform(|_: PointerEvent| SandboxAction::Latest))}
                         placeholder={match (is_open, looking_back) {
-                            (true, _) => "Type a command, then Enter",
+                            // What is typed goes after the newest event, not after the one
+                            // looked at (a student stepped back to send MAIL again, and got
+                            // 503 for a nested MAIL).
+                            (true, true) => "Type to go on from the newest event",
+                            (true, false) => "Type a command, then Enter",
                             // Stepped back to when it was open: it is closed at the newest event.
                             (false, true) => "This connection is closed now (you are looking back)",
                             (false, false) => "This connection is closed",
@@ -313,7 +317,7 @@ pub fn SandboxTerminal(props: &SandboxTerminalProps) -> Html {
                 if is_open {
                     if let Some(kind) = kind {
                         <p class="sandbox-hints" data-testid="hints">
-                            <span class="muted">{ "Try: " }</span>
+                            <span class="muted">{ if looking_back { "At the newest event, try: " } else { "Try: " } }</span>
                             { for conn.map(|c| to_try(world, kind, &props.run.trace, &c, &props.typed)).unwrap_or_default().into_iter().map(|h| html! {
                                 <button type="button" class="chip" onclick={fill(h.clone())} title="Put this line in the box">
                                     // The line between the header and the body.

@@ -136,6 +136,9 @@ test('a student types SMTP by hand, breaks it, waits, and comes back to it', asy
     // Tab passing through the box leaves the view where it is; a click into it goes on.
     await page.locator('[data-testid=line]').focus();
     assert.equal(await page.locator('[data-testid=looking-back]').count(), 1);
+    // The box and the lines to try say where what is typed goes.
+    assert.equal(await page.locator('[data-testid=line]').getAttribute('placeholder'), 'Type to go on from the newest event');
+    assert.match(await page.locator('[data-testid=hints]').innerText(), /^At the newest event, try:\s/);
     await page.locator('[data-testid=line]').click();
     await page.waitForFunction(() => {
       const m = document.querySelector('main[data-testid=sandbox]');
