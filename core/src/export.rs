@@ -333,18 +333,18 @@ pub fn box_of(trace: &Trace, blanks: &[usize], index: usize) -> Option<usize> {
 /// before, such as "SPF fail: …"): an `outcome` question ("delivered or bounced?": the
 /// bounce's arrows, or the delivery), a `reply` question answered by a refusal
 /// ([`refuses`]: the bounce written, the session given up and tried again, would tell a
-/// 550 or a 451 from a 250), or a `speaker` question that its own line answers
-/// ([`told_by_their_line`]); without one, all of them.
+/// 550 or a 451 from a 250) or by what its server did just before the reply (DKIM's verdict
+/// and the delivery before its `250`, which the player asks before), or a `speaker`
+/// question that its own line answers ([`told_by_their_line`]); without one, all of them.
 pub fn worksheet_end(lesson: &Lesson, run: &LessonRun) -> usize {
     let outcomes = asked(lesson, run, QuestionKind::Outcome).into_iter();
-    // A refusal, or a reply that what its server did just before it gives away (DKIM's
-    // verdict and the delivery before its 250: the player asks before them, see
-    // `question::asked_at`; drawn, they would answer the box).
-    let refused = asked(lesson, run, QuestionKind::Reply)
+    // Drawn, what comes after a refusal, or its server's steps just before a reply (asked
+    // before them), would answer the box.
+    let told_after = asked(lesson, run, QuestionKind::Reply)
         .into_iter()
         .filter(|&a| run.trace.events.get(a).is_some_and(refuses) || crate::question::asked_at(run, a) < a);
     outcomes
-        .chain(refused)
+        .chain(told_after)
         .chain(told_by_their_line(lesson, run))
         .map(|a| crate::question::asked_at(run, a))
         .min()

@@ -271,19 +271,20 @@ pub fn anchor_slip(above: &[&str], line: &str) -> Option<(usize, String)> {
         return None;
     }
     let shown = crate::export::cut(anchor, 41);
-    let k = above.iter().rposition(|l| !l.trim().is_empty());
-    if k.is_some_and(|k| heading_slip(above[k]).is_some()) {
-        return None; // `##Title`, said already
-    }
-    if let Some(heading) = k.map(|k| above[k].trim()).filter(|h| h.starts_with('#') && !h.starts_with("## "))
-    {
-        let heading = crate::export::cut(heading, 41);
-        return Some((
-            k.unwrap_or(0) + 1,
-            format!(
-                "`{heading}` is not a step's heading, so its anchor `{shown}` is read as narration: a step's heading is `## ` (two #, a space), then its title"
-            ),
-        ));
+    if let Some(k) = above.iter().rposition(|l| !l.trim().is_empty()) {
+        if heading_slip(above[k]).is_some() {
+            return None; // `##Title`, said already
+        }
+        let heading = above[k].trim();
+        if heading.starts_with('#') && !heading.starts_with("## ") {
+            let heading = crate::export::cut(heading, 41);
+            return Some((
+                k + 1,
+                format!(
+                    "`{heading}` is not a step's heading, so its anchor `{shown}` is read as narration: a step's heading is `## ` (two #, a space), then its title"
+                ),
+            ));
+        }
     }
     Some((
         above.len() + 1,

@@ -161,11 +161,12 @@ pub fn App() -> Html {
 
     let total = player.total();
     // What the transcript says while it has nothing: "Press Play" only once there is a lesson.
-    let empty_transcript = match () {
-        _ if total > 0 => None,
-        _ if on_retry.is_some() => Some(AttrValue::Static("Nothing to show: the lesson did not load.")),
-        _ if player.pending.is_some() => Some(AttrValue::Static("Loading the lesson…")),
-        _ => None,
+    let empty_transcript = if total > 0 {
+        None
+    } else if on_retry.is_some() {
+        Some(AttrValue::Static("Nothing to show: the lesson did not load."))
+    } else {
+        player.pending.as_ref().map(|_| AttrValue::Static("Loading the lesson…"))
     };
     let due = predict.as_ref().filter(|(_, _, m)| *m == Moment::Ask).and_then(|(q, ..)| q.as_ref());
     let asking = due.is_some();

@@ -31,7 +31,7 @@ fn whole_file(message: &str) -> Vec<LessonError> {
 /// letters.
 fn decode(bytes: &[u8]) -> Result<String, Vec<LessonError>> {
     let utf16 = |bytes: &[u8], unit: fn([u8; 2]) -> u16| {
-        let units = bytes.chunks(2).map(|c| unit([c[0], c.get(1).copied().unwrap_or(0)]));
+        let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
         char::decode_utf16(units).collect::<Result<String, _>>().ok()
     };
     let text = match bytes {
